@@ -1,0 +1,159 @@
+/*
+ * hemosim/sim.h - compiled plans, simulations and their measurements.
+ *
+ * hs_plan_compile() turns a checked model into an immutable plan.  A plan may be
+ * shared read-only by any number of simulations in any number of threads; it
+ * must outlive them.  A simulation (hs_sim) holds only its state, its own copy
+ * of the parameters, its integrator and workspaces: one simulation is used by
+ * one thread at a time, different simulations never share mutable data.
+ *
+ * Time runs beat by beat.  A beat starts at ventricular activation onset (the R
+ * wave: end-diastole).  At the end of each beat the simulation computes the beat
+ * metrics (HS_METRIC_LIST); hs_sim_run_to_steady() runs until the circulation is
+ * periodic and hs_sim_summary() averages the last beats.
+ *
+ * Errors: every call returns an hs_status and fills the caller's hs_err.  A
+ * non-physical state (NaN, negative volume) stops the run with a message naming
+ * the time and the compartment; the simulation is then unusable (HS_ERR_STATE).
+ */
+#ifndef HEMOSIM_SIM_H
+#define HEMOSIM_SIM_H
+
+#include <stddef.h>
+
+#include "hemosim/error.h"
+#include "hemosim/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Metric id, stable output name, unit, description.  Names are part of the API. */
+#define HS_METRIC_LIST(X)                                                                     \
+  X(HS_M_HR, "hr_bpm", "/min", "heart rate")                                                  \
+  X(HS_M_SBP, "sbp_mmhg", "mmHg", "systolic pressure, right upper-limb artery")              \
+  X(HS_M_DBP, "dbp_mmhg", "mmHg", "diastolic pressure, right upper-limb artery")             \
+  X(HS_M_MAP, "map_mmhg", "mmHg", "mean pressure, right upper-limb artery")                  \
+  X(HS_M_PP, "pulse_pressure_mmhg", "mmHg", "arterial pulse pressure (SBP - DBP)")           \
+  X(HS_M_CO, "co_lpm", "L/min", "total systemic blood flow (sum of systemic beds)")          \
+  X(HS_M_LVO, "lv_output_lpm", "L/min", "net flow through the aortic valve")                 \
+  X(HS_M_LVEDV, "lvedv_ml", "mL", "LV volume at ventricular activation onset")               \
+  X(HS_M_LVESV, "lvesv_ml", "mL", "smallest LV volume of the beat")                          \
+  X(HS_M_LVEF, "lvef_pct", "%", "LV ejection fraction (EDV - ESV) / EDV")                    \
+  X(HS_M_LVEDP, "lvedp_mmhg", "mmHg", "LV pressure at activation onset")                     \
+  X(HS_M_RVEDV, "rvedv_ml", "mL", "RV volume at ventricular activation onset")               \
+  X(HS_M_RVESV, "rvesv_ml", "mL", "smallest RV volume of the beat")                          \
+  X(HS_M_PCWP, "pcwp_mmhg", "mmHg", "mean left atrial pressure (wedge)")                     \
+  X(HS_M_CVP, "cvp_mmhg", "mmHg", "mean right atrial pressure")                              \
+  X(HS_M_SPAP, "spap_mmhg", "mmHg", "systolic pulmonary artery pressure")                    \
+  X(HS_M_DPAP, "dpap_mmhg", "mmHg", "diastolic pulmonary artery pressure")                   \
+  X(HS_M_MPAP, "mpap_mmhg", "mmHg", "mean pulmonary artery pressure")                        \
+  X(HS_M_AVOPEN, "av_open_fraction", "", "fraction of beats in which the aortic valve opened") \
+  X(HS_M_CPP, "coronary_perfusion_pressure_mmhg", "mmHg", "aortic diastolic pressure - LVEDP") \
+  X(HS_M_SW, "lv_stroke_work_mmhg_ml", "mmHg*mL", "LV stroke work: loop area, integral P dV")  \
+  X(HS_M_PVA, "lv_pva_mmhg_ml", "mmHg*mL", "LV pressure-volume area (stroke work + potential energy)") \
+  X(HS_M_TBV, "total_blood_volume_ml", "mL", "total blood volume in the model")
+
+typedef enum hs_metric_id {
+#define HS_X_ID(id, name, unit, doc) id,
+  HS_METRIC_LIST(HS_X_ID)
+#undef HS_X_ID
+      HS_METRIC_COUNT
+} hs_metric_id;
+
+const char *hs_metric_name(hs_metric_id id);
+const char *hs_metric_unit(hs_metric_id id);
+const char *hs_metric_doc(hs_metric_id id);
+/* -1 if unknown */
+int hs_metric_find(const char *name);
+
+typedef struct hs_plan hs_plan;
+
+/* Check (hs_model_check) and compile; caller frees with hs_plan_free(). */
+hs_plan *hs_plan_compile(const hs_model *m, hs_err *err);
+void hs_plan_free(hs_plan *plan); /* NULL is a no-op */
+
+size_t hs_plan_node_count(const hs_plan *plan);
+size_t hs_plan_edge_count(const hs_plan *plan);
+const char *hs_plan_node_name(const hs_plan *plan, size_t i);
+const char *hs_plan_edge_name(const hs_plan *plan, size_t i);
+int hs_plan_node_find(const hs_plan *plan, const char *name); /* -1 if absent */
+int hs_plan_edge_find(const hs_plan *plan, const char *name);
+const char *hs_plan_model_name(const hs_plan *plan);
+
+typedef struct hs_sim hs_sim;
+
+/* A simulation at its initial state: the heart at rest, all blood at the mean
+   filling pressure that puts the total blood volume in the circuit. */
+hs_sim *hs_sim_new(const hs_plan *plan, hs_err *err);
+void hs_sim_free(hs_sim *sim); /* NULL is a no-op */
+
+/* Change a parameter now ("lv.ees", internal unit); range-checked. */
+hs_status hs_sim_set(hs_sim *sim, const char *path, double value, hs_err *err);
+hs_status hs_sim_set_text(hs_sim *sim, const char *path, const char *text, hs_err *err);
+hs_status hs_sim_get(const hs_sim *sim, const char *path, double *out, hs_err *err);
+/* Convert text ("95 /min", "true") to the internal value of a parameter, range-checked. */
+hs_status hs_sim_parse_value(const hs_sim *sim, const char *path, const char *text, double *out,
+                             hs_err *err);
+/* Schedule a parameter change at absolute time t (>= now). */
+hs_status hs_sim_schedule(hs_sim *sim, double t, const char *path, double value, hs_err *err);
+
+/* Advance. */
+hs_status hs_sim_run(hs_sim *sim, double duration_s, hs_err *err);
+hs_status hs_sim_run_beats(hs_sim *sim, long beats, hs_err *err);
+
+typedef struct hs_steady_info {
+  int reached;        /* 1 if the beat-to-beat change fell below solver.steady_tol */
+  long beats;         /* beats run until then (or until max_beats) */
+  double time_s;      /* simulated time at that point */
+  double last_change; /* largest beat-to-beat end-diastolic volume change, mL */
+} hs_steady_info;
+
+/* Run until periodic steady state (solver.steady_tol, solver.max_beats), then
+   solver.window_beats more beats for the summary.  Not reaching steady state is
+   reported in info (reached = 0) and returns HS_ERR_NOT_STEADY with a message. */
+hs_status hs_sim_run_to_steady(hs_sim *sim, hs_steady_info *info, hs_err *err);
+
+double hs_sim_time(const hs_sim *sim);
+long hs_sim_beats(const hs_sim *sim);
+
+/* Metrics of the last completed beat. */
+hs_status hs_sim_last_beat(const hs_sim *sim, double out[HS_METRIC_COUNT], hs_err *err);
+/* Mean over the last `window` completed beats (window <= 64); av_open_fraction
+   is the fraction of those beats in which the aortic valve opened. */
+hs_status hs_sim_summary(const hs_sim *sim, int window, double out[HS_METRIC_COUNT],
+                         hs_err *err);
+
+/* Instantaneous values at the current time. */
+double hs_sim_volume(const hs_sim *sim, size_t node);
+double hs_sim_pressure(const hs_sim *sim, size_t node);
+double hs_sim_flow(const hs_sim *sim, size_t edge);
+double hs_sim_total_volume(const hs_sim *sim);
+
+/* Called at each sample time with all node pressures/volumes and edge flows. */
+typedef struct hs_sample {
+  double t;
+  const double *pressure; /* per node, mmHg */
+  const double *volume;   /* per node, mL */
+  const double *flow;     /* per edge, mL/s */
+  double ventricular_activation, atrial_activation;
+} hs_sample;
+typedef int (*hs_sample_fn)(const hs_sample *s, void *ud); /* non-zero stops the run */
+
+/* Sample every dt seconds from now on (dt > 0), or stop sampling (fn NULL). */
+hs_status hs_sim_set_sampler(hs_sim *sim, double dt, hs_sample_fn fn, void *ud, hs_err *err);
+
+/* Called after every completed beat with its metrics. Non-zero stops the run. */
+typedef int (*hs_beat_fn)(long beat, double t_end, const double m[HS_METRIC_COUNT], void *ud);
+void hs_sim_set_beat_callback(hs_sim *sim, hs_beat_fn fn, void *ud);
+
+typedef struct hs_sim_stats {
+  long steps, rhs_evals, jac_evals, restarts, valve_events, beats;
+  double simulated_s;
+} hs_sim_stats;
+void hs_sim_get_stats(const hs_sim *sim, hs_sim_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

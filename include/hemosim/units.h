@@ -1,0 +1,71 @@
+/*
+ * hemosim/units.h - internal units and conversion at the edges.
+ *
+ * Inside hemosim every quantity is in one unit of its dimension:
+ *   pressure mmHg, volume mL, time s, flow mL/s, resistance mmHg*s/mL,
+ *   compliance mL/mmHg, elastance mmHg/mL, inertance mmHg*s^2/mL,
+ *   rate 1/min (heart rate, the clinical convention), length cm, mass kg, area cm^2.
+ * Input files may give a value as a bare number (in the internal unit of its
+ * field) or as a string "<number> <unit>", e.g. "4.5 L/min", "1200 dyn*s/cm^5",
+ * "8 Fr"; a unit of the wrong dimension is an error.  Output names carry their
+ * unit (co_lpm, map_mmhg).
+ */
+#ifndef HEMOSIM_UNITS_H
+#define HEMOSIM_UNITS_H
+
+#include "hemosim/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum hs_dim {
+  HS_DIM_NONE = 0,     /* dimensionless (fractions, gains, flags) */
+  HS_DIM_PRESSURE,     /* mmHg */
+  HS_DIM_VOLUME,       /* mL */
+  HS_DIM_TIME,         /* s */
+  HS_DIM_FLOW,         /* mL/s */
+  HS_DIM_RESISTANCE,   /* mmHg*s/mL */
+  HS_DIM_COMPLIANCE,   /* mL/mmHg */
+  HS_DIM_ELASTANCE,    /* mmHg/mL */
+  HS_DIM_INERTANCE,    /* mmHg*s^2/mL */
+  HS_DIM_RATE,         /* 1/min */
+  HS_DIM_INV_VOLUME,   /* 1/mL (exponential stiffness constants) */
+  HS_DIM_LENGTH,       /* cm */
+  HS_DIM_MASS,         /* kg */
+  HS_DIM_AREA,         /* cm^2 */
+  HS_DIM_COUNT
+} hs_dim;
+
+/* Name of the internal unit of a dimension, e.g. "mmHg*s/mL" ("" for none). */
+const char *hs_dim_unit(hs_dim dim);
+/* Human name of a dimension, e.g. "resistance". */
+const char *hs_dim_name(hs_dim dim);
+
+/*
+ * Convert value given in `unit` to the internal unit of `dim`.  unit NULL or ""
+ * means the internal unit.  Unknown unit or wrong dimension -> HS_ERR_INVALID with
+ * a message listing the accepted units.
+ */
+hs_status hs_unit_to_internal(hs_dim dim, double value, const char *unit, double *out, hs_err *err);
+
+/*
+ * Parse "<number>[ <unit>]" (e.g. "4.5 L/min") into the internal unit of dim.
+ * The number must be finite and consume the whole numeric part.
+ */
+hs_status hs_quantity_parse(hs_dim dim, const char *text, double *out, hs_err *err);
+
+/* Accepted units for dim as a comma-separated list (static string). */
+const char *hs_dim_accepted_units(hs_dim dim);
+
+/* Handy constants for conversions at the edges. */
+#define HS_MLS_PER_LPM (1000.0 / 60.0)          /* 1 L/min in mL/s */
+#define HS_MMHG_PER_KPA 7.500616827             /* 1 kPa in mmHg */
+#define HS_MMHG_PER_CMH2O 0.7355591             /* 1 cmH2O in mmHg */
+#define HS_DYNSCM5_PER_MMHGSML 1333.22387       /* 1 mmHg*s/mL in dyn*s/cm^5 */
+#define HS_CM_PER_FR (1.0 / 30.0)               /* French gauge: 1 Fr = 1/3 mm outer diameter */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,107 @@
+/*
+ * elements/elements.h - parameter layouts and the constitutive laws of the
+ * circuit elements, shared by the registry (descriptors) and the simulator.
+ *
+ * Each law is a small static inline function so that the right-hand side can be
+ * evaluated without calls through pointers.  The parameter order of each type is
+ * fixed by the enums below and checked against the descriptor tables by a test
+ * (tests/test_registry.c).  Equations and sources: docs/model.md.
+ */
+#ifndef HS_ELEMENTS_H
+#define HS_ELEMENTS_H
+
+#include <math.h>
+
+#include "hemosim/model.h"
+
+#define HS_PI 3.14159265358979323846
+
+/* ---- vessel: linear compliance ------------------------------------------- */
+enum { VESSEL_C, VESSEL_V0, VESSEL_PEXT, VESSEL_THORACIC, VESSEL_MYO, VESSEL_NPARAM };
+
+/* Transmural pressure of a linear compliance: P = (V - V0) / C. */
+static inline double hs_vessel_pressure(double v, double c, double v0) { return (v - v0) / c; }
+
+/* ---- chambers: time-varying elastance ------------------------------------ */
+enum { CHAMBER_EES, CHAMBER_V0, CHAMBER_EDA, CHAMBER_EDB, CHAMBER_NPARAM };
+
+/*
+ * P = e * Ees * (V - V0) + (1 - e) * A * (exp(B * (V - V0)) - 1)
+ * e in [0, 1] is the activation (0 relaxed, 1 end-systole).
+ */
+static inline double hs_chamber_pressure(double v, double e, const double *p) {
+  double dv = v - p[CHAMBER_V0];
+  double ped = p[CHAMBER_EDA] * (exp(p[CHAMBER_EDB] * dv) - 1.0);
+  return e * p[CHAMBER_EES] * dv + (1.0 - e) * ped;
+}
+
+/*
+ * Raised-cosine activation (Korakianitis & Shi 2006): rises over tp, falls over
+ * tr, zero otherwise.  Continuous with a continuous first derivative.
+ */
+static inline double hs_activation(double tau, double tp, double tr) {
+  if (tau <= 0.0) return 0.0;
+  if (tau < tp) return 0.5 * (1.0 - cos(HS_PI * tau / tp));
+  if (tau < tp + tr) return 0.5 * (1.0 + cos(HS_PI * (tau - tp) / tr));
+  return 0.0;
+}
+
+/* ---- edges ----------------------------------------------------------------- */
+enum { RESISTOR_R, RESISTOR_BED, RESISTOR_NPARAM };
+enum { INERTANCE_R, INERTANCE_L, INERTANCE_BED, INERTANCE_NPARAM };
+enum { VALVE_R, VALVE_L, VALVE_AREG, VALVE_NPARAM };
+
+/*
+ * Regurgitant orifice (Bernoulli / Gorlin form): Q = A * sqrt(2 dP / rho), with
+ * dP in mmHg, A in cm^2, Q in mL/s: Q = A * HS_ORIFICE_K * sqrt(dP).
+ * HS_ORIFICE_K = sqrt(2 * 1333.22 / 1.06) for blood density 1.06 g/mL.
+ * Smoothed near dP = 0 (dP / sqrt(|dP| + eps)) so the law has a continuous
+ * derivative; eps = 0.05 mmHg changes flow by < 3 % above 1 mmHg.
+ */
+#define HS_ORIFICE_K 50.155
+#define HS_ORIFICE_EPS 0.05
+static inline double hs_orifice_flow(double area, double dp) {
+  return area * HS_ORIFICE_K * dp / sqrt(fabs(dp) + HS_ORIFICE_EPS);
+}
+
+/* ---- global blocks ----------------------------------------------------------- */
+enum {
+  HEART_HR,
+  HEART_PR,
+  HEART_VTP,
+  HEART_VTR,
+  HEART_ATP,
+  HEART_ATR,
+  HEART_PERI,
+  HEART_PERI_P0,
+  HEART_PERI_LAMBDA,
+  HEART_PERI_V0,
+  HEART_INT_LR,
+  HEART_INT_RL,
+  HEART_NPARAM
+};
+enum { CIRC_BLOOD_VOLUME, CIRC_THORACIC_P, CIRC_NPARAM };
+enum { BODY_HEIGHT, BODY_WEIGHT, BODY_BV_PER_KG, BODY_NPARAM };
+enum {
+  SOLVER_RTOL,
+  SOLVER_ATOL,
+  SOLVER_METHOD,
+  SOLVER_STEADY_TOL,
+  SOLVER_MAX_BEATS,
+  SOLVER_WINDOW,
+  SOLVER_NPARAM
+};
+
+/* Descriptors, one per element file. */
+extern const hs_block_type hs_type_vessel;
+extern const hs_block_type hs_type_ventricle;
+extern const hs_block_type hs_type_atrium;
+extern const hs_block_type hs_type_resistor;
+extern const hs_block_type hs_type_inertance;
+extern const hs_block_type hs_type_valve;
+extern const hs_block_type hs_type_heart;
+extern const hs_block_type hs_type_circulation;
+extern const hs_block_type hs_type_body;
+extern const hs_block_type hs_type_solver;
+
+#endif

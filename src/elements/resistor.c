@@ -1,0 +1,19 @@
+/*
+ * resistor.c - a linear (Poiseuille) resistance between two nodes (edge).
+ *
+ * Q = (P_from - P_to) / R, no state.  Used for arteriolar/capillary beds and
+ * short connections where inertia is negligible.  systemic_bed marks the edges
+ * whose summed flow is the cardiac output (co_lpm): flow through the systemic
+ * microcirculation, whatever pumps it (heart or ECMO).
+ */
+#include "elements/elements.h"
+
+static const hs_param_spec PARAMS[RESISTOR_NPARAM] = {
+    [RESISTOR_R] = {"resistance", HS_DIM_RESISTANCE, 0, 1e-5, 1e4, HS_PARAM_REQUIRED,
+                    "pressure drop per unit flow", "", NULL},
+    [RESISTOR_BED] = {"systemic_bed", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
+                      "flow counts toward systemic blood flow (co_lpm)", "", NULL},
+};
+
+const hs_block_type hs_type_resistor = {"resistor", HS_BLOCK_EDGE, PARAMS, RESISTOR_NPARAM,
+                                        "Linear resistance: Q = dP / R."};

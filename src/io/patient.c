@@ -1,0 +1,230 @@
+/*
+ * io/patient.c - patient files to models.
+ *
+ * Layout of a patient file (YAML or JSON; docs/patient-format.md):
+ *
+ *   hemosim_patient: 1
+ *   name: Healthy adult
+ *   description: ...
+ *   sources: [ ... ]            # free text, kept for provenance
+ *   heart:       { heart_rate: 70, ... }      # global blocks, all optional
+ *   circulation: { ... }
+ *   body:        { height: 175 cm, weight: 70 kg }
+ *   solver:      { ... }
+ *   nodes:
+ *     lv: { type: ventricle, ees: 2.3, ... }
+ *   edges:
+ *     aortic_valve: { type: valve, from: lv, to: aortic_root, resistance: 0.003, ... }
+ *
+ * Every field is checked against its block type's parameter table: an unknown
+ * field, a wrong unit, a non-number or a value out of range is an error naming
+ * file:line:column, the block, the field, the value and the allowed range.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hemosim/patient.h"
+#include "io/doc.h"
+
+extern const char hs_default_patient_text[];
+extern const size_t hs_default_patient_text_len;
+
+const char *hs_patient_default_text(void) { return hs_default_patient_text; }
+
+static void list_params(const hs_block_type *t, char *buf, size_t n) {
+  buf[0] = '\0';
+  for (int i = 0; i < t->nparams; i++) {
+    strncat(buf, i ? ", " : "", n - strlen(buf) - 1);
+    strncat(buf, t->params[i].name, n - strlen(buf) - 1);
+  }
+}
+
+/* Read one parameter value node into the model. */
+static hs_status read_param(const hs_doc *d, const hs_doc_node *v, hs_model *m, const char *block,
+                            const hs_param_spec *spec, hs_err *err) {
+  char path[160];
+  snprintf(path, sizeof path, "%s.%s", block, spec->name);
+  if (hs_doc_kind_of(v) != HS_DOC_SCALAR)
+    return hs_doc_fail(d, v, err, HS_ERR_INVALID, "%s: field '%s' must be a single value", block,
+                       spec->name);
+  hs_err e2;
+  double val;
+  const char *text = hs_doc_text(v);
+  if (hs_param_parse(spec, text, &val, &e2) != HS_OK ||
+      hs_model_set(m, path, val, &e2) != HS_OK) {
+    char range[128] = "";
+    if (!(spec->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)))
+      snprintf(range, sizeof range, " (allowed %.6g to %.6g %s)", spec->min, spec->max,
+               hs_dim_unit(spec->dim));
+    /* e2 already says what is wrong; add where, and the allowed range if not already there */
+    int has_range = strstr(e2.msg, "out of range") != NULL;
+    return hs_doc_fail(d, v, err, e2.code, "%s: field %s%s", block, e2.msg, has_range ? "" : range);
+  }
+  return HS_OK;
+}
+
+static hs_status read_block(const hs_doc *d, const hs_doc_node *map, hs_model *m,
+                            const char *block, const hs_block_type *t, const char *const *skip,
+                            hs_err *err) {
+  hs_status st;
+  char what[96];
+  snprintf(what, sizeof what, "%s '%s'", hs_block_type_find(t->name)->cls == HS_BLOCK_GLOBAL
+                                             ? "block"
+                                             : t->name,
+           block);
+  if ((st = hs_doc_expect(d, map, HS_DOC_MAP, what, err)) != HS_OK) return st;
+  for (size_t i = 0; i < hs_doc_size(map); i++) {
+    const char *key = hs_doc_text(hs_doc_key(map, i));
+    int skipped = 0;
+    for (int k = 0; skip && skip[k]; k++)
+      if (strcmp(key, skip[k]) == 0) skipped = 1;
+    if (skipped) continue;
+    int pi = hs_param_index(t, key);
+    if (pi < 0) {
+      char list[768];
+      list_params(t, list, sizeof list);
+      return hs_doc_fail(d, hs_doc_key(map, i), err, HS_ERR_UNKNOWN,
+                         "%s: unknown field '%s' (known: %s)", block, key, list);
+    }
+    if ((st = read_param(d, hs_doc_value(map, i), m, block, &t->params[pi], err)) != HS_OK)
+      return st;
+  }
+  return HS_OK;
+}
+
+static hs_status get_string(const hs_doc *d, const hs_doc_node *map, const char *key,
+                            const char *what, const char **out, hs_err *err) {
+  const hs_doc_node *n = hs_doc_get(map, key);
+  if (!n) return hs_doc_fail(d, map, err, HS_ERR_INVALID, "%s: missing field '%s'", what, key);
+  return hs_doc_string(d, n, what, out, err);
+}
+
+static hs_status read_elements(const hs_doc *d, const hs_doc_node *list, hs_model *m, int edges,
+                               hs_err *err) {
+  hs_status st;
+  const char *section = edges ? "edges" : "nodes";
+  if ((st = hs_doc_expect(d, list, HS_DOC_MAP, section, err)) != HS_OK) return st;
+  static const char *const node_skip[] = {"type", NULL};
+  static const char *const edge_skip[] = {"type", "from", "to", NULL};
+  for (size_t i = 0; i < hs_doc_size(list); i++) {
+    const hs_doc_node *kn = hs_doc_key(list, i), *body = hs_doc_value(list, i);
+    const char *name = hs_doc_text(kn);
+    char what[96];
+    snprintf(what, sizeof what, "%s '%s'", edges ? "edge" : "node", name);
+    if ((st = hs_doc_expect(d, body, HS_DOC_MAP, what, err)) != HS_OK) return st;
+    const char *type, *from = NULL, *to = NULL;
+    if ((st = get_string(d, body, "type", what, &type, err)) != HS_OK) return st;
+    hs_err e2;
+    if (edges) {
+      if ((st = get_string(d, body, "from", what, &from, err)) != HS_OK) return st;
+      if ((st = get_string(d, body, "to", what, &to, err)) != HS_OK) return st;
+      st = hs_model_add_edge(m, name, type, from, to, &e2);
+    } else {
+      st = hs_model_add_node(m, name, type, &e2);
+    }
+    if (st != HS_OK) {
+      const hs_doc_node *at = hs_doc_get(body, "type");
+      if (strstr(e2.msg, "used twice") || strstr(e2.msg, "not valid")) at = kn;
+      return hs_doc_fail(d, at, err, st, "%s", e2.msg);
+    }
+    if ((st = read_block(d, body, m, name, hs_block_type_find(type),
+                         edges ? edge_skip : node_skip, err)) != HS_OK)
+      return st;
+  }
+  return HS_OK;
+}
+
+static hs_status build(const hs_doc *d, hs_model *m, hs_err *err) {
+  hs_status st;
+  const hs_doc_node *root = hs_doc_root(d);
+  if ((st = hs_doc_expect(d, root, HS_DOC_MAP, "the patient file", err)) != HS_OK) return st;
+  const hs_doc_node *ver = hs_doc_get(root, "hemosim_patient");
+  if (!ver)
+    return hs_doc_fail(d, root, err, HS_ERR_PARSE,
+                       "not a hemosim patient file: the first field must be 'hemosim_patient: 1'");
+  int version;
+  if ((st = hs_doc_integer(d, ver, "hemosim_patient", &version, err)) != HS_OK) return st;
+  if (version != 1)
+    return hs_doc_fail(d, ver, err, HS_ERR_RANGE,
+                       "hemosim_patient: format version %d is not supported (allowed: 1)", version);
+  static const char *const globals[] = {"heart", "circulation", "body", "solver"};
+  for (size_t i = 0; i < hs_doc_size(root); i++) {
+    const char *key = hs_doc_text(hs_doc_key(root, i));
+    const hs_doc_node *v = hs_doc_value(root, i);
+    if (strcmp(key, "hemosim_patient") == 0 || strcmp(key, "nodes") == 0 ||
+        strcmp(key, "edges") == 0)
+      continue;
+    if (strcmp(key, "name") == 0 || strcmp(key, "description") == 0) {
+      const char *text;
+      if ((st = hs_doc_string(d, v, key, &text, err)) != HS_OK) return st;
+      continue;
+    }
+    if (strcmp(key, "sources") == 0 || strcmp(key, "expected") == 0) {
+      continue; /* provenance and documented haemodynamics: free-form */
+    }
+    int known = 0;
+    for (size_t g = 0; g < 4; g++)
+      if (strcmp(key, globals[g]) == 0) {
+        known = 1;
+        if ((st = read_block(d, v, m, key, hs_block_type_find(key), NULL, err)) != HS_OK)
+          return st;
+      }
+    if (!known)
+      return hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN,
+                         "unknown top-level field '%s' (known: hemosim_patient, name, "
+                         "description, sources, expected, heart, circulation, body, solver, "
+                         "nodes, edges)",
+                         key);
+  }
+  const hs_doc_node *nodes = hs_doc_get(root, "nodes"), *edges = hs_doc_get(root, "edges");
+  if (!nodes || !edges)
+    return hs_doc_fail(d, root, err, HS_ERR_MODEL, "the patient file needs 'nodes' and 'edges'");
+  if ((st = read_elements(d, nodes, m, 0, err)) != HS_OK) return st;
+  if ((st = read_elements(d, edges, m, 1, err)) != HS_OK) return st;
+  const hs_doc_node *nm = hs_doc_get(root, "name"), *ds = hs_doc_get(root, "description");
+  if ((st = hs_model_set_info(m, nm ? hs_doc_text(nm) : "", ds ? hs_doc_text(ds) : "", err)))
+    return st;
+  hs_err e2;
+  if ((st = hs_model_check(m, &e2)) != HS_OK)
+    return hs_doc_fail(d, NULL, err, st, "%s", e2.msg);
+  return HS_OK;
+}
+
+static hs_status load_doc(hs_doc *d, hs_model **out, hs_err *err) {
+  hs_model *m = hs_model_new(err);
+  if (!m) return err ? err->code : HS_ERR_NOMEM;
+  hs_status st = build(d, m, err);
+  if (st != HS_OK) {
+    hs_model_free(m);
+    return st;
+  }
+  *out = m;
+  return HS_OK;
+}
+
+hs_status hs_patient_load_file(const char *path, hs_model **out, hs_err *err) {
+  hs_doc *d = NULL;
+  *out = NULL;
+  hs_status st = hs_doc_load_file(path, &d, err);
+  if (st != HS_OK) return st;
+  st = load_doc(d, out, err);
+  hs_doc_free(d);
+  return st;
+}
+
+hs_status hs_patient_load_string(const char *name, const char *text, size_t len, hs_model **out,
+                                 hs_err *err) {
+  hs_doc *d = NULL;
+  *out = NULL;
+  hs_status st = hs_doc_load_string(name, text, len, &d, err);
+  if (st != HS_OK) return st;
+  st = load_doc(d, out, err);
+  hs_doc_free(d);
+  return st;
+}
+
+hs_status hs_patient_load_default(hs_model **out, hs_err *err) {
+  return hs_patient_load_string("<default patient: examples/patients/healthy_adult.yaml>",
+                                hs_default_patient_text, hs_default_patient_text_len, out, err);
+}

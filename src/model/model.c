@@ -1,0 +1,344 @@
+/*
+ * model.c - the mutable netlist: blocks, parameters, checks.
+ *
+ * Blocks live in one growable array in insertion order (the order of the
+ * patient file), which is also the order of nodes and edges in the compiled
+ * plan, so output columns follow the file.  Every parameter write goes through
+ * hs_param_check(): a value outside its documented range is an error, never
+ * clamped.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elements/elements.h"
+#include "model/model_impl.h"
+
+const char *const hs_required_nodes[] = {"lv", "rv", "la", "ra", "pa", "aortic_root",
+                                         "upper_arteries", NULL};
+const char *const hs_required_edges[] = {"aortic_valve", "mitral_valve", "tricuspid_valve",
+                                         "pulmonary_valve", NULL};
+
+static char *dupstr(const char *s) {
+  if (!s) return NULL;
+  size_t n = strlen(s) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, s, n);
+  return d;
+}
+
+static void block_clear(hs_block *b) {
+  free(b->name);
+  free(b->from);
+  free(b->to);
+  free(b->params);
+  free(b->given);
+  memset(b, 0, sizeof *b);
+}
+
+static int valid_name(const char *s) {
+  if (!s || !*s || strlen(s) > 63) return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) return 0;
+  return 1;
+}
+
+hs_block *hs_model_find_block(const hs_model *m, const char *name) {
+  for (size_t i = 0; m && name && i < m->nblocks; i++)
+    if (strcmp(m->blocks[i].name, name) == 0) return &m->blocks[i];
+  return NULL;
+}
+
+static hs_status add_block(hs_model *m, const char *name, const hs_block_type *type,
+                           const char *from, const char *to, hs_err *err) {
+  if (!valid_name(name))
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "block name '%s' is not valid (use 1-63 characters a-z, 0-9, _)",
+                      name ? name : "");
+  if (hs_model_find_block(m, name))
+    return hs_err_set(err, HS_ERR_INVALID, "block name '%s' is used twice", name);
+  if (m->nblocks == m->cap) {
+    size_t cap = m->cap ? 2 * m->cap : 32;
+    hs_block *nb = realloc(m->blocks, cap * sizeof *nb);
+    if (!nb) return hs_err_set(err, HS_ERR_NOMEM, "out of memory adding block '%s'", name);
+    m->blocks = nb;
+    m->cap = cap;
+  }
+  hs_block *b = &m->blocks[m->nblocks];
+  memset(b, 0, sizeof *b);
+  b->type = type;
+  b->name = dupstr(name);
+  b->from = dupstr(from);
+  b->to = dupstr(to);
+  b->params = calloc((size_t)type->nparams + 1, sizeof *b->params);
+  b->given = calloc((size_t)type->nparams + 1, 1);
+  if (!b->name || !b->params || !b->given || (from && !b->from) || (to && !b->to)) {
+    block_clear(b);
+    return hs_err_set(err, HS_ERR_NOMEM, "out of memory adding block '%s'", name);
+  }
+  for (int i = 0; i < type->nparams; i++) b->params[i] = type->params[i].def;
+  m->nblocks++;
+  return HS_OK;
+}
+
+hs_model *hs_model_new(hs_err *err) {
+  hs_model *m = calloc(1, sizeof *m);
+  if (!m) {
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory creating a model");
+    return NULL;
+  }
+  static const char *const globals[] = {"heart", "circulation", "body", "solver"};
+  for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
+    if (add_block(m, globals[i], hs_block_type_find(globals[i]), NULL, NULL, err) != HS_OK) {
+      hs_model_free(m);
+      return NULL;
+    }
+  }
+  return m;
+}
+
+void hs_model_free(hs_model *m) {
+  if (!m) return;
+  for (size_t i = 0; i < m->nblocks; i++) block_clear(&m->blocks[i]);
+  free(m->blocks);
+  free(m->name);
+  free(m->description);
+  free(m);
+}
+
+hs_model *hs_model_clone(const hs_model *m, hs_err *err) {
+  hs_model *c = calloc(1, sizeof *c);
+  if (!c) goto nomem;
+  for (size_t i = 0; i < m->nblocks; i++) {
+    const hs_block *b = &m->blocks[i];
+    if (add_block(c, b->name, b->type, b->from, b->to, err) != HS_OK) {
+      hs_model_free(c);
+      return NULL;
+    }
+    memcpy(c->blocks[i].params, b->params, (size_t)b->type->nparams * sizeof *b->params);
+    memcpy(c->blocks[i].given, b->given, (size_t)b->type->nparams);
+  }
+  if (hs_model_set_info(c, m->name, m->description, err) != HS_OK) {
+    hs_model_free(c);
+    return NULL;
+  }
+  return c;
+nomem:
+  hs_err_set(err, HS_ERR_NOMEM, "out of memory cloning a model");
+  return NULL;
+}
+
+hs_status hs_model_add_node(hs_model *m, const char *name, const char *type, hs_err *err) {
+  const hs_block_type *t = hs_block_type_find(type);
+  if (!t || t->cls != HS_BLOCK_NODE)
+    return hs_err_set(err, HS_ERR_UNKNOWN,
+                      "node '%s': unknown node type '%s' (known: vessel, ventricle, atrium)",
+                      name ? name : "", type ? type : "");
+  return add_block(m, name, t, NULL, NULL, err);
+}
+
+hs_status hs_model_add_edge(hs_model *m, const char *name, const char *type, const char *from,
+                            const char *to, hs_err *err) {
+  const hs_block_type *t = hs_block_type_find(type);
+  if (!t || t->cls != HS_BLOCK_EDGE)
+    return hs_err_set(err, HS_ERR_UNKNOWN,
+                      "edge '%s': unknown edge type '%s' (known: resistor, inertance, valve)",
+                      name ? name : "", type ? type : "");
+  if (!from || !to)
+    return hs_err_set(err, HS_ERR_INVALID, "edge '%s': needs both 'from' and 'to'",
+                      name ? name : "");
+  return add_block(m, name, t, from, to, err);
+}
+
+static void fmt_value(char *buf, size_t n, const hs_param_spec *s, double v) {
+  const char *u = hs_dim_unit(s->dim);
+  snprintf(buf, n, "%.6g%s%s", v, *u ? " " : "", u);
+}
+
+hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
+  if (!isfinite(v))
+    return hs_err_set(err, HS_ERR_INVALID, "'%s' must be a finite number", s->name);
+  if ((s->flags & (HS_PARAM_BOOL | HS_PARAM_INTEGER | HS_PARAM_CHOICE)) && v != floor(v))
+    return hs_err_set(err, HS_ERR_INVALID, "'%s' must be a whole number (got %.6g)", s->name, v);
+  if (v < s->min || v > s->max) {
+    char a[64], lo[64], hi[64];
+    fmt_value(a, sizeof a, s, v);
+    fmt_value(lo, sizeof lo, s, s->min);
+    fmt_value(hi, sizeof hi, s, s->max);
+    return hs_err_set(err, HS_ERR_RANGE, "'%s' = %s is out of range [%s, %s]", s->name, a, lo,
+                      hi);
+  }
+  return HS_OK;
+}
+
+hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, hs_err *err) {
+  if (s->flags & HS_PARAM_BOOL) {
+    static const char *const T[] = {"true", "yes", "on", "1"};
+    static const char *const F[] = {"false", "no", "off", "0"};
+    for (int i = 0; i < 4; i++) {
+      if (strcmp(text, T[i]) == 0) return (*out = 1.0), HS_OK;
+      if (strcmp(text, F[i]) == 0) return (*out = 0.0), HS_OK;
+    }
+    return hs_err_set(err, HS_ERR_INVALID, "'%s' must be true or false (got \"%s\")", s->name,
+                      text);
+  }
+  if (s->flags & HS_PARAM_CHOICE) {
+    char list[256] = "";
+    for (int i = 0; s->choices && s->choices[i]; i++) {
+      if (strcmp(text, s->choices[i]) == 0) return (*out = i), HS_OK;
+      strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+      strncat(list, s->choices[i], sizeof list - strlen(list) - 1);
+    }
+    return hs_err_set(err, HS_ERR_INVALID, "'%s' must be one of %s (got \"%s\")", s->name, list,
+                      text);
+  }
+  hs_status st = hs_quantity_parse(s->dim, text, out, err);
+  if (st != HS_OK) return hs_err_prefix(err, "'%s': ", s->name);
+  return hs_param_check(s, *out, err);
+}
+
+static hs_status resolve(const hs_model *m, const char *path, hs_block **b, int *idx,
+                         hs_err *err) {
+  const char *dot = path ? strchr(path, '.') : NULL;
+  if (!dot)
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "parameter path '%s' must look like <block>.<parameter>", path ? path : "");
+  char name[64];
+  size_t n = (size_t)(dot - path);
+  if (n >= sizeof name) return hs_err_set(err, HS_ERR_UNKNOWN, "no block named in '%s'", path);
+  memcpy(name, path, n);
+  name[n] = '\0';
+  *b = hs_model_find_block(m, name);
+  if (!*b) return hs_err_set(err, HS_ERR_UNKNOWN, "'%s': no block named '%s'", path, name);
+  *idx = hs_param_index((*b)->type, dot + 1);
+  if (*idx < 0) {
+    char list[512] = "";
+    for (int i = 0; i < (*b)->type->nparams; i++) {
+      strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+      strncat(list, (*b)->type->params[i].name, sizeof list - strlen(list) - 1);
+    }
+    return hs_err_set(err, HS_ERR_UNKNOWN, "'%s': %s '%s' has no parameter '%s' (known: %s)", path,
+                      (*b)->type->name, name, dot + 1, list);
+  }
+  return HS_OK;
+}
+
+hs_status hs_model_set(hs_model *m, const char *path, double v, hs_err *err) {
+  hs_block *b;
+  int i;
+  hs_status st = resolve(m, path, &b, &i, err);
+  if (st != HS_OK) return st;
+  st = hs_param_check(&b->type->params[i], v, err);
+  if (st != HS_OK) return hs_err_prefix(err, "%s: ", b->name);
+  b->params[i] = v;
+  b->given[i] = 1;
+  return HS_OK;
+}
+
+hs_status hs_model_set_text(hs_model *m, const char *path, const char *text, hs_err *err) {
+  hs_block *b;
+  int i;
+  double v;
+  hs_status st = resolve(m, path, &b, &i, err);
+  if (st != HS_OK) return st;
+  st = hs_param_parse(&b->type->params[i], text, &v, err);
+  if (st != HS_OK) return hs_err_prefix(err, "%s: ", b->name);
+  b->params[i] = v;
+  b->given[i] = 1;
+  return HS_OK;
+}
+
+hs_status hs_model_get(const hs_model *m, const char *path, double *out, hs_err *err) {
+  hs_block *b;
+  int i;
+  hs_status st = resolve(m, path, &b, &i, err);
+  if (st == HS_OK) *out = b->params[i];
+  return st;
+}
+
+hs_status hs_model_set_info(hs_model *m, const char *name, const char *description,
+                            hs_err *err) {
+  char *n = dupstr(name ? name : "");
+  char *d = dupstr(description ? description : "");
+  if (!n || !d) {
+    free(n);
+    free(d);
+    return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  }
+  free(m->name);
+  free(m->description);
+  m->name = n;
+  m->description = d;
+  return HS_OK;
+}
+
+const char *hs_model_name(const hs_model *m) { return m->name ? m->name : ""; }
+const char *hs_model_description(const hs_model *m) {
+  return m->description ? m->description : "";
+}
+size_t hs_model_block_count(const hs_model *m) { return m->nblocks; }
+const char *hs_model_block_name(const hs_model *m, size_t i) {
+  return i < m->nblocks ? m->blocks[i].name : NULL;
+}
+const hs_block_type *hs_model_block_type(const hs_model *m, size_t i) {
+  return i < m->nblocks ? m->blocks[i].type : NULL;
+}
+
+hs_status hs_model_check(const hs_model *m, hs_err *err) {
+  for (size_t i = 0; i < m->nblocks; i++) {
+    const hs_block *b = &m->blocks[i];
+    for (int k = 0; k < b->type->nparams; k++)
+      if ((b->type->params[k].flags & HS_PARAM_REQUIRED) && !b->given[k])
+        return hs_err_set(err, HS_ERR_MODEL, "%s '%s': required parameter '%s' (%s) is missing",
+                          b->type->name, b->name, b->type->params[k].name,
+                          hs_dim_unit(b->type->params[k].dim));
+    if (b->type->cls != HS_BLOCK_EDGE) continue;
+    const hs_block *f = hs_model_find_block(m, b->from), *t = hs_model_find_block(m, b->to);
+    if (!f || f->type->cls != HS_BLOCK_NODE)
+      return hs_err_set(err, HS_ERR_MODEL, "edge '%s': 'from' names no node ('%s')", b->name,
+                        b->from);
+    if (!t || t->type->cls != HS_BLOCK_NODE)
+      return hs_err_set(err, HS_ERR_MODEL, "edge '%s': 'to' names no node ('%s')", b->name, b->to);
+    if (f == t)
+      return hs_err_set(err, HS_ERR_MODEL, "edge '%s' connects node '%s' to itself", b->name,
+                        b->from);
+  }
+  for (size_t i = 0; i < m->nblocks; i++) {
+    const hs_block *b = &m->blocks[i];
+    if (b->type->cls != HS_BLOCK_NODE) continue;
+    int in = 0, out = 0;
+    for (size_t k = 0; k < m->nblocks; k++) {
+      const hs_block *e = &m->blocks[k];
+      if (e->type->cls != HS_BLOCK_EDGE) continue;
+      if (strcmp(e->to, b->name) == 0) in++;
+      if (strcmp(e->from, b->name) == 0) out++;
+    }
+    if (!in || !out)
+      return hs_err_set(err, HS_ERR_MODEL,
+                        "node '%s' has no %s edge: blood could %s it but never %s", b->name,
+                        in ? "outgoing" : "incoming", in ? "enter" : "leave",
+                        in ? "leave" : "enter");
+  }
+  for (int i = 0; hs_required_nodes[i]; i++) {
+    const hs_block *b = hs_model_find_block(m, hs_required_nodes[i]);
+    if (!b || b->type->cls != HS_BLOCK_NODE)
+      return hs_err_set(err, HS_ERR_MODEL,
+                        "the model needs a node named '%s' (measurements and devices attach there)",
+                        hs_required_nodes[i]);
+  }
+  for (int i = 0; hs_required_edges[i]; i++) {
+    const hs_block *b = hs_model_find_block(m, hs_required_edges[i]);
+    if (!b || b->type != &hs_type_valve)
+      return hs_err_set(err, HS_ERR_MODEL, "the model needs a valve named '%s'",
+                        hs_required_edges[i]);
+  }
+  static const char *const vent[] = {"lv", "rv"}, *const atr[] = {"la", "ra"};
+  for (int i = 0; i < 2; i++) {
+    if (hs_model_find_block(m, vent[i])->type != &hs_type_ventricle)
+      return hs_err_set(err, HS_ERR_MODEL, "node '%s' must be of type ventricle", vent[i]);
+    if (hs_model_find_block(m, atr[i])->type != &hs_type_atrium)
+      return hs_err_set(err, HS_ERR_MODEL, "node '%s' must be of type atrium", atr[i]);
+  }
+  return HS_OK;
+}

@@ -1,0 +1,29 @@
+/* model_impl.h - private layout of hs_model, shared by model.c and plan.c. */
+#ifndef HS_MODEL_IMPL_H
+#define HS_MODEL_IMPL_H
+
+#include "hemosim/model.h"
+
+typedef struct hs_block {
+  char *name;
+  const hs_block_type *type;
+  char *from, *to;      /* edges only */
+  double *params;       /* type->nparams values, internal units */
+  unsigned char *given; /* 1 where set explicitly (required-parameter check) */
+} hs_block;
+
+struct hs_model {
+  hs_block *blocks;
+  size_t nblocks, cap;
+  char *name;
+  char *description;
+};
+
+/* Find a block by name; NULL if absent. */
+hs_block *hs_model_find_block(const hs_model *m, const char *name);
+
+/* The sites every model must have (metrics and devices attach there). */
+extern const char *const hs_required_nodes[];
+extern const char *const hs_required_edges[];
+
+#endif

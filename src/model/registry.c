@@ -1,0 +1,31 @@
+/*
+ * registry.c - the table of block types.  Adding an element type is one file
+ * in src/elements/ plus one line here.
+ */
+#include <string.h>
+
+#include "elements/elements.h"
+
+static const hs_block_type *const TYPES[] = {
+    &hs_type_vessel, &hs_type_ventricle, &hs_type_atrium, &hs_type_resistor,
+    &hs_type_inertance, &hs_type_valve, &hs_type_heart, &hs_type_circulation,
+    &hs_type_body, &hs_type_solver,
+};
+
+size_t hs_block_type_count(void) { return sizeof TYPES / sizeof TYPES[0]; }
+
+const hs_block_type *hs_block_type_at(size_t i) {
+  return i < hs_block_type_count() ? TYPES[i] : NULL;
+}
+
+const hs_block_type *hs_block_type_find(const char *name) {
+  for (size_t i = 0; name && i < hs_block_type_count(); i++)
+    if (strcmp(TYPES[i]->name, name) == 0) return TYPES[i];
+  return NULL;
+}
+
+int hs_param_index(const hs_block_type *type, const char *name) {
+  for (int i = 0; type && name && i < type->nparams; i++)
+    if (strcmp(type->params[i].name, name) == 0) return i;
+  return -1;
+}

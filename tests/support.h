@@ -1,0 +1,20 @@
+/* support.h - small helpers shared by the cmocka test programs. */
+#ifndef HS_TEST_SUPPORT_H
+#define HS_TEST_SUPPORT_H
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Assert |a-b| <= tol with a readable message (cmocka has no float assert in 1.1.5). */
+#define assert_near(a, b, tol) hs_test_assert_near((a), (b), (tol), #a, __FILE__, __LINE__)
+void hs_test_assert_near(double a, double b, double tol, const char *expr, const char *file, int line);
+
+/* Assert lo <= v <= hi. */
+#define assert_in_range_d(v, lo, hi) hs_test_assert_in(v, lo, hi, #v, __FILE__, __LINE__)
+void hs_test_assert_in(double v, double lo, double hi, const char *expr, const char *file, int line);
+
+/* Write text to a fresh file under the build's temp dir; returns a static-per-call malloc'd path (caller frees). */
+char *hs_test_write_temp(const char *name, const char *text);
+#endif
