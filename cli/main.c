@@ -1,1 +1,71 @@
-int main(void){return 0;}
+/*
+ * main.c - `hemosim <command> ...`: dispatch through a table of subcommands.
+ * Only the CLI prints, parses argv or exits; the library returns statuses.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct command {
+  const char *name;
+  int (*run)(int argc, char **argv);
+  const char *summary;
+} command;
+
+static const command COMMANDS[] = {
+    {"run", hs_cmd_run, "simulate a patient (default: the bundled healthy adult) to steady state"},
+    {"params", hs_cmd_params, "list every model parameter with unit, default, range and source"},
+};
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "hemosim %s - closed-loop circulation simulator for critical care\n\n"
+          "usage: hemosim <command> [options]\n\ncommands:\n",
+          HS_VERSION);
+  for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+    fprintf(f, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+  fprintf(f,
+          "\n`hemosim <command> --help` describes a command.  Documentation: docs/cli.md\n"
+          "Internal units: mmHg, mL, s; inputs accept units (\"4.5 L/min\", \"80 kg\").\n");
+}
+
+int hs_cli_fail(const hs_err *err) {
+  fprintf(stderr, "hemosim: error: %s\n", err->msg);
+  return HS_EXIT_FAIL;
+}
+
+int hs_cli_usage(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fprintf(stderr, "hemosim %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fprintf(stderr, "\n(see `hemosim %s --help`)\n", cmd);
+  va_end(ap);
+  return HS_EXIT_USAGE;
+}
+
+hs_status hs_cli_load_patient(const char *path, hs_model **out, hs_err *err) {
+  return path ? hs_patient_load_file(path, out, err) : hs_patient_load_default(out, err);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return HS_EXIT_USAGE;
+  }
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    usage(stdout);
+    return HS_EXIT_OK;
+  }
+  if (!strcmp(argv[1], "--version")) {
+    printf("hemosim %s\n", HS_VERSION);
+    return HS_EXIT_OK;
+  }
+  for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
+    if (!strcmp(argv[1], COMMANDS[i].name)) return COMMANDS[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "hemosim: unknown command '%s'\n\n", argv[1]);
+  usage(stderr);
+  return HS_EXIT_USAGE;
+}

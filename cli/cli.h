@@ -1,0 +1,24 @@
+/* cli.h - the command-line front end: one file per subcommand, public API only. */
+#ifndef HS_CLI_H
+#define HS_CLI_H
+
+#include "hemosim/hemosim.h"
+
+/* Exit codes (docs/cli.md). */
+enum { HS_EXIT_OK = 0, HS_EXIT_USAGE = 1, HS_EXIT_FAIL = 2 };
+
+int hs_cmd_run(int argc, char **argv);
+int hs_cmd_params(int argc, char **argv);
+
+/* Print "hemosim: <msg>" to stderr; returns HS_EXIT_FAIL. */
+int hs_cli_fail(const hs_err *err);
+/* Usage error: "hemosim <cmd>: <msg>" plus a hint; returns HS_EXIT_USAGE. */
+int hs_cli_usage(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Load a patient file, or the bundled default when path is NULL. */
+hs_status hs_cli_load_patient(const char *path, hs_model **out, hs_err *err);
+
+#endif

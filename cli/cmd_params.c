@@ -1,0 +1,71 @@
+/*
+ * cmd_params.c - `hemosim params`: every block type and parameter, from the
+ * same tables that validate input files (so the listing cannot go stale).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char PARAMS_HELP[] =
+    "usage: hemosim params [--markdown] [TYPE]\n"
+    "\n"
+    "List the parameters of every block type (or of TYPE: vessel, ventricle, atrium,\n"
+    "resistor, inertance, valve, heart, circulation, body, solver) with internal unit,\n"
+    "default, allowed range, meaning and source.  --markdown prints the tables of\n"
+    "docs/parameters.md.\n";
+
+static void fmt_num(char *b, size_t n, double v) { snprintf(b, n, "%.6g", v); }
+
+static void print_type(const hs_block_type *t, int md) {
+  static const char *const cls[] = {"node", "edge", "global block"};
+  if (md)
+    printf("\n### %s (%s)\n\n%s\n\n| parameter | unit | default | min | max | meaning | source "
+           "|\n|---|---|---|---|---|---|---|\n",
+           t->name, cls[t->cls], t->doc);
+  else
+    printf("\n%s (%s): %s\n", t->name, cls[t->cls], t->doc);
+  for (int i = 0; i < t->nparams; i++) {
+    const hs_param_spec *p = &t->params[i];
+    char def[32], lo[32], hi[32];
+    fmt_num(lo, sizeof lo, p->min);
+    fmt_num(hi, sizeof hi, p->max);
+    if (p->flags & HS_PARAM_REQUIRED) snprintf(def, sizeof def, "required");
+    else if (p->flags & HS_PARAM_BOOL) snprintf(def, sizeof def, "%s", p->def ? "true" : "false");
+    else if (p->flags & HS_PARAM_CHOICE) snprintf(def, sizeof def, "%s", p->choices[(int)p->def]);
+    else fmt_num(def, sizeof def, p->def);
+    const char *unit = (p->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)) ? "" : hs_dim_unit(p->dim);
+    if (md)
+      printf("| `%s` | %s | %s | %s | %s | %s | %s |\n", p->name, unit, def, lo, hi, p->doc,
+             p->source);
+    else
+      printf("  %-28s %-12s default %-10s range [%s, %s]  %s\n", p->name, unit, def, lo, hi,
+             p->doc);
+  }
+}
+
+int hs_cmd_params(int argc, char **argv) {
+  int md = 0;
+  const char *only = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+      fputs(PARAMS_HELP, stdout);
+      return HS_EXIT_OK;
+    } else if (!strcmp(argv[i], "--markdown")) {
+      md = 1;
+    } else if (argv[i][0] == '-') {
+      return hs_cli_usage("params", "unknown option '%s'", argv[i]);
+    } else if (!only) {
+      only = argv[i];
+    } else {
+      return hs_cli_usage("params", "only one TYPE may be given");
+    }
+  }
+  if (only && !hs_block_type_find(only))
+    return hs_cli_usage("params", "unknown block type '%s'", only);
+  for (size_t i = 0; i < hs_block_type_count(); i++) {
+    const hs_block_type *t = hs_block_type_at(i);
+    if (!only || !strcmp(only, t->name)) print_type(t, md);
+  }
+  return HS_EXIT_OK;
+}

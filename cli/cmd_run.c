@@ -1,0 +1,280 @@
+/*
+ * cmd_run.c - `hemosim run`: simulate one patient, print and write the results.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char RUN_HELP[] =
+    "usage: hemosim run [PATIENT_FILE] [options]\n"
+    "\n"
+    "Simulate a patient beat by beat.  Without PATIENT_FILE the bundled healthy\n"
+    "adult (examples/patients/healthy_adult.yaml) is used.  Without --duration the\n"
+    "run continues until the circulation is periodic (steady state) and the\n"
+    "metrics are the mean of the last solver.window_beats beats.\n"
+    "\n"
+    "options:\n"
+    "  -d, --duration S       simulate S seconds (units allowed: \"10 min\")\n"
+    "  -s, --scenario FILE    timed parameter changes (YAML/JSON, docs/scenario-format.md)\n"
+    "      --set NAME=VALUE   set a parameter before the run; repeatable\n"
+    "                         e.g. --set lv.ees=1.0 --set \"heart.heart_rate=90 /min\"\n"
+    "  -o, --out DIR          write summary.json, waveforms.csv, pv_loops.svg and\n"
+    "                         waveforms.svg into DIR (created if missing)\n"
+    "      --summary-json F   write the JSON summary to F ('-' = standard output)\n"
+    "      --signals LIST     CSV signals, comma-separated p:<node>, v:<node>, q:<edge>\n"
+    "                         (default " HS_DEFAULT_SIGNALS ")\n"
+    "      --rate HZ          CSV sampling rate (default 200 Hz)\n"
+    "  -q, --quiet            do not print the metrics table\n"
+    "  -h, --help             this text\n"
+    "\n"
+    "exit status: 0 success, 1 usage error, 2 input or simulation error.\n"
+    "Progress is shown on standard error when it is a terminal.\n";
+
+typedef struct progress {
+  int tty;
+  struct timespec t0;
+  int shown;
+} progress;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int on_beat(long beat, double t_end, const double *m, void *ud) {
+  progress *p = ud;
+  (void)m;
+  if (!p->tty || beat % 10) return 0;
+  double el = now_s() - ((double)p->t0.tv_sec + 1e-9 * (double)p->t0.tv_nsec);
+  if (el < 0.5) return 0;
+  fprintf(stderr, "\rhemosim: t = %.1f s, beat %ld ", t_end, beat);
+  p->shown = 1;
+  return 0;
+}
+
+static int make_dir(const char *dir, hs_err *err) {
+  struct stat sb;
+  if (stat(dir, &sb) == 0) {
+    if (S_ISDIR(sb.st_mode)) return 0;
+    hs_err_set(err, HS_ERR_IO, "%s: exists and is not a directory", dir);
+    return -1;
+  }
+  if (mkdir(dir, 0777) != 0) {
+    hs_err_set(err, HS_ERR_IO, "%s: cannot create directory: %s", dir, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+static void print_table(const char *name, const double *m) {
+  printf("%s\n", name);
+  for (int k = 0; k < HS_METRIC_COUNT; k++)
+    printf("  %-34s %10.2f %s\n", hs_metric_name(k), m[k], hs_metric_unit(k));
+}
+
+static char *join(const char *dir, const char *file) {
+  size_t n = strlen(dir) + strlen(file) + 2;
+  char *p = malloc(n);
+  if (p) snprintf(p, n, "%s/%s", dir, file);
+  return p;
+}
+
+static hs_status write_figures(const hs_recorder *rec, const char *dir, double span,
+                               const char *title, hs_err *err) {
+  char *pv = hs_recorder_pv_svg(rec, span, title, err);
+  if (!pv) return err->code;
+  char *path = join(dir, "pv_loops.svg");
+  hs_status st = path ? hs_write_file_atomic(path, pv, strlen(pv), err) : HS_ERR_NOMEM;
+  free(path);
+  free(pv);
+  if (st) return st;
+  char *wf = hs_recorder_waveform_svg(rec, span, title, err);
+  if (!wf) return err->code;
+  path = join(dir, "waveforms.svg");
+  st = path ? hs_write_file_atomic(path, wf, strlen(wf), err) : HS_ERR_NOMEM;
+  free(path);
+  free(wf);
+  return st;
+}
+
+int hs_cmd_run(int argc, char **argv) {
+  const char *patient = NULL, *scenario = NULL, *out = NULL, *json = NULL, *signals = NULL;
+  const char *duration_text = NULL;
+  double rate = 200;
+  int quiet = 0;
+  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  int nsets = 0, rc = HS_EXIT_FAIL;
+  hs_err err = {HS_OK, ""};
+  hs_model *m = NULL;
+  hs_plan *pl = NULL;
+  hs_sim *sim = NULL;
+  hs_scenario *sc = NULL;
+  hs_recorder *rec = NULL;
+  char *summary = NULL, *csv_path = NULL;
+  if (!sets) return hs_cli_usage("run", "out of memory");
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+#define NEED_ARG()                                                          \
+  if (i + 1 >= argc) {                                                      \
+    rc = hs_cli_usage("run", "option %s needs a value", a);                \
+    goto done;                                                              \
+  }
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(RUN_HELP, stdout);
+      rc = HS_EXIT_OK;
+      goto done;
+    } else if (!strcmp(a, "-d") || !strcmp(a, "--duration")) {
+      NEED_ARG();
+      duration_text = argv[++i];
+    } else if (!strcmp(a, "-s") || !strcmp(a, "--scenario")) {
+      NEED_ARG();
+      scenario = argv[++i];
+    } else if (!strcmp(a, "--set")) {
+      NEED_ARG();
+      sets[nsets++] = argv[++i];
+    } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
+      NEED_ARG();
+      out = argv[++i];
+    } else if (!strcmp(a, "--summary-json")) {
+      NEED_ARG();
+      json = argv[++i];
+    } else if (!strcmp(a, "--signals")) {
+      NEED_ARG();
+      signals = argv[++i];
+    } else if (!strcmp(a, "--rate")) {
+      NEED_ARG();
+      char *end;
+      rate = strtod(argv[++i], &end);
+      if (*end || !(rate > 0 && rate <= 100000)) {
+        rc = hs_cli_usage("run", "--rate must be a number of Hz in (0, 100000] (got '%s')",
+                          argv[i]);
+        goto done;
+      }
+    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+      quiet = 1;
+    } else if (a[0] == '-' && a[1]) {
+      rc = hs_cli_usage("run", "unknown option '%s'", a);
+      goto done;
+    } else if (!patient) {
+      patient = a;
+    } else {
+      rc = hs_cli_usage("run", "only one patient file may be given (got '%s' and '%s')",
+                        patient, a);
+      goto done;
+    }
+#undef NEED_ARG
+  }
+  double duration = 0;
+  if (duration_text) {
+    if (hs_quantity_parse(HS_DIM_TIME, duration_text, &duration, &err) != HS_OK ||
+        !(duration > 0 && duration <= 1e6)) {
+      rc = hs_cli_usage("run", "--duration must be a time in (0, 1e6] s (got '%s')",
+                        duration_text);
+      goto done;
+    }
+  }
+  if (hs_cli_load_patient(patient, &m, &err)) goto fail;
+  for (int k = 0; k < nsets; k++) {
+    char name[128];
+    const char *eq = strchr(sets[k], '=');
+    if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name) {
+      rc = hs_cli_usage("run", "--set needs NAME=VALUE (got '%s')", sets[k]);
+      goto done;
+    }
+    memcpy(name, sets[k], (size_t)(eq - sets[k]));
+    name[eq - sets[k]] = '\0';
+    if (hs_model_set_text(m, name, eq + 1, &err)) {
+      hs_err_prefix(&err, "--set %s: ", sets[k]);
+      goto fail;
+    }
+  }
+  if (!(pl = hs_plan_compile(m, &err))) goto fail;
+  if (!(sim = hs_sim_new(pl, &err))) goto fail;
+  if (scenario) {
+    if (hs_scenario_load_file(scenario, &sc, &err)) goto fail;
+    if (hs_scenario_apply(sc, sim, &err)) goto fail;
+    if (!duration_text && hs_scenario_duration(sc) > 0) duration = hs_scenario_duration(sc);
+  }
+  if (out) {
+    if (make_dir(out, &err)) goto fail;
+    if (!(csv_path = join(out, "waveforms.csv"))) goto fail;
+    if (!(rec = hs_recorder_new(pl, signals, csv_path, rate, 8.0, &err))) goto fail;
+    if (hs_recorder_attach(rec, sim, &err)) goto fail;
+  } else if (signals) {
+    rc = hs_cli_usage("run", "--signals needs --out DIR (the CSV goes there)");
+    goto done;
+  }
+  progress prog = {isatty(2), {0, 0}, 0};
+  clock_gettime(CLOCK_MONOTONIC, &prog.t0);
+  hs_sim_set_beat_callback(sim, on_beat, &prog);
+  double t0 = now_s();
+  hs_run_info info = {hs_model_name(m), patient, scenario, 0, 0, 0, {0, 0, 0, 0}, 0};
+  hs_status st;
+  if (duration > 0) {
+    st = hs_sim_run(sim, duration, &err);
+  } else {
+    info.steady_requested = 1;
+    st = hs_sim_run_to_steady(sim, &info.steady, &err);
+    if (st == HS_ERR_NOT_STEADY) {
+      fprintf(stderr, "hemosim: warning: %s\n", err.msg);
+      st = HS_OK;
+    }
+  }
+  if (prog.shown) fputc('\n', stderr);
+  if (st) goto fail;
+  info.wall_s = now_s() - t0;
+  info.duration_s = hs_sim_time(sim);
+  double window = 6;
+  hs_sim_get(sim, "solver.window_beats", &window, NULL);
+  info.window_beats = (int)window;
+  if (hs_sim_beats(sim) < info.window_beats) info.window_beats = (int)hs_sim_beats(sim);
+  if (info.window_beats < 1) {
+    hs_err_set(&err, HS_ERR_STATE,
+               "the run ended before the first beat completed: use a longer --duration");
+    goto fail;
+  }
+  double metrics[HS_METRIC_COUNT];
+  if (hs_sim_summary(sim, info.window_beats, metrics, &err)) goto fail;
+  if (!(summary = hs_summary_json(sim, &info, metrics, &err))) goto fail;
+  if (json && !strcmp(json, "-")) {
+    fputs(summary, stdout);
+    fputc('\n', stdout);
+    quiet = 1;
+  } else if (json) {
+    if (hs_write_file_atomic(json, summary, strlen(summary), &err)) goto fail;
+  }
+  if (out) {
+    char *path = join(out, "summary.json");
+    st = path ? hs_write_file_atomic(path, summary, strlen(summary), &err) : HS_ERR_NOMEM;
+    free(path);
+    if (st) goto fail;
+    if (hs_recorder_finish(rec, &err)) goto fail;
+    double span = 3 * 60.0 / metrics[HS_M_HR];
+    if (span > 8.0) span = 8.0;
+    if (write_figures(rec, out, span, hs_model_name(m), &err)) goto fail;
+  }
+  if (!quiet) print_table(hs_model_name(m), metrics);
+  rc = HS_EXIT_OK;
+  goto done;
+fail:
+  rc = hs_cli_fail(&err);
+done:
+  free(summary);
+  free(csv_path);
+  hs_recorder_free(rec);
+  hs_scenario_free(sc);
+  hs_sim_free(sim);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  free(sets);
+  return rc;
+}

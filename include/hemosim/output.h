@@ -1,0 +1,80 @@
+/*
+ * hemosim/output.h - what a run leaves behind: JSON summary, CSV waveforms, SVG
+ * figures.  Every file is written atomically (a temporary file in the same
+ * directory, then rename), so a reader never sees a half-written output.
+ *
+ * Signals are named "p:<node>" (pressure, mmHg), "v:<node>" (volume, mL) and
+ * "q:<edge>" (flow, mL/s).  CSV columns carry the unit: p_lv_mmhg, v_lv_ml,
+ * q_aortic_valve_mls.
+ */
+#ifndef HEMOSIM_OUTPUT_H
+#define HEMOSIM_OUTPUT_H
+
+#include <stdio.h>
+
+#include "hemosim/error.h"
+#include "hemosim/sim.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- atomic files ---------------------------------------------------------- */
+typedef struct hs_afile hs_afile;
+/* Open a temporary file next to path; write through hs_afile_stream(). */
+hs_afile *hs_afile_open(const char *path, hs_err *err);
+FILE *hs_afile_stream(hs_afile *f);
+/* Flush, fsync and rename over path; frees f in all cases. */
+hs_status hs_afile_commit(hs_afile *f, hs_err *err);
+/* Delete the temporary file; frees f.  NULL is a no-op. */
+void hs_afile_abort(hs_afile *f);
+/* Whole-buffer convenience. */
+hs_status hs_write_file_atomic(const char *path, const char *data, size_t len, hs_err *err);
+
+/* ---- recorder: CSV stream plus a ring buffer for figures --------------------- */
+typedef struct hs_recorder hs_recorder;
+
+/* Default CSV signal list (comma-separated). */
+#define HS_DEFAULT_SIGNALS                                                              \
+  "p:lv,v:lv,p:aortic_root,p:upper_arteries,p:la,p:ra,p:rv,v:rv,p:pa,q:aortic_valve," \
+  "q:mitral_valve"
+
+/*
+ * A recorder for sim's plan.  signals: comma-separated list (NULL = default);
+ * csv_path may be NULL (no CSV); rate_hz > 0 sets the sampling rate; the last
+ * keep_s seconds of the figure signals are kept in memory.
+ */
+hs_recorder *hs_recorder_new(const hs_plan *plan, const char *signals, const char *csv_path,
+                             double rate_hz, double keep_s, hs_err *err);
+/* Attach as the simulation's sampler. */
+hs_status hs_recorder_attach(hs_recorder *r, hs_sim *sim, hs_err *err);
+/* Finish the CSV atomically (call once, after the run). */
+hs_status hs_recorder_finish(hs_recorder *r, hs_err *err);
+void hs_recorder_free(hs_recorder *r); /* aborts an unfinished CSV */
+
+/* SVG of LV and RV pressure-volume loops over the last `beats_s` seconds kept. */
+char *hs_recorder_pv_svg(const hs_recorder *r, double last_s, const char *title, hs_err *err);
+/* SVG of left and right heart pressure waveforms over the last `last_s` seconds. */
+char *hs_recorder_waveform_svg(const hs_recorder *r, double last_s, const char *title,
+                               hs_err *err);
+
+/* ---- JSON summary -------------------------------------------------------------- */
+typedef struct hs_run_info {
+  const char *patient_name;
+  const char *patient_file; /* NULL for the bundled default */
+  const char *scenario_file;
+  double duration_s;       /* simulated time of the run */
+  double wall_s;           /* wall-clock time of the run */
+  int steady_requested;    /* 1 if the run went to steady state */
+  hs_steady_info steady;   /* valid when steady_requested */
+  int window_beats;        /* beats averaged into metrics */
+} hs_run_info;
+
+/* Summary document (schema hemosim-summary/1, docs/output.md); caller frees. */
+char *hs_summary_json(const hs_sim *sim, const hs_run_info *info,
+                      const double metrics[HS_METRIC_COUNT], hs_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,76 @@
+/*
+ * io/summary.c - the JSON summary of a run (schema hemosim-summary/1).
+ *
+ *   { "schema": "hemosim-summary/1", "hemosim_version": "0.1.0",
+ *     "patient": {"name": ..., "file": ...}, "scenario": ... | null,
+ *     "run": {"simulated_s", "wall_s", "beats", "window_beats",
+ *             "steady_state": {"requested", "reached", "beats", "time_s",
+ *                              "last_change_ml"},
+ *             "integrator": {"method", "steps", "rhs_evals", "valve_events"}},
+ *     "metrics": {"hr_bpm": 70.0, ...},      # names of HS_METRIC_LIST
+ *     "units": {"hr_bpm": "/min", ...} }
+ * Documented in docs/output.md.  Built with jansson; the caller frees the text.
+ */
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "hemosim/hemosim.h"
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+char *hs_summary_json(const hs_sim *sim, const hs_run_info *info,
+                      const double metrics[HS_METRIC_COUNT], hs_err *err) {
+  json_t *root = json_object();
+  json_t *patient = json_object(), *run = json_object(), *steady = json_object();
+  json_t *integ = json_object(), *m = json_object(), *u = json_object();
+  char *text = NULL;
+  if (!root || !patient || !run || !steady || !integ || !m || !u) goto nomem;
+  hs_sim_stats st;
+  hs_sim_get_stats(sim, &st);
+  double method = 0;
+  hs_sim_get(sim, "solver.method", &method, NULL);
+  static const char *const methods[] = {"dopri5", "bdf", "adams"};
+  int bad = 0;
+  bad |= json_object_set_new(root, "schema", json_string("hemosim-summary/1"));
+  bad |= json_object_set_new(root, "hemosim_version", json_string(HS_VERSION));
+  bad |= json_object_set_new(patient, "name", json_string(info->patient_name ? info->patient_name : ""));
+  bad |= json_object_set_new(patient, "file", info->patient_file ? json_string(info->patient_file)
+                                                                : json_string("<default>"));
+  bad |= json_object_set_new(root, "patient", patient), patient = NULL;
+  bad |= json_object_set_new(root, "scenario", info->scenario_file
+                                                   ? json_string(info->scenario_file)
+                                                   : json_null());
+  bad |= json_object_set_new(run, "simulated_s", num(hs_sim_time(sim)));
+  bad |= json_object_set_new(run, "wall_s", num(info->wall_s));
+  bad |= json_object_set_new(run, "beats", json_integer(hs_sim_beats(sim)));
+  bad |= json_object_set_new(run, "window_beats", json_integer(info->window_beats));
+  bad |= json_object_set_new(steady, "requested", json_boolean(info->steady_requested));
+  bad |= json_object_set_new(steady, "reached", json_boolean(info->steady.reached));
+  bad |= json_object_set_new(steady, "beats", json_integer(info->steady.beats));
+  bad |= json_object_set_new(steady, "time_s", num(info->steady.time_s));
+  bad |= json_object_set_new(steady, "last_change_ml", num(info->steady.last_change));
+  bad |= json_object_set_new(run, "steady_state", steady), steady = NULL;
+  bad |= json_object_set_new(integ, "method", json_string(methods[(int)method % 3]));
+  bad |= json_object_set_new(integ, "steps", json_integer(st.steps));
+  bad |= json_object_set_new(integ, "rhs_evals", json_integer(st.rhs_evals));
+  bad |= json_object_set_new(integ, "valve_events", json_integer(st.valve_events));
+  bad |= json_object_set_new(run, "integrator", integ), integ = NULL;
+  bad |= json_object_set_new(root, "run", run), run = NULL;
+  for (int k = 0; k < HS_METRIC_COUNT; k++) {
+    bad |= json_object_set_new(m, hs_metric_name(k), num(metrics[k]));
+    bad |= json_object_set_new(u, hs_metric_name(k), json_string(hs_metric_unit(k)));
+  }
+  bad |= json_object_set_new(root, "metrics", m), m = NULL;
+  bad |= json_object_set_new(root, "units", u), u = NULL;
+  if (bad) goto nomem;
+  text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
+  if (!text) goto nomem;
+  json_decref(root);
+  return text;
+nomem:
+  json_decref(root), json_decref(patient), json_decref(run), json_decref(steady);
+  json_decref(integ), json_decref(m), json_decref(u);
+  hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the summary");
+  return NULL;
+}

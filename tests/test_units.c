@@ -1,0 +1,325 @@
+/* test_units.c - the unit table and quantity parsing (src/core/units.c).
+ *
+ * Expected factors are computed by hand from the definitions, not taken from
+ * the HS_* constants of units.h, so that a wrong constant is caught:
+ *   1 mmHg = 133.322387415 Pa, 1 cmH2O = 98.0665 Pa
+ *   1 kPa = 1000 / 133.322387415 = 7.500616827 mmHg
+ *   1 cmH2O = 98.0665 / 133.322387415 = 0.735559 mmHg
+ *   1 L/min = 1000 mL / 60 s = 16.6667 mL/s
+ *   1 Wood unit = 1 mmHg*min/L = 60 s / 1000 mL = 0.06 mmHg*s/mL
+ *   1 dyn*s/cm^5 = 0.1 Pa*s/mL = 0.1 / 133.322387415 mmHg*s/mL = 7.50062e-4
+ *   1 Fr = 1/3 mm outer diameter = 1/30 cm
+ */
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hemosim/units.h"
+
+#define MMHG_PA 133.322387415
+
+typedef struct unit_case {
+  hs_dim dim;
+  const char *text;
+  double expect; /* in the internal unit */
+} unit_case;
+
+/* Every spelling in the unit table, with a hand-computed conversion. */
+static const unit_case CASES[] = {
+    /* pressure, mmHg */
+    {HS_DIM_PRESSURE, "1 mmHg", 1.0},
+    {HS_DIM_PRESSURE, "1 kPa", 7.500616827},
+    {HS_DIM_PRESSURE, "2 kPa", 2 * 1000.0 / MMHG_PA},
+    {HS_DIM_PRESSURE, "10 cmH2O", 10 * 98.0665 / MMHG_PA},
+    /* volume, mL */
+    {HS_DIM_VOLUME, "250 mL", 250.0},
+    {HS_DIM_VOLUME, "250 ml", 250.0},
+    {HS_DIM_VOLUME, "1.5 L", 1500.0},
+    /* time, s */
+    {HS_DIM_TIME, "2 s", 2.0},
+    {HS_DIM_TIME, "250 ms", 0.25},
+    {HS_DIM_TIME, "2 min", 120.0},
+    {HS_DIM_TIME, "1.5 h", 5400.0},
+    /* flow, mL/s */
+    {HS_DIM_FLOW, "80 mL/s", 80.0},
+    {HS_DIM_FLOW, "4.5 L/min", 75.0},
+    {HS_DIM_FLOW, "300 mL/min", 5.0},
+    /* resistance, mmHg*s/mL */
+    {HS_DIM_RESISTANCE, "1.2 mmHg*s/mL", 1.2},
+    {HS_DIM_RESISTANCE, "1 WU", 0.06},
+    {HS_DIM_RESISTANCE, "20 WU", 1.2},
+    {HS_DIM_RESISTANCE, "3 mmHg*min/L", 0.18},
+    {HS_DIM_RESISTANCE, "1200 dyn*s/cm^5", 1200 * 0.1 / MMHG_PA}, /* 0.90007 */
+    {HS_DIM_RESISTANCE, "80 dyn*s*cm^-5", 80 * 0.1 / MMHG_PA},
+    /* compliance, elastance, inertance */
+    {HS_DIM_COMPLIANCE, "1.5 mL/mmHg", 1.5},
+    {HS_DIM_ELASTANCE, "2.3 mmHg/mL", 2.3},
+    {HS_DIM_INERTANCE, "0.0007 mmHg*s^2/mL", 7e-4},
+    /* rate, 1/min */
+    {HS_DIM_RATE, "72 /min", 72.0},
+    {HS_DIM_RATE, "72 bpm", 72.0},
+    {HS_DIM_RATE, "72 1/min", 72.0},
+    /* inverse volume */
+    {HS_DIM_INV_VOLUME, "0.025 1/mL", 0.025},
+    {HS_DIM_INV_VOLUME, "0.025 /mL", 0.025},
+    /* length, cm */
+    {HS_DIM_LENGTH, "175 cm", 175.0},
+    {HS_DIM_LENGTH, "25 mm", 2.5},
+    {HS_DIM_LENGTH, "1.8 m", 180.0},
+    {HS_DIM_LENGTH, "24 Fr", 0.8},
+    {HS_DIM_LENGTH, "8 Fr", 8.0 / 30.0},
+    /* mass, kg */
+    {HS_DIM_MASS, "80 kg", 80.0},
+    {HS_DIM_MASS, "3500 g", 3.5},
+    /* area, cm^2 */
+    {HS_DIM_AREA, "0.3 cm^2", 0.3},
+    {HS_DIM_AREA, "0.3 cm2", 0.3},
+    {HS_DIM_AREA, "40 mm^2", 0.4},
+    {HS_DIM_AREA, "40 mm2", 0.4},
+    /* dimensionless */
+    {HS_DIM_NONE, "50 %", 0.5},
+};
+#define NCASES (sizeof CASES / sizeof CASES[0])
+
+static double parse_ok(hs_dim dim, const char *text) {
+  hs_err err = {0};
+  double v = -12345.0;
+  hs_status st = hs_quantity_parse(dim, text, &v, &err);
+  if (st != HS_OK) print_error("\"%s\" as %s: status %d: %s\n", text, hs_dim_name(dim), st, err.msg);
+  assert_int_equal(st, HS_OK);
+  return v;
+}
+
+static void expect_close(double got, double want, const char *text) {
+  double tol = 1e-9 * (want < 0 ? -want : want) + 1e-12;
+  if (!(got - want <= tol && want - got <= tol)) print_error("\"%s\": ", text);
+  assert_near(got, want, tol);
+}
+
+/* ---------------------------------------------------------------- conversions */
+
+static void test_every_unit_converts(void **state) {
+  (void)state;
+  for (size_t i = 0; i < NCASES; i++)
+    expect_close(parse_ok(CASES[i].dim, CASES[i].text), CASES[i].expect, CASES[i].text);
+}
+
+static void test_named_examples(void **state) {
+  (void)state;
+  /* the examples of the specification, with the tolerance of their printed digits */
+  assert_near(parse_ok(HS_DIM_PRESSURE, "1 kPa"), 7.500616827, 1e-9);
+  assert_near(parse_ok(HS_DIM_FLOW, "4.5 L/min"), 75.0, 1e-12);
+  assert_near(parse_ok(HS_DIM_RESISTANCE, "1200 dyn*s/cm^5"), 0.9001, 1e-4);
+  assert_near(parse_ok(HS_DIM_RESISTANCE, "1200 dyn*s/cm^5"), 0.90007386, 1e-8);
+  assert_near(parse_ok(HS_DIM_LENGTH, "24 Fr"), 0.8, 1e-12);
+  assert_near(parse_ok(HS_DIM_RESISTANCE, "1 WU"), 0.06, 1e-15);
+  assert_near(parse_ok(HS_DIM_PRESSURE, "1 cmH2O"), 0.7355591, 1e-7);
+}
+
+static void test_unit_to_internal_direct(void **state) {
+  (void)state;
+  double v = 0;
+  hs_err err = {0};
+  assert_int_equal(hs_unit_to_internal(HS_DIM_FLOW, 6.0, "L/min", &v, &err), HS_OK);
+  assert_near(v, 100.0, 1e-12);
+  /* no unit / empty unit: the value is already internal */
+  v = 0;
+  assert_int_equal(hs_unit_to_internal(HS_DIM_FLOW, 6.0, NULL, &v, &err), HS_OK);
+  assert_near(v, 6.0, 0);
+  v = 0;
+  assert_int_equal(hs_unit_to_internal(HS_DIM_FLOW, 6.0, "", &v, &err), HS_OK);
+  assert_near(v, 6.0, 0);
+  /* blanks inside the unit are ignored */
+  assert_int_equal(hs_unit_to_internal(HS_DIM_RESISTANCE, 1200, "dyn * s / cm^5", &v, &err),
+                   HS_OK);
+  assert_near(v, 0.90007386, 1e-8);
+}
+
+static void test_bare_number_is_internal(void **state) {
+  (void)state;
+  for (int d = 0; d < HS_DIM_COUNT; d++) {
+    assert_near(parse_ok((hs_dim)d, "3.25"), 3.25, 0);
+    assert_near(parse_ok((hs_dim)d, "-0.5"), -0.5, 0);
+    assert_near(parse_ok((hs_dim)d, "+2"), 2.0, 0);
+    assert_near(parse_ok((hs_dim)d, ".5"), 0.5, 0);
+    assert_near(parse_ok((hs_dim)d, "1e3"), 1000.0, 0);
+    assert_near(parse_ok((hs_dim)d, "  7  "), 7.0, 0);
+  }
+}
+
+static void test_spacing_around_unit(void **state) {
+  (void)state;
+  assert_near(parse_ok(HS_DIM_FLOW, "4.5L/min"), 75.0, 1e-12);
+  assert_near(parse_ok(HS_DIM_FLOW, "4.5   L/min"), 75.0, 1e-12);
+  assert_near(parse_ok(HS_DIM_FLOW, "4.5 L / min"), 75.0, 1e-12);
+  assert_near(parse_ok(HS_DIM_FLOW, "  4.5 L/min  "), 75.0, 1e-12);
+  assert_near(parse_ok(HS_DIM_PRESSURE, "-4 mmHg"), -4.0, 0);
+  assert_near(parse_ok(HS_DIM_TIME, "1.5e2 ms"), 0.15, 1e-15);
+}
+
+/* The internal unit of each dimension is itself an accepted spelling (factor 1). */
+static void test_internal_unit_names(void **state) {
+  (void)state;
+  static const char *const want[HS_DIM_COUNT] = {
+      "", "mmHg", "mL", "s", "mL/s", "mmHg*s/mL", "mL/mmHg", "mmHg/mL", "mmHg*s^2/mL",
+      "/min", "1/mL", "cm", "kg", "cm^2"};
+  static const char *const names[HS_DIM_COUNT] = {
+      "dimensionless", "pressure", "volume", "time", "flow", "resistance", "compliance",
+      "elastance", "inertance", "rate", "inverse volume", "length", "mass", "area"};
+  for (int d = 0; d < HS_DIM_COUNT; d++) {
+    assert_string_equal(hs_dim_unit((hs_dim)d), want[d]);
+    assert_string_equal(hs_dim_name((hs_dim)d), names[d]);
+    if (!*want[d]) continue;
+    char text[64];
+    snprintf(text, sizeof text, "2.5 %s", want[d]);
+    assert_near(parse_ok((hs_dim)d, text), 2.5, 0);
+  }
+  assert_string_equal(hs_dim_unit(HS_DIM_COUNT), "?");
+  assert_string_equal(hs_dim_name(HS_DIM_COUNT), "?");
+  assert_string_equal(hs_dim_accepted_units(HS_DIM_COUNT), "");
+}
+
+/* Every unit that the accepted-units list advertises really is accepted. */
+static void test_advertised_units_are_accepted(void **state) {
+  (void)state;
+  for (int d = 1; d < HS_DIM_COUNT; d++) {
+    const char *list = hs_dim_accepted_units((hs_dim)d);
+    assert_non_null(list);
+    assert_true(strlen(list) > 0);
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    int n = 0;
+    for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+      char text[64];
+      snprintf(text, sizeof text, "1 %s", tok);
+      hs_err err = {0};
+      double v;
+      hs_status st = hs_quantity_parse((hs_dim)d, text, &v, &err);
+      if (st != HS_OK) print_error("%s: advertised unit '%s' rejected: %s\n", hs_dim_name(d), tok, err.msg);
+      assert_int_equal(st, HS_OK);
+      n++;
+    }
+    assert_true(n >= 1);
+  }
+  assert_string_equal(hs_dim_accepted_units(HS_DIM_NONE), "none or %");
+}
+
+/* ---------------------------------------------------------------- rejections */
+
+static void expect_invalid(hs_dim dim, const char *text, const char *must1, const char *must2) {
+  hs_err err = {0};
+  double v = 42.0;
+  hs_status st = hs_quantity_parse(dim, text, &v, &err);
+  if (st != HS_ERR_INVALID || (must1 && !strstr(err.msg, must1)) ||
+      (must2 && !strstr(err.msg, must2)))
+    print_error("\"%s\" as %s: status %d, message \"%s\"; wanted \"%s\" and \"%s\"\n",
+                text ? text : "(null)", hs_dim_name(dim), st, err.msg, must1 ? must1 : "",
+                must2 ? must2 : "");
+  assert_int_equal(st, HS_ERR_INVALID);
+  assert_int_equal(err.code, HS_ERR_INVALID);
+  if (must1) assert_non_null(strstr(err.msg, must1));
+  if (must2) assert_non_null(strstr(err.msg, must2));
+}
+
+static void test_wrong_dimension(void **state) {
+  (void)state;
+  expect_invalid(HS_DIM_VOLUME, "5 mmHg", "'mmHg'", "mL, L");
+  expect_invalid(HS_DIM_VOLUME, "5 mmHg", "pressure", "volume");
+  expect_invalid(HS_DIM_ELASTANCE, "2 mmHg", "'mmHg'", "accepted: mmHg/mL");
+  expect_invalid(HS_DIM_RATE, "1 min", "'min'", "/min, bpm");
+  expect_invalid(HS_DIM_TIME, "70 /min", "'/min'", "s, ms, min, h");
+  expect_invalid(HS_DIM_LENGTH, "2 mL", "'mL'", "cm, mm, m, Fr");
+  expect_invalid(HS_DIM_RESISTANCE, "4 L/min", "'L/min'", "mmHg*s/mL, WU");
+  expect_invalid(HS_DIM_PRESSURE, "50 %", "'%'", "mmHg, kPa, cmH2O");
+  expect_invalid(HS_DIM_NONE, "5 mmHg", "'mmHg'", "none or %");
+}
+
+/* Each case's unit is rejected for every dimension but its own. */
+static void test_every_unit_rejected_for_other_dimensions(void **state) {
+  (void)state;
+  for (size_t i = 0; i < NCASES; i++) {
+    for (int d = 0; d < HS_DIM_COUNT; d++) {
+      if (d == (int)CASES[i].dim) continue;
+      expect_invalid((hs_dim)d, CASES[i].text, hs_dim_accepted_units((hs_dim)d), "accepted");
+    }
+  }
+}
+
+static void test_unknown_unit(void **state) {
+  (void)state;
+  expect_invalid(HS_DIM_LENGTH, "5 furlongs", "unknown unit 'furlongs'", "cm, mm, m, Fr");
+  expect_invalid(HS_DIM_PRESSURE, "1 KPA", "'KPA'", "mmHg, kPa, cmH2O"); /* case-sensitive */
+  expect_invalid(HS_DIM_PRESSURE, "1 mmhg", "'mmhg'", "mmHg, kPa, cmH2O");
+  expect_invalid(HS_DIM_PRESSURE, "1 Pa", "'Pa'", "accepted");
+  expect_invalid(HS_DIM_FLOW, "5 l/min", "'l/min'", "mL/s, L/min, mL/min");
+  expect_invalid(HS_DIM_RATE, "70 Hz", "'Hz'", "/min, bpm");
+  double v;
+  hs_err err = {0};
+  assert_int_equal(hs_unit_to_internal(HS_DIM_MASS, 1, "lb", &v, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "'lb'"));
+  assert_non_null(strstr(err.msg, "kg, g"));
+}
+
+static void test_malformed_numbers(void **state) {
+  (void)state;
+  static const char *const bad[] = {
+      "abc", "1.2.3", "0x10", "0X1F", "-0x10", "nan", "NaN", "-nan", "inf", "-inf", "+inf",
+      "infinity", "INF", "", " ", "\t", "+", "-", ".", "-.", ".e3", "e3", "1e", "1e+",
+      "1e999", "-1e999", "--1", "+-1", "- 5", "1,5", "5..", "mmHg", "kg 5", "1 2", "0x1p3",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (int d = 0; d < HS_DIM_COUNT; d++) {
+      double v = 42.0;
+      hs_err err = {0};
+      hs_status st = hs_quantity_parse((hs_dim)d, bad[i], &v, &err);
+      if (st != HS_ERR_INVALID)
+        print_error("\"%s\" as %s accepted (status %d, value %g)\n", bad[i], hs_dim_name(d), st, v);
+      assert_int_equal(st, HS_ERR_INVALID);
+      assert_true(strlen(err.msg) > 0);
+    }
+  }
+  /* the message quotes the offending text */
+  expect_invalid(HS_DIM_VOLUME, "abc", "expected a number", "\"abc\"");
+  expect_invalid(HS_DIM_VOLUME, "0x10", "expected a number", "\"0x10\"");
+  expect_invalid(HS_DIM_VOLUME, "nan", "\"nan\"", NULL);
+  expect_invalid(HS_DIM_VOLUME, "inf", "\"inf\"", NULL);
+  expect_invalid(HS_DIM_VOLUME, "1e999", "finite", "\"1e999\"");
+  expect_invalid(HS_DIM_VOLUME, "", "expected a number", "\"\"");
+  /* "1.2.3" reads 1.2 and then an unknown unit ".3" */
+  expect_invalid(HS_DIM_VOLUME, "1.2.3", "'.3'", "mL, L");
+  /* NULL text and NULL err are tolerated */
+  double v;
+  assert_int_equal(hs_quantity_parse(HS_DIM_VOLUME, NULL, &v, NULL), HS_ERR_INVALID);
+  assert_int_equal(hs_quantity_parse(HS_DIM_VOLUME, "abc", &v, NULL), HS_ERR_INVALID);
+  assert_int_equal(hs_quantity_parse(HS_DIM_VOLUME, "5 mmHg", &v, NULL), HS_ERR_INVALID);
+}
+
+/* A failed parse does not write the output. */
+static void test_failure_leaves_output(void **state) {
+  (void)state;
+  double v = 42.0;
+  assert_int_equal(hs_quantity_parse(HS_DIM_VOLUME, "5 mmHg", &v, NULL), HS_ERR_INVALID);
+  assert_near(v, 42.0, 0);
+  assert_int_equal(hs_quantity_parse(HS_DIM_VOLUME, "abc", &v, NULL), HS_ERR_INVALID);
+  assert_near(v, 42.0, 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_every_unit_converts),
+      cmocka_unit_test(test_named_examples),
+      cmocka_unit_test(test_unit_to_internal_direct),
+      cmocka_unit_test(test_bare_number_is_internal),
+      cmocka_unit_test(test_spacing_around_unit),
+      cmocka_unit_test(test_internal_unit_names),
+      cmocka_unit_test(test_advertised_units_are_accepted),
+      cmocka_unit_test(test_wrong_dimension),
+      cmocka_unit_test(test_every_unit_rejected_for_other_dimensions),
+      cmocka_unit_test(test_unknown_unit),
+      cmocka_unit_test(test_malformed_numbers),
+      cmocka_unit_test(test_failure_leaves_output),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
