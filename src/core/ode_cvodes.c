@@ -190,11 +190,19 @@ static hs_status cv_dense(void *s, double t, double *y, hs_err *err) {
   return HS_OK;
 }
 
+/* Before the first step after (re)initialisation CVODES has no quadrature
+   history: c->q still holds the values it was started with. */
+static int has_stepped(const cv *c) {
+  long nst = 0;
+  CVodeGetNumSteps(c->mem, &nst);
+  return nst > 0;
+}
+
 static hs_status cv_quad(void *s, double *q, hs_err *err) {
   cv *c = s;
   realtype tq;
   if (c->p.nq == 0) return HS_OK;
-  if (CVodeGetQuad(c->mem, &tq, c->q))
+  if (has_stepped(c) && CVodeGetQuad(c->mem, &tq, c->q))
     return hs_err_set(err, HS_ERR_SOLVER, "cannot read quadratures");
   memcpy(q, N_VGetArrayPointer(c->q), (size_t)c->p.nq * sizeof(double));
   return HS_OK;
@@ -203,7 +211,7 @@ static hs_status cv_quad(void *s, double *q, hs_err *err) {
 static hs_status cv_reinit(void *s, double t, const double *y, hs_err *err) {
   cv *c = s;
   realtype tq;
-  if (c->p.nq > 0 && CVodeGetQuad(c->mem, &tq, c->q))
+  if (c->p.nq > 0 && has_stepped(c) && CVodeGetQuad(c->mem, &tq, c->q))
     return hs_err_set(err, HS_ERR_SOLVER, "t=%.6f s: cannot read quadratures", t);
   hs_ode_stats now;
   read_counters(c, &now);

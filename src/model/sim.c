@@ -321,15 +321,15 @@ static hs_status make_integrator(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
   const double *sv = s->p + pl->solver;
   static const char *const names[] = {"dopri5", "bdf", "adams"};
-  s->ot = hs_ode_find(names[(int)sv[SOLVER_METHOD]]);
-  hs_ode_problem prob = {pl->ny, pl->nq, pl->nvalve, rhs, quad, roots, rhsq, s};
-  hs_ode_options o = {sv[SOLVER_RTOL], sv[SOLVER_ATOL], 0.0};
   if (s->ode) {
     hs_status st = s->ot->quad(s->ode, s->q, err); /* keep the running integrals */
     if (st) return st;
-    s->ot->free(s->ode);
+    s->ot->free(s->ode); /* with the type that created it */
     s->ode = NULL;
   }
+  s->ot = hs_ode_find(names[(int)sv[SOLVER_METHOD]]);
+  hs_ode_problem prob = {pl->ny, pl->nq, pl->nvalve, rhs, quad, roots, rhsq, s};
+  hs_ode_options o = {sv[SOLVER_RTOL], sv[SOLVER_ATOL], 0.0};
   s->ode = s->ot->create(&prob, &o, s->t, s->y, s->q, err);
   return s->ode ? HS_OK : err ? err->code : HS_ERR_SOLVER;
 }
@@ -734,7 +734,7 @@ static hs_status advance_to(hs_sim *s, double t_end, long beat_limit, hs_err *er
     return hs_err_set(err, HS_ERR_STATE,
                       "t=%.4f s: the simulation stopped on an earlier error and cannot continue",
                       s->t);
-  long beat_goal = s->beats + beat_limit;
+  long beat_goal = s->beats + beat_limit, stalled = 0;
   while (s->t < t_end && (beat_limit <= 0 || s->beats < beat_goal)) {
     /* apply due events */
     while (s->evnext < s->nev && s->ev[s->evnext].t <= s->t + 1e-12) {
@@ -757,6 +757,13 @@ static hs_status advance_to(hs_sim *s, double t_end, long beat_limit, hs_err *er
       return st;
     }
     if ((st = check_state(s, err)) != HS_OK) return st;
+    /* an integrator creeping towards a singularity makes no progress: stop it */
+    stalled = s->t - t0 < 1e-12 * (1.0 + fabs(s->t)) && what != HS_ODE_AT_ROOT ? stalled + 1 : 0;
+    if (stalled > 1000) {
+      s->broken = 1;
+      return hs_err_set(err, HS_ERR_SOLVER,
+                        "t=%.6f s: integration stalled (1000 steps without progress)", s->t);
+    }
     if ((st = observe_step(s, t0, s->t, err)) != HS_OK) return st;
     if (what == HS_ODE_AT_ROOT) handle_roots(s);
     if (what == HS_ODE_AT_STOP || fabs(s->t - stop) < 1e-12) {

@@ -1,0 +1,73 @@
+# cli_smoke.cmake - the command line as a user meets it: help, the default run,
+# outputs on disk, and clear errors with the documented exit codes.
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+function(expect_run code)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL ${code})
+    message(FATAL_ERROR "`${ARGN}` exited ${rc}, expected ${code}\nstdout: ${out}\nstderr: ${err}")
+  endif()
+  set(OUT "${out}" PARENT_SCOPE)
+  set(ERR "${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect_match text pattern)
+  if(NOT "${text}" MATCHES "${pattern}")
+    message(FATAL_ERROR "expected /${pattern}/ in:\n${text}")
+  endif()
+endfunction()
+
+expect_run(0 ${HEMOSIM} --help)
+expect_match("${OUT}" "usage: hemosim <command>")
+foreach(cmd run params)
+  expect_run(0 ${HEMOSIM} ${cmd} --help)
+  expect_match("${OUT}" "usage: hemosim ${cmd}")
+endforeach()
+expect_run(1 ${HEMOSIM} nosuchcommand)
+expect_run(1 ${HEMOSIM} run --no-such-option)
+expect_match("${ERR}" "unknown option '--no-such-option'")
+
+# the default patient, JSON on stdout
+expect_run(0 ${HEMOSIM} run --summary-json -)
+expect_match("${OUT}" "\"schema\": \"hemosim-summary/1\"")
+foreach(name hr_bpm sbp_mmhg dbp_mmhg map_mmhg pulse_pressure_mmhg co_lpm lv_output_lpm lvedv_ml
+        lvesv_ml lvef_pct lvedp_mmhg rvedv_ml rvesv_ml pcwp_mmhg cvp_mmhg spap_mmhg dpap_mmhg
+        mpap_mmhg av_open_fraction coronary_perfusion_pressure_mmhg lv_stroke_work_mmhg_ml
+        lv_pva_mmhg_ml total_blood_volume_ml)
+  expect_match("${OUT}" "\"${name}\": [0-9]")
+endforeach()
+expect_match("${OUT}" "\"reached\": true")
+
+# a patient file, --set, scenario, output directory
+file(WRITE ${WORK}/scenario.yaml "hemosim_scenario: 1\nduration: 12 s\nevents:\n  - at: 2 s\n    set: {heart.heart_rate: 90 /min}\n")
+expect_run(0 ${HEMOSIM} run ${SRC}/examples/patients/healthy_adult.yaml --set lv.ees=2.0
+           --scenario ${WORK}/scenario.yaml --out ${WORK}/out --rate 100)
+expect_match("${OUT}" "hr_bpm +90.00")
+foreach(f summary.json waveforms.csv pv_loops.svg waveforms.svg)
+  if(NOT EXISTS ${WORK}/out/${f})
+    message(FATAL_ERROR "missing output ${f}")
+  endif()
+endforeach()
+file(STRINGS ${WORK}/out/waveforms.csv header LIMIT_COUNT 1)
+expect_match("${header}" "^t_s,p_lv_mmhg,v_lv_ml,")
+file(READ ${WORK}/out/pv_loops.svg svg)
+expect_match("${svg}" "</svg>")
+file(GLOB leftovers ${WORK}/out/*.tmp*)
+if(leftovers)
+  message(FATAL_ERROR "temporary files left behind: ${leftovers}")
+endif()
+
+# errors name the file, line and field, exit code 2
+file(WRITE ${WORK}/bad.yaml "hemosim_patient: 1\nheart:\n  heart_rate: 900\n")
+expect_run(2 ${HEMOSIM} run ${WORK}/bad.yaml)
+expect_match("${ERR}" "bad.yaml:3:15: heart: field 'heart_rate' = 900 /min is out of range \\[20 /min, 250 /min\\]")
+expect_run(2 ${HEMOSIM} run ${WORK}/missing.yaml)
+expect_match("${ERR}" "missing.yaml")
+expect_run(2 ${HEMOSIM} run --set lv.ees=-1)
+expect_match("${ERR}" "out of range")
+expect_run(1 ${HEMOSIM} run --duration abc)
+
+expect_run(0 ${HEMOSIM} params valve)
+expect_match("${OUT}" "regurgitant_area")
+message(STATUS "cli smoke: all checks passed")

@@ -1,0 +1,252 @@
+/*
+ * test_engine.c - physics properties of the circulation engine on the default
+ * patient: conservation, steady state, convergence, events, failure paths,
+ * thread independence.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hemosim/hemosim.h"
+#include "support.h"
+
+static hs_plan *default_plan(void) {
+  hs_err err;
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_default(&m, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  hs_model_free(m);
+  return pl;
+}
+
+/* Total blood volume is conserved to 1e-6 relative over 10 min (issue #2). */
+static void test_volume_conserved(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plan *pl = default_plan();
+  static const char *const methods[] = {"dopri5", "bdf"};
+  for (int k = 0; k < 2; k++) {
+    hs_sim *s = hs_sim_new(pl, &err);
+    assert_non_null(s);
+    assert_int_equal(hs_sim_set_text(s, "solver.method", methods[k], &err), HS_OK);
+    double v0 = hs_sim_total_volume(s);
+    assert_near(v0, 4900.0, 1e-6); /* 70 kg x 70 mL/kg */
+    double duration = k == 0 ? 600.0 : 60.0; /* bdf is slower; 1 min suffices for it */
+    assert_int_equal(hs_sim_run(s, duration, &err), HS_OK);
+    assert_near(hs_sim_time(s), duration, 1e-9);
+    assert_true(fabs(hs_sim_total_volume(s) - v0) / v0 < 1e-6);
+    double m[HS_METRIC_COUNT];
+    assert_int_equal(hs_sim_last_beat(s, m, &err), HS_OK);
+    assert_true(fabs(m[HS_M_TBV] - v0) / v0 < 1e-6);
+    hs_sim_free(s);
+  }
+  hs_plan_free(pl);
+}
+
+/* Steady state is detected, reported with its beat count, and really periodic. */
+static void test_steady_state(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plan *pl = default_plan();
+  hs_sim *s = hs_sim_new(pl, &err);
+  hs_steady_info info;
+  assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_OK);
+  assert_true(info.reached);
+  assert_in_range(info.beats, 5, 200);
+  assert_true(info.last_change < 0.02);
+  double a[HS_METRIC_COUNT], b[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_last_beat(s, a, &err), HS_OK);
+  assert_int_equal(hs_sim_run_beats(s, 20, &err), HS_OK);
+  assert_int_equal(hs_sim_last_beat(s, b, &err), HS_OK);
+  /* 20 beats later the beat is the same */
+  assert_near(b[HS_M_MAP], a[HS_M_MAP], 0.05);
+  assert_near(b[HS_M_LVEDV], a[HS_M_LVEDV], 0.1);
+  assert_near(b[HS_M_CO], a[HS_M_CO], 0.005);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+}
+
+/* A run that cannot settle in the allowed beats says so. */
+static void test_not_steady_reported(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plan *pl = default_plan();
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_set(s, "solver.max_beats", 3, &err), HS_OK);
+  hs_steady_info info;
+  assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_ERR_NOT_STEADY);
+  assert_false(info.reached);
+  assert_int_equal(info.beats, 3);
+  assert_non_null(strstr(err.msg, "no periodic steady state after 3 beats"));
+  hs_sim_free(s);
+  hs_plan_free(pl);
+}
+
+static void metrics_after(hs_plan *pl, const char *method, double rtol, double atol, long beats,
+                          double *m) {
+  hs_err err;
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_non_null(s);
+  assert_int_equal(hs_sim_set_text(s, "solver.method", method, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "solver.rtol", rtol, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "solver.atol", atol, &err), HS_OK);
+  assert_int_equal(hs_sim_run_beats(s, beats, &err), HS_OK);
+  assert_int_equal(hs_sim_last_beat(s, m, &err), HS_OK);
+  hs_sim_free(s);
+}
+
+/*
+ * Accuracy at the default tolerance against a tight reference from a different
+ * method (CVODES BDF at 1e-10): pressures within 0.2 mmHg, everything else
+ * within 0.5 % (issue #2).  Same number of beats from the same initial state.
+ */
+static void test_accuracy_against_reference(void **state) {
+  (void)state;
+  hs_plan *pl = default_plan();
+  double ref[HS_METRIC_COUNT], m[HS_METRIC_COUNT], tight[HS_METRIC_COUNT];
+  metrics_after(pl, "bdf", 1e-10, 1e-10, 30, ref);
+  metrics_after(pl, "dopri5", 1e-6, 1e-5, 30, m); /* the defaults */
+  metrics_after(pl, "dopri5", 1e-9, 1e-9, 30, tight);
+  for (int k = 0; k < HS_METRIC_COUNT; k++) {
+    const char *u = hs_metric_unit(k);
+    if (!strcmp(u, "mmHg")) {
+      assert_near(m[k], ref[k], 0.2);
+      assert_near(tight[k], ref[k], 0.01);
+    } else if (fabs(ref[k]) > 1e-9) {
+      assert_true(fabs(m[k] - ref[k]) / fabs(ref[k]) < 0.005);
+      assert_true(fabs(tight[k] - ref[k]) / fabs(ref[k]) < 0.0005);
+    }
+  }
+  hs_plan_free(pl);
+}
+
+/* Every valve opens and closes once per beat in the healthy heart. */
+static void test_valves_cycle(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plan *pl = default_plan();
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_run_beats(s, 30, &err), HS_OK);
+  hs_sim_stats a, b;
+  hs_sim_get_stats(s, &a);
+  assert_int_equal(hs_sim_run_beats(s, 10, &err), HS_OK);
+  hs_sim_get_stats(s, &b);
+  long per_beat = (b.valve_events - a.valve_events) / 10;
+  /* 4 valves x (open + close); the mitral and tricuspid may close in diastasis and
+     reopen for atrial systole: 8 to 12 events */
+  assert_in_range(per_beat, 8, 12);
+  double m[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 6, m, &err), HS_OK);
+  assert_near(m[HS_M_AVOPEN], 1.0, 1e-12);
+  assert_near(m[HS_M_LVO], m[HS_M_CO], 0.01); /* no shunts: the LV carries all flow */
+  hs_sim_free(s);
+  hs_plan_free(pl);
+}
+
+/* A parameter change that empties a compartment stops with time and compartment. */
+static void test_nonphysical_stops(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plan *pl = default_plan();
+  hs_sim *s = hs_sim_new(pl, &err);
+  /* a vessel that suddenly wants 20 L drains the heart within milliseconds */
+  assert_int_equal(hs_sim_schedule(s, 2.0, "svc.unstressed_volume", 20000, &err), HS_OK);
+  hs_status st = hs_sim_run(s, 10.0, &err);
+  assert_true(st == HS_ERR_NONPHYSICAL || st == HS_ERR_SOLVER);
+  assert_non_null(strstr(err.msg, "t=2."));
+  if (st == HS_ERR_NONPHYSICAL) assert_non_null(strstr(err.msg, "compartment '"));
+  /* and the simulation refuses to continue */
+  assert_int_equal(hs_sim_run(s, 1.0, &err), HS_ERR_STATE);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+}
+
+static void test_bad_values_rejected(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plan *pl = default_plan();
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_set(s, "lv.ees", NAN, &err), HS_ERR_INVALID);
+  assert_int_equal(hs_sim_set(s, "lv.ees", -1, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "out of range"));
+  assert_int_equal(hs_sim_set(s, "lv.nonsense", 1, &err), HS_ERR_UNKNOWN);
+  assert_int_equal(hs_sim_set(s, "nosuchblock.ees", 1, &err), HS_ERR_UNKNOWN);
+  assert_int_equal(hs_sim_set(s, "noblock", 1, &err), HS_ERR_INVALID);
+  assert_int_equal(hs_sim_run(s, -1, &err), HS_ERR_INVALID);
+  assert_int_equal(hs_sim_run(s, NAN, &err), HS_ERR_INVALID);
+  assert_int_equal(hs_sim_schedule(s, -1, "lv.ees", 1, &err), HS_ERR_INVALID);
+  /* blood volume is conserved: changing it mid-run is refused */
+  assert_int_equal(hs_sim_run(s, 1.0, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "circulation.blood_volume", 5000, &err), HS_ERR_STATE);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+}
+
+/* Heart-rate change by schedule takes effect at the next beat boundary. */
+static void test_schedule_changes_rate(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plan *pl = default_plan();
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_schedule(s, 5.0, "heart.heart_rate", 100, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 10.0, &err), HS_OK);
+  double m[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_last_beat(s, m, &err), HS_OK);
+  assert_near(m[HS_M_HR], 100.0, 1e-6);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+}
+
+typedef struct job {
+  const hs_plan *pl;
+  double m[HS_METRIC_COUNT];
+  int ok;
+} job;
+
+static void *worker(void *arg) {
+  job *j = arg;
+  hs_err err;
+  hs_sim *s = hs_sim_new(j->pl, &err);
+  hs_steady_info info;
+  j->ok = s && hs_sim_run_to_steady(s, &info, &err) == HS_OK &&
+          hs_sim_summary(s, 6, j->m, &err) == HS_OK;
+  hs_sim_free(s);
+  return NULL;
+}
+
+/* One plan, four threads: results bit-identical to a single-threaded run. */
+static void test_threads_identical(void **state) {
+  (void)state;
+  hs_plan *pl = default_plan();
+  job ref = {pl, {0}, 0}, jobs[4];
+  worker(&ref);
+  assert_true(ref.ok);
+  pthread_t th[4];
+  for (int i = 0; i < 4; i++) {
+    jobs[i] = (job){pl, {0}, 0};
+    assert_int_equal(pthread_create(&th[i], NULL, worker, &jobs[i]), 0);
+  }
+  for (int i = 0; i < 4; i++) {
+    pthread_join(th[i], NULL);
+    assert_true(jobs[i].ok);
+    assert_memory_equal(jobs[i].m, ref.m, sizeof ref.m);
+  }
+  hs_plan_free(pl);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_volume_conserved),
+      cmocka_unit_test(test_steady_state),
+      cmocka_unit_test(test_not_steady_reported),
+      cmocka_unit_test(test_accuracy_against_reference),
+      cmocka_unit_test(test_valves_cycle),
+      cmocka_unit_test(test_nonphysical_stops),
+      cmocka_unit_test(test_bad_values_rejected),
+      cmocka_unit_test(test_schedule_changes_rate),
+      cmocka_unit_test(test_threads_identical),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

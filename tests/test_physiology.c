@@ -1,0 +1,72 @@
+/*
+ * test_physiology.c - the healthy default against the reference physiology of
+ * shared MISSION.md section 6 (healthy adult, resting, supine).  Each metric
+ * must land inside the published range; the ranges are the test's tolerance.
+ * Where MISSION.md gives only a nominal value (SBP/DBP ~120/80, PAP ~25/10) the
+ * range below is the usual clinical normal band, cited in docs/validation.md.
+ */
+#include "hemosim/hemosim.h"
+#include "support.h"
+
+static double M[HS_METRIC_COUNT];
+
+static int setup(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = NULL;
+  if (hs_patient_load_default(&m, &err)) return -1;
+  hs_plan *pl = hs_plan_compile(m, &err);
+  hs_sim *s = pl ? hs_sim_new(pl, &err) : NULL;
+  hs_steady_info info;
+  int bad = !s || hs_sim_run_to_steady(s, &info, &err) || hs_sim_summary(s, 6, M, &err);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  return bad ? -1 : 0;
+}
+
+static void test_heart_rate(void **s) { (void)s, assert_in_range_d(M[HS_M_HR], 60, 80); }
+static void test_cardiac_output(void **s) { (void)s, assert_in_range_d(M[HS_M_CO], 4.5, 6.5); }
+static void test_systolic(void **s) { (void)s, assert_in_range_d(M[HS_M_SBP], 105, 135); }
+static void test_diastolic(void **s) { (void)s, assert_in_range_d(M[HS_M_DBP], 65, 90); }
+static void test_mean_arterial(void **s) { (void)s, assert_in_range_d(M[HS_M_MAP], 85, 100); }
+static void test_lvedv(void **s) { (void)s, assert_in_range_d(M[HS_M_LVEDV], 110, 150); }
+static void test_lvesv(void **s) { (void)s, assert_in_range_d(M[HS_M_LVESV], 40, 65); }
+static void test_lvef(void **s) { (void)s, assert_in_range_d(M[HS_M_LVEF], 55, 65); }
+static void test_pcwp(void **s) { (void)s, assert_in_range_d(M[HS_M_PCWP], 6, 12); }
+static void test_cvp(void **s) { (void)s, assert_in_range_d(M[HS_M_CVP], 2, 8); }
+static void test_pap(void **s) {
+  (void)s;
+  assert_in_range_d(M[HS_M_MPAP], 12, 20);
+  assert_in_range_d(M[HS_M_SPAP], 18, 30);
+  assert_in_range_d(M[HS_M_DPAP], 6, 14);
+}
+static void test_blood_volume(void **s) {
+  (void)s;
+  assert_in_range_d(M[HS_M_TBV], 4500, 5500);
+}
+/* consistency of derived values */
+static void test_derived(void **s) {
+  (void)s;
+  assert_near(M[HS_M_PP], M[HS_M_SBP] - M[HS_M_DBP], 1e-9);
+  assert_near(M[HS_M_LVEF], 100 * (M[HS_M_LVEDV] - M[HS_M_LVESV]) / M[HS_M_LVEDV], 0.05);
+  /* stroke work ~ 1 J (7,500 mmHg*mL) at rest; PVA exceeds it */
+  assert_in_range_d(M[HS_M_SW], 6000, 10000);
+  assert_true(M[HS_M_PVA] > M[HS_M_SW]);
+  /* coronary perfusion pressure = aortic diastolic - LVEDP: ~60 mmHg */
+  assert_in_range_d(M[HS_M_CPP], 50, 80);
+  assert_near(M[HS_M_AVOPEN], 1.0, 1e-12);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_heart_rate),   cmocka_unit_test(test_cardiac_output),
+      cmocka_unit_test(test_systolic),     cmocka_unit_test(test_diastolic),
+      cmocka_unit_test(test_mean_arterial), cmocka_unit_test(test_lvedv),
+      cmocka_unit_test(test_lvesv),        cmocka_unit_test(test_lvef),
+      cmocka_unit_test(test_pcwp),         cmocka_unit_test(test_cvp),
+      cmocka_unit_test(test_pap),          cmocka_unit_test(test_blood_volume),
+      cmocka_unit_test(test_derived),
+  };
+  return cmocka_run_group_tests(tests, setup, NULL);
+}
