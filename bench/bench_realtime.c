@@ -151,19 +151,17 @@ static int fail(const char *what, const hs_err *err) {
   return 1;
 }
 
-/*
- * The solver settings go into the model before it is compiled, so every
- * simulation of the plan starts with them.  (Switching solver.method on a live
- * simulation with hs_sim_set_text() crashes: sim.c make_integrator() calls the
- * NEW integrator type's quad()/free() on the OLD integrator object.)
- */
-static hs_status apply_solver_options(hs_model *m, const options *o, hs_err *err) {
-  hs_status st = HS_OK;
-  if (o->method && (st = hs_model_set_text(m, "solver.method", o->method, err)) != HS_OK)
-    return st;
-  if (o->rtol > 0 && (st = hs_model_set(m, "solver.rtol", o->rtol, err)) != HS_OK) return st;
-  if (o->atol > 0 && (st = hs_model_set(m, "solver.atol", o->atol, err)) != HS_OK) return st;
-  return HS_OK;
+/* A simulation at its initial state with the requested solver settings. */
+static hs_sim *new_sim(const hs_plan *plan, const options *o, hs_err *err) {
+  hs_sim *sim = hs_sim_new(plan, err);
+  if (!sim) return NULL;
+  if ((o->method && hs_sim_set_text(sim, "solver.method", o->method, err) != HS_OK) ||
+      (o->rtol > 0 && hs_sim_set(sim, "solver.rtol", o->rtol, err) != HS_OK) ||
+      (o->atol > 0 && hs_sim_set(sim, "solver.atol", o->atol, err) != HS_OK)) {
+    hs_sim_free(sim);
+    return NULL;
+  }
+  return sim;
 }
 
 /* Name of a choice parameter's current value, from the parameter table itself. */
@@ -213,6 +211,7 @@ static void table_row(const char *phase, const char *run, double beats, double s
 
 typedef struct job {
   const hs_plan *plan;
+  const options *opt;
   int window;
   double summary[HS_METRIC_COUNT];
   double sim_s, wall_s;
@@ -226,7 +225,7 @@ static void *job_run(void *arg) {
   job *j = arg;
   double t0 = now_s();
   hs_err_clear(&j->err);
-  hs_sim *sim = hs_sim_new(j->plan, &j->err);
+  hs_sim *sim = new_sim(j->plan, j->opt, &j->err);
   if (!sim) {
     j->st = j->err.code ? j->err.code : HS_ERR_NOMEM;
     return NULL;
@@ -262,10 +261,6 @@ int main(int argc, char **argv) {
   hs_status st = opt.patient ? hs_patient_load_file(opt.patient, &model, &err)
                              : hs_patient_load_default(&model, &err);
   if (st) return fail(opt.patient ? opt.patient : "default patient", &err);
-  if (apply_solver_options(model, &opt, &err) != HS_OK) {
-    hs_model_free(model);
-    return fail("solver options", &err);
-  }
   double tc0 = now_s();
   hs_plan *plan = hs_plan_compile(model, &err);
   double compile_s = now_s() - tc0;
@@ -273,7 +268,7 @@ int main(int argc, char **argv) {
   if (!plan) return fail("compile", &err);
 
   int rc = 1;
-  hs_sim *sim = hs_sim_new(plan, &err);
+  hs_sim *sim = new_sim(plan, &opt, &err);
   if (!sim) {
     fail("creating the simulation", &err);
     goto out;
@@ -359,7 +354,7 @@ int main(int argc, char **argv) {
 
   /* (c) parallel throughput.  Each repetition times one simulation to steady state
      on this thread (the reference) and then nthreads of them in parallel. */
-  job ref = {plan, (int)window, {0}, 0, 0, 0, 0, 0, HS_OK, {HS_OK, ""}};
+  job ref = {plan, &opt, (int)window, {0}, 0, 0, 0, 0, 0, HS_OK, {HS_OK, ""}};
   job *jobs = calloc((size_t)nthreads, sizeof *jobs);
   pthread_t *tid = calloc((size_t)nthreads, sizeof *tid);
   if (!jobs || !tid) {

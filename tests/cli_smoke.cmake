@@ -70,4 +70,13 @@ expect_run(1 ${HEMOSIM} run --duration abc)
 
 expect_run(0 ${HEMOSIM} params valve)
 expect_match("${OUT}" "regurgitant_area")
+
+
+# docs/parameters.md is generated from the parameter tables and must match them
+expect_run(0 ${HEMOSIM} params --markdown)
+file(READ ${SRC}/docs/parameters.md doc)
+string(FIND "${doc}" "${OUT}" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "docs/parameters.md is stale: regenerate it with `hemosim params --markdown`")
+endif()
 message(STATUS "cli smoke: all checks passed")
