@@ -6,25 +6,35 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hemosim/device.h"
 
 static const char PARAMS_HELP[] =
     "usage: hemosim params [--markdown] [TYPE]\n"
     "\n"
     "List the parameters of every block type (or of TYPE: vessel, ventricle, atrium,\n"
-    "resistor, inertance, valve, heart, circulation, body, solver) with internal unit,\n"
+    "resistor, inertance, valve, heart, circulation, body, solver, oxygen, or a device\n"
+    "type such as va_ecmo) with internal unit,\n"
     "default, allowed range, meaning and source.  --markdown prints the tables of\n"
     "docs/parameters.md.\n";
 
 static void fmt_num(char *b, size_t n, double v) { snprintf(b, n, "%.6g", v); }
 
 static void print_type(const hs_block_type *t, int md) {
-  static const char *const cls[] = {"node", "edge", "global block"};
+  static const char *const cls[] = {"node", "edge", "global block", "device"};
   if (md)
-    printf("\n### %s (%s)\n\n%s\n\n| parameter | unit | default | min | max | meaning | source "
-           "|\n|---|---|---|---|---|---|---|\n",
-           t->name, cls[t->cls], t->doc);
+    printf("\n### %s (%s)\n\n%s\n\n%s", t->name, cls[t->cls], t->doc,
+           t->device ? "" : "| parameter | unit | default | min | max | meaning | source |\n|---|---|---|---|---|---|---|\n");
   else
     printf("\n%s (%s): %s\n", t->name, cls[t->cls], t->doc);
+  if (t->device) {
+    const hs_device_type *d = t->device;
+    printf(md ? "Ports: " : "  ports: ");
+    for (int k = 0; k < d->nports; k++) printf("%s%s%s%s", k ? ", " : "", md ? "`" : "", d->ports[k], md ? "`" : "");
+    printf(md ? ".  Outputs (metrics `<device name>_<output>`): " : "\n  outputs: ");
+    for (int k = 0; k < d->noutputs; k++)
+      printf("%s%s%s%s", k ? ", " : "", md ? "`" : "", d->outputs[k].name, md ? "`" : "");
+    printf(md ? ".\n\n| parameter | unit | default | min | max | meaning | source |\n|---|---|---|---|---|---|---|\n" : "\n");
+  }
   for (int i = 0; i < t->nparams; i++) {
     const hs_param_spec *p = &t->params[i];
     char def[32], lo[32], hi[32];

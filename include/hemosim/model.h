@@ -29,7 +29,14 @@
 extern "C" {
 #endif
 
-typedef enum hs_block_class { HS_BLOCK_NODE, HS_BLOCK_EDGE, HS_BLOCK_GLOBAL } hs_block_class;
+typedef enum hs_block_class {
+  HS_BLOCK_NODE,
+  HS_BLOCK_EDGE,
+  HS_BLOCK_GLOBAL,
+  HS_BLOCK_DEVICE
+} hs_block_class;
+
+struct hs_device_type;
 
 /* Flags of a parameter specification. */
 enum {
@@ -57,6 +64,7 @@ typedef struct hs_block_type {
   const hs_param_spec *params;
   int nparams;
   const char *doc;
+  const struct hs_device_type *device; /* devices only (hemosim/device.h) */
 } hs_block_type;
 
 /* The registry of block types (registration table; no if-chains). */
@@ -84,6 +92,9 @@ hs_status hs_model_set(hs_model *m, const char *path, double value, hs_err *err)
 /* Set from text: "0.8", "4.5 L/min", "true", or a choice name. */
 hs_status hs_model_set_text(hs_model *m, const char *path, const char *text, hs_err *err);
 hs_status hs_model_get(const hs_model *m, const char *path, double *out, hs_err *err);
+
+/* Ports of a device block ("drainage" -> "ivc"); NULL if not a device or out of range. */
+const char *hs_model_device_port(const hs_model *m, const char *device, size_t port);
 
 /* Descriptive metadata kept with the model (from the patient file). */
 hs_status hs_model_set_info(hs_model *m, const char *name, const char *description, hs_err *err);

@@ -52,7 +52,17 @@ extern "C" {
   X(HS_M_CPP, "coronary_perfusion_pressure_mmhg", "mmHg", "aortic diastolic pressure - LVEDP") \
   X(HS_M_SW, "lv_stroke_work_mmhg_ml", "mmHg*mL", "LV stroke work: loop area, integral P dV")  \
   X(HS_M_PVA, "lv_pva_mmhg_ml", "mmHg*mL", "LV pressure-volume area (stroke work + potential energy)") \
-  X(HS_M_TBV, "total_blood_volume_ml", "mL", "total blood volume in the model")
+  X(HS_M_TBV, "total_blood_volume_ml", "mL", "total blood volume in the model and devices")   \
+  X(HS_M_SAO2U, "sao2_upper_pct", "%", "O2 saturation, right upper-limb artery")              \
+  X(HS_M_SAO2L, "sao2_lower_pct", "%", "O2 saturation, femoral artery (lower_arteries)")      \
+  X(HS_M_SVO2, "svo2_pct", "%", "mixed venous O2 saturation (pulmonary artery)")              \
+  X(HS_M_PAO2U, "pao2_upper_mmhg", "mmHg", "arterial PO2, right upper-limb artery")           \
+  X(HS_M_DO2, "do2_body_mlmin", "mL/min", "O2 delivery: O2 carried into all systemic beds")   \
+  X(HS_M_DO2B, "do2_brain_mlmin", "mL/min", "O2 delivery to the brain (cerebral beds)")       \
+  X(HS_M_DO2H, "do2_heart_mlmin", "mL/min", "O2 delivery to the myocardium (coronary beds)")  \
+  X(HS_M_VO2, "vo2_mlmin", "mL/min", "O2 consumption of all tissues")                         \
+  X(HS_M_O2LUNG, "o2_uptake_lung_mlmin", "mL/min", "O2 taken up in the lungs")               \
+  X(HS_M_O2OXY, "o2_uptake_oxygenator_mlmin", "mL/min", "O2 taken up in membrane lungs")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,
@@ -123,6 +133,26 @@ hs_status hs_sim_last_beat(const hs_sim *sim, double out[HS_METRIC_COUNT], hs_er
    is the fraction of those beats in which the aortic valve opened. */
 hs_status hs_sim_summary(const hs_sim *sim, int window, double out[HS_METRIC_COUNT],
                          hs_err *err);
+
+/*
+ * All metrics: the HS_METRIC_LIST ones, then one per device output, named
+ * "<device>_<output>" (e.g. "ecmo_flow_lpm").  Indices 0..HS_METRIC_COUNT-1 are
+ * the hs_metric_id values.
+ */
+size_t hs_sim_metric_count(const hs_sim *sim);
+const char *hs_sim_metric_name(const hs_sim *sim, size_t i, char *buf, size_t n);
+const char *hs_sim_metric_unit(const hs_sim *sim, size_t i);
+/* Mean over the last `window` beats of every metric (out has hs_sim_metric_count values). */
+hs_status hs_sim_summary_all(const hs_sim *sim, int window, double *out, hs_err *err);
+/* Per node, mean over the last `window` beats: O2 saturation (%) and the share of
+   blood that came through an oxygenating device since its last capillary bed (%). */
+hs_status hs_sim_site_summary(const hs_sim *sim, int window, double *so2_pct,
+                              double *device_blood_pct, hs_err *err);
+/* Where native and device blood meet in the aorta: the first node along
+   aortic_root -> arch -> desc_aorta -> abd_aorta -> lower_arteries whose blood is
+   at least half device blood ("none" without device blood in the aorta). */
+const char *hs_sim_mixing_zone(const hs_sim *sim, const double *device_blood_pct);
+const hs_plan *hs_sim_plan(const hs_sim *sim);
 
 /* Instantaneous values at the current time. */
 double hs_sim_volume(const hs_sim *sim, size_t node);

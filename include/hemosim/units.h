@@ -4,7 +4,8 @@
  * Inside hemosim every quantity is in one unit of its dimension:
  *   pressure mmHg, volume mL, time s, flow mL/s, resistance mmHg*s/mL,
  *   compliance mL/mmHg, elastance mmHg/mL, inertance mmHg*s^2/mL,
- *   rate 1/min (heart rate, the clinical convention), length cm, mass kg, area cm^2.
+ *   rate 1/min (heart rate, the clinical convention), length cm, mass kg, area cm^2,
+ *   catheter size Fr, pump speed rpm, O2 consumption mL O2/min, haemoglobin g/dL.
  * Input files may give a value as a bare number (in the internal unit of its
  * field) or as a string "<number> <unit>", e.g. "4.5 L/min", "1200 dyn*s/cm^5",
  * "8 Fr"; a unit of the wrong dimension is an error.  Output names carry their
@@ -34,6 +35,10 @@ typedef enum hs_dim {
   HS_DIM_LENGTH,       /* cm */
   HS_DIM_MASS,         /* kg */
   HS_DIM_AREA,         /* cm^2 */
+  HS_DIM_FRENCH,       /* Fr (catheter gauge: outer diameter in mm x 3) */
+  HS_DIM_SPEED,        /* rpm (pump rotational speed) */
+  HS_DIM_O2RATE,       /* mL O2/min */
+  HS_DIM_HB,           /* g/dL (haemoglobin concentration) */
   HS_DIM_COUNT
 } hs_dim;
 

@@ -7,7 +7,8 @@
  * matched exactly (case-sensitive, as in SI) after removing blanks.
  * Sources of the factors: 1 mmHg = 133.322 Pa (ISO 80000-4); 1 cmH2O = 98.0665 Pa;
  * Wood unit = 1 mmHg*min/L = 0.06 mmHg*s/mL; 1 dyn*s/cm^5 = 0.1 Pa*s/mL;
- * French catheter scale: outer diameter in mm = Fr / 3 (Charriere).
+ * French catheter scale: outer diameter in mm = Fr / 3 (Charriere); haemoglobin
+ * 1 mmol/L (monomer) = 1.6114 g/dL (molar mass 16,114 g/mol per haem).
  */
 #include "hemosim/units.h"
 
@@ -61,14 +62,24 @@ static const unit_row UNITS[] = {
     {HS_DIM_AREA, "mm^2", 0.01},
     {HS_DIM_AREA, "mm2", 0.01},
     {HS_DIM_NONE, "%", 0.01},
+    {HS_DIM_FRENCH, "Fr", 1.0},
+    {HS_DIM_FRENCH, "mm", 3.0},
+    {HS_DIM_SPEED, "rpm", 1.0},
+    {HS_DIM_SPEED, "/min", 1.0},
+    {HS_DIM_O2RATE, "mL/min", 1.0},
+    {HS_DIM_O2RATE, "L/min", 1000.0},
+    {HS_DIM_HB, "g/dL", 1.0},
+    {HS_DIM_HB, "g/L", 0.1},
+    {HS_DIM_HB, "mmol/L", 1.6114},
 };
 
 static const char *const DIM_UNIT[HS_DIM_COUNT] = {
     "", "mmHg", "mL", "s", "mL/s", "mmHg*s/mL", "mL/mmHg", "mmHg/mL", "mmHg*s^2/mL",
-    "/min", "1/mL", "cm", "kg", "cm^2"};
+    "/min", "1/mL", "cm", "kg", "cm^2", "Fr", "rpm", "mL/min", "g/dL"};
 static const char *const DIM_NAME[HS_DIM_COUNT] = {
     "dimensionless", "pressure", "volume", "time", "flow", "resistance", "compliance",
-    "elastance", "inertance", "rate", "inverse volume", "length", "mass", "area"};
+    "elastance", "inertance", "rate", "inverse volume", "length", "mass", "area",
+    "catheter size", "pump speed", "O2 consumption", "haemoglobin"};
 static const char *const DIM_ACCEPTED[HS_DIM_COUNT] = {
     "none or %",
     "mmHg, kPa, cmH2O",
@@ -83,7 +94,11 @@ static const char *const DIM_ACCEPTED[HS_DIM_COUNT] = {
     "1/mL",
     "cm, mm, m, Fr",
     "kg, g",
-    "cm^2, mm^2"};
+    "cm^2, mm^2",
+    "Fr, mm (outer diameter)",
+    "rpm",
+    "mL/min, L/min (of O2)",
+    "g/dL, g/L, mmol/L"};
 
 const char *hs_dim_unit(hs_dim dim) { return dim < HS_DIM_COUNT ? DIM_UNIT[dim] : "?"; }
 const char *hs_dim_name(hs_dim dim) { return dim < HS_DIM_COUNT ? DIM_NAME[dim] : "?"; }
@@ -102,16 +117,19 @@ hs_status hs_unit_to_internal(hs_dim dim, double value, const char *unit, double
   for (const char *s = unit; *s && k + 1 < sizeof compact; s++)
     if (*s != ' ' && *s != '\t') compact[k++] = *s;
   compact[k] = '\0';
+  int other = -1; /* a row with this spelling but another dimension */
   for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0]; i++) {
-    if (strcmp(UNITS[i].spelling, compact) == 0) {
-      if (UNITS[i].dim != dim)
-        return hs_err_set(err, HS_ERR_INVALID,
-                          "unit '%s' is a %s unit, but a %s is expected (accepted: %s)", unit,
-                          hs_dim_name(UNITS[i].dim), hs_dim_name(dim), hs_dim_accepted_units(dim));
+    if (strcmp(UNITS[i].spelling, compact) != 0) continue;
+    if (UNITS[i].dim == dim) {
       *out = value * UNITS[i].factor;
       return HS_OK;
     }
+    other = (int)i;
   }
+  if (other >= 0)
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "unit '%s' is a %s unit, but a %s is expected (accepted: %s)", unit,
+                      hs_dim_name(UNITS[other].dim), hs_dim_name(dim), hs_dim_accepted_units(dim));
   return hs_err_set(err, HS_ERR_INVALID, "unknown unit '%s' for a %s (accepted: %s)", unit,
                     hs_dim_name(dim), hs_dim_accepted_units(dim));
 }

@@ -25,7 +25,7 @@ static const hs_param_spec PARAMS[CHAMBER_NPARAM] = {
 
 const hs_block_type hs_type_ventricle = {
     "ventricle", HS_BLOCK_NODE, PARAMS, CHAMBER_NPARAM,
-    "Ventricle, driven by the ventricular activation of the heart block."};
+    "Ventricle, driven by the ventricular activation of the heart block.", NULL};
 const hs_block_type hs_type_atrium = {
     "atrium", HS_BLOCK_NODE, PARAMS, CHAMBER_NPARAM,
-    "Atrium, driven by the atrial activation (PR interval before the ventricles)."};
+    "Atrium, driven by the atrial activation (PR interval before the ventricles).", NULL};

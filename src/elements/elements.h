@@ -17,7 +17,15 @@
 #define HS_PI 3.14159265358979323846
 
 /* ---- vessel: linear compliance ------------------------------------------- */
-enum { VESSEL_C, VESSEL_V0, VESSEL_PEXT, VESSEL_THORACIC, VESSEL_MYO, VESSEL_NPARAM };
+enum {
+  VESSEL_C,
+  VESSEL_V0,
+  VESSEL_PEXT,
+  VESSEL_THORACIC,
+  VESSEL_MYO,
+  VESSEL_VO2,
+  VESSEL_NPARAM
+};
 
 /* Transmural pressure of a linear compliance: P = (V - V0) / C. */
 static inline double hs_vessel_pressure(double v, double c, double v0) { return (v - v0) / c; }
@@ -47,7 +55,7 @@ static inline double hs_activation(double tau, double tp, double tr) {
 }
 
 /* ---- edges ----------------------------------------------------------------- */
-enum { RESISTOR_R, RESISTOR_BED, RESISTOR_NPARAM };
+enum { RESISTOR_R, RESISTOR_BED, RESISTOR_GAS, RESISTOR_NPARAM };
 enum { INERTANCE_R, INERTANCE_L, INERTANCE_BED, INERTANCE_NPARAM };
 enum { VALVE_R, VALVE_L, VALVE_AREG, VALVE_NPARAM };
 
@@ -82,6 +90,7 @@ enum {
 };
 enum { CIRC_BLOOD_VOLUME, CIRC_THORACIC_P, CIRC_NPARAM };
 enum { BODY_HEIGHT, BODY_WEIGHT, BODY_BV_PER_KG, BODY_NPARAM };
+enum { OXY_HB, OXY_FIO2, OXY_SHUNT, OXY_PACO2, OXY_RQ, OXY_PB, OXY_NPARAM };
 enum {
   SOLVER_RTOL,
   SOLVER_ATOL,
@@ -89,6 +98,7 @@ enum {
   SOLVER_STEADY_TOL,
   SOLVER_MAX_BEATS,
   SOLVER_WINDOW,
+  SOLVER_STEADY_TOL_O2,
   SOLVER_NPARAM
 };
 
@@ -103,5 +113,6 @@ extern const hs_block_type hs_type_heart;
 extern const hs_block_type hs_type_circulation;
 extern const hs_block_type hs_type_body;
 extern const hs_block_type hs_type_solver;
+extern const hs_block_type hs_type_oxygen;
 
 #endif

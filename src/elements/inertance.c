@@ -17,4 +17,4 @@ static const hs_param_spec PARAMS[INERTANCE_NPARAM] = {
 };
 
 const hs_block_type hs_type_inertance = {"inertance", HS_BLOCK_EDGE, PARAMS, INERTANCE_NPARAM,
-                                         "Resistance plus inertance: L dQ/dt = dP - R Q."};
+                                         "Resistance plus inertance: L dQ/dt = dP - R Q.", NULL};

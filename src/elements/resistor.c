@@ -13,7 +13,11 @@ static const hs_param_spec PARAMS[RESISTOR_NPARAM] = {
                     "pressure drop per unit flow", "", NULL},
     [RESISTOR_BED] = {"systemic_bed", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
                       "flow counts toward systemic blood flow (co_lpm)", "", NULL},
+    [RESISTOR_GAS] = {"gas_exchange", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
+                      "pulmonary gas exchange: blood passing forward is oxygenated to alveolar "
+                      "PO2 except the shunt fraction",
+                      "West, Respiratory Physiology", NULL},
 };
 
 const hs_block_type hs_type_resistor = {"resistor", HS_BLOCK_EDGE, PARAMS, RESISTOR_NPARAM,
-                                        "Linear resistance: Q = dP / R."};
+                                        "Linear resistance: Q = dP / R.", NULL};

@@ -23,4 +23,4 @@ static const hs_param_spec PARAMS[VALVE_NPARAM] = {
 
 const hs_block_type hs_type_valve = {
     "valve", HS_BLOCK_EDGE, PARAMS, VALVE_NPARAM,
-    "Inertial one-way valve with event-located opening/closing and optional regurgitation."};
+    "Inertial one-way valve with event-located opening/closing and optional regurgitation.", NULL};

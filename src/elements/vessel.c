@@ -22,8 +22,12 @@ static const hs_param_spec PARAMS[VESSEL_NPARAM] = {
     [VESSEL_MYO] = {"myocardial_coupling", HS_DIM_NONE, 0, 0, 1, 0,
                     "fraction of LV pressure acting outside the vessel (intramyocardial pressure)",
                     "Spaan 1981", NULL},
+    [VESSEL_VO2] = {"o2_consumption", HS_DIM_O2RATE, 0, 0, 2000, 0,
+                    "O2 consumed by the tissue drained into this vessel (supply-limited below "
+                    "1 mL O2/dL)",
+                    "Williams & Leggett 1989", NULL},
 };
 
 const hs_block_type hs_type_vessel = {
     "vessel", HS_BLOCK_NODE, PARAMS, VESSEL_NPARAM,
-    "Compliant compartment: P = (V - V0)/C + P_ext."};
+    "Compliant compartment: P = (V - V0)/C + P_ext.", NULL};

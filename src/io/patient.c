@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hemosim/device.h"
 #include "hemosim/patient.h"
 #include "io/doc.h"
 
@@ -135,6 +136,60 @@ static hs_status read_elements(const hs_doc *d, const hs_doc_node *list, hs_mode
   return HS_OK;
 }
 
+/*
+ *   devices:
+ *     ecmo: {type: va_ecmo, ports: {drainage: ivc, return: lower_arteries}, rpm: 3200}
+ */
+static hs_status read_devices(const hs_doc *d, const hs_doc_node *list, hs_model *m,
+                              hs_err *err) {
+  hs_status st;
+  if ((st = hs_doc_expect(d, list, HS_DOC_MAP, "devices", err)) != HS_OK) return st;
+  static const char *const skip[] = {"type", "ports", NULL};
+  for (size_t i = 0; i < hs_doc_size(list); i++) {
+    const hs_doc_node *kn = hs_doc_key(list, i), *body = hs_doc_value(list, i);
+    const char *name = hs_doc_text(kn);
+    char what[96];
+    snprintf(what, sizeof what, "device '%s'", name);
+    if ((st = hs_doc_expect(d, body, HS_DOC_MAP, what, err)) != HS_OK) return st;
+    const char *type;
+    if ((st = get_string(d, body, "type", what, &type, err)) != HS_OK) return st;
+    const hs_device_type *dt = hs_device_type_find(type);
+    hs_err e2;
+    if (!dt) {
+      hs_model_add_device(m, name, type, NULL, &e2);
+      return hs_doc_fail(d, hs_doc_get(body, "type"), err, HS_ERR_UNKNOWN, "%s", e2.msg);
+    }
+    const hs_doc_node *ports = hs_doc_get(body, "ports");
+    if (!ports)
+      return hs_doc_fail(d, body, err, HS_ERR_INVALID, "%s: missing 'ports' (%s%s%s)", what,
+                         dt->ports[0], dt->nports > 1 ? ", " : "",
+                         dt->nports > 1 ? dt->ports[1] : "");
+    if ((st = hs_doc_expect(d, ports, HS_DOC_MAP, "ports", err)) != HS_OK) return st;
+    const char *bound[8] = {0};
+    for (size_t k = 0; k < hs_doc_size(ports); k++) {
+      const char *pname = hs_doc_text(hs_doc_key(ports, k));
+      int idx = -1;
+      for (int j = 0; j < dt->nports; j++)
+        if (!strcmp(dt->ports[j], pname)) idx = j;
+      if (idx < 0)
+        return hs_doc_fail(d, hs_doc_key(ports, k), err, HS_ERR_UNKNOWN,
+                           "%s: %s has no port '%s' (ports: %s%s%s)", what, type, pname,
+                           dt->ports[0], dt->nports > 1 ? ", " : "",
+                           dt->nports > 1 ? dt->ports[1] : "");
+      if ((st = hs_doc_string(d, hs_doc_value(ports, k), "port", &bound[idx], err)) != HS_OK)
+        return st;
+    }
+    for (int j = 0; j < dt->nports; j++)
+      if (!bound[j])
+        return hs_doc_fail(d, ports, err, HS_ERR_INVALID, "%s: port '%s' is not connected",
+                           what, dt->ports[j]);
+    if ((st = hs_model_add_device(m, name, type, bound, &e2)) != HS_OK)
+      return hs_doc_fail(d, kn, err, st, "%s", e2.msg);
+    if ((st = read_block(d, body, m, name, dt->block, skip, err)) != HS_OK) return st;
+  }
+  return HS_OK;
+}
+
 static hs_status build(const hs_doc *d, hs_model *m, hs_err *err) {
   hs_status st;
   const hs_doc_node *root = hs_doc_root(d);
@@ -148,12 +203,12 @@ static hs_status build(const hs_doc *d, hs_model *m, hs_err *err) {
   if (version != 1)
     return hs_doc_fail(d, ver, err, HS_ERR_RANGE,
                        "hemosim_patient: format version %d is not supported (allowed: 1)", version);
-  static const char *const globals[] = {"heart", "circulation", "body", "solver"};
+  static const char *const globals[] = {"heart", "circulation", "body", "solver", "oxygen"};
   for (size_t i = 0; i < hs_doc_size(root); i++) {
     const char *key = hs_doc_text(hs_doc_key(root, i));
     const hs_doc_node *v = hs_doc_value(root, i);
     if (strcmp(key, "hemosim_patient") == 0 || strcmp(key, "nodes") == 0 ||
-        strcmp(key, "edges") == 0)
+        strcmp(key, "edges") == 0 || strcmp(key, "devices") == 0)
       continue;
     if (strcmp(key, "name") == 0 || strcmp(key, "description") == 0) {
       const char *text;
@@ -164,7 +219,7 @@ static hs_status build(const hs_doc *d, hs_model *m, hs_err *err) {
       continue; /* provenance and documented haemodynamics: free-form */
     }
     int known = 0;
-    for (size_t g = 0; g < 4; g++)
+    for (size_t g = 0; g < sizeof globals / sizeof globals[0]; g++)
       if (strcmp(key, globals[g]) == 0) {
         known = 1;
         if ((st = read_block(d, v, m, key, hs_block_type_find(key), NULL, err)) != HS_OK)
@@ -174,7 +229,7 @@ static hs_status build(const hs_doc *d, hs_model *m, hs_err *err) {
       return hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN,
                          "unknown top-level field '%s' (known: hemosim_patient, name, "
                          "description, sources, expected, heart, circulation, body, solver, "
-                         "nodes, edges)",
+                         "oxygen, nodes, edges, devices)",
                          key);
   }
   const hs_doc_node *nodes = hs_doc_get(root, "nodes"), *edges = hs_doc_get(root, "edges");
@@ -182,6 +237,8 @@ static hs_status build(const hs_doc *d, hs_model *m, hs_err *err) {
     return hs_doc_fail(d, root, err, HS_ERR_MODEL, "the patient file needs 'nodes' and 'edges'");
   if ((st = read_elements(d, nodes, m, 0, err)) != HS_OK) return st;
   if ((st = read_elements(d, edges, m, 1, err)) != HS_OK) return st;
+  const hs_doc_node *devices = hs_doc_get(root, "devices");
+  if (devices && (st = read_devices(d, devices, m, err)) != HS_OK) return st;
   const hs_doc_node *nm = hs_doc_get(root, "name"), *ds = hs_doc_get(root, "description");
   if ((st = hs_model_set_info(m, nm ? hs_doc_text(nm) : "", ds ? hs_doc_text(ds) : "", err)))
     return st;

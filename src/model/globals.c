@@ -78,13 +78,34 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                           "beats allowed to reach steady state", "", NULL},
     [SOLVER_WINDOW] = {"window_beats", HS_DIM_NONE, 6, 1, 60, HS_PARAM_INTEGER,
                        "beats averaged in a steady-state summary", "", NULL},
+    [SOLVER_STEADY_TOL_O2] = {"steady_tol_o2", HS_DIM_NONE, 1e-5, 1e-9, 1e-2, 0,
+                              "periodic steady state: largest beat-to-beat change of any "
+                              "compartment's O2 content (mL O2 per mL blood)",
+                              "", NULL},
+};
+
+static const hs_param_spec OXY[OXY_NPARAM] = {
+    [OXY_HB] = {"hemoglobin", HS_DIM_HB, 14, 3, 25, 0, "haemoglobin concentration",
+                "MISSION.md s6", NULL},
+    [OXY_FIO2] = {"fio2", HS_DIM_NONE, 0.21, 0.21, 1.0, 0, "inspired O2 fraction", "", NULL},
+    [OXY_SHUNT] = {"shunt_fraction", HS_DIM_NONE, 0.02, 0, 1, 0,
+                   "intrapulmonary shunt: fraction of pulmonary blood flow not oxygenated",
+                   "West, Respiratory Physiology", NULL},
+    [OXY_PACO2] = {"paco2", HS_DIM_PRESSURE, 40, 10, 150, 0,
+                   "arterial PCO2 (alveolar gas equation)", "", NULL},
+    [OXY_RQ] = {"respiratory_quotient", HS_DIM_NONE, 0.8, 0.6, 1.2, 0,
+                "respiratory quotient (alveolar gas equation)", "", NULL},
+    [OXY_PB] = {"barometric_pressure", HS_DIM_PRESSURE, 760, 500, 800, 0,
+                "barometric pressure", "", NULL},
 };
 
 const hs_block_type hs_type_heart = {"heart", HS_BLOCK_GLOBAL, HEART, HEART_NPARAM,
-                                     "Heart rate, activation timing, pericardium, interaction."};
+                                     "Heart rate, activation timing, pericardium, interaction.", NULL};
 const hs_block_type hs_type_circulation = {"circulation", HS_BLOCK_GLOBAL, CIRC, CIRC_NPARAM,
-                                           "Total blood volume and intrathoracic pressure."};
+                                           "Total blood volume and intrathoracic pressure.", NULL};
 const hs_block_type hs_type_body = {"body", HS_BLOCK_GLOBAL, BODY, BODY_NPARAM,
-                                    "Body size (drives blood volume and indexed values)."};
+                                    "Body size (drives blood volume and indexed values).", NULL};
 const hs_block_type hs_type_solver = {"solver", HS_BLOCK_GLOBAL, SOLVER, SOLVER_NPARAM,
-                                      "Integrator accuracy and steady-state detection."};
+                                      "Integrator accuracy and steady-state detection.", NULL};
+const hs_block_type hs_type_oxygen = {"oxygen", HS_BLOCK_GLOBAL, OXY, OXY_NPARAM,
+                                      "Haemoglobin, inspired O2, lung shunt (docs/oxygen.md).", NULL};

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "elements/elements.h"
+#include "hemosim/device.h"
 #include "model/model_impl.h"
 
 const char *const hs_required_nodes[] = {"lv", "rv", "la", "ra", "pa", "aortic_root",
@@ -29,6 +30,8 @@ static char *dupstr(const char *s) {
 }
 
 static void block_clear(hs_block *b) {
+  for (int i = 0; i < b->nports; i++) free(b->ports[i]);
+  free(b->ports);
   free(b->name);
   free(b->from);
   free(b->to);
@@ -51,7 +54,8 @@ hs_block *hs_model_find_block(const hs_model *m, const char *name) {
 }
 
 static hs_status add_block(hs_model *m, const char *name, const hs_block_type *type,
-                           const char *from, const char *to, hs_err *err) {
+                           const char *from, const char *to, const char *const *ports,
+                           hs_err *err) {
   if (!valid_name(name))
     return hs_err_set(err, HS_ERR_INVALID,
                       "block name '%s' is not valid (use 1-63 characters a-z, 0-9, _)",
@@ -78,6 +82,22 @@ static hs_status add_block(hs_model *m, const char *name, const hs_block_type *t
     return hs_err_set(err, HS_ERR_NOMEM, "out of memory adding block '%s'", name);
   }
   for (int i = 0; i < type->nparams; i++) b->params[i] = type->params[i].def;
+  if (type->device && ports) {
+    int np = type->device->nports;
+    b->ports = calloc((size_t)np + 1, sizeof *b->ports);
+    if (!b->ports) {
+      block_clear(b);
+      return hs_err_set(err, HS_ERR_NOMEM, "out of memory adding block '%s'", name);
+    }
+    b->nports = np;
+    for (int i = 0; i < np; i++) {
+      b->ports[i] = dupstr(ports[i]);
+      if (!b->ports[i]) {
+        block_clear(b);
+        return hs_err_set(err, HS_ERR_NOMEM, "out of memory adding block '%s'", name);
+      }
+    }
+  }
   m->nblocks++;
   return HS_OK;
 }
@@ -88,9 +108,9 @@ hs_model *hs_model_new(hs_err *err) {
     hs_err_set(err, HS_ERR_NOMEM, "out of memory creating a model");
     return NULL;
   }
-  static const char *const globals[] = {"heart", "circulation", "body", "solver"};
+  static const char *const globals[] = {"heart", "circulation", "body", "solver", "oxygen"};
   for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
-    if (add_block(m, globals[i], hs_block_type_find(globals[i]), NULL, NULL, err) != HS_OK) {
+    if (add_block(m, globals[i], hs_block_type_find(globals[i]), NULL, NULL, NULL, err) != HS_OK) {
       hs_model_free(m);
       return NULL;
     }
@@ -112,7 +132,8 @@ hs_model *hs_model_clone(const hs_model *m, hs_err *err) {
   if (!c) goto nomem;
   for (size_t i = 0; i < m->nblocks; i++) {
     const hs_block *b = &m->blocks[i];
-    if (add_block(c, b->name, b->type, b->from, b->to, err) != HS_OK) {
+    if (add_block(c, b->name, b->type, b->from, b->to, (const char *const *)b->ports, err) !=
+        HS_OK) {
       hs_model_free(c);
       return NULL;
     }
@@ -135,7 +156,7 @@ hs_status hs_model_add_node(hs_model *m, const char *name, const char *type, hs_
     return hs_err_set(err, HS_ERR_UNKNOWN,
                       "node '%s': unknown node type '%s' (known: vessel, ventricle, atrium)",
                       name ? name : "", type ? type : "");
-  return add_block(m, name, t, NULL, NULL, err);
+  return add_block(m, name, t, NULL, NULL, NULL, err);
 }
 
 hs_status hs_model_add_edge(hs_model *m, const char *name, const char *type, const char *from,
@@ -148,7 +169,31 @@ hs_status hs_model_add_edge(hs_model *m, const char *name, const char *type, con
   if (!from || !to)
     return hs_err_set(err, HS_ERR_INVALID, "edge '%s': needs both 'from' and 'to'",
                       name ? name : "");
-  return add_block(m, name, t, from, to, err);
+  return add_block(m, name, t, from, to, NULL, err);
+}
+
+hs_status hs_model_add_device(hs_model *m, const char *name, const char *type,
+                              const char *const *port_nodes, hs_err *err) {
+  const hs_block_type *t = hs_block_type_find(type);
+  if (!t || t->cls != HS_BLOCK_DEVICE) {
+    char list[256] = "";
+    for (size_t i = 0; i < hs_device_type_count(); i++) {
+      strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+      strncat(list, hs_device_type_at(i)->block->name, sizeof list - strlen(list) - 1);
+    }
+    return hs_err_set(err, HS_ERR_UNKNOWN, "device '%s': unknown device type '%s' (known: %s)",
+                      name ? name : "", type ? type : "", list);
+  }
+  for (int i = 0; i < t->device->nports; i++)
+    if (!port_nodes || !port_nodes[i])
+      return hs_err_set(err, HS_ERR_INVALID, "device '%s': port '%s' is not connected",
+                        name ? name : "", t->device->ports[i]);
+  return add_block(m, name, t, NULL, NULL, port_nodes, err);
+}
+
+const char *hs_model_device_port(const hs_model *m, const char *device, size_t port) {
+  const hs_block *b = hs_model_find_block(m, device);
+  return b && port < (size_t)b->nports ? b->ports[port] : NULL;
 }
 
 static void fmt_value(char *buf, size_t n, const hs_param_spec *s, double v) {
@@ -293,6 +338,12 @@ hs_status hs_model_check(const hs_model *m, hs_err *err) {
         return hs_err_set(err, HS_ERR_MODEL, "%s '%s': required parameter '%s' (%s) is missing",
                           b->type->name, b->name, b->type->params[k].name,
                           hs_dim_unit(b->type->params[k].dim));
+    for (int k = 0; k < b->nports; k++) {
+      const hs_block *n = hs_model_find_block(m, b->ports[k]);
+      if (!n || n->type->cls != HS_BLOCK_NODE)
+        return hs_err_set(err, HS_ERR_MODEL, "device '%s': port '%s' names no node ('%s')",
+                          b->name, b->type->device->ports[k], b->ports[k]);
+    }
     if (b->type->cls != HS_BLOCK_EDGE) continue;
     const hs_block *f = hs_model_find_block(m, b->from), *t = hs_model_find_block(m, b->to);
     if (!f || f->type->cls != HS_BLOCK_NODE)

@@ -8,6 +8,8 @@ typedef struct hs_block {
   char *name;
   const hs_block_type *type;
   char *from, *to;      /* edges only */
+  char **ports;         /* devices only: node name of each port */
+  int nports;
   double *params;       /* type->nparams values, internal units */
   unsigned char *given; /* 1 where set explicitly (required-parameter check) */
 } hs_block;

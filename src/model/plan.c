@@ -37,6 +37,19 @@ void hs_plan_free(hs_plan *pl) {
   free(pl->eto);
   free(pl->estate);
   free(pl->valve_edge);
+  free(pl->dev_block);
+  free(pl->dev_type);
+  free(pl->dev_port_ofs);
+  free(pl->dev_port_node);
+  free(pl->dev_state_ofs);
+  free(pl->dev_flow_ofs);
+  free(pl->dev_out_ofs);
+  free(pl->arterial);
+  free(pl->edge_gas);
+  free(pl->edge_bed);
+  free(pl->gas_edges);
+  free(pl->vo2_nodes);
+  free(pl->vo2_pidx);
   free(pl->name);
   free(pl->description);
   free(pl);
@@ -71,6 +84,10 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
     if (b->type->cls == HS_BLOCK_NODE) pl->nn++;
     if (b->type->cls == HS_BLOCK_EDGE) pl->ne++;
     if (b->type == &hs_type_valve) pl->nvalve++;
+    if (b->type->cls == HS_BLOCK_DEVICE) {
+      pl->nd++;
+      pl->nports_total += b->type->device->nports;
+    }
   }
   pl->np = np;
   pl->p0 = malloc(((size_t)np + 1) * sizeof *pl->p0);
@@ -116,9 +133,94 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
     if (pl->edge_kind[ne] == HS_EK_VALVE) pl->valve_edge[nv++] = ne;
     ne++;
   }
+  /* devices */
+  size_t nd1 = (size_t)pl->nd + 1;
+  pl->dev_block = malloc(nd1 * sizeof(int));
+  pl->dev_type = malloc(nd1 * sizeof *pl->dev_type);
+  pl->dev_port_ofs = malloc(nd1 * sizeof(int));
+  pl->dev_port_node = malloc(((size_t)pl->nports_total + 1) * sizeof(int));
+  pl->dev_state_ofs = malloc(nd1 * sizeof(int));
+  pl->dev_flow_ofs = malloc(nd1 * sizeof(int));
+  pl->dev_out_ofs = malloc(nd1 * sizeof(int));
+  pl->arterial = calloc((size_t)pl->nn + 1, 1);
+  if (!pl->dev_block || !pl->dev_type || !pl->dev_port_ofs || !pl->dev_port_node ||
+      !pl->dev_state_ofs || !pl->dev_flow_ofs || !pl->dev_out_ofs || !pl->arterial) {
+    free(node_of_block);
+    goto nomem;
+  }
+  int d = 0, pk = 0;
+  for (int i = 0; i < nb; i++) {
+    const hs_block *b = &m->blocks[i];
+    if (b->type->cls != HS_BLOCK_DEVICE) continue;
+    const hs_device_type *dt = b->type->device;
+    pl->dev_block[d] = i;
+    pl->dev_type[d] = dt;
+    pl->dev_port_ofs[d] = pk;
+    for (int k = 0; k < dt->nports; k++)
+      pl->dev_port_node[pk++] = node_of_block[block_index(m, b->ports[k])];
+    pl->dev_state_ofs[d] = ny;
+    ny += dt->nstates;
+    pl->dev_flow_ofs[d] = pl->nfd;
+    pl->nfd += dt->nflows;
+    pl->dev_out_ofs[d] = pl->nout;
+    pl->nout += dt->noutputs;
+    d++;
+  }
   free(node_of_block);
+  pl->yo2 = ny;
+  ny += pl->nn;
+  for (int k = 0; k < pl->nd; k++)
+    for (int f = 0; f < pl->dev_type[k]->nflows; f++)
+      if (pl->dev_type[k]->flows[f].flags & HS_DFLOW_OXYGENATE) pl->ntr = pl->nn;
+  pl->ytr = ny;
+  ny += pl->ntr;
+  pl->edge_gas = calloc((size_t)pl->ne + 1, 1);
+  pl->edge_bed = calloc((size_t)pl->ne + 1, 1);
+  if (!pl->edge_gas || !pl->edge_bed) goto nomem;
+  pl->gas_edges = malloc(((size_t)pl->ne + 1) * sizeof(int));
+  pl->vo2_nodes = malloc(((size_t)pl->nn + 1) * sizeof(int));
+  pl->vo2_pidx = malloc(((size_t)pl->nn + 1) * sizeof(int));
+  if (!pl->gas_edges || !pl->vo2_nodes || !pl->vo2_pidx) goto nomem;
+  for (int i = 0; i < pl->nn; i++) /* every vessel may consume (the rate can change at run time) */
+    if (pl->node_kind[i] == HS_NK_VESSEL) {
+      pl->vo2_nodes[pl->nvo2] = i;
+      pl->vo2_pidx[pl->nvo2++] = pl->bpofs[pl->node_block[i]] + VESSEL_VO2;
+    }
+  for (int e = 0; e < pl->ne; e++) {
+    const hs_block *b = &m->blocks[pl->edge_block[e]];
+    pl->edge_gas[e] = b->type == &hs_type_resistor && b->params[RESISTOR_GAS] != 0;
+    if (pl->edge_gas[e]) pl->gas_edges[pl->ngas++] = e;
+    pl->edge_bed[e] = (b->type == &hs_type_resistor && b->params[RESISTOR_BED] != 0) ||
+                      (b->type == &hs_type_inertance && b->params[INERTANCE_BED] != 0);
+  }
   pl->ny = ny;
-  pl->nq = pl->nn + pl->ne + 2;
+  int nq = 0;
+  pl->q_p = nq, nq += pl->nn;
+  pl->q_q = nq, nq += pl->ne;
+  pl->q_sw = nq, nq += 2;
+  pl->q_fd = nq, nq += pl->nfd;
+  pl->q_out = nq, nq += pl->nout;
+  pl->q_c = nq, nq += pl->nn;
+  pl->q_tr = nq, nq += pl->ntr;
+  pl->q_flux = nq, nq += pl->ne;
+  pl->q_lung = nq++;
+  pl->q_oxy = nq++;
+  pl->q_cons = nq++;
+  pl->nq = nq;
+  /* arterial nodes: reached from a gas-exchange edge without crossing a systemic bed */
+  for (int pass = 0; pass < pl->ne + 1; pass++) {
+    int changed = 0;
+    for (int e = 0; e < pl->ne; e++) {
+      const hs_block *b = &m->blocks[pl->edge_block[e]];
+      int gas = b->type == &hs_type_resistor && b->params[RESISTOR_GAS] != 0;
+      int bed = (b->type == &hs_type_resistor && b->params[RESISTOR_BED] != 0) ||
+                (b->type == &hs_type_inertance && b->params[INERTANCE_BED] != 0);
+      int into = pl->eto[e];
+      if (bed || pl->arterial[into]) continue;
+      if (gas || pl->arterial[pl->efrom[e]]) pl->arterial[into] = 1, changed = 1;
+    }
+    if (!changed) break;
+  }
   pl->lv = hs_plan_node_find(pl, "lv");
   pl->rv = hs_plan_node_find(pl, "rv");
   pl->la = hs_plan_node_find(pl, "la");
@@ -136,6 +238,10 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->circ = pl->bpofs[block_index(m, "circulation")];
   pl->body = pl->bpofs[block_index(m, "body")];
   pl->solver = pl->bpofs[block_index(m, "solver")];
+  pl->oxygen = pl->bpofs[block_index(m, "oxygen")];
+  pl->lower = hs_plan_node_find(pl, "lower_arteries");
+  pl->cer_art = hs_plan_node_find(pl, "cerebral_arteries");
+  pl->cor_art = hs_plan_node_find(pl, "coronary_arteries");
   static const char *const measured[] = {"pa", "aortic_root", "upper_arteries"};
   for (int i = 0; i < 3; i++) {
     int k = hs_plan_node_find(pl, measured[i]);

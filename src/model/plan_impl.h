@@ -2,6 +2,7 @@
 #ifndef HS_PLAN_IMPL_H
 #define HS_PLAN_IMPL_H
 
+#include "hemosim/device.h"
 #include "hemosim/sim.h"
 
 enum { HS_NK_VESSEL, HS_NK_VENTRICLE, HS_NK_ATRIUM };
@@ -35,7 +36,25 @@ struct hs_plan {
   int av, mv, tv, pv;
   int vav; /* valve index of the aortic valve */
   /* global parameter offsets */
-  int heart, circ, body, solver;
+  int heart, circ, body, solver, oxygen;
+  /* devices: ports, states, flows and outputs, concatenated in model order */
+  int nd;
+  int *dev_block;
+  const hs_device_type **dev_type;
+  int *dev_port_ofs, *dev_port_node; /* node of port k of device d: dev_port_node[dev_port_ofs[d]+k] */
+  int *dev_state_ofs;                /* index in y of the device's first state */
+  int *dev_flow_ofs, *dev_out_ofs;   /* into the device flow / output arrays */
+  int nfd, nout, nports_total;
+  /* transported species: O2 mass (mL O2) and ECMO-blood tracer (mL) per node */
+  int yo2, ytr, ntr;       /* ntr = nn with an oxygenating device, else 0 (no tracer) */
+  unsigned char *arterial; /* node lies between the lungs and the systemic beds */
+  unsigned char *edge_gas, *edge_bed; /* structural flags of edges (fixed at compile) */
+  int ngas, *gas_edges;                /* gas-exchange edges */
+  int nvo2, *vo2_nodes, *vo2_pidx;     /* O2-consuming vessels and their parameter index */
+  /* quadrature layout */
+  int q_p, q_q, q_sw, q_fd, q_out, q_c, q_tr, q_flux, q_lung, q_oxy, q_cons;
+  /* optional measurement sites (-1 when absent) */
+  int lower, cer_art, cor_art;
 };
 
 #endif

@@ -5,22 +5,28 @@
 #include <string.h>
 
 #include "elements/elements.h"
+#include "hemosim/device.h"
 
 static const hs_block_type *const TYPES[] = {
     &hs_type_vessel, &hs_type_ventricle, &hs_type_atrium, &hs_type_resistor,
     &hs_type_inertance, &hs_type_valve, &hs_type_heart, &hs_type_circulation,
-    &hs_type_body, &hs_type_solver,
+    &hs_type_body, &hs_type_solver, &hs_type_oxygen,
 };
 
-size_t hs_block_type_count(void) { return sizeof TYPES / sizeof TYPES[0]; }
+#define NCORE (sizeof TYPES / sizeof TYPES[0])
+
+/* Core element types first, then every registered device (src/devices/registry.c). */
+size_t hs_block_type_count(void) { return NCORE + hs_device_type_count(); }
 
 const hs_block_type *hs_block_type_at(size_t i) {
-  return i < hs_block_type_count() ? TYPES[i] : NULL;
+  if (i < NCORE) return TYPES[i];
+  const hs_device_type *d = hs_device_type_at(i - NCORE);
+  return d ? d->block : NULL;
 }
 
 const hs_block_type *hs_block_type_find(const char *name) {
   for (size_t i = 0; name && i < hs_block_type_count(); i++)
-    if (strcmp(TYPES[i]->name, name) == 0) return TYPES[i];
+    if (strcmp(hs_block_type_at(i)->name, name) == 0) return hs_block_type_at(i);
   return NULL;
 }
 

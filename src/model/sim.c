@@ -19,16 +19,19 @@
  * interpolation at its exact time.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/ode.h"
+#include "hemosim/oxygen.h"
 #include "elements/elements.h"
 #include "model/model_impl.h"
 #include "model/plan_impl.h"
 
 #define HIST 64
 #define SUBSAMPLES 4
+#define O2_CRIT 0.02 /* mL O2 per mL blood (2 mL/dL) below which consumption is supply-limited */
 
 typedef struct event {
   double t;
@@ -44,6 +47,7 @@ typedef struct beat_acc {
   double upper_max, upper_min, root_min, pa_max, pa_min, lv_min, rv_min;
   double es_t, es_v, es_p;
   int es_done, av_opened;
+  double *y0; /* state at beat start (steady-state test) */
 } beat_acc;
 
 struct hs_sim {
@@ -52,6 +56,11 @@ struct hs_sim {
   double t;
   double *y, *ydense, *work_dy;
   double *P, *Q; /* workspaces for pressures and flows */
+  double *PT;            /* transmural pressures */
+  double *Qd, *Dout, *Ddx, *po2out; /* device flows, outputs, state derivatives, outlet PO2 */
+  double *c, *f;         /* O2 content (mL/mL) and ECMO-blood fraction per node */
+  double *trscratch;     /* tracer derivatives when there is no tracer */
+  double *qmean;         /* mean edge then device flows of the last beat (O2 warm start) */
   unsigned char *open;
   /* heart timing of the current and the previous beat */
   double bt0, brr, vtp, vtr;
@@ -59,8 +68,10 @@ struct hs_sim {
   long beats;
   beat_acc acc;
   double *y_prev_ed; /* state at the previous end-diastole (steady-state test) */
-  double last_change;
-  double hist[HIST][HS_METRIC_COUNT];
+  double last_change, last_change_o2;
+  int nm;      /* metrics per beat: HS_METRIC_COUNT + device outputs */
+  double *hist; /* HIST rows of nm metrics */
+  double *site; /* HIST rows of 2 nn values: mean SO2 % and ECMO blood % per node */
   long nhist;
   /* integrator */
   const hs_ode_type *ot; /* integrator type (solver.method) */
@@ -124,7 +135,7 @@ static void activations(const hs_sim *s, double t, double *ev, double *ea) {
   *ea = a1 > a0 ? a1 : a0;
 }
 
-/* Node pressures and edge flows at (t, y). */
+/* Node pressures, edge flows and device flows/outputs/state derivatives at (t, y). */
 static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q) {
   const hs_plan *pl = s->pl;
   const double *h = s->p + pl->heart;
@@ -147,12 +158,15 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     P[pl->rv] += pp;
   }
   for (int i = 0; i < pl->nn; i++)
-    if (pl->node_kind[i] != HS_NK_VESSEL) P[i] += thor;
+    if (pl->node_kind[i] != HS_NK_VESSEL) {
+      s->PT[i] = P[i];
+      P[i] += thor;
+    }
   for (int i = 0; i < pl->nn; i++) {
     if (pl->node_kind[i] != HS_NK_VESSEL) continue;
     const double *v = bparams(s, pl->node_block[i]);
-    P[i] = hs_vessel_pressure(y[i], v[VESSEL_C], v[VESSEL_V0]) + v[VESSEL_PEXT] +
-           v[VESSEL_THORACIC] * thor + v[VESSEL_MYO] * P[pl->lv];
+    s->PT[i] = hs_vessel_pressure(y[i], v[VESSEL_C], v[VESSEL_V0]);
+    P[i] = s->PT[i] + v[VESSEL_PEXT] + v[VESSEL_THORACIC] * thor + v[VESSEL_MYO] * P[pl->lv];
   }
   int vi = 0;
   for (int e = 0; e < pl->ne; e++) {
@@ -172,10 +186,112 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
         break;
     }
   }
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+    double pp[8], ptm[8], pv[8], pv0[8];
+    for (int k = 0; k < dt->nports && k < 8; k++) {
+      int n = ports[k];
+      pp[k] = P[n];
+      ptm[k] = s->PT[n];
+      pv[k] = y[n];
+      pv0[k] = pl->node_kind[n] == HS_NK_VESSEL ? bparams(s, pl->node_block[n])[VESSEL_V0] : 0.0;
+    }
+    hs_device_io io = {t,
+                       bparams(s, pl->dev_block[d]),
+                       y + pl->dev_state_ofs[d],
+                       pp,
+                       ptm,
+                       pv,
+                       pv0,
+                       s->Qd + pl->dev_flow_ofs[d],
+                       s->Ddx + (pl->dev_state_ofs[d] - pl->dev_state_ofs[0]),
+                       s->Dout + pl->dev_out_ofs[d],
+                       0.0};
+    dt->eval(&io);
+    s->po2out[d] = io.o2_outlet_po2;
+  }
 }
 
-static int rhs(double t, const double *y, double *dy, void *ud) {
-  hs_sim *s = ud;
+/* Transport of O2 and of the ECMO-blood tracer (upwind along every flow). */
+static void species(hs_sim *s, const double *y, double *dy, double *qd) {
+  const hs_plan *pl = s->pl;
+  const double *ox = s->p + pl->oxygen;
+  double *c = s->c, *f = s->f;
+  /* without an oxygenating device there is no tracer: its derivatives go to scratch */
+  int tr = pl->ntr > 0;
+  double *dm = dy + pl->yo2, *dt = tr ? dy + pl->ytr : s->trscratch;
+  for (int i = 0; i < pl->nn; i++) {
+    double inv = 1.0 / (y[i] > 1e-9 ? y[i] : 1e-9);
+    c[i] = y[pl->yo2 + i] * inv;
+    f[i] = tr ? y[pl->ytr + i] * inv : 0.0;
+    dm[i] = 0.0;
+    dt[i] = 0.0;
+  }
+  double hb = ox[OXY_HB];
+  double c_ec = 0.01 * hs_o2_content(hb, hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
+                                                              ox[OXY_PACO2], ox[OXY_RQ]));
+  double shunt = ox[OXY_SHUNT], lung = 0.0, oxy = 0.0, cons = 0.0;
+  /* Each flow takes blood at its source's content and delivers it at the content
+     it has on arrival: changed on the way only by the lungs (gas_exchange) and by
+     membrane lungs (devices); the tracer is cleared in systemic capillary beds.
+     Upwind: the source is the upstream node of the flow's current direction. */
+  for (int e = 0; e < pl->ne; e++) {
+    double q = s->Q[e];
+    int a = pl->efrom[e], b = pl->eto[e];
+    double j = q * (q >= 0 ? c[a] : c[b]);
+    dm[a] -= j, dm[b] += j;
+    if (qd) qd[pl->q_flux + e] = j;
+  }
+  for (int k = 0; k < pl->ngas; k++) { /* forward flow through the lungs gains O2 */
+    int e = pl->gas_edges[k];
+    double q = s->Q[e];
+    if (q <= 0) continue;
+    double up = q * ((1.0 - shunt) * c_ec + shunt * c[pl->efrom[e]] - c[pl->efrom[e]]);
+    dm[pl->eto[e]] += up;
+    lung += up;
+  }
+  if (tr) {
+    for (int e = 0; e < pl->ne; e++) {
+      double q = s->Q[e];
+      int a = pl->efrom[e], b = pl->eto[e];
+      double j = q * (q >= 0 ? f[a] : f[b]);
+      dt[a] -= j;
+      if (!(pl->edge_bed[e] && q >= 0)) dt[b] += j; /* label lost in the capillaries */
+    }
+  }
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dtp = pl->dev_type[d];
+    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+    double cout = 0.01 * hs_o2_content(hb, s->po2out[d]);
+    for (int k = 0; k < dtp->nflows; k++) {
+      double q = s->Qd[pl->dev_flow_ofs[d] + k];
+      int a = ports[dtp->flows[k].from_port], b = ports[dtp->flows[k].to_port];
+      int oxg = (dtp->flows[k].flags & HS_DFLOW_OXYGENATE) && q >= 0;
+      double c_src = q >= 0 ? c[a] : c[b], f_src = q >= 0 ? f[a] : f[b];
+      double c_dst = oxg ? cout : c_src, f_dst = oxg ? 1.0 : f_src;
+      if (oxg) oxy += q * (cout - c_src);
+      /* q > 0: a loses q c_src, b gains q c_dst; q < 0: b loses -q c_src, a gains it */
+      dm[a] -= q >= 0 ? q * c_src : q * c_dst, dm[b] += q >= 0 ? q * c_dst : q * c_src;
+      dt[a] -= q >= 0 ? q * f_src : q * f_dst, dt[b] += q >= 0 ? q * f_dst : q * f_src;
+    }
+  }
+  /* consumption, supply-limited below O2_CRIT: g(x) = 1 - (1 - x)^3 for x < 1 */
+  for (int k = 0; k < pl->nvo2; k++) {
+    int i = pl->vo2_nodes[k];
+    double x = c[i] / O2_CRIT, g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
+    double use = s->p[pl->vo2_pidx[k]] / 60.0 * g;
+    dm[i] -= use;
+    cons += use;
+  }
+  if (qd) {
+    qd[pl->q_lung] = lung;
+    qd[pl->q_oxy] = oxy;
+    qd[pl->q_cons] = cons;
+  }
+}
+
+static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq) {
   const hs_plan *pl = s->pl;
   double *P = s->P, *Q = s->Q;
   evaluate(s, t, y, P, Q);
@@ -195,33 +311,47 @@ static int rhs(double t, const double *y, double *dy, void *ud) {
       vi++;
     }
   }
-  for (int i = 0; i < pl->ny; i++)
-    if (!isfinite(dy[i])) return 1; /* recoverable: the integrator retries a smaller step */
-  return 0;
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+    for (int k = 0; k < dt->nflows; k++) {
+      double q = s->Qd[pl->dev_flow_ofs[d] + k];
+      dy[ports[dt->flows[k].from_port]] -= q;
+      dy[ports[dt->flows[k].to_port]] += q;
+    }
+  }
+  if (pl->nd) {
+    int n0 = pl->dev_state_ofs[0], nds = pl->yo2 - n0;
+    memcpy(dy + n0, s->Ddx, (size_t)nds * sizeof(double));
+  }
+  species(s, y, dy, dq);
+  if (dq) {
+    memcpy(dq + pl->q_p, P, (size_t)pl->nn * sizeof(double));
+    memcpy(dq + pl->q_q, Q, (size_t)pl->ne * sizeof(double));
+    dq[pl->q_sw] = P[pl->lv] * dy[pl->lv];
+    dq[pl->q_sw + 1] = P[pl->rv] * dy[pl->rv];
+    memcpy(dq + pl->q_fd, s->Qd, (size_t)pl->nfd * sizeof(double));
+    memcpy(dq + pl->q_out, s->Dout, (size_t)pl->nout * sizeof(double));
+    memcpy(dq + pl->q_c, s->c, (size_t)pl->nn * sizeof(double));
+    memcpy(dq + pl->q_tr, s->f, (size_t)pl->ntr * sizeof(double));
+  }
+  /* one NaN or infinity anywhere makes the sum non-finite */
+  double sum = 0.0;
+  for (int i = 0; i < pl->ny; i++) sum += dy[i];
+  return isfinite(sum) ? 0 : 1; /* recoverable: the integrator retries a smaller step */
+}
+
+static int rhs(double t, const double *y, double *dy, void *ud) {
+  return rhs_full(ud, t, y, dy, NULL);
 }
 
 static int quad(double t, const double *y, double *dq, void *ud) {
   hs_sim *s = ud;
-  const hs_plan *pl = s->pl;
-  int st = rhs(t, y, s->work_dy, ud);
-  if (st) return st;
-  memcpy(dq, s->P, (size_t)pl->nn * sizeof(double));
-  memcpy(dq + pl->nn, s->Q, (size_t)pl->ne * sizeof(double));
-  dq[pl->nn + pl->ne] = s->P[pl->lv] * s->work_dy[pl->lv];
-  dq[pl->nn + pl->ne + 1] = s->P[pl->rv] * s->work_dy[pl->rv];
-  return 0;
+  return rhs_full(s, t, y, s->work_dy, dq);
 }
 
 static int rhsq(double t, const double *y, double *dy, double *dq, void *ud) {
-  hs_sim *s = ud;
-  const hs_plan *pl = s->pl;
-  int st = rhs(t, y, dy, ud);
-  if (st) return st;
-  memcpy(dq, s->P, (size_t)pl->nn * sizeof(double));
-  memcpy(dq + pl->nn, s->Q, (size_t)pl->ne * sizeof(double));
-  dq[pl->nn + pl->ne] = s->P[pl->lv] * dy[pl->lv];
-  dq[pl->nn + pl->ne + 1] = s->P[pl->rv] * dy[pl->rv];
-  return 0;
+  return rhs_full(ud, t, y, dy, dq);
 }
 
 /*
@@ -301,6 +431,15 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
     if (s->y[i] > s->y[big]) big = i;
   s->y[big] += bv - sum;
   for (int k = pl->nn; k < pl->ny; k++) s->y[k] = 0.0;
+  for (int d = 0; d < pl->nd; d++)
+    pl->dev_type[d]->init(bparams(s, pl->dev_block[d]), s->y + pl->dev_state_ofs[d]);
+  /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
+     lower (a normal arteriovenous difference); transport settles the rest */
+  const double *ox = s->p + pl->oxygen;
+  double ca = 0.01 * hs_o2_content(ox[OXY_HB], hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
+                                                                   ox[OXY_PACO2], ox[OXY_RQ]));
+  double cv = ca - 0.05 > 0.2 * ca ? ca - 0.05 : 0.2 * ca;
+  for (int i = 0; i < pl->nn; i++) s->y[pl->yo2 + i] = s->y[i] * (pl->arterial[i] ? ca : cv);
   return HS_OK;
 }
 
@@ -361,6 +500,18 @@ void hs_sim_free(hs_sim *s) {
   free(s->work_dy);
   free(s->P);
   free(s->Q);
+  free(s->PT);
+  free(s->Qd);
+  free(s->Dout);
+  free(s->Ddx);
+  free(s->po2out);
+  free(s->c);
+  free(s->f);
+  free(s->trscratch);
+  free(s->qmean);
+  free(s->hist);
+  free(s->site);
+  free(s->acc.y0);
   free(s->open);
   free(s->q);
   free(s->roots);
@@ -386,8 +537,23 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->q = calloc(nq, sizeof(double));
   s->acc.q0 = calloc(nq, sizeof(double));
   s->roots = calloc((size_t)pl->nvalve + 1, sizeof(int));
+  s->PT = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->Qd = calloc((size_t)pl->nfd + 1, sizeof(double));
+  s->Dout = calloc((size_t)pl->nout + 1, sizeof(double));
+  s->Ddx = calloc(ny, sizeof(double));
+  s->po2out = calloc((size_t)pl->nd + 1, sizeof(double));
+  s->c = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->f = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->trscratch = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->qmean = calloc((size_t)(pl->ne + pl->nfd) + 1, sizeof(double));
+  s->nm = HS_METRIC_COUNT + pl->nout;
+  s->hist = calloc((size_t)HIST * (size_t)s->nm, sizeof(double));
+  s->site = calloc((size_t)HIST * 2 * (size_t)pl->nn, sizeof(double));
+  s->acc.y0 = calloc(ny, sizeof(double));
   if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->P || !s->Q ||
-      !s->open || !s->q || !s->acc.q0 || !s->roots)
+      !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
+      !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->hist || !s->site ||
+      !s->acc.y0)
     goto nomem;
   memcpy(s->p, pl->p0, (size_t)pl->np * sizeof(double));
   s->pbt0 = -1e9;
@@ -445,6 +611,17 @@ static hs_status apply_param(hs_sim *s, int pidx, double v, hs_err *err) {
                       "t=%.3f s: blood volume cannot change during a run (it is conserved); "
                       "add or remove volume with a device or set it before the run",
                       s->t);
+  for (int b = 0; b < pl->nblocks; b++) {
+    const hs_block_type *t = pl->btype[b];
+    int k = pidx - pl->bpofs[b];
+    if (k < 0 || k >= t->nparams) continue;
+    if ((t == &hs_type_resistor && (k == RESISTOR_BED || k == RESISTOR_GAS)) ||
+        (t == &hs_type_inertance && k == INERTANCE_BED))
+      return hs_err_set(err, HS_ERR_STATE,
+                        "t=%.3f s: %s.%s describes the circuit's structure and is fixed once the "
+                        "model is compiled; set it in the patient file",
+                        s->t, pl->bname[b], t->params[k].name);
+  }
   s->p[pidx] = v;
   s->dirty = 1;
   return HS_OK;
@@ -613,51 +790,82 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
   return HS_OK;
 }
 
-static void finish_beat(hs_sim *s, double *m) {
+static double sat_pct(double hb, double c_mlml) {
+  return 100.0 * hs_o2_saturation(hs_o2_po2_from_content(hb, 100.0 * c_mlml));
+}
+
+static void finish_beat(hs_sim *s, double *m, double *site) {
   const hs_plan *pl = s->pl;
   beat_acc *a = &s->acc;
   double T = s->t - a->t0;
-  double *qm = s->ydense; /* reuse as scratch: means */
-  (void)qm;
   const double *q = s->q;
 #define MEAN(k) ((q[k] - a->q0[k]) / T)
-  double co = 0;
+  double co = 0, do2 = 0, do2b = 0, do2h = 0;
   for (int e = 0; e < pl->ne; e++) {
-    const double *ep = bparams(s, pl->edge_block[e]);
-    double bed = pl->edge_kind[e] == HS_EK_RESISTOR    ? ep[RESISTOR_BED]
-                 : pl->edge_kind[e] == HS_EK_INERTANCE ? ep[INERTANCE_BED]
-                                                       : 0.0;
-    if (bed != 0.0) co += MEAN(pl->nn + e);
+    if (!pl->edge_bed[e]) continue;
+    double j = 60.0 * MEAN(pl->q_flux + e); /* mL O2/min */
+    co += MEAN(pl->q_q + e);
+    do2 += j;
+    if (pl->efrom[e] == pl->cer_art) do2b += j;
+    if (pl->efrom[e] == pl->cor_art) do2h += j;
   }
   m[HS_M_HR] = 60.0 / T;
   m[HS_M_SBP] = a->upper_max;
   m[HS_M_DBP] = a->upper_min;
-  m[HS_M_MAP] = MEAN(pl->upper);
+  m[HS_M_MAP] = MEAN(pl->q_p + pl->upper);
   m[HS_M_PP] = a->upper_max - a->upper_min;
   m[HS_M_CO] = co / HS_MLS_PER_LPM;
-  m[HS_M_LVO] = MEAN(pl->nn + pl->av) / HS_MLS_PER_LPM;
+  m[HS_M_LVO] = MEAN(pl->q_q + pl->av) / HS_MLS_PER_LPM;
   m[HS_M_LVEDV] = a->edv_lv;
   m[HS_M_LVESV] = a->lv_min;
   m[HS_M_LVEF] = a->edv_lv > 0 ? 100.0 * (a->edv_lv - a->lv_min) / a->edv_lv : 0.0;
   m[HS_M_LVEDP] = a->edp_lv;
   m[HS_M_RVEDV] = a->edv_rv;
   m[HS_M_RVESV] = a->rv_min;
-  m[HS_M_PCWP] = MEAN(pl->la);
-  m[HS_M_CVP] = MEAN(pl->ra);
+  m[HS_M_PCWP] = MEAN(pl->q_p + pl->la);
+  m[HS_M_CVP] = MEAN(pl->q_p + pl->ra);
   m[HS_M_SPAP] = a->pa_max;
   m[HS_M_DPAP] = a->pa_min;
-  m[HS_M_MPAP] = MEAN(pl->pa);
+  m[HS_M_MPAP] = MEAN(pl->q_p + pl->pa);
   m[HS_M_AVOPEN] = a->av_opened ? 1.0 : 0.0;
   m[HS_M_CPP] = a->root_min - a->edp_lv;
   /* the loop runs counter-clockwise: stroke work = -closed integral of P dV */
-  m[HS_M_SW] = -(q[pl->nn + pl->ne] - a->q0[pl->nn + pl->ne]);
+  m[HS_M_SW] = -(q[pl->q_sw] - a->q0[pl->q_sw]);
   /* PVA = SW + PE; PE = Pes (Ves - V0) / 2 (Suga 1979, Am J Physiol 236:H498) */
   double v0 = bparams(s, pl->node_block[pl->lv])[CHAMBER_V0];
   double pe = a->es_done ? 0.5 * a->es_p * (a->es_v - v0) : 0.0;
   m[HS_M_PVA] = m[HS_M_SW] + (pe > 0 ? pe : 0.0);
   double tbv = 0;
   for (int i = 0; i < pl->nn; i++) tbv += s->y[i];
+  for (int d = 0; d < pl->nd; d++)
+    if (pl->dev_type[d]->volume_param >= 0)
+      tbv += bparams(s, pl->dev_block[d])[pl->dev_type[d]->volume_param];
   m[HS_M_TBV] = tbv;
+  double hb = s->p[pl->oxygen + OXY_HB];
+  double cu = MEAN(pl->q_c + pl->upper);
+  m[HS_M_SAO2U] = sat_pct(hb, cu);
+  m[HS_M_SAO2L] = pl->lower >= 0 ? sat_pct(hb, MEAN(pl->q_c + pl->lower)) : NAN;
+  m[HS_M_SVO2] = sat_pct(hb, MEAN(pl->q_c + pl->pa));
+  m[HS_M_PAO2U] = hs_o2_po2_from_content(hb, 100.0 * cu);
+  m[HS_M_DO2] = do2;
+  m[HS_M_DO2B] = pl->cer_art >= 0 ? do2b : NAN;
+  m[HS_M_DO2H] = pl->cor_art >= 0 ? do2h : NAN;
+  m[HS_M_VO2] = 60.0 * MEAN(pl->q_cons);
+  m[HS_M_O2LUNG] = 60.0 * MEAN(pl->q_lung);
+  m[HS_M_O2OXY] = 60.0 * MEAN(pl->q_oxy);
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    for (int k = 0; k < dt->noutputs; k++) {
+      int o = pl->dev_out_ofs[d] + k;
+      m[HS_METRIC_COUNT + o] = MEAN(pl->q_out + o) * dt->outputs[k].scale;
+    }
+  }
+  for (int e = 0; e < pl->ne; e++) s->qmean[e] = MEAN(pl->q_q + e);
+  for (int k = 0; k < pl->nfd; k++) s->qmean[pl->ne + k] = MEAN(pl->q_fd + k);
+  for (int i = 0; i < pl->nn; i++) {
+    site[i] = sat_pct(hb, MEAN(pl->q_c + i));
+    site[pl->nn + i] = pl->ntr ? 100.0 * MEAN(pl->q_tr + i) : 0.0;
+  }
 #undef MEAN
 }
 
@@ -665,16 +873,20 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
   hs_status st = s->ot->quad(s->ode, s->q, err);
   if (st) return st;
-  double *m = s->hist[s->nhist % HIST];
-  finish_beat(s, m);
+  long row = s->nhist % HIST;
+  double *m = s->hist + row * s->nm;
+  finish_beat(s, m, s->site + row * 2 * pl->nn);
   s->nhist++;
   s->beats++;
-  double change = 0;
+  double change = 0, change_o2 = 0;
   for (int i = 0; i < pl->nn; i++) {
     double d = fabs(s->y[i] - s->y_prev_ed[i]);
     if (d > change) change = d;
+    double c1 = s->y[pl->yo2 + i] / s->y[i], c0 = s->y_prev_ed[pl->yo2 + i] / s->y_prev_ed[i];
+    if (fabs(c1 - c0) > change_o2) change_o2 = fabs(c1 - c0);
   }
   s->last_change = change;
+  s->last_change_o2 = change_o2;
   memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
   if (s->beat_fn && s->beat_fn(s->beats, s->t, m, s->beat_ud))
     return hs_err_set(err, HS_ERR_STATE, "t=%.4f s: stopped by the beat callback", s->t);
@@ -789,17 +1001,92 @@ hs_status hs_sim_run_beats(hs_sim *s, long beats, hs_err *err) {
   return advance_to(s, INFINITY, beats, err);
 }
 
+/*
+ * O2 and tracer warm start.  Blood O2 settles with the washout time of the large
+ * venous pools (minutes), much slower than the haemodynamics.  Once the volumes are
+ * periodic, the steady contents for the last beat's mean flows solve a linear
+ * balance per node, sum(in q c_in) = c_i sum(out q) + VO2_i, solved here by
+ * Gauss-Seidel sweeps; the state jumps there and integration continues, so the
+ * remaining pulsatile correction takes a few beats instead of hundreds.
+ */
+static void o2_equilibrate(hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  const double *ox = s->p + pl->oxygen;
+  double hb = ox[OXY_HB];
+  double c_ec = 0.01 * hs_o2_content(hb, hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
+                                                              ox[OXY_PACO2], ox[OXY_RQ]));
+  double shunt = ox[OXY_SHUNT];
+  int nn = pl->nn;
+  double *c = s->c, *f = s->f, *in_c = s->work_dy, *in_f = s->ydense;
+  double *out = s->trscratch;
+  for (int i = 0; i < nn; i++) {
+    c[i] = s->y[pl->yo2 + i] / s->y[i];
+    f[i] = pl->ntr ? s->y[pl->ytr + i] / s->y[i] : 0.0;
+  }
+  for (int sweep = 0; sweep < 2000; sweep++) {
+    for (int i = 0; i < nn; i++) in_c[i] = in_f[i] = out[i] = 0.0;
+    for (int e = 0; e < pl->ne; e++) {
+      double q = s->qmean[e];
+      int a = q >= 0 ? pl->efrom[e] : pl->eto[e], b = q >= 0 ? pl->eto[e] : pl->efrom[e];
+      q = fabs(q);
+      double cin = c[a];
+      if (pl->edge_gas[e] && s->qmean[e] > 0) cin = (1.0 - shunt) * c_ec + shunt * c[a];
+      in_c[b] += q * cin;
+      in_f[b] += (pl->edge_bed[e] && s->qmean[e] > 0) ? 0.0 : q * f[a];
+      out[a] += q;
+    }
+    for (int d = 0; d < pl->nd; d++) {
+      const hs_device_type *dt = pl->dev_type[d];
+      const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+      double cout = 0.01 * hs_o2_content(hb, s->po2out[d]);
+      for (int k = 0; k < dt->nflows; k++) {
+        double q = s->qmean[pl->ne + pl->dev_flow_ofs[d] + k];
+        int fw = q >= 0;
+        int a = ports[fw ? dt->flows[k].from_port : dt->flows[k].to_port];
+        int b = ports[fw ? dt->flows[k].to_port : dt->flows[k].from_port];
+        int oxg = fw && (dt->flows[k].flags & HS_DFLOW_OXYGENATE);
+        q = fabs(q);
+        in_c[b] += q * (oxg ? cout : c[a]);
+        in_f[b] += q * (oxg ? 1.0 : f[a]);
+        out[a] += q;
+      }
+    }
+    double change = 0;
+    for (int k = 0; k < pl->nvo2; k++) in_c[pl->vo2_nodes[k]] -= s->p[pl->vo2_pidx[k]] / 60.0;
+    for (int i = 0; i < nn; i++) {
+      if (out[i] <= 1e-9) continue; /* stagnant node: leave it as it is */
+      double cn = in_c[i] / out[i], fn = in_f[i] / out[i];
+      if (cn < 0) cn = 0;
+      if (fabs(cn - c[i]) > change) change = fabs(cn - c[i]);
+      c[i] = cn, f[i] = fn;
+    }
+    if (change < 1e-12) break;
+  }
+  for (int i = 0; i < nn; i++) {
+    s->y[pl->yo2 + i] = c[i] * s->y[i];
+    if (pl->ntr) s->y[pl->ytr + i] = f[i] * s->y[i];
+  }
+  s->dirty = 1;
+}
+
 hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   const double *sv = s->p + s->pl->solver;
   long max_beats = (long)sv[SOLVER_MAX_BEATS];
   double tol = sv[SOLVER_STEADY_TOL];
   int window = (int)sv[SOLVER_WINDOW];
   long start = s->beats, calm = 0;
+  int warmed = 0;
   hs_steady_info inf = {0, 0, 0, INFINITY};
   hs_status st;
   while (s->beats - start < max_beats) {
     if ((st = hs_sim_run_beats(s, 1, err)) != HS_OK) return st;
-    calm = s->last_change < tol ? calm + 1 : 0;
+    if (s->last_change < tol && !warmed) {
+      o2_equilibrate(s);
+      warmed = 1;
+      calm = 0;
+      continue;
+    }
+    calm = s->last_change < tol && s->last_change_o2 < sv[SOLVER_STEADY_TOL_O2] ? calm + 1 : 0;
     if (calm >= 3) {
       inf.reached = 1;
       break;
@@ -812,8 +1099,10 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   if (!inf.reached)
     return hs_err_set(err, HS_ERR_NOT_STEADY,
                       "t=%.1f s: no periodic steady state after %ld beats (largest end-diastolic "
-                      "volume change %.3g mL per beat, tolerance %.3g mL)",
-                      s->t, inf.beats, s->last_change, tol);
+                      "volume change %.3g mL per beat, tolerance %.3g mL; largest O2 content "
+                      "change %.3g mL/mL, tolerance %.3g)",
+                      s->t, inf.beats, s->last_change, tol, s->last_change_o2,
+                      sv[SOLVER_STEADY_TOL_O2]);
   return hs_sim_run_beats(s, window, err);
 }
 
@@ -824,26 +1113,102 @@ long hs_sim_beats(const hs_sim *s) { return s->beats; }
 
 hs_status hs_sim_last_beat(const hs_sim *s, double out[HS_METRIC_COUNT], hs_err *err) {
   if (s->nhist == 0) return hs_err_set(err, HS_ERR_STATE, "no beat has completed yet");
-  memcpy(out, s->hist[(s->nhist - 1) % HIST], sizeof(double) * HS_METRIC_COUNT);
+  memcpy(out, s->hist + ((s->nhist - 1) % HIST) * s->nm, sizeof(double) * HS_METRIC_COUNT);
   return HS_OK;
 }
 
-hs_status hs_sim_summary(const hs_sim *s, int window, double out[HS_METRIC_COUNT], hs_err *err) {
+static hs_status check_window(const hs_sim *s, int window, hs_err *err) {
   if (window < 1 || window > HIST)
     return hs_err_set(err, HS_ERR_INVALID, "summary window must be 1..%d beats (got %d)", HIST,
                       window);
   if (s->nhist < window)
     return hs_err_set(err, HS_ERR_STATE, "only %ld beats completed, %d needed for the summary",
                       s->nhist, window);
-  for (int k = 0; k < HS_METRIC_COUNT; k++) out[k] = 0;
-  for (int j = 0; j < window; j++) {
-    const double *m = s->hist[(s->nhist - 1 - j) % HIST];
-    for (int k = 0; k < HS_METRIC_COUNT; k++) out[k] += m[k] / window;
-  }
-  /* extrema over the window rather than averages of per-beat extrema would hide
-     alternans; per-beat means are reported, as a monitor averages beats */
   return HS_OK;
 }
+
+/* Mean of `width` values per row over the last `window` rows of a history table. */
+static void window_mean(const hs_sim *s, const double *table, int width, int window,
+                        double *out) {
+  for (int k = 0; k < width; k++) out[k] = 0;
+  for (int j = 0; j < window; j++) {
+    const double *row = table + ((s->nhist - 1 - j) % HIST) * width;
+    for (int k = 0; k < width; k++) out[k] += row[k] / window;
+  }
+}
+
+hs_status hs_sim_summary_all(const hs_sim *s, int window, double *out, hs_err *err) {
+  hs_status st = check_window(s, window, err);
+  if (st == HS_OK) window_mean(s, s->hist, s->nm, window, out);
+  return st;
+}
+
+hs_status hs_sim_summary(const hs_sim *s, int window, double out[HS_METRIC_COUNT], hs_err *err) {
+  double *all = malloc((size_t)s->nm * sizeof(double));
+  if (!all) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  hs_status st = hs_sim_summary_all(s, window, all, err);
+  if (st == HS_OK) memcpy(out, all, sizeof(double) * HS_METRIC_COUNT);
+  free(all);
+  return st;
+}
+
+hs_status hs_sim_site_summary(const hs_sim *s, int window, double *so2, double *dev,
+                              hs_err *err) {
+  hs_status st = check_window(s, window, err);
+  if (st) return st;
+  int nn = s->pl->nn;
+  double *all = malloc(2 * (size_t)nn * sizeof(double));
+  if (!all) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  window_mean(s, s->site, 2 * nn, window, all);
+  if (so2) memcpy(so2, all, (size_t)nn * sizeof(double));
+  if (dev) memcpy(dev, all + nn, (size_t)nn * sizeof(double));
+  free(all);
+  return HS_OK;
+}
+
+const char *hs_sim_mixing_zone(const hs_sim *s, const double *dev) {
+  static const char *const chain[] = {"aortic_root", "arch", "desc_aorta", "abd_aorta",
+                                      "lower_arteries"};
+  int any = 0;
+  for (size_t k = 0; k < sizeof chain / sizeof chain[0]; k++) {
+    int i = hs_plan_node_find(s->pl, chain[k]);
+    if (i < 0) continue;
+    if (dev[i] > 1.0) any = 1;
+    if (dev[i] >= 50.0) return chain[k];
+  }
+  return any ? "beyond lower_arteries" : "none";
+}
+
+size_t hs_sim_metric_count(const hs_sim *s) { return (size_t)s->nm; }
+
+const char *hs_sim_metric_name(const hs_sim *s, size_t i, char *buf, size_t n) {
+  if (i < HS_METRIC_COUNT) return hs_metric_name((hs_metric_id)i);
+  const hs_plan *pl = s->pl;
+  size_t o = i - HS_METRIC_COUNT;
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    if (o < (size_t)pl->dev_out_ofs[d] || o >= (size_t)(pl->dev_out_ofs[d] + dt->noutputs))
+      continue;
+    snprintf(buf, n, "%s_%s", pl->bname[pl->dev_block[d]],
+             dt->outputs[o - (size_t)pl->dev_out_ofs[d]].name);
+    return buf;
+  }
+  return "?";
+}
+
+const char *hs_sim_metric_unit(const hs_sim *s, size_t i) {
+  if (i < HS_METRIC_COUNT) return hs_metric_unit((hs_metric_id)i);
+  const hs_plan *pl = s->pl;
+  size_t o = i - HS_METRIC_COUNT;
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    if (o >= (size_t)pl->dev_out_ofs[d] && o < (size_t)(pl->dev_out_ofs[d] + dt->noutputs))
+      return dt->outputs[o - (size_t)pl->dev_out_ofs[d]].unit;
+  }
+  return "?";
+}
+
+const hs_plan *hs_sim_plan(const hs_sim *s) { return s->pl; }
 
 double hs_sim_volume(const hs_sim *s, size_t i) { return s->y[i]; }
 
@@ -860,8 +1225,12 @@ double hs_sim_flow(const hs_sim *s, size_t e) {
 }
 
 double hs_sim_total_volume(const hs_sim *s) {
+  const hs_plan *pl = s->pl;
   double v = 0;
-  for (int i = 0; i < s->pl->nn; i++) v += s->y[i];
+  for (int i = 0; i < pl->nn; i++) v += s->y[i];
+  for (int d = 0; d < pl->nd; d++)
+    if (pl->dev_type[d]->volume_param >= 0)
+      v += bparams(s, pl->dev_block[d])[pl->dev_type[d]->volume_param];
   return v;
 }
 

@@ -1,0 +1,86 @@
+/*
+ * hemosim/device.h - the one small interface every support device sits behind.
+ *
+ * A device is one source file in src/devices/ exporting one const
+ * hs_device_type, plus one line in src/devices/registry.c.  It declares:
+ *  - its parameters (a block type: name, table with unit, default, range, doc),
+ *  - its ports: named attachment sites that a patient file binds to nodes
+ *    (e.g. an ECMO circuit's "drainage" and "return"),
+ *  - its flow paths between ports (blood it moves; the simulator subtracts each
+ *    from the source node and adds it to the destination, so volume stays
+ *    conserved), with flags for what happens to the blood on the way
+ *    (oxygenated by a membrane lung),
+ *  - its internal states (e.g. circuit flow with inertia, controller states),
+ *  - its outputs (monitor values reported as metrics "<device>_<output>"),
+ *  - one eval callback computing flows, state derivatives and outputs from the
+ *    port pressures and volumes.  eval must be pure: no globals, no I/O.
+ * Units: mmHg, mL, s inside; parameter tables convert at the edges.
+ */
+#ifndef HEMOSIM_DEVICE_H
+#define HEMOSIM_DEVICE_H
+
+#include "hemosim/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+  HS_DFLOW_OXYGENATE = 1u << 0, /* blood leaves this path at the device's outlet O2 content */
+};
+
+typedef struct hs_device_flow {
+  const char *name; /* e.g. "pump" */
+  int from_port, to_port;
+  unsigned flags;
+} hs_device_flow;
+
+typedef struct hs_device_output {
+  const char *name;  /* metric suffix, e.g. "flow_lpm" */
+  const char *unit;  /* display unit, e.g. "L/min" */
+  double scale;      /* internal value x scale = displayed value */
+  const char *doc;
+} hs_device_output;
+
+/* What eval sees and fills.  Arrays are indexed by port / flow / state / output. */
+typedef struct hs_device_io {
+  double t;
+  const double *p;        /* the device's parameters, internal units */
+  const double *x;        /* its states */
+  const double *port_p;   /* luminal pressure of each port node, mmHg */
+  const double *port_ptm; /* transmural pressure of each port node, mmHg */
+  const double *port_v;   /* volume of each port node, mL */
+  const double *port_v0;  /* unstressed volume of each port node, mL (0 for chambers) */
+  double *q;              /* out: flow of each path, mL/s */
+  double *dx;             /* out: state derivatives */
+  double *out;            /* out: outputs, internal units */
+  double o2_outlet_po2;   /* out: PO2 (mmHg) of blood leaving OXYGENATE paths */
+} hs_device_io;
+
+typedef struct hs_device_type {
+  const hs_block_type *block;
+  const char *const *ports; /* port names */
+  int nports;
+  const hs_device_flow *flows;
+  int nflows;
+  int nstates;
+  const hs_device_output *outputs;
+  int noutputs;
+  void (*init)(const double *p, double *x);
+  void (*eval)(hs_device_io *io);
+  int volume_param; /* index of a parameter holding blood kept inside the device (mL), or -1 */
+} hs_device_type;
+
+/* Registry. */
+size_t hs_device_type_count(void);
+const hs_device_type *hs_device_type_at(size_t i);
+const hs_device_type *hs_device_type_find(const char *name);
+
+/* Attach a device to a model; port_nodes[i] names the node of port i. */
+hs_status hs_model_add_device(hs_model *m, const char *name, const char *type,
+                              const char *const *port_nodes, hs_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,34 @@
+/*
+ * hemosim/oxygen.h - blood oxygen chemistry (pure functions).
+ *
+ * Saturation from PO2: Severinghaus 1979 (J Appl Physiol 46:599),
+ *   S = 1 / (23400 / (P^3 + 150 P) + 1)      (standard conditions: pH 7.4, 37 C).
+ * Content: C = 1.34 Hb S + 0.003 PO2 (mL O2/dL; Hb in g/dL; Huefner factor 1.34,
+ * O2 solubility 0.003 mL/dL/mmHg).
+ * Alveolar gas equation (simplified): PAO2 = FiO2 (Pb - 47) - PaCO2 / RQ.
+ */
+#ifndef HEMOSIM_OXYGEN_H
+#define HEMOSIM_OXYGEN_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HS_O2_HUFNER 1.34      /* mL O2 per g haemoglobin */
+#define HS_O2_SOLUBILITY 0.003 /* mL O2 per dL blood per mmHg */
+#define HS_PH2O_MMHG 47.0      /* water vapour pressure at 37 C */
+
+/* Saturation (0..1) at PO2 (mmHg); 0 for PO2 <= 0. */
+double hs_o2_saturation(double po2_mmhg);
+/* O2 content (mL O2 per dL blood). */
+double hs_o2_content(double hb_gdl, double po2_mmhg);
+/* PO2 (mmHg) that gives content c (mL O2/dL) at haemoglobin hb; inverse of
+   hs_o2_content, accurate to 1e-9 mmHg; 0 for c <= 0. */
+double hs_o2_po2_from_content(double hb_gdl, double c_mldl);
+/* Alveolar PO2 (mmHg). */
+double hs_o2_alveolar_po2(double fio2, double pb_mmhg, double paco2_mmhg, double rq);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,25 @@
+/*
+ * devices/registry.c - the table of device types.  Adding a device is one file
+ * in src/devices/ plus one line here.
+ */
+#include <string.h>
+
+#include "hemosim/device.h"
+
+extern const hs_device_type hs_device_va_ecmo;
+
+static const hs_device_type *const DEVICES[] = {
+    &hs_device_va_ecmo,
+};
+
+size_t hs_device_type_count(void) { return sizeof DEVICES / sizeof DEVICES[0]; }
+
+const hs_device_type *hs_device_type_at(size_t i) {
+  return i < hs_device_type_count() ? DEVICES[i] : NULL;
+}
+
+const hs_device_type *hs_device_type_find(const char *name) {
+  for (size_t i = 0; name && i < hs_device_type_count(); i++)
+    if (strcmp(DEVICES[i]->block->name, name) == 0) return DEVICES[i];
+  return NULL;
+}

@@ -1,0 +1,208 @@
+/*
+ * va_ecmo.c - veno-arterial ECMO circuit (device).
+ *
+ *   drainage node --[drainage cannula]--> pump --[tubing]--> oxygenator
+ *                 --[return cannula]--> return node
+ *
+ * Ports: drainage (e.g. ivc for a femoral venous cannula at the IVC/RA junction,
+ * ra for central cannulation) and return (lower_arteries: femoral artery;
+ * upper_arteries: right axillary/subclavian artery; arch or aortic_root: central).
+ *
+ * The circuit is rigid and full (its prime volume never changes), so it carries
+ * one flow Q with the inertia of its blood column:
+ *
+ *   L dQ/dt = P_drain - P_return + dP_pump(w, Q) - dP_dc(Q) - dP_rc(Q)
+ *             - dP_oxy(Q) - R_tube Q - dP_collapse
+ *
+ * Pump (centrifugal, affinity laws: head ~ speed^2):  dP_pump = a w^2 - b Q|Q|
+ *   w in 1000 rpm, Q in L/min, coefficients of the pump family (docs/devices.md).
+ * Cannula: dP = R_lam Q + K Q|Q|, R_lam = 8 mu l / (pi r^4) (Poiseuille),
+ *   K = (k_form + f l / d) rho / (2 A^2) (entry/exit/side-hole losses plus
+ *   turbulent wall friction), inner diameter d = Fr/3 mm - 2 x wall.
+ *   Defaults reproduce the cannula charts of MISSION.md s7 (docs/devices.md).
+ * Oxygenator: dP = r1 Q + r2 Q^2 (manufacturer pressure-drop curve).
+ * Tubing: Poiseuille resistance and inertance rho l / A of the tubing.
+ * Collapse of the drained vein: when the drainage node's transmural pressure is
+ *   negative the vessel wall closes on the cannula tip; an added resistance
+ *   R_c ((V0/V)^4 - 1) limits flow before the node can empty (never a negative
+ *   volume); that state is reported as suction.
+ * Control: fixed rpm, or target flow with an integral controller on rpm
+ *   (anti-windup at 0 and 5000 rpm) acting on a 1-s low-pass of the flow.
+ * Oxygenator gas exchange: blood leaves at PO2 = FdO2 (Pb - 47) x (1 - exp(-2 S/Q))
+ *   with S the sweep gas flow: a simplified membrane-lung transfer in which O2
+ *   transfer saturates as the sweep/blood flow ratio rises (docs/oxygen.md).
+ * Off: the lines are clamped; the flow decays to zero within ~0.1 s.
+ */
+#include <math.h>
+
+#include "hemosim/device.h"
+#include "hemosim/oxygen.h"
+
+enum {
+  E_ON,
+  E_CONTROL,
+  E_RPM,
+  E_TARGET,
+  E_DFR,
+  E_DLEN,
+  E_RFR,
+  E_RLEN,
+  E_TUBE_D,
+  E_TUBE_L,
+  E_PUMP_A,
+  E_PUMP_B,
+  E_OXY_R1,
+  E_OXY_R2,
+  E_WALL,
+  E_KFORM,
+  E_FRICTION,
+  E_COLLAPSE_R,
+  E_FDO2,
+  E_SWEEP,
+  E_PB,
+  E_PRIME,
+  E_NPARAM
+};
+enum { X_Q, X_RPM, X_QF, X_N };
+enum { O_FLOW, O_RPM, O_DP_PUMP, O_P_INLET, O_P_PREOXY, O_P_POSTOXY, O_SUCTION, O_N };
+
+static const char *const CONTROL[] = {"rpm", "flow", NULL};
+
+static const hs_param_spec PARAMS[E_NPARAM] = {
+    [E_ON] = {"on", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL, "pump running (false: lines clamped)", "",
+              NULL},
+    [E_CONTROL] = {"control", HS_DIM_NONE, 0, 0, 1, HS_PARAM_CHOICE,
+                   "rpm: fixed pump speed; flow: speed adjusted to reach target_flow", "", CONTROL},
+    [E_RPM] = {"rpm", HS_DIM_SPEED, 3000, 0, 5000, 0, "pump speed (rpm control)",
+               "MISSION.md s7", NULL},
+    [E_TARGET] = {"target_flow", HS_DIM_FLOW, 4000.0 / 60.0, 0, 8000.0 / 60.0, 0,
+                  "circuit flow to reach in flow control (0-8 L/min)", "MISSION.md s7", NULL},
+    [E_DFR] = {"drainage_size", HS_DIM_FRENCH, 23, 15, 31, 0, "drainage cannula size",
+               "MISSION.md s7", NULL},
+    [E_DLEN] = {"drainage_length", HS_DIM_LENGTH, 55, 10, 100, 0,
+                "drainage cannula length (femoral multistage ~55-70 cm)", "", NULL},
+    [E_RFR] = {"return_size", HS_DIM_FRENCH, 17, 13, 25, 0, "return cannula size",
+               "MISSION.md s7", NULL},
+    [E_RLEN] = {"return_length", HS_DIM_LENGTH, 15, 5, 60, 0,
+                "return cannula length (femoral ~15-23 cm)", "", NULL},
+    [E_TUBE_D] = {"tubing_diameter", HS_DIM_LENGTH, 0.9525, 0.3, 1.6, 0,
+                  "tubing inner diameter (3/8 inch = 0.9525 cm)", "", NULL},
+    [E_TUBE_L] = {"tubing_length", HS_DIM_LENGTH, 250, 50, 800, 0, "total tubing length", "",
+                  NULL},
+    [E_PUMP_A] = {"pump_a", HS_DIM_NONE, 44.4, 1, 500, 0,
+                  "pump head coefficient a in dP = a w^2 - b Q|Q| (mmHg per (1000 rpm)^2)",
+                  "docs/devices.md", NULL},
+    [E_PUMP_B] = {"pump_b", HS_DIM_NONE, 2.5, 0, 100, 0,
+                  "pump head loss coefficient b (mmHg per (L/min)^2)", "docs/devices.md", NULL},
+    [E_OXY_R1] = {"oxygenator_r1", HS_DIM_RESISTANCE, 0.25, 0, 10, 0,
+                  "oxygenator linear pressure-drop coefficient", "docs/devices.md", NULL},
+    [E_OXY_R2] = {"oxygenator_r2", HS_DIM_NONE, 0.0, 0, 1, 0,
+                  "oxygenator quadratic coefficient (mmHg per (mL/s)^2)", "docs/devices.md",
+                  NULL},
+    [E_WALL] = {"cannula_wall", HS_DIM_LENGTH, 0.025, 0.005, 0.2, 0,
+                "cannula wall thickness (inner diameter = Fr/3 mm - 2 wall)", "docs/devices.md",
+                NULL},
+    [E_KFORM] = {"cannula_loss", HS_DIM_NONE, 3.8, 0, 20, 0,
+                 "entry, exit and side-hole loss coefficient of a cannula", "docs/devices.md",
+                 NULL},
+    [E_FRICTION] = {"cannula_friction", HS_DIM_NONE, 0.03, 0, 0.2, 0,
+                    "Darcy friction factor of turbulent cannula flow", "docs/devices.md", NULL},
+    [E_COLLAPSE_R] = {"collapse_resistance", HS_DIM_RESISTANCE, 2.0, 0, 100, 0,
+                      "scale of the added resistance when the drained vein collapses", "", NULL},
+    [E_FDO2] = {"fdo2", HS_DIM_NONE, 1.0, 0.21, 1.0, 0, "oxygen fraction of the sweep gas",
+                "", NULL},
+    [E_SWEEP] = {"sweep", HS_DIM_FLOW, 4000.0 / 60.0, 0, 15000.0 / 60.0, 0,
+                 "sweep gas flow (0-15 L/min)", "", NULL},
+    [E_PB] = {"barometric_pressure", HS_DIM_PRESSURE, 760, 500, 800, 0,
+              "barometric pressure at the oxygenator", "", NULL},
+    [E_PRIME] = {"prime_volume", HS_DIM_VOLUME, 600, 0, 3000, 0,
+                 "blood volume held in the circuit (constant)", "", NULL},
+};
+
+static const char *const PORTS[] = {"drainage", "return"};
+static const hs_device_flow FLOWS[] = {{"circuit", 0, 1, HS_DFLOW_OXYGENATE}};
+static const hs_device_output OUTPUTS[O_N] = {
+    [O_FLOW] = {"flow_lpm", "L/min", 1.0 / (1000.0 / 60.0), "circuit (pump) flow"},
+    [O_RPM] = {"rpm", "rpm", 1.0, "pump speed"},
+    [O_DP_PUMP] = {"pump_dp_mmhg", "mmHg", 1.0, "pressure rise across the pump"},
+    [O_P_INLET] = {"drainage_mmhg", "mmHg", 1.0, "pump inlet (drainage line) pressure"},
+    [O_P_PREOXY] = {"pre_oxygenator_mmhg", "mmHg", 1.0, "pressure before the oxygenator"},
+    [O_P_POSTOXY] = {"post_oxygenator_mmhg", "mmHg", 1.0, "pressure after the oxygenator"},
+    [O_SUCTION] = {"suction_fraction", "", 1.0,
+                   "fraction of time the drained vein is collapsed (flow limitation)"},
+};
+
+#define RHO 1.06   /* blood density, g/mL */
+#define MU 0.035   /* blood viscosity, P (3.5 cP) */
+#define DYN 1333.22 /* dyn/cm^2 per mmHg */
+#define MLS_PER_LPM (1000.0 / 60.0)
+
+/* Cannula pressure drop (mmHg) at flow q (mL/s). */
+static double cannula_dp(const double *p, double fr, double len, double q) {
+  double d = fr / 30.0 - 2.0 * p[E_WALL]; /* cm */
+  double r = 0.5 * d, a = 3.14159265358979 * r * r;
+  double rlam = 8.0 * MU * len / (3.14159265358979 * r * r * r * r) / DYN;
+  double k = (p[E_KFORM] + p[E_FRICTION] * len / d) * RHO / (2.0 * a * a) / DYN;
+  return rlam * q + k * q * fabs(q);
+}
+
+static void init(const double *p, double *x) {
+  x[X_Q] = 0.0;
+  x[X_RPM] = p[E_RPM];
+  x[X_QF] = 0.0;
+}
+
+static void eval(hs_device_io *io) {
+  const double *p = io->p, *x = io->x;
+  double q = x[X_Q];
+  double rpm = p[E_CONTROL] == 1 ? x[X_RPM] : p[E_RPM];
+  if (p[E_ON] == 0) rpm = 0;
+  double w = rpm / 1000.0, qlpm = q / MLS_PER_LPM;
+  double dp_pump = p[E_PUMP_A] * w * w - p[E_PUMP_B] * qlpm * fabs(qlpm);
+  double dp_dc = cannula_dp(p, p[E_DFR], p[E_DLEN], q);
+  double dp_rc = cannula_dp(p, p[E_RFR], p[E_RLEN], q);
+  double dp_oxy = p[E_OXY_R1] * q + p[E_OXY_R2] * q * fabs(q);
+  double rt = p[E_TUBE_D] / 2.0;
+  double at = 3.14159265358979 * rt * rt;
+  double r_tube = 8.0 * MU * p[E_TUBE_L] / (3.14159265358979 * rt * rt * rt * rt) / DYN;
+  double l_tube = RHO * p[E_TUBE_L] / at / DYN;
+  /* collapse of the drained vein around the cannula tip */
+  double v = io->port_v[0], v0 = io->port_v0[0], dp_col = 0.0, suction = 0.0;
+  if (io->port_ptm[0] < 0.0 && v0 > 0.0 && v > 0.0) {
+    double ratio = v0 / v;
+    dp_col = p[E_COLLAPSE_R] * (ratio * ratio * ratio * ratio - 1.0) * q;
+    suction = 1.0;
+  }
+  double drive = io->port_p[0] - io->port_p[1] + dp_pump - dp_dc - dp_rc - dp_oxy - r_tube * q -
+                 dp_col;
+  io->dx[X_Q] = p[E_ON] != 0 ? drive / l_tube : -q / 0.02;
+  io->q[0] = q;
+  /* flow controller: integral action on a filtered flow, 0..5000 rpm */
+  io->dx[X_QF] = (q - x[X_QF]) / 1.0;
+  double drpm = 0.0;
+  if (p[E_CONTROL] == 1 && p[E_ON] != 0) {
+    drpm = 15.0 * (p[E_TARGET] - x[X_QF]); /* rpm/s per mL/s of error */
+    if ((x[X_RPM] >= 5000 && drpm > 0) || (x[X_RPM] <= 0 && drpm < 0)) drpm = 0;
+  }
+  io->dx[X_RPM] = drpm;
+  double p_inlet = io->port_p[0] - dp_dc - dp_col;
+  io->out[O_FLOW] = q;
+  io->out[O_RPM] = rpm;
+  io->out[O_DP_PUMP] = dp_pump;
+  io->out[O_P_INLET] = p_inlet;
+  io->out[O_P_PREOXY] = p_inlet + dp_pump - 0.5 * r_tube * q;
+  io->out[O_P_POSTOXY] = io->out[O_P_PREOXY] - dp_oxy;
+  io->out[O_SUCTION] = suction;
+  double ratio = q > 1e-6 ? p[E_SWEEP] / q : 10.0;
+  io->o2_outlet_po2 = p[E_FDO2] * (p[E_PB] - HS_PH2O_MMHG) * (1.0 - exp(-2.0 * ratio));
+}
+
+extern const hs_device_type hs_device_va_ecmo;
+
+static const hs_block_type BLOCK = {
+    "va_ecmo", HS_BLOCK_DEVICE, PARAMS, E_NPARAM,
+    "Veno-arterial ECMO: drainage cannula, centrifugal pump, oxygenator, return cannula.",
+    &hs_device_va_ecmo};
+
+const hs_device_type hs_device_va_ecmo = {&BLOCK, PORTS,   2,   FLOWS, 1,      X_N,
+                                          OUTPUTS, O_N,     init, eval,  E_PRIME};
