@@ -75,10 +75,13 @@ static int make_dir(const char *dir, hs_err *err) {
   return 0;
 }
 
-static void print_table(const char *name, const double *m) {
+static void print_table(const hs_sim *sim, const char *name, const double *m) {
   printf("%s\n", name);
-  for (int k = 0; k < HS_METRIC_COUNT; k++)
-    printf("  %-34s %10.2f %s\n", hs_metric_name(k), m[k], hs_metric_unit(k));
+  for (size_t k = 0; k < hs_sim_metric_count(sim); k++) {
+    char buf[128];
+    printf("  %-34s %10.2f %s\n", hs_sim_metric_name(sim, k, buf, sizeof buf), m[k],
+           hs_sim_metric_unit(sim, k));
+  }
 }
 
 static char *join(const char *dir, const char *file) {
@@ -120,6 +123,7 @@ int hs_cmd_run(int argc, char **argv) {
   hs_scenario *sc = NULL;
   hs_recorder *rec = NULL;
   char *summary = NULL, *csv_path = NULL;
+  double *metrics = NULL;
   if (!sets) return hs_cli_usage("run", "out of memory");
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -242,9 +246,9 @@ int hs_cmd_run(int argc, char **argv) {
                "the run ended before the first beat completed: use a longer --duration");
     goto fail;
   }
-  double metrics[HS_METRIC_COUNT];
-  if (hs_sim_summary(sim, info.window_beats, metrics, &err)) goto fail;
-  if (!(summary = hs_summary_json(sim, &info, metrics, &err))) goto fail;
+  if (!(metrics = malloc(hs_sim_metric_count(sim) * sizeof *metrics))) goto fail;
+  if (hs_sim_summary_all(sim, info.window_beats, metrics, &err)) goto fail;
+  if (!(summary = hs_summary_json(sim, &info, &err))) goto fail;
   if (json && !strcmp(json, "-")) {
     fputs(summary, stdout);
     fputc('\n', stdout);
@@ -262,13 +266,14 @@ int hs_cmd_run(int argc, char **argv) {
     if (span > 8.0) span = 8.0;
     if (write_figures(rec, out, span, hs_model_name(m), &err)) goto fail;
   }
-  if (!quiet) print_table(hs_model_name(m), metrics);
+  if (!quiet) print_table(sim, hs_model_name(m), metrics);
   rc = HS_EXIT_OK;
   goto done;
 fail:
   rc = hs_cli_fail(&err);
 done:
   free(summary);
+  free(metrics);
   free(csv_path);
   hs_recorder_free(rec);
   hs_scenario_free(sc);

@@ -203,6 +203,14 @@ static char *field_text(const char *text, const char *block, const char *field) 
   return out;
 }
 
+/* Offset of the key `key` (its first character) in text; the key must start one line. */
+static size_t key_off_of(const char *text, const char *key) {
+  size_t ind = 0, pos = find_key_line(text, key, &ind);
+  if (pos == (size_t)-1) print_error("no line for key '%s'\n", key);
+  assert_true(pos != (size_t)-1);
+  return pos + ind;
+}
+
 /* "<file>:<line>:<col>: " for byte offset off of text. */
 static void where(const char *file, const char *text, size_t off, char *buf, size_t size) {
   int line = 1, col = 1;
@@ -521,6 +529,57 @@ static void test_bool_and_choice_fields(void **state) {
   free(t5);
 }
 
+/* Booleans are read in any letter case, as YAML 1.1 and hs_doc_boolean do. */
+static void test_booleans_ignore_case(void **state) {
+  (void)state;
+  static const struct {
+    const char *text;
+    double want;
+  } B[] = {{"True", 1},  {"TRUE", 1}, {"tRuE", 1}, {"Yes", 1}, {"YES", 1}, {"On", 1}, {"ON", 1},
+           {"False", 0}, {"FALSE", 0}, {"No", 0},  {"NO", 0},  {"Off", 0}, {"OFF", 0}, {"1", 1},
+           {"0", 0}};
+  for (size_t i = 0; i < sizeof B / sizeof B[0]; i++) {
+    /* aortic_root.thoracic is true in the default file: set the opposite first */
+    char *t1 = edit(hs_patient_default_text(), "aortic_root", "thoracic", B[i].text, NULL);
+    char *t2 = edit(t1, "heart", "pericardium", B[i].text, NULL);
+    loaded r = load_as_file("bools.yaml", t2);
+    if (r.st != HS_OK) print_error("%s: %s\n", B[i].text, r.err.msg);
+    assert_int_equal(r.st, HS_OK);
+    assert_near(get(r.m, "aortic_root.thoracic"), B[i].want, 0);
+    assert_near(get(r.m, "heart.pericardium"), B[i].want, 0);
+    loaded_free(&r);
+    free(t1);
+    free(t2);
+  }
+  /* hs_param_parse directly, and what is still no boolean */
+  const hs_block_type *v = hs_block_type_find("vessel");
+  const hs_param_spec *th = &v->params[hs_param_index(v, "thoracic")];
+  double x = -1;
+  hs_err err = {0};
+  assert_int_equal(hs_param_parse(th, "FaLsE", &x, &err), HS_OK);
+  assert_near(x, 0, 0);
+  static const char *const bad[] = {"truee", "T", "y", "2", "", "yes please", "TRUE1", "offf"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    x = -1;
+    assert_int_equal(hs_param_parse(th, bad[i], &x, &err), HS_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "true or false"));
+    assert_near(x, -1, 0);
+  }
+}
+
+/* hs_param_parse reports a failure even without an error record. */
+static void test_param_parse_null_err(void **state) {
+  (void)state;
+  const hs_block_type *v = hs_block_type_find("vessel");
+  const hs_param_spec *c = &v->params[hs_param_index(v, "compliance")];
+  double x = -1;
+  assert_int_equal(hs_param_parse(c, "abc", &x, NULL), HS_ERR_INVALID);
+  assert_int_equal(hs_param_parse(c, "2 mmHg", &x, NULL), HS_ERR_INVALID);
+  assert_int_equal(hs_param_parse(c, "-1", &x, NULL), HS_ERR_RANGE);
+  assert_int_equal(hs_param_parse(c, "2 mL/mmHg", &x, NULL), HS_OK);
+  assert_near(x, 2, 0);
+}
+
 /* ------------------------------------------------------------------ JSON */
 
 static int json_number(const char *s) {
@@ -673,7 +732,8 @@ static void test_json_syntax_error(void **state) {
   r = load_as_file("unit.json", text);
   where(r.path, text, (size_t)(strstr(text, "\"2 mmHg\"") - text), pre, sizeof pre);
   assert_non_null(strstr(pre, ":4:40: "));
-  expect_fail(&r, HS_ERR_INVALID, pre, "lv:", "'ees'", "'mmHg'", NULL);
+  expect_fail(&r, HS_ERR_INVALID, pre, "lv:", "'ees'",
+              "\"2 mmHg\": unit 'mmHg' is a pressure unit, but an elastance is expected", NULL);
   loaded_free(&r);
 }
 
@@ -775,21 +835,44 @@ static void test_wrong_unit(void **state) {
   size_t off;
   loaded r = load_edited("unit.yaml", "lv", "ees", "2 mmHg", &t, &off, NULL);
   where(r.path, t, off, pre, sizeof pre);
-  expect_fail(&r, HS_ERR_INVALID, pre, "lv: field 'ees'", "'mmHg'", "pressure",
-              "accepted: mmHg/mL", "allowed 0.005 to 20 mmHg/mL", NULL);
+  expect_fail(&r, HS_ERR_INVALID, pre,
+              "lv: field 'ees': \"2 mmHg\": unit 'mmHg' is a pressure unit, but an elastance is "
+              "expected (accepted: mmHg/mL)",
+              "allowed 0.005 to 20 mmHg/mL", NULL);
   loaded_free(&r);
   free(t);
 
   r = load_edited("unit2.yaml", "body", "weight", "70 furlongs", &t, &off, NULL);
   where(r.path, t, off, pre, sizeof pre);
-  expect_fail(&r, HS_ERR_INVALID, pre, "body: field 'weight'", "'furlongs'", "kg, g",
+  expect_fail(&r, HS_ERR_INVALID, pre,
+              "body: field 'weight': \"70 furlongs\": unknown unit 'furlongs' for a mass "
+              "(accepted: kg, g)",
               "allowed 2 to 300 kg", NULL);
   loaded_free(&r);
   free(t);
 
   r = load_edited("unit3.yaml", "heart", "heart_rate", "1 s", &t, &off, NULL);
   where(r.path, t, off, pre, sizeof pre);
-  expect_fail(&r, HS_ERR_INVALID, pre, "heart: field 'heart_rate'", "'s'", "/min, bpm", NULL);
+  expect_fail(&r, HS_ERR_INVALID, pre, "heart: field 'heart_rate': \"1 s\": unit 's'",
+              "but a rate is expected", "(accepted: /min, bpm, 1/min)", NULL);
+  loaded_free(&r);
+  free(t);
+
+  /* an inertance given as a resistance: "an inertance" */
+  r = load_edited("unit4.yaml", "aortic_valve", "inertance", "0.001 mmHg*s/mL", &t, &off, NULL);
+  where(r.path, t, off, pre, sizeof pre);
+  expect_fail(&r, HS_ERR_INVALID, pre,
+              "aortic_valve: field 'inertance': \"0.001 mmHg*s/mL\": unit 'mmHg*s/mL' is a "
+              "resistance unit, but an inertance is expected (accepted: mmHg*s^2/mL)",
+              NULL);
+  loaded_free(&r);
+  free(t);
+
+  /* every accepted spelling is listed: "ml" and "L" for a volume */
+  r = load_edited("unit5.yaml", "pa", "unstressed_volume", "100 cc", &t, &off, NULL);
+  where(r.path, t, off, pre, sizeof pre);
+  expect_fail(&r, HS_ERR_INVALID, pre, "pa: field 'unstressed_volume': \"100 cc\"",
+              "unknown unit 'cc' for a volume (accepted: mL, ml, L)", NULL);
   loaded_free(&r);
   free(t);
 }
@@ -816,10 +899,25 @@ static void test_not_a_number(void **state) {
     loaded_free(&r);
     free(t);
   }
-  /* "1.2.3" is refused (the unit ".3" is unknown) */
+  /* "1.2.3" is a malformed number (not 1.2 in an unknown unit ".3") */
   r = load_edited("nan3.yaml", "lv", "ees", "1.2.3", &t, &off, NULL);
   where(r.path, t, off, pre, sizeof pre);
-  expect_fail(&r, HS_ERR_INVALID, pre, "lv: field 'ees'", "'.3'", NULL);
+  expect_fail(&r, HS_ERR_INVALID, pre,
+              "lv: field 'ees': \"1.2.3\" is not a number (allowed 0.005 to 20 mmHg/mL)", NULL);
+  loaded_free(&r);
+  free(t);
+  r = load_edited("nan4.yaml", "la", "v0", "1-5 mL", &t, &off, NULL);
+  where(r.path, t, off, pre, sizeof pre);
+  expect_fail(&r, HS_ERR_INVALID, pre, "la: field 'v0': \"1-5 mL\" is not a number", NULL);
+  loaded_free(&r);
+  free(t);
+
+  /* a field without a unit: the allowed range has no trailing blank */
+  r = load_edited("nan5.yaml", "solver", "max_beats", "many", &t, &off, NULL);
+  where(r.path, t, off, pre, sizeof pre);
+  expect_fail(&r, HS_ERR_INVALID, pre,
+              "solver: field 'max_beats': \"many\" is not a number (allowed 1 to 1e+06)", NULL);
+  assert_null(strstr(r.err.msg, " )"));
   loaded_free(&r);
   free(t);
 
@@ -888,22 +986,23 @@ static void test_missing_required_parameter(void **state) {
   (void)state;
   char *t, pre[512];
   size_t off;
+  /* found by the model check after loading, located at the block's name */
   loaded r = load_edited("req.yaml", "pa", "compliance", NULL, &t, &off, NULL);
-  snprintf(pre, sizeof pre, "%s: ", r.path);
+  where(r.path, t, key_off_of(t, "pa"), pre, sizeof pre);
   expect_fail(&r, HS_ERR_MODEL, pre,
               "vessel 'pa': required parameter 'compliance' (mL/mmHg) is missing", NULL);
   loaded_free(&r);
   free(t);
 
   r = load_edited("req2.yaml", "la", "ees", NULL, &t, &off, NULL);
-  snprintf(pre, sizeof pre, "%s: ", r.path);
+  where(r.path, t, key_off_of(t, "la"), pre, sizeof pre);
   expect_fail(&r, HS_ERR_MODEL, pre, "atrium 'la': required parameter 'ees' (mmHg/mL) is missing",
               NULL);
   loaded_free(&r);
   free(t);
 
   r = load_edited("req3.yaml", "aortic_valve", "inertance", NULL, &t, &off, NULL);
-  snprintf(pre, sizeof pre, "%s: ", r.path);
+  where(r.path, t, key_off_of(t, "aortic_valve"), pre, sizeof pre);
   expect_fail(&r, HS_ERR_MODEL, pre, "valve 'aortic_valve': required parameter 'inertance'", NULL);
   loaded_free(&r);
   free(t);
@@ -953,14 +1052,15 @@ static void test_edge_to_missing_node(void **state) {
   (void)state;
   char *t, pre[512];
   size_t off;
+  /* located at the edge's name */
   loaded r = load_edited("from.yaml", "pulmonary_valve", "from", "rx", &t, &off, NULL);
-  snprintf(pre, sizeof pre, "%s: ", r.path);
+  where(r.path, t, key_off_of(t, "pulmonary_valve"), pre, sizeof pre);
   expect_fail(&r, HS_ERR_MODEL, pre, "edge 'pulmonary_valve': 'from' names no node ('rx')", NULL);
   loaded_free(&r);
   free(t);
 
   r = load_edited("to.yaml", "tricuspid_valve", "to", "right_atrium", &t, &off, NULL);
-  snprintf(pre, sizeof pre, "%s: ", r.path);
+  where(r.path, t, key_off_of(t, "tricuspid_valve"), pre, sizeof pre);
   expect_fail(&r, HS_ERR_MODEL, pre, "edge 'tricuspid_valve': 'to' names no node ('right_atrium')",
               NULL);
   loaded_free(&r);
@@ -968,7 +1068,8 @@ static void test_edge_to_missing_node(void **state) {
 
   /* naming an edge is not naming a node */
   r = load_edited("to2.yaml", "tricuspid_valve", "to", "mitral_valve", &t, &off, NULL);
-  expect_fail(&r, HS_ERR_MODEL, NULL, "edge 'tricuspid_valve': 'to' names no node ('mitral_valve')",
+  where(r.path, t, key_off_of(t, "tricuspid_valve"), pre, sizeof pre);
+  expect_fail(&r, HS_ERR_MODEL, pre, "edge 'tricuspid_valve': 'to' names no node ('mitral_valve')",
               NULL);
   loaded_free(&r);
   free(t);
@@ -977,7 +1078,8 @@ static void test_edge_to_missing_node(void **state) {
   char *t0 = edit(hs_patient_default_text(), "mitral_valve", "from", "lv", NULL);
   t = edit(t0, "mitral_valve", "to", "lv", NULL);
   r = load_as_file("self.yaml", t);
-  expect_fail(&r, HS_ERR_MODEL, NULL, "edge 'mitral_valve' connects node 'lv' to itself", NULL);
+  where(r.path, t, key_off_of(t, "mitral_valve"), pre, sizeof pre);
+  expect_fail(&r, HS_ERR_MODEL, pre, "edge 'mitral_valve' connects node 'lv' to itself", NULL);
   loaded_free(&r);
   free(t);
   free(t0);
@@ -1061,39 +1163,44 @@ static void test_missing_required_site(void **state) {
   (void)state;
   char pre[512];
   /* 'pa' renamed everywhere: the circuit is intact but the site is missing */
+  /* a missing node is located at the 'nodes' key */
   char *t = rename_node(hs_patient_default_text(), "pa", "pulm_artery");
   loaded r = load_as_file("site.yaml", t);
-  snprintf(pre, sizeof pre, "%s: ", r.path);
+  where(r.path, t, key_off_of(t, "nodes"), pre, sizeof pre);
   expect_fail(&r, HS_ERR_MODEL, pre, "the model needs a node named 'pa'", NULL);
   loaded_free(&r);
   free(t);
 
   t = rename_node(hs_patient_default_text(), "upper_arteries", "arm_arteries");
   r = load_as_file("site1.yaml", t);
-  expect_fail(&r, HS_ERR_MODEL, NULL, "the model needs a node named 'upper_arteries'", NULL);
+  where(r.path, t, key_off_of(t, "nodes"), pre, sizeof pre);
+  expect_fail(&r, HS_ERR_MODEL, pre, "the model needs a node named 'upper_arteries'", NULL);
   loaded_free(&r);
   free(t);
 
-  /* a required valve renamed */
+  /* a required valve renamed: at the 'edges' key */
   const char *d = hs_patient_default_text();
   size_t ind = 0, mv = find_key_line(d, "mitral_valve", &ind);
   t = splice(d, mv + ind, strlen("mitral_valve"), "mitral");
   r = load_as_file("site2.yaml", t);
-  expect_fail(&r, HS_ERR_MODEL, NULL, "the model needs a valve named 'mitral_valve'", NULL);
+  where(r.path, t, key_off_of(t, "edges"), pre, sizeof pre);
+  expect_fail(&r, HS_ERR_MODEL, pre, "the model needs a valve named 'mitral_valve'", NULL);
   loaded_free(&r);
   free(t);
 
-  /* a required valve of the wrong type */
+  /* a required valve of the wrong type: at the edge of that name */
   t = edit(d, "aortic_valve", "type", "inertance", NULL);
   r = load_as_file("site3.yaml", t);
-  expect_fail(&r, HS_ERR_MODEL, NULL, "the model needs a valve named 'aortic_valve'", NULL);
+  where(r.path, t, key_off_of(t, "aortic_valve"), pre, sizeof pre);
+  expect_fail(&r, HS_ERR_MODEL, pre, "the model needs a valve named 'aortic_valve'", NULL);
   loaded_free(&r);
   free(t);
 
   /* a ventricle site of the wrong type */
   t = edit(d, "lv", "type", "atrium", NULL);
   r = load_as_file("site4.yaml", t);
-  expect_fail(&r, HS_ERR_MODEL, NULL, "node 'lv' must be of type ventricle", NULL);
+  where(r.path, t, key_off_of(t, "lv"), pre, sizeof pre);
+  expect_fail(&r, HS_ERR_MODEL, pre, "node 'lv' must be of type ventricle", NULL);
   loaded_free(&r);
   free(t);
 
@@ -1102,7 +1209,46 @@ static void test_missing_required_site(void **state) {
   t = splice(d, line_end(d, lv) + 1, 0,
              "  spare: {type: vessel, compliance: 1, unstressed_volume: 1}\n");
   r = load_as_file("site5.yaml", t);
-  expect_fail(&r, HS_ERR_MODEL, NULL, "node 'spare' has no incoming edge", NULL);
+  where(r.path, t, key_off_of(t, "spare"), pre, sizeof pre);
+  expect_fail(&r, HS_ERR_MODEL, pre, "node 'spare' has no incoming edge", NULL);
+  loaded_free(&r);
+  free(t);
+}
+
+/* Devices: errors found by the model check are located at the device's name. */
+static void test_device_errors_located(void **state) {
+  (void)state;
+  char pre[512];
+  const char *d = hs_patient_default_text();
+  static const char ok_dev[] =
+      "devices:\n"
+      "  ecmo: {type: va_ecmo, ports: {drainage: ivc, return: lower_arteries}, on: False}\n";
+  char *t = splice(d, strlen(d), 0, ok_dev);
+  loaded r = load_ok("dev.yaml", t);
+  assert_near(get(r.m, "ecmo.on"), 0, 0);
+  loaded_free(&r);
+  free(t);
+
+  static const char bad_dev[] =
+      "devices:\n"
+      "  ecmo: {type: va_ecmo, ports: {drainage: vena_cava, return: lower_arteries}}\n";
+  t = splice(d, strlen(d), 0, bad_dev);
+  r = load_as_file("dev2.yaml", t);
+  where(r.path, t, key_off_of(t, "ecmo"), pre, sizeof pre);
+  expect_fail(&r, HS_ERR_MODEL, pre, "device 'ecmo': port 'drainage' names no node ('vena_cava')",
+              NULL);
+  loaded_free(&r);
+  free(t);
+
+  /* a port naming an edge is not naming a node */
+  static const char bad_dev2[] =
+      "devices:\n"
+      "  pump: {type: va_ecmo, ports: {drainage: ivc, return: aortic_valve}}\n";
+  t = splice(d, strlen(d), 0, bad_dev2);
+  r = load_as_file("dev3.yaml", t);
+  where(r.path, t, key_off_of(t, "pump"), pre, sizeof pre);
+  expect_fail(&r, HS_ERR_MODEL, pre, "device 'pump': port 'return' names no node ('aortic_valve')",
+              NULL);
   loaded_free(&r);
   free(t);
 }
@@ -1167,7 +1313,10 @@ static void test_version(void **state) {
   while (t[first] == '#' || t[first] == '\n') first = line_end(t, first) + 1;
   loaded r = load_as_file("nover.yaml", t);
   where(r.path, t, first, pre, sizeof pre);
-  expect_fail(&r, HS_ERR_PARSE, pre, "not a hemosim patient file", "'hemosim_patient: 1'", NULL);
+  expect_fail(&r, HS_ERR_PARSE, pre,
+              "not a hemosim patient file: it has no field 'hemosim_patient'",
+              "'hemosim_patient: 1'", NULL);
+  assert_null(strstr(r.err.msg, "must be"));
   loaded_free(&r);
   free(t);
 
@@ -1188,6 +1337,14 @@ static void test_version(void **state) {
   where(r.path, t, off, pre, sizeof pre);
   expect_fail(&r, HS_ERR_INVALID, pre, "hemosim_patient", "whole number", "\"1.5\"", NULL);
   loaded_free(&r);
+  free(t);
+
+  /* the field need not come first */
+  t = edit(d, "hemosim_patient", NULL, NULL, NULL);
+  char *t2 = splice(t, strlen(t), 0, "hemosim_patient: 1\n");
+  r = load_ok("verlast.yaml", t2);
+  loaded_free(&r);
+  free(t2);
   free(t);
 
   /* an empty file is not a patient */
@@ -1317,6 +1474,8 @@ int main(void) {
       cmocka_unit_test(test_load_string),
       cmocka_unit_test(test_units_are_converted),
       cmocka_unit_test(test_bool_and_choice_fields),
+      cmocka_unit_test(test_booleans_ignore_case),
+      cmocka_unit_test(test_param_parse_null_err),
       cmocka_unit_test(test_json_patient_loads),
       cmocka_unit_test(test_json_syntax_error),
       cmocka_unit_test(test_unknown_field_in_node),
@@ -1331,6 +1490,7 @@ int main(void) {
       cmocka_unit_test(test_edge_to_missing_node),
       cmocka_unit_test(test_duplicate_block_names),
       cmocka_unit_test(test_missing_required_site),
+      cmocka_unit_test(test_device_errors_located),
       cmocka_unit_test(test_malformed_yaml),
       cmocka_unit_test(test_version),
       cmocka_unit_test(test_nonexistent_file),

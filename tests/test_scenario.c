@@ -327,12 +327,19 @@ static void test_value_out_of_range(void **state) {
                    "events:\n"
                    "  - at: 5 s\n"
                    "    set: {heart.heart_rate: 90 s}\n";
-  apply_fails("unit.yaml", t3, HS_ERR_INVALID, "90 s}", 0, "heart.heart_rate", "'s'");
+  apply_fails("unit.yaml", t3, HS_ERR_INVALID, "90 s}", 0, "heart.heart_rate",
+              "\"90 s\": unit 's' is a time unit, but a rate is expected (accepted: /min, bpm, "
+              "1/min)");
   const char *t4 = "hemosim_scenario: 1\n"
                    "events:\n"
                    "  - at: 5 s\n"
                    "    set: {lv.ees: fast}\n";
-  apply_fails("nan.yaml", t4, HS_ERR_INVALID, "fast}", 0, "lv.ees", "\"fast\"");
+  apply_fails("nan.yaml", t4, HS_ERR_INVALID, "fast}", 0, "lv.ees", "\"fast\" is not a number");
+  const char *t5 = "hemosim_scenario: 1\n"
+                   "events:\n"
+                   "  - at: 5 s\n"
+                   "    set: {lv.ees: 1.2.3}\n";
+  apply_fails("nan2.yaml", t5, HS_ERR_INVALID, "1.2.3}", 0, "lv.ees", "\"1.2.3\" is not a number");
 }
 
 /* ------------------------------------------------------------------ errors found when loading */
@@ -355,13 +362,15 @@ static void test_negative_time(void **state) {
                    "events:\n"
                    "  - at: 5 mmHg\n"
                    "    set: {lv.ees: 2}\n";
-  load_fails("atunit.yaml", t3, HS_ERR_INVALID, "5 mmHg", 0, "event 1", "'mmHg'");
+  load_fails("atunit.yaml", t3, HS_ERR_INVALID, "5 mmHg", 0, "event 1",
+             "\"5 mmHg\": unit 'mmHg' is a pressure unit, but a time is expected (accepted: s, ms, "
+             "min, h)");
 
   const char *t4 = "hemosim_scenario: 1\n"
                    "events:\n"
                    "  - at: soon\n"
                    "    set: {lv.ees: 2}\n";
-  load_fails("atnan.yaml", t4, HS_ERR_INVALID, "soon", 0, "event 1", "\"soon\"");
+  load_fails("atnan.yaml", t4, HS_ERR_INVALID, "soon", 0, "event 1", "\"soon\" is not a number");
 
   const char *t5 = "hemosim_scenario: 1\n"
                    "events:\n"

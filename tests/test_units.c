@@ -3,11 +3,13 @@
  * Expected factors are computed by hand from the definitions, not taken from
  * the HS_* constants of units.h, so that a wrong constant is caught:
  *   1 mmHg = 133.322387415 Pa, 1 cmH2O = 98.0665 Pa
- *   1 kPa = 1000 / 133.322387415 = 7.5006158 mmHg (7.500616827 with the torr)
- *   1 cmH2O = 98.0665 / 133.322387415 = 0.735559 mmHg
+ *   1 kPa = 1000 / 133.322387415 = 7.50061576 mmHg (7.500616827 would be the torr,
+ *     101325/760 Pa, which hemosim does not use)
+ *   1 cmH2O = 98.0665 / 133.322387415 = 0.73555914 mmHg
  *   1 L/min = 1000 mL / 60 s = 16.6667 mL/s
  *   1 Wood unit = 1 mmHg*min/L = 60 s / 1000 mL = 0.06 mmHg*s/mL
  *   1 dyn*s/cm^5 = 0.1 Pa*s/mL = 0.1 / 133.322387415 mmHg*s/mL = 7.50062e-4
+ *     (1 mmHg*s/mL = 1333.22387415 dyn*s/cm^5)
  *   1 Fr = 1/3 mm outer diameter = 1/30 cm
  */
 #include "support.h"
@@ -30,7 +32,7 @@ typedef struct unit_case {
 static const unit_case CASES[] = {
     /* pressure, mmHg */
     {HS_DIM_PRESSURE, "1 mmHg", 1.0},
-    {HS_DIM_PRESSURE, "1 kPa", 7.500616827},
+    {HS_DIM_PRESSURE, "1 kPa", 7.5006157584566},
     {HS_DIM_PRESSURE, "2 kPa", 2 * 1000.0 / MMHG_PA},
     {HS_DIM_PRESSURE, "10 cmH2O", 10 * 98.0665 / MMHG_PA},
     /* volume, mL */
@@ -83,6 +85,27 @@ static const unit_case CASES[] = {
 };
 #define NCASES (sizeof CASES / sizeof CASES[0])
 
+/* The spellings of the dimensions after HS_DIM_AREA (they share spellings with
+   the ones above: "Fr", "mm", "/min", "L/min", "mL/min"). */
+static const unit_case EXTRA_CASES[] = {
+    {HS_DIM_FRENCH, "24 Fr", 24.0},
+    {HS_DIM_FRENCH, "8 mm", 24.0},
+    {HS_DIM_SPEED, "3500 rpm", 3500.0},
+    {HS_DIM_SPEED, "3500 /min", 3500.0},
+    {HS_DIM_O2RATE, "250 mL/min", 250.0},
+    {HS_DIM_O2RATE, "0.25 L/min", 250.0},
+    {HS_DIM_HB, "14 g/dL", 14.0},
+    {HS_DIM_HB, "140 g/L", 14.0},
+    {HS_DIM_HB, "8.7 mmol/L", 8.7 * 1.6114},
+};
+#define NEXTRA (sizeof EXTRA_CASES / sizeof EXTRA_CASES[0])
+
+/* hs_dim_accepted_units into a static buffer, for brevity. */
+static const char *accepted(hs_dim dim) {
+  static char buf[HS_UNITS_LIST_MAX];
+  return hs_dim_accepted_units(dim, buf, sizeof buf);
+}
+
 static double parse_ok(hs_dim dim, const char *text) {
   hs_err err = {0};
   double v = -12345.0;
@@ -93,9 +116,10 @@ static double parse_ok(hs_dim dim, const char *text) {
 }
 
 static void expect_close(double got, double want, const char *text) {
-  /* relative 1e-6: the constants carry 7-10 significant digits (and the kPa
-     factor uses the torr, 133.3223684 Pa, rather than 133.322387 Pa) */
-  double tol = 1e-6 * (want < 0 ? -want : want) + 1e-12;
+  /* relative 1e-13: every factor is derived from exact definitions, so only
+     rounding separates them (a constant rounded to 10 digits, such as
+     1333.22387 for 1333.22387415, is caught) */
+  double tol = 1e-13 * (want < 0 ? -want : want) + 1e-15;
   if (!(got - want <= tol && want - got <= tol)) print_error("\"%s\": ", text);
   assert_near(got, want, tol);
 }
@@ -106,18 +130,40 @@ static void test_every_unit_converts(void **state) {
   (void)state;
   for (size_t i = 0; i < NCASES; i++)
     expect_close(parse_ok(CASES[i].dim, CASES[i].text), CASES[i].expect, CASES[i].text);
+  for (size_t i = 0; i < NEXTRA; i++)
+    expect_close(parse_ok(EXTRA_CASES[i].dim, EXTRA_CASES[i].text), EXTRA_CASES[i].expect,
+                 EXTRA_CASES[i].text);
+}
+
+/* One definition of the mmHg (133.322387415 Pa) behind every pressure constant. */
+static void test_constants_share_one_mmhg(void **state) {
+  (void)state;
+  assert_true(HS_PA_PER_MMHG == MMHG_PA);
+  assert_near(HS_MMHG_PER_KPA, 1000.0 / MMHG_PA, 1e-14);
+  assert_near(HS_MMHG_PER_KPA, 7.5006157584566, 1e-12); /* not the torr's 7.500616827 */
+  assert_near(HS_MMHG_PER_CMH2O, 98.0665 / MMHG_PA, 1e-15);
+  assert_near(HS_MMHG_PER_CMH2O, 0.73555913527668, 1e-13);
+  assert_near(HS_DYNSCM5_PER_MMHGSML, 10.0 * MMHG_PA, 1e-11);
+  assert_near(HS_DYNSCM5_PER_MMHGSML, 1333.22387415, 1e-11);
+  /* the table agrees with the constants */
+  assert_near(parse_ok(HS_DIM_PRESSURE, "1 kPa"), HS_MMHG_PER_KPA, 0);
+  assert_near(parse_ok(HS_DIM_PRESSURE, "1 cmH2O"), HS_MMHG_PER_CMH2O, 0);
+  assert_near(parse_ok(HS_DIM_RESISTANCE, "1333.22387415 dyn*s/cm^5"), 1.0, 1e-15);
+  /* 1 kPa and 1 cmH2O in mmHg, and back to Pa */
+  assert_near(parse_ok(HS_DIM_PRESSURE, "1 kPa") * MMHG_PA, 1000.0, 1e-10);
+  assert_near(parse_ok(HS_DIM_PRESSURE, "1 cmH2O") * MMHG_PA, 98.0665, 1e-12);
 }
 
 static void test_named_examples(void **state) {
   (void)state;
   /* the examples of the specification, with the tolerance of their printed digits */
-  assert_near(parse_ok(HS_DIM_PRESSURE, "1 kPa"), 7.500616827, 1e-9);
+  assert_near(parse_ok(HS_DIM_PRESSURE, "1 kPa"), 7.50061576, 1e-8);
   assert_near(parse_ok(HS_DIM_FLOW, "4.5 L/min"), 75.0, 1e-12);
   assert_near(parse_ok(HS_DIM_RESISTANCE, "1200 dyn*s/cm^5"), 0.9001, 1e-4);
   assert_near(parse_ok(HS_DIM_RESISTANCE, "1200 dyn*s/cm^5"), 0.9000739, 1e-7);
   assert_near(parse_ok(HS_DIM_LENGTH, "24 Fr"), 0.8, 1e-12);
   assert_near(parse_ok(HS_DIM_RESISTANCE, "1 WU"), 0.06, 1e-15);
-  assert_near(parse_ok(HS_DIM_PRESSURE, "1 cmH2O"), 0.7355591, 1e-7);
+  assert_near(parse_ok(HS_DIM_PRESSURE, "1 cmH2O"), 0.73555914, 1e-8);
 }
 
 static void test_unit_to_internal_direct(void **state) {
@@ -189,14 +235,17 @@ static void test_internal_unit_names(void **state) {
   }
   assert_string_equal(hs_dim_unit(HS_DIM_COUNT), "?");
   assert_string_equal(hs_dim_name(HS_DIM_COUNT), "?");
-  assert_string_equal(hs_dim_accepted_units(HS_DIM_COUNT), "");
+  assert_string_equal(accepted(HS_DIM_COUNT), "");
+  char small[8] = "xxxxxxx";
+  assert_string_equal(hs_dim_accepted_units(HS_DIM_COUNT, small, sizeof small), "");
+  assert_string_equal(hs_dim_accepted_units(HS_DIM_VOLUME, NULL, 0), "");
 }
 
 /* Every unit that the accepted-units list advertises really is accepted. */
 static void test_advertised_units_are_accepted(void **state) {
   (void)state;
   for (int d = 1; d < HS_DIM_COUNT; d++) {
-    const char *list = hs_dim_accepted_units((hs_dim)d);
+    const char *list = accepted((hs_dim)d);
     assert_non_null(list);
     assert_true(strlen(list) > 0);
     char buf[256];
@@ -216,7 +265,78 @@ static void test_advertised_units_are_accepted(void **state) {
     }
     assert_true(n >= 1);
   }
-  assert_string_equal(hs_dim_accepted_units(HS_DIM_NONE), "none or %");
+  assert_string_equal(accepted(HS_DIM_NONE), "none or %");
+}
+
+/* Number of ", "-separated entries of list before any " (" remark, and whether
+   `unit` is one of them. */
+static int list_has(const char *list, const char *unit, int *count) {
+  char buf[HS_UNITS_LIST_MAX];
+  snprintf(buf, sizeof buf, "%s", list);
+  char *remark = strstr(buf, " (");
+  if (remark) *remark = '\0';
+  int found = 0, n = 0;
+  for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", ")) {
+    n++;
+    if (strcmp(tok, unit) == 0) found = 1;
+  }
+  if (count) *count = n;
+  return found;
+}
+
+/* The accepted-units list of each dimension names every spelling it accepts
+   (ml, dyn*s*cm^-5, 1/min, /mL, cm2, mm2, /min for a pump speed, ...) and
+   nothing else: the case tables above hold every spelling of the unit table. */
+static void test_accepted_lists_name_every_spelling(void **state) {
+  (void)state;
+  int per_dim[HS_DIM_COUNT] = {0};
+  for (size_t i = 0; i < NCASES + NEXTRA; i++) {
+    const unit_case *c = i < NCASES ? &CASES[i] : &EXTRA_CASES[i - NCASES];
+    const char *unit = strchr(c->text, ' ') + 1;
+    const char *list = accepted(c->dim);
+    if (c->dim == HS_DIM_NONE) list = strstr(list, "none or ") ? list + strlen("none or ") : list;
+    if (!list_has(list, unit, NULL))
+      print_error("%s: '%s' is accepted but not listed in \"%s\"\n", hs_dim_name(c->dim), unit,
+                  list);
+    assert_true(list_has(list, unit, NULL));
+    int seen = 0; /* count each spelling once ("1 kPa", "2 kPa") */
+    for (size_t j = 0; j < i; j++) {
+      const unit_case *o = j < NCASES ? &CASES[j] : &EXTRA_CASES[j - NCASES];
+      if (o->dim == c->dim && strcmp(strchr(o->text, ' ') + 1, unit) == 0) seen = 1;
+    }
+    per_dim[c->dim] += !seen;
+  }
+  for (int d = 1; d < HS_DIM_COUNT; d++) {
+    int n = 0;
+    list_has(accepted((hs_dim)d), "", &n);
+    if (n != per_dim[d])
+      print_error("%s: list \"%s\" has %d entries, the cases %d\n", hs_dim_name(d),
+                  accepted((hs_dim)d), n, per_dim[d]);
+    assert_int_equal(n, per_dim[d]);
+  }
+  /* the spellings the old hand-written lists left out */
+  assert_true(list_has(accepted(HS_DIM_VOLUME), "ml", NULL));
+  assert_true(list_has(accepted(HS_DIM_RESISTANCE), "dyn*s*cm^-5", NULL));
+  assert_true(list_has(accepted(HS_DIM_RATE), "1/min", NULL));
+  assert_true(list_has(accepted(HS_DIM_INV_VOLUME), "/mL", NULL));
+  assert_true(list_has(accepted(HS_DIM_AREA), "cm2", NULL));
+  assert_true(list_has(accepted(HS_DIM_AREA), "mm2", NULL));
+  assert_true(list_has(accepted(HS_DIM_SPEED), "/min", NULL));
+  /* remarks survive */
+  assert_non_null(strstr(accepted(HS_DIM_FRENCH), "outer diameter"));
+  assert_non_null(strstr(accepted(HS_DIM_O2RATE), "(of O2)"));
+  /* the lists fit HS_UNITS_LIST_MAX with room to spare (no silent truncation) */
+  for (int d = 0; d < HS_DIM_COUNT; d++) {
+    char big[4 * HS_UNITS_LIST_MAX];
+    hs_dim_accepted_units((hs_dim)d, big, sizeof big);
+    assert_true(strlen(big) + 1 < HS_UNITS_LIST_MAX);
+    assert_string_equal(big, accepted((hs_dim)d));
+  }
+  /* a short buffer is cut, not overrun */
+  char small[8];
+  memset(small, 'x', sizeof small);
+  assert_ptr_equal(hs_dim_accepted_units(HS_DIM_RESISTANCE, small, sizeof small), small);
+  assert_string_equal(small, "mmHg*s/");
 }
 
 /* ---------------------------------------------------------------- rejections */
@@ -238,7 +358,7 @@ static void expect_invalid(hs_dim dim, const char *text, const char *must1, cons
 
 static void test_wrong_dimension(void **state) {
   (void)state;
-  expect_invalid(HS_DIM_VOLUME, "5 mmHg", "'mmHg'", "mL, L");
+  expect_invalid(HS_DIM_VOLUME, "5 mmHg", "'mmHg'", "(accepted: mL, ml, L)");
   expect_invalid(HS_DIM_VOLUME, "5 mmHg", "pressure", "volume");
   expect_invalid(HS_DIM_ELASTANCE, "2 mmHg", "'mmHg'", "accepted: mmHg/mL");
   expect_invalid(HS_DIM_RATE, "1 min", "'min'", "/min, bpm");
@@ -249,6 +369,90 @@ static void test_wrong_dimension(void **state) {
   expect_invalid(HS_DIM_NONE, "5 mmHg", "'mmHg'", "none or %");
 }
 
+/* The whole message of a rejection, exactly. */
+static void expect_message(hs_dim dim, const char *text, const char *want) {
+  hs_err err = {0};
+  double v = 42.0;
+  hs_status st = hs_quantity_parse(dim, text, &v, &err);
+  if (st != HS_ERR_INVALID || strcmp(err.msg, want) != 0)
+    print_error("\"%s\" as %s: status %d\n  got:    %s\n  wanted: %s\n", text, hs_dim_name(dim), st,
+                err.msg, want);
+  assert_int_equal(st, HS_ERR_INVALID);
+  assert_string_equal(err.msg, want);
+  assert_near(v, 42.0, 0);
+}
+
+/* A rejected value is quoted whole, and the dimensions read as English. */
+static void test_messages_quote_the_value(void **state) {
+  (void)state;
+  expect_message(HS_DIM_ELASTANCE, "2 mmHg",
+                 "\"2 mmHg\": unit 'mmHg' is a pressure unit, but an elastance is expected "
+                 "(accepted: mmHg/mL)");
+  expect_message(HS_DIM_INERTANCE, "0.01 mmHg*s/mL",
+                 "\"0.01 mmHg*s/mL\": unit 'mmHg*s/mL' is a resistance unit, but an inertance is "
+                 "expected (accepted: mmHg*s^2/mL)");
+  expect_message(HS_DIM_INV_VOLUME, "0.02 mL",
+                 "\"0.02 mL\": unit 'mL' is a volume unit, but an inverse volume is expected "
+                 "(accepted: 1/mL, /mL)");
+  expect_message(HS_DIM_MASS, "2 mm^2",
+                 "\"2 mm^2\": unit 'mm^2' is an area unit, but a mass is expected "
+                 "(accepted: kg, g)");
+  expect_message(HS_DIM_VOLUME, "5 %",
+                 "\"5 %\": unit '%' is a dimensionless unit, but a volume is expected "
+                 "(accepted: mL, ml, L)");
+  expect_message(HS_DIM_NONE, "5 mL",
+                 "\"5 mL\": unit 'mL' is a volume unit, but a dimensionless number is expected "
+                 "(accepted: none or %)");
+  expect_message(HS_DIM_LENGTH, "5 furlongs",
+                 "\"5 furlongs\": unknown unit 'furlongs' for a length "
+                 "(accepted: cm, mm, m, Fr)");
+  expect_message(HS_DIM_AREA, "1 acre",
+                 "\"1 acre\": unknown unit 'acre' for an area (accepted: cm^2, cm2, mm^2, mm2)");
+  expect_message(HS_DIM_O2RATE, "250 mL/s",
+                 "\"250 mL/s\": unit 'mL/s' is a flow unit, but an O2 consumption is expected "
+                 "(accepted: mL/min, L/min (of O2))");
+  /* a spelling of several dimensions is described by the first (flow, not O2) */
+  expect_message(HS_DIM_RESISTANCE, "4 L/min",
+                 "\"4 L/min\": unit 'L/min' is a flow unit, but a resistance is expected "
+                 "(accepted: mmHg*s/mL, WU, mmHg*min/L, dyn*s/cm^5, dyn*s*cm^-5)");
+  /* blanks around the unit are not part of it */
+  expect_message(HS_DIM_MASS, "  70 lb  ",
+                 "\"  70 lb  \": unknown unit 'lb' for a mass (accepted: kg, g)");
+  /* malformed numbers, whatever follows the part strtod reads */
+  expect_message(HS_DIM_VOLUME, "1.2.3", "\"1.2.3\" is not a number");
+  expect_message(HS_DIM_VOLUME, "1.2.3 mL", "\"1.2.3 mL\" is not a number");
+  expect_message(HS_DIM_VOLUME, "1,5", "\"1,5\" is not a number");
+  expect_message(HS_DIM_VOLUME, "5..", "\"5..\" is not a number");
+  expect_message(HS_DIM_VOLUME, "1 2", "\"1 2\" is not a number");
+  expect_message(HS_DIM_VOLUME, "1e", "\"1e\" is not a number");
+  expect_message(HS_DIM_VOLUME, "1e+", "\"1e+\" is not a number");
+  expect_message(HS_DIM_VOLUME, "2.5e-", "\"2.5e-\" is not a number");
+  expect_message(HS_DIM_VOLUME, "1-2", "\"1-2\" is not a number");
+  expect_message(HS_DIM_VOLUME, "12 3 mL", "\"12 3 mL\" is not a number");
+  expect_message(HS_DIM_VOLUME, "abc", "\"abc\" is not a number");
+  expect_message(HS_DIM_VOLUME, "", "\"\" is not a number");
+  expect_message(HS_DIM_VOLUME, "1e999", "\"1e999\" is not a finite number");
+  /* a unit that starts with a digit is still a unit */
+  assert_near(parse_ok(HS_DIM_RATE, "72 1/min"), 72.0, 0);
+  assert_near(parse_ok(HS_DIM_INV_VOLUME, "0.02 1 / mL"), 0.02, 0);
+  expect_message(HS_DIM_RATE, "72 1/s", "\"72 1/s\" is not a number");
+  /* "e" after a blank is a (wrong) unit, not an exponent */
+  expect_message(HS_DIM_MASS, "5 e",
+                 "\"5 e\": unknown unit 'e' for a mass (accepted: kg, g)");
+  /* quotes and control characters are escaped, long values cut */
+  expect_message(HS_DIM_MASS, "5 \"kg\"",
+                 "\"5 \\\"kg\\\"\": unknown unit '\\\"kg\\\"' for a mass (accepted: kg, g)");
+  expect_message(HS_DIM_MASS, "x\ty", "\"x\\x09y\" is not a number");
+  char longtext[200];
+  memset(longtext, 'z', sizeof longtext - 1);
+  longtext[sizeof longtext - 1] = '\0';
+  hs_err err = {0};
+  double v;
+  assert_int_equal(hs_quantity_parse(HS_DIM_MASS, longtext, &v, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "zzz...\" is not a number"));
+  assert_true(strlen(err.msg) < 100);
+}
+
 /* Each case's unit is rejected for every other dimension this file knows
    (dimensions added later may share spellings, e.g. a catheter size in mm). */
 static void test_every_unit_rejected_for_other_dimensions(void **state) {
@@ -256,7 +460,7 @@ static void test_every_unit_rejected_for_other_dimensions(void **state) {
   for (size_t i = 0; i < NCASES; i++) {
     for (int d = 0; d < NKNOWN; d++) {
       if (d == (int)CASES[i].dim) continue;
-      expect_invalid((hs_dim)d, CASES[i].text, hs_dim_accepted_units((hs_dim)d), "accepted");
+      expect_invalid((hs_dim)d, CASES[i].text, accepted((hs_dim)d), "accepted");
     }
   }
 }
@@ -295,14 +499,14 @@ static void test_malformed_numbers(void **state) {
     }
   }
   /* the message quotes the offending text */
-  expect_invalid(HS_DIM_VOLUME, "abc", "expected a number", "\"abc\"");
-  expect_invalid(HS_DIM_VOLUME, "0x10", "expected a number", "\"0x10\"");
+  expect_invalid(HS_DIM_VOLUME, "abc", "\"abc\" is not a number", NULL);
+  expect_invalid(HS_DIM_VOLUME, "0x10", "\"0x10\" is not a number", NULL);
   expect_invalid(HS_DIM_VOLUME, "nan", "\"nan\"", NULL);
   expect_invalid(HS_DIM_VOLUME, "inf", "\"inf\"", NULL);
   expect_invalid(HS_DIM_VOLUME, "1e999", "finite", "\"1e999\"");
-  expect_invalid(HS_DIM_VOLUME, "", "expected a number", "\"\"");
-  /* "1.2.3" reads 1.2 and then an unknown unit ".3" */
-  expect_invalid(HS_DIM_VOLUME, "1.2.3", "'.3'", "mL, L");
+  expect_invalid(HS_DIM_VOLUME, "", "\"\" is not a number", NULL);
+  /* "1.2.3" is a malformed number, not 1.2 with an unknown unit ".3" */
+  expect_invalid(HS_DIM_VOLUME, "1.2.3", "\"1.2.3\" is not a number", NULL);
   /* NULL text and NULL err are tolerated */
   double v;
   assert_int_equal(hs_quantity_parse(HS_DIM_VOLUME, NULL, &v, NULL), HS_ERR_INVALID);
@@ -323,13 +527,16 @@ static void test_failure_leaves_output(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_unit_converts),
+      cmocka_unit_test(test_constants_share_one_mmhg),
       cmocka_unit_test(test_named_examples),
       cmocka_unit_test(test_unit_to_internal_direct),
       cmocka_unit_test(test_bare_number_is_internal),
       cmocka_unit_test(test_spacing_around_unit),
       cmocka_unit_test(test_internal_unit_names),
       cmocka_unit_test(test_advertised_units_are_accepted),
+      cmocka_unit_test(test_accepted_lists_name_every_spelling),
       cmocka_unit_test(test_wrong_dimension),
+      cmocka_unit_test(test_messages_quote_the_value),
       cmocka_unit_test(test_every_unit_rejected_for_other_dimensions),
       cmocka_unit_test(test_unknown_unit),
       cmocka_unit_test(test_malformed_numbers),

@@ -80,6 +80,10 @@ const hs_device_type *hs_device_type_find(const char *name);
 hs_status hs_model_add_device(hs_model *m, const char *name, const char *type,
                               const char *const *port_nodes, hs_err *err);
 
+/* Move a device port to another node (e.g. ECMO return from femoral to axillary). */
+hs_status hs_model_rebind_device(hs_model *m, const char *device, const char *port,
+                                 const char *node, hs_err *err);
+
 #ifdef __cplusplus
 }
 #endif

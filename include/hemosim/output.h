@@ -70,9 +70,9 @@ typedef struct hs_run_info {
   int window_beats;        /* beats averaged into metrics */
 } hs_run_info;
 
-/* Summary document (schema hemosim-summary/1, docs/output.md); caller frees. */
-char *hs_summary_json(const hs_sim *sim, const hs_run_info *info,
-                      const double metrics[HS_METRIC_COUNT], hs_err *err);
+/* Summary document (schema hemosim-summary/1, docs/output.md): the mean of the
+   last info->window_beats beats of every metric; caller frees. */
+char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err);
 
 #ifdef __cplusplus
 }

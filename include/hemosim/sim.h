@@ -48,7 +48,7 @@ extern "C" {
   X(HS_M_SPAP, "spap_mmhg", "mmHg", "systolic pulmonary artery pressure")                    \
   X(HS_M_DPAP, "dpap_mmhg", "mmHg", "diastolic pulmonary artery pressure")                   \
   X(HS_M_MPAP, "mpap_mmhg", "mmHg", "mean pulmonary artery pressure")                        \
-  X(HS_M_AVOPEN, "av_open_fraction", "", "fraction of beats in which the aortic valve opened") \
+  X(HS_M_AVOPEN, "av_open_fraction", "", "fraction of beats in which the aortic valve opened and the LV ejected") \
   X(HS_M_CPP, "coronary_perfusion_pressure_mmhg", "mmHg", "aortic diastolic pressure - LVEDP") \
   X(HS_M_SW, "lv_stroke_work_mmhg_ml", "mmHg*mL", "LV stroke work: loop area, integral P dV")  \
   X(HS_M_PVA, "lv_pva_mmhg_ml", "mmHg*mL", "LV pressure-volume area (stroke work + potential energy)") \
@@ -105,8 +105,12 @@ hs_status hs_sim_get(const hs_sim *sim, const char *path, double *out, hs_err *e
 /* Convert text ("95 /min", "true") to the internal value of a parameter, range-checked. */
 hs_status hs_sim_parse_value(const hs_sim *sim, const char *path, const char *text, double *out,
                              hs_err *err);
-/* Schedule a parameter change at absolute time t (>= now). */
+/* Schedule a parameter change at absolute time t (>= now).  Parameters that cannot
+   change during a run (blood volume, structural flags) are refused here. */
 hs_status hs_sim_schedule(hs_sim *sim, double t, const char *path, double value, hs_err *err);
+/* Pending scheduled changes, and removal of the n most recently scheduled ones. */
+size_t hs_sim_scheduled(const hs_sim *sim);
+void hs_sim_unschedule_last(hs_sim *sim, size_t n);
 
 /* Advance. */
 hs_status hs_sim_run(hs_sim *sim, double duration_s, hs_err *err);
@@ -144,9 +148,10 @@ const char *hs_sim_metric_name(const hs_sim *sim, size_t i, char *buf, size_t n)
 const char *hs_sim_metric_unit(const hs_sim *sim, size_t i);
 /* Mean over the last `window` beats of every metric (out has hs_sim_metric_count values). */
 hs_status hs_sim_summary_all(const hs_sim *sim, int window, double *out, hs_err *err);
-/* Per node, mean over the last `window` beats: O2 saturation (%) and the share of
-   blood that came through an oxygenating device since its last capillary bed (%). */
-hs_status hs_sim_site_summary(const hs_sim *sim, int window, double *so2_pct,
+/* Per node, mean over the last `window` beats: pressure (mmHg), O2 saturation (%)
+   and the share of blood that came through an oxygenating device since its last
+   capillary bed (%).  Any output array may be NULL. */
+hs_status hs_sim_site_summary(const hs_sim *sim, int window, double *p_mmhg, double *so2_pct,
                               double *device_blood_pct, hs_err *err);
 /* Where native and device blood meet in the aorta: the first node along
    aortic_root -> arch -> desc_aorta -> abd_aorta -> lower_arteries whose blood is

@@ -14,6 +14,8 @@
 #ifndef HEMOSIM_UNITS_H
 #define HEMOSIM_UNITS_H
 
+#include <stddef.h>
+
 #include "hemosim/error.h"
 
 #ifdef __cplusplus
@@ -56,18 +58,34 @@ hs_status hs_unit_to_internal(hs_dim dim, double value, const char *unit, double
 
 /*
  * Parse "<number>[ <unit>]" (e.g. "4.5 L/min") into the internal unit of dim.
- * The number must be finite and consume the whole numeric part.
+ * The number must be finite and consume the whole numeric part.  Messages quote
+ * the whole text: "\"1.2.3\" is not a number" (a number followed by more number
+ * characters such as ".3", ",5", "e+" is malformed, not a unit), "\"2 mmHg\": unit
+ * 'mmHg' is a pressure unit, but an elastance is expected (accepted: mmHg/mL)".
  */
 hs_status hs_quantity_parse(hs_dim dim, const char *text, double *out, hs_err *err);
 
-/* Accepted units for dim as a comma-separated list (static string). */
-const char *hs_dim_accepted_units(hs_dim dim);
+/*
+ * Every accepted spelling of a unit of dim, as a comma-separated list generated
+ * from the unit table (e.g. "mL, ml, L"; "none or %" for dimensionless values,
+ * with a remark in parentheses where a spelling needs one).  Writes into buf
+ * (always NUL-terminated when size > 0; HS_UNITS_LIST_MAX is always enough) and
+ * returns buf; an unknown dim gives "".
+ */
+#define HS_UNITS_LIST_MAX 256
+const char *hs_dim_accepted_units(hs_dim dim, char *buf, size_t size);
 
-/* Handy constants for conversions at the edges. */
-#define HS_MLS_PER_LPM (1000.0 / 60.0)          /* 1 L/min in mL/s */
-#define HS_MMHG_PER_KPA 7.500616827             /* 1 kPa in mmHg */
-#define HS_MMHG_PER_CMH2O 0.7355591             /* 1 cmH2O in mmHg */
-#define HS_DYNSCM5_PER_MMHGSML 1333.22387       /* 1 mmHg*s/mL in dyn*s/cm^5 */
+/*
+ * Handy constants for conversions at the edges, all derived from one definition
+ * of the mmHg: 1 mmHg = 133.322387415 Pa (ISO 80000-4; the torr, 101325/760 Pa,
+ * differs in the 7th digit and is not used).
+ */
+#define HS_PA_PER_MMHG 133.322387415                /* 1 mmHg in Pa */
+#define HS_MLS_PER_LPM (1000.0 / 60.0)              /* 1 L/min in mL/s */
+#define HS_MMHG_PER_KPA (1000.0 / HS_PA_PER_MMHG)   /* 1 kPa in mmHg (7.5006158) */
+#define HS_MMHG_PER_CMH2O (98.0665 / HS_PA_PER_MMHG) /* 1 cmH2O in mmHg (0.73555914) */
+/* 1 mmHg*s/mL = 133.322387415 Pa*s/cm^3 and 1 Pa = 10 dyn/cm^2: 1333.22387415 */
+#define HS_DYNSCM5_PER_MMHGSML (10.0 * HS_PA_PER_MMHG) /* 1 mmHg*s/mL in dyn*s/cm^5 */
 #define HS_CM_PER_FR (1.0 / 30.0)               /* French gauge: 1 Fr = 1/3 mm outer diameter */
 
 #ifdef __cplusplus

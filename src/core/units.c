@@ -4,8 +4,11 @@
  * Each accepted unit is one row: dimension, spelling, and the factor that turns
  * a value in that unit into the internal unit (internal = value * factor, plus an
  * offset for none of them: no temperature units are accepted).  Spellings are
- * matched exactly (case-sensitive, as in SI) after removing blanks.
- * Sources of the factors: 1 mmHg = 133.322 Pa (ISO 80000-4); 1 cmH2O = 98.0665 Pa;
+ * matched exactly (case-sensitive, as in SI) after removing blanks.  The lists of
+ * accepted units in messages are generated from this table, so a row added here
+ * is advertised too.
+ * Sources of the factors: 1 mmHg = 133.322387415 Pa (ISO 80000-4; HS_PA_PER_MMHG,
+ * from which every pressure factor in units.h is derived); 1 cmH2O = 98.0665 Pa;
  * Wood unit = 1 mmHg*min/L = 0.06 mmHg*s/mL; 1 dyn*s/cm^5 = 0.1 Pa*s/mL;
  * French catheter scale: outer diameter in mm = Fr / 3 (Charriere); haemoglobin
  * 1 mmol/L (monomer) = 1.6114 g/dL (molar mass 16,114 g/mol per haem).
@@ -80,30 +83,86 @@ static const char *const DIM_NAME[HS_DIM_COUNT] = {
     "dimensionless", "pressure", "volume", "time", "flow", "resistance", "compliance",
     "elastance", "inertance", "rate", "inverse volume", "length", "mass", "area",
     "catheter size", "pump speed", "O2 consumption", "haemoglobin"};
-static const char *const DIM_ACCEPTED[HS_DIM_COUNT] = {
-    "none or %",
-    "mmHg, kPa, cmH2O",
-    "mL, L",
-    "s, ms, min, h",
-    "mL/s, L/min, mL/min",
-    "mmHg*s/mL, WU, mmHg*min/L, dyn*s/cm^5",
-    "mL/mmHg",
-    "mmHg/mL",
-    "mmHg*s^2/mL",
-    "/min, bpm",
-    "1/mL",
-    "cm, mm, m, Fr",
-    "kg, g",
-    "cm^2, mm^2",
-    "Fr, mm (outer diameter)",
-    "rpm",
-    "mL/min, L/min (of O2)",
-    "g/dL, g/L, mmol/L"};
+/* A remark appended to a dimension's accepted-units list, where one helps. */
+static const char *const DIM_NOTE[HS_DIM_COUNT] = {
+    [HS_DIM_FRENCH] = " (mm: outer diameter)",
+    [HS_DIM_O2RATE] = " (of O2)",
+};
 
-const char *hs_dim_unit(hs_dim dim) { return dim < HS_DIM_COUNT ? DIM_UNIT[dim] : "?"; }
-const char *hs_dim_name(hs_dim dim) { return dim < HS_DIM_COUNT ? DIM_NAME[dim] : "?"; }
-const char *hs_dim_accepted_units(hs_dim dim) {
-  return dim < HS_DIM_COUNT ? DIM_ACCEPTED[dim] : "";
+#define NUNITS (sizeof UNITS / sizeof UNITS[0])
+
+const char *hs_dim_unit(hs_dim dim) { return (unsigned)dim < HS_DIM_COUNT ? DIM_UNIT[dim] : "?"; }
+const char *hs_dim_name(hs_dim dim) { return (unsigned)dim < HS_DIM_COUNT ? DIM_NAME[dim] : "?"; }
+
+/* Append s to buf (holding *len characters), truncating at size - 1. */
+static void append(char *buf, size_t size, size_t *len, const char *s) {
+  for (; *s && *len + 1 < size; s++) buf[(*len)++] = *s;
+  buf[*len] = '\0';
+}
+
+const char *hs_dim_accepted_units(hs_dim dim, char *buf, size_t size) {
+  if (!buf || size == 0) return "";
+  size_t len = 0;
+  buf[0] = '\0';
+  if ((unsigned)dim >= HS_DIM_COUNT) return buf;
+  if (dim == HS_DIM_NONE) append(buf, size, &len, "none or ");
+  int n = 0;
+  for (size_t i = 0; i < NUNITS; i++) {
+    if (UNITS[i].dim != dim) continue;
+    if (n++) append(buf, size, &len, ", ");
+    append(buf, size, &len, UNITS[i].spelling);
+  }
+  if (DIM_NOTE[dim]) append(buf, size, &len, DIM_NOTE[dim]);
+  return buf;
+}
+
+/* "a pressure", "an elastance", "a dimensionless number". */
+static const char *article(const char *word) {
+  return word[0] && strchr("aeiouAEIOU", word[0]) ? "an" : "a";
+}
+static void dim_phrase(hs_dim dim, char *buf, size_t size) {
+  const char *name = hs_dim_name(dim);
+  snprintf(buf, size, "%s %s%s", article(name), name, dim == HS_DIM_NONE ? " number" : "");
+}
+
+/* text[0..len) for a message: at most 60 characters, '"' '\\' and control
+   characters escaped, "..." if cut. */
+#define SHOWN_MAX (4 * 60 + 8)
+static void show_n(const char *text, size_t len, char *buf, size_t size) {
+  enum { SHOW = 60 };
+  size_t j = 0, i = 0;
+  for (; i < len && i < SHOW && j + 5 < size; i++) {
+    unsigned char c = (unsigned char)text[i];
+    if (c == '"' || c == '\\') {
+      buf[j++] = '\\';
+      buf[j++] = (char)c;
+    } else if (c < 0x20 || c == 0x7f) {
+      j += (size_t)snprintf(buf + j, size - j, "\\x%02x", c);
+    } else {
+      buf[j++] = (char)c;
+    }
+  }
+  if (i < len && j + 4 <= size) {
+    memcpy(buf + j, "...", 3);
+    j += 3;
+  }
+  buf[j] = '\0';
+}
+static void show(const char *text, char *buf, size_t size) {
+  show_n(text, strlen(text), buf, size);
+}
+
+/* unit without blanks into buf[64]; 0 if it does not fit (then no spelling matches). */
+enum { COMPACT_MAX = 64 };
+static int compact_unit(const char *unit, char *buf) {
+  size_t k = 0;
+  for (; *unit; unit++) {
+    if (*unit == ' ' || *unit == '\t') continue;
+    if (k + 1 >= COMPACT_MAX) return 0;
+    buf[k++] = *unit;
+  }
+  buf[k] = '\0';
+  return 1;
 }
 
 hs_status hs_unit_to_internal(hs_dim dim, double value, const char *unit, double *out,
@@ -112,26 +171,65 @@ hs_status hs_unit_to_internal(hs_dim dim, double value, const char *unit, double
     *out = value;
     return HS_OK;
   }
-  char compact[64];
-  size_t k = 0;
-  for (const char *s = unit; *s && k + 1 < sizeof compact; s++)
-    if (*s != ' ' && *s != '\t') compact[k++] = *s;
-  compact[k] = '\0';
-  int other = -1; /* a row with this spelling but another dimension */
-  for (size_t i = 0; i < sizeof UNITS / sizeof UNITS[0]; i++) {
+  char compact[COMPACT_MAX];
+  int fits = compact_unit(unit, compact);
+  int other = -1; /* the first row with this spelling but another dimension */
+  for (size_t i = 0; fits && i < NUNITS; i++) {
     if (strcmp(UNITS[i].spelling, compact) != 0) continue;
     if (UNITS[i].dim == dim) {
       *out = value * UNITS[i].factor;
       return HS_OK;
     }
-    other = (int)i;
+    if (other < 0) other = (int)i;
   }
-  if (other >= 0)
+  if (!err) return HS_ERR_INVALID;
+  char accepted[HS_UNITS_LIST_MAX], want[64], shown[SHOWN_MAX];
+  size_t ulen = strlen(unit);
+  while (ulen > 0 && (unit[ulen - 1] == ' ' || unit[ulen - 1] == '\t')) ulen--;
+  show_n(unit, ulen, shown, sizeof shown);
+  hs_dim_accepted_units(dim, accepted, sizeof accepted);
+  dim_phrase(dim, want, sizeof want);
+  if (other >= 0) {
+    const char *oname = hs_dim_name(UNITS[other].dim);
     return hs_err_set(err, HS_ERR_INVALID,
-                      "unit '%s' is a %s unit, but a %s is expected (accepted: %s)", unit,
-                      hs_dim_name(UNITS[other].dim), hs_dim_name(dim), hs_dim_accepted_units(dim));
-  return hs_err_set(err, HS_ERR_INVALID, "unknown unit '%s' for a %s (accepted: %s)", unit,
-                    hs_dim_name(dim), hs_dim_accepted_units(dim));
+                      "unit '%s' is %s %s unit, but %s is expected (accepted: %s)", shown,
+                      article(oname), oname, want, accepted);
+  }
+  return hs_err_set(err, HS_ERR_INVALID, "unknown unit '%s' for %s (accepted: %s)", shown, want,
+                    accepted);
+}
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* Is a known spelling (of any dimension), blanks ignored. */
+static int known_spelling(const char *u) {
+  char compact[COMPACT_MAX];
+  if (!compact_unit(u, compact)) return 0;
+  for (size_t i = 0; i < NUNITS; i++)
+    if (strcmp(UNITS[i].spelling, compact) == 0) return 1;
+  return 0;
+}
+
+/*
+ * Whether the text after a number (rest, past any blanks; gap: blanks came
+ * before it) is no unit at all but the rest of a malformed number: "1.2.3",
+ * "1,5", "1e", "1e+", "1 2", "5..", "1-2".  Units start with a letter, '%' or
+ * '/', or are one of the spellings that start with a digit ("1/min").
+ */
+static int garbled_number(const char *rest, int gap) {
+  char c = rest[0];
+  if (c == '.' || c == ',' || c == '+' || c == '-') return 1;
+  if (is_digit(c)) return !known_spelling(rest);
+  if (!gap && (c == 'e' || c == 'E') &&
+      (!rest[1] || rest[1] == '+' || rest[1] == '-' || is_digit(rest[1])))
+    return 1;
+  return 0;
+}
+
+static hs_status not_a_number(hs_err *err, const char *text, const char *what) {
+  char shown[SHOWN_MAX];
+  show(text, shown, sizeof shown);
+  return hs_err_set(err, HS_ERR_INVALID, "\"%s\" is not %s", shown, what);
 }
 
 hs_status hs_quantity_parse(hs_dim dim, const char *text, double *out, hs_err *err) {
@@ -141,14 +239,25 @@ hs_status hs_quantity_parse(hs_dim dim, const char *text, double *out, hs_err *e
   /* Reject forms strtod accepts but input files must not use. */
   const char *p = s;
   if (*p == '+' || *p == '-') p++;
-  if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9')) ||
+  if (!(is_digit(p[0]) || (p[0] == '.' && is_digit(p[1]))) ||
       (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')))
-    return hs_err_set(err, HS_ERR_INVALID, "expected a number, got \"%s\"", text);
+    return not_a_number(err, text, "a number");
   errno = 0;
   char *end = NULL;
   double v = strtod(s, &end);
-  if (end == s || errno == ERANGE || !isfinite(v))
-    return hs_err_set(err, HS_ERR_INVALID, "expected a finite number, got \"%s\"", text);
-  while (*end == ' ' || *end == '\t') end++;
-  return hs_unit_to_internal(dim, v, end, out, err);
+  if (end == s) return not_a_number(err, text, "a number");
+  if (!isfinite(v) || (errno == ERANGE && fabs(v) >= 1.0))
+    return not_a_number(err, text, "a finite number");
+  if (errno == ERANGE)
+    return not_a_number(err, text, "a number that can be represented (too close to zero)");
+  const char *unit = end;
+  while (*unit == ' ' || *unit == '\t') unit++;
+  if (*unit && garbled_number(unit, unit != end)) return not_a_number(err, text, "a number");
+  hs_status st = hs_unit_to_internal(dim, v, unit, out, err);
+  if (st != HS_OK && err) {
+    char shown[SHOWN_MAX];
+    show(text, shown, sizeof shown);
+    hs_err_prefix(err, "\"%s\": ", shown);
+  }
+  return st;
 }

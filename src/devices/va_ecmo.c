@@ -36,6 +36,7 @@
 #include <math.h>
 
 #include "hemosim/device.h"
+#include "hemosim/ecmo.h"
 #include "hemosim/oxygen.h"
 
 enum {
@@ -132,18 +133,26 @@ static const hs_device_output OUTPUTS[O_N] = {
                    "fraction of time the drained vein is collapsed (flow limitation)"},
 };
 
-#define RHO 1.06   /* blood density, g/mL */
-#define MU 0.035   /* blood viscosity, P (3.5 cP) */
-#define DYN 1333.22 /* dyn/cm^2 per mmHg */
 #define MLS_PER_LPM (1000.0 / 60.0)
+#define DYN 1333.22 /* dyn/cm^2 per mmHg */
+#define PI 3.14159265358979323846
 
-/* Cannula pressure drop (mmHg) at flow q (mL/s). */
-static double cannula_dp(const double *p, double fr, double len, double q) {
-  double d = fr / 30.0 - 2.0 * p[E_WALL]; /* cm */
-  double r = 0.5 * d, a = 3.14159265358979 * r * r;
-  double rlam = 8.0 * MU * len / (3.14159265358979 * r * r * r * r) / DYN;
-  double k = (p[E_KFORM] + p[E_FRICTION] * len / d) * RHO / (2.0 * a * a) / DYN;
+double hs_cannula_dp(double fr, double len, double q, double wall, double k_loss,
+                     double friction) {
+  double d = fr / 30.0 - 2.0 * wall; /* inner diameter, cm */
+  double r = 0.5 * d, a = PI * r * r;
+  double rlam = 8.0 * HS_BLOOD_VISCOSITY * len / (PI * r * r * r * r) / DYN;
+  double k = (k_loss + friction * len / d) * HS_BLOOD_DENSITY / (2.0 * a * a) / DYN;
   return rlam * q + k * q * fabs(q);
+}
+
+double hs_centrifugal_pump_dp(double a, double b, double rpm, double q) {
+  double w = rpm / 1000.0, ql = q / MLS_PER_LPM;
+  return a * w * w - b * ql * fabs(ql);
+}
+
+static double cannula_dp(const double *p, double fr, double len, double q) {
+  return hs_cannula_dp(fr, len, q, p[E_WALL], p[E_KFORM], p[E_FRICTION]);
 }
 
 static void init(const double *p, double *x) {
@@ -157,15 +166,14 @@ static void eval(hs_device_io *io) {
   double q = x[X_Q];
   double rpm = p[E_CONTROL] == 1 ? x[X_RPM] : p[E_RPM];
   if (p[E_ON] == 0) rpm = 0;
-  double w = rpm / 1000.0, qlpm = q / MLS_PER_LPM;
-  double dp_pump = p[E_PUMP_A] * w * w - p[E_PUMP_B] * qlpm * fabs(qlpm);
+  double dp_pump = hs_centrifugal_pump_dp(p[E_PUMP_A], p[E_PUMP_B], rpm, q);
   double dp_dc = cannula_dp(p, p[E_DFR], p[E_DLEN], q);
   double dp_rc = cannula_dp(p, p[E_RFR], p[E_RLEN], q);
   double dp_oxy = p[E_OXY_R1] * q + p[E_OXY_R2] * q * fabs(q);
   double rt = p[E_TUBE_D] / 2.0;
-  double at = 3.14159265358979 * rt * rt;
-  double r_tube = 8.0 * MU * p[E_TUBE_L] / (3.14159265358979 * rt * rt * rt * rt) / DYN;
-  double l_tube = RHO * p[E_TUBE_L] / at / DYN;
+  double at = PI * rt * rt;
+  double r_tube = 8.0 * HS_BLOOD_VISCOSITY * p[E_TUBE_L] / (PI * rt * rt * rt * rt) / DYN;
+  double l_tube = HS_BLOOD_DENSITY * p[E_TUBE_L] / at / DYN;
   /* collapse of the drained vein around the cannula tip */
   double v = io->port_v[0], v0 = io->port_v0[0], dp_col = 0.0, suction = 0.0;
   if (io->port_ptm[0] < 0.0 && v0 > 0.0 && v > 0.0) {

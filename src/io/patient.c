@@ -18,7 +18,9 @@
  *
  * Every field is checked against its block type's parameter table: an unknown
  * field, a wrong unit, a non-number or a value out of range is an error naming
- * file:line:column, the block, the field, the value and the allowed range.
+ * file:line:column, the block, the field, the value and the allowed range.  The
+ * checks of the whole model after loading (required parameters, edges and
+ * device ports naming nodes, required sites) are located at the block concerned.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,8 +58,8 @@ static hs_status read_param(const hs_doc *d, const hs_doc_node *v, hs_model *m, 
       hs_model_set(m, path, val, &e2) != HS_OK) {
     char range[128] = "";
     if (!(spec->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)))
-      snprintf(range, sizeof range, " (allowed %.6g to %.6g %s)", spec->min, spec->max,
-               hs_dim_unit(spec->dim));
+      snprintf(range, sizeof range, " (allowed %.6g to %.6g%s%s)", spec->min, spec->max,
+               *hs_dim_unit(spec->dim) ? " " : "", hs_dim_unit(spec->dim));
     /* e2 already says what is wrong; add where, and the allowed range if not already there */
     int has_range = strstr(e2.msg, "out of range") != NULL;
     return hs_doc_fail(d, v, err, e2.code, "%s: field %s%s", block, e2.msg, has_range ? "" : range);
@@ -101,8 +103,36 @@ static hs_status get_string(const hs_doc *d, const hs_doc_node *map, const char 
   return hs_doc_string(d, n, what, out, err);
 }
 
+/*
+ * A block that the base file already defines is overridden: its parameters are
+ * updated; 'type' (and for edges 'from'/'to') may be left out, and if given must
+ * agree.  nbase: number of blocks that came from the base file(s).
+ */
+static hs_status override_check(const hs_doc *d, const hs_doc_node *body, const hs_model *m,
+                                size_t idx, const char *what, int edges, hs_err *err) {
+  const hs_doc_node *tn = hs_doc_get(body, "type");
+  const hs_block_type *t = hs_model_block_type(m, idx);
+  if (tn && strcmp(hs_doc_text(tn) ? hs_doc_text(tn) : "", t->name) != 0)
+    return hs_doc_fail(d, tn, err, HS_ERR_INVALID,
+                       "%s: the base file defines it as a %s; a patient file may change its "
+                       "parameters but not its type",
+                       what, t->name);
+  if (edges && (hs_doc_get(body, "from") || hs_doc_get(body, "to")))
+    return hs_doc_fail(d, hs_doc_get(body, "from") ? hs_doc_get(body, "from") : hs_doc_get(body, "to"),
+                       err, HS_ERR_INVALID,
+                       "%s: the base file defines its ends; to reconnect, define a new edge",
+                       what);
+  return HS_OK;
+}
+
+static long block_index_of(const hs_model *m, const char *name) {
+  for (size_t i = 0; i < hs_model_block_count(m); i++)
+    if (strcmp(hs_model_block_name(m, i), name) == 0) return (long)i;
+  return -1;
+}
+
 static hs_status read_elements(const hs_doc *d, const hs_doc_node *list, hs_model *m, int edges,
-                               hs_err *err) {
+                               size_t nbase, hs_err *err) {
   hs_status st;
   const char *section = edges ? "edges" : "nodes";
   if ((st = hs_doc_expect(d, list, HS_DOC_MAP, section, err)) != HS_OK) return st;
@@ -114,6 +144,15 @@ static hs_status read_elements(const hs_doc *d, const hs_doc_node *list, hs_mode
     char what[96];
     snprintf(what, sizeof what, "%s '%s'", edges ? "edge" : "node", name);
     if ((st = hs_doc_expect(d, body, HS_DOC_MAP, what, err)) != HS_OK) return st;
+    long have = block_index_of(m, name);
+    if (have >= 0 && (size_t)have < nbase &&
+        hs_model_block_type(m, (size_t)have)->cls == (edges ? HS_BLOCK_EDGE : HS_BLOCK_NODE)) {
+      if ((st = override_check(d, body, m, (size_t)have, what, edges, err)) != HS_OK) return st;
+      if ((st = read_block(d, body, m, name, hs_model_block_type(m, (size_t)have),
+                           edges ? edge_skip : node_skip, err)) != HS_OK)
+        return st;
+      continue;
+    }
     const char *type, *from = NULL, *to = NULL;
     if ((st = get_string(d, body, "type", what, &type, err)) != HS_OK) return st;
     hs_err e2;
@@ -141,7 +180,7 @@ static hs_status read_elements(const hs_doc *d, const hs_doc_node *list, hs_mode
  *     ecmo: {type: va_ecmo, ports: {drainage: ivc, return: lower_arteries}, rpm: 3200}
  */
 static hs_status read_devices(const hs_doc *d, const hs_doc_node *list, hs_model *m,
-                              hs_err *err) {
+                              size_t nbase, hs_err *err) {
   hs_status st;
   if ((st = hs_doc_expect(d, list, HS_DOC_MAP, "devices", err)) != HS_OK) return st;
   static const char *const skip[] = {"type", "ports", NULL};
@@ -151,6 +190,24 @@ static hs_status read_devices(const hs_doc *d, const hs_doc_node *list, hs_model
     char what[96];
     snprintf(what, sizeof what, "device '%s'", name);
     if ((st = hs_doc_expect(d, body, HS_DOC_MAP, what, err)) != HS_OK) return st;
+    long have = block_index_of(m, name);
+    if (have >= 0 && (size_t)have < nbase &&
+        hs_model_block_type(m, (size_t)have)->cls == HS_BLOCK_DEVICE) {
+      /* override a device of the base file: settings, and optionally its ports */
+      if ((st = override_check(d, body, m, (size_t)have, what, 0, err)) != HS_OK) return st;
+      const hs_device_type *bdt = hs_model_block_type(m, (size_t)have)->device;
+      const hs_doc_node *ports = hs_doc_get(body, "ports");
+      for (size_t k = 0; ports && k < hs_doc_size(ports); k++) {
+        hs_err e3;
+        const char *node;
+        if ((st = hs_doc_string(d, hs_doc_value(ports, k), "port", &node, err)) != HS_OK)
+          return st;
+        if (hs_model_rebind_device(m, name, hs_doc_text(hs_doc_key(ports, k)), node, &e3))
+          return hs_doc_fail(d, hs_doc_key(ports, k), err, e3.code, "%s", e3.msg);
+      }
+      if ((st = read_block(d, body, m, name, bdt->block, skip, err)) != HS_OK) return st;
+      continue;
+    }
     const char *type;
     if ((st = get_string(d, body, "type", what, &type, err)) != HS_OK) return st;
     const hs_device_type *dt = hs_device_type_find(type);
@@ -190,25 +247,95 @@ static hs_status read_devices(const hs_doc *d, const hs_doc_node *list, hs_model
   return HS_OK;
 }
 
-static hs_status build(const hs_doc *d, hs_model *m, hs_err *err) {
+/* The key node `name` of mapping map, or NULL. */
+static const hs_doc_node *key_named(const hs_doc_node *map, const char *name) {
+  for (size_t i = 0; map && i < hs_doc_size(map); i++) {
+    const char *key = hs_doc_text(hs_doc_key(map, i));
+    if (key && strcmp(key, name) == 0) return hs_doc_key(map, i);
+  }
+  return NULL;
+}
+
+/*
+ * Where in the document an hs_model_check() message points.  Its messages name
+ * the block they are about first, in quotes ("vessel 'pa': required parameter
+ * ...", "edge 'x': 'from' names no node", "device 'ecmo': port ...", "node 'x'
+ * has no incoming edge", "node 'lv' must be of type ventricle") and that
+ * block's key under 'nodes', 'edges' or 'devices' (or at the top level, for a
+ * global block) is the place.  A missing required site ("the model needs a
+ * node named 'pa'" / "a valve named ...") is reported at the block of that name
+ * if there is one (of the wrong kind), else at the 'nodes' or 'edges' key.
+ * NULL if nothing fits (the message then carries only the file name).
+ */
+static const hs_doc_node *check_site(const hs_doc_node *root, const char *msg) {
+  const char *q = strchr(msg, '\'');
+  const char *e = q ? strchr(q + 1, '\'') : NULL;
+  if (!e || e - q - 1 >= 64) return NULL;
+  char name[64];
+  memcpy(name, q + 1, (size_t)(e - q - 1));
+  name[e - q - 1] = '\0';
+  static const char *const sections[] = {"nodes", "edges", "devices"};
+  for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+    const hs_doc_node *k = key_named(hs_doc_get(root, sections[i]), name);
+    if (k) return k;
+  }
+  if (strncmp(msg, "the model needs a node", 22) == 0) return key_named(root, "nodes");
+  if (strncmp(msg, "the model needs a valve", 23) == 0) return key_named(root, "edges");
+  return key_named(root, name); /* a global block */
+}
+
+static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err);
+
+/*
+ * base: <file>  -- the patient starts as that file (path relative to this one)
+ * and this file changes it.  Chains are allowed up to 8 deep.
+ */
+static hs_status load_base(const hs_doc *d, const hs_doc_node *bn, hs_model *m, int depth,
+                           hs_err *err) {
+  const char *rel;
+  hs_status st = hs_doc_string(d, bn, "base", &rel, err);
+  if (st) return st;
+  if (depth >= 8)
+    return hs_doc_fail(d, bn, err, HS_ERR_MODEL,
+                       "base: more than 8 nested base files (a file that includes itself?)");
+  char path[1024];
+  const char *name = hs_doc_name(d), *slash = strrchr(name, '/');
+  if (rel[0] == '/' || !slash)
+    snprintf(path, sizeof path, "%s", rel);
+  else
+    snprintf(path, sizeof path, "%.*s/%s", (int)(slash - name), name, rel);
+  hs_doc *bd = NULL;
+  hs_err e2;
+  if ((st = hs_doc_load_file(path, &bd, &e2)) != HS_OK)
+    return hs_doc_fail(d, bn, err, st, "base: %s", e2.msg);
+  st = build(bd, m, depth + 1, err);
+  hs_doc_free(bd);
+  return st;
+}
+
+static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err) {
   hs_status st;
   const hs_doc_node *root = hs_doc_root(d);
   if ((st = hs_doc_expect(d, root, HS_DOC_MAP, "the patient file", err)) != HS_OK) return st;
   const hs_doc_node *ver = hs_doc_get(root, "hemosim_patient");
   if (!ver)
     return hs_doc_fail(d, root, err, HS_ERR_PARSE,
-                       "not a hemosim patient file: the first field must be 'hemosim_patient: 1'");
+                       "not a hemosim patient file: it has no field 'hemosim_patient' (add "
+                       "'hemosim_patient: 1', by convention as the first line)");
   int version;
   if ((st = hs_doc_integer(d, ver, "hemosim_patient", &version, err)) != HS_OK) return st;
   if (version != 1)
     return hs_doc_fail(d, ver, err, HS_ERR_RANGE,
                        "hemosim_patient: format version %d is not supported (allowed: 1)", version);
+  const hs_doc_node *base = hs_doc_get(root, "base");
+  if (base && (st = load_base(d, base, m, depth, err)) != HS_OK) return st;
+  size_t nbase = hs_model_block_count(m);
   static const char *const globals[] = {"heart", "circulation", "body", "solver", "oxygen"};
   for (size_t i = 0; i < hs_doc_size(root); i++) {
     const char *key = hs_doc_text(hs_doc_key(root, i));
     const hs_doc_node *v = hs_doc_value(root, i);
     if (strcmp(key, "hemosim_patient") == 0 || strcmp(key, "nodes") == 0 ||
-        strcmp(key, "edges") == 0 || strcmp(key, "devices") == 0)
+        strcmp(key, "edges") == 0 || strcmp(key, "devices") == 0 || strcmp(key, "base") == 0)
       continue;
     if (strcmp(key, "name") == 0 || strcmp(key, "description") == 0) {
       const char *text;
@@ -227,31 +354,34 @@ static hs_status build(const hs_doc *d, hs_model *m, hs_err *err) {
       }
     if (!known)
       return hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN,
-                         "unknown top-level field '%s' (known: hemosim_patient, name, "
+                         "unknown top-level field '%s' (known: hemosim_patient, base, name, "
                          "description, sources, expected, heart, circulation, body, solver, "
                          "oxygen, nodes, edges, devices)",
                          key);
   }
   const hs_doc_node *nodes = hs_doc_get(root, "nodes"), *edges = hs_doc_get(root, "edges");
-  if (!nodes || !edges)
-    return hs_doc_fail(d, root, err, HS_ERR_MODEL, "the patient file needs 'nodes' and 'edges'");
-  if ((st = read_elements(d, nodes, m, 0, err)) != HS_OK) return st;
-  if ((st = read_elements(d, edges, m, 1, err)) != HS_OK) return st;
+  if (!base && (!nodes || !edges))
+    return hs_doc_fail(d, root, err, HS_ERR_MODEL,
+                       "the patient file needs 'nodes' and 'edges' (or a 'base' file)");
+  if (nodes && (st = read_elements(d, nodes, m, 0, nbase, err)) != HS_OK) return st;
+  if (edges && (st = read_elements(d, edges, m, 1, nbase, err)) != HS_OK) return st;
   const hs_doc_node *devices = hs_doc_get(root, "devices");
-  if (devices && (st = read_devices(d, devices, m, err)) != HS_OK) return st;
+  if (devices && (st = read_devices(d, devices, m, nbase, err)) != HS_OK) return st;
   const hs_doc_node *nm = hs_doc_get(root, "name"), *ds = hs_doc_get(root, "description");
-  if ((st = hs_model_set_info(m, nm ? hs_doc_text(nm) : "", ds ? hs_doc_text(ds) : "", err)))
+  if ((nm || ds || !base) &&
+      (st = hs_model_set_info(m, nm ? hs_doc_text(nm) : hs_model_name(m),
+                              ds ? hs_doc_text(ds) : hs_model_description(m), err)))
     return st;
   hs_err e2;
   if ((st = hs_model_check(m, &e2)) != HS_OK)
-    return hs_doc_fail(d, NULL, err, st, "%s", e2.msg);
+    return hs_doc_fail(d, check_site(root, e2.msg), err, st, "%s", e2.msg);
   return HS_OK;
 }
 
 static hs_status load_doc(hs_doc *d, hs_model **out, hs_err *err) {
   hs_model *m = hs_model_new(err);
   if (!m) return err ? err->code : HS_ERR_NOMEM;
-  hs_status st = build(d, m, err);
+  hs_status st = build(d, m, 0, err);
   if (st != HS_OK) {
     hs_model_free(m);
     return st;

@@ -171,6 +171,7 @@ double hs_scenario_duration(const hs_scenario *sc) { return sc->duration; }
 size_t hs_scenario_event_count(const hs_scenario *sc) { return sc->n; }
 
 hs_status hs_scenario_apply(const hs_scenario *sc, hs_sim *sim, hs_err *err) {
+  /* all or nothing: on the first bad event, withdraw the ones already scheduled */
   double t0 = hs_sim_time(sim);
   for (size_t i = 0; i < sc->n; i++) {
     const sc_entry *e = &sc->e[i];
@@ -178,8 +179,10 @@ hs_status hs_scenario_apply(const hs_scenario *sc, hs_sim *sim, hs_err *err) {
     double v;
     hs_status st = hs_sim_parse_value(sim, e->path, e->value, &v, &e2);
     if (st == HS_OK) st = hs_sim_schedule(sim, t0 + e->t, e->path, v, &e2);
-    if (st != HS_OK)
+    if (st != HS_OK) {
+      hs_sim_unschedule_last(sim, i);
       return hs_err_set(err, st, "%s:%d:%d: %s", sc->file, e->line, e->col, e2.msg);
+    }
   }
   return HS_OK;
 }

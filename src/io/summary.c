@@ -7,8 +7,10 @@
  *             "steady_state": {"requested", "reached", "beats", "time_s",
  *                              "last_change_ml"},
  *             "integrator": {"method", "steps", "rhs_evals", "valve_events"}},
- *     "metrics": {"hr_bpm": 70.0, ...},      # names of HS_METRIC_LIST
- *     "units": {"hr_bpm": "/min", ...} }
+ *     "metrics": {"hr_bpm": 70.0, ...},      # HS_METRIC_LIST, then "<device>_<output>"
+ *     "units": {"hr_bpm": "/min", ...},
+ *     "mixing_zone": "arch" | "none" | ...,
+ *     "sites": {"<node>": {"p_mmhg": .., "so2_pct": .., "device_blood_pct": ..}, ...} }
  * Documented in docs/output.md.  Built with jansson; the caller frees the text.
  */
 #include <jansson.h>
@@ -19,13 +21,27 @@
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
-char *hs_summary_json(const hs_sim *sim, const hs_run_info *info,
-                      const double metrics[HS_METRIC_COUNT], hs_err *err) {
+char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err) {
+  size_t nm = hs_sim_metric_count(sim);
+  const hs_plan *pl = hs_sim_plan(sim);
+  size_t nn = hs_plan_node_count(pl);
+  double *metrics = malloc((nm + 3 * nn + 1) * sizeof(double));
+  if (!metrics) {
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the summary");
+    return NULL;
+  }
+  double *pm = metrics + nm, *so2 = pm + nn, *dev = so2 + nn;
+  if (hs_sim_summary_all(sim, info->window_beats, metrics, err) ||
+      hs_sim_site_summary(sim, info->window_beats, pm, so2, dev, err)) {
+    free(metrics);
+    return NULL;
+  }
+  json_t *sites = json_object();
   json_t *root = json_object();
   json_t *patient = json_object(), *run = json_object(), *steady = json_object();
   json_t *integ = json_object(), *m = json_object(), *u = json_object();
   char *text = NULL;
-  if (!root || !patient || !run || !steady || !integ || !m || !u) goto nomem;
+  if (!root || !patient || !run || !steady || !integ || !m || !u || !sites) goto nomem;
   hs_sim_stats st;
   hs_sim_get_stats(sim, &st);
   double method = 0;
@@ -57,20 +73,34 @@ char *hs_summary_json(const hs_sim *sim, const hs_run_info *info,
   bad |= json_object_set_new(integ, "valve_events", json_integer(st.valve_events));
   bad |= json_object_set_new(run, "integrator", integ), integ = NULL;
   bad |= json_object_set_new(root, "run", run), run = NULL;
-  for (int k = 0; k < HS_METRIC_COUNT; k++) {
-    bad |= json_object_set_new(m, hs_metric_name(k), num(metrics[k]));
-    bad |= json_object_set_new(u, hs_metric_name(k), json_string(hs_metric_unit(k)));
+  for (size_t k = 0; k < nm; k++) {
+    char buf[128];
+    const char *name = hs_sim_metric_name(sim, k, buf, sizeof buf);
+    bad |= json_object_set_new(m, name, num(metrics[k]));
+    bad |= json_object_set_new(u, name, json_string(hs_sim_metric_unit(sim, k)));
   }
   bad |= json_object_set_new(root, "metrics", m), m = NULL;
   bad |= json_object_set_new(root, "units", u), u = NULL;
+  for (size_t i = 0; i < nn; i++) {
+    json_t *site = json_object();
+    if (!site) goto nomem;
+    bad |= json_object_set_new(site, "p_mmhg", num(pm[i]));
+    bad |= json_object_set_new(site, "so2_pct", num(so2[i]));
+    bad |= json_object_set_new(site, "device_blood_pct", num(dev[i]));
+    bad |= json_object_set_new(sites, hs_plan_node_name(pl, i), site);
+  }
+  bad |= json_object_set_new(root, "mixing_zone", json_string(hs_sim_mixing_zone(sim, dev)));
+  bad |= json_object_set_new(root, "sites", sites), sites = NULL;
   if (bad) goto nomem;
   text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
   if (!text) goto nomem;
   json_decref(root);
+  free(metrics);
   return text;
 nomem:
   json_decref(root), json_decref(patient), json_decref(run), json_decref(steady);
-  json_decref(integ), json_decref(m), json_decref(u);
+  json_decref(integ), json_decref(m), json_decref(u), json_decref(sites);
+  free(metrics);
   hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the summary");
   return NULL;
 }

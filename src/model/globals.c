@@ -14,17 +14,19 @@
 #include "elements/elements.h"
 
 static const char *const METHODS[] = {"dopri5", "bdf", "adams", NULL};
+static const char *const RHYTHMS[] = {"sinus", "vf", NULL};
 
 static const hs_param_spec HEART[HEART_NPARAM] = {
     [HEART_HR] = {"heart_rate", HS_DIM_RATE, 70, 20, 250, 0, "heart rate", "MISSION.md s6", NULL},
     [HEART_PR] = {"pr_interval", HS_DIM_TIME, 0.16, 0.04, 0.4, 0,
                   "atrial activation onset before ventricular onset", "Guyton & Hall", NULL},
-    [HEART_VTP] = {"ventricular_time_to_peak", HS_DIM_TIME, 0.30, 0.1, 0.6, 0,
-                   "time from onset to peak ventricular activation at RR = 1 s (scales with sqrt RR)",
-                   "Korakianitis & Shi 2006", NULL},
-    [HEART_VTR] = {"ventricular_relaxation_time", HS_DIM_TIME, 0.15, 0.03, 0.5, 0,
+    [HEART_VTP] = {"ventricular_time_to_peak", HS_DIM_TIME, 0.40, 0.1, 0.6, 0,
+                   "time from onset to peak ventricular activation at RR = 1 s (scales with sqrt RR); "
+                   "tuned for an LV ejection time of ~0.27 s at 70 /min (Weissler 1968)",
+                   "Weissler 1968", NULL},
+    [HEART_VTR] = {"ventricular_relaxation_time", HS_DIM_TIME, 0.20, 0.03, 0.5, 0,
                    "duration of ventricular relaxation at RR = 1 s (scales with sqrt RR)",
-                   "Korakianitis & Shi 2006", NULL},
+                   "tuned", NULL},
     [HEART_ATP] = {"atrial_time_to_peak", HS_DIM_TIME, 0.09, 0.02, 0.3, 0,
                    "time from onset to peak atrial activation", "Korakianitis & Shi 2006", NULL},
     [HEART_ATR] = {"atrial_relaxation_time", HS_DIM_TIME, 0.09, 0.02, 0.3, 0,
@@ -44,6 +46,10 @@ static const hs_param_spec HEART[HEART_NPARAM] = {
     [HEART_INT_RL] = {"interaction_rv_to_lv", HS_DIM_NONE, 0, 0, 0.5, 0,
                       "fraction of RV free-wall pressure added to LV pressure (septal interaction)",
                       "Santamore & Dell'Italia 1998", NULL},
+    [HEART_RHYTHM] = {"rhythm", HS_DIM_NONE, 0, 0, 1, HS_PARAM_CHOICE,
+                      "sinus: activation every beat; vf: ventricular fibrillation / arrest, no "
+                      "coordinated activation of any chamber (chambers follow their EDPVR)",
+                      "", RHYTHMS},
 };
 
 static const hs_param_spec CIRC[CIRC_NPARAM] = {

@@ -191,6 +191,28 @@ hs_status hs_model_add_device(hs_model *m, const char *name, const char *type,
   return add_block(m, name, t, NULL, NULL, port_nodes, err);
 }
 
+hs_status hs_model_rebind_device(hs_model *m, const char *device, const char *port,
+                                 const char *node, hs_err *err) {
+  hs_block *b = hs_model_find_block(m, device);
+  if (!b || !b->type->device)
+    return hs_err_set(err, HS_ERR_UNKNOWN, "no device named '%s'", device ? device : "");
+  const hs_device_type *dt = b->type->device;
+  for (int k = 0; k < dt->nports; k++) {
+    if (strcmp(dt->ports[k], port) != 0) continue;
+    const hs_block *n = hs_model_find_block(m, node);
+    if (!n || n->type->cls != HS_BLOCK_NODE)
+      return hs_err_set(err, HS_ERR_UNKNOWN, "device '%s': port '%s': no node named '%s'", device,
+                        port, node ? node : "");
+    char *copy = dupstr(node);
+    if (!copy) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    free(b->ports[k]);
+    b->ports[k] = copy;
+    return HS_OK;
+  }
+  return hs_err_set(err, HS_ERR_UNKNOWN, "device '%s' (%s) has no port '%s'", device,
+                    b->type->name, port ? port : "");
+}
+
 const char *hs_model_device_port(const hs_model *m, const char *device, size_t port) {
   const hs_block *b = hs_model_find_block(m, device);
   return b && port < (size_t)b->nports ? b->ports[port] : NULL;
@@ -218,14 +240,22 @@ hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
 }
 
 hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, hs_err *err) {
+  if (!text) return hs_err_set(err, HS_ERR_INVALID, "'%s': missing value", s->name);
   if (s->flags & HS_PARAM_BOOL) {
+    /* YAML 1.1 booleans, in any letter case as hs_doc_boolean reads them */
     static const char *const T[] = {"true", "yes", "on", "1"};
     static const char *const F[] = {"false", "no", "off", "0"};
-    for (int i = 0; i < 4; i++) {
-      if (strcmp(text, T[i]) == 0) return (*out = 1.0), HS_OK;
-      if (strcmp(text, F[i]) == 0) return (*out = 0.0), HS_OK;
+    char low[8]; /* text in lower case; longer texts are no boolean */
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n && i < sizeof low; i++)
+      low[i] = text[i] >= 'A' && text[i] <= 'Z' ? (char)(text[i] - 'A' + 'a') : text[i];
+    low[n < sizeof low ? n : sizeof low - 1] = '\0';
+    for (int i = 0; n < sizeof low && i < 4; i++) {
+      if (strcmp(low, T[i]) == 0) return (*out = 1.0), HS_OK;
+      if (strcmp(low, F[i]) == 0) return (*out = 0.0), HS_OK;
     }
-    return hs_err_set(err, HS_ERR_INVALID, "'%s' must be true or false (got \"%s\")", s->name,
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "'%s' must be true or false (or yes/no, on/off, 1/0; got \"%s\")", s->name,
                       text);
   }
   if (s->flags & HS_PARAM_CHOICE) {
@@ -239,7 +269,10 @@ hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, 
                       text);
   }
   hs_status st = hs_quantity_parse(s->dim, text, out, err);
-  if (st != HS_OK) return hs_err_prefix(err, "'%s': ", s->name);
+  if (st != HS_OK) {
+    hs_err_prefix(err, "'%s': ", s->name); /* returns HS_OK for a NULL err: keep st */
+    return st;
+  }
   return hs_param_check(s, *out, err);
 }
 

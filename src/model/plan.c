@@ -197,6 +197,7 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   int nq = 0;
   pl->q_p = nq, nq += pl->nn;
   pl->q_q = nq, nq += pl->ne;
+  pl->q_aq = nq, nq += pl->ne; /* |Q|: forward and backward volumes (O2 warm start) */
   pl->q_sw = nq, nq += 2;
   pl->q_fd = nq, nq += pl->nfd;
   pl->q_out = nq, nq += pl->nout;

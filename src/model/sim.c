@@ -37,6 +37,7 @@ typedef struct event {
   double t;
   int pidx; /* index into the flat parameter vector */
   double value;
+  unsigned long stamp; /* insertion order */
 } event;
 
 /* What the current beat has seen so far. */
@@ -60,7 +61,8 @@ struct hs_sim {
   double *Qd, *Dout, *Ddx, *po2out; /* device flows, outputs, state derivatives, outlet PO2 */
   double *c, *f;         /* O2 content (mL/mL) and ECMO-blood fraction per node */
   double *trscratch;     /* tracer derivatives when there is no tracer */
-  double *qmean;         /* mean edge then device flows of the last beat (O2 warm start) */
+  double *qmean;         /* last beat's mean forward and backward flow of each edge, then
+                            mean device flows (O2 warm start) */
   unsigned char *open;
   /* heart timing of the current and the previous beat */
   double bt0, brr, vtp, vtr;
@@ -71,7 +73,7 @@ struct hs_sim {
   double last_change, last_change_o2;
   int nm;      /* metrics per beat: HS_METRIC_COUNT + device outputs */
   double *hist; /* HIST rows of nm metrics */
-  double *site; /* HIST rows of 2 nn values: mean SO2 % and ECMO blood % per node */
+  double *site; /* HIST rows of 3 nn values: mean P, SO2 % and device blood % per node */
   long nhist;
   /* integrator */
   const hs_ode_type *ot; /* integrator type (solver.method) */
@@ -82,6 +84,7 @@ struct hs_sim {
   /* scheduled parameter changes, sorted by time */
   event *ev;
   size_t nev, evcap, evnext;
+  unsigned long evstamp;
   /* outputs */
   double sample_dt, next_sample;
   hs_sample_fn sample_fn;
@@ -133,6 +136,7 @@ static void activations(const hs_sim *s, double t, double *ev, double *ea) {
   double a0 = hs_activation(t - (s->bt0 - pr), h[HEART_ATP], h[HEART_ATR]);
   *ev = v1 > v0 ? v1 : v0;
   *ea = a1 > a0 ? a1 : a0;
+  if (h[HEART_RHYTHM] != 0) *ev = *ea = 0.0; /* fibrillation: no coordinated contraction */
 }
 
 /* Node pressures, edge flows and device flows/outputs/state derivatives at (t, y). */
@@ -328,6 +332,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
   if (dq) {
     memcpy(dq + pl->q_p, P, (size_t)pl->nn * sizeof(double));
     memcpy(dq + pl->q_q, Q, (size_t)pl->ne * sizeof(double));
+    for (int e = 0; e < pl->ne; e++) dq[pl->q_aq + e] = fabs(Q[e]);
     dq[pl->q_sw] = P[pl->lv] * dy[pl->lv];
     dq[pl->q_sw + 1] = P[pl->rv] * dy[pl->rv];
     memcpy(dq + pl->q_fd, s->Qd, (size_t)pl->nfd * sizeof(double));
@@ -545,10 +550,10 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->c = calloc((size_t)pl->nn + 1, sizeof(double));
   s->f = calloc((size_t)pl->nn + 1, sizeof(double));
   s->trscratch = calloc((size_t)pl->nn + 1, sizeof(double));
-  s->qmean = calloc((size_t)(pl->ne + pl->nfd) + 1, sizeof(double));
+  s->qmean = calloc((size_t)(2 * pl->ne + pl->nfd) + 1, sizeof(double));
   s->nm = HS_METRIC_COUNT + pl->nout;
   s->hist = calloc((size_t)HIST * (size_t)s->nm, sizeof(double));
-  s->site = calloc((size_t)HIST * 2 * (size_t)pl->nn, sizeof(double));
+  s->site = calloc((size_t)HIST * 3 * (size_t)pl->nn, sizeof(double));
   s->acc.y0 = calloc(ny, sizeof(double));
   if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->P || !s->Q ||
       !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
@@ -597,20 +602,14 @@ static hs_status find_param(const hs_sim *s, const char *path, int *pidx,
   return hs_err_set(err, HS_ERR_UNKNOWN, "'%s': no block named '%.*s'", path, (int)n, path);
 }
 
-/* Parameters whose change needs more than a restart. */
-static hs_status apply_param(hs_sim *s, int pidx, double v, hs_err *err) {
+/* May this parameter change while the simulation runs? */
+static hs_status check_runtime_param(const hs_sim *s, int pidx, hs_err *err) {
   const hs_plan *pl = s->pl;
-  if (pidx == pl->solver + SOLVER_METHOD || pidx == pl->solver + SOLVER_RTOL ||
-      pidx == pl->solver + SOLVER_ATOL) {
-    s->p[pidx] = v;
-    return make_integrator(s, err);
-  }
   if (pidx == pl->circ + CIRC_BLOOD_VOLUME || pidx == pl->body + BODY_WEIGHT ||
       pidx == pl->body + BODY_BV_PER_KG)
     return hs_err_set(err, HS_ERR_STATE,
-                      "t=%.3f s: blood volume cannot change during a run (it is conserved); "
-                      "add or remove volume with a device or set it before the run",
-                      s->t);
+                      "blood volume cannot change during a run (it is conserved); "
+                      "set it in the patient file or with --set before the run");
   for (int b = 0; b < pl->nblocks; b++) {
     const hs_block_type *t = pl->btype[b];
     int k = pidx - pl->bpofs[b];
@@ -618,9 +617,22 @@ static hs_status apply_param(hs_sim *s, int pidx, double v, hs_err *err) {
     if ((t == &hs_type_resistor && (k == RESISTOR_BED || k == RESISTOR_GAS)) ||
         (t == &hs_type_inertance && k == INERTANCE_BED))
       return hs_err_set(err, HS_ERR_STATE,
-                        "t=%.3f s: %s.%s describes the circuit's structure and is fixed once the "
-                        "model is compiled; set it in the patient file",
-                        s->t, pl->bname[b], t->params[k].name);
+                        "%s.%s describes the circuit's structure and is fixed once the model is "
+                        "compiled; set it in the patient file",
+                        pl->bname[b], t->params[k].name);
+  }
+  return HS_OK;
+}
+
+/* Apply a change during the run (checked by check_runtime_param beforehand). */
+static hs_status apply_param(hs_sim *s, int pidx, double v, hs_err *err) {
+  const hs_plan *pl = s->pl;
+  hs_status st = check_runtime_param(s, pidx, err);
+  if (st) return hs_err_prefix(err, "t=%.3f s: ", s->t);
+  if (pidx == pl->solver + SOLVER_METHOD || pidx == pl->solver + SOLVER_RTOL ||
+      pidx == pl->solver + SOLVER_ATOL) {
+    s->p[pidx] = v;
+    return make_integrator(s, err);
   }
   s->p[pidx] = v;
   s->dirty = 1;
@@ -674,6 +686,19 @@ hs_status hs_sim_get(const hs_sim *s, const char *path, double *out, hs_err *err
   return st;
 }
 
+size_t hs_sim_scheduled(const hs_sim *s) { return s->nev - s->evnext; }
+
+void hs_sim_unschedule_last(hs_sim *s, size_t n) {
+  /* events are kept sorted, so "last added" are found by insertion stamp */
+  for (size_t k = 0; k < n && s->nev > s->evnext; k++) {
+    size_t newest = s->evnext;
+    for (size_t i = s->evnext; i < s->nev; i++)
+      if (s->ev[i].stamp > s->ev[newest].stamp) newest = i;
+    memmove(s->ev + newest, s->ev + newest + 1, (s->nev - newest - 1) * sizeof *s->ev);
+    s->nev--;
+  }
+}
+
 hs_status hs_sim_schedule(hs_sim *s, double t, const char *path, double v, hs_err *err) {
   int pidx;
   const hs_param_spec *spec;
@@ -683,6 +708,7 @@ hs_status hs_sim_schedule(hs_sim *s, double t, const char *path, double v, hs_er
     return hs_err_set(err, HS_ERR_INVALID, "event time %.6g s is in the past (now t=%.3f s)", t,
                       s->t);
   if ((st = hs_param_check(spec, v, err)) != HS_OK) return hs_err_prefix(err, "%s: ", path);
+  if ((st = check_runtime_param(s, pidx, err)) != HS_OK) return st;
   if (s->nev == s->evcap) {
     size_t cap = s->evcap ? 2 * s->evcap : 16;
     event *ne = realloc(s->ev, cap * sizeof *ne);
@@ -696,7 +722,7 @@ hs_status hs_sim_schedule(hs_sim *s, double t, const char *path, double v, hs_er
     s->ev[i] = s->ev[i - 1];
     i--;
   }
-  s->ev[i] = (event){t, pidx, v};
+  s->ev[i] = (event){t, pidx, v, ++s->evstamp};
   s->nev++;
   return HS_OK;
 }
@@ -827,7 +853,9 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   m[HS_M_SPAP] = a->pa_max;
   m[HS_M_DPAP] = a->pa_min;
   m[HS_M_MPAP] = MEAN(pl->q_p + pl->pa);
-  m[HS_M_AVOPEN] = a->av_opened ? 1.0 : 0.0;
+  /* opened = the valve opened and the ventricle ejected through it (> 0.5 mL net):
+     a valve that flickers open at zero pressure difference with no flow has not */
+  m[HS_M_AVOPEN] = a->av_opened && MEAN(pl->q_q + pl->av) * T > 0.5 ? 1.0 : 0.0;
   m[HS_M_CPP] = a->root_min - a->edp_lv;
   /* the loop runs counter-clockwise: stroke work = -closed integral of P dV */
   m[HS_M_SW] = -(q[pl->q_sw] - a->q0[pl->q_sw]);
@@ -860,11 +888,16 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
       m[HS_METRIC_COUNT + o] = MEAN(pl->q_out + o) * dt->outputs[k].scale;
     }
   }
-  for (int e = 0; e < pl->ne; e++) s->qmean[e] = MEAN(pl->q_q + e);
-  for (int k = 0; k < pl->nfd; k++) s->qmean[pl->ne + k] = MEAN(pl->q_fd + k);
+  for (int e = 0; e < pl->ne; e++) { /* forward and backward parts of the flow */
+    double qm = MEAN(pl->q_q + e), qa = MEAN(pl->q_aq + e);
+    s->qmean[2 * e] = 0.5 * (qa + qm);
+    s->qmean[2 * e + 1] = 0.5 * (qa - qm);
+  }
+  for (int k = 0; k < pl->nfd; k++) s->qmean[2 * pl->ne + k] = MEAN(pl->q_fd + k);
   for (int i = 0; i < pl->nn; i++) {
-    site[i] = sat_pct(hb, MEAN(pl->q_c + i));
-    site[pl->nn + i] = pl->ntr ? 100.0 * MEAN(pl->q_tr + i) : 0.0;
+    site[i] = MEAN(pl->q_p + i);
+    site[pl->nn + i] = sat_pct(hb, MEAN(pl->q_c + i));
+    site[2 * pl->nn + i] = pl->ntr ? 100.0 * MEAN(pl->q_tr + i) : 0.0;
   }
 #undef MEAN
 }
@@ -875,7 +908,7 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   if (st) return st;
   long row = s->nhist % HIST;
   double *m = s->hist + row * s->nm;
-  finish_beat(s, m, s->site + row * 2 * pl->nn);
+  finish_beat(s, m, s->site + row * 3 * pl->nn);
   s->nhist++;
   s->beats++;
   double change = 0, change_o2 = 0;
@@ -1019,28 +1052,35 @@ static void o2_equilibrate(hs_sim *s) {
   int nn = pl->nn;
   double *c = s->c, *f = s->f, *in_c = s->work_dy, *in_f = s->ydense;
   double *out = s->trscratch;
+  double bedflow = 0;
+  for (int e = 0; e < pl->ne; e++)
+    if (pl->edge_bed[e]) bedflow += s->qmean[2 * e];
+  if (bedflow < 1.0) return; /* no circulation (arrest): nothing to equilibrate */
   for (int i = 0; i < nn; i++) {
     c[i] = s->y[pl->yo2 + i] / s->y[i];
     f[i] = pl->ntr ? s->y[pl->ytr + i] / s->y[i] : 0.0;
   }
   for (int sweep = 0; sweep < 2000; sweep++) {
     for (int i = 0; i < nn; i++) in_c[i] = in_f[i] = out[i] = 0.0;
+    /* forward volume carries the upstream content downstream, backward volume the
+       downstream content upstream: tidal (to-and-fro) exchange is kept */
     for (int e = 0; e < pl->ne; e++) {
-      double q = s->qmean[e];
-      int a = q >= 0 ? pl->efrom[e] : pl->eto[e], b = q >= 0 ? pl->eto[e] : pl->efrom[e];
-      q = fabs(q);
-      double cin = c[a];
-      if (pl->edge_gas[e] && s->qmean[e] > 0) cin = (1.0 - shunt) * c_ec + shunt * c[a];
-      in_c[b] += q * cin;
-      in_f[b] += (pl->edge_bed[e] && s->qmean[e] > 0) ? 0.0 : q * f[a];
-      out[a] += q;
+      int a = pl->efrom[e], b = pl->eto[e];
+      double qf = s->qmean[2 * e], qb = s->qmean[2 * e + 1];
+      double cin = pl->edge_gas[e] ? (1.0 - shunt) * c_ec + shunt * c[a] : c[a];
+      in_c[b] += qf * cin;
+      in_f[b] += pl->edge_bed[e] ? 0.0 : qf * f[a];
+      out[a] += qf;
+      in_c[a] += qb * c[b];
+      in_f[a] += qb * f[b];
+      out[b] += qb;
     }
     for (int d = 0; d < pl->nd; d++) {
       const hs_device_type *dt = pl->dev_type[d];
       const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
       double cout = 0.01 * hs_o2_content(hb, s->po2out[d]);
       for (int k = 0; k < dt->nflows; k++) {
-        double q = s->qmean[pl->ne + pl->dev_flow_ofs[d] + k];
+        double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + k];
         int fw = q >= 0;
         int a = ports[fw ? dt->flows[k].from_port : dt->flows[k].to_port];
         int b = ports[fw ? dt->flows[k].to_port : dt->flows[k].from_port];
@@ -1152,16 +1192,17 @@ hs_status hs_sim_summary(const hs_sim *s, int window, double out[HS_METRIC_COUNT
   return st;
 }
 
-hs_status hs_sim_site_summary(const hs_sim *s, int window, double *so2, double *dev,
+hs_status hs_sim_site_summary(const hs_sim *s, int window, double *pm, double *so2, double *dev,
                               hs_err *err) {
   hs_status st = check_window(s, window, err);
   if (st) return st;
   int nn = s->pl->nn;
-  double *all = malloc(2 * (size_t)nn * sizeof(double));
+  double *all = malloc(3 * (size_t)nn * sizeof(double));
   if (!all) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-  window_mean(s, s->site, 2 * nn, window, all);
-  if (so2) memcpy(so2, all, (size_t)nn * sizeof(double));
-  if (dev) memcpy(dev, all + nn, (size_t)nn * sizeof(double));
+  window_mean(s, s->site, 3 * nn, window, all);
+  if (pm) memcpy(pm, all, (size_t)nn * sizeof(double));
+  if (so2) memcpy(so2, all + nn, (size_t)nn * sizeof(double));
+  if (dev) memcpy(dev, all + 2 * nn, (size_t)nn * sizeof(double));
   free(all);
   return HS_OK;
 }
