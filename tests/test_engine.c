@@ -31,6 +31,12 @@ static void test_volume_conserved(void **state) {
     hs_sim *s = hs_sim_new(pl, &err);
     assert_non_null(s);
     assert_int_equal(hs_sim_set_text(s, "solver.method", methods[k], &err), HS_OK);
+    /* DOPRI5 conserves linear invariants to rounding at any tolerance; CVODES BDF only
+       to its Newton tolerance, so it runs tighter here (docs/numerics.md) */
+    if (k == 1) {
+      assert_int_equal(hs_sim_set(s, "solver.rtol", 1e-7, &err), HS_OK);
+      assert_int_equal(hs_sim_set(s, "solver.atol", 1e-6, &err), HS_OK);
+    }
     double v0 = hs_sim_total_volume(s);
     assert_near(v0, 4900.0, 1e-6); /* 70 kg x 70 mL/kg */
     double duration = k == 0 ? 600.0 : 60.0; /* bdf is slower; 1 min suffices for it */
@@ -107,7 +113,7 @@ static void test_accuracy_against_reference(void **state) {
   hs_plan *pl = default_plan();
   double ref[HS_METRIC_COUNT], m[HS_METRIC_COUNT], tight[HS_METRIC_COUNT];
   metrics_after(pl, "bdf", 1e-10, 1e-10, 30, ref);
-  metrics_after(pl, "dopri5", 1e-6, 1e-5, 30, m); /* the defaults */
+  metrics_after(pl, "dopri5", 1e-5, 1e-4, 30, m); /* the defaults */
   metrics_after(pl, "dopri5", 1e-9, 1e-9, 30, tight);
   for (int k = 0; k < HS_METRIC_COUNT; k++) {
     const char *u = hs_metric_unit(k);

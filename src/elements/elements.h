@@ -24,6 +24,7 @@ enum {
   VESSEL_THORACIC,
   VESSEL_MYO,
   VESSEL_VO2,
+  VESSEL_REFLEX,
   VESSEL_NPARAM
 };
 
@@ -55,7 +56,9 @@ static inline double hs_activation(double tau, double tp, double tr) {
 }
 
 /* ---- edges ----------------------------------------------------------------- */
-enum { RESISTOR_R, RESISTOR_BED, RESISTOR_GAS, RESISTOR_NPARAM };
+enum { RESISTOR_R, RESISTOR_BED, RESISTOR_GAS, RESISTOR_REFLEX, RESISTOR_NPARAM };
+/* Baroreflex effector region of a resistor or vessel (choice index). */
+enum { HS_REFLEX_NONE, HS_REFLEX_SPLANCHNIC, HS_REFLEX_EXTRA };
 enum { INERTANCE_R, INERTANCE_L, INERTANCE_BED, INERTANCE_NPARAM };
 enum { VALVE_R, VALVE_L, VALVE_AREG, VALVE_NPARAM };
 
@@ -115,5 +118,7 @@ extern const hs_block_type hs_type_circulation;
 extern const hs_block_type hs_type_body;
 extern const hs_block_type hs_type_solver;
 extern const hs_block_type hs_type_oxygen;
+extern const hs_block_type hs_type_baroreflex;
+extern const char *const hs_reflex_regions[];
 
 #endif

@@ -17,7 +17,12 @@ static const hs_param_spec PARAMS[RESISTOR_NPARAM] = {
                       "pulmonary gas exchange: blood passing forward is oxygenated to alveolar "
                       "PO2 except the shunt fraction",
                       "West, Respiratory Physiology", NULL},
+    [RESISTOR_REFLEX] = {"reflex", HS_DIM_NONE, 0, 0, 2, HS_PARAM_CHOICE,
+                         "baroreflex arteriolar region: the resistance follows the reflex",
+                         "Ursino 1998", hs_reflex_regions},
 };
+
+const char *const hs_reflex_regions[] = {"none", "splanchnic", "extrasplanchnic", NULL};
 
 const hs_block_type hs_type_resistor = {"resistor", HS_BLOCK_EDGE, PARAMS, RESISTOR_NPARAM,
                                         "Linear resistance: Q = dP / R.", NULL};

@@ -26,6 +26,9 @@ static const hs_param_spec PARAMS[VESSEL_NPARAM] = {
                     "O2 consumed by the tissue drained into this vessel (supply-limited below "
                     "1 mL O2/dL)",
                     "Williams & Leggett 1989", NULL},
+    [VESSEL_REFLEX] = {"reflex", HS_DIM_NONE, 0, 0, 2, HS_PARAM_CHOICE,
+                       "baroreflex venous region: its unstressed volume follows the reflex",
+                       "Ursino 1998", hs_reflex_regions},
 };
 
 const hs_block_type hs_type_vessel = {

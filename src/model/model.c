@@ -108,7 +108,8 @@ hs_model *hs_model_new(hs_err *err) {
     hs_err_set(err, HS_ERR_NOMEM, "out of memory creating a model");
     return NULL;
   }
-  static const char *const globals[] = {"heart", "circulation", "body", "solver", "oxygen"};
+  static const char *const globals[] = {"heart", "circulation", "body", "solver", "oxygen",
+                                        "baroreflex"};
   for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
     if (add_block(m, globals[i], hs_block_type_find(globals[i]), NULL, NULL, NULL, err) != HS_OK) {
       hs_model_free(m);

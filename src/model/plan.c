@@ -13,6 +13,7 @@
 
 #include "elements/elements.h"
 #include "model/model_impl.h"
+#include "hemosim/baroreflex.h"
 #include "model/plan_impl.h"
 
 static char *dupstr(const char *s) {
@@ -167,6 +168,10 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
     d++;
   }
   free(node_of_block);
+  int bb = block_index(m, "baroreflex");
+  pl->nbaro = m->blocks[bb].params[HS_BP_ENABLED] != 0 ? HS_BARO_NSTATE : 0;
+  pl->ybaro = ny;
+  ny += pl->nbaro;
   pl->yo2 = ny;
   ny += pl->nn;
   for (int k = 0; k < pl->nd; k++)
@@ -240,6 +245,9 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->body = pl->bpofs[block_index(m, "body")];
   pl->solver = pl->bpofs[block_index(m, "solver")];
   pl->oxygen = pl->bpofs[block_index(m, "oxygen")];
+  pl->baro = pl->bpofs[block_index(m, "baroreflex")];
+  pl->baro_site = hs_plan_node_find(pl, "cerebral_arteries");
+  if (pl->baro_site < 0) pl->baro_site = pl->upper;
   pl->lower = hs_plan_node_find(pl, "lower_arteries");
   pl->cer_art = hs_plan_node_find(pl, "cerebral_arteries");
   pl->cor_art = hs_plan_node_find(pl, "coronary_arteries");

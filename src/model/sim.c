@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/ode.h"
+#include "hemosim/baroreflex.h"
 #include "hemosim/oxygen.h"
 #include "elements/elements.h"
 #include "model/model_impl.h"
@@ -146,11 +147,30 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
   double ev, ea;
   activations(s, t, &ev, &ea);
+  hs_baro_effect fx = {1, 1, 1, 1, 0, 0, 0};
+  double vu_extra_total = 0;
+  if (pl->nbaro) {
+    double ref[HS_BARO_NSTATE];
+    hs_baro_rest_state(s->p + pl->baro, ref);
+    hs_baro_effect_of(s->p + pl->baro, y + pl->ybaro, ref, &fx);
+    for (int i = 0; i < pl->nn; i++)
+      if (pl->node_kind[i] == HS_NK_VESSEL &&
+          bparams(s, pl->node_block[i])[VESSEL_REFLEX] == HS_REFLEX_EXTRA)
+        vu_extra_total += bparams(s, pl->node_block[i])[VESSEL_V0];
+  }
   /* chambers first: vessels may depend on LV pressure (intramyocardial) */
   for (int i = 0; i < pl->nn; i++) {
     if (pl->node_kind[i] == HS_NK_VESSEL) continue;
     double e = pl->node_kind[i] == HS_NK_VENTRICLE ? ev : ea;
-    P[i] = hs_chamber_pressure(y[i], e, bparams(s, pl->node_block[i]));
+    const double *cp = bparams(s, pl->node_block[i]);
+    if (pl->nbaro && (i == pl->lv || i == pl->rv)) {
+      double scaled[CHAMBER_NPARAM];
+      memcpy(scaled, cp, sizeof scaled);
+      scaled[CHAMBER_EES] *= i == pl->lv ? fx.ees_lv : fx.ees_rv;
+      P[i] = hs_chamber_pressure(y[i], e, scaled);
+    } else {
+      P[i] = hs_chamber_pressure(y[i], e, cp);
+    }
   }
   double plv = P[pl->lv], prv = P[pl->rv];
   P[pl->lv] += h[HEART_INT_RL] * prv;
@@ -169,7 +189,11 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   for (int i = 0; i < pl->nn; i++) {
     if (pl->node_kind[i] != HS_NK_VESSEL) continue;
     const double *v = bparams(s, pl->node_block[i]);
-    s->PT[i] = hs_vessel_pressure(y[i], v[VESSEL_C], v[VESSEL_V0]);
+    double v0 = v[VESSEL_V0];
+    if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_SPLANCHNIC) v0 += fx.dvu_splanchnic;
+    if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_EXTRA && vu_extra_total > 0)
+      v0 += fx.dvu_extra * v0 / vu_extra_total;
+    s->PT[i] = hs_vessel_pressure(y[i], v[VESSEL_C], v0);
     P[i] = s->PT[i] + v[VESSEL_PEXT] + v[VESSEL_THORACIC] * thor + v[VESSEL_MYO] * P[pl->lv];
   }
   int vi = 0;
@@ -177,9 +201,13 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     const double *ep = bparams(s, pl->edge_block[e]);
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
     switch (pl->edge_kind[e]) {
-      case HS_EK_RESISTOR:
-        Q[e] = dp / ep[RESISTOR_R];
+      case HS_EK_RESISTOR: {
+        double r = ep[RESISTOR_R];
+        if (pl->nbaro && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
+          r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
+        Q[e] = dp / r;
         break;
+      }
       case HS_EK_INERTANCE:
         Q[e] = y[pl->estate[e]];
         break;
@@ -328,6 +356,13 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     int n0 = pl->dev_state_ofs[0], nds = pl->yo2 - n0;
     memcpy(dy + n0, s->Ddx, (size_t)nds * sizeof(double));
   }
+  if (pl->nbaro) {
+    int k = pl->baro_site;
+    double dp = pl->node_kind[k] == HS_NK_VESSEL
+                    ? dy[k] / bparams(s, pl->node_block[k])[VESSEL_C]
+                    : 0.0;
+    hs_baro_rhs(s->p + pl->baro, y + pl->ybaro, P[k], dp, dy + pl->ybaro);
+  }
   species(s, y, dy, dq);
   if (dq) {
     memcpy(dq + pl->q_p, P, (size_t)pl->nn * sizeof(double));
@@ -438,6 +473,7 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
   for (int k = pl->nn; k < pl->ny; k++) s->y[k] = 0.0;
   for (int d = 0; d < pl->nd; d++)
     pl->dev_type[d]->init(bparams(s, pl->dev_block[d]), s->y + pl->dev_state_ofs[d]);
+  if (pl->nbaro) hs_baro_rest_state(s->p + pl->baro, s->y + pl->ybaro);
   /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
      lower (a normal arteriovenous difference); transport settles the rest */
   const double *ox = s->p + pl->oxygen;
@@ -456,6 +492,15 @@ static void start_beat(hs_sim *s) {
   s->pvtr = s->vtr;
   s->bt0 = s->t;
   s->brr = 60.0 / h[HEART_HR];
+  if (s->pl->nbaro) {
+    double ref[HS_BARO_NSTATE];
+    hs_baro_effect fx;
+    hs_baro_rest_state(s->p + s->pl->baro, ref);
+    hs_baro_effect_of(s->p + s->pl->baro, s->y + s->pl->ybaro, ref, &fx);
+    s->brr += fx.dperiod;
+    if (s->brr < 0.24) s->brr = 0.24; /* the reflex cannot drive the heart above 250 /min */
+    if (s->brr > 3.0) s->brr = 3.0;   /* ... nor below 20 /min */
+  }
   double k = sqrt(s->brr);
   s->vtp = h[HEART_VTP] * k;
   s->vtr = h[HEART_VTR] * k;
@@ -610,6 +655,10 @@ static hs_status check_runtime_param(const hs_sim *s, int pidx, hs_err *err) {
     return hs_err_set(err, HS_ERR_STATE,
                       "blood volume cannot change during a run (it is conserved); "
                       "set it in the patient file or with --set before the run");
+  if (pidx == pl->baro + HS_BP_ENABLED)
+    return hs_err_set(err, HS_ERR_STATE,
+                      "baroreflex.enabled adds the reflex's states and is fixed once the model "
+                      "is compiled; set it in the patient file or with --set before the run");
   for (int b = 0; b < pl->nblocks; b++) {
     const hs_block_type *t = pl->btype[b];
     int k = pidx - pl->bpofs[b];
