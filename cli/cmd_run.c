@@ -249,6 +249,17 @@ int hs_cmd_run(int argc, char **argv) {
   if (!(metrics = malloc(hs_sim_metric_count(sim) * sizeof *metrics))) goto fail;
   if (hs_sim_summary_all(sim, info.window_beats, metrics, &err)) goto fail;
   if (!(summary = hs_summary_json(sim, &info, &err))) goto fail;
+  for (size_t k = HS_METRIC_COUNT; k < hs_sim_metric_count(sim); k++) {
+    char buf[128];
+    const char *name = hs_sim_metric_name(sim, k, buf, sizeof buf);
+    size_t n = strlen(name);
+    if (n > 17 && !strcmp(name + n - 17, "_suction_fraction") && metrics[k] > 0)
+      fprintf(stderr,
+              "hemosim: warning: %.*s: the drained vein collapsed (suction) during %.0f %% of "
+              "the last %d beats: flow is limited; consider volume, a larger drainage "
+              "cannula or a lower pump speed\n",
+              (int)(n - 17), name, 100 * metrics[k], info.window_beats);
+  }
   if (json && !strcmp(json, "-")) {
     fputs(summary, stdout);
     fputc('\n', stdout);

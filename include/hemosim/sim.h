@@ -37,6 +37,7 @@ extern "C" {
   X(HS_M_PP, "pulse_pressure_mmhg", "mmHg", "arterial pulse pressure (SBP - DBP)")           \
   X(HS_M_CO, "co_lpm", "L/min", "total systemic blood flow (sum of systemic beds)")          \
   X(HS_M_LVO, "lv_output_lpm", "L/min", "net flow through the aortic valve")                 \
+  X(HS_M_CI, "ci_lpm_m2", "L/min/m2", "cardiac index: co_lpm / body surface area (Du Bois)")   \
   X(HS_M_LVEDV, "lvedv_ml", "mL", "LV volume at ventricular activation onset")               \
   X(HS_M_LVESV, "lvesv_ml", "mL", "smallest LV volume of the beat")                          \
   X(HS_M_LVEF, "lvef_pct", "%", "LV ejection fraction (EDV - ESV) / EDV")                    \

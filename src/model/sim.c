@@ -891,6 +891,10 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   m[HS_M_PP] = a->upper_max - a->upper_min;
   m[HS_M_CO] = co / HS_MLS_PER_LPM;
   m[HS_M_LVO] = MEAN(pl->q_q + pl->av) / HS_MLS_PER_LPM;
+  /* body surface area, Du Bois & Du Bois 1916: 0.007184 W^0.425 H^0.725 (kg, cm) */
+  double bsa = 0.007184 * pow(s->p[pl->body + BODY_WEIGHT], 0.425) *
+               pow(s->p[pl->body + BODY_HEIGHT], 0.725);
+  m[HS_M_CI] = m[HS_M_CO] / bsa;
   m[HS_M_LVEDV] = a->edv_lv;
   m[HS_M_LVESV] = a->lv_min;
   m[HS_M_LVEF] = a->edv_lv > 0 ? 100.0 * (a->edv_lv - a->lv_min) / a->edv_lv : 0.0;
