@@ -35,11 +35,15 @@ typedef struct hs_device_flow {
   unsigned flags;
 } hs_device_flow;
 
+/* How an output becomes a per-beat metric. */
+enum { HS_AGG_MEAN = 0, HS_AGG_MAX = 1, HS_AGG_MIN = 2 };
+
 typedef struct hs_device_output {
   const char *name;  /* metric suffix, e.g. "flow_lpm" */
   const char *unit;  /* display unit, e.g. "L/min" */
   double scale;      /* internal value x scale = displayed value */
   const char *doc;
+  int agg;           /* HS_AGG_MEAN (time mean over the beat), MAX or MIN (NaN = no value) */
 } hs_device_output;
 
 /* What eval sees and fills.  Arrays are indexed by port / flow / state / output. */
@@ -55,6 +59,12 @@ typedef struct hs_device_io {
   double *dx;             /* out: state derivatives */
   double *out;            /* out: outputs, internal units */
   double o2_outlet_po2;   /* out: PO2 (mmHg) of blood leaving OXYGENATE paths */
+  /* cardiac timing (for devices synchronised to the heart, e.g. a balloon pump) */
+  double beat_start, rr;  /* current beat: R wave time and length, s */
+  double t_peak;          /* time from R wave to peak ventricular activation, s */
+  long beat_index;        /* beats completed before the current one */
+  double *port_vext;      /* out (displace only): volume the device occupies in each
+                             port vessel, mL (raises its pressure by vext / C) */
 } hs_device_io;
 
 typedef struct hs_device_type {
@@ -67,6 +77,9 @@ typedef struct hs_device_type {
   const hs_device_output *outputs;
   int noutputs;
   void (*init)(const double *p, double *x);
+  /* Optional, called before node pressures are computed: volumes the device
+     occupies in its port vessels (port_p etc. are not valid yet). */
+  void (*displace)(hs_device_io *io);
   void (*eval)(hs_device_io *io);
   int volume_param; /* index of a parameter holding blood kept inside the device (mL), or -1 */
 } hs_device_type;

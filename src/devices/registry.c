@@ -7,9 +7,11 @@
 #include "hemosim/device.h"
 
 extern const hs_device_type hs_device_va_ecmo;
+extern const hs_device_type hs_device_septostomy;
 
 static const hs_device_type *const DEVICES[] = {
     &hs_device_va_ecmo,
+    &hs_device_septostomy,
 };
 
 size_t hs_device_type_count(void) { return sizeof DEVICES / sizeof DEVICES[0]; }

@@ -212,5 +212,5 @@ static const hs_block_type BLOCK = {
     "Veno-arterial ECMO: drainage cannula, centrifugal pump, oxygenator, return cannula.",
     &hs_device_va_ecmo};
 
-const hs_device_type hs_device_va_ecmo = {&BLOCK, PORTS,   2,   FLOWS, 1,      X_N,
-                                          OUTPUTS, O_N,     init, eval,  E_PRIME};
+const hs_device_type hs_device_va_ecmo = {&BLOCK, PORTS, 2,    FLOWS, 1,      X_N,
+                                          OUTPUTS, O_N,  init, NULL,  eval,  E_PRIME};

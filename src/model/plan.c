@@ -165,6 +165,9 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
     pl->nfd += dt->nflows;
     pl->dev_out_ofs[d] = pl->nout;
     pl->nout += dt->noutputs;
+    if (dt->displace) pl->ndisp++;
+    for (int k = 0; k < dt->noutputs; k++)
+      if (dt->outputs[k].agg != HS_AGG_MEAN) pl->nagg++;
     d++;
   }
   free(node_of_block);

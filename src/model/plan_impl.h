@@ -46,6 +46,7 @@ struct hs_plan {
   int *dev_state_ofs;                /* index in y of the device's first state */
   int *dev_flow_ofs, *dev_out_ofs;   /* into the device flow / output arrays */
   int nfd, nout, nports_total;
+  int ndisp, nagg; /* devices that displace volume; outputs aggregated as MAX/MIN */
   /* transported species: O2 mass (mL O2) and ECMO-blood tracer (mL) per node */
   int yo2, ytr, ntr;       /* ntr = nn with an oxygenating device, else 0 (no tracer) */
   unsigned char *arterial; /* node lies between the lungs and the systemic beds */

@@ -62,6 +62,8 @@ struct hs_sim {
   double *Qd, *Dout, *Ddx, *po2out; /* device flows, outputs, state derivatives, outlet PO2 */
   double *c, *f;         /* O2 content (mL/mL) and ECMO-blood fraction per node */
   double *trscratch;     /* tracer derivatives when there is no tracer */
+  double *vext;          /* volume occupied by devices in each node, mL */
+  double *dext;          /* per-beat extrema of MAX/MIN device outputs */
   double *qmean;         /* last beat's mean forward and backward flow of each edge, then
                             mean device flows (O2 warm start) */
   unsigned char *open;
@@ -186,6 +188,24 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       s->PT[i] = P[i];
       P[i] += thor;
     }
+  /* volume occupied by devices (balloons) in vessels */
+  if (pl->ndisp) {
+    for (int i = 0; i < pl->nn; i++) s->vext[i] = 0.0;
+    for (int d = 0; d < pl->nd; d++) {
+      const hs_device_type *dt = pl->dev_type[d];
+      if (!dt->displace) continue;
+      double vx[8] = {0};
+      hs_device_io io = {0};
+      io.t = t;
+      io.p = bparams(s, pl->dev_block[d]);
+      io.x = y + pl->dev_state_ofs[d];
+      io.beat_start = s->bt0, io.rr = s->brr, io.t_peak = s->vtp, io.beat_index = s->beats;
+      io.port_vext = vx;
+      dt->displace(&io);
+      for (int k = 0; k < dt->nports && k < 8; k++)
+        s->vext[pl->dev_port_node[pl->dev_port_ofs[d] + k]] += vx[k];
+    }
+  }
   for (int i = 0; i < pl->nn; i++) {
     if (pl->node_kind[i] != HS_NK_VESSEL) continue;
     const double *v = bparams(s, pl->node_block[i]);
@@ -193,7 +213,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_SPLANCHNIC) v0 += fx.dvu_splanchnic;
     if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_EXTRA && vu_extra_total > 0)
       v0 += fx.dvu_extra * v0 / vu_extra_total;
-    s->PT[i] = hs_vessel_pressure(y[i], v[VESSEL_C], v0);
+    s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), v[VESSEL_C], v0);
     P[i] = s->PT[i] + v[VESSEL_PEXT] + v[VESSEL_THORACIC] * thor + v[VESSEL_MYO] * P[pl->lv];
   }
   int vi = 0;
@@ -229,17 +249,15 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       pv[k] = y[n];
       pv0[k] = pl->node_kind[n] == HS_NK_VESSEL ? bparams(s, pl->node_block[n])[VESSEL_V0] : 0.0;
     }
-    hs_device_io io = {t,
-                       bparams(s, pl->dev_block[d]),
-                       y + pl->dev_state_ofs[d],
-                       pp,
-                       ptm,
-                       pv,
-                       pv0,
-                       s->Qd + pl->dev_flow_ofs[d],
-                       s->Ddx + (pl->dev_state_ofs[d] - pl->dev_state_ofs[0]),
-                       s->Dout + pl->dev_out_ofs[d],
-                       0.0};
+    hs_device_io io = {0};
+    io.t = t;
+    io.p = bparams(s, pl->dev_block[d]);
+    io.x = y + pl->dev_state_ofs[d];
+    io.port_p = pp, io.port_ptm = ptm, io.port_v = pv, io.port_v0 = pv0;
+    io.q = s->Qd + pl->dev_flow_ofs[d];
+    io.dx = s->Ddx + (pl->dev_state_ofs[d] - pl->dev_state_ofs[0]);
+    io.out = s->Dout + pl->dev_out_ofs[d];
+    io.beat_start = s->bt0, io.rr = s->brr, io.t_peak = s->vtp, io.beat_index = s->beats;
     dt->eval(&io);
     s->po2out[d] = io.o2_outlet_po2;
   }
@@ -558,6 +576,8 @@ void hs_sim_free(hs_sim *s) {
   free(s->c);
   free(s->f);
   free(s->trscratch);
+  free(s->vext);
+  free(s->dext);
   free(s->qmean);
   free(s->hist);
   free(s->site);
@@ -595,6 +615,8 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->c = calloc((size_t)pl->nn + 1, sizeof(double));
   s->f = calloc((size_t)pl->nn + 1, sizeof(double));
   s->trscratch = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->vext = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->dext = calloc((size_t)pl->nout + 1, sizeof(double));
   s->qmean = calloc((size_t)(2 * pl->ne + pl->nfd) + 1, sizeof(double));
   s->nm = HS_METRIC_COUNT + pl->nout;
   s->hist = calloc((size_t)HIST * (size_t)s->nm, sizeof(double));
@@ -602,7 +624,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->acc.y0 = calloc(ny, sizeof(double));
   if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->P || !s->Q ||
       !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
-      !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->hist || !s->site ||
+      !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dext || !s->hist || !s->site ||
       !s->acc.y0)
     goto nomem;
   memcpy(s->p, pl->p0, (size_t)pl->np * sizeof(double));
@@ -808,6 +830,7 @@ static void begin_accumulation(hs_sim *s) {
   a->es_t = s->bt0 + s->vtp;
   a->es_done = 0;
   a->av_opened = s->open[pl->vav];
+  for (int o = 0; o < pl->nout; o++) s->dext[o] = NAN;
 }
 
 static void observe_point(hs_sim *s, double t, const double *y) {
@@ -844,6 +867,20 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
     observe_point(s, tk, s->ydense);
   }
   observe_point(s, t1, s->y);
+  if (s->pl->nagg) { /* per-beat extrema of MAX/MIN device outputs, sampled at step ends */
+    const hs_plan *pl = s->pl;
+    evaluate(s, t1, s->y, s->P, s->Q);
+    for (int d = 0; d < pl->nd; d++) {
+      const hs_device_type *dt = pl->dev_type[d];
+      for (int k = 0; k < dt->noutputs; k++) {
+        int o = pl->dev_out_ofs[d] + k, agg = dt->outputs[k].agg;
+        double v = s->Dout[o];
+        if (agg == HS_AGG_MEAN || isnan(v)) continue;
+        if (isnan(s->dext[o]) || (agg == HS_AGG_MAX ? v > s->dext[o] : v < s->dext[o]))
+          s->dext[o] = v;
+      }
+    }
+  }
   beat_acc *a = &s->acc;
   if (!a->es_done && a->es_t <= t1 && a->es_t >= t0) {
     if ((st = s->ot->dense(s->ode, a->es_t, s->ydense, err)) != HS_OK) return st;
@@ -938,7 +975,9 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
     const hs_device_type *dt = pl->dev_type[d];
     for (int k = 0; k < dt->noutputs; k++) {
       int o = pl->dev_out_ofs[d] + k;
-      m[HS_METRIC_COUNT + o] = MEAN(pl->q_out + o) * dt->outputs[k].scale;
+      m[HS_METRIC_COUNT + o] = (dt->outputs[k].agg == HS_AGG_MEAN ? MEAN(pl->q_out + o)
+                                                                  : s->dext[o]) *
+                               dt->outputs[k].scale;
     }
   }
   for (int e = 0; e < pl->ne; e++) { /* forward and backward parts of the flow */
