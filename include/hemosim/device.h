@@ -82,6 +82,8 @@ typedef struct hs_device_type {
   void (*displace)(hs_device_io *io);
   void (*eval)(hs_device_io *io);
   int volume_param; /* index of a parameter holding blood kept inside the device (mL), or -1 */
+  int nports_required; /* ports after these are optional; unbound ones default to port 0's node
+                          (0 = all required) */
 } hs_device_type;
 
 /* Registry. */

@@ -63,7 +63,8 @@ extern "C" {
   X(HS_M_DO2H, "do2_heart_mlmin", "mL/min", "O2 delivery to the myocardium (coronary beds)")  \
   X(HS_M_VO2, "vo2_mlmin", "mL/min", "O2 consumption of all tissues")                         \
   X(HS_M_O2LUNG, "o2_uptake_lung_mlmin", "mL/min", "O2 taken up in the lungs")               \
-  X(HS_M_O2OXY, "o2_uptake_oxygenator_mlmin", "mL/min", "O2 taken up in membrane lungs")
+  X(HS_M_O2OXY, "o2_uptake_oxygenator_mlmin", "mL/min", "O2 taken up in membrane lungs")  \
+  X(HS_M_VIS, "vasoactive_inotropic_score", "", "vasoactive-inotropic score of the infusions (Gaies 2010)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

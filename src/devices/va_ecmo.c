@@ -32,6 +32,12 @@
  *   with S the sweep gas flow: a simplified membrane-lung transfer in which O2
  *   transfer saturates as the sweep/blood flow ratio rises (docs/oxygen.md).
  * Off: the lines are clamped; the flow decays to zero within ~0.1 s.
+ * Vent (optional port "vent", vent_size > 0): a cannula draining the LA, LV or PA
+ * into the venous line before the pump (transseptal LA vent, transmitral or
+ * transaortic LV vent, PA vent, surgical apical or right-superior-pulmonary-vein
+ * vent, by where "vent" is bound and the cannula's size and length); clamps on the
+ * drainage and vent lines (1 = closed).  Drainage clamped with an LV vent on central
+ * ECMO: a temporary LVAD.
  */
 #include <math.h>
 
@@ -62,10 +68,24 @@ enum {
   E_SWEEP,
   E_PB,
   E_PRIME,
+  E_DCLAMP,
+  E_VFR,
+  E_VLEN,
+  E_VCLAMP,
   E_NPARAM
 };
-enum { X_Q, X_RPM, X_QF, X_N };
-enum { O_FLOW, O_RPM, O_DP_PUMP, O_P_INLET, O_P_PREOXY, O_P_POSTOXY, O_SUCTION, O_N };
+enum { X_Q, X_RPM, X_QF, X_QV, X_N };
+enum {
+  O_FLOW,
+  O_RPM,
+  O_DP_PUMP,
+  O_P_INLET,
+  O_P_PREOXY,
+  O_P_POSTOXY,
+  O_SUCTION,
+  O_VENT,
+  O_N
+};
 
 static const char *const CONTROL[] = {"rpm", "flow", NULL};
 
@@ -118,10 +138,22 @@ static const hs_param_spec PARAMS[E_NPARAM] = {
               "barometric pressure at the oxygenator", "", NULL},
     [E_PRIME] = {"prime_volume", HS_DIM_VOLUME, 600, 0, 3000, 0,
                  "blood volume held in the circuit (constant)", "", NULL},
+    [E_DCLAMP] = {"drainage_clamp", HS_DIM_NONE, 0, 0, 1, 0,
+                  "fraction by which the drainage line is clamped (1 = closed: with a vent, "
+                  "central ECMO becomes a temporary LVAD)",
+                  "MISSION.md s2", NULL},
+    [E_VFR] = {"vent_size", HS_DIM_FRENCH, 0, 0, 40, 0,
+               "vent cannula joining the venous line (0 = no vent); bind port 'vent' to its site",
+               "MISSION.md s2", NULL},
+    [E_VLEN] = {"vent_length", HS_DIM_LENGTH, 40, 5, 100, 0, "vent cannula length", "", NULL},
+    [E_VCLAMP] = {"vent_clamp", HS_DIM_NONE, 0, 0, 1, 0,
+                  "fraction by which the vent line is clamped (1 = closed, no vent flow)", "",
+                  NULL},
 };
 
-static const char *const PORTS[] = {"drainage", "return"};
-static const hs_device_flow FLOWS[] = {{"circuit", 0, 1, HS_DFLOW_OXYGENATE}};
+static const char *const PORTS[] = {"drainage", "return", "vent"};
+static const hs_device_flow FLOWS[] = {{"circuit", 0, 1, HS_DFLOW_OXYGENATE},
+                                       {"vent", 2, 1, HS_DFLOW_OXYGENATE}};
 static const hs_device_output OUTPUTS[O_N] = {
     [O_FLOW] = {"flow_lpm", "L/min", 1.0 / (1000.0 / 60.0), "circuit (pump) flow"},
     [O_RPM] = {"rpm", "rpm", 1.0, "pump speed"},
@@ -131,6 +163,7 @@ static const hs_device_output OUTPUTS[O_N] = {
     [O_P_POSTOXY] = {"post_oxygenator_mmhg", "mmHg", 1.0, "pressure after the oxygenator"},
     [O_SUCTION] = {"suction_fraction", "", 1.0,
                    "fraction of time the drained vein is collapsed (flow limitation)"},
+    [O_VENT] = {"vent_flow_lpm", "L/min", 1.0 / (1000.0 / 60.0), "flow through the vent cannula"},
 };
 
 #define MLS_PER_LPM (1000.0 / 60.0)
@@ -159,33 +192,77 @@ static void init(const double *p, double *x) {
   x[X_Q] = 0.0;
   x[X_RPM] = p[E_RPM];
   x[X_QF] = 0.0;
+  x[X_QV] = 0.0;
 }
 
+/* Inertance (mmHg s^2/mL) of a tube: rho l / A. */
+static double tube_inertance(double d_cm, double len) {
+  double a = PI * d_cm * d_cm / 4.0;
+  return HS_BLOOD_DENSITY * len / a / DYN;
+}
+
+/* Added loss of a partly clamped line: the open fraction f carries the flow through
+   a form loss rho/(2 (f A)^2); fully clamped lines are handled as closed. */
+static double clamp_dp(double clamp, double d_cm, double q) {
+  if (clamp <= 0) return 0.0;
+  double f = 1.0 - clamp, a = PI * d_cm * d_cm / 4.0 * f;
+  return HS_BLOOD_DENSITY / (2.0 * a * a) / DYN * q * fabs(q);
+}
+
+/*
+ * Two inflow branches (drainage cannula, optional vent cannula) join before the
+ * pump; each branch carries its own inertial flow, the pump carries their sum.
+ * With a_d, a_v the pressures each branch delivers at the junction and c the
+ * pressure the pump line needs beyond it, the junction pressure is
+ *   P_j = (L_p (a_d/L_d + a_v/L_v) - c) / (1 + L_p/L_d + L_p/L_v)
+ * and L_d dQd/dt = a_d - P_j, L_v dQv/dt = a_v - P_j.  A closed branch drops out.
+ */
 static void eval(hs_device_io *io) {
   const double *p = io->p, *x = io->x;
-  double q = x[X_Q];
+  double qd = x[X_Q], qv = x[X_QV], q = qd + qv;
   double rpm = p[E_CONTROL] == 1 ? x[X_RPM] : p[E_RPM];
   if (p[E_ON] == 0) rpm = 0;
   double dp_pump = hs_centrifugal_pump_dp(p[E_PUMP_A], p[E_PUMP_B], rpm, q);
-  double dp_dc = cannula_dp(p, p[E_DFR], p[E_DLEN], q);
+  double dp_dc = cannula_dp(p, p[E_DFR], p[E_DLEN], qd);
   double dp_rc = cannula_dp(p, p[E_RFR], p[E_RLEN], q);
   double dp_oxy = p[E_OXY_R1] * q + p[E_OXY_R2] * q * fabs(q);
   double rt = p[E_TUBE_D] / 2.0;
-  double at = PI * rt * rt;
   double r_tube = 8.0 * HS_BLOOD_VISCOSITY * p[E_TUBE_L] / (PI * rt * rt * rt * rt) / DYN;
-  double l_tube = HS_BLOOD_DENSITY * p[E_TUBE_L] / at / DYN;
+  double d_dc = p[E_DFR] / 30.0 - 2.0 * p[E_WALL], d_rc = p[E_RFR] / 30.0 - 2.0 * p[E_WALL];
+  double l_d = tube_inertance(d_dc, p[E_DLEN]);
+  double l_p = tube_inertance(p[E_TUBE_D], p[E_TUBE_L]) + tube_inertance(d_rc, p[E_RLEN]);
   /* collapse of the drained vein around the cannula tip */
   double v = io->port_v[0], v0 = io->port_v0[0], dp_col = 0.0, suction = 0.0;
   if (io->port_ptm[0] < 0.0 && v0 > 0.0 && v > 0.0) {
     double ratio = v0 / v;
-    dp_col = p[E_COLLAPSE_R] * (ratio * ratio * ratio * ratio - 1.0) * q;
+    dp_col = p[E_COLLAPSE_R] * (ratio * ratio * ratio * ratio - 1.0) * qd;
     suction = 1.0;
   }
-  double drive = io->port_p[0] - io->port_p[1] + dp_pump - dp_dc - dp_rc - dp_oxy - r_tube * q -
-                 dp_col;
-  io->dx[X_Q] = p[E_ON] != 0 ? drive / l_tube : -q / 0.02;
-  io->q[0] = q;
-  /* flow controller: integral action on a filtered flow, 0..5000 rpm */
+  int drain_open = p[E_DCLAMP] < 0.999;
+  int vent_open = p[E_VFR] > 0 && p[E_VCLAMP] < 0.999 && p[E_ON] != 0;
+  double a_d = io->port_p[0] - dp_dc - dp_col - clamp_dp(p[E_DCLAMP], d_dc, qd);
+  double c = dp_pump - dp_oxy - r_tube * q - dp_rc - io->port_p[1];
+  double a_v = 0.0, l_v = 1.0, d_vc = 0.0;
+  if (p[E_VFR] > 0) {
+    d_vc = p[E_VFR] / 30.0 - 2.0 * p[E_WALL];
+    l_v = tube_inertance(d_vc, p[E_VLEN]);
+    a_v = io->port_p[2] - cannula_dp(p, p[E_VFR], p[E_VLEN], qv) -
+          clamp_dp(p[E_VCLAMP], d_vc, qv);
+  }
+  double num = -c, den = 1.0;
+  if (drain_open) num += l_p * a_d / l_d, den += l_p / l_d;
+  if (vent_open) num += l_p * a_v / l_v, den += l_p / l_v;
+  double pj = num / den;
+  if (p[E_ON] == 0) { /* lines clamped: flows stop within ~0.1 s */
+    io->dx[X_Q] = -qd / 0.02;
+    io->dx[X_QV] = -qv / 0.02;
+  } else {
+    io->dx[X_Q] = drain_open ? (a_d - pj) / l_d : -qd / 0.02;
+    io->dx[X_QV] = vent_open ? (a_v - pj) / l_v : -qv / 0.02;
+  }
+  io->q[0] = qd;
+  io->q[1] = qv;
+  /* flow controller: integral action on a filtered total flow, 0..5000 rpm */
   io->dx[X_QF] = (q - x[X_QF]) / 1.0;
   double drpm = 0.0;
   if (p[E_CONTROL] == 1 && p[E_ON] != 0) {
@@ -193,14 +270,14 @@ static void eval(hs_device_io *io) {
     if ((x[X_RPM] >= 5000 && drpm > 0) || (x[X_RPM] <= 0 && drpm < 0)) drpm = 0;
   }
   io->dx[X_RPM] = drpm;
-  double p_inlet = io->port_p[0] - dp_dc - dp_col;
   io->out[O_FLOW] = q;
   io->out[O_RPM] = rpm;
   io->out[O_DP_PUMP] = dp_pump;
-  io->out[O_P_INLET] = p_inlet;
-  io->out[O_P_PREOXY] = p_inlet + dp_pump - 0.5 * r_tube * q;
+  io->out[O_P_INLET] = pj;
+  io->out[O_P_PREOXY] = pj + dp_pump - 0.5 * r_tube * q;
   io->out[O_P_POSTOXY] = io->out[O_P_PREOXY] - dp_oxy;
   io->out[O_SUCTION] = suction;
+  io->out[O_VENT] = qv;
   double ratio = q > 1e-6 ? p[E_SWEEP] / q : 10.0;
   io->o2_outlet_po2 = p[E_FDO2] * (p[E_PB] - HS_PH2O_MMHG) * (1.0 - exp(-2.0 * ratio));
 }
@@ -212,5 +289,5 @@ static const hs_block_type BLOCK = {
     "Veno-arterial ECMO: drainage cannula, centrifugal pump, oxygenator, return cannula.",
     &hs_device_va_ecmo};
 
-const hs_device_type hs_device_va_ecmo = {&BLOCK, PORTS, 2,    FLOWS, 1,      X_N,
-                                          OUTPUTS, O_N,  init, NULL,  eval,  E_PRIME};
+const hs_device_type hs_device_va_ecmo = {&BLOCK, PORTS, 3,    FLOWS, 2,      X_N,
+                                          OUTPUTS, O_N,  init, NULL,  eval,  E_PRIME, 2};

@@ -119,6 +119,7 @@ extern const hs_block_type hs_type_body;
 extern const hs_block_type hs_type_solver;
 extern const hs_block_type hs_type_oxygen;
 extern const hs_block_type hs_type_baroreflex;
+extern const hs_block_type hs_type_drugs;
 extern const char *const hs_reflex_regions[];
 
 #endif

@@ -236,10 +236,13 @@ static hs_status read_devices(const hs_doc *d, const hs_doc_node *list, hs_model
       if ((st = hs_doc_string(d, hs_doc_value(ports, k), "port", &bound[idx], err)) != HS_OK)
         return st;
     }
-    for (int j = 0; j < dt->nports; j++)
+    int required = dt->nports_required > 0 ? dt->nports_required : dt->nports;
+    for (int j = 0; j < dt->nports; j++) {
+      if (!bound[j] && j >= required) bound[j] = bound[0]; /* optional port: unused */
       if (!bound[j])
         return hs_doc_fail(d, ports, err, HS_ERR_INVALID, "%s: port '%s' is not connected",
                            what, dt->ports[j]);
+    }
     if ((st = hs_model_add_device(m, name, type, bound, &e2)) != HS_OK)
       return hs_doc_fail(d, kn, err, st, "%s", e2.msg);
     if ((st = read_block(d, body, m, name, dt->block, skip, err)) != HS_OK) return st;
@@ -331,7 +334,7 @@ static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err) {
   if (base && (st = load_base(d, base, m, depth, err)) != HS_OK) return st;
   size_t nbase = hs_model_block_count(m);
   static const char *const globals[] = {"heart", "circulation", "body", "solver", "oxygen",
-                                        "baroreflex"};
+                                        "baroreflex", "drugs"};
   for (size_t i = 0; i < hs_doc_size(root); i++) {
     const char *key = hs_doc_text(hs_doc_key(root, i));
     const hs_doc_node *v = hs_doc_value(root, i);
@@ -357,7 +360,7 @@ static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err) {
       return hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN,
                          "unknown top-level field '%s' (known: hemosim_patient, base, name, "
                          "description, sources, expected, heart, circulation, body, solver, "
-                         "oxygen, baroreflex, nodes, edges, devices)",
+                         "oxygen, baroreflex, drugs, nodes, edges, devices)",
                          key);
   }
   const hs_doc_node *nodes = hs_doc_get(root, "nodes"), *edges = hs_doc_get(root, "edges");

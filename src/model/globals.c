@@ -13,6 +13,7 @@
  */
 #include "elements/elements.h"
 #include "hemosim/baroreflex.h"
+#include "hemosim/drugs.h"
 
 static const char *const METHODS[] = {"dopri5", "bdf", "adams", NULL};
 static const char *const RHYTHMS[] = {"sinus", "vf", NULL};
@@ -159,6 +160,25 @@ static const hs_param_spec BARO[HS_BP_NPARAM] = {
 #undef DEL
 #undef TH
 
+static const hs_param_spec DRUGS[HS_DRUG_COUNT] = {
+    [HS_DRUG_NOREPINEPHRINE] = {"norepinephrine", HS_DIM_NONE, 0, 0, 5, 0,
+                                "infusion, ug/kg/min (vasopressor)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_EPINEPHRINE] = {"epinephrine", HS_DIM_NONE, 0, 0, 2, 0,
+                             "infusion, ug/kg/min (inotrope and vasopressor)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_DOBUTAMINE] = {"dobutamine", HS_DIM_NONE, 0, 0, 40, 0,
+                            "infusion, ug/kg/min (inotrope)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_DOPAMINE] = {"dopamine", HS_DIM_NONE, 0, 0, 50, 0,
+                          "infusion, ug/kg/min (inotrope, vasopressor at high dose)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_MILRINONE] = {"milrinone", HS_DIM_NONE, 0, 0, 1, 0,
+                           "infusion, ug/kg/min (inodilator)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_VASOPRESSIN] = {"vasopressin", HS_DIM_NONE, 0, 0, 0.005, 0,
+                             "infusion, U/kg/min (vasopressor)", "Levy 2018", NULL},
+    [HS_DRUG_NITROPRUSSIDE] = {"nitroprusside", HS_DIM_NONE, 0, 0, 10, 0,
+                               "infusion, ug/kg/min (vasodilator)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_ESMOLOL] = {"esmolol", HS_DIM_NONE, 0, 0, 500, 0,
+                         "infusion, ug/kg/min (beta-blocker)", "", NULL},
+};
+
 const hs_block_type hs_type_heart = {"heart", HS_BLOCK_GLOBAL, HEART, HEART_NPARAM,
                                      "Heart rate, activation timing, pericardium, interaction.", NULL};
 const hs_block_type hs_type_circulation = {"circulation", HS_BLOCK_GLOBAL, CIRC, CIRC_NPARAM,
@@ -172,5 +192,8 @@ const hs_block_type hs_type_baroreflex = {
     "Carotid baroreflex (Ursino 1998) on heart period, contractility, resistances and "
     "venous capacity; off by default (docs/baroreflex.md).",
     NULL};
+const hs_block_type hs_type_drugs = {
+    "drugs", HS_BLOCK_GLOBAL, DRUGS, HS_DRUG_COUNT,
+    "Vasoactive infusions with simplified Emax dose-response (docs/drugs.md).", NULL};
 const hs_block_type hs_type_oxygen = {"oxygen", HS_BLOCK_GLOBAL, OXY, OXY_NPARAM,
                                       "Haemoglobin, inspired O2, lung shunt (docs/oxygen.md).", NULL};

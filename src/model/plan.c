@@ -249,6 +249,7 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->solver = pl->bpofs[block_index(m, "solver")];
   pl->oxygen = pl->bpofs[block_index(m, "oxygen")];
   pl->baro = pl->bpofs[block_index(m, "baroreflex")];
+  pl->drugs = pl->bpofs[block_index(m, "drugs")];
   pl->baro_site = hs_plan_node_find(pl, "cerebral_arteries");
   if (pl->baro_site < 0) pl->baro_site = pl->upper;
   pl->lower = hs_plan_node_find(pl, "lower_arteries");

@@ -36,7 +36,7 @@ struct hs_plan {
   int av, mv, tv, pv;
   int vav; /* valve index of the aortic valve */
   /* global parameter offsets */
-  int heart, circ, body, solver, oxygen, baro;
+  int heart, circ, body, solver, oxygen, baro, drugs;
   int ybaro, nbaro, baro_site; /* baroreflex states (none when disabled) and sensing node */
   /* devices: ports, states, flows and outputs, concatenated in model order */
   int nd;

@@ -25,6 +25,7 @@
 
 #include "core/ode.h"
 #include "hemosim/baroreflex.h"
+#include "hemosim/drugs.h"
 #include "hemosim/oxygen.h"
 #include "elements/elements.h"
 #include "model/model_impl.h"
@@ -151,6 +152,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   activations(s, t, &ev, &ea);
   hs_baro_effect fx = {1, 1, 1, 1, 0, 0, 0};
   double vu_extra_total = 0;
+  hs_drug_effect dx;
+  hs_drug_effect_of(s->p + pl->drugs, &dx);
   if (pl->nbaro) {
     double ref[HS_BARO_NSTATE];
     hs_baro_rest_state(s->p + pl->baro, ref);
@@ -165,10 +168,10 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     if (pl->node_kind[i] == HS_NK_VESSEL) continue;
     double e = pl->node_kind[i] == HS_NK_VENTRICLE ? ev : ea;
     const double *cp = bparams(s, pl->node_block[i]);
-    if (pl->nbaro && (i == pl->lv || i == pl->rv)) {
+    if ((pl->nbaro || dx.contractility != 1.0) && (i == pl->lv || i == pl->rv)) {
       double scaled[CHAMBER_NPARAM];
       memcpy(scaled, cp, sizeof scaled);
-      scaled[CHAMBER_EES] *= i == pl->lv ? fx.ees_lv : fx.ees_rv;
+      scaled[CHAMBER_EES] *= (i == pl->lv ? fx.ees_lv : fx.ees_rv) * dx.contractility;
       P[i] = hs_chamber_pressure(y[i], e, scaled);
     } else {
       P[i] = hs_chamber_pressure(y[i], e, cp);
@@ -225,6 +228,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
         double r = ep[RESISTOR_R];
         if (pl->nbaro && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
           r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
+        if (pl->edge_bed[e]) r *= dx.resistance;
         Q[e] = dp / r;
         break;
       }
@@ -509,7 +513,9 @@ static void start_beat(hs_sim *s) {
   s->pvtp = s->vtp;
   s->pvtr = s->vtr;
   s->bt0 = s->t;
-  s->brr = 60.0 / h[HEART_HR];
+  hs_drug_effect dfx;
+  hs_drug_effect_of(s->p + s->pl->drugs, &dfx);
+  s->brr = 60.0 / (h[HEART_HR] * dfx.heart_rate);
   if (s->pl->nbaro) {
     double ref[HS_BARO_NSTATE];
     hs_baro_effect fx;
@@ -971,6 +977,7 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   m[HS_M_VO2] = 60.0 * MEAN(pl->q_cons);
   m[HS_M_O2LUNG] = 60.0 * MEAN(pl->q_lung);
   m[HS_M_O2OXY] = 60.0 * MEAN(pl->q_oxy);
+  m[HS_M_VIS] = hs_vis(s->p + pl->drugs);
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     for (int k = 0; k < dt->noutputs; k++) {

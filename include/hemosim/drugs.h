@@ -1,0 +1,47 @@
+/*
+ * hemosim/drugs.h - vasoactive and inotropic drugs as simplified, documented
+ * dose-response relations (docs/drugs.md).
+ *
+ * Each drug acts on up to three targets through an Emax model,
+ *   effect = Emax D / (ED50 + D)       (D: dose, Emax: fractional change at
+ * saturation, ED50: dose giving half of it), and effects combine
+ * multiplicatively: factor = prod_i (1 + effect_i).  Targets: systemic arteriolar
+ * resistance (all systemic beds), ventricular end-systolic elastance (LV and RV)
+ * and heart rate.  Doses are steady-state infusion rates; onset is immediate (a
+ * scenario event changes the dose at a given time).
+ */
+#ifndef HEMOSIM_DRUGS_H
+#define HEMOSIM_DRUGS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+  HS_DRUG_NOREPINEPHRINE,
+  HS_DRUG_EPINEPHRINE,
+  HS_DRUG_DOBUTAMINE,
+  HS_DRUG_DOPAMINE,
+  HS_DRUG_MILRINONE,
+  HS_DRUG_VASOPRESSIN,
+  HS_DRUG_NITROPRUSSIDE,
+  HS_DRUG_ESMOLOL,
+  HS_DRUG_COUNT
+};
+
+typedef struct hs_drug_effect {
+  double resistance, contractility, heart_rate; /* multipliers */
+} hs_drug_effect;
+
+/* Combined effect of doses[HS_DRUG_COUNT] (ug/kg/min; vasopressin U/kg/min). */
+void hs_drug_effect_of(const double *doses, hs_drug_effect *out);
+
+/* Vasoactive-inotropic score (Gaies et al. 2010, Pediatr Crit Care Med 11:234):
+   dopamine + dobutamine + 100 epinephrine + 10 milrinone + 10,000 vasopressin
+   + 100 norepinephrine (ug/kg/min; vasopressin U/kg/min). */
+double hs_vis(const double *doses);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,99 @@
+/*
+ * test_drugs.c - drug dose-response directions in the closed loop and the
+ * vasoactive-inotropic score against hand-computed vectors (Gaies et al. 2010).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hemosim/drugs.h"
+#include "hemosim/hemosim.h"
+#include "support.h"
+
+static void test_vis_vectors(void **state) {
+  (void)state;
+  double d[HS_DRUG_COUNT] = {0};
+  assert_near(hs_vis(d), 0.0, 1e-12);
+  d[HS_DRUG_DOPAMINE] = 5;      /* 5 */
+  d[HS_DRUG_DOBUTAMINE] = 5;    /* + 5 */
+  d[HS_DRUG_EPINEPHRINE] = 0.05; /* + 5 */
+  d[HS_DRUG_MILRINONE] = 0.5;   /* + 5 */
+  d[HS_DRUG_VASOPRESSIN] = 0.0004; /* + 4 */
+  d[HS_DRUG_NOREPINEPHRINE] = 0.1; /* + 10 */
+  d[HS_DRUG_NITROPRUSSIDE] = 2;  /* not in the score */
+  assert_near(hs_vis(d), 34.0, 1e-9);
+}
+
+static void test_effect_table(void **state) {
+  (void)state;
+  double d[HS_DRUG_COUNT] = {0};
+  hs_drug_effect e;
+  hs_drug_effect_of(d, &e);
+  assert_near(e.resistance, 1.0, 0), assert_near(e.contractility, 1.0, 0);
+  assert_near(e.heart_rate, 1.0, 0);
+  d[HS_DRUG_NOREPINEPHRINE] = 0.3; /* half-maximal on resistance: 1 + 1.5/2 */
+  hs_drug_effect_of(d, &e);
+  assert_near(e.resistance, 1.75, 1e-12);
+  memset(d, 0, sizeof d);
+  d[HS_DRUG_ESMOLOL] = 100;
+  hs_drug_effect_of(d, &e);
+  assert_true(e.heart_rate < 1.0 && e.contractility < 1.0);
+}
+
+static double run(const char *path, double value, int metric) {
+  hs_err err;
+  hs_model *m = NULL;
+  char file[512];
+  snprintf(file, sizeof file, "%s/examples/patients/acute_mi_shock.yaml", HS_SOURCE_DIR);
+  assert_int_equal(hs_patient_load_file(file, &m, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_run(s, 20, &err), HS_OK);
+  if (path) assert_int_equal(hs_sim_schedule(s, 20, path, value, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 80, &err), HS_OK);
+  double mm[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 6, mm, &err), HS_OK);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  return mm[metric];
+}
+
+/* Given mid-run as scenario events: inotropes raise output, vasopressors raise
+   pressure (at the cost of output in a failing heart), vasodilators lower SVR and
+   PCWP, beta-blockers slow the heart. */
+static void test_closed_loop_directions(void **state) {
+  (void)state;
+  double co0 = run(NULL, 0, HS_M_CO), map0 = run(NULL, 0, HS_M_MAP);
+  double hr0 = run(NULL, 0, HS_M_HR), pcwp0 = run(NULL, 0, HS_M_PCWP);
+  assert_true(run("drugs.dobutamine", 5, HS_M_CO) > co0 * 1.15);
+  assert_true(run("drugs.milrinone", 0.5, HS_M_CO) > co0 * 1.15);
+  assert_true(run("drugs.norepinephrine", 0.2, HS_M_MAP) > map0 + 10);
+  assert_true(run("drugs.vasopressin", 0.0005, HS_M_MAP) > map0 + 5);
+  assert_true(run("drugs.nitroprusside", 1, HS_M_PCWP) < pcwp0 - 2);
+  assert_true(run("drugs.nitroprusside", 1, HS_M_MAP) < map0);
+  assert_true(run("drugs.esmolol", 100, HS_M_HR) < hr0 - 10);
+  assert_near(run("drugs.norepinephrine", 0.1, HS_M_VIS), 10.0, 1e-9);
+}
+
+static void test_limits(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_default(&m, &err), HS_OK);
+  assert_int_equal(hs_model_set(m, "drugs.norepinephrine", 6, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "[0, 5]"));
+  assert_int_equal(hs_model_set(m, "drugs.dobutamine", -1, &err), HS_ERR_RANGE);
+  assert_int_equal(hs_model_set(m, "drugs.aspirin", 1, &err), HS_ERR_UNKNOWN);
+  hs_model_free(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_vis_vectors),
+      cmocka_unit_test(test_effect_table),
+      cmocka_unit_test(test_closed_loop_directions),
+      cmocka_unit_test(test_limits),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
