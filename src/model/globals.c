@@ -24,7 +24,7 @@ static const hs_param_spec HEART[HEART_NPARAM] = {
                   "atrial activation onset before ventricular onset", "Guyton & Hall", NULL},
     [HEART_VTP] = {"ventricular_time_to_peak", HS_DIM_TIME, 0.40, 0.1, 0.6, 0,
                    "time from onset to peak ventricular activation at RR = 1 s (scales with sqrt RR); "
-                   "tuned for an LV ejection time of ~0.27 s at 70 /min (Weissler 1968)",
+                   "tuned: LV ejection time 0.275 s at 70 /min (Weissler 1968 regression: 0.294 s)",
                    "Weissler 1968", NULL},
     [HEART_VTR] = {"ventricular_relaxation_time", HS_DIM_TIME, 0.20, 0.03, 0.5, 0,
                    "duration of ventricular relaxation at RR = 1 s (scales with sqrt RR)",
