@@ -255,9 +255,9 @@ int hs_cmd_run(int argc, char **argv) {
     size_t n = strlen(name);
     if (n > 17 && !strcmp(name + n - 17, "_suction_fraction") && metrics[k] > 0)
       fprintf(stderr,
-              "hemosim: warning: %.*s: the drained vein collapsed (suction) during %.0f %% of "
-              "the last %d beats: flow is limited; consider volume, a larger drainage "
-              "cannula or a lower pump speed\n",
+              "hemosim: warning: %.*s: suction (the drained chamber or vein collapsed onto "
+              "the inflow) during %.0f %% of the last %d beats: flow is limited; consider "
+              "volume, a larger inflow cannula or a lower pump speed\n",
               (int)(n - 17), name, 100 * metrics[k], info.window_beats);
   }
   if (json && !strcmp(json, "-")) {

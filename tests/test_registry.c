@@ -18,6 +18,16 @@ static int valid_ident(const char *s) {
   return 1;
 }
 
+/* Choice names may also carry '.' and ':' (device model names "2.5", ratios "1:2"). */
+static int valid_choice(const char *s) {
+  if (!s || !*s) return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' ||
+          *s == ':'))
+      return 0;
+  return 1;
+}
+
 static int nchoices(const hs_param_spec *p) {
   int n = 0;
   while (p->choices && p->choices[n]) n++;
@@ -156,7 +166,7 @@ static void test_param_tables_are_consistent(void **state) {
         assert_true(p->def == floor(p->def));
         assert_int_equal(p->dim, HS_DIM_NONE);
         for (int c = 0; c < n; c++) {
-          assert_true(valid_ident(p->choices[c]));
+          assert_true(valid_choice(p->choices[c]));
           for (int c2 = 0; c2 < c; c2++) assert_string_not_equal(p->choices[c], p->choices[c2]);
         }
       } else {

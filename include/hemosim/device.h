@@ -54,7 +54,7 @@ typedef struct hs_device_io {
   const double *port_p;   /* luminal pressure of each port node, mmHg */
   const double *port_ptm; /* transmural pressure of each port node, mmHg */
   const double *port_v;   /* volume of each port node, mL */
-  const double *port_v0;  /* unstressed volume of each port node, mL (0 for chambers) */
+  const double *port_v0;  /* unstressed volume of each port node, mL (chambers: ESPVR V0) */
   double *q;              /* out: flow of each path, mL/s */
   double *dx;             /* out: state derivatives */
   double *out;            /* out: outputs, internal units */

@@ -50,7 +50,8 @@ extern "C" {
   X(HS_M_DPAP, "dpap_mmhg", "mmHg", "diastolic pulmonary artery pressure")                   \
   X(HS_M_MPAP, "mpap_mmhg", "mmHg", "mean pulmonary artery pressure")                        \
   X(HS_M_AVOPEN, "av_open_fraction", "", "fraction of beats in which the aortic valve opened and the LV ejected") \
-  X(HS_M_CPP, "coronary_perfusion_pressure_mmhg", "mmHg", "aortic diastolic pressure - LVEDP") \
+  X(HS_M_CPP, "coronary_perfusion_pressure_mmhg", "mmHg",                                   \
+    "mean aortic-root pressure in diastole (aortic valve closed) - LVEDP")                    \
   X(HS_M_SW, "lv_stroke_work_mmhg_ml", "mmHg*mL", "LV stroke work: loop area, integral P dV")  \
   X(HS_M_PVA, "lv_pva_mmhg_ml", "mmHg*mL", "LV pressure-volume area (stroke work + potential energy)") \
   X(HS_M_TBV, "total_blood_volume_ml", "mL", "total blood volume in the model and devices")   \

@@ -8,10 +8,14 @@
 
 extern const hs_device_type hs_device_va_ecmo;
 extern const hs_device_type hs_device_septostomy;
+extern const hs_device_type hs_device_impella, hs_device_tandemheart;
+extern const hs_device_type hs_device_iabp;
 
 static const hs_device_type *const DEVICES[] = {
     &hs_device_va_ecmo,
     &hs_device_septostomy,
+    &hs_device_impella, &hs_device_tandemheart,
+    &hs_device_iabp,
 };
 
 size_t hs_device_type_count(void) { return sizeof DEVICES / sizeof DEVICES[0]; }

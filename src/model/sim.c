@@ -251,7 +251,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       pp[k] = P[n];
       ptm[k] = s->PT[n];
       pv[k] = y[n];
-      pv0[k] = pl->node_kind[n] == HS_NK_VESSEL ? bparams(s, pl->node_block[n])[VESSEL_V0] : 0.0;
+      pv0[k] = pl->node_kind[n] == HS_NK_VESSEL ? bparams(s, pl->node_block[n])[VESSEL_V0]
+                                                : bparams(s, pl->node_block[n])[CHAMBER_V0];
     }
     hs_device_io io = {0};
     io.t = t;
@@ -392,6 +393,9 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     for (int e = 0; e < pl->ne; e++) dq[pl->q_aq + e] = fabs(Q[e]);
     dq[pl->q_sw] = P[pl->lv] * dy[pl->lv];
     dq[pl->q_sw + 1] = P[pl->rv] * dy[pl->rv];
+    int av_closed = !s->open[pl->vav];
+    dq[pl->q_dia] = av_closed ? P[pl->root] : 0.0;
+    dq[pl->q_dia + 1] = av_closed ? 1.0 : 0.0;
     memcpy(dq + pl->q_fd, s->Qd, (size_t)pl->nfd * sizeof(double));
     memcpy(dq + pl->q_out, s->Dout, (size_t)pl->nout * sizeof(double));
     memcpy(dq + pl->q_c, s->c, (size_t)pl->nn * sizeof(double));
@@ -809,8 +813,9 @@ hs_status hs_sim_schedule(hs_sim *s, double t, const char *path, double v, hs_er
 static double node_pressure_at(hs_sim *s, double t, const double *y, int i) {
   (void)t;
   const double *b = bparams(s, s->pl->node_block[i]);
-  /* measured sites are vessels (checked at compile); LV coupling needs the full evaluation */
-  if (b[VESSEL_MYO] != 0.0) {
+  /* measured sites are vessels (checked at compile); LV coupling, balloons and the
+     baroreflex need the full evaluation */
+  if (b[VESSEL_MYO] != 0.0 || s->pl->ndisp || s->pl->nbaro) {
     evaluate(s, t, y, s->P, s->Q);
     return s->P[i];
   }
@@ -952,7 +957,12 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   /* opened = the valve opened and the ventricle ejected through it (> 0.5 mL net):
      a valve that flickers open at zero pressure difference with no flow has not */
   m[HS_M_AVOPEN] = a->av_opened && MEAN(pl->q_q + pl->av) * T > 0.5 ? 1.0 : 0.0;
-  m[HS_M_CPP] = a->root_min - a->edp_lv;
+  /* coronary perfusion pressure: mean aortic-root pressure while the aortic valve is
+     closed (diastole, when the left coronary artery fills) minus LVEDP; with the
+     valve never open this is the whole beat */
+  double tdia = q[pl->q_dia + 1] - a->q0[pl->q_dia + 1];
+  m[HS_M_CPP] = (tdia > 1e-6 ? (q[pl->q_dia] - a->q0[pl->q_dia]) / tdia : a->root_min) -
+                a->edp_lv;
   /* the loop runs counter-clockwise: stroke work = -closed integral of P dV */
   m[HS_M_SW] = -(q[pl->q_sw] - a->q0[pl->q_sw]);
   /* PVA = SW + PE; PE = Pes (Ves - V0) / 2 (Suga 1979, Am J Physiol 236:H498) */
@@ -1266,13 +1276,19 @@ static hs_status check_window(const hs_sim *s, int window, hs_err *err) {
   return HS_OK;
 }
 
-/* Mean of `width` values per row over the last `window` rows of a history table. */
+/* Mean of `width` values per row over the last `window` rows of a history table.
+   NaN means "no value in that beat" (e.g. a 1:2 balloon pump's augmentation in its
+   unassisted beats): the mean is over the beats that have one, NaN if none has. */
 static void window_mean(const hs_sim *s, const double *table, int width, int window,
                         double *out) {
-  for (int k = 0; k < width; k++) out[k] = 0;
-  for (int j = 0; j < window; j++) {
-    const double *row = table + ((s->nhist - 1 - j) % HIST) * width;
-    for (int k = 0; k < width; k++) out[k] += row[k] / window;
+  for (int k = 0; k < width; k++) {
+    double sum = 0;
+    int n = 0;
+    for (int j = 0; j < window; j++) {
+      double v = table[((s->nhist - 1 - j) % HIST) * width + k];
+      if (!isnan(v)) sum += v, n++;
+    }
+    out[k] = n ? sum / n : NAN;
   }
 }
 
