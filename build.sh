@@ -43,7 +43,7 @@ case "${1:-}" in
     ;;
   test)
     install_missing
-    build build -DCMAKE_BUILD_TYPE=Release -DHS_WERROR=ON
+    build build -DCMAKE_BUILD_TYPE=Release -DHS_WERROR=ON -DBUILD_TESTING=ON
     (cd build && ctest --output-on-failure -j "$JOBS")
     build build-sanitize -DCMAKE_BUILD_TYPE=Debug -DHS_WERROR=ON -DHS_SANITIZE=address,undefined
     (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
