@@ -80,3 +80,12 @@ if(at EQUAL -1)
   message(FATAL_ERROR "docs/parameters.md is stale: regenerate it with `hemosim params --markdown`")
 endif()
 message(STATUS "cli smoke: all checks passed")
+
+# compare: a table, a recommendation line, JSON
+expect_run(0 ${HEMOSIM} compare --help)
+expect_match("${OUT}" "usage: hemosim compare")
+expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml --flows 3 --json -)
+expect_match("${OUT}" "\"schema\": \"hemosim-compare/1\"")
+expect_match("${OUT}" "\"reason\": ")
+expect_run(1 ${HEMOSIM} compare --flows abc)
+message(STATUS "cli smoke: compare checks passed")
