@@ -18,6 +18,7 @@ static const command COMMANDS[] = {
     {"run", hs_cmd_run, "simulate a patient (default: the bundled healthy adult) to steady state"},
     {"params", hs_cmd_params, "list every model parameter with unit, default, range and source"},
     {"compare", hs_cmd_compare, "compare LV unloading strategies on VA-ECMO and recommend one"},
+    {"optimize", hs_cmd_optimize, "find the least support of one strategy that meets the targets"},
 };
 
 static void usage(FILE *f) {

@@ -96,14 +96,9 @@ done:
 
 /* ---- strategies ------------------------------------------------------------ */
 
-typedef struct strategy {
-  const char *name, *label;
-  int invasiveness;
-  const char *device, *type, *p0, *p1; /* device to add (NULL: none) */
-  const char *sets[8];                 /* path/value pairs applied after */
-} strategy;
+#include "analysis/strategy.h"
 
-static const strategy METHODS[] = {
+static const hs_strategy METHODS[] = {
     {"ecmo_alone", "ECMO alone", 0, NULL, NULL, NULL, NULL, {NULL}},
     {"milrinone", "+ milrinone 0.375 ug/kg/min", 0, NULL, NULL, NULL, NULL,
      {"drugs.milrinone", "0.375", NULL}},
@@ -128,15 +123,6 @@ static const strategy METHODS[] = {
 };
 #define NMETHODS (sizeof METHODS / sizeof METHODS[0])
 
-typedef struct job {
-  const hs_model *base;
-  const strategy *st;
-  double flow_lpm; /* > 0: ECMO-alone sweep row */
-  const hs_targets *targets;
-  hs_compare_row *row;
-  hs_status status;
-  hs_err err;
-} job;
 
 static double now(void) {
   struct timespec ts;
@@ -144,7 +130,7 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static hs_status apply(hs_model *m, const strategy *st, hs_err *err) {
+static hs_status apply(hs_model *m, const hs_strategy *st, hs_err *err) {
   hs_status s;
   if (st->device) {
     const char *ports[3] = {st->p0, st->p1 ? st->p1 : st->p0, st->p0};
@@ -160,7 +146,7 @@ static hs_status apply(hs_model *m, const strategy *st, hs_err *err) {
   return HS_OK;
 }
 
-static void run_job(job *j) {
+void hs_strategy_run(hs_strategy_job *j) {
   double t0 = now();
   hs_compare_row *r = j->row;
   hs_model *m = hs_model_clone(j->base, &j->err);
@@ -219,7 +205,7 @@ done:
 }
 
 typedef struct pool {
-  job *jobs;
+  hs_strategy_job *jobs;
   size_t n, next;
   pthread_mutex_t lock;
 } pool;
@@ -231,8 +217,43 @@ static void *worker(void *arg) {
     size_t i = p->next++;
     pthread_mutex_unlock(&p->lock);
     if (i >= p->n) return NULL;
-    run_job(&p->jobs[i]);
+    hs_strategy_run(&p->jobs[i]);
   }
+}
+
+void hs_strategy_run_all(hs_strategy_job *jobs, size_t n, int threads) {
+  if (threads < 1) threads = 1;
+  if (threads > 64) threads = 64;
+  pool p = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
+  pthread_t th[64];
+  int started = 0;
+  for (int k = 1; k < threads; k++)
+    if (pthread_create(&th[started], NULL, worker, &p) == 0) started++;
+  worker(&p);
+  for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
+}
+
+hs_status hs_strategy_base(const hs_model *patient, hs_model **out, hs_err *err) {
+  *out = NULL;
+  hs_model *base = hs_model_clone(patient, err);
+  if (!base) return err ? err->code : HS_ERR_NOMEM;
+  hs_status st = HS_OK;
+  const char *dev = NULL;
+  for (size_t i = 0; i < hs_model_block_count(base); i++)
+    if (!strcmp(hs_model_block_name(base, i), "ecmo")) dev = hs_model_block_type(base, i)->name;
+  if (!dev) {
+    const char *ports[3] = {"ivc", "lower_arteries", "ivc"};
+    st = hs_model_add_device(base, "ecmo", "va_ecmo", ports, err);
+  } else if (strcmp(dev, "va_ecmo") != 0) {
+    st = hs_err_set(err, HS_ERR_MODEL, "block 'ecmo' is a %s, not a va_ecmo", dev);
+  }
+  if (!st) st = hs_model_set_text(base, "ecmo.control", "flow", err); /* compare at set flows */
+  if (st) {
+    hs_model_free(base);
+    return st;
+  }
+  *out = base;
+  return HS_OK;
 }
 
 void hs_compare_free(hs_compare_result *r) {
@@ -253,33 +274,12 @@ hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
   *out = NULL;
   double t0 = now();
   /* the patient on ECMO: its own circuit, or a femoral one in flow control */
-  hs_model *base = hs_model_clone(patient, err);
-  if (!base) return err ? err->code : HS_ERR_NOMEM;
-  hs_status st;
-  const char *dev = NULL;
-  for (size_t i = 0; i < hs_model_block_count(base); i++)
-    if (!strcmp(hs_model_block_name(base, i), "ecmo")) dev = hs_model_block_type(base, i)->name;
-  if (!dev) {
-    const char *ports[3] = {"ivc", "lower_arteries", "ivc"};
-    if ((st = hs_model_add_device(base, "ecmo", "va_ecmo", ports, err)) ||
-        (st = hs_model_set_text(base, "ecmo.control", "flow", err))) {
-      hs_model_free(base);
-      return st;
-    }
-  } else if (strcmp(dev, "va_ecmo") != 0) {
-    hs_model_free(base);
-    return hs_err_set(err, HS_ERR_MODEL, "compare: block 'ecmo' is a %s, not a va_ecmo", dev);
-  }
-  double v;
-  if ((st = hs_model_get(base, "ecmo.control", &v, err)) == HS_OK && v != 1)
-    st = hs_model_set_text(base, "ecmo.control", "flow", err); /* compare at set flows */
-  if (st) {
-    hs_model_free(base);
-    return st;
-  }
+  hs_model *base;
+  hs_status st = hs_strategy_base(patient, &base, err);
+  if (st) return st;
   size_t n = NMETHODS + nflows;
   hs_compare_result *res = calloc(1, sizeof *res);
-  job *jobs = calloc(n, sizeof *jobs);
+  hs_strategy_job *jobs = calloc(n, sizeof *jobs);
   if (res) res->rows = calloc(n, sizeof *res->rows);
   if (!res || !jobs || !res->rows) {
     hs_compare_free(res);
@@ -292,7 +292,8 @@ hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
   hs_model_get(base, "ecmo.target_flow", &flow0, NULL);
   for (size_t i = 0; i < n; i++) {
     hs_compare_row *r = &res->rows[i];
-    jobs[i] = (job){base, i < NMETHODS ? &METHODS[i] : &METHODS[0], 0, targets, r, HS_OK, {0, ""}};
+    jobs[i] = (hs_strategy_job){base, i < NMETHODS ? &METHODS[i] : &METHODS[0], 0, targets, r,
+                                HS_OK, {0, ""}};
     if (i < NMETHODS) {
       snprintf(r->name, sizeof r->name, "%s", METHODS[i].name);
       snprintf(r->label, sizeof r->label, "ECMO %.1f L/min %s", flow0 / LPM,
@@ -306,15 +307,7 @@ hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
       r->is_flow_sweep = 1;
     }
   }
-  if (threads < 1) threads = 1;
-  if (threads > 64) threads = 64;
-  pool p = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
-  pthread_t th[64];
-  int started = 0;
-  for (int k = 1; k < threads; k++)
-    if (pthread_create(&th[started], NULL, worker, &p) == 0) started++;
-  worker(&p);
-  for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
+  hs_strategy_run_all(jobs, n, threads);
   hs_status result = HS_OK;
   for (size_t i = 0; i < n; i++)
     if (jobs[i].status) {

@@ -1,0 +1,167 @@
+/*
+ * cmd_optimize.c - `hemosim optimize`: the least support of one strategy that meets
+ * the targets, with a plot of the sweep.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hemosim/optimize.h"
+
+static const char OPT_HELP[] =
+    "usage: hemosim optimize [PATIENT_FILE] --strategy NAME [options]\n"
+    "\n"
+    "Sweep one strategy's setting from least to most support, each point at steady\n"
+    "state on VA-ECMO, and choose the least support that meets every target (or report\n"
+    "the closest point when none does).\n"
+    "\n"
+    "strategies (setting swept):\n"
+    "  ecmo-flow    ECMO flow 1-6 L/min\n"
+    "  iabp         IABP assist ratio 1:3, 1:2, 1:1 (40 mL)\n"
+    "  impella      Impella CP level P1-P9\n"
+    "  septostomy   interatrial orifice 2-16 mm\n"
+    "  la-vent      transseptal LA vent 10-24 Fr\n"
+    "  lv-vent      surgical LV apical vent 20-36 Fr\n"
+    "\n"
+    "options:\n"
+    "  -s, --strategy NAME  the strategy (required)\n"
+    "  --targets FILE       targets as for `hemosim compare`\n"
+    "  --set NAME=VALUE     change the patient first (repeatable)\n"
+    "  --plot FILE.svg      PCWP, MAP, LVEDV and aortic valve opening against the setting\n"
+    "  --json F             JSON result ('-' = standard output instead of the table)\n"
+    "  --threads N          points run in parallel (default: online cores)\n"
+    "  -h, --help           this text\n";
+
+int hs_cmd_optimize(int argc, char **argv) {
+  const char *patient = NULL, *strategy = NULL, *targets_file = NULL, *plot = NULL, *json = NULL;
+  int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = HS_EXIT_FAIL, nsets = 0;
+  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  hs_err err = {HS_OK, ""};
+  hs_model *m = NULL;
+  hs_optimize_result *res = NULL;
+  char *svg = NULL;
+  if (!sets) return hs_cli_usage("optimize", "out of memory");
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(OPT_HELP, stdout);
+      rc = HS_EXIT_OK;
+      goto done;
+    }
+    int takes = !strcmp(a, "-s") || !strcmp(a, "--strategy") || !strcmp(a, "--targets") ||
+                !strcmp(a, "--plot") || !strcmp(a, "--json") || !strcmp(a, "--threads") ||
+                !strcmp(a, "--set");
+    if (takes && i + 1 >= argc) {
+      rc = hs_cli_usage("optimize", "option %s needs a value", a);
+      goto done;
+    }
+    if (!strcmp(a, "-s") || !strcmp(a, "--strategy")) strategy = argv[++i];
+    else if (!strcmp(a, "--targets")) targets_file = argv[++i];
+    else if (!strcmp(a, "--plot")) plot = argv[++i];
+    else if (!strcmp(a, "--json")) json = argv[++i];
+    else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
+    else if (!strcmp(a, "--threads")) {
+      char *end;
+      long t = strtol(argv[++i], &end, 10);
+      if (*end || t < 1 || t > 64) {
+        rc = hs_cli_usage("optimize", "--threads must be 1-64 (got '%s')", argv[i]);
+        goto done;
+      }
+      threads = (int)t;
+    } else if (a[0] == '-' && a[1]) {
+      rc = hs_cli_usage("optimize", "unknown option '%s'", a);
+      goto done;
+    } else if (!patient) {
+      patient = a;
+    } else {
+      rc = hs_cli_usage("optimize", "only one patient file may be given");
+      goto done;
+    }
+  }
+  if (!strategy) {
+    rc = hs_cli_usage("optimize", "--strategy is required (ecmo-flow, iabp, impella, septostomy, "
+                                  "la-vent, lv-vent)");
+    goto done;
+  }
+  hs_targets t;
+  hs_targets_default(&t);
+  if (targets_file && hs_targets_load(targets_file, &t, &err)) goto fail;
+  if (hs_cli_load_patient(patient, &m, &err)) goto fail;
+  for (int k = 0; k < nsets; k++) {
+    char name[128];
+    const char *eq = strchr(sets[k], '=');
+    if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name) {
+      rc = hs_cli_usage("optimize", "--set needs NAME=VALUE (got '%s')", sets[k]);
+      goto done;
+    }
+    memcpy(name, sets[k], (size_t)(eq - sets[k]));
+    name[eq - sets[k]] = '\0';
+    if (hs_model_set_text(m, name, eq + 1, &err)) goto fail;
+  }
+  if (hs_optimize_run(m, strategy, &t, threads, &res, &err)) goto fail;
+  if (plot) {
+    if (!(svg = hs_optimize_svg(res, &t, &err))) goto fail;
+    if (hs_write_file_atomic(plot, svg, strlen(svg), &err)) goto fail;
+  }
+  if (json) {
+    json_t *root = json_object(), *pts = json_array();
+    json_object_set_new(root, "schema", json_string("hemosim-optimize/1"));
+    json_object_set_new(root, "strategy", json_string(res->strategy));
+    json_object_set_new(root, "setting", json_string(res->setting));
+    for (size_t i = 0; i < res->npoints; i++) {
+      json_t *o = json_object(), *v = json_object();
+      json_object_set_new(o, "setting", json_real(res->setting_value[i]));
+      for (int k = 0; k < HS_CMP_NVAL; k++)
+        json_object_set_new(v, hs_compare_value_name(k),
+                            isfinite(res->rows[i].v[k]) ? json_real(res->rows[i].v[k]) : json_null());
+      json_object_set_new(o, "values", v);
+      json_object_set_new(o, "all_targets_met", json_boolean(res->rows[i].all_met));
+      json_array_append_new(pts, o);
+    }
+    json_object_set_new(root, "points", pts);
+    json_object_set_new(root, "chosen", res->chosen >= 0 ? json_real(res->setting_value[res->chosen])
+                                                         : json_null());
+    json_object_set_new(root, "closest", json_real(res->setting_value[res->closest]));
+    json_object_set_new(root, "reason", json_string(res->reason));
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(root);
+    if (!text) {
+      hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    hs_status st = HS_OK;
+    if (!strcmp(json, "-")) printf("%s\n", text);
+    else st = hs_write_file_atomic(json, text, strlen(text), &err);
+    free(text);
+    if (st) goto fail;
+  }
+  if (!json || strcmp(json, "-")) {
+    printf("%s: %s\n\n%-34s %6s %5s %5s %5s %6s %6s  %s\n", hs_model_name(m), res->setting,
+           "setting", "PCWP", "MAP", "AVopn", "PP", "LVEDV", "dev", "targets P M A P S");
+    for (size_t i = 0; i < res->npoints; i++) {
+      const hs_compare_row *r = &res->rows[i];
+      printf("%-34s %6.1f %5.0f %5.2f %5.1f %6.0f %6.2f  %s %c %c %c %c %c%s\n", r->label,
+             r->v[HS_CMP_PCWP], r->v[HS_CMP_MAP], r->v[HS_CMP_AVO], r->v[HS_CMP_PP],
+             r->v[HS_CMP_LVEDV], r->v[HS_CMP_DEVICE], r->all_met ? "all" : "   ",
+             r->met[0] ? '+' : '-', r->met[1] ? '+' : '-', r->met[2] ? '+' : '-',
+             r->met[3] ? '+' : '-', r->met[4] ? '+' : '-',
+             (int)i == res->chosen ? "  <= chosen" : (res->chosen < 0 && (int)i == res->closest ? "  <= closest" : ""));
+    }
+    printf("\n%s\n", res->reason);
+  }
+  rc = HS_EXIT_OK;
+  goto done;
+fail:
+  rc = hs_cli_fail(&err);
+done:
+  free(svg);
+  hs_optimize_free(res);
+  hs_model_free(m);
+  free(sets);
+  return rc;
+}

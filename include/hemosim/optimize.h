@@ -1,0 +1,47 @@
+/*
+ * hemosim/optimize.h - the least support that meets the targets, for one strategy.
+ *
+ * A strategy's setting is swept from least to most support (ECMO flow, IABP ratio
+ * 1:3 -> 1:1, Impella level, septostomy diameter, vent size); every point is
+ * simulated to steady state (hemosim/compare.h rules) and the first point meeting
+ * every target is chosen: the least support that reaches the targets.  When no
+ * point does, the point meeting most targets (lowest PCWP among them) is reported as
+ * the closest.
+ */
+#ifndef HEMOSIM_OPTIMIZE_H
+#define HEMOSIM_OPTIMIZE_H
+
+#include "hemosim/compare.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hs_optimize_result {
+  char strategy[32];
+  char setting[48];   /* e.g. "ecmo.target_flow (L/min)" */
+  size_t npoints;
+  double *setting_value; /* npoints, in the display unit of `setting` */
+  hs_compare_row *rows;  /* npoints */
+  int chosen;            /* index of the least support meeting every target, or -1 */
+  int closest;           /* index meeting most targets */
+  char reason[512];
+  double wall_s;
+} hs_optimize_result;
+
+/* Names accepted by hs_optimize_run ("ecmo-flow", "iabp", "impella", "septostomy",
+   "la-vent", "lv-vent"), NULL-terminated. */
+extern const char *const hs_optimize_strategies[];
+
+hs_status hs_optimize_run(const hs_model *patient, const char *strategy,
+                          const hs_targets *targets, int threads, hs_optimize_result **out,
+                          hs_err *err);
+void hs_optimize_free(hs_optimize_result *r);
+/* SVG of PCWP, MAP, LVEDV and aortic valve opening against the setting, chosen point
+   marked; caller frees. */
+char *hs_optimize_svg(const hs_optimize_result *r, const hs_targets *t, hs_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
