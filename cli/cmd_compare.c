@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "hemosim/compare.h"
+#include "hemosim/report.h"
 
 static const char COMPARE_HELP[] =
     "usage: hemosim compare [PATIENT_FILE] [options]\n"
@@ -31,6 +32,8 @@ static const char COMPARE_HELP[] =
     "  --set NAME=VALUE    change the patient before comparing (repeatable)\n"
     "  --threads N         strategies run in parallel (default: online cores)\n"
     "  --json F            JSON result to F ('-' = standard output instead of the table)\n"
+    "  --report DIR        self-contained HTML report (index.html, pv_loops.svg,\n"
+    "                      ecmo_flow_sweep.svg, compare.json)\n"
     "  -h, --help          this text\n";
 
 static json_t *row_json(const hs_compare_row *r) {
@@ -55,6 +58,7 @@ static json_t *row_json(const hs_compare_row *r) {
 
 int hs_cmd_compare(int argc, char **argv) {
   const char *patient = NULL, *targets_file = NULL, *json = NULL, *flows_text = NULL;
+  const char *report = NULL;
   int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
   int nsets = 0, rc = HS_EXIT_FAIL;
@@ -72,7 +76,7 @@ int hs_cmd_compare(int argc, char **argv) {
       goto done;
     }
     if ((!strcmp(a, "--targets") || !strcmp(a, "--flows") || !strcmp(a, "--threads") ||
-         !strcmp(a, "--json") || !strcmp(a, "--set")) &&
+         !strcmp(a, "--json") || !strcmp(a, "--set") || !strcmp(a, "--report")) &&
         i + 1 >= argc) {
       rc = hs_cli_usage("compare", "option %s needs a value", a);
       goto done;
@@ -80,6 +84,7 @@ int hs_cmd_compare(int argc, char **argv) {
     if (!strcmp(a, "--targets")) targets_file = argv[++i];
     else if (!strcmp(a, "--flows")) flows_text = argv[++i];
     else if (!strcmp(a, "--json")) json = argv[++i];
+    else if (!strcmp(a, "--report")) report = argv[++i];
     else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
     else if (!strcmp(a, "--threads")) {
       char *end;
@@ -132,7 +137,7 @@ int hs_cmd_compare(int argc, char **argv) {
     if (hs_model_set_text(m, name, eq + 1, &err)) goto fail;
   }
   if (hs_compare_run(m, &t, nflows ? flows : NULL, nflows, threads, &res, &err)) goto fail;
-  if (json) {
+  if (json || report) {
     json_t *root = json_object(), *rows = json_array();
     json_object_set_new(root, "schema", json_string("hemosim-compare/1"));
     json_object_set_new(root, "patient", json_string(hs_model_name(m)));
@@ -150,8 +155,14 @@ int hs_cmd_compare(int argc, char **argv) {
       goto fail;
     }
     hs_status st = HS_OK;
-    if (!strcmp(json, "-")) printf("%s\n", text);
-    else st = hs_write_file_atomic(json, text, strlen(text), &err);
+    if (json && !strcmp(json, "-")) printf("%s\n", text);
+    else if (json) st = hs_write_file_atomic(json, text, strlen(text), &err);
+    if (!st && report) {
+      st = hs_report_compare(report, hs_model_name(m), res, &t, &err);
+      char path[1024];
+      snprintf(path, sizeof path, "%s/compare.json", report);
+      if (!st) st = hs_write_file_atomic(path, text, strlen(text), &err);
+    }
     free(text);
     if (st) goto fail;
   }

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "hemosim/optimize.h"
+#include "hemosim/report.h"
 
 static const char OPT_HELP[] =
     "usage: hemosim optimize [PATIENT_FILE] --strategy NAME [options]\n"
@@ -34,11 +35,13 @@ static const char OPT_HELP[] =
     "  --set NAME=VALUE     change the patient first (repeatable)\n"
     "  --plot FILE.svg      PCWP, MAP, LVEDV and aortic valve opening against the setting\n"
     "  --json F             JSON result ('-' = standard output instead of the table)\n"
+    "  --report DIR         self-contained HTML report (index.html, sweep.svg, pv_loops.svg)\n"
     "  --threads N          points run in parallel (default: online cores)\n"
     "  -h, --help           this text\n";
 
 int hs_cmd_optimize(int argc, char **argv) {
   const char *patient = NULL, *strategy = NULL, *targets_file = NULL, *plot = NULL, *json = NULL;
+  const char *report = NULL;
   int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = HS_EXIT_FAIL, nsets = 0;
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
   hs_err err = {HS_OK, ""};
@@ -55,7 +58,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     }
     int takes = !strcmp(a, "-s") || !strcmp(a, "--strategy") || !strcmp(a, "--targets") ||
                 !strcmp(a, "--plot") || !strcmp(a, "--json") || !strcmp(a, "--threads") ||
-                !strcmp(a, "--set");
+                !strcmp(a, "--set") || !strcmp(a, "--report");
     if (takes && i + 1 >= argc) {
       rc = hs_cli_usage("optimize", "option %s needs a value", a);
       goto done;
@@ -64,6 +67,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     else if (!strcmp(a, "--targets")) targets_file = argv[++i];
     else if (!strcmp(a, "--plot")) plot = argv[++i];
     else if (!strcmp(a, "--json")) json = argv[++i];
+    else if (!strcmp(a, "--report")) report = argv[++i];
     else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
     else if (!strcmp(a, "--threads")) {
       char *end;
@@ -104,6 +108,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     if (hs_model_set_text(m, name, eq + 1, &err)) goto fail;
   }
   if (hs_optimize_run(m, strategy, &t, threads, &res, &err)) goto fail;
+  if (report && hs_report_optimize(report, hs_model_name(m), res, &t, &err)) goto fail;
   if (plot) {
     if (!(svg = hs_optimize_svg(res, &t, &err))) goto fail;
     if (hs_write_file_atomic(plot, svg, strlen(svg), &err)) goto fail;

@@ -88,6 +88,16 @@ expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yam
 expect_match("${OUT}" "\"schema\": \"hemosim-compare/1\"")
 expect_match("${OUT}" "\"reason\": ")
 expect_run(1 ${HEMOSIM} compare --flows abc)
+expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml --flows 3
+           --report ${WORK}/report)
+foreach(f index.html pv_loops.svg compare.json)
+  if(NOT EXISTS ${WORK}/report/${f})
+    message(FATAL_ERROR "compare --report: missing ${f}")
+  endif()
+endforeach()
+file(READ ${WORK}/report/index.html html)
+expect_match("${html}" "strategy comparison")
+expect_match("${html}" "<svg")
 message(STATUS "cli smoke: compare checks passed")
 
 # optimize: table, plot, JSON

@@ -51,6 +51,8 @@ typedef struct hs_compare_row {
   int all_met;
   int steady;        /* reached periodic steady state */
   double wall_s;
+  double *pv_v, *pv_p; /* LV volume (mL) and pressure (mmHg) over one steady beat */
+  size_t npv;
 } hs_compare_row;
 
 typedef struct hs_compare_result {
@@ -68,6 +70,8 @@ hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
                          const double *flows_lpm, size_t nflows, int threads,
                          hs_compare_result **out, hs_err *err);
 void hs_compare_free(hs_compare_result *r);
+/* Free the PV-loop samples of one row. */
+void hs_compare_row_clear(hs_compare_row *row);
 
 #ifdef __cplusplus
 }

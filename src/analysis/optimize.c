@@ -44,6 +44,7 @@ static const sweep SWEEPS[] = {
 
 void hs_optimize_free(hs_optimize_result *r) {
   if (!r) return;
+  for (size_t i = 0; r->rows && i < r->npoints; i++) hs_compare_row_clear(&r->rows[i]);
   free(r->setting_value);
   free(r->rows);
   free(r);
