@@ -270,8 +270,8 @@ static void test_ecmo_unloading(void **state) {
   (void)state;
   hemo e = run_patient("acute_mi_shock_ecmo.yaml", NULL, 0, 0, 4.5);
   assert_near(e.avo, 0.0, 1e-12); /* the aortic valve no longer opens */
-  static const char *const beds[] = {"cerebral_bed", "upper_bed", "coronary_bed", "abdominal_bed",
-                                     "lower_bed"};
+  /* systemic beds under vasomotor control (the cerebral beds autoregulate) */
+  static const char *const beds[] = {"upper_bed", "coronary_bed", "abdominal_bed", "lower_bed"};
   for (int level = 8; level <= 9; level++) {
     hemo a = run_patient("acute_mi_shock_ecmo.yaml", "cp", level, 0, 4.5);
     double dpcwp = e.pcwp - a.pcwp, rel = dpcwp / e.pcwp;
@@ -292,7 +292,7 @@ static void test_ecmo_unloading(void **state) {
     hs_model *m = load("acute_mi_shock_ecmo.yaml");
     hs_err err;
     assert_int_equal(hs_model_set(m, "ecmo.target_flow", 4.5 * LPM, &err), HS_OK);
-    for (int k = 0; k < 5; k++) {
+    for (int k = 0; k < 4; k++) {
       char path[64];
       double r;
       snprintf(path, sizeof path, "%s.resistance", beds[k]);

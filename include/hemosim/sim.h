@@ -65,7 +65,22 @@ extern "C" {
   X(HS_M_VO2, "vo2_mlmin", "mL/min", "O2 consumption of all tissues")                         \
   X(HS_M_O2LUNG, "o2_uptake_lung_mlmin", "mL/min", "O2 taken up in the lungs")               \
   X(HS_M_O2OXY, "o2_uptake_oxygenator_mlmin", "mL/min", "O2 taken up in membrane lungs")  \
-  X(HS_M_VIS, "vasoactive_inotropic_score", "", "vasoactive-inotropic score of the infusions (Gaies 2010)")
+  X(HS_M_VIS, "vasoactive_inotropic_score", "", "vasoactive-inotropic score of the infusions (Gaies 2010)") \
+  X(HS_M_ICP, "icp_mmhg", "mmHg", "mean intracranial pressure")                               \
+  X(HS_M_CEPP, "cerebral_perfusion_pressure_mmhg", "mmHg", "CPP = MAP - ICP")                \
+  X(HS_M_CBFL, "cbf_left_ml100gmin", "mL/100 g/min", "left hemisphere blood flow")           \
+  X(HS_M_CBFR, "cbf_right_ml100gmin", "mL/100 g/min", "right hemisphere blood flow")         \
+  X(HS_M_CBFLM, "cbf_left_mca_ml100gmin", "mL/100 g/min", "left MCA territory blood flow")   \
+  X(HS_M_CBFRM, "cbf_right_mca_ml100gmin", "mL/100 g/min", "right MCA territory blood flow") \
+  X(HS_M_TLPSV, "tcd_left_psv_cms", "cm/s", "left MCA peak systolic velocity")               \
+  X(HS_M_TLEDV, "tcd_left_edv_cms", "cm/s", "left MCA end-diastolic velocity")               \
+  X(HS_M_TLMV, "tcd_left_mean_cms", "cm/s", "left MCA time-mean velocity")                   \
+  X(HS_M_TLPI, "tcd_left_pi", "", "left MCA Gosling pulsatility index (PSV - EDV) / mean")   \
+  X(HS_M_TRPSV, "tcd_right_psv_cms", "cm/s", "right MCA peak systolic velocity")             \
+  X(HS_M_TREDV, "tcd_right_edv_cms", "cm/s", "right MCA end-diastolic velocity")             \
+  X(HS_M_TRMV, "tcd_right_mean_cms", "cm/s", "right MCA time-mean velocity")                 \
+  X(HS_M_TRPI, "tcd_right_pi", "", "right MCA Gosling pulsatility index")                    \
+  X(HS_M_BPC, "bp_controller_factor", "", "systemic resistance factor set by the blood-pressure controller")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

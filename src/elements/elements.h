@@ -25,6 +25,7 @@ enum {
   VESSEL_MYO,
   VESSEL_VO2,
   VESSEL_REFLEX,
+  VESSEL_INTRACRANIAL,
   VESSEL_NPARAM
 };
 
@@ -56,7 +57,18 @@ static inline double hs_activation(double tau, double tp, double tr) {
 }
 
 /* ---- edges ----------------------------------------------------------------- */
-enum { RESISTOR_R, RESISTOR_BED, RESISTOR_GAS, RESISTOR_REFLEX, RESISTOR_NPARAM };
+enum {
+  RESISTOR_R,
+  RESISTOR_BED,
+  RESISTOR_GAS,
+  RESISTOR_REFLEX,
+  RESISTOR_PATENCY,
+  RESISTOR_OBSTRUCTION,
+  RESISTOR_AUTOREG_FLOW,
+  RESISTOR_AUTOREG_GAIN,
+  RESISTOR_COLLAPSE,
+  RESISTOR_NPARAM
+};
 /* Baroreflex effector region of a resistor or vessel (choice index). */
 enum { HS_REFLEX_NONE, HS_REFLEX_SPLANCHNIC, HS_REFLEX_EXTRA };
 enum { INERTANCE_R, INERTANCE_L, INERTANCE_BED, INERTANCE_NPARAM };
@@ -120,6 +132,23 @@ extern const hs_block_type hs_type_solver;
 extern const hs_block_type hs_type_oxygen;
 extern const hs_block_type hs_type_baroreflex;
 extern const hs_block_type hs_type_drugs;
+extern const hs_block_type hs_type_brain;
+enum {
+  BRAIN_AR_GAIN,
+  BRAIN_AR_TAU,
+  BRAIN_AR_RANGE,
+  BRAIN_ICP_K,
+  BRAIN_ICP_REF,
+  BRAIN_CSF_PROD,
+  BRAIN_CSF_ROUT,
+  BRAIN_SINUS_GRAD,
+  BRAIN_LESION,
+  BRAIN_HEMI_MASS,
+  BRAIN_MCA_MASS,
+  BRAIN_MCA_DIAM,
+  BRAIN_BP_TARGET,
+  BRAIN_NPARAM
+};
 extern const char *const hs_reflex_regions[];
 
 #endif

@@ -20,6 +20,26 @@ static const hs_param_spec PARAMS[RESISTOR_NPARAM] = {
     [RESISTOR_REFLEX] = {"reflex", HS_DIM_NONE, 0, 0, 2, HS_PARAM_CHOICE,
                          "baroreflex arteriolar region: the resistance follows the reflex",
                          "Ursino 1998", hs_reflex_regions},
+    [RESISTOR_PATENCY] = {"patency", HS_DIM_NONE, 1, 0, 1, 0,
+                          "open fraction of the vessel's conductance (0 = occluded; e.g. mTICI "
+                          "grades, docs/brain.md)",
+                          "", NULL},
+    [RESISTOR_OBSTRUCTION] = {"capillary_obstruction", HS_DIM_NONE, 0, 0, 0.95, 0,
+                              "fraction of parallel capillaries plugged (no-reflow): resistance "
+                              "x 1/(1 - fraction)",
+                              "Yemisci 2009; MISSION.md s5", NULL},
+    [RESISTOR_AUTOREG_FLOW] = {"autoregulation_flow", HS_DIM_FLOW, 0, 0, 1000.0 / 60.0, 0,
+                               "flow this bed's arterioles defend (0 = no autoregulation; fixed "
+                               "when compiled)",
+                               "Ursino & Lodi 1997", NULL},
+    [RESISTOR_AUTOREG_GAIN] = {"autoregulation", HS_DIM_NONE, 1, 0, 1, 0,
+                               "autoregulation strength: 1 intact, 0 abolished (regional "
+                               "impairment)",
+                               "Ursino & Lodi 1997", NULL},
+    [RESISTOR_COLLAPSE] = {"collapsible", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
+                           "the upstream vessel collapses below its unstressed volume: "
+                           "resistance x (V0/V)^4 (Starling resistor, e.g. bridging veins)",
+                           "Ursino & Lodi 1997; Holt 1941", NULL},
 };
 
 const char *const hs_reflex_regions[] = {"none", "splanchnic", "extrasplanchnic", NULL};

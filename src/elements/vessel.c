@@ -29,6 +29,10 @@ static const hs_param_spec PARAMS[VESSEL_NPARAM] = {
     [VESSEL_REFLEX] = {"reflex", HS_DIM_NONE, 0, 0, 2, HS_PARAM_CHOICE,
                        "baroreflex venous region: its unstressed volume follows the reflex",
                        "Ursino 1998", hs_reflex_regions},
+    [VESSEL_INTRACRANIAL] = {"intracranial", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
+                             "inside the skull: intracranial pressure acts on it and its volume "
+                             "counts in the Monro-Kellie balance",
+                             "Marmarou 1978", NULL},
 };
 
 const hs_block_type hs_type_vessel = {

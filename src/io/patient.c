@@ -334,7 +334,7 @@ static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err) {
   if (base && (st = load_base(d, base, m, depth, err)) != HS_OK) return st;
   size_t nbase = hs_model_block_count(m);
   static const char *const globals[] = {"heart", "circulation", "body", "solver", "oxygen",
-                                        "baroreflex", "drugs"};
+                                        "baroreflex", "drugs", "brain"};
   for (size_t i = 0; i < hs_doc_size(root); i++) {
     const char *key = hs_doc_text(hs_doc_key(root, i));
     const hs_doc_node *v = hs_doc_value(root, i);
@@ -360,7 +360,7 @@ static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err) {
       return hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN,
                          "unknown top-level field '%s' (known: hemosim_patient, base, name, "
                          "description, sources, expected, heart, circulation, body, solver, "
-                         "oxygen, baroreflex, drugs, nodes, edges, devices)",
+                         "oxygen, baroreflex, drugs, brain, nodes, edges, devices)",
                          key);
   }
   const hs_doc_node *nodes = hs_doc_get(root, "nodes"), *edges = hs_doc_get(root, "edges");

@@ -92,6 +92,47 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                               "", NULL},
 };
 
+static const char *const BP_TARGETS[] = {"none", "sbp_below_120", "sbp_below_140",
+                                         "sbp_140_180", "map_80_110", NULL};
+static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
+    [BRAIN_AR_GAIN] = {"autoregulation_gain", HS_DIM_NONE, 15, 0, 200, 0,
+                       "gain from relative flow error to the arteriolar regulatory state",
+                       "Ursino & Lodi 1997 (tuned: +-10 % plateau)", NULL},
+    [BRAIN_AR_TAU] = {"autoregulation_tau", HS_DIM_TIME, 20, 1, 300, 0,
+                      "time constant of cerebral autoregulation", "Ursino & Lodi 1997", NULL},
+    [BRAIN_AR_RANGE] = {"autoregulation_range", HS_DIM_NONE, 0.6, 0, 2, 0,
+                        "resistance spans R exp(-range)..R exp(range) (dilation/constriction "
+                        "reserve)",
+                        "tuned: plateau ~MAP 50-150 mmHg", NULL},
+    [BRAIN_ICP_K] = {"icp_elastance", HS_DIM_INV_VOLUME, 0.11, 0.01, 1, 0,
+                     "intracranial elastance coefficient: ICP = P_ref exp(k (V - V_ref))",
+                     "Marmarou 1978; Ursino & Lodi 1997", NULL},
+    [BRAIN_ICP_REF] = {"icp_reference", HS_DIM_PRESSURE, 10, 1, 50, 0,
+                       "ICP at the reference intracranial volume (the starting state)", "", NULL},
+    [BRAIN_CSF_PROD] = {"csf_production", HS_DIM_FLOW, 0.35 / 60.0, 0, 5.0 / 60.0, 0,
+                        "cerebrospinal fluid formation (0.35 mL/min)", "Ursino & Lodi 1997", NULL},
+    [BRAIN_CSF_ROUT] = {"csf_outflow_resistance", HS_DIM_RESISTANCE, 480, 10, 10000, 0,
+                        "resistance to CSF absorption into the venous sinus (8 mmHg min/mL)",
+                        "Marmarou 1978; Czosnyka", NULL},
+    [BRAIN_SINUS_GRAD] = {"sinus_gradient", HS_DIM_PRESSURE, 6, 0, 20, 0,
+                          "dural sinus pressure above the (thoracic) superior vena cava: sets "
+                          "resting ICP = sinus + R_out x CSF production (~9 mmHg)",
+                          "tuned", NULL},
+    [BRAIN_LESION] = {"lesion_volume", HS_DIM_VOLUME, 0, 0, 200, 0,
+                      "intracranial mass (oedema, haematoma) adding to the Monro-Kellie volume",
+                      "", NULL},
+    [BRAIN_HEMI_MASS] = {"hemisphere_mass", HS_DIM_MASS, 0.7, 0.2, 1.2, 0,
+                         "mass of one hemisphere (CBF in mL/100 g/min)", "", NULL},
+    [BRAIN_MCA_MASS] = {"mca_territory_mass", HS_DIM_MASS, 0.28, 0.05, 0.8, 0,
+                        "mass of one MCA territory", "", NULL},
+    [BRAIN_MCA_DIAM] = {"mca_diameter", HS_DIM_LENGTH, 0.26, 0.1, 0.5, 0,
+                        "insonated MCA lumen diameter (TCD velocity = flow / area)", "", NULL},
+    [BRAIN_BP_TARGET] = {"bp_target", HS_DIM_NONE, 0, 0, 4, HS_PARAM_CHOICE,
+                         "blood-pressure target held by a vasoactive controller after "
+                         "thrombectomy (OPTIMAL-BP, ENCHANTED2; MISSION.md s5)",
+                         "MISSION.md s5", BP_TARGETS},
+};
+
 static const hs_param_spec OXY[OXY_NPARAM] = {
     [OXY_HB] = {"hemoglobin", HS_DIM_HB, 14, 3, 25, 0, "haemoglobin concentration",
                 "MISSION.md s6", NULL},
@@ -195,5 +236,10 @@ const hs_block_type hs_type_baroreflex = {
 const hs_block_type hs_type_drugs = {
     "drugs", HS_BLOCK_GLOBAL, DRUGS, HS_DRUG_COUNT,
     "Vasoactive infusions with simplified Emax dose-response (docs/drugs.md).", NULL};
+const hs_block_type hs_type_brain = {
+    "brain", HS_BLOCK_GLOBAL, BRAIN, BRAIN_NPARAM,
+    "Cerebral autoregulation, intracranial pressure and CSF, TCD, blood-pressure targets "
+    "(docs/brain.md).",
+    NULL};
 const hs_block_type hs_type_oxygen = {"oxygen", HS_BLOCK_GLOBAL, OXY, OXY_NPARAM,
                                       "Haemoglobin, inspired O2, lung shunt (docs/oxygen.md).", NULL};

@@ -49,6 +49,8 @@ void hs_plan_free(hs_plan *pl) {
   free(pl->edge_gas);
   free(pl->edge_bed);
   free(pl->gas_edges);
+  free(pl->ar_edges);
+  free(pl->ic_nodes);
   free(pl->vo2_nodes);
   free(pl->vo2_pidx);
   free(pl->name);
@@ -175,6 +177,23 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->nbaro = m->blocks[bb].params[HS_BP_ENABLED] != 0 ? HS_BARO_NSTATE : 0;
   pl->ybaro = ny;
   ny += pl->nbaro;
+  /* brain: autoregulated resistors and intracranial vessels (fixed at compile) */
+  pl->ar_edges = malloc(((size_t)pl->ne + 1) * sizeof(int));
+  pl->ic_nodes = malloc(((size_t)pl->nn + 1) * sizeof(int));
+  if (!pl->ar_edges || !pl->ic_nodes) goto nomem;
+  for (int e = 0; e < pl->ne; e++) {
+    const hs_block *b = &m->blocks[pl->edge_block[e]];
+    if (b->type == &hs_type_resistor && b->params[RESISTOR_AUTOREG_FLOW] > 0)
+      pl->ar_edges[pl->nar++] = e;
+  }
+  for (int i = 0; i < pl->nn; i++) {
+    const hs_block *b = &m->blocks[pl->node_block[i]];
+    if (b->type == &hs_type_vessel && b->params[VESSEL_INTRACRANIAL] != 0)
+      pl->ic_nodes[pl->nic++] = i;
+  }
+  pl->yar = ny;
+  ny += pl->nar;
+  pl->ycsf = pl->nic ? ny++ : -1;
   pl->yo2 = ny;
   ny += pl->nn;
   for (int k = 0; k < pl->nd; k++)
@@ -216,6 +235,7 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->q_lung = nq++;
   pl->q_oxy = nq++;
   pl->q_cons = nq++;
+  pl->q_icp = nq++;
   pl->nq = nq;
   /* arterial nodes: reached from a gas-exchange edge without crossing a systemic bed */
   for (int pass = 0; pass < pl->ne + 1; pass++) {
@@ -251,6 +271,14 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->oxygen = pl->bpofs[block_index(m, "oxygen")];
   pl->baro = pl->bpofs[block_index(m, "baroreflex")];
   pl->drugs = pl->bpofs[block_index(m, "drugs")];
+  pl->brain = pl->bpofs[block_index(m, "brain")];
+  pl->brain_sinus = hs_plan_node_find(pl, "svc");
+  pl->l_mca_bed = hs_plan_edge_find(pl, "l_mca_bed");
+  pl->r_mca_bed = hs_plan_edge_find(pl, "r_mca_bed");
+  pl->l_other_bed = hs_plan_edge_find(pl, "l_other_bed");
+  pl->r_other_bed = hs_plan_edge_find(pl, "r_other_bed");
+  pl->l_mca_stem = hs_plan_edge_find(pl, "l_mca_stem");
+  pl->r_mca_stem = hs_plan_edge_find(pl, "r_mca_stem");
   pl->baro_site = hs_plan_node_find(pl, "cerebral_arteries");
   if (pl->baro_site < 0) pl->baro_site = pl->upper;
   pl->lower = hs_plan_node_find(pl, "lower_arteries");

@@ -36,7 +36,12 @@ struct hs_plan {
   int av, mv, tv, pv;
   int vav; /* valve index of the aortic valve */
   /* global parameter offsets */
-  int heart, circ, body, solver, oxygen, baro, drugs;
+  int heart, circ, body, solver, oxygen, baro, drugs, brain;
+  /* brain: autoregulated edges (one state each), intracranial vessels, CSF volume */
+  int nar, *ar_edges, yar;
+  int nic, *ic_nodes, ycsf; /* ycsf < 0 without intracranial vessels */
+  int brain_sinus;          /* node whose pressure + sinus_gradient is the sinus pressure */
+  int l_mca_bed, r_mca_bed, l_other_bed, r_other_bed, l_mca_stem, r_mca_stem; /* -1 if absent */
   int ybaro, nbaro, baro_site; /* baroreflex states (none when disabled) and sensing node */
   /* devices: ports, states, flows and outputs, concatenated in model order */
   int nd;
@@ -54,7 +59,7 @@ struct hs_plan {
   int ngas, *gas_edges;                /* gas-exchange edges */
   int nvo2, *vo2_nodes, *vo2_pidx;     /* O2-consuming vessels and their parameter index */
   /* quadrature layout */
-  int q_p, q_q, q_aq, q_sw, q_dia, q_fd, q_out, q_c, q_tr, q_flux, q_lung, q_oxy, q_cons;
+  int q_p, q_q, q_aq, q_sw, q_dia, q_fd, q_out, q_c, q_tr, q_flux, q_lung, q_oxy, q_cons, q_icp;
   /* optional measurement sites (-1 when absent) */
   int lower, cer_art, cor_art;
 };

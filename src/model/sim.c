@@ -50,6 +50,7 @@ typedef struct beat_acc {
   double upper_max, upper_min, root_min, pa_max, pa_min, lv_min, rv_min;
   double es_t, es_v, es_p;
   int es_done, av_opened;
+  double tcd_max[2], tcd_min[2]; /* MCA stem flow extrema, mL/s (left, right) */
   double *y0; /* state at beat start (steady-state test) */
 } beat_acc;
 
@@ -64,6 +65,7 @@ struct hs_sim {
   double *c, *f;         /* O2 content (mL/mL) and ECMO-blood fraction per node */
   double *trscratch;     /* tracer derivatives when there is no tracer */
   double *vext;          /* volume occupied by devices in each node, mL */
+  double icp;            /* intracranial pressure at the last evaluation, mmHg */
   double *dext;          /* per-beat extrema of MAX/MIN device outputs */
   double *qmean;         /* last beat's mean forward and backward flow of each edge, then
                             mean device flows (O2 warm start) */
@@ -96,6 +98,8 @@ struct hs_sim {
   hs_beat_fn beat_fn;
   void *beat_ud;
   long valve_events;
+  double icp_vref; /* intracranial volume at the reference ICP (fixed at the start) */
+  double bpc;      /* systemic resistance factor of the blood-pressure controller */
   int broken; /* a fatal error happened: no further stepping */
   char rhs_msg[256];
 };
@@ -154,6 +158,15 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   double vu_extra_total = 0;
   hs_drug_effect dx;
   hs_drug_effect_of(s->p + pl->drugs, &dx);
+  dx.resistance *= s->bpc;
+  double icp = 0.0;
+  if (pl->nic) {
+    const double *br = s->p + pl->brain;
+    double vic = y[pl->ycsf] + br[BRAIN_LESION];
+    for (int k = 0; k < pl->nic; k++) vic += y[pl->ic_nodes[k]];
+    icp = br[BRAIN_ICP_REF] * exp(br[BRAIN_ICP_K] * (vic - s->icp_vref));
+  }
+  s->icp = icp;
   if (pl->nbaro) {
     double ref[HS_BARO_NSTATE];
     hs_baro_rest_state(s->p + pl->baro, ref);
@@ -217,7 +230,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_EXTRA && vu_extra_total > 0)
       v0 += fx.dvu_extra * v0 / vu_extra_total;
     s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), v[VESSEL_C], v0);
-    P[i] = s->PT[i] + v[VESSEL_PEXT] + v[VESSEL_THORACIC] * thor + v[VESSEL_MYO] * P[pl->lv];
+    P[i] = s->PT[i] + v[VESSEL_PEXT] + v[VESSEL_THORACIC] * thor + v[VESSEL_MYO] * P[pl->lv] +
+           v[VESSEL_INTRACRANIAL] * icp;
   }
   int vi = 0;
   for (int e = 0; e < pl->ne; e++) {
@@ -225,10 +239,21 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
     switch (pl->edge_kind[e]) {
       case HS_EK_RESISTOR: {
-        double r = ep[RESISTOR_R];
+        double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+        if (ep[RESISTOR_COLLAPSE] != 0 && pl->node_kind[pl->efrom[e]] == HS_NK_VESSEL) {
+          double v0 = bparams(s, pl->node_block[pl->efrom[e]])[VESSEL_V0];
+          double v = y[pl->efrom[e]] > 1e-3 ? y[pl->efrom[e]] : 1e-3;
+          if (v < v0) { /* collapsing vein: a Starling resistor */
+            double ratio = v0 / v;
+            r *= ratio * ratio * ratio * ratio;
+          }
+        }
+        if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
         if (pl->nbaro && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
           r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
-        if (pl->edge_bed[e]) r *= dx.resistance;
+        /* vasoactive drugs and the BP controller act on vasomotor beds; autoregulated
+           (cerebral) beds hold their own tone */
+        if (pl->edge_bed[e] && ep[RESISTOR_AUTOREG_FLOW] <= 0) r *= dx.resistance;
         Q[e] = dp / r;
         break;
       }
@@ -241,6 +266,12 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
         vi++;
         break;
     }
+  }
+  /* cerebral autoregulation: the arteriolar resistance of a regulated bed scales by
+     exp(range tanh(x)), x its regulatory state (docs/brain.md) */
+  for (int k = 0; k < pl->nar; k++) {
+    double a = s->p[pl->brain + BRAIN_AR_RANGE];
+    Q[pl->ar_edges[k]] /= exp(a * tanh(y[pl->yar + k]));
   }
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
@@ -379,6 +410,19 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     int n0 = pl->dev_state_ofs[0], nds = pl->yo2 - n0;
     memcpy(dy + n0, s->Ddx, (size_t)nds * sizeof(double));
   }
+  for (int k = 0; k < pl->nar; k++) {
+    const double *ep = bparams(s, pl->edge_block[pl->ar_edges[k]]);
+    const double *br = s->p + pl->brain;
+    double err = Q[pl->ar_edges[k]] / ep[RESISTOR_AUTOREG_FLOW] - 1.0;
+    dy[pl->yar + k] = (br[BRAIN_AR_GAIN] * ep[RESISTOR_AUTOREG_GAIN] * err - y[pl->yar + k]) /
+                      br[BRAIN_AR_TAU];
+  }
+  if (pl->nic) {
+    const double *br = s->p + pl->brain;
+    double psinus = (pl->brain_sinus >= 0 ? P[pl->brain_sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
+    double out = s->icp > psinus ? (s->icp - psinus) / br[BRAIN_CSF_ROUT] : 0.0;
+    dy[pl->ycsf] = br[BRAIN_CSF_PROD] - out;
+  }
   if (pl->nbaro) {
     int k = pl->baro_site;
     double dp = pl->node_kind[k] == HS_NK_VESSEL
@@ -399,6 +443,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     memcpy(dq + pl->q_fd, s->Qd, (size_t)pl->nfd * sizeof(double));
     memcpy(dq + pl->q_out, s->Dout, (size_t)pl->nout * sizeof(double));
     memcpy(dq + pl->q_c, s->c, (size_t)pl->nn * sizeof(double));
+    dq[pl->q_icp] = s->icp;
     memcpy(dq + pl->q_tr, s->f, (size_t)pl->ntr * sizeof(double));
   }
   /* one NaN or infinity anywhere makes the sum non-finite */
@@ -500,6 +545,11 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
   for (int d = 0; d < pl->nd; d++)
     pl->dev_type[d]->init(bparams(s, pl->dev_block[d]), s->y + pl->dev_state_ofs[d]);
   if (pl->nbaro) hs_baro_rest_state(s->p + pl->baro, s->y + pl->ybaro);
+  if (pl->nic) { /* 140 mL of CSF; this intracranial volume is where ICP = icp_reference */
+    s->y[pl->ycsf] = 140.0;
+    s->icp_vref = 140.0 + s->p[pl->brain + BRAIN_LESION];
+    for (int k = 0; k < pl->nic; k++) s->icp_vref += s->y[pl->ic_nodes[k]];
+  }
   /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
      lower (a normal arteriovenous difference); transport settles the rest */
   const double *ox = s->p + pl->oxygen;
@@ -641,6 +691,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->pbt0 = -1e9;
   s->bt0 = -1e9;
   s->t = 0.0;
+  s->bpc = 1.0;
   start_beat(s);
   if (initial_state(s, err) != HS_OK) goto fail;
   set_valve_modes(s);
@@ -842,6 +893,7 @@ static void begin_accumulation(hs_sim *s) {
   a->es_done = 0;
   a->av_opened = s->open[pl->vav];
   for (int o = 0; o < pl->nout; o++) s->dext[o] = NAN;
+  for (int k = 0; k < 2; k++) a->tcd_max[k] = -INFINITY, a->tcd_min[k] = INFINITY;
 }
 
 static void observe_point(hs_sim *s, double t, const double *y) {
@@ -893,6 +945,17 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
     }
   }
   beat_acc *a = &s->acc;
+  if (s->pl->l_mca_stem >= 0 || s->pl->r_mca_stem >= 0) { /* MCA velocity extrema (TCD) */
+    const hs_plan *pl = s->pl;
+    evaluate(s, t1, s->y, s->P, s->Q);
+    const int stems[2] = {pl->l_mca_stem, pl->r_mca_stem};
+    for (int k = 0; k < 2; k++) {
+      if (stems[k] < 0) continue;
+      double q = s->Q[stems[k]];
+      if (q > a->tcd_max[k]) a->tcd_max[k] = q;
+      if (q < a->tcd_min[k]) a->tcd_min[k] = q;
+    }
+  }
   if (!a->es_done && a->es_t <= t1 && a->es_t >= t0) {
     if ((st = s->ot->dense(s->ode, a->es_t, s->ydense, err)) != HS_OK) return st;
     evaluate(s, a->es_t, s->ydense, s->P, s->Q);
@@ -929,7 +992,11 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
     double j = 60.0 * MEAN(pl->q_flux + e); /* mL O2/min */
     co += MEAN(pl->q_q + e);
     do2 += j;
-    if (pl->efrom[e] == pl->cer_art) do2b += j;
+    int from = pl->efrom[e];
+    if (from == pl->cer_art ||
+        (pl->node_kind[from] == HS_NK_VESSEL &&
+         bparams(s, pl->node_block[from])[VESSEL_INTRACRANIAL] != 0))
+      do2b += j;
     if (pl->efrom[e] == pl->cor_art) do2h += j;
   }
   m[HS_M_HR] = 60.0 / T;
@@ -988,6 +1055,33 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   m[HS_M_O2LUNG] = 60.0 * MEAN(pl->q_lung);
   m[HS_M_O2OXY] = 60.0 * MEAN(pl->q_oxy);
   m[HS_M_VIS] = hs_vis(s->p + pl->drugs);
+  m[HS_M_ICP] = pl->nic ? MEAN(pl->q_icp) : NAN;
+  m[HS_M_CEPP] = pl->nic ? m[HS_M_MAP] - m[HS_M_ICP] : NAN;
+  {
+    const double *br = s->p + pl->brain;
+    double hemi = br[BRAIN_HEMI_MASS] * 1000.0 / 100.0, mca = br[BRAIN_MCA_MASS] * 1000.0 / 100.0;
+#define QM(e) ((e) >= 0 ? MEAN(pl->q_q + (e)) * 60.0 : NAN) /* mL/min */
+    m[HS_M_CBFL] = QM(pl->l_mca_bed) / hemi + QM(pl->l_other_bed) / hemi;
+    m[HS_M_CBFR] = QM(pl->r_mca_bed) / hemi + QM(pl->r_other_bed) / hemi;
+    m[HS_M_CBFLM] = QM(pl->l_mca_bed) / mca;
+    m[HS_M_CBFRM] = QM(pl->r_mca_bed) / mca;
+    double area = 3.14159265358979 * br[BRAIN_MCA_DIAM] * br[BRAIN_MCA_DIAM] / 4.0; /* cm^2 */
+    const int stems[2] = {pl->l_mca_stem, pl->r_mca_stem};
+    for (int k = 0; k < 2; k++) {
+      double psv = NAN, edv = NAN, mean = NAN, pi = NAN;
+      if (stems[k] >= 0) {
+        psv = a->tcd_max[k] / area, edv = a->tcd_min[k] / area;
+        mean = MEAN(pl->q_q + stems[k]) / area;
+        pi = fabs(mean) > 1e-9 ? (psv - edv) / mean : NAN;
+      }
+      m[k ? HS_M_TRPSV : HS_M_TLPSV] = psv;
+      m[k ? HS_M_TREDV : HS_M_TLEDV] = edv;
+      m[k ? HS_M_TRMV : HS_M_TLMV] = mean;
+      m[k ? HS_M_TRPI : HS_M_TLPI] = pi;
+    }
+#undef QM
+  }
+  m[HS_M_BPC] = s->bpc;
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     for (int k = 0; k < dt->noutputs; k++) {
@@ -1011,6 +1105,32 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
 #undef MEAN
 }
 
+/*
+ * Blood-pressure target after thrombectomy (brain.bp_target): a vasoactive
+ * controller, updated once per beat, scales the systemic arteriolar resistance
+ * (as a vasopressor or vasodilator infusion would) until the beat's SBP (or MAP)
+ * is inside the target band; factor limited to 0.3-3; engaged from t = 30 s so the
+ * start-up transient from the resting state does not drive it.  A change is a discontinuity
+ * of the right-hand side: the integrator restarts at the beat boundary.
+ */
+static void bp_control(hs_sim *s, const double *m) {
+  int target = (int)s->p[s->pl->brain + BRAIN_BP_TARGET];
+  if (target == 0) {
+    if (s->bpc != 1.0) s->bpc = 1.0, s->dirty = 1;
+    return;
+  }
+  if (s->t < 30.0) return; /* engaged after the start-up transient */
+  static const double LO[] = {0, 0, 0, 140, 80}, HI[] = {0, 120, 140, 180, 110};
+  double v = target == 4 ? m[HS_M_MAP] : m[HS_M_SBP];
+  double lo = LO[target], hi = HI[target] - (target <= 2 ? 5.0 : 0.0); /* aim inside "< x" */
+  double err = v > hi ? hi - v : v < lo ? lo - v : 0.0;
+  if (err == 0.0) return;
+  double f = s->bpc * exp(0.3 * err / (v > 1 ? v : 1.0));
+  if (f < 0.3) f = 0.3;
+  if (f > 3.0) f = 3.0;
+  if (f != s->bpc) s->bpc = f, s->dirty = 1;
+}
+
 static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
   hs_status st = s->ot->quad(s->ode, s->q, err);
@@ -1029,6 +1149,7 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   }
   s->last_change = change;
   s->last_change_o2 = change_o2;
+  bp_control(s, m);
   memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
   if (s->beat_fn && s->beat_fn(s->beats, s->t, m, s->beat_ud))
     return hs_err_set(err, HS_ERR_STATE, "t=%.4f s: stopped by the beat callback", s->t);

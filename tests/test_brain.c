@@ -1,0 +1,182 @@
+/*
+ * test_brain.c - cerebral circulation (issue #7): autoregulation plateau and its loss,
+ * intracranial pressure, no-reflow, occlusion and collaterals, blood-pressure targets
+ * after thrombectomy, TCD indices.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hemosim/hemosim.h"
+#include "support.h"
+
+typedef struct brain {
+  double map, icp, cbf_l, cbf_lm, cbf_rm, pi_l, pi_r, mean_l, psv_l, edv_l;
+} brain;
+
+static brain run(const char *file, const char *const *sets) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/%s", HS_SOURCE_DIR, file);
+  hs_err err;
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  for (int i = 0; sets && sets[i]; i += 2) {
+    hs_status st = hs_model_set_text(m, sets[i], sets[i + 1], &err);
+    if (st) print_error("%s\n", err.msg);
+    assert_int_equal(st, HS_OK);
+  }
+  hs_plan *pl = hs_plan_compile(m, &err);
+  hs_sim *s = hs_sim_new(pl, &err);
+  hs_steady_info info;
+  hs_status st = hs_sim_run_to_steady(s, &info, &err);
+  if (st) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+  double v[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
+  brain b = {v[HS_M_MAP],   v[HS_M_ICP],   v[HS_M_CBFL], v[HS_M_CBFLM], v[HS_M_CBFRM],
+             v[HS_M_TLPI],  v[HS_M_TRPI],  v[HS_M_TLMV], v[HS_M_TLPSV], v[HS_M_TLEDV]};
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  return b;
+}
+
+/* Healthy values: CBF ~50 mL/100 g/min, ICP 7-15 mmHg (MISSION.md s6), MCA TCD
+   mean ~55-65 cm/s with PI 0.6-1.1. */
+static void test_healthy_values(void **state) {
+  (void)state;
+  brain b = run("healthy_adult.yaml", NULL);
+  assert_in_range_d(b.cbf_l, 45, 60);
+  assert_in_range_d(b.icp, 7, 15);
+  assert_in_range_d(b.mean_l, 50, 75);
+  assert_in_range_d(b.pi_l, 0.6, 1.1);
+  assert_true(b.psv_l > b.mean_l && b.mean_l > b.edv_l);
+}
+
+static const char *const AR_OFF[] = {"l_mca_bed.autoregulation", "0", "r_mca_bed.autoregulation", "0",
+                                     "l_other_bed.autoregulation", "0",
+                                     "r_other_bed.autoregulation", "0"};
+
+static brain at_pressure(const char *drug, const char *dose, int autoreg) {
+  const char *sets[16];
+  int k = 0;
+  if (drug) sets[k++] = drug, sets[k++] = dose;
+  if (!autoreg)
+    for (int i = 0; i < 8; i++) sets[k++] = AR_OFF[i];
+  sets[k] = NULL;
+  return run("healthy_adult.yaml", sets);
+}
+
+/* Autoregulation keeps CBF within about +-10 % over the plateau; without it CBF follows
+   cerebral perfusion pressure. */
+static void test_autoregulation(void **state) {
+  (void)state;
+  brain base = at_pressure(NULL, NULL, 1);
+  brain lo = at_pressure("drugs.nitroprusside", "2", 1);
+  brain hi = at_pressure("drugs.norepinephrine", "0.5", 1);
+  print_message("MAP %.0f / %.0f / %.0f: CBF %.1f / %.1f / %.1f\n", lo.map, base.map, hi.map,
+                lo.cbf_l, base.cbf_l, hi.cbf_l);
+  assert_true(lo.map < base.map - 15 && hi.map > base.map + 25);
+  assert_near(lo.cbf_l, base.cbf_l, 0.10 * base.cbf_l);
+  assert_near(hi.cbf_l, base.cbf_l, 0.10 * base.cbf_l);
+  brain lo0 = at_pressure("drugs.nitroprusside", "2", 0);
+  brain base0 = at_pressure(NULL, NULL, 0);
+  brain hi0 = at_pressure("drugs.norepinephrine", "0.5", 0);
+  double cpp_lo = (lo0.map - lo0.icp) / (base0.map - base0.icp);
+  double cpp_hi = (hi0.map - hi0.icp) / (base0.map - base0.icp);
+  assert_near(lo0.cbf_l / base0.cbf_l, cpp_lo, 0.05);
+  assert_near(hi0.cbf_l / base0.cbf_l, cpp_hi, 0.05);
+  /* below the plateau CBF falls even with autoregulation */
+  brain shock = run("acute_mi_shock.yaml", (const char *const[]){"drugs.nitroprusside", "3", NULL});
+  assert_true(shock.cbf_l < 0.9 * base.cbf_l);
+}
+
+/* Raising ICP (an expanding intracranial mass, e.g. oedema) lowers cerebral perfusion
+   pressure and, without autoregulation, CBF. */
+static double icp_after_lesion(double ml, int autoreg, double *cbf) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
+  hs_err err;
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  if (!autoreg)
+    for (int i = 0; i < 8; i += 2) assert_int_equal(hs_model_set_text(m, AR_OFF[i], "0", &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_schedule(s, 30, "brain.lesion_volume", ml, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 120, &err), HS_OK);
+  double v[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
+  *cbf = v[HS_M_CBFL];
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  return v[HS_M_ICP];
+}
+
+static void test_icp(void **state) {
+  (void)state;
+  double cbf0, cbf1;
+  double icp0 = icp_after_lesion(0, 0, &cbf0), icp1 = icp_after_lesion(40, 0, &cbf1);
+  print_message("lesion 40 mL: ICP %.1f -> %.1f mmHg, CBF %.1f -> %.1f\n", icp0, icp1, cbf0, cbf1);
+  assert_true(icp1 > icp0 + 8);
+  assert_true(cbf1 < cbf0 * 0.97);
+}
+
+/* A recanalised territory with no-reflow has lower CBF than the same territory without
+   it; the occluded MCA lives on collaterals. */
+static void test_no_reflow_and_occlusion(void **state) {
+  (void)state;
+  brain nr = run("stroke_post_thrombectomy.yaml", NULL);
+  brain clean = run("stroke_post_thrombectomy.yaml",
+                    (const char *const[]){"l_mca_bed.capillary_obstruction", "0", NULL});
+  assert_true(nr.cbf_lm < clean.cbf_lm);
+  assert_true(nr.pi_l >= nr.pi_r - 1e-3); /* higher downstream resistance, PI not lower */
+  brain occ = run("healthy_adult.yaml", (const char *const[]){"l_mca_stem.patency", "0", NULL});
+  assert_true(occ.cbf_lm < 0.7 * occ.cbf_rm); /* ischaemic, fed only by collaterals */
+  assert_true(occ.cbf_lm > 0.1 * occ.cbf_rm);
+}
+
+/* Intensive lowering (SBP < 120) lowers territory CBF more when autoregulation is
+   impaired than when it is intact (MISSION.md s5, OPTIMAL-BP). */
+static void test_bp_targets(void **state) {
+  (void)state;
+  brain imp_hi = run("stroke_post_thrombectomy.yaml",
+                     (const char *const[]){"brain.bp_target", "sbp_140_180", NULL});
+  brain imp_lo = run("stroke_post_thrombectomy.yaml",
+                     (const char *const[]){"brain.bp_target", "sbp_below_120", NULL});
+  brain ok_hi = run("stroke_post_thrombectomy.yaml",
+                    (const char *const[]){"brain.bp_target", "sbp_140_180",
+                                          "l_mca_bed.autoregulation", "1", NULL});
+  brain ok_lo = run("stroke_post_thrombectomy.yaml",
+                    (const char *const[]){"brain.bp_target", "sbp_below_120",
+                                          "l_mca_bed.autoregulation", "1", NULL});
+  double drop_impaired = (imp_hi.cbf_lm - imp_lo.cbf_lm) / imp_hi.cbf_lm;
+  double drop_intact = (ok_hi.cbf_lm - ok_lo.cbf_lm) / ok_hi.cbf_lm;
+  print_message("SBP<120 vs 140-180: left MCA CBF drop %.1f %% impaired, %.1f %% intact\n",
+                100 * drop_impaired, 100 * drop_intact);
+  assert_true(imp_lo.map < imp_hi.map - 15);
+  assert_true(drop_impaired > drop_intact + 0.02);
+  assert_true(drop_impaired > 0.05);
+}
+
+static void test_limits(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_default(&m, &err), HS_OK);
+  assert_int_equal(hs_model_set(m, "l_mca_stem.patency", 1.5, &err), HS_ERR_RANGE);
+  assert_int_equal(hs_model_set(m, "l_mca_bed.capillary_obstruction", 0.99, &err), HS_ERR_RANGE);
+  assert_int_equal(hs_model_set_text(m, "brain.bp_target", "sbp_below_90", &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "sbp_below_120"));
+  hs_model_free(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_healthy_values), cmocka_unit_test(test_autoregulation),
+      cmocka_unit_test(test_icp),            cmocka_unit_test(test_no_reflow_and_occlusion),
+      cmocka_unit_test(test_bp_targets),     cmocka_unit_test(test_limits),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
