@@ -9,8 +9,11 @@ enum { HS_EXIT_OK = 0, HS_EXIT_USAGE = 1, HS_EXIT_FAIL = 2 };
 
 int hs_cmd_run(int argc, char **argv);
 int hs_cmd_params(int argc, char **argv);
+int hs_cmd_micro(int argc, char **argv);
 int hs_cmd_compare(int argc, char **argv);
 int hs_cmd_optimize(int argc, char **argv);
+int hs_cmd_calibrate(int argc, char **argv);
+int hs_cmd_stroke(int argc, char **argv);
 
 /* Print "hemosim: <msg>" to stderr; returns HS_EXIT_FAIL. */
 int hs_cli_fail(const hs_err *err);

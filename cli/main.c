@@ -17,8 +17,11 @@ typedef struct command {
 static const command COMMANDS[] = {
     {"run", hs_cmd_run, "simulate a patient (default: the bundled healthy adult) to steady state"},
     {"params", hs_cmd_params, "list every model parameter with unit, default, range and source"},
+    {"micro", hs_cmd_micro, "sublingual microcirculation analysis (consensus 2018) and trial schedule"},
     {"compare", hs_cmd_compare, "compare LV unloading strategies on VA-ECMO and recommend one"},
     {"optimize", hs_cmd_optimize, "find the least support of one strategy that meets the targets"},
+    {"calibrate", hs_cmd_calibrate, "fit a patient to bedside measurements, with identifiability"},
+    {"stroke", hs_cmd_stroke, "no-reflow calculators: mCIS, reperfusion, perfusion, TCD, doses"},
 };
 
 static void usage(FILE *f) {

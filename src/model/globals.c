@@ -100,10 +100,10 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                        "Ursino & Lodi 1997 (tuned: +-10 % plateau)", NULL},
     [BRAIN_AR_TAU] = {"autoregulation_tau", HS_DIM_TIME, 20, 1, 300, 0,
                       "time constant of cerebral autoregulation", "Ursino & Lodi 1997", NULL},
-    [BRAIN_AR_RANGE] = {"autoregulation_range", HS_DIM_NONE, 0.6, 0, 2, 0,
-                        "resistance spans R exp(-range)..R exp(range) (dilation/constriction "
-                        "reserve)",
-                        "tuned: plateau ~MAP 50-150 mmHg", NULL},
+    [BRAIN_AR_RANGE] = {"autoregulation_range", HS_DIM_NONE, 0.3, 0, 0.9, 0,
+                        "resistance spans R (1-a)/(1+a) .. R (1+a)/(1-a) (dilation and "
+                        "constriction reserve; 0.3: 0.54x-1.86x)",
+                        "tuned: plateau ~MAP 60-160 mmHg", NULL},
     [BRAIN_ICP_K] = {"icp_elastance", HS_DIM_INV_VOLUME, 0.11, 0.01, 1, 0,
                      "intracranial elastance coefficient: ICP = P_ref exp(k (V - V_ref))",
                      "Marmarou 1978; Ursino & Lodi 1997", NULL},

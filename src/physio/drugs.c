@@ -33,6 +33,7 @@ static double emax(double e, double ed50, double d) { return d > 0 ? e * d / (ed
 void hs_drug_effect_of(const double *doses, hs_drug_effect *out) {
   out->resistance = out->contractility = out->heart_rate = 1.0;
   for (int i = 0; i < HS_DRUG_COUNT; i++) {
+    if (doses[i] <= 0) continue; /* the usual case: no infusion */
     const drug_row *r = &TABLE[i];
     out->resistance *= 1.0 + emax(r->r_emax, r->r_ed50, doses[i]);
     out->contractility *= 1.0 + emax(r->e_emax, r->e_ed50, doses[i]);

@@ -1,0 +1,248 @@
+/*
+ * cmd_calibrate.c - `hemosim calibrate`: fit a patient to bedside measurements.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hemosim/calibrate.h"
+
+static const char CALIBRATE_HELP[] =
+    "usage: hemosim calibrate MEASUREMENTS_FILE [options]\n"
+    "\n"
+    "Fit a patient model to bedside measurements (docs/calibration.md).  The\n"
+    "measurements file (YAML/JSON, hemosim_measurements: 1) names the base patient\n"
+    "(default: the bundled healthy adult), settings applied first (set: body.weight,\n"
+    "ecmo.target_flow, ...) and any of hr, sbp, dbp, map, cvp, spap, dpap, mpap, pcwp,\n"
+    "co or ci, ecmo_flow, lvef, lvedv, aortic_valve_opens, sao2_upper, sao2_lower,\n"
+    "hemoglobin, each {value: X [unit], sd: Y}.  Heart rate and haemoglobin are set;\n"
+    "LV and RV contractility, LV diastolic stiffness, systemic and pulmonary resistance\n"
+    "multipliers and the stressed blood volume are fitted by weighted least squares\n"
+    "(NLopt BOBYQA, log scale).  The report shows measured against simulated values,\n"
+    "the fitted parameters with bounds and which of them the data could determine\n"
+    "(relative standard error from the Fisher information; weak directions).\n"
+    "\n"
+    "options:\n"
+    "  --out PATIENT.yaml  write the calibrated patient: 'base:' the original patient plus\n"
+    "                      the fitted and measured overrides (`hemosim run` reproduces it)\n"
+    "  --json F            JSON result to F ('-' = standard output instead of the table)\n"
+    "  --max-evals N       objective evaluations of the fit (default 150)\n"
+    "  -h, --help          this text\n"
+    "\n"
+    "exit status: 0 success, 1 usage error, 2 input or simulation error.\n";
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *result_json(const hs_cal_input *in, const hs_cal_result *r, const char *out) {
+  json_t *root = json_object();
+  json_object_set_new(root, "schema", json_string("hemosim-calibrate/1"));
+  json_object_set_new(root, "measurements_file", json_string(in->file));
+  json_object_set_new(root, "patient_file",
+                      in->patient_file ? json_string(in->patient_file) : json_null());
+  json_object_set_new(root, "calibrated_patient_file", out ? json_string(out) : json_null());
+  json_t *rows = json_array();
+  for (size_t i = 0; i < r->nrows; i++) {
+    const hs_cal_row *w = &r->rows[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(hs_calq_name(w->q)));
+    json_object_set_new(o, "metric",
+                        *hs_calq_metric(w->q) ? json_string(hs_calq_metric(w->q)) : json_null());
+    json_object_set_new(o, "unit", json_string(hs_calq_unit(w->q)));
+    json_object_set_new(o, "fitted", json_boolean(w->fitted));
+    json_object_set_new(o, "measured", num(w->measured));
+    json_object_set_new(o, "sd", w->fitted ? num(w->sd) : json_null());
+    json_object_set_new(o, "simulated", num(w->simulated));
+    json_object_set_new(o, "residual_sd", w->fitted ? num(w->residual) : json_null());
+    json_array_append_new(rows, o);
+  }
+  json_object_set_new(root, "measurements", rows);
+  json_t *ps = json_array();
+  for (int j = 0; j < HS_CALP_COUNT; j++) {
+    const hs_cal_param *p = &r->p[j];
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(hs_calp_name((hs_calp)j)));
+    json_object_set_new(o, "unit", json_string(hs_calp_unit((hs_calp)j)));
+    json_object_set_new(o, "description", json_string(hs_calp_doc((hs_calp)j)));
+    json_object_set_new(o, "estimated", json_boolean(p->estimated));
+    json_object_set_new(o, "base", num(p->base));
+    json_object_set_new(o, "start", num(p->start));
+    json_object_set_new(o, "value", num(p->value));
+    json_object_set_new(o, "lower", num(p->lower));
+    json_object_set_new(o, "upper", num(p->upper));
+    json_object_set_new(o, "log_scale", json_true());
+    if (p->estimated) {
+      json_object_set_new(o, "at_bound", json_string(p->at_bound < 0   ? "lower"
+                                                     : p->at_bound > 0 ? "upper"
+                                                                       : "none"));
+      json_object_set_new(o, "rse_pct", num(100 * p->rse));
+      json_object_set_new(o, "identifiable", json_boolean(p->identifiable));
+      json_object_set_new(o, "note", json_string(p->note));
+    }
+    json_array_append_new(ps, o);
+  }
+  json_object_set_new(root, "parameters", ps);
+  json_t *fim = json_array();
+  for (size_t k = 0; k < r->nparams; k++) {
+    json_t *o = json_object(), *v = json_object();
+    json_object_set_new(o, "eigenvalue", num(r->eig[k]));
+    json_object_set_new(o, "weak", json_boolean(r->eig[k] < HS_CAL_WEAK_EIG));
+    for (size_t j = 0; j < r->nparams; j++)
+      json_object_set_new(v, hs_calp_name((hs_calp)r->eig_param[j]), num(r->eigvec[k][j]));
+    json_object_set_new(o, "vector", v);
+    json_array_append_new(fim, o);
+  }
+  json_object_set_new(root, "fisher_eigen", fim);
+  json_t *fit = json_object();
+  json_object_set_new(fit, "objective_start", num(r->cost_start));
+  json_object_set_new(fit, "objective", num(r->cost));
+  json_object_set_new(fit, "fitted_measurements", json_integer((json_int_t)r->nfit));
+  json_object_set_new(fit, "estimated_parameters", json_integer((json_int_t)r->nparams));
+  json_object_set_new(fit, "evaluations", json_integer(r->evals));
+  json_object_set_new(fit, "sensitivity_evaluations", json_integer(r->sens_evals));
+  json_object_set_new(fit, "failed_evaluations", json_integer(r->failed_evals));
+  json_object_set_new(fit, "stop", json_string(r->stop));
+  json_object_set_new(fit, "steady", json_boolean(r->steady));
+  json_object_set_new(fit, "fit_s", num(r->fit_s));
+  json_object_set_new(fit, "sensitivity_s", num(r->sens_s));
+  json_object_set_new(fit, "total_s", num(r->total_s));
+  json_object_set_new(fit, "warning", *r->warning ? json_string(r->warning) : json_null());
+  json_object_set_new(root, "fit", fit);
+  return root;
+}
+
+static void print_table(const hs_cal_input *in, const hs_cal_result *r, const char *out) {
+  printf("Calibration of %s to %s\n", in->base ? hs_model_name(r->model) : "?", in->file);
+  printf("  base patient: %s\n", in->patient_file ? in->patient_file : "bundled healthy adult");
+  printf("  %zu measurements fitted, %zu parameters estimated, %d + %d evaluations "
+         "(fit + sensitivity)%s\n",
+         r->nfit, r->nparams, r->evals, r->sens_evals, r->steady ? "" : "; final run not steady");
+  printf("  objective sum((sim - meas) / sd)^2: %.3g at the start -> %.3g (%s)\n",
+         r->cost_start, r->cost, r->stop);
+  printf("  time: fit %.2f s, sensitivity %.2f s, total %.2f s\n\n", r->fit_s, r->sens_s,
+         r->total_s);
+  printf("%-20s %10s %8s %10s %9s\n", "measurement", "measured", "sd", "simulated",
+         "resid/sd");
+  for (size_t i = 0; i < r->nrows; i++) {
+    const hs_cal_row *w = &r->rows[i];
+    char label[40];
+    snprintf(label, sizeof label, "%s%s%s%s", hs_calq_name(w->q), *hs_calq_unit(w->q) ? " (" : "",
+             hs_calq_unit(w->q), *hs_calq_unit(w->q) ? ")" : "");
+    if (w->fitted)
+      printf("%-20s %10.3g %8.3g %10.3g %+9.2f%s\n", label, w->measured, w->sd, w->simulated,
+             w->residual, fabs(w->residual) > 2 ? "  !" : "");
+    else
+      printf("%-20s %10.3g %8s %10.3g %9s\n", label, w->measured, "set", w->simulated, "-");
+  }
+  printf("\n%-26s %9s %9s %9s %9s %7s  %s\n", "parameter", "base", "start", "fitted", "bounds",
+         "RSE", "identifiable");
+  for (int j = 0; j < HS_CALP_COUNT; j++) {
+    const hs_cal_param *p = &r->p[j];
+    char label[48], bounds[32], rse[16];
+    snprintf(label, sizeof label, "%s (%s)", hs_calp_name((hs_calp)j), hs_calp_unit((hs_calp)j));
+    snprintf(bounds, sizeof bounds, "%g-%g", p->lower, p->upper);
+    if (!p->estimated) {
+      printf("%-26s %9.4g %9s %9.4g %9s %7s  not estimated\n", label, p->base, "-", p->value,
+             bounds, "-");
+      continue;
+    }
+    if (isfinite(p->rse)) snprintf(rse, sizeof rse, "%.0f %%", 100 * p->rse);
+    else snprintf(rse, sizeof rse, "inf");
+    printf("%-26s %9.4g %9.4g %9.4g %9s %7s  %s%s%s\n", label, p->base, p->start, p->value,
+           bounds, rse, p->identifiable ? "yes" : "NO",
+           p->at_bound ? (p->at_bound < 0 ? " (at lower bound)" : " (at upper bound)") : "",
+           p->identifiable ? "" : "");
+  }
+  if (r->nweak) {
+    printf("\nFisher information directions (eigenvalue: rise of the objective for a step of 1 "
+           "in ln p along the direction; weak below %g):\n",
+           HS_CAL_WEAK_EIG);
+    for (size_t k = 0; k < r->nparams; k++) {
+      int weak = r->eig[k] < HS_CAL_WEAK_EIG;
+      if (r->eig[k] <= 0 && r->nnull > 1) continue; /* an arbitrary basis: summarised below */
+      printf("  %-6s eigenvalue %-9.3g", weak ? "weak" : "fixed", r->eig[k]);
+      for (size_t j = 0; j < r->nparams; j++)
+        if (fabs(r->eigvec[k][j]) >= 0.2)
+          printf(" %+.2f %s", r->eigvec[k][j], hs_calp_name((hs_calp)r->eig_param[j]));
+      printf("\n");
+    }
+    if (r->nnull > 1)
+      printf("  %zu directions with eigenvalue 0: combinations of parameters the measurements do "
+             "not see at all\n",
+             r->nnull);
+  }
+  int flagged = 0;
+  for (int j = 0; j < HS_CALP_COUNT; j++)
+    if (r->p[j].estimated && !r->p[j].identifiable) {
+      if (!flagged) printf("\nnot determined by these measurements:\n");
+      flagged = 1;
+      printf("  %-16s %s\n", hs_calp_name((hs_calp)j), r->p[j].note);
+    }
+  if (*r->warning) printf("\nwarning: %s\n", r->warning);
+  if (out) printf("\ncalibrated patient written to %s\n", out);
+}
+
+int hs_cmd_calibrate(int argc, char **argv) {
+  const char *file = NULL, *out = NULL, *json = NULL;
+  int rc = HS_EXIT_FAIL;
+  hs_err err = {HS_OK, ""};
+  hs_cal_input *in = NULL;
+  hs_cal_result *r = NULL;
+  hs_cal_options opt;
+  hs_cal_options_default(&opt);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(CALIBRATE_HELP, stdout);
+      return HS_EXIT_OK;
+    }
+    if ((!strcmp(a, "--out") || !strcmp(a, "--json") || !strcmp(a, "--max-evals")) &&
+        i + 1 >= argc)
+      return hs_cli_usage("calibrate", "option %s needs a value", a);
+    if (!strcmp(a, "--out")) out = argv[++i];
+    else if (!strcmp(a, "--json")) json = argv[++i];
+    else if (!strcmp(a, "--max-evals")) {
+      char *end;
+      long n = strtol(argv[++i], &end, 10);
+      if (*end || end == argv[i] || n < 1 || n > 100000)
+        return hs_cli_usage("calibrate", "--max-evals must be 1-100000 (got '%s')", argv[i]);
+      opt.max_evals = (int)n;
+    } else if (a[0] == '-' && a[1]) {
+      return hs_cli_usage("calibrate", "unknown option '%s'", a);
+    } else if (!file) {
+      file = a;
+    } else {
+      return hs_cli_usage("calibrate", "only one measurements file may be given");
+    }
+  }
+  if (!file) return hs_cli_usage("calibrate", "a measurements file is required");
+  if (hs_cal_input_load(file, &in, &err)) goto fail;
+  if (hs_calibrate(in, &opt, &r, &err)) goto fail;
+  if (out && hs_cal_write_patient(in, r, out, &err)) goto fail;
+  if (json) {
+    json_t *root = result_json(in, r, out);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    json_decref(root);
+    if (!text) {
+      hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    hs_status st = HS_OK;
+    if (!strcmp(json, "-")) printf("%s\n", text);
+    else st = hs_write_file_atomic(json, text, strlen(text), &err);
+    free(text);
+    if (st) goto fail;
+  }
+  if (!json || strcmp(json, "-")) print_table(in, r, out);
+  rc = HS_EXIT_OK;
+  goto done;
+fail:
+  rc = hs_cli_fail(&err);
+done:
+  hs_cal_result_free(r);
+  hs_cal_input_free(in);
+  return rc;
+}

@@ -1,0 +1,403 @@
+/*
+ * cmd_micro.c - `hemosim micro`: sublingual microcirculation analysis of one
+ * time point (ESICM 2018 consensus, De Backer 2007) and the measurement
+ * schedule of the microcirculation-guided VA-ECMO trial.  The computation is in
+ * the library (hemosim/micro.h); this file parses argv and prints.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hemosim/micro.h"
+
+static const char MICRO_HELP[] =
+    "usage: hemosim micro <subcommand> [options]\n"
+    "\n"
+    "Sublingual microcirculation (hand-held dark-field video) for VA-ECMO studies.\n"
+    "\n"
+    "subcommands:\n"
+    "  analyze FILE       TVD, PPV, PVD, De Backer score, MFI and heterogeneity index of\n"
+    "                     one time point, per site and averaged over usable sites, for\n"
+    "                     small, large and all vessels; compared with published values\n"
+    "  schedule FILE...   check measurement times against the trial windows (T1 within\n"
+    "                     18 h of VA-ECMO placement, T2 6-22 h and T3 28-44 h after T1,\n"
+    "                     T4 at 72 h)\n"
+    "\n"
+    "`hemosim micro <subcommand> --help` describes a subcommand.  File format and\n"
+    "definitions: docs/microcirculation.md\n";
+
+static const char ANALYZE_HELP[] =
+    "usage: hemosim micro analyze FILE [options]\n"
+    "\n"
+    "Analyse one time point (FILE: YAML or JSON with 'hemosim_micro: 1').  Per site and\n"
+    "as the mean over usable sites, for small vessels (diameter < cut-off), large\n"
+    "vessels and all vessels:\n"
+    "  TVD = vessel length / field area (mm/mm2)\n"
+    "  PPV = 100 x (total - (no flow + intermittent)) / total (%), by length\n"
+    "  PVD = TVD x PPV / 100 (mm/mm2); PSVD and PPSV are PVD and PPV of small vessels\n"
+    "  De Backer score = grid-line crossings / line length (1/mm), with PPV and PVD\n"
+    "  by crossings\n"
+    "  MFI = mean of the 4 quadrant flow classes, then over sites; heterogeneity\n"
+    "  index = (max - min site MFI) / mean site MFI\n"
+    "A clip with any Massey image-quality category scored 10 is excluded (reason\n"
+    "shown); fewer than 3 usable sites is flagged.  Values beyond published reference\n"
+    "values (healthy volunteers, stable outpatients, VA-ECMO outcome cut-offs) are\n"
+    "marked with '!'.\n"
+    "\n"
+    "options:\n"
+    "      --json OUT          write the analysis as JSON to OUT ('-' = standard output,\n"
+    "                          which replaces the table)\n"
+    "      --small-cutoff UM   small/large split for vessel records, um (default: the\n"
+    "                          file's small_cutoff_um, else 20)\n"
+    "      --t4-tolerance H    half-width of the T4 window around 72 h (default 8 h)\n"
+    "  -q, --quiet             do not print the table\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "exit status: 0 success (warnings included), 1 usage error, 2 input error.\n";
+
+static const char SCHEDULE_HELP[] =
+    "usage: hemosim micro schedule FILE... [options]\n"
+    "\n"
+    "Check measurement times against the windows of the microcirculation-guided\n"
+    "VA-ECMO trial (NCT03470792): T1 within 18 h of VA-ECMO placement, T2 6-22 h\n"
+    "after T1, T3 28-44 h after T1, T4 at 72 h after placement (+- tolerance).\n"
+    "Each FILE is a measurement file (its time_point and hours_since_ecmo) or a\n"
+    "schedule file (a time_points list).  Measurements outside their window are\n"
+    "flagged; the exit status stays 0.\n"
+    "\n"
+    "options:\n"
+    "      --json OUT          write the check as JSON to OUT ('-' = standard output)\n"
+    "      --t4-tolerance H    half-width of the T4 window around 72 h (default 8 h)\n"
+    "  -q, --quiet             do not print the table\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "exit status: 0 success (flags included), 1 usage error, 2 input error.\n";
+
+/* ------------------------------------------------------------------ helpers */
+
+static int parse_positive(const char *cmd, const char *opt, const char *text, double max,
+                          double *out) {
+  char *end;
+  double v = strtod(text, &end);
+  if (end == text || *end || !(v > 0 && v <= max))
+    return hs_cli_usage(cmd, "%s must be a number in (0, %g] (got '%s')", opt, max, text);
+  *out = v;
+  return 0;
+}
+
+static void cell(char *b, size_t n, double v, int width, int prec) {
+  if (isfinite(v))
+    snprintf(b, n, "%*.*f", width, prec, v);
+  else
+    snprintf(b, n, "%*s", width, "-");
+}
+
+static int emit_json(const char *json_path, char *text, hs_err *err) {
+  if (!strcmp(json_path, "-")) {
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    return 0;
+  }
+  return hs_write_file_atomic(json_path, text, strlen(text), err) != HS_OK;
+}
+
+/* ------------------------------------------------------------------ analyze */
+
+static int crossed_on(const hs_micro_result *r, hs_micro_quantity q) {
+  for (size_t k = 0; k < hs_micro_reference_count(); k++) {
+    const hs_micro_reference *ref = hs_micro_reference_at(k);
+    for (int c = 0; c < ref->nconds; c++)
+      if (r->crossed[k] == 1 && ref->cond[c].q == q) return 1;
+  }
+  return 0;
+}
+
+static void print_values_row(const char *name, const char *massey, double mfi,
+                             const hs_micro_values *v, int crossings) {
+  char b[10][16];
+  cell(b[0], sizeof b[0], mfi, 5, 2);
+  for (int g = 0; g < HS_MICRO_GROUPS; g++) {
+    const hs_micro_values *x = &v[g];
+    if (crossings) {
+      cell(b[1 + 3 * g], sizeof b[0], x->de_backer_per_mm, 7, 2);
+      cell(b[2 + 3 * g], sizeof b[0], x->ppv_crossings_pct, 6, 1);
+      cell(b[3 + 3 * g], sizeof b[0], x->pvd_crossings_per_mm, 7, 2);
+    } else {
+      cell(b[1 + 3 * g], sizeof b[0], x->tvd_mm_mm2, 7, 2);
+      cell(b[2 + 3 * g], sizeof b[0], x->ppv_pct, 6, 1);
+      cell(b[3 + 3 * g], sizeof b[0], x->pvd_mm_mm2, 7, 2);
+    }
+  }
+  printf("  %-22.22s %6s %s  %s %s %s  %s %s %s  %s %s %s\n", name, massey, b[0], b[1], b[2],
+         b[3], b[4], b[5], b[6], b[7], b[8], b[9]);
+}
+
+static void print_table(const hs_micro_input *in, const hs_micro_result *r, int crossings) {
+  const char *a = crossings ? "score" : "  TVD";
+  printf("\n%s\n", crossings ? "De Backer grid crossings (score and PVD in 1/mm, PPV in %)"
+                             : "vessel length (TVD and PVD in mm/mm2, PPV in %)");
+  printf("  %-22s %6s %5s  %-22s  %-22s  %-22s\n", "", "", "", "------- small --------",
+         "------- large --------", "-------- all ---------");
+  printf("  %-22s %6s %5s  %7s %6s %7s  %7s %6s %7s  %7s %6s %7s\n", "site", "Massey", "MFI", a,
+         "PPV", "PVD", a, "PPV", "PVD", a, "PPV", "PVD");
+  for (size_t i = 0; i < r->nsites; i++) {
+    const hs_micro_site_result *s = &r->site[i];
+    char massey[16], name[HS_MICRO_NAME_MAX + 4];
+    if (s->massey_total >= 0)
+      snprintf(massey, sizeof massey, "%d%s", s->massey_total, s->usable ? "" : "x");
+    else
+      snprintf(massey, sizeof massey, "-");
+    snprintf(name, sizeof name, "%s", s->name);
+    print_values_row(name, massey, s->mfi, s->v, crossings);
+  }
+  char mean[48];
+  snprintf(mean, sizeof mean, "mean of %zu usable", r->nusable);
+  print_values_row(mean, "", r->mfi, r->mean, crossings);
+  (void)in;
+}
+
+static void summary_row(const hs_micro_result *r, const char *label, double v,
+                        const char *unit, int prec, int q, const char *extra) {
+  char b[32];
+  cell(b, sizeof b, v, 8, prec);
+  int mark = q >= 0 && crossed_on(r, (hs_micro_quantity)q);
+  char line[256];
+  snprintf(line, sizeof line, "  %-26s %s %-6s %s %s", label, b, unit, mark ? "!" : " ", extra);
+  size_t n = strlen(line);
+  while (n && line[n - 1] == ' ') line[--n] = '\0';
+  puts(line);
+}
+
+static void print_report(const char *file, const hs_micro_input *in, const hs_micro_result *r) {
+  int has_len = 0, has_cross = 0;
+  for (size_t i = 0; i < r->nsites; i++) {
+    has_len |= isfinite(r->site[i].v[HS_MICRO_ALL].tvd_mm_mm2);
+    has_cross |= isfinite(r->site[i].v[HS_MICRO_ALL].de_backer_per_mm);
+  }
+  printf("microcirculation: %s\n", file);
+  printf("  patient %s", in->patient[0] ? in->patient : "(not given)");
+  if (in->time_point) printf(", T%d", in->time_point);
+  if (isfinite(in->hours_since_ecmo))
+    printf(", %.1f h after VA-ECMO placement", in->hours_since_ecmo);
+  if (isfinite(in->ecmo_flow_lpm)) printf(", ECMO flow %.2f L/min", in->ecmo_flow_lpm);
+  if (isfinite(in->fluid_balance_ml)) printf(", fluid balance %+.0f mL", in->fluid_balance_ml);
+  if (isfinite(r->vis)) printf(", VIS %.1f", r->vis);
+  printf("\n  small vessels: diameter < %g um; %zu site(s) recorded, %zu usable\n",
+         r->small_cutoff_um, r->nsites, r->nusable);
+  if (has_len) print_table(in, r, 0);
+  if (has_cross) print_table(in, r, 1);
+  for (size_t i = 0; i < r->nsites; i++)
+    if (!r->site[i].usable) printf("  x %s excluded: %s\n", r->site[i].name, r->site[i].reason);
+
+  printf("\nsummary (mean over %zu usable site%s; ! = beyond a reference value listed below)\n",
+         r->nusable, r->nusable == 1 ? "" : "s");
+  if (has_len) {
+    summary_row(r, "PSVD (small-vessel PVD)", r->psvd_mm_mm2, "mm/mm2", 2, HS_MQ_PSVD, "");
+    summary_row(r, "PPSV (small-vessel PPV)", r->ppsv_pct, "%", 1, HS_MQ_PPSV, "");
+    summary_row(r, "small-vessel TVD", r->mean[HS_MICRO_SMALL].tvd_mm_mm2, "mm/mm2", 2,
+                HS_MQ_SMALL_TVD, "");
+    summary_row(r, "PPV (all vessels)", r->mean[HS_MICRO_ALL].ppv_pct, "%", 1, HS_MQ_PPV, "");
+    summary_row(r, "PVD (all vessels)", r->mean[HS_MICRO_ALL].pvd_mm_mm2, "mm/mm2", 2, -1, "");
+  }
+  if (has_cross) {
+    summary_row(r, "De Backer score (all)", r->mean[HS_MICRO_ALL].de_backer_per_mm, "1/mm", 2,
+                -1, "");
+    summary_row(r, "PPV by crossings (small)", r->mean[HS_MICRO_SMALL].ppv_crossings_pct, "%",
+                1, has_len ? -1 : HS_MQ_PPSV, "");
+    summary_row(r, "PPV by crossings (all)", r->mean[HS_MICRO_ALL].ppv_crossings_pct, "%", 1,
+                has_len ? -1 : HS_MQ_PPV, "");
+  }
+  if (isfinite(r->mfi)) {
+    char range[64];
+    snprintf(range, sizeof range, "(sites %.2f to %.2f)", r->mfi_min, r->mfi_max);
+    summary_row(r, "MFI", r->mfi, "", 2, HS_MQ_MFI, range);
+    summary_row(r, "heterogeneity index", r->heterogeneity_index, "", 2, -1, "");
+  }
+  int any = 0;
+  for (size_t k = 0; k < hs_micro_reference_count(); k++) {
+    const hs_micro_reference *ref = hs_micro_reference_at(k);
+    if (r->crossed[k] != 1) continue;
+    if (!any) printf("\nreference values crossed\n");
+    any = 1;
+    printf("  ! %s (", ref->id);
+    for (int c = 0; c < ref->nconds; c++)
+      printf("%s%s = %.2f", c ? ", " : "", hs_micro_quantity_name(ref->cond[c].q),
+             hs_micro_quantity_value(r, ref->cond[c].q));
+    printf("): %s\n      %s\n", ref->meaning, ref->source);
+  }
+  if (!any) printf("\nno reference value crossed\n");
+  if (r->schedule.label) printf("\nschedule: %s\n", r->schedule.note);
+  if (r->nwarnings) {
+    printf("\nwarnings\n");
+    for (size_t k = 0; k < r->nwarnings; k++) printf("  - %s\n", r->warning[k]);
+  }
+}
+
+static int cmd_analyze(int argc, char **argv) {
+  const char *file = NULL, *json = NULL, *cmd = "micro analyze";
+  int quiet = 0;
+  hs_micro_options opt = {0, 0};
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(ANALYZE_HELP, stdout);
+      return HS_EXIT_OK;
+    } else if (!strcmp(a, "--json") || !strcmp(a, "--small-cutoff") ||
+               !strcmp(a, "--t4-tolerance")) {
+      if (i + 1 >= argc) return hs_cli_usage(cmd, "option %s needs a value", a);
+      const char *v = argv[++i];
+      if (!strcmp(a, "--json"))
+        json = v;
+      else if (!strcmp(a, "--small-cutoff")) {
+        if (parse_positive(cmd, a, v, HS_MICRO_MAX_CUTOFF_UM, &opt.small_cutoff_um))
+          return HS_EXIT_USAGE;
+      } else if (parse_positive(cmd, a, v, 72, &opt.t4_tolerance_h)) {
+        return HS_EXIT_USAGE;
+      }
+    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+      quiet = 1;
+    } else if (a[0] == '-' && a[1]) {
+      return hs_cli_usage(cmd, "unknown option '%s'", a);
+    } else if (!file) {
+      file = a;
+    } else {
+      return hs_cli_usage(cmd, "only one FILE may be given (got '%s' and '%s')", file, a);
+    }
+  }
+  if (!file) return hs_cli_usage(cmd, "missing FILE (a microcirculation file, YAML or JSON)");
+  hs_err err = {HS_OK, ""};
+  hs_micro_input *in = NULL;
+  hs_micro_result *r = calloc(1, sizeof *r);
+  char *text = NULL;
+  int rc = HS_EXIT_FAIL;
+  if (!r) {
+    hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  if (hs_micro_load_file(file, &in, &err)) goto fail;
+  if (hs_micro_analyze(in, &opt, r, &err)) {
+    hs_err_prefix(&err, "%s: ", file);
+    goto fail;
+  }
+  if (json) {
+    if (!(text = hs_micro_json(in, r, file, &err))) goto fail;
+    if (emit_json(json, text, &err)) goto fail;
+    if (!strcmp(json, "-")) quiet = 1;
+  }
+  if (!quiet) print_report(file, in, r);
+  for (size_t k = 0; quiet && k < r->nwarnings; k++)
+    fprintf(stderr, "hemosim: warning: %s\n", r->warning[k]);
+  rc = HS_EXIT_OK;
+  goto done;
+fail:
+  rc = hs_cli_fail(&err);
+done:
+  free(text);
+  free(r);
+  hs_micro_input_free(in);
+  return rc;
+}
+
+/* ------------------------------------------------------------------ schedule */
+
+static int cmd_schedule(int argc, char **argv) {
+  const char *json = NULL, *cmd = "micro schedule";
+  int quiet = 0, nfiles = 0;
+  double tol = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(SCHEDULE_HELP, stdout);
+      return HS_EXIT_OK;
+    } else if (!strcmp(a, "--json") || !strcmp(a, "--t4-tolerance")) {
+      if (i + 1 >= argc) return hs_cli_usage(cmd, "option %s needs a value", a);
+      const char *v = argv[++i];
+      if (!strcmp(a, "--json"))
+        json = v;
+      else if (parse_positive(cmd, a, v, 72, &tol))
+        return HS_EXIT_USAGE;
+    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+      quiet = 1;
+    } else if (a[0] == '-' && a[1]) {
+      return hs_cli_usage(cmd, "unknown option '%s'", a);
+    } else {
+      nfiles++;
+    }
+  }
+  if (!nfiles) return hs_cli_usage(cmd, "missing FILE (measurement or schedule files)");
+  hs_err err = {HS_OK, ""};
+  hs_micro_timepoint tp[HS_MICRO_MAX_TIMEPOINTS];
+  hs_micro_window w[HS_MICRO_MAX_TIMEPOINTS];
+  size_t n = 0;
+  char *text = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "--json") || !strcmp(a, "--t4-tolerance")) {
+      i++;
+      continue;
+    }
+    if (a[0] == '-' && a[1]) continue;
+    if (hs_micro_timepoints_load_file(a, tp, HS_MICRO_MAX_TIMEPOINTS, &n, &err))
+      return hs_cli_fail(&err);
+  }
+  if (hs_micro_schedule_check(tp, n, tol, w, &err)) return hs_cli_fail(&err);
+  if (json) {
+    if (!(text = hs_micro_schedule_json(tp, w, n, tol, &err))) return hs_cli_fail(&err);
+    int bad = emit_json(json, text, &err);
+    free(text);
+    if (bad) return hs_cli_fail(&err);
+    if (!strcmp(json, "-")) quiet = 1;
+  }
+  int flagged = 0;
+  if (!quiet) {
+    printf("microcirculation schedule (T4 window 72 +- %g h)\n",
+           tol > 0 ? tol : HS_MICRO_DEFAULT_T4_TOLERANCE_H);
+    printf("  %-5s %9s %9s  %-10s  %s\n", "point", "h (ECMO)", "h (T1)", "status", "source");
+  }
+  for (size_t i = 0; i < n; i++) {
+    char h[16], h1[16], lab[8];
+    cell(h, sizeof h, w[i].hours_since_ecmo, 9, 1);
+    cell(h1, sizeof h1, w[i].hours_after_t1, 9, 1);
+    if (w[i].label)
+      snprintf(lab, sizeof lab, "T%d", w[i].label);
+    else
+      snprintf(lab, sizeof lab, "?");
+    int bad = w[i].status == HS_SCHED_OUTSIDE || w[i].status == HS_SCHED_DUPLICATE;
+    flagged += bad;
+    if (!quiet)
+      printf("  %-5s %s %s  %-10s  %s:%d\n    %s%s\n", lab, h, h1,
+             hs_micro_sched_status_name(w[i].status), tp[i].source ? tp[i].source : "-",
+             tp[i].line, bad ? "! " : "", w[i].note);
+    else if (bad)
+      fprintf(stderr, "hemosim: warning: %s:%d: %s\n", tp[i].source ? tp[i].source : "-",
+              tp[i].line, w[i].note);
+  }
+  static const char *const names[] = {"", "T1", "T2", "T3", "T4"};
+  for (int L = 1; L <= 4 && !quiet; L++) {
+    int seen = 0;
+    for (size_t i = 0; i < n; i++) seen |= w[i].label == L;
+    if (!seen) printf("  note: no %s measurement listed\n", names[L]);
+  }
+  if (!quiet)
+    printf("%d measurement%s flagged\n", flagged, flagged == 1 ? "" : "s");
+  return HS_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ dispatch */
+
+int hs_cmd_micro(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(MICRO_HELP, stderr);
+    return HS_EXIT_USAGE;
+  }
+  const char *sub = argv[1];
+  if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help")) {
+    fputs(MICRO_HELP, stdout);
+    return HS_EXIT_OK;
+  }
+  if (!strcmp(sub, "analyze") || !strcmp(sub, "analyse")) return cmd_analyze(argc - 1, argv + 1);
+  if (!strcmp(sub, "schedule")) return cmd_schedule(argc - 1, argv + 1);
+  return hs_cli_usage("micro", "unknown subcommand '%s' (analyze, schedule)", sub);
+}
