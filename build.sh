@@ -54,6 +54,7 @@ case "${1:-}" in
     build build -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF
     build/bench_realtime
     build/bench_integrators
+    build/bench_compare
     ;;
   *)
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'

@@ -2,6 +2,8 @@
 #ifndef HS_CLI_H
 #define HS_CLI_H
 
+#include <jansson.h>
+
 #include "hemosim/hemosim.h"
 
 /* Exit codes (docs/cli.md). */
@@ -23,6 +25,9 @@ int hs_cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+/* Serialise root (consumed) as indented JSON to standard output when path is "-",
+ * otherwise atomically to the file path. */
+hs_status hs_cli_write_json(json_t *root, const char *path, hs_err *err);
 /* Load a patient file, or the bundled default when path is NULL. */
 hs_status hs_cli_load_patient(const char *path, hs_model **out, hs_err *err);
 

@@ -133,17 +133,7 @@ int hs_cmd_optimize(int argc, char **argv) {
                                                          : json_null());
     json_object_set_new(root, "closest", json_real(res->setting_value[res->closest]));
     json_object_set_new(root, "reason", json_string(res->reason));
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(root);
-    if (!text) {
-      hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
-    hs_status st = HS_OK;
-    if (!strcmp(json, "-")) printf("%s\n", text);
-    else st = hs_write_file_atomic(json, text, strlen(text), &err);
-    free(text);
-    if (st) goto fail;
+    if (hs_cli_write_json(root, json, &err)) goto fail;
   }
   if (!json || strcmp(json, "-")) {
     printf("%s: %s\n\n%-34s %6s %5s %5s %5s %6s %6s  %s\n", hs_model_name(m), res->setting,

@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -53,6 +54,17 @@ int hs_cli_usage(const char *cmd, const char *fmt, ...) {
 
 hs_status hs_cli_load_patient(const char *path, hs_model **out, hs_err *err) {
   return path ? hs_patient_load_file(path, out, err) : hs_patient_load_default(out, err);
+}
+
+hs_status hs_cli_write_json(json_t *root, const char *path, hs_err *err) {
+  char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+  json_decref(root);
+  if (!text) return hs_err_set(err, HS_ERR_NOMEM, "out of memory while writing JSON");
+  hs_status st = HS_OK;
+  if (!strcmp(path, "-")) printf("%s\n", text);
+  else st = hs_write_file_atomic(path, text, strlen(text), err);
+  free(text);
+  return st;
 }
 
 int main(int argc, char **argv) {
