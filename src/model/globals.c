@@ -90,6 +90,11 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                               "periodic steady state: largest beat-to-beat change of any "
                               "compartment's O2 content (mL O2 per mL blood)",
                               "", NULL},
+    [SOLVER_STEADY_ACCEL] = {"steady_accel", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL,
+                             "accelerate the steady-state search: when the beat-to-beat change "
+                             "decays geometrically, jump along that slow mode (extrapolation to "
+                             "its limit); the steady-state test itself is unchanged",
+                             "docs/numerics.md", NULL},
 };
 
 static const char *const BP_TARGETS[] = {"none", "sbp_below_120", "sbp_below_140",
