@@ -1,0 +1,259 @@
+/* test_micro_model.c - sublingual microcirculation sub-model
+ * (src/analysis/micro_model.c, docs/microcirculation.md "Model").
+ *
+ * Invariants on a grid, rejection of bad parameters with the field named, loss
+ * of haemodynamic coherence, the Wei 2021 flow-response cohort, the Kara 2016
+ * survivor / non-survivor levels, and filling the input from a run.
+ */
+#include "support.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hemosim/drugs.h"
+#include "hemosim/micro.h"
+#include "hemosim/micro_model.h"
+#include "hemosim/patient.h"
+#include "hemosim/sim.h"
+
+static hs_micro_model_output eval_ok(const hs_micro_model_params *p, const hs_micro_model_input *in) {
+  hs_micro_model_output o;
+  hs_err err = {0};
+  hs_status st = hs_micro_model_eval(p, in, &o, &err);
+  if (st) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+  return o;
+}
+
+static hs_micro_model_input base_input(void) {
+  hs_micro_model_input in = {.map_mmhg = 70, .cvp_mmhg = 8, .ci_lpm_m2 = 2.5, .hb_gdl = 10,
+                             .sao2_upper_pct = 97, .drug_tone = 1};
+  return in;
+}
+
+/* Deterministic xorshift64 in [0, 1). */
+static double rnd(uint64_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 7;
+  *s ^= *s << 17;
+  return (double)(*s >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* 1. Invariants over a grid of inputs and dysfunction parameters. */
+static void test_invariants(void **state) {
+  (void)state;
+  hs_micro_model_params p;
+  hs_micro_model_defaults(&p);
+  /* healthy: near the healthy reference values (Hubble 2009; Niculcea 2025) */
+  hs_micro_model_input in = {75, 6, 3.0, 14, 98, 1};
+  hs_micro_model_output o = eval_ok(&p, &in);
+  assert_in_range_d(o.tvd_mm_mm2, 20.5, 22);
+  assert_in_range_d(o.ppv_pct, 91.2, 100);
+  assert_in_range_d(o.mfi, 2.66, 3.0);
+  assert_near(o.do2i_upper_mlmin_m2, 3.0 * 10 * 1.34 * 14 * 0.98, 1e-9);
+  long n = 0;
+  const double maps[] = {0, 30, 65, 90, 150}, cis[] = {0, 0.5, 1.5, 2.5, 4, 8};
+  const double hbs[] = {1, 6, 10, 16}, tones[] = {0.5, 1, 2, 5};
+  const double dys[] = {0, 0.3, 0.9};
+  for (size_t a = 0; a < 5; a++)
+    for (size_t b = 0; b < 6; b++)
+      for (size_t c = 0; c < 4; c++)
+        for (size_t d = 0; d < 4; d++)
+          for (size_t e = 0; e < 3; e++)
+            for (size_t f = 0; f < 3; f++) {
+              hs_micro_model_params q = p;
+              q.obstructed = dys[e];
+              q.vasoconstriction = dys[f];
+              q.oedema = 2 * dys[e];
+              q.tone_exponent = dys[f] * 3;
+              hs_micro_model_input x = {maps[a], 5, cis[b], hbs[c], 90, tones[d]};
+              o = eval_ok(&q, &x);
+              assert_in_range_d(o.ppv_pct, 0, 100);
+              assert_true(o.pvd_mm_mm2 <= o.tvd_mm_mm2 + 1e-12);
+              assert_true(o.pvd_mm_mm2 >= 0 && o.tvd_mm_mm2 > 0);
+              assert_in_range_d(o.mfi, 0, 3);
+              double sum = 0;
+              for (int k = 0; k < 4; k++) assert_in_range_d(o.frac[k], 0, 1), sum += o.frac[k];
+              assert_near(sum, 1, 1e-12);
+              assert_near(o.pvd_mm_mm2, o.tvd_mm_mm2 * o.ppv_pct / 100, 1e-12);
+              n++;
+            }
+  assert_int_equal(n, 5 * 6 * 4 * 4 * 3 * 3);
+  /* no flow: nothing perfused */
+  in.ci_lpm_m2 = 0;
+  o = eval_ok(&p, &in);
+  assert_near(o.ppv_pct, 0, 0);
+  assert_near(o.mfi, 1, 1e-12); /* all intermittent */
+}
+
+static void rejects(hs_micro_model_params p, hs_micro_model_input in, const char *field) {
+  hs_micro_model_output o;
+  hs_err err = {0};
+  hs_status st = hs_micro_model_eval(&p, &in, &o, &err);
+  if (st != HS_ERR_RANGE || !strstr(err.msg, field) || !strstr(err.msg, "outside ["))
+    print_error("expected rejection of %s, got %d: %s\n", field, (int)st, err.msg);
+  assert_int_equal(st, HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, field));
+  assert_non_null(strstr(err.msg, "outside ["));
+}
+
+static void test_bad_parameters(void **state) {
+  (void)state;
+  hs_micro_model_params p, q;
+  hs_micro_model_defaults(&p);
+  hs_micro_model_input in = base_input(), x;
+  q = p, q.tvd0_mm_mm2 = -1, rejects(q, in, "tvd0_mm_mm2");
+  q = p, q.q50_lpm_m2 = NAN, rejects(q, in, "q50_lpm_m2");
+  q = p, q.hill_n = 0, rejects(q, in, "hill_n");
+  q = p, q.cont_ratio = 0.5, rejects(q, in, "cont_ratio");
+  q = p, q.p50_mmhg = -5, rejects(q, in, "p50_mmhg");
+  q = p, q.p_width_mmhg = INFINITY, rejects(q, in, "p_width_mmhg");
+  q = p, q.hb_scale_gdl = 0, rejects(q, in, "hb_scale_gdl");
+  q = p, q.obstructed = 1, rejects(q, in, "obstructed");
+  q = p, q.vasoconstriction = -0.1, rejects(q, in, "vasoconstriction");
+  q = p, q.tone_exponent = NAN, rejects(q, in, "tone_exponent");
+  q = p, q.oedema = -0.5, rejects(q, in, "oedema");
+  x = in, x.map_mmhg = NAN, rejects(p, x, "map_mmhg");
+  x = in, x.cvp_mmhg = 500, rejects(p, x, "cvp_mmhg");
+  x = in, x.ci_lpm_m2 = -1, rejects(p, x, "ci_lpm_m2");
+  x = in, x.hb_gdl = 0, rejects(p, x, "hb_gdl");
+  x = in, x.sao2_upper_pct = 101, rejects(p, x, "sao2_upper_pct");
+  x = in, x.drug_tone = 0, rejects(p, x, "drug_tone");
+  hs_err err = {0};
+  assert_int_equal(hs_micro_model_eval(&p, &in, NULL, &err), HS_ERR_INVALID);
+  assert_int_equal(hs_micro_model_eval(NULL, &in, &(hs_micro_model_output){0}, &err), HS_ERR_INVALID);
+}
+
+/* 2. Loss of haemodynamic coherence: with capillary dysfunction, norepinephrine
+   0.1 -> 0.4 ug/kg/min raises MAP 62 -> 82 at unchanged flow (as on VA-ECMO,
+   where the pump sets flow) and does not raise PVD; +0.5 L/min/m2 at unchanged
+   tone does. */
+static void test_coherence(void **state) {
+  (void)state;
+  hs_micro_model_params p;
+  hs_micro_model_defaults(&p);
+  p.obstructed = 0.1, p.vasoconstriction = 0.2, p.oedema = 0.1;
+  double d[HS_DRUG_COUNT] = {0};
+  hs_drug_effect e;
+  d[HS_DRUG_NOREPINEPHRINE] = 0.1;
+  hs_drug_effect_of(d, &e);
+  hs_micro_model_input in = {62, 10, 2.2, 9, 96, e.resistance};
+  hs_micro_model_output o0 = eval_ok(&p, &in);
+  d[HS_DRUG_NOREPINEPHRINE] = 0.4;
+  hs_drug_effect_of(d, &e);
+  hs_micro_model_input vp = in;
+  vp.map_mmhg = 82, vp.drug_tone = e.resistance;
+  hs_micro_model_output o1 = eval_ok(&p, &vp);
+  assert_true(o1.pvd_mm_mm2 <= o0.pvd_mm_mm2);
+  assert_true(o1.mfi <= o0.mfi);
+  hs_micro_model_input fl = in;
+  fl.ci_lpm_m2 += 0.5;
+  hs_micro_model_output o2 = eval_ok(&p, &fl);
+  assert_true(o2.pvd_mm_mm2 >= o0.pvd_mm_mm2 + 1.0);
+  /* below the pressure floor, pressure does matter */
+  hs_micro_model_input lo = in;
+  lo.map_mmhg = 35;
+  assert_true(eval_ok(&p, &lo).pvd_mm_mm2 < o0.pvd_mm_mm2 - 1.0);
+}
+
+/* 3. Wei et al. 2021: raising pump flow raised PVD in 100 % of events with
+   baseline PVD < 15 mm/mm2 and 42.9 % of the others.  Virtual cohort of 200
+   (fixed seed); flow +0.5 L/min/m2 (~ +1 L/min); response = PVD + 0.8 mm/mm2 or
+   more.  Accepted: >= 95 % below 15, 30-60 % at or above. */
+static void test_wei2021_cohort(void **state) {
+  (void)state;
+  uint64_t seed = 12345;
+  int nlow = 0, rlow = 0, nhigh = 0, rhigh = 0;
+  for (int i = 0; i < 200; i++) {
+    hs_micro_model_params c;
+    hs_micro_model_defaults(&c);
+    c.obstructed = 0.08 * rnd(&seed);
+    c.oedema = 0.15 * rnd(&seed);
+    c.vasoconstriction = 0.1 * rnd(&seed);
+    c.q50_lpm_m2 = 0.9 + 0.9 * rnd(&seed);
+    hs_micro_model_input x;
+    x.map_mmhg = 60 + 20 * rnd(&seed);
+    x.cvp_mmhg = 6 + 8 * rnd(&seed);
+    x.ci_lpm_m2 = 1.8 + 1.4 * rnd(&seed);
+    x.hb_gdl = 8 + 4 * rnd(&seed);
+    x.sao2_upper_pct = 97;
+    x.drug_tone = 1 + 0.8 * rnd(&seed);
+    double a = eval_ok(&c, &x).pvd_mm_mm2;
+    x.ci_lpm_m2 += 0.5;
+    int resp = eval_ok(&c, &x).pvd_mm_mm2 - a >= 0.8;
+    if (a < 15)
+      nlow++, rlow += resp;
+    else
+      nhigh++, rhigh += resp;
+  }
+  print_message("Wei 2021 cohort: PVD<15 %d/%d responders, PVD>=15 %d/%d\n", rlow, nlow, rhigh, nhigh);
+  assert_true(nlow >= 20 && nhigh >= 20);
+  assert_in_range_d((double)rlow / nlow, 0.95, 1.0);
+  assert_in_range_d((double)rhigh / nhigh, 0.30, 0.60);
+}
+
+/* 4. Kara et al. 2016: PVD at VA-ECMO initiation 19.21 (survivors) vs 13.78
+   mm/mm2 (non-survivors); same macro haemodynamics, different microcirculation. */
+static void test_kara2016(void **state) {
+  (void)state;
+  hs_micro_model_params s, n;
+  hs_micro_model_defaults(&s);
+  s.obstructed = 0.03;
+  hs_micro_model_input si = {70, 8, 2.6, 11, 98, 1.2};
+  double pvd_s = eval_ok(&s, &si).pvd_mm_mm2;
+  hs_micro_model_defaults(&n);
+  n.obstructed = 0.08, n.oedema = 0.08, n.q50_lpm_m2 = 1.5, n.vasoconstriction = 0.1;
+  hs_micro_model_input ni = {65, 12, 2.8, 10, 98, 1.4};
+  double pvd_n = eval_ok(&n, &ni).pvd_mm_mm2;
+  print_message("Kara 2016: survivor-like PVD %.2f, non-survivor-like %.2f\n", pvd_s, pvd_n);
+  assert_near(pvd_s, 19.21, 1.5);
+  assert_near(pvd_n, 13.78, 1.5);
+  /* the Yeh 2018 cut-off separates them */
+  assert_true(pvd_s > 16.2 && pvd_n < 16.2);
+}
+
+/* Filling the input from a run: names resolve, values match the summary. */
+static void test_from_sim(void **state) {
+  (void)state;
+  hs_err err = {0};
+  hs_model *m = NULL;
+  char file[512];
+  snprintf(file, sizeof file, "%s/examples/patients/acute_mi_shock.yaml", HS_SOURCE_DIR);
+  assert_int_equal(hs_patient_load_file(file, &m, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_non_null(s);
+  assert_int_equal(hs_sim_set(s, "drugs.norepinephrine", 0.2, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 20, &err), HS_OK);
+  hs_micro_model_input in;
+  hs_status st = hs_micro_model_input_from_sim(s, 4, &in, &err);
+  if (st) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+  double mm[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 4, mm, &err), HS_OK);
+  assert_near(in.map_mmhg, mm[HS_M_MAP], 1e-9);
+  assert_near(in.cvp_mmhg, mm[HS_M_CVP], 1e-9);
+  assert_near(in.ci_lpm_m2, mm[HS_M_CI], 1e-9);
+  assert_near(in.sao2_upper_pct, mm[HS_M_SAO2U], 1e-9);
+  assert_near(in.drug_tone, 1 + 1.5 * 0.2 / (0.3 + 0.2), 1e-9); /* docs/drugs.md table */
+  assert_in_range_d(in.hb_gdl, 5, 20);
+  hs_micro_model_params p;
+  hs_micro_model_defaults(&p);
+  hs_micro_model_output o = eval_ok(&p, &in);
+  assert_in_range_d(o.pvd_mm_mm2, 0, o.tvd_mm_mm2);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_invariants),     cmocka_unit_test(test_bad_parameters),
+      cmocka_unit_test(test_coherence),      cmocka_unit_test(test_wei2021_cohort),
+      cmocka_unit_test(test_kara2016),       cmocka_unit_test(test_from_sim),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
