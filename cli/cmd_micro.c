@@ -2,15 +2,22 @@
  * cmd_micro.c - `hemosim micro`: sublingual microcirculation analysis of one
  * time point (ESICM 2018 consensus, De Backer 2007) and the measurement
  * schedule of the microcirculation-guided VA-ECMO trial.  The computation is in
- * the library (hemosim/micro.h); this file parses argv and prints.
+ * the library (hemosim/micro.h, hemosim/titrate.h); this file parses argv and
+ * prints.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cli.h"
 #include "hemosim/micro.h"
+#include "hemosim/output.h"
+#include "hemosim/plot.h"
+#include "hemosim/titrate.h"
 
 static const char MICRO_HELP[] =
     "usage: hemosim micro <subcommand> [options]\n"
@@ -24,6 +31,8 @@ static const char MICRO_HELP[] =
     "  schedule FILE...   check measurement times against the trial windows (T1 within\n"
     "                     18 h of VA-ECMO placement, T2 6-22 h and T3 28-44 h after T1,\n"
     "                     T4 at 72 h)\n"
+    "  titrate PATIENT    simulated 72 h of ECMO flow titration: control (macro rules)\n"
+    "                     vs microcirculation-assisted policy\n"
     "\n"
     "`hemosim micro <subcommand> --help` describes a subcommand.  File format and\n"
     "definitions: docs/microcirculation.md\n";
@@ -385,6 +394,398 @@ static int cmd_schedule(int argc, char **argv) {
   return HS_EXIT_OK;
 }
 
+/* ------------------------------------------------------------------ titrate */
+
+static const char TITRATE_HELP[] =
+    "usage: hemosim micro titrate PATIENT_FILE [options]\n"
+    "\n"
+    "Simulate microcirculation-guided VA-ECMO flow titration over a course (default\n"
+    "72 h) as a quasi-steady sequence: at every decision point the patient's course\n"
+    "parameters and the ECMO flow are set, the circulation is run to steady state,\n"
+    "the macro metrics are read and the microcirculation model predicts small-vessel\n"
+    "TVD, PVD, PPV and MFI.  The patient needs a VA-ECMO device named 'ecmo'.\n"
+    "\n"
+    "Course (scenario assumptions): LV contractility (lv.ees) rises linearly by 50 %\n"
+    "by 72 h; capillary dysfunction (obstructed 0.06, oedema 0.06, vasoconstriction\n"
+    "0.05 at placement) resolves linearly by half by 72 h.\n"
+    "\n"
+    "control policy, every interval, first rule that applies:\n"
+    "  MAP < 65 mmHg, DO2 index < 330 mL/min/m2 or SvO2 < 60 %  -> flow +0.5 L/min (max 5.5)\n"
+    "  aortic valve closed or PCWP > 18 mmHg                    -> flow -0.5 (min 1.5) if at\n"
+    "                                      the lower flow MAP, DO2 index and SvO2 stay acceptable\n"
+    "  pulse pressure >= 10 mmHg and 6 h since the last change  -> wean 0.25 (same check)\n"
+    "micro policy: the same rules, plus at the trial measurement times (T1 6 h, T2 18 h,\n"
+    "T3 40 h, T4 72 h): small-vessel PVD < 16 mm/mm2 or PPV < 76 % (Yeh 2018) -> flow\n"
+    "+0.5 unless PCWP > 25 or the aortic valve is closed; good microcirculation allows a\n"
+    "0.25 L/min wean when the macro rules would hold.\n"
+    "\n"
+    "options:\n"
+    "      --policy P          control, micro or both (default both)\n"
+    "      --hours H           course length, h (default 72)\n"
+    "      --interval-h H      decision interval, h (default 1; at most --hours)\n"
+    "      --flow LPM          starting ECMO flow, L/min (default: the patient's)\n"
+    "      --obstructed F      capillary dysfunction at placement: obstructed share\n"
+    "      --oedema F          ... tissue oedema\n"
+    "      --vasoconstriction F ... intrinsic vasoconstriction\n"
+    "      --lv-recovery F     fractional rise of lv.ees by the end (default 0.5)\n"
+    "      --micro-resolution F  share of the dysfunction resolved by the end (default 0.5)\n"
+    "      --json OUT          write the trajectories as JSON (hemosim-titrate/1; '-' =\n"
+    "                          standard output, which replaces the table)\n"
+    "      --csv OUT           write one row per policy and decision point\n"
+    "      --plot OUT.svg      ECMO flow, MAP and small-vessel PVD against time\n"
+    "  -q, --quiet             do not print the table\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "Progress goes to standard error when it is a terminal.  Model and rules:\n"
+    "docs/microcirculation.md, section \"Guided titration\".\n"
+    "\n"
+    "exit status: 0 success, 1 usage error, 2 input or simulation error.\n";
+
+static void titrate_progress(double t_h, double hours, void *ud) {
+  const char *name = ud;
+  fprintf(stderr, "\rhemosim: titrate %-7s %5.1f / %.0f h", name, t_h, hours);
+  fflush(stderr);
+}
+
+static json_t *titrate_step_json(const hs_titrate_step *s) {
+  json_t *o = json_object();
+  if (!o) return NULL;
+#define NUM(k, v) json_object_set_new(o, k, isfinite(v) ? json_real(v) : json_null())
+  NUM("t_h", s->t_h);
+  NUM("ecmo_flow_lpm", s->flow_lpm);
+  NUM("ecmo_flow_measured_lpm", s->ecmo_flow_lpm);
+  NUM("lv_ees", s->lv_ees);
+  NUM("obstructed", s->obstructed);
+  NUM("oedema", s->oedema);
+  NUM("vasoconstriction", s->vasoconstriction);
+  NUM("map_mmhg", s->map_mmhg);
+  NUM("ci_lpm_m2", s->ci_lpm_m2);
+  NUM("pcwp_mmhg", s->pcwp_mmhg);
+  NUM("cvp_mmhg", s->cvp_mmhg);
+  NUM("pulse_pressure_mmhg", s->pp_mmhg);
+  NUM("av_open_fraction", s->av_open);
+  NUM("lv_output_lpm", s->lvo_lpm);
+  NUM("svo2_pct", s->svo2_pct);
+  NUM("do2i_mlmin_m2", s->do2i_mlmin_m2);
+  NUM("tvd_mm_mm2", s->tvd);
+  NUM("pvd_mm_mm2", s->pvd);
+  NUM("ppv_pct", s->ppv);
+  NUM("mfi", s->mfi);
+  NUM("next_ecmo_flow_lpm", s->next_flow_lpm);
+#undef NUM
+  json_object_set_new(o, "micro_measurement", json_integer(s->measured));
+  json_object_set_new(o, "hypoperfusion", json_boolean(s->hypoperfusion));
+  json_object_set_new(o, "micro_poor", json_boolean(s->micro_poor));
+  json_object_set_new(o, "steady", json_boolean(s->steady));
+  json_object_set_new(o, "rule", json_string(hs_titrate_rule_name(s->rule)));
+  return o;
+}
+
+static json_t *titrate_json(const char *file, const hs_titrate_options *o,
+                            hs_titrate_result *const *res, int nres) {
+  json_t *root = json_object(), *opt = json_object(), *pols = json_array(), *rules = json_object();
+  if (!root || !opt || !pols || !rules) {
+    json_decref(root);
+    json_decref(opt);
+    json_decref(pols);
+    json_decref(rules);
+    return NULL;
+  }
+  json_object_set_new(root, "schema", json_string("hemosim-titrate/1"));
+  json_object_set_new(root, "patient_file", json_string(file));
+  json_object_set_new(opt, "hours", json_real(o->hours));
+  json_object_set_new(opt, "interval_h", json_real(o->interval_h));
+  json_object_set_new(opt, "lv_recovery_frac", json_real(o->lv_recovery_frac));
+  json_object_set_new(opt, "lv_recovery_h", json_real(o->lv_recovery_h));
+  json_object_set_new(opt, "obstructed", json_real(o->micro.obstructed));
+  json_object_set_new(opt, "oedema", json_real(o->micro.oedema));
+  json_object_set_new(opt, "vasoconstriction", json_real(o->micro.vasoconstriction));
+  json_object_set_new(opt, "micro_resolution", json_real(o->micro_resolution));
+  json_object_set_new(opt, "micro_resolution_h", json_real(o->micro_resolution_h));
+  json_object_set_new(opt, "map_min", json_real(o->map_min));
+  json_object_set_new(opt, "do2i_min", json_real(o->do2i_min));
+  json_object_set_new(opt, "svo2_min", json_real(o->svo2_min));
+  json_object_set_new(opt, "pcwp_max", json_real(o->pcwp_max));
+  json_object_set_new(opt, "av_open_min", json_real(o->av_open_min));
+  json_object_set_new(opt, "pp_recovered", json_real(o->pp_recovered));
+  json_object_set_new(opt, "flow_min_lpm", json_real(o->flow_min_lpm));
+  json_object_set_new(opt, "flow_max_lpm", json_real(o->flow_max_lpm));
+  json_object_set_new(opt, "pvd_min", json_real(o->pvd_min));
+  json_object_set_new(opt, "ppv_min", json_real(o->ppv_min));
+  json_object_set_new(opt, "pcwp_micro_max", json_real(o->pcwp_micro_max));
+  json_t *mh = json_array();
+  for (size_t i = 0; mh && i < o->nmeasure; i++) json_array_append_new(mh, json_real(o->measure_h[i]));
+  json_object_set_new(opt, "measure_h", mh);
+  json_object_set_new(root, "options", opt);
+  for (int r = 0; r < HS_RULE_COUNT; r++)
+    json_object_set_new(rules, hs_titrate_rule_name(r), json_string(hs_titrate_rule_doc(r)));
+  json_object_set_new(root, "rules", rules);
+  for (int k = 0; k < nres; k++) {
+    const hs_titrate_result *x = res[k];
+    json_t *p = json_object(), *steps = json_array(), *counts = json_object();
+    if (!p || !steps || !counts) {
+      json_decref(p);
+      json_decref(steps);
+      json_decref(counts);
+      json_decref(root);
+      json_decref(pols);
+      return NULL;
+    }
+    json_object_set_new(p, "policy", json_string(hs_titrate_policy_name(x->policy)));
+    json_object_set_new(p, "mean_ecmo_flow_lpm", json_real(x->mean_flow_lpm));
+    json_object_set_new(p, "final_ecmo_flow_lpm", json_real(x->final_flow_lpm));
+    json_object_set_new(p, "mean_pvd_mm_mm2", json_real(x->mean_pvd));
+    json_object_set_new(p, "mean_map_mmhg", json_real(x->mean_map));
+    json_object_set_new(p, "not_steady", json_integer((json_int_t)x->not_steady));
+    for (int r = 0; r < HS_RULE_COUNT; r++)
+      if (x->rule_count[r])
+        json_object_set_new(counts, hs_titrate_rule_name(r), json_integer(x->rule_count[r]));
+    json_object_set_new(p, "rule_counts", counts);
+    for (size_t i = 0; i < x->n; i++) json_array_append_new(steps, titrate_step_json(&x->step[i]));
+    json_object_set_new(p, "steps", steps);
+    json_array_append_new(pols, p);
+  }
+  json_object_set_new(root, "policies", pols);
+  return root;
+}
+
+static void csv_num(FILE *f, double v, int prec) {
+  if (isfinite(v))
+    fprintf(f, ",%.*f", prec, v);
+  else
+    fputs(",", f);
+}
+
+static hs_status titrate_csv(const char *path, hs_titrate_result *const *res, int nres,
+                             hs_err *err) {
+  hs_afile *af = hs_afile_open(path, err);
+  if (!af) return err ? err->code : HS_ERR_IO;
+  FILE *f = hs_afile_stream(af);
+  fputs("policy,t_h,ecmo_flow_lpm,map_mmhg,ci_lpm_m2,pcwp_mmhg,pulse_pressure_mmhg,"
+        "av_open_fraction,svo2_pct,do2i_mlmin_m2,tvd_mm_mm2,pvd_mm_mm2,ppv_pct,mfi,"
+        "micro_measurement,lv_ees,obstructed,oedema,rule,next_ecmo_flow_lpm\n",
+        f);
+  for (int k = 0; k < nres; k++)
+    for (size_t i = 0; i < res[k]->n; i++) {
+      const hs_titrate_step *s = &res[k]->step[i];
+      fprintf(f, "%s", hs_titrate_policy_name(res[k]->policy));
+      csv_num(f, s->t_h, 3);
+      csv_num(f, s->flow_lpm, 3);
+      csv_num(f, s->map_mmhg, 2);
+      csv_num(f, s->ci_lpm_m2, 3);
+      csv_num(f, s->pcwp_mmhg, 2);
+      csv_num(f, s->pp_mmhg, 2);
+      csv_num(f, s->av_open, 3);
+      csv_num(f, s->svo2_pct, 2);
+      csv_num(f, s->do2i_mlmin_m2, 1);
+      csv_num(f, s->tvd, 3);
+      csv_num(f, s->pvd, 3);
+      csv_num(f, s->ppv, 2);
+      csv_num(f, s->mfi, 3);
+      fprintf(f, ",%d", s->measured);
+      csv_num(f, s->lv_ees, 4);
+      csv_num(f, s->obstructed, 4);
+      csv_num(f, s->oedema, 4);
+      fprintf(f, ",%s", hs_titrate_rule_name(s->rule));
+      csv_num(f, s->next_flow_lpm, 3);
+      fputc('\n', f);
+    }
+  return hs_afile_commit(af, err);
+}
+
+static hs_status titrate_plot(const char *path, const char *file, hs_titrate_result *const *res,
+                              int nres, hs_err *err) {
+  char title[512];
+  snprintf(title, sizeof title, "ECMO flow titration: %s", file);
+  hs_plot *p = hs_plot_new(900, 760, title);
+  int panel[3] = {-1, -1, -1};
+  if (p) {
+    panel[0] = hs_plot_add_panel(p, "time since ECMO placement (h)", "ECMO flow (L/min)");
+    panel[1] = hs_plot_add_panel(p, "time since ECMO placement (h)", "MAP (mmHg)");
+    panel[2] = hs_plot_add_panel(p, "time since ECMO placement (h)",
+                                 "small-vessel PVD (mm/mm2)");
+  }
+  if (!p || panel[0] < 0 || panel[1] < 0 || panel[2] < 0) {
+    hs_plot_free(p);
+    return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  }
+  hs_status st = HS_OK;
+  for (int k = 0; k < nres && !st; k++) {
+    const hs_titrate_result *x = res[k];
+    double *t = malloc(x->n * sizeof *t), *y = malloc(x->n * sizeof *y);
+    if (!t || !y) st = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    const char *name = hs_titrate_policy_name(x->policy);
+    hs_plot_style style = x->policy == HS_TITRATE_MICRO ? HS_PLOT_LINE : HS_PLOT_DASHED;
+    for (int q = 0; q < 3 && !st; q++) {
+      for (size_t i = 0; i < x->n; i++) {
+        t[i] = x->step[i].t_h;
+        y[i] = q == 0 ? x->step[i].flow_lpm : q == 1 ? x->step[i].map_mmhg : x->step[i].pvd;
+      }
+      st = hs_plot_add_series(p, panel[q], name, t, y, x->n, style, err);
+    }
+    for (size_t i = 0; i < x->n && !st && k == 0; i++)
+      if (x->step[i].measured >= 1 && x->step[i].measured <= 4) {
+        char lab[8];
+        snprintf(lab, sizeof lab, "T%d", x->step[i].measured);
+        st = hs_plot_add_marker(p, panel[2], x->step[i].t_h, x->step[i].pvd, lab, err);
+      }
+    free(t);
+    free(y);
+  }
+  char *svg = st ? NULL : hs_plot_render_svg(p, err);
+  hs_plot_free(p);
+  if (!st && !svg) st = err ? err->code : HS_ERR_INVALID;
+  if (!st) st = hs_write_file_atomic(path, svg, strlen(svg), err);
+  free(svg);
+  return st;
+}
+
+static void print_titrate(const char *file, const hs_titrate_result *x) {
+  printf("\nECMO flow titration, %s policy: %s\n", hs_titrate_policy_name(x->policy), file);
+  printf("  %5s %5s %5s %5s %5s %4s %4s %5s %5s %5s %5s %5s %4s  %-13s %5s\n", "t h", "flow",
+         "MAP", "CI", "PCWP", "PP", "AV", "SvO2", "DO2i", "TVD", "PVD", "PPV", "MFI", "rule",
+         "next");
+  for (size_t i = 0; i < x->n; i++) {
+    const hs_titrate_step *s = &x->step[i];
+    char mark[8] = "";
+    if (s->measured >= 1 && s->measured <= 4) snprintf(mark, sizeof mark, " T%d", s->measured);
+    printf("  %5.1f %5.2f %5.1f %5.2f %5.1f %4.1f %4.2f %5.1f %5.0f %5.1f %5.1f %5.1f %4.2f  "
+           "%-13s %5.2f%s\n",
+           s->t_h, s->flow_lpm, s->map_mmhg, s->ci_lpm_m2, s->pcwp_mmhg, s->pp_mmhg, s->av_open,
+           s->svo2_pct, s->do2i_mlmin_m2, s->tvd, s->pvd, s->ppv, s->mfi,
+           hs_titrate_rule_name(s->rule), s->next_flow_lpm, mark);
+  }
+  printf("  mean flow %.2f L/min, final %.2f L/min, mean MAP %.1f mmHg, mean PVD %.2f mm/mm2\n",
+         x->mean_flow_lpm, x->final_flow_lpm, x->mean_map, x->mean_pvd);
+  if (x->not_steady)
+    printf("  note: steady state not reached at %zu decision point(s)\n", x->not_steady);
+}
+
+static int parse_fraction(const char *cmd, const char *opt, const char *text, double lo,
+                          double hi, double *out) {
+  char *end;
+  double v = strtod(text, &end);
+  if (end == text || *end || !(v >= lo && v <= hi))
+    return hs_cli_usage(cmd, "%s must be a number in [%g, %g] (got '%s')", opt, lo, hi, text);
+  *out = v;
+  return 0;
+}
+
+static int cmd_titrate(int argc, char **argv) {
+  const char *file = NULL, *json = NULL, *csv = NULL, *plot = NULL, *cmd = "micro titrate";
+  const char *policy = "both";
+  int quiet = 0;
+  hs_titrate_options o;
+  hs_titrate_defaults(&o);
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(TITRATE_HELP, stdout);
+      return HS_EXIT_OK;
+    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+      quiet = 1;
+    } else if (a[0] == '-' && a[1] == '-' && a[2]) {
+      static const char *const valued[] = {
+          "--policy", "--hours", "--interval-h", "--flow", "--obstructed", "--oedema",
+          "--vasoconstriction", "--lv-recovery", "--micro-resolution", "--json", "--csv",
+          "--plot"};
+      int known = 0;
+      for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(a, valued[k]);
+      if (!known) return hs_cli_usage(cmd, "unknown option '%s'", a);
+      if (i + 1 >= argc) return hs_cli_usage(cmd, "option %s needs a value", a);
+      const char *v = argv[++i];
+      int bad = 0;
+      if (!strcmp(a, "--policy"))
+        policy = v;
+      else if (!strcmp(a, "--json"))
+        json = v;
+      else if (!strcmp(a, "--csv"))
+        csv = v;
+      else if (!strcmp(a, "--plot"))
+        plot = v;
+      else if (!strcmp(a, "--hours"))
+        bad = parse_positive(cmd, a, v, 1000, &o.hours);
+      else if (!strcmp(a, "--interval-h"))
+        bad = parse_positive(cmd, a, v, 1000, &o.interval_h);
+      else if (!strcmp(a, "--flow"))
+        bad = parse_positive(cmd, a, v, 8, &o.flow0_lpm);
+      else if (!strcmp(a, "--obstructed"))
+        bad = parse_fraction(cmd, a, v, 0, 0.99, &o.micro.obstructed);
+      else if (!strcmp(a, "--oedema"))
+        bad = parse_fraction(cmd, a, v, 0, 5, &o.micro.oedema);
+      else if (!strcmp(a, "--vasoconstriction"))
+        bad = parse_fraction(cmd, a, v, 0, 0.99, &o.micro.vasoconstriction);
+      else if (!strcmp(a, "--lv-recovery"))
+        bad = parse_fraction(cmd, a, v, -0.9, 5, &o.lv_recovery_frac);
+      else if (!strcmp(a, "--micro-resolution"))
+        bad = parse_fraction(cmd, a, v, 0, 1, &o.micro_resolution);
+      if (bad) return HS_EXIT_USAGE;
+    } else if (a[0] == '-' && a[1]) {
+      return hs_cli_usage(cmd, "unknown option '%s'", a);
+    } else if (!file) {
+      file = a;
+    } else {
+      return hs_cli_usage(cmd, "only one PATIENT_FILE may be given (got '%s' and '%s')", file, a);
+    }
+  }
+  if (!file) return hs_cli_usage(cmd, "missing PATIENT_FILE (a patient on VA-ECMO)");
+  hs_titrate_policy pols[2];
+  int npol = 0;
+  hs_err err = {HS_OK, ""};
+  if (!strcmp(policy, "both")) {
+    pols[npol++] = HS_TITRATE_CONTROL;
+    pols[npol++] = HS_TITRATE_MICRO;
+  } else if (hs_titrate_policy_parse(policy, &pols[0], NULL) == HS_OK) {
+    npol = 1;
+  } else {
+    return hs_cli_usage(cmd, "unknown --policy '%s' (control, micro, both)", policy);
+  }
+  if (o.interval_h > o.hours)
+    return hs_cli_usage(cmd, "--interval-h (%g) must not exceed --hours (%g)", o.interval_h,
+                        o.hours);
+  if (hs_titrate_check(&o, &err)) return hs_cli_usage(cmd, "%s", err.msg);
+  if (json && !strcmp(json, "-")) quiet = 1;
+  hs_model *m = NULL;
+  hs_titrate_result *res[2] = {NULL, NULL};
+  int rc = HS_EXIT_FAIL;
+  if (hs_cli_load_patient(file, &m, &err)) goto fail;
+  int tty = isatty(2);
+  for (int k = 0; k < npol; k++) {
+    o.policy = pols[k];
+    o.progress = tty ? titrate_progress : NULL;
+    o.progress_ud = (void *)hs_titrate_policy_name(pols[k]);
+    hs_status st = hs_titrate_run(m, &o, &res[k], &err);
+    if (tty) fputs("\r\033[K", stderr);
+    if (st) goto fail;
+  }
+  if (json) {
+    json_t *root = titrate_json(file, &o, res, npol);
+    if (!root) {
+      hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
+      goto fail;
+    }
+    if (hs_cli_write_json(root, json, &err)) goto fail;
+  }
+  if (csv && titrate_csv(csv, res, npol, &err)) goto fail;
+  if (plot && titrate_plot(plot, file, res, npol, &err)) goto fail;
+  if (!quiet) {
+    for (int k = 0; k < npol; k++) print_titrate(file, res[k]);
+    if (npol == 2)
+      printf("\nmicro vs control: mean flow %+.2f L/min, mean PVD %+.2f mm/mm2, mean MAP %+.1f "
+             "mmHg\n",
+             res[1]->mean_flow_lpm - res[0]->mean_flow_lpm, res[1]->mean_pvd - res[0]->mean_pvd,
+             res[1]->mean_map - res[0]->mean_map);
+  }
+  rc = HS_EXIT_OK;
+  goto done;
+fail:
+  rc = hs_cli_fail(&err);
+done:
+  for (int k = 0; k < 2; k++) hs_titrate_result_free(res[k]);
+  hs_model_free(m);
+  return rc;
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 int hs_cmd_micro(int argc, char **argv) {
@@ -399,5 +800,6 @@ int hs_cmd_micro(int argc, char **argv) {
   }
   if (!strcmp(sub, "analyze") || !strcmp(sub, "analyse")) return cmd_analyze(argc - 1, argv + 1);
   if (!strcmp(sub, "schedule")) return cmd_schedule(argc - 1, argv + 1);
-  return hs_cli_usage("micro", "unknown subcommand '%s' (analyze, schedule)", sub);
+  if (!strcmp(sub, "titrate")) return cmd_titrate(argc - 1, argv + 1);
+  return hs_cli_usage("micro", "unknown subcommand '%s' (analyze, schedule, titrate)", sub);
 }
