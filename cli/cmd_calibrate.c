@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "hemosim/calibrate.h"
+#include "hemosim/report.h"
 
 static const char CALIBRATE_HELP[] =
     "usage: hemosim calibrate MEASUREMENTS_FILE [options]\n"
@@ -30,6 +31,10 @@ static const char CALIBRATE_HELP[] =
     "  --out PATIENT.yaml  write the calibrated patient: 'base:' the original patient plus\n"
     "                      the fitted and measured overrides (`hemosim run` reproduces it)\n"
     "  --json F            JSON result to F ('-' = standard output instead of the table)\n"
+    "  --report DIR        self-contained HTML fit report: DIR/index.html (measured vs\n"
+    "                      simulated with residuals, fitted parameters with RSE and\n"
+    "                      identifiability, weak directions, LV pressure-volume loop)\n"
+    "                      and DIR/calibration.json (the --json result)\n"
     "  --max-evals N       objective evaluations of the fit (default 150)\n"
     "  -h, --help          this text\n"
     "\n"
@@ -114,7 +119,8 @@ static json_t *result_json(const hs_cal_input *in, const hs_cal_result *r, const
   return root;
 }
 
-static void print_table(const hs_cal_input *in, const hs_cal_result *r, const char *out) {
+static void print_table(const hs_cal_input *in, const hs_cal_result *r, const char *out,
+                        const char *report) {
   printf("Calibration of %s to %s\n", in->base ? hs_model_name(r->model) : "?", in->file);
   printf("  base patient: %s\n", in->patient_file ? in->patient_file : "bundled healthy adult");
   printf("  %zu measurements fitted, %zu parameters estimated, %d + %d evaluations "
@@ -183,10 +189,11 @@ static void print_table(const hs_cal_input *in, const hs_cal_result *r, const ch
     }
   if (*r->warning) printf("\nwarning: %s\n", r->warning);
   if (out) printf("\ncalibrated patient written to %s\n", out);
+  if (report) printf("%sreport written to %s/index.html\n", out ? "" : "\n", report);
 }
 
 int hs_cmd_calibrate(int argc, char **argv) {
-  const char *file = NULL, *out = NULL, *json = NULL;
+  const char *file = NULL, *out = NULL, *json = NULL, *report = NULL;
   int rc = HS_EXIT_FAIL;
   hs_err err = {HS_OK, ""};
   hs_cal_input *in = NULL;
@@ -199,11 +206,13 @@ int hs_cmd_calibrate(int argc, char **argv) {
       fputs(CALIBRATE_HELP, stdout);
       return HS_EXIT_OK;
     }
-    if ((!strcmp(a, "--out") || !strcmp(a, "--json") || !strcmp(a, "--max-evals")) &&
+    if ((!strcmp(a, "--out") || !strcmp(a, "--json") || !strcmp(a, "--report") ||
+         !strcmp(a, "--max-evals")) &&
         i + 1 >= argc)
       return hs_cli_usage("calibrate", "option %s needs a value", a);
     if (!strcmp(a, "--out")) out = argv[++i];
     else if (!strcmp(a, "--json")) json = argv[++i];
+    else if (!strcmp(a, "--report")) report = argv[++i];
     else if (!strcmp(a, "--max-evals")) {
       char *end;
       long n = strtol(argv[++i], &end, 10);
@@ -224,19 +233,15 @@ int hs_cmd_calibrate(int argc, char **argv) {
   if (out && hs_cal_write_patient(in, r, out, &err)) goto fail;
   if (json) {
     json_t *root = result_json(in, r, out);
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(root);
-    if (!text) {
-      hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
-    hs_status st = HS_OK;
-    if (!strcmp(json, "-")) printf("%s\n", text);
-    else st = hs_write_file_atomic(json, text, strlen(text), &err);
-    free(text);
-    if (st) goto fail;
+    if (hs_cli_write_json(root, json, &err)) goto fail;
   }
-  if (!json || strcmp(json, "-")) print_table(in, r, out);
+  if (report) {
+    char path[4096];
+    if (hs_report_calibrate(report, in, r, &err)) goto fail;
+    snprintf(path, sizeof path, "%s/calibration.json", report);
+    if (hs_cli_write_json(result_json(in, r, out), path, &err)) goto fail;
+  }
+  if (!json || strcmp(json, "-")) print_table(in, r, out, report);
   rc = HS_EXIT_OK;
   goto done;
 fail:

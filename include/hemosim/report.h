@@ -1,11 +1,13 @@
 /*
- * hemosim/report.h - self-contained HTML reports of a comparison or an optimisation:
- * index.html (inline CSS and SVG figures, readable offline), the figures as SVG files
- * and the data as JSON, all written atomically into a directory (created if needed).
+ * hemosim/report.h - self-contained HTML reports of a comparison, an optimisation or a
+ * calibration: index.html (inline CSS and SVG figures, readable offline), the figures
+ * as SVG files and the data as JSON, all written atomically into a directory (created
+ * if needed).  The JSON is the command line's --json output, written by the caller.
  */
 #ifndef HEMOSIM_REPORT_H
 #define HEMOSIM_REPORT_H
 
+#include "hemosim/calibrate.h"
 #include "hemosim/compare.h"
 #include "hemosim/optimize.h"
 
@@ -17,6 +19,17 @@ hs_status hs_report_compare(const char *dir, const char *patient, const hs_compa
                             const hs_targets *t, hs_err *err);
 hs_status hs_report_optimize(const char *dir, const char *patient, const hs_optimize_result *r,
                              const hs_targets *t, hs_err *err);
+/*
+ * Fit report of hs_calibrate(): dir/index.html with the fit summary (time,
+ * evaluations, objective before and after), every measurement against the simulated
+ * value with the residual in sd units (flagged beyond 2 sd), every parameter with
+ * start, fit, bounds, relative standard error and identifiability, the weak and null
+ * directions of the Fisher information, and the LV pressure-volume loop of the
+ * calibrated patient (beside the base patient's) as inline SVG.  Only index.html is
+ * written.  If the loop cannot be simulated the page says why and the call succeeds.
+ */
+hs_status hs_report_calibrate(const char *dir, const hs_cal_input *in, const hs_cal_result *r,
+                              hs_err *err);
 
 #ifdef __cplusplus
 }

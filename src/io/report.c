@@ -8,125 +8,40 @@
  * optimisation sweep).  Figures are inline SVG so the page stands alone.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "hemosim/hemosim.h"
 #include "hemosim/plot.h"
 #include "hemosim/report.h"
+#include "report_html.h"
 
-typedef struct buf {
-  char *s;
-  size_t n, cap;
-  int bad;
-} buf;
-
-static void put(buf *b, const char *fmt, ...) {
-  if (b->bad) return;
-  va_list ap;
-  for (;;) {
-    va_start(ap, fmt);
-    int k = vsnprintf(b->s + b->n, b->cap - b->n, fmt, ap);
-    va_end(ap);
-    if (k < 0) {
-      b->bad = 1;
-      return;
-    }
-    if (b->n + (size_t)k < b->cap) {
-      b->n += (size_t)k;
-      return;
-    }
-    size_t cap = (b->cap + (size_t)k + 1) * 2;
-    char *ns = realloc(b->s, cap);
-    if (!ns) {
-      b->bad = 1;
-      return;
-    }
-    b->s = ns, b->cap = cap;
-  }
-}
-
-/* Text with HTML special characters escaped. */
-static void put_text(buf *b, const char *t) {
-  for (; t && *t; t++) {
-    switch (*t) {
-      case '&': put(b, "&amp;"); break;
-      case '<': put(b, "&lt;"); break;
-      case '>': put(b, "&gt;"); break;
-      case '"': put(b, "&quot;"); break;
-      default: put(b, "%c", *t);
-    }
-  }
-}
-
-static hs_status ensure_dir(const char *dir, hs_err *err) {
-  struct stat sb;
-  if (stat(dir, &sb) == 0)
-    return S_ISDIR(sb.st_mode) ? HS_OK : hs_err_set(err, HS_ERR_IO, "%s: not a directory", dir);
-  if (mkdir(dir, 0777) != 0)
-    return hs_err_set(err, HS_ERR_IO, "%s: cannot create directory: %s", dir, strerror(errno));
-  return HS_OK;
-}
-
-static hs_status write_in(const char *dir, const char *file, const char *text, hs_err *err) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, file);
-  return hs_write_file_atomic(path, text, strlen(text), err);
-}
-
-static void head(buf *b, const char *title, const char *patient) {
-  time_t now = time(NULL);
-  char when[64];
-  struct tm tmv;
-  gmtime_r(&now, &tmv);
-  strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tmv);
-  put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-  put_text(b, title);
-  put(b, "</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
-         "h1{font-size:1.5em}.ok{background:#e6f4ea;border-left:6px solid #1e8e3e;padding:.8em}"
-         ".no{background:#fef7e0;border-left:6px solid #f9ab00;padding:.8em}"
-         "table{border-collapse:collapse;font-size:.85em;margin:1em 0}td,th{border:1px solid #ccc;"
-         "padding:3px 6px;text-align:right}td:first-child,th:first-child{text-align:left}"
-         "td.m{background:#e6f4ea}td.x{background:#fce8e6}tr.best td{font-weight:bold}"
-         ".small{font-size:.8em;color:#555}</style></head><body>\n<h1>");
-  put_text(b, title);
-  put(b, "</h1>\n<p class=\"small\">Patient: ");
-  put_text(b, patient);
-  put(b, ". hemosim %s, %s. A simulation of a model calibrated as documented; it informs, it "
-         "does not replace, clinical judgement.</p>\n",
-      HS_VERSION, when);
-}
-
-static void targets_line(buf *b, const hs_targets *t) {
-  put(b, "<p>Targets: PCWP &le; %.0f mmHg, MAP &ge; %.0f mmHg, aortic valve opening &ge; %.2f of "
+static void targets_line(hs_html *b, const hs_targets *t) {
+  hs_html_put(b, "<p>Targets: PCWP &le; %.0f mmHg, MAP &ge; %.0f mmHg, aortic valve opening &ge; %.2f of "
          "beats, pulse pressure &ge; %.0f mmHg, upper-body SaO<sub>2</sub> &ge; %.0f %%.</p>\n",
       t->pcwp_max_mmhg, t->map_min_mmhg, t->av_open_min, t->pulse_pressure_min, t->sao2_upper_min);
 }
 
-static void table(buf *b, const hs_compare_row *rows, size_t n, int best) {
-  put(b, "<table><tr><th>strategy</th><th>invasiveness</th><th>PCWP</th><th>MAP</th>"
+static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best) {
+  hs_html_put(b, "<table><tr><th>strategy</th><th>invasiveness</th><th>PCWP</th><th>MAP</th>"
          "<th>AV opening</th><th>pulse pressure</th><th>SaO<sub>2</sub> upper</th><th>LVEDV</th>"
          "<th>LVEDP</th><th>total flow L/min</th><th>device flow L/min</th><th>LV PVA</th></tr>\n");
   static const int T[5] = {HS_CMP_PCWP, HS_CMP_MAP, HS_CMP_AVO, HS_CMP_PP, HS_CMP_SAO2U};
   for (size_t i = 0; i < n; i++) {
     const hs_compare_row *r = &rows[i];
-    put(b, "<tr%s><td>", (int)i == best ? " class=\"best\"" : "");
-    put_text(b, r->label);
-    put(b, "%s</td><td>%d</td>", r->steady ? "" : " (not steady)", r->invasiveness);
+    hs_html_put(b, "<tr%s><td>", (int)i == best ? " class=\"best\"" : "");
+    hs_html_text(b, r->label);
+    hs_html_put(b, "%s</td><td>%d</td>", r->steady ? "" : " (not steady)", r->invasiveness);
     for (int k = 0; k < 5; k++)
-      put(b, "<td class=\"%s\">%.*f</td>", r->met[k] ? "m" : "x", T[k] == HS_CMP_AVO ? 2 : 1,
+      hs_html_put(b, "<td class=\"%s\">%.*f</td>", r->met[k] ? "m" : "x", T[k] == HS_CMP_AVO ? 2 : 1,
           r->v[T[k]]);
-    put(b, "<td>%.0f</td><td>%.1f</td><td>%.2f</td><td>%.2f</td><td>%.0f</td></tr>\n",
+    hs_html_put(b, "<td>%.0f</td><td>%.1f</td><td>%.2f</td><td>%.2f</td><td>%.0f</td></tr>\n",
         r->v[HS_CMP_LVEDV], r->v[HS_CMP_LVEDP], r->v[HS_CMP_CO], r->v[HS_CMP_DEVICE],
         r->v[HS_CMP_PVA]);
   }
-  put(b, "</table>\n");
+  hs_html_put(b, "</table>\n");
 }
 
 /* Overlaid LV pressure-volume loops of the rows with samples (flow-sweep rows skipped). */
@@ -176,37 +91,32 @@ static char *flow_sweep_svg(const hs_compare_result *r, const hs_targets *t, hs_
   return svg;
 }
 
-static const char *svg_body(const char *svg) {
-  const char *s = strstr(svg, "<svg");
-  return s ? s : svg;
-}
-
 hs_status hs_report_compare(const char *dir, const char *patient, const hs_compare_result *r,
                             const hs_targets *t, hs_err *err) {
-  hs_status st = ensure_dir(dir, err);
+  hs_status st = hs_report_ensure_dir(dir, err);
   if (st) return st;
-  buf b = {0};
+  hs_html b = {0};
   char *pv = pv_svg(r->rows, r->nrows, 1, err);
   if (!pv) return err ? err->code : HS_ERR_NOMEM;
   char *sweep = flow_sweep_svg(r, t, err);
-  head(&b, "LV unloading on VA-ECMO: strategy comparison", patient);
-  put(&b, "<div class=\"%s\"><b>%s</b> ", r->recommended >= 0 ? "ok" : "no",
+  hs_html_head(&b, "LV unloading on VA-ECMO: strategy comparison", patient);
+  hs_html_put(&b, "<div class=\"%s\"><b>%s</b> ", r->recommended >= 0 ? "ok" : "no",
       r->recommended >= 0 ? "Recommendation:" : "No strategy meets every target.");
-  put_text(&b, r->reason);
-  put(&b, "</div>\n");
+  hs_html_text(&b, r->reason);
+  hs_html_put(&b, "</div>\n");
   targets_line(&b, t);
   table(&b, r->rows, r->nrows, r->recommended);
-  put(&b, "<p class=\"small\">Invasiveness (MISSION.md s3): 0 drugs and ECMO flow, 1 IABP, 2 "
+  hs_html_put(&b, "<p class=\"small\">Invasiveness (MISSION.md s3): 0 drugs and ECMO flow, 1 IABP, 2 "
           "Impella, 3 septostomy and percutaneous vents, 4 surgical vent. Green: target met; "
           "red: missed. Pressures in mmHg, volumes in mL, PVA in mmHg&middot;mL.</p>\n<h2>LV "
           "pressure-volume loops</h2>\n%s\n",
-      svg_body(pv));
-  if (sweep) put(&b, "<h2>ECMO flow</h2>\n%s\n", svg_body(sweep));
-  put(&b, "</body></html>\n");
+      hs_html_svg_body(pv));
+  if (sweep) hs_html_put(&b, "<h2>ECMO flow</h2>\n%s\n", hs_html_svg_body(sweep));
+  hs_html_put(&b, "</body></html>\n");
   if (b.bad) st = hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the report");
-  if (!st) st = write_in(dir, "index.html", b.s, err);
-  if (!st) st = write_in(dir, "pv_loops.svg", pv, err);
-  if (!st && sweep) st = write_in(dir, "ecmo_flow_sweep.svg", sweep, err);
+  if (!st) st = hs_report_write_in(dir, "index.html", b.s, err);
+  if (!st) st = hs_report_write_in(dir, "pv_loops.svg", pv, err);
+  if (!st && sweep) st = hs_report_write_in(dir, "ecmo_flow_sweep.svg", sweep, err);
   free(b.s);
   free(pv);
   free(sweep);
@@ -215,28 +125,28 @@ hs_status hs_report_compare(const char *dir, const char *patient, const hs_compa
 
 hs_status hs_report_optimize(const char *dir, const char *patient, const hs_optimize_result *r,
                              const hs_targets *t, hs_err *err) {
-  hs_status st = ensure_dir(dir, err);
+  hs_status st = hs_report_ensure_dir(dir, err);
   if (st) return st;
   char *sweep = hs_optimize_svg(r, t, err);
   if (!sweep) return err ? err->code : HS_ERR_NOMEM;
   char *pv = pv_svg(r->rows, r->npoints, 0, err);
-  buf b = {0};
+  hs_html b = {0};
   char title[160];
   snprintf(title, sizeof title, "Optimising %s", r->setting);
-  head(&b, title, patient);
-  put(&b, "<div class=\"%s\"><b>%s</b> ", r->chosen >= 0 ? "ok" : "no",
+  hs_html_head(&b, title, patient);
+  hs_html_put(&b, "<div class=\"%s\"><b>%s</b> ", r->chosen >= 0 ? "ok" : "no",
       r->chosen >= 0 ? "Chosen setting:" : "No setting meets every target.");
-  put_text(&b, r->reason);
-  put(&b, "</div>\n");
+  hs_html_text(&b, r->reason);
+  hs_html_put(&b, "</div>\n");
   targets_line(&b, t);
   table(&b, r->rows, r->npoints, r->chosen >= 0 ? r->chosen : r->closest);
-  put(&b, "<h2>Sweep</h2>\n%s\n", svg_body(sweep));
-  if (pv) put(&b, "<h2>LV pressure-volume loops</h2>\n%s\n", svg_body(pv));
-  put(&b, "</body></html>\n");
+  hs_html_put(&b, "<h2>Sweep</h2>\n%s\n", hs_html_svg_body(sweep));
+  if (pv) hs_html_put(&b, "<h2>LV pressure-volume loops</h2>\n%s\n", hs_html_svg_body(pv));
+  hs_html_put(&b, "</body></html>\n");
   if (b.bad) st = hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the report");
-  if (!st) st = write_in(dir, "index.html", b.s, err);
-  if (!st) st = write_in(dir, "sweep.svg", sweep, err);
-  if (!st && pv) st = write_in(dir, "pv_loops.svg", pv, err);
+  if (!st) st = hs_report_write_in(dir, "index.html", b.s, err);
+  if (!st) st = hs_report_write_in(dir, "sweep.svg", sweep, err);
+  if (!st && pv) st = hs_report_write_in(dir, "pv_loops.svg", pv, err);
   free(b.s);
   free(sweep);
   free(pv);
