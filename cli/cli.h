@@ -28,6 +28,12 @@ int hs_cli_usage(const char *cmd, const char *fmt, ...)
 /* Serialise root (consumed) as indented JSON to standard output when path is "-",
  * otherwise atomically to the file path. */
 hs_status hs_cli_write_json(json_t *root, const char *path, hs_err *err);
+/* Apply --set NAME=VALUE overrides to a model, in order.  Returns HS_EXIT_OK, or the
+ * exit status after printing the error: HS_EXIT_USAGE for a malformed item,
+ * HS_EXIT_FAIL for a rejected value (message prefixed with "--set NAME=VALUE: "). */
+int hs_cli_apply_sets(const char *cmd, hs_model *m, const char *const *sets, int nsets);
+/* --threads N, 1-64: HS_EXIT_OK and *out, or a usage error (printed, HS_EXIT_USAGE). */
+int hs_cli_parse_threads(const char *cmd, const char *text, int *out);
 /* Load a patient file, or the bundled default when path is NULL. */
 hs_status hs_cli_load_patient(const char *path, hs_model **out, hs_err *err);
 

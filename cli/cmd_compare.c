@@ -87,13 +87,11 @@ int hs_cmd_compare(int argc, char **argv) {
     else if (!strcmp(a, "--report")) report = argv[++i];
     else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
     else if (!strcmp(a, "--threads")) {
-      char *end;
-      long t = strtol(argv[++i], &end, 10);
-      if (*end || t < 1 || t > 64) {
-        rc = hs_cli_usage("compare", "--threads must be 1-64 (got '%s')", argv[i]);
+      int thr_rc = hs_cli_parse_threads("compare", argv[++i], &threads);
+      if (thr_rc != HS_EXIT_OK) {
+        rc = thr_rc;
         goto done;
       }
-      threads = (int)t;
     } else if (a[0] == '-' && a[1]) {
       rc = hs_cli_usage("compare", "unknown option '%s'", a);
       goto done;
@@ -125,16 +123,10 @@ int hs_cmd_compare(int argc, char **argv) {
   hs_targets_default(&t);
   if (targets_file && hs_targets_load(targets_file, &t, &err)) goto fail;
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
-  for (int k = 0; k < nsets; k++) {
-    char name[128];
-    const char *eq = strchr(sets[k], '=');
-    if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name) {
-      rc = hs_cli_usage("compare", "--set needs NAME=VALUE (got '%s')", sets[k]);
-      goto done;
-    }
-    memcpy(name, sets[k], (size_t)(eq - sets[k]));
-    name[eq - sets[k]] = '\0';
-    if (hs_model_set_text(m, name, eq + 1, &err)) goto fail;
+  int set_rc = hs_cli_apply_sets("compare", m, sets, nsets);
+  if (set_rc != HS_EXIT_OK) {
+    rc = set_rc;
+    goto done;
   }
   if (hs_compare_run(m, &t, nflows ? flows : NULL, nflows, threads, &res, &err)) goto fail;
   if (json || report) {

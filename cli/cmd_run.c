@@ -187,19 +187,10 @@ int hs_cmd_run(int argc, char **argv) {
     }
   }
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
-  for (int k = 0; k < nsets; k++) {
-    char name[128];
-    const char *eq = strchr(sets[k], '=');
-    if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name) {
-      rc = hs_cli_usage("run", "--set needs NAME=VALUE (got '%s')", sets[k]);
-      goto done;
-    }
-    memcpy(name, sets[k], (size_t)(eq - sets[k]));
-    name[eq - sets[k]] = '\0';
-    if (hs_model_set_text(m, name, eq + 1, &err)) {
-      hs_err_prefix(&err, "--set %s: ", sets[k]);
-      goto fail;
-    }
+  int set_rc = hs_cli_apply_sets("run", m, sets, nsets);
+  if (set_rc != HS_EXIT_OK) {
+    rc = set_rc;
+    goto done;
   }
   if (!(pl = hs_plan_compile(m, &err))) goto fail;
   if (!(sim = hs_sim_new(pl, &err))) goto fail;

@@ -56,6 +56,32 @@ hs_status hs_cli_load_patient(const char *path, hs_model **out, hs_err *err) {
   return path ? hs_patient_load_file(path, out, err) : hs_patient_load_default(out, err);
 }
 
+int hs_cli_apply_sets(const char *cmd, hs_model *m, const char *const *sets, int nsets) {
+  hs_err err;
+  for (int k = 0; k < nsets; k++) {
+    char name[128];
+    const char *eq = strchr(sets[k], '=');
+    if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name)
+      return hs_cli_usage(cmd, "--set needs NAME=VALUE (got '%s')", sets[k]);
+    memcpy(name, sets[k], (size_t)(eq - sets[k]));
+    name[eq - sets[k]] = '\0';
+    if (hs_model_set_text(m, name, eq + 1, &err)) {
+      hs_err_prefix(&err, "--set %s: ", sets[k]);
+      return hs_cli_fail(&err);
+    }
+  }
+  return HS_EXIT_OK;
+}
+
+int hs_cli_parse_threads(const char *cmd, const char *text, int *out) {
+  char *end;
+  long t = strtol(text, &end, 10);
+  if (end == text || *end || t < 1 || t > 64)
+    return hs_cli_usage(cmd, "--threads must be 1-64 (got '%s')", text);
+  *out = (int)t;
+  return HS_EXIT_OK;
+}
+
 hs_status hs_cli_write_json(json_t *root, const char *path, hs_err *err) {
   char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
   json_decref(root);
