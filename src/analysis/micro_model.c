@@ -11,6 +11,7 @@
 
 #include "hemosim/drugs.h"
 #include "hemosim/micro.h"
+#include "ranges.h"
 
 /* Reference haemoglobin at which tvd0 is defined (healthy volunteers). */
 #define HB_REF_GDL 14.0
@@ -29,23 +30,10 @@ void hs_micro_model_defaults(hs_micro_model_params *p) {
   p->oedema = 0.0;
 }
 
-typedef struct field {
-  const char *name;
-  double v, lo, hi;
-} field;
-
-static hs_status check_fields(const field *f, size_t n, const char *what, hs_err *err) {
-  for (size_t i = 0; i < n; i++)
-    if (!(f[i].v >= f[i].lo && f[i].v <= f[i].hi))
-      return hs_err_set(err, HS_ERR_RANGE, "micro model: %s %s = %g outside [%g, %g]", what,
-                        f[i].name, f[i].v, f[i].lo, f[i].hi);
-  return HS_OK;
-}
-
 hs_status hs_micro_model_check(const hs_micro_model_params *p, const hs_micro_model_input *in,
                                hs_err *err) {
   if (!p || !in) return hs_err_set(err, HS_ERR_INVALID, "micro model: NULL argument");
-  const field pf[] = {
+  const hs_range_field pf[] = {
       {"tvd0_mm_mm2", p->tvd0_mm_mm2, 1, 60},
       {"q50_lpm_m2", p->q50_lpm_m2, 0.05, 10},
       {"hill_n", p->hill_n, 0.5, 20},
@@ -58,7 +46,7 @@ hs_status hs_micro_model_check(const hs_micro_model_params *p, const hs_micro_mo
       {"tone_exponent", p->tone_exponent, 0, 5},
       {"oedema", p->oedema, 0, 5},
   };
-  const field inf[] = {
+  const hs_range_field inf[] = {
       {"map_mmhg", in->map_mmhg, 0, 300},
       {"cvp_mmhg", in->cvp_mmhg, -20, 100},
       {"ci_lpm_m2", in->ci_lpm_m2, 0, 20},
@@ -66,9 +54,9 @@ hs_status hs_micro_model_check(const hs_micro_model_params *p, const hs_micro_mo
       {"sao2_upper_pct", in->sao2_upper_pct, 0, 100},
       {"drug_tone", in->drug_tone, 0.05, 100},
   };
-  hs_status st = check_fields(pf, sizeof pf / sizeof pf[0], "parameter", err);
+  hs_status st = hs_check_ranges(pf, sizeof pf / sizeof pf[0], "micro model: parameter", err);
   if (st) return st;
-  return check_fields(inf, sizeof inf / sizeof inf[0], "input", err);
+  return hs_check_ranges(inf, sizeof inf / sizeof inf[0], "micro model: input", err);
 }
 
 /* x^n / (x^n + k^n), 0 for x <= 0 */

@@ -13,6 +13,7 @@
 
 #include "hemosim/micro_model.h"
 #include "hemosim/sim.h"
+#include "ranges.h"
 
 #define LPM_TO_MLS (1000.0 / 60.0)
 #define FLOW_EPS 1e-9
@@ -96,11 +97,6 @@ void hs_titrate_defaults(hs_titrate_options *o) {
   o->micro_every_step = 0;
 }
 
-typedef struct opt_field {
-  const char *name;
-  double v, lo, hi;
-} opt_field;
-
 hs_status hs_titrate_check(const hs_titrate_options *o, hs_err *err) {
   if (!o) return hs_err_set(err, HS_ERR_INVALID, "titrate: NULL options");
   if ((int)o->policy < 0 || (int)o->policy >= HS_TITRATE_POLICIES)
@@ -118,7 +114,7 @@ hs_status hs_titrate_check(const hs_titrate_options *o, hs_err *err) {
     return hs_err_set(err, HS_ERR_RANGE,
                       "titrate: hours / interval_h = %g decision points (at most 100000)",
                       o->hours / o->interval_h);
-  const opt_field f[] = {
+  const hs_range_field f[] = {
       {"flow0_lpm", o->flow0_lpm, 0, 8},
       {"lv_recovery_frac", o->lv_recovery_frac, -0.9, 5},
       {"lv_recovery_h", o->lv_recovery_h, 1e-6, 10000},
@@ -140,10 +136,8 @@ hs_status hs_titrate_check(const hs_titrate_options *o, hs_err *err) {
       {"ppv_min", o->ppv_min, 0, 100},
       {"pcwp_micro_max", o->pcwp_micro_max, 0, 100},
   };
-  for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-    if (!(f[i].v >= f[i].lo && f[i].v <= f[i].hi))
-      return hs_err_set(err, HS_ERR_RANGE, "titrate: %s = %g outside [%g, %g]", f[i].name,
-                        f[i].v, f[i].lo, f[i].hi);
+  hs_status st = hs_check_ranges(f, sizeof f / sizeof f[0], "titrate:", err);
+  if (st) return st;
   if (!(o->flow_min_lpm < o->flow_max_lpm))
     return hs_err_set(err, HS_ERR_RANGE,
                       "titrate: flow_min_lpm = %g must be below flow_max_lpm = %g",
@@ -163,7 +157,7 @@ hs_status hs_titrate_check(const hs_titrate_options *o, hs_err *err) {
   }
   /* the dysfunction parameters at placement, with a neutral input */
   hs_micro_model_input in = {70, 8, 2.5, 12, 97, 1};
-  hs_status st = hs_micro_model_check(&o->micro, &in, err);
+  st = hs_micro_model_check(&o->micro, &in, err);
   if (st) hs_err_prefix(err, "titrate: ");
   return st;
 }
