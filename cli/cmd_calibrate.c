@@ -84,6 +84,7 @@ static json_t *result_json(const hs_cal_input *in, const hs_cal_result *r, const
                                                      : p->at_bound > 0 ? "upper"
                                                                        : "none"));
       json_object_set_new(o, "rse_pct", num(100 * p->rse));
+      json_object_set_new(o, "rse_null_pct", num(100 * p->rse_null));
       json_object_set_new(o, "identifiable", json_boolean(p->identifiable));
       json_object_set_new(o, "note", json_string(p->note));
     }

@@ -19,9 +19,11 @@
  * Identifiability: at the optimum a finite-difference sensitivity matrix
  * J_ij = d(sim_i / sd_i) / d(ln p_j) gives the Fisher information F = J^T J.  The
  * approximate relative standard error of parameter j is sqrt((F^-1)_jj) (the
- * standard error of ln p_j); a parameter is "not identifiable" when it exceeds
- * HS_CAL_RSE_LIMIT or when it loads on a direction of F with an eigenvalue too
- * small for the data to fix (HS_CAL_WEAK_EIG).
+ * standard error of ln p_j), plus, for directions the data do not see at all (zero
+ * eigenvalues), how far they can move ln p_j inside the parameter bounds; a
+ * parameter is "not identifiable" when that exceeds HS_CAL_RSE_LIMIT or when it
+ * dominates a direction of F with an eigenvalue too small for the data to fix
+ * (HS_CAL_WEAK_EIG).
  */
 #ifndef HEMOSIM_CALIBRATE_H
 #define HEMOSIM_CALIBRATE_H
@@ -148,7 +150,10 @@ typedef struct hs_cal_param {
   double value; /* fitted (= base if not estimated) */
   double lower, upper;
   int at_bound; /* -1 lower, +1 upper, 0 inside */
-  double rse;   /* approximate relative standard error (SE of ln p); INFINITY if undetermined */
+  double rse;      /* approximate relative standard error (SE of ln p): data part and null
+                      part combined (docs/calibration.md, "Identifiability") */
+  double rse_null; /* null part: half the range of ln p that directions the data do not see
+                      sweep inside the bounds (0 when the Fisher information is regular) */
   int identifiable;
   char note[224]; /* why not identifiable */
 } hs_cal_param;

@@ -32,6 +32,7 @@
 #include "hemosim/output.h"
 #include "hemosim/patient.h"
 #include "hemosim/sim.h"
+#include "analysis/identify.h"
 #include "io/doc.h"
 
 /* ---- tables ----------------------------------------------------------------- */
@@ -744,63 +745,6 @@ static double objective(unsigned n, const double *z, double *grad, void *data) {
   return f + BOUND_PENALTY * pen;
 }
 
-/* Eigen-decomposition of a symmetric n x n matrix (cyclic Jacobi); a is destroyed.
-   Eigenvalues ascending in w, vectors in rows of v (v[k][j]). */
-static void jacobi_eigen(int n, double a[HS_CALP_COUNT][HS_CALP_COUNT], double *w,
-                         double v[HS_CALP_COUNT][HS_CALP_COUNT]) {
-  double u[HS_CALP_COUNT][HS_CALP_COUNT];
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < n; j++) u[i][j] = i == j;
-  for (int sweep = 0; sweep < 100; sweep++) {
-    double off = 0, tot = 0;
-    for (int i = 0; i < n; i++)
-      for (int j = 0; j < n; j++) {
-        tot += a[i][j] * a[i][j];
-        if (i != j) off += a[i][j] * a[i][j];
-      }
-    if (off <= 1e-30 * tot || off == 0) break;
-    for (int p = 0; p < n; p++)
-      for (int q = p + 1; q < n; q++) {
-        if (a[p][q] == 0) continue;
-        double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-        double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
-        double cs = 1 / sqrt(t * t + 1), sn = t * cs;
-        for (int k = 0; k < n; k++) { /* columns p, q */
-          double akp = a[k][p], akq = a[k][q];
-          a[k][p] = cs * akp - sn * akq;
-          a[k][q] = sn * akp + cs * akq;
-        }
-        for (int k = 0; k < n; k++) { /* rows p, q */
-          double apk = a[p][k], aqk = a[q][k];
-          a[p][k] = cs * apk - sn * aqk;
-          a[q][k] = sn * apk + cs * aqk;
-        }
-        for (int k = 0; k < n; k++) {
-          double ukp = u[k][p], ukq = u[k][q];
-          u[k][p] = cs * ukp - sn * ukq;
-          u[k][q] = sn * ukp + cs * ukq;
-        }
-      }
-  }
-  int order[HS_CALP_COUNT];
-  for (int i = 0; i < n; i++) order[i] = i;
-  for (int i = 1; i < n; i++) /* insertion sort by eigenvalue */
-    for (int j = i; j > 0 && a[order[j]][order[j]] < a[order[j - 1]][order[j - 1]]; j--) {
-      int t = order[j];
-      order[j] = order[j - 1];
-      order[j - 1] = t;
-    }
-  for (int k = 0; k < n; k++) {
-    w[k] = a[order[k]][order[k]];
-    /* sign convention: largest component positive */
-    int big = 0;
-    for (int j = 1; j < n; j++)
-      if (fabs(u[j][order[k]]) > fabs(u[big][order[k]])) big = j;
-    double sg = u[big][order[k]] < 0 ? -1 : 1;
-    for (int j = 0; j < n; j++) v[k][j] = sg * u[j][order[k]];
-  }
-}
-
 /*
  * Sensitivities J[i][k] = d(sim_i / sd_i) / d x_k at x (x = ln p of the estimated
  * parameters).  central: central differences, else forward; one-sided where a bound
@@ -859,62 +803,54 @@ static void fisher(const ctx *c, double J[HS_CALQ_COUNT][HS_CALP_COUNT],
     }
 }
 
-/* Sensitivities at x (ln units), Fisher information, standard errors, weak directions. */
+/* Sensitivities at x (ln units), Fisher information, standard errors, weak directions
+   (analysis/identify.c). */
 static void identifiability(ctx *c, const double *x, double h, hs_cal_result *r) {
   int np = c->np;
   double J[HS_CALQ_COUNT][HS_CALP_COUNT];
   r->sens_evals += jacobian(c, x, h, 1, NULL, J);
   double F[HS_CALP_COUNT][HS_CALP_COUNT];
   fisher(c, J, F);
-  double w[HS_CALP_COUNT], v[HS_CALP_COUNT][HS_CALP_COUNT];
-  jacobi_eigen(np, F, w, v);
-  double wmax = np ? fabs(w[np - 1]) : 0;
-  double zero = 1e-10 * (wmax > 1 ? wmax : 1);
-  r->nweak = r->nnull = 0;
+  hs_ident id;
+  hs_ident_analyse(np, F, x, c->lo, c->hi, HS_CAL_RSE_LIMIT, HS_CAL_WEAK_EIG, HS_CAL_WEAK_LOAD,
+                   &id);
+  r->nweak = (size_t)id.nweak;
+  r->nnull = (size_t)id.nnull;
   for (int k = 0; k < np; k++) {
-    if (fabs(w[k]) <= zero) w[k] = 0, r->nnull++; /* round-off around a zero eigenvalue */
-    r->eig[k] = w[k];
+    r->eig[k] = id.eig[k];
     r->eig_param[k] = c->est[k];
-    for (int j = 0; j < np; j++) r->eigvec[k][j] = v[k][j];
-    if (w[k] < HS_CAL_WEAK_EIG) r->nweak++;
+    for (int j = 0; j < np; j++) r->eigvec[k][j] = id.vec[k][j];
   }
   for (int a = 0; a < np; a++) {
     hs_cal_param *pr = &r->p[c->est[a]];
-    double var = 0;
-    int weakest = -1, null_dir = -1;
-    for (int k = 0; k < np; k++) {
-      double comp = v[k][a];
-      if (w[k] <= 0) {
-        if (fabs(comp) > 1e-3) var = INFINITY, null_dir = k;
-      } else {
-        var += comp * comp / w[k];
-      }
-      if (w[k] < HS_CAL_WEAK_EIG && fabs(comp) >= HS_CAL_WEAK_LOAD &&
-          (weakest < 0 || fabs(comp) > fabs(v[weakest][a])))
-        weakest = k;
-    }
-    pr->rse = sqrt(var);
-    pr->identifiable = pr->rse <= HS_CAL_RSE_LIMIT && weakest < 0;
+    pr->rse = id.rse[a];
+    pr->rse_null = id.null_half[a];
+    pr->identifiable = id.identifiable[a];
     pr->note[0] = '\0';
     if (pr->identifiable) continue;
-    int k = weakest >= 0 ? weakest : null_dir;
-    if (k >= 0 && w[k] <= 0 && r->nnull > 1) {
+    int k = id.weak_dir[a];
+    if (k >= 0 && id.eig[k] <= 0 && id.nnull > 1) {
       /* several zero eigenvalues: their eigenvectors are an arbitrary basis */
       snprintf(pr->note, sizeof pr->note,
-               "no information: it lies in the %zu-dimensional null space of the Fisher "
+               "no information: it lies in the %d-dimensional null space of the Fisher "
                "information (changes the data do not see)",
-               r->nnull);
+               id.nnull);
     } else if (k >= 0) {
       char dir[128] = "";
       for (int j = 0; j < np; j++)
-        if (fabs(v[k][j]) >= 0.25) {
+        if (fabs(id.vec[k][j]) >= 0.25) {
           char term[40];
-          snprintf(term, sizeof term, "%s%+.2f %s", *dir ? " " : "", v[k][j],
+          snprintf(term, sizeof term, "%s%+.2f %s", *dir ? " " : "", id.vec[k][j],
                    CALP[c->est[j]].name);
           strncat(dir, term, sizeof dir - strlen(dir) - 1);
         }
       snprintf(pr->note, sizeof pr->note, "%s direction %d (eigenvalue %.2g): %s",
-               w[k] <= 0 ? "null" : "weak", k + 1, w[k], dir);
+               id.eig[k] <= 0 ? "null" : "weak", k + 1, id.eig[k], dir);
+    } else if (id.null_half[a] > id.rse_data[a]) {
+      snprintf(pr->note, sizeof pr->note,
+               "relative standard error %.0f %% (above %.0f %%), mostly from the null space: "
+               "within the bounds the data cannot tell ln p apart over +-%.2f",
+               100 * pr->rse, 100 * HS_CAL_RSE_LIMIT, id.null_half[a]);
     } else {
       snprintf(pr->note, sizeof pr->note, "relative standard error %.0f %% (above %.0f %%)",
                100 * pr->rse, 100 * HS_CAL_RSE_LIMIT);
@@ -1005,7 +941,7 @@ hs_status hs_calibrate(const hs_cal_input *in, const hs_cal_options *opt, hs_cal
       if (left >= 3 * c.np + 2) {
         c.evals += jacobian(&c, x, pass ? 0.05 : 0.1, 0, pass ? NULL : vals, J);
         fisher(&c, J, F);
-        jacobi_eigen(c.np, F, w, V);
+        hs_ident_eigen(c.np, F, w, V);
       } else { /* too few evaluations to whiten: plain ln p, z = 2 ln p */
         for (int m = 0; m < c.np; m++) {
           w[m] = 3;
