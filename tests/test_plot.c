@@ -214,10 +214,14 @@ static void test_labels_polylines_legend_and_styles(void **state) {
   assert_int_equal(count_substr(svg, ">Aortic</text>"), 1);
   assert_int_equal(count_substr(svg, ">Left atrial</text>"), 1);
   assert_int_equal(count_substr(svg, ">Samples</text>"), 1);
-  /* Okabe-Ito colours, one per series, in order. */
+  /* Okabe-Ito colours, one per named series, in order; the unnamed line joining
+     the "Samples" markers is drawn in their colour, and the legend shows both the
+     dot and the line in that colour (no fourth colour anywhere). */
   assert_non_null(strstr(svg, "stroke=\"#0072B2\""));
   assert_non_null(strstr(svg, "stroke=\"#D55E00\""));
   assert_non_null(strstr(svg, "fill=\"#009E73\""));
+  assert_non_null(strstr(svg, "stroke=\"#009E73\""));
+  assert_null(strstr(svg, "#CC79A7"));
   assert_well_formed(svg);
   assert_finite_output(svg);
   free(svg);
@@ -362,8 +366,14 @@ static void test_bad_range_rejected(void **state) {
   /* A valid fixed range is used as given; data outside it are clipped. */
   assert_int_equal(hs_plot_set_xrange(p, 0, 2, 4, &err), HS_OK);
   char *svg = render_ok(p);
-  assert_non_null(strstr(svg, "<clipPath id=\"hs-clip-0\""));
-  assert_non_null(strstr(svg, "clip-path=\"url(#hs-clip-0)\""));
+  /* clip path ids carry the plot's content prefix; the panel refers to its own */
+  const char *cp = strstr(svg, "<clipPath id=\"hs");
+  assert_non_null(cp);
+  char id[32], ref[64];
+  assert_int_equal(sscanf(cp, "<clipPath id=\"%31[^\"]\"", id), 1);
+  assert_non_null(strstr(id, "-clip-0"));
+  snprintf(ref, sizeof ref, "clip-path=\"url(#%s)\"", id);
+  assert_non_null(strstr(svg, ref));
   assert_non_null(strstr(svg, ">2</text>"));
   assert_non_null(strstr(svg, ">3</text>"));
   assert_non_null(strstr(svg, ">4</text>"));
@@ -585,6 +595,88 @@ static void test_long_text_is_shrunk(void **state) {
   hs_plot_free(p);
 }
 
+/* Two different plots inlined in one page never share an element id. */
+static void test_ids_unique_per_plot(void **state) {
+  (void)state;
+  hs_err err;
+  const double x[] = {0, 1, 2}, y1[] = {1, 2, 3}, y2[] = {1, 2, 4};
+  char *svg[2];
+  for (int k = 0; k < 2; k++) {
+    hs_plot *p = hs_plot_new(400, 300, "PV loop");
+    assert_int_equal(hs_plot_add_panel(p, "x", "y"), 0);
+    assert_int_equal(hs_plot_add_series(p, 0, "a", x, k ? y2 : y1, 3, HS_PLOT_LINE, &err), HS_OK);
+    svg[k] = render_ok(p);
+    hs_plot_free(p);
+  }
+  char id0[32], id1[32];
+  assert_int_equal(sscanf(strstr(svg[0], "<clipPath id=\""), "<clipPath id=\"%31[^\"]\"", id0), 1);
+  assert_int_equal(sscanf(strstr(svg[1], "<clipPath id=\""), "<clipPath id=\"%31[^\"]\"", id1), 1);
+  assert_string_not_equal(id0, id1);
+  /* the same plot renders the same ids (reproducible output) */
+  hs_plot *p = hs_plot_new(400, 300, "PV loop");
+  assert_int_equal(hs_plot_add_panel(p, "x", "y"), 0);
+  assert_int_equal(hs_plot_add_series(p, 0, "a", x, y1, 3, HS_PLOT_LINE, &err), HS_OK);
+  char *again = render_ok(p);
+  assert_string_equal(again, svg[0]);
+  free(again);
+  hs_plot_free(p);
+  free(svg[0]);
+  free(svg[1]);
+}
+
+/* Past the 8 palette colours, series differ by dash pattern: 11 series, 11 styles. */
+static void test_many_series_distinguishable(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plot *p = hs_plot_new(600, 400, NULL);
+  assert_int_equal(hs_plot_add_panel(p, "x", "y"), 0);
+  const double x[] = {0, 1};
+  for (int k = 0; k < 11; k++) {
+    char name[16];
+    double y[] = {k, k + 1};
+    snprintf(name, sizeof name, "s%d", k);
+    assert_int_equal(hs_plot_add_series(p, 0, name, x, y, 2, HS_PLOT_LINE, &err), HS_OK);
+  }
+  char *svg = render_ok(p);
+  /* 8 solid, 3 dotted series lines; the legend samples repeat the dots */
+  assert_int_equal(count_polylines(svg, NULL), 11);
+  assert_int_equal(count_polylines(svg, "stroke-dasharray=\"2 3\""), 3);
+  assert_int_equal(count_substr(svg, "stroke-dasharray=\"2 3\""), 6);
+  free(svg);
+  hs_plot_free(p);
+}
+
+/* A discrete setting gets its own ticks and labels, not 0.5-steps of a number line. */
+static void test_explicit_xticks(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plot *p = hs_plot_new(500, 300, NULL);
+  assert_int_equal(hs_plot_add_panel(p, "IABP assist ratio", "PCWP (mmHg)"), 0);
+  const double x[] = {1, 2, 3}, y[] = {31.7, 32.7, 33.1};
+  const char *const lab[] = {"1:1", "1:2", "1:3 <&>"};
+  assert_int_equal(hs_plot_add_series(p, 0, "simulated", x, y, 3, HS_PLOT_MARKERS, &err), HS_OK);
+  assert_int_equal(hs_plot_set_xticks(p, 0, x, lab, 3, &err), HS_OK);
+  char *svg = render_ok(p);
+  assert_non_null(strstr(svg, ">1:1</text>"));
+  assert_non_null(strstr(svg, ">1:2</text>"));
+  assert_non_null(strstr(svg, ">1:3 &lt;&amp;&gt;</text>"));
+  assert_null(strstr(svg, ">1.5</text>"));
+  assert_null(strstr(svg, ">2.5</text>"));
+  assert_well_formed(svg);
+  free(svg);
+  /* bad input: not increasing, NaN, no label, too many, bad panel */
+  const double bad[] = {1, 1, 2}, nan3[] = {1, NAN, 3};
+  const char *const nolab[] = {"a", NULL, "c"};
+  assert_int_equal(hs_plot_set_xticks(p, 0, bad, lab, 3, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "increasing"));
+  assert_int_equal(hs_plot_set_xticks(p, 0, nan3, lab, 3, &err), HS_ERR_INVALID);
+  assert_int_equal(hs_plot_set_xticks(p, 0, x, nolab, 3, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "tick 1"));
+  assert_int_equal(hs_plot_set_xticks(p, 0, x, lab, 0, &err), HS_ERR_INVALID);
+  assert_int_not_equal(hs_plot_set_xticks(p, 3, x, lab, 3, &err), HS_OK);
+  hs_plot_free(p);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_document_structure_and_title_escaping),
@@ -602,6 +694,9 @@ int main(void) {
       cmocka_unit_test(test_large_series_renders_fast),
       cmocka_unit_test(test_legend_does_not_hide_data),
       cmocka_unit_test(test_long_text_is_shrunk),
+      cmocka_unit_test(test_ids_unique_per_plot),
+      cmocka_unit_test(test_many_series_distinguishable),
+      cmocka_unit_test(test_explicit_xticks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

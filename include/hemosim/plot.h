@@ -38,6 +38,13 @@ int hs_plot_add_panel(hs_plot *p, const char *x_label, const char *y_label);
 hs_status hs_plot_set_xrange(hs_plot *p, int panel, double lo, double hi, hs_err *err);
 hs_status hs_plot_set_yrange(hs_plot *p, int panel, double lo, double hi, hs_err *err);
 
+/* Explicit x ticks for a discrete setting (e.g. IABP ratios "1:1" "1:2" "1:3" at 1, 2,
+   3): ticks only there, with these labels (copied; escaped on output), instead of
+   automatic numeric ticks.  1..HS_PLOT_MAX_TICKS positions, finite, increasing. */
+#define HS_PLOT_MAX_TICKS 64
+hs_status hs_plot_set_xticks(hs_plot *p, int panel, const double *at, const char *const *labels,
+                             size_t n, hs_err *err);
+
 /* Add a series of n points (copied).  name appears in the panel legend (may be NULL). */
 hs_status hs_plot_add_series(hs_plot *p, int panel, const char *name, const double *x,
                              const double *y, size_t n, hs_plot_style style, hs_err *err);

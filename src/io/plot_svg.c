@@ -24,7 +24,14 @@
  *  - Coordinates are printed with at most 2 decimals; every point is written
  *    (no decimation).  Points far outside a fixed range are pulled in to 1e6 panel
  *    widths so the numbers stay bounded.
- *  - Colours cycle per panel through the Okabe-Ito palette (colour-blind safe).
+ *  - Colours cycle per panel through the Okabe-Ito palette (colour-blind safe).  A
+ *    series without a name takes the colour (and legend entry) of the series before
+ *    it: it is drawn as part of that series (e.g. the line joining its markers).
+ *    Past the palette's 8 colours the cycle repeats with a different dash pattern
+ *    (dotted, then dash-dot), so 24 series stay distinguishable.
+ *  - Element ids (clip paths, panels) carry a prefix hashed from the plot's content
+ *    ("hs1a2b3c4d-clip-0"), so several plots inlined in one HTML page never share
+ *    an id (a shared clip id makes every plot clip to the first one's panel).
  *  - All user text is XML-escaped; control characters and malformed UTF-8 become '?'.
  *  - A series of one point is drawn as a dot (a one-point polyline is invisible).
  *  - hs_plot_new returns NULL for a size that is not finite and in (0, 1e5] px;
@@ -72,6 +79,9 @@ typedef struct plot_panel {
   size_t n_series, cap_series;
   plot_marker *markers;
   size_t n_markers, cap_markers;
+  double *xt;      /* explicit x ticks (discrete settings), NULL: automatic */
+  char **xt_label;
+  size_t n_xt;
 } plot_panel;
 
 struct hs_plot {
@@ -96,6 +106,25 @@ struct hs_plot {
 static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                       "#E69F00", "#56B4E9", "#000000", "#F0E442"};
 #define PALETTE_N (sizeof palette / sizeof palette[0])
+
+/* Colour slot of each series of a panel: unnamed series continue the previous one. */
+static size_t colour_slot(const plot_panel *pn, size_t s) {
+  size_t slot = 0;
+  for (size_t i = 1; i <= s && i < pn->n_series; i++)
+    if (pn->series[i].name) slot++;
+  return slot;
+}
+
+/* Dash pattern of a line in colour slot `slot` (style DASHED keeps its dashes). */
+static const char *dash_of(hs_plot_style style, size_t slot) {
+  static const char *const cycle_line[] = {"", " stroke-dasharray=\"2 3\"",
+                                           " stroke-dasharray=\"9 3 2 3\""};
+  static const char *const cycle_dashed[] = {" stroke-dasharray=\"7 4\"",
+                                             " stroke-dasharray=\"7 3 2 3\"",
+                                             " stroke-dasharray=\"12 4\""};
+  size_t cyc = (slot / PALETTE_N) % 3;
+  return style == HS_PLOT_DASHED ? cycle_dashed[cyc] : cycle_line[cyc];
+}
 
 /* ------------------------------------------------------------ string builder */
 
@@ -285,6 +314,9 @@ static void panel_release(plot_panel *pn) {
     free(pn->series[i].xy);
   }
   for (size_t i = 0; i < pn->n_markers; i++) free(pn->markers[i].label);
+  for (size_t i = 0; i < pn->n_xt; i++) free(pn->xt_label[i]);
+  free(pn->xt);
+  free(pn->xt_label);
   free(pn->series);
   free(pn->markers);
   free(pn->x_label);
@@ -440,6 +472,45 @@ hs_status hs_plot_add_marker(hs_plot *p, int panel, double x, double y, const ch
   return HS_OK;
 }
 
+hs_status hs_plot_set_xticks(hs_plot *p, int panel, const double *at,
+                             const char *const *labels, size_t n, hs_err *err) {
+  hs_status st = check_panel(p, panel, "hs_plot_set_xticks", err);
+  if (st) return st;
+  if (n == 0 || n > HS_PLOT_MAX_TICKS || !at || !labels)
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "hs_plot_set_xticks: panel %d: need 1 to %d ticks with labels (got %zu)",
+                      panel, HS_PLOT_MAX_TICKS, n);
+  for (size_t i = 0; i < n; i++) {
+    if (!isfinite(at[i]) || (i && !(at[i] > at[i - 1])))
+      return hs_err_set(err, HS_ERR_INVALID,
+                        "hs_plot_set_xticks: panel %d: tick %zu at %g: positions must be finite "
+                        "and strictly increasing",
+                        panel, i, at[i]);
+    if (!labels[i])
+      return hs_err_set(err, HS_ERR_INVALID, "hs_plot_set_xticks: panel %d: tick %zu has no label",
+                        panel, i);
+  }
+  plot_panel *pn = &p->panels[panel];
+  double *xt = malloc(n * sizeof *xt);
+  char **lab = calloc(n, sizeof *lab);
+  int ok = xt && lab;
+  for (size_t i = 0; ok && i < n; i++) ok = (lab[i] = dup_str(labels[i])) != NULL;
+  if (!ok) {
+    for (size_t i = 0; lab && i < n; i++) free(lab[i]);
+    free(lab);
+    free(xt);
+    return hs_err_set(err, HS_ERR_NOMEM, "hs_plot_set_xticks: out of memory");
+  }
+  memcpy(xt, at, n * sizeof *xt);
+  for (size_t i = 0; i < pn->n_xt; i++) free(pn->xt_label[i]);
+  free(pn->xt);
+  free(pn->xt_label);
+  pn->xt = xt;
+  pn->xt_label = lab;
+  pn->n_xt = n;
+  return HS_OK;
+}
+
 /* ------------------------------------------------------------------- axes */
 
 typedef struct axis {
@@ -561,6 +632,19 @@ static void axis_extend_up(axis *a) {
 
 static double axis_tick(const axis *a, size_t i) { return (a->k0 + (double)i) * a->step; }
 
+/* The x ticks of a panel: explicit (hs_plot_set_xticks) or the axis's own. */
+static size_t xt_count(const plot_panel *pn, const axis *a) {
+  return pn->n_xt ? pn->n_xt : a->n_ticks;
+}
+static double xt_at(const plot_panel *pn, const axis *a, size_t i) {
+  return pn->n_xt ? pn->xt[i] : axis_tick(a, i);
+}
+static void format_tick(char *buf, size_t size, const axis *a, double v);
+static void xt_label(const plot_panel *pn, const axis *a, size_t i, char *buf, size_t size) {
+  if (pn->n_xt) snprintf(buf, size, "%s", pn->xt_label[i]);
+  else format_tick(buf, size, a, axis_tick(a, i));
+}
+
 /* Format a tick value compactly into buf (never "-0"). */
 static void format_tick(char *buf, size_t size, const axis *a, double v) {
   if (fabs(v) < a->step * 1e-6) v = 0.0;
@@ -640,6 +724,15 @@ static int panel_bounds(const plot_panel *pn, double *xlo, double *xhi, double *
   *xhi = b;
   *ylo = c;
   *yhi = d;
+  for (size_t t = 0; t < pn->n_xt; t++) { /* explicit ticks are inside the x range */
+    if (!have) {
+      a = b = pn->xt[t];
+      c = d = 0;
+      have = 1;
+    }
+    if (pn->xt[t] < a) a = pn->xt[t];
+    if (pn->xt[t] > b) b = pn->xt[t];
+  }
   return have;
 }
 
@@ -856,11 +949,12 @@ static hs_status layout(const hs_plot *p, panel_layout *L, hs_err *err) {
       double need = 16.0;
       for (size_t i = 0; i < p->n_panels; i++) {
         const axis *a = &L[i].ax;
-        if (!a->n_ticks) continue;
-        char buf[64];
-        format_tick(buf, sizeof buf, a, axis_tick(a, a->n_ticks - 1));
+        size_t nt = xt_count(&p->panels[i], a);
+        if (!nt) continue;
+        char buf[128];
+        xt_label(&p->panels[i], a, nt - 1, buf, sizeof buf);
         double over = text_width(buf, FONT_TICK) / 2 + 4.0 -
-                      (L[i].left + L[i].width - map_x(&L[i], axis_tick(a, a->n_ticks - 1)));
+                      (L[i].left + L[i].width - map_x(&L[i], xt_at(&p->panels[i], a, nt - 1)));
         if (over > need) need = over;
       }
       if (need <= right) break;
@@ -920,12 +1014,12 @@ static void draw_circle(sbuf *b, double x, double y, const char *r) {
   sb_printf(b, "\" r=\"%s\"/>\n", r);
 }
 
-static void draw_grid(sbuf *b, const panel_layout *L) {
+static void draw_grid(sbuf *b, const plot_panel *pn, const panel_layout *L) {
   double x0 = L->left, x1 = L->left + L->width, y0 = L->top, y1 = L->top + L->height;
   sb_puts(b, "<g class=\"grid\" stroke=\"#e3e3e3\" stroke-width=\"1\" "
              "shape-rendering=\"crispEdges\">\n");
-  for (size_t i = 0; i < L->ax.n_ticks; i++) {
-    double x = map_x(L, axis_tick(&L->ax, i));
+  for (size_t i = 0; i < xt_count(pn, &L->ax); i++) {
+    double x = map_x(L, xt_at(pn, &L->ax, i));
     draw_line(b, x, y0, x, y1);
   }
   for (size_t i = 0; i < L->ay.n_ticks; i++) {
@@ -950,8 +1044,8 @@ static void draw_frame_ticks_labels(sbuf *b, const plot_panel *pn, const panel_l
 
   sb_puts(b, "<g class=\"ticks\" stroke=\"#444\" stroke-width=\"1\" "
              "shape-rendering=\"crispEdges\">\n");
-  for (size_t i = 0; i < L->ax.n_ticks; i++) {
-    double x = map_x(L, axis_tick(&L->ax, i));
+  for (size_t i = 0; i < xt_count(pn, &L->ax); i++) {
+    double x = map_x(L, xt_at(pn, &L->ax, i));
     draw_line(b, x, y1, x, y1 + TICK_LEN);
   }
   for (size_t i = 0; i < L->ay.n_ticks; i++) {
@@ -960,12 +1054,11 @@ static void draw_frame_ticks_labels(sbuf *b, const plot_panel *pn, const panel_l
   }
   sb_puts(b, "</g>\n");
 
-  char buf[64];
+  char buf[128];
   sb_printf(b, "<g class=\"tick-labels\" font-size=\"%g\" fill=\"#333\">\n", FONT_TICK);
-  for (size_t i = 0; i < L->ax.n_ticks; i++) {
-    double v = axis_tick(&L->ax, i);
-    format_tick(buf, sizeof buf, &L->ax, v);
-    draw_text(b, map_x(L, v), y1 + TICK_LEN + 3 + FONT_TICK, "middle", buf);
+  for (size_t i = 0; i < xt_count(pn, &L->ax); i++) {
+    xt_label(pn, &L->ax, i, buf, sizeof buf);
+    draw_text(b, map_x(L, xt_at(pn, &L->ax, i)), y1 + TICK_LEN + 3 + FONT_TICK, "middle", buf);
   }
   for (size_t i = 0; i < L->ay.n_ticks; i++) {
     double v = axis_tick(&L->ay, i);
@@ -994,7 +1087,8 @@ static void draw_frame_ticks_labels(sbuf *b, const plot_panel *pn, const panel_l
   sb_puts(b, "</text>\n</g>\n");
 }
 
-static void draw_series(sbuf *b, const plot_series *s, const panel_layout *L, const char *colour) {
+static void draw_series(sbuf *b, const plot_series *s, const panel_layout *L, size_t slot) {
+  const char *colour = palette[slot % PALETTE_N];
   if (s->style == HS_PLOT_MARKERS || s->n == 1) {
     sb_printf(b, "<g class=\"series\" fill=\"%s\">\n", colour);
     for (size_t i = 0; i < s->n; i++) {
@@ -1006,7 +1100,7 @@ static void draw_series(sbuf *b, const plot_series *s, const panel_layout *L, co
   }
   sb_printf(b, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"%g\" "
                "stroke-linejoin=\"round\" stroke-linecap=\"round\"%s points=\"",
-            colour, LINE_W, s->style == HS_PLOT_DASHED ? " stroke-dasharray=\"7 4\"" : "");
+            colour, LINE_W, dash_of(s->style, slot));
   for (size_t i = 0; i < s->n; i++) {
     if (i) sb_putn(b, " ", 1);
     sb_coord(b, map_x(L, s->xy[2 * i]));
@@ -1055,17 +1149,24 @@ static void draw_legend(sbuf *b, const plot_panel *pn, const panel_layout *L) {
   for (size_t s = 0; s < pn->n_series; s++) {
     const plot_series *se = &pn->series[s];
     if (!se->name) continue;
-    const char *colour = palette[s % PALETTE_N];
+    size_t slot = colour_slot(pn, s);
+    const char *colour = palette[slot % PALETTE_N];
+    /* a named series followed by unnamed ones: markers and their joining line */
+    int has_line = 0;
+    for (size_t t = s + 1; t < pn->n_series && !pn->series[t].name; t++)
+      if (pn->series[t].style != HS_PLOT_MARKERS && pn->series[t].n > 1) has_line = 1;
     double yc = by + pad + row_h / 2 - 2 + (double)row * row_h;
     double xs = bx + pad;
-    if (se->style == HS_PLOT_MARKERS || se->n == 1) { /* drawn as dots */
+    int dots = se->style == HS_PLOT_MARKERS || se->n == 1;
+    if (!dots || has_line) {
+      sb_printf(b, "<g stroke=\"%s\" stroke-width=\"%g\"%s>", colour, LINE_W,
+                dash_of(dots ? HS_PLOT_LINE : se->style, slot));
+      draw_line(b, xs, yc, xs + sample_w, yc);
+      sb_puts(b, "</g>\n");
+    }
+    if (dots) {
       sb_printf(b, "<g fill=\"%s\">", colour);
       draw_circle(b, xs + sample_w / 2, yc, "3");
-      sb_puts(b, "</g>\n");
-    } else {
-      sb_printf(b, "<g stroke=\"%s\" stroke-width=\"%g\"%s>", colour, LINE_W,
-                se->style == HS_PLOT_DASHED ? " stroke-dasharray=\"7 4\"" : "");
-      draw_line(b, xs, yc, xs + sample_w, yc);
       sb_puts(b, "</g>\n");
     }
     sb_puts(b, "<text fill=\"#111\" x=\"");
@@ -1080,17 +1181,41 @@ static void draw_legend(sbuf *b, const plot_panel *pn, const panel_layout *L) {
   sb_puts(b, "</g>\n");
 }
 
-static void draw_panel(sbuf *b, const plot_panel *pn, const panel_layout *L, size_t index) {
-  sb_printf(b, "<g class=\"panel\" id=\"panel-%zu\">\n", index);
-  draw_grid(b, L);
-  sb_printf(b, "<g clip-path=\"url(#hs-clip-%zu)\">\n", index);
-  for (size_t s = 0; s < pn->n_series; s++)
-    draw_series(b, &pn->series[s], L, palette[s % PALETTE_N]);
+static void draw_panel(sbuf *b, const plot_panel *pn, const panel_layout *L, size_t index,
+                       const char *idp) {
+  sb_printf(b, "<g class=\"panel\" id=\"%s-panel-%zu\">\n", idp, index);
+  draw_grid(b, pn, L);
+  sb_printf(b, "<g clip-path=\"url(#%s-clip-%zu)\">\n", idp, index);
+  for (size_t s = 0; s < pn->n_series; s++) draw_series(b, &pn->series[s], L, colour_slot(pn, s));
   sb_puts(b, "</g>\n");
   draw_frame_ticks_labels(b, pn, L);
   draw_markers(b, pn, L);
   draw_legend(b, pn, L);
   sb_puts(b, "</g>\n");
+}
+
+/* FNV-1a over the plot's content: the id prefix of its elements. */
+static uint32_t fnv(uint32_t h, const void *data, size_t n) {
+  const unsigned char *c = data;
+  for (size_t i = 0; i < n; i++) h = (h ^ c[i]) * 16777619u;
+  return h;
+}
+
+static void id_prefix(const hs_plot *p, char out[16]) {
+  uint32_t h = 2166136261u;
+  h = fnv(h, &p->width, sizeof p->width);
+  h = fnv(h, &p->height, sizeof p->height);
+  if (p->title) h = fnv(h, p->title, strlen(p->title));
+  for (size_t i = 0; i < p->n_panels; i++) {
+    const plot_panel *pn = &p->panels[i];
+    if (pn->x_label) h = fnv(h, pn->x_label, strlen(pn->x_label));
+    if (pn->y_label) h = fnv(h, pn->y_label, strlen(pn->y_label));
+    for (size_t s = 0; s < pn->n_series; s++) {
+      if (pn->series[s].name) h = fnv(h, pn->series[s].name, strlen(pn->series[s].name));
+      h = fnv(h, pn->series[s].xy, 2 * pn->series[s].n * sizeof(double));
+    }
+  }
+  snprintf(out, 16, "hs%08x", (unsigned)h);
 }
 
 char *hs_plot_render_svg(const hs_plot *p, hs_err *err) {
@@ -1134,9 +1259,11 @@ char *hs_plot_render_svg(const hs_plot *p, hs_err *err) {
     sb_escape(&b, p->title);
     sb_puts(&b, "</title>\n");
   }
+  char idp[16];
+  id_prefix(p, idp);
   sb_puts(&b, "<defs>\n");
   for (size_t i = 0; i < p->n_panels; i++) {
-    sb_printf(&b, "<clipPath id=\"hs-clip-%zu\"><rect x=\"", i);
+    sb_printf(&b, "<clipPath id=\"%s-clip-%zu\"><rect x=\"", idp, i);
     sb_coord(&b, L[i].left - 2);
     sb_puts(&b, "\" y=\"");
     sb_coord(&b, L[i].top - 2);
@@ -1163,7 +1290,7 @@ char *hs_plot_render_svg(const hs_plot *p, hs_err *err) {
     sb_escape(&b, p->title);
     sb_puts(&b, "</text>\n");
   }
-  for (size_t i = 0; i < p->n_panels; i++) draw_panel(&b, &p->panels[i], &L[i], i);
+  for (size_t i = 0; i < p->n_panels; i++) draw_panel(&b, &p->panels[i], &L[i], i, idp);
   sb_puts(&b, "</svg>\n");
   free(L);
 
