@@ -20,8 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hemosim/device.h"
 #include "hemosim/model.h"
 #include "hemosim/patient.h"
+#include "elements/elements.h"
 #include "io/doc.h"
 
 /* ------------------------------------------------------------------ text editing */
@@ -982,6 +984,55 @@ static void test_wrong_type(void **state) {
   free(t);
 }
 
+/* Flows need their unit: a bare number is an error naming both spellings. */
+static void test_bare_flow_rejected(void **state) {
+  (void)state;
+  hs_err err;
+  const hs_block_type *t = hs_device_type_find("va_ecmo")->block;
+  int k = hs_param_index(t, "target_flow");
+  assert_true(k >= 0);
+  double v = 0;
+  assert_int_equal(hs_param_parse(&t->params[k], "4", &v, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "'target_flow'"));
+  assert_non_null(strstr(err.msg, "\"4 L/min\""));
+  assert_non_null(strstr(err.msg, "\"4 mL/s\""));
+  assert_int_equal(hs_param_parse(&t->params[k], "4 L/min", &v, &err), HS_OK);
+  assert_near(v, 4000.0 / 60.0, 1e-9);
+  assert_int_equal(hs_param_parse(&t->params[k], "66.7 mL/s", &v, &err), HS_OK);
+  assert_int_equal(hs_param_parse(&t->params[k], "0", &v, &err), HS_OK); /* unambiguous */
+  /* other dimensions keep their bare internal unit */
+  const hs_block_type *ch = &hs_type_ventricle;
+  assert_int_equal(hs_param_parse(&ch->params[hs_param_index(ch, "ees")], "2.5", &v, &err), HS_OK);
+  /* the same rule in a patient file, with the location */
+  const char *text = "hemosim_patient: 1\nbase: " HS_SOURCE_DIR
+                     "/examples/patients/healthy_adult.yaml\nname: x\n"
+                     "devices:\n  ecmo:\n    type: va_ecmo\n"
+                     "    ports: {drainage: ivc, return: lower_arteries}\n    target_flow: 4\n";
+  char *path = hs_test_write_temp("bare_flow.yaml", text);
+  hs_model *m = NULL;
+  assert_int_not_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  assert_null(m);
+  assert_non_null(strstr(err.msg, ":8:"));
+  assert_non_null(strstr(err.msg, "L/min"));
+  unlink(path);
+  free(path);
+}
+
+/* Input files are regular files without NUL characters. */
+static void test_input_file_limits(void **state) {
+  (void)state;
+  hs_err err;
+  hs_doc *doc = NULL;
+  assert_int_equal(hs_doc_load_file("/dev/zero", &doc, &err), HS_ERR_IO);
+  assert_non_null(strstr(err.msg, "not a regular file"));
+  assert_int_equal(hs_doc_load_file("/tmp", &doc, &err), HS_ERR_IO);
+  const char text[] = "a: 1\n\"b\\0c\": 2\n";
+  assert_int_equal(hs_doc_load_string("n.yaml", text, sizeof text - 1, &doc, &err), HS_ERR_PARSE);
+  assert_non_null(strstr(err.msg, "n.yaml:2:1"));
+  assert_non_null(strstr(err.msg, "NUL"));
+  assert_null(doc);
+}
+
 static void test_missing_required_parameter(void **state) {
   (void)state;
   char *t, pre[512];
@@ -1486,6 +1537,8 @@ int main(void) {
       cmocka_unit_test(test_not_a_number),
       cmocka_unit_test(test_wrong_type),
       cmocka_unit_test(test_missing_required_parameter),
+      cmocka_unit_test(test_bare_flow_rejected),
+      cmocka_unit_test(test_input_file_limits),
       cmocka_unit_test(test_unknown_node_type),
       cmocka_unit_test(test_edge_to_missing_node),
       cmocka_unit_test(test_duplicate_block_names),

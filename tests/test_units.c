@@ -14,6 +14,7 @@
  */
 #include "support.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,19 @@ static void test_bare_number_is_internal(void **state) {
     assert_near(parse_ok((hs_dim)d, "1e3"), 1000.0, 0);
     assert_near(parse_ok((hs_dim)d, "  7  "), 7.0, 0);
   }
+}
+
+/* A value that is finite as written but overflows in the conversion is an error. */
+static void test_conversion_overflow(void **state) {
+  (void)state;
+  hs_err err;
+  double v = 42;
+  assert_int_equal(hs_quantity_parse(HS_DIM_VOLUME, "1e308 L", &v, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "too large"));
+  assert_non_null(strstr(err.msg, "1e308 L"));
+  assert_near(v, 42, 0); /* output untouched */
+  assert_int_equal(hs_quantity_parse(HS_DIM_VOLUME, "1e300 L", &v, &err), HS_OK);
+  assert_true(isfinite(v));
 }
 
 static void test_spacing_around_unit(void **state) {
@@ -532,6 +546,7 @@ int main(void) {
       cmocka_unit_test(test_unit_to_internal_direct),
       cmocka_unit_test(test_bare_number_is_internal),
       cmocka_unit_test(test_spacing_around_unit),
+      cmocka_unit_test(test_conversion_overflow),
       cmocka_unit_test(test_internal_unit_names),
       cmocka_unit_test(test_advertised_units_are_accepted),
       cmocka_unit_test(test_accepted_lists_name_every_spelling),

@@ -177,7 +177,11 @@ hs_status hs_unit_to_internal(hs_dim dim, double value, const char *unit, double
   for (size_t i = 0; fits && i < NUNITS; i++) {
     if (strcmp(UNITS[i].spelling, compact) != 0) continue;
     if (UNITS[i].dim == dim) {
-      *out = value * UNITS[i].factor;
+      double v = value * UNITS[i].factor;
+      if (!isfinite(v)) /* finite before the conversion, overflowed by it: "1e308 L" */
+        return hs_err_set(err, HS_ERR_RANGE, "%g %s is too large to represent in %s", value,
+                          UNITS[i].spelling, DIM_UNIT[dim][0] ? DIM_UNIT[dim] : "its unit");
+      *out = v;
       return HS_OK;
     }
     if (other < 0) other = (int)i;

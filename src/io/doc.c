@@ -26,6 +26,7 @@
  * extensions.  strtod() honours LC_NUMERIC: the program must keep the "C"
  * numeric locale (the default) for '.' to be the decimal point.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "io/doc.h"
 
 #include <errno.h>
@@ -37,7 +38,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
 #include <yaml.h>
+
+/* Largest input file read (patient, scenario, measurements, ...). */
+#define HS_DOC_MAX_BYTES (16 * 1024 * 1024)
 
 /* Scalar style as far as this module cares. */
 enum { HS_STYLE_PLAIN, HS_STYLE_QUOTED, HS_STYLE_BLOCK };
@@ -319,10 +324,17 @@ static hs_status close_container(builder *b) {
 }
 
 static hs_status on_scalar(builder *b, const yaml_event_t *ev) {
+  size_t len = ev->data.scalar.length;
+  /* "\0" is legal in a double-quoted YAML scalar, but every key and name here is a C
+     string: "sbp\0x" would pass a length-aware duplicate check and then compare
+     equal to "sbp".  No input has a use for it. */
+  if (len && memchr(ev->data.scalar.value, '\0', len))
+    return fail_at(b->err, HS_ERR_PARSE, b->name, clamp_int(ev->start_mark.line + 1),
+                   clamp_int(ev->start_mark.column + 1),
+                   "a NUL character (\\0) inside a key or value is not allowed");
   size_t idx = 0;
   hs_status st = new_node(b, HS_DOC_SCALAR, ev->start_mark, &idx);
   if (st) return st;
-  size_t len = ev->data.scalar.length;
   if (len > SIZE_MAX - 1 - b->ntext) return nomem(b);
   char *text = grow(b->text, &b->cap_text, b->ntext + len + 1, 1);
   if (!text) return nomem(b);
@@ -554,8 +566,19 @@ hs_status hs_doc_load_file(const char *path, hs_doc **out, hs_err *err) {
   if (!path) return hs_err_set(err, HS_ERR_INVALID, "hs_doc_load_file: no path given");
   if (!out) return fail_at(err, HS_ERR_INVALID, path, 0, 0, "no place to store the document");
   *out = NULL;
+  /* Regular files only: a device (base: /dev/zero) would be read until memory runs
+     out, a FIFO or terminal (/dev/stdin) would block. */
+  struct stat sb;
+  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+    return fail_at(err, HS_ERR_IO, path, 0, 0,
+                   "not a regular file (a directory, device or pipe cannot be an input file)");
   FILE *f = fopen(path, "rb");
   if (!f) return fail_at(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+  if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode)) {
+    fclose(f);
+    return fail_at(err, HS_ERR_IO, path, 0, 0,
+                   "not a regular file (a directory, device or pipe cannot be an input file)");
+  }
 
   char *buf = NULL;
   size_t len = 0, cap = 0;
@@ -569,6 +592,12 @@ hs_status hs_doc_load_file(const char *path, hs_doc **out, hs_err *err) {
     buf = more;
     size_t got = fread(buf + len, 1, cap - len, f);
     len += got;
+    if (len > HS_DOC_MAX_BYTES) {
+      st = fail_at(err, HS_ERR_IO, path, 0, 0,
+                   "larger than %d MiB: not an input file hemosim reads",
+                   HS_DOC_MAX_BYTES / (1024 * 1024));
+      break;
+    }
     if (got == 0) {
       if (ferror(f)) st = fail_at(err, HS_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
       break;

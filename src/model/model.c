@@ -240,6 +240,15 @@ hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
   return HS_OK;
 }
 
+/* Text is a number with no unit after it (blanks aside). */
+static int bare_number(const char *text) {
+  char *end = NULL;
+  strtod(text, &end);
+  if (!end || end == text) return 0;
+  while (*end == ' ' || *end == '\t') end++;
+  return *end == '\0';
+}
+
 hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, hs_err *err) {
   if (!text) return hs_err_set(err, HS_ERR_INVALID, "'%s': missing value", s->name);
   if (s->flags & HS_PARAM_BOOL) {
@@ -273,6 +282,17 @@ hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, 
   if (st != HS_OK) {
     hs_err_prefix(err, "'%s': ", s->name); /* returns HS_OK for a NULL err: keep st */
     return st;
+  }
+  /* One meaning per input: a flow is written in L/min at the bedside and held in
+     mL/s inside, so a bare number would mean a sixtieth of what a perfusionist
+     means ("4" = 4 mL/s = 0.24 L/min).  Flows need their unit (0 is unambiguous). */
+  if (s->dim == HS_DIM_FLOW && *out != 0.0 && bare_number(text)) {
+    char ml[32];
+    snprintf(ml, sizeof ml, "%.4g", *out);
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "'%s': a flow needs its unit: write \"%s L/min\" or \"%s mL/s\" (a bare "
+                      "number is ambiguous: \"%s\")",
+                      s->name, ml, ml, text);
   }
   return hs_param_check(s, *out, err);
 }
