@@ -433,6 +433,10 @@ static hs_status load_doc(hs_doc *d, hs_cal_input *in, hs_err *err) {
                          "spap, dpap, mpap, pcwp, co, ci, ecmo_flow, lvef, lvedv, "
                          "aortic_valve_opens, sao2_upper, sao2_lower, hemoglobin)",
                          name);
+    /* one entry per quantity (by quantity, not by key text): this is what bounds
+       nmeas by the size of meas[] */
+    if (find_meas(in, (hs_calq)q) || in->nmeas >= HS_CALQ_COUNT)
+      return hs_doc_fail(d, k, err, HS_ERR_INVALID, "measurements: '%s' is given twice", name);
     hs_cal_meas *m = &in->meas[in->nmeas];
     memset(m, 0, sizeof *m);
     m->q = (hs_calq)q;
