@@ -332,7 +332,9 @@ static void test_written_patient_reproduces_fit(void **state) {
            "measurements:\n  hr: 100\n  hemoglobin: 11 g/dL\n  map: {value: 72 mmHg, sd: 4}\n"
            "  pcwp: {value: 20, sd: 3}\n  co: 3.4 L/min\n  lvef: 20 %%\n",
            MI_PATIENT);
-  char *path = hs_test_write_temp("cal_write.yaml", text);
+  /* the file name carries a newline and a YAML line: written into the patient's
+     header comment raw, it became live YAML (issue 12); it must stay inert */
+  char *path = hs_test_write_temp("cal_write\nheart_rate: 200\n.yaml", text);
   hs_cal_input *in = NULL;
   hs_cal_result *r = NULL;
   hs_err err;
@@ -351,6 +353,7 @@ static void test_written_patient_reproduces_fit(void **state) {
   assert_non_null(strstr(buf, "base: \""));
   assert_non_null(strstr(buf, "acute_mi_shock.yaml\""));
   assert_non_null(strstr(buf, "heart_rate: 100"));
+  assert_null(strstr(buf, "\nheart_rate: 200"));
   assert_non_null(strstr(buf, "weight: 82"));
   assert_null(strstr(buf, "rv:")); /* not estimated, not written */
   check_reproduces(r, out);

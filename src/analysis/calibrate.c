@@ -1078,14 +1078,26 @@ static void relative_path(const char *dir, const char *target, char *out, size_t
   strncat(out, tail, n - strlen(out) - 1);
 }
 
+/* A double-quoted YAML scalar: '"' and '\\' escaped, every control character as \\xHH
+   (YAML 1.1 s5.7), so no user text (file names included) can end the string. */
 static void yaml_quote(FILE *f, const char *s) {
   fputc('"', f);
   for (; s && *s; s++) {
-    if (*s == '"' || *s == '\\') fputc('\\', f), fputc(*s, f);
-    else if (*s == '\n') fputs("\\n", f);
-    else fputc(*s, f);
+    unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') fputc('\\', f), fputc(c, f);
+    else if (c < 0x20 || c == 0x7f) fprintf(f, "\\x%02x", c);
+    else fputc(c, f);
   }
   fputc('"', f);
+}
+
+/* User text inside a YAML comment: a control character (a newline would end the
+   comment and start live YAML) becomes '?'. */
+static void yaml_comment_text(FILE *f, const char *s) {
+  for (; s && *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
+  }
 }
 
 typedef struct override {
@@ -1221,7 +1233,9 @@ hs_status hs_cal_write_patient(const hs_cal_input *in, const hs_cal_result *r, c
     return err ? err->code : HS_ERR_IO;
   }
   FILE *f = hs_afile_stream(af);
-  fprintf(f, "# hemosim patient file written by `hemosim calibrate` from %s\n", in->file);
+  fprintf(f, "# hemosim patient file written by `hemosim calibrate` from ");
+  yaml_comment_text(f, in->file);
+  fputc('\n', f);
   fprintf(f,
           "# fit: %zu measurements, %zu parameters, objective %.3g (start %.3g), %d evaluations, "
           "%.1f s\n",
