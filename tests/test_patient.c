@@ -1018,6 +1018,79 @@ static void test_bare_flow_rejected(void **state) {
   free(path);
 }
 
+/* Wiring mistakes that used to run silently are model errors naming the culprit. */
+static void load_expect_model_error(const char *tail, const char *const *frags) {
+  char text[2048];
+  snprintf(text, sizeof text,
+           "hemosim_patient: 1\nbase: %s/examples/patients/healthy_adult.yaml\nname: x\n%s",
+           HS_SOURCE_DIR, tail);
+  char *path = hs_test_write_temp("wiring.yaml", text);
+  hs_model *m = NULL;
+  hs_err err;
+  hs_status st = hs_patient_load_file(path, &m, &err);
+  if (st == HS_OK) {
+    hs_plan *pl = hs_plan_compile(m, &err);
+    st = pl ? HS_OK : err.code;
+    hs_plan_free(pl);
+    hs_model_free(m);
+  }
+  assert_int_not_equal(st, HS_OK);
+  for (int i = 0; frags[i]; i++)
+    if (!strstr(err.msg, frags[i])) fail_msg("'%s' not in: %s", frags[i], err.msg);
+  unlink(path);
+  free(path);
+}
+
+static void test_wiring_mistakes(void **state) {
+  (void)state;
+  load_expect_model_error("devices:\n  imp:\n    type: impella\n    ports: {inlet: lv, outlet: lv}\n",
+                          (const char *const[]){"'imp'", "'inlet'", "'outlet'", "'lv'", NULL});
+  load_expect_model_error("devices:\n  asd:\n    type: septostomy\n    ports: {left: la, right: la}\n",
+                          (const char *const[]){"'asd'", "both on node 'la'", NULL});
+  load_expect_model_error(
+      "devices:\n  ecmo:\n    type: va_ecmo\n    ports: {drainage: ivc, return: lower_arteries}\n"
+      "    target_flow: 4 L/min\n    vent_size: 22 Fr\n",
+      (const char *const[]){"'ecmo'", "vent_size 22 Fr", "port 'vent'", NULL});
+  load_expect_model_error(
+      "nodes:\n  x1: {type: vessel, compliance: 1, unstressed_volume: 10}\n"
+      "  x2: {type: vessel, compliance: 1, unstressed_volume: 10}\n"
+      "edges:\n  x12: {type: resistor, from: x1, to: x2, resistance: 1}\n"
+      "  x21: {type: resistor, from: x2, to: x1, resistance: 1}\n",
+      (const char *const[]){"2 nodes", "x1, x2", "nothing circulates", NULL});
+  /* the same ECMO with its vent bound loads */
+  char text[1024];
+  snprintf(text, sizeof text,
+           "hemosim_patient: 1\nbase: %s/examples/patients/healthy_adult.yaml\nname: x\n"
+           "devices:\n  ecmo:\n    type: va_ecmo\n"
+           "    ports: {drainage: ivc, return: lower_arteries, vent: la}\n"
+           "    target_flow: 4 L/min\n    vent_size: 22 Fr\n",
+           HS_SOURCE_DIR);
+  char *path = hs_test_write_temp("vent_ok.yaml", text);
+  hs_model *m = NULL;
+  hs_err err;
+  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  unlink(path);
+  free(path);
+}
+
+/* A value just past a bound is printed with the digits that show it is past it. */
+static void test_range_message_digits(void **state) {
+  (void)state;
+  hs_err err;
+  const hs_block_type *heart = hs_block_type_find("heart");
+  assert_non_null(heart);
+  const hs_param_spec *hr = &heart->params[hs_param_index(heart, "heart_rate")];
+  assert_int_equal(hs_param_check(hr, 250.0001, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "250.0001 /min"));
+  assert_non_null(strstr(err.msg, "250 /min]"));
+  assert_int_equal(hs_param_check(hr, 19.99999999, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "19.99999999 /min"));
+}
+
 /* Input files are regular files without NUL characters. */
 static void test_input_file_limits(void **state) {
   (void)state;
@@ -1539,6 +1612,8 @@ int main(void) {
       cmocka_unit_test(test_missing_required_parameter),
       cmocka_unit_test(test_bare_flow_rejected),
       cmocka_unit_test(test_input_file_limits),
+      cmocka_unit_test(test_range_message_digits),
+      cmocka_unit_test(test_wiring_mistakes),
       cmocka_unit_test(test_unknown_node_type),
       cmocka_unit_test(test_edge_to_missing_node),
       cmocka_unit_test(test_duplicate_block_names),

@@ -84,6 +84,10 @@ typedef struct hs_device_type {
   int volume_param; /* index of a parameter holding blood kept inside the device (mL), or -1 */
   int nports_required; /* ports after these are optional; unbound ones default to port 0's node
                           (0 = all required) */
+  /* Optional, called by model checking: settings that contradict the port bindings
+     (port_nodes[i]: node name of port i; an unbound optional port names port 0's
+     node).  Returns HS_OK or an error whose message names the parameter. */
+  hs_status (*check)(const double *p, const char *const *port_nodes, hs_err *err);
 } hs_device_type;
 
 /* Registry. */

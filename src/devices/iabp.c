@@ -211,5 +211,6 @@ static const hs_block_type BLOCK = {
     "deflated before systole (volume displacement, ECG-timed, 1:1/1:2/1:3).",
     &hs_device_iabp};
 
-const hs_device_type hs_device_iabp = {&BLOCK, PORTS, 1,       NULL, 0, X_N,
-                                       OUTPUTS, O_N,  init, displace, eval, -1, 0};
+const hs_device_type hs_device_iabp = {
+    .block = &BLOCK, .ports = PORTS, .nports = 1, .nstates = X_N, .outputs = OUTPUTS,
+    .noutputs = O_N, .init = init, .displace = displace, .eval = eval, .volume_param = -1};

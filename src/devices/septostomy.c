@@ -57,5 +57,6 @@ static const hs_block_type BLOCK = {
     "septostomy", HS_BLOCK_DEVICE, PARAMS, S_NPARAM,
     "Interatrial orifice (septostomy, stent, shunt device): bidirectional Bernoulli flow.",
     &hs_device_septostomy};
-const hs_device_type hs_device_septostomy = {&BLOCK, PORTS, 2, FLOWS, 1, 0, OUTPUTS, O_N,
-                                             init, NULL, eval, -1, 0};
+const hs_device_type hs_device_septostomy = {
+    .block = &BLOCK, .ports = PORTS, .nports = 2, .flows = FLOWS, .nflows = 1, .nstates = 0,
+    .outputs = OUTPUTS, .noutputs = O_N, .init = init, .eval = eval, .volume_param = -1};

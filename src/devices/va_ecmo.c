@@ -40,6 +40,7 @@
  * ECMO: a temporary LVAD.
  */
 #include <math.h>
+#include <string.h>
 
 #include "hemosim/device.h"
 #include "hemosim/ecmo.h"
@@ -282,6 +283,17 @@ static void eval(hs_device_io *io) {
   io->o2_outlet_po2 = p[E_FDO2] * (p[E_PB] - HS_PH2O_MMHG) * (1.0 - exp(-2.0 * ratio));
 }
 
+/* A vent size with no vent site would drain the drainage node a second time. */
+static hs_status check(const double *p, const char *const *port_nodes, hs_err *err) {
+  if (p[E_VFR] > 0 && strcmp(port_nodes[2], port_nodes[0]) == 0)
+    return hs_err_set(err, HS_ERR_MODEL,
+                      "vent_size %.0f Fr is set but port 'vent' is not bound to a vented site "
+                      "(bind it, e.g. ports: {vent: la} for a transseptal LA vent, lv, pa), or "
+                      "set vent_size 0",
+                      p[E_VFR]);
+  return HS_OK;
+}
+
 extern const hs_device_type hs_device_va_ecmo;
 
 static const hs_block_type BLOCK = {
@@ -289,5 +301,7 @@ static const hs_block_type BLOCK = {
     "Veno-arterial ECMO: drainage cannula, centrifugal pump, oxygenator, return cannula.",
     &hs_device_va_ecmo};
 
-const hs_device_type hs_device_va_ecmo = {&BLOCK, PORTS, 3,    FLOWS, 2,      X_N,
-                                          OUTPUTS, O_N,  init, NULL,  eval,  E_PRIME, 2};
+const hs_device_type hs_device_va_ecmo = {
+    .block = &BLOCK, .ports = PORTS, .nports = 3, .flows = FLOWS, .nflows = 2, .nstates = X_N,
+    .outputs = OUTPUTS, .noutputs = O_N, .init = init, .eval = eval, .volume_param = E_PRIME,
+    .nports_required = 2, .check = check};

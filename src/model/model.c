@@ -219,9 +219,9 @@ const char *hs_model_device_port(const hs_model *m, const char *device, size_t p
   return b && port < (size_t)b->nports ? b->ports[port] : NULL;
 }
 
-static void fmt_value(char *buf, size_t n, const hs_param_spec *s, double v) {
+static void fmt_value(char *buf, size_t n, const hs_param_spec *s, double v, int digits) {
   const char *u = hs_dim_unit(s->dim);
-  snprintf(buf, n, "%.6g%s%s", v, *u ? " " : "", u);
+  snprintf(buf, n, "%.*g%s%s", digits, v, *u ? " " : "", u);
 }
 
 hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
@@ -231,9 +231,19 @@ hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
     return hs_err_set(err, HS_ERR_INVALID, "'%s' must be a whole number (got %.6g)", s->name, v);
   if (v < s->min || v > s->max) {
     char a[64], lo[64], hi[64];
-    fmt_value(a, sizeof a, s, v);
-    fmt_value(lo, sizeof lo, s, s->min);
-    fmt_value(hi, sizeof hi, s, s->max);
+    /* as many digits as it takes to show the value differs from the bound it
+       crosses: 250.0001 against a maximum of 250 must not print as "250" */
+    double bound = v < s->min ? s->min : s->max;
+    int digits = 6;
+    for (;;) {
+      char b[64];
+      fmt_value(a, sizeof a, s, v, digits);
+      fmt_value(b, sizeof b, s, bound, digits);
+      if (strcmp(a, b) != 0 || digits >= 17) break;
+      digits++;
+    }
+    fmt_value(lo, sizeof lo, s, s->min, 6);
+    fmt_value(hi, sizeof hi, s, s->max, 6);
     return hs_err_set(err, HS_ERR_RANGE, "'%s' = %s is out of range [%s, %s]", s->name, a, lo,
                       hi);
   }
@@ -384,6 +394,76 @@ const hs_block_type *hs_model_block_type(const hs_model *m, size_t i) {
   return i < m->nblocks ? m->blocks[i].type : NULL;
 }
 
+/* Union-find root of node i (path halving). */
+static size_t uf_root(size_t *parent, size_t i) {
+  while (parent[i] != i) i = parent[i] = parent[parent[i]];
+  return i;
+}
+
+static long node_index(const hs_model *m, const char *name) {
+  long k = 0;
+  for (size_t i = 0; i < m->nblocks; i++) {
+    if (m->blocks[i].type->cls != HS_BLOCK_NODE) continue;
+    if (strcmp(m->blocks[i].name, name) == 0) return k;
+    k++;
+  }
+  return -1;
+}
+
+/*
+ * Every node must be connected to the heart (the node 'lv') through edges and
+ * devices.  A loop of nodes joined only to each other is circulated by nothing
+ * and holds blood the rest of the circuit never sees: a wiring mistake that
+ * would otherwise run silently.  The message lists (up to 5 of) the stray nodes.
+ */
+static hs_status check_connected(const hs_model *m, hs_err *err) {
+  size_t nn = 0;
+  for (size_t i = 0; i < m->nblocks; i++) nn += m->blocks[i].type->cls == HS_BLOCK_NODE;
+  if (nn == 0) return HS_OK;
+  size_t *parent = malloc(nn * sizeof *parent);
+  if (!parent) return hs_err_set(err, HS_ERR_NOMEM, "out of memory checking the circuit");
+  for (size_t i = 0; i < nn; i++) parent[i] = i;
+  for (size_t i = 0; i < m->nblocks; i++) {
+    const hs_block *b = &m->blocks[i];
+    long a = -1, c;
+    if (b->type->cls == HS_BLOCK_EDGE) {
+      a = node_index(m, b->from);
+      c = node_index(m, b->to);
+      if (a >= 0 && c >= 0) parent[uf_root(parent, (size_t)a)] = uf_root(parent, (size_t)c);
+    } else if (b->type->cls == HS_BLOCK_DEVICE) {
+      for (int k = 0; k < b->nports; k++) {
+        c = node_index(m, b->ports[k]);
+        if (c < 0) continue;
+        if (a >= 0) parent[uf_root(parent, (size_t)a)] = uf_root(parent, (size_t)c);
+        a = c;
+      }
+    }
+  }
+  long heart = node_index(m, "lv");
+  size_t root = uf_root(parent, heart >= 0 ? (size_t)heart : 0), nstray = 0;
+  char list[200] = "";
+  size_t k = 0;
+  for (size_t i = 0; i < m->nblocks; i++) {
+    if (m->blocks[i].type->cls != HS_BLOCK_NODE) continue;
+    if (uf_root(parent, k) != root) {
+      if (nstray < 5) {
+        strncat(list, nstray ? ", " : "", sizeof list - strlen(list) - 1);
+        strncat(list, m->blocks[i].name, sizeof list - strlen(list) - 1);
+      }
+      nstray++;
+    }
+    k++;
+  }
+  free(parent);
+  if (nstray)
+    return hs_err_set(err, HS_ERR_MODEL,
+                      "%zu node%s (%s%s) %s connected to the heart by no edge or device: a "
+                      "separate loop that nothing circulates",
+                      nstray, nstray > 1 ? "s" : "", list, nstray > 5 ? ", ..." : "",
+                      nstray > 1 ? "are" : "is");
+  return HS_OK;
+}
+
 hs_status hs_model_check(const hs_model *m, hs_err *err) {
   for (size_t i = 0; i < m->nblocks; i++) {
     const hs_block *b = &m->blocks[i];
@@ -397,6 +477,23 @@ hs_status hs_model_check(const hs_model *m, hs_err *err) {
       if (!n || n->type->cls != HS_BLOCK_NODE)
         return hs_err_set(err, HS_ERR_MODEL, "device '%s': port '%s' names no node ('%s')",
                           b->name, b->type->device->ports[k], b->ports[k]);
+    }
+    if (b->type->cls == HS_BLOCK_DEVICE) {
+      /* two required ports on one node move blood from a site to itself (an Impella
+         lv -> lv, a septostomy la -> la): a binding error, not a device */
+      const hs_device_type *dt = b->type->device;
+      int req = dt->nports_required > 0 ? dt->nports_required : dt->nports;
+      for (int j = 0; j < req && j < b->nports; j++)
+        for (int k = j + 1; k < req && k < b->nports; k++)
+          if (strcmp(b->ports[j], b->ports[k]) == 0)
+            return hs_err_set(err, HS_ERR_MODEL,
+                              "device '%s': ports '%s' and '%s' are both on node '%s' (a device "
+                              "joins two different sites)",
+                              b->name, dt->ports[j], dt->ports[k], b->ports[j]);
+      if (dt->check) {
+        hs_status st = dt->check(b->params, (const char *const *)b->ports, err);
+        if (st) return hs_err_prefix(err, "device '%s': ", b->name), st;
+      }
     }
     if (b->type->cls != HS_BLOCK_EDGE) continue;
     const hs_block *f = hs_model_find_block(m, b->from), *t = hs_model_find_block(m, b->to);
@@ -425,6 +522,8 @@ hs_status hs_model_check(const hs_model *m, hs_err *err) {
                         in ? "outgoing" : "incoming", in ? "enter" : "leave",
                         in ? "leave" : "enter");
   }
+  hs_status st = check_connected(m, err);
+  if (st) return st;
   for (int i = 0; hs_required_nodes[i]; i++) {
     const hs_block *b = hs_model_find_block(m, hs_required_nodes[i]);
     if (!b || b->type->cls != HS_BLOCK_NODE)
