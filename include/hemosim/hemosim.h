@@ -4,20 +4,41 @@
  * hemosim simulates the closed-loop circulation of a critically ill patient
  * beat by beat.  Layers (each a header): error codes (error.h), units
  * (units.h), the circuit as data (model.h), compiled plans and simulations
- * (sim.h), patient and scenario files (patient.h), outputs (output.h) and SVG
- * plots (plot.h).  Internal units: mmHg, mL, s.
+ * (sim.h), devices (device.h, ecmo.h), physiology (oxygen.h, baroreflex.h,
+ * drugs.h, micro_model.h), patient and scenario files (patient.h), analyses
+ * (calibrate.h, compare.h, optimize.h, titrate.h, micro.h, stroke.h), outputs
+ * (output.h, report.h) and SVG plots (plot.h).  Internal units: mmHg, mL, s.
+ * Every header of include/hemosim/ is included here (a test checks it), and
+ * the shared library exports exactly what these headers declare.
+ *
+ * Build against the installed library with pkg-config (`pkg-config --cflags
+ * --libs hemosim`) or CMake (`find_package(hemosim)`, target
+ * hemosim::hemosim_shared); examples/embed/ is a complete program.
  */
 #ifndef HEMOSIM_HEMOSIM_H
 #define HEMOSIM_HEMOSIM_H
 
 #define HS_VERSION "0.1.0"
 
+#include "hemosim/baroreflex.h"
+#include "hemosim/calibrate.h"
+#include "hemosim/compare.h"
+#include "hemosim/device.h"
+#include "hemosim/drugs.h"
+#include "hemosim/ecmo.h"
 #include "hemosim/error.h"
+#include "hemosim/micro.h"
+#include "hemosim/micro_model.h"
 #include "hemosim/model.h"
+#include "hemosim/optimize.h"
 #include "hemosim/output.h"
+#include "hemosim/oxygen.h"
 #include "hemosim/patient.h"
 #include "hemosim/plot.h"
+#include "hemosim/report.h"
 #include "hemosim/sim.h"
+#include "hemosim/stroke.h"
+#include "hemosim/titrate.h"
 #include "hemosim/units.h"
 
 #endif
