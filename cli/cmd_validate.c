@@ -464,7 +464,8 @@ int hs_cmd_validate(int argc, char **argv) {
     goto done;
   }
   if (hs_validate_run((const hs_vcase *const *)cases, ncases, threads, &res, &err)) goto fail;
-  print_table(res, ncases, quiet);
+  int json_stdout = json && !strcmp(json, "-"); /* standard output carries only the JSON */
+  if (!json_stdout) print_table(res, ncases, quiet);
   hs_vtally t;
   hs_vtally_of(res, ncases, &t);
   /* the provenance line names the command as a user would type it */
@@ -491,7 +492,7 @@ int hs_cmd_validate(int argc, char **argv) {
     char *js = hs_validate_json(res, ncases, &prov, &err);
     if (!js) goto fail;
     hs_status st = HS_OK;
-    if (!strcmp(json, "-")) printf("%s\n", js);
+    if (json_stdout) printf("%s\n", js);
     else st = hs_write_file_atomic(json, js, strlen(js), &err);
     free(js);
     if (st) goto fail;
@@ -508,9 +509,10 @@ int hs_cmd_validate(int argc, char **argv) {
           fprintf(stderr, "  %s:%d: %s\n", hs_vcase_file(cases[i]),
                   hs_vcase_check(cases[i], k)->line, hs_vcase_check(cases[i], k)->quantity);
   }
-  printf("%zu cases, %zu checks: %zu hold, %zu FAIL, %zu known failures, %zu unexpected "
-         "passes, %zu errors\n",
-         t.cases, t.checks, t.holds, t.fails, t.known_failures, t.unexpected_passes, t.errors);
+  fprintf(json_stdout ? stderr : stdout,
+          "%zu cases, %zu checks: %zu hold, %zu FAIL, %zu known failures, %zu unexpected "
+          "passes, %zu errors\n",
+          t.cases, t.checks, t.holds, t.fails, t.known_failures, t.unexpected_passes, t.errors);
   rc = t.fails || t.errors ? HS_EXIT_FAIL : HS_EXIT_OK;
   goto done;
 fail:
