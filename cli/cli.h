@@ -16,6 +16,7 @@ int hs_cmd_compare(int argc, char **argv);
 int hs_cmd_optimize(int argc, char **argv);
 int hs_cmd_calibrate(int argc, char **argv);
 int hs_cmd_stroke(int argc, char **argv);
+int hs_cmd_validate(int argc, char **argv);
 
 /* Print "hemosim: <msg>" to stderr; returns HS_EXIT_FAIL. */
 int hs_cli_fail(const hs_err *err);

@@ -20,13 +20,18 @@ endfunction()
 
 expect_run(0 ${HEMOSIM} --help)
 expect_match("${OUT}" "usage: hemosim <command>")
-foreach(cmd run params)
+foreach(cmd run params validate)
   expect_run(0 ${HEMOSIM} ${cmd} --help)
   expect_match("${OUT}" "usage: hemosim ${cmd}")
 endforeach()
 expect_run(1 ${HEMOSIM} nosuchcommand)
 expect_run(1 ${HEMOSIM} run --no-such-option)
 expect_match("${ERR}" "unknown option '--no-such-option'")
+expect_run(1 ${HEMOSIM} validate --no-such-option)
+# a malformed validation case is an input error (2) located at file:line:col, nothing runs
+file(WRITE ${WORK}/bad_case.yaml "id: bad_case\ntitle: t\nsource: s\nsetup: s\nconditions:\n  a:\n    patient: ${SRC}/examples/patients/healthy_adult.yaml\nchecks:\n  - quantity: map_mmhg\n    kind: ratio\n    at: a\n    published: x\n    band: [1, 2]\n")
+expect_run(2 ${HEMOSIM} validate ${WORK}/bad_case.yaml)
+expect_match("${ERR}" "bad_case.yaml:10:11: check 1 \\(map_mmhg\\): unknown kind 'ratio'")
 
 # the default patient, JSON on stdout
 expect_run(0 ${HEMOSIM} run --summary-json -)

@@ -1,0 +1,124 @@
+# doc_tables.cmake - number tables in README.md generated from the current build.
+#
+# A generated table sits between two marker lines in its document:
+#   <!-- generated: NAME (scripts/regen_docs.sh) -->
+#   | ... table ... |
+#   <!-- end generated: NAME -->
+# Used both ways, like doc_figures.cmake:
+#   cmake -DHEMOSIM=build/hemosim -DSRC=. -DMODE=write -P scripts/doc_tables.cmake
+#       rewrites the tables (scripts/regen_docs.sh does this; the file is replaced atomically);
+#   cmake -DHEMOSIM=... -DSRC=... -DWORK=DIR -DMODE=check -P scripts/doc_tables.cmake
+#       fails, naming the table, when a document differs from a fresh run (ctest doc_tables).
+#
+# Each table: a document, a header, one `hemosim run` per row ('^' separates arguments;
+# every run writes its summary JSON) and the columns: "<metric>:<decimals>", or "@label"
+# for the row label.
+if(NOT MODE STREQUAL "write" AND NOT MODE STREQUAL "check")
+  message(FATAL_ERROR "doc_tables.cmake: -DMODE=write or -DMODE=check")
+endif()
+if(MODE STREQUAL "write")
+  set(WORK ${SRC}/.doc_tables.tmp)
+endif()
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK})
+
+# ---- the tables ------------------------------------------------------------------------
+set(ecmo_flow_table_DOC README.md)
+set(ecmo_flow_table_HEADER
+  "| ECMO L/min | MAP | total flow L/min | LV output L/min | PCWP | LVEDV mL | pulse pressure | aortic valve opening | pump rpm |"
+  "|---|---|---|---|---|---|---|---|---|")
+set(ecmo_flow_table_COLUMNS "@label" map_mmhg:0 co_lpm:1 lv_output_lpm:1 pcwp_mmhg:0 lvedv_ml:0
+  pulse_pressure_mmhg:1 av_open_fraction:2 ecmo_rpm:0)
+set(ecmo_flow_table_ROWS "")
+foreach(flow 1 2 3 4 5)
+  list(APPEND ecmo_flow_table_ROWS
+    "${flow}|run^examples/patients/acute_mi_shock_ecmo.yaml^--set^ecmo.target_flow=${flow} L/min^--duration^120")
+endforeach()
+set(TABLES ecmo_flow_table)
+
+# ---- generation ------------------------------------------------------------------------
+function(render name out_var)
+  # one printf for the whole table: the format has a %.Nf per number (C locale)
+  set(format "")
+  set(values "")
+  set(k 0)
+  foreach(row ${${name}_ROWS})
+    string(FIND "${row}" "|" bar)
+    string(SUBSTRING "${row}" 0 ${bar} label)
+    math(EXPR start "${bar} + 1")
+    string(SUBSTRING "${row}" ${start} -1 args)
+    string(REPLACE "^" ";" args "${args}")
+    set(json ${WORK}/${name}_${k}.json)
+    math(EXPR k "${k} + 1")
+    execute_process(COMMAND ${HEMOSIM} ${args} -q --summary-json ${json} WORKING_DIRECTORY ${SRC}
+      RESULT_VARIABLE rc ERROR_VARIABLE err)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "doc_tables: `hemosim ${args}` exited ${rc}: ${err}")
+    endif()
+    file(READ ${json} text)
+    set(cells "")
+    foreach(col ${${name}_COLUMNS})
+      if(col STREQUAL "@label")
+        string(REPLACE "%" "%%" label "${label}")
+        list(APPEND cells "${label}")
+        continue()
+      endif()
+      string(REPLACE ":" ";" parts "${col}")
+      list(GET parts 0 metric)
+      list(GET parts 1 decimals)
+      string(JSON v ERROR_VARIABLE jerr GET "${text}" metrics ${metric})
+      if(jerr)
+        message(FATAL_ERROR "doc_tables: ${name}: metric ${metric}: ${jerr}")
+      endif()
+      list(APPEND cells "%.${decimals}f")
+      list(APPEND values "${v}")
+    endforeach()
+    list(JOIN cells " | " joined)
+    string(APPEND format "| ${joined} |\\n")
+  endforeach()
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env LC_ALL=C printf "${format}" ${values}
+    OUTPUT_VARIABLE body RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "doc_tables: printf failed for ${name}")
+  endif()
+  string(REGEX REPLACE "([| ])-(0(\\.0*)?) " "\\1\\2 " body "${body}") # no "-0.0"
+  list(JOIN ${name}_HEADER "\n" header)
+  set(${out_var} "${header}\n${body}" PARENT_SCOPE)
+endfunction()
+
+set(stale "")
+foreach(name ${TABLES})
+  set(doc ${SRC}/${${name}_DOC})
+  file(READ ${doc} text)
+  set(begin "<!-- generated: ${name} (scripts/regen_docs.sh) -->\n")
+  set(end "<!-- end generated: ${name} -->")
+  string(FIND "${text}" "${begin}" b)
+  string(FIND "${text}" "${end}" e)
+  if(b LESS 0 OR e LESS b)
+    message(FATAL_ERROR "doc_tables: ${${name}_DOC} has no markers for ${name}:\n${begin}...\n${end}")
+  endif()
+  string(LENGTH "${begin}" bl)
+  math(EXPR body_start "${b} + ${bl}")
+  math(EXPR body_len "${e} - ${body_start}")
+  string(SUBSTRING "${text}" ${body_start} ${body_len} old)
+  render(${name} table)
+  if(NOT old STREQUAL "${table}")
+    if(MODE STREQUAL "write")
+      string(SUBSTRING "${text}" 0 ${body_start} head)
+      string(SUBSTRING "${text}" ${e} -1 tail)
+      # same directory as the document, then rename: the document is replaced atomically
+      file(WRITE ${doc}.regen.tmp "${head}${table}${tail}")
+      file(RENAME ${doc}.regen.tmp ${doc})
+      message(STATUS "updated ${name} in ${${name}_DOC}")
+    else()
+      list(APPEND stale "${name} in ${${name}_DOC}")
+      message("${name}: committed\n${old}fresh run\n${table}")
+    endif()
+  endif()
+endforeach()
+if(MODE STREQUAL "write")
+  file(REMOVE_RECURSE ${WORK})
+elseif(stale)
+  message(FATAL_ERROR "generated tables out of date with the code: ${stale}.  Regenerate on "
+    "purpose with scripts/regen_docs.sh and commit.")
+endif()
