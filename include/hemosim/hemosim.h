@@ -6,7 +6,7 @@
  * (units.h), the circuit as data (model.h), compiled plans and simulations
  * (sim.h), devices (device.h, ecmo.h), physiology (oxygen.h, baroreflex.h,
  * drugs.h, micro_model.h), patient and scenario files (patient.h), analyses
- * (calibrate.h, compare.h, optimize.h, titrate.h, micro.h, stroke.h), outputs
+ * (calibrate.h, compare.h, optimize.h, titrate.h, micro.h, stroke.h, validate.h), outputs
  * (output.h, report.h) and SVG plots (plot.h).  Internal units: mmHg, mL, s.
  * Every header of include/hemosim/ is included here (a test checks it), and
  * the shared library exports exactly what these headers declare.
@@ -40,5 +40,6 @@
 #include "hemosim/stroke.h"
 #include "hemosim/titrate.h"
 #include "hemosim/units.h"
+#include "hemosim/validate.h"
 
 #endif
