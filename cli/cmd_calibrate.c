@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "hemosim/calibrate.h"
@@ -36,7 +37,11 @@ static const char CALIBRATE_HELP[] =
     "                      identifiability, weak directions, LV pressure-volume loop)\n"
     "                      and DIR/calibration.json (the --json result)\n"
     "  --max-evals N       objective evaluations of the fit (default 150)\n"
+    "  -q, --quiet         no table (outputs asked for are still written)\n"
     "  -h, --help          this text\n"
+    "\n"
+    "Progress (evaluations, best objective) is shown on standard error when it is a\n"
+    "terminal.\n"
     "\n"
     "exit status: 0 success, 1 usage error, 2 input or simulation error.\n";
 
@@ -193,13 +198,21 @@ static void print_table(const hs_cal_input *in, const hs_cal_result *r, const ch
   if (report) printf("%sreport written to %s/index.html\n", out ? "" : "\n", report);
 }
 
+static void cal_progress(const char *phase, int done, int total, double best, void *ud) {
+  (void)ud;
+  fprintf(stderr, "\rhemosim: calibrate: %s %d/%d evaluations, objective %.3g   ", phase, done,
+          total, best);
+  fflush(stderr);
+}
+
 int hs_cmd_calibrate(int argc, char **argv) {
   const char *file = NULL, *out = NULL, *json = NULL, *report = NULL;
-  int rc = HS_EXIT_FAIL;
+  int rc = HS_EXIT_FAIL, quiet = 0;
   hs_err err = {HS_OK, ""};
   hs_cal_input *in = NULL;
   hs_cal_result *r = NULL;
   hs_cal_options opt;
+  hs_status st;
   hs_cal_options_default(&opt);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -211,7 +224,8 @@ int hs_cmd_calibrate(int argc, char **argv) {
          !strcmp(a, "--max-evals")) &&
         i + 1 >= argc)
       return hs_cli_usage("calibrate", "option %s needs a value", a);
-    if (!strcmp(a, "--out")) out = argv[++i];
+    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
+    else if (!strcmp(a, "--out")) out = argv[++i];
     else if (!strcmp(a, "--json")) json = argv[++i];
     else if (!strcmp(a, "--report")) report = argv[++i];
     else if (!strcmp(a, "--max-evals")) {
@@ -230,7 +244,11 @@ int hs_cmd_calibrate(int argc, char **argv) {
   }
   if (!file) return hs_cli_usage("calibrate", "a measurements file is required");
   if (hs_cal_input_load(file, &in, &err)) goto fail;
-  if (hs_calibrate(in, &opt, &r, &err)) goto fail;
+  int tty = isatty(2) && !quiet;
+  if (tty) opt.progress = cal_progress;
+  st = hs_calibrate(in, &opt, &r, &err);
+  if (tty) fputs("\r\033[K", stderr); /* clear the progress line */
+  if (st) goto fail;
   if (out && hs_cal_write_patient(in, r, out, &err)) goto fail;
   if (json) {
     json_t *root = result_json(in, r, out);
@@ -242,7 +260,7 @@ int hs_cmd_calibrate(int argc, char **argv) {
     snprintf(path, sizeof path, "%s/calibration.json", report);
     if (hs_cli_write_json(result_json(in, r, out), path, &err)) goto fail;
   }
-  if (!json || strcmp(json, "-")) print_table(in, r, out, report);
+  if (!quiet && (!json || strcmp(json, "-"))) print_table(in, r, out, report);
   rc = HS_EXIT_OK;
   goto done;
 fail:

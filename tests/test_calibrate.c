@@ -204,6 +204,14 @@ static void test_map_only_unidentifiable(void **state) {
  * directions.  They were reported "RSE inf, not identifiable"; they are
  * determined (their null part, limited by PVR's bounds, is small), PVR is not.
  */
+static void count_progress(const char *phase, int done, int total, double best, void *ud) {
+  int *calls = ud;
+  assert_string_equal(phase, "fit");
+  assert_true(done > calls[1] && total == 150 && isfinite(best)); /* counts up */
+  calls[0]++;
+  calls[1] = done;
+}
+
 static void test_small_null_component_identifiable(void **state) {
   (void)state;
   char text[512];
@@ -215,8 +223,17 @@ static void test_small_null_component_identifiable(void **state) {
   hs_cal_input *in = NULL;
   hs_cal_result *r = NULL;
   hs_err err;
+  hs_cal_options o;
+  hs_cal_options_default(&o);
+  int calls[2] = {0, 0}; /* number of calls, last 'done' */
+  o.progress = count_progress;
+  o.progress_ud = calls;
   assert_int_equal(hs_cal_input_load(path, &in, &err), HS_OK);
-  assert_int_equal(hs_calibrate(in, NULL, &r, &err), HS_OK);
+  assert_int_equal(hs_calibrate(in, &o, &r, &err), HS_OK);
+  /* progress: after every objective evaluation of the optimiser, counting all
+     evaluations (start and whitening sensitivities included) up to the total */
+  assert_true(calls[0] > 10 && calls[0] <= r->evals);
+  assert_int_equal(calls[1], r->evals);
   assert_true(r->nnull >= 1);
   const hs_cal_param *vs = &r->p[HS_CALP_VS], *rv = &r->p[HS_CALP_RV_EES],
                      *pvr = &r->p[HS_CALP_PVR];

@@ -140,6 +140,11 @@ typedef struct hs_cal_options {
   int max_evals;              /* objective evaluations of the fit (default 150) */
   double start[HS_CALP_COUNT]; /* starting values (NAN = the base patient's value) */
   double fd_step;             /* finite-difference step in ln p (default 0.05) */
+  /* Optional: called after every objective evaluation of the optimiser (phase "fit",
+     done = all evaluations so far, as hs_cal_result.evals counts them, total =
+     max_evals, best = lowest objective so far). */
+  void (*progress)(const char *phase, int done, int total, double best, void *ud);
+  void *progress_ud;
 } hs_cal_options;
 void hs_cal_options_default(hs_cal_options *o);
 

@@ -492,6 +492,8 @@ hs_status hs_cal_input_load(const char *path, hs_cal_input **out, hs_err *err) {
 /* ---- the model as a function of the parameters ----------------------------------- */
 
 void hs_cal_options_default(hs_cal_options *o) {
+  o->progress = NULL;
+  o->progress_ud = NULL;
   o->max_evals = 150;
   for (int j = 0; j < HS_CALP_COUNT; j++) o->start[j] = NAN;
   o->fd_step = 0.05;
@@ -516,7 +518,14 @@ typedef struct ctx {
   int evals, failed;
   double best_cost, best_x[HS_CALP_COUNT];
   hs_err last_err;
+  const hs_cal_options *opt; /* progress callback */
 } ctx;
+
+/* Report progress (at most every evaluation; the caller decides how to show it). */
+static void progress(const ctx *c, const char *phase, int done, int total) {
+  if (c->opt && c->opt->progress)
+    c->opt->progress(phase, done, total, c->best_cost, c->opt->progress_ud);
+}
 
 static hs_status param_of(const hs_model *m, const char *block, const char *param, double *out,
                           hs_err *err) {
@@ -746,6 +755,7 @@ static double objective(unsigned n, const double *z, double *grad, void *data) {
     c->best_cost = f;
     memcpy(c->best_x, x, (size_t)c->np * sizeof *x);
   }
+  progress(c, "fit", c->evals, c->opt ? c->opt->max_evals : 0);
   return f + BOUND_PENALTY * pen;
 }
 
@@ -879,6 +889,7 @@ hs_status hs_calibrate(const hs_cal_input *in, const hs_cal_options *opt, hs_cal
                       opt->max_evals);
   ctx c;
   hs_status st = ctx_init(&c, in, err);
+  c.opt = opt;
   hs_cal_result *r = calloc(1, sizeof *r);
   nlopt_opt o = NULL;
   if (!st && !r) st = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
