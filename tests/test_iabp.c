@@ -331,8 +331,8 @@ static void test_ratios(void **state) {
    s2-3); it brings some ejection back. */
 static void test_under_ecmo(void **state) {
   (void)state;
-  haemo base = run_case("acute_mi_shock_ecmo.yaml", 0, 1, 4.5, 120);
-  haemo iabp = run_case("acute_mi_shock_ecmo.yaml", 1, 1, 4.5, 120);
+  haemo base = run_case("severe_shock_ecmo.yaml", 0, 1, 4.5, 120);
+  haemo iabp = run_case("severe_shock_ecmo.yaml", 1, 1, 4.5, 120);
   show("ECMO 4.5", &base);
   show("ECMO 4.5 + IABP", &iabp);
   printf("  PCWP drop %.2f mmHg, LVEDV %+.1f mL, AV open fraction %.2f -> %.2f\n",

@@ -268,12 +268,12 @@ static void test_impella_patient_file(void **state) {
       10-40 %, PCWP by 30-70 %.  Measured values are printed and recorded in the docs. */
 static void test_ecmo_unloading(void **state) {
   (void)state;
-  hemo e = run_patient("acute_mi_shock_ecmo.yaml", NULL, 0, 0, 4.5);
+  hemo e = run_patient("severe_shock_ecmo.yaml", NULL, 0, 0, 4.5);
   assert_near(e.avo, 0.0, 1e-12); /* the aortic valve no longer opens */
   /* systemic beds under vasomotor control (the cerebral beds autoregulate) */
   static const char *const beds[] = {"upper_bed", "coronary_bed", "abdominal_bed", "lower_bed"};
   for (int level = 8; level <= 9; level++) {
-    hemo a = run_patient("acute_mi_shock_ecmo.yaml", "cp", level, 0, 4.5);
+    hemo a = run_patient("severe_shock_ecmo.yaml", "cp", level, 0, 4.5);
     double dpcwp = e.pcwp - a.pcwp, rel = dpcwp / e.pcwp;
     double dv = (e.lvedv - a.lvedv) / e.lvedv;
     print_message("ECMO 4.5 L/min alone: MAP %.1f PCWP %.1f LVEDV %.1f LVEDP %.1f\n", e.map,
@@ -289,7 +289,7 @@ static void test_ecmo_unloading(void **state) {
     assert_true(a.suction == 0.0);
 
     /* B: MAP held near the ECMO-only level by lowering systemic resistance */
-    hs_model *m = load("acute_mi_shock_ecmo.yaml");
+    hs_model *m = load("severe_shock_ecmo.yaml");
     hs_err err;
     assert_int_equal(hs_model_set(m, "ecmo.target_flow", 4.5 * LPM, &err), HS_OK);
     for (int k = 0; k < 4; k++) {
@@ -322,7 +322,7 @@ static void test_ecmo_unloading(void **state) {
    the Impella on ECMO; stopping it reverses its flow, restarting restores it. */
 static void test_impella_start_stop(void **state) {
   (void)state;
-  hs_model *m = load("acute_mi_shock_ecmo.yaml");
+  hs_model *m = load("severe_shock_ecmo.yaml");
   hs_err err;
   assert_int_equal(hs_model_set(m, "ecmo.target_flow", 4.5 * LPM, &err), HS_OK);
   add_impella(m, "cp", 8);

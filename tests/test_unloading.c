@@ -23,7 +23,7 @@ typedef struct outcome {
 
 static hs_model *base_model(void) {
   char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/acute_mi_shock_ecmo.yaml", HS_SOURCE_DIR);
+  snprintf(path, sizeof path, "%s/examples/patients/severe_shock_ecmo.yaml", HS_SOURCE_DIR); /* non-ejecting LV on ECMO */
   hs_err err;
   hs_model *m = NULL;
   if (hs_patient_load_file(path, &m, &err)) print_error("%s\n", err.msg);
