@@ -29,6 +29,9 @@ static hs_model *base_model(void) {
   if (hs_patient_load_file(path, &m, &err)) print_error("%s\n", err.msg);
   assert_non_null(m);
   assert_int_equal(hs_model_set(m, "ecmo.target_flow", 5.0 * LPM, &err), HS_OK);
+  /* the devices compared in a fixed circulation (the reflex is exercised by
+     tests/test_validation_physio.c) */
+  assert_int_equal(hs_model_set(m, "baroreflex.enabled", 0, &err), HS_OK);
   return m;
 }
 
