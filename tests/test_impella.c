@@ -437,7 +437,9 @@ static void test_tandemheart(void **state) {
     assert_true(r.flow > prev);
     prev = r.flow;
     if (rpms[i] >= 7000) {
-      assert_in_range_d(r.flow, 4.0 - 0.2, 5.0 + 0.2);
+      /* 4-5 L/min (+0.3: the LV-predominant preset's LA pressure, PCWP 27 mmHg, feeds
+         the inflow cannula harder than the former preset's 20 mmHg) */
+      assert_in_range_d(r.flow, 4.0 - 0.2, 5.0 + 0.3);
       assert_true(base.pcwp - r.pcwp > 5.0); /* LA drainage */
       assert_true(r.map - base.map > 10.0);
       assert_true(r.suction == 0.0);
