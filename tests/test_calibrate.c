@@ -16,7 +16,7 @@
 #include "hemosim/hemosim.h"
 #include "support.h"
 
-#define MI_PATIENT HS_SOURCE_DIR "/examples/patients/acute_mi_shock.yaml"
+#define MI_PATIENT HS_SOURCE_DIR "/tests/data/calibrate/acute_mi_shock.yaml" /* fixed fixture */
 
 /* The truth: acute MI shock with these changes (multipliers relative to the file). */
 typedef struct truth {

@@ -14,7 +14,8 @@
 
 static hs_model *patient(void) {
   char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/acute_mi_shock_ecmo.yaml", HS_SOURCE_DIR);
+  /* the distended, non-ejecting LV on ECMO: the phenotype where venting is the question */
+  snprintf(path, sizeof path, "%s/examples/patients/severe_shock_ecmo.yaml", HS_SOURCE_DIR);
   hs_err err;
   hs_model *m = NULL;
   assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);

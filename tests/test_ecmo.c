@@ -154,7 +154,8 @@ static sweep_point at_flow(hs_sim *s, double lpm, double seconds) {
    patient-specific flow the aortic valve stops opening; lowering flow reverses it. */
 static void test_flow_sweep(void **state) {
   (void)state;
-  hs_model *m = load("acute_mi_shock_ecmo.yaml");
+  /* the non-ejecting phenotype: the acute-MI preset's LV now ejects up to 5 L/min */
+  hs_model *m = load("severe_shock_ecmo.yaml");
   hs_plan *pl;
   hs_sim *s = sim_of(m, &pl);
   hs_err err;
@@ -265,7 +266,7 @@ static void test_differential_hypoxaemia(void **state) {
 /* Too little venous volume for the pump: flow limitation reported, no crash. */
 static void test_suction(void **state) {
   (void)state;
-  hs_model *m = load("acute_mi_shock_ecmo.yaml");
+  hs_model *m = load("severe_shock_ecmo.yaml"); /* the venoconstricted phenotype */
   hs_err err;
   assert_int_equal(hs_model_set_text(m, "ecmo.control", "rpm", &err), HS_OK);
   assert_int_equal(hs_model_set(m, "ecmo.rpm", 5000, &err), HS_OK);

@@ -64,7 +64,7 @@ static void test_acute_mi(void **state) {
   (void)state;
   result r = run("acute_mi_shock.yaml", 1, 0);
   assert_shock(&r);
-  assert_in_range_d(r.m[HS_M_HR], 100, 110);
+  assert_in_range_d(r.m[HS_M_HR], 90, 115); /* SHOCK / CardShock: 90-115 */
   assert_in_range_d(r.m[HS_M_CVP], 3, 12); /* predominantly left-sided */
   assert_true(r.m[HS_M_SVO2] < 65);       /* low output: high O2 extraction */
 }

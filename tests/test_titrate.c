@@ -2,7 +2,8 @@
  * (src/analysis/titrate.c, docs/microcirculation.md "Guided titration").
  *
  * Runs are 24 h at 2 h intervals (13 decision points) on
- * examples/patients/acute_mi_shock_ecmo.yaml to keep the test short:
+ * examples/patients/severe_shock_ecmo.yaml (reflex off, 4 L/min: the former
+ * acute_mi_shock_ecmo.yaml) to keep the test short:
  *   1 determinism: two runs give bit-identical trajectories;
  *   2 every rule that fired is consistent with the state at its step, and the
  *     flow of step k+1 is the decision of step k;
@@ -30,8 +31,12 @@ static int setup(void **state) {
   (void)state;
   char file[512];
   hs_err err = {0};
-  snprintf(file, sizeof file, "%s/examples/patients/acute_mi_shock_ecmo.yaml", HS_SOURCE_DIR);
-  if (hs_patient_load_file(file, &g_model, &err)) {
+  /* the former acute_mi_shock_ecmo.yaml (LV Ees 0.4, no reflex, 4 L/min): the LV-predominant
+     preset's PCWP stays > 25 mmHg at every flow, which blocks the micro raise rule */
+  snprintf(file, sizeof file, "%s/examples/patients/severe_shock_ecmo.yaml", HS_SOURCE_DIR);
+  if (hs_patient_load_file(file, &g_model, &err) ||
+      hs_model_set(g_model, "baroreflex.enabled", 0, &err) ||
+      hs_model_set(g_model, "ecmo.target_flow", 4000.0 / 60.0, &err)) {
     fprintf(stderr, "%s\n", err.msg);
     return -1;
   }

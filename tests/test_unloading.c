@@ -23,12 +23,15 @@ typedef struct outcome {
 
 static hs_model *base_model(void) {
   char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/acute_mi_shock_ecmo.yaml", HS_SOURCE_DIR);
+  snprintf(path, sizeof path, "%s/examples/patients/severe_shock_ecmo.yaml", HS_SOURCE_DIR); /* non-ejecting LV on ECMO */
   hs_err err;
   hs_model *m = NULL;
   if (hs_patient_load_file(path, &m, &err)) print_error("%s\n", err.msg);
   assert_non_null(m);
   assert_int_equal(hs_model_set(m, "ecmo.target_flow", 5.0 * LPM, &err), HS_OK);
+  /* the devices compared in a fixed circulation (the reflex is exercised by
+     tests/test_validation_physio.c) */
+  assert_int_equal(hs_model_set(m, "baroreflex.enabled", 0, &err), HS_OK);
   return m;
 }
 

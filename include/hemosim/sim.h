@@ -54,6 +54,9 @@ extern "C" {
     "mean aortic-root pressure in diastole (aortic valve closed) - LVEDP")                    \
   X(HS_M_SW, "lv_stroke_work_mmhg_ml", "mmHg*mL", "LV stroke work: loop area, integral P dV")  \
   X(HS_M_PVA, "lv_pva_mmhg_ml", "mmHg*mL", "LV pressure-volume area (stroke work + potential energy)") \
+  X(HS_M_SPTI, "lv_spti_mmhg_s_min", "mmHg*s/min",                                           \
+    "LV systolic pressure-time index: integral of LV pressure while the aortic valve is open, per minute") \
+  X(HS_M_PAPI, "papi", "", "pulmonary artery pulsatility index (sPAP - dPAP) / CVP (Korabathina 2012)") \
   X(HS_M_TBV, "total_blood_volume_ml", "mL", "total blood volume in the model and devices")   \
   X(HS_M_SAO2U, "sao2_upper_pct", "%", "O2 saturation, right upper-limb artery")              \
   X(HS_M_SAO2L, "sao2_lower_pct", "%", "O2 saturation, femoral artery (lower_arteries)")      \

@@ -35,15 +35,18 @@
  * pump on or off mid-beat never makes the volume (hence the pressure) jump: an
  * inflated balloon switched off empties over ~0.15 s.
  *
- * Defaults (MISSION.md s2, s7; docs/devices.md, iabp, has the timing sweep):
- * inflation at the dicrotic notch (+20 ms: in this model the aortic valve closes
- * ~10-20 ms after peak activation); deflation starting at the R wave, i.e. at the
- * onset of ventricular contraction in this model, so the balloon is empty during
- * isovolumic contraction, before the valve opens (pre-ejection period 100-170 ms
- * here): the lowest, "assisted" aortic end-diastolic pressure just before
- * ejection.  Later deflation, approaching ejection, unloads more than deflation
- * before the R wave (Kern et al. 1999 Am Heart J 137:1129; Schampaert et al.
- * 2013 ASAIO J 59:30; Cadwell & Quaal 1996 Am J Crit Care 5:254).  40 mL balloon
+ * Defaults (docs/devices.md, iabp, has the timing sweep): inflation at the
+ * dicrotic notch (+20 ms: in this model the aortic valve closes ~10-20 ms after
+ * peak activation); deflation starting 40 ms after the R wave (deflate_lead
+ * -0.04 s), so that the 80-ms deflation ends at ~120 ms, as the aortic valve opens
+ * (pre-ejection period 100-170 ms here): the balloon's volume leaves the aorta
+ * during isovolumic contraction and the LV ejects into the emptied space.
+ * Deflation that ends well before ejection lets the arterial tree (and, on
+ * VA-ECMO, the return flow) refill the space before the valve opens and loses most
+ * of the afterload reduction; later deflation, approaching ejection, unloads more
+ * (Kern et al. 1999 Am Heart J 137:1129, timing methods compared: assisted peak
+ * systolic pressure ~11-15 % below unassisted; Schampaert et al. 2013 ASAIO J 59:30;
+ * Cadwell & Quaal 1996 Am J Crit Care 5:254).  40 mL balloon
  * (adult 162-183 cm; 25/34/40/50 mL by height).
  *
  * Outputs (console-style monitor values at the balloon, i.e. in the port vessel):
@@ -90,9 +93,9 @@ static const hs_param_spec PARAMS[I_NPARAM] = {
                      "inflation start after end-systole (peak ventricular activation), i.e. at "
                      "the dicrotic notch; negative = early inflation",
                      "Kern 1999", NULL},
-    [I_DEF_LEAD] = {"deflate_lead", HS_DIM_TIME, 0.0, -0.3, 0.3, 0,
-                    "deflation start before the next R wave (negative = after it: late "
-                    "deflation)",
+    [I_DEF_LEAD] = {"deflate_lead", HS_DIM_TIME, -0.04, -0.3, 0.3, 0,
+                    "deflation start before the next R wave (negative = after it: the "
+                    "default -0.04 s empties the balloon ~0.12 s after the R wave, as ejection starts)",
                     "Kern 1999", NULL},
     [I_INF_TIME] = {"inflation_time", HS_DIM_TIME, 0.08, 0.02, 0.2, 0,
                     "duration of inflation (helium shuttle, raised-cosine ramp)", "", NULL},

@@ -24,7 +24,8 @@
  * rotor as by an orifice of effective area A_stop:
  *   dP_stop = w(s) Q|Q| / (A_stop K)^2,  K = sqrt(2 / rho) (elements.h HS_ORIFICE_K),
  *   w(s) = exp(-(s / 0.2)^2)  (the obstruction fades once the rotor turns).
- * Suction: when the LV is nearly empty (V_lv below suction_volume) its walls close on
+ * Suction: when the LV is nearly empty (V_lv below suction_volume; by default the
+ * LV's ESPVR intercept v0 + 10 mL, so a right-shifted failing LV sucks earlier) its walls close on
  * the inlet; an added inflow resistance R_s ((V_s / V)^4 - 1) acts on forward flow,
  * so the pump can never draw the LV to a negative volume.  Reported as
  * suction_fraction (fraction of time obstructed).
@@ -45,6 +46,7 @@ enum { M_25, M_CP, M_50, M_55, M_N };
 #define MLS_PER_LPM (1000.0 / 60.0)
 #define TAU_ROTOR 0.3 /* s: rotor speed follows its set point */
 #define S_STOP 0.2    /* speed fraction below which the stopped-rotor obstruction acts */
+#define SUCTION_MARGIN 10.0 /* mL above the LV's v0: automatic suction volume */
 
 /* One Impella model: P-level speeds and the calibrated pump curve.
    Sources and calibration: docs/devices_impella_tandemheart.md. */
@@ -89,8 +91,9 @@ static const hs_param_spec PARAMS[I_NPARAM] = {
                "rotor speed override (0: set by level); speeds above the model's P9 speed "
                "extrapolate its pump curve",
                "", NULL},
-    [I_SUCTION_V] = {"suction_volume", HS_DIM_VOLUME, 25, 0, 200, 0,
-                     "LV volume below which the walls close on the inlet (about LV v0 + 10 mL)",
+    [I_SUCTION_V] = {"suction_volume", HS_DIM_VOLUME, 0, 0, 200, 0,
+                     "LV volume below which the walls close on the inlet (0: automatic, the "
+                     "LV's ESPVR intercept v0 + 10 mL)",
                      "", NULL},
     [I_SUCTION_R] = {"suction_resistance", HS_DIM_RESISTANCE, 1.0, 0, 100, 0,
                      "scale of the added inflow resistance during suction", "", NULL},
@@ -137,7 +140,8 @@ static void eval(hs_device_io *io) {
   double r = s / S_STOP;
   dp_pump -= exp(-r * r) * q * fabs(q) / (ak * ak);
   /* suction: the emptied LV closes on the inlet (forward flow only) */
-  double v = io->port_v[0], vs = p[I_SUCTION_V], dp_suc = 0.0, suction = 0.0;
+  double v = io->port_v[0], dp_suc = 0.0, suction = 0.0;
+  double vs = p[I_SUCTION_V] > 0.0 ? p[I_SUCTION_V] : io->port_v0[0] + SUCTION_MARGIN;
   if (v < vs) {
     double ratio = vs / (v > 1e-3 ? v : 1e-3);
     double r4 = ratio * ratio * ratio * ratio;

@@ -226,7 +226,8 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->q_q = nq, nq += pl->ne;
   pl->q_aq = nq, nq += pl->ne; /* |Q|: forward and backward volumes (O2 warm start) */
   pl->q_sw = nq, nq += 2;
-  pl->q_dia = nq, nq += 2; /* aortic-root pressure and time while the aortic valve is closed */
+  pl->q_dia = nq, nq += 3; /* aortic-root pressure and time while the aortic valve is closed,
+                              then LV pressure while it is open (SPTI) */
   pl->q_fd = nq, nq += pl->nfd;
   pl->q_out = nq, nq += pl->nout;
   pl->q_c = nq, nq += pl->nn;

@@ -444,6 +444,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     int av_closed = !s->open[pl->vav];
     dq[pl->q_dia] = av_closed ? P[pl->root] : 0.0;
     dq[pl->q_dia + 1] = av_closed ? 1.0 : 0.0;
+    dq[pl->q_dia + 2] = av_closed ? 0.0 : P[pl->lv];
     memcpy(dq + pl->q_fd, s->Qd, (size_t)pl->nfd * sizeof(double));
     memcpy(dq + pl->q_out, s->Dout, (size_t)pl->nout * sizeof(double));
     memcpy(dq + pl->q_c, s->c, (size_t)pl->nn * sizeof(double));
@@ -1059,6 +1060,7 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   m[HS_M_CVP] = MEAN(pl->q_p + pl->ra);
   m[HS_M_SPAP] = a->pa_max;
   m[HS_M_DPAP] = a->pa_min;
+  m[HS_M_PAPI] = m[HS_M_CVP] > 0.5 ? (a->pa_max - a->pa_min) / m[HS_M_CVP] : NAN; /* CVP ~0: undefined */
   m[HS_M_MPAP] = MEAN(pl->q_p + pl->pa);
   /* opened = the valve opened and the ventricle ejected through it (> 0.5 mL net):
      a valve that flickers open at zero pressure difference with no flow has not */
@@ -1075,6 +1077,7 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   double v0 = bparams(s, pl->node_block[pl->lv])[CHAMBER_V0];
   double pe = a->es_done ? 0.5 * a->es_p * (a->es_v - v0) : 0.0;
   m[HS_M_PVA] = m[HS_M_SW] + (pe > 0 ? pe : 0.0);
+  m[HS_M_SPTI] = (q[pl->q_dia + 2] - a->q0[pl->q_dia + 2]) * 60.0 / T;
   double tbv = 0;
   for (int i = 0; i < pl->nn; i++) tbv += s->y[i];
   for (int d = 0; d < pl->nd; d++)
