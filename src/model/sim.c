@@ -33,6 +33,7 @@
 
 #define HIST 64
 #define SUBSAMPLES 4
+#define CSF_REF 140.0 /* mL of CSF at the reference intracranial volume (Davson 1987: ~140-150 mL) */
 #define O2_CRIT 0.02 /* mL O2 per mL blood (2 mL/dL) below which consumption is supply-limited */
 
 typedef struct event {
@@ -381,6 +382,24 @@ static void species(hs_sim *s, const double *y, double *dy, double *qd) {
   }
 }
 
+/*
+ * CSF absorption into the dural sinus (Davson; Marmarou 1978): (ICP - P_sinus)/R_out
+ * above the sinus pressure, none below.  The outflow conductance falls as the CSF
+ * spaces are effaced by a mass: with d = V_csf - (CSF_REF - csf_reserve) the CSF
+ * left above the effaced minimum, the conductance is scaled by e(d) = 1 - (1 - d/r)^2
+ * for 0 <= d < r (r = csf_reserve), 1 above and 0 at or below the minimum (smooth at
+ * d = r).  So a lesion is compensated by CSF until the reserve is used up; after
+ * that it raises ICP along the pressure-volume curve (docs/brain.md).
+ */
+static double csf_absorption(const double *br, double icp, double psinus, double vcsf) {
+  if (icp <= psinus) return 0.0;
+  double r = br[BRAIN_CSF_RESERVE], d = vcsf - (CSF_REF - r), e;
+  if (d >= r) e = 1.0;
+  else if (d <= 0.0) e = 0.0;
+  else e = 1.0 - (1.0 - d / r) * (1.0 - d / r);
+  return e * (icp - psinus) / br[BRAIN_CSF_ROUT];
+}
+
 static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq) {
   const hs_plan *pl = s->pl;
   double *P = s->P, *Q = s->Q;
@@ -424,8 +443,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
   if (pl->nic) {
     const double *br = s->p + pl->brain;
     double psinus = (pl->brain_sinus >= 0 ? P[pl->brain_sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
-    double out = s->icp > psinus ? (s->icp - psinus) / br[BRAIN_CSF_ROUT] : 0.0;
-    dy[pl->ycsf] = br[BRAIN_CSF_PROD] - out;
+    dy[pl->ycsf] = br[BRAIN_CSF_PROD] - csf_absorption(br, s->icp, psinus, y[pl->ycsf]);
   }
   if (pl->nbaro) {
     int k = pl->baro_site;
@@ -549,9 +567,17 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
   for (int d = 0; d < pl->nd; d++)
     pl->dev_type[d]->init(bparams(s, pl->dev_block[d]), s->y + pl->dev_state_ofs[d]);
   if (pl->nbaro) hs_baro_rest_state(s->p + pl->baro, s->y + pl->ybaro);
-  if (pl->nic) { /* 140 mL of CSF; this intracranial volume is where ICP = icp_reference */
-    s->y[pl->ycsf] = 140.0;
-    s->icp_vref = 140.0 + s->p[pl->brain + BRAIN_LESION];
+  if (pl->nic) {
+    /* Without a lesion: CSF_REF mL of CSF, and this intracranial volume is where ICP =
+       icp_reference.  A lesion present before the run has grown slowly: it has already
+       displaced its volume of CSF, down to the effaced minimum (CSF_REF - csf_reserve);
+       what the CSF could not make room for raises ICP along the pressure-volume curve
+       (Monro-Kellie; docs/brain.md). */
+    const double *br = s->p + pl->brain;
+    double vmin = CSF_REF - br[BRAIN_CSF_RESERVE];
+    double csf = CSF_REF - br[BRAIN_LESION];
+    s->y[pl->ycsf] = csf > vmin + 1.0 ? csf : vmin + 1.0;
+    s->icp_vref = CSF_REF;
     for (int k = 0; k < pl->nic; k++) s->icp_vref += s->y[pl->ic_nodes[k]];
   }
   /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
@@ -888,6 +914,92 @@ static double icp_of(const hs_sim *s, const double *y) {
   double vic = y[pl->ycsf] + br[BRAIN_LESION];
   for (int k = 0; k < pl->nic; k++) vic += y[pl->ic_nodes[k]];
   return br[BRAIN_ICP_REF] * exp(br[BRAIN_ICP_K] * (vic - s->icp_vref));
+}
+
+/*
+ * Volume of an intracranial vein draining through a collapsible resistor (R, and R
+ * (V0/V)^4 below V0) to a node at mean pressure pd, carrying mean flow q, when ICP is
+ * icp: solves q = (icp + (V - V0)/C - pd) / R(V) for V by bisection (the right side
+ * rises with V).
+ */
+static double vein_volume(double q, double icp, double pd, double c, double v0, double r) {
+  double lo = 1e-3, hi = v0 + c * (200.0 + fabs(icp - pd));
+  for (int it = 0; it < 100 && hi - lo > 1e-9; it++) {
+    double v = 0.5 * (lo + hi), rr = r;
+    if (v < v0) rr *= (v0 / v) * (v0 / v) * (v0 / v) * (v0 / v);
+    if ((icp + (v - v0) / c - pd) / rr > q) hi = v;
+    else lo = v;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/* Intracranial blood volume change when mean ICP moves from icp0 to icp1 with the
+   circulation outside held: veins that drain through a collapsible resistor keep their
+   mean flow (vein_volume), the other intracranial vessels their luminal pressure (they
+   lose C (icp1 - icp0)). */
+static double ic_blood_shift(const hs_sim *s, long row, double icp0, double icp1) {
+  const hs_plan *pl = s->pl;
+  double dv = 0.0;
+  for (int j = 0; j < pl->nic; j++) {
+    int i = pl->ic_nodes[j];
+    const double *v = bparams(s, pl->node_block[i]);
+    int drain = -1;
+    for (int e = 0; e < pl->ne && drain < 0; e++)
+      if (pl->edge_kind[e] == HS_EK_RESISTOR && pl->efrom[e] == i &&
+          bparams(s, pl->edge_block[e])[RESISTOR_COLLAPSE] != 0 &&
+          pl->node_kind[pl->eto[e]] == HS_NK_VESSEL &&
+          bparams(s, pl->node_block[pl->eto[e]])[VESSEL_INTRACRANIAL] == 0)
+        drain = e;
+    if (drain < 0) {
+      dv -= v[VESSEL_C] * (icp1 - icp0);
+      continue;
+    }
+    const double *ep = bparams(s, pl->edge_block[drain]);
+    double q = s->qmean[2 * drain] - s->qmean[2 * drain + 1];
+    double pd = s->site[row * 3 * pl->nn + pl->eto[drain]];
+    double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+    if (q <= 0) continue;
+    dv += vein_volume(q, icp1, pd, v[VESSEL_C], v[VESSEL_V0], r) -
+          vein_volume(q, icp0, pd, v[VESSEL_C], v[VESSEL_V0], r);
+  }
+  return dv;
+}
+
+/*
+ * CSF at its equilibrium (the slow intracranial state: R_out x total intracranial
+ * compliance is ~30 min, so plain integration needs hours).  Called once the blood
+ * volumes are periodic, from the last beat's mean ICP and mean sinus pressure
+ * (P_svc + sinus_gradient).  A CSF change dV that moves mean ICP to ICPs is
+ *   dV = ln(ICPs / ICP) / k - dV_blood(ICP -> ICPs),
+ * the first term at the same blood volumes (ICP = P_ref exp(k V)), the second the
+ * intracranial blood the vessels give up when ICP rises (ic_blood_shift).  ICPs is
+ * where formation equals absorption, Q_prod = csf_absorption(ICPs, V + dV), found by
+ * bisection (absorption rises monotonically with ICPs); y[ycsf] jumps by dV.  The
+ * blood part is an estimate from mean flows (pulsatility, autoregulation and the
+ * systemic circulation move a little), so a small residual relaxes with the CSF time
+ * constant; calling again after the haemodynamics has settled removes it.  Does
+ * nothing before the first beat or without a brain.
+ */
+static void csf_equilibrate(hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  if (!pl->nic || s->nhist == 0 || pl->brain_sinus < 0) return;
+  const double *br = s->p + pl->brain;
+  long row = (s->nhist - 1) % HIST;
+  double icp = s->hist[row * s->nm + HS_M_ICP];
+  double psinus = s->site[row * 3 * pl->nn + pl->brain_sinus] + br[BRAIN_SINUS_GRAD];
+  double k = br[BRAIN_ICP_K], v = s->y[pl->ycsf], prod = br[BRAIN_CSF_PROD];
+  if (!(icp > 0) || !isfinite(psinus)) return;
+  double lo = 0.05 * icp, hi = 200.0 + icp, dv = 0.0;
+  for (int it = 0; it < 100 && hi - lo > 1e-8; it++) {
+    double mid = 0.5 * (lo + hi);
+    dv = log(mid / icp) / k - ic_blood_shift(s, row, icp, mid);
+    if (prod - csf_absorption(br, mid, psinus, v + dv) > 0) lo = mid;
+    else hi = mid;
+  }
+  double x = 0.5 * (lo + hi);
+  dv = log(x / icp) / k - ic_blood_shift(s, row, icp, x);
+  s->y[pl->ycsf] = v + dv > 0 ? v + dv : 0.0;
+  s->dirty = 1;
 }
 
 /* Flow through a plain resistor between two vessels (the MCA stems) without a full
@@ -1454,6 +1566,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        mean flows kicks the contents again rather than settling them). */
     if (s->last_change < tol && !warmed) {
       o2_equilibrate(s);
+      csf_equilibrate(s); /* brain: CSF at its formation = absorption balance */
       warmed = 1;
       calm = 0;
       continue;
