@@ -115,14 +115,22 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
     [BRAIN_ICP_REF] = {"icp_reference", HS_DIM_PRESSURE, 10, 1, 50, 0,
                        "ICP at the reference intracranial volume (the starting state)", "", NULL},
     [BRAIN_CSF_PROD] = {"csf_production", HS_DIM_FLOW, 0.35 / 60.0, 0, 5.0 / 60.0, 0,
-                        "cerebrospinal fluid formation (0.35 mL/min)", "Ursino & Lodi 1997", NULL},
+                        "cerebrospinal fluid formation (0.35 mL/min)",
+                        "Cutler et al. 1968 (Brain 91:707): 0.37 mL/min in man; Davson", NULL},
     [BRAIN_CSF_ROUT] = {"csf_outflow_resistance", HS_DIM_RESISTANCE, 480, 10, 10000, 0,
                         "resistance to CSF absorption into the venous sinus (8 mmHg min/mL)",
-                        "Marmarou 1978; Czosnyka", NULL},
-    [BRAIN_SINUS_GRAD] = {"sinus_gradient", HS_DIM_PRESSURE, 6, 0, 20, 0,
-                          "dural sinus pressure above the (thoracic) superior vena cava: sets "
-                          "resting ICP = sinus + R_out x CSF production (~9 mmHg)",
-                          "tuned", NULL},
+                        "Malm et al. 2011 (Neurology 76:903): median 8.6; Czosnyka & Pickard "
+                        "2004 (J Neurol Neurosurg Psychiatry 75:813): normal 6-10",
+                        NULL},
+    [BRAIN_SINUS_GRAD] = {"sinus_gradient", HS_DIM_PRESSURE, 1.5, 0, 20, 0,
+                          "dural sinus pressure above the superior vena cava (supine): the "
+                          "drop along the transverse sinuses and jugular veins; with CVP ~5.5 "
+                          "the sinus is at 7 mmHg and the CSF equilibrium ICP = sinus + R_out "
+                          "x formation = 9.8 mmHg",
+                          "sinus pressure 5-8 mmHg: Davson's relation, Czosnyka & Pickard 2004 "
+                          "(J Neurol Neurosurg Psychiatry 75:813); Ekstedt 1978 (J Neurol "
+                          "Neurosurg Psychiatry 41:345)",
+                          NULL},
     [BRAIN_LESION] = {"lesion_volume", HS_DIM_VOLUME, 0, 0, 200, 0,
                       "intracranial mass (oedema, haematoma) adding to the Monro-Kellie volume",
                       "", NULL},
