@@ -149,6 +149,7 @@ enum {
   BRAIN_MCA_DIAM,
   BRAIN_BP_TARGET,
   BRAIN_CSF_RESERVE,
+  BRAIN_CCP_TONE,
   BRAIN_NPARAM
 };
 extern const char *const hs_reflex_regions[];

@@ -149,6 +149,14 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                            "spaces are effaced; CSF outflow conductance falls to zero as this "
                            "reserve is used up (docs/brain.md)",
                            "Langfitt et al. 1965 (J Neurosurg 22:581); Marmarou et al. 1975 (J Neurosurg 43:523)", NULL},
+    [BRAIN_CCP_TONE] = {"closing_tone", HS_DIM_PRESSURE, 0, 0, 60, 0,
+                        "active-tone part of the critical closing pressure of the autoregulated "
+                        "cerebral beds: they drain into max(cerebral venous pressure, ICP + "
+                        "this) (vascular waterfall), so diastolic flow falls faster than "
+                        "systolic flow as ICP rises and the TCD pulsatility index rises",
+                        "Dewey et al. 1974 (Microvasc Res 7:1); Aaslid et al. 2003 (Stroke "
+                        "34:1645); Czosnyka et al. 1996 (J Neurosurg 84:79)",
+                        NULL},
 };
 
 static const hs_param_spec OXY[OXY_NPARAM] = {

@@ -243,6 +243,17 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     switch (pl->edge_kind[e]) {
       case HS_EK_RESISTOR: {
         double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+        if (pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) {
+          /* cerebral arteriolar bed: a vascular waterfall.  Vessels collapse when their
+             pressure falls below ICP plus the active wall tone (critical closing
+             pressure), so the bed drains into the larger of its venous pressure and
+             ICP + closing_tone (smooth maximum, width 1 mmHg), and no flow goes back
+             (docs/brain.md) */
+          double pv = P[pl->eto[e]], pc = icp + s->p[pl->brain + BRAIN_CCP_TONE];
+          double pd = 0.5 * (pv + pc + sqrt((pv - pc) * (pv - pc) + 1.0));
+          dp = P[pl->efrom[e]] - pd;
+          if (dp < 0) dp = 0;
+        }
         if (ep[RESISTOR_COLLAPSE] != 0 && pl->node_kind[pl->efrom[e]] == HS_NK_VESSEL) {
           double v0 = bparams(s, pl->node_block[pl->efrom[e]])[VESSEL_V0];
           double v = y[pl->efrom[e]] > 1e-3 ? y[pl->efrom[e]] : 1e-3;
