@@ -113,7 +113,8 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                      "intracranial elastance coefficient: ICP = P_ref exp(k (V - V_ref))",
                      "Marmarou 1978; Ursino & Lodi 1997", NULL},
     [BRAIN_ICP_REF] = {"icp_reference", HS_DIM_PRESSURE, 10, 1, 50, 0,
-                       "ICP at the reference intracranial volume (the starting state)", "", NULL},
+                       "ICP at the reference intracranial volume (140 mL CSF + the starting "
+                       "intracranial blood, without lesion)", "Marmarou et al. 1978 (J Neurosurg 48:332)", NULL},
     [BRAIN_CSF_PROD] = {"csf_production", HS_DIM_FLOW, 0.35 / 60.0, 0, 5.0 / 60.0, 0,
                         "cerebrospinal fluid formation (0.35 mL/min)",
                         "Cutler et al. 1968 (Brain 91:707): 0.37 mL/min in man; Davson", NULL},
@@ -126,14 +127,15 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                           "dural sinus pressure above the superior vena cava (supine): the "
                           "drop along the transverse sinuses and jugular veins; with CVP ~5.5 "
                           "the sinus is at 7 mmHg and the CSF equilibrium ICP = sinus + R_out "
-                          "x formation = 9.8 mmHg",
+                          "x formation ~10 mmHg",
                           "sinus pressure 5-8 mmHg: Davson's relation, Czosnyka & Pickard 2004 "
                           "(J Neurol Neurosurg Psychiatry 75:813); Ekstedt 1978 (J Neurol "
                           "Neurosurg Psychiatry 41:345)",
                           NULL},
     [BRAIN_LESION] = {"lesion_volume", HS_DIM_VOLUME, 0, 0, 200, 0,
-                      "intracranial mass (oedema, haematoma) adding to the Monro-Kellie volume",
-                      "", NULL},
+                      "intracranial mass (oedema, haematoma) adding to the Monro-Kellie volume; "
+                      "set before the run it has already displaced CSF down to csf_reserve",
+                      "Monro-Kellie; Langfitt et al. 1965 (J Neurosurg 22:581)", NULL},
     [BRAIN_HEMI_MASS] = {"hemisphere_mass", HS_DIM_MASS, 0.7, 0.2, 1.2, 0,
                          "mass of one hemisphere (CBF in mL/100 g/min)", "", NULL},
     [BRAIN_MCA_MASS] = {"mca_territory_mass", HS_DIM_MASS, 0.28, 0.05, 0.8, 0,
@@ -152,8 +154,8 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
     [BRAIN_CCP_TONE] = {"closing_tone", HS_DIM_PRESSURE, 0, 0, 60, 0,
                         "active-tone part of the critical closing pressure of the autoregulated "
                         "cerebral beds: they drain into max(cerebral venous pressure, ICP + "
-                        "this) (vascular waterfall), so diastolic flow falls faster than "
-                        "systolic flow as ICP rises and the TCD pulsatility index rises",
+                        "this) (vascular waterfall); 0 (off) by default because it spends "
+                        "the autoregulatory dilation reserve of the shipped beds (docs/brain.md)",
                         "Dewey et al. 1974 (Microvasc Res 7:1); Aaslid et al. 2003 (Stroke "
                         "34:1645); Czosnyka et al. 1996 (J Neurosurg 84:79)",
                         NULL},
