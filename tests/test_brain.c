@@ -242,7 +242,25 @@ static void test_autoregulation_plateau(void **state) {
   assert_in_range_d(100 * (b130.cbf_l / r - 1), -10, 10);
   assert_in_range_d(100 * (b150.cbf_l / r - 1), -10, 10);
   assert_in_range_d(100 * (b50.cbf_l / r - 1), -60, -15);
-  assert_true(b50.pi_l > b100.pi_l + 0.15);
+  assert_in_range_d(b50.pi_l - b100.pi_l, 0.3, 2.5); /* tcd_pi_vs_icp.yaml, map50 */
+}
+
+/* Issue 10.  The MCA pulsatility index rises with ICP (Bellner 2004) through the
+   compliance of the dilating territory arteries (Ursino et al. 1998).  Same bands as
+   the holding checks of tests/validation/cases/tcd_pi_vs_icp.yaml (its Bellner-slope
+   check, 0.02-0.12 PI/mmHg, is a documented known failure: 0.0095). */
+static void test_pi_vs_icp(void **state) {
+  (void)state;
+  brain b10 = run("healthy_adult.yaml", NULL);
+  brain b20 = run("healthy_adult.yaml", (const char *const[]){"brain.lesion_volume", "54", NULL});
+  brain b30 = run("healthy_adult.yaml", (const char *const[]){"brain.lesion_volume", "67", NULL});
+  print_message("ICP %.1f / %.1f / %.1f: PI %.2f / %.2f / %.2f\n", b10.icp, b20.icp, b30.icp,
+                b10.pi_l, b20.pi_l, b30.pi_l);
+  assert_in_range_d(b10.pi_l, 0.6, 1.1);
+  assert_in_range_d(b30.icp, 26, 34);
+  assert_in_range_d(b20.pi_l - b10.pi_l, 0.02, 1.2);
+  assert_in_range_d(b30.pi_l - b10.pi_l, 0.1, 2.28);
+  assert_true(b30.pi_l > b20.pi_l);
 }
 
 static void test_limits(void **state) {
@@ -263,7 +281,7 @@ int main(void) {
       cmocka_unit_test(test_icp),            cmocka_unit_test(test_no_reflow_and_occlusion),
       cmocka_unit_test(test_bp_targets),     cmocka_unit_test(test_limits),
       cmocka_unit_test(test_lesion_before_run), cmocka_unit_test(test_icp_equilibrium),
-      cmocka_unit_test(test_autoregulation_plateau),
+      cmocka_unit_test(test_autoregulation_plateau), cmocka_unit_test(test_pi_vs_icp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

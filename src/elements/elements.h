@@ -150,6 +150,7 @@ enum {
   BRAIN_BP_TARGET,
   BRAIN_CSF_RESERVE,
   BRAIN_CCP_TONE,
+  BRAIN_AR_COMPLIANCE,
   BRAIN_NPARAM
 };
 extern const char *const hs_reflex_regions[];

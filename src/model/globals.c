@@ -159,6 +159,15 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                         "Dewey et al. 1974 (Microvasc Res 7:1); Aaslid et al. 2003 (Stroke "
                         "34:1645); Czosnyka et al. 1996 (J Neurosurg 84:79)",
                         NULL},
+    [BRAIN_AR_COMPLIANCE] = {"autoregulation_compliance", HS_DIM_NONE, 1, 0, 2, 0,
+                             "regulated compliance of the territory arteries feeding an "
+                             "autoregulated bed: C x r^(2g) when dilated, C x r^(g/2) when "
+                             "constricted, r = conductance factor of the bed (1 / resistance "
+                             "factor), g this gain (0: fixed compliance); with g = 1 and "
+                             "autoregulation_range 0.3 the compliance spans 0.73x-3.45x",
+                             "Ursino & Lodi 1997 (J Appl Physiol 82:1256): Ca 0.75x-3.5x of "
+                             "its basal value; Ursino et al. 1998 (J Neurosurg 89:255)",
+                             NULL},
 };
 
 static const hs_param_spec OXY[OXY_NPARAM] = {

@@ -102,6 +102,7 @@ struct hs_sim {
   void *beat_ud;
   long valve_events;
   double icp_vref; /* intracranial volume at the reference ICP (fixed at the start) */
+  int *ar_node;    /* per node: the autoregulated bed it feeds (territory arteries), or -1 */
   double bpc;      /* systemic resistance factor of the blood-pressure controller */
   int broken; /* a fatal error happened: no further stepping */
   char rhs_msg[256];
@@ -136,6 +137,28 @@ int hs_metric_find(const char *name) {
 
 static inline const double *bparams(const hs_sim *s, int block) {
   return s->p + s->pl->bpofs[block];
+}
+
+/*
+ * Compliance of vessel node i.  The territory arteries that feed an autoregulated
+ * cerebral bed change their compliance with the bed's regulatory state (Ursino & Lodi
+ * 1997): with r = (1 - u)/(1 + u) the bed's conductance factor, C x r^(2g) when dilated
+ * (r > 1) and C x r^(g/2) when constricted, g = brain.autoregulation_compliance.  At the
+ * default range (a 0.3) that spans 0.73x-3.45x, Ursino & Lodi's 0.75x-3.5x.  Dilated
+ * pial arteries store more of each stroke volume, so the MCA flow pulse grows as
+ * autoregulation dilates against a falling CPP (rising ICP): the TCD pulsatility index
+ * rises (Ursino et al. 1998, J Neurosurg 89:255; docs/brain.md).
+ */
+static inline double vessel_compliance(const hs_sim *s, const double *y, int i, const double *v) {
+  int k = s->ar_node[i];
+  if (k < 0) return v[VESSEL_C];
+  const double *br = s->p + s->pl->brain;
+  double g = br[BRAIN_AR_COMPLIANCE], x = y[s->pl->yar + k];
+  if (g == 0.0) return v[VESSEL_C];
+  double u = br[BRAIN_AR_RANGE] * x / sqrt(1.0 + x * x), r = (1.0 - u) / (1.0 + u), f;
+  if (g == 1.0) f = r >= 1.0 ? r * r : sqrt(r);
+  else f = pow(r, r >= 1.0 ? 2.0 * g : 0.5 * g);
+  return v[VESSEL_C] * f;
 }
 
 static void activations(const hs_sim *s, double t, double *ev, double *ea) {
@@ -232,7 +255,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_SPLANCHNIC) v0 += fx.dvu_splanchnic;
     if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_EXTRA && vu_extra_total > 0)
       v0 += fx.dvu_extra * v0 / vu_extra_total;
-    s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), v[VESSEL_C], v0);
+    s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0),
+                                  vessel_compliance(s, y, i, v), v0);
     P[i] = s->PT[i] + v[VESSEL_PEXT] + v[VESSEL_THORACIC] * thor + v[VESSEL_MYO] * P[pl->lv] +
            v[VESSEL_INTRACRANIAL] * icp;
   }
@@ -664,6 +688,7 @@ void hs_sim_free(hs_sim *s) {
   if (!s) return;
   if (s->ode) s->ot->free(s->ode);
   free(s->p);
+  free(s->ar_node);
   free(s->y);
   free(s->ydense);
   free(s->work_dy);
@@ -725,6 +750,13 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->hist = calloc((size_t)HIST * (size_t)s->nm, sizeof(double));
   s->site = calloc((size_t)HIST * 3 * (size_t)pl->nn, sizeof(double));
   s->acc.y0 = calloc(ny, sizeof(double));
+  s->ar_node = malloc(((size_t)pl->nn + 1) * sizeof(int));
+  if (!s->ar_node) goto nomem;
+  for (int i = 0; i < pl->nn; i++) s->ar_node[i] = -1;
+  for (int k = 0; k < pl->nar; k++) {
+    int i = pl->efrom[pl->ar_edges[k]];
+    if (pl->node_kind[i] == HS_NK_VESSEL && s->ar_node[i] < 0) s->ar_node[i] = k;
+  }
   if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->y_ed1 || !s->P || !s->Q ||
       !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
       !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dext || !s->hist || !s->site ||
@@ -1028,9 +1060,10 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
     return s->Q[e];
   }
   double icp = icp_of(s, y), thor = s->p[pl->circ + CIRC_THORACIC_P];
-  double pA = hs_vessel_pressure(y[a], pa[VESSEL_C], pa[VESSEL_V0]) + pa[VESSEL_PEXT] +
-              pa[VESSEL_THORACIC] * thor + pa[VESSEL_INTRACRANIAL] * icp;
-  double pB = hs_vessel_pressure(y[b], pb[VESSEL_C], pb[VESSEL_V0]) + pb[VESSEL_PEXT] +
+  double pA = hs_vessel_pressure(y[a], vessel_compliance(s, y, a, pa), pa[VESSEL_V0]) +
+              pa[VESSEL_PEXT] + pa[VESSEL_THORACIC] * thor + pa[VESSEL_INTRACRANIAL] * icp;
+  double pB = hs_vessel_pressure(y[b], vessel_compliance(s, y, b, pb), pb[VESSEL_V0]) +
+              pb[VESSEL_PEXT] +
               pb[VESSEL_THORACIC] * thor + pb[VESSEL_INTRACRANIAL] * icp;
   double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
   if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
