@@ -103,6 +103,8 @@ struct hs_sim {
   long valve_events;
   double icp_vref; /* intracranial volume at the reference ICP (fixed at the start) */
   int *ar_node;    /* per node: the autoregulated bed it feeds (territory arteries), or -1 */
+  double *ar_g;    /* per autoregulated bed at the current evaluation: conductance factor
+                      (1 - u)/(1 + u) */
   double bpc;      /* systemic resistance factor of the blood-pressure controller */
   int broken; /* a fatal error happened: no further stepping */
   char rhs_msg[256];
@@ -149,16 +151,25 @@ static inline const double *bparams(const hs_sim *s, int block) {
  * autoregulation dilates against a falling CPP (rising ICP): the TCD pulsatility index
  * rises (Ursino et al. 1998, J Neurosurg 89:255; docs/brain.md).
  */
+/* Conductance factor r = (1 - u)/(1 + u) of autoregulated bed k at state y, and the
+   compliance factor of its territory artery (see above). */
+static inline double ar_conductance(const hs_sim *s, const double *y, int k) {
+  double x = y[s->pl->yar + k];
+  double u = s->p[s->pl->brain + BRAIN_AR_RANGE] * x / sqrt(1.0 + x * x);
+  return (1.0 - u) / (1.0 + u);
+}
+static inline double ar_compliance_factor(const hs_sim *s, double r) {
+  double g = s->p[s->pl->brain + BRAIN_AR_COMPLIANCE];
+  if (g == 0.0) return 1.0;
+  if (g == 1.0) return r >= 1.0 ? r * r : sqrt(r);
+  return pow(r, r >= 1.0 ? 2.0 * g : 0.5 * g);
+}
+
+/* Compliance of vessel node i at state y (territory arteries regulated). */
 static inline double vessel_compliance(const hs_sim *s, const double *y, int i, const double *v) {
   int k = s->ar_node[i];
   if (k < 0) return v[VESSEL_C];
-  const double *br = s->p + s->pl->brain;
-  double g = br[BRAIN_AR_COMPLIANCE], x = y[s->pl->yar + k];
-  if (g == 0.0) return v[VESSEL_C];
-  double u = br[BRAIN_AR_RANGE] * x / sqrt(1.0 + x * x), r = (1.0 - u) / (1.0 + u), f;
-  if (g == 1.0) f = r >= 1.0 ? r * r : sqrt(r);
-  else f = pow(r, r >= 1.0 ? 2.0 * g : 0.5 * g);
-  return v[VESSEL_C] * f;
+  return v[VESSEL_C] * ar_compliance_factor(s, ar_conductance(s, y, k));
 }
 
 static void activations(const hs_sim *s, double t, double *ev, double *ea) {
@@ -193,6 +204,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     icp = br[BRAIN_ICP_REF] * exp(br[BRAIN_ICP_K] * (vic - s->icp_vref));
   }
   s->icp = icp;
+  double *arc = s->ar_g; /* conductance factors of the autoregulated beds */
+  for (int k = 0; k < pl->nar; k++) arc[k] = ar_conductance(s, y, k);
   if (pl->nbaro) {
     double ref[HS_BARO_NSTATE];
     hs_baro_rest_state(s->p + pl->baro, ref);
@@ -255,8 +268,9 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_SPLANCHNIC) v0 += fx.dvu_splanchnic;
     if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_EXTRA && vu_extra_total > 0)
       v0 += fx.dvu_extra * v0 / vu_extra_total;
-    s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0),
-                                  vessel_compliance(s, y, i, v), v0);
+    double c = v[VESSEL_C];
+    if (s->ar_node[i] >= 0) c *= ar_compliance_factor(s, arc[s->ar_node[i]]);
+    s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), c, v0);
     P[i] = s->PT[i] + v[VESSEL_PEXT] + v[VESSEL_THORACIC] * thor + v[VESSEL_MYO] * P[pl->lv] +
            v[VESSEL_INTRACRANIAL] * icp;
   }
@@ -308,11 +322,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   /* cerebral autoregulation: the arteriolar resistance of a regulated bed scales by
      (1 + a u)/(1 - a u), u = x / sqrt(1 + x^2) its saturating regulatory state
      (docs/brain.md); a cheap smooth sigmoid (no exp/tanh in the inner loop) */
-  for (int k = 0; k < pl->nar; k++) {
-    double a = s->p[pl->brain + BRAIN_AR_RANGE], x = y[pl->yar + k];
-    double u = a * x / sqrt(1.0 + x * x);
-    Q[pl->ar_edges[k]] *= (1.0 - u) / (1.0 + u);
-  }
+  for (int k = 0; k < pl->nar; k++) Q[pl->ar_edges[k]] *= arc[k];
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
@@ -689,6 +699,7 @@ void hs_sim_free(hs_sim *s) {
   if (s->ode) s->ot->free(s->ode);
   free(s->p);
   free(s->ar_node);
+  free(s->ar_g);
   free(s->y);
   free(s->ydense);
   free(s->work_dy);
@@ -751,7 +762,8 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->site = calloc((size_t)HIST * 3 * (size_t)pl->nn, sizeof(double));
   s->acc.y0 = calloc(ny, sizeof(double));
   s->ar_node = malloc(((size_t)pl->nn + 1) * sizeof(int));
-  if (!s->ar_node) goto nomem;
+  s->ar_g = calloc((size_t)pl->nar + 1, sizeof(double));
+  if (!s->ar_node || !s->ar_g) goto nomem;
   for (int i = 0; i < pl->nn; i++) s->ar_node[i] = -1;
   for (int k = 0; k < pl->nar; k++) {
     int i = pl->efrom[pl->ar_edges[k]];
