@@ -243,6 +243,14 @@ static void test_autoregulation_plateau(void **state) {
   assert_in_range_d(100 * (b150.cbf_l / r - 1), -10, 10);
   assert_in_range_d(100 * (b50.cbf_l / r - 1), -60, -15);
   assert_in_range_d(b50.pi_l - b100.pi_l, 0.3, 2.5); /* tcd_pi_vs_icp.yaml, map50 */
+  /* impaired (abolished) autoregulation: pressure-passive */
+  brain o70 = at_pressure("drugs.nitroprusside", "2", 0);
+  brain o100 = at_pressure(NULL, NULL, 0);
+  brain o150 = at_pressure("drugs.norepinephrine", "0.3", 0);
+  print_message("autoregulation off, MAP %.0f/%.0f/%.0f: CBF %.1f/%.1f/%.1f\n", o70.map, o100.map,
+                o150.map, o70.cbf_l, o100.cbf_l, o150.cbf_l);
+  assert_in_range_d(100 * (o70.cbf_l / o100.cbf_l - 1), -37, -22);
+  assert_in_range_d(100 * (o150.cbf_l / o100.cbf_l - 1), 40, 65);
 }
 
 /* Issue 10.  The MCA pulsatility index rises with ICP (Bellner 2004) through the
