@@ -181,6 +181,11 @@ static void test_lesion_before_run(void **state) {
   assert_in_range_d(icp[2] - icp[0], 2, 20);
   assert_in_range_d(icp[3] - icp[0], 8, 50);   /* reserve used up */
   assert_true(icp[1] <= icp[2] && icp[2] < icp[3]);
+  /* a mass beyond CSF and venous reserve: ICP near arterial pressure, flow almost
+     stops (the run starts from a consistent state instead of thousands of mmHg) */
+  brain big = run("healthy_adult.yaml", (const char *const[]){"brain.lesion_volume", "120", NULL});
+  print_message("lesion 120 mL: ICP %.0f, CPP %.0f, CBF %.1f\n", big.icp, big.cpp, big.cbf_l);
+  assert_true(big.cpp < 20 && big.cbf_l < 15);
 }
 
 /* Issue 10.  The steady state has CSF at formation = absorption: ICP = P_sinus +

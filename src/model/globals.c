@@ -132,9 +132,11 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                           "(J Neurol Neurosurg Psychiatry 75:813); Ekstedt 1978 (J Neurol "
                           "Neurosurg Psychiatry 41:345)",
                           NULL},
-    [BRAIN_LESION] = {"lesion_volume", HS_DIM_VOLUME, 0, 0, 200, 0,
+    [BRAIN_LESION] = {"lesion_volume", HS_DIM_VOLUME, 0, 0, 150, 0,
                       "intracranial mass (oedema, haematoma) adding to the Monro-Kellie volume; "
-                      "set before the run it has already displaced CSF down to csf_reserve",
+                      "set before the run it has already displaced CSF down to csf_reserve "
+                      "and venous blood; beyond ~120 mL ICP exceeds arterial pressure "
+                      "(cerebral circulatory arrest)",
                       "Monro-Kellie; Langfitt et al. 1965 (J Neurosurg 22:581)", NULL},
     [BRAIN_HEMI_MASS] = {"hemisphere_mass", HS_DIM_MASS, 0.7, 0.2, 1.2, 0,
                          "mass of one hemisphere (CBF in mL/100 g/min)", "", NULL},

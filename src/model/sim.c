@@ -142,17 +142,15 @@ static inline const double *bparams(const hs_sim *s, int block) {
 }
 
 /*
- * Compliance of vessel node i.  The territory arteries that feed an autoregulated
- * cerebral bed change their compliance with the bed's regulatory state (Ursino & Lodi
- * 1997): with r = (1 - u)/(1 + u) the bed's conductance factor, C x r^(2g) when dilated
- * (r > 1) and C x r^(g/2) when constricted, g = brain.autoregulation_compliance.  At the
- * default range (a 0.3) that spans 0.73x-3.45x, Ursino & Lodi's 0.75x-3.5x.  Dilated
- * pial arteries store more of each stroke volume, so the MCA flow pulse grows as
- * autoregulation dilates against a falling CPP (rising ICP): the TCD pulsatility index
- * rises (Ursino et al. 1998, J Neurosurg 89:255; docs/brain.md).
+ * Cerebral autoregulation state of bed k at y: its conductance factor r = (1 - u)/(1 + u),
+ * u = a x / sqrt(1 + x^2) (docs/brain.md).  The territory arteries that feed the bed
+ * change their compliance with it (Ursino & Lodi 1997, J Appl Physiol 82:1256): C x
+ * r^(2g) when dilated (r > 1), C x r^(g/2) when constricted, g =
+ * brain.autoregulation_compliance; at the default range (a 0.3) 0.73x-3.45x, Ursino &
+ * Lodi's 0.75x-3.5x.  Dilated pial arteries store more of each stroke volume, so the
+ * MCA flow pulse grows as autoregulation dilates against a falling CPP (rising ICP):
+ * the TCD pulsatility index rises (Ursino et al. 1998, J Neurosurg 89:255).
  */
-/* Conductance factor r = (1 - u)/(1 + u) of autoregulated bed k at state y, and the
-   compliance factor of its territory artery (see above). */
 static inline double ar_conductance(const hs_sim *s, const double *y, int k) {
   double x = y[s->pl->yar + k];
   double u = s->p[s->pl->brain + BRAIN_AR_RANGE] * x / sqrt(1.0 + x * x);
@@ -624,6 +622,44 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
     s->y[pl->ycsf] = csf > vmin + 1.0 ? csf : vmin + 1.0;
     s->icp_vref = CSF_REF;
     for (int k = 0; k < pl->nic; k++) s->icp_vref += s->y[pl->ic_nodes[k]];
+    /* The rest of the mass has squeezed intracranial blood out as well: start at the
+       ICP P0 where the intracranial vessels, their transmural pressure lowered by
+       P0 - icp_reference (volume not below a fifth of the unstressed one), and the
+       mass fit the pressure-volume curve; the displaced blood goes to the largest
+       extracranial node (total blood volume unchanged).  Without that, a large mass
+       would start the run at thousands of mmHg. */
+    double excess = s->y[pl->ycsf] + br[BRAIN_LESION] - CSF_REF;
+    if (excess > 0) {
+      double plo = br[BRAIN_ICP_REF], phi = 400.0, out = 0.0;
+      for (int it = 0; it < 100 && phi - plo > 1e-9; it++) {
+        double p0 = 0.5 * (plo + phi), shed = 0.0;
+        for (int k = 0; k < pl->nic; k++) {
+          int i = pl->ic_nodes[k];
+          const double *v = bparams(s, pl->node_block[i]);
+          double vi = s->y[i] - v[VESSEL_C] * (p0 - br[BRAIN_ICP_REF]);
+          double floor = 0.2 * v[VESSEL_V0] < s->y[i] ? 0.2 * v[VESSEL_V0] : s->y[i];
+          shed += s->y[i] - (vi > floor ? vi : floor);
+        }
+        if (excess - shed - log(p0 / br[BRAIN_ICP_REF]) / br[BRAIN_ICP_K] > 0) plo = p0;
+        else phi = p0;
+      }
+      double p0 = 0.5 * (plo + phi);
+      int ext = -1;
+      for (int i = 0; i < pl->nn; i++)
+        if (pl->node_kind[i] == HS_NK_VESSEL &&
+            bparams(s, pl->node_block[i])[VESSEL_INTRACRANIAL] == 0 && (ext < 0 || s->y[i] > s->y[ext]))
+          ext = i;
+      for (int k = 0; k < pl->nic && ext >= 0; k++) {
+        int i = pl->ic_nodes[k];
+        const double *v = bparams(s, pl->node_block[i]);
+        double vi = s->y[i] - v[VESSEL_C] * (p0 - br[BRAIN_ICP_REF]);
+        double floor = 0.2 * v[VESSEL_V0] < s->y[i] ? 0.2 * v[VESSEL_V0] : s->y[i];
+        if (vi < floor) vi = floor;
+        out += s->y[i] - vi;
+        s->y[i] = vi;
+      }
+      if (ext >= 0) s->y[ext] += out;
+    }
   }
   /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
      lower (a normal arteriovenous difference); transport settles the rest */
