@@ -148,6 +148,9 @@ enum {
   BRAIN_MCA_MASS,
   BRAIN_MCA_DIAM,
   BRAIN_BP_TARGET,
+  BRAIN_CSF_RESERVE,
+  BRAIN_CCP_TONE,
+  BRAIN_AR_COMPLIANCE,
   BRAIN_NPARAM
 };
 extern const char *const hs_reflex_regions[];

@@ -113,19 +113,31 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                      "intracranial elastance coefficient: ICP = P_ref exp(k (V - V_ref))",
                      "Marmarou 1978; Ursino & Lodi 1997", NULL},
     [BRAIN_ICP_REF] = {"icp_reference", HS_DIM_PRESSURE, 10, 1, 50, 0,
-                       "ICP at the reference intracranial volume (the starting state)", "", NULL},
+                       "ICP at the reference intracranial volume (140 mL CSF + the starting "
+                       "intracranial blood, without lesion)", "Marmarou et al. 1978 (J Neurosurg 48:332)", NULL},
     [BRAIN_CSF_PROD] = {"csf_production", HS_DIM_FLOW, 0.35 / 60.0, 0, 5.0 / 60.0, 0,
-                        "cerebrospinal fluid formation (0.35 mL/min)", "Ursino & Lodi 1997", NULL},
+                        "cerebrospinal fluid formation (0.35 mL/min)",
+                        "Cutler et al. 1968 (Brain 91:707): 0.37 mL/min in man; Davson", NULL},
     [BRAIN_CSF_ROUT] = {"csf_outflow_resistance", HS_DIM_RESISTANCE, 480, 10, 10000, 0,
                         "resistance to CSF absorption into the venous sinus (8 mmHg min/mL)",
-                        "Marmarou 1978; Czosnyka", NULL},
-    [BRAIN_SINUS_GRAD] = {"sinus_gradient", HS_DIM_PRESSURE, 6, 0, 20, 0,
-                          "dural sinus pressure above the (thoracic) superior vena cava: sets "
-                          "resting ICP = sinus + R_out x CSF production (~9 mmHg)",
-                          "tuned", NULL},
-    [BRAIN_LESION] = {"lesion_volume", HS_DIM_VOLUME, 0, 0, 200, 0,
-                      "intracranial mass (oedema, haematoma) adding to the Monro-Kellie volume",
-                      "", NULL},
+                        "Malm et al. 2011 (Neurology 76:903): median 8.6; Czosnyka & Pickard "
+                        "2004 (J Neurol Neurosurg Psychiatry 75:813): normal 6-10",
+                        NULL},
+    [BRAIN_SINUS_GRAD] = {"sinus_gradient", HS_DIM_PRESSURE, 1.5, 0, 20, 0,
+                          "dural sinus pressure above the superior vena cava (supine): the "
+                          "drop along the transverse sinuses and jugular veins; with CVP ~5.5 "
+                          "the sinus is at 7 mmHg and the CSF equilibrium ICP = sinus + R_out "
+                          "x formation ~10 mmHg",
+                          "sinus pressure 5-8 mmHg: Davson's relation, Czosnyka & Pickard 2004 "
+                          "(J Neurol Neurosurg Psychiatry 75:813); Ekstedt 1978 (J Neurol "
+                          "Neurosurg Psychiatry 41:345)",
+                          NULL},
+    [BRAIN_LESION] = {"lesion_volume", HS_DIM_VOLUME, 0, 0, 150, 0,
+                      "intracranial mass (oedema, haematoma) adding to the Monro-Kellie volume; "
+                      "set before the run it has already displaced CSF down to csf_reserve "
+                      "and venous blood; beyond ~120 mL ICP exceeds arterial pressure "
+                      "(cerebral circulatory arrest)",
+                      "Monro-Kellie; Langfitt et al. 1965 (J Neurosurg 22:581)", NULL},
     [BRAIN_HEMI_MASS] = {"hemisphere_mass", HS_DIM_MASS, 0.7, 0.2, 1.2, 0,
                          "mass of one hemisphere (CBF in mL/100 g/min)", "", NULL},
     [BRAIN_MCA_MASS] = {"mca_territory_mass", HS_DIM_MASS, 0.28, 0.05, 0.8, 0,
@@ -136,6 +148,28 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                          "blood-pressure target held by a vasoactive controller after "
                          "thrombectomy (OPTIMAL-BP, ENCHANTED2; MISSION.md s5)",
                          "MISSION.md s5", BP_TARGETS},
+    [BRAIN_CSF_RESERVE] = {"csf_reserve", HS_DIM_VOLUME, 30, 1, 100, 0,
+                           "CSF volume a slowly growing mass can displace before the CSF "
+                           "spaces are effaced; CSF outflow conductance falls to zero as this "
+                           "reserve is used up (docs/brain.md)",
+                           "Langfitt et al. 1965 (J Neurosurg 22:581); Marmarou et al. 1975 (J Neurosurg 43:523)", NULL},
+    [BRAIN_CCP_TONE] = {"closing_tone", HS_DIM_PRESSURE, 0, 0, 60, 0,
+                        "active-tone part of the critical closing pressure of the autoregulated "
+                        "cerebral beds: they drain into max(cerebral venous pressure, ICP + "
+                        "this) (vascular waterfall); 0 (off) by default because it spends "
+                        "the autoregulatory dilation reserve of the shipped beds (docs/brain.md)",
+                        "Dewey et al. 1974 (Microvasc Res 7:1); Aaslid et al. 2003 (Stroke "
+                        "34:1645); Czosnyka et al. 1996 (J Neurosurg 84:79)",
+                        NULL},
+    [BRAIN_AR_COMPLIANCE] = {"autoregulation_compliance", HS_DIM_NONE, 1, 0, 2, 0,
+                             "regulated compliance of the territory arteries feeding an "
+                             "autoregulated bed: C x r^(2g) when dilated, C x r^(g/2) when "
+                             "constricted, r = conductance factor of the bed (1 / resistance "
+                             "factor), g this gain (0: fixed compliance); with g = 1 and "
+                             "autoregulation_range 0.3 the compliance spans 0.73x-3.45x",
+                             "Ursino & Lodi 1997 (J Appl Physiol 82:1256): Ca 0.75x-3.5x of "
+                             "its basal value; Ursino et al. 1998 (J Neurosurg 89:255)",
+                             NULL},
 };
 
 static const hs_param_spec OXY[OXY_NPARAM] = {

@@ -33,6 +33,7 @@
 
 #define HIST 64
 #define SUBSAMPLES 4
+#define CSF_REF 140.0 /* mL of CSF at the reference intracranial volume (Davson 1987: ~140-150 mL) */
 #define O2_CRIT 0.02 /* mL O2 per mL blood (2 mL/dL) below which consumption is supply-limited */
 
 typedef struct event {
@@ -101,6 +102,9 @@ struct hs_sim {
   void *beat_ud;
   long valve_events;
   double icp_vref; /* intracranial volume at the reference ICP (fixed at the start) */
+  int *ar_node;    /* per node: the autoregulated bed it feeds (territory arteries), or -1 */
+  double *ar_g;    /* per autoregulated bed at the current evaluation: conductance factor
+                      (1 - u)/(1 + u) */
   double bpc;      /* systemic resistance factor of the blood-pressure controller */
   int broken; /* a fatal error happened: no further stepping */
   char rhs_msg[256];
@@ -137,6 +141,35 @@ static inline const double *bparams(const hs_sim *s, int block) {
   return s->p + s->pl->bpofs[block];
 }
 
+/*
+ * Cerebral autoregulation state of bed k at y: its conductance factor r = (1 - u)/(1 + u),
+ * u = a x / sqrt(1 + x^2) (docs/brain.md).  The territory arteries that feed the bed
+ * change their compliance with it (Ursino & Lodi 1997, J Appl Physiol 82:1256): C x
+ * r^(2g) when dilated (r > 1), C x r^(g/2) when constricted, g =
+ * brain.autoregulation_compliance; at the default range (a 0.3) 0.73x-3.45x, Ursino &
+ * Lodi's 0.75x-3.5x.  Dilated pial arteries store more of each stroke volume, so the
+ * MCA flow pulse grows as autoregulation dilates against a falling CPP (rising ICP):
+ * the TCD pulsatility index rises (Ursino et al. 1998, J Neurosurg 89:255).
+ */
+static inline double ar_conductance(const hs_sim *s, const double *y, int k) {
+  double x = y[s->pl->yar + k];
+  double u = s->p[s->pl->brain + BRAIN_AR_RANGE] * x / sqrt(1.0 + x * x);
+  return (1.0 - u) / (1.0 + u);
+}
+static inline double ar_compliance_factor(const hs_sim *s, double r) {
+  double g = s->p[s->pl->brain + BRAIN_AR_COMPLIANCE];
+  if (g == 0.0) return 1.0;
+  if (g == 1.0) return r >= 1.0 ? r * r : sqrt(r);
+  return pow(r, r >= 1.0 ? 2.0 * g : 0.5 * g);
+}
+
+/* Compliance of vessel node i at state y (territory arteries regulated). */
+static inline double vessel_compliance(const hs_sim *s, const double *y, int i, const double *v) {
+  int k = s->ar_node[i];
+  if (k < 0) return v[VESSEL_C];
+  return v[VESSEL_C] * ar_compliance_factor(s, ar_conductance(s, y, k));
+}
+
 static void activations(const hs_sim *s, double t, double *ev, double *ea) {
   const double *h = s->p + s->pl->heart;
   double pr = h[HEART_PR];
@@ -169,6 +202,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     icp = br[BRAIN_ICP_REF] * exp(br[BRAIN_ICP_K] * (vic - s->icp_vref));
   }
   s->icp = icp;
+  double *arc = s->ar_g; /* conductance factors of the autoregulated beds */
+  for (int k = 0; k < pl->nar; k++) arc[k] = ar_conductance(s, y, k);
   if (pl->nbaro) {
     double ref[HS_BARO_NSTATE];
     hs_baro_rest_state(s->p + pl->baro, ref);
@@ -231,7 +266,9 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_SPLANCHNIC) v0 += fx.dvu_splanchnic;
     if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_EXTRA && vu_extra_total > 0)
       v0 += fx.dvu_extra * v0 / vu_extra_total;
-    s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), v[VESSEL_C], v0);
+    double c = v[VESSEL_C];
+    if (s->ar_node[i] >= 0) c *= ar_compliance_factor(s, arc[s->ar_node[i]]);
+    s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), c, v0);
     P[i] = s->PT[i] + v[VESSEL_PEXT] + v[VESSEL_THORACIC] * thor + v[VESSEL_MYO] * P[pl->lv] +
            v[VESSEL_INTRACRANIAL] * icp;
   }
@@ -242,6 +279,17 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     switch (pl->edge_kind[e]) {
       case HS_EK_RESISTOR: {
         double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+        if (pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) {
+          /* cerebral arteriolar bed: a vascular waterfall.  Vessels collapse when their
+             pressure falls below ICP plus the active wall tone (critical closing
+             pressure), so the bed drains into the larger of its venous pressure and
+             ICP + closing_tone (smooth maximum, width 1 mmHg), and no flow goes back
+             (docs/brain.md) */
+          double pv = P[pl->eto[e]], pc = icp + s->p[pl->brain + BRAIN_CCP_TONE];
+          double pd = 0.5 * (pv + pc + sqrt((pv - pc) * (pv - pc) + 1.0));
+          dp = P[pl->efrom[e]] - pd;
+          if (dp < 0) dp = 0;
+        }
         if (ep[RESISTOR_COLLAPSE] != 0 && pl->node_kind[pl->efrom[e]] == HS_NK_VESSEL) {
           double v0 = bparams(s, pl->node_block[pl->efrom[e]])[VESSEL_V0];
           double v = y[pl->efrom[e]] > 1e-3 ? y[pl->efrom[e]] : 1e-3;
@@ -272,11 +320,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   /* cerebral autoregulation: the arteriolar resistance of a regulated bed scales by
      (1 + a u)/(1 - a u), u = x / sqrt(1 + x^2) its saturating regulatory state
      (docs/brain.md); a cheap smooth sigmoid (no exp/tanh in the inner loop) */
-  for (int k = 0; k < pl->nar; k++) {
-    double a = s->p[pl->brain + BRAIN_AR_RANGE], x = y[pl->yar + k];
-    double u = a * x / sqrt(1.0 + x * x);
-    Q[pl->ar_edges[k]] *= (1.0 - u) / (1.0 + u);
-  }
+  for (int k = 0; k < pl->nar; k++) Q[pl->ar_edges[k]] *= arc[k];
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
@@ -381,6 +425,24 @@ static void species(hs_sim *s, const double *y, double *dy, double *qd) {
   }
 }
 
+/*
+ * CSF absorption into the dural sinus (Davson; Marmarou 1978): (ICP - P_sinus)/R_out
+ * above the sinus pressure, none below.  The outflow conductance falls as the CSF
+ * spaces are effaced by a mass: with d = V_csf - (CSF_REF - csf_reserve) the CSF
+ * left above the effaced minimum, the conductance is scaled by e(d) = 1 - (1 - d/r)^2
+ * for 0 <= d < r (r = csf_reserve), 1 above and 0 at or below the minimum (smooth at
+ * d = r).  So a lesion is compensated by CSF until the reserve is used up; after
+ * that it raises ICP along the pressure-volume curve (docs/brain.md).
+ */
+static double csf_absorption(const double *br, double icp, double psinus, double vcsf) {
+  if (icp <= psinus) return 0.0;
+  double r = br[BRAIN_CSF_RESERVE], d = vcsf - (CSF_REF - r), e;
+  if (d >= r) e = 1.0;
+  else if (d <= 0.0) e = 0.0;
+  else e = 1.0 - (1.0 - d / r) * (1.0 - d / r);
+  return e * (icp - psinus) / br[BRAIN_CSF_ROUT];
+}
+
 static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq) {
   const hs_plan *pl = s->pl;
   double *P = s->P, *Q = s->Q;
@@ -424,8 +486,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
   if (pl->nic) {
     const double *br = s->p + pl->brain;
     double psinus = (pl->brain_sinus >= 0 ? P[pl->brain_sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
-    double out = s->icp > psinus ? (s->icp - psinus) / br[BRAIN_CSF_ROUT] : 0.0;
-    dy[pl->ycsf] = br[BRAIN_CSF_PROD] - out;
+    dy[pl->ycsf] = br[BRAIN_CSF_PROD] - csf_absorption(br, s->icp, psinus, y[pl->ycsf]);
   }
   if (pl->nbaro) {
     int k = pl->baro_site;
@@ -550,10 +611,56 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
   for (int d = 0; d < pl->nd; d++)
     pl->dev_type[d]->init(bparams(s, pl->dev_block[d]), s->y + pl->dev_state_ofs[d]);
   if (pl->nbaro) hs_baro_rest_state(s->p + pl->baro, s->y + pl->ybaro);
-  if (pl->nic) { /* 140 mL of CSF; this intracranial volume is where ICP = icp_reference */
-    s->y[pl->ycsf] = 140.0;
-    s->icp_vref = 140.0 + s->p[pl->brain + BRAIN_LESION];
+  if (pl->nic) {
+    /* Without a lesion: CSF_REF mL of CSF, and this intracranial volume is where ICP =
+       icp_reference.  A lesion present before the run has grown slowly: it has already
+       displaced its volume of CSF, down to the effaced minimum (CSF_REF - csf_reserve);
+       what the CSF could not make room for raises ICP along the pressure-volume curve
+       (Monro-Kellie; docs/brain.md). */
+    const double *br = s->p + pl->brain;
+    double vmin = CSF_REF - br[BRAIN_CSF_RESERVE];
+    double csf = CSF_REF - br[BRAIN_LESION];
+    s->y[pl->ycsf] = csf > vmin + 1.0 ? csf : vmin + 1.0;
+    s->icp_vref = CSF_REF;
     for (int k = 0; k < pl->nic; k++) s->icp_vref += s->y[pl->ic_nodes[k]];
+    /* The rest of the mass has squeezed intracranial blood out as well: start at the
+       ICP P0 where the intracranial vessels, their transmural pressure lowered by
+       P0 - icp_reference (volume not below a fifth of the unstressed one), and the
+       mass fit the pressure-volume curve; the displaced blood goes to the largest
+       extracranial node (total blood volume unchanged).  Without that, a large mass
+       would start the run at thousands of mmHg. */
+    double excess = s->y[pl->ycsf] + br[BRAIN_LESION] - CSF_REF;
+    if (excess > 0) {
+      double plo = br[BRAIN_ICP_REF], phi = 400.0, out = 0.0;
+      for (int it = 0; it < 100 && phi - plo > 1e-9; it++) {
+        double p0 = 0.5 * (plo + phi), shed = 0.0;
+        for (int k = 0; k < pl->nic; k++) {
+          int i = pl->ic_nodes[k];
+          const double *v = bparams(s, pl->node_block[i]);
+          double vi = s->y[i] - v[VESSEL_C] * (p0 - br[BRAIN_ICP_REF]);
+          double floor = 0.2 * v[VESSEL_V0] < s->y[i] ? 0.2 * v[VESSEL_V0] : s->y[i];
+          shed += s->y[i] - (vi > floor ? vi : floor);
+        }
+        if (excess - shed - log(p0 / br[BRAIN_ICP_REF]) / br[BRAIN_ICP_K] > 0) plo = p0;
+        else phi = p0;
+      }
+      double p0 = 0.5 * (plo + phi);
+      int ext = -1;
+      for (int i = 0; i < pl->nn; i++)
+        if (pl->node_kind[i] == HS_NK_VESSEL &&
+            bparams(s, pl->node_block[i])[VESSEL_INTRACRANIAL] == 0 && (ext < 0 || s->y[i] > s->y[ext]))
+          ext = i;
+      for (int k = 0; k < pl->nic && ext >= 0; k++) {
+        int i = pl->ic_nodes[k];
+        const double *v = bparams(s, pl->node_block[i]);
+        double vi = s->y[i] - v[VESSEL_C] * (p0 - br[BRAIN_ICP_REF]);
+        double floor = 0.2 * v[VESSEL_V0] < s->y[i] ? 0.2 * v[VESSEL_V0] : s->y[i];
+        if (vi < floor) vi = floor;
+        out += s->y[i] - vi;
+        s->y[i] = vi;
+      }
+      if (ext >= 0) s->y[ext] += out;
+    }
   }
   /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
      lower (a normal arteriovenous difference); transport settles the rest */
@@ -628,6 +735,8 @@ void hs_sim_free(hs_sim *s) {
   if (!s) return;
   if (s->ode) s->ot->free(s->ode);
   free(s->p);
+  free(s->ar_node);
+  free(s->ar_g);
   free(s->y);
   free(s->ydense);
   free(s->work_dy);
@@ -689,6 +798,14 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->hist = calloc((size_t)HIST * (size_t)s->nm, sizeof(double));
   s->site = calloc((size_t)HIST * 3 * (size_t)pl->nn, sizeof(double));
   s->acc.y0 = calloc(ny, sizeof(double));
+  s->ar_node = malloc(((size_t)pl->nn + 1) * sizeof(int));
+  s->ar_g = calloc((size_t)pl->nar + 1, sizeof(double));
+  if (!s->ar_node || !s->ar_g) goto nomem;
+  for (int i = 0; i < pl->nn; i++) s->ar_node[i] = -1;
+  for (int k = 0; k < pl->nar; k++) {
+    int i = pl->efrom[pl->ar_edges[k]];
+    if (pl->node_kind[i] == HS_NK_VESSEL && s->ar_node[i] < 0) s->ar_node[i] = k;
+  }
   if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->y_ed1 || !s->P || !s->Q ||
       !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
       !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dext || !s->hist || !s->site ||
@@ -891,6 +1008,92 @@ static double icp_of(const hs_sim *s, const double *y) {
   return br[BRAIN_ICP_REF] * exp(br[BRAIN_ICP_K] * (vic - s->icp_vref));
 }
 
+/*
+ * Volume of an intracranial vein draining through a collapsible resistor (R, and R
+ * (V0/V)^4 below V0) to a node at mean pressure pd, carrying mean flow q, when ICP is
+ * icp: solves q = (icp + (V - V0)/C - pd) / R(V) for V by bisection (the right side
+ * rises with V).
+ */
+static double vein_volume(double q, double icp, double pd, double c, double v0, double r) {
+  double lo = 1e-3, hi = v0 + c * (200.0 + fabs(icp - pd));
+  for (int it = 0; it < 100 && hi - lo > 1e-9; it++) {
+    double v = 0.5 * (lo + hi), rr = r;
+    if (v < v0) rr *= (v0 / v) * (v0 / v) * (v0 / v) * (v0 / v);
+    if ((icp + (v - v0) / c - pd) / rr > q) hi = v;
+    else lo = v;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/* Intracranial blood volume change when mean ICP moves from icp0 to icp1 with the
+   circulation outside held: veins that drain through a collapsible resistor keep their
+   mean flow (vein_volume), the other intracranial vessels their luminal pressure (they
+   lose C (icp1 - icp0)). */
+static double ic_blood_shift(const hs_sim *s, long row, double icp0, double icp1) {
+  const hs_plan *pl = s->pl;
+  double dv = 0.0;
+  for (int j = 0; j < pl->nic; j++) {
+    int i = pl->ic_nodes[j];
+    const double *v = bparams(s, pl->node_block[i]);
+    int drain = -1;
+    for (int e = 0; e < pl->ne && drain < 0; e++)
+      if (pl->edge_kind[e] == HS_EK_RESISTOR && pl->efrom[e] == i &&
+          bparams(s, pl->edge_block[e])[RESISTOR_COLLAPSE] != 0 &&
+          pl->node_kind[pl->eto[e]] == HS_NK_VESSEL &&
+          bparams(s, pl->node_block[pl->eto[e]])[VESSEL_INTRACRANIAL] == 0)
+        drain = e;
+    if (drain < 0) {
+      dv -= v[VESSEL_C] * (icp1 - icp0);
+      continue;
+    }
+    const double *ep = bparams(s, pl->edge_block[drain]);
+    double q = s->qmean[2 * drain] - s->qmean[2 * drain + 1];
+    double pd = s->site[row * 3 * pl->nn + pl->eto[drain]];
+    double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+    if (q <= 0) continue;
+    dv += vein_volume(q, icp1, pd, v[VESSEL_C], v[VESSEL_V0], r) -
+          vein_volume(q, icp0, pd, v[VESSEL_C], v[VESSEL_V0], r);
+  }
+  return dv;
+}
+
+/*
+ * CSF at its equilibrium (the slow intracranial state: R_out x total intracranial
+ * compliance is ~30 min, so plain integration needs hours).  Called once the blood
+ * volumes are periodic, from the last beat's mean ICP and mean sinus pressure
+ * (P_svc + sinus_gradient).  A CSF change dV that moves mean ICP to ICPs is
+ *   dV = ln(ICPs / ICP) / k - dV_blood(ICP -> ICPs),
+ * the first term at the same blood volumes (ICP = P_ref exp(k V)), the second the
+ * intracranial blood the vessels give up when ICP rises (ic_blood_shift).  ICPs is
+ * where formation equals absorption, Q_prod = csf_absorption(ICPs, V + dV), found by
+ * bisection (absorption rises monotonically with ICPs); y[ycsf] jumps by dV.  The
+ * blood part is an estimate from mean flows (pulsatility, autoregulation and the
+ * systemic circulation move a little), so a small residual relaxes with the CSF time
+ * constant; calling again after the haemodynamics has settled removes it.  Does
+ * nothing before the first beat or without a brain.
+ */
+static void csf_equilibrate(hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  if (!pl->nic || s->nhist == 0 || pl->brain_sinus < 0) return;
+  const double *br = s->p + pl->brain;
+  long row = (s->nhist - 1) % HIST;
+  double icp = s->hist[row * s->nm + HS_M_ICP];
+  double psinus = s->site[row * 3 * pl->nn + pl->brain_sinus] + br[BRAIN_SINUS_GRAD];
+  double k = br[BRAIN_ICP_K], v = s->y[pl->ycsf], prod = br[BRAIN_CSF_PROD];
+  if (!(icp > 0) || !isfinite(psinus)) return;
+  double lo = 0.05 * icp, hi = 200.0 + icp, dv = 0.0;
+  for (int it = 0; it < 100 && hi - lo > 1e-8; it++) {
+    double mid = 0.5 * (lo + hi);
+    dv = log(mid / icp) / k - ic_blood_shift(s, row, icp, mid);
+    if (prod - csf_absorption(br, mid, psinus, v + dv) > 0) lo = mid;
+    else hi = mid;
+  }
+  double x = 0.5 * (lo + hi);
+  dv = log(x / icp) / k - ic_blood_shift(s, row, icp, x);
+  s->y[pl->ycsf] = v + dv > 0 ? v + dv : 0.0;
+  s->dirty = 1;
+}
+
 /* Flow through a plain resistor between two vessels (the MCA stems) without a full
    evaluation: both ends are linear vessels, the stem has no autoregulation.  Falls
    back to evaluate() when an end depends on more (LV coupling, balloons, reflex). */
@@ -906,9 +1109,10 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
     return s->Q[e];
   }
   double icp = icp_of(s, y), thor = s->p[pl->circ + CIRC_THORACIC_P];
-  double pA = hs_vessel_pressure(y[a], pa[VESSEL_C], pa[VESSEL_V0]) + pa[VESSEL_PEXT] +
-              pa[VESSEL_THORACIC] * thor + pa[VESSEL_INTRACRANIAL] * icp;
-  double pB = hs_vessel_pressure(y[b], pb[VESSEL_C], pb[VESSEL_V0]) + pb[VESSEL_PEXT] +
+  double pA = hs_vessel_pressure(y[a], vessel_compliance(s, y, a, pa), pa[VESSEL_V0]) +
+              pa[VESSEL_PEXT] + pa[VESSEL_THORACIC] * thor + pa[VESSEL_INTRACRANIAL] * icp;
+  double pB = hs_vessel_pressure(y[b], vessel_compliance(s, y, b, pb), pb[VESSEL_V0]) +
+              pb[VESSEL_PEXT] +
               pb[VESSEL_THORACIC] * thor + pb[VESSEL_INTRACRANIAL] * icp;
   double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
   if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
@@ -1457,6 +1661,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        mean flows kicks the contents again rather than settling them). */
     if (s->last_change < tol && !warmed) {
       o2_equilibrate(s);
+      csf_equilibrate(s); /* brain: CSF at its formation = absorption balance */
       warmed = 1;
       calm = 0;
       continue;
