@@ -26,7 +26,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       puts("usage: bench_compare [PATIENT_FILE] [--reps N]\n"
-           "Times a full `hemosim compare` (15 strategies) on 1 thread and on all cores.");
+           "Times a full `hemosim compare` (every built-in strategy, ECMO flow re-titrated) on 1 thread and on all cores.");
       return 0;
     } else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
       reps = atoi(argv[++i]);
@@ -52,7 +52,7 @@ int main(int argc, char **argv) {
     for (int r = 0; r < reps; r++) {
       hs_compare_result *res = NULL;
       double t0 = now();
-      if (hs_compare_run(m, &t, NULL, 0, configs[c], &res, &err)) {
+      if (hs_compare_run(m, &t, NULL, NULL, NULL, 0, configs[c], &res, &err)) {
         fprintf(stderr, "bench_compare: %s\n", err.msg);
         return 1;
       }
