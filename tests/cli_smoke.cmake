@@ -110,6 +110,16 @@ expect_match("${html}" "strategy comparison")
 expect_match("${html}" "<svg")
 message(STATUS "cli smoke: compare checks passed")
 
+# wean: verdict and criteria
+expect_run(0 ${HEMOSIM} wean ${SRC}/tests/data/decide_mild.yaml)
+expect_match("${OUT}" "PASS")
+expect_match("${OUT}" "aortic VTI")
+expect_run(0 ${HEMOSIM} wean ${SRC}/tests/data/decide_mild.yaml --json -)
+expect_match("${OUT}" "\"schema\": \"hemosim-wean/1\"")
+expect_run(2 ${HEMOSIM} wean ${SRC}/examples/patients/acute_mi_shock.yaml)
+expect_match("${ERR}" "no VA-ECMO")
+message(STATUS "cli smoke: wean checks passed")
+
 # optimize: table, plot, JSON
 expect_run(0 ${HEMOSIM} optimize --help)
 expect_match("${OUT}" "usage: hemosim optimize")

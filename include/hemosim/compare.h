@@ -214,10 +214,10 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient);
 
 typedef struct hs_wean_criteria {
   double flow_lpm;        /* trial ECMO flow (default 1.5 L/min) */
-  double pp_min_mmhg;     /* pulse pressure >= 20 mmHg? see docs: default 10 */
-  double lvef_min_pct;    /* > 20-25 %: default 25 */
+  double pp_min_mmhg;     /* pulse pressure >= 10 mmHg (pulsatile waveform) */
+  double lvef_min_pct;    /* LVEF > 25 % (Aissaoui 2011: > 20-25 %) */
   double vti_min_cm;      /* aortic VTI >= 10 cm */
-  double map_min_mmhg;    /* >= 60 mmHg */
+  double map_min_mmhg;    /* MAP > 60 mmHg */
   double rise_max_mmhg;   /* CVP and PCWP may rise by at most this (default 5 mmHg) */
   double lvot_diam_cm;    /* LVOT diameter for the VTI proxy (default 2.0 cm) */
 } hs_wean_criteria;
