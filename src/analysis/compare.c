@@ -162,12 +162,19 @@ typedef struct trial {
   double v[HS_CMP_NVAL];
   int steady;
   int evals;
+  double tol, tol_o2; /* the model's steady-state tolerances */
+  int loose;          /* the current state was reached with the loose tolerance */
 } trial;
 
-/* Steady state at ECMO flow f (L/min), warm-started from the current state. */
-static hs_status trial_at(trial *t, double f, hs_err *err) {
+/* Steady state at ECMO flow f (L/min), warm-started from the current state.  Search
+   trials (loose = 1) use a 5x looser steady-state tolerance (about 30 instead of 48
+   beats); the reported state is always converged at the model's own tolerance. */
+static hs_status trial_at(trial *t, double f, int loose, hs_err *err) {
   hs_status st = hs_sim_set(t->s, "ecmo.target_flow", f * LPM, err);
+  if (!st) st = hs_sim_set(t->s, "solver.steady_tol", loose ? 5 * t->tol : t->tol, err);
+  if (!st) st = hs_sim_set(t->s, "solver.steady_tol_o2", loose ? 5 * t->tol_o2 : t->tol_o2, err);
   if (st) return st;
+  t->loose = loose;
   hs_steady_info info;
   st = hs_sim_run_to_steady(t->s, &info, err);
   if (st == HS_ERR_NOT_STEADY) st = hs_sim_run_beats(t->s, 6, err);
@@ -215,11 +222,13 @@ void hs_strategy_run(hs_strategy_job *j) {
   if (!(pl = hs_plan_compile(m, &j->err))) goto fail;
   if (!(T.s = hs_sim_new(pl, &j->err))) goto fail;
   T.nm = hs_sim_metric_count(T.s);
+  if ((j->status = hs_sim_get(T.s, "solver.steady_tol", &T.tol, &j->err))) goto done;
+  if ((j->status = hs_sim_get(T.s, "solver.steady_tol_o2", &T.tol_o2, &j->err))) goto done;
   if (!(T.all = malloc(T.nm * sizeof *T.all))) goto fail;
   double chosen = flow0;
   r->perfusion_held = 1;
   if (fixed > 0 || !j->titrate) {
-    if ((j->status = trial_at(&T, flow0, &j->err))) goto done;
+    if ((j->status = trial_at(&T, flow0, 0, &j->err))) goto done;
     r->perfusion_held = perfused(T.v, tg);
   } else {
     /* least grid flow that perfuses: try flow_min first (a strong device needs no more),
@@ -231,7 +240,7 @@ void hs_strategy_run(hs_strategy_job *j) {
     if (up < 1) up = 1;
     int last = 0, ok_i = -1, bad_i = -1;
     double g_bad = NAN, g_ok = NAN;
-    if ((j->status = trial_at(&T, lo, &j->err))) goto done;
+    if ((j->status = trial_at(&T, lo, 0, &j->err))) goto done;
     double g = margin(T.v, tg);
     if (g >= 0) ok_i = 0, g_ok = g;
     else bad_i = 0, g_bad = g;
@@ -239,7 +248,7 @@ void hs_strategy_run(hs_strategy_job *j) {
       int next = bad_i + up;
       if (next > n - 1) next = n - 1;
       last = next;
-      if ((j->status = trial_at(&T, lo + step * next, &j->err))) goto done;
+      if ((j->status = trial_at(&T, lo + step * next, 1, &j->err))) goto done;
       g = margin(T.v, tg);
       if (g >= 0) ok_i = next, g_ok = g;
       else bad_i = next, g_bad = g, up *= 2;
@@ -258,7 +267,7 @@ void hs_strategy_run(hs_strategy_job *j) {
           if (c >= ok_i) c = ok_i - 1;
         }
         last = c;
-        if ((j->status = trial_at(&T, lo + step * c, &j->err))) goto done;
+        if ((j->status = trial_at(&T, lo + step * c, 1, &j->err))) goto done;
         g = margin(T.v, tg);
         if (g >= 0) ok_i = c, g_ok = g;
         else bad_i = c, g_bad = g;
@@ -271,17 +280,17 @@ void hs_strategy_run(hs_strategy_job *j) {
     if (ok_i >= 0 && j->st->drained_by_circuit && ok_i < n - 1) {
       if (last != ok_i) {
         last = ok_i;
-        if ((j->status = trial_at(&T, chosen, &j->err))) goto done;
+        if ((j->status = trial_at(&T, chosen, 1, &j->err))) goto done;
       }
       if (!(T.v[HS_CMP_PCWP] < tg->pcwp_max_mmhg)) {
         int a = ok_i, b = n - 1; /* a: PCWP too high; b: to be checked */
         last = b;
-        if ((j->status = trial_at(&T, lo + step * b, &j->err))) goto done;
+        if ((j->status = trial_at(&T, lo + step * b, 1, &j->err))) goto done;
         if (T.v[HS_CMP_PCWP] < tg->pcwp_max_mmhg && margin(T.v, tg) >= 0) {
           while (b - a > 1) {
             int c = (a + b) / 2;
             last = c;
-            if ((j->status = trial_at(&T, lo + step * c, &j->err))) goto done;
+            if ((j->status = trial_at(&T, lo + step * c, 1, &j->err))) goto done;
             if (T.v[HS_CMP_PCWP] < tg->pcwp_max_mmhg && margin(T.v, tg) >= 0) b = c;
             else a = c;
           }
@@ -290,7 +299,8 @@ void hs_strategy_run(hs_strategy_job *j) {
         }
       }
     }
-    if (lo + step * last != chosen && (j->status = trial_at(&T, chosen, &j->err))) goto done;
+    if (lo + step * last != chosen || T.loose)
+      if ((j->status = trial_at(&T, chosen, 0, &j->err))) goto done;
     r->titrated = 1;
   }
   memcpy(r->v, T.v, sizeof r->v);
