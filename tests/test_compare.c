@@ -335,7 +335,7 @@ static void test_nothing_runnable(void **state) {
 static void base_values(double *v) {
   for (int k = 0; k < HS_CMP_NVAL; k++) v[k] = 0;
   v[HS_CMP_LVO] = 2.0, v[HS_CMP_AVO] = 1.0, v[HS_CMP_DRAIN_P] = -40, v[HS_CMP_SUCTION] = 0;
-  v[HS_CMP_RVO] = 3.0, v[HS_CMP_SAO2U] = 97;
+  v[HS_CMP_RVO] = 3.0, v[HS_CMP_SAO2U] = 97, v[HS_CMP_ECMO] = 3.0;
 }
 
 static void test_risk_thresholds(void **state) {
@@ -382,6 +382,15 @@ static void test_risk_thresholds(void **state) {
   v[HS_CMP_DRAIN_P] = -110;
   hs_strategy_risks(&s, &c, v, r);
   assert_int_equal(r[HS_RISK_HAEMOLYSIS].level, HS_RISK_HIGH);
+  /* the centrifugal ECMO pump at low flow: 1.6 -> 1.2 L/min crosses 1.5 L/min */
+  base_values(v);
+  v[HS_CMP_ECMO] = 1.6;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_HAEMOLYSIS].level, HS_RISK_LOW);
+  v[HS_CMP_ECMO] = 1.2;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_HAEMOLYSIS].level, HS_RISK_RAISED);
+  assert_non_null(strstr(r[HS_RISK_HAEMOLYSIS].text, "low flow"));
   /* suction at the Impella inlet: 1 % -> 5 % of the time crosses 2 % */
   base_values(v);
   v[HS_CMP_SUCTION] = 0.01;
