@@ -358,7 +358,9 @@ static void *worker(void *arg) {
     size_t i = p->next++;
     pthread_mutex_unlock(&p->lock);
     if (i >= p->n) return NULL;
-    hs_strategy_run(&p->jobs[i]);
+    /* last job first: lists end with the strategies that need the most trials (vents,
+       surgical), so starting there shortens the tail on a few threads */
+    hs_strategy_run(&p->jobs[p->n - 1 - i]);
   }
 }
 
@@ -457,7 +459,7 @@ static void decide(hs_compare_result *res) {
     else if (!ran) snprintf(w, n, "contraindicated: %.200s%s", excluded, excl > 1 ? " (and others)" : "");
     else {
       const hs_compare_row *b = &res->rows[best];
-      snprintf(w, n, "not enough: the best, %.100s at ECMO %.2f L/min, misses %.240s%s%.150s%s",
+      snprintf(w, n, "not enough: the best (%.100s, ECMO %.2f L/min) misses %.240s%s%.150s%s",
                b->label, b->v[HS_CMP_ECMO], b->missed, excl ? " (excluded: " : "",
                excl ? excluded : "", excl ? ")" : "");
     }

@@ -795,9 +795,13 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
     char what[140] = "";
     if (s->surgical) lvl = 2, snprintf(what, sizeof what, "%s", s->axillary ? "axillary cut-down / graft" : c->open_chest ? "surgical access (chest open)" : "sternotomy / thoracotomy");
     else if (s->cutdown || s->art_fr >= 21) lvl = 2, snprintf(what, sizeof what, "%.0f Fr arterial sheath%s", s->art_fr, s->cutdown ? " (cut-down)" : "");
-    else if (s->art_fr >= 12 || s->transseptal >= 14)
-      lvl = 1, snprintf(what, sizeof what, "%s%.0f Fr arterial, %s", "", s->art_fr,
-                        s->transseptal ? "transseptal puncture" : "no transseptal puncture");
+    else if (s->art_fr >= 12 || s->transseptal >= 14) {
+      lvl = 1;
+      if (s->art_fr > 0) snprintf(what, sizeof what, "%.0f Fr arterial sheath", s->art_fr);
+      if (s->transseptal > 0)
+        snprintf(what + strlen(what), sizeof what - strlen(what), "%stransseptal puncture (%.0f Fr)",
+                 *what ? ", " : "", s->transseptal);
+    }
     else if (s->art_fr > 0 || s->venous_fr > 0)
       snprintf(what, sizeof what, "%.0f Fr %s sheath", s->art_fr > 0 ? s->art_fr : s->venous_fr,
                s->art_fr > 0 ? "arterial" : "venous");

@@ -56,9 +56,11 @@ static void expected_line(out *o, const hs_compare_row *r) {
         v[HS_CMP_PCWP], v[HS_CMP_MAP], v[HS_CMP_CVP], v[HS_CMP_PP], v[HS_CMP_CO],
         v[HS_CMP_ECMO], v[HS_CMP_LVO]);
   if (v[HS_CMP_IMPELLA] > 0.005) o_fmt(o, " + Impella %.2f", v[HS_CMP_IMPELLA]);
-  else if (v[HS_CMP_DEVICE] > 0.005 && !(v[HS_CMP_VENT] > 0.005))
-    o_fmt(o, " (+ device %.2f)", v[HS_CMP_DEVICE]);
+  else if (r->families & (1u << HS_FAM_TANDEMHEART))
+    o_fmt(o, " + TandemHeart %.2f", v[HS_CMP_DEVICE]);
   o_fmt(o, " L/min");
+  if (r->families & (1u << HS_FAM_SEPTOSTOMY))
+    o_fmt(o, " (septostomy shunt LA -> RA %.2f L/min, drained by the circuit)", v[HS_CMP_DEVICE]);
   if (v[HS_CMP_VENT] > 0.005) o_fmt(o, " (vent %.2f L/min returned through the circuit)", v[HS_CMP_VENT]);
   o_fmt(o,
         "; pulmonary (thermodilution) flow %.2f L/min; DO2 index %.0f mL/min/m2, drained-blood "
