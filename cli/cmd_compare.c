@@ -280,6 +280,9 @@ int hs_cmd_compare(int argc, char **argv) {
                         res->recommended >= 0 ? json_string(res->rows[res->recommended].settings)
                                               : json_null());
     json_object_set_new(root, "reason", json_string(res->reason));
+    json_object_set_new(root, "alternative_without_stasis",
+                        res->alternative >= 0 ? json_string(res->rows[res->alternative].name)
+                                              : json_null());
     json_t *why = json_array();
     int last = res->recommended >= 0 ? res->step : HS_STEP_N;
     for (int s = 1; s < last; s++)

@@ -311,6 +311,36 @@ static void test_only_strong_vent(void **state) {
   hs_model_free(m);
 }
 
+/* A fibrillating heart on ECMO: ECMO alone meets the targets but leaves the LV without
+   throughput (stasis high); the answer names the least invasive strategy that meets every
+   target and keeps the LV washed (an Impella moves blood through it). */
+static void test_stasis_alternative(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/cardiac_arrest_vf.yaml", HS_SOURCE_DIR);
+  hs_model *m = load(path);
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo", "ecmo+impella_cp:P8", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err), HS_OK);
+  const hs_compare_row *e = &r->rows[0], *imp = &r->rows[1];
+  assert_int_equal(e->risk[HS_RISK_STASIS].level, HS_RISK_HIGH);
+  assert_true(imp->risk[HS_RISK_STASIS].level != HS_RISK_HIGH);
+  if (r->recommended == 0) {
+    if (imp->all_met) assert_int_equal(r->alternative, 1);
+    else assert_int_equal(r->alternative, -1);
+    char *text = hs_compare_text(r, "vf");
+    assert_non_null(strstr(text, "Stasis: "));
+    free(text);
+  } else {
+    assert_int_equal(r->alternative, -1);
+  }
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
 /* With every device unavailable the comparison still answers, and says why. */
 static void test_nothing_runnable(void **state) {
   (void)state;
@@ -548,6 +578,7 @@ int main(void) {
       cmocka_unit_test(test_least_perfusing_flow),
       cmocka_unit_test(test_only_strong_vent),
       cmocka_unit_test(test_nothing_runnable),
+      cmocka_unit_test(test_stasis_alternative),
       cmocka_unit_test(test_risk_thresholds),
       cmocka_unit_test(test_risks_simulated),
       cmocka_unit_test(test_clinical_indices),

@@ -155,7 +155,7 @@ typedef struct hs_risk {
 } hs_risk;
 
 typedef struct hs_compare_row {
-  char name[64];      /* the strategy text, e.g. "ecmo+impella_cp:P6" */
+  char name[96];      /* the strategy text, e.g. "ecmo+impella_cp:P6" */
   char label[160];    /* "Impella CP P6" */
   char settings[200]; /* "ECMO 2.50 L/min; Impella CP P6" */
   int step;           /* HS_STEP_* */
@@ -185,6 +185,9 @@ typedef struct hs_compare_result {
   int recommended;   /* row index, -1 if no strategy meets every target */
   int closest;       /* row meeting most targets (lowest PCWP on ties), -1 if none ran */
   int step;          /* step of the recommendation (0 if none) */
+  int alternative;   /* when the recommendation carries a high LV / aortic-root stasis
+                        risk: the first strategy in step order that meets every target
+                        without it (-1: none, or not needed) */
   char reason[768];  /* one sentence: the recommendation and why */
   char step_why[HS_STEP_N][640]; /* per cheaper step: why it was not enough */
   hs_targets targets;

@@ -464,6 +464,17 @@ static void decide(hs_compare_result *res) {
                excl ? excluded : "", excl ? ")" : "");
     }
   }
+  res->alternative = -1;
+  if (res->recommended >= 0 && res->rows[res->recommended].risk[HS_RISK_STASIS].level == HS_RISK_HIGH)
+    for (int step = res->step; step < HS_STEP_N && res->alternative < 0; step++)
+      for (size_t i = 0; i < res->nrows; i++) {
+        const hs_compare_row *r = &res->rows[i];
+        if (r->is_flow_sweep || r->excluded || r->step != step || !r->all_met) continue;
+        if (r->risk[HS_RISK_STASIS].level != HS_RISK_HIGH) {
+          res->alternative = (int)i;
+          break;
+        }
+      }
   if (res->recommended >= 0) {
     const hs_compare_row *r = &res->rows[res->recommended];
     snprintf(res->reason, sizeof res->reason,

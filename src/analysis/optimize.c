@@ -103,6 +103,15 @@ hs_status hs_optimize_run(const hs_model *patient, const char *name, const hs_ta
     if (jobs[i].status)
       st = hs_err_set(err, jobs[i].status, "%s at %s: %s", sw->name, r->rows[i].label,
                       jobs[i].err.msg);
+  if (!st) { /* complication risks of every point, default context (docs/decision.md) */
+    hs_context ctx;
+    hs_context_default(&ctx);
+    const char *ret = hs_model_device_port(base, "ecmo", 1);
+    for (size_t i = 0; i < n; i++) {
+      strat[i].ecmo_femoral_return = ret && !strcmp(ret, "lower_arteries");
+      hs_strategy_risks(&strat[i], &ctx, r->rows[i].v, r->rows[i].risk);
+    }
+  }
   free(strat), free(jobs);
   hs_model_free(base);
   if (st) {

@@ -112,8 +112,26 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     o_open(o, "span", "  Risks: ");
     if (o->html) hs_html_put(o->b, "Risks: ");
     risks_line(o, b);
-    if (o->html) hs_html_put(o->b, "</span></div>\n");
+    if (o->html) hs_html_put(o->b, "</span>");
     else o_close(o, "");
+    if (b->risk[HS_RISK_STASIS].level == HS_RISK_HIGH) {
+      o_open(o, "span", "  Stasis: ");
+      if (o->html) hs_html_put(o->b, "<br>Stasis: ");
+      if (r->alternative >= 0) {
+        const hs_compare_row *a = &r->rows[r->alternative];
+        o_fmt(o, "the LV / aortic root is not washed with this strategy; the least invasive "
+                 "strategy that meets every target and keeps blood moving through the LV is "
+                 "%s (step %d; %s; PCWP %.1f mmHg, MAP %.0f mmHg)",
+              a->label, a->step, a->settings, a->v[HS_CMP_PCWP], a->v[HS_CMP_MAP]);
+      } else {
+        o_fmt(o, "the LV / aortic root is not washed with this strategy and no strategy tried "
+                 "meets every target without that risk: weigh anticoagulation and echo "
+                 "surveillance");
+      }
+      if (o->html) hs_html_put(o->b, "</span>");
+      else o_close(o, "");
+    }
+    if (o->html) hs_html_put(o->b, "</div>\n");
   } else {
     if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>No strategy meets every target.</b> ");
     else o_fmt(o, "NO RECOMMENDATION: ");
