@@ -28,8 +28,8 @@ typedef struct sweep {
 
 static const sweep SWEEPS[] = {
     {"ecmo-flow", "ECMO flow", "L/min", "ecmo:", "", "ECMO ", " L/min", 1.0, 6.0, 0.5, 0},
-    {"iabp", "IABP assist ratio", "", "ecmo+iabp:1:", "", "IABP 1:", "", 3, 1, -1, 1},
-    {"impella", "Impella CP level", "", "ecmo+impella_cp:P", "", "Impella CP P", "", 1, 9, 1, 1},
+    {"iabp", "IABP assist ratio 1:n", "", "ecmo+iabp:1:", "", "IABP 1:", "", 3, 1, -1, 1},
+    {"impella", "Impella CP performance level P", "", "ecmo+impella_cp:P", "", "Impella CP P", "", 1, 9, 1, 1},
     {"septostomy", "septostomy diameter", "mm", "ecmo+septostomy:", "mm", "septostomy ", " mm", 2,
      16, 2, 0},
     {"la-vent", "transseptal LA vent size", "Fr", "ecmo+la_vent:", "Fr", "LA vent ", " Fr", 10,
