@@ -83,8 +83,8 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
   size_t nex = 0, nrun = 0;
   for (size_t i = 0; i < r->nrows; i++) r->rows[i].excluded ? nex++ : nrun++;
   if (!o->html) {
-    o_fmt(o, "%s: %zu strategies simulated, %zu excluded, in %.2f s\n", patient, nrun, nex,
-          r->wall_s);
+    o_fmt(o, "%s: %zu %s simulated, %zu excluded, in %.2f s\n", patient, nrun,
+          nrun == 1 ? "strategy" : "strategies", nex, r->wall_s);
     o_fmt(o,
           "Targets: PCWP < %.0f mmHg, MAP >= %.0f mmHg, DO2 index >= %.0f mL/min/m2, "
           "drained-blood SvO2 >= %.0f %%; ECMO flow re-titrated to the least flow in %.2f-%.2f "
