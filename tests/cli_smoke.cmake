@@ -93,6 +93,10 @@ expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yam
            --strategy ecmo --strategy ecmo+impella_cp:P6 --context lv_thrombus)
 expect_match("${OUT}" "Impella contraindicated: LV thrombus")
 expect_match("${OUT}" "PCWP mmHg")
+expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
+           --targets ${SRC}/examples/decision/lv_thrombus_targets.yaml
+           --strategy ecmo --strategy ecmo+impella_cp:P8)
+expect_match("${OUT}" "Impella contraindicated: LV thrombus")
 expect_run(1 ${HEMOSIM} compare --strategy ecmo+warp_drive)
 expect_match("${ERR}" "unknown part 'warp_drive'")
 expect_run(1 ${HEMOSIM} compare --target pcwp_max=300)
