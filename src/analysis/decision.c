@@ -6,6 +6,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,7 +426,6 @@ static void add_dev(hs_strategy *s, const char *name, const char *type, const ch
   s->ndev++;
 }
 static void lbl(hs_strategy *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
 static void lbl(hs_strategy *s, const char *fmt, ...) {
   size_t n = strlen(s->label);
   if (n + 1 >= sizeof s->label) return;
@@ -581,7 +581,7 @@ hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err) {
         } else if (d->family == HS_FAM_LA_VENT) {
           if (x > s->transseptal) s->transseptal = x;
         } else {
-          site = strcmp(d->key, "rspv_vent") ? "lv" : "lv"; /* RSPV vent tip sits in the LV */
+          site = "lv"; /* apical vent; the RSPV vent's tip is passed through the LA into the LV */
           len = 20;
           s->surgical = 1;
         }
