@@ -14,6 +14,7 @@ int hs_cmd_params(int argc, char **argv);
 int hs_cmd_micro(int argc, char **argv);
 int hs_cmd_compare(int argc, char **argv);
 int hs_cmd_optimize(int argc, char **argv);
+int hs_cmd_wean(int argc, char **argv);
 int hs_cmd_calibrate(int argc, char **argv);
 int hs_cmd_stroke(int argc, char **argv);
 int hs_cmd_validate(int argc, char **argv);

@@ -16,44 +16,115 @@
 static const char COMPARE_HELP[] =
     "usage: hemosim compare [PATIENT_FILE] [options]\n"
     "\n"
-    "Run, at steady state, ECMO alone over a range of flows and ECMO plus each LV\n"
-    "unloading method (drugs, IABP, Impella CP, septostomy, LA / PA / pigtail / surgical\n"
-    "vents) for one patient, check each against the targets and recommend the least\n"
-    "invasive strategy that meets all of them (MISSION.md s3 order: drugs and ECMO flow <\n"
-    "IABP < Impella < septostomy and percutaneous vents < surgical vent).  A patient\n"
-    "without a va_ecmo device named 'ecmo' gets femoral VA-ECMO in flow control.\n"
+    "Decision support for LV unloading on VA-ECMO, stepped as the ECMO team escalates:\n"
+    "(1) ECMO flow and drugs -> (2) IABP -> (3) Impella (preferred) or TandemHeart ->\n"
+    "(4) atrial septostomy / transseptal LA vent / percutaneous vents -> (5) surgical vent\n"
+    "or central ECMO converted to an LVAD.  Every device family and size in the model runs\n"
+    "alone on ECMO and in clinical combinations; in each, the ECMO flow is re-titrated to\n"
+    "the least flow that holds MAP and perfusion.  The recommendation is the first step\n"
+    "meeting every target; each cheaper step gets its reason; every strategy gets its\n"
+    "complication risks (docs/decision.md).  A patient without a va_ecmo device named\n"
+    "'ecmo' gets femoral VA-ECMO in flow control.\n"
     "\n"
     "options:\n"
-    "  --targets FILE      targets (YAML/JSON: hemosim_targets: 1, pcwp_max, map_min,\n"
-    "                      av_open_min, pulse_pressure_min, sao2_upper_min); defaults\n"
-    "                      PCWP <= 18, MAP >= 65 mmHg, aortic valve opening every beat,\n"
-    "                      pulse pressure >= 10 mmHg, upper-body SaO2 >= 92 %\n"
-    "  --flows LIST        ECMO-alone sweep in L/min (default 2,3,4,5)\n"
+    "  --targets FILE      targets, context and strategies (YAML/JSON, docs/decision.md)\n"
+    "  --target NAME=VAL   one target (repeatable): pcwp_max (default 20 mmHg: PCWP below),\n"
+    "                      map_min (65 mmHg), do2i_min (330 mL/min/m2), svo2_min (60 %),\n"
+    "                      flow_min (1 L/min), flow_max (5 L/min), flow_step (0.25 L/min)\n"
+    "  --context LIST      clinical context, comma-separated (repeatable): open_chest,\n"
+    "                      lv_thrombus, la_thrombus, ar=none|mild|moderate|severe,\n"
+    "                      pad=none|mild|moderate|severe, mechanical_av, vsd,\n"
+    "                      anticoag_limited, distal_perfusion, surgery=false,\n"
+    "                      unavailable=impella+tandemheart\n"
+    "  --strategy TEXT     run only the named strategies (repeatable), e.g.\n"
+    "                      \"ecmo+impella_cp:P6\", \"ecmo:3.5+iabp:1:1+la_vent:17Fr\"\n"
+    "  --strategies FILE   strategies, one per line ('#' comments)\n"
+    "  --flows LIST        ECMO-alone flow sweep in L/min (default 2,3,4,5)\n"
     "  --set NAME=VALUE    change the patient before comparing (repeatable)\n"
     "  --threads N         strategies run in parallel (default: online cores)\n"
-    "  --json F            JSON result to F ('-' = standard output instead of the table)\n"
+    "  --json F            JSON result to F ('-' = standard output instead of the text)\n"
     "  --report DIR        self-contained HTML report (index.html, pv_loops.svg,\n"
     "                      ecmo_flow_sweep.svg, compare.json)\n"
     "  -h, --help          this text\n";
 
+static json_t *values_json(const double *v) {
+  json_t *o = json_object();
+  for (int k = 0; k < HS_CMP_NVAL; k++)
+    json_object_set_new(o, hs_compare_value_name(k), isfinite(v[k]) ? json_real(v[k]) : json_null());
+  return o;
+}
+
 static json_t *row_json(const hs_compare_row *r) {
-  json_t *o = json_object(), *v = json_object(), *met = json_array();
-  static const char *const T[5] = {"pcwp", "map", "av_open", "pulse_pressure", "sao2_upper"};
+  json_t *o = json_object();
+  static const char *const T[HS_TGT_N] = {"pcwp", "map", "do2i", "svo2_drained"};
   json_object_set_new(o, "name", json_string(r->name));
   json_object_set_new(o, "label", json_string(r->label));
-  json_object_set_new(o, "invasiveness", json_integer(r->invasiveness));
+  json_object_set_new(o, "step", json_integer(r->step));
   json_object_set_new(o, "ecmo_flow_sweep", json_boolean(r->is_flow_sweep));
+  json_object_set_new(o, "excluded", json_boolean(r->excluded));
+  if (r->excluded) {
+    json_object_set_new(o, "excluded_reason", json_string(r->excluded_reason));
+    return o;
+  }
+  json_object_set_new(o, "settings", json_string(r->settings));
+  json_object_set_new(o, "ecmo_flow_titrated", json_boolean(r->titrated));
+  json_object_set_new(o, "perfusion_held", json_boolean(r->perfusion_held));
   json_object_set_new(o, "steady", json_boolean(r->steady));
-  for (int k = 0; k < HS_CMP_NVAL; k++)
-    json_object_set_new(v, hs_compare_value_name(k),
-                        isfinite(r->v[k]) ? json_real(r->v[k]) : json_null());
-  json_object_set_new(o, "values", v);
+  json_object_set_new(o, "steady_states", json_integer(r->evals));
+  json_object_set_new(o, "values", values_json(r->v));
   json_t *m = json_object();
-  for (int k = 0; k < 5; k++) json_object_set_new(m, T[k], json_boolean(r->met[k]));
+  for (int k = 0; k < HS_TGT_N; k++) json_object_set_new(m, T[k], json_boolean(r->met[k]));
   json_object_set_new(o, "targets_met", m);
   json_object_set_new(o, "all_targets_met", json_boolean(r->all_met));
-  json_decref(met);
+  json_object_set_new(o, "missed", json_string(r->missed));
+  json_t *rk = json_object();
+  for (int k = 0; k < HS_RISK_N; k++) {
+    json_t *x = json_object();
+    json_object_set_new(x, "level", json_string(hs_risk_level_name(r->risk[k].level)));
+    json_object_set_new(x, "value", isfinite(r->risk[k].value) ? json_real(r->risk[k].value) : json_null());
+    json_object_set_new(x, "finding", json_string(r->risk[k].text));
+    json_object_set_new(rk, hs_risk_key(k), x);
+  }
+  json_object_set_new(o, "risks", rk);
   return o;
+}
+
+/* one strategy per line, '#' comments, blank lines skipped */
+static int read_strategies(const char *path, char ***out, size_t *n, hs_err *err) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    hs_err_set(err, HS_ERR_IO, "%s: cannot open", path);
+    return 1;
+  }
+  char line[512];
+  int ln = 0;
+  while (fgets(line, sizeof line, f)) {
+    ln++;
+    char *h = strchr(line, '#');
+    if (h) *h = 0;
+    char *s = line;
+    while (*s == ' ' || *s == '\t') s++;
+    size_t k = strlen(s);
+    while (k && (s[k - 1] == '\n' || s[k - 1] == '\r' || s[k - 1] == ' ' || s[k - 1] == '\t')) s[--k] = 0;
+    if (!*s) continue;
+    hs_err e2;
+    if (hs_strategy_check(s, NULL, 0, &e2)) {
+      hs_err_set(err, e2.code, "%s:%d: %s", path, ln, e2.msg);
+      fclose(f);
+      return 1;
+    }
+    char **grown = realloc(*out, (*n + 2) * sizeof **out);
+    if (!grown || !(grown[*n] = strdup(s))) {
+      if (grown) *out = grown;
+      fclose(f);
+      hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+      return 1;
+    }
+    *out = grown;
+    (*out)[++*n] = NULL;
+  }
+  fclose(f);
+  return 0;
 }
 
 int hs_cmd_compare(int argc, char **argv) {
@@ -61,13 +132,21 @@ int hs_cmd_compare(int argc, char **argv) {
   const char *report = NULL;
   int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-  int nsets = 0, rc = HS_EXIT_FAIL;
+  const char **tsets = calloc((size_t)argc + 1, sizeof *tsets);
+  const char **csets = calloc((size_t)argc + 1, sizeof *csets);
+  char **strategies = NULL, **file_strategies = NULL;
+  size_t nstrat = 0;
+  int nsets = 0, ntsets = 0, ncsets = 0, rc = HS_EXIT_FAIL;
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
   hs_compare_result *res = NULL;
+  char *text = NULL;
   double flows[32];
   size_t nflows = 0;
-  if (!sets) return hs_cli_usage("compare", "out of memory");
+  if (!sets || !tsets || !csets) {
+    rc = hs_cli_usage("compare", "out of memory");
+    goto done;
+  }
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -75,9 +154,11 @@ int hs_cmd_compare(int argc, char **argv) {
       rc = HS_EXIT_OK;
       goto done;
     }
-    if ((!strcmp(a, "--targets") || !strcmp(a, "--flows") || !strcmp(a, "--threads") ||
-         !strcmp(a, "--json") || !strcmp(a, "--set") || !strcmp(a, "--report")) &&
-        i + 1 >= argc) {
+    int takes = !strcmp(a, "--targets") || !strcmp(a, "--flows") || !strcmp(a, "--threads") ||
+                !strcmp(a, "--json") || !strcmp(a, "--set") || !strcmp(a, "--report") ||
+                !strcmp(a, "--target") || !strcmp(a, "--context") || !strcmp(a, "--strategy") ||
+                !strcmp(a, "--strategies");
+    if (takes && i + 1 >= argc) {
       rc = hs_cli_usage("compare", "option %s needs a value", a);
       goto done;
     }
@@ -86,7 +167,26 @@ int hs_cmd_compare(int argc, char **argv) {
     else if (!strcmp(a, "--json")) json = argv[++i];
     else if (!strcmp(a, "--report")) report = argv[++i];
     else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
-    else if (!strcmp(a, "--threads")) {
+    else if (!strcmp(a, "--target")) tsets[ntsets++] = argv[++i];
+    else if (!strcmp(a, "--context")) csets[ncsets++] = argv[++i];
+    else if (!strcmp(a, "--strategy")) {
+      const char *sx = argv[++i];
+      hs_err e2;
+      if (hs_strategy_check(sx, NULL, 0, &e2)) {
+        rc = hs_cli_usage("compare", "--strategy: %s", e2.msg);
+        goto done;
+      }
+      char **grown = realloc(strategies, (nstrat + 2) * sizeof *strategies);
+      if (!grown || !(grown[nstrat] = strdup(sx))) {
+        if (grown) strategies = grown;
+        rc = hs_cli_usage("compare", "out of memory");
+        goto done;
+      }
+      strategies = grown;
+      strategies[++nstrat] = NULL;
+    } else if (!strcmp(a, "--strategies")) {
+      if (read_strategies(argv[++i], &strategies, &nstrat, &err)) goto fail;
+    } else if (!strcmp(a, "--threads")) {
       int thr_rc = hs_cli_parse_threads("compare", argv[++i], &threads);
       if (thr_rc != HS_EXIT_OK) {
         rc = thr_rc;
@@ -120,67 +220,120 @@ int hs_cmd_compare(int argc, char **argv) {
     }
   }
   hs_targets t;
+  hs_context ctx;
   hs_targets_default(&t);
-  if (targets_file && hs_targets_load(targets_file, &t, &err)) goto fail;
+  hs_context_default(&ctx);
+  if (targets_file && hs_targets_load(targets_file, &t, &ctx, &file_strategies, &err)) goto fail;
+  for (int k = 0; k < ntsets; k++) {
+    char name[64];
+    const char *eq = strchr(tsets[k], '=');
+    if (!eq || eq == tsets[k] || (size_t)(eq - tsets[k]) >= sizeof name) {
+      rc = hs_cli_usage("compare", "--target '%s': expected NAME=VALUE", tsets[k]);
+      goto done;
+    }
+    snprintf(name, sizeof name, "%.*s", (int)(eq - tsets[k]), tsets[k]);
+    if (hs_targets_set(&t, name, eq + 1, &err)) {
+      rc = hs_cli_usage("compare", "--target %s: %s", tsets[k], err.msg);
+      goto done;
+    }
+  }
+  for (int k = 0; k < ncsets; k++) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", csets[k]);
+    char *save = NULL;
+    for (char *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save))
+      if (hs_context_set(&ctx, it, &err)) {
+        rc = hs_cli_usage("compare", "--context %s: %s", it, err.msg);
+        goto done;
+      }
+  }
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
   int set_rc = hs_cli_apply_sets("compare", m, sets, nsets);
   if (set_rc != HS_EXIT_OK) {
     rc = set_rc;
     goto done;
   }
-  if (hs_compare_run(m, &t, nflows ? flows : NULL, nflows, threads, &res, &err)) goto fail;
+  const char *const *list = strategies ? (const char *const *)strategies
+                                       : (const char *const *)file_strategies;
+  if (hs_compare_run(m, &t, &ctx, list, nflows ? flows : NULL, nflows, threads, &res, &err))
+    goto fail;
   if (json || report) {
-    json_t *root = json_object(), *rows = json_array();
-    json_object_set_new(root, "schema", json_string("hemosim-compare/1"));
+    json_t *root = json_object(), *rows = json_array(), *units = json_object();
+    json_object_set_new(root, "schema", json_string("hemosim-compare/2"));
     json_object_set_new(root, "patient", json_string(hs_model_name(m)));
-    for (size_t i = 0; i < res->nrows; i++) json_array_append_new(rows, row_json(&res->rows[i]));
-    json_object_set_new(root, "strategies", rows);
+    json_t *tj = json_object();
+    json_object_set_new(tj, "pcwp_max_mmhg", json_real(t.pcwp_max_mmhg));
+    json_object_set_new(tj, "map_min_mmhg", json_real(t.map_min_mmhg));
+    json_object_set_new(tj, "do2i_min_mlmin_m2", json_real(t.do2i_min));
+    json_object_set_new(tj, "svo2_drained_min_pct", json_real(t.svo2_min_pct));
+    json_object_set_new(tj, "flow_min_lpm", json_real(t.flow_min_lpm));
+    json_object_set_new(tj, "flow_max_lpm", json_real(t.flow_max_lpm));
+    json_object_set_new(root, "targets", tj);
+    for (int k = 0; k < HS_CMP_NVAL; k++)
+      json_object_set_new(units, hs_compare_value_name(k), json_string(hs_compare_value_unit(k)));
+    json_object_set_new(root, "units", units);
     json_object_set_new(root, "recommended",
                         res->recommended >= 0 ? json_string(res->rows[res->recommended].name)
                                               : json_null());
+    json_object_set_new(root, "recommended_step", json_integer(res->step));
+    json_object_set_new(root, "recommended_settings",
+                        res->recommended >= 0 ? json_string(res->rows[res->recommended].settings)
+                                              : json_null());
     json_object_set_new(root, "reason", json_string(res->reason));
+    json_object_set_new(root, "alternative_without_stasis",
+                        res->alternative >= 0 ? json_string(res->rows[res->alternative].name)
+                                              : json_null());
+    json_t *why = json_array();
+    int last = res->recommended >= 0 ? res->step : HS_STEP_N;
+    for (int s = 1; s < last; s++)
+      if (*res->step_why[s]) {
+        json_t *w = json_object();
+        json_object_set_new(w, "step", json_integer(s));
+        json_object_set_new(w, "name", json_string(hs_step_name(s)));
+        json_object_set_new(w, "why", json_string(res->step_why[s]));
+        json_array_append_new(why, w);
+      }
+    json_object_set_new(root, "cheaper_steps", why);
+    for (size_t i = 0; i < res->nrows; i++) json_array_append_new(rows, row_json(&res->rows[i]));
+    json_object_set_new(root, "strategies", rows);
     json_object_set_new(root, "wall_s", json_real(res->wall_s));
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+    char *jtext = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(root);
-    if (!text) {
+    if (!jtext) {
       hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
       goto fail;
     }
     hs_status st = HS_OK;
-    if (json && !strcmp(json, "-")) printf("%s\n", text);
-    else if (json) st = hs_write_file_atomic(json, text, strlen(text), &err);
+    if (json && !strcmp(json, "-")) printf("%s\n", jtext);
+    else if (json) st = hs_write_file_atomic(json, jtext, strlen(jtext), &err);
     if (!st && report) {
       st = hs_report_compare(report, hs_model_name(m), res, &t, &err);
       char path[1024];
       snprintf(path, sizeof path, "%s/compare.json", report);
-      if (!st) st = hs_write_file_atomic(path, text, strlen(text), &err);
+      if (!st) st = hs_write_file_atomic(path, jtext, strlen(jtext), &err);
     }
-    free(text);
+    free(jtext);
     if (st) goto fail;
   }
   if (!json || strcmp(json, "-")) {
-    printf("%s: %zu strategies in %.2f s\n\n", hs_model_name(m), res->nrows, res->wall_s);
-    printf("%-48s %3s %6s %5s %5s %5s %5s %6s %6s %5s %5s  %s\n", "strategy", "inv", "PCWP",
-           "MAP", "AVopn", "PP", "SaO2", "LVEDV", "LVEDP", "CO", "dev", "targets P M A P S");
-    for (size_t i = 0; i < res->nrows; i++) {
-      const hs_compare_row *r = &res->rows[i];
-      printf("%-48s %3d %6.1f %5.0f %5.2f %5.1f %5.1f %6.0f %6.1f %5.2f %5.2f  %s %c %c %c %c %c%s\n",
-             r->label, r->invasiveness, r->v[HS_CMP_PCWP], r->v[HS_CMP_MAP], r->v[HS_CMP_AVO],
-             r->v[HS_CMP_PP], r->v[HS_CMP_SAO2U], r->v[HS_CMP_LVEDV], r->v[HS_CMP_LVEDP],
-             r->v[HS_CMP_CO], r->v[HS_CMP_DEVICE], r->all_met ? "all" : "   ",
-             r->met[0] ? '+' : '-', r->met[1] ? '+' : '-', r->met[2] ? '+' : '-',
-             r->met[3] ? '+' : '-', r->met[4] ? '+' : '-', r->steady ? "" : " (not steady)");
+    if (!(text = hs_compare_text(res, hs_model_name(m)))) {
+      hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
+      goto fail;
     }
-    printf("\n%s: %s\n", res->recommended >= 0 ? "Recommendation" : "No recommendation",
-           res->reason);
+    fputs(text, stdout);
   }
   rc = HS_EXIT_OK;
   goto done;
 fail:
   rc = hs_cli_fail(&err);
 done:
+  free(text);
   hs_compare_free(res);
   hs_model_free(m);
+  hs_strategy_list_free(strategies);
+  hs_strategy_list_free(file_strategies);
   free(sets);
+  free(tsets);
+  free(csets);
   return rc;
 }

@@ -92,7 +92,7 @@ int hs_cmd_optimize(int argc, char **argv) {
   }
   hs_targets t;
   hs_targets_default(&t);
-  if (targets_file && hs_targets_load(targets_file, &t, &err)) goto fail;
+  if (targets_file && hs_targets_load(targets_file, &t, NULL, NULL, &err)) goto fail;
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
   int set_rc = hs_cli_apply_sets("optimize", m, sets, nsets);
   if (set_rc != HS_EXIT_OK) {
@@ -128,16 +128,25 @@ int hs_cmd_optimize(int argc, char **argv) {
     if (hs_cli_write_json(root, json, &err)) goto fail;
   }
   if (!json || strcmp(json, "-")) {
-    printf("%s: %s\n\n%-34s %6s %5s %5s %5s %6s %6s  %s\n", hs_model_name(m), res->setting,
-           "setting", "PCWP", "MAP", "AVopn", "PP", "LVEDV", "dev", "targets P M A P S");
+    printf("%s: %s, ECMO flow held at the patient's setting\n\n", hs_model_name(m), res->setting);
+    printf("%-28s %10s %9s %8s %14s %14s %15s %8s %12s  %s\n", "setting", "ECMO L/min",
+           "PCWP mmHg", "MAP mmHg", "DO2I mL/min/m2", "SvO2 drained %", "AV open % beats",
+           "LVEDV mL", "device L/min", "targets");
     for (size_t i = 0; i < res->npoints; i++) {
       const hs_compare_row *r = &res->rows[i];
-      printf("%-34s %6.1f %5.0f %5.2f %5.1f %6.0f %6.2f  %s %c %c %c %c %c%s\n", r->label,
-             r->v[HS_CMP_PCWP], r->v[HS_CMP_MAP], r->v[HS_CMP_AVO], r->v[HS_CMP_PP],
-             r->v[HS_CMP_LVEDV], r->v[HS_CMP_DEVICE], r->all_met ? "all" : "   ",
-             r->met[0] ? '+' : '-', r->met[1] ? '+' : '-', r->met[2] ? '+' : '-',
-             r->met[3] ? '+' : '-', r->met[4] ? '+' : '-',
-             (int)i == res->chosen ? "  <= chosen" : (res->chosen < 0 && (int)i == res->closest ? "  <= closest" : ""));
+      char miss[48] = "all met";
+      if (!r->all_met) {
+        static const char *const K[HS_TGT_N] = {"PCWP", "MAP", "DO2I", "SvO2"};
+        snprintf(miss, sizeof miss, "misses");
+        for (int k = 0; k < HS_TGT_N; k++)
+          if (!r->met[k]) snprintf(miss + strlen(miss), sizeof miss - strlen(miss), " %s", K[k]);
+      }
+      printf("%-28s %10.2f %9.1f %8.0f %14.0f %14.0f %15.0f %8.0f %12.2f  %s%s\n", r->label,
+             r->v[HS_CMP_ECMO], r->v[HS_CMP_PCWP], r->v[HS_CMP_MAP], r->v[HS_CMP_DO2I],
+             r->v[HS_CMP_SVO2D], 100 * r->v[HS_CMP_AVO], r->v[HS_CMP_LVEDV], r->v[HS_CMP_DEVICE],
+             miss,
+             (int)i == res->chosen ? "  <= chosen"
+                                   : (res->chosen < 0 && (int)i == res->closest ? "  <= closest" : ""));
     }
     printf("\n%s\n", res->reason);
   }

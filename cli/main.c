@@ -20,6 +20,7 @@ static const command COMMANDS[] = {
     {"params", hs_cmd_params, "list every model parameter with unit, default, range and source"},
     {"micro", hs_cmd_micro, "sublingual microcirculation analysis (consensus 2018) and trial schedule"},
     {"compare", hs_cmd_compare, "compare LV unloading strategies on VA-ECMO and recommend one"},
+    {"wean", hs_cmd_wean, "VA-ECMO weaning trial: flow down, vent clamped, readiness criteria"},
     {"optimize", hs_cmd_optimize, "find the least support of one strategy that meets the targets"},
     {"calibrate", hs_cmd_calibrate, "fit a patient to bedside measurements, with identifiability"},
     {"stroke", hs_cmd_stroke, "no-reflow calculators: mCIS, reperfusion, perfusion, TCD, doses"},

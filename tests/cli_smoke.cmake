@@ -89,12 +89,26 @@ message(STATUS "cli smoke: all checks passed")
 # compare: a table, a recommendation line, JSON
 expect_run(0 ${HEMOSIM} compare --help)
 expect_match("${OUT}" "usage: hemosim compare")
-expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml --flows 3 --json -)
-expect_match("${OUT}" "\"schema\": \"hemosim-compare/1\"")
+expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml --flows 3
+           --strategy ecmo --strategy ecmo+impella_cp:P6 --json -)
+expect_match("${OUT}" "\"schema\": \"hemosim-compare/2\"")
 expect_match("${OUT}" "\"reason\": ")
+expect_match("${OUT}" "\"risks\": ")
+expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
+           --strategy ecmo --strategy ecmo+impella_cp:P6 --context lv_thrombus)
+expect_match("${OUT}" "Impella contraindicated: LV thrombus")
+expect_match("${OUT}" "PCWP mmHg")
+expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
+           --targets ${SRC}/examples/decision/lv_thrombus_targets.yaml
+           --strategy ecmo --strategy ecmo+impella_cp:P8)
+expect_match("${OUT}" "Impella contraindicated: LV thrombus")
+expect_run(1 ${HEMOSIM} compare --strategy ecmo+warp_drive)
+expect_match("${ERR}" "unknown part 'warp_drive'")
+expect_run(1 ${HEMOSIM} compare --target pcwp_max=300)
+expect_match("${ERR}" "out of range")
 expect_run(1 ${HEMOSIM} compare --flows abc)
 expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml --flows 3
-           --report ${WORK}/report)
+           --strategy ecmo --strategy ecmo+iabp:1:1 --report ${WORK}/report)
 foreach(f index.html pv_loops.svg compare.json)
   if(NOT EXISTS ${WORK}/report/${f})
     message(FATAL_ERROR "compare --report: missing ${f}")
@@ -104,6 +118,16 @@ file(READ ${WORK}/report/index.html html)
 expect_match("${html}" "strategy comparison")
 expect_match("${html}" "<svg")
 message(STATUS "cli smoke: compare checks passed")
+
+# wean: verdict and criteria
+expect_run(0 ${HEMOSIM} wean ${SRC}/tests/data/decide_mild.yaml)
+expect_match("${OUT}" "PASS")
+expect_match("${OUT}" "aortic VTI")
+expect_run(0 ${HEMOSIM} wean ${SRC}/tests/data/decide_mild.yaml --json -)
+expect_match("${OUT}" "\"schema\": \"hemosim-wean/1\"")
+expect_run(2 ${HEMOSIM} wean ${SRC}/examples/patients/acute_mi_shock.yaml)
+expect_match("${ERR}" "no VA-ECMO")
+message(STATUS "cli smoke: wean checks passed")
 
 # optimize: table, plot, JSON
 expect_run(0 ${HEMOSIM} optimize --help)

@@ -1,92 +1,566 @@
 /*
- * test_compare.c - strategy comparison (issue #5, compare): every strategy runs, the
- * recommendation meets every target it claims and is the least invasive that does,
- * results do not depend on the number of threads, target files are validated.
+ * test_compare.c - decision support (issue 11): targets / context file parser and its
+ * errors, strategy texts, contraindications excluding with the reason, the stepped
+ * escalation on patients whose answer is known by construction, the ECMO-flow
+ * re-titration (least perfusing flow), every risk index crossing its threshold, the
+ * clinical-index metrics, thread independence and the 30-second text.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/strategy.h"
 #include "hemosim/compare.h"
 #include "hemosim/hemosim.h"
 #include "support.h"
 
-static hs_model *patient(void) {
-  char path[512];
-  /* the distended, non-ejecting LV on ECMO: the phenotype where venting is the question */
-  snprintf(path, sizeof path, "%s/examples/patients/severe_shock_ecmo.yaml", HS_SOURCE_DIR);
+static hs_model *load(const char *path) {
   hs_err err;
   hs_model *m = NULL;
-  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  if (hs_patient_load_file(path, &m, &err)) fail_msg("%s: %s", path, err.msg);
   return m;
 }
-
-static void check_recommendation(const hs_compare_result *r, const hs_targets *t) {
-  if (r->recommended < 0) {
-    for (size_t i = 0; i < r->nrows; i++) assert_false(r->rows[i].all_met);
-    return;
-  }
-  const hs_compare_row *best = &r->rows[r->recommended];
-  assert_true(best->v[HS_CMP_PCWP] <= t->pcwp_max_mmhg);
-  assert_true(best->v[HS_CMP_MAP] >= t->map_min_mmhg);
-  assert_true(best->v[HS_CMP_AVO] >= t->av_open_min - 1e-9);
-  assert_true(best->v[HS_CMP_PP] >= t->pulse_pressure_min);
-  assert_true(best->v[HS_CMP_SAO2U] >= t->sao2_upper_min);
-  for (size_t i = 0; i < r->nrows; i++)
-    if (r->rows[i].all_met) assert_true(r->rows[i].invasiveness >= best->invasiveness);
+static hs_model *data_patient(const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", HS_TEST_DATA, name);
+  return load(path);
 }
 
-static void test_default_targets(void **state) {
+static const hs_compare_row *row(const hs_compare_result *r, const char *name) {
+  for (size_t i = 0; i < r->nrows; i++)
+    if (!strcmp(r->rows[i].name, name)) return &r->rows[i];
+  fail_msg("no row '%s'", name);
+  return NULL;
+}
+
+/* ---- targets / context file ------------------------------------------------------ */
+
+static void test_targets_file(void **state) {
   (void)state;
-  hs_model *m = patient();
+  hs_targets t;
+  hs_context c;
+  hs_err err;
+  char **strat = NULL;
+  hs_targets_default(&t);
+  assert_near(t.pcwp_max_mmhg, 20, 0);
+  assert_near(t.map_min_mmhg, 65, 0);
+  assert_near(t.do2i_min, 330, 0);
+  hs_context_default(&c);
+  char *ok = hs_test_write_temp(
+      "targets_ok.yaml",
+      "hemosim_targets: 1\npcwp_max: 2.4 kPa\nmap_min: 70\nflow_max: 4.5 L/min\n"
+      "context:\n  lv_thrombus: true\n  aortic_regurgitation: moderate\n  pad: severe\n"
+      "  unavailable: [tandemheart, lvad]\n"
+      "strategies: [\"ecmo+impella_cp:P6\", \"ecmo:3+iabp:1:2\"]\n");
+  assert_int_equal(hs_targets_load(ok, &t, &c, &strat, &err), HS_OK);
+  assert_near(t.pcwp_max_mmhg, 2.4 * 7.5006157585, 1e-6);
+  assert_near(t.map_min_mmhg, 70, 0);
+  assert_near(t.flow_max_lpm, 4.5, 1e-12);
+  assert_near(t.do2i_min, 330, 0); /* default kept */
+  assert_int_equal(c.lv_thrombus, 1);
+  assert_int_equal(c.ar_grade, HS_GRADE_MODERATE);
+  assert_int_equal(c.pad_grade, HS_GRADE_SEVERE);
+  assert_int_equal(c.unavailable, (1u << HS_FAM_TANDEMHEART) | (1u << HS_FAM_LVAD));
+  assert_non_null(strat);
+  assert_string_equal(strat[1], "ecmo:3+iabp:1:2");
+  assert_null(strat[2]);
+  hs_strategy_list_free(strat);
+  static const struct {
+    const char *name, *text, *msg;
+    hs_status code;
+  } BAD[] = {
+      {"t_range.yaml", "hemosim_targets: 1\nmap_min: 300\n",
+       ":2:10: map_min = 300 mmHg is out of range [40, 120] mmHg", HS_ERR_RANGE},
+      {"t_unk.yaml", "hemosim_targets: 1\nlactate_max: 2\n", ":2:1: unknown target 'lactate_max'",
+       HS_ERR_UNKNOWN},
+      {"t_old.yaml", "hemosim_targets: 1\nav_open_min: 1\n", "is no longer a target",
+       HS_ERR_UNKNOWN},
+      {"t_unit.yaml", "hemosim_targets: 1\npcwp_max: 18 L/min\n", ":2:11: pcwp_max = '18 L/min'",
+       HS_ERR_INVALID},
+      {"t_grade.yaml", "hemosim_targets: 1\ncontext: {ar: huge}\n",
+       "aortic_regurgitation = 'huge': expected none, mild, moderate or severe", HS_ERR_INVALID},
+      {"t_ctx.yaml", "hemosim_targets: 1\ncontext: {lv_clot: true}\n",
+       ":2:11: context.unknown context item 'lv_clot'", HS_ERR_UNKNOWN},
+      {"t_fam.yaml", "hemosim_targets: 1\ncontext: {unavailable: [ecls]}\n",
+       "unknown device family 'ecls'", HS_ERR_UNKNOWN},
+      {"t_strat.yaml", "hemosim_targets: 1\nstrategies: [\"ecmo+impella_cp:P12\"]\n",
+       ":2:14: strategies[0]: strategy 'ecmo+impella_cp:P12': impella_cp:P12: expected a "
+       "performance level P1-P9",
+       HS_ERR_INVALID},
+      {"t_flows.yaml", "hemosim_targets: 1\nflow_min: 3\nflow_max: 2\n",
+       "flow_min = 3 L/min must be below flow_max = 2 L/min", HS_ERR_RANGE},
+      {"t_magic.yaml", "pcwp_max: 18\n", "not a hemosim targets file", HS_ERR_PARSE},
+  };
+  for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
+    char *p = hs_test_write_temp(BAD[k].name, BAD[k].text);
+    hs_targets t2 = t;
+    assert_int_equal(hs_targets_load(p, &t2, &c, NULL, &err), BAD[k].code);
+    if (!strstr(err.msg, BAD[k].msg)) fail_msg("%s: '%s' not in '%s'", BAD[k].name, BAD[k].msg, err.msg);
+    assert_near(t2.map_min_mmhg, t.map_min_mmhg, 0); /* unchanged on error */
+    remove(p);
+    free(p);
+  }
+  /* flags */
+  assert_int_equal(hs_targets_set(&t, "pcwp_max", "18 mmHg", &err), HS_OK);
+  assert_near(t.pcwp_max_mmhg, 18, 1e-12);
+  assert_int_equal(hs_targets_set(&t, "svo2_min", "95", &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "svo2_min = 95 % is out of range [0, 90] %"));
+  assert_int_equal(hs_context_set(&c, "pad=mild", &err), HS_OK);
+  assert_int_equal(c.pad_grade, HS_GRADE_MILD);
+  assert_int_equal(hs_context_set(&c, "open_chest", &err), HS_OK);
+  assert_int_equal(c.open_chest, 1);
+  assert_int_equal(hs_context_set(&c, "unavailable=impella+iabp", &err), HS_OK);
+  assert_int_equal(c.unavailable, (1u << HS_FAM_IMPELLA) | (1u << HS_FAM_IABP));
+  remove(ok);
+  free(ok);
+}
+
+/* ---- strategy texts ------------------------------------------------------------------- */
+
+static void test_strategy_texts(void **state) {
+  (void)state;
+  hs_err err;
+  hs_strategy s;
+  char label[160];
+  assert_int_equal(hs_strategy_check("ecmo+impella_cp:P6", label, sizeof label, &err), HS_OK);
+  assert_string_equal(label, "ECMO + Impella CP P6");
+  assert_int_equal(hs_strategy_parse("ecmo:3.5+iabp:1:2+la_vent:17Fr", &s, &err), HS_OK);
+  assert_near(s.fixed_flow_lpm, 3.5, 0);
+  assert_int_equal(s.step, HS_STEP_ATRIAL);
+  assert_string_equal(s.vent_site, "la");
+  assert_string_equal(s.label, "ECMO + IABP 1:2 (40 mL) + transseptal LA vent 17 Fr");
+  assert_int_equal(hs_strategy_parse("lvad", &s, &err), HS_OK);
+  assert_int_equal(s.step, HS_STEP_SURGICAL);
+  assert_string_equal(s.return_site, "aortic_root");
+  /* every built-in strategy parses; the list is in escalation order */
+  int last = 1;
+  for (size_t i = 0; hs_builtin_strategies[i]; i++) {
+    assert_int_equal(hs_strategy_parse(hs_builtin_strategies[i], &s, &err), HS_OK);
+    assert_true(s.step >= last);
+    last = s.step;
+  }
+  assert_int_equal(last, HS_STEP_SURGICAL);
+  static const struct {
+    const char *text, *msg;
+  } BAD[] = {{"ecmo+warp", "unknown part 'warp'"},
+             {"ecmo+impella_cp:P0", "expected a performance level P1-P9"},
+             {"ecmo+iabp:1:4", "expected an assist ratio 1:1, 1:2 or 1:3"},
+             {"ecmo+la_vent:17Fr+pa_vent", "only one vent"},
+             {"impella_cp:P6", "every strategy is on ECMO"},
+             {"ecmo+septostomy:8 cm", "expected a diameter 2-20 mm"},
+             {"ecmo:9", "expected a fixed flow in (0, 7] L/min"},
+             {"ecmo+milrinone+milrinone", "appears twice"}};
+  for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
+    assert_int_not_equal(hs_strategy_check(BAD[k].text, NULL, 0, &err), HS_OK);
+    if (!strstr(err.msg, BAD[k].msg)) fail_msg("'%s': '%s' not in '%s'", BAD[k].text, BAD[k].msg, err.msg);
+  }
+}
+
+/* ---- contraindications ------------------------------------------------------------------ */
+
+static void test_contraindications(void **state) {
+  (void)state;
+  static const struct {
+    const char *context, *strategy, *reason; /* reason NULL: allowed */
+  } C[] = {
+      {"lv_thrombus", "ecmo+impella_cp:P8", "Impella contraindicated: LV thrombus"},
+      {"mechanical_av", "ecmo+impella_5.5:P8", "Impella contraindicated: mechanical aortic valve"},
+      {"ar=moderate", "ecmo+impella_2.5:P8", "Impella contraindicated: moderate aortic regurgitation"},
+      {"ar=mild", "ecmo+impella_cp:P8", NULL},
+      {"pad=severe", "ecmo+impella_cp:P8", "severe peripheral arterial disease"},
+      {"pad=severe", "ecmo+impella_5.5:P8", NULL}, /* axillary */
+      {"ar=severe", "ecmo+iabp:1:1", "IABP contraindicated: severe aortic regurgitation"},
+      {"pad=severe", "ecmo+iabp:1:1+la_vent:17Fr", "IABP contraindicated: severe peripheral"},
+      {"vsd", "ecmo+tandemheart", "TandemHeart contraindicated: VSD"},
+      {"la_thrombus", "ecmo+septostomy:10mm", "left-atrial thrombus"},
+      {"mechanical_av", "ecmo+pigtail:8Fr", "mechanical aortic valve"},
+      {"surgery=false", "ecmo+apical_vent:32Fr", "needs an open chest or a sternotomy"},
+      {"surgery=false", "lvad", "needs an open chest or a sternotomy"},
+      {"unavailable=impella", "ecmo+impella_cp:P8", "impella not available"},
+      {"lv_thrombus", "ecmo+septostomy:10mm", NULL},
+  };
+  hs_err err;
+  for (size_t k = 0; k < sizeof C / sizeof C[0]; k++) {
+    hs_context c;
+    hs_context_default(&c);
+    assert_int_equal(hs_context_set(&c, C[k].context, &err), HS_OK);
+    hs_strategy s;
+    assert_int_equal(hs_strategy_parse(C[k].strategy, &s, &err), HS_OK);
+    char why[200];
+    int ex = hs_strategy_excluded(&s, &c, why, sizeof why);
+    if (!C[k].reason) {
+      if (ex) fail_msg("%s with %s excluded: %s", C[k].strategy, C[k].context, why);
+    } else if (!ex || !strstr(why, C[k].reason)) {
+      fail_msg("%s with %s: expected '%s', got '%s'", C[k].strategy, C[k].context, C[k].reason, why);
+    }
+  }
+  /* surgery refused but the chest is open: allowed */
+  hs_context c;
+  hs_context_default(&c);
+  c.surgery_acceptable = 0, c.open_chest = 1;
+  hs_strategy s;
+  char why[200];
+  assert_int_equal(hs_strategy_parse("ecmo+apical_vent:32Fr", &s, &err), HS_OK);
+  assert_false(hs_strategy_excluded(&s, &c, why, sizeof why));
+}
+
+/* ---- stepped escalation: answers known by construction ------------------------------ */
+
+/* A recovering LV: ECMO alone at its least flow meets every target -> step 1, and the
+   chosen flow is the least grid flow holding perfusion. */
+static void test_step1_when_flow_is_enough(void **state) {
+  (void)state;
+  hs_model *m = data_patient("decide_mild.yaml");
   hs_targets t;
   hs_targets_default(&t);
+  static const char *const S[] = {"ecmo", "ecmo+iabp:1:1", "ecmo+impella_cp:P8", NULL};
   hs_compare_result *r = NULL;
   hs_err err;
-  assert_int_equal(hs_compare_run(m, &t, NULL, 0, 2, &r, &err), HS_OK);
-  assert_true(r->nrows >= 10);
-  check_recommendation(r, &t);
-  /* the unloading methods lower PCWP against ECMO alone, the surgical vent most */
-  double alone = r->rows[0].v[HS_CMP_PCWP], surgical = NAN;
-  for (size_t i = 0; i < r->nrows; i++) {
-    if (!strcmp(r->rows[i].name, "surgical_lv_vent_32fr")) surgical = r->rows[i].v[HS_CMP_PCWP];
-    if (!strcmp(r->rows[i].name, "impella_cp_p8") || !strcmp(r->rows[i].name, "la_vent_22fr") ||
-        !strcmp(r->rows[i].name, "septostomy_8mm"))
-      assert_true(r->rows[i].v[HS_CMP_PCWP] < alone - 5);
-  }
-  for (size_t i = 0; i < r->nrows; i++) assert_true(surgical <= r->rows[i].v[HS_CMP_PCWP] + 1e-9);
-  assert_true(strlen(r->reason) > 20);
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err), HS_OK);
+  assert_int_equal(r->nrows, 3);
+  assert_int_equal(r->step, HS_STEP_FLOW_DRUGS);
+  assert_true(r->recommended >= 0);
+  const hs_compare_row *b = &r->rows[r->recommended];
+  assert_string_equal(b->name, "ecmo");
+  assert_true(b->all_met && b->titrated && b->perfusion_held);
+  assert_true(b->v[HS_CMP_PCWP] < t.pcwp_max_mmhg && b->v[HS_CMP_MAP] >= t.map_min_mmhg);
+  assert_non_null(strstr(r->reason, "step 1"));
+  assert_non_null(strstr(b->settings, "L/min"));
+  /* least flow: either flow_min or one step less does not perfuse */
+  double f = b->v[HS_CMP_ECMO];
+  assert_true(f >= t.flow_min_lpm - 0.05 && f <= t.flow_max_lpm + 0.05);
+  char *text = hs_compare_text(r, "mild");
+  assert_non_null(strstr(text, "RECOMMENDATION: step 1"));
+  assert_non_null(strstr(text, "PCWP mmHg"));
+  assert_non_null(strstr(text, "native LV L/min"));
+  free(text);
   hs_compare_free(r);
   hs_model_free(m);
 }
 
-/* With targets only ECMO flow can meet, the least invasive row is recommended. */
-static void test_least_invasive_wins(void **state) {
+/* The titration picks the least grid flow that holds perfusion: with MAP >= 90 mmHg
+   (reachable by flow in the shock preset) the flow one step below fails. */
+static void test_least_perfusing_flow(void **state) {
   (void)state;
-  hs_model *m = patient();
-  hs_targets t = {40, 60, 0, 0, 90};
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/acute_mi_shock_ecmo.yaml", HS_SOURCE_DIR);
+  hs_model *m = load(path);
+  hs_targets t;
+  hs_targets_default(&t);
+  t.map_min_mmhg = 85;
+  t.flow_step_lpm = 0.5;
+  static const char *const S[] = {"ecmo", NULL};
   hs_compare_result *r = NULL;
   hs_err err;
-  static const double flows[] = {2, 3};
-  assert_int_equal(hs_compare_run(m, &t, flows, 2, 2, &r, &err), HS_OK);
-  assert_true(r->recommended >= 0);
-  assert_int_equal(r->rows[r->recommended].invasiveness, 0);
-  check_recommendation(r, &t);
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
+  const hs_compare_row *b = &r->rows[0];
+  assert_true(b->titrated);
+  if (!b->perfusion_held) fail_msg("MAP 85 not reachable by flow: MAP %.1f at %.2f", b->v[HS_CMP_MAP], b->v[HS_CMP_ECMO]);
+  assert_true(b->v[HS_CMP_MAP] >= 85);
+  double f = round(b->v[HS_CMP_ECMO] / 0.5) * 0.5;
+  assert_true(f > t.flow_min_lpm); /* MAP at 1 L/min is below 85 in this preset */
+  char below[32];
+  snprintf(below, sizeof below, "ecmo:%g", f - 0.5);
+  const char *S2[] = {below, NULL};
+  hs_compare_result *r2 = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S2, NULL, 0, 1, &r2, &err), HS_OK);
+  assert_false(r2->rows[0].perfusion_held);
+  assert_true(r2->rows[0].v[HS_CMP_MAP] < 85 || r2->rows[0].v[HS_CMP_DO2I] < t.do2i_min ||
+              r2->rows[0].v[HS_CMP_SVO2D] < t.svo2_min_pct);
+  hs_compare_free(r2);
   hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* A non-contracting LV with an LV thrombus: drugs and IABP do not unload it, the Impella
+   is contraindicated, a small LA vent is too weak; only the large surgical apical vent
+   meets the targets -> step 5, with a reason for every cheaper step. */
+static void test_only_strong_vent(void **state) {
+  (void)state;
+  hs_model *m = data_patient("decide_severe.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  t.pcwp_max_mmhg = 22;
+  hs_context c;
+  hs_context_default(&c);
+  c.lv_thrombus = 1;
+  static const char *const S[] = {"ecmo",           "ecmo+milrinone",   "ecmo+iabp:1:1",
+                                  "ecmo+impella_cp:P8", "ecmo+la_vent:15Fr", "ecmo+apical_vent:32Fr",
+                                  NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  assert_int_equal(hs_compare_run(m, &t, &c, S, NULL, 0, 2, &r, &err), HS_OK);
+  assert_true(row(r, "ecmo+impella_cp:P8")->excluded);
+  if (r->recommended < 0) fail_msg("no recommendation: %s", r->reason);
+  assert_string_equal(r->rows[r->recommended].name, "ecmo+apical_vent:32Fr");
+  assert_int_equal(r->step, HS_STEP_SURGICAL);
+  assert_non_null(strstr(r->step_why[1], "PCWP"));
+  assert_non_null(strstr(r->step_why[2], "PCWP"));
+  assert_non_null(strstr(r->step_why[3], "contraindicated"));
+  assert_non_null(strstr(r->step_why[3], "LV thrombus"));
+  assert_non_null(strstr(r->step_why[4], "PCWP"));
+  /* the recommendation is the only row meeting every target */
+  for (size_t i = 0; i < r->nrows; i++)
+    if ((int)i != r->recommended) assert_false(r->rows[i].all_met);
+  char *text = hs_compare_text(r, "severe");
+  assert_non_null(strstr(text, "Why not a cheaper step"));
+  assert_non_null(strstr(text, "Impella contraindicated: LV thrombus"));
+  free(text);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* A fibrillating heart on ECMO: ECMO alone meets the targets but leaves the LV without
+   throughput (stasis high); the answer names the least invasive strategy that meets every
+   target and keeps the LV washed (an Impella moves blood through it). */
+static void test_stasis_alternative(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/cardiac_arrest_vf.yaml", HS_SOURCE_DIR);
+  hs_model *m = load(path);
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo", "ecmo+impella_cp:P8", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err), HS_OK);
+  const hs_compare_row *e = &r->rows[0], *imp = &r->rows[1];
+  assert_int_equal(e->risk[HS_RISK_STASIS].level, HS_RISK_HIGH);
+  assert_true(imp->risk[HS_RISK_STASIS].level != HS_RISK_HIGH);
+  if (r->recommended == 0) {
+    if (imp->all_met) assert_int_equal(r->alternative, 1);
+    else assert_int_equal(r->alternative, -1);
+    char *text = hs_compare_text(r, "vf");
+    assert_non_null(strstr(text, "Stasis: "));
+    free(text);
+  } else {
+    assert_int_equal(r->alternative, -1);
+  }
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* With every device unavailable the comparison still answers, and says why. */
+static void test_nothing_runnable(void **state) {
+  (void)state;
+  hs_model *m = data_patient("decide_mild.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  hs_context c;
+  hs_context_default(&c);
+  c.unavailable = 1u << HS_FAM_IMPELLA;
+  static const char *const S[] = {"ecmo+impella_cp:P8", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  assert_int_equal(hs_compare_run(m, &t, &c, S, NULL, 0, 1, &r, &err), HS_OK);
+  assert_int_equal(r->recommended, -1);
+  assert_non_null(strstr(r->reason, "contraindicated or unavailable"));
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* ---- risk indices: each crosses its threshold ------------------------------------------ */
+
+static void base_values(double *v) {
+  for (int k = 0; k < HS_CMP_NVAL; k++) v[k] = 0;
+  v[HS_CMP_LVO] = 2.0, v[HS_CMP_AVO] = 1.0, v[HS_CMP_DRAIN_P] = -40, v[HS_CMP_SUCTION] = 0;
+  v[HS_CMP_RVO] = 3.0, v[HS_CMP_SAO2U] = 97, v[HS_CMP_ECMO] = 3.0;
+}
+
+static void test_risk_thresholds(void **state) {
+  (void)state;
+  hs_err err;
+  hs_context c;
+  hs_context_default(&c);
+  hs_strategy s;
+  hs_risk r[HS_RISK_N];
+  double v[HS_CMP_NVAL];
+  /* stasis: LV throughput 0.6 -> 0.4 L/min crosses 0.5 */
+  assert_int_equal(hs_strategy_parse("ecmo", &s, &err), HS_OK);
+  base_values(v);
+  v[HS_CMP_LVO] = 0.6;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_STASIS].level, HS_RISK_LOW);
+  v[HS_CMP_LVO] = 0.4, v[HS_CMP_AVO] = 0.0;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_STASIS].level, HS_RISK_HIGH);
+  assert_non_null(strstr(r[HS_RISK_STASIS].text, "< 0.5 L/min"));
+  /* an Impella washes the LV and the root even with the valve shut */
+  assert_int_equal(hs_strategy_parse("ecmo+impella_cp:P8", &s, &err), HS_OK);
+  v[HS_CMP_IMPELLA] = 2.5;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_STASIS].level, HS_RISK_LOW);
+  /* an apical vent drains the LV but leaves the shut aortic root unwashed */
+  assert_int_equal(hs_strategy_parse("ecmo+apical_vent:32Fr", &s, &err), HS_OK);
+  base_values(v);
+  v[HS_CMP_LVO] = 0.05, v[HS_CMP_AVO] = 0, v[HS_CMP_VENT] = 3.0;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_STASIS].level, HS_RISK_HIGH);
+  assert_non_null(strstr(r[HS_RISK_STASIS].text, "aortic valve shut"));
+  /* intermittent opening: raised */
+  assert_int_equal(hs_strategy_parse("ecmo", &s, &err), HS_OK);
+  base_values(v);
+  v[HS_CMP_AVO] = 0.6;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_STASIS].level, HS_RISK_RAISED);
+  /* haemolysis: drainage pressure -90 -> -110 mmHg crosses -100 */
+  base_values(v);
+  v[HS_CMP_DRAIN_P] = -90;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_HAEMOLYSIS].level, HS_RISK_LOW);
+  v[HS_CMP_DRAIN_P] = -110;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_HAEMOLYSIS].level, HS_RISK_HIGH);
+  /* the centrifugal ECMO pump at low flow: 1.6 -> 1.2 L/min crosses 1.5 L/min */
+  base_values(v);
+  v[HS_CMP_ECMO] = 1.6;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_HAEMOLYSIS].level, HS_RISK_LOW);
+  v[HS_CMP_ECMO] = 1.2;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_HAEMOLYSIS].level, HS_RISK_RAISED);
+  assert_non_null(strstr(r[HS_RISK_HAEMOLYSIS].text, "low flow"));
+  /* suction at the Impella inlet: 1 % -> 5 % of the time crosses 2 % */
+  base_values(v);
+  v[HS_CMP_SUCTION] = 0.01;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_HAEMOLYSIS].level, HS_RISK_LOW);
+  v[HS_CMP_SUCTION] = 0.05;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_HAEMOLYSIS].level, HS_RISK_RAISED);
+  /* lung ischaemia: only with a PA vent; pulmonary flow 0.6 -> 0.4 L/min */
+  base_values(v);
+  v[HS_CMP_RVO] = 1.4, v[HS_CMP_VENT] = 1.0;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_LUNG].level, HS_RISK_LOW);
+  assert_int_equal(hs_strategy_parse("ecmo+pa_vent:15Fr", &s, &err), HS_OK);
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_LUNG].level, HS_RISK_HIGH);
+  v[HS_CMP_RVO] = 1.6;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_LUNG].level, HS_RISK_RAISED);
+  /* limb ischaemia: femoral return without, then with, a distal perfusion cannula */
+  assert_int_equal(hs_strategy_parse("ecmo", &s, &err), HS_OK);
+  base_values(v);
+  s.ecmo_femoral_return = 1;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_LIMB].level, HS_RISK_HIGH);
+  c.distal_perfusion = 1;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_LIMB].level, HS_RISK_LOW);
+  s.ecmo_femoral_return = 0; /* central / axillary return */
+  c.distal_perfusion = 0;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_LIMB].level, HS_RISK_LOW);
+  /* differential hypoxaemia: right-arm SaO2 91 -> 88 % crosses 90 % */
+  v[HS_CMP_SAO2U] = 91;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_HYPOXAEMIA].level, HS_RISK_LOW);
+  v[HS_CMP_SAO2U] = 88;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_HYPOXAEMIA].level, HS_RISK_HIGH);
+  /* bleeding burden: none, 8 Fr, 14 Fr, surgical; raised one level when anticoagulation
+     is limited */
+  static const struct {
+    const char *s;
+    int level, level_limited;
+  } B[] = {{"ecmo+milrinone", 0, 0},
+           {"ecmo+iabp:1:1", 0, 1},
+           {"ecmo+impella_cp:P8", 1, 2},
+           {"ecmo+impella_5.0:P8", 2, 2},
+           {"ecmo+la_vent:19Fr", 1, 2},
+           {"ecmo+apical_vent:32Fr", 2, 2}};
+  for (size_t k = 0; k < sizeof B / sizeof B[0]; k++) {
+    assert_int_equal(hs_strategy_parse(B[k].s, &s, &err), HS_OK);
+    c.anticoag_limited = 0;
+    hs_strategy_risks(&s, &c, v, r);
+    if (r[HS_RISK_BLEEDING].level != B[k].level)
+      fail_msg("%s: bleeding %d, expected %d (%s)", B[k].s, r[HS_RISK_BLEEDING].level, B[k].level,
+               r[HS_RISK_BLEEDING].text);
+    c.anticoag_limited = 1;
+    hs_strategy_risks(&s, &c, v, r);
+    assert_int_equal(r[HS_RISK_BLEEDING].level, B[k].level_limited);
+  }
+}
+
+/* The risk indices on simulated strategies: a PA vent lowers pulmonary flow by its own
+   flow; TandemHeart (LA drainage) leaves the LV without throughput. */
+static void test_risks_simulated(void **state) {
+  (void)state;
+  hs_model *m = data_patient("decide_severe.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo:3+pa_vent:15Fr", "ecmo:3+tandemheart:7500rpm", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err), HS_OK);
+  const hs_compare_row *pa = &r->rows[0], *th = &r->rows[1];
+  assert_true(pa->v[HS_CMP_VENT] > 0.2);
+  assert_near(pa->risk[HS_RISK_LUNG].value, pa->v[HS_CMP_RVO] - pa->v[HS_CMP_VENT], 1e-12);
+  assert_true(th->v[HS_CMP_DEVICE] > 1.0);
+  assert_int_equal(th->risk[HS_RISK_STASIS].level, HS_RISK_HIGH);
+  assert_int_equal(th->risk[HS_RISK_LIMB].level, HS_RISK_HIGH); /* femoral returns */
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* ---- clinical indices (metrics) ------------------------------------------------------- */
+
+static void test_clinical_indices(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
+  hs_model *m = load(path);
+  hs_err err;
+  hs_plan *pl = hs_plan_compile(m, &err);
+  hs_sim *s = hs_sim_new(pl, &err);
+  hs_steady_info info;
+  assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_OK);
+  double v[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
+  assert_near(v[HS_M_CPO], v[HS_M_MAP] * v[HS_M_LVO] / 451.0, 1e-9);
+  assert_near(v[HS_M_SVR], 80 * (v[HS_M_MAP] - v[HS_M_CVP]) / v[HS_M_CO], 1e-6);
+  assert_near(v[HS_M_PAPI], (v[HS_M_SPAP] - v[HS_M_DPAP]) / v[HS_M_CVP], 1e-6);
+  /* normal adult: SVR 800-1600, PVR < 250 dyn*s/cm5, CPO ~1 W, Ea/Ees ~0.5-1.3 */
+  assert_true(v[HS_M_SVR] > 700 && v[HS_M_SVR] < 1800);
+  assert_true(v[HS_M_PVR] > 10 && v[HS_M_PVR] < 250);
+  assert_true(v[HS_M_CPO] > 0.6 && v[HS_M_CPO] < 1.6);
+  assert_true(v[HS_M_EAEES] > 0.3 && v[HS_M_EAEES] < 1.5);
+  assert_true(v[HS_M_WSTRESS] > 5 && v[HS_M_WSTRESS] < 60);
+  /* no ECMO: no drained blood; pulmonary flow = LV output (no shunt) */
+  assert_true(isnan(v[HS_M_SVO2D]));
+  assert_near(v[HS_M_RVO], v[HS_M_LVO], 0.05 * v[HS_M_LVO]);
+  assert_near(v[HS_M_DO2I] * v[HS_M_CO] / v[HS_M_CI], v[HS_M_DO2], 1e-6 * v[HS_M_DO2]);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  /* on VA-ECMO: thermodilution (pulmonary) flow is below total flow; drained blood is
+     venous (below arterial saturation) */
+  snprintf(path, sizeof path, "%s/examples/patients/acute_mi_shock_ecmo.yaml", HS_SOURCE_DIR);
+  m = load(path);
+  pl = hs_plan_compile(m, &err);
+  s = hs_sim_new(pl, &err);
+  hs_status st = hs_sim_run_to_steady(s, &info, &err);
+  assert_true(st == HS_OK || st == HS_ERR_NOT_STEADY);
+  assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
+  assert_true(v[HS_M_RVO] < v[HS_M_CO] - 1.0);
+  assert_true(isfinite(v[HS_M_SVO2D]) && v[HS_M_SVO2D] < v[HS_M_SAO2U] - 10);
+  hs_sim_free(s);
+  hs_plan_free(pl);
   hs_model_free(m);
 }
 
 static void test_threads_identical(void **state) {
   (void)state;
-  hs_model *m = patient();
+  hs_model *m = data_patient("decide_mild.yaml");
   hs_targets t;
   hs_targets_default(&t);
-  static const double flows[] = {3};
+  static const char *const S[] = {"ecmo", "ecmo+septostomy:8mm", "ecmo+iabp:1:1", NULL};
   hs_compare_result *a = NULL, *b = NULL;
   hs_err err;
-  assert_int_equal(hs_compare_run(m, &t, flows, 1, 1, &a, &err), HS_OK);
-  assert_int_equal(hs_compare_run(m, &t, flows, 1, 3, &b, &err), HS_OK);
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &a, &err), HS_OK);
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 3, &b, &err), HS_OK);
   assert_int_equal(a->nrows, b->nrows);
   for (size_t i = 0; i < a->nrows; i++)
     assert_memory_equal(a->rows[i].v, b->rows[i].v, sizeof a->rows[i].v);
@@ -95,32 +569,20 @@ static void test_threads_identical(void **state) {
   hs_model_free(m);
 }
 
-static void test_targets_file(void **state) {
-  (void)state;
-  hs_targets t;
-  hs_err err;
-  char *ok = hs_test_write_temp("targets_ok.yaml",
-                                "hemosim_targets: 1\npcwp_max: 2.4 kPa\nmap_min: 70\n");
-  assert_int_equal(hs_targets_load(ok, &t, &err), HS_OK);
-  assert_near(t.pcwp_max_mmhg, 2.4 * 7.5006157585, 1e-6);
-  assert_near(t.map_min_mmhg, 70, 0);
-  assert_near(t.sao2_upper_min, 92, 0); /* default kept */
-  char *bad = hs_test_write_temp("targets_bad.yaml", "hemosim_targets: 1\nmap_min: 300\n");
-  assert_int_equal(hs_targets_load(bad, &t, &err), HS_ERR_RANGE);
-  assert_non_null(strstr(err.msg, ":2:10: map_min = 300 is out of range [20, 150]"));
-  char *unk = hs_test_write_temp("targets_unk.yaml", "hemosim_targets: 1\nlactate_max: 2\n");
-  assert_int_equal(hs_targets_load(unk, &t, &err), HS_ERR_UNKNOWN);
-  assert_non_null(strstr(err.msg, "unknown target 'lactate_max'"));
-  remove(ok), remove(bad), remove(unk);
-  free(ok), free(bad), free(unk);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_default_targets),
-      cmocka_unit_test(test_least_invasive_wins),
-      cmocka_unit_test(test_threads_identical),
       cmocka_unit_test(test_targets_file),
+      cmocka_unit_test(test_strategy_texts),
+      cmocka_unit_test(test_contraindications),
+      cmocka_unit_test(test_step1_when_flow_is_enough),
+      cmocka_unit_test(test_least_perfusing_flow),
+      cmocka_unit_test(test_only_strong_vent),
+      cmocka_unit_test(test_nothing_runnable),
+      cmocka_unit_test(test_stasis_alternative),
+      cmocka_unit_test(test_risk_thresholds),
+      cmocka_unit_test(test_risks_simulated),
+      cmocka_unit_test(test_clinical_indices),
+      cmocka_unit_test(test_threads_identical),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

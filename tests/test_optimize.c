@@ -23,14 +23,16 @@ static hs_model *patient(void) {
 static void test_least_flow_meeting_targets(void **state) {
   (void)state;
   hs_model *m = patient();
-  hs_targets t = {32, 75, 1.0, 4, 92}; /* reachable by ECMO flow alone in this patient */
+  hs_targets t; /* MAP >= 75 and PCWP < 32: reachable by ECMO flow alone in this patient */
+  hs_targets_default(&t);
+  t.pcwp_max_mmhg = 32, t.map_min_mmhg = 75;
   hs_optimize_result *r = NULL;
   hs_err err;
   assert_int_equal(hs_optimize_run(m, "ecmo-flow", &t, 2, &r, &err), HS_OK);
   assert_true(r->chosen >= 0);
   const hs_compare_row *c = &r->rows[r->chosen];
   assert_true(c->all_met);
-  assert_true(c->v[HS_CMP_PCWP] <= 32 && c->v[HS_CMP_MAP] >= 75 && c->v[HS_CMP_PP] >= 4);
+  assert_true(c->v[HS_CMP_PCWP] < 32 && c->v[HS_CMP_MAP] >= 75 && c->v[HS_CMP_DO2I] >= 330);
   for (int i = 0; i < r->chosen; i++) assert_false(r->rows[i].all_met); /* less support fails */
   /* the sweep point agrees with a direct run of the same setting */
   double flow = r->setting_value[r->chosen];
@@ -56,6 +58,7 @@ static void test_least_flow_meeting_targets(void **state) {
   assert_non_null(svg);
   assert_non_null(strstr(svg, "chosen"));
   free(svg);
+  assert_false(r->discrete);
   hs_optimize_free(r);
   hs_model_free(m);
 }
@@ -69,6 +72,14 @@ static void test_unreachable_reports_closest(void **state) {
   hs_err err;
   assert_int_equal(hs_optimize_run(m, "iabp", &t, 2, &r, &err), HS_OK);
   assert_int_equal(r->npoints, 3);
+  /* a discrete console setting: labelled positions, readable labels */
+  assert_true(r->discrete);
+  assert_string_equal(r->point_label[0], "1:3");
+  assert_string_equal(r->rows[2].label, "IABP 1:1");
+  char *svg = hs_optimize_svg(r, &t, &err);
+  assert_non_null(svg);
+  assert_non_null(strstr(svg, "1:2"));
+  free(svg);
   if (r->chosen < 0) {
     assert_true(r->closest >= 0);
     assert_non_null(strstr(r->reason, "closest"));

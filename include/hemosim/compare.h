@@ -1,13 +1,27 @@
 /*
- * hemosim/compare.h - compare LV unloading strategies for one patient on VA-ECMO.
+ * hemosim/compare.h - decision support for LV unloading on VA-ECMO, reasoning as the
+ * ECMO team does (docs/decision.md).
  *
- * For a patient with a va_ecmo device named "ecmo" (femoral VA-ECMO in flow control
- * is added when the patient has none), each strategy is the patient's model plus one
- * change: ECMO alone at a set of flows, then ECMO at the patient's flow plus each
- * unloading method of MISSION.md s2 at a sensible default setting.  Every strategy
- * runs to periodic steady state (or at most solver.max_beats, reported), its metrics
- * are checked against targets, and the least invasive strategy meeting every target
- * is recommended, following the stepped order of MISSION.md s3.
+ * Targets: PCWP below 20 mmHg, MAP >= 65 mmHg and adequate perfusion (O2 delivery
+ * index and the saturation of the drained venous blood); aortic-valve opening is a
+ * stasis-risk finding, not a target.  Context (open chest, LV thrombus, aortic
+ * regurgitation, peripheral arterial disease, mechanical aortic valve, devices
+ * available ...) excludes contraindicated devices, with the reason.
+ *
+ * Strategies: every device family and size/level in the model, alone on ECMO and in
+ * clinical combinations (ECMO + IABP + vent, ECPELLA ...).  For each, the ECMO flow is
+ * re-titrated to the least flow that holds MAP and perfusion (bisection on a grid of
+ * ecmo.target_flow), as the team would; then PCWP is checked.
+ *
+ * Stepped escalation: (1) ECMO flow and drugs -> (2) IABP -> (3) percutaneous LV pump
+ * (Impella preferred, TandemHeart) -> (4) atrial septostomy, transseptal LA vent and
+ * the other percutaneous vents -> (5) surgical vent or central ECMO converted to a
+ * temporary LVAD.  The recommendation is the first step with a strategy meeting every
+ * target; each cheaper step gets the reason it was not enough.
+ *
+ * Every strategy also reports complication-risk indices (LV / aortic-root stasis,
+ * haemolysis, lung ischaemia, limb ischaemia, differential hypoxaemia, bleeding burden
+ * of the access), each with its threshold and source (docs/decision.md).
  */
 #ifndef HEMOSIM_COMPARE_H
 #define HEMOSIM_COMPARE_H
@@ -21,35 +35,145 @@
 extern "C" {
 #endif
 
+/* ---- targets -------------------------------------------------------------- */
+
+enum { HS_TGT_PCWP, HS_TGT_MAP, HS_TGT_DO2I, HS_TGT_SVO2, HS_TGT_N };
+
 typedef struct hs_targets {
-  double pcwp_max_mmhg;      /* default 18 */
-  double map_min_mmhg;       /* default 65 */
-  double av_open_min;        /* default 1.0: aortic valve opening every beat */
-  double pulse_pressure_min; /* default 10 mmHg */
-  double sao2_upper_min;     /* default 92 % */
+  double pcwp_max_mmhg; /* 20: PCWP must be below (unloaded) */
+  double map_min_mmhg;  /* 65 */
+  double do2i_min;      /* 330 mL/min/m2: critical O2 delivery (Shibutani 1983) */
+  double svo2_min_pct;  /* 60 %: drained-blood (pre-oxygenator) saturation floor */
+  double flow_min_lpm;  /* 1.0 L/min: least ECMO flow the titration may choose */
+  double flow_max_lpm;  /* 5.0 L/min: most ECMO flow */
+  double flow_step_lpm; /* 0.25 L/min: titration resolution */
 } hs_targets;
 
 void hs_targets_default(hs_targets *t);
-/* YAML/JSON: hemosim_targets: 1, pcwp_max: 18 mmHg, map_min: 65 mmHg, av_open_min: 1,
-   pulse_pressure_min: 10 mmHg, sao2_upper_min: 92 (each optional). */
-hs_status hs_targets_load(const char *path, hs_targets *t, hs_err *err);
+/* Name of target k ("PCWP", "MAP", "DO2 index", "drained-blood SvO2"). */
+const char *hs_target_name(int k);
+/* One target from text: name pcwp_max, map_min, do2i_min, svo2_min, flow_min, flow_max,
+   flow_step; value with or without unit ("18 mmHg", "2.4 kPa", "3 L/min").  Errors
+   name the field, the value and the accepted range. */
+hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_err *err);
 
-enum { HS_CMP_PCWP, HS_CMP_MAP, HS_CMP_AVO, HS_CMP_PP, HS_CMP_SAO2U, HS_CMP_LVEDV, HS_CMP_LVEDP,
-       HS_CMP_CO, HS_CMP_LVO, HS_CMP_PVA, HS_CMP_ECMO, HS_CMP_DEVICE, HS_CMP_NVAL };
+/* ---- context -------------------------------------------------------------- */
 
-/* Names of the compared values (for tables and JSON). */
+typedef enum hs_family {
+  HS_FAM_DRUG,
+  HS_FAM_IABP,
+  HS_FAM_IMPELLA,
+  HS_FAM_TANDEMHEART,
+  HS_FAM_SEPTOSTOMY,
+  HS_FAM_LA_VENT,
+  HS_FAM_PA_VENT,
+  HS_FAM_PIGTAIL,
+  HS_FAM_SURGICAL_VENT,
+  HS_FAM_LVAD,
+  HS_FAM_N
+} hs_family;
+const char *hs_family_name(int f); /* "drug", "iabp", "impella", "tandemheart", ... */
+
+enum { HS_GRADE_NONE, HS_GRADE_MILD, HS_GRADE_MODERATE, HS_GRADE_SEVERE };
+
+typedef struct hs_context {
+  int open_chest;          /* chest open (post-cardiotomy): surgical options without new sternotomy */
+  int surgery_acceptable;  /* 1: a sternotomy / thoracotomy may be done (default 1) */
+  int lv_thrombus;         /* LV thrombus */
+  int la_thrombus;         /* left-atrial / appendage thrombus */
+  int ar_grade;            /* aortic regurgitation, HS_GRADE_* */
+  int pad_grade;           /* peripheral arterial disease (iliofemoral), HS_GRADE_* */
+  int mechanical_av;       /* mechanical aortic valve prosthesis */
+  int vsd;                 /* ventricular septal defect / rupture */
+  int anticoag_limited;    /* anticoagulation limited (bleeding, HIT ...) */
+  int distal_perfusion;    /* distal perfusion cannula in the femoral return limb */
+  unsigned unavailable;    /* bit (1u << hs_family) set: device family not available */
+} hs_context;
+
+void hs_context_default(hs_context *c);
+/* One context item from text: "lv_thrombus", "lv_thrombus=false", "ar=moderate",
+   "pad=severe", "unavailable=impella+tandemheart", ... (docs/decision.md). */
+hs_status hs_context_set(hs_context *c, const char *item, hs_err *err);
+
+/* Targets/context file (YAML or JSON, docs/decision.md):
+     hemosim_targets: 1
+     pcwp_max: 20 mmHg        map_min: 65 mmHg   do2i_min: 330   svo2_min: 60
+     flow_min: 1 L/min        flow_max: 5 L/min  flow_step: 0.25 L/min
+     context: {lv_thrombus: true, aortic_regurgitation: moderate, unavailable: [impella]}
+     strategies: ["ecmo+impella_cp:P6", ...]      (optional)
+   Every field optional.  c and strategies may be NULL; *strategies (if given) receives
+   a NULL-terminated array of strategy texts (free with hs_strategy_list_free), or NULL
+   when the file has none.  Errors carry file:line:col, the field, value and range. */
+hs_status hs_targets_load(const char *path, hs_targets *t, hs_context *c, char ***strategies,
+                          hs_err *err);
+void hs_strategy_list_free(char **list);
+
+/* ---- strategies ------------------------------------------------------------ */
+
+/* Escalation steps (the clinical order). */
+enum {
+  HS_STEP_FLOW_DRUGS = 1,
+  HS_STEP_IABP = 2,
+  HS_STEP_PUMP = 3,
+  HS_STEP_ATRIAL = 4,
+  HS_STEP_SURGICAL = 5,
+  HS_STEP_N = 6
+};
+const char *hs_step_name(int step); /* "ECMO flow and drugs", "IABP", ... */
+
+/* Check a strategy text (docs/decision.md, "Strategy syntax"), e.g.
+   "ecmo+impella_cp:P6", "ecmo:3.5+iabp:1:1+la_vent:17Fr", "ecmo+septostomy:10mm".
+   label (may be NULL) receives the readable name. */
+hs_status hs_strategy_check(const char *text, char *label, size_t n, hs_err *err);
+/* The built-in strategy list, NULL-terminated (escalation order). */
+extern const char *const hs_builtin_strategies[];
+
+/* ---- results --------------------------------------------------------------- */
+
+enum {
+  HS_CMP_PCWP, HS_CMP_MAP, HS_CMP_DO2I, HS_CMP_SVO2D, HS_CMP_AVO, HS_CMP_PP, HS_CMP_SAO2U,
+  HS_CMP_LVEDV, HS_CMP_LVEDP, HS_CMP_CO, HS_CMP_LVO, HS_CMP_RVO, HS_CMP_PVA, HS_CMP_ECMO,
+  HS_CMP_DEVICE, HS_CMP_CVP, HS_CMP_LVEF, HS_CMP_CPO, HS_CMP_DRAIN_P, HS_CMP_SUCTION,
+  HS_CMP_VENT, HS_CMP_IMPELLA, HS_CMP_MPAP, HS_CMP_NVAL
+};
+/* Names (JSON keys, e.g. "pcwp_mmhg") and units ("mmHg", "L/min", "" ...). */
 const char *hs_compare_value_name(int k);
+const char *hs_compare_value_unit(int k);
+
+/* Complication-risk indices (docs/decision.md "Risks"). */
+enum { HS_RISK_STASIS, HS_RISK_HAEMOLYSIS, HS_RISK_LUNG, HS_RISK_LIMB, HS_RISK_HYPOXAEMIA,
+       HS_RISK_BLEEDING, HS_RISK_N };
+enum { HS_RISK_LOW = 0, HS_RISK_RAISED = 1, HS_RISK_HIGH = 2 };
+const char *hs_risk_name(int k);  /* "LV stasis", ... */
+const char *hs_risk_key(int k);   /* "stasis", "haemolysis", ... (JSON) */
+const char *hs_risk_level_name(int level); /* "low", "raised", "high" */
+
+typedef struct hs_risk {
+  int level;       /* HS_RISK_LOW / RAISED / HIGH */
+  double value;    /* the index (NaN if not applicable) */
+  char text[200];  /* finding with value, unit and threshold */
+} hs_risk;
 
 typedef struct hs_compare_row {
-  char name[48];     /* e.g. "impella_cp_p8" */
-  char label[96];    /* e.g. "ECMO 4.0 L/min + Impella CP P8" */
-  int invasiveness;  /* 0 ECMO only / drugs, 1 IABP, 2 Impella, 3 septostomy / percutaneous
-                        vents, 4 surgical vent */
-  int is_flow_sweep; /* ECMO-alone row at another flow */
+  char name[96];      /* the strategy text, e.g. "ecmo+impella_cp:P6" */
+  char label[160];    /* "Impella CP P6" */
+  char settings[200]; /* "ECMO 2.50 L/min; Impella CP P6" */
+  int step;           /* HS_STEP_* */
+  unsigned families;  /* bit (1u << hs_family) per device family used */
+  int is_flow_sweep;  /* ECMO alone at a fixed flow (the flow-sweep figure) */
+  int excluded;       /* contraindicated or unavailable: not simulated */
+  char excluded_reason[200];
+  int titrated;       /* ECMO flow re-titrated */
+  int perfusion_held; /* MAP, DO2 index and SvO2 held at some flow <= flow_max */
+  int raised_for_pcwp; /* vent / septostomy: flow raised above the least perfusing flow
+                          because the circuit then drains PCWP below its target */
   double v[HS_CMP_NVAL];
-  int met[5];        /* per target, in hs_targets order */
+  int met[HS_TGT_N];
   int all_met;
-  int steady;        /* reached periodic steady state */
+  char missed[240];   /* "PCWP 24.1 mmHg (4.1 above < 20)" ...; "" when all met */
+  hs_risk risk[HS_RISK_N];
+  int steady;         /* reached periodic steady state */
+  int evals;          /* steady states computed (titration) */
   double wall_s;
   double *pv_v, *pv_p; /* LV volume (mL) and pressure (mmHg) over one steady beat */
   size_t npv;
@@ -59,19 +183,71 @@ typedef struct hs_compare_result {
   hs_compare_row *rows;
   size_t nrows;
   int recommended;   /* row index, -1 if no strategy meets every target */
-  int closest;       /* row meeting most targets (lowest PCWP on ties) */
-  char reason[512];
+  int closest;       /* row meeting most targets (lowest PCWP on ties), -1 if none ran */
+  int step;          /* step of the recommendation (0 if none) */
+  int alternative;   /* when the recommendation carries a high LV / aortic-root stasis
+                        risk: the first strategy in step order that meets every target
+                        without it (-1: none, or not needed) */
+  char reason[768];  /* one sentence: the recommendation and why */
+  char step_why[HS_STEP_N][640]; /* per cheaper step: why it was not enough */
+  hs_targets targets;
+  hs_context context;
   double wall_s;
 } hs_compare_result;
 
-/* Run the comparison (threads > 1 runs strategies in parallel).  flows_lpm: ECMO-alone
-   sweep (NULL: 2, 3, 4, 5 L/min).  Caller frees *out with hs_compare_free(). */
+/* Run the comparison.  strategies: NULL = the built-in list (hs_builtin_strategies)
+   plus the ECMO-alone flow sweep (flows_lpm, NULL: 2, 3, 4, 5 L/min); otherwise only
+   the given strategy texts (and the sweep only if flows_lpm is given).  ctx may be NULL
+   (defaults).  threads > 1 runs strategies in parallel; results do not depend on it.
+   Caller frees *out with hs_compare_free(). */
 hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
+                         const hs_context *ctx, const char *const *strategies,
                          const double *flows_lpm, size_t nflows, int threads,
                          hs_compare_result **out, hs_err *err);
 void hs_compare_free(hs_compare_result *r);
 /* Free the PV-loop samples of one row. */
 void hs_compare_row_clear(hs_compare_row *row);
+
+/* The 30-second answer as plain text (recommendation, why each cheaper step was not
+   enough, settings, expected values, risks, then the table); caller frees.  The HTML
+   report uses the same sentences. */
+char *hs_compare_text(const hs_compare_result *r, const char *patient);
+
+/* ---- weaning --------------------------------------------------------------- */
+
+typedef struct hs_wean_criteria {
+  double flow_lpm;        /* trial ECMO flow (default 1.5 L/min) */
+  double pp_min_mmhg;     /* pulse pressure >= 10 mmHg (pulsatile waveform) */
+  double lvef_min_pct;    /* LVEF > 25 % (Aissaoui 2011: > 20-25 %) */
+  double vti_min_cm;      /* aortic VTI >= 10 cm */
+  double map_min_mmhg;    /* MAP > 60 mmHg */
+  double rise_max_mmhg;   /* CVP and PCWP may rise by at most this (default 5 mmHg) */
+  double lvot_diam_cm;    /* LVOT diameter for the VTI proxy (default 2.0 cm) */
+} hs_wean_criteria;
+
+enum { HS_WEAN_PP, HS_WEAN_LVEF, HS_WEAN_VTI, HS_WEAN_MAP, HS_WEAN_CVP, HS_WEAN_PCWP,
+       HS_WEAN_N };
+
+typedef struct hs_wean_result {
+  double before[HS_CMP_NVAL], after[HS_CMP_NVAL]; /* at the patient's flow and at trial */
+  double lvef_before, lvef_after, vti_before, vti_after, cvp_before, cvp_after;
+  double flow_before_lpm, flow_after_lpm;
+  double value[HS_WEAN_N];  /* the criterion's value at the trial flow */
+  int pass[HS_WEAN_N];
+  int passed;               /* every criterion met */
+  char text[HS_WEAN_N][160];/* "LVEF 28 % (> 25 %): met" */
+  char verdict[400];
+  hs_wean_criteria crit;
+} hs_wean_result;
+
+void hs_wean_default(hs_wean_criteria *c);
+/* Weaning trial on a patient with VA-ECMO "ecmo": steady state at its flow, then
+   ECMO flow stepped down to crit->flow_lpm with every vent clamped (ecmo.vent_clamp = 1)
+   and any Impella / TandemHeart / IABP left as set; reads the criteria. */
+hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
+                      hs_wean_result *out, hs_err *err);
+/* Plain-text verdict and criteria; caller frees. */
+char *hs_wean_text(const hs_wean_result *r, const char *patient);
 
 #ifdef __cplusplus
 }

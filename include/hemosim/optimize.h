@@ -17,6 +17,8 @@
 extern "C" {
 #endif
 
+#define HS_OPT_MAX_LABELS 32
+
 typedef struct hs_optimize_result {
   char strategy[32];
   char setting[48];   /* e.g. "ecmo.target_flow (L/min)" */
@@ -25,6 +27,8 @@ typedef struct hs_optimize_result {
   hs_compare_row *rows;  /* npoints */
   int chosen;            /* index of the least support meeting every target, or -1 */
   int closest;           /* index meeting most targets */
+  int discrete;          /* setting with discrete console positions (ratio, level) */
+  char point_label[HS_OPT_MAX_LABELS][16]; /* "1:3", "P4", "8" ... per point */
   char reason[512];
   double wall_s;
 } hs_optimize_result;
@@ -37,7 +41,7 @@ hs_status hs_optimize_run(const hs_model *patient, const char *strategy,
                           const hs_targets *targets, int threads, hs_optimize_result **out,
                           hs_err *err);
 void hs_optimize_free(hs_optimize_result *r);
-/* SVG of PCWP, MAP, LVEDV and aortic valve opening against the setting, chosen point
+/* SVG of PCWP, MAP, DO2 index and LVEDV against the setting, chosen point
    marked; caller frees. */
 char *hs_optimize_svg(const hs_optimize_result *r, const hs_targets *t, hs_err *err);
 

@@ -83,7 +83,21 @@ extern "C" {
   X(HS_M_TREDV, "tcd_right_edv_cms", "cm/s", "right MCA end-diastolic velocity")             \
   X(HS_M_TRMV, "tcd_right_mean_cms", "cm/s", "right MCA time-mean velocity")                 \
   X(HS_M_TRPI, "tcd_right_pi", "", "right MCA Gosling pulsatility index")                    \
-  X(HS_M_BPC, "bp_controller_factor", "", "systemic resistance factor set by the blood-pressure controller")
+  X(HS_M_BPC, "bp_controller_factor", "", "systemic resistance factor set by the blood-pressure controller") \
+  X(HS_M_RVO, "rv_output_lpm", "L/min",                                                     \
+    "net flow through the pulmonary valve: what thermodilution measures (on VA-ECMO: not total flow)") \
+  X(HS_M_DO2I, "do2i_mlmin_m2", "mL/min/m2", "O2 delivery index: do2_body_mlmin / body surface area") \
+  X(HS_M_SVO2D, "svo2_drained_pct", "%",                                                    \
+    "O2 saturation of the blood drained into the first oxygenating device (pre-oxygenator); NaN without one") \
+  X(HS_M_CPO, "cpo_w", "W", "cardiac power output of the native LV: MAP x lv_output_lpm / 451 (Fincke 2004)") \
+  X(HS_M_CPI, "cpi_w_m2", "W/m2", "cardiac power index: cpo_w / body surface area")           \
+  X(HS_M_SVR, "svr_dyn_s_cm5", "dyn*s/cm5", "systemic vascular resistance 80 (MAP - CVP) / co_lpm") \
+  X(HS_M_PVR, "pvr_dyn_s_cm5", "dyn*s/cm5", "pulmonary vascular resistance 80 (mPAP - PCWP) / rv_output_lpm") \
+  X(HS_M_PAPI, "papi", "", "pulmonary artery pulsatility index (sPAP - dPAP) / CVP (Korabathina 2012)") \
+  X(HS_M_EA, "lv_ea_mmhg_ml", "mmHg/mL", "effective arterial elastance Pes / SV (Kelly 1992)")  \
+  X(HS_M_EAEES, "ea_ees", "", "ventriculo-arterial coupling Ea / Ees = (Ves - V0) / SV")       \
+  X(HS_M_WSTRESS, "lv_es_wall_stress_kpa", "kPa",                                          \
+    "LV end-systolic fibre stress Pes (1 + 3 Ves / Vwall), Vwall 150 mL (Arts 1991)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

@@ -1,11 +1,15 @@
 /*
- * analysis/compare.c - unloading strategies side by side (hemosim/compare.h).
+ * analysis/compare.c - strategies side by side, ECMO flow re-titrated, stepped
+ * escalation (hemosim/compare.h, docs/decision.md).
  *
- * Each strategy is a small edit of a copy of the patient's model (a device added, a
- * setting changed); the copies are compiled and simulated independently, in
- * parallel if asked (results do not depend on the number of threads).  Targets and
- * the invasiveness order follow MISSION.md s3: drugs and ECMO flow < IABP < Impella
- * < septostomy and percutaneous vents < surgical vent.
+ * Each strategy is a small edit of a copy of the patient's model (devices added,
+ * settings and drugs changed); the copies are compiled and simulated independently, in
+ * parallel if asked (results do not depend on the number of threads).  In each copy the
+ * ECMO flow is re-titrated to the least flow on the grid flow_min, flow_min + step, ...
+ * flow_max that holds MAP, DO2 index and drained-blood SvO2 (bisection: MAP and O2
+ * delivery rise with ECMO flow), warm-starting every trial flow from the previous
+ * steady state; PCWP is then read at that flow (PCWP rises with ECMO flow, so the least
+ * flow that perfuses is also the best for the LV).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -15,114 +19,47 @@
 #include <string.h>
 #include <time.h>
 
+#include "analysis/strategy.h"
 #include "hemosim/compare.h"
 #include "hemosim/device.h"
 #include "hemosim/sim.h"
-#include "io/doc.h"
 
 #define LPM (1000.0 / 60.0)
 
-static const char *const VALUE_NAMES[HS_CMP_NVAL] = {
-    "pcwp_mmhg", "map_mmhg", "av_open_fraction", "pulse_pressure_mmhg", "sao2_upper_pct",
-    "lvedv_ml", "lvedp_mmhg", "co_lpm", "lv_output_lpm", "lv_pva_mmhg_ml", "ecmo_flow_lpm",
-    "device_flow_lpm"};
+static const struct {
+  const char *name, *unit;
+} VALUES[HS_CMP_NVAL] = {
+    [HS_CMP_PCWP] = {"pcwp_mmhg", "mmHg"},
+    [HS_CMP_MAP] = {"map_mmhg", "mmHg"},
+    [HS_CMP_DO2I] = {"do2i_mlmin_m2", "mL/min/m2"},
+    [HS_CMP_SVO2D] = {"svo2_drained_pct", "%"},
+    [HS_CMP_AVO] = {"av_open_fraction", ""},
+    [HS_CMP_PP] = {"pulse_pressure_mmhg", "mmHg"},
+    [HS_CMP_SAO2U] = {"sao2_upper_pct", "%"},
+    [HS_CMP_LVEDV] = {"lvedv_ml", "mL"},
+    [HS_CMP_LVEDP] = {"lvedp_mmhg", "mmHg"},
+    [HS_CMP_CO] = {"co_lpm", "L/min"},
+    [HS_CMP_LVO] = {"lv_output_lpm", "L/min"},
+    [HS_CMP_RVO] = {"rv_output_lpm", "L/min"},
+    [HS_CMP_PVA] = {"lv_pva_mmhg_ml", "mmHg*mL"},
+    [HS_CMP_ECMO] = {"ecmo_flow_lpm", "L/min"},
+    [HS_CMP_DEVICE] = {"device_flow_lpm", "L/min"},
+    [HS_CMP_CVP] = {"cvp_mmhg", "mmHg"},
+    [HS_CMP_LVEF] = {"lvef_pct", "%"},
+    [HS_CMP_CPO] = {"cpo_w", "W"},
+    [HS_CMP_DRAIN_P] = {"ecmo_drainage_mmhg", "mmHg"},
+    [HS_CMP_SUCTION] = {"suction_fraction", ""},
+    [HS_CMP_VENT] = {"ecmo_vent_flow_lpm", "L/min"},
+    [HS_CMP_IMPELLA] = {"impella_flow_lpm", "L/min"},
+    [HS_CMP_MPAP] = {"mpap_mmhg", "mmHg"},
+};
 
 const char *hs_compare_value_name(int k) {
-  return k >= 0 && k < HS_CMP_NVAL ? VALUE_NAMES[k] : "?";
+  return k >= 0 && k < HS_CMP_NVAL ? VALUES[k].name : "?";
 }
-
-void hs_targets_default(hs_targets *t) {
-  t->pcwp_max_mmhg = 18;
-  t->map_min_mmhg = 65;
-  t->av_open_min = 1.0;
-  t->pulse_pressure_min = 10;
-  t->sao2_upper_min = 92;
+const char *hs_compare_value_unit(int k) {
+  return k >= 0 && k < HS_CMP_NVAL ? VALUES[k].unit : "?";
 }
-
-hs_status hs_targets_load(const char *path, hs_targets *t, hs_err *err) {
-  hs_doc *d = NULL;
-  hs_status st = hs_doc_load_file(path, &d, err);
-  if (st) return st;
-  hs_targets_default(t);
-  const hs_doc_node *root = hs_doc_root(d);
-  static const struct {
-    const char *key;
-    size_t off;
-    hs_dim dim;
-    double lo, hi;
-  } F[] = {{"pcwp_max", offsetof(hs_targets, pcwp_max_mmhg), HS_DIM_PRESSURE, 0, 60},
-           {"map_min", offsetof(hs_targets, map_min_mmhg), HS_DIM_PRESSURE, 20, 150},
-           {"av_open_min", offsetof(hs_targets, av_open_min), HS_DIM_NONE, 0, 1},
-           {"pulse_pressure_min", offsetof(hs_targets, pulse_pressure_min), HS_DIM_PRESSURE, 0,
-            100},
-           {"sao2_upper_min", offsetof(hs_targets, sao2_upper_min), HS_DIM_NONE, 50, 100}};
-  if ((st = hs_doc_expect(d, root, HS_DOC_MAP, "the targets file", err))) goto done;
-  if (!hs_doc_get(root, "hemosim_targets")) {
-    st = hs_doc_fail(d, root, err, HS_ERR_PARSE,
-                     "not a hemosim targets file: it has no field 'hemosim_targets: 1'");
-    goto done;
-  }
-  for (size_t i = 0; i < hs_doc_size(root); i++) {
-    const char *key = hs_doc_text(hs_doc_key(root, i));
-    if (!strcmp(key, "hemosim_targets")) continue;
-    size_t k = 0;
-    while (k < sizeof F / sizeof F[0] && strcmp(F[k].key, key)) k++;
-    if (k == sizeof F / sizeof F[0]) {
-      st = hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN,
-                       "unknown target '%s' (known: pcwp_max, map_min, av_open_min, "
-                       "pulse_pressure_min, sao2_upper_min)",
-                       key);
-      goto done;
-    }
-    const hs_doc_node *v = hs_doc_value(root, i);
-    double x;
-    hs_err e2;
-    if (hs_doc_kind_of(v) != HS_DOC_SCALAR || hs_quantity_parse(F[k].dim, hs_doc_text(v), &x, &e2)) {
-      st = hs_doc_fail(d, v, err, HS_ERR_INVALID, "%s: %s", key,
-                       hs_doc_kind_of(v) == HS_DOC_SCALAR ? e2.msg : "expected a value");
-      goto done;
-    }
-    if (x < F[k].lo || x > F[k].hi) {
-      st = hs_doc_fail(d, v, err, HS_ERR_RANGE, "%s = %g is out of range [%g, %g]", key, x,
-                       F[k].lo, F[k].hi);
-      goto done;
-    }
-    *(double *)((char *)t + F[k].off) = x;
-  }
-done:
-  hs_doc_free(d);
-  return st;
-}
-
-/* ---- strategies ------------------------------------------------------------ */
-
-#include "analysis/strategy.h"
-
-static const hs_strategy METHODS[] = {
-    {"ecmo_alone", "ECMO alone", 0, NULL, NULL, NULL, NULL, {NULL}},
-    {"milrinone", "+ milrinone 0.375 ug/kg/min", 0, NULL, NULL, NULL, NULL,
-     {"drugs.milrinone", "0.375", NULL}},
-    {"nitroprusside", "+ nitroprusside 0.5 ug/kg/min", 0, NULL, NULL, NULL, NULL,
-     {"drugs.nitroprusside", "0.5", NULL}},
-    {"iabp", "+ IABP 1:1, 40 mL", 1, "iabp", "iabp", "desc_aorta", NULL,
-     {"iabp.volume", "40 mL", NULL}},
-    {"impella_cp_p6", "+ Impella CP P6", 2, "impella", "impella", "lv", "aortic_root",
-     {"impella.model", "cp", "impella.level", "6", NULL}},
-    {"impella_cp_p8", "+ Impella CP P8", 2, "impella", "impella", "lv", "aortic_root",
-     {"impella.model", "cp", "impella.level", "8", NULL}},
-    {"septostomy_8mm", "+ atrial septostomy 8 mm", 3, "septostomy", "septostomy", "la", "ra",
-     {"septostomy.diameter", "8 mm", NULL}},
-    {"la_vent_22fr", "+ transseptal LA vent 22 Fr", 3, NULL, NULL, NULL, NULL,
-     {"@vent", "la", "ecmo.vent_size", "22 Fr", "ecmo.vent_length", "40 cm", NULL}},
-    {"pa_vent_15fr", "+ pulmonary artery vent 15 Fr", 3, NULL, NULL, NULL, NULL,
-     {"@vent", "pa", "ecmo.vent_size", "15 Fr", "ecmo.vent_length", "40 cm", NULL}},
-    {"pigtail_lv_vent_8fr", "+ transaortic pigtail LV vent 8 Fr", 3, NULL, NULL, NULL, NULL,
-     {"@vent", "lv", "ecmo.vent_size", "8 Fr", "ecmo.vent_length", "60 cm", NULL}},
-    {"surgical_lv_vent_32fr", "+ surgical LV apical vent 32 Fr", 4, NULL, NULL, NULL, NULL,
-     {"@vent", "lv", "ecmo.vent_size", "32 Fr", "ecmo.vent_length", "20 cm", NULL}},
-};
-#define NMETHODS (sizeof METHODS / sizeof METHODS[0])
-
 
 static double now(void) {
   struct timespec ts;
@@ -130,22 +67,74 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static hs_status apply(hs_model *m, const hs_strategy *st, hs_err *err) {
+hs_status hs_strategy_apply(hs_model *m, const hs_strategy *st, hs_err *err) {
   hs_status s;
-  if (st->device) {
-    const char *ports[3] = {st->p0, st->p1 ? st->p1 : st->p0, st->p0};
-    if ((s = hs_model_add_device(m, st->device, st->type, ports, err))) return s;
+  for (int d = 0; d < st->ndev; d++) {
+    const char *ports[3] = {st->dev[d].p0, st->dev[d].p1 ? st->dev[d].p1 : st->dev[d].p0,
+                            st->dev[d].p0};
+    if ((s = hs_model_add_device(m, st->dev[d].name, st->dev[d].type, ports, err))) return s;
   }
-  for (int i = 0; st->sets[i]; i += 2) {
-    if (!strcmp(st->sets[i], "@vent"))
-      s = hs_model_rebind_device(m, "ecmo", "vent", st->sets[i + 1], err);
-    else
-      s = hs_model_set_text(m, st->sets[i], st->sets[i + 1], err);
-    if (s) return s;
-  }
+  if (*st->vent_site && (s = hs_model_rebind_device(m, "ecmo", "vent", st->vent_site, err)))
+    return s;
+  if (*st->return_site &&
+      (s = hs_model_rebind_device(m, "ecmo", "return", st->return_site, err)))
+    return s;
+  for (int i = 0; i < st->nset; i++)
+    if ((s = hs_model_set_text(m, st->set[i].path, st->set[i].value, err))) return s;
   return HS_OK;
 }
 
+void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
+  size_t nm = hs_sim_metric_count(s);
+  for (int k = 0; k < HS_CMP_NVAL; k++) v[k] = NAN;
+  v[HS_CMP_DEVICE] = 0;
+  v[HS_CMP_SUCTION] = 0;
+  v[HS_CMP_VENT] = 0;
+  v[HS_CMP_IMPELLA] = 0;
+  double svo2_mixed = NAN;
+  for (size_t k = 0; k < nm; k++) {
+    char buf[128];
+    const char *name = hs_sim_metric_name(s, k, buf, sizeof buf);
+    for (int c = 0; c < HS_CMP_NVAL; c++)
+      if (!strcmp(name, VALUES[c].name)) v[c] = all[k];
+    if (!strcmp(name, "svo2_pct")) svo2_mixed = all[k];
+    size_t n = strlen(name);
+    if (n > 17 && !strcmp(name + n - 17, "_suction_fraction") && all[k] > v[HS_CMP_SUCTION])
+      v[HS_CMP_SUCTION] = all[k];
+    /* device flow: the added pump (Impella, TandemHeart), septostomy, else the vent */
+    if ((!strcmp(name, "impella_flow_lpm") || !strcmp(name, "tandem_flow_lpm") ||
+         !strcmp(name, "septostomy_flow_lpm")))
+      v[HS_CMP_DEVICE] = all[k];
+  }
+  if (v[HS_CMP_DEVICE] == 0 && v[HS_CMP_VENT] > 0) v[HS_CMP_DEVICE] = v[HS_CMP_VENT];
+  if (!isfinite(v[HS_CMP_SVO2D])) v[HS_CMP_SVO2D] = svo2_mixed;
+}
+
+void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
+  const double *v = r->v;
+  r->met[HS_TGT_PCWP] = v[HS_CMP_PCWP] < t->pcwp_max_mmhg;
+  r->met[HS_TGT_MAP] = v[HS_CMP_MAP] >= t->map_min_mmhg;
+  r->met[HS_TGT_DO2I] = v[HS_CMP_DO2I] >= t->do2i_min;
+  r->met[HS_TGT_SVO2] = v[HS_CMP_SVO2D] >= t->svo2_min_pct;
+  r->all_met = r->met[0] && r->met[1] && r->met[2] && r->met[3];
+  r->missed[0] = 0;
+  char part[96];
+  const double val[HS_TGT_N] = {v[HS_CMP_PCWP], v[HS_CMP_MAP], v[HS_CMP_DO2I], v[HS_CMP_SVO2D]};
+  const double lim[HS_TGT_N] = {t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct};
+  static const char *const UNIT[HS_TGT_N] = {"mmHg", "mmHg", "mL/min/m2", "%"};
+  for (int k = 0; k < HS_TGT_N; k++) {
+    if (r->met[k]) continue;
+    if (k == HS_TGT_PCWP)
+      snprintf(part, sizeof part, "PCWP %.1f mmHg (%.1f mmHg above the limit < %.0f)", val[k],
+               val[k] - lim[k], lim[k]);
+    else
+      snprintf(part, sizeof part, "%s %.*f %s (%.*f %s below %.0f)", hs_target_name(k),
+               k == HS_TGT_MAP ? 0 : 0, val[k], UNIT[k], k == HS_TGT_MAP ? 0 : 0, lim[k] - val[k],
+               UNIT[k], lim[k]);
+    if (*r->missed) strncat(r->missed, "; ", sizeof r->missed - strlen(r->missed) - 1);
+    strncat(r->missed, part, sizeof r->missed - strlen(r->missed) - 1);
+  }
+}
 /* One steady beat of the LV pressure-volume loop, sampled at 1 kHz. */
 typedef struct pv_rec {
   hs_compare_row *row;
@@ -162,69 +151,195 @@ static int pv_sample(const hs_sample *smp, void *ud) {
   return 0;
 }
 
+
+/* ---- one strategy: steady states at trial ECMO flows -------------------------- */
+
+typedef struct trial {
+  hs_sim *s;
+  const hs_plan *pl;
+  double *all;
+  size_t nm;
+  double v[HS_CMP_NVAL];
+  int steady;
+  int evals;
+  double tol, tol_o2; /* the model's steady-state tolerances */
+  int loose;          /* the current state was reached with the loose tolerance */
+} trial;
+
+/* Steady state at ECMO flow f (L/min), warm-started from the current state.  Search
+   trials (loose = 1) use a 5x looser steady-state tolerance (about 30 instead of 48
+   beats); the reported state is always converged at the model's own tolerance. */
+static hs_status trial_at(trial *t, double f, int loose, hs_err *err) {
+  hs_status st = hs_sim_set(t->s, "ecmo.target_flow", f * LPM, err);
+  if (!st) st = hs_sim_set(t->s, "solver.steady_tol", loose ? 5 * t->tol : t->tol, err);
+  if (!st) st = hs_sim_set(t->s, "solver.steady_tol_o2", loose ? 5 * t->tol_o2 : t->tol_o2, err);
+  if (st) return st;
+  t->loose = loose;
+  hs_steady_info info;
+  st = hs_sim_run_to_steady(t->s, &info, err);
+  if (st == HS_ERR_NOT_STEADY) st = hs_sim_run_beats(t->s, 6, err);
+  if (st) return st;
+  t->steady = info.reached;
+  t->evals++;
+  if ((st = hs_sim_summary_all(t->s, 6, t->all, err))) return st;
+  hs_strategy_values(t->s, t->all, t->v);
+  return HS_OK;
+}
+
+static int perfused(const double *v, const hs_targets *tg) {
+  return v[HS_CMP_MAP] >= tg->map_min_mmhg && v[HS_CMP_DO2I] >= tg->do2i_min &&
+         v[HS_CMP_SVO2D] >= tg->svo2_min_pct;
+}
+
+/* Perfusion margin: the smallest of the scaled distances of MAP (10 mmHg), DO2 index
+   (50 mL/min/m2) and SvO2 (5 %) above their floors; >= 0 exactly when perfused. */
+static double margin(const double *v, const hs_targets *tg) {
+  double a = (v[HS_CMP_MAP] - tg->map_min_mmhg) / 10.0;
+  double b = (v[HS_CMP_DO2I] - tg->do2i_min) / 50.0;
+  double c = (v[HS_CMP_SVO2D] - tg->svo2_min_pct) / 5.0;
+  double g = a < b ? a : b;
+  g = g < c ? g : c;
+  return isfinite(g) ? g : -1e9;
+}
+
 void hs_strategy_run(hs_strategy_job *j) {
   double t0 = now();
   hs_compare_row *r = j->row;
   hs_model *m = hs_model_clone(j->base, &j->err);
   hs_plan *pl = NULL;
-  hs_sim *s = NULL;
-  double *all = NULL;
+  trial T = {0};
+  const hs_targets *tg = j->targets;
   j->status = HS_ERR_NOMEM;
   if (!m) goto done;
-  if ((j->status = apply(m, j->st, &j->err))) goto done;
-  if (j->flow_lpm > 0 &&
-      (j->status = hs_model_set(m, "ecmo.target_flow", j->flow_lpm * LPM, &j->err)))
-    goto done;
+  double flow0 = 0;
+  hs_model_get(m, "ecmo.target_flow", &flow0, NULL);
+  flow0 /= LPM;
+  if ((j->status = hs_strategy_apply(m, j->st, &j->err))) goto done;
+  double fixed = j->flow_lpm > 0 ? j->flow_lpm : j->st->fixed_flow_lpm;
+  if (fixed > 0) flow0 = fixed;
   if ((j->status = hs_model_set(m, "solver.max_beats", 250, &j->err))) goto done;
+  if ((j->status = hs_model_set(m, "ecmo.target_flow", flow0 * LPM, &j->err))) goto done;
   if (!(pl = hs_plan_compile(m, &j->err))) goto fail;
-  if (!(s = hs_sim_new(pl, &j->err))) goto fail;
-  hs_steady_info info;
-  j->status = hs_sim_run_to_steady(s, &info, &j->err);
-  if (j->status == HS_ERR_NOT_STEADY) j->status = hs_sim_run_beats(s, 6, &j->err);
-  if (j->status) goto done;
-  r->steady = info.reached;
-  size_t nm = hs_sim_metric_count(s);
-  if (!(all = malloc(nm * sizeof *all))) goto fail;
-  if ((j->status = hs_sim_summary_all(s, 6, all, &j->err))) goto done;
-  /* one more beat for the PV loop (the metrics above are already taken) */
+  if (!(T.s = hs_sim_new(pl, &j->err))) goto fail;
+  T.nm = hs_sim_metric_count(T.s);
+  if ((j->status = hs_sim_get(T.s, "solver.steady_tol", &T.tol, &j->err))) goto done;
+  if ((j->status = hs_sim_get(T.s, "solver.steady_tol_o2", &T.tol_o2, &j->err))) goto done;
+  if (!(T.all = malloc(T.nm * sizeof *T.all))) goto fail;
+  double chosen = flow0;
+  r->perfusion_held = 1;
+  if (fixed > 0 || !j->titrate) {
+    if ((j->status = trial_at(&T, flow0, 0, &j->err))) goto done;
+    r->perfusion_held = perfused(T.v, tg);
+  } else {
+    /* least grid flow that perfuses: try flow_min first (a strong device needs no more),
+       then bracket upwards and close the bracket by secant steps on the perfusion margin
+       (smooth in the flow), keeping every trial on the grid */
+    double lo = tg->flow_min_lpm, step = tg->flow_step_lpm;
+    int n = (int)floor((tg->flow_max_lpm - lo) / step + 1e-9) + 1;
+    int up = (int)lround(1.0 / step); /* first step up: 1 L/min */
+    if (up < 1) up = 1;
+    int last = 0, ok_i = -1, bad_i = -1;
+    double g_bad = NAN, g_ok = NAN;
+    if ((j->status = trial_at(&T, lo, 0, &j->err))) goto done;
+    double g = margin(T.v, tg);
+    if (g >= 0) ok_i = 0, g_ok = g;
+    else bad_i = 0, g_bad = g;
+    while (ok_i < 0 && bad_i < n - 1) { /* bracket upwards */
+      int next = bad_i + up;
+      if (next > n - 1) next = n - 1;
+      last = next;
+      if ((j->status = trial_at(&T, lo + step * next, 1, &j->err))) goto done;
+      g = margin(T.v, tg);
+      if (g >= 0) ok_i = next, g_ok = g;
+      else bad_i = next, g_bad = g, up *= 2;
+    }
+    if (ok_i < 0) {
+      r->perfusion_held = 0; /* not even at flow_max: report it there */
+      chosen = lo + step * (n - 1);
+    } else {
+      while (ok_i - bad_i > 1) {
+        /* secant estimate of the crossing, rounded up onto the grid, kept inside */
+        int c = bad_i + (ok_i - bad_i) / 2;
+        if (bad_i >= 0 && isfinite(g_bad) && isfinite(g_ok) && g_ok > g_bad) {
+          double x = bad_i + (ok_i - bad_i) * (-g_bad) / (g_ok - g_bad);
+          c = (int)ceil(x - 1e-9);
+          if (c <= bad_i) c = bad_i + 1;
+          if (c >= ok_i) c = ok_i - 1;
+        }
+        last = c;
+        if ((j->status = trial_at(&T, lo + step * c, 1, &j->err))) goto done;
+        g = margin(T.v, tg);
+        if (g >= 0) ok_i = c, g_ok = g;
+        else bad_i = c, g_bad = g;
+      }
+      chosen = lo + step * ok_i;
+    }
+    /* A vent or a septostomy is drained by the circuit: more ECMO flow drains more from the
+       LA / LV, so when PCWP is still too high at the least perfusing flow, the team raises
+       the flow.  Least grid flow above it meeting every target (PCWP falls with the flow). */
+    if (ok_i >= 0 && j->st->drained_by_circuit && ok_i < n - 1) {
+      if (last != ok_i) {
+        last = ok_i;
+        if ((j->status = trial_at(&T, chosen, 1, &j->err))) goto done;
+      }
+      if (!(T.v[HS_CMP_PCWP] < tg->pcwp_max_mmhg)) {
+        int a = ok_i, b = n - 1; /* a: PCWP too high; b: to be checked */
+        last = b;
+        if ((j->status = trial_at(&T, lo + step * b, 1, &j->err))) goto done;
+        if (T.v[HS_CMP_PCWP] < tg->pcwp_max_mmhg && margin(T.v, tg) >= 0) {
+          while (b - a > 1) {
+            int c = (a + b) / 2;
+            last = c;
+            if ((j->status = trial_at(&T, lo + step * c, 1, &j->err))) goto done;
+            if (T.v[HS_CMP_PCWP] < tg->pcwp_max_mmhg && margin(T.v, tg) >= 0) b = c;
+            else a = c;
+          }
+          chosen = lo + step * b;
+          r->raised_for_pcwp = 1;
+        }
+      }
+    }
+    if (lo + step * last != chosen || T.loose)
+      if ((j->status = trial_at(&T, chosen, 0, &j->err))) goto done;
+    r->titrated = 1;
+  }
+  memcpy(r->v, T.v, sizeof r->v);
+  r->steady = T.steady;
+  r->evals = T.evals;
+  /* one more beat for the PV loop (the values above are already taken) */
   size_t cap = 3000;
   r->pv_v = malloc(cap * sizeof(double));
   r->pv_p = malloc(cap * sizeof(double));
   if (r->pv_v && r->pv_p) {
     pv_rec rec = {r, hs_plan_node_find(pl, "lv"), cap};
-    if (hs_sim_set_sampler(s, 0.001, pv_sample, &rec, &j->err) == HS_OK)
-      (void)hs_sim_run_beats(s, 1, &j->err);
-    hs_sim_set_sampler(s, 0, NULL, NULL, NULL);
+    if (hs_sim_set_sampler(T.s, 0.001, pv_sample, &rec, &j->err) == HS_OK)
+      (void)hs_sim_run_beats(T.s, 1, &j->err);
+    hs_sim_set_sampler(T.s, 0, NULL, NULL, NULL);
   }
-  for (int k = 0; k < HS_CMP_NVAL; k++) r->v[k] = NAN;
-  r->v[HS_CMP_DEVICE] = 0;
-  for (size_t k = 0; k < nm; k++) {
-    char buf[128];
-    const char *name = hs_sim_metric_name(s, k, buf, sizeof buf);
-    for (int c = 0; c < HS_CMP_DEVICE; c++)
-      if (!strcmp(name, VALUE_NAMES[c])) r->v[c] = all[k];
-    /* flow of the added device (or of the vent) */
-    if (j->st->device) {
-      size_t n = strlen(j->st->device);
-      if (!strncmp(name, j->st->device, n) && !strcmp(name + n, "_flow_lpm")) r->v[HS_CMP_DEVICE] = all[k];
-    } else if (!strcmp(name, "ecmo_vent_flow_lpm") && j->st->sets[0] &&
-               !strcmp(j->st->sets[0], "@vent")) {
-      r->v[HS_CMP_DEVICE] = all[k];
-    }
+  hs_strategy_check_targets(r, tg);
+  {
+    char fl[96];
+    snprintf(fl, sizeof fl, "ECMO %.2f L/min%s", chosen,
+             r->titrated ? (!r->perfusion_held    ? " (maximum; perfusion not held)"
+                            : r->raised_for_pcwp ? " (least flow that also drains PCWP below target)"
+                                                 : " (least flow holding perfusion)")
+                         : "");
+    snprintf(r->settings, sizeof r->settings, "%s", fl);
+    const char *plus = strchr(j->st->label, '+');
+    if (j->st->lvad)
+      snprintf(r->settings, sizeof r->settings, "LVAD flow %.2f L/min%s; %s", chosen,
+               r->titrated ? " (titrated)" : "", j->st->label);
+    else if (plus)
+      snprintf(r->settings + strlen(r->settings), sizeof r->settings - strlen(r->settings),
+               "; %s", plus + 2);
   }
-  const hs_targets *t = j->targets;
-  r->met[0] = r->v[HS_CMP_PCWP] <= t->pcwp_max_mmhg;
-  r->met[1] = r->v[HS_CMP_MAP] >= t->map_min_mmhg;
-  r->met[2] = r->v[HS_CMP_AVO] >= t->av_open_min - 1e-9;
-  r->met[3] = r->v[HS_CMP_PP] >= t->pulse_pressure_min;
-  r->met[4] = r->v[HS_CMP_SAO2U] >= t->sao2_upper_min;
-  r->all_met = r->met[0] && r->met[1] && r->met[2] && r->met[3] && r->met[4];
+  j->status = HS_OK;
   goto done;
 fail:
   j->status = j->err.code ? j->err.code : HS_ERR_NOMEM;
 done:
-  free(all);
-  hs_sim_free(s);
+  free(T.all);
+  hs_sim_free(T.s);
   hs_plan_free(pl);
   hs_model_free(m);
   r->wall_s = now() - t0;
@@ -243,7 +358,9 @@ static void *worker(void *arg) {
     size_t i = p->next++;
     pthread_mutex_unlock(&p->lock);
     if (i >= p->n) return NULL;
-    hs_strategy_run(&p->jobs[i]);
+    /* last job first: lists end with the strategies that need the most trials (vents,
+       surgical), so starting there shortens the tail on a few threads */
+    hs_strategy_run(&p->jobs[p->n - 1 - i]);
   }
 }
 
@@ -296,102 +413,169 @@ void hs_compare_row_clear(hs_compare_row *row) {
   row->npv = 0;
 }
 
-
-
 static int count_met(const hs_compare_row *r) {
-  return r->met[0] + r->met[1] + r->met[2] + r->met[3] + r->met[4];
+  int n = 0;
+  for (int k = 0; k < HS_TGT_N; k++) n += r->met[k];
+  return n;
+}
+
+/* better "closest" row: more targets met, then lower PCWP */
+static int closer(const hs_compare_row *a, const hs_compare_row *b) {
+  if (!b) return 1;
+  if (count_met(a) != count_met(b)) return count_met(a) > count_met(b);
+  return a->v[HS_CMP_PCWP] < b->v[HS_CMP_PCWP];
+}
+
+static void decide(hs_compare_result *res) {
+  res->recommended = res->closest = -1;
+  res->step = 0;
+  for (size_t i = 0; i < res->nrows; i++) {
+    const hs_compare_row *r = &res->rows[i];
+    if (r->excluded || r->is_flow_sweep) continue;
+    if (closer(r, res->closest >= 0 ? &res->rows[res->closest] : NULL)) res->closest = (int)i;
+  }
+  for (int step = 1; step < HS_STEP_N && res->recommended < 0; step++) {
+    int best = -1, ran = 0, excl = 0;
+    char excluded[200] = "";
+    for (size_t i = 0; i < res->nrows; i++) {
+      const hs_compare_row *r = &res->rows[i];
+      if (r->is_flow_sweep || r->step != step) continue;
+      if (r->excluded) {
+        if (!excl++) snprintf(excluded, sizeof excluded, "%s", r->excluded_reason);
+        continue;
+      }
+      ran++;
+      if (r->all_met) {
+        res->recommended = (int)i; /* list order = clinical preference within the step */
+        res->step = step;
+        break;
+      }
+      if (closer(r, best >= 0 ? &res->rows[best] : NULL)) best = (int)i;
+    }
+    if (res->recommended >= 0) break;
+    char *w = res->step_why[step];
+    size_t n = sizeof res->step_why[step];
+    if (!ran && !excl) snprintf(w, n, "not tried");
+    else if (!ran) snprintf(w, n, "contraindicated: %.200s%s", excluded, excl > 1 ? " (and others)" : "");
+    else {
+      const hs_compare_row *b = &res->rows[best];
+      snprintf(w, n, "not enough: the best (%.100s, ECMO %.2f L/min) misses %.240s%s%.150s%s",
+               b->label, b->v[HS_CMP_ECMO], b->missed, excl ? " (excluded: " : "",
+               excl ? excluded : "", excl ? ")" : "");
+    }
+  }
+  res->alternative = -1;
+  if (res->recommended >= 0 && res->rows[res->recommended].risk[HS_RISK_STASIS].level == HS_RISK_HIGH)
+    for (int step = res->step; step < HS_STEP_N && res->alternative < 0; step++)
+      for (size_t i = 0; i < res->nrows; i++) {
+        const hs_compare_row *r = &res->rows[i];
+        if (r->is_flow_sweep || r->excluded || r->step != step || !r->all_met) continue;
+        if (r->risk[HS_RISK_STASIS].level != HS_RISK_HIGH) {
+          res->alternative = (int)i;
+          break;
+        }
+      }
+  if (res->recommended >= 0) {
+    const hs_compare_row *r = &res->rows[res->recommended];
+    snprintf(res->reason, sizeof res->reason,
+             "step %d (%s): %s meets every target: PCWP %.1f mmHg (< %.0f), MAP %.0f mmHg "
+             "(>= %.0f), DO2 index %.0f mL/min/m2 (>= %.0f), drained-blood SvO2 %.0f %% "
+             "(>= %.0f)",
+             res->step, hs_step_name(res->step), r->label, r->v[HS_CMP_PCWP],
+             res->targets.pcwp_max_mmhg, r->v[HS_CMP_MAP], res->targets.map_min_mmhg,
+             r->v[HS_CMP_DO2I], res->targets.do2i_min, r->v[HS_CMP_SVO2D],
+             res->targets.svo2_min_pct);
+  } else if (res->closest >= 0) {
+    const hs_compare_row *r = &res->rows[res->closest];
+    snprintf(res->reason, sizeof res->reason,
+             "no strategy meets every target; closest: %s (step %d), which misses %s", r->label,
+             r->step, r->missed);
+  } else {
+    snprintf(res->reason, sizeof res->reason,
+             "no strategy could be run: every one is contraindicated or unavailable");
+  }
 }
 
 hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
+                         const hs_context *ctx, const char *const *strategies,
                          const double *flows, size_t nflows, int threads,
                          hs_compare_result **out, hs_err *err) {
   static const double default_flows[] = {2, 3, 4, 5};
-  if (!flows) flows = default_flows, nflows = 4;
   *out = NULL;
   double t0 = now();
-  /* the patient on ECMO: its own circuit, or a femoral one in flow control */
+  hs_context cdef;
+  hs_context_default(&cdef);
+  if (!ctx) ctx = &cdef;
+  const char *const *list = strategies ? strategies : hs_builtin_strategies;
+  if (!strategies && !flows) flows = default_flows, nflows = 4;
+  if (!flows) nflows = 0;
+  size_t ns = 0;
+  while (list[ns]) ns++;
+  size_t n = ns + nflows;
+  if (n == 0) return hs_err_set(err, HS_ERR_INVALID, "compare: no strategy given");
   hs_model *base;
   hs_status st = hs_strategy_base(patient, &base, err);
   if (st) return st;
-  size_t n = NMETHODS + nflows;
+  const char *ret = hs_model_device_port(base, "ecmo", 1);
+  int femoral_return = ret && (!strcmp(ret, "lower_arteries") || !strcmp(ret, "iliac_arteries"));
   hs_compare_result *res = calloc(1, sizeof *res);
   hs_strategy_job *jobs = calloc(n, sizeof *jobs);
+  hs_strategy *strat = calloc(n, sizeof *strat);
   if (res) res->rows = calloc(n, sizeof *res->rows);
-  if (!res || !jobs || !res->rows) {
+  if (!res || !jobs || !strat || !res->rows) {
     hs_compare_free(res);
-    free(jobs);
+    free(jobs), free(strat);
     hs_model_free(base);
     return hs_err_set(err, HS_ERR_NOMEM, "out of memory comparing strategies");
   }
   res->nrows = n;
-  double flow0 = 0;
-  hs_model_get(base, "ecmo.target_flow", &flow0, NULL);
-  for (size_t i = 0; i < n; i++) {
+  res->targets = *targets;
+  res->context = *ctx;
+  size_t nj = 0;
+  for (size_t i = 0; i < n && !st; i++) {
     hs_compare_row *r = &res->rows[i];
-    jobs[i] = (hs_strategy_job){base, i < NMETHODS ? &METHODS[i] : &METHODS[0], 0, targets, r,
-                                HS_OK, {0, ""}};
-    if (i < NMETHODS) {
-      snprintf(r->name, sizeof r->name, "%s", METHODS[i].name);
-      snprintf(r->label, sizeof r->label, "ECMO %.1f L/min %s", flow0 / LPM,
-               i ? METHODS[i].label : "alone");
-      r->invasiveness = METHODS[i].invasiveness;
+    hs_strategy *s = &strat[i];
+    if (i < ns) {
+      st = hs_strategy_parse(list[i], s, err);
     } else {
-      double f = flows[i - NMETHODS];
-      jobs[i].flow_lpm = f;
-      snprintf(r->name, sizeof r->name, "ecmo_%.1f_lpm", f);
-      snprintf(r->label, sizeof r->label, "ECMO alone at %.1f L/min", f);
+      char text[32];
+      snprintf(text, sizeof text, "ecmo:%g", flows[i - ns]);
+      st = hs_strategy_parse(text, s, err);
       r->is_flow_sweep = 1;
     }
-  }
-  hs_strategy_run_all(jobs, n, threads);
-  hs_status result = HS_OK;
-  for (size_t i = 0; i < n; i++)
-    if (jobs[i].status) {
-      result = hs_err_set(err, jobs[i].status, "strategy '%s': %s", res->rows[i].name,
-                          jobs[i].err.msg);
-      break;
+    if (st) break;
+    s->ecmo_femoral_return = femoral_return;
+    snprintf(r->name, sizeof r->name, "%s", s->text);
+    if (r->is_flow_sweep) snprintf(r->label, sizeof r->label, "ECMO alone at %.1f L/min", flows[i - ns]);
+    else snprintf(r->label, sizeof r->label, "%s", s->label);
+    r->step = s->step;
+    r->families = s->families;
+    for (int k = 0; k < HS_CMP_NVAL; k++) r->v[k] = NAN;
+    if (hs_strategy_excluded(s, ctx, r->excluded_reason, sizeof r->excluded_reason)) {
+      r->excluded = 1;
+      continue;
     }
-  free(jobs);
-  hs_model_free(base);
-  if (result) {
-    hs_compare_free(res);
-    return result;
+    jobs[nj++] = (hs_strategy_job){base, s, 0, !r->is_flow_sweep, targets, r, HS_OK, {0, ""}};
   }
-  /* least invasive strategy meeting every target; lower PCWP breaks ties */
-  res->recommended = res->closest = -1;
-  for (size_t i = 0; i < n; i++) {
-    const hs_compare_row *r = &res->rows[i], *b;
-    if (r->all_met) {
-      b = res->recommended >= 0 ? &res->rows[res->recommended] : NULL;
-      if (!b || r->invasiveness < b->invasiveness ||
-          (r->invasiveness == b->invasiveness && r->v[HS_CMP_PCWP] < b->v[HS_CMP_PCWP]))
-        res->recommended = (int)i;
-    }
-    b = res->closest >= 0 ? &res->rows[res->closest] : NULL;
-    if (!b || count_met(r) > count_met(b) ||
-        (count_met(r) == count_met(b) && r->v[HS_CMP_PCWP] < b->v[HS_CMP_PCWP]))
-      res->closest = (int)i;
-  }
-  static const char *const TN[5] = {"PCWP", "MAP", "aortic valve opening", "pulse pressure",
-                                    "upper-body SaO2"};
-  if (res->recommended >= 0) {
-    const hs_compare_row *r = &res->rows[res->recommended];
-    snprintf(res->reason, sizeof res->reason,
-             "%s is the least invasive strategy meeting every target (PCWP %.1f <= %.0f, MAP "
-             "%.0f >= %.0f, aortic valve opening %.2f, pulse pressure %.1f, SaO2 %.0f %%)",
-             r->label, r->v[HS_CMP_PCWP], targets->pcwp_max_mmhg, r->v[HS_CMP_MAP],
-             targets->map_min_mmhg, r->v[HS_CMP_AVO], r->v[HS_CMP_PP], r->v[HS_CMP_SAO2U]);
-  } else {
-    const hs_compare_row *r = &res->rows[res->closest];
-    char missed[200] = "";
-    for (int k = 0; k < 5; k++)
-      if (!r->met[k]) {
-        strncat(missed, *missed ? ", " : "", sizeof missed - strlen(missed) - 1);
-        strncat(missed, TN[k], sizeof missed - strlen(missed) - 1);
+  if (!st) {
+    hs_strategy_run_all(jobs, nj, threads);
+    for (size_t i = 0; i < nj; i++)
+      if (jobs[i].status) {
+        st = hs_err_set(err, jobs[i].status, "strategy '%s': %s", jobs[i].st->text,
+                        jobs[i].err.msg);
+        break;
       }
-    snprintf(res->reason, sizeof res->reason,
-             "closest: %s (misses %s)", r->label, missed);
   }
+  for (size_t i = 0; i < n && !st; i++)
+    if (!res->rows[i].excluded) hs_strategy_risks(&strat[i], ctx, res->rows[i].v, res->rows[i].risk);
+  free(jobs);
+  free(strat);
+  hs_model_free(base);
+  if (st) {
+    hs_compare_free(res);
+    return st;
+  }
+  decide(res);
   res->wall_s = now() - t0;
   *out = res;
   return HS_OK;

@@ -20,26 +20,22 @@ const char *const hs_optimize_strategies[] = {"ecmo-flow", "iabp", "impella", "s
 
 typedef struct sweep {
   const char *name, *setting, *unit;
-  const char *device, *type, *p0, *p1;
-  const char *path;   /* parameter swept ("@flow": ecmo.target_flow in L/min) */
-  const char *suffix; /* unit written after the value in the parameter text ("" = none) */
-  double lo, hi, step; /* display units, support increasing with the index */
-  int invasiveness;
-  const char *fixed[6];
+  const char *pre, *post;   /* strategy text = pre value post, e.g. "ecmo+impella_cp:P" 6 "" */
+  const char *lpre, *lpost; /* readable label, e.g. "Impella CP P" 6 "" */
+  double lo, hi, step; /* setting values, support increasing with the index */
+  int discrete;        /* console setting with discrete positions (ratio, level) */
 } sweep;
 
 static const sweep SWEEPS[] = {
-    {"ecmo-flow", "ECMO flow", "L/min", NULL, NULL, NULL, NULL, "@flow", "", 1.0, 6.0, 0.5, 0, {NULL}},
-    {"iabp", "IABP assist ratio 1:n", "n", "iabp", "iabp", "desc_aorta", NULL, "iabp.ratio", "", 3,
-     1, -1, 1, {"iabp.volume", "40 mL", NULL}},
-    {"impella", "Impella CP level", "P", "impella", "impella", "lv", "aortic_root", "impella.level",
-     "", 1, 9, 1, 2, {"impella.model", "cp", NULL}},
-    {"septostomy", "septostomy diameter", "mm", "septostomy", "septostomy", "la", "ra",
-     "septostomy.diameter", "mm", 2, 16, 2, 3, {NULL}},
-    {"la-vent", "transseptal LA vent size", "Fr", NULL, NULL, NULL, NULL, "ecmo.vent_size",
-     "Fr", 10, 24, 2, 3, {"@vent", "la", "ecmo.vent_length", "40 cm", NULL}},
-    {"lv-vent", "surgical LV apical vent size", "Fr", NULL, NULL, NULL, NULL, "ecmo.vent_size",
-     "Fr", 20, 36, 4, 4, {"@vent", "lv", "ecmo.vent_length", "20 cm", NULL}},
+    {"ecmo-flow", "ECMO flow", "L/min", "ecmo:", "", "ECMO ", " L/min", 1.0, 6.0, 0.5, 0},
+    {"iabp", "IABP assist ratio 1:n", "", "ecmo+iabp:1:", "", "IABP 1:", "", 3, 1, -1, 1},
+    {"impella", "Impella CP performance level P", "", "ecmo+impella_cp:P", "", "Impella CP P", "", 1, 9, 1, 1},
+    {"septostomy", "septostomy diameter", "mm", "ecmo+septostomy:", "mm", "septostomy ", " mm", 2,
+     16, 2, 0},
+    {"la-vent", "transseptal LA vent size", "Fr", "ecmo+la_vent:", "Fr", "LA vent ", " Fr", 10,
+     24, 2, 0},
+    {"lv-vent", "surgical LV apical vent size", "Fr", "ecmo+apical_vent:", "Fr",
+     "apical vent ", " Fr", 20, 36, 4, 0},
 };
 
 void hs_optimize_free(hs_optimize_result *r) {
@@ -51,7 +47,9 @@ void hs_optimize_free(hs_optimize_result *r) {
 }
 
 static int met_count(const hs_compare_row *r) {
-  return r->met[0] + r->met[1] + r->met[2] + r->met[3] + r->met[4];
+  int n = 0;
+  for (int k = 0; k < HS_TGT_N; k++) n += r->met[k];
+  return n;
 }
 
 hs_status hs_optimize_run(const hs_model *patient, const char *name, const hs_targets *targets,
@@ -72,47 +70,49 @@ hs_status hs_optimize_run(const hs_model *patient, const char *name, const hs_ta
   hs_optimize_result *r = calloc(1, sizeof *r);
   hs_strategy *strat = calloc(n, sizeof *strat);
   hs_strategy_job *jobs = calloc(n, sizeof *jobs);
-  char(*texts)[32] = calloc(n, sizeof *texts);
   if (r) {
     r->setting_value = calloc(n, sizeof *r->setting_value);
     r->rows = calloc(n, sizeof *r->rows);
   }
-  if (!r || !strat || !jobs || !texts || !r->setting_value || !r->rows) {
+  if (!r || !strat || !jobs || !r->setting_value || !r->rows) {
     hs_optimize_free(r);
-    free(strat), free(jobs), free(texts);
+    free(strat), free(jobs);
     hs_model_free(base);
     return hs_err_set(err, HS_ERR_NOMEM, "out of memory optimising");
   }
   r->npoints = n;
+  r->discrete = sw->discrete;
   snprintf(r->strategy, sizeof r->strategy, "%s", sw->name);
-  snprintf(r->setting, sizeof r->setting, "%s (%s)", sw->setting, sw->unit);
-  for (size_t i = 0; i < n; i++) {
+  if (*sw->unit) snprintf(r->setting, sizeof r->setting, "%s (%s)", sw->setting, sw->unit);
+  else snprintf(r->setting, sizeof r->setting, "%s", sw->setting);
+  for (size_t i = 0; i < n && !st; i++) {
     double v = sw->lo + sw->step * (double)i;
     r->setting_value[i] = v;
-    hs_strategy *s = &strat[i];
-    s->name = sw->name, s->label = sw->setting, s->invasiveness = sw->invasiveness;
-    s->device = sw->device, s->type = sw->type, s->p0 = sw->p0, s->p1 = sw->p1;
-    int k = 0;
-    for (int f = 0; sw->fixed[f]; f++) s->sets[k++] = sw->fixed[f];
-    jobs[i] = (hs_strategy_job){base, s, 0, targets, &r->rows[i], HS_OK, {0, ""}};
-    if (!strcmp(sw->path, "@flow")) {
-      jobs[i].flow_lpm = v;
-    } else {
-      snprintf(texts[i], sizeof texts[i], "%g%s%s", v, *sw->suffix ? " " : "", sw->suffix);
-      s->sets[k++] = sw->path;
-      s->sets[k++] = texts[i];
-    }
-    s->sets[k] = NULL;
-    snprintf(r->rows[i].name, sizeof r->rows[i].name, "%s_%g", sw->name, v);
-    snprintf(r->rows[i].label, sizeof r->rows[i].label, "%s %g %s", sw->setting, v, sw->unit);
-    r->rows[i].invasiveness = sw->invasiveness;
+    char text[64];
+    snprintf(text, sizeof text, "%s%g%s", sw->pre, v, sw->post);
+    if ((st = hs_strategy_parse(text, &strat[i], err))) break;
+    jobs[i] = (hs_strategy_job){base, &strat[i], 0, 0, targets, &r->rows[i], HS_OK, {0, ""}};
+    snprintf(r->rows[i].name, sizeof r->rows[i].name, "%s", text);
+    snprintf(r->rows[i].label, sizeof r->rows[i].label, "%s%g%s", sw->lpre, v, sw->lpost);
+    snprintf(r->point_label[i < HS_OPT_MAX_LABELS ? i : HS_OPT_MAX_LABELS - 1],
+             sizeof r->point_label[0], "%s%g", !sw->discrete ? "" : sw->step < 0 ? "1:" : "P", v);
+    r->rows[i].step = strat[i].step;
   }
-  hs_strategy_run_all(jobs, n, threads);
+  if (!st) hs_strategy_run_all(jobs, n, threads);
   for (size_t i = 0; i < n && !st; i++)
     if (jobs[i].status)
-      st = hs_err_set(err, jobs[i].status, "%s at %g %s: %s", sw->name, r->setting_value[i],
-                      sw->unit, jobs[i].err.msg);
-  free(strat), free(jobs), free(texts);
+      st = hs_err_set(err, jobs[i].status, "%s at %s: %s", sw->name, r->rows[i].label,
+                      jobs[i].err.msg);
+  if (!st) { /* complication risks of every point, default context (docs/decision.md) */
+    hs_context ctx;
+    hs_context_default(&ctx);
+    const char *ret = hs_model_device_port(base, "ecmo", 1);
+    for (size_t i = 0; i < n; i++) {
+      strat[i].ecmo_femoral_return = ret && !strcmp(ret, "lower_arteries");
+      hs_strategy_risks(&strat[i], &ctx, r->rows[i].v, r->rows[i].risk);
+    }
+  }
+  free(strat), free(jobs);
   hs_model_free(base);
   if (st) {
     hs_optimize_free(r);
@@ -130,14 +130,12 @@ hs_status hs_optimize_run(const hs_model *patient, const char *name, const hs_ta
   if (r->chosen >= 0)
     snprintf(r->reason, sizeof r->reason,
              "%s is the least support meeting every target: PCWP %.1f mmHg, MAP %.0f mmHg, "
-             "aortic valve opening %.2f, pulse pressure %.1f mmHg",
-             c->label, c->v[HS_CMP_PCWP], c->v[HS_CMP_MAP], c->v[HS_CMP_AVO], c->v[HS_CMP_PP]);
+             "DO2 index %.0f mL/min/m2, drained-blood SvO2 %.0f %%",
+             c->label, c->v[HS_CMP_PCWP], c->v[HS_CMP_MAP], c->v[HS_CMP_DO2I], c->v[HS_CMP_SVO2D]);
   else
     snprintf(r->reason, sizeof r->reason,
-             "no setting of %s meets every target; closest: %s (%d of 5 targets; PCWP %.1f, "
-             "MAP %.0f, aortic valve opening %.2f, pulse pressure %.1f)",
-             sw->setting, c->label, met_count(c), c->v[HS_CMP_PCWP], c->v[HS_CMP_MAP],
-             c->v[HS_CMP_AVO], c->v[HS_CMP_PP]);
+             "no setting of %s meets every target; closest: %s (%d of %d targets), which misses %s",
+             sw->setting, c->label, met_count(c), HS_TGT_N, c->missed);
   *out = r;
   return HS_OK;
 }
@@ -157,23 +155,37 @@ char *hs_optimize_svg(const hs_optimize_result *r, const hs_targets *t, hs_err *
     int k;
     const char *label;
   } P[4] = {{HS_CMP_PCWP, "PCWP (mmHg)"}, {HS_CMP_MAP, "MAP (mmHg)"},
-            {HS_CMP_LVEDV, "LVEDV (mL)"}, {HS_CMP_AVO, "aortic valve opening (fraction of beats)"}};
-  const double tv[4] = {t->pcwp_max_mmhg, t->map_min_mmhg, NAN, t->av_open_min};
+            {HS_CMP_DO2I, "DO2 index (mL/min/m2)"}, {HS_CMP_LVEDV, "LVEDV (mL)"}};
+  const double tv[4] = {t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, NAN};
   int pick = r->chosen >= 0 ? r->chosen : r->closest;
+  double xlo = r->setting_value[0], xhi = r->setting_value[n - 1];
+  if (xlo > xhi) xlo = xhi, xhi = r->setting_value[0];
   for (int k = 0; k < 4; k++) {
     int panel = hs_plot_add_panel(p, r->setting, P[k].label);
     if (panel < 0) goto nomem;
     for (size_t i = 0; i < n; i++) y[i] = r->rows[i].v[P[k].k];
     if (hs_plot_add_series(p, panel, "simulated", r->setting_value, y, n, HS_PLOT_MARKERS, err))
       goto done;
-    if (hs_plot_add_series(p, panel, NULL, r->setting_value, y, n, HS_PLOT_LINE, err)) goto done;
+    if (r->discrete) {
+      /* a console setting has discrete positions: no line between them, each position
+         labelled with its setting (1:3, P4 ...) */
+      if (hs_plot_set_xrange(p, panel, xlo - 0.5, xhi + 0.5, err)) goto done;
+      for (size_t i = 0; i < n && i < HS_OPT_MAX_LABELS; i++)
+        if ((int)i != pick &&
+            hs_plot_add_marker(p, panel, r->setting_value[i], y[i], r->point_label[i], err))
+          goto done;
+    } else if (hs_plot_add_series(p, panel, NULL, r->setting_value, y, n, HS_PLOT_LINE, err)) {
+      goto done;
+    }
     if (isfinite(tv[k])) {
-      tx[0] = r->setting_value[0], tx[1] = r->setting_value[n - 1], ty[0] = ty[1] = tv[k];
+      tx[0] = r->discrete ? xlo - 0.5 : xlo, tx[1] = r->discrete ? xhi + 0.5 : xhi;
+      ty[0] = ty[1] = tv[k];
       if (hs_plot_add_series(p, panel, "target", tx, ty, 2, HS_PLOT_DASHED, err)) goto done;
     }
-    if (hs_plot_add_marker(p, panel, r->setting_value[pick], y[pick],
-                           r->chosen >= 0 ? "chosen" : "closest", err))
-      goto done;
+    char mark[48];
+    snprintf(mark, sizeof mark, "%s %s", r->chosen >= 0 ? "chosen" : "closest",
+             pick < HS_OPT_MAX_LABELS ? r->point_label[pick] : "");
+    if (hs_plot_add_marker(p, panel, r->setting_value[pick], y[pick], mark, err)) goto done;
   }
   svg = hs_plot_render_svg(p, err);
   goto done;

@@ -1,23 +1,64 @@
 /*
- * analysis/strategy.h - one strategy = the patient's model plus one edit, simulated to
- * steady state and checked against targets.  Shared by compare.c and optimize.c.
+ * analysis/strategy.h - one strategy = the patient's model on ECMO plus devices,
+ * settings and drugs, simulated to steady state (the ECMO flow fixed or re-titrated)
+ * and checked against targets.  Shared by compare.c, decision.c, optimize.c, wean.c.
  */
 #ifndef HS_ANALYSIS_STRATEGY_H
 #define HS_ANALYSIS_STRATEGY_H
 
 #include "hemosim/compare.h"
 
+/* Risk thresholds (docs/decision.md "Risks", with sources). */
+#define HS_STASIS_LV_LPM 0.5          /* LV throughput below: stasis */
+#define HS_HAEMOLYSIS_INLET_MMHG -100.0/* ECMO pump inlet pressure below: haemolysis */
+#define HS_HAEMOLYSIS_SUCTION 0.02    /* fraction of time with suction at a pump inlet */
+#define HS_HAEMOLYSIS_LOW_FLOW_LPM 1.5 /* centrifugal ECMO pump below: raised (Schoeps 2021) */
+#define HS_LUNG_FLOW_LPM 0.5          /* pulmonary blood flow below, with a PA vent */
+#define HS_HYPOXAEMIA_SAO2 90.0       /* right-arm SaO2 below: differential hypoxaemia */
+
+#define HS_STRAT_MAX_SETS 16
+#define HS_STRAT_MAX_DEVS 3
+
 typedef struct hs_strategy {
-  const char *name, *label;
-  int invasiveness;
-  const char *device, *type, *p0, *p1; /* device to add (NULL: none) */
-  const char *sets[10];                /* path/value pairs applied after ("@vent": rebind) */
+  char text[96];   /* as given: "ecmo+impella_cp:P6" */
+  char label[160]; /* "ECMO + Impella CP P6" */
+  int step;        /* HS_STEP_* */
+  unsigned families;
+  double fixed_flow_lpm; /* > 0: ECMO flow fixed (not titrated) */
+  int ndev;
+  struct {
+    const char *name, *type, *p0, *p1;
+  } dev[HS_STRAT_MAX_DEVS];
+  int nset;
+  struct {
+    char path[40], value[40];
+  } set[HS_STRAT_MAX_SETS];
+  char vent_site[16];   /* "" = no vent; else node of the ECMO vent port */
+  char return_site[16]; /* "" = the patient's; else ECMO return rebound here */
+  /* access, for the risk indices */
+  double art_fr;        /* largest added arterial sheath (Fr) */
+  double venous_fr;     /* largest added venous sheath (Fr), non-transseptal */
+  double transseptal;   /* transseptal sheath / cannula (Fr), 0 = none */
+  int femoral_art;      /* added femoral arterial accesses */
+  int femoral_return;   /* a device returns blood into the femoral artery (TandemHeart) */
+  int ecmo_femoral_return; /* set at run time: the ECMO return is femoral */
+  int drained_by_circuit; /* vent or septostomy: unloading rises with ECMO flow */
+  int surgical, cutdown, axillary, transaortic, pa_vent, lvad;
+  char impella_model[8];
 } hs_strategy;
+
+/* Parse a strategy text (docs/decision.md "Strategy syntax"). */
+hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err);
+/* 1 and the reason if the context excludes the strategy (contraindicated, unavailable). */
+int hs_strategy_excluded(const hs_strategy *s, const hs_context *c, char *why, size_t n);
+/* Risk indices of a simulated strategy from its values (v: HS_CMP_*). */
+void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *v, hs_risk *r);
 
 typedef struct hs_strategy_job {
   const hs_model *base;
   const hs_strategy *st;
-  double flow_lpm; /* > 0: set ecmo.target_flow */
+  double flow_lpm; /* > 0: set ecmo.target_flow and do not titrate */
+  int titrate;     /* re-titrate the ECMO flow (targets->flow_min..flow_max) */
   const hs_targets *targets;
   hs_compare_row *row;
   hs_status status;
@@ -26,9 +67,16 @@ typedef struct hs_strategy_job {
 
 /* The patient with a va_ecmo device "ecmo" in flow control (added if absent). */
 hs_status hs_strategy_base(const hs_model *patient, hs_model **out, hs_err *err);
+/* Apply a strategy's devices and settings to a model. */
+hs_status hs_strategy_apply(hs_model *m, const hs_strategy *st, hs_err *err);
 /* Simulate one job (fills row, status, err). */
 void hs_strategy_run(hs_strategy_job *job);
 /* Simulate n jobs on `threads` threads; results do not depend on the thread count. */
 void hs_strategy_run_all(hs_strategy_job *jobs, size_t n, int threads);
+/* Read the HS_CMP_* values from a simulation's summary (all: hs_sim_summary_all). */
+struct hs_sim;
+void hs_strategy_values(const struct hs_sim *s, const double *all, double *v);
+/* Target checks of a row's values (fills met, all_met, missed). */
+void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t);
 
 #endif

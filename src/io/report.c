@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,30 +19,296 @@
 #include "hemosim/report.h"
 #include "report_html.h"
 
-static void targets_line(hs_html *b, const hs_targets *t) {
-  hs_html_put(b, "<p>Targets: PCWP &le; %.0f mmHg, MAP &ge; %.0f mmHg, aortic valve opening &ge; %.2f of "
-         "beats, pulse pressure &ge; %.0f mmHg, upper-body SaO<sub>2</sub> &ge; %.0f %%.</p>\n",
-      t->pcwp_max_mmhg, t->map_min_mmhg, t->av_open_min, t->pulse_pressure_min, t->sao2_upper_min);
+/* ---- the 30-second answer: one implementation for the terminal and the HTML page ---- */
+
+typedef struct out {
+  hs_html *b;
+  int html;
+} out;
+
+static void o_text(out *o, const char *t) {
+  if (o->html) hs_html_text(o->b, t);
+  else hs_html_put(o->b, "%s", t);
+}
+static void o_fmt(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void o_fmt(out *o, const char *fmt, ...) {
+  char buf[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  o_text(o, buf);
+}
+static void o_open(out *o, const char *tag, const char *text_prefix) {
+  if (o->html) hs_html_put(o->b, "<%s>", tag);
+  else hs_html_put(o->b, "%s", text_prefix);
+}
+static void o_close(out *o, const char *tag) {
+  if (o->html) hs_html_put(o->b, "</%s>\n", tag);
+  else hs_html_put(o->b, "\n");
+}
+
+static void expected_line(out *o, const hs_compare_row *r) {
+  const double *v = r->v;
+  o_fmt(o,
+        "PCWP %.1f mmHg, MAP %.0f mmHg, CVP %.0f mmHg, pulse pressure %.0f mmHg; flows: total "
+        "systemic %.2f L/min = ECMO %.2f + native LV (aortic valve) %.2f",
+        v[HS_CMP_PCWP], v[HS_CMP_MAP], v[HS_CMP_CVP], v[HS_CMP_PP], v[HS_CMP_CO],
+        v[HS_CMP_ECMO], v[HS_CMP_LVO]);
+  if (v[HS_CMP_IMPELLA] > 0.005) o_fmt(o, " + Impella %.2f", v[HS_CMP_IMPELLA]);
+  else if (r->families & (1u << HS_FAM_TANDEMHEART))
+    o_fmt(o, " + TandemHeart %.2f", v[HS_CMP_DEVICE]);
+  o_fmt(o, " L/min");
+  if (r->families & (1u << HS_FAM_SEPTOSTOMY))
+    o_fmt(o, " (septostomy shunt LA -> RA %.2f L/min, drained by the circuit)", v[HS_CMP_DEVICE]);
+  if (v[HS_CMP_VENT] > 0.005) o_fmt(o, " (vent %.2f L/min returned through the circuit)", v[HS_CMP_VENT]);
+  o_fmt(o,
+        "; pulmonary (thermodilution) flow %.2f L/min; DO2 index %.0f mL/min/m2, drained-blood "
+        "SvO2 %.0f %%, right-arm SaO2 %.0f %%; aortic valve opens in %.0f %% of beats",
+        v[HS_CMP_RVO], v[HS_CMP_DO2I], v[HS_CMP_SVO2D], v[HS_CMP_SAO2U], 100 * v[HS_CMP_AVO]);
+}
+
+static void risks_line(out *o, const hs_compare_row *r) {
+  int any = 0;
+  for (int k = 0; k < HS_RISK_N; k++) {
+    if (r->risk[k].level == HS_RISK_LOW) continue;
+    o_fmt(o, "%s%s %s (%s)", any++ ? "; " : "", hs_risk_name(k),
+          hs_risk_level_name(r->risk[k].level), r->risk[k].text);
+  }
+  if (!any) o_fmt(o, "none raised");
+}
+
+static void answer(out *o, const hs_compare_result *r, const char *patient) {
+  const hs_targets *t = &r->targets;
+  size_t nex = 0, nrun = 0;
+  for (size_t i = 0; i < r->nrows; i++) r->rows[i].excluded ? nex++ : nrun++;
+  if (!o->html) {
+    o_fmt(o, "%s: %zu %s simulated, %zu excluded, in %.2f s\n", patient, nrun,
+          nrun == 1 ? "strategy" : "strategies", nex, r->wall_s);
+    o_fmt(o,
+          "Targets: PCWP < %.0f mmHg, MAP >= %.0f mmHg, DO2 index >= %.0f mL/min/m2, "
+          "drained-blood SvO2 >= %.0f %%; ECMO flow re-titrated to the least flow in %.2f-%.2f "
+          "L/min (step %.2f) that holds MAP and perfusion.\n\n",
+          t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct, t->flow_min_lpm,
+          t->flow_max_lpm, t->flow_step_lpm);
+  }
+  if (r->recommended >= 0) {
+    const hs_compare_row *b = &r->rows[r->recommended];
+    if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>Recommendation: ");
+    else o_fmt(o, "RECOMMENDATION: ");
+    o_fmt(o, "step %d (%s): %s", r->step, hs_step_name(r->step), b->label);
+    if (o->html) hs_html_put(o->b, "</b><br>\n");
+    else o_fmt(o, "\n");
+    o_open(o, "span", "  Settings: ");
+    if (o->html) hs_html_put(o->b, "Settings: ");
+    o_text(o, b->settings);
+    if (o->html) hs_html_put(o->b, "</span><br>\n");
+    else o_close(o, "");
+    o_open(o, "span", "  Expected: ");
+    if (o->html) hs_html_put(o->b, "Expected: ");
+    expected_line(o, b);
+    if (o->html) hs_html_put(o->b, "</span><br>\n");
+    else o_close(o, "");
+    o_open(o, "span", "  Risks: ");
+    if (o->html) hs_html_put(o->b, "Risks: ");
+    risks_line(o, b);
+    if (o->html) hs_html_put(o->b, "</span>");
+    else o_close(o, "");
+    if (b->risk[HS_RISK_STASIS].level == HS_RISK_HIGH) {
+      o_open(o, "span", "  Stasis: ");
+      if (o->html) hs_html_put(o->b, "<br>Stasis: ");
+      if (r->alternative >= 0) {
+        const hs_compare_row *a = &r->rows[r->alternative];
+        o_fmt(o, "the LV / aortic root is not washed with this strategy; the least invasive "
+                 "strategy that meets every target and keeps blood moving through the LV is "
+                 "%s (step %d; %s; PCWP %.1f mmHg, MAP %.0f mmHg)",
+              a->label, a->step, a->settings, a->v[HS_CMP_PCWP], a->v[HS_CMP_MAP]);
+      } else {
+        o_fmt(o, "the LV / aortic root is not washed with this strategy and no strategy tried "
+                 "meets every target without that risk: weigh anticoagulation and echo "
+                 "surveillance");
+      }
+      if (o->html) hs_html_put(o->b, "</span>");
+      else o_close(o, "");
+    }
+    if (o->html) hs_html_put(o->b, "</div>\n");
+  } else {
+    if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>No strategy meets every target.</b> ");
+    else o_fmt(o, "NO RECOMMENDATION: ");
+    o_text(o, r->reason);
+    if (r->closest >= 0) {
+      const hs_compare_row *b = &r->rows[r->closest];
+      o_fmt(o, o->html ? "" : "\n");
+      if (o->html) hs_html_put(o->b, "<br>Closest, expected: ");
+      else o_fmt(o, "  Closest, expected: ");
+      expected_line(o, b);
+      if (o->html) hs_html_put(o->b, "<br>Risks: ");
+      else o_fmt(o, "\n  Risks: ");
+      risks_line(o, b);
+    }
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n");
+  }
+  int last = r->recommended >= 0 ? r->step : HS_STEP_N;
+  int header = 0;
+  for (int s = 1; s < last; s++) {
+    if (!*r->step_why[s]) continue;
+    if (!header++) {
+      if (o->html) hs_html_put(o->b, "<h2>Why not a cheaper step</h2>\n<ul>\n");
+      else o_fmt(o, "\nWhy not a cheaper step:\n");
+    }
+    o_open(o, "li", "  ");
+    o_fmt(o, "step %d (%s): %s", s, hs_step_name(s), r->step_why[s]);
+    o_close(o, "li");
+  }
+  if (header && o->html) hs_html_put(o->b, "</ul>\n");
+  if (nex) {
+    if (o->html) hs_html_put(o->b, "<h2>Excluded</h2>\n<ul>\n");
+    else o_fmt(o, "\nExcluded (contraindicated or not available):\n");
+    for (size_t i = 0; i < r->nrows; i++) {
+      if (!r->rows[i].excluded) continue;
+      o_open(o, "li", "  ");
+      o_fmt(o, "%s: %s", r->rows[i].label, r->rows[i].excluded_reason);
+      o_close(o, "li");
+    }
+    if (o->html) hs_html_put(o->b, "</ul>\n");
+  }
+}
+
+/* risk summary of a row for the table: "H: stasis, limb; R: bleeding" */
+static void risk_cell(const hs_compare_row *r, char *buf, size_t n) {
+  buf[0] = 0;
+  for (int lvl = HS_RISK_HIGH; lvl >= HS_RISK_RAISED; lvl--) {
+    int first = 1;
+    for (int k = 0; k < HS_RISK_N; k++) {
+      if (r->risk[k].level != lvl) continue;
+      snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", first ? (*buf ? "; " : "") : ", ",
+               first ? "" : "");
+      if (first) snprintf(buf + strlen(buf), n - strlen(buf), "%s: ", lvl == HS_RISK_HIGH ? "high" : "raised");
+      snprintf(buf + strlen(buf), n - strlen(buf), "%s", hs_risk_key(k));
+      first = 0;
+    }
+  }
+  if (!*buf) snprintf(buf, n, "-");
+}
+
+static void missed_cell(const hs_compare_row *r, char *buf, size_t n) {
+  static const char *const K[HS_TGT_N] = {"PCWP", "MAP", "DO2I", "SvO2"};
+  if (r->excluded) {
+    snprintf(buf, n, "excluded");
+    return;
+  }
+  if (r->all_met) {
+    snprintf(buf, n, "all met");
+    return;
+  }
+  snprintf(buf, n, "misses");
+  for (int k = 0; k < HS_TGT_N; k++)
+    if (!r->met[k]) snprintf(buf + strlen(buf), n - strlen(buf), " %s", K[k]);
+}
+
+/* the table: every number with its unit in the header */
+static const struct {
+  int k;
+  const char *head;
+  int prec;
+  double scale;
+} COLS[] = {{HS_CMP_ECMO, "ECMO L/min", 2, 1},      {HS_CMP_PCWP, "PCWP mmHg", 1, 1},
+            {HS_CMP_MAP, "MAP mmHg", 0, 1},         {HS_CMP_DO2I, "DO2I mL/min/m2", 0, 1},
+            {HS_CMP_SVO2D, "SvO2 drained %", 0, 1}, {HS_CMP_CO, "total L/min", 2, 1},
+            {HS_CMP_LVO, "native LV L/min", 2, 1},  {HS_CMP_DEVICE, "device L/min", 2, 1},
+            {HS_CMP_AVO, "AV open % beats", 0, 100}, {HS_CMP_LVEDV, "LVEDV mL", 0, 1}};
+#define NCOLS (sizeof COLS / sizeof COLS[0])
+
+static void table_text(hs_html *b, const hs_compare_row *rows, size_t n, int best) {
+  hs_html_put(b, "%-2s %-50s %4s", "", "strategy", "step");
+  for (size_t c = 0; c < NCOLS; c++) hs_html_put(b, " %*s", (int)strlen(COLS[c].head) > 6 ? (int)strlen(COLS[c].head) : 6, COLS[c].head);
+  hs_html_put(b, "  %-22s %s\n", "targets", "risks");
+  for (size_t i = 0; i < n; i++) {
+    const hs_compare_row *r = &rows[i];
+    char lab[64], miss[64], risk[160];
+    snprintf(lab, sizeof lab, "%.50s", r->label);
+    missed_cell(r, miss, sizeof miss);
+    risk_cell(r, risk, sizeof risk);
+    hs_html_put(b, "%-2s %-50s %4d", (int)i == best ? "=>" : "", lab, r->step);
+    for (size_t c = 0; c < NCOLS; c++) {
+      int w = (int)strlen(COLS[c].head) > 6 ? (int)strlen(COLS[c].head) : 6;
+      if (r->excluded || !isfinite(r->v[COLS[c].k])) hs_html_put(b, " %*s", w, "-");
+      else hs_html_put(b, " %*.*f", w, COLS[c].prec, COLS[c].scale * r->v[COLS[c].k]);
+    }
+    hs_html_put(b, "  %-22s %s%s\n", miss, r->excluded ? "-" : risk,
+                r->excluded || r->steady ? "" : " (not steady)");
+  }
+}
+
+char *hs_compare_text(const hs_compare_result *r, const char *patient) {
+  hs_html b = {0};
+  out o = {&b, 0};
+  answer(&o, r, patient ? patient : "patient");
+  hs_html_put(&b, "\n");
+  table_text(&b, r->rows, r->nrows, r->recommended);
+  hs_html_put(&b,
+              "\nstep: 1 ECMO flow and drugs, 2 IABP, 3 percutaneous LV pump, 4 septostomy / "
+              "LA vent / percutaneous vents, 5 surgical vent or LVAD conversion.  total = "
+              "systemic blood flow (ECMO + heart + devices); native LV = flow through the aortic "
+              "valve; device = Impella, TandemHeart, septostomy or vent flow; a thermodilution "
+              "CO on VA-ECMO measures pulmonary flow (rv_output_lpm in --json), not total flow.  "
+              "Risks: docs/decision.md.\n");
+  if (b.bad) {
+    free(b.s);
+    return NULL;
+  }
+  return b.s;
 }
 
 static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best) {
-  hs_html_put(b, "<table><tr><th>strategy</th><th>invasiveness</th><th>PCWP</th><th>MAP</th>"
-         "<th>AV opening</th><th>pulse pressure</th><th>SaO<sub>2</sub> upper</th><th>LVEDV</th>"
-         "<th>LVEDP</th><th>total flow L/min</th><th>device flow L/min</th><th>LV PVA</th></tr>\n");
-  static const int T[5] = {HS_CMP_PCWP, HS_CMP_MAP, HS_CMP_AVO, HS_CMP_PP, HS_CMP_SAO2U};
+  hs_html_put(b, "<table><tr><th>strategy</th><th>step</th>");
+  for (size_t c = 0; c < NCOLS; c++) {
+    hs_html_put(b, "<th>");
+    hs_html_text(b, COLS[c].head);
+    hs_html_put(b, "</th>");
+  }
+  hs_html_put(b, "<th>targets</th><th>risks</th></tr>\n");
   for (size_t i = 0; i < n; i++) {
     const hs_compare_row *r = &rows[i];
+    char miss[64], risk[160];
+    missed_cell(r, miss, sizeof miss);
+    risk_cell(r, risk, sizeof risk);
     hs_html_put(b, "<tr%s><td>", (int)i == best ? " class=\"best\"" : "");
     hs_html_text(b, r->label);
-    hs_html_put(b, "%s</td><td>%d</td>", r->steady ? "" : " (not steady)", r->invasiveness);
-    for (int k = 0; k < 5; k++)
-      hs_html_put(b, "<td class=\"%s\">%.*f</td>", r->met[k] ? "m" : "x", T[k] == HS_CMP_AVO ? 2 : 1,
-          r->v[T[k]]);
-    hs_html_put(b, "<td>%.0f</td><td>%.1f</td><td>%.2f</td><td>%.2f</td><td>%.0f</td></tr>\n",
-        r->v[HS_CMP_LVEDV], r->v[HS_CMP_LVEDP], r->v[HS_CMP_CO], r->v[HS_CMP_DEVICE],
-        r->v[HS_CMP_PVA]);
+    hs_html_put(b, "%s</td><td>%d</td>", r->excluded || r->steady ? "" : " (not steady)", r->step);
+    for (size_t c = 0; c < NCOLS; c++) {
+      int k = COLS[c].k;
+      const char *cls = "";
+      if (!r->excluded) {
+        if (k == HS_CMP_PCWP) cls = r->met[HS_TGT_PCWP] ? " class=\"m\"" : " class=\"x\"";
+        if (k == HS_CMP_MAP) cls = r->met[HS_TGT_MAP] ? " class=\"m\"" : " class=\"x\"";
+        if (k == HS_CMP_DO2I) cls = r->met[HS_TGT_DO2I] ? " class=\"m\"" : " class=\"x\"";
+        if (k == HS_CMP_SVO2D) cls = r->met[HS_TGT_SVO2] ? " class=\"m\"" : " class=\"x\"";
+      }
+      if (r->excluded || !isfinite(r->v[k])) hs_html_put(b, "<td>-</td>");
+      else hs_html_put(b, "<td%s>%.*f</td>", cls, COLS[c].prec, COLS[c].scale * r->v[k]);
+    }
+    hs_html_put(b, "<td>");
+    hs_html_text(b, r->excluded ? r->excluded_reason : miss);
+    hs_html_put(b, "</td><td>");
+    hs_html_text(b, r->excluded ? "-" : risk);
+    hs_html_put(b, "</td></tr>\n");
   }
   hs_html_put(b, "</table>\n");
+}
+
+static void targets_line(hs_html *b, const hs_targets *t, int titrated) {
+  hs_html_put(b,
+              "<p>Targets: PCWP &lt; %.0f mmHg, MAP &ge; %.0f mmHg, DO<sub>2</sub> index &ge; %.0f "
+              "mL/min/m<sup>2</sup>, drained-blood SvO<sub>2</sub> &ge; %.0f %%. ",
+              t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct);
+  if (titrated)
+    hs_html_put(b, "ECMO flow re-titrated to the least flow in %.2f&ndash;%.2f L/min that holds MAP "
+                   "and perfusion. ", t->flow_min_lpm, t->flow_max_lpm);
+  else
+    hs_html_put(b, "ECMO flow held at the patient's setting. ");
+  hs_html_put(b, "Aortic-valve opening is a stasis-risk finding, not a target.</p>\n");
 }
 
 /* Overlaid LV pressure-volume loops of the rows with samples (flow-sweep rows skipped). */
@@ -100,15 +367,16 @@ hs_status hs_report_compare(const char *dir, const char *patient, const hs_compa
   if (!pv) return err ? err->code : HS_ERR_NOMEM;
   char *sweep = flow_sweep_svg(r, t, err);
   hs_html_head(&b, "LV unloading on VA-ECMO: strategy comparison", patient);
-  hs_html_put(&b, "<div class=\"%s\"><b>%s</b> ", r->recommended >= 0 ? "ok" : "no",
-      r->recommended >= 0 ? "Recommendation:" : "No strategy meets every target.");
-  hs_html_text(&b, r->reason);
-  hs_html_put(&b, "</div>\n");
-  targets_line(&b, t);
+  out o = {&b, 1};
+  answer(&o, r, patient);
+  targets_line(&b, t, 1);
   table(&b, r->rows, r->nrows, r->recommended);
-  hs_html_put(&b, "<p class=\"small\">Invasiveness (MISSION.md s3): 0 drugs and ECMO flow, 1 IABP, 2 "
-          "Impella, 3 septostomy and percutaneous vents, 4 surgical vent. Green: target met; "
-          "red: missed. Pressures in mmHg, volumes in mL, PVA in mmHg&middot;mL.</p>\n<h2>LV "
+  hs_html_put(&b, "<p class=\"small\">Step: 1 ECMO flow and drugs, 2 IABP, 3 percutaneous LV pump, "
+          "4 septostomy / LA vent / percutaneous vents, 5 surgical vent or LVAD conversion. "
+          "Green: target met; red: missed. total = systemic blood flow (ECMO + heart + devices); "
+          "native LV = flow through the aortic valve; a thermodilution CO on VA-ECMO measures "
+          "pulmonary flow, not total flow. Risk indices, thresholds and sources: "
+          "docs/decision.md.</p>\n<h2>LV "
           "pressure-volume loops</h2>\n%s\n",
       hs_html_svg_body(pv));
   if (sweep) hs_html_put(&b, "<h2>ECMO flow</h2>\n%s\n", hs_html_svg_body(sweep));
@@ -138,7 +406,7 @@ hs_status hs_report_optimize(const char *dir, const char *patient, const hs_opti
       r->chosen >= 0 ? "Chosen setting:" : "No setting meets every target.");
   hs_html_text(&b, r->reason);
   hs_html_put(&b, "</div>\n");
-  targets_line(&b, t);
+  targets_line(&b, t, 0);
   table(&b, r->rows, r->npoints, r->chosen >= 0 ? r->chosen : r->closest);
   hs_html_put(&b, "<h2>Sweep</h2>\n%s\n", hs_html_svg_body(sweep));
   if (pv) hs_html_put(&b, "<h2>LV pressure-volume loops</h2>\n%s\n", hs_html_svg_body(pv));

@@ -1224,6 +1224,37 @@ static double sat_pct(double hb, double c_mlml) {
   return 100.0 * hs_o2_saturation(hs_o2_po2_from_content(hb, 100.0 * c_mlml));
 }
 
+/*
+ * Clinical indices of the beat (docs/output.md "Clinical indices", with sources):
+ * pulmonary (thermodilution) flow, DO2 index, drained-blood saturation, cardiac power,
+ * SVR / PVR, PAPi, Ea, Ea/Ees and LV end-systolic wall stress.
+ */
+#define HS_LV_WALL_ML 150.0 /* LV wall volume: ~160 g myocardium / 1.05 g/mL */
+static void clinical_indices(hs_sim *s, double *m, double bsa, double v0, double hb) {
+  const hs_plan *pl = s->pl;
+  const beat_acc *a = &s->acc;
+  double T = s->t - a->t0;
+  m[HS_M_RVO] = (s->q[pl->q_q + pl->pv] - a->q0[pl->q_q + pl->pv]) / T / HS_MLS_PER_LPM;
+  m[HS_M_DO2I] = m[HS_M_DO2] / bsa;
+  m[HS_M_SVO2D] = NAN;
+  for (int d = 0; d < pl->nd && !isfinite(m[HS_M_SVO2D]); d++)
+    for (int f = 0; f < pl->dev_type[d]->nflows; f++)
+      if (pl->dev_type[d]->flows[f].flags & HS_DFLOW_OXYGENATE) {
+        int node = pl->dev_port_node[pl->dev_port_ofs[d] + pl->dev_type[d]->flows[f].from_port];
+        m[HS_M_SVO2D] = sat_pct(hb, (s->q[pl->q_c + node] - a->q0[pl->q_c + node]) / T);
+        break;
+      }
+  m[HS_M_CPO] = m[HS_M_MAP] * m[HS_M_LVO] / 451.0;
+  m[HS_M_CPI] = m[HS_M_CPO] / bsa;
+  m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
+  m[HS_M_PVR] = m[HS_M_RVO] > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / m[HS_M_RVO] : NAN;
+  m[HS_M_PAPI] = m[HS_M_CVP] > 0.5 ? (m[HS_M_SPAP] - m[HS_M_DPAP]) / m[HS_M_CVP] : NAN;
+  double sv = a->edv_lv - a->lv_min;
+  m[HS_M_EA] = a->es_done && sv >= 1.0 ? a->es_p / sv : NAN;
+  m[HS_M_EAEES] = a->es_done && sv >= 1.0 && a->es_v > v0 ? (a->es_v - v0) / sv : NAN;
+  m[HS_M_WSTRESS] = a->es_done ? a->es_p * (1.0 + 3.0 * a->es_v / HS_LV_WALL_ML) * 0.133322 : NAN;
+}
+
 static void finish_beat(hs_sim *s, double *m, double *site) {
   const hs_plan *pl = s->pl;
   beat_acc *a = &s->acc;
@@ -1328,6 +1359,7 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
 #undef QM
   }
   m[HS_M_BPC] = s->bpc;
+  clinical_indices(s, m, bsa, v0, hb);
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     for (int k = 0; k < dt->noutputs; k++) {

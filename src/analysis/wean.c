@@ -1,0 +1,164 @@
+/*
+ * analysis/wean.c - VA-ECMO weaning trial (hemosim/compare.h, docs/decision.md
+ * "Weaning").  Steady state at the patient's ECMO flow, then the flow stepped down to
+ * the trial flow (default 1.5 L/min) with the vent line clamped, steady state again,
+ * and the published readiness criteria read at the trial flow: pulse pressure, LVEF
+ * (> 20-25 %), aortic VTI (>= 10 cm) and MAP (> 60 mmHg) at flow <= 1.5 L/min
+ * (Aissaoui et al. 2011, Intensive Care Med 37:1738; ELSO VA-ECMO guideline, Lorusso
+ * et al. 2021, ASAIO J 67:827), CVP and PCWP not rising.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/strategy.h"
+#include "hemosim/compare.h"
+#include "hemosim/sim.h"
+
+#define LPM (1000.0 / 60.0)
+#define PI 3.14159265358979323846
+
+void hs_wean_default(hs_wean_criteria *c) {
+  c->flow_lpm = 1.5;      /* Aissaoui 2011: flow reduced to < 1.5 L/min */
+  c->pp_min_mmhg = 10;    /* pulsatile arterial waveform */
+  c->lvef_min_pct = 25;   /* Aissaoui 2011: LVEF > 20-25 % (upper end) */
+  c->vti_min_cm = 10;     /* Aissaoui 2011: aortic VTI >= 10 cm */
+  c->map_min_mmhg = 60;   /* Aissaoui 2011 / ELSO: MAP > 60 mmHg at minimal flow */
+  c->rise_max_mmhg = 5;   /* CVP / PCWP must not rise by more than this */
+  c->lvot_diam_cm = 2.0;  /* adult LVOT diameter (Lang et al. 2015, J Am Soc Echocardiogr 28:1) */
+}
+
+/* aortic (LVOT) VTI proxy: forward stroke volume through the aortic valve / LVOT area */
+static double vti_cm(const double *m, double d_cm) {
+  double sv = m[HS_M_HR] > 0 ? m[HS_M_LVO] * 1000.0 / m[HS_M_HR] : 0.0; /* mL per beat */
+  return (sv > 0 ? sv : 0.0) / (PI * d_cm * d_cm / 4.0);
+}
+
+static hs_status steady(hs_sim *s, double *m, double *all, double *v, hs_err *err) {
+  hs_steady_info info;
+  hs_status st = hs_sim_run_to_steady(s, &info, err);
+  if (st == HS_ERR_NOT_STEADY) st = hs_sim_run_beats(s, 6, err);
+  if (!st) st = hs_sim_summary(s, 6, m, err);
+  if (!st) st = hs_sim_summary_all(s, 6, all, err);
+  if (!st) hs_strategy_values(s, all, v);
+  return st;
+}
+
+hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
+                      hs_wean_result *out, hs_err *err) {
+  memset(out, 0, sizeof *out);
+  hs_wean_criteria c;
+  if (crit) c = *crit;
+  else hs_wean_default(&c);
+  out->crit = c;
+  if (!(c.flow_lpm > 0 && c.flow_lpm <= 4))
+    return hs_err_set(err, HS_ERR_RANGE, "wean: trial flow %g L/min must be in (0, 4]", c.flow_lpm);
+  if (!(c.lvot_diam_cm >= 1.4 && c.lvot_diam_cm <= 3.0))
+    return hs_err_set(err, HS_ERR_RANGE, "wean: LVOT diameter %g cm must be in [1.4, 3]",
+                      c.lvot_diam_cm);
+  int has = 0;
+  for (size_t i = 0; i < hs_model_block_count(patient); i++)
+    if (!strcmp(hs_model_block_name(patient, i), "ecmo")) has = 1;
+  if (!has)
+    return hs_err_set(err, HS_ERR_MODEL,
+                      "wean: the patient has no VA-ECMO device named 'ecmo' to wean from");
+  hs_model *m = NULL;
+  hs_status st = hs_strategy_base(patient, &m, err);
+  if (st) return st;
+  hs_plan *pl = NULL;
+  hs_sim *s = NULL;
+  double *all = NULL, mb[HS_METRIC_COUNT], ma[HS_METRIC_COUNT];
+  if ((st = hs_model_set(m, "solver.max_beats", 300, err))) goto done;
+  if (!(pl = hs_plan_compile(m, err))) goto fail;
+  if (!(s = hs_sim_new(pl, err))) goto fail;
+  if (!(all = malloc(hs_sim_metric_count(s) * sizeof *all))) goto fail;
+  if ((st = steady(s, mb, all, out->before, err))) goto done;
+  if ((st = hs_sim_set(s, "ecmo.target_flow", c.flow_lpm * LPM, err))) goto done;
+  if ((st = hs_sim_set(s, "ecmo.vent_clamp", 1.0, err))) goto done;
+  if ((st = steady(s, ma, all, out->after, err))) goto done;
+  out->flow_before_lpm = out->before[HS_CMP_ECMO];
+  out->flow_after_lpm = out->after[HS_CMP_ECMO];
+  out->lvef_before = mb[HS_M_LVEF], out->lvef_after = ma[HS_M_LVEF];
+  out->vti_before = vti_cm(mb, c.lvot_diam_cm), out->vti_after = vti_cm(ma, c.lvot_diam_cm);
+  out->cvp_before = mb[HS_M_CVP], out->cvp_after = ma[HS_M_CVP];
+  double lvef = ma[HS_M_LVEF];
+  out->value[HS_WEAN_PP] = ma[HS_M_PP];
+  out->value[HS_WEAN_LVEF] = lvef;
+  out->value[HS_WEAN_VTI] = out->vti_after;
+  out->value[HS_WEAN_MAP] = ma[HS_M_MAP];
+  out->value[HS_WEAN_CVP] = ma[HS_M_CVP] - mb[HS_M_CVP];
+  out->value[HS_WEAN_PCWP] = ma[HS_M_PCWP] - mb[HS_M_PCWP];
+  out->pass[HS_WEAN_PP] = ma[HS_M_PP] >= c.pp_min_mmhg;
+  out->pass[HS_WEAN_LVEF] = lvef > c.lvef_min_pct;
+  out->pass[HS_WEAN_VTI] = out->vti_after >= c.vti_min_cm;
+  out->pass[HS_WEAN_MAP] = ma[HS_M_MAP] > c.map_min_mmhg;
+  out->pass[HS_WEAN_CVP] = out->value[HS_WEAN_CVP] <= c.rise_max_mmhg;
+  out->pass[HS_WEAN_PCWP] = out->value[HS_WEAN_PCWP] <= c.rise_max_mmhg;
+  snprintf(out->text[HS_WEAN_PP], sizeof out->text[0], "pulse pressure %.1f mmHg (>= %.0f mmHg)",
+           ma[HS_M_PP], c.pp_min_mmhg);
+  snprintf(out->text[HS_WEAN_LVEF], sizeof out->text[0], "LVEF %.0f %% (> %.0f %%)", lvef,
+           c.lvef_min_pct);
+  snprintf(out->text[HS_WEAN_VTI], sizeof out->text[0],
+           "aortic VTI %.1f cm (>= %.0f cm; LV forward stroke volume %.0f mL / LVOT %.1f cm)",
+           out->vti_after, c.vti_min_cm, ma[HS_M_HR] > 0 ? ma[HS_M_LVO] * 1000 / ma[HS_M_HR] : 0,
+           c.lvot_diam_cm);
+  snprintf(out->text[HS_WEAN_MAP], sizeof out->text[0], "MAP %.1f mmHg (> %.0f mmHg)",
+           ma[HS_M_MAP], c.map_min_mmhg);
+  snprintf(out->text[HS_WEAN_CVP], sizeof out->text[0],
+           "CVP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_CVP], ma[HS_M_CVP],
+           out->value[HS_WEAN_CVP], c.rise_max_mmhg);
+  snprintf(out->text[HS_WEAN_PCWP], sizeof out->text[0],
+           "PCWP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_PCWP], ma[HS_M_PCWP],
+           out->value[HS_WEAN_PCWP], c.rise_max_mmhg);
+  out->passed = 1;
+  char failed[300] = "";
+  static const char *const NAME[HS_WEAN_N] = {"pulse pressure", "LVEF", "aortic VTI", "MAP",
+                                              "CVP rise", "PCWP rise"};
+  for (int k = 0; k < HS_WEAN_N; k++)
+    if (!out->pass[k]) {
+      out->passed = 0;
+      snprintf(failed + strlen(failed), sizeof failed - strlen(failed), "%s%s",
+               *failed ? ", " : "", NAME[k]);
+    }
+  if (out->passed)
+    snprintf(out->verdict, sizeof out->verdict,
+             "passes the weaning trial: at ECMO %.2f L/min with the vent clamped every "
+             "readiness criterion is met",
+             out->flow_after_lpm);
+  else
+    snprintf(out->verdict, sizeof out->verdict,
+             "fails the weaning trial at ECMO %.2f L/min (vent clamped): %s not met",
+             out->flow_after_lpm, failed);
+  goto done;
+fail:
+  st = err && err->code ? err->code : HS_ERR_NOMEM;
+done:
+  free(all);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  return st;
+}
+
+char *hs_wean_text(const hs_wean_result *r, const char *patient) {
+  size_t cap = 4096;
+  char *b = malloc(cap);
+  if (!b) return NULL;
+  int n = snprintf(b, cap, "%s: %s %s\n\nTrial: ECMO flow %.2f -> %.2f L/min, vent clamped "
+                   "(criteria: Aissaoui 2011; ELSO 2021)\n",
+                   patient ? patient : "patient", r->passed ? "PASS -" : "FAIL -", r->verdict,
+                   r->flow_before_lpm, r->flow_after_lpm);
+  for (int k = 0; k < HS_WEAN_N && n > 0 && (size_t)n < cap; k++)
+    n += snprintf(b + n, cap - (size_t)n, "  %-4s %s\n", r->pass[k] ? "met" : "NOT", r->text[k]);
+  if (n > 0 && (size_t)n < cap)
+    snprintf(b + n, cap - (size_t)n,
+             "At the trial flow: total systemic flow %.2f L/min (ECMO %.2f + native LV %.2f), "
+             "pulmonary (thermodilution) flow %.2f L/min, DO2 index %.0f mL/min/m2, "
+             "drained-blood SvO2 %.0f %%; LVEF %.0f -> %.0f %%, aortic VTI %.1f -> %.1f cm.\n",
+             r->after[HS_CMP_CO], r->after[HS_CMP_ECMO], r->after[HS_CMP_LVO],
+             r->after[HS_CMP_RVO], r->after[HS_CMP_DO2I], r->after[HS_CMP_SVO2D], r->lvef_before,
+             r->lvef_after, r->vti_before, r->vti_after);
+  return b;
+}

@@ -1,0 +1,89 @@
+/*
+ * test_wean.c - VA-ECMO weaning trial (issue 11.5): a recovering LV passes, a
+ * non-contracting LV fails on LVEF and aortic VTI, the criteria are the documented
+ * ones, errors name the problem.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hemosim/compare.h"
+#include "hemosim/hemosim.h"
+#include "support.h"
+
+static hs_model *load(const char *dir, const char *name) {
+  char path[1100];
+  snprintf(path, sizeof path, "%.500s/%.500s", dir, name);
+  hs_err err;
+  hs_model *m = NULL;
+  if (hs_patient_load_file(path, &m, &err)) fail_msg("%s: %s", path, err.msg);
+  return m;
+}
+
+static void test_recovered_passes(void **state) {
+  (void)state;
+  hs_model *m = load(HS_TEST_DATA, "decide_mild.yaml");
+  hs_wean_result r;
+  hs_err err;
+  assert_int_equal(hs_wean_run(m, NULL, &r, &err), HS_OK);
+  assert_near(r.flow_after_lpm, 1.5, 0.05);
+  assert_true(r.flow_before_lpm > 3.5);
+  for (int k = 0; k < HS_WEAN_N; k++)
+    if (!r.pass[k]) fail_msg("criterion %d not met: %s", k, r.text[k]);
+  assert_true(r.passed);
+  assert_true(r.value[HS_WEAN_VTI] >= 10 && r.value[HS_WEAN_LVEF] > 25);
+  char *t = hs_wean_text(&r, "mild");
+  assert_non_null(strstr(t, "PASS"));
+  assert_non_null(strstr(t, "aortic VTI"));
+  free(t);
+  hs_model_free(m);
+}
+
+static void test_failing_lv_fails(void **state) {
+  (void)state;
+  hs_model *m = load(HS_TEST_DATA, "decide_severe.yaml");
+  hs_wean_result r;
+  hs_err err;
+  assert_int_equal(hs_wean_run(m, NULL, &r, &err), HS_OK);
+  assert_false(r.passed);
+  assert_false(r.pass[HS_WEAN_LVEF]);
+  assert_false(r.pass[HS_WEAN_VTI]);
+  assert_non_null(strstr(r.verdict, "LVEF"));
+  assert_non_null(strstr(r.verdict, "aortic VTI"));
+  hs_wean_criteria c;
+  hs_wean_default(&c);
+  c.lvot_diam_cm = 2.4; /* wider LVOT: same stroke volume, smaller VTI */
+  hs_wean_result r2;
+  assert_int_equal(hs_wean_run(m, &c, &r2, &err), HS_OK);
+  assert_near(r2.value[HS_WEAN_VTI], r.value[HS_WEAN_VTI] * (2.0 * 2.0) / (2.4 * 2.4), 1e-9);
+  hs_model_free(m);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s/examples/patients", HS_SOURCE_DIR);
+  hs_model *m = load(dir, "acute_mi_shock.yaml");
+  hs_wean_result r;
+  hs_err err;
+  assert_int_equal(hs_wean_run(m, NULL, &r, &err), HS_ERR_MODEL);
+  assert_non_null(strstr(err.msg, "no VA-ECMO"));
+  hs_model_free(m);
+  m = load(HS_TEST_DATA, "decide_mild.yaml");
+  hs_wean_criteria c;
+  hs_wean_default(&c);
+  c.flow_lpm = 0;
+  assert_int_equal(hs_wean_run(m, &c, &r, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "trial flow"));
+  hs_model_free(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_recovered_passes),
+      cmocka_unit_test(test_failing_lv_fails),
+      cmocka_unit_test(test_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
