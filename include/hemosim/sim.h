@@ -93,7 +93,6 @@ extern "C" {
   X(HS_M_CPI, "cpi_w_m2", "W/m2", "cardiac power index: cpo_w / body surface area")           \
   X(HS_M_SVR, "svr_dyn_s_cm5", "dyn*s/cm5", "systemic vascular resistance 80 (MAP - CVP) / co_lpm") \
   X(HS_M_PVR, "pvr_dyn_s_cm5", "dyn*s/cm5", "pulmonary vascular resistance 80 (mPAP - PCWP) / rv_output_lpm") \
-  X(HS_M_PAPI, "papi", "", "pulmonary artery pulsatility index (sPAP - dPAP) / CVP (Korabathina 2012)") \
   X(HS_M_EA, "lv_ea_mmhg_ml", "mmHg/mL", "effective arterial elastance Pes / SV (Kelly 1992)")  \
   X(HS_M_EAEES, "ea_ees", "", "ventriculo-arterial coupling Ea / Ees = (Ves - V0) / SV")       \
   X(HS_M_WSTRESS, "lv_es_wall_stress_kpa", "kPa",                                          \

@@ -1248,7 +1248,6 @@ static void clinical_indices(hs_sim *s, double *m, double bsa, double v0, double
   m[HS_M_CPI] = m[HS_M_CPO] / bsa;
   m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
   m[HS_M_PVR] = m[HS_M_RVO] > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / m[HS_M_RVO] : NAN;
-  m[HS_M_PAPI] = m[HS_M_CVP] > 0.5 ? (m[HS_M_SPAP] - m[HS_M_DPAP]) / m[HS_M_CVP] : NAN;
   double sv = a->edv_lv - a->lv_min;
   m[HS_M_EA] = a->es_done && sv >= 1.0 ? a->es_p / sv : NAN;
   m[HS_M_EAEES] = a->es_done && sv >= 1.0 && a->es_v > v0 ? (a->es_v - v0) / sv : NAN;
