@@ -212,7 +212,11 @@ int hs_cmd_run(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &prog.t0);
   hs_sim_set_beat_callback(sim, on_beat, &prog);
   double t0 = now_s();
-  hs_run_info info = {hs_model_name(m), patient, scenario, 0, 0, 0, {0, 0, 0, 0}, 0};
+  hs_run_info info;
+  memset(&info, 0, sizeof info);
+  info.patient_name = hs_model_name(m);
+  info.patient_file = patient;
+  info.scenario_file = scenario;
   hs_status st;
   if (duration > 0) {
     st = hs_sim_run(sim, duration, &err);

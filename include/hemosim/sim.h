@@ -80,7 +80,9 @@ extern "C" {
   X(HS_M_TREDV, "tcd_right_edv_cms", "cm/s", "right MCA end-diastolic velocity")             \
   X(HS_M_TRMV, "tcd_right_mean_cms", "cm/s", "right MCA time-mean velocity")                 \
   X(HS_M_TRPI, "tcd_right_pi", "", "right MCA Gosling pulsatility index")                    \
-  X(HS_M_BPC, "bp_controller_factor", "", "systemic resistance factor set by the blood-pressure controller")
+  X(HS_M_BPC, "bp_controller_factor", "", "systemic resistance factor set by the MAP / blood-pressure controller") \
+  X(HS_M_NE_EQ, "norepinephrine_equiv_ugkgmin", "ug/kg/min", "norepinephrine dose with the controller's vasoconstriction (drugs block Emax; 0 when dilating)") \
+  X(HS_M_NTP_EQ, "nitroprusside_equiv_ugkgmin", "ug/kg/min", "nitroprusside dose with the controller's vasodilation (drugs block Emax; 0 when constricting)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,
@@ -139,6 +141,12 @@ typedef struct hs_steady_info {
   long beats;         /* beats run until then (or until max_beats) */
   double time_s;      /* simulated time at that point */
   double last_change; /* largest beat-to-beat end-diastolic volume change, mL */
+  int accel_jumps;    /* extrapolation jumps kept (solver.steady_accel) */
+  int accel_fallback; /* 1: acceleration was abandoned (see accel_reason); the state is
+                         the one plain integration reaches */
+  int csf_steps;      /* CSF-balance (ICP) solve steps taken */
+  double icp_imbalance_mmhg; /* last beat's CSF imbalance x outflow resistance, mmHg */
+  char accel_reason[160];    /* why acceleration fell back ("" if it did not) */
 } hs_steady_info;
 
 /* Run until periodic steady state (solver.steady_tol, solver.max_beats), then

@@ -71,6 +71,7 @@ enum {
   I_NPARAM
 };
 enum { X_GATE, X_N };
+static const hs_device_state STATES[X_N] = {[X_GATE] = {"gate", HS_DSTATE_FRACTION, 0.0, 1.0}};
 enum { O_VOLUME, O_AUG, O_AEDP, O_UEDP, O_ASYS, O_USYS, O_N };
 
 #define GATE_TAU 0.05 /* s: on/off transitions of the pump */
@@ -212,4 +213,5 @@ static const hs_block_type BLOCK = {
     &hs_device_iabp};
 
 const hs_device_type hs_device_iabp = {&BLOCK, PORTS, 1,       NULL, 0, X_N,
-                                       OUTPUTS, O_N,  init, displace, eval, -1, 0};
+                                       OUTPUTS, O_N,  init, displace, eval, -1, 0,
+                                       STATES};

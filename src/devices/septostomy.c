@@ -58,4 +58,4 @@ static const hs_block_type BLOCK = {
     "Interatrial orifice (septostomy, stent, shunt device): bidirectional Bernoulli flow.",
     &hs_device_septostomy};
 const hs_device_type hs_device_septostomy = {&BLOCK, PORTS, 2, FLOWS, 1, 0, OUTPUTS, O_N,
-                                             init, NULL, eval, -1, 0};
+                                             init, NULL, eval, -1, 0, NULL};
