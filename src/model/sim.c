@@ -1768,25 +1768,27 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     prev_res = res;
     int fast_calm = res < 1.0 && !s->ctl_moving && !verify;
     if (res < 1.0) phase_jumps = 0; /* the jump budget is per approach to the orbit */
-    /* Oxygen contents relax with the blood's transit times (minutes), far slower than
-       the haemodynamics: once these are steady, jump the contents to their
-       equilibrium for the current mean flows (once: a second jump from one beat's
-       mean flows kicks the contents again rather than settling them). */
     /* The CSF volume (ICP) relaxes over tens of minutes: once the haemodynamics are
-       steady, solve its balance directly (csf_step), again after each re-settling. */
-    if (fast_calm && !warmed) { /* O2 first: it relaxes while the CSF balance is solved */
-      o2_equilibrate(s);
-      warmed = 1;
-      calm = 0;
-      continue;
-    }
-    if (res < 3.0 && !s->ctl_moving && !verify && pl->nic &&
-        s->icp_imb >= sv[SOLVER_STEADY_TOL_ICP] && cs.n < 40) {
+       (nearly) steady, solve its balance directly (csf_step), again after each
+       re-settling. */
+    int csf_ok = !pl->nic || s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
+    if (res < 3.0 && !s->ctl_moving && !verify && !csf_ok) {
       csf_step(s, &cs);
       inf.csf_steps++;
       calm = 0;
       prev_res = INFINITY;
       nratio = 0;
+      continue;
+    }
+    /* Oxygen contents relax with the blood's transit times (minutes) and have slow
+       modes in poorly perfused nodes: once the haemodynamics and the CSF balance are
+       steady, jump the contents to their equilibrium for the current mean flows
+       (once: a second jump from one beat's mean flows kicks the contents again rather
+       than settling them). */
+    if (fast_calm && csf_ok && !warmed) {
+      o2_equilibrate(s);
+      warmed = 1;
+      calm = 0;
       continue;
     }
     calm = fast_calm && s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] &&
