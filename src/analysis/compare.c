@@ -175,7 +175,9 @@ void hs_strategy_run(hs_strategy_job *j) {
   if (j->flow_lpm > 0 &&
       (j->status = hs_model_set(m, "ecmo.target_flow", j->flow_lpm * LPM, &j->err)))
     goto done;
-  if ((j->status = hs_model_set(m, "solver.max_beats", 250, &j->err))) goto done;
+  /* 400: the CSF balance solve and a MAP controller (--hold-map) need more beats than
+     the haemodynamics alone */
+  if ((j->status = hs_model_set(m, "solver.max_beats", 400, &j->err))) goto done;
   if (!(pl = hs_plan_compile(m, &j->err))) goto fail;
   if (!(s = hs_sim_new(pl, &j->err))) goto fail;
   hs_steady_info info;
