@@ -255,6 +255,11 @@ int hs_cmd_run(int argc, char **argv) {
               "volume, a larger inflow cannula or a lower pump speed\n",
               (int)(n - 17), name, 100 * metrics[k], info.window_beats);
   }
+  if (info.steady_requested && info.steady.accel_fallback)
+    fprintf(stderr,
+            "hemosim: note: steady-state acceleration fell back to plain integration (%s); "
+            "the state is the one plain integration reaches\n",
+            info.steady.accel_reason);
   if (json && !strcmp(json, "-")) {
     fputs(summary, stdout);
     fputc('\n', stdout);

@@ -137,7 +137,8 @@ hs_status hs_sim_run(hs_sim *sim, double duration_s, hs_err *err);
 hs_status hs_sim_run_beats(hs_sim *sim, long beats, hs_err *err);
 
 typedef struct hs_steady_info {
-  int reached;        /* 1 if the beat-to-beat change fell below solver.steady_tol */
+  int reached;        /* 1 if every state kind's beat-to-beat change fell below its
+                         tolerance (solver.steady_tol*, docs/numerics.md) */
   long beats;         /* beats run until then (or until max_beats) */
   double time_s;      /* simulated time at that point */
   double last_change; /* largest beat-to-beat end-diastolic volume change, mL */
@@ -149,7 +150,7 @@ typedef struct hs_steady_info {
   char accel_reason[160];    /* why acceleration fell back ("" if it did not) */
 } hs_steady_info;
 
-/* Run until periodic steady state (solver.steady_tol, solver.max_beats), then
+/* Run until periodic steady state (solver.steady_tol*, solver.max_beats), then
    solver.window_beats more beats for the summary.  Not reaching steady state is
    reported in info (reached = 0) and returns HS_ERR_NOT_STEADY with a message. */
 hs_status hs_sim_run_to_steady(hs_sim *sim, hs_steady_info *info, hs_err *err);
