@@ -1769,10 +1769,12 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     int fast_calm = res < 1.0 && !s->ctl_moving && !verify;
     if (res < 1.0) phase_jumps = 0; /* the jump budget is per approach to the orbit */
     /* The CSF volume (ICP) relaxes over tens of minutes: once the haemodynamics are
-       (nearly) steady, solve its balance directly (csf_step), again after each
+       nearly steady (within 20x their tolerances for the first, Newton, guesses; 3x once
+       the root is bracketed), solve its balance directly (csf_step), again after each
        re-settling. */
     int csf_ok = !pl->nic || s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
-    if (res < 3.0 && !s->ctl_moving && !verify && !csf_ok) {
+    int bracketed = cs.have_lo && cs.have_hi;
+    if (res < (bracketed ? 3.0 : 20.0) && !s->ctl_moving && !verify && !csf_ok) {
       csf_step(s, &cs);
       inf.csf_steps++;
       calm = 0;
