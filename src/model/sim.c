@@ -1561,6 +1561,10 @@ typedef struct csf_solver {
 static void csf_step(hs_sim *s, csf_solver *cs) {
   const hs_plan *pl = s->pl;
   double v = s->y[pl->ycsf], d = s->csf_drift, vn;
+  /* the drift falls as V rises: a measurement on the wrong side of the other end
+     (taken while the haemodynamics were still settling) makes that end stale */
+  if (d > 0 && cs->have_hi && v >= cs->v_hi) cs->have_hi = 0, cs->side = 0;
+  if (d <= 0 && cs->have_lo && v <= cs->v_lo) cs->have_lo = 0, cs->side = 0;
   if (d > 0) {
     cs->v_lo = v, cs->d_lo = d, cs->have_lo = 1;
     if (cs->side == 1) cs->d_hi *= 0.5; /* Illinois: the same end moved twice */
