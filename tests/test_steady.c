@@ -148,6 +148,11 @@ static void test_patients_agree(void **state) {
   static const char *const some[] = {"healthy_adult.yaml", "acute_mi_shock.yaml"};
   int n = full() ? 7 : 2;
   for (int i = 0; i < n; i++) agree(load(full() ? all[i] : some[i]), full() ? all[i] : some[i], 0);
+  if (full()) { /* with the baroreflex (its effector states in the test) */
+    hs_model *m = load("acute_mi_shock_ecmo.yaml");
+    set(m, "baroreflex.enabled", "true");
+    agree(m, "acute_mi_shock_ecmo + baroreflex", 4);
+  }
 }
 
 static void test_ecmo_flows_agree(void **state) {
@@ -309,6 +314,11 @@ static void test_map_controller(void **state) {
   assert_near(on.ne, 0.0, 1e-12);
   assert_near(later.bpc, on.bpc, 1e-9);
   hs_model_free(m);
+  /* with the controller titrating, acceleration still ends where plain integration does */
+  m = ecmo_with(2, 5);
+  set(m, "map_control.enabled", "true");
+  set(m, "map_control.min_factor", "0.3");
+  agree(m, "ecmo 5 + Impella CP P8 + map_control", 5);
 
   m = load("acute_mi_shock.yaml"); /* MAP 64 mmHg untreated */
   set(m, "map_control.enabled", "true");
