@@ -1543,79 +1543,6 @@ static void o2_equilibrate(hs_sim *s) {
 }
 
 /*
- * O2 and tracer defect correction.  The warm start solves the balance for the beat's
- * mean flows, which is not exactly the periodic equilibrium (within-beat correlation
- * of flow and content): a residual relaxes through slow washout modes (minutes).
- * Newton-like step with the mean-flow balance as approximate Jacobian: the defect of
- * the last beat, d_i = (M_i(end) - M_i(start)) / T (O2 mass or tracer volume gained
- * per second), is cancelled by contents changes dc solving
- *   out_i dc_i - sum_in q dc_src = d_i          (Gauss-Seidel, as o2_equilibrate),
- * with no change entering through the lungs' end-capillary or a membrane lung's outlet
- * content.  The fixed point has zero defect whatever the approximation, so repeated
- * steps converge to the periodic equilibrium.
- */
-static void o2_correct(hs_sim *s) {
-  const hs_plan *pl = s->pl;
-  double shunt = s->p[pl->oxygen + OXY_SHUNT];
-  int nn = pl->nn;
-  double T = s->pbrr > 1e-3 ? s->pbrr : 1e-3; /* the beat just completed */
-  double *dc = s->c, *df = s->f, *in_c = s->work_dy, *in_f = s->ydense, *out = s->trscratch;
-  double *dm = s->P, *dtr = s->PT; /* workspaces (re-evaluated before any use) */
-  for (int i = 0; i < nn; i++) {
-    dm[i] = (s->y[pl->yo2 + i] - s->y_ed1[pl->yo2 + i]) / T; /* y_ed1: the beat's start */
-    dtr[i] = pl->ntr ? (s->y[pl->ytr + i] - s->y_ed1[pl->ytr + i]) / T : 0.0;
-    dc[i] = df[i] = 0.0;
-  }
-  for (int sweep = 0; sweep < 2000; sweep++) {
-    for (int i = 0; i < nn; i++) in_c[i] = in_f[i] = out[i] = 0.0;
-    for (int e = 0; e < pl->ne; e++) {
-      int a = pl->efrom[e], b = pl->eto[e];
-      double qf = s->qmean[2 * e], qb = s->qmean[2 * e + 1];
-      in_c[b] += qf * (pl->edge_gas[e] ? shunt * dc[a] : dc[a]);
-      in_f[b] += pl->edge_bed[e] ? 0.0 : qf * df[a];
-      out[a] += qf;
-      in_c[a] += qb * dc[b];
-      in_f[a] += qb * df[b];
-      out[b] += qb;
-    }
-    for (int d = 0; d < pl->nd; d++) {
-      const hs_device_type *dt = pl->dev_type[d];
-      const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-      for (int k = 0; k < dt->nflows; k++) {
-        double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + k];
-        int fw = q >= 0;
-        int a = ports[fw ? dt->flows[k].from_port : dt->flows[k].to_port];
-        int b = ports[fw ? dt->flows[k].to_port : dt->flows[k].from_port];
-        int oxg = fw && (dt->flows[k].flags & HS_DFLOW_OXYGENATE);
-        q = fabs(q);
-        in_c[b] += q * (oxg ? 0.0 : dc[a]);
-        in_f[b] += q * (oxg ? 0.0 : df[a]);
-        out[a] += q;
-      }
-    }
-    double change = 0;
-    for (int i = 0; i < nn; i++) {
-      if (out[i] <= 1e-9) continue;
-      double cn = (in_c[i] + dm[i]) / out[i], fn = (in_f[i] + dtr[i]) / out[i];
-      if (fabs(cn - dc[i]) > change) change = fabs(cn - dc[i]);
-      dc[i] = cn, df[i] = fn;
-    }
-    if (change < 1e-13) break;
-  }
-  for (int i = 0; i < nn; i++) {
-    double v = s->y[i];
-    double c = s->y[pl->yo2 + i] / v + dc[i];
-    s->y[pl->yo2 + i] = (c > 0 ? c : 0.0) * v;
-    if (pl->ntr) {
-      double f = s->y[pl->ytr + i] / v + df[i];
-      s->y[pl->ytr + i] = (f < 0 ? 0.0 : f > 1 ? 1.0 : f) * v;
-    }
-  }
-  memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
-  s->dirty = 1;
-}
-
-/*
  * CSF balance (the slow ICP mode).  The CSF volume obeys dV/dt = production -
  * absorption(ICP), with a time constant of tens of minutes once the intracranial
  * blood volume has yielded to it (Marmarou 1978): integration alone would need
@@ -1773,7 +1700,6 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   /* verification of the last jump */
   int verify = 0, reverted = 0, phase_jumps = 0, av_shut = 0;
   char suspended[sizeof inf.accel_reason] = "";
-  int o2_fixed = 0, o2_wait = 0;
   double pre_res = 0, pre_av = 0;
   while (s->beats - start < max_beats) {
     memcpy(s->y_ed1, s->y, (size_t)pl->ny * sizeof(double));
@@ -1868,15 +1794,6 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     if (fast_calm && csf_ok && !warmed) {
       o2_equilibrate(s);
       warmed = 1;
-      calm = 0;
-      continue;
-    }
-    /* then one defect correction of the contents, measured over the third beat after
-       the warm start (its fast transient has decayed); further steps overshoot in
-       some patients (docs/numerics.md) */
-    if (fast_calm && csf_ok && warmed && !o2_fixed && ++o2_wait > 3) {
-      o2_correct(s);
-      o2_fixed = 1;
       calm = 0;
       continue;
     }
