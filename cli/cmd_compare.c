@@ -41,6 +41,9 @@ static const char COMPARE_HELP[] =
     "  --strategies FILE   strategies, one per line ('#' comments)\n"
     "  --flows LIST        ECMO-alone flow sweep in L/min (default 2,3,4,5)\n"
     "  --set NAME=VALUE    change the patient before comparing (repeatable)\n"
+    "  --hold-map          compare at the MAP a clinician would hold: vasopressor /\n"
+    "                      vasodilator titrated to 65-75 mmHg (map_control block,\n"
+    "                      docs/controllers.md; band via --set map_control.target_low=..)\n"
     "  --threads N         strategies run in parallel (default: online cores)\n"
     "  --json F            JSON result to F ('-' = standard output instead of the text)\n"
     "  --report DIR        self-contained HTML report (index.html, pv_loops.svg,\n"
@@ -131,7 +134,7 @@ int hs_cmd_compare(int argc, char **argv) {
   const char *patient = NULL, *targets_file = NULL, *json = NULL, *flows_text = NULL;
   const char *report = NULL;
   int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  const char **sets = calloc((size_t)argc + 2, sizeof *sets);
   const char **tsets = calloc((size_t)argc + 1, sizeof *tsets);
   const char **csets = calloc((size_t)argc + 1, sizeof *csets);
   char **strategies = NULL, **file_strategies = NULL;
@@ -167,6 +170,7 @@ int hs_cmd_compare(int argc, char **argv) {
     else if (!strcmp(a, "--json")) json = argv[++i];
     else if (!strcmp(a, "--report")) report = argv[++i];
     else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
+    else if (!strcmp(a, "--hold-map")) sets[nsets++] = "map_control.enabled=true";
     else if (!strcmp(a, "--target")) tsets[ntsets++] = argv[++i];
     else if (!strcmp(a, "--context")) csets[ncsets++] = argv[++i];
     else if (!strcmp(a, "--strategy")) {

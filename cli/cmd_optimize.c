@@ -33,6 +33,8 @@ static const char OPT_HELP[] =
     "  -s, --strategy NAME  the strategy (required)\n"
     "  --targets FILE       targets as for `hemosim compare`\n"
     "  --set NAME=VALUE     change the patient first (repeatable)\n"
+    "  --hold-map           hold MAP in 65-75 mmHg with a titrated vasopressor /\n"
+    "                       vasodilator (map_control block, docs/controllers.md)\n"
     "  --plot FILE.svg      PCWP, MAP, LVEDV and aortic valve opening against the setting\n"
     "  --json F             JSON result ('-' = standard output instead of the table)\n"
     "  --report DIR         self-contained HTML report (index.html, sweep.svg, pv_loops.svg)\n"
@@ -43,7 +45,7 @@ int hs_cmd_optimize(int argc, char **argv) {
   const char *patient = NULL, *strategy = NULL, *targets_file = NULL, *plot = NULL, *json = NULL;
   const char *report = NULL;
   int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = HS_EXIT_FAIL, nsets = 0;
-  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  const char **sets = calloc((size_t)argc + 2, sizeof *sets);
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
   hs_optimize_result *res = NULL;
@@ -69,6 +71,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     else if (!strcmp(a, "--json")) json = argv[++i];
     else if (!strcmp(a, "--report")) report = argv[++i];
     else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
+    else if (!strcmp(a, "--hold-map")) sets[nsets++] = "map_control.enabled=true";
     else if (!strcmp(a, "--threads")) {
       int thr_rc = hs_cli_parse_threads("optimize", argv[++i], &threads);
       if (thr_rc != HS_EXIT_OK) {

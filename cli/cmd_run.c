@@ -212,7 +212,11 @@ int hs_cmd_run(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &prog.t0);
   hs_sim_set_beat_callback(sim, on_beat, &prog);
   double t0 = now_s();
-  hs_run_info info = {hs_model_name(m), patient, scenario, 0, 0, 0, {0, 0, 0, 0}, 0};
+  hs_run_info info;
+  memset(&info, 0, sizeof info);
+  info.patient_name = hs_model_name(m);
+  info.patient_file = patient;
+  info.scenario_file = scenario;
   hs_status st;
   if (duration > 0) {
     st = hs_sim_run(sim, duration, &err);
@@ -251,6 +255,11 @@ int hs_cmd_run(int argc, char **argv) {
               "volume, a larger inflow cannula or a lower pump speed\n",
               (int)(n - 17), name, 100 * metrics[k], info.window_beats);
   }
+  if (info.steady_requested && info.steady.accel_fallback)
+    fprintf(stderr,
+            "hemosim: note: steady-state acceleration fell back to plain integration (%s); "
+            "the state is the one plain integration reaches\n",
+            info.steady.accel_reason);
   if (json && !strcmp(json, "-")) {
     fputs(summary, stdout);
     fputc('\n', stdout);

@@ -76,7 +76,10 @@ static void test_steady_state(void **state) {
 
 /* Steady-state acceleration (solver.steady_accel, docs/numerics.md) reaches the same
    periodic state as plain integration, in fewer beats, on the slowly settling
-   acute-MI shock patient on VA-ECMO; a long plain run is the reference. */
+   acute-MI shock patient on VA-ECMO.  The reference is 10 min of plain integration
+   continued from the plain steady state: the periodic state must be stationary.  (A
+   10-min run from the resting start is no reference: the CSF volume - ICP - takes
+   hours to settle, ICP 7.3 mmHg at 10 min vs 16.2 at 3 h and at steady state.) */
 static void test_steady_acceleration(void **state) {
   (void)state;
   hs_err err;
@@ -94,14 +97,11 @@ static void test_steady_acceleration(void **state) {
     assert_non_null(s);
     assert_int_equal(hs_sim_set(s, "solver.steady_accel", k == 0, &err), HS_OK);
     double v0 = hs_sim_total_volume(s);
-    if (k < 2) {
-      hs_steady_info info;
-      assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_OK);
-      assert_true(info.reached);
-      beats[k] = info.beats;
-    } else {
-      assert_int_equal(hs_sim_run(s, 600.0, &err), HS_OK); /* 10 min: the reference */
-    }
+    hs_steady_info info;
+    assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_OK);
+    assert_true(info.reached);
+    if (k < 2) beats[k] = info.beats;
+    else assert_int_equal(hs_sim_run(s, 600.0, &err), HS_OK); /* 10 min more: the reference */
     /* a jump is a weighted combination summing to one: blood volume is unchanged */
     assert_true(fabs(hs_sim_total_volume(s) - v0) / v0 < 1e-9);
     assert_int_equal(hs_sim_summary(s, 6, v[k], &err), HS_OK);

@@ -35,6 +35,21 @@ typedef struct hs_device_flow {
   unsigned flags;
 } hs_device_flow;
 
+/*
+ * What a device state is, for the periodic steady-state test and its acceleration
+ * (docs/numerics.md): its kind selects the tolerance (solver.steady_tol_flow for
+ * flows in mL/s, solver.steady_tol_rpm for speeds in rpm, solver.steady_tol_factor
+ * for dimensionless fractions), and [min, max] is its physical range: a
+ * steady-state extrapolation never moves the state outside it.  A device without a
+ * state table has flow states without bounds.
+ */
+enum { HS_DSTATE_FLOW = 0, HS_DSTATE_SPEED = 1, HS_DSTATE_FRACTION = 2 };
+typedef struct hs_device_state {
+  const char *name;
+  int kind;
+  double min, max; /* physical range (-INFINITY / INFINITY when unbounded) */
+} hs_device_state;
+
 /* How an output becomes a per-beat metric. */
 enum { HS_AGG_MEAN = 0, HS_AGG_MAX = 1, HS_AGG_MIN = 2 };
 
@@ -88,6 +103,7 @@ typedef struct hs_device_type {
      (port_nodes[i]: node name of port i; an unbound optional port names port 0's
      node).  Returns HS_OK or an error whose message names the parameter. */
   hs_status (*check)(const double *p, const char *const *port_nodes, hs_err *err);
+  const hs_device_state *states; /* nstates entries, or NULL (flows, unbounded) */
 } hs_device_type;
 
 /* Registry. */

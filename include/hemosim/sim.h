@@ -83,7 +83,9 @@ extern "C" {
   X(HS_M_TREDV, "tcd_right_edv_cms", "cm/s", "right MCA end-diastolic velocity")             \
   X(HS_M_TRMV, "tcd_right_mean_cms", "cm/s", "right MCA time-mean velocity")                 \
   X(HS_M_TRPI, "tcd_right_pi", "", "right MCA Gosling pulsatility index")                    \
-  X(HS_M_BPC, "bp_controller_factor", "", "systemic resistance factor set by the blood-pressure controller") \
+  X(HS_M_BPC, "bp_controller_factor", "", "systemic resistance factor set by the MAP / blood-pressure controller") \
+  X(HS_M_NE_EQ, "norepinephrine_equiv_ugkgmin", "ug/kg/min", "norepinephrine dose with the controller's vasoconstriction (drugs block Emax; 0 when dilating)") \
+  X(HS_M_NTP_EQ, "nitroprusside_equiv_ugkgmin", "ug/kg/min", "nitroprusside dose with the controller's vasodilation (drugs block Emax; 0 when constricting)") \
   X(HS_M_RVO, "rv_output_lpm", "L/min",                                                     \
     "net flow through the pulmonary valve: what thermodilution measures (on VA-ECMO: not total flow)") \
   X(HS_M_DO2I, "do2i_mlmin_m2", "mL/min/m2", "O2 delivery index: do2_body_mlmin / body surface area") \
@@ -151,13 +153,20 @@ hs_status hs_sim_run(hs_sim *sim, double duration_s, hs_err *err);
 hs_status hs_sim_run_beats(hs_sim *sim, long beats, hs_err *err);
 
 typedef struct hs_steady_info {
-  int reached;        /* 1 if the beat-to-beat change fell below solver.steady_tol */
+  int reached;        /* 1 if every state kind's beat-to-beat change fell below its
+                         tolerance (solver.steady_tol*, docs/numerics.md) */
   long beats;         /* beats run until then (or until max_beats) */
   double time_s;      /* simulated time at that point */
   double last_change; /* largest beat-to-beat end-diastolic volume change, mL */
+  int accel_jumps;    /* extrapolation jumps kept (solver.steady_accel) */
+  int accel_fallback; /* 1: acceleration was abandoned (see accel_reason); the state is
+                         the one plain integration reaches */
+  int csf_steps;      /* CSF-balance (ICP) solve steps taken */
+  double icp_imbalance_mmhg; /* last beat's CSF imbalance x outflow resistance, mmHg */
+  char accel_reason[160];    /* why acceleration fell back ("" if it did not) */
 } hs_steady_info;
 
-/* Run until periodic steady state (solver.steady_tol, solver.max_beats), then
+/* Run until periodic steady state (solver.steady_tol*, solver.max_beats), then
    solver.window_beats more beats for the summary.  Not reaching steady state is
    reported in info (reached = 0) and returns HS_ERR_NOT_STEADY with a message. */
 hs_status hs_sim_run_to_steady(hs_sim *sim, hs_steady_info *info, hs_err *err);

@@ -74,6 +74,7 @@ enum {
   I_NPARAM
 };
 enum { X_GATE, X_N };
+static const hs_device_state STATES[X_N] = {[X_GATE] = {"gate", HS_DSTATE_FRACTION, 0.0, 1.0}};
 enum { O_VOLUME, O_AUG, O_AEDP, O_UEDP, O_ASYS, O_USYS, O_N };
 
 #define GATE_TAU 0.05 /* s: on/off transitions of the pump */
@@ -216,4 +217,5 @@ static const hs_block_type BLOCK = {
 
 const hs_device_type hs_device_iabp = {
     .block = &BLOCK, .ports = PORTS, .nports = 1, .nstates = X_N, .outputs = OUTPUTS,
-    .noutputs = O_N, .init = init, .displace = displace, .eval = eval, .volume_param = -1};
+    .noutputs = O_N, .init = init, .displace = displace, .eval = eval, .volume_param = -1,
+    .states = STATES};

@@ -40,6 +40,9 @@
 
 enum { I_ON, I_MODEL, I_LEVEL, I_RPM, I_SUCTION_V, I_SUCTION_R, I_NPARAM };
 enum { X_Q, X_W, X_N };
+static const hs_device_state STATES[X_N] = {
+    [X_Q] = {"flow", HS_DSTATE_FLOW, -INFINITY, INFINITY},
+    [X_W] = {"rotor_speed", HS_DSTATE_SPEED, 0.0, INFINITY}};
 enum { O_FLOW, O_RPM, O_SUCTION, O_DP, O_N };
 enum { M_25, M_CP, M_50, M_55, M_N };
 
@@ -167,4 +170,4 @@ static const hs_block_type BLOCK = {
 const hs_device_type hs_device_impella = {
     .block = &BLOCK, .ports = PORTS, .nports = 2, .flows = FLOWS, .nflows = 1,
     .nstates = X_N, .outputs = OUTPUTS, .noutputs = O_N, .init = init, .eval = eval,
-    .volume_param = -1};
+    .volume_param = -1, .states = STATES};

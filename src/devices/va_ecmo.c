@@ -152,6 +152,13 @@ static const hs_param_spec PARAMS[E_NPARAM] = {
                   NULL},
 };
 
+static const hs_device_state STATES[X_N] = {
+    [X_Q] = {"drainage_flow", HS_DSTATE_FLOW, -INFINITY, INFINITY},
+    [X_RPM] = {"rpm", HS_DSTATE_SPEED, 0.0, 5000.0},
+    [X_QF] = {"filtered_flow", HS_DSTATE_FLOW, -INFINITY, INFINITY},
+    [X_QV] = {"vent_flow", HS_DSTATE_FLOW, -INFINITY, INFINITY},
+};
+
 static const char *const PORTS[] = {"drainage", "return", "vent"};
 static const hs_device_flow FLOWS[] = {{"circuit", 0, 1, HS_DFLOW_OXYGENATE},
                                        {"vent", 2, 1, HS_DFLOW_OXYGENATE}};
@@ -221,7 +228,11 @@ static double clamp_dp(double clamp, double d_cm, double q) {
 static void eval(hs_device_io *io) {
   const double *p = io->p, *x = io->x;
   double qd = x[X_Q], qv = x[X_QV], q = qd + qv;
+  /* the controller state is the commanded speed; the pump never turns backwards
+     (a state outside 0..5000 rpm acts at the nearest limit) */
   double rpm = p[E_CONTROL] == 1 ? x[X_RPM] : p[E_RPM];
+  if (rpm < 0.0) rpm = 0.0;
+  if (rpm > 5000.0) rpm = 5000.0;
   if (p[E_ON] == 0) rpm = 0;
   double dp_pump = hs_centrifugal_pump_dp(p[E_PUMP_A], p[E_PUMP_B], rpm, q);
   double dp_dc = cannula_dp(p, p[E_DFR], p[E_DLEN], qd);
@@ -269,6 +280,9 @@ static void eval(hs_device_io *io) {
   if (p[E_CONTROL] == 1 && p[E_ON] != 0) {
     drpm = 15.0 * (p[E_TARGET] - x[X_QF]); /* rpm/s per mL/s of error */
     if ((x[X_RPM] >= 5000 && drpm > 0) || (x[X_RPM] <= 0 && drpm < 0)) drpm = 0;
+    /* a state outside the range (never produced by integration) returns to it */
+    if (x[X_RPM] < 0.0 && drpm < -x[X_RPM]) drpm = -x[X_RPM];
+    if (x[X_RPM] > 5000.0 && drpm > 5000.0 - x[X_RPM]) drpm = 5000.0 - x[X_RPM];
   }
   io->dx[X_RPM] = drpm;
   io->out[O_FLOW] = q;
@@ -304,4 +318,4 @@ static const hs_block_type BLOCK = {
 const hs_device_type hs_device_va_ecmo = {
     .block = &BLOCK, .ports = PORTS, .nports = 3, .flows = FLOWS, .nflows = 2, .nstates = X_N,
     .outputs = OUTPUTS, .noutputs = O_N, .init = init, .eval = eval, .volume_param = E_PRIME,
-    .nports_required = 2, .check = check};
+    .nports_required = 2, .check = check, .states = STATES};

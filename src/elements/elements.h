@@ -116,6 +116,10 @@ enum {
   SOLVER_WINDOW,
   SOLVER_STEADY_TOL_O2,
   SOLVER_STEADY_ACCEL,
+  SOLVER_STEADY_TOL_FLOW,
+  SOLVER_STEADY_TOL_RPM,
+  SOLVER_STEADY_TOL_FACTOR,
+  SOLVER_STEADY_TOL_ICP,
   SOLVER_NPARAM
 };
 
@@ -134,6 +138,19 @@ extern const hs_block_type hs_type_oxygen;
 extern const hs_block_type hs_type_baroreflex;
 extern const hs_block_type hs_type_drugs;
 extern const hs_block_type hs_type_brain;
+extern const hs_block_type hs_type_map_control;
+/* Clinician-like MAP controller (docs/controllers.md). */
+enum {
+  MAPC_ENABLED,
+  MAPC_LOW,
+  MAPC_HIGH,
+  MAPC_GAIN,
+  MAPC_INTERVAL,
+  MAPC_ENGAGE,
+  MAPC_MAX_NE,
+  MAPC_MIN_FACTOR,
+  MAPC_NPARAM
+};
 enum {
   BRAIN_AR_GAIN,
   BRAIN_AR_TAU,

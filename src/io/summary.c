@@ -5,7 +5,9 @@
  *     "patient": {"name": ..., "file": ...}, "scenario": ... | null,
  *     "run": {"simulated_s", "wall_s", "beats", "window_beats",
  *             "steady_state": {"requested", "reached", "beats", "time_s",
- *                              "last_change_ml"},
+ *                              "last_change_ml", "accel_jumps", "accel_fallback",
+ *                              "accel_fallback_reason", "csf_steps",
+ *                              "icp_imbalance_mmhg"},
  *             "integrator": {"method", "steps", "rhs_evals", "valve_events"}},
  *     "metrics": {"hr_bpm": 70.0, ...},      # HS_METRIC_LIST, then "<device>_<output>"
  *     "units": {"hr_bpm": "/min", ...},
@@ -66,6 +68,12 @@ char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err) {
   bad |= json_object_set_new(steady, "beats", json_integer(info->steady.beats));
   bad |= json_object_set_new(steady, "time_s", num(info->steady.time_s));
   bad |= json_object_set_new(steady, "last_change_ml", num(info->steady.last_change));
+  bad |= json_object_set_new(steady, "accel_jumps", json_integer(info->steady.accel_jumps));
+  bad |= json_object_set_new(steady, "accel_fallback", json_boolean(info->steady.accel_fallback));
+  bad |= json_object_set_new(steady, "accel_fallback_reason",
+                             json_string(info->steady.accel_reason));
+  bad |= json_object_set_new(steady, "csf_steps", json_integer(info->steady.csf_steps));
+  bad |= json_object_set_new(steady, "icp_imbalance_mmhg", num(info->steady.icp_imbalance_mmhg));
   bad |= json_object_set_new(run, "steady_state", steady), steady = NULL;
   bad |= json_object_set_new(integ, "method", json_string(methods[(int)method % 3]));
   bad |= json_object_set_new(integ, "steps", json_integer(st.steps));

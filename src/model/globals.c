@@ -95,6 +95,61 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                              "decays geometrically, jump along that slow mode (extrapolation to "
                              "its limit); the steady-state test itself is unchanged",
                              "docs/numerics.md", NULL},
+    [SOLVER_STEADY_TOL_FLOW] = {"steady_tol_flow", HS_DIM_FLOW, 0.05, 1e-6, 100, 0,
+                                "periodic steady state: largest beat-to-beat change of an inertial "
+                                "flow (vessel inertances, valve flows, device circuit flows and "
+                                "filtered flows) at end-diastole (0.05 mL/s = 3 mL/min)",
+                                "docs/numerics.md", NULL},
+    [SOLVER_STEADY_TOL_RPM] = {"steady_tol_rpm", HS_DIM_SPEED, 0.5, 1e-6, 1000, 0,
+                               "periodic steady state: largest beat-to-beat change of a pump speed "
+                               "state (ECMO flow-controller speed, Impella rotor), rpm per beat",
+                               "docs/numerics.md", NULL},
+    [SOLVER_STEADY_TOL_FACTOR] = {"steady_tol_factor", HS_DIM_NONE, 2e-4, 1e-9, 0.1, 0,
+                                  "periodic steady state: largest beat-to-beat relative change of "
+                                  "a control factor (baroreflex effectors and heart period, "
+                                  "cerebral autoregulation resistance, MAP/BP controller factor) "
+                                  "and absolute change of a device fraction state (balloon gate)",
+                                  "docs/numerics.md", NULL},
+    [SOLVER_STEADY_TOL_ICP] = {"steady_tol_icp", HS_DIM_PRESSURE, 0.05, 1e-6, 10, 0,
+                               "periodic steady state: CSF balance, |production - mean absorption| "
+                               "x CSF outflow resistance over the last beat = distance of the mean "
+                               "ICP from the ICP at which the CSF volume is steady",
+                               "docs/numerics.md", NULL},
+};
+
+/* Clinician-like MAP controller: a vasopressor / vasodilator titrated to a MAP band
+   (docs/controllers.md). */
+static const hs_param_spec MAPC[MAPC_NPARAM] = {
+    [MAPC_ENABLED] = {"enabled", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
+                      "titrate the systemic arteriolar resistance (vasopressor / vasodilator) to "
+                      "hold MAP in the target band; overrides brain.bp_target",
+                      "docs/controllers.md", NULL},
+    [MAPC_LOW] = {"target_low", HS_DIM_PRESSURE, 65, 40, 120, 0,
+                  "lower edge of the MAP band (MAP >= 65 mmHg in shock)",
+                  "Asfar 2014 NEJM 370:1583; van Diepen 2017 Circulation 136:e232", NULL},
+    [MAPC_HIGH] = {"target_high", HS_DIM_PRESSURE, 75, 45, 140, 0,
+                   "upper edge of the MAP band (65-70 vs 80-85 mmHg: no benefit of the higher "
+                   "target, more arrhythmia)",
+                   "Asfar 2014 NEJM 370:1583", NULL},
+    [MAPC_GAIN] = {"gain", HS_DIM_NONE, 0.3, 0.01, 2, 0,
+                   "titration step: ln(factor) changes by gain x (aim - MAP) / MAP per update",
+                   "docs/controllers.md", NULL},
+    [MAPC_INTERVAL] = {"interval", HS_DIM_TIME, 0, 0, 600, 0,
+                       "shortest time between two titration steps (0: every beat)",
+                       "docs/controllers.md", NULL},
+    [MAPC_ENGAGE] = {"engage_time", HS_DIM_TIME, 30, 0, 3600, 0,
+                     "the controller acts from this simulated time (after the start-up "
+                     "transient)",
+                     "docs/controllers.md", NULL},
+    [MAPC_MAX_NE] = {"max_norepinephrine", HS_DIM_NONE, 1.0, 0, 5, 0,
+                     "vasopressor limit as norepinephrine-equivalent dose, ug/kg/min "
+                     "(factor limit through the drugs block's Emax relation; > 1 ug/kg/min is "
+                     "refractory shock)",
+                     "Overgaard & Dzavik 2008 Circulation 118:1047; van Diepen 2017", NULL},
+    [MAPC_MIN_FACTOR] = {"min_factor", HS_DIM_NONE, 0.5, 0.2, 1, 0,
+                         "vasodilator limit: smallest systemic resistance factor (0.5: about "
+                         "nitroprusside 2 ug/kg/min in the drugs block)",
+                         "Overgaard & Dzavik 2008 Circulation 118:1047", NULL},
 };
 
 static const char *const BP_TARGETS[] = {"none", "sbp_below_120", "sbp_below_140",
@@ -279,6 +334,11 @@ const hs_block_type hs_type_brain = {
     "brain", HS_BLOCK_GLOBAL, BRAIN, BRAIN_NPARAM,
     "Cerebral autoregulation, intracranial pressure and CSF, TCD, blood-pressure targets "
     "(docs/brain.md).",
+    NULL};
+const hs_block_type hs_type_map_control = {
+    "map_control", HS_BLOCK_GLOBAL, MAPC, MAPC_NPARAM,
+    "Clinician-like MAP controller: vasopressor / vasodilator titrated once per beat to a MAP "
+    "band (docs/controllers.md).",
     NULL};
 const hs_block_type hs_type_oxygen = {"oxygen", HS_BLOCK_GLOBAL, OXY, OXY_NPARAM,
                                       "Haemoglobin, inspired O2, lung shunt (docs/oxygen.md).", NULL};

@@ -273,6 +273,7 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->baro = pl->bpofs[block_index(m, "baroreflex")];
   pl->drugs = pl->bpofs[block_index(m, "drugs")];
   pl->brain = pl->bpofs[block_index(m, "brain")];
+  pl->mapc = pl->bpofs[block_index(m, "map_control")];
   pl->brain_sinus = hs_plan_node_find(pl, "svc");
   pl->l_mca_bed = hs_plan_edge_find(pl, "l_mca_bed");
   pl->r_mca_bed = hs_plan_edge_find(pl, "r_mca_bed");

@@ -36,7 +36,7 @@ struct hs_plan {
   int av, mv, tv, pv;
   int vav; /* valve index of the aortic valve */
   /* global parameter offsets */
-  int heart, circ, body, solver, oxygen, baro, drugs, brain;
+  int heart, circ, body, solver, oxygen, baro, drugs, brain, mapc;
   /* brain: autoregulated edges (one state each), intracranial vessels, CSF volume */
   int nar, *ar_edges, yar;
   int nic, *ic_nodes, ycsf; /* ycsf < 0 without intracranial vessels */

@@ -79,6 +79,12 @@ struct hs_sim {
   double *y_prev_ed; /* state at the previous end-diastole (steady-state test) */
   double *y_ed1;     /* end-diastolic state one beat before (steady-state acceleration) */
   double last_change, last_change_o2;
+  double *y_save;     /* state before the last steady-state jump (verification, revert) */
+  double res_fast;    /* last beat: largest change / tolerance of volumes, flows, speeds, factors */
+  double icp_imb;     /* last beat: CSF imbalance x outflow resistance, mmHg */
+  double csf_drift;   /* last beat: mean CSF volume change rate, mL/s */
+  double bpc_change;  /* relative change of the controller factor at its last step */
+  double ctl_last;    /* time of the last titration step */
   int nm;      /* metrics per beat: HS_METRIC_COUNT + device outputs */
   double *hist; /* HIST rows of nm metrics */
   double *site; /* HIST rows of 3 nn values: mean P, SO2 % and device blood % per node */
@@ -89,7 +95,7 @@ struct hs_sim {
   double *q;
   int *roots;
   int dirty; /* restart needed before the next step */
-  int ctl_moving; /* the BP-target controller is not yet engaged or changed this beat */
+  int ctl_moving; /* the MAP / BP controller is not yet engaged or still titrating */
   /* scheduled parameter changes, sorted by time */
   event *ev;
   size_t nev, evcap, evnext;
@@ -730,6 +736,7 @@ static void set_valve_modes(hs_sim *s) {
 }
 
 static void begin_accumulation(hs_sim *s);
+static double equivalent_dose(int drug, double f);
 
 void hs_sim_free(hs_sim *s) {
   if (!s) return;
@@ -762,6 +769,7 @@ void hs_sim_free(hs_sim *s) {
   free(s->acc.q0);
   free(s->y_prev_ed);
   free(s->y_ed1);
+  free(s->y_save);
   free(s->ev);
   free(s);
 }
@@ -777,6 +785,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->work_dy = calloc(ny, sizeof(double));
   s->y_prev_ed = calloc(ny, sizeof(double));
   s->y_ed1 = calloc(ny, sizeof(double));
+  s->y_save = calloc(ny, sizeof(double));
   s->P = calloc((size_t)pl->nn + 1, sizeof(double));
   s->Q = calloc((size_t)pl->ne + 1, sizeof(double));
   s->open = calloc((size_t)pl->nvalve + 1, 1);
@@ -806,7 +815,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
     int i = pl->efrom[pl->ar_edges[k]];
     if (pl->node_kind[i] == HS_NK_VESSEL && s->ar_node[i] < 0) s->ar_node[i] = k;
   }
-  if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->y_ed1 || !s->P || !s->Q ||
+  if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->y_ed1 || !s->y_save || !s->P || !s->Q ||
       !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
       !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dext || !s->hist || !s->site ||
       !s->acc.y0)
@@ -816,6 +825,8 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->bt0 = -1e9;
   s->t = 0.0;
   s->bpc = 1.0;
+  s->ctl_last = -INFINITY;
+  s->res_fast = INFINITY;
   start_beat(s);
   if (initial_state(s, err) != HS_OK) goto fail;
   set_valve_modes(s);
@@ -1359,6 +1370,8 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   }
   m[HS_M_BPC] = s->bpc;
   clinical_indices(s, m, bsa, v0, hb);
+  m[HS_M_NE_EQ] = s->bpc > 1.0 ? equivalent_dose(HS_DRUG_NOREPINEPHRINE, s->bpc) : 0.0;
+  m[HS_M_NTP_EQ] = s->bpc < 1.0 ? equivalent_dose(HS_DRUG_NITROPRUSSIDE, s->bpc) : 0.0;
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     for (int k = 0; k < dt->noutputs; k++) {
@@ -1383,35 +1396,188 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
 }
 
 /*
- * Blood-pressure target after thrombectomy (brain.bp_target): a vasoactive
- * controller, updated once per beat, scales the systemic arteriolar resistance
- * (as a vasopressor or vasodilator infusion would) until the beat's SBP (or MAP)
- * is inside the target band; factor limited to 0.3-3; engaged from t = 30 s so the
- * start-up transient from the resting state does not drive it.  A change is a discontinuity
- * of the right-hand side: the integrator restarts at the beat boundary.
+ * Dose of one drug (ug/kg/min) whose systemic-resistance effect alone equals the
+ * factor f, by bisection on the drugs block's Emax relation (docs/drugs.md); the
+ * saturating dose 5 ug/kg/min (norepinephrine) / 10 (nitroprusside) is reported
+ * when f lies beyond what the drug can reach.
  */
-static void bp_control(hs_sim *s, const double *m) {
+static double equivalent_dose(int drug, double f) {
+  double dmax = drug == HS_DRUG_NITROPRUSSIDE ? 10.0 : 5.0;
+  double d[HS_DRUG_COUNT] = {0};
+  hs_drug_effect fx;
+  double lo = 0.0, hi = dmax;
+  for (int it = 0; it < 60; it++) {
+    d[drug] = 0.5 * (lo + hi);
+    hs_drug_effect_of(d, &fx);
+    int more = drug == HS_DRUG_NITROPRUSSIDE ? fx.resistance > f : fx.resistance < f;
+    if (more) lo = d[drug];
+    else hi = d[drug];
+  }
+  return 0.5 * (lo + hi);
+}
+
+/*
+ * MAP / blood-pressure controller (docs/controllers.md): one implementation, two
+ * ways to configure it.
+ *  - map_control.enabled: a clinician-like titration of a vasopressor or vasodilator
+ *    to the band [target_low, target_high] (default 65-75 mmHg: Asfar 2014 NEJM
+ *    370:1583; van Diepen 2017 Circulation 136:e232), gain, update interval, engage
+ *    time and drug limits from that block;
+ *  - otherwise brain.bp_target (blood pressure after thrombectomy): the band of the
+ *    chosen target on SBP (or MAP), gain 0.3, engaged at 30 s, factor 0.3-3.
+ * While the controlled pressure v is outside the band, once per beat (at most once
+ * per interval) the systemic arteriolar resistance factor steps by
+ *   f <- f exp(gain (aim - v) / v),
+ * aim = the band edge moved inside by a quarter of the band (the "<x" targets: 5
+ * mmHg below x); inside the band nothing changes (a clinician does not touch a
+ * pressure that is on target).  The factor is limited to [min, max]; the
+ * controller counts as settled (steady state) only inside the band or at a limit.
+ * A change is a discontinuity of the right-hand side: the integrator restarts at
+ * the beat boundary.
+ */
+typedef struct ctl_config {
+  int on, use_map;
+  double lo, hi, aim_lo, aim_hi, gain, interval, engage, fmin, fmax;
+} ctl_config;
+
+static ctl_config ctl_config_of(const hs_sim *s) {
+  ctl_config c = {0, 1, 0, 0, 0, 0, 0.3, 0.0, 30.0, 0.3, 3.0};
+  const double *mc = s->p + s->pl->mapc;
+  if (mc[MAPC_ENABLED] != 0) {
+    double w = mc[MAPC_HIGH] - mc[MAPC_LOW];
+    if (w < 0) w = 0;
+    double d[HS_DRUG_COUNT] = {0};
+    hs_drug_effect fx;
+    d[HS_DRUG_NOREPINEPHRINE] = mc[MAPC_MAX_NE];
+    hs_drug_effect_of(d, &fx);
+    c.on = 1;
+    c.lo = mc[MAPC_LOW], c.hi = mc[MAPC_HIGH];
+    c.aim_lo = c.lo + 0.25 * w, c.aim_hi = c.hi - 0.25 * w;
+    c.gain = mc[MAPC_GAIN], c.interval = mc[MAPC_INTERVAL], c.engage = mc[MAPC_ENGAGE];
+    c.fmin = mc[MAPC_MIN_FACTOR], c.fmax = fx.resistance;
+    return c;
+  }
   int target = (int)s->p[s->pl->brain + BRAIN_BP_TARGET];
-  if (target == 0) {
+  if (target <= 0 || target > 4) return c;
+  static const double LO[] = {0, 0, 0, 140, 80}, HI[] = {0, 120, 140, 180, 110};
+  c.on = 1;
+  c.use_map = target == 4;
+  c.lo = c.aim_lo = LO[target];
+  c.hi = c.aim_hi = HI[target];
+  if (target <= 2) c.hi = c.aim_hi = HI[target] - 5.0; /* aim inside "< x" */
+  return c;
+}
+
+static void bp_control(hs_sim *s, const double *m) {
+  ctl_config c = ctl_config_of(s);
+  s->bpc_change = 0.0;
+  if (!c.on) {
     if (s->bpc != 1.0) s->bpc = 1.0, s->dirty = 1;
     s->ctl_moving = 0;
     return;
   }
   s->ctl_moving = 1;
-  if (s->t < 30.0) return; /* engaged after the start-up transient */
-  static const double LO[] = {0, 0, 0, 140, 80}, HI[] = {0, 120, 140, 180, 110};
-  double v = target == 4 ? m[HS_M_MAP] : m[HS_M_SBP];
-  double lo = LO[target], hi = HI[target] - (target <= 2 ? 5.0 : 0.0); /* aim inside "< x" */
-  double err = v > hi ? hi - v : v < lo ? lo - v : 0.0;
-  if (err == 0.0) {
+  if (s->t < c.engage) return; /* engaged after the start-up transient */
+  double v = c.use_map ? m[HS_M_MAP] : m[HS_M_SBP];
+  double aim = v > c.hi ? c.aim_hi : v < c.lo ? c.aim_lo : v;
+  double f = s->bpc;
+  if (aim != v) f *= exp(c.gain * (aim - v) / (v > 1 ? v : 1.0));
+  if (f < c.fmin) f = c.fmin;
+  if (f > c.fmax) f = c.fmax;
+  if (f == s->bpc) { /* on target or at a limit: settled */
     s->ctl_moving = 0;
     return;
   }
-  double f = s->bpc * exp(0.3 * err / (v > 1 ? v : 1.0));
-  if (f < 0.3) f = 0.3;
-  if (f > 3.0) f = 3.0;
-  if (f != s->bpc) s->bpc = f, s->dirty = 1;
-  else s->ctl_moving = 0;
+  if (s->t - s->ctl_last < c.interval - 1e-9) return; /* waits for the next titration */
+  s->bpc_change = fabs(f - s->bpc) / s->bpc;
+  s->bpc = f, s->dirty = 1;
+  s->ctl_last = s->t;
+}
+
+/* Relative change of a positive factor. */
+static inline double rel(double a, double b) {
+  double d = fabs(a - b), m = fabs(b) > 1e-12 ? fabs(b) : 1e-12;
+  return d / m;
+}
+
+/*
+ * Beat-to-beat change of every state between the last two end-diastoles, per kind
+ * (docs/numerics.md, "Periodic steady state"):
+ *   volumes (mL) and baroreflex unstressed-volume shifts          -> solver.steady_tol
+ *   inertial flows, device flow states (mL/s)                      -> solver.steady_tol_flow
+ *   device speed states (rpm)                                       -> solver.steady_tol_rpm
+ *   relative change of each control factor (baroreflex effectors and
+ *   heart period, autoregulated resistance, MAP/BP controller) and
+ *   absolute change of device fractions                             -> solver.steady_tol_factor
+ *   CSF: |mean dV_csf/dt| x R_out (mmHg from the CSF balance)       -> solver.steady_tol_icp
+ *   O2 content, ECMO-blood fraction (mL/mL)                         -> solver.steady_tol_o2
+ * res_fast is the largest change / tolerance over the first four kinds.
+ */
+static void steady_measure(hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  const double *sv = s->p + pl->solver;
+  const double *y = s->y, *y0 = s->y_prev_ed;
+  double dv = 0, dq = 0, drpm = 0, dfac = 0, do2 = 0;
+  for (int i = 0; i < pl->nn; i++) {
+    double d = fabs(y[i] - y0[i]);
+    if (d > dv) dv = d;
+    double c1 = y[pl->yo2 + i] / y[i], c0 = y0[pl->yo2 + i] / y0[i];
+    if (fabs(c1 - c0) > do2) do2 = fabs(c1 - c0);
+    if (pl->ntr) {
+      c1 = y[pl->ytr + i] / y[i], c0 = y0[pl->ytr + i] / y0[i];
+      if (fabs(c1 - c0) > do2) do2 = fabs(c1 - c0);
+    }
+  }
+  s->last_change = dv;
+  s->last_change_o2 = do2;
+  for (int e = 0; e < pl->ne; e++) {
+    int k = pl->estate[e];
+    if (k >= 0 && fabs(y[k] - y0[k]) > dq) dq = fabs(y[k] - y0[k]);
+  }
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    for (int k = 0; k < dt->nstates; k++) {
+      int j = pl->dev_state_ofs[d] + k, kind = dt->states ? dt->states[k].kind : HS_DSTATE_FLOW;
+      double c = fabs(y[j] - y0[j]);
+      double *acc = kind == HS_DSTATE_SPEED ? &drpm : kind == HS_DSTATE_FRACTION ? &dfac : &dq;
+      if (c > *acc) *acc = c;
+    }
+  }
+  if (pl->nbaro) {
+    double ref[HS_BARO_NSTATE];
+    hs_baro_effect a, b;
+    hs_baro_rest_state(s->p + pl->baro, ref);
+    hs_baro_effect_of(s->p + pl->baro, y + pl->ybaro, ref, &a);
+    hs_baro_effect_of(s->p + pl->baro, y0 + pl->ybaro, ref, &b);
+    double r[5] = {rel(a.ees_lv, b.ees_lv), rel(a.ees_rv, b.ees_rv),
+                   rel(a.r_splanchnic, b.r_splanchnic), rel(a.r_extra, b.r_extra),
+                   fabs(a.dperiod - b.dperiod) / (s->brr > 0.1 ? s->brr : 0.1)};
+    for (int k = 0; k < 5; k++)
+      if (r[k] > dfac) dfac = r[k];
+    double v = fabs(a.dvu_splanchnic - b.dvu_splanchnic);
+    if (fabs(a.dvu_extra - b.dvu_extra) > v) v = fabs(a.dvu_extra - b.dvu_extra);
+    if (v > dv) dv = v;
+  }
+  for (int k = 0; k < pl->nar; k++) {
+    double a = s->p[pl->brain + BRAIN_AR_RANGE];
+    double x1 = y[pl->yar + k], x0 = y0[pl->yar + k];
+    double u1 = a * x1 / sqrt(1.0 + x1 * x1), u0 = a * x0 / sqrt(1.0 + x0 * x0);
+    double r = rel((1.0 - u1) / (1.0 + u1), (1.0 - u0) / (1.0 + u0));
+    if (r > dfac) dfac = r;
+  }
+  if (s->bpc_change > dfac) dfac = s->bpc_change;
+  double res = dv / sv[SOLVER_STEADY_TOL];
+  if (dq / sv[SOLVER_STEADY_TOL_FLOW] > res) res = dq / sv[SOLVER_STEADY_TOL_FLOW];
+  if (drpm / sv[SOLVER_STEADY_TOL_RPM] > res) res = drpm / sv[SOLVER_STEADY_TOL_RPM];
+  if (dfac / sv[SOLVER_STEADY_TOL_FACTOR] > res) res = dfac / sv[SOLVER_STEADY_TOL_FACTOR];
+  s->res_fast = res;
+  s->csf_drift = 0.0;
+  s->icp_imb = 0.0;
+  if (pl->nic) {
+    double rr = s->brr > 1e-3 ? s->brr : 1e-3;
+    s->csf_drift = (y[pl->ycsf] - y0[pl->ycsf]) / rr;
+    s->icp_imb = fabs(s->csf_drift) * s->p[pl->brain + BRAIN_CSF_ROUT];
+  }
 }
 
 static hs_status end_of_beat(hs_sim *s, hs_err *err) {
@@ -1423,15 +1589,7 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   finish_beat(s, m, s->site + row * 3 * pl->nn);
   s->nhist++;
   s->beats++;
-  double change = 0, change_o2 = 0;
-  for (int i = 0; i < pl->nn; i++) {
-    double d = fabs(s->y[i] - s->y_prev_ed[i]);
-    if (d > change) change = d;
-    double c1 = s->y[pl->yo2 + i] / s->y[i], c0 = s->y_prev_ed[pl->yo2 + i] / s->y_prev_ed[i];
-    if (fabs(c1 - c0) > change_o2) change_o2 = fabs(c1 - c0);
-  }
-  s->last_change = change;
-  s->last_change_o2 = change_o2;
+  steady_measure(s);
   bp_control(s, m);
   memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
   if (s->beat_fn && s->beat_fn(s->beats, s->t, m, s->beat_ud))
@@ -1623,26 +1781,121 @@ static void o2_equilibrate(hs_sim *s) {
 }
 
 /*
+ * CSF balance (the slow ICP mode).  The CSF volume obeys dV/dt = production -
+ * absorption(ICP), with a time constant of tens of minutes once the intracranial
+ * blood volume has yielded to it (Marmarou 1978): integration alone would need
+ * thousands of beats.  Once the haemodynamics are steady, the CSF volume jumps to
+ * the zero of its mean drift D(V) over a beat: a secant step between the last two
+ * measurements (the first step uses dD/dV = -dICP/dV / R_out at fixed blood volume,
+ * which overestimates the stiffness, so the first step undershoots).  The
+ * haemodynamics settle again before the next measurement; the steady-state test
+ * then requires |D| R_out < solver.steady_tol_icp.
+ */
+typedef struct csf_solver {
+  int n, have_lo, have_hi, side;
+  double v_lo, d_lo, v_hi, d_hi; /* bracket: drift > 0 at v_lo, < 0 at v_hi */
+} csf_solver;
+
+static void csf_step(hs_sim *s, csf_solver *cs) {
+  const hs_plan *pl = s->pl;
+  double v = s->y[pl->ycsf], d = s->csf_drift, vn;
+  /* the drift falls as V rises: a measurement on the wrong side of the other end
+     (taken while the haemodynamics were still settling) makes that end stale */
+  if (d > 0 && cs->have_hi && v >= cs->v_hi) cs->have_hi = 0, cs->side = 0;
+  if (d <= 0 && cs->have_lo && v <= cs->v_lo) cs->have_lo = 0, cs->side = 0;
+  if (d > 0) {
+    cs->v_lo = v, cs->d_lo = d, cs->have_lo = 1;
+    if (cs->side == 1) cs->d_hi *= 0.5; /* Illinois: the same end moved twice */
+    cs->side = 1;
+  } else {
+    cs->v_hi = v, cs->d_hi = d, cs->have_hi = 1;
+    if (cs->side == -1) cs->d_lo *= 0.5;
+    cs->side = -1;
+  }
+  if (cs->have_lo && cs->have_hi && cs->d_lo != cs->d_hi) {
+    vn = cs->v_lo - cs->d_lo * (cs->v_hi - cs->v_lo) / (cs->d_hi - cs->d_lo);
+  } else if (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v) {
+    /* no bracket yet: the direct balance (formation = absorption at the last beat's
+       mean sinus pressure, the intracranial blood shift included) as the guess */
+  } else {
+    /* no brain sinus node: a Newton step towards the ICP at which absorption equals
+       production for the last beat's mean sinus pressure, P_sinus + R_out x
+       production, through the effective slope dICP/dV = E / (1 + E C_ic): E the
+       intracranial elastance at fixed blood volume, C_ic the compliance of the
+       intracranial vessels that yield part of a CSF volume change.  Only a first
+       guess: the bracket above decides convergence. */
+    const double *br = s->p + pl->brain;
+    const double *m = s->hist + ((s->nhist - 1) % HIST) * s->nm;
+    const double *site = s->site + ((s->nhist - 1) % HIST) * 3 * pl->nn;
+    double psin = (pl->brain_sinus >= 0 ? site[pl->brain_sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
+    double target = psin + br[BRAIN_CSF_ROUT] * br[BRAIN_CSF_PROD];
+    double *y = s->ydense;
+    memcpy(y, s->y, (size_t)pl->ny * sizeof(double));
+    double i0 = icp_of(s, y);
+    y[pl->ycsf] += 0.5;
+    double e = (icp_of(s, y) - i0) / 0.5, cic = 0.0;
+    for (int k = 0; k < pl->nic; k++) cic += bparams(s, pl->node_block[pl->ic_nodes[k]])[VESSEL_C];
+    double didv = e / (1.0 + e * cic);
+    if (didv < 1e-3) didv = 1e-3;
+    double need = target - m[HS_M_ICP];
+    if (!isfinite(need) || (need > 0) != (d > 0)) need = d * br[BRAIN_CSF_ROUT];
+    vn = v + need / didv;
+  }
+  if (vn > v + 30.0) vn = v + 30.0;
+  if (vn < v - 30.0) vn = v - 30.0;
+  if (vn < 0.1 * v) vn = 0.1 * v;
+  cs->n++;
+  s->y[pl->ycsf] = vn;
+  memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
+  s->dirty = 1;
+}
+
+/*
  * Steady-state acceleration (solver.steady_accel).  Far from the periodic orbit the
  * end-diastolic state converges linearly, y_k - y* ~ r^k v, with r set by the slowest
- * compartment time constant (r ~ 0.9 per beat in shock: ~80 beats to 0.02 mL).  When
- * the volume change per beat has shrunk by a stable ratio r (0.5 < r < 0.98, three
- * successive ratios within 0.03) the state jumps to the limit of that geometric
- * sequence, y + r/(1-r) (y - y_prev): vector extrapolation along the dominant mode
- * (the scalar idea of Aitken's delta-squared).  Weights sum to one, so total blood
- * volume is unchanged.  A jump that would make a volume, O2 content or tracer
- * non-physical is not taken.  The periodic steady-state test is applied afterwards
- * unchanged, so the answer is verified by integration, not assumed.
+ * compartment or controller time constant (r ~ 0.9 per beat in shock).  When the
+ * normalised beat-to-beat change (steady_measure: every state kind over its
+ * tolerance) has shrunk by a stable ratio r (0.5 < r < 0.98, three successive
+ * ratios within 0.03), the state jumps to the limit of that geometric sequence,
+ * y + r/(1-r) (y - y_prev): vector extrapolation along the dominant mode (the scalar
+ * idea of Aitken's delta-squared).  Weights sum to one, so total blood volume is
+ * unchanged.  The CSF volume has its own solve (csf_step) and is not extrapolated.
+ * A jump is not taken - and acceleration is abandoned for the run - when it would
+ * make a volume non-physical or move a bounded device state (pump speed, balloon
+ * gate) outside its range: such a state is saturating or the linear model does not
+ * hold there.  O2 content and tracer are clamped to their ranges.
  */
-static int steady_jump(hs_sim *s, double r) {
+static const char *steady_jump(hs_sim *s, double r, char *why, size_t n) {
   const hs_plan *pl = s->pl;
   double g = r / (1.0 - r);
   if (g > 40.0) g = 40.0;
   for (int i = 0; i < pl->nn; i++) {
     double v = s->y[i] + g * (s->y[i] - s->y_ed1[i]);
-    if (!(v > 0.05 * s->y[i])) return 0;
+    if (!(v > 0.05 * s->y[i])) {
+      snprintf(why, n, "t=%.1f s: an extrapolation would empty '%s' (%.1f -> %.1f mL)", s->t,
+               hs_plan_node_name(pl, (size_t)i), s->y[i], v);
+      return why;
+    }
   }
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    for (int k = 0; dt->states && k < dt->nstates; k++) {
+      int j = pl->dev_state_ofs[d] + k;
+      double v = s->y[j] + g * (s->y[j] - s->y_ed1[j]);
+      if (v < dt->states[k].min || v > dt->states[k].max) {
+        snprintf(why, n,
+                 "t=%.1f s: an extrapolation would move %s.%s outside its range (%.4g -> %.4g, "
+                 "range %g..%g): controller saturating",
+                 s->t, pl->bname[pl->dev_block[d]], dt->states[k].name, s->y[j], v,
+                 dt->states[k].min, dt->states[k].max);
+        return why;
+      }
+    }
+  }
+  memcpy(s->y_save, s->y, (size_t)pl->ny * sizeof(double));
+  double csf = pl->nic ? s->y[pl->ycsf] : 0.0;
   for (int k = 0; k < pl->ny; k++) s->y[k] += g * (s->y[k] - s->y_ed1[k]);
+  if (pl->nic) s->y[pl->ycsf] = csf;
   for (int i = 0; i < pl->nn; i++) {
     if (s->y[pl->yo2 + i] < 0) s->y[pl->yo2 + i] = 0;
     if (pl->ntr) {
@@ -1653,51 +1906,140 @@ static int steady_jump(hs_sim *s, double r) {
   }
   memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
   s->dirty = 1;
-  return 1;
+  return NULL;
 }
 
+/*
+ * Periodic steady state (docs/numerics.md).  Beat by beat: every state kind must
+ * change by less than its tolerance (steady_measure), the CSF balance must hold
+ * within solver.steady_tol_icp, O2 content within solver.steady_tol_o2, and the
+ * MAP/BP controller must be settled, for three beats in a row.  Speed-ups that
+ * do not change the answer: geometric extrapolation (steady_jump, verified), the
+ * CSF balance solve (csf_step) and the O2 warm start (o2_equilibrate).
+ *
+ * Verification of a jump: two beats after it, the normalised change must have
+ * fallen below the change before the jump; otherwise the state returns to the one
+ * before the jump (the jump is undone).
+ * Two failed verifications abandon acceleration for the run.  Four jumps at most
+ * per approach to the orbit: a mode that needs more is not geometric.
+ */
 hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
-  const double *sv = s->p + s->pl->solver;
+  const hs_plan *pl = s->pl;
+  const double *sv = s->p + pl->solver;
   long max_beats = (long)sv[SOLVER_MAX_BEATS];
-  double tol = sv[SOLVER_STEADY_TOL];
   int window = (int)sv[SOLVER_WINDOW];
   long start = s->beats, calm = 0;
   int warmed = 0;
-  hs_steady_info inf = {0, 0, 0, INFINITY};
+  hs_steady_info inf;
+  memset(&inf, 0, sizeof inf);
+  inf.last_change = INFINITY;
   hs_status st;
   int accel = sv[SOLVER_STEADY_ACCEL] != 0 && hs_sim_scheduled(s) == 0;
-  double prev_change = INFINITY, ratio[3] = {0, 0, 0};
+  double prev_res = INFINITY, ratio[3] = {0, 0, 0};
   int nratio = 0;
+  csf_solver cs = {0, 0, 0, 0, 0, 0, 0, 0};
+  /* verification of the last jump */
+  int verify = 0, reverted = 0, phase_jumps = 0, av_shut = 0;
+  char suspended[sizeof inf.accel_reason] = "";
+  double pre_res = 0, pre_av = 0;
   while (s->beats - start < max_beats) {
-    memcpy(s->y_ed1, s->y, (size_t)s->pl->ny * sizeof(double));
+    memcpy(s->y_ed1, s->y, (size_t)pl->ny * sizeof(double));
     if ((st = hs_sim_run_beats(s, 1, err)) != HS_OK) return st;
-    if (accel && s->last_change >= tol && isfinite(prev_change) && prev_change > 0) {
-      ratio[0] = ratio[1], ratio[1] = ratio[2], ratio[2] = s->last_change / prev_change;
+    double res = s->res_fast;
+    double av = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_AVOPEN];
+    av_shut = av > 0.5 ? 0 : av_shut + 1;
+    if (verify && --verify == 0) {
+      const char *why = NULL;
+      if (!(res < pre_res))
+        why = "the beat-to-beat change did not shrink after a jump (more than one slow mode)";
+      else if (pre_av > 0.5 && !(av > 0.5))
+        why = "a jump stopped the left ventricle ejecting (a second periodic state, with "
+              "the aortic valve shut, may exist)";
+      if (why) { /* back to the state before the jump */
+        memcpy(s->y, s->y_save, (size_t)pl->ny * sizeof(double));
+        memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
+        s->dirty = 1;
+        inf.accel_jumps--;
+        if (++reverted >= 2) { /* twice: acceleration cannot be trusted here */
+          inf.accel_fallback = 1;
+          snprintf(inf.accel_reason, sizeof inf.accel_reason, "t=%.1f s: %s", s->t, why);
+          accel = 0;
+        }
+        prev_res = INFINITY;
+        nratio = 0;
+        calm = 0;
+        continue;
+      }
+    }
+    if (accel && !verify && res >= 1.0 && isfinite(prev_res) && prev_res > 0) {
+      ratio[0] = ratio[1], ratio[1] = ratio[2], ratio[2] = res / prev_res;
       nratio++;
       double r = ratio[2];
       if (nratio >= 3 && r > 0.5 && r < 0.98 && fabs(ratio[1] - r) < 0.03 &&
-          fabs(ratio[0] - r) < 0.03 && steady_jump(s, r)) {
-        nratio = 0;
-        prev_change = INFINITY;
-        calm = 0;
-        continue;
+          fabs(ratio[0] - r) < 0.03) {
+        if (av_shut >= 3) {
+          /* the LV does not eject: its volume only grows (mitral inflow, no outflow),
+             so an overshoot of an extrapolation would never be undone - a one-way
+             mode a jump may not take */
+          if (!suspended[0])
+            snprintf(suspended, sizeof suspended,
+                     "t=%.1f s: the aortic valve stays shut (LV filling is one-way: an "
+                     "extrapolation overshoot would persist); no jump while it is shut",
+                     s->t);
+          nratio = 0;
+        } else if (phase_jumps >= 4) {
+          accel = 0;
+          inf.accel_fallback = 1;
+          snprintf(inf.accel_reason, sizeof inf.accel_reason,
+                   "t=%.1f s: four jumps did not reach the steady state (mode not geometric)",
+                   s->t);
+        } else if (steady_jump(s, r, inf.accel_reason, sizeof inf.accel_reason)) {
+          accel = 0;
+          inf.accel_fallback = 1;
+        } else {
+          inf.accel_jumps++;
+          phase_jumps++;
+          verify = 2;
+          pre_res = res, pre_av = av;
+          nratio = 0;
+          prev_res = INFINITY;
+          calm = 0;
+          continue;
+        }
       }
     } else {
       nratio = 0;
     }
-    prev_change = s->last_change;
-    /* Oxygen contents relax with the blood's transit times (minutes), far slower than
-       the haemodynamics: once volumes are steady, jump the contents to their
-       equilibrium for the current mean flows (once: a second jump from one beat's
-       mean flows kicks the contents again rather than settling them). */
-    if (s->last_change < tol && !warmed) {
+    prev_res = res;
+    int fast_calm = res < 1.0 && !s->ctl_moving && !verify;
+    if (res < 1.0) phase_jumps = 0; /* the jump budget is per approach to the orbit */
+    /* The CSF volume (ICP) relaxes over tens of minutes: once the haemodynamics are
+       nearly steady (within 20x their tolerances for the first, Newton, guesses; 3x once
+       the root is bracketed), solve its balance directly (csf_step), again after each
+       re-settling. */
+    int csf_ok = !pl->nic || s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
+    int bracketed = cs.have_lo && cs.have_hi;
+    if (res < (bracketed ? 3.0 : 20.0) && !s->ctl_moving && !verify && !csf_ok) {
+      csf_step(s, &cs);
+      inf.csf_steps++;
+      calm = 0;
+      prev_res = INFINITY;
+      nratio = 0;
+      continue;
+    }
+    /* Oxygen contents relax with the blood's transit times (minutes) and have slow
+       modes in poorly perfused nodes: once the haemodynamics and the CSF balance are
+       steady, jump the contents to their equilibrium for the current mean flows
+       (once: a second jump from one beat's mean flows kicks the contents again rather
+       than settling them). */
+    if (fast_calm && csf_ok && !warmed) {
       o2_equilibrate(s);
-      csf_equilibrate(s); /* brain: CSF at its formation = absorption balance */
       warmed = 1;
       calm = 0;
       continue;
     }
-    calm = s->last_change < tol && s->last_change_o2 < sv[SOLVER_STEADY_TOL_O2] && !s->ctl_moving
+    calm = fast_calm && s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] &&
+                   s->last_change_o2 < sv[SOLVER_STEADY_TOL_O2] && !verify
                ? calm + 1
                : 0;
     if (calm >= 3) {
@@ -1705,17 +2047,24 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       break;
     }
   }
+  if (!inf.accel_fallback && av_shut >= 3 && suspended[0]) { /* shut to the end */
+    inf.accel_fallback = 1;
+    memcpy(inf.accel_reason, suspended, sizeof suspended);
+  }
   inf.beats = s->beats - start;
   inf.time_s = s->t;
   inf.last_change = s->last_change;
+  inf.icp_imbalance_mmhg = s->icp_imb;
   if (info) *info = inf;
   if (!inf.reached)
     return hs_err_set(err, HS_ERR_NOT_STEADY,
                       "t=%.1f s: no periodic steady state after %ld beats (largest end-diastolic "
-                      "volume change %.3g mL per beat, tolerance %.3g mL; largest O2 content "
-                      "change %.3g mL/mL, tolerance %.3g)",
-                      s->t, inf.beats, s->last_change, tol, s->last_change_o2,
-                      sv[SOLVER_STEADY_TOL_O2]);
+                      "volume change %.3g mL per beat, tolerance %.3g mL; largest change over "
+                      "tolerance of any state %.3g; CSF imbalance %.3g mmHg, tolerance %.3g; "
+                      "largest O2 content change %.3g mL/mL, tolerance %.3g%s)",
+                      s->t, inf.beats, s->last_change, sv[SOLVER_STEADY_TOL], s->res_fast,
+                      s->icp_imb, sv[SOLVER_STEADY_TOL_ICP], s->last_change_o2,
+                      sv[SOLVER_STEADY_TOL_O2], s->ctl_moving ? "; MAP controller still titrating" : "");
   return hs_sim_run_beats(s, window, err);
 }
 
