@@ -32,7 +32,7 @@ set(ecmo_flow_table_COLUMNS "@label" map_mmhg:0 co_lpm:1 lv_output_lpm:1 pcwp_mm
 set(ecmo_flow_table_ROWS "")
 foreach(flow 1 2 3 4 5)
   list(APPEND ecmo_flow_table_ROWS
-    "${flow}|run^examples/patients/acute_mi_shock_ecmo.yaml^--set^ecmo.target_flow=${flow} L/min^--duration^120")
+    "${flow}|run^examples/patients/acute_mi_shock_ecmo.yaml^--set^ecmo.target_flow=${flow} L/min")
 endforeach()
 set(TABLES ecmo_flow_table)
 
