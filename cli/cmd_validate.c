@@ -296,17 +296,6 @@ nomem:
 
 /* ------------------------------------------------------------------ table */
 
-static const char *status_text(hs_verdict v) {
-  switch (v) {
-  case HS_VERDICT_HOLDS: return "holds";
-  case HS_VERDICT_FAILS: return "FAILS";
-  case HS_VERDICT_KNOWN_FAILURE: return "known failure";
-  case HS_VERDICT_UNEXPECTED_PASS: return "UNEXPECTED PASS";
-  case HS_VERDICT_ERROR: return "ERROR";
-  }
-  return "?";
-}
-
 static void print_table(const hs_vresult *r, size_t n, int quiet) {
   int header = 0;
   for (size_t i = 0; i < n; i++) {
@@ -345,7 +334,7 @@ static void print_table(const hs_vresult *r, size_t n, int quiet) {
         snprintf(q, sizeof q, "%s %s", ck->quantity,
                  ck->kind == HS_CHECK_RELATIVE_CHANGE ? "(rel. change)" : "(change)");
       printf("%-30s %-36s %-24s %12s  %-22s %s", hs_vcase_id(c), q, pub, val, band,
-             status_text(o->verdict));
+             hs_verdict_name(o->verdict));
       if (o->verdict == HS_VERDICT_ERROR) printf(": %s", o->error);
       printf("\n");
     }
