@@ -348,9 +348,8 @@ static int cmd_mcis(int argc, char **argv) {
     int s[3];
     for (int k = 0; k < 3; k++) {
       if (hs_stroke_mcis_score_parse(r[k], k + 1, &s[k], &err)) {
-        char name[16];
-        snprintf(name, sizeof name, "--region%d", k + 1);
-        return fail_opt(&err, name);
+        static const char *const name[3] = {"--region1", "--region2", "--region3"};
+        return fail_opt(&err, name[k]);
       }
     }
     if (hs_stroke_mcis(s, 3, &m, &err)) return hs_cli_fail(&err);

@@ -1159,7 +1159,9 @@ static hs_status base_reference(const hs_cal_input *in, const char *path, char *
     }
     snprintf(ref, n, "%.*s.base.yaml", (int)len, base);
     char full[PATH_MAX + 300];
-    snprintf(full, sizeof full, "%s/%s", adir, ref);
+    int w = snprintf(full, sizeof full, "%s/%s", adir, ref);
+    if (w < 0 || (size_t)w >= sizeof full)
+      return hs_err_set(err, HS_ERR_IO, "%s: the base patient's path would be too long", path);
     const char *text = hs_patient_default_text();
     return hs_write_file_atomic(full, text, strlen(text), err);
   }
