@@ -81,6 +81,10 @@ struct hs_sim {
   double last_change, last_change_o2;
   double *y_save;     /* state before the last steady-state jump (verification, revert) */
   double res_fast;    /* last beat: largest change / tolerance of volumes, flows, speeds, factors */
+  /* derived from the parameters alone (refresh_derived() after every change of p) */
+  double baro_ref[HS_BARO_NSTATE]; /* the reflex's resting state */
+  double vu_extra_total;           /* unstressed volume of the extrasplanchnic reflex veins */
+  int measured_local;              /* the measured sites' pressures need no full evaluation */
   double icp_imb;     /* last beat: CSF imbalance x outflow resistance, mmHg */
   double csf_drift;   /* last beat: mean CSF volume change rate, mL/s */
   double bpc_change;  /* relative change of the controller factor at its last step */
@@ -189,6 +193,8 @@ static void activations(const hs_sim *s, double t, double *ev, double *ea) {
 }
 
 /* Node pressures, edge flows and device flows/outputs/state derivatives at (t, y). */
+static void refresh_derived(hs_sim *s);
+
 static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q) {
   const hs_plan *pl = s->pl;
   const double *h = s->p + pl->heart;
@@ -211,13 +217,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   double *arc = s->ar_g; /* conductance factors of the autoregulated beds */
   for (int k = 0; k < pl->nar; k++) arc[k] = ar_conductance(s, y, k);
   if (pl->nbaro) {
-    double ref[HS_BARO_NSTATE];
-    hs_baro_rest_state(s->p + pl->baro, ref);
-    hs_baro_effect_of(s->p + pl->baro, y + pl->ybaro, ref, &fx);
-    for (int i = 0; i < pl->nn; i++)
-      if (pl->node_kind[i] == HS_NK_VESSEL &&
-          bparams(s, pl->node_block[i])[VESSEL_REFLEX] == HS_REFLEX_EXTRA)
-        vu_extra_total += bparams(s, pl->node_block[i])[VESSEL_V0];
+    hs_baro_effect_of(s->p + pl->baro, y + pl->ybaro, s->baro_ref, &fx);
+    vu_extra_total = s->vu_extra_total;
   }
   /* chambers first: vessels may depend on LV pressure (intramyocardial) */
   for (int i = 0; i < pl->nn; i++) {
@@ -821,6 +822,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
       !s->acc.y0)
     goto nomem;
   memcpy(s->p, pl->p0, (size_t)pl->np * sizeof(double));
+  refresh_derived(s);
   s->pbt0 = -1e9;
   s->bt0 = -1e9;
   s->t = 0.0;
@@ -902,6 +904,7 @@ static hs_status apply_param(hs_sim *s, int pidx, double v, hs_err *err) {
     return make_integrator(s, err);
   }
   s->p[pidx] = v;
+  refresh_derived(s);
   s->dirty = 1;
   return HS_OK;
 }
@@ -916,6 +919,7 @@ hs_status hs_sim_set(hs_sim *s, const char *path, double v, hs_err *err) {
   if (s->t > 0 || s->beats > 0) return apply_param(s, pidx, v, err);
   /* before the run starts: rebuild the initial state with the new value */
   s->p[pidx] = v;
+  refresh_derived(s);
   if (pidx == s->pl->heart + HEART_HR) {
     s->bt0 = s->pbt0 = -1e9;
     start_beat(s);
@@ -996,17 +1000,57 @@ hs_status hs_sim_schedule(hs_sim *s, double t, const char *path, double v, hs_er
 
 /* ----------------------------------------------------------------- beats -- */
 
-static double node_pressure_at(hs_sim *s, double t, const double *y, int i) {
-  (void)t;
-  const double *b = bparams(s, s->pl->node_block[i]);
-  /* measured sites are vessels (checked at compile); LV coupling, balloons and the
-     baroreflex need the full evaluation */
-  if (b[VESSEL_MYO] != 0.0 || s->pl->ndisp || s->pl->nbaro) {
-    evaluate(s, t, y, s->P, s->Q);
-    return s->P[i];
+/* Can the pressure of vessel i be computed from its own volume (the law of evaluate()
+   with every coupling term zero)?  Not when it feels the LV (intramyocardial), ICP,
+   a reflex-shifted unstressed volume or a device's displaced volume. */
+static int pressure_is_local(const hs_sim *s, int i) {
+  const hs_plan *pl = s->pl;
+  const double *b = bparams(s, pl->node_block[i]);
+  if (b[VESSEL_MYO] != 0.0 || b[VESSEL_INTRACRANIAL] != 0.0) return 0;
+  if (pl->nbaro && b[VESSEL_REFLEX] != HS_REFLEX_NONE) return 0;
+  for (int d = 0; pl->ndisp && d < pl->nd; d++) {
+    if (!pl->dev_type[d]->displace) continue;
+    for (int k = 0; k < pl->dev_type[d]->nports; k++)
+      if (pl->dev_port_node[pl->dev_port_ofs[d] + k] == i) return 0;
   }
-  return hs_vessel_pressure(y[i], b[VESSEL_C], b[VESSEL_V0]) + b[VESSEL_PEXT] +
-         b[VESSEL_THORACIC] * s->p[s->pl->circ + CIRC_THORACIC_P];
+  return 1;
+}
+
+/* Everything evaluate() and the read-outs derive from the parameters alone; called
+   whenever the parameters change (creation, hs_sim_set, scheduled events). */
+static void refresh_derived(hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  s->vu_extra_total = 0.0;
+  if (pl->nbaro) {
+    hs_baro_rest_state(s->p + pl->baro, s->baro_ref);
+    for (int i = 0; i < pl->nn; i++)
+      if (pl->node_kind[i] == HS_NK_VESSEL &&
+          bparams(s, pl->node_block[i])[VESSEL_REFLEX] == HS_REFLEX_EXTRA)
+        s->vu_extra_total += bparams(s, pl->node_block[i])[VESSEL_V0];
+  }
+  s->measured_local = pressure_is_local(s, pl->upper) && pressure_is_local(s, pl->root) &&
+                      pressure_is_local(s, pl->pa);
+}
+
+/* Pressures of the three measured sites (vessels, checked at compile) at (t, y): one
+   full evaluation when any of them needs it, else each from its own volume (the same
+   arithmetic as evaluate(), so the numbers are identical either way). */
+static void measured_pressures(hs_sim *s, double t, const double *y, double *pu, double *pr,
+                               double *pp) {
+  const hs_plan *pl = s->pl;
+  if (!s->measured_local) {
+    evaluate(s, t, y, s->P, s->Q);
+    *pu = s->P[pl->upper], *pr = s->P[pl->root], *pp = s->P[pl->pa];
+    return;
+  }
+  double thor = s->p[pl->circ + CIRC_THORACIC_P];
+  const int site[3] = {pl->upper, pl->root, pl->pa};
+  double *out[3] = {pu, pr, pp};
+  for (int k = 0; k < 3; k++) {
+    const double *b = bparams(s, pl->node_block[site[k]]);
+    *out[k] = hs_vessel_pressure(y[site[k]], b[VESSEL_C], b[VESSEL_V0]) + b[VESSEL_PEXT] +
+              b[VESSEL_THORACIC] * thor;
+  }
 }
 
 /* Intracranial pressure of state y (the same law as in evaluate()). */
@@ -1155,9 +1199,8 @@ static void begin_accumulation(hs_sim *s) {
 static void observe_point(hs_sim *s, double t, const double *y) {
   const hs_plan *pl = s->pl;
   beat_acc *a = &s->acc;
-  double pu = node_pressure_at(s, t, y, pl->upper);
-  double pr = node_pressure_at(s, t, y, pl->root);
-  double pp = node_pressure_at(s, t, y, pl->pa);
+  double pu, pr, pp;
+  measured_pressures(s, t, y, &pu, &pr, &pp);
   if (pu > a->upper_max) a->upper_max = pu;
   if (pu < a->upper_min) a->upper_min = pu;
   if (pr < a->root_min) a->root_min = pr;
