@@ -45,6 +45,7 @@ static const char COMPARE_HELP[] =
     "                      vasodilator titrated to 65-75 mmHg (map_control block,\n"
     "                      docs/controllers.md; band via --set map_control.target_low=..)\n"
     "  --threads N         strategies run in parallel (default: online cores)\n"
+    "  -q, --quiet         no text answer (outputs asked for are still written)\n"
     "  --json F            JSON result to F ('-' = standard output instead of the text)\n"
     "  --report DIR        self-contained HTML report (index.html, pv_loops.svg,\n"
     "                      ecmo_flow_sweep.svg, compare.json)\n"
@@ -139,7 +140,7 @@ int hs_cmd_compare(int argc, char **argv) {
   const char **csets = calloc((size_t)argc + 1, sizeof *csets);
   char **strategies = NULL, **file_strategies = NULL;
   size_t nstrat = 0;
-  int nsets = 0, ntsets = 0, ncsets = 0, rc = HS_EXIT_FAIL;
+  int nsets = 0, ntsets = 0, ncsets = 0, rc = HS_EXIT_FAIL, quiet = 0;
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
   hs_compare_result *res = NULL;
@@ -171,6 +172,7 @@ int hs_cmd_compare(int argc, char **argv) {
     else if (!strcmp(a, "--report")) report = argv[++i];
     else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
     else if (!strcmp(a, "--hold-map")) sets[nsets++] = "map_control.enabled=true";
+    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
     else if (!strcmp(a, "--target")) tsets[ntsets++] = argv[++i];
     else if (!strcmp(a, "--context")) csets[ncsets++] = argv[++i];
     else if (!strcmp(a, "--strategy")) {
@@ -319,7 +321,7 @@ int hs_cmd_compare(int argc, char **argv) {
     free(jtext);
     if (st) goto fail;
   }
-  if (!json || strcmp(json, "-")) {
+  if (!quiet && (!json || strcmp(json, "-"))) {
     if (!(text = hs_compare_text(res, hs_model_name(m)))) {
       hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
       goto fail;

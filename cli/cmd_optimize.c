@@ -38,13 +38,14 @@ static const char OPT_HELP[] =
     "  --plot FILE.svg      PCWP, MAP, LVEDV and aortic valve opening against the setting\n"
     "  --json F             JSON result ('-' = standard output instead of the table)\n"
     "  --report DIR         self-contained HTML report (index.html, sweep.svg, pv_loops.svg)\n"
+    "  -q, --quiet          no table (outputs asked for are still written)\n"
     "  --threads N          points run in parallel (default: online cores)\n"
     "  -h, --help           this text\n";
 
 int hs_cmd_optimize(int argc, char **argv) {
   const char *patient = NULL, *strategy = NULL, *targets_file = NULL, *plot = NULL, *json = NULL;
   const char *report = NULL;
-  int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = HS_EXIT_FAIL, nsets = 0;
+  int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = HS_EXIT_FAIL, nsets = 0, quiet = 0;
   const char **sets = calloc((size_t)argc + 2, sizeof *sets);
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
@@ -72,6 +73,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     else if (!strcmp(a, "--report")) report = argv[++i];
     else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
     else if (!strcmp(a, "--hold-map")) sets[nsets++] = "map_control.enabled=true";
+    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
     else if (!strcmp(a, "--threads")) {
       int thr_rc = hs_cli_parse_threads("optimize", argv[++i], &threads);
       if (thr_rc != HS_EXIT_OK) {
@@ -130,7 +132,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     json_object_set_new(root, "reason", json_string(res->reason));
     if (hs_cli_write_json(root, json, &err)) goto fail;
   }
-  if (!json || strcmp(json, "-")) {
+  if (!quiet && (!json || strcmp(json, "-"))) {
     printf("%s: %s, ECMO flow held at the patient's setting\n\n", hs_model_name(m), res->setting);
     printf("%-28s %10s %9s %8s %14s %14s %15s %8s %12s  %s\n", "setting", "ECMO L/min",
            "PCWP mmHg", "MAP mmHg", "DO2I mL/min/m2", "SvO2 drained %", "AV open % beats",

@@ -102,6 +102,16 @@ expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yam
            --targets ${SRC}/examples/decision/lv_thrombus_targets.yaml
            --strategy ecmo --strategy ecmo+impella_cp:P8)
 expect_match("${OUT}" "Impella contraindicated: LV thrombus")
+# -q: no text on stdout, the asked-for JSON still written (compare, optimize, calibrate)
+expect_run(0 ${HEMOSIM} compare -q --strategy ecmo ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
+           --json ${WORK}/quiet_compare.json)
+if(NOT OUT STREQUAL "" OR NOT EXISTS ${WORK}/quiet_compare.json)
+  message(FATAL_ERROR "compare -q printed '${OUT}' or wrote no JSON")
+endif()
+expect_run(0 ${HEMOSIM} optimize -q --strategy iabp ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml)
+if(NOT OUT STREQUAL "")
+  message(FATAL_ERROR "optimize -q printed '${OUT}'")
+endif()
 expect_run(1 ${HEMOSIM} compare --strategy ecmo+warp_drive)
 expect_match("${ERR}" "unknown part 'warp_drive'")
 expect_run(1 ${HEMOSIM} compare --target pcwp_max=300)
