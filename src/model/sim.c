@@ -690,10 +690,8 @@ static void start_beat(hs_sim *s) {
   hs_drug_effect_of(s->p + s->pl->drugs, &dfx);
   s->brr = 60.0 / (h[HEART_HR] * dfx.heart_rate);
   if (s->pl->nbaro) {
-    double ref[HS_BARO_NSTATE];
     hs_baro_effect fx;
-    hs_baro_rest_state(s->p + s->pl->baro, ref);
-    hs_baro_effect_of(s->p + s->pl->baro, s->y + s->pl->ybaro, ref, &fx);
+    hs_baro_effect_of(s->p + s->pl->baro, s->y + s->pl->ybaro, s->baro_ref, &fx);
     s->brr += fx.dperiod;
     if (s->brr < 0.24) s->brr = 0.24; /* the reflex cannot drive the heart above 250 /min */
     if (s->brr > 3.0) s->brr = 3.0;   /* ... nor below 20 /min */
@@ -1587,11 +1585,9 @@ static void steady_measure(hs_sim *s) {
     }
   }
   if (pl->nbaro) {
-    double ref[HS_BARO_NSTATE];
     hs_baro_effect a, b;
-    hs_baro_rest_state(s->p + pl->baro, ref);
-    hs_baro_effect_of(s->p + pl->baro, y + pl->ybaro, ref, &a);
-    hs_baro_effect_of(s->p + pl->baro, y0 + pl->ybaro, ref, &b);
+    hs_baro_effect_of(s->p + pl->baro, y + pl->ybaro, s->baro_ref, &a);
+    hs_baro_effect_of(s->p + pl->baro, y0 + pl->ybaro, s->baro_ref, &b);
     double r[5] = {rel(a.ees_lv, b.ees_lv), rel(a.ees_rv, b.ees_rv),
                    rel(a.r_splanchnic, b.r_splanchnic), rel(a.r_extra, b.r_extra),
                    fabs(a.dperiod - b.dperiod) / (s->brr > 0.1 ? s->brr : 0.1)};
