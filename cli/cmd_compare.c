@@ -2,7 +2,6 @@
  * cmd_compare.c - `hemosim compare`: unloading strategies for one patient on VA-ECMO.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,48 +49,6 @@ static const char COMPARE_HELP[] =
     "  --report DIR        self-contained HTML report (index.html, pv_loops.svg,\n"
     "                      ecmo_flow_sweep.svg, compare.json)\n"
     "  -h, --help          this text\n";
-
-static json_t *values_json(const double *v) {
-  json_t *o = json_object();
-  for (int k = 0; k < HS_CMP_NVAL; k++)
-    json_object_set_new(o, hs_compare_value_name(k), isfinite(v[k]) ? json_real(v[k]) : json_null());
-  return o;
-}
-
-static json_t *row_json(const hs_compare_row *r) {
-  json_t *o = json_object();
-  static const char *const T[HS_TGT_N] = {"pcwp", "map", "do2i", "svo2_drained"};
-  json_object_set_new(o, "name", json_string(r->name));
-  json_object_set_new(o, "label", json_string(r->label));
-  json_object_set_new(o, "step", json_integer(r->step));
-  json_object_set_new(o, "ecmo_flow_sweep", json_boolean(r->is_flow_sweep));
-  json_object_set_new(o, "excluded", json_boolean(r->excluded));
-  if (r->excluded) {
-    json_object_set_new(o, "excluded_reason", json_string(r->excluded_reason));
-    return o;
-  }
-  json_object_set_new(o, "settings", json_string(r->settings));
-  json_object_set_new(o, "ecmo_flow_titrated", json_boolean(r->titrated));
-  json_object_set_new(o, "perfusion_held", json_boolean(r->perfusion_held));
-  json_object_set_new(o, "steady", json_boolean(r->steady));
-  json_object_set_new(o, "steady_states", json_integer(r->evals));
-  json_object_set_new(o, "values", values_json(r->v));
-  json_t *m = json_object();
-  for (int k = 0; k < HS_TGT_N; k++) json_object_set_new(m, T[k], json_boolean(r->met[k]));
-  json_object_set_new(o, "targets_met", m);
-  json_object_set_new(o, "all_targets_met", json_boolean(r->all_met));
-  json_object_set_new(o, "missed", json_string(r->missed));
-  json_t *rk = json_object();
-  for (int k = 0; k < HS_RISK_N; k++) {
-    json_t *x = json_object();
-    json_object_set_new(x, "level", json_string(hs_risk_level_name(r->risk[k].level)));
-    json_object_set_new(x, "value", isfinite(r->risk[k].value) ? json_real(r->risk[k].value) : json_null());
-    json_object_set_new(x, "finding", json_string(r->risk[k].text));
-    json_object_set_new(rk, hs_risk_key(k), x);
-  }
-  json_object_set_new(o, "risks", rk);
-  return o;
-}
 
 /* one strategy per line, '#' comments, blank lines skipped */
 static int read_strategies(const char *path, char ***out, size_t *n, hs_err *err) {
@@ -264,51 +221,8 @@ int hs_cmd_compare(int argc, char **argv) {
   if (hs_compare_run(m, &t, &ctx, list, nflows ? flows : NULL, nflows, threads, &res, &err))
     goto fail;
   if (json || report) {
-    json_t *root = json_object(), *rows = json_array(), *units = json_object();
-    json_object_set_new(root, "schema", json_string("hemosim-compare/2"));
-    json_object_set_new(root, "patient", json_string(hs_model_name(m)));
-    json_t *tj = json_object();
-    json_object_set_new(tj, "pcwp_max_mmhg", json_real(t.pcwp_max_mmhg));
-    json_object_set_new(tj, "map_min_mmhg", json_real(t.map_min_mmhg));
-    json_object_set_new(tj, "do2i_min_mlmin_m2", json_real(t.do2i_min));
-    json_object_set_new(tj, "svo2_drained_min_pct", json_real(t.svo2_min_pct));
-    json_object_set_new(tj, "flow_min_lpm", json_real(t.flow_min_lpm));
-    json_object_set_new(tj, "flow_max_lpm", json_real(t.flow_max_lpm));
-    json_object_set_new(root, "targets", tj);
-    for (int k = 0; k < HS_CMP_NVAL; k++)
-      json_object_set_new(units, hs_compare_value_name(k), json_string(hs_compare_value_unit(k)));
-    json_object_set_new(root, "units", units);
-    json_object_set_new(root, "recommended",
-                        res->recommended >= 0 ? json_string(res->rows[res->recommended].name)
-                                              : json_null());
-    json_object_set_new(root, "recommended_step", json_integer(res->step));
-    json_object_set_new(root, "recommended_settings",
-                        res->recommended >= 0 ? json_string(res->rows[res->recommended].settings)
-                                              : json_null());
-    json_object_set_new(root, "reason", json_string(res->reason));
-    json_object_set_new(root, "alternative_without_stasis",
-                        res->alternative >= 0 ? json_string(res->rows[res->alternative].name)
-                                              : json_null());
-    json_t *why = json_array();
-    int last = res->recommended >= 0 ? res->step : HS_STEP_N;
-    for (int s = 1; s < last; s++)
-      if (*res->step_why[s]) {
-        json_t *w = json_object();
-        json_object_set_new(w, "step", json_integer(s));
-        json_object_set_new(w, "name", json_string(hs_step_name(s)));
-        json_object_set_new(w, "why", json_string(res->step_why[s]));
-        json_array_append_new(why, w);
-      }
-    json_object_set_new(root, "cheaper_steps", why);
-    for (size_t i = 0; i < res->nrows; i++) json_array_append_new(rows, row_json(&res->rows[i]));
-    json_object_set_new(root, "strategies", rows);
-    json_object_set_new(root, "wall_s", json_real(res->wall_s));
-    char *jtext = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
-    json_decref(root);
-    if (!jtext) {
-      hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
+    char *jtext = hs_compare_json(res, hs_model_name(m), &err);
+    if (!jtext) goto fail;
     hs_status st = HS_OK;
     if (json && !strcmp(json, "-")) printf("%s\n", jtext);
     else if (json) st = hs_write_file_atomic(json, jtext, strlen(jtext), &err);

@@ -3,7 +3,6 @@
  * the targets, with a plot of the sweep.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,26 +110,13 @@ int hs_cmd_optimize(int argc, char **argv) {
     if (hs_write_file_atomic(plot, svg, strlen(svg), &err)) goto fail;
   }
   if (json) {
-    json_t *root = json_object(), *pts = json_array();
-    json_object_set_new(root, "schema", json_string("hemosim-optimize/1"));
-    json_object_set_new(root, "strategy", json_string(res->strategy));
-    json_object_set_new(root, "setting", json_string(res->setting));
-    for (size_t i = 0; i < res->npoints; i++) {
-      json_t *o = json_object(), *v = json_object();
-      json_object_set_new(o, "setting", json_real(res->setting_value[i]));
-      for (int k = 0; k < HS_CMP_NVAL; k++)
-        json_object_set_new(v, hs_compare_value_name(k),
-                            isfinite(res->rows[i].v[k]) ? json_real(res->rows[i].v[k]) : json_null());
-      json_object_set_new(o, "values", v);
-      json_object_set_new(o, "all_targets_met", json_boolean(res->rows[i].all_met));
-      json_array_append_new(pts, o);
-    }
-    json_object_set_new(root, "points", pts);
-    json_object_set_new(root, "chosen", res->chosen >= 0 ? json_real(res->setting_value[res->chosen])
-                                                         : json_null());
-    json_object_set_new(root, "closest", json_real(res->setting_value[res->closest]));
-    json_object_set_new(root, "reason", json_string(res->reason));
-    if (hs_cli_write_json(root, json, &err)) goto fail;
+    char *jtext = hs_optimize_json(res, &err);
+    if (!jtext) goto fail;
+    hs_status st = HS_OK;
+    if (!strcmp(json, "-")) printf("%s\n", jtext);
+    else st = hs_write_file_atomic(json, jtext, strlen(jtext), &err);
+    free(jtext);
+    if (st) goto fail;
   }
   if (!quiet && (!json || strcmp(json, "-"))) {
     printf("%s: %s, ECMO flow held at the patient's setting\n\n", hs_model_name(m), res->setting);

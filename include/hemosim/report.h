@@ -3,6 +3,10 @@
  * calibration: index.html (inline CSS and SVG figures, readable offline), the figures
  * as SVG files and the data as JSON, all written atomically into a directory (created
  * if needed).  The JSON is the command line's --json output, written by the caller.
+ *
+ * The JSON documents themselves (docs/output.md) come from hs_compare_json() and
+ * hs_optimize_json(): the command line's --json, the reports' data files and the web
+ * server (hemosim/serve.h) all use them.
  */
 #ifndef HEMOSIM_REPORT_H
 #define HEMOSIM_REPORT_H
@@ -14,6 +18,12 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The comparison as JSON (schema hemosim-compare/2; targets from r->targets); patient
+   names the patient.  Caller frees; NULL (and err) on failure. */
+char *hs_compare_json(const hs_compare_result *r, const char *patient, hs_err *err);
+/* The optimisation sweep as JSON (schema hemosim-optimize/1); caller frees. */
+char *hs_optimize_json(const hs_optimize_result *r, hs_err *err);
 
 hs_status hs_report_compare(const char *dir, const char *patient, const hs_compare_result *r,
                             const hs_targets *t, hs_err *err);
