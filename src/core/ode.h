@@ -5,7 +5,9 @@
  * alongside, not error-controlled, used for beat means) and root functions g(t, y)
  * whose zero crossings stop the integrator (valve events).  Callbacks return 0
  * on success, > 0 for a recoverable failure (the integrator retries with a
- * smaller step) and < 0 for a fatal one (SUNDIALS convention).
+ * smaller step) and < 0 for a fatal one (SUNDIALS convention).  The right-hand
+ * side need not check its result: every integrator treats a NaN or infinity in
+ * the derivatives as a recoverable failure.
  *
  * Root functions trigger only on a *falling* crossing (g >= 0 before, g < 0
  * after); a problem that wants the other direction negates its g.  This makes a

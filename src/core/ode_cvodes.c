@@ -57,7 +57,13 @@ static void read_counters(const cv *c, hs_ode_stats *st) {
 
 static int f_rhs(realtype t, N_Vector y, N_Vector yd, void *ud) {
   const cv *c = ud;
-  return c->p.rhs(t, N_VGetArrayPointer(y), N_VGetArrayPointer(yd), c->p.ud);
+  double *d = N_VGetArrayPointer(yd);
+  int st = c->p.rhs(t, N_VGetArrayPointer(y), d, c->p.ud);
+  if (st) return st;
+  /* a NaN or infinity is a recoverable failure (core/ode.h): CVODES retries smaller */
+  double sum = 0.0;
+  for (int i = 0; i < c->p.n; i++) sum += 0.0 * d[i];
+  return sum == 0.0 ? 0 : 1;
 }
 static int f_quad(realtype t, N_Vector y, N_Vector qd, void *ud) {
   const cv *c = ud;

@@ -114,6 +114,13 @@ static void *rk_create(const hs_ode_problem *p, const hs_ode_options *o, double 
   return r;
 }
 
+/* Every element finite?  (One non-finite element makes the sum non-finite.) */
+static int all_finite(const double *v, int n) {
+  double sum = 0.0;
+  for (int i = 0; i < n; i++) sum += 0.0 * v[i];
+  return sum == 0.0;
+}
+
 /* One RK step of size h from (t, y, f); result in y1 (and q in qtmp); error norm in *en. */
 static int rk_try(rk *r, double h, double *en, int want_error) {
   const int n = r->n, nq = r->nq;
@@ -138,14 +145,17 @@ static int rk_try(rk *r, double h, double *en, int want_error) {
                                 B5 * kq[4][i] + B6 * kq[5][i]);
   if ((s = eval(r, t + h, y1, k[6], kq[6])) != 0) return s;
   *en = 0;
-  if (!want_error) return 0;
+  if (!want_error) return all_finite(y1, n) && all_finite(k[6], n) ? 0 : 1;
   double sum = 0;
   for (int i = 0; i < n; i++) {
     double e = h * (E1 * k[0][i] + E3 * k[2][i] + E4 * k[3][i] + E5 * k[4][i] + E6 * k[5][i] +
                     E7 * k[6][i]);
-    double sc = r->o.atol + r->o.rtol * fmax(fabs(y[i]), fabs(y1[i]));
+    double a = fabs(y[i]), b = fabs(y1[i]);
+    double sc = r->o.atol + r->o.rtol * (a > b ? a : b);
     sum += (e / sc) * (e / sc);
   }
+  /* a NaN or infinity in any stage reaches y1, k[6] or e and so the norm: the step is
+     retried smaller (the right-hand side need not check, core/ode.h) */
   *en = sqrt(sum / n);
   return isfinite(*en) ? 0 : 1;
 }
@@ -194,9 +204,9 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
   rk *r = s;
   int st;
   if (!r->fresh) {
-    if ((st = eval(r, r->t, r->y, r->f, r->qf)) != 0)
+    if ((st = eval(r, r->t, r->y, r->f, r->qf)) != 0 || !all_finite(r->f, r->n))
       return hs_err_set(err, HS_ERR_SOLVER, "t=%.6f s: derivative evaluation failed (%d)", r->t,
-                        st);
+                        st ? st : 1);
     if (r->p.ng && roots_at(r, r->t, r->y, r->g0))
       return hs_err_set(err, HS_ERR_SOLVER, "t=%.6f s: root function failed", r->t);
     r->fresh = 1;
@@ -213,7 +223,7 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
   if (r->o.max_step > 0) h = fmin(h, r->o.max_step);
   int tries = 0;
   for (;;) {
-    double en;
+    double en = NAN; /* not computed when a stage failed */
     st = rk_try(r, h, &en, 1);
     if (st == 0 && en <= 1.0) {
       double fac = en > 0 ? 0.9 * pow(en, -0.2) : 5.0;

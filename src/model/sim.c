@@ -85,6 +85,14 @@ struct hs_sim {
   double baro_ref[HS_BARO_NSTATE]; /* the reflex's resting state */
   double vu_extra_total;           /* unstressed volume of the extrasplanchnic reflex veins */
   int measured_local;              /* the measured sites' pressures need no full evaluation */
+  hs_drug_effect dfx;              /* effect of the drug infusions */
+  double c_ec;                     /* O2 content of end-capillary pulmonary blood, mL/mL */
+  double *r_base;                  /* per resistor edge: R / (1 - obstruction) */
+  double *r_fixed;                 /* ... and divided by its patency (edges without collapse) */
+  /* evaluate() memo: the integrator's last stage of a step is the step's end point, where
+     the valve-event check (roots) evaluates again; valid while memo_ok */
+  int memo_ok;
+  double memo_t, *memo_y;
   double icp_imb;     /* last beat: CSF imbalance x outflow resistance, mmHg */
   double csf_drift;   /* last beat: mean CSF volume change rate, mL/s */
   double bpc_change;  /* relative change of the controller factor at its last step */
@@ -195,16 +203,24 @@ static void activations(const hs_sim *s, double t, double *ev, double *ea) {
 /* Node pressures, edge flows and device flows/outputs/state derivatives at (t, y). */
 static void refresh_derived(hs_sim *s);
 
+/* Forget the evaluate() memo: called whenever something evaluate() reads besides
+   (t, y) changes (parameters, valve modes, beat timing, controller factor). */
+static inline void memo_reset(hs_sim *s) { s->memo_ok = 0; }
+
 static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q) {
   const hs_plan *pl = s->pl;
+  /* the states evaluate() reads all lie before the O2 and tracer contents */
+  size_t nbytes = (size_t)pl->yo2 * sizeof(double);
+  if (s->memo_ok && t == s->memo_t && memcmp(y, s->memo_y, nbytes) == 0) return;
+  s->memo_ok = 1, s->memo_t = t;
+  memcpy(s->memo_y, y, nbytes);
   const double *h = s->p + pl->heart;
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
   double ev, ea;
   activations(s, t, &ev, &ea);
   hs_baro_effect fx = {1, 1, 1, 1, 0, 0, 0};
   double vu_extra_total = 0;
-  hs_drug_effect dx;
-  hs_drug_effect_of(s->p + pl->drugs, &dx);
+  hs_drug_effect dx = s->dfx;
   dx.resistance *= s->bpc;
   double icp = 0.0;
   if (pl->nic) {
@@ -285,7 +301,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
     switch (pl->edge_kind[e]) {
       case HS_EK_RESISTOR: {
-        double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+        double r = s->r_fixed[e];
         if (pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) {
           /* cerebral arteriolar bed: a vascular waterfall.  Vessels collapse when their
              pressure falls below ICP plus the active wall tone (critical closing
@@ -297,15 +313,21 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
           dp = P[pl->efrom[e]] - pd;
           if (dp < 0) dp = 0;
         }
-        if (ep[RESISTOR_COLLAPSE] != 0 && pl->node_kind[pl->efrom[e]] == HS_NK_VESSEL) {
-          double v0 = bparams(s, pl->node_block[pl->efrom[e]])[VESSEL_V0];
-          double v = y[pl->efrom[e]] > 1e-3 ? y[pl->efrom[e]] : 1e-3;
-          if (v < v0) { /* collapsing vein: a Starling resistor */
-            double ratio = v0 / v;
-            r *= ratio * ratio * ratio * ratio;
+        if (ep[RESISTOR_COLLAPSE] != 0) {
+          /* the collapse factor comes before the patency division (same arithmetic as
+             ever, so the cached r_fixed of the other edges gives identical numbers) */
+          r = s->r_base[e];
+          if (pl->node_kind[pl->efrom[e]] == HS_NK_VESSEL) {
+            double v0 = bparams(s, pl->node_block[pl->efrom[e]])[VESSEL_V0];
+            double v = y[pl->efrom[e]] > 1e-3 ? y[pl->efrom[e]] : 1e-3;
+            if (v < v0) { /* collapsing vein: a Starling resistor */
+              double ratio = v0 / v;
+              r *= ratio * ratio * ratio * ratio;
+            }
           }
+          if (ep[RESISTOR_PATENCY] < 1.0)
+            r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
         }
-        if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
         if (pl->nbaro && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
           r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
         /* vasoactive drugs and the BP controller act on vasomotor beds; autoregulated
@@ -370,8 +392,7 @@ static void species(hs_sim *s, const double *y, double *dy, double *qd) {
     dt[i] = 0.0;
   }
   double hb = ox[OXY_HB];
-  double c_ec = 0.01 * hs_o2_content(hb, hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
-                                                              ox[OXY_PACO2], ox[OXY_RQ]));
+  double c_ec = s->c_ec;
   double shunt = ox[OXY_SHUNT], lung = 0.0, oxy = 0.0, cons = 0.0;
   /* Each flow takes blood at its source's content and delivers it at the content
      it has on arrival: changed on the way only by the lungs (gas_exchange) and by
@@ -519,10 +540,9 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     dq[pl->q_icp] = s->icp;
     memcpy(dq + pl->q_tr, s->f, (size_t)pl->ntr * sizeof(double));
   }
-  /* one NaN or infinity anywhere makes the sum non-finite */
-  double sum = 0.0;
-  for (int i = 0; i < pl->ny; i++) sum += dy[i];
-  return isfinite(sum) ? 0 : 1; /* recoverable: the integrator retries a smaller step */
+  /* a NaN or infinity in dy is caught by the integrator (core/ode.h), which retries a
+     smaller step */
+  return 0;
 }
 
 static int rhs(double t, const double *y, double *dy, void *ud) {
@@ -584,6 +604,7 @@ static double volume_at(const hs_sim *s, int i, double pm) {
 /* All nodes at one mean filling pressure holding the total blood volume. */
 static hs_status initial_state(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
+  memo_reset(s); /* icp_vref changes */
   double bv = blood_volume(s);
   double lo = -30, hi = 200;
   for (int it = 0; it < 200 && hi - lo > 1e-12; it++) {
@@ -686,9 +707,7 @@ static void start_beat(hs_sim *s) {
   s->pvtp = s->vtp;
   s->pvtr = s->vtr;
   s->bt0 = s->t;
-  hs_drug_effect dfx;
-  hs_drug_effect_of(s->p + s->pl->drugs, &dfx);
-  s->brr = 60.0 / (h[HEART_HR] * dfx.heart_rate);
+  s->brr = 60.0 / (h[HEART_HR] * s->dfx.heart_rate);
   if (s->pl->nbaro) {
     hs_baro_effect fx;
     hs_baro_effect_of(s->p + s->pl->baro, s->y + s->pl->ybaro, s->baro_ref, &fx);
@@ -699,6 +718,7 @@ static void start_beat(hs_sim *s) {
   double k = sqrt(s->brr);
   s->vtp = h[HEART_VTP] * k;
   s->vtr = h[HEART_VTR] * k;
+  memo_reset(s);
 }
 
 static hs_status make_integrator(hs_sim *s, hs_err *err) {
@@ -720,6 +740,7 @@ static hs_status make_integrator(hs_sim *s, hs_err *err) {
 
 static void set_valve_modes(hs_sim *s) {
   const hs_plan *pl = s->pl;
+  memo_reset(s);
   evaluate(s, s->t, s->y, s->P, s->Q);
   for (int v = 0; v < pl->nvalve; v++) {
     int e = pl->valve_edge[v];
@@ -732,6 +753,7 @@ static void set_valve_modes(hs_sim *s) {
       s->open[v] = 1;
     }
   }
+  memo_reset(s);
 }
 
 static void begin_accumulation(hs_sim *s);
@@ -743,6 +765,9 @@ void hs_sim_free(hs_sim *s) {
   free(s->p);
   free(s->ar_node);
   free(s->ar_g);
+  free(s->r_base);
+  free(s->r_fixed);
+  free(s->memo_y);
   free(s->y);
   free(s->ydense);
   free(s->work_dy);
@@ -808,7 +833,10 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->acc.y0 = calloc(ny, sizeof(double));
   s->ar_node = malloc(((size_t)pl->nn + 1) * sizeof(int));
   s->ar_g = calloc((size_t)pl->nar + 1, sizeof(double));
-  if (!s->ar_node || !s->ar_g) goto nomem;
+  s->r_base = calloc((size_t)pl->ne + 1, sizeof(double));
+  s->r_fixed = calloc((size_t)pl->ne + 1, sizeof(double));
+  s->memo_y = calloc(ny, sizeof(double));
+  if (!s->ar_node || !s->ar_g || !s->r_base || !s->r_fixed || !s->memo_y) goto nomem;
   for (int i = 0; i < pl->nn; i++) s->ar_node[i] = -1;
   for (int k = 0; k < pl->nar; k++) {
     int i = pl->efrom[pl->ar_edges[k]];
@@ -1028,6 +1056,19 @@ static void refresh_derived(hs_sim *s) {
   }
   s->measured_local = pressure_is_local(s, pl->upper) && pressure_is_local(s, pl->root) &&
                       pressure_is_local(s, pl->pa);
+  hs_drug_effect_of(s->p + pl->drugs, &s->dfx);
+  const double *ox = s->p + pl->oxygen;
+  s->c_ec = 0.01 * hs_o2_content(ox[OXY_HB], hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
+                                                                 ox[OXY_PACO2], ox[OXY_RQ]));
+  for (int e = 0; e < pl->ne; e++) {
+    if (pl->edge_kind[e] != HS_EK_RESISTOR) continue;
+    const double *ep = bparams(s, pl->edge_block[e]);
+    double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+    s->r_base[e] = r;
+    if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
+    s->r_fixed[e] = r;
+  }
+  memo_reset(s);
 }
 
 /* Pressures of the three measured sites (vessels, checked at compile) at (t, y): one
@@ -1513,7 +1554,7 @@ static void bp_control(hs_sim *s, const double *m) {
   ctl_config c = ctl_config_of(s);
   s->bpc_change = 0.0;
   if (!c.on) {
-    if (s->bpc != 1.0) s->bpc = 1.0, s->dirty = 1;
+    if (s->bpc != 1.0) s->bpc = 1.0, s->dirty = 1, memo_reset(s);
     s->ctl_moving = 0;
     return;
   }
@@ -1532,6 +1573,7 @@ static void bp_control(hs_sim *s, const double *m) {
   if (s->t - s->ctl_last < c.interval - 1e-9) return; /* waits for the next titration */
   s->bpc_change = fabs(f - s->bpc) / s->bpc;
   s->bpc = f, s->dirty = 1;
+  memo_reset(s);
   s->ctl_last = s->t;
 }
 
@@ -1678,6 +1720,7 @@ static hs_status handle_roots(hs_sim *s) {
       if (v == pl->vav) s->acc.av_opened = 1;
     }
   }
+  memo_reset(s);
   s->dirty = 1;
   return HS_OK;
 }
