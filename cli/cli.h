@@ -30,6 +30,9 @@ int hs_cli_usage(const char *cmd, const char *fmt, ...)
 /* Serialise root (consumed) as indented JSON to standard output when path is "-",
  * otherwise atomically to the file path. */
 hs_status hs_cli_write_json(json_t *root, const char *path, hs_err *err);
+/* The same for a document the library built: text (NULL: the library failed, err
+   set; freed in any case) to standard output when path is "-", else atomically. */
+hs_status hs_cli_write_text(char *text, const char *path, hs_err *err);
 /* Apply --set NAME=VALUE overrides to a model, in order.  Returns HS_EXIT_OK, or the
  * exit status after printing the error: HS_EXIT_USAGE for a malformed item,
  * HS_EXIT_FAIL for a rejected value (message prefixed with "--set NAME=VALUE: "). */

@@ -2,7 +2,6 @@
  * cmd_calibrate.c - `hemosim calibrate`: fit a patient to bedside measurements.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,86 +43,6 @@ static const char CALIBRATE_HELP[] =
     "terminal.\n"
     "\n"
     "exit status: 0 success, 1 usage error, 2 input or simulation error.\n";
-
-static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
-static json_t *result_json(const hs_cal_input *in, const hs_cal_result *r, const char *out) {
-  json_t *root = json_object();
-  json_object_set_new(root, "schema", json_string("hemosim-calibrate/1"));
-  json_object_set_new(root, "measurements_file", json_string(in->file));
-  json_object_set_new(root, "patient_file",
-                      in->patient_file ? json_string(in->patient_file) : json_null());
-  json_object_set_new(root, "calibrated_patient_file", out ? json_string(out) : json_null());
-  json_t *rows = json_array();
-  for (size_t i = 0; i < r->nrows; i++) {
-    const hs_cal_row *w = &r->rows[i];
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(hs_calq_name(w->q)));
-    json_object_set_new(o, "metric",
-                        *hs_calq_metric(w->q) ? json_string(hs_calq_metric(w->q)) : json_null());
-    json_object_set_new(o, "unit", json_string(hs_calq_unit(w->q)));
-    json_object_set_new(o, "fitted", json_boolean(w->fitted));
-    json_object_set_new(o, "measured", num(w->measured));
-    json_object_set_new(o, "sd", w->fitted ? num(w->sd) : json_null());
-    json_object_set_new(o, "simulated", num(w->simulated));
-    json_object_set_new(o, "residual_sd", w->fitted ? num(w->residual) : json_null());
-    json_array_append_new(rows, o);
-  }
-  json_object_set_new(root, "measurements", rows);
-  json_t *ps = json_array();
-  for (int j = 0; j < HS_CALP_COUNT; j++) {
-    const hs_cal_param *p = &r->p[j];
-    json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(hs_calp_name((hs_calp)j)));
-    json_object_set_new(o, "unit", json_string(hs_calp_unit((hs_calp)j)));
-    json_object_set_new(o, "description", json_string(hs_calp_doc((hs_calp)j)));
-    json_object_set_new(o, "estimated", json_boolean(p->estimated));
-    json_object_set_new(o, "base", num(p->base));
-    json_object_set_new(o, "start", num(p->start));
-    json_object_set_new(o, "value", num(p->value));
-    json_object_set_new(o, "lower", num(p->lower));
-    json_object_set_new(o, "upper", num(p->upper));
-    json_object_set_new(o, "log_scale", json_true());
-    if (p->estimated) {
-      json_object_set_new(o, "at_bound", json_string(p->at_bound < 0   ? "lower"
-                                                     : p->at_bound > 0 ? "upper"
-                                                                       : "none"));
-      json_object_set_new(o, "rse_pct", num(100 * p->rse));
-      json_object_set_new(o, "rse_null_pct", num(100 * p->rse_null));
-      json_object_set_new(o, "identifiable", json_boolean(p->identifiable));
-      json_object_set_new(o, "note", json_string(p->note));
-    }
-    json_array_append_new(ps, o);
-  }
-  json_object_set_new(root, "parameters", ps);
-  json_t *fim = json_array();
-  for (size_t k = 0; k < r->nparams; k++) {
-    json_t *o = json_object(), *v = json_object();
-    json_object_set_new(o, "eigenvalue", num(r->eig[k]));
-    json_object_set_new(o, "weak", json_boolean(r->eig[k] < HS_CAL_WEAK_EIG));
-    for (size_t j = 0; j < r->nparams; j++)
-      json_object_set_new(v, hs_calp_name((hs_calp)r->eig_param[j]), num(r->eigvec[k][j]));
-    json_object_set_new(o, "vector", v);
-    json_array_append_new(fim, o);
-  }
-  json_object_set_new(root, "fisher_eigen", fim);
-  json_t *fit = json_object();
-  json_object_set_new(fit, "objective_start", num(r->cost_start));
-  json_object_set_new(fit, "objective", num(r->cost));
-  json_object_set_new(fit, "fitted_measurements", json_integer((json_int_t)r->nfit));
-  json_object_set_new(fit, "estimated_parameters", json_integer((json_int_t)r->nparams));
-  json_object_set_new(fit, "evaluations", json_integer(r->evals));
-  json_object_set_new(fit, "sensitivity_evaluations", json_integer(r->sens_evals));
-  json_object_set_new(fit, "failed_evaluations", json_integer(r->failed_evals));
-  json_object_set_new(fit, "stop", json_string(r->stop));
-  json_object_set_new(fit, "steady", json_boolean(r->steady));
-  json_object_set_new(fit, "fit_s", num(r->fit_s));
-  json_object_set_new(fit, "sensitivity_s", num(r->sens_s));
-  json_object_set_new(fit, "total_s", num(r->total_s));
-  json_object_set_new(fit, "warning", *r->warning ? json_string(r->warning) : json_null());
-  json_object_set_new(root, "fit", fit);
-  return root;
-}
 
 static void print_table(const hs_cal_input *in, const hs_cal_result *r, const char *out,
                         const char *report) {
@@ -250,15 +169,12 @@ int hs_cmd_calibrate(int argc, char **argv) {
   if (tty) fputs("\r\033[K", stderr); /* clear the progress line */
   if (st) goto fail;
   if (out && hs_cal_write_patient(in, r, out, &err)) goto fail;
-  if (json) {
-    json_t *root = result_json(in, r, out);
-    if (hs_cli_write_json(root, json, &err)) goto fail;
-  }
+  if (json && hs_cli_write_text(hs_cal_result_json(in, r, &opt, out, &err), json, &err)) goto fail;
   if (report) {
     char path[4096];
     if (hs_report_calibrate(report, in, r, &err)) goto fail;
     snprintf(path, sizeof path, "%s/calibration.json", report);
-    if (hs_cli_write_json(result_json(in, r, out), path, &err)) goto fail;
+    if (hs_cli_write_text(hs_cal_result_json(in, r, &opt, out, &err), path, &err)) goto fail;
   }
   if (!quiet && (!json || strcmp(json, "-"))) print_table(in, r, out, report);
   rc = HS_EXIT_OK;

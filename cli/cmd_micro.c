@@ -447,199 +447,6 @@ static void titrate_progress(double t_h, double hours, void *ud) {
   fflush(stderr);
 }
 
-static json_t *titrate_step_json(const hs_titrate_step *s) {
-  json_t *o = json_object();
-  if (!o) return NULL;
-#define NUM(k, v) json_object_set_new(o, k, isfinite(v) ? json_real(v) : json_null())
-  NUM("t_h", s->t_h);
-  NUM("ecmo_flow_lpm", s->flow_lpm);
-  NUM("ecmo_flow_measured_lpm", s->ecmo_flow_lpm);
-  NUM("lv_ees", s->lv_ees);
-  NUM("obstructed", s->obstructed);
-  NUM("oedema", s->oedema);
-  NUM("vasoconstriction", s->vasoconstriction);
-  NUM("map_mmhg", s->map_mmhg);
-  NUM("ci_lpm_m2", s->ci_lpm_m2);
-  NUM("pcwp_mmhg", s->pcwp_mmhg);
-  NUM("cvp_mmhg", s->cvp_mmhg);
-  NUM("pulse_pressure_mmhg", s->pp_mmhg);
-  NUM("av_open_fraction", s->av_open);
-  NUM("lv_output_lpm", s->lvo_lpm);
-  NUM("svo2_pct", s->svo2_pct);
-  NUM("do2i_mlmin_m2", s->do2i_mlmin_m2);
-  NUM("tvd_mm_mm2", s->tvd);
-  NUM("pvd_mm_mm2", s->pvd);
-  NUM("ppv_pct", s->ppv);
-  NUM("mfi", s->mfi);
-  NUM("next_ecmo_flow_lpm", s->next_flow_lpm);
-#undef NUM
-  json_object_set_new(o, "micro_measurement", json_integer(s->measured));
-  json_object_set_new(o, "hypoperfusion", json_boolean(s->hypoperfusion));
-  json_object_set_new(o, "micro_poor", json_boolean(s->micro_poor));
-  json_object_set_new(o, "steady", json_boolean(s->steady));
-  json_object_set_new(o, "rule", json_string(hs_titrate_rule_name(s->rule)));
-  return o;
-}
-
-static json_t *titrate_json(const char *file, const hs_titrate_options *o,
-                            hs_titrate_result *const *res, int nres) {
-  json_t *root = json_object(), *opt = json_object(), *pols = json_array(), *rules = json_object();
-  if (!root || !opt || !pols || !rules) {
-    json_decref(root);
-    json_decref(opt);
-    json_decref(pols);
-    json_decref(rules);
-    return NULL;
-  }
-  json_object_set_new(root, "schema", json_string("hemosim-titrate/1"));
-  json_object_set_new(root, "patient_file", json_string(file));
-  json_object_set_new(opt, "hours", json_real(o->hours));
-  json_object_set_new(opt, "interval_h", json_real(o->interval_h));
-  json_object_set_new(opt, "lv_recovery_frac", json_real(o->lv_recovery_frac));
-  json_object_set_new(opt, "lv_recovery_h", json_real(o->lv_recovery_h));
-  json_object_set_new(opt, "obstructed", json_real(o->micro.obstructed));
-  json_object_set_new(opt, "oedema", json_real(o->micro.oedema));
-  json_object_set_new(opt, "vasoconstriction", json_real(o->micro.vasoconstriction));
-  json_object_set_new(opt, "micro_resolution", json_real(o->micro_resolution));
-  json_object_set_new(opt, "micro_resolution_h", json_real(o->micro_resolution_h));
-  json_object_set_new(opt, "map_min", json_real(o->map_min));
-  json_object_set_new(opt, "do2i_min", json_real(o->do2i_min));
-  json_object_set_new(opt, "svo2_min", json_real(o->svo2_min));
-  json_object_set_new(opt, "pcwp_max", json_real(o->pcwp_max));
-  json_object_set_new(opt, "av_open_min", json_real(o->av_open_min));
-  json_object_set_new(opt, "pp_recovered", json_real(o->pp_recovered));
-  json_object_set_new(opt, "flow_min_lpm", json_real(o->flow_min_lpm));
-  json_object_set_new(opt, "flow_max_lpm", json_real(o->flow_max_lpm));
-  json_object_set_new(opt, "pvd_min", json_real(o->pvd_min));
-  json_object_set_new(opt, "ppv_min", json_real(o->ppv_min));
-  json_object_set_new(opt, "pcwp_micro_max", json_real(o->pcwp_micro_max));
-  json_t *mh = json_array();
-  for (size_t i = 0; mh && i < o->nmeasure; i++) json_array_append_new(mh, json_real(o->measure_h[i]));
-  json_object_set_new(opt, "measure_h", mh);
-  json_object_set_new(root, "options", opt);
-  for (int r = 0; r < HS_RULE_COUNT; r++)
-    json_object_set_new(rules, hs_titrate_rule_name(r), json_string(hs_titrate_rule_doc(r)));
-  json_object_set_new(root, "rules", rules);
-  for (int k = 0; k < nres; k++) {
-    const hs_titrate_result *x = res[k];
-    json_t *p = json_object(), *steps = json_array(), *counts = json_object();
-    if (!p || !steps || !counts) {
-      json_decref(p);
-      json_decref(steps);
-      json_decref(counts);
-      json_decref(root);
-      json_decref(pols);
-      return NULL;
-    }
-    json_object_set_new(p, "policy", json_string(hs_titrate_policy_name(x->policy)));
-    json_object_set_new(p, "mean_ecmo_flow_lpm", json_real(x->mean_flow_lpm));
-    json_object_set_new(p, "final_ecmo_flow_lpm", json_real(x->final_flow_lpm));
-    json_object_set_new(p, "mean_pvd_mm_mm2", json_real(x->mean_pvd));
-    json_object_set_new(p, "mean_map_mmhg", json_real(x->mean_map));
-    json_object_set_new(p, "not_steady", json_integer((json_int_t)x->not_steady));
-    for (int r = 0; r < HS_RULE_COUNT; r++)
-      if (x->rule_count[r])
-        json_object_set_new(counts, hs_titrate_rule_name(r), json_integer(x->rule_count[r]));
-    json_object_set_new(p, "rule_counts", counts);
-    for (size_t i = 0; i < x->n; i++) json_array_append_new(steps, titrate_step_json(&x->step[i]));
-    json_object_set_new(p, "steps", steps);
-    json_array_append_new(pols, p);
-  }
-  json_object_set_new(root, "policies", pols);
-  return root;
-}
-
-static void csv_num(FILE *f, double v, int prec) {
-  if (isfinite(v))
-    fprintf(f, ",%.*f", prec, v);
-  else
-    fputs(",", f);
-}
-
-static hs_status titrate_csv(const char *path, hs_titrate_result *const *res, int nres,
-                             hs_err *err) {
-  hs_afile *af = hs_afile_open(path, err);
-  if (!af) return err ? err->code : HS_ERR_IO;
-  FILE *f = hs_afile_stream(af);
-  fputs("policy,t_h,ecmo_flow_lpm,map_mmhg,ci_lpm_m2,pcwp_mmhg,pulse_pressure_mmhg,"
-        "av_open_fraction,svo2_pct,do2i_mlmin_m2,tvd_mm_mm2,pvd_mm_mm2,ppv_pct,mfi,"
-        "micro_measurement,lv_ees,obstructed,oedema,rule,next_ecmo_flow_lpm\n",
-        f);
-  for (int k = 0; k < nres; k++)
-    for (size_t i = 0; i < res[k]->n; i++) {
-      const hs_titrate_step *s = &res[k]->step[i];
-      fprintf(f, "%s", hs_titrate_policy_name(res[k]->policy));
-      csv_num(f, s->t_h, 3);
-      csv_num(f, s->flow_lpm, 3);
-      csv_num(f, s->map_mmhg, 2);
-      csv_num(f, s->ci_lpm_m2, 3);
-      csv_num(f, s->pcwp_mmhg, 2);
-      csv_num(f, s->pp_mmhg, 2);
-      csv_num(f, s->av_open, 3);
-      csv_num(f, s->svo2_pct, 2);
-      csv_num(f, s->do2i_mlmin_m2, 1);
-      csv_num(f, s->tvd, 3);
-      csv_num(f, s->pvd, 3);
-      csv_num(f, s->ppv, 2);
-      csv_num(f, s->mfi, 3);
-      fprintf(f, ",%d", s->measured);
-      csv_num(f, s->lv_ees, 4);
-      csv_num(f, s->obstructed, 4);
-      csv_num(f, s->oedema, 4);
-      fprintf(f, ",%s", hs_titrate_rule_name(s->rule));
-      csv_num(f, s->next_flow_lpm, 3);
-      fputc('\n', f);
-    }
-  return hs_afile_commit(af, err);
-}
-
-static hs_status titrate_plot(const char *path, const char *file, hs_titrate_result *const *res,
-                              int nres, hs_err *err) {
-  char title[512];
-  snprintf(title, sizeof title, "ECMO flow titration: %s", file);
-  hs_plot *p = hs_plot_new(900, 760, title);
-  int panel[3] = {-1, -1, -1};
-  if (p) {
-    panel[0] = hs_plot_add_panel(p, "time since ECMO placement (h)", "ECMO flow (L/min)");
-    panel[1] = hs_plot_add_panel(p, "time since ECMO placement (h)", "MAP (mmHg)");
-    panel[2] = hs_plot_add_panel(p, "time since ECMO placement (h)",
-                                 "small-vessel PVD (mm/mm2)");
-  }
-  if (!p || panel[0] < 0 || panel[1] < 0 || panel[2] < 0) {
-    hs_plot_free(p);
-    return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-  }
-  hs_status st = HS_OK;
-  for (int k = 0; k < nres && !st; k++) {
-    const hs_titrate_result *x = res[k];
-    double *t = malloc(x->n * sizeof *t), *y = malloc(x->n * sizeof *y);
-    if (!t || !y) st = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-    const char *name = hs_titrate_policy_name(x->policy);
-    hs_plot_style style = x->policy == HS_TITRATE_MICRO ? HS_PLOT_LINE : HS_PLOT_DASHED;
-    for (int q = 0; q < 3 && !st; q++) {
-      for (size_t i = 0; i < x->n; i++) {
-        t[i] = x->step[i].t_h;
-        y[i] = q == 0 ? x->step[i].flow_lpm : q == 1 ? x->step[i].map_mmhg : x->step[i].pvd;
-      }
-      st = hs_plot_add_series(p, panel[q], name, t, y, x->n, style, err);
-    }
-    for (size_t i = 0; i < x->n && !st && k == 0; i++)
-      if (x->step[i].measured >= 1 && x->step[i].measured <= 4) {
-        char lab[8];
-        snprintf(lab, sizeof lab, "T%d", x->step[i].measured);
-        st = hs_plot_add_marker(p, panel[2], x->step[i].t_h, x->step[i].pvd, lab, err);
-      }
-    free(t);
-    free(y);
-  }
-  char *svg = st ? NULL : hs_plot_render_svg(p, err);
-  hs_plot_free(p);
-  if (!st && !svg) st = err ? err->code : HS_ERR_INVALID;
-  if (!st) st = hs_write_file_atomic(path, svg, strlen(svg), err);
-  free(svg);
-  return st;
-}
-
 static void print_titrate(const char *file, const hs_titrate_result *x) {
   printf("\nECMO flow titration, %s policy: %s\n", hs_titrate_policy_name(x->policy), file);
   printf("  %5s %5s %5s %5s %5s %4s %4s %5s %5s %5s %5s %5s %4s  %-13s %5s\n", "t h", "flow",
@@ -758,16 +565,15 @@ static int cmd_titrate(int argc, char **argv) {
     if (tty) fputs("\r\033[K", stderr);
     if (st) goto fail;
   }
-  if (json) {
-    json_t *root = titrate_json(file, &o, res, npol);
-    if (!root) {
-      hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
-      goto fail;
-    }
-    if (hs_cli_write_json(root, json, &err)) goto fail;
+  hs_provenance prov = {hs_model_name(m), file, NULL, 0};
+  if (json && hs_cli_write_text(hs_titrate_json(&o, res, npol, &prov, &err), json, &err))
+    goto fail;
+  if (csv && hs_cli_write_text(hs_titrate_csv(res, npol, &err), csv, &err)) goto fail;
+  if (plot) {
+    char title[512];
+    snprintf(title, sizeof title, "ECMO flow titration: %s", file);
+    if (hs_cli_write_text(hs_titrate_svg(title, res, npol, &err), plot, &err)) goto fail;
   }
-  if (csv && titrate_csv(csv, res, npol, &err)) goto fail;
-  if (plot && titrate_plot(plot, file, res, npol, &err)) goto fail;
   if (!quiet) {
     for (int k = 0; k < npol; k++) print_titrate(file, res[k]);
     if (npol == 2)

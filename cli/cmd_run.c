@@ -217,6 +217,8 @@ int hs_cmd_run(int argc, char **argv) {
   info.patient_name = hs_model_name(m);
   info.patient_file = patient;
   info.scenario_file = scenario;
+  info.set = sets;
+  info.nset = (size_t)nsets;
   hs_status st;
   if (duration > 0) {
     st = hs_sim_run(sim, duration, &err);

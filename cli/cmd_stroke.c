@@ -11,12 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "cli.h"
 #include "hemosim/stroke.h"
 
-#define SCHEMA "hemosim-stroke/1"
+#define SCHEMA HS_STROKE_JSON_SCHEMA
 
 static const char STROKE_HELP[] =
     "usage: hemosim stroke <calculator> [options]\n"
@@ -185,26 +183,11 @@ static const char *dur(double s) {
   return b;
 }
 
-static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-static json_t *jstr(const char *s) { return s ? json_string(s) : json_null(); }
-
-static int print_json(json_t *o) {
-  char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(8));
-  json_decref(o);
-  if (!text) {
-    fprintf(stderr, "hemosim: error: out of memory\n");
-    return HS_EXIT_FAIL;
-  }
-  puts(text);
-  free(text);
+/* A document built by the library, to standard output. */
+static int print_json(char *text) {
+  hs_err err = {HS_OK, ""};
+  if (hs_cli_write_text(text, "-", &err)) return hs_cli_fail(&err);
   return HS_EXIT_OK;
-}
-
-static json_t *json_head(const char *calculator) {
-  json_t *o = json_object();
-  json_object_set_new(o, "schema", json_string(SCHEMA));
-  json_object_set_new(o, "calculator", json_string(calculator));
-  return o;
 }
 
 /* Input error on option opt: "hemosim: error: --psv: <msg>", exit 2. */
@@ -355,15 +338,7 @@ static int cmd_mcis(int argc, char **argv) {
     if (hs_stroke_mcis(s, 3, &m, &err)) return hs_cli_fail(&err);
   }
   if (json) {
-    json_t *o = json_head("mcis");
-    json_t *a = json_array();
-    for (int k = 0; k < HS_MCIS_REGIONS; k++) json_array_append_new(a, json_integer(m.scores[k]));
-    json_object_set_new(o, "regions", a);
-    json_object_set_new(o, "total", json_integer(m.total));
-    json_object_set_new(o, "total_max", json_integer(HS_MCIS_TOTAL_MAX));
-    json_object_set_new(o, "no_reflow", json_boolean(m.no_reflow));
-    json_object_set_new(o, "no_reflow_total_max", json_integer(HS_MCIS_NO_REFLOW_MAX));
-    return print_json(o);
+    return print_json(hs_stroke_mcis_json(&m, &err));
   }
   printf("modified capillary index score (mCIS), MCA territory\n");
   for (int k = 0; k < HS_MCIS_REGIONS; k++)
@@ -399,14 +374,7 @@ static int cmd_reperfusion(int argc, char **argv) {
   hs_reperfusion_result r;
   if (hs_stroke_reperfusion(v0, v1, &r, &err)) return hs_cli_fail(&err);
   if (json) {
-    json_t *o = json_head("reperfusion");
-    json_object_set_new(o, "baseline_ml", jnum(r.baseline_ml));
-    json_object_set_new(o, "followup_ml", jnum(r.followup_ml));
-    json_object_set_new(o, "reduction_ml", jnum(r.reduction_ml));
-    json_object_set_new(o, "reduction_pct", jnum(r.reduction_pct));
-    json_object_set_new(o, "reperfused", json_boolean(r.reperfused));
-    json_object_set_new(o, "reduction_needed_above_pct", jnum(HS_REPERFUSION_MIN_REDUCTION_PCT));
-    return print_json(o);
+    return print_json(hs_stroke_reperfusion_json(&r, &err));
   }
   printf("tissue reperfusion (CT perfusion, Tmax > 6 s lesion volume)\n");
   printf("  baseline     %s mL\n", num(r.baseline_ml));
@@ -457,7 +425,7 @@ static int cmd_perfusion(int argc, char **argv) {
     cut[k].hypo_below = v[0];
     cut[k].hyper_above = v[1];
   }
-  const char *names[2] = {"CBF", "CBV"}, *keys[2] = {"cbf", "cbv"};
+  const char *names[2] = {"CBF", "CBV"};
   const char *rel_t[2] = {cbf_t, cbv_t}, *rel_opt[2] = {"--cbf-rel", "--cbv-rel"};
   double rel[2] = {NAN, NAN};
   hs_perf_class cls[2] = {HS_PERF_NORMO, HS_PERF_NORMO};
@@ -470,18 +438,7 @@ static int cmd_perfusion(int argc, char **argv) {
   }
   int defaults = !lo_t && !hi_t && !cbf_cut_t && !cbv_cut_t;
   if (json) {
-    json_t *o = json_head("perfusion-class");
-    for (int k = 0; k < 2; k++) {
-      if (!rel_t[k]) continue;
-      json_t *c = json_object();
-      json_object_set_new(c, "relative", jnum(rel[k]));
-      json_object_set_new(c, "class", json_string(hs_perf_class_name(cls[k])));
-      json_object_set_new(c, "hypo_below", jnum(cut[k].hypo_below));
-      json_object_set_new(c, "hyper_above", jnum(cut[k].hyper_above));
-      json_object_set_new(o, keys[k], c);
-    }
-    json_object_set_new(o, "default_cutoffs", json_boolean(defaults));
-    return print_json(o);
+    return print_json(hs_stroke_perfusion_json(rel, cls, cut, defaults, &err));
   }
   printf("relative perfusion (affected / contralateral mirror region)\n");
   for (int k = 0; k < 2; k++)
@@ -532,29 +489,7 @@ static int cmd_tcd(int argc, char **argv) {
   hs_tcd_result r;
   if (hs_stroke_tcd(&a, contra_t ? &c : NULL, &lim, &r, &err)) return hs_cli_fail(&err);
   if (json) {
-    json_t *o = json_head("tcd");
-    json_t *s = json_object();
-    json_object_set_new(s, "psv_cms", jnum(a.psv_cms));
-    json_object_set_new(s, "edv_cms", jnum(a.edv_cms));
-    json_object_set_new(s, "mean_cms", jnum(a.mean_cms));
-    json_object_set_new(s, "pi", jnum(r.pi));
-    json_object_set_new(s, "pi_raised", json_boolean(r.pi_raised));
-    json_object_set_new(o, "affected", s);
-    if (r.has_contra) {
-      s = json_object();
-      json_object_set_new(s, "psv_cms", jnum(c.psv_cms));
-      json_object_set_new(s, "edv_cms", jnum(c.edv_cms));
-      json_object_set_new(s, "mean_cms", jnum(c.mean_cms));
-      json_object_set_new(s, "pi", jnum(r.pi_contra));
-      json_object_set_new(s, "pi_raised", json_boolean(r.contra_raised));
-      json_object_set_new(o, "contralateral", s);
-      json_object_set_new(o, "pi_difference", jnum(r.pi_diff));
-      json_object_set_new(o, "pi_ratio", jnum(r.pi_ratio));
-      json_object_set_new(o, "asymmetric", json_boolean(r.asymmetric));
-    }
-    json_object_set_new(o, "pi_raised_above", jnum(lim.pi_raised_above));
-    json_object_set_new(o, "asym_ratio_above", jnum(lim.asym_ratio_above));
-    return print_json(o);
+    return print_json(hs_stroke_tcd_json(&a, contra_t ? &c : NULL, &lim, &r, &err));
   }
   printf("transcranial Doppler, Gosling pulsatility index PI = (PSV - EDV) / mean\n");
   printf("  affected       PSV %5s  EDV %5s  mean %5s cm/s   PI %-6s %s\n", num(a.psv_cms),
@@ -591,30 +526,10 @@ static void dose_help(void) {
   }
 }
 
-static json_t *regimen_json(const hs_stroke_regimen *r) {
-  json_t *o = json_object();
-  json_object_set_new(o, "regimen", json_string(r->name));
-  json_object_set_new(o, "drug", json_string(r->drug));
-  json_object_set_new(o, "route", json_string(r->route));
-  json_object_set_new(o, "summary", json_string(r->summary));
-  json_object_set_new(o, "unit", json_string(hs_dose_unit_name(r->unit)));
-  json_object_set_new(o, "weight_based", json_boolean(hs_stroke_regimen_weight_based(r)));
-  json_object_set_new(o, "default_concentration", jnum(r->conc_default));
-  json_object_set_new(o, "concentration_unit", json_string(hs_dose_conc_unit_name(r->unit)));
-  json_object_set_new(o, "concentration_source", json_string(r->conc_source));
-  json_object_set_new(o, "source", json_string(r->source));
-  json_object_set_new(o, "note", jstr(r->note));
-  return o;
-}
-
 static int dose_list(int json) {
   if (json) {
-    json_t *o = json_head("dose");
-    json_t *a = json_array();
-    for (size_t i = 0; i < hs_stroke_regimen_count(); i++)
-      json_array_append_new(a, regimen_json(hs_stroke_regimen_at(i)));
-    json_object_set_new(o, "regimens", a);
-    return print_json(o);
+    hs_err err = {HS_OK, ""};
+    return print_json(hs_stroke_regimens_json(&err));
   }
   for (size_t i = 0; i < hs_stroke_regimen_count(); i++) {
     const hs_stroke_regimen *r = hs_stroke_regimen_at(i);
@@ -692,48 +607,6 @@ static void print_dose(const hs_stroke_dose *d) {
   printf("  source: %s\n", r->source);
 }
 
-static json_t *dose_json(const hs_stroke_dose *d) {
-  const hs_stroke_regimen *r = d->regimen;
-  json_t *o = json_head("dose");
-  json_t *reg = regimen_json(r);
-  json_object_update(o, reg);
-  json_decref(reg);
-  json_object_set_new(o, "weight_kg", d->has_weight ? jnum(d->weight_kg) : json_null());
-  json_object_set_new(o, "concentration", jnum(d->conc));
-  json_object_set_new(o, "concentration_is_default", json_boolean(d->conc_is_default));
-  json_t *a = json_array();
-  for (int k = 0; k < d->nphases; k++) {
-    const hs_stroke_phase_dose *p = &d->phase[k];
-    const hs_stroke_phase_spec *s = p->spec;
-    json_t *ph = json_object();
-    json_object_set_new(ph, "label", json_string(s->label));
-    json_object_set_new(ph, "per_kg", s->per_kg > 0 ? jnum(s->per_kg) : json_null());
-    json_object_set_new(ph, "per_kg_min", s->per_kg_min > 0 ? jnum(s->per_kg_min) : json_null());
-    json_object_set_new(ph, "fixed", s->fixed > 0 ? jnum(s->fixed) : json_null());
-    json_object_set_new(ph, "cap", s->cap > 0 ? jnum(s->cap) : json_null());
-    json_object_set_new(ph, "amount_calculated", jnum(p->amount_calc));
-    json_object_set_new(ph, "amount", jnum(p->amount));
-    json_object_set_new(ph, "cap_binds", json_boolean(p->cap_binds));
-    json_object_set_new(ph, "cap_binds_above_kg",
-                        p->cap_weight_kg > 0 ? jnum(p->cap_weight_kg) : json_null());
-    json_object_set_new(ph, "per_kg_given", jnum(p->per_kg_given));
-    json_object_set_new(ph, "volume_ml", jnum(p->volume_ml));
-    json_object_set_new(ph, "time_min_s", p->dur_lo_s > 0 ? jnum(p->dur_lo_s) : json_null());
-    json_object_set_new(ph, "time_max_s", p->dur_hi_s > 0 ? jnum(p->dur_hi_s) : json_null());
-    json_object_set_new(ph, "rate_fast_ml_h", jnum(p->rate_fast_mlh));
-    json_object_set_new(ph, "rate_slow_ml_h", jnum(p->rate_slow_mlh));
-    json_object_set_new(ph, "count", json_integer(p->count));
-    json_object_set_new(ph, "every", jstr(s->every));
-    json_object_set_new(ph, "total_amount", jnum(p->total_amount));
-    json_object_set_new(ph, "total_volume_ml", jnum(p->total_volume_ml));
-    json_array_append_new(a, ph);
-  }
-  json_object_set_new(o, "phases", a);
-  json_object_set_new(o, "total_amount", jnum(d->total_amount));
-  json_object_set_new(o, "total_volume_ml", jnum(d->total_volume_ml));
-  return o;
-}
-
 static int cmd_dose(int argc, char **argv) {
   const char *cmd = "stroke dose";
   const char *reg_t = NULL, *w_t = NULL, *c_t = NULL, *d_t = NULL;
@@ -780,7 +653,7 @@ static int cmd_dose(int argc, char **argv) {
   }
   hs_stroke_dose d;
   if (hs_stroke_dose_calc(r->name, &req, &d, &err)) return hs_cli_fail(&err);
-  if (json) return print_json(dose_json(&d));
+  if (json) return print_json(hs_stroke_dose_json(&d, &err));
   print_dose(&d);
   return HS_EXIT_OK;
 }

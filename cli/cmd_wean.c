@@ -3,7 +3,6 @@
  * criteria (docs/decision.md "Weaning").
  */
 #define _POSIX_C_SOURCE 200809L
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,33 +80,8 @@ int hs_cmd_wean(int argc, char **argv) {
   }
   hs_wean_result r;
   if (hs_wean_run(m, &c, &r, &err)) goto fail;
-  if (json) {
-    static const char *const K[HS_WEAN_N] = {"pulse_pressure", "lvef", "aortic_vti",
-                                             "map", "cvp_rise", "pcwp_rise"};
-    json_t *root = json_object(), *cr = json_object();
-    json_object_set_new(root, "schema", json_string("hemosim-wean/1"));
-    json_object_set_new(root, "patient", json_string(hs_model_name(m)));
-    json_object_set_new(root, "passed", json_boolean(r.passed));
-    json_object_set_new(root, "verdict", json_string(r.verdict));
-    json_object_set_new(root, "flow_before_lpm", json_real(r.flow_before_lpm));
-    json_object_set_new(root, "flow_trial_lpm", json_real(r.flow_after_lpm));
-    for (int k = 0; k < HS_WEAN_N; k++) {
-      json_t *o = json_object();
-      json_object_set_new(o, "value", isfinite(r.value[k]) ? json_real(r.value[k]) : json_null());
-      json_object_set_new(o, "met", json_boolean(r.pass[k]));
-      json_object_set_new(o, "text", json_string(r.text[k]));
-      json_object_set_new(cr, K[k], o);
-    }
-    json_object_set_new(root, "criteria", cr);
-    json_t *b = json_object(), *a = json_object();
-    for (int k = 0; k < HS_CMP_NVAL; k++) {
-      json_object_set_new(b, hs_compare_value_name(k), isfinite(r.before[k]) ? json_real(r.before[k]) : json_null());
-      json_object_set_new(a, hs_compare_value_name(k), isfinite(r.after[k]) ? json_real(r.after[k]) : json_null());
-    }
-    json_object_set_new(root, "before", b);
-    json_object_set_new(root, "trial", a);
-    if (hs_cli_write_json(root, json, &err)) goto fail;
-  }
+  hs_provenance prov = {hs_model_name(m), patient, sets, (size_t)nsets};
+  if (json && hs_cli_write_text(hs_wean_json(&r, &prov, &err), json, &err)) goto fail;
   if (!json || strcmp(json, "-")) {
     if (!(text = hs_wean_text(&r, hs_model_name(m)))) {
       hs_err_set(&err, HS_ERR_NOMEM, "out of memory");

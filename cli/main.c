@@ -88,9 +88,15 @@ hs_status hs_cli_write_json(json_t *root, const char *path, hs_err *err) {
   char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
   json_decref(root);
   if (!text) return hs_err_set(err, HS_ERR_NOMEM, "out of memory while writing JSON");
+  return hs_cli_write_text(text, path, err);
+}
+
+hs_status hs_cli_write_text(char *text, const char *path, hs_err *err) {
+  if (!text) return err && err->code ? err->code : HS_ERR_NOMEM;
   hs_status st = HS_OK;
-  if (!strcmp(path, "-")) printf("%s\n", text);
-  else st = hs_write_file_atomic(path, text, strlen(text), err);
+  size_t len = strlen(text);
+  if (!strcmp(path, "-")) printf("%s%s", text, len && text[len - 1] == '\n' ? "" : "\n");
+  else st = hs_write_file_atomic(path, text, len, err);
   free(text);
   return st;
 }

@@ -207,6 +207,16 @@ void hs_cal_result_free(hs_cal_result *r);
 hs_status hs_cal_write_patient(const hs_cal_input *in, const hs_cal_result *r, const char *path,
                                hs_err *err);
 
+/*
+ * The result as JSON (schema hemosim-calibrate/1, docs/calibration.md): version,
+ * measurements file, base patient, the options of the fit (opt may be NULL),
+ * measured vs simulated values, fitted parameters with identifiability, Fisher
+ * eigen-directions and fit statistics.  calibrated_file: the --out patient file
+ * or NULL.  Caller frees.
+ */
+char *hs_cal_result_json(const hs_cal_input *in, const hs_cal_result *r,
+                         const hs_cal_options *opt, const char *calibrated_file, hs_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,6 +30,7 @@
 
 #include "hemosim/error.h"
 #include "hemosim/model.h"
+#include "hemosim/output.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -248,6 +249,10 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
                       hs_wean_result *out, hs_err *err);
 /* Plain-text verdict and criteria; caller frees. */
 char *hs_wean_text(const hs_wean_result *r, const char *patient);
+/* The result as JSON (schema hemosim-wean/1, docs/decision.md): version, patient,
+   patient file and --set overrides (prov may be NULL), the trial options, verdict,
+   criteria and the values before and at the trial flow.  Caller frees. */
+char *hs_wean_json(const hs_wean_result *r, const hs_provenance *prov, hs_err *err);
 
 #ifdef __cplusplus
 }

@@ -58,11 +58,23 @@ char *hs_recorder_pv_svg(const hs_recorder *r, double last_s, const char *title,
 char *hs_recorder_waveform_svg(const hs_recorder *r, double last_s, const char *title,
                                hs_err *err);
 
+/* ---- provenance ------------------------------------------------------------------ */
+/* How an output was made, recorded in every JSON document the library writes
+   ("hemosim_version", "patient", "patient_file", "set"; docs/output.md). */
+typedef struct hs_provenance {
+  const char *patient_name;
+  const char *patient_file; /* NULL for the bundled default */
+  const char *const *set;   /* "NAME=VALUE" overrides applied to the patient, in order */
+  size_t nset;
+} hs_provenance;
+
 /* ---- JSON summary -------------------------------------------------------------- */
 typedef struct hs_run_info {
   const char *patient_name;
   const char *patient_file; /* NULL for the bundled default */
   const char *scenario_file;
+  const char *const *set;   /* --set NAME=VALUE overrides, in order (may be NULL) */
+  size_t nset;
   double duration_s;       /* simulated time of the run */
   double wall_s;           /* wall-clock time of the run */
   int steady_requested;    /* 1 if the run went to steady state */

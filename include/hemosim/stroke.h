@@ -253,6 +253,22 @@ typedef struct hs_stroke_dose {
 hs_status hs_stroke_dose_calc(const char *regimen, const hs_stroke_dose_req *req,
                               hs_stroke_dose *out, hs_err *err);
 
+/* ---- JSON (schema hemosim-stroke/1, docs/stroke_calculators.md) ------------------ */
+/* Each document starts {"schema", "hemosim_version", "calculator", ...inputs, results};
+   caller frees; NULL with err set on failure. */
+#define HS_STROKE_JSON_SCHEMA "hemosim-stroke/1"
+char *hs_stroke_mcis_json(const hs_mcis_result *m, hs_err *err);
+char *hs_stroke_reperfusion_json(const hs_reperfusion_result *r, hs_err *err);
+/* Index 0 CBF, 1 CBV; rel[k] NaN = that map was not given.  default_cutoffs: no
+   cut-off was set by the user. */
+char *hs_stroke_perfusion_json(const double rel[2], const hs_perf_class cls[2],
+                               const hs_perf_cutoffs cut[2], int default_cutoffs, hs_err *err);
+/* contra NULL: the affected side only. */
+char *hs_stroke_tcd_json(const hs_tcd_side *affected, const hs_tcd_side *contra,
+                         const hs_tcd_limits *lim, const hs_tcd_result *r, hs_err *err);
+char *hs_stroke_regimens_json(hs_err *err); /* every regimen (dose --list) */
+char *hs_stroke_dose_json(const hs_stroke_dose *d, hs_err *err);
+
 #ifdef __cplusplus
 }
 #endif

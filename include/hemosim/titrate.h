@@ -25,6 +25,7 @@
 #include "hemosim/error.h"
 #include "hemosim/micro_model.h"
 #include "hemosim/model.h"
+#include "hemosim/output.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -142,6 +143,18 @@ typedef struct hs_titrate_result {
 hs_status hs_titrate_run(const hs_model *m, const hs_titrate_options *o,
                          hs_titrate_result **out, hs_err *err);
 void hs_titrate_result_free(hs_titrate_result *r); /* NULL is a no-op */
+
+/* ---- outputs (docs/microcirculation.md, "Guided titration") ------------------------ */
+/* JSON (schema hemosim-titrate/1): version, patient, patient file, --set overrides
+   (prov may be NULL), the options and targets, the rules, and per policy the
+   trajectory.  res: nres results (one per policy).  Caller frees. */
+char *hs_titrate_json(const hs_titrate_options *o, hs_titrate_result *const *res, int nres,
+                      const hs_provenance *prov, hs_err *err);
+/* CSV, one row per policy and decision point (header line first).  Caller frees. */
+char *hs_titrate_csv(hs_titrate_result *const *res, int nres, hs_err *err);
+/* SVG: ECMO flow, MAP and small-vessel PVD against time; title names the patient
+   (escaped).  Caller frees. */
+char *hs_titrate_svg(const char *title, hs_titrate_result *const *res, int nres, hs_err *err);
 
 #ifdef __cplusplus
 }

@@ -3,6 +3,7 @@
  *
  *   { "schema": "hemosim-summary/1", "hemosim_version": "0.1.0",
  *     "patient": {"name": ..., "file": ...}, "scenario": ... | null,
+ *     "set": ["NAME=VALUE", ...],            # the --set overrides, in order
  *     "run": {"simulated_s", "wall_s", "beats", "window_beats",
  *             "steady_state": {"requested", "reached", "beats", "time_s",
  *                              "last_change_ml", "accel_jumps", "accel_fallback",
@@ -20,8 +21,9 @@
 #include <stdlib.h>
 
 #include "hemosim/hemosim.h"
+#include "io/json_util.h"
 
-static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+#define num hs_jnum
 
 char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err) {
   size_t nm = hs_sim_metric_count(sim);
@@ -52,13 +54,14 @@ char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err) {
   int bad = 0;
   bad |= json_object_set_new(root, "schema", json_string("hemosim-summary/1"));
   bad |= json_object_set_new(root, "hemosim_version", json_string(HS_VERSION));
-  bad |= json_object_set_new(patient, "name", json_string(info->patient_name ? info->patient_name : ""));
-  bad |= json_object_set_new(patient, "file", info->patient_file ? json_string(info->patient_file)
+  bad |= json_object_set_new(patient, "name", hs_jstr(info->patient_name ? info->patient_name : ""));
+  bad |= json_object_set_new(patient, "file", info->patient_file ? hs_jstr(info->patient_file)
                                                                 : json_string("<default>"));
   bad |= json_object_set_new(root, "patient", patient), patient = NULL;
   bad |= json_object_set_new(root, "scenario", info->scenario_file
-                                                   ? json_string(info->scenario_file)
+                                                   ? hs_jstr(info->scenario_file)
                                                    : json_null());
+  bad |= hs_jset(root, "set", hs_jstr_array(info->set, info->nset));
   bad |= json_object_set_new(run, "simulated_s", num(hs_sim_time(sim)));
   bad |= json_object_set_new(run, "wall_s", num(info->wall_s));
   bad |= json_object_set_new(run, "beats", json_integer(hs_sim_beats(sim)));

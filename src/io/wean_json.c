@@ -1,0 +1,42 @@
+/*
+ * io/wean_json.c - the weaning trial as JSON (hemosim-wean/1; hemosim/compare.h).
+ */
+#include "hemosim/compare.h"
+#include "io/json_util.h"
+
+#define SET(o, k, v) bad |= hs_jset(o, k, v)
+
+static json_t *values_json(const double *v) {
+  json_t *o = json_object();
+  int bad = !o;
+  for (int k = 0; k < HS_CMP_NVAL; k++) SET(o, hs_compare_value_name(k), hs_jnum(v[k]));
+  if (bad) json_decref(o);
+  return bad ? NULL : o;
+}
+
+char *hs_wean_json(const hs_wean_result *r, const hs_provenance *prov, hs_err *err) {
+  static const char *const K[HS_WEAN_N] = {"pulse_pressure", "lvef", "aortic_vti",
+                                           "map", "cvp_rise", "pcwp_rise"};
+  json_t *root = json_object(), *cr = json_object(), *opt = json_object();
+  int bad = 0;
+  SET(root, "schema", json_string("hemosim-wean/1"));
+  bad |= hs_jprovenance(root, prov);
+  SET(opt, "flow_lpm", hs_jnum(r->crit.flow_lpm));
+  SET(opt, "lvot_diam_cm", hs_jnum(r->crit.lvot_diam_cm));
+  SET(root, "options", opt);
+  SET(root, "passed", json_boolean(r->passed));
+  SET(root, "verdict", hs_jstr(r->verdict));
+  SET(root, "flow_before_lpm", hs_jnum(r->flow_before_lpm));
+  SET(root, "flow_trial_lpm", hs_jnum(r->flow_after_lpm));
+  for (int k = 0; k < HS_WEAN_N; k++) {
+    json_t *o = json_object();
+    SET(o, "value", hs_jnum(r->value[k]));
+    SET(o, "met", json_boolean(r->pass[k]));
+    SET(o, "text", hs_jstr(r->text[k]));
+    SET(cr, K[k], o);
+  }
+  SET(root, "criteria", cr);
+  SET(root, "before", values_json(r->before));
+  SET(root, "trial", values_json(r->after));
+  return hs_jdump(root, bad, 6, "the weaning result", err);
+}
