@@ -13,7 +13,11 @@
  *  - its internal states (e.g. circuit flow with inertia, controller states),
  *  - its outputs (monitor values reported as metrics "<device>_<output>"),
  *  - one eval callback computing flows, state derivatives and outputs from the
- *    port pressures and volumes.  eval must be pure: no globals, no I/O.
+ *    port pressures and volumes.  eval must be pure: no globals, no I/O.  It
+ *    returns HS_OK, or an error set with hs_err_set() (e.g. a state outside the
+ *    range its equations hold in): the simulation stops and reports the message
+ *    prefixed with the device's name and the simulated time.
+ * A device has any number of ports, flows, states and outputs.
  * Units: mmHg, mL, s inside; parameter tables convert at the edges.
  */
 #ifndef HEMOSIM_DEVICE_H
@@ -95,7 +99,7 @@ typedef struct hs_device_type {
   /* Optional, called before node pressures are computed: volumes the device
      occupies in its port vessels (port_p etc. are not valid yet). */
   void (*displace)(hs_device_io *io);
-  void (*eval)(hs_device_io *io);
+  hs_status (*eval)(hs_device_io *io, hs_err *err);
   int volume_param; /* index of a parameter holding blood kept inside the device (mL), or -1 */
   int nports_required; /* ports after these are optional; unbound ones default to port 0's node
                           (0 = all required) */
@@ -106,7 +110,7 @@ typedef struct hs_device_type {
   const hs_device_state *states; /* nstates entries, or NULL (flows, unbounded) */
 } hs_device_type;
 
-/* Registry. */
+/* Registry of the built-in device types (src/devices/registry.c). */
 size_t hs_device_type_count(void);
 const hs_device_type *hs_device_type_at(size_t i);
 const hs_device_type *hs_device_type_find(const char *name);
@@ -114,6 +118,16 @@ const hs_device_type *hs_device_type_find(const char *name);
 /* Attach a device to a model; port_nodes[i] names the node of port i. */
 hs_status hs_model_add_device(hs_model *m, const char *name, const char *type,
                               const char *const *port_nodes, hs_err *err);
+
+/*
+ * Attach a device of a type given by its descriptor rather than by name: a type
+ * defined outside the library (an extension, or a test's toy device) works like a
+ * built-in one for this model.  dt->block must be a block type of class
+ * HS_BLOCK_DEVICE whose `device` points back to dt.  The model keeps the pointer:
+ * dt must outlive the model and every plan compiled from it.
+ */
+hs_status hs_model_add_device_of_type(hs_model *m, const char *name, const hs_device_type *dt,
+                                      const char *const *port_nodes, hs_err *err);
 
 /* Move a device port to another node (e.g. ECMO return from femoral to axillary). */
 hs_status hs_model_rebind_device(hs_model *m, const char *device, const char *port,

@@ -30,6 +30,7 @@
 #include "hemosim/micro.h"
 #include "hemosim/micro_model.h"
 #include "hemosim/model.h"
+#include "hemosim/ode.h"
 #include "hemosim/optimize.h"
 #include "hemosim/output.h"
 #include "hemosim/oxygen.h"

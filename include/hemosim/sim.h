@@ -138,6 +138,17 @@ void hs_sim_free(hs_sim *sim); /* NULL is a no-op */
 hs_status hs_sim_set(hs_sim *sim, const char *path, double value, hs_err *err);
 hs_status hs_sim_set_text(hs_sim *sim, const char *path, const char *text, hs_err *err);
 hs_status hs_sim_get(const hs_sim *sim, const char *path, double *out, hs_err *err);
+/*
+ * Integrate with the given integrator type (hemosim/ode.h) instead of the one
+ * solver.method names, from the current time on: one defined outside the
+ * library works like a built-in.  The type must outlive the simulation; setting
+ * solver.method later returns to a built-in.  The running integrals are kept.
+ */
+struct hs_ode_type;
+hs_status hs_sim_set_integrator(hs_sim *sim, const struct hs_ode_type *type, hs_err *err);
+/* Name of the integrator in use ("dopri5", "bdf", "adams" or a custom type's name). */
+const char *hs_sim_integrator_name(const hs_sim *sim);
+
 /* Convert text ("95 /min", "true") to the internal value of a parameter, range-checked. */
 hs_status hs_sim_parse_value(const hs_sim *sim, const char *path, const char *text, double *out,
                              hs_err *err);

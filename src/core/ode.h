@@ -1,78 +1,31 @@
 /*
- * core/ode.h - the one interface every integrator sits behind.
- *
- * A problem is y' = f(t, y) with optional quadratures q' = fq(t, y) (integrated
- * alongside, not error-controlled, used for beat means) and root functions g(t, y)
- * whose zero crossings stop the integrator (valve events).  Callbacks return 0
- * on success, > 0 for a recoverable failure (the integrator retries with a
- * smaller step) and < 0 for a fatal one (SUNDIALS convention).  The right-hand
- * side need not check its result: every integrator treats a NaN or infinity in
- * the derivatives as a recoverable failure.
- *
- * Root functions trigger only on a *falling* crossing (g >= 0 before, g < 0
- * after); a problem that wants the other direction negates its g.  This makes a
- * root that sits exactly at the start of an interval harmless.
- *
- * An integrator type is a const descriptor (as in GSL's odeiv2 steppers); adding
- * one is one file plus one line in hs_ode_find().  After any discontinuity of f
- * (valve switch, parameter change) the caller calls reinit(): the multistep
- * history is discarded and the method restarts at order 1.
+ * core/ode.h - the built-in integrators (the interface is hemosim/ode.h).
  */
 #ifndef HS_CORE_ODE_H
 #define HS_CORE_ODE_H
 
-#include "hemosim/error.h"
+#include "hemosim/ode.h"
 
-typedef struct hs_ode_problem {
-  int n;  /* states */
-  int nq; /* quadratures */
-  int ng; /* root functions */
-  int (*rhs)(double t, const double *y, double *ydot, void *ud);
-  int (*quad)(double t, const double *y, double *qdot, void *ud);
-  int (*roots)(double t, const double *y, double *g, void *ud);
-  /* Optional: derivatives and quadrature integrands in one evaluation (used by
-     one-step methods that integrate q with the same stages as y). */
-  int (*rhsq)(double t, const double *y, double *ydot, double *qdot, void *ud);
-  void *ud;
-} hs_ode_problem;
+/*
+ * The built-in integrators: adding one is one file in src/core/ plus one line
+ * here (its descriptor and its name, which must be the descriptor's name).  The
+ * name becomes a choice of solver.method; the order is the order of those
+ * choices, so append (saved choice indices keep their meaning).
+ */
+#define HS_ODE_TABLE(X)      \
+  X(hs_ode_dopri5, "dopri5") \
+  X(hs_ode_cvodes_bdf, "bdf") \
+  X(hs_ode_cvodes_adams, "adams")
 
-typedef struct hs_ode_options {
-  double rtol;
-  double atol;
-  double max_step; /* 0 = unlimited */
-} hs_ode_options;
-
-typedef struct hs_ode_stats {
-  long steps, rhs_evals, jac_evals, err_test_fails, nonlin_fails, root_evals, restarts;
-} hs_ode_stats;
-
-enum { HS_ODE_STEPPED = 0, HS_ODE_AT_STOP = 1, HS_ODE_AT_ROOT = 2 };
-
-typedef struct hs_ode_type {
-  const char *name;
-  const char *doc;
-  /* Create an integrator at (t0, y0, q0); q0 may be NULL when nq == 0. */
-  void *(*create)(const hs_ode_problem *p, const hs_ode_options *o, double t0, const double *y0,
-                  const double *q0, hs_err *err);
-  /* One internal step, not past tstop.  Writes the new t and y; *what is one of
-     HS_ODE_STEPPED/AT_STOP/AT_ROOT; at a root, roots[i] != 0 for the functions that hit zero. */
-  hs_status (*step)(void *s, double tstop, double *t, double *y, int *what, int *roots,
-                    hs_err *err);
-  /* Interpolate y at t inside the last step. */
-  hs_status (*dense)(void *s, double t, double *y, hs_err *err);
-  /* Quadrature values at the current time. */
-  hs_status (*quad)(void *s, double *q, hs_err *err);
-  /* Restart at (t, y) keeping the quadratures' current values. */
-  hs_status (*reinit)(void *s, double t, const double *y, hs_err *err);
-  void (*stats)(const void *s, hs_ode_stats *st);
-  void (*free)(void *s);
-} hs_ode_type;
+#define HS_ODE_COUNT_ONE(type, name) +1
+#define HS_ODE_COUNT (0 HS_ODE_TABLE(HS_ODE_COUNT_ONE))
 
 extern const hs_ode_type hs_ode_cvodes_bdf;
 extern const hs_ode_type hs_ode_cvodes_adams;
 extern const hs_ode_type hs_ode_dopri5;
 
-/* Look up by name ("bdf", "adams"); NULL if unknown. */
-const hs_ode_type *hs_ode_find(const char *name);
+/* The names of the built-in integrators in registry order, NULL-terminated: the
+   choices of the patient parameter solver.method (src/model/globals.c). */
+extern const char *const hs_ode_method_names[];
 
 #endif

@@ -181,7 +181,8 @@ static void displace(hs_device_io *io) {
   io->port_vext[0] = balloon_volume(io, &ph);
 }
 
-static void eval(hs_device_io *io) {
+static hs_status eval(hs_device_io *io, hs_err *err) {
+  (void)err;
   const double *p = io->p;
   phase ph = balloon_phase(io);
   double g = gate(io->x), pa = io->port_p[0];
@@ -205,6 +206,7 @@ static void eval(hs_device_io *io) {
     io->out[a ? O_AEDP : O_UEDP] = pa;
     if (ph.tail == 0.0) io->out[a ? O_ASYS : O_USYS] = pa;
   }
+  return HS_OK;
 }
 
 extern const hs_device_type hs_device_iabp;

@@ -128,7 +128,8 @@ static void init(const double *p, double *x) {
   x[X_W] = set_rpm(p);
 }
 
-static void eval(hs_device_io *io) {
+static hs_status eval(hs_device_io *io, hs_err *err) {
+  (void)err;
   const double *p = io->p, *x = io->x;
   int m = (int)p[I_MODEL];
   if (m < 0 || m >= M_N) m = M_CP;
@@ -158,6 +159,7 @@ static void eval(hs_device_io *io) {
   io->out[O_RPM] = w;
   io->out[O_SUCTION] = suction;
   io->out[O_DP] = dp_pump;
+  return HS_OK;
 }
 
 extern const hs_device_type hs_device_impella;

@@ -43,13 +43,15 @@ static void init(const double *p, double *x) {
   (void)p, (void)x;
 }
 
-static void eval(hs_device_io *io) {
+static hs_status eval(hs_device_io *io, hs_err *err) {
+  (void)err;
   double d = io->p[S_DIAM];
   double area = 3.14159265358979323846 * d * d / 4.0; /* cm^2 */
   double dp = io->port_p[0] - io->port_p[1];
   io->q[0] = io->p[S_CD] * hs_orifice_flow(area, dp);
   io->out[O_FLOW] = io->q[0];
   io->out[O_DP] = dp;
+  return HS_OK;
 }
 
 extern const hs_device_type hs_device_septostomy;

@@ -120,7 +120,8 @@ static double tube_l(double d, double len) {
   return HS_BLOOD_DENSITY * len / (PI * r * r) / DYN;
 }
 
-static void eval(hs_device_io *io) {
+static hs_status eval(hs_device_io *io, hs_err *err) {
+  (void)err;
   const double *p = io->p, *x = io->x;
   double q = x[X_Q];
   double rpm = p[T_ON] != 0 ? p[T_RPM] : 0.0;
@@ -147,6 +148,7 @@ static void eval(hs_device_io *io) {
   io->out[O_SUCTION] = suction;
   io->out[O_DP_PUMP] = dp_pump;
   io->out[O_P_INLET] = io->port_p[0] - dp_in - dp_col;
+  return HS_OK;
 }
 
 extern const hs_device_type hs_device_tandemheart;

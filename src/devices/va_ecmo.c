@@ -225,7 +225,8 @@ static double clamp_dp(double clamp, double d_cm, double q) {
  *   P_j = (L_p (a_d/L_d + a_v/L_v) - c) / (1 + L_p/L_d + L_p/L_v)
  * and L_d dQd/dt = a_d - P_j, L_v dQv/dt = a_v - P_j.  A closed branch drops out.
  */
-static void eval(hs_device_io *io) {
+static hs_status eval(hs_device_io *io, hs_err *err) {
+  (void)err;
   const double *p = io->p, *x = io->x;
   double qd = x[X_Q], qv = x[X_QV], q = qd + qv;
   /* the controller state is the commanded speed; the pump never turns backwards
@@ -295,6 +296,7 @@ static void eval(hs_device_io *io) {
   io->out[O_VENT] = qv;
   double ratio = q > 1e-6 ? p[E_SWEEP] / q : 10.0;
   io->o2_outlet_po2 = p[E_FDO2] * (p[E_PB] - HS_PH2O_MMHG) * (1.0 - exp(-2.0 * ratio));
+  return HS_OK;
 }
 
 /* A vent size with no vent site would drain the drainage node a second time. */

@@ -43,6 +43,15 @@ static void list_params(const hs_block_type *t, char *buf, size_t n) {
   }
 }
 
+/* "drainage, return, vent": the port names of a device type. */
+static void list_ports(const hs_device_type *dt, char *buf, size_t n) {
+  buf[0] = '\0';
+  for (int i = 0; i < dt->nports; i++) {
+    strncat(buf, i ? ", " : "", n - strlen(buf) - 1);
+    strncat(buf, dt->ports[i], n - strlen(buf) - 1);
+  }
+}
+
 /* Read one parameter value node into the model. */
 static hs_status read_param(const hs_doc *d, const hs_doc_node *v, hs_model *m, const char *block,
                             const hs_param_spec *spec, hs_err *err) {
@@ -72,7 +81,7 @@ static hs_status read_block(const hs_doc *d, const hs_doc_node *map, hs_model *m
                             hs_err *err) {
   hs_status st;
   char what[96];
-  snprintf(what, sizeof what, "%s '%s'", hs_block_type_find(t->name)->cls == HS_BLOCK_GLOBAL
+  snprintf(what, sizeof what, "%s '%s'", t->cls == HS_BLOCK_GLOBAL
                                              ? "block"
                                              : t->name,
            block);
@@ -175,6 +184,44 @@ static hs_status read_elements(const hs_doc *d, const hs_doc_node *list, hs_mode
   return HS_OK;
 }
 
+/* Read a new device's 'ports' map and add the device (any number of ports). */
+static hs_status bind_ports(const hs_doc *d, const hs_doc_node *kn, const hs_doc_node *body,
+                            hs_model *m, const char *name, const char *what, const hs_device_type *dt,
+                            hs_err *err) {
+  char list[256];
+  list_ports(dt, list, sizeof list);
+  const hs_doc_node *ports = hs_doc_get(body, "ports");
+  if (!ports)
+    return hs_doc_fail(d, body, err, HS_ERR_INVALID, "%s: missing 'ports' (%s)", what, list);
+  hs_status st = hs_doc_expect(d, ports, HS_DOC_MAP, "ports", err);
+  if (st != HS_OK) return st;
+  const char **bound = calloc((size_t)dt->nports + 1, sizeof *bound);
+  if (!bound) return hs_err_set(err, HS_ERR_NOMEM, "out of memory reading %s", what);
+  for (size_t k = 0; st == HS_OK && k < hs_doc_size(ports); k++) {
+    const char *pname = hs_doc_text(hs_doc_key(ports, k));
+    int idx = -1;
+    for (int j = 0; j < dt->nports; j++)
+      if (!strcmp(dt->ports[j], pname)) idx = j;
+    if (idx < 0)
+      st = hs_doc_fail(d, hs_doc_key(ports, k), err, HS_ERR_UNKNOWN,
+                       "%s: %s has no port '%s' (ports: %s)", what, dt->block->name, pname, list);
+    else
+      st = hs_doc_string(d, hs_doc_value(ports, k), "port", &bound[idx], err);
+  }
+  int required = dt->nports_required > 0 ? dt->nports_required : dt->nports;
+  for (int j = 0; st == HS_OK && j < dt->nports; j++) {
+    if (!bound[j] && j >= required) bound[j] = bound[0]; /* optional port: unused */
+    if (!bound[j])
+      st = hs_doc_fail(d, ports, err, HS_ERR_INVALID, "%s: port '%s' is not connected (ports: %s)",
+                       what, dt->ports[j], list);
+  }
+  hs_err e2;
+  if (st == HS_OK && (st = hs_model_add_device_of_type(m, name, dt, bound, &e2)) != HS_OK)
+    st = hs_doc_fail(d, kn, err, st, "%s", e2.msg);
+  free(bound);
+  return st;
+}
+
 /*
  *   devices:
  *     ecmo: {type: va_ecmo, ports: {drainage: ivc, return: lower_arteries}, rpm: 3200}
@@ -216,35 +263,7 @@ static hs_status read_devices(const hs_doc *d, const hs_doc_node *list, hs_model
       hs_model_add_device(m, name, type, NULL, &e2);
       return hs_doc_fail(d, hs_doc_get(body, "type"), err, HS_ERR_UNKNOWN, "%s", e2.msg);
     }
-    const hs_doc_node *ports = hs_doc_get(body, "ports");
-    if (!ports)
-      return hs_doc_fail(d, body, err, HS_ERR_INVALID, "%s: missing 'ports' (%s%s%s)", what,
-                         dt->ports[0], dt->nports > 1 ? ", " : "",
-                         dt->nports > 1 ? dt->ports[1] : "");
-    if ((st = hs_doc_expect(d, ports, HS_DOC_MAP, "ports", err)) != HS_OK) return st;
-    const char *bound[8] = {0};
-    for (size_t k = 0; k < hs_doc_size(ports); k++) {
-      const char *pname = hs_doc_text(hs_doc_key(ports, k));
-      int idx = -1;
-      for (int j = 0; j < dt->nports; j++)
-        if (!strcmp(dt->ports[j], pname)) idx = j;
-      if (idx < 0)
-        return hs_doc_fail(d, hs_doc_key(ports, k), err, HS_ERR_UNKNOWN,
-                           "%s: %s has no port '%s' (ports: %s%s%s)", what, type, pname,
-                           dt->ports[0], dt->nports > 1 ? ", " : "",
-                           dt->nports > 1 ? dt->ports[1] : "");
-      if ((st = hs_doc_string(d, hs_doc_value(ports, k), "port", &bound[idx], err)) != HS_OK)
-        return st;
-    }
-    int required = dt->nports_required > 0 ? dt->nports_required : dt->nports;
-    for (int j = 0; j < dt->nports; j++) {
-      if (!bound[j] && j >= required) bound[j] = bound[0]; /* optional port: unused */
-      if (!bound[j])
-        return hs_doc_fail(d, ports, err, HS_ERR_INVALID, "%s: port '%s' is not connected",
-                           what, dt->ports[j]);
-    }
-    if ((st = hs_model_add_device(m, name, type, bound, &e2)) != HS_OK)
-      return hs_doc_fail(d, kn, err, st, "%s", e2.msg);
+    if ((st = bind_ports(d, kn, body, m, name, what, dt, err)) != HS_OK) return st;
     if ((st = read_block(d, body, m, name, dt->block, skip, err)) != HS_OK) return st;
   }
   return HS_OK;

@@ -48,9 +48,6 @@ char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err) {
   if (!root || !patient || !run || !steady || !integ || !m || !u || !sites) goto nomem;
   hs_sim_stats st;
   hs_sim_get_stats(sim, &st);
-  double method = 0;
-  hs_sim_get(sim, "solver.method", &method, NULL);
-  static const char *const methods[] = {"dopri5", "bdf", "adams"};
   int bad = 0;
   bad |= json_object_set_new(root, "schema", json_string("hemosim-summary/1"));
   bad |= json_object_set_new(root, "hemosim_version", json_string(HS_VERSION));
@@ -78,7 +75,7 @@ char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err) {
   bad |= json_object_set_new(steady, "csf_steps", json_integer(info->steady.csf_steps));
   bad |= json_object_set_new(steady, "icp_imbalance_mmhg", num(info->steady.icp_imbalance_mmhg));
   bad |= json_object_set_new(run, "steady_state", steady), steady = NULL;
-  bad |= json_object_set_new(integ, "method", json_string(methods[(int)method % 3]));
+  bad |= json_object_set_new(integ, "method", json_string(hs_sim_integrator_name(sim)));
   bad |= json_object_set_new(integ, "steps", json_integer(st.steps));
   bad |= json_object_set_new(integ, "rhs_evals", json_integer(st.rhs_evals));
   bad |= json_object_set_new(integ, "valve_events", json_integer(st.valve_events));

@@ -11,11 +11,11 @@
  * fraction of each ventricle's own pressure to the other's (a linear
  * interaction gain; Santamore & Dell'Italia 1998, Prog Cardiovasc Dis 40:289).
  */
+#include "core/ode.h"
 #include "elements/elements.h"
 #include "hemosim/baroreflex.h"
 #include "hemosim/drugs.h"
 
-static const char *const METHODS[] = {"dopri5", "bdf", "adams", NULL};
 static const char *const RHYTHMS[] = {"sinus", "vf", NULL};
 
 static const hs_param_spec HEART[HEART_NPARAM] = {
@@ -74,10 +74,10 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                      "relative tolerance of the integrator", "", NULL},
     [SOLVER_ATOL] = {"atol", HS_DIM_NONE, 1e-4, 1e-12, 1, 0,
                      "absolute tolerance (mL for volumes, mL/s for flows)", "", NULL},
-    [SOLVER_METHOD] = {"method", HS_DIM_NONE, 0, 0, 2, HS_PARAM_CHOICE,
+    [SOLVER_METHOD] = {"method", HS_DIM_NONE, 0, 0, HS_ODE_COUNT - 1, HS_PARAM_CHOICE,
                        "integration method: dopri5 (explicit RK 5(4), default), bdf (CVODES, "
                        "stiff) or adams (CVODES)",
-                       "", METHODS},
+                       "", hs_ode_method_names},
     [SOLVER_STEADY_TOL] = {"steady_tol", HS_DIM_VOLUME, 0.02, 1e-6, 100, 0,
                            "periodic steady state: largest beat-to-beat change of any "
                            "compartment volume at end-diastole",

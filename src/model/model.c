@@ -185,11 +185,28 @@ hs_status hs_model_add_device(hs_model *m, const char *name, const char *type,
     return hs_err_set(err, HS_ERR_UNKNOWN, "device '%s': unknown device type '%s' (known: %s)",
                       name ? name : "", type ? type : "", list);
   }
-  for (int i = 0; i < t->device->nports; i++)
+  return hs_model_add_device_of_type(m, name, t->device, port_nodes, err);
+}
+
+hs_status hs_model_add_device_of_type(hs_model *m, const char *name, const hs_device_type *dt,
+                                      const char *const *port_nodes, hs_err *err) {
+  if (!dt || !dt->block || dt->block->cls != HS_BLOCK_DEVICE || dt->block->device != dt ||
+      !dt->eval || dt->nports < 1 || (dt->nports && !dt->ports) || dt->nflows < 0 ||
+      dt->nstates < 0 || dt->noutputs < 0)
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "device '%s': not a valid device type (its block must be a device block "
+                      "pointing back to it, with an eval callback and at least one port)",
+                      name ? name : "");
+  for (int k = 0; k < dt->nflows; k++)
+    if (dt->flows[k].from_port < 0 || dt->flows[k].from_port >= dt->nports ||
+        dt->flows[k].to_port < 0 || dt->flows[k].to_port >= dt->nports)
+      return hs_err_set(err, HS_ERR_INVALID, "device type '%s': flow '%s' names a port outside 0-%d",
+                        dt->block->name, dt->flows[k].name, dt->nports - 1);
+  for (int i = 0; i < dt->nports; i++)
     if (!port_nodes || !port_nodes[i])
       return hs_err_set(err, HS_ERR_INVALID, "device '%s': port '%s' is not connected",
-                        name ? name : "", t->device->ports[i]);
-  return add_block(m, name, t, NULL, NULL, port_nodes, err);
+                        name ? name : "", dt->ports[i]);
+  return add_block(m, name, dt->block, NULL, NULL, port_nodes, err);
 }
 
 hs_status hs_model_rebind_device(hs_model *m, const char *device, const char *port,
@@ -199,7 +216,7 @@ hs_status hs_model_rebind_device(hs_model *m, const char *device, const char *po
     return hs_err_set(err, HS_ERR_UNKNOWN, "no device named '%s'", device ? device : "");
   const hs_device_type *dt = b->type->device;
   for (int k = 0; k < dt->nports; k++) {
-    if (strcmp(dt->ports[k], port) != 0) continue;
+    if (!port || strcmp(dt->ports[k], port) != 0) continue;
     const hs_block *n = hs_model_find_block(m, node);
     if (!n || n->type->cls != HS_BLOCK_NODE)
       return hs_err_set(err, HS_ERR_UNKNOWN, "device '%s': port '%s': no node named '%s'", device,
@@ -210,8 +227,13 @@ hs_status hs_model_rebind_device(hs_model *m, const char *device, const char *po
     b->ports[k] = copy;
     return HS_OK;
   }
-  return hs_err_set(err, HS_ERR_UNKNOWN, "device '%s' (%s) has no port '%s'", device,
-                    b->type->name, port ? port : "");
+  char list[256] = "";
+  for (int k = 0; k < dt->nports; k++) {
+    strncat(list, k ? ", " : "", sizeof list - strlen(list) - 1);
+    strncat(list, dt->ports[k], sizeof list - strlen(list) - 1);
+  }
+  return hs_err_set(err, HS_ERR_UNKNOWN, "device '%s' (%s) has no port '%s' (ports: %s)", device,
+                    b->type->name, port ? port : "", list);
 }
 
 const char *hs_model_device_port(const hs_model *m, const char *device, size_t port) {

@@ -1,6 +1,8 @@
 /*
- * registry.c - the table of block types.  Adding an element type is one file
- * in src/elements/ plus one line here.
+ * registry.c - the table of block types.  An element type's parameter table is
+ * one file in src/elements/ plus one line here; its equations are engine code
+ * (src/model/sim.c), so a new kind of element also needs the engine
+ * (docs/library.md, "Extending").
  */
 #include <string.h>
 

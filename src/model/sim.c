@@ -66,6 +66,10 @@ struct hs_sim {
   double *c, *f;         /* O2 content (mL/mL) and ECMO-blood fraction per node */
   double *trscratch;     /* tracer derivatives when there is no tracer */
   double *vext;          /* volume occupied by devices in each node, mL */
+  double *dport;         /* device port scratch: 5 x nports_total (pressure, transmural
+                            pressure, volume, unstressed volume, displaced volume) */
+  int dev_failed;        /* a device's eval reported an error (in dev_err) */
+  hs_err dev_err;
   double icp;            /* intracranial pressure at the last evaluation, mmHg */
   double *dext;          /* per-beat extrema of MAX/MIN device outputs */
   double *qmean;         /* last beat's mean forward and backward flow of each edge, then
@@ -103,6 +107,7 @@ struct hs_sim {
   long nhist;
   /* integrator */
   const hs_ode_type *ot; /* integrator type (solver.method) */
+  const hs_ode_type *ot_custom; /* set by hs_sim_set_integrator, or NULL */
   void *ode;
   double *q;
   int *roots;
@@ -270,7 +275,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     for (int d = 0; d < pl->nd; d++) {
       const hs_device_type *dt = pl->dev_type[d];
       if (!dt->displace) continue;
-      double vx[8] = {0};
+      double *vx = s->dport + 4 * pl->nports_total + pl->dev_port_ofs[d];
+      for (int k = 0; k < dt->nports; k++) vx[k] = 0.0;
       hs_device_io io = {0};
       io.t = t;
       io.p = bparams(s, pl->dev_block[d]);
@@ -278,7 +284,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       io.beat_start = s->bt0, io.rr = s->brr, io.t_peak = s->vtp, io.beat_index = s->beats;
       io.port_vext = vx;
       dt->displace(&io);
-      for (int k = 0; k < dt->nports && k < 8; k++)
+      for (int k = 0; k < dt->nports; k++)
         s->vext[pl->dev_port_node[pl->dev_port_ofs[d] + k]] += vx[k];
     }
   }
@@ -353,8 +359,9 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-    double pp[8], ptm[8], pv[8], pv0[8];
-    for (int k = 0; k < dt->nports && k < 8; k++) {
+    int npt = pl->nports_total, po = pl->dev_port_ofs[d];
+    double *pp = s->dport + po, *ptm = pp + npt, *pv = ptm + npt, *pv0 = pv + npt;
+    for (int k = 0; k < dt->nports; k++) {
       int n = ports[k];
       pp[k] = P[n];
       ptm[k] = s->PT[n];
@@ -371,7 +378,10 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     io.dx = s->Ddx + (pl->dev_state_ofs[d] - pl->dev_state_ofs[0]);
     io.out = s->Dout + pl->dev_out_ofs[d];
     io.beat_start = s->bt0, io.rr = s->brr, io.t_peak = s->vtp, io.beat_index = s->beats;
-    dt->eval(&io);
+    if (dt->eval(&io, &s->dev_err) != HS_OK && !s->dev_failed) {
+      s->dev_failed = 1; /* keep the first failure; the step is abandoned (rhs_full) */
+      hs_err_prefix(&s->dev_err, "t=%.4f s: device '%s': ", t, pl->bname[pl->dev_block[d]]);
+    }
     s->po2out[d] = io.o2_outlet_po2;
   }
 }
@@ -540,7 +550,8 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     dq[pl->q_icp] = s->icp;
     memcpy(dq + pl->q_tr, s->f, (size_t)pl->ntr * sizeof(double));
   }
-  /* a NaN or infinity in dy is caught by the integrator (core/ode.h), which retries a
+  if (s->dev_failed) return -1; /* fatal: reported by advance_to */
+  /* a NaN or infinity in dy is caught by the integrator (hemosim/ode.h), which retries a
      smaller step */
   return 0;
 }
@@ -724,14 +735,13 @@ static void start_beat(hs_sim *s) {
 static hs_status make_integrator(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
   const double *sv = s->p + pl->solver;
-  static const char *const names[] = {"dopri5", "bdf", "adams"};
   if (s->ode) {
     hs_status st = s->ot->quad(s->ode, s->q, err); /* keep the running integrals */
     if (st) return st;
     s->ot->free(s->ode); /* with the type that created it */
     s->ode = NULL;
   }
-  s->ot = hs_ode_find(names[(int)sv[SOLVER_METHOD]]);
+  s->ot = s->ot_custom ? s->ot_custom : hs_ode_type_at((size_t)sv[SOLVER_METHOD]);
   hs_ode_problem prob = {pl->ny, pl->nq, pl->nvalve, rhs, quad, roots, rhsq, s};
   hs_ode_options o = {sv[SOLVER_RTOL], sv[SOLVER_ATOL], 0.0};
   s->ode = s->ot->create(&prob, &o, s->t, s->y, s->q, err);
@@ -782,6 +792,7 @@ void hs_sim_free(hs_sim *s) {
   free(s->f);
   free(s->trscratch);
   free(s->vext);
+  free(s->dport);
   free(s->dext);
   free(s->qmean);
   free(s->hist);
@@ -825,6 +836,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->f = calloc((size_t)pl->nn + 1, sizeof(double));
   s->trscratch = calloc((size_t)pl->nn + 1, sizeof(double));
   s->vext = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->dport = calloc(5 * (size_t)pl->nports_total + 1, sizeof(double));
   s->dext = calloc((size_t)pl->nout + 1, sizeof(double));
   s->qmean = calloc((size_t)(2 * pl->ne + pl->nfd) + 1, sizeof(double));
   s->nm = HS_METRIC_COUNT + pl->nout;
@@ -844,7 +856,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   }
   if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->y_ed1 || !s->y_save || !s->P || !s->Q ||
       !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
-      !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dext || !s->hist || !s->site ||
+      !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dport || !s->dext || !s->hist || !s->site ||
       !s->acc.y0)
     goto nomem;
   memcpy(s->p, pl->p0, (size_t)pl->np * sizeof(double));
@@ -927,6 +939,7 @@ static hs_status apply_param(hs_sim *s, int pidx, double v, hs_err *err) {
   if (pidx == pl->solver + SOLVER_METHOD || pidx == pl->solver + SOLVER_RTOL ||
       pidx == pl->solver + SOLVER_ATOL) {
     s->p[pidx] = v;
+    if (pidx == pl->solver + SOLVER_METHOD) s->ot_custom = NULL; /* a built-in chosen */
     return make_integrator(s, err);
   }
   s->p[pidx] = v;
@@ -945,6 +958,7 @@ hs_status hs_sim_set(hs_sim *s, const char *path, double v, hs_err *err) {
   if (s->t > 0 || s->beats > 0) return apply_param(s, pidx, v, err);
   /* before the run starts: rebuild the initial state with the new value */
   s->p[pidx] = v;
+  if (pidx == s->pl->solver + SOLVER_METHOD) s->ot_custom = NULL; /* a built-in chosen */
   refresh_derived(s);
   if (pidx == s->pl->heart + HEART_HR) {
     s->bt0 = s->pbt0 = -1e9;
@@ -957,6 +971,27 @@ hs_status hs_sim_set(hs_sim *s, const char *path, double v, hs_err *err) {
   begin_accumulation(s);
   return HS_OK;
 }
+
+hs_status hs_sim_set_integrator(hs_sim *s, const hs_ode_type *type, hs_err *err) {
+  if (!type || !type->name || !type->create || !type->step || !type->dense || !type->quad ||
+      !type->reinit || !type->stats || !type->free)
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "integrator type%s%s%s: every callback (create, step, dense, quad, reinit, "
+                      "stats, free) is needed",
+                      type && type->name ? " '" : "", type && type->name ? type->name : "",
+                      type && type->name ? "'" : "");
+  const hs_ode_type *old = s->ot_custom;
+  s->ot_custom = type;
+  hs_status st = make_integrator(s, err);
+  if (st != HS_OK) {
+    s->ot_custom = old;
+    return st;
+  }
+  s->dirty = 1;
+  return HS_OK;
+}
+
+const char *hs_sim_integrator_name(const hs_sim *s) { return s->ot ? s->ot->name : ""; }
 
 hs_status hs_sim_parse_value(const hs_sim *s, const char *path, const char *text, double *out,
                              hs_err *err) {
@@ -1725,6 +1760,15 @@ static hs_status handle_roots(hs_sim *s) {
   return HS_OK;
 }
 
+/* A failed step, or a device that reported an error (its message wins: the
+   integrator only saw a failing right-hand side). */
+static hs_status device_failure(hs_sim *s, hs_status st, hs_err *err) {
+  s->broken = 1;
+  if (!s->dev_failed) return st;
+  if (err) *err = s->dev_err;
+  return s->dev_err.code ? s->dev_err.code : HS_ERR_STATE;
+}
+
 /* Advance to exactly t_end, handling beats, events, valves and samples. */
 static hs_status advance_to(hs_sim *s, double t_end, long beat_limit, hs_err *err) {
   hs_status st;
@@ -1750,10 +1794,7 @@ static hs_status advance_to(hs_sim *s, double t_end, long beat_limit, hs_err *er
     double t0 = s->t;
     int what = 0;
     st = s->ot->step(s->ode, stop, &s->t, s->y, &what, s->roots, err);
-    if (st) {
-      s->broken = 1;
-      return st;
-    }
+    if (st || s->dev_failed) return device_failure(s, st, err);
     if ((st = check_state(s, err)) != HS_OK) return st;
     /* an integrator creeping towards a singularity makes no progress: stop it */
     stalled = s->t - t0 < 1e-12 * (1.0 + fabs(s->t)) && what != HS_ODE_AT_ROOT ? stalled + 1 : 0;
