@@ -18,6 +18,7 @@ int hs_cmd_wean(int argc, char **argv);
 int hs_cmd_calibrate(int argc, char **argv);
 int hs_cmd_stroke(int argc, char **argv);
 int hs_cmd_validate(int argc, char **argv);
+int hs_cmd_cohort(int argc, char **argv);
 
 /* Print "hemosim: <msg>" to stderr; returns HS_EXIT_FAIL. */
 int hs_cli_fail(const hs_err *err);

@@ -24,6 +24,7 @@ static const command COMMANDS[] = {
     {"optimize", hs_cmd_optimize, "find the least support of one strategy that meets the targets"},
     {"calibrate", hs_cmd_calibrate, "fit a patient to bedside measurements, with identifiability"},
     {"stroke", hs_cmd_stroke, "no-reflow calculators: mCIS, reperfusion, perfusion, TCD, doses"},
+    {"cohort", hs_cmd_cohort, "virtual cohort / in-silico trial from a study file (threads, MPI)"},
     {"validate", hs_cmd_validate, "validation suite (published experiments) and golden metrics"},
 };
 

@@ -6,7 +6,7 @@
  * (units.h), the circuit as data (model.h), compiled plans and simulations
  * (sim.h), devices (device.h, ecmo.h), physiology (oxygen.h, baroreflex.h,
  * drugs.h, micro_model.h), patient and scenario files (patient.h), analyses
- * (calibrate.h, compare.h, optimize.h, titrate.h, micro.h, stroke.h, validate.h), outputs
+ * (calibrate.h, cohort.h, compare.h, optimize.h, titrate.h, micro.h, stroke.h, validate.h), outputs
  * (output.h, report.h) and SVG plots (plot.h).  Internal units: mmHg, mL, s.
  * Every header of include/hemosim/ is included here (a test checks it), and
  * the shared library exports exactly what these headers declare.
@@ -22,6 +22,7 @@
 
 #include "hemosim/baroreflex.h"
 #include "hemosim/calibrate.h"
+#include "hemosim/cohort.h"
 #include "hemosim/compare.h"
 #include "hemosim/device.h"
 #include "hemosim/drugs.h"

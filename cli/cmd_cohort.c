@@ -1,0 +1,214 @@
+/*
+ * cmd_cohort.c - `hemosim cohort`: run a virtual cohort / in-silico trial described in a
+ * study file (docs/cohort.md).  The work is the library's (hemosim/cohort.h); this file
+ * parses options, prints progress on a terminal and names the output files.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char COHORT_HELP[] =
+    "usage: hemosim cohort STUDY.yaml [options]\n"
+    "       mpirun -n N hemosim cohort STUDY.yaml [options]\n"
+    "\n"
+    "Run a virtual cohort: draw the virtual patients of the study file (parameter\n"
+    "distributions with correlations, Latin hypercube, Sobol, grid or a table of\n"
+    "calibrated patients), reject those outside the acceptance ranges, run every\n"
+    "strategy of the protocol on each, and write one row per patient and strategy,\n"
+    "a summary per strategy (median, quartiles, proportion meeting each target),\n"
+    "figures and, if asked, Sobol sensitivity indices.  Results are identical\n"
+    "whatever the number of threads and MPI ranks.  Format: docs/cohort.md.\n"
+    "\n"
+    "options:\n"
+    "  -t, --threads N   threads (per MPI rank), 1-64 (default 1)\n"
+    "  -o, --out DIR     output directory (default: cohort_<study file name>), holding\n"
+    "                    results.csv, summary.csv, distributions.svg, success.svg,\n"
+    "                    sensitivity.csv (with a sensitivity section), results.sqlite\n"
+    "                    (with --sqlite) and checkpoint.tsv\n"
+    "      --resume      continue a stopped study from DIR/checkpoint.tsv; finished\n"
+    "                    patients are not run again\n"
+    "      --sqlite      also write DIR/results.sqlite\n"
+    "      --chunk N     patients per work unit (default: automatic)\n"
+    "      --limit N     stop after N more patients (the checkpoint keeps them;\n"
+    "                    --resume continues)\n"
+    "  -q, --quiet       do not print the summary\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "Under mpirun every rank reads the study; rank 0 hands out chunks of patients,\n"
+    "collects the rows and writes the files.\n"
+    "exit status: 0 success (error rows included), 1 usage error, 2 input or run error.\n"
+    "Progress with an estimate of the remaining time is shown on standard error when\n"
+    "it is a terminal.\n";
+
+static void progress(size_t done, size_t total, double elapsed, void *ud) {
+  (void)ud;
+  size_t *start = ud;
+  double frac = total ? (double)done / (double)total : 1;
+  double rate = elapsed > 0 ? (double)(done - *start) / elapsed : 0;
+  double eta = rate > 0 ? (double)(total - done) / rate : 0;
+  fprintf(stderr, "\rhemosim cohort: %zu/%zu patients (%.1f %%), %.0f s elapsed, about %.0f s left ",
+          done, total, 100 * frac, elapsed, eta);
+}
+
+static int parse_count(const char *opt, const char *text, size_t *out) {
+  char *end;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (!*text || *end || text[0] == '-' || v < 1 || v > 100000000ull)
+    return hs_cli_usage("cohort", "%s must be a whole number 1-100000000 (got '%s')", opt, text);
+  *out = (size_t)v;
+  return HS_EXIT_OK;
+}
+
+static char *join(const char *dir, const char *file) {
+  size_t n = strlen(dir) + strlen(file) + 2;
+  char *p = malloc(n);
+  if (p) snprintf(p, n, "%s/%s", dir, file);
+  return p;
+}
+
+static hs_status write_svg(const char *dir, const char *file, char *svg, hs_err *err) {
+  if (!svg) return err->code;
+  char *path = join(dir, file);
+  hs_status st = path ? hs_write_file_atomic(path, svg, strlen(svg), err)
+                      : hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  free(path);
+  free(svg);
+  return st;
+}
+
+static hs_status write_outputs(const hs_cohort *c, const hs_cohort_results *r, const char *dir,
+                               int sqlite, hs_err *err) {
+  static const char *const FILES[] = {"results.csv", "summary.csv", "sensitivity.csv",
+                                      "results.sqlite"};
+  hs_status st = HS_OK;
+  for (int k = 0; k < 4 && !st; k++) {
+    if ((k == 2 && !hs_cohort_has_sensitivity(c)) || (k == 3 && !sqlite)) continue;
+    char *path = join(dir, FILES[k]);
+    if (!path) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    st = k == 0   ? hs_cohort_write_csv(c, r, path, err)
+         : k == 1 ? hs_cohort_write_summary_csv(c, r, path, err)
+         : k == 2 ? hs_cohort_write_sensitivity_csv(c, r, path, err)
+                  : hs_cohort_write_sqlite(c, r, path, err);
+    free(path);
+  }
+  if (!st) st = write_svg(dir, "distributions.svg", hs_cohort_distribution_svg(c, r, err), err);
+  if (!st) st = write_svg(dir, "success.svg", hs_cohort_success_svg(c, r, err), err);
+  return st;
+}
+
+int hs_cmd_cohort(int argc, char **argv) {
+  const char *study = NULL, *out = NULL;
+  int threads = 1, resume = 0, sqlite = 0, quiet = 0, rc;
+  size_t chunk = 0, limit = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(COHORT_HELP, stdout);
+      return HS_EXIT_OK;
+    }
+    int has_value = !strcmp(a, "-t") || !strcmp(a, "--threads") || !strcmp(a, "-o") ||
+                    !strcmp(a, "--out") || !strcmp(a, "--chunk") || !strcmp(a, "--limit");
+    if (has_value && i + 1 >= argc) return hs_cli_usage("cohort", "option %s needs a value", a);
+    if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
+      if ((rc = hs_cli_parse_threads("cohort", argv[++i], &threads))) return rc;
+    } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
+      out = argv[++i];
+    } else if (!strcmp(a, "--chunk")) {
+      if ((rc = parse_count("--chunk", argv[++i], &chunk))) return rc;
+    } else if (!strcmp(a, "--limit")) {
+      if ((rc = parse_count("--limit", argv[++i], &limit))) return rc;
+    } else if (!strcmp(a, "--resume")) {
+      resume = 1;
+    } else if (!strcmp(a, "--sqlite")) {
+      sqlite = 1;
+    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+      quiet = 1;
+    } else if (a[0] == '-' && a[1]) {
+      return hs_cli_usage("cohort", "unknown option '%s'", a);
+    } else if (!study) {
+      study = a;
+    } else {
+      return hs_cli_usage("cohort", "only one study file may be given (got '%s' and '%s')", study,
+                          a);
+    }
+  }
+  if (!study) return hs_cli_usage("cohort", "missing the study file (STUDY.yaml)");
+  hs_err err = {HS_OK, ""};
+  hs_cohort *c = NULL;
+  hs_cohort_results *r = NULL;
+  char *dir = NULL, *ckpt = NULL, *summary = NULL;
+  int rank = 0, mpi = hs_cohort_mpi_launched();
+  if (mpi && !hs_cohort_mpi_available()) {
+    hs_err_set(&err, HS_ERR_STATE, "started by mpirun, but this hemosim was built without MPI "
+                                   "(install libopenmpi-dev and rebuild)");
+    goto fail;
+  }
+  if (hs_cohort_load_file(study, &c, &err)) goto fail;
+  if (out) {
+    dir = strdup(out);
+  } else { /* cohort_<file name without directory and extension> */
+    const char *base = strrchr(study, '/') ? strrchr(study, '/') + 1 : study;
+    size_t n = strcspn(base, ".");
+    if ((dir = malloc(n + 8))) snprintf(dir, n + 8, "cohort_%.*s", (int)n, base);
+  }
+  if (!dir || !(ckpt = join(dir, "checkpoint.tsv"))) {
+    hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  /* rank 0 (or the only process) owns the directory and the checkpoint */
+  if (!mpi || !getenv("OMPI_COMM_WORLD_RANK") || !strcmp(getenv("OMPI_COMM_WORLD_RANK"), "0")) {
+    struct stat sb;
+    if (stat(dir, &sb) != 0 && mkdir(dir, 0777) != 0 && errno != EEXIST) {
+      hs_err_set(&err, HS_ERR_IO, "%s: cannot create directory: %s", dir, strerror(errno));
+      goto fail;
+    }
+    if (!resume && stat(ckpt, &sb) == 0 && sb.st_size > 0) {
+      hs_err_set(&err, HS_ERR_STATE,
+                 "%s exists: pass --resume to continue that study, or remove it (or choose "
+                 "another --out) to start again",
+                 ckpt);
+      goto fail;
+    }
+  }
+  size_t start = 0;
+  hs_cohort_options o;
+  hs_cohort_options_default(&o);
+  o.threads = threads;
+  o.checkpoint = ckpt;
+  o.resume = resume;
+  o.chunk = chunk;
+  o.limit = limit;
+  int tty = isatty(2);
+  if (tty) {
+    o.progress = progress;
+    o.progress_ud = &start;
+  }
+  hs_status st = mpi ? hs_cohort_run_mpi(c, &o, &rank, &r, &err) : hs_cohort_run(c, &o, &r, &err);
+  if (tty && rank == 0) fputc('\n', stderr);
+  if (st) goto fail;
+  if (rank == 0) {
+    if (write_outputs(c, r, dir, sqlite, &err)) goto fail;
+    if (!quiet && (summary = hs_cohort_summary_text(c, r))) {
+      fputs(summary, stdout);
+      printf("\n%zu patients in %.1f s (%zu from the checkpoint); files in %s/\n", r->done,
+             r->wall_s, r->resumed, dir);
+    }
+  }
+  rc = HS_EXIT_OK;
+  goto done;
+fail:
+  rc = hs_cli_fail(&err);
+done:
+  free(summary);
+  free(ckpt);
+  free(dir);
+  hs_cohort_results_free(r);
+  hs_cohort_free(c);
+  return rc;
+}

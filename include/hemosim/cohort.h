@@ -1,0 +1,192 @@
+/*
+ * hemosim/cohort.h - virtual cohorts and in-silico trials (docs/cohort.md).
+ *
+ * A study file (YAML or JSON, `hemosim_cohort: 1`) names a base patient, a population
+ * (parameter distributions with correlations, a design - random, Latin hypercube, Sobol,
+ * grid - or a table of calibrated patients), acceptance ranges, a protocol (steady state
+ * or a duration, a scenario, one or more strategies = parameter settings), the outputs
+ * (metric names) and the targets.  Every virtual patient is a pure function of the seed
+ * and its index: its parameters come from a counter-based generator keyed by
+ * (seed, patient index) (Philox4x32-10, Salmon et al. SC'11), so results do not depend
+ * on scheduling, on the number of threads or of MPI ranks.
+ *
+ * Running: hs_cohort_run() (threads; one shared compiled plan, one simulation per
+ * patient) or hs_cohort_run_mpi() (ranks, dynamic chunks handed out by rank 0).
+ * Finished patients are appended to a checkpoint file, so a killed study resumes
+ * without losing any.  A patient whose run fails becomes an error row with its message;
+ * a patient outside the acceptance ranges becomes a rejected row.
+ *
+ * Nothing here prints; progress goes through a callback.
+ */
+#ifndef HEMOSIM_COHORT_H
+#define HEMOSIM_COHORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hemosim/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- building blocks (also usable alone) ------------------------------------- */
+
+/* Philox4x32-10 (Salmon, Moraes, Dror, Shaw 2011): out = bijection(ctr) under key. */
+void hs_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
+/* Uniform in (0, 1) (never 0 or 1, 53 random bits) for (seed, patient, stream, k). */
+double hs_cohort_uniform(uint64_t seed, uint64_t patient, uint32_t stream, uint32_t k);
+
+/* Standard normal quantile Phi^-1(p), 0 < p < 1 (Wichura 1988, AS241, ~1e-16). */
+double hs_norm_quantile(double p);
+/* Standard normal CDF. */
+double hs_norm_cdf(double x);
+
+/* Sobol low-discrepancy point `index` (index >= 0) in dim <= HS_SOBOL_MAX_DIM dimensions,
+   Joe-Kuo 2008 direction numbers (new-joe-kuo-6.21201), Gray-code order; the
+   point 0 (all zeros) is index 0. */
+#define HS_SOBOL_MAX_DIM 21
+hs_status hs_sobol_point(uint64_t index, int dim, double *out, hs_err *err);
+
+/* Cholesky factor L (row-major, lower) of a symmetric n x n correlation matrix;
+   HS_ERR_INVALID if it is not positive definite. */
+hs_status hs_cholesky(const double *a, int n, double *l, hs_err *err);
+
+/* Global sensitivity from the Saltelli 2010 design: fA[j], fB[j] and
+   fAB[i * n + j] (A with column i from B), j < n, i < d.  First-order indices by the
+   Saltelli 2010 estimator, total indices by the Jansen 1999 estimator; the variance is
+   that of fA and fB together.  Rows j with a non-finite value in any of the d + 2
+   evaluations are left out (*used receives the number kept; may be NULL). */
+hs_status hs_sobol_indices(const double *fA, const double *fB, const double *fAB, size_t n,
+                           size_t d, double *first, double *total, size_t *used, hs_err *err);
+
+/* ---- studies ----------------------------------------------------------------- */
+
+typedef struct hs_cohort hs_cohort;
+
+/* Load a study file; paths inside it are relative to the file's directory.  Errors name
+   file:line:col, the field, the value and the allowed range.  The base patient is
+   loaded and compiled once here.  Caller frees with hs_cohort_free(). */
+hs_status hs_cohort_load_file(const char *path, hs_cohort **out, hs_err *err);
+/* The same from text; base_dir resolves relative paths (NULL: the current directory). */
+hs_status hs_cohort_load_string(const char *name, const char *text, size_t len,
+                                const char *base_dir, hs_cohort **out, hs_err *err);
+void hs_cohort_free(hs_cohort *c); /* NULL is a no-op */
+
+const char *hs_cohort_name(const hs_cohort *c);
+uint64_t hs_cohort_seed(const hs_cohort *c);
+/* Fingerprint of everything that determines the results (FNV-1a of the study text,
+   the base patient, scenario and table files); a checkpoint only resumes a study with
+   the same fingerprint. */
+uint64_t hs_cohort_fingerprint(const hs_cohort *c);
+
+/* Virtual patients (rows of the design, before acceptance). */
+size_t hs_cohort_patient_count(const hs_cohort *c);
+/* Uncertain parameters (columns of the design): "lv.ees", ...; values in internal units. */
+size_t hs_cohort_param_count(const hs_cohort *c);
+const char *hs_cohort_param_name(const hs_cohort *c, size_t k);
+const char *hs_cohort_param_unit(const hs_cohort *c, size_t k);
+/* Strategies (arms) of the protocol; at least one ("baseline" if the file has none). */
+size_t hs_cohort_strategy_count(const hs_cohort *c);
+const char *hs_cohort_strategy_name(const hs_cohort *c, size_t s);
+/* Outputs (metric names, hs_sim_metric_name) and their units. */
+size_t hs_cohort_output_count(const hs_cohort *c);
+const char *hs_cohort_output_name(const hs_cohort *c, size_t k);
+const char *hs_cohort_output_unit(const hs_cohort *c, size_t k);
+/* Targets: output index, bound and its text ("pcwp_mmhg < 18"). */
+size_t hs_cohort_target_count(const hs_cohort *c);
+const char *hs_cohort_target_text(const hs_cohort *c, size_t t);
+
+/* The parameter vector of patient i (hs_cohort_param_count values, internal units):
+   a pure function of (seed, i). */
+hs_status hs_cohort_sample(const hs_cohort *c, size_t i, double *x, hs_err *err);
+
+/* ---- results ----------------------------------------------------------------- */
+
+typedef enum hs_cohort_status {
+  HS_COHORT_PENDING = 0, /* not run (yet) */
+  HS_COHORT_OK = 1,
+  HS_COHORT_REJECTED = 2, /* outside an acceptance range (first strategy's metrics) */
+  HS_COHORT_ERROR = 3     /* the run failed (message kept) */
+} hs_cohort_status;
+const char *hs_cohort_status_name(int status); /* "pending", "ok", "rejected", "error" */
+
+typedef struct hs_cohort_results {
+  size_t npatients, nparams, nstrategies, noutputs, ntargets;
+  /* per patient i: x[i * nparams + k] */
+  double *x;
+  /* per patient i and strategy s, r = i * nstrategies + s: */
+  unsigned char *status;  /* hs_cohort_status */
+  double *y;              /* y[r * noutputs + k]; NaN unless status OK */
+  unsigned char *met;     /* met[r * ntargets + t] */
+  char **message;         /* error or rejection reason (NULL when none) */
+  size_t done;            /* patients finished (all strategies) */
+  size_t resumed;         /* of which read back from the checkpoint */
+  double wall_s;
+} hs_cohort_results;
+void hs_cohort_results_free(hs_cohort_results *r); /* NULL is a no-op */
+
+/* Run patient i (all strategies) into row slots of r (thread-safe for distinct i). */
+hs_status hs_cohort_eval(const hs_cohort *c, size_t i, hs_cohort_results *r, hs_err *err);
+
+typedef void (*hs_cohort_progress_fn)(size_t done, size_t total, double elapsed_s, void *ud);
+
+typedef struct hs_cohort_options {
+  int threads;                 /* >= 1 (per rank under MPI) */
+  const char *checkpoint;      /* file finished patients are appended to; NULL: none */
+  int resume;                  /* 1: read the checkpoint first and skip finished patients */
+  size_t chunk;                /* patients per work unit (0: automatic) */
+  size_t limit;                /* stop after this many newly finished patients (0: all);
+                                  for tests of resume and for benchmarks */
+  hs_cohort_progress_fn progress; /* called from one thread at a time; may be NULL */
+  void *progress_ud;
+} hs_cohort_options;
+void hs_cohort_options_default(hs_cohort_options *o);
+
+/* Run the study with threads.  *out receives every row (pending rows if limit stopped
+   it); results are identical whatever the number of threads. */
+hs_status hs_cohort_run(const hs_cohort *c, const hs_cohort_options *o,
+                        hs_cohort_results **out, hs_err *err);
+
+/* MPI: 1 if the library was built with MPI and this process was started by mpirun. */
+int hs_cohort_mpi_available(void);
+int hs_cohort_mpi_launched(void);
+/* Collective over MPI_COMM_WORLD: rank 0 hands out chunks of patients on request
+   (dynamic), every rank runs o->threads threads, rank 0 gathers the rows, writes the
+   checkpoint and receives *out; other ranks get *out = NULL and *rank > 0.  Initialises
+   and finalises MPI itself.  HS_ERR_STATE when built without MPI. */
+hs_status hs_cohort_run_mpi(const hs_cohort *c, const hs_cohort_options *o, int *rank,
+                            hs_cohort_results **out, hs_err *err);
+
+/* ---- outputs (written atomically) --------------------------------------------- */
+
+/* One row per patient and strategy: patient, strategy, status, parameters, outputs,
+   targets met, message. */
+hs_status hs_cohort_write_csv(const hs_cohort *c, const hs_cohort_results *r, const char *path,
+                              hs_err *err);
+/* Summary per strategy and output: n, median, quartiles; per target and strategy the
+   proportion of accepted patients meeting it; acceptance rate. */
+hs_status hs_cohort_write_summary_csv(const hs_cohort *c, const hs_cohort_results *r,
+                                      const char *path, hs_err *err);
+/* The same as text for a terminal; caller frees. */
+char *hs_cohort_summary_text(const hs_cohort *c, const hs_cohort_results *r);
+/* SQLite database with tables study, patients, results (HS_ERR_STATE without SQLite). */
+hs_status hs_cohort_write_sqlite(const hs_cohort *c, const hs_cohort_results *r,
+                                 const char *path, hs_err *err);
+/* SVG figures: output distributions per strategy, and the proportion meeting the
+   targets per strategy.  Caller frees. */
+char *hs_cohort_distribution_svg(const hs_cohort *c, const hs_cohort_results *r, hs_err *err);
+char *hs_cohort_success_svg(const hs_cohort *c, const hs_cohort_results *r, hs_err *err);
+
+/* 1 if the study asked for a Sobol sensitivity analysis (its design is then the
+   Saltelli 2010 matrices). */
+int hs_cohort_has_sensitivity(const hs_cohort *c);
+/* Sobol first and total indices of every output (first strategy) against every
+   uncertain parameter, as CSV (output, parameter, first, total, n used). */
+hs_status hs_cohort_write_sensitivity_csv(const hs_cohort *c, const hs_cohort_results *r,
+                                          const char *path, hs_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,397 @@
+/*
+ * analysis/cohort_out.c - what a study writes (docs/cohort.md "Outputs"): the rows as
+ * CSV, the summary per strategy (median, quartiles, proportion meeting each target),
+ * Sobol sensitivity indices and the SVG figures.  Files are written atomically.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/cohort_impl.h"
+#include "hemosim/output.h"
+#include "hemosim/plot.h"
+
+/* CSV field: quoted when it holds a comma, quote or newline (RFC 4180) */
+static void csv_text(FILE *f, const char *s) {
+  if (!strpbrk(s, ",\"\n\r")) {
+    fputs(s, f);
+    return;
+  }
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static void csv_num(FILE *f, double v) {
+  if (isfinite(v)) fprintf(f, ",%.10g", v);
+  else fputs(",", f); /* empty: not available */
+}
+
+hs_status hs_cohort_write_csv(const hs_cohort *c, const hs_cohort_results *r, const char *path,
+                              hs_err *err) {
+  hs_afile *a = hs_afile_open(path, err);
+  if (!a) return err ? err->code : HS_ERR_IO;
+  FILE *f = hs_afile_stream(a);
+  fputs("patient,strategy,status", f);
+  for (size_t k = 0; k < c->np; k++) {
+    fputc(',', f);
+    csv_text(f, c->p[k].path);
+  }
+  for (size_t k = 0; k < c->nout; k++) fprintf(f, ",%s", c->out_name[k]);
+  for (size_t t = 0; t < c->ntarget; t++)
+    fprintf(f, ",meets_%s_%s", c->out_name[c->target[t].output], c->target[t].is_min ? "min" : "max");
+  if (c->ntarget) fputs(",meets_all", f);
+  fputs(",message\n", f);
+  for (size_t i = 0; i < c->n; i++) {
+    for (size_t s = 0; s < c->nstrat; s++) {
+      size_t row = i * c->nstrat + s;
+      fprintf(f, "%zu,%s,%s", i, c->strat[s].name, hs_cohort_status_name(r->status[row]));
+      for (size_t k = 0; k < c->np; k++) csv_num(f, r->x[i * c->np + k]);
+      for (size_t k = 0; k < c->nout; k++) csv_num(f, r->y[row * c->nout + k]);
+      int all = 1;
+      for (size_t t = 0; t < c->ntarget; t++) {
+        int m = r->status[row] == HS_COHORT_OK && r->met[row * c->ntarget + t];
+        all &= m;
+        if (r->status[row] == HS_COHORT_OK) fprintf(f, ",%d", m);
+        else fputc(',', f);
+      }
+      if (c->ntarget) {
+        if (r->status[row] == HS_COHORT_OK) fprintf(f, ",%d", all);
+        else fputc(',', f);
+      }
+      fputc(',', f);
+      if (r->message[row]) csv_text(f, r->message[row]);
+      fputc('\n', f);
+    }
+  }
+  return hs_afile_commit(a, err);
+}
+
+/* ---- summary ---------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* sample quantile, linear interpolation between order statistics (Hyndman and Fan 1996,
+   definition 7: the default of R and NumPy) */
+static double quantile7(const double *v, size_t n, double p) {
+  if (!n) return NAN;
+  double h = (double)(n - 1) * p;
+  size_t lo = (size_t)floor(h);
+  if (lo + 1 >= n) return v[n - 1];
+  return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+typedef struct sstats {
+  size_t ok, rejected, error, pending;
+  double *med, *q1, *q3; /* per output */
+  size_t *nval;          /* finite values per output */
+  double *met;           /* per target: proportion of ok rows */
+  double all;            /* proportion meeting every target */
+} sstats;
+
+static void sstats_free(sstats *s, size_t nstrat) {
+  if (!s) return;
+  for (size_t q = 0; q < nstrat; q++) {
+    free(s[q].med);
+    free(s[q].q1);
+    free(s[q].q3);
+    free(s[q].nval);
+    free(s[q].met);
+  }
+  free(s);
+}
+
+static sstats *summarise(const hs_cohort *c, const hs_cohort_results *r) {
+  sstats *S = calloc(c->nstrat, sizeof *S);
+  double *v = malloc((c->n + 1) * sizeof *v);
+  if (!S || !v) goto fail;
+  for (size_t s = 0; s < c->nstrat; s++) {
+    sstats *t = &S[s];
+    t->med = malloc((c->nout + 1) * sizeof *t->med);
+    t->q1 = malloc((c->nout + 1) * sizeof *t->q1);
+    t->q3 = malloc((c->nout + 1) * sizeof *t->q3);
+    t->nval = calloc(c->nout + 1, sizeof *t->nval);
+    t->met = calloc(c->ntarget + 1, sizeof *t->met);
+    if (!t->med || !t->q1 || !t->q3 || !t->nval || !t->met) goto fail;
+    size_t all = 0;
+    for (size_t i = 0; i < c->n; i++) {
+      size_t row = i * c->nstrat + s;
+      switch (r->status[row]) {
+      case HS_COHORT_OK: {
+        t->ok++;
+        int every = 1;
+        for (size_t q = 0; q < c->ntarget; q++) {
+          t->met[q] += r->met[row * c->ntarget + q];
+          every &= r->met[row * c->ntarget + q];
+        }
+        all += (size_t)every;
+        break;
+      }
+      case HS_COHORT_REJECTED: t->rejected++; break;
+      case HS_COHORT_ERROR: t->error++; break;
+      default: t->pending++; break;
+      }
+    }
+    for (size_t q = 0; q < c->ntarget; q++) t->met[q] = t->ok ? t->met[q] / (double)t->ok : NAN;
+    t->all = t->ok ? (double)all / (double)t->ok : NAN;
+    for (size_t k = 0; k < c->nout; k++) {
+      size_t n = 0;
+      for (size_t i = 0; i < c->n; i++) {
+        size_t row = i * c->nstrat + s;
+        double y = r->y[row * c->nout + k];
+        if (r->status[row] == HS_COHORT_OK && isfinite(y)) v[n++] = y;
+      }
+      qsort(v, n, sizeof *v, cmp_double);
+      t->nval[k] = n;
+      t->med[k] = quantile7(v, n, 0.5);
+      t->q1[k] = quantile7(v, n, 0.25);
+      t->q3[k] = quantile7(v, n, 0.75);
+    }
+  }
+  free(v);
+  return S;
+fail:
+  free(v);
+  sstats_free(S, c->nstrat);
+  return NULL;
+}
+
+hs_status hs_cohort_write_summary_csv(const hs_cohort *c, const hs_cohort_results *r,
+                                      const char *path, hs_err *err) {
+  sstats *S = summarise(c, r);
+  if (!S) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  hs_afile *a = hs_afile_open(path, err);
+  if (!a) {
+    sstats_free(S, c->nstrat);
+    return err ? err->code : HS_ERR_IO;
+  }
+  FILE *f = hs_afile_stream(a);
+  fputs("strategy,quantity,unit,n,median,q1,q3,proportion\n", f);
+  for (size_t s = 0; s < c->nstrat; s++) {
+    const sstats *t = &S[s];
+    const char *nm = c->strat[s].name;
+    size_t tot = t->ok + t->rejected + t->error;
+    fprintf(f, "%s,patients_ok,,%zu,,,,%.6g\n", nm, t->ok, tot ? (double)t->ok / (double)tot : NAN);
+    fprintf(f, "%s,patients_rejected,,%zu,,,,%.6g\n", nm, t->rejected,
+            tot ? (double)t->rejected / (double)tot : NAN);
+    fprintf(f, "%s,patients_error,,%zu,,,,%.6g\n", nm, t->error,
+            tot ? (double)t->error / (double)tot : NAN);
+    for (size_t k = 0; k < c->nout; k++) {
+      fprintf(f, "%s,%s,", nm, c->out_name[k]);
+      csv_text(f, c->out_unit[k]);
+      fprintf(f, ",%zu,%.10g,%.10g,%.10g,\n", t->nval[k], t->med[k], t->q1[k], t->q3[k]);
+    }
+    for (size_t q = 0; q < c->ntarget; q++) {
+      fprintf(f, "%s,", nm);
+      csv_text(f, c->target[q].text);
+      fprintf(f, ",,%zu,,,,%.6g\n", t->ok, t->met[q]);
+    }
+    if (c->ntarget) fprintf(f, "%s,all targets,,%zu,,,,%.6g\n", nm, t->ok, t->all);
+  }
+  sstats_free(S, c->nstrat);
+  return hs_afile_commit(a, err);
+}
+
+char *hs_cohort_summary_text(const hs_cohort *c, const hs_cohort_results *r) {
+  sstats *S = summarise(c, r);
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = S ? open_memstream(&buf, &len) : NULL;
+  if (!f) {
+    sstats_free(S, c->nstrat);
+    return NULL;
+  }
+  size_t acc = S[0].ok, rej = S[0].rejected, errs = S[0].error;
+  fprintf(f, "%s: %zu virtual patients, %zu finished (%zu accepted, %zu rejected, %zu errors)",
+          c->name, c->n, r->done, acc, rej, errs);
+  if (acc + rej) fprintf(f, "; acceptance rate %.1f %%", 100.0 * (double)acc / (double)(acc + rej));
+  fputc('\n', f);
+  for (size_t s = 0; s < c->nstrat; s++) {
+    const sstats *t = &S[s];
+    fprintf(f, "\nstrategy %s (%zu patients)\n", c->strat[s].name, t->ok);
+    fprintf(f, "  %-34s %12s %12s %12s\n", "output", "median", "q1", "q3");
+    for (size_t k = 0; k < c->nout; k++)
+      fprintf(f, "  %-34s %12.4g %12.4g %12.4g %s\n", c->out_name[k], t->med[k], t->q1[k],
+              t->q3[k], c->out_unit[k]);
+    for (size_t q = 0; q < c->ntarget; q++)
+      fprintf(f, "  %-34s %11.1f %%\n", c->target[q].text, 100 * t->met[q]);
+    if (c->ntarget) fprintf(f, "  %-34s %11.1f %%\n", "all targets", 100 * t->all);
+  }
+  fclose(f);
+  sstats_free(S, c->nstrat);
+  return buf;
+}
+
+/* ---- sensitivity ------------------------------------------------------------------ */
+
+hs_status hs_cohort_write_sensitivity_csv(const hs_cohort *c, const hs_cohort_results *r,
+                                          const char *path, hs_err *err) {
+  if (c->design != DESIGN_SALTELLI)
+    return hs_err_set(err, HS_ERR_STATE, "the study has no 'sensitivity' section");
+  size_t n = c->nbase, d = c->np;
+  double *fa = malloc(n * sizeof *fa), *fb = malloc(n * sizeof *fb);
+  double *fab = malloc(n * d * sizeof *fab), *s1 = malloc(d * sizeof *s1),
+         *st = malloc(d * sizeof *st);
+  hs_afile *a = NULL;
+  hs_status status = HS_OK;
+  if (!fa || !fb || !fab || !s1 || !st) {
+    status = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    goto out;
+  }
+  if (!(a = hs_afile_open(path, err))) {
+    status = err ? err->code : HS_ERR_IO;
+    goto out;
+  }
+  FILE *f = hs_afile_stream(a);
+  fprintf(f, "strategy,output,parameter,first_order,total,samples_used\n");
+  for (size_t s = 0; s < c->nstrat; s++) {
+    for (size_t k = 0; k < c->nout; k++) {
+      /* patient blk * n + j; rows that did not finish OK count as missing */
+#define VAL(i)                                                                 \
+  (r->status[(i) * c->nstrat + s] == HS_COHORT_OK ? r->y[((i) * c->nstrat + s) * c->nout + k] \
+                                                   : NAN)
+      for (size_t j = 0; j < n; j++) {
+        fa[j] = VAL(j);
+        fb[j] = VAL(n + j);
+        for (size_t i = 0; i < d; i++) fab[i * n + j] = VAL((2 + i) * n + j);
+      }
+#undef VAL
+      size_t used = 0;
+      hs_err e2;
+      if (hs_sobol_indices(fa, fb, fab, n, d, s1, st, &used, &e2) != HS_OK)
+        for (size_t i = 0; i < d; i++) s1[i] = st[i] = NAN;
+      for (size_t i = 0; i < d; i++) {
+        fprintf(f, "%s,%s,", c->strat[s].name, c->out_name[k]);
+        csv_text(f, c->p[i].path);
+        fprintf(f, ",%.6g,%.6g,%zu\n", s1[i], st[i], used);
+      }
+    }
+  }
+  status = hs_afile_commit(a, err);
+out:
+  free(fa);
+  free(fb);
+  free(fab);
+  free(s1);
+  free(st);
+  return status;
+}
+
+/* ---- figures ---------------------------------------------------------------------- */
+
+/* Empirical distribution function of each output, one panel per output, one line per
+   strategy: every patient visible, no binning choice. */
+char *hs_cohort_distribution_svg(const hs_cohort *c, const hs_cohort_results *r, hs_err *err) {
+  size_t npan = c->nout < 8 ? c->nout : 8;
+  hs_plot *p = hs_plot_new(760, 180.0 * (double)npan + 60, c->name);
+  double *x = malloc((2 * c->n + 1) * sizeof *x), *y = malloc((2 * c->n + 1) * sizeof *y);
+  char *svg = NULL;
+  if (!p || !x || !y) {
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    goto out;
+  }
+  for (size_t k = 0; k < npan; k++) {
+    char xl[160];
+    snprintf(xl, sizeof xl, "%s (%s)", c->out_name[k], *c->out_unit[k] ? c->out_unit[k] : "-");
+    int pan = hs_plot_add_panel(p, xl, "cumulative fraction of patients");
+    if (pan < 0) {
+      hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+      goto out;
+    }
+    size_t drawn = 0;
+    for (size_t s = 0; s < c->nstrat; s++) {
+      size_t n = 0;
+      for (size_t i = 0; i < c->n; i++) {
+        size_t row = i * c->nstrat + s;
+        double v = r->y[row * c->nout + k];
+        if (r->status[row] == HS_COHORT_OK && isfinite(v)) x[n++] = v;
+      }
+      if (!n) continue;
+      qsort(x, n, sizeof *x, cmp_double);
+      /* staircase: (x_i, (i)/n) -> (x_i, (i+1)/n) */
+      for (size_t i = n; i-- > 0;) {
+        x[2 * i] = x[2 * i + 1] = x[i];
+        y[2 * i] = (double)i / (double)n;
+        y[2 * i + 1] = (double)(i + 1) / (double)n;
+      }
+      if (hs_plot_add_series(p, pan, c->strat[s].name, x, y, 2 * n, HS_PLOT_LINE, err)) goto out;
+      drawn++;
+    }
+    if (hs_plot_set_yrange(p, pan, 0, 1, err)) goto out;
+    if (!drawn) {
+      double zx[2] = {0, 1}, zy[2] = {0, 0};
+      if (hs_plot_add_series(p, pan, "no finished patient", zx, zy, 2, HS_PLOT_DASHED, err))
+        goto out;
+    }
+  }
+  svg = hs_plot_render_svg(p, err);
+out:
+  free(x);
+  free(y);
+  hs_plot_free(p);
+  return svg;
+}
+
+/* Proportion of accepted patients meeting each target and all of them, per strategy. */
+char *hs_cohort_success_svg(const hs_cohort *c, const hs_cohort_results *r, hs_err *err) {
+  sstats *S = summarise(c, r);
+  hs_plot *p = hs_plot_new(760, 420, c->name);
+  double *x = malloc((c->nstrat + 1) * sizeof *x), *y = malloc((c->nstrat + 1) * sizeof *y);
+  const char **lab = malloc((c->nstrat + 1) * sizeof *lab);
+  char *svg = NULL;
+  int pan;
+  if (!S || !p || !x || !y || !lab || (pan = hs_plot_add_panel(p, "strategy", "patients meeting the target (%)")) < 0) {
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    goto out;
+  }
+  for (size_t s = 0; s < c->nstrat; s++) {
+    x[s] = (double)s + 1;
+    lab[s] = c->strat[s].name;
+  }
+  size_t nt = c->nstrat < HS_PLOT_MAX_TICKS ? c->nstrat : HS_PLOT_MAX_TICKS;
+  if (hs_plot_set_xticks(p, pan, x, lab, nt, err)) goto out;
+  if (hs_plot_set_xrange(p, pan, 0.5, (double)c->nstrat + 0.5, err)) goto out;
+  if (hs_plot_set_yrange(p, pan, 0, 100, err)) goto out;
+  for (size_t q = 0; q <= c->ntarget; q++) {
+    if (q == c->ntarget && !c->ntarget) break;
+    size_t n = 0;
+    for (size_t s = 0; s < c->nstrat; s++) {
+      double v = q < c->ntarget ? S[s].met[q] : S[s].all;
+      if (!isfinite(v)) continue;
+      x[n] = (double)s + 1;
+      y[n++] = 100 * v;
+    }
+    if (!n) continue;
+    if (hs_plot_add_series(p, pan, q < c->ntarget ? c->target[q].text : "all targets", x, y, n,
+                           q < c->ntarget ? HS_PLOT_MARKERS : HS_PLOT_LINE, err))
+      goto out;
+  }
+  if (!c->ntarget) { /* no targets: the proportion finished OK */
+    size_t n = 0;
+    for (size_t s = 0; s < c->nstrat; s++) {
+      size_t tot = S[s].ok + S[s].rejected + S[s].error;
+      if (!tot) continue;
+      x[n] = (double)s + 1;
+      y[n++] = 100.0 * (double)S[s].ok / (double)tot;
+    }
+    if (n && hs_plot_add_series(p, pan, "finished without error (no targets given)", x, y, n,
+                                HS_PLOT_MARKERS, err))
+      goto out;
+  }
+  svg = hs_plot_render_svg(p, err);
+out:
+  free(lab);
+  free(x);
+  free(y);
+  hs_plot_free(p);
+  sstats_free(S, c->nstrat);
+  return svg;
+}

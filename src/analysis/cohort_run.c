@@ -1,0 +1,495 @@
+/*
+ * analysis/cohort_run.c - running a study: one patient (all strategies), threads over
+ * patients, the checkpoint file (docs/cohort.md "Running").
+ *
+ * Every thread takes the next chunk of patient indices from a shared counter and
+ * writes into the rows of those patients only; a patient's rows depend on nothing but
+ * the study and its index, so the results are the same for any number of threads.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analysis/cohort_impl.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static char *dupstr(const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = malloc(n);
+  if (p) memcpy(p, s, n);
+  return p;
+}
+
+const char *hs_cohort_status_name(int status) {
+  static const char *const N[] = {"pending", "ok", "rejected", "error"};
+  return status >= 0 && status <= 3 ? N[status] : "?";
+}
+
+void hs_cohort_options_default(hs_cohort_options *o) {
+  memset(o, 0, sizeof *o);
+  o->threads = 1;
+}
+
+void hs_cohort_results_free(hs_cohort_results *r) {
+  if (!r) return;
+  if (r->message)
+    for (size_t k = 0; k < r->npatients * r->nstrategies; k++) free(r->message[k]);
+  free(r->message);
+  free(r->x);
+  free(r->y);
+  free(r->status);
+  free(r->met);
+  free(r);
+}
+
+hs_cohort_results *hs_cohort_results_new(const hs_cohort *c, hs_err *err) {
+  hs_cohort_results *r = calloc(1, sizeof *r);
+  if (!r) goto nomem;
+  r->npatients = c->n;
+  r->nparams = c->np;
+  r->nstrategies = c->nstrat;
+  r->noutputs = c->nout;
+  r->ntargets = c->ntarget;
+  size_t rows = c->n * c->nstrat;
+  r->x = malloc((c->n * c->np + 1) * sizeof *r->x);
+  r->y = malloc((rows * c->nout + 1) * sizeof *r->y);
+  r->status = calloc(rows + 1, 1);
+  r->met = calloc(rows * c->ntarget + 1, 1);
+  r->message = calloc(rows + 1, sizeof *r->message);
+  if (!r->x || !r->y || !r->status || !r->met || !r->message) goto nomem;
+  for (size_t k = 0; k < rows * c->nout; k++) r->y[k] = NAN;
+  for (size_t i = 0; i < c->n; i++)
+    if (hs_cohort_sample(c, i, r->x + i * c->np, err)) {
+      hs_cohort_results_free(r);
+      return NULL;
+    }
+  return r;
+nomem:
+  hs_cohort_results_free(r);
+  hs_err_set(err, HS_ERR_NOMEM, "out of memory for the results of %zu patients", c->n);
+  return NULL;
+}
+
+/* ---- one patient ------------------------------------------------------------------ */
+
+static hs_status set_all(hs_sim *sim, const cohort_set *s, size_t n, hs_err *err) {
+  for (size_t k = 0; k < n; k++) {
+    hs_status st = hs_sim_set(sim, s[k].path, s[k].value, err);
+    if (st) return st;
+  }
+  return HS_OK;
+}
+
+/* simulate patient x under strategy s; metrics into m (c->nmetrics values) */
+static hs_status run_one(const hs_cohort *c, const double *x, size_t s, double *m, hs_err *err) {
+  hs_sim *sim = hs_sim_new(c->plan, err);
+  if (!sim) return err->code;
+  hs_status st = HS_OK;
+  for (size_t k = 0; k < c->np && !st; k++) st = hs_sim_set(sim, c->p[k].path, x[k], err);
+  if (!st) st = set_all(sim, c->common, c->ncommon, err);
+  if (!st) st = set_all(sim, c->strat[s].set, c->strat[s].nset, err);
+  if (!st && c->scenario) st = hs_scenario_apply(c->scenario, sim, err);
+  if (!st) {
+    if (c->duration > 0) {
+      st = hs_sim_run(sim, c->duration, err);
+    } else {
+      hs_steady_info info;
+      st = hs_sim_run_to_steady(sim, &info, err);
+    }
+  }
+  if (!st) {
+    double w = 6;
+    hs_sim_get(sim, "solver.window_beats", &w, NULL);
+    long window = (long)w;
+    if (hs_sim_beats(sim) < window) window = hs_sim_beats(sim);
+    if (window < 1)
+      st = hs_err_set(err, HS_ERR_STATE, "no beat completed in %.3g s", hs_sim_time(sim));
+    else
+      st = hs_sim_summary_all(sim, (int)window, m, err);
+  }
+  hs_sim_free(sim);
+  return st;
+}
+
+static void set_message(hs_cohort_results *r, size_t row, const char *text) {
+  free(r->message[row]);
+  r->message[row] = dupstr(text);
+}
+
+hs_status hs_cohort_eval(const hs_cohort *c, size_t i, hs_cohort_results *r, hs_err *err) {
+  if (i >= c->n) return hs_err_set(err, HS_ERR_RANGE, "patient %zu of %zu", i, c->n);
+  double *m = malloc((c->nmetrics + 1) * sizeof *m);
+  if (!m) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  const double *x = r->x + i * c->np;
+  for (size_t s = 0; s < c->nstrat; s++) {
+    size_t row = i * c->nstrat + s;
+    hs_err e = {HS_OK, ""};
+    hs_status st = run_one(c, x, s, m, &e);
+    if (st) {
+      r->status[row] = HS_COHORT_ERROR;
+      set_message(r, row, *e.msg ? e.msg : hs_status_str(st));
+      continue;
+    }
+    if (s == 0) { /* acceptance: the first strategy is the patient as it presents */
+      char why[512] = "";
+      for (size_t a = 0; a < c->naccept; a++) {
+        const cohort_bound *b = &c->accept[a];
+        double v = m[b->metric];
+        int ok = isfinite(v) && (b->is_min ? v >= b->bound : v <= b->bound);
+        if (!ok) {
+          size_t n = strlen(why);
+          snprintf(why + n, sizeof why - n, "%s%s (%.4g)", n ? "; " : "outside acceptance: ",
+                   b->text, v);
+        }
+      }
+      if (*why) {
+        for (size_t q = 0; q < c->nstrat; q++) {
+          r->status[i * c->nstrat + q] = HS_COHORT_REJECTED;
+          set_message(r, i * c->nstrat + q, why);
+        }
+        break;
+      }
+    }
+    r->status[row] = HS_COHORT_OK;
+    for (size_t k = 0; k < c->nout; k++) r->y[row * c->nout + k] = m[c->out[k]];
+    for (size_t t = 0; t < c->ntarget; t++) {
+      const cohort_bound *b = &c->target[t];
+      double v = m[b->metric];
+      r->met[row * c->ntarget + t] =
+          (unsigned char)(isfinite(v) && (b->is_min ? v >= b->bound : v <= b->bound));
+    }
+  }
+  free(m);
+  return HS_OK;
+}
+
+/* ---- checkpoint ------------------------------------------------------------------- */
+
+static void put(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static void put(char **buf, size_t *len, size_t *cap, const char *fmt, ...) {
+  if (!*buf) return;
+  for (;;) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if (*len + (size_t)n < *cap) {
+      *len += (size_t)n;
+      return;
+    }
+    char *nb = realloc(*buf, *cap = 2 * *cap + (size_t)n);
+    if (!nb) {
+      free(*buf);
+      *buf = NULL;
+      return;
+    }
+    *buf = nb;
+  }
+}
+
+char *hs_cohort_row_text(const hs_cohort *c, const hs_cohort_results *r, size_t i) {
+  size_t len = 0, cap = 256;
+  char *b = malloc(cap);
+  put(&b, &len, &cap, "%zu", i);
+  for (size_t s = 0; s < c->nstrat; s++) {
+    size_t row = i * c->nstrat + s;
+    put(&b, &len, &cap, "\t%d", r->status[row]);
+    for (size_t k = 0; k < c->nout; k++) put(&b, &len, &cap, "\t%a", r->y[row * c->nout + k]);
+    put(&b, &len, &cap, "\t");
+    for (size_t t = 0; t < c->ntarget; t++)
+      put(&b, &len, &cap, "%c", r->met[row * c->ntarget + t] ? '1' : '0');
+    put(&b, &len, &cap, "\t");
+    const char *msg = r->message[row] ? r->message[row] : "";
+    for (const char *p = msg; *p; p++)
+      put(&b, &len, &cap, "%c", *p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p);
+    if (!*msg) put(&b, &len, &cap, "-");
+  }
+  put(&b, &len, &cap, "\n");
+  return b;
+}
+
+hs_status hs_cohort_row_parse(const hs_cohort *c, hs_cohort_results *r, char *line,
+                              size_t *index, hs_err *err) {
+  char *save = NULL, *tok = strtok_r(line, "\t", &save), *end;
+#define NEXT()                                                                   \
+  do {                                                                           \
+    if (!(tok = strtok_r(NULL, "\t", &save))) goto bad;                          \
+  } while (0)
+  if (!tok) goto bad;
+  unsigned long long i = strtoull(tok, &end, 10);
+  if (*end || i >= c->n) goto bad;
+  for (size_t s = 0; s < c->nstrat; s++) {
+    size_t row = (size_t)i * c->nstrat + s;
+    NEXT();
+    long stv = strtol(tok, &end, 10);
+    if (*end || stv < HS_COHORT_OK || stv > HS_COHORT_ERROR) goto bad;
+    r->status[row] = (unsigned char)stv;
+    for (size_t k = 0; k < c->nout; k++) {
+      NEXT();
+      r->y[row * c->nout + k] = strtod(tok, &end);
+      if (*end) goto bad;
+    }
+    /* targets: a run of 0/1 (empty without targets: the field is then absent) */
+    if (c->ntarget) {
+      NEXT();
+      if (strlen(tok) != c->ntarget) goto bad;
+      for (size_t t = 0; t < c->ntarget; t++) r->met[row * c->ntarget + t] = tok[t] == '1';
+    }
+    NEXT();
+    set_message(r, row, "");
+    if (strcmp(tok, "-")) set_message(r, row, tok);
+    else {
+      free(r->message[row]);
+      r->message[row] = NULL;
+    }
+  }
+  *index = (size_t)i;
+  return HS_OK;
+#undef NEXT
+bad:
+  return hs_err_set(err, HS_ERR_PARSE, "malformed checkpoint line");
+}
+
+int hs_cohort_checkpoint_open(const hs_cohort *c, const char *path, int resume,
+                              hs_cohort_results *r, hs_err *err) {
+  char head[256];
+  snprintf(head, sizeof head, "hemosim-cohort-checkpoint 1 %016llx %zu %zu %zu %zu\n",
+           (unsigned long long)hs_cohort_fingerprint(c), c->n, c->nstrat, c->nout, c->ntarget);
+  if (resume) {
+    FILE *f = fopen(path, "r+");
+    if (f) {
+      char *line = NULL;
+      size_t cap = 0;
+      ssize_t n;
+      long lineno = 0;
+      off_t good = 0;
+      hs_status st = HS_OK;
+      while ((n = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        if (line[n - 1] != '\n') break; /* the line a kill cut short: dropped */
+        if (lineno == 1) {
+          if (strcmp(line, head)) {
+            st = hs_err_set(err, HS_ERR_INVALID,
+                            "%s: the checkpoint belongs to another study or version of it "
+                            "(fingerprint or size differs): remove it or use another --out",
+                            path);
+            break;
+          }
+        } else {
+          size_t i;
+          line[n - 1] = '\0';
+          if ((st = hs_cohort_row_parse(c, r, line, &i, err))) {
+            hs_err_prefix(err, "%s:%ld: ", path, lineno);
+            break;
+          }
+          if (r->status[i * c->nstrat] != HS_COHORT_PENDING && r->resumed < r->npatients) {
+            r->done++;
+            r->resumed++;
+          }
+        }
+        good = ftello(f);
+      }
+      free(line);
+      fclose(f);
+      if (st) return -1;
+      if (lineno > 0) {
+        /* cut a partial last line so that appends start on a fresh line */
+        if (truncate(path, good) != 0) {
+          hs_err_set(err, HS_ERR_IO, "%s: %s", path, strerror(errno));
+          return -1;
+        }
+        int fd = open(path, O_WRONLY | O_APPEND);
+        if (fd < 0) hs_err_set(err, HS_ERR_IO, "%s: %s", path, strerror(errno));
+        if (fd >= 0 && good == 0 && write(fd, head, strlen(head)) != (ssize_t)strlen(head)) {
+          hs_err_set(err, HS_ERR_IO, "%s: %s", path, strerror(errno));
+          close(fd);
+          return -1;
+        }
+        return fd;
+      }
+    }
+  }
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+  if (fd < 0) {
+    hs_err_set(err, HS_ERR_IO, "%s: cannot create the checkpoint: %s", path, strerror(errno));
+    return -1;
+  }
+  if (write(fd, head, strlen(head)) != (ssize_t)strlen(head) || fdatasync(fd) != 0) {
+    hs_err_set(err, HS_ERR_IO, "%s: %s", path, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+hs_status hs_cohort_checkpoint_append(int fd, const char *text, double *last_sync, int force,
+                                      hs_err *err) {
+  size_t n = strlen(text), off = 0;
+  while (off < n) { /* one write per patient: a kill leaves whole lines or a cut last one */
+    ssize_t w = write(fd, text + off, n - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return hs_err_set(err, HS_ERR_IO, "checkpoint: %s", strerror(errno));
+    off += (size_t)w;
+  }
+  double t = now_s();
+  if (force || t - *last_sync >= 1.0) {
+    if (fdatasync(fd) != 0) return hs_err_set(err, HS_ERR_IO, "checkpoint: %s", strerror(errno));
+    *last_sync = t;
+  }
+  return HS_OK;
+}
+
+/* ---- threads ---------------------------------------------------------------------- */
+
+void cohort_pool_open(cohort_pool *p, const hs_cohort *c, const hs_cohort_options *o) {
+  memset(p, 0, sizeof *p);
+  p->c = c;
+  p->o = o;
+  p->fd = -1;
+  p->t0 = p->last_sync = now_s();
+  pthread_mutex_init(&p->lock, NULL);
+  if (!(p->r = hs_cohort_results_new(c, &p->err))) {
+    p->st = p->err.code;
+    return;
+  }
+  if (o->checkpoint &&
+      (p->fd = hs_cohort_checkpoint_open(c, o->checkpoint, o->resume, p->r, &p->err)) < 0) {
+    p->st = p->err.code;
+    return;
+  }
+  if (!(p->todo = malloc((c->n + 1) * sizeof *p->todo))) {
+    p->st = hs_err_set(&p->err, HS_ERR_NOMEM, "out of memory");
+    return;
+  }
+  p->own_todo = 1;
+  for (size_t i = 0; i < c->n; i++)
+    if (p->r->status[i * c->nstrat] == HS_COHORT_PENDING) p->todo[p->ntodo++] = i;
+  if (o->limit && o->limit < p->ntodo) p->ntodo = o->limit;
+  p->chunk = o->chunk ? o->chunk : 1;
+}
+
+void cohort_pool_take(cohort_pool *p, size_t *a, size_t *b) {
+  *a = p->next;
+  *b = p->st ? *a : *a + p->chunk < p->ntodo ? *a + p->chunk : p->ntodo;
+  if (*b < *a) *b = *a;
+  p->next = *b;
+}
+
+void cohort_pool_finished(cohort_pool *p, const char *line) {
+  if (p->fd >= 0 && p->st == HS_OK) {
+    hs_err e;
+    hs_status st = hs_cohort_checkpoint_append(p->fd, line, &p->last_sync, 0, &e);
+    if (st) {
+      p->st = st;
+      p->err = e;
+    }
+  }
+  p->r->done++;
+  double t = now_s();
+  if (p->o->progress && (t - p->last_progress >= 0.25 || p->r->done == p->r->npatients)) {
+    p->last_progress = t;
+    p->o->progress(p->r->done, p->r->npatients, t - p->t0, p->o->progress_ud);
+  }
+}
+
+void *cohort_pool_worker(void *arg) {
+  cohort_pool *p = arg;
+  for (;;) {
+    size_t a, b;
+    pthread_mutex_lock(&p->lock);
+    cohort_pool_take(p, &a, &b);
+    pthread_mutex_unlock(&p->lock);
+    if (a >= b) break;
+    for (size_t q = a; q < b; q++) {
+      size_t i = p->todo[q];
+      hs_err e = {HS_OK, ""};
+      hs_status st = hs_cohort_eval(p->c, i, p->r, &e);
+      char *line = st ? NULL : hs_cohort_row_text(p->c, p->r, i);
+      pthread_mutex_lock(&p->lock);
+      if (!st && !line) st = hs_err_set(&e, HS_ERR_NOMEM, "out of memory");
+      if (st && p->st == HS_OK) {
+        p->st = st;
+        p->err = e;
+      }
+      if (!st) cohort_pool_finished(p, line);
+      pthread_mutex_unlock(&p->lock);
+      free(line);
+    }
+  }
+  return NULL;
+}
+
+int cohort_pool_start(cohort_pool *p, pthread_t *th, int n) {
+  int started = 0;
+  for (int k = 0; k < n; k++)
+    if (pthread_create(&th[started], NULL, cohort_pool_worker, p) == 0) started++;
+  return started;
+}
+
+void cohort_pool_run(cohort_pool *p, int threads) {
+  pthread_t th[256];
+  if ((size_t)threads > p->ntodo) threads = p->ntodo ? (int)p->ntodo : 1;
+  int started = cohort_pool_start(p, th, threads - 1);
+  cohort_pool_worker(p);
+  for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
+}
+
+hs_status cohort_pool_close(cohort_pool *p, hs_cohort_results **out, hs_err *err) {
+  pthread_mutex_destroy(&p->lock);
+  if (p->fd >= 0) {
+    if (p->st == HS_OK && fdatasync(p->fd) != 0)
+      p->st = hs_err_set(&p->err, HS_ERR_IO, "%s: %s", p->o->checkpoint, strerror(errno));
+    close(p->fd);
+  }
+  if (p->own_todo) free(p->todo);
+  if (p->r) p->r->wall_s = now_s() - p->t0;
+  if (p->st) {
+    if (err) *err = p->err;
+    hs_cohort_results_free(p->r);
+    return p->st;
+  }
+  if (out) *out = p->r;
+  return HS_OK;
+}
+
+hs_status cohort_options_check(const hs_cohort_options **o, hs_cohort_options *def,
+                               hs_err *err) {
+  if (!*o) {
+    hs_cohort_options_default(def);
+    *o = def;
+  }
+  if ((*o)->threads < 1 || (*o)->threads > 256)
+    return hs_err_set(err, HS_ERR_RANGE, "threads = %d (allowed 1-256)", (*o)->threads);
+  return HS_OK;
+}
+
+hs_status hs_cohort_run(const hs_cohort *c, const hs_cohort_options *o,
+                        hs_cohort_results **out, hs_err *err) {
+  hs_cohort_options def;
+  *out = NULL;
+  hs_status st = cohort_options_check(&o, &def, err);
+  if (st) return st;
+  cohort_pool p;
+  cohort_pool_open(&p, c, o);
+  if (!p.st) cohort_pool_run(&p, o->threads);
+  return cohort_pool_close(&p, out, err);
+}

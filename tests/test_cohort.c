@@ -1,0 +1,408 @@
+/* test_cohort.c - virtual cohorts (src/analysis/cohort*.c, docs/cohort.md):
+ *   1 Philox4x32-10 known-answer vectors (Random123 kat_vectors); uniforms in (0, 1);
+ *   2 the normal quantile: Phi(Phi^-1(p)) = p to 1e-14 absolute, Phi^-1(0.975) to 1e-12;
+ *   3 Sobol points: the first points of dimensions 1-2, and every one of the 21
+ *     dimensions puts exactly one of the first 1024 points in each interval
+ *     [k/1024, (k+1)/1024);
+ *   4 Sobol indices of the Ishigami function (a = 7, b = 0.1) from 8192 base samples:
+ *     every first and total index within 0.02 of its analytic value;
+ *   5 distributions reproduce their moments from 20000 random patients: mean within 4
+ *     standard errors, standard deviation within 3 %, the correlation of two
+ *     normal parameters within 0.03 of the requested 0.6, truncated-normal mean
+ *     (analytic) within 4 standard errors and no value outside its bounds; a Latin
+ *     hypercube puts one patient in each of its n strata;
+ *   6 determinism: the same rows with 1 and 3 threads, bit for bit; a parameter draw the
+ *     model refuses is an error row naming the parameter; acceptance ranges reject;
+ *   7 resume: a study stopped after 5 patients and resumed (with a cut-off last
+ *     checkpoint line, as a kill leaves) equals the uninterrupted run; so does one
+ *     killed with SIGKILL while running; a checkpoint of another study is refused;
+ *   8 bad study files name the line and the field.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "support.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hemosim/cohort.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+static void test_philox(void **state) {
+  (void)state;
+  uint32_t o[4];
+  const uint32_t c0[4] = {0, 0, 0, 0}, k0[2] = {0, 0};
+  hs_philox4x32(c0, k0, o);
+  assert_int_equal(o[0], 0x6627e8d5u);
+  assert_int_equal(o[1], 0xe169c58du);
+  assert_int_equal(o[2], 0xbc57ac4cu);
+  assert_int_equal(o[3], 0x9b00dbd8u);
+  const uint32_t c1[4] = {0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu},
+                 k1[2] = {0xffffffffu, 0xffffffffu};
+  hs_philox4x32(c1, k1, o);
+  assert_int_equal(o[0], 0x408f276du);
+  assert_int_equal(o[1], 0x41c83b0eu);
+  assert_int_equal(o[2], 0xa20bc7c6u);
+  assert_int_equal(o[3], 0x6d5451fdu);
+  const uint32_t c2[4] = {0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u},
+                 k2[2] = {0xa4093822u, 0x299f31d0u};
+  hs_philox4x32(c2, k2, o);
+  assert_int_equal(o[0], 0xd16cfe09u);
+  assert_int_equal(o[1], 0x94fdccebu);
+  assert_int_equal(o[2], 0x5001e420u);
+  assert_int_equal(o[3], 0x24126ea1u);
+  for (uint32_t k = 0; k < 1000; k++) {
+    double u = hs_cohort_uniform(42, k, 0, 0);
+    assert_true(u > 0 && u < 1);
+  }
+}
+
+static void test_norm_quantile(void **state) {
+  (void)state;
+  assert_near(hs_norm_quantile(0.975), 1.959963984540054, 1e-12);
+  assert_near(hs_norm_quantile(0.5), 0.0, 1e-15);
+  for (int k = 1; k < 2000; k++) {
+    double p = k / 2000.0;
+    assert_near(hs_norm_cdf(hs_norm_quantile(p)), p, 1e-14);
+  }
+  for (int e = 3; e <= 300; e += 7) { /* tails */
+    double p = pow(10, -e);
+    assert_near(hs_norm_cdf(hs_norm_quantile(p)) / p, 1.0, 1e-9);
+  }
+}
+
+static void test_sobol_points(void **state) {
+  (void)state;
+  double x[HS_SOBOL_MAX_DIM];
+  static const double D1[] = {0, 0.5, 0.75, 0.25, 0.375, 0.875, 0.625, 0.125};
+  static const double D2[] = {0, 0.5, 0.25, 0.75, 0.375, 0.875, 0.125, 0.625};
+  for (int i = 0; i < 8; i++) {
+    assert_int_equal(hs_sobol_point((uint64_t)i, 2, x, NULL), HS_OK);
+    assert_near(x[0], D1[i], 0);
+    assert_near(x[1], D2[i], 0);
+  }
+  static unsigned char seen[HS_SOBOL_MAX_DIM][1024];
+  memset(seen, 0, sizeof seen);
+  for (int i = 0; i < 1024; i++) {
+    assert_int_equal(hs_sobol_point((uint64_t)i, HS_SOBOL_MAX_DIM, x, NULL), HS_OK);
+    for (int j = 0; j < HS_SOBOL_MAX_DIM; j++) seen[j][(int)(x[j] * 1024)]++;
+  }
+  for (int j = 0; j < HS_SOBOL_MAX_DIM; j++)
+    for (int k = 0; k < 1024; k++) assert_int_equal(seen[j][k], 1);
+  hs_err err;
+  assert_int_equal(hs_sobol_point(0, HS_SOBOL_MAX_DIM + 1, x, &err), HS_ERR_RANGE);
+}
+
+static double ishigami(const double *u) {
+  double x1 = -M_PI + 2 * M_PI * u[0], x2 = -M_PI + 2 * M_PI * u[1], x3 = -M_PI + 2 * M_PI * u[2];
+  return sin(x1) + 7 * sin(x2) * sin(x2) + 0.1 * pow(x3, 4) * sin(x1);
+}
+
+static void test_ishigami(void **state) {
+  (void)state;
+  enum { N = 8192, D = 3 };
+  double *fa = malloc(N * sizeof *fa), *fb = malloc(N * sizeof *fb),
+         *fab = malloc(N * D * sizeof *fab);
+  for (int j = 0; j < N; j++) {
+    double ab[2 * D], u[D];
+    hs_sobol_point((uint64_t)j + 1, 2 * D, ab, NULL);
+    fa[j] = ishigami(ab);
+    fb[j] = ishigami(ab + D);
+    for (int i = 0; i < D; i++) {
+      for (int k = 0; k < D; k++) u[k] = k == i ? ab[D + k] : ab[k];
+      fab[i * N + j] = ishigami(u);
+    }
+  }
+  double s1[D], st[D];
+  size_t used;
+  assert_int_equal(hs_sobol_indices(fa, fb, fab, N, D, s1, st, &used, NULL), HS_OK);
+  assert_int_equal(used, N);
+  /* analytic (Ishigami and Homma 1990; Sobol' and Levitan 1999): a = 7, b = 0.1 */
+  double a = 7, b = 0.1, pi4 = pow(M_PI, 4);
+  double v1 = 0.5 * pow(1 + b * pi4 / 5, 2), v2 = a * a / 8, v13 = 8 * b * b * pi4 * pi4 / 225;
+  double v = v1 + v2 + v13;
+  assert_near(s1[0], v1 / v, 0.02);
+  assert_near(s1[1], v2 / v, 0.02);
+  assert_near(s1[2], 0.0, 0.02);
+  assert_near(st[0], (v1 + v13) / v, 0.02);
+  assert_near(st[1], v2 / v, 0.02);
+  assert_near(st[2], v13 / v, 0.02);
+  free(fa);
+  free(fb);
+  free(fab);
+}
+
+static hs_cohort *load(const char *text) {
+  hs_cohort *c = NULL;
+  hs_err err = {0};
+  if (hs_cohort_load_string("<test>", text, strlen(text), HS_SOURCE_DIR, &c, &err))
+    fail_msg("%s", err.msg);
+  return c;
+}
+
+static void test_moments(void **state) {
+  (void)state;
+  hs_cohort *c = load("hemosim_cohort: 1\n"
+                      "seed: 7\n"
+                      "population:\n"
+                      "  size: 20000\n"
+                      "  parameters:\n"
+                      "    lv.ees: {dist: normal, mean: 2.0 mmHg/mL, sd: 0.3 mmHg/mL}\n"
+                      "    rv.ees: {dist: normal, mean: 0.6 mmHg/mL, sd: 0.1 mmHg/mL}\n"
+                      "    lv.v0: {dist: lognormal, median: 10 mL, cv: 0.4}\n"
+                      "    heart.heart_rate: {dist: uniform, min: 60 /min, max: 120 /min}\n"
+                      "    la.ees: {dist: truncnormal, mean: 0.2 mmHg/mL, sd: 0.1 mmHg/mL,\n"
+                      "             min: 0.15 mmHg/mL, max: 0.4 mmHg/mL}\n"
+                      "  correlation:\n"
+                      "    - [lv.ees, rv.ees, 0.6]\n");
+  size_t n = hs_cohort_patient_count(c), np = hs_cohort_param_count(c);
+  assert_int_equal(n, 20000);
+  assert_int_equal(np, 5);
+  double *x = malloc(n * np * sizeof *x);
+  for (size_t i = 0; i < n; i++) assert_int_equal(hs_cohort_sample(c, i, x + i * np, NULL), HS_OK);
+  double mean[5] = {0}, sd[5] = {0}, cov = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < np; k++) mean[k] += x[i * np + k] / (double)n;
+  for (size_t i = 0; i < n; i++) {
+    for (size_t k = 0; k < np; k++) sd[k] += pow(x[i * np + k] - mean[k], 2) / (double)(n - 1);
+    cov += (x[i * np] - mean[0]) * (x[i * np + 1] - mean[1]) / (double)(n - 1);
+  }
+  for (size_t k = 0; k < np; k++) sd[k] = sqrt(sd[k]);
+  /* expected mean and sd of each marginal */
+  double s2 = log1p(0.4 * 0.4);
+  double al = (0.15 - 0.2) / 0.1, be = (0.4 - 0.2) / 0.1;
+  double Z = hs_norm_cdf(be) - hs_norm_cdf(al);
+  double phia = exp(-al * al / 2) / sqrt(2 * M_PI), phib = exp(-be * be / 2) / sqrt(2 * M_PI);
+  double tmean = 0.2 + 0.1 * (phia - phib) / Z;
+  double tsd = 0.1 * sqrt(1 + (al * phia - be * phib) / Z - pow((phia - phib) / Z, 2));
+  double em[5] = {2.0, 0.6, 10 * exp(s2 / 2), 90, tmean};
+  double es[5] = {0.3, 0.1, 10 * exp(s2 / 2) * 0.4, 60 / sqrt(12.0), tsd};
+  for (size_t k = 0; k < np; k++) {
+    assert_near(mean[k], em[k], 4 * es[k] / sqrt((double)n));
+    assert_near(sd[k] / es[k], 1.0, 0.03);
+  }
+  assert_near(cov / (sd[0] * sd[1]), 0.6, 0.03);
+  for (size_t i = 0; i < n; i++) assert_in_range_d(x[i * np + 4], 0.15, 0.4);
+  free(x);
+  hs_cohort_free(c);
+  /* Latin hypercube: one patient per stratum */
+  c = load("hemosim_cohort: 1\npopulation:\n  design: lhs\n  size: 500\n  parameters:\n"
+           "    heart.heart_rate: {dist: uniform, min: 50 /min, max: 100 /min}\n");
+  unsigned char hit[500] = {0};
+  for (size_t i = 0; i < 500; i++) {
+    double hr;
+    hs_cohort_sample(c, i, &hr, NULL);
+    hit[(int)((hr - 50) / 50 * 500)]++;
+  }
+  for (int k = 0; k < 500; k++) assert_int_equal(hit[k], 1);
+  hs_cohort_free(c);
+}
+
+/* a small fast study: healthy adult, 3 s per run, two strategies, some draws refused
+   (lv.ees below its allowed minimum) */
+static const char SMALL[] =
+    "hemosim_cohort: 1\n"
+    "name: small\n"
+    "seed: 11\n"
+    "population:\n"
+    "  size: 12\n"
+    "  parameters:\n"
+    "    lv.ees: {dist: normal, mean: 1.5 mmHg/mL, sd: 1.2 mmHg/mL}\n"
+    "    heart.heart_rate: {dist: uniform, min: 60 /min, max: 100 /min}\n"
+    "protocol:\n"
+    "  run: 3 s\n"
+    "  strategies:\n"
+    "    - {name: base}\n"
+    "    - {name: fast, set: {heart.heart_rate: 110 /min}}\n"
+    "outputs: [map_mmhg, co_lpm, hr_bpm]\n"
+    "targets:\n"
+    "  map_mmhg: {min: 70}\n";
+
+static hs_cohort_results *run(const hs_cohort *c, int threads, const char *ckpt, int resume,
+                              size_t limit) {
+  hs_cohort_options o;
+  hs_cohort_options_default(&o);
+  o.threads = threads;
+  o.checkpoint = ckpt;
+  o.resume = resume;
+  o.limit = limit;
+  hs_cohort_results *r = NULL;
+  hs_err err = {0};
+  if (hs_cohort_run(c, &o, &r, &err)) fail_msg("%s", err.msg);
+  return r;
+}
+
+static void assert_same(const hs_cohort_results *a, const hs_cohort_results *b) {
+  size_t rows = a->npatients * a->nstrategies;
+  assert_int_equal(a->done, b->done);
+  assert_memory_equal(a->status, b->status, rows);
+  assert_memory_equal(a->y, b->y, rows * a->noutputs * sizeof(double));
+  assert_memory_equal(a->met, b->met, rows * a->ntargets);
+  for (size_t k = 0; k < rows; k++) {
+    assert_int_equal(!a->message[k], !b->message[k]);
+    if (a->message[k]) assert_string_equal(a->message[k], b->message[k]);
+  }
+}
+
+static void test_determinism(void **state) {
+  (void)state;
+  hs_cohort *c = load(SMALL);
+  hs_cohort_results *r1 = run(c, 1, NULL, 0, 0), *r3 = run(c, 3, NULL, 0, 0);
+  assert_same(r1, r3);
+  size_t ok = 0, errors = 0;
+  for (size_t i = 0; i < r1->npatients; i++) {
+    int s0 = r1->status[i * 2];
+    assert_int_equal(s0, r1->status[i * 2 + 1]);
+    if (s0 == HS_COHORT_OK) {
+      ok++;
+      assert_near(r1->y[(i * 2 + 1) * 3 + 2], 110, 1e-6); /* the strategy's heart rate */
+      assert_true(isfinite(r1->y[i * 2 * 3]));
+    } else {
+      errors++;
+      assert_int_equal(s0, HS_COHORT_ERROR);
+      assert_non_null(strstr(r1->message[i * 2], "lv.ees"));
+      assert_true(r1->x[i * 2] < 0.005);
+    }
+  }
+  assert_true(ok >= 6 && errors >= 1);
+  char *text = hs_cohort_summary_text(c, r1);
+  assert_non_null(strstr(text, "strategy fast"));
+  free(text);
+  hs_cohort_results_free(r1);
+  hs_cohort_results_free(r3);
+  hs_cohort_free(c);
+  /* acceptance: nobody has a MAP of 300 mmHg */
+  char buf[2048];
+  snprintf(buf, sizeof buf, "%sacceptance:\n  map_mmhg: {min: 300}\n", SMALL);
+  c = load(buf);
+  hs_cohort_results *r = run(c, 2, NULL, 0, 0);
+  for (size_t k = 0; k < r->npatients * r->nstrategies; k++) {
+    assert_true(r->status[k] == HS_COHORT_REJECTED || r->status[k] == HS_COHORT_ERROR);
+    if (r->status[k] == HS_COHORT_REJECTED) assert_non_null(strstr(r->message[k], "map_mmhg"));
+  }
+  hs_cohort_results_free(r);
+  hs_cohort_free(c);
+}
+
+static size_t count_lines(const char *path) {
+  FILE *f = fopen(path, "r");
+  size_t n = 0;
+  int ch;
+  if (!f) return 0;
+  while ((ch = fgetc(f)) != EOF) n += ch == '\n';
+  fclose(f);
+  return n;
+}
+
+static void test_resume(void **state) {
+  (void)state;
+  hs_cohort *c = load(SMALL);
+  hs_cohort_results *full = run(c, 1, NULL, 0, 0);
+  char *ck = hs_test_write_temp("cohort_ckpt.tsv", "");
+  /* stopped after 5 patients, then a kill cut the next line short */
+  hs_cohort_results *part = run(c, 2, ck, 0, 5);
+  assert_int_equal(part->done, 5);
+  hs_cohort_results_free(part);
+  FILE *f = fopen(ck, "a");
+  fputs("7\t1\t0x1.5p+6", f);
+  fclose(f);
+  hs_cohort_results *rest = run(c, 2, ck, 1, 0);
+  assert_int_equal(rest->resumed, 5);
+  assert_same(full, rest);
+  assert_int_equal(count_lines(ck), 1 + full->npatients);
+  hs_cohort_results_free(rest);
+  /* killed for real while running (one thread, one patient per line) */
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    hs_cohort_results *r = run(c, 1, ck, 0, 0);
+    hs_cohort_results_free(r);
+    _exit(0);
+  }
+  struct timespec ts = {0, 2000000};
+  for (int k = 0; k < 20000 && count_lines(ck) < 4; k++) nanosleep(&ts, NULL);
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  size_t kept = count_lines(ck) - 1;
+  rest = run(c, 1, ck, 1, 0);
+  assert_int_equal(rest->resumed, kept);
+  assert_same(full, rest);
+  hs_cohort_results_free(rest);
+  hs_cohort_free(c);
+  /* another study (other seed): its checkpoint is refused */
+  char other[2048];
+  snprintf(other, sizeof other, "%s", SMALL);
+  memcpy(strstr(other, "seed: 11"), "seed: 12", 8);
+  c = load(other);
+  hs_cohort_options o;
+  hs_cohort_options_default(&o);
+  o.checkpoint = ck;
+  o.resume = 1;
+  hs_cohort_results *r = NULL;
+  hs_err err = {0};
+  assert_int_equal(hs_cohort_run(c, &o, &r, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "another study"));
+  assert_null(r);
+  hs_cohort_free(c);
+  hs_cohort_results_free(full);
+  unlink(ck);
+  free(ck);
+}
+
+static void expect_error(const char *text, const char *needle) {
+  hs_cohort *c = NULL;
+  hs_err err = {0};
+  assert_int_not_equal(hs_cohort_load_string("study.yaml", text, strlen(text), HS_SOURCE_DIR, &c,
+                                             &err),
+                       HS_OK);
+  assert_null(c);
+  if (!strstr(err.msg, needle)) fail_msg("expected '%s' in: %s", needle, err.msg);
+}
+
+static void test_bad_files(void **state) {
+  (void)state;
+  expect_error("name: x\n", "hemosim_cohort: 1");
+  expect_error("hemosim_cohort: 1\npopulation:\n  size: 3\n  parameters:\n"
+               "    lv.eees: {dist: normal, mean: 1, sd: 0.1}\n",
+               "study.yaml:5:");
+  expect_error("hemosim_cohort: 1\npopulation:\n  size: 3\n  parameters:\n"
+               "    lv.ees: {dist: gamma, mean: 1, sd: 0.1}\n",
+               "unknown distribution 'gamma'");
+  expect_error("hemosim_cohort: 1\npopulation:\n  size: 3\n  parameters:\n"
+               "    lv.ees: {dist: uniform, min: 2, max: 1}\n",
+               "min must be below max");
+  expect_error("hemosim_cohort: 1\npopulation:\n  size: 3\n  parameters:\n"
+               "    lv.ees: {dist: normal, mean: 1, sd: 0.1}\n    rv.ees: {dist: normal, mean: 1, "
+               "sd: 0.1}\n    la.ees: {dist: normal, mean: 1, sd: 0.1}\n"
+               "  correlation: [[lv.ees, rv.ees, 0.9], [rv.ees, la.ees, 0.9], "
+               "[lv.ees, la.ees, -0.9]]\n",
+               "not positive definite");
+  expect_error("hemosim_cohort: 1\npopulation:\n  size: 3\n  parameters:\n"
+               "    lv.ees: {dist: normal, mean: 1, sd: 0.1}\noutputs: [map]\n",
+               "unknown metric 'map'");
+  expect_error("hemosim_cohort: 1\npopulation:\n  size: 3\n  parameters:\n"
+               "    lv.ees: {dist: normal, mean: 1, sd: 0.1}\nprotocol: {run: 5 parsecs}\n",
+               "protocol.run");
+  expect_error("hemosim_cohort: 1\npopulation:\n  size: 3\n  parameters:\n"
+               "    lv.ees: {dist: normal, mean: 1, sd: 0.1}\n"
+               "protocol: {set: {heart.heart_rate: 3 L/min}}\n",
+               "protocol.set.heart.heart_rate");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_philox),      cmocka_unit_test(test_norm_quantile),
+      cmocka_unit_test(test_sobol_points), cmocka_unit_test(test_ishigami),
+      cmocka_unit_test(test_moments),     cmocka_unit_test(test_determinism),
+      cmocka_unit_test(test_resume),      cmocka_unit_test(test_bad_files),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
