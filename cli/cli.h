@@ -2,6 +2,7 @@
 #ifndef HS_CLI_H
 #define HS_CLI_H
 
+#include <getopt.h>
 #include <jansson.h>
 
 #include "hemosim/hemosim.h"
@@ -19,6 +20,19 @@ int hs_cmd_calibrate(int argc, char **argv);
 int hs_cmd_stroke(int argc, char **argv);
 int hs_cmd_validate(int argc, char **argv);
 int hs_cmd_cohort(int argc, char **argv);
+
+/*
+ * Options are read with getopt_long (GNU): "--rate=100" and "--rate 100" are the
+ * same, options and operands may come in any order, "--" ends the options.  Call
+ * hs_cli_opt_begin() before the first hs_cli_getopt() of a command.  hs_cli_getopt
+ * returns the option's val, -1 at the end (operands are argv[optind..argc)), or
+ * HS_OPT_ERROR after printing the usage error ("unknown option 'X'", "option X
+ * needs a value", "option X takes no value").
+ */
+#define HS_OPT_ERROR (-2)
+void hs_cli_opt_begin(void);
+int hs_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+                  const struct option *longopts);
 
 /* Print "hemosim: <msg>" to stderr; returns HS_EXIT_FAIL. */
 int hs_cli_fail(const hs_err *err);

@@ -133,34 +133,34 @@ int hs_cmd_calibrate(int argc, char **argv) {
   hs_cal_options opt;
   hs_status st;
   hs_cal_options_default(&opt);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(CALIBRATE_HELP, stdout);
-      return HS_EXIT_OK;
-    }
-    if ((!strcmp(a, "--out") || !strcmp(a, "--json") || !strcmp(a, "--report") ||
-         !strcmp(a, "--max-evals")) &&
-        i + 1 >= argc)
-      return hs_cli_usage("calibrate", "option %s needs a value", a);
-    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
-    else if (!strcmp(a, "--out")) out = argv[++i];
-    else if (!strcmp(a, "--json")) json = argv[++i];
-    else if (!strcmp(a, "--report")) report = argv[++i];
-    else if (!strcmp(a, "--max-evals")) {
+  enum { O_OUT = 256, O_JSON, O_REPORT, O_EVALS };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},          {"quiet", no_argument, NULL, 'q'},
+      {"out", required_argument, NULL, O_OUT},    {"json", required_argument, NULL, O_JSON},
+      {"report", required_argument, NULL, O_REPORT},
+      {"max-evals", required_argument, NULL, O_EVALS},
+      {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt("calibrate", argc, argv, "hq", LONG)) != -1;) {
+    switch (c) {
+    case 'h': fputs(CALIBRATE_HELP, stdout); return HS_EXIT_OK;
+    case 'q': quiet = 1; break;
+    case O_OUT: out = optarg; break;
+    case O_JSON: json = optarg; break;
+    case O_REPORT: report = optarg; break;
+    case O_EVALS: {
       char *end;
-      long n = strtol(argv[++i], &end, 10);
-      if (*end || end == argv[i] || n < 1 || n > 100000)
-        return hs_cli_usage("calibrate", "--max-evals must be 1-100000 (got '%s')", argv[i]);
+      long n = strtol(optarg, &end, 10);
+      if (*end || end == optarg || n < 1 || n > 100000)
+        return hs_cli_usage("calibrate", "--max-evals must be 1-100000 (got '%s')", optarg);
       opt.max_evals = (int)n;
-    } else if (a[0] == '-' && a[1]) {
-      return hs_cli_usage("calibrate", "unknown option '%s'", a);
-    } else if (!file) {
-      file = a;
-    } else {
-      return hs_cli_usage("calibrate", "only one measurements file may be given");
+      break;
+    }
+    default: return HS_EXIT_USAGE;
     }
   }
+  if (optind < argc) file = argv[optind];
+  if (argc - optind > 1) return hs_cli_usage("calibrate", "only one measurements file may be given");
   if (!file) return hs_cli_usage("calibrate", "a measurements file is required");
   if (hs_cal_input_load(file, &in, &err)) goto fail;
   int tty = isatty(2) && !quiet;

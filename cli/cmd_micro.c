@@ -103,15 +103,6 @@ static void cell(char *b, size_t n, double v, int width, int prec) {
     snprintf(b, n, "%*s", width, "-");
 }
 
-static int emit_json(const char *json_path, char *text, hs_err *err) {
-  if (!strcmp(json_path, "-")) {
-    fputs(text, stdout);
-    fputc('\n', stdout);
-    return 0;
-  }
-  return hs_write_file_atomic(json_path, text, strlen(text), err) != HS_OK;
-}
-
 /* ------------------------------------------------------------------ analyze */
 
 static int crossed_on(const hs_micro_result *r, hs_micro_quantity q) {
@@ -248,33 +239,30 @@ static int cmd_analyze(int argc, char **argv) {
   const char *file = NULL, *json = NULL, *cmd = "micro analyze";
   int quiet = 0;
   hs_micro_options opt = {0, 0};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(ANALYZE_HELP, stdout);
-      return HS_EXIT_OK;
-    } else if (!strcmp(a, "--json") || !strcmp(a, "--small-cutoff") ||
-               !strcmp(a, "--t4-tolerance")) {
-      if (i + 1 >= argc) return hs_cli_usage(cmd, "option %s needs a value", a);
-      const char *v = argv[++i];
-      if (!strcmp(a, "--json"))
-        json = v;
-      else if (!strcmp(a, "--small-cutoff")) {
-        if (parse_positive(cmd, a, v, HS_MICRO_MAX_CUTOFF_UM, &opt.small_cutoff_um))
-          return HS_EXIT_USAGE;
-      } else if (parse_positive(cmd, a, v, 72, &opt.t4_tolerance_h)) {
+  enum { O_JSON = 256, O_CUTOFF, O_T4 };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},        {"quiet", no_argument, NULL, 'q'},
+      {"json", required_argument, NULL, O_JSON}, {"small-cutoff", required_argument, NULL, O_CUTOFF},
+      {"t4-tolerance", required_argument, NULL, O_T4}, {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt(cmd, argc, argv, "hq", LONG)) != -1;) {
+    switch (c) {
+    case 'h': fputs(ANALYZE_HELP, stdout); return HS_EXIT_OK;
+    case 'q': quiet = 1; break;
+    case O_JSON: json = optarg; break;
+    case O_CUTOFF:
+      if (parse_positive(cmd, "--small-cutoff", optarg, HS_MICRO_MAX_CUTOFF_UM, &opt.small_cutoff_um))
         return HS_EXIT_USAGE;
-      }
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      quiet = 1;
-    } else if (a[0] == '-' && a[1]) {
-      return hs_cli_usage(cmd, "unknown option '%s'", a);
-    } else if (!file) {
-      file = a;
-    } else {
-      return hs_cli_usage(cmd, "only one FILE may be given (got '%s' and '%s')", file, a);
+      break;
+    case O_T4:
+      if (parse_positive(cmd, "--t4-tolerance", optarg, 72, &opt.t4_tolerance_h)) return HS_EXIT_USAGE;
+      break;
+    default: return HS_EXIT_USAGE;
     }
   }
+  if (optind < argc) file = argv[optind];
+  if (argc - optind > 1)
+    return hs_cli_usage(cmd, "only one FILE may be given (got '%s' and '%s')", file, argv[optind + 1]);
   if (!file) return hs_cli_usage(cmd, "missing FILE (a microcirculation file, YAML or JSON)");
   hs_err err = {HS_OK, ""};
   hs_micro_input *in = NULL;
@@ -291,8 +279,7 @@ static int cmd_analyze(int argc, char **argv) {
     goto fail;
   }
   if (json) {
-    if (!(text = hs_micro_json(in, r, file, &err))) goto fail;
-    if (emit_json(json, text, &err)) goto fail;
+    if (hs_cli_write_text(hs_micro_json(in, r, file, &err), json, &err)) goto fail;
     if (!strcmp(json, "-")) quiet = 1;
   }
   if (!quiet) print_report(file, in, r);
@@ -315,48 +302,36 @@ static int cmd_schedule(int argc, char **argv) {
   const char *json = NULL, *cmd = "micro schedule";
   int quiet = 0, nfiles = 0;
   double tol = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(SCHEDULE_HELP, stdout);
-      return HS_EXIT_OK;
-    } else if (!strcmp(a, "--json") || !strcmp(a, "--t4-tolerance")) {
-      if (i + 1 >= argc) return hs_cli_usage(cmd, "option %s needs a value", a);
-      const char *v = argv[++i];
-      if (!strcmp(a, "--json"))
-        json = v;
-      else if (parse_positive(cmd, a, v, 72, &tol))
-        return HS_EXIT_USAGE;
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      quiet = 1;
-    } else if (a[0] == '-' && a[1]) {
-      return hs_cli_usage(cmd, "unknown option '%s'", a);
-    } else {
-      nfiles++;
+  enum { O_JSON = 256, O_T4 };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},        {"quiet", no_argument, NULL, 'q'},
+      {"json", required_argument, NULL, O_JSON}, {"t4-tolerance", required_argument, NULL, O_T4},
+      {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt(cmd, argc, argv, "hq", LONG)) != -1;) {
+    switch (c) {
+    case 'h': fputs(SCHEDULE_HELP, stdout); return HS_EXIT_OK;
+    case 'q': quiet = 1; break;
+    case O_JSON: json = optarg; break;
+    case O_T4:
+      if (parse_positive(cmd, "--t4-tolerance", optarg, 72, &tol)) return HS_EXIT_USAGE;
+      break;
+    default: return HS_EXIT_USAGE;
     }
   }
+  nfiles = argc - optind;
   if (!nfiles) return hs_cli_usage(cmd, "missing FILE (measurement or schedule files)");
   hs_err err = {HS_OK, ""};
   hs_micro_timepoint tp[HS_MICRO_MAX_TIMEPOINTS];
   hs_micro_window w[HS_MICRO_MAX_TIMEPOINTS];
   size_t n = 0;
-  char *text = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--json") || !strcmp(a, "--t4-tolerance")) {
-      i++;
-      continue;
-    }
-    if (a[0] == '-' && a[1]) continue;
-    if (hs_micro_timepoints_load_file(a, tp, HS_MICRO_MAX_TIMEPOINTS, &n, &err))
+  for (int i = optind; i < argc; i++)
+    if (hs_micro_timepoints_load_file(argv[i], tp, HS_MICRO_MAX_TIMEPOINTS, &n, &err))
       return hs_cli_fail(&err);
-  }
   if (hs_micro_schedule_check(tp, n, tol, w, &err)) return hs_cli_fail(&err);
   if (json) {
-    if (!(text = hs_micro_schedule_json(tp, w, n, tol, &err))) return hs_cli_fail(&err);
-    int bad = emit_json(json, text, &err);
-    free(text);
-    if (bad) return hs_cli_fail(&err);
+    if (hs_cli_write_text(hs_micro_schedule_json(tp, w, n, tol, &err), json, &err))
+      return hs_cli_fail(&err);
     if (!strcmp(json, "-")) quiet = 1;
   }
   int flagged = 0;
@@ -484,57 +459,53 @@ static int cmd_titrate(int argc, char **argv) {
   int quiet = 0;
   hs_titrate_options o;
   hs_titrate_defaults(&o);
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(TITRATE_HELP, stdout);
-      return HS_EXIT_OK;
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      quiet = 1;
-    } else if (a[0] == '-' && a[1] == '-' && a[2]) {
-      static const char *const valued[] = {
-          "--policy", "--hours", "--interval-h", "--flow", "--obstructed", "--oedema",
-          "--vasoconstriction", "--lv-recovery", "--micro-resolution", "--json", "--csv",
-          "--plot"};
-      int known = 0;
-      for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) known |= !strcmp(a, valued[k]);
-      if (!known) return hs_cli_usage(cmd, "unknown option '%s'", a);
-      if (i + 1 >= argc) return hs_cli_usage(cmd, "option %s needs a value", a);
-      const char *v = argv[++i];
-      int bad = 0;
-      if (!strcmp(a, "--policy"))
-        policy = v;
-      else if (!strcmp(a, "--json"))
-        json = v;
-      else if (!strcmp(a, "--csv"))
-        csv = v;
-      else if (!strcmp(a, "--plot"))
-        plot = v;
-      else if (!strcmp(a, "--hours"))
-        bad = parse_positive(cmd, a, v, 1000, &o.hours);
-      else if (!strcmp(a, "--interval-h"))
-        bad = parse_positive(cmd, a, v, 1000, &o.interval_h);
-      else if (!strcmp(a, "--flow"))
-        bad = parse_positive(cmd, a, v, 8, &o.flow0_lpm);
-      else if (!strcmp(a, "--obstructed"))
-        bad = parse_fraction(cmd, a, v, 0, 0.99, &o.micro.obstructed);
-      else if (!strcmp(a, "--oedema"))
-        bad = parse_fraction(cmd, a, v, 0, 5, &o.micro.oedema);
-      else if (!strcmp(a, "--vasoconstriction"))
-        bad = parse_fraction(cmd, a, v, 0, 0.99, &o.micro.vasoconstriction);
-      else if (!strcmp(a, "--lv-recovery"))
-        bad = parse_fraction(cmd, a, v, -0.9, 5, &o.lv_recovery_frac);
-      else if (!strcmp(a, "--micro-resolution"))
-        bad = parse_fraction(cmd, a, v, 0, 1, &o.micro_resolution);
-      if (bad) return HS_EXIT_USAGE;
-    } else if (a[0] == '-' && a[1]) {
-      return hs_cli_usage(cmd, "unknown option '%s'", a);
-    } else if (!file) {
-      file = a;
-    } else {
-      return hs_cli_usage(cmd, "only one PATIENT_FILE may be given (got '%s' and '%s')", file, a);
+  enum { O_POLICY = 256, O_HOURS, O_INTERVAL, O_FLOW, O_OBST, O_OED, O_VASO, O_LVREC, O_MRES,
+         O_JSON, O_CSV, O_PLOT };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"policy", required_argument, NULL, O_POLICY},
+      {"hours", required_argument, NULL, O_HOURS},
+      {"interval-h", required_argument, NULL, O_INTERVAL},
+      {"flow", required_argument, NULL, O_FLOW},
+      {"obstructed", required_argument, NULL, O_OBST},
+      {"oedema", required_argument, NULL, O_OED},
+      {"vasoconstriction", required_argument, NULL, O_VASO},
+      {"lv-recovery", required_argument, NULL, O_LVREC},
+      {"micro-resolution", required_argument, NULL, O_MRES},
+      {"json", required_argument, NULL, O_JSON},
+      {"csv", required_argument, NULL, O_CSV},
+      {"plot", required_argument, NULL, O_PLOT},
+      {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt(cmd, argc, argv, "hq", LONG)) != -1;) {
+    int bad = 0;
+    char name[32] = ""; /* "--hours", for messages */
+    for (const struct option *l = LONG; l->name; l++)
+      if (l->val == c) snprintf(name, sizeof name, "--%s", l->name);
+    switch (c) {
+    case 'h': fputs(TITRATE_HELP, stdout); return HS_EXIT_OK;
+    case 'q': quiet = 1; break;
+    case O_POLICY: policy = optarg; break;
+    case O_JSON: json = optarg; break;
+    case O_CSV: csv = optarg; break;
+    case O_PLOT: plot = optarg; break;
+    case O_HOURS: bad = parse_positive(cmd, name, optarg, 1000, &o.hours); break;
+    case O_INTERVAL: bad = parse_positive(cmd, name, optarg, 1000, &o.interval_h); break;
+    case O_FLOW: bad = parse_positive(cmd, name, optarg, 8, &o.flow0_lpm); break;
+    case O_OBST: bad = parse_fraction(cmd, name, optarg, 0, 0.99, &o.micro.obstructed); break;
+    case O_OED: bad = parse_fraction(cmd, name, optarg, 0, 5, &o.micro.oedema); break;
+    case O_VASO: bad = parse_fraction(cmd, name, optarg, 0, 0.99, &o.micro.vasoconstriction); break;
+    case O_LVREC: bad = parse_fraction(cmd, name, optarg, -0.9, 5, &o.lv_recovery_frac); break;
+    case O_MRES: bad = parse_fraction(cmd, name, optarg, 0, 1, &o.micro_resolution); break;
+    default: return HS_EXIT_USAGE;
     }
+    if (bad) return HS_EXIT_USAGE;
   }
+  if (optind < argc) file = argv[optind];
+  if (argc - optind > 1)
+    return hs_cli_usage(cmd, "only one PATIENT_FILE may be given (got '%s' and '%s')", file,
+                        argv[optind + 1]);
   if (!file) return hs_cli_usage(cmd, "missing PATIENT_FILE (a patient on VA-ECMO)");
   hs_titrate_policy pols[2];
   int npol = 0;

@@ -57,20 +57,20 @@ static void print_type(const hs_block_type *t, int md) {
 int hs_cmd_params(int argc, char **argv) {
   int md = 0;
   const char *only = NULL;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+  static const struct option LONG[] = {{"help", no_argument, NULL, 'h'},
+                                       {"markdown", no_argument, NULL, 'm'},
+                                       {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt("params", argc, argv, "h", LONG)) != -1;) {
+    if (c == 'h') {
       fputs(PARAMS_HELP, stdout);
       return HS_EXIT_OK;
-    } else if (!strcmp(argv[i], "--markdown")) {
-      md = 1;
-    } else if (argv[i][0] == '-') {
-      return hs_cli_usage("params", "unknown option '%s'", argv[i]);
-    } else if (!only) {
-      only = argv[i];
-    } else {
-      return hs_cli_usage("params", "only one TYPE may be given");
     }
+    if (c != 'm') return HS_EXIT_USAGE;
+    md = 1;
   }
+  if (optind < argc) only = argv[optind];
+  if (argc - optind > 1) return hs_cli_usage("params", "only one TYPE may be given");
   if (only && !hs_block_type_find(only))
     return hs_cli_usage("params", "unknown block type '%s'", only);
   for (size_t i = 0; i < hs_block_type_count(); i++) {

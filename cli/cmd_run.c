@@ -125,57 +125,46 @@ int hs_cmd_run(int argc, char **argv) {
   char *summary = NULL, *csv_path = NULL;
   double *metrics = NULL;
   if (!sets) return hs_cli_usage("run", "out of memory");
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-#define NEED_ARG()                                                          \
-  if (i + 1 >= argc) {                                                      \
-    rc = hs_cli_usage("run", "option %s needs a value", a);                \
-    goto done;                                                              \
-  }
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+  enum { O_SET = 256, O_SUMMARY, O_SIGNALS, O_RATE };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},          {"duration", required_argument, NULL, 'd'},
+      {"scenario", required_argument, NULL, 's'}, {"set", required_argument, NULL, O_SET},
+      {"out", required_argument, NULL, 'o'},      {"summary-json", required_argument, NULL, O_SUMMARY},
+      {"signals", required_argument, NULL, O_SIGNALS}, {"rate", required_argument, NULL, O_RATE},
+      {"quiet", no_argument, NULL, 'q'},          {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt("run", argc, argv, "hd:s:o:q", LONG)) != -1;) {
+    switch (c) {
+    case 'h':
       fputs(RUN_HELP, stdout);
       rc = HS_EXIT_OK;
       goto done;
-    } else if (!strcmp(a, "-d") || !strcmp(a, "--duration")) {
-      NEED_ARG();
-      duration_text = argv[++i];
-    } else if (!strcmp(a, "-s") || !strcmp(a, "--scenario")) {
-      NEED_ARG();
-      scenario = argv[++i];
-    } else if (!strcmp(a, "--set")) {
-      NEED_ARG();
-      sets[nsets++] = argv[++i];
-    } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
-      NEED_ARG();
-      out = argv[++i];
-    } else if (!strcmp(a, "--summary-json")) {
-      NEED_ARG();
-      json = argv[++i];
-    } else if (!strcmp(a, "--signals")) {
-      NEED_ARG();
-      signals = argv[++i];
-    } else if (!strcmp(a, "--rate")) {
-      NEED_ARG();
+    case 'd': duration_text = optarg; break;
+    case 's': scenario = optarg; break;
+    case O_SET: sets[nsets++] = optarg; break;
+    case 'o': out = optarg; break;
+    case O_SUMMARY: json = optarg; break;
+    case O_SIGNALS: signals = optarg; break;
+    case O_RATE: {
       char *end;
-      rate = strtod(argv[++i], &end);
-      if (*end || !(rate > 0 && rate <= 100000)) {
-        rc = hs_cli_usage("run", "--rate must be a number of Hz in (0, 100000] (got '%s')",
-                          argv[i]);
+      rate = strtod(optarg, &end);
+      if (end == optarg || *end || !(rate > 0 && rate <= 100000)) {
+        rc = hs_cli_usage("run", "--rate must be a number of Hz in (0, 100000] (got '%s')", optarg);
         goto done;
       }
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      quiet = 1;
-    } else if (a[0] == '-' && a[1]) {
-      rc = hs_cli_usage("run", "unknown option '%s'", a);
-      goto done;
-    } else if (!patient) {
-      patient = a;
-    } else {
+      break;
+    }
+    case 'q': quiet = 1; break;
+    default: rc = HS_EXIT_USAGE; goto done;
+    }
+  }
+  for (int i = optind; i < argc; i++) {
+    if (patient) {
       rc = hs_cli_usage("run", "only one patient file may be given (got '%s' and '%s')",
-                        patient, a);
+                        patient, argv[i]);
       goto done;
     }
-#undef NEED_ARG
+    patient = argv[i];
   }
   double duration = 0;
   if (duration_text) {

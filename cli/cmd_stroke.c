@@ -207,28 +207,30 @@ typedef struct opt {
 /* Parse argv[1..] against opts.  Returns -1 to continue, otherwise an exit code
    (0 after printing help). */
 static int parse_opts(const char *cmd, int argc, char **argv, const opt *opts, void (*help)(void)) {
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+  enum { MAXOPT = 16 };
+  struct option longopts[MAXOPT + 2];
+  int n = 0;
+  longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+  for (const opt *p = opts; p->name && n < MAXOPT; p++, n++)
+    longopts[n] = (struct option){p->name + 2, p->flag ? no_argument : required_argument, NULL,
+                                  256 + (int)(p - opts)};
+  longopts[n] = (struct option){NULL, 0, NULL, 0};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt(cmd, argc, argv, "h", longopts)) != -1;) {
+    if (c == 'h') {
       help();
       return HS_EXIT_OK;
     }
-    const opt *o = NULL;
-    for (const opt *p = opts; p->name; p++)
-      if (!strcmp(a, p->name)) o = p;
-    if (!o) {
-      if (a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9'))
-        return hs_cli_usage(cmd, "unknown option '%s'", a);
-      return hs_cli_usage(cmd, "unexpected argument '%s'", a);
-    }
+    if (c < 256) return HS_EXIT_USAGE;
+    const opt *o = &opts[c - 256];
     if (o->flag) {
       *o->flag = 1;
       continue;
     }
-    if (i + 1 >= argc) return hs_cli_usage(cmd, "option %s needs a value", a);
-    if (*o->value) return hs_cli_usage(cmd, "option %s given twice", a);
-    *o->value = argv[++i];
+    if (*o->value) return hs_cli_usage(cmd, "option %s given twice", o->name);
+    *o->value = optarg;
   }
+  if (optind < argc) return hs_cli_usage(cmd, "unexpected argument '%s'", argv[optind]);
   return -1;
 }
 

@@ -357,42 +357,49 @@ int hs_cmd_validate(int argc, char **argv) {
   size_t ncases = 0;
   hs_vresult *res = NULL;
   hs_err err = {HS_OK, ""};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int takes = !strcmp(a, "--markdown") || !strcmp(a, "--json") || !strcmp(a, "--threads") ||
-                !strcmp(a, "--root") || !strcmp(a, "--commit") || !strcmp(a, "--golden-dir") ||
-                !strcmp(a, "--patients-dir");
-    if (takes && i + 1 >= argc) {
-      rc = hs_cli_usage("validate", "option %s needs a value", a);
-      goto done;
-    }
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+  enum { O_MD = 256, O_JSON, O_THREADS, O_ROOT, O_COMMIT, O_GDIR, O_PDIR, O_CHECK, O_REFRESH };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},           {"quiet", no_argument, NULL, 'q'},
+      {"markdown", required_argument, NULL, O_MD}, {"json", required_argument, NULL, O_JSON},
+      {"threads", required_argument, NULL, O_THREADS},
+      {"root", required_argument, NULL, O_ROOT},   {"commit", required_argument, NULL, O_COMMIT},
+      {"golden-dir", required_argument, NULL, O_GDIR},
+      {"patients-dir", required_argument, NULL, O_PDIR},
+      {"check-golden", no_argument, NULL, O_CHECK},
+      {"refresh-golden", no_argument, NULL, O_REFRESH},
+      {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt("validate", argc, argv, "hq", LONG)) != -1;) {
+    switch (c) {
+    case 'h':
       fputs(VALIDATE_HELP, stdout);
       rc = HS_EXIT_OK;
       goto done;
-    } else if (!strcmp(a, "--markdown")) markdown = argv[++i];
-    else if (!strcmp(a, "--json")) json = argv[++i];
-    else if (!strcmp(a, "--root")) root = argv[++i];
-    else if (!strcmp(a, "--commit")) commit = argv[++i];
-    else if (!strcmp(a, "--golden-dir")) golden_dir = argv[++i];
-    else if (!strcmp(a, "--patients-dir")) patients_dir = argv[++i];
-    else if (!strcmp(a, "--threads")) {
-      int trc = hs_cli_parse_threads("validate", argv[++i], &threads);
+    case 'q': quiet = 1; break;
+    case O_MD: markdown = optarg; break;
+    case O_JSON: json = optarg; break;
+    case O_ROOT: root = optarg; break;
+    case O_COMMIT: commit = optarg; break;
+    case O_GDIR: golden_dir = optarg; break;
+    case O_PDIR: patients_dir = optarg; break;
+    case O_CHECK: check_golden = 1; break;
+    case O_REFRESH: refresh_golden = 1; break;
+    case O_THREADS: {
+      int trc = hs_cli_parse_threads("validate", optarg, &threads);
       if (trc != HS_EXIT_OK) {
         rc = trc;
         goto done;
       }
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
-    else if (!strcmp(a, "--check-golden")) check_golden = 1;
-    else if (!strcmp(a, "--refresh-golden")) refresh_golden = 1;
-    else if (a[0] == '-' && a[1]) {
-      rc = hs_cli_usage("validate", "unknown option '%s'", a);
-      goto done;
-    } else if (sl_push(&args, a)) {
+      break;
+    }
+    default: rc = HS_EXIT_USAGE; goto done;
+    }
+  }
+  for (int i = optind; i < argc; i++)
+    if (sl_push(&args, argv[i])) {
       rc = hs_cli_usage("validate", "out of memory");
       goto done;
     }
-  }
   if (check_golden && refresh_golden) {
     rc = hs_cli_usage("validate", "--check-golden and --refresh-golden exclude each other");
     goto done;

@@ -22,8 +22,8 @@ static const char WEAN_HELP[] =
     "why; exit status 0 either way.\n"
     "\n"
     "options:\n"
-    "  --flow L/MIN        trial ECMO flow (default 1.5)\n"
-    "  --lvot CM           LVOT diameter for the VTI proxy (default 2.0)\n"
+    "  --flow L/MIN        trial ECMO flow (default 1.5; units allowed: \"1500 mL/min\")\n"
+    "  --lvot CM           LVOT diameter for the VTI proxy (default 2.0; \"20 mm\")\n"
     "  --set NAME=VALUE    change the patient first (repeatable)\n"
     "  --json F            JSON result ('-' = standard output instead of the text)\n"
     "  -h, --help          this text\n";
@@ -38,39 +38,40 @@ int hs_cmd_wean(int argc, char **argv) {
   hs_wean_criteria c;
   hs_wean_default(&c);
   if (!sets) return hs_cli_usage("wean", "out of memory");
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+  enum { O_FLOW = 256, O_LVOT, O_SET, O_JSON };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},        {"flow", required_argument, NULL, O_FLOW},
+      {"lvot", required_argument, NULL, O_LVOT}, {"set", required_argument, NULL, O_SET},
+      {"json", required_argument, NULL, O_JSON}, {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int o; (o = hs_cli_getopt("wean", argc, argv, "h", LONG)) != -1;) {
+    switch (o) {
+    case 'h':
       fputs(WEAN_HELP, stdout);
       rc = HS_EXIT_OK;
       goto done;
-    }
-    int takes = !strcmp(a, "--flow") || !strcmp(a, "--lvot") || !strcmp(a, "--set") ||
-                !strcmp(a, "--json");
-    if (takes && i + 1 >= argc) {
-      rc = hs_cli_usage("wean", "option %s needs a value", a);
-      goto done;
-    }
-    if (!strcmp(a, "--flow") || !strcmp(a, "--lvot")) {
-      char *end;
-      double x = strtod(argv[++i], &end);
-      if (end == argv[i] || *end || !isfinite(x)) {
-        rc = hs_cli_usage("wean", "%s: '%s' is not a number", a, argv[i]);
+    case O_FLOW: /* a bare number is in L/min, as documented */
+      if (hs_quantity_parse_as(HS_DIM_FLOW, optarg, "L/min", &c.flow_lpm, &err)) {
+        rc = hs_cli_usage("wean", "--flow: %s", err.msg);
         goto done;
       }
-      if (!strcmp(a, "--flow")) c.flow_lpm = x;
-      else c.lvot_diam_cm = x;
-    } else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
-    else if (!strcmp(a, "--json")) json = argv[++i];
-    else if (a[0] == '-' && a[1]) {
-      rc = hs_cli_usage("wean", "unknown option '%s'", a);
-      goto done;
-    } else if (!patient) {
-      patient = a;
-    } else {
-      rc = hs_cli_usage("wean", "only one patient file may be given");
-      goto done;
+      c.flow_lpm /= HS_MLS_PER_LPM;
+      break;
+    case O_LVOT: /* a bare number is in cm */
+      if (hs_quantity_parse_as(HS_DIM_LENGTH, optarg, "cm", &c.lvot_diam_cm, &err)) {
+        rc = hs_cli_usage("wean", "--lvot: %s", err.msg);
+        goto done;
+      }
+      break;
+    case O_SET: sets[nsets++] = optarg; break;
+    case O_JSON: json = optarg; break;
+    default: rc = HS_EXIT_USAGE; goto done;
     }
+  }
+  if (optind < argc) patient = argv[optind];
+  if (argc - optind > 1) {
+    rc = hs_cli_usage("wean", "only one patient file may be given");
+    goto done;
   }
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
   int set_rc = hs_cli_apply_sets("wean", m, sets, nsets);

@@ -40,6 +40,30 @@ static void usage(FILE *f) {
           "Internal units: mmHg, mL, s; inputs accept units (\"4.5 L/min\", \"80 kg\").\n");
 }
 
+void hs_cli_opt_begin(void) {
+  optind = 0; /* GNU: full re-initialisation before a new argument vector */
+  opterr = 0; /* messages are ours (hs_cli_getopt) */
+}
+
+int hs_cli_getopt(const char *cmd, int argc, char **argv, const char *shortopts,
+                  const struct option *longopts) {
+  char so[64];
+  snprintf(so, sizeof so, ":%s", shortopts); /* leading ':' -> ':' for a missing value */
+  int c = getopt_long(argc, argv, so, longopts, NULL);
+  if (c != '?' && c != ':') return c;
+  const char *at = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+  if (c == ':') {
+    hs_cli_usage(cmd, "option %s needs a value", at);
+  } else if (optopt && !strncmp(at, "--", 2)) {
+    hs_cli_usage(cmd, "option %.*s takes no value", (int)strcspn(at, "="), at);
+  } else if (optopt) {
+    hs_cli_usage(cmd, "unknown option '-%c'", optopt);
+  } else {
+    hs_cli_usage(cmd, "unknown option '%s'", at);
+  }
+  return HS_OPT_ERROR;
+}
+
 int hs_cli_fail(const hs_err *err) {
   fprintf(stderr, "hemosim: error: %s\n", err->msg);
   return HS_EXIT_FAIL;

@@ -25,3 +25,26 @@ foreach(calc "mcis;--regions;2,1,0" "reperfusion;--baseline-ml;80;--followup-ml;
   expect_match("${OUT}" "\"schema\": \"hemosim-stroke/1\",\n  \"hemosim_version\": ")
 endforeach()
 message(STATUS "cli outputs: provenance checks passed")
+
+# ---- getopt_long: --name=value and --name value, --help everywhere, usage errors exit 1
+expect_run(0 ${HEMOSIM} run --duration=2 --rate=100 -q)
+expect_run(0 ${HEMOSIM} run --duration 2 --rate 100 -q --set=lv.ees=2.0)
+expect_run(1 ${HEMOSIM} run --quiet=1)
+expect_match("${ERR}" "option --quiet takes no value")
+expect_run(1 ${HEMOSIM} run --out)
+expect_match("${ERR}" "option --out needs a value")
+expect_run(1 ${HEMOSIM} run -x)
+expect_match("${ERR}" "unknown option '-x'")
+foreach(cmd "run" "params" "micro" "micro;analyze" "micro;schedule" "micro;titrate" "compare"
+        "wean" "optimize" "calibrate" "stroke" "stroke;mcis" "stroke;reperfusion"
+        "stroke;perfusion-class" "stroke;tcd" "stroke;dose" "validate")
+  expect_run(0 ${HEMOSIM} ${cmd} --help)
+  string(REPLACE ";" " " shown "${cmd}")
+  expect_match("${OUT}" "usage: hemosim ${shown}")
+  expect_run(1 ${HEMOSIM} ${cmd} --no-such-option)
+endforeach()
+expect_run(0 ${HEMOSIM} stroke tcd --psv=100 --edv=20 --mean 50)
+expect_match("${OUT}" "PI 1.6")
+expect_run(1 ${HEMOSIM} wean --flow=abc)
+expect_match("${ERR}" "--flow: \"abc\" is not a number")
+message(STATUS "cli outputs: option parsing checks passed")

@@ -66,6 +66,16 @@ hs_status hs_unit_to_internal(hs_dim dim, double value, const char *unit, double
 hs_status hs_quantity_parse(hs_dim dim, const char *text, double *out, hs_err *err);
 
 /*
+ * hs_quantity_parse for a field documented in a display unit: a bare number is in
+ * bare_unit (an accepted spelling of dim, e.g. "L/min" for a --flow option), a number
+ * with a unit is converted as usual.  bare_unit NULL: a bare number is an error whose
+ * message gives the accepted units as a hint ("write \"4 L/min\"").  The result is
+ * in the internal unit of dim.
+ */
+hs_status hs_quantity_parse_as(hs_dim dim, const char *text, const char *bare_unit, double *out,
+                               hs_err *err);
+
+/*
  * Every accepted spelling of a unit of dim, as a comma-separated list generated
  * from the unit table (e.g. "mL, ml, L"; "none or %" for dimensionless values,
  * with a remark in parentheses where a spelling needs one).  Writes into buf

@@ -265,3 +265,39 @@ hs_status hs_quantity_parse(hs_dim dim, const char *text, double *out, hs_err *e
   }
   return st;
 }
+
+/* Whether text is a number with no unit after it (blanks allowed). */
+static int bare_number(const char *text) {
+  const char *s = text;
+  while (*s == ' ' || *s == '\t') s++;
+  char *end;
+  strtod(s, &end);
+  if (end == s) return 0;
+  while (*end == ' ' || *end == '\t') end++;
+  return *end == '\0';
+}
+
+hs_status hs_quantity_parse_as(hs_dim dim, const char *text, const char *bare_unit, double *out,
+                               hs_err *err) {
+  if (!text || !bare_number(text)) return hs_quantity_parse(dim, text, out, err);
+  double v;
+  hs_status st = hs_quantity_parse(HS_DIM_NONE, text, &v, err); /* number checks only */
+  if (st) return st;
+  if (!bare_unit) {
+    if (!err) return HS_ERR_INVALID;
+    char accepted[HS_UNITS_LIST_MAX], shown[SHOWN_MAX], want[64];
+    show(text, shown, sizeof shown);
+    hs_dim_accepted_units(dim, accepted, sizeof accepted);
+    dim_phrase(dim, want, sizeof want);
+    const char *u = DIM_UNIT[dim];
+    for (size_t i = 0; i < NUNITS; i++) /* the first spelling listed is the clinical one */
+      if (UNITS[i].dim == dim) {
+        u = UNITS[i].spelling;
+        break;
+      }
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "\"%s\": %s needs its unit (write e.g. \"%s %s\"; accepted: %s)", shown,
+                      want, shown, u, accepted);
+  }
+  return hs_unit_to_internal(dim, v, bare_unit, out, err);
+}
