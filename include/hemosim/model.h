@@ -105,6 +105,8 @@ const char *hs_model_description(const hs_model *m);
 size_t hs_model_block_count(const hs_model *m);
 const char *hs_model_block_name(const hs_model *m, size_t i);
 const hs_block_type *hs_model_block_type(const hs_model *m, size_t i);
+/* Index of the block called name (hash lookup), or -1 if there is none. */
+long hs_model_block_index(const hs_model *m, const char *name);
 
 /*
  * Structural check: required sites present (lv, rv, la, ra, pa, aortic_root,

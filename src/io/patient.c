@@ -134,12 +134,6 @@ static hs_status override_check(const hs_doc *d, const hs_doc_node *body, const 
   return HS_OK;
 }
 
-static long block_index_of(const hs_model *m, const char *name) {
-  for (size_t i = 0; i < hs_model_block_count(m); i++)
-    if (strcmp(hs_model_block_name(m, i), name) == 0) return (long)i;
-  return -1;
-}
-
 static hs_status read_elements(const hs_doc *d, const hs_doc_node *list, hs_model *m, int edges,
                                size_t nbase, hs_err *err) {
   hs_status st;
@@ -153,7 +147,7 @@ static hs_status read_elements(const hs_doc *d, const hs_doc_node *list, hs_mode
     char what[96];
     snprintf(what, sizeof what, "%s '%s'", edges ? "edge" : "node", name);
     if ((st = hs_doc_expect(d, body, HS_DOC_MAP, what, err)) != HS_OK) return st;
-    long have = block_index_of(m, name);
+    long have = hs_model_block_index(m, name);
     if (have >= 0 && (size_t)have < nbase &&
         hs_model_block_type(m, (size_t)have)->cls == (edges ? HS_BLOCK_EDGE : HS_BLOCK_NODE)) {
       if ((st = override_check(d, body, m, (size_t)have, what, edges, err)) != HS_OK) return st;
@@ -237,7 +231,7 @@ static hs_status read_devices(const hs_doc *d, const hs_doc_node *list, hs_model
     char what[96];
     snprintf(what, sizeof what, "device '%s'", name);
     if ((st = hs_doc_expect(d, body, HS_DOC_MAP, what, err)) != HS_OK) return st;
-    long have = block_index_of(m, name);
+    long have = hs_model_block_index(m, name);
     if (have >= 0 && (size_t)have < nbase &&
         hs_model_block_type(m, (size_t)have)->cls == HS_BLOCK_DEVICE) {
       /* override a device of the base file: settings, and optionally its ports */

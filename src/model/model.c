@@ -48,9 +48,14 @@ static int valid_name(const char *s) {
 }
 
 hs_block *hs_model_find_block(const hs_model *m, const char *name) {
-  for (size_t i = 0; m && name && i < m->nblocks; i++)
-    if (strcmp(m->blocks[i].name, name) == 0) return &m->blocks[i];
-  return NULL;
+  long i = m && name ? hs_strmap_get(&m->index, name) : -1;
+  return i >= 0 ? &m->blocks[i] : NULL;
+}
+
+/* Block index of the node called name, or -1 (absent, or not a node). */
+static long node_block(const hs_model *m, const char *name) {
+  long i = name ? hs_strmap_get(&m->index, name) : -1;
+  return i >= 0 && m->blocks[i].type->cls == HS_BLOCK_NODE ? i : -1;
 }
 
 static hs_status add_block(hs_model *m, const char *name, const hs_block_type *type,
@@ -77,29 +82,22 @@ static hs_status add_block(hs_model *m, const char *name, const hs_block_type *t
   b->to = dupstr(to);
   b->params = calloc((size_t)type->nparams + 1, sizeof *b->params);
   b->given = calloc((size_t)type->nparams + 1, 1);
-  if (!b->name || !b->params || !b->given || (from && !b->from) || (to && !b->to)) {
-    block_clear(b);
-    return hs_err_set(err, HS_ERR_NOMEM, "out of memory adding block '%s'", name);
-  }
+  if (!b->name || !b->params || !b->given || (from && !b->from) || (to && !b->to)) goto nomem;
   for (int i = 0; i < type->nparams; i++) b->params[i] = type->params[i].def;
   if (type->device && ports) {
     int np = type->device->nports;
     b->ports = calloc((size_t)np + 1, sizeof *b->ports);
-    if (!b->ports) {
-      block_clear(b);
-      return hs_err_set(err, HS_ERR_NOMEM, "out of memory adding block '%s'", name);
-    }
+    if (!b->ports) goto nomem;
     b->nports = np;
-    for (int i = 0; i < np; i++) {
-      b->ports[i] = dupstr(ports[i]);
-      if (!b->ports[i]) {
-        block_clear(b);
-        return hs_err_set(err, HS_ERR_NOMEM, "out of memory adding block '%s'", name);
-      }
-    }
+    for (int i = 0; i < np; i++)
+      if (!(b->ports[i] = dupstr(ports[i]))) goto nomem;
   }
+  if (hs_strmap_put(&m->index, b->name, (long)m->nblocks) != 0) goto nomem;
   m->nblocks++;
   return HS_OK;
+nomem:
+  block_clear(b);
+  return hs_err_set(err, HS_ERR_NOMEM, "out of memory adding block '%s'", name);
 }
 
 hs_model *hs_model_new(hs_err *err) {
@@ -125,6 +123,7 @@ void hs_model_free(hs_model *m) {
   free(m->blocks);
   free(m->name);
   free(m->description);
+  hs_strmap_clear(&m->index);
   free(m);
 }
 
@@ -412,6 +411,9 @@ size_t hs_model_block_count(const hs_model *m) { return m->nblocks; }
 const char *hs_model_block_name(const hs_model *m, size_t i) {
   return i < m->nblocks ? m->blocks[i].name : NULL;
 }
+long hs_model_block_index(const hs_model *m, const char *name) {
+  return m && name ? hs_strmap_get(&m->index, name) : -1;
+}
 const hs_block_type *hs_model_block_type(const hs_model *m, size_t i) {
   return i < m->nblocks ? m->blocks[i].type : NULL;
 }
@@ -422,59 +424,48 @@ static size_t uf_root(size_t *parent, size_t i) {
   return i;
 }
 
-static long node_index(const hs_model *m, const char *name) {
-  long k = 0;
-  for (size_t i = 0; i < m->nblocks; i++) {
-    if (m->blocks[i].type->cls != HS_BLOCK_NODE) continue;
-    if (strcmp(m->blocks[i].name, name) == 0) return k;
-    k++;
-  }
-  return -1;
-}
-
 /*
  * Every node must be connected to the heart (the node 'lv') through edges and
  * devices.  A loop of nodes joined only to each other is circulated by nothing
  * and holds blood the rest of the circuit never sees: a wiring mistake that
  * would otherwise run silently.  The message lists (up to 5 of) the stray nodes.
+ * Union-find over block indices: O(blocks).
  */
 static hs_status check_connected(const hs_model *m, hs_err *err) {
-  size_t nn = 0;
-  for (size_t i = 0; i < m->nblocks; i++) nn += m->blocks[i].type->cls == HS_BLOCK_NODE;
-  if (nn == 0) return HS_OK;
-  size_t *parent = malloc(nn * sizeof *parent);
+  size_t nb = m->nblocks;
+  if (nb == 0) return HS_OK;
+  size_t *parent = malloc(nb * sizeof *parent);
   if (!parent) return hs_err_set(err, HS_ERR_NOMEM, "out of memory checking the circuit");
-  for (size_t i = 0; i < nn; i++) parent[i] = i;
-  for (size_t i = 0; i < m->nblocks; i++) {
+  for (size_t i = 0; i < nb; i++) parent[i] = i;
+  for (size_t i = 0; i < nb; i++) {
     const hs_block *b = &m->blocks[i];
     long a = -1, c;
     if (b->type->cls == HS_BLOCK_EDGE) {
-      a = node_index(m, b->from);
-      c = node_index(m, b->to);
+      a = node_block(m, b->from);
+      c = node_block(m, b->to);
       if (a >= 0 && c >= 0) parent[uf_root(parent, (size_t)a)] = uf_root(parent, (size_t)c);
     } else if (b->type->cls == HS_BLOCK_DEVICE) {
       for (int k = 0; k < b->nports; k++) {
-        c = node_index(m, b->ports[k]);
+        c = node_block(m, b->ports[k]);
         if (c < 0) continue;
         if (a >= 0) parent[uf_root(parent, (size_t)a)] = uf_root(parent, (size_t)c);
         a = c;
       }
     }
   }
-  long heart = node_index(m, "lv");
-  size_t root = uf_root(parent, heart >= 0 ? (size_t)heart : 0), nstray = 0;
+  long heart = node_block(m, "lv");
+  size_t root = heart >= 0 ? uf_root(parent, (size_t)heart) : (size_t)-1, nstray = 0;
   char list[200] = "";
-  size_t k = 0;
-  for (size_t i = 0; i < m->nblocks; i++) {
+  for (size_t i = 0; i < nb; i++) {
     if (m->blocks[i].type->cls != HS_BLOCK_NODE) continue;
-    if (uf_root(parent, k) != root) {
+    if (root == (size_t)-1) root = uf_root(parent, i); /* no lv: the first node's loop */
+    if (uf_root(parent, i) != root) {
       if (nstray < 5) {
         strncat(list, nstray ? ", " : "", sizeof list - strlen(list) - 1);
         strncat(list, m->blocks[i].name, sizeof list - strlen(list) - 1);
       }
       nstray++;
     }
-    k++;
   }
   free(parent);
   if (nstray)
@@ -528,22 +519,25 @@ hs_status hs_model_check(const hs_model *m, hs_err *err) {
       return hs_err_set(err, HS_ERR_MODEL, "edge '%s' connects node '%s' to itself", b->name,
                         b->from);
   }
-  for (size_t i = 0; i < m->nblocks; i++) {
-    const hs_block *b = &m->blocks[i];
-    if (b->type->cls != HS_BLOCK_NODE) continue;
-    int in = 0, out = 0;
-    for (size_t k = 0; k < m->nblocks; k++) {
-      const hs_block *e = &m->blocks[k];
-      if (e->type->cls != HS_BLOCK_EDGE) continue;
-      if (strcmp(e->to, b->name) == 0) in++;
-      if (strcmp(e->from, b->name) == 0) out++;
-    }
-    if (!in || !out)
-      return hs_err_set(err, HS_ERR_MODEL,
-                        "node '%s' has no %s edge: blood could %s it but never %s", b->name,
-                        in ? "outgoing" : "incoming", in ? "enter" : "leave",
-                        in ? "leave" : "enter");
+  /* incoming and outgoing edges of every node, counted in one pass over the edges */
+  unsigned char *io = calloc(m->nblocks + 1, 1); /* bit 0: has an incoming edge, bit 1: outgoing */
+  if (!io) return hs_err_set(err, HS_ERR_NOMEM, "out of memory checking the circuit");
+  for (size_t k = 0; k < m->nblocks; k++) {
+    const hs_block *e = &m->blocks[k];
+    if (e->type->cls != HS_BLOCK_EDGE) continue;
+    io[node_block(m, e->to)] |= 1; /* both ends are nodes: checked above */
+    io[node_block(m, e->from)] |= 2;
   }
+  size_t lone = m->nblocks; /* the first node without an incoming or outgoing edge */
+  for (size_t i = 0; i < m->nblocks && lone == m->nblocks; i++)
+    if (m->blocks[i].type->cls == HS_BLOCK_NODE && io[i] != 3) lone = i;
+  int in = lone < m->nblocks ? io[lone] & 1 : 1;
+  free(io);
+  if (lone < m->nblocks)
+    return hs_err_set(err, HS_ERR_MODEL,
+                      "node '%s' has no %s edge: blood could %s it but never %s",
+                      m->blocks[lone].name, in ? "outgoing" : "incoming", in ? "enter" : "leave",
+                      in ? "leave" : "enter");
   hs_status st = check_connected(m, err);
   if (st) return st;
   for (int i = 0; hs_required_nodes[i]; i++) {

@@ -2,6 +2,7 @@
 #ifndef HS_MODEL_IMPL_H
 #define HS_MODEL_IMPL_H
 
+#include "core/strmap.h"
 #include "hemosim/model.h"
 
 typedef struct hs_block {
@@ -19,6 +20,7 @@ struct hs_model {
   size_t nblocks, cap;
   char *name;
   char *description;
+  hs_strmap index; /* block name -> index in blocks (the names are the blocks' own) */
 };
 
 /* Find a block by name; NULL if absent. */

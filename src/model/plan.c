@@ -59,9 +59,7 @@ void hs_plan_free(hs_plan *pl) {
 }
 
 static int block_index(const hs_model *m, const char *name) {
-  for (size_t i = 0; i < m->nblocks; i++)
-    if (strcmp(m->blocks[i].name, name) == 0) return (int)i;
-  return -1;
+  return (int)hs_strmap_get(&m->index, name);
 }
 
 hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
