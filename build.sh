@@ -11,7 +11,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="gcc make cmake pkg-config libsundials-dev libyaml-dev libjansson-dev libcmocka-dev libnlopt-dev libopenmpi-dev openmpi-bin libsqlite3-dev"
+PACKAGES="gcc make cmake pkg-config libsundials-dev libyaml-dev libjansson-dev libcmocka-dev libnlopt-dev libopenmpi-dev openmpi-bin libsqlite3-dev libmicrohttpd-dev"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 install_missing() {

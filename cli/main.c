@@ -26,6 +26,7 @@ static const command COMMANDS[] = {
     {"stroke", hs_cmd_stroke, "no-reflow calculators: mCIS, reperfusion, perfusion, TCD, doses"},
     {"cohort", hs_cmd_cohort, "virtual cohort / in-silico trial from a study file (threads, MPI)"},
     {"validate", hs_cmd_validate, "validation suite (published experiments) and golden metrics"},
+    {"serve", hs_cmd_serve, "local web app: live monitor, PV loops, device controls, decisions"},
 };
 
 static void usage(FILE *f) {

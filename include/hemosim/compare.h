@@ -126,6 +126,12 @@ const char *hs_step_name(int step); /* "ECMO flow and drugs", "IABP", ... */
    "ecmo+impella_cp:P6", "ecmo:3.5+iabp:1:1+la_vent:17Fr", "ecmo+septostomy:10mm".
    label (may be NULL) receives the readable name. */
 hs_status hs_strategy_check(const char *text, char *label, size_t n, hs_err *err);
+/* The patient with a strategy applied, as a model to simulate: VA-ECMO "ecmo" in flow
+   control (added as femoral VA-ECMO if absent), the strategy's devices, settings and
+   drugs, ECMO flow ecmo_flow_lpm (0: the strategy's fixed flow, else the patient's).
+   This is what compare simulates for one row at its chosen flow.  Caller frees *out. */
+hs_status hs_strategy_model(const hs_model *patient, const char *text, double ecmo_flow_lpm,
+                            hs_model **out, hs_err *err);
 /* The built-in strategy list, NULL-terminated (escalation order). */
 extern const char *const hs_builtin_strategies[];
 

@@ -1,0 +1,111 @@
+/*
+ * cmd_serve.c - `hemosim serve`: the local web application (docs/serve.md).  The
+ * server itself is the library's (hemosim/serve.h); this file parses options, prints
+ * the URL and waits for Ctrl-C.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hemosim/serve.h"
+
+#ifndef HS_WEB_DIR
+#define HS_WEB_DIR "web"
+#endif
+#ifndef HS_PATIENTS_DIR
+#define HS_PATIENTS_DIR "examples/patients"
+#endif
+
+static const char SERVE_HELP[] =
+    "usage: hemosim serve [options]\n"
+    "\n"
+    "Start the local web application and print the URL to open: a live bedside monitor\n"
+    "(pressure waveforms, PV loops, numerics) of a simulation that runs in real time x a\n"
+    "chosen speed, device and drug controls, patient editing, and compare / optimize with\n"
+    "the decision report.  Each browser tab gets its own simulation.  Listens on the\n"
+    "loopback interface only unless --bind says otherwise.  Stop with Ctrl-C.\n"
+    "\n"
+    "options:\n"
+    "  -p, --port N          TCP port (default 8080; 0 = any free port)\n"
+    "  -b, --bind ADDR       IPv4 address to listen on (default 127.0.0.1)\n"
+    "  -r, --root DIR        directory where patient files may be loaded and saved\n"
+    "                        (repeatable, at most 8; nothing outside is read or written)\n"
+    "      --web DIR         the front end (default " HS_WEB_DIR ")\n"
+    "      --patients DIR    bundled patients offered in the page (default\n"
+    "                        " HS_PATIENTS_DIR ")\n"
+    "      --max-sessions N  simulations at once, 1-1024 (default 32)\n"
+    "      --idle-timeout S  free a session not polled for S seconds (default 120)\n"
+    "      --threads N       HTTP worker threads, 1-64 (default 4)\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "exit status: 0 after Ctrl-C, 1 usage error, 2 cannot serve (port in use, bad directory).\n";
+
+static int parse_int(const char *opt, const char *text, int lo, int hi, int *out) {
+  char *end;
+  long v = strtol(text, &end, 10);
+  if (end == text || *end || v < lo || v > hi)
+    return hs_cli_usage("serve", "%s must be an integer in [%d, %d] (got '%s')", opt, lo, hi, text);
+  *out = (int)v;
+  return HS_EXIT_OK;
+}
+
+int hs_cmd_serve(int argc, char **argv) {
+  static const struct option LONG[] = {
+      {"port", required_argument, NULL, 'p'},     {"bind", required_argument, NULL, 'b'},
+      {"root", required_argument, NULL, 'r'},     {"web", required_argument, NULL, 'w'},
+      {"patients", required_argument, NULL, 'P'}, {"max-sessions", required_argument, NULL, 'm'},
+      {"idle-timeout", required_argument, NULL, 'i'}, {"threads", required_argument, NULL, 't'},
+      {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+  hs_server_options o;
+  hs_server_options_default(&o);
+  o.web_dir = HS_WEB_DIR;
+  o.patients_dir = HS_PATIENTS_DIR;
+  int c, rc, idle = 120;
+  optind = 1;
+  opterr = 0;
+  while ((c = getopt_long(argc, argv, ":p:b:r:h", LONG, NULL)) != -1) {
+    switch (c) {
+    case 'h': fputs(SERVE_HELP, stdout); return HS_EXIT_OK;
+    case 'p': if ((rc = parse_int("--port", optarg, 0, 65535, &o.port))) return rc; break;
+    case 'b': o.bind = optarg; break;
+    case 'r':
+      if (o.nroots >= HS_SERVE_MAX_ROOTS)
+        return hs_cli_usage("serve", "at most %d --root directories", HS_SERVE_MAX_ROOTS);
+      o.roots[o.nroots++] = optarg;
+      break;
+    case 'w': o.web_dir = optarg; break;
+    case 'P': o.patients_dir = optarg; break;
+    case 'm': if ((rc = parse_int("--max-sessions", optarg, 1, 1024, &o.max_sessions))) return rc; break;
+    case 't': if ((rc = parse_int("--threads", optarg, 1, 64, &o.threads))) return rc; break;
+    case 'i':
+      if ((rc = parse_int("--idle-timeout", optarg, 1, 86400, &idle))) return rc;
+      o.idle_timeout_s = idle;
+      break;
+    case ':': return hs_cli_usage("serve", "option %s needs a value", argv[optind - 1]);
+    default: return hs_cli_usage("serve", "unknown option '%s'", argv[optind - 1]);
+    }
+  }
+  if (optind < argc) return hs_cli_usage("serve", "unexpected argument '%s'", argv[optind]);
+  /* the server's threads inherit this mask; the signals are taken by sigwait below */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  hs_err err = {HS_OK, ""};
+  hs_server *srv = NULL;
+  if (hs_server_start(&o, &srv, &err)) return hs_cli_fail(&err);
+  char url[128];
+  printf("hemosim serve: open %s  (Ctrl-C stops)\n", hs_server_url(srv, url, sizeof url));
+  fflush(stdout);
+  int sig = 0;
+  sigwait(&set, &sig);
+  hs_server_stop(srv);
+  printf("hemosim serve: stopped\n");
+  return HS_EXIT_OK;
+}

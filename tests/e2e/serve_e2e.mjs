@@ -1,0 +1,79 @@
+// End-to-end test of `hemosim serve` in a real browser (Debian chromium, headless,
+// driven by playwright-core).  Run by tests/serve_e2e.sh, which starts the server and
+// passes: URL CHROMIUM SCREENSHOT DIR_PCWP DIR_ESV
+//   DIR_PCWP, DIR_ESV: +1 or -1, the direction in which PCWP and the LV end-systolic
+//   volume move when the ECMO flow goes from 4 to 6 L/min, from `hemosim run`.
+// Checks (each failure exits 1 with the reason):
+//   1. the page loads, the waveforms update (new samples, display clock advancing),
+//      the drawing loop runs at >= 30 frames/s;
+//   2. moving the ECMO flow control to 6 L/min moves the displayed PCWP tile and the
+//      LV PV loop (smallest volume) the way `hemosim run` says, by more than 0.3 mmHg /
+//      1 mL, and marks the change on the trends;
+//   3. a comparison (quick list) runs and shows a recommendation and the report;
+//   4. a screenshot is saved.
+import { chromium } from 'playwright-core';
+
+const [url, exe, shot, dirPcwp, dirEsv] = process.argv.slice(2);
+const fail = (msg) => { console.error('FAIL: ' + msg); process.exit(1); };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const browser = await chromium.launch({
+  executablePath: exe, headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForFunction(() => window.hemosim && window.hemosim.id && window.hemosim.tiles.pcwp_mmhg, null, { timeout: 30000 });
+  const s0 = await page.evaluate(() => ({ seq: hemosim.seq, disp: hemosim.disp, frames: hemosim.frames }));
+  await sleep(2000);
+  const s1 = await page.evaluate(() => ({ seq: hemosim.seq, disp: hemosim.disp, frames: hemosim.frames, fps: hemosim.fps }));
+  if (!(s1.seq > s0.seq + 100)) fail(`waveform samples did not arrive (seq ${s0.seq} -> ${s1.seq} in 2 s)`);
+  if (!(s1.disp > s0.disp + 1.0)) fail(`display clock did not advance (${s0.disp} -> ${s1.disp})`);
+  const fps = (s1.frames - s0.frames) / 2;
+  if (!(fps >= 30)) fail(`drawing at ${fps.toFixed(1)} frames/s (< 30)`);
+  console.log(`waveforms update: ${s1.seq - s0.seq} samples in 2 s, ${fps.toFixed(0)} frames/s`);
+
+  // settle at 4 L/min at 10x, then read PCWP and the LV loop
+  await page.selectOption('#speed', '10');
+  await sleep(3000);
+  const before = await page.evaluate(() => ({ pcwp: hemosim.tiles.pcwp_mmhg, esv: hemosim.lvLoop.esv, flow: hemosim.tiles.ecmo_flow_lpm }));
+  await page.evaluate(() => {
+    const el = document.getElementById('c-ecmo-target_flow');
+    el.value = '6';
+    el.dispatchEvent(new Event('input'));
+    el.dispatchEvent(new Event('change'));
+  });
+  await sleep(5000); // ~50 s of simulated time at 10x
+  const after = await page.evaluate(() => ({ pcwp: hemosim.tiles.pcwp_mmhg, esv: hemosim.lvLoop.esv, flow: hemosim.tiles.ecmo_flow_lpm,
+    marks: hemosim.marks.map((m) => m.text) }));
+  console.log(`ECMO ${before.flow.toFixed(2)} -> ${after.flow.toFixed(2)} L/min: PCWP ${before.pcwp.toFixed(2)} -> ${after.pcwp.toFixed(2)} mmHg, ` +
+              `LV loop ESV ${before.esv.toFixed(1)} -> ${after.esv.toFixed(1)} mL (hemosim run: PCWP ${dirPcwp > 0 ? 'up' : 'down'}, ESV ${dirEsv > 0 ? 'up' : 'down'})`);
+  if (!(Math.abs(after.flow - 6) < 0.2)) fail(`ECMO flow tile ${after.flow} after setting 6 L/min`);
+  if (!((after.pcwp - before.pcwp) * Math.sign(dirPcwp) > 0.3)) fail('PCWP did not move the way hemosim run says');
+  if (!((after.esv - before.esv) * Math.sign(dirEsv) > 1.0)) fail('the LV PV loop did not move the way hemosim run says');
+  if (!after.marks.some((m) => m.startsWith('ecmo.target_flow'))) fail('the change is not marked on the trends');
+  await page.selectOption('#speed', '1');
+
+  // a comparison from the Decide tab
+  await page.click('button[data-tab="decide"]');
+  await page.selectOption('#job-kind', 'compare-quick');
+  await page.click('#run-job');
+  await page.waitForSelector('#recommendation:not([hidden])', { timeout: 60000 });
+  const rec = await page.textContent('#recommendation');
+  if (!rec || rec.length < 20) fail('no recommendation text');
+  const frame = page.frameLocator('#report');
+  await frame.locator('body').waitFor({ timeout: 10000 });
+  const reportText = await frame.locator('body').innerText();
+  if (!/PCWP/.test(reportText)) fail('the report frame does not show the comparison');
+  console.log('comparison: ' + rec.slice(0, 140).replace(/\s+/g, ' '));
+  await page.click('button[data-tab="controls"]');
+  await sleep(1500);
+  await page.screenshot({ path: shot });
+  console.log('screenshot: ' + shot);
+  if (errors.length) fail('errors in the page: ' + errors.join('; '));
+} finally {
+  await browser.close();
+}
