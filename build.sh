@@ -12,6 +12,9 @@ set -eu
 cd "$(dirname "$0")"
 
 PACKAGES="gcc make cmake pkg-config libsundials-dev libyaml-dev libjansson-dev libcmocka-dev libnlopt-dev libopenmpi-dev openmpi-bin libsqlite3-dev libmicrohttpd-dev"
+# the browser test of `hemosim serve` (tests/serve_e2e.sh): headless chromium driven by
+# playwright-core from npm
+PACKAGES="$PACKAGES chromium nodejs"
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 install_missing() {
@@ -19,6 +22,8 @@ install_missing() {
   for p in $PACKAGES; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
   done
+  # npm: Debian's package, unless the installed nodejs already brings it (nodesource)
+  command -v npm >/dev/null 2>&1 || missing="$missing npm"
   [ -z "$missing" ] && return 0
   echo "build.sh: installing:$missing" >&2
   SUDO=""
@@ -55,6 +60,7 @@ case "${1:-}" in
     build/bench_realtime
     build/bench_integrators
     build/bench_compare
+    build/serve_load 20 20
     ;;
   *)
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'

@@ -7,6 +7,7 @@
 set -eu
 HEMOSIM=$1 SRC=$2 WORK=$3
 SHOT=${4:-$WORK/serve.png}
+case $SHOT in /*) ;; *) SHOT=$PWD/$SHOT ;; esac
 PLAYWRIGHT_VERSION=1.65.1
 mkdir -p "$WORK"
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)

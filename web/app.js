@@ -25,7 +25,7 @@ const S = {
   latest: 0, disp: 0,      /* newest sample time, display clock (s) */
   trend: [], marks: [], tiles: {},
   baseline: null, params: [], edits: {},
-  frames: 0, fps: 0, polls: 0,
+  frames: 0, fps: 0, polls: 0, drawMs: 0, /* drawMs: time spent drawing, summed */
 };
 window.hemosim = S; /* for the end-to-end test and the curious */
 
@@ -270,7 +270,7 @@ function drawTiles() {
   $('tiles').innerHTML = out.join('');
 }
 
-let lastFrame = performance.now(), fpsT0 = performance.now(), fpsN = 0;
+let lastFrame = performance.now(), fpsT0 = performance.now(), fpsN = 0, lastTrend = 0;
 function frame(now) {
   const dt = Math.min(0.25, (now - lastFrame) / 1000);
   lastFrame = now;
@@ -278,7 +278,10 @@ function frame(now) {
   if (!S.paused) S.disp += dt * S.speed;
   if (S.disp > S.latest) S.disp = S.latest;
   if (S.disp < S.latest - lag - 1.0 * Math.max(1, S.speed) || S.paused) S.disp = S.latest - (S.paused ? 0 : lag);
-  drawWaves(); drawPV(); drawTrend();
+  const c0 = performance.now();
+  drawWaves(); drawPV();
+  if (now - lastTrend > 250) { drawTrend(); lastTrend = now; } /* per-beat data: 4 Hz is plenty */
+  S.drawMs += performance.now() - c0;
   $('clock').textContent = `t = ${S.disp.toFixed(1)} s`;
   S.frames++; fpsN++;
   if (now - fpsT0 > 1000) { S.fps = fpsN * 1000 / (now - fpsT0); fpsN = 0; fpsT0 = now; $('fps').textContent = `${S.fps.toFixed(0)} fps`; }

@@ -7,7 +7,7 @@
  * (sim.h), devices (device.h, ecmo.h), physiology (oxygen.h, baroreflex.h,
  * drugs.h, micro_model.h), patient and scenario files (patient.h), analyses
  * (calibrate.h, cohort.h, compare.h, optimize.h, titrate.h, micro.h, stroke.h, validate.h), outputs
- * (output.h, report.h) and SVG plots (plot.h).  Internal units: mmHg, mL, s.
+ * (output.h, report.h), SVG plots (plot.h) and the web server (serve.h).  Internal units: mmHg, mL, s.
  * Every header of include/hemosim/ is included here (a test checks it), and
  * the shared library exports exactly what these headers declare.
  *
@@ -38,6 +38,7 @@
 #include "hemosim/patient.h"
 #include "hemosim/plot.h"
 #include "hemosim/report.h"
+#include "hemosim/serve.h"
 #include "hemosim/sim.h"
 #include "hemosim/stroke.h"
 #include "hemosim/titrate.h"

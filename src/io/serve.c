@@ -268,7 +268,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, hs_reply r) {
   char *data;
   const char *ctype = r.ctype;
   if (r.json) {
-    data = json_dumps(r.json, JSON_COMPACT | JSON_REAL_PRECISION(6));
+    data = json_dumps(r.json, JSON_COMPACT | JSON_REAL_PRECISION(10));
     json_decref(r.json);
     ctype = "application/json";
     if (!data) return MHD_NO;

@@ -492,8 +492,9 @@ static hs_reply get_frames(hs_session *s, const hs_request *rq) {
     json_array_append_new(tr, row);
   }
   json_object_set_new(j, "trend", tr);
-  if (beats != s->nbeats - 1 && s->nbeats > 0) {
-    int w = s->nbeats < 3 ? (int)s->nbeats : 3;
+  long done = hs_sim_beats(s->sim); /* including the beats run to steady state */
+  if ((beats < 0 || beats != s->nbeats - 1) && done > 0) {
+    int w = done < 3 ? (int)done : 3;
     if (hs_sim_summary_all(s->sim, w, s->all, NULL) == HS_OK) {
       json_t *tiles = json_object();
       for (size_t k = 0; k < s->nall; k++) {

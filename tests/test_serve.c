@@ -1,0 +1,339 @@
+/*
+ * test_serve.c - the web server's API over real HTTP (a socket client against a server
+ * started in this process): every endpoint answers, and every bad request gets its 4xx
+ * with a JSON error that says what is wrong; path traversal, oversized bodies, wrong
+ * Host, session and rate limits, idle reaping.  docs/serve.md lists the endpoints.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "../bench/http_client.h"
+#include "hemosim/hemosim.h"
+#include "hemosim/serve.h"
+
+static char root_dir[] = "/tmp/hemosim-test-serve-XXXXXX";
+
+static hs_server *start(int max_sessions, int rate, double idle) {
+  hs_server_options o;
+  hs_server_options_default(&o);
+  o.port = 0;
+  o.web_dir = HS_SOURCE_DIR "/web";
+  o.patients_dir = HS_SOURCE_DIR "/examples/patients";
+  o.roots[0] = root_dir;
+  o.nroots = 1;
+  o.max_sessions = max_sessions;
+  o.rate_limit = rate;
+  o.idle_timeout_s = idle;
+  o.threads = 2;
+  hs_err err = {HS_OK, ""};
+  hs_server *s = NULL;
+  if (hs_server_start(&o, &s, &err)) fail_msg("server: %s", err.msg);
+  return s;
+}
+
+static int port;
+
+/* request; check the status; for errors check the JSON error mentions `needle` */
+static json_t *req(const char *method, const char *path, const char *body, int want,
+                   const char *needle) {
+  hs_http_answer a = hs_http(port, method, path, body, NULL, NULL);
+  if (a.status != want) fail_msg("%s %s: status %d, expected %d: %s", method, path, a.status, want, a.body);
+  json_t *j = NULL;
+  if (!strncmp(a.ctype, "application/json", 16)) {
+    j = json_loads(a.body, 0, NULL);
+    assert_non_null(j);
+    if (want >= 400) {
+      const char *e = json_string_value(json_object_get(j, "error"));
+      assert_non_null(e);
+      if (needle && !strstr(e, needle)) fail_msg("%s %s: error '%s' lacks '%s'", method, path, e, needle);
+    }
+  } else if (want >= 400) {
+    fail_msg("%s %s: error answer is not JSON (%s)", method, path, a.ctype);
+  }
+  free(a.body);
+  return j;
+}
+
+static void expect(const char *method, const char *path, const char *body, int want, const char *needle) {
+  json_decref(req(method, path, body, want, needle));
+}
+
+static void test_static_and_protocol(void **state) {
+  hs_server *s = start(4, 1000, 120);
+  port = hs_server_port(s);
+  hs_http_answer a = hs_http(port, "GET", "/", NULL, NULL, NULL);
+  assert_int_equal(a.status, 200);
+  assert_non_null(strstr(a.ctype, "text/html"));
+  assert_non_null(strstr(a.body, "app.js"));
+  free(a.body);
+  a = hs_http(port, "GET", "/app.js", NULL, NULL, NULL);
+  assert_int_equal(a.status, 200);
+  free(a.body);
+  expect("GET", "/../CMakeLists.txt", NULL, 404, "no such page");
+  expect("GET", "/%2e%2e/CMakeLists.txt", NULL, 404, "no such page");
+  expect("GET", "/nothing.html", NULL, 404, "no such page");
+  expect("POST", "/index.html", "{}", 405, "only GET");
+  json_t *j = req("GET", "/api/info", NULL, 200, NULL);
+  assert_string_equal(json_string_value(json_object_get(j, "version")), HS_VERSION);
+  assert_true(json_array_size(json_object_get(j, "strategies")) > 10);
+  json_decref(j);
+  expect("POST", "/api/info", "{}", 405, "use GET");
+  expect("GET", "/api/nothing", NULL, 404, "no such API endpoint");
+  expect("PUT", "/api/sessions", NULL, 405, "not allowed");
+  j = req("GET", "/api/patients", NULL, 200, NULL);
+  assert_true(json_array_size(json_object_get(j, "bundled")) >= 10);
+  json_decref(j);
+  /* a foreign Host (DNS rebinding) */
+  a = hs_http(port, "GET", "/api/info", NULL, NULL, "evil.example:80");
+  assert_int_equal(a.status, 421);
+  free(a.body);
+  /* bodies: content type, syntax, shape, size */
+  a = hs_http(port, "POST", "/api/sessions", "{}", "text/plain", NULL);
+  assert_int_equal(a.status, 415);
+  free(a.body);
+  expect("POST", "/api/sessions", "{\"patient\": ", 400, "not valid JSON");
+  expect("POST", "/api/sessions", "[1,2]", 400, "JSON object");
+  size_t big = 300 * 1024;
+  char *huge = malloc(big + 1);
+  memset(huge, ' ', big);
+  huge[0] = '{';
+  huge[big - 1] = '}';
+  huge[big] = '\0';
+  expect("POST", "/api/sessions", huge, 413, "larger than");
+  free(huge);
+  /* patient files: traversal, unknown, bad root */
+  expect("POST", "/api/sessions", "{\"patient\": \"../../CMakeLists.txt\"}", 400, "refused");
+  expect("POST", "/api/sessions", "{\"patient\": \"/etc/passwd.yaml\"}", 400, "relative");
+  expect("POST", "/api/sessions", "{\"patient\": \"nope.yaml\"}", 400, "does not exist");
+  expect("POST", "/api/sessions", "{\"patient\": 3}", 400, "file name");
+  expect("POST", "/api/sessions", "{\"root\": 7, \"file\": \"a.yaml\"}", 400, "--root");
+  expect("GET", "/api/sessions/0123/frames", NULL, 404, "no such session");
+  hs_server_stop(s);
+}
+
+/* Calls on one session: method, path after /api/sessions/<id>, body, status, error text. */
+typedef struct call {
+  const char *method, *sub, *body;
+  int status;
+  const char *needle;
+} call;
+
+static void run_calls(const char *base, const call *c, size_t n) {
+  char p[256];
+  for (size_t i = 0; i < n; i++) {
+    snprintf(p, sizeof p, "%s%s", base, c[i].sub);
+    expect(c[i].method, p, c[i].body, c[i].status, c[i].needle);
+  }
+}
+#define RUN_CALLS(base, ...)                                 \
+  do {                                                       \
+    static const call CALLS_[] = {__VA_ARGS__};              \
+    run_calls(base, CALLS_, sizeof CALLS_ / sizeof CALLS_[0]); \
+  } while (0)
+
+static const char *session_id(json_t *j) { return json_string_value(json_object_get(j, "id")); }
+
+static void test_session_endpoints(void **state) {
+  hs_server *s = start(4, 1000, 120);
+  port = hs_server_port(s);
+  json_t *j = req("POST", "/api/sessions", "{\"patient\": \"acute_mi_shock_ecmo.yaml\"}", 201, NULL);
+  char base[128], p[256];
+  snprintf(base, sizeof base, "/api/sessions/%s", session_id(j));
+  json_decref(j);
+  assert_int_equal((int)hs_server_session_count(s), 1);
+
+  snprintf(p, sizeof p, "%s", base);
+  j = req("GET", p, NULL, 200, NULL);
+  assert_true(json_array_size(json_object_get(j, "devices")) == 1);
+  json_decref(j);
+
+  /* frames: samples arrive and time advances in real time */
+  snprintf(p, sizeof p, "%s/frames", base);
+  j = req("GET", p, NULL, 200, NULL);
+  double t0 = json_real_value(json_object_get(j, "t"));
+  long seq = (long)json_integer_value(json_object_get(j, "seq"));
+  json_decref(j);
+  struct timespec ts = {0, 300000000};
+  nanosleep(&ts, NULL);
+  snprintf(p, sizeof p, "%s/frames?after=%ld&beats=-1&marks=-1", base, seq);
+  j = req("GET", p, NULL, 200, NULL);
+  double t1 = json_real_value(json_object_get(j, "t"));
+  assert_true(t1 - t0 > 0.2 && t1 - t0 < 1.0); /* 1x real time, +- scheduling */
+  json_t *lv = json_object_get(json_object_get(j, "samples"), "p_lv");
+  assert_true(json_array_size(lv) >= 20);
+  assert_true(json_number_value(json_object_get(json_object_get(j, "tiles"), "ecmo_flow_lpm")) > 3.9);
+  assert_true(json_array_size(json_object_get(j, "marks")) == 1);
+  json_decref(j);
+  snprintf(p, sizeof p, "%s/frames?after=abc", base);
+  expect("GET", p, NULL, 400, "integers");
+
+  /* control */
+  RUN_CALLS(base, {"POST", "/control", "{\"speed\": 100}", 400, "[0.1, 20]"},
+            {"POST", "/control", "{\"paused\": 1}", 400, "true or false"},
+            {"POST", "/control", "{\"step\": \"minute\"}", 400, "beat"},
+            {"POST", "/control", "{\"warp\": 2}", 400, "unknown field 'warp'"},
+            {"POST", "/control", "{\"speed\": 2, \"paused\": true}", 200, NULL},
+            {"POST", "/control", "{\"step\": \"beat\"}", 200, NULL},
+            {"POST", "/control", "{\"paused\": false}", 200, NULL});
+
+  /* set: the library's unit parser and ranges */
+  snprintf(p, sizeof p, "%s/set", base);
+  j = req("POST", p, "{\"path\": \"ecmo.target_flow\", \"value\": \"5 L/min\"}", 200, NULL);
+  assert_true(fabs(json_real_value(json_object_get(j, "value")) - 5000.0 / 60) < 1e-6);
+  json_decref(j);
+  expect("POST", p, "{\"path\": \"ecmo.target_flow\", \"value\": \"5 furlongs\"}", 400, "furlongs");
+  expect("POST", p, "{\"path\": \"ecmo.target_flow\", \"value\": \"50 L/min\"}", 400, "range");
+  expect("POST", p, "{\"path\": \"nosuch.thing\", \"value\": \"1\"}", 400, "nosuch");
+  expect("POST", p, "{\"value\": \"1\"}", 400, "expected");
+  expect("GET", p, NULL, 405, "not allowed");
+
+  snprintf(p, sizeof p, "%s/params", base);
+  j = req("GET", p, NULL, 200, NULL);
+  json_t *ps = json_object_get(j, "params"), *it;
+  size_t i;
+  int found = 0;
+  json_array_foreach(ps, i, it) if (!strcmp(json_string_value(json_object_get(it, "path")), "ecmo.target_flow")) {
+    found = 1;
+    assert_string_equal(json_string_value(json_object_get(it, "unit")), "L/min");
+    assert_true(fabs(json_number_value(json_object_get(it, "value")) - 5) < 1e-9);
+  }
+  assert_true(found);
+  json_decref(j);
+
+  /* patient: edit (loader validation), save (under --root only), load back */
+  RUN_CALLS(base,
+            {"POST", "/patient/set", "{\"changes\": [{\"path\": \"lv.ees\", \"value\": \"5000 mmHg/mL\"}]}", 400, "lv.ees"},
+            {"POST", "/patient/set", "{\"changes\": []}", 400, "changes"},
+            {"POST", "/patient/set", "{\"changes\": [{\"path\": \"lv.ees\", \"value\": \"1.3 mmHg/mL\"}]}", 200, NULL},
+            {"POST", "/patient/save", "{\"root\": 0, \"file\": \"../escape.yaml\"}", 400, "refused"},
+            {"POST", "/patient/save", "{\"root\": 0, \"file\": \"x.txt\"}", 400, ".yaml"},
+            {"POST", "/patient/save", "{\"root\": 1, \"file\": \"x.yaml\"}", 400, "root"},
+            {"POST", "/patient/save", "{\"root\": 0, \"file\": \"nodir/x.yaml\"}", 400, "does not exist"},
+            {"POST", "/patient/save", "{\"root\": 0, \"file\": \"edited.yaml\"}", 200, NULL});
+  char saved[512];
+  snprintf(saved, sizeof saved, "%s/edited.yaml", root_dir);
+  hs_model *m = NULL;
+  hs_err err = {HS_OK, ""};
+  assert_int_equal(hs_patient_load_file(saved, &m, &err), HS_OK);
+  double ees = 0, flow = 0;
+  hs_model_get(m, "lv.ees", &ees, NULL);
+  hs_model_get(m, "ecmo.target_flow", &flow, NULL);
+  assert_true(fabs(ees - 1.3) < 1e-9);
+  assert_true(fabs(flow - 5000.0 / 60) < 1e-6); /* the live setting is part of the patient */
+  hs_model_free(m);
+  snprintf(p, sizeof p, "%s/patient", base);
+  expect("POST", p, "{\"root\": 0, \"file\": \"edited.yaml\"}", 200, NULL);
+  expect("POST", p, "{\"root\": 0, \"file\": \"../../etc/passwd\"}", 400, "refused");
+
+  /* decide: validation, then a small comparison in the worker thread */
+  RUN_CALLS(base, {"POST", "/compare", "{\"targets\": {\"pcwp_max\": \"18 parsecs\"}}", 400, "pcwp_max"},
+            {"POST", "/compare", "{\"targets\": {\"nonsense\": 1}}", 400, "nonsense"},
+            {"POST", "/compare", "{\"context\": [\"ar=extreme\"]}", 400, "ar=extreme"},
+            {"POST", "/compare", "{\"strategies\": [\"ecmo+warp_drive\"]}", 400, "strategies[0]"},
+            {"POST", "/compare", "{\"flows\": [20]}", 400, "flows[0]"},
+            {"POST", "/optimize", "{\"strategy\": \"prayer\"}", 400, "strategy"},
+            {"GET", "/job/report", NULL, 404, "no finished"});
+  snprintf(p, sizeof p, "%s/compare", base);
+  expect("POST", p, "{\"strategies\": [\"ecmo:4+iabp:1:1\"], \"targets\": {\"pcwp_max\": \"22 mmHg\"}}", 202, NULL);
+  expect("POST", p, "{\"strategies\": [\"ecmo\"]}", 409, "already running");
+  snprintf(p, sizeof p, "%s/job", base);
+  const char *st = "running";
+  for (int k = 0; k < 1200 && !strcmp(st, "running"); k++) {
+    j = req("GET", p, NULL, 200, NULL);
+    st = strcmp(json_string_value(json_object_get(j, "state")), "running") ? "finished" : "running";
+    if (!strcmp(st, "finished")) {
+      assert_string_equal(json_string_value(json_object_get(j, "state")), "done");
+      json_t *r = json_object_get(j, "result");
+      assert_string_equal(json_string_value(json_object_get(r, "schema")), "hemosim-compare/2");
+      assert_true(fabs(json_number_value(json_object_get(json_object_get(r, "targets"), "pcwp_max_mmhg")) - 22) < 1e-9);
+    }
+    json_decref(j);
+    struct timespec w = {0, 100000000};
+    if (!strcmp(st, "running")) nanosleep(&w, NULL);
+  }
+  assert_string_equal(st, "finished");
+  snprintf(p, sizeof p, "%s/job/report", base);
+  hs_http_answer a = hs_http(port, "GET", p, NULL, NULL, NULL);
+  assert_int_equal(a.status, 200);
+  assert_non_null(strstr(a.ctype, "text/html"));
+  assert_non_null(strstr(a.body, "<html"));
+  free(a.body);
+
+  /* apply a strategy: the live simulation restarts with the device */
+  snprintf(p, sizeof p, "%s/apply", base);
+  expect("POST", p, "{\"strategy\": \"ecmo+teleport\"}", 400, "teleport");
+  expect("POST", p, "{\"strategy\": \"ecmo+impella_cp:P6\", \"ecmo_flow_lpm\": 99}", 400, "ECMO flow");
+  j = req("POST", p, "{\"strategy\": \"ecmo+impella_cp:P6\", \"ecmo_flow_lpm\": 3}", 200, NULL);
+  assert_int_equal((int)json_array_size(json_object_get(j, "devices")), 2);
+  json_decref(j);
+  snprintf(p, sizeof p, "%s/set", base);
+  expect("POST", p, "{\"path\": \"impella.level\", \"value\": 8}", 200, NULL);
+
+  snprintf(p, sizeof p, "%s/nothing", base);
+  expect("GET", p, NULL, 404, "no such endpoint");
+  expect("DELETE", base, NULL, 200, NULL);
+  expect("GET", base, NULL, 404, "no such session");
+  assert_int_equal((int)hs_server_session_count(s), 0);
+  hs_server_stop(s);
+}
+
+static void test_limits(void **state) {
+  hs_server *s = start(1, 5, 1);
+  port = hs_server_port(s);
+  json_t *j = req("POST", "/api/sessions", "{}", 201, NULL);
+  char p[128];
+  snprintf(p, sizeof p, "/api/sessions/%s/frames", session_id(j));
+  json_decref(j);
+  expect("POST", "/api/sessions", "{}", 503, "limit");
+  int limited = 0;
+  for (int k = 0; k < 8; k++) {
+    hs_http_answer a = hs_http(port, "GET", p, NULL, NULL, NULL);
+    limited |= a.status == 429;
+    free(a.body);
+  }
+  assert_true(limited);
+  struct timespec w = {1, 300000000};
+  nanosleep(&w, NULL); /* idle for longer than 1 s: freed on the next request */
+  expect("GET", p, NULL, 404, "no such session");
+  assert_int_equal((int)hs_server_session_count(s), 0);
+  hs_server_stop(s);
+  /* bad options */
+  hs_server_options o;
+  hs_server_options_default(&o);
+  o.web_dir = "/nonexistent";
+  hs_err err = {HS_OK, ""};
+  assert_int_not_equal(hs_server_start(&o, &s, &err), HS_OK);
+  assert_non_null(strstr(err.msg, "web directory"));
+  o.web_dir = HS_SOURCE_DIR "/web";
+  o.bind = "not-an-address";
+  assert_int_not_equal(hs_server_start(&o, &s, &err), HS_OK);
+  assert_non_null(strstr(err.msg, "bind address"));
+}
+
+int main(void) {
+  if (!mkdtemp(root_dir)) return 1;
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_static_and_protocol),
+      cmocka_unit_test(test_session_endpoints),
+      cmocka_unit_test(test_limits),
+  };
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  char path[512];
+  snprintf(path, sizeof path, "%s/edited.yaml", root_dir);
+  unlink(path);
+  rmdir(root_dir);
+  return rc;
+}
