@@ -4,7 +4,6 @@
  * the URL and waits for Ctrl-C.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,9 +64,8 @@ int hs_cmd_serve(int argc, char **argv) {
   o.web_dir = HS_WEB_DIR;
   o.patients_dir = HS_PATIENTS_DIR;
   int c, rc, idle = 120;
-  optind = 1;
-  opterr = 0;
-  while ((c = getopt_long(argc, argv, ":p:b:r:h", LONG, NULL)) != -1) {
+  hs_cli_opt_begin();
+  while ((c = hs_cli_getopt("serve", argc, argv, "p:b:r:h", LONG)) != -1) {
     switch (c) {
     case 'h': fputs(SERVE_HELP, stdout); return HS_EXIT_OK;
     case 'p': if ((rc = parse_int("--port", optarg, 0, 65535, &o.port))) return rc; break;
@@ -85,8 +83,7 @@ int hs_cmd_serve(int argc, char **argv) {
       if ((rc = parse_int("--idle-timeout", optarg, 1, 86400, &idle))) return rc;
       o.idle_timeout_s = idle;
       break;
-    case ':': return hs_cli_usage("serve", "option %s needs a value", argv[optind - 1]);
-    default: return hs_cli_usage("serve", "unknown option '%s'", argv[optind - 1]);
+    default: return HS_EXIT_USAGE; /* HS_OPT_ERROR: the message is printed */
     }
   }
   if (optind < argc) return hs_cli_usage("serve", "unexpected argument '%s'", argv[optind]);
