@@ -16,7 +16,9 @@
  *   7 resume: a study stopped after 5 patients and resumed (with a cut-off last
  *     checkpoint line, as a kill leaves) equals the uninterrupted run; so does one
  *     killed with SIGKILL while running; a checkpoint of another study is refused;
- *   8 bad study files name the line and the field.
+ *   8 bad study files name the line and the field;
+ *   9 protocol mode compare: each row equals, bit for bit, what hs_compare_run gives on
+ *     the same patient model, and at most one strategy per patient is recommended.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "support.h"
@@ -31,6 +33,8 @@
 #include <unistd.h>
 
 #include "hemosim/cohort.h"
+#include "hemosim/compare.h"
+#include "hemosim/patient.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -319,7 +323,9 @@ static void test_resume(void **state) {
   assert_same(full, rest);
   assert_int_equal(count_lines(ck), 1 + full->npatients);
   hs_cohort_results_free(rest);
-  /* killed for real while running (one thread, one patient per line) */
+  /* killed for real while running (one thread, one patient per line); the old file
+     goes first so that only the child's lines are counted */
+  unlink(ck);
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
@@ -331,7 +337,7 @@ static void test_resume(void **state) {
   for (int k = 0; k < 20000 && count_lines(ck) < 4; k++) nanosleep(&ts, NULL);
   kill(pid, SIGKILL);
   waitpid(pid, NULL, 0);
-  size_t kept = count_lines(ck) - 1;
+  size_t lines = count_lines(ck), kept = lines ? lines - 1 : 0;
   rest = run(c, 1, ck, 1, 0);
   assert_int_equal(rest->resumed, kept);
   assert_same(full, rest);
@@ -395,6 +401,69 @@ static void test_bad_files(void **state) {
                "    lv.ees: {dist: normal, mean: 1, sd: 0.1}\n"
                "protocol: {set: {heart.heart_rate: 3 L/min}}\n",
                "protocol.set.heart.heart_rate");
+  expect_error("hemosim_cohort: 1\npopulation:\n  size: 3\n  parameters:\n"
+               "    lv.ees: {dist: normal, mean: 1, sd: 0.1}\n"
+               "protocol: {mode: compare, strategies: [ecmo+warp_drive]}\n",
+               "protocol.strategies");
+  expect_error("hemosim_cohort: 1\npopulation:\n  size: 3\n  parameters:\n"
+               "    lv.ees: {dist: normal, mean: 1, sd: 0.1}\n"
+               "protocol: {mode: titrate, run: 60 s}\n",
+               "only with mode run");
+  expect_error("hemosim_cohort: 1\npopulation:\n  size: 3\n  parameters:\n"
+               "    lv.ees: {dist: normal, mean: 1, sd: 0.1}\n"
+               "protocol: {mode: optimize}\noutputs: [hr_bpm]\n",
+               "not a value of protocol mode optimize");
+}
+
+static void test_compare_mode(void **state) {
+  (void)state;
+  hs_cohort *c = load("hemosim_cohort: 1\n"
+                      "patient: examples/patients/acute_mi_shock_ecmo.yaml\n"
+                      "seed: 4\n"
+                      "population:\n"
+                      "  size: 2\n"
+                      "  parameters:\n"
+                      "    lv.ees: {dist: uniform, min: 0.8 mmHg/mL, max: 1.6 mmHg/mL}\n"
+                      "protocol:\n"
+                      "  mode: compare\n"
+                      "  strategies: [ecmo, ecmo+impella_cp:P6]\n"
+                      "outputs: [pcwp_mmhg, map_mmhg, ecmo_flow_lpm, recommended]\n"
+                      "targets:\n"
+                      "  pcwp_mmhg: {max: 20}\n");
+  assert_int_equal(hs_cohort_strategy_count(c), 2);
+  hs_cohort_results *r = run(c, 2, NULL, 0, 0);
+  for (size_t i = 0; i < 2; i++) {
+    int recommended = 0;
+    for (size_t s = 0; s < 2; s++) {
+      size_t row = i * 2 + s;
+      assert_int_equal(r->status[row], HS_COHORT_OK);
+      recommended += r->y[row * 4 + 3] == 1;
+      assert_int_equal(r->met[row], r->y[row * 4] <= 20);
+    }
+    assert_true(recommended <= 1);
+  }
+  /* patient 0 directly through hs_compare_run */
+  hs_model *m = NULL;
+  hs_err err = {0};
+  assert_int_equal(hs_patient_load_file(HS_SOURCE_DIR "/examples/patients/acute_mi_shock_ecmo.yaml",
+                                        &m, &err),
+                   HS_OK);
+  assert_int_equal(hs_model_set(m, "lv.ees", r->x[0], &err), HS_OK);
+  hs_targets t;
+  hs_targets_default(&t);
+  const char *list[] = {"ecmo", "ecmo+impella_cp:P6", NULL};
+  hs_compare_result *res = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, list, NULL, 0, 1, &res, &err), HS_OK);
+  for (size_t s = 0; s < 2; s++) {
+    assert_memory_equal(&r->y[s * 4], &res->rows[s].v[HS_CMP_PCWP], sizeof(double));
+    assert_memory_equal(&r->y[s * 4 + 1], &res->rows[s].v[HS_CMP_MAP], sizeof(double));
+    assert_memory_equal(&r->y[s * 4 + 2], &res->rows[s].v[HS_CMP_ECMO], sizeof(double));
+    assert_int_equal(r->y[s * 4 + 3] == 1, res->recommended == (int)s);
+  }
+  hs_compare_free(res);
+  hs_model_free(m);
+  hs_cohort_results_free(r);
+  hs_cohort_free(c);
 }
 
 int main(void) {
@@ -403,6 +472,7 @@ int main(void) {
       cmocka_unit_test(test_sobol_points), cmocka_unit_test(test_ishigami),
       cmocka_unit_test(test_moments),     cmocka_unit_test(test_determinism),
       cmocka_unit_test(test_resume),      cmocka_unit_test(test_bad_files),
+      cmocka_unit_test(test_compare_mode),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

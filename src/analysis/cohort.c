@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis/cohort_impl.h"
+#include "hemosim/optimize.h"
 #include "hemosim/units.h"
 #include "io/doc.h"
 
@@ -532,12 +533,121 @@ static hs_status load_sets(loader *L, const hs_doc_node *sn, const char *what, c
   return HS_OK;
 }
 
+/* a strategy of a decision protocol: a compare strategy text, an optimize strategy or a
+   titration policy, checked here */
+static hs_status add_named_strategy(loader *L, const hs_doc_node *n, const char *text) {
+  hs_cohort *c = L->c;
+  hs_err e2;
+  hs_status st = HS_OK;
+  if (c->mode == MODE_COMPARE) {
+    st = hs_strategy_check(text, NULL, 0, &e2);
+  } else if (c->mode == MODE_OPTIMIZE) {
+    int ok = 0;
+    for (int k = 0; hs_optimize_strategies[k]; k++) ok |= !strcmp(hs_optimize_strategies[k], text);
+    if (!ok)
+      st = hs_err_set(&e2, HS_ERR_UNKNOWN, "unknown optimize strategy '%s' (known: ecmo-flow, "
+                      "iabp, impella, septostomy, la-vent, lv-vent)", text);
+  } else {
+    hs_titrate_policy pol;
+    st = hs_titrate_policy_parse(text, &pol, &e2);
+  }
+  if (st)
+    return n ? hs_doc_fail(L->d, n, L->err, st, "protocol.strategies: %s", e2.msg)
+             : hs_err_set(L->err, st, "%s", e2.msg);
+  if (strpbrk(text, ",\"\t\n"))
+    return hs_doc_fail(L->d, n, L->err, HS_ERR_INVALID,
+                       "protocol.strategies: \"%s\" must have no commas, quotes or tabs", text);
+  for (size_t q = 0; q < c->nstrat; q++)
+    if (!strcmp(c->strat[q].name, text))
+      return hs_doc_fail(L->d, n, L->err, HS_ERR_INVALID,
+                         "protocol.strategies: '%s' appears twice", text);
+  cohort_strategy *ns = realloc(c->strat, (c->nstrat + 1) * sizeof *ns);
+  if (!ns) return hs_err_set(L->err, HS_ERR_NOMEM, "out of memory");
+  c->strat = ns;
+  memset(&c->strat[c->nstrat], 0, sizeof *c->strat);
+  if (!(c->strat[c->nstrat].name = dupstr(text)))
+    return hs_err_set(L->err, HS_ERR_NOMEM, "out of memory");
+  c->nstrat++;
+  return HS_OK;
+}
+
+/* compare / optimize targets and context (a hemosim_targets file), titration options */
+static hs_status load_decision(loader *L, const hs_doc_node *pn) {
+  hs_cohort *c = L->c;
+  hs_status st;
+  const hs_doc_node *dn = hs_doc_get(pn, "decision"), *tn = hs_doc_get(pn, "titrate");
+  if (dn && c->mode != MODE_COMPARE && c->mode != MODE_OPTIMIZE)
+    return hs_doc_fail(L->d, dn, L->err, HS_ERR_INVALID,
+                       "protocol.decision: only with mode compare or optimize");
+  if (tn && c->mode != MODE_TITRATE)
+    return hs_doc_fail(L->d, tn, L->err, HS_ERR_INVALID,
+                       "protocol.titrate: only with mode titrate");
+  if (dn) {
+    const char *rel;
+    if ((st = hs_doc_string(L->d, dn, "protocol.decision", &rel, L->err))) return st;
+    char *path = join_path(L->dir, rel);
+    if (!path) return hs_err_set(L->err, HS_ERR_NOMEM, "out of memory");
+    hs_err e2;
+    char **list = NULL;
+    st = hs_targets_load(path, &c->ctargets, &c->cctx, c->mode == MODE_COMPARE ? &list : NULL,
+                         &e2);
+    c->fingerprint = fnv_file(c->fingerprint, path);
+    free(path);
+    if (st) return hs_doc_fail(L->d, dn, L->err, st, "protocol.decision: %s", e2.msg);
+    /* the file's strategies, unless the study lists its own */
+    for (size_t k = 0; list && list[k] && !hs_doc_get(pn, "strategies") && !st; k++)
+      st = add_named_strategy(L, dn, list[k]);
+    hs_strategy_list_free(list);
+    if (st) return st;
+  }
+  if (tn) {
+    if ((st = hs_doc_expect(L->d, tn, HS_DOC_MAP, "protocol.titrate", L->err))) return st;
+    static const char *const K[] = {"hours", "interval_h", NULL};
+    if ((st = check_keys(L, tn, "protocol.titrate", K, "hours, interval_h"))) return st;
+    const hs_doc_node *h = hs_doc_get(tn, "hours"), *iv = hs_doc_get(tn, "interval_h");
+    if (h && (st = number_in(L, h, "protocol.titrate.hours", 1, 720, &c->topts.hours))) return st;
+    if (iv && (st = number_in(L, iv, "protocol.titrate.interval_h", 0.05, 720,
+                              &c->topts.interval_h)))
+      return st;
+    hs_err e2;
+    if ((st = hs_titrate_check(&c->topts, &e2)))
+      return hs_doc_fail(L->d, tn, L->err, st, "protocol.titrate: %s", e2.msg);
+  }
+  return HS_OK;
+}
+
 static hs_status load_protocol(loader *L, const hs_doc_node *pn) {
   hs_cohort *c = L->c;
   hs_status st = hs_doc_expect(L->d, pn, HS_DOC_MAP, "protocol", L->err);
   if (st) return st;
-  static const char *const KEYS[] = {"run", "scenario", "set", "strategies", NULL};
-  if ((st = check_keys(L, pn, "protocol", KEYS, "run, scenario, set, strategies"))) return st;
+  static const char *const KEYS[] = {"mode", "run", "scenario", "set", "strategies",
+                                     "decision", "titrate", NULL};
+  if ((st = check_keys(L, pn, "protocol", KEYS,
+                       "mode, run, scenario, set, strategies, decision, titrate")))
+    return st;
+  const hs_doc_node *mn = hs_doc_get(pn, "mode");
+  if (mn) {
+    const char *mode;
+    static const char *const MODES[] = {"run", "compare", "optimize", "titrate", NULL};
+    if ((st = hs_doc_string(L->d, mn, "protocol.mode", &mode, L->err))) return st;
+    c->mode = -1;
+    for (int k = 0; MODES[k]; k++)
+      if (!strcmp(mode, MODES[k])) c->mode = k;
+    if (c->mode < 0)
+      return hs_doc_fail(L->d, mn, L->err, HS_ERR_INVALID,
+                         "protocol.mode: unknown mode '%s' (known: run, compare, optimize, "
+                         "titrate)",
+                         mode);
+  }
+  if (c->mode != MODE_RUN) {
+    const char *bad = hs_doc_get(pn, "run") ? "run" : hs_doc_get(pn, "scenario") ? "scenario" : NULL;
+    if (bad)
+      return hs_doc_fail(L->d, hs_doc_get(pn, bad), L->err, HS_ERR_INVALID,
+                         "protocol.%s: only with mode run (compare, optimize and titrate run "
+                         "their own steady states)",
+                         bad);
+  }
+  if ((st = load_decision(L, pn))) return st;
   const hs_doc_node *rn = hs_doc_get(pn, "run");
   if (rn) {
     const char *text;
@@ -577,6 +687,12 @@ static hs_status load_protocol(loader *L, const hs_doc_node *pn) {
       return hs_err_set(L->err, HS_ERR_NOMEM, "out of memory");
     for (size_t s = 0; s < n; s++) {
       const hs_doc_node *it = hs_doc_item(stn, s);
+      if (c->mode != MODE_RUN) {
+        const char *text;
+        if ((st = hs_doc_string(L->d, it, "protocol.strategies item", &text, L->err))) return st;
+        if ((st = add_named_strategy(L, it, text))) return st;
+        continue;
+      }
       if ((st = hs_doc_expect(L->d, it, HS_DOC_MAP, "protocol.strategies item", L->err)))
         return st;
       static const char *const SK[] = {"name", "set", NULL};
@@ -623,10 +739,25 @@ static hs_status unknown_metric(loader *L, const hs_doc_node *n, const char *wha
                      what, name);
 }
 
+/* an output name: a simulation metric (mode run) or a value of the decision protocol */
+static int output_find(loader *L, const char *name) {
+  hs_cohort *c = L->c;
+  if (c->mode == MODE_RUN) return metric_find(L->probe, name);
+  for (size_t k = 0; k < cohort_mode_value_count(c->mode); k++)
+    if (!strcmp(cohort_mode_value_name(c->mode, k), name)) return (int)k;
+  return -1;
+}
+
 static hs_status load_outputs(loader *L, const hs_doc_node *on) {
   hs_cohort *c = L->c;
-  static const char *const DEF[] = {"map_mmhg", "co_lpm", "pcwp_mmhg", "cvp_mmhg", "lvef_pct",
-                                    "hr_bpm", NULL};
+  static const char *const DEF[][8] = {
+      {"map_mmhg", "co_lpm", "pcwp_mmhg", "cvp_mmhg", "lvef_pct", "hr_bpm", NULL},
+      {"pcwp_mmhg", "map_mmhg", "do2i_mlmin_m2", "svo2_drained_pct", "ecmo_flow_lpm",
+       "recommended", "target_met", NULL},
+      {"setting_value", "pcwp_mmhg", "map_mmhg", "ecmo_flow_lpm", "target_met", NULL},
+      {"mean_flow_lpm", "final_flow_lpm", "mean_pvd_mm_mm2", "mean_map_mmhg",
+       "not_steady_steps", NULL}};
+  const char *const *def = DEF[c->mode];
   size_t n = 0;
   hs_status st;
   if (on) {
@@ -635,7 +766,7 @@ static hs_status load_outputs(loader *L, const hs_doc_node *on) {
     if (n < 1 || n > 256)
       return hs_doc_fail(L->d, on, L->err, HS_ERR_RANGE, "outputs: %zu names (allowed 1-256)", n);
   } else {
-    while (DEF[n]) n++;
+    while (def[n]) n++;
   }
   c->out = calloc(n, sizeof *c->out);
   c->out_name = calloc(n, sizeof *c->out_name);
@@ -643,14 +774,20 @@ static hs_status load_outputs(loader *L, const hs_doc_node *on) {
   if (!c->out || !c->out_name || !c->out_unit)
     return hs_err_set(L->err, HS_ERR_NOMEM, "out of memory");
   for (size_t k = 0; k < n; k++) {
-    const char *name = DEF[0];
+    const char *name = def[k < 7 ? k : 0];
     if (on && (st = hs_doc_string(L->d, hs_doc_item(on, k), "outputs", &name, L->err))) return st;
-    if (!on) name = DEF[k];
-    int m = metric_find(L->probe, name);
+    int m = output_find(L, name);
+    if (m < 0 && c->mode != MODE_RUN)
+      return hs_doc_fail(L->d, on ? hs_doc_item(on, k) : NULL, L->err, HS_ERR_UNKNOWN,
+                         "outputs: '%s' is not a value of protocol mode %s (docs/cohort.md lists "
+                         "them)",
+                         name, c->mode == MODE_COMPARE ? "compare"
+                               : c->mode == MODE_OPTIMIZE ? "optimize" : "titrate");
     if (m < 0) return unknown_metric(L, on ? hs_doc_item(on, k) : NULL, "outputs", name);
     c->out[k] = (size_t)m;
     if (!(c->out_name[k] = dupstr(name))) return hs_err_set(L->err, HS_ERR_NOMEM, "out of memory");
-    c->out_unit[k] = hs_sim_metric_unit(L->probe, (size_t)m);
+    c->out_unit[k] = c->mode == MODE_RUN ? hs_sim_metric_unit(L->probe, (size_t)m)
+                                         : cohort_mode_value_unit(c->mode, (size_t)m);
     c->nout++;
   }
   return HS_OK;
@@ -668,11 +805,13 @@ static hs_status load_bounds(loader *L, const hs_doc_node *bn, const char *what,
   for (size_t i = 0; i < hs_doc_size(bn); i++) {
     const char *name = hs_doc_text(hs_doc_key(bn, i));
     const hs_doc_node *v = hs_doc_value(bn, i);
-    int m = metric_find(L->probe, name);
-    if (m < 0) return unknown_metric(L, hs_doc_key(bn, i), what, name);
+    /* acceptance: a simulation metric; targets: one of the outputs */
+    int m = targets ? output_find(L, name) : metric_find(L->probe, name);
+    if (m < 0 && !(targets && c->mode != MODE_RUN))
+      return unknown_metric(L, hs_doc_key(bn, i), what, name);
     size_t o = 0;
     if (targets) {
-      while (o < c->nout && c->out[o] != (size_t)m) o++;
+      while (o < c->nout && strcmp(c->out_name[o], name)) o++;
       if (o == c->nout)
         return hs_doc_fail(L->d, hs_doc_key(bn, i), L->err, HS_ERR_INVALID,
                            "%s: '%s' must also be listed in outputs", what, name);
@@ -782,6 +921,9 @@ static hs_status load_doc(loader *L) {
   } else if ((st = hs_patient_load_default(&c->model, L->err))) {
     return st;
   }
+  hs_targets_default(&c->ctargets);
+  hs_context_default(&c->cctx);
+  hs_titrate_defaults(&c->topts);
   if (!(c->plan = hs_plan_compile(c->model, L->err))) return L->err->code;
   if (!(L->probe = hs_sim_new(c->plan, L->err))) return L->err->code;
   c->nmetrics = hs_sim_metric_count(L->probe);
@@ -794,11 +936,17 @@ static hs_status load_doc(loader *L) {
   if (sen && (st = load_sensitivity(L, sen, popn))) return st;
   const hs_doc_node *prn = hs_doc_get(root, "protocol");
   if (prn && (st = load_protocol(L, prn))) return st;
-  if (!c->nstrat) {
+  if (!c->nstrat && c->mode == MODE_RUN) {
     if (!(c->strat = calloc(1, sizeof *c->strat)) || !(c->strat[0].name = dupstr("baseline")))
       return hs_err_set(L->err, HS_ERR_NOMEM, "out of memory");
     c->nstrat = 1;
   }
+  for (size_t k = 0; !c->nstrat && c->mode == MODE_COMPARE && hs_builtin_strategies[k]; k++)
+    if ((st = add_named_strategy(L, NULL, hs_builtin_strategies[k]))) return st;
+  for (size_t k = 0; !c->nstrat && c->mode == MODE_OPTIMIZE && hs_optimize_strategies[k]; k++)
+    if ((st = add_named_strategy(L, NULL, hs_optimize_strategies[k]))) return st;
+  for (int k = 0; c->mode == MODE_TITRATE && c->nstrat < HS_TITRATE_POLICIES; k++)
+    if ((st = add_named_strategy(L, NULL, hs_titrate_policy_name(k)))) return st;
   if ((st = load_outputs(L, hs_doc_get(root, "outputs")))) return st;
   const hs_doc_node *an = hs_doc_get(root, "acceptance");
   if (an && (st = load_bounds(L, an, "acceptance", 0, &c->accept, &c->naccept))) return st;

@@ -6,11 +6,14 @@
 #include <stdint.h>
 
 #include "hemosim/cohort.h"
+#include "hemosim/compare.h"
+#include "hemosim/titrate.h"
 #include "hemosim/model.h"
 #include "hemosim/patient.h"
 #include "hemosim/sim.h"
 
 enum { CD_NORMAL, CD_LOGNORMAL, CD_UNIFORM, CD_TRUNCNORMAL, CD_VALUES };
+enum { MODE_RUN, MODE_COMPARE, MODE_OPTIMIZE, MODE_TITRATE };
 enum { DESIGN_RANDOM, DESIGN_LHS, DESIGN_SOBOL, DESIGN_GRID, DESIGN_TABLE, DESIGN_SALTELLI };
 
 typedef struct cohort_param {
@@ -63,8 +66,12 @@ struct hs_cohort {
   cohort_strategy *strat;
   size_t nstrat;
   double duration; /* > 0: run this long; 0: to steady state */
+  int mode;        /* MODE_*: run, or a decision protocol per patient */
+  hs_targets ctargets; /* compare / optimize: the decision targets and context */
+  hs_context cctx;
+  hs_titrate_options topts; /* titrate */
   size_t nmetrics; /* metrics of one simulation (hs_sim_metric_count) */
-  size_t *out;     /* outputs: metric indices */
+  size_t *out;     /* outputs: metric indices (run) or analysis value indices */
   char **out_name;
   const char **out_unit;
   size_t nout;
@@ -73,6 +80,14 @@ struct hs_cohort {
   cohort_bound *target;
   size_t ntarget;
 };
+
+/* Decision protocols (cohort_protocol.c): the values an arm reports, and the run of one
+   patient: v[s * count + k] for strategy s; msg[s] (malloc'ed) when strategy s failed. */
+size_t cohort_mode_value_count(int mode);
+const char *cohort_mode_value_name(int mode, size_t k);
+const char *cohort_mode_value_unit(int mode, size_t k);
+hs_status cohort_analysis(const hs_cohort *c, const double *x, double *v, char **msg,
+                          hs_err *err);
 
 /* Allocate empty (pending) results for a study. */
 hs_cohort_results *hs_cohort_results_new(const hs_cohort *c, hs_err *err);

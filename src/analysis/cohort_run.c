@@ -12,6 +12,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,14 +95,15 @@ static hs_status set_all(hs_sim *sim, const cohort_set *s, size_t n, hs_err *err
   return HS_OK;
 }
 
-/* simulate patient x under strategy s; metrics into m (c->nmetrics values) */
+/* simulate patient x under strategy s (SIZE_MAX: none); metrics into m (c->nmetrics
+   values) */
 static hs_status run_one(const hs_cohort *c, const double *x, size_t s, double *m, hs_err *err) {
   hs_sim *sim = hs_sim_new(c->plan, err);
   if (!sim) return err->code;
   hs_status st = HS_OK;
   for (size_t k = 0; k < c->np && !st; k++) st = hs_sim_set(sim, c->p[k].path, x[k], err);
   if (!st) st = set_all(sim, c->common, c->ncommon, err);
-  if (!st) st = set_all(sim, c->strat[s].set, c->strat[s].nset, err);
+  if (!st && s < c->nstrat) st = set_all(sim, c->strat[s].set, c->strat[s].nset, err);
   if (!st && c->scenario) st = hs_scenario_apply(c->scenario, sim, err);
   if (!st) {
     if (c->duration > 0) {
@@ -130,49 +132,89 @@ static void set_message(hs_cohort_results *r, size_t row, const char *text) {
   r->message[row] = dupstr(text);
 }
 
+/* the acceptance ranges on metrics m: "" when accepted, else the reason */
+static void acceptance(const hs_cohort *c, const double *m, char *why, size_t n) {
+  *why = '\0';
+  for (size_t a = 0; a < c->naccept; a++) {
+    const cohort_bound *b = &c->accept[a];
+    double v = m[b->metric];
+    if (isfinite(v) && (b->is_min ? v >= b->bound : v <= b->bound)) continue;
+    size_t k = strlen(why);
+    snprintf(why + k, n - k, "%s%s (%.4g)", k ? "; " : "outside acceptance: ", b->text, v);
+  }
+}
+
+/* status of every strategy of patient i with one message */
+static void all_rows(const hs_cohort *c, hs_cohort_results *r, size_t i, int status,
+                     const char *msg) {
+  for (size_t q = 0; q < c->nstrat; q++) {
+    r->status[i * c->nstrat + q] = (unsigned char)status;
+    set_message(r, i * c->nstrat + q, msg);
+  }
+}
+
+/* a finished row: outputs from values v (indexed by c->out), targets on the outputs */
+static void ok_row(const hs_cohort *c, hs_cohort_results *r, size_t row, const double *v) {
+  r->status[row] = HS_COHORT_OK;
+  for (size_t k = 0; k < c->nout; k++) r->y[row * c->nout + k] = v[c->out[k]];
+  for (size_t t = 0; t < c->ntarget; t++) {
+    const cohort_bound *b = &c->target[t];
+    double y = r->y[row * c->nout + b->output];
+    r->met[row * c->ntarget + t] =
+        (unsigned char)(isfinite(y) && (b->is_min ? y >= b->bound : y <= b->bound));
+  }
+}
+
 hs_status hs_cohort_eval(const hs_cohort *c, size_t i, hs_cohort_results *r, hs_err *err) {
   if (i >= c->n) return hs_err_set(err, HS_ERR_RANGE, "patient %zu of %zu", i, c->n);
-  double *m = malloc((c->nmetrics + 1) * sizeof *m);
-  if (!m) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  size_t nv = cohort_mode_value_count(c->mode);
+  double *m = malloc((c->nmetrics + c->nstrat * nv + 1) * sizeof *m);
+  char **msg = calloc(c->nstrat + 1, sizeof *msg);
+  if (!m || !msg) {
+    free(m);
+    free(msg);
+    return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  }
   const double *x = r->x + i * c->np;
-  for (size_t s = 0; s < c->nstrat; s++) {
-    size_t row = i * c->nstrat + s;
-    hs_err e = {HS_OK, ""};
-    hs_status st = run_one(c, x, s, m, &e);
-    if (st) {
-      r->status[row] = HS_COHORT_ERROR;
-      set_message(r, row, *e.msg ? e.msg : hs_status_str(st));
-      continue;
-    }
-    if (s == 0) { /* acceptance: the first strategy is the patient as it presents */
-      char why[512] = "";
-      for (size_t a = 0; a < c->naccept; a++) {
-        const cohort_bound *b = &c->accept[a];
-        double v = m[b->metric];
-        int ok = isfinite(v) && (b->is_min ? v >= b->bound : v <= b->bound);
-        if (!ok) {
-          size_t n = strlen(why);
-          snprintf(why + n, sizeof why - n, "%s%s (%.4g)", n ? "; " : "outside acceptance: ",
-                   b->text, v);
+  char why[512];
+  hs_err e = {HS_OK, ""};
+  if (c->mode != MODE_RUN) {
+    /* decision protocols: acceptance on the patient as it presents (steady state without
+       any strategy), then one analysis for all strategies */
+    if (c->naccept && run_one(c, x, SIZE_MAX, m, &e)) {
+      all_rows(c, r, i, HS_COHORT_ERROR, *e.msg ? e.msg : hs_status_str(e.code));
+    } else if (c->naccept && (acceptance(c, m, why, sizeof why), *why)) {
+      all_rows(c, r, i, HS_COHORT_REJECTED, why);
+    } else if (cohort_analysis(c, x, m + c->nmetrics, msg, &e)) {
+      all_rows(c, r, i, HS_COHORT_ERROR, *e.msg ? e.msg : hs_status_str(e.code));
+    } else {
+      for (size_t s = 0; s < c->nstrat; s++) {
+        if (msg[s]) {
+          r->status[i * c->nstrat + s] = HS_COHORT_ERROR;
+          set_message(r, i * c->nstrat + s, msg[s]);
+        } else {
+          ok_row(c, r, i * c->nstrat + s, m + c->nmetrics + s * nv);
         }
       }
-      if (*why) {
-        for (size_t q = 0; q < c->nstrat; q++) {
-          r->status[i * c->nstrat + q] = HS_COHORT_REJECTED;
-          set_message(r, i * c->nstrat + q, why);
-        }
-        break;
-      }
-    }
-    r->status[row] = HS_COHORT_OK;
-    for (size_t k = 0; k < c->nout; k++) r->y[row * c->nout + k] = m[c->out[k]];
-    for (size_t t = 0; t < c->ntarget; t++) {
-      const cohort_bound *b = &c->target[t];
-      double v = m[b->metric];
-      r->met[row * c->ntarget + t] =
-          (unsigned char)(isfinite(v) && (b->is_min ? v >= b->bound : v <= b->bound));
     }
   }
+  for (size_t s = 0; c->mode == MODE_RUN && s < c->nstrat; s++) {
+    size_t row = i * c->nstrat + s;
+    hs_err e1 = {HS_OK, ""};
+    if (run_one(c, x, s, m, &e1)) {
+      r->status[row] = HS_COHORT_ERROR;
+      set_message(r, row, *e1.msg ? e1.msg : hs_status_str(e1.code));
+      continue;
+    }
+    /* acceptance: the first strategy is the patient as it presents */
+    if (s == 0 && c->naccept && (acceptance(c, m, why, sizeof why), *why)) {
+      all_rows(c, r, i, HS_COHORT_REJECTED, why);
+      break;
+    }
+    ok_row(c, r, row, m);
+  }
+  for (size_t s = 0; s < c->nstrat; s++) free(msg[s]);
+  free(msg);
   free(m);
   return HS_OK;
 }
