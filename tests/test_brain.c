@@ -162,8 +162,55 @@ static void test_bp_targets(void **state) {
 }
 
 
-/* Issue 10.  A lesion set before the run acts: it has displaced CSF down to the
-   effaced minimum (csf_reserve 30 mL) and the rest raises ICP (Monro-Kellie;
+/* The healthy adult run to periodic steady state (caller frees s, pl, m). */
+static hs_sim *healthy_at_steady(hs_model **m, hs_plan **pl) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
+  hs_err err;
+  assert_int_equal(hs_patient_load_file(path, m, &err), HS_OK);
+  *pl = hs_plan_compile(*m, &err);
+  assert_non_null(*pl);
+  hs_sim *s = hs_sim_new(*pl, &err);
+  assert_non_null(s);
+  assert_int_equal(hs_sim_run_to_steady(s, NULL, &err), HS_OK);
+  return s;
+}
+
+/* Issue 10.  Marmarou's bolus test: 10 mL added to the craniospinal space at steady
+   state raises ICP along the pressure-volume curve; PVI = 10 / log10(P1/P0), ~25 mL in
+   normal adults (Marmarou 1978; Shapiro 1980; band 15-40 mL as in
+   tests/validation/cases/icp_pressure_volume.yaml).  The bridging veins are a Starling
+   resistor, so the cerebral veins keep their volume (before: they gave up ~7 mL and the
+   PVI was ~90 mL), and cortical venous pressure stays above ICP (Nakagawa et al. 1974:
+   by 50-250 mmH2O, 3.7-18 mmHg). */
+static void test_bolus_pvi(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = NULL;
+  hs_plan *pl = NULL;
+  hs_sim *s = healthy_at_steady(&m, &pl);
+  double v[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
+  int veins = hs_plan_node_find(pl, "cerebral_veins");
+  assert_true(veins >= 0);
+  double p0 = v[HS_M_ICP], vv0 = hs_sim_volume(s, (size_t)veins);
+  assert_int_equal(hs_sim_set(s, "brain.lesion_volume", 10, &err), HS_OK);
+  assert_int_equal(hs_sim_run_beats(s, 3, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 3, v, &err), HS_OK);
+  double p1 = v[HS_M_ICP], pvi = 10.0 / log10(p1 / p0);
+  double dvein = hs_sim_volume(s, (size_t)veins) - vv0;
+  double pven = hs_sim_pressure(s, (size_t)veins);
+  print_message("bolus 10 mL: ICP %.2f -> %.2f mmHg, PVI %.1f mL; cerebral veins %+.2f mL, "
+                "%.1f mmHg\n", p0, p1, pvi, dvein, pven);
+  assert_in_range_d(pvi, 15, 40);
+  assert_true(fabs(dvein) < 2.0);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
+/* Issue 10.  A lesion set before the run acts: it has displaced CSF (and dural-sinus
+   blood) down to the effaced minimum (csf_reserve 50 mL) and the rest raises ICP (Monro-Kellie;
    Langfitt 1965: flat, then steep).  Same bands as
    tests/validation/cases/icp_pressure_volume.yaml. */
 static void test_lesion_before_run(void **state) {
@@ -193,14 +240,10 @@ static void test_lesion_before_run(void **state) {
    minutes (before: 8.5 mmHg "steady", 14.7 after 2 h).  CPP = MAP - ICP exactly. */
 static void test_icp_equilibrium(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
   hs_err err;
   hs_model *m = NULL;
-  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
-  hs_plan *pl = hs_plan_compile(m, &err);
-  hs_sim *s = hs_sim_new(pl, &err);
-  assert_int_equal(hs_sim_run_to_steady(s, NULL, &err), HS_OK);
+  hs_plan *pl = NULL;
+  hs_sim *s = healthy_at_steady(&m, &pl);
   double v[HS_METRIC_COUNT], w[HS_METRIC_COUNT];
   assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
   assert_int_equal(hs_sim_run(s, 600, &err), HS_OK);
@@ -261,12 +304,13 @@ static void test_autoregulation_plateau(void **state) {
 /* Issue 10.  The MCA pulsatility index rises with ICP (Bellner 2004) through the
    compliance of the dilating territory arteries (Ursino et al. 1998).  Same bands as
    the holding checks of tests/validation/cases/tcd_pi_vs_icp.yaml (its Bellner-slope
-   check, 0.02-0.12 PI/mmHg, is a documented known failure: 0.0095). */
+   check, 0.02-0.12 PI/mmHg, is a documented known failure: 0.014).  Lesion volumes
+   for ICP ~20 and ~30 mmHg with csf_reserve 50 mL. */
 static void test_pi_vs_icp(void **state) {
   (void)state;
   brain b10 = run("healthy_adult.yaml", NULL);
-  brain b20 = run("healthy_adult.yaml", (const char *const[]){"brain.lesion_volume", "54", NULL});
-  brain b30 = run("healthy_adult.yaml", (const char *const[]){"brain.lesion_volume", "67", NULL});
+  brain b20 = run("healthy_adult.yaml", (const char *const[]){"brain.lesion_volume", "45", NULL});
+  brain b30 = run("healthy_adult.yaml", (const char *const[]){"brain.lesion_volume", "53", NULL});
   print_message("ICP %.1f / %.1f / %.1f: PI %.2f / %.2f / %.2f\n", b10.icp, b20.icp, b30.icp,
                 b10.pi_l, b20.pi_l, b30.pi_l);
   assert_in_range_d(b10.pi_l, 0.6, 1.1);
@@ -293,7 +337,8 @@ int main(void) {
       cmocka_unit_test(test_healthy_values), cmocka_unit_test(test_autoregulation),
       cmocka_unit_test(test_icp),            cmocka_unit_test(test_no_reflow_and_occlusion),
       cmocka_unit_test(test_bp_targets),     cmocka_unit_test(test_limits),
-      cmocka_unit_test(test_lesion_before_run), cmocka_unit_test(test_icp_equilibrium),
+      cmocka_unit_test(test_lesion_before_run), cmocka_unit_test(test_bolus_pvi),
+      cmocka_unit_test(test_icp_equilibrium),
       cmocka_unit_test(test_autoregulation_plateau), cmocka_unit_test(test_pi_vs_icp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -235,6 +235,54 @@ static void test_run_verdicts(void **state) {
   hs_vcase_free(c);
 }
 
+/* A 'then:' step: the "slow" condition (60 /min for 4 s) switched to 90 /min for 3 s
+   more; its metrics are those of the beats after the change only. */
+static void test_then_step(void **state) {
+  (void)state;
+  static const char *const from = "    duration: \"4 s\"\n  fast:";
+  static const char *const to =
+      "    duration: \"4 s\"\n    then: {set: [\"heart.heart_rate=90 /min\"], duration: \"3 s\"}\n"
+      "  fast:";
+  const char *at = strstr(GOOD, from);
+  assert_non_null(at);
+  size_t n = strlen(GOOD) + strlen(to) + 1;
+  char *text = malloc(n);
+  assert_non_null(text);
+  snprintf(text, n, "%.*s%s%s", (int)(at - GOOD), GOOD, to, at + strlen(from));
+  hs_vcase *c = load_ok(text);
+  free(text);
+  const hs_vcondition *cd = hs_vcase_condition(c, 0);
+  assert_int_equal(cd->nthen, 1);
+  assert_string_equal(cd->then_sets[0], "heart.heart_rate=90 /min");
+  assert_near(cd->then_s, 3.0, 1e-12);
+  hs_vresult *r = NULL;
+  hs_err err = {0};
+  const hs_vcase *cs[1] = {c};
+  assert_int_equal(hs_validate_run(cs, 1, 1, &r, &err), HS_OK);
+  /* only the beats after the change count: a heart-rate change starts with the next
+     beat, so they are one beat at 60 /min and three at 90 (82.5), where the last six
+     beats of the run would give 75 */
+  assert_near(r[0].checks[0].from_value, 82.5, 1e-6);
+  hs_vprovenance p = {"hemosim validate", "x", ""};
+  char *md = hs_validate_markdown(r, 1, &p, &err);
+  assert_non_null(md);
+  assert_non_null(strstr(md, "| 4 s, then `heart.heart_rate=90 /min` and 3 s more |"));
+  free(md);
+  hs_vresults_free(r, 1);
+  hs_vcase_free(c);
+  /* located errors in the step */
+  fails_with("    duration: \"4 s\"\n  fast:",
+             "    duration: \"4 s\"\n    then: {set: [\"heart.heart_rate=600 /min\"], duration: "
+             "\"3 s\"}\n  fast:",
+             "cases/t_case.yaml:10:", "field 'then'", "set 'heart.heart_rate=600 /min'", NULL);
+  fails_with("    duration: \"4 s\"\n  fast:",
+             "    duration: \"4 s\"\n    then: {set: [\"heart.heart_rate=90 /min\"]}\n  fast:",
+             "cases/t_case.yaml:10:", "field 'then'", "'duration'", NULL);
+  fails_with("    duration: \"4 s\"\n  fast:",
+             "    duration: \"4 s\"\n    then: {set: [], duration: \"3 s\", at: 1}\n  fast:",
+             "cases/t_case.yaml:10:", "unknown field 'at'", NULL);
+}
+
 static void test_parallel_equals_serial(void **state) {
   (void)state;
   char *text = verdict_case();
@@ -374,7 +422,7 @@ int main(void) {
       cmocka_unit_test(test_arithmetic),         cmocka_unit_test(test_verdicts),
       cmocka_unit_test(test_run_verdicts),       cmocka_unit_test(test_parallel_equals_serial),
       cmocka_unit_test(test_golden_tolerances),  cmocka_unit_test(test_golden_compare),
-      cmocka_unit_test(test_golden_run),
+      cmocka_unit_test(test_golden_run),         cmocka_unit_test(test_then_step),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

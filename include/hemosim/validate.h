@@ -57,6 +57,13 @@ typedef struct hs_vcondition {
   const char *const *sets;  /* "NAME=VALUE" items */
   size_t nsets;
   double duration_s;        /* 0 = to periodic steady state */
+  /* optional step after that run ("then:"): these "NAME=VALUE" changes, applied to the
+     running simulation (hs_sim_set_text), then then_s seconds more; the metrics are
+     then the mean of the beats completed after the change (at most
+     solver.window_beats).  nthen 0 = no step. */
+  const char *const *then_sets;
+  size_t nthen;
+  double then_s;
 } hs_vcondition;
 
 typedef struct hs_vcheck {

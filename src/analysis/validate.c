@@ -85,6 +85,7 @@ void hs_vcase_free(hs_vcase *c) {
     free(c->cond[i].names);
     free(c->cond[i].units);
     free((void *)c->cond[i].pub.sets);
+    free((void *)c->cond[i].pub.then_sets);
   }
   for (size_t i = 0; i < c->npool; i++) free(c->pool[i]);
   free(c->pool);
@@ -115,6 +116,23 @@ char *hs_path_join(const char *root, const char *rel) {
   return p;
 }
 
+/* Split "NAME=VALUE" (name into buf); NULL if malformed. */
+static const char *split_set(const char *item, char *name, size_t n) {
+  const char *eq = strchr(item, '=');
+  if (!eq || eq == item || (size_t)(eq - item) >= n) return NULL;
+  memcpy(name, item, (size_t)(eq - item));
+  name[eq - item] = '\0';
+  return eq + 1;
+}
+
+/* Apply one "NAME=VALUE" change to a running simulation (a 'then:' step). */
+static hs_status sim_set(hs_sim *sim, const char *item, hs_err *err) {
+  char name[128];
+  const char *val = split_set(item, name, sizeof name);
+  if (!val) return hs_err_set(err, HS_ERR_PARSE, "needs NAME=VALUE as in `hemosim run --set`");
+  return hs_sim_set_text(sim, name, val, err);
+}
+
 /* Compile a patient file with overrides; on error the message is the library's. */
 static hs_status load_model(const char *path, const char *const *sets, size_t nsets,
                             size_t *bad_set, hs_model **out, hs_err *err) {
@@ -123,15 +141,13 @@ static hs_status load_model(const char *path, const char *const *sets, size_t ns
   if (st) return st;
   for (size_t k = 0; k < nsets; k++) {
     char name[128];
-    const char *eq = strchr(sets[k], '=');
-    if (!eq || eq == sets[k] || (size_t)(eq - sets[k]) >= sizeof name) {
+    const char *val = split_set(sets[k], name, sizeof name);
+    if (!val) {
       *bad_set = k;
       hs_model_free(m);
       return hs_err_set(err, HS_ERR_PARSE, "needs NAME=VALUE as in `hemosim run --set`");
     }
-    memcpy(name, sets[k], (size_t)(eq - sets[k]));
-    name[eq - sets[k]] = '\0';
-    if ((st = hs_model_set_text(m, name, eq + 1, err))) {
+    if ((st = hs_model_set_text(m, name, val, err))) {
       *bad_set = k;
       hs_model_free(m);
       return st;
@@ -156,7 +172,8 @@ hs_status hs_validate_compile(const char *path, const char *const *sets, size_t 
 
 static const char *const CASE_KEYS[] = {"id", "title", "source", "setup", "conditions", "checks",
                                         NULL};
-static const char *const COND_KEYS[] = {"patient", "set", "duration", NULL};
+static const char *const COND_KEYS[] = {"patient", "set", "duration", "then", NULL};
+static const char *const THEN_KEYS[] = {"set", "duration", NULL};
 static const char *const CHECK_KEYS[] = {"quantity", "kind",      "from", "to",
                                          "at",       "published", "band", "note",
                                          "known_failure", NULL};
@@ -215,6 +232,46 @@ static void cond_names(const hs_vcase *c, char *buf, size_t n) {
   }
 }
 
+/* A 'set' field: one "NAME=VALUE" text or a list of them (kept in the case's pool). */
+static hs_status set_list(const hs_doc *d, const hs_doc_node *sn, hs_vcase *c, const char *what,
+                          const char ***out, size_t *n, hs_err *err) {
+  size_t nsets = 0;
+  if (sn) {
+    if (hs_doc_kind_of(sn) == HS_DOC_SCALAR) nsets = 1;
+    else if (hs_doc_kind_of(sn) == HS_DOC_SEQ) nsets = hs_doc_size(sn);
+    else
+      return hs_doc_fail(d, sn, err, HS_ERR_INVALID,
+                         "%s: field 'set' must be a list of \"NAME=VALUE\" texts", what);
+  }
+  const char **sets = calloc(nsets + 1, sizeof *sets);
+  if (!sets) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  *out = sets;
+  *n = nsets;
+  for (size_t k = 0; k < nsets; k++) {
+    const hs_doc_node *it = hs_doc_kind_of(sn) == HS_DOC_SEQ ? hs_doc_item(sn, k) : sn;
+    if (hs_doc_kind_of(it) != HS_DOC_SCALAR)
+      return hs_doc_fail(d, it, err, HS_ERR_INVALID,
+                         "%s: each 'set' item must be a \"NAME=VALUE\" text", what);
+    sets[k] = keep(c, hs_doc_text(it));
+  }
+  return HS_OK;
+}
+
+/* An optional 'duration' field: a time in (0, 1e5] s. */
+static hs_status duration_field(const hs_doc *d, const hs_doc_node *dn, const char *what,
+                                double *out, hs_err *err) {
+  if (!dn) return HS_OK;
+  hs_err e2;
+  double t = 0;
+  if (hs_doc_kind_of(dn) != HS_DOC_SCALAR ||
+      hs_quantity_parse(HS_DIM_TIME, hs_doc_text(dn), &t, &e2) != HS_OK || !(t > 0) || t > 1e5)
+    return hs_doc_fail(d, dn, err, HS_ERR_INVALID,
+                       "%s: duration '%s' must be a time in (0, 1e5] s, e.g. \"120 s\"", what,
+                       hs_doc_kind_of(dn) == HS_DOC_SCALAR ? hs_doc_text(dn) : "?");
+  *out = t;
+  return HS_OK;
+}
+
 static int valid_name(const char *s) {
   if (!*s) return 0;
   for (; *s; s++)
@@ -248,36 +305,30 @@ static hs_status parse_conditions(const hs_doc *d, const hs_doc_node *cn, const 
     vc->pub.patient = keep(c, patient);
     c->ncond++;
     const hs_doc_node *sn = hs_doc_get(v, "set");
+    const char **sets = NULL;
     size_t nsets = 0;
-    if (sn) {
-      if (hs_doc_kind_of(sn) == HS_DOC_SCALAR) nsets = 1;
-      else if (hs_doc_kind_of(sn) == HS_DOC_SEQ) nsets = hs_doc_size(sn);
-      else
-        return hs_doc_fail(d, sn, err, HS_ERR_INVALID,
-                           "%s: field 'set' must be a list of \"NAME=VALUE\" texts", what);
-    }
-    const char **sets = calloc(nsets + 1, sizeof *sets);
-    if (!sets) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    if ((st = set_list(d, sn, c, what, &sets, &nsets, err))) return st;
     vc->pub.sets = sets;
     vc->pub.nsets = nsets;
-    for (size_t k = 0; k < nsets; k++) {
-      const hs_doc_node *it = hs_doc_kind_of(sn) == HS_DOC_SEQ ? hs_doc_item(sn, k) : sn;
-      if (hs_doc_kind_of(it) != HS_DOC_SCALAR)
-        return hs_doc_fail(d, it, err, HS_ERR_INVALID,
-                           "%s: each 'set' item must be a \"NAME=VALUE\" text", what);
-      sets[k] = keep(c, hs_doc_text(it));
-    }
-    const hs_doc_node *dn = hs_doc_get(v, "duration");
-    if (dn) {
-      hs_err e2;
-      double t = 0;
-      if (hs_doc_kind_of(dn) != HS_DOC_SCALAR ||
-          hs_quantity_parse(HS_DIM_TIME, hs_doc_text(dn), &t, &e2) != HS_OK || !(t > 0) ||
-          t > 1e5)
-        return hs_doc_fail(d, dn, err, HS_ERR_INVALID,
-                           "%s: duration '%s' must be a time in (0, 1e5] s, e.g. \"120 s\"", what,
-                           hs_doc_kind_of(dn) == HS_DOC_SCALAR ? hs_doc_text(dn) : "?");
-      vc->pub.duration_s = t;
+    if ((st = duration_field(d, hs_doc_get(v, "duration"), what, &vc->pub.duration_s, err)))
+      return st;
+    const hs_doc_node *tn = hs_doc_get(v, "then"), *tsn = NULL;
+    char twhat[200];
+    snprintf(twhat, sizeof twhat, "%s, field 'then'", what);
+    if (tn) {
+      if ((st = hs_doc_expect(d, tn, HS_DOC_MAP, twhat, err))) return st;
+      if ((st = check_keys(d, tn, THEN_KEYS, twhat, err))) return st;
+      tsn = hs_doc_get(tn, "set");
+      const hs_doc_node *tdn = hs_doc_get(tn, "duration");
+      if (!tsn || !tdn)
+        return hs_doc_fail(d, tn, err, HS_ERR_INVALID,
+                           "%s: needs 'set' (the changes) and 'duration' (how long to run after "
+                           "them)",
+                           twhat);
+      const char **ts = NULL;
+      if ((st = set_list(d, tsn, c, twhat, &ts, &vc->pub.nthen, err))) return st;
+      vc->pub.then_sets = ts;
+      if ((st = duration_field(d, tdn, twhat, &vc->pub.then_s, err))) return st;
     }
     /* patient file, overrides and plan */
     const hs_doc_node *pn = hs_doc_get(v, "patient");
@@ -306,6 +357,14 @@ static hs_status parse_conditions(const hs_doc *d, const hs_doc_node *cn, const 
     }
     hs_sim *sim = hs_sim_new(vc->plan, &e2);
     if (!sim) return hs_doc_fail(d, pn, err, e2.code, "%s: %s", what, e2.msg);
+    for (size_t k = 0; k < vc->pub.nthen; k++)
+      if ((st = sim_set(sim, vc->pub.then_sets[k], &e2))) {
+        const hs_doc_node *it =
+            hs_doc_kind_of(tsn) == HS_DOC_SEQ ? hs_doc_item(tsn, k) : tsn;
+        hs_sim_free(sim);
+        return hs_doc_fail(d, it, err, st, "%s: set '%s': %s", twhat, vc->pub.then_sets[k],
+                           e2.msg);
+      }
     vc->nmetrics = hs_sim_metric_count(sim);
     vc->names = calloc(vc->nmetrics, sizeof *vc->names);
     vc->units = calloc(vc->nmetrics, sizeof *vc->units);
@@ -557,7 +616,14 @@ hs_verdict hs_vcheck_verdict(double value, double lo, double hi, int known_failu
 /* ------------------------------------------------------------------ running */
 
 hs_status hs_validate_simulate(const hs_plan *plan, double duration_s, hs_vcondition_result *r) {
+  return hs_validate_simulate_then(plan, duration_s, NULL, 0, 0.0, r);
+}
+
+hs_status hs_validate_simulate_then(const hs_plan *plan, double duration_s,
+                                    const char *const *then_sets, size_t nthen, double then_s,
+                                    hs_vcondition_result *r) {
   hs_err err = {HS_OK, ""};
+  long beats0 = 0;
   hs_sim *sim = hs_sim_new(plan, &err);
   hs_status st = sim ? HS_OK : err.code;
   r->steady_reached = 1;
@@ -573,11 +639,16 @@ hs_status hs_validate_simulate(const hs_plan *plan, double duration_s, hs_vcondi
       }
     }
   }
+  if (!st && nthen) { /* the 'then:' step: changes applied to the running simulation */
+    for (size_t k = 0; k < nthen && !st; k++) st = sim_set(sim, then_sets[k], &err);
+    beats0 = hs_sim_beats(sim);
+    if (!st) st = hs_sim_run(sim, then_s, &err);
+  }
   if (!st) {
     double window = 6;
     hs_sim_get(sim, "solver.window_beats", &window, NULL);
     int w = (int)window;
-    if (hs_sim_beats(sim) < w) w = (int)hs_sim_beats(sim);
+    if (hs_sim_beats(sim) - beats0 < w) w = (int)(hs_sim_beats(sim) - beats0);
     if (w < 1) st = hs_err_set(&err, HS_ERR_STATE, "the run ended before the first beat");
     else {
       r->nmetrics = hs_sim_metric_count(sim);
@@ -622,7 +693,7 @@ double hs_vresult_metric(const hs_vcondition_result *c, const char *name) {
 
 typedef struct job {
   const hs_plan *plan;
-  double duration;
+  const hs_vcondition *cond;
   hs_vcondition_result *res;
 } job;
 
@@ -665,7 +736,9 @@ void hs_validate_pool_run(void (*fn)(void *, size_t), void *ud, size_t n, int th
 
 static void run_job(void *ud, size_t i) {
   pool *p = ud;
-  hs_validate_simulate(p->jobs[i].plan, p->jobs[i].duration, p->jobs[i].res);
+  const hs_vcondition *c = p->jobs[i].cond;
+  hs_validate_simulate_then(p->jobs[i].plan, c->duration_s, c->then_sets, c->nthen, c->then_s,
+                            p->jobs[i].res);
 }
 
 static void evaluate(hs_vresult *r) {
@@ -734,8 +807,7 @@ hs_status hs_validate_run(const hs_vcase *const *cases, size_t n, int threads,
   size_t j = 0;
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < cases[i]->ncond; k++)
-      jobs[j++] = (job){cases[i]->cond[k].plan, cases[i]->cond[k].pub.duration_s,
-                        &r[i].conditions[k]};
+      jobs[j++] = (job){cases[i]->cond[k].plan, &cases[i]->cond[k].pub, &r[i].conditions[k]};
   pool p = {jobs};
   hs_validate_pool_run(run_job, &p, njobs, threads);
   free(jobs);

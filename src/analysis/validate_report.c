@@ -147,11 +147,12 @@ char *hs_validate_markdown(const hs_vresult *r, size_t n, const hs_vprovenance *
             p && p->commit && *p->commit ? p->commit : "");
   sb_printf(&b,
             "Each case reproduces one published experiment: its conditions are simulation "
-            "runs of a patient file (to periodic steady state unless a duration is given), "
-            "its checks compare one simulated number with the published result. *hemosim* "
+            "runs of a patient file (to periodic steady state unless a duration is given; "
+            "a condition may then change parameters of the running simulation and run a "
+            "few seconds more, e.g. a volume bolus), its checks compare one simulated number with the published result. *hemosim* "
             "is that number: the relative change 100 (to - from) / from in %%, the change "
             "to - from, or the value in one condition, each the mean of the last "
-            "`solver.window_beats` beats. *band* is the interval the case accepts; a check "
+            "`solver.window_beats` beats (after such a change: of the beats since it). *band* is the interval the case accepts; a check "
             "holds when the number is inside it (bounds included). Failing checks are shown, "
             "not hidden: a *known failure* is a documented disagreement of the current "
             "model (it does not fail CI), an *unexpected pass* means a known failure has "
@@ -197,11 +198,18 @@ char *hs_validate_markdown(const hs_vresult *r, size_t n, const hs_vprovenance *
         sb_printf(&b, "`");
       }
       if (!cd->nsets) sb_printf(&b, "-");
-      if (cd->duration_s > 0) sb_printf(&b, " | %g s |\n", cd->duration_s);
-      else if (cr->status) sb_printf(&b, " | **error** |\n");
+      if (cd->duration_s > 0) sb_printf(&b, " | %g s", cd->duration_s);
+      else if (cr->status) sb_printf(&b, " | **error**");
       else if (!cr->steady_reached)
-        sb_printf(&b, " | **steady state NOT reached** in %ld beats |\n", cr->beats);
-      else sb_printf(&b, " | steady state |\n");
+        sb_printf(&b, " | **steady state NOT reached** in %ld beats", cr->beats);
+      else sb_printf(&b, " | steady state");
+      for (size_t s = 0; s < cd->nthen; s++) {
+        sb_printf(&b, "%s`", s ? ", " : ", then ");
+        sb_cell(&b, cd->then_sets[s]);
+        sb_printf(&b, "`");
+      }
+      if (cd->nthen) sb_printf(&b, " and %g s more", cd->then_s);
+      sb_printf(&b, " |\n");
     }
     sb_printf(&b, "\n| quantity | compared | published | hemosim | band | holds |\n");
     sb_printf(&b, "|---|---|---|---|---|---|\n");
@@ -299,6 +307,15 @@ char *hs_validate_json(const hs_vresult *r, size_t n, const hs_vprovenance *p, h
       bad |= json_object_set_new(o, "set", sets);
       bad |= json_object_set_new(o, "duration_s", cd->duration_s > 0 ? jnum(cd->duration_s)
                                                                      : json_null());
+      if (cd->nthen) {
+        json_t *th = json_object(), *ts = json_array();
+        bad |= !th || !ts;
+        for (size_t s = 0; !bad && s < cd->nthen; s++)
+          bad |= json_array_append_new(ts, json_string(cd->then_sets[s]));
+        bad |= json_object_set_new(th, "set", ts);
+        bad |= json_object_set_new(th, "duration_s", jnum(cd->then_s));
+        bad |= json_object_set_new(o, "then", th);
+      }
       bad |= json_object_set_new(o, "steady_reached", json_boolean(cr->steady_reached));
       bad |= json_object_set_new(o, "error", cr->status ? json_string(cr->error) : json_null());
       bad |= json_object_set_new(o, "metrics", m);

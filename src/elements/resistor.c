@@ -38,8 +38,10 @@ static const hs_param_spec PARAMS[RESISTOR_NPARAM] = {
                                "Ursino & Lodi 1997", NULL},
     [RESISTOR_COLLAPSE] = {"collapsible", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
                            "the upstream vessel collapses below its unstressed volume: "
-                           "resistance x (V0/V)^4 (Starling resistor, e.g. bridging veins)",
-                           "Ursino & Lodi 1997; Holt 1941", NULL},
+                           "resistance x (V0/V)^4 (Starling resistor); from an intracranial "
+                           "vessel (bridging veins) it also drains into max(outflow pressure, "
+                           "ICP), a venous waterfall (docs/brain.md)",
+                           "Ursino & Lodi 1997; Holt 1941; Nakagawa et al. 1974 (J Neurosurg 41:427)", NULL},
 };
 
 const char *const hs_reflex_regions[] = {"none", "splanchnic", "extrasplanchnic", NULL};

@@ -203,10 +203,11 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                          "blood-pressure target held by a vasoactive controller after "
                          "thrombectomy (OPTIMAL-BP, ENCHANTED2; MISSION.md s5)",
                          "MISSION.md s5", BP_TARGETS},
-    [BRAIN_CSF_RESERVE] = {"csf_reserve", HS_DIM_VOLUME, 30, 1, 100, 0,
-                           "CSF volume a slowly growing mass can displace before the CSF "
-                           "spaces are effaced; CSF outflow conductance falls to zero as this "
-                           "reserve is used up (docs/brain.md)",
+    [BRAIN_CSF_RESERVE] = {"csf_reserve", HS_DIM_VOLUME, 50, 1, 100, 0,
+                           "volume a slowly growing mass can displace before the CSF spaces "
+                           "are effaced (CSF into the spinal sac, dural-sinus blood); CSF "
+                           "outflow conductance falls to zero as this reserve is used up "
+                           "(docs/brain.md)",
                            "Langfitt et al. 1965 (J Neurosurg 22:581); Marmarou et al. 1975 (J Neurosurg 43:523)", NULL},
     [BRAIN_CCP_TONE] = {"closing_tone", HS_DIM_PRESSURE, 0, 0, 60, 0,
                         "active-tone part of the critical closing pressure of the autoregulated "

@@ -205,6 +205,24 @@ static void activations(const hs_sim *s, double t, double *ev, double *ea) {
   if (h[HEART_RHYTHM] != 0) *ev = *ea = 0.0; /* fibrillation: no coordinated contraction */
 }
 
+/*
+ * Bridging veins: a Starling resistor (Luce et al. 1982, J Appl Physiol 53:1496; Ursino &
+ * Lodi 1997, J Appl Physiol 82:1256).  Where the cerebral veins leave the skull they
+ * collapse as soon as the outflow pressure is below ICP, so the veins drain into the
+ * larger of the outflow pressure and ICP (smooth maximum, width 1 mmHg): cortical venous
+ * pressure stays a few mmHg above ICP and the venous pool keeps its volume as ICP rises.
+ * No back-flow through the collapsed segment unless the outflow pressure exceeds the
+ * veins' own.
+ */
+static inline double waterfall_pd(double pout, double icp) {
+  return 0.5 * (pout + icp + sqrt((pout - icp) * (pout - icp) + 1.0));
+}
+static inline double venous_waterfall(const double *P, int from, int to, double icp) {
+  double dp = P[from] - waterfall_pd(P[to], icp);
+  if (dp < 0) dp = P[from] > P[to] ? 0.0 : P[from] - P[to];
+  return dp;
+}
+
 /* Node pressures, edge flows and device flows/outputs/state derivatives at (t, y). */
 static void refresh_derived(hs_sim *s);
 
@@ -324,7 +342,10 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
              ever, so the cached r_fixed of the other edges gives identical numbers) */
           r = s->r_base[e];
           if (pl->node_kind[pl->efrom[e]] == HS_NK_VESSEL) {
-            double v0 = bparams(s, pl->node_block[pl->efrom[e]])[VESSEL_V0];
+            const double *fv = bparams(s, pl->node_block[pl->efrom[e]]);
+            double v0 = fv[VESSEL_V0];
+            if (pl->nic && fv[VESSEL_INTRACRANIAL] != 0)
+              dp = venous_waterfall(P, pl->efrom[e], pl->eto[e], icp);
             double v = y[pl->efrom[e]] > 1e-3 ? y[pl->efrom[e]] : 1e-3;
             if (v < v0) { /* collapsing vein: a Starling resistor */
               double ratio = v0 / v;
@@ -1140,15 +1161,15 @@ static double icp_of(const hs_sim *s, const double *y) {
 /*
  * Volume of an intracranial vein draining through a collapsible resistor (R, and R
  * (V0/V)^4 below V0) to a node at mean pressure pd, carrying mean flow q, when ICP is
- * icp: solves q = (icp + (V - V0)/C - pd) / R(V) for V by bisection (the right side
- * rises with V).
+ * icp: solves q = (icp + (V - V0)/C - max(pd, icp)) / R(V) (venous waterfall) for V by
+ * bisection (the right side rises with V).
  */
 static double vein_volume(double q, double icp, double pd, double c, double v0, double r) {
   double lo = 1e-3, hi = v0 + c * (200.0 + fabs(icp - pd));
   for (int it = 0; it < 100 && hi - lo > 1e-9; it++) {
     double v = 0.5 * (lo + hi), rr = r;
     if (v < v0) rr *= (v0 / v) * (v0 / v) * (v0 / v) * (v0 / v);
-    if ((icp + (v - v0) / c - pd) / rr > q) hi = v;
+    if ((icp + (v - v0) / c - waterfall_pd(pd, icp)) / rr > q) hi = v;
     else lo = v;
   }
   return 0.5 * (lo + hi);
