@@ -290,6 +290,53 @@ static void test_session_endpoints(void **state) {
   hs_server_stop(s);
 }
 
+static void wait_job(const char *base, const char *kind) {
+  char p[256];
+  snprintf(p, sizeof p, "%s/job", base);
+  for (int k = 0; k < 3000; k++) {
+    json_t *j = req("GET", p, NULL, 200, NULL);
+    const char *st = json_string_value(json_object_get(j, "state"));
+    if (strcmp(st, "running")) {
+      if (strcmp(st, "done")) fail_msg("%s: %s", kind, json_string_value(json_object_get(j, "error")));
+      assert_string_equal(json_string_value(json_object_get(j, "kind")), kind);
+      json_decref(j);
+      return;
+    }
+    json_decref(j);
+    struct timespec w = {0, 100000000};
+    nanosleep(&w, NULL);
+  }
+  fail_msg("%s did not finish", kind);
+}
+
+/* Calibration from the page: the measurements loader's checks, a short fit with progress,
+   then the live simulation continues from the calibrated patient. */
+static void test_calibrate(void **state) {
+  hs_server *s = start(4, 1000, 120);
+  port = hs_server_port(s);
+  json_t *j = req("POST", "/api/sessions", "{}", 201, NULL);
+  char base[128];
+  snprintf(base, sizeof base, "/api/sessions/%s", session_id(j));
+  json_decref(j);
+  RUN_CALLS(base, {"POST", "/calibrate", "{}", 400, "measurements"},
+            {"POST", "/calibrate", "{\"measurements\": {\"pcwp\": \"24 furlongs\"}}", 400, "pcwp"},
+            {"POST", "/calibrate", "{\"measurements\": {\"wishful\": 3}}", 400, "wishful"},
+            {"POST", "/calibrate", "{\"measurements\": {\"map\": \"80 mmHg\"}, \"max_evals\": 5}", 400, "max_evals"},
+            {"POST", "/calibrate", "{\"measurements\": {\"map\": \"80 mmHg\"}, \"estimate\": [\"charm\"]}", 400, "charm"},
+            {"POST", "/calibrate/apply", "{}", 409, "no finished calibration"},
+            {"POST", "/calibrate", "{\"measurements\": {\"map\": \"85 mmHg\"}, \"estimate\": [\"svr_mult\"], \"max_evals\": 12}", 202, NULL});
+  wait_job(base, "calibrate");
+  char p[256];
+  snprintf(p, sizeof p, "%s/job/report", base);
+  hs_http_answer a = hs_http(port, "GET", p, NULL, NULL, NULL);
+  assert_int_equal(a.status, 200);
+  assert_non_null(strstr(a.body, "<html"));
+  free(a.body);
+  snprintf(p, sizeof p, "%s/calibrate/apply", base);
+  expect("POST", p, "{}", 200, NULL);
+  hs_server_stop(s);
+}
+
 static void test_limits(void **state) {
   hs_server *s = start(1, 5, 1);
   port = hs_server_port(s);
@@ -328,6 +375,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_static_and_protocol),
       cmocka_unit_test(test_session_endpoints),
+      cmocka_unit_test(test_calibrate),
       cmocka_unit_test(test_limits),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -427,10 +427,13 @@ async function runJob() {
 async function waitJob() {
   const j = await api('GET', `/api/sessions/${S.id}/job`);
   if (j.state === 'running') {
-    $('job-msg').textContent = `${j.kind} running: ${j.elapsed_s.toFixed(1)} s (every strategy to steady state; the monitor keeps running)`;
+    const prog = j.total ? `${j.done} of ${j.total} ${j.kind === 'calibrate' ? 'evaluations' : 'strategies'}, ` : '';
+    const msg = `${j.kind} running: ${prog}${j.elapsed_s.toFixed(1)} s (the monitor keeps running)`;
+    $(j.kind === 'calibrate' ? 'cal-msg' : 'job-msg').textContent = msg;
     setTimeout(waitJob, 500);
     return;
   }
+  if (j.kind === 'calibrate') { showCalibration(j); return; }
   $('run-job').disabled = false;
   if (j.state === 'failed') { $('job-msg').textContent = ''; showError(`${j.kind} failed: ${j.error}`); return; }
   $('job-msg').textContent = `${j.kind} done in ${j.elapsed_s.toFixed(1)} s`;
@@ -456,6 +459,35 @@ function showResult(j) {
     rec.innerHTML = `<b>${r.strategy}: ${r.chosen !== null ? 'least support meeting every target: ' + r.chosen : 'no setting meets every target (closest ' + r.closest + ')'}</b><p>${r.reason}</p>`;
   }
   const fr = $('report');
+  fr.src = `/api/sessions/${S.id}/job/report?x=${Date.now()}`;
+  fr.hidden = false;
+}
+
+/* ---- calibration (Patient tab) ------------------------------------------------------- */
+const CALQ = [['hr', '/min'], ['sbp', 'mmHg'], ['dbp', 'mmHg'], ['map', 'mmHg'], ['cvp', 'mmHg'],
+              ['spap', 'mmHg'], ['dpap', 'mmHg'], ['mpap', 'mmHg'], ['pcwp', 'mmHg'], ['co', 'L/min'],
+              ['ecmo_flow', 'L/min'], ['lvef', '%'], ['lvedv', 'mL'], ['sao2_upper', '%']];
+function buildCalInputs() {
+  $('cal-inputs').innerHTML = CALQ.map(([q, u]) => `<label>${q} <input class="calq" data-q="${q}" data-u="${u}" size="5"> ${u}</label>`).join('');
+}
+async function runCalibration() {
+  const measurements = {};
+  for (const inp of document.querySelectorAll('.calq')) {
+    const v = inp.value.trim();
+    if (v) measurements[inp.dataset.q] = /^[-+0-9.eE]+$/.test(v) && inp.dataset.u !== '%' ? `${v} ${inp.dataset.u}` : v;
+  }
+  try {
+    showError('');
+    $('cal-apply').hidden = true; $('cal-report').hidden = true;
+    await api('POST', `/api/sessions/${S.id}/calibrate`, { measurements, max_evals: parseInt($('cal-evals').value, 10) || 60 });
+    waitJob();
+  } catch (e) { showError(String(e.message)); }
+}
+function showCalibration(j) {
+  if (j.state === 'failed') { $('cal-msg').textContent = ''; showError(`calibration failed: ${j.error}`); return; }
+  $('cal-msg').textContent = `calibrated in ${j.elapsed_s.toFixed(1)} s`;
+  $('cal-apply').hidden = false;
+  const fr = $('cal-report');
   fr.src = `/api/sessions/${S.id}/job/report?x=${Date.now()}`;
   fr.hidden = false;
 }
@@ -518,6 +550,16 @@ function wire() {
   };
   $('job-kind').onchange = () => { $('opt-strategy').hidden = $('job-kind').value !== 'optimize'; };
   $('run-job').onclick = runJob;
+  buildCalInputs();
+  $('cal-run').onclick = runCalibration;
+  $('cal-apply').onclick = async () => {
+    try {
+      await api('POST', `/api/sessions/${S.id}/calibrate/apply`, {});
+      $('cal-msg').textContent = 'the simulation continues from the calibrated patient';
+      $('cal-apply').hidden = true;
+      await refreshInfo();
+    } catch (e) { showError(String(e.message)); }
+  };
   for (const b of document.querySelectorAll('.tabs button')) {
     b.onclick = () => {
       for (const x of document.querySelectorAll('.tabs button')) x.classList.toggle('active', x === b);

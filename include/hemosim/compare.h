@@ -211,6 +211,18 @@ hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
                          const hs_context *ctx, const char *const *strategies,
                          const double *flows_lpm, size_t nflows, int threads,
                          hs_compare_result **out, hs_err *err);
+/* Progress of a long analysis: fn(done, total, ud) after each strategy (or sweep point)
+   has been simulated, from the worker threads, one call at a time. */
+typedef struct hs_progress {
+  void (*fn)(int done, int total, void *ud);
+  void *ud;
+} hs_progress;
+/* hs_compare_run with progress (may be NULL); the same results. */
+hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *targets,
+                                  const hs_context *ctx, const char *const *strategies,
+                                  const double *flows_lpm, size_t nflows, int threads,
+                                  const hs_progress *progress, hs_compare_result **out,
+                                  hs_err *err);
 void hs_compare_free(hs_compare_result *r);
 /* Free the PV-loop samples of one row. */
 void hs_compare_row_clear(hs_compare_row *row);

@@ -40,6 +40,11 @@ extern const char *const hs_optimize_strategies[];
 hs_status hs_optimize_run(const hs_model *patient, const char *strategy,
                           const hs_targets *targets, int threads, hs_optimize_result **out,
                           hs_err *err);
+/* hs_optimize_run with progress (hemosim/compare.h; may be NULL); the same results. */
+hs_status hs_optimize_run_progress(const hs_model *patient, const char *strategy,
+                                   const hs_targets *targets, int threads,
+                                   const hs_progress *progress, hs_optimize_result **out,
+                                   hs_err *err);
 void hs_optimize_free(hs_optimize_result *r);
 /* SVG of PCWP, MAP, DO2 index and LVEDV against the setting, chosen point
    marked; caller frees. */

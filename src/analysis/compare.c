@@ -349,8 +349,9 @@ done:
 
 typedef struct pool {
   hs_strategy_job *jobs;
-  size_t n, next;
+  size_t n, next, done;
   pthread_mutex_t lock;
+  const hs_progress *progress;
 } pool;
 
 static void *worker(void *arg) {
@@ -363,13 +364,23 @@ static void *worker(void *arg) {
     /* last job first: lists end with the strategies that need the most trials (vents,
        surgical), so starting there shortens the tail on a few threads */
     hs_strategy_run(&p->jobs[p->n - 1 - i]);
+    if (p->progress && p->progress->fn) { /* one call at a time */
+      pthread_mutex_lock(&p->lock);
+      p->progress->fn((int)++p->done, (int)p->n, p->progress->ud);
+      pthread_mutex_unlock(&p->lock);
+    }
   }
 }
 
 void hs_strategy_run_all(hs_strategy_job *jobs, size_t n, int threads) {
+  hs_strategy_run_all_progress(jobs, n, threads, NULL);
+}
+
+void hs_strategy_run_all_progress(hs_strategy_job *jobs, size_t n, int threads,
+                                  const hs_progress *progress) {
   if (threads < 1) threads = 1;
   if (threads > 64) threads = 64;
-  pool p = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
+  pool p = {jobs, n, 0, 0, PTHREAD_MUTEX_INITIALIZER, progress};
   pthread_t th[64];
   int started = 0;
   for (int k = 1; k < threads; k++)
@@ -502,6 +513,15 @@ hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
                          const hs_context *ctx, const char *const *strategies,
                          const double *flows, size_t nflows, int threads,
                          hs_compare_result **out, hs_err *err) {
+  return hs_compare_run_progress(patient, targets, ctx, strategies, flows, nflows, threads, NULL,
+                                 out, err);
+}
+
+hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *targets,
+                                  const hs_context *ctx, const char *const *strategies,
+                                  const double *flows, size_t nflows, int threads,
+                                  const hs_progress *progress, hs_compare_result **out,
+                                  hs_err *err) {
   static const double default_flows[] = {2, 3, 4, 5};
   *out = NULL;
   double t0 = now();
@@ -560,7 +580,7 @@ hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
     jobs[nj++] = (hs_strategy_job){base, s, 0, !r->is_flow_sweep, targets, r, HS_OK, {0, ""}};
   }
   if (!st) {
-    hs_strategy_run_all(jobs, nj, threads);
+    hs_strategy_run_all_progress(jobs, nj, threads, progress);
     for (size_t i = 0; i < nj; i++)
       if (jobs[i].status) {
         st = hs_err_set(err, jobs[i].status, "strategy '%s': %s", jobs[i].st->text,

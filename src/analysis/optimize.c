@@ -54,6 +54,13 @@ static int met_count(const hs_compare_row *r) {
 
 hs_status hs_optimize_run(const hs_model *patient, const char *name, const hs_targets *targets,
                           int threads, hs_optimize_result **out, hs_err *err) {
+  return hs_optimize_run_progress(patient, name, targets, threads, NULL, out, err);
+}
+
+hs_status hs_optimize_run_progress(const hs_model *patient, const char *name,
+                                   const hs_targets *targets, int threads,
+                                   const hs_progress *progress, hs_optimize_result **out,
+                                   hs_err *err) {
   *out = NULL;
   const sweep *sw = NULL;
   for (size_t i = 0; i < sizeof SWEEPS / sizeof SWEEPS[0]; i++)
@@ -98,7 +105,7 @@ hs_status hs_optimize_run(const hs_model *patient, const char *name, const hs_ta
              sizeof r->point_label[0], "%s%g", !sw->discrete ? "" : sw->step < 0 ? "1:" : "P", v);
     r->rows[i].step = strat[i].step;
   }
-  if (!st) hs_strategy_run_all(jobs, n, threads);
+  if (!st) hs_strategy_run_all_progress(jobs, n, threads, progress);
   for (size_t i = 0; i < n && !st; i++)
     if (jobs[i].status)
       st = hs_err_set(err, jobs[i].status, "%s at %s: %s", sw->name, r->rows[i].label,

@@ -73,6 +73,9 @@ hs_status hs_strategy_apply(hs_model *m, const hs_strategy *st, hs_err *err);
 void hs_strategy_run(hs_strategy_job *job);
 /* Simulate n jobs on `threads` threads; results do not depend on the thread count. */
 void hs_strategy_run_all(hs_strategy_job *jobs, size_t n, int threads);
+/* The same, calling progress->fn after each job (progress may be NULL). */
+void hs_strategy_run_all_progress(hs_strategy_job *jobs, size_t n, int threads,
+                                  const hs_progress *progress);
 /* Read the HS_CMP_* values from a simulation's summary (all: hs_sim_summary_all). */
 struct hs_sim;
 void hs_strategy_values(const struct hs_sim *s, const double *all, double *v);

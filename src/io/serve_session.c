@@ -88,6 +88,11 @@ struct hs_session {
   int job_threads;
   char *job_json, *job_report;
   char job_err[HS_ERRMSG_MAX];
+  int job_done, job_total;   /* progress (0/0: unknown) */
+  hs_cal_input *job_cal;     /* calibrate: the measurements, read by the file loader */
+  hs_cal_options job_cal_opt;
+  char job_dir[64];          /* calibrate: temporary files of the measurements */
+  hs_model *job_calibrated;  /* calibrate: the fitted patient, for "continue from it" */
 };
 
 /* ---- recording -------------------------------------------------------------------- */
@@ -197,6 +202,8 @@ static void session_free(hs_session *s) {
   hs_strategy_list_free(s->job_strategies);
   free(s->job_json);
   free(s->job_report);
+  hs_cal_input_free(s->job_cal);
+  hs_model_free(s->job_calibrated);
   free(s->ring);
   free(s->ring_t);
   free(s->trend);
@@ -807,25 +814,49 @@ static void remove_dir(const char *dir) {
   rmdir(dir);
 }
 
+static void job_progress(int done, int total, void *ud) {
+  hs_session *s = ud;
+  pthread_mutex_lock(&s->mu);
+  s->job_done = done;
+  s->job_total = total;
+  pthread_mutex_unlock(&s->mu);
+}
+
+static void cal_progress(const char *phase, int done, int total, double best, void *ud) {
+  job_progress(done, total, ud);
+}
+
 static void *job_main(void *arg) {
   hs_session *s = arg;
   hs_err err = {HS_OK, ""};
   char *json = NULL, *report = NULL;
-  const char *name = hs_model_name(s->job_model);
+  const char *name = s->job_model ? hs_model_name(s->job_model) : "";
   char dir[] = "/tmp/hemosim-serve-XXXXXX";
   int have_dir = mkdtemp(dir) != NULL;
   hs_status st = have_dir ? HS_OK : hs_err_set(&err, HS_ERR_IO, "cannot create a temporary directory");
-  if (!st && !strcmp(s->job_kind, "compare")) {
+  hs_model *calibrated = NULL;
+  if (!st && !strcmp(s->job_kind, "calibrate")) {
+    hs_cal_result *r = NULL;
+    st = hs_calibrate(s->job_cal, &s->job_cal_opt, &r, &err);
+    if (!st && !(json = hs_cal_result_json(s->job_cal, r, &s->job_cal_opt, NULL, &err))) st = err.code;
+    if (!st) st = hs_report_calibrate(dir, s->job_cal, r, &err);
+    if (!st && !(calibrated = hs_model_clone(r->model, &err))) st = err.code;
+    hs_cal_result_free(r);
+  } else if (!st && !strcmp(s->job_kind, "compare")) {
     hs_compare_result *r = NULL;
-    st = hs_compare_run(s->job_model, &s->job_targets, &s->job_ctx,
-                        (const char *const *)s->job_strategies, s->job_nflows ? s->job_flows : NULL,
-                        s->job_nflows, s->job_threads, &r, &err);
+    hs_progress pr = {job_progress, s};
+    st = hs_compare_run_progress(s->job_model, &s->job_targets, &s->job_ctx,
+                                 (const char *const *)s->job_strategies,
+                                 s->job_nflows ? s->job_flows : NULL, s->job_nflows,
+                                 s->job_threads, &pr, &r, &err);
     if (!st && !(json = hs_compare_json(r, name, &err))) st = err.code;
     if (!st) st = hs_report_compare(dir, name, r, &s->job_targets, &err);
     hs_compare_free(r);
   } else if (!st) {
     hs_optimize_result *r = NULL;
-    st = hs_optimize_run(s->job_model, s->job_opt, &s->job_targets, s->job_threads, &r, &err);
+    hs_progress pr = {job_progress, s};
+    st = hs_optimize_run_progress(s->job_model, s->job_opt, &s->job_targets, s->job_threads, &pr,
+                                  &r, &err);
     if (!st && !(json = hs_optimize_json(r, &err))) st = err.code;
     if (!st) st = hs_report_optimize(dir, name, r, &s->job_targets, &err);
     hs_optimize_free(r);
@@ -837,6 +868,10 @@ static void *job_main(void *arg) {
   }
   if (have_dir) remove_dir(dir);
   pthread_mutex_lock(&s->mu);
+  if (s->job_dir[0]) remove_dir(s->job_dir);
+  s->job_dir[0] = '\0';
+  s->job_calibrated = st ? NULL : calibrated;
+  if (st) hs_model_free(calibrated);
   s->job_json = json;
   s->job_report = report;
   s->job_wall = hs_serve_now() - s->job_t0;
@@ -845,6 +880,113 @@ static void *job_main(void *arg) {
   pthread_mutex_unlock(&s->mu);
   if (st) free(json);
   return NULL;
+}
+
+/* Forget the previous job (its thread has finished: the caller checked). */
+static void job_reset(hs_session *s) {
+  if (s->job_started) pthread_join(s->job_thread, NULL);
+  s->job_started = 0;
+  hs_model_free(s->job_model);
+  hs_strategy_list_free(s->job_strategies);
+  free(s->job_json);
+  free(s->job_report);
+  hs_cal_input_free(s->job_cal);
+  hs_model_free(s->job_calibrated);
+  s->job_model = s->job_calibrated = NULL;
+  s->job_strategies = NULL;
+  s->job_json = s->job_report = NULL;
+  s->job_cal = NULL;
+  s->job_done = s->job_total = 0;
+}
+
+static hs_reply job_start(hs_session *s) {
+  s->job_err[0] = '\0';
+  s->job_t0 = hs_serve_now();
+  s->job_state = JOB_RUNNING;
+  if (pthread_create(&s->job_thread, NULL, job_main, s)) {
+    s->job_state = JOB_FAILED;
+    snprintf(s->job_err, sizeof s->job_err, "cannot start a worker thread");
+    return hs_reply_error(503, "cannot start a worker thread");
+  }
+  s->job_started = 1;
+  json_t *j = json_object();
+  json_object_set_new(j, "state", json_string("running"));
+  json_object_set_new(j, "kind", json_string(s->job_kind));
+  return hs_reply_json(202, j);
+}
+
+/* Calibrate: the page's measurements become a measurements file (JSON) next to the
+   session's patient written as a patient file, both in a private temporary directory,
+   read by the same loader as `hemosim calibrate` (its checks and messages). */
+static hs_reply post_calibrate(hs_session *s, json_t *b) {
+  if (s->job_state == JOB_RUNNING)
+    return hs_reply_error(409, "a %s is already running in this session", s->job_kind);
+  json_t *ms = json_object_get(b, "measurements"), *es = json_object_get(b, "estimate");
+  json_t *mx = json_object_get(b, "max_evals");
+  if (!json_is_object(ms) || !json_object_size(ms))
+    return hs_reply_error(400, "expected {\"measurements\": {\"pcwp\": \"24 mmHg\", \"co\": {\"value\": \"3.1 L/min\", \"sd\": 0.4}, ...}, \"estimate\": [...], \"max_evals\": 60}");
+  if (es && !json_is_array(es)) return hs_reply_error(400, "'estimate' must be a list of parameter names");
+  if (mx && (!json_is_integer(mx) || json_integer_value(mx) < 10 || json_integer_value(mx) > 1000))
+    return hs_reply_error(400, "max_evals must be an integer in [10, 1000]");
+  char dir[] = "/tmp/hemosim-serve-cal-XXXXXX";
+  if (!mkdtemp(dir)) return hs_reply_error(500, "cannot create a temporary directory");
+  hs_err err = {HS_OK, ""};
+  char ppath[96], mpath[96];
+  snprintf(ppath, sizeof ppath, "%s/patient.yaml", dir);
+  snprintf(mpath, sizeof mpath, "%s/measurements.json", dir);
+  hs_status st = HS_OK;
+  if (s->patient_file[0]) {
+    hs_model *base = NULL;
+    hs_afile *af = NULL;
+    st = hs_patient_load_file(s->patient_file, &base, &err);
+    if (!st && !(af = hs_afile_open(ppath, &err))) st = err.code;
+    if (!st) st = write_derived(hs_afile_stream(af), s->patient, base, s->patient_file, &err);
+    if (af && st) hs_afile_abort(af);
+    else if (af) st = hs_afile_commit(af, &err);
+    hs_model_free(base);
+  }
+  json_t *doc = json_object();
+  json_object_set_new(doc, "hemosim_measurements", json_integer(1));
+  if (s->patient_file[0]) json_object_set_new(doc, "patient", json_string(ppath));
+  json_object_set_new(doc, "name", json_string("hemosim serve session"));
+  if (es) json_object_set(doc, "estimate", es);
+  json_object_set(doc, "measurements", ms);
+  char *text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  json_decref(doc);
+  if (!st) st = text ? hs_write_file_atomic(mpath, text, strlen(text), &err) : hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
+  free(text);
+  hs_cal_input *in = NULL;
+  if (!st) st = hs_cal_input_load(mpath, &in, &err);
+  if (st) {
+    remove_dir(dir);
+    return hs_reply_error(bad_status(st), "measurements: %s", err.msg);
+  }
+  job_reset(s);
+  s->job_cal = in;
+  hs_cal_options_default(&s->job_cal_opt);
+  if (mx) s->job_cal_opt.max_evals = (int)json_integer_value(mx);
+  s->job_cal_opt.progress = cal_progress;
+  s->job_cal_opt.progress_ud = s;
+  s->job_total = s->job_cal_opt.max_evals;
+  snprintf(s->job_dir, sizeof s->job_dir, "%s", dir);
+  snprintf(s->job_kind, sizeof s->job_kind, "calibrate");
+  return job_start(s);
+}
+
+/* Continue the live simulation from the calibrated patient. */
+static hs_reply post_calibrate_apply(hs_session *s) {
+  if (s->job_state != JOB_DONE || !s->job_calibrated)
+    return hs_reply_error(409, "no finished calibration in this session");
+  hs_err err = {HS_OK, ""};
+  hs_model *m = hs_model_clone(s->job_calibrated, &err), *cur = m ? hs_model_clone(m, &err) : NULL;
+  if (!cur || restart(s, cur, &err)) {
+    hs_model_free(m);
+    return hs_reply_error(bad_status(err.code), "%s", err.msg);
+  }
+  hs_model_free(s->patient);
+  s->patient = m;
+  add_mark(s, "continued from the calibrated patient");
+  return get_info(s);
 }
 
 static int read_targets(json_t *b, hs_targets *t, hs_context *c, hs_reply *why) {
@@ -920,13 +1062,7 @@ static hs_reply post_job(hs_session *s, const char *kind, json_t *b, int threads
     hs_strategy_list_free(list);
     return hs_reply_error(500, "%s", err.msg);
   }
-  if (s->job_started) pthread_join(s->job_thread, NULL);
-  s->job_started = 0;
-  hs_model_free(s->job_model);
-  hs_strategy_list_free(s->job_strategies);
-  free(s->job_json);
-  free(s->job_report);
-  s->job_json = s->job_report = NULL;
+  job_reset(s);
   s->job_model = m;
   s->job_strategies = list;
   s->job_targets = t;
@@ -936,19 +1072,7 @@ static hs_reply post_job(hs_session *s, const char *kind, json_t *b, int threads
   snprintf(s->job_opt, sizeof s->job_opt, "%s", opt);
   snprintf(s->job_kind, sizeof s->job_kind, "%s", kind);
   s->job_threads = threads;
-  s->job_err[0] = '\0';
-  s->job_t0 = hs_serve_now();
-  s->job_state = JOB_RUNNING;
-  if (pthread_create(&s->job_thread, NULL, job_main, s)) {
-    s->job_state = JOB_FAILED;
-    snprintf(s->job_err, sizeof s->job_err, "cannot start a worker thread");
-    return hs_reply_error(503, "cannot start a worker thread");
-  }
-  s->job_started = 1;
-  json_t *j = json_object();
-  json_object_set_new(j, "state", json_string("running"));
-  json_object_set_new(j, "kind", json_string(kind));
-  return hs_reply_json(202, j);
+  return job_start(s);
 }
 
 static hs_reply get_job(hs_session *s) {
@@ -957,6 +1081,10 @@ static hs_reply get_job(hs_session *s) {
   json_object_set_new(j, "state", json_string(STATE[s->job_state]));
   if (s->job_state != JOB_NONE) json_object_set_new(j, "kind", json_string(s->job_kind));
   if (s->job_state == JOB_RUNNING) json_object_set_new(j, "elapsed_s", json_real(hs_serve_now() - s->job_t0));
+  if (s->job_state == JOB_RUNNING && s->job_total > 0) {
+    json_object_set_new(j, "done", json_integer(s->job_done));
+    json_object_set_new(j, "total", json_integer(s->job_total));
+  }
   if (s->job_state >= JOB_DONE) json_object_set_new(j, "elapsed_s", json_real(s->job_wall));
   if (s->job_state == JOB_FAILED) json_object_set_new(j, "error", json_string(s->job_err));
   if (s->job_state == JOB_DONE && s->job_json) {
@@ -1021,6 +1149,8 @@ hs_reply hs_session_handle(hs_server *srv, const char *id, const hs_request *rq)
   else if (!strcmp(sub, "/patient/save") && post) r = post_patient_save(srv, s, rq->body);
   else if (!strcmp(sub, "/compare") && post) r = post_job(s, "compare", rq->body, srv->opt.job_threads);
   else if (!strcmp(sub, "/optimize") && post) r = post_job(s, "optimize", rq->body, srv->opt.job_threads);
+  else if (!strcmp(sub, "/calibrate") && post) r = post_calibrate(s, rq->body);
+  else if (!strcmp(sub, "/calibrate/apply") && post) r = post_calibrate_apply(s);
   else if (!strcmp(sub, "/job") && get) r = get_job(s);
   else if (!strcmp(sub, "/job/report") && get) r = get_report(s);
   else if (!strcmp(sub, "/apply") && post) r = post_apply(s, rq->body);
@@ -1028,6 +1158,7 @@ hs_reply hs_session_handle(hs_server *srv, const char *id, const hs_request *rq)
            !strcmp(sub, "/set") || !strcmp(sub, "/params") || !strcmp(sub, "/patient") ||
            !strcmp(sub, "/patient/set") || !strcmp(sub, "/patient/save") || !strcmp(sub, "/compare") ||
            !strcmp(sub, "/optimize") || !strcmp(sub, "/job") || !strcmp(sub, "/job/report") ||
+           !strcmp(sub, "/calibrate") || !strcmp(sub, "/calibrate/apply") ||
            !strcmp(sub, "/apply"))
     r = hs_reply_error(405, "%s is not allowed on /api/sessions/<id>%s", m, sub);
   else
