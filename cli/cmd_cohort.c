@@ -106,38 +106,37 @@ int hs_cmd_cohort(int argc, char **argv) {
   const char *study = NULL, *out = NULL;
   int threads = 1, resume = 0, sqlite = 0, quiet = 0, rc;
   size_t chunk = 0, limit = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-      fputs(COHORT_HELP, stdout);
-      return HS_EXIT_OK;
-    }
-    int has_value = !strcmp(a, "-t") || !strcmp(a, "--threads") || !strcmp(a, "-o") ||
-                    !strcmp(a, "--out") || !strcmp(a, "--chunk") || !strcmp(a, "--limit");
-    if (has_value && i + 1 >= argc) return hs_cli_usage("cohort", "option %s needs a value", a);
-    if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
-      if ((rc = hs_cli_parse_threads("cohort", argv[++i], &threads))) return rc;
-    } else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
-      out = argv[++i];
-    } else if (!strcmp(a, "--chunk")) {
-      if ((rc = parse_count("--chunk", argv[++i], &chunk))) return rc;
-    } else if (!strcmp(a, "--limit")) {
-      if ((rc = parse_count("--limit", argv[++i], &limit))) return rc;
-    } else if (!strcmp(a, "--resume")) {
-      resume = 1;
-    } else if (!strcmp(a, "--sqlite")) {
-      sqlite = 1;
-    } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      quiet = 1;
-    } else if (a[0] == '-' && a[1]) {
-      return hs_cli_usage("cohort", "unknown option '%s'", a);
-    } else if (!study) {
-      study = a;
-    } else {
-      return hs_cli_usage("cohort", "only one study file may be given (got '%s' and '%s')", study,
-                          a);
+  enum { O_RESUME = 256, O_SQLITE, O_CHUNK, O_LIMIT };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},         {"threads", required_argument, NULL, 't'},
+      {"out", required_argument, NULL, 'o'},    {"quiet", no_argument, NULL, 'q'},
+      {"resume", no_argument, NULL, O_RESUME},  {"sqlite", no_argument, NULL, O_SQLITE},
+      {"chunk", required_argument, NULL, O_CHUNK}, {"limit", required_argument, NULL, O_LIMIT},
+      {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int o; (o = hs_cli_getopt("cohort", argc, argv, "ht:o:q", LONG)) != -1;) {
+    switch (o) {
+    case 'h': fputs(COHORT_HELP, stdout); return HS_EXIT_OK;
+    case 't':
+      if ((rc = hs_cli_parse_threads("cohort", optarg, &threads))) return rc;
+      break;
+    case 'o': out = optarg; break;
+    case 'q': quiet = 1; break;
+    case O_RESUME: resume = 1; break;
+    case O_SQLITE: sqlite = 1; break;
+    case O_CHUNK:
+      if ((rc = parse_count("--chunk", optarg, &chunk))) return rc;
+      break;
+    case O_LIMIT:
+      if ((rc = parse_count("--limit", optarg, &limit))) return rc;
+      break;
+    default: return HS_EXIT_USAGE;
     }
   }
+  if (argc - optind > 1)
+    return hs_cli_usage("cohort", "only one study file may be given (got '%s' and '%s')",
+                        argv[optind], argv[optind + 1]);
+  if (optind < argc) study = argv[optind];
   if (!study) return hs_cli_usage("cohort", "missing the study file (STUDY.yaml)");
   hs_err err = {HS_OK, ""};
   hs_cohort *c = NULL;

@@ -35,7 +35,7 @@ expect_run(1 ${HEMOSIM} run --out)
 expect_match("${ERR}" "option --out needs a value")
 expect_run(1 ${HEMOSIM} run -x)
 expect_match("${ERR}" "unknown option '-x'")
-foreach(cmd "run" "params" "micro" "micro;analyze" "micro;schedule" "micro;titrate" "compare"
+foreach(cmd "run" "cohort" "params" "micro" "micro;analyze" "micro;schedule" "micro;titrate" "compare"
         "wean" "optimize" "calibrate" "stroke" "stroke;mcis" "stroke;reperfusion"
         "stroke;perfusion-class" "stroke;tcd" "stroke;dose" "validate")
   expect_run(0 ${HEMOSIM} ${cmd} --help)
