@@ -17,6 +17,9 @@
  *     checkpoint line, as a kill leaves) equals the uninterrupted run; so does one
  *     killed with SIGKILL while running; a checkpoint of another study is refused;
  *   8 bad study files name the line and the field;
+ *   4b Morris trajectories move every factor once by half the grid, inside (0, 1); on a
+ *     linear function mu* = |a|, mu = a, sigma = 0 (1e-12), an unused factor 0, an
+ *     interacting one sigma > 0; a Morris study has r (d + 1) patients;
  *   9 protocol mode compare: each row equals, bit for bit, what hs_compare_run gives on
  *     the same patient model, and at most one strategy per patient is recommended.
  */
@@ -142,6 +145,60 @@ static void test_ishigami(void **state) {
   free(fa);
   free(fb);
   free(fab);
+}
+
+static double morris_f(const double *u) { return 3 * u[0] - 2 * u[1] + u[2] * u[3] + 0.5 * u[4]; }
+
+static void test_morris(void **state) {
+  (void)state;
+  enum { D = 6, R = 40 };
+  double u[(D + 1) * D], f[R * (D + 1)], delta[R * D];
+  int order[R * D];
+  for (int t = 0; t < R; t++) {
+    hs_morris_trajectory(99, (uint64_t)t, D, 4, u, order + t * D, delta + t * D);
+    int moved[D] = {0};
+    for (int k = 0; k <= D; k++) {
+      for (int j = 0; j < D; j++) assert_true(u[k * D + j] > 0 && u[k * D + j] < 1);
+      f[t * (D + 1) + k] = morris_f(u + k * D);
+      if (!k) continue;
+      int changed = 0;
+      for (int j = 0; j < D; j++)
+        if (u[k * D + j] != u[(k - 1) * D + j]) {
+          changed++;
+          moved[j]++;
+          assert_int_equal(j, order[t * D + k - 1]);
+          assert_near(u[k * D + j] - u[(k - 1) * D + j], delta[t * D + j], 1e-15);
+        }
+      assert_int_equal(changed, 1);
+    }
+    for (int j = 0; j < D; j++) assert_int_equal(moved[j], 1);
+  }
+  double mustar[D], mu[D], sigma[D];
+  size_t used;
+  assert_int_equal(hs_morris_indices(f, R, D, order, delta, mustar, mu, sigma, &used, NULL), HS_OK);
+  assert_int_equal(used, R);
+  const double a[D] = {3, -2, 0, 0, 0.5, 0};
+  for (int j = 0; j < D; j++) {
+    if (j == 2 || j == 3) continue;
+    assert_near(mustar[j], fabs(a[j]), 1e-12);
+    assert_near(mu[j], a[j], 1e-12);
+    assert_near(sigma[j], 0, 1e-12);
+  }
+  assert_true(mustar[2] > 0.05 && sigma[2] > 0.05); /* u2 * u3: effect depends on u3 */
+  assert_true(mustar[3] > 0.05 && sigma[3] > 0.05);
+  hs_cohort *c = NULL;
+  const char *text = "hemosim_cohort: 1\npopulation:\n  parameters:\n"
+                     "    lv.ees: {dist: uniform, min: 1 mmHg/mL, max: 3 mmHg/mL}\n"
+                     "    rv.ees: {dist: uniform, min: 0.3 mmHg/mL, max: 0.9 mmHg/mL}\n"
+                     "sensitivity: {method: morris, trajectories: 5, levels: 6}\n";
+  assert_int_equal(hs_cohort_load_string("m", text, strlen(text), NULL, &c, NULL), HS_OK);
+  assert_int_equal(hs_cohort_patient_count(c), 15);
+  assert_true(hs_cohort_has_sensitivity(c));
+  double x[2];
+  assert_int_equal(hs_cohort_sample(c, 0, x, NULL), HS_OK);
+  double l = (x[0] - 1) / 2 * 6 - 0.5; /* a grid level */
+  assert_near(l, round(l), 1e-9);
+  hs_cohort_free(c);
 }
 
 static hs_cohort *load(const char *text) {
@@ -470,6 +527,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_philox),      cmocka_unit_test(test_norm_quantile),
       cmocka_unit_test(test_sobol_points), cmocka_unit_test(test_ishigami),
+      cmocka_unit_test(test_morris),
       cmocka_unit_test(test_moments),     cmocka_unit_test(test_determinism),
       cmocka_unit_test(test_resume),      cmocka_unit_test(test_bad_files),
       cmocka_unit_test(test_compare_mode),

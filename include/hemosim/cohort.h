@@ -60,6 +60,20 @@ hs_status hs_cholesky(const double *a, int n, double *l, hs_err *err);
 hs_status hs_sobol_indices(const double *fA, const double *fB, const double *fAB, size_t n,
                            size_t d, double *first, double *total, size_t *used, hs_err *err);
 
+/* Morris screening (Morris 1991; mu* of Campolongo, Cariboni, Saltelli 2007).  Trajectory
+   t of d <= 64 factors on a `levels`-level grid (even, 4-16) of quantile positions
+   (l + 0.5) / levels: u[k * d + j] for its d + 1 points; order[k] is the factor moved at
+   step k + 1, delta[j] = +-1/2 its move in quantile position.  A pure function of
+   (seed, t). */
+void hs_morris_trajectory(uint64_t seed, uint64_t t, int d, int levels, double *u, int *order,
+                          double *delta);
+/* From f[t * (d + 1) + k] of r trajectories: mu* (mean |elementary effect|), mu and
+   sigma (standard deviation) per factor, effects per unit of quantile position.
+   Trajectories with a non-finite value are left out (*used: those kept; may be NULL). */
+hs_status hs_morris_indices(const double *f, size_t r, int d, const int *order,
+                            const double *delta, double *mustar, double *mu, double *sigma,
+                            size_t *used, hs_err *err);
+
 /* ---- studies ----------------------------------------------------------------- */
 
 typedef struct hs_cohort hs_cohort;
@@ -178,11 +192,12 @@ hs_status hs_cohort_write_sqlite(const hs_cohort *c, const hs_cohort_results *r,
 char *hs_cohort_distribution_svg(const hs_cohort *c, const hs_cohort_results *r, hs_err *err);
 char *hs_cohort_success_svg(const hs_cohort *c, const hs_cohort_results *r, hs_err *err);
 
-/* 1 if the study asked for a Sobol sensitivity analysis (its design is then the
-   Saltelli 2010 matrices). */
+/* 1 if the study asked for a sensitivity analysis (its design is then the Saltelli 2010
+   matrices or the Morris trajectories). */
 int hs_cohort_has_sensitivity(const hs_cohort *c);
-/* Sobol first and total indices of every output (first strategy) against every
-   uncertain parameter, as CSV (output, parameter, first, total, n used). */
+/* Sobol first and total indices (strategy, output, parameter, first_order, total,
+   samples_used) or Morris measures (strategy, output, parameter, mu_star, mu, sigma,
+   trajectories_used) of every output and strategy against every uncertain parameter. */
 hs_status hs_cohort_write_sensitivity_csv(const hs_cohort *c, const hs_cohort_results *r,
                                           const char *path, hs_err *err);
 

@@ -841,31 +841,58 @@ static hs_status load_sensitivity(loader *L, const hs_doc_node *sn, const hs_doc
   hs_cohort *c = L->c;
   hs_status st = hs_doc_expect(L->d, sn, HS_DOC_MAP, "sensitivity", L->err);
   if (st) return st;
-  static const char *const K[] = {"method", "samples", NULL};
-  if ((st = check_keys(L, sn, "sensitivity", K, "method, samples"))) return st;
+  static const char *const K[] = {"method", "samples", "trajectories", "levels", NULL};
+  if ((st = check_keys(L, sn, "sensitivity", K, "method, samples, trajectories, levels")))
+    return st;
   const hs_doc_node *mn = hs_doc_get(sn, "method");
   const char *method = "sobol";
   if (mn && (st = hs_doc_string(L->d, mn, "sensitivity.method", &method, L->err))) return st;
-  if (strcmp(method, "sobol"))
+  int morris = !strcmp(method, "morris");
+  if (!morris && strcmp(method, "sobol"))
     return hs_doc_fail(L->d, mn, L->err, HS_ERR_INVALID,
-                       "sensitivity.method: '%s' is not available (known: sobol)", method);
+                       "sensitivity.method: unknown method '%s' (known: sobol, morris)", method);
   if (c->design != DESIGN_RANDOM || c->chol || hs_doc_get(pn, "size") ||
       hs_doc_get(pn, "design"))
     return hs_doc_fail(L->d, sn, L->err, HS_ERR_INVALID,
                        "sensitivity: the population must be independent distributions without "
-                       "design, size or correlation (the Saltelli design sets them)");
-  const hs_doc_node *nn = hs_doc_get(sn, "samples");
+                       "design, size or correlation (the sensitivity design sets them)");
+  const char *need = morris ? "trajectories" : "samples";
+  const char *other[] = {morris ? "samples" : "trajectories", morris ? NULL : "levels"};
+  for (int k = 0; k < 2; k++)
+    if (other[k] && hs_doc_get(sn, other[k]))
+      return hs_doc_fail(L->d, hs_doc_get(sn, other[k]), L->err, HS_ERR_INVALID,
+                         "sensitivity.%s: not with method %s", other[k], method);
+  const hs_doc_node *nn = hs_doc_get(sn, need);
   if (!nn)
     return hs_doc_fail(L->d, sn, L->err, HS_ERR_INVALID,
-                       "sensitivity: missing field 'samples' (base samples N; the study runs "
-                       "N x (parameters + 2) patients)");
+                       morris ? "sensitivity: missing field 'trajectories' (r; the study runs "
+                                "r x (parameters + 1) patients)"
+                              : "sensitivity: missing field 'samples' (base samples N; the "
+                                "study runs N x (parameters + 2) patients)");
+  char what[64];
+  snprintf(what, sizeof what, "sensitivity.%s", need);
   double n;
-  if ((st = number_in(L, nn, "sensitivity.samples", 4, 1e6, &n))) return st;
+  if ((st = number_in(L, nn, what, morris ? 2 : 4, 1e6, &n))) return st;
   if (n != floor(n))
-    return hs_doc_fail(L->d, nn, L->err, HS_ERR_INVALID, "sensitivity.samples must be whole");
-  c->design = DESIGN_SALTELLI;
+    return hs_doc_fail(L->d, nn, L->err, HS_ERR_INVALID, "%s must be whole", what);
   c->nbase = (size_t)n;
-  c->n = c->nbase * (c->np + 2);
+  if (morris) {
+    c->design = DESIGN_MORRIS;
+    c->levels = 4;
+    const hs_doc_node *ln = hs_doc_get(sn, "levels");
+    double l;
+    if (ln) {
+      if ((st = number_in(L, ln, "sensitivity.levels", 4, 16, &l))) return st;
+      if (l != floor(l) || (int)l % 2)
+        return hs_doc_fail(L->d, ln, L->err, HS_ERR_INVALID,
+                           "sensitivity.levels must be even (4, 6, ... 16; got %g)", l);
+      c->levels = (int)l;
+    }
+    c->n = c->nbase * (c->np + 1);
+  } else {
+    c->design = DESIGN_SALTELLI;
+    c->n = c->nbase * (c->np + 2);
+  }
   return HS_OK;
 }
 
@@ -1037,7 +1064,9 @@ size_t hs_cohort_target_count(const hs_cohort *c) { return c->ntarget; }
 const char *hs_cohort_target_text(const hs_cohort *c, size_t t) {
   return t < c->ntarget ? c->target[t].text : NULL;
 }
-int hs_cohort_has_sensitivity(const hs_cohort *c) { return c->design == DESIGN_SALTELLI; }
+int hs_cohort_has_sensitivity(const hs_cohort *c) {
+  return c->design == DESIGN_SALTELLI || c->design == DESIGN_MORRIS;
+}
 
 /* ---- sampling -------------------------------------------------------------------- */
 
@@ -1105,6 +1134,15 @@ hs_status hs_cohort_sample(const hs_cohort *c, size_t i, double *x, hs_err *err)
                                        : quantile(&c->p[k], ((double)l + 0.5) / c->p[k].levels);
     }
     return HS_OK;
+  }
+  case DESIGN_MORRIS: { /* trajectory i / (d + 1), its point i % (d + 1) */
+    double *traj = malloc((np + 1) * np * sizeof *traj), delta[64];
+    int order[64];
+    if (!traj) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    hs_morris_trajectory(c->seed, i / (np + 1), (int)np, c->levels, traj, order, delta);
+    memcpy(u, traj + (i % (np + 1)) * np, np * sizeof *u);
+    free(traj);
+    break;
   }
   case DESIGN_SALTELLI: {
     /* Saltelli 2010: matrices A and B from one 2d-dimensional sequence (Sobol points

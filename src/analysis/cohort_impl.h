@@ -14,7 +14,8 @@
 
 enum { CD_NORMAL, CD_LOGNORMAL, CD_UNIFORM, CD_TRUNCNORMAL, CD_VALUES };
 enum { MODE_RUN, MODE_COMPARE, MODE_OPTIMIZE, MODE_TITRATE };
-enum { DESIGN_RANDOM, DESIGN_LHS, DESIGN_SOBOL, DESIGN_GRID, DESIGN_TABLE, DESIGN_SALTELLI };
+enum { DESIGN_RANDOM, DESIGN_LHS, DESIGN_SOBOL, DESIGN_GRID, DESIGN_TABLE, DESIGN_SALTELLI,
+       DESIGN_MORRIS };
 
 typedef struct cohort_param {
   char *path;
@@ -55,7 +56,8 @@ struct hs_cohort {
   hs_scenario *scenario;
   int design;
   size_t n;     /* patients */
-  size_t nbase; /* Saltelli base samples */
+  size_t nbase; /* Saltelli base samples, Morris trajectories */
+  int levels;   /* Morris grid levels */
   cohort_param *p;
   size_t np;
   double *chol;     /* np x np lower factor, NULL: independent */

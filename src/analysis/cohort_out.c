@@ -232,56 +232,68 @@ char *hs_cohort_summary_text(const hs_cohort *c, const hs_cohort_results *r) {
 
 /* ---- sensitivity ------------------------------------------------------------------ */
 
+/* value of output k, strategy s, patient i; NaN unless the row finished ok */
+static double ok_value(const hs_cohort *c, const hs_cohort_results *r, size_t i, size_t s,
+                       size_t k) {
+  size_t row = i * c->nstrat + s;
+  return r->status[row] == HS_COHORT_OK ? r->y[row * c->nout + k] : NAN;
+}
+
 hs_status hs_cohort_write_sensitivity_csv(const hs_cohort *c, const hs_cohort_results *r,
                                           const char *path, hs_err *err) {
-  if (c->design != DESIGN_SALTELLI)
+  int morris = c->design == DESIGN_MORRIS;
+  if (!morris && c->design != DESIGN_SALTELLI)
     return hs_err_set(err, HS_ERR_STATE, "the study has no 'sensitivity' section");
   size_t n = c->nbase, d = c->np;
-  double *fa = malloc(n * sizeof *fa), *fb = malloc(n * sizeof *fb);
-  double *fab = malloc(n * d * sizeof *fab), *s1 = malloc(d * sizeof *s1),
-         *st = malloc(d * sizeof *st);
+  /* Saltelli: fA, fB, fAB; Morris: f per point, trajectories' order and delta */
+  double *f = malloc((n * (d + 2) + 1) * sizeof *f), *a1 = malloc((d + 1) * sizeof *a1),
+         *a2 = malloc((d + 1) * sizeof *a2), *a3 = malloc((d + 1) * sizeof *a3);
+  double *delta = malloc((n * d + 1) * sizeof *delta), *traj = malloc((d + 1) * d * sizeof *traj);
+  int *order = malloc((n * d + 1) * sizeof *order);
   hs_afile *a = NULL;
   hs_status status = HS_OK;
-  if (!fa || !fb || !fab || !s1 || !st) {
+  if (!f || !a1 || !a2 || !a3 || !delta || !traj || !order) {
     status = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
     goto out;
   }
+  for (size_t t = 0; morris && t < n; t++)
+    hs_morris_trajectory(c->seed, t, (int)d, c->levels, traj, order + t * d, delta + t * d);
   if (!(a = hs_afile_open(path, err))) {
     status = err ? err->code : HS_ERR_IO;
     goto out;
   }
-  FILE *f = hs_afile_stream(a);
-  fprintf(f, "strategy,output,parameter,first_order,total,samples_used\n");
+  FILE *fp = hs_afile_stream(a);
+  fputs(morris ? "strategy,output,parameter,mu_star,mu,sigma,trajectories_used\n"
+               : "strategy,output,parameter,first_order,total,samples_used\n",
+        fp);
   for (size_t s = 0; s < c->nstrat; s++) {
     for (size_t k = 0; k < c->nout; k++) {
-      /* patient blk * n + j; rows that did not finish OK count as missing */
-#define VAL(i)                                                                 \
-  (r->status[(i) * c->nstrat + s] == HS_COHORT_OK ? r->y[((i) * c->nstrat + s) * c->nout + k] \
-                                                   : NAN)
-      for (size_t j = 0; j < n; j++) {
-        fa[j] = VAL(j);
-        fb[j] = VAL(n + j);
-        for (size_t i = 0; i < d; i++) fab[i * n + j] = VAL((2 + i) * n + j);
-      }
-#undef VAL
+      /* patients in design order: Saltelli blocks A, B, A_B^(i) of n rows each (the
+         layout hs_sobol_indices takes); Morris trajectories of d + 1 points */
+      for (size_t i = 0; i < c->n; i++) f[i] = ok_value(c, r, i, s, k);
       size_t used = 0;
       hs_err e2;
-      if (hs_sobol_indices(fa, fb, fab, n, d, s1, st, &used, &e2) != HS_OK)
-        for (size_t i = 0; i < d; i++) s1[i] = st[i] = NAN;
+      hs_status st = morris ? hs_morris_indices(f, n, (int)d, order, delta, a1, a2, a3, &used, &e2)
+                            : hs_sobol_indices(f, f + n, f + 2 * n, n, d, a1, a2, &used, &e2);
+      if (st)
+        for (size_t i = 0; i < d; i++) a1[i] = a2[i] = a3[i] = NAN;
       for (size_t i = 0; i < d; i++) {
-        fprintf(f, "%s,%s,", c->strat[s].name, c->out_name[k]);
-        csv_text(f, c->p[i].path);
-        fprintf(f, ",%.6g,%.6g,%zu\n", s1[i], st[i], used);
+        fprintf(fp, "%s,%s,", c->strat[s].name, c->out_name[k]);
+        csv_text(fp, c->p[i].path);
+        if (morris) fprintf(fp, ",%.6g,%.6g,%.6g,%zu\n", a1[i], a2[i], a3[i], used);
+        else fprintf(fp, ",%.6g,%.6g,%zu\n", a1[i], a2[i], used);
       }
     }
   }
   status = hs_afile_commit(a, err);
 out:
-  free(fa);
-  free(fb);
-  free(fab);
-  free(s1);
-  free(st);
+  free(f);
+  free(a1);
+  free(a2);
+  free(a3);
+  free(delta);
+  free(traj);
+  free(order);
   return status;
 }
 

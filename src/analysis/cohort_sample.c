@@ -215,3 +215,66 @@ hs_status hs_sobol_indices(const double *fA, const double *fB, const double *fAB
   }
   return HS_OK;
 }
+
+/* ---- Morris elementary effects ----------------------------------------------------
+   Morris MD, Technometrics 1991;33:161, with the mu* measure of Campolongo F, Cariboni J,
+   Saltelli A, Environ Model Softw 2007;22:1509.  Factors live on a p-level grid of
+   quantile positions (l + 0.5) / p; a trajectory starts at a random grid point and moves
+   each factor once, in random order, by p/2 levels (delta = +-1/2 in quantile position),
+   upwards from the lower half of the grid and downwards from the upper half. */
+
+void hs_morris_trajectory(uint64_t seed, uint64_t t, int d, int levels, double *u, int *order,
+                          double *delta) {
+  int half = levels / 2, lv[64];
+  for (int j = 0; j < d; j++) {
+    double r = hs_cohort_uniform(seed, t, 4, (uint32_t)j);
+    int l = (int)(r * levels);
+    if (l >= levels) l = levels - 1;
+    lv[j] = l;
+    delta[j] = l < half ? 0.5 : -0.5;
+    order[j] = j;
+  }
+  for (int j = d - 1; j > 0; j--) { /* Fisher-Yates: the order the factors move in */
+    int k = (int)(hs_cohort_uniform(seed, t, 5, (uint32_t)j) * (j + 1));
+    if (k > j) k = j;
+    int tmp = order[j];
+    order[j] = order[k];
+    order[k] = tmp;
+  }
+  for (int k = 0; k <= d; k++) {
+    if (k) lv[order[k - 1]] += delta[order[k - 1]] > 0 ? half : -half;
+    for (int j = 0; j < d; j++) u[k * d + j] = (lv[j] + 0.5) / levels;
+  }
+}
+
+hs_status hs_morris_indices(const double *f, size_t r, int d, const int *order,
+                            const double *delta, double *mustar, double *mu, double *sigma,
+                            size_t *used, hs_err *err) {
+  size_t m = 0;
+  for (int j = 0; j < d; j++) mustar[j] = mu[j] = sigma[j] = 0;
+  for (size_t t = 0; t < r; t++) {
+    const double *ft = f + t * (size_t)(d + 1);
+    int ok = 1;
+    for (int k = 0; k <= d && ok; k++) ok = isfinite(ft[k]);
+    if (!ok) continue;
+    m++;
+    for (int k = 1; k <= d; k++) {
+      int j = order[t * (size_t)d + (size_t)(k - 1)];
+      double ee = (ft[k] - ft[k - 1]) / delta[t * (size_t)d + (size_t)j];
+      mustar[j] += fabs(ee);
+      mu[j] += ee;
+      sigma[j] += ee * ee; /* sum of squares for now */
+    }
+  }
+  if (used) *used = m;
+  if (m < 2)
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "Morris screening needs at least 2 complete trajectories (have %zu)", m);
+  for (int j = 0; j < d; j++) {
+    mustar[j] /= (double)m;
+    mu[j] /= (double)m;
+    double var = (sigma[j] - (double)m * mu[j] * mu[j]) / (double)(m - 1);
+    sigma[j] = sqrt(var > 0 ? var : 0);
+  }
+  return HS_OK;
+}
