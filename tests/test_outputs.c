@@ -12,10 +12,12 @@
 #include "io/json_util.h"
 #include "support.h"
 
-static json_t *parse(const char *text) {
+/* parse a document returned by the library and free its text (the caller owns it) */
+static json_t *parse(char *text) {
   assert_non_null(text);
   json_error_t e;
   json_t *o = json_loads(text, 0, &e);
+  free(text);
   assert_non_null(o);
   return o;
 }
