@@ -146,13 +146,19 @@ static void run_calls(const char *base, const call *c, size_t n) {
 
 static const char *session_id(json_t *j) { return json_string_value(json_object_get(j, "id")); }
 
+/* Start a session; base receives "/api/sessions/<id>". */
+static void new_session(const char *body, char *base, size_t n) {
+  json_t *j = req("POST", "/api/sessions", body, 201, NULL);
+  snprintf(base, n, "/api/sessions/%s", session_id(j));
+  json_decref(j);
+}
+
 static void test_session_endpoints(void **state) {
   hs_server *s = start(4, 1000, 120);
   port = hs_server_port(s);
-  json_t *j = req("POST", "/api/sessions", "{\"patient\": \"acute_mi_shock_ecmo.yaml\"}", 201, NULL);
   char base[128], p[256];
-  snprintf(base, sizeof base, "/api/sessions/%s", session_id(j));
-  json_decref(j);
+  new_session("{\"patient\": \"acute_mi_shock_ecmo.yaml\"}", base, sizeof base);
+  json_t *j;
   assert_int_equal((int)hs_server_session_count(s), 1);
 
   snprintf(p, sizeof p, "%s", base);
@@ -314,10 +320,8 @@ static void wait_job(const char *base, const char *kind) {
 static void test_calibrate(void **state) {
   hs_server *s = start(4, 1000, 120);
   port = hs_server_port(s);
-  json_t *j = req("POST", "/api/sessions", "{}", 201, NULL);
   char base[128];
-  snprintf(base, sizeof base, "/api/sessions/%s", session_id(j));
-  json_decref(j);
+  new_session("{}", base, sizeof base);
   RUN_CALLS(base, {"POST", "/calibrate", "{}", 400, "measurements"},
             {"POST", "/calibrate", "{\"measurements\": {\"pcwp\": \"24 furlongs\"}}", 400, "pcwp"},
             {"POST", "/calibrate", "{\"measurements\": {\"wishful\": 3}}", 400, "wishful"},
@@ -340,10 +344,9 @@ static void test_calibrate(void **state) {
 static void test_limits(void **state) {
   hs_server *s = start(1, 5, 1);
   port = hs_server_port(s);
-  json_t *j = req("POST", "/api/sessions", "{}", 201, NULL);
-  char p[128];
-  snprintf(p, sizeof p, "/api/sessions/%s/frames", session_id(j));
-  json_decref(j);
+  char base[128], p[160];
+  new_session("{}", base, sizeof base);
+  snprintf(p, sizeof p, "%s/frames", base);
   expect("POST", "/api/sessions", "{}", 503, "limit");
   int limited = 0;
   for (int k = 0; k < 8; k++) {

@@ -191,19 +191,17 @@ static void advance(hs_session *s) {
 
 /* ---- the session table -------------------------------------------------------------- */
 
+static void job_reset(hs_session *s);
+static void remove_dir(const char *dir);
+
 static void session_free(hs_session *s) {
   if (!s) return;
-  if (s->job_started) pthread_join(s->job_thread, NULL);
+  job_reset(s); /* waits for a running job */
+  if (s->job_dir[0]) remove_dir(s->job_dir);
   hs_sim_free(s->sim);
   hs_plan_free(s->plan);
   if (s->current != s->patient) hs_model_free(s->current);
   hs_model_free(s->patient);
-  hs_model_free(s->job_model);
-  hs_strategy_list_free(s->job_strategies);
-  free(s->job_json);
-  free(s->job_report);
-  hs_cal_input_free(s->job_cal);
-  hs_model_free(s->job_calibrated);
   free(s->ring);
   free(s->ring_t);
   free(s->trend);
