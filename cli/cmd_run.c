@@ -187,6 +187,7 @@ int hs_cmd_run(int argc, char **argv) {
     if (hs_scenario_load_file(scenario, &sc, &err)) goto fail;
     if (hs_scenario_apply(sc, sim, &err)) goto fail;
     if (!duration_text && hs_scenario_duration(sc) > 0) duration = hs_scenario_duration(sc);
+    if (duration > 0 && hs_scenario_check_end(sc, duration, &err)) goto fail;
   }
   if (out) {
     if (make_dir(out, &err)) goto fail;

@@ -234,54 +234,14 @@ static int parse_opts(const char *cmd, int argc, char **argv, const opt *opts, v
   return -1;
 }
 
-/* A plain number with an optional unit from a short list (NULL = none allowed). */
-typedef struct unit_factor {
-  const char *unit;
-  double factor;
-} unit_factor;
-
-static hs_status parse_number(const char *text, const unit_factor *units, double *out,
-                              hs_err *err) {
-  const char *s = text;
-  while (*s == ' ' || *s == '\t') s++;
-  const char *p = s + (*s == '+' || *s == '-');
-  if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9')) ||
-      (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')))
-    return hs_err_set(err, HS_ERR_INVALID, "\"%s\" is not a number", text);
-  char *end;
-  double v = strtod(s, &end);
-  if (!isfinite(v)) return hs_err_set(err, HS_ERR_INVALID, "\"%s\" is not a finite number", text);
-  /* "1,2", "1.2.3", "1e", "1 2" are malformed numbers, not a number and a unit */
-  const char *rest = end;
-  while (*rest == ' ' || *rest == '\t') rest++;
-  if (strchr(".,+-0123456789eE", *rest) && *rest)
-    return hs_err_set(err, HS_ERR_INVALID, "\"%s\" is not a number", text);
-  while (*end == ' ' || *end == '\t') end++;
-  size_t n = strlen(end);
-  while (n > 0 && (end[n - 1] == ' ' || end[n - 1] == '\t')) n--;
-  if (n == 0) {
-    *out = v;
-    return HS_OK;
-  }
-  for (const unit_factor *u = units; u && u->unit; u++)
-    if (strlen(u->unit) == n && !strncmp(u->unit, end, n)) {
-      *out = v * u->factor;
-      return HS_OK;
-    }
-  if (!units) return hs_err_set(err, HS_ERR_INVALID, "\"%s\" is not a number", text);
-  char accepted[128] = "";
-  for (const unit_factor *u = units; u->unit; u++) {
-    if (accepted[0]) strncat(accepted, ", ", sizeof accepted - strlen(accepted) - 1);
-    strncat(accepted, u->unit, sizeof accepted - strlen(accepted) - 1);
-  }
-  return hs_err_set(err, HS_ERR_INVALID, "\"%s\": unknown unit '%.*s' (accepted: %s)", text,
-                    (int)n, end, accepted);
+/* A number through the one unit parser: dim HS_DIM_VELOCITY (bare = cm/s, as the help
+   says) or HS_DIM_NONE (a plain ratio). */
+static hs_status parse_number(const char *text, hs_dim dim, double *out, hs_err *err) {
+  return hs_quantity_parse_as(dim, text, dim == HS_DIM_VELOCITY ? "cm/s" : "", out, err);
 }
 
-static const unit_factor VELOCITY_UNITS[] = {{"cm/s", 1.0}, {"m/s", 100.0}, {"mm/s", 0.1}, {NULL, 0}};
-
 /* Split "a,b,c" into exactly n number texts parsed with units. */
-static hs_status parse_list(const char *text, int n, const unit_factor *units, double *out,
+static hs_status parse_list(const char *text, int n, hs_dim dim, double *out,
                             hs_err *err) {
   int count = 1;
   for (const char *p = text; *p; p++) count += *p == ',';
@@ -297,7 +257,7 @@ static hs_status parse_list(const char *text, int n, const unit_factor *units, d
       return hs_err_set(err, HS_ERR_INVALID, "value %d of \"%s\" is too long", k + 1, text);
     memcpy(item, p, len);
     item[len] = '\0';
-    hs_status st = parse_number(item, units, &out[k], err);
+    hs_status st = parse_number(item, dim, &out[k], err);
     if (st) return hs_err_prefix(err, "value %d: ", k + 1);
     p += len + (comma ? 1 : 0);
   }
@@ -423,7 +383,7 @@ static int cmd_perfusion(int argc, char **argv) {
   for (int k = 0; k < 2; k++) {
     if (!cut_t[k]) continue;
     double v[2];
-    if (parse_list(cut_t[k], 2, NULL, v, &err)) return fail_opt(&err, cut_opt[k]);
+    if (parse_list(cut_t[k], 2, HS_DIM_NONE, v, &err)) return fail_opt(&err, cut_opt[k]);
     cut[k].hypo_below = v[0];
     cut[k].hyper_above = v[1];
   }
@@ -473,20 +433,20 @@ static int cmd_tcd(int argc, char **argv) {
                         !psv_t ? "psv" : !edv_t ? "edv" : "mean");
   hs_err err = {HS_OK, ""};
   hs_tcd_side a, c;
-  if (parse_number(psv_t, VELOCITY_UNITS, &a.psv_cms, &err)) return fail_opt(&err, "--psv");
-  if (parse_number(edv_t, VELOCITY_UNITS, &a.edv_cms, &err)) return fail_opt(&err, "--edv");
-  if (parse_number(mean_t, VELOCITY_UNITS, &a.mean_cms, &err)) return fail_opt(&err, "--mean");
+  if (parse_number(psv_t, HS_DIM_VELOCITY, &a.psv_cms, &err)) return fail_opt(&err, "--psv");
+  if (parse_number(edv_t, HS_DIM_VELOCITY, &a.edv_cms, &err)) return fail_opt(&err, "--edv");
+  if (parse_number(mean_t, HS_DIM_VELOCITY, &a.mean_cms, &err)) return fail_opt(&err, "--mean");
   if (contra_t) {
     double v[3];
-    if (parse_list(contra_t, 3, VELOCITY_UNITS, v, &err)) return fail_opt(&err, "--contralateral");
+    if (parse_list(contra_t, 3, HS_DIM_VELOCITY, v, &err)) return fail_opt(&err, "--contralateral");
     c.psv_cms = v[0];
     c.edv_cms = v[1];
     c.mean_cms = v[2];
   }
   hs_tcd_limits lim = hs_tcd_limits_default();
-  if (pi_t && parse_number(pi_t, NULL, &lim.pi_raised_above, &err))
+  if (pi_t && parse_number(pi_t, HS_DIM_NONE, &lim.pi_raised_above, &err))
     return fail_opt(&err, "--pi-raised");
-  if (asym_t && parse_number(asym_t, NULL, &lim.asym_ratio_above, &err))
+  if (asym_t && parse_number(asym_t, HS_DIM_NONE, &lim.asym_ratio_above, &err))
     return fail_opt(&err, "--asym-ratio");
   hs_tcd_result r;
   if (hs_stroke_tcd(&a, contra_t ? &c : NULL, &lim, &r, &err)) return hs_cli_fail(&err);
@@ -643,13 +603,7 @@ static int cmd_dose(int argc, char **argv) {
   }
   if (d_t) {
     /* a unit is required: a bare number would be seconds, a likely slip for minutes */
-    double probe;
-    if (parse_number(d_t, NULL, &probe, &err) == HS_OK) {
-      hs_err_set(&err, HS_ERR_INVALID, "\"%s\": give the unit (\"20 min\", \"0.5 h\", \"900 s\")",
-                 d_t);
-      return fail_opt(&err, "--duration");
-    }
-    if (hs_quantity_parse(HS_DIM_TIME, d_t, &req.duration_s, &err))
+    if (hs_quantity_parse_as(HS_DIM_TIME, d_t, NULL, &req.duration_s, &err))
       return fail_opt(&err, "--duration");
     req.has_duration = 1;
   }

@@ -2,6 +2,7 @@
  * main.c - `hemosim <command> ...`: dispatch through a table of subcommands.
  * Only the CLI prints, parses argv or exits; the library returns statuses.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,8 +85,20 @@ hs_status hs_cli_load_patient(const char *path, hs_model **out, hs_err *err) {
   return path ? hs_patient_load_file(path, out, err) : hs_patient_load_default(out, err);
 }
 
+/* The blood volume the model will start from when it follows the weight, else 0. */
+static double weight_volume(const hs_model *m) {
+  double bv = 0, w = 0, per_kg = 0, scale = 1;
+  if (hs_model_get(m, "circulation.blood_volume", &bv, NULL) || bv > 0 ||
+      hs_model_get(m, "body.weight", &w, NULL) ||
+      hs_model_get(m, "body.blood_volume_per_kg", &per_kg, NULL) ||
+      hs_model_get(m, "body.scale_volume", &scale, NULL) || scale < 0.5)
+    return 0;
+  return w * per_kg;
+}
+
 int hs_cli_apply_sets(const char *cmd, hs_model *m, const char *const *sets, int nsets) {
   hs_err err;
+  double bv0 = weight_volume(m);
   for (int k = 0; k < nsets; k++) {
     char name[128];
     const char *eq = strchr(sets[k], '=');
@@ -98,6 +111,15 @@ int hs_cli_apply_sets(const char *cmd, hs_model *m, const char *const *sets, int
       return hs_cli_fail(&err);
     }
   }
+  /* body weight rescales the blood volume of a patient whose volume follows it
+     (docs/parameters.md, body.scale_volume): said, never silent */
+  double bv1 = weight_volume(m);
+  if (bv0 > 0 && bv1 > 0 && fabs(bv1 - bv0) > 0.5)
+    fprintf(stderr,
+            "hemosim: note: the blood volume follows body.weight (body.scale_volume: true): "
+            "%.0f -> %.0f mL; to keep %.0f mL add --set body.scale_volume=false --set "
+            "\"circulation.blood_volume=%.0f mL\"\n",
+            bv0, bv1, bv0, bv0);
   return HS_EXIT_OK;
 }
 

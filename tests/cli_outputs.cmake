@@ -48,3 +48,32 @@ expect_match("${OUT}" "PI 1.6")
 expect_run(1 ${HEMOSIM} wean --flow=abc)
 expect_match("${ERR}" "--flow: \"abc\" is not a number")
 message(STATUS "cli outputs: option parsing checks passed")
+
+# ---- units at the edges and the user-facing defects of issue 12
+expect_run(0 ${HEMOSIM} stroke dose --regimen tirofiban --weight "180 lb")
+expect_match("${OUT}" "weight +81.647 kg")
+expect_run(2 ${HEMOSIM} stroke dose --regimen ia-tnk-0.0625 --weight 70 --duration 20)
+expect_match("${ERR}" "--duration: \"20\": a time needs its unit")
+expect_run(0 ${HEMOSIM} run --duration 2 -q --set "drugs.norepinephrine=0.1 ug/kg/min")
+# body weight and blood volume: the rescaling is said, and can be declined explicitly
+expect_run(0 ${HEMOSIM} run --duration 2 -q --set "body.weight=95 kg")
+expect_match("${ERR}" "note: the blood volume follows body.weight .* 4900 -> 6650 mL")
+expect_run(2 ${HEMOSIM} run --duration 2 -q --set "body.weight=95 kg" --set body.scale_volume=false)
+expect_match("${ERR}" "give circulation.blood_volume")
+expect_run(0 ${HEMOSIM} run --duration 2 -q --set "body.weight=95 kg" --set body.scale_volume=false
+           --set "circulation.blood_volume=4900 mL")
+if(ERR MATCHES "note:")
+  message(FATAL_ERROR "no rescaling, no note expected: ${ERR}")
+endif()
+# scenario events after the end of the run or of the scenario are errors
+file(WRITE ${WORK}/late.yaml "hemosim_scenario: 1\nduration: 10 s\nevents:\n  - at: 12 s\n    set: {heart.heart_rate: 90 /min}\n")
+expect_run(2 ${HEMOSIM} run -s ${WORK}/late.yaml)
+expect_match("${ERR}" "late.yaml:4:9: event 1 at 12 s is after the end of the scenario")
+file(WRITE ${WORK}/late2.yaml "hemosim_scenario: 1\nevents:\n  - at: 12 s\n    set: {heart.heart_rate: 90 /min}\n")
+expect_run(2 ${HEMOSIM} run -s ${WORK}/late2.yaml --duration 5)
+expect_match("${ERR}" "late2.yaml:4:29: the event at 12 s is after the end of the run \\(5 s\\)")
+# measurement names in any case, percentages by one rule
+file(WRITE ${WORK}/meas.yaml "hemosim_measurements: 1\nmeasurements:\n  MAP: 80\n  lvef: 0.15\n")
+expect_run(2 ${HEMOSIM} calibrate ${WORK}/meas.yaml)
+expect_match("${ERR}" "meas.yaml:4:9: measurements.lvef: value 0.15 is ambiguous")
+message(STATUS "cli outputs: unit and input checks passed")

@@ -276,6 +276,34 @@ static void expect_rejected(const char *body, int line, const char *f1, const ch
   free(path);
 }
 
+/* Measurement names in any letter case (issue 12: "MAP" was rejected); percentages
+   with "%" or bare in %; a name given twice in two spellings is still one quantity. */
+static void test_names_and_percent(void **state) {
+  (void)state;
+  char text[512];
+  snprintf(text, sizeof text,
+           "hemosim_measurements: 1\npatient: %s\nmeasurements:\n  MAP: 80 mmHg\n"
+           "  Lvef: 25 %%\n  sao2_upper: 95\n  CO: 3.1\n",
+           MI_PATIENT);
+  char *path = hs_test_write_temp("cal_case.yaml", text);
+  hs_cal_input *in = NULL;
+  hs_err err = {HS_OK, ""};
+  if (hs_cal_input_load(path, &in, &err)) print_error("%s\n", err.msg);
+  assert_non_null(in);
+  int seen = 0;
+  for (size_t i = 0; i < in->nmeas; i++) {
+    if (in->meas[i].q == HS_CALQ_MAP) assert_near(in->meas[i].value, 80, 0), seen++;
+    if (in->meas[i].q == HS_CALQ_LVEF) assert_near(in->meas[i].value, 25, 0), seen++;
+    if (in->meas[i].q == HS_CALQ_SAO2U) assert_near(in->meas[i].value, 95, 0), seen++;
+    if (in->meas[i].q == HS_CALQ_CO) assert_near(in->meas[i].value, 3.1, 0), seen++;
+  }
+  assert_int_equal(seen, 4);
+  hs_cal_input_free(in);
+  unlink(path);
+  free(path);
+  expect_rejected("  map: 80\n  MAP: 81\n", 5, "'MAP' is given twice", NULL);
+}
+
 static void test_impossible_data_rejected(void **state) {
   (void)state;
   expect_rejected("  map: 40 mmHg\n  pcwp: {value: 45 mmHg, sd: 3}\n", 5, "pcwp", "above map");
@@ -293,7 +321,10 @@ static void test_impossible_data_rejected(void **state) {
   expect_rejected("  wedge: 12\n", 4, "unknown quantity 'wedge'", "pcwp");
   expect_rejected("  pcwp: 12 L/min\n", 4, "pcwp", "pressure");
   expect_rejected("  co: 4.5 mmHg\n", 4, "co", "flow");
-  expect_rejected("  lvef: 55 mL\n", 4, "lvef", "not accepted");
+  expect_rejected("  lvef: 55 mL\n", 4, "lvef", "a percentage is expected");
+  /* issue 12: 0.15 meant as a fraction would be 0.15 %: refused with the hint */
+  expect_rejected("  lvef: 0.15\n", 4, "lvef", "ambiguous");
+  expect_rejected("  sao2_upper: {value: 0.92, sd: 2}\n", 4, "sao2_upper", "\"92 %\"");
   expect_rejected("  map: {value: 70, sigma: 3}\n", 4, "unknown field 'sigma'", NULL);
   expect_rejected("  ecmo_flow: 3 L/min\n", 4, "ecmo_flow", "no ECMO");
   expect_rejected("  hr: 90\n", 4, "nothing to fit", NULL);
@@ -405,6 +436,7 @@ static void test_written_patient_reproduces_fit(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_names_and_percent),
       cmocka_unit_test(test_impossible_data_rejected),
       cmocka_unit_test(test_recovers_synthetic_patient),
       cmocka_unit_test(test_map_only_unidentifiable),

@@ -463,7 +463,13 @@ static void test_limits_and_file(void **state) {
   if (!strstr(err.msg, "[1, 3]")) print_error("%s\n", err.msg);
   assert_non_null(strstr(err.msg, "[1, 3]"));
   assert_int_not_equal(hs_model_set_text(m, "iabp.ratio", "1.5", &err), HS_OK); /* whole n */
-  assert_int_not_equal(hs_model_set_text(m, "iabp.ratio", "1:2", &err), HS_OK); /* write 2 */
+  /* "1:2" as the clinic and the docs write it is n = 2 (issue 12) */
+  double ratio = 0;
+  assert_int_equal(hs_model_set_text(m, "iabp.ratio", "1:2", &err), HS_OK);
+  assert_int_equal(hs_model_get(m, "iabp.ratio", &ratio, &err), HS_OK);
+  assert_near(ratio, 2, 0);
+  assert_int_equal(hs_model_set_text(m, "iabp.ratio", "1:4", &err), HS_ERR_RANGE);
+  assert_int_not_equal(hs_model_set_text(m, "iabp.ratio", "2:3", &err), HS_OK);
   assert_int_equal(hs_model_set_text(m, "iabp.volume", "34 mL", &err), HS_OK);
   assert_int_equal(hs_model_set_text(m, "iabp.ratio", "3", &err), HS_OK);
   hs_plan *pl;

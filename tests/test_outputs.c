@@ -81,11 +81,61 @@ static void test_stroke_json(void **state) {
   json_decref(o);
 }
 
+/* One percent rule (issue 12): a target in % reads "60 %" as 60, not 0.6. */
+static void test_percent_target(void **state) {
+  (void)state;
+  hs_targets t;
+  hs_targets_default(&t);
+  hs_err err = {HS_OK, ""};
+  assert_int_equal(hs_targets_set(&t, "svo2_min", "65 %", &err), HS_OK);
+  assert_near(t.svo2_min_pct, 65, 0);
+  assert_int_equal(hs_targets_set(&t, "svo2_min", "62", &err), HS_OK);
+  assert_near(t.svo2_min_pct, 62, 0);
+  assert_int_equal(hs_targets_set(&t, "flow_max", "4.5", &err), HS_OK); /* bare = L/min */
+  assert_near(t.flow_max_lpm, 4.5, 1e-12);
+  assert_int_equal(hs_targets_set(&t, "flow_max", "4500 mL/min", &err), HS_OK);
+  assert_near(t.flow_max_lpm, 4.5, 1e-12);
+  /* range errors show the digits that matter */
+  assert_int_equal(hs_targets_set(&t, "map_min", "120.0001", &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "120.0001"));
+}
+
+/* Drug doses are written as the clinic writes them (issue 12). */
+static void test_drug_units(void **state) {
+  (void)state;
+  hs_model *m = NULL;
+  hs_err err = {HS_OK, ""};
+  assert_int_equal(hs_patient_load_default(&m, &err), HS_OK);
+  double v = 0;
+  assert_int_equal(hs_model_set_text(m, "drugs.norepinephrine", "0.1 ug/kg/min", &err), HS_OK);
+  assert_int_equal(hs_model_get(m, "drugs.norepinephrine", &v, &err), HS_OK);
+  assert_near(v, 0.1, 1e-15);
+  assert_int_equal(hs_model_set_text(m, "drugs.dobutamine", "5 mcg/kg/min", &err), HS_OK);
+  assert_int_equal(hs_model_set_text(m, "drugs.vasopressin", "0.0005 U/kg/min", &err), HS_OK);
+  assert_int_equal(hs_model_set_text(m, "drugs.norepinephrine", "0.1 U/kg/min", &err),
+                   HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "ug/kg/min"));
+  assert_int_equal(hs_model_set_text(m, "body.weight", "180 lb", &err), HS_OK);
+  assert_int_equal(hs_model_get(m, "body.weight", &v, &err), HS_OK);
+  assert_near(v, 81.6466266, 1e-6);
+  /* weight without the blood volume following it needs the volume given */
+  assert_int_equal(hs_model_set_text(m, "body.scale_volume", "false", &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_null(s);
+  assert_non_null(strstr(err.msg, "give circulation.blood_volume"));
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jstr_invalid_utf8),
       cmocka_unit_test(test_wean_provenance),
       cmocka_unit_test(test_stroke_json),
+      cmocka_unit_test(test_percent_target),
+      cmocka_unit_test(test_drug_units),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -848,7 +848,7 @@ static void test_wrong_unit(void **state) {
   where(r.path, t, off, pre, sizeof pre);
   expect_fail(&r, HS_ERR_INVALID, pre,
               "body: field 'weight': \"70 furlongs\": unknown unit 'furlongs' for a mass "
-              "(accepted: kg, g)",
+              "(accepted: kg, g, lb)",
               "allowed 2 to 300 kg", NULL);
   loaded_free(&r);
   free(t);

@@ -98,6 +98,36 @@ static const unit_case EXTRA_CASES[] = {
     {HS_DIM_HB, "14 g/dL", 14.0},
     {HS_DIM_HB, "140 g/L", 14.0},
     {HS_DIM_HB, "8.7 mmol/L", 8.7 * 1.6114},
+    {HS_DIM_MASS, "180 lb", 180 * 0.45359237},
+    {HS_DIM_PERCENT, "92 %", 92.0}, /* one rule: % of the field's own scale */
+    {HS_DIM_VELOCITY, "60 cm/s", 60.0},
+    {HS_DIM_VELOCITY, "0.6 m/s", 60.0},
+    {HS_DIM_VELOCITY, "600 mm/s", 60.0},
+    {HS_DIM_DOSE_RATE, "0.1 ug/kg/min", 0.1},
+    {HS_DIM_DOSE_RATE, "0.1 mcg/kg/min", 0.1},
+    {HS_DIM_DOSE_RATE, "0.1 \xc2\xb5g/kg/min", 0.1},
+    {HS_DIM_DOSE_RATE, "0.1 \xce\xbcg/kg/min", 0.1},
+    {HS_DIM_DOSE_RATE, "0.006 mg/kg/h", 0.1},
+    {HS_DIM_UNIT_DOSE_RATE, "0.0005 U/kg/min", 0.0005},
+    {HS_DIM_UNIT_DOSE_RATE, "0.0005 IU/kg/min", 0.0005},
+    {HS_DIM_MASS_CONC, "1 mg/mL", 1.0},
+    {HS_DIM_MASS_CONC, "1 mg/ml", 1.0},
+    {HS_DIM_MASS_CONC, "50 ug/mL", 0.05},
+    {HS_DIM_MASS_CONC, "50 ug/ml", 0.05},
+    {HS_DIM_MASS_CONC, "50 mcg/mL", 0.05},
+    {HS_DIM_MASS_CONC, "50 mcg/ml", 0.05},
+    {HS_DIM_MASS_CONC, "50 \xc2\xb5g/mL", 0.05},
+    {HS_DIM_MASS_CONC, "50 \xc2\xb5g/ml", 0.05},
+    {HS_DIM_MASS_CONC, "50 \xce\xbcg/mL", 0.05},
+    {HS_DIM_MASS_CONC, "50 \xce\xbcg/ml", 0.05},
+    {HS_DIM_MASS_CONC, "50 mg/L", 0.05},
+    {HS_DIM_MASS_CONC, "50 mg/l", 0.05},
+    {HS_DIM_MASS_CONC, "1 g/L", 1.0},
+    {HS_DIM_MASS_CONC, "1 g/l", 1.0},
+    {HS_DIM_UNIT_CONC, "5000 U/mL", 5000.0},
+    {HS_DIM_UNIT_CONC, "5000 U/ml", 5000.0},
+    {HS_DIM_UNIT_CONC, "5000 IU/mL", 5000.0},
+    {HS_DIM_UNIT_CONC, "5000 IU/ml", 5000.0},
 };
 #define NEXTRA (sizeof EXTRA_CASES / sizeof EXTRA_CASES[0])
 
@@ -410,7 +440,7 @@ static void test_messages_quote_the_value(void **state) {
                  "(accepted: 1/mL, /mL)");
   expect_message(HS_DIM_MASS, "2 mm^2",
                  "\"2 mm^2\": unit 'mm^2' is an area unit, but a mass is expected "
-                 "(accepted: kg, g)");
+                 "(accepted: kg, g, lb)");
   expect_message(HS_DIM_VOLUME, "5 %",
                  "\"5 %\": unit '%' is a dimensionless unit, but a volume is expected "
                  "(accepted: mL, ml, L)");
@@ -430,8 +460,8 @@ static void test_messages_quote_the_value(void **state) {
                  "\"4 L/min\": unit 'L/min' is a flow unit, but a resistance is expected "
                  "(accepted: mmHg*s/mL, WU, mmHg*min/L, dyn*s/cm^5, dyn*s*cm^-5)");
   /* blanks around the unit are not part of it */
-  expect_message(HS_DIM_MASS, "  70 lb  ",
-                 "\"  70 lb  \": unknown unit 'lb' for a mass (accepted: kg, g)");
+  expect_message(HS_DIM_MASS, "  70 st  ",
+                 "\"  70 st  \": unknown unit 'st' for a mass (accepted: kg, g, lb)");
   /* malformed numbers, whatever follows the part strtod reads */
   expect_message(HS_DIM_VOLUME, "1.2.3", "\"1.2.3\" is not a number");
   expect_message(HS_DIM_VOLUME, "1.2.3 mL", "\"1.2.3 mL\" is not a number");
@@ -452,10 +482,10 @@ static void test_messages_quote_the_value(void **state) {
   expect_message(HS_DIM_RATE, "72 1/s", "\"72 1/s\" is not a number");
   /* "e" after a blank is a (wrong) unit, not an exponent */
   expect_message(HS_DIM_MASS, "5 e",
-                 "\"5 e\": unknown unit 'e' for a mass (accepted: kg, g)");
+                 "\"5 e\": unknown unit 'e' for a mass (accepted: kg, g, lb)");
   /* quotes and control characters are escaped, long values cut */
   expect_message(HS_DIM_MASS, "5 \"kg\"",
-                 "\"5 \\\"kg\\\"\": unknown unit '\\\"kg\\\"' for a mass (accepted: kg, g)");
+                 "\"5 \\\"kg\\\"\": unknown unit '\\\"kg\\\"' for a mass (accepted: kg, g, lb)");
   expect_message(HS_DIM_MASS, "x\ty", "\"x\\x09y\" is not a number");
   char longtext[200];
   memset(longtext, 'z', sizeof longtext - 1);
@@ -489,9 +519,11 @@ static void test_unknown_unit(void **state) {
   expect_invalid(HS_DIM_RATE, "70 Hz", "'Hz'", "/min, bpm");
   double v;
   hs_err err = {0};
-  assert_int_equal(hs_unit_to_internal(HS_DIM_MASS, 1, "lb", &v, &err), HS_ERR_INVALID);
-  assert_non_null(strstr(err.msg, "'lb'"));
-  assert_non_null(strstr(err.msg, "kg, g"));
+  /* issue 12: "--weight 180 lb" is a weight (1 lb = 0.45359237 kg exactly) */
+  assert_int_equal(hs_unit_to_internal(HS_DIM_MASS, 180, "lb", &v, &err), HS_OK);
+  assert_near(v, 81.6466266, 1e-7);
+  assert_int_equal(hs_unit_to_internal(HS_DIM_MASS, 1, "stone", &v, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "kg, g, lb"));
 }
 
 static void test_malformed_numbers(void **state) {

@@ -44,6 +44,7 @@ enum {
   HS_PARAM_BOOL = 1u << 1,     /* 0 or 1; files write true/false */
   HS_PARAM_INTEGER = 1u << 2,  /* whole numbers only */
   HS_PARAM_CHOICE = 1u << 3,   /* integer index into `choices` (files write the name) */
+  HS_PARAM_RATIO = 1u << 4,    /* an assist ratio n, also written "1:n" (IABP 1:2) */
 };
 
 typedef struct hs_param_spec {

@@ -39,6 +39,9 @@ void hs_scenario_free(hs_scenario *sc);
 /* Suggested duration from the file (0 if none). */
 double hs_scenario_duration(const hs_scenario *sc);
 size_t hs_scenario_event_count(const hs_scenario *sc);
+/* An error naming file:line:col of the first event later than run_s seconds (an
+   event after the end of a run would silently never happen); HS_OK otherwise. */
+hs_status hs_scenario_check_end(const hs_scenario *sc, double run_s, hs_err *err);
 /* Check every event against the simulation's parameters and schedule it, with
    times relative to the simulation's current time.  Errors name file:line:col. */
 hs_status hs_scenario_apply(const hs_scenario *sc, hs_sim *sim, hs_err *err);

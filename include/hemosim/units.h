@@ -1,6 +1,11 @@
 /*
  * hemosim/units.h - internal units and conversion at the edges.
  *
+ * Percent, one rule: "%" means hundredths of the field's own scale.  A fraction
+ * (HS_DIM_NONE, stored 0-1) reads "85 %" as 0.85; a quantity whose unit is the
+ * percent (HS_DIM_PERCENT: SvO2, LVEF, saturations) reads "92 %" as 92 and a bare
+ * number as percent too.
+ *
  * Inside hemosim every quantity is in one unit of its dimension:
  *   pressure mmHg, volume mL, time s, flow mL/s, resistance mmHg*s/mL,
  *   compliance mL/mmHg, elastance mmHg/mL, inertance mmHg*s^2/mL,
@@ -41,6 +46,12 @@ typedef enum hs_dim {
   HS_DIM_SPEED,        /* rpm (pump rotational speed) */
   HS_DIM_O2RATE,       /* mL O2/min */
   HS_DIM_HB,           /* g/dL (haemoglobin concentration) */
+  HS_DIM_PERCENT,      /* % (a quantity whose unit is the percent: "92 %" is 92) */
+  HS_DIM_VELOCITY,     /* cm/s (blood flow velocity) */
+  HS_DIM_DOSE_RATE,    /* ug/kg/min (drug infusion) */
+  HS_DIM_UNIT_DOSE_RATE, /* U/kg/min (vasopressin infusion) */
+  HS_DIM_MASS_CONC,    /* mg/mL (drug concentration by mass) */
+  HS_DIM_UNIT_CONC,    /* U/mL (drug concentration in units) */
   HS_DIM_COUNT
 } hs_dim;
 

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "hemosim/output.h"
@@ -110,7 +111,7 @@ static int calq_dim(hs_calq q) {
     case HS_CALQ_HB: return HS_DIM_HB;
     case HS_CALQ_LVEF:
     case HS_CALQ_SAO2U:
-    case HS_CALQ_SAO2L:
+    case HS_CALQ_SAO2L: return HS_DIM_PERCENT;
     case HS_CALQ_CI:
     case HS_CALQ_AVO: return -1; /* own unit handling */
     default: return HS_DIM_PRESSURE;
@@ -134,7 +135,10 @@ static char *dupstr(const char *s) {
   return c;
 }
 
-/* A value of quantity q in its display unit: "12", "12 mmHg", "1.6 kPa", "55 %". */
+/* A value of quantity q in its display unit: "12", "12 mmHg", "1.6 kPa", "55 %".  One
+   rule for percentages (units.h): "55 %" and a bare 55 are both 55 %; a bare value
+   of 1 or less for a percentage is refused as ambiguous (0.15 meant as a fraction
+   would read as 0.15 %). */
 static hs_status parse_value(const hs_doc *d, const hs_doc_node *n, hs_calq q, const char *field,
                              double *out, hs_err *err) {
   const char *name = CALQ[q].name;
@@ -142,38 +146,35 @@ static hs_status parse_value(const hs_doc *d, const hs_doc_node *n, hs_calq q, c
     return hs_doc_fail(d, n, err, HS_ERR_INVALID, "measurements.%s: %s must be a single value",
                        name, field);
   const char *text = hs_doc_text(n);
-  char *end;
-  errno = 0;
-  double v = strtod(text, &end);
-  if (end == text || !isfinite(v))
-    return hs_doc_fail(d, n, err, HS_ERR_INVALID, "measurements.%s: %s \"%s\" is not a number",
-                       name, field, text);
-  const char *unit = end;
-  while (*unit == ' ') unit++;
-  if (!*unit) {
-    *out = v; /* a bare number is in the display unit */
-    return HS_OK;
-  }
   int dim = calq_dim(q);
-  if (dim >= 0) {
-    double x;
-    hs_err e2;
-    if (hs_quantity_parse((hs_dim)dim, text, &x, &e2))
-      return hs_doc_fail(d, n, err, HS_ERR_INVALID, "measurements.%s: %s %s", name, field,
-                         e2.msg);
-    *out = dim == HS_DIM_FLOW ? x / HS_MLS_PER_LPM : x;
+  double x;
+  hs_err e2;
+  if (dim < 0) { /* ci: L/min/m2, a unit of no dimension in the table */
+    char num[64];
+    size_t len = strlen(text);
+    static const char *const CI_UNITS[] = {"L/min/m2", "L/min/m^2"};
+    for (int k = 0; k < 2; k++) {
+      size_t ul = strlen(CI_UNITS[k]);
+      if (len > ul && !strcmp(text + len - ul, CI_UNITS[k])) len -= ul;
+    }
+    snprintf(num, sizeof num, "%.*s", (int)(len < sizeof num ? len : sizeof num - 1), text);
+    if (strchr(num, '%') || hs_quantity_parse(HS_DIM_NONE, num, out, &e2))
+      return hs_doc_fail(d, n, err, HS_ERR_INVALID,
+                         "measurements.%s: %s \"%s\" is not a number in L/min/m2 (accepted: "
+                         "L/min/m2, or a bare number in L/min/m2)",
+                         name, field, text);
     return HS_OK;
   }
-  int ok = 0;
-  if (q == HS_CALQ_LVEF || q == HS_CALQ_SAO2U || q == HS_CALQ_SAO2L) ok = !strcmp(unit, "%");
-  if (q == HS_CALQ_CI) ok = !strcmp(unit, "L/min/m2") || !strcmp(unit, "L/min/m^2");
-  if (!ok)
+  if (hs_quantity_parse_as((hs_dim)dim, text, CALQ[q].unit, &x, &e2))
+    return hs_doc_fail(d, n, err, HS_ERR_INVALID, "measurements.%s: %s %s", name, field, e2.msg);
+  if (dim == HS_DIM_PERCENT && !strcmp(field, "value") && x > 0 && x <= 1 &&
+      !strchr(text, '%'))
     return hs_doc_fail(d, n, err, HS_ERR_INVALID,
-                       "measurements.%s: %s \"%s\": unit '%s' is not accepted (accepted: %s, "
-                       "or a bare number in %s)",
-                       name, field, text, unit, *CALQ[q].unit ? CALQ[q].unit : "none",
-                       *CALQ[q].unit ? CALQ[q].unit : "the plain value");
-  *out = v;
+                       "measurements.%s: value %s is ambiguous: a bare number is in %% (this "
+                       "would be %s %%, not a fraction); write \"%g %%\" for a fraction of %s, "
+                       "or \"%s %%\" if %s %% is meant",
+                       name, text, text, 100 * x, text, text, text);
+  *out = dim == HS_DIM_FLOW ? x / HS_MLS_PER_LPM : x;
   return HS_OK;
 }
 
@@ -212,11 +213,11 @@ static hs_status read_measurement(const hs_doc *d, const hs_doc_node *v, hs_cal_
     if ((st = parse_value(d, vn, q, "value", &m->value, err))) return st;
     if (m->value < RANGE[q].lo)
       return hs_doc_fail(d, vn, err, HS_ERR_RANGE,
-                         "measurements.%s = %g %s is impossible: below %g %s (%s)", name,
+                         "measurements.%s = %.10g %s is impossible: below %g %s (%s)", name,
                          m->value, CALQ[q].unit, RANGE[q].lo, CALQ[q].unit, RANGE[q].why);
     if (m->value > RANGE[q].hi)
       return hs_doc_fail(d, vn, err, HS_ERR_RANGE,
-                         "measurements.%s = %g %s is impossible: above %g %s (%s)", name,
+                         "measurements.%s = %.10g %s is impossible: above %g %s (%s)", name,
                          m->value, CALQ[q].unit, RANGE[q].hi, CALQ[q].unit,
                          q == HS_CALQ_LVEF || q == HS_CALQ_SAO2U || q == HS_CALQ_SAO2L
                              ? RANGE[q].why
@@ -425,8 +426,8 @@ static hs_status load_doc(hs_doc *d, hs_cal_input *in, hs_err *err) {
     const hs_doc_node *k = hs_doc_key(ms, i);
     const char *name = hs_doc_text(k);
     int q = -1;
-    for (int t = 0; t < HS_CALQ_COUNT; t++)
-      if (!strcmp(CALQ[t].name, name)) q = t;
+    for (int t = 0; t < HS_CALQ_COUNT; t++) /* MAP, Map and map: one quantity */
+      if (!strcasecmp(CALQ[t].name, name)) q = t;
     if (q < 0)
       return hs_doc_fail(d, k, err, HS_ERR_UNKNOWN,
                          "measurements: unknown quantity '%s' (known: hr, sbp, dbp, map, cvp, "

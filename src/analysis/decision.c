@@ -46,7 +46,7 @@ static const tfield TF[] = {
     {"pcwp_max", offsetof(hs_targets, pcwp_max_mmhg), HS_DIM_PRESSURE, 5, 40, 1, "mmHg"},
     {"map_min", offsetof(hs_targets, map_min_mmhg), HS_DIM_PRESSURE, 40, 120, 1, "mmHg"},
     {"do2i_min", offsetof(hs_targets, do2i_min), HS_DIM_NONE, 0, 800, 1, "mL/min/m2"},
-    {"svo2_min", offsetof(hs_targets, svo2_min_pct), HS_DIM_NONE, 0, 90, 1, "%"},
+    {"svo2_min", offsetof(hs_targets, svo2_min_pct), HS_DIM_PERCENT, 0, 90, 1, "%"},
     {"flow_min", offsetof(hs_targets, flow_min_lpm), HS_DIM_FLOW, 0, 6, LPM, "L/min"},
     {"flow_max", offsetof(hs_targets, flow_max_lpm), HS_DIM_FLOW, 0.5, 7, LPM, "L/min"},
     {"flow_step", offsetof(hs_targets, flow_step_lpm), HS_DIM_FLOW, 0.05, 2, LPM, "L/min"},
@@ -58,18 +58,12 @@ static const char *const RETIRED[] = {"av_open_min", "pulse_pressure_min", "sao2
 static hs_status target_value(const tfield *f, const char *text, double *out, hs_err *err) {
   double x;
   hs_err e2;
-  char *end;
-  x = strtod(text, &end);
-  while (end != text && *end == ' ') end++;
-  if (end != text && !*end) {
-    /* a plain number is in the display unit (mmHg, mL/min/m2, %, L/min) */
-  } else if (hs_quantity_parse(f->dim, text, &x, &e2)) {
+  /* a plain number is in the display unit (mmHg, mL/min/m2, %, L/min); "60 %" is 60 */
+  if (hs_quantity_parse_as(f->dim, text, f->dim == HS_DIM_NONE ? "" : f->unit, &x, &e2))
     return hs_err_set(err, HS_ERR_INVALID, "%s = '%s': %s", f->key, text, e2.msg);
-  } else {
-    x /= f->scale;
-  }
+  x /= f->scale;
   if (!(x >= f->lo && x <= f->hi))
-    return hs_err_set(err, HS_ERR_RANGE, "%s = %g %s is out of range [%g, %g] %s", f->key, x,
+    return hs_err_set(err, HS_ERR_RANGE, "%s = %.10g %s is out of range [%g, %g] %s", f->key, x,
                       f->unit, f->lo, f->hi, f->unit);
   *out = x;
   return HS_OK;

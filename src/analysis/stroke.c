@@ -8,6 +8,7 @@
  * output is written only on success.  Sources: docs/stroke_calculators.md.
  */
 #include "hemosim/stroke.h"
+#include "hemosim/units.h"
 
 #include <errno.h>
 #include <math.h>
@@ -394,73 +395,16 @@ int hs_stroke_regimen_weight_based(const hs_stroke_regimen *r) {
   return 0;
 }
 
-/* Concentration units: spelling, 1 for mass (factor to mg/mL) or 0 for units (to U/mL). */
-typedef struct conc_unit {
-  const char *spelling;
-  int mass;
-  double factor;
-} conc_unit;
-
-static const conc_unit CONC_UNITS[] = {
-    {"mg/mL", 1, 1.0},        {"mg/ml", 1, 1.0},         {"ug/mL", 1, 1e-3},
-    {"ug/ml", 1, 1e-3},       {"mcg/mL", 1, 1e-3},       {"mcg/ml", 1, 1e-3},
-    {"\xc2\xb5g/mL", 1, 1e-3}, {"\xc2\xb5g/ml", 1, 1e-3}, {"\xce\xbcg/mL", 1, 1e-3},
-    {"\xce\xbcg/ml", 1, 1e-3}, {"mg/L", 1, 1e-3},         {"mg/l", 1, 1e-3},
-    {"g/L", 1, 1.0},          {"g/l", 1, 1.0},           {"U/mL", 0, 1.0},
-    {"U/ml", 0, 1.0},         {"IU/mL", 0, 1.0},         {"IU/ml", 0, 1.0},
-};
-#define MASS_UNITS_LIST "mg/mL, ug/mL, mcg/mL, \xc2\xb5g/mL, mg/L, g/L"
-#define UNIT_UNITS_LIST "U/mL, IU/mL"
-
+/* Through the one unit parser (core/units.c): mass concentrations (mg/mL, ug/mL, ...)
+   or activity concentrations (U/mL, IU/mL); a bare number is refused with the hint. */
 hs_status hs_stroke_conc_parse(const char *text, hs_dose_unit u, double *out, hs_err *err) {
   if (!text) return hs_err_set(err, HS_ERR_INVALID, "missing concentration");
-  char shown[SHOWN_MAX];
-  show(text, strlen(text), shown, sizeof shown);
-  const char *accepted = u == HS_DOSE_U ? UNIT_UNITS_LIST : MASS_UNITS_LIST;
-  const char *s = text;
-  while (is_blank(*s)) s++;
-  const char *p = s;
-  if (*p == '+' || *p == '-') p++;
-  if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9')) ||
-      (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')))
-    return hs_err_set(err, HS_ERR_INVALID, "\"%s\" is not a number", shown);
-  errno = 0;
-  char *end = NULL;
-  double v = strtod(s, &end);
-  if (!isfinite(v) || errno == ERANGE)
-    return hs_err_set(err, HS_ERR_INVALID, "\"%s\" is not a finite number", shown);
-  const char *unit = end;
-  while (is_blank(*unit)) unit++;
-  size_t ulen = strlen(unit);
-  while (ulen > 0 && is_blank(unit[ulen - 1])) ulen--;
-  if (ulen == 0)
-    return hs_err_set(err, HS_ERR_INVALID,
-                      "\"%s\": give the unit (accepted: %s); a bare number is ambiguous for a "
-                      "drug concentration",
-                      shown, accepted);
-  /* "1e", "1.2.3", "1,5", "1 2" are malformed numbers (no accepted unit starts so) */
-  char c = unit[0];
-  if (c == '.' || c == ',' || c == '+' || c == '-' || (c >= '0' && c <= '9') || c == 'e' ||
-      c == 'E')
-    return hs_err_set(err, HS_ERR_INVALID, "\"%s\" is not a number", shown);
-  for (size_t i = 0; i < sizeof CONC_UNITS / sizeof CONC_UNITS[0]; i++) {
-    const conc_unit *cu = &CONC_UNITS[i];
-    if (strlen(cu->spelling) != ulen || strncmp(cu->spelling, unit, ulen) != 0) continue;
-    int want_mass = u != HS_DOSE_U;
-    if (cu->mass != want_mass)
-      return hs_err_set(err, HS_ERR_INVALID,
-                        "\"%s\": %s is a %s concentration, but this drug is dosed in %s "
-                        "(accepted: %s)",
-                        shown, cu->spelling, cu->mass ? "mass" : "unit (U)",
-                        u == HS_DOSE_U ? "units (U)" : "mass", accepted);
-    double mg_or_u = v * cu->factor; /* mg/mL or U/mL */
-    if (out) *out = u == HS_DOSE_UG ? mg_or_u * 1000.0 : mg_or_u;
-    return HS_OK;
-  }
-  char ushown[SHOWN_MAX];
-  show(unit, ulen, ushown, sizeof ushown);
-  return hs_err_set(err, HS_ERR_INVALID, "\"%s\": unknown concentration unit '%s' (accepted: %s)",
-                    shown, ushown, accepted);
+  double v;
+  hs_status st = hs_quantity_parse_as(u == HS_DOSE_U ? HS_DIM_UNIT_CONC : HS_DIM_MASS_CONC, text,
+                                      NULL, &v, err);
+  if (st) return st;
+  if (out) *out = u == HS_DOSE_UG ? v * 1000.0 : v; /* mg/mL -> ug/mL for ug regimens */
+  return HS_OK;
 }
 
 /* "30 min", "24 h", "45 s" for messages. */

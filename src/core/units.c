@@ -11,7 +11,8 @@
  * from which every pressure factor in units.h is derived); 1 cmH2O = 98.0665 Pa;
  * Wood unit = 1 mmHg*min/L = 0.06 mmHg*s/mL; 1 dyn*s/cm^5 = 0.1 Pa*s/mL;
  * French catheter scale: outer diameter in mm = Fr / 3 (Charriere); haemoglobin
- * 1 mmol/L (monomer) = 1.6114 g/dL (molar mass 16,114 g/mol per haem).
+ * 1 mmol/L (monomer) = 1.6114 g/dL (molar mass 16,114 g/mol per haem); 1 lb =
+ * 0.45359237 kg exactly (international yard and pound agreement, 1959).
  */
 #include "hemosim/units.h"
 
@@ -60,6 +61,7 @@ static const unit_row UNITS[] = {
     {HS_DIM_LENGTH, "Fr", HS_CM_PER_FR},
     {HS_DIM_MASS, "kg", 1.0},
     {HS_DIM_MASS, "g", 1e-3},
+    {HS_DIM_MASS, "lb", 0.45359237}, /* international avoirdupois pound (1959) */
     {HS_DIM_AREA, "cm^2", 1.0},
     {HS_DIM_AREA, "cm2", 1.0},
     {HS_DIM_AREA, "mm^2", 0.01},
@@ -74,15 +76,47 @@ static const unit_row UNITS[] = {
     {HS_DIM_HB, "g/dL", 1.0},
     {HS_DIM_HB, "g/L", 0.1},
     {HS_DIM_HB, "mmol/L", 1.6114},
+    {HS_DIM_PERCENT, "%", 1.0},
+    {HS_DIM_VELOCITY, "cm/s", 1.0},
+    {HS_DIM_VELOCITY, "m/s", 100.0},
+    {HS_DIM_VELOCITY, "mm/s", 0.1},
+    {HS_DIM_DOSE_RATE, "ug/kg/min", 1.0},
+    {HS_DIM_DOSE_RATE, "mcg/kg/min", 1.0},
+    {HS_DIM_DOSE_RATE, "\xc2\xb5g/kg/min", 1.0}, /* micro sign */
+    {HS_DIM_DOSE_RATE, "\xce\xbcg/kg/min", 1.0}, /* Greek mu */
+    {HS_DIM_DOSE_RATE, "mg/kg/h", 1000.0 / 60.0},
+    {HS_DIM_UNIT_DOSE_RATE, "U/kg/min", 1.0},
+    {HS_DIM_UNIT_DOSE_RATE, "IU/kg/min", 1.0},
+    {HS_DIM_MASS_CONC, "mg/mL", 1.0},
+    {HS_DIM_MASS_CONC, "mg/ml", 1.0},
+    {HS_DIM_MASS_CONC, "ug/mL", 1e-3},
+    {HS_DIM_MASS_CONC, "ug/ml", 1e-3},
+    {HS_DIM_MASS_CONC, "mcg/mL", 1e-3},
+    {HS_DIM_MASS_CONC, "mcg/ml", 1e-3},
+    {HS_DIM_MASS_CONC, "\xc2\xb5g/mL", 1e-3},
+    {HS_DIM_MASS_CONC, "\xc2\xb5g/ml", 1e-3},
+    {HS_DIM_MASS_CONC, "\xce\xbcg/mL", 1e-3},
+    {HS_DIM_MASS_CONC, "\xce\xbcg/ml", 1e-3},
+    {HS_DIM_MASS_CONC, "mg/L", 1e-3},
+    {HS_DIM_MASS_CONC, "mg/l", 1e-3},
+    {HS_DIM_MASS_CONC, "g/L", 1.0},
+    {HS_DIM_MASS_CONC, "g/l", 1.0},
+    {HS_DIM_UNIT_CONC, "U/mL", 1.0},
+    {HS_DIM_UNIT_CONC, "U/ml", 1.0},
+    {HS_DIM_UNIT_CONC, "IU/mL", 1.0},
+    {HS_DIM_UNIT_CONC, "IU/ml", 1.0},
 };
 
 static const char *const DIM_UNIT[HS_DIM_COUNT] = {
     "", "mmHg", "mL", "s", "mL/s", "mmHg*s/mL", "mL/mmHg", "mmHg/mL", "mmHg*s^2/mL",
-    "/min", "1/mL", "cm", "kg", "cm^2", "Fr", "rpm", "mL/min", "g/dL"};
+    "/min", "1/mL", "cm", "kg", "cm^2", "Fr", "rpm", "mL/min", "g/dL", "%", "cm/s",
+    "ug/kg/min", "U/kg/min", "mg/mL", "U/mL"};
 static const char *const DIM_NAME[HS_DIM_COUNT] = {
     "dimensionless", "pressure", "volume", "time", "flow", "resistance", "compliance",
     "elastance", "inertance", "rate", "inverse volume", "length", "mass", "area",
-    "catheter size", "pump speed", "O2 consumption", "haemoglobin"};
+    "catheter size", "pump speed", "O2 consumption", "haemoglobin", "percentage", "velocity",
+    "drug dose rate", "activity dose rate", "mass concentration",
+    "activity concentration"};
 /* A remark appended to a dimension's accepted-units list, where one helps. */
 static const char *const DIM_NOTE[HS_DIM_COUNT] = {
     [HS_DIM_FRENCH] = " (mm: outer diameter)",

@@ -86,9 +86,9 @@ static const hs_param_spec PARAMS[I_NPARAM] = {
     [I_VOLUME] = {"volume", HS_DIM_VOLUME, 40, 25, 50, 0,
                   "balloon volume (25/34/40/50 mL for heights < 152, 152-162, 162-183, > 183 cm)",
                   "MISSION.md s7", NULL},
-    [I_RATIO] = {"ratio", HS_DIM_NONE, 1, 1, 3, HS_PARAM_INTEGER,
-                 "assist ratio 1:n: the balloon inflates in every beat (1 = 1:1), every 2nd "
-                 "(2 = 1:2) or every 3rd (3 = 1:3)",
+    [I_RATIO] = {"ratio", HS_DIM_NONE, 1, 1, 3, HS_PARAM_INTEGER | HS_PARAM_RATIO,
+                 "assist ratio 1:n, written n or \"1:n\": the balloon inflates in every beat "
+                 "(1 or 1:1), every 2nd (2 or 1:2) or every 3rd (3 or 1:3)",
                  "MISSION.md s2", NULL},
     [I_INF_DELAY] = {"inflate_delay", HS_DIM_TIME, 0.02, -0.2, 0.2, 0,
                      "inflation start after end-systole (peak ventricular activation), i.e. at "

@@ -115,6 +115,11 @@ static hs_status build(const hs_doc *d, hs_scenario *sc, hs_err *err) {
     if (!set) return hs_doc_fail(d, ev, err, HS_ERR_INVALID, "%s: missing 'set'", what);
     double t;
     if ((st = read_time(d, at, what, &t, err))) return st;
+    if (sc->duration > 0 && t > sc->duration)
+      return hs_doc_fail(d, at, err, HS_ERR_RANGE,
+                         "%s at %.10g s is after the end of the scenario (duration %.10g s): it "
+                         "would never happen",
+                         what, t, sc->duration);
     if ((st = hs_doc_expect(d, set, HS_DOC_MAP, "set", err))) return st;
     for (size_t k = 0; k < hs_doc_size(set); k++) {
       const hs_doc_node *v = hs_doc_value(set, k);
@@ -169,6 +174,16 @@ hs_status hs_scenario_load_string(const char *name, const char *text, size_t len
 
 double hs_scenario_duration(const hs_scenario *sc) { return sc->duration; }
 size_t hs_scenario_event_count(const hs_scenario *sc) { return sc->n; }
+
+hs_status hs_scenario_check_end(const hs_scenario *sc, double run_s, hs_err *err) {
+  for (size_t i = 0; i < sc->n; i++)
+    if (sc->e[i].t > run_s)
+      return hs_err_set(err, HS_ERR_RANGE,
+                        "%s:%d:%d: the event at %.10g s is after the end of the run (%.10g s): "
+                        "it would never happen; lengthen --duration or move the event",
+                        sc->file, sc->e[i].line, sc->e[i].col, sc->e[i].t, run_s);
+  return HS_OK;
+}
 
 hs_status hs_scenario_apply(const hs_scenario *sc, hs_sim *sim, hs_err *err) {
   /* all or nothing: on the first bad event, withdraw the ones already scheduled */

@@ -67,6 +67,12 @@ static const hs_param_spec BODY[BODY_NPARAM] = {
     [BODY_WEIGHT] = {"weight", HS_DIM_MASS, 70, 2, 300, 0, "body weight", "", NULL},
     [BODY_BV_PER_KG] = {"blood_volume_per_kg", HS_DIM_NONE, 70, 40, 120, 0,
                         "blood volume per kg body weight (mL/kg)", "MISSION.md s6", NULL},
+    [BODY_SCALE_VOLUME] = {"scale_volume", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL,
+                           "true: when circulation.blood_volume is 0 the blood volume is "
+                           "body.weight x blood_volume_per_kg, so a new weight rescales it; "
+                           "false: the weight changes only BSA-indexed values and "
+                           "circulation.blood_volume must be given",
+                           "", NULL},
 };
 
 static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
@@ -297,21 +303,21 @@ static const hs_param_spec BARO[HS_BP_NPARAM] = {
 #undef TH
 
 static const hs_param_spec DRUGS[HS_DRUG_COUNT] = {
-    [HS_DRUG_NOREPINEPHRINE] = {"norepinephrine", HS_DIM_NONE, 0, 0, 5, 0,
+    [HS_DRUG_NOREPINEPHRINE] = {"norepinephrine", HS_DIM_DOSE_RATE, 0, 0, 5, 0,
                                 "infusion, ug/kg/min (vasopressor)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_EPINEPHRINE] = {"epinephrine", HS_DIM_NONE, 0, 0, 2, 0,
+    [HS_DRUG_EPINEPHRINE] = {"epinephrine", HS_DIM_DOSE_RATE, 0, 0, 2, 0,
                              "infusion, ug/kg/min (inotrope and vasopressor)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_DOBUTAMINE] = {"dobutamine", HS_DIM_NONE, 0, 0, 40, 0,
+    [HS_DRUG_DOBUTAMINE] = {"dobutamine", HS_DIM_DOSE_RATE, 0, 0, 40, 0,
                             "infusion, ug/kg/min (inotrope)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_DOPAMINE] = {"dopamine", HS_DIM_NONE, 0, 0, 50, 0,
+    [HS_DRUG_DOPAMINE] = {"dopamine", HS_DIM_DOSE_RATE, 0, 0, 50, 0,
                           "infusion, ug/kg/min (inotrope, vasopressor at high dose)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_MILRINONE] = {"milrinone", HS_DIM_NONE, 0, 0, 1, 0,
+    [HS_DRUG_MILRINONE] = {"milrinone", HS_DIM_DOSE_RATE, 0, 0, 1, 0,
                            "infusion, ug/kg/min (inodilator)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_VASOPRESSIN] = {"vasopressin", HS_DIM_NONE, 0, 0, 0.005, 0,
+    [HS_DRUG_VASOPRESSIN] = {"vasopressin", HS_DIM_UNIT_DOSE_RATE, 0, 0, 0.005, 0,
                              "infusion, U/kg/min (vasopressor)", "Levy 2018", NULL},
-    [HS_DRUG_NITROPRUSSIDE] = {"nitroprusside", HS_DIM_NONE, 0, 0, 10, 0,
+    [HS_DRUG_NITROPRUSSIDE] = {"nitroprusside", HS_DIM_DOSE_RATE, 0, 0, 10, 0,
                                "infusion, ug/kg/min (vasodilator)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_ESMOLOL] = {"esmolol", HS_DIM_NONE, 0, 0, 500, 0,
+    [HS_DRUG_ESMOLOL] = {"esmolol", HS_DIM_DOSE_RATE, 0, 0, 500, 0,
                          "infusion, ug/kg/min (beta-blocker)", "", NULL},
 };
 

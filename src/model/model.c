@@ -309,6 +309,12 @@ hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, 
     return hs_err_set(err, HS_ERR_INVALID, "'%s' must be one of %s (got \"%s\")", s->name, list,
                       text);
   }
+  char ratio[32];
+  if ((s->flags & HS_PARAM_RATIO) && !strncmp(text + strspn(text, " \t"), "1:", 2)) {
+    /* "1:2" as the clinic writes an assist ratio means n = 2 */
+    snprintf(ratio, sizeof ratio, "%s", text + strspn(text, " \t") + 2);
+    text = ratio;
+  }
   hs_status st = hs_quantity_parse(s->dim, text, out, err);
   if (st != HS_OK) {
     hs_err_prefix(err, "'%s': ", s->name); /* returns HS_OK for a NULL err: keep st */

@@ -615,6 +615,7 @@ static double blood_volume(const hs_sim *s) {
   const hs_plan *pl = s->pl;
   double bv = s->p[pl->circ + CIRC_BLOOD_VOLUME];
   if (bv > 0) return bv;
+  if (s->p[pl->body + BODY_SCALE_VOLUME] < 0.5) return 0; /* explicit volume required */
   return s->p[pl->body + BODY_WEIGHT] * s->p[pl->body + BODY_BV_PER_KG];
 }
 
@@ -638,6 +639,10 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
   memo_reset(s); /* icp_vref changes */
   double bv = blood_volume(s);
+  if (!(bv > 0))
+    return hs_err_set(err, HS_ERR_MODEL,
+                      "body.scale_volume is false, so the blood volume does not follow "
+                      "body.weight: give circulation.blood_volume (e.g. \"4900 mL\")");
   double lo = -30, hi = 200;
   for (int it = 0; it < 200 && hi - lo > 1e-12; it++) {
     double mid = 0.5 * (lo + hi), sum = 0;
@@ -930,7 +935,7 @@ static hs_status find_param(const hs_sim *s, const char *path, int *pidx,
 static hs_status check_runtime_param(const hs_sim *s, int pidx, hs_err *err) {
   const hs_plan *pl = s->pl;
   if (pidx == pl->circ + CIRC_BLOOD_VOLUME || pidx == pl->body + BODY_WEIGHT ||
-      pidx == pl->body + BODY_BV_PER_KG)
+      pidx == pl->body + BODY_BV_PER_KG || pidx == pl->body + BODY_SCALE_VOLUME)
     return hs_err_set(err, HS_ERR_STATE,
                       "blood volume cannot change during a run (it is conserved); "
                       "set it in the patient file or with --set before the run");
