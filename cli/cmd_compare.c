@@ -38,7 +38,7 @@ static const char COMPARE_HELP[] =
     "  --strategy TEXT     run only the named strategies (repeatable), e.g.\n"
     "                      \"ecmo+impella_cp:P6\", \"ecmo:3.5+iabp:1:1+la_vent:17Fr\"\n"
     "  --strategies FILE   strategies, one per line ('#' comments)\n"
-    "  --flows LIST        ECMO-alone flow sweep in L/min (default 2,3,4,5)\n"
+    "  --flows LIST        ECMO-alone flow sweep in L/min (default 2,3,4,5; at most 32)\n"
     "  --set NAME=VALUE    change the patient before comparing (repeatable)\n"
     "  --hold-map          compare at the MAP a clinician would hold: vasopressor /\n"
     "                      vasodilator titrated to 65-75 mmHg (map_control block,\n"
@@ -108,78 +108,101 @@ int hs_cmd_compare(int argc, char **argv) {
     rc = hs_cli_usage("compare", "out of memory");
     goto done;
   }
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+  enum { O_TARGETS = 256, O_FLOWS, O_JSON, O_REPORT, O_SET, O_HOLD, O_TARGET, O_CONTEXT,
+         O_STRATEGY, O_STRATEGIES, O_THREADS };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"targets", required_argument, NULL, O_TARGETS},
+      {"flows", required_argument, NULL, O_FLOWS},
+      {"json", required_argument, NULL, O_JSON},
+      {"report", required_argument, NULL, O_REPORT},
+      {"set", required_argument, NULL, O_SET},
+      {"hold-map", no_argument, NULL, O_HOLD},
+      {"target", required_argument, NULL, O_TARGET},
+      {"context", required_argument, NULL, O_CONTEXT},
+      {"strategy", required_argument, NULL, O_STRATEGY},
+      {"strategies", required_argument, NULL, O_STRATEGIES},
+      {"threads", required_argument, NULL, O_THREADS},
+      {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt("compare", argc, argv, "hq", LONG)) != -1;) {
+    switch (c) {
+    case 'h':
       fputs(COMPARE_HELP, stdout);
       rc = HS_EXIT_OK;
       goto done;
-    }
-    int takes = !strcmp(a, "--targets") || !strcmp(a, "--flows") || !strcmp(a, "--threads") ||
-                !strcmp(a, "--json") || !strcmp(a, "--set") || !strcmp(a, "--report") ||
-                !strcmp(a, "--target") || !strcmp(a, "--context") || !strcmp(a, "--strategy") ||
-                !strcmp(a, "--strategies");
-    if (takes && i + 1 >= argc) {
-      rc = hs_cli_usage("compare", "option %s needs a value", a);
-      goto done;
-    }
-    if (!strcmp(a, "--targets")) targets_file = argv[++i];
-    else if (!strcmp(a, "--flows")) flows_text = argv[++i];
-    else if (!strcmp(a, "--json")) json = argv[++i];
-    else if (!strcmp(a, "--report")) report = argv[++i];
-    else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
-    else if (!strcmp(a, "--hold-map")) sets[nsets++] = "map_control.enabled=true";
-    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
-    else if (!strcmp(a, "--target")) tsets[ntsets++] = argv[++i];
-    else if (!strcmp(a, "--context")) csets[ncsets++] = argv[++i];
-    else if (!strcmp(a, "--strategy")) {
-      const char *sx = argv[++i];
+    case 'q': quiet = 1; break;
+    case O_TARGETS: targets_file = optarg; break;
+    case O_FLOWS: flows_text = optarg; break;
+    case O_JSON: json = optarg; break;
+    case O_REPORT: report = optarg; break;
+    case O_SET: sets[nsets++] = optarg; break;
+    case O_HOLD: sets[nsets++] = "map_control.enabled=true"; break;
+    case O_TARGET: tsets[ntsets++] = optarg; break;
+    case O_CONTEXT: csets[ncsets++] = optarg; break;
+    case O_STRATEGY: {
       hs_err e2;
-      if (hs_strategy_check(sx, NULL, 0, &e2)) {
+      if (hs_strategy_check(optarg, NULL, 0, &e2)) {
         rc = hs_cli_usage("compare", "--strategy: %s", e2.msg);
         goto done;
       }
       char **grown = realloc(strategies, (nstrat + 2) * sizeof *strategies);
-      if (!grown || !(grown[nstrat] = strdup(sx))) {
+      if (!grown || !(grown[nstrat] = strdup(optarg))) {
         if (grown) strategies = grown;
         rc = hs_cli_usage("compare", "out of memory");
         goto done;
       }
       strategies = grown;
       strategies[++nstrat] = NULL;
-    } else if (!strcmp(a, "--strategies")) {
-      if (read_strategies(argv[++i], &strategies, &nstrat, &err)) goto fail;
-    } else if (!strcmp(a, "--threads")) {
-      int thr_rc = hs_cli_parse_threads("compare", argv[++i], &threads);
+      break;
+    }
+    case O_STRATEGIES:
+      if (read_strategies(optarg, &strategies, &nstrat, &err)) goto fail;
+      break;
+    case O_THREADS: {
+      int thr_rc = hs_cli_parse_threads("compare", optarg, &threads);
       if (thr_rc != HS_EXIT_OK) {
         rc = thr_rc;
         goto done;
       }
-    } else if (a[0] == '-' && a[1]) {
-      rc = hs_cli_usage("compare", "unknown option '%s'", a);
-      goto done;
-    } else if (!patient) {
-      patient = a;
-    } else {
-      rc = hs_cli_usage("compare", "only one patient file may be given");
-      goto done;
+      break;
+    }
+    default: rc = HS_EXIT_USAGE; goto done;
     }
   }
-  if (flows_text) {
-    for (const char *s = flows_text; *s && nflows < 32;) {
-      char *end;
-      double f = strtod(s, &end);
-      if (end == s || !(f > 0 && f <= 8)) {
-        rc = hs_cli_usage("compare", "--flows: '%s' is not a list of flows in (0, 8] L/min",
-                          flows_text);
+  if (optind < argc) patient = argv[optind];
+  if (argc - optind > 1) {
+    rc = hs_cli_usage("compare", "only one patient file may be given");
+    goto done;
+  }
+  if (flows_text) { /* L/min, as documented; each may carry its unit ("3.5 L/min") */
+    size_t count = 1;
+    for (const char *s = flows_text; *s; s++) count += *s == ',';
+    if (count > sizeof flows / sizeof flows[0]) {
+      rc = hs_cli_usage("compare", "--flows: %zu values, at most %zu", count,
+                        sizeof flows / sizeof flows[0]);
+      goto done;
+    }
+    const char *s = flows_text;
+    for (size_t k = 0; k < count; k++) {
+      char item[64];
+      size_t len = strcspn(s, ",");
+      snprintf(item, sizeof item, "%.*s", (int)(len < sizeof item ? len : sizeof item - 1), s);
+      double f;
+      hs_err e2;
+      if (hs_quantity_parse_as(HS_DIM_FLOW, item, "L/min", &f, &e2)) {
+        rc = hs_cli_usage("compare", "--flows: value %zu: %s", k + 1, e2.msg);
+        goto done;
+      }
+      f /= HS_MLS_PER_LPM;
+      if (!(f > 0 && f <= 8)) {
+        rc = hs_cli_usage("compare", "--flows: value %zu = %.10g L/min is out of range (0, 8]",
+                          k + 1, f);
         goto done;
       }
       flows[nflows++] = f;
-      s = *end == ',' ? end + 1 : end;
-      if (*end && *end != ',') {
-        rc = hs_cli_usage("compare", "--flows: '%s' is not a comma-separated list", flows_text);
-        goto done;
-      }
+      s += len + (s[len] == ',');
     }
   }
   hs_targets t;

@@ -51,43 +51,49 @@ int hs_cmd_optimize(int argc, char **argv) {
   hs_optimize_result *res = NULL;
   char *svg = NULL;
   if (!sets) return hs_cli_usage("optimize", "out of memory");
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+  enum { O_TARGETS = 256, O_PLOT, O_JSON, O_REPORT, O_SET, O_HOLD, O_THREADS };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"strategy", required_argument, NULL, 's'},
+      {"targets", required_argument, NULL, O_TARGETS},
+      {"plot", required_argument, NULL, O_PLOT},
+      {"json", required_argument, NULL, O_JSON},
+      {"report", required_argument, NULL, O_REPORT},
+      {"set", required_argument, NULL, O_SET},
+      {"hold-map", no_argument, NULL, O_HOLD},
+      {"threads", required_argument, NULL, O_THREADS},
+      {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt("optimize", argc, argv, "hqs:", LONG)) != -1;) {
+    switch (c) {
+    case 'h':
       fputs(OPT_HELP, stdout);
       rc = HS_EXIT_OK;
       goto done;
-    }
-    int takes = !strcmp(a, "-s") || !strcmp(a, "--strategy") || !strcmp(a, "--targets") ||
-                !strcmp(a, "--plot") || !strcmp(a, "--json") || !strcmp(a, "--threads") ||
-                !strcmp(a, "--set") || !strcmp(a, "--report");
-    if (takes && i + 1 >= argc) {
-      rc = hs_cli_usage("optimize", "option %s needs a value", a);
-      goto done;
-    }
-    if (!strcmp(a, "-s") || !strcmp(a, "--strategy")) strategy = argv[++i];
-    else if (!strcmp(a, "--targets")) targets_file = argv[++i];
-    else if (!strcmp(a, "--plot")) plot = argv[++i];
-    else if (!strcmp(a, "--json")) json = argv[++i];
-    else if (!strcmp(a, "--report")) report = argv[++i];
-    else if (!strcmp(a, "--set")) sets[nsets++] = argv[++i];
-    else if (!strcmp(a, "--hold-map")) sets[nsets++] = "map_control.enabled=true";
-    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) quiet = 1;
-    else if (!strcmp(a, "--threads")) {
-      int thr_rc = hs_cli_parse_threads("optimize", argv[++i], &threads);
+    case 'q': quiet = 1; break;
+    case 's': strategy = optarg; break;
+    case O_TARGETS: targets_file = optarg; break;
+    case O_PLOT: plot = optarg; break;
+    case O_JSON: json = optarg; break;
+    case O_REPORT: report = optarg; break;
+    case O_SET: sets[nsets++] = optarg; break;
+    case O_HOLD: sets[nsets++] = "map_control.enabled=true"; break;
+    case O_THREADS: {
+      int thr_rc = hs_cli_parse_threads("optimize", optarg, &threads);
       if (thr_rc != HS_EXIT_OK) {
         rc = thr_rc;
         goto done;
       }
-    } else if (a[0] == '-' && a[1]) {
-      rc = hs_cli_usage("optimize", "unknown option '%s'", a);
-      goto done;
-    } else if (!patient) {
-      patient = a;
-    } else {
-      rc = hs_cli_usage("optimize", "only one patient file may be given");
-      goto done;
+      break;
     }
+    default: rc = HS_EXIT_USAGE; goto done;
+    }
+  }
+  if (optind < argc) patient = argv[optind];
+  if (argc - optind > 1) {
+    rc = hs_cli_usage("optimize", "only one patient file may be given");
+    goto done;
   }
   if (!strategy) {
     rc = hs_cli_usage("optimize", "--strategy is required (ecmo-flow, iabp, impella, septostomy, "

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,23 @@ static const char RUN_HELP[] =
     "  -q, --quiet            do not print the metrics table\n"
     "  -h, --help             this text\n"
     "\n"
-    "exit status: 0 success, 1 usage error, 2 input or simulation error.\n"
+    "The files of --out appear together or not at all: they are written into\n"
+    "DIR.tmpXXXXXX beside DIR and renamed into place when the run succeeded; DIR\n"
+    "may be new, empty or hold a previous run's outputs.  --summary-json is written\n"
+    "last, only after a successful run.\n"
+    "\n"
+    "exit status: 0 success, 1 usage error, 2 input or simulation error; interrupted\n"
+    "by SIGINT or SIGTERM: 128 + the signal number, nothing written.\n"
     "Progress is shown on standard error when it is a terminal.\n";
+
+/* The files of --out; a directory holding only these may be replaced by a new run. */
+static const char *const RUN_OUTPUTS[] = {"summary.json", "waveforms.csv", "pv_loops.svg",
+                                          "waveforms.svg", NULL};
+
+/* Set by the signal handler (the command line's only global): the beat callback, which
+   the library calls after every beat, stops the run when it is set. */
+static volatile sig_atomic_t interrupted;
+static void on_signal(int sig) { interrupted = sig; }
 
 typedef struct progress {
   int tty;
@@ -53,25 +69,12 @@ static double now_s(void) {
 static int on_beat(long beat, double t_end, const double *m, void *ud) {
   progress *p = ud;
   (void)m;
+  if (interrupted) return 1; /* the library stops the run: "stopped by the beat callback" */
   if (!p->tty || beat % 10) return 0;
   double el = now_s() - ((double)p->t0.tv_sec + 1e-9 * (double)p->t0.tv_nsec);
   if (el < 0.5) return 0;
   fprintf(stderr, "\rhemosim: t = %.1f s, beat %ld ", t_end, beat);
   p->shown = 1;
-  return 0;
-}
-
-static int make_dir(const char *dir, hs_err *err) {
-  struct stat sb;
-  if (stat(dir, &sb) == 0) {
-    if (S_ISDIR(sb.st_mode)) return 0;
-    hs_err_set(err, HS_ERR_IO, "%s: exists and is not a directory", dir);
-    return -1;
-  }
-  if (mkdir(dir, 0777) != 0) {
-    hs_err_set(err, HS_ERR_IO, "%s: cannot create directory: %s", dir, strerror(errno));
-    return -1;
-  }
   return 0;
 }
 
@@ -123,6 +126,14 @@ int hs_cmd_run(int argc, char **argv) {
   hs_scenario *sc = NULL;
   hs_recorder *rec = NULL;
   char *summary = NULL, *csv_path = NULL;
+  hs_outdir *od = NULL;
+  struct sigaction sa, old_int, old_term;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  interrupted = 0;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
   double *metrics = NULL;
   if (!sets) return hs_cli_usage("run", "out of memory");
   enum { O_SET = 256, O_SUMMARY, O_SIGNALS, O_RATE };
@@ -190,8 +201,8 @@ int hs_cmd_run(int argc, char **argv) {
     if (duration > 0 && hs_scenario_check_end(sc, duration, &err)) goto fail;
   }
   if (out) {
-    if (make_dir(out, &err)) goto fail;
-    if (!(csv_path = join(out, "waveforms.csv"))) goto fail;
+    if (!(od = hs_outdir_begin(out, RUN_OUTPUTS, &err))) goto fail;
+    if (!(csv_path = join(hs_outdir_path(od), "waveforms.csv"))) goto fail;
     if (!(rec = hs_recorder_new(pl, signals, csv_path, rate, 8.0, &err))) goto fail;
     if (hs_recorder_attach(rec, sim, &err)) goto fail;
   } else if (signals) {
@@ -221,6 +232,7 @@ int hs_cmd_run(int argc, char **argv) {
     }
   }
   if (prog.shown) fputc('\n', stderr);
+  if (interrupted) goto fail;
   if (st) goto fail;
   info.wall_s = now_s() - t0;
   info.duration_s = hs_sim_time(sim);
@@ -252,6 +264,22 @@ int hs_cmd_run(int argc, char **argv) {
             "hemosim: note: steady-state acceleration fell back to plain integration (%s); "
             "the state is the one plain integration reaches\n",
             info.steady.accel_reason);
+  if (out) {
+    const char *stage = hs_outdir_path(od);
+    char *path = join(stage, "summary.json");
+    st = path ? hs_write_file_atomic(path, summary, strlen(summary), &err) : HS_ERR_NOMEM;
+    free(path);
+    if (st) goto fail;
+    if (hs_recorder_finish(rec, &err)) goto fail;
+    double span = 3 * 60.0 / metrics[HS_M_HR];
+    if (span > 8.0) span = 8.0;
+    if (write_figures(rec, stage, span, hs_model_name(m), &err)) goto fail;
+    if (interrupted) goto fail;
+    st = hs_outdir_commit(od, &err); /* all files at once */
+    od = NULL;
+    if (st) goto fail;
+  }
+  /* the summary file last: a failed or interrupted run leaves none */
   if (json && !strcmp(json, "-")) {
     fputs(summary, stdout);
     fputc('\n', stdout);
@@ -259,26 +287,24 @@ int hs_cmd_run(int argc, char **argv) {
   } else if (json) {
     if (hs_write_file_atomic(json, summary, strlen(summary), &err)) goto fail;
   }
-  if (out) {
-    char *path = join(out, "summary.json");
-    st = path ? hs_write_file_atomic(path, summary, strlen(summary), &err) : HS_ERR_NOMEM;
-    free(path);
-    if (st) goto fail;
-    if (hs_recorder_finish(rec, &err)) goto fail;
-    double span = 3 * 60.0 / metrics[HS_M_HR];
-    if (span > 8.0) span = 8.0;
-    if (write_figures(rec, out, span, hs_model_name(m), &err)) goto fail;
-  }
   if (!quiet) print_table(sim, hs_model_name(m), metrics);
   rc = HS_EXIT_OK;
   goto done;
 fail:
-  rc = hs_cli_fail(&err);
+  if (interrupted) {
+    fprintf(stderr, "hemosim: interrupted (signal %d): nothing written\n", (int)interrupted);
+    rc = 128 + (int)interrupted;
+  } else {
+    rc = hs_cli_fail(&err);
+  }
 done:
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
   free(summary);
   free(metrics);
   free(csv_path);
-  hs_recorder_free(rec);
+  hs_recorder_free(rec); /* first: its unfinished CSV lies in the staging directory */
+  hs_outdir_abort(od);
   hs_scenario_free(sc);
   hs_sim_free(sim);
   hs_plan_free(pl);

@@ -77,3 +77,44 @@ file(WRITE ${WORK}/meas.yaml "hemosim_measurements: 1\nmeasurements:\n  MAP: 80\
 expect_run(2 ${HEMOSIM} calibrate ${WORK}/meas.yaml)
 expect_match("${ERR}" "meas.yaml:4:9: measurements.lvef: value 0.15 is ambiguous")
 message(STATUS "cli outputs: unit and input checks passed")
+
+# ---- a run's --out files appear together or not at all
+expect_run(0 ${HEMOSIM} run --duration 3 -q --out ${WORK}/o1)
+expect_run(0 ${HEMOSIM} run --duration 3 -q --out ${WORK}/o1) # replaces a previous run's outputs
+file(GLOB o1 RELATIVE ${WORK}/o1 ${WORK}/o1/*)
+list(SORT o1)
+if(NOT "${o1}" STREQUAL "pv_loops.svg;summary.json;waveforms.csv;waveforms.svg")
+  message(FATAL_ERROR "run --out: expected the four outputs, got ${o1}")
+endif()
+file(WRITE ${WORK}/o1/notes.txt "mine")
+expect_run(2 ${HEMOSIM} run --duration 3 -q --out ${WORK}/o1)
+expect_match("${ERR}" "holds 'notes.txt', which is not an output of a run")
+# a run that fails (non-physical start) leaves no directory and no --summary-json
+expect_run(2 ${HEMOSIM} run -q --out ${WORK}/o2 --summary-json ${WORK}/o2.json
+           --set "circulation.blood_volume=100 mL")
+if(EXISTS ${WORK}/o2 OR EXISTS ${WORK}/o2.json)
+  message(FATAL_ERROR "a failed run left ${WORK}/o2 or its summary behind")
+endif()
+# SIGINT during a run: exit 130, nothing written, no temporaries
+find_program(TIMEOUT timeout)
+if(TIMEOUT)
+  execute_process(COMMAND ${TIMEOUT} --preserve-status -s INT 2 ${HEMOSIM} run --duration 100000
+                          -q --out ${WORK}/o3 --summary-json ${WORK}/o3.json
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 130 OR NOT err MATCHES "interrupted \\(signal 2\\): nothing written")
+    message(FATAL_ERROR "SIGINT: exit ${rc}, stderr ${err}")
+  endif()
+  if(EXISTS ${WORK}/o3 OR EXISTS ${WORK}/o3.json)
+    message(FATAL_ERROR "an interrupted run left outputs behind")
+  endif()
+endif()
+file(GLOB leftovers ${WORK}/*.tmp* ${WORK}/*.old*)
+if(leftovers)
+  message(FATAL_ERROR "temporary files or directories left behind: ${leftovers}")
+endif()
+# compare --flows: more than 32 values is an error, not a silent cut
+string(REPEAT "3," 32 many)
+expect_run(1 ${HEMOSIM} compare --flows "${many}3")
+expect_match("${ERR}" "--flows: 33 values, at most 32")
+expect_run(1 ${HEMOSIM} optimize --strategy=iabp --bogus)
+message(STATUS "cli outputs: output directory checks passed")

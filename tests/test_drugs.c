@@ -84,7 +84,7 @@ static void test_limits(void **state) {
   hs_model *m = NULL;
   assert_int_equal(hs_patient_load_default(&m, &err), HS_OK);
   assert_int_equal(hs_model_set(m, "drugs.norepinephrine", 6, &err), HS_ERR_RANGE);
-  assert_non_null(strstr(err.msg, "[0, 5]"));
+  assert_non_null(strstr(err.msg, "[0 ug/kg/min, 5 ug/kg/min]"));
   assert_int_equal(hs_model_set(m, "drugs.dobutamine", -1, &err), HS_ERR_RANGE);
   assert_int_equal(hs_model_set(m, "drugs.aspirin", 1, &err), HS_ERR_UNKNOWN);
   hs_model_free(m);

@@ -31,6 +31,27 @@ void hs_afile_abort(hs_afile *f);
 /* Whole-buffer convenience. */
 hs_status hs_write_file_atomic(const char *path, const char *data, size_t len, hs_err *err);
 
+/* ---- output directories: all files of one run appear together or not at all ---- */
+/*
+ * A run's files are written into a staging directory beside the target
+ * ("DIR.tmpXXXXXX", same file system) and hs_outdir_commit renames it into place:
+ * a reader sees the previous outputs or the new ones, never a mix, and a run that
+ * fails or is interrupted leaves no directory behind (hs_outdir_abort removes the
+ * staging directory).  The target may be missing, empty, or hold only files named in
+ * `outputs` (a NULL-terminated list, e.g. a previous run's); anything else in it is
+ * an error at hs_outdir_begin, before any work, because the directory is replaced as
+ * a whole.  docs/output.md.
+ */
+typedef struct hs_outdir hs_outdir;
+hs_outdir *hs_outdir_begin(const char *dir, const char *const *outputs, hs_err *err);
+/* Where to write the files until the commit. */
+const char *hs_outdir_path(const hs_outdir *o);
+/* Move the staging directory into place (replacing an empty or previous-output
+   directory); frees o in all cases, removing the staging directory on failure. */
+hs_status hs_outdir_commit(hs_outdir *o, hs_err *err);
+/* Remove the staging directory and its files; frees o.  NULL is a no-op. */
+void hs_outdir_abort(hs_outdir *o);
+
 /* ---- recorder: CSV stream plus a ring buffer for figures --------------------- */
 typedef struct hs_recorder hs_recorder;
 

@@ -4,9 +4,11 @@
  * A temporary file is created beside the target with mkstemp (same directory,
  * so rename() is atomic on POSIX file systems), written, flushed, fsync'ed and
  * renamed over the target.  On any failure the temporary file is removed and
- * the previous content of the target, if any, is left untouched.
+ * the previous content of the target, if any, is left untouched.  A directory of
+ * outputs (hs_outdir) is staged beside its target and renamed into place as a whole.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,4 +96,156 @@ hs_status hs_write_file_atomic(const char *path, const char *data, size_t len, h
     return HS_ERR_IO;
   }
   return hs_afile_commit(a, err);
+}
+
+/* ---- output directories ------------------------------------------------------- */
+
+struct hs_outdir {
+  char *dir;   /* the target, without trailing '/' */
+  char *stage; /* sibling staging directory "<dir>.tmpXXXXXX" */
+};
+
+/* Is name one of the outputs a run may replace? */
+static int is_output(const char *name, const char *const *outputs) {
+  for (size_t i = 0; outputs && outputs[i]; i++)
+    if (!strcmp(name, outputs[i])) return 1;
+  return 0;
+}
+
+/* 0 empty, 1 only outputs, -1 something else (its name in *other), -2 unreadable. */
+static int dir_kind(const char *dir, const char *const *outputs, char *other, size_t n) {
+  DIR *d = opendir(dir);
+  if (!d) return -2;
+  int kind = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (!is_output(e->d_name, outputs)) {
+      snprintf(other, n, "%s", e->d_name);
+      kind = -1;
+      break;
+    }
+    kind = 1;
+  }
+  closedir(d);
+  return kind;
+}
+
+/* Remove dir and the plain files in it (a staging or superseded output directory). */
+static void remove_tree(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d) {
+    struct dirent *e;
+    size_t n = strlen(dir);
+    while ((e = readdir(d))) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+      char *p = malloc(n + strlen(e->d_name) + 2);
+      if (!p) continue;
+      sprintf(p, "%s/%s", dir, e->d_name);
+      unlink(p);
+      free(p);
+    }
+    closedir(d);
+  }
+  rmdir(dir);
+}
+
+hs_outdir *hs_outdir_begin(const char *dir, const char *const *outputs, hs_err *err) {
+  size_t n = strlen(dir);
+  while (n > 1 && dir[n - 1] == '/') n--;
+  if (n == 0) {
+    hs_err_set(err, HS_ERR_INVALID, "empty output directory name");
+    return NULL;
+  }
+  struct stat sb;
+  char *target = malloc(n + 1);
+  if (!target) {
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  memcpy(target, dir, n);
+  target[n] = '\0';
+  if (stat(target, &sb) == 0) {
+    char other[256];
+    int kind = S_ISDIR(sb.st_mode) ? dir_kind(target, outputs, other, sizeof other) : -3;
+    if (kind < 0) {
+      if (kind == -3) hs_err_set(err, HS_ERR_IO, "%s: exists and is not a directory", target);
+      else if (kind == -2) hs_err_set(err, HS_ERR_IO, "%s: cannot read the directory: %s", target, strerror(errno));
+      else
+        hs_err_set(err, HS_ERR_IO,
+                   "%s: holds '%s', which is not an output of a run: the outputs replace the "
+                   "directory as a whole, so give a new or empty directory (or one holding "
+                   "only a previous run's outputs)",
+                   target, other);
+      free(target);
+      return NULL;
+    }
+  } else if (errno != ENOENT) {
+    hs_err_set(err, HS_ERR_IO, "%s: %s", target, strerror(errno));
+    free(target);
+    return NULL;
+  }
+  hs_outdir *o = calloc(1, sizeof *o);
+  char *stage = malloc(n + 16);
+  if (!o || !stage) {
+    free(o);
+    free(stage);
+    free(target);
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
+  snprintf(stage, n + 16, "%s.tmpXXXXXX", target);
+  if (!mkdtemp(stage)) {
+    hs_err_set(err, HS_ERR_IO, "%s: cannot create a staging directory beside it: %s", target,
+               strerror(errno));
+    free(o);
+    free(stage);
+    free(target);
+    return NULL;
+  }
+  chmod(stage, 0755); /* mkdtemp creates 0700; outputs are ordinary directories */
+  o->dir = target;
+  o->stage = stage;
+  return o;
+}
+
+const char *hs_outdir_path(const hs_outdir *o) { return o->stage; }
+
+void hs_outdir_abort(hs_outdir *o) {
+  if (!o) return;
+  remove_tree(o->stage);
+  free(o->stage);
+  free(o->dir);
+  free(o);
+}
+
+hs_status hs_outdir_commit(hs_outdir *o, hs_err *err) {
+  hs_status st = HS_OK;
+  char *old = NULL;
+  struct stat sb;
+  if (stat(o->dir, &sb) == 0) {
+    /* an empty directory or a previous run's outputs: moved aside, replaced, removed */
+    size_t n = strlen(o->dir);
+    old = malloc(n + 16);
+    if (!old) {
+      st = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    } else {
+      snprintf(old, n + 16, "%s.oldXXXXXX", o->dir);
+      if (!mkdtemp(old) || rmdir(old) != 0 || rename(o->dir, old) != 0)
+        st = hs_err_set(err, HS_ERR_IO, "%s: cannot move the previous outputs aside: %s",
+                        o->dir, strerror(errno));
+    }
+  }
+  if (!st && rename(o->stage, o->dir) != 0) {
+    st = hs_err_set(err, HS_ERR_IO, "%s: cannot move the outputs into place: %s", o->dir,
+                    strerror(errno));
+    if (old) rename(old, o->dir); /* put the previous outputs back */
+  }
+  if (!st && old) remove_tree(old);
+  free(old);
+  if (st) remove_tree(o->stage);
+  free(o->stage);
+  free(o->dir);
+  free(o);
+  return st;
 }
