@@ -200,8 +200,9 @@ static void test_impella_unloading(void **state) {
   done(&d);
 }
 
-/* IABP 40 mL 1:1 vs standby (Kern 1999; Meani 2017).  CO +0.3..1.0 and, on ECMO,
-   PCWP -1..-6 are known failures (+0.29 L/min, -0.8 mmHg): direction only. */
+/* IABP 40 mL 1:1 vs standby (Kern 1999; Meani 2017).  CO +0.3..1.0 and SPTI
+   -20..-27 % are known failures (+0.28 L/min, -2.8 %; docs/devices.md): direction
+   only.  On ECMO PCWP -1..-6 holds (-1.06 mmHg), as in iabp_on_ecmo_pcwp.yaml. */
 static void test_iabp(void **state) {
   (void)state;
   const char *f = "tests/validation/patients/acute_mi_shock_iabp.yaml";
@@ -219,8 +220,8 @@ static void test_iabp(void **state) {
   const char *e = "tests/validation/patients/acute_mi_shock_ecmo_iabp.yaml";
   run_out eoff = run(e, (setting[]){{"iabp.on", 0}, {0}});
   run_out eon = run(e, NULL);
-  band("IABP on ECMO 4: PCWP change mmHg (known failure; published -1..-6)",
-       get(&eon, "pcwp_mmhg") - get(&eoff, "pcwp_mmhg"), -6, -0.3);
+  band("IABP on ECMO 4: PCWP change mmHg", get(&eon, "pcwp_mmhg") - get(&eoff, "pcwp_mmhg"),
+       -6, -1);
   done(&off);
   done(&on);
   done(&eoff);
