@@ -134,6 +134,14 @@ typedef struct hs_sim hs_sim;
 hs_sim *hs_sim_new(const hs_plan *plan, hs_err *err);
 void hs_sim_free(hs_sim *sim); /* NULL is a no-op */
 
+/* Back to the state of hs_sim_new(plan): the plan's parameters, the initial state,
+   t = 0, no beats, no scheduled events, no sample or beat callback.  Reuses the
+   simulation's memory: a cohort runs many parameter sets of one compiled plan with
+   one simulation (reset, hs_sim_set..., run), and the results are bit-identical to
+   those of a new simulation.  On error (the plan's parameters cannot start) the
+   simulation must be freed. */
+hs_status hs_sim_reset(hs_sim *sim, hs_err *err);
+
 /* Change a parameter now ("lv.ees", internal unit); range-checked. */
 hs_status hs_sim_set(hs_sim *sim, const char *path, double value, hs_err *err);
 hs_status hs_sim_set_text(hs_sim *sim, const char *path, const char *text, hs_err *err);

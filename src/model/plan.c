@@ -4,7 +4,11 @@
  * State layout: y[0..nn) are node volumes (mL) in model order, then one flow
  * state (mL/s) per inertance and valve edge in model order.  Quadrature layout
  * (beat means): q[0..nn) integrals of node pressures, q[nn..nn+ne) integrals of
- * edge flows, then the integrals of P dV for the LV and the RV (stroke work).
+ * edge flows, then the integrals of P dV for the LV and the RV (stroke work) and
+ * the rest of the integrator's quadratures (up to nq_ode), then those of the O2 and
+ * tracer transport.  The O2 and tracer contents are the last states (from yo2): the
+ * integrator advances y[0..yo2) and the transport moves the contents once per step
+ * (sim.c, transport_step; docs/numerics.md).
  * Because node volumes are the states and every flow is subtracted from one
  * node and added to another, total volume is conserved by construction.
  */
@@ -228,13 +232,16 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
                               then LV pressure while it is open (SPTI) */
   pl->q_fd = nq, nq += pl->nfd;
   pl->q_out = nq, nq += pl->nout;
+  pl->q_icp = nq++;
+  /* the integrator's quadratures end here; the transport of O2 and tracer (sim.c,
+     transport_step) keeps its own after them */
+  pl->nq_ode = nq;
   pl->q_c = nq, nq += pl->nn;
   pl->q_tr = nq, nq += pl->ntr;
   pl->q_flux = nq, nq += pl->ne;
   pl->q_lung = nq++;
   pl->q_oxy = nq++;
   pl->q_cons = nq++;
-  pl->q_icp = nq++;
   pl->nq = nq;
   /* arterial nodes: reached from a gas-exchange edge without crossing a systemic bed */
   for (int pass = 0; pass < pl->ne + 1; pass++) {

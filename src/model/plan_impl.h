@@ -60,6 +60,7 @@ struct hs_plan {
   int nvo2, *vo2_nodes, *vo2_pidx;     /* O2-consuming vessels and their parameter index */
   /* quadrature layout */
   int q_p, q_q, q_aq, q_sw, q_dia, q_fd, q_out, q_c, q_tr, q_flux, q_lung, q_oxy, q_cons, q_icp;
+  int nq_ode; /* quadratures the integrator computes: q[0..nq_ode); the transport's follow */
   /* optional measurement sites (-1 when absent) */
   int lower, cer_art, cor_art;
 };

@@ -55,6 +55,27 @@ typedef struct beat_acc {
   double *y0; /* state at beat start (steady-state test) */
 } beat_acc;
 
+/* Per-element constants for evaluate(), rebuilt from the parameters by refresh_derived():
+   the hot loops read one contiguous row per element instead of its parameter block. */
+typedef struct vessel_row {
+  int i;      /* node */
+  int ar;     /* autoregulated bed whose state sets its compliance, or -1 */
+  int reflex; /* HS_REFLEX_* when the baroreflex is on, else HS_REFLEX_NONE */
+  double c, v0, pext, tt, kmyo, kic; /* tt = thoracic coefficient x thoracic pressure */
+} vessel_row;
+typedef struct flow_row { /* an edge with a flow state: inertance or valve */
+  int e, k, a, b, vi; /* edge, state index, from, to, valve index (-1: inertance) */
+  double r, l;
+} flow_row;
+typedef struct resistor_row { /* a resistor with neither waterfall nor collapse */
+  int e, a, b;
+  int reflex; /* HS_REFLEX_* when the baroreflex is on, else HS_REFLEX_NONE */
+  int drug;   /* a vasomotor bed: the drugs and the BP controller scale it */
+  double r;   /* R / (1 - obstruction) / patency */
+} resistor_row;
+
+/* hs_sim_reset() returns every run-state field to its value in a new simulation: a
+   field added here needs a line there. */
 struct hs_sim {
   const hs_plan *pl;
   double *p; /* parameters, flat */
@@ -64,7 +85,11 @@ struct hs_sim {
   double *PT;            /* transmural pressures */
   double *Qd, *Dout, *Ddx, *po2out; /* device flows, outputs, state derivatives, outlet PO2 */
   double *c, *f;         /* O2 content (mL/mL) and ECMO-blood fraction per node */
-  double *trscratch;     /* tracer derivatives when there is no tracer */
+  double *trscratch;     /* scratch, one per node */
+  double *qprev;         /* the integrator's quadratures at the start of the last step */
+  double *vstart;        /* node volumes at the start of the last step */
+  double *vfwd, *vbwd;   /* forward and backward volume of each edge in the last step */
+  double *tws;           /* transport workspace, 8 per node */
   double *vext;          /* volume occupied by devices in each node, mL */
   double *dport;         /* device port scratch: 5 x nports_total (pressure, transmural
                             pressure, volume, unstressed volume, displaced volume) */
@@ -93,6 +118,14 @@ struct hs_sim {
   double c_ec;                     /* O2 content of end-capillary pulmonary blood, mL/mL */
   double *r_base;                  /* per resistor edge: R / (1 - obstruction) */
   double *r_fixed;                 /* ... and divided by its patency (edges without collapse) */
+  vessel_row *vrow;                /* every vessel node */
+  resistor_row *rrow;              /* the plain resistors */
+  int nvrow, nrrow;
+  int *other_e, nother;            /* the other edges (waterfall, collapse, inertance, valve) */
+  int *edge_vi;                    /* valve index of each valve edge */
+  flow_row *frow;                  /* the edges with a flow state */
+  int nfrow;
+  int *chambers, nch;              /* the chamber nodes */
   /* evaluate() memo: the integrator's last stage of a step is the step's end point, where
      the valve-event check (roots) evaluates again; valid while memo_ok */
   int memo_ok;
@@ -260,8 +293,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     vu_extra_total = s->vu_extra_total;
   }
   /* chambers first: vessels may depend on LV pressure (intramyocardial) */
-  for (int i = 0; i < pl->nn; i++) {
-    if (pl->node_kind[i] == HS_NK_VESSEL) continue;
+  for (int k = 0; k < s->nch; k++) {
+    int i = s->chambers[k];
     double e = pl->node_kind[i] == HS_NK_VENTRICLE ? ev : ea;
     const double *cp = bparams(s, pl->node_block[i]);
     if ((pl->nbaro || dx.contractility != 1.0) && (i == pl->lv || i == pl->rv)) {
@@ -282,11 +315,11 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     P[pl->lv] += pp;
     P[pl->rv] += pp;
   }
-  for (int i = 0; i < pl->nn; i++)
-    if (pl->node_kind[i] != HS_NK_VESSEL) {
-      s->PT[i] = P[i];
-      P[i] += thor;
-    }
+  for (int k = 0; k < s->nch; k++) {
+    int i = s->chambers[k];
+    s->PT[i] = P[i];
+    P[i] += thor;
+  }
   /* volume occupied by devices (balloons) in vessels */
   if (pl->ndisp) {
     for (int i = 0; i < pl->nn; i++) s->vext[i] = 0.0;
@@ -306,21 +339,31 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
         s->vext[pl->dev_port_node[pl->dev_port_ofs[d] + k]] += vx[k];
     }
   }
-  for (int i = 0; i < pl->nn; i++) {
-    if (pl->node_kind[i] != HS_NK_VESSEL) continue;
-    const double *v = bparams(s, pl->node_block[i]);
-    double v0 = v[VESSEL_V0];
-    if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_SPLANCHNIC) v0 += fx.dvu_splanchnic;
-    if (pl->nbaro && v[VESSEL_REFLEX] == HS_REFLEX_EXTRA && vu_extra_total > 0)
-      v0 += fx.dvu_extra * v0 / vu_extra_total;
-    double c = v[VESSEL_C];
-    if (s->ar_node[i] >= 0) c *= ar_compliance_factor(s, arc[s->ar_node[i]]);
+  for (int k = 0; k < s->nvrow; k++) {
+    const vessel_row *r = &s->vrow[k];
+    int i = r->i;
+    double v0 = r->v0;
+    if (r->reflex == HS_REFLEX_SPLANCHNIC) v0 += fx.dvu_splanchnic;
+    if (r->reflex == HS_REFLEX_EXTRA && vu_extra_total > 0)
+      v0 += fx.dvu_extra * r->v0 / vu_extra_total;
+    double c = r->c;
+    if (r->ar >= 0) c *= ar_compliance_factor(s, arc[r->ar]);
     s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), c, v0);
-    P[i] = s->PT[i] + v[VESSEL_PEXT] + v[VESSEL_THORACIC] * thor + v[VESSEL_MYO] * P[pl->lv] +
-           v[VESSEL_INTRACRANIAL] * icp;
+    double p = s->PT[i] + r->pext + r->tt;
+    if (r->kmyo != 0.0) p += r->kmyo * P[pl->lv];
+    if (r->kic != 0.0) p += r->kic * icp;
+    P[i] = p;
   }
-  int vi = 0;
-  for (int e = 0; e < pl->ne; e++) {
+  for (int k = 0; k < s->nrrow; k++) {
+    const resistor_row *rr = &s->rrow[k];
+    double r = rr->r;
+    if (rr->reflex != HS_REFLEX_NONE)
+      r *= rr->reflex == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
+    if (rr->drug) r *= dx.resistance;
+    Q[rr->e] = (P[rr->a] - P[rr->b]) / r;
+  }
+  for (int k = 0; k < s->nother; k++) {
+    int e = s->other_e[k];
     const double *ep = bparams(s, pl->edge_block[e]);
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
     switch (pl->edge_kind[e]) {
@@ -367,9 +410,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
         Q[e] = y[pl->estate[e]];
         break;
       default: /* valve */
-        Q[e] = s->open[vi] ? y[pl->estate[e]] : 0.0;
+        Q[e] = s->open[s->edge_vi[e]] ? y[pl->estate[e]] : 0.0;
         if (ep[VALVE_AREG] > 0.0 && dp < 0.0) Q[e] += hs_orifice_flow(ep[VALVE_AREG], dp);
-        vi++;
         break;
     }
   }
@@ -407,80 +449,159 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   }
 }
 
-/* Transport of O2 and of the ECMO-blood tracer (upwind along every flow). */
-static void species(hs_sim *s, const double *y, double *dy, double *qd) {
+/*
+ * Transport of O2 and of the ECMO-blood tracer over the integrator's last step
+ * (t0, t0 + h] (docs/numerics.md, "Oxygen transport"): once per step, not in every
+ * stage, because the contents change over minutes while the volumes change within a
+ * beat.  The volume every connection carried in the step is exact: the integrator's
+ * quadratures of Q and |Q| give the forward volume (int|Q| + int Q)/2 and the
+ * backward volume (int|Q| - int Q)/2 (device paths: their net volume).  Each volume
+ * carries the content of the node it leaves (upwind); the lungs and membrane lungs
+ * change the content on the way, systemic capillaries clear the tracer, vessels
+ * consume O2 (supply-limited below O2_CRIT: g(x) = 1 - (1 - x)^3 for x < 1).  In
+ * time the contents advance by Heun's method (the strong-stability-preserving
+ * second-order Runge-Kutta method, Shu & Osher 1988, J Comput Phys 77:439): an Euler
+ * step with the contents at the start, a second with the contents it predicts at the
+ * end, and the mean of the two.  The node volumes change by the sums of the same
+ * volumes, so a uniform content stays uniform and O2 is conserved to rounding.  A step
+ * that would carry more than half of a node's volume out of it is cut into substeps
+ * (node volumes interpolated linearly), which keeps every content non-negative.
+ * Beat-mean contents use the trapezoidal rule over the (sub)steps.
+ */
+
+/* One Euler stage: O2 and tracer changes dm, dmt (fraction w of the step's volumes,
+   duration hw) from contents c, f; adds weight x the fluxes to the quadratures. */
+static void transport_euler(hs_sim *s, double w, double hw, double weight, const double *c,
+                            const double *f, double *dm, double *dmt) {
   const hs_plan *pl = s->pl;
-  const double *ox = s->p + pl->oxygen;
-  double *c = s->c, *f = s->f;
-  /* without an oxygenating device there is no tracer: its derivatives go to scratch */
-  int tr = pl->ntr > 0;
-  double *dm = dy + pl->yo2, *dt = tr ? dy + pl->ytr : s->trscratch;
-  for (int i = 0; i < pl->nn; i++) {
-    double inv = 1.0 / (y[i] > 1e-9 ? y[i] : 1e-9);
-    c[i] = y[pl->yo2 + i] * inv;
-    f[i] = tr ? y[pl->ytr + i] * inv : 0.0;
-    dm[i] = 0.0;
-    dt[i] = 0.0;
-  }
-  double hb = ox[OXY_HB];
-  double c_ec = s->c_ec;
-  double shunt = ox[OXY_SHUNT], lung = 0.0, oxy = 0.0, cons = 0.0;
-  /* Each flow takes blood at its source's content and delivers it at the content
-     it has on arrival: changed on the way only by the lungs (gas_exchange) and by
-     membrane lungs (devices); the tracer is cleared in systemic capillary beds.
-     Upwind: the source is the upstream node of the flow's current direction. */
+  const int tr = pl->ntr > 0;
+  const double *ox = s->p + pl->oxygen, *q1 = s->q, *q0 = s->qprev;
+  const double *vf = s->vfwd, *vb = s->vbwd;
+  double hb = ox[OXY_HB], c_ec = s->c_ec, shunt = ox[OXY_SHUNT];
+  double lung = 0.0, oxy = 0.0, cons = 0.0, *qf = s->q + pl->q_flux;
+  for (int i = 0; i < pl->nn; i++) dm[i] = dmt[i] = 0.0;
   for (int e = 0; e < pl->ne; e++) {
-    double q = s->Q[e];
-    int a = pl->efrom[e], b = pl->eto[e];
-    double j = q * (q >= 0 ? c[a] : c[b]);
-    dm[a] -= j, dm[b] += j;
-    if (qd) qd[pl->q_flux + e] = j;
+    int ia = pl->efrom[e], ib = pl->eto[e];
+    double fw = w * vf[e], bw = w * vb[e];
+    double j = fw * c[ia] - bw * c[ib];
+    dm[ia] -= j, dm[ib] += j;
+    qf[e] += weight * j;
+    if (tr) {
+      double jf = fw * f[ia], jb = bw * f[ib];
+      dmt[ia] += jb - jf;
+      dmt[ib] += (pl->edge_bed[e] ? 0.0 : jf) - jb; /* the label is lost in capillaries */
+    }
   }
   for (int k = 0; k < pl->ngas; k++) { /* forward flow through the lungs gains O2 */
     int e = pl->gas_edges[k];
-    double q = s->Q[e];
-    if (q <= 0) continue;
-    double up = q * ((1.0 - shunt) * c_ec + shunt * c[pl->efrom[e]] - c[pl->efrom[e]]);
+    double up = w * vf[e] * ((1.0 - shunt) * c_ec + shunt * c[pl->efrom[e]] - c[pl->efrom[e]]);
     dm[pl->eto[e]] += up;
     lung += up;
   }
-  if (tr) {
-    for (int e = 0; e < pl->ne; e++) {
-      double q = s->Q[e];
-      int a = pl->efrom[e], b = pl->eto[e];
-      double j = q * (q >= 0 ? f[a] : f[b]);
-      dt[a] -= j;
-      if (!(pl->edge_bed[e] && q >= 0)) dt[b] += j; /* label lost in the capillaries */
-    }
-  }
   for (int d = 0; d < pl->nd; d++) {
-    const hs_device_type *dtp = pl->dev_type[d];
+    const hs_device_type *dt = pl->dev_type[d];
     const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
     double cout = 0.01 * hs_o2_content(hb, s->po2out[d]);
-    for (int k = 0; k < dtp->nflows; k++) {
-      double q = s->Qd[pl->dev_flow_ofs[d] + k];
-      int a = ports[dtp->flows[k].from_port], b = ports[dtp->flows[k].to_port];
-      int oxg = (dtp->flows[k].flags & HS_DFLOW_OXYGENATE) && q >= 0;
-      double c_src = q >= 0 ? c[a] : c[b], f_src = q >= 0 ? f[a] : f[b];
-      double c_dst = oxg ? cout : c_src, f_dst = oxg ? 1.0 : f_src;
-      if (oxg) oxy += q * (cout - c_src);
-      /* q > 0: a loses q c_src, b gains q c_dst; q < 0: b loses -q c_src, a gains it */
-      dm[a] -= q >= 0 ? q * c_src : q * c_dst, dm[b] += q >= 0 ? q * c_dst : q * c_src;
-      dt[a] -= q >= 0 ? q * f_src : q * f_dst, dt[b] += q >= 0 ? q * f_dst : q * f_src;
+    for (int k = 0; k < dt->nflows; k++) {
+      int j = pl->dev_flow_ofs[d] + k;
+      double dv = w * (q1[pl->q_fd + j] - q0[pl->q_fd + j]);
+      int fwd = dv >= 0;
+      int ia = ports[fwd ? dt->flows[k].from_port : dt->flows[k].to_port];
+      int ib = ports[fwd ? dt->flows[k].to_port : dt->flows[k].from_port];
+      int oxg = fwd && (dt->flows[k].flags & HS_DFLOW_OXYGENATE);
+      dv = fabs(dv);
+      double c_dst = oxg ? cout : c[ia];
+      if (oxg) oxy += dv * (cout - c[ia]);
+      dm[ia] -= dv * c[ia], dm[ib] += dv * c_dst;
+      if (tr) dmt[ia] -= dv * f[ia], dmt[ib] += dv * (oxg ? 1.0 : f[ia]);
     }
   }
-  /* consumption, supply-limited below O2_CRIT: g(x) = 1 - (1 - x)^3 for x < 1 */
   for (int k = 0; k < pl->nvo2; k++) {
     int i = pl->vo2_nodes[k];
-    double x = c[i] / O2_CRIT, g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
-    double use = s->p[pl->vo2_pidx[k]] / 60.0 * g;
+    double x = c[i] / O2_CRIT;
+    double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
+    double use = s->p[pl->vo2_pidx[k]] / 60.0 * g * hw;
     dm[i] -= use;
     cons += use;
   }
-  if (qd) {
-    qd[pl->q_lung] = lung;
-    qd[pl->q_oxy] = oxy;
-    qd[pl->q_cons] = cons;
+  s->q[pl->q_lung] += weight * lung;
+  s->q[pl->q_oxy] += weight * oxy;
+  s->q[pl->q_cons] += weight * cons;
+}
+
+/* Contents c = m / v (and tracer fractions f) of every node. */
+static void contents(const hs_sim *s, const double *v, const double *m, const double *mt,
+                     double *c, double *f) {
+  for (int i = 0; i < s->pl->nn; i++) {
+    double inv = 1.0 / (v[i] > 1e-9 ? v[i] : 1e-9);
+    c[i] = m[i] * inv;
+    f[i] = mt ? mt[i] * inv : 0.0;
+  }
+}
+
+/* v0: node volumes at the start of the step; s->y holds the end of the step and the
+   contents (advanced here); s->q the integrator's quadratures at the end of the step,
+   s->qprev at its start. */
+static void transport_step(hs_sim *s, const double *v0, double h) {
+  const hs_plan *pl = s->pl;
+  const int nn = pl->nn, tr = pl->ntr > 0;
+  const double *q1 = s->q, *q0 = s->qprev, *v1 = s->y;
+  double *m = s->y + pl->yo2, *mt = tr ? s->y + pl->ytr : NULL;
+  double *vf = s->vfwd, *vb = s->vbwd, *out = s->trscratch;
+  double *c = s->c, *f = s->f, *w1 = s->tws, *dm1 = w1 + nn, *dmt1 = w1 + 2 * nn,
+         *dm2 = w1 + 3 * nn, *dmt2 = w1 + 4 * nn, *mp = w1 + 5 * nn, *mtp = w1 + 6 * nn,
+         *vk = w1 + 7 * nn;
+  for (int i = 0; i < nn; i++) out[i] = 0.0;
+  for (int e = 0; e < pl->ne; e++) {
+    double net = q1[pl->q_q + e] - q0[pl->q_q + e], tot = q1[pl->q_aq + e] - q0[pl->q_aq + e];
+    /* int|Q| >= |int Q| holds exactly, but not always for the quadrature rule (a
+       negative weight): then the flow went one way only, and vf - vb = net keeps the
+       contents consistent with the volumes */
+    if (tot < fabs(net)) tot = fabs(net);
+    vf[e] = 0.5 * (tot + net), vb[e] = 0.5 * (tot - net);
+    out[pl->efrom[e]] += vf[e];
+    out[pl->eto[e]] += vb[e];
+  }
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+    for (int k = 0; k < dt->nflows; k++) {
+      int j = pl->dev_flow_ofs[d] + k;
+      double dv = q1[pl->q_fd + j] - q0[pl->q_fd + j];
+      out[ports[dv >= 0 ? dt->flows[k].from_port : dt->flows[k].to_port]] += fabs(dv);
+    }
+  }
+  /* substeps: at most half of a node's volume leaves it in one */
+  double courant = 0.0;
+  for (int i = 0; i < nn; i++) {
+    double vmin = v0[i] < v1[i] ? v0[i] : v1[i];
+    double cr = out[i] / (vmin > 1e-9 ? vmin : 1e-9);
+    if (cr > courant) courant = cr;
+  }
+  int nsub = courant <= 0.5 ? 1 : courant < 2000.0 ? (int)ceil(courant / 0.5) : 4000;
+  double w = 1.0 / nsub, hw = h * w;
+  double *qc = s->q + pl->q_c, *qt = s->q + pl->q_tr;
+  for (int i = 0; i < nn; i++) w1[i] = v0[i];
+  contents(s, w1, m, mt, c, f);
+  for (int sub = 0; sub < nsub; sub++) {
+    /* volumes at the end of this substep */
+    double a = (double)(sub + 1) * w;
+    const double *ve = v1;
+    if (sub + 1 < nsub) {
+      for (int i = 0; i < nn; i++) vk[i] = v0[i] + a * (v1[i] - v0[i]);
+      ve = vk;
+    }
+    for (int i = 0; i < nn; i++) qc[i] += 0.5 * hw * c[i];
+    for (int i = 0; tr && i < nn; i++) qt[i] += 0.5 * hw * f[i];
+    transport_euler(s, w, hw, 0.5, c, f, dm1, dmt1);
+    for (int i = 0; i < nn; i++) mp[i] = m[i] + dm1[i], mtp[i] = tr ? mt[i] + dmt1[i] : 0.0;
+    contents(s, ve, mp, tr ? mtp : NULL, c, f);
+    transport_euler(s, w, hw, 0.5, c, f, dm2, dmt2);
+    for (int i = 0; i < nn; i++) m[i] += 0.5 * (dm1[i] + dm2[i]);
+    for (int i = 0; tr && i < nn; i++) mt[i] += 0.5 * (dmt1[i] + dmt2[i]);
+    contents(s, ve, m, mt, c, f);
+    for (int i = 0; i < nn; i++) qc[i] += 0.5 * hw * c[i];
+    for (int i = 0; tr && i < nn; i++) qt[i] += 0.5 * hw * f[i];
   }
 }
 
@@ -507,20 +628,18 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
   double *P = s->P, *Q = s->Q;
   evaluate(s, t, y, P, Q);
   for (int i = 0; i < pl->nn; i++) dy[i] = 0.0;
-  int vi = 0;
   for (int e = 0; e < pl->ne; e++) {
     dy[pl->efrom[e]] -= Q[e];
     dy[pl->eto[e]] += Q[e];
-    int k = pl->estate[e];
-    if (k < 0) continue;
-    const double *ep = bparams(s, pl->edge_block[e]);
-    double dp = P[pl->efrom[e]] - P[pl->eto[e]];
-    if (pl->edge_kind[e] == HS_EK_INERTANCE) {
-      dy[k] = (dp - ep[INERTANCE_R] * y[k]) / ep[INERTANCE_L];
-    } else {
-      dy[k] = s->open[vi] ? (dp - ep[VALVE_R] * y[k]) / ep[VALVE_L] : 0.0;
-      vi++;
+  }
+  for (int j = 0; j < s->nfrow; j++) {
+    const flow_row *f = &s->frow[j];
+    int k = f->k;
+    if (f->vi >= 0 && !s->open[f->vi]) {
+      dy[k] = 0.0;
+      continue;
     }
+    dy[k] = (P[f->a] - P[f->b] - f->r * y[k]) / f->l;
   }
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
@@ -554,7 +673,6 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
                     : 0.0;
     hs_baro_rhs(s->p + pl->baro, y + pl->ybaro, P[k], dp, dy + pl->ybaro);
   }
-  species(s, y, dy, dq);
   if (dq) {
     memcpy(dq + pl->q_p, P, (size_t)pl->nn * sizeof(double));
     memcpy(dq + pl->q_q, Q, (size_t)pl->ne * sizeof(double));
@@ -567,9 +685,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     dq[pl->q_dia + 2] = av_closed ? 0.0 : P[pl->lv];
     memcpy(dq + pl->q_fd, s->Qd, (size_t)pl->nfd * sizeof(double));
     memcpy(dq + pl->q_out, s->Dout, (size_t)pl->nout * sizeof(double));
-    memcpy(dq + pl->q_c, s->c, (size_t)pl->nn * sizeof(double));
     dq[pl->q_icp] = s->icp;
-    memcpy(dq + pl->q_tr, s->f, (size_t)pl->ntr * sizeof(double));
   }
   if (s->dev_failed) return -1; /* fatal: reported by advance_to */
   /* a NaN or infinity in dy is caught by the integrator (hemosim/ode.h), which retries a
@@ -768,7 +884,9 @@ static hs_status make_integrator(hs_sim *s, hs_err *err) {
     s->ode = NULL;
   }
   s->ot = s->ot_custom ? s->ot_custom : hs_ode_type_at((size_t)sv[SOLVER_METHOD]);
-  hs_ode_problem prob = {pl->ny, pl->nq, pl->nvalve, rhs, quad, roots, rhsq, s};
+  /* the integrator advances everything but the O2 and tracer contents (the last
+     states; transport_step moves them once per step) */
+  hs_ode_problem prob = {pl->yo2, pl->nq_ode, pl->nvalve, rhs, quad, roots, rhsq, s};
   hs_ode_options o = {sv[SOLVER_RTOL], sv[SOLVER_ATOL], 0.0};
   s->ode = s->ot->create(&prob, &o, s->t, s->y, s->q, err);
   return s->ode ? HS_OK : err ? err->code : HS_ERR_SOLVER;
@@ -804,6 +922,12 @@ void hs_sim_free(hs_sim *s) {
   free(s->r_base);
   free(s->r_fixed);
   free(s->memo_y);
+  free(s->vrow);
+  free(s->rrow);
+  free(s->other_e);
+  free(s->edge_vi);
+  free(s->frow);
+  free(s->chambers);
   free(s->y);
   free(s->ydense);
   free(s->work_dy);
@@ -817,6 +941,11 @@ void hs_sim_free(hs_sim *s) {
   free(s->c);
   free(s->f);
   free(s->trscratch);
+  free(s->qprev);
+  free(s->vstart);
+  free(s->vfwd);
+  free(s->vbwd);
+  free(s->tws);
   free(s->vext);
   free(s->dport);
   free(s->dext);
@@ -833,6 +962,64 @@ void hs_sim_free(hs_sim *s) {
   free(s->y_save);
   free(s->ev);
   free(s);
+}
+
+/* The run state of a new simulation (the buffers are allocated; every run-state field
+   is zero, as calloc or hs_sim_reset left it). */
+static hs_status sim_begin(hs_sim *s, hs_err *err) {
+  const hs_plan *pl = s->pl;
+  memcpy(s->p, pl->p0, (size_t)pl->np * sizeof(double));
+  refresh_derived(s);
+  s->pbt0 = -1e9;
+  s->bt0 = -1e9;
+  s->t = 0.0;
+  s->bpc = 1.0;
+  s->ctl_last = -INFINITY;
+  s->res_fast = INFINITY;
+  start_beat(s);
+  hs_status st = initial_state(s, err);
+  if (st != HS_OK) return st;
+  set_valve_modes(s);
+  if ((st = make_integrator(s, err)) != HS_OK) return st;
+  memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
+  s->last_change = INFINITY;
+  begin_accumulation(s);
+  return HS_OK;
+}
+
+hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
+  const hs_plan *pl = s->pl;
+  if (s->ode) s->ot->free(s->ode);
+  s->ode = NULL;
+  s->ot = s->ot_custom = NULL;
+  /* every run-state field back to its value in a new simulation (the parameters,
+     states and derived constants are rebuilt by sim_begin) */
+  memset(s->q, 0, (size_t)pl->nq * sizeof(double));
+  memset(s->qprev, 0, (size_t)pl->nq * sizeof(double));
+  memset(s->open, 0, (size_t)pl->nvalve);
+  memset(s->qmean, 0, (size_t)(2 * pl->ne + pl->nfd) * sizeof(double));
+  memset(s->hist, 0, (size_t)HIST * (size_t)s->nm * sizeof(double));
+  memset(s->site, 0, (size_t)HIST * 3 * (size_t)pl->nn * sizeof(double));
+  s->t = 0.0;
+  s->icp = 0.0;
+  s->bt0 = s->brr = s->vtp = s->vtr = s->pbt0 = s->pbrr = s->pvtp = s->pvtr = 0.0;
+  s->beats = 0;
+  s->last_change = s->last_change_o2 = 0.0;
+  s->icp_imb = s->csf_drift = s->bpc_change = 0.0;
+  s->nhist = 0;
+  s->dirty = s->ctl_moving = 0;
+  s->nev = s->evnext = 0;
+  s->evstamp = 0;
+  s->sample_dt = s->next_sample = 0.0;
+  s->sample_fn = NULL, s->sample_ud = NULL;
+  s->beat_fn = NULL, s->beat_ud = NULL;
+  s->valve_events = 0;
+  s->icp_vref = 0.0;
+  s->bpc = 1.0;
+  s->broken = 0;
+  s->rhs_msg[0] = '\0';
+  memo_reset(s);
+  return sim_begin(s, err);
 }
 
 hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
@@ -861,6 +1048,12 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->c = calloc((size_t)pl->nn + 1, sizeof(double));
   s->f = calloc((size_t)pl->nn + 1, sizeof(double));
   s->trscratch = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->qprev = calloc(nq, sizeof(double));
+  s->vstart = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->vfwd = calloc((size_t)pl->ne + 1, sizeof(double));
+  s->vbwd = calloc((size_t)pl->ne + 1, sizeof(double));
+  s->tws = calloc(8 * (size_t)pl->nn + 1, sizeof(double));
+  if (!s->qprev || !s->vstart || !s->vfwd || !s->vbwd || !s->tws) goto nomem;
   s->vext = calloc((size_t)pl->nn + 1, sizeof(double));
   s->dport = calloc(5 * (size_t)pl->nports_total + 1, sizeof(double));
   s->dext = calloc((size_t)pl->nout + 1, sizeof(double));
@@ -874,7 +1067,18 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->r_base = calloc((size_t)pl->ne + 1, sizeof(double));
   s->r_fixed = calloc((size_t)pl->ne + 1, sizeof(double));
   s->memo_y = calloc(ny, sizeof(double));
-  if (!s->ar_node || !s->ar_g || !s->r_base || !s->r_fixed || !s->memo_y) goto nomem;
+  s->vrow = calloc((size_t)pl->nn + 1, sizeof *s->vrow);
+  s->rrow = calloc((size_t)pl->ne + 1, sizeof *s->rrow);
+  s->other_e = calloc((size_t)pl->ne + 1, sizeof(int));
+  s->edge_vi = calloc((size_t)pl->ne + 1, sizeof(int));
+  s->frow = calloc((size_t)pl->ne + 1, sizeof *s->frow);
+  s->chambers = calloc((size_t)pl->nn + 1, sizeof(int));
+  if (!s->frow || !s->chambers) goto nomem;
+  for (int i = 0; i < pl->nn; i++)
+    if (pl->node_kind[i] != HS_NK_VESSEL) s->chambers[s->nch++] = i;
+  if (!s->ar_node || !s->ar_g || !s->r_base || !s->r_fixed || !s->memo_y || !s->vrow ||
+      !s->rrow || !s->other_e || !s->edge_vi)
+    goto nomem;
   for (int i = 0; i < pl->nn; i++) s->ar_node[i] = -1;
   for (int k = 0; k < pl->nar; k++) {
     int i = pl->efrom[pl->ar_edges[k]];
@@ -885,21 +1089,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
       !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dport || !s->dext || !s->hist || !s->site ||
       !s->acc.y0)
     goto nomem;
-  memcpy(s->p, pl->p0, (size_t)pl->np * sizeof(double));
-  refresh_derived(s);
-  s->pbt0 = -1e9;
-  s->bt0 = -1e9;
-  s->t = 0.0;
-  s->bpc = 1.0;
-  s->ctl_last = -INFINITY;
-  s->res_fast = INFINITY;
-  start_beat(s);
-  if (initial_state(s, err) != HS_OK) goto fail;
-  set_valve_modes(s);
-  if (make_integrator(s, err) != HS_OK) goto fail;
-  memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
-  s->last_change = INFINITY;
-  begin_accumulation(s);
+  if (sim_begin(s, err) != HS_OK) goto fail;
   return s;
 nomem:
   hs_err_set(err, HS_ERR_NOMEM, "out of memory creating a simulation");
@@ -1121,13 +1311,45 @@ static void refresh_derived(hs_sim *s) {
   const double *ox = s->p + pl->oxygen;
   s->c_ec = 0.01 * hs_o2_content(ox[OXY_HB], hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
                                                                  ox[OXY_PACO2], ox[OXY_RQ]));
-  for (int e = 0; e < pl->ne; e++) {
-    if (pl->edge_kind[e] != HS_EK_RESISTOR) continue;
+  double thor = s->p[pl->circ + CIRC_THORACIC_P];
+  s->nvrow = 0;
+  for (int i = 0; i < pl->nn; i++) {
+    if (pl->node_kind[i] != HS_NK_VESSEL) continue;
+    const double *v = bparams(s, pl->node_block[i]);
+    vessel_row *r = &s->vrow[s->nvrow++];
+    r->i = i;
+    r->ar = s->ar_node[i];
+    r->reflex = pl->nbaro ? (int)v[VESSEL_REFLEX] : HS_REFLEX_NONE;
+    r->c = v[VESSEL_C], r->v0 = v[VESSEL_V0], r->pext = v[VESSEL_PEXT];
+    r->tt = v[VESSEL_THORACIC] * thor;
+    r->kmyo = v[VESSEL_MYO], r->kic = v[VESSEL_INTRACRANIAL];
+  }
+  s->nrrow = s->nother = s->nfrow = 0;
+  for (int e = 0, vi = 0; e < pl->ne; e++) {
     const double *ep = bparams(s, pl->edge_block[e]);
+    if (pl->edge_kind[e] == HS_EK_VALVE) s->edge_vi[e] = vi++;
+    if (pl->edge_kind[e] != HS_EK_RESISTOR) {
+      s->other_e[s->nother++] = e;
+      flow_row *f = &s->frow[s->nfrow++];
+      int valve = pl->edge_kind[e] == HS_EK_VALVE;
+      f->e = e, f->k = pl->estate[e], f->a = pl->efrom[e], f->b = pl->eto[e];
+      f->vi = valve ? s->edge_vi[e] : -1;
+      f->r = valve ? ep[VALVE_R] : ep[INERTANCE_R];
+      f->l = valve ? ep[VALVE_L] : ep[INERTANCE_L];
+      continue;
+    }
     double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
     s->r_base[e] = r;
     if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
     s->r_fixed[e] = r;
+    if ((pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) || ep[RESISTOR_COLLAPSE] != 0) {
+      s->other_e[s->nother++] = e;
+      continue;
+    }
+    resistor_row *rr = &s->rrow[s->nrrow++];
+    rr->e = e, rr->a = pl->efrom[e], rr->b = pl->eto[e], rr->r = r;
+    rr->reflex = pl->nbaro ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE;
+    rr->drug = pl->edge_bed[e] && ep[RESISTOR_AUTOREG_FLOW] <= 0;
   }
   memo_reset(s);
 }
@@ -1312,6 +1534,9 @@ static void observe_point(hs_sim *s, double t, const double *y) {
 
 static hs_status emit_sample(hs_sim *s, double t, const double *y, hs_err *err) {
   evaluate(s, t, y, s->P, s->Q);
+  if (y != s->y) /* interpolated: the contents are those at the end of the step */
+    memcpy(s->ydense + s->pl->yo2, s->y + s->pl->yo2,
+           (size_t)(s->pl->ny - s->pl->yo2) * sizeof(double));
   hs_sample smp = {t, s->P, y, s->Q, 0, 0};
   activations(s, t, &smp.ventricular_activation, &smp.atrial_activation);
   if (s->sample_fn(&smp, s->sample_ud))
@@ -1819,9 +2044,14 @@ static hs_status advance_to(hs_sim *s, double t_end, long beat_limit, hs_err *er
     }
     double t0 = s->t;
     int what = 0;
+    memcpy(s->vstart, s->y, (size_t)s->pl->nn * sizeof(double));
     st = s->ot->step(s->ode, stop, &s->t, s->y, &what, s->roots, err);
     if (st || s->dev_failed) return device_failure(s, st, err);
     if ((st = check_state(s, err)) != HS_OK) return st;
+    /* the O2 and tracer contents follow the volumes the step moved */
+    if ((st = s->ot->quad(s->ode, s->q, err)) != HS_OK) return st;
+    transport_step(s, s->vstart, s->t - t0);
+    memcpy(s->qprev, s->q, (size_t)s->pl->nq_ode * sizeof(double));
     /* an integrator creeping towards a singularity makes no progress: stop it */
     stalled = s->t - t0 < 1e-12 * (1.0 + fabs(s->t)) && what != HS_ODE_AT_ROOT ? stalled + 1 : 0;
     if (stalled > 1000) {
