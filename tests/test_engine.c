@@ -4,6 +4,7 @@
  * thread independence.
  */
 #include <math.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,6 +244,78 @@ static void test_o2_transport_accuracy(void **state) {
   hs_plan_free(pl);
 }
 
+/*
+ * Stiffness watch (issue 12): every systemic bed at its minimum legal resistance makes
+ * the circuit so stiff that DOPRI5 would need ~5 M steps per simulated second.  The run
+ * stops within the first 20,000 steps with an error naming the stiffest compartment and
+ * the advice; solver.stiff_steps_per_s = 0 turns the watch off (checked on a short run).
+ */
+static void test_stiffness_stops(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plan *pl = default_plan();
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_non_null(s);
+  int beds = 0;
+  char path[128];
+  for (size_t e = 0; e < hs_plan_edge_count(pl); e++) {
+    double bed = 0;
+    snprintf(path, sizeof path, "%s.systemic_bed", hs_plan_edge_name(pl, e));
+    if (hs_sim_get(s, path, &bed, &err) != HS_OK || bed == 0) continue;
+    snprintf(path, sizeof path, "%s.resistance", hs_plan_edge_name(pl, e));
+    assert_int_equal(hs_sim_set(s, path, 1e-5, &err), HS_OK);
+    beds++;
+  }
+  assert_true(beds >= 6);
+  hs_err_clear(&err);
+  assert_int_equal(hs_sim_run(s, 2.0, &err), HS_ERR_SOLVER);
+  assert_true(hs_sim_time(s) < 0.1);
+  assert_non_null(strstr(err.msg, "too stiff"));
+  assert_non_null(strstr(err.msg, "stiff_steps_per_s"));
+  assert_non_null(strstr(err.msg, "solver.method: bdf"));
+  assert_non_null(strstr(err.msg, "_bed'")); /* the culprit resistor is named */
+  /* the watch off: the same circuit runs on (slowly) */
+  assert_int_equal(hs_sim_set(s, "solver.stiff_steps_per_s", 0, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 0.002, &err), HS_OK);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+}
+
+/*
+ * The blood-pressure controller's settings are parameters (issue 12; docs/controllers.md):
+ * with bp_target sbp_below_120 the post-thrombectomy preset needs a factor ~0.65; an
+ * engage time of 2 s and a vasodilator limit of 0.9 leave it at 0.9 within 25 s.
+ */
+static void test_bp_controller_parameters(void **state) {
+  (void)state;
+  hs_err err;
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/stroke_post_thrombectomy.yaml",
+           HS_SOURCE_DIR);
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  hs_model_free(m);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_non_null(s);
+  double v;
+  assert_int_equal(hs_sim_get(s, "brain.bp_gain", &v, &err), HS_OK);
+  assert_true(v == 0.3);
+  assert_int_equal(hs_sim_get(s, "brain.bp_max_factor", &v, &err), HS_OK);
+  assert_true(v == 3.0);
+  assert_int_equal(hs_sim_set_text(s, "brain.bp_target", "sbp_below_120", &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "brain.bp_engage_time", 2, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "brain.bp_min_factor", 0.9, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 25, &err), HS_OK);
+  double mm[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_last_beat(s, mm, &err), HS_OK);
+  assert_true(mm[HS_M_BPC] == 0.9);
+  assert_true(mm[HS_M_NTP_EQ] > 0 && mm[HS_M_NE_EQ] == 0);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+}
+
 /* Every valve opens and closes once per beat in the healthy heart. */
 static void test_valves_cycle(void **state) {
   (void)state;
@@ -366,6 +439,8 @@ int main(void) {
       cmocka_unit_test(test_accuracy_against_reference),
       cmocka_unit_test(test_valves_cycle),
       cmocka_unit_test(test_reset_reuses),
+      cmocka_unit_test(test_stiffness_stops),
+      cmocka_unit_test(test_bp_controller_parameters),
       cmocka_unit_test(test_o2_transport_accuracy),
       cmocka_unit_test(test_nonphysical_stops),
       cmocka_unit_test(test_bad_values_rejected),

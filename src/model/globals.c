@@ -121,6 +121,12 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                                "x CSF outflow resistance over the last beat = distance of the mean "
                                "ICP from the ICP at which the CSF volume is steady",
                                "docs/numerics.md", NULL},
+    [SOLVER_STIFF_STEPS] = {"stiff_steps_per_s", HS_DIM_NONE, 20000, 0, 1e9, 0,
+                            "stiffness watch: the run stops with an error naming the stiffest "
+                            "compartment when the integrator needs more than this many steps per "
+                            "simulated second over 20,000 steps (normal circuits: 500-2,000 with "
+                            "dopri5); 0 = no watch",
+                            "docs/numerics.md", NULL},
 };
 
 /* Clinician-like MAP controller: a vasopressor / vasodilator titrated to a MAP band
@@ -232,6 +238,32 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                              "Ursino & Lodi 1997 (J Appl Physiol 82:1256): Ca 0.75x-3.5x of "
                              "its basal value; Ursino et al. 1998 (J Neurosurg 89:255)",
                              NULL},
+    [BRAIN_BP_GAIN] = {"bp_gain", HS_DIM_NONE, 0.3, 0.01, 2, 0,
+                       "bp_target controller: ln(factor) changes by gain x (aim - pressure) / "
+                       "pressure per beat; 0.3 corrects ~30 % of a relative error per beat "
+                       "(settles in a few beats without overshoot at the default bands)",
+                       "docs/controllers.md (model choice; as map_control.gain)", NULL},
+    [BRAIN_BP_ENGAGE] = {"bp_engage_time", HS_DIM_TIME, 30, 0, 3600, 0,
+                         "bp_target controller acts from this simulated time (after the "
+                         "start-up transient of the circulation)",
+                         "docs/controllers.md (model choice; as map_control.engage_time)", NULL},
+    [BRAIN_BP_MIN_FACTOR] = {"bp_min_factor", HS_DIM_NONE, 0.3, 0.05, 1, 0,
+                             "bp_target controller: smallest systemic resistance factor "
+                             "(vasodilator limit)",
+                             "docs/controllers.md (model choice: beyond the ~0.5 of nitroprusside "
+                             "2 ug/kg/min, Overgaard & Dzavik 2008 Circulation 118:1047)",
+                             NULL},
+    [BRAIN_BP_MAX_FACTOR] = {"bp_max_factor", HS_DIM_NONE, 3.0, 1, 10, 0,
+                             "bp_target controller: largest systemic resistance factor "
+                             "(vasopressor limit)",
+                             "docs/controllers.md (model choice: beyond the 2.15 of "
+                             "norepinephrine 1 ug/kg/min in the drugs block)",
+                             NULL},
+    [BRAIN_BP_MARGIN] = {"bp_margin", HS_DIM_PRESSURE, 5, 0, 30, 0,
+                         "bp_target controller: the \"below x\" targets (sbp_below_120, "
+                         "sbp_below_140) aim this far below x",
+                         "docs/controllers.md (as a nurse titrates to stay under an upper "
+                         "limit)", NULL},
 };
 
 static const hs_param_spec OXY[OXY_NPARAM] = {

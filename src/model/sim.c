@@ -30,6 +30,7 @@
 #include "elements/elements.h"
 #include "model/model_impl.h"
 #include "model/plan_impl.h"
+#include "physio/module.h"
 
 #define HIST 64
 #define SUBSAMPLES 4
@@ -90,6 +91,10 @@ struct hs_sim {
   double *vstart;        /* node volumes at the start of the last step */
   double *vfwd, *vbwd;   /* forward and backward volume of each edge in the last step */
   double *tws;           /* transport workspace, 8 per node */
+  int tr_open, tr_steps; /* steps since the contents were last advanced (transport_flush) */
+  long sw_steps;         /* stiffness watch: steps since sw_t0 */
+  double sw_t0;
+  double tr_t0;          /* time they were last advanced */
   double *vext;          /* volume occupied by devices in each node, mL */
   double *dport;         /* device port scratch: 5 x nports_total (pressure, transmural
                             pressure, volume, unstressed volume, displaced volume) */
@@ -132,8 +137,6 @@ struct hs_sim {
   double memo_t, *memo_y;
   double icp_imb;     /* last beat: CSF imbalance x outflow resistance, mmHg */
   double csf_drift;   /* last beat: mean CSF volume change rate, mL/s */
-  double bpc_change;  /* relative change of the controller factor at its last step */
-  double ctl_last;    /* time of the last titration step */
   int nm;      /* metrics per beat: HS_METRIC_COUNT + device outputs */
   double *hist; /* HIST rows of nm metrics */
   double *site; /* HIST rows of 3 nn values: mean P, SO2 % and device blood % per node */
@@ -145,7 +148,7 @@ struct hs_sim {
   double *q;
   int *roots;
   int dirty; /* restart needed before the next step */
-  int ctl_moving; /* the MAP / BP controller is not yet engaged or still titrating */
+  int ctl_moving; /* a physiological module (e.g. the BP controller) is still moving */
   /* scheduled parameter changes, sorted by time */
   event *ev;
   size_t nev, evcap, evnext;
@@ -161,7 +164,9 @@ struct hs_sim {
   int *ar_node;    /* per node: the autoregulated bed it feeds (territory arteries), or -1 */
   double *ar_g;    /* per autoregulated bed at the current evaluation: conductance factor
                       (1 - u)/(1 + u) */
-  double bpc;      /* systemic resistance factor of the blood-pressure controller */
+  unsigned char *mstate; /* the physiological modules' states (physio/module.h) */
+  size_t *mofs;          /* offset of module k's state in mstate */
+  hs_physio_effect pfx;  /* their combined effect on the circulation */
   int broken; /* a fatal error happened: no further stepping */
   char rhs_msg[256];
 };
@@ -277,7 +282,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   hs_baro_effect fx = {1, 1, 1, 1, 0, 0, 0};
   double vu_extra_total = 0;
   hs_drug_effect dx = s->dfx;
-  dx.resistance *= s->bpc;
+  dx.resistance *= s->pfx.resistance;
   double icp = 0.0;
   if (pl->nic) {
     const double *br = s->p + pl->brain;
@@ -911,7 +916,7 @@ static void set_valve_modes(hs_sim *s) {
 }
 
 static void begin_accumulation(hs_sim *s);
-static double equivalent_dose(int drug, double f);
+static void modules_init(hs_sim *s);
 
 void hs_sim_free(hs_sim *s) {
   if (!s) return;
@@ -923,6 +928,8 @@ void hs_sim_free(hs_sim *s) {
   free(s->r_fixed);
   free(s->memo_y);
   free(s->vrow);
+  free(s->mstate);
+  free(s->mofs);
   free(s->rrow);
   free(s->other_e);
   free(s->edge_vi);
@@ -973,8 +980,7 @@ static hs_status sim_begin(hs_sim *s, hs_err *err) {
   s->pbt0 = -1e9;
   s->bt0 = -1e9;
   s->t = 0.0;
-  s->bpc = 1.0;
-  s->ctl_last = -INFINITY;
+  modules_init(s);
   s->res_fast = INFINITY;
   start_beat(s);
   hs_status st = initial_state(s, err);
@@ -1005,7 +1011,7 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->bt0 = s->brr = s->vtp = s->vtr = s->pbt0 = s->pbrr = s->pvtp = s->pvtr = 0.0;
   s->beats = 0;
   s->last_change = s->last_change_o2 = 0.0;
-  s->icp_imb = s->csf_drift = s->bpc_change = 0.0;
+  s->icp_imb = s->csf_drift = 0.0;
   s->nhist = 0;
   s->dirty = s->ctl_moving = 0;
   s->nev = s->evnext = 0;
@@ -1015,8 +1021,11 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->beat_fn = NULL, s->beat_ud = NULL;
   s->valve_events = 0;
   s->icp_vref = 0.0;
-  s->bpc = 1.0;
   s->broken = 0;
+  s->tr_open = s->tr_steps = 0;
+  s->tr_t0 = 0.0;
+  s->sw_steps = 0;
+  s->sw_t0 = 0.0;
   s->rhs_msg[0] = '\0';
   memo_reset(s);
   return sim_begin(s, err);
@@ -1072,6 +1081,15 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->other_e = calloc((size_t)pl->ne + 1, sizeof(int));
   s->edge_vi = calloc((size_t)pl->ne + 1, sizeof(int));
   s->frow = calloc((size_t)pl->ne + 1, sizeof *s->frow);
+  size_t mbytes = 0, nmod = hs_physio_module_count();
+  s->mofs = calloc(nmod + 1, sizeof *s->mofs);
+  if (!s->mofs) goto nomem;
+  for (size_t k = 0; k < nmod; k++) { /* each state at a multiple of 16 bytes */
+    s->mofs[k] = mbytes;
+    mbytes += (hs_physio_module_at(k)->state_bytes + 15) / 16 * 16;
+  }
+  s->mstate = calloc(mbytes + 16, 1);
+  if (!s->mstate) goto nomem;
   s->chambers = calloc((size_t)pl->nn + 1, sizeof(int));
   if (!s->frow || !s->chambers) goto nomem;
   for (int i = 0; i < pl->nn; i++)
@@ -1736,10 +1754,11 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
     }
 #undef QM
   }
-  m[HS_M_BPC] = s->bpc;
   clinical_indices(s, m, bsa, v0, hb);
-  m[HS_M_NE_EQ] = s->bpc > 1.0 ? equivalent_dose(HS_DRUG_NOREPINEPHRINE, s->bpc) : 0.0;
-  m[HS_M_NTP_EQ] = s->bpc < 1.0 ? equivalent_dose(HS_DRUG_NITROPRUSSIDE, s->bpc) : 0.0;
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    if (md->metrics) md->metrics(s->mstate + s->mofs[k], m);
+  }
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     for (int k = 0; k < dt->noutputs; k++) {
@@ -1763,104 +1782,44 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
 #undef MEAN
 }
 
-/*
- * Dose of one drug (ug/kg/min) whose systemic-resistance effect alone equals the
- * factor f, by bisection on the drugs block's Emax relation (docs/drugs.md); the
- * saturating dose 5 ug/kg/min (norepinephrine) / 10 (nitroprusside) is reported
- * when f lies beyond what the drug can reach.
- */
-static double equivalent_dose(int drug, double f) {
-  double dmax = drug == HS_DRUG_NITROPRUSSIDE ? 10.0 : 5.0;
-  double d[HS_DRUG_COUNT] = {0};
-  hs_drug_effect fx;
-  double lo = 0.0, hi = dmax;
-  for (int it = 0; it < 60; it++) {
-    d[drug] = 0.5 * (lo + hi);
-    hs_drug_effect_of(d, &fx);
-    int more = drug == HS_DRUG_NITROPRUSSIDE ? fx.resistance > f : fx.resistance < f;
-    if (more) lo = d[drug];
-    else hi = d[drug];
-  }
-  return 0.5 * (lo + hi);
-}
+/* ------------------------------------------------- physiological modules -- */
 
-/*
- * MAP / blood-pressure controller (docs/controllers.md): one implementation, two
- * ways to configure it.
- *  - map_control.enabled: a clinician-like titration of a vasopressor or vasodilator
- *    to the band [target_low, target_high] (default 65-75 mmHg: Asfar 2014 NEJM
- *    370:1583; van Diepen 2017 Circulation 136:e232), gain, update interval, engage
- *    time and drug limits from that block;
- *  - otherwise brain.bp_target (blood pressure after thrombectomy): the band of the
- *    chosen target on SBP (or MAP), gain 0.3, engaged at 30 s, factor 0.3-3.
- * While the controlled pressure v is outside the band, once per beat (at most once
- * per interval) the systemic arteriolar resistance factor steps by
- *   f <- f exp(gain (aim - v) / v),
- * aim = the band edge moved inside by a quarter of the band (the "<x" targets: 5
- * mmHg below x); inside the band nothing changes (a clinician does not touch a
- * pressure that is on target).  The factor is limited to [min, max]; the
- * controller counts as settled (steady state) only inside the band or at a limit.
- * A change is a discontinuity of the right-hand side: the integrator restarts at
- * the beat boundary.
- */
-typedef struct ctl_config {
-  int on, use_map;
-  double lo, hi, aim_lo, aim_hi, gain, interval, engage, fmin, fmax;
-} ctl_config;
-
-static ctl_config ctl_config_of(const hs_sim *s) {
-  ctl_config c = {0, 1, 0, 0, 0, 0, 0.3, 0.0, 30.0, 0.3, 3.0};
-  const double *mc = s->p + s->pl->mapc;
-  if (mc[MAPC_ENABLED] != 0) {
-    double w = mc[MAPC_HIGH] - mc[MAPC_LOW];
-    if (w < 0) w = 0;
-    double d[HS_DRUG_COUNT] = {0};
-    hs_drug_effect fx;
-    d[HS_DRUG_NOREPINEPHRINE] = mc[MAPC_MAX_NE];
-    hs_drug_effect_of(d, &fx);
-    c.on = 1;
-    c.lo = mc[MAPC_LOW], c.hi = mc[MAPC_HIGH];
-    c.aim_lo = c.lo + 0.25 * w, c.aim_hi = c.hi - 0.25 * w;
-    c.gain = mc[MAPC_GAIN], c.interval = mc[MAPC_INTERVAL], c.engage = mc[MAPC_ENGAGE];
-    c.fmin = mc[MAPC_MIN_FACTOR], c.fmax = fx.resistance;
-    return c;
+/* The modules' combined effect (physio/module.h): factors multiply, from 1. */
+static void modules_effect(hs_sim *s) {
+  hs_physio_effect fx = {1.0};
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    if (md->effect) md->effect(s->mstate + s->mofs[k], &fx);
   }
-  int target = (int)s->p[s->pl->brain + BRAIN_BP_TARGET];
-  if (target <= 0 || target > 4) return c;
-  static const double LO[] = {0, 0, 0, 140, 80}, HI[] = {0, 120, 140, 180, 110};
-  c.on = 1;
-  c.use_map = target == 4;
-  c.lo = c.aim_lo = LO[target];
-  c.hi = c.aim_hi = HI[target];
-  if (target <= 2) c.hi = c.aim_hi = HI[target] - 5.0; /* aim inside "< x" */
-  return c;
-}
-
-static void bp_control(hs_sim *s, const double *m) {
-  ctl_config c = ctl_config_of(s);
-  s->bpc_change = 0.0;
-  if (!c.on) {
-    if (s->bpc != 1.0) s->bpc = 1.0, s->dirty = 1, memo_reset(s);
-    s->ctl_moving = 0;
-    return;
-  }
-  s->ctl_moving = 1;
-  if (s->t < c.engage) return; /* engaged after the start-up transient */
-  double v = c.use_map ? m[HS_M_MAP] : m[HS_M_SBP];
-  double aim = v > c.hi ? c.aim_hi : v < c.lo ? c.aim_lo : v;
-  double f = s->bpc;
-  if (aim != v) f *= exp(c.gain * (aim - v) / (v > 1 ? v : 1.0));
-  if (f < c.fmin) f = c.fmin;
-  if (f > c.fmax) f = c.fmax;
-  if (f == s->bpc) { /* on target or at a limit: settled */
-    s->ctl_moving = 0;
-    return;
-  }
-  if (s->t - s->ctl_last < c.interval - 1e-9) return; /* waits for the next titration */
-  s->bpc_change = fabs(f - s->bpc) / s->bpc;
-  s->bpc = f, s->dirty = 1;
+  s->pfx = fx;
   memo_reset(s);
-  s->ctl_last = s->t;
+}
+
+static void modules_init(hs_sim *s) {
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    memset(s->mstate + s->mofs[k], 0, md->state_bytes);
+    if (md->init) md->init(s->mstate + s->mofs[k]);
+  }
+  s->ctl_moving = 0;
+  modules_effect(s);
+}
+
+/* Every module's beat-end update; a changed effect restarts the integrator. */
+static void modules_beat(hs_sim *s, const double *m) {
+  hs_physio_beat b = {s->pl, s->p, s->t, m};
+  int changed = 0, moving = 0;
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    void *st = s->mstate + s->mofs[k];
+    if (md->beat) changed |= md->beat(st, &b);
+    if (md->moving) moving |= md->moving(st);
+  }
+  s->ctl_moving = moving;
+  if (changed) {
+    modules_effect(s);
+    s->dirty = 1;
+  }
 }
 
 /* Relative change of a positive factor. */
@@ -1932,7 +1891,11 @@ static void steady_measure(hs_sim *s) {
     double r = rel((1.0 - u1) / (1.0 + u1), (1.0 - u0) / (1.0 + u0));
     if (r > dfac) dfac = r;
   }
-  if (s->bpc_change > dfac) dfac = s->bpc_change;
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    double c = md->change ? md->change(s->mstate + s->mofs[k]) : 0.0;
+    if (c > dfac) dfac = c;
+  }
   double res = dv / sv[SOLVER_STEADY_TOL];
   if (dq / sv[SOLVER_STEADY_TOL_FLOW] > res) res = dq / sv[SOLVER_STEADY_TOL_FLOW];
   if (drpm / sv[SOLVER_STEADY_TOL_RPM] > res) res = drpm / sv[SOLVER_STEADY_TOL_RPM];
@@ -1947,9 +1910,29 @@ static void steady_measure(hs_sim *s) {
   }
 }
 
+/*
+ * The O2 and tracer contents follow the volumes the integrator moved since they were
+ * last advanced (transport_step), at the latest every TRANSPORT_STEPS steps, at every
+ * beat end, before parameter changes and whenever control returns to the caller; in
+ * between, interpolated samples see the contents of the last advance.
+ */
+#ifndef TRANSPORT_STEPS
+#define TRANSPORT_STEPS 3
+#endif
+static hs_status transport_flush(hs_sim *s, hs_err *err) {
+  if (!s->tr_open) return HS_OK;
+  hs_status st = s->ot->quad(s->ode, s->q, err);
+  if (st) return st;
+  transport_step(s, s->vstart, s->t - s->tr_t0);
+  memcpy(s->qprev, s->q, (size_t)s->pl->nq_ode * sizeof(double));
+  s->tr_open = 0;
+  return HS_OK;
+}
+
 static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
-  hs_status st = s->ot->quad(s->ode, s->q, err);
+  hs_status st = transport_flush(s, err);
+  if (st == HS_OK) st = s->ot->quad(s->ode, s->q, err);
   if (st) return st;
   long row = s->nhist % HIST;
   double *m = s->hist + row * s->nm;
@@ -1957,7 +1940,7 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   s->nhist++;
   s->beats++;
   steady_measure(s);
-  bp_control(s, m);
+  modules_beat(s, m);
   memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
   if (s->beat_fn && s->beat_fn(s->beats, s->t, m, s->beat_ud))
     return hs_err_set(err, HS_ERR_STATE, "t=%.4f s: stopped by the beat callback", s->t);
@@ -2020,8 +2003,58 @@ static hs_status device_failure(hs_sim *s, hs_status st, hs_err *err) {
   return s->dev_err.code ? s->dev_err.code : HS_ERR_STATE;
 }
 
+/*
+ * Stiffness watch (docs/numerics.md, "Stiffness").  Legal parameters can make the
+ * circuit so stiff that the explicit integrator crawls (every systemic bed at its
+ * minimum resistance: ~5 M steps per simulated second, hours for a steady state).
+ * Every STIFF_WINDOW steps the mean rate is compared with solver.stiff_steps_per_s;
+ * above it the run stops with an error that names the compartment with the shortest
+ * time constant C / (sum of its resistor conductances) and says what to do.
+ */
+#define STIFF_WINDOW 20000
+static hs_status stiffness_watch(hs_sim *s, hs_err *err) {
+  const hs_plan *pl = s->pl;
+  double lim = s->p[pl->solver + SOLVER_STIFF_STEPS], span = s->t - s->sw_t0;
+  long n = s->sw_steps;
+  s->sw_steps = 0;
+  s->sw_t0 = s->t;
+  if (!(lim > 0) || span * lim >= (double)n) return HS_OK;
+  int worst = -1, worst_e = -1;
+  double tau_min = INFINITY;
+  for (int k = 0; k < s->nvrow; k++) {
+    int i = s->vrow[k].i, ebest = -1;
+    double g = 0.0, rmin = INFINITY;
+    for (int e = 0; e < pl->ne; e++) {
+      if (pl->edge_kind[e] != HS_EK_RESISTOR || (pl->efrom[e] != i && pl->eto[e] != i)) continue;
+      g += 1.0 / s->r_fixed[e];
+      if (s->r_fixed[e] < rmin) rmin = s->r_fixed[e], ebest = e;
+    }
+    double tau = g > 0 ? s->vrow[k].c / g : INFINITY;
+    if (tau < tau_min) tau_min = tau, worst = i, worst_e = ebest;
+  }
+
+  return hs_err_set(err, HS_ERR_SOLVER,
+                    "t=%.4f s: the circuit is too stiff for the %s integrator: %ld steps in the "
+                    "last %.3g simulated s (%.3g per s, limit solver.stiff_steps_per_s = %g); "
+                    "shortest time constant %.3g s in '%s' (compliance / conductance of its "
+                    "resistors%s%s%s). Check for a very small resistance next to a small "
+                    "compliance (a parameter at the edge of its range); a stiff integrator "
+                    "(solver.method: bdf) takes larger steps",
+                    s->t, s->ot->name, n, span, span > 0 ? (double)n / span : INFINITY, lim,
+                    tau_min, worst >= 0 ? hs_plan_node_name(pl, (size_t)worst) : "?",
+                    worst_e >= 0 ? "; smallest: '" : "",
+                    worst_e >= 0 ? hs_plan_edge_name(pl, (size_t)worst_e) : "",
+                    worst_e >= 0 ? "'" : "");
+}
+
 /* Advance to exactly t_end, handling beats, events, valves and samples. */
+static hs_status advance_loop(hs_sim *s, double t_end, long beat_limit, hs_err *err);
 static hs_status advance_to(hs_sim *s, double t_end, long beat_limit, hs_err *err) {
+  hs_status st = advance_loop(s, t_end, beat_limit, err);
+  return st != HS_OK ? st : transport_flush(s, err);
+}
+
+static hs_status advance_loop(hs_sim *s, double t_end, long beat_limit, hs_err *err) {
   hs_status st;
   if (s->broken)
     return hs_err_set(err, HS_ERR_STATE,
@@ -2029,7 +2062,10 @@ static hs_status advance_to(hs_sim *s, double t_end, long beat_limit, hs_err *er
                       s->t);
   long beat_goal = s->beats + beat_limit, stalled = 0;
   while (s->t < t_end && (beat_limit <= 0 || s->beats < beat_goal)) {
-    /* apply due events */
+    /* apply due events (the contents first move with the old parameters) */
+    if (s->evnext < s->nev && s->ev[s->evnext].t <= s->t + 1e-12 &&
+        (st = transport_flush(s, err)) != HS_OK)
+      return st;
     while (s->evnext < s->nev && s->ev[s->evnext].t <= s->t + 1e-12) {
       event *e = &s->ev[s->evnext++];
       if ((st = apply_param(s, e->pidx, e->value, err)) != HS_OK) return st;
@@ -2044,14 +2080,15 @@ static hs_status advance_to(hs_sim *s, double t_end, long beat_limit, hs_err *er
     }
     double t0 = s->t;
     int what = 0;
-    memcpy(s->vstart, s->y, (size_t)s->pl->nn * sizeof(double));
+    if (!s->tr_open) { /* the contents follow the volumes moved from here */
+      memcpy(s->vstart, s->y, (size_t)s->pl->nn * sizeof(double));
+      s->tr_t0 = s->t, s->tr_open = 1, s->tr_steps = 0;
+    }
     st = s->ot->step(s->ode, stop, &s->t, s->y, &what, s->roots, err);
     if (st || s->dev_failed) return device_failure(s, st, err);
     if ((st = check_state(s, err)) != HS_OK) return st;
-    /* the O2 and tracer contents follow the volumes the step moved */
-    if ((st = s->ot->quad(s->ode, s->q, err)) != HS_OK) return st;
-    transport_step(s, s->vstart, s->t - t0);
-    memcpy(s->qprev, s->q, (size_t)s->pl->nq_ode * sizeof(double));
+    if (++s->tr_steps >= TRANSPORT_STEPS && (st = transport_flush(s, err)) != HS_OK) return st;
+    if (++s->sw_steps >= STIFF_WINDOW && (st = stiffness_watch(s, err)) != HS_OK) return st;
     /* an integrator creeping towards a singularity makes no progress: stop it */
     stalled = s->t - t0 < 1e-12 * (1.0 + fabs(s->t)) && what != HS_ODE_AT_ROOT ? stalled + 1 : 0;
     if (stalled > 1000) {

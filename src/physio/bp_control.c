@@ -1,0 +1,157 @@
+/*
+ * physio/bp_control.c - the MAP / blood-pressure controller (docs/controllers.md): one
+ * implementation, two ways to configure it.
+ *  - map_control.enabled: a clinician-like titration of a vasopressor or vasodilator
+ *    to the band [target_low, target_high] (default 65-75 mmHg: Asfar 2014 NEJM
+ *    370:1583; van Diepen 2017 Circulation 136:e232), gain, update interval, engage
+ *    time and drug limits from that block;
+ *  - otherwise brain.bp_target (blood pressure after thrombectomy): the band of the
+ *    chosen target on SBP (or MAP), with brain.bp_gain, bp_engage_time, bp_min_factor,
+ *    bp_max_factor and bp_margin.
+ * While the controlled pressure v is outside the band, once per beat (at most once
+ * per interval) the systemic arteriolar resistance factor steps by
+ *   f <- f exp(gain (aim - v) / v),
+ * aim = the band edge moved inside by a quarter of the band (the "<x" targets:
+ * bp_margin below x); inside the band nothing changes (a clinician does not touch a
+ * pressure that is on target).  The factor is limited to [min, max]; the controller
+ * counts as settled (steady state) only inside the band or at a limit.  A change is a
+ * discontinuity of the right-hand side: the engine restarts the integrator at the beat
+ * boundary.
+ */
+#include <math.h>
+
+#include "elements/elements.h"
+#include "hemosim/drugs.h"
+#include "hemosim/sim.h"
+#include "physio/module.h"
+
+typedef struct bpc_state {
+  double f;      /* systemic resistance factor */
+  double change; /* relative change of f at its last step */
+  double last;   /* time of the last titration step */
+  int moving;    /* not yet engaged, or still titrating */
+} bpc_state;
+
+typedef struct ctl_config {
+  int on, use_map;
+  double lo, hi, aim_lo, aim_hi, gain, interval, engage, fmin, fmax;
+} ctl_config;
+
+/* Blood-pressure bands of brain.bp_target (its choices, in order: none, sbp_below_120,
+   sbp_below_140, sbp_140_180, map_80_110; docs/brain.md for the trials). */
+static const double TARGET_LO[] = {0, 0, 0, 140, 80}, TARGET_HI[] = {0, 120, 140, 180, 110};
+
+static ctl_config config_of(const hs_plan *pl, const double *p) {
+  ctl_config c = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  const double *mc = p + pl->mapc;
+  if (mc[MAPC_ENABLED] != 0) {
+    double w = mc[MAPC_HIGH] - mc[MAPC_LOW];
+    if (w < 0) w = 0;
+    double d[HS_DRUG_COUNT] = {0};
+    hs_drug_effect fx;
+    d[HS_DRUG_NOREPINEPHRINE] = mc[MAPC_MAX_NE];
+    hs_drug_effect_of(d, &fx);
+    c.on = 1;
+    c.lo = mc[MAPC_LOW], c.hi = mc[MAPC_HIGH];
+    c.aim_lo = c.lo + 0.25 * w, c.aim_hi = c.hi - 0.25 * w;
+    c.gain = mc[MAPC_GAIN], c.interval = mc[MAPC_INTERVAL], c.engage = mc[MAPC_ENGAGE];
+    c.fmin = mc[MAPC_MIN_FACTOR], c.fmax = fx.resistance;
+    return c;
+  }
+  const double *br = p + pl->brain;
+  int target = (int)br[BRAIN_BP_TARGET];
+  if (target <= 0 || target > 4) return c;
+  c.on = 1;
+  c.use_map = target == 4;
+  c.lo = c.aim_lo = TARGET_LO[target];
+  c.hi = c.aim_hi = TARGET_HI[target];
+  if (target <= 2) c.hi = c.aim_hi = TARGET_HI[target] - br[BRAIN_BP_MARGIN]; /* aim inside "< x" */
+  c.gain = br[BRAIN_BP_GAIN], c.interval = 0.0, c.engage = br[BRAIN_BP_ENGAGE];
+  c.fmin = br[BRAIN_BP_MIN_FACTOR], c.fmax = br[BRAIN_BP_MAX_FACTOR];
+  return c;
+}
+
+static void bpc_init(void *state) {
+  bpc_state *st = state;
+  st->f = 1.0;
+  st->change = 0.0;
+  st->last = -INFINITY;
+  st->moving = 0;
+}
+
+static int bpc_beat(void *state, const hs_physio_beat *b) {
+  bpc_state *st = state;
+  ctl_config c = config_of(b->plan, b->p);
+  st->change = 0.0;
+  if (!c.on) {
+    st->moving = 0;
+    if (st->f == 1.0) return 0;
+    st->f = 1.0;
+    return 1;
+  }
+  st->moving = 1;
+  if (b->t < c.engage) return 0; /* engaged after the start-up transient */
+  double v = c.use_map ? b->m[HS_M_MAP] : b->m[HS_M_SBP];
+  double aim = v > c.hi ? c.aim_hi : v < c.lo ? c.aim_lo : v;
+  double f = st->f;
+  if (aim != v) f *= exp(c.gain * (aim - v) / (v > 1 ? v : 1.0));
+  if (f < c.fmin) f = c.fmin;
+  if (f > c.fmax) f = c.fmax;
+  if (f == st->f) { /* on target or at a limit: settled */
+    st->moving = 0;
+    return 0;
+  }
+  if (b->t - st->last < c.interval - 1e-9) return 0; /* waits for the next titration */
+  st->change = fabs(f - st->f) / st->f;
+  st->f = f;
+  st->last = b->t;
+  return 1;
+}
+
+static void bpc_effect(const void *state, hs_physio_effect *fx) {
+  fx->resistance *= ((const bpc_state *)state)->f;
+}
+
+/*
+ * Dose of one drug (ug/kg/min) whose systemic-resistance effect alone equals the
+ * factor f, by bisection on the drugs block's Emax relation (docs/drugs.md); the
+ * saturating dose 5 ug/kg/min (norepinephrine) / 10 (nitroprusside) is reported
+ * when f lies beyond what the drug can reach.
+ */
+static double equivalent_dose(int drug, double f) {
+  double dmax = drug == HS_DRUG_NITROPRUSSIDE ? 10.0 : 5.0;
+  double d[HS_DRUG_COUNT] = {0};
+  hs_drug_effect fx;
+  double lo = 0.0, hi = dmax;
+  for (int it = 0; it < 60; it++) {
+    d[drug] = 0.5 * (lo + hi);
+    hs_drug_effect_of(d, &fx);
+    int more = drug == HS_DRUG_NITROPRUSSIDE ? fx.resistance > f : fx.resistance < f;
+    if (more) lo = d[drug];
+    else hi = d[drug];
+  }
+  return 0.5 * (lo + hi);
+}
+
+static void bpc_metrics(const void *state, double *m) {
+  double f = ((const bpc_state *)state)->f;
+  m[HS_M_BPC] = f;
+  m[HS_M_NE_EQ] = f > 1.0 ? equivalent_dose(HS_DRUG_NOREPINEPHRINE, f) : 0.0;
+  m[HS_M_NTP_EQ] = f < 1.0 ? equivalent_dose(HS_DRUG_NITROPRUSSIDE, f) : 0.0;
+}
+
+static int bpc_moving(const void *state) { return ((const bpc_state *)state)->moving; }
+static double bpc_change(const void *state) { return ((const bpc_state *)state)->change; }
+
+const hs_physio_module hs_physio_bp_control = {
+    "bp_control",
+    "MAP / blood-pressure controller: map_control block or brain.bp_target "
+    "(docs/controllers.md)",
+    sizeof(bpc_state),
+    bpc_init,
+    bpc_beat,
+    bpc_effect,
+    bpc_metrics,
+    bpc_moving,
+    bpc_change,
+};

@@ -1,0 +1,17 @@
+/*
+ * physio/registry.c - the table of physiological modules (physio/module.h).  Adding a
+ * module is one file in src/physio/ plus one line here.
+ */
+#include "physio/module.h"
+
+extern const hs_physio_module hs_physio_bp_control;
+
+static const hs_physio_module *const MODULES[] = {
+    &hs_physio_bp_control,
+};
+
+size_t hs_physio_module_count(void) { return sizeof MODULES / sizeof MODULES[0]; }
+
+const hs_physio_module *hs_physio_module_at(size_t i) {
+  return i < hs_physio_module_count() ? MODULES[i] : 0;
+}
