@@ -119,7 +119,6 @@ struct hs_sim {
   double baro_ref[HS_BARO_NSTATE]; /* the reflex's resting state */
   double vu_extra_total;           /* unstressed volume of the extrasplanchnic reflex veins */
   int measured_local;              /* the measured sites' pressures need no full evaluation */
-  hs_drug_effect dfx;              /* effect of the drug infusions */
   double c_ec;                     /* O2 content of end-capillary pulmonary blood, mL/mL */
   double *r_base;                  /* per resistor edge: R / (1 - obstruction) */
   double *r_fixed;                 /* ... and divided by its patency (edges without collapse) */
@@ -281,8 +280,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   activations(s, t, &ev, &ea);
   hs_baro_effect fx = {1, 1, 1, 1, 0, 0, 0};
   double vu_extra_total = 0;
-  hs_drug_effect dx = s->dfx;
-  dx.resistance *= s->pfx.resistance;
+  hs_physio_effect dx = s->pfx; /* drugs, BP controller */
   double icp = 0.0;
   if (pl->nic) {
     const double *br = s->p + pl->brain;
@@ -865,7 +863,7 @@ static void start_beat(hs_sim *s) {
   s->pvtp = s->vtp;
   s->pvtr = s->vtr;
   s->bt0 = s->t;
-  s->brr = 60.0 / (h[HEART_HR] * s->dfx.heart_rate);
+  s->brr = 60.0 / (h[HEART_HR] * s->pfx.heart_rate);
   if (s->pl->nbaro) {
     hs_baro_effect fx;
     hs_baro_effect_of(s->p + s->pl->baro, s->y + s->pl->ybaro, s->baro_ref, &fx);
@@ -917,6 +915,7 @@ static void set_valve_modes(hs_sim *s) {
 
 static void begin_accumulation(hs_sim *s);
 static void modules_init(hs_sim *s);
+static void modules_effect(hs_sim *s);
 
 void hs_sim_free(hs_sim *s) {
   if (!s) return;
@@ -976,11 +975,11 @@ void hs_sim_free(hs_sim *s) {
 static hs_status sim_begin(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
   memcpy(s->p, pl->p0, (size_t)pl->np * sizeof(double));
+  modules_init(s);
   refresh_derived(s);
   s->pbt0 = -1e9;
   s->bt0 = -1e9;
   s->t = 0.0;
-  modules_init(s);
   s->res_fast = INFINITY;
   start_beat(s);
   hs_status st = initial_state(s, err);
@@ -1325,7 +1324,7 @@ static void refresh_derived(hs_sim *s) {
   }
   s->measured_local = pressure_is_local(s, pl->upper) && pressure_is_local(s, pl->root) &&
                       pressure_is_local(s, pl->pa);
-  hs_drug_effect_of(s->p + pl->drugs, &s->dfx);
+  modules_effect(s);
   const double *ox = s->p + pl->oxygen;
   s->c_ec = 0.01 * hs_o2_content(ox[OXY_HB], hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
                                                                  ox[OXY_PACO2], ox[OXY_RQ]));
@@ -1727,7 +1726,6 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   m[HS_M_VO2] = 60.0 * MEAN(pl->q_cons);
   m[HS_M_O2LUNG] = 60.0 * MEAN(pl->q_lung);
   m[HS_M_O2OXY] = 60.0 * MEAN(pl->q_oxy);
-  m[HS_M_VIS] = hs_vis(s->p + pl->drugs);
   m[HS_M_ICP] = pl->nic ? MEAN(pl->q_icp) : NAN;
   m[HS_M_CEPP] = pl->nic ? m[HS_M_MAP] - m[HS_M_ICP] : NAN;
   {
@@ -1757,7 +1755,7 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   clinical_indices(s, m, bsa, v0, hb);
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
-    if (md->metrics) md->metrics(s->mstate + s->mofs[k], m);
+    if (md->metrics) md->metrics(s->mstate + s->mofs[k], pl, s->p, m);
   }
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
@@ -1786,10 +1784,10 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
 static void modules_effect(hs_sim *s) {
-  hs_physio_effect fx = {1.0};
+  hs_physio_effect fx = {1.0, 1.0, 1.0};
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
-    if (md->effect) md->effect(s->mstate + s->mofs[k], &fx);
+    if (md->effect) md->effect(s->mstate + s->mofs[k], s->pl, s->p, &fx);
   }
   s->pfx = fx;
   memo_reset(s);

@@ -108,7 +108,9 @@ static int bpc_beat(void *state, const hs_physio_beat *b) {
   return 1;
 }
 
-static void bpc_effect(const void *state, hs_physio_effect *fx) {
+static void bpc_effect(const void *state, const hs_plan *pl, const double *p,
+                       hs_physio_effect *fx) {
+  (void)pl, (void)p;
   fx->resistance *= ((const bpc_state *)state)->f;
 }
 
@@ -133,7 +135,8 @@ static double equivalent_dose(int drug, double f) {
   return 0.5 * (lo + hi);
 }
 
-static void bpc_metrics(const void *state, double *m) {
+static void bpc_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
+  (void)pl, (void)p;
   double f = ((const bpc_state *)state)->f;
   m[HS_M_BPC] = f;
   m[HS_M_NE_EQ] = f > 1.0 ? equivalent_dose(HS_DRUG_NOREPINEPHRINE, f) : 0.0;

@@ -10,6 +10,9 @@
  */
 #include "hemosim/drugs.h"
 
+#include "hemosim/sim.h"
+#include "physio/module.h"
+
 typedef struct drug_row {
   double r_emax, r_ed50;   /* systemic resistance */
   double e_emax, e_ed50;   /* contractility (Ees) */
@@ -46,3 +49,25 @@ double hs_vis(const double *d) {
          10.0 * d[HS_DRUG_MILRINONE] + 10000.0 * d[HS_DRUG_VASOPRESSIN] +
          100.0 * d[HS_DRUG_NOREPINEPHRINE];
 }
+
+/* The drugs as a physiological module (physio/module.h): their effect follows the
+   drugs block's doses; the vasoactive-inotropic score is their metric. */
+static void drugs_effect(const void *state, const hs_plan *pl, const double *p,
+                         hs_physio_effect *fx) {
+  (void)state;
+  hs_drug_effect d;
+  hs_drug_effect_of(p + pl->drugs, &d);
+  fx->resistance *= d.resistance;
+  fx->contractility *= d.contractility;
+  fx->heart_rate *= d.heart_rate;
+}
+
+static void drugs_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
+  (void)state;
+  m[HS_M_VIS] = hs_vis(p + pl->drugs);
+}
+
+const hs_physio_module hs_physio_drugs = {
+    "drugs", "vasoactive infusions, Emax dose-response (docs/drugs.md)", 0, NULL, NULL,
+    drugs_effect, drugs_metrics, NULL, NULL,
+};

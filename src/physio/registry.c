@@ -4,9 +4,11 @@
  */
 #include "physio/module.h"
 
-extern const hs_physio_module hs_physio_bp_control;
+extern const hs_physio_module hs_physio_drugs, hs_physio_bp_control;
 
+/* Effects multiply in this order (the drugs' resistance factor, then the controller's). */
 static const hs_physio_module *const MODULES[] = {
+    &hs_physio_drugs,
     &hs_physio_bp_control,
 };
 
