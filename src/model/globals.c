@@ -121,11 +121,11 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                                "x CSF outflow resistance over the last beat = distance of the mean "
                                "ICP from the ICP at which the CSF volume is steady",
                                "docs/numerics.md", NULL},
-    [SOLVER_STIFF_STEPS] = {"stiff_steps_per_s", HS_DIM_NONE, 20000, 0, 1e9, 0,
+    [SOLVER_STIFF_STEPS] = {"stiff_steps_per_s", HS_DIM_NONE, 200000, 0, 1e9, 0,
                             "stiffness watch: the run stops with an error naming the stiffest "
                             "compartment when the integrator needs more than this many steps per "
                             "simulated second over 20,000 steps (normal circuits: 500-2,000 with "
-                            "dopri5); 0 = no watch",
+                            "dopri5, 50,000 with a fixed 20-us step); 0 = no watch",
                             "docs/numerics.md", NULL},
 };
 
