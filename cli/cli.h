@@ -12,6 +12,7 @@ enum { HS_EXIT_OK = 0, HS_EXIT_USAGE = 1, HS_EXIT_FAIL = 2 };
 
 int hs_cmd_run(int argc, char **argv);
 int hs_cmd_params(int argc, char **argv);
+int hs_cmd_describe(int argc, char **argv);
 int hs_cmd_micro(int argc, char **argv);
 int hs_cmd_compare(int argc, char **argv);
 int hs_cmd_optimize(int argc, char **argv);

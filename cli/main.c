@@ -19,6 +19,7 @@ typedef struct command {
 static const command COMMANDS[] = {
     {"run", hs_cmd_run, "simulate a patient (default: the bundled healthy adult) to steady state"},
     {"params", hs_cmd_params, "list every model parameter with unit, default, range and source"},
+    {"describe", hs_cmd_describe, "list a patient's nodes, edges, devices, roles and parameters"},
     {"micro", hs_cmd_micro, "sublingual microcirculation analysis (consensus 2018) and trial schedule"},
     {"compare", hs_cmd_compare, "compare LV unloading strategies on VA-ECMO and recommend one"},
     {"wean", hs_cmd_wean, "VA-ECMO weaning trial: flow down, vent clamped, readiness criteria"},

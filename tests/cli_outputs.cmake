@@ -35,7 +35,7 @@ expect_run(1 ${HEMOSIM} run --out)
 expect_match("${ERR}" "option --out needs a value")
 expect_run(1 ${HEMOSIM} run -x)
 expect_match("${ERR}" "unknown option '-x'")
-foreach(cmd "run" "cohort" "params" "micro" "micro;analyze" "micro;schedule" "micro;titrate" "compare"
+foreach(cmd "run" "cohort" "params" "describe" "micro" "micro;analyze" "micro;schedule" "micro;titrate" "compare"
         "wean" "optimize" "calibrate" "stroke" "stroke;mcis" "stroke;reperfusion"
         "stroke;perfusion-class" "stroke;tcd" "stroke;dose" "validate")
   expect_run(0 ${HEMOSIM} ${cmd} --help)
@@ -47,6 +47,15 @@ expect_run(0 ${HEMOSIM} stroke tcd --psv=100 --edv=20 --mean 50)
 expect_match("${OUT}" "PI 1.6")
 expect_run(1 ${HEMOSIM} wean --flow=abc)
 expect_match("${ERR}" "--flow: \"abc\" is not a number")
+# describe: the roles and parameters of a patient, as text and as JSON
+expect_run(0 ${HEMOSIM} describe ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml)
+expect_match("${OUT}" "brain_venous_outflow +svc")
+expect_match("${OUT}" "ecmo +va_ecmo +drainage=ivc")
+expect_match("${OUT}" "lv.ees")
+expect_run(0 ${HEMOSIM} describe --json --set=lv.ees=2.0)
+expect_match("${OUT}" "\"schema\": \"hemosim-describe/1\"")
+expect_match("${OUT}" "\"role\": \"left_ventricle\"")
+expect_run(1 ${HEMOSIM} describe a.yaml b.yaml)
 message(STATUS "cli outputs: option parsing checks passed")
 
 # ---- units at the edges and the user-facing defects of issue 12

@@ -38,6 +38,7 @@
 #include "hemosim/patient.h"
 #include "hemosim/plot.h"
 #include "hemosim/report.h"
+#include "hemosim/roles.h"
 #include "hemosim/serve.h"
 #include "hemosim/sim.h"
 #include "hemosim/stroke.h"

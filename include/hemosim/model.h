@@ -108,11 +108,19 @@ const char *hs_model_block_name(const hs_model *m, size_t i);
 const hs_block_type *hs_model_block_type(const hs_model *m, size_t i);
 /* Index of the block called name (hash lookup), or -1 if there is none. */
 long hs_model_block_index(const hs_model *m, const char *name);
+/* Parameter values of block i (type->nparams, internal units), NULL if out of range. */
+const double *hs_model_block_params(const hs_model *m, size_t i);
+/* 1 where block i's parameter k was set explicitly (file, --set), 0 at its default. */
+int hs_model_param_given(const hs_model *m, size_t i, int k);
+/* Ends of edge block i (NULL if i is not an edge). */
+const char *hs_model_edge_from(const hs_model *m, size_t i);
+const char *hs_model_edge_to(const hs_model *m, size_t i);
 
 /*
- * Structural check: required sites present (lv, rv, la, ra, pa, aortic_root,
- * upper_arteries and the four valves), every edge's ends exist and differ, every
- * node is connected, required parameters set.  Messages name the block.
+ * Structural check: every required role bound to a block of its kind and type
+ * (hemosim/roles.h: by default lv, rv, la, ra, pa, aortic_root, upper_arteries
+ * and the four valves), every edge's ends exist and differ, every node is
+ * connected, required parameters set.  Messages name the block.
  */
 hs_status hs_model_check(const hs_model *m, hs_err *err);
 

@@ -89,6 +89,18 @@ typedef struct hs_provenance {
   size_t nset;
 } hs_provenance;
 
+/* ---- model description (hemosim describe) -------------------------------------- */
+/*
+ * What a patient is made of: nodes (type), edges (type, from, to), devices (type,
+ * ports), roles (hemosim/roles.h: the block each is bound to, whether it is
+ * present, required, fixed) and every parameter (value in its display unit,
+ * allowed range, whether the file set it).  JSON (schema hemosim-describe/1,
+ * docs/output.md) or aligned text; caller frees.
+ */
+struct hs_model;
+char *hs_describe_json(const struct hs_model *m, const hs_provenance *prov, hs_err *err);
+char *hs_describe_text(const struct hs_model *m, hs_err *err);
+
 /* ---- JSON summary -------------------------------------------------------------- */
 typedef struct hs_run_info {
   const char *patient_name;

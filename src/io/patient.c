@@ -28,6 +28,7 @@
 
 #include "hemosim/device.h"
 #include "hemosim/patient.h"
+#include "hemosim/roles.h"
 #include "io/doc.h"
 
 extern const char hs_default_patient_text[];
@@ -263,6 +264,23 @@ static hs_status read_devices(const hs_doc *d, const hs_doc_node *list, hs_model
   return HS_OK;
 }
 
+/*
+ *   roles:
+ *     brain_venous_outflow: jugular_veins     # role: block (hemosim/roles.h)
+ */
+static hs_status read_roles(const hs_doc *d, const hs_doc_node *map, hs_model *m, hs_err *err) {
+  hs_status st = hs_doc_expect(d, map, HS_DOC_MAP, "roles", err);
+  for (size_t i = 0; st == HS_OK && i < hs_doc_size(map); i++) {
+    const hs_doc_node *kn = hs_doc_key(map, i), *vn = hs_doc_value(map, i);
+    const char *role = hs_doc_text(kn), *block;
+    if ((st = hs_doc_string(d, vn, "roles", &block, err)) != HS_OK) break;
+    hs_err e2;
+    if ((st = hs_model_set_role(m, role, block, &e2)) != HS_OK)
+      st = hs_doc_fail(d, hs_role_find(role) ? vn : kn, err, st, "roles: %s", e2.msg);
+  }
+  return st;
+}
+
 /* The key node `name` of mapping map, or NULL. */
 static const hs_doc_node *key_named(const hs_doc_node *map, const char *name) {
   for (size_t i = 0; map && i < hs_doc_size(map); i++) {
@@ -352,7 +370,8 @@ static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err) {
     const char *key = hs_doc_text(hs_doc_key(root, i));
     const hs_doc_node *v = hs_doc_value(root, i);
     if (strcmp(key, "hemosim_patient") == 0 || strcmp(key, "nodes") == 0 ||
-        strcmp(key, "edges") == 0 || strcmp(key, "devices") == 0 || strcmp(key, "base") == 0)
+        strcmp(key, "edges") == 0 || strcmp(key, "devices") == 0 || strcmp(key, "base") == 0 ||
+        strcmp(key, "roles") == 0)
       continue;
     if (strcmp(key, "name") == 0 || strcmp(key, "description") == 0) {
       const char *text;
@@ -373,7 +392,7 @@ static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err) {
       return hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN,
                          "unknown top-level field '%s' (known: hemosim_patient, base, name, "
                          "description, sources, expected, heart, circulation, body, solver, "
-                         "oxygen, baroreflex, drugs, brain, nodes, edges, devices)",
+                         "oxygen, baroreflex, drugs, brain, nodes, edges, devices, roles)",
                          key);
   }
   const hs_doc_node *nodes = hs_doc_get(root, "nodes"), *edges = hs_doc_get(root, "edges");
@@ -384,6 +403,8 @@ static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err) {
   if (edges && (st = read_elements(d, edges, m, 1, nbase, err)) != HS_OK) return st;
   const hs_doc_node *devices = hs_doc_get(root, "devices");
   if (devices && (st = read_devices(d, devices, m, nbase, err)) != HS_OK) return st;
+  const hs_doc_node *roles = hs_doc_get(root, "roles");
+  if (roles && (st = read_roles(d, roles, m, err)) != HS_OK) return st;
   const hs_doc_node *nm = hs_doc_get(root, "name"), *ds = hs_doc_get(root, "description");
   if ((nm || ds || !base) &&
       (st = hs_model_set_info(m, nm ? hs_doc_text(nm) : hs_model_name(m),

@@ -14,12 +14,9 @@
 
 #include "elements/elements.h"
 #include "hemosim/device.h"
+#include "hemosim/roles.h"
 #include "model/model_impl.h"
 
-const char *const hs_required_nodes[] = {"lv", "rv", "la", "ra", "pa", "aortic_root",
-                                         "upper_arteries", NULL};
-const char *const hs_required_edges[] = {"aortic_valve", "mitral_valve", "tricuspid_valve",
-                                         "pulmonary_valve", NULL};
 
 static char *dupstr(const char *s) {
   if (!s) return NULL;
@@ -124,6 +121,7 @@ void hs_model_free(hs_model *m) {
   free(m->name);
   free(m->description);
   hs_strmap_clear(&m->index);
+  hs_model_roles_free(m);
   free(m);
 }
 
@@ -140,7 +138,8 @@ hs_model *hs_model_clone(const hs_model *m, hs_err *err) {
     memcpy(c->blocks[i].params, b->params, (size_t)b->type->nparams * sizeof *b->params);
     memcpy(c->blocks[i].given, b->given, (size_t)b->type->nparams);
   }
-  if (hs_model_set_info(c, m->name, m->description, err) != HS_OK) {
+  if (hs_model_set_info(c, m->name, m->description, err) != HS_OK ||
+      hs_model_roles_copy(c, m, err) != HS_OK) {
     hs_model_free(c);
     return NULL;
   }
@@ -417,6 +416,18 @@ size_t hs_model_block_count(const hs_model *m) { return m->nblocks; }
 const char *hs_model_block_name(const hs_model *m, size_t i) {
   return i < m->nblocks ? m->blocks[i].name : NULL;
 }
+const double *hs_model_block_params(const hs_model *m, size_t i) {
+  return i < m->nblocks ? m->blocks[i].params : NULL;
+}
+int hs_model_param_given(const hs_model *m, size_t i, int k) {
+  return i < m->nblocks && k >= 0 && k < m->blocks[i].type->nparams && m->blocks[i].given[k];
+}
+const char *hs_model_edge_from(const hs_model *m, size_t i) {
+  return i < m->nblocks ? m->blocks[i].from : NULL;
+}
+const char *hs_model_edge_to(const hs_model *m, size_t i) {
+  return i < m->nblocks ? m->blocks[i].to : NULL;
+}
 long hs_model_block_index(const hs_model *m, const char *name) {
   return m && name ? hs_strmap_get(&m->index, name) : -1;
 }
@@ -459,7 +470,7 @@ static hs_status check_connected(const hs_model *m, hs_err *err) {
       }
     }
   }
-  long heart = node_block(m, "lv");
+  long heart = node_block(m, hs_model_role(m, "left_ventricle"));
   size_t root = heart >= 0 ? uf_root(parent, (size_t)heart) : (size_t)-1, nstray = 0;
   char list[200] = "";
   for (size_t i = 0; i < nb; i++) {
@@ -480,6 +491,31 @@ static hs_status check_connected(const hs_model *m, hs_err *err) {
                       "separate loop that nothing circulates",
                       nstray, nstray > 1 ? "s" : "", list, nstray > 5 ? ", ..." : "",
                       nstray > 1 ? "are" : "is");
+  return HS_OK;
+}
+
+/*
+ * The sites with a role (hemosim/roles.h): every required role is bound to a
+ * block of its kind and type, and so is every role the patient file rebinds.
+ * Optional roles at their default name may be absent (the feature is then off).
+ */
+static hs_status check_roles(const hs_model *m, hs_err *err) {
+  for (size_t i = 0; i < hs_role_count(); i++) {
+    const hs_role *r = hs_role_at(i);
+    const char *name = hs_model_role(m, r->name);
+    int rebound = strcmp(name, r->default_name) != 0;
+    if (!(r->flags & HS_ROLE_REQUIRED) && !rebound) continue;
+    const hs_block *b = hs_model_find_block(m, name);
+    int valve = r->type && strcmp(r->type, "valve") == 0;
+    if (!b || b->type->cls != r->kind || (valve && strcmp(b->type->name, "valve") != 0))
+      return hs_err_set(err, HS_ERR_MODEL,
+                        "the model needs a %s named '%s' (role '%s': %s; see hemosim describe)",
+                        valve ? "valve" : r->kind == HS_BLOCK_EDGE ? "edge" : "node", name,
+                        r->name, r->use);
+    if (r->type && strcmp(b->type->name, r->type) != 0)
+      return hs_err_set(err, HS_ERR_MODEL, "node '%s' must be of type %s (role '%s': %s)", name,
+                        r->type, r->name, r->use);
+  }
   return HS_OK;
 }
 
@@ -546,25 +582,5 @@ hs_status hs_model_check(const hs_model *m, hs_err *err) {
                       in ? "leave" : "enter");
   hs_status st = check_connected(m, err);
   if (st) return st;
-  for (int i = 0; hs_required_nodes[i]; i++) {
-    const hs_block *b = hs_model_find_block(m, hs_required_nodes[i]);
-    if (!b || b->type->cls != HS_BLOCK_NODE)
-      return hs_err_set(err, HS_ERR_MODEL,
-                        "the model needs a node named '%s' (measurements and devices attach there)",
-                        hs_required_nodes[i]);
-  }
-  for (int i = 0; hs_required_edges[i]; i++) {
-    const hs_block *b = hs_model_find_block(m, hs_required_edges[i]);
-    if (!b || b->type != &hs_type_valve)
-      return hs_err_set(err, HS_ERR_MODEL, "the model needs a valve named '%s'",
-                        hs_required_edges[i]);
-  }
-  static const char *const vent[] = {"lv", "rv"}, *const atr[] = {"la", "ra"};
-  for (int i = 0; i < 2; i++) {
-    if (hs_model_find_block(m, vent[i])->type != &hs_type_ventricle)
-      return hs_err_set(err, HS_ERR_MODEL, "node '%s' must be of type ventricle", vent[i]);
-    if (hs_model_find_block(m, atr[i])->type != &hs_type_atrium)
-      return hs_err_set(err, HS_ERR_MODEL, "node '%s' must be of type atrium", atr[i]);
-  }
-  return HS_OK;
+  return check_roles(m, err);
 }

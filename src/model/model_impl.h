@@ -21,13 +21,16 @@ struct hs_model {
   char *name;
   char *description;
   hs_strmap index; /* block name -> index in blocks (the names are the blocks' own) */
+  char **roles;    /* per role of hemosim/roles.h: the block it is rebound to, or NULL
+                      (default name); NULL when no role is rebound */
 };
+
+/* roles.c: release and copy a model's role bindings */
+void hs_model_roles_free(hs_model *m);
+hs_status hs_model_roles_copy(hs_model *dst, const hs_model *src, hs_err *err);
 
 /* Find a block by name; NULL if absent. */
 hs_block *hs_model_find_block(const hs_model *m, const char *name);
 
-/* The sites every model must have (metrics and devices attach there). */
-extern const char *const hs_required_nodes[];
-extern const char *const hs_required_edges[];
 
 #endif

@@ -18,6 +18,7 @@
 #include "elements/elements.h"
 #include "model/model_impl.h"
 #include "hemosim/baroreflex.h"
+#include "hemosim/roles.h"
 #include "model/plan_impl.h"
 
 static char *dupstr(const char *s) {
@@ -65,6 +66,9 @@ void hs_plan_free(hs_plan *pl) {
 static int block_index(const hs_model *m, const char *name) {
   return (int)hs_strmap_get(&m->index, name);
 }
+
+/* The block a role names in model m (hemosim/roles.h). */
+#define ROLE(role) hs_model_role(m, role)
 
 hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   if (hs_model_check(m, err) != HS_OK) return NULL;
@@ -257,17 +261,17 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
     }
     if (!changed) break;
   }
-  pl->lv = hs_plan_node_find(pl, "lv");
-  pl->rv = hs_plan_node_find(pl, "rv");
-  pl->la = hs_plan_node_find(pl, "la");
-  pl->ra = hs_plan_node_find(pl, "ra");
-  pl->pa = hs_plan_node_find(pl, "pa");
-  pl->root = hs_plan_node_find(pl, "aortic_root");
-  pl->upper = hs_plan_node_find(pl, "upper_arteries");
-  pl->av = hs_plan_edge_find(pl, "aortic_valve");
-  pl->mv = hs_plan_edge_find(pl, "mitral_valve");
-  pl->tv = hs_plan_edge_find(pl, "tricuspid_valve");
-  pl->pv = hs_plan_edge_find(pl, "pulmonary_valve");
+  pl->lv = hs_plan_node_find(pl, ROLE("left_ventricle"));
+  pl->rv = hs_plan_node_find(pl, ROLE("right_ventricle"));
+  pl->la = hs_plan_node_find(pl, ROLE("left_atrium"));
+  pl->ra = hs_plan_node_find(pl, ROLE("right_atrium"));
+  pl->pa = hs_plan_node_find(pl, ROLE("pulmonary_artery"));
+  pl->root = hs_plan_node_find(pl, ROLE("aortic_root"));
+  pl->upper = hs_plan_node_find(pl, ROLE("arm_artery"));
+  pl->av = hs_plan_edge_find(pl, ROLE("aortic_valve"));
+  pl->mv = hs_plan_edge_find(pl, ROLE("mitral_valve"));
+  pl->tv = hs_plan_edge_find(pl, ROLE("tricuspid_valve"));
+  pl->pv = hs_plan_edge_find(pl, ROLE("pulmonary_valve"));
   for (int v = 0; v < pl->nvalve; v++)
     if (pl->valve_edge[v] == pl->av) pl->vav = v;
   pl->heart = pl->bpofs[block_index(m, "heart")];
@@ -279,23 +283,23 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->drugs = pl->bpofs[block_index(m, "drugs")];
   pl->brain = pl->bpofs[block_index(m, "brain")];
   pl->mapc = pl->bpofs[block_index(m, "map_control")];
-  pl->brain_sinus = hs_plan_node_find(pl, "svc");
-  pl->l_mca_bed = hs_plan_edge_find(pl, "l_mca_bed");
-  pl->r_mca_bed = hs_plan_edge_find(pl, "r_mca_bed");
-  pl->l_other_bed = hs_plan_edge_find(pl, "l_other_bed");
-  pl->r_other_bed = hs_plan_edge_find(pl, "r_other_bed");
-  pl->l_mca_stem = hs_plan_edge_find(pl, "l_mca_stem");
-  pl->r_mca_stem = hs_plan_edge_find(pl, "r_mca_stem");
-  pl->baro_site = hs_plan_node_find(pl, "cerebral_arteries");
+  pl->brain_sinus = hs_plan_node_find(pl, ROLE("brain_venous_outflow"));
+  pl->l_mca_bed = hs_plan_edge_find(pl, ROLE("left_mca_bed"));
+  pl->r_mca_bed = hs_plan_edge_find(pl, ROLE("right_mca_bed"));
+  pl->l_other_bed = hs_plan_edge_find(pl, ROLE("left_other_bed"));
+  pl->r_other_bed = hs_plan_edge_find(pl, ROLE("right_other_bed"));
+  pl->l_mca_stem = hs_plan_edge_find(pl, ROLE("left_mca_stem"));
+  pl->r_mca_stem = hs_plan_edge_find(pl, ROLE("right_mca_stem"));
+  pl->baro_site = hs_plan_node_find(pl, ROLE("cerebral_arteries"));
   if (pl->baro_site < 0) pl->baro_site = pl->upper;
-  pl->lower = hs_plan_node_find(pl, "lower_arteries");
-  pl->cer_art = hs_plan_node_find(pl, "cerebral_arteries");
-  pl->cor_art = hs_plan_node_find(pl, "coronary_arteries");
-  static const char *const measured[] = {"pa", "aortic_root", "upper_arteries"};
+  pl->lower = hs_plan_node_find(pl, ROLE("lower_body_arteries"));
+  pl->cer_art = hs_plan_node_find(pl, ROLE("cerebral_arteries"));
+  pl->cor_art = hs_plan_node_find(pl, ROLE("coronary_arteries"));
+  static const char *const measured[] = {"pulmonary_artery", "aortic_root", "arm_artery"};
   for (int i = 0; i < 3; i++) {
-    int k = hs_plan_node_find(pl, measured[i]);
+    int k = hs_plan_node_find(pl, ROLE(measured[i]));
     if (pl->node_kind[k] != HS_NK_VESSEL) {
-      hs_err_set(err, HS_ERR_MODEL, "node '%s' must be a vessel", measured[i]);
+      hs_err_set(err, HS_ERR_MODEL, "node '%s' must be a vessel", ROLE(measured[i]));
       hs_plan_free(pl);
       return NULL;
     }
