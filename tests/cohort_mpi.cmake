@@ -1,6 +1,6 @@
 # `hemosim cohort` through the command line: the same results.csv, byte for byte, with
-# 1 and 2 threads and with 2 MPI ranks (mpirun --oversubscribe -n 2), and a resumed
-# study equals an uninterrupted one.
+# 1 and 2 threads and with 1 and 2 MPI ranks (mpirun --oversubscribe -n 2), and a resumed
+# study equals an uninterrupted one; the SQLite database, figures and summary exist.
 #   cmake -DHEMOSIM=<hemosim> -DSRC=<source dir> -DWORK=<scratch dir> [-DMPIEXEC=<mpirun>]
 #         -P cohort_mpi.cmake
 file(REMOVE_RECURSE "${WORK}")
@@ -23,12 +23,27 @@ function(same a b)
 endfunction()
 
 run("${HEMOSIM}" cohort "${study}" -q --threads 1 --out "${WORK}/t1")
-run("${HEMOSIM}" cohort "${study}" -q --threads 2 --out "${WORK}/t2")
+run("${HEMOSIM}" cohort "${study}" -q --threads 2 --sqlite --out "${WORK}/t2")
 same("${WORK}/t1/results.csv" "${WORK}/t2/results.csv")
 same("${WORK}/t1/summary.csv" "${WORK}/t2/summary.csv")
 file(READ "${WORK}/t1/results.csv" csv)
 if(NOT csv MATCHES "\nfast,|,fast,ok," OR NOT csv MATCHES ",error,")
   message(FATAL_ERROR "results.csv lacks ok or error rows:\n${csv}")
+endif()
+# the other outputs: SQLite database, figures
+file(READ "${WORK}/t2/results.sqlite" head LIMIT 15 HEX)
+if(NOT head STREQUAL "53514c69746520666f726d61742033") # "SQLite format 3"
+  message(FATAL_ERROR "results.sqlite is not an SQLite database")
+endif()
+foreach(f distributions.svg success.svg)
+  file(READ "${WORK}/t2/${f}" svg)
+  if(NOT svg MATCHES "<svg" OR NOT svg MATCHES "fast")
+    message(FATAL_ERROR "${f} is not a figure of both strategies")
+  endif()
+endforeach()
+file(READ "${WORK}/t1/summary.csv" summary)
+if(NOT summary MATCHES "\nfast,map_mmhg >= 70,,[0-9]+,,,,0?[.0-9]+\n")
+  message(FATAL_ERROR "summary.csv lacks the target proportion:\n${summary}")
 endif()
 # stopped after 4 patients, then resumed
 run("${HEMOSIM}" cohort "${study}" -q --limit 4 --out "${WORK}/r")
@@ -46,6 +61,9 @@ if(MPIEXEC)
   if(uid STREQUAL "0")
     set(root --allow-run-as-root)
   endif()
+  run("${MPIEXEC}" ${root} --oversubscribe -n 1 "${HEMOSIM}" cohort "${study}" -q
+      --out "${WORK}/mpi1")
+  same("${WORK}/t1/results.csv" "${WORK}/mpi1/results.csv")
   run("${MPIEXEC}" ${root} --oversubscribe -n 2 "${HEMOSIM}" cohort "${study}" -q --chunk 1
       --out "${WORK}/mpi2")
   same("${WORK}/t1/results.csv" "${WORK}/mpi2/results.csv")
