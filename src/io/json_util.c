@@ -33,8 +33,8 @@ static size_t utf8_len(const unsigned char *s) {
   return n;
 }
 
-json_t *hs_jstr(const char *s) {
-  if (!s) return json_null();
+char *hs_utf8_clean(const char *s) {
+  if (!s) return NULL;
   const unsigned char *u = (const unsigned char *)s;
   size_t len = strlen(s), bad = 0;
   for (size_t i = 0; i < len;) {
@@ -42,7 +42,7 @@ json_t *hs_jstr(const char *s) {
     if (!n) bad++, n = 1;
     i += n;
   }
-  if (!bad) return json_string(s);
+  if (!bad) return NULL;
   char *clean = malloc(len + 2 * bad + 1); /* each bad byte (1) becomes 3 bytes */
   if (!clean) return NULL;
   size_t j = 0;
@@ -59,7 +59,13 @@ json_t *hs_jstr(const char *s) {
     i += n;
   }
   clean[j] = '\0';
-  json_t *o = json_string(clean);
+  return clean;
+}
+
+json_t *hs_jstr(const char *s) {
+  if (!s) return json_null();
+  char *clean = hs_utf8_clean(s);
+  json_t *o = json_string(clean ? clean : s);
   free(clean);
   return o;
 }

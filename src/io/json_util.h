@@ -16,6 +16,9 @@
 #include "hemosim/error.h"
 #include "hemosim/output.h"
 
+/* A copy of s with every byte that starts no valid UTF-8 sequence replaced by
+   U+FFFD (caller frees), or NULL when s is valid UTF-8 already (or memory ran out). */
+char *hs_utf8_clean(const char *s);
 /* A number, or null when v is NaN or infinite. */
 json_t *hs_jnum(double v);
 /* A string (NULL -> null); invalid UTF-8 bytes replaced by U+FFFD. */
