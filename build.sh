@@ -11,7 +11,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PACKAGES="gcc clang libclang-rt-14-dev make cmake pkg-config libsundials-dev libyaml-dev libjansson-dev libcmocka-dev libnlopt-dev libopenmpi-dev openmpi-bin libsqlite3-dev libmicrohttpd-dev"
+PACKAGES="gcc clang libclang-rt-14-dev make cmake pkg-config libsundials-dev libyaml-dev libjansson-dev libcmocka-dev libnlopt-dev libopenmpi-dev openmpi-bin libsqlite3-dev libmicrohttpd-dev nettle-dev"
 # the browser test of `hemosim serve` (tests/serve_e2e.sh): headless chromium driven by
 # playwright-core from npm
 PACKAGES="$PACKAGES chromium nodejs"

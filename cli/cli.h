@@ -22,6 +22,7 @@ int hs_cmd_stroke(int argc, char **argv);
 int hs_cmd_validate(int argc, char **argv);
 int hs_cmd_cohort(int argc, char **argv);
 int hs_cmd_serve(int argc, char **argv);
+int hs_cmd_trial(int argc, char **argv);
 
 /*
  * Options are read with getopt_long (GNU): "--rate=100" and "--rate 100" are the

@@ -27,6 +27,7 @@ static const command COMMANDS[] = {
     {"calibrate", hs_cmd_calibrate, "fit a patient to bedside measurements, with identifiability"},
     {"stroke", hs_cmd_stroke, "no-reflow calculators: mCIS, reperfusion, perfusion, TCD, doses"},
     {"cohort", hs_cmd_cohort, "virtual cohort / in-silico trial from a study file (threads, MPI)"},
+    {"trial", hs_cmd_trial, "trial database: enrolment, allocation, visits, audit, analysis"},
     {"validate", hs_cmd_validate, "validation suite (published experiments) and golden metrics"},
     {"serve", hs_cmd_serve, "local web app: live monitor, PV loops, device controls, decisions"},
 };

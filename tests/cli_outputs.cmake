@@ -37,7 +37,7 @@ expect_run(1 ${HEMOSIM} run -x)
 expect_match("${ERR}" "unknown option '-x'")
 foreach(cmd "run" "cohort" "params" "describe" "micro" "micro;analyze" "micro;schedule" "micro;titrate" "compare"
         "wean" "optimize" "calibrate" "stroke" "stroke;mcis" "stroke;reperfusion"
-        "stroke;perfusion-class" "stroke;tcd" "stroke;dose" "validate")
+        "stroke;perfusion-class" "stroke;tcd" "stroke;dose" "validate" "trial")
   expect_run(0 ${HEMOSIM} ${cmd} --help)
   string(REPLACE ";" " " shown "${cmd}")
   expect_match("${OUT}" "usage: hemosim ${shown}")

@@ -10,7 +10,8 @@
  *   pressure mmHg, volume mL, time s, flow mL/s, resistance mmHg*s/mL,
  *   compliance mL/mmHg, elastance mmHg/mL, inertance mmHg*s^2/mL,
  *   rate 1/min (heart rate, the clinical convention), length cm, mass kg, area cm^2,
- *   catheter size Fr, pump speed rpm, O2 consumption mL O2/min, haemoglobin g/dL.
+ *   catheter size Fr, pump speed rpm, O2 consumption mL O2/min, haemoglobin g/dL,
+ *   drug dose rate ug/kg/min (vasopressin U/kg/min), lactate mmol/L.
  * Input files may give a value as a bare number (in the internal unit of its
  * field) or as a string "<number> <unit>", e.g. "4.5 L/min", "1200 dyn*s/cm^5",
  * "8 Fr"; a unit of the wrong dimension is an error.  Output names carry their
@@ -52,6 +53,7 @@ typedef enum hs_dim {
   HS_DIM_UNIT_DOSE_RATE, /* U/kg/min (vasopressin infusion) */
   HS_DIM_MASS_CONC,    /* mg/mL (drug concentration by mass) */
   HS_DIM_UNIT_CONC,    /* U/mL (drug concentration in units) */
+  HS_DIM_LACTATE,      /* mmol/L (blood lactate) */
   HS_DIM_COUNT
 } hs_dim;
 

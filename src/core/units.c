@@ -12,7 +12,8 @@
  * Wood unit = 1 mmHg*min/L = 0.06 mmHg*s/mL; 1 dyn*s/cm^5 = 0.1 Pa*s/mL;
  * French catheter scale: outer diameter in mm = Fr / 3 (Charriere); haemoglobin
  * 1 mmol/L (monomer) = 1.6114 g/dL (molar mass 16,114 g/mol per haem); 1 lb =
- * 0.45359237 kg exactly (international yard and pound agreement, 1959).
+ * 0.45359237 kg exactly (international yard and pound agreement, 1959);
+ * lactate 1 mmol/L = 9.008 mg/dL (molar mass of lactic acid 90.08 g/mol).
  */
 #include "hemosim/units.h"
 
@@ -105,18 +106,20 @@ static const unit_row UNITS[] = {
     {HS_DIM_UNIT_CONC, "U/ml", 1.0},
     {HS_DIM_UNIT_CONC, "IU/mL", 1.0},
     {HS_DIM_UNIT_CONC, "IU/ml", 1.0},
+    {HS_DIM_LACTATE, "mmol/L", 1.0},
+    {HS_DIM_LACTATE, "mg/dL", 1.0 / 9.008},
 };
 
 static const char *const DIM_UNIT[HS_DIM_COUNT] = {
     "", "mmHg", "mL", "s", "mL/s", "mmHg*s/mL", "mL/mmHg", "mmHg/mL", "mmHg*s^2/mL",
     "/min", "1/mL", "cm", "kg", "cm^2", "Fr", "rpm", "mL/min", "g/dL", "%", "cm/s",
-    "ug/kg/min", "U/kg/min", "mg/mL", "U/mL"};
+    "ug/kg/min", "U/kg/min", "mg/mL", "U/mL", "mmol/L"};
 static const char *const DIM_NAME[HS_DIM_COUNT] = {
     "dimensionless", "pressure", "volume", "time", "flow", "resistance", "compliance",
     "elastance", "inertance", "rate", "inverse volume", "length", "mass", "area",
     "catheter size", "pump speed", "O2 consumption", "haemoglobin", "percentage", "velocity",
     "drug dose rate", "activity dose rate", "mass concentration",
-    "activity concentration"};
+    "activity concentration", "lactate concentration"};
 /* A remark appended to a dimension's accepted-units list, where one helps. */
 static const char *const DIM_NOTE[HS_DIM_COUNT] = {
     [HS_DIM_FRENCH] = " (mm: outer diameter)",
