@@ -61,6 +61,7 @@ case "${1:-}" in
     build/bench_integrators
     build/bench_compare
     build/serve_load 20 20
+    build/bench_steady
     ;;
   *)
     sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'

@@ -177,9 +177,9 @@ typedef struct hs_steady_info {
   long beats;         /* beats run until then (or until max_beats) */
   double time_s;      /* simulated time at that point */
   double last_change; /* largest beat-to-beat end-diastolic volume change, mL */
-  int accel_jumps;    /* extrapolation jumps kept (solver.steady_accel) */
-  int accel_fallback; /* 1: acceleration was abandoned (see accel_reason); the state is
-                         the one plain integration reaches */
+  int accel_jumps;    /* accelerated (Anderson) steps taken (solver.steady_accel) */
+  int accel_fallback; /* 1: acceleration was abandoned or not usable (see accel_reason);
+                         the state is the one plain integration reaches */
   int csf_steps;      /* CSF-balance (ICP) solve steps taken */
   double icp_imbalance_mmhg; /* last beat's CSF imbalance x outflow resistance, mmHg */
   char accel_reason[160];    /* why acceleration fell back ("" if it did not) */

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/anderson.h"
 #include "core/ode.h"
 #include "hemosim/baroreflex.h"
 #include "hemosim/drugs.h"
@@ -2265,61 +2266,105 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
 }
 
 /*
- * Steady-state acceleration (solver.steady_accel).  Far from the periodic orbit the
- * end-diastolic state converges linearly, y_k - y* ~ r^k v, with r set by the slowest
- * compartment or controller time constant (r ~ 0.9 per beat in shock).  When the
- * normalised beat-to-beat change (steady_measure: every state kind over its
- * tolerance) has shrunk by a stable ratio r (0.5 < r < 0.98, three successive
- * ratios within 0.03), the state jumps to the limit of that geometric sequence,
- * y + r/(1-r) (y - y_prev): vector extrapolation along the dominant mode (the scalar
- * idea of Aitken's delta-squared).  Weights sum to one, so total blood volume is
- * unchanged.  The CSF volume has its own solve (csf_step) and is not extrapolated.
- * A jump is not taken - and acceleration is abandoned for the run - when it would
- * make a volume non-physical or move a bounded device state (pump speed, balloon
- * gate) outside its range: such a state is saturating or the linear model does not
- * hold there.  O2 content and tracer are clamped to their ranges.
+ * Steady-state acceleration (solver.steady_accel): Anderson acceleration of the beat
+ * map.  F(x) is the end-diastolic state one beat after the end-diastolic state x; the
+ * periodic steady state is its fixed point.  Each beat is integrated normally from
+ * x_k; the next start x_{k+1} combines the last few beats (core/anderson.h, memory
+ * STEADY_AA_M), every state weighted by the reciprocal of its steady-state tolerance
+ * (steady_weights), so the least-squares problem balances volumes, flows, speeds and
+ * control factors the way the steady-state test does.  The CSF volume (own solve,
+ * csf_step) and the O2 / tracer contents (own warm start, o2_equilibrate) are carried
+ * along at the latest beat's value (contents as concentrations, so O2 mass follows the
+ * accelerated volume).  Weights of the volumes are equal, so the coefficients sum to
+ * one over the volumes and the total blood volume is unchanged.
  */
-static const char *steady_jump(hs_sim *s, double r, char *why, size_t n) {
+#define STEADY_AA_M 5
+/* The haemodynamic stage runs until the largest change is this fraction of its
+   tolerance (not just below it): the flows the O2 stage works on then hold still. */
+#define STEADY_AA_FAST_GOAL 0.3
+/* The O2 stage runs until the per-beat O2 change is this fraction of its tolerance: the
+   washout modes are slow (r ~ 0.9-0.99 per beat), so a change just below the tolerance
+   can still be tens of tolerances from the fixed point; accelerated steps are cheap. */
+#define STEADY_AA_O2_GOAL 0.1
+#define STEADY_AA_O2_STEPS 12 /* at most, once the change is below its tolerance */
+
+static void steady_weights(const hs_sim *s, double *w) {
   const hs_plan *pl = s->pl;
-  double g = r / (1.0 - r);
-  if (g > 40.0) g = 40.0;
-  for (int i = 0; i < pl->nn; i++) {
-    double v = s->y[i] + g * (s->y[i] - s->y_ed1[i]);
-    if (!(v > 0.05 * s->y[i])) {
-      snprintf(why, n, "t=%.1f s: an extrapolation would empty '%s' (%.1f -> %.1f mL)", s->t,
-               hs_plan_node_name(pl, (size_t)i), s->y[i], v);
-      return why;
+  const double *sv = s->p + pl->solver;
+  double tv = sv[SOLVER_STEADY_TOL], tq = sv[SOLVER_STEADY_TOL_FLOW];
+  double tr = sv[SOLVER_STEADY_TOL_RPM], tf = sv[SOLVER_STEADY_TOL_FACTOR];
+  for (int k = 0; k < pl->ny; k++) w[k] = 0.0;
+  for (int i = 0; i < pl->nn; i++) w[i] = 1.0 / tv;
+  for (int e = 0; e < pl->ne; e++)
+    if (pl->estate[e] >= 0) w[pl->estate[e]] = 1.0 / tq;
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    for (int k = 0; k < dt->nstates; k++) {
+      int kind = dt->states ? dt->states[k].kind : HS_DSTATE_FLOW;
+      w[pl->dev_state_ofs[d] + k] =
+          1.0 / (kind == HS_DSTATE_SPEED ? tr : kind == HS_DSTATE_FRACTION ? tf : tq);
     }
   }
+  if (pl->nbaro) {
+    /* filtered pressure: as a relative factor of the set point; effectors: the tolerance
+       of what they act on (relative multipliers, mL of unstressed volume, heart period) */
+    const double *bp = s->p + pl->baro;
+    w[pl->ybaro] = 1.0 / (tf * fmax(bp[HS_BP_PN], 1.0));
+    for (int k = 0; k < HS_BARO_NEFF; k++) {
+      double t;
+      if (k < 4) t = tf * fmax(fabs(bp[HS_BP_TH0 + k] + s->baro_ref[2 + 2 * k]), 1e-6);
+      else if (k == HS_BARO_VU_SPLANCHNIC || k == HS_BARO_VU_EXTRA) t = tv;
+      else t = tf * (s->brr > 0.1 ? s->brr : 0.1);
+      w[pl->ybaro + 1 + 2 * k] = w[pl->ybaro + 2 + 2 * k] = 1.0 / t;
+    }
+  }
+  for (int k = 0; k < pl->nar; k++) w[pl->yar + k] = 1.0 / tf;
+}
+
+/*
+ * Make an accelerated start state x (from the beat map value g) admissible, or say why
+ * not.  Carried-along states take g's value; closed valves carry no flow; bounded device
+ * states are projected onto their declared range (hs_device_state); while the LV does
+ * not eject its volume may not exceed g's (its filling is one-way: an overshoot would
+ * never be undone), the excess stays in the LA (likewise the RV and the RA); every volume
+ * keeps at least 30 % of g's.
+ */
+static const char *steady_admissible(const hs_sim *s, const double *g, double *x, int lv_shut,
+                                     int rv_shut, int o2in, char *why, size_t n) {
+  const hs_plan *pl = s->pl;
+  for (int k = 0; k < pl->ny; k++)
+    if (!isfinite(x[k])) {
+      snprintf(why, n, "t=%.1f s: an Anderson step was not finite", s->t);
+      return why;
+    }
+  if (pl->nic) x[pl->ycsf] = g[pl->ycsf];
+  if (lv_shut && x[pl->lv] > g[pl->lv]) x[pl->la] += x[pl->lv] - g[pl->lv], x[pl->lv] = g[pl->lv];
+  if (rv_shut && x[pl->rv] > g[pl->rv]) x[pl->ra] += x[pl->rv] - g[pl->rv], x[pl->rv] = g[pl->rv];
+  for (int i = 0; i < pl->nn; i++) {
+    if (!(x[i] > 0.3 * g[i])) {
+      snprintf(why, n, "t=%.1f s: an Anderson step would empty '%s' (%.1f -> %.1f mL)", s->t,
+               hs_plan_node_name(pl, (size_t)i), g[i], x[i]);
+      return why;
+    }
+    if (!o2in) {
+      x[pl->yo2 + i] = g[pl->yo2 + i] / g[i] * x[i];
+      if (pl->ntr) x[pl->ytr + i] = g[pl->ytr + i] / g[i] * x[i];
+    } else {
+      if (x[pl->yo2 + i] < 0) x[pl->yo2 + i] = 0;
+      if (pl->ntr && x[pl->ytr + i] < 0) x[pl->ytr + i] = 0;
+      if (pl->ntr && x[pl->ytr + i] > x[i]) x[pl->ytr + i] = x[i];
+    }
+  }
+  for (int v = 0; v < pl->nvalve; v++)
+    if (!s->open[v]) x[pl->estate[pl->valve_edge[v]]] = 0.0;
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     for (int k = 0; dt->states && k < dt->nstates; k++) {
-      int j = pl->dev_state_ofs[d] + k;
-      double v = s->y[j] + g * (s->y[j] - s->y_ed1[j]);
-      if (v < dt->states[k].min || v > dt->states[k].max) {
-        snprintf(why, n,
-                 "t=%.1f s: an extrapolation would move %s.%s outside its range (%.4g -> %.4g, "
-                 "range %g..%g): controller saturating",
-                 s->t, pl->bname[pl->dev_block[d]], dt->states[k].name, s->y[j], v,
-                 dt->states[k].min, dt->states[k].max);
-        return why;
-      }
+      double *v = &x[pl->dev_state_ofs[d] + k];
+      if (*v < dt->states[k].min) *v = dt->states[k].min;
+      if (*v > dt->states[k].max) *v = dt->states[k].max;
     }
   }
-  memcpy(s->y_save, s->y, (size_t)pl->ny * sizeof(double));
-  double csf = pl->nic ? s->y[pl->ycsf] : 0.0;
-  for (int k = 0; k < pl->ny; k++) s->y[k] += g * (s->y[k] - s->y_ed1[k]);
-  if (pl->nic) s->y[pl->ycsf] = csf;
-  for (int i = 0; i < pl->nn; i++) {
-    if (s->y[pl->yo2 + i] < 0) s->y[pl->yo2 + i] = 0;
-    if (pl->ntr) {
-      double f = s->y[pl->ytr + i];
-      if (f < 0) s->y[pl->ytr + i] = 0;
-      if (f > s->y[i]) s->y[pl->ytr + i] = s->y[i];
-    }
-  }
-  memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
-  s->dirty = 1;
   return NULL;
 }
 
@@ -2327,15 +2372,13 @@ static const char *steady_jump(hs_sim *s, double r, char *why, size_t n) {
  * Periodic steady state (docs/numerics.md).  Beat by beat: every state kind must
  * change by less than its tolerance (steady_measure), the CSF balance must hold
  * within solver.steady_tol_icp, O2 content within solver.steady_tol_o2, and the
- * MAP/BP controller must be settled, for three beats in a row.  Speed-ups that
- * do not change the answer: geometric extrapolation (steady_jump, verified), the
- * CSF balance solve (csf_step) and the O2 warm start (o2_equilibrate).
- *
- * Verification of a jump: two beats after it, the normalised change must have
- * fallen below the change before the jump; otherwise the state returns to the one
- * before the jump (the jump is undone).
- * Two failed verifications abandon acceleration for the run.  Four jumps at most
- * per approach to the orbit: a mode that needs more is not geometric.
+ * MAP/BP controller must be settled, for three beats in a row, each started from the
+ * end of the one before (plain integration: the steady state is verified by
+ * integrating, never by an accelerated step).  Speed-ups that do not change the
+ * answer: Anderson acceleration of the beat map while the haemodynamics are not yet
+ * steady (safeguarded: admissible states, restart from the best state when the change
+ * grows, fallback to plain integration with a stated reason), the CSF balance solve
+ * (csf_step) and the O2 warm start (o2_equilibrate).
  */
 hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   const hs_plan *pl = s->pl;
@@ -2347,113 +2390,142 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   hs_steady_info inf;
   memset(&inf, 0, sizeof inf);
   inf.last_change = INFINITY;
-  hs_status st;
+  hs_status st = HS_OK;
   int accel = sv[SOLVER_STEADY_ACCEL] != 0 && hs_sim_scheduled(s) == 0;
-  double prev_res = INFINITY, ratio[3] = {0, 0, 0};
-  int nratio = 0;
+  size_t nb = (size_t)pl->ny * sizeof(double);
+  hs_aa *aa = accel ? hs_aa_new(pl->ny, STEADY_AA_M) : NULL;
+  double *w = accel ? malloc(nb) : NULL, *xn = accel ? malloc(nb) : NULL;
+  if (accel && (!aa || !w || !xn)) {
+    hs_aa_free(aa), free(w), free(xn);
+    return hs_err_set(err, HS_ERR_NOMEM, "steady state: out of memory");
+  }
   csf_solver cs = {0, 0, 0, 0, 0, 0, 0, 0};
-  /* verification of the last jump */
-  int verify = 0, reverted = 0, phase_jumps = 0, av_shut = 0;
+  int from_aa = 0;  /* the beat just run started from an accelerated state */
+  int mode = 0;     /* what the accelerator's history is about: 1 haemodynamics, 2 O2 */
+  int aa_steps = 0; /* accelerated steps since the last restart */
+  int failures = 0; /* restarts (change grew, inadmissible step) */
+  int av_shut = 0, rv_shut = 0, o2_steps = 0;
   char suspended[sizeof inf.accel_reason] = "";
-  double pre_res = 0, pre_av = 0;
+  double best = INFINITY, bpc_prev = s->bpc;
   while (s->beats - start < max_beats) {
-    memcpy(s->y_ed1, s->y, (size_t)pl->ny * sizeof(double));
-    if ((st = hs_sim_run_beats(s, 1, err)) != HS_OK) return st;
-    double res = s->res_fast;
+    memcpy(s->y_ed1, s->y, nb);
+    if ((st = hs_sim_run_beats(s, 1, err)) != HS_OK) break;
+    double res = s->res_fast, o2res = s->last_change_o2 / sv[SOLVER_STEADY_TOL_O2];
     double av = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_AVOPEN];
     av_shut = av > 0.5 ? 0 : av_shut + 1;
-    if (verify && --verify == 0) {
-      const char *why = NULL;
-      if (!(res < pre_res))
-        why = "the beat-to-beat change did not shrink after a jump (more than one slow mode)";
-      else if (pre_av > 0.5 && !(av > 0.5))
-        why = "a jump stopped the left ventricle ejecting (a second periodic state, with "
-              "the aortic valve shut, may exist)";
-      if (why) { /* back to the state before the jump */
-        memcpy(s->y, s->y_save, (size_t)pl->ny * sizeof(double));
-        memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
-        s->dirty = 1;
-        inf.accel_jumps--;
-        if (++reverted >= 2) { /* twice: acceleration cannot be trusted here */
-          inf.accel_fallback = 1;
-          snprintf(inf.accel_reason, sizeof inf.accel_reason, "t=%.1f s: %s", s->t, why);
-          accel = 0;
-        }
-        prev_res = INFINITY;
-        nratio = 0;
-        calm = 0;
-        continue;
-      }
+    /* no circulation (arrest without support): contents only stagnate, nothing to
+       accelerate */
+    int circulating = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_CO] > 0.1;
+    rv_shut = !(s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_RVO] > 1e-3);
+    int was_aa = from_aa;
+    from_aa = 0;
+    if (s->bpc != bpc_prev) mode = 0; /* the controller changed the map */
+    bpc_prev = s->bpc;
+    int csf_ok = !pl->nic || s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
+    int warm_now = res < 1.0 && !s->ctl_moving && csf_ok && !warmed;
+    /* which accelerated iteration this beat belongs to, if any */
+    int want = !accel || s->beats - start < 2 ? 0
+               : res >= STEADY_AA_FAST_GOAL   ? 1
+               : warmed && csf_ok && !s->ctl_moving && circulating &&
+                       (o2res >= 1.0 || (o2res >= STEADY_AA_O2_GOAL && o2_steps < STEADY_AA_O2_STEPS))
+                   ? 2
+                   : 0;
+    if (want == 1 && (av_shut || rv_shut)) {
+      /* a ventricle that does not eject only fills (inflow, no outflow): an overshoot
+         of its filling would never be undone and the run would settle on another,
+         neutrally stable, orbit; its haemodynamics are integrated plainly */
+      want = 0;
+      if (!suspended[0])
+        snprintf(suspended, sizeof suspended,
+                 "t=%.0f s: the %s does not eject (one-way filling: an overshoot would "
+                 "persist); integrated plainly",
+                 s->t, av_shut ? "LV (aortic valve shut)" : "RV (pulmonary valve shut)");
     }
-    if (accel && !verify && res >= 1.0 && isfinite(prev_res) && prev_res > 0) {
-      ratio[0] = ratio[1], ratio[1] = ratio[2], ratio[2] = res / prev_res;
-      nratio++;
-      double r = ratio[2];
-      if (nratio >= 3 && r > 0.5 && r < 0.98 && fabs(ratio[1] - r) < 0.03 &&
-          fabs(ratio[0] - r) < 0.03) {
-        if (av_shut >= 3) {
-          /* the LV does not eject: its volume only grows (mitral inflow, no outflow),
-             so an overshoot of an extrapolation would never be undone - a one-way
-             mode a jump may not take */
-          if (!suspended[0])
-            snprintf(suspended, sizeof suspended,
-                     "t=%.1f s: the aortic valve stays shut (LV filling is one-way: an "
-                     "extrapolation overshoot would persist); no jump while it is shut",
-                     s->t);
-          nratio = 0;
-        } else if (phase_jumps >= 4) {
+    if (want != mode) {
+      if (aa) hs_aa_reset(aa);
+      mode = want, aa_steps = 0, best = INFINITY;
+    }
+    if (mode) {
+      double mon = mode == 1 ? res : o2res;
+      if (mon < best) {
+        best = mon;
+        memcpy(s->y_save, s->y, nb);
+      } else if (aa_steps >= 3 && mon > 10.0 * best) {
+        /* the change grew tenfold over the best state of this approach: the linear
+           model behind the combination does not hold here; restart from that state */
+        memcpy(s->y, s->y_save, nb);
+        memcpy(s->y_prev_ed, s->y, nb);
+        s->dirty = 1;
+        if (++failures >= 3) {
           accel = 0;
           inf.accel_fallback = 1;
           snprintf(inf.accel_reason, sizeof inf.accel_reason,
-                   "t=%.1f s: four jumps did not reach the steady state (mode not geometric)",
-                   s->t);
-        } else if (steady_jump(s, r, inf.accel_reason, sizeof inf.accel_reason)) {
-          accel = 0;
-          inf.accel_fallback = 1;
-        } else {
-          inf.accel_jumps++;
-          phase_jumps++;
-          verify = 2;
-          pre_res = res, pre_av = av;
-          nratio = 0;
-          prev_res = INFINITY;
-          calm = 0;
-          continue;
+                   "t=%.1f s: the beat-to-beat change grew after Anderson steps three times "
+                   "(%.3g x its tolerance vs %.3g at the best state)",
+                   s->t, mon, best);
         }
+        hs_aa_reset(aa);
+        aa_steps = 0, best = INFINITY, calm = 0, mode = 0;
+        continue;
       }
-    } else {
-      nratio = 0;
     }
-    prev_res = res;
-    int fast_calm = res < 1.0 && !s->ctl_moving && !verify;
-    if (res < 1.0) phase_jumps = 0; /* the jump budget is per approach to the orbit */
     /* The CSF volume (ICP) relaxes over tens of minutes: once the haemodynamics are
        nearly steady (within 20x their tolerances for the first, Newton, guesses; 3x once
        the root is bracketed), solve its balance directly (csf_step), again after each
        re-settling. */
-    int csf_ok = !pl->nic || s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
     int bracketed = cs.have_lo && cs.have_hi;
-    if (res < (bracketed ? 3.0 : 20.0) && !s->ctl_moving && !verify && !csf_ok) {
+    if (res < (bracketed ? 3.0 : 20.0) && !s->ctl_moving && !csf_ok) {
       csf_step(s, &cs);
       inf.csf_steps++;
       calm = 0;
-      prev_res = INFINITY;
-      nratio = 0;
+      if (mode) hs_aa_reset(aa), aa_steps = 0, best = INFINITY;
       continue;
     }
+    if (mode) {
+      steady_weights(s, w);
+      int o2_only = mode == 2 && (av_shut || rv_shut); /* haemodynamics stay plain */
+      if (mode == 2) /* O2 stage: contents too, relative to their tolerance */
+        for (int k = 0; k < pl->ny; k++)
+          w[k] = k >= pl->yo2 ? 1.0 / (sv[SOLVER_STEADY_TOL_O2] * s->y[(k - pl->yo2) % pl->nn])
+                 : o2_only    ? 0.0
+                              : w[k];
+      int used = hs_aa_step(aa, s->y_ed1, s->y, w, xn, NULL);
+      if (used > 0) {
+        if (o2_only) memcpy(xn, s->y, (size_t)pl->yo2 * sizeof(double));
+        const char *why = steady_admissible(s, s->y, xn, av_shut > 0, rv_shut, mode == 2,
+                                            inf.accel_reason, sizeof inf.accel_reason);
+        if (why) {
+          hs_aa_reset(aa);
+          aa_steps = 0;
+          if (++failures >= 3) accel = 0, inf.accel_fallback = 1, mode = 0;
+          else inf.accel_reason[0] = 0;
+        } else {
+          memcpy(s->y, xn, nb);
+          memcpy(s->y_prev_ed, s->y, nb);
+          s->dirty = 1;
+          inf.accel_jumps++;
+          aa_steps++;
+          o2_steps += mode == 2;
+          from_aa = 1;
+          calm = 0;
+          continue;
+        }
+      }
+    }
+    int fast_calm = res < 1.0 && !s->ctl_moving && !was_aa;
     /* Oxygen contents relax with the blood's transit times (minutes) and have slow
        modes in poorly perfused nodes: once the haemodynamics and the CSF balance are
        steady, jump the contents to their equilibrium for the current mean flows
        (once: a second jump from one beat's mean flows kicks the contents again rather
        than settling them). */
-    if (fast_calm && csf_ok && !warmed) {
+    if (warm_now) {
       o2_equilibrate(s);
       warmed = 1;
       calm = 0;
       continue;
     }
     calm = fast_calm && s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] &&
-                   s->last_change_o2 < sv[SOLVER_STEADY_TOL_O2] && !verify
+                   s->last_change_o2 < sv[SOLVER_STEADY_TOL_O2]
                ? calm + 1
                : 0;
     if (calm >= 3) {
@@ -2461,7 +2533,11 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       break;
     }
   }
-  if (!inf.accel_fallback && av_shut >= 3 && suspended[0]) { /* shut to the end */
+  hs_aa_free(aa);
+  free(w);
+  free(xn);
+  if (st) return st;
+  if (!inf.accel_fallback && (av_shut || rv_shut) && suspended[0]) { /* shut to the end */
     inf.accel_fallback = 1;
     memcpy(inf.accel_reason, suspended, sizeof suspended);
   }
