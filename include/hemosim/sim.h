@@ -190,6 +190,28 @@ typedef struct hs_steady_info {
    reported in info (reached = 0) and returns HS_ERR_NOT_STEADY with a message. */
 hs_status hs_sim_run_to_steady(hs_sim *sim, hs_steady_info *info, hs_err *err);
 
+/*
+ * Warm start.  A simulation can start from the state of another one - a neighbour in a
+ * flow sweep, another strategy for the same patient, a neighbouring patient of a cohort -
+ * instead of from rest, so that hs_sim_run_to_steady() has less to do.  The answer does
+ * not depend on the start (the steady state is verified by integration).  States are
+ * taken and set at a beat start (end-diastole): a new simulation, or one after
+ * hs_sim_run_beats() / hs_sim_run_to_steady(); anything else is refused.
+ *
+ * hs_sim_get_state / hs_sim_set_state: the whole dynamic state as hs_sim_state_size()
+ * values (every state variable in the plan's layout, then the MAP / BP controller
+ * factor); the layout is only meaningful for simulations of the same plan (or of plans
+ * compiled from models with the same structure).  set_state checks the size, finiteness
+ * and positive volumes.
+ * hs_sim_copy_state: copies src's state into dst, matching nodes and edges by name and
+ * devices by name and type (what src lacks keeps dst's own state: a device added in dst
+ * starts from rest), and scales the node volumes so that dst keeps its own blood volume.
+ */
+size_t hs_sim_state_size(const hs_sim *sim);
+hs_status hs_sim_get_state(const hs_sim *sim, double *state, size_t n, hs_err *err);
+hs_status hs_sim_set_state(hs_sim *sim, const double *state, size_t n, hs_err *err);
+hs_status hs_sim_copy_state(hs_sim *dst, const hs_sim *src, hs_err *err);
+
 double hs_sim_time(const hs_sim *sim);
 long hs_sim_beats(const hs_sim *sim);
 

@@ -2423,6 +2423,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     bpc_prev = s->bpc;
     int csf_ok = !pl->nic || s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
     int warm_now = res < 1.0 && !s->ctl_moving && csf_ok && !warmed;
+    if (warm_now && o2res < 1.0) warm_now = 0, warmed = 1; /* already steady (warm start) */
     /* which accelerated iteration this beat belongs to, if any */
     int want = !accel || s->beats - start < 2 ? 0
                : res >= STEADY_AA_FAST_GOAL   ? 1
@@ -2691,6 +2692,114 @@ double hs_sim_total_volume(const hs_sim *s) {
     if (pl->dev_type[d]->volume_param >= 0)
       v += bparams(s, pl->dev_block[d])[pl->dev_type[d]->volume_param];
   return v;
+}
+
+/* ------------------------------------------------------------- warm start -- */
+
+/* The dynamic state is y (plan layout) and the MAP / BP controller factor. */
+size_t hs_sim_state_size(const hs_sim *s) { return (size_t)s->pl->ny + 1; }
+
+static int at_beat_start(const hs_sim *s) { return fabs(s->t - s->bt0) < 1e-9; }
+
+hs_status hs_sim_get_state(const hs_sim *s, double *out, size_t n, hs_err *err) {
+  if (n != hs_sim_state_size(s))
+    return hs_err_set(err, HS_ERR_INVALID, "state vector: size %zu, this simulation has %zu",
+                      n, hs_sim_state_size(s));
+  memcpy(out, s->y, (size_t)s->pl->ny * sizeof(double));
+  out[s->pl->ny] = s->bpc;
+  return HS_OK;
+}
+
+/* After the state changed at a beat start: the heart timing of the current beat follows
+   the new reflex state, the beat's accumulators restart, the valve modes and the
+   integrator are renewed, and the steady-state test compares with the new state. */
+static void state_changed(hs_sim *s) {
+  double pbt0 = s->pbt0, pbrr = s->pbrr, pvtp = s->pvtp, pvtr = s->pvtr;
+  start_beat(s); /* recomputes this beat's timing; the previous beat's is kept */
+  s->pbt0 = pbt0, s->pbrr = pbrr, s->pvtp = pvtp, s->pvtr = pvtr;
+  s->dirty = 1;
+  set_valve_modes(s);
+  begin_accumulation(s);
+  memcpy(s->y_prev_ed, s->y, (size_t)s->pl->ny * sizeof(double));
+}
+
+static hs_status warm_check(const hs_sim *s, const char *what, hs_err *err) {
+  if (s->broken)
+    return hs_err_set(err, HS_ERR_STATE, "%s: the simulation stopped on an earlier error", what);
+  if (!at_beat_start(s))
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "%s: t=%.4f s is not a beat start (use a new simulation or one after "
+                      "hs_sim_run_beats / hs_sim_run_to_steady)",
+                      what, s->t);
+  return HS_OK;
+}
+
+hs_status hs_sim_set_state(hs_sim *s, const double *in, size_t n, hs_err *err) {
+  const hs_plan *pl = s->pl;
+  hs_status st = warm_check(s, "set state", err);
+  if (st) return st;
+  if (n != hs_sim_state_size(s))
+    return hs_err_set(err, HS_ERR_INVALID, "set state: size %zu, this simulation has %zu", n,
+                      hs_sim_state_size(s));
+  for (size_t k = 0; k < n; k++)
+    if (!isfinite(in[k]))
+      return hs_err_set(err, HS_ERR_INVALID, "set state: value %zu is not a finite number", k);
+  for (int i = 0; i < pl->nn; i++)
+    if (!(in[i] > 0))
+      return hs_err_set(err, HS_ERR_INVALID, "set state: volume of '%s' is %g mL (must be > 0)",
+                        hs_plan_node_name(pl, (size_t)i), in[i]);
+  if (!(in[pl->ny] > 0))
+    return hs_err_set(err, HS_ERR_INVALID, "set state: controller factor %g (must be > 0)",
+                      in[pl->ny]);
+  memcpy(s->y, in, (size_t)pl->ny * sizeof(double));
+  s->bpc = in[pl->ny];
+  state_changed(s);
+  return HS_OK;
+}
+
+hs_status hs_sim_copy_state(hs_sim *dst, const hs_sim *src, hs_err *err) {
+  const hs_plan *pd = dst->pl, *ps = src->pl;
+  hs_status st = warm_check(dst, "copy state (destination)", err);
+  if (!st) st = warm_check(src, "copy state (source)", err);
+  if (st) return st;
+  double before = 0, after = 0;
+  for (int i = 0; i < pd->nn; i++) before += dst->y[i];
+  for (int i = 0; i < pd->nn; i++) {
+    int j = ps == pd ? i : hs_plan_node_find(ps, hs_plan_node_name(pd, (size_t)i));
+    if (j < 0) continue; /* a node the source lacks keeps its own state */
+    double v = src->y[j];
+    dst->y[i] = v;
+    dst->y[pd->yo2 + i] = src->y[ps->yo2 + j];
+    if (pd->ntr) dst->y[pd->ytr + i] = ps->ntr ? src->y[ps->ytr + j] : 0.0;
+  }
+  for (int e = 0; e < pd->ne; e++) {
+    if (pd->estate[e] < 0) continue;
+    int f = ps == pd ? e : hs_plan_edge_find(ps, hs_plan_edge_name(pd, (size_t)e));
+    if (f >= 0 && ps->estate[f] >= 0) dst->y[pd->estate[e]] = src->y[ps->estate[f]];
+  }
+  for (int d = 0; d < pd->nd; d++)
+    for (int c = 0; c < ps->nd; c++)
+      if (pd->dev_type[d] == ps->dev_type[c] &&
+          strcmp(pd->bname[pd->dev_block[d]], ps->bname[ps->dev_block[c]]) == 0)
+        memcpy(dst->y + pd->dev_state_ofs[d], src->y + ps->dev_state_ofs[c],
+               (size_t)pd->dev_type[d]->nstates * sizeof(double));
+  if (pd->nbaro && pd->nbaro == ps->nbaro)
+    memcpy(dst->y + pd->ybaro, src->y + ps->ybaro, (size_t)pd->nbaro * sizeof(double));
+  if (pd->nar && pd->nar == ps->nar)
+    memcpy(dst->y + pd->yar, src->y + ps->yar, (size_t)pd->nar * sizeof(double));
+  if (pd->nic && ps->nic) dst->y[pd->ycsf] = src->y[ps->ycsf];
+  /* the destination keeps its own blood volume: node volumes (and the O2 and tracer
+     they carry) scale by its total over the copied total */
+  for (int i = 0; i < pd->nn; i++) after += dst->y[i];
+  double k = after > 0 ? before / after : 1.0;
+  for (int i = 0; i < pd->nn; i++) {
+    dst->y[i] *= k;
+    dst->y[pd->yo2 + i] *= k;
+    if (pd->ntr) dst->y[pd->ytr + i] *= k;
+  }
+  dst->bpc = src->bpc;
+  state_changed(dst);
+  return HS_OK;
 }
 
 hs_status hs_sim_set_sampler(hs_sim *s, double dt, hs_sample_fn fn, void *ud, hs_err *err) {
