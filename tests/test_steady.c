@@ -432,7 +432,9 @@ static void test_warm_start(void **state) {
   add(m, "iabp", "iabp", "desc_aorta", NULL);
   hs_sim *ci = steady_sim(&pi, m, &cold), *wi = steady_sim(&pib, m, NULL);
   assert_int_equal(hs_sim_copy_state(wi, c3, &err), HS_OK);
-  assert_int_equal(hs_sim_run_to_steady(wi, &warm, &err), HS_OK);
+  hs_status st = hs_sim_run_to_steady(wi, &warm, &err);
+  if (st) print_error("%s (%s)\n", err.msg, warm.accel_reason);
+  assert_int_equal(st, HS_OK);
   summary(wi, a), summary(ci, b);
   print_message("  + IABP: cold %ld beats, warm from ECMO alone %ld beats; MAP %.2f/%.2f\n",
                 cold.beats, warm.beats, b[HS_M_MAP], a[HS_M_MAP]);

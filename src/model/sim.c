@@ -2229,10 +2229,12 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
   }
   if (cs->have_lo && cs->have_hi && cs->d_lo != cs->d_hi) {
     vn = cs->v_lo - cs->d_lo * (cs->v_hi - cs->v_lo) / (cs->d_hi - cs->d_lo);
-  } else if (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v) {
+  } else if (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v && (vn - v) * d > 0) {
     /* no bracket yet: the direct balance (formation = absorption at the last beat's
-       mean sinus pressure, the intracranial blood shift included) as the guess */
+       mean sinus pressure, the intracranial blood shift included) as the guess, when it
+       lies on the side the measured drift points to */
   } else {
+    s->y[pl->ycsf] = v;
     /* no brain sinus node: a Newton step towards the ICP at which absorption equals
        production for the last beat's mean sinus pressure, P_sinus + R_out x
        production, through the effective slope dICP/dV = E / (1 + E C_ic): E the
@@ -2286,6 +2288,9 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
    washout modes are slow (r ~ 0.9-0.99 per beat), so a change just below the tolerance
    can still be tens of tolerances from the fixed point; accelerated steps are cheap. */
 #define STEADY_AA_O2_GOAL 0.1
+/* Beats between CSF steps: the drift is measured only after the haemodynamics have
+   answered the last step (a step every beat measures the transient, not the balance). */
+#define STEADY_CSF_GAP 3
 #define STEADY_AA_O2_STEPS 12 /* at most, once the change is below its tolerance */
 
 static void steady_weights(const hs_sim *s, double *w) {
@@ -2405,6 +2410,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   int aa_steps = 0; /* accelerated steps since the last restart */
   int failures = 0; /* restarts (change grew, inadmissible step) */
   int av_shut = 0, rv_shut = 0, o2_steps = 0;
+  long csf_beat = -STEADY_CSF_GAP; /* beat of the last CSF step */
   char suspended[sizeof inf.accel_reason] = "";
   double best = INFINITY, bpc_prev = s->bpc;
   while (s->beats - start < max_beats) {
@@ -2475,7 +2481,9 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        the root is bracketed), solve its balance directly (csf_step), again after each
        re-settling. */
     int bracketed = cs.have_lo && cs.have_hi;
-    if (res < (bracketed ? 3.0 : 20.0) && !s->ctl_moving && !csf_ok) {
+    if (res < (bracketed ? 3.0 : 20.0) && !s->ctl_moving && !csf_ok &&
+        s->beats - csf_beat >= STEADY_CSF_GAP) {
+      csf_beat = s->beats;
       csf_step(s, &cs);
       inf.csf_steps++;
       calm = 0;
