@@ -199,8 +199,8 @@ hs_status hs_sim_run_to_steady(hs_sim *sim, hs_steady_info *info, hs_err *err);
  * hs_sim_run_beats() / hs_sim_run_to_steady(); anything else is refused.
  *
  * hs_sim_get_state / hs_sim_set_state: the whole dynamic state as hs_sim_state_size()
- * values (every state variable in the plan's layout, then the MAP / BP controller
- * factor); the layout is only meaningful for simulations of the same plan (or of plans
+ * values (every state variable in the plan's layout; the states of physiological
+ * modules such as the MAP / BP controller's factor are not included); the layout is only meaningful for simulations of the same plan (or of plans
  * compiled from models with the same structure).  set_state checks the size, finiteness
  * and positive volumes.
  * hs_sim_copy_state: copies src's state into dst, matching nodes and edges by name and

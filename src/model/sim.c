@@ -2412,7 +2412,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   int av_shut = 0, rv_shut = 0, o2_steps = 0;
   long csf_beat = -STEADY_CSF_GAP; /* beat of the last CSF step */
   char suspended[sizeof inf.accel_reason] = "";
-  double best = INFINITY, bpc_prev = s->bpc;
+  double best = INFINITY, bpc_prev = NAN;
   while (s->beats - start < max_beats) {
     memcpy(s->y_ed1, s->y, nb);
     if ((st = hs_sim_run_beats(s, 1, err)) != HS_OK) break;
@@ -2425,8 +2425,9 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     rv_shut = !(s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_RVO] > 1e-3);
     int was_aa = from_aa;
     from_aa = 0;
-    if (s->bpc != bpc_prev) mode = 0; /* the controller changed the map */
-    bpc_prev = s->bpc;
+    double bpc_now = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_BPC];
+    if (bpc_now != bpc_prev) mode = 0; /* the controller changed the map */
+    bpc_prev = bpc_now;
     int csf_ok = !pl->nic || s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
     int warm_now = res < 1.0 && !s->ctl_moving && csf_ok && !warmed;
     if (warm_now && o2res < 1.0) warm_now = 0, warmed = 1; /* already steady (warm start) */
@@ -2704,8 +2705,9 @@ double hs_sim_total_volume(const hs_sim *s) {
 
 /* ------------------------------------------------------------- warm start -- */
 
-/* The dynamic state is y (plan layout) and the MAP / BP controller factor. */
-size_t hs_sim_state_size(const hs_sim *s) { return (size_t)s->pl->ny + 1; }
+/* The dynamic state is y (plan layout); physiological modules' own states (the MAP / BP
+   controller's factor) are not part of it. */
+size_t hs_sim_state_size(const hs_sim *s) { return (size_t)s->pl->ny; }
 
 static int at_beat_start(const hs_sim *s) { return fabs(s->t - s->bt0) < 1e-9; }
 
@@ -2714,7 +2716,6 @@ hs_status hs_sim_get_state(const hs_sim *s, double *out, size_t n, hs_err *err) 
     return hs_err_set(err, HS_ERR_INVALID, "state vector: size %zu, this simulation has %zu",
                       n, hs_sim_state_size(s));
   memcpy(out, s->y, (size_t)s->pl->ny * sizeof(double));
-  out[s->pl->ny] = s->bpc;
   return HS_OK;
 }
 
@@ -2756,11 +2757,7 @@ hs_status hs_sim_set_state(hs_sim *s, const double *in, size_t n, hs_err *err) {
     if (!(in[i] > 0))
       return hs_err_set(err, HS_ERR_INVALID, "set state: volume of '%s' is %g mL (must be > 0)",
                         hs_plan_node_name(pl, (size_t)i), in[i]);
-  if (!(in[pl->ny] > 0))
-    return hs_err_set(err, HS_ERR_INVALID, "set state: controller factor %g (must be > 0)",
-                      in[pl->ny]);
   memcpy(s->y, in, (size_t)pl->ny * sizeof(double));
-  s->bpc = in[pl->ny];
   state_changed(s);
   return HS_OK;
 }
@@ -2805,7 +2802,6 @@ hs_status hs_sim_copy_state(hs_sim *dst, const hs_sim *src, hs_err *err) {
     dst->y[pd->yo2 + i] *= k;
     if (pd->ntr) dst->y[pd->ytr + i] *= k;
   }
-  dst->bpc = src->bpc;
   state_changed(dst);
   return HS_OK;
 }
