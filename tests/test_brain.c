@@ -42,7 +42,7 @@ static brain run(const char *file, const char *const *sets) {
   return b;
 }
 
-/* Healthy values: CBF ~50 mL/100 g/min, ICP 7-15 mmHg (MISSION.md s6), MCA TCD
+/* Healthy values: CBF ~50 mL/100 g/min, ICP 7-15 mmHg (docs/references.md), MCA TCD
    mean ~55-65 cm/s with PI 0.6-1.1. */
 static void test_healthy_values(void **state) {
   (void)state;
@@ -139,7 +139,7 @@ static void test_no_reflow_and_occlusion(void **state) {
 }
 
 /* Intensive lowering (SBP < 120) lowers territory CBF more when autoregulation is
-   impaired than when it is intact (MISSION.md s5, OPTIMAL-BP). */
+   impaired than when it is intact (OPTIMAL-BP, Nam et al. 2023). */
 static void test_bp_targets(void **state) {
   (void)state;
   brain imp_hi = run("stroke_post_thrombectomy.yaml",

@@ -1,7 +1,7 @@
 /*
  * test_ecmo.c - the VA-ECMO circuit on the acute-MI cardiogenic shock patient:
  * component laws against their documented sources, the haemodynamic response to
- * ECMO flow (MISSION.md s1-3, issue #3), volume and O2 conservation, differential
+ * ECMO flow (issue #3), volume and O2 conservation, differential
  * hypoxaemia and its removal by moving the return cannula, suction, limits.
  */
 #include <math.h>
@@ -55,7 +55,7 @@ static double metric(const hs_sim *s, const char *name, int window) {
   return v;
 }
 
-/* Cannula charts (MISSION.md s7; Noe et al. 1989, blood): model within 10 %. */
+/* Cannula charts (Noe et al. 1989, blood): model within 10 %. */
 static void test_cannula_charts(void **state) {
   (void)state;
   const double wall = 0.025, k = 3.8, f = 0.03;

@@ -4,11 +4,11 @@
  * the console pressures (diastolic augmentation above the unassisted systole,
  * assisted end-diastolic pressure below the unassisted one; Kern et al. 1999),
  * the haemodynamic effect (cardiac output +0.2-1.0 L/min, LV systolic pressure
- * and effective arterial elastance down, MISSION.md s2, s7; Urschel 1970),
+ * and effective arterial elastance down, Parissis et al. 2016; Urschel 1970),
  * 1:2 and 1:3 weaker than 1:1, the volume reaching the aortic root (Kolyva et
- * al. 2010), PCWP relief under VA-ECMO of at most ~5 mmHg (MISSION.md s2-3,
- * issue #4), volume conservation, starting and stopping mid-run, limits.
- * docs/devices_iabp.md explains the numbers.
+ * al. 2010), PCWP relief under VA-ECMO of at most ~5 mmHg (Donker et al. 2019,
+ * Perfusion 34:98; issue #4), volume conservation, starting and stopping mid-run, limits.
+ * docs/devices.md explains the numbers.
  */
 #include <math.h>
 #include <stdio.h>
@@ -287,7 +287,7 @@ static void test_shock_1to1(void **state) {
   assert_true(iabp.dia_mean > base.dia_mean + 10.0);
   /* assisted end-diastolic pressure 5-15 mmHg below the unassisted one */
   assert_in_range_d(base.uedp - iabp.aedp, 5.0, 15.0);
-  /* cardiac output +0.2-1.0 L/min (MISSION.md s7: 0.5-1.0; measured ~0.4) */
+  /* cardiac output +0.2-1.0 L/min (Parissis et al. 2016: 0.5-1.0; measured ~0.4) */
   assert_in_range_d(dco, 0.2, 1.0);
   /* LV systolic (peak) pressure falls 5-20 % (Kern 1999: assisted systolic -11-15 %;
      Urschel 1970: 10-15 %); measured -7 % in the LV-predominant preset; SV rises */
@@ -330,8 +330,8 @@ static void test_ratios(void **state) {
 }
 
 /* Issue #4: acute-MI shock on peripheral VA-ECMO at 4.5 L/min, where the aortic
-   valve no longer opens: IABP 1:1 lowers PCWP by no more than ~5 mmHg (MISSION.md
-   s2-3); it brings some ejection back. */
+   valve no longer opens: IABP 1:1 lowers PCWP by no more than ~5 mmHg (Donker et
+   al. 2019, Perfusion 34:98); it brings some ejection back. */
 static void test_under_ecmo(void **state) {
   (void)state;
   haemo base = run_case("severe_shock_ecmo.yaml", 0, 1, 4.5, 120);

@@ -1,6 +1,6 @@
 /*
  * test_impella.c - the Impella micro-axial pump and the TandemHeart on the acute-MI
- * cardiogenic shock patient (docs/devices_impella_tandemheart.md):
+ * cardiogenic shock patient (docs/devices.md):
  *  - Impella flow per model and P-level against the IFU table and the published
  *    maximum flows, flow rising with level, back-flow through a stopped pump, the
  *    pump sitting on its documented pressure-flow curve;
@@ -131,7 +131,7 @@ static hemo run_patient(const char *file, const char *impella_model, int level, 
 /* ---------------------------------------------------------------- Impella -- */
 
 /* Impella 2.5 in the acute-MI shock patient (no ECMO): every P-level's mean flow lies
-   in the IFU range of that level (MISSION.md s7) within 0.1 L/min, flow rises with
+   in the IFU range of that level (Abiomed) within 0.1 L/min, flow rises with
    level.  Measured (docs): P1 0.30, P2 1.18, P5 1.79, P8 2.29, P9 2.36 L/min. */
 static void test_impella25_ifu_table(void **state) {
   (void)state;
@@ -262,7 +262,7 @@ static void test_impella_patient_file(void **state) {
    longer opens, PCWP and LVEDV rise.  Adding an Impella CP at P8 (and P9) unloads the
    LV.  Literature (Donker et al. 2019, ASAIO J 65:11, simulation, ECMO 4 L/min):
    PCWP -41 %, EDV -23 % with an Impella (with MAP managed); PCWP drop "up to ~10
-   mmHg" (MISSION.md s2).
+   mmHg".
    A: Impella added, nothing else changed: the fixed, vasoconstricted systemic
       resistance of this patient turns the added ~2 L/min into a MAP rise of ~40 mmHg,
       which is the Impella's afterload; PCWP must fall by > 5 mmHg and 20-65 %, LVEDV by

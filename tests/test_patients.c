@@ -1,6 +1,6 @@
 /*
  * test_patients.c - every shipped patient file runs to steady state and lands in
- * the ranges that define its condition (MISSION.md s1: SBP <= 90 or MAP < 65,
+ * the ranges that define its condition (SHOCK trial, Hochman 1999: SBP <= 90 or MAP < 65,
  * CI < 2.2 L/min/m2, PCWP > 18 mmHg; BSA by Du Bois from the body block), and the
  * healthy adult stays as it was.  Examples run as tests.
  */

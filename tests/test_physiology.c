@@ -1,8 +1,8 @@
 /*
  * test_physiology.c - the healthy default against the reference physiology of
- * shared MISSION.md section 6 (healthy adult, resting, supine).  Each metric
+ * a healthy adult, resting, supine (sources: docs/references.md section 1).  Each metric
  * must land inside the published range; the ranges are the test's tolerance.
- * Where MISSION.md gives only a nominal value (SBP/DBP ~120/80, PAP ~25/10) the
+ * Where the reference gives only a nominal value (SBP/DBP ~120/80, PAP ~25/10) the
  * range below is the usual clinical normal band, cited in docs/validation.md.
  */
 #include "hemosim/hemosim.h"

@@ -1,7 +1,7 @@
 /* test_stroke.c - the no-reflow bedside calculators (src/analysis/stroke.c).
  *
  * Every expected value is computed by hand in the comment next to it, from the
- * definitions of MISSION.md s5 (not from the library's constants), so that a
+ * published definitions in docs/stroke_calculators.md (not from the library's constants), so that a
  * wrong constant or formula is caught.  Every rejection is checked with its
  * status and the words of its message.
  */
@@ -761,7 +761,7 @@ static void test_regimen_table(void **state) {
     for (int k = 0; k < r->nphases; k++) assert_true(r->phase[k].count >= 1);
     for (size_t j = 0; j < i; j++) assert_string_not_equal(hs_stroke_regimen_at(j)->name, r->name);
   }
-  /* the regimen numbers of MISSION.md s5 */
+  /* the regimen numbers of the trials (docs/stroke_calculators.md) */
   const hs_stroke_regimen *a = hs_stroke_regimen_find("ia-alteplase");
   assert_near(a->phase[0].per_kg, 0.225, 0);
   assert_near(a->phase[0].cap, 22.5, 0);

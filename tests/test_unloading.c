@@ -2,7 +2,7 @@
  * test_unloading.c - left-ventricular unloading on VA-ECMO (issue #4): the acute-MI
  * shock patient on peripheral VA-ECMO at 5 L/min, where the aortic valve no
  * longer opens, with each unloading method alone and together.
- * Targets: MISSION.md s2-s3 (septostomy effect grows with diameter; a 22 Fr
+ * Targets: Donker et al. 2019, Perfusion 34:98 (septostomy effect grows with diameter; a 22 Fr
  * transseptal LA vent lowers PCWP by 4-17 mmHg; ordering of unloading strength
  * IABP < Impella / septostomy / LA vent <= surgical vent); volume conserved in
  * every combination; devices start and stop mid-run without failure.
@@ -123,7 +123,7 @@ static outcome vent(const char *site, const char *size, const char *len, const c
   return run(m, 120);
 }
 
-/* MISSION.md s2: a 22 Fr transseptal LA vent lowers PCWP by 4-17 mmHg. */
+/* Donker et al. 2019 (review): a 22 Fr transseptal LA vent lowers PCWP by 4-17 mmHg. */
 static void test_la_vent(void **state) {
   (void)state;
   outcome b = ecmo_alone();
@@ -226,7 +226,7 @@ static void test_start_stop_and_combination(void **state) {
   hs_model_free(m);
 }
 
-/* MISSION.md s3: unloading strength IABP < Impella / septostomy / LA vent <= surgical
+/* Donker et al. 2019 (review): unloading strength IABP < Impella / septostomy / LA vent <= surgical
    vent (PCWP relief against ECMO alone). */
 static void test_ordering(void **state) {
   (void)state;
@@ -252,7 +252,7 @@ static void test_ordering(void **state) {
   print_message("PCWP relief: IABP %.1f, Impella CP P8 %.1f, septostomy 10 mm %.1f, LA vent "
                 "22 Fr %.1f, surgical LV vent 32 Fr %.1f mmHg (ECMO alone %.1f)\n",
                 d_iabp, d_imp, d_sept, d_la, d_surg, b.pcwp);
-  assert_true(d_iabp > -1.0 && d_iabp <= 6); /* "only about <= 5 mmHg" (MISSION.md s2) */
+  assert_true(d_iabp > -1.0 && d_iabp <= 6); /* "only about <= 5 mmHg" (Donker et al. 2019) */
   assert_true(d_iabp < d_imp && d_iabp < d_sept && d_iabp < d_la);
   assert_true(d_surg >= d_la - 0.5);
   assert_true(d_surg >= d_imp - 0.5 || d_surg >= d_sept - 0.5);

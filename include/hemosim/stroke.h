@@ -1,6 +1,6 @@
 /*
  * hemosim/stroke.h - bedside calculators for no-reflow after thrombectomy
- * (issue #7, MISSION.md s5):
+ * (issue #7; sources in docs/stroke_calculators.md):
  *
  *   mCIS           DSA modified capillary index score of the MCA territory
  *   reperfusion    reduction of the CT-perfusion Tmax > 6 s lesion volume

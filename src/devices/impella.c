@@ -14,9 +14,9 @@
  * the aorta-LV pressure difference rises; Moazami et al. 2013, J Heart Lung Transplant
  * 32:1; Burkhoff et al. 2015, J Am Coll Cardiol 66:2663), which is what k gives.
  * No manufacturer HQ curve was available, so the coefficients are calibrated
- * (docs/devices_impella_tandemheart.md): the 2.5 so that the acute-MI shock patient's
+ * (docs/devices.md): the 2.5 so that the acute-MI shock patient's
  * flows fall in the IFU P-level table (P2 35,000 rpm 0.8-1.5 L/min ... P8 50,000 rpm
- * 2.1-2.4, P9 51,000 rpm 2.1-2.5; MISSION.md s7); CP, 5.0 and 5.5 so that at P9 and a
+ * 2.1-2.4, P9 51,000 rpm 2.1-2.5; Abiomed IFU); CP, 5.0 and 5.5 so that at P9 and a
  * mean aorta-LV difference of 60 mmHg they deliver 3.5 (up to ~4.3 near 40 mmHg), 5.0
  * and 5.8 L/min, with shut-off heads growing with impeller tip speed.
  * Stopped rotor (P0, on: false): the catheter stays across the aortic valve and blood
@@ -52,7 +52,7 @@ enum { M_25, M_CP, M_50, M_55, M_N };
 #define SUCTION_MARGIN 10.0 /* mL above the LV's v0: automatic suction volume */
 
 /* One Impella model: P-level speeds and the calibrated pump curve.
-   Sources and calibration: docs/devices_impella_tandemheart.md. */
+   Sources and calibration: docs/devices.md. */
 typedef struct impella_model {
   double rpm[10];   /* P0..P9 */
   double h0;        /* shut-off head at rpm[9], mmHg */
@@ -63,7 +63,7 @@ typedef struct impella_model {
 } impella_model;
 
 static const impella_model MODELS[M_N] = {
-    /* 2.5: 12 Fr pump; P-level speeds of the IFU table (MISSION.md s7) */
+    /* 2.5: 12 Fr pump; P-level speeds of the Abiomed IFU table */
     [M_25] = {{0, 25000, 35000, 38000, 40000, 43000, 45000, 47000, 50000, 51000},
               130.0, 42.0, 0.0, 0.070, 0.03},
     /* CP: 14 Fr pump, 46,000 rpm top speed; intermediate levels scaled from the 2.5 table */
@@ -85,7 +85,7 @@ static const hs_param_spec PARAMS[I_NPARAM] = {
               "", NULL},
     [I_MODEL] = {"model", HS_DIM_NONE, M_CP, 0, M_N - 1, HS_PARAM_CHOICE,
                  "pump model: 2.5 (12 Fr), cp (14 Fr), 5.0 (21 Fr), 5.5 (19 Fr)",
-                 "MISSION.md s7", MODEL_NAMES},
+                 "Abiomed IFU", MODEL_NAMES},
     [I_LEVEL] = {"level", HS_DIM_NONE, 8, 0, 9, HS_PARAM_INTEGER,
                  "performance level P0-P9 (P0: motor stopped; P8: highest level for continuous "
                  "use; P9: boost)",

@@ -14,7 +14,7 @@
  * 0 closes the communication (e.g. device closure after recovery); the diameter
  * may change at any time (balloon dilation).
  * Typical diameters: balloon atrial septostomy 8-15 mm, blade/static balloon
- * dilation up to ~20 mm, septal stents 8-12 mm (MISSION.md s2; Baruteau et al.
+ * dilation up to ~20 mm, septal stents 8-12 mm (Baruteau et al.
  * 2018 and Alkhouli et al. 2016 on left atrial decompression on ECMO).
  */
 #include <math.h>
@@ -27,7 +27,7 @@ enum { O_FLOW, O_DP, O_N };
 
 static const hs_param_spec PARAMS[S_NPARAM] = {
     [S_DIAM] = {"diameter", HS_DIM_LENGTH, 1.0, 0, 3.0, 0,
-                "diameter of the communication (0 = closed; 0-30 mm)", "MISSION.md s2", NULL},
+                "diameter of the communication (0 = closed; 0-30 mm)", "Baruteau 2018", NULL},
     [S_CD] = {"discharge_coefficient", HS_DIM_NONE, 0.65, 0.3, 1.0, 0,
               "effective / geometric area of the orifice", "Idelchik", NULL},
 };

@@ -15,7 +15,7 @@
  *   calibrated so that at 7,500 rpm the circuit delivers the published maximum flows:
  *   5.0 L/min with the thin-walled ("enhanced flow") 21 Fr transseptal cannula and a
  *   17 Fr arterial cannula, 4.5 L/min with a 15 Fr one (CardiacAssist 2006; flows
- *   4-5 L/min, MISSION.md s7).  docs/devices_impella_tandemheart.md.
+ *   4-5 L/min, Kar et al. 2011).  docs/devices.md.
  * Cannulae: hs_cannula_dp (the validated law of the ECMO cannulae), thin wall.
  * Collapse of the left atrium: when the drained LA empties below suction_volume (by
  *   default the LA's unstressed volume, where its transmural pressure turns negative)
@@ -58,7 +58,7 @@ static const hs_param_spec PARAMS[T_NPARAM] = {
     [T_ON] = {"on", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL, "pump running (false: lines clamped)",
               "", NULL},
     [T_RPM] = {"rpm", HS_DIM_SPEED, 7500, 0, 7500, 0,
-               "pump speed (clinical range 3,000-7,500 rpm)", "MISSION.md s7", NULL},
+               "pump speed (clinical range 3,000-7,500 rpm)", "Vranckx 2003", NULL},
     [T_IN_FR] = {"inflow_size", HS_DIM_FRENCH, 21, 15, 25, 0,
                  "transseptal (left atrial) inflow cannula size", "CardiacAssist 2006", NULL},
     [T_IN_LEN] = {"inflow_length", HS_DIM_LENGTH, 62, 20, 100, 0,
@@ -73,10 +73,10 @@ static const hs_param_spec PARAMS[T_NPARAM] = {
                   "total tubing length (pump strapped to the thigh)", "", NULL},
     [T_PUMP_A] = {"pump_a", HS_DIM_NONE, 11.0, 1, 500, 0,
                   "pump head coefficient a in dP = a w^2 - b Q|Q| (mmHg per (1000 rpm)^2)",
-                  "docs/devices_impella_tandemheart.md", NULL},
+                  "docs/devices.md", NULL},
     [T_PUMP_B] = {"pump_b", HS_DIM_NONE, 2.0, 0, 100, 0,
                   "pump head loss coefficient b (mmHg per (L/min)^2)",
-                  "docs/devices_impella_tandemheart.md", NULL},
+                  "docs/devices.md", NULL},
     [T_WALL] = {"cannula_wall", HS_DIM_LENGTH, 0.015, 0.005, 0.2, 0,
                 "cannula wall thickness (thin-walled transseptal cannula)",
                 "CardiacAssist 2006", NULL},

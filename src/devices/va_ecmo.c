@@ -19,7 +19,7 @@
  * Cannula: dP = R_lam Q + K Q|Q|, R_lam = 8 mu l / (pi r^4) (Poiseuille),
  *   K = (k_form + f l / d) rho / (2 A^2) (entry/exit/side-hole losses plus
  *   turbulent wall friction), inner diameter d = Fr/3 mm - 2 x wall.
- *   Defaults reproduce the cannula charts of MISSION.md s7 (docs/devices.md).
+ *   Defaults reproduce the cannula charts of Noe et al. 1989 (docs/devices.md).
  * Oxygenator: dP = r1 Q + r2 Q^2 (manufacturer pressure-drop curve).
  * Tubing: Poiseuille resistance and inertance rho l / A of the tubing.
  * Collapse of the drained vein: when the drainage node's transmural pressure is
@@ -96,15 +96,15 @@ static const hs_param_spec PARAMS[E_NPARAM] = {
     [E_CONTROL] = {"control", HS_DIM_NONE, 0, 0, 1, HS_PARAM_CHOICE,
                    "rpm: fixed pump speed; flow: speed adjusted to reach target_flow", "", CONTROL},
     [E_RPM] = {"rpm", HS_DIM_SPEED, 3000, 0, 5000, 0, "pump speed (rpm control)",
-               "MISSION.md s7", NULL},
+               "He 2021 (pump head)", NULL},
     [E_TARGET] = {"target_flow", HS_DIM_FLOW, 4000.0 / 60.0, 0, 8000.0 / 60.0, 0,
-                  "circuit flow to reach in flow control (0-8 L/min)", "MISSION.md s7", NULL},
+                  "circuit flow to reach in flow control (0-8 L/min)", "Lorusso 2021 (ELSO)", NULL},
     [E_DFR] = {"drainage_size", HS_DIM_FRENCH, 23, 15, 31, 0, "drainage cannula size",
-               "MISSION.md s7", NULL},
+               "Noe 1989", NULL},
     [E_DLEN] = {"drainage_length", HS_DIM_LENGTH, 55, 10, 100, 0,
                 "drainage cannula length (femoral multistage ~55-70 cm)", "", NULL},
     [E_RFR] = {"return_size", HS_DIM_FRENCH, 17, 13, 25, 0, "return cannula size",
-               "MISSION.md s7", NULL},
+               "Noe 1989", NULL},
     [E_RLEN] = {"return_length", HS_DIM_LENGTH, 15, 5, 60, 0,
                 "return cannula length (femoral ~15-23 cm)", "", NULL},
     [E_TUBE_D] = {"tubing_diameter", HS_DIM_LENGTH, 0.9525, 0.3, 1.6, 0,
@@ -142,10 +142,10 @@ static const hs_param_spec PARAMS[E_NPARAM] = {
     [E_DCLAMP] = {"drainage_clamp", HS_DIM_NONE, 0, 0, 1, 0,
                   "fraction by which the drainage line is clamped (1 = closed: with a vent, "
                   "central ECMO becomes a temporary LVAD)",
-                  "MISSION.md s2", NULL},
+                  "Donker 2019 (review)", NULL},
     [E_VFR] = {"vent_size", HS_DIM_FRENCH, 0, 0, 40, 0,
                "vent cannula joining the venous line (0 = no vent); bind port 'vent' to its site",
-               "MISSION.md s2", NULL},
+               "Donker 2019 (review)", NULL},
     [E_VLEN] = {"vent_length", HS_DIM_LENGTH, 40, 5, 100, 0, "vent cannula length", "", NULL},
     [E_VCLAMP] = {"vent_clamp", HS_DIM_NONE, 0, 0, 1, 0,
                   "fraction by which the vent line is clamped (1 = closed, no vent flow)", "",

@@ -27,7 +27,7 @@ static const hs_param_spec PARAMS[RESISTOR_NPARAM] = {
     [RESISTOR_OBSTRUCTION] = {"capillary_obstruction", HS_DIM_NONE, 0, 0, 0.95, 0,
                               "fraction of parallel capillaries plugged (no-reflow): resistance "
                               "x 1/(1 - fraction)",
-                              "Yemisci 2009; MISSION.md s5", NULL},
+                              "Yemisci 2009; El Amki 2020", NULL},
     [RESISTOR_AUTOREG_FLOW] = {"autoregulation_flow", HS_DIM_FLOW, 0, 0, 1000.0 / 60.0, 0,
                                "flow this bed's arterioles defend (0 = no autoregulation; fixed "
                                "when compiled)",

@@ -19,7 +19,7 @@
 static const char *const RHYTHMS[] = {"sinus", "vf", NULL};
 
 static const hs_param_spec HEART[HEART_NPARAM] = {
-    [HEART_HR] = {"heart_rate", HS_DIM_RATE, 70, 20, 250, 0, "heart rate", "MISSION.md s6", NULL},
+    [HEART_HR] = {"heart_rate", HS_DIM_RATE, 70, 20, 250, 0, "heart rate", "Guyton & Hall", NULL},
     [HEART_PR] = {"pr_interval", HS_DIM_TIME, 0.16, 0.04, 0.4, 0,
                   "atrial activation onset before ventricular onset", "Guyton & Hall", NULL},
     [HEART_VTP] = {"ventricular_time_to_peak", HS_DIM_TIME, 0.40, 0.1, 0.6, 0,
@@ -57,7 +57,7 @@ static const hs_param_spec HEART[HEART_NPARAM] = {
 static const hs_param_spec CIRC[CIRC_NPARAM] = {
     [CIRC_BLOOD_VOLUME] = {"blood_volume", HS_DIM_VOLUME, 0, 0, 15000, 0,
                            "total blood volume; 0 = body.weight x body.blood_volume_per_kg",
-                           "MISSION.md s6", NULL},
+                           "Nadler 1962", NULL},
     [CIRC_THORACIC_P] = {"thoracic_pressure", HS_DIM_PRESSURE, -4, -30, 30, 0,
                          "mean intrathoracic (pleural) pressure", "Guyton 1963", NULL},
 };
@@ -66,7 +66,7 @@ static const hs_param_spec BODY[BODY_NPARAM] = {
     [BODY_HEIGHT] = {"height", HS_DIM_LENGTH, 175, 50, 250, 0, "body height", "", NULL},
     [BODY_WEIGHT] = {"weight", HS_DIM_MASS, 70, 2, 300, 0, "body weight", "", NULL},
     [BODY_BV_PER_KG] = {"blood_volume_per_kg", HS_DIM_NONE, 70, 40, 120, 0,
-                        "blood volume per kg body weight (mL/kg)", "MISSION.md s6", NULL},
+                        "blood volume per kg body weight (mL/kg)", "Nadler 1962", NULL},
     [BODY_SCALE_VOLUME] = {"scale_volume", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL,
                            "true: when circulation.blood_volume is 0 the blood volume is "
                            "body.weight x blood_volume_per_kg, so a new weight rescales it; "
@@ -213,8 +213,8 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                         "insonated MCA lumen diameter (TCD velocity = flow / area)", "", NULL},
     [BRAIN_BP_TARGET] = {"bp_target", HS_DIM_NONE, 0, 0, 4, HS_PARAM_CHOICE,
                          "blood-pressure target held by a vasoactive controller after "
-                         "thrombectomy (OPTIMAL-BP, ENCHANTED2; MISSION.md s5)",
-                         "MISSION.md s5", BP_TARGETS},
+                         "thrombectomy (OPTIMAL-BP, ENCHANTED2/MT)",
+                         "Nam 2023; Yang 2022", BP_TARGETS},
     [BRAIN_CSF_RESERVE] = {"csf_reserve", HS_DIM_VOLUME, 50, 1, 100, 0,
                            "volume a slowly growing mass can displace before the CSF spaces "
                            "are effaced (CSF into the spinal sac, dural-sinus blood); CSF "
@@ -268,7 +268,7 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
 
 static const hs_param_spec OXY[OXY_NPARAM] = {
     [OXY_HB] = {"hemoglobin", HS_DIM_HB, 14, 3, 25, 0, "haemoglobin concentration",
-                "MISSION.md s6", NULL},
+                "WHO 2011", NULL},
     [OXY_FIO2] = {"fio2", HS_DIM_NONE, 0.21, 0.21, 1.0, 0, "inspired O2 fraction", "", NULL},
     [OXY_SHUNT] = {"shunt_fraction", HS_DIM_NONE, 0.02, 0, 1, 0,
                    "intrapulmonary shunt: fraction of pulmonary blood flow not oxygenated",
