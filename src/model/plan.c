@@ -17,9 +17,9 @@
 
 #include "elements/elements.h"
 #include "model/model_impl.h"
-#include "hemosim/baroreflex.h"
 #include "hemosim/roles.h"
 #include "model/plan_impl.h"
+#include "physio/module.h"
 
 static char *dupstr(const char *s) {
   size_t n = strlen(s) + 1;
@@ -58,6 +58,8 @@ void hs_plan_free(hs_plan *pl) {
   free(pl->ic_nodes);
   free(pl->vo2_nodes);
   free(pl->vo2_pidx);
+  free(pl->mod_y);
+  free(pl->mod_ny);
   free(pl->name);
   free(pl->description);
   free(pl);
@@ -179,10 +181,26 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
     d++;
   }
   free(node_of_block);
-  int bb = block_index(m, "baroreflex");
-  pl->nbaro = m->blocks[bb].params[HS_BP_ENABLED] != 0 ? HS_BARO_NSTATE : 0;
-  pl->ybaro = ny;
-  ny += pl->nbaro;
+  pl->heart = pl->bpofs[block_index(m, "heart")];
+  pl->circ = pl->bpofs[block_index(m, "circulation")];
+  pl->body = pl->bpofs[block_index(m, "body")];
+  pl->solver = pl->bpofs[block_index(m, "solver")];
+  pl->oxygen = pl->bpofs[block_index(m, "oxygen")];
+  pl->baro = pl->bpofs[block_index(m, "baroreflex")];
+  pl->drugs = pl->bpofs[block_index(m, "drugs")];
+  pl->brain = pl->bpofs[block_index(m, "brain")];
+  pl->mapc = pl->bpofs[block_index(m, "map_control")];
+  /* physiological modules' continuous states (physio/module.h), fixed at compile */
+  pl->nmod = (int)hs_physio_module_count();
+  pl->mod_y = calloc((size_t)pl->nmod + 1, sizeof(int));
+  pl->mod_ny = calloc((size_t)pl->nmod + 1, sizeof(int));
+  if (!pl->mod_y || !pl->mod_ny) goto nomem;
+  for (int k = 0; k < pl->nmod; k++) {
+    const hs_physio_module *md = hs_physio_module_at((size_t)k);
+    pl->mod_y[k] = ny;
+    pl->mod_ny[k] = md->nstates ? md->nstates(pl, pl->p0) : 0;
+    ny += pl->mod_ny[k];
+  }
   /* brain: autoregulated resistors and intracranial vessels (fixed at compile) */
   pl->ar_edges = malloc(((size_t)pl->ne + 1) * sizeof(int));
   pl->ic_nodes = malloc(((size_t)pl->nn + 1) * sizeof(int));
@@ -274,15 +292,6 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->pv = hs_plan_edge_find(pl, ROLE("pulmonary_valve"));
   for (int v = 0; v < pl->nvalve; v++)
     if (pl->valve_edge[v] == pl->av) pl->vav = v;
-  pl->heart = pl->bpofs[block_index(m, "heart")];
-  pl->circ = pl->bpofs[block_index(m, "circulation")];
-  pl->body = pl->bpofs[block_index(m, "body")];
-  pl->solver = pl->bpofs[block_index(m, "solver")];
-  pl->oxygen = pl->bpofs[block_index(m, "oxygen")];
-  pl->baro = pl->bpofs[block_index(m, "baroreflex")];
-  pl->drugs = pl->bpofs[block_index(m, "drugs")];
-  pl->brain = pl->bpofs[block_index(m, "brain")];
-  pl->mapc = pl->bpofs[block_index(m, "map_control")];
   pl->brain_sinus = hs_plan_node_find(pl, ROLE("brain_venous_outflow"));
   pl->l_mca_bed = hs_plan_edge_find(pl, ROLE("left_mca_bed"));
   pl->r_mca_bed = hs_plan_edge_find(pl, ROLE("right_mca_bed"));

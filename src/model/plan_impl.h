@@ -42,7 +42,10 @@ struct hs_plan {
   int nic, *ic_nodes, ycsf; /* ycsf < 0 without intracranial vessels */
   int brain_sinus;          /* node whose pressure + sinus_gradient is the sinus pressure */
   int l_mca_bed, r_mca_bed, l_other_bed, r_other_bed, l_mca_stem, r_mca_stem; /* -1 if absent */
-  int ybaro, nbaro, baro_site; /* baroreflex states (none when disabled) and sensing node */
+  int baro_site; /* the baroreflex's sensing node (physio/baroreflex.c) */
+  /* physiological modules (physio/module.h, registry order): their continuous states
+     are y[mod_y[k] .. mod_y[k] + mod_ny[k]) */
+  int nmod, *mod_y, *mod_ny;
   /* devices: ports, states, flows and outputs, concatenated in model order */
   int nd;
   int *dev_block;

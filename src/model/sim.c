@@ -25,7 +25,6 @@
 
 #include "core/anderson.h"
 #include "core/ode.h"
-#include "hemosim/baroreflex.h"
 #include "hemosim/drugs.h"
 #include "hemosim/oxygen.h"
 #include "elements/elements.h"
@@ -62,7 +61,7 @@ typedef struct beat_acc {
 typedef struct vessel_row {
   int i;      /* node */
   int ar;     /* autoregulated bed whose state sets its compliance, or -1 */
-  int reflex; /* HS_REFLEX_* when the baroreflex is on, else HS_REFLEX_NONE */
+  int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
   double c, v0, pext, tt, kmyo, kic; /* tt = thoracic coefficient x thoracic pressure */
 } vessel_row;
 typedef struct flow_row { /* an edge with a flow state: inertance or valve */
@@ -71,7 +70,7 @@ typedef struct flow_row { /* an edge with a flow state: inertance or valve */
 } flow_row;
 typedef struct resistor_row { /* a resistor with neither waterfall nor collapse */
   int e, a, b;
-  int reflex; /* HS_REFLEX_* when the baroreflex is on, else HS_REFLEX_NONE */
+  int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
   int drug;   /* a vasomotor bed: the drugs and the BP controller scale it */
   double r;   /* R / (1 - obstruction) / patency */
 } resistor_row;
@@ -117,7 +116,6 @@ struct hs_sim {
   double *y_save;     /* state before the last steady-state jump (verification, revert) */
   double res_fast;    /* last beat: largest change / tolerance of volumes, flows, speeds, factors */
   /* derived from the parameters alone (refresh_derived() after every change of p) */
-  double baro_ref[HS_BARO_NSTATE]; /* the reflex's resting state */
   double vu_extra_total;           /* unstressed volume of the extrasplanchnic reflex veins */
   int measured_local;              /* the measured sites' pressures need no full evaluation */
   double c_ec;                     /* O2 content of end-capillary pulmonary blood, mL/mL */
@@ -167,6 +165,7 @@ struct hs_sim {
   unsigned char *mstate; /* the physiological modules' states (physio/module.h) */
   size_t *mofs;          /* offset of module k's state in mstate */
   hs_physio_effect pfx;  /* their combined effect on the circulation */
+  int *tmod, ntmod;      /* the modules with continuous states (their tone acts in evaluate) */
   int broken; /* a fatal error happened: no further stepping */
   char rhs_msg[256];
 };
@@ -268,6 +267,16 @@ static void refresh_derived(hs_sim *s);
    (t, y) changes (parameters, valve modes, beat timing, controller factor). */
 static inline void memo_reset(hs_sim *s) { s->memo_ok = 0; }
 
+/* The tone of the modules with continuous states at state y (physio/module.h). */
+static void tone_at(const hs_sim *s, const double *y, hs_physio_tone *fx) {
+  const hs_plan *pl = s->pl;
+  for (int j = 0; j < s->ntmod; j++) {
+    int k = s->tmod[j];
+    const hs_physio_module *md = hs_physio_module_at((size_t)k);
+    if (md->tone) md->tone(s->mstate + s->mofs[k], pl, s->p, y + pl->mod_y[k], fx);
+  }
+}
+
 static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q) {
   const hs_plan *pl = s->pl;
   /* the states evaluate() reads all lie before the O2 and tracer contents */
@@ -279,7 +288,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
   double ev, ea;
   activations(s, t, &ev, &ea);
-  hs_baro_effect fx = {1, 1, 1, 1, 0, 0, 0};
+  hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
   double vu_extra_total = 0;
   hs_physio_effect dx = s->pfx; /* drugs, BP controller */
   double icp = 0.0;
@@ -292,8 +301,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   s->icp = icp;
   double *arc = s->ar_g; /* conductance factors of the autoregulated beds */
   for (int k = 0; k < pl->nar; k++) arc[k] = ar_conductance(s, y, k);
-  if (pl->nbaro) {
-    hs_baro_effect_of(s->p + pl->baro, y + pl->ybaro, s->baro_ref, &fx);
+  if (s->ntmod) {
+    tone_at(s, y, &fx);
     vu_extra_total = s->vu_extra_total;
   }
   /* chambers first: vessels may depend on LV pressure (intramyocardial) */
@@ -301,7 +310,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     int i = s->chambers[k];
     double e = pl->node_kind[i] == HS_NK_VENTRICLE ? ev : ea;
     const double *cp = bparams(s, pl->node_block[i]);
-    if ((pl->nbaro || dx.contractility != 1.0) && (i == pl->lv || i == pl->rv)) {
+    if ((s->ntmod || dx.contractility != 1.0) && (i == pl->lv || i == pl->rv)) {
       double scaled[CHAMBER_NPARAM];
       memcpy(scaled, cp, sizeof scaled);
       scaled[CHAMBER_EES] *= (i == pl->lv ? fx.ees_lv : fx.ees_rv) * dx.contractility;
@@ -402,7 +411,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
           if (ep[RESISTOR_PATENCY] < 1.0)
             r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
         }
-        if (pl->nbaro && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
+        if (s->ntmod && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
           r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
         /* vasoactive drugs and the BP controller act on vasomotor beds; autoregulated
            (cerebral) beds hold their own tone */
@@ -670,12 +679,13 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     double psinus = (pl->brain_sinus >= 0 ? P[pl->brain_sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
     dy[pl->ycsf] = br[BRAIN_CSF_PROD] - csf_absorption(br, s->icp, psinus, y[pl->ycsf]);
   }
-  if (pl->nbaro) {
-    int k = pl->baro_site;
-    double dp = pl->node_kind[k] == HS_NK_VESSEL
-                    ? dy[k] / bparams(s, pl->node_block[k])[VESSEL_C]
-                    : 0.0;
-    hs_baro_rhs(s->p + pl->baro, y + pl->ybaro, P[k], dp, dy + pl->ybaro);
+  if (s->ntmod) { /* the modules' states, with the circulation's derivatives known */
+    hs_physio_sense in = {pl, s->p, t, P, dy};
+    for (int j = 0; j < s->ntmod; j++) {
+      int k = s->tmod[j];
+      const hs_physio_module *md = hs_physio_module_at((size_t)k);
+      md->rhs(s->mstate + s->mofs[k], &in, y + pl->mod_y[k], dy + pl->mod_y[k]);
+    }
   }
   if (dq) {
     memcpy(dq + pl->q_p, P, (size_t)pl->nn * sizeof(double));
@@ -795,7 +805,10 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
   for (int k = pl->nn; k < pl->ny; k++) s->y[k] = 0.0;
   for (int d = 0; d < pl->nd; d++)
     pl->dev_type[d]->init(bparams(s, pl->dev_block[d]), s->y + pl->dev_state_ofs[d]);
-  if (pl->nbaro) hs_baro_rest_state(s->p + pl->baro, s->y + pl->ybaro);
+  for (int j = 0; j < s->ntmod; j++) {
+    int k = s->tmod[j];
+    hs_physio_module_at((size_t)k)->rest(s->mstate + s->mofs[k], pl, s->p, s->y + pl->mod_y[k]);
+  }
   if (pl->nic) {
     /* Without a lesion: CSF_REF mL of CSF, and this intracranial volume is where ICP =
        icp_reference.  A lesion present before the run has grown slowly: it has already
@@ -865,9 +878,9 @@ static void start_beat(hs_sim *s) {
   s->pvtr = s->vtr;
   s->bt0 = s->t;
   s->brr = 60.0 / (h[HEART_HR] * s->pfx.heart_rate);
-  if (s->pl->nbaro) {
-    hs_baro_effect fx;
-    hs_baro_effect_of(s->p + s->pl->baro, s->y + s->pl->ybaro, s->baro_ref, &fx);
+  if (s->ntmod) {
+    hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
+    tone_at(s, s->y, &fx);
     s->brr += fx.dperiod;
     if (s->brr < 0.24) s->brr = 0.24; /* the reflex cannot drive the heart above 250 /min */
     if (s->brr > 3.0) s->brr = 3.0;   /* ... nor below 20 /min */
@@ -930,6 +943,7 @@ void hs_sim_free(hs_sim *s) {
   free(s->vrow);
   free(s->mstate);
   free(s->mofs);
+  free(s->tmod);
   free(s->rrow);
   free(s->other_e);
   free(s->edge_vi);
@@ -1089,7 +1103,10 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
     mbytes += (hs_physio_module_at(k)->state_bytes + 15) / 16 * 16;
   }
   s->mstate = calloc(mbytes + 16, 1);
-  if (!s->mstate) goto nomem;
+  s->tmod = calloc(nmod + 1, sizeof *s->tmod);
+  if (!s->mstate || !s->tmod) goto nomem;
+  for (int k = 0; k < pl->nmod; k++)
+    if (pl->mod_ny[k] > 0) s->tmod[s->ntmod++] = k;
   s->chambers = calloc((size_t)pl->nn + 1, sizeof(int));
   if (!s->frow || !s->chambers) goto nomem;
   for (int i = 0; i < pl->nn; i++)
@@ -1147,10 +1164,11 @@ static hs_status check_runtime_param(const hs_sim *s, int pidx, hs_err *err) {
     return hs_err_set(err, HS_ERR_STATE,
                       "blood volume cannot change during a run (it is conserved); "
                       "set it in the patient file or with --set before the run");
-  if (pidx == pl->baro + HS_BP_ENABLED)
-    return hs_err_set(err, HS_ERR_STATE,
-                      "baroreflex.enabled adds the reflex's states and is fixed once the model "
-                      "is compiled; set it in the patient file or with --set before the run");
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    const char *why = md->fixed ? md->fixed(pl, pidx) : NULL;
+    if (why) return hs_err_set(err, HS_ERR_STATE, "%s", why);
+  }
   for (int b = 0; b < pl->nblocks; b++) {
     const hs_block_type *t = pl->btype[b];
     int k = pidx - pl->bpofs[b];
@@ -1302,7 +1320,7 @@ static int pressure_is_local(const hs_sim *s, int i) {
   const hs_plan *pl = s->pl;
   const double *b = bparams(s, pl->node_block[i]);
   if (b[VESSEL_MYO] != 0.0 || b[VESSEL_INTRACRANIAL] != 0.0) return 0;
-  if (pl->nbaro && b[VESSEL_REFLEX] != HS_REFLEX_NONE) return 0;
+  if (s->ntmod && b[VESSEL_REFLEX] != HS_REFLEX_NONE) return 0;
   for (int d = 0; pl->ndisp && d < pl->nd; d++) {
     if (!pl->dev_type[d]->displace) continue;
     for (int k = 0; k < pl->dev_type[d]->nports; k++)
@@ -1316,8 +1334,11 @@ static int pressure_is_local(const hs_sim *s, int i) {
 static void refresh_derived(hs_sim *s) {
   const hs_plan *pl = s->pl;
   s->vu_extra_total = 0.0;
-  if (pl->nbaro) {
-    hs_baro_rest_state(s->p + pl->baro, s->baro_ref);
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    if (md->refresh) md->refresh(s->mstate + s->mofs[k], pl, s->p);
+  }
+  if (s->ntmod) {
     for (int i = 0; i < pl->nn; i++)
       if (pl->node_kind[i] == HS_NK_VESSEL &&
           bparams(s, pl->node_block[i])[VESSEL_REFLEX] == HS_REFLEX_EXTRA)
@@ -1337,7 +1358,7 @@ static void refresh_derived(hs_sim *s) {
     vessel_row *r = &s->vrow[s->nvrow++];
     r->i = i;
     r->ar = s->ar_node[i];
-    r->reflex = pl->nbaro ? (int)v[VESSEL_REFLEX] : HS_REFLEX_NONE;
+    r->reflex = s->ntmod ? (int)v[VESSEL_REFLEX] : HS_REFLEX_NONE;
     r->c = v[VESSEL_C], r->v0 = v[VESSEL_V0], r->pext = v[VESSEL_PEXT];
     r->tt = v[VESSEL_THORACIC] * thor;
     r->kmyo = v[VESSEL_MYO], r->kic = v[VESSEL_INTRACRANIAL];
@@ -1366,7 +1387,7 @@ static void refresh_derived(hs_sim *s) {
     }
     resistor_row *rr = &s->rrow[s->nrrow++];
     rr->e = e, rr->a = pl->efrom[e], rr->b = pl->eto[e], rr->r = r;
-    rr->reflex = pl->nbaro ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE;
+    rr->reflex = s->ntmod ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE;
     rr->drug = pl->edge_bed[e] && ep[RESISTOR_AUTOREG_FLOW] <= 0;
   }
   memo_reset(s);
@@ -1498,7 +1519,7 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
   const double *pa = bparams(s, pl->node_block[a]), *pb = bparams(s, pl->node_block[b]);
   const double *ep = bparams(s, pl->edge_block[e]);
   if (pl->node_kind[a] != HS_NK_VESSEL || pl->node_kind[b] != HS_NK_VESSEL || pl->ndisp ||
-      pl->nbaro || pa[VESSEL_MYO] != 0 || pb[VESSEL_MYO] != 0 || ep[RESISTOR_AUTOREG_FLOW] > 0 ||
+      s->ntmod || pa[VESSEL_MYO] != 0 || pb[VESSEL_MYO] != 0 || ep[RESISTOR_AUTOREG_FLOW] > 0 ||
       ep[RESISTOR_COLLAPSE] != 0 || pl->edge_bed[e]) {
     evaluate(s, s->t, y, s->P, s->Q);
     return s->Q[e];
@@ -1870,10 +1891,10 @@ static void steady_measure(hs_sim *s) {
       if (c > *acc) *acc = c;
     }
   }
-  if (pl->nbaro) {
-    hs_baro_effect a, b;
-    hs_baro_effect_of(s->p + pl->baro, y + pl->ybaro, s->baro_ref, &a);
-    hs_baro_effect_of(s->p + pl->baro, y0 + pl->ybaro, s->baro_ref, &b);
+  if (s->ntmod) {
+    hs_physio_tone a = {1, 1, 1, 1, 0, 0, 0}, b = a;
+    tone_at(s, y, &a);
+    tone_at(s, y0, &b);
     double r[5] = {rel(a.ees_lv, b.ees_lv), rel(a.ees_rv, b.ees_rv),
                    rel(a.r_splanchnic, b.r_splanchnic), rel(a.r_extra, b.r_extra),
                    fabs(a.dperiod - b.dperiod) / (s->brr > 0.1 ? s->brr : 0.1)};
@@ -2310,18 +2331,11 @@ static void steady_weights(const hs_sim *s, double *w) {
           1.0 / (kind == HS_DSTATE_SPEED ? tr : kind == HS_DSTATE_FRACTION ? tf : tq);
     }
   }
-  if (pl->nbaro) {
-    /* filtered pressure: as a relative factor of the set point; effectors: the tolerance
-       of what they act on (relative multipliers, mL of unstressed volume, heart period) */
-    const double *bp = s->p + pl->baro;
-    w[pl->ybaro] = 1.0 / (tf * fmax(bp[HS_BP_PN], 1.0));
-    for (int k = 0; k < HS_BARO_NEFF; k++) {
-      double t;
-      if (k < 4) t = tf * fmax(fabs(bp[HS_BP_TH0 + k] + s->baro_ref[2 + 2 * k]), 1e-6);
-      else if (k == HS_BARO_VU_SPLANCHNIC || k == HS_BARO_VU_EXTRA) t = tv;
-      else t = tf * (s->brr > 0.1 ? s->brr : 0.1);
-      w[pl->ybaro + 1 + 2 * k] = w[pl->ybaro + 2 + 2 * k] = 1.0 / t;
-    }
+  hs_physio_tol tol = {tv, tf, s->brr};
+  for (int j = 0; j < s->ntmod; j++) { /* the modules' states, as each weighs them */
+    int k = s->tmod[j];
+    const hs_physio_module *md = hs_physio_module_at((size_t)k);
+    if (md->weights) md->weights(s->mstate + s->mofs[k], pl, s->p, &tol, w + pl->mod_y[k]);
   }
   for (int k = 0; k < pl->nar; k++) w[pl->yar + k] = 1.0 / tf;
 }
@@ -2788,8 +2802,9 @@ hs_status hs_sim_copy_state(hs_sim *dst, const hs_sim *src, hs_err *err) {
           strcmp(pd->bname[pd->dev_block[d]], ps->bname[ps->dev_block[c]]) == 0)
         memcpy(dst->y + pd->dev_state_ofs[d], src->y + ps->dev_state_ofs[c],
                (size_t)pd->dev_type[d]->nstates * sizeof(double));
-  if (pd->nbaro && pd->nbaro == ps->nbaro)
-    memcpy(dst->y + pd->ybaro, src->y + ps->ybaro, (size_t)pd->nbaro * sizeof(double));
+  for (int k = 0; k < pd->nmod; k++) /* the same module registry: the same order */
+    if (pd->mod_ny[k] && pd->mod_ny[k] == ps->mod_ny[k])
+      memcpy(dst->y + pd->mod_y[k], src->y + ps->mod_y[k], (size_t)pd->mod_ny[k] * sizeof(double));
   if (pd->nar && pd->nar == ps->nar)
     memcpy(dst->y + pd->yar, src->y + ps->yar, (size_t)pd->nar * sizeof(double));
   if (pd->nic && ps->nic) dst->y[pd->ycsf] = src->y[ps->ycsf];

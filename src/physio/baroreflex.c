@@ -1,11 +1,15 @@
 /*
  * physio/baroreflex.c - Ursino 1998 carotid baroreflex (equations in
  * hemosim/baroreflex.h; parameters and sources in src/model/globals.c and
- * docs/baroreflex.md).
+ * docs/baroreflex.md), and its physiological module (physio/module.h): the engine
+ * knows the reflex only through that interface.
  */
 #include "hemosim/baroreflex.h"
 
 #include <math.h>
+
+#include "elements/elements.h"
+#include "physio/module.h"
 
 static double afferent(const double *bp, double pf) {
   double e = exp((pf - bp[HS_BP_PN]) / bp[HS_BP_KA]);
@@ -57,3 +61,87 @@ void hs_baro_effect_of(const double *bp, const double *x, const double *xref,
 #undef REF
 #undef RATIO
 }
+
+/* ---- the baroreflex as a physiological module (physio/module.h) -------------------
+   Its states are the filtered carotid pressure and the delay stage and effector of
+   each of the eight effectors (HS_BARO_NSTATE, present when baroreflex.enabled was
+   true at compile); it senses the pressure of plan->baro_site (the cerebral arteries,
+   else the arm artery) and acts through the tone: contractility, the resistance and
+   unstressed volume of the reflex-class beds and veins, the heart period. */
+
+typedef struct baro_state {
+  double ref[HS_BARO_NSTATE]; /* the resting state (set point), from the parameters */
+} baro_state;
+
+static int baro_nstates(const hs_plan *pl, const double *p) {
+  return p[pl->baro + HS_BP_ENABLED] != 0 ? HS_BARO_NSTATE : 0;
+}
+
+static const char *baro_fixed(const hs_plan *pl, int pidx) {
+  return pidx == pl->baro + HS_BP_ENABLED
+             ? "baroreflex.enabled adds the reflex's states and is fixed once the model is "
+               "compiled; set it in the patient file or with --set before the run"
+             : NULL;
+}
+
+static void baro_refresh(void *state, const hs_plan *pl, const double *p) {
+  hs_baro_rest_state(p + pl->baro, ((baro_state *)state)->ref);
+}
+
+static void baro_rest(const void *state, const hs_plan *pl, const double *p, double *x) {
+  (void)state;
+  hs_baro_rest_state(p + pl->baro, x);
+}
+
+static void baro_module_rhs(const void *state, const hs_physio_sense *in, const double *x,
+                            double *dx) {
+  (void)state;
+  const hs_plan *pl = in->plan;
+  int k = pl->baro_site;
+  double dp = pl->node_kind[k] == HS_NK_VESSEL
+                  ? in->dy[k] / in->p[pl->bpofs[pl->node_block[k]] + VESSEL_C]
+                  : 0.0;
+  hs_baro_rhs(in->p + pl->baro, x, in->P[k], dp, dx);
+}
+
+static void baro_tone(const void *state, const hs_plan *pl, const double *p, const double *x,
+                      hs_physio_tone *fx) {
+  hs_baro_effect e;
+  hs_baro_effect_of(p + pl->baro, x, ((const baro_state *)state)->ref, &e);
+  fx->ees_lv *= e.ees_lv;
+  fx->ees_rv *= e.ees_rv;
+  fx->r_splanchnic *= e.r_splanchnic;
+  fx->r_extra *= e.r_extra;
+  fx->dvu_splanchnic += e.dvu_splanchnic;
+  fx->dvu_extra += e.dvu_extra;
+  fx->dperiod += e.dperiod;
+}
+
+/* filtered pressure: as a relative factor of the set point; effectors: the tolerance of
+   what they act on (relative multipliers, mL of unstressed volume, heart period) */
+static void baro_weights(const void *state, const hs_plan *pl, const double *p,
+                         const hs_physio_tol *tol, double *w) {
+  const double *bp = p + pl->baro, *ref = ((const baro_state *)state)->ref;
+  w[0] = 1.0 / (tol->factor * fmax(bp[HS_BP_PN], 1.0));
+  for (int k = 0; k < HS_BARO_NEFF; k++) {
+    double t;
+    if (k < 4) t = tol->factor * fmax(fabs(bp[HS_BP_TH0 + k] + ref[2 + 2 * k]), 1e-6);
+    else if (k == HS_BARO_VU_SPLANCHNIC || k == HS_BARO_VU_EXTRA) t = tol->volume;
+    else t = tol->factor * (tol->period > 0.1 ? tol->period : 0.1);
+    w[1 + 2 * k] = w[2 + 2 * k] = 1.0 / t;
+  }
+}
+
+const hs_physio_module hs_physio_baroreflex = {
+    .name = "baroreflex",
+    .doc = "carotid baroreflex (Ursino 1998): heart period, contractility, resistances and "
+           "venous capacity (docs/baroreflex.md)",
+    .state_bytes = sizeof(baro_state),
+    .nstates = baro_nstates,
+    .fixed = baro_fixed,
+    .refresh = baro_refresh,
+    .rest = baro_rest,
+    .rhs = baro_module_rhs,
+    .tone = baro_tone,
+    .weights = baro_weights,
+};

@@ -147,14 +147,14 @@ static int bpc_moving(const void *state) { return ((const bpc_state *)state)->mo
 static double bpc_change(const void *state) { return ((const bpc_state *)state)->change; }
 
 const hs_physio_module hs_physio_bp_control = {
-    "bp_control",
-    "MAP / blood-pressure controller: map_control block or brain.bp_target "
-    "(docs/controllers.md)",
-    sizeof(bpc_state),
-    bpc_init,
-    bpc_beat,
-    bpc_effect,
-    bpc_metrics,
-    bpc_moving,
-    bpc_change,
+    .name = "bp_control",
+    .doc = "MAP / blood-pressure controller: map_control block or brain.bp_target "
+           "(docs/controllers.md)",
+    .state_bytes = sizeof(bpc_state),
+    .init = bpc_init,
+    .beat = bpc_beat,
+    .effect = bpc_effect,
+    .metrics = bpc_metrics,
+    .moving = bpc_moving,
+    .change = bpc_change,
 };

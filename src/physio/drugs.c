@@ -68,6 +68,8 @@ static void drugs_metrics(const void *state, const hs_plan *pl, const double *p,
 }
 
 const hs_physio_module hs_physio_drugs = {
-    "drugs", "vasoactive infusions, Emax dose-response (docs/drugs.md)", 0, NULL, NULL,
-    drugs_effect, drugs_metrics, NULL, NULL,
+    .name = "drugs",
+    .doc = "vasoactive infusions, Emax dose-response (docs/drugs.md)",
+    .effect = drugs_effect,
+    .metrics = drugs_metrics,
 };

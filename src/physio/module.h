@@ -26,6 +26,34 @@ typedef struct hs_physio_effect {
   double heart_rate;    /* heart rate */
 } hs_physio_effect;
 
+/* What a module's continuous states do to the circulation at one point of the
+   right-hand side (modules with states, e.g. the baroreflex): factors multiply over
+   the modules (1 = none), shifts add (0 = none).  The reflex classes are the circuit's
+   vessel and resistor tags (vessel/resistor parameter 'reflex': splanchnic,
+   extrasplanchnic). */
+typedef struct hs_physio_tone {
+  double ees_lv, ees_rv;            /* end-systolic elastance of each ventricle */
+  double r_splanchnic, r_extra;     /* resistance of the beds of each reflex class */
+  double dvu_splanchnic, dvu_extra; /* mL added to the unstressed volume of each class's
+                                       veins (the extrasplanchnic shift shared by volume) */
+  double dperiod;                   /* s added to the heart period (at each beat start) */
+} hs_physio_tone;
+
+/* What a module's right-hand side sees (the circulation's part already evaluated). */
+typedef struct hs_physio_sense {
+  const hs_plan *plan;
+  const double *p;  /* parameters, flat */
+  double t;
+  const double *P;  /* node pressures, mmHg */
+  const double *dy; /* the circulation's derivatives (node volumes: mL/s) */
+} hs_physio_sense;
+
+/* The steady-state tolerances a module weighs its states with (solver block). */
+typedef struct hs_physio_tol {
+  double volume, factor; /* solver.steady_tol (mL), solver.steady_tol_factor */
+  double period;         /* the current heart period, s */
+} hs_physio_tol;
+
 /* What a module sees at the end of a beat. */
 typedef struct hs_physio_beat {
   const hs_plan *plan;
@@ -51,6 +79,22 @@ typedef struct hs_physio_module {
      relative change of its effect at its last update (solver.steady_tol_factor). */
   int (*moving)(const void *state);
   double (*change)(const void *state);
+  /* ---- continuous states, integrated with the circulation (all NULL: none) ----
+     Their number is fixed when the model is compiled (nstates from the initial
+     parameters; the plan keeps them at y[plan->mod_y[k]], plan->mod_ny[k] of them). */
+  int (*nstates)(const hs_plan *plan, const double *p);
+  /* A parameter that sets nstates cannot change at run time: the reason, else NULL. */
+  const char *(*fixed)(const hs_plan *plan, int pidx);
+  /* Derived data from the parameters alone (after every parameter change). */
+  void (*refresh)(void *state, const hs_plan *plan, const double *p);
+  void (*rest)(const void *state, const hs_plan *plan, const double *p, double *x);
+  void (*rhs)(const void *state, const hs_physio_sense *in, const double *x, double *dx);
+  /* Multiply / add its action at states x into fx. */
+  void (*tone)(const void *state, const hs_plan *plan, const double *p, const double *x,
+               hs_physio_tone *fx);
+  /* Steady-state weights of its states: 1 / (the change that counts as steady). */
+  void (*weights)(const void *state, const hs_plan *plan, const double *p,
+                  const hs_physio_tol *tol, double *w);
 } hs_physio_module;
 
 size_t hs_physio_module_count(void);

@@ -4,12 +4,13 @@
  */
 #include "physio/module.h"
 
-extern const hs_physio_module hs_physio_drugs, hs_physio_bp_control;
+extern const hs_physio_module hs_physio_drugs, hs_physio_bp_control, hs_physio_baroreflex;
 
 /* Effects multiply in this order (the drugs' resistance factor, then the controller's). */
 static const hs_physio_module *const MODULES[] = {
     &hs_physio_drugs,
     &hs_physio_bp_control,
+    &hs_physio_baroreflex,
 };
 
 size_t hs_physio_module_count(void) { return sizeof MODULES / sizeof MODULES[0]; }
