@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "cli.h"
 #include "hemosim/trial.h"
+#include "hemosim/trial_sim.h"
 
 static const char TRIAL_HELP[] =
     "usage: hemosim trial <subcommand> DB [options]\n"
@@ -43,6 +46,10 @@ static const char TRIAL_HELP[] =
     "  analyze DB [--json OUT] [--km OUT.svg]      arms compared [statistician]\n"
     "  export DB [--csv OUT] [--odm OUT]           long CSV, CDISC ODM 1.3.2 [statistician]\n"
     "  fields                                      the form fields, units and ranges\n"
+    "  simulate DB (--study FILE | --patient-file FILE) [--protocol FILE]\n"
+    "           [--patients N] [--seed HEX] [--threads N] [--placed TIME]\n"
+    "           [--interval-h H] [--json OUT]      in-silico run of the trial on virtual\n"
+    "                                              patients; outcomes are MODEL PROXIES [manager]\n"
     "\n"
     "common options:\n"
     "      --user NAME         who makes the change (default: $HEMOSIM_USER)\n"
@@ -60,7 +67,8 @@ static const char TRIAL_HELP[] =
 
 typedef struct opts {
   const char *db, *user, *role, *protocol, *seed, *reason, *patient, *site, *placed, *visit,
-      *micro, *type, *onset, *severity, *description, *text, *field, *json, *csv, *odm, *km;
+      *micro, *type, *onset, *severity, *description, *text, *field, *json, *csv, *odm, *km,
+      *study, *patient_file, *patients, *threads, *interval_h;
   int64_t id;
   int has_id;
   hs_trial_kv strata[MAXKV], criteria[MAXKV], sets[MAXKV];
@@ -89,6 +97,8 @@ static const optdef OPTS[] = {
     {"--field", O(field)},     {"--json", O(json)},         {"--csv", O(csv)},
     {"--odm", O(odm)},         {"--km", O(km)},             {"--stratum", KV_STRATUM},
     {"--criterion", KV_CRITERION}, {"--set", KV_SET},       {"--id", OPT_ID},
+    {"--study", O(study)},     {"--patient-file", O(patient_file)}, {"--patients", O(patients)},
+    {"--threads", O(threads)}, {"--interval-h", O(interval_h)},
 };
 
 /* Parse argv[first..] into o (getopt_long: "--opt value" and "--opt=value", options and
@@ -243,6 +253,93 @@ static int print_verify(const char *db, const hs_trial_verify_result *r) {
   return HS_EXIT_FAIL;
 }
 
+/* ------------------------------------------------------------------ simulate */
+
+static void sim_progress(size_t done, size_t total, void *ud) {
+  (void)ud;
+  fprintf(stderr, "\rsimulate: %zu/%zu courses", done, total);
+  if (done == total) fputc('\n', stderr);
+}
+
+static int parse_count(const char *cmd, const char *what, const char *v, long lo, long hi,
+                       long *out) {
+  char *end;
+  errno = 0;
+  long x = strtol(v, &end, 10);
+  if (end == v || *end || errno || x < lo || x > hi)
+    return hs_cli_usage(cmd, "%s = '%s' must be a whole number in [%ld, %ld]", what, v, lo, hi);
+  *out = x;
+  return 0;
+}
+
+static int simulate(const char *cmd, const opts *o, const hs_trial_actor *who) {
+  if (!o->study == !o->patient_file)
+    return hs_cli_usage(cmd, "give the virtual patients: --study FILE (a cohort study) or "
+                        "--patient-file FILE (patients generated around it)");
+  hs_trial_sim_options so;
+  hs_trial_sim_defaults(&so);
+  long v = 0;
+  int rc = 0;
+  if (o->patients && (rc = parse_count(cmd, "--patients", o->patients, 1, 1000, &v))) return rc;
+  if (o->patients) so.patients = (size_t)v;
+  if (o->threads && (rc = hs_cli_parse_threads(cmd, o->threads, &so.threads))) return rc;
+  if (o->interval_h) {
+    char *end;
+    so.interval_h = strtod(o->interval_h, &end);
+    if (end == o->interval_h || *end)
+      return hs_cli_usage(cmd, "--interval-h must be a number of hours (got '%s')", o->interval_h);
+  }
+  if (o->placed) so.first_placement = o->placed;
+  char seed_hex[17] = "0000000000000001";
+  if (o->seed) {
+    size_t n = strlen(o->seed);
+    if (n < 1 || n > 16 || strspn(o->seed, "0123456789abcdefABCDEF") != n)
+      return hs_cli_usage(cmd, "--seed must be 1-16 hex digits (got '%s')", o->seed);
+    so.seed = strtoull(o->seed, NULL, 16);
+    snprintf(seed_hex, sizeof seed_hex, "%016llx", (unsigned long long)so.seed);
+  }
+  hs_err err = {HS_OK, ""};
+  hs_cohort *pop = NULL;
+  hs_trial *t = NULL;
+  char *json = NULL;
+  if (hs_trial_sim_check(&so, &err)) goto fail;
+  if (o->protocol && hs_trial_create(o->db, o->protocol, who, seed_hex, &err)) goto fail;
+  if (hs_trial_open(o->db, &t, &err)) goto fail;
+  if (o->study ? hs_cohort_load_file(o->study, &pop, &err)
+               : hs_trial_sim_population(o->patient_file, so.patients, so.seed, &pop, &err))
+    goto fail;
+  if (o->study && !o->patients && so.patients > hs_cohort_patient_count(pop))
+    so.patients = hs_cohort_patient_count(pop);
+  if (isatty(2)) so.progress = sim_progress;
+  hs_trial_sim_summary sum;
+  if (hs_trial_simulate(t, who, pop, &so, &sum, &err)) goto fail;
+  if (!(json = hs_trial_sim_json(t, who, &so, &sum, &err))) goto fail;
+  if (o->json && hs_write_file_atomic(o->json, json, strlen(json), &err)) goto fail;
+  printf("in-silico trial in %s: %zu virtual patients screened, %zu outside acceptance, %zu "
+         "enrolled, %zu failed; %zu visits (%zu outside their window)\n",
+         o->db, sum.screened, sum.not_accepted, sum.enrolled, sum.failed, sum.visits,
+         sum.deviations);
+  if (*sum.first_failure) printf("  first failure: %s\n", sum.first_failure);
+  printf("  outcomes are MODEL PROXIES (assumed link of 28-day death to the model's PSVD)\n");
+  printf("  %-10s %-8s %8s %8s %10s %11s %11s\n", "arm", "policy", "enrolled", "deaths",
+         "E[deaths]", "flow L/min", "PSVD mm/mm2");
+  for (int a = 0; a < sum.narms; a++) {
+    const hs_trial_sim_arm *A = &sum.arm[a];
+    printf("  %-10s %-8s %8zu %8zu %9.1f%% %11.2f %11.2f\n", A->id, A->policy, A->enrolled,
+           A->deaths, 100 * A->expected_mortality, A->mean_flow_lpm, A->mean_psvd);
+  }
+  printf("  the trial analysis (risk difference, Fisher, per-visit comparisons): %s\n",
+         o->json ? o->json : "hemosim trial analyze DB --user NAME");
+  goto done;
+fail:
+  rc = hs_cli_fail(&err);
+done:
+  free(json);
+  hs_trial_close(t);
+  hs_cohort_free(pop);
+  return rc;
+}
+
 /* ------------------------------------------------------------------ dispatch */
 
 int hs_cmd_trial(int argc, char **argv) {
@@ -275,6 +372,8 @@ int hs_cmd_trial(int argc, char **argv) {
       {"verify", " ", HS_ROLE_MONITOR},
       {"analyze", " --json --km ", HS_ROLE_STATISTICIAN},
       {"export", " --csv --odm ", HS_ROLE_STATISTICIAN},
+      {"simulate", " --protocol --seed --study --patient-file --patients --threads --placed "
+                   "--interval-h --json ", HS_ROLE_MANAGER},
   };
   int k = -1;
   for (size_t i = 0; i < sizeof SUBS / sizeof SUBS[0]; i++)
@@ -283,7 +382,7 @@ int hs_cmd_trial(int argc, char **argv) {
       k = (int)i;
   if (k < 0)
     return hs_cli_usage("trial", "unknown subcommand '%s' (create, amend, enrol, visit, ae, "
-                        "unblind, query, status, audit, verify, analyze, export, fields)", sub);
+                        "unblind, query, status, audit, verify, analyze, export, fields, simulate)", sub);
   char cmd[32];
   snprintf(cmd, sizeof cmd, "trial %s", SUBS[k].name);
   const char *qverb = NULL;
@@ -322,6 +421,10 @@ int hs_cmd_trial(int argc, char **argv) {
     if (o->role && hs_trial_role_parse(o->role, &who.role, &err)) rc = hs_cli_usage(cmd, "%s", err.msg);
   }
   if (rc) goto done;
+  if (!strcmp(s, "simulate")) {
+    rc = simulate(cmd, o, &who);
+    goto done;
+  }
   if (!strcmp(s, "create")) {
     if ((rc = need(cmd, "--protocol FILE", o->protocol))) goto done;
     if (hs_trial_create(o->db, o->protocol, &who, o->seed, &err)) goto fail;

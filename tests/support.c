@@ -36,3 +36,27 @@ char *hs_test_write_temp(const char *name, const char *text) {
   fclose(f);
   return path;
 }
+
+static void unlink_db(const char *p) {
+  char side[600];
+  unlink(p);
+  snprintf(side, sizeof side, "%s-wal", p);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-shm", p);
+  unlink(side);
+}
+
+char *hs_test_db_path(const char *name) {
+  const char *dir = getenv("TMPDIR");
+  char *p = malloc(512);
+  if (!p) return NULL;
+  snprintf(p, 512, "%s/hemosim_test_%ld_%s.db", dir ? dir : "/tmp", (long)getpid(), name);
+  unlink_db(p);
+  return p;
+}
+
+void hs_test_db_remove(char *path) {
+  if (!path) return;
+  unlink_db(path);
+  free(path);
+}

@@ -17,4 +17,8 @@ void hs_test_assert_in(double v, double lo, double hi, const char *expr, const c
 
 /* Write text to a fresh file under the build's temp dir; returns a static-per-call malloc'd path (caller frees). */
 char *hs_test_write_temp(const char *name, const char *text);
+/* A fresh path for an SQLite database under the temp dir (any old file and its -wal and
+   -shm removed); hs_test_db_remove() removes the three files and frees the path. */
+char *hs_test_db_path(const char *name);
+void hs_test_db_remove(char *path);
 #endif

@@ -41,29 +41,6 @@ static const hs_trial_kv ELIGIBLE[] = {{"adult", "yes"}, {"va_ecmo", "yes"}, {"c
 
 /* ------------------------------------------------------------------ helpers */
 
-static char *db_path(const char *name) {
-  const char *dir = getenv("TMPDIR");
-  char *p = malloc(512);
-  snprintf(p, 512, "%s/hemosim_trial_%ld_%s.db", dir ? dir : "/tmp", (long)getpid(), name);
-  char side[600];
-  unlink(p);
-  snprintf(side, sizeof side, "%s-wal", p);
-  unlink(side);
-  snprintf(side, sizeof side, "%s-shm", p);
-  unlink(side);
-  return p;
-}
-
-static void remove_db(char *p) {
-  char side[600];
-  unlink(p);
-  snprintf(side, sizeof side, "%s-wal", p);
-  unlink(side);
-  snprintf(side, sizeof side, "%s-shm", p);
-  unlink(side);
-  free(p);
-}
-
 static hs_trial *make(const char *path, const char *seed) {
   hs_err err = {0};
   hs_status st = hs_trial_create(path, PROTOCOL, &MANAGER, seed, &err);
@@ -103,7 +80,7 @@ static void verify_ok(hs_trial *t) {
 static void finish(hs_trial *t, char *p) {
   verify_ok(t);
   hs_trial_close(t);
-  remove_db(p);
+  hs_test_db_remove(p);
 }
 
 static hs_status set1(hs_trial *t, const char *p, const char *visit, const char *field,
@@ -138,7 +115,7 @@ static void test_philox_known_answers(void **state) {
 
 static void test_balance_and_reproducibility(void **state) {
   (void)state;
-  char *p1 = db_path("bal1"), *p2 = db_path("bal2");
+  char *p1 = hs_test_db_path("bal1"), *p2 = hs_test_db_path("bal2");
   hs_trial *a = make(p1, "00000000deadbeef"), *b = make(p2, "00000000deadbeef");
   static const char *const sites[] = {"site-A", "site-B"}, *const scai[] = {"C", "D", "E"};
   int imbalance_max = 0;
@@ -160,7 +137,7 @@ static void test_balance_and_reproducibility(void **state) {
   assert_true(imbalance_max >= 1);
   verify_ok(a);
   /* a different seed gives a different sequence */
-  char *p3 = db_path("bal3");
+  char *p3 = hs_test_db_path("bal3");
   hs_trial *c = make(p3, "00000000deadbeee");
   int differ = 0;
   for (int i = 0; i < 12; i++) {
@@ -185,16 +162,16 @@ static void test_balance_and_reproducibility(void **state) {
   hs_trial_close(a);
   hs_trial_close(b);
   hs_trial_close(c);
-  remove_db(p1);
-  remove_db(p2);
-  remove_db(p3);
+  hs_test_db_remove(p1);
+  hs_test_db_remove(p2);
+  hs_test_db_remove(p3);
 }
 
 /* Nothing readable before an enrolment tells its arm: no allocation list is
    stored, and a non-statistician sees no arm counts within strata. */
 static void test_concealment(void **state) {
   (void)state;
-  char *p = db_path("conceal");
+  char *p = hs_test_db_path("conceal");
   hs_trial *t = make(p, "0123456789abcdef");
   char arm[HS_TRIAL_NAME_MAX];
   enrol_ok(t, "C-1", "site-A", "D", arm);
@@ -243,7 +220,7 @@ static void test_concealment(void **state) {
 
 static void test_eligibility_and_protocol(void **state) {
   (void)state;
-  char *p = db_path("elig");
+  char *p = hs_test_db_path("elig");
   hs_trial *t = make(p, NULL);
   hs_err err = {0};
   char arm[HS_TRIAL_NAME_MAX];
@@ -308,7 +285,7 @@ static void test_eligibility_and_protocol(void **state) {
   char *bp = hs_test_write_temp("bad.yaml", "hemosim_trial: 1\nname: x\narms: [{id: a}, {id: "
                                             "b, ratio: 2}]\nsites: [s]\nblock_sizes: [4]\n"
                                             "eligibility: [{id: x, eligible_if: yes, text: t}]\n");
-  char *p2 = db_path("bad");
+  char *p2 = hs_test_db_path("bad");
   assert_int_equal(hs_trial_create(p2, bp, &MANAGER, NULL, &err), HS_ERR_INVALID);
   assert_non_null(strstr(err.msg, "multiple of the sum of the arm ratios (3)"));
   assert_non_null(strstr(err.msg, ":5:"));
@@ -316,14 +293,14 @@ static void test_eligibility_and_protocol(void **state) {
   unlink(bp);
   free(bp);
   finish(t, p);
-  remove_db(p2);
+  hs_test_db_remove(p2);
 }
 
 /* ------------------------------------------------------------------ visits */
 
 static void test_window_edges(void **state) {
   (void)state;
-  char *p = db_path("windows");
+  char *p = hs_test_db_path("windows");
   hs_trial *t = make(p, NULL);
   char arm[HS_TRIAL_NAME_MAX];
   enrol_ok(t, "W-1", "site-B", "C", arm); /* placed 2026-03-01T08:00Z */
@@ -376,7 +353,7 @@ static void test_window_edges(void **state) {
 
 static void test_values_units_and_versions(void **state) {
   (void)state;
-  char *p = db_path("values");
+  char *p = hs_test_db_path("values");
   hs_trial *t = make(p, NULL);
   char arm[HS_TRIAL_NAME_MAX];
   enrol_ok(t, "V-1", "site-C", "E", arm);
@@ -449,7 +426,7 @@ static void test_values_units_and_versions(void **state) {
 
 static void test_micro_record(void **state) {
   (void)state;
-  char *p = db_path("micro");
+  char *p = hs_test_db_path("micro");
   hs_trial *t = make(p, NULL);
   char arm[HS_TRIAL_NAME_MAX];
   enrol_ok(t, "M-1", "site-A", "C", arm);
@@ -487,7 +464,7 @@ static void test_micro_record(void **state) {
 
 static void test_queries(void **state) {
   (void)state;
-  char *p = db_path("queries");
+  char *p = hs_test_db_path("queries");
   hs_trial *t = make(p, NULL);
   char arm[HS_TRIAL_NAME_MAX];
   enrol_ok(t, "Q-1", "site-A", "C", arm);
@@ -557,7 +534,7 @@ static void test_audit_chain_detects_tampering(void **state) {
        "patient row"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-    char *p = db_path("tamper");
+    char *p = hs_test_db_path("tamper");
     hs_trial *t = make(p, "1111111111111111");
     char arm[HS_TRIAL_NAME_MAX];
     enrol_ok(t, "T-1", "site-A", "C", arm);
@@ -569,7 +546,7 @@ static void test_audit_chain_detects_tampering(void **state) {
     hs_trial_close(t);
     tamper(p, cases[k][0]);
     expect_broken(p, cases[k][1]);
-    remove_db(p);
+    hs_test_db_remove(p);
   }
 }
 
@@ -577,7 +554,7 @@ static void test_audit_chain_detects_tampering(void **state) {
    allocation, the numbering within each stratum has no gaps, verify passes. */
 static void test_concurrent_enrolment(void **state) {
   (void)state;
-  char *p = db_path("concurrent");
+  char *p = hs_test_db_path("concurrent");
   hs_trial *t = make(p, "abcdefabcdefabcd");
   hs_trial_close(t);
   enum { PROCS = 4, EACH = 12 };
@@ -629,14 +606,14 @@ static void test_concurrent_enrolment(void **state) {
   sqlite3_finalize(s);
   sqlite3_close(db);
   hs_trial_close(t);
-  remove_db(p);
+  hs_test_db_remove(p);
 }
 
 /* A writer killed with SIGKILL at random moments, many times: every record it
    reported as committed is there, and the database verifies. */
 static void test_kill9_crash_safety(void **state) {
   (void)state;
-  char *p = db_path("crash");
+  char *p = hs_test_db_path("crash");
   hs_trial *t = make(p, "feedfacefeedface");
   char arm[HS_TRIAL_NAME_MAX];
   enrol_ok(t, "X-1", "site-A", "C", arm);
@@ -726,12 +703,12 @@ static void test_kill9_crash_safety(void **state) {
   print_message("kill -9: %d rounds, %d committed enrolments checked\n", rounds, committed_total);
   assert_true(rounds >= 10);
   assert_true(committed_total > 0);
-  remove_db(p);
+  hs_test_db_remove(p);
 }
 
 static void test_migration(void **state) {
   (void)state;
-  char *p = db_path("migrate");
+  char *p = hs_test_db_path("migrate");
   hs_trial *t = NULL;
   hs_err err = {0};
   assert_int_equal(hs_trial_open_version(p, 1, &t, &err), HS_OK);
@@ -760,7 +737,7 @@ static void test_migration(void **state) {
   sqlite3_close(db);
   assert_int_equal(hs_trial_open(p, &t, &err), HS_ERR_STATE);
   assert_non_null(strstr(err.msg, "newer hemosim"));
-  remove_db(p);
+  hs_test_db_remove(p);
 }
 
 /* ------------------------------------------------------------------ statistics */
@@ -821,7 +798,7 @@ static int csv_read(FILE *f, char cells[12][512]) {
 
 static void test_exports_read_back(void **state) {
   (void)state;
-  char *p = db_path("export");
+  char *p = hs_test_db_path("export");
   hs_trial *t = make(p, "0000000000000042");
   char arm[HS_TRIAL_NAME_MAX];
   enrol_ok(t, "X-1", "site-A", "C", arm);
@@ -833,7 +810,7 @@ static void test_exports_read_back(void **state) {
   assert_int_equal(hs_trial_record(t, &ENTRY, "X-1", "day28", out, 2, NULL, NULL, NULL), HS_OK);
   hs_trial_kv out2[] = {{"status", "alive"}};
   assert_int_equal(hs_trial_record(t, &ENTRY, "X-2", "day28", out2, 1, NULL, NULL, NULL), HS_OK);
-  char *csv = db_path("export_csv"), *odm = db_path("export_odm");
+  char *csv = hs_test_db_path("export_csv"), *odm = hs_test_db_path("export_odm");
   hs_err err = {0};
   assert_int_equal(hs_trial_export_csv(t, &ENTRY, csv, &err), HS_ERR_STATE);
   assert_int_equal(hs_trial_export_csv(t, &STAT, csv, &err), HS_OK);
@@ -916,9 +893,9 @@ static void test_exports_read_back(void **state) {
   assert_non_null(strstr(svg, "survival"));
   free(svg);
   hs_trial_close(t);
-  remove_db(p);
-  remove_db(csv);
-  remove_db(odm);
+  hs_test_db_remove(p);
+  hs_test_db_remove(csv);
+  hs_test_db_remove(odm);
 }
 
 int main(void) {

@@ -107,3 +107,27 @@ expect_run(1 ${T} status ${DB} --csv x)
 expect_match("${ERR}" "unknown option '--csv'")
 expect_run(1 ${T} visit ${DB} --user bob --patient)
 expect_match("${ERR}" "option --patient needs a value")
+
+# the in-silico trial: a new database from the protocol, three generated patients, a
+# coarse titration (decisions every 24 h: T1 at 0 h, T2 24 h and T3 48 h after it, both late: recorded deviations)
+set(SIM ${WORK}/sim.db)
+expect_run(1 ${T} simulate ${SIM} --user sim --protocol ${SRC}/examples/trial/protocol.yaml)
+expect_match("${ERR}" "give the virtual patients")
+expect_run(1 ${T} simulate ${SIM} --user sim --patient-file x.yaml --seed xyz)
+expect_match("${ERR}" "--seed must be 1-16 hex digits")
+expect_run(0 ${T} simulate ${SIM} --user sim --protocol ${SRC}/examples/trial/protocol.yaml
+           --patient-file ${SRC}/examples/patients/severe_shock_ecmo.yaml --patients 3
+           --interval-h 24 --threads 2 --seed 5 --json ${WORK}/sim.json)
+expect_match("${OUT}" "3 virtual patients screened, 0 outside acceptance, 3 enrolled, 0 failed; 12 visits \\(6 outside their window\\)")
+expect_match("${OUT}" "MODEL PROXIES")
+file(READ ${WORK}/sim.json J)
+expect_match("${J}" "\"schema\": \"hemosim-trial-simulation/1\"")
+expect_match("${J}" "\"risk_difference\"")
+expect_run(2 ${T} simulate ${SIM} --user sim
+           --patient-file ${SRC}/examples/patients/severe_shock_ecmo.yaml --patients 1)
+expect_match("${ERR}" "already has 3 patient\\(s\\)")
+expect_run(0 ${T} verify ${SIM})
+expect_match("${OUT}" "verified")
+expect_run(0 ${T} status ${SIM} --json ${WORK}/sim_status.json)
+file(READ ${WORK}/sim_status.json S)
+expect_match("${S}" "\"window\": \"outside\"")

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "hemosim/error.h"
+#include "hemosim/model.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -114,6 +115,15 @@ const char *hs_cohort_target_text(const hs_cohort *c, size_t t);
 /* The parameter vector of patient i (hs_cohort_param_count values, internal units):
    a pure function of (seed, i). */
 hs_status hs_cohort_sample(const hs_cohort *c, size_t i, double *x, hs_err *err);
+
+/* Virtual patient i as a model for protocols run outside the study (hemosim trial
+   simulate): the base patient with its drawn parameters and protocol.set (the scenario
+   and the strategies are not applied).  With acceptance ranges the patient is first run
+   to steady state as it presents; outside a range *model stays NULL and why (may be
+   NULL) receives the reason ("outside acceptance: ..."), otherwise "".  Caller frees
+   *model with hs_model_free(). */
+hs_status hs_cohort_patient(const hs_cohort *c, size_t i, hs_model **model, char *why,
+                            size_t nwhy, hs_err *err);
 
 /* ---- results ----------------------------------------------------------------- */
 

@@ -45,6 +45,7 @@
 #include "hemosim/stroke.h"
 #include "hemosim/titrate.h"
 #include "hemosim/trial.h"
+#include "hemosim/trial_sim.h"
 #include "hemosim/units.h"
 #include "hemosim/validate.h"
 

@@ -88,6 +88,9 @@ struct hs_cohort {
 size_t cohort_mode_value_count(int mode);
 const char *cohort_mode_value_name(int mode, size_t k);
 const char *cohort_mode_value_unit(int mode, size_t k);
+/* Patient x as a model: the base patient, the drawn parameters, protocol.set (caller
+   frees; NULL with err set). */
+hs_model *cohort_patient_model(const hs_cohort *c, const double *x, hs_err *err);
 hs_status cohort_analysis(const hs_cohort *c, const double *x, double *v, char **msg,
                           hs_err *err);
 

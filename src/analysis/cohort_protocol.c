@@ -47,7 +47,7 @@ const char *cohort_mode_value_unit(int mode, size_t k) {
 }
 
 /* the patient as a model: base + drawn parameters + protocol.set */
-static hs_model *patient_model(const hs_cohort *c, const double *x, hs_err *err) {
+hs_model *cohort_patient_model(const hs_cohort *c, const double *x, hs_err *err) {
   hs_model *m = hs_model_clone(c->model, err);
   if (!m) return NULL;
   for (size_t k = 0; k < c->np; k++)
@@ -69,7 +69,7 @@ hs_status cohort_analysis(const hs_cohort *c, const double *x, double *v, char *
                           hs_err *err) {
   size_t nv = cohort_mode_value_count(c->mode);
   for (size_t k = 0; k < c->nstrat * nv; k++) v[k] = NAN;
-  hs_model *m = patient_model(c, x, err);
+  hs_model *m = cohort_patient_model(c, x, err);
   if (!m) return err->code;
   hs_status st = HS_OK;
   char buf[HS_ERRMSG_MAX + 64];

@@ -219,6 +219,24 @@ hs_status hs_cohort_eval(const hs_cohort *c, size_t i, hs_cohort_results *r, hs_
   return HS_OK;
 }
 
+hs_status hs_cohort_patient(const hs_cohort *c, size_t i, hs_model **model, char *why,
+                            size_t nwhy, hs_err *err) {
+  *model = NULL;
+  if (why && nwhy) *why = '\0';
+  if (i >= c->n) return hs_err_set(err, HS_ERR_RANGE, "patient %zu of %zu", i, c->n);
+  double *x = malloc((c->np + c->nmetrics + 1) * sizeof *x);
+  if (!x) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  double *m = x + c->np;
+  char reason[512] = "";
+  hs_status st = hs_cohort_sample(c, i, x, err);
+  if (!st && c->naccept && !(st = run_one(c, x, SIZE_MAX, m, err)))
+    acceptance(c, m, reason, sizeof reason);
+  if (!st && !*reason && !(*model = cohort_patient_model(c, x, err))) st = err->code;
+  if (!st && why && nwhy) snprintf(why, nwhy, "%s", reason);
+  free(x);
+  return st;
+}
+
 /* ---- checkpoint ------------------------------------------------------------------- */
 
 static void put(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
