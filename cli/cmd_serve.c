@@ -39,6 +39,8 @@ static const char SERVE_HELP[] =
     "      --max-sessions N  simulations at once, 1-1024 (default 32)\n"
     "      --idle-timeout S  free a session not polled for S seconds (default 120)\n"
     "      --threads N       HTTP worker threads, 1-64 (default 4)\n"
+    "      --trial DB        a trial database (hemosim trial create): the trial pages\n"
+    "                        at /trial.html (enrolment, visits, records, audit, arms)\n"
     "  -h, --help            this text\n"
     "\n"
     "exit status: 0 after Ctrl-C, 1 usage error, 2 cannot serve (port in use, bad directory).\n";
@@ -58,6 +60,8 @@ int hs_cmd_serve(int argc, char **argv) {
       {"root", required_argument, NULL, 'r'},     {"web", required_argument, NULL, 'w'},
       {"patients", required_argument, NULL, 'P'}, {"max-sessions", required_argument, NULL, 'm'},
       {"idle-timeout", required_argument, NULL, 'i'}, {"threads", required_argument, NULL, 't'},
+      {"trial", required_argument, NULL, 'T'},
+      {"trial", required_argument, NULL, 'T'},
       {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
   hs_server_options o;
   hs_server_options_default(&o);
@@ -76,6 +80,7 @@ int hs_cmd_serve(int argc, char **argv) {
       o.roots[o.nroots++] = optarg;
       break;
     case 'w': o.web_dir = optarg; break;
+    case 'T': o.trial_db = optarg; break;
     case 'P': o.patients_dir = optarg; break;
     case 'm': if ((rc = parse_int("--max-sessions", optarg, 1, 1024, &o.max_sessions))) return rc; break;
     case 't': if ((rc = parse_int("--threads", optarg, 1, 64, &o.threads))) return rc; break;
@@ -99,6 +104,7 @@ int hs_cmd_serve(int argc, char **argv) {
   if (hs_server_start(&o, &srv, &err)) return hs_cli_fail(&err);
   char url[128];
   printf("hemosim serve: open %s  (Ctrl-C stops)\n", hs_server_url(srv, url, sizeof url));
+  if (o.trial_db) printf("hemosim serve: trial pages at %strial.html (database %s)\n", url, o.trial_db);
   fflush(stdout);
   int sig = 0;
   sigwait(&set, &sig);

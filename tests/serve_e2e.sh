@@ -1,6 +1,7 @@
 #!/bin/sh
 # serve_e2e.sh HEMOSIM SRC WORK [SCREENSHOT]
-# End-to-end test of `hemosim serve` in Debian's chromium (headless) with playwright-core
+# End-to-end test of `hemosim serve` (the monitor, then the trial pages on a fresh trial
+# database) in Debian's chromium (headless) with playwright-core
 # from npm (pinned below, installed into WORK/node_modules on first run).  Exits 77
 # (ctest SKIP_RETURN_CODE) with the reason when chromium, node or the npm package are not
 # available: a skip is reported, never a silent pass.
@@ -19,7 +20,7 @@ if [ ! -f "$WORK/node_modules/playwright-core/package.json" ] ||
   (cd "$WORK" && timeout 120 npm install --no-audit --no-fund --silent "playwright-core@$PLAYWRIGHT_VERSION") ||
     { echo "SKIPPED: npm could not install playwright-core@$PLAYWRIGHT_VERSION (offline?)"; exit 77; }
 fi
-cp "$SRC/tests/e2e/serve_e2e.mjs" "$WORK/serve_e2e.mjs"
+cp "$SRC/tests/e2e/serve_e2e.mjs" "$SRC/tests/e2e/trial_e2e.mjs" "$WORK/"
 
 # the direction `hemosim run` gives for ECMO 4 -> 6 L/min on the test patient
 P=$SRC/examples/patients/acute_mi_shock_ecmo.yaml
@@ -30,7 +31,10 @@ DIR_PCWP=$(sign "$(m 4 pcwp_mmhg)" "$(m 6 pcwp_mmhg)")
 DIR_ESV=$(sign "$(m 4 lvesv_ml)" "$(m 6 lvesv_ml)")
 
 mkdir -p "$WORK/root"
-"$HEMOSIM" serve --port 0 --root "$WORK/root" > "$WORK/serve.out" 2>&1 &
+rm -f "$WORK/trial.db" "$WORK/trial.db-wal" "$WORK/trial.db-shm"
+"$HEMOSIM" trial create "$WORK/trial.db" --protocol "$SRC/examples/trial/protocol.yaml" \
+  --user e2e --seed 00000000000000e2 >/dev/null
+"$HEMOSIM" serve --port 0 --root "$WORK/root" --trial "$WORK/trial.db" > "$WORK/serve.out" 2>&1 &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
 URL=""
@@ -42,3 +46,4 @@ done
 [ -n "$URL" ] || { echo "FAIL: the server did not start:"; cat "$WORK/serve.out"; exit 1; }
 cd "$WORK"
 node serve_e2e.mjs "$URL" "$CHROMIUM" "$SHOT" "$DIR_PCWP" "$DIR_ESV"
+node trial_e2e.mjs "$URL" "$CHROMIUM" "$WORK/trial.png"

@@ -23,6 +23,7 @@
 #include "../bench/http_client.h"
 #include "hemosim/hemosim.h"
 #include "hemosim/serve.h"
+#include "support.h"
 
 static char root_dir[] = "/tmp/hemosim-test-serve-XXXXXX";
 
@@ -373,6 +374,184 @@ static void test_limits(void **state) {
   assert_non_null(strstr(err.msg, "bind address"));
 }
 
+/* The trial pages' API (serve_trial.c) on a database named at startup: the same
+   library calls as `hemosim trial`, roles, validation, values bound (never SQL text). */
+static char *enrol_body(char *b, size_t n, const char *role, const char *adult,
+                        const char *patient) {
+  snprintf(b, n,
+           "{\"user\": \"ann\", \"role\": \"%s\", \"patient\": \"%s\", \"site\": \"site-A\","
+           " \"placed\": \"2026-03-01T08:00Z\", \"strata\": {\"scai\": \"D\"}, \"eligibility\": "
+           "{\"adult\": \"%s\", \"va_ecmo\": \"yes\", \"consent\": \"yes\", \"oral_lesion\": \"no\", "
+           "\"ecpr\": \"no\"}}", role, patient, adult);
+  return b;
+}
+
+static void test_trial(void **state) {
+  (void)state;
+  /* no --trial: the pages say so; a --trial that is not a trial database stops the start */
+  hs_server *s = start(4, 1000, 120);
+  port = hs_server_port(s);
+  expect("GET", "/api/trial", NULL, 404, "no trial database");
+  json_t *j = req("GET", "/api/info", NULL, 200, NULL);
+  assert_true(json_is_false(json_object_get(j, "trial")));
+  json_decref(j);
+  hs_server_stop(s);
+  char db[600];
+  snprintf(db, sizeof db, "%s/trial.db", root_dir);
+  hs_server_options o;
+  hs_server_options_default(&o);
+  o.port = 0;
+  o.web_dir = HS_SOURCE_DIR "/web";
+  o.trial_db = db;
+  hs_err err = {HS_OK, ""};
+  assert_int_not_equal(hs_server_start(&o, &s, &err), HS_OK);
+  assert_non_null(strstr(err.msg, "--trial: "));
+  const hs_trial_actor mgr = {"mgr", HS_ROLE_MANAGER};
+  assert_int_equal(hs_trial_create(db, HS_SOURCE_DIR "/examples/trial/protocol.yaml", &mgr,
+                                   "00000000000000aa", &err), HS_OK);
+  assert_int_equal(hs_server_start(&o, &s, &err), HS_OK);
+  port = hs_server_port(s);
+
+  j = req("GET", "/api/trial", NULL, 200, NULL);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(j, "protocol"), "registration")),
+                      "NCT03470792");
+  assert_true(json_array_size(json_object_get(j, "fields")) > 20);
+  assert_int_equal(json_array_size(json_object_get(j, "roles")), 4);
+  json_decref(j);
+  expect("GET", "/api/trial/nothing", NULL, 404, "no such trial endpoint");
+  expect("GET", "/api/trial/enrol", NULL, 405, "use POST");
+  expect("POST", "/api/trial/status", "{}", 405, "use GET");
+
+  /* enrolment: who, role, types, eligibility; the arm only in the answer */
+  expect("POST", "/api/trial/enrol", "{\"role\": \"data_entry\"}", 400, "missing user");
+  expect("POST", "/api/trial/enrol", "{\"user\": \"ann\", \"role\": \"boss\"}", 400, "boss");
+  expect("POST", "/api/trial/enrol", "{\"user\": 5, \"role\": \"data_entry\"}", 400, "'user'");
+  expect("POST", "/api/trial/enrol",
+         "{\"user\": \"ann\", \"role\": \"data_entry\", \"patient\": \"A-001\"}", 400,
+         "needs patient, site and placed");
+  expect("POST", "/api/trial/enrol",
+         "{\"user\": \"ann\", \"role\": \"data_entry\", \"patient\": \"A-001\", \"site\": "
+         "\"site-A\", \"placed\": \"2026-03-01T08:00Z\", \"strata\": [1]}", 400, "objects of strings");
+  char body[2048], ok[1024];
+  enrol_body(ok, sizeof ok, "data_entry", "yes", "A-001");
+  expect("POST", "/api/trial/enrol", enrol_body(body, sizeof body, "monitor", "yes", "A-001"), 403,
+         "not allowed for role monitor");
+  expect("POST", "/api/trial/enrol", enrol_body(body, sizeof body, "data_entry", "no", "A-001"), 400,
+         "not eligible: adult = no");
+  /* an injection attempt in the patient code is refused as a name, and changes nothing */
+  expect("POST", "/api/trial/enrol",
+         enrol_body(body, sizeof body, "data_entry", "yes", "x'); DROP TABLE patient; --"), 400,
+         "patient");
+  j = req("POST", "/api/trial/enrol", ok, 201, NULL);
+  const char *arm = json_string_value(json_object_get(j, "arm"));
+  assert_true(!strcmp(arm, "control") || !strcmp(arm, "micro"));
+  char arm1[16];
+  snprintf(arm1, sizeof arm1, "%s", arm);
+  json_decref(j);
+  expect("POST", "/api/trial/enrol", ok, 409, "already enrolled");
+
+  /* a visit: late (a deviation, recorded), units, a change needs a reason (kept verbatim) */
+  j = req("POST", "/api/trial/visit",
+          "{\"user\": \"ann\", \"role\": \"data_entry\", \"patient\": \"A-001\", \"visit\": \"T1\","
+          " \"fields\": {\"time\": \"2026-03-02T04:00Z\", \"ecmo_flow\": \"3.5 L/min\", "
+          "\"map\": \"66 mmHg\", \"norepinephrine\": \"0.1 ug/kg/min\"}}", 200, NULL);
+  assert_true(json_is_true(json_object_get(j, "deviation")));
+  assert_non_null(strstr(json_string_value(json_object_get(j, "note")), "late by 2.00 h"));
+  assert_true(fabs(json_number_value(json_object_get(j, "vis")) - 10.0) < 1e-9);
+  json_decref(j);
+  expect("POST", "/api/trial/visit",
+         "{\"user\": \"ann\", \"role\": \"data_entry\", \"patient\": \"A-001\", \"visit\": \"T1\","
+         " \"fields\": {\"ecmo_flow\": \"3\"}}", 400, "has no unit");
+  expect("POST", "/api/trial/visit",
+         "{\"user\": \"ann\", \"role\": \"data_entry\", \"patient\": \"A-001\", \"visit\": \"T1\","
+         " \"fields\": {\"map\": \"70 mmHg\"}}", 400, "needs a reason");
+  expect("POST", "/api/trial/visit",
+         "{\"user\": \"ann\", \"role\": \"data_entry\", \"patient\": \"A-001\", \"visit\": \"T1\"}",
+         400, "nothing to record");
+  expect("POST", "/api/trial/visit",
+         "{\"user\": \"ann\", \"role\": \"data_entry\", \"patient\": \"B-9\", \"visit\": \"T1\","
+         " \"fields\": {\"map\": \"70 mmHg\"}}", 404, "not enrolled");
+  const char *reason = "chart'); DELETE FROM audit; --";
+  snprintf(body, sizeof body,
+           "{\"user\": \"ann\", \"role\": \"data_entry\", \"patient\": \"A-001\", \"visit\": "
+           "\"T1\", \"fields\": {\"map\": \"70 mmHg\"}, \"reason\": \"%s\"}", reason);
+  expect("POST", "/api/trial/visit", body, 200, NULL);
+
+  /* the record: values, window, deviation; the arm for the statistician only */
+  j = req("GET", "/api/trial/patient?user=ann&role=data_entry&patient=A-001", NULL, 200, NULL);
+  assert_string_equal(json_string_value(json_object_get(j, "arm")), "(concealed)");
+  json_t *map = json_object_get(json_object_get(json_object_get(j, "values"), "T1"), "map");
+  assert_string_equal(json_string_value(json_object_get(map, "value")), "70");
+  assert_int_equal(json_integer_value(json_object_get(map, "version")), 2);
+  assert_string_equal(json_string_value(json_object_get(map, "reason")), reason);
+  assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(j, "windows"), "T1"),
+                                                        "window")), "outside");
+  assert_int_equal(json_array_size(json_object_get(j, "deviations")), 1);
+  json_decref(j);
+  j = req("GET", "/api/trial/patient?user=sam&role=statistician&patient=A-001", NULL, 200, NULL);
+  assert_string_equal(json_string_value(json_object_get(j, "arm")), arm1);
+  json_decref(j);
+  expect("GET", "/api/trial/patient?user=ann&role=data_entry", NULL, 400, "missing ?patient");
+  expect("GET", "/api/trial/status", NULL, 400, "missing user");
+
+  /* queries: monitor raises, data entry answers, monitor closes */
+  j = req("POST", "/api/trial/query",
+          "{\"user\": \"cat\", \"role\": \"monitor\", \"action\": \"raise\", \"patient\": "
+          "\"A-001\", \"visit\": \"T1\", \"field\": \"map\", \"text\": \"please check\"}", 201, NULL);
+  json_int_t qid = json_integer_value(json_object_get(j, "id"));
+  json_decref(j);
+  snprintf(body, sizeof body, "{\"user\": \"cat\", \"role\": \"monitor\", \"action\": \"close\", "
+           "\"id\": %lld, \"text\": \"done\"}", (long long)qid);
+  expect("POST", "/api/trial/query", body, 409, "not been answered");
+  snprintf(body, sizeof body, "{\"user\": \"ann\", \"role\": \"data_entry\", \"action\": "
+           "\"answer\", \"id\": %lld, \"text\": \"corrected\"}", (long long)qid);
+  expect("POST", "/api/trial/query", body, 200, NULL);
+  expect("POST", "/api/trial/query",
+         "{\"user\": \"cat\", \"role\": \"monitor\", \"action\": \"shred\", \"id\": 1, \"text\": \"x\"}",
+         400, "not one of raise, answer, close");
+  expect("POST", "/api/trial/ae",
+         "{\"user\": \"ann\", \"role\": \"data_entry\", \"patient\": \"A-001\", \"type\": "
+         "\"limb_ischaemia\", \"onset\": \"2026-03-02T03:00Z\", \"severity\": \"moderate\", "
+         "\"description\": \"cold leg\"}", 201, NULL);
+
+  /* status (no arms for a monitor), audit (the reason verbatim), verify, analysis, KM */
+  j = req("GET", "/api/trial/status?user=cat&role=monitor", NULL, 200, NULL);
+  assert_true(json_is_false(json_object_get(j, "arms_shown")));
+  assert_int_equal(json_integer_value(json_object_get(j, "enrolled")), 1);
+  json_decref(j);
+  j = req("GET", "/api/trial/audit?user=cat&role=monitor&patient=A-001", NULL, 200, NULL);
+  int found = 0;
+  for (size_t k = 0; k < json_array_size(json_object_get(j, "rows")); k++) {
+    json_t *row = json_array_get(json_object_get(j, "rows"), k);
+    const char *r = json_string_value(json_object_get(row, "reason"));
+    found += r && !strcmp(r, reason);
+    const char *act = json_string_value(json_object_get(row, "action"));
+    if (act && !strcmp(act, "enrol"))
+      assert_string_equal(json_string_value(json_object_get(row, "new")), "(concealed)");
+  }
+  assert_true(found >= 1);
+  json_decref(j);
+  j = req("GET", "/api/trial/verify?user=cat&role=monitor", NULL, 200, NULL);
+  assert_true(json_is_true(json_object_get(j, "ok")));
+  assert_int_equal(strlen(json_string_value(json_object_get(j, "head"))), 64);
+  json_decref(j);
+  expect("GET", "/api/trial/analysis?user=ann&role=data_entry", NULL, 403, "not allowed for role data_entry");
+  j = req("GET", "/api/trial/analysis?user=sam&role=statistician", NULL, 200, NULL);
+  assert_string_equal(json_string_value(json_object_get(j, "schema")), "hemosim-trial-analysis/1");
+  json_decref(j);
+  hs_http_answer a = hs_http(port, "GET", "/api/trial/km.svg?user=sam&role=statistician", NULL, NULL, NULL);
+  assert_int_equal(a.status, 200);
+  assert_non_null(strstr(a.ctype, "image/svg+xml"));
+  assert_non_null(strstr(a.body, "<svg"));
+  free(a.body);
+  a = hs_http(port, "GET", "/trial.html", NULL, NULL, NULL);
+  assert_int_equal(a.status, 200);
+  assert_non_null(strstr(a.body, "trial.js"));
+  free(a.body);
+  hs_server_stop(s);
+  hs_test_db_remove(strdup(db));
+}
+
 int main(void) {
   if (!mkdtemp(root_dir)) return 1;
   const struct CMUnitTest tests[] = {
@@ -380,6 +559,7 @@ int main(void) {
       cmocka_unit_test(test_session_endpoints),
       cmocka_unit_test(test_calibrate),
       cmocka_unit_test(test_limits),
+      cmocka_unit_test(test_trial),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   char path[512];

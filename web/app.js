@@ -4,17 +4,7 @@
  * clock that runs at real time x speed, a little behind the newest sample. */
 'use strict';
 
-const $ = (id) => document.getElementById(id);
-const api = async (method, path, body) => {
-  const opt = { method, headers: {} };
-  if (body !== undefined) { opt.headers['Content-Type'] = 'application/json'; opt.body = JSON.stringify(body); }
-  const r = await fetch(path, opt);
-  const ct = r.headers.get('Content-Type') || '';
-  const data = ct.startsWith('application/json') ? await r.json() : await r.text();
-  if (!r.ok) throw new Error((data && data.error) || (r.status + ' ' + r.statusText));
-  return data;
-};
-const showError = (msg) => { const e = $('error'); e.textContent = msg || ''; e.hidden = !msg; };
+/* $, api and showError: api.js */
 const fmt = (x, d) => (x === null || x === undefined || !isFinite(x)) ? '--' : x.toFixed(d);
 
 /* ---- state ------------------------------------------------------------------------- */
@@ -581,6 +571,7 @@ async function main() {
   wire();
   try {
     const info = await api('GET', '/api/info');
+    $('trial-link').hidden = !info.trial;
     $('opt-strategy').innerHTML = info.optimize_strategies.map((s) => `<option>${s}</option>`).join('');
     await loadPatientList();
     $('patient-name').textContent = 'starting (settling to steady state) ...';

@@ -37,6 +37,8 @@ typedef struct hs_server_options {
   int rate_limit;           /* requests per second per session (default 200) */
   int threads;              /* HTTP worker threads (default 4) */
   int job_threads;          /* threads of one compare / optimize job (default 2) */
+  const char *trial_db;     /* trial database of the trial pages (NULL: none); fixed for the
+                               server's life, never taken from a request */
 } hs_server_options;
 
 void hs_server_options_default(hs_server_options *o);

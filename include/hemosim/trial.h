@@ -203,6 +203,15 @@ char *hs_trial_status_json(hs_trial *t, const hs_trial_actor *who, hs_err *err);
 char *hs_trial_audit_json(hs_trial *t, const hs_trial_actor *who, const char *patient,
                           hs_err *err);
 char *hs_trial_analysis_json(hs_trial *t, const hs_trial_actor *who, hs_err *err);
+/* One patient's record (schema hemosim-trial-patient/1; every role): enrolment, the
+   current value of every field per visit (display unit, version, who, when, reason),
+   the window status of T1-T4 recomputed from the current values, deviations, adverse
+   events and queries.  The arm is shown to the statistician only. */
+char *hs_trial_patient_json(hs_trial *t, const hs_trial_actor *who, const char *patient,
+                            hs_err *err);
+/* The current protocol as stored (hemosim-trial-protocol/1: version and the canonical
+   protocol: arms, sites, strata, windows, criteria, required fields, thresholds). */
+char *hs_trial_protocol_json(hs_trial *t, hs_err *err);
 /* Kaplan-Meier curves of survival to day 28 by arm, as SVG (hemosim/plot.h). */
 char *hs_trial_km_svg(hs_trial *t, const hs_trial_actor *who, hs_err *err);
 

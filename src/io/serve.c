@@ -171,6 +171,7 @@ static hs_reply api_info(hs_server *srv) {
   json_object_set_new(j, "idle_timeout_s", json_real(srv->opt.idle_timeout_s));
   json_object_set_new(j, "max_body_bytes", json_integer((json_int_t)srv->opt.max_body));
   json_object_set_new(j, "rate_limit_per_s", json_integer(srv->opt.rate_limit));
+  json_object_set_new(j, "trial", json_boolean(srv->trial_db[0] != '\0'));
   json_t *strat = json_array(), *opt = json_array();
   for (size_t i = 0; hs_builtin_strategies[i]; i++)
     json_array_append_new(strat, json_string(hs_builtin_strategies[i]));
@@ -229,6 +230,12 @@ static hs_reply route(hs_server *srv, struct MHD_Connection *c, const char *url,
     r = get ? hs_serve_patients(srv) : hs_reply_error(405, "%s /api/patients: use GET", method);
   } else if (!strcmp(url, "/api/sessions")) {
     r = post ? hs_session_create(srv, body) : hs_reply_error(405, "%s /api/sessions: use POST", method);
+  } else if (!strcmp(url, "/api/trial") || !strncmp(url, "/api/trial/", 11)) {
+    hs_trial_request tq = {method, url + 10, NULL, NULL, NULL};
+    tq.user = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "user");
+    tq.role = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "role");
+    tq.patient = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "patient");
+    r = hs_serve_trial(srv, &tq, body);
   } else if (!strncmp(url, "/api/sessions/", 14)) {
     char id[40];
     const char *p = url + 14, *slash = strchr(p, '/');
@@ -381,7 +388,12 @@ hs_status hs_server_start(const hs_server_options *o, hs_server **out, hs_err *e
       free(s);
       return err ? err->code : HS_ERR_IO;
     }
+  if (o->trial_db && hs_serve_trial_check(o->trial_db, s->trial_db, sizeof s->trial_db, err)) {
+    free(s);
+    return err ? err->code : HS_ERR_IO;
+  }
   s->opt.bind = s->bind;
+  s->opt.trial_db = s->trial_db[0] ? s->trial_db : NULL;
   s->opt.web_dir = s->web_dir;
   s->opt.patients_dir = o->patients_dir ? s->patients_dir : NULL;
   for (size_t i = 0; i < o->nroots; i++) s->opt.roots[i] = s->roots[i];

@@ -28,6 +28,13 @@ typedef struct hs_request {
   const char *q_after, *q_beats, *q_marks; /* frames cursors (query) */
 } hs_request;
 
+/* A request to the trial API (/api/trial...): sub is the path after /api/trial; user,
+   role and patient come from the query string of a GET (POST bodies carry them). */
+typedef struct hs_trial_request {
+  const char *method, *sub;
+  const char *user, *role, *patient;
+} hs_trial_request;
+
 struct hs_server {
   hs_server_options opt;
   char bind[64];
@@ -39,6 +46,7 @@ struct hs_server {
   hs_session **sessions;
   size_t nsessions;
   unsigned long long id_state; /* session id generator (seeded from /dev/urandom) */
+  char trial_db[4096]; /* realpath of --trial DB ("" none) */
 };
 
 /* replies */
@@ -63,5 +71,10 @@ hs_reply hs_session_create(hs_server *srv, json_t *body);
 hs_reply hs_session_handle(hs_server *srv, const char *id, const hs_request *rq);
 hs_reply hs_serve_patients(hs_server *srv);
 void hs_session_reap(hs_server *srv, int all);
+
+/* the trial API (serve_trial.c) */
+hs_reply hs_serve_trial(hs_server *srv, const hs_trial_request *q, json_t *body);
+/* --trial DB: it must open as a trial database; out receives its realpath. */
+hs_status hs_serve_trial_check(const char *path, char *out, size_t n, hs_err *err);
 
 #endif

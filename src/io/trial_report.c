@@ -282,13 +282,15 @@ static const char CUR_SQL[] =
     "SELECT p.code, p.site, p.stratum, p.arm, v.visit, v.field, v.value, v.version, v.at, "
     "v.user, v.reason FROM value v JOIN patient p ON p.id = v.patient_id WHERE v.version = "
     "(SELECT max(version) FROM value w WHERE w.patient_id = v.patient_id AND w.visit = v.visit "
-    "AND w.field = v.field) ORDER BY p.id, CASE v.visit WHEN 'baseline' THEN 0 WHEN 'T1' THEN 1 "
+    "AND w.field = v.field) AND (?1 IS NULL OR p.code = ?1) ORDER BY p.id, CASE v.visit WHEN 'baseline' THEN 0 WHEN 'T1' THEN 1 "
     "WHEN 'T2' THEN 2 WHEN 'T3' THEN 3 WHEN 'T4' THEN 4 ELSE 5 END, v.field";
 
-static hs_status each_current(hs_trial *t, void (*fn)(const cur_row *, void *), void *ud,
-                              hs_err *err) {
+/* every current value (of one patient, or of all when patient is NULL) */
+static hs_status each_current(hs_trial *t, const char *patient,
+                              void (*fn)(const cur_row *, void *), void *ud, hs_err *err) {
   sqlite3_stmt *s = tdb_prepare(t, CUR_SQL, err);
   if (!s) return err ? err->code : HS_ERR_IO;
+  if (patient) sqlite3_bind_text(s, 1, patient, -1, SQLITE_STATIC);
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     cur_row r;
@@ -343,7 +345,7 @@ hs_status hs_trial_export_csv(hs_trial *t, const hs_trial_actor *who, const char
   fputs("patient,site,stratum,arm,visit,field,value,unit,version,recorded_at,recorded_by,"
         "reason\n",
         f);
-  st = each_current(t, csv_row, f, err);
+  st = each_current(t, NULL, csv_row, f, err);
   /* adverse events as rows of visit "ae<n>" */
   sqlite3_stmt *s = st ? NULL
                        : tdb_prepare(t,
@@ -524,7 +526,7 @@ hs_status hs_trial_export_odm(hs_trial *t, const hs_trial_actor *who, const char
   fprintf(f, "  <ClinicalData StudyOID=\"ST.1\" MetaDataVersionOID=\"MDV.%" PRId64 "\">\n",
           t->proto_version);
   odm_state o = {f, "", "", 0, 0};
-  st = each_current(t, odm_row, &o, err);
+  st = each_current(t, NULL, odm_row, &o, err);
   odm_close_event(&o);
   if (o.open_subject) fputs("    </SubjectData>\n", f);
   fputs("  </ClinicalData>\n</ODM>\n", f);
@@ -534,4 +536,139 @@ hs_status hs_trial_export_odm(hs_trial *t, const hs_trial_actor *who, const char
     return st;
   }
   return hs_afile_commit(af, err);
+}
+
+/* ------------------------------------------------------------------ one patient, the protocol */
+
+static void patient_value(const cur_row *r, void *ud) {
+  json_t *visits = ud, *vo = json_object_get(visits, r->visit);
+  if (!vo) {
+    vo = json_object();
+    json_object_set_new(visits, r->visit, vo);
+  }
+  if (!strcmp(r->field, "micro_record")) return; /* the document: in the audit trail */
+  json_object_set_new(vo, r->field,
+                      json_pack("{s:s,s:s,s:i,s:s,s:s,s:o}", "value", r->value ? r->value : "",
+                                "unit", r->unit, "version", r->version, "at", r->at ? r->at : "",
+                                "by", r->user ? r->user : "", "reason",
+                                r->reason ? json_string(r->reason) : json_null()));
+}
+
+/* rows of a query about one patient as an array of objects (columns named) */
+static json_t *rows_json(hs_trial *t, const char *sql, int64_t pid, const char *const *names,
+                         int n, hs_err *err) {
+  sqlite3_stmt *s = tdb_prepare(t, sql, err);
+  if (!s) return NULL;
+  sqlite3_bind_int64(s, 1, pid);
+  json_t *a = json_array();
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    json_t *o = json_object();
+    for (int i = 0; i < n; i++)
+      json_object_set_new(o, names[i], sqlite3_column_type(s, i) == SQLITE_INTEGER
+                                           ? json_integer((json_int_t)sqlite3_column_int64(s, i))
+                                           : str_or_null(sqlite3_column_text(s, i)));
+    json_array_append_new(a, o);
+  }
+  sqlite3_finalize(s);
+  return a;
+}
+
+char *hs_trial_patient_json(hs_trial *t, const hs_trial_actor *who, const char *patient,
+                            hs_err *err) {
+  if (tdb_check_actor(who, ALL_ROLES, "reading a patient record", err)) return NULL;
+  if (tdb_exec(t, "BEGIN", err)) return NULL;
+  json_t *root = NULL, *visits = json_object();
+  hs_status st = tdb_load_protocol(t, err);
+  int64_t pid = st ? -1 : tdb_patient_id(t, patient, err);
+  sqlite3_stmt *s = NULL;
+  if (pid < 0) goto fail;
+  if (!(s = tdb_prepare(t, "SELECT code, site, stratum, arm, at, user, (SELECT count(*) FROM "
+                           "unblinding u WHERE u.patient_id = p.id) FROM patient p WHERE id = ?1",
+                        err)))
+    goto fail;
+  sqlite3_bind_int64(s, 1, pid);
+  if (sqlite3_step(s) != SQLITE_ROW) {
+    tdb_fail(t, err, "reading the patient");
+    goto fail;
+  }
+  root = json_object();
+  json_object_set_new(root, "schema", json_string("hemosim-trial-patient/1"));
+  json_object_set_new(root, "patient", str_or_null(sqlite3_column_text(s, 0)));
+  json_object_set_new(root, "site", str_or_null(sqlite3_column_text(s, 1)));
+  json_object_set_new(root, "stratum", str_or_null(sqlite3_column_text(s, 2)));
+  json_object_set_new(root, "arm", who->role == HS_ROLE_STATISTICIAN
+                                       ? str_or_null(sqlite3_column_text(s, 3))
+                                       : json_string("(concealed)"));
+  json_object_set_new(root, "enrolled_at", str_or_null(sqlite3_column_text(s, 4)));
+  json_object_set_new(root, "enrolled_by", str_or_null(sqlite3_column_text(s, 5)));
+  json_object_set_new(root, "unblinded", json_boolean(sqlite3_column_int(s, 6) > 0));
+  sqlite3_finalize(s);
+  s = NULL;
+  int complete, dev;
+  json_t *status = json_object();
+  if ((st = patient_status(t, pid, status, &complete, &dev, err))) {
+    json_decref(status);
+    goto fail;
+  }
+  json_object_set_new(root, "windows", json_incref(json_object_get(status, "visits")));
+  json_object_set_new(root, "day28", json_incref(json_object_get(status, "day28")));
+  json_decref(status);
+  json_object_set_new(root, "visits_complete", json_integer(complete));
+  json_object_set_new(root, "window_deviations", json_integer(dev));
+  if ((st = each_current(t, patient, patient_value, visits, err))) goto fail;
+  json_object_set_new(root, "values", visits);
+  visits = NULL;
+  static const char *const DEV[] = {"visit", "kind", "detail", "at", "by"};
+  static const char *const AE[] = {"type", "onset", "severity", "description", "at", "by"};
+  static const char *const Q[] = {"id", "visit", "field", "text", "at", "by", "state"};
+  json_t *d = rows_json(t, "SELECT visit, kind, detail, at, user FROM deviation WHERE "
+                           "patient_id = ?1 ORDER BY id", pid, DEV, 5, err);
+  json_t *a = rows_json(t, "SELECT type, onset, severity, description, at, user FROM "
+                           "adverse_event WHERE patient_id = ?1 ORDER BY id", pid, AE, 6, err);
+  json_t *q = rows_json(t, "SELECT q.id, q.visit, q.field, q.text, q.at, q.user, coalesce((SELECT "
+                           "CASE kind WHEN 'close' THEN 'closed' ELSE 'answered' END FROM "
+                           "query_event e WHERE e.query_id = q.id ORDER BY e.id DESC LIMIT 1), "
+                           "'open') FROM query q WHERE q.patient_id = ?1 ORDER BY q.id",
+                        pid, Q, 7, err);
+  if (!d || !a || !q) {
+    json_decref(d);
+    json_decref(a);
+    json_decref(q);
+    goto fail;
+  }
+  json_object_set_new(root, "deviations", d);
+  json_object_set_new(root, "adverse_events", a);
+  json_object_set_new(root, "queries", q);
+  tdb_rollback(t);
+  return dump(root, err);
+fail:
+  sqlite3_finalize(s);
+  tdb_rollback(t);
+  json_decref(root);
+  json_decref(visits);
+  if (err && !err->code) hs_err_set(err, HS_ERR_IO, "reading the patient record failed");
+  return NULL;
+}
+
+char *hs_trial_protocol_json(hs_trial *t, hs_err *err) {
+  sqlite3_stmt *s = tdb_prepare(t, "SELECT version, canon FROM protocol ORDER BY version DESC "
+                                   "LIMIT 1", err);
+  if (!s) return NULL;
+  json_t *root = NULL;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    json_error_t je;
+    json_t *p = json_loads((const char *)sqlite3_column_text(s, 1), 0, &je);
+    if (p) {
+      root = json_object();
+      json_object_set_new(root, "schema", json_string("hemosim-trial-protocol/1"));
+      json_object_set_new(root, "version", json_integer((json_int_t)sqlite3_column_int64(s, 0)));
+      json_object_set_new(root, "protocol", p);
+    }
+  }
+  sqlite3_finalize(s);
+  if (!root) {
+    hs_err_set(err, HS_ERR_IO, "%s: the stored protocol cannot be read", t->path);
+    return NULL;
+  }
+  return dump(root, err);
 }
