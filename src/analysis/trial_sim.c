@@ -111,7 +111,7 @@ static double in_range(const hs_trial_sim_options *o, size_t i, int stream, cons
 
 typedef struct sim_patient {
   hs_model *model;         /* NULL: not accepted or failed */
-  char why[256];           /* screening or course failure */
+  char why[HS_ERRMSG_MAX]; /* screening or course failure */
   int arm;                 /* -1: not enrolled */
   hs_titrate_result *res;  /* the course */
   int failed;
@@ -411,7 +411,7 @@ hs_status hs_trial_simulate(hs_trial *t, const hs_trial_actor *who, const hs_coh
       if (s->failed) {
         sum->failed++;
         if (!*sum->first_failure) snprintf(sum->first_failure, sizeof sum->first_failure,
-                                           "patient %zu: %s", i + 1, s->why);
+                                           "patient %zu: %.280s", i + 1, s->why);
       } else {
         sum->not_accepted++;
       }
@@ -435,7 +435,7 @@ hs_status hs_trial_simulate(hs_trial *t, const hs_trial_actor *who, const hs_coh
     if (!s->res) {
       sum->failed++;
       if (!*sum->first_failure) snprintf(sum->first_failure, sizeof sum->first_failure,
-                                         "patient %zu: %s", i + 1, s->why);
+                                         "patient %zu: %.280s", i + 1, s->why);
       continue;
     }
     char code[HS_TRIAL_NAME_MAX];
