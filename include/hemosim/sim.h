@@ -98,7 +98,22 @@ extern "C" {
   X(HS_M_EA, "lv_ea_mmhg_ml", "mmHg/mL", "effective arterial elastance Pes / SV (Kelly 1992)")  \
   X(HS_M_EAEES, "ea_ees", "", "ventriculo-arterial coupling Ea / Ees = (Ves - V0) / SV")       \
   X(HS_M_WSTRESS, "lv_es_wall_stress_kpa", "kPa",                                          \
-    "LV end-systolic fibre stress Pes (1 + 3 Ves / Vwall), Vwall 150 mL (Arts 1991)")
+    "LV end-systolic fibre stress Pes (1 + 3 Ves / Vwall), Vwall 150 mL (Arts 1991)")         \
+  X(HS_M_EVLW, "evlw_ml", "mL", "extravascular lung water (slow state, docs/model.md 2.16)")   \
+  X(HS_M_EVLWI, "evlwi_ml_kg", "mL/kg", "extravascular lung water per kg body weight")        \
+  X(HS_M_EVLW_RATE, "evlw_rate_ml_h", "mL/h", "rate of change of lung water: filtration - lymph") \
+  X(HS_M_LUNG_FILT, "lung_filtration_ml_h", "mL/h", "pulmonary capillary filtration (Starling)") \
+  X(HS_M_PCAP, "pulmonary_capillary_pressure_mmhg", "mmHg",                                  \
+    "pulmonary capillary pressure PCWP + 0.4 (mPAP - PCWP) (Gaar 1967)")                     \
+  X(HS_M_SHUNT, "shunt_pct", "%", "intrapulmonary shunt: oxygen.shunt_fraction + lung water") \
+  X(HS_M_LACT, "lactate_mmol_l", "mmol/L", "arterial lactate (slow state, docs/model.md 2.17)") \
+  X(HS_M_LACT_EQ, "lactate_steady_mmol_l", "mmol/L",                                         \
+    "lactate this circulation settles at: production / clearance")                          \
+  X(HS_M_LACT_PROD, "lactate_production_mmol_h", "mmol/h", "lactate production (basal + below critical O2 extraction)") \
+  X(HS_M_LACT_CL, "lactate_clearance_ml_min", "mL/min", "lactate clearance (hepatic part follows splanchnic flow)") \
+  X(HS_M_O2DEF, "o2_deficit_mlmin", "mL/min",                                                \
+    "O2 demand unmet at the critical extraction ratio, summed over beds")                   \
+  X(HS_M_BE, "base_excess_mmol_l", "mmol/L", "base excess: lactate.base_excess - (lactate - normal)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

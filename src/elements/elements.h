@@ -140,6 +140,8 @@ extern const hs_block_type hs_type_baroreflex;
 extern const hs_block_type hs_type_drugs;
 extern const hs_block_type hs_type_brain;
 extern const hs_block_type hs_type_map_control;
+extern const hs_block_type hs_type_lung_water; /* src/physio/lung_water.c */
+extern const hs_block_type hs_type_lactate;    /* src/physio/lactate.c */
 /* Clinician-like MAP controller (docs/controllers.md). */
 enum {
   MAPC_ENABLED,

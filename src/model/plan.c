@@ -190,6 +190,8 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->drugs = pl->bpofs[block_index(m, "drugs")];
   pl->brain = pl->bpofs[block_index(m, "brain")];
   pl->mapc = pl->bpofs[block_index(m, "map_control")];
+  pl->lungw = pl->bpofs[block_index(m, "lung_water")];
+  pl->lact = pl->bpofs[block_index(m, "lactate")];
   /* physiological modules' continuous states (physio/module.h), fixed at compile */
   pl->nmod = (int)hs_physio_module_count();
   pl->mod_y = calloc((size_t)pl->nmod + 1, sizeof(int));
@@ -292,6 +294,7 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->pv = hs_plan_edge_find(pl, ROLE("pulmonary_valve"));
   for (int v = 0; v < pl->nvalve; v++)
     if (pl->valve_edge[v] == pl->av) pl->vav = v;
+  pl->spl_bed = hs_plan_edge_find(pl, ROLE("splanchnic_bed"));
   pl->brain_sinus = hs_plan_node_find(pl, ROLE("brain_venous_outflow"));
   pl->l_mca_bed = hs_plan_edge_find(pl, ROLE("left_mca_bed"));
   pl->r_mca_bed = hs_plan_edge_find(pl, ROLE("right_mca_bed"));

@@ -37,6 +37,8 @@ struct hs_plan {
   int vav; /* valve index of the aortic valve */
   /* global parameter offsets */
   int heart, circ, body, solver, oxygen, baro, drugs, brain, mapc;
+  int lungw, lact; /* lung water and lactate blocks (src/physio) */
+  int spl_bed;     /* splanchnic bed edge (role splanchnic_bed), -1 if absent */
   /* brain: autoregulated edges (one state each), intracranial vessels, CSF volume */
   int nar, *ar_edges, yar;
   int nic, *ic_nodes, ycsf; /* ycsf < 0 without intracranial vessels */

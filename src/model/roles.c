@@ -48,6 +48,8 @@ static const hs_role ROLES[] = {
     {"right_other_bed", E, "resistor", "r_other_bed", 0, "right non-MCA cerebral flow"},
     {"left_mca_stem", E, NULL, "l_mca_stem", 0, "left MCA stem (TCD velocity, occlusion site)"},
     {"right_mca_stem", E, NULL, "r_mca_stem", 0, "right MCA stem (TCD velocity, occlusion site)"},
+    {"splanchnic_bed", E, NULL, "abdominal_bed", 0,
+     "splanchnic (hepatic) flow: lactate clearance (docs/model.md 2.17)"},
     {"ecmo_circuit", D, "va_ecmo", "ecmo", FIX,
      "the VA-ECMO circuit compare, optimize, wean and calibrate act on"},
 };

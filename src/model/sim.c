@@ -166,6 +166,8 @@ struct hs_sim {
   size_t *mofs;          /* offset of module k's state in mstate */
   hs_physio_effect pfx;  /* their combined effect on the circulation */
   int *tmod, ntmod;      /* the modules with continuous states (their tone acts in evaluate) */
+  double *bx;            /* per beat, for the modules: O2 into each node (mL/min), then the
+                            mean flow of each edge (mL/s) */
   int broken; /* a fatal error happened: no further stepping */
   char rhs_msg[256];
 };
@@ -482,6 +484,12 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
  * Beat-mean contents use the trapezoidal rule over the (sub)steps.
  */
 
+/* Intrapulmonary shunt: the oxygen block's plus what the modules add (lung water). */
+static double lung_shunt(const hs_sim *s) {
+  double sh = s->p[s->pl->oxygen + OXY_SHUNT] + s->pfx.shunt;
+  return sh < 0 ? 0.0 : sh > 1 ? 1.0 : sh;
+}
+
 /* One Euler stage: O2 and tracer changes dm, dmt (fraction w of the step's volumes,
    duration hw) from contents c, f; adds weight x the fluxes to the quadratures. */
 static void transport_euler(hs_sim *s, double w, double hw, double weight, const double *c,
@@ -490,7 +498,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
   const int tr = pl->ntr > 0;
   const double *ox = s->p + pl->oxygen, *q1 = s->q, *q0 = s->qprev;
   const double *vf = s->vfwd, *vb = s->vbwd;
-  double hb = ox[OXY_HB], c_ec = s->c_ec, shunt = ox[OXY_SHUNT];
+  double hb = ox[OXY_HB], c_ec = s->c_ec, shunt = lung_shunt(s);
   double lung = 0.0, oxy = 0.0, cons = 0.0, *qf = s->q + pl->q_flux;
   for (int i = 0; i < pl->nn; i++) dm[i] = dmt[i] = 0.0;
   for (int e = 0; e < pl->ne; e++) {
@@ -959,6 +967,7 @@ void hs_sim_free(hs_sim *s) {
   free(s->Dout);
   free(s->Ddx);
   free(s->po2out);
+  free(s->bx);
   free(s->c);
   free(s->f);
   free(s->trscratch);
@@ -1068,6 +1077,8 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->Dout = calloc((size_t)pl->nout + 1, sizeof(double));
   s->Ddx = calloc(ny, sizeof(double));
   s->po2out = calloc((size_t)pl->nd + 1, sizeof(double));
+  s->bx = calloc((size_t)(pl->nn + pl->ne) + 1, sizeof(double));
+  if (!s->bx) goto nomem;
   s->c = calloc((size_t)pl->nn + 1, sizeof(double));
   s->f = calloc((size_t)pl->nn + 1, sizeof(double));
   s->trscratch = calloc((size_t)pl->nn + 1, sizeof(double));
@@ -1775,6 +1786,17 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
 #undef QM
   }
   clinical_indices(s, m, bsa, v0, hb);
+  m[HS_M_SHUNT] = 100.0 * lung_shunt(s);
+  { /* for the modules: O2 carried into each node, mean flow of each edge */
+    double *nd = s->bx, *eq = s->bx + pl->nn;
+    for (int i = 0; i < pl->nn; i++) nd[i] = 0.0;
+    for (int e = 0; e < pl->ne; e++) {
+      double j = 60.0 * MEAN(pl->q_flux + e);
+      if (j > 0) nd[pl->eto[e]] += j;
+      else nd[pl->efrom[e]] -= j;
+      eq[e] = MEAN(pl->q_q + e);
+    }
+  }
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->metrics) md->metrics(s->mstate + s->mofs[k], pl, s->p, m);
@@ -1806,7 +1828,7 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
 static void modules_effect(hs_sim *s) {
-  hs_physio_effect fx = {1.0, 1.0, 1.0};
+  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0};
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->effect) md->effect(s->mstate + s->mofs[k], s->pl, s->p, &fx);
@@ -1827,7 +1849,7 @@ static void modules_init(hs_sim *s) {
 
 /* Every module's beat-end update; a changed effect restarts the integrator. */
 static void modules_beat(hs_sim *s, const double *m) {
-  hs_physio_beat b = {s->pl, s->p, s->t, m};
+  hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn};
   int changed = 0, moving = 0;
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
@@ -2155,7 +2177,7 @@ static void o2_equilibrate(hs_sim *s) {
   double hb = ox[OXY_HB];
   double c_ec = 0.01 * hs_o2_content(hb, hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
                                                               ox[OXY_PACO2], ox[OXY_RQ]));
-  double shunt = ox[OXY_SHUNT];
+  double shunt = lung_shunt(s);
   int nn = pl->nn;
   double *c = s->c, *f = s->f, *in_c = s->work_dy, *in_f = s->ydense;
   double *out = s->trscratch;

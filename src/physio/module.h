@@ -24,6 +24,8 @@ typedef struct hs_physio_effect {
   double resistance;    /* systemic arteriolar resistance of the vasomotor beds */
   double contractility; /* end-systolic elastance of both ventricles */
   double heart_rate;    /* heart rate */
+  double shunt;         /* intrapulmonary shunt fraction added to oxygen.shunt_fraction
+                           (adds, from 0; does not change the right-hand side) */
 } hs_physio_effect;
 
 /* What a module's continuous states do to the circulation at one point of the
@@ -60,6 +62,8 @@ typedef struct hs_physio_beat {
   const double *p; /* parameters, flat (plan->bpofs, plan->mapc, ...) */
   double t;        /* time of the beat end, s */
   const double *m; /* the beat's metrics, HS_METRIC_COUNT of them */
+  const double *node_do2; /* O2 carried into each node over the beat, mL O2/min */
+  const double *edge_q;   /* mean flow of each edge over the beat, mL/s */
 } hs_physio_beat;
 
 typedef struct hs_physio_module {

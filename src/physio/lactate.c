@@ -1,0 +1,149 @@
+/*
+ * physio/lactate.c - blood lactate: production by beds whose O2 delivery is below
+ * critical, clearance mostly by the liver (falling with splanchnic flow), one
+ * well-mixed pool integrated once per beat (docs/model.md section 2.17).
+ *
+ *   deficit_i = max(0, VO2_i - ERcrit DO2_i)           per O2-consuming bed (mL O2/min)
+ *   P   = Cl0 L_n + y sum_i deficit_i                   production, mmol/min
+ *   Cl  = Cl0 [h min(1, Q_spl / Q_spl,ref) + (1 - h)]   clearance, L/min
+ *   Vd dL/dt = P - Cl L,  L(t + dt) = L* + (L - L*) exp(-Cl dt / Vd),  L* = P / Cl
+ *   base excess consumed 1:1 by lactate above normal: BE = BE0 - (L - L_n)
+ *
+ * ERcrit: Ronco 1993 JAMA 270:1724 (critical O2 extraction 0.59-0.61 in critically
+ * ill humans; critical DO2 3.8-4.5 mL/min/kg) and Cain 1977 J Appl Physiol 42:228
+ * (excess lactate appears below critical delivery); Cl0: Levraut 2003 Crit Care
+ * Med 31:705 (0.86 L/h/kg in survivors).  The exact exponential step holds for any dt
+ * (per beat now, hours-scale steps of the slow states later).  The pool is a slow
+ * state: it does not hold back the periodic steady state.
+ */
+#include <math.h>
+
+#include "elements/elements.h"
+#include "hemosim/model.h"
+#include "hemosim/units.h"
+#include "physio/module.h"
+
+enum {
+  LA_INITIAL,
+  LA_NORMAL,
+  LA_CLEARANCE,
+  LA_HEPATIC,
+  LA_SPL_REF,
+  LA_ERCRIT,
+  LA_YIELD,
+  LA_VD,
+  LA_BE0,
+  LA_NPARAM
+};
+
+static const hs_param_spec LA[LA_NPARAM] = {
+    [LA_INITIAL] = {"initial", HS_DIM_LACTATE, 1.0, 0.1, 30, 0,
+                    "arterial lactate at the start of the run", "", NULL},
+    [LA_NORMAL] = {"normal", HS_DIM_LACTATE, 1.0, 0.3, 3, 0,
+                   "lactate at which basal production equals normal clearance",
+                   "Levraut 2003 Crit Care Med 31:705 (production / clearance)", NULL},
+    [LA_CLEARANCE] = {"clearance_l_per_h_per_kg", HS_DIM_NONE, 0.86, 0.05, 3, 0,
+                      "whole-body lactate clearance with normal splanchnic flow, L/h per kg",
+                      "Levraut 2003 Crit Care Med 31:705 (0.86 +/- 0.32 L/h/kg, survivors)",
+                      NULL},
+    [LA_HEPATIC] = {"hepatic_fraction", HS_DIM_NONE, 0.6, 0, 1, 0,
+                    "share of the clearance by the liver (follows splanchnic flow); the rest "
+                    "(kidney, muscle, heart) is fixed",
+                    "Cohen & Woods 1976 (Clinical and biochemical aspects of lactic acidosis): "
+                    "liver 50-70 %", NULL},
+    [LA_SPL_REF] = {"splanchnic_flow_ref", HS_DIM_FLOW, 1500.0 / 60.0, 1, 200, 0,
+                    "splanchnic (role splanchnic_bed) flow at which hepatic clearance is "
+                    "normal; below it clearance falls in proportion (1.5 L/min)",
+                    "Rowell 1986 (Human circulation: splanchnic flow ~1.5 L/min at rest)", NULL},
+    [LA_ERCRIT] = {"critical_extraction", HS_DIM_NONE, 0.6, 0.2, 0.95, 0,
+                   "O2 extraction ratio of a bed above which it produces lactate",
+                   "Ronco 1993 JAMA 270:1724 (critical O2ER 0.59-0.61)", NULL},
+    [LA_YIELD] = {"yield_mmol_per_ml_o2", HS_DIM_NONE, 0.1, 0, 0.5, 0,
+                  "lactate produced per mL of O2 demand not met at the critical extraction",
+                  "model choice: about half the ATP of the missing oxidative phosphorylation "
+                  "(~5 ATP per O2, 0.22 mmol ATP per mL O2) replaced by glycolysis (1 ATP per "
+                  "lactate)", NULL},
+    [LA_VD] = {"distribution_l_per_kg", HS_DIM_NONE, 0.5, 0.1, 1.0, 0,
+               "volume of distribution of lactate, L per kg (body water)",
+               "model choice (lactate crosses cell membranes: body water); half-life "
+               "~25 min at normal clearance", NULL},
+    [LA_BE0] = {"base_excess", HS_DIM_NONE, 0.0, -30, 30, 0,
+                "base excess without excess lactate, mmol/L (other metabolic acids or bases)",
+                "Siggaard-Andersen 1977 Scand J Clin Lab Invest 37 Suppl 146:15", NULL},
+};
+
+const hs_block_type hs_type_lactate = {
+    "lactate", HS_BLOCK_GLOBAL, LA, LA_NPARAM,
+    "Blood lactate: production below critical O2 delivery, hepatic clearance, base excess "
+    "(docs/model.md 2.17).",
+    NULL};
+
+typedef struct la_state {
+  double l;       /* arterial lactate, mmol/L */
+  double last_t;  /* s */
+  double prod;    /* production at the last update, mmol/min */
+  double cl;      /* clearance at the last update, L/min */
+  double deficit; /* O2 demand unmet at the critical extraction, mL O2/min */
+  int started;
+} la_state;
+
+static void la_init(void *state) { ((la_state *)state)->started = 0; }
+
+static int la_beat(void *state, const hs_physio_beat *b) {
+  la_state *st = state;
+  const hs_plan *pl = b->plan;
+  const double *la = b->p + pl->lact;
+  double kg = b->p[pl->body + BODY_WEIGHT];
+  if (!st->started) {
+    st->l = la[LA_INITIAL];
+    st->last_t = 0.0;
+    st->started = 1;
+  }
+  double deficit = 0.0;
+  for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
+    double vo2 = b->p[pl->vo2_pidx[k]], do2 = b->node_do2[pl->vo2_nodes[k]];
+    if (!(vo2 > 0) || !isfinite(do2)) continue;
+    double d = vo2 - la[LA_ERCRIT] * (do2 > 0 ? do2 : 0.0);
+    if (d > 0) deficit += d;
+  }
+  double cl0 = la[LA_CLEARANCE] * kg / 60.0; /* L/min */
+  double fspl = 1.0;
+  if (pl->spl_bed >= 0 && b->edge_q) {
+    fspl = b->edge_q[pl->spl_bed] / la[LA_SPL_REF];
+    fspl = fspl < 0 ? 0.0 : fspl > 1 ? 1.0 : fspl;
+  }
+  double cl = cl0 * (la[LA_HEPATIC] * fspl + 1.0 - la[LA_HEPATIC]);
+  double prod = cl0 * la[LA_NORMAL] + la[LA_YIELD] * deficit;
+  double vd = la[LA_VD] * kg, dt = (b->t - st->last_t) / 60.0;
+  if (cl > 1e-9 && dt > 0) {
+    double leq = prod / cl;
+    st->l = leq + (st->l - leq) * exp(-cl * dt / vd);
+  } else if (dt > 0) {
+    st->l += prod * dt / vd;
+  }
+  st->last_t = b->t;
+  st->prod = prod, st->cl = cl, st->deficit = deficit;
+  return 0; /* no effect on the circulation (the acid-base reads the metric) */
+}
+
+static void la_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
+  const la_state *st = state;
+  const double *la = p + pl->lact;
+  double l = st->started ? st->l : la[LA_INITIAL];
+  m[HS_M_LACT] = l;
+  m[HS_M_LACT_EQ] = st->started && st->cl > 1e-9 ? st->prod / st->cl : NAN;
+  m[HS_M_LACT_PROD] = st->started ? st->prod * 60.0 : NAN;
+  m[HS_M_LACT_CL] = st->started ? st->cl * 1000.0 : NAN;
+  m[HS_M_O2DEF] = st->started ? st->deficit : NAN;
+  m[HS_M_BE] = la[LA_BE0] - (l - la[LA_NORMAL]);
+}
+
+const hs_physio_module hs_physio_lactate = {
+    .name = "lactate",
+    .doc = "blood lactate: production below critical O2 extraction, hepatic clearance "
+           "(docs/model.md 2.17)",
+    .state_bytes = sizeof(la_state),
+    .init = la_init,
+    .beat = la_beat,
+    .metrics = la_metrics,
+};

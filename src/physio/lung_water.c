@@ -1,0 +1,232 @@
+/*
+ * physio/lung_water.c - extravascular lung water (EVLW) from pulmonary capillary
+ * filtration, integrated once per beat (docs/model.md section 2.16; equations and
+ * sources there).
+ *
+ *   Pc  = PCWP + 0.4 (mPAP - PCWP)                        Gaar et al. 1967
+ *   Jv  = Kf [(Pc - Pi(x)) - sigma (pi_p - r pi_p)]        Starling; Taylor 1981
+ *   L   = L0 + (Lmax - L0) clamp(x / x_int, 0, 1)          lymph rises with volume
+ *         (below the normal volume: L0 (1 + x / x_int), not below 0)
+ *   Pi  = Pi0 + x / C_int                    (x <= x_int: interstitium)
+ *       = Pi0 + x_int / C_int + (x - x_int) / C_alv   (beyond: alveolar flooding)
+ *   dx/dt = Jv - L,   x = EVLW - normal EVLW (mL)
+ *   shunt added to oxygen.shunt_fraction: k (EVLW/kg - normal/kg), >= 0
+ *
+ * On each linear piece dx/dt = a - b x, so the step over dt is taken exactly,
+ * x1 = x* + (x0 - x*) exp(-b dt), and stays exact for any dt (an hours-scale step
+ * of the slow states is as accurate as beat-by-beat stepping), cut at the piece's
+ * boundary.  The lung water is a slow state: it does not hold back the periodic
+ * steady state (moving / change report 0); its effect (the added shunt) is applied
+ * when it has changed by more than SHUNT_STEP since it was last applied.
+ */
+#include <math.h>
+
+#include "elements/elements.h"
+#include "hemosim/model.h"
+#include "hemosim/units.h"
+#include "physio/module.h"
+
+enum {
+  LW_INITIAL,
+  LW_NORMAL,
+  LW_KF,
+  LW_SIGMA,
+  LW_PI_PLASMA,
+  LW_PI_RATIO,
+  LW_PI0,
+  LW_C_INT,
+  LW_X_INT,
+  LW_C_ALV,
+  LW_LYMPH0,
+  LW_LYMPH_MAX,
+  LW_SHUNT_K,
+  LW_NPARAM
+};
+
+static const hs_param_spec LW[LW_NPARAM] = {
+    [LW_INITIAL] = {"initial_ml_per_kg", HS_DIM_NONE, 7.0, 2, 40, 0,
+                    "extravascular lung water at the start of the run, mL per kg body weight",
+                    "Tagami 2010 Crit Care 14:R162 (normal 7.4 +/- 3.3 mL/kg at autopsy)", NULL},
+    [LW_NORMAL] = {"normal_ml_per_kg", HS_DIM_NONE, 7.0, 2, 15, 0,
+                   "normal extravascular lung water (no excess, no added shunt), mL per kg",
+                   "Tagami 2010 Crit Care 14:R162; Sakka 2002 Chest 122:2080", NULL},
+    [LW_KF] = {"filtration_coefficient", HS_DIM_NONE, 0.3, 0.01, 5, 0,
+               "capillary filtration coefficient Kf of both lungs, mL/min per mmHg",
+               "order of the gravimetric estimates in dog lungs (Drake, Gaar & Taylor 1978 "
+               "Am J Physiol 234:H266) scaled to a human lung; set so that oedema starts near "
+               "PCWP 23 mmHg and then grows at ~0.3 mL/min per mmHg (Guyton & Lindsey 1959)",
+               NULL},
+    [LW_SIGMA] = {"reflection_coefficient", HS_DIM_NONE, 0.8, 0, 1, 0,
+                  "protein reflection coefficient of the pulmonary capillary wall",
+                  "Taylor 1981 Circ Res 49:557; Staub 1974 Physiol Rev 54:678", NULL},
+    [LW_PI_PLASMA] = {"plasma_oncotic_pressure", HS_DIM_PRESSURE, 25, 5, 40, 0,
+                      "plasma colloid osmotic pressure",
+                      "Landis & Pappenheimer 1963 (Handbook of Physiology, Circulation II)", NULL},
+    [LW_PI_RATIO] = {"interstitial_oncotic_ratio", HS_DIM_NONE, 0.5, 0, 1, 0,
+                     "interstitial / plasma colloid osmotic pressure (lung lymph protein about "
+                     "half to two thirds of plasma)",
+                     "Staub 1974 Physiol Rev 54:678; Vreim, Snashall & Staub 1976", NULL},
+    [LW_PI0] = {"interstitial_pressure", HS_DIM_PRESSURE, 0.0, -15, 10, 0,
+                "interstitial fluid pressure around the lung microvessels at normal lung water",
+                "model choice, near atmospheric as in the lung data reviewed by Taylor 1981 Circ Res 49:557", NULL},
+    [LW_C_INT] = {"interstitial_compliance", HS_DIM_COMPLIANCE, 20, 1, 1000, 0,
+                  "interstitial compliance while the excess water stays in the interstitium",
+                  "model choice: the pressure safety factor of Taylor 1981 (~7 mmHg over the "
+                  "interstitial capacity)", NULL},
+    [LW_X_INT] = {"interstitial_capacity", HS_DIM_VOLUME, 150, 1, 2000, 0,
+                  "excess water the interstitium holds before the alveoli flood (lymph is "
+                  "maximal there)", "model choice (about 2 mL/kg: interstitial oedema)", NULL},
+    [LW_C_ALV] = {"alveolar_compliance", HS_DIM_COMPLIANCE, 200, 1, 10000, 0,
+                  "compliance of the lung water space once the alveoli flood",
+                  "model choice (alveolar flooding: little pressure rise, Staub 1974)", NULL},
+    [LW_LYMPH0] = {"lymph_flow", HS_DIM_FLOW, 0.3 / 60.0, 0, 1, 0,
+                   "lung lymph flow at normal lung water (0.3 mL/min = 18 mL/h)",
+                   "Staub 1974 Physiol Rev 54:678 (scaled from sheep lung lymph)", NULL},
+    [LW_LYMPH_MAX] = {"lymph_flow_max", HS_DIM_FLOW, 3.0 / 60.0, 0, 10, 0,
+                      "largest lung lymph flow (reached at the interstitial capacity; "
+                      "3 mL/min, 10x normal)",
+                      "Staub 1974; Taylor 1981 (lymph flow rises several-fold before flooding)",
+                      NULL},
+    [LW_SHUNT_K] = {"shunt_per_ml_per_kg", HS_DIM_NONE, 0.025, 0, 0.2, 0,
+                    "intrapulmonary shunt added per mL/kg of lung water above normal",
+                    "model choice: EVLW 15-17 mL/kg (Sakka 2002: high-mortality range) gives a "
+                    "shunt of ~0.2-0.25 (PaO2/FiO2 ~150-200)", NULL},
+};
+
+const hs_block_type hs_type_lung_water = {
+    "lung_water", HS_BLOCK_GLOBAL, LW, LW_NPARAM,
+    "Extravascular lung water: Starling filtration, lymph, added shunt (docs/model.md 2.16).",
+    NULL};
+
+#define SHUNT_STEP 0.005 /* re-apply the added shunt when it moved this much (EVLW ~14 mL) */
+
+typedef struct lw_state {
+  double x;       /* excess lung water over normal, mL */
+  double last_t;  /* time of the last update, s */
+  double jv, lym; /* filtration and lymph flow at the last update, mL/min */
+  double pc;      /* capillary pressure at the last update, mmHg */
+  double shunt;   /* added shunt applied to the circulation */
+  int started;
+} lw_state;
+
+static double weight(const hs_plan *pl, const double *p) { return p[pl->body + BODY_WEIGHT]; }
+
+/* dx/dt = a - b x on the piece holding x (mL/min), with its bounds lo <= x < hi. */
+static void piece(const double *lw, double pc, double x, double *a, double *b, double *lo,
+                  double *hi) {
+  double kf = lw[LW_KF], l0 = lw[LW_LYMPH0] * 60.0, lmax = lw[LW_LYMPH_MAX] * 60.0;
+  double xi = lw[LW_X_INT], ci = lw[LW_C_INT], ca = lw[LW_C_ALV];
+  double onc = lw[LW_SIGMA] * lw[LW_PI_PLASMA] * (1.0 - lw[LW_PI_RATIO]);
+  double base = kf * (pc - lw[LW_PI0] - onc); /* filtration at x = 0 */
+  double lslope = lmax > l0 ? (lmax - l0) / xi : 0.0;
+  if (x < 0) { /* drier than normal: lymph falls towards 0 with the volume */
+    double xz = -xi;        /* lymph reaches 0 here */
+    if (x < xz) {           /* no lymph at all */
+      *a = base, *b = kf / ci, *lo = -INFINITY, *hi = xz;
+      return;
+    }
+    *a = base - l0, *b = kf / ci + l0 / xi, *lo = xz, *hi = 0.0;
+  } else if (x < xi) { /* interstitial oedema: lymph and pressure rise */
+    *a = base - l0, *b = kf / ci + lslope, *lo = 0.0, *hi = xi;
+  } else { /* alveolar flooding: lymph at its maximum, compliant space */
+    *a = base - kf * xi / ci + kf * xi / ca - lmax, *b = kf / ca, *lo = xi, *hi = INFINITY;
+  }
+}
+
+/* Filtration and lymph flow at x (mL/min). */
+static void flows(const double *lw, double pc, double x, double *jv, double *lym) {
+  double l0 = lw[LW_LYMPH0] * 60.0, lmax = lw[LW_LYMPH_MAX] * 60.0, xi = lw[LW_X_INT];
+  double pi = x <= xi ? lw[LW_PI0] + x / lw[LW_C_INT]
+                      : lw[LW_PI0] + xi / lw[LW_C_INT] + (x - xi) / lw[LW_C_ALV];
+  double onc = lw[LW_SIGMA] * lw[LW_PI_PLASMA] * (1.0 - lw[LW_PI_RATIO]);
+  *jv = lw[LW_KF] * (pc - pi - onc);
+  if (x < 0) *lym = x > -xi ? l0 * (1.0 + x / xi) : 0.0;
+  else *lym = x < xi ? l0 + (lmax - l0) * x / xi : lmax;
+}
+
+/* x after dt minutes at capillary pressure pc: exact on each linear piece. */
+static double advance(const double *lw, double pc, double x, double dt) {
+  for (int guard = 0; guard < 8 && dt > 0; guard++) {
+    double a, b, lo, hi;
+    piece(lw, pc, x, &a, &b, &lo, &hi);
+    double xs = a / b, x1 = xs + (x - xs) * exp(-b * dt);
+    if (x1 >= lo && x1 <= hi) return x1;
+    /* leaves the piece: time to its boundary, then continue on the next */
+    double edge = x1 > hi ? hi : lo;
+    double tb = log((x - xs) / (edge - xs)) / b;
+    if (!(tb >= 0) || !(tb <= dt)) return x1 > hi ? hi : lo;
+    x = edge + (x1 > hi ? 1e-9 : -1e-9);
+    dt -= tb;
+  }
+  return x;
+}
+
+/* Shunt added at EVLW per kg evlwi (0 at or below normal, at most 0.9). */
+static double added_shunt(const double *lw, double evlwi) {
+  double add = lw[LW_SHUNT_K] * (evlwi - lw[LW_NORMAL]);
+  return add < 0 ? 0.0 : add > 0.9 ? 0.9 : add;
+}
+
+static void lw_init(void *state) {
+  lw_state *st = state;
+  st->started = 0;
+}
+
+static int lw_beat(void *state, const hs_physio_beat *b) {
+  lw_state *st = state;
+  const double *lw = b->p + b->plan->lungw;
+  double kg = weight(b->plan, b->p);
+  if (!st->started) {
+    st->x = (lw[LW_INITIAL] - lw[LW_NORMAL]) * kg;
+    st->last_t = 0.0;
+    st->shunt = added_shunt(lw, lw[LW_INITIAL]);
+    st->started = 1;
+  }
+  double pcwp = b->m[HS_M_PCWP], mpap = b->m[HS_M_MPAP];
+  double pc = pcwp + 0.4 * (mpap - pcwp);
+  if (!isfinite(pc)) pc = lw[LW_PI0]; /* no pulmonary pressures: no filtration drive */
+  double dt = (b->t - st->last_t) / 60.0;
+  if (dt > 0) st->x = advance(lw, pc, st->x, dt);
+  st->last_t = b->t;
+  st->pc = pc;
+  flows(lw, pc, st->x, &st->jv, &st->lym);
+  double add = added_shunt(lw, lw[LW_NORMAL] + st->x / kg);
+  if (fabs(add - st->shunt) < SHUNT_STEP) return 0;
+  st->shunt = add;
+  return 1;
+}
+
+static void lw_effect(const void *state, const hs_plan *pl, const double *p,
+                      hs_physio_effect *fx) {
+  const lw_state *st = state;
+  /* before the first beat: the initial lung water's */
+  fx->shunt += st->started ? st->shunt : added_shunt(p + pl->lungw, p[pl->lungw + LW_INITIAL]);
+}
+
+static void lw_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
+  const lw_state *st = state;
+  const double *lw = p + pl->lungw;
+  double kg = weight(pl, p);
+  double x = st->started ? st->x : (lw[LW_INITIAL] - lw[LW_NORMAL]) * kg;
+  double pcwp = m[HS_M_PCWP], mpap = m[HS_M_MPAP];
+  double pc = pcwp + 0.4 * (mpap - pcwp), jv, lym;
+  if (!isfinite(pc)) pc = lw[LW_PI0];
+  flows(lw, pc, x, &jv, &lym);
+  double evlw = lw[LW_NORMAL] * kg + x;
+  m[HS_M_EVLW] = evlw;
+  m[HS_M_EVLWI] = evlw / kg;
+  m[HS_M_EVLW_RATE] = (jv - lym) * 60.0;
+  m[HS_M_LUNG_FILT] = jv * 60.0;
+  m[HS_M_PCAP] = pc;
+}
+
+const hs_physio_module hs_physio_lung_water = {
+    .name = "lung_water",
+    .doc = "extravascular lung water: Starling filtration and lymph, added shunt "
+           "(docs/model.md 2.16)",
+    .state_bytes = sizeof(lw_state),
+    .init = lw_init,
+    .beat = lw_beat,
+    .effect = lw_effect,
+    .metrics = lw_metrics,
+};
