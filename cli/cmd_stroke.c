@@ -105,8 +105,9 @@ static const char TCD_HELP[] =
     "  --edv V             end-diastolic velocity, affected side\n"
     "  --mean V            time-averaged mean velocity, affected side\n"
     "  --contralateral L   PSV,EDV,MEAN of the contralateral side\n"
-    "  --pi-raised X       raised-PI threshold, in (0, 10] (default 1.2)\n"
-    "  --asym-ratio X      asymmetry ratio threshold, in [1, 10] (default 1.2)\n"
+    "  --pi-raised X       raised-PI threshold, in (0, 10] (default 1.04, Zhao 2022)\n"
+    "  --asym-ratio X      asymmetry ratio threshold, in [1, 10] (default 1.2, Schmidt\n"
+    "                      2003: normal left-right PI difference < 0.16)\n"
     "  --json              machine-readable output\n"
     "  -h, --help          this text\n";
 

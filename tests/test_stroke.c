@@ -279,16 +279,25 @@ static void test_pi_vectors(void **state) {
   (void)state;
   hs_err err = {HS_OK, ""};
   hs_tcd_result r;
-  /* (90 - 30) / 50 = 1.2: exactly the threshold, NOT raised */
+  /* default raised-PI threshold 1.04 (Zhao 2022): (76 - 24) / 50 = 1.04 exactly, NOT
+     raised; (77 - 24) / 50 = 1.06 raised */
+  hs_tcd_side at = {76, 24, 50}, over = {77, 24, 50};
+  assert_int_equal(hs_stroke_tcd(&at, NULL, NULL, &r, &err), HS_OK);
+  assert_near(r.pi, 1.04, TOL);
+  assert_int_equal(r.pi_raised, 0);
+  assert_int_equal(hs_stroke_tcd(&over, NULL, NULL, &r, &err), HS_OK);
+  assert_int_equal(r.pi_raised, 1);
+  /* the threshold logic with a 1.2 threshold: (90 - 30) / 50 = 1.2 exactly, NOT raised */
+  hs_tcd_limits l12 = {1.2, HS_TCD_ASYM_RATIO_DEFAULT};
   hs_tcd_side a = {90, 30, 50};
-  assert_int_equal(hs_stroke_tcd(&a, NULL, NULL, &r, &err), HS_OK);
+  assert_int_equal(hs_stroke_tcd(&a, NULL, &l12, &r, &err), HS_OK);
   assert_near(r.pi, 1.2, TOL);
   assert_int_equal(r.pi_raised, 0);
   assert_int_equal(r.has_contra, 0);
   /* (30 - 8.4) / 18 = 21.6 / 18 = 1.2 exactly; in binary 1.2000000000000002, which the
      1e-9 tolerance must not count as raised */
   hs_tcd_side tip = {30, 8.4, 18};
-  assert_int_equal(hs_stroke_tcd(&tip, NULL, NULL, &r, &err), HS_OK);
+  assert_int_equal(hs_stroke_tcd(&tip, NULL, &l12, &r, &err), HS_OK);
   assert_true(r.pi > 1.2); /* the rounding this guards against */
   assert_int_equal(r.pi_raised, 0);
   /* (100 - 25) / 50 = 1.5 > 1.2: raised */
@@ -346,7 +355,7 @@ static void test_pi_vectors(void **state) {
   assert_int_equal(r.asymmetric, 1);
   /* defaults */
   hs_tcd_limits d = hs_tcd_limits_default();
-  assert_near(d.pi_raised_above, 1.2, 0);
+  assert_near(d.pi_raised_above, 1.04, 0);
   assert_near(d.asym_ratio_above, 1.2, 0);
 }
 

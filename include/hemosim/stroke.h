@@ -112,14 +112,19 @@ const char *hs_perf_class_name(hs_perf_class c);
  * |v| <= 500; the mean must be > 0; EDV <= PSV; EDV <= mean <= PSV (a time
  * average lies between the end-diastolic and the peak velocity).  EDV may be
  * negative (diastolic flow reversal).  PI is "raised" when PI > pi_raised_above
- * (default 1.2); with the contralateral side, the difference and ratio of the
- * two PIs are reported and the pair is "asymmetric" when the affected PI exceeds
- * the contralateral one by more than the ratio asym_ratio_above (default 1.2);
+ * (default 1.04: the best cut-off of the affected-side MCA PI within 24 h after
+ * full recanalisation for a very poor 3-month outcome, Zhao W et al. CNS
+ * Neurosci Ther 2022;28:1568); with the contralateral side, the difference and
+ * ratio of the two PIs are reported and the pair is "asymmetric" when the affected
+ * PI exceeds the contralateral one by more than the ratio asym_ratio_above
+ * (default 1.2: the 95 % limit of the normal left-right PI difference, 0.16 in 44
+ * volunteers, Schmidt et al. 2003 J Neuroimaging 13:248, over a normal MCA PI of
+ * ~0.8);
  * when the contralateral PI is 0 the ratio is undefined (NAN) and any positive
  * affected PI counts as asymmetric.  A PI or ratio within 1e-9 of its threshold
  * counts as equal to it (not above). */
 #define HS_TCD_VELOCITY_MAX 500.0
-#define HS_TCD_PI_RAISED_DEFAULT 1.2
+#define HS_TCD_PI_RAISED_DEFAULT 1.04
 #define HS_TCD_ASYM_RATIO_DEFAULT 1.2
 #define HS_TCD_LIMIT_MAX 10.0
 
