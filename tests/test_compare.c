@@ -568,6 +568,35 @@ static void test_threads_identical(void **state) {
   hs_model_free(m);
 }
 
+/* Warm start: with several strategies each starts from the ECMO-alone steady state at
+   flow_min; a strategy run alone starts from rest.  Both reach the same steady state
+   within the agreement of docs/numerics.md (0.5 mmHg, 1 mL, 1 %) at the same flow. */
+static void test_warm_start_same_answer(void **state) {
+  (void)state;
+  hs_model *m = data_patient("decide_mild.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo", "ecmo+iabp:1:1", NULL};
+  static const char *const S1[] = {"ecmo+iabp:1:1", NULL};
+  hs_compare_result *warm = NULL, *cold = NULL;
+  hs_err err;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &warm, &err), HS_OK);
+  assert_int_equal(hs_compare_run(m, &t, NULL, S1, NULL, 0, 1, &cold, &err), HS_OK);
+  const double *w = warm->rows[1].v, *c = cold->rows[0].v;
+  print_message("  IABP warm / cold: ECMO %.2f / %.2f L/min, MAP %.2f / %.2f, PCWP %.2f / %.2f, "
+                "LVEDV %.2f / %.2f mL\n", w[HS_CMP_ECMO], c[HS_CMP_ECMO], w[HS_CMP_MAP],
+                c[HS_CMP_MAP], w[HS_CMP_PCWP], c[HS_CMP_PCWP], w[HS_CMP_LVEDV], c[HS_CMP_LVEDV]);
+  assert_near(w[HS_CMP_ECMO], c[HS_CMP_ECMO], 0.02);
+  assert_near(w[HS_CMP_MAP], c[HS_CMP_MAP], 0.5);
+  assert_near(w[HS_CMP_PCWP], c[HS_CMP_PCWP], 0.5);
+  assert_near(w[HS_CMP_LVEDP], c[HS_CMP_LVEDP], 0.5);
+  assert_near(w[HS_CMP_LVEDV], c[HS_CMP_LVEDV], 1.0);
+  assert_near(w[HS_CMP_CO], c[HS_CMP_CO], 0.01 * c[HS_CMP_CO]);
+  hs_compare_free(warm);
+  hs_compare_free(cold);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_targets_file),
@@ -582,6 +611,7 @@ int main(void) {
       cmocka_unit_test(test_risks_simulated),
       cmocka_unit_test(test_clinical_indices),
       cmocka_unit_test(test_threads_identical),
+      cmocka_unit_test(test_warm_start_same_answer),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

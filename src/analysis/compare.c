@@ -164,6 +164,7 @@ typedef struct trial {
   int evals;
   double tol, tol_o2; /* the model's steady-state tolerances */
   int loose;          /* the current state was reached with the loose tolerance */
+  const hs_sim *warm; /* the first trial's start (then NULL: each trial starts from the last) */
 } trial;
 
 /* Steady state at ECMO flow f (L/min), warm-started from the current state.  Search
@@ -173,6 +174,9 @@ static hs_status trial_at(trial *t, double f, int loose, hs_err *err) {
   hs_status st = hs_sim_set(t->s, "ecmo.target_flow", f * LPM, err);
   if (!st) st = hs_sim_set(t->s, "solver.steady_tol", loose ? 5 * t->tol : t->tol, err);
   if (!st) st = hs_sim_set(t->s, "solver.steady_tol_o2", loose ? 5 * t->tol_o2 : t->tol_o2, err);
+  /* after the settings: a setting changed before the first beat rebuilds the initial
+     state, so the warm start comes last */
+  if (!st && t->warm) st = hs_sim_copy_state(t->s, t->warm, err), t->warm = NULL;
   if (st) return st;
   t->loose = loose;
   hs_steady_info info;
@@ -223,6 +227,7 @@ void hs_strategy_run(hs_strategy_job *j) {
   if ((j->status = hs_model_set(m, "ecmo.target_flow", flow0 * LPM, &j->err))) goto done;
   if (!(pl = hs_plan_compile(m, &j->err))) goto fail;
   if (!(T.s = hs_sim_new(pl, &j->err))) goto fail;
+  T.warm = j->warm;
   T.nm = hs_sim_metric_count(T.s);
   if ((j->status = hs_sim_get(T.s, "solver.steady_tol", &T.tol, &j->err))) goto done;
   if ((j->status = hs_sim_get(T.s, "solver.steady_tol_o2", &T.tol_o2, &j->err))) goto done;
@@ -345,6 +350,26 @@ done:
   hs_plan_free(pl);
   hs_model_free(m);
   r->wall_s = now() - t0;
+}
+
+hs_status hs_strategy_seed(const hs_model *base, double flow_lpm, hs_plan **plan, hs_sim **sim,
+                           hs_err *err) {
+  *plan = NULL, *sim = NULL;
+  hs_model *m = hs_model_clone(base, err);
+  if (!m) return err ? err->code : HS_ERR_NOMEM;
+  hs_status st = hs_model_set(m, "ecmo.target_flow", flow_lpm * LPM, err);
+  if (!st) st = hs_model_set(m, "solver.max_beats", 400, err);
+  if (!st && !(*plan = hs_plan_compile(m, err))) st = err ? err->code : HS_ERR_NOMEM;
+  if (!st && !(*sim = hs_sim_new(*plan, err))) st = err ? err->code : HS_ERR_NOMEM;
+  hs_model_free(m);
+  if (!st) {
+    hs_steady_info info;
+    if (hs_sim_run_to_steady(*sim, &info, err) == HS_OK) return HS_OK;
+    st = HS_OK; /* no seed: the jobs start from rest */
+  }
+  hs_sim_free(*sim), hs_plan_free(*plan);
+  *plan = NULL, *sim = NULL;
+  return st;
 }
 
 typedef struct pool {
@@ -577,8 +602,16 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
       r->excluded = 1;
       continue;
     }
-    jobs[nj++] = (hs_strategy_job){base, s, 0, !r->is_flow_sweep, targets, r, HS_OK, {0, ""}};
+    jobs[nj++] = (hs_strategy_job){base, s, 0, !r->is_flow_sweep, targets, r, HS_OK, {0, ""}, NULL};
   }
+  /* warm start: every strategy starts from the ECMO-alone steady state at the least
+     flow (where the titration starts) instead of from rest (hs_sim_copy_state: nodes,
+     edges and devices by name; a device the seed lacks starts from its rest state) */
+  hs_plan *seed_plan = NULL;
+  hs_sim *seed = NULL;
+  if (!st && nj > 1)
+    st = hs_strategy_seed(base, targets->flow_min_lpm, &seed_plan, &seed, err);
+  for (size_t i = 0; i < nj; i++) jobs[i].warm = seed;
   if (!st) {
     hs_strategy_run_all_progress(jobs, nj, threads, progress);
     for (size_t i = 0; i < nj; i++)
@@ -588,6 +621,8 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
         break;
       }
   }
+  hs_sim_free(seed);
+  hs_plan_free(seed_plan);
   for (size_t i = 0; i < n && !st; i++)
     if (!res->rows[i].excluded) hs_strategy_risks(&strat[i], ctx, res->rows[i].v, res->rows[i].risk);
   free(jobs);

@@ -98,7 +98,7 @@ hs_status hs_optimize_run_progress(const hs_model *patient, const char *name,
     char text[64];
     snprintf(text, sizeof text, "%s%g%s", sw->pre, v, sw->post);
     if ((st = hs_strategy_parse(text, &strat[i], err))) break;
-    jobs[i] = (hs_strategy_job){base, &strat[i], 0, 0, targets, &r->rows[i], HS_OK, {0, ""}};
+    jobs[i] = (hs_strategy_job){base, &strat[i], 0, 0, targets, &r->rows[i], HS_OK, {0, ""}, NULL};
     snprintf(r->rows[i].name, sizeof r->rows[i].name, "%s", text);
     snprintf(r->rows[i].label, sizeof r->rows[i].label, "%s%g%s", sw->lpre, v, sw->lpost);
     snprintf(r->point_label[i < HS_OPT_MAX_LABELS ? i : HS_OPT_MAX_LABELS - 1],

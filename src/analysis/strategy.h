@@ -63,12 +63,18 @@ typedef struct hs_strategy_job {
   hs_compare_row *row;
   hs_status status;
   hs_err err;
+  const struct hs_sim *warm; /* NULL, or a steady state to start from (hs_sim_copy_state) */
 } hs_strategy_job;
 
 /* The patient with a va_ecmo device "ecmo" in flow control (added if absent). */
 hs_status hs_strategy_base(const hs_model *patient, hs_model **out, hs_err *err);
 /* Apply a strategy's devices and settings to a model. */
 hs_status hs_strategy_apply(hs_model *m, const hs_strategy *st, hs_err *err);
+/* The base model's steady state at ECMO flow `flow_lpm`, the warm start of every job of
+   a comparison (*plan and *sim freed by the caller; both NULL when it is not reached). */
+struct hs_sim;
+hs_status hs_strategy_seed(const hs_model *base, double flow_lpm, struct hs_plan **plan,
+                           struct hs_sim **sim, hs_err *err);
 /* Simulate one job (fills row, status, err). */
 void hs_strategy_run(hs_strategy_job *job);
 /* Simulate n jobs on `threads` threads; results do not depend on the thread count. */
