@@ -353,6 +353,52 @@ static void test_determinism(void **state) {
   hs_cohort_free(c);
 }
 
+/* Warm start: steady-state runs start from the study's warm state (docs/cohort.md);
+   each patient's steady state agrees with the same patient run from rest (MAP 0.5 mmHg,
+   CO 1 %), and the rows are the same with 1 and 2 threads. */
+static void test_warm_start(void **state) {
+  (void)state;
+  static const char STEADY[] = "hemosim_cohort: 1\n"
+                               "name: warm\n"
+                               "seed: 5\n"
+                               "population:\n"
+                               "  size: 3\n"
+                               "  parameters:\n"
+                               "    heart.heart_rate: {dist: uniform, min: 60 /min, max: 100 /min}\n"
+                               "protocol:\n"
+                               "  run: steady\n"
+                               "outputs: [map_mmhg, co_lpm, hr_bpm]\n";
+  hs_cohort *c = load(STEADY);
+  hs_cohort_results *r1 = run(c, 1, NULL, 0, 0), *r2 = run(c, 2, NULL, 0, 0);
+  assert_same(r1, r2);
+  hs_err err;
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_default(&m, &err), HS_OK);
+  for (size_t i = 0; i < r1->npatients; i++) {
+    assert_int_equal(r1->status[i], HS_COHORT_OK);
+    assert_int_equal(hs_model_set(m, "heart.heart_rate", r1->x[i], &err), HS_OK);
+    hs_plan *pl = hs_plan_compile(m, &err);
+    assert_non_null(pl);
+    hs_sim *s = hs_sim_new(pl, &err);
+    assert_non_null(s);
+    hs_steady_info info;
+    double out[HS_METRIC_COUNT];
+    assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_OK);
+    assert_int_equal(hs_sim_summary(s, 6, out, &err), HS_OK);
+    const double *y = r1->y + i * 3;
+    print_message("  patient %zu: MAP %.3f / %.3f mmHg (warm / from rest), CO %.4f / %.4f\n", i,
+                  y[0], out[HS_M_MAP], y[1], out[HS_M_CO]);
+    assert_near(y[0], out[HS_M_MAP], 0.5);
+    assert_near(y[1], out[HS_M_CO], 0.01 * out[HS_M_CO]);
+    hs_sim_free(s);
+    hs_plan_free(pl);
+  }
+  hs_model_free(m);
+  hs_cohort_results_free(r1);
+  hs_cohort_results_free(r2);
+  hs_cohort_free(c);
+}
+
 static size_t count_lines(const char *path) {
   FILE *f = fopen(path, "r");
   size_t n = 0;
@@ -530,7 +576,7 @@ int main(void) {
       cmocka_unit_test(test_morris),
       cmocka_unit_test(test_moments),     cmocka_unit_test(test_determinism),
       cmocka_unit_test(test_resume),      cmocka_unit_test(test_bad_files),
-      cmocka_unit_test(test_compare_mode),
+      cmocka_unit_test(test_compare_mode),  cmocka_unit_test(test_warm_start),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -75,6 +75,7 @@ void hs_cohort_free(hs_cohort *c) {
   free(c->table);
   free(c->perm);
   hs_scenario_free(c->scenario);
+  hs_sim_free(c->warm);
   hs_plan_free(c->plan);
   hs_model_free(c->model);
   free(c->name);
@@ -982,6 +983,32 @@ static hs_status load_doc(loader *L) {
   return HS_OK;
 }
 
+/*
+ * Warm start (docs/cohort.md): the steady state of the base patient with protocol.set,
+ * computed once per process before any patient runs.  Every steady-state run of a
+ * patient starts from it (hs_sim_copy_state, after the patient's own settings) instead
+ * of from rest, so a patient's rows still depend only on the study and its index
+ * (identical for any number of threads and ranks).  No warm start when the base
+ * patient reaches no steady state (its message is not an error of the study).
+ */
+static hs_status warm_state(hs_cohort *c, hs_err *err) {
+  int steady_runs = c->mode == MODE_RUN ? c->duration <= 0 : c->naccept > 0;
+  if (!steady_runs) return HS_OK;
+  hs_err e;
+  hs_sim *s = hs_sim_new(c->plan, &e);
+  if (!s) return hs_err_set(err, e.code, "%s", e.msg);
+  hs_status st = HS_OK;
+  for (size_t k = 0; k < c->ncommon && !st; k++)
+    st = hs_sim_set(s, c->common[k].path, c->common[k].value, &e);
+  hs_steady_info info;
+  if (!st && hs_sim_run_to_steady(s, &info, &e) == HS_OK) {
+    c->warm = s;
+    return HS_OK;
+  }
+  hs_sim_free(s);
+  return HS_OK;
+}
+
 hs_status hs_cohort_load_string(const char *name, const char *text, size_t len,
                                 const char *base_dir, hs_cohort **out, hs_err *err) {
   *out = NULL;
@@ -994,6 +1021,7 @@ hs_status hs_cohort_load_string(const char *name, const char *text, size_t len,
   hs_status st = hs_doc_load_string(name, text, len, &L.d, err);
   if (!st && !(L.c->file = dupstr(name))) st = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
   if (!st) st = load_doc(&L);
+  if (!st) st = warm_state(L.c, err);
   hs_sim_free(L.probe);
   hs_doc_free(L.d);
   if (st) {

@@ -81,6 +81,8 @@ struct hs_cohort {
   size_t naccept;
   cohort_bound *target;
   size_t ntarget;
+  hs_sim *warm; /* the base patient's steady state with protocol.set (on plan): the start
+                   of every steady-state run, or NULL (docs/cohort.md "Warm start") */
 };
 
 /* Decision protocols (cohort_protocol.c): the values an arm reports, and the run of one

@@ -95,9 +95,10 @@ static hs_status set_all(hs_sim *sim, const cohort_set *s, size_t n, hs_err *err
   return HS_OK;
 }
 
-/* simulate patient x under strategy s (SIZE_MAX: none); metrics into m (c->nmetrics
-   values) */
-static hs_status run_one(const hs_cohort *c, const double *x, size_t s, double *m, hs_err *err) {
+/* simulate patient x under strategy s (SIZE_MAX: none) from warm (a steady state, or
+   NULL: from rest); metrics into m (c->nmetrics values) */
+static hs_status run_from(const hs_cohort *c, const double *x, size_t s, const hs_sim *warm,
+                          double *m, hs_err *err) {
   hs_sim *sim = hs_sim_new(c->plan, err);
   if (!sim) return err->code;
   hs_status st = HS_OK;
@@ -109,8 +110,11 @@ static hs_status run_one(const hs_cohort *c, const double *x, size_t s, double *
     if (c->duration > 0) {
       st = hs_sim_run(sim, c->duration, err);
     } else {
+      /* from the study's warm state (after the settings: a setting changed before the
+         first beat rebuilds the initial state) */
+      if (warm) st = hs_sim_copy_state(sim, warm, err);
       hs_steady_info info;
-      st = hs_sim_run_to_steady(sim, &info, err);
+      if (!st) st = hs_sim_run_to_steady(sim, &info, err);
     }
   }
   if (!st) {
@@ -124,6 +128,17 @@ static hs_status run_one(const hs_cohort *c, const double *x, size_t s, double *
       st = hs_sim_summary_all(sim, (int)window, m, err);
   }
   hs_sim_free(sim);
+  return st;
+}
+
+/* run_from the study's warm state; again from rest when the warm-started steady state
+   has a ventricle that does not eject (its filling only grows, so where it settles
+   depends on where it started: the answer from rest is the reference, docs/cohort.md) */
+static hs_status run_one(const hs_cohort *c, const double *x, size_t s, double *m, hs_err *err) {
+  int warm = c->warm && c->duration <= 0;
+  hs_status st = run_from(c, x, s, warm ? c->warm : NULL, m, err);
+  if (warm && (st || !(m[HS_M_AVOPEN] > 0.0) || !(m[HS_M_RVO] > 1e-3)))
+    st = run_from(c, x, s, NULL, m, err);
   return st;
 }
 
