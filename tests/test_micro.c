@@ -701,6 +701,33 @@ static void test_analysis_schedule_flag(void **state) {
   hs_micro_input_free(in);
 }
 
+/* Per-site indices (TVD, PPV by size, as analysis software reports them) give back exactly
+   these TVD, PPV and PVD; incomplete, out-of-range or doubled inputs are refused. */
+static void test_site_indices(void **state) {
+  (void)state;
+  const char *t = "hemosim_micro: 1\nsites:\n"
+                  "  - {name: a, indices: {tvd_small: 18, ppv_small: 80}, quadrants: [3, 3, 2, 3]}\n"
+                  "  - {name: b, indices: {tvd_small: 20, ppv_small: 70, tvd_large: 5, ppv_large: 100},"
+                  " quadrants: [3, 2, 2, 3]}\n"
+                  "  - {name: c, indices: {tvd_small: 16, ppv_small: 90}, quadrants: [3, 3, 3, 3]}\n";
+  hs_micro_input *in = NULL;
+  hs_err err = {0};
+  assert_int_equal(hs_micro_load_string("ix.yaml", t, strlen(t), &in, &err), HS_OK);
+  hs_micro_result *r = analyze(in, NULL);
+  assert_int_equal(r->nusable, 3);
+  /* PSVD = mean of the per-site PVDs: (14.4 + 14 + 14.4) / 3; PPSV = mean PPV 80 % */
+  assert_near(r->psvd_mm_mm2, (18 * 0.8 + 20 * 0.7 + 16 * 0.9) / 3, 1e-9);
+  assert_near(hs_micro_quantity_value(r, HS_MQ_PPSV), 80, 1e-9);
+  free(r);
+  hs_micro_input_free(in);
+  expect_bad(doc_with_site("", "    indices: {tvd_small: 18}\n"), HS_ERR_INVALID, "{tvd", 0,
+             (const char *const[]){"tvd_small and ppv_small are both needed", NULL});
+  expect_bad(doc_with_site("", "    indices: {tvd_small: 18, ppv_small: 120}\n"), HS_ERR_RANGE,
+             "120", 0, (const char *const[]){"indices.ppv_small = 120 is out of range [0, 100] %", NULL});
+  expect_bad(doc_with_site("", SITE_OK "    indices: {tvd_small: 18, ppv_small: 80}\n"),
+             HS_ERR_INVALID, "{tvd", 0, (const char *const[]){"give indices or the raw lengths", NULL});
+}
+
 /* ------------------------------------------------------------------ JSON and examples */
 
 static void test_json(void **state) {
@@ -784,6 +811,7 @@ int main(void) {
       cmocka_unit_test(test_bad_flow_classes),
       cmocka_unit_test(test_bad_quality),
       cmocka_unit_test(test_bad_sites),
+      cmocka_unit_test(test_site_indices),
       cmocka_unit_test(test_bad_top_level),
       cmocka_unit_test(test_schedule_windows),
       cmocka_unit_test(test_schedule_files),

@@ -42,6 +42,7 @@ static const char *const TOP_KEYS[] = {
 static const char *const SITE_KEYS[] = {"name",     "field_area_mm2", "grid_line_length_mm",
                                         "quality",  "length_mm",      "vessels",
                                         "crossings", "quadrants",     "notes",
+                                        "indices",
                                         NULL};
 static const char *const GROUP_KEYS[] = {"small", "large", NULL};
 static const char *const VESSEL_KEYS[] = {"diameter_um", "length_mm", "flow", NULL};
@@ -272,6 +273,36 @@ static hs_status read_site(const hs_doc *d, const hs_doc_node *n, size_t i, cons
     return hs_doc_fail(d, vessels, err, HS_ERR_INVALID,
                        "%s: give either length_mm (already split by size) or vessels, not both",
                        what);
+  const hs_doc_node *ix = hs_doc_get(n, "indices");
+  if (ix && (lengths || vessels))
+    return hs_doc_fail(d, ix, err, HS_ERR_INVALID,
+                       "%s: give indices or the raw lengths (length_mm, vessels), not both", what);
+  if (ix) {
+    /* per-site indices from analysis software: TVD and PPV by size, turned into lengths
+       (perfused length continuous, the rest no flow) so that the consensus code gives
+       back exactly these TVD, PPV and PVD */
+    static const char *const keys[] = {"tvd_small", "ppv_small", "tvd_large", "ppv_large", NULL};
+    snprintf(w, sizeof w, "%s indices", what);
+    if ((st = hs_doc_expect(d, ix, HS_DOC_MAP, w, err))) return st;
+    if ((st = check_keys(d, ix, w, keys, err))) return st;
+    for (int g = 0; g < 2; g++) {
+      const hs_doc_node *tn = hs_doc_get(ix, keys[2 * g]), *pn = hs_doc_get(ix, keys[2 * g + 1]);
+      if (!tn && !pn && g == 1) break; /* large vessels are optional */
+      if (!tn || !pn)
+        return hs_doc_fail(d, ix, err, HS_ERR_INVALID,
+                           "%s: %s and %s are both needed (TVD in mm/mm2, PPV in %%)", w,
+                           keys[2 * g], keys[2 * g + 1]);
+      double tvd = 0, ppv = 0;
+      char wk[200];
+      snprintf(wk, sizeof wk, "%s.%s", w, keys[2 * g]);
+      if ((st = read_num(d, tn, wk, 0, 0, 100, "mm/mm2", &tvd, err))) return st;
+      snprintf(wk, sizeof wk, "%s.%s", w, keys[2 * g + 1]);
+      if ((st = read_num(d, pn, wk, 0, 0, 100, "%", &ppv, err))) return st;
+      s->length_mm[g][0] = tvd * (1 - ppv / 100) * s->field_area_mm2;
+      s->length_mm[g][HS_FLOW_CLASSES - 1] = tvd * ppv / 100 * s->field_area_mm2;
+    }
+    s->has_lengths = 1;
+  }
   if (lengths) {
     snprintf(w, sizeof w, "%s length_mm", what);
     if ((st = read_groups(d, lengths, w, 0, s->length_mm, NULL, err))) return st;
@@ -331,8 +362,8 @@ static hs_status read_site(const hs_doc *d, const hs_doc_node *n, size_t i, cons
   }
   if (!(s->has_lengths || s->has_vessels || s->has_crossings || s->has_quadrants))
     return hs_doc_fail(d, n, err, HS_ERR_INVALID,
-                       "%s has no measurements: give length_mm or vessels, crossings and/or "
-                       "quadrants",
+                       "%s has no measurements: give length_mm, vessels or indices, crossings "
+                       "and/or quadrants",
                        what);
   return HS_OK;
 }
