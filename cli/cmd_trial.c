@@ -46,7 +46,7 @@ static const char TRIAL_HELP[] =
     "  analyze DB [--json OUT] [--km OUT.svg]      arms compared [statistician]\n"
     "  export DB [--csv OUT] [--odm OUT]           long CSV, CDISC ODM 1.3.2 [statistician]\n"
     "  fields                                      the form fields, units and ranges\n"
-    "  simulate DB (--study FILE | --patient-file FILE) [--protocol FILE]\n"
+    "  simulate DB (--study FILES | --patient-file FILES) [--protocol FILE]\n"
     "           [--patients N] [--seed HEX] [--threads N] [--placed TIME]\n"
     "           [--interval-h H] [--json OUT]      in-silico run of the trial on virtual\n"
     "                                              patients; outcomes are MODEL PROXIES [manager]\n"
@@ -299,20 +299,30 @@ static int simulate(const char *cmd, const opts *o, const hs_trial_actor *who) {
     snprintf(seed_hex, sizeof seed_hex, "%016llx", (unsigned long long)so.seed);
   }
   hs_err err = {HS_OK, ""};
-  hs_cohort *pop = NULL;
+  hs_cohort *pop[HS_TRIAL_SIM_MAX_PHENOTYPES] = {NULL};
+  size_t npop = 0;
   hs_trial *t = NULL;
-  char *json = NULL;
+  char *json = NULL, *list = strdup(o->study ? o->study : o->patient_file);
+  if (!list) return HS_EXIT_FAIL;
   if (hs_trial_sim_check(&so, &err)) goto fail;
   if (o->protocol && hs_trial_create(o->db, o->protocol, who, seed_hex, &err)) goto fail;
   if (hs_trial_open(o->db, &t, &err)) goto fail;
-  if (o->study ? hs_cohort_load_file(o->study, &pop, &err)
-               : hs_trial_sim_population(o->patient_file, so.patients, so.seed, &pop, &err))
-    goto fail;
-  if (o->study && !o->patients && so.patients > hs_cohort_patient_count(pop))
-    so.patients = hs_cohort_patient_count(pop);
+  /* the phenotypes: a comma-separated list of studies or patient files */
+  for (char *save = NULL, *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+    if (npop == HS_TRIAL_SIM_MAX_PHENOTYPES) {
+      rc = hs_cli_usage(cmd, "at most %d phenotypes", HS_TRIAL_SIM_MAX_PHENOTYPES);
+      goto done;
+    }
+    if (o->study ? hs_cohort_load_file(f, &pop[npop], &err)
+                 : hs_trial_sim_population(f, so.patients, so.seed + npop, &pop[npop], &err))
+      goto fail;
+    if (o->study && !o->patients && so.patients > hs_cohort_patient_count(pop[npop]))
+      so.patients = hs_cohort_patient_count(pop[npop]);
+    npop++;
+  }
   if (isatty(2)) so.progress = sim_progress;
   hs_trial_sim_summary sum;
-  if (hs_trial_simulate(t, who, pop, &so, &sum, &err)) goto fail;
+  if (hs_trial_simulate(t, who, (const hs_cohort *const *)pop, npop, &so, &sum, &err)) goto fail;
   if (!(json = hs_trial_sim_json(t, who, &so, &sum, &err))) goto fail;
   if (o->json && hs_write_file_atomic(o->json, json, strlen(json), &err)) goto fail;
   printf("in-silico trial in %s: %zu virtual patients screened, %zu outside acceptance, %zu "
@@ -320,6 +330,12 @@ static int simulate(const char *cmd, const opts *o, const hs_trial_actor *who) {
          o->db, sum.screened, sum.not_accepted, sum.enrolled, sum.failed, sum.visits,
          sum.deviations);
   if (*sum.first_failure) printf("  first failure: %s\n", sum.first_failure);
+  if (npop > 1) {
+    printf("  enrolled by phenotype:");
+    for (size_t k = 0; k < npop; k++)
+      printf("%s %s %zu", k ? "," : "", hs_cohort_name(pop[k]), sum.enrolled_by_phenotype[k]);
+    printf("\n");
+  }
   printf("  outcomes are MODEL PROXIES (assumed link of 28-day death to the model's PSVD)\n");
   printf("  %-10s %-8s %8s %8s %10s %11s %11s\n", "arm", "policy", "enrolled", "deaths",
          "E[deaths]", "flow L/min", "PSVD mm/mm2");
@@ -335,8 +351,9 @@ fail:
   rc = hs_cli_fail(&err);
 done:
   free(json);
+  free(list);
   hs_trial_close(t);
-  hs_cohort_free(pop);
+  for (size_t k = 0; k < npop; k++) hs_cohort_free(pop[k]);
   return rc;
 }
 

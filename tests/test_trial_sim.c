@@ -56,6 +56,7 @@ static const char PROTOCOL[] =
 
 static const char STUDY[] =
     "hemosim_cohort: 1\n"
+    "name: acute-MI shock, moderate filling\n"
     "patient: acute_mi_shock_ecmo.yaml\n"
     "seed: 7\n"
     "population:\n"
@@ -109,7 +110,7 @@ static hs_trial_sim_options opts(size_t n, uint64_t seed, int threads) {
 
 static void simulate_ok(hs_trial *t, const hs_trial_sim_options *o, hs_trial_sim_summary *s) {
   hs_err err = {0};
-  hs_status st = hs_trial_simulate(t, &MANAGER, g_pop, o, s, &err);
+  hs_status st = hs_trial_simulate(t, &MANAGER, (const hs_cohort *const *)&g_pop, 1, o, s, &err);
   if (st) print_error("%s\n", err.msg);
   assert_int_equal(st, HS_OK);
   if (s->failed) print_error("%s\n", s->first_failure);
@@ -228,7 +229,7 @@ static void test_constructed_case(void **state) {
 
   /* 4: a second simulation into the same database is refused */
   hs_trial_sim_summary s2;
-  assert_int_equal(hs_trial_simulate(t, &MANAGER, g_pop, &o, &s2, &err), HS_ERR_STATE);
+  assert_int_equal(hs_trial_simulate(t, &MANAGER, (const hs_cohort *const *)&g_pop, 1, &o, &s2, &err), HS_ERR_STATE);
   assert_non_null(strstr(err.msg, "already has 8 patient(s)"));
   hs_trial_close(t);
   hs_test_db_remove(path);
@@ -254,6 +255,8 @@ static void test_reproducible(void **state) {
     hs_test_db_remove(path);
   }
   assert_true(strlen(text[0]) > 1000);
+  /* the phenotype (the study) as the baseline diagnosis */
+  assert_non_null(strstr(text[0], "|baseline|diagnosis|"));
   assert_string_equal(text[0], text[1]);
   assert_true(strcmp(text[0], text[2]) != 0);
   for (int k = 0; k < 3; k++) free(text[k]);
@@ -267,11 +270,11 @@ static void test_refusals(void **state) {
   hs_err err = {0};
   hs_trial_sim_options o = opts(2, 1, 1);
   const hs_trial_actor entry = {"nurse", HS_ROLE_DATA_ENTRY};
-  assert_int_not_equal(hs_trial_simulate(t, &entry, g_pop, &o, NULL, &err), HS_OK);
+  assert_int_not_equal(hs_trial_simulate(t, &entry, (const hs_cohort *const *)&g_pop, 1, &o, NULL, &err), HS_OK);
   assert_non_null(strstr(err.msg, "not allowed for role data_entry"));
   o.patients = 9;
-  assert_int_equal(hs_trial_simulate(t, &MANAGER, g_pop, &o, NULL, &err), HS_ERR_RANGE);
-  assert_non_null(strstr(err.msg, "more than the study's 8 patients"));
+  assert_int_equal(hs_trial_simulate(t, &MANAGER, (const hs_cohort *const *)&g_pop, 1, &o, NULL, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "more than the 8 patients of study"));
   o = opts(2, 1, 1);
   o.visit_h[2] = 1;
   assert_int_equal(hs_trial_sim_check(&o, &err), HS_ERR_RANGE);

@@ -116,10 +116,12 @@ expect_match("${ERR}" "give the virtual patients")
 expect_run(1 ${T} simulate ${SIM} --user sim --patient-file x.yaml --seed xyz)
 expect_match("${ERR}" "--seed must be 1-16 hex digits")
 expect_run(0 ${T} simulate ${SIM} --user sim --protocol ${SRC}/examples/trial/protocol.yaml
-           --patient-file ${SRC}/examples/patients/severe_shock_ecmo.yaml --patients 3
+           --patient-file ${SRC}/examples/patients/severe_shock_ecmo.yaml,${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
+           --patients 3
            --interval-h 24 --threads 2 --seed 5 --json ${WORK}/sim.json)
 expect_match("${OUT}" "3 virtual patients screened, 0 outside acceptance, 3 enrolled, 0 failed; 12 visits \\(6 outside their window\\)")
 expect_match("${OUT}" "MODEL PROXIES")
+expect_match("${OUT}" "enrolled by phenotype: Severe cardiogenic shock[^,]*, [^,]* [0-3]")
 file(READ ${WORK}/sim.json J)
 expect_match("${J}" "\"schema\": \"hemosim-trial-simulation/1\"")
 expect_match("${J}" "\"risk_difference\"")

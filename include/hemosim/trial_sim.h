@@ -33,6 +33,7 @@ extern "C" {
 #endif
 
 #define HS_TRIAL_SIM_MAX_ARMS 8
+#define HS_TRIAL_SIM_MAX_PHENOTYPES 16
 
 typedef struct hs_trial_sim_options {
   size_t patients;             /* virtual patients screened: study patients 0..n-1
@@ -83,14 +84,20 @@ typedef struct hs_trial_sim_summary {
   size_t deviations;       /* of which outside their window */
   int narms;
   hs_trial_sim_arm arm[HS_TRIAL_SIM_MAX_ARMS];
+  size_t nphenotypes;
+  size_t enrolled_by_phenotype[HS_TRIAL_SIM_MAX_PHENOTYPES];
   double wall_s;
 } hs_trial_sim_summary;
 
-/* Run the trial on the patients of `population` into the trial database t, which
-   must have no patients yet.  who: a manager; the records are made as data entry
-   and the analysis as statistician under who->user (the simulation has no blinding
-   to keep).  out (may be NULL) receives the counts. */
-hs_status hs_trial_simulate(hs_trial *t, const hs_trial_actor *who, const hs_cohort *population,
+/* Run the trial on virtual patients into the trial database t, which must have no
+   patients yet.  populations: 1-16 shock phenotypes (cohort studies, each with at
+   least o->patients patients); patient i belongs to phenotype floor(u x n) (u
+   uniform, a pure function of (seed, i)) and is that study's patient i; its
+   baseline diagnosis is the study's name.  who: a manager; the records are made
+   as data entry and the analysis as statistician under who->user (the simulation
+   has no blinding to keep).  out (may be NULL) receives the counts. */
+hs_status hs_trial_simulate(hs_trial *t, const hs_trial_actor *who,
+                            const hs_cohort *const *populations, size_t npopulations,
                             const hs_trial_sim_options *o, hs_trial_sim_summary *out,
                             hs_err *err);
 

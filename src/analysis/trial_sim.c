@@ -30,7 +30,8 @@
 #include "hemosim/trial_sim.h"
 #include "io/trial_impl.h"
 
-enum { S_SITE = 0x7472000, S_STRATUM, S_OBST, S_OEDEMA, S_VASO, S_LV, S_DEATH, S_DAY, S_MICRO };
+enum { S_SITE = 0x7472000, S_STRATUM, S_OBST, S_OEDEMA, S_VASO, S_LV, S_DEATH, S_DAY, S_MICRO,
+       S_PHENO };
 
 void hs_trial_sim_defaults(hs_trial_sim_options *o) {
   memset(o, 0, sizeof *o);
@@ -113,12 +114,14 @@ typedef struct sim_patient {
   hs_model *model;         /* NULL: not accepted or failed */
   char why[HS_ERRMSG_MAX]; /* screening or course failure */
   int arm;                 /* -1: not enrolled */
+  size_t pheno;            /* its population */
   hs_titrate_result *res;  /* the course */
   int failed;
 } sim_patient;
 
 typedef struct sim_pool {
-  const hs_cohort *c;
+  const hs_cohort *const *pops;
+  size_t npops;
   const hs_trial_sim_options *o;
   const hs_trial_protocol *p;
   sim_patient *pt;
@@ -149,7 +152,9 @@ static void work_one(sim_pool *w, size_t i) {
   sim_patient *s = &w->pt[i];
   hs_err e = {HS_OK, ""};
   if (w->pass == 1) {
-    if (hs_cohort_patient(w->c, i, &s->model, s->why, sizeof s->why, &e)) {
+    s->pheno = (size_t)(draw(w->o, i, S_PHENO, 0) * (double)w->npops);
+    if (s->pheno >= w->npops) s->pheno = w->npops - 1;
+    if (hs_cohort_patient(w->pops[s->pheno], i, &s->model, s->why, sizeof s->why, &e)) {
       snprintf(s->why, sizeof s->why, "%s", *e.msg ? e.msg : hs_status_str(e.code));
       s->failed = 1;
     }
@@ -364,7 +369,8 @@ static hs_status enrol_one(hs_trial *t, const hs_trial_actor *de, const sim_pool
   return HS_OK;
 }
 
-hs_status hs_trial_simulate(hs_trial *t, const hs_trial_actor *who, const hs_cohort *population,
+hs_status hs_trial_simulate(hs_trial *t, const hs_trial_actor *who,
+                            const hs_cohort *const *pops, size_t npops,
                             const hs_trial_sim_options *opt, hs_trial_sim_summary *out,
                             hs_err *err) {
   hs_trial_sim_options o;
@@ -375,14 +381,19 @@ hs_status hs_trial_simulate(hs_trial *t, const hs_trial_actor *who, const hs_coh
   hs_trial_sim_summary local, *sum = out ? out : &local;
   memset(sum, 0, sizeof *sum);
   hs_status st;
-  if (!t || !population) return hs_err_set(err, HS_ERR_INVALID, "simulate: no database or population");
+  if (!t || !pops || npops < 1 || npops > HS_TRIAL_SIM_MAX_PHENOTYPES)
+    return hs_err_set(err, HS_ERR_INVALID, "simulate: a database and 1-%d populations are needed",
+                      HS_TRIAL_SIM_MAX_PHENOTYPES);
   if ((st = tdb_check_actor(who, ROLE_BIT(HS_ROLE_MANAGER), "simulate", err)) ||
       (st = hs_trial_sim_check(&o, err)))
     return st;
-  if (o.patients > hs_cohort_patient_count(population))
-    return hs_err_set(err, HS_ERR_RANGE,
-                      "simulate: patients = %zu is more than the study's %zu patients",
-                      o.patients, hs_cohort_patient_count(population));
+  for (size_t k = 0; k < npops; k++) {
+    if (!pops[k]) return hs_err_set(err, HS_ERR_INVALID, "simulate: population %zu is NULL", k + 1);
+    if (o.patients > hs_cohort_patient_count(pops[k]))
+      return hs_err_set(err, HS_ERR_RANGE,
+                        "simulate: patients = %zu is more than the %zu patients of study '%s'",
+                        o.patients, hs_cohort_patient_count(pops[k]), hs_cohort_name(pops[k]));
+  }
   int64_t first;
   if ((st = hs_trial_time_parse("first placement", o.first_placement, &first, NULL, err)) ||
       (st = tdb_load_protocol(t, err)) || (st = no_patients_yet(t, err)))
@@ -392,10 +403,11 @@ hs_status hs_trial_simulate(hs_trial *t, const hs_trial_actor *who, const hs_coh
   double psvd_ref = o.psvd_ref > 0 ? o.psvd_ref : p.psvd_min;
   struct timespec w0, w1;
   clock_gettime(CLOCK_MONOTONIC, &w0);
-  sim_pool w = {population, &o, &p, calloc(o.patients, sizeof(sim_patient)), o.patients, 0, 0, 0,
-                PTHREAD_MUTEX_INITIALIZER};
+  sim_pool w = {pops, npops, &o, &p, calloc(o.patients, sizeof(sim_patient)), o.patients, 0, 0,
+                0, PTHREAD_MUTEX_INITIALIZER};
   if (!w.pt) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
   sum->narms = p.narms;
+  sum->nphenotypes = npops;
   for (int a = 0; a < p.narms; a++) {
     snprintf(sum->arm[a].id, sizeof sum->arm[a].id, "%s", p.arm[a].id);
     snprintf(sum->arm[a].policy, sizeof sum->arm[a].policy, "%s", p.arm[a].policy);
@@ -420,7 +432,14 @@ hs_status hs_trial_simulate(hs_trial *t, const hs_trial_actor *who, const hs_coh
     char code[HS_TRIAL_NAME_MAX], placed[32];
     snprintf(code, sizeof code, "%s%03zu", o.prefix, i + 1);
     hs_trial_time_format(first + (int64_t)llround((double)i * o.spacing_h * 3600), placed);
-    if (!(st = enrol_one(t, &de, &w, i, code, placed, &s->arm, err))) sum->enrolled++;
+    if (!(st = enrol_one(t, &de, &w, i, code, placed, &s->arm, err))) {
+      sum->enrolled++;
+      sum->enrolled_by_phenotype[s->pheno]++;
+      /* the phenotype as the baseline diagnosis */
+      const char *name = hs_cohort_name(pops[s->pheno]);
+      hs_trial_kv dx[] = {{"diagnosis", name && *name ? name : "virtual patient"}};
+      st = hs_trial_record(t, &de, code, "baseline", dx, 1, NULL, NULL, err);
+    }
   }
   /* 3 treat */
   if (!st) run_pass(&w, 3);
@@ -488,13 +507,16 @@ hs_status hs_trial_sim_population(const char *patient_path, size_t n, uint64_t s
   hs_status st = hs_patient_load_file(patient_path, &m, err);
   if (st) return st;
   double lv = NAN, rv = NAN;
+  char name[256];
+  snprintf(name, sizeof name, "%s", hs_model_name(m) && *hs_model_name(m) ? hs_model_name(m)
+                                                                           : patient_path);
   st = hs_model_get(m, "lv.ees", &lv, err);
   if (!st) st = hs_model_get(m, "rv.ees", &rv, err);
   hs_model_free(m);
   if (st) return st;
   json_t *doc = json_pack(
       "{s:i,s:s,s:s,s:I,s:{s:s,s:I,s:{s:{s:s,s:s,s:f},s:{s:s,s:s,s:f}}}}", "hemosim_cohort", 1,
-      "name", "generated patients (hemosim trial simulate)", "patient", patient_path, "seed",
+      "name", name, "patient", patient_path, "seed",
       (json_int_t)(seed & 0x7fffffffffffffffULL), "population", "design", "random", "size",
       (json_int_t)n, "parameters", "lv.ees", "dist", "lognormal", "median",
       "", "cv", 0.25, "rv.ees", "dist", "lognormal", "median", "", "cv", 0.25);
@@ -555,6 +577,12 @@ char *hs_trial_sim_json(hs_trial *t, const hs_trial_actor *who, const hs_trial_s
     char seed[24];
     snprintf(seed, sizeof seed, "%016" PRIx64, o->seed);
     json_object_set_new(json_object_get(root, "options"), "seed_hex", json_string(seed));
+  }
+  if (root) {
+    json_t *ph = json_array();
+    for (size_t k = 0; k < s->nphenotypes; k++)
+      json_array_append_new(ph, json_pack("{s:I}", "enrolled", (json_int_t)s->enrolled_by_phenotype[k]));
+    json_object_set_new(root, "enrolled_by_phenotype", ph);
   }
   char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(10)) : NULL;
   json_decref(root);
