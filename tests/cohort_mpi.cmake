@@ -42,7 +42,7 @@ foreach(f distributions.svg success.svg)
   endif()
 endforeach()
 file(READ "${WORK}/t1/summary.csv" summary)
-if(NOT summary MATCHES "\nfast,map_mmhg >= 70,,[0-9]+,,,,0?[.0-9]+\n")
+if(NOT summary MATCHES "\nfast,map_mmhg >= 70,,[0-9]+,,,,0?[.0-9]+,0?[.0-9]+,0?[.0-9]+\n")
   message(FATAL_ERROR "summary.csv lacks the target proportion:\n${summary}")
 endif()
 # stopped after 4 patients, then resumed

@@ -75,6 +75,15 @@ hs_status hs_morris_indices(const double *f, size_t r, int d, const int *order,
                             const double *delta, double *mustar, double *mu, double *sigma,
                             size_t *used, hs_err *err);
 
+/* Percentile bootstrap interval (Efron & Tibshirani, An Introduction to the Bootstrap,
+   1993, ch. 13) of the median (HS_BOOT_MEDIAN, Hyndman-Fan definition 7) or the mean
+   (HS_BOOT_MEAN; of 0/1 values: a proportion) of x[0..n-1]: B resamples (100-10^6) with
+   replacement, each a pure function of (seed, resample); level e.g. 0.95.  lo, hi NaN
+   when n < 2. */
+enum { HS_BOOT_MEDIAN = 0, HS_BOOT_MEAN = 1 };
+hs_status hs_bootstrap_ci(const double *x, size_t n, int stat, size_t B, double level,
+                          uint64_t seed, double *lo, double *hi, hs_err *err);
+
 /* ---- studies ----------------------------------------------------------------- */
 
 typedef struct hs_cohort hs_cohort;

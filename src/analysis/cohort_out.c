@@ -89,9 +89,64 @@ static double quantile7(const double *v, size_t n, double p) {
   return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
 }
 
+/* ---- bootstrap ------------------------------------------------------------------- */
+
+#define BOOT_STREAM 0xB0075u
+
+static double boot_stat(double *v, size_t n, int stat) {
+  if (stat == HS_BOOT_MEDIAN) {
+    qsort(v, n, sizeof *v, cmp_double);
+    return quantile7(v, n, 0.5);
+  }
+  double s = 0;
+  for (size_t k = 0; k < n; k++) s += v[k];
+  return s / (double)n;
+}
+
+hs_status hs_bootstrap_ci(const double *x, size_t n, int stat, size_t B, double level,
+                          uint64_t seed, double *lo, double *hi, hs_err *err) {
+  *lo = *hi = NAN;
+  if (stat != HS_BOOT_MEDIAN && stat != HS_BOOT_MEAN)
+    return hs_err_set(err, HS_ERR_INVALID, "bootstrap: statistic %d is not median or mean", stat);
+  if (B < 100 || B > 1000000)
+    return hs_err_set(err, HS_ERR_RANGE, "bootstrap: %zu resamples is out of range [100, 1000000]", B);
+  if (!(level > 0.5 && level < 1))
+    return hs_err_set(err, HS_ERR_RANGE, "bootstrap: level %g is out of range (0.5, 1)", level);
+  if (n < 2) return HS_OK; /* no interval from fewer than two values */
+  for (size_t k = 0; k < n; k++)
+    if (!isfinite(x[k])) return hs_err_set(err, HS_ERR_INVALID, "bootstrap: value %zu is not finite", k);
+  double *v = malloc(n * sizeof *v), *t = malloc(B * sizeof *t);
+  if (!v || !t) {
+    free(v);
+    free(t);
+    return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  }
+  for (size_t b = 0; b < B; b++) {
+    /* resample b: n draws with replacement, a pure function of (seed, b) */
+    for (size_t k = 0; k < n; k++) {
+      size_t j = (size_t)(hs_cohort_uniform(seed, b, BOOT_STREAM, (uint32_t)k) * (double)n);
+      v[k] = x[j < n ? j : n - 1];
+    }
+    t[b] = boot_stat(v, n, stat);
+  }
+  qsort(t, B, sizeof *t, cmp_double);
+  *lo = quantile7(t, B, (1 - level) / 2);
+  *hi = quantile7(t, B, (1 + level) / 2);
+  free(v);
+  free(t);
+  return HS_OK;
+}
+
+/* 95 % percentile bootstrap intervals of the summary (1000 resamples, keyed by the study
+   seed so that the summary is reproducible) */
+#define SUMMARY_BOOT 1000
+
 typedef struct sstats {
   size_t ok, rejected, error, pending;
   double *med, *q1, *q3; /* per output */
+  double *med_lo, *med_hi; /* bootstrap 95 % interval of the median, per output */
+  double *met_lo, *met_hi; /* ... of the proportion meeting each target */
+  double ok_lo, ok_hi, all_lo, all_hi;
   size_t *nval;          /* finite values per output */
   double *met;           /* per target: proportion of ok rows */
   double all;            /* proportion meeting every target */
@@ -105,6 +160,10 @@ static void sstats_free(sstats *s, size_t nstrat) {
     free(s[q].q3);
     free(s[q].nval);
     free(s[q].met);
+    free(s[q].med_lo);
+    free(s[q].med_hi);
+    free(s[q].met_lo);
+    free(s[q].met_hi);
   }
   free(s);
 }
@@ -120,7 +179,13 @@ static sstats *summarise(const hs_cohort *c, const hs_cohort_results *r) {
     t->q3 = malloc((c->nout + 1) * sizeof *t->q3);
     t->nval = calloc(c->nout + 1, sizeof *t->nval);
     t->met = calloc(c->ntarget + 1, sizeof *t->met);
-    if (!t->med || !t->q1 || !t->q3 || !t->nval || !t->met) goto fail;
+    t->med_lo = malloc((c->nout + 1) * sizeof *t->med_lo);
+    t->med_hi = malloc((c->nout + 1) * sizeof *t->med_hi);
+    t->met_lo = malloc((c->ntarget + 1) * sizeof *t->met_lo);
+    t->met_hi = malloc((c->ntarget + 1) * sizeof *t->met_hi);
+    if (!t->med || !t->q1 || !t->q3 || !t->nval || !t->met || !t->med_lo || !t->med_hi ||
+        !t->met_lo || !t->met_hi)
+      goto fail;
     size_t all = 0;
     for (size_t i = 0; i < c->n; i++) {
       size_t row = i * c->nstrat + s;
@@ -142,6 +207,32 @@ static sstats *summarise(const hs_cohort *c, const hs_cohort_results *r) {
     }
     for (size_t q = 0; q < c->ntarget; q++) t->met[q] = t->ok ? t->met[q] / (double)t->ok : NAN;
     t->all = t->ok ? (double)all / (double)t->ok : NAN;
+    /* proportions: bootstrap of the 0/1 indicators */
+    for (size_t q = 0; q <= c->ntarget; q++) {
+      size_t n = 0;
+      for (size_t i = 0; i < c->n; i++) {
+        size_t row = i * c->nstrat + s;
+        if (r->status[row] != HS_COHORT_OK) continue;
+        int m = 1;
+        for (size_t u = 0; u < c->ntarget; u++)
+          if (u == q || q == c->ntarget) m &= r->met[row * c->ntarget + u];
+        v[n++] = m;
+      }
+      double lo, hi;
+      hs_bootstrap_ci(v, n, HS_BOOT_MEAN, SUMMARY_BOOT, 0.95, c->seed, &lo, &hi, NULL);
+      if (q < c->ntarget) t->met_lo[q] = lo, t->met_hi[q] = hi;
+      else t->all_lo = lo, t->all_hi = hi;
+    }
+    {
+      size_t n = 0, tot = t->ok + t->rejected + t->error;
+      for (size_t i = 0; i < c->n; i++) {
+        int st = r->status[i * c->nstrat + s];
+        if (st == HS_COHORT_OK || st == HS_COHORT_REJECTED || st == HS_COHORT_ERROR)
+          v[n++] = st == HS_COHORT_OK;
+      }
+      (void)tot;
+      hs_bootstrap_ci(v, n, HS_BOOT_MEAN, SUMMARY_BOOT, 0.95, c->seed, &t->ok_lo, &t->ok_hi, NULL);
+    }
     for (size_t k = 0; k < c->nout; k++) {
       size_t n = 0;
       for (size_t i = 0; i < c->n; i++) {
@@ -149,6 +240,8 @@ static sstats *summarise(const hs_cohort *c, const hs_cohort_results *r) {
         double y = r->y[row * c->nout + k];
         if (r->status[row] == HS_COHORT_OK && isfinite(y)) v[n++] = y;
       }
+      hs_bootstrap_ci(v, n, HS_BOOT_MEDIAN, SUMMARY_BOOT, 0.95, c->seed, &t->med_lo[k],
+                      &t->med_hi[k], NULL);
       qsort(v, n, sizeof *v, cmp_double);
       t->nval[k] = n;
       t->med[k] = quantile7(v, n, 0.5);
@@ -174,27 +267,30 @@ hs_status hs_cohort_write_summary_csv(const hs_cohort *c, const hs_cohort_result
     return err ? err->code : HS_ERR_IO;
   }
   FILE *f = hs_afile_stream(a);
-  fputs("strategy,quantity,unit,n,median,q1,q3,proportion\n", f);
+  fputs("strategy,quantity,unit,n,median,q1,q3,proportion,ci95_lo,ci95_hi\n", f);
   for (size_t s = 0; s < c->nstrat; s++) {
     const sstats *t = &S[s];
     const char *nm = c->strat[s].name;
     size_t tot = t->ok + t->rejected + t->error;
-    fprintf(f, "%s,patients_ok,,%zu,,,,%.6g\n", nm, t->ok, tot ? (double)t->ok / (double)tot : NAN);
-    fprintf(f, "%s,patients_rejected,,%zu,,,,%.6g\n", nm, t->rejected,
+    fprintf(f, "%s,patients_ok,,%zu,,,,%.6g,%.6g,%.6g\n", nm, t->ok,
+            tot ? (double)t->ok / (double)tot : NAN, t->ok_lo, t->ok_hi);
+    fprintf(f, "%s,patients_rejected,,%zu,,,,%.6g,,\n", nm, t->rejected,
             tot ? (double)t->rejected / (double)tot : NAN);
-    fprintf(f, "%s,patients_error,,%zu,,,,%.6g\n", nm, t->error,
+    fprintf(f, "%s,patients_error,,%zu,,,,%.6g,,\n", nm, t->error,
             tot ? (double)t->error / (double)tot : NAN);
     for (size_t k = 0; k < c->nout; k++) {
       fprintf(f, "%s,%s,", nm, c->out_name[k]);
       csv_text(f, c->out_unit[k]);
-      fprintf(f, ",%zu,%.10g,%.10g,%.10g,\n", t->nval[k], t->med[k], t->q1[k], t->q3[k]);
+      fprintf(f, ",%zu,%.10g,%.10g,%.10g,,%.10g,%.10g\n", t->nval[k], t->med[k], t->q1[k],
+              t->q3[k], t->med_lo[k], t->med_hi[k]);
     }
     for (size_t q = 0; q < c->ntarget; q++) {
       fprintf(f, "%s,", nm);
       csv_text(f, c->target[q].text);
-      fprintf(f, ",,%zu,,,,%.6g\n", t->ok, t->met[q]);
+      fprintf(f, ",,%zu,,,,%.6g,%.6g,%.6g\n", t->ok, t->met[q], t->met_lo[q], t->met_hi[q]);
     }
-    if (c->ntarget) fprintf(f, "%s,all targets,,%zu,,,,%.6g\n", nm, t->ok, t->all);
+    if (c->ntarget)
+      fprintf(f, "%s,all targets,,%zu,,,,%.6g,%.6g,%.6g\n", nm, t->ok, t->all, t->all_lo, t->all_hi);
   }
   sstats_free(S, c->nstrat);
   return hs_afile_commit(a, err);
@@ -217,13 +313,17 @@ char *hs_cohort_summary_text(const hs_cohort *c, const hs_cohort_results *r) {
   for (size_t s = 0; s < c->nstrat; s++) {
     const sstats *t = &S[s];
     fprintf(f, "\nstrategy %s (%zu patients)\n", c->strat[s].name, t->ok);
-    fprintf(f, "  %-34s %12s %12s %12s\n", "output", "median", "q1", "q3");
+    fprintf(f, "  %-34s %12s %12s %12s   %s\n", "output", "median", "q1", "q3",
+            "median 95 % CI (bootstrap)");
     for (size_t k = 0; k < c->nout; k++)
-      fprintf(f, "  %-34s %12.4g %12.4g %12.4g %s\n", c->out_name[k], t->med[k], t->q1[k],
-              t->q3[k], c->out_unit[k]);
+      fprintf(f, "  %-34s %12.4g %12.4g %12.4g   %.4g to %.4g %s\n", c->out_name[k], t->med[k],
+              t->q1[k], t->q3[k], t->med_lo[k], t->med_hi[k], c->out_unit[k]);
     for (size_t q = 0; q < c->ntarget; q++)
-      fprintf(f, "  %-34s %11.1f %%\n", c->target[q].text, 100 * t->met[q]);
-    if (c->ntarget) fprintf(f, "  %-34s %11.1f %%\n", "all targets", 100 * t->all);
+      fprintf(f, "  %-34s %11.1f %%   (95 %% CI %.1f to %.1f %%)\n", c->target[q].text,
+              100 * t->met[q], 100 * t->met_lo[q], 100 * t->met_hi[q]);
+    if (c->ntarget)
+      fprintf(f, "  %-34s %11.1f %%   (95 %% CI %.1f to %.1f %%)\n", "all targets", 100 * t->all,
+              100 * t->all_lo, 100 * t->all_hi);
   }
   fclose(f);
   sstats_free(S, c->nstrat);
