@@ -49,6 +49,7 @@ static const unit_case CASES[] = {
     {HS_DIM_FLOW, "80 mL/s", 80.0},
     {HS_DIM_FLOW, "4.5 L/min", 75.0},
     {HS_DIM_FLOW, "300 mL/min", 5.0},
+    {HS_DIM_FLOW, "90 mL/h", 0.025},
     /* resistance, mmHg*s/mL */
     {HS_DIM_RESISTANCE, "1.2 mmHg*s/mL", 1.2},
     {HS_DIM_RESISTANCE, "1 WU", 0.06},
@@ -517,7 +518,7 @@ static void test_unknown_unit(void **state) {
   expect_invalid(HS_DIM_PRESSURE, "1 KPA", "'KPA'", "mmHg, kPa, cmH2O"); /* case-sensitive */
   expect_invalid(HS_DIM_PRESSURE, "1 mmhg", "'mmhg'", "mmHg, kPa, cmH2O");
   expect_invalid(HS_DIM_PRESSURE, "1 Pa", "'Pa'", "accepted");
-  expect_invalid(HS_DIM_FLOW, "5 l/min", "'l/min'", "mL/s, L/min, mL/min");
+  expect_invalid(HS_DIM_FLOW, "5 l/min", "'l/min'", "mL/s, L/min, mL/min, mL/h");
   expect_invalid(HS_DIM_RATE, "70 Hz", "'Hz'", "/min, bpm");
   double v;
   hs_err err = {0};

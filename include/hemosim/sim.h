@@ -113,7 +113,17 @@ extern "C" {
   X(HS_M_LACT_CL, "lactate_clearance_ml_min", "mL/min", "lactate clearance (hepatic part follows splanchnic flow)") \
   X(HS_M_O2DEF, "o2_deficit_mlmin", "mL/min",                                                \
     "O2 demand unmet at the critical extraction ratio, summed over beds")                   \
-  X(HS_M_BE, "base_excess_mmol_l", "mmol/L", "base excess: lactate.base_excess - (lactate - normal)")
+  X(HS_M_BE, "base_excess_mmol_l", "mmol/L", "base excess: lactate.base_excess - (lactate - normal)") \
+  X(HS_M_HB, "hemoglobin_gdl", "g/dL", "haemoglobin now: oxygen.hemoglobin x dilution / transfusion (fluids)") \
+  X(HS_M_RPP, "renal_perfusion_mmhg", "mmHg", "renal perfusion pressure MAP - CVP")           \
+  X(HS_M_URINE, "urine_mlh", "mL/h", "urine output from the renal function curve (fluids)")  \
+  X(HS_M_FLUID_IN, "fluid_in_ml", "mL", "fluid given since the start: crystalloid + colloid + red cells") \
+  X(HS_M_URINE_TOTAL, "urine_ml", "mL", "urine since the start")                             \
+  X(HS_M_BLOOD_LOSS, "blood_loss_ml", "mL", "blood lost since the start")                    \
+  X(HS_M_BALANCE, "fluid_balance_ml", "mL", "fluid balance: in - urine - blood loss")        \
+  X(HS_M_PFHB, "plasma_free_hb_mgdl", "mg/dL", "plasma free haemoglobin (haemolysis > 50 mg/dL, ELSO)") \
+  X(HS_M_HEMO_RATE, "hemolysis_mgh", "mg/h", "free Hb released by the pumps")               \
+  X(HS_M_PFHB_EQ, "plasma_free_hb_eq_mgdl", "mg/dL", "plasma free Hb this beat's pumping leads to if it continues")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,
@@ -214,8 +224,9 @@ hs_status hs_sim_run_to_steady(hs_sim *sim, hs_steady_info *info, hs_err *err);
  * hs_sim_run_beats() / hs_sim_run_to_steady(); anything else is refused.
  *
  * hs_sim_get_state / hs_sim_set_state: the whole dynamic state as hs_sim_state_size()
- * values (every state variable in the plan's layout; the states of physiological
- * modules such as the MAP / BP controller's factor are not included); the layout is only meaningful for simulations of the same plan (or of plans
+ * values (every state variable in the plan's layout, then the slow states of the
+ * physiological modules - fluid balance, haemoglobin dilution, plasma free Hb, ... -
+ * docs/model.md "Slow states"; the MAP / BP controller's factor is not included); the layout is only meaningful for simulations of the same plan (or of plans
  * compiled from models with the same structure).  set_state checks the size, finiteness
  * and positive volumes.
  * hs_sim_copy_state: copies src's state into dst, matching nodes and edges by name and
@@ -284,6 +295,8 @@ void hs_sim_set_beat_callback(hs_sim *sim, hs_beat_fn fn, void *ud);
 typedef struct hs_sim_stats {
   long steps, rhs_evals, jac_evals, restarts, valve_events, beats;
   double simulated_s;
+  long slow_jumps;       /* macro steps of the slow states (solver.slow_step) */
+  double slow_jumped_s;  /* simulated time they covered (no beats integrated there) */
 } hs_sim_stats;
 void hs_sim_get_stats(const hs_sim *sim, hs_sim_stats *out);
 

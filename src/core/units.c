@@ -43,6 +43,7 @@ static const unit_row UNITS[] = {
     {HS_DIM_FLOW, "mL/s", 1.0},
     {HS_DIM_FLOW, "L/min", HS_MLS_PER_LPM},
     {HS_DIM_FLOW, "mL/min", 1.0 / 60.0},
+    {HS_DIM_FLOW, "mL/h", 1.0 / 3600.0},
     {HS_DIM_RESISTANCE, "mmHg*s/mL", 1.0},
     {HS_DIM_RESISTANCE, "WU", 0.06},
     {HS_DIM_RESISTANCE, "mmHg*min/L", 0.06},

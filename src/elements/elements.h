@@ -121,6 +121,10 @@ enum {
   SOLVER_STEADY_TOL_FACTOR,
   SOLVER_STEADY_TOL_ICP,
   SOLVER_STIFF_STEPS,
+  SOLVER_SLOW_STEP,
+  SOLVER_SLOW_MAX_CHANGE,
+  SOLVER_SLOW_MAX_VOLUME,
+  SOLVER_SLOW_SETTLE,
   SOLVER_NPARAM
 };
 
@@ -142,6 +146,7 @@ extern const hs_block_type hs_type_brain;
 extern const hs_block_type hs_type_map_control;
 extern const hs_block_type hs_type_lung_water; /* src/physio/lung_water.c */
 extern const hs_block_type hs_type_lactate;    /* src/physio/lactate.c */
+extern const hs_block_type hs_type_fluids, hs_type_hemolysis; /* src/physio/ */
 /* Clinician-like MAP controller (docs/controllers.md). */
 enum {
   MAPC_ENABLED,

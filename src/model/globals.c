@@ -127,6 +127,24 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                             "simulated second over 20,000 steps (normal circuits: 500-2,000 with "
                             "dopri5, 50,000 with a fixed 20-us step); 0 = no watch",
                             "docs/numerics.md", NULL},
+    [SOLVER_SLOW_STEP] = {"slow_step", HS_DIM_TIME, 0, 0, 3600, 0,
+                          "slow states (fluids, haemolysis, ...): 0 = advanced beat by beat; "
+                          "> 0 = once the fast circulation is periodic, jump them over at most "
+                          "this much time with the last beat's rates, then re-settle the "
+                          "circulation (hours-scale runs)",
+                          "docs/model.md \"Slow states\"", NULL},
+    [SOLVER_SLOW_MAX_CHANGE] = {"slow_max_change", HS_DIM_NONE, 0.05, 1e-4, 0.5, 0,
+                                "largest relative change of a slow state in one macro step "
+                                "(of |x| + its scale)",
+                                "docs/model.md \"Slow states\"", NULL},
+    [SOLVER_SLOW_MAX_VOLUME] = {"slow_max_volume", HS_DIM_VOLUME, 20, 0.1, 500, 0,
+                                "largest blood-volume change (infusions, urine, losses) in one "
+                                "macro step",
+                                "docs/model.md \"Slow states\"", NULL},
+    [SOLVER_SLOW_SETTLE] = {"slow_settle_beats", HS_DIM_NONE, 3, 1, 100, HS_PARAM_INTEGER,
+                            "beats in a row within the steady-state tolerances of the fast "
+                            "states before the next macro step",
+                            "docs/model.md \"Slow states\"", NULL},
 };
 
 /* Clinician-like MAP controller: a vasopressor / vasodilator titrated to a MAP band

@@ -168,6 +168,15 @@ struct hs_sim {
   int *tmod, ntmod;      /* the modules with continuous states (their tone acts in evaluate) */
   double *bx;            /* per beat, for the modules: O2 into each node (mL/min), then the
                             mean flow of each edge (mL/s) */
+  /* slow states (physio/module.h): the first nslow doubles of each module's state */
+  int nslow;             /* of all modules */
+  double *slow_rate;     /* last beat's rates, module order */
+  hs_physio_flux slow_flux; /* last beat's blood added by the modules, mL/s */
+  int slow_frozen;       /* held fixed (hs_sim_run_to_steady) */
+  int slow_calm;         /* beats in a row with the fast states within tolerance */
+  double adv_end;        /* end of the current advance_to (macro steps stop before it) */
+  long slow_jumps;       /* macro steps taken */
+  double slow_jumped;    /* simulated time covered by them, s */
   int broken; /* a fatal error happened: no further stepping */
   char rhs_msg[256];
 };
@@ -198,6 +207,12 @@ int hs_metric_find(const char *name) {
 }
 
 /* ------------------------------------------------------------- evaluation -- */
+
+/* Haemoglobin of the blood now, g/dL: the oxygen block's, times the modules' factor
+   (dilution and transfusion, physio/fluids.c). */
+static inline double hb_now(const hs_sim *s) {
+  return s->p[s->pl->oxygen + OXY_HB] * s->pfx.hb;
+}
 
 static inline const double *bparams(const hs_sim *s, int block) {
   return s->p + s->pl->bpofs[block];
@@ -498,7 +513,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
   const int tr = pl->ntr > 0;
   const double *ox = s->p + pl->oxygen, *q1 = s->q, *q0 = s->qprev;
   const double *vf = s->vfwd, *vb = s->vbwd;
-  double hb = ox[OXY_HB], c_ec = s->c_ec, shunt = lung_shunt(s);
+  double hb = hb_now(s), c_ec = s->c_ec, shunt = lung_shunt(s);
   double lung = 0.0, oxy = 0.0, cons = 0.0, *qf = s->q + pl->q_flux;
   for (int i = 0; i < pl->nn; i++) dm[i] = dmt[i] = 0.0;
   for (int e = 0; e < pl->ne; e++) {
@@ -871,7 +886,7 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
   /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
      lower (a normal arteriovenous difference); transport settles the rest */
   const double *ox = s->p + pl->oxygen;
-  double ca = 0.01 * hs_o2_content(ox[OXY_HB], hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
+  double ca = 0.01 * hs_o2_content(hb_now(s), hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
                                                                    ox[OXY_PACO2], ox[OXY_RQ]));
   double cv = ca - 0.05 > 0.2 * ca ? ca - 0.05 : 0.2 * ca;
   for (int i = 0; i < pl->nn; i++) s->y[pl->yo2 + i] = s->y[i] * (pl->arterial[i] ? ca : cv);
@@ -952,6 +967,7 @@ void hs_sim_free(hs_sim *s) {
   free(s->mstate);
   free(s->mofs);
   free(s->tmod);
+  free(s->slow_rate);
   free(s->rrow);
   free(s->other_e);
   free(s->edge_vi);
@@ -1050,6 +1066,10 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->sw_steps = 0;
   s->sw_t0 = 0.0;
   s->rhs_msg[0] = '\0';
+  s->slow_frozen = 0;
+  s->slow_jumps = 0;
+  s->slow_jumped = 0.0;
+  s->adv_end = 0.0;
   memo_reset(s);
   return sim_begin(s, err);
 }
@@ -1118,6 +1138,9 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   if (!s->mstate || !s->tmod) goto nomem;
   for (int k = 0; k < pl->nmod; k++)
     if (pl->mod_ny[k] > 0) s->tmod[s->ntmod++] = k;
+  for (size_t k = 0; k < nmod; k++) s->nslow += hs_physio_module_at(k)->nslow;
+  s->slow_rate = calloc((size_t)s->nslow + 1, sizeof(double));
+  if (!s->slow_rate) goto nomem;
   s->chambers = calloc((size_t)pl->nn + 1, sizeof(int));
   if (!s->frow || !s->chambers) goto nomem;
   for (int i = 0; i < pl->nn; i++)
@@ -1190,6 +1213,10 @@ static hs_status check_runtime_param(const hs_sim *s, int pidx, hs_err *err) {
                         "%s.%s describes the circuit's structure and is fixed once the model is "
                         "compiled; set it in the patient file",
                         pl->bname[b], t->params[k].name);
+    if (t == &hs_type_hemolysis && strcmp(t->params[k].name, "initial") == 0)
+      return hs_err_set(err, HS_ERR_STATE,
+                        "hemolysis.initial is the plasma free Hb at the start of the run; set it "
+                        "in the patient file or with --set before the run");
   }
   return HS_OK;
 }
@@ -1359,7 +1386,7 @@ static void refresh_derived(hs_sim *s) {
                       pressure_is_local(s, pl->pa);
   modules_effect(s);
   const double *ox = s->p + pl->oxygen;
-  s->c_ec = 0.01 * hs_o2_content(ox[OXY_HB], hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
+  s->c_ec = 0.01 * hs_o2_content(hb_now(s), hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
                                                                  ox[OXY_PACO2], ox[OXY_RQ]));
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
   s->nvrow = 0;
@@ -1747,7 +1774,7 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
     if (pl->dev_type[d]->volume_param >= 0)
       tbv += bparams(s, pl->dev_block[d])[pl->dev_type[d]->volume_param];
   m[HS_M_TBV] = tbv;
-  double hb = s->p[pl->oxygen + OXY_HB];
+  double hb = hb_now(s);
   double cu = MEAN(pl->q_c + pl->upper);
   m[HS_M_SAO2U] = sat_pct(hb, cu);
   m[HS_M_SAO2L] = pl->lower >= 0 ? sat_pct(hb, MEAN(pl->q_c + pl->lower)) : NAN;
@@ -1797,11 +1824,8 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
       eq[e] = MEAN(pl->q_q + e);
     }
   }
-  for (size_t k = 0; k < hs_physio_module_count(); k++) {
-    const hs_physio_module *md = hs_physio_module_at(k);
-    if (md->metrics) md->metrics(s->mstate + s->mofs[k], pl, s->p, m);
-  }
-  for (int d = 0; d < pl->nd; d++) {
+  m[HS_M_HB] = hb;
+  for (int d = 0; d < pl->nd; d++) { /* device outputs first: modules may read them */
     const hs_device_type *dt = pl->dev_type[d];
     for (int k = 0; k < dt->noutputs; k++) {
       int o = pl->dev_out_ofs[d] + k;
@@ -1809,6 +1833,10 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
                                                                   : s->dext[o]) *
                                dt->outputs[k].scale;
     }
+  }
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    if (md->metrics) md->metrics(s->mstate + s->mofs[k], pl, s->p, m);
   }
   for (int e = 0; e < pl->ne; e++) { /* forward and backward parts of the flow */
     double qm = MEAN(pl->q_q + e), qa = MEAN(pl->q_aq + e);
@@ -1828,7 +1856,7 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
 static void modules_effect(hs_sim *s) {
-  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0};
+  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0};
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->effect) md->effect(s->mstate + s->mofs[k], s->pl, s->p, &fx);
@@ -1842,26 +1870,151 @@ static void modules_init(hs_sim *s) {
     const hs_physio_module *md = hs_physio_module_at(k);
     memset(s->mstate + s->mofs[k], 0, md->state_bytes);
     if (md->init) md->init(s->mstate + s->mofs[k]);
+    if (md->slow_start) md->slow_start(s->mstate + s->mofs[k], s->pl, s->p);
   }
   s->ctl_moving = 0;
+  s->slow_calm = 0;
+  s->slow_flux.volume = s->slow_flux.o2 = 0.0;
+  for (int j = 0; j < s->nslow; j++) s->slow_rate[j] = 0.0;
   modules_effect(s);
 }
 
-/* Every module's beat-end update; a changed effect restarts the integrator. */
-static void modules_beat(hs_sim *s, const double *m) {
+/* Module k's slow states (the first nslow doubles of its state). */
+static inline double *slow_of(hs_sim *s, size_t k) { return (double *)(s->mstate + s->mofs[k]); }
+
+/*
+ * Advance the slow states by dt with the last beat's rates and put the modules' blood
+ * (slow_flux x dt) into the circulation (docs/model.md, "Slow states"): spread over the
+ * extracranial vessels in proportion to their compliance (what a change of the mean
+ * filling pressure does to them), the O2-carrying share at each vessel's own content;
+ * the ECMO-blood tracer keeps its fraction.  The effect is renewed; the integrator
+ * restarts when anything the right-hand side reads changed.
+ */
+static hs_status slow_apply(hs_sim *s, double dt, hs_err *err) {
+  const hs_plan *pl = s->pl;
+  int j = 0, touched = 0;
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    double *x = slow_of(s, k);
+    for (int i = 0; i < md->nslow; i++, j++)
+      if (s->slow_rate[j] != 0.0) x[i] += s->slow_rate[j] * dt, touched = 1;
+  }
+  double dv = s->slow_flux.volume * dt, do2 = s->slow_flux.o2 * dt;
+  if (dv != 0.0 || do2 != 0.0) {
+    double csum = 0.0;
+    for (int k = 0; k < s->nvrow; k++)
+      if (s->vrow[k].kic == 0.0) csum += s->vrow[k].c;
+    for (int k = 0; k < s->nvrow && csum > 0; k++) {
+      const vessel_row *r = &s->vrow[k];
+      if (r->kic != 0.0) continue;
+      int i = r->i;
+      double w = r->c / csum, v = s->y[i], vn = v + w * dv;
+      if (!(vn > 0.05 * v))
+        return hs_err_set(err, HS_ERR_NONPHYSICAL,
+                          "t=%.1f s: fluid balance: removing %.1f mL would empty '%s' "
+                          "(%.1f mL); blood loss or urine far exceeds the blood volume",
+                          s->t, -w * dv, hs_plan_node_name(pl, (size_t)i), v);
+      double c = s->y[pl->yo2 + i] / v;
+      s->y[pl->yo2 + i] += w * do2 * c;
+      if (s->y[pl->yo2 + i] < 0) s->y[pl->yo2 + i] = 0.0;
+      if (pl->ntr) s->y[pl->ytr + i] *= vn / v;
+      s->y[i] = vn;
+    }
+    touched = 1;
+  }
+  if (touched) {
+    double hb = s->pfx.hb;
+    modules_effect(s);
+    if (s->pfx.hb != hb) refresh_derived(s); /* the lungs' end-capillary O2 content */
+    if (dv != 0.0 || s->pfx.hb != hb) s->dirty = 1;
+  }
+  return HS_OK;
+}
+
+/* Settled enough for a macro step of the slow states: every fast state's beat-to-beat
+   change within this many times its steady-state tolerance. */
+#ifndef SLOW_SETTLE_RES
+#define SLOW_SETTLE_RES 10.0
+#endif
+/* Every module's beat-end update; a changed effect restarts the integrator.  Then the
+   slow states' rates over the beat, and (unless held) one Euler step of length T. */
+static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err) {
   hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn};
-  int changed = 0, moving = 0;
+  int changed = 0, moving = 0, j = 0;
+  s->slow_flux.volume = s->slow_flux.o2 = 0.0;
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     void *st = s->mstate + s->mofs[k];
     if (md->beat) changed |= md->beat(st, &b);
     if (md->moving) moving |= md->moving(st);
+    if (md->rates && md->nslow) {
+      hs_physio_flux f = {0.0, 0.0};
+      md->rates(st, &b, s->slow_rate + j, &f);
+      s->slow_flux.volume += f.volume;
+      s->slow_flux.o2 += f.o2;
+    }
+    j += md->nslow;
   }
   s->ctl_moving = moving;
   if (changed) {
     modules_effect(s);
     s->dirty = 1;
   }
+  return s->slow_frozen ? HS_OK : slow_apply(s, T, err);
+}
+
+/*
+ * Macro step of the slow states (solver.slow_step > 0; docs/model.md, "Slow states").
+ * At a beat end where the fast states have been within their steady-state tolerances
+ * for solver.slow_settle_beats beats in a row (and no controller is moving), time jumps
+ * by D: the slow states advance with the last beat's rates, the circulation keeps its
+ * periodic state (plus the volume added), and the next beats re-settle it.  D is at
+ * most slow_step, ends before the next scheduled event and leaves solver.window_beats
+ * + 2 beats before the end of the current run (the summary averages beats after it); each slow state changes by at most
+ * slow_max_change x (|x| + scale) and the blood volume by at most slow_max_volume.
+ * Samples inside the jump are skipped; beats are not counted for it.
+ */
+static hs_status slow_jump(hs_sim *s, hs_err *err) {
+  const hs_plan *pl = s->pl;
+  const double *sv = s->p + pl->solver;
+  if (sv[SOLVER_SLOW_STEP] <= 0 || s->slow_frozen || !s->nslow || s->ctl_moving) return HS_OK;
+  if (s->slow_calm < (int)sv[SOLVER_SLOW_SETTLE]) return HS_OK;
+  double rr = s->brr > 0.1 ? s->brr : 0.1;
+  double d = sv[SOLVER_SLOW_STEP];
+  /* the summary window of the run (solver.window_beats) lies after the last jump */
+  double tail = (sv[SOLVER_WINDOW] + 2.0) * rr;
+  if (s->adv_end - s->t - tail < d) d = s->adv_end - s->t - tail;
+  if (s->evnext < s->nev && s->ev[s->evnext].t - s->t < d) d = s->ev[s->evnext].t - s->t;
+  int j = 0, moving = 0;
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    const double *x = slow_of(s, k);
+    for (int i = 0; i < md->nslow; i++, j++) {
+      double r = fabs(s->slow_rate[j]);
+      if (r == 0.0) continue;
+      moving = 1;
+      double lim = sv[SOLVER_SLOW_MAX_CHANGE] * (fabs(x[i]) + md->slow[i].scale) / r;
+      if (lim < d) d = lim;
+    }
+  }
+  double fv = fabs(s->slow_flux.volume);
+  if (fv > 0) {
+    moving = 1;
+    if (sv[SOLVER_SLOW_MAX_VOLUME] / fv < d) d = sv[SOLVER_SLOW_MAX_VOLUME] / fv;
+  }
+  if (!moving || d < 2.0 * rr) return HS_OK; /* nothing to jump, or not worth it */
+  hs_status st = slow_apply(s, d, err);
+  if (st) return st;
+  s->t += d;
+  s->bt0 += d; /* the beat just ended moves with the clock (timing of its tail) */
+  while (s->sample_fn && s->next_sample < s->t) s->next_sample += s->sample_dt;
+  memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
+  s->dirty = 1;
+  s->slow_calm = 0;
+  s->slow_jumps++;
+  s->slow_jumped += d;
+  memo_reset(s);
+  return HS_OK;
 }
 
 /* Relative change of a positive factor. */
@@ -1982,10 +2135,12 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   s->nhist++;
   s->beats++;
   steady_measure(s);
-  modules_beat(s, m);
+  s->slow_calm = s->res_fast < SLOW_SETTLE_RES && !s->ctl_moving ? s->slow_calm + 1 : 0;
+  if ((st = modules_beat(s, m, s->t - s->acc.t0, err)) != HS_OK) return st;
   memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
   if (s->beat_fn && s->beat_fn(s->beats, s->t, m, s->beat_ud))
     return hs_err_set(err, HS_ERR_STATE, "t=%.4f s: stopped by the beat callback", s->t);
+  if ((st = slow_jump(s, err)) != HS_OK) return st;
   start_beat(s);
   begin_accumulation(s);
   return HS_OK;
@@ -2092,6 +2247,7 @@ static hs_status stiffness_watch(hs_sim *s, hs_err *err) {
 /* Advance to exactly t_end, handling beats, events, valves and samples. */
 static hs_status advance_loop(hs_sim *s, double t_end, long beat_limit, hs_err *err);
 static hs_status advance_to(hs_sim *s, double t_end, long beat_limit, hs_err *err) {
+  s->adv_end = beat_limit > 0 ? -INFINITY : t_end; /* no macro steps in counted beats */
   hs_status st = advance_loop(s, t_end, beat_limit, err);
   return st != HS_OK ? st : transport_flush(s, err);
 }
@@ -2174,7 +2330,7 @@ hs_status hs_sim_run_beats(hs_sim *s, long beats, hs_err *err) {
 static void o2_equilibrate(hs_sim *s) {
   const hs_plan *pl = s->pl;
   const double *ox = s->p + pl->oxygen;
-  double hb = ox[OXY_HB];
+  double hb = hb_now(s);
   double c_ec = 0.01 * hs_o2_content(hb, hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
                                                               ox[OXY_PACO2], ox[OXY_RQ]));
   double shunt = lung_shunt(s);
@@ -2441,6 +2597,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     return hs_err_set(err, HS_ERR_NOMEM, "steady state: out of memory");
   }
   csf_solver cs = {0, 0, 0, 0, 0, 0, 0, 0};
+  s->slow_frozen++; /* the slow states hold still: steady = fast periodic at them */
   int from_aa = 0;  /* the beat just run started from an accelerated state */
   int mode = 0;     /* what the accelerator's history is about: 1 haemodynamics, 2 O2 */
   int aa_steps = 0; /* accelerated steps since the last restart */
@@ -2582,7 +2739,10 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   hs_aa_free(aa);
   free(w);
   free(xn);
-  if (st) return st;
+  if (st) {
+    s->slow_frozen--;
+    return st;
+  }
   if (!inf.accel_fallback && (av_shut || rv_shut) && suspended[0]) { /* shut to the end */
     inf.accel_fallback = 1;
     memcpy(inf.accel_reason, suspended, sizeof suspended);
@@ -2592,7 +2752,8 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   inf.last_change = s->last_change;
   inf.icp_imbalance_mmhg = s->icp_imb;
   if (info) *info = inf;
-  if (!inf.reached)
+  if (!inf.reached) {
+    s->slow_frozen--;
     return hs_err_set(err, HS_ERR_NOT_STEADY,
                       "t=%.1f s: no periodic steady state after %ld beats (largest end-diastolic "
                       "volume change %.3g mL per beat, tolerance %.3g mL; largest change over "
@@ -2601,7 +2762,10 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
                       s->t, inf.beats, s->last_change, sv[SOLVER_STEADY_TOL], s->res_fast,
                       s->icp_imb, sv[SOLVER_STEADY_TOL_ICP], s->last_change_o2,
                       sv[SOLVER_STEADY_TOL_O2], s->ctl_moving ? "; MAP controller still titrating" : "");
-  return hs_sim_run_beats(s, window, err);
+  }
+  st = hs_sim_run_beats(s, window, err);
+  s->slow_frozen--;
+  return st;
 }
 
 /* ------------------------------------------------------------ read-outs -- */
@@ -2741,9 +2905,28 @@ double hs_sim_total_volume(const hs_sim *s) {
 
 /* ------------------------------------------------------------- warm start -- */
 
-/* The dynamic state is y (plan layout); physiological modules' own states (the MAP / BP
-   controller's factor) are not part of it. */
-size_t hs_sim_state_size(const hs_sim *s) { return (size_t)s->pl->ny; }
+/* The dynamic state is y (plan layout), then the physiological modules' slow states in
+   module order (physio/module.h); the modules' other states (the MAP / BP controller's
+   factor) are not part of it. */
+size_t hs_sim_state_size(const hs_sim *s) { return (size_t)s->pl->ny + (size_t)s->nslow; }
+
+static void slow_get(const hs_sim *s, double *out) {
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    int n = hs_physio_module_at(k)->nslow;
+    memcpy(out, s->mstate + s->mofs[k], (size_t)n * sizeof(double));
+    out += n;
+  }
+}
+
+/* Set the slow states (module order) and renew what depends on them. */
+static void slow_set(hs_sim *s, const double *in) {
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    int n = hs_physio_module_at(k)->nslow;
+    memcpy(s->mstate + s->mofs[k], in, (size_t)n * sizeof(double));
+    in += n;
+  }
+  if (s->nslow) refresh_derived(s); /* effect (haemoglobin), end-capillary content */
+}
 
 static int at_beat_start(const hs_sim *s) { return fabs(s->t - s->bt0) < 1e-9; }
 
@@ -2752,6 +2935,7 @@ hs_status hs_sim_get_state(const hs_sim *s, double *out, size_t n, hs_err *err) 
     return hs_err_set(err, HS_ERR_INVALID, "state vector: size %zu, this simulation has %zu",
                       n, hs_sim_state_size(s));
   memcpy(out, s->y, (size_t)s->pl->ny * sizeof(double));
+  slow_get(s, out + s->pl->ny);
   return HS_OK;
 }
 
@@ -2794,6 +2978,7 @@ hs_status hs_sim_set_state(hs_sim *s, const double *in, size_t n, hs_err *err) {
       return hs_err_set(err, HS_ERR_INVALID, "set state: volume of '%s' is %g mL (must be > 0)",
                         hs_plan_node_name(pl, (size_t)i), in[i]);
   memcpy(s->y, in, (size_t)pl->ny * sizeof(double));
+  slow_set(s, in + pl->ny);
   state_changed(s);
   return HS_OK;
 }
@@ -2830,6 +3015,13 @@ hs_status hs_sim_copy_state(hs_sim *dst, const hs_sim *src, hs_err *err) {
   if (pd->nar && pd->nar == ps->nar)
     memcpy(dst->y + pd->yar, src->y + ps->yar, (size_t)pd->nar * sizeof(double));
   if (pd->nic && ps->nic) dst->y[pd->ycsf] = src->y[ps->ycsf];
+  if (dst->nslow) { /* the same modules in every simulation */
+    double *x = malloc((size_t)src->nslow * sizeof(double));
+    if (!x) return hs_err_set(err, HS_ERR_NOMEM, "copy state: out of memory");
+    slow_get(src, x);
+    slow_set(dst, x);
+    free(x);
+  }
   /* the destination keeps its own blood volume: node volumes (and the O2 and tracer
      they carry) scale by its total over the copied total */
   for (int i = 0; i < pd->nn; i++) after += dst->y[i];
@@ -2868,4 +3060,6 @@ void hs_sim_get_stats(const hs_sim *s, hs_sim_stats *out) {
   out->valve_events = s->valve_events;
   out->beats = s->beats;
   out->simulated_s = s->t;
+  out->slow_jumps = s->slow_jumps;
+  out->slow_jumped_s = s->slow_jumped;
 }

@@ -26,6 +26,8 @@ typedef struct hs_physio_effect {
   double heart_rate;    /* heart rate */
   double shunt;         /* intrapulmonary shunt fraction added to oxygen.shunt_fraction
                            (adds, from 0; does not change the right-hand side) */
+  double hb;            /* haemoglobin concentration (oxygen.hemoglobin x this: dilution,
+                           transfusion); the O2 model and every saturation use it */
 } hs_physio_effect;
 
 /* What a module's continuous states do to the circulation at one point of the
@@ -55,6 +57,39 @@ typedef struct hs_physio_tol {
   double volume, factor; /* solver.steady_tol (mL), solver.steady_tol_factor */
   double period;         /* the current heart period, s */
 } hs_physio_tol;
+/*
+ * Slow states (docs/model.md, "Slow states").  A module may own nslow quantities that
+ * change over minutes to days (volumes, concentrations): they are the FIRST nslow
+ * doubles of its state struct, so its effect() and metrics() read them like any other
+ * field, and the engine reads and writes them generically:
+ *  - once per beat end (after beat()), rates() gives their cycle-averaged time
+ *    derivatives from the beat just ended (its metrics) and the blood the module adds
+ *    to the circulation (flux); the engine advances x += dxdt T (T the beat length, one
+ *    forward-Euler step per beat: the rates are means over the beat, and T is tiny
+ *    next to the states' time scales) and puts the volume into the vessels;
+ *  - they are part of the warm-start state (hs_sim_get_state / set_state / copy_state,
+ *    after the plan's y);
+ *  - they are NOT part of the periodic steady-state test: hs_sim_run_to_steady holds
+ *    them fixed (rates are still computed and reported), so "steady" means the fast
+ *    circulation is periodic at the current slow states;
+ *  - with solver.slow_step > 0, once the fast circulation is periodic the engine jumps
+ *    them over a macro step with the last beat's rates (bounded relative change) and
+ *    re-settles the circulation for a few beats (docs/model.md, "Slow states").
+ * scale: per slow state, the size below which a relative change is measured against
+ * it instead of the value (|dx| <= solver.slow_max_change (|x| + scale) per macro step).
+ */
+typedef struct hs_physio_slow {
+  const char *name, *unit;
+  double scale;
+} hs_physio_slow;
+
+/* Blood a module adds to the circulation, mean over the beat (negative: removes). */
+typedef struct hs_physio_flux {
+  double volume; /* mL/s of fluid entering (leaving) the blood */
+  double o2;     /* mL/s of that volume that carries O2 at the content of the blood it
+                    joins (red cells: volume x Hb_fluid / Hb; whole blood lost: the volume;
+                    crystalloid, colloid, urine: 0) */
+} hs_physio_flux;
 
 /* What a module sees at the end of a beat. */
 typedef struct hs_physio_beat {
@@ -99,7 +134,22 @@ typedef struct hs_physio_module {
   /* Steady-state weights of its states: 1 / (the change that counts as steady). */
   void (*weights)(const void *state, const hs_plan *plan, const double *p,
                   const hs_physio_tol *tol, double *w);
+  /* Slow states (see above): the first nslow doubles of the state; NULL rates: none. */
+  int nslow;
+  const hs_physio_slow *slow;
+  /* Their values at the start of a run, from the parameters (after init()). */
+  void (*slow_start)(void *state, const hs_plan *plan, const double *p);
+  /* Cycle-averaged rates of the slow states over the beat just ended, and the blood the
+     module adds (flux, zeroed by the engine). */
+  void (*rates)(const void *state, const hs_physio_beat *b, double *dxdt,
+                hs_physio_flux *flux);
 } hs_physio_module;
+
+/* Offset of global block `name` in the flat parameter vector, or -1 (a module that owns
+   a parameter block finds it by name, so adding one needs no field in the plan). */
+int hs_physio_block(const hs_plan *plan, const char *name);
+/* Total slow states of all modules, and the largest nslow of one module. */
+size_t hs_physio_slow_count(void);
 
 size_t hs_physio_module_count(void);
 const hs_physio_module *hs_physio_module_at(size_t i);

@@ -4,8 +4,11 @@
  */
 #include "physio/module.h"
 
+#include <string.h>
+
 extern const hs_physio_module hs_physio_drugs, hs_physio_bp_control, hs_physio_baroreflex;
 extern const hs_physio_module hs_physio_lung_water, hs_physio_lactate;
+extern const hs_physio_module hs_physio_fluids, hs_physio_hemolysis;
 
 /* Effects multiply in this order (the drugs' resistance factor, then the controller's). */
 static const hs_physio_module *const MODULES[] = {
@@ -14,10 +17,24 @@ static const hs_physio_module *const MODULES[] = {
     &hs_physio_baroreflex,
     &hs_physio_lung_water,
     &hs_physio_lactate,
+    &hs_physio_fluids,    /* slow states: Hb dilution, fluid counters */
+    &hs_physio_hemolysis, /* slow state: plasma free Hb (reads the Hb of fluids) */
 };
 
 size_t hs_physio_module_count(void) { return sizeof MODULES / sizeof MODULES[0]; }
 
 const hs_physio_module *hs_physio_module_at(size_t i) {
   return i < hs_physio_module_count() ? MODULES[i] : 0;
+}
+
+size_t hs_physio_slow_count(void) {
+  size_t n = 0;
+  for (size_t i = 0; i < hs_physio_module_count(); i++) n += (size_t)MODULES[i]->nslow;
+  return n;
+}
+
+int hs_physio_block(const hs_plan *pl, const char *name) {
+  for (int b = 0; b < pl->nblocks; b++)
+    if (strcmp(pl->bname[b], name) == 0) return pl->bpofs[b];
+  return -1;
 }

@@ -1,0 +1,273 @@
+/*
+ * test_slow.c - slow states (physio/module.h; docs/model.md "Slow states", "Fluids and
+ * kidneys", "Haemolysis"): warm start, held during the steady-state search, macro steps
+ * against beat-by-beat integration, fluid volume and haemoglobin, urine against the renal
+ * perfusion pressure, plasma free Hb release and clearance.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hemosim/hemosim.h"
+#include "support.h"
+
+typedef struct run {
+  hs_model *m;
+  hs_plan *pl;
+  hs_sim *s;
+} run;
+
+static void open_run(run *r, const char *patient) {
+  hs_err err;
+  char file[512];
+  snprintf(file, sizeof file, "%s/examples/patients/%s.yaml", HS_SOURCE_DIR, patient);
+  assert_int_equal(hs_patient_load_file(file, &r->m, &err), HS_OK);
+  r->pl = hs_plan_compile(r->m, &err);
+  assert_non_null(r->pl);
+  r->s = hs_sim_new(r->pl, &err);
+  assert_non_null(r->s);
+}
+
+static void close_run(run *r) {
+  hs_sim_free(r->s);
+  hs_plan_free(r->pl);
+  hs_model_free(r->m);
+}
+
+static void set(run *r, const char *path, const char *text) {
+  hs_err err;
+  if (hs_sim_set_text(r->s, path, text, &err) != HS_OK) fail_msg("%s: %s", path, err.msg);
+}
+
+/* Metric (or device output, index >= HS_METRIC_COUNT) of the last beat. */
+static double last(run *r, int metric) {
+  hs_err err;
+  size_t n = hs_sim_metric_count(r->s);
+  double *m = malloc(n * sizeof *m), v;
+  assert_int_equal(hs_sim_summary_all(r->s, 1, m, &err), HS_OK);
+  assert_true((size_t)metric < n);
+  v = m[metric];
+  free(m);
+  return v;
+}
+
+static void go(run *r, double seconds) {
+  hs_err err;
+  if (hs_sim_run(r->s, seconds, &err) != HS_OK) fail_msg("run: %s", err.msg);
+}
+
+/* Crystalloid with no urine: the blood volume rises by crystalloid_fraction x the volume
+   given, Hb falls by dilution (Hb BV constant), the balance counts all of it. */
+static void test_crystalloid_dilutes(void **state) {
+  (void)state;
+  run r;
+  open_run(&r, "healthy_adult");
+  set(&r, "fluids.enabled", "true");
+  set(&r, "fluids.renal_function", "0");
+  set(&r, "solver.slow_step", "300 s"); /* exact here: constant rates */
+  go(&r, 10);
+  double bv0 = last(&r, HS_M_TBV), hb0 = last(&r, HS_M_HB);
+  assert_near(hb0, 14.0, 1e-12);
+  set(&r, "fluids.crystalloid_rate", "1000 mL/h");
+  go(&r, 1800);
+  set(&r, "fluids.crystalloid_rate", "0 mL/h");
+  go(&r, 5);
+  double bv1 = last(&r, HS_M_TBV), hb1 = last(&r, HS_M_HB);
+  /* 500 mL given (+- one beat of 0.28 mL), a quarter stays in the vessels */
+  assert_near(last(&r, HS_M_FLUID_IN), 500.0, 0.5);
+  assert_near(bv1 - bv0, 125.0, 0.5);
+  assert_near(hb1, hb0 * bv0 / bv1, 0.002); /* Hb mass conserved */
+  assert_near(last(&r, HS_M_BALANCE), last(&r, HS_M_FLUID_IN), 1e-9);
+  close_run(&r);
+}
+
+/* Red cells raise Hb (Hb BV grows by volume x 20 g/dL); blood loss keeps Hb and lowers
+   the volume by what is lost. */
+static void test_rbc_and_loss(void **state) {
+  (void)state;
+  run r;
+  open_run(&r, "healthy_adult");
+  set(&r, "fluids.enabled", "true");
+  set(&r, "fluids.renal_function", "0");
+  set(&r, "solver.slow_step", "300 s"); /* exact here: constant rates */
+  go(&r, 10);
+  double bv0 = last(&r, HS_M_TBV), hb0 = last(&r, HS_M_HB);
+  set(&r, "fluids.rbc_rate", "600 mL/h"); /* one unit (300 mL) over 30 min */
+  go(&r, 1800);
+  set(&r, "fluids.rbc_rate", "0 mL/h");
+  go(&r, 5);
+  double bv1 = last(&r, HS_M_TBV), hb1 = last(&r, HS_M_HB);
+  assert_near(bv1 - bv0, 300.0, 0.5);
+  assert_near(hb1, (hb0 * bv0 + 20.0 * 300.0) / bv1, 0.005);
+  set(&r, "fluids.blood_loss_rate", "1000 mL/h");
+  go(&r, 900);
+  set(&r, "fluids.blood_loss_rate", "0 mL/h");
+  go(&r, 5);
+  assert_near(last(&r, HS_M_TBV), bv1 - 250.0, 0.5);
+  assert_near(last(&r, HS_M_HB), hb1, 0.002);
+  assert_near(last(&r, HS_M_BLOOD_LOSS), 250.0, 0.5);
+  close_run(&r);
+}
+
+/* Urine follows the renal perfusion pressure: none below rpp_zero, urine_ref at rpp_ref,
+   more at higher pressure (renal function curve), scaled by renal_function. */
+static void test_urine_curve(void **state) {
+  (void)state;
+  run r;
+  open_run(&r, "healthy_adult");
+  go(&r, 20);
+  double rpp = last(&r, HS_M_RPP), u = last(&r, HS_M_URINE);
+  double x = (rpp - 45.0) / (85.0 - 45.0);
+  assert_true(rpp > 60 && rpp < 110);
+  assert_near(u, 70.0 * x * x, 1e-6); /* 1 mL/kg/h x 70 kg at the reference */
+  set(&r, "fluids.rpp_zero", "80 mmHg");
+  set(&r, "fluids.rpp_ref", "120 mmHg");
+  go(&r, 2);
+  if (rpp < 80) assert_near(last(&r, HS_M_URINE), 0.0, 0);
+  set(&r, "fluids.rpp_zero", "45 mmHg");
+  set(&r, "fluids.rpp_ref", "85 mmHg");
+  set(&r, "fluids.renal_function", "0.5");
+  go(&r, 2);
+  assert_near(last(&r, HS_M_URINE), 0.5 * 70.0 * x * x, 0.5);
+  /* with fluids on, urine drains the vessels by crystalloid_fraction of its volume */
+  set(&r, "fluids.enabled", "true");
+  double bv0 = last(&r, HS_M_TBV);
+  go(&r, 600);
+  double out = last(&r, HS_M_URINE_TOTAL);
+  assert_true(out > 1.0);
+  assert_near(last(&r, HS_M_TBV), bv0 - 0.25 * out, 0.3);
+  assert_near(last(&r, HS_M_BALANCE), -out, 1e-9);
+  close_run(&r);
+}
+
+/* Plasma free Hb: release rises with the ECMO pump speed and steeply with an inlet
+   pressure below -100 mmHg; without pumps the excess over the baseline halves in one
+   half-life (macro steps, compared with exp decay). */
+static void test_hemolysis(void **state) {
+  (void)state;
+  run r;
+  hs_err err;
+  char file[512];
+  snprintf(file, sizeof file, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
+  assert_int_equal(hs_patient_load_file(file, &r.m, &err), HS_OK);
+  assert_int_equal(hs_model_set(r.m, "hemolysis.initial", 102, &err), HS_OK); /* at the start */
+  assert_non_null(r.pl = hs_plan_compile(r.m, &err));
+  assert_non_null(r.s = hs_sim_new(r.pl, &err));
+  set(&r, "solver.slow_step", "600 s");
+  go(&r, 4 * 3600.0);
+  /* baseline 2 mg/dL, excess 100 -> 50 after one 4 h half-life */
+  assert_near(last(&r, HS_M_PFHB), 52.0, 0.5);
+  assert_near(last(&r, HS_M_HEMO_RATE), 0.0, 0);
+  close_run(&r);
+
+  open_run(&r, "severe_shock_ecmo");
+  hs_steady_info inf;
+  assert_int_equal(hs_sim_run_to_steady(r.s, &inf, &err), HS_OK);
+  double g0 = last(&r, HS_M_HEMO_RATE), eq0 = last(&r, HS_M_PFHB_EQ);
+  assert_true(g0 > 0);
+  assert_near(last(&r, HS_M_PFHB), 2.0, 0); /* held during the steady-state search */
+  assert_in_range_d(eq0, 3.0, 30.0);        /* a routine run: below the 50 mg/dL threshold */
+  /* the release scales with the flow x (speed / 3000 rpm)^2.416 x inlet factor */
+  double nih = 0.01 * pow(last(&r, HS_METRIC_COUNT + 1) / 3000.0, 2.416);
+  double pin = last(&r, HS_METRIC_COUNT + 3), f = 1.0;
+  if (pin < -100) f += 20.0 * ((-100 - pin) / 100.0) * ((-100 - pin) / 100.0);
+  assert_near(g0, 60.0 * nih * f * last(&r, HS_METRIC_COUNT + 0) / 100.0 * 1000.0, 1e-6 * g0);
+  /* an inlet pressure 29 mmHg below a -50 mmHg threshold multiplies the release by
+     1 + 20 (0.29)^2; with a gain of 1000 it passes the 50 mg/dL (ELSO) threshold */
+  assert_true(pin < -60 && pin > -100);
+  set(&r, "hemolysis.inlet_threshold", "-50 mmHg");
+  assert_int_equal(hs_sim_run_beats(r.s, 1, &err), HS_OK);
+  double pin1 = last(&r, HS_METRIC_COUNT + 3), x = (-50.0 - pin1) / 100.0;
+  double n1 = 0.01 * pow(last(&r, HS_METRIC_COUNT + 1) / 3000.0, 2.416);
+  assert_near(last(&r, HS_M_HEMO_RATE),
+              60.0 * n1 * (1.0 + 20.0 * x * x) * last(&r, HS_METRIC_COUNT + 0) / 100.0 * 1000.0,
+              1e-6 * g0);
+  set(&r, "hemolysis.inlet_gain", "1000");
+  assert_int_equal(hs_sim_run_beats(r.s, 1, &err), HS_OK);
+  assert_true(last(&r, HS_M_PFHB_EQ) > 50.0);
+  close_run(&r);
+}
+
+/* Warm start carries the slow states; the steady-state search holds them. */
+static void test_warm_start(void **state) {
+  (void)state;
+  run a, b;
+  hs_err err;
+  open_run(&a, "healthy_adult");
+  open_run(&b, "healthy_adult");
+  set(&a, "fluids.enabled", "true");
+  set(&a, "fluids.crystalloid_rate", "2000 mL/h");
+  set(&b, "fluids.enabled", "true");
+  set(&b, "fluids.crystalloid_rate", "2000 mL/h");
+  hs_steady_info inf;
+  assert_int_equal(hs_sim_run_to_steady(a.s, &inf, &err), HS_OK);
+  assert_near(last(&a, HS_M_FLUID_IN), 0.0, 0); /* held: steady = fast periodic */
+  assert_int_equal(hs_sim_run_beats(a.s, 60, &err), HS_OK);
+  double given = last(&a, HS_M_FLUID_IN);
+  assert_true(given > 20.0);
+  size_t n = hs_sim_state_size(a.s);
+  assert_true(n > hs_sim_state_size(a.s) - 5); /* y plus the slow states */
+  double *x = malloc(n * sizeof *x);
+  assert_int_equal(hs_sim_get_state(a.s, x, n, &err), HS_OK);
+  assert_int_equal(hs_sim_set_state(b.s, x, n, &err), HS_OK);
+  assert_int_equal(hs_sim_run_beats(b.s, 1, &err), HS_OK);
+  assert_true(last(&b, HS_M_FLUID_IN) > given); /* continues from a's counters */
+  assert_near(last(&b, HS_M_HB), last(&a, HS_M_HB), 0.01);
+  x[n - 1] = NAN;
+  assert_int_equal(hs_sim_set_state(b.s, x, n, &err), HS_ERR_INVALID);
+  free(x);
+  close_run(&a);
+  close_run(&b);
+}
+
+/*
+ * Macro steps (solver.slow_step 300 s) against beat-by-beat integration over 20 min of
+ * a shock patient on VA-ECMO receiving crystalloid and red cells, with urine and
+ * haemolysis: the slow states and the haemodynamics agree within 0.5 % (fluid, urine,
+ * free Hb), 0.5 mL of blood volume per 100 mL moved, 0.02 g/dL Hb and 0.5 mmHg MAP.
+ */
+static void test_macro_vs_beats(void **state) {
+  (void)state;
+  double res[2][6];
+  long beats[2];
+  for (int k = 0; k < 2; k++) {
+    run r;
+    open_run(&r, "severe_shock_ecmo");
+    set(&r, "fluids.enabled", "true");
+    set(&r, "fluids.crystalloid_rate", "800 mL/h");
+    set(&r, "fluids.rbc_rate", "300 mL/h");
+    set(&r, "hemolysis.initial", "30");
+    set(&r, "solver.slow_step", k ? "300 s" : "0 s");
+    go(&r, 1200);
+    hs_err err;
+    double m[HS_METRIC_COUNT];
+    assert_int_equal(hs_sim_summary(r.s, 6, m, &err), HS_OK);
+    res[k][0] = m[HS_M_FLUID_IN], res[k][1] = m[HS_M_URINE_TOTAL], res[k][2] = m[HS_M_PFHB];
+    res[k][3] = m[HS_M_TBV], res[k][4] = m[HS_M_HB], res[k][5] = m[HS_M_MAP];
+    hs_sim_stats st;
+    hs_sim_get_stats(r.s, &st);
+    beats[k] = st.beats;
+    if (k) assert_true(st.slow_jumps >= 2 && st.slow_jumped_s > 600);
+    close_run(&r);
+  }
+  assert_true(beats[1] * 3 < beats[0]); /* the point of it */
+  assert_near(res[1][0], res[0][0], 0.005 * res[0][0]);
+  assert_near(res[1][1], res[0][1], 0.005 * res[0][1] + 0.05);
+  assert_near(res[1][2], res[0][2], 0.005 * res[0][2]);
+  fprintf(stderr, "macro vs beats: in %g %g urine %g %g pfhb %g %g tbv %g %g hb %g %g map %g %g (beats %ld %ld)\n",
+          res[1][0], res[0][0], res[1][1], res[0][1], res[1][2], res[0][2], res[1][3], res[0][3],
+          res[1][4], res[0][4], res[1][5], res[0][5], beats[1], beats[0]);
+  assert_near(res[1][3], res[0][3], 1.0);
+  assert_near(res[1][4], res[0][4], 0.02);
+  assert_near(res[1][5], res[0][5], 0.5);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_crystalloid_dilutes), cmocka_unit_test(test_rbc_and_loss),
+      cmocka_unit_test(test_urine_curve),         cmocka_unit_test(test_hemolysis),
+      cmocka_unit_test(test_warm_start),          cmocka_unit_test(test_macro_vs_beats),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
