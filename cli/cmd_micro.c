@@ -408,6 +408,15 @@ static const char TITRATE_HELP[] =
     "                          standard output, which replaces the table)\n"
     "      --csv OUT           write one row per policy and decision point\n"
     "      --plot OUT.svg      ECMO flow, MAP and small-vessel PVD against time\n"
+    "      --fluids RATE       maintenance crystalloid (e.g. \"80 mL/h\"): the fluids module\n"
+    "                          runs (urine from renal perfusion pressure, Hb dilution) and\n"
+    "                          the slow states advance between decision points; each\n"
+    "                          step's fluid_balance_ml (since the previous one) comes from\n"
+    "                          the simulation (docs/model.md 2.16)\n"
+    "      --trend PREFIX      trends of every metric, as `hemosim run --out` writes them:\n"
+    "                          PREFIX-<policy>.csv (per interval), .json, .svg, decisions\n"
+    "                          as events\n"
+    "      --trend-interval S  trend interval (default 600 s; units allowed)\n"
     "  -q, --quiet             do not print the table\n"
     "  -h, --help              this text\n"
     "\n"
@@ -453,6 +462,32 @@ static int parse_fraction(const char *cmd, const char *opt, const char *text, do
   return 0;
 }
 
+/* A trend with the metrics of the patient's simulation (titrate compiles the same model). */
+static hs_trend *new_trend(const hs_model *m, double interval, hs_err *err) {
+  hs_plan *pl = hs_plan_compile(m, err);
+  hs_sim *s = pl ? hs_sim_new(pl, err) : NULL;
+  hs_trend *tr = s ? hs_trend_new(s, interval, 0, err) : NULL;
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  return tr;
+}
+
+/* PREFIX-<policy>.csv, .json and .svg (as `hemosim run --out` writes its trends). */
+static hs_status write_trend(const hs_trend *tr, const char *prefix, const char *policy,
+                             hs_err *err) {
+  static const char *const SHOWN[] = {"ecmo_flow_lpm", "map_mmhg", "pcwp_mmhg", "hemoglobin_gdl",
+                                      "fluid_balance_ml", "plasma_free_hb_mgdl"};
+  char path[1024], title[256];
+  snprintf(title, sizeof title, "micro titrate, %s policy", policy);
+  snprintf(path, sizeof path, "%s-%s.csv", prefix, policy);
+  if (hs_cli_write_text(hs_trend_csv(tr, 1, err), path, err)) return err->code;
+  snprintf(path, sizeof path, "%s-%s.json", prefix, policy);
+  if (hs_cli_write_text(hs_trend_json(tr, err), path, err)) return err->code;
+  snprintf(path, sizeof path, "%s-%s.svg", prefix, policy);
+  if (hs_cli_write_text(hs_trend_svg(tr, title, SHOWN, 6, err), path, err)) return err->code;
+  return HS_OK;
+}
+
 static int cmd_titrate(int argc, char **argv) {
   const char *file = NULL, *json = NULL, *csv = NULL, *plot = NULL, *cmd = "micro titrate";
   const char *policy = "both";
@@ -460,7 +495,9 @@ static int cmd_titrate(int argc, char **argv) {
   hs_titrate_options o;
   hs_titrate_defaults(&o);
   enum { O_POLICY = 256, O_HOURS, O_INTERVAL, O_FLOW, O_OBST, O_OED, O_VASO, O_LVREC, O_MRES,
-         O_JSON, O_CSV, O_PLOT };
+         O_JSON, O_CSV, O_PLOT, O_FLUIDS, O_TREND, O_TREND_IV };
+  const char *trend_prefix = NULL;
+  double trend_iv = 600;
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},
       {"quiet", no_argument, NULL, 'q'},
@@ -476,6 +513,9 @@ static int cmd_titrate(int argc, char **argv) {
       {"json", required_argument, NULL, O_JSON},
       {"csv", required_argument, NULL, O_CSV},
       {"plot", required_argument, NULL, O_PLOT},
+      {"fluids", required_argument, NULL, O_FLUIDS},
+      {"trend", required_argument, NULL, O_TREND},
+      {"trend-interval", required_argument, NULL, O_TREND_IV},
       {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
   for (int c; (c = hs_cli_getopt(cmd, argc, argv, "hq", LONG)) != -1;) {
@@ -490,6 +530,21 @@ static int cmd_titrate(int argc, char **argv) {
     case O_JSON: json = optarg; break;
     case O_CSV: csv = optarg; break;
     case O_PLOT: plot = optarg; break;
+    case O_TREND: trend_prefix = optarg; break;
+    case O_FLUIDS:
+    case O_TREND_IV: {
+      hs_err e = {HS_OK, ""};
+      double v;
+      int flow = c == O_FLUIDS;
+      if (hs_quantity_parse(flow ? HS_DIM_FLOW : HS_DIM_TIME, optarg, &v, &e) != HS_OK ||
+          !(flow ? v >= 0 && v <= 5000 / 3600.0 : v > 0 && v <= 86400))
+        return hs_cli_usage(cmd, "%s must be %s (got '%s')%s%s", name,
+                            flow ? "a flow in [0, 5000] mL/h" : "a time in (0, 86400] s", optarg,
+                            e.code ? ": " : "", e.code ? e.msg : "");
+      if (flow) o.fluids_mlh = v * 3600.0;
+      else trend_iv = v;
+      break;
+    }
     case O_HOURS: bad = parse_positive(cmd, name, optarg, 1000, &o.hours); break;
     case O_INTERVAL: bad = parse_positive(cmd, name, optarg, 1000, &o.interval_h); break;
     case O_FLOW: bad = parse_positive(cmd, name, optarg, 8, &o.flow0_lpm); break;
@@ -532,8 +587,12 @@ static int cmd_titrate(int argc, char **argv) {
     o.policy = pols[k];
     o.progress = tty ? titrate_progress : NULL;
     o.progress_ud = (void *)hs_titrate_policy_name(pols[k]);
+    if (trend_prefix && !(o.trend = new_trend(m, trend_iv, &err))) goto fail;
     hs_status st = hs_titrate_run(m, &o, &res[k], &err);
     if (tty) fputs("\r\033[K", stderr);
+    if (!st && o.trend) st = write_trend(o.trend, trend_prefix, hs_titrate_policy_name(pols[k]), &err);
+    hs_trend_free(o.trend);
+    o.trend = NULL;
     if (st) goto fail;
   }
   hs_provenance prov = {hs_model_name(m), file, NULL, 0};

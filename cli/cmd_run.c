@@ -14,6 +14,12 @@
 
 #include "cli.h"
 
+#define DEFAULT_SWEEP                                                                      \
+  "map_mmhg:0,co_lpm:1,lv_output_lpm:1,pcwp_mmhg:0,lvedv_ml:0,pulse_pressure_mmhg:1,"     \
+  "av_open_fraction:2,ecmo_rpm:0"
+#define DEFAULT_TREND                                                                      \
+  "map_mmhg,pcwp_mmhg,co_lpm,hemoglobin_gdl,fluid_balance_ml,plasma_free_hb_mgdl"
+
 static const char RUN_HELP[] =
     "usage: hemosim run [PATIENT_FILE] [options]\n"
     "\n"
@@ -33,8 +39,22 @@ static const char RUN_HELP[] =
     "      --signals LIST     CSV signals, comma-separated p:<node>, v:<node>, q:<edge>\n"
     "                         (default " HS_DEFAULT_SIGNALS ")\n"
     "      --rate HZ          CSV sampling rate (default 200 Hz)\n"
+    "      --trend-interval S trend table interval (default 60 s; units allowed)\n"
+    "      --trend-metrics L  metrics drawn in trend.svg, comma-separated (default\n"
+    "                         " DEFAULT_TREND ")\n"
+    "      --sweep NAME=V1,V2,...  one steady-state run per value of parameter NAME (a\n"
+    "                         unit after the last value applies to all: \"ecmo.target_flow\n"
+    "                         =1,2,3,4,5 L/min\"); prints a Markdown table of --columns\n"
+    "      --columns LIST     metrics of the --sweep table, each NAME or NAME:DECIMALS\n"
+    "                         (default " DEFAULT_SWEEP ")\n"
     "  -q, --quiet            do not print the metrics table\n"
     "  -h, --help             this text\n"
+    "\n"
+    "With --out, DIR also receives the trends of every metric (docs/output.md,\n"
+    "\"Trends\"): trend.csv (mean per interval), trend_beats.csv (every beat),\n"
+    "trend.json (both, with the scenario events) and trend.svg (the chosen\n"
+    "metrics against time, events marked).  Hours-scale runs: set\n"
+    "solver.slow_step (e.g. --set \"solver.slow_step=600 s\", docs/model.md 2.16).\n"
     "\n"
     "The files of --out appear together or not at all: they are written into\n"
     "DIR.tmpXXXXXX beside DIR and renamed into place when the run succeeded; DIR\n"
@@ -47,7 +67,8 @@ static const char RUN_HELP[] =
 
 /* The files of --out; a directory holding only these may be replaced by a new run. */
 static const char *const RUN_OUTPUTS[] = {"summary.json", "waveforms.csv", "pv_loops.svg",
-                                          "waveforms.svg", NULL};
+                                          "waveforms.svg", "trend.csv", "trend_beats.csv",
+                                          "trend.json", "trend.svg", NULL};
 
 /* Set by the signal handler (the command line's only global): the beat callback, which
    the library calls after every beat, stops the run when it is set. */
@@ -58,6 +79,8 @@ typedef struct progress {
   int tty;
   struct timespec t0;
   int shown;
+  double t_start, duration; /* simulated: start and length of the run (0: to steady) */
+  hs_trend *trend;          /* NULL without --out */
 } progress;
 
 static double now_s(void) {
@@ -68,12 +91,18 @@ static double now_s(void) {
 
 static int on_beat(long beat, double t_end, const double *m, void *ud) {
   progress *p = ud;
-  (void)m;
   if (interrupted) return 1; /* the library stops the run: "stopped by the beat callback" */
+  if (p->trend && hs_trend_on_beat(beat, t_end, m, p->trend)) return 1;
   if (!p->tty || beat % 10) return 0;
   double el = now_s() - ((double)p->t0.tv_sec + 1e-9 * (double)p->t0.tv_nsec);
   if (el < 0.5) return 0;
-  fprintf(stderr, "\rhemosim: t = %.1f s, beat %ld ", t_end, beat);
+  double done = t_end - p->t_start;
+  if (p->duration > 0 && done > 0) /* remaining wall time at the pace so far */
+    fprintf(stderr, "\rhemosim: t = %.1f of %.1f s (%.0f %%), beat %ld, ETA %.0f s   ", t_end,
+            p->t_start + p->duration, 100 * done / p->duration, beat,
+            el * (p->duration - done) / done);
+  else
+    fprintf(stderr, "\rhemosim: t = %.1f s, beat %ld ", t_end, beat);
   p->shown = 1;
   return 0;
 }
@@ -112,6 +141,113 @@ static hs_status write_figures(const hs_recorder *rec, const char *dir, double s
   return st;
 }
 
+/* Write text to dir/file atomically (text consumed). */
+static hs_status put(const char *dir, const char *file, char *text, hs_err *err) {
+  if (!text) return err->code;
+  char *path = join(dir, file);
+  hs_status st = path ? hs_write_file_atomic(path, text, strlen(text), err) : HS_ERR_NOMEM;
+  free(path);
+  free(text);
+  return st;
+}
+
+/* trend.csv, trend_beats.csv, trend.json and trend.svg of the chosen metrics. */
+static hs_status write_trend(const hs_trend *tr, const char *dir, const char *metrics,
+                             const char *title, hs_err *err) {
+  hs_status st;
+  if ((st = put(dir, "trend.csv", hs_trend_csv(tr, 1, err), err))) return st;
+  if ((st = put(dir, "trend_beats.csv", hs_trend_csv(tr, 0, err), err))) return st;
+  if ((st = put(dir, "trend.json", hs_trend_json(tr, err), err))) return st;
+  char *list = malloc(strlen(metrics) + 1);
+  const char *names[32];
+  size_t n = 0;
+  if (!list) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  strcpy(list, metrics);
+  for (char *tok = strtok(list, ","); tok && n < 32; tok = strtok(NULL, ",")) names[n++] = tok;
+  st = put(dir, "trend.svg", hs_trend_svg(tr, title, names, n, err), err);
+  free(list);
+  return st;
+}
+
+/*
+ * --sweep: one steady-state run per value, each a fresh simulation of the patient with
+ * the value set before compiling (exactly as separate `hemosim run --set` runs), and a
+ * Markdown table of the chosen columns: the value, then each metric (mean of the last
+ * solver.window_beats beats) with its decimals.
+ */
+static int run_sweep(const hs_model *base, const char *spec, const char *columns) {
+  hs_err err = {HS_OK, ""};
+  const char *eq = strchr(spec, '=');
+  if (!eq || eq == spec || !eq[1])
+    return hs_cli_usage("run", "--sweep must be NAME=V1,V2,... (got '%s')", spec);
+  char path[128], vals[1024], cols[1024];
+  if ((size_t)(eq - spec) >= sizeof path || strlen(eq + 1) >= sizeof vals ||
+      strlen(columns) >= sizeof cols)
+    return hs_cli_usage("run", "--sweep / --columns too long");
+  memcpy(path, spec, (size_t)(eq - spec));
+  path[eq - spec] = '\0';
+  strcpy(vals, eq + 1);
+  strcpy(cols, columns);
+  const char *unit = strrchr(vals, ' '); /* "1,2,5 L/min": the unit of the last value */
+  unit = unit && !strchr(unit, ',') ? unit + 1 : "";
+  const char *cname[32];
+  int cdec[32], nc = 0;
+  for (char *tok = strtok(cols, ","); tok && nc < 32; tok = strtok(NULL, ",")) {
+    char *colon = strchr(tok, ':');
+    cdec[nc] = colon ? atoi(colon + 1) : 2;
+    if (colon) *colon = '\0';
+    if (cdec[nc] < 0 || cdec[nc] > 9) cdec[nc] = 2;
+    cname[nc++] = tok;
+  }
+  printf(*unit ? "| %s (%s) |" : "| %s%s |", path, unit);
+  for (int c = 0; c < nc; c++) printf(" %s |", cname[c]);
+  printf("\n|---|");
+  for (int c = 0; c < nc; c++) printf("---|");
+  printf("\n");
+  char *save = NULL;
+  for (char *v = strtok_r(vals, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+    while (*v == ' ') v++;
+    char text[160];
+    if (*unit && !strchr(v, ' ')) snprintf(text, sizeof text, "%s %s", v, unit);
+    else snprintf(text, sizeof text, "%s", v);
+    hs_model *m = hs_model_clone(base, &err);
+    hs_plan *pl = NULL;
+    hs_sim *sim = NULL;
+    double *all = NULL;
+    hs_steady_info inf;
+    int ok = m && !hs_model_set_text(m, path, text, &err) && (pl = hs_plan_compile(m, &err)) &&
+             (sim = hs_sim_new(pl, &err));
+    if (ok) {
+      hs_status st = hs_sim_run_to_steady(sim, &inf, &err);
+      if (st == HS_ERR_NOT_STEADY) fprintf(stderr, "hemosim: warning: %s = %s: %s\n", path, text, err.msg);
+      ok = (st == HS_OK || st == HS_ERR_NOT_STEADY) &&
+           (all = malloc(hs_sim_metric_count(sim) * sizeof *all)) &&
+           !hs_sim_summary_all(sim, inf.beats > 0 ? 6 : 1, all, &err);
+    }
+    if (ok) {
+      printf("| %.*s |", (int)strcspn(v, " "), v);
+      for (int c = 0; c < nc; c++) {
+        size_t k = 0, n = hs_sim_metric_count(sim);
+        char buf[128];
+        while (k < n && strcmp(hs_sim_metric_name(sim, k, buf, sizeof buf), cname[c]) != 0) k++;
+        if (k == n) {
+          hs_err_set(&err, HS_ERR_UNKNOWN, "--columns: unknown metric '%s'", cname[c]);
+          ok = 0;
+          break;
+        }
+        printf(" %.*f |", cdec[c], all[k]);
+      }
+      if (ok) printf("\n");
+    }
+    free(all);
+    hs_sim_free(sim);
+    hs_plan_free(pl);
+    hs_model_free(m);
+    if (!ok) return hs_cli_fail(&err);
+  }
+  return HS_EXIT_OK;
+}
+
 int hs_cmd_run(int argc, char **argv) {
   const char *patient = NULL, *scenario = NULL, *out = NULL, *json = NULL, *signals = NULL;
   const char *duration_text = NULL;
@@ -136,13 +272,22 @@ int hs_cmd_run(int argc, char **argv) {
   sigaction(SIGTERM, &sa, &old_term);
   double *metrics = NULL;
   if (!sets) return hs_cli_usage("run", "out of memory");
-  enum { O_SET = 256, O_SUMMARY, O_SIGNALS, O_RATE };
+  enum { O_SET = 256, O_SUMMARY, O_SIGNALS, O_RATE, O_TREND_IV, O_TREND_M, O_SWEEP, O_COLUMNS };
+  const char *sweep = NULL, *columns = DEFAULT_SWEEP;
+  const char *trend_iv_text = NULL, *trend_metrics = DEFAULT_TREND;
+  double trend_iv = 60;
+  hs_trend *trend = NULL;
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},          {"duration", required_argument, NULL, 'd'},
       {"scenario", required_argument, NULL, 's'}, {"set", required_argument, NULL, O_SET},
       {"out", required_argument, NULL, 'o'},      {"summary-json", required_argument, NULL, O_SUMMARY},
       {"signals", required_argument, NULL, O_SIGNALS}, {"rate", required_argument, NULL, O_RATE},
-      {"quiet", no_argument, NULL, 'q'},          {NULL, 0, NULL, 0}};
+      {"quiet", no_argument, NULL, 'q'},
+      {"trend-interval", required_argument, NULL, O_TREND_IV},
+      {"trend-metrics", required_argument, NULL, O_TREND_M},
+      {"sweep", required_argument, NULL, O_SWEEP},
+      {"columns", required_argument, NULL, O_COLUMNS},
+      {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
   for (int c; (c = hs_cli_getopt("run", argc, argv, "hd:s:o:q", LONG)) != -1;) {
     switch (c) {
@@ -166,6 +311,10 @@ int hs_cmd_run(int argc, char **argv) {
       break;
     }
     case 'q': quiet = 1; break;
+    case O_TREND_IV: trend_iv_text = optarg; break;
+    case O_TREND_M: trend_metrics = optarg; break;
+    case O_SWEEP: sweep = optarg; break;
+    case O_COLUMNS: columns = optarg; break;
     default: rc = HS_EXIT_USAGE; goto done;
     }
   }
@@ -186,10 +335,25 @@ int hs_cmd_run(int argc, char **argv) {
       goto done;
     }
   }
+  if (trend_iv_text && (hs_quantity_parse(HS_DIM_TIME, trend_iv_text, &trend_iv, &err) != HS_OK ||
+                        !(trend_iv > 0 && trend_iv <= 86400))) {
+    rc = hs_cli_usage("run", "--trend-interval must be a time in (0, 86400] s (got '%s')",
+                      trend_iv_text);
+    goto done;
+  }
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
   int set_rc = hs_cli_apply_sets("run", m, sets, nsets);
   if (set_rc != HS_EXIT_OK) {
     rc = set_rc;
+    goto done;
+  }
+  if (sweep) {
+    if (duration_text || scenario || out || json) {
+      rc = hs_cli_usage("run", "--sweep runs to steady state per value: it takes no "
+                               "--duration, --scenario, --out or --summary-json");
+      goto done;
+    }
+    rc = run_sweep(m, sweep, columns);
     goto done;
   }
   if (!(pl = hs_plan_compile(m, &err))) goto fail;
@@ -205,11 +369,20 @@ int hs_cmd_run(int argc, char **argv) {
     if (!(csv_path = join(hs_outdir_path(od), "waveforms.csv"))) goto fail;
     if (!(rec = hs_recorder_new(pl, signals, csv_path, rate, 8.0, &err))) goto fail;
     if (hs_recorder_attach(rec, sim, &err)) goto fail;
+    if (!(trend = hs_trend_new(sim, trend_iv, 1, &err))) goto fail;
+    for (size_t i = 0; sc && i < hs_scenario_event_count(sc); i++) {
+      double te;
+      const char *path, *value;
+      char label[160];
+      if (hs_scenario_event(sc, i, &te, &path, &value, &err)) goto fail;
+      snprintf(label, sizeof label, "%s %s", path, value);
+      if (hs_trend_add_event(trend, te, label, &err)) goto fail;
+    }
   } else if (signals) {
     rc = hs_cli_usage("run", "--signals needs --out DIR (the CSV goes there)");
     goto done;
   }
-  progress prog = {isatty(2), {0, 0}, 0};
+  progress prog = {isatty(2), {0, 0}, 0, hs_sim_time(sim), duration, trend};
   clock_gettime(CLOCK_MONOTONIC, &prog.t0);
   hs_sim_set_beat_callback(sim, on_beat, &prog);
   double t0 = now_s();
@@ -274,6 +447,7 @@ int hs_cmd_run(int argc, char **argv) {
     double span = 3 * 60.0 / metrics[HS_M_HR];
     if (span > 8.0) span = 8.0;
     if (write_figures(rec, stage, span, hs_model_name(m), &err)) goto fail;
+    if (write_trend(trend, stage, trend_metrics, hs_model_name(m), &err)) goto fail;
     if (interrupted) goto fail;
     st = hs_outdir_commit(od, &err); /* all files at once */
     od = NULL;
@@ -303,6 +477,7 @@ done:
   free(summary);
   free(metrics);
   free(csv_path);
+  hs_trend_free(trend);
   hs_recorder_free(rec); /* first: its unfinished CSV lies in the staging directory */
   hs_outdir_abort(od);
   hs_scenario_free(sc);

@@ -44,6 +44,7 @@
 #include "hemosim/sim.h"
 #include "hemosim/stroke.h"
 #include "hemosim/titrate.h"
+#include "hemosim/trend.h"
 #include "hemosim/trial.h"
 #include "hemosim/trial_sim.h"
 #include "hemosim/units.h"

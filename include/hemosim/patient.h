@@ -39,6 +39,10 @@ void hs_scenario_free(hs_scenario *sc);
 /* Suggested duration from the file (0 if none). */
 double hs_scenario_duration(const hs_scenario *sc);
 size_t hs_scenario_event_count(const hs_scenario *sc);
+/* Event i (0 <= i < count, in file order): time (s), parameter path and value text as
+   written; any output pointer may be NULL.  HS_ERR_RANGE for a bad index. */
+hs_status hs_scenario_event(const hs_scenario *sc, size_t i, double *t, const char **path,
+                            const char **value, hs_err *err);
 /* An error naming file:line:col of the first event later than run_s seconds (an
    event after the end of a run would silently never happen); HS_OK otherwise. */
 hs_status hs_scenario_check_end(const hs_scenario *sc, double run_s, hs_err *err);

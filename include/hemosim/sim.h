@@ -288,7 +288,8 @@ typedef int (*hs_sample_fn)(const hs_sample *s, void *ud); /* non-zero stops the
 /* Sample every dt seconds from now on (dt > 0), or stop sampling (fn NULL). */
 hs_status hs_sim_set_sampler(hs_sim *sim, double dt, hs_sample_fn fn, void *ud, hs_err *err);
 
-/* Called after every completed beat with its metrics. Non-zero stops the run. */
+/* Called after every completed beat with its metrics: hs_sim_metric_count(sim) values
+   (the HS_METRIC_LIST ones, then the device outputs). Non-zero stops the run. */
 typedef int (*hs_beat_fn)(long beat, double t_end, const double m[HS_METRIC_COUNT], void *ud);
 void hs_sim_set_beat_callback(hs_sim *sim, hs_beat_fn fn, void *ud);
 

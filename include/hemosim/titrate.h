@@ -26,6 +26,7 @@
 #include "hemosim/micro_model.h"
 #include "hemosim/model.h"
 #include "hemosim/output.h"
+#include "hemosim/trend.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -100,6 +101,13 @@ typedef struct hs_titrate_options {
   double measure_h[HS_TITRATE_MAX_MEASUREMENTS]; /* default 6, 18, 40, 72 (T1..T4); times
                                                     after the course are never reached */
   int micro_every_step;  /* 1: micro measured at every decision point (default 0) */
+  /* fluids and slow states (docs/model.md 2.16): fluids_mlh > 0 switches the fluids
+     module on with this maintenance crystalloid (mL/h; default 0 = as the patient file
+     says, off in every shipped patient); then between decision points the slow states
+     (volume, Hb, urine, plasma free Hb) advance over the interval (solver.slow_step
+     600 s) and each step records the fluid balance since the previous one */
+  double fluids_mlh;
+  struct hs_trend *trend; /* may be NULL: receives every beat and one event per decision */
   /* progress (may be NULL): called after each decision point */
   void (*progress)(double t_h, double hours, void *ud);
   void *progress_ud;
@@ -125,6 +133,9 @@ typedef struct hs_titrate_step {
   int rule;              /* hs_titrate_rule */
   double next_flow_lpm;  /* flow for the next interval */
   int steady;            /* 1 if steady state was reached */
+  /* from the simulation's slow states (fluids, haemolysis) */
+  double fluid_balance_ml; /* in - urine - blood loss since the previous decision point */
+  double urine_mlh, hb_gdl, pfhb_mgdl;
 } hs_titrate_step;
 
 typedef struct hs_titrate_result {

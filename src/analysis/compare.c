@@ -52,6 +52,7 @@ static const struct {
     [HS_CMP_VENT] = {"ecmo_vent_flow_lpm", "L/min"},
     [HS_CMP_IMPELLA] = {"impella_flow_lpm", "L/min"},
     [HS_CMP_MPAP] = {"mpap_mmhg", "mmHg"},
+    [HS_CMP_PFHB] = {"plasma_free_hb_eq_mgdl", "mg/dL"},
 };
 
 const char *hs_compare_value_name(int k) {

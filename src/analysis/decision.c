@@ -710,12 +710,20 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
       snprintf(x->text, sizeof x->text, "LV throughput %.2f L/min, aortic root washed", thr);
     }
   }
-  /* 2. haemolysis: ECMO inlet pressure; suction at the Impella / TandemHeart / drained vein */
+  /* 2. haemolysis: the plasma free Hb the pumps lead to (physio/hemolysis.c: ECMO speed and
+     inlet pressure, Impella speed and suction); ECMO inlet pressure; suction at the Impella
+     / TandemHeart / drained vein */
   {
     hs_risk *x = &r[HS_RISK_HAEMOLYSIS];
-    double pin = v[HS_CMP_DRAIN_P], suc = v[HS_CMP_SUCTION];
+    double pin = v[HS_CMP_DRAIN_P], suc = v[HS_CMP_SUCTION], fhb = v[HS_CMP_PFHB];
     x->value = pin;
-    if (isfinite(pin) && pin < HS_HAEMOLYSIS_INLET_MMHG && !s->lvad) {
+    if (isfinite(fhb) && fhb > HS_HAEMOLYSIS_PFHB_MGDL) {
+      x->level = HS_RISK_HIGH;
+      snprintf(x->text, sizeof x->text,
+               "plasma free Hb heading to %.0f mg/dL (> %.0f mg/dL, ELSO); drainage %.0f mmHg, "
+               "suction %.0f %%",
+               fhb, HS_HAEMOLYSIS_PFHB_MGDL, pin, 100 * suc);
+    } else if (isfinite(pin) && pin < HS_HAEMOLYSIS_INLET_MMHG && !s->lvad) {
       x->level = HS_RISK_HIGH;
       snprintf(x->text, sizeof x->text, "ECMO drainage pressure %.0f mmHg < %.0f mmHg", pin,
                HS_HAEMOLYSIS_INLET_MMHG);
@@ -733,6 +741,9 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
     } else {
       snprintf(x->text, sizeof x->text, "drainage pressure %.0f mmHg, no suction", pin);
     }
+    size_t k = strlen(x->text);
+    if (isfinite(fhb) && fhb <= HS_HAEMOLYSIS_PFHB_MGDL && k < sizeof x->text)
+      snprintf(x->text + k, sizeof x->text - k, "; plasma free Hb heading to %.0f mg/dL", fhb);
   }
   /* 3. lung ischaemia with a PA vent: pulmonary blood flow = RV output - vent flow */
   {

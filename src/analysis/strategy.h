@@ -13,6 +13,7 @@
 #define HS_HAEMOLYSIS_INLET_MMHG -100.0/* ECMO pump inlet pressure below: haemolysis */
 #define HS_HAEMOLYSIS_SUCTION 0.02    /* fraction of time with suction at a pump inlet */
 #define HS_HAEMOLYSIS_LOW_FLOW_LPM 1.5 /* centrifugal ECMO pump below: raised (Schoeps 2021) */
+#define HS_HAEMOLYSIS_PFHB_MGDL 50.0  /* plasma free Hb above: haemolysis (ELSO Registry) */
 #define HS_LUNG_FLOW_LPM 0.5          /* pulmonary blood flow below, with a PA vent */
 #define HS_HYPOXAEMIA_SAO2 90.0       /* right-arm SaO2 below: differential hypoxaemia */
 

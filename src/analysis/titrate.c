@@ -7,6 +7,7 @@
 #include "hemosim/titrate.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -66,6 +67,8 @@ void hs_titrate_defaults(hs_titrate_options *o) {
   o->hours = 72;
   o->interval_h = 1;
   o->flow0_lpm = 0;
+  o->fluids_mlh = 0;
+  o->trend = NULL;
   o->lv_recovery_frac = 0.5;
   o->lv_recovery_h = 72;
   hs_micro_model_defaults(&o->micro);
@@ -107,6 +110,9 @@ hs_status hs_titrate_check(const hs_titrate_options *o, hs_err *err) {
                       o->hours);
   if (!(o->interval_h > 0))
     return hs_err_set(err, HS_ERR_RANGE, "titrate: interval_h = %g must be > 0", o->interval_h);
+  if (!(o->fluids_mlh >= 0 && o->fluids_mlh <= 5000))
+    return hs_err_set(err, HS_ERR_RANGE, "titrate: fluids_mlh = %g outside [0, 5000] mL/h",
+                      o->fluids_mlh);
   if (o->interval_h > o->hours)
     return hs_err_set(err, HS_ERR_RANGE, "titrate: interval_h = %g must not exceed hours = %g",
                       o->interval_h, o->hours);
@@ -269,6 +275,13 @@ hs_status hs_titrate_run(const hs_model *m, const hs_titrate_options *o,
     st = hs_err_set(err, HS_ERR_NOMEM, "titrate: out of memory");
     goto fail;
   }
+  if (o->fluids_mlh > 0 &&
+      ((st = hs_sim_set(r.sim, "fluids.enabled", 1, err)) ||
+       (st = hs_sim_set(r.sim, "fluids.crystalloid_rate", o->fluids_mlh / 3600.0, err)) ||
+       (st = hs_sim_set(r.sim, "solver.slow_step", 600, err))))
+    goto fail;
+  if (o->trend) hs_sim_set_beat_callback(r.sim, hs_trend_on_beat, o->trend);
+  double balance0 = 0;
   r.ecmo_metric = -1;
   for (size_t i = 0; i < r.nall; i++) {
     char buf[128];
@@ -309,6 +322,11 @@ hs_status hs_titrate_run(const hs_model *m, const hs_titrate_options *o,
     s->lvo_lpm = x.m[HS_M_LVO];
     s->svo2_pct = x.m[HS_M_SVO2];
     s->do2i_mlmin_m2 = x.do2i;
+    s->fluid_balance_ml = x.m[HS_M_BALANCE] - balance0;
+    balance0 = x.m[HS_M_BALANCE];
+    s->urine_mlh = x.m[HS_M_URINE];
+    s->hb_gdl = x.m[HS_M_HB];
+    s->pfhb_mgdl = x.m[HS_M_PFHB];
     hs_micro_model_input in;
     hs_micro_model_output mo;
     if ((st = hs_micro_model_input_from_sim(r.sim, r.window, &in, err)) ||
@@ -379,6 +397,17 @@ hs_status hs_titrate_run(const hs_model *m, const hs_titrate_options *o,
     res->mean_pvd += s->pvd;
     res->mean_map += s->map_mmhg;
     res->n = k + 1;
+    if (o->trend) {
+      char lab[64];
+      snprintf(lab, sizeof lab, "%s %.2f L/min", hs_titrate_rule_name(rule), next);
+      if ((st = hs_trend_add_event(o->trend, hs_sim_time(r.sim), lab, err))) goto step_fail;
+    }
+    /* the slow states move over the interval (fluids on): macro steps at the new flow */
+    if (o->fluids_mlh > 0 && k + 1 < nsteps) {
+      if ((st = hs_sim_set(r.sim, "ecmo.target_flow", next * LPM_TO_MLS, err)) ||
+          (st = hs_sim_run(r.sim, o->interval_h * 3600.0, err)))
+        goto step_fail;
+    }
     if (o->progress) o->progress(t, o->hours, o->progress_ud);
     continue;
   step_fail:

@@ -175,6 +175,17 @@ hs_status hs_scenario_load_string(const char *name, const char *text, size_t len
 double hs_scenario_duration(const hs_scenario *sc) { return sc->duration; }
 size_t hs_scenario_event_count(const hs_scenario *sc) { return sc->n; }
 
+hs_status hs_scenario_event(const hs_scenario *sc, size_t i, double *t, const char **path,
+                            const char **value, hs_err *err) {
+  if (i >= sc->n)
+    return hs_err_set(err, HS_ERR_RANGE, "scenario event %zu: the scenario has %zu events", i,
+                      sc->n);
+  if (t) *t = sc->e[i].t;
+  if (path) *path = sc->e[i].path;
+  if (value) *value = sc->e[i].value;
+  return HS_OK;
+}
+
 hs_status hs_scenario_check_end(const hs_scenario *sc, double run_s, hs_err *err) {
   for (size_t i = 0; i < sc->n; i++)
     if (sc->e[i].t > run_s)

@@ -43,6 +43,10 @@ static json_t *step_json(const hs_titrate_step *s) {
   SET(o, "micro_poor", json_boolean(s->micro_poor));
   SET(o, "steady", json_boolean(s->steady));
   SET(o, "rule", json_string(hs_titrate_rule_name(s->rule)));
+  SET(o, "fluid_balance_ml", hs_jnum(s->fluid_balance_ml));
+  SET(o, "urine_mlh", hs_jnum(s->urine_mlh));
+  SET(o, "hemoglobin_gdl", hs_jnum(s->hb_gdl));
+  SET(o, "plasma_free_hb_mgdl", hs_jnum(s->pfhb_mgdl));
   if (bad) json_decref(o);
   return bad ? NULL : o;
 }
@@ -131,7 +135,8 @@ char *hs_titrate_csv(hs_titrate_result *const *res, int nres, hs_err *err) {
   }
   fputs("policy,t_h,ecmo_flow_lpm,map_mmhg,ci_lpm_m2,pcwp_mmhg,pulse_pressure_mmhg,"
         "av_open_fraction,svo2_pct,do2i_mlmin_m2,tvd_mm_mm2,pvd_mm_mm2,ppv_pct,mfi,"
-        "micro_measurement,lv_ees,obstructed,oedema,rule,next_ecmo_flow_lpm\n",
+        "micro_measurement,lv_ees,obstructed,oedema,rule,next_ecmo_flow_lpm,"
+        "fluid_balance_ml,urine_mlh,hemoglobin_gdl,plasma_free_hb_mgdl\n",
         f);
   for (int k = 0; k < nres; k++)
     for (size_t i = 0; i < res[k]->n; i++) {
@@ -156,6 +161,10 @@ char *hs_titrate_csv(hs_titrate_result *const *res, int nres, hs_err *err) {
       csv_num(f, s->oedema, 4);
       fprintf(f, ",%s", hs_titrate_rule_name(s->rule));
       csv_num(f, s->next_flow_lpm, 3);
+      csv_num(f, s->fluid_balance_ml, 1);
+      csv_num(f, s->urine_mlh, 1);
+      csv_num(f, s->hb_gdl, 2);
+      csv_num(f, s->pfhb_mgdl, 2);
       fputc('\n', f);
     }
   int bad = ferror(f);
