@@ -363,7 +363,14 @@ char *hs_trend_svg(const hs_trend *tr, const char *title, const char *const *met
     if (m && hs_plot_add_series(p, panel, metrics[j], x, y, m, HS_PLOT_LINE, err)) goto done;
     for (size_t e = 0; m && e < tr->nev; e++) { /* event markers at the trend's value */
       double te = tr->ev[e].t / scale, ye = y[0];
-      for (size_t i = 0; i < m && x[i] <= te; i++) ye = y[i];
+      for (size_t i = 0; i < m; i++) { /* linear between the points around the event */
+        if (x[i] <= te) ye = y[i];
+        if (x[i] >= te) {
+          if (i > 0 && x[i] > x[i - 1] && x[i - 1] <= te)
+            ye = y[i - 1] + (y[i] - y[i - 1]) * (te - x[i - 1]) / (x[i] - x[i - 1]);
+          break;
+        }
+      }
       if (hs_plot_add_marker(p, panel, te, ye, j == 0 ? tr->ev[e].label : NULL, err)) goto done;
     }
   }
