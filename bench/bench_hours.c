@@ -1,6 +1,6 @@
 /*
  * bench_hours.c - hours-scale simulation with slow states (issue 16, item 7; docs/model.md
- * 2.16 "Macro steps"): 72 h of the shock-on-VA-ECMO patient (severe_shock_ecmo) with
+ * 2.18 "Macro steps"): 72 h of the shock-on-VA-ECMO patient (severe_shock_ecmo) with
  * fluids on - maintenance crystalloid 80 mL/h, a 500 mL crystalloid bolus over 30 min at
  * 2 h, blood loss 50 mL/h for the first 24 h, two red-cell units (600 mL) over 4 h at
  * 12 h - urine from the renal perfusion pressure and plasma free Hb from the pump.

@@ -412,7 +412,7 @@ static const char TITRATE_HELP[] =
     "                          runs (urine from renal perfusion pressure, Hb dilution) and\n"
     "                          the slow states advance between decision points; each\n"
     "                          step's fluid_balance_ml (since the previous one) comes from\n"
-    "                          the simulation (docs/model.md 2.16)\n"
+    "                          the simulation (docs/model.md 2.18)\n"
     "      --trend PREFIX      trends of every metric, as `hemosim run --out` writes them:\n"
     "                          PREFIX-<policy>.csv (per interval), .json, .svg, decisions\n"
     "                          as events\n"

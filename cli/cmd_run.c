@@ -54,7 +54,7 @@ static const char RUN_HELP[] =
     "\"Trends\"): trend.csv (mean per interval), trend_beats.csv (every beat),\n"
     "trend.json (both, with the scenario events) and trend.svg (the chosen\n"
     "metrics against time, events marked).  Hours-scale runs: set\n"
-    "solver.slow_step (e.g. --set \"solver.slow_step=600 s\", docs/model.md 2.16).\n"
+    "solver.slow_step (e.g. --set \"solver.slow_step=600 s\", docs/model.md 2.18).\n"
     "\n"
     "The files of --out appear together or not at all: they are written into\n"
     "DIR.tmpXXXXXX beside DIR and renamed into place when the run succeeded; DIR\n"

@@ -101,7 +101,7 @@ typedef struct hs_titrate_options {
   double measure_h[HS_TITRATE_MAX_MEASUREMENTS]; /* default 6, 18, 40, 72 (T1..T4); times
                                                     after the course are never reached */
   int micro_every_step;  /* 1: micro measured at every decision point (default 0) */
-  /* fluids and slow states (docs/model.md 2.16): fluids_mlh > 0 switches the fluids
+  /* fluids and slow states (docs/model.md 2.18): fluids_mlh > 0 switches the fluids
      module on with this maintenance crystalloid (mL/h; default 0 = as the patient file
      says, off in every shipped patient); then between decision points the slow states
      (volume, Hb, urine, plasma free Hb) advance over the interval (solver.slow_step

@@ -511,7 +511,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
                             const double *f, double *dm, double *dmt) {
   const hs_plan *pl = s->pl;
   const int tr = pl->ntr > 0;
-  const double *ox = s->p + pl->oxygen, *q1 = s->q, *q0 = s->qprev;
+  const double *q1 = s->q, *q0 = s->qprev;
   const double *vf = s->vfwd, *vb = s->vbwd;
   double hb = hb_now(s), c_ec = s->c_ec, shunt = lung_shunt(s);
   double lung = 0.0, oxy = 0.0, cons = 0.0, *qf = s->q + pl->q_flux;
