@@ -20,7 +20,7 @@ static const char STROKE_HELP[] =
     "usage: hemosim stroke <calculator> [options]\n"
     "\n"
     "Bedside calculators for no-reflow after thrombectomy (definitions and\n"
-    "sources: docs/stroke_calculators.md).\n"
+    "their primary sources: docs/stroke_calculators.md).\n"
     "\n"
     "calculators:\n"
     "  mcis             modified capillary index score (DSA) and no-reflow\n"
@@ -29,6 +29,10 @@ static const char STROKE_HELP[] =
     "  tcd              transcranial Doppler pulsatility index and asymmetry\n"
     "  dose             adjunct regimens: intra-arterial alteplase, tenecteplase,\n"
     "                   urokinase; intravenous tirofiban, methylprednisolone\n"
+    "  eligibility      which adjunct regimens the trials support for a patient:\n"
+    "                   the deciding rule, the dose and the trial's result\n"
+    "  etici            reperfusion grade (eTICI / mTICI) <-> territory fraction\n"
+
     "\n"
     "`hemosim stroke <calculator> --help` describes one.  Every calculator takes\n"
     "--json (machine-readable output, schema " SCHEMA ").\n"
@@ -116,7 +120,7 @@ static const char DOSE_HELP_HEAD[] =
     "                           [--duration T] [--json]\n"
     "       hemosim stroke dose --list [--json]\n"
     "\n"
-    "Adjunct regimens studied in trials after thrombectomy.  Prints the\n"
+    "Adjunct regimens studied after thrombectomy (trials: see eligibility).  Prints the\n"
     "weight-based amount, whether the maximum dose (cap) binds, the volume at the\n"
     "concentration, pump rates (mL/h) over the administration time, and totals.\n"
     "A calculator, not a prescription: check every result against the protocol.\n"
@@ -615,6 +619,183 @@ static int cmd_dose(int argc, char **argv) {
   return HS_EXIT_OK;
 }
 
+/* ---- etici ---------------------------------------------------------------------------- */
+
+static const char ETICI_HELP[] =
+    "usage: hemosim stroke etici (--grade G | --fraction F) [--json]\n"
+    "\n"
+    "Reperfusion grade on the final angiogram after thrombectomy and the model's\n"
+    "territory fraction reperfused.  eTICI (Liebeskind et al., J Neurointerv Surg\n"
+    "2019;11:433): 0 none, 1 thrombus reduced without distal reperfusion, 2a 1-49 %,\n"
+    "2b50 50-66 %, 2b67 67-89 %, 2c 90-99 %, 3 100 % of the territory.  The fraction\n"
+    "is the midpoint of the grade's range (0, 0, 0.25, 0.58, 0.78, 0.945, 1).\n"
+    "mTICI (Zaidat et al., Stroke 2013) is accepted as \"mTICI 2b\": its 2b (>= 50 %,\n"
+    "not split) reads as eTICI 2b50 for eligibility and as the fraction 0.695.\n"
+    "A bare \"2b\" is ambiguous and refused.\n"
+    "\n"
+    "options:\n"
+    "  --grade G           eTICI grade (2b67) or \"mTICI 2b\"\n"
+    "  --fraction F        territory fraction reperfused in [0, 1] (\"70 %\"): its grade\n"
+    "  --json              machine-readable output\n"
+    "  -h, --help          this text\n";
+
+static void etici_help(void) { fputs(ETICI_HELP, stdout); }
+
+static int cmd_etici(int argc, char **argv) {
+  const char *cmd = "stroke etici";
+  const char *g_t = NULL, *f_t = NULL;
+  int json = 0;
+  const opt opts[] = {{"--grade", &g_t, NULL}, {"--fraction", &f_t, NULL},
+                      {"--json", NULL, &json}, {NULL, NULL, NULL}};
+  int rc = parse_opts(cmd, argc, argv, opts, etici_help);
+  if (rc >= 0) return rc;
+  if (!!g_t == !!f_t) return hs_cli_usage(cmd, "give one of --grade or --fraction");
+  hs_err err = {HS_OK, ""};
+  hs_reperfusion_grade g;
+  if (g_t) {
+    if (hs_reperfusion_grade_parse(g_t, &g, &err)) return fail_opt(&err, "--grade");
+    if (g.etici == HS_ETICI_NONE) return hs_cli_usage(cmd, "--grade none has no fraction");
+  } else {
+    double f;
+    if (parse_number(f_t, HS_DIM_NONE, &f, &err)) return fail_opt(&err, "--fraction");
+    if (hs_etici_from_fraction(f, &g, &err)) return fail_opt(&err, "--fraction");
+  }
+  if (json) return print_json(hs_stroke_etici_json(&g, &err));
+  if (g.from_mtici) printf("mTICI %s -> eTICI %s\n", g.mtici, hs_etici_name(g.etici));
+  printf("eTICI %-5s %s\n", hs_etici_name(g.etici), hs_etici_meaning(g.etici));
+  if (g.from_mtici && !strcmp(g.mtici, "2b"))
+    printf("  mTICI 2b covers 50-89 %% (eTICI 2b50 or 2b67): eligibility reads it as 2b50\n");
+  printf("  territory fraction reperfused (model): %s\n", num(g.fraction));
+  return HS_EXIT_OK;
+}
+
+/* ---- eligibility ------------------------------------------------------------------------ */
+
+static const char ELIG_HELP[] =
+    "usage: hemosim stroke eligibility --onset T --etici G|none --ivt no|T|yes\n"
+    "                                  --territory anterior|posterior\n"
+    "                                  [--cardioembolic yes|no] [--weight KG] [--json]\n"
+    "\n"
+    "Checks a patient against every adjunct-regimen trial (CHOICE, ANGEL-TNK,\n"
+    "POST-TNK, POST-UK, ATTENTION-IA, the four DATE tenecteplase tiers 0.03125 /\n"
+    "0.0625 / 0.125 / 0.1875 mg/kg, ASSET-IT tirofiban after IV thrombolysis, TREND,\n"
+    "MARVEL) and prints for each: eligible / not eligible / unknown with the rule\n"
+    "that decided, the dose (with --weight) and the trial's result (positive,\n"
+    "neutral, harm signal, not given) with its primary publication.  Rules are\n"
+    "checked in the order territory, thrombectomy, eTICI, time since onset, prior\n"
+    "IV thrombolysis, time since IV thrombolysis, cardioembolic source, dose tier\n"
+    "stopped; time windows include their ends (24 h 0 s is within 24 h).  A rule\n"
+    "that needs an input not given answers \"unknown\" and names the option.\n"
+    "These are trial populations, not a prescription (docs/stroke_calculators.md).\n"
+    "\n"
+    "options:\n"
+    "  --onset T           time since onset / last known well, now, with its unit\n"
+    "                      (\"6 h\", \"90 min\"), in (0 s, 7 days]\n"
+    "  --etici G           final reperfusion grade after thrombectomy (2b67,\n"
+    "                      \"mTICI 2b\"), or none (no thrombectomy)\n"
+    "  --ivt V             IV thrombolysis: no, or how long ago it was given (\"40 min\"),\n"
+    "                      or yes (given, time unknown)\n"
+    "  --territory C       anterior (carotid) or posterior (vertebrobasilar)\n"
+    "  --cardioembolic B   yes or no (TREND and ASSET-IT: non-cardioembolic only)\n"
+    "  --weight KG         body weight (doses), in [20, 250] kg\n"
+    "  --json              machine-readable output\n"
+    "  -h, --help          this text\n";
+
+static void elig_help(void) { fputs(ELIG_HELP, stdout); }
+
+/* yes/no -> 1/0; -1 otherwise. */
+static int yes_no(const char *t) {
+  if (!strcmp(t, "yes") || !strcmp(t, "y") || !strcmp(t, "true") || !strcmp(t, "1")) return 1;
+  if (!strcmp(t, "no") || !strcmp(t, "n") || !strcmp(t, "false") || !strcmp(t, "0")) return 0;
+  return -1;
+}
+
+static void print_eligibility(const hs_stroke_eligibility *e) {
+  static const char *const status[] = {"not eligible", "ELIGIBLE", "unknown"};
+  printf("adjunct regimens after thrombectomy: trial eligibility\n");
+  for (size_t i = 0; i < e->n; i++) {
+    const hs_stroke_eligibility_row *r = &e->row[i];
+    const hs_stroke_indication *in = r->ind;
+    const hs_stroke_regimen *reg = hs_stroke_regimen_find(in->regimen);
+    printf("\n%-44s %s\n", in->trial, status[r->status]);
+    printf("  rule     %s\n", r->rule);
+    printf("  regimen  %s: %s %s, %s\n", in->regimen, reg->route, reg->drug, reg->summary);
+    if (r->has_dose) {
+      const hs_stroke_dose *d = &r->dose;
+      printf("  dose     ");
+      for (int k = 0; k < d->nphases; k++) {
+        const hs_stroke_phase_dose *p = &d->phase[k];
+        printf("%s%s %s%s", k ? "; then " : "", amount(p->amount, reg->unit), p->spec->label,
+               p->cap_binds ? " (MAXIMUM DOSE APPLIED)" : "");
+      }
+      printf(" = %s mL at %s %s\n", num(d->total_volume_ml), num(d->conc),
+             hs_dose_conc_unit_name(reg->unit));
+    } else {
+      printf("  dose     give --weight\n");
+    }
+    printf("  result   %s: %s\n", hs_trial_result_name(in->result), in->outcome);
+    printf("  source   %s\n", in->citation);
+    if (in->note) printf("  note     %s\n", in->note);
+  }
+  printf("\nTrial populations, not a prescription: check every criterion and dose\n"
+         "against the trial report and the local protocol.\n");
+}
+
+static int cmd_eligibility(int argc, char **argv) {
+  const char *cmd = "stroke eligibility";
+  const char *on_t = NULL, *et_t = NULL, *ivt_t = NULL, *te_t = NULL, *ce_t = NULL, *w_t = NULL;
+  int json = 0;
+  const opt opts[] = {{"--onset", &on_t, NULL},     {"--etici", &et_t, NULL},
+                      {"--ivt", &ivt_t, NULL},      {"--territory", &te_t, NULL},
+                      {"--cardioembolic", &ce_t, NULL}, {"--weight", &w_t, NULL},
+                      {"--json", NULL, &json},      {NULL, NULL, NULL}};
+  int rc = parse_opts(cmd, argc, argv, opts, elig_help);
+  if (rc >= 0) return rc;
+  if (!on_t) return hs_cli_usage(cmd, "--onset is required (time since onset, e.g. \"6 h\")");
+  if (!et_t) return hs_cli_usage(cmd, "--etici is required (e.g. 2b67, or none without thrombectomy)");
+  if (!ivt_t) return hs_cli_usage(cmd, "--ivt is required (no, or how long ago, e.g. \"40 min\")");
+  if (!te_t) return hs_cli_usage(cmd, "--territory is required (anterior or posterior)");
+  hs_err err = {HS_OK, ""};
+  hs_stroke_patient p = hs_stroke_patient_unknown();
+  if (hs_quantity_parse_as(HS_DIM_TIME, on_t, NULL, &p.onset_s, &err)) return fail_opt(&err, "--onset");
+  if (hs_reperfusion_grade_parse(et_t, &p.grade, &err)) return fail_opt(&err, "--etici");
+  p.has_grade = 1;
+  int yn = yes_no(ivt_t);
+  if (yn == 0) {
+    p.ivt = 0;
+  } else if (yn == 1) {
+    p.ivt = 1;
+  } else {
+    p.ivt = 1;
+    if (hs_quantity_parse_as(HS_DIM_TIME, ivt_t, NULL, &p.ivt_ago_s, &err)) {
+      hs_err_prefix(&err, "no, yes or how long ago: ");
+      return fail_opt(&err, "--ivt");
+    }
+  }
+  if (!strcmp(te_t, "anterior")) p.territory = HS_TERRITORY_ANTERIOR;
+  else if (!strcmp(te_t, "posterior")) p.territory = HS_TERRITORY_POSTERIOR;
+  else {
+    hs_err_set(&err, HS_ERR_INVALID, "\"%s\" is not a territory (allowed: anterior, posterior)", te_t);
+    return fail_opt(&err, "--territory");
+  }
+  if (ce_t) {
+    p.cardioembolic = yes_no(ce_t);
+    if (p.cardioembolic < 0) {
+      hs_err_set(&err, HS_ERR_INVALID, "\"%s\" is not yes or no", ce_t);
+      return fail_opt(&err, "--cardioembolic");
+    }
+  }
+  if (w_t) {
+    if (hs_quantity_parse(HS_DIM_MASS, w_t, &p.weight_kg, &err)) return fail_opt(&err, "--weight");
+    p.has_weight = 1;
+  }
+  hs_stroke_eligibility e;
+  if (hs_stroke_eligibility_check(&p, &e, &err)) return hs_cli_fail(&err);
+  if (json) return print_json(hs_stroke_eligibility_json(&e, &err));
+  print_eligibility(&e);
+  return HS_EXIT_OK;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------- */
 
 typedef struct calculator {
@@ -628,6 +809,8 @@ static const calculator CALCULATORS[] = {
     {"perfusion-class", cmd_perfusion},
     {"tcd", cmd_tcd},
     {"dose", cmd_dose},
+    {"eligibility", cmd_eligibility},
+    {"etici", cmd_etici},
 };
 
 int hs_cmd_stroke(int argc, char **argv) {
@@ -642,6 +825,6 @@ int hs_cmd_stroke(int argc, char **argv) {
   for (size_t i = 0; i < sizeof CALCULATORS / sizeof CALCULATORS[0]; i++)
     if (!strcmp(argv[1], CALCULATORS[i].name)) return CALCULATORS[i].run(argc - 1, argv + 1);
   return hs_cli_usage("stroke", "unknown calculator '%s' (mcis, reperfusion, perfusion-class, "
-                                "tcd, dose)",
+                                "tcd, dose, eligibility, etici)",
                       argv[1]);
 }

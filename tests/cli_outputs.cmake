@@ -20,7 +20,8 @@ expect_match("${OUT}" "\"patient_file\": \".*decide_mild.yaml\"")
 expect_match("${OUT}" "\"set\": \\[\n    \"lv.ees=1.5\"")
 expect_match("${OUT}" "\"flow_lpm\": 1.5")
 foreach(calc "mcis;--regions;2,1,0" "reperfusion;--baseline-ml;80;--followup-ml;5"
-        "tcd;--psv;100;--edv;20;--mean;50" "dose;--list")
+        "tcd;--psv;100;--edv;20;--mean;50" "dose;--list" "etici;--grade;2b67"
+        "eligibility;--onset;6 h;--etici;2b67;--ivt;no;--territory;anterior;--weight;70")
   expect_run(0 ${HEMOSIM} stroke ${calc} --json)
   expect_match("${OUT}" "\"schema\": \"hemosim-stroke/1\",\n  \"hemosim_version\": ")
 endforeach()
@@ -37,7 +38,8 @@ expect_run(1 ${HEMOSIM} run -x)
 expect_match("${ERR}" "unknown option '-x'")
 foreach(cmd "run" "cohort" "params" "describe" "micro" "micro;analyze" "micro;schedule" "micro;titrate" "compare"
         "wean" "optimize" "calibrate" "stroke" "stroke;mcis" "stroke;reperfusion"
-        "stroke;perfusion-class" "stroke;tcd" "stroke;dose" "validate" "trial")
+        "stroke;perfusion-class" "stroke;tcd" "stroke;dose" "stroke;eligibility" "stroke;etici"
+        "validate" "trial")
   expect_run(0 ${HEMOSIM} ${cmd} --help)
   string(REPLACE ";" " " shown "${cmd}")
   expect_match("${OUT}" "usage: hemosim ${shown}")

@@ -630,7 +630,8 @@ static void test_dose_rejections(void **state) {
   hs_stroke_dose_req q = weight(70);
   expect_fail(hs_stroke_dose_calc("ia-foo", &q, &d, &err), HS_ERR_UNKNOWN,
               "unknown regimen 'ia-foo' (known: ia-alteplase, ia-tnk-0.03125, ia-tnk-0.0625, "
-              "ia-tnk-0.125, ia-urokinase, tirofiban, methylprednisolone)");
+              "ia-tnk-0.125, ia-tnk-0.1875, ia-urokinase, tirofiban, tirofiban-72h, "
+              "methylprednisolone)");
   expect_fail(hs_stroke_dose_calc(NULL, &q, &d, &err), HS_ERR_UNKNOWN, "unknown regimen ''");
   /* weight */
   expect_fail(hs_stroke_dose_calc("ia-alteplase", NULL, &d, &err), HS_ERR_INVALID,
@@ -756,7 +757,7 @@ static void test_concentration_parse(void **state) {
 static void test_regimen_table(void **state) {
   (void)state;
   size_t n = hs_stroke_regimen_count();
-  assert_int_equal(n, 7);
+  assert_int_equal(n, 9);
   assert_null(hs_stroke_regimen_at(n));
   assert_null(hs_stroke_regimen_find("nope"));
   assert_null(hs_stroke_regimen_find(NULL));
@@ -777,6 +778,8 @@ static void test_regimen_table(void **state) {
   assert_near(hs_stroke_regimen_find("ia-tnk-0.03125")->phase[0].per_kg, 0.03125, 0);
   assert_near(hs_stroke_regimen_find("ia-tnk-0.0625")->phase[0].per_kg, 0.0625, 0);
   assert_near(hs_stroke_regimen_find("ia-tnk-0.125")->phase[0].per_kg, 0.125, 0);
+  assert_near(hs_stroke_regimen_find("ia-tnk-0.1875")->phase[0].per_kg, 0.1875, 0); /* 3/4 x 0.25 */
+  assert_near(hs_stroke_regimen_find("tirofiban-72h")->phase[1].dur_max_s, 72 * 3600.0, 0);
   const hs_stroke_regimen *uk = hs_stroke_regimen_find("ia-urokinase");
   assert_near(uk->phase[0].fixed, 100000, 0);
   assert_near(uk->phase[0].fixed / uk->conc_default, 10, 0); /* in 10 mL */

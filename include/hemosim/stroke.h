@@ -1,6 +1,6 @@
 /*
  * hemosim/stroke.h - bedside calculators for no-reflow after thrombectomy
- * (issue #7; sources in docs/stroke_calculators.md):
+ * (issues #7, #17):
  *
  *   mCIS           DSA modified capillary index score of the MCA territory
  *   reperfusion    reduction of the CT-perfusion Tmax > 6 s lesion volume
@@ -258,6 +258,143 @@ typedef struct hs_stroke_dose {
 hs_status hs_stroke_dose_calc(const char *regimen, const hs_stroke_dose_req *req,
                               hs_stroke_dose *out, hs_err *err);
 
+/* ---- reperfusion grade: eTICI (and mTICI) -------------------------------------
+ * Expanded Thrombolysis in Cerebral Infarction (eTICI; Liebeskind et al., J
+ * Neurointerv Surg 2019;11:433-438), the share of the target territory
+ * reperfused on the final angiogram:
+ *   0     no reperfusion (0 %)            2b50  50-66 %
+ *   1     thrombus reduced, no distal     2b67  67-89 %
+ *         reperfusion (0 %)               2c    90-99 %
+ *   2a    1-49 %                          3     100 %
+ * The model's territory fraction reperfused f of a grade is the midpoint of its
+ * range (0, 0, 0.25, 0.58, 0.78, 0.945, 1); the grade of a fraction uses the
+ * half-open bands [0.01, 0.50) 2a, [0.50, 0.67) 2b50, [0.67, 0.90) 2b67,
+ * [0.90, 1) 2c, 1 -> 3 (f < 0.01 -> 0; 0 and 1 cannot be told apart by a
+ * fraction).  mTICI (Zaidat et al., Stroke 2013;44:2650) is accepted as
+ * "mTICI 2b" and mapped explicitly: 0, 1, 2a, 2c and 3 to the eTICI grade of the
+ * same name; mTICI 2b (>= 50 %, not split) to eTICI 2b50 for eligibility (the
+ * lowest grade it may be, so that a criterion of 2b67 or 2c is never met by an
+ * unsplit 2b) and to the fraction 0.695 (midpoint of 50-89 %).
+ * docs/stroke_calculators.md "etici". */
+typedef enum hs_etici {
+  HS_ETICI_NONE = -1, /* no thrombectomy (no grade) */
+  HS_ETICI_0 = 0,
+  HS_ETICI_1,
+  HS_ETICI_2A,
+  HS_ETICI_2B50,
+  HS_ETICI_2B67,
+  HS_ETICI_2C,
+  HS_ETICI_3,
+  HS_ETICI_COUNT
+} hs_etici;
+
+typedef struct hs_reperfusion_grade {
+  hs_etici etici;      /* the eTICI grade (mTICI mapped) */
+  int from_mtici;      /* 1: given as mTICI */
+  char mtici[4];       /* the mTICI grade as given ("2b"), "" otherwise */
+  double fraction;     /* model territory fraction reperfused */
+  double range_lo_pct; /* reperfused share of the territory the grade covers, % */
+  double range_hi_pct;
+} hs_reperfusion_grade;
+
+/* "0", "1", "2a", "2b50", "2b67", "2c", "3"; NULL for others (NONE: "none"). */
+const char *hs_etici_name(hs_etici g);
+/* What the grade means ("reperfusion of 67-89 % of the territory"). */
+const char *hs_etici_meaning(hs_etici g);
+/* Parse "2b67", "eTICI 2b67", "2B67", "mTICI 2b", "mtici:2b", "none" (no
+   thrombectomy).  A bare "2b" is ambiguous and refused with a hint (write 2b50,
+   2b67 or mTICI 2b). */
+hs_status hs_reperfusion_grade_parse(const char *text, hs_reperfusion_grade *out, hs_err *err);
+/* The grade of an eTICI value (fraction and range). */
+hs_status hs_etici_grade(hs_etici g, hs_reperfusion_grade *out, hs_err *err);
+/* The eTICI grade of a model fraction f in [0, 1]. */
+hs_status hs_etici_from_fraction(double f, hs_reperfusion_grade *out, hs_err *err);
+
+/* ---- eligibility for the adjunct regimens --------------------------------------
+ * Each trial (or DATE dose tier) is a table entry: its regimen, population rules
+ * and result.  hs_stroke_eligibility() checks the patient against every entry in
+ * a fixed order (territory, thrombectomy, eTICI, time since onset, prior IV
+ * thrombolysis, time since IV thrombolysis, cardioembolic source, dose tier
+ * stopped) and reports the first rule that excludes, or that every rule is met;
+ * a rule that needs an input the caller did not give makes the answer "unknown"
+ * (naming the input).  Time windows are inclusive at both ends ("within 24 h"
+ * includes 24 h 0 s).  The trials, rules and results with their primary
+ * publications: docs/stroke_calculators.md "eligibility". */
+typedef enum hs_territory {
+  HS_TERRITORY_UNKNOWN = -1,
+  HS_TERRITORY_ANTERIOR = 0, /* carotid: ICA, MCA, ACA */
+  HS_TERRITORY_POSTERIOR = 1 /* vertebrobasilar: V4, basilar, PCA */
+} hs_territory;
+
+typedef enum hs_trial_result {
+  HS_TRIAL_POSITIVE = 0, /* primary outcome met */
+  HS_TRIAL_NEUTRAL,      /* primary outcome not met */
+  HS_TRIAL_HARM,         /* a harm signal (DATE 0.125 mg/kg tier) */
+  HS_TRIAL_NOT_GIVEN     /* a planned tier never given (DATE 0.1875 mg/kg) */
+} hs_trial_result;
+
+typedef enum hs_elig_status { HS_ELIG_NO = 0, HS_ELIG_YES = 1, HS_ELIG_UNKNOWN = 2 } hs_elig_status;
+
+typedef struct hs_stroke_indication {
+  const char *id;         /* "choice", "date-0.1875", ... */
+  const char *trial;      /* "CHOICE", "DATE (0.1875 mg/kg tier)" */
+  const char *regimen;    /* name in the dose table */
+  const char *population; /* inclusion summary */
+  double onset_min_s;     /* time since onset window [min, max] at treatment; */
+  double onset_max_s;     /*   max 0 = no window */
+  int evt;                /* 1 after thrombectomy only, -1 thrombectomy excluded, 0 either */
+  hs_etici etici_min;     /* reperfusion required (HS_ETICI_NONE = no criterion) */
+  int territory;          /* hs_territory required, HS_TERRITORY_UNKNOWN = not a criterion */
+  int ivt;                /* 1 after IV thrombolysis only, -1 excluded, 0 either */
+  double ivt_onset_max_s; /* IV thrombolysis given within this time of onset (0 = none) */
+  double after_ivt_max_s; /* start within this time after IV thrombolysis (0 = none) */
+  int non_cardioembolic;  /* 1: a cardioembolic source excludes */
+  const char *stopped;    /* why this dose tier was not carried forward, or NULL */
+  hs_trial_result result;
+  const char *outcome;  /* the numbers behind the result */
+  const char *citation; /* primary publication */
+  const char *note;     /* what the rules here do not check, or NULL */
+} hs_stroke_indication;
+
+size_t hs_stroke_indication_count(void);
+const hs_stroke_indication *hs_stroke_indication_at(size_t i);
+const char *hs_trial_result_name(hs_trial_result r); /* "positive", "neutral", "harm signal", "not given" */
+
+typedef struct hs_stroke_patient {
+  double onset_s;       /* time since onset / last known well, now; in (0, 7 days] */
+  int ivt;              /* IV thrombolysis given: 1 yes, 0 no, -1 unknown */
+  double ivt_ago_s;     /* time since IV thrombolysis (bolus), when ivt == 1; NAN unknown */
+  hs_reperfusion_grade grade; /* grade.etici HS_ETICI_NONE: no thrombectomy */
+  int has_grade;        /* 0: thrombectomy status unknown */
+  hs_territory territory;
+  int cardioembolic;    /* 1 yes, 0 no, -1 unknown */
+  int has_weight;
+  double weight_kg;
+} hs_stroke_patient;
+
+/* A patient with every field unknown (onset NAN). */
+hs_stroke_patient hs_stroke_patient_unknown(void);
+
+typedef struct hs_stroke_eligibility_row {
+  const hs_stroke_indication *ind;
+  hs_elig_status status;
+  char rule[256]; /* the rule that decided (or every rule met / the missing input) */
+  int has_dose;   /* dose computed (weight given) */
+  hs_stroke_dose dose;
+} hs_stroke_eligibility_row;
+
+#define HS_STROKE_MAX_INDICATIONS 16
+typedef struct hs_stroke_eligibility {
+  hs_stroke_patient patient;
+  size_t n;
+  hs_stroke_eligibility_row row[HS_STROKE_MAX_INDICATIONS];
+} hs_stroke_eligibility;
+
+/* Check the patient against every indication.  Rejects an onset outside (0, 7
+   days], an IV thrombolysis time after onset or negative, a weight out of range. */
+hs_status hs_stroke_eligibility_check(const hs_stroke_patient *p, hs_stroke_eligibility *out,
+                                      hs_err *err);
+
 /* ---- JSON (schema hemosim-stroke/1, docs/stroke_calculators.md) ------------------ */
 /* Each document starts {"schema", "hemosim_version", "calculator", ...inputs, results};
    caller frees; NULL with err set on failure. */
@@ -273,6 +410,8 @@ char *hs_stroke_tcd_json(const hs_tcd_side *affected, const hs_tcd_side *contra,
                          const hs_tcd_limits *lim, const hs_tcd_result *r, hs_err *err);
 char *hs_stroke_regimens_json(hs_err *err); /* every regimen (dose --list) */
 char *hs_stroke_dose_json(const hs_stroke_dose *d, hs_err *err);
+char *hs_stroke_etici_json(const hs_reperfusion_grade *g, hs_err *err);
+char *hs_stroke_eligibility_json(const hs_stroke_eligibility *e, hs_err *err);
 
 #ifdef __cplusplus
 }

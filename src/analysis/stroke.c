@@ -1,6 +1,6 @@
 /*
- * stroke.c - bedside calculators for no-reflow after thrombectomy (issue #7):
- * mCIS, tissue reperfusion, relative perfusion classes, TCD
+ * stroke.c - bedside calculators for no-reflow after thrombectomy (issues #7, #17;
+ * docs/stroke_calculators.md): mCIS, tissue reperfusion, relative perfusion classes, TCD
  * pulsatility index and adjunct dose regimens.
  *
  * Pure functions: no printing, no exit, no allocation, no global state.  Every
@@ -308,31 +308,41 @@ hs_status hs_stroke_tcd(const hs_tcd_side *affected, const hs_tcd_side *contra,
 #define MIN_S 60.0
 #define HOUR_S 3600.0
 
-/* Sources: the trials named below; docs/stroke_calculators.md says what was verified. */
+/* Sources: docs/stroke_calculators.md (with what was verified). */
 static const hs_stroke_regimen REGIMENS[] = {
     {"ia-alteplase", "alteplase", "intra-arterial", "0.225 mg/kg (max 22.5 mg) over 15-30 min",
-     "CHOICE trial (Renu et al., JAMA 2022;327:826-835): 0.225 mg/kg, "
-     "max 22.5 mg, over 15-30 min after successful thrombectomy",
+     "CHOICE trial (Renu et al., JAMA 2022;327:826-835): 0.225 mg/kg, max 22.5 mg, over "
+     "15-30 min after successful thrombectomy",
      HS_DOSE_MG, 1.0,
      "Activase/Actilyse label: 50 mg vial + 50 mL sterile water (100 mg + 100 mL) = 1 mg/mL",
      NULL, 1,
      {{"intra-arterial infusion", 0.225, 0, 0, 22.5, 15 * MIN_S, 30 * MIN_S, 1, NULL}}},
     {"ia-tnk-0.03125", "tenecteplase", "intra-arterial", "0.03125 mg/kg",
-     "DATE trial of intra-arterial tenecteplase after thrombectomy (dose escalation, 2025): "
-     "0.0313 mg/kg arm, 1/8 of the 0.25 mg/kg intravenous dose", HS_DOSE_MG,
+     "DATE trial lowest tier, 1/8 of 0.25 mg/kg (JAMA Neurol 2025, doi "
+     "10.1001/jamaneurol.2025.2036)",
+     HS_DOSE_MG,
      5.0, "TNKase label: 50 mg vial + 10 mL sterile water = 5 mg/mL",
-     "no maximum dose was found for this level; the 0.0625 and 0.125 mg/kg trials cap at the "
-     "dose of a 100 kg patient (which would be 3.125 mg here): check the protocol",
+     "no maximum dose was found for the DATE tiers; the 0.0625 and 0.125 mg/kg trials cap at "
+     "the dose of a 100 kg patient (which would be 3.125 mg here): check the protocol",
      1, {{"intra-arterial dose", 0.03125, 0, 0, 0, 0, 0, 1, NULL}}},
     {"ia-tnk-0.0625", "tenecteplase", "intra-arterial", "0.0625 mg/kg (max 6.25 mg)",
-     "ATTENTION-IA (BMJ; posterior circulation): 0.0625 mg/kg, max 6.25 mg; "
-     "POST-TNK (Huang et al., JAMA): 0.0625 mg/kg",
+     "ATTENTION-IA (Hu et al., BMJ 2025;388:e080489; posterior circulation): 0.0625 mg/kg, "
+     "max 6.25 mg; POST-TNK (Huang et al., JAMA 2025): 0.0625 mg/kg; DATE second tier",
      HS_DOSE_MG, 5.0, "TNKase label: 50 mg vial + 10 mL sterile water = 5 mg/mL", NULL, 1,
      {{"intra-arterial dose", 0.0625, 0, 0, 6.25, 0, 0, 1, NULL}}},
     {"ia-tnk-0.125", "tenecteplase", "intra-arterial", "0.125 mg/kg (max 12.5 mg)",
-     "ANGEL-TNK (Miao et al., JAMA 2025): 0.125 mg/kg, max 12.5 mg", HS_DOSE_MG,
+     "ANGEL-TNK (Miao et al., JAMA 2025): 0.125 mg/kg, max 12.5 mg; DATE third tier (stopped "
+     "for intracranial haemorrhage)",
+     HS_DOSE_MG,
      5.0, "TNKase label: 50 mg vial + 10 mL sterile water = 5 mg/mL", NULL, 1,
      {{"intra-arterial dose", 0.125, 0, 0, 12.5, 0, 0, 1, NULL}}},
+    {"ia-tnk-0.1875", "tenecteplase", "intra-arterial", "0.1875 mg/kg",
+     "DATE trial fourth tier, 3/4 of 0.25 mg/kg (JAMA Neurol 2025, doi "
+     "10.1001/jamaneurol.2025.2036): planned, never given",
+     HS_DOSE_MG, 5.0, "TNKase label: 50 mg vial + 10 mL sterile water = 5 mg/mL",
+     "DATE never gave this tier: escalation stopped at 0.125 mg/kg for symptomatic "
+     "intracranial haemorrhage (3 of 12); no maximum dose known",
+     1, {{"intra-arterial dose", 0.1875, 0, 0, 0, 0, 0, 1, NULL}}},
     {"ia-urokinase", "urokinase", "intra-arterial", "100,000 U in 10 mL over 10-15 min (fixed dose)",
      "POST-UK trial (Liu et al., JAMA 2025;333:589-598) of a single intra-arterial urokinase "
      "dose after reperfusion; amount, volume and time not confirmed in its abstract",
@@ -340,7 +350,8 @@ static const hs_stroke_regimen REGIMENS[] = {
      {{"intra-arterial infusion", 0, 0, 100000.0, 0, 10 * MIN_S, 15 * MIN_S, 1, NULL}}},
     {"tirofiban", "tirofiban", "intravenous",
      "0.4 ug/kg/min for 30 min, then 0.1 ug/kg/min for 24 h",
-     "Tirofiban after thrombectomy (two-step regimen of the Aggrastat label's NSTE-ACS dosing)",
+     "tirofiban after IV thrombolysis (ASSET-IT, Tao et al., N Engl J Med 2025: 24-h "
+     "infusion); the same two-step regimen is the Aggrastat label's NSTE-ACS dosing",
      HS_DOSE_UG, 50.0,
      "Aggrastat premixed bag 50 ug/mL (the 250 ug/mL concentrate is diluted to 50 ug/mL)",
      "the label halves the infusion rate when creatinine clearance is < 30 mL/min (not applied "
@@ -348,10 +359,21 @@ static const hs_stroke_regimen REGIMENS[] = {
      2,
      {{"loading infusion", 0, 0.4, 0, 0, 30 * MIN_S, 30 * MIN_S, 1, NULL},
       {"maintenance infusion", 0, 0.1, 0, 0, 24 * HOUR_S, 24 * HOUR_S, 1, NULL}}},
+    {"tirofiban-72h", "tirofiban", "intravenous",
+     "0.4 ug/kg/min for 30 min, then 0.1 ug/kg/min for 72 h",
+     "TREND (Zhao et al., JAMA Neurol 2024): tirofiban 0.4 ug/kg/min for 30 min, then 0.1 "
+     "ug/kg/min, continued for 72 h, then oral antiplatelet therapy",
+     HS_DOSE_UG, 50.0,
+     "Aggrastat premixed bag 50 ug/mL (the 250 ug/mL concentrate is diluted to 50 ug/mL)",
+     "the label halves the infusion rate when creatinine clearance is < 30 mL/min (not applied "
+     "here)",
+     2,
+     {{"loading infusion", 0, 0.4, 0, 0, 30 * MIN_S, 30 * MIN_S, 1, NULL},
+      {"maintenance infusion", 0, 0.1, 0, 0, 72 * HOUR_S, 72 * HOUR_S, 1, NULL}}},
     {"methylprednisolone", "methylprednisolone", "intravenous",
      "2 mg/kg/day (max 160 mg/day) for 3 days",
-     "MARVEL trial: 2 mg/kg/day for 3 days with a 160 mg/day maximum (Yang et al., "
-     "JAMA 2024; JAMA Netw Open 2025 post hoc analysis)",
+     "MARVEL (Yang et al., JAMA 2024;331:840-849): 2 mg/kg/day, max 160 mg/day, for 3 days "
+     "(JAMA Netw Open 2025;8:e2459945 post hoc analysis)",
      HS_DOSE_MG, 62.5,
      "Solu-Medrol 125 mg Act-O-Vial (2 mL) and reconstituted 500 mg / 1 g vials = 62.5 mg/mL",
      NULL, 1, {{"daily dose", 2.0, 0, 0, 160.0, 0, 0, 3, "24 h"}}},

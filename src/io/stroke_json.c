@@ -3,6 +3,7 @@
  * hemosim/stroke.h, docs/stroke_calculators.md).
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "hemosim/hemosim.h"
 #include "io/json_util.h"
@@ -159,4 +160,77 @@ char *hs_stroke_dose_json(const hs_stroke_dose *d, hs_err *err) {
   SET(o, "total_amount", hs_jnum(d->total_amount));
   SET(o, "total_volume_ml", hs_jnum(d->total_volume_ml));
   return hs_jdump(o, bad, PRECISION, "the dose result", err);
+}
+
+char *hs_stroke_etici_json(const hs_reperfusion_grade *g, hs_err *err) {
+  int bad = 0;
+  json_t *o = head("etici", &bad);
+  SET(o, "etici", json_string(hs_etici_name(g->etici)));
+  SET(o, "meaning", json_string(hs_etici_meaning(g->etici)));
+  SET(o, "mtici", g->from_mtici ? json_string(g->mtici) : json_null());
+  SET(o, "reperfused_pct_low", hs_jnum(g->range_lo_pct));
+  SET(o, "reperfused_pct_high", hs_jnum(g->range_hi_pct));
+  SET(o, "territory_fraction_reperfused", hs_jnum(g->fraction));
+  return hs_jdump(o, bad, PRECISION, "the reperfusion grade", err);
+}
+
+static json_t *patient_json(const hs_stroke_patient *p) {
+  static const char *const terr[] = {"anterior", "posterior"};
+  json_t *o = json_object();
+  int bad = 0;
+  SET(o, "onset_s", hs_jnum(p->onset_s));
+  SET(o, "ivt", p->ivt < 0 ? json_null() : json_boolean(p->ivt));
+  SET(o, "ivt_ago_s", p->ivt == 1 ? hs_jnum(p->ivt_ago_s) : json_null());
+  SET(o, "etici", p->has_grade ? json_string(hs_etici_name(p->grade.etici)) : json_null());
+  SET(o, "mtici", p->has_grade && p->grade.from_mtici ? json_string(p->grade.mtici) : json_null());
+  SET(o, "territory", p->territory >= 0 ? json_string(terr[p->territory]) : json_null());
+  SET(o, "cardioembolic", p->cardioembolic < 0 ? json_null() : json_boolean(p->cardioembolic));
+  SET(o, "weight_kg", p->has_weight ? hs_jnum(p->weight_kg) : json_null());
+  if (bad) json_decref(o);
+  return bad ? NULL : o;
+}
+
+char *hs_stroke_eligibility_json(const hs_stroke_eligibility *e, hs_err *err) {
+  static const char *const status[] = {"not eligible", "eligible", "unknown"};
+  int bad = 0;
+  json_t *o = head("eligibility", &bad), *a = json_array();
+  SET(o, "patient", patient_json(&e->patient));
+  for (size_t i = 0; a && i < e->n; i++) {
+    const hs_stroke_eligibility_row *r = &e->row[i];
+    const hs_stroke_indication *in = r->ind;
+    json_t *x = json_object();
+    int b = !x;
+    b |= hs_jset(x, "id", json_string(in->id));
+    b |= hs_jset(x, "trial", json_string(in->trial));
+    b |= hs_jset(x, "regimen", json_string(in->regimen));
+    b |= hs_jset(x, "eligible", r->status == HS_ELIG_UNKNOWN ? json_null()
+                                                           : json_boolean(r->status == HS_ELIG_YES));
+    b |= hs_jset(x, "status", json_string(status[r->status]));
+    b |= hs_jset(x, "rule", json_string(r->rule));
+    if (r->has_dose) {
+      char *d = hs_stroke_dose_json(&r->dose, err);
+      json_t *dj = d ? json_loads(d, 0, NULL) : NULL;
+      free(d);
+      if (dj) { /* the dose document without its own header */
+        json_object_del(dj, "schema");
+        json_object_del(dj, "hemosim_version");
+        json_object_del(dj, "calculator");
+      }
+      b |= hs_jset(x, "dose", dj);
+    } else {
+      b |= hs_jset(x, "dose", json_null());
+    }
+    b |= hs_jset(x, "result", json_string(hs_trial_result_name(in->result)));
+    b |= hs_jset(x, "outcome", json_string(in->outcome));
+    b |= hs_jset(x, "citation", json_string(in->citation));
+    b |= hs_jset(x, "population", json_string(in->population));
+    b |= hs_jset(x, "stopped", hs_jstr(in->stopped));
+    b |= hs_jset(x, "note", hs_jstr(in->note));
+    bad |= b || json_array_append_new(a, x);
+  }
+  SET(o, "indications", a);
+  SET(o, "disclaimer", json_string("trial populations, not a prescription: check every "
+                                   "criterion and dose against the trial report and the "
+                                   "local protocol"));
+  return hs_jdump(o, bad, PRECISION, "the eligibility result", err);
 }
