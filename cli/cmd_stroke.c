@@ -12,7 +12,10 @@
 #include <string.h>
 
 #include "cli.h"
+#include "hemosim/model.h"
+#include "hemosim/patient.h"
 #include "hemosim/stroke.h"
+#include "hemosim/stroke_course.h"
 
 #define SCHEMA HS_STROKE_JSON_SCHEMA
 
@@ -32,6 +35,8 @@ static const char STROKE_HELP[] =
     "  eligibility      which adjunct regimens the trials support for a patient:\n"
     "                   the deciding rule, the dose and the trial's result\n"
     "  etici            reperfusion grade (eTICI / mTICI) <-> territory fraction\n"
+    "  course           24-hour course after thrombectomy under each blood-pressure\n"
+    "                   strategy (simulation; model proxies, not outcomes)\n"
 
     "\n"
     "`hemosim stroke <calculator> --help` describes one.  Every calculator takes\n"
@@ -796,6 +801,166 @@ static int cmd_eligibility(int argc, char **argv) {
   return HS_EXIT_OK;
 }
 
+/* ---- course ------------------------------------------------------------------------------ */
+
+static const char COURSE_HELP[] =
+    "usage: hemosim stroke course PATIENT [--territory T] [--etici G | --fraction F]\n"
+    "                             [--obstruction X] [--strategies LIST] [--half-life T]\n"
+    "                             [--clearance-exponent P] [--duration T] [--step T]\n"
+    "                             [--hypo-cbf C] [--hyper-rel R] [--json]\n"
+    "\n"
+    "The first hours after thrombectomy under each blood-pressure strategy, simulated\n"
+    "as a quasi-steady course: every --step (30 min) the circulation is run to its\n"
+    "steady state with the controller holding the strategy's target, territory CBF\n"
+    "is read, and the capillary obstruction (no-reflow) of the reperfused share is\n"
+    "advanced: o(t + h) = o(t) exp(-ln2 / T_half x (CBF_reperfused / CBF_reference)^P x h)\n"
+    "(an assumption: no published human time course; docs/stroke_calculators.md).\n"
+    "The territory is split by its eTICI fraction f into the reperfused share (stem\n"
+    "open, obstruction o(t)) and the non-reperfused share (stem shut: collaterals).\n"
+    "\n"
+    "Strategies (brain.bp_target): sbp_below_120, sbp_below_140, sbp_140_180\n"
+    "(OPTIMAL-BP, BP-TARGET, ENCHANTED2/MT), map_80_110 (basilar occlusion), none.\n"
+    "Default: the three SBP strategies (+ map_80_110 for a posterior territory).\n"
+    "\n"
+    "Endpoints, per strategy - MODEL PROXIES, NOT OUTCOMES: mean and lowest territory\n"
+    "CBF; hypoperfused fraction of the territory (CBF < --hypo-cbf) and its integral\n"
+    "(territory-hours); hours with the territory's CBF below it; hyperperfusion of\n"
+    "the reperfused share (hours with CBF / contralateral > --hyper-rel; burden =\n"
+    "integral of f x (ratio - 1) where above 1), a proxy of haemorrhage risk; the\n"
+    "obstruction left at the end.\n"
+    "\n"
+    "options:\n"
+    "  PATIENT               patient file (e.g. examples/patients/stroke_post_thrombectomy.yaml)\n"
+    "  --territory T         left_mca (default) or right_mca\n"
+    "  --etici G             final grade (2b67, \"mTICI 2b\"): f = its territory fraction\n"
+    "  --fraction F          f directly, in [0, 1] (default: the stem's patency)\n"
+    "  --obstruction X       capillary obstruction at t = 0, in [0, 0.95] (default: the\n"
+    "                        patient's bed)\n"
+    "  --strategies LIST     comma-separated strategies (at most 4)\n"
+    "  --half-life T         obstruction half-life at normal perfusion (default \"12 h\")\n"
+    "  --clearance-exponent P  clearance x (relative CBF)^P, in [0, 4] (default 1)\n"
+    "  --duration T          course length, up to 72 h (default \"24 h\")\n"
+    "  --step T              interval between steady states, >= 1 min (default \"30 min\")\n"
+    "  --hypo-cbf C          hypoperfusion threshold in mL/100 g/min (default 20)\n"
+    "  --hyper-rel R         hyperperfusion above R x contralateral, in [1, 3] (default 1.5)\n"
+    "  --json                machine-readable output (every point)\n"
+    "  -h, --help            this text\n";
+
+static void course_help(void) { fputs(COURSE_HELP, stdout); }
+
+static void print_course(const hs_course_result *r) {
+  hs_reperfusion_grade g;
+  hs_etici_from_fraction(r->fraction, &g, NULL);
+  printf("24-hour course after thrombectomy: territory %s, fraction reperfused %s (eTICI %s),\n"
+         "capillary obstruction %s at t = 0 (half-life %s h at normal perfusion)\n\n",
+         r->territory->name, num(r->fraction), hs_etici_name(g.etici), num(r->obstruction0),
+         num(r->opts.half_life_s / 3600));
+  printf("%-14s %8s %8s %8s %8s %9s %8s %8s %8s %8s %9s\n", "strategy", "SBP", "MAP", "CBF mean",
+         "CBF min", "hypo frac", "hypo h", "hyper h", "burden h", "peak rel", "obstr end");
+  for (size_t i = 0; i < r->narms; i++) {
+    const hs_course_arm *a = &r->arm[i];
+    const hs_course_point *last = &a->pts[a->npoints - 1];
+    printf("%-14s %8s %8s %8s %8s %9s %8s %8s %8s %8s %9s%s\n", a->strategy, num(last->sbp),
+           num(last->map), num(a->mean_cbf_territory), num(a->min_cbf_territory),
+           num(a->mean_hypo_fraction), num(a->hypo_fraction_h), num(a->time_hyper_h),
+           num(a->hyper_burden_h), num(a->peak_rel_reperfused), num(a->final_obstruction),
+           a->points_in_band < 1 ? "  (target not held at every point)" : "");
+  }
+  printf("\nterritory CBF (mL/100 g/min) over time; reperfused / non-reperfused share:\n");
+  printf("%-6s", "t h");
+  for (size_t i = 0; i < r->narms; i++) printf(" %24s", r->arm[i].strategy);
+  printf("\n");
+  const hs_course_arm *a0 = &r->arm[0];
+  size_t every = a0->npoints > 13 ? (a0->npoints - 1 + 11) / 12 : 1;
+  for (size_t k = 0; k < a0->npoints; k++) {
+    if (k % every && k + 1 != a0->npoints) continue;
+    printf("%-6s", num(a0->pts[k].t_s / 3600));
+    for (size_t i = 0; i < r->narms; i++) {
+      const hs_course_point *p = &r->arm[i].pts[k];
+      char cell[64];
+      snprintf(cell, sizeof cell, "%s (%s/%s)", num(p->cbf_territory), num(p->cbf_reperfused),
+               num(p->cbf_nonreperfused));
+      printf(" %24s", cell);
+    }
+    printf("\n");
+  }
+  printf("\nSBP, MAP: mmHg at the end; CBF: territory mean over the course; hypo frac: mean\n"
+         "fraction of the territory below %s mL/100 g/min (hypo h: territory-hours); hyper h:\n"
+         "hours with reperfused CBF > %s x contralateral; burden h: f x excess ratio over 1,\n"
+         "integrated.  MODEL PROXIES, NOT OUTCOMES.\n",
+         num(r->opts.hypo_cbf), num(r->opts.hyper_rel));
+}
+
+static int cmd_course(int argc, char **argv) {
+  const char *cmd = "stroke course";
+  const char *patient = NULL;
+  if (argc > 1 && argv[1][0] != '-') { /* the patient file comes first */
+    patient = argv[1];
+    argv[1] = argv[0];
+    argv++, argc--;
+  }
+  const char *ter = NULL, *et = NULL, *fr = NULL, *ob = NULL, *strat = NULL, *hl = NULL,
+             *ce = NULL, *du = NULL, *stp = NULL, *hc = NULL, *hr = NULL;
+  int json = 0;
+  const opt opts[] = {{"--territory", &ter, NULL},  {"--etici", &et, NULL},
+                      {"--fraction", &fr, NULL},    {"--obstruction", &ob, NULL},
+                      {"--strategies", &strat, NULL}, {"--half-life", &hl, NULL},
+                      {"--clearance-exponent", &ce, NULL}, {"--duration", &du, NULL},
+                      {"--step", &stp, NULL},       {"--hypo-cbf", &hc, NULL},
+                      {"--hyper-rel", &hr, NULL},   {"--json", NULL, &json},
+                      {NULL, NULL, NULL}};
+  int rc = parse_opts(cmd, argc, argv, opts, course_help);
+  if (rc >= 0) return rc;
+  if (!patient) return hs_cli_usage(cmd, "a patient file is required (e.g. examples/patients/stroke_post_thrombectomy.yaml)");
+  if (et && fr) return hs_cli_usage(cmd, "give --etici or --fraction, not both");
+  hs_err err = {HS_OK, ""};
+  hs_course_opts o = hs_course_opts_default();
+  if (ter) o.territory = ter;
+  if (et) {
+    hs_reperfusion_grade g;
+    if (hs_reperfusion_grade_parse(et, &g, &err)) return fail_opt(&err, "--etici");
+    if (g.etici == HS_ETICI_NONE) return hs_cli_usage(cmd, "--etici none: there is no course after thrombectomy without one");
+    o.fraction = g.fraction;
+  }
+  if (fr && parse_number(fr, HS_DIM_NONE, &o.fraction, &err)) return fail_opt(&err, "--fraction");
+  if (ob && parse_number(ob, HS_DIM_NONE, &o.obstruction0, &err)) return fail_opt(&err, "--obstruction");
+  if (ce && parse_number(ce, HS_DIM_NONE, &o.clearance_exponent, &err))
+    return fail_opt(&err, "--clearance-exponent");
+  if (hr && parse_number(hr, HS_DIM_NONE, &o.hyper_rel, &err)) return fail_opt(&err, "--hyper-rel");
+  if (hc && hs_quantity_parse_as(HS_DIM_NONE, hc, "", &o.hypo_cbf, &err)) return fail_opt(&err, "--hypo-cbf");
+  if (hl && hs_quantity_parse_as(HS_DIM_TIME, hl, NULL, &o.half_life_s, &err)) return fail_opt(&err, "--half-life");
+  if (du && hs_quantity_parse_as(HS_DIM_TIME, du, NULL, &o.duration_s, &err)) return fail_opt(&err, "--duration");
+  if (stp && hs_quantity_parse_as(HS_DIM_TIME, stp, NULL, &o.step_s, &err)) return fail_opt(&err, "--step");
+  char list[256];
+  if (strat) {
+    if (strlen(strat) >= sizeof list) return hs_cli_usage(cmd, "--strategies is too long");
+    snprintf(list, sizeof list, "%s", strat);
+    size_t n = 0;
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+      if (n == HS_COURSE_MAX_ARMS) return hs_cli_usage(cmd, "at most %d strategies", HS_COURSE_MAX_ARMS);
+      o.strategies[n++] = tok;
+    }
+  }
+  hs_model *m = NULL;
+  if (hs_cli_load_patient(patient, &m, &err)) return hs_cli_fail(&err);
+  hs_course_result *r = NULL;
+  hs_status st = hs_stroke_course(m, &o, &r, &err);
+  if (st) {
+    hs_model_free(m);
+    return hs_cli_fail(&err);
+  }
+  int code = HS_EXIT_OK;
+  if (json) {
+    hs_provenance prov = {hs_model_name(m), patient, NULL, 0};
+    code = print_json(hs_course_json(r, &prov, &err));
+  } else {
+    print_course(r);
+  }
+  hs_course_free(r);
+  hs_model_free(m);
+  return code;
+}
+
 /* ---- dispatch ------------------------------------------------------------------------- */
 
 typedef struct calculator {
@@ -811,6 +976,7 @@ static const calculator CALCULATORS[] = {
     {"dose", cmd_dose},
     {"eligibility", cmd_eligibility},
     {"etici", cmd_etici},
+    {"course", cmd_course},
 };
 
 int hs_cmd_stroke(int argc, char **argv) {
@@ -825,6 +991,6 @@ int hs_cmd_stroke(int argc, char **argv) {
   for (size_t i = 0; i < sizeof CALCULATORS / sizeof CALCULATORS[0]; i++)
     if (!strcmp(argv[1], CALCULATORS[i].name)) return CALCULATORS[i].run(argc - 1, argv + 1);
   return hs_cli_usage("stroke", "unknown calculator '%s' (mcis, reperfusion, perfusion-class, "
-                                "tcd, dose, eligibility, etici)",
+                                "tcd, dose, eligibility, etici, course)",
                       argv[1]);
 }

@@ -38,7 +38,7 @@ expect_run(1 ${HEMOSIM} run -x)
 expect_match("${ERR}" "unknown option '-x'")
 foreach(cmd "run" "cohort" "params" "describe" "micro" "micro;analyze" "micro;schedule" "micro;titrate" "compare"
         "wean" "optimize" "calibrate" "stroke" "stroke;mcis" "stroke;reperfusion"
-        "stroke;perfusion-class" "stroke;tcd" "stroke;dose" "stroke;eligibility" "stroke;etici"
+        "stroke;perfusion-class" "stroke;tcd" "stroke;dose" "stroke;eligibility" "stroke;etici" "stroke;course"
         "validate" "trial")
   expect_run(0 ${HEMOSIM} ${cmd} --help)
   string(REPLACE ";" " " shown "${cmd}")

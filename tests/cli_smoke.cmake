@@ -157,6 +157,16 @@ expect_run(2 ${HEMOSIM} stroke eligibility --onset "6 h" --etici 2b --ivt no --t
 expect_match("${ERR}" "ambiguous")
 expect_run(0 ${HEMOSIM} stroke etici --fraction 0.7)
 expect_match("${OUT}" "eTICI 2b67")
+expect_run(0 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml
+           --strategies sbp_below_120,sbp_140_180 --step "12 h")
+expect_match("${OUT}" "sbp_140_180")
+expect_match("${OUT}" "MODEL PROXIES, NOT OUTCOMES")
+expect_run(0 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml
+           --strategies sbp_below_140 --duration "1 h" --step "1 h" --json)
+expect_match("${OUT}" "\"calculator\": \"course\"")
+expect_run(2 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml --strategies sbp_below_100)
+expect_match("${ERR}" "unknown blood-pressure strategy")
+expect_run(1 ${HEMOSIM} stroke course --step "1 h")
 expect_run(0 ${HEMOSIM} micro analyze ${SRC}/examples/micro/va_ecmo_t1.yaml)
 expect_match("${OUT}" "PSVD")
 expect_run(0 ${HEMOSIM} micro analyze ${SRC}/examples/micro/va_ecmo_t1.yaml --json -)

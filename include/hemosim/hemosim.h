@@ -6,7 +6,7 @@
  * (units.h), the circuit as data (model.h), compiled plans and simulations
  * (sim.h), devices (device.h, ecmo.h), physiology (oxygen.h, baroreflex.h,
  * drugs.h, micro_model.h), patient and scenario files (patient.h), analyses
- * (calibrate.h, cohort.h, compare.h, optimize.h, titrate.h, micro.h, stroke.h, validate.h), the
+ * (calibrate.h, cohort.h, compare.h, optimize.h, titrate.h, micro.h, stroke.h, stroke_course.h, validate.h), the
  * trial database (trial.h), outputs (output.h, report.h), SVG plots (plot.h) and the web
  * server (serve.h).  Internal units: mmHg, mL, s.
  * Every header of include/hemosim/ is included here (a test checks it), and
@@ -43,6 +43,7 @@
 #include "hemosim/serve.h"
 #include "hemosim/sim.h"
 #include "hemosim/stroke.h"
+#include "hemosim/stroke_course.h"
 #include "hemosim/titrate.h"
 #include "hemosim/trend.h"
 #include "hemosim/trial.h"
