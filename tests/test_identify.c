@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analysis/identify.h"
+#include "core/eigen.h"
 #include "support.h"
 
 #define N HS_ID_MAX
@@ -117,12 +118,13 @@ static void test_bounds_asymmetric(void **state) {
   assert_near(id.null_half[0], 0.0, 1e-12);
 }
 
-/* Eigen-decomposition reproduces F. */
+/* Eigen-decomposition (core/eigen.c) reproduces F. */
 static void test_eigen_reconstructs(void **state) {
   (void)state;
-  double F[N][N] = {{4, 1, 0.5}, {1, 3, 0.2}, {0.5, 0.2, 2}}, a[N][N], w[N], v[N][N];
+  double F[N][N] = {{4, 1, 0.5}, {1, 3, 0.2}, {0.5, 0.2, 2}}, a[N][N], w[N], v[N][N],
+         work[N * N];
   memcpy(a, F, sizeof a);
-  hs_ident_eigen(3, a, w, v);
+  assert_true(hs_eigen_sym(3, &a[0][0], N, w, &v[0][0], N, work) >= 1);
   assert_true(w[0] <= w[1] && w[1] <= w[2]);
   for (int i = 0; i < 3; i++)
     for (int j = 0; j < 3; j++) {
@@ -132,6 +134,34 @@ static void test_eigen_reconstructs(void **state) {
     }
 }
 
+/* A graded matrix D A D (D = diag(1, 1e-4, 1e-8)): the tiny eigenvalue comes out with a
+   small relative error, which the null-space test of identify.c relies on.  The
+   eigenvalues of D A D for this A are known to high relative accuracy from its
+   structure: det = prod(w) = det(A) det(D)^2. */
+static void test_eigen_graded(void **state) {
+  (void)state;
+  const double d[3] = {1, 1e-4, 1e-8};
+  const double A[3][3] = {{2, 0.5, 0.25}, {0.5, 2, 0.5}, {0.25, 0.5, 2}};
+  double a[3][3], w[3], v[3][3], work[9];
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) a[i][j] = d[i] * A[i][j] * d[j];
+  assert_true(hs_eigen_sym(3, &a[0][0], 3, w, &v[0][0], 3, work) >= 1);
+  double detA = 2 * (4 - 0.25) - 0.5 * (1 - 0.125) + 0.25 * (0.25 - 0.5);
+  double det = detA * 1e-24;
+  assert_true(w[0] > 0);
+  assert_near(w[0] * w[1] * w[2] / det, 1.0, 1e-9);
+  /* eigenvector components are signed so that the largest is positive */
+  for (int k = 0; k < 3; k++) {
+    int big = 0;
+    for (int j = 1; j < 3; j++)
+      if (fabs(v[k][j]) > fabs(v[k][big])) big = j;
+    assert_true(v[k][big] > 0);
+  }
+  assert_int_equal(hs_eigen_sym(-1, &a[0][0], 3, w, &v[0][0], 3, work), -1);
+  assert_int_equal(hs_eigen_sym(HS_EIGEN_MAX + 1, &a[0][0], 3, w, &v[0][0], 3, work), -1);
+  assert_int_equal(hs_eigen_sym(0, &a[0][0], 3, w, &v[0][0], 3, work), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_regular_exact),
@@ -139,6 +169,7 @@ int main(void) {
       cmocka_unit_test(test_small_null_component),
       cmocka_unit_test(test_bounds_asymmetric),
       cmocka_unit_test(test_eigen_reconstructs),
+      cmocka_unit_test(test_eigen_graded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,59 +35,7 @@
 #include <math.h>
 #include <string.h>
 
-void hs_ident_eigen(int n, double a[HS_ID_MAX][HS_ID_MAX], double *w,
-                    double v[HS_ID_MAX][HS_ID_MAX]) {
-  double u[HS_ID_MAX][HS_ID_MAX];
-  for (int i = 0; i < n; i++)
-    for (int j = 0; j < n; j++) u[i][j] = i == j;
-  for (int sweep = 0; sweep < 100; sweep++) {
-    double off = 0, tot = 0;
-    for (int i = 0; i < n; i++)
-      for (int j = 0; j < n; j++) {
-        tot += a[i][j] * a[i][j];
-        if (i != j) off += a[i][j] * a[i][j];
-      }
-    if (off <= 1e-30 * tot || off == 0) break;
-    for (int p = 0; p < n; p++)
-      for (int q = p + 1; q < n; q++) {
-        if (a[p][q] == 0) continue;
-        double theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-        double t = (theta >= 0 ? 1 : -1) / (fabs(theta) + sqrt(theta * theta + 1));
-        double cs = 1 / sqrt(t * t + 1), sn = t * cs;
-        for (int k = 0; k < n; k++) { /* columns p, q */
-          double akp = a[k][p], akq = a[k][q];
-          a[k][p] = cs * akp - sn * akq;
-          a[k][q] = sn * akp + cs * akq;
-        }
-        for (int k = 0; k < n; k++) { /* rows p, q */
-          double apk = a[p][k], aqk = a[q][k];
-          a[p][k] = cs * apk - sn * aqk;
-          a[q][k] = sn * apk + cs * aqk;
-        }
-        for (int k = 0; k < n; k++) {
-          double ukp = u[k][p], ukq = u[k][q];
-          u[k][p] = cs * ukp - sn * ukq;
-          u[k][q] = sn * ukp + cs * ukq;
-        }
-      }
-  }
-  int order[HS_ID_MAX];
-  for (int i = 0; i < n; i++) order[i] = i;
-  for (int i = 1; i < n; i++) /* insertion sort by eigenvalue */
-    for (int j = i; j > 0 && a[order[j]][order[j]] < a[order[j - 1]][order[j - 1]]; j--) {
-      int t = order[j];
-      order[j] = order[j - 1];
-      order[j - 1] = t;
-    }
-  for (int k = 0; k < n; k++) {
-    w[k] = a[order[k]][order[k]];
-    int big = 0;
-    for (int j = 1; j < n; j++)
-      if (fabs(u[j][order[k]]) > fabs(u[big][order[k]])) big = j;
-    double sg = u[big][order[k]] < 0 ? -1 : 1;
-    for (int j = 0; j < n; j++) v[k][j] = sg * u[j][order[k]];
-  }
-}
+#include "core/eigen.h"
 
 /* Half the range of x_j swept inside [lo, hi] along the steepest null direction. */
 static double null_half_range(const hs_ident *id, int j, const double *x, const double *lo,
@@ -124,10 +72,10 @@ void hs_ident_analyse(int n, double F[HS_ID_MAX][HS_ID_MAX], const double *x,
                       double weak_load, hs_ident *out) {
   memset(out, 0, sizeof *out);
   out->n = n;
-  double a[HS_ID_MAX][HS_ID_MAX];
+  double a[HS_ID_MAX][HS_ID_MAX], work[HS_ID_MAX * HS_ID_MAX];
   for (int i = 0; i < n; i++)
     for (int j = 0; j < n; j++) a[i][j] = F[i][j];
-  hs_ident_eigen(n, a, out->eig, out->vec);
+  hs_eigen_sym(n, &a[0][0], HS_ID_MAX, out->eig, &out->vec[0][0], HS_ID_MAX, work);
   double wmax = n ? fabs(out->eig[n - 1]) : 0;
   double zero = 1e-10 * (wmax > 1 ? wmax : 1);
   for (int k = 0; k < n; k++) {

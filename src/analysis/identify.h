@@ -28,11 +28,6 @@ typedef struct hs_ident {
   int weak_dir[HS_ID_MAX];        /* weak or null direction the parameter dominates, or -1 */
 } hs_ident;
 
-/* Cyclic Jacobi eigen-decomposition of a symmetric n x n matrix (a is destroyed):
-   eigenvalues ascending in w, eigenvectors in rows of v, largest component positive. */
-void hs_ident_eigen(int n, double a[HS_ID_MAX][HS_ID_MAX], double *w,
-                    double v[HS_ID_MAX][HS_ID_MAX]);
-
 /* The analysis (F is read, not modified; not const only because C before C23
    does not convert double (*)[N] to const double (*)[N]).  rse_limit, weak_eig, weak_load: the
    thresholds HS_CAL_RSE_LIMIT, HS_CAL_WEAK_EIG, HS_CAL_WEAK_LOAD. */
