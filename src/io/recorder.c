@@ -206,7 +206,11 @@ char *hs_recorder_pv_svg(const hs_recorder *r, double last_s, const char *title,
     goto done;
   }
   int a = hs_plot_add_panel(p, "Volume (mL)", "Pressure (mmHg)");
-  if (a < 0 || hs_plot_add_series(p, a, "left ventricle", vl, pl, n, HS_PLOT_LINE, err) ||
+  if (a < 0) {
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory drawing the PV loops");
+    goto done;
+  }
+  if (hs_plot_add_series(p, a, "left ventricle", vl, pl, n, HS_PLOT_LINE, err) ||
       hs_plot_add_series(p, a, "right ventricle", vr, pr, n, HS_PLOT_LINE, err))
     goto done;
   svg = render(p, err);
@@ -235,8 +239,11 @@ char *hs_recorder_waveform_svg(const hs_recorder *r, double last_s, const char *
   for (size_t i = 0; i < n; i++) t[i] -= t0;
   int left = hs_plot_add_panel(p, "Time (s)", "Left heart (mmHg)");
   int right = hs_plot_add_panel(p, "Time (s)", "Right heart (mmHg)");
-  if (left < 0 || right < 0 ||
-      hs_plot_add_series(p, left, "LV", t, c[F_PLV], n, HS_PLOT_LINE, err) ||
+  if (left < 0 || right < 0) {
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory drawing waveforms");
+    goto done;
+  }
+  if (hs_plot_add_series(p, left, "LV", t, c[F_PLV], n, HS_PLOT_LINE, err) ||
       hs_plot_add_series(p, left, "aortic root", t, c[F_PAO], n, HS_PLOT_LINE, err) ||
       hs_plot_add_series(p, left, "radial (upper limb)", t, c[F_PUP], n, HS_PLOT_DASHED, err) ||
       hs_plot_add_series(p, left, "LA", t, c[F_PLA], n, HS_PLOT_LINE, err) ||

@@ -319,6 +319,11 @@ static char *pv_svg(const hs_compare_row *rows, size_t n, int skip_sweep, hs_err
     return NULL;
   }
   int panel = hs_plot_add_panel(p, "LV volume (mL)", "LV pressure (mmHg)");
+  if (panel < 0) {
+    hs_plot_free(p);
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    return NULL;
+  }
   for (size_t i = 0; i < n; i++) {
     if ((skip_sweep && rows[i].is_flow_sweep) || rows[i].npv < 2) continue;
     if (hs_plot_add_series(p, panel, rows[i].label, rows[i].pv_v, rows[i].pv_p, rows[i].npv,
