@@ -31,6 +31,12 @@ foreach(name hr_bpm sbp_mmhg dbp_mmhg map_mmhg pulse_pressure_mmhg co_lpm lv_out
 endforeach()
 expect_match("${OUT}" "\"reached\": true")
 
+# a signal that names no node or edge: the error lists the valid names
+expect_run(2 ${HEMOSIM} run --duration 1 --signals p:nope --out ${WORK}/sig)
+expect_match("${OUT}${ERR}" "no node named 'nope' \\(nodes: lv, rv, la, ra, aortic_root")
+expect_run(2 ${HEMOSIM} run --duration 1 --signals q:nope --out ${WORK}/sig)
+expect_match("${OUT}${ERR}" "no edge named 'nope' \\(edges: aortic_valve, mitral_valve")
+
 # a patient file, --set, scenario, output directory
 file(WRITE ${WORK}/scenario.yaml "hemosim_scenario: 1\nduration: 12 s\nevents:\n  - at: 2 s\n    set: {heart.heart_rate: 90 /min}\n")
 expect_run(0 ${HEMOSIM} run ${SRC}/examples/patients/healthy_adult.yaml --set lv.ees=2.0

@@ -82,10 +82,88 @@ static void test_bad_bindings(void **state) {
   expect_error("roles: {brain_venous_outflow: jugular}\n", "no node named 'jugular' (nodes: lv, rv", "svc");
   /* wrong kind of block */
   expect_error("roles: {right_ventricle: la}\n", "'la' is a atrium, not a ventricle", "rv");
-  /* a role analyses find by name cannot move */
-  expect_error("roles: {left_ventricle: rv}\n", "cannot be rebound", "'lv'");
   /* not a map */
   expect_error("roles: [svc]\n", "roles", NULL);
+}
+
+/* text with every whole-word token `from` replaced by `to` (caller frees) */
+static char *rename_word(const char *text, const char *from, const char *to) {
+  size_t n = strlen(text), lf = strlen(from), lt = strlen(to);
+  char *t = malloc(n * (lt > lf ? lt : lf) + 64), *o = t;
+  for (const char *s = text; *s;) {
+    int word = (s == text || !((s[-1] >= 'a' && s[-1] <= 'z') || s[-1] == '_')) &&
+               strncmp(s, from, lf) == 0 && !((s[lf] >= 'a' && s[lf] <= 'z') || s[lf] == '_');
+    if (word) {
+      memcpy(o, to, lt), o += lt, s += lf;
+    } else {
+      *o++ = *s++;
+    }
+  }
+  *o = '\0';
+  return t;
+}
+
+/* The ECMO circuit and the LV renamed and bound under roles: the analyses' default names
+   (\"ecmo.target_flow\", \"lv\") reach the bound blocks in the model, the plan and the
+   simulation, and the patient simulates exactly as before. */
+static void test_default_names_follow_roles(void **state) {
+  (void)state;
+  hs_err err;
+  FILE *f = fopen(HS_SOURCE_DIR "/examples/patients/acute_mi_shock_ecmo.yaml", "rb");
+  assert_non_null(f);
+  static char text[65536];
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = '\0';
+  char *b = rename_word(text, "ecmo", "vaecmo");
+  b = realloc(b, strlen(b) + 128);
+  strcat(b, "\nroles: {ecmo_circuit: vaecmo}\n");
+  hs_model *orig = NULL, *m = NULL;
+  if (hs_patient_load_string(HS_SOURCE_DIR "/examples/patients/x.yaml", text, n, &orig, &err))
+    fail_msg("%s", err.msg);
+  if (hs_patient_load_string(HS_SOURCE_DIR "/examples/patients/x.yaml", b, strlen(b), &m, &err))
+    fail_msg("%s", err.msg);
+  assert_true(hs_model_block_index(m, "vaecmo") >= 0);
+  assert_int_equal(hs_model_block_index(m, "ecmo"), hs_model_block_index(m, "vaecmo"));
+  assert_int_equal(hs_model_set(m, "ecmo.target_flow", 60.0, &err), HS_OK);
+  double v = 0;
+  assert_int_equal(hs_model_get(m, "vaecmo.target_flow", &v, &err), HS_OK);
+  assert_near(v, 60.0, 0);
+  assert_int_equal(hs_model_set(orig, "ecmo.target_flow", 60.0, &err), HS_OK);
+  hs_plan *p0 = hs_plan_compile(orig, &err), *p1 = hs_plan_compile(m, &err);
+  assert_non_null(p0);
+  assert_non_null(p1);
+  hs_sim *s0 = hs_sim_new(p0, &err), *s1 = hs_sim_new(p1, &err);
+  assert_int_equal(hs_sim_set(s1, "ecmo.rpm", 3100, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s0, "ecmo.rpm", 3100, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s0, 3.0, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s1, 3.0, &err), HS_OK);
+  double m0[HS_METRIC_COUNT], m1[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_last_beat(s0, m0, &err), HS_OK);
+  assert_int_equal(hs_sim_last_beat(s1, m1, &err), HS_OK);
+  for (int k = 0; k < HS_METRIC_COUNT; k++)
+    if (!(m0[k] == m1[k] || (m0[k] != m0[k] && m1[k] != m1[k])))
+      fail_msg("metric %s: %g renamed vs %g", hs_metric_name((hs_metric_id)k), m1[k], m0[k]);
+  hs_sim_free(s0);
+  hs_sim_free(s1);
+  hs_plan_free(p0);
+  hs_plan_free(p1);
+  hs_model_free(orig);
+  hs_model_free(m);
+  free(b);
+  /* the LV of the default patient renamed: "lv" finds it in the plan */
+  char *t = rename_word(hs_patient_default_text(), "lv", "leftv");
+  t = realloc(t, strlen(t) + 64);
+  strcat(t, "roles: {left_ventricle: leftv}\n");
+  if (hs_patient_load_string("x.yaml", t, strlen(t), &m, &err)) fail_msg("%s", err.msg);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  assert_true(hs_plan_node_find(pl, "leftv") >= 0);
+  assert_int_equal(hs_plan_node_find(pl, "lv"), hs_plan_node_find(pl, "leftv"));
+  assert_int_equal(hs_model_get(m, "lv.ees", &v, &err), HS_OK);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  free(t);
 }
 
 /* A required site renamed is accepted once its role names it. */
@@ -94,19 +172,8 @@ static void test_required_site_renamed(void **state) {
   hs_err err;
   hs_model *m = NULL;
   /* the default patient with its right ventricle renamed: needs the role binding */
-  const char *d = hs_patient_default_text();
-  size_t n = strlen(d);
-  char *t = malloc(2 * n + 64), *o = t;
-  for (const char *s = d; *s;) { /* rename the token rv (whole words) to rvent */
-    int word = (s == d || !((s[-1] >= 'a' && s[-1] <= 'z') || s[-1] == '_')) &&
-               strncmp(s, "rv", 2) == 0 && !((s[2] >= 'a' && s[2] <= 'z') || s[2] == '_');
-    if (word) {
-      memcpy(o, "rvent", 5), o += 5, s += 2;
-    } else {
-      *o++ = *s++;
-    }
-  }
-  *o = '\0';
+  char *t = rename_word(hs_patient_default_text(), "rv", "rvent");
+  t = realloc(t, strlen(t) + 64);
   assert_int_not_equal(hs_patient_load_string("x.yaml", t, strlen(t), &m, &err), HS_OK);
   assert_non_null(strstr(err.msg, "role 'right_ventricle'"));
   strcat(t, "roles: {right_ventricle: rvent}\n");
@@ -165,6 +232,7 @@ int main(void) {
       cmocka_unit_test(test_rebind_reaches_engine),
       cmocka_unit_test(test_bad_bindings),
       cmocka_unit_test(test_required_site_renamed),
+      cmocka_unit_test(test_default_names_follow_roles),
       cmocka_unit_test(test_describe),
       cmocka_unit_test(test_doc_table),
   };

@@ -11,10 +11,12 @@
  *
  *   roles: {brain_venous_outflow: jugular_veins}
  *
- * Roles marked HS_ROLE_FIXED are also looked up by their default name in
- * analyses that add devices at standard sites (compare, optimize, wean,
- * calibrate); they cannot be rebound yet, and the block must carry the default
- * name.  Required roles must exist in every model; the others switch a feature
+ * Analyses that act on standard sites (compare, optimize, wean, calibrate, titrate,
+ * the decision strategies) name them by their default names; when a role is bound to
+ * another block and no block carries the default name, that name stands for the
+ * bound block (an alias: hs_model_block_index, parameter paths such as
+ * "ecmo.target_flow", hs_plan_node_find and hs_sim_set all follow it), so every role
+ * can be rebound.  Required roles must exist in every model; the others switch a feature
  * off when absent (e.g. no cerebral beds: no TCD metrics).
  * The table is docs/roles.md; `hemosim describe PATIENT` lists a model's roles.
  */
@@ -31,7 +33,7 @@ extern "C" {
 
 enum {
   HS_ROLE_REQUIRED = 1u << 0, /* every model has it */
-  HS_ROLE_FIXED = 1u << 1,    /* not rebindable: analyses use the default name */
+  HS_ROLE_FIXED = 1u << 1,    /* not rebindable (no role has it any more; kept for the API) */
 };
 
 typedef struct hs_role {

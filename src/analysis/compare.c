@@ -21,6 +21,7 @@
 
 #include "analysis/strategy.h"
 #include "hemosim/compare.h"
+#include "hemosim/roles.h"
 #include "hemosim/device.h"
 #include "hemosim/sim.h"
 
@@ -420,9 +421,8 @@ hs_status hs_strategy_base(const hs_model *patient, hs_model **out, hs_err *err)
   hs_model *base = hs_model_clone(patient, err);
   if (!base) return err ? err->code : HS_ERR_NOMEM;
   hs_status st = HS_OK;
-  const char *dev = NULL;
-  for (size_t i = 0; i < hs_model_block_count(base); i++)
-    if (!strcmp(hs_model_block_name(base, i), "ecmo")) dev = hs_model_block_type(base, i)->name;
+  long ei = hs_model_block_index(base, "ecmo"); /* the ecmo_circuit role (hemosim/roles.h) */
+  const char *dev = ei >= 0 ? hs_model_block_type(base, (size_t)ei)->name : NULL;
   if (!dev) {
     const char *ports[3] = {"ivc", "lower_arteries", "ivc"};
     st = hs_model_add_device(base, "ecmo", "va_ecmo", ports, err);
@@ -565,7 +565,8 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   hs_status st = hs_strategy_base(patient, &base, err);
   if (st) return st;
   const char *ret = hs_model_device_port(base, "ecmo", 1);
-  int femoral_return = ret && (!strcmp(ret, "lower_arteries") || !strcmp(ret, "iliac_arteries"));
+  int femoral_return = ret && (!strcmp(ret, hs_model_role(base, "lower_body_arteries")) ||
+                               !strcmp(ret, "iliac_arteries"));
   hs_compare_result *res = calloc(1, sizeof *res);
   hs_strategy_job *jobs = calloc(n, sizeof *jobs);
   hs_strategy *strat = calloc(n, sizeof *strat);

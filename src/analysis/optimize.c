@@ -13,6 +13,7 @@
 
 #include "analysis/strategy.h"
 #include "hemosim/optimize.h"
+#include "hemosim/roles.h"
 #include "hemosim/plot.h"
 
 const char *const hs_optimize_strategies[] = {"ecmo-flow", "iabp", "impella", "septostomy",
@@ -115,7 +116,7 @@ hs_status hs_optimize_run_progress(const hs_model *patient, const char *name,
     hs_context_default(&ctx);
     const char *ret = hs_model_device_port(base, "ecmo", 1);
     for (size_t i = 0; i < n; i++) {
-      strat[i].ecmo_femoral_return = ret && !strcmp(ret, "lower_arteries");
+      strat[i].ecmo_femoral_return = ret && !strcmp(ret, hs_model_role(base, "lower_body_arteries"));
       hs_strategy_risks(&strat[i], &ctx, r->rows[i].v, r->rows[i].risk);
     }
   }

@@ -58,12 +58,9 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   if (!(c.lvot_diam_cm >= 1.4 && c.lvot_diam_cm <= 3.0))
     return hs_err_set(err, HS_ERR_RANGE, "wean: LVOT diameter %g cm must be in [1.4, 3]",
                       c.lvot_diam_cm);
-  int has = 0;
-  for (size_t i = 0; i < hs_model_block_count(patient); i++)
-    if (!strcmp(hs_model_block_name(patient, i), "ecmo")) has = 1;
-  if (!has)
+  if (hs_model_block_index(patient, "ecmo") < 0) /* the ecmo_circuit role */
     return hs_err_set(err, HS_ERR_MODEL,
-                      "wean: the patient has no VA-ECMO device named 'ecmo' to wean from");
+                      "wean: the patient has no VA-ECMO circuit to wean from (role ecmo_circuit: a device named 'ecmo' or bound under roles:)");
   hs_model *m = NULL;
   hs_status st = hs_strategy_base(patient, &m, err);
   if (st) return st;

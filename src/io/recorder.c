@@ -37,8 +37,24 @@ struct hs_recorder {
   int failed;
 };
 
+/* The plan's node (edges = 0) or edge names, comma-separated, cut with ", ..." to fit. */
+static void plan_names(const hs_plan *pl, int edges, char *buf, size_t n) {
+  size_t count = edges ? hs_plan_edge_count(pl) : hs_plan_node_count(pl), used = 0;
+  buf[0] = '\0';
+  for (size_t i = 0; i < count; i++) {
+    const char *name = edges ? hs_plan_edge_name(pl, i) : hs_plan_node_name(pl, i);
+    size_t need = strlen(name) + (i ? 2 : 0);
+    if (used + need + 5 >= n) {
+      snprintf(buf + used, n - used, "%s...", i ? ", " : "");
+      return;
+    }
+    used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", name);
+  }
+}
+
 static hs_status parse_signal(const hs_plan *pl, const char *s, size_t len, sig *out,
                               hs_err *err) {
+  char names[700];
   char name[96];
   if (len < 3 || len >= sizeof name || s[1] != ':')
     return hs_err_set(err, HS_ERR_INVALID,
@@ -48,15 +64,19 @@ static hs_status parse_signal(const hs_plan *pl, const char *s, size_t len, sig 
   if (s[0] == 'p' || s[0] == 'v') {
     out->kind = s[0] == 'p' ? SIG_P : SIG_V;
     out->index = hs_plan_node_find(pl, name);
-    if (out->index < 0)
-      return hs_err_set(err, HS_ERR_UNKNOWN, "signal '%.*s': no node named '%s'", (int)len, s,
-                        name);
+    if (out->index < 0) {
+      plan_names(pl, 0, names, sizeof names);
+      return hs_err_set(err, HS_ERR_UNKNOWN, "signal '%.*s': no node named '%s' (nodes: %s)",
+                        (int)len, s, name, names);
+    }
   } else if (s[0] == 'q') {
     out->kind = SIG_Q;
     out->index = hs_plan_edge_find(pl, name);
-    if (out->index < 0)
-      return hs_err_set(err, HS_ERR_UNKNOWN, "signal '%.*s': no edge named '%s'", (int)len, s,
-                        name);
+    if (out->index < 0) {
+      plan_names(pl, 1, names, sizeof names);
+      return hs_err_set(err, HS_ERR_UNKNOWN, "signal '%.*s': no edge named '%s' (edges: %s)",
+                        (int)len, s, name, names);
+    }
   } else {
     return hs_err_set(err, HS_ERR_INVALID,
                       "signal '%.*s': the prefix must be p (pressure), v (volume) or q (flow)",

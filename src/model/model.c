@@ -45,13 +45,13 @@ static int valid_name(const char *s) {
 }
 
 hs_block *hs_model_find_block(const hs_model *m, const char *name) {
-  long i = m && name ? hs_strmap_get(&m->index, name) : -1;
+  long i = hs_model_block_index(m, name);
   return i >= 0 ? &m->blocks[i] : NULL;
 }
 
 /* Block index of the node called name, or -1 (absent, or not a node). */
 static long node_block(const hs_model *m, const char *name) {
-  long i = name ? hs_strmap_get(&m->index, name) : -1;
+  long i = hs_model_block_index(m, name); /* a rebound role's default name included */
   return i >= 0 && m->blocks[i].type->cls == HS_BLOCK_NODE ? i : -1;
 }
 
@@ -62,7 +62,7 @@ static hs_status add_block(hs_model *m, const char *name, const hs_block_type *t
     return hs_err_set(err, HS_ERR_INVALID,
                       "block name '%s' is not valid (use 1-63 characters a-z, 0-9, _)",
                       name ? name : "");
-  if (hs_model_find_block(m, name))
+  if (hs_strmap_get(&m->index, name) >= 0)
     return hs_err_set(err, HS_ERR_INVALID, "block name '%s' is used twice", name);
   if (m->nblocks == m->cap) {
     size_t cap = m->cap ? 2 * m->cap : 32;
@@ -430,7 +430,9 @@ const char *hs_model_edge_to(const hs_model *m, size_t i) {
   return i < m->nblocks ? m->blocks[i].to : NULL;
 }
 long hs_model_block_index(const hs_model *m, const char *name) {
-  return m && name ? hs_strmap_get(&m->index, name) : -1;
+  long i = m && name ? hs_strmap_get(&m->index, name) : -1;
+  const char *alias = i < 0 ? hs_model_role_alias(m, name) : NULL; /* hemosim/roles.h */
+  return alias ? hs_strmap_get(&m->index, alias) : i;
 }
 const hs_block_type *hs_model_block_type(const hs_model *m, size_t i) {
   return i < m->nblocks ? m->blocks[i].type : NULL;

@@ -28,6 +28,9 @@ struct hs_model {
 /* roles.c: release and copy a model's role bindings */
 void hs_model_roles_free(hs_model *m);
 hs_status hs_model_roles_copy(hs_model *dst, const hs_model *src, hs_err *err);
+/* The block a role's default name stands for when the role is bound elsewhere (role
+   aliases, roles.c), or NULL. */
+const char *hs_model_role_alias(const hs_model *m, const char *name);
 
 /* Find a block by name; NULL if absent. */
 hs_block *hs_model_find_block(const hs_model *m, const char *name);

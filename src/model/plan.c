@@ -60,6 +60,7 @@ void hs_plan_free(hs_plan *pl) {
   free(pl->vo2_pidx);
   free(pl->mod_y);
   free(pl->mod_ny);
+  free(pl->alias_block);
   free(pl->name);
   free(pl->description);
   free(pl);
@@ -84,6 +85,15 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->btype = calloc((size_t)nb, sizeof *pl->btype);
   pl->bpofs = calloc((size_t)nb, sizeof *pl->bpofs);
   if (!pl->name || !pl->description || !pl->bname || !pl->btype || !pl->bpofs) goto nomem;
+  /* role aliases: the default name of a rebound role stands for its block when no block
+     carries that name */
+  size_t nroles = hs_role_count();
+  if (!(pl->alias_block = malloc(nroles * sizeof *pl->alias_block))) goto nomem;
+  for (size_t k = 0; k < nroles; k++) {
+    const char *def = hs_role_at(k)->default_name, *bound = hs_model_role(m, hs_role_at(k)->name);
+    pl->alias_block[k] =
+        strcmp(def, bound) != 0 && block_index(m, def) < 0 ? block_index(m, bound) : -1;
+  }
   int np = 0;
   for (int i = 0; i < nb; i++) {
     const hs_block *b = &m->blocks[i];
@@ -331,14 +341,25 @@ const char *hs_plan_node_name(const hs_plan *pl, size_t i) {
 const char *hs_plan_edge_name(const hs_plan *pl, size_t i) {
   return i < (size_t)pl->ne ? pl->bname[pl->edge_block[i]] : NULL;
 }
+int hs_plan_alias(const hs_plan *pl, const char *name, size_t n) {
+  for (size_t k = 0; pl->alias_block && name && k < hs_role_count(); k++) {
+    const char *def = hs_role_at(k)->default_name;
+    if (pl->alias_block[k] >= 0 && strlen(def) == n && strncmp(def, name, n) == 0)
+      return pl->alias_block[k];
+  }
+  return -1;
+}
+
 int hs_plan_node_find(const hs_plan *pl, const char *name) {
+  int alias = name ? hs_plan_alias(pl, name, strlen(name)) : -1;
   for (int i = 0; name && i < pl->nn; i++)
-    if (strcmp(pl->bname[pl->node_block[i]], name) == 0) return i;
+    if (strcmp(pl->bname[pl->node_block[i]], name) == 0 || pl->node_block[i] == alias) return i;
   return -1;
 }
 int hs_plan_edge_find(const hs_plan *pl, const char *name) {
+  int alias = name ? hs_plan_alias(pl, name, strlen(name)) : -1;
   for (int i = 0; name && i < pl->ne; i++)
-    if (strcmp(pl->bname[pl->edge_block[i]], name) == 0) return i;
+    if (strcmp(pl->bname[pl->edge_block[i]], name) == 0 || pl->edge_block[i] == alias) return i;
   return -1;
 }
 const char *hs_plan_model_name(const hs_plan *pl) { return pl->name; }

@@ -68,6 +68,13 @@ struct hs_plan {
   int nq_ode; /* quadratures the integrator computes: q[0..nq_ode); the transport's follow */
   /* optional measurement sites (-1 when absent) */
   int lower, cer_art, cor_art;
+  /* role aliases: a role's default block name that names no block stands for the block
+     the role is bound to (hemosim/roles.h); alias_block[k] for role k, or -1 */
+  int *alias_block;
 };
+
+/* Block index that a role's default name `name` (first n characters) stands for in this
+   plan, or -1 (roles.c, "aliases"). */
+int hs_plan_alias(const hs_plan *pl, const char *name, size_t n);
 
 #endif

@@ -14,16 +14,15 @@
 #define E HS_BLOCK_EDGE
 #define D HS_BLOCK_DEVICE
 #define REQ HS_ROLE_REQUIRED
-#define FIX HS_ROLE_FIXED
 
 static const hs_role ROLES[] = {
-    {"left_ventricle", N, "ventricle", "lv", REQ | FIX,
+    {"left_ventricle", N, "ventricle", "lv", REQ,
      "LV pressure-volume metrics (LVEDP, LVEF, stroke work), the site of LV devices"},
     {"right_ventricle", N, "ventricle", "rv", REQ, "RV metrics, ventricular interaction, pericardium"},
-    {"left_atrium", N, "atrium", "la", REQ | FIX, "PCWP (mean LA pressure), septostomy and LA vents"},
-    {"right_atrium", N, "atrium", "ra", REQ | FIX, "CVP (mean RA pressure), septostomy"},
-    {"pulmonary_artery", N, "vessel", "pa", REQ | FIX, "PA pressures, PA vent site"},
-    {"aortic_root", N, "vessel", "aortic_root", REQ | FIX,
+    {"left_atrium", N, "atrium", "la", REQ, "PCWP (mean LA pressure), septostomy and LA vents"},
+    {"right_atrium", N, "atrium", "ra", REQ, "CVP (mean RA pressure), septostomy"},
+    {"pulmonary_artery", N, "vessel", "pa", REQ, "PA pressures, PA vent site"},
+    {"aortic_root", N, "vessel", "aortic_root", REQ,
      "aortic pressure, diastolic pressure-time index, Impella outflow, mixing-zone chain"},
     {"arm_artery", N, "vessel", "upper_arteries", REQ,
      "MAP/SBP/DBP as measured by a right radial line; baroreflex site without cerebral arteries"},
@@ -34,12 +33,12 @@ static const hs_role ROLES[] = {
     {"cerebral_arteries", N, NULL, "cerebral_arteries", 0,
      "baroreflex (carotid sinus) site, cerebral perfusion pressure and SO2"},
     {"coronary_arteries", N, NULL, "coronary_arteries", 0, "coronary perfusion pressure and SO2"},
-    {"lower_body_arteries", N, NULL, "lower_arteries", FIX,
+    {"lower_body_arteries", N, NULL, "lower_arteries", 0,
      "femoral SO2 (differential hypoxia), femoral ECMO return site, end of the mixing-zone chain"},
-    {"aortic_arch", N, NULL, "arch", FIX, "mixing-zone chain"},
-    {"descending_aorta", N, NULL, "desc_aorta", FIX, "mixing-zone chain, IABP site"},
-    {"abdominal_aorta", N, NULL, "abd_aorta", FIX, "mixing-zone chain"},
-    {"inferior_vena_cava", N, NULL, "ivc", FIX, "default ECMO drainage site (compare)"},
+    {"aortic_arch", N, NULL, "arch", 0, "mixing-zone chain"},
+    {"descending_aorta", N, NULL, "desc_aorta", 0, "mixing-zone chain, IABP site"},
+    {"abdominal_aorta", N, NULL, "abd_aorta", 0, "mixing-zone chain"},
+    {"inferior_vena_cava", N, NULL, "ivc", 0, "default ECMO drainage site (compare)"},
     {"brain_venous_outflow", N, NULL, "svc", 0,
      "venous pressure the cerebral sinus drains into (CSF absorption, ICP)"},
     {"left_mca_bed", E, "resistor", "l_mca_bed", 0, "left MCA territory flow (TCD, stroke)"},
@@ -50,7 +49,7 @@ static const hs_role ROLES[] = {
     {"right_mca_stem", E, NULL, "r_mca_stem", 0, "right MCA stem (TCD velocity, occlusion site)"},
     {"splanchnic_bed", E, NULL, "abdominal_bed", 0,
      "splanchnic (hepatic) flow: lactate clearance (docs/model.md 2.17)"},
-    {"ecmo_circuit", D, "va_ecmo", "ecmo", FIX,
+    {"ecmo_circuit", D, "va_ecmo", "ecmo", 0,
      "the VA-ECMO circuit compare, optimize, wean and calibrate act on"},
 };
 
@@ -74,6 +73,13 @@ const char *hs_model_role(const hs_model *m, const char *role) {
   long i = role_index(role);
   if (i < 0) return NULL;
   return m && m->roles && m->roles[i] ? m->roles[i] : ROLES[i].default_name;
+}
+
+const char *hs_model_role_alias(const hs_model *m, const char *name) {
+  for (size_t i = 0; m && m->roles && name && i < NROLES; i++)
+    if (m->roles[i] && strcmp(ROLES[i].default_name, name) == 0 && strcmp(m->roles[i], name) != 0)
+      return m->roles[i];
+  return NULL;
 }
 
 static const char *const KIND[] = {"node", "edge", "global block", "device"};

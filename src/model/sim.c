@@ -1177,8 +1177,11 @@ static hs_status find_param(const hs_sim *s, const char *path, int *pidx,
     return hs_err_set(err, HS_ERR_INVALID, "parameter path '%s' must look like <block>.<parameter>",
                       path ? path : "");
   size_t n = (size_t)(dot - path);
-  for (int b = 0; b < pl->nblocks; b++) {
-    if (strlen(pl->bname[b]) != n || strncmp(pl->bname[b], path, n) != 0) continue;
+  int b = -1;
+  for (int i = 0; i < pl->nblocks && b < 0; i++)
+    if (strlen(pl->bname[i]) == n && strncmp(pl->bname[i], path, n) == 0) b = i;
+  if (b < 0) b = hs_plan_alias(pl, path, n); /* a rebound role's default name */
+  if (b >= 0) {
     int k = hs_param_index(pl->btype[b], dot + 1);
     if (k < 0)
       return hs_err_set(err, HS_ERR_UNKNOWN, "'%s': %s '%s' has no parameter '%s'", path,
@@ -2843,7 +2846,7 @@ const char *hs_sim_mixing_zone(const hs_sim *s, const double *dev) {
     int i = hs_plan_node_find(s->pl, chain[k]);
     if (i < 0) continue;
     if (dev[i] > 1.0) any = 1;
-    if (dev[i] >= 50.0) return chain[k];
+    if (dev[i] >= 50.0) return s->pl->bname[s->pl->node_block[i]]; /* as bound (roles) */
   }
   return any ? "beyond lower_arteries" : "none";
 }
