@@ -2,12 +2,21 @@
  * cmd_serve.c - `hemosim serve`: the local web application (docs/serve.md).  The
  * server itself is the library's (hemosim/serve.h); this file parses options, prints
  * the URL and waits for Ctrl-C.
+ *
+ * Default front end and bundled patients: the source tree's web/ and
+ * examples/patients/ when this is the binary of the build tree (HS_BUILD_DIR), else
+ * the data directory installed with it (`cmake --install`: <prefix>/share/hemosim,
+ * found relative to the binary as HS_DATA_REL so that an installed tree can move; the
+ * configured absolute HS_DATA_DIR as a fallback).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "hemosim/serve.h"
@@ -18,8 +27,44 @@
 #ifndef HS_PATIENTS_DIR
 #define HS_PATIENTS_DIR "examples/patients"
 #endif
+#ifndef HS_BUILD_DIR
+#define HS_BUILD_DIR ""
+#endif
+#ifndef HS_DATA_REL
+#define HS_DATA_REL "../share/hemosim"
+#endif
+#ifndef HS_DATA_DIR
+#define HS_DATA_DIR "/usr/local/share/hemosim"
+#endif
 
-static const char SERVE_HELP[] =
+static int is_dir(const char *path) {
+  struct stat sb;
+  return !stat(path, &sb) && S_ISDIR(sb.st_mode);
+}
+
+/* The data directory of an installed binary (with web/ and patients/), or "" for the
+   binary of the build tree or when none is found. */
+static void data_dir(char *out, size_t n) {
+  char exe[PATH_MAX], dir[PATH_MAX + 64], real[PATH_MAX], build[PATH_MAX];
+  out[0] = '\0';
+  ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (len <= 0) return;
+  exe[len] = '\0';
+  char *slash = strrchr(exe, '/');
+  if (!slash) return;
+  *slash = '\0';
+  if (HS_BUILD_DIR[0] && realpath(HS_BUILD_DIR, build) && realpath(exe, real) &&
+      !strcmp(build, real))
+    return; /* the build tree: the source tree's files */
+  snprintf(dir, sizeof dir, "%s/%s", exe, HS_DATA_REL);
+  if (realpath(dir, real) && is_dir(real)) {
+    snprintf(out, n, "%s", real);
+    return;
+  }
+  if (is_dir(HS_DATA_DIR)) snprintf(out, n, "%s", HS_DATA_DIR);
+}
+
+static const char SERVE_HELP_FMT[] =
     "usage: hemosim serve [options]\n"
     "\n"
     "Start the local web application and print the URL to open: a live bedside monitor\n"
@@ -33,15 +78,19 @@ static const char SERVE_HELP[] =
     "  -b, --bind ADDR       IPv4 address to listen on (default 127.0.0.1)\n"
     "  -r, --root DIR        directory where patient files may be loaded and saved\n"
     "                        (repeatable, at most 8; nothing outside is read or written)\n"
-    "      --web DIR         the front end (default " HS_WEB_DIR ")\n"
-    "      --patients DIR    bundled patients offered in the page (default\n"
-    "                        " HS_PATIENTS_DIR ")\n"
+    "      --web DIR         the front end (default here: %s)\n"
+    "      --patients DIR    bundled patients offered in the page (default here:\n"
+    "                        %s)\n"
     "      --max-sessions N  simulations at once, 1-1024 (default 32)\n"
     "      --idle-timeout S  free a session not polled for S seconds (default 120)\n"
     "      --threads N       HTTP worker threads, 1-64 (default 4)\n"
     "      --trial DB        a trial database (hemosim trial create): the trial pages\n"
     "                        at /trial.html (enrolment, visits, records, audit, arms)\n"
     "  -h, --help            this text\n"
+    "\n"
+    "The defaults are the source tree's web/ and examples/patients/ for the binary of a\n"
+    "build tree, else web/ and patients/ of the data directory installed with hemosim\n"
+    "(cmake --install: <prefix>/share/hemosim).\n"
     "\n"
     "exit status: 0 after Ctrl-C, 1 usage error, 2 cannot serve (port in use, bad directory).\n";
 
@@ -65,13 +114,21 @@ int hs_cmd_serve(int argc, char **argv) {
       {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
   hs_server_options o;
   hs_server_options_default(&o);
-  o.web_dir = HS_WEB_DIR;
-  o.patients_dir = HS_PATIENTS_DIR;
+  char data[PATH_MAX], web[PATH_MAX + 16], patients[PATH_MAX + 16];
+  data_dir(data, sizeof data);
+  snprintf(web, sizeof web, "%s", data[0] ? data : HS_WEB_DIR);
+  snprintf(patients, sizeof patients, "%s", data[0] ? data : HS_PATIENTS_DIR);
+  if (data[0]) {
+    snprintf(web, sizeof web, "%s/web", data);
+    snprintf(patients, sizeof patients, "%s/patients", data);
+  }
+  o.web_dir = web;
+  o.patients_dir = patients;
   int c, rc, idle = 120;
   hs_cli_opt_begin();
   while ((c = hs_cli_getopt("serve", argc, argv, "p:b:r:h", LONG)) != -1) {
     switch (c) {
-    case 'h': fputs(SERVE_HELP, stdout); return HS_EXIT_OK;
+    case 'h': printf(SERVE_HELP_FMT, web, patients); return HS_EXIT_OK;
     case 'p': if ((rc = parse_int("--port", optarg, 0, 65535, &o.port))) return rc; break;
     case 'b': o.bind = optarg; break;
     case 'r':

@@ -70,4 +70,39 @@ foreach(h ${headers})
   run(${CC} -std=c11 -Wall -Wextra -Werror -pedantic -fsyntax-only "-I${prefix}/include"
       "${WORK}/one.c")
 endforeach()
-message(STATUS "install, pkg-config, find_package, exports and headers: ok")
+
+# 5. `hemosim serve` of the installed binary finds the installed front end and patients
+#    (<prefix>/share/hemosim), the build tree's binary the source tree's (issue 12)
+foreach(f share/hemosim/web/index.html share/hemosim/web/app.js
+        share/hemosim/patients/healthy_adult.yaml share/hemosim/patients/acute_mi_shock_ecmo.yaml)
+  if(NOT EXISTS "${prefix}/${f}")
+    message(FATAL_ERROR "not installed: ${f}")
+  endif()
+endforeach()
+get_filename_component(rprefix "${prefix}" REALPATH)
+run("${prefix}/bin/hemosim" serve --help)
+if(NOT last_out MATCHES "default here: ${rprefix}/share/hemosim/web\\)"
+   OR NOT last_out MATCHES "${rprefix}/share/hemosim/patients\\)")
+  message(FATAL_ERROR "installed hemosim serve does not default to ${rprefix}/share/hemosim:\n${last_out}")
+endif()
+# the defaults are usable: the server gets past the web and patients directories and
+# stops at the bad --root (exit 2), without --web / --patients
+execute_process(COMMAND "${prefix}/bin/hemosim" serve --port 0 --root /nonexistent/root
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE errout)
+if(NOT rc EQUAL 2 OR NOT "${out}${errout}" MATCHES "--root '/nonexistent/root' is not a directory")
+  message(FATAL_ERROR "installed hemosim serve: exit ${rc}:\n${out}${errout}")
+endif()
+# moved elsewhere, the installed tree still finds its data (relative to the binary)
+file(RENAME "${prefix}" "${WORK}/moved")
+get_filename_component(rmoved "${WORK}/moved" REALPATH)
+run("${WORK}/moved/bin/hemosim" serve --help)
+file(RENAME "${WORK}/moved" "${prefix}")
+if(NOT last_out MATCHES "default here: ${rmoved}/share/hemosim/web\\)")
+  message(FATAL_ERROR "moved install: hemosim serve does not follow its data:\n${last_out}")
+endif()
+get_filename_component(rsrc "${SRC}" REALPATH)
+run("${BUILD}/hemosim" serve --help)
+if(NOT last_out MATCHES "default here: ${SRC}/web\\)" AND NOT last_out MATCHES "default here: ${rsrc}/web\\)")
+  message(FATAL_ERROR "build-tree hemosim serve does not default to the source tree:\n${last_out}")
+endif()
+message(STATUS "install, pkg-config, find_package, exports, headers and serve data: ok")
