@@ -402,7 +402,8 @@ static hs_status load_doc(hs_doc *d, hs_cal_input *in, hs_err *err) {
                        "give at least one pressure, flow or volume");
   if (in->estimate[HS_CALP_PVR] && hs_model_block_index(in->base, "pulm_arterioles") < 0)
     return hs_doc_fail(d, en ? en : root, err, HS_ERR_MODEL,
-                       "estimate: pvr_mult needs an edge named 'pulm_arterioles' in the patient");
+                       "estimate: pvr_mult needs the pulmonary_arterioles role: an edge named "
+                       "'pulm_arterioles' or one bound to it under roles:");
   return check_consistency(in, err);
 }
 

@@ -49,6 +49,8 @@ static const hs_role ROLES[] = {
     {"right_mca_stem", E, NULL, "r_mca_stem", 0, "right MCA stem (TCD velocity, occlusion site)"},
     {"splanchnic_bed", E, NULL, "abdominal_bed", 0,
      "splanchnic (hepatic) flow: lactate clearance (docs/model.md 2.17)"},
+    {"pulmonary_arterioles", E, "resistor", "pulm_arterioles", 0,
+     "pulmonary vascular resistance that calibrate fits (pvr_mult)"},
     {"ecmo_circuit", D, "va_ecmo", "ecmo", 0,
      "the VA-ECMO circuit compare, optimize, wean and calibrate act on"},
 };
