@@ -56,14 +56,17 @@ static void test_healthy_values(void **state) {
 
 static const char *const AR_OFF[] = {"l_mca_bed.autoregulation", "0", "r_mca_bed.autoregulation", "0",
                                      "l_other_bed.autoregulation", "0",
-                                     "r_other_bed.autoregulation", "0"};
+                                     "r_other_bed.autoregulation", "0",
+                                     "l_pca_bed.autoregulation", "0",
+                                     "r_pca_bed.autoregulation", "0"};
+#define AR_OFF_N ((int)(sizeof AR_OFF / sizeof AR_OFF[0]))
 
 static brain at_pressure(const char *drug, const char *dose, int autoreg) {
   const char *sets[16];
   int k = 0;
   if (drug) sets[k++] = drug, sets[k++] = dose;
   if (!autoreg)
-    for (int i = 0; i < 8; i++) sets[k++] = AR_OFF[i];
+    for (int i = 0; i < AR_OFF_N; i++) sets[k++] = AR_OFF[i];
   sets[k] = NULL;
   return run("healthy_adult.yaml", sets);
 }
@@ -101,7 +104,7 @@ static double icp_after_lesion(double ml, int autoreg, double *cbf) {
   hs_model *m = NULL;
   assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
   if (!autoreg)
-    for (int i = 0; i < 8; i += 2) assert_int_equal(hs_model_set_text(m, AR_OFF[i], "0", &err), HS_OK);
+    for (int i = 0; i < AR_OFF_N; i += 2) assert_int_equal(hs_model_set_text(m, AR_OFF[i], "0", &err), HS_OK);
   hs_plan *pl = hs_plan_compile(m, &err);
   hs_sim *s = hs_sim_new(pl, &err);
   assert_int_equal(hs_sim_schedule(s, 30, "brain.lesion_volume", ml, &err), HS_OK);

@@ -123,7 +123,11 @@ extern "C" {
   X(HS_M_BALANCE, "fluid_balance_ml", "mL", "fluid balance: in - urine - blood loss")        \
   X(HS_M_PFHB, "plasma_free_hb_mgdl", "mg/dL", "plasma free haemoglobin (haemolysis > 50 mg/dL, ELSO)") \
   X(HS_M_HEMO_RATE, "hemolysis_mgh", "mg/h", "free Hb released by the pumps")               \
-  X(HS_M_PFHB_EQ, "plasma_free_hb_eq_mgdl", "mg/dL", "plasma free Hb this beat's pumping leads to if it continues")
+  X(HS_M_PFHB_EQ, "plasma_free_hb_eq_mgdl", "mg/dL", "plasma free Hb this beat's pumping leads to if it continues")   \
+  X(HS_M_CBFLP, "cbf_left_pca_ml100gmin", "mL/100 g/min", "left PCA territory blood flow")   \
+  X(HS_M_CBFRP, "cbf_right_pca_ml100gmin", "mL/100 g/min", "right PCA territory blood flow") \
+  X(HS_M_CBFPF, "cbf_posterior_fossa_ml100gmin", "mL/100 g/min",                            \
+    "posterior fossa (brainstem, cerebellum) blood flow")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

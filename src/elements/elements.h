@@ -67,6 +67,7 @@ enum {
   RESISTOR_AUTOREG_FLOW,
   RESISTOR_AUTOREG_GAIN,
   RESISTOR_COLLAPSE,
+  RESISTOR_COLLATERAL,
   RESISTOR_NPARAM
 };
 /* Baroreflex effector region of a resistor or vessel (choice index). */
@@ -181,6 +182,10 @@ enum {
   BRAIN_BP_MIN_FACTOR,
   BRAIN_BP_MAX_FACTOR,
   BRAIN_BP_MARGIN,
+  BRAIN_COLLATERAL_GRADE,
+  BRAIN_ACA_MASS,
+  BRAIN_PCA_MASS,
+  BRAIN_PF_MASS,
   BRAIN_NPARAM
 };
 extern const char *const hs_reflex_regions[];

@@ -42,6 +42,12 @@ static const hs_param_spec PARAMS[RESISTOR_NPARAM] = {
                            "vessel (bridging veins) it also drains into max(outflow pressure, "
                            "ICP), a venous waterfall (docs/brain.md)",
                            "Ursino & Lodi 1997; Holt 1941; Nakagawa et al. 1974 (J Neurosurg 41:427)", NULL},
+    [RESISTOR_COLLATERAL] = {"collateral", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
+                             "a cerebral collateral pathway (leptomeningeal anastomoses, "
+                             "posterior communicating arteries): its conductance is scaled by "
+                             "2^(brain.collateral_grade - 3) (docs/brain.md)",
+                             "Higashida et al. 2003 (Stroke 34:e109): ASITN/SIR collateral grade",
+                             NULL},
 };
 
 const char *const hs_reflex_regions[] = {"none", "splanchnic", "extrasplanchnic", NULL};

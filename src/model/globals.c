@@ -223,8 +223,11 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                       "and venous blood; beyond ~120 mL ICP exceeds arterial pressure "
                       "(cerebral circulatory arrest)",
                       "Monro-Kellie; Langfitt et al. 1965 (J Neurosurg 22:581)", NULL},
-    [BRAIN_HEMI_MASS] = {"hemisphere_mass", HS_DIM_MASS, 0.7, 0.2, 1.2, 0,
-                         "mass of one hemisphere (CBF in mL/100 g/min)", "", NULL},
+    [BRAIN_HEMI_MASS] = {"hemisphere_mass", HS_DIM_MASS, 0.62, 0.2, 1.2, 0,
+                         "mass of one cerebral hemisphere, MCA + ACA + PCA territories (CBF "
+                         "in mL/100 g/min); 2 x 0.62 + 0.16 posterior fossa = 1.4 kg",
+                         "brain 1.45 kg: ICRP 89 (2002); cerebellum ~10 % of brain mass: "
+                         "Herculano-Houzel 2010 (Front Neuroanat 4:12)", NULL},
     [BRAIN_MCA_MASS] = {"mca_territory_mass", HS_DIM_MASS, 0.28, 0.05, 0.8, 0,
                         "mass of one MCA territory", "", NULL},
     [BRAIN_MCA_DIAM] = {"mca_diameter", HS_DIM_LENGTH, 0.26, 0.1, 0.5, 0,
@@ -282,6 +285,24 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                          "sbp_below_140) aim this far below x",
                          "docs/controllers.md (as a nurse titrates to stay under an upper "
                          "limit)", NULL},
+    [BRAIN_COLLATERAL_GRADE] = {"collateral_grade", HS_DIM_NONE, 3, 0, 4, 0,
+                                "collateral status on the ASITN/SIR scale (0 none .. 4 complete "
+                                "and rapid; good = 3-4, poor = 0-1): every `collateral: true` "
+                                "edge conducts 2^(grade - 3) times its nominal conductance "
+                                "(grade 3 = the nominal resistances; docs/brain.md)",
+                                "Higashida et al. 2003 (Stroke 34:e109); mapping: model choice "
+                                "(docs/brain.md)",
+                                NULL},
+    [BRAIN_ACA_MASS] = {"aca_territory_mass", HS_DIM_MASS, 0.17, 0.05, 0.8, 0,
+                        "mass of one ACA territory (the `other` beds)",
+                        "model choice: hemisphere_mass - MCA, split evenly with the PCA", NULL},
+    [BRAIN_PCA_MASS] = {"pca_territory_mass", HS_DIM_MASS, 0.17, 0.05, 0.8, 0,
+                        "mass of one PCA territory",
+                        "model choice: hemisphere_mass - MCA, split evenly with the ACA", NULL},
+    [BRAIN_PF_MASS] = {"posterior_fossa_mass", HS_DIM_MASS, 0.16, 0.05, 0.5, 0,
+                       "mass of the posterior fossa (brainstem and cerebellum)",
+                       "cerebellum ~10 % of brain mass: Herculano-Houzel 2010 (Front "
+                       "Neuroanat 4:12), + brainstem", NULL},
 };
 
 static const hs_param_spec OXY[OXY_NPARAM] = {

@@ -311,6 +311,10 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->l_other_bed = hs_plan_edge_find(pl, ROLE("left_other_bed"));
   pl->r_other_bed = hs_plan_edge_find(pl, ROLE("right_other_bed"));
   pl->l_mca_stem = hs_plan_edge_find(pl, ROLE("left_mca_stem"));
+  pl->l_pca_bed = hs_plan_edge_find(pl, ROLE("left_pca_bed"));
+  pl->r_pca_bed = hs_plan_edge_find(pl, ROLE("right_pca_bed"));
+  pl->pf_bed = hs_plan_edge_find(pl, ROLE("posterior_fossa_bed"));
+  pl->basilar = hs_plan_edge_find(pl, ROLE("basilar_artery"));
   pl->r_mca_stem = hs_plan_edge_find(pl, ROLE("right_mca_stem"));
   pl->baro_site = hs_plan_node_find(pl, ROLE("cerebral_arteries"));
   if (pl->baro_site < 0) pl->baro_site = pl->upper;

@@ -48,6 +48,7 @@ struct hs_plan {
   /* physiological modules (physio/module.h, registry order): their continuous states
      are y[mod_y[k] .. mod_y[k] + mod_ny[k]) */
   int nmod, *mod_y, *mod_ny;
+  int l_pca_bed, r_pca_bed, pf_bed, basilar; /* posterior circulation, -1 if absent */
   /* devices: ports, states, flows and outputs, concatenated in model order */
   int nd;
   int *dev_block;

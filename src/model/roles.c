@@ -51,6 +51,11 @@ static const hs_role ROLES[] = {
      "splanchnic (hepatic) flow: lactate clearance (docs/model.md 2.17)"},
     {"pulmonary_arterioles", E, "resistor", "pulm_arterioles", 0,
      "pulmonary vascular resistance that calibrate fits (pvr_mult)"},
+    {"left_pca_bed", E, "resistor", "l_pca_bed", 0, "left PCA territory flow"},
+    {"right_pca_bed", E, "resistor", "r_pca_bed", 0, "right PCA territory flow"},
+    {"posterior_fossa_bed", E, "resistor", "posterior_fossa_bed", 0,
+     "brainstem and cerebellum flow (posterior fossa)"},
+    {"basilar_artery", E, NULL, "basilar_artery", 0, "basilar artery (occlusion site)"},
     {"ecmo_circuit", D, "va_ecmo", "ecmo", 0,
      "the VA-ECMO circuit compare, optimize, wean and calibrate act on"},
 };

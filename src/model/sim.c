@@ -1421,6 +1421,9 @@ static void refresh_derived(hs_sim *s) {
     double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
     s->r_base[e] = r;
     if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
+    /* collateral pathways conduct 2^(grade - 3) x nominal (ASITN/SIR grade, docs/brain.md) */
+    if (ep[RESISTOR_COLLATERAL] != 0)
+      r /= exp2(s->p[pl->brain + BRAIN_COLLATERAL_GRADE] - 3.0);
     s->r_fixed[e] = r;
     if ((pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) || ep[RESISTOR_COLLAPSE] != 0) {
       s->other_e[s->nother++] = e;
@@ -1795,10 +1798,17 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
     const double *br = s->p + pl->brain;
     double hemi = br[BRAIN_HEMI_MASS] * 1000.0 / 100.0, mca = br[BRAIN_MCA_MASS] * 1000.0 / 100.0;
 #define QM(e) ((e) >= 0 ? MEAN(pl->q_q + (e)) * 60.0 : NAN) /* mL/min */
-    m[HS_M_CBFL] = QM(pl->l_mca_bed) / hemi + QM(pl->l_other_bed) / hemi;
-    m[HS_M_CBFR] = QM(pl->r_mca_bed) / hemi + QM(pl->r_other_bed) / hemi;
+    /* a hemisphere: MCA + ACA ("other") + PCA territories (a PCA bed counts when present) */
+    m[HS_M_CBFL] = QM(pl->l_mca_bed) / hemi + QM(pl->l_other_bed) / hemi +
+                   (pl->l_pca_bed >= 0 ? QM(pl->l_pca_bed) / hemi : 0.0);
+    m[HS_M_CBFR] = QM(pl->r_mca_bed) / hemi + QM(pl->r_other_bed) / hemi +
+                   (pl->r_pca_bed >= 0 ? QM(pl->r_pca_bed) / hemi : 0.0);
     m[HS_M_CBFLM] = QM(pl->l_mca_bed) / mca;
     m[HS_M_CBFRM] = QM(pl->r_mca_bed) / mca;
+    double pca = br[BRAIN_PCA_MASS] * 10.0, pf = br[BRAIN_PF_MASS] * 10.0; /* 100 g */
+    m[HS_M_CBFLP] = QM(pl->l_pca_bed) / pca;
+    m[HS_M_CBFRP] = QM(pl->r_pca_bed) / pca;
+    m[HS_M_CBFPF] = QM(pl->pf_bed) / pf;
     double area = 3.14159265358979 * br[BRAIN_MCA_DIAM] * br[BRAIN_MCA_DIAM] / 4.0; /* cm^2 */
     const int stems[2] = {pl->l_mca_stem, pl->r_mca_stem};
     for (int k = 0; k < 2; k++) {
