@@ -19,6 +19,7 @@ int hs_cmd_optimize(int argc, char **argv);
 int hs_cmd_wean(int argc, char **argv);
 int hs_cmd_calibrate(int argc, char **argv);
 int hs_cmd_stroke(int argc, char **argv);
+int hs_cmd_stroke_perfusion(int argc, char **argv); /* cmd_perfusion.c */
 int hs_cmd_validate(int argc, char **argv);
 int hs_cmd_cohort(int argc, char **argv);
 int hs_cmd_serve(int argc, char **argv);

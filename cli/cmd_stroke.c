@@ -29,6 +29,8 @@ static const char STROKE_HELP[] =
     "  mcis             modified capillary index score (DSA) and no-reflow\n"
     "  reperfusion      Tmax > 6 s lesion reduction: tissue optimal reperfusion\n"
     "  perfusion-class  relative CBF / CBV: hypo-, normo- or hyperperfusion\n"
+    "  perfusion        perfusion imaging of a simulated patient: CBF, CBV, MTT,\n"
+    "                   Tmax per territory, CBF/CBV groups, Horie's rule\n"
     "  tcd              transcranial Doppler pulsatility index and asymmetry\n"
     "  dose             adjunct regimens: intra-arterial alteplase, tenecteplase,\n"
     "                   urokinase; intravenous tirofiban, methylprednisolone\n"
@@ -977,6 +979,7 @@ static const calculator CALCULATORS[] = {
     {"eligibility", cmd_eligibility},
     {"etici", cmd_etici},
     {"course", cmd_course},
+    {"perfusion", hs_cmd_stroke_perfusion},
 };
 
 int hs_cmd_stroke(int argc, char **argv) {
@@ -991,6 +994,6 @@ int hs_cmd_stroke(int argc, char **argv) {
   for (size_t i = 0; i < sizeof CALCULATORS / sizeof CALCULATORS[0]; i++)
     if (!strcmp(argv[1], CALCULATORS[i].name)) return CALCULATORS[i].run(argc - 1, argv + 1);
   return hs_cli_usage("stroke", "unknown calculator '%s' (mcis, reperfusion, perfusion-class, "
-                                "tcd, dose, eligibility, etici, course)",
+                                "tcd, dose, eligibility, etici, course, perfusion)",
                       argv[1]);
 }

@@ -37,6 +37,7 @@
 #include "hemosim/output.h"
 #include "hemosim/oxygen.h"
 #include "hemosim/patient.h"
+#include "hemosim/perfusion.h"
 #include "hemosim/plot.h"
 #include "hemosim/report.h"
 #include "hemosim/roles.h"
