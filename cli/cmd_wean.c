@@ -24,6 +24,8 @@ static const char WEAN_HELP[] =
     "options:\n"
     "  --flow L/MIN        trial ECMO flow (default 1.5; units allowed: \"1500 mL/min\")\n"
     "  --lvot CM           LVOT diameter for the VTI proxy (default 2.0; \"20 mm\")\n"
+    "  --lactate-max MMOL  also require the lactate plateau at the trial flow at or\n"
+    "                      below this (e.g. 2; \"18 mg/dL\"; default: not a criterion)\n"
     "  --set NAME=VALUE    change the patient first (repeatable)\n"
     "  --json F            JSON result ('-' = standard output instead of the text)\n"
     "  -h, --help          this text\n";
@@ -38,11 +40,12 @@ int hs_cmd_wean(int argc, char **argv) {
   hs_wean_criteria c;
   hs_wean_default(&c);
   if (!sets) return hs_cli_usage("wean", "out of memory");
-  enum { O_FLOW = 256, O_LVOT, O_SET, O_JSON };
+  enum { O_FLOW = 256, O_LVOT, O_SET, O_JSON, O_LACT };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},        {"flow", required_argument, NULL, O_FLOW},
       {"lvot", required_argument, NULL, O_LVOT}, {"set", required_argument, NULL, O_SET},
-      {"json", required_argument, NULL, O_JSON}, {NULL, 0, NULL, 0}};
+      {"json", required_argument, NULL, O_JSON}, {"lactate-max", required_argument, NULL, O_LACT},
+      {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
   for (int o; (o = hs_cli_getopt("wean", argc, argv, "h", LONG)) != -1;) {
     switch (o) {
@@ -60,6 +63,17 @@ int hs_cmd_wean(int argc, char **argv) {
     case O_LVOT: /* a bare number is in cm */
       if (hs_quantity_parse_as(HS_DIM_LENGTH, optarg, "cm", &c.lvot_diam_cm, &err)) {
         rc = hs_cli_usage("wean", "--lvot: %s", err.msg);
+        goto done;
+      }
+      break;
+    case O_LACT: /* a bare number is in mmol/L */
+      if (hs_quantity_parse_as(HS_DIM_LACTATE, optarg, "mmol/L", &c.lactate_max_mmol_l, &err)) {
+        rc = hs_cli_usage("wean", "--lactate-max: %s", err.msg);
+        goto done;
+      }
+      if (!(c.lactate_max_mmol_l > 0 && c.lactate_max_mmol_l <= 20)) {
+        rc = hs_cli_usage("wean", "--lactate-max: %g mmol/L is out of range (0, 20]",
+                          c.lactate_max_mmol_l);
         goto done;
       }
       break;

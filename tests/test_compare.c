@@ -72,7 +72,7 @@ static void test_targets_file(void **state) {
   } BAD[] = {
       {"t_range.yaml", "hemosim_targets: 1\nmap_min: 300\n",
        ":2:10: map_min = 300 mmHg is out of range [40, 120] mmHg", HS_ERR_RANGE},
-      {"t_unk.yaml", "hemosim_targets: 1\nlactate_max: 2\n", ":2:1: unknown target 'lactate_max'",
+      {"t_unk.yaml", "hemosim_targets: 1\ntroponin_max: 2\n", ":2:1: unknown target 'troponin_max'",
        HS_ERR_UNKNOWN},
       {"t_old.yaml", "hemosim_targets: 1\nav_open_min: 1\n", "is no longer a target",
        HS_ERR_UNKNOWN},

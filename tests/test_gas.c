@@ -2,7 +2,7 @@
  * test_gas.c - the slow states of issue 16 items 1-3 (docs/model.md 2.16-2.18):
  * extravascular lung water (Starling filtration, lymph, unloading), lactate
  * (production below the critical O2 extraction, clearance, splanchnic flow) and,
- * in the same file, CO2 and the acid-base.  Each test can fail: it compares two
+ * CO2 and the acid-base (2.18).  Each test can fail: it compares two
  * states of the same patient, or a course with its analytic solution.
  */
 #include <math.h>
@@ -238,6 +238,153 @@ static void test_lactate_clearance(void **state) {
   done(&r, m);
 }
 
+
+/* ------------------------------------------------------------------- CO2 ---- */
+
+/* Chemistry against textbook blood: PCO2 40 mmHg, BE 0, Hb 15 g/dL: pH 7.40, plasma
+   bicarbonate ~24-25 mmol/L, whole-blood content ~48 mL/dL arterial (Douglas 1988 fit
+   to ~50 at rest; venous at 46 mmHg and 75 % saturation ~3-5 mL/dL more); the inverse
+   returns the PCO2. */
+static void test_co2_chemistry(void **state) {
+  (void)state;
+  double ph = hs_co2_ph(40, 0, 15);
+  assert_near(ph, 7.40, 0.01);
+  assert_in_range_d(hs_co2_bicarbonate(40, ph), 23.5, 25.5);
+  double ca = hs_co2_content(40, 0, 15, 0.975), cv = hs_co2_content(46, 0, 15, 0.75);
+  print_message("CO2 content arterial %.1f, venous %.1f mL/dL\n", ca, cv);
+  assert_in_range_d(ca, 44, 52);
+  assert_in_range_d(cv - ca, 3, 6);
+  assert_near(hs_co2_pco2_from_content(ca, 0, 15, 0.975), 40, 1e-5);
+  /* base deficit 10 mmol/L at the same PCO2: acidaemia, less content */
+  assert_true(hs_co2_ph(40, -10, 15) < 7.28);
+  assert_true(hs_co2_content(40, -10, 15, 0.975) < ca - 10);
+}
+
+/* Steady CO2 balance: everything the tissues produce (RQ x VO2) leaves by the lungs
+   and the membrane lung (1 %); PaCO2 ~40 mmHg and pH ~7.40 in the healthy adult,
+   mixed venous PCO2 above arterial, end-tidal below. */
+static void test_co2_balance(void **state) {
+  (void)state;
+  const char *files[2] = {"healthy_adult.yaml", "acute_mi_shock_ecmo.yaml"};
+  for (int k = 0; k < 2; k++) {
+    hs_model *m = load(files[k]);
+    run r = start(m);
+    steady(&r);
+    double v = metric(&r, "vco2_mlmin", 6), lung = metric(&r, "co2_removal_lung_mlmin", 6);
+    double oxy = metric(&r, "co2_removal_oxygenator_mlmin", 6);
+    double pa = metric(&r, "paco2_upper_mmhg", 6), pv = metric(&r, "pvco2_mmhg", 6);
+    double et = metric(&r, "etco2_mmhg", 6), ph = metric(&r, "ph_upper", 6);
+    print_message("%s: VCO2 %.1f = lung %.1f + oxygenator %.1f mL/min; PaCO2 %.1f, PvCO2 %.1f, "
+                  "EtCO2 %.1f mmHg, pH %.3f\n",
+                  files[k], v, lung, oxy, pa, pv, et, ph);
+    assert_near(lung + oxy, v, 0.01 * v);
+    assert_true(pv > pa && et < pa);
+    if (k == 0) {
+      assert_near(v, 0.8 * metric(&r, "vo2_mlmin", 6), 0.5);
+      assert_in_range_d(pa, 38, 43);
+      assert_in_range_d(ph, 7.37, 7.43);
+    } else {
+      assert_true(oxy > 50); /* the sweep gas carries part of it */
+    }
+    done(&r, m);
+  }
+}
+
+/* Full VA-ECMO (severe shock: the LV does not eject, no pulmonary flow): the membrane
+   lung removes all CO2.  Halving the sweep raises the steady PaCO2; stopping it raises
+   the femoral PaCO2 within two minutes. */
+static void test_sweep_removes_co2(void **state) {
+  (void)state;
+  double pa[2];
+  const char *sweep[2] = {"4 L/min", "2 L/min"};
+  for (int k = 0; k < 2; k++) {
+    hs_model *m = load("severe_shock_ecmo.yaml");
+    set(m, "ecmo.sweep", sweep[k]);
+    run r = start(m);
+    steady(&r);
+    pa[k] = metric(&r, "paco2_lower_mmhg", 6);
+    print_message("sweep %s: femoral PaCO2 %.1f mmHg, lung removal %.1f mL/min\n", sweep[k],
+                  pa[k], metric(&r, "co2_removal_lung_mlmin", 6));
+    if (k == 1) {
+      change(&r, "ecmo.sweep", 0);
+      advance(&r, 120);
+      double after = metric(&r, "paco2_lower_mmhg", 1);
+      print_message("sweep stopped for 2 min: femoral PaCO2 %.1f -> %.1f mmHg\n", pa[k], after);
+      assert_true(after > pa[k] + 10);
+      assert_near(metric(&r, "co2_removal_oxygenator_mlmin", 1), 0.0, 1.0);
+    }
+    done(&r, m);
+  }
+  assert_true(pa[1] > pa[0] + 10);
+}
+
+/* End-tidal CO2 falls with pulmonary flow (the monitor of a PA vent): raising the ECMO
+   flow in the acute-MI shock patient takes blood past the lungs. */
+static void test_etco2_falls_with_pulmonary_flow(void **state) {
+  (void)state;
+  double et[2], q[2];
+  const char *flow[2] = {"1.5 L/min", "4.5 L/min"};
+  for (int k = 0; k < 2; k++) {
+    hs_model *m = load("acute_mi_shock_ecmo.yaml");
+    set(m, "ecmo.target_flow", flow[k]);
+    run r = start(m);
+    steady(&r);
+    et[k] = metric(&r, "etco2_mmhg", 6);
+    q[k] = metric(&r, "rv_output_lpm", 6);
+    print_message("ECMO %s: pulmonary flow %.2f L/min, EtCO2 %.1f mmHg\n", flow[k], q[k], et[k]);
+    done(&r, m);
+  }
+  assert_true(q[1] < q[0] - 0.5);
+  assert_true(et[1] < et[0] - 3);
+}
+
+/* Lactate consumes bicarbonate: 6 mmol/L of lactate (5 above normal) gives a base
+   deficit of 5 and an arterial pH ~0.07 lower at the same ventilation. */
+static void test_lactic_acidosis(void **state) {
+  (void)state;
+  double ph[2], hco3[2];
+  for (int k = 0; k < 2; k++) {
+    hs_model *m = load("healthy_adult.yaml");
+    if (k) set(m, "lactate.initial", "6 mmol/L");
+    run r = start(m);
+    steady(&r);
+    ph[k] = metric(&r, "ph_upper", 6);
+    hco3[k] = metric(&r, "hco3_upper_mmol_l", 6);
+    print_message("lactate %s: BE %.1f, pH %.3f, HCO3 %.1f mmol/L\n", k ? "6" : "1",
+                  metric(&r, "base_excess_mmol_l", 6), ph[k], hco3[k]);
+    done(&r, m);
+  }
+  assert_true(ph[1] < ph[0] - 0.04);
+  assert_true(hco3[1] < hco3[0] - 3);
+}
+
+/* Lactate as a perfusion target: off by default; set, it fails a strategy whose lactate
+   plateau is above it (compare), and a weaning trial at a flow that leaves the plateau
+   above it. */
+static void test_lactate_targets(void **state) {
+  (void)state;
+  hs_targets t;
+  hs_err err;
+  hs_targets_default(&t);
+  assert_true(t.lactate_max_mmol_l == 0);
+  assert_int_equal(hs_targets_set(&t, "lactate_max", "2 mmol/L", &err), HS_OK);
+  assert_near(t.lactate_max_mmol_l, 2.0, 1e-12);
+  assert_int_not_equal(hs_targets_set(&t, "lactate_max", "25", &err), HS_OK);
+  print_message("%s\n", err.msg);
+  hs_wean_criteria c;
+  hs_wean_default(&c);
+  hs_wean_result r0, r1;
+  hs_model *m = load("acute_mi_shock_ecmo.yaml");
+  assert_int_equal(hs_wean_run(m, &c, &r0, &err), HS_OK);
+  c.lactate_max_mmol_l = 0.5; /* below any plateau: the criterion must fail */
+  assert_int_equal(hs_wean_run(m, &c, &r1, &err), HS_OK);
+  print_message("wean without lactate: %s\nwith lactate <= 0.5: %s\n", r0.verdict, r1.verdict);
+  assert_false(r1.passed);
+  assert_non_null(strstr(r1.verdict, "lactate plateau"));
+  assert_null(strstr(r0.verdict, "lactate"));
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lung_water_rate_rises_with_pcwp),
@@ -245,6 +392,12 @@ int main(void) {
       cmocka_unit_test(test_unloading_reverses_lung_water),
       cmocka_unit_test(test_lactate_below_critical_do2),
       cmocka_unit_test(test_lactate_clearance),
+      cmocka_unit_test(test_co2_chemistry),
+      cmocka_unit_test(test_co2_balance),
+      cmocka_unit_test(test_sweep_removes_co2),
+      cmocka_unit_test(test_etco2_falls_with_pulmonary_flow),
+      cmocka_unit_test(test_lactic_acidosis),
+      cmocka_unit_test(test_lactate_targets),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

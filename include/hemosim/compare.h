@@ -48,6 +48,9 @@ typedef struct hs_targets {
   double flow_min_lpm;  /* 1.0 L/min: least ECMO flow the titration may choose */
   double flow_max_lpm;  /* 5.0 L/min: most ECMO flow */
   double flow_step_lpm; /* 0.25 L/min: titration resolution */
+  double lactate_max_mmol_l; /* 0 (default): not a target; else perfusion also needs the
+                                lactate plateau of the circulation (lactate_steady_mmol_l,
+                                docs/model.md 2.17) at or below it, e.g. 2 mmol/L */
 } hs_targets;
 
 void hs_targets_default(hs_targets *t);
@@ -141,7 +144,7 @@ enum {
   HS_CMP_PCWP, HS_CMP_MAP, HS_CMP_DO2I, HS_CMP_SVO2D, HS_CMP_AVO, HS_CMP_PP, HS_CMP_SAO2U,
   HS_CMP_LVEDV, HS_CMP_LVEDP, HS_CMP_CO, HS_CMP_LVO, HS_CMP_RVO, HS_CMP_PVA, HS_CMP_ECMO,
   HS_CMP_DEVICE, HS_CMP_CVP, HS_CMP_LVEF, HS_CMP_CPO, HS_CMP_DRAIN_P, HS_CMP_SUCTION,
-  HS_CMP_VENT, HS_CMP_IMPELLA, HS_CMP_MPAP, HS_CMP_PFHB, HS_CMP_NVAL
+  HS_CMP_VENT, HS_CMP_IMPELLA, HS_CMP_MPAP, HS_CMP_PFHB, HS_CMP_LACT, HS_CMP_NVAL
 };
 /* Names (JSON keys, e.g. "pcwp_mmhg") and units ("mmHg", "L/min", "" ...). */
 const char *hs_compare_value_name(int k);
@@ -242,6 +245,8 @@ typedef struct hs_wean_criteria {
   double map_min_mmhg;    /* MAP > 60 mmHg */
   double rise_max_mmhg;   /* CVP and PCWP may rise by at most this (default 5 mmHg) */
   double lvot_diam_cm;    /* LVOT diameter for the VTI proxy (default 2.0 cm) */
+  double lactate_max_mmol_l; /* 0 (default): not a criterion; else the lactate plateau at
+                                the trial flow must stay at or below it (e.g. 2 mmol/L) */
 } hs_wean_criteria;
 
 enum { HS_WEAN_PP, HS_WEAN_LVEF, HS_WEAN_VTI, HS_WEAN_MAP, HS_WEAN_CVP, HS_WEAN_PCWP,

@@ -84,6 +84,8 @@ typedef struct hs_device_io {
   long beat_index;        /* beats completed before the current one */
   double *port_vext;      /* out (displace only): volume the device occupies in each
                              port vessel, mL (raises its pressure by vext / C) */
+  double gas_flow;        /* out: sweep gas flow through the membrane lung of the
+                             OXYGENATE paths, mL/s (CO2 removal; 0 = none) */
 } hs_device_io;
 
 typedef struct hs_device_type {

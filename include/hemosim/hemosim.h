@@ -4,7 +4,7 @@
  * hemosim simulates the closed-loop circulation of a critically ill patient
  * beat by beat.  Layers (each a header): error codes (error.h), units
  * (units.h), the circuit as data (model.h), compiled plans and simulations
- * (sim.h), devices (device.h, ecmo.h), physiology (oxygen.h, baroreflex.h,
+ * (sim.h), devices (device.h, ecmo.h), physiology (oxygen.h, co2.h, baroreflex.h,
  * drugs.h, micro_model.h), patient and scenario files (patient.h), analyses
  * (calibrate.h, cohort.h, compare.h, optimize.h, titrate.h, micro.h, stroke.h, stroke_course.h, validate.h), the
  * trial database (trial.h), outputs (output.h, report.h), SVG plots (plot.h) and the web
@@ -36,6 +36,7 @@
 #include "hemosim/optimize.h"
 #include "hemosim/output.h"
 #include "hemosim/oxygen.h"
+#include "hemosim/co2.h"
 #include "hemosim/patient.h"
 #include "hemosim/perfusion.h"
 #include "hemosim/plot.h"

@@ -127,7 +127,16 @@ extern "C" {
   X(HS_M_CBFLP, "cbf_left_pca_ml100gmin", "mL/100 g/min", "left PCA territory blood flow")   \
   X(HS_M_CBFRP, "cbf_right_pca_ml100gmin", "mL/100 g/min", "right PCA territory blood flow") \
   X(HS_M_CBFPF, "cbf_posterior_fossa_ml100gmin", "mL/100 g/min",                            \
-    "posterior fossa (brainstem, cerebellum) blood flow")
+    "posterior fossa (brainstem, cerebellum) blood flow") \
+  X(HS_M_PACO2U, "paco2_upper_mmhg", "mmHg", "arterial PCO2, right upper-limb artery (docs/model.md 2.19)") \
+  X(HS_M_PACO2L, "paco2_lower_mmhg", "mmHg", "arterial PCO2, femoral artery (lower_arteries)")  \
+  X(HS_M_PVCO2, "pvco2_mmhg", "mmHg", "mixed venous PCO2 (pulmonary artery)")                 \
+  X(HS_M_ETCO2, "etco2_mmhg", "mmHg", "end-tidal PCO2: (1 - alveolar dead space) x alveolar PCO2") \
+  X(HS_M_PH, "ph_upper", "", "arterial pH, right upper-limb artery (Henderson-Hasselbalch, Van Slyke)") \
+  X(HS_M_HCO3, "hco3_upper_mmol_l", "mmol/L", "arterial plasma bicarbonate, right upper-limb artery") \
+  X(HS_M_VCO2, "vco2_mlmin", "mL/min", "CO2 production of all tissues (RQ x O2 consumption)")  \
+  X(HS_M_CO2LUNG, "co2_removal_lung_mlmin", "mL/min", "CO2 given off in the lungs")            \
+  X(HS_M_CO2OXY, "co2_removal_oxygenator_mlmin", "mL/min", "CO2 removed by membrane lungs (sweep gas)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

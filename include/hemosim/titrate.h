@@ -45,7 +45,8 @@ hs_status hs_titrate_policy_parse(const char *name, hs_titrate_policy *out, hs_e
 /* The rule that fired at a decision point (docs: "Guided titration"). */
 typedef enum hs_titrate_rule {
   HS_RULE_RAISE_MAP,     /* MAP < map_min: flow + step_up */
-  HS_RULE_RAISE_DO2,     /* MAP ok, DO2 index < do2i_min or SvO2 < svo2_min: flow + step_up */
+  HS_RULE_RAISE_DO2,     /* MAP ok, DO2 index < do2i_min, SvO2 < svo2_min or lactate plateau >
+                            lactate_max (when set): flow + step_up */
   HS_RULE_HOLD_MAX,      /* hypoperfusion, flow already at flow_max */
   HS_RULE_RAISE_MICRO,   /* micro policy, measurement: PVD < pvd_min or PPV < ppv_min,
                             PCWP <= pcwp_micro_max and aortic valve open: flow + step_up */
@@ -84,6 +85,8 @@ typedef struct hs_titrate_options {
   double map_min;        /* 65 mmHg */
   double do2i_min;       /* 330 mL/min/m2 (critical O2 delivery index) */
   double svo2_min;       /* 60 % */
+  double lactate_max;    /* 0 (default): not a rule; else a lactate plateau above it
+                            (lactate_steady_mmol_l, docs/model.md 2.17) is hypoperfusion */
   double pcwp_max;       /* 18 mmHg: unload above */
   double av_open_min;    /* 0.5: av_open_fraction below this = aortic valve closed */
   double pp_recovered;   /* 10 mmHg: pulse pressure that allows weaning */

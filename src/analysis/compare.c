@@ -54,6 +54,7 @@ static const struct {
     [HS_CMP_IMPELLA] = {"impella_flow_lpm", "L/min"},
     [HS_CMP_MPAP] = {"mpap_mmhg", "mmHg"},
     [HS_CMP_PFHB] = {"plasma_free_hb_eq_mgdl", "mg/dL"},
+    [HS_CMP_LACT] = {"lactate_steady_mmol_l", "mmol/L"},
 };
 
 const char *hs_compare_value_name(int k) {
@@ -112,6 +113,11 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
   if (!isfinite(v[HS_CMP_SVO2D])) v[HS_CMP_SVO2D] = svo2_mixed;
 }
 
+/* The optional lactate target: the plateau of this circulation above the limit. */
+static int lactate_high(const double *v, const hs_targets *t) {
+  return t->lactate_max_mmol_l > 0 && !(v[HS_CMP_LACT] <= t->lactate_max_mmol_l);
+}
+
 void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
   const double *v = r->v;
   r->met[HS_TGT_PCWP] = v[HS_CMP_PCWP] < t->pcwp_max_mmhg;
@@ -121,6 +127,11 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
   r->all_met = r->met[0] && r->met[1] && r->met[2] && r->met[3];
   r->missed[0] = 0;
   char part[96];
+  if (lactate_high(v, t)) { /* optional perfusion target (hs_targets.lactate_max_mmol_l) */
+    r->all_met = 0;
+    snprintf(r->missed, sizeof r->missed, "lactate plateau %.1f mmol/L (above %.1f)",
+             v[HS_CMP_LACT], t->lactate_max_mmol_l);
+  }
   const double val[HS_TGT_N] = {v[HS_CMP_PCWP], v[HS_CMP_MAP], v[HS_CMP_DO2I], v[HS_CMP_SVO2D]};
   const double lim[HS_TGT_N] = {t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct};
   static const char *const UNIT[HS_TGT_N] = {"mmHg", "mmHg", "mL/min/m2", "%"};
@@ -194,17 +205,22 @@ static hs_status trial_at(trial *t, double f, int loose, hs_err *err) {
 
 static int perfused(const double *v, const hs_targets *tg) {
   return v[HS_CMP_MAP] >= tg->map_min_mmhg && v[HS_CMP_DO2I] >= tg->do2i_min &&
-         v[HS_CMP_SVO2D] >= tg->svo2_min_pct;
+         v[HS_CMP_SVO2D] >= tg->svo2_min_pct && !lactate_high(v, tg);
 }
 
 /* Perfusion margin: the smallest of the scaled distances of MAP (10 mmHg), DO2 index
-   (50 mL/min/m2) and SvO2 (5 %) above their floors; >= 0 exactly when perfused. */
+   (50 mL/min/m2), SvO2 (5 %) and, when it is a target, the lactate plateau (0.5 mmol/L)
+   from their limits; >= 0 exactly when perfused. */
 static double margin(const double *v, const hs_targets *tg) {
   double a = (v[HS_CMP_MAP] - tg->map_min_mmhg) / 10.0;
   double b = (v[HS_CMP_DO2I] - tg->do2i_min) / 50.0;
   double c = (v[HS_CMP_SVO2D] - tg->svo2_min_pct) / 5.0;
   double g = a < b ? a : b;
   g = g < c ? g : c;
+  if (tg->lactate_max_mmol_l > 0) { /* lactate plateau (0.5 mmol/L), when a target */
+    double d = (tg->lactate_max_mmol_l - v[HS_CMP_LACT]) / 0.5;
+    g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
+  }
   return isfinite(g) ? g : -1e9;
 }
 

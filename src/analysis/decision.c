@@ -28,6 +28,7 @@ void hs_targets_default(hs_targets *t) {
   t->flow_min_lpm = 1.0;  /* least ECMO flow without circuit thrombosis risk (ELSO) */
   t->flow_max_lpm = 5.0;
   t->flow_step_lpm = 0.25;
+  t->lactate_max_mmol_l = 0; /* optional: e.g. 2 mmol/L (docs/decision.md) */
 }
 
 static const char *const TARGET_NAMES[HS_TGT_N] = {"PCWP", "MAP", "DO2 index",
@@ -50,6 +51,8 @@ static const tfield TF[] = {
     {"flow_min", offsetof(hs_targets, flow_min_lpm), HS_DIM_FLOW, 0, 6, LPM, "L/min"},
     {"flow_max", offsetof(hs_targets, flow_max_lpm), HS_DIM_FLOW, 0.5, 7, LPM, "L/min"},
     {"flow_step", offsetof(hs_targets, flow_step_lpm), HS_DIM_FLOW, 0.05, 2, LPM, "L/min"},
+    {"lactate_max", offsetof(hs_targets, lactate_max_mmol_l), HS_DIM_LACTATE, 0, 20, 1,
+     "mmol/L"},
 };
 #define NTF (sizeof TF / sizeof TF[0])
 
@@ -85,7 +88,7 @@ static hs_status unknown_target(const char *name, hs_err *err) {
                         name);
   return hs_err_set(err, HS_ERR_UNKNOWN,
                     "unknown target '%s' (known: pcwp_max, map_min, do2i_min, svo2_min, "
-                    "flow_min, flow_max, flow_step)",
+                    "flow_min, flow_max, flow_step, lactate_max)",
                     name);
 }
 

@@ -80,6 +80,7 @@ void hs_titrate_defaults(hs_titrate_options *o) {
   o->map_min = 65;
   o->do2i_min = 330;
   o->svo2_min = 60;
+  o->lactate_max = 0; /* optional (e.g. 2 mmol/L) */
   o->pcwp_max = 18;
   o->av_open_min = 0.5;
   o->pp_recovered = 10;
@@ -129,6 +130,7 @@ hs_status hs_titrate_check(const hs_titrate_options *o, hs_err *err) {
       {"map_min", o->map_min, 0, 200},
       {"do2i_min", o->do2i_min, 0, 2000},
       {"svo2_min", o->svo2_min, 0, 100},
+      {"lactate_max", o->lactate_max, 0, 20},
       {"pcwp_max", o->pcwp_max, 0, 100},
       {"av_open_min", o->av_open_min, 0, 1},
       {"pp_recovered", o->pp_recovered, 0, 200},
@@ -213,7 +215,8 @@ static hs_status settle(runner *r, double flow_lpm, macro *out, hs_err *err) {
 
 static int hypoperfused(const hs_titrate_options *o, const macro *x) {
   return x->m[HS_M_MAP] < o->map_min || !(x->do2i >= o->do2i_min) ||
-         x->m[HS_M_SVO2] < o->svo2_min;
+         x->m[HS_M_SVO2] < o->svo2_min ||
+         (o->lactate_max > 0 && !(x->m[HS_M_LACT_EQ] <= o->lactate_max));
 }
 
 /* Is time t a micro measurement time?  Returns its label (1..), or 0. */

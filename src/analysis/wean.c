@@ -28,6 +28,7 @@ void hs_wean_default(hs_wean_criteria *c) {
   c->map_min_mmhg = 60;   /* Aissaoui 2011 / ELSO: MAP > 60 mmHg at minimal flow */
   c->rise_max_mmhg = 5;   /* CVP / PCWP must not rise by more than this */
   c->lvot_diam_cm = 2.0;  /* adult LVOT diameter (Lang et al. 2015, J Am Soc Echocardiogr 28:1) */
+  c->lactate_max_mmol_l = 0; /* optional criterion (e.g. 2 mmol/L): the lactate plateau */
 }
 
 /* aortic (LVOT) VTI proxy: forward stroke volume through the aortic valve / LVOT area */
@@ -119,6 +120,12 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
       snprintf(failed + strlen(failed), sizeof failed - strlen(failed), "%s%s",
                *failed ? ", " : "", NAME[k]);
     }
+  if (c.lactate_max_mmol_l > 0 && !(out->after[HS_CMP_LACT] <= c.lactate_max_mmol_l)) {
+    out->passed = 0; /* optional: hypoperfusion at the trial flow (docs/model.md 2.17) */
+    snprintf(failed + strlen(failed), sizeof failed - strlen(failed),
+             "%slactate plateau %.1f mmol/L (<= %.1f)", *failed ? ", " : "",
+             out->after[HS_CMP_LACT], c.lactate_max_mmol_l);
+  }
   if (out->passed)
     snprintf(out->verdict, sizeof out->verdict,
              "passes the weaning trial: at ECMO %.2f L/min with the vent clamped every "

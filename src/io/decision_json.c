@@ -83,6 +83,8 @@ char *hs_compare_json(const hs_compare_result *r, const char *patient, hs_err *e
   json_object_set_new(tj, "map_min_mmhg", json_real(t->map_min_mmhg));
   json_object_set_new(tj, "do2i_min_mlmin_m2", json_real(t->do2i_min));
   json_object_set_new(tj, "svo2_drained_min_pct", json_real(t->svo2_min_pct));
+  json_object_set_new(tj, "lactate_max_mmol_l", /* null: not a target */
+                      t->lactate_max_mmol_l > 0 ? json_real(t->lactate_max_mmol_l) : json_null());
   json_object_set_new(tj, "flow_min_lpm", json_real(t->flow_min_lpm));
   json_object_set_new(tj, "flow_max_lpm", json_real(t->flow_max_lpm));
   json_object_set_new(root, "targets", tj);

@@ -66,6 +66,7 @@ static json_t *options_json(const hs_titrate_options *o) {
   SET(opt, "map_min", hs_jnum(o->map_min));
   SET(opt, "do2i_min", hs_jnum(o->do2i_min));
   SET(opt, "svo2_min", hs_jnum(o->svo2_min));
+  SET(opt, "lactate_max", o->lactate_max > 0 ? hs_jnum(o->lactate_max) : json_null());
   SET(opt, "pcwp_max", hs_jnum(o->pcwp_max));
   SET(opt, "av_open_min", hs_jnum(o->av_open_min));
   SET(opt, "pp_recovered", hs_jnum(o->pp_recovered));

@@ -23,6 +23,8 @@ char *hs_wean_json(const hs_wean_result *r, const hs_provenance *prov, hs_err *e
   bad |= hs_jprovenance(root, prov);
   SET(opt, "flow_lpm", hs_jnum(r->crit.flow_lpm));
   SET(opt, "lvot_diam_cm", hs_jnum(r->crit.lvot_diam_cm));
+  SET(opt, "lactate_max_mmol_l", /* null: not a criterion */
+      r->crit.lactate_max_mmol_l > 0 ? hs_jnum(r->crit.lactate_max_mmol_l) : json_null());
   SET(root, "options", opt);
   SET(root, "passed", json_boolean(r->passed));
   SET(root, "verdict", hs_jstr(r->verdict));

@@ -313,11 +313,21 @@ static const hs_param_spec OXY[OXY_NPARAM] = {
                    "intrapulmonary shunt: fraction of pulmonary blood flow not oxygenated",
                    "West, Respiratory Physiology", NULL},
     [OXY_PACO2] = {"paco2", HS_DIM_PRESSURE, 40, 10, 150, 0,
-                   "arterial PCO2 (alveolar gas equation)", "", NULL},
+                   "PaCO2 of the alveolar gas equation (O2), and the alveolar PCO2 the CO2 "
+                   "transport starts from (docs/model.md 2.19)",
+                   "normal PaCO2 (West, Respiratory Physiology)", NULL},
     [OXY_RQ] = {"respiratory_quotient", HS_DIM_NONE, 0.8, 0.6, 1.2, 0,
                 "respiratory quotient (alveolar gas equation)", "", NULL},
     [OXY_PB] = {"barometric_pressure", HS_DIM_PRESSURE, 760, 500, 800, 0,
                 "barometric pressure", "", NULL},
+    [OXY_VA] = {"alveolar_ventilation", HS_DIM_FLOW, 4500.0 / 60.0, 0, 50000.0 / 60.0, 0,
+                "alveolar ventilation (BTPS), anatomical dead space excluded; 4.5 L/min gives "
+                "PaCO2 ~40 mmHg at VCO2 200 mL/min (PACO2 = 0.863 VCO2 / VA)",
+                "alveolar ventilation equation (West, Respiratory Physiology)", NULL},
+    [OXY_VDALV] = {"alveolar_dead_space", HS_DIM_NONE, 0.05, 0, 0.9, 0,
+                   "fraction of the alveolar ventilation reaching unperfused alveoli: "
+                   "end-tidal PCO2 = (1 - f) PACO2",
+                   "model choice (normal PaCO2 - EtCO2 gradient 2-5 mmHg)", NULL},
 };
 
 

@@ -6,7 +6,7 @@
  * (beat means): q[0..nn) integrals of node pressures, q[nn..nn+ne) integrals of
  * edge flows, then the integrals of P dV for the LV and the RV (stroke work) and
  * the rest of the integrator's quadratures (up to nq_ode), then those of the O2 and
- * tracer transport.  The O2 and tracer contents are the last states (from yo2): the
+ * tracer transport.  The O2, tracer and CO2 contents are the last states (from yo2): the
  * integrator advances y[0..yo2) and the transport moves the contents once per step
  * (sim.c, transport_step; docs/numerics.md).
  * Because node volumes are the states and every flow is subtracted from one
@@ -237,6 +237,10 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
       if (pl->dev_type[k]->flows[f].flags & HS_DFLOW_OXYGENATE) pl->ntr = pl->nn;
   pl->ytr = ny;
   ny += pl->ntr;
+  pl->yco2 = ny; /* CO2 mass (mL CO2) per node, transported like O2 */
+  ny += pl->nn;
+  pl->ygas = ny; /* alveolar, then each device's membrane-lung PCO2 (mmHg), set per beat */
+  ny += 1 + pl->nd;
   pl->edge_gas = calloc((size_t)pl->ne + 1, 1);
   pl->edge_bed = calloc((size_t)pl->ne + 1, 1);
   if (!pl->edge_gas || !pl->edge_bed) goto nomem;
@@ -276,6 +280,10 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->q_lung = nq++;
   pl->q_oxy = nq++;
   pl->q_cons = nq++;
+  pl->q_k = nq, nq += pl->nn; /* CO2: contents, lung removal, production, per-device removal */
+  pl->q_klung = nq++;
+  pl->q_kprod = nq++;
+  pl->q_koxy = nq, nq += pl->nd;
   pl->nq = nq;
   /* arterial nodes: reached from a gas-exchange edge without crossing a systemic bed */
   for (int pass = 0; pass < pl->ne + 1; pass++) {

@@ -60,12 +60,16 @@ struct hs_plan {
   int ndisp, nagg; /* devices that displace volume; outputs aggregated as MAX/MIN */
   /* transported species: O2 mass (mL O2) and ECMO-blood tracer (mL) per node */
   int yo2, ytr, ntr;       /* ntr = nn with an oxygenating device, else 0 (no tracer) */
+  int yco2;                /* CO2 mass (mL CO2) per node */
+  int ygas;                /* gas PCO2s: alveolar, then one per device (mmHg): the last */
   unsigned char *arterial; /* node lies between the lungs and the systemic beds */
   unsigned char *edge_gas, *edge_bed; /* structural flags of edges (fixed at compile) */
   int ngas, *gas_edges;                /* gas-exchange edges */
   int nvo2, *vo2_nodes, *vo2_pidx;     /* O2-consuming vessels and their parameter index */
   /* quadrature layout */
   int q_p, q_q, q_aq, q_sw, q_dia, q_fd, q_out, q_c, q_tr, q_flux, q_lung, q_oxy, q_cons, q_icp;
+  int q_k, q_klung, q_kprod, q_koxy; /* CO2: beat-mean contents, lung removal, production,
+                                        removal per device (nd) */
   int nq_ode; /* quadratures the integrator computes: q[0..nq_ode); the transport's follow */
   /* optional measurement sites (-1 when absent) */
   int lower, cer_art, cor_art;

@@ -27,6 +27,7 @@
 #include "core/ode.h"
 #include "hemosim/drugs.h"
 #include "hemosim/oxygen.h"
+#include "hemosim/co2.h"
 #include "elements/elements.h"
 #include "model/model_impl.h"
 #include "model/plan_impl.h"
@@ -166,6 +167,13 @@ struct hs_sim {
   size_t *mofs;          /* offset of module k's state in mstate */
   hs_physio_effect pfx;  /* their combined effect on the circulation */
   int *tmod, ntmod;      /* the modules with continuous states (their tone acts in evaluate) */
+  /* CO2 (docs/model.md 2.19) */
+  double *k;      /* CO2 content per node, mL/mL (transport workspace) */
+  double *kin;    /* workspace of the CO2 warm start */
+  double *kout;   /* per device: CO2 content of blood leaving its membrane lung, mL/mL */
+  double *sweep;  /* per device: sweep gas flow (hs_device_io.gas_flow), mL/s */
+  double k_ec;    /* CO2 content of end-capillary pulmonary blood, mL/mL */
+  double be;      /* base excess the CO2 chemistry uses (the lactate module's), mmol/L */
   double *bx;            /* per beat, for the modules: O2 into each node (mL/min), then the
                             mean flow of each edge (mL/s) */
   /* slow states (physio/module.h): the first nslow doubles of each module's state */
@@ -476,6 +484,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       hs_err_prefix(&s->dev_err, "t=%.4f s: device '%s': ", t, pl->bname[pl->dev_block[d]]);
     }
     s->po2out[d] = io.o2_outlet_po2;
+    s->sweep[d] = io.gas_flow;
   }
 }
 
@@ -499,28 +508,52 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
  * Beat-mean contents use the trapezoidal rule over the (sub)steps.
  */
 
+/* The gas PCO2s are states (y[plan->ygas...], plan.c): the alveolar PCO2 of the perfused
+   alveoli, then that of each device's membrane lung (mmHg); set after every beat. */
+#define PACO2(s) ((s)->y[(s)->pl->ygas])
+#define PCO2M(s, d) ((s)->y[(s)->pl->ygas + 1 + (d)])
+
+/* End-capillary O2 and CO2 contents of the lungs (O2: alveolar gas equation; CO2 at the
+   current alveolar PCO2 and the end-capillary saturation: the Haldane effect), and
+   the CO2 content of blood leaving each membrane lung at its gas PCO2. */
+static void end_capillary(hs_sim *s) {
+  const double *ox = s->p + s->pl->oxygen;
+  double hb = hb_now(s);
+  /* the alveolar gas equation keeps oxygen.paco2 (the O2 side does not follow the CO2
+     transport: docs/model.md 2.19) */
+  double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], ox[OXY_PACO2], ox[OXY_RQ]);
+  s->c_ec = 0.01 * hs_o2_content(hb, pao2);
+  s->k_ec = 0.01 * hs_co2_content(PACO2(s), s->be, hb, hs_o2_saturation(pao2));
+  for (int d = 0; d < s->pl->nd; d++)
+    s->kout[d] = 0.01 * hs_co2_content(PCO2M(s, d), s->be, hb, hs_o2_saturation(s->po2out[d]));
+}
+
 /* Intrapulmonary shunt: the oxygen block's plus what the modules add (lung water). */
 static double lung_shunt(const hs_sim *s) {
   double sh = s->p[s->pl->oxygen + OXY_SHUNT] + s->pfx.shunt;
   return sh < 0 ? 0.0 : sh > 1 ? 1.0 : sh;
 }
 
-/* One Euler stage: O2 and tracer changes dm, dmt (fraction w of the step's volumes,
-   duration hw) from contents c, f; adds weight x the fluxes to the quadratures. */
+/* One Euler stage: O2, tracer and CO2 changes dm, dmt, dk (fraction w of the step's
+   volumes, duration hw) from contents c, f, k; adds weight x the fluxes to the
+   quadratures.  CO2 rides on the same volumes: the lungs and membrane lungs give it
+   their end-capillary / outlet content, the consuming vessels add RQ x their O2 use. */
 static void transport_euler(hs_sim *s, double w, double hw, double weight, const double *c,
-                            const double *f, double *dm, double *dmt) {
+                            const double *f, const double *k, double *dm, double *dmt,
+                            double *dk) {
   const hs_plan *pl = s->pl;
   const int tr = pl->ntr > 0;
   const double *q1 = s->q, *q0 = s->qprev;
   const double *vf = s->vfwd, *vb = s->vbwd;
-  double hb = hb_now(s), c_ec = s->c_ec, shunt = lung_shunt(s);
-  double lung = 0.0, oxy = 0.0, cons = 0.0, *qf = s->q + pl->q_flux;
-  for (int i = 0; i < pl->nn; i++) dm[i] = dmt[i] = 0.0;
+  double hb = hb_now(s), c_ec = s->c_ec, k_ec = s->k_ec, shunt = lung_shunt(s);
+  double lung = 0.0, oxy = 0.0, cons = 0.0, klung = 0.0, *qf = s->q + pl->q_flux;
+  for (int i = 0; i < pl->nn; i++) dm[i] = dmt[i] = dk[i] = 0.0;
   for (int e = 0; e < pl->ne; e++) {
     int ia = pl->efrom[e], ib = pl->eto[e];
     double fw = w * vf[e], bw = w * vb[e];
-    double j = fw * c[ia] - bw * c[ib];
+    double j = fw * c[ia] - bw * c[ib], jk = fw * k[ia] - bw * k[ib];
     dm[ia] -= j, dm[ib] += j;
+    dk[ia] -= jk, dk[ib] += jk;
     qf[e] += weight * j;
     if (tr) {
       double jf = fw * f[ia], jb = bw * f[ib];
@@ -528,50 +561,60 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
       dmt[ib] += (pl->edge_bed[e] ? 0.0 : jf) - jb; /* the label is lost in capillaries */
     }
   }
-  for (int k = 0; k < pl->ngas; k++) { /* forward flow through the lungs gains O2 */
-    int e = pl->gas_edges[k];
-    double up = w * vf[e] * ((1.0 - shunt) * c_ec + shunt * c[pl->efrom[e]] - c[pl->efrom[e]]);
+  for (int n = 0; n < pl->ngas; n++) { /* forward flow through the lungs exchanges gas */
+    int e = pl->gas_edges[n], a = pl->efrom[e];
+    double up = w * vf[e] * ((1.0 - shunt) * c_ec + shunt * c[a] - c[a]);
+    double upk = w * vf[e] * (1.0 - shunt) * (k_ec - k[a]);
     dm[pl->eto[e]] += up;
+    dk[pl->eto[e]] += upk;
     lung += up;
+    klung -= upk;
   }
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-    double cout = 0.01 * hs_o2_content(hb, s->po2out[d]);
-    for (int k = 0; k < dt->nflows; k++) {
-      int j = pl->dev_flow_ofs[d] + k;
+    double cout = 0.01 * hs_o2_content(hb, s->po2out[d]), kout = s->kout[d], koxy = 0.0;
+    for (int n = 0; n < dt->nflows; n++) {
+      int j = pl->dev_flow_ofs[d] + n;
       double dv = w * (q1[pl->q_fd + j] - q0[pl->q_fd + j]);
       int fwd = dv >= 0;
-      int ia = ports[fwd ? dt->flows[k].from_port : dt->flows[k].to_port];
-      int ib = ports[fwd ? dt->flows[k].to_port : dt->flows[k].from_port];
-      int oxg = fwd && (dt->flows[k].flags & HS_DFLOW_OXYGENATE);
+      int ia = ports[fwd ? dt->flows[n].from_port : dt->flows[n].to_port];
+      int ib = ports[fwd ? dt->flows[n].to_port : dt->flows[n].from_port];
+      int oxg = fwd && (dt->flows[n].flags & HS_DFLOW_OXYGENATE);
       dv = fabs(dv);
-      double c_dst = oxg ? cout : c[ia];
-      if (oxg) oxy += dv * (cout - c[ia]);
+      double c_dst = oxg ? cout : c[ia], k_dst = oxg ? kout : k[ia];
+      if (oxg) oxy += dv * (cout - c[ia]), koxy += dv * (k[ia] - kout);
       dm[ia] -= dv * c[ia], dm[ib] += dv * c_dst;
+      dk[ia] -= dv * k[ia], dk[ib] += dv * k_dst;
       if (tr) dmt[ia] -= dv * f[ia], dmt[ib] += dv * (oxg ? 1.0 : f[ia]);
     }
+    s->q[pl->q_koxy + d] += weight * koxy;
   }
-  for (int k = 0; k < pl->nvo2; k++) {
-    int i = pl->vo2_nodes[k];
+  double rq = s->p[pl->oxygen + OXY_RQ];
+  for (int n = 0; n < pl->nvo2; n++) {
+    int i = pl->vo2_nodes[n];
     double x = c[i] / O2_CRIT;
     double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
-    double use = s->p[pl->vo2_pidx[k]] / 60.0 * g * hw;
+    double use = s->p[pl->vo2_pidx[n]] / 60.0 * g * hw;
     dm[i] -= use;
+    dk[i] += rq * use;
     cons += use;
   }
   s->q[pl->q_lung] += weight * lung;
   s->q[pl->q_oxy] += weight * oxy;
   s->q[pl->q_cons] += weight * cons;
+  s->q[pl->q_klung] += weight * klung;
+  s->q[pl->q_kprod] += weight * rq * cons;
 }
 
-/* Contents c = m / v (and tracer fractions f) of every node. */
+/* Contents c = m / v, tracer fractions f and CO2 contents k of every node. */
 static void contents(const hs_sim *s, const double *v, const double *m, const double *mt,
-                     double *c, double *f) {
+                     const double *mk, double *c, double *f, double *k) {
   for (int i = 0; i < s->pl->nn; i++) {
     double inv = 1.0 / (v[i] > 1e-9 ? v[i] : 1e-9);
     c[i] = m[i] * inv;
     f[i] = mt ? mt[i] * inv : 0.0;
+    k[i] = mk[i] * inv;
   }
 }
 
@@ -582,11 +625,11 @@ static void transport_step(hs_sim *s, const double *v0, double h) {
   const hs_plan *pl = s->pl;
   const int nn = pl->nn, tr = pl->ntr > 0;
   const double *q1 = s->q, *q0 = s->qprev, *v1 = s->y;
-  double *m = s->y + pl->yo2, *mt = tr ? s->y + pl->ytr : NULL;
+  double *m = s->y + pl->yo2, *mt = tr ? s->y + pl->ytr : NULL, *mk = s->y + pl->yco2;
   double *vf = s->vfwd, *vb = s->vbwd, *out = s->trscratch;
-  double *c = s->c, *f = s->f, *w1 = s->tws, *dm1 = w1 + nn, *dmt1 = w1 + 2 * nn,
+  double *c = s->c, *f = s->f, *k = s->k, *w1 = s->tws, *dm1 = w1 + nn, *dmt1 = w1 + 2 * nn,
          *dm2 = w1 + 3 * nn, *dmt2 = w1 + 4 * nn, *mp = w1 + 5 * nn, *mtp = w1 + 6 * nn,
-         *vk = w1 + 7 * nn;
+         *vk = w1 + 7 * nn, *dk1 = w1 + 8 * nn, *dk2 = w1 + 9 * nn, *mkp = w1 + 10 * nn;
   for (int i = 0; i < nn; i++) out[i] = 0.0;
   for (int e = 0; e < pl->ne; e++) {
     double net = q1[pl->q_q + e] - q0[pl->q_q + e], tot = q1[pl->q_aq + e] - q0[pl->q_aq + e];
@@ -601,10 +644,10 @@ static void transport_step(hs_sim *s, const double *v0, double h) {
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-    for (int k = 0; k < dt->nflows; k++) {
-      int j = pl->dev_flow_ofs[d] + k;
+    for (int n = 0; n < dt->nflows; n++) {
+      int j = pl->dev_flow_ofs[d] + n;
       double dv = q1[pl->q_fd + j] - q0[pl->q_fd + j];
-      out[ports[dv >= 0 ? dt->flows[k].from_port : dt->flows[k].to_port]] += fabs(dv);
+      out[ports[dv >= 0 ? dt->flows[n].from_port : dt->flows[n].to_port]] += fabs(dv);
     }
   }
   /* substeps: at most half of a node's volume leaves it in one */
@@ -616,9 +659,9 @@ static void transport_step(hs_sim *s, const double *v0, double h) {
   }
   int nsub = courant <= 0.5 ? 1 : courant < 2000.0 ? (int)ceil(courant / 0.5) : 4000;
   double w = 1.0 / nsub, hw = h * w;
-  double *qc = s->q + pl->q_c, *qt = s->q + pl->q_tr;
+  double *qc = s->q + pl->q_c, *qt = s->q + pl->q_tr, *qk = s->q + pl->q_k;
   for (int i = 0; i < nn; i++) w1[i] = v0[i];
-  contents(s, w1, m, mt, c, f);
+  contents(s, w1, m, mt, mk, c, f, k);
   for (int sub = 0; sub < nsub; sub++) {
     /* volumes at the end of this substep */
     double a = (double)(sub + 1) * w;
@@ -627,16 +670,17 @@ static void transport_step(hs_sim *s, const double *v0, double h) {
       for (int i = 0; i < nn; i++) vk[i] = v0[i] + a * (v1[i] - v0[i]);
       ve = vk;
     }
-    for (int i = 0; i < nn; i++) qc[i] += 0.5 * hw * c[i];
+    for (int i = 0; i < nn; i++) qc[i] += 0.5 * hw * c[i], qk[i] += 0.5 * hw * k[i];
     for (int i = 0; tr && i < nn; i++) qt[i] += 0.5 * hw * f[i];
-    transport_euler(s, w, hw, 0.5, c, f, dm1, dmt1);
-    for (int i = 0; i < nn; i++) mp[i] = m[i] + dm1[i], mtp[i] = tr ? mt[i] + dmt1[i] : 0.0;
-    contents(s, ve, mp, tr ? mtp : NULL, c, f);
-    transport_euler(s, w, hw, 0.5, c, f, dm2, dmt2);
-    for (int i = 0; i < nn; i++) m[i] += 0.5 * (dm1[i] + dm2[i]);
+    transport_euler(s, w, hw, 0.5, c, f, k, dm1, dmt1, dk1);
+    for (int i = 0; i < nn; i++)
+      mp[i] = m[i] + dm1[i], mtp[i] = tr ? mt[i] + dmt1[i] : 0.0, mkp[i] = mk[i] + dk1[i];
+    contents(s, ve, mp, tr ? mtp : NULL, mkp, c, f, k);
+    transport_euler(s, w, hw, 0.5, c, f, k, dm2, dmt2, dk2);
+    for (int i = 0; i < nn; i++) m[i] += 0.5 * (dm1[i] + dm2[i]), mk[i] += 0.5 * (dk1[i] + dk2[i]);
     for (int i = 0; tr && i < nn; i++) mt[i] += 0.5 * (dmt1[i] + dmt2[i]);
-    contents(s, ve, m, mt, c, f);
-    for (int i = 0; i < nn; i++) qc[i] += 0.5 * hw * c[i];
+    contents(s, ve, m, mt, mk, c, f, k);
+    for (int i = 0; i < nn; i++) qc[i] += 0.5 * hw * c[i], qk[i] += 0.5 * hw * k[i];
     for (int i = 0; tr && i < nn; i++) qt[i] += 0.5 * hw * f[i];
   }
 }
@@ -890,6 +934,14 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
                                                                    ox[OXY_PACO2], ox[OXY_RQ]));
   double cv = ca - 0.05 > 0.2 * ca ? ca - 0.05 : 0.2 * ca;
   for (int i = 0; i < pl->nn; i++) s->y[pl->yo2 + i] = s->y[i] * (pl->arterial[i] ? ca : cv);
+  /* CO2: arterial nodes at the initial PaCO2, the others 6 mmHg higher and 75 %
+     saturated (a normal venous blood) */
+  double hb = hb_now(s), pa = ox[OXY_PACO2];
+  double ka = 0.01 * hs_co2_content(pa, s->be, hb, hs_o2_saturation(100.0 * ca / (1.34 * hb)));
+  double kv = 0.01 * hs_co2_content(pa + 6.0, s->be, hb, 0.75);
+  for (int i = 0; i < pl->nn; i++) s->y[pl->yco2 + i] = s->y[i] * (pl->arterial[i] ? ka : kv);
+  for (int d = -1; d < pl->nd; d++) s->y[pl->ygas + 1 + d] = pa; /* the gases start there */
+  end_capillary(s);
   return HS_OK;
 }
 
@@ -984,6 +1036,10 @@ void hs_sim_free(hs_sim *s) {
   free(s->Ddx);
   free(s->po2out);
   free(s->bx);
+  free(s->k);
+  free(s->kin);
+  free(s->kout);
+  free(s->sweep);
   free(s->c);
   free(s->f);
   free(s->trscratch);
@@ -1015,6 +1071,8 @@ void hs_sim_free(hs_sim *s) {
 static hs_status sim_begin(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
   memcpy(s->p, pl->p0, (size_t)pl->np * sizeof(double));
+  s->be = 0.0;
+  for (int d = 0; d < pl->nd; d++) s->po2out[d] = 0.0;
   modules_init(s);
   refresh_derived(s);
   s->pbt0 = -1e9;
@@ -1098,7 +1156,11 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->Ddx = calloc(ny, sizeof(double));
   s->po2out = calloc((size_t)pl->nd + 1, sizeof(double));
   s->bx = calloc((size_t)(pl->nn + pl->ne) + 1, sizeof(double));
-  if (!s->bx) goto nomem;
+  s->k = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->kin = calloc((size_t)pl->nn + 1, sizeof(double));
+  s->kout = calloc((size_t)pl->nd + 1, sizeof(double));
+  s->sweep = calloc((size_t)pl->nd + 1, sizeof(double));
+  if (!s->bx || !s->k || !s->kin || !s->kout || !s->sweep) goto nomem;
   s->c = calloc((size_t)pl->nn + 1, sizeof(double));
   s->f = calloc((size_t)pl->nn + 1, sizeof(double));
   s->trscratch = calloc((size_t)pl->nn + 1, sizeof(double));
@@ -1106,7 +1168,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->vstart = calloc((size_t)pl->nn + 1, sizeof(double));
   s->vfwd = calloc((size_t)pl->ne + 1, sizeof(double));
   s->vbwd = calloc((size_t)pl->ne + 1, sizeof(double));
-  s->tws = calloc(8 * (size_t)pl->nn + 1, sizeof(double));
+  s->tws = calloc(11 * (size_t)pl->nn + 1, sizeof(double));
   if (!s->qprev || !s->vstart || !s->vfwd || !s->vbwd || !s->tws) goto nomem;
   s->vext = calloc((size_t)pl->nn + 1, sizeof(double));
   s->dport = calloc(5 * (size_t)pl->nports_total + 1, sizeof(double));
@@ -1388,9 +1450,7 @@ static void refresh_derived(hs_sim *s) {
   s->measured_local = pressure_is_local(s, pl->upper) && pressure_is_local(s, pl->root) &&
                       pressure_is_local(s, pl->pa);
   modules_effect(s);
-  const double *ox = s->p + pl->oxygen;
-  s->c_ec = 0.01 * hs_o2_content(hb_now(s), hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
-                                                                 ox[OXY_PACO2], ox[OXY_RQ]));
+  end_capillary(s);
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
   s->nvrow = 0;
   for (int i = 0; i < pl->nn; i++) {
@@ -1792,6 +1852,25 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
   m[HS_M_VO2] = 60.0 * MEAN(pl->q_cons);
   m[HS_M_O2LUNG] = 60.0 * MEAN(pl->q_lung);
   m[HS_M_O2OXY] = 60.0 * MEAN(pl->q_oxy);
+  { /* CO2 and acid-base (docs/model.md 2.19): PCO2 from the beat-mean CO2 content at
+       the site's beat-mean saturation and the current base excess */
+    const double *ox = s->p + pl->oxygen;
+    double su = m[HS_M_SAO2U] / 100.0, sl = m[HS_M_SAO2L] / 100.0, sv = m[HS_M_SVO2] / 100.0;
+    double pu = hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->upper), s->be, hb, su);
+    m[HS_M_PACO2U] = pu;
+    m[HS_M_PACO2L] = pl->lower >= 0 ? hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->lower),
+                                                               s->be, hb, sl)
+                                    : NAN;
+    m[HS_M_PVCO2] = hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->pa), s->be, hb, sv);
+    m[HS_M_ETCO2] = (1.0 - ox[OXY_VDALV]) * PACO2(s);
+    m[HS_M_PH] = hs_co2_ph(pu, s->be, hb);
+    m[HS_M_HCO3] = hs_co2_bicarbonate(pu, m[HS_M_PH]);
+    m[HS_M_VCO2] = 60.0 * MEAN(pl->q_kprod);
+    m[HS_M_CO2LUNG] = 60.0 * MEAN(pl->q_klung);
+    double ko = 0.0;
+    for (int d = 0; d < pl->nd; d++) ko += 60.0 * MEAN(pl->q_koxy + d);
+    m[HS_M_CO2OXY] = ko;
+  }
   m[HS_M_ICP] = pl->nic ? MEAN(pl->q_icp) : NAN;
   m[HS_M_CEPP] = pl->nic ? m[HS_M_MAP] - m[HS_M_ICP] : NAN;
   {
@@ -1952,7 +2031,7 @@ static hs_status slow_apply(hs_sim *s, double dt, hs_err *err) {
 /* Every module's beat-end update; a changed effect restarts the integrator.  Then the
    slow states' rates over the beat, and (unless held) one Euler step of length T. */
 static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err) {
-  hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn};
+  hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn, s->slow_frozen};
   int changed = 0, moving = 0, j = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
@@ -1969,10 +2048,10 @@ static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err)
     j += md->nslow;
   }
   s->ctl_moving = moving;
-  if (changed) {
-    modules_effect(s);
-    s->dirty = 1;
-  }
+  /* every beat: effects that leave the right-hand side alone (the lung water's shunt)
+     follow their module continuously; a changed factor restarts the integrator */
+  modules_effect(s);
+  if (changed) s->dirty = 1;
   return s->slow_frozen ? HS_OK : slow_apply(s, T, err);
 }
 
@@ -2047,6 +2126,7 @@ static inline double rel(double a, double b) {
  *   absolute change of device fractions                             -> solver.steady_tol_factor
  *   CSF: |mean dV_csf/dt| x R_out (mmHg from the CSF balance)       -> solver.steady_tol_icp
  *   O2 content, ECMO-blood fraction (mL/mL)                         -> solver.steady_tol_o2
+ * (CO2 contents are solved directly, o2_equilibrate, and do not hold it back).
  * res_fast is the largest change / tolerance over the first four kinds.
  */
 static void steady_measure(hs_sim *s) {
@@ -2137,6 +2217,66 @@ static hs_status transport_flush(hs_sim *s, hs_err *err) {
   return HS_OK;
 }
 
+/*
+ * PCO2 of a gas space exchanging with blood (docs/model.md 2.19): gas volume vg (mL),
+ * ventilated by G (mL/s, no CO2 inspired), perfused by F (mL/s) with inflow CO2 flux Fc
+ * (mL CO2/s); the blood leaves at the gas PCO2.  One implicit Euler step of length T
+ * from p0: vg (P - p0) / 863 = T [Fc - F C(P) - G P / 863]; vg = 0 is the quasi-steady
+ * balance.  The difference of the two sides increases with P: bracket and bisect.
+ */
+typedef struct gas_arg {
+  double vg, p0, T, F, Fc, G, be, hb, so2;
+} gas_arg;
+
+static double gas_h(double p, const void *ud) {
+  const gas_arg *a = ud;
+  return a->vg * (p - a->p0) / HS_CO2_BTPS -
+         a->T * (a->Fc - a->F * 0.01 * hs_co2_content(p, a->be, a->hb, a->so2) -
+                 a->G * p / HS_CO2_BTPS);
+}
+
+static double gas_pco2(double vg, double p0, double T, double F, double Fc, double G,
+                       double be, double hb, double so2) {
+  if (!(F > 1e-9) && !(G > 1e-12)) return p0; /* nothing moves CO2 in or out */
+  gas_arg a = {vg, p0, T, F, Fc, G, be, hb, so2};
+  double lo = 0.0, hi = 128.0;
+  while (gas_h(hi, &a) < 0 && hi < 1e4) lo = hi, hi *= 2.0;
+  return hs_co2_root(gas_h, &a, lo, hi, 1e-7);
+}
+
+/* The alveolar and membrane-lung PCO2 after a beat of length T: the quasi-steady gas
+   balance (no gas volume: the alveolar gas follows within seconds, and the PCO2 stays a
+   function of the blood state, which the steady-state accelerator needs) from the beat's
+   mean flows (s->qmean) and the mean contents `kin` of the nodes feeding them; then the
+   end-capillary contents. */
+static void gas_exchange(hs_sim *s, double T, const double *kin) {
+  const hs_plan *pl = s->pl;
+  const double *ox = s->p + pl->oxygen;
+  double hb = hb_now(s), sh = lung_shunt(s), F = 0.0, Fc = 0.0;
+  for (int n = 0; n < pl->ngas; n++) {
+    int e = pl->gas_edges[n];
+    double q = (1.0 - sh) * s->qmean[2 * e];
+    F += q, Fc += q * kin[pl->efrom[e]];
+  }
+  double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], ox[OXY_PACO2], ox[OXY_RQ]);
+  PACO2(s) = gas_pco2(0.0, PACO2(s), T, F, Fc,
+                      ox[OXY_VA] * (1.0 - ox[OXY_VDALV]), s->be, hb, hs_o2_saturation(pao2));
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+    double Fd = 0.0, Fcd = 0.0;
+    for (int n = 0; n < dt->nflows; n++) {
+      double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
+      if (!(dt->flows[n].flags & HS_DFLOW_OXYGENATE) || !(q > 0)) continue;
+      Fd += q, Fcd += q * kin[ports[dt->flows[n].from_port]];
+    }
+    if (Fd > 1e-9 || s->sweep[d] > 0)
+      PCO2M(s, d) = gas_pco2(0.0, PCO2M(s, d), T, Fd, Fcd, s->sweep[d], s->be, hb,
+                             hs_o2_saturation(s->po2out[d]));
+  }
+  end_capillary(s);
+}
+
 static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
   hs_status st = transport_flush(s, err);
@@ -2150,6 +2290,12 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   steady_measure(s);
   s->slow_calm = s->res_fast < SLOW_SETTLE_RES && !s->ctl_moving ? s->slow_calm + 1 : 0;
   if ((st = modules_beat(s, m, s->t - s->acc.t0, err)) != HS_OK) return st;
+  if (isfinite(m[HS_M_BE])) s->be = m[HS_M_BE]; /* lactate consumes bicarbonate */
+  {
+    double T = s->t - s->acc.t0, *kin = s->kin;
+    for (int i = 0; i < pl->nn; i++) kin[i] = (s->q[pl->q_k + i] - s->acc.q0[pl->q_k + i]) / T;
+    gas_exchange(s, T, kin);
+  }
   memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
   if (s->beat_fn && s->beat_fn(s->beats, s->t, m, s->beat_ud))
     return hs_err_set(err, HS_ERR_STATE, "t=%.4f s: stopped by the beat callback", s->t);
@@ -2333,43 +2479,36 @@ hs_status hs_sim_run_beats(hs_sim *s, long beats, hs_err *err) {
 }
 
 /*
- * O2 and tracer warm start.  Blood O2 settles with the washout time of the large
+ * O2, tracer and CO2 warm start.  Blood gases settle with the washout time of the large
  * venous pools (minutes), much slower than the haemodynamics.  Once the volumes are
- * periodic, the steady contents for the last beat's mean flows solve a linear
- * balance per node, sum(in q c_in) = c_i sum(out q) + VO2_i, solved here by
+ * periodic, the steady contents for the last beat's mean flows solve a linear balance
+ * per node, sum(in q c_in) = c_i sum(out q) + VO2_i (CO2: - RQ VO2_i g(c_i / c_crit), g
+ * the supply limitation of the transport), solved here by
  * Gauss-Seidel sweeps; the state jumps there and integration continues, so the
- * remaining pulsatile correction takes a few beats instead of hundreds.
+ * remaining pulsatile correction takes a few beats instead of hundreds.  CO2 also sets
+ * the PCO2 of the alveolar and membrane-lung gas, which in turn sets the content the
+ * blood leaves with: outer iterations alternate the CO2 balance and the steady gas
+ * balances (gas_exchange, quasi-steady) until the gas PCO2s together move < 1e-5 mmHg.
  */
-static void o2_equilibrate(hs_sim *s) {
+static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int maxsweep) {
   const hs_plan *pl = s->pl;
   const double *ox = s->p + pl->oxygen;
-  double hb = hb_now(s);
-  double c_ec = 0.01 * hs_o2_content(hb, hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
-                                                              ox[OXY_PACO2], ox[OXY_RQ]));
-  double shunt = lung_shunt(s);
-  int nn = pl->nn;
-  double *c = s->c, *f = s->f, *in_c = s->work_dy, *in_f = s->ydense;
-  double *out = s->trscratch;
-  double bedflow = 0;
-  for (int e = 0; e < pl->ne; e++)
-    if (pl->edge_bed[e]) bedflow += s->qmean[2 * e];
-  if (bedflow < 1.0) return; /* no circulation (arrest): nothing to equilibrate */
-  for (int i = 0; i < nn; i++) {
-    c[i] = s->y[pl->yo2 + i] / s->y[i];
-    f[i] = pl->ntr ? s->y[pl->ytr + i] / s->y[i] : 0.0;
-  }
-  for (int sweep = 0; sweep < 2000; sweep++) {
-    for (int i = 0; i < nn; i++) in_c[i] = in_f[i] = out[i] = 0.0;
+  double hb = hb_now(s), c_ec = s->c_ec, k_ec = s->k_ec, shunt = lung_shunt(s), rq = ox[OXY_RQ];
+  int nn = pl->nn, sweep;
+  double *in_c = s->work_dy, *in_f = s->ydense, *in_k = s->kin, *out = s->trscratch;
+  for (sweep = 0; sweep < maxsweep; sweep++) {
+    for (int i = 0; i < nn; i++) in_c[i] = in_f[i] = in_k[i] = out[i] = 0.0;
     /* forward volume carries the upstream content downstream, backward volume the
        downstream content upstream: tidal (to-and-fro) exchange is kept */
     for (int e = 0; e < pl->ne; e++) {
-      int a = pl->efrom[e], b = pl->eto[e];
+      int a = pl->efrom[e], b = pl->eto[e], gas = pl->edge_gas[e];
       double qf = s->qmean[2 * e], qb = s->qmean[2 * e + 1];
-      double cin = pl->edge_gas[e] ? (1.0 - shunt) * c_ec + shunt * c[a] : c[a];
-      in_c[b] += qf * cin;
+      in_c[b] += qf * (gas ? (1.0 - shunt) * c_ec + shunt * c[a] : c[a]);
+      in_k[b] += qf * (gas ? (1.0 - shunt) * k_ec + shunt * k[a] : k[a]);
       in_f[b] += pl->edge_bed[e] ? 0.0 : qf * f[a];
       out[a] += qf;
       in_c[a] += qb * c[b];
+      in_k[a] += qb * k[b];
       in_f[a] += qb * f[b];
       out[b] += qb;
     }
@@ -2377,34 +2516,77 @@ static void o2_equilibrate(hs_sim *s) {
       const hs_device_type *dt = pl->dev_type[d];
       const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
       double cout = 0.01 * hs_o2_content(hb, s->po2out[d]);
-      for (int k = 0; k < dt->nflows; k++) {
-        double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + k];
+      for (int n = 0; n < dt->nflows; n++) {
+        double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
         int fw = q >= 0;
-        int a = ports[fw ? dt->flows[k].from_port : dt->flows[k].to_port];
-        int b = ports[fw ? dt->flows[k].to_port : dt->flows[k].from_port];
-        int oxg = fw && (dt->flows[k].flags & HS_DFLOW_OXYGENATE);
+        int a = ports[fw ? dt->flows[n].from_port : dt->flows[n].to_port];
+        int b = ports[fw ? dt->flows[n].to_port : dt->flows[n].from_port];
+        int oxg = fw && (dt->flows[n].flags & HS_DFLOW_OXYGENATE);
         q = fabs(q);
         in_c[b] += q * (oxg ? cout : c[a]);
+        in_k[b] += q * (oxg ? s->kout[d] : k[a]);
         in_f[b] += q * (oxg ? 1.0 : f[a]);
         out[a] += q;
       }
     }
     double change = 0;
-    for (int k = 0; k < pl->nvo2; k++) in_c[pl->vo2_nodes[k]] -= s->p[pl->vo2_pidx[k]] / 60.0;
+    for (int n = 0; n < pl->nvo2; n++) { /* CO2 production supply-limited as in the transport */
+      int i = pl->vo2_nodes[n];
+      double x = c[i] / O2_CRIT;
+      double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
+      double vo2 = s->p[pl->vo2_pidx[n]] / 60.0;
+      in_c[i] -= vo2; /* O2 as before the CO2 transport (the floor at 0 below) */
+      in_k[i] += rq * vo2 * g;
+    }
     for (int i = 0; i < nn; i++) {
       if (out[i] <= 1e-9) continue; /* stagnant node: leave it as it is */
-      double cn = in_c[i] / out[i], fn = in_f[i] / out[i];
+      double cn = in_c[i] / out[i], fn = in_f[i] / out[i], kn = in_k[i] / out[i];
       if (cn < 0) cn = 0;
-      if (fabs(cn - c[i]) > change) change = fabs(cn - c[i]);
-      c[i] = cn, f[i] = fn;
+      if (o2) {
+        if (fabs(cn - c[i]) > change) change = fabs(cn - c[i]);
+        c[i] = cn, f[i] = fn;
+      }
+      if (fabs(kn - k[i]) > change) change = fabs(kn - k[i]);
+      k[i] = kn;
     }
     if (change < 1e-12) break;
   }
+  return sweep;
+}
+
+static void o2_equilibrate(hs_sim *s, int o2) {
+  const hs_plan *pl = s->pl;
+  int nn = pl->nn;
+  double *c = s->c, *f = s->f, *k = s->k;
+  double bedflow = 0;
+  for (int e = 0; e < pl->ne; e++)
+    if (pl->edge_bed[e]) bedflow += s->qmean[2 * e];
+  if (bedflow < 1.0) return; /* no circulation (arrest): nothing to equilibrate */
   for (int i = 0; i < nn; i++) {
-    s->y[pl->yo2 + i] = c[i] * s->y[i];
-    if (pl->ntr) s->y[pl->ytr + i] = f[i] * s->y[i];
+    c[i] = s->y[pl->yo2 + i] / s->y[i];
+    f[i] = pl->ntr ? s->y[pl->ytr + i] / s->y[i] : 0.0;
+    k[i] = s->y[pl->yco2 + i] / s->y[i];
   }
-  s->dirty = 1;
+  if (o2) gas_sweeps(s, c, f, k, 1, 2000);
+  double *kin = s->tws; /* contents as gas_exchange reads them (kin is the sweeps') */
+  for (int outer = 0; outer < 300; outer++) {
+    double moved = PACO2(s);
+    for (int d = 0; d < pl->nd; d++) moved += PCO2M(s, d);
+    memcpy(kin, k, (size_t)nn * sizeof(double));
+    gas_exchange(s, 1.0, kin);
+    gas_sweeps(s, c, f, k, 0, 2000);
+    moved -= PACO2(s);
+    for (int d = 0; d < pl->nd; d++) moved -= PCO2M(s, d);
+    if (fabs(moved) < 1e-5) break;
+  }
+
+  for (int i = 0; i < nn; i++) {
+    if (o2) s->y[pl->yo2 + i] = c[i] * s->y[i];
+    if (o2 && pl->ntr) s->y[pl->ytr + i] = f[i] * s->y[i];
+    s->y[pl->yco2 + i] = k[i] * s->y[i];
+  }
+  if (o2) s->dirty = 1; /* (CO2 alone: not an integrator state, no restart: the
+                           haemodynamics do not depend on the path) */
 }
 
 /*
@@ -2558,13 +2740,17 @@ static const char *steady_admissible(const hs_sim *s, const double *g, double *x
     }
     if (!o2in) {
       x[pl->yo2 + i] = g[pl->yo2 + i] / g[i] * x[i];
+      x[pl->yco2 + i] = g[pl->yco2 + i] / g[i] * x[i];
       if (pl->ntr) x[pl->ytr + i] = g[pl->ytr + i] / g[i] * x[i];
     } else {
       if (x[pl->yo2 + i] < 0) x[pl->yo2 + i] = 0;
+      if (x[pl->yco2 + i] < 0) x[pl->yco2 + i] = 0;
       if (pl->ntr && x[pl->ytr + i] < 0) x[pl->ytr + i] = 0;
       if (pl->ntr && x[pl->ytr + i] > x[i]) x[pl->ytr + i] = x[i];
     }
   }
+  for (int k = pl->ygas; k < pl->ygas + 1 + pl->nd; k++) /* gas PCO2: carried, >= 0 */
+    x[k] = !o2in ? g[k] : x[k] < 0 ? 0.0 : x[k];
   for (int v = 0; v < pl->nvalve; v++)
     if (!s->open[v]) x[pl->estate[pl->valve_edge[v]]] = 0.0;
   for (int d = 0; d < pl->nd; d++) {
@@ -2702,7 +2888,8 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       int o2_only = mode == 2 && (av_shut || rv_shut); /* haemodynamics stay plain */
       if (mode == 2) /* O2 stage: contents too, relative to their tolerance */
         for (int k = 0; k < pl->ny; k++)
-          w[k] = k >= pl->yo2 ? 1.0 / (sv[SOLVER_STEADY_TOL_O2] * s->y[(k - pl->yo2) % pl->nn])
+          w[k] = k >= pl->yco2 ? 0.0 /* CO2: solved directly (o2_equilibrate), not weighed */
+                 : k >= pl->yo2 ? 1.0 / (sv[SOLVER_STEADY_TOL_O2] * s->y[(k - pl->yo2) % pl->nn])
                  : o2_only    ? 0.0
                               : w[k];
       int used = hs_aa_step(aa, s->y_ed1, s->y, w, xn, NULL);
@@ -2735,7 +2922,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        (once: a second jump from one beat's mean flows kicks the contents again rather
        than settling them). */
     if (warm_now) {
-      o2_equilibrate(s);
+      o2_equilibrate(s, 1);
       warmed = 1;
       calm = 0;
       continue;
@@ -2746,6 +2933,10 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
                : 0;
     if (calm >= 3) {
       inf.reached = 1;
+      /* CO2 does not feed back on the circulation or the O2 and is not part of the test
+         above: its whole-body pool (blood against ventilation and sweep gas) has a slow
+         mode of minutes; solve its balance for the steady flows now (no restart) */
+      o2_equilibrate(s, 0);
       break;
     }
   }
@@ -2957,6 +3148,7 @@ hs_status hs_sim_get_state(const hs_sim *s, double *out, size_t n, hs_err *err) 
    integrator are renewed, and the steady-state test compares with the new state. */
 static void state_changed(hs_sim *s) {
   double pbt0 = s->pbt0, pbrr = s->pbrr, pvtp = s->pvtp, pvtr = s->pvtr;
+  end_capillary(s); /* from the gas PCO2s just set */
   start_beat(s); /* recomputes this beat's timing; the previous beat's is kept */
   s->pbt0 = pbt0, s->pbrr = pbrr, s->pvtp = pvtp, s->pvtr = pvtr;
   s->dirty = 1;
@@ -3009,6 +3201,7 @@ hs_status hs_sim_copy_state(hs_sim *dst, const hs_sim *src, hs_err *err) {
     double v = src->y[j];
     dst->y[i] = v;
     dst->y[pd->yo2 + i] = src->y[ps->yo2 + j];
+    dst->y[pd->yco2 + i] = src->y[ps->yco2 + j];
     if (pd->ntr) dst->y[pd->ytr + i] = ps->ntr ? src->y[ps->ytr + j] : 0.0;
   }
   for (int e = 0; e < pd->ne; e++) {
@@ -3035,6 +3228,11 @@ hs_status hs_sim_copy_state(hs_sim *dst, const hs_sim *src, hs_err *err) {
     slow_set(dst, x);
     free(x);
   }
+  dst->y[pd->ygas] = src->y[ps->ygas]; /* alveolar PCO2; membrane lungs by device name */
+  for (int d = 0; d < pd->nd; d++)
+    for (int c = 0; c < ps->nd; c++)
+      if (strcmp(pd->bname[pd->dev_block[d]], ps->bname[ps->dev_block[c]]) == 0)
+        dst->y[pd->ygas + 1 + d] = src->y[ps->ygas + 1 + c];
   /* the destination keeps its own blood volume: node volumes (and the O2 and tracer
      they carry) scale by its total over the copied total */
   for (int i = 0; i < pd->nn; i++) after += dst->y[i];
@@ -3042,6 +3240,7 @@ hs_status hs_sim_copy_state(hs_sim *dst, const hs_sim *src, hs_err *err) {
   for (int i = 0; i < pd->nn; i++) {
     dst->y[i] *= k;
     dst->y[pd->yo2 + i] *= k;
+    dst->y[pd->yco2 + i] *= k;
     if (pd->ntr) dst->y[pd->ytr + i] *= k;
   }
   state_changed(dst);

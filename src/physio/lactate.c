@@ -115,7 +115,9 @@ static int la_beat(void *state, const hs_physio_beat *b) {
   double cl = cl0 * (la[LA_HEPATIC] * fspl + 1.0 - la[LA_HEPATIC]);
   double prod = cl0 * la[LA_NORMAL] + la[LA_YIELD] * deficit;
   double vd = la[LA_VD] * kg, dt = (b->t - st->last_t) / 60.0;
-  if (cl > 1e-9 && dt > 0) {
+  if (b->frozen) {
+    /* steady-state search: the pool holds still */
+  } else if (cl > 1e-9 && dt > 0) {
     double leq = prod / cl;
     st->l = leq + (st->l - leq) * exp(-cl * dt / vd);
   } else if (dt > 0) {

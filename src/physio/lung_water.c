@@ -16,8 +16,8 @@
  * x1 = x* + (x0 - x*) exp(-b dt), and stays exact for any dt (an hours-scale step
  * of the slow states is as accurate as beat-by-beat stepping), cut at the piece's
  * boundary.  The lung water is a slow state: it does not hold back the periodic
- * steady state (moving / change report 0); its effect (the added shunt) is applied
- * when it has changed by more than SHUNT_STEP since it was last applied.
+ * steady state (moving / change report 0); its effect (the added shunt) follows it
+ * every beat (the shunt does not enter the right-hand side: no integrator restart).
  */
 #include <math.h>
 
@@ -98,7 +98,6 @@ const hs_block_type hs_type_lung_water = {
     "Extravascular lung water: Starling filtration, lymph, added shunt (docs/model.md 2.16).",
     NULL};
 
-#define SHUNT_STEP 0.005 /* re-apply the added shunt when it moved this much (EVLW ~14 mL) */
 
 typedef struct lw_state {
   double x;       /* excess lung water over normal, mL */
@@ -186,14 +185,12 @@ static int lw_beat(void *state, const hs_physio_beat *b) {
   double pc = pcwp + 0.4 * (mpap - pcwp);
   if (!isfinite(pc)) pc = lw[LW_PI0]; /* no pulmonary pressures: no filtration drive */
   double dt = (b->t - st->last_t) / 60.0;
-  if (dt > 0) st->x = advance(lw, pc, st->x, dt);
+  if (dt > 0 && !b->frozen) st->x = advance(lw, pc, st->x, dt);
   st->last_t = b->t;
   st->pc = pc;
   flows(lw, pc, st->x, &st->jv, &st->lym);
-  double add = added_shunt(lw, lw[LW_NORMAL] + st->x / kg);
-  if (fabs(add - st->shunt) < SHUNT_STEP) return 0;
-  st->shunt = add;
-  return 1;
+  st->shunt = added_shunt(lw, lw[LW_NORMAL] + st->x / kg);
+  return 0; /* the shunt is read every beat; the right-hand side is unchanged */
 }
 
 static void lw_effect(const void *state, const hs_plan *pl, const double *p,

@@ -99,6 +99,8 @@ typedef struct hs_physio_beat {
   const double *m; /* the beat's metrics, HS_METRIC_COUNT of them */
   const double *node_do2; /* O2 carried into each node over the beat, mL O2/min */
   const double *edge_q;   /* mean flow of each edge over the beat, mL/s */
+  int frozen; /* 1 while hs_sim_run_to_steady searches the periodic steady state: slow
+                 states (hours) hold still and report their rates; 0 in timed runs */
 } hs_physio_beat;
 
 typedef struct hs_physio_module {
@@ -106,11 +108,12 @@ typedef struct hs_physio_module {
   const char *doc; /* one line: what it models, where it is documented */
   size_t state_bytes;
   void (*init)(void *state);
-  /* Once per beat end.  Returns 1 when the module's effect changed (the engine restarts
-     the integrator there: a discontinuity of the right-hand side), else 0. */
+  /* Once per beat end.  Returns 1 when the module's effect on the right-hand side changed
+     (the engine restarts the integrator there: a discontinuity), else 0 (effects outside
+     the right-hand side, the shunt, are re-read every beat anyway). */
   int (*beat)(void *state, const hs_physio_beat *b);
-  /* Multiply its factors into fx; called after every parameter change and after a beat
-     that changed it. */
+  /* Multiply its factors into fx (add its shunt); called after every parameter change
+     and after every beat. */
   void (*effect)(const void *state, const hs_plan *plan, const double *p, hs_physio_effect *fx);
   /* Its metrics (by hs_metric_id) in the beat's row m. */
   void (*metrics)(const void *state, const hs_plan *plan, const double *p, double *m);
