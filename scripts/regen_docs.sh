@@ -27,5 +27,6 @@ if [ "$status" -eq 1 ]; then exit 1; fi
 "$HEMOSIM" validate --refresh-golden
 cmake -DHEMOSIM="$HEMOSIM" -DSRC="$(pwd)" -DMODE=write -P scripts/doc_figures.cmake
 cmake -DHEMOSIM="$HEMOSIM" -DSRC="$(pwd)" -DMODE=write -P scripts/doc_tables.cmake
+"$HEMOSIM" params --markdown > docs/parameters.md.tmp && mv docs/parameters.md.tmp docs/parameters.md  # cli_smoke checks it
 echo "regen_docs.sh: done; review with 'git diff --stat docs tests/golden' and commit" >&2
 exit "$status"
