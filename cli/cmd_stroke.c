@@ -833,7 +833,7 @@ static const char COURSE_HELP[] =
     "\n"
     "options:\n"
     "  PATIENT               patient file (e.g. examples/patients/stroke_post_thrombectomy.yaml)\n"
-    "  --territory T         left_mca (default) or right_mca\n"
+    "  --territory T         left_mca (default), right_mca or basilar (posterior fossa)\n"
     "  --etici G             final grade (2b67, \"mTICI 2b\"): f = its territory fraction\n"
     "  --fraction F          f directly, in [0, 1] (default: the stem's patency)\n"
     "  --obstruction X       capillary obstruction at t = 0, in [0, 0.95] (default: the\n"

@@ -162,16 +162,45 @@ static void test_obstruction_half_life(void **state) {
   hs_model_free(m);
 }
 
+/* The basilar territory on the shipped basilar-occlusion patient (poor collaterals):
+   a posterior territory gets the basilar MAP 80-110 strategy by default, the
+   controller holds it, and the pressure ordering of the SBP strategies carries over
+   to posterior-fossa CBF (collateral- and partly pressure-passive flow). */
+static void test_basilar(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/basilar_occlusion.yaml", HS_SOURCE_DIR);
+  hs_model *m = NULL;
+  hs_err err = {HS_OK, ""};
+  if (hs_patient_load_file(path, &m, &err)) fail_msg("%s", err.msg);
+  hs_course_opts o = hs_course_opts_default();
+  o.territory = "basilar";
+  o.fraction = 0.78; /* eTICI 2b67 */
+  o.obstruction0 = 0.25;
+  o.step_s = 12 * H;
+  hs_course_result *r = course(m, &o);
+  assert_int_equal(r->narms, 4); /* three SBP strategies + map_80_110 */
+  assert_int_equal(r->territory->posterior, 1);
+  const hs_course_arm *b = arm(r, "map_80_110"), *lo = arm(r, "sbp_below_120"),
+                      *hi = arm(r, "sbp_140_180");
+  assert_near(b->points_in_band, 1, 0);
+  for (size_t k = 0; k < b->npoints; k++) assert_in_range_d(b->pts[k].map, 80, 110);
+  assert_true(lo->pts[0].cbf_territory < hi->pts[0].cbf_territory);
+  assert_true(b->pts[b->npoints - 1].obstruction < 0.25);
+  hs_course_free(r);
+  hs_model_free(m);
+}
+
 static void test_rejections(void **state) {
   (void)state;
   hs_model *m = load();
   hs_err err = {HS_OK, ""};
   hs_course_result *r = (hs_course_result *)1;
   hs_course_opts o = hs_course_opts_default();
-  o.territory = "basilar";
+  o.territory = "vertebral";
   assert_int_equal(hs_stroke_course(m, &o, &r, &err), HS_ERR_UNKNOWN);
   assert_null(r);
-  assert_non_null(strstr(err.msg, "unknown territory 'basilar' (known: left_mca, right_mca"));
+  assert_non_null(strstr(err.msg, "unknown territory 'vertebral' (known: left_mca, right_mca, basilar"));
   o = hs_course_opts_default();
   o.strategies[0] = "sbp_below_100";
   assert_int_equal(hs_stroke_course(m, &o, &r, &err), HS_ERR_UNKNOWN);
@@ -199,6 +228,7 @@ int main(void) {
       cmocka_unit_test(test_sbp_strategies),
       cmocka_unit_test(test_hyperperfusion_proxy),
       cmocka_unit_test(test_obstruction_half_life),
+      cmocka_unit_test(test_basilar),
       cmocka_unit_test(test_rejections),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

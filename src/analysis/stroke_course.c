@@ -31,9 +31,10 @@
 static const hs_course_territory TERRITORIES[] = {
     {"left_mca", "l_mca_stem", "l_mca_bed", "cbf_left_mca_ml100gmin", "cbf_right_mca_ml100gmin", 0},
     {"right_mca", "r_mca_stem", "r_mca_bed", "cbf_right_mca_ml100gmin", "cbf_left_mca_ml100gmin", 0},
-    /* Hook for the posterior circulation (basilar territory): add its row here, with
-       posterior = 1, once the model has a basilar stem, bed and CBF metric; the MAP
-       80-110 mmHg strategy is then run by default. */
+    /* the vertebrobasilar territory (docs/brain.md, "Posterior circulation"): the basilar
+       artery is the stem, the posterior fossa (brainstem, cerebellum) the bed; midline, so
+       the reference is the same territory simulated open and unobstructed */
+    {"basilar", "basilar_artery", "posterior_fossa_bed", "cbf_posterior_fossa_ml100gmin", NULL, 1},
 };
 #define NTERR (sizeof TERRITORIES / sizeof TERRITORIES[0])
 
