@@ -634,27 +634,37 @@ static void test_kill9_crash_safety(void **state) {
       if (hs_trial_open(p, &c, NULL)) _exit(3);
       if (write(fd[1], "ready\n", 6) != 6) _exit(5);
       for (int i = 0;; i++) {
-        char code[96], val[32];
+        char code[96], val[32], line[128];
         snprintf(code, sizeof code, "R%d-%d", rounds, i);
         snprintf(val, sizeof val, "%d mmHg", 40 + (i % 100));
-        /* alternately: a new patient (allocation) and a value change */
+        /* in turn: a new patient (allocation), a value change, an adverse event and a
+           data query (every kind of write a trial makes during follow-up); the line
+           reported back names what was committed */
         hs_status st;
-        if (i % 2 == 0) {
+        int n;
+        if (i % 4 == 0) {
           st = enrol(c, code, "site-A", "E", NULL, NULL);
-        } else {
+          n = snprintf(line, sizeof line, "%s\n", code);
+        } else if (i % 4 == 1) {
           hs_trial_kv kv[] = {{"map", val}};
           st = hs_trial_record(c, &ENTRY, "X-1", "T1", kv, 1, "crash test", NULL, NULL);
-          snprintf(code, sizeof code, "map=%s", val);
+          n = snprintf(line, sizeof line, "map=%s\n", val);
+        } else if (i % 4 == 2) {
+          st = hs_trial_adverse_event(c, &ENTRY, "X-1", "bleeding", "2026-03-02T10:00Z", "mild",
+                                      code, NULL);
+          n = snprintf(line, sizeof line, "ae=%s\n", code);
+        } else {
+          int64_t qid;
+          st = hs_trial_query_raise(c, &MONITOR, "X-1", "T1", "map", code, &qid, NULL);
+          n = snprintf(line, sizeof line, "q=%s\n", code);
         }
         if (st) _exit(4);
-        char line[64];
-        int n = snprintf(line, sizeof line, "%s\n", code);
         if (write(fd[1], line, (size_t)n) != n) _exit(5);
       }
     }
     close(fd[1]);
     FILE *f = fdopen(fd[0], "r");
-    char line[64], last_map[64] = "";
+    char line[128], last_map[128] = "";
     assert_non_null(fgets(line, sizeof line, f)); /* "ready": the database is open */
     /* let it run 10-80 ms, then kill it wherever it is */
     struct timespec d = {0, (long)(10 + rand() % 70) * 1000000L};
@@ -674,11 +684,16 @@ static void test_kill9_crash_safety(void **state) {
         snprintf(last_map, sizeof last_map, "%s", line + 4);
         continue;
       }
+      const char *sql = "SELECT count(*) FROM patient WHERE code = ?", *key = line;
+      if (!strncmp(line, "ae=", 3))
+        sql = "SELECT count(*) FROM adverse_event WHERE description = ?", key = line + 3;
+      else if (!strncmp(line, "q=", 2))
+        sql = "SELECT count(*) FROM query WHERE text = ?", key = line + 2;
       sqlite3_stmt *s;
-      sqlite3_prepare_v2(db, "SELECT count(*) FROM patient WHERE code = ?", -1, &s, NULL);
-      sqlite3_bind_text(s, 1, line, -1, SQLITE_STATIC);
+      sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+      sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
       sqlite3_step(s);
-      if (sqlite3_column_int(s, 0) != 1) print_error("committed patient %s lost\n", line);
+      if (sqlite3_column_int(s, 0) != 1) print_error("committed record %s lost\n", line);
       assert_int_equal(sqlite3_column_int(s, 0), 1);
       sqlite3_finalize(s);
       committed_total++;
@@ -700,7 +715,7 @@ static void test_kill9_crash_safety(void **state) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     now = ts.tv_sec + ts.tv_nsec * 1e-9;
   }
-  print_message("kill -9: %d rounds, %d committed enrolments checked\n", rounds, committed_total);
+  print_message("kill -9: %d rounds, %d committed enrolments, adverse events and queries checked\n", rounds, committed_total);
   assert_true(rounds >= 10);
   assert_true(committed_total > 0);
   hs_test_db_remove(p);
