@@ -31,11 +31,11 @@
 #include "elements/elements.h"
 #include "model/model_impl.h"
 #include "model/plan_impl.h"
+#include "physio/brain.h"
 #include "physio/module.h"
 
 #define HIST 64
 #define SUBSAMPLES 4
-#define CSF_REF 140.0 /* mL of CSF at the reference intracranial volume (Davson 1987: ~140-150 mL) */
 #define O2_CRIT 0.02 /* mL O2 per mL blood (2 mL/dL) below which consumption is supply-limited */
 
 typedef struct event {
@@ -226,33 +226,11 @@ static inline const double *bparams(const hs_sim *s, int block) {
   return s->p + s->pl->bpofs[block];
 }
 
-/*
- * Cerebral autoregulation state of bed k at y: its conductance factor r = (1 - u)/(1 + u),
- * u = a x / sqrt(1 + x^2) (docs/brain.md).  The territory arteries that feed the bed
- * change their compliance with it (Ursino & Lodi 1997, J Appl Physiol 82:1256): C x
- * r^(2g) when dilated (r > 1), C x r^(g/2) when constricted, g =
- * brain.autoregulation_compliance; at the default range (a 0.3) 0.73x-3.45x, Ursino &
- * Lodi's 0.75x-3.5x.  Dilated pial arteries store more of each stroke volume, so the
- * MCA flow pulse grows as autoregulation dilates against a falling CPP (rising ICP):
- * the TCD pulsatility index rises (Ursino et al. 1998, J Neurosurg 89:255).
- */
-static inline double ar_conductance(const hs_sim *s, const double *y, int k) {
-  double x = y[s->pl->yar + k];
-  double u = s->p[s->pl->brain + BRAIN_AR_RANGE] * x / sqrt(1.0 + x * x);
-  return (1.0 - u) / (1.0 + u);
-}
-static inline double ar_compliance_factor(const hs_sim *s, double r) {
-  double g = s->p[s->pl->brain + BRAIN_AR_COMPLIANCE];
-  if (g == 0.0) return 1.0;
-  if (g == 1.0) return r >= 1.0 ? r * r : sqrt(r);
-  return pow(r, r >= 1.0 ? 2.0 * g : 0.5 * g);
-}
-
 /* Compliance of vessel node i at state y (territory arteries regulated). */
 static inline double vessel_compliance(const hs_sim *s, const double *y, int i, const double *v) {
   int k = s->ar_node[i];
   if (k < 0) return v[VESSEL_C];
-  return v[VESSEL_C] * ar_compliance_factor(s, ar_conductance(s, y, k));
+  return v[VESSEL_C] * hs_brain_ar_compliance(s->pl, s->p, hs_brain_ar_conductance(s->pl, s->p, y, k));
 }
 
 static void activations(const hs_sim *s, double t, double *ev, double *ea) {
@@ -265,24 +243,6 @@ static void activations(const hs_sim *s, double t, double *ev, double *ea) {
   *ev = v1 > v0 ? v1 : v0;
   *ea = a1 > a0 ? a1 : a0;
   if (h[HEART_RHYTHM] != 0) *ev = *ea = 0.0; /* fibrillation: no coordinated contraction */
-}
-
-/*
- * Bridging veins: a Starling resistor (Luce et al. 1982, J Appl Physiol 53:1496; Ursino &
- * Lodi 1997, J Appl Physiol 82:1256).  Where the cerebral veins leave the skull they
- * collapse as soon as the outflow pressure is below ICP, so the veins drain into the
- * larger of the outflow pressure and ICP (smooth maximum, width 1 mmHg): cortical venous
- * pressure stays a few mmHg above ICP and the venous pool keeps its volume as ICP rises.
- * No back-flow through the collapsed segment unless the outflow pressure exceeds the
- * veins' own.
- */
-static inline double waterfall_pd(double pout, double icp) {
-  return 0.5 * (pout + icp + sqrt((pout - icp) * (pout - icp) + 1.0));
-}
-static inline double venous_waterfall(const double *P, int from, int to, double icp) {
-  double dp = P[from] - waterfall_pd(P[to], icp);
-  if (dp < 0) dp = P[from] > P[to] ? 0.0 : P[from] - P[to];
-  return dp;
 }
 
 /* Node pressures, edge flows and device flows/outputs/state derivatives at (t, y). */
@@ -317,15 +277,10 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   double vu_extra_total = 0;
   hs_physio_effect dx = s->pfx; /* drugs, BP controller */
   double icp = 0.0;
-  if (pl->nic) {
-    const double *br = s->p + pl->brain;
-    double vic = y[pl->ycsf] + br[BRAIN_LESION];
-    for (int k = 0; k < pl->nic; k++) vic += y[pl->ic_nodes[k]];
-    icp = br[BRAIN_ICP_REF] * exp(br[BRAIN_ICP_K] * (vic - s->icp_vref));
-  }
+  if (pl->nic) icp = hs_brain_icp(pl, s->p, y, s->icp_vref); /* physio/brain.h */
   s->icp = icp;
   double *arc = s->ar_g; /* conductance factors of the autoregulated beds */
-  for (int k = 0; k < pl->nar; k++) arc[k] = ar_conductance(s, y, k);
+  for (int k = 0; k < pl->nar; k++) arc[k] = hs_brain_ar_conductance(pl, s->p, y, k);
   if (s->ntmod) {
     tone_at(s, y, &fx);
     vu_extra_total = s->vu_extra_total;
@@ -385,7 +340,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     if (r->reflex == HS_REFLEX_EXTRA && vu_extra_total > 0)
       v0 += fx.dvu_extra * r->v0 / vu_extra_total;
     double c = r->c;
-    if (r->ar >= 0) c *= ar_compliance_factor(s, arc[r->ar]);
+    if (r->ar >= 0) c *= hs_brain_ar_compliance(pl, s->p, arc[r->ar]);
     s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), c, v0);
     double p = s->PT[i] + r->pext + r->tt;
     if (r->kmyo != 0.0) p += r->kmyo * P[pl->lv];
@@ -407,17 +362,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     switch (pl->edge_kind[e]) {
       case HS_EK_RESISTOR: {
         double r = s->r_fixed[e];
-        if (pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) {
-          /* cerebral arteriolar bed: a vascular waterfall.  Vessels collapse when their
-             pressure falls below ICP plus the active wall tone (critical closing
-             pressure), so the bed drains into the larger of its venous pressure and
-             ICP + closing_tone (smooth maximum, width 1 mmHg), and no flow goes back
-             (docs/brain.md) */
-          double pv = P[pl->eto[e]], pc = icp + s->p[pl->brain + BRAIN_CCP_TONE];
-          double pd = 0.5 * (pv + pc + sqrt((pv - pc) * (pv - pc) + 1.0));
-          dp = P[pl->efrom[e]] - pd;
-          if (dp < 0) dp = 0;
-        }
+        if (pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) /* cerebral arteriolar waterfall */
+          dp = hs_brain_arteriolar_dp(pl, s->p, P[pl->efrom[e]], P[pl->eto[e]], icp);
         if (ep[RESISTOR_COLLAPSE] != 0) {
           /* the collapse factor comes before the patency division (same arithmetic as
              ever, so the cached r_fixed of the other edges gives identical numbers) */
@@ -426,7 +372,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
             const double *fv = bparams(s, pl->node_block[pl->efrom[e]]);
             double v0 = fv[VESSEL_V0];
             if (pl->nic && fv[VESSEL_INTRACRANIAL] != 0)
-              dp = venous_waterfall(P, pl->efrom[e], pl->eto[e], icp);
+              dp = hs_brain_venous_dp(P, pl->efrom[e], pl->eto[e], icp); /* bridging veins */
             double v = y[pl->efrom[e]] > 1e-3 ? y[pl->efrom[e]] : 1e-3;
             if (v < v0) { /* collapsing vein: a Starling resistor */
               double ratio = v0 / v;
@@ -685,24 +631,6 @@ static void transport_step(hs_sim *s, const double *v0, double h) {
   }
 }
 
-/*
- * CSF absorption into the dural sinus (Davson; Marmarou 1978): (ICP - P_sinus)/R_out
- * above the sinus pressure, none below.  The outflow conductance falls as the CSF
- * spaces are effaced by a mass: with d = V_csf - (CSF_REF - csf_reserve) the CSF
- * left above the effaced minimum, the conductance is scaled by e(d) = 1 - (1 - d/r)^2
- * for 0 <= d < r (r = csf_reserve), 1 above and 0 at or below the minimum (smooth at
- * d = r).  So a lesion is compensated by CSF until the reserve is used up; after
- * that it raises ICP along the pressure-volume curve (docs/brain.md).
- */
-static double csf_absorption(const double *br, double icp, double psinus, double vcsf) {
-  if (icp <= psinus) return 0.0;
-  double r = br[BRAIN_CSF_RESERVE], d = vcsf - (CSF_REF - r), e;
-  if (d >= r) e = 1.0;
-  else if (d <= 0.0) e = 0.0;
-  else e = 1.0 - (1.0 - d / r) * (1.0 - d / r);
-  return e * (icp - psinus) / br[BRAIN_CSF_ROUT];
-}
-
 static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq) {
   const hs_plan *pl = s->pl;
   double *P = s->P, *Q = s->Q;
@@ -734,18 +662,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     int n0 = pl->dev_state_ofs[0], nds = pl->yo2 - n0;
     memcpy(dy + n0, s->Ddx, (size_t)nds * sizeof(double));
   }
-  for (int k = 0; k < pl->nar; k++) {
-    const double *ep = bparams(s, pl->edge_block[pl->ar_edges[k]]);
-    const double *br = s->p + pl->brain;
-    double err = Q[pl->ar_edges[k]] / ep[RESISTOR_AUTOREG_FLOW] - 1.0;
-    dy[pl->yar + k] = (br[BRAIN_AR_GAIN] * ep[RESISTOR_AUTOREG_GAIN] * err - y[pl->yar + k]) /
-                      br[BRAIN_AR_TAU];
-  }
-  if (pl->nic) {
-    const double *br = s->p + pl->brain;
-    double psinus = (pl->brain_sinus >= 0 ? P[pl->brain_sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
-    dy[pl->ycsf] = br[BRAIN_CSF_PROD] - csf_absorption(br, s->icp, psinus, y[pl->ycsf]);
-  }
+  if (pl->nar || pl->nic) hs_brain_rhs(pl, s->p, y, P, Q, s->icp, dy); /* autoregulation, CSF */
   if (s->ntmod) { /* the modules' states, with the circulation's derivatives known */
     hs_physio_sense in = {pl, s->p, t, P, dy};
     for (int j = 0; j < s->ntmod; j++) {
@@ -876,57 +793,7 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
     int k = s->tmod[j];
     hs_physio_module_at((size_t)k)->rest(s->mstate + s->mofs[k], pl, s->p, s->y + pl->mod_y[k]);
   }
-  if (pl->nic) {
-    /* Without a lesion: CSF_REF mL of CSF, and this intracranial volume is where ICP =
-       icp_reference.  A lesion present before the run has grown slowly: it has already
-       displaced its volume of CSF, down to the effaced minimum (CSF_REF - csf_reserve);
-       what the CSF could not make room for raises ICP along the pressure-volume curve
-       (Monro-Kellie; docs/brain.md). */
-    const double *br = s->p + pl->brain;
-    double vmin = CSF_REF - br[BRAIN_CSF_RESERVE];
-    double csf = CSF_REF - br[BRAIN_LESION];
-    s->y[pl->ycsf] = csf > vmin + 1.0 ? csf : vmin + 1.0;
-    s->icp_vref = CSF_REF;
-    for (int k = 0; k < pl->nic; k++) s->icp_vref += s->y[pl->ic_nodes[k]];
-    /* The rest of the mass has squeezed intracranial blood out as well: start at the
-       ICP P0 where the intracranial vessels, their transmural pressure lowered by
-       P0 - icp_reference (volume not below a fifth of the unstressed one), and the
-       mass fit the pressure-volume curve; the displaced blood goes to the largest
-       extracranial node (total blood volume unchanged).  Without that, a large mass
-       would start the run at thousands of mmHg. */
-    double excess = s->y[pl->ycsf] + br[BRAIN_LESION] - CSF_REF;
-    if (excess > 0) {
-      double plo = br[BRAIN_ICP_REF], phi = 400.0, out = 0.0;
-      for (int it = 0; it < 100 && phi - plo > 1e-9; it++) {
-        double p0 = 0.5 * (plo + phi), shed = 0.0;
-        for (int k = 0; k < pl->nic; k++) {
-          int i = pl->ic_nodes[k];
-          const double *v = bparams(s, pl->node_block[i]);
-          double vi = s->y[i] - v[VESSEL_C] * (p0 - br[BRAIN_ICP_REF]);
-          double floor = 0.2 * v[VESSEL_V0] < s->y[i] ? 0.2 * v[VESSEL_V0] : s->y[i];
-          shed += s->y[i] - (vi > floor ? vi : floor);
-        }
-        if (excess - shed - log(p0 / br[BRAIN_ICP_REF]) / br[BRAIN_ICP_K] > 0) plo = p0;
-        else phi = p0;
-      }
-      double p0 = 0.5 * (plo + phi);
-      int ext = -1;
-      for (int i = 0; i < pl->nn; i++)
-        if (pl->node_kind[i] == HS_NK_VESSEL &&
-            bparams(s, pl->node_block[i])[VESSEL_INTRACRANIAL] == 0 && (ext < 0 || s->y[i] > s->y[ext]))
-          ext = i;
-      for (int k = 0; k < pl->nic && ext >= 0; k++) {
-        int i = pl->ic_nodes[k];
-        const double *v = bparams(s, pl->node_block[i]);
-        double vi = s->y[i] - v[VESSEL_C] * (p0 - br[BRAIN_ICP_REF]);
-        double floor = 0.2 * v[VESSEL_V0] < s->y[i] ? 0.2 * v[VESSEL_V0] : s->y[i];
-        if (vi < floor) vi = floor;
-        out += s->y[i] - vi;
-        s->y[i] = vi;
-      }
-      if (ext >= 0) s->y[ext] += out;
-    }
-  }
+  if (pl->nic) hs_brain_initial(pl, s->p, s->y, &s->icp_vref); /* CSF, a lesion's squeeze */
   /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
      lower (a normal arteriovenous difference); transport settles the rest */
   const double *ox = s->p + pl->oxygen;
@@ -1210,11 +1077,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   if (!s->ar_node || !s->ar_g || !s->r_base || !s->r_fixed || !s->memo_y || !s->vrow ||
       !s->rrow || !s->other_e || !s->edge_vi)
     goto nomem;
-  for (int i = 0; i < pl->nn; i++) s->ar_node[i] = -1;
-  for (int k = 0; k < pl->nar; k++) {
-    int i = pl->efrom[pl->ar_edges[k]];
-    if (pl->node_kind[i] == HS_NK_VESSEL && s->ar_node[i] < 0) s->ar_node[i] = k;
-  }
+  hs_brain_ar_nodes(pl, s->ar_node);
   if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->y_ed1 || !s->y_save || !s->P || !s->Q ||
       !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
       !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dport || !s->dext || !s->hist || !s->site ||
@@ -1482,8 +1345,7 @@ static void refresh_derived(hs_sim *s) {
     s->r_base[e] = r;
     if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
     /* collateral pathways conduct 2^(grade - 3) x nominal (ASITN/SIR grade, docs/brain.md) */
-    if (ep[RESISTOR_COLLATERAL] != 0)
-      r /= exp2(s->p[pl->brain + BRAIN_COLLATERAL_GRADE] - 3.0);
+    if (ep[RESISTOR_COLLATERAL] != 0) r /= hs_brain_collateral_factor(pl, s->p);
     s->r_fixed[e] = r;
     if ((pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) || ep[RESISTOR_COLLAPSE] != 0) {
       s->other_e[s->nother++] = e;
@@ -1521,97 +1383,20 @@ static void measured_pressures(hs_sim *s, double t, const double *y, double *pu,
 /* Intracranial pressure of state y (the same law as in evaluate()). */
 static double icp_of(const hs_sim *s, const double *y) {
   const hs_plan *pl = s->pl;
-  if (!pl->nic) return 0.0;
-  const double *br = s->p + pl->brain;
-  double vic = y[pl->ycsf] + br[BRAIN_LESION];
-  for (int k = 0; k < pl->nic; k++) vic += y[pl->ic_nodes[k]];
-  return br[BRAIN_ICP_REF] * exp(br[BRAIN_ICP_K] * (vic - s->icp_vref));
+  return pl->nic ? hs_brain_icp(pl, s->p, y, s->icp_vref) : 0.0;
 }
 
-/*
- * Volume of an intracranial vein draining through a collapsible resistor (R, and R
- * (V0/V)^4 below V0) to a node at mean pressure pd, carrying mean flow q, when ICP is
- * icp: solves q = (icp + (V - V0)/C - max(pd, icp)) / R(V) (venous waterfall) for V by
- * bisection (the right side rises with V).
- */
-static double vein_volume(double q, double icp, double pd, double c, double v0, double r) {
-  double lo = 1e-3, hi = v0 + c * (200.0 + fabs(icp - pd));
-  for (int it = 0; it < 100 && hi - lo > 1e-9; it++) {
-    double v = 0.5 * (lo + hi), rr = r;
-    if (v < v0) rr *= (v0 / v) * (v0 / v) * (v0 / v) * (v0 / v);
-    if ((icp + (v - v0) / c - waterfall_pd(pd, icp)) / rr > q) hi = v;
-    else lo = v;
-  }
-  return 0.5 * (lo + hi);
-}
-
-/* Intracranial blood volume change when mean ICP moves from icp0 to icp1 with the
-   circulation outside held: veins that drain through a collapsible resistor keep their
-   mean flow (vein_volume), the other intracranial vessels their luminal pressure (they
-   lose C (icp1 - icp0)). */
-static double ic_blood_shift(const hs_sim *s, long row, double icp0, double icp1) {
-  const hs_plan *pl = s->pl;
-  double dv = 0.0;
-  for (int j = 0; j < pl->nic; j++) {
-    int i = pl->ic_nodes[j];
-    const double *v = bparams(s, pl->node_block[i]);
-    int drain = -1;
-    for (int e = 0; e < pl->ne && drain < 0; e++)
-      if (pl->edge_kind[e] == HS_EK_RESISTOR && pl->efrom[e] == i &&
-          bparams(s, pl->edge_block[e])[RESISTOR_COLLAPSE] != 0 &&
-          pl->node_kind[pl->eto[e]] == HS_NK_VESSEL &&
-          bparams(s, pl->node_block[pl->eto[e]])[VESSEL_INTRACRANIAL] == 0)
-        drain = e;
-    if (drain < 0) {
-      dv -= v[VESSEL_C] * (icp1 - icp0);
-      continue;
-    }
-    const double *ep = bparams(s, pl->edge_block[drain]);
-    double q = s->qmean[2 * drain] - s->qmean[2 * drain + 1];
-    double pd = s->site[row * 3 * pl->nn + pl->eto[drain]];
-    double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
-    if (q <= 0) continue;
-    dv += vein_volume(q, icp1, pd, v[VESSEL_C], v[VESSEL_V0], r) -
-          vein_volume(q, icp0, pd, v[VESSEL_C], v[VESSEL_V0], r);
-  }
-  return dv;
-}
-
-/*
- * CSF at its equilibrium (the slow intracranial state: R_out x total intracranial
- * compliance is ~30 min, so plain integration needs hours).  Called once the blood
- * volumes are periodic, from the last beat's mean ICP and mean sinus pressure
- * (P_svc + sinus_gradient).  A CSF change dV that moves mean ICP to ICPs is
- *   dV = ln(ICPs / ICP) / k - dV_blood(ICP -> ICPs),
- * the first term at the same blood volumes (ICP = P_ref exp(k V)), the second the
- * intracranial blood the vessels give up when ICP rises (ic_blood_shift).  ICPs is
- * where formation equals absorption, Q_prod = csf_absorption(ICPs, V + dV), found by
- * bisection (absorption rises monotonically with ICPs); y[ycsf] jumps by dV.  The
- * blood part is an estimate from mean flows (pulsatility, autoregulation and the
- * systemic circulation move a little), so a small residual relaxes with the CSF time
- * constant; calling again after the haemodynamics has settled removes it.  Does
- * nothing before the first beat or without a brain.
- */
+/* CSF at its equilibrium (hs_brain_csf_equilibrium) from the last beat's mean ICP and
+   sinus pressure; nothing before the first beat or without a brain. */
 static void csf_equilibrate(hs_sim *s) {
   const hs_plan *pl = s->pl;
   if (!pl->nic || s->nhist == 0 || pl->brain_sinus < 0) return;
-  const double *br = s->p + pl->brain;
   long row = (s->nhist - 1) % HIST;
-  double icp = s->hist[row * s->nm + HS_M_ICP];
-  double psinus = s->site[row * 3 * pl->nn + pl->brain_sinus] + br[BRAIN_SINUS_GRAD];
-  double k = br[BRAIN_ICP_K], v = s->y[pl->ycsf], prod = br[BRAIN_CSF_PROD];
-  if (!(icp > 0) || !isfinite(psinus)) return;
-  double lo = 0.05 * icp, hi = 200.0 + icp, dv = 0.0;
-  for (int it = 0; it < 100 && hi - lo > 1e-8; it++) {
-    double mid = 0.5 * (lo + hi);
-    dv = log(mid / icp) / k - ic_blood_shift(s, row, icp, mid);
-    if (prod - csf_absorption(br, mid, psinus, v + dv) > 0) lo = mid;
-    else hi = mid;
-  }
-  double x = 0.5 * (lo + hi);
-  dv = log(x / icp) / k - ic_blood_shift(s, row, icp, x);
-  s->y[pl->ycsf] = v + dv > 0 ? v + dv : 0.0;
-  s->dirty = 1;
+  const double *site = s->site + row * 3 * pl->nn;
+  double psinus = site[pl->brain_sinus] + s->p[pl->brain + BRAIN_SINUS_GRAD];
+  if (hs_brain_csf_equilibrium(pl, s->p, s->hist[row * s->nm + HS_M_ICP], psinus,
+                               s->y[pl->ycsf], s->qmean, site, &s->y[pl->ycsf]))
+    s->dirty = 1;
 }
 
 /* Flow through a plain resistor between two vessels (the MCA stems) without a full
@@ -1871,39 +1656,7 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
     for (int d = 0; d < pl->nd; d++) ko += 60.0 * MEAN(pl->q_koxy + d);
     m[HS_M_CO2OXY] = ko;
   }
-  m[HS_M_ICP] = pl->nic ? MEAN(pl->q_icp) : NAN;
-  m[HS_M_CEPP] = pl->nic ? m[HS_M_MAP] - m[HS_M_ICP] : NAN;
-  {
-    const double *br = s->p + pl->brain;
-    double hemi = br[BRAIN_HEMI_MASS] * 1000.0 / 100.0, mca = br[BRAIN_MCA_MASS] * 1000.0 / 100.0;
-#define QM(e) ((e) >= 0 ? MEAN(pl->q_q + (e)) * 60.0 : NAN) /* mL/min */
-    /* a hemisphere: MCA + ACA ("other") + PCA territories (a PCA bed counts when present) */
-    m[HS_M_CBFL] = QM(pl->l_mca_bed) / hemi + QM(pl->l_other_bed) / hemi +
-                   (pl->l_pca_bed >= 0 ? QM(pl->l_pca_bed) / hemi : 0.0);
-    m[HS_M_CBFR] = QM(pl->r_mca_bed) / hemi + QM(pl->r_other_bed) / hemi +
-                   (pl->r_pca_bed >= 0 ? QM(pl->r_pca_bed) / hemi : 0.0);
-    m[HS_M_CBFLM] = QM(pl->l_mca_bed) / mca;
-    m[HS_M_CBFRM] = QM(pl->r_mca_bed) / mca;
-    double pca = br[BRAIN_PCA_MASS] * 10.0, pf = br[BRAIN_PF_MASS] * 10.0; /* 100 g */
-    m[HS_M_CBFLP] = QM(pl->l_pca_bed) / pca;
-    m[HS_M_CBFRP] = QM(pl->r_pca_bed) / pca;
-    m[HS_M_CBFPF] = QM(pl->pf_bed) / pf;
-    double area = 3.14159265358979 * br[BRAIN_MCA_DIAM] * br[BRAIN_MCA_DIAM] / 4.0; /* cm^2 */
-    const int stems[2] = {pl->l_mca_stem, pl->r_mca_stem};
-    for (int k = 0; k < 2; k++) {
-      double psv = NAN, edv = NAN, mean = NAN, pi = NAN;
-      if (stems[k] >= 0) {
-        psv = a->tcd_max[k] / area, edv = a->tcd_min[k] / area;
-        mean = MEAN(pl->q_q + stems[k]) / area;
-        pi = fabs(mean) > 1e-9 ? (psv - edv) / mean : NAN;
-      }
-      m[k ? HS_M_TRPSV : HS_M_TLPSV] = psv;
-      m[k ? HS_M_TREDV : HS_M_TLEDV] = edv;
-      m[k ? HS_M_TRMV : HS_M_TLMV] = mean;
-      m[k ? HS_M_TRPI : HS_M_TLPI] = pi;
-    }
-#undef QM
-  }
+  hs_brain_metrics(pl, s->p, q, a->q0, T, a->tcd_max, a->tcd_min, m); /* ICP, CBF, TCD */
   clinical_indices(s, m, bsa, v0, hb);
   m[HS_M_SHUNT] = 100.0 * lung_shunt(s);
   { /* for the modules: O2 carried into each node, mean flow of each edge */
@@ -2172,11 +1925,8 @@ static void steady_measure(hs_sim *s) {
     if (fabs(a.dvu_extra - b.dvu_extra) > v) v = fabs(a.dvu_extra - b.dvu_extra);
     if (v > dv) dv = v;
   }
-  for (int k = 0; k < pl->nar; k++) {
-    double a = s->p[pl->brain + BRAIN_AR_RANGE];
-    double x1 = y[pl->yar + k], x0 = y0[pl->yar + k];
-    double u1 = a * x1 / sqrt(1.0 + x1 * x1), u0 = a * x0 / sqrt(1.0 + x0 * x0);
-    double r = rel((1.0 - u1) / (1.0 + u1), (1.0 - u0) / (1.0 + u0));
+  if (pl->nar) { /* autoregulated resistances */
+    double r = hs_brain_ar_change(pl, s->p, y, y0);
     if (r > dfac) dfac = r;
   }
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
@@ -2629,28 +2379,13 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
        lies on the side the measured drift points to */
   } else {
     s->y[pl->ycsf] = v;
-    /* no brain sinus node: a Newton step towards the ICP at which absorption equals
-       production for the last beat's mean sinus pressure, P_sinus + R_out x
-       production, through the effective slope dICP/dV = E / (1 + E C_ic): E the
-       intracranial elastance at fixed blood volume, C_ic the compliance of the
-       intracranial vessels that yield part of a CSF volume change.  Only a first
-       guess: the bracket above decides convergence. */
-    const double *br = s->p + pl->brain;
+    /* no brain sinus node: a Newton guess (physio/brain.c) */
     const double *m = s->hist + ((s->nhist - 1) % HIST) * s->nm;
     const double *site = s->site + ((s->nhist - 1) % HIST) * 3 * pl->nn;
-    double psin = (pl->brain_sinus >= 0 ? site[pl->brain_sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
-    double target = psin + br[BRAIN_CSF_ROUT] * br[BRAIN_CSF_PROD];
-    double *y = s->ydense;
-    memcpy(y, s->y, (size_t)pl->ny * sizeof(double));
-    double i0 = icp_of(s, y);
-    y[pl->ycsf] += 0.5;
-    double e = (icp_of(s, y) - i0) / 0.5, cic = 0.0;
-    for (int k = 0; k < pl->nic; k++) cic += bparams(s, pl->node_block[pl->ic_nodes[k]])[VESSEL_C];
-    double didv = e / (1.0 + e * cic);
-    if (didv < 1e-3) didv = 1e-3;
-    double need = target - m[HS_M_ICP];
-    if (!isfinite(need) || (need > 0) != (d > 0)) need = d * br[BRAIN_CSF_ROUT];
-    vn = v + need / didv;
+    double psin = (pl->brain_sinus >= 0 ? site[pl->brain_sinus] : 0.0) +
+                  s->p[pl->brain + BRAIN_SINUS_GRAD];
+    memcpy(s->ydense, s->y, (size_t)pl->ny * sizeof(double));
+    vn = hs_brain_csf_newton(pl, s->p, s->ydense, s->icp_vref, m[HS_M_ICP], psin, d);
   }
   if (vn > v + 30.0) vn = v + 30.0;
   if (vn < v - 30.0) vn = v - 30.0;

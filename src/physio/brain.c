@@ -1,0 +1,402 @@
+/*
+ * physio/brain.c - the brain (docs/brain.md): the `brain` parameter block with its
+ * sources, intracranial pressure and the CSF balance, cerebral autoregulation, the
+ * initial state of a patient with a lesion, the CSF equilibrium of the steady-state
+ * search and the brain metrics (ICP, CPP, CBF, TCD).  The functions the right-hand
+ * side calls at every evaluation are inline in physio/brain.h.
+ */
+#include "physio/brain.h"
+
+#include <math.h>
+
+#include "hemosim/sim.h"
+
+#define BRAIN_BP(pl, p, b) ((p) + (pl)->bpofs[b])
+
+/* ------------------------------------------------------------- parameters -- */
+
+static const char *const BP_TARGETS[] = {"none", "sbp_below_120", "sbp_below_140",
+                                         "sbp_140_180", "map_80_110", NULL};
+static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
+    [BRAIN_AR_GAIN] = {"autoregulation_gain", HS_DIM_NONE, 15, 0, 200, 0,
+                       "gain from relative flow error to the arteriolar regulatory state",
+                       "Ursino & Lodi 1997 (tuned: +-10 % plateau)", NULL},
+    [BRAIN_AR_TAU] = {"autoregulation_tau", HS_DIM_TIME, 20, 1, 300, 0,
+                      "time constant of cerebral autoregulation", "Ursino & Lodi 1997", NULL},
+    [BRAIN_AR_RANGE] = {"autoregulation_range", HS_DIM_NONE, 0.3, 0, 0.9, 0,
+                        "resistance spans R (1-a)/(1+a) .. R (1+a)/(1-a) (dilation and "
+                        "constriction reserve; 0.3: 0.54x-1.86x)",
+                        "tuned: plateau ~MAP 60-160 mmHg", NULL},
+    [BRAIN_ICP_K] = {"icp_elastance", HS_DIM_INV_VOLUME, 0.11, 0.01, 1, 0,
+                     "intracranial elastance coefficient: ICP = P_ref exp(k (V - V_ref))",
+                     "Marmarou 1978; Ursino & Lodi 1997", NULL},
+    [BRAIN_ICP_REF] = {"icp_reference", HS_DIM_PRESSURE, 10, 1, 50, 0,
+                       "ICP at the reference intracranial volume (140 mL CSF + the starting "
+                       "intracranial blood, without lesion)", "Marmarou et al. 1978 (J Neurosurg 48:332)", NULL},
+    [BRAIN_CSF_PROD] = {"csf_production", HS_DIM_FLOW, 0.35 / 60.0, 0, 5.0 / 60.0, 0,
+                        "cerebrospinal fluid formation (0.35 mL/min)",
+                        "Cutler et al. 1968 (Brain 91:707): 0.37 mL/min in man; Davson", NULL},
+    [BRAIN_CSF_ROUT] = {"csf_outflow_resistance", HS_DIM_RESISTANCE, 480, 10, 10000, 0,
+                        "resistance to CSF absorption into the venous sinus (8 mmHg min/mL)",
+                        "Malm et al. 2011 (Neurology 76:903): median 8.6; Czosnyka & Pickard "
+                        "2004 (J Neurol Neurosurg Psychiatry 75:813): normal 6-10",
+                        NULL},
+    [BRAIN_SINUS_GRAD] = {"sinus_gradient", HS_DIM_PRESSURE, 1.5, 0, 20, 0,
+                          "dural sinus pressure above the superior vena cava (supine): the "
+                          "drop along the transverse sinuses and jugular veins; with CVP ~5.5 "
+                          "the sinus is at 7 mmHg and the CSF equilibrium ICP = sinus + R_out "
+                          "x formation ~10 mmHg",
+                          "sinus pressure 5-8 mmHg: Davson's relation, Czosnyka & Pickard 2004 "
+                          "(J Neurol Neurosurg Psychiatry 75:813); Ekstedt 1978 (J Neurol "
+                          "Neurosurg Psychiatry 41:345)",
+                          NULL},
+    [BRAIN_LESION] = {"lesion_volume", HS_DIM_VOLUME, 0, 0, 150, 0,
+                      "intracranial mass (oedema, haematoma) adding to the Monro-Kellie volume; "
+                      "set before the run it has already displaced CSF down to csf_reserve "
+                      "and venous blood; beyond ~120 mL ICP exceeds arterial pressure "
+                      "(cerebral circulatory arrest)",
+                      "Monro-Kellie; Langfitt et al. 1965 (J Neurosurg 22:581)", NULL},
+    [BRAIN_HEMI_MASS] = {"hemisphere_mass", HS_DIM_MASS, 0.62, 0.2, 1.2, 0,
+                         "mass of one cerebral hemisphere, MCA + ACA + PCA territories (CBF "
+                         "in mL/100 g/min); 2 x 0.62 + 0.16 posterior fossa = 1.4 kg",
+                         "brain 1.45 kg: ICRP 89 (2002); cerebellum ~10 % of brain mass: "
+                         "Herculano-Houzel 2010 (Front Neuroanat 4:12)", NULL},
+    [BRAIN_MCA_MASS] = {"mca_territory_mass", HS_DIM_MASS, 0.28, 0.05, 0.8, 0,
+                        "mass of one MCA territory", "", NULL},
+    [BRAIN_MCA_DIAM] = {"mca_diameter", HS_DIM_LENGTH, 0.26, 0.1, 0.5, 0,
+                        "insonated MCA lumen diameter (TCD velocity = flow / area)", "", NULL},
+    [BRAIN_BP_TARGET] = {"bp_target", HS_DIM_NONE, 0, 0, 4, HS_PARAM_CHOICE,
+                         "blood-pressure target held by a vasoactive controller after "
+                         "thrombectomy (OPTIMAL-BP, ENCHANTED2/MT)",
+                         "Nam 2023; Yang 2022", BP_TARGETS},
+    [BRAIN_CSF_RESERVE] = {"csf_reserve", HS_DIM_VOLUME, 50, 1, 100, 0,
+                           "volume a slowly growing mass can displace before the CSF spaces "
+                           "are effaced (CSF into the spinal sac, dural-sinus blood); CSF "
+                           "outflow conductance falls to zero as this reserve is used up "
+                           "(docs/brain.md)",
+                           "Langfitt et al. 1965 (J Neurosurg 22:581); Marmarou et al. 1975 (J Neurosurg 43:523)", NULL},
+    [BRAIN_CCP_TONE] = {"closing_tone", HS_DIM_PRESSURE, 0, 0, 60, 0,
+                        "active-tone part of the critical closing pressure of the autoregulated "
+                        "cerebral beds: they drain into max(cerebral venous pressure, ICP + "
+                        "this) (vascular waterfall); 0 (off) by default because it spends "
+                        "the autoregulatory dilation reserve of the shipped beds (docs/brain.md)",
+                        "Dewey et al. 1974 (Microvasc Res 7:1); Aaslid et al. 2003 (Stroke "
+                        "34:1645); Czosnyka et al. 1996 (J Neurosurg 84:79)",
+                        NULL},
+    [BRAIN_AR_COMPLIANCE] = {"autoregulation_compliance", HS_DIM_NONE, 1, 0, 2, 0,
+                             "regulated compliance of the territory arteries feeding an "
+                             "autoregulated bed: C x r^(2g) when dilated, C x r^(g/2) when "
+                             "constricted, r = conductance factor of the bed (1 / resistance "
+                             "factor), g this gain (0: fixed compliance); with g = 1 and "
+                             "autoregulation_range 0.3 the compliance spans 0.73x-3.45x",
+                             "Ursino & Lodi 1997 (J Appl Physiol 82:1256): Ca 0.75x-3.5x of "
+                             "its basal value; Ursino et al. 1998 (J Neurosurg 89:255)",
+                             NULL},
+    [BRAIN_BP_GAIN] = {"bp_gain", HS_DIM_NONE, 0.3, 0.01, 2, 0,
+                       "bp_target controller: ln(factor) changes by gain x (aim - pressure) / "
+                       "pressure per beat; 0.3 corrects ~30 % of a relative error per beat "
+                       "(settles in a few beats without overshoot at the default bands)",
+                       "docs/controllers.md (model choice; as map_control.gain)", NULL},
+    [BRAIN_BP_ENGAGE] = {"bp_engage_time", HS_DIM_TIME, 30, 0, 3600, 0,
+                         "bp_target controller acts from this simulated time (after the "
+                         "start-up transient of the circulation)",
+                         "docs/controllers.md (model choice; as map_control.engage_time)", NULL},
+    [BRAIN_BP_MIN_FACTOR] = {"bp_min_factor", HS_DIM_NONE, 0.3, 0.05, 1, 0,
+                             "bp_target controller: smallest systemic resistance factor "
+                             "(vasodilator limit)",
+                             "docs/controllers.md (model choice: beyond the ~0.5 of nitroprusside "
+                             "2 ug/kg/min, Overgaard & Dzavik 2008 Circulation 118:1047)",
+                             NULL},
+    [BRAIN_BP_MAX_FACTOR] = {"bp_max_factor", HS_DIM_NONE, 3.0, 1, 10, 0,
+                             "bp_target controller: largest systemic resistance factor "
+                             "(vasopressor limit)",
+                             "docs/controllers.md (model choice: beyond the 2.15 of "
+                             "norepinephrine 1 ug/kg/min in the drugs block)",
+                             NULL},
+    [BRAIN_BP_MARGIN] = {"bp_margin", HS_DIM_PRESSURE, 5, 0, 30, 0,
+                         "bp_target controller: the \"below x\" targets (sbp_below_120, "
+                         "sbp_below_140) aim this far below x",
+                         "docs/controllers.md (as a nurse titrates to stay under an upper "
+                         "limit)", NULL},
+    [BRAIN_COLLATERAL_GRADE] = {"collateral_grade", HS_DIM_NONE, 3, 0, 4, 0,
+                                "collateral status on the ASITN/SIR scale (0 none .. 4 complete "
+                                "and rapid; good = 3-4, poor = 0-1): every `collateral: true` "
+                                "edge conducts 2^(grade - 3) times its nominal conductance "
+                                "(grade 3 = the nominal resistances; docs/brain.md)",
+                                "Higashida et al. 2003 (Stroke 34:e109); mapping: model choice "
+                                "(docs/brain.md)",
+                                NULL},
+    [BRAIN_ACA_MASS] = {"aca_territory_mass", HS_DIM_MASS, 0.17, 0.05, 0.8, 0,
+                        "mass of one ACA territory (the `other` beds)",
+                        "model choice: hemisphere_mass - MCA, split evenly with the PCA", NULL},
+    [BRAIN_PCA_MASS] = {"pca_territory_mass", HS_DIM_MASS, 0.17, 0.05, 0.8, 0,
+                        "mass of one PCA territory",
+                        "model choice: hemisphere_mass - MCA, split evenly with the ACA", NULL},
+    [BRAIN_PF_MASS] = {"posterior_fossa_mass", HS_DIM_MASS, 0.16, 0.05, 0.5, 0,
+                       "mass of the posterior fossa (brainstem and cerebellum)",
+                       "cerebellum ~10 % of brain mass: Herculano-Houzel 2010 (Front "
+                       "Neuroanat 4:12), + brainstem", NULL},
+};
+
+const hs_block_type hs_type_brain = {
+    "brain", HS_BLOCK_GLOBAL, BRAIN, BRAIN_NPARAM,
+    "Cerebral autoregulation, intracranial pressure and CSF, TCD, blood-pressure targets "
+    "(docs/brain.md).",
+    NULL};
+
+/* -------------------------------------------------------------- equations -- */
+
+double hs_brain_collateral_factor(const hs_plan *pl, const double *p) {
+  return exp2(p[pl->brain + BRAIN_COLLATERAL_GRADE] - 3.0);
+}
+
+/*
+ * CSF absorption into the dural sinus (Davson; Marmarou 1978): (ICP - P_sinus)/R_out
+ * above the sinus pressure, none below.  The outflow conductance falls as the CSF
+ * spaces are effaced by a mass: with d = V_csf - (CSF_REF - csf_reserve) the CSF
+ * left above the effaced minimum, the conductance is scaled by e(d) = 1 - (1 - d/r)^2
+ * for 0 <= d < r (r = csf_reserve), 1 above and 0 at or below the minimum (smooth at
+ * d = r).  So a lesion is compensated by CSF until the reserve is used up; after
+ * that it raises ICP along the pressure-volume curve (docs/brain.md).
+ */
+double hs_brain_csf_absorption(const double *br, double icp, double psinus, double vcsf) {
+  if (icp <= psinus) return 0.0;
+  double r = br[BRAIN_CSF_RESERVE], d = vcsf - (HS_BRAIN_CSF_REF - r), e;
+  if (d >= r) e = 1.0;
+  else if (d <= 0.0) e = 0.0;
+  else e = 1.0 - (1.0 - d / r) * (1.0 - d / r);
+  return e * (icp - psinus) / br[BRAIN_CSF_ROUT];
+}
+
+/* Autoregulation: tau dx/dt = G g (Q/Q_ref - 1) - x per bed; CSF: dV/dt = formation -
+   absorption, the sinus at the brain's venous outflow + sinus_gradient. */
+void hs_brain_rhs(const hs_plan *pl, const double *p, const double *y, const double *P,
+                  const double *Q, double icp, double *dy) {
+  for (int k = 0; k < pl->nar; k++) {
+    const double *ep = BRAIN_BP(pl, p, pl->edge_block[pl->ar_edges[k]]);
+    const double *br = p + pl->brain;
+    double err = Q[pl->ar_edges[k]] / ep[RESISTOR_AUTOREG_FLOW] - 1.0;
+    dy[pl->yar + k] = (br[BRAIN_AR_GAIN] * ep[RESISTOR_AUTOREG_GAIN] * err - y[pl->yar + k]) /
+                      br[BRAIN_AR_TAU];
+  }
+  if (pl->nic) {
+    const double *br = p + pl->brain;
+    double psinus = (pl->brain_sinus >= 0 ? P[pl->brain_sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
+    dy[pl->ycsf] = br[BRAIN_CSF_PROD] - hs_brain_csf_absorption(br, icp, psinus, y[pl->ycsf]);
+  }
+}
+
+void hs_brain_ar_nodes(const hs_plan *pl, int *ar_node) {
+  for (int i = 0; i < pl->nn; i++) ar_node[i] = -1;
+  for (int k = 0; k < pl->nar; k++) {
+    int i = pl->efrom[pl->ar_edges[k]];
+    if (pl->node_kind[i] == HS_NK_VESSEL && ar_node[i] < 0) ar_node[i] = k;
+  }
+}
+
+void hs_brain_initial(const hs_plan *pl, const double *p, double *y, double *vref) {
+  /* Without a lesion: CSF_REF mL of CSF, and this intracranial volume is where ICP =
+     icp_reference.  A lesion present before the run has grown slowly: it has already
+     displaced its volume of CSF, down to the effaced minimum (CSF_REF - csf_reserve);
+     what the CSF could not make room for raises ICP along the pressure-volume curve
+     (Monro-Kellie; docs/brain.md). */
+  const double *br = p + pl->brain;
+  double vmin = HS_BRAIN_CSF_REF - br[BRAIN_CSF_RESERVE];
+  double csf = HS_BRAIN_CSF_REF - br[BRAIN_LESION];
+  y[pl->ycsf] = csf > vmin + 1.0 ? csf : vmin + 1.0;
+  *vref = HS_BRAIN_CSF_REF;
+  for (int k = 0; k < pl->nic; k++) *vref += y[pl->ic_nodes[k]];
+  /* The rest of the mass has squeezed intracranial blood out as well: start at the
+     ICP P0 where the intracranial vessels, their transmural pressure lowered by
+     P0 - icp_reference (volume not below a fifth of the unstressed one), and the
+     mass fit the pressure-volume curve; the displaced blood goes to the largest
+     extracranial node (total blood volume unchanged).  Without that, a large mass
+     would start the run at thousands of mmHg. */
+  double excess = y[pl->ycsf] + br[BRAIN_LESION] - HS_BRAIN_CSF_REF;
+  if (!(excess > 0)) return;
+  double plo = br[BRAIN_ICP_REF], phi = 400.0, out = 0.0;
+  for (int it = 0; it < 100 && phi - plo > 1e-9; it++) {
+    double p0 = 0.5 * (plo + phi), shed = 0.0;
+    for (int k = 0; k < pl->nic; k++) {
+      int i = pl->ic_nodes[k];
+      const double *v = BRAIN_BP(pl, p, pl->node_block[i]);
+      double vi = y[i] - v[VESSEL_C] * (p0 - br[BRAIN_ICP_REF]);
+      double floor = 0.2 * v[VESSEL_V0] < y[i] ? 0.2 * v[VESSEL_V0] : y[i];
+      shed += y[i] - (vi > floor ? vi : floor);
+    }
+    if (excess - shed - log(p0 / br[BRAIN_ICP_REF]) / br[BRAIN_ICP_K] > 0) plo = p0;
+    else phi = p0;
+  }
+  double p0 = 0.5 * (plo + phi);
+  int ext = -1;
+  for (int i = 0; i < pl->nn; i++)
+    if (pl->node_kind[i] == HS_NK_VESSEL &&
+        BRAIN_BP(pl, p, pl->node_block[i])[VESSEL_INTRACRANIAL] == 0 &&
+        (ext < 0 || y[i] > y[ext]))
+      ext = i;
+  for (int k = 0; k < pl->nic && ext >= 0; k++) {
+    int i = pl->ic_nodes[k];
+    const double *v = BRAIN_BP(pl, p, pl->node_block[i]);
+    double vi = y[i] - v[VESSEL_C] * (p0 - br[BRAIN_ICP_REF]);
+    double floor = 0.2 * v[VESSEL_V0] < y[i] ? 0.2 * v[VESSEL_V0] : y[i];
+    if (vi < floor) vi = floor;
+    out += y[i] - vi;
+    y[i] = vi;
+  }
+  if (ext >= 0) y[ext] += out;
+}
+
+/*
+ * Volume of an intracranial vein draining through a collapsible resistor (R, and R
+ * (V0/V)^4 below V0) to a node at mean pressure pd, carrying mean flow q, when ICP is
+ * icp: solves q = (icp + (V - V0)/C - max(pd, icp)) / R(V) (venous waterfall) for V by
+ * bisection (the right side rises with V).
+ */
+static double vein_volume(double q, double icp, double pd, double c, double v0, double r) {
+  double lo = 1e-3, hi = v0 + c * (200.0 + fabs(icp - pd));
+  for (int it = 0; it < 100 && hi - lo > 1e-9; it++) {
+    double v = 0.5 * (lo + hi), rr = r;
+    if (v < v0) rr *= (v0 / v) * (v0 / v) * (v0 / v) * (v0 / v);
+    if ((icp + (v - v0) / c - hs_brain_waterfall_pd(pd, icp)) / rr > q) hi = v;
+    else lo = v;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/* Intracranial blood volume change when mean ICP moves from icp0 to icp1 with the
+   circulation outside held: veins that drain through a collapsible resistor keep their
+   mean flow (vein_volume), the other intracranial vessels their luminal pressure (they
+   lose C (icp1 - icp0)). */
+static double ic_blood_shift(const hs_plan *pl, const double *p, const double *qmean,
+                             const double *pmean, double icp0, double icp1) {
+  double dv = 0.0;
+  for (int j = 0; j < pl->nic; j++) {
+    int i = pl->ic_nodes[j];
+    const double *v = BRAIN_BP(pl, p, pl->node_block[i]);
+    int drain = -1;
+    for (int e = 0; e < pl->ne && drain < 0; e++)
+      if (pl->edge_kind[e] == HS_EK_RESISTOR && pl->efrom[e] == i &&
+          BRAIN_BP(pl, p, pl->edge_block[e])[RESISTOR_COLLAPSE] != 0 &&
+          pl->node_kind[pl->eto[e]] == HS_NK_VESSEL &&
+          BRAIN_BP(pl, p, pl->node_block[pl->eto[e]])[VESSEL_INTRACRANIAL] == 0)
+        drain = e;
+    if (drain < 0) {
+      dv -= v[VESSEL_C] * (icp1 - icp0);
+      continue;
+    }
+    const double *ep = BRAIN_BP(pl, p, pl->edge_block[drain]);
+    double q = qmean[2 * drain] - qmean[2 * drain + 1];
+    double pd = pmean[pl->eto[drain]];
+    double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+    if (q <= 0) continue;
+    dv += vein_volume(q, icp1, pd, v[VESSEL_C], v[VESSEL_V0], r) -
+          vein_volume(q, icp0, pd, v[VESSEL_C], v[VESSEL_V0], r);
+  }
+  return dv;
+}
+
+/*
+ * CSF at its equilibrium (the slow intracranial state: R_out x total intracranial
+ * compliance is ~30 min, so plain integration needs hours).  Called once the blood
+ * volumes are periodic, from the last beat's mean ICP and mean sinus pressure
+ * (P_svc + sinus_gradient).  A CSF change dV that moves mean ICP to ICPs is
+ *   dV = ln(ICPs / ICP) / k - dV_blood(ICP -> ICPs),
+ * the first term at the same blood volumes (ICP = P_ref exp(k V)), the second the
+ * intracranial blood the vessels give up when ICP rises (ic_blood_shift).  ICPs is
+ * where formation equals absorption, Q_prod = csf_absorption(ICPs, V + dV), found by
+ * bisection (absorption rises monotonically with ICPs).  The blood part is an estimate
+ * from mean flows (pulsatility, autoregulation and the systemic circulation move a
+ * little), so a small residual relaxes with the CSF time constant; calling again after
+ * the haemodynamics has settled removes it.
+ */
+int hs_brain_csf_equilibrium(const hs_plan *pl, const double *p, double icp, double psinus,
+                             double v, const double *qmean, const double *pmean, double *vcsf) {
+  const double *br = p + pl->brain;
+  double k = br[BRAIN_ICP_K], prod = br[BRAIN_CSF_PROD];
+  if (!(icp > 0) || !isfinite(psinus)) return 0;
+  double lo = 0.05 * icp, hi = 200.0 + icp, dv = 0.0;
+  for (int it = 0; it < 100 && hi - lo > 1e-8; it++) {
+    double mid = 0.5 * (lo + hi);
+    dv = log(mid / icp) / k - ic_blood_shift(pl, p, qmean, pmean, icp, mid);
+    if (prod - hs_brain_csf_absorption(br, mid, psinus, v + dv) > 0) lo = mid;
+    else hi = mid;
+  }
+  double x = 0.5 * (lo + hi);
+  dv = log(x / icp) / k - ic_blood_shift(pl, p, qmean, pmean, icp, x);
+  *vcsf = v + dv > 0 ? v + dv : 0.0;
+  return 1;
+}
+
+/* No brain sinus node: a Newton step towards the ICP at which absorption equals
+   production for the last beat's mean sinus pressure, P_sinus + R_out x production,
+   through the effective slope dICP/dV = E / (1 + E C_ic): E the intracranial elastance
+   at fixed blood volume, C_ic the compliance of the intracranial vessels that yield
+   part of a CSF volume change.  Only a first guess: the steady-state search's bracket
+   decides convergence. */
+double hs_brain_csf_newton(const hs_plan *pl, const double *p, double *y, double vref,
+                           double icp_mean, double psinus, double d) {
+  const double *br = p + pl->brain;
+  double v = y[pl->ycsf];
+  double target = psinus + br[BRAIN_CSF_ROUT] * br[BRAIN_CSF_PROD];
+  double i0 = hs_brain_icp(pl, p, y, vref);
+  y[pl->ycsf] += 0.5;
+  double e = (hs_brain_icp(pl, p, y, vref) - i0) / 0.5, cic = 0.0;
+  for (int k = 0; k < pl->nic; k++) cic += BRAIN_BP(pl, p, pl->node_block[pl->ic_nodes[k]])[VESSEL_C];
+  double didv = e / (1.0 + e * cic);
+  if (didv < 1e-3) didv = 1e-3;
+  double need = target - icp_mean;
+  if (!isfinite(need) || (need > 0) != (d > 0)) need = d * br[BRAIN_CSF_ROUT];
+  return v + need / didv;
+}
+
+static inline double rel_change(double a, double b) {
+  double d = fabs(a - b), m = fabs(b) > 1e-12 ? fabs(b) : 1e-12;
+  return d / m;
+}
+
+double hs_brain_ar_change(const hs_plan *pl, const double *p, const double *y,
+                          const double *y0) {
+  double dfac = 0.0;
+  for (int k = 0; k < pl->nar; k++) {
+    double r = rel_change(hs_brain_ar_conductance(pl, p, y, k), hs_brain_ar_conductance(pl, p, y0, k));
+    if (r > dfac) dfac = r;
+  }
+  return dfac;
+}
+
+void hs_brain_metrics(const hs_plan *pl, const double *p, const double *q, const double *q0,
+                      double T, const double tcd_max[2], const double tcd_min[2], double *m) {
+#define MEAN(k) ((q[k] - q0[k]) / T)
+  m[HS_M_ICP] = pl->nic ? MEAN(pl->q_icp) : NAN;
+  m[HS_M_CEPP] = pl->nic ? m[HS_M_MAP] - m[HS_M_ICP] : NAN;
+  const double *br = p + pl->brain;
+  double hemi = br[BRAIN_HEMI_MASS] * 1000.0 / 100.0, mca = br[BRAIN_MCA_MASS] * 1000.0 / 100.0;
+#define QM(e) ((e) >= 0 ? MEAN(pl->q_q + (e)) * 60.0 : NAN) /* mL/min */
+  /* a hemisphere: MCA + ACA ("other") + PCA territories (a PCA bed counts when present) */
+  m[HS_M_CBFL] = QM(pl->l_mca_bed) / hemi + QM(pl->l_other_bed) / hemi +
+                 (pl->l_pca_bed >= 0 ? QM(pl->l_pca_bed) / hemi : 0.0);
+  m[HS_M_CBFR] = QM(pl->r_mca_bed) / hemi + QM(pl->r_other_bed) / hemi +
+                 (pl->r_pca_bed >= 0 ? QM(pl->r_pca_bed) / hemi : 0.0);
+  m[HS_M_CBFLM] = QM(pl->l_mca_bed) / mca;
+  m[HS_M_CBFRM] = QM(pl->r_mca_bed) / mca;
+  double pca = br[BRAIN_PCA_MASS] * 10.0, pf = br[BRAIN_PF_MASS] * 10.0; /* 100 g */
+  m[HS_M_CBFLP] = QM(pl->l_pca_bed) / pca;
+  m[HS_M_CBFRP] = QM(pl->r_pca_bed) / pca;
+  m[HS_M_CBFPF] = QM(pl->pf_bed) / pf;
+  double area = 3.14159265358979 * br[BRAIN_MCA_DIAM] * br[BRAIN_MCA_DIAM] / 4.0; /* cm^2 */
+  const int stems[2] = {pl->l_mca_stem, pl->r_mca_stem};
+  for (int k = 0; k < 2; k++) {
+    double psv = NAN, edv = NAN, mean = NAN, pi = NAN;
+    if (stems[k] >= 0) {
+      psv = tcd_max[k] / area, edv = tcd_min[k] / area;
+      mean = MEAN(pl->q_q + stems[k]) / area;
+      pi = fabs(mean) > 1e-9 ? (psv - edv) / mean : NAN;
+    }
+    m[k ? HS_M_TRPSV : HS_M_TLPSV] = psv;
+    m[k ? HS_M_TREDV : HS_M_TLEDV] = edv;
+    m[k ? HS_M_TRMV : HS_M_TLMV] = mean;
+    m[k ? HS_M_TRPI : HS_M_TLPI] = pi;
+  }
+#undef QM
+#undef MEAN
+}

@@ -1,0 +1,130 @@
+/*
+ * physio/brain.h - the brain of the circulation (docs/brain.md): intracranial pressure
+ * and the CSF balance, cerebral autoregulation with its regulated arterial compliance,
+ * the intracranial waterfalls (arteriolar critical closing pressure, bridging veins),
+ * collateral grade, the initial state of a patient with a lesion, the CSF equilibrium
+ * the steady-state search jumps to, and the brain metrics (ICP, CPP, CBF, TCD).
+ *
+ * The engine (src/model/sim.c) calls these at fixed points of the right-hand side and
+ * of a beat; the equations, the `brain` parameter block and their sources are all in
+ * src/physio/brain.c and docs/brain.md.  The functions the right-hand side calls at
+ * every evaluation are inline here (they run millions of times per simulated hour).
+ * Everything is a pure function of its arguments: no globals, no I/O.
+ */
+#ifndef HS_PHYSIO_BRAIN_H
+#define HS_PHYSIO_BRAIN_H
+
+#include <math.h>
+
+#include "elements/elements.h"
+#include "model/plan_impl.h"
+
+/* mL of CSF at the reference intracranial volume (Davson et al. 1987: ~140-150 mL) */
+#define HS_BRAIN_CSF_REF 140.0
+
+/* Intracranial pressure of state y: ICP = P_ref exp(k (V_ic - V_ref)), V_ic = CSF +
+   lesion + intracranial blood; vref the intracranial volume at P_ref (fixed at the
+   start, hs_brain_initial).  Only with intracranial vessels (pl->nic > 0). */
+static inline double hs_brain_icp(const hs_plan *pl, const double *p, const double *y,
+                                  double vref) {
+  const double *br = p + pl->brain;
+  double vic = y[pl->ycsf] + br[BRAIN_LESION];
+  for (int k = 0; k < pl->nic; k++) vic += y[pl->ic_nodes[k]];
+  return br[BRAIN_ICP_REF] * exp(br[BRAIN_ICP_K] * (vic - vref));
+}
+
+/*
+ * Cerebral autoregulation state of bed k at y: its conductance factor r = (1 - u)/(1 + u),
+ * u = a x / sqrt(1 + x^2) (docs/brain.md).  The territory arteries that feed the bed
+ * change their compliance with it (Ursino & Lodi 1997, J Appl Physiol 82:1256): C x
+ * r^(2g) when dilated (r > 1), C x r^(g/2) when constricted, g =
+ * brain.autoregulation_compliance; at the default range (a 0.3) 0.73x-3.45x, Ursino &
+ * Lodi's 0.75x-3.5x.  Dilated pial arteries store more of each stroke volume, so the
+ * MCA flow pulse grows as autoregulation dilates against a falling CPP (rising ICP):
+ * the TCD pulsatility index rises (Ursino et al. 1998, J Neurosurg 89:255).
+ */
+static inline double hs_brain_ar_conductance(const hs_plan *pl, const double *p,
+                                             const double *y, int k) {
+  double x = y[pl->yar + k];
+  double u = p[pl->brain + BRAIN_AR_RANGE] * x / sqrt(1.0 + x * x);
+  return (1.0 - u) / (1.0 + u);
+}
+static inline double hs_brain_ar_compliance(const hs_plan *pl, const double *p, double r) {
+  double g = p[pl->brain + BRAIN_AR_COMPLIANCE];
+  if (g == 0.0) return 1.0;
+  if (g == 1.0) return r >= 1.0 ? r * r : sqrt(r);
+  return pow(r, r >= 1.0 ? 2.0 * g : 0.5 * g);
+}
+
+/*
+ * Waterfall downstream pressure: the smooth maximum (width 1 mmHg) of the outflow
+ * pressure and the collapse pressure.  Bridging veins: a Starling resistor (Luce et al.
+ * 1982, J Appl Physiol 53:1496; Ursino & Lodi 1997): where the cerebral veins leave the
+ * skull they collapse as soon as the outflow pressure is below ICP, so they drain into
+ * the larger of the outflow pressure and ICP: cortical venous pressure stays a few mmHg
+ * above ICP and the venous pool keeps its volume as ICP rises.  No back-flow through
+ * the collapsed segment unless the outflow pressure exceeds the veins' own.
+ */
+static inline double hs_brain_waterfall_pd(double pout, double icp) {
+  return 0.5 * (pout + icp + sqrt((pout - icp) * (pout - icp) + 1.0));
+}
+static inline double hs_brain_venous_dp(const double *P, int from, int to, double icp) {
+  double dp = P[from] - hs_brain_waterfall_pd(P[to], icp);
+  if (dp < 0) dp = P[from] > P[to] ? 0.0 : P[from] - P[to];
+  return dp;
+}
+/* Cerebral arteriolar bed: a vascular waterfall.  Vessels collapse when their pressure
+   falls below ICP plus the active wall tone (critical closing pressure), so the bed
+   drains into the larger of its venous pressure and ICP + closing_tone, and no flow
+   goes back (Dewey et al. 1974; Aaslid et al. 2003; docs/brain.md). */
+static inline double hs_brain_arteriolar_dp(const hs_plan *pl, const double *p, double pa,
+                                            double pv, double icp) {
+  double dp = pa - hs_brain_waterfall_pd(pv, icp + p[pl->brain + BRAIN_CCP_TONE]);
+  return dp < 0 ? 0.0 : dp;
+}
+
+/* Conductance multiplier of a `collateral: true` edge: 2^(grade - 3) (ASITN/SIR grade). */
+double hs_brain_collateral_factor(const hs_plan *pl, const double *p);
+
+/* CSF absorption (mL/s) at ICP icp, sinus pressure psinus and CSF volume vcsf. */
+double hs_brain_csf_absorption(const double *br, double icp, double psinus, double vcsf);
+
+/* Derivatives of the brain's states (autoregulation, CSF) at y, with node pressures P,
+   edge flows Q and ICP icp of the same evaluation. */
+void hs_brain_rhs(const hs_plan *pl, const double *p, const double *y, const double *P,
+                  const double *Q, double icp, double *dy);
+
+/* Initial CSF volume of y (node volumes set) and the reference intracranial volume;
+   a lesion present before the run squeezes intracranial blood into the largest
+   extracranial vessel.  Needs pl->nic > 0. */
+void hs_brain_initial(const hs_plan *pl, const double *p, double *y, double *vref);
+
+/* For each node, the autoregulated bed (index into pl->ar_edges) it feeds, or -1. */
+void hs_brain_ar_nodes(const hs_plan *pl, int *ar_node);
+
+/* CSF volume at which formation equals absorption (the CSF equilibrium), from the
+   last beat: mean ICP icp, mean sinus pressure psinus, CSF volume v, the mean forward
+   and backward flow of each edge qmean (2 per edge) and the mean pressure of each node
+   pmean, into *vcsf.  Returns 0 (and leaves *vcsf) when it cannot tell: icp not
+   positive or psinus not finite. */
+int hs_brain_csf_equilibrium(const hs_plan *pl, const double *p, double icp, double psinus,
+                             double v, const double *qmean, const double *pmean, double *vcsf);
+
+/* A Newton guess of the CSF volume for the steady-state search when no equilibrium is
+   available: y the state (scratch: a copy of it, changed), vref, the last beat's mean
+   ICP icp_mean and sinus pressure psinus, the measured drift d (mL/s). */
+double hs_brain_csf_newton(const hs_plan *pl, const double *p, double *scratch, double vref,
+                           double icp_mean, double psinus, double d);
+
+/* Largest relative change of an autoregulated resistance between states y0 and y. */
+double hs_brain_ar_change(const hs_plan *pl, const double *p, const double *y,
+                          const double *y0);
+
+/* The brain metrics of a beat of length T: ICP and CPP (m[HS_M_MAP] set), CBF per
+   hemisphere and territory, TCD velocities and pulsatility index of each MCA stem.
+   mean(k) = (q[k] - q0[k]) / T are the beat means of the quadratures; tcd_max/min the
+   extrema of the left and right MCA stem flows (mL/s). */
+void hs_brain_metrics(const hs_plan *pl, const double *p, const double *q, const double *q0,
+                      double T, const double tcd_max[2], const double tcd_min[2], double *m);
+
+#endif
