@@ -2620,13 +2620,16 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     }
     if (mode) {
       steady_weights(s, w);
-      int o2_only = mode == 2 && (av_shut || rv_shut); /* haemodynamics stay plain */
-      if (mode == 2) /* O2 stage: contents too, relative to their tolerance */
+      /* O2 stage: the contents alone, relative to their tolerance; the haemodynamics
+         (within STEADY_AA_FAST_GOAL already) are integrated plainly. Weighing their
+         slow residual drift (CSF, effectors) in with the contents let the combination
+         trade one for the other and kept the O2 change from falling below its goal. */
+      int o2_only = mode == 2;
+      if (o2_only)
         for (int k = 0; k < pl->ny; k++)
-          w[k] = k >= pl->yco2 ? 0.0 /* CO2: solved directly (o2_equilibrate), not weighed */
+          w[k] = k >= pl->yco2  ? 0.0 /* CO2: solved directly (o2_equilibrate), not weighed */
                  : k >= pl->yo2 ? 1.0 / (sv[SOLVER_STEADY_TOL_O2] * s->y[(k - pl->yo2) % pl->nn])
-                 : o2_only    ? 0.0
-                              : w[k];
+                                : 0.0;
       int used = hs_aa_step(aa, s->y_ed1, s->y, w, xn, NULL);
       if (used > 0) {
         if (o2_only) memcpy(xn, s->y, (size_t)pl->yo2 * sizeof(double));
