@@ -213,7 +213,8 @@ static int fail_opt(hs_err *err, const char *opt) {
 typedef struct opt {
   const char *name;
   const char **value; /* option with a value */
-  int *flag;          /* flag without a value */
+  int *flag;          /* flag without a value; with value too: a repeatable option whose
+                         values are appended to value[] (room for argc) and counted here */
 } opt;
 
 /* Parse argv[1..] against opts.  Returns -1 to continue, otherwise an exit code
@@ -224,7 +225,7 @@ static int parse_opts(const char *cmd, int argc, char **argv, const opt *opts, v
   int n = 0;
   longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
   for (const opt *p = opts; p->name && n < MAXOPT; p++, n++)
-    longopts[n] = (struct option){p->name + 2, p->flag ? no_argument : required_argument, NULL,
+    longopts[n] = (struct option){p->name + 2, p->flag && !p->value ? no_argument : required_argument, NULL,
                                   256 + (int)(p - opts)};
   longopts[n] = (struct option){NULL, 0, NULL, 0};
   hs_cli_opt_begin();
@@ -235,6 +236,10 @@ static int parse_opts(const char *cmd, int argc, char **argv, const opt *opts, v
     }
     if (c < 256) return HS_EXIT_USAGE;
     const opt *o = &opts[c - 256];
+    if (o->flag && o->value) {
+      o->value[(*o->flag)++] = optarg;
+      continue;
+    }
     if (o->flag) {
       *o->flag = 1;
       continue;
@@ -845,6 +850,8 @@ static const char COURSE_HELP[] =
     "  --step T              interval between steady states, >= 1 min (default \"30 min\")\n"
     "  --hypo-cbf C          hypoperfusion threshold in mL/100 g/min (default 20)\n"
     "  --hyper-rel R         hyperperfusion above R x contralateral, in [1, 3] (default 1.5)\n"
+    "  --set NAME=VALUE      change a parameter of PATIENT first, as for run (repeatable;\n"
+    "                        e.g. --set \"brain.collateral_grade=1\")\n"
     "  --json                machine-readable output (every point)\n"
     "  -h, --help            this text\n";
 
@@ -893,26 +900,43 @@ static void print_course(const hs_course_result *r) {
          num(r->opts.hypo_cbf), num(r->opts.hyper_rel));
 }
 
+/* The option texts of `stroke course` (NULL: not given). */
+typedef struct course_args {
+  const char *patient, *ter, *et, *fr, *ob, *strat, *hl, *ce, *du, *stp, *hc, *hr;
+  const char **sets; /* --set NAME=VALUE, in order */
+  int nsets, json;
+} course_args;
+
+static int course_run(const char *cmd, const course_args *ca);
+
 static int cmd_course(int argc, char **argv) {
   const char *cmd = "stroke course";
-  const char *patient = NULL;
+  course_args ca = {0};
   if (argc > 1 && argv[1][0] != '-') { /* the patient file comes first */
-    patient = argv[1];
+    ca.patient = argv[1];
     argv[1] = argv[0];
     argv++, argc--;
   }
-  const char *ter = NULL, *et = NULL, *fr = NULL, *ob = NULL, *strat = NULL, *hl = NULL,
-             *ce = NULL, *du = NULL, *stp = NULL, *hc = NULL, *hr = NULL;
-  int json = 0;
-  const opt opts[] = {{"--territory", &ter, NULL},  {"--etici", &et, NULL},
-                      {"--fraction", &fr, NULL},    {"--obstruction", &ob, NULL},
-                      {"--strategies", &strat, NULL}, {"--half-life", &hl, NULL},
-                      {"--clearance-exponent", &ce, NULL}, {"--duration", &du, NULL},
-                      {"--step", &stp, NULL},       {"--hypo-cbf", &hc, NULL},
-                      {"--hyper-rel", &hr, NULL},   {"--json", NULL, &json},
+  ca.sets = calloc((size_t)argc + 1, sizeof *ca.sets); /* room for every argument */
+  if (!ca.sets) return HS_EXIT_FAIL;
+  const opt opts[] = {{"--territory", &ca.ter, NULL},  {"--etici", &ca.et, NULL},
+                      {"--fraction", &ca.fr, NULL},    {"--obstruction", &ca.ob, NULL},
+                      {"--strategies", &ca.strat, NULL}, {"--half-life", &ca.hl, NULL},
+                      {"--clearance-exponent", &ca.ce, NULL}, {"--duration", &ca.du, NULL},
+                      {"--step", &ca.stp, NULL},       {"--hypo-cbf", &ca.hc, NULL},
+                      {"--hyper-rel", &ca.hr, NULL},   {"--json", NULL, &ca.json},
+                      {"--set", ca.sets, &ca.nsets},
                       {NULL, NULL, NULL}};
   int rc = parse_opts(cmd, argc, argv, opts, course_help);
-  if (rc >= 0) return rc;
+  if (rc < 0) rc = course_run(cmd, &ca);
+  free(ca.sets);
+  return rc;
+}
+
+static int course_run(const char *cmd, const course_args *ca) {
+  const char *patient = ca->patient, *ter = ca->ter, *et = ca->et, *fr = ca->fr, *ob = ca->ob,
+             *strat = ca->strat, *hl = ca->hl, *ce = ca->ce, *du = ca->du, *stp = ca->stp,
+             *hc = ca->hc, *hr = ca->hr;
   if (!patient) return hs_cli_usage(cmd, "a patient file is required (e.g. examples/patients/stroke_post_thrombectomy.yaml)");
   if (et && fr) return hs_cli_usage(cmd, "give --etici or --fraction, not both");
   hs_err err = {HS_OK, ""};
@@ -945,6 +969,11 @@ static int cmd_course(int argc, char **argv) {
   }
   hs_model *m = NULL;
   if (hs_cli_load_patient(patient, &m, &err)) return hs_cli_fail(&err);
+  int set_rc = hs_cli_apply_sets(cmd, m, ca->sets, ca->nsets);
+  if (set_rc != HS_EXIT_OK) {
+    hs_model_free(m);
+    return set_rc;
+  }
   hs_course_result *r = NULL;
   hs_status st = hs_stroke_course(m, &o, &r, &err);
   if (st) {
@@ -952,8 +981,8 @@ static int cmd_course(int argc, char **argv) {
     return hs_cli_fail(&err);
   }
   int code = HS_EXIT_OK;
-  if (json) {
-    hs_provenance prov = {hs_model_name(m), patient, NULL, 0};
+  if (ca->json) {
+    hs_provenance prov = {hs_model_name(m), patient, ca->sets, (size_t)ca->nsets};
     code = print_json(hs_course_json(r, &prov, &err));
   } else {
     print_course(r);

@@ -173,6 +173,17 @@ expect_match("${OUT}" "\"calculator\": \"course\"")
 expect_run(2 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml --strategies sbp_below_100)
 expect_match("${ERR}" "unknown blood-pressure strategy")
 expect_run(1 ${HEMOSIM} stroke course --step "1 h")
+# --set changes the patient first (as for run) and is recorded in the JSON
+expect_run(0 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml
+           --strategies sbp_below_140 --duration "1 h" --step "1 h" --json
+           --set l_mca_bed.capillary_obstruction=0.4 --set "brain.collateral_grade=2")
+expect_match("${OUT}" "\"capillary_obstruction_0\": 0.4,")
+expect_match("${OUT}" "\"set\": \\[[^]]*\"l_mca_bed.capillary_obstruction=0.4\",[^]]*\"brain.collateral_grade=2\"")
+expect_run(2 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml
+           --set no_such_block.x=1)
+expect_match("${ERR}" "--set no_such_block.x=1")
+expect_run(0 ${HEMOSIM} stroke course --help)
+expect_match("${OUT}" "--set NAME=VALUE")
 expect_run(0 ${HEMOSIM} stroke perfusion --help)
 expect_match("${OUT}" "usage: hemosim stroke perfusion")
 expect_run(0 ${HEMOSIM} stroke perfusion ${SRC}/examples/patients/basilar_occlusion.yaml
