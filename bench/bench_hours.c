@@ -3,7 +3,8 @@
  * 2.18 "Macro steps"): 72 h of the shock-on-VA-ECMO patient (severe_shock_ecmo) with
  * fluids on - maintenance crystalloid 80 mL/h, a 500 mL crystalloid bolus over 30 min at
  * 2 h, blood loss 50 mL/h for the first 24 h, two red-cell units (600 mL) over 4 h at
- * 12 h - urine from the renal perfusion pressure and plasma free Hb from the pump.
+ * 12 h - urine from the renal perfusion pressure, plasma free Hb from the pump, lung
+ * water and lactate.
  * Prints wall time (median of --reps), simulated s per wall s, beats integrated, macro
  * steps, and the end state.  --slow-step S sets solver.slow_step (default 600 s;
  * 0 = beat by beat, then give --hours 1 and scale).
@@ -97,10 +98,10 @@ int main(int argc, char **argv) {
          hours * 3600.0 - st.slow_jumped_s, st.slow_jumps, st.slow_jumped_s);
   printf("  end: MAP %.1f mmHg, CVP %.1f mmHg, blood volume %.0f mL, Hb %.2f g/dL, urine %.0f "
          "mL/h, fluid in %.0f mL, urine %.0f mL, blood loss %.0f mL, balance %+.0f mL, plasma "
-         "free Hb %.1f mg/dL\n",
+         "free Hb %.1f mg/dL, lung water %.0f mL (%+.0f mL/h), lactate %.2f mmol/L\n",
          out[HS_M_MAP], out[HS_M_CVP], out[HS_M_TBV], out[HS_M_HB], out[HS_M_URINE],
          out[HS_M_FLUID_IN], out[HS_M_URINE_TOTAL], out[HS_M_BLOOD_LOSS], out[HS_M_BALANCE],
-         out[HS_M_PFHB]);
+         out[HS_M_PFHB], out[HS_M_EVLW], out[HS_M_EVLW_RATE], out[HS_M_LACT]);
   hs_plan_free(pl);
   hs_model_free(m);
   return 0;

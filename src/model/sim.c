@@ -179,6 +179,7 @@ struct hs_sim {
   /* slow states (physio/module.h): the first nslow doubles of each module's state */
   int nslow;             /* of all modules */
   double *slow_rate;     /* last beat's rates, module order */
+  double *slow_decay;    /* their decay rates (physio/module.h), 1/s */
   hs_physio_flux slow_flux; /* last beat's blood added by the modules, mL/s */
   int slow_frozen;       /* held fixed (hs_sim_run_to_steady) */
   int slow_calm;         /* beats in a row with the fast states within tolerance */
@@ -887,6 +888,7 @@ void hs_sim_free(hs_sim *s) {
   free(s->mofs);
   free(s->tmod);
   free(s->slow_rate);
+  free(s->slow_decay);
   free(s->rrow);
   free(s->other_e);
   free(s->edge_vi);
@@ -1069,7 +1071,8 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
     if (pl->mod_ny[k] > 0) s->tmod[s->ntmod++] = k;
   for (size_t k = 0; k < nmod; k++) s->nslow += hs_physio_module_at(k)->nslow;
   s->slow_rate = calloc((size_t)s->nslow + 1, sizeof(double));
-  if (!s->slow_rate) goto nomem;
+  s->slow_decay = calloc((size_t)s->nslow + 1, sizeof(double));
+  if (!s->slow_rate || !s->slow_decay) goto nomem;
   s->chambers = calloc((size_t)pl->nn + 1, sizeof(int));
   if (!s->frow || !s->chambers) goto nomem;
   for (int i = 0; i < pl->nn; i++)
@@ -1141,10 +1144,12 @@ static hs_status check_runtime_param(const hs_sim *s, int pidx, hs_err *err) {
                         "%s.%s describes the circuit's structure and is fixed once the model is "
                         "compiled; set it in the patient file",
                         pl->bname[b], t->params[k].name);
-    if (t == &hs_type_hemolysis && strcmp(t->params[k].name, "initial") == 0)
+    if ((t == &hs_type_hemolysis || t == &hs_type_lactate || t == &hs_type_lung_water) &&
+        strncmp(t->params[k].name, "initial", 7) == 0)
       return hs_err_set(err, HS_ERR_STATE,
-                        "hemolysis.initial is the plasma free Hb at the start of the run; set it "
-                        "in the patient file or with --set before the run");
+                        "%s.%s is a slow state's value at the start of the run; set it "
+                        "in the patient file or with --set before the run",
+                        pl->bname[b], t->params[k].name);
   }
   return HS_OK;
 }
@@ -1177,6 +1182,11 @@ hs_status hs_sim_set(hs_sim *s, const char *path, double v, hs_err *err) {
   /* before the run starts: rebuild the initial state with the new value */
   s->p[pidx] = v;
   if (pidx == s->pl->solver + SOLVER_METHOD) s->ot_custom = NULL; /* a built-in chosen */
+  for (size_t k = 0; k < hs_physio_module_count(); k++) { /* slow states' start values */
+    const hs_physio_module *md = hs_physio_module_at(k);
+    if (md->slow_start) md->slow_start(s->mstate + s->mofs[k], s->pl, s->p);
+  }
+  modules_effect(s);
   refresh_derived(s);
   if (pidx == s->pl->heart + HEART_HR) {
     s->bt0 = s->pbt0 = -1e9;
@@ -1720,7 +1730,7 @@ static void modules_init(hs_sim *s) {
   s->ctl_moving = 0;
   s->slow_calm = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;
-  for (int j = 0; j < s->nslow; j++) s->slow_rate[j] = 0.0;
+  for (int j = 0; j < s->nslow; j++) s->slow_rate[j] = s->slow_decay[j] = 0.0;
   modules_effect(s);
 }
 
@@ -1741,8 +1751,13 @@ static hs_status slow_apply(hs_sim *s, double dt, hs_err *err) {
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     double *x = slow_of(s, k);
-    for (int i = 0; i < md->nslow; i++, j++)
-      if (s->slow_rate[j] != 0.0) x[i] += s->slow_rate[j] * dt, touched = 1;
+    for (int i = 0; i < md->nslow; i++, j++) {
+      if (s->slow_rate[j] == 0.0) continue;
+      /* exponential Euler: (1 - e^-z) / z of z = decay x dt (1 - z/2 for small z) */
+      double z = s->slow_decay[j] * dt, phi = z > 1e-6 ? -expm1(-z) / z : 1.0 - 0.5 * z;
+      x[i] += s->slow_rate[j] * dt * phi;
+      touched = 1;
+    }
   }
   double dv = s->slow_flux.volume * dt, do2 = s->slow_flux.o2 * dt;
   if (dv != 0.0 || do2 != 0.0) {
@@ -1794,7 +1809,8 @@ static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err)
     if (md->moving) moving |= md->moving(st);
     if (md->rates && md->nslow) {
       hs_physio_flux f = {0.0, 0.0};
-      md->rates(st, &b, s->slow_rate + j, &f);
+      for (int i = 0; i < md->nslow; i++) s->slow_decay[j + i] = 0.0;
+      md->rates(st, &b, s->slow_rate + j, s->slow_decay + j, &f);
       s->slow_flux.volume += f.volume;
       s->slow_flux.o2 += f.o2;
     }

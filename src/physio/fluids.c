@@ -140,7 +140,8 @@ static void fluids_metrics(const void *state, const hs_plan *pl, const double *p
 }
 
 static void fluids_rates(const void *state, const hs_physio_beat *b, double *dxdt,
-                         hs_physio_flux *flux) {
+                         double *decay, hs_physio_flux *flux) {
+  (void)decay; /* counters and the dilution: plain Euler */
   const fluids_state *st = state;
   const double *fp = b->p + hs_physio_block(b->plan, "fluids");
   for (int i = 0; i < 4; i++) dxdt[i] = 0.0;

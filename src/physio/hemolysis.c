@@ -153,12 +153,13 @@ static void hemo_metrics(const void *state, const hs_plan *pl, const double *p, 
 }
 
 static void hemo_rates(const void *state, const hs_physio_beat *b, double *dxdt,
-                       hs_physio_flux *flux) {
+                       double *decay, hs_physio_flux *flux) {
   (void)flux;
   const double *hp = b->p + hs_physio_block(b->plan, "hemolysis");
   double g = release(b->plan, hp, b->m) / 60.0, vp = plasma_dl(b->plan, b->p, b->m); /* mg/s */
   double x = ((const hemo_state *)state)->pfhb;
-  dxdt[0] = (vp > 0 ? g / vp : 0.0) - log(2.0) / hp[H_HALF_LIFE] * (x - hp[H_BASELINE]);
+  decay[0] = log(2.0) / hp[H_HALF_LIFE];
+  dxdt[0] = (vp > 0 ? g / vp : 0.0) - decay[0] * (x - hp[H_BASELINE]);
 }
 
 const hs_physio_module hs_physio_hemolysis = {

@@ -1,20 +1,20 @@
 /*
  * physio/lactate.c - blood lactate: production by beds whose O2 delivery is below
  * critical, clearance mostly by the liver (falling with splanchnic flow), one
- * well-mixed pool integrated once per beat (docs/model.md section 2.17).
+ * well-mixed pool, a slow state (physio/module.h; docs/model.md section 2.17).
  *
  *   deficit_i = max(0, VO2_i - ERcrit DO2_i)           per O2-consuming bed (mL O2/min)
  *   P   = Cl0 L_n + y sum_i deficit_i                   production, mmol/min
  *   Cl  = Cl0 [h min(1, Q_spl / Q_spl,ref) + (1 - h)]   clearance, L/min
- *   Vd dL/dt = P - Cl L,  L(t + dt) = L* + (L - L*) exp(-Cl dt / Vd),  L* = P / Cl
+ *   Vd dL/dt = P - Cl L
  *   base excess consumed 1:1 by lactate above normal: BE = BE0 - (L - L_n)
  *
  * ERcrit: Ronco 1993 JAMA 270:1724 (critical O2 extraction 0.59-0.61 in critically
  * ill humans; critical DO2 3.8-4.5 mL/min/kg) and Cain 1977 J Appl Physiol 42:228
  * (excess lactate appears below critical delivery); Cl0: Levraut 2003 Crit Care
- * Med 31:705 (0.86 L/h/kg in survivors).  The exact exponential step holds for any dt
- * (per beat now, hours-scale steps of the slow states later).  The pool is a slow
- * state: it does not hold back the periodic steady state.
+ * Med 31:705 (0.86 L/h/kg in survivors).  The engine advances L with the beat's rate
+ * (once per beat, or over a macro step of solver.slow_step), carries it in the
+ * warm-start state and holds it still in the steady-state search.
  */
 #include <math.h>
 
@@ -79,26 +79,27 @@ const hs_block_type hs_type_lactate = {
     NULL};
 
 typedef struct la_state {
-  double l;       /* arterial lactate, mmol/L */
-  double last_t;  /* s */
-  double prod;    /* production at the last update, mmol/min */
-  double cl;      /* clearance at the last update, L/min */
+  double l;       /* slow state: arterial lactate, mmol/L */
+  double prod;    /* production over the last beat, mmol/min */
+  double cl;      /* clearance over the last beat, L/min */
   double deficit; /* O2 demand unmet at the critical extraction, mL O2/min */
-  int started;
+  int have_beat;  /* prod, cl, deficit are set */
 } la_state;
 
-static void la_init(void *state) { ((la_state *)state)->started = 0; }
+static const hs_physio_slow SLOW[] = {{"lactate", "mmol/L", 1.0}};
 
+static void la_start(void *state, const hs_plan *pl, const double *p) {
+  la_state *st = state;
+  st->l = p[pl->lact + LA_INITIAL];
+  st->have_beat = 0;
+}
+
+/* Production and clearance over the beat just ended (the rate is in la_rates). */
 static int la_beat(void *state, const hs_physio_beat *b) {
   la_state *st = state;
   const hs_plan *pl = b->plan;
   const double *la = b->p + pl->lact;
   double kg = b->p[pl->body + BODY_WEIGHT];
-  if (!st->started) {
-    st->l = la[LA_INITIAL];
-    st->last_t = 0.0;
-    st->started = 1;
-  }
   double deficit = 0.0;
   for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
     double vo2 = b->p[pl->vo2_pidx[k]], do2 = b->node_do2[pl->vo2_nodes[k]];
@@ -112,32 +113,32 @@ static int la_beat(void *state, const hs_physio_beat *b) {
     fspl = b->edge_q[pl->spl_bed] / la[LA_SPL_REF];
     fspl = fspl < 0 ? 0.0 : fspl > 1 ? 1.0 : fspl;
   }
-  double cl = cl0 * (la[LA_HEPATIC] * fspl + 1.0 - la[LA_HEPATIC]);
-  double prod = cl0 * la[LA_NORMAL] + la[LA_YIELD] * deficit;
-  double vd = la[LA_VD] * kg, dt = (b->t - st->last_t) / 60.0;
-  if (b->frozen) {
-    /* steady-state search: the pool holds still */
-  } else if (cl > 1e-9 && dt > 0) {
-    double leq = prod / cl;
-    st->l = leq + (st->l - leq) * exp(-cl * dt / vd);
-  } else if (dt > 0) {
-    st->l += prod * dt / vd;
-  }
-  st->last_t = b->t;
-  st->prod = prod, st->cl = cl, st->deficit = deficit;
+  st->cl = cl0 * (la[LA_HEPATIC] * fspl + 1.0 - la[LA_HEPATIC]);
+  st->prod = cl0 * la[LA_NORMAL] + la[LA_YIELD] * deficit;
+  st->deficit = deficit;
+  st->have_beat = 1;
   return 0; /* no effect on the circulation (the acid-base reads the metric) */
+}
+
+static void la_rates(const void *state, const hs_physio_beat *b, double *dxdt,
+                     double *decay, hs_physio_flux *flux) {
+  (void)flux;
+  const la_state *st = state;
+  double vd = b->p[b->plan->lact + LA_VD] * b->p[b->plan->body + BODY_WEIGHT]; /* L */
+  dxdt[0] = (st->prod - st->cl * st->l) / vd / 60.0;                           /* mmol/L/s */
+  decay[0] = st->cl / vd / 60.0;                                               /* 1/s */
 }
 
 static void la_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
   const la_state *st = state;
   const double *la = p + pl->lact;
-  double l = st->started ? st->l : la[LA_INITIAL];
-  m[HS_M_LACT] = l;
-  m[HS_M_LACT_EQ] = st->started && st->cl > 1e-9 ? st->prod / st->cl : NAN;
-  m[HS_M_LACT_PROD] = st->started ? st->prod * 60.0 : NAN;
-  m[HS_M_LACT_CL] = st->started ? st->cl * 1000.0 : NAN;
-  m[HS_M_O2DEF] = st->started ? st->deficit : NAN;
-  m[HS_M_BE] = la[LA_BE0] - (l - la[LA_NORMAL]);
+  int ok = st->have_beat;
+  m[HS_M_LACT] = st->l;
+  m[HS_M_LACT_EQ] = ok && st->cl > 1e-9 ? st->prod / st->cl : NAN;
+  m[HS_M_LACT_PROD] = ok ? st->prod * 60.0 : NAN;
+  m[HS_M_LACT_CL] = ok ? st->cl * 1000.0 : NAN;
+  m[HS_M_O2DEF] = ok ? st->deficit : NAN;
+  m[HS_M_BE] = la[LA_BE0] - (st->l - la[LA_NORMAL]);
 }
 
 const hs_physio_module hs_physio_lactate = {
@@ -145,7 +146,10 @@ const hs_physio_module hs_physio_lactate = {
     .doc = "blood lactate: production below critical O2 extraction, hepatic clearance "
            "(docs/model.md 2.17)",
     .state_bytes = sizeof(la_state),
-    .init = la_init,
     .beat = la_beat,
     .metrics = la_metrics,
+    .nslow = 1,
+    .slow = SLOW,
+    .slow_start = la_start,
+    .rates = la_rates,
 };

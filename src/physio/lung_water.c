@@ -1,6 +1,6 @@
 /*
  * physio/lung_water.c - extravascular lung water (EVLW) from pulmonary capillary
- * filtration, integrated once per beat (docs/model.md section 2.16; equations and
+ * filtration, a slow state (physio/module.h; docs/model.md section 2.16; equations and
  * sources there).
  *
  *   Pc  = PCWP + 0.4 (mPAP - PCWP)                        Gaar et al. 1967
@@ -9,15 +9,13 @@
  *         (below the normal volume: L0 (1 + x / x_int), not below 0)
  *   Pi  = Pi0 + x / C_int                    (x <= x_int: interstitium)
  *       = Pi0 + x_int / C_int + (x - x_int) / C_alv   (beyond: alveolar flooding)
- *   dx/dt = Jv - L,   x = EVLW - normal EVLW (mL)
+ *   dEVLW/dt = Jv - L,   x = EVLW - normal EVLW (mL)
  *   shunt added to oxygen.shunt_fraction: k (EVLW/kg - normal/kg), >= 0
  *
- * On each linear piece dx/dt = a - b x, so the step over dt is taken exactly,
- * x1 = x* + (x0 - x*) exp(-b dt), and stays exact for any dt (an hours-scale step
- * of the slow states is as accurate as beat-by-beat stepping), cut at the piece's
- * boundary.  The lung water is a slow state: it does not hold back the periodic
- * steady state (moving / change report 0); its effect (the added shunt) follows it
- * every beat (the shunt does not enter the right-hand side: no integrator restart).
+ * The engine advances EVLW with the beat's rate (once per beat, or over a macro step of
+ * solver.slow_step), carries it in the warm-start state and holds it still in the
+ * steady-state search; the added shunt follows it (it does not enter the right-hand
+ * side: no integrator restart).
  */
 #include <math.h>
 
@@ -100,39 +98,15 @@ const hs_block_type hs_type_lung_water = {
 
 
 typedef struct lw_state {
-  double x;       /* excess lung water over normal, mL */
-  double last_t;  /* time of the last update, s */
-  double jv, lym; /* filtration and lymph flow at the last update, mL/min */
-  double pc;      /* capillary pressure at the last update, mmHg */
-  double shunt;   /* added shunt applied to the circulation */
-  int started;
+  double evlw; /* slow state: extravascular lung water, mL */
+  double pc;   /* capillary pressure of the last beat, mmHg */
 } lw_state;
+
+static const hs_physio_slow SLOW[] = {{"evlw", "mL", 100.0}};
 
 static double weight(const hs_plan *pl, const double *p) { return p[pl->body + BODY_WEIGHT]; }
 
-/* dx/dt = a - b x on the piece holding x (mL/min), with its bounds lo <= x < hi. */
-static void piece(const double *lw, double pc, double x, double *a, double *b, double *lo,
-                  double *hi) {
-  double kf = lw[LW_KF], l0 = lw[LW_LYMPH0] * 60.0, lmax = lw[LW_LYMPH_MAX] * 60.0;
-  double xi = lw[LW_X_INT], ci = lw[LW_C_INT], ca = lw[LW_C_ALV];
-  double onc = lw[LW_SIGMA] * lw[LW_PI_PLASMA] * (1.0 - lw[LW_PI_RATIO]);
-  double base = kf * (pc - lw[LW_PI0] - onc); /* filtration at x = 0 */
-  double lslope = lmax > l0 ? (lmax - l0) / xi : 0.0;
-  if (x < 0) { /* drier than normal: lymph falls towards 0 with the volume */
-    double xz = -xi;        /* lymph reaches 0 here */
-    if (x < xz) {           /* no lymph at all */
-      *a = base, *b = kf / ci, *lo = -INFINITY, *hi = xz;
-      return;
-    }
-    *a = base - l0, *b = kf / ci + l0 / xi, *lo = xz, *hi = 0.0;
-  } else if (x < xi) { /* interstitial oedema: lymph and pressure rise */
-    *a = base - l0, *b = kf / ci + lslope, *lo = 0.0, *hi = xi;
-  } else { /* alveolar flooding: lymph at its maximum, compliant space */
-    *a = base - kf * xi / ci + kf * xi / ca - lmax, *b = kf / ca, *lo = xi, *hi = INFINITY;
-  }
-}
-
-/* Filtration and lymph flow at x (mL/min). */
+/* Filtration and lymph flow at excess water x (mL/min). */
 static void flows(const double *lw, double pc, double x, double *jv, double *lym) {
   double l0 = lw[LW_LYMPH0] * 60.0, lmax = lw[LW_LYMPH_MAX] * 60.0, xi = lw[LW_X_INT];
   double pi = x <= xi ? lw[LW_PI0] + x / lw[LW_C_INT]
@@ -143,21 +117,21 @@ static void flows(const double *lw, double pc, double x, double *jv, double *lym
   else *lym = x < xi ? l0 + (lmax - l0) * x / xi : lmax;
 }
 
-/* x after dt minutes at capillary pressure pc: exact on each linear piece. */
-static double advance(const double *lw, double pc, double x, double dt) {
-  for (int guard = 0; guard < 8 && dt > 0; guard++) {
-    double a, b, lo, hi;
-    piece(lw, pc, x, &a, &b, &lo, &hi);
-    double xs = a / b, x1 = xs + (x - xs) * exp(-b * dt);
-    if (x1 >= lo && x1 <= hi) return x1;
-    /* leaves the piece: time to its boundary, then continue on the next */
-    double edge = x1 > hi ? hi : lo;
-    double tb = log((x - xs) / (edge - xs)) / b;
-    if (!(tb >= 0) || !(tb <= dt)) return x1 > hi ? hi : lo;
-    x = edge + (x1 > hi ? 1e-9 : -1e-9);
-    dt -= tb;
-  }
-  return x;
+/* -d(Jv - L)/dx at x, 1/min: the interstitial pressure's rise (Kf / C) and the lymph's
+   (piecewise linear, so dEVLW/dt relaxes exponentially on each piece). */
+static double slope(const double *lw, double x) {
+  double l0 = lw[LW_LYMPH0] * 60.0, lmax = lw[LW_LYMPH_MAX] * 60.0, xi = lw[LW_X_INT];
+  if (x >= xi) return lw[LW_KF] / lw[LW_C_ALV];
+  double k = lw[LW_KF] / lw[LW_C_INT];
+  if (x >= 0) return k + (lmax > l0 ? (lmax - l0) / xi : 0.0);
+  return x > -xi ? k + l0 / xi : k;
+}
+
+/* Capillary pressure of a beat's metrics (no pulmonary pressures: no filtration drive). */
+static double capillary(const double *lw, const double *m) {
+  double pcwp = m[HS_M_PCWP], mpap = m[HS_M_MPAP];
+  double pc = pcwp + 0.4 * (mpap - pcwp);
+  return isfinite(pc) ? pc : lw[LW_PI0];
 }
 
 /* Shunt added at EVLW per kg evlwi (0 at or below normal, at most 0.9). */
@@ -166,52 +140,42 @@ static double added_shunt(const double *lw, double evlwi) {
   return add < 0 ? 0.0 : add > 0.9 ? 0.9 : add;
 }
 
-static void lw_init(void *state) {
+static void lw_start(void *state, const hs_plan *pl, const double *p) {
   lw_state *st = state;
-  st->started = 0;
+  st->evlw = p[pl->lungw + LW_INITIAL] * weight(pl, p);
 }
 
 static int lw_beat(void *state, const hs_physio_beat *b) {
   lw_state *st = state;
-  const double *lw = b->p + b->plan->lungw;
-  double kg = weight(b->plan, b->p);
-  if (!st->started) {
-    st->x = (lw[LW_INITIAL] - lw[LW_NORMAL]) * kg;
-    st->last_t = 0.0;
-    st->shunt = added_shunt(lw, lw[LW_INITIAL]);
-    st->started = 1;
-  }
-  double pcwp = b->m[HS_M_PCWP], mpap = b->m[HS_M_MPAP];
-  double pc = pcwp + 0.4 * (mpap - pcwp);
-  if (!isfinite(pc)) pc = lw[LW_PI0]; /* no pulmonary pressures: no filtration drive */
-  double dt = (b->t - st->last_t) / 60.0;
-  if (dt > 0 && !b->frozen) st->x = advance(lw, pc, st->x, dt);
-  st->last_t = b->t;
-  st->pc = pc;
-  flows(lw, pc, st->x, &st->jv, &st->lym);
-  st->shunt = added_shunt(lw, lw[LW_NORMAL] + st->x / kg);
+  st->pc = capillary(b->p + b->plan->lungw, b->m);
   return 0; /* the shunt is read every beat; the right-hand side is unchanged */
+}
+
+static void lw_rates(const void *state, const hs_physio_beat *b, double *dxdt,
+                     double *decay, hs_physio_flux *flux) {
+  (void)flux;
+  const lw_state *st = state;
+  const double *lw = b->p + b->plan->lungw;
+  double jv, lym, x = st->evlw - lw[LW_NORMAL] * weight(b->plan, b->p);
+  flows(lw, st->pc, x, &jv, &lym);
+  dxdt[0] = (jv - lym) / 60.0; /* mL/s */
+  decay[0] = slope(lw, x) / 60.0;
 }
 
 static void lw_effect(const void *state, const hs_plan *pl, const double *p,
                       hs_physio_effect *fx) {
   const lw_state *st = state;
-  /* before the first beat: the initial lung water's */
-  fx->shunt += st->started ? st->shunt : added_shunt(p + pl->lungw, p[pl->lungw + LW_INITIAL]);
+  fx->shunt += added_shunt(p + pl->lungw, st->evlw / weight(pl, p));
 }
 
 static void lw_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
   const lw_state *st = state;
   const double *lw = p + pl->lungw;
-  double kg = weight(pl, p);
-  double x = st->started ? st->x : (lw[LW_INITIAL] - lw[LW_NORMAL]) * kg;
-  double pcwp = m[HS_M_PCWP], mpap = m[HS_M_MPAP];
-  double pc = pcwp + 0.4 * (mpap - pcwp), jv, lym;
-  if (!isfinite(pc)) pc = lw[LW_PI0];
+  double kg = weight(pl, p), x = st->evlw - lw[LW_NORMAL] * kg;
+  double pc = capillary(lw, m), jv, lym;
   flows(lw, pc, x, &jv, &lym);
-  double evlw = lw[LW_NORMAL] * kg + x;
-  m[HS_M_EVLW] = evlw;
-  m[HS_M_EVLWI] = evlw / kg;
+  m[HS_M_EVLW] = st->evlw;
+  m[HS_M_EVLWI] = st->evlw / kg;
   m[HS_M_EVLW_RATE] = (jv - lym) * 60.0;
   m[HS_M_LUNG_FILT] = jv * 60.0;
   m[HS_M_PCAP] = pc;
@@ -222,8 +186,11 @@ const hs_physio_module hs_physio_lung_water = {
     .doc = "extravascular lung water: Starling filtration and lymph, added shunt "
            "(docs/model.md 2.16)",
     .state_bytes = sizeof(lw_state),
-    .init = lw_init,
     .beat = lw_beat,
     .effect = lw_effect,
     .metrics = lw_metrics,
+    .nslow = 1,
+    .slow = SLOW,
+    .slow_start = lw_start,
+    .rates = lw_rates,
 };

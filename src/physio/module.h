@@ -63,10 +63,12 @@ typedef struct hs_physio_tol {
  * doubles of its state struct, so its effect() and metrics() read them like any other
  * field, and the engine reads and writes them generically:
  *  - once per beat end (after beat()), rates() gives their cycle-averaged time
- *    derivatives from the beat just ended (its metrics) and the blood the module adds
- *    to the circulation (flux); the engine advances x += dxdt T (T the beat length, one
- *    forward-Euler step per beat: the rates are means over the beat, and T is tiny
- *    next to the states' time scales) and puts the volume into the vessels;
+ *    derivatives from the beat just ended (its metrics), optionally how fast each
+ *    relaxes (decay k = -d(dxdt)/dx >= 0, 1/s; 0: none), and the blood the module adds
+ *    to the circulation (flux); the engine advances x += dxdt T phi(k T), phi(z) =
+ *    (1 - e^-z) / z (T the beat length; phi = 1 is forward Euler; with k it is the
+ *    exponential Euler step, exact for a relaxation dx/dt = k (x* - x) with fixed x*,
+ *    so a macro step does not overshoot a target) and puts the volume into the vessels;
  *  - they are part of the warm-start state (hs_sim_get_state / set_state / copy_state,
  *    after the plan's y);
  *  - they are NOT part of the periodic steady-state test: hs_sim_run_to_steady holds
@@ -142,9 +144,10 @@ typedef struct hs_physio_module {
   const hs_physio_slow *slow;
   /* Their values at the start of a run, from the parameters (after init()). */
   void (*slow_start)(void *state, const hs_plan *plan, const double *p);
-  /* Cycle-averaged rates of the slow states over the beat just ended, and the blood the
-     module adds (flux, zeroed by the engine). */
-  void (*rates)(const void *state, const hs_physio_beat *b, double *dxdt,
+  /* Cycle-averaged rates of the slow states over the beat just ended, their decay
+     (-d(dxdt)/dx, 1/s; zeroed by the engine: leave 0 for a plain Euler step) and the
+     blood the module adds (flux, zeroed by the engine). */
+  void (*rates)(const void *state, const hs_physio_beat *b, double *dxdt, double *decay,
                 hs_physio_flux *flux);
 } hs_physio_module;
 
