@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hemosim/hemosim.h"
+
 void hs_test_assert_near(double a, double b, double tol, const char *expr, const char *file, int line) {
   if (!(fabs(a - b) <= tol)) {
     print_error("%s = %.9g, expected %.9g +- %.3g\n", expr, a, b, tol);
@@ -59,4 +61,43 @@ void hs_test_db_remove(char *path) {
   if (!path) return;
   unlink_db(path);
   free(path);
+}
+
+hs_model *hs_test_load(const char *relpath) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", HS_SOURCE_DIR, relpath);
+  hs_err err;
+  hs_model *m = NULL;
+  if (hs_patient_load_file(path, &m, &err) != HS_OK) print_error("%s\n", err.msg);
+  assert_non_null(m);
+  return m;
+}
+
+hs_sim *hs_test_sim(const hs_model *m, hs_plan **pl) {
+  hs_err err;
+  *pl = hs_plan_compile(m, &err);
+  if (!*pl) print_error("%s\n", err.msg);
+  assert_non_null(*pl);
+  hs_sim *s = hs_sim_new(*pl, &err);
+  if (!s) print_error("%s\n", err.msg);
+  assert_non_null(s);
+  return s;
+}
+
+double hs_test_metric(const hs_sim *s, const char *name, int window) {
+  size_t n = hs_sim_metric_count(s);
+  double *all = malloc(n * sizeof *all);
+  assert_non_null(all);
+  hs_err err;
+  assert_int_equal(hs_sim_summary_all(s, window, all, &err), HS_OK);
+  double v = NAN;
+  int found = 0;
+  for (size_t k = 0; k < n; k++) {
+    char buf[128];
+    if (!strcmp(hs_sim_metric_name(s, k, buf, sizeof buf), name)) v = all[k], found = 1;
+  }
+  free(all);
+  if (!found) print_error("no metric %s\n", name);
+  assert_true(found);
+  return v;
 }

@@ -21,4 +21,15 @@ char *hs_test_write_temp(const char *name, const char *text);
    -shm removed); hs_test_db_remove() removes the three files and frees the path. */
 char *hs_test_db_path(const char *name);
 void hs_test_db_remove(char *path);
+
+/* Simulation helpers (tests/test_ejection_effect.c; older tests keep their own copies).
+   hs_test_load: a patient file relative to the repository root, failing the test on
+   error; hs_test_sim: compile and create a simulation (*pl set); hs_test_metric: the
+   mean over the last `window` beats of a metric named as in --summary-json. */
+struct hs_model;
+struct hs_plan;
+struct hs_sim;
+struct hs_model *hs_test_load(const char *relpath);
+struct hs_sim *hs_test_sim(const struct hs_model *m, struct hs_plan **pl);
+double hs_test_metric(const struct hs_sim *s, const char *name, int window);
 #endif

@@ -28,16 +28,7 @@ static hs_model *load(const char *file) {
   return m;
 }
 
-static hs_sim *sim_of(hs_model *m, hs_plan **pl) {
-  hs_err err;
-  *pl = hs_plan_compile(m, &err);
-  if (!*pl) print_error("%s\n", err.msg);
-  assert_non_null(*pl);
-  hs_sim *s = hs_sim_new(*pl, &err);
-  if (!s) print_error("%s\n", err.msg);
-  assert_non_null(s);
-  return s;
-}
+#define sim_of hs_test_sim
 
 static double metric(const hs_sim *s, const char *name, int window) {
   size_t n = hs_sim_metric_count(s);

@@ -52,33 +52,8 @@ static hs_model *with_iabp(const char *file, int on, int ratio) {
   return m;
 }
 
-static hs_sim *sim_of(hs_model *m, hs_plan **pl) {
-  hs_err err;
-  *pl = hs_plan_compile(m, &err);
-  if (!*pl) print_error("%s\n", err.msg);
-  assert_non_null(*pl);
-  hs_sim *s = hs_sim_new(*pl, &err);
-  if (!s) print_error("%s\n", err.msg);
-  assert_non_null(s);
-  return s;
-}
-
-static double metric(const hs_sim *s, const char *name, int window) {
-  size_t n = hs_sim_metric_count(s);
-  double *all = malloc(n * sizeof *all);
-  hs_err err;
-  assert_int_equal(hs_sim_summary_all(s, window, all, &err), HS_OK);
-  double v = NAN;
-  int found = 0;
-  for (size_t k = 0; k < n; k++) {
-    char buf[128];
-    if (!strcmp(hs_sim_metric_name(s, k, buf, sizeof buf), name)) v = all[k], found = 1;
-  }
-  free(all);
-  if (!found) print_error("no metric %s\n", name);
-  assert_true(found);
-  return v;
-}
+#define sim_of hs_test_sim
+#define metric hs_test_metric
 
 /* ---------------------------------------------------------- measurements -- */
 

@@ -54,16 +54,7 @@ static void add_tandemheart(hs_model *m, double rpm) {
   assert_int_equal(hs_model_set(m, "th.rpm", rpm, &err), HS_OK);
 }
 
-static hs_sim *sim_of(const hs_model *m, hs_plan **pl) {
-  hs_err err;
-  *pl = hs_plan_compile(m, &err);
-  if (!*pl) print_error("%s\n", err.msg);
-  assert_non_null(*pl);
-  hs_sim *s = hs_sim_new(*pl, &err);
-  if (!s) print_error("%s\n", err.msg);
-  assert_non_null(s);
-  return s;
-}
+#define sim_of hs_test_sim
 
 static double metric(const hs_sim *s, const char *name) {
   size_t n = hs_sim_metric_count(s);

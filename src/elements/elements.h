@@ -46,6 +46,20 @@ static inline double hs_chamber_pressure(double v, double e, const double *p) {
 }
 
 /*
+ * Ejection effect (systolic resistance; Shroff, Janicki & Weber 1985, Am J Physiol
+ * 249:H358): during ejection the pressure is below the isovolumic pressure of the
+ * time-varying elastance by R Q, with R = k Piso proportional to it, so
+ * P = Piso (1 - Q / Qmax), Qmax = 1/k the flow at which the chamber could no longer
+ * hold any pressure (the unloaded ejection flow).  q is the outflow (mL/s, > 0 while
+ * ejecting); qmax 0 switches the effect off.  The factor is kept >= 0.
+ */
+static inline double hs_ejection_effect(double piso, double q, double qmax) {
+  if (qmax <= 0.0 || q <= 0.0) return piso;
+  double f = 1.0 - q / qmax;
+  return piso * (f > 0.0 ? f : 0.0);
+}
+
+/*
  * Raised-cosine activation (Korakianitis & Shi 2006): rises over tp, falls over
  * tr, zero otherwise.  Continuous with a continuous first derivative.
  */
@@ -103,6 +117,7 @@ enum {
   HEART_INT_LR,
   HEART_INT_RL,
   HEART_RHYTHM,
+  HEART_LV_QMAX,
   HEART_NPARAM
 };
 enum { CIRC_BLOOD_VOLUME, CIRC_THORACIC_P, CIRC_NPARAM };

@@ -52,6 +52,11 @@ static const hs_param_spec HEART[HEART_NPARAM] = {
                       "sinus: activation every beat; vf: ventricular fibrillation / arrest, no "
                       "coordinated activation of any chamber (chambers follow their EDPVR)",
                       "", RHYTHMS},
+    [HEART_LV_QMAX] = {"lv_unloaded_ejection_flow", HS_DIM_FLOW, 0, 0, 1e5, 0,
+                       "LV ejection effect (systolic resistance R = Piso / Qmax): LV pressure "
+                       "during ejection Piso (1 - Q_av / Qmax); 0 = off; the published human "
+                       "value is 2667 mL/s (k = 1/Qmax = 3.75e-4 s/mL, Ursino 1998)",
+                       "Shroff 1985; Ursino 1998", NULL},
 };
 
 static const hs_param_spec CIRC[CIRC_NPARAM] = {

@@ -300,6 +300,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       P[i] = hs_chamber_pressure(y[i], e, cp);
     }
   }
+  if (h[HEART_LV_QMAX] > 0.0 && pl->av >= 0 && pl->estate[pl->av] >= 0) /* ejection effect */
+    P[pl->lv] = hs_ejection_effect(P[pl->lv], y[pl->estate[pl->av]], h[HEART_LV_QMAX]);
   double plv = P[pl->lv], prv = P[pl->rv];
   P[pl->lv] += h[HEART_INT_RL] * prv;
   P[pl->rv] += h[HEART_INT_LR] * plv;
