@@ -63,6 +63,7 @@ typedef struct vessel_row {
   int i;      /* node */
   int ar;     /* autoregulated bed whose state sets its compliance, or -1 */
   int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
+  int plain;  /* none of reflex, autoregulated compliance, kmyo, kic: P from V alone */
   double c, v0, pext, tt, kmyo, kic; /* tt = thoracic coefficient x thoracic pressure */
 } vessel_row;
 typedef struct flow_row { /* an edge with a flow state: inertance or valve */
@@ -338,6 +339,11 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   for (int k = 0; k < s->nvrow; k++) {
     const vessel_row *r = &s->vrow[k];
     int i = r->i;
+    if (r->plain) { /* the general case below without its terms (the same arithmetic) */
+      s->PT[i] = hs_vessel_pressure(pl->ndisp ? y[i] + s->vext[i] : y[i], r->c, r->v0);
+      P[i] = s->PT[i] + r->pext + r->tt;
+      continue;
+    }
     double v0 = r->v0;
     if (r->reflex == HS_REFLEX_SPLANCHNIC) v0 += fx.dvu_splanchnic;
     if (r->reflex == HS_REFLEX_EXTRA && vu_extra_total > 0)
@@ -350,16 +356,27 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     if (r->kic != 0.0) p += r->kic * icp;
     P[i] = p;
   }
-  for (int k = 0; k < s->nrrow; k++) {
-    const resistor_row *rr = &s->rrow[k];
-    double r = rr->r;
-    if (rr->reflex != HS_REFLEX_NONE)
-      r *= rr->reflex == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
-    if (rr->drug) r *= dx.resistance;
-    Q[rr->e] = (P[rr->a] - P[rr->b]) / r;
+  if (!s->ntmod && dx.resistance == 1.0) { /* no reflex classes, no drug scaling */
+    for (int k = 0; k < s->nrrow; k++) {
+      const resistor_row *rr = &s->rrow[k];
+      Q[rr->e] = (P[rr->a] - P[rr->b]) / rr->r;
+    }
+  } else {
+    for (int k = 0; k < s->nrrow; k++) {
+      const resistor_row *rr = &s->rrow[k];
+      double r = rr->r;
+      if (rr->reflex != HS_REFLEX_NONE)
+        r *= rr->reflex == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
+      if (rr->drug) r *= dx.resistance;
+      Q[rr->e] = (P[rr->a] - P[rr->b]) / r;
+    }
   }
   for (int k = 0; k < s->nother; k++) {
     int e = s->other_e[k];
+    if (pl->edge_kind[e] == HS_EK_INERTANCE) {
+      Q[e] = y[pl->estate[e]];
+      continue;
+    }
     const double *ep = bparams(s, pl->edge_block[e]);
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
     switch (pl->edge_kind[e]) {
@@ -393,10 +410,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
         Q[e] = dp / r;
         break;
       }
-      case HS_EK_INERTANCE:
-        Q[e] = y[pl->estate[e]];
-        break;
-      default: /* valve */
+      default: /* valve (inertances above) */
         Q[e] = s->open[s->edge_vi[e]] ? y[pl->estate[e]] : 0.0;
         if (ep[VALVE_AREG] > 0.0 && dp < 0.0) Q[e] += hs_orifice_flow(ep[VALVE_AREG], dp);
         break;
@@ -1338,6 +1352,7 @@ static void refresh_derived(hs_sim *s) {
     r->c = v[VESSEL_C], r->v0 = v[VESSEL_V0], r->pext = v[VESSEL_PEXT];
     r->tt = v[VESSEL_THORACIC] * thor;
     r->kmyo = v[VESSEL_MYO], r->kic = v[VESSEL_INTRACRANIAL];
+    r->plain = r->reflex == HS_REFLEX_NONE && r->ar < 0 && r->kmyo == 0.0 && r->kic == 0.0;
   }
   s->nrrow = s->nother = s->nfrow = 0;
   for (int e = 0, vi = 0; e < pl->ne; e++) {
