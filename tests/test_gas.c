@@ -239,6 +239,40 @@ static void test_lactate_clearance(void **state) {
 }
 
 
+/* Hypoventilation lowers PaO2 through the alveolar gas equation at the simulated
+   alveolar PCO2 (docs/model.md 2.13): halving the alveolar ventilation of the healthy
+   adult roughly doubles PaCO2 (alveolar ventilation equation) and lowers the radial PaO2
+   by the rise of PACO2 times FiO2 + (1 - FiO2) / RQ (1.20 at FiO2 0.21), within 15 %
+   (the A-a difference changes a little), and SaO2 below 92 %; at FiO2 0.4 the same
+   hypoventilation keeps SaO2 above 97 % (supplemental O2 corrects the hypoxaemia of
+   hypoventilation, West). */
+static void test_hypoventilation_lowers_pao2(void **state) {
+  (void)state;
+  const char *fio2[2] = {"0.21", "0.4"};
+  for (int f = 0; f < 2; f++) {
+    double pa[2], po2[2], sat[2];
+    for (int k = 0; k < 2; k++) {
+      hs_model *m = load("healthy_adult.yaml");
+      set(m, "oxygen.fio2", fio2[f]);
+      if (k) set(m, "oxygen.alveolar_ventilation", "2.25 L/min");
+      run r = start(m);
+      steady(&r);
+      pa[k] = metric(&r, "paco2_upper_mmhg", 5);
+      po2[k] = metric(&r, "pao2_upper_mmhg", 5);
+      sat[k] = metric(&r, "sao2_upper_pct", 5);
+      done(&r, m);
+    }
+    double fi = atof(fio2[f]), expect = (pa[1] - pa[0]) * (fi + (1.0 - fi) / 0.8);
+    print_message("FiO2 %s, alveolar ventilation 4.5 -> 2.25 L/min: PaCO2 %.1f -> %.1f, PaO2 "
+                  "%.1f -> %.1f mmHg (alveolar gas equation: -%.1f), SaO2 %.1f -> %.1f %%\n",
+                  fio2[f], pa[0], pa[1], po2[0], po2[1], expect, sat[0], sat[1]);
+    assert_in_range_d(pa[1] / pa[0], 1.8, 2.2);
+    assert_near(po2[0] - po2[1], expect, 0.15 * expect);
+    if (f == 0) assert_true(sat[1] < 92.0 && sat[0] > 96.0);
+    else assert_true(sat[1] > 97.0);
+  }
+}
+
 /* ------------------------------------------------------------------- CO2 ---- */
 
 /* Chemistry against textbook blood: PCO2 40 mmHg, BE 0, Hb 15 g/dL: pH 7.40, plasma
@@ -394,6 +428,7 @@ int main(void) {
       cmocka_unit_test(test_lactate_clearance),
       cmocka_unit_test(test_co2_chemistry),
       cmocka_unit_test(test_co2_balance),
+      cmocka_unit_test(test_hypoventilation_lowers_pao2),
       cmocka_unit_test(test_sweep_removes_co2),
       cmocka_unit_test(test_etco2_falls_with_pulmonary_flow),
       cmocka_unit_test(test_lactic_acidosis),

@@ -5,7 +5,9 @@
  *   S = 1 / (23400 / (P^3 + 150 P) + 1)      (standard conditions: pH 7.4, 37 C).
  * Content: C = 1.34 Hb S + 0.003 PO2 (mL O2/dL; Hb in g/dL; Huefner factor 1.34,
  * O2 solubility 0.003 mL/dL/mmHg).
- * Alveolar gas equation (simplified): PAO2 = FiO2 (Pb - 47) - PaCO2 / RQ.
+ * Alveolar gas equation (Riley & Cournand 1949 J Appl Physiol 1:825, with the
+ * correction for unequal O2 and CO2 volumes):
+ *   PAO2 = FiO2 (Pb - 47) - PACO2 [FiO2 + (1 - FiO2) / RQ].
  */
 #ifndef HEMOSIM_OXYGEN_H
 #define HEMOSIM_OXYGEN_H
@@ -25,7 +27,7 @@ double hs_o2_content(double hb_gdl, double po2_mmhg);
 /* PO2 (mmHg) that gives content c (mL O2/dL) at haemoglobin hb; inverse of
    hs_o2_content, accurate to 1e-9 mmHg; 0 for c <= 0. */
 double hs_o2_po2_from_content(double hb_gdl, double c_mldl);
-/* Alveolar PO2 (mmHg). */
+/* Alveolar PO2 (mmHg) at alveolar PCO2 paco2 (0 if the equation gives less). */
 double hs_o2_alveolar_po2(double fio2, double pb_mmhg, double paco2_mmhg, double rq);
 
 #ifdef __cplusplus

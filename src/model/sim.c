@@ -482,9 +482,9 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
 static void end_capillary(hs_sim *s) {
   const double *ox = s->p + s->pl->oxygen;
   double hb = hb_now(s);
-  /* the alveolar gas equation keeps oxygen.paco2 (the O2 side does not follow the CO2
-     transport: docs/model.md 2.19) */
-  double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], ox[OXY_PACO2], ox[OXY_RQ]);
+  /* the alveolar gas equation at the simulated alveolar PCO2 (hypoventilation lowers
+     PAO2: docs/model.md 2.13, 2.19) */
+  double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], PACO2(s), ox[OXY_RQ]);
   s->c_ec = 0.01 * hs_o2_content(hb, pao2);
   s->k_ec = 0.01 * hs_co2_content(PACO2(s), s->be, hb, hs_o2_saturation(pao2));
   for (int d = 0; d < s->pl->nd; d++)
@@ -2041,7 +2041,7 @@ static void gas_exchange(hs_sim *s, double T, const double *kin) {
     double q = (1.0 - sh) * s->qmean[2 * e];
     F += q, Fc += q * kin[pl->efrom[e]];
   }
-  double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], ox[OXY_PACO2], ox[OXY_RQ]);
+  double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], PACO2(s), ox[OXY_RQ]);
   PACO2(s) = gas_pco2(0.0, PACO2(s), T, F, Fc,
                       ox[OXY_VA] * (1.0 - ox[OXY_VDALV]), s->be, hb, hs_o2_saturation(pao2));
   for (int d = 0; d < pl->nd; d++) {
@@ -2362,6 +2362,9 @@ static void o2_equilibrate(hs_sim *s, int o2) {
     for (int d = 0; d < pl->nd; d++) moved -= PCO2M(s, d);
     if (fabs(moved) < 1e-5) break;
   }
+  /* the lungs' end-capillary O2 follows the alveolar PCO2 (alveolar gas equation):
+     the O2 balance once more at the settled PCO2 */
+  if (o2) gas_sweeps(s, c, f, k, 1, 2000);
 
   for (int i = 0; i < nn; i++) {
     if (o2) s->y[pl->yo2 + i] = c[i] * s->y[i];

@@ -29,6 +29,6 @@ double hs_o2_po2_from_content(double hb, double c) {
 }
 
 double hs_o2_alveolar_po2(double fio2, double pb, double paco2, double rq) {
-  double p = fio2 * (pb - HS_PH2O_MMHG) - paco2 / rq;
+  double p = fio2 * (pb - HS_PH2O_MMHG) - paco2 * (fio2 + (1.0 - fio2) / rq);
   return p > 0 ? p : 0.0;
 }
