@@ -141,6 +141,15 @@ static void test_strategy_texts(void **state) {
     last = s.step;
   }
   assert_int_equal(last, HS_STEP_SURGICAL);
+  /* a dose with its unit, as the report labels it; other dose units converted */
+  assert_int_equal(hs_strategy_parse("ecmo+milrinone:0.5 ug/kg/min+nitroprusside:0.06 mg/kg/h",
+                                     &s, &err), HS_OK);
+  assert_string_equal(s.label, "ECMO + milrinone 0.5 ug/kg/min + nitroprusside 1 ug/kg/min");
+  assert_string_equal(s.set[0].path, "drugs.milrinone");
+  assert_string_equal(s.set[0].value, "0.5 ug/kg/min");
+  assert_string_equal(s.set[1].value, "1 ug/kg/min");
+  assert_int_equal(hs_strategy_parse("ecmo+vasopressin", &s, &err), HS_OK);
+  assert_string_equal(s.label, "ECMO + vasopressin 0.0004 U/kg/min");
   static const struct {
     const char *text, *msg;
   } BAD[] = {{"ecmo+warp", "unknown part 'warp'"},
@@ -150,7 +159,12 @@ static void test_strategy_texts(void **state) {
              {"impella_cp:P6", "every strategy is on ECMO"},
              {"ecmo+septostomy:8 cm", "expected a diameter 2-20 mm"},
              {"ecmo:9", "expected a fixed flow in (0, 7] L/min"},
-             {"ecmo+milrinone+milrinone", "appears twice"}};
+             {"ecmo+milrinone+milrinone", "appears twice"},
+             /* doses through the one unit parser: a bare number needs its unit */
+             {"ecmo+norepinephrine:0.1", "needs its unit (write e.g. \"0.1 ug/kg/min\""},
+             {"ecmo+milrinone:0.5 mmHg", "pressure unit"},
+             {"ecmo+vasopressin:0.0004 ug/kg/min", "U/kg/min"},
+             {"ecmo+milrinone:-0.5 ug/kg/min", "cannot be negative"}};
   for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
     assert_int_not_equal(hs_strategy_check(BAD[k].text, NULL, 0, &err), HS_OK);
     if (!strstr(err.msg, BAD[k].msg)) fail_msg("'%s': '%s' not in '%s'", BAD[k].text, BAD[k].msg, err.msg);
@@ -179,6 +193,10 @@ static void test_contraindications(void **state) {
       {"surgery=false", "lvad", "needs an open chest or a sternotomy"},
       {"unavailable=impella", "ecmo+impella_cp:P8", "impella not available"},
       {"lv_thrombus", "ecmo+septostomy:10mm", NULL},
+      /* any cannula through the LV apex (audit #7) */
+      {"lv_thrombus", "ecmo+apical_vent:32Fr", "surgical LV apical vent contraindicated: LV thrombus"},
+      {"lv_thrombus", "lvad:36Fr", "LV apical drainage contraindicated: LV thrombus"},
+      {"lv_thrombus", "ecmo+rspv_vent:20Fr", NULL},
   };
   hs_err err;
   for (size_t k = 0; k < sizeof C / sizeof C[0]; k++) {
@@ -203,6 +221,19 @@ static void test_contraindications(void **state) {
   char why[200];
   assert_int_equal(hs_strategy_parse("ecmo+apical_vent:32Fr", &s, &err), HS_OK);
   assert_false(hs_strategy_excluded(&s, &c, why, sizeof why));
+  /* aortic regurgitation: VA-ECMO itself flagged, and the answer says AR is not simulated */
+  char note[512];
+  hs_context_note(&c, note, sizeof note);
+  assert_string_equal(note, "");
+  assert_int_equal(hs_context_set(&c, "ar=mild", &err), HS_OK);
+  hs_context_note(&c, note, sizeof note);
+  assert_non_null(strstr(note, "Aortic regurgitation is NOT simulated"));
+  assert_null(strstr(note, "contraindicated"));
+  assert_int_equal(hs_context_set(&c, "ar=severe", &err), HS_OK);
+  hs_context_note(&c, note, sizeof note);
+  assert_non_null(strstr(note, "VA-ECMO itself is relatively contraindicated"));
+  assert_non_null(strstr(note, "retrograde"));
+  assert_non_null(strstr(note, "competent aortic valve"));
 }
 
 /* ---- stepped escalation: answers known by construction ------------------------------ */
@@ -273,9 +304,10 @@ static void test_least_perfusing_flow(void **state) {
   hs_model_free(m);
 }
 
-/* A non-contracting LV with an LV thrombus: drugs and IABP do not unload it, the Impella
-   is contraindicated, a small LA vent is too weak; only the large surgical apical vent
-   meets the targets -> step 5, with a reason for every cheaper step. */
+/* A non-contracting LV with a mechanical aortic valve: drugs and IABP do not unload it,
+   the Impella is contraindicated, a small LA vent is too weak; only the large surgical
+   apical vent meets the targets -> step 5, with a reason for every cheaper step.  (With an
+   LV thrombus the apical vent would be excluded too: test_contraindications.) */
 static void test_only_strong_vent(void **state) {
   (void)state;
   hs_model *m = data_patient("decide_severe.yaml");
@@ -283,7 +315,7 @@ static void test_only_strong_vent(void **state) {
   hs_targets_default(&t); /* PCWP < 20: a 15 Fr LA vent at 4.75 L/min reaches 21.8 */
   hs_context c;
   hs_context_default(&c);
-  c.lv_thrombus = 1;
+  c.mechanical_av = 1;
   static const char *const S[] = {"ecmo",           "ecmo+milrinone",   "ecmo+iabp:1:1",
                                   "ecmo+impella_cp:P8", "ecmo+la_vent:15Fr", "ecmo+apical_vent:32Fr",
                                   NULL};
@@ -297,14 +329,14 @@ static void test_only_strong_vent(void **state) {
   assert_non_null(strstr(r->step_why[1], "PCWP"));
   assert_non_null(strstr(r->step_why[2], "PCWP"));
   assert_non_null(strstr(r->step_why[3], "contraindicated"));
-  assert_non_null(strstr(r->step_why[3], "LV thrombus"));
+  assert_non_null(strstr(r->step_why[3], "mechanical aortic valve"));
   assert_non_null(strstr(r->step_why[4], "PCWP"));
   /* the recommendation is the only row meeting every target */
   for (size_t i = 0; i < r->nrows; i++)
     if ((int)i != r->recommended) assert_false(r->rows[i].all_met);
   char *text = hs_compare_text(r, "severe");
   assert_non_null(strstr(text, "Why not a cheaper step"));
-  assert_non_null(strstr(text, "Impella contraindicated: LV thrombus"));
+  assert_non_null(strstr(text, "Impella contraindicated: mechanical aortic valve"));
   free(text);
   hs_compare_free(r);
   hs_model_free(m);
@@ -349,12 +381,20 @@ static void test_nothing_runnable(void **state) {
   hs_context c;
   hs_context_default(&c);
   c.unavailable = 1u << HS_FAM_IMPELLA;
+  c.ar_grade = HS_GRADE_SEVERE;
   static const char *const S[] = {"ecmo+impella_cp:P8", NULL};
   hs_compare_result *r = NULL;
   hs_err err;
   assert_int_equal(hs_compare_run(m, &t, &c, S, NULL, 0, 1, &r, &err), HS_OK);
   assert_int_equal(r->recommended, -1);
   assert_non_null(strstr(r->reason, "contraindicated or unavailable"));
+  /* severe AR: the answer flags VA-ECMO itself and says AR is not simulated */
+  assert_non_null(strstr(r->context_note, "VA-ECMO itself is relatively contraindicated"));
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(text);
+  assert_non_null(strstr(text, "CONTEXT: severe aortic regurgitation"));
+  assert_non_null(strstr(text, "Aortic regurgitation is NOT simulated"));
+  free(text);
   hs_compare_free(r);
   hs_model_free(m);
 }

@@ -202,6 +202,9 @@ typedef struct hs_compare_result {
   char step_why[HS_STEP_N][640]; /* per cheaper step: why it was not enough */
   hs_targets targets;
   hs_context context;
+  char context_note[512]; /* what the context means for VA-ECMO itself and for the
+                             simulation (severe aortic regurgitation: retrograde ECMO flow;
+                             AR is not simulated); "" when nothing */
   double wall_s;
 } hs_compare_result;
 

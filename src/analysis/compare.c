@@ -596,6 +596,7 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   res->nrows = n;
   res->targets = *targets;
   res->context = *ctx;
+  hs_context_note(ctx, res->context_note, sizeof res->context_note);
   size_t nj = 0;
   for (size_t i = 0; i < n && !st; i++) {
     hs_compare_row *r = &res->rows[i];

@@ -366,14 +366,14 @@ typedef struct comp_def {
 
 static const comp_def COMPS[] = {
     {"ecmo", -1, 1, "ECMO", NULL},
-    {"milrinone", HS_FAM_DRUG, 1, "milrinone", "0.375"},
-    {"dobutamine", HS_FAM_DRUG, 1, "dobutamine", "5"},
-    {"nitroprusside", HS_FAM_DRUG, 1, "nitroprusside", "0.5"},
-    {"norepinephrine", HS_FAM_DRUG, 1, "norepinephrine", "0.1"},
-    {"epinephrine", HS_FAM_DRUG, 1, "epinephrine", "0.05"},
-    {"dopamine", HS_FAM_DRUG, 1, "dopamine", "5"},
-    {"vasopressin", HS_FAM_DRUG, 1, "vasopressin", "0.0004"},
-    {"esmolol", HS_FAM_DRUG, 1, "esmolol", "50"},
+    {"milrinone", HS_FAM_DRUG, 1, "milrinone", "0.375 ug/kg/min"},
+    {"dobutamine", HS_FAM_DRUG, 1, "dobutamine", "5 ug/kg/min"},
+    {"nitroprusside", HS_FAM_DRUG, 1, "nitroprusside", "0.5 ug/kg/min"},
+    {"norepinephrine", HS_FAM_DRUG, 1, "norepinephrine", "0.1 ug/kg/min"},
+    {"epinephrine", HS_FAM_DRUG, 1, "epinephrine", "0.05 ug/kg/min"},
+    {"dopamine", HS_FAM_DRUG, 1, "dopamine", "5 ug/kg/min"},
+    {"vasopressin", HS_FAM_DRUG, 1, "vasopressin", "0.0004 U/kg/min"},
+    {"esmolol", HS_FAM_DRUG, 1, "esmolol", "50 ug/kg/min"},
     {"iabp", HS_FAM_IABP, 2, "IABP", "1:1"},
     {"impella_2.5", HS_FAM_IMPELLA, 3, "Impella 2.5", "P8"},
     {"impella_cp", HS_FAM_IMPELLA, 3, "Impella CP", "P8"},
@@ -491,13 +491,20 @@ hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err) {
       continue;
     }
     if (d->family == HS_FAM_DRUG) {
-      if (!arg_number(a, NULL, NOU, &x) || x < 0)
-        return hs_err_set(err, HS_ERR_INVALID, "strategy '%s': %s:%s: expected a dose in ug/kg/min",
+      /* the one unit parser (core/units.c): "0.5 ug/kg/min", "0.03 mg/kg/h", "0.0004 U/kg/min";
+         a bare number is an error with the hint, as for every dose */
+      hs_dim dim = !strcmp(d->key, "vasopressin") ? HS_DIM_UNIT_DOSE_RATE : HS_DIM_DOSE_RATE;
+      const char *unit = hs_dim_unit(dim);
+      hs_err e2 = {HS_OK, ""};
+      if (hs_quantity_parse_as(dim, a, NULL, &x, &e2))
+        return hs_err_set(err, HS_ERR_INVALID, "strategy '%s': %s: %s", text, d->key, e2.msg);
+      if (x < 0)
+        return hs_err_set(err, HS_ERR_INVALID, "strategy '%s': %s:%s: a dose cannot be negative",
                           text, d->key, a);
       char path[40];
       snprintf(path, sizeof path, "drugs.%s", d->key);
-      add_set(s, path, x, "");
-      lbl(s, "%s %g ug/kg/min", d->label, x);
+      add_set(s, path, x, unit);
+      lbl(s, "%s %g %s", d->label, x, unit);
       continue;
     }
     switch (d->family) {
@@ -581,6 +588,7 @@ hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err) {
           site = "lv"; /* apical vent; the RSPV vent's tip is passed through the LA into the LV */
           len = 20;
           s->surgical = 1;
+          s->lv_apical = d->family == HS_FAM_LVAD || !strcmp(d->key, "apical_vent");
         }
         snprintf(s->vent_site, sizeof s->vent_site, "%s", site);
         s->drained_by_circuit = 1;
@@ -660,13 +668,34 @@ int hs_strategy_excluded(const hs_strategy *s, const hs_context *c, char *why, s
   }
   if ((F & ((1u << HS_FAM_SEPTOSTOMY) | (1u << HS_FAM_LA_VENT))) && c->la_thrombus)
     return snprintf(why, n, "transseptal access contraindicated: left-atrial thrombus"), 1;
+  /* a cannula through the LV apex (surgical apical vent, LVAD drainage) passes through or
+     sucks in an apical thrombus: embolisation (Rihal 2015: LV thrombus excludes devices in
+     the LV) */
+  if (s->lv_apical && c->lv_thrombus)
+    return snprintf(why, n, "%s contraindicated: LV thrombus (a cannula in the LV apex "
+                    "dislodges it; Rihal 2015)", s->lvad ? "LV apical drainage" : "surgical LV apical vent"), 1;
   if ((F & ((1u << HS_FAM_SURGICAL_VENT) | (1u << HS_FAM_LVAD))) && !c->open_chest &&
       !c->surgery_acceptable)
     return snprintf(why, n, "needs an open chest or a sternotomy / thoracotomy, which is not "
                     "acceptable for this patient"), 1;
-  if ((F & (1u << HS_FAM_LVAD)) && c->lv_thrombus)
-    return snprintf(why, n, "LV apical drainage contraindicated: LV thrombus"), 1;
   return 0;
+}
+
+void hs_context_note(const hs_context *c, char *buf, size_t n) {
+  if (!n) return;
+  *buf = 0;
+  if (c->ar_grade >= HS_GRADE_SEVERE)
+    snprintf(buf, n, "severe aortic regurgitation: VA-ECMO itself is relatively contraindicated "
+             "(Rihal 2015; Lorusso 2021): its retrograde aortic flow raises the regurgitant "
+             "volume and distends the LV, and every strategy here is on VA-ECMO. ");
+  else if (c->ar_grade == HS_GRADE_MODERATE)
+    snprintf(buf, n, "moderate aortic regurgitation: VA-ECMO's retrograde aortic flow adds to "
+             "the regurgitant volume and LV distension (Rihal 2015; Lorusso 2021). ");
+  if (c->ar_grade >= HS_GRADE_MILD)
+    snprintf(buf + strlen(buf), n - strlen(buf),
+             "Aortic regurgitation is NOT simulated: the numbers are those of a competent aortic "
+             "valve; with AR the LV volume and PCWP are higher, the more so the higher the ECMO "
+             "flow.");
 }
 
 /* ---- risks ---------------------------------------------------------------------- */

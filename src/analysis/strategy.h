@@ -45,6 +45,7 @@ typedef struct hs_strategy {
   int ecmo_femoral_return; /* set at run time: the ECMO return is femoral */
   int drained_by_circuit; /* vent or septostomy: unloading rises with ECMO flow */
   int surgical, cutdown, axillary, transaortic, pa_vent, lvad;
+  int lv_apical;         /* a cannula through the LV apex (apical vent, LVAD drainage) */
   char impella_model[8];
 } hs_strategy;
 
@@ -52,6 +53,9 @@ typedef struct hs_strategy {
 hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err);
 /* 1 and the reason if the context excludes the strategy (contraindicated, unavailable). */
 int hs_strategy_excluded(const hs_strategy *s, const hs_context *c, char *why, size_t n);
+/* What the context means for VA-ECMO itself and for the simulation (severe aortic
+   regurgitation: retrograde ECMO flow; AR is not simulated), "" when nothing. */
+void hs_context_note(const hs_context *c, char *buf, size_t n);
 /* Risk indices of a simulated strategy from its values (v: HS_CMP_*). */
 void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *v, hs_risk *r);
 

@@ -92,6 +92,13 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
           t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct, t->flow_min_lpm,
           t->flow_max_lpm, t->flow_step_lpm);
   }
+  if (*r->context_note) { /* what the context means for VA-ECMO and for the simulation */
+    if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>Context:</b> ");
+    else o_fmt(o, "CONTEXT: ");
+    o_text(o, r->context_note);
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n\n");
+  }
   if (r->recommended >= 0) {
     const hs_compare_row *b = &r->rows[r->recommended];
     if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>Recommendation: ");
