@@ -43,7 +43,8 @@ static const char COMPARE_HELP[] =
     "  --set NAME=VALUE    change the patient before comparing (repeatable)\n"
     "  --hold-map          compare at the MAP a clinician would hold: vasopressor /\n"
     "                      vasodilator titrated to 65-75 mmHg (map_control block,\n"
-    "                      docs/controllers.md; band via --set map_control.target_low=..)\n"
+    "                      docs/controllers.md; band via --set map_control.target_low=..);\n"
+    "                      the dose reached is shown with each strategy's settings\n"
     "  --threads N         strategies run in parallel (default: online cores)\n"
     "  -q, --quiet         no text answer (outputs asked for are still written)\n"
     "  --json F            JSON result to F ('-' = standard output instead of the text)\n"
@@ -245,7 +246,8 @@ int hs_cmd_compare(int argc, char **argv) {
   if (hs_compare_run(m, &t, &ctx, list, nflows ? flows : NULL, nflows, threads, &res, &err))
     goto fail;
   if (json || report) {
-    char *jtext = hs_compare_json(res, hs_model_name(m), &err);
+    hs_provenance prov = {hs_model_name(m), patient, sets, (size_t)nsets};
+    char *jtext = hs_compare_json(res, &prov, targets_file, &err);
     if (!jtext) goto fail;
     hs_status st = HS_OK;
     if (json && !strcmp(json, "-")) printf("%s\n", jtext);

@@ -17,8 +17,10 @@ static const char OPT_HELP[] =
     "usage: hemosim optimize [PATIENT_FILE] --strategy NAME [options]\n"
     "\n"
     "Sweep one strategy's setting from least to most support, each point at steady\n"
-    "state on VA-ECMO, and choose the least support that meets every target (or report\n"
-    "the closest point when none does).\n"
+    "state on VA-ECMO with the ECMO flow re-titrated to the least flow that holds MAP\n"
+    "and perfusion (as compare does; --fixed-flow keeps the patient's flow), and choose\n"
+    "the least support that meets every target (or report the closest point when none\n"
+    "does).\n"
     "\n"
     "strategies (setting swept):\n"
     "  ecmo-flow    ECMO flow 1-6 L/min\n"
@@ -33,7 +35,11 @@ static const char OPT_HELP[] =
     "  --targets FILE       targets as for `hemosim compare`\n"
     "  --set NAME=VALUE     change the patient first (repeatable)\n"
     "  --hold-map           hold MAP in 65-75 mmHg with a titrated vasopressor /\n"
-    "                       vasodilator (map_control block, docs/controllers.md)\n"
+    "                       vasodilator (map_control block, docs/controllers.md); the\n"
+    "                       dose reached is shown per point\n"
+    "  --fixed-flow         keep the ECMO flow at the patient's setting at every point\n"
+    "                       (default: re-titrated per point to the least flow holding\n"
+    "                       MAP and perfusion, as compare does)\n"
     "  --plot FILE.svg      PCWP, MAP, LVEDV and aortic valve opening against the setting\n"
     "  --json F             JSON result ('-' = standard output instead of the table)\n"
     "  --report DIR         self-contained HTML report (index.html, sweep.svg, pv_loops.svg)\n"
@@ -45,13 +51,14 @@ int hs_cmd_optimize(int argc, char **argv) {
   const char *patient = NULL, *strategy = NULL, *targets_file = NULL, *plot = NULL, *json = NULL;
   const char *report = NULL;
   int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = HS_EXIT_FAIL, nsets = 0, quiet = 0;
+  int fixed_flow = 0;
   const char **sets = calloc((size_t)argc + 2, sizeof *sets);
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
   hs_optimize_result *res = NULL;
   char *svg = NULL;
   if (!sets) return hs_cli_usage("optimize", "out of memory");
-  enum { O_TARGETS = 256, O_PLOT, O_JSON, O_REPORT, O_SET, O_HOLD, O_THREADS };
+  enum { O_TARGETS = 256, O_PLOT, O_JSON, O_REPORT, O_SET, O_HOLD, O_THREADS, O_FIXED };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},
       {"quiet", no_argument, NULL, 'q'},
@@ -62,6 +69,7 @@ int hs_cmd_optimize(int argc, char **argv) {
       {"report", required_argument, NULL, O_REPORT},
       {"set", required_argument, NULL, O_SET},
       {"hold-map", no_argument, NULL, O_HOLD},
+      {"fixed-flow", no_argument, NULL, O_FIXED},
       {"threads", required_argument, NULL, O_THREADS},
       {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
@@ -79,6 +87,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     case O_REPORT: report = optarg; break;
     case O_SET: sets[nsets++] = optarg; break;
     case O_HOLD: sets[nsets++] = "map_control.enabled=true"; break;
+    case O_FIXED: fixed_flow = 1; break;
     case O_THREADS: {
       int thr_rc = hs_cli_parse_threads("optimize", optarg, &threads);
       if (thr_rc != HS_EXIT_OK) {
@@ -109,14 +118,16 @@ int hs_cmd_optimize(int argc, char **argv) {
     rc = set_rc;
     goto done;
   }
-  if (hs_optimize_run(m, strategy, &t, threads, &res, &err)) goto fail;
+  hs_optimize_options oo = {threads, fixed_flow, NULL};
+  if (hs_optimize_run_opts(m, strategy, &t, &oo, &res, &err)) goto fail;
   if (report && hs_report_optimize(report, hs_model_name(m), res, &t, &err)) goto fail;
   if (plot) {
     if (!(svg = hs_optimize_svg(res, &t, &err))) goto fail;
     if (hs_write_file_atomic(plot, svg, strlen(svg), &err)) goto fail;
   }
   if (json) {
-    char *jtext = hs_optimize_json(res, &err);
+    hs_provenance prov = {hs_model_name(m), patient, sets, (size_t)nsets};
+    char *jtext = hs_optimize_json(res, &prov, targets_file, &err);
     if (!jtext) goto fail;
     hs_status st = HS_OK;
     if (!strcmp(json, "-")) printf("%s\n", jtext);
@@ -125,10 +136,16 @@ int hs_cmd_optimize(int argc, char **argv) {
     if (st) goto fail;
   }
   if (!quiet && (!json || strcmp(json, "-"))) {
-    printf("%s: %s, ECMO flow held at the patient's setting\n\n", hs_model_name(m), res->setting);
-    printf("%-28s %10s %9s %8s %14s %14s %15s %8s %12s  %s\n", "setting", "ECMO L/min",
+    printf("%s: %s, %s\n\n", hs_model_name(m), res->setting,
+           res->ecmo_flow == HS_OPT_FLOW_TITRATED
+               ? "ECMO flow re-titrated at each point to the least flow holding perfusion"
+           : res->ecmo_flow == HS_OPT_FLOW_FIXED ? "ECMO flow held at the patient's setting"
+                                                 : "ECMO flow swept");
+    printf("%-28s %10s %9s %8s %14s %14s %15s %8s %12s  ", "setting", "ECMO L/min",
            "PCWP mmHg", "MAP mmHg", "DO2I mL/min/m2", "SvO2 drained %", "AV open % beats",
-           "LVEDV mL", "device L/min", "targets");
+           "LVEDV mL", "device L/min");
+    if (res->hold_map) printf("%-42s ", "MAP held by (ug/kg/min)");
+    printf("targets\n");
     for (size_t i = 0; i < res->npoints; i++) {
       const hs_compare_row *r = &res->rows[i];
       char miss[48] = "all met";
@@ -138,10 +155,15 @@ int hs_cmd_optimize(int argc, char **argv) {
         for (int k = 0; k < HS_TGT_N; k++)
           if (!r->met[k]) snprintf(miss + strlen(miss), sizeof miss - strlen(miss), " %s", K[k]);
       }
-      printf("%-28s %10.2f %9.1f %8.0f %14.0f %14.0f %15.0f %8.0f %12.2f  %s%s\n", r->label,
+      printf("%-28s %10.2f %9.1f %8.0f %14.0f %14.0f %15.0f %8.0f %12.2f  ", r->label,
              r->v[HS_CMP_ECMO], r->v[HS_CMP_PCWP], r->v[HS_CMP_MAP], r->v[HS_CMP_DO2I],
-             r->v[HS_CMP_SVO2D], 100 * r->v[HS_CMP_AVO], r->v[HS_CMP_LVEDV], r->v[HS_CMP_DEVICE],
-             miss,
+             r->v[HS_CMP_SVO2D], 100 * r->v[HS_CMP_AVO], r->v[HS_CMP_LVEDV], r->v[HS_CMP_DEVICE]);
+      if (res->hold_map) {
+        char drug[96];
+        hs_compare_map_drug(r->v, drug, sizeof drug);
+        printf("%-42s ", drug);
+      }
+      printf("%s%s\n", miss,
              (int)i == res->chosen ? "  <= chosen"
                                    : (res->chosen < 0 && (int)i == res->closest ? "  <= closest" : ""));
     }

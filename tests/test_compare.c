@@ -5,14 +5,17 @@
  * re-titration (least perfusing flow), every risk index crossing its threshold, the
  * clinical-index metrics, thread independence and the 30-second text.
  */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis/strategy.h"
 #include "hemosim/compare.h"
 #include "hemosim/hemosim.h"
+#include "hemosim/report.h"
 #include "support.h"
 
 static hs_model *load(const char *path) {
@@ -24,6 +27,13 @@ static hs_model *load(const char *path) {
 static hs_model *data_patient(const char *name) {
   char path[512];
   snprintf(path, sizeof path, "%s/%s", HS_TEST_DATA, name);
+  return load(path);
+}
+
+/* A shipped patient (examples/patients/NAME). */
+static hs_model *example(const char *name) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/%s", HS_SOURCE_DIR, name);
   return load(path);
 }
 
@@ -274,9 +284,7 @@ static void test_step1_when_flow_is_enough(void **state) {
    (reachable by flow in the shock preset) the flow one step below fails. */
 static void test_least_perfusing_flow(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/acute_mi_shock_ecmo.yaml", HS_SOURCE_DIR);
-  hs_model *m = load(path);
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
   hs_targets t;
   hs_targets_default(&t);
   t.map_min_mmhg = 85;
@@ -347,9 +355,7 @@ static void test_only_strong_vent(void **state) {
    target and keeps the LV washed (an Impella moves blood through it). */
 static void test_stasis_alternative(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/cardiac_arrest_vf.yaml", HS_SOURCE_DIR);
-  hs_model *m = load(path);
+  hs_model *m = example("cardiac_arrest_vf.yaml");
   hs_targets t;
   hs_targets_default(&t);
   static const char *const S[] = {"ecmo", "ecmo+impella_cp:P8", NULL};
@@ -395,6 +401,153 @@ static void test_nothing_runnable(void **state) {
   assert_non_null(strstr(text, "CONTEXT: severe aortic regurgitation"));
   assert_non_null(strstr(text, "Aortic regurgitation is NOT simulated"));
   free(text);
+  /* the JSON says how the comparison was made (audit #3) */
+  const char *set[] = {"heart.heart_rate=80 /min", "map_control.enabled=true"};
+  hs_provenance prov = {"mild", "/x/p.yaml", set, 2};
+  char *j = hs_compare_json(r, &prov, "t.yaml", &err);
+  assert_non_null(j);
+  static const char *const KEYS[] = {
+      "\"hemosim_version\": \"", "\"patient\": \"mild\"", "\"patient_file\": \"/x/p.yaml\"",
+      "\"heart.heart_rate=80 /min\"", "\"map_control.enabled=true\"", "\"targets_file\": \"t.yaml\"",
+      "\"flow_step_lpm\": 0.25", "\"aortic_regurgitation\": \"severe\"", "\"impella\"",
+      "\"context_note\": \"severe aortic regurgitation", "\"hold_map\": false",
+      "\"ecmo_flow_sweep_lpm\": []"};
+  for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++)
+    if (!strstr(j, KEYS[k])) fail_msg("'%s' not in the compare JSON", KEYS[k]);
+  free(j);
+  j = hs_compare_json(r, NULL, NULL, &err); /* no provenance: version, null patient */
+  assert_non_null(j);
+  assert_non_null(strstr(j, "\"patient\": null"));
+  free(j);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* --hold-map: the MAP controller's dose is reported in the settings, the values (JSON)
+   and the table (audit #4: an Impella 5.5 on ECMO had MAP pulled down by a vasodilator
+   that appeared nowhere). */
+static void test_hold_map_dose(void **state) {
+  (void)state;
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_err err;
+  assert_int_equal(hs_model_set_text(m, "map_control.enabled", "true", &err), HS_OK);
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo+impella_5.5:P8", NULL};
+  hs_compare_result *r = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
+  assert_true(r->hold_map);
+  const hs_compare_row *x = &r->rows[0];
+  double ne = x->v[HS_CMP_NE_EQ], ntp = x->v[HS_CMP_NTP_EQ];
+  assert_true(isfinite(ne) && isfinite(ntp));
+  assert_false(ne > 0 && ntp > 0);
+  char drug[96];
+  hs_compare_map_drug(x->v, drug, sizeof drug);
+  assert_non_null(strstr(x->settings, "; MAP held by "));
+  assert_non_null(strstr(x->settings, drug));
+  /* the controller holds MAP in its 65-75 mmHg band with a vasodilator here */
+  assert_true(ntp > 0);
+  assert_non_null(strstr(x->settings, "nitroprusside-equivalent"));
+  assert_true(x->v[HS_CMP_MAP] < 80);
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(strstr(text, "MAP drug ug/kg/min"));
+  assert_non_null(strstr(text, "NTP "));
+  free(text);
+  char *j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"hold_map\": true"));
+  assert_non_null(strstr(j, "\"nitroprusside_equiv_ugkgmin\": "));
+  free(j);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* The PV-loop figure of a full comparison (27 loops): legend outside the plot area, the
+   recommendation drawn thick and named in the title (audit #9). */
+static void test_pv_figure_legend(void **state) {
+  (void)state;
+  enum { NR = 27, NPV = 40 };
+  hs_compare_result *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  r->rows = calloc(NR, sizeof *r->rows);
+  r->nrows = NR;
+  hs_targets_default(&r->targets);
+  hs_context_default(&r->context);
+  for (int i = 0; i < NR; i++) {
+    hs_compare_row *w = &r->rows[i];
+    snprintf(w->name, sizeof w->name, "ecmo+s%d", i);
+    snprintf(w->label, sizeof w->label, "ECMO + IABP 1:1 (40 mL) + transseptal LA vent %d Fr", i);
+    snprintf(w->settings, sizeof w->settings, "ECMO 1.00 L/min");
+    w->step = 1 + i / 6;
+    w->steady = 1;
+    for (int k = 0; k < HS_CMP_NVAL; k++) w->v[k] = 1;
+    w->pv_v = malloc(NPV * sizeof(double));
+    w->pv_p = malloc(NPV * sizeof(double));
+    for (int k = 0; k < NPV; k++) {
+      double a = 2 * 3.14159265358979 * k / (NPV - 1);
+      w->pv_v[k] = 150 + 2 * i + 40 * cos(a), w->pv_p[k] = 60 + 50 * sin(a);
+    }
+    w->npv = NPV;
+  }
+  r->recommended = 7, r->closest = 7, r->alternative = -1, r->step = r->rows[7].step;
+  snprintf(r->reason, sizeof r->reason, "test");
+  char dir[] = "/tmp/hs_test_pvfig_XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  hs_err err;
+  assert_int_equal(hs_report_compare(dir, "p", r, &r->targets, &err), HS_OK);
+  char path[600];
+  snprintf(path, sizeof path, "%s/pv_loops.svg", dir);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  static char svg[1 << 20];
+  size_t n = fread(svg, 1, sizeof svg - 1, f);
+  svg[n] = 0;
+  fclose(f);
+  /* plot area (clip rectangle) and legend box do not overlap */
+  double a[4], l[4];
+  const char *c = strstr(strstr(svg, "<clipPath"), "<rect x=\"");
+  assert_int_equal(sscanf(c, "<rect x=\"%lf\" y=\"%lf\" width=\"%lf\" height=\"%lf\"", &a[0], &a[1],
+                          &a[2], &a[3]), 4);
+  const char *g = strstr(strstr(svg, "class=\"legend\""), "<rect x=\"");
+  assert_int_equal(sscanf(g, "<rect x=\"%lf\" y=\"%lf\" width=\"%lf\" height=\"%lf\"", &l[0], &l[1],
+                          &l[2], &l[3]), 4);
+  int overlap = l[0] < a[0] + a[2] && a[0] < l[0] + l[2] && l[1] < a[1] + a[3] && a[1] < l[1] + l[3];
+  assert_false(overlap);
+  double W = 0, H = 0;
+  assert_int_equal(sscanf(strstr(svg, "<svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"%lf\" height=\"%lf\"", &W, &H), 2);
+  assert_true(l[0] + l[2] <= W && l[1] + l[3] <= H); /* every legend row on the page */
+  /* the recommendation: thick, named in the title */
+  assert_non_null(strstr(svg, "thick: recommended, ECMO + IABP 1:1 (40 mL) + transseptal LA vent 7 Fr"));
+  assert_int_equal(sscanf(strstr(svg, "stroke-width=\"6\""), "stroke-width=\"%lf\"", &W), 1);
+  assert_non_null(strstr(svg, ">ECMO + IABP 1:1 (40 mL) + transseptal LA vent 26 Fr</text>"));
+  const char *names[] = {"index.html", "pv_loops.svg"};
+  for (int k = 0; k < 2; k++) {
+    snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+    remove(path);
+  }
+  rmdir(dir);
+  /* the text table shows whole names (audit #19: cut at 50 characters) */
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(strstr(text, "ECMO + IABP 1:1 (40 mL) + transseptal LA vent 26 Fr "));
+  free(text);
+  hs_compare_free(r);
+}
+
+/* IABP 1:2 repeats every 2 beats: a steady state of that period at the titrated flow
+   (audit #19: "not steady", ECMO 0.98 L/min below the 1.00 floor). */
+static void test_iabp_ratio_steady(void **state) {
+  (void)state;
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo+iabp:1:2", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
+  const hs_compare_row *x = &r->rows[0];
+  assert_true(x->steady);
+  double set = strtod(x->settings + 5, NULL); /* "ECMO 1.00 L/min ..." */
+  assert_near(x->v[HS_CMP_ECMO], set, 0.005);
+  assert_true(x->v[HS_CMP_ECMO] >= t.flow_min_lpm - 0.005);
   hs_compare_free(r);
   hs_model_free(m);
 }
@@ -548,9 +701,7 @@ static void test_risks_simulated(void **state) {
 
 static void test_clinical_indices(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
-  hs_model *m = load(path);
+  hs_model *m = example("healthy_adult.yaml");
   hs_err err;
   hs_plan *pl = hs_plan_compile(m, &err);
   hs_sim *s = hs_sim_new(pl, &err);
@@ -576,8 +727,7 @@ static void test_clinical_indices(void **state) {
   hs_model_free(m);
   /* on VA-ECMO: thermodilution (pulmonary) flow is below total flow; drained blood is
      venous (below arterial saturation) */
-  snprintf(path, sizeof path, "%s/examples/patients/acute_mi_shock_ecmo.yaml", HS_SOURCE_DIR);
-  m = load(path);
+  m = example("acute_mi_shock_ecmo.yaml");
   pl = hs_plan_compile(m, &err);
   s = hs_sim_new(pl, &err);
   hs_status st = hs_sim_run_to_steady(s, &info, &err);
@@ -646,6 +796,9 @@ int main(void) {
       cmocka_unit_test(test_least_perfusing_flow),
       cmocka_unit_test(test_only_strong_vent),
       cmocka_unit_test(test_nothing_runnable),
+      cmocka_unit_test(test_hold_map_dose),
+      cmocka_unit_test(test_pv_figure_legend),
+      cmocka_unit_test(test_iabp_ratio_steady),
       cmocka_unit_test(test_stasis_alternative),
       cmocka_unit_test(test_risk_thresholds),
       cmocka_unit_test(test_risks_simulated),

@@ -78,8 +78,20 @@ static void test_unreachable_reports_closest(void **state) {
   assert_string_equal(r->rows[2].label, "IABP 1:1");
   char *svg = hs_optimize_svg(r, &t, &err);
   assert_non_null(svg);
-  assert_non_null(strstr(svg, "1:2"));
+  /* a categorical axis: ticks at the ratios, labelled 1:1 1:2 1:3, no 0.5 steps */
+  assert_non_null(strstr(svg, ">1:1</text>"));
+  assert_non_null(strstr(svg, ">1:2</text>"));
+  assert_non_null(strstr(svg, ">1:3</text>"));
+  assert_null(strstr(svg, ">0.5</text>"));
+  assert_null(strstr(svg, ">1.5</text>"));
+  assert_null(strstr(svg, ">2.5</text>"));
   free(svg);
+  /* IABP 1:2 and 1:3 repeat every 2 and 3 beats: steady states of that period, the ECMO
+     flow at its set value (audit: 1:2 ended "not steady" at 0.98 L/min below a 1.00 floor) */
+  for (size_t i = 0; i < r->npoints; i++) {
+    assert_true(r->rows[i].steady);
+    assert_true(r->rows[i].v[HS_CMP_ECMO] >= t.flow_min_lpm - 0.005);
+  }
   if (r->chosen < 0) {
     assert_true(r->closest >= 0);
     assert_non_null(strstr(r->reason, "closest"));
@@ -90,8 +102,60 @@ static void test_unreachable_reports_closest(void **state) {
   hs_model_free(m);
 }
 
+/* Adding support lowers the ECMO flow the targets need: every point re-titrated (audit:
+   an Impella on a fixed 4 L/min drove MAP to 94 mmHg); --fixed-flow keeps the patient's
+   flow; the JSON says how the result was made. */
+static void test_retitrated_per_point(void **state) {
+  (void)state;
+  hs_model *m = patient();
+  hs_targets t;
+  hs_targets_default(&t);
+  hs_optimize_result *r = NULL, *f = NULL;
+  hs_err err;
+  hs_optimize_options o = {2, 0, NULL};
+  assert_int_equal(hs_optimize_run_opts(m, "impella", &t, &o, &r, &err), HS_OK);
+  assert_int_equal(r->ecmo_flow, HS_OPT_FLOW_TITRATED);
+  double flow0 = 0;
+  assert_int_equal(hs_model_get(m, "ecmo.target_flow", &flow0, &err), HS_OK);
+  flow0 /= 1000.0 / 60.0; /* the patient's 4 L/min */
+  const hs_compare_row *p9 = &r->rows[r->npoints - 1];
+  for (size_t i = 0; i < r->npoints; i++) {
+    assert_true(r->rows[i].titrated);
+    assert_non_null(strstr(r->rows[i].settings, "ECMO"));
+  }
+  /* the strongest level needs less than the patient's flow, and MAP sits near its floor
+     (the least flow holding it) instead of far above */
+  assert_true(p9->v[HS_CMP_ECMO] < flow0 - 0.5);
+  assert_true(p9->perfusion_held);
+  assert_true(p9->v[HS_CMP_MAP] < 85);
+  o.fixed_flow = 1;
+  assert_int_equal(hs_optimize_run_opts(m, "impella", &t, &o, &f, &err), HS_OK);
+  assert_int_equal(f->ecmo_flow, HS_OPT_FLOW_FIXED);
+  const hs_compare_row *f9 = &f->rows[f->npoints - 1];
+  assert_false(f9->titrated);
+  assert_near(f9->v[HS_CMP_ECMO], flow0, 0.05);
+  assert_true(f9->v[HS_CMP_MAP] > p9->v[HS_CMP_MAP] + 5);
+  /* provenance */
+  const char *set[] = {"heart.heart_rate=80 /min"};
+  hs_provenance prov = {"acute MI", "p.yaml", set, 1};
+  char *j = hs_optimize_json(r, &prov, "targets.yaml", &err);
+  assert_non_null(j);
+  static const char *const KEYS[] = {
+      "\"hemosim_version\": \"", "\"patient\": \"acute MI\"", "\"patient_file\": \"p.yaml\"",
+      "\"heart.heart_rate=80 /min\"", "\"targets_file\": \"targets.yaml\"", "\"pcwp_max_mmhg\": 20",
+      "\"flow_step_lpm\": 0.25", "\"ecmo_flow\": \"titrated\"", "\"hold_map\": false",
+      "\"settings\": \"ECMO", "\"ecmo_flow_titrated\": true"};
+  for (size_t k = 0; k < sizeof KEYS / sizeof KEYS[0]; k++)
+    if (!strstr(j, KEYS[k])) fail_msg("'%s' not in the optimize JSON", KEYS[k]);
+  free(j);
+  hs_optimize_free(r);
+  hs_optimize_free(f);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_retitrated_per_point),
       cmocka_unit_test(test_least_flow_meeting_targets),
       cmocka_unit_test(test_unreachable_reports_closest),
   };

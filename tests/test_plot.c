@@ -646,6 +646,58 @@ static void test_many_series_distinguishable(void **state) {
   hs_plot_free(p);
 }
 
+/* The clip rectangle (plot area, 2 px margin) of the first panel: (x, y, w, h). */
+static void plot_area(const char *svg, double box[4]) {
+  const char *c = strstr(svg, "<clipPath");
+  assert_non_null(c);
+  const char *r = strstr(c, "<rect x=\"");
+  assert_non_null(r);
+  assert_int_equal(sscanf(r, "<rect x=\"%lf\" y=\"%lf\" width=\"%lf\" height=\"%lf\"", &box[0],
+                          &box[1], &box[2], &box[3]),
+                   4);
+}
+
+/* 27 PV-loop-like series (compare's figure): with the legend outside, the legend box and
+   the plot area do not overlap and the legend fits the page; a THICK series is drawn 3x
+   wider, in the plot and in its legend sample. */
+static void test_legend_outside_many_series(void **state) {
+  (void)state;
+  hs_err err;
+  hs_plot *p = hs_plot_new(1240, 150 + 18 * 27, "loops");
+  assert_int_equal(hs_plot_add_panel(p, "LV volume (mL)", "LV pressure (mmHg)"), 0);
+  enum { N = 60 };
+  double x[N], y[N];
+  for (int k = 0; k < 27; k++) {
+    for (int i = 0; i < N; i++) {
+      double a = 2 * 3.14159265358979 * i / (N - 1);
+      x[i] = 120 + 5 * k + 40 * cos(a), y[i] = 60 + 50 * sin(a) + k;
+    }
+    char name[80];
+    snprintf(name, sizeof name, "ECMO + strategy number %d with a long clinical name", k);
+    assert_int_equal(hs_plot_add_series(p, 0, name, x, y, N, k == 5 ? HS_PLOT_THICK : HS_PLOT_LINE,
+                                        &err), HS_OK);
+  }
+  char *svg = render_ok(p);
+  double area[4], leg[4];
+  plot_area(svg, area);
+  assert_true(legend_box(svg, leg));
+  /* inside: the legend would cover the loops; the corner placement does */
+  assert_true(leg[1] + leg[3] > area[1] && leg[1] < area[1] + area[3]);
+  assert_true(leg[0] < area[0] + area[2]);
+  free(svg);
+  hs_plot_legend_outside(p);
+  svg = render_ok(p);
+  plot_area(svg, area);
+  assert_true(legend_box(svg, leg));
+  assert_true(leg[0] >= area[0] + area[2]); /* right of the plot area: no overlap */
+  assert_true(leg[0] + leg[2] <= 1240 && leg[1] + leg[3] <= 150 + 18 * 27);
+  assert_true(area[2] > 400); /* the plot keeps a usable width */
+  assert_int_equal(count_substr(svg, "stroke-width=\"6\""), 2); /* thick line + sample */
+  assert_well_formed(svg);
+  free(svg);
+  hs_plot_free(p);
+}
+
 /* A discrete setting gets its own ticks and labels, not 0.5-steps of a number line. */
 static void test_explicit_xticks(void **state) {
   (void)state;
@@ -697,6 +749,7 @@ int main(void) {
       cmocka_unit_test(test_ids_unique_per_plot),
       cmocka_unit_test(test_many_series_distinguishable),
       cmocka_unit_test(test_explicit_xticks),
+      cmocka_unit_test(test_legend_outside_many_series),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

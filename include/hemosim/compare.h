@@ -144,7 +144,10 @@ enum {
   HS_CMP_PCWP, HS_CMP_MAP, HS_CMP_DO2I, HS_CMP_SVO2D, HS_CMP_AVO, HS_CMP_PP, HS_CMP_SAO2U,
   HS_CMP_LVEDV, HS_CMP_LVEDP, HS_CMP_CO, HS_CMP_LVO, HS_CMP_RVO, HS_CMP_PVA, HS_CMP_ECMO,
   HS_CMP_DEVICE, HS_CMP_CVP, HS_CMP_LVEF, HS_CMP_CPO, HS_CMP_DRAIN_P, HS_CMP_SUCTION,
-  HS_CMP_VENT, HS_CMP_IMPELLA, HS_CMP_MPAP, HS_CMP_PFHB, HS_CMP_LACT, HS_CMP_NVAL
+  HS_CMP_VENT, HS_CMP_IMPELLA, HS_CMP_MPAP, HS_CMP_PFHB, HS_CMP_LACT,
+  HS_CMP_NE_EQ,  /* MAP controller (--hold-map): norepinephrine-equivalent dose, ug/kg/min */
+  HS_CMP_NTP_EQ, /* MAP controller: nitroprusside-equivalent dose, ug/kg/min */
+  HS_CMP_NVAL
 };
 /* Names (JSON keys, e.g. "pcwp_mmhg") and units ("mmHg", "L/min", "" ...). */
 const char *hs_compare_value_name(int k);
@@ -167,7 +170,8 @@ typedef struct hs_risk {
 typedef struct hs_compare_row {
   char name[96];      /* the strategy text, e.g. "ecmo+impella_cp:P6" */
   char label[160];    /* "Impella CP P6" */
-  char settings[200]; /* "ECMO 2.50 L/min; Impella CP P6" */
+  char settings[320]; /* "ECMO 2.50 L/min; Impella CP P6"; with the MAP controller also the
+                         dose it titrated ("MAP held by norepinephrine-equivalent ...") */
   int step;           /* HS_STEP_* */
   unsigned families;  /* bit (1u << hs_family) per device family used */
   int is_flow_sweep;  /* ECMO alone at a fixed flow (the flow-sweep figure) */
@@ -205,6 +209,8 @@ typedef struct hs_compare_result {
   char context_note[512]; /* what the context means for VA-ECMO itself and for the
                              simulation (severe aortic regurgitation: retrograde ECMO flow;
                              AR is not simulated); "" when nothing */
+  int hold_map;           /* the MAP controller was on (map_control.enabled, --hold-map):
+                             each row's titrated dose is in v[HS_CMP_NE_EQ / NTP_EQ] */
   double wall_s;
 } hs_compare_result;
 
@@ -232,6 +238,11 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
 void hs_compare_free(hs_compare_result *r);
 /* Free the PV-loop samples of one row. */
 void hs_compare_row_clear(hs_compare_row *row);
+
+/* The dose the MAP controller titrated for a row's values, as text: "norepinephrine-
+   equivalent 0.12 ug/kg/min", "nitroprusside-equivalent 1.3 ug/kg/min" or "no drug"
+   (the controller at rest). */
+void hs_compare_map_drug(const double *v, char *buf, size_t n);
 
 /* The 30-second answer as plain text (recommendation, why each cheaper step was not
    enough, settings, expected values, risks, then the table); caller frees.  The HTML

@@ -3,7 +3,9 @@
  *
  * A strategy's setting is swept from least to most support (ECMO flow, IABP ratio
  * 1:3 -> 1:1, Impella level, septostomy diameter, vent size); every point is
- * simulated to steady state (hemosim/compare.h rules) and the first point meeting
+ * simulated to steady state with its ECMO flow re-titrated to the least flow that
+ * holds perfusion (hemosim/compare.h rules; or held fixed: hs_optimize_options) and
+ * the first point meeting
  * every target is chosen: the least support that reaches the targets.  When no
  * point does, the point meeting most targets (lowest PCWP among them) is reported as
  * the closest.
@@ -30,8 +32,29 @@ typedef struct hs_optimize_result {
   int discrete;          /* setting with discrete console positions (ratio, level) */
   char point_label[HS_OPT_MAX_LABELS][16]; /* "1:3", "P4", "8" ... per point */
   char reason[512];
+  hs_targets targets;    /* the targets the points were checked against */
+  int ecmo_flow;         /* HS_OPT_FLOW_*: how the ECMO flow of every point was set */
+  int hold_map;          /* the MAP controller was on (--hold-map): doses in the values */
   double wall_s;
 } hs_optimize_result;
+
+enum {
+  HS_OPT_FLOW_TITRATED = 0, /* re-titrated per point to the least flow holding perfusion */
+  HS_OPT_FLOW_FIXED = 1,    /* held at the patient's setting (hs_optimize_options.fixed_flow) */
+  HS_OPT_FLOW_SWEPT = 2     /* the swept setting itself (strategy ecmo-flow) */
+};
+/* "titrated", "fixed", "swept" (JSON). */
+const char *hs_optimize_flow_name(int how);
+
+typedef struct hs_optimize_options {
+  int threads;    /* points run in parallel (results do not depend on it) */
+  int fixed_flow; /* 1: the ECMO flow of every point stays at the patient's setting; 0
+                     (default): re-titrated per point to the least flow on the targets'
+                     grid holding MAP, DO2 index and drained-blood SvO2 (raised further
+                     for a vent or septostomy when that drains PCWP below target), with
+                     the code and rules of compare (docs/decision.md) */
+  const hs_progress *progress; /* may be NULL */
+} hs_optimize_options;
 
 /* Names accepted by hs_optimize_run ("ecmo-flow", "iabp", "impella", "septostomy",
    "la-vent", "lv-vent"), NULL-terminated. */
@@ -45,6 +68,10 @@ hs_status hs_optimize_run_progress(const hs_model *patient, const char *strategy
                                    const hs_targets *targets, int threads,
                                    const hs_progress *progress, hs_optimize_result **out,
                                    hs_err *err);
+/* hs_optimize_run with options (NULL: defaults, one thread). */
+hs_status hs_optimize_run_opts(const hs_model *patient, const char *strategy,
+                               const hs_targets *targets, const hs_optimize_options *opt,
+                               hs_optimize_result **out, hs_err *err);
 void hs_optimize_free(hs_optimize_result *r);
 /* SVG of PCWP, MAP, DO2 index and LVEDV against the setting, chosen point
    marked; caller frees. */

@@ -24,7 +24,14 @@ extern "C" {
 typedef struct hs_plot hs_plot;
 
 /* Styles for series; colours cycle through a colour-blind-safe palette by default. */
-typedef enum hs_plot_style { HS_PLOT_LINE = 0, HS_PLOT_DASHED = 1, HS_PLOT_MARKERS = 2 } hs_plot_style;
+/* HS_PLOT_THICK: a solid line three times as wide (the series to highlight, e.g. the
+   recommended strategy among many). */
+typedef enum hs_plot_style {
+  HS_PLOT_LINE = 0,
+  HS_PLOT_DASHED = 1,
+  HS_PLOT_MARKERS = 2,
+  HS_PLOT_THICK = 3
+} hs_plot_style;
 
 /* A new empty plot of the given pixel size and title (title may be NULL). */
 hs_plot *hs_plot_new(double width_px, double height_px, const char *title);
@@ -44,6 +51,11 @@ hs_status hs_plot_set_yrange(hs_plot *p, int panel, double lo, double hi, hs_err
 #define HS_PLOT_MAX_TICKS 64
 hs_status hs_plot_set_xticks(hs_plot *p, int panel, const double *at, const char *const *labels,
                              size_t n, hs_err *err);
+
+/* Put the legends outside the plot areas, to the right of each panel's frame (top
+   aligned), instead of in the corner that hides the fewest points: for many series,
+   whose legend would cover the data.  The plot areas narrow to make room. */
+void hs_plot_legend_outside(hs_plot *p);
 
 /* Add a series of n points (copied).  name appears in the panel legend (may be NULL). */
 hs_status hs_plot_add_series(hs_plot *p, int panel, const char *name, const double *x,

@@ -19,11 +19,18 @@
 extern "C" {
 #endif
 
-/* The comparison as JSON (schema hemosim-compare/2; targets from r->targets); patient
-   names the patient.  Caller frees; NULL (and err) on failure. */
-char *hs_compare_json(const hs_compare_result *r, const char *patient, hs_err *err);
-/* The optimisation sweep as JSON (schema hemosim-optimize/1); caller frees. */
-char *hs_optimize_json(const hs_optimize_result *r, hs_err *err);
+/* The comparison as JSON (schema hemosim-compare/2, docs/decision.md): how it was made
+   (hemosim_version; prov: patient, patient file, --set overrides, may be NULL;
+   targets_file, may be NULL; targets, context and its note, options: --hold-map, the
+   ECMO flow sweep), then the answer and every strategy.  Caller frees; NULL (and err)
+   on failure. */
+char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
+                      const char *targets_file, hs_err *err);
+/* The optimisation sweep as JSON (schema hemosim-optimize/1): the same provenance,
+   targets and options (--hold-map, how the ECMO flow was set), then every point (its
+   settings, values, targets met, risks) and the choice.  Caller frees. */
+char *hs_optimize_json(const hs_optimize_result *r, const hs_provenance *prov,
+                       const char *targets_file, hs_err *err);
 
 hs_status hs_report_compare(const char *dir, const char *patient, const hs_compare_result *r,
                             const hs_targets *t, hs_err *err);

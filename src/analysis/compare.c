@@ -55,6 +55,8 @@ static const struct {
     [HS_CMP_MPAP] = {"mpap_mmhg", "mmHg"},
     [HS_CMP_PFHB] = {"plasma_free_hb_eq_mgdl", "mg/dL"},
     [HS_CMP_LACT] = {"lactate_steady_mmol_l", "mmol/L"},
+    [HS_CMP_NE_EQ] = {"norepinephrine_equiv_ugkgmin", "ug/kg/min"},
+    [HS_CMP_NTP_EQ] = {"nitroprusside_equiv_ugkgmin", "ug/kg/min"},
 };
 
 const char *hs_compare_value_name(int k) {
@@ -111,6 +113,20 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
   }
   if (v[HS_CMP_DEVICE] == 0 && v[HS_CMP_VENT] > 0) v[HS_CMP_DEVICE] = v[HS_CMP_VENT];
   if (!isfinite(v[HS_CMP_SVO2D])) v[HS_CMP_SVO2D] = svo2_mixed;
+}
+
+void hs_compare_map_drug(const double *v, char *buf, size_t n) {
+  if (v[HS_CMP_NE_EQ] > 0)
+    snprintf(buf, n, "norepinephrine-equivalent %.3g ug/kg/min", v[HS_CMP_NE_EQ]);
+  else if (v[HS_CMP_NTP_EQ] > 0)
+    snprintf(buf, n, "nitroprusside-equivalent %.3g ug/kg/min", v[HS_CMP_NTP_EQ]);
+  else
+    snprintf(buf, n, "no drug");
+}
+
+int hs_strategy_map_held(const hs_model *m) {
+  double on = 0;
+  return hs_model_get(m, "map_control.enabled", &on, NULL) == HS_OK && on != 0;
 }
 
 /* The optional lactate target: the plateau of this circulation above the limit. */
@@ -357,6 +373,12 @@ void hs_strategy_run(hs_strategy_job *j) {
     else if (plus)
       snprintf(r->settings + strlen(r->settings), sizeof r->settings - strlen(r->settings),
                "; %s", plus + 2);
+    if (hs_strategy_map_held(m)) { /* the dose the MAP controller titrated (--hold-map) */
+      char drug[96];
+      hs_compare_map_drug(r->v, drug, sizeof drug);
+      snprintf(r->settings + strlen(r->settings), sizeof r->settings - strlen(r->settings),
+               "; MAP held by %s", drug);
+    }
   }
   j->status = HS_OK;
   goto done;
@@ -597,6 +619,7 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   res->targets = *targets;
   res->context = *ctx;
   hs_context_note(ctx, res->context_note, sizeof res->context_note);
+  res->hold_map = hs_strategy_map_held(base);
   size_t nj = 0;
   for (size_t i = 0; i < n && !st; i++) {
     hs_compare_row *r = &res->rows[i];

@@ -519,6 +519,8 @@ hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err) {
         add_dev(s, "iabp", "iabp", "desc_aorta", NULL);
         add_set(s, "iabp.ratio", x, "");
         add_set_text(s, "iabp.volume", "40 mL");
+        /* 1:n repeats every n beats: the steady state is n-periodic */
+        add_set(s, "solver.steady_period", x, "");
         lbl(s, "IABP 1:%g (40 mL)", x);
         s->art_fr = s->art_fr > 7.5 ? s->art_fr : 7.5;
         s->femoral_art++;

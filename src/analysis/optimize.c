@@ -15,6 +15,7 @@
 #include "hemosim/optimize.h"
 #include "hemosim/roles.h"
 #include "hemosim/plot.h"
+#include "hemosim/sim.h"
 
 const char *const hs_optimize_strategies[] = {"ecmo-flow", "iabp", "impella", "septostomy",
                                               "la-vent", "lv-vent", NULL};
@@ -53,6 +54,10 @@ static int met_count(const hs_compare_row *r) {
   return n;
 }
 
+const char *hs_optimize_flow_name(int how) {
+  return how == HS_OPT_FLOW_FIXED ? "fixed" : how == HS_OPT_FLOW_SWEPT ? "swept" : "titrated";
+}
+
 hs_status hs_optimize_run(const hs_model *patient, const char *name, const hs_targets *targets,
                           int threads, hs_optimize_result **out, hs_err *err) {
   return hs_optimize_run_progress(patient, name, targets, threads, NULL, out, err);
@@ -62,6 +67,15 @@ hs_status hs_optimize_run_progress(const hs_model *patient, const char *name,
                                    const hs_targets *targets, int threads,
                                    const hs_progress *progress, hs_optimize_result **out,
                                    hs_err *err) {
+  hs_optimize_options o = {threads, 0, progress};
+  return hs_optimize_run_opts(patient, name, targets, &o, out, err);
+}
+
+hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
+                               const hs_targets *targets, const hs_optimize_options *opt,
+                               hs_optimize_result **out, hs_err *err) {
+  static const hs_optimize_options DEF = {1, 0, NULL};
+  if (!opt) opt = &DEF;
   *out = NULL;
   const sweep *sw = NULL;
   for (size_t i = 0; i < sizeof SWEEPS / sizeof SWEEPS[0]; i++)
@@ -90,6 +104,14 @@ hs_status hs_optimize_run_progress(const hs_model *patient, const char *name,
   }
   r->npoints = n;
   r->discrete = sw->discrete;
+  r->targets = *targets;
+  r->hold_map = hs_strategy_map_held(base);
+  /* the ECMO flow of every point: re-titrated as compare does (the least flow holding
+     perfusion), unless fixed; the ecmo-flow sweep sets it itself */
+  r->ecmo_flow = !strcmp(sw->name, "ecmo-flow") ? HS_OPT_FLOW_SWEPT
+                 : opt->fixed_flow              ? HS_OPT_FLOW_FIXED
+                                                : HS_OPT_FLOW_TITRATED;
+  int titrate = r->ecmo_flow == HS_OPT_FLOW_TITRATED;
   snprintf(r->strategy, sizeof r->strategy, "%s", sw->name);
   if (*sw->unit) snprintf(r->setting, sizeof r->setting, "%s (%s)", sw->setting, sw->unit);
   else snprintf(r->setting, sizeof r->setting, "%s", sw->setting);
@@ -99,14 +121,24 @@ hs_status hs_optimize_run_progress(const hs_model *patient, const char *name,
     char text[64];
     snprintf(text, sizeof text, "%s%g%s", sw->pre, v, sw->post);
     if ((st = hs_strategy_parse(text, &strat[i], err))) break;
-    jobs[i] = (hs_strategy_job){base, &strat[i], 0, 0, targets, &r->rows[i], HS_OK, {0, ""}, NULL};
+    jobs[i] = (hs_strategy_job){base, &strat[i], 0, titrate, targets, &r->rows[i], HS_OK, {0, ""},
+                                NULL};
     snprintf(r->rows[i].name, sizeof r->rows[i].name, "%s", text);
     snprintf(r->rows[i].label, sizeof r->rows[i].label, "%s%g%s", sw->lpre, v, sw->lpost);
     snprintf(r->point_label[i < HS_OPT_MAX_LABELS ? i : HS_OPT_MAX_LABELS - 1],
              sizeof r->point_label[0], "%s%g", !sw->discrete ? "" : sw->step < 0 ? "1:" : "P", v);
     r->rows[i].step = strat[i].step;
   }
-  if (!st) hs_strategy_run_all_progress(jobs, n, threads, progress);
+  /* warm start of a titrated sweep, as in compare: the ECMO-alone steady state at the
+     least flow, where every titration starts */
+  hs_plan *seed_plan = NULL;
+  hs_sim *seed = NULL;
+  if (!st && titrate && n > 1)
+    st = hs_strategy_seed(base, targets->flow_min_lpm, &seed_plan, &seed, err);
+  for (size_t i = 0; i < n; i++) jobs[i].warm = seed;
+  if (!st) hs_strategy_run_all_progress(jobs, n, opt->threads, opt->progress);
+  hs_sim_free(seed);
+  hs_plan_free(seed_plan);
   for (size_t i = 0; i < n && !st; i++)
     if (jobs[i].status)
       st = hs_err_set(err, jobs[i].status, "%s at %s: %s", sw->name, r->rows[i].label,
@@ -178,6 +210,18 @@ char *hs_optimize_svg(const hs_optimize_result *r, const hs_targets *t, hs_err *
       /* a console setting has discrete positions: no line between them, each position
          labelled with its setting (1:3, P4 ...) */
       if (hs_plot_set_xrange(p, panel, xlo - 0.5, xhi + 0.5, err)) goto done;
+      /* categorical axis: ticks only at the console positions, labelled as on the
+         console (1:1, 1:2, 1:3; P1 ... P9), in increasing x */
+      double at[HS_OPT_MAX_LABELS];
+      const char *lab[HS_OPT_MAX_LABELS];
+      size_t nt = n < HS_OPT_MAX_LABELS ? n : HS_OPT_MAX_LABELS;
+      int up = r->setting_value[nt - 1] >= r->setting_value[0];
+      for (size_t i = 0; i < nt; i++) {
+        size_t j = up ? i : nt - 1 - i;
+        at[i] = r->setting_value[j];
+        lab[i] = r->point_label[j];
+      }
+      if (hs_plot_set_xticks(p, panel, at, lab, nt, err)) goto done;
       for (size_t i = 0; i < n && i < HS_OPT_MAX_LABELS; i++)
         if ((int)i != pick &&
             hs_plot_add_marker(p, panel, r->setting_value[i], y[i], r->point_label[i], err))

@@ -80,6 +80,8 @@ hs_status hs_strategy_apply(hs_model *m, const hs_strategy *st, hs_err *err);
 struct hs_sim;
 hs_status hs_strategy_seed(const hs_model *base, double flow_lpm, struct hs_plan **plan,
                            struct hs_sim **sim, hs_err *err);
+/* Whether the MAP controller (map_control.enabled, --hold-map) is on in a model. */
+int hs_strategy_map_held(const hs_model *m);
 /* Simulate one job (fills row, status, err). */
 void hs_strategy_run(hs_strategy_job *job);
 /* Simulate n jobs on `threads` threads; results do not depend on the thread count. */

@@ -2,7 +2,10 @@
  * decision_json.c - the JSON documents of a comparison (schema hemosim-compare/2) and
  * of an optimisation (hemosim-optimize/1): what `hemosim compare --json`, `hemosim
  * optimize --json`, the report directories and `hemosim serve` all write
- * (docs/decision.md, docs/output.md).  One implementation for every front end.
+ * (docs/decision.md, docs/output.md).  One implementation for every front end.  Both
+ * say how they were made: version, patient, patient file, --set overrides (the
+ * provenance every output carries, io/json_util.c), targets file, targets, context and
+ * options, so that a result can be reproduced from the document alone.
  */
 #include <jansson.h>
 #include <math.h>
@@ -10,129 +13,192 @@
 #include <string.h>
 
 #include "hemosim/report.h"
+#include "io/json_util.h"
 
-static json_t *num_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+#define SET(o, k, v) bad |= hs_jset(o, k, v)
 
 static json_t *values_json(const double *v) {
   json_t *o = json_object();
-  for (int k = 0; k < HS_CMP_NVAL; k++)
-    json_object_set_new(o, hs_compare_value_name(k), num_or_null(v[k]));
-  return o;
+  int bad = !o;
+  for (int k = 0; k < HS_CMP_NVAL; k++) SET(o, hs_compare_value_name(k), hs_jnum(v[k]));
+  if (bad) json_decref(o);
+  return bad ? NULL : o;
+}
+
+static json_t *risks_json(const hs_risk *risk) {
+  json_t *rk = json_object();
+  int bad = !rk;
+  for (int k = 0; k < HS_RISK_N; k++) {
+    json_t *x = json_object();
+    SET(x, "level", json_string(hs_risk_level_name(risk[k].level)));
+    SET(x, "value", hs_jnum(risk[k].value));
+    SET(x, "finding", hs_jstr(risk[k].text));
+    SET(rk, hs_risk_key(k), x);
+  }
+  if (bad) json_decref(rk);
+  return bad ? NULL : rk;
+}
+
+/* What a simulated row shares between compare and optimize: settings, how the ECMO
+   flow was chosen, the values, the targets met and the risks. */
+static int row_result(json_t *o, const hs_compare_row *r) {
+  static const char *const T[HS_TGT_N] = {"pcwp", "map", "do2i", "svo2_drained"};
+  int bad = 0;
+  SET(o, "settings", hs_jstr(r->settings));
+  SET(o, "ecmo_flow_titrated", json_boolean(r->titrated));
+  SET(o, "perfusion_held", json_boolean(r->perfusion_held));
+  SET(o, "steady", json_boolean(r->steady));
+  SET(o, "steady_states", json_integer(r->evals));
+  SET(o, "values", values_json(r->v));
+  json_t *m = json_object();
+  for (int k = 0; k < HS_TGT_N; k++) SET(m, T[k], json_boolean(r->met[k]));
+  SET(o, "targets_met", m);
+  SET(o, "all_targets_met", json_boolean(r->all_met));
+  SET(o, "missed", hs_jstr(r->missed));
+  SET(o, "risks", risks_json(r->risk));
+  return bad;
 }
 
 static json_t *row_json(const hs_compare_row *r) {
   json_t *o = json_object();
-  static const char *const T[HS_TGT_N] = {"pcwp", "map", "do2i", "svo2_drained"};
-  json_object_set_new(o, "name", json_string(r->name));
-  json_object_set_new(o, "label", json_string(r->label));
-  json_object_set_new(o, "step", json_integer(r->step));
-  json_object_set_new(o, "ecmo_flow_sweep", json_boolean(r->is_flow_sweep));
-  json_object_set_new(o, "excluded", json_boolean(r->excluded));
-  if (r->excluded) {
-    json_object_set_new(o, "excluded_reason", json_string(r->excluded_reason));
-    return o;
-  }
-  json_object_set_new(o, "settings", json_string(r->settings));
-  json_object_set_new(o, "ecmo_flow_titrated", json_boolean(r->titrated));
-  json_object_set_new(o, "perfusion_held", json_boolean(r->perfusion_held));
-  json_object_set_new(o, "steady", json_boolean(r->steady));
-  json_object_set_new(o, "steady_states", json_integer(r->evals));
-  json_object_set_new(o, "values", values_json(r->v));
-  json_t *m = json_object();
-  for (int k = 0; k < HS_TGT_N; k++) json_object_set_new(m, T[k], json_boolean(r->met[k]));
-  json_object_set_new(o, "targets_met", m);
-  json_object_set_new(o, "all_targets_met", json_boolean(r->all_met));
-  json_object_set_new(o, "missed", json_string(r->missed));
-  json_t *rk = json_object();
-  for (int k = 0; k < HS_RISK_N; k++) {
-    json_t *x = json_object();
-    json_object_set_new(x, "level", json_string(hs_risk_level_name(r->risk[k].level)));
-    json_object_set_new(x, "value", num_or_null(r->risk[k].value));
-    json_object_set_new(x, "finding", json_string(r->risk[k].text));
-    json_object_set_new(rk, hs_risk_key(k), x);
-  }
-  json_object_set_new(o, "risks", rk);
-  return o;
+  int bad = !o;
+  SET(o, "name", hs_jstr(r->name));
+  SET(o, "label", hs_jstr(r->label));
+  SET(o, "step", json_integer(r->step));
+  SET(o, "ecmo_flow_sweep", json_boolean(r->is_flow_sweep));
+  SET(o, "excluded", json_boolean(r->excluded));
+  if (r->excluded) SET(o, "excluded_reason", hs_jstr(r->excluded_reason));
+  else bad |= row_result(o, r);
+  if (bad) json_decref(o);
+  return bad ? NULL : o;
 }
 
-static char *dump(json_t *root, hs_err *err) {
-  char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                                           JSON_REAL_PRECISION(6))
-                    : NULL;
-  json_decref(root);
-  if (!text) hs_err_set(err, HS_ERR_NOMEM, "out of memory while writing JSON");
-  return text;
+static json_t *targets_json(const hs_targets *t) {
+  json_t *tj = json_object();
+  int bad = !tj;
+  SET(tj, "pcwp_max_mmhg", hs_jnum(t->pcwp_max_mmhg));
+  SET(tj, "map_min_mmhg", hs_jnum(t->map_min_mmhg));
+  SET(tj, "do2i_min_mlmin_m2", hs_jnum(t->do2i_min));
+  SET(tj, "svo2_drained_min_pct", hs_jnum(t->svo2_min_pct));
+  SET(tj, "lactate_max_mmol_l", /* null: not a target */
+      t->lactate_max_mmol_l > 0 ? hs_jnum(t->lactate_max_mmol_l) : json_null());
+  SET(tj, "flow_min_lpm", hs_jnum(t->flow_min_lpm));
+  SET(tj, "flow_max_lpm", hs_jnum(t->flow_max_lpm));
+  SET(tj, "flow_step_lpm", hs_jnum(t->flow_step_lpm));
+  if (bad) json_decref(tj);
+  return bad ? NULL : tj;
+}
+
+static json_t *context_json(const hs_context *c) {
+  static const char *const G[] = {"none", "mild", "moderate", "severe"};
+  json_t *o = json_object(), *un = json_array();
+  int bad = !o || !un;
+  SET(o, "open_chest", json_boolean(c->open_chest));
+  SET(o, "surgery_acceptable", json_boolean(c->surgery_acceptable));
+  SET(o, "lv_thrombus", json_boolean(c->lv_thrombus));
+  SET(o, "la_thrombus", json_boolean(c->la_thrombus));
+  SET(o, "aortic_regurgitation", json_string(c->ar_grade >= 0 && c->ar_grade < 4 ? G[c->ar_grade] : "?"));
+  SET(o, "peripheral_arterial_disease",
+      json_string(c->pad_grade >= 0 && c->pad_grade < 4 ? G[c->pad_grade] : "?"));
+  SET(o, "mechanical_aortic_valve", json_boolean(c->mechanical_av));
+  SET(o, "vsd", json_boolean(c->vsd));
+  SET(o, "anticoagulation_limited", json_boolean(c->anticoag_limited));
+  SET(o, "distal_perfusion_cannula", json_boolean(c->distal_perfusion));
+  for (int f = 0; un && f < HS_FAM_N; f++)
+    if (c->unavailable & (1u << f)) bad |= json_array_append_new(un, json_string(hs_family_name(f))) != 0;
+  SET(o, "unavailable", un);
+  if (bad) json_decref(o);
+  return bad ? NULL : o;
+}
+
+/* The provenance every output carries, and the targets file (null: none). */
+static int inputs_json(json_t *root, const hs_provenance *prov, const char *targets_file,
+                       const hs_targets *t) {
+  int bad = hs_jprovenance(root, prov);
+  if (!prov) SET(root, "patient", json_null());
+  SET(root, "targets_file", hs_jstr(targets_file));
+  SET(root, "targets", targets_json(t));
+  return bad;
 }
 
 static json_t *row_name_or_null(const hs_compare_result *r, int i, int settings) {
   if (i < 0) return json_null();
-  return json_string(settings ? r->rows[i].settings : r->rows[i].name);
+  return hs_jstr(settings ? r->rows[i].settings : r->rows[i].name);
 }
 
-char *hs_compare_json(const hs_compare_result *r, const char *patient, hs_err *err) {
+char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
+                      const char *targets_file, hs_err *err) {
   if (!r) {
     hs_err_set(err, HS_ERR_INVALID, "hs_compare_json: no result");
     return NULL;
   }
-  const hs_targets *t = &r->targets;
   json_t *root = json_object(), *rows = json_array(), *units = json_object();
-  json_object_set_new(root, "schema", json_string("hemosim-compare/2"));
-  json_object_set_new(root, "patient", json_string(patient ? patient : ""));
-  json_t *tj = json_object();
-  json_object_set_new(tj, "pcwp_max_mmhg", json_real(t->pcwp_max_mmhg));
-  json_object_set_new(tj, "map_min_mmhg", json_real(t->map_min_mmhg));
-  json_object_set_new(tj, "do2i_min_mlmin_m2", json_real(t->do2i_min));
-  json_object_set_new(tj, "svo2_drained_min_pct", json_real(t->svo2_min_pct));
-  json_object_set_new(tj, "lactate_max_mmol_l", /* null: not a target */
-                      t->lactate_max_mmol_l > 0 ? json_real(t->lactate_max_mmol_l) : json_null());
-  json_object_set_new(tj, "flow_min_lpm", json_real(t->flow_min_lpm));
-  json_object_set_new(tj, "flow_max_lpm", json_real(t->flow_max_lpm));
-  json_object_set_new(root, "targets", tj);
+  json_t *opt = json_object(), *sweep = json_array();
+  int bad = !root || !rows || !units || !opt || !sweep;
+  SET(root, "schema", json_string("hemosim-compare/2"));
+  bad |= inputs_json(root, prov, targets_file, &r->targets);
+  SET(root, "context", context_json(&r->context));
+  SET(root, "context_note", *r->context_note ? hs_jstr(r->context_note) : json_null());
+  SET(opt, "hold_map", json_boolean(r->hold_map));
+  for (size_t i = 0; sweep && i < r->nrows; i++) /* the sweep rows are "ecmo:F" */
+    if (r->rows[i].is_flow_sweep && !strncmp(r->rows[i].name, "ecmo:", 5))
+      bad |= json_array_append_new(sweep, hs_jnum(strtod(r->rows[i].name + 5, NULL))) != 0;
+  SET(opt, "ecmo_flow_sweep_lpm", sweep);
+  SET(root, "options", opt);
   for (int k = 0; k < HS_CMP_NVAL; k++)
-    json_object_set_new(units, hs_compare_value_name(k), json_string(hs_compare_value_unit(k)));
-  json_object_set_new(root, "units", units);
-  json_object_set_new(root, "recommended", row_name_or_null(r, r->recommended, 0));
-  json_object_set_new(root, "recommended_step", json_integer(r->step));
-  json_object_set_new(root, "recommended_settings", row_name_or_null(r, r->recommended, 1));
-  json_object_set_new(root, "reason", json_string(r->reason));
-  json_object_set_new(root, "alternative_without_stasis", row_name_or_null(r, r->alternative, 0));
+    SET(units, hs_compare_value_name(k), json_string(hs_compare_value_unit(k)));
+  SET(root, "units", units);
+  SET(root, "recommended", row_name_or_null(r, r->recommended, 0));
+  SET(root, "recommended_step", json_integer(r->step));
+  SET(root, "recommended_settings", row_name_or_null(r, r->recommended, 1));
+  SET(root, "reason", hs_jstr(r->reason));
+  SET(root, "alternative_without_stasis", row_name_or_null(r, r->alternative, 0));
   json_t *why = json_array();
   int last = r->recommended >= 0 ? r->step : HS_STEP_N;
-  for (int s = 1; s < last; s++)
+  for (int s = 1; why && s < last; s++)
     if (*r->step_why[s]) {
       json_t *w = json_object();
-      json_object_set_new(w, "step", json_integer(s));
-      json_object_set_new(w, "name", json_string(hs_step_name(s)));
-      json_object_set_new(w, "why", json_string(r->step_why[s]));
-      json_array_append_new(why, w);
+      SET(w, "step", json_integer(s));
+      SET(w, "name", json_string(hs_step_name(s)));
+      SET(w, "why", hs_jstr(r->step_why[s]));
+      bad |= json_array_append_new(why, w) != 0;
     }
-  json_object_set_new(root, "cheaper_steps", why);
-  for (size_t i = 0; i < r->nrows; i++) json_array_append_new(rows, row_json(&r->rows[i]));
-  json_object_set_new(root, "strategies", rows);
-  json_object_set_new(root, "wall_s", json_real(r->wall_s));
-  return dump(root, err);
+  SET(root, "cheaper_steps", why);
+  for (size_t i = 0; rows && i < r->nrows; i++)
+    bad |= json_array_append_new(rows, row_json(&r->rows[i])) != 0;
+  SET(root, "strategies", rows);
+  SET(root, "wall_s", hs_jnum(r->wall_s));
+  return hs_jdump(root, bad, 6, "the comparison", err);
 }
 
-char *hs_optimize_json(const hs_optimize_result *r, hs_err *err) {
+char *hs_optimize_json(const hs_optimize_result *r, const hs_provenance *prov,
+                       const char *targets_file, hs_err *err) {
   if (!r || !r->npoints) {
     hs_err_set(err, HS_ERR_INVALID, "hs_optimize_json: no result");
     return NULL;
   }
-  json_t *root = json_object(), *pts = json_array();
-  json_object_set_new(root, "schema", json_string("hemosim-optimize/1"));
-  json_object_set_new(root, "strategy", json_string(r->strategy));
-  json_object_set_new(root, "setting", json_string(r->setting));
-  for (size_t i = 0; i < r->npoints; i++) {
+  json_t *root = json_object(), *pts = json_array(), *opt = json_object(), *units = json_object();
+  int bad = !root || !pts || !opt || !units;
+  SET(root, "schema", json_string("hemosim-optimize/1"));
+  bad |= inputs_json(root, prov, targets_file, &r->targets);
+  SET(opt, "hold_map", json_boolean(r->hold_map));
+  SET(opt, "ecmo_flow", json_string(hs_optimize_flow_name(r->ecmo_flow)));
+  SET(root, "options", opt);
+  SET(root, "strategy", hs_jstr(r->strategy));
+  SET(root, "setting", hs_jstr(r->setting));
+  for (int k = 0; k < HS_CMP_NVAL; k++)
+    SET(units, hs_compare_value_name(k), json_string(hs_compare_value_unit(k)));
+  SET(root, "units", units);
+  for (size_t i = 0; pts && i < r->npoints; i++) {
     json_t *o = json_object();
-    json_object_set_new(o, "setting", json_real(r->setting_value[i]));
-    json_object_set_new(o, "values", values_json(r->rows[i].v));
-    json_object_set_new(o, "all_targets_met", json_boolean(r->rows[i].all_met));
-    json_array_append_new(pts, o);
+    SET(o, "setting", hs_jnum(r->setting_value[i]));
+    SET(o, "label", hs_jstr(r->rows[i].label));
+    bad |= !o || row_result(o, &r->rows[i]);
+    bad |= json_array_append_new(pts, o) != 0;
   }
-  json_object_set_new(root, "points", pts);
-  json_object_set_new(root, "chosen",
-                      r->chosen >= 0 ? json_real(r->setting_value[r->chosen]) : json_null());
-  json_object_set_new(root, "closest", json_real(r->setting_value[r->closest]));
-  json_object_set_new(root, "reason", json_string(r->reason));
-  return dump(root, err);
+  SET(root, "points", pts);
+  SET(root, "chosen", r->chosen >= 0 ? hs_jnum(r->setting_value[r->chosen]) : json_null());
+  SET(root, "closest", hs_jnum(r->setting_value[r->closest]));
+  SET(root, "reason", hs_jstr(r->reason));
+  return hs_jdump(root, bad, 6, "the optimisation", err);
 }

@@ -6,7 +6,8 @@
  * the series (clipped to the panel), a dark frame, outward tick marks with numeric
  * labels on both axes, an x label below and a rotated y label on the left, the
  * labelled point markers, and a legend when any series of the panel has a name
- * (placed in the corner of the panel that covers the fewest data points).
+ * (placed in the corner of the panel that covers the fewest data points, or to the
+ * right of the frame with hs_plot_legend_outside).
  *
  * Conventions:
  *  - Ticks are "nice" 1-2-5 x 10^k steps, about one per 50 px (y) or 100 px (x).
@@ -87,6 +88,7 @@ typedef struct plot_panel {
 struct hs_plot {
   double width, height;
   char *title;
+  int legend_outside; /* legends right of the frames (hs_plot_legend_outside) */
   plot_panel *panels;
   size_t n_panels, cap_panels;
 };
@@ -123,6 +125,7 @@ static const char *dash_of(hs_plot_style style, size_t slot) {
                                              " stroke-dasharray=\"7 3 2 3\"",
                                              " stroke-dasharray=\"12 4\""};
   size_t cyc = (slot / PALETTE_N) % 3;
+  if (style == HS_PLOT_THICK) return ""; /* the highlighted series: solid, wide */
   return style == HS_PLOT_DASHED ? cycle_dashed[cyc] : cycle_line[cyc];
 }
 
@@ -382,6 +385,10 @@ static hs_status set_range(hs_plot *p, int panel, char axis, double lo, double h
   return HS_OK;
 }
 
+void hs_plot_legend_outside(hs_plot *p) {
+  if (p) p->legend_outside = 1;
+}
+
 hs_status hs_plot_set_xrange(hs_plot *p, int panel, double lo, double hi, hs_err *err) {
   return set_range(p, panel, 'x', lo, hi, err);
 }
@@ -400,7 +407,8 @@ hs_status hs_plot_add_series(hs_plot *p, int panel, const char *name, const doub
   snprintf(who, sizeof who, "#%zu", idx);
   const char *q = name ? "'" : "";
   const char *nm = name ? name : who;
-  if (style != HS_PLOT_LINE && style != HS_PLOT_DASHED && style != HS_PLOT_MARKERS)
+  if (style != HS_PLOT_LINE && style != HS_PLOT_DASHED && style != HS_PLOT_MARKERS &&
+      style != HS_PLOT_THICK)
     return hs_err_set(err, HS_ERR_INVALID, "plot panel %d: series %s%s%s: unknown style %d",
                       panel, q, nm, q, (int)style);
   if (n == 0)
@@ -686,6 +694,7 @@ static void format_tick(char *buf, size_t size, const axis *a, double v) {
 typedef struct panel_layout {
   double left, top, width, height; /* plot area in px */
   axis ax, ay;
+  int legend_outside; /* legend right of the frame (hs_plot_legend_outside) */
 } panel_layout;
 
 static int panel_bounds(const plot_panel *pn, double *xlo, double *xhi, double *ylo,
@@ -901,6 +910,12 @@ static size_t legend_size(const plot_panel *pn, double *bw, double *bh) {
    where the legend hides least; returns that cost. */
 static size_t legend_place(const plot_panel *pn, const panel_layout *L, double bw, double bh,
                            double *bx, double *by) {
+  if (L->legend_outside) { /* right of the frame, top aligned: hides nothing */
+    *bx = L->left + L->width + LEG_INSET;
+    *by = L->top;
+    (void)bh;
+    return 0;
+  }
   double x_right = L->left + L->width - LEG_INSET - bw, x_left = L->left + LEG_INSET;
   double y_top = L->top + LEG_INSET, y_bottom = L->top + L->height - LEG_INSET - bh;
   double cx[4] = {x_right, x_left, x_right, x_left}, cy[4] = {y_top, y_top, y_bottom, y_bottom};
@@ -930,6 +945,7 @@ static hs_status layout(const hs_plot *p, panel_layout *L, hs_err *err) {
     int have = panel_bounds(pn, &xlo, &xhi, &ylo, &yhi);
     L[i].top = top + (double)i * slot + GAP_ABOVE;
     L[i].height = plot_h;
+    L[i].legend_outside = p->legend_outside;
     hs_status st = axis_setup(&L[i].ay, pn->y_fixed, pn->y_lo, pn->y_hi, have, ylo, yhi, 1,
                               clamp_target(plot_h / 50.0, 2, 8), (int)i, 'y', err);
     if (st) return st;
@@ -941,8 +957,13 @@ static hs_status layout(const hs_plot *p, panel_layout *L, hs_err *err) {
     double left = fmax(56.0, ceil(36.0 + tick_w + TICK_LEN + 4.0));
     for (size_t i = 0; i < p->n_panels; i++) L[i].left = left;
 
-    /* The last x tick label is centred on the right edge: make room for it. */
+    /* The last x tick label is centred on the right edge: make room for it (and for
+       the legends when they stand right of the frames). */
     double right = 16.0;
+    for (size_t i = 0; p->legend_outside && i < p->n_panels; i++) {
+      double bw, bh;
+      if (legend_size(&p->panels[i], &bw, &bh)) right = fmax(right, ceil(bw + 2 * LEG_INSET));
+    }
     for (int pass = 0; pass < 2; pass++) {
       hs_status st = x_axes(p, L, right, err);
       if (st) return st;
@@ -968,7 +989,8 @@ static hs_status layout(const hs_plot *p, panel_layout *L, hs_err *err) {
     for (size_t i = 0; i < p->n_panels; i++) {
       const plot_panel *pn = &p->panels[i];
       double bw, bh, bx, by;
-      if (pn->y_fixed || !legend_size(pn, &bw, &bh) || !legend_place(pn, &L[i], bw, bh, &bx, &by))
+      if (pn->y_fixed || p->legend_outside || !legend_size(pn, &bw, &bh) ||
+          !legend_place(pn, &L[i], bw, bh, &bx, &by))
         continue;
       axis saved = L[i].ay;
       axis_extend_up(&L[i].ay);
@@ -1087,6 +1109,8 @@ static void draw_frame_ticks_labels(sbuf *b, const plot_panel *pn, const panel_l
   sb_puts(b, "</text>\n</g>\n");
 }
 
+static double width_of(hs_plot_style style) { return style == HS_PLOT_THICK ? 3 * LINE_W : LINE_W; }
+
 static void draw_series(sbuf *b, const plot_series *s, const panel_layout *L, size_t slot) {
   const char *colour = palette[slot % PALETTE_N];
   if (s->style == HS_PLOT_MARKERS || s->n == 1) {
@@ -1100,7 +1124,7 @@ static void draw_series(sbuf *b, const plot_series *s, const panel_layout *L, si
   }
   sb_printf(b, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"%g\" "
                "stroke-linejoin=\"round\" stroke-linecap=\"round\"%s points=\"",
-            colour, LINE_W, dash_of(s->style, slot));
+            colour, width_of(s->style), dash_of(s->style, slot));
   for (size_t i = 0; i < s->n; i++) {
     if (i) sb_putn(b, " ", 1);
     sb_coord(b, map_x(L, s->xy[2 * i]));
@@ -1159,7 +1183,8 @@ static void draw_legend(sbuf *b, const plot_panel *pn, const panel_layout *L) {
     double xs = bx + pad;
     int dots = se->style == HS_PLOT_MARKERS || se->n == 1;
     if (!dots || has_line) {
-      sb_printf(b, "<g stroke=\"%s\" stroke-width=\"%g\"%s>", colour, LINE_W,
+      sb_printf(b, "<g stroke=\"%s\" stroke-width=\"%g\"%s>", colour,
+                width_of(dots ? HS_PLOT_LINE : se->style),
                 dash_of(dots ? HS_PLOT_LINE : se->style, slot));
       draw_line(b, xs, yc, xs + sample_w, yc);
       sb_puts(b, "</g>\n");

@@ -227,22 +227,37 @@ static const struct {
             {HS_CMP_AVO, "AV open % beats", 0, 100}, {HS_CMP_LVEDV, "LVEDV mL", 0, 1}};
 #define NCOLS (sizeof COLS / sizeof COLS[0])
 
-static void table_text(hs_html *b, const hs_compare_row *rows, size_t n, int best) {
-  hs_html_put(b, "%-2s %-50s %4s", "", "strategy", "step");
+/* The MAP-controller dose of a row (--hold-map) for a table cell: "NE 0.12", "NTP 1.3". */
+static void drug_cell(const hs_compare_row *r, char *buf, size_t n) {
+  if (r->excluded) snprintf(buf, n, "-");
+  else if (r->v[HS_CMP_NE_EQ] > 0) snprintf(buf, n, "NE %.3g", r->v[HS_CMP_NE_EQ]);
+  else if (r->v[HS_CMP_NTP_EQ] > 0) snprintf(buf, n, "NTP %.3g", r->v[HS_CMP_NTP_EQ]);
+  else snprintf(buf, n, "none");
+}
+#define DRUG_HEAD "MAP drug ug/kg/min"
+
+static void table_text(hs_html *b, const hs_compare_row *rows, size_t n, int best, int hold_map) {
+  /* the strategy column is as wide as the longest name: names are never cut */
+  int wl = 8;
+  for (size_t i = 0; i < n; i++)
+    if ((int)strlen(rows[i].label) > wl) wl = (int)strlen(rows[i].label);
+  hs_html_put(b, "%-2s %-*s %4s", "", wl, "strategy", "step");
   for (size_t c = 0; c < NCOLS; c++) hs_html_put(b, " %*s", (int)strlen(COLS[c].head) > 6 ? (int)strlen(COLS[c].head) : 6, COLS[c].head);
+  if (hold_map) hs_html_put(b, " %*s", (int)strlen(DRUG_HEAD), DRUG_HEAD);
   hs_html_put(b, "  %-22s %s\n", "targets", "risks");
   for (size_t i = 0; i < n; i++) {
     const hs_compare_row *r = &rows[i];
-    char lab[64], miss[64], risk[160];
-    snprintf(lab, sizeof lab, "%.50s", r->label);
+    char miss[64], risk[160], drug[32];
     missed_cell(r, miss, sizeof miss);
     risk_cell(r, risk, sizeof risk);
-    hs_html_put(b, "%-2s %-50s %4d", (int)i == best ? "=>" : "", lab, r->step);
+    hs_html_put(b, "%-2s %-*s %4d", (int)i == best ? "=>" : "", wl, r->label, r->step);
     for (size_t c = 0; c < NCOLS; c++) {
       int w = (int)strlen(COLS[c].head) > 6 ? (int)strlen(COLS[c].head) : 6;
       if (r->excluded || !isfinite(r->v[COLS[c].k])) hs_html_put(b, " %*s", w, "-");
       else hs_html_put(b, " %*.*f", w, COLS[c].prec, COLS[c].scale * r->v[COLS[c].k]);
     }
+    drug_cell(r, drug, sizeof drug);
+    if (hold_map) hs_html_put(b, " %*s", (int)strlen(DRUG_HEAD), drug);
     hs_html_put(b, "  %-22s %s%s\n", miss, r->excluded ? "-" : risk,
                 r->excluded || r->steady ? "" : " (not steady)");
   }
@@ -253,7 +268,7 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient) {
   out o = {&b, 0};
   answer(&o, r, patient ? patient : "patient");
   hs_html_put(&b, "\n");
-  table_text(&b, r->rows, r->nrows, r->recommended);
+  table_text(&b, r->rows, r->nrows, r->recommended, r->hold_map);
   hs_html_put(&b,
               "\nstep: 1 ECMO flow and drugs, 2 IABP, 3 percutaneous LV pump, 4 septostomy / "
               "LA vent / percutaneous vents, 5 surgical vent or LVAD conversion.  total = "
@@ -268,13 +283,14 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient) {
   return b.s;
 }
 
-static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best) {
+static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best, int hold_map) {
   hs_html_put(b, "<table><tr><th>strategy</th><th>step</th>");
   for (size_t c = 0; c < NCOLS; c++) {
     hs_html_put(b, "<th>");
     hs_html_text(b, COLS[c].head);
     hs_html_put(b, "</th>");
   }
+  if (hold_map) hs_html_put(b, "<th>%s</th>", DRUG_HEAD);
   hs_html_put(b, "<th>targets</th><th>risks</th></tr>\n");
   for (size_t i = 0; i < n; i++) {
     const hs_compare_row *r = &rows[i];
@@ -296,6 +312,11 @@ static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best) {
       if (r->excluded || !isfinite(r->v[k])) hs_html_put(b, "<td>-</td>");
       else hs_html_put(b, "<td%s>%.*f</td>", cls, COLS[c].prec, COLS[c].scale * r->v[k]);
     }
+    if (hold_map) {
+      char drug[32];
+      drug_cell(r, drug, sizeof drug);
+      hs_html_put(b, "<td>%s</td>", drug);
+    }
     hs_html_put(b, "<td>");
     hs_html_text(b, r->excluded ? r->excluded_reason : miss);
     hs_html_put(b, "</td><td>");
@@ -305,22 +326,41 @@ static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best) {
   hs_html_put(b, "</table>\n");
 }
 
+/* titrated: 1 re-titrated per strategy / point, 0 held at the patient's setting, 2 the
+   swept setting itself */
 static void targets_line(hs_html *b, const hs_targets *t, int titrated) {
   hs_html_put(b,
               "<p>Targets: PCWP &lt; %.0f mmHg, MAP &ge; %.0f mmHg, DO<sub>2</sub> index &ge; %.0f "
               "mL/min/m<sup>2</sup>, drained-blood SvO<sub>2</sub> &ge; %.0f %%. ",
               t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct);
-  if (titrated)
+  if (titrated == 1)
     hs_html_put(b, "ECMO flow re-titrated to the least flow in %.2f&ndash;%.2f L/min that holds MAP "
                    "and perfusion. ", t->flow_min_lpm, t->flow_max_lpm);
+  else if (titrated == 2)
+    hs_html_put(b, "ECMO flow is the swept setting. ");
   else
     hs_html_put(b, "ECMO flow held at the patient's setting. ");
   hs_html_put(b, "Aortic-valve opening is a stasis-risk finding, not a target.</p>\n");
 }
 
-/* Overlaid LV pressure-volume loops of the rows with samples (flow-sweep rows skipped). */
-static char *pv_svg(const hs_compare_row *rows, size_t n, int skip_sweep, hs_err *err) {
-  hs_plot *p = hs_plot_new(900, 560, "LV pressure-volume loops (one steady beat)");
+/* Overlaid LV pressure-volume loops of the rows with samples (flow-sweep rows skipped);
+   row `best` (the recommendation or the chosen point; -1: none) drawn thick and named in
+   the title.  More than 6 loops: the legend stands right of the plot (it would cover the
+   loops), the figure grows to hold one legend row per loop. */
+static char *pv_svg(const hs_compare_row *rows, size_t n, int skip_sweep, int best,
+                    const char *best_what, hs_err *err) {
+  size_t nloops = 0;
+  for (size_t i = 0; i < n; i++) nloops += !(skip_sweep && rows[i].is_flow_sweep) && rows[i].npv >= 2;
+  int outside = nloops > 6;
+  double h = outside ? fmax(560.0, 150.0 + 18.0 * (double)nloops) : 560.0;
+  char title[300];
+  if (best >= 0 && (size_t)best < n && rows[best].npv >= 2)
+    snprintf(title, sizeof title, "LV pressure-volume loops (one steady beat); thick: %s, %.150s",
+             best_what, rows[best].label);
+  else
+    snprintf(title, sizeof title, "LV pressure-volume loops (one steady beat)");
+  hs_plot *p = hs_plot_new(outside ? 1240 : 900, h, title);
+  if (p && outside) hs_plot_legend_outside(p);
   if (!p) {
     hs_err_set(err, HS_ERR_NOMEM, "out of memory");
     return NULL;
@@ -334,7 +374,7 @@ static char *pv_svg(const hs_compare_row *rows, size_t n, int skip_sweep, hs_err
   for (size_t i = 0; i < n; i++) {
     if ((skip_sweep && rows[i].is_flow_sweep) || rows[i].npv < 2) continue;
     if (hs_plot_add_series(p, panel, rows[i].label, rows[i].pv_v, rows[i].pv_p, rows[i].npv,
-                           HS_PLOT_LINE, err)) {
+                           (int)i == best ? HS_PLOT_THICK : HS_PLOT_LINE, err)) {
       hs_plot_free(p);
       return NULL;
     }
@@ -375,14 +415,14 @@ hs_status hs_report_compare(const char *dir, const char *patient, const hs_compa
   hs_status st = hs_report_ensure_dir(dir, err);
   if (st) return st;
   hs_html b = {0};
-  char *pv = pv_svg(r->rows, r->nrows, 1, err);
+  char *pv = pv_svg(r->rows, r->nrows, 1, r->recommended, "recommended", err);
   if (!pv) return err ? err->code : HS_ERR_NOMEM;
   char *sweep = flow_sweep_svg(r, t, err);
   hs_html_head(&b, "LV unloading on VA-ECMO: strategy comparison", patient);
   out o = {&b, 1};
   answer(&o, r, patient);
   targets_line(&b, t, 1);
-  table(&b, r->rows, r->nrows, r->recommended);
+  table(&b, r->rows, r->nrows, r->recommended, r->hold_map);
   hs_html_put(&b, "<p class=\"small\">Step: 1 ECMO flow and drugs, 2 IABP, 3 percutaneous LV pump, "
           "4 septostomy / LA vent / percutaneous vents, 5 surgical vent or LVAD conversion. "
           "Green: target met; red: missed. total = systemic blood flow (ECMO + heart + devices); "
@@ -409,7 +449,8 @@ hs_status hs_report_optimize(const char *dir, const char *patient, const hs_opti
   if (st) return st;
   char *sweep = hs_optimize_svg(r, t, err);
   if (!sweep) return err ? err->code : HS_ERR_NOMEM;
-  char *pv = pv_svg(r->rows, r->npoints, 0, err);
+  char *pv = pv_svg(r->rows, r->npoints, 0, r->chosen >= 0 ? r->chosen : r->closest,
+                    r->chosen >= 0 ? "chosen" : "closest", err);
   hs_html b = {0};
   char title[160];
   snprintf(title, sizeof title, "Optimising %s", r->setting);
@@ -418,8 +459,8 @@ hs_status hs_report_optimize(const char *dir, const char *patient, const hs_opti
       r->chosen >= 0 ? "Chosen setting:" : "No setting meets every target.");
   hs_html_text(&b, r->reason);
   hs_html_put(&b, "</div>\n");
-  targets_line(&b, t, 0);
-  table(&b, r->rows, r->npoints, r->chosen >= 0 ? r->chosen : r->closest);
+  targets_line(&b, t, r->ecmo_flow == HS_OPT_FLOW_TITRATED ? 1 : r->ecmo_flow == HS_OPT_FLOW_SWEPT ? 2 : 0);
+  table(&b, r->rows, r->npoints, r->chosen >= 0 ? r->chosen : r->closest, r->hold_map);
   hs_html_put(&b, "<h2>Sweep</h2>\n%s\n", hs_html_svg_body(sweep));
   if (pv) hs_html_put(&b, "<h2>LV pressure-volume loops</h2>\n%s\n", hs_html_svg_body(pv));
   hs_html_put(&b, "</body></html>\n");

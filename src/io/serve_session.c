@@ -829,6 +829,10 @@ static void *job_main(void *arg) {
   hs_err err = {HS_OK, ""};
   char *json = NULL, *report = NULL;
   const char *name = s->job_model ? hs_model_name(s->job_model) : "";
+  char job_file[sizeof s->patient_file]; /* the session's patient file, for the JSON */
+  pthread_mutex_lock(&s->mu);
+  snprintf(job_file, sizeof job_file, "%s", s->patient_file);
+  pthread_mutex_unlock(&s->mu);
   char dir[] = "/tmp/hemosim-serve-XXXXXX";
   int have_dir = mkdtemp(dir) != NULL;
   hs_status st = have_dir ? HS_OK : hs_err_set(&err, HS_ERR_IO, "cannot create a temporary directory");
@@ -847,7 +851,8 @@ static void *job_main(void *arg) {
                                  (const char *const *)s->job_strategies,
                                  s->job_nflows ? s->job_flows : NULL, s->job_nflows,
                                  s->job_threads, &pr, &r, &err);
-    if (!st && !(json = hs_compare_json(r, name, &err))) st = err.code;
+    hs_provenance prov = {name, job_file[0] ? job_file : NULL, NULL, 0};
+    if (!st && !(json = hs_compare_json(r, &prov, NULL, &err))) st = err.code;
     if (!st) st = hs_report_compare(dir, name, r, &s->job_targets, &err);
     hs_compare_free(r);
   } else if (!st) {
@@ -855,7 +860,8 @@ static void *job_main(void *arg) {
     hs_progress pr = {job_progress, s};
     st = hs_optimize_run_progress(s->job_model, s->job_opt, &s->job_targets, s->job_threads, &pr,
                                   &r, &err);
-    if (!st && !(json = hs_optimize_json(r, &err))) st = err.code;
+    hs_provenance prov = {name, job_file[0] ? job_file : NULL, NULL, 0};
+    if (!st && !(json = hs_optimize_json(r, &prov, NULL, &err))) st = err.code;
     if (!st) st = hs_report_optimize(dir, name, r, &s->job_targets, &err);
     hs_optimize_free(r);
   }

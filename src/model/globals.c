@@ -150,6 +150,12 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                             "beats in a row within the steady-state tolerances of the fast "
                             "states before the next macro step",
                             "docs/model.md \"Slow states\"", NULL},
+    [SOLVER_STEADY_PERIOD] = {"steady_period", HS_DIM_NONE, 1, 1, 6, HS_PARAM_INTEGER,
+                              "beats in one period of the steady state: 1 for a circulation "
+                              "that repeats every beat; n for a pattern of n beats (IABP at "
+                              "1:n assists one beat in n): the steady-state test and its "
+                              "acceleration then compare states n beats apart",
+                              "docs/numerics.md", NULL},
 };
 
 /* Clinician-like MAP controller: a vasopressor / vasodilator titrated to a MAP band

@@ -2552,6 +2552,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   const double *sv = s->p + pl->solver;
   long max_beats = (long)sv[SOLVER_MAX_BEATS];
   int window = (int)sv[SOLVER_WINDOW];
+  long period = sv[SOLVER_STEADY_PERIOD] >= 2 ? (long)sv[SOLVER_STEADY_PERIOD] : 1;
   long start = s->beats, calm = 0;
   int warmed = 0;
   hs_steady_info inf;
@@ -2578,6 +2579,11 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   double best = INFINITY, bpc_prev = NAN;
   while (s->beats - start < max_beats) {
     memcpy(s->y_ed1, s->y, nb);
+    if (period > 1) { /* a pattern of n beats (solver.steady_period, e.g. IABP 1:n): the
+                         test and the accelerated map compare states n beats apart */
+      if ((st = hs_sim_run_beats(s, period - 1, err)) != HS_OK) break;
+      memcpy(s->y_prev_ed, s->y_ed1, nb);
+    }
     if ((st = hs_sim_run_beats(s, 1, err)) != HS_OK) break;
     double res = s->res_fast, o2res = s->last_change_o2 / sv[SOLVER_STEADY_TOL_O2];
     double av = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_AVOPEN];
