@@ -238,6 +238,7 @@ static void test_macro_vs_beats(void **state) {
     set(&r, "fluids.crystalloid_rate", "800 mL/h");
     set(&r, "fluids.rbc_rate", "300 mL/h");
     set(&r, "hemolysis.initial", "30");
+    set(&r, "tissue_co2.enabled", "false"); /* its settling would hold the macro steps */
     set(&r, "solver.slow_step", k ? "300 s" : "0 s");
     go(&r, 1200);
     hs_err err;
@@ -282,6 +283,7 @@ static void test_lung_water_lactate_slow(void **state) {
     open_run(&r, "severe_shock_ecmo");
     set(&r, "lung_water.initial_ml_per_kg", "10");
     set(&r, "lactate.initial", "6 mmol/L");
+    set(&r, "tissue_co2.enabled", "false"); /* its settling would hold the macro steps */
     set(&r, "solver.slow_step", k ? "300 s" : "0 s");
     if (k == 0) { /* held while searching; carried by the warm-start state */
       hs_steady_info inf;
@@ -292,7 +294,7 @@ static void test_lung_water_lactate_slow(void **state) {
       size_t n = hs_sim_state_size(r.s);
       double *x = malloc(n * sizeof *x);
       assert_int_equal(hs_sim_get_state(r.s, x, n, &err), HS_OK);
-      size_t ny = n - 7; /* evlw, lactate, 4 fluids, 1 haemolysis */
+      size_t ny = n - 9; /* evlw, lactate, 4 fluids, 1 haemolysis, 2 tissue CO2 */
       assert_near(x[ny], 700.0, 1e-9);
       assert_near(x[ny + 1], 6.0, 1e-12);
       x[ny] = 900.0, x[ny + 1] = 3.0;
@@ -307,6 +309,7 @@ static void test_lung_water_lactate_slow(void **state) {
       hs_sim_reset(r.s, &err);
       set(&r, "lung_water.initial_ml_per_kg", "10");
       set(&r, "lactate.initial", "6 mmol/L");
+      set(&r, "tissue_co2.enabled", "false");
       set(&r, "solver.slow_step", "0 s");
     }
     go(&r, 1800);

@@ -136,7 +136,9 @@ extern "C" {
   X(HS_M_HCO3, "hco3_upper_mmol_l", "mmol/L", "arterial plasma bicarbonate, right upper-limb artery") \
   X(HS_M_VCO2, "vco2_mlmin", "mL/min", "CO2 production of all tissues (RQ x O2 consumption)")  \
   X(HS_M_CO2LUNG, "co2_removal_lung_mlmin", "mL/min", "CO2 given off in the lungs")            \
-  X(HS_M_CO2OXY, "co2_removal_oxygenator_mlmin", "mL/min", "CO2 removed by membrane lungs (sweep gas)")
+  X(HS_M_CO2OXY, "co2_removal_oxygenator_mlmin", "mL/min", "CO2 removed by membrane lungs (sweep gas)") \
+  X(HS_M_PTCO2, "tissue_pco2_mmhg", "mmHg", "PCO2 of the slow (muscle) tissue CO2 store (docs/model.md 2.19)") \
+  X(HS_M_CO2TIS, "co2_tissue_uptake_mlmin", "mL/min", "CO2 taken up by the tissue stores (negative: released)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

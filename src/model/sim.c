@@ -560,7 +560,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
     double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
     double use = s->p[pl->vo2_pidx[n]] / 60.0 * g * hw;
     dm[i] -= use;
-    dk[i] += rq * use;
+    dk[i] += rq * use * s->pfx.co2; /* less what the tissue stores take up (effect.co2) */
     cons += use;
   }
   s->q[pl->q_lung] += weight * lung;
@@ -1728,7 +1728,7 @@ static void finish_beat(hs_sim *s, double *m, double *site) {
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
 static void modules_effect(hs_sim *s) {
-  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0};
+  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0};
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->effect) md->effect(s->mstate + s->mofs[k], s->pl, s->p, &fx);
@@ -1816,7 +1816,8 @@ static hs_status slow_apply(hs_sim *s, double dt, hs_err *err) {
 /* Every module's beat-end update; a changed effect restarts the integrator.  Then the
    slow states' rates over the beat, and (unless held) one Euler step of length T. */
 static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err) {
-  hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn, s->slow_frozen};
+  hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn, s->slow_frozen,
+                      s->kin, s->site + (s->nhist - 1) % HIST * 3 * s->pl->nn + s->pl->nn};
   int changed = 0, moving = 0, j = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
@@ -2072,11 +2073,11 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   s->beats++;
   steady_measure(s);
   s->slow_calm = s->res_fast < SLOW_SETTLE_RES && !s->ctl_moving ? s->slow_calm + 1 : 0;
-  if ((st = modules_beat(s, m, s->t - s->acc.t0, err)) != HS_OK) return st;
-  if (isfinite(m[HS_M_BE])) s->be = m[HS_M_BE]; /* lactate consumes bicarbonate */
   {
-    double T = s->t - s->acc.t0, *kin = s->kin;
+    double T = s->t - s->acc.t0, *kin = s->kin; /* beat-mean CO2 contents (modules, gases) */
     for (int i = 0; i < pl->nn; i++) kin[i] = (s->q[pl->q_k + i] - s->acc.q0[pl->q_k + i]) / T;
+    if ((st = modules_beat(s, m, T, err)) != HS_OK) return st;
+    if (isfinite(m[HS_M_BE])) s->be = m[HS_M_BE]; /* lactate consumes bicarbonate */
     gas_exchange(s, T, kin);
   }
   memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));

@@ -28,6 +28,9 @@ typedef struct hs_physio_effect {
                            (adds, from 0; does not change the right-hand side) */
   double hb;            /* haemoglobin concentration (oxygen.hemoglobin x this: dilution,
                            transfusion); the O2 model and every saturation use it */
+  double co2;           /* share of the metabolic CO2 (RQ x O2 used) the consuming vessels
+                           release into the blood (the rest: tissue stores; > 1 when they
+                           give CO2 back) */
 } hs_physio_effect;
 
 /* What a module's continuous states do to the circulation at one point of the
@@ -103,6 +106,8 @@ typedef struct hs_physio_beat {
   const double *edge_q;   /* mean flow of each edge over the beat, mL/s */
   int frozen; /* 1 while hs_sim_run_to_steady searches the periodic steady state: slow
                  states (hours) hold still and report their rates; 0 in timed runs */
+  const double *node_co2; /* beat-mean CO2 content of each node, mL CO2/mL */
+  const double *node_so2; /* beat-mean O2 saturation of each node, % */
 } hs_physio_beat;
 
 typedef struct hs_physio_module {
