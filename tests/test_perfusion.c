@@ -166,6 +166,34 @@ static void test_no_reflow_groups(void **state) {
   assert_true(t->tmax_s > find(&healthy.p, "left_mca")->tmax_s);
 }
 
+/* Horie's rule after recanalisation sees no-reflow (docs/brain.md, no-reflow): as the
+   capillary mesh of the recanalised territory plugs (0 -> 25 % -> 35 %, past its
+   percolation threshold) the territory's flow falls and Tmax rises (by > 0.2 s per step),
+   above 6 s at 35 % (NO-REFLOW) and below it with reflow (0). */
+static void test_tmax_no_reflow(void **state) {
+  (void)state;
+  hs_perfusion_options o = hs_perfusion_options_default();
+  o.recanalised = 1;
+  const char *obs[3] = {"0", "0.25", "0.35"};
+  double prev = 0;
+  int horie[3];
+  for (int k = 0; k < 3; k++) {
+    meas m;
+    measure("stroke_post_thrombectomy.yaml",
+            (const char *const[]){"l_mca_bed.capillary_obstruction", obs[k], NULL}, &healthy.p,
+            &o, &m);
+    double t = find(&m.p, "left_mca")->tmax_s;
+    print_message("obstruction %s: left MCA Tmax %.2f s, Horie %d\n", obs[k], t,
+                  m.p.horie_no_reflow);
+    assert_true(t > prev + 0.2);
+    prev = t;
+    horie[k] = m.p.horie_no_reflow;
+  }
+  assert_int_equal(horie[0], 0);
+  assert_true(prev > HS_PERFUSION_TMAX_S);
+  assert_int_equal(horie[2], 1);
+}
+
 static void test_options(void **state) {
   (void)state;
   char path[512];
@@ -203,6 +231,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_transit_known_answer), cmocka_unit_test(test_healthy),
       cmocka_unit_test(test_tmax_obstruction),     cmocka_unit_test(test_tmax_added_volume),
+      cmocka_unit_test(test_tmax_no_reflow),
       cmocka_unit_test(test_no_reflow_groups),     cmocka_unit_test(test_options),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

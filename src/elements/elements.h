@@ -203,6 +203,8 @@ enum {
   BRAIN_ACA_MASS,
   BRAIN_PCA_MASS,
   BRAIN_PF_MASS,
+  BRAIN_CAP_SHARE,
+  BRAIN_CAP_COORD,
   BRAIN_NPARAM
 };
 extern const char *const hs_reflex_regions[];

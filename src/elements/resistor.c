@@ -25,9 +25,12 @@ static const hs_param_spec PARAMS[RESISTOR_NPARAM] = {
                           "grades, docs/brain.md)",
                           "", NULL},
     [RESISTOR_OBSTRUCTION] = {"capillary_obstruction", HS_DIM_NONE, 0, 0, 0.95, 0,
-                              "fraction of parallel capillaries plugged (no-reflow): resistance "
-                              "x 1/(1 - fraction)",
-                              "Yemisci 2009; El Amki 2020", NULL},
+                              "fraction of the bed's capillaries plugged (no-reflow): the "
+                              "capillary share of the resistance (brain.capillary_share) rises "
+                              "as in a meshed network, x 1/(1 - o z/(z - 2)) (effective-medium "
+                              "theory, brain.capillary_coordination z; docs/brain.md)",
+                              "Yemisci et al. 2009 (Nat Med 15:1031); El Amki et al. 2020 (Cell "
+                              "Rep 33:108260); Kirkpatrick 1973 (Rev Mod Phys 45:574)", NULL},
     [RESISTOR_AUTOREG_FLOW] = {"autoregulation_flow", HS_DIM_FLOW, 0, 0, 1000.0 / 60.0, 0,
                                "flow this bed's arterioles defend (0 = no autoregulation; fixed "
                                "when compiled)",

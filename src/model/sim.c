@@ -1368,7 +1368,7 @@ static void refresh_derived(hs_sim *s) {
       f->l = valve ? ep[VALVE_L] : ep[INERTANCE_L];
       continue;
     }
-    double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+    double r = ep[RESISTOR_R] * hs_brain_obstruction_factor(pl, s->p, ep[RESISTOR_OBSTRUCTION]);
     s->r_base[e] = r;
     if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
     /* collateral pathways conduct 2^(grade - 3) x nominal (ASITN/SIR grade, docs/brain.md) */
@@ -1446,7 +1446,7 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
   double pB = hs_vessel_pressure(y[b], vessel_compliance(s, y, b, pb), pb[VESSEL_V0]) +
               pb[VESSEL_PEXT] +
               pb[VESSEL_THORACIC] * thor + pb[VESSEL_INTRACRANIAL] * icp;
-  double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+  double r = ep[RESISTOR_R] * hs_brain_obstruction_factor(pl, s->p, ep[RESISTOR_OBSTRUCTION]);
   if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
   return (pA - pB) / r;
 }

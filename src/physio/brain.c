@@ -136,6 +136,24 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                        "mass of the posterior fossa (brainstem and cerebellum)",
                        "cerebellum ~10 % of brain mass: Herculano-Houzel 2010 (Front "
                        "Neuroanat 4:12), + brainstem", NULL},
+    [BRAIN_CAP_SHARE] = {"capillary_share", HS_DIM_NONE, 0.37, 0.05, 1, 0,
+                         "share of a cerebral bed's resistance in its capillaries: capillary "
+                         "obstruction acts on this share only (the arterioles and venules "
+                         "stay open; docs/brain.md, no-reflow)",
+                         "Schmid et al. 2017 (PLoS Comput Biol 13:e1005392): capillaries 37 % "
+                         "of the arteriole-to-venule pressure drop for blood entering the "
+                         "capillary bed in the upper cortex; Gould et al. 2017 (J Cereb Blood "
+                         "Flow Metab 37:52)",
+                         NULL},
+    [BRAIN_CAP_COORD] = {"capillary_coordination", HS_DIM_NONE, 3, 2.2, 1000, 0,
+                         "mean number of capillary segments meeting at a junction: the "
+                         "capillary mesh conducts 1 - o z/(z - 2) of its normal conductance "
+                         "with a fraction o of its segments plugged (effective-medium "
+                         "theory; 1 - o, the parallel-channel law, as z grows large)",
+                         "Kirkpatrick 1973 (Rev Mod Phys 45:574): effective-medium "
+                         "conductance of a random network; Blinder et al. 2013 (Nat Neurosci "
+                         "16:889): cortical capillary junctions are three-way",
+                         NULL},
 };
 
 const hs_block_type hs_type_brain = {
@@ -287,7 +305,7 @@ static double ic_blood_shift(const hs_plan *pl, const double *p, const double *q
     const double *ep = BRAIN_BP(pl, p, pl->edge_block[drain]);
     double q = qmean[2 * drain] - qmean[2 * drain + 1];
     double pd = pmean[pl->eto[drain]];
-    double r = ep[RESISTOR_R] / (1.0 - ep[RESISTOR_OBSTRUCTION]);
+    double r = ep[RESISTOR_R] * hs_brain_obstruction_factor(pl, p, ep[RESISTOR_OBSTRUCTION]);
     if (q <= 0) continue;
     dv += vein_volume(q, icp1, pd, v[VESSEL_C], v[VESSEL_V0], r) -
           vein_volume(q, icp0, pd, v[VESSEL_C], v[VESSEL_V0], r);

@@ -83,6 +83,31 @@ static inline double hs_brain_arteriolar_dp(const hs_plan *pl, const double *p, 
   return dp < 0 ? 0.0 : dp;
 }
 
+/*
+ * No-reflow: resistance multiplier of a bed with a fraction o of its capillaries plugged
+ * (the resistor's capillary_obstruction).  Only the capillary share s of the bed's
+ * resistance is obstructed (the arterioles and venules stay open), and the plugged
+ * segments sit in a meshed network: by effective-medium theory (Kirkpatrick 1973, Rev
+ * Mod Phys 45:574) a random network of coordination z with a fraction o of its segments
+ * blocked conducts g = 1 - o z/(z - 2) of its normal conductance, so each plugged
+ * capillary also diverts the flow of its open neighbours into longer paths and the
+ * resistance rises superlinearly, up to the percolation threshold o = (z - 2)/z (1/3 for
+ * the three-way junctions of the cortical capillary mesh; Blinder et al. 2013, Nat
+ * Neurosci 16:889).  Beyond it a finite territory keeps a residual conductance
+ * (HS_BRAIN_CAP_GMIN: entries from many penetrating arterioles).  Factor = (1 - s) + s/g;
+ * exactly 1 without obstruction; s = 1 with a large z gives the parallel-channel law
+ * 1/(1 - o) used before issue 17.
+ */
+#define HS_BRAIN_CAP_GMIN 0.02
+static inline double hs_brain_obstruction_factor(const hs_plan *pl, const double *p, double o) {
+  if (o == 0.0) return 1.0;
+  const double *br = p + pl->brain;
+  double s = br[BRAIN_CAP_SHARE], z = br[BRAIN_CAP_COORD];
+  double g = 1.0 - o * z / (z - 2.0);
+  if (g < HS_BRAIN_CAP_GMIN) g = HS_BRAIN_CAP_GMIN;
+  return (1.0 - s) + s / g;
+}
+
 /* Conductance multiplier of a `collateral: true` edge: 2^(grade - 3) (ASITN/SIR grade). */
 double hs_brain_collateral_factor(const hs_plan *pl, const double *p);
 
