@@ -138,7 +138,9 @@ extern "C" {
   X(HS_M_CO2LUNG, "co2_removal_lung_mlmin", "mL/min", "CO2 given off in the lungs")            \
   X(HS_M_CO2OXY, "co2_removal_oxygenator_mlmin", "mL/min", "CO2 removed by membrane lungs (sweep gas)") \
   X(HS_M_PTCO2, "tissue_pco2_mmhg", "mmHg", "PCO2 of the slow (muscle) tissue CO2 store (docs/model.md 2.19)") \
-  X(HS_M_CO2TIS, "co2_tissue_uptake_mlmin", "mL/min", "CO2 taken up by the tissue stores (negative: released)")
+  X(HS_M_CO2TIS, "co2_tissue_uptake_mlmin", "mL/min", "CO2 taken up by the tissue stores (negative: released)") \
+  X(HS_M_PVCO2D, "pvco2_drained_mmhg", "mmHg",                                               \
+    "PCO2 of the blood drained into the first oxygenating device (pre-oxygenator); NaN without one")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

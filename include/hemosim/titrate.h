@@ -128,7 +128,7 @@ typedef struct hs_titrate_step {
   double lv_ees;         /* course: LV end-systolic elastance (internal unit) */
   double obstructed, oedema, vasoconstriction; /* course: micro dysfunction */
   double map_mmhg, ci_lpm_m2, pcwp_mmhg, cvp_mmhg, pp_mmhg, av_open, lvo_lpm;
-  double svo2_pct, do2i_mlmin_m2;
+  double svo2_pct, do2i_mlmin_m2; /* SvO2: drained (pre-oxygenator) blood on ECMO, else PA */
   double tvd, pvd, ppv, mfi; /* micro model (small vessels), every step */
   int measured;          /* 1..4: trial label (T1..), 5+: further; 0: no micro measurement */
   int hypoperfusion;     /* MAP, DO2 index or SvO2 below its limit */

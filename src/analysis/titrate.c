@@ -213,9 +213,16 @@ static hs_status settle(runner *r, double flow_lpm, macro *out, hs_err *err) {
   return HS_OK;
 }
 
+/* the mixed venous SvO2 the team samples: on VA-ECMO the drained (pre-oxygenator) blood,
+   as compare's perfusion target does; the pulmonary artery otherwise (on full ECMO
+   support it can be stagnant blood that has equilibrated with the ventilated lung) */
+static double svo2_sample(const double *m) {
+  return isfinite(m[HS_M_SVO2D]) ? m[HS_M_SVO2D] : m[HS_M_SVO2];
+}
+
 static int hypoperfused(const hs_titrate_options *o, const macro *x) {
   return x->m[HS_M_MAP] < o->map_min || !(x->do2i >= o->do2i_min) ||
-         x->m[HS_M_SVO2] < o->svo2_min ||
+         svo2_sample(x->m) < o->svo2_min ||
          (o->lactate_max > 0 && !(x->m[HS_M_LACT_EQ] <= o->lactate_max));
 }
 
@@ -323,7 +330,7 @@ hs_status hs_titrate_run(const hs_model *m, const hs_titrate_options *o,
     s->pp_mmhg = x.m[HS_M_PP];
     s->av_open = x.m[HS_M_AVOPEN];
     s->lvo_lpm = x.m[HS_M_LVO];
-    s->svo2_pct = x.m[HS_M_SVO2];
+    s->svo2_pct = svo2_sample(x.m);
     s->do2i_mlmin_m2 = x.do2i;
     s->fluid_balance_ml = x.m[HS_M_BALANCE] - balance0;
     balance0 = x.m[HS_M_BALANCE];

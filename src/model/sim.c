@@ -1570,14 +1570,22 @@ static void clinical_indices(hs_sim *s, double *m, double bsa, double v0, double
   double T = s->t - a->t0;
   m[HS_M_RVO] = (s->q[pl->q_q + pl->pv] - a->q0[pl->q_q + pl->pv]) / T / HS_MLS_PER_LPM;
   m[HS_M_DO2I] = m[HS_M_DO2] / bsa;
-  m[HS_M_SVO2D] = NAN;
-  for (int d = 0; d < pl->nd && !isfinite(m[HS_M_SVO2D]); d++)
+  /* the pre-oxygenator sample: the node the first oxygenating device drains (on VA-ECMO
+     the mixed venous sample; the pulmonary artery is stagnant when the RV does not eject) */
+  int drained = -1;
+  for (int d = 0; d < pl->nd && drained < 0; d++)
     for (int f = 0; f < pl->dev_type[d]->nflows; f++)
       if (pl->dev_type[d]->flows[f].flags & HS_DFLOW_OXYGENATE) {
-        int node = pl->dev_port_node[pl->dev_port_ofs[d] + pl->dev_type[d]->flows[f].from_port];
-        m[HS_M_SVO2D] = sat_pct(hb, (s->q[pl->q_c + node] - a->q0[pl->q_c + node]) / T);
+        drained = pl->dev_port_node[pl->dev_port_ofs[d] + pl->dev_type[d]->flows[f].from_port];
         break;
       }
+  m[HS_M_SVO2D] = m[HS_M_PVCO2D] = NAN;
+  if (drained >= 0) {
+    m[HS_M_SVO2D] = sat_pct(hb, (s->q[pl->q_c + drained] - a->q0[pl->q_c + drained]) / T);
+    m[HS_M_PVCO2D] = hs_co2_pco2_from_content(
+        100.0 * (s->q[pl->q_k + drained] - a->q0[pl->q_k + drained]) / T, s->be, hb,
+        m[HS_M_SVO2D] / 100.0);
+  }
   m[HS_M_CPO] = m[HS_M_MAP] * m[HS_M_LVO] / 451.0;
   m[HS_M_CPI] = m[HS_M_CPO] / bsa;
   m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
