@@ -15,7 +15,10 @@ static const char PARAMS_HELP[] =
     "resistor, inertance, valve, heart, circulation, body, solver, oxygen, or a device\n"
     "type such as va_ecmo) with internal unit,\n"
     "default, allowed range, meaning and source.  --markdown prints the tables of\n"
-    "docs/parameters.md.\n";
+    "docs/parameters.md.  A unit marked \"unit required\" (text: a trailing '!')\n"
+    "must be written with the value: a bare number is an error there, because\n"
+    "the bedside unit is not the internal one (every flow: \"4 L/min\"; the blood\n"
+    "volume: \"5 L\"; a septostomy: \"8 mm\"; a half-life: \"4 h\").  0 needs no unit.\n";
 
 static void fmt_num(char *b, size_t n, double v) { snprintf(b, n, "%.6g", v); }
 
@@ -44,7 +47,10 @@ static void print_type(const hs_block_type *t, int md) {
     else if (p->flags & HS_PARAM_BOOL) snprintf(def, sizeof def, "%s", p->def ? "true" : "false");
     else if (p->flags & HS_PARAM_CHOICE) snprintf(def, sizeof def, "%s", p->choices[(int)p->def]);
     else fmt_num(def, sizeof def, p->def);
-    const char *unit = (p->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)) ? "" : hs_dim_unit(p->dim);
+    char unit[48];
+    snprintf(unit, sizeof unit, "%s%s",
+             (p->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)) ? "" : hs_dim_unit(p->dim),
+             !hs_param_needs_unit(p) ? "" : md ? " (unit required)" : "!");
     if (md)
       printf("| `%s` | %s | %s | %s | %s | %s | %s |\n", p->name, unit, def, lo, hi, p->doc,
              p->source);

@@ -1018,6 +1018,52 @@ static void test_bare_flow_rejected(void **state) {
   free(path);
 }
 
+/* Parameters whose bedside unit is not the internal one need their unit like flows:
+   "circulation.blood_volume=5" was 5 mL; the hint names the bedside spellings. */
+static void test_bare_clinical_rejected(void **state) {
+  (void)state;
+  static const struct {
+    const char *type, *param, *hint1, *hint2, *with_unit;
+    double internal;
+  } C[] = {
+      {"circulation", "blood_volume", "\"5 L\"", "\"5 mL\"", "5 L", 5000},
+      {"solver", "slow_step", "\"5 min\"", "\"5 s\"", "5 min", 300},
+      {"hemolysis", "half_life", "\"5 h\"", "\"5 min\"", "5 h", 18000},
+      {"septostomy", "diameter", "\"5 mm\"", "\"5 cm\"", "5 mm", 0.5},
+      {"va_ecmo", "cannula_wall", "\"5 mm\"", "\"5 cm\"", "0.25 mm", 0.025},
+  };
+  for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
+    const hs_block_type *t = hs_block_type_find(C[i].type);
+    assert_non_null(t);
+    int k = hs_param_index(t, C[i].param);
+    assert_true(k >= 0);
+    assert_true(hs_param_needs_unit(&t->params[k]));
+    hs_err err;
+    double v = -1;
+    assert_int_equal(hs_param_parse(&t->params[k], "5", &v, &err), HS_ERR_INVALID);
+    if (!strstr(err.msg, C[i].hint1) || !strstr(err.msg, C[i].hint2) ||
+        !strstr(err.msg, "needs its unit"))
+      fail_msg("%s.%s: %s", C[i].type, C[i].param, err.msg);
+    assert_int_equal(hs_param_parse(&t->params[k], C[i].with_unit, &v, &err), HS_OK);
+    assert_near(v, C[i].internal, 1e-9 * C[i].internal);
+    v = -1;
+    hs_status st0 = hs_param_parse(&t->params[k], "0", &v, &err); /* 0: no unit needed */
+    assert_true(st0 == HS_OK ? v == 0.0 : strstr(err.msg, "needs its unit") == NULL);
+  }
+  /* every flow needs its unit; volumes whose bedside unit is mL stay bare-readable */
+  for (size_t i = 0; i < hs_block_type_count(); i++) {
+    const hs_block_type *t = hs_block_type_at(i);
+    for (int k = 0; k < t->nparams; k++)
+      if (t->params[k].dim == HS_DIM_FLOW) assert_true(hs_param_needs_unit(&t->params[k]));
+  }
+  const hs_block_type *ch = &hs_type_ventricle;
+  int k = hs_param_index(ch, "v0");
+  assert_false(hs_param_needs_unit(&ch->params[k]));
+  double v;
+  assert_int_equal(hs_param_parse(&ch->params[k], "5", &v, NULL), HS_OK);
+  assert_near(v, 5.0, 0);
+}
+
 /* Wiring mistakes that used to run silently are model errors naming the culprit. */
 static void load_expect_model_error(const char *tail, const char *const *frags) {
   char text[2048];
@@ -1611,6 +1657,7 @@ int main(void) {
       cmocka_unit_test(test_wrong_type),
       cmocka_unit_test(test_missing_required_parameter),
       cmocka_unit_test(test_bare_flow_rejected),
+      cmocka_unit_test(test_bare_clinical_rejected),
       cmocka_unit_test(test_input_file_limits),
       cmocka_unit_test(test_range_message_digits),
       cmocka_unit_test(test_wiring_mistakes),

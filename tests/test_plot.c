@@ -468,6 +468,43 @@ static void test_constant_and_single_point_data(void **state) {
   hs_plot_free(p);
 }
 
+/* A series constant up to rounding (Hb recomputed over a long run: 14 and
+   13.999999999999998) is drawn as a constant, +-10 % around its value, not rejected as a
+   range too narrow for its magnitude; a narrow range that is real is still resolved. */
+static void test_near_constant_data(void **state) {
+  (void)state;
+  hs_plot *p = hs_plot_new(800, 700, "near flat");
+  assert_non_null(p);
+  for (int k = 0; k < 3; k++) assert_int_equal(hs_plot_add_panel(p, "Time (h)", "y"), k);
+  double x[30], hb[30], big[30], real[30];
+  for (int i = 0; i < 30; i++) {
+    x[i] = i;
+    hb[i] = (i % 3) ? 14.0 : nextafter(nextafter(14.0, 0.0), 0.0);
+    big[i] = -2.5e7 * (1.0 + ((i % 2) ? 1e-12 : 0.0));
+    real[i] = 14.0 + 1e-3 * (i % 2); /* a real 0.001 swing: drawn, not flattened */
+  }
+  hs_err err;
+  assert_int_equal(hs_plot_add_series(p, 0, "Hb", x, hb, 30, HS_PLOT_LINE, &err), HS_OK);
+  assert_int_equal(hs_plot_add_series(p, 1, "big", x, big, 30, HS_PLOT_LINE, &err), HS_OK);
+  assert_int_equal(hs_plot_add_series(p, 2, "real", x, real, 30, HS_PLOT_LINE, &err), HS_OK);
+  char *svg = render_ok(p);
+  assert_finite_output(svg);
+  assert_well_formed(svg);
+  /* 12.6 .. 15.4 rounded out to whole ticks: 12 .. 16 (the x ticks are 0, 5, .. 30) */
+  assert_non_null(strstr(svg, ">12</text>"));
+  assert_non_null(strstr(svg, ">14</text>"));
+  assert_non_null(strstr(svg, ">16</text>"));
+  assert_null(strstr(svg, ">11</text>"));
+  assert_null(strstr(svg, ">17</text>"));
+  assert_null(strstr(svg, "13.999999")); /* no 16-digit tick labels */
+  /* -2.5e7 +- 10 %: ticks -2.8e7 .. -2.2e7 */
+  assert_non_null(strstr(svg, ">-2.8e7</text>"));
+  assert_non_null(strstr(svg, ">-2.2e7</text>"));
+  assert_non_null(strstr(svg, ">14.0005</text>")); /* the real swing keeps fine ticks */
+  free(svg);
+  hs_plot_free(p);
+}
+
 static void test_large_series_renders_fast(void **state) {
   (void)state;
   enum { N = 100000 };
@@ -743,6 +780,7 @@ int main(void) {
       cmocka_unit_test(test_empty_and_null_series_rejected),
       cmocka_unit_test(test_render_errors),
       cmocka_unit_test(test_constant_and_single_point_data),
+      cmocka_unit_test(test_near_constant_data),
       cmocka_unit_test(test_large_series_renders_fast),
       cmocka_unit_test(test_legend_does_not_hide_data),
       cmocka_unit_test(test_long_text_is_shrunk),

@@ -45,6 +45,8 @@ enum {
   HS_PARAM_INTEGER = 1u << 2,  /* whole numbers only */
   HS_PARAM_CHOICE = 1u << 3,   /* integer index into `choices` (files write the name) */
   HS_PARAM_RATIO = 1u << 4,    /* an assist ratio n, also written "1:n" (IABP 1:2) */
+  HS_PARAM_UNIT = 1u << 5,     /* a bare number is an error: the bedside unit is not the
+                                  internal one (blood volume in L, a diameter in mm) */
 };
 
 typedef struct hs_param_spec {
@@ -126,6 +128,9 @@ hs_status hs_model_check(const hs_model *m, hs_err *err);
 
 /* Parse a text value for a parameter spec (used by files, --set and scenarios). */
 hs_status hs_param_parse(const hs_param_spec *spec, const char *text, double *out, hs_err *err);
+/* Whether a value of this parameter must carry its unit (nonzero): every flow (L/min at the
+   bedside, mL/s inside) and every parameter flagged HS_PARAM_UNIT.  0 needs no unit. */
+int hs_param_needs_unit(const hs_param_spec *spec);
 /* Range/flag check of an internal value. */
 hs_status hs_param_check(const hs_param_spec *spec, double value, hs_err *err);
 

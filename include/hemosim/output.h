@@ -40,7 +40,9 @@ hs_status hs_write_file_atomic(const char *path, const char *data, size_t len, h
  * staging directory).  The target may be missing, empty, or hold only files named in
  * `outputs` (a NULL-terminated list, e.g. a previous run's); anything else in it is
  * an error at hs_outdir_begin, before any work, because the directory is replaced as
- * a whole.  docs/output.md.
+ * a whole.  A run killed by SIGKILL cannot clean up: hs_outdir_begin removes the
+ * "DIR.tmpXXXXXX" / "DIR.oldXXXXXX" directories of the same target that are this user's,
+ * untouched for 24 h and hold only files named in `outputs`.  docs/output.md.
  */
 typedef struct hs_outdir hs_outdir;
 hs_outdir *hs_outdir_begin(const char *dir, const char *const *outputs, hs_err *err);

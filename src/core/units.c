@@ -129,6 +129,17 @@ static const char *const DIM_NOTE[HS_DIM_COUNT] = {
 
 #define NUNITS (sizeof UNITS / sizeof UNITS[0])
 
+/* The spellings a missing-unit message suggests, bedside unit first, for dimensions
+   whose clinical unit depends on the quantity (a blood volume in L, a ventricular
+   volume in mL; a septostomy in mm, a cannula length in cm; a half-life in h, a
+   time constant in s).  Other dimensions suggest the first spelling of the table. */
+static const char *const HINT[HS_DIM_COUNT][4] = {
+    [HS_DIM_FLOW] = {"L/min", "mL/s"},
+    [HS_DIM_VOLUME] = {"L", "mL"},
+    [HS_DIM_LENGTH] = {"mm", "cm"},
+    [HS_DIM_TIME] = {"h", "min", "s"},
+};
+
 const char *hs_dim_unit(hs_dim dim) { return (unsigned)dim < HS_DIM_COUNT ? DIM_UNIT[dim] : "?"; }
 const char *hs_dim_name(hs_dim dim) { return (unsigned)dim < HS_DIM_COUNT ? DIM_NAME[dim] : "?"; }
 
@@ -327,15 +338,22 @@ hs_status hs_quantity_parse_as(hs_dim dim, const char *text, const char *bare_un
     show(text, shown, sizeof shown);
     hs_dim_accepted_units(dim, accepted, sizeof accepted);
     dim_phrase(dim, want, sizeof want);
-    const char *u = DIM_UNIT[dim];
-    for (size_t i = 0; i < NUNITS; i++) /* the first spelling listed is the clinical one */
-      if (UNITS[i].dim == dim) {
-        u = UNITS[i].spelling;
-        break;
+    char hint[4 * (SHOWN_MAX + 16)] = "";
+    size_t hl = 0;
+    const char *const *h = HINT[dim];
+    if (!h[0]) { /* the first spelling listed is the clinical one */
+      for (size_t i = 0; i < NUNITS && !hint[0]; i++)
+        if (UNITS[i].dim == dim) snprintf(hint, sizeof hint, "\"%s %s\"", shown, UNITS[i].spelling);
+    } else {
+      for (int i = 0; i < 4 && h[i]; i++) {
+        const char *sep = i == 0 ? "" : (i + 1 < 4 && h[i + 1]) ? ", " : " or ";
+        char one[SHOWN_MAX + 16];
+        snprintf(one, sizeof one, "%s\"%s %s\"", sep, shown, h[i]);
+        append(hint, sizeof hint, &hl, one);
       }
-    return hs_err_set(err, HS_ERR_INVALID,
-                      "\"%s\": %s needs its unit (write e.g. \"%s %s\"; accepted: %s)", shown,
-                      want, shown, u, accepted);
+    }
+    return hs_err_set(err, HS_ERR_INVALID, "\"%s\": %s needs its unit (write e.g. %s; accepted: %s)",
+                      shown, want, hint, accepted);
   }
   return hs_unit_to_internal(dim, v, bare_unit, out, err);
 }

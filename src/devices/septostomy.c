@@ -26,7 +26,7 @@ enum { S_DIAM, S_CD, S_NPARAM };
 enum { O_FLOW, O_DP, O_N };
 
 static const hs_param_spec PARAMS[S_NPARAM] = {
-    [S_DIAM] = {"diameter", HS_DIM_LENGTH, 1.0, 0, 3.0, 0,
+    [S_DIAM] = {"diameter", HS_DIM_LENGTH, 1.0, 0, 3.0, HS_PARAM_UNIT,
                 "diameter of the communication (0 = closed; 0-30 mm)", "Baruteau 2018", NULL},
     [S_CD] = {"discharge_coefficient", HS_DIM_NONE, 0.65, 0.3, 1.0, 0,
               "effective / geometric area of the orifice", "Idelchik", NULL},

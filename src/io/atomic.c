@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hemosim/output.h"
@@ -150,6 +151,65 @@ static void remove_tree(const char *dir) {
   rmdir(dir);
 }
 
+/* "<base>.tmpXXXXXX" or "<base>.oldXXXXXX": a staging or superseded directory of base. */
+static int is_sibling_of(const char *name, const char *base, size_t blen) {
+  if (strncmp(name, base, blen) != 0) return 0;
+  name += blen;
+  return (!strncmp(name, ".tmp", 4) || !strncmp(name, ".old", 4)) && strlen(name) == 10;
+}
+
+/* Only outputs, or an output's atomic temporary "<output>.tmpXXXXXX". */
+static int only_outputs(const char *dir, const char *const *outputs) {
+  DIR *d = opendir(dir);
+  if (!d) return 0;
+  int ok = 1;
+  struct dirent *e;
+  while (ok && (e = readdir(d))) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || is_output(e->d_name, outputs))
+      continue;
+    ok = 0;
+    for (size_t i = 0; !ok && outputs && outputs[i]; i++)
+      ok = is_sibling_of(e->d_name, outputs[i], strlen(outputs[i])) &&
+           !strncmp(e->d_name + strlen(outputs[i]), ".tmp", 4);
+  }
+  closedir(d);
+  return ok;
+}
+
+/*
+ * Remove what a run of the same target killed with SIGKILL (nothing else can stop it
+ * before it cleans up) left beside it: "<dir>.tmpXXXXXX" staging and "<dir>.oldXXXXXX"
+ * superseded directories, only when clearly ours and stale: a directory owned by this
+ * user, untouched for HS_OUTDIR_STALE_S, holding nothing but outputs of a run.  A run
+ * writing the same target right now is younger than that and is left alone.
+ */
+#define HS_OUTDIR_STALE_S (24 * 3600)
+static void remove_stale_siblings(const char *target, const char *const *outputs) {
+  const char *slash = strrchr(target, '/');
+  const char *base = slash ? slash + 1 : target;
+  size_t plen = slash ? (size_t)(slash - target) + 1 : 0, blen = strlen(base);
+  char *parent = malloc(plen + 2);
+  if (!parent) return;
+  if (plen) memcpy(parent, target, plen), parent[plen] = '\0';
+  else strcpy(parent, ".");
+  DIR *d = opendir(parent);
+  time_t now = time(NULL);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (!is_sibling_of(e->d_name, base, blen)) continue;
+    char *p = malloc(plen + strlen(e->d_name) + 1);
+    if (!p) break;
+    sprintf(p, "%.*s%s", (int)plen, target, e->d_name);
+    struct stat sb;
+    if (lstat(p, &sb) == 0 && S_ISDIR(sb.st_mode) && sb.st_uid == geteuid() &&
+        difftime(now, sb.st_mtime) > HS_OUTDIR_STALE_S && only_outputs(p, outputs))
+      remove_tree(p);
+    free(p);
+  }
+  if (d) closedir(d);
+  free(parent);
+}
+
 hs_outdir *hs_outdir_begin(const char *dir, const char *const *outputs, hs_err *err) {
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/') n--;
@@ -194,6 +254,7 @@ hs_outdir *hs_outdir_begin(const char *dir, const char *const *outputs, hs_err *
     hs_err_set(err, HS_ERR_NOMEM, "out of memory");
     return NULL;
   }
+  remove_stale_siblings(target, outputs);
   snprintf(stage, n + 16, "%s.tmpXXXXXX", target);
   if (!mkdtemp(stage)) {
     hs_err_set(err, HS_ERR_IO, "%s: cannot create a staging directory beside it: %s", target,

@@ -181,7 +181,13 @@ static void value_text(const hs_model *m, const override *ov, char *buf, size_t 
   hs_model_get(m, path, &v, NULL);
   if (spec->flags & HS_PARAM_BOOL) snprintf(buf, n, "%s", v > 0.5 ? "true" : "false");
   else if (spec->flags & HS_PARAM_CHOICE) snprintf(buf, n, "%s", spec->choices[(int)v]);
-  else fmt_exact(buf, n, v);
+  else {
+    fmt_exact(buf, n, v);
+    if (hs_param_needs_unit(spec)) { /* a bare number would be refused: write the unit */
+      size_t len = strlen(buf);
+      snprintf(buf + len, n - len, " %s", hs_dim_unit(spec->dim));
+    }
+  }
 }
 
 static const char *unit_of(const hs_model *m, const override *ov) {

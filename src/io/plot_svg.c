@@ -534,6 +534,10 @@ typedef struct axis {
 
 static const double nice_mant[3] = {1.0, 2.0, 5.0};
 
+/* A data range narrower than this fraction of its magnitude is drawn as a constant: below
+   it the ticks would need more significant digits than a double carries. */
+#define HS_PLOT_FLAT_REL 1e-9
+
 /* The i-th 1-2-5 step: nice_mant[i mod 3] * 10^(i div 3), rounding towards -infinity. */
 static double nice_value(int i, int *expo10) {
   int e = i >= 0 ? i / 3 : -((2 - i) / 3);
@@ -570,10 +574,13 @@ static hs_status axis_setup(axis *a, int fixed, double lo, double hi, int have_d
     if (!have_data) {
       lo = 0.0;
       hi = 1.0;
-    } else if (data_lo == data_hi) {
-      double d = data_lo != 0.0 ? fabs(data_lo) * 0.1 : 1.0;
-      lo = data_lo - d;
-      hi = data_hi + d;
+    } else if (data_hi - data_lo <= HS_PLOT_FLAT_REL * fmax(fabs(data_lo), fabs(data_hi))) {
+      /* Constant, or constant up to rounding (a value recomputed by a long run differs in
+         its last bits: 13.999999999999998 .. 14): +-10 % of the magnitude, or +-1 at 0. */
+      double mid = 0.5 * (data_lo + data_hi);
+      double d = mid != 0.0 ? fabs(mid) * 0.1 : 1.0;
+      lo = mid - d;
+      hi = mid + d;
     } else {
       double d = pad ? 0.03 * (data_hi - data_lo) : 0.0;
       lo = data_lo - d;

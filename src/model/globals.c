@@ -60,7 +60,7 @@ static const hs_param_spec HEART[HEART_NPARAM] = {
 };
 
 static const hs_param_spec CIRC[CIRC_NPARAM] = {
-    [CIRC_BLOOD_VOLUME] = {"blood_volume", HS_DIM_VOLUME, 0, 0, 15000, 0,
+    [CIRC_BLOOD_VOLUME] = {"blood_volume", HS_DIM_VOLUME, 0, 0, 15000, HS_PARAM_UNIT,
                            "total blood volume; 0 = body.weight x body.blood_volume_per_kg",
                            "Nadler 1962", NULL},
     [CIRC_THORACIC_P] = {"thoracic_pressure", HS_DIM_PRESSURE, -4, -30, 30, 0,
@@ -132,7 +132,7 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                             "simulated second over 20,000 steps (normal circuits: 500-2,000 with "
                             "dopri5, 50,000 with a fixed 20-us step); 0 = no watch",
                             "docs/numerics.md", NULL},
-    [SOLVER_SLOW_STEP] = {"slow_step", HS_DIM_TIME, 0, 0, 3600, 0,
+    [SOLVER_SLOW_STEP] = {"slow_step", HS_DIM_TIME, 0, 0, 3600, HS_PARAM_UNIT,
                           "slow states (fluids, haemolysis, ...): 0 = advanced beat by beat; "
                           "> 0 = once the fast circulation is periodic, jump them over at most "
                           "this much time with the last beat's rates, then re-settle the "

@@ -272,13 +272,8 @@ hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
   return HS_OK;
 }
 
-/* Text is a number with no unit after it (blanks aside). */
-static int bare_number(const char *text) {
-  char *end = NULL;
-  strtod(text, &end);
-  if (!end || end == text) return 0;
-  while (*end == ' ' || *end == '\t') end++;
-  return *end == '\0';
+int hs_param_needs_unit(const hs_param_spec *s) {
+  return s && (s->dim == HS_DIM_FLOW || (s->flags & HS_PARAM_UNIT));
 }
 
 hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, hs_err *err) {
@@ -316,21 +311,18 @@ hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, 
     snprintf(ratio, sizeof ratio, "%s", text + strspn(text, " \t") + 2);
     text = ratio;
   }
-  hs_status st = hs_quantity_parse(s->dim, text, out, err);
+  /* One meaning per input: where the bedside unit is not the internal one a bare number
+     would silently mean something else ("4" = 4 mL/s = 0.24 L/min for an ECMO flow,
+     "5" = 5 mL for a blood volume): such values need their unit (0 is unambiguous). */
+  int need = hs_param_needs_unit(s);
+  double zero;
+  if (need && hs_quantity_parse(HS_DIM_NONE, text, &zero, NULL) == HS_OK && zero == 0.0)
+    need = 0; /* a bare 0 */
+  hs_status st = need ? hs_quantity_parse_as(s->dim, text, NULL, out, err)
+                      : hs_quantity_parse(s->dim, text, out, err);
   if (st != HS_OK) {
     hs_err_prefix(err, "'%s': ", s->name); /* returns HS_OK for a NULL err: keep st */
     return st;
-  }
-  /* One meaning per input: a flow is written in L/min at the bedside and held in
-     mL/s inside, so a bare number would mean a sixtieth of what a perfusionist
-     means ("4" = 4 mL/s = 0.24 L/min).  Flows need their unit (0 is unambiguous). */
-  if (s->dim == HS_DIM_FLOW && *out != 0.0 && bare_number(text)) {
-    char ml[32];
-    snprintf(ml, sizeof ml, "%.4g", *out);
-    return hs_err_set(err, HS_ERR_INVALID,
-                      "'%s': a flow needs its unit: write \"%s L/min\" or \"%s mL/s\" (a bare "
-                      "number is ambiguous: \"%s\")",
-                      s->name, ml, ml, text);
   }
   return hs_param_check(s, *out, err);
 }

@@ -49,7 +49,7 @@ static const hs_param_spec PARAMS[H_NPARAM] = {
                     "Rother et al. 2005 JAMA 293:1653 (normal plasma Hb)", NULL},
     [H_INITIAL] = {"initial", HS_DIM_NONE, 2, 0, 500, 0,
                    "plasma free Hb at the start of the run, mg/dL", "", NULL},
-    [H_HALF_LIFE] = {"half_life", HS_DIM_TIME, 4 * 3600.0, 600, 48 * 3600.0, 0,
+    [H_HALF_LIFE] = {"half_life", HS_DIM_TIME, 4 * 3600.0, 600, 48 * 3600.0, HS_PARAM_UNIT,
                      "half-life of plasma free Hb above the baseline (haptoglobin-bound Hb "
                      "is cleared in minutes, free Hb with haptoglobin depleted over hours)",
                      "model choice within Rother et al. 2005 JAMA 293:1653; Schaer et al. "
