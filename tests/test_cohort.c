@@ -518,6 +518,47 @@ static void test_bad_files(void **state) {
                "not a value of protocol mode optimize");
 }
 
+/* results.csv shows drawn inputs in the bedside unit named in the header: an ECMO flow
+   drawn as 2-5 L/min is written in L/min ("ecmo.target_flow [L/min]"), not as mL/s. */
+static void test_results_csv_units(void **state) {
+  (void)state;
+  hs_cohort *c = load("hemosim_cohort: 1\n"
+                      "patient: examples/patients/acute_mi_shock_ecmo.yaml\n"
+                      "seed: 5\n"
+                      "population:\n"
+                      "  size: 3\n"
+                      "  parameters:\n"
+                      "    ecmo.target_flow: {dist: uniform, min: 2 L/min, max: 5 L/min}\n"
+                      "    lv.ees: {dist: uniform, min: 0.8 mmHg/mL, max: 1.6 mmHg/mL}\n"
+                      "protocol:\n"
+                      "  run: 0.5 s\n"
+                      "outputs: [map_mmhg]\n");
+  hs_cohort_results *r = run(c, 1, NULL, 0, 0);
+  char *path = hs_test_write_temp("results_units.csv", "");
+  hs_err err = {0};
+  assert_int_equal(hs_cohort_write_csv(c, r, path, &err), HS_OK);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  char line[1024];
+  assert_non_null(fgets(line, sizeof line, f));
+  assert_non_null(strstr(line, "patient,strategy,status,ecmo.target_flow [L/min],lv.ees [mmHg/mL],"));
+  for (size_t i = 0; i < 3; i++) {
+    assert_non_null(fgets(line, sizeof line, f));
+    double flow = NAN, ees = NAN;
+    const char *p = line;
+    for (int comma = 0; comma < 3; p++) comma += *p == ',';
+    assert_int_equal(sscanf(p, "%lf,%lf", &flow, &ees), 2);
+    assert_true(flow >= 2 && flow <= 5);                 /* L/min, as drawn */
+    assert_near(flow, r->x[i * 2] / (1000.0 / 60.0), 1e-8); /* r->x stays in mL/s */
+    assert_near(ees, r->x[i * 2 + 1], 1e-8);
+  }
+  fclose(f);
+  unlink(path);
+  free(path);
+  hs_cohort_results_free(r);
+  hs_cohort_free(c);
+}
+
 static void test_compare_mode(void **state) {
   (void)state;
   hs_cohort *c = load("hemosim_cohort: 1\n"
@@ -617,7 +658,8 @@ int main(void) {
       cmocka_unit_test(test_morris),
       cmocka_unit_test(test_moments),     cmocka_unit_test(test_determinism),
       cmocka_unit_test(test_resume),      cmocka_unit_test(test_bad_files),
-      cmocka_unit_test(test_compare_mode),  cmocka_unit_test(test_warm_start),
+      cmocka_unit_test(test_compare_mode),
+      cmocka_unit_test(test_results_csv_units),  cmocka_unit_test(test_warm_start),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -89,6 +89,14 @@ hs_status hs_quantity_parse_as(hs_dim dim, const char *text, const char *bare_un
                                hs_err *err);
 
 /*
+ * The unit a value of dim is shown in at the edges (tables of inputs such as a cohort's
+ * results.csv): the bedside unit where it differs from the internal one (flows in L/min),
+ * else the internal unit.  *per_unit (if not NULL) receives the internal value of one
+ * shown unit (flow: 16.667 mL/s per L/min), so shown = internal / *per_unit.
+ */
+const char *hs_dim_display_unit(hs_dim dim, double *per_unit);
+
+/*
  * Every accepted spelling of a unit of dim, as a comma-separated list generated
  * from the unit table (e.g. "mL, ml, L"; "none or %" for dimensionless values,
  * with a remark in parentheses where a spelling needs one).  Writes into buf

@@ -155,6 +155,7 @@ static hs_status load_param(loader *L, const char *path, const hs_doc_node *v, c
                        "%s: the base patient has no parameter '%s' (see `hemosim params`)", what,
                        path);
   p->unit = hs_dim_unit(spec->dim);
+  p->shown = hs_dim_display_unit(spec->dim, &p->per_shown);
   if ((st = hs_doc_expect(L->d, v, HS_DOC_MAP, what, L->err))) return st;
   static const char *const KEYS[] = {"dist", "mean", "sd", "median", "cv", "min",
                                      "max", "values", "levels", NULL};
@@ -296,6 +297,7 @@ static hs_status load_table(loader *L, const hs_doc_node *tn) {
           goto out;
         }
         c->p[c->np - 1].unit = hs_dim_unit(spec->dim);
+        c->p[c->np - 1].shown = hs_dim_display_unit(spec->dim, &c->p[c->np - 1].per_shown);
         col++;
       }
       if (!c->np) {

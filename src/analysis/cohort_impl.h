@@ -20,6 +20,8 @@ enum { DESIGN_RANDOM, DESIGN_LHS, DESIGN_SOBOL, DESIGN_GRID, DESIGN_TABLE, DESIG
 typedef struct cohort_param {
   char *path;
   const char *unit; /* internal unit (hs_dim_unit) */
+  const char *shown; /* unit of results.csv and the SQLite (hs_dim_display_unit) */
+  double per_shown;  /* internal value of one shown unit */
   int dist;         /* CD_* */
   double a, b;      /* normal/truncnormal: mean, sd; lognormal: mu, sigma of the log;
                        uniform: min, max */
@@ -28,6 +30,14 @@ typedef struct cohort_param {
   size_t nvalues;
   int levels;       /* grid levels (CD_VALUES: nvalues) */
 } cohort_param;
+
+/* A drawn value (internal unit) in the unit results.csv and the SQLite show. */
+static inline double cohort_shown_value(const cohort_param *p, double internal) {
+  return p->per_shown > 0 ? internal / p->per_shown : internal;
+}
+static inline const char *cohort_shown_unit(const cohort_param *p) {
+  return p->shown ? p->shown : p->unit ? p->unit : "";
+}
 
 typedef struct cohort_set {
   char *path;

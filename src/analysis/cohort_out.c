@@ -38,9 +38,12 @@ hs_status hs_cohort_write_csv(const hs_cohort *c, const hs_cohort_results *r, co
   if (!a) return err ? err->code : HS_ERR_IO;
   FILE *f = hs_afile_stream(a);
   fputs("patient,strategy,status", f);
-  for (size_t k = 0; k < c->np; k++) {
+  for (size_t k = 0; k < c->np; k++) { /* "ecmo.target_flow [L/min]" */
+    char head[256];
+    const char *u = cohort_shown_unit(&c->p[k]);
+    snprintf(head, sizeof head, *u ? "%s [%s]" : "%s", c->p[k].path, u);
     fputc(',', f);
-    csv_text(f, c->p[k].path);
+    csv_text(f, head);
   }
   for (size_t k = 0; k < c->nout; k++) fprintf(f, ",%s", c->out_name[k]);
   for (size_t t = 0; t < c->ntarget; t++)
@@ -51,7 +54,7 @@ hs_status hs_cohort_write_csv(const hs_cohort *c, const hs_cohort_results *r, co
     for (size_t s = 0; s < c->nstrat; s++) {
       size_t row = i * c->nstrat + s;
       fprintf(f, "%zu,%s,%s", i, c->strat[s].name, hs_cohort_status_name(r->status[row]));
-      for (size_t k = 0; k < c->np; k++) csv_num(f, r->x[i * c->np + k]);
+      for (size_t k = 0; k < c->np; k++) csv_num(f, cohort_shown_value(&c->p[k], r->x[i * c->np + k]));
       for (size_t k = 0; k < c->nout; k++) csv_num(f, r->y[row * c->nout + k]);
       int all = 1;
       for (size_t t = 0; t < c->ntarget; t++) {

@@ -72,7 +72,7 @@ hs_status hs_cohort_write_sqlite(const hs_cohort *c, const hs_cohort_results *r,
     for (size_t k = 0; k < cnt; k++) {
       sqlite3_bind_int64(st, 1, (sqlite3_int64)k);
       sqlite3_bind_text(st, 2, tab ? c->out_name[k] : c->p[k].path, -1, SQLITE_STATIC);
-      sqlite3_bind_text(st, 3, tab ? c->out_unit[k] : c->p[k].unit, -1, SQLITE_STATIC);
+      sqlite3_bind_text(st, 3, tab ? c->out_unit[k] : cohort_shown_unit(&c->p[k]), -1, SQLITE_STATIC);
       if (sqlite3_step(st) != SQLITE_DONE) goto fail;
       sqlite3_reset(st);
     }
@@ -106,7 +106,8 @@ hs_status hs_cohort_write_sqlite(const hs_cohort *c, const hs_cohort_results *r,
       sqlite3_bind_int64(st, col++, (sqlite3_int64)i);
       sqlite3_bind_text(st, col++, c->strat[s].name, -1, SQLITE_STATIC);
       sqlite3_bind_text(st, col++, hs_cohort_status_name(r->status[row]), -1, SQLITE_STATIC);
-      for (size_t k = 0; k < c->np; k++) sqlite3_bind_double(st, col++, r->x[i * c->np + k]);
+      for (size_t k = 0; k < c->np; k++) /* in the unit the parameters table names */
+        sqlite3_bind_double(st, col++, cohort_shown_value(&c->p[k], r->x[i * c->np + k]));
       for (size_t k = 0; k < c->nout; k++) {
         double v = r->y[row * c->nout + k];
         if (isfinite(v)) sqlite3_bind_double(st, col++, v);

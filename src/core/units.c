@@ -140,6 +140,12 @@ static const char *const HINT[HS_DIM_COUNT][4] = {
     [HS_DIM_TIME] = {"h", "min", "s"},
 };
 
+const char *hs_dim_display_unit(hs_dim dim, double *per_unit) {
+  const char *u = dim == HS_DIM_FLOW ? "L/min" : hs_dim_unit(dim);
+  if (per_unit && hs_unit_to_internal(dim, 1.0, u, per_unit, NULL) != HS_OK) *per_unit = 1.0;
+  return u;
+}
+
 const char *hs_dim_unit(hs_dim dim) { return (unsigned)dim < HS_DIM_COUNT ? DIM_UNIT[dim] : "?"; }
 const char *hs_dim_name(hs_dim dim) { return (unsigned)dim < HS_DIM_COUNT ? DIM_NAME[dim] : "?"; }
 
