@@ -22,7 +22,9 @@ static const char COHORT_HELP[] =
     "calibrated patients), reject those outside the acceptance ranges, run every\n"
     "strategy of the protocol on each, and write one row per patient and strategy,\n"
     "a summary per strategy (median, quartiles, proportion meeting each target),\n"
-    "figures and, if asked, Sobol sensitivity indices.  Results are identical\n"
+    "figures and, if asked, Sobol sensitivity indices with 95 % bootstrap intervals\n"
+    "(a warning on standard error when an estimate is not to be trusted: too few\n"
+    "samples, a first-order index above 1 or above the total).  Results are identical\n"
     "whatever the number of threads and MPI ranks.  Format: docs/cohort.md.\n"
     "\n"
     "options:\n"
@@ -193,6 +195,12 @@ int hs_cmd_cohort(int argc, char **argv) {
   if (st) goto fail;
   if (rank == 0) {
     if (write_outputs(c, r, dir, sqlite, &err)) goto fail;
+    char *warn = hs_cohort_sensitivity_warnings(c, r); /* shown even with -q */
+    for (char *line = warn, *nl; line && *line; line = nl + 1) {
+      nl = strchr(line, '\n');
+      fprintf(stderr, "hemosim: warning: Sobol indices: %.*s\n", (int)(nl - line), line);
+    }
+    free(warn);
     if (!quiet && (summary = hs_cohort_summary_text(c, r))) {
       fputs(summary, stdout);
       printf("\n%zu patients in %.1f s (%zu from the checkpoint); files in %s/\n", r->done,

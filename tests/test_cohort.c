@@ -113,21 +113,28 @@ static double ishigami(const double *u) {
   return sin(x1) + 7 * sin(x2) * sin(x2) + 0.1 * pow(x3, 4) * sin(x1);
 }
 
-static void test_ishigami(void **state) {
-  (void)state;
-  enum { N = 8192, D = 3 };
-  double *fa = malloc(N * sizeof *fa), *fb = malloc(N * sizeof *fb),
-         *fab = malloc(N * D * sizeof *fab);
-  for (int j = 0; j < N; j++) {
+/* f(A), f(B), f(A_B^(i)) of the Ishigami function on the first n points of the
+   6-dimensional Sobol sequence (the Saltelli 2010 design) */
+static void ishigami_design(size_t n, double *fa, double *fb, double *fab) {
+  enum { D = 3 };
+  for (size_t j = 0; j < n; j++) {
     double ab[2 * D], u[D];
     hs_sobol_point((uint64_t)j + 1, 2 * D, ab, NULL);
     fa[j] = ishigami(ab);
     fb[j] = ishigami(ab + D);
     for (int i = 0; i < D; i++) {
       for (int k = 0; k < D; k++) u[k] = k == i ? ab[D + k] : ab[k];
-      fab[i * N + j] = ishigami(u);
+      fab[i * n + j] = ishigami(u);
     }
   }
+}
+
+static void test_ishigami(void **state) {
+  (void)state;
+  enum { N = 8192, D = 3 };
+  double *fa = malloc(N * sizeof *fa), *fb = malloc(N * sizeof *fb),
+         *fab = malloc(N * D * sizeof *fab);
+  ishigami_design(N, fa, fb, fab);
   double s1[D], st[D];
   size_t used;
   assert_int_equal(hs_sobol_indices(fa, fb, fab, N, D, s1, st, &used, NULL), HS_OK);
@@ -142,6 +149,67 @@ static void test_ishigami(void **state) {
   assert_near(st[0], (v1 + v13) / v, 0.02);
   assert_near(st[1], v2 / v, 0.02);
   assert_near(st[2], v13 / v, 0.02);
+  free(fa);
+  free(fb);
+  free(fab);
+}
+
+/* Bootstrap intervals of the Sobol indices on the Ishigami function: every analytic index
+   lies inside its 95 % interval at N = 1024 and N = 4096, the intervals narrow about as
+   1/sqrt(N) (width ratio 1.5-3 for 4x the samples), the same seed gives the same
+   intervals bit for bit; the warnings fire on few samples and on S_i > 1 or > S_Ti. */
+static void test_sobol_ci(void **state) {
+  (void)state;
+  enum { D = 3, NMAX = 4096 };
+  double a = 7, b = 0.1, pi4 = pow(M_PI, 4);
+  double v1 = 0.5 * pow(1 + b * pi4 / 5, 2), v2 = a * a / 8, v13 = 8 * b * b * pi4 * pi4 / 225;
+  double v = v1 + v2 + v13;
+  const double S1[D] = {v1 / v, v2 / v, 0}, ST[D] = {(v1 + v13) / v, v2 / v, v13 / v};
+  double *fa = malloc(NMAX * sizeof *fa), *fb = malloc(NMAX * sizeof *fb),
+         *fab = malloc(NMAX * D * sizeof *fab);
+  double width[2][2 * D];
+  for (int pass = 0; pass < 2; pass++) {
+    size_t n = pass ? 4096 : 1024;
+    ishigami_design(n, fa, fb, fab);
+    double lo1[D], hi1[D], lot[D], hit[D], again[D];
+    hs_err err;
+    assert_int_equal(hs_sobol_indices_ci(fa, fb, fab, n, D, 500, 0.95, 7, lo1, hi1, lot, hit, &err),
+                     HS_OK);
+    for (int i = 0; i < D; i++) {
+      if (!(lo1[i] <= S1[i] && S1[i] <= hi1[i]) || !(lot[i] <= ST[i] && ST[i] <= hit[i]))
+        fail_msg("N %zu, x%d: S1 %.3f in [%.3f, %.3f]? ST %.3f in [%.3f, %.3f]?", n, i + 1, S1[i],
+                 lo1[i], hi1[i], ST[i], lot[i], hit[i]);
+      width[pass][i] = hi1[i] - lo1[i];
+      width[pass][D + i] = hit[i] - lot[i];
+      assert_true(width[pass][i] > 0 && width[pass][i] < 0.3);
+    }
+    assert_int_equal(hs_sobol_indices_ci(fa, fb, fab, n, D, 500, 0.95, 7, again, NULL, NULL, NULL,
+                                         NULL),
+                     HS_OK);
+    assert_memory_equal(again, lo1, sizeof again); /* reproducible */
+  }
+  for (int i = 0; i < 2 * D; i++) {
+    double ratio = width[0][i] / width[1][i];
+    if (!(ratio > 1.5 && ratio < 3)) fail_msg("interval %d: width ratio %.2f", i, ratio);
+  }
+  /* bad arguments; too few rows give NaN */
+  double lo[D], hi[D];
+  assert_int_equal(hs_sobol_indices_ci(fa, fb, fab, 1024, D, 10, 0.95, 1, lo, hi, NULL, NULL, NULL),
+                   HS_ERR_RANGE);
+  assert_int_equal(hs_sobol_indices_ci(fa, fb, fab, 1, D, 100, 0.95, 1, lo, hi, NULL, NULL, NULL),
+                   HS_OK);
+  assert_true(isnan(lo[0]) && isnan(hi[2]));
+  /* warnings: the audit's 16-sample study (S1 1.77 > ST 0.72), a sound estimate */
+  char why[320];
+  hs_sobol_warning(1.77, 0.72, 0.95, 16, why, sizeof why);
+  assert_non_null(strstr(why, "only 16 complete base samples"));
+  assert_non_null(strstr(why, "above 1"));
+  assert_non_null(strstr(why, "above the total index 0.72 and its 95 % interval"));
+  hs_sobol_warning(0.5, 0.45, 0.6, 256, why, sizeof why); /* within the total's interval */
+  assert_string_equal(why, "");
+  hs_sobol_warning(0.7, 0.45, 0.6, 256, why, sizeof why);
+  assert_non_null(strstr(why, "above the total"));
+  assert_null(strstr(why, "samples"));
   free(fa);
   free(fb);
   free(fab);
@@ -659,6 +727,7 @@ int main(void) {
       cmocka_unit_test(test_moments),     cmocka_unit_test(test_determinism),
       cmocka_unit_test(test_resume),      cmocka_unit_test(test_bad_files),
       cmocka_unit_test(test_compare_mode),
+      cmocka_unit_test(test_sobol_ci),
       cmocka_unit_test(test_results_csv_units),  cmocka_unit_test(test_warm_start),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,6 +71,24 @@ void hs_morris_trajectory(uint64_t seed, uint64_t t, int d, int levels, double *
 /* From f[t * (d + 1) + k] of r trajectories: mu* (mean |elementary effect|), mu and
    sigma (standard deviation) per factor, effects per unit of quantile position.
    Trajectories with a non-finite value are left out (*used: those kept; may be NULL). */
+/* Percentile bootstrap intervals (Efron & Tibshirani 1993, ch. 13; for Sobol indices
+   Archer, Saltelli & Sobol, J Stat Comput Simul 1997;58:99) of the indices of
+   hs_sobol_indices: B resamples (100-10^6) of the n base rows with replacement, each a
+   pure function of (seed, resample), so the intervals are reproducible; level e.g. 0.95.
+   Any of the four output arrays (d values each) may be NULL; NaN where fewer than two
+   complete rows remain. */
+hs_status hs_sobol_indices_ci(const double *fA, const double *fB, const double *fAB, size_t n,
+                              size_t d, size_t B, double level, uint64_t seed, double *first_lo,
+                              double *first_hi, double *total_lo, double *total_hi, hs_err *err);
+
+/* Why a Sobol estimate should not be trusted, or "" (written into buf of n bytes, which
+   is returned): fewer than HS_SOBOL_FEW complete base samples; a first-order index above
+   1; a first-order index above the upper end of the total index's interval (S_i <= S_Ti
+   holds for the true indices: estimation noise).  first_hi / total_hi may be NaN. */
+#define HS_SOBOL_FEW 64
+const char *hs_sobol_warning(double first, double total, double total_hi, size_t used, char *buf,
+                             size_t n);
+
 hs_status hs_morris_indices(const double *f, size_t r, int d, const int *order,
                             const double *delta, double *mustar, double *mu, double *sigma,
                             size_t *used, hs_err *err);
@@ -214,11 +232,16 @@ char *hs_cohort_success_svg(const hs_cohort *c, const hs_cohort_results *r, hs_e
 /* 1 if the study asked for a sensitivity analysis (its design is then the Saltelli 2010
    matrices or the Morris trajectories). */
 int hs_cohort_has_sensitivity(const hs_cohort *c);
-/* Sobol first and total indices (strategy, output, parameter, first_order, total,
-   samples_used) or Morris measures (strategy, output, parameter, mu_star, mu, sigma,
-   trajectories_used) of every output and strategy against every uncertain parameter. */
+/* Sobol first and total indices with their 95 % bootstrap intervals and a warning
+   (strategy, output, parameter, first_order, first_order_lo, first_order_hi, total,
+   total_lo, total_hi, samples_used, warning) or Morris measures (strategy, output,
+   parameter, mu_star, mu, sigma, trajectories_used) of every output and strategy against
+   every uncertain parameter. */
 hs_status hs_cohort_write_sensitivity_csv(const hs_cohort *c, const hs_cohort_results *r,
                                           const char *path, hs_err *err);
+/* The Sobol warnings of the study, one line each ("strategy S, output O, parameter P:
+   why"), or NULL when there are none (or for Morris); the caller frees the text. */
+char *hs_cohort_sensitivity_warnings(const hs_cohort *c, const hs_cohort_results *r);
 
 #ifdef __cplusplus
 }

@@ -140,6 +140,90 @@ hs_status hs_bootstrap_ci(const double *x, size_t n, int stat, size_t B, double 
   return HS_OK;
 }
 
+/* Sobol indices: the base rows resampled with replacement (stream distinct from the
+   summary's), indices recomputed per resample by hs_sobol_indices. */
+#define SOBOL_BOOT_STREAM 0xB0076u
+
+hs_status hs_sobol_indices_ci(const double *fA, const double *fB, const double *fAB, size_t n,
+                              size_t d, size_t B, double level, uint64_t seed, double *first_lo,
+                              double *first_hi, double *total_lo, double *total_hi, hs_err *err) {
+  double *outs[4] = {first_lo, first_hi, total_lo, total_hi};
+  for (int q = 0; q < 4; q++)
+    for (size_t i = 0; outs[q] && i < d; i++) outs[q][i] = NAN;
+  if (B < 100 || B > 1000000)
+    return hs_err_set(err, HS_ERR_RANGE, "bootstrap: %zu resamples is out of range [100, 1000000]", B);
+  if (!(level > 0.5 && level < 1))
+    return hs_err_set(err, HS_ERR_RANGE, "bootstrap: level %g is out of range (0.5, 1)", level);
+  if (n < 2 || d == 0) return HS_OK;
+  double *a = malloc(n * (d + 2) * sizeof *a), *s1 = malloc(d * sizeof *s1),
+         *st = malloc(d * sizeof *st), *t1 = malloc(B * d * sizeof *t1),
+         *tt = malloc(B * d * sizeof *tt);
+  size_t *kept = calloc(d, sizeof *kept), *keptt = calloc(d, sizeof *keptt);
+  hs_status status = HS_OK;
+  if (!a || !s1 || !st || !t1 || !tt || !kept || !keptt) {
+    status = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    goto out;
+  }
+  for (size_t b = 0; b < B; b++) {
+    for (size_t k = 0; k < n; k++) { /* resample b: a pure function of (seed, b) */
+      size_t j = (size_t)(hs_cohort_uniform(seed, b, SOBOL_BOOT_STREAM, (uint32_t)k) * (double)n);
+      if (j >= n) j = n - 1;
+      a[k] = fA[j];
+      a[n + k] = fB[j];
+      for (size_t i = 0; i < d; i++) a[(2 + i) * n + k] = fAB[i * n + j];
+    }
+    if (hs_sobol_indices(a, a + n, a + 2 * n, n, d, s1, st, NULL, NULL) != HS_OK) continue;
+    for (size_t i = 0; i < d; i++) { /* column i holds the finite estimates of index i */
+      if (isfinite(s1[i])) t1[i * B + kept[i]++] = s1[i];
+      if (isfinite(st[i])) tt[i * B + keptt[i]++] = st[i];
+    }
+  }
+  for (size_t i = 0; i < d; i++) {
+    if (kept[i] >= 2) {
+      qsort(t1 + i * B, kept[i], sizeof *t1, cmp_double);
+      if (first_lo) first_lo[i] = quantile7(t1 + i * B, kept[i], (1 - level) / 2);
+      if (first_hi) first_hi[i] = quantile7(t1 + i * B, kept[i], (1 + level) / 2);
+    }
+    if (keptt[i] >= 2) {
+      qsort(tt + i * B, keptt[i], sizeof *tt, cmp_double);
+      if (total_lo) total_lo[i] = quantile7(tt + i * B, keptt[i], (1 - level) / 2);
+      if (total_hi) total_hi[i] = quantile7(tt + i * B, keptt[i], (1 + level) / 2);
+    }
+  }
+out:
+  free(a);
+  free(s1);
+  free(st);
+  free(t1);
+  free(tt);
+  free(kept);
+  free(keptt);
+  return status;
+}
+
+const char *hs_sobol_warning(double first, double total, double total_hi, size_t used, char *buf,
+                             size_t n) {
+  size_t len = 0;
+  if (!buf || !n) return "";
+  buf[0] = '\0';
+#define WARN(...)                                                                          \
+  do {                                                                                     \
+    if (len < n) len += (size_t)snprintf(buf + len, n - len, "%s", len ? "; " : "");      \
+    if (len < n) len += (size_t)snprintf(buf + len, n - len, __VA_ARGS__);                \
+  } while (0)
+  if (used < HS_SOBOL_FEW)
+    WARN("only %zu complete base samples (fewer than %d): the indices are noise-dominated, "
+         "use 256 or more",
+         used, HS_SOBOL_FEW);
+  if (first > 1) WARN("first-order index %.3g above 1 (estimation noise)", first);
+  double bound = isfinite(total_hi) ? total_hi : total;
+  if (isfinite(first) && isfinite(bound) && first > bound)
+    WARN("first-order index %.3g above the total index %.3g%s (estimation noise: S_i <= S_Ti)",
+         first, total, isfinite(total_hi) ? " and its 95 % interval" : "");
+#undef WARN
+  return buf;
+}
+
 /* 95 % percentile bootstrap intervals of the summary (1000 resamples, keyed by the study
    seed so that the summary is reproducible) */
 #define SUMMARY_BOOT 1000
@@ -342,6 +426,26 @@ static double ok_value(const hs_cohort *c, const hs_cohort_results *r, size_t i,
   return r->status[row] == HS_COHORT_OK ? r->y[row * c->nout + k] : NAN;
 }
 
+/* Bootstrap resamples for the Sobol intervals: 1000, fewer for very large designs (the
+   cost is B x N (d + 2) per output), never below 200; a function of the design only. */
+static size_t sobol_boot_count(size_t n, size_t d) {
+  double b = 1e8 / ((double)n * (double)(d + 2));
+  return b >= 1000 ? 1000 : b <= 200 ? 200 : (size_t)b;
+}
+
+/* Sobol indices of output k, strategy s with 95 % intervals: w holds 6 d values (first,
+   total, first_lo, first_hi, total_lo, total_hi); f n (d + 2) scratch values. */
+static hs_status sobol_for(const hs_cohort *c, const hs_cohort_results *r, size_t s, size_t k,
+                           double *f, double *w, size_t *used) {
+  size_t n = c->nbase, d = c->np;
+  for (size_t i = 0; i < c->n; i++) f[i] = ok_value(c, r, i, s, k);
+  for (size_t i = 0; i < 6 * d; i++) w[i] = NAN;
+  *used = 0;
+  if (hs_sobol_indices(f, f + n, f + 2 * n, n, d, w, w + d, used, NULL) != HS_OK) return HS_OK;
+  return hs_sobol_indices_ci(f, f + n, f + 2 * n, n, d, sobol_boot_count(n, d), 0.95, c->seed,
+                             w + 2 * d, w + 3 * d, w + 4 * d, w + 5 * d, NULL);
+}
+
 hs_status hs_cohort_write_sensitivity_csv(const hs_cohort *c, const hs_cohort_results *r,
                                           const char *path, hs_err *err) {
   int morris = c->design == DESIGN_MORRIS;
@@ -349,13 +453,12 @@ hs_status hs_cohort_write_sensitivity_csv(const hs_cohort *c, const hs_cohort_re
     return hs_err_set(err, HS_ERR_STATE, "the study has no 'sensitivity' section");
   size_t n = c->nbase, d = c->np;
   /* Saltelli: fA, fB, fAB; Morris: f per point, trajectories' order and delta */
-  double *f = malloc((n * (d + 2) + 1) * sizeof *f), *a1 = malloc((d + 1) * sizeof *a1),
-         *a2 = malloc((d + 1) * sizeof *a2), *a3 = malloc((d + 1) * sizeof *a3);
+  double *f = malloc((n * (d + 2) + 1) * sizeof *f), *w = malloc((6 * d + 1) * sizeof *w);
   double *delta = malloc((n * d + 1) * sizeof *delta), *traj = malloc((d + 1) * d * sizeof *traj);
   int *order = malloc((n * d + 1) * sizeof *order);
   hs_afile *a = NULL;
   hs_status status = HS_OK;
-  if (!f || !a1 || !a2 || !a3 || !delta || !traj || !order) {
+  if (!f || !w || !delta || !traj || !order) {
     status = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
     goto out;
   }
@@ -367,37 +470,75 @@ hs_status hs_cohort_write_sensitivity_csv(const hs_cohort *c, const hs_cohort_re
   }
   FILE *fp = hs_afile_stream(a);
   fputs(morris ? "strategy,output,parameter,mu_star,mu,sigma,trajectories_used\n"
-               : "strategy,output,parameter,first_order,total,samples_used\n",
+               : "strategy,output,parameter,first_order,first_order_lo,first_order_hi,total,"
+                 "total_lo,total_hi,samples_used,warning\n",
         fp);
-  for (size_t s = 0; s < c->nstrat; s++) {
-    for (size_t k = 0; k < c->nout; k++) {
+  for (size_t s = 0; s < c->nstrat && !status; s++) {
+    for (size_t k = 0; k < c->nout && !status; k++) {
       /* patients in design order: Saltelli blocks A, B, A_B^(i) of n rows each (the
          layout hs_sobol_indices takes); Morris trajectories of d + 1 points */
-      for (size_t i = 0; i < c->n; i++) f[i] = ok_value(c, r, i, s, k);
       size_t used = 0;
-      hs_err e2;
-      hs_status st = morris ? hs_morris_indices(f, n, (int)d, order, delta, a1, a2, a3, &used, &e2)
-                            : hs_sobol_indices(f, f + n, f + 2 * n, n, d, a1, a2, &used, &e2);
-      if (st)
-        for (size_t i = 0; i < d; i++) a1[i] = a2[i] = a3[i] = NAN;
+      if (morris) {
+        for (size_t i = 0; i < c->n; i++) f[i] = ok_value(c, r, i, s, k);
+        if (hs_morris_indices(f, n, (int)d, order, delta, w, w + d, w + 2 * d, &used, NULL))
+          for (size_t i = 0; i < 3 * d; i++) w[i] = NAN;
+      } else if ((status = sobol_for(c, r, s, k, f, w, &used))) {
+        hs_err_set(err, status, "sensitivity: out of memory");
+        break;
+      }
       for (size_t i = 0; i < d; i++) {
         fprintf(fp, "%s,%s,", c->strat[s].name, c->out_name[k]);
         csv_text(fp, c->p[i].path);
-        if (morris) fprintf(fp, ",%.6g,%.6g,%.6g,%zu\n", a1[i], a2[i], a3[i], used);
-        else fprintf(fp, ",%.6g,%.6g,%zu\n", a1[i], a2[i], used);
+        if (morris) {
+          fprintf(fp, ",%.6g,%.6g,%.6g,%zu\n", w[i], w[d + i], w[2 * d + i], used);
+          continue;
+        }
+        char why[320];
+        fprintf(fp, ",%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%zu,", w[i], w[2 * d + i], w[3 * d + i],
+                w[d + i], w[4 * d + i], w[5 * d + i], used);
+        csv_text(fp, hs_sobol_warning(w[i], w[d + i], w[5 * d + i], used, why, sizeof why));
+        fputc('\n', fp);
       }
     }
   }
-  status = hs_afile_commit(a, err);
+  if (status) hs_afile_abort(a);
+  else status = hs_afile_commit(a, err);
 out:
   free(f);
-  free(a1);
-  free(a2);
-  free(a3);
+  free(w);
   free(delta);
   free(traj);
   free(order);
   return status;
+}
+
+char *hs_cohort_sensitivity_warnings(const hs_cohort *c, const hs_cohort_results *r) {
+  if (c->design != DESIGN_SALTELLI) return NULL;
+  size_t n = c->nbase, d = c->np, len = 0;
+  double *f = malloc((n * (d + 2) + 1) * sizeof *f), *w = malloc((6 * d + 1) * sizeof *w);
+  char *text = NULL;
+  FILE *m = f && w ? open_memstream(&text, &len) : NULL;
+  int any = 0;
+  for (size_t s = 0; m && s < c->nstrat; s++)
+    for (size_t k = 0; k < c->nout; k++) {
+      size_t used = 0;
+      if (sobol_for(c, r, s, k, f, w, &used)) continue;
+      for (size_t i = 0; i < d; i++) {
+        char why[320];
+        if (!*hs_sobol_warning(w[i], w[d + i], w[5 * d + i], used, why, sizeof why)) continue;
+        fprintf(m, "strategy %s, output %s, parameter %s: %s\n", c->strat[s].name,
+                c->out_name[k], c->p[i].path, why);
+        any = 1;
+      }
+    }
+  if (m) fclose(m);
+  free(f);
+  free(w);
+  if (!any) {
+    free(text);
+    return NULL;
+  }
+  return text;
 }
 
 /* ---- figures ---------------------------------------------------------------------- */
