@@ -686,7 +686,8 @@ static int cmd_etici(int argc, char **argv) {
 static const char ELIG_HELP[] =
     "usage: hemosim stroke eligibility --onset T --etici G|none --ivt no|T|yes\n"
     "                                  --territory anterior|posterior\n"
-    "                                  [--cardioembolic yes|no] [--weight KG] [--json]\n"
+    "                                  [--cardioembolic yes|no] [--nihss N] [--age Y]\n"
+    "                                  [--weight KG] [--json]\n"
     "\n"
     "Checks a patient against every adjunct-regimen trial (CHOICE, ANGEL-TNK,\n"
     "POST-TNK, POST-UK, ATTENTION-IA, the four DATE tenecteplase tiers 0.03125 /\n"
@@ -695,9 +696,11 @@ static const char ELIG_HELP[] =
     "that decided, the dose (with --weight) and the trial's result (positive,\n"
     "neutral, harm signal, not given) with its primary publication.  Rules are\n"
     "checked in the order territory, thrombectomy, eTICI, time since onset, prior\n"
-    "IV thrombolysis, time since IV thrombolysis, cardioembolic source, dose tier\n"
-    "stopped; time windows include their ends (24 h 0 s is within 24 h).  A rule\n"
-    "that needs an input not given answers \"unknown\" and names the option.\n"
+    "IV thrombolysis, time since IV thrombolysis, cardioembolic source, NIHSS, age,\n"
+    "dose tier stopped; time windows include their ends (24 h 0 s is within 24 h).\n"
+    "A rule that needs an input not given answers \"unknown\" and names the option\n"
+    "(MARVEL without --nihss: \"NIHSS >= 6 not checked (give --nihss)\").  Criteria no\n"
+    "option covers (the occlusion site) are listed as \"not checked here\".\n"
     "These are trial populations, not a prescription (docs/stroke_calculators.md).\n"
     "\n"
     "options:\n"
@@ -709,11 +712,26 @@ static const char ELIG_HELP[] =
     "                      or yes (given, time unknown)\n"
     "  --territory C       anterior (carotid) or posterior (vertebrobasilar)\n"
     "  --cardioembolic B   yes or no (TREND and ASSET-IT: non-cardioembolic only)\n"
+    "  --nihss N           NIH Stroke Scale score now, 0-42 (TREND 4-20, MARVEL >= 6)\n"
+    "  --age Y             age in whole years, 0-120 (TREND 18-80)\n"
     "  --weight KG         body weight (doses), in [20, 250] kg\n"
     "  --json              machine-readable output\n"
     "  -h, --help          this text\n";
 
 static void elig_help(void) { fputs(ELIG_HELP, stdout); }
+
+/* A whole number in [lo, hi] (an NIHSS score, an age in years) through the one number
+   parser: "7" and "7.0" are 7; "7.5", "seven" and 43 are errors. */
+static int whole_number(const char *text, int lo, int hi, int *out, const char *what, hs_err *err) {
+  double v;
+  if (hs_quantity_parse(HS_DIM_NONE, text, &v, err)) return 1;
+  if (v != floor(v) || v < lo || v > hi) {
+    hs_err_set(err, HS_ERR_RANGE, "\"%s\" is not %s: a whole number %d-%d", text, what, lo, hi);
+    return 1;
+  }
+  *out = (int)v;
+  return 0;
+}
 
 /* yes/no -> 1/0; -1 otherwise. */
 static int yes_no(const char *t) {
@@ -756,10 +774,12 @@ static void print_eligibility(const hs_stroke_eligibility *e) {
 static int cmd_eligibility(int argc, char **argv) {
   const char *cmd = "stroke eligibility";
   const char *on_t = NULL, *et_t = NULL, *ivt_t = NULL, *te_t = NULL, *ce_t = NULL, *w_t = NULL;
+  const char *ni_t = NULL, *age_t = NULL;
   int json = 0;
   const opt opts[] = {{"--onset", &on_t, NULL},     {"--etici", &et_t, NULL},
                       {"--ivt", &ivt_t, NULL},      {"--territory", &te_t, NULL},
                       {"--cardioembolic", &ce_t, NULL}, {"--weight", &w_t, NULL},
+                      {"--nihss", &ni_t, NULL},     {"--age", &age_t, NULL},
                       {"--json", NULL, &json},      {NULL, NULL, NULL}};
   int rc = parse_opts(cmd, argc, argv, opts, elig_help);
   if (rc >= 0) return rc;
@@ -801,6 +821,12 @@ static int cmd_eligibility(int argc, char **argv) {
     if (hs_quantity_parse(HS_DIM_MASS, w_t, &p.weight_kg, &err)) return fail_opt(&err, "--weight");
     p.has_weight = 1;
   }
+  if (ni_t && whole_number(ni_t, 0, HS_NIHSS_MAX, &p.nihss, "an NIHSS score", &err))
+    return fail_opt(&err, "--nihss");
+  p.has_nihss = ni_t != NULL;
+  if (age_t && whole_number(age_t, 0, HS_AGE_MAX_YEARS, &p.age_years, "an age in years", &err))
+    return fail_opt(&err, "--age");
+  p.has_age = age_t != NULL;
   hs_stroke_eligibility e;
   if (hs_stroke_eligibility_check(&p, &e, &err)) return hs_cli_fail(&err);
   if (json) return print_json(hs_stroke_eligibility_json(&e, &err));

@@ -278,7 +278,22 @@ static void test_trend(void **state) {
   hs_stroke_patient p = patient(24 * H, "none", 0, NAN, POST, 0);
   p.has_weight = 1;
   p.weight_kg = 70;
-  expect(&p, "trend", HS_ELIG_YES, NULL);
+  /* NIHSS 4-20 and age 18-80: not inputs given -> unknown, never "met" */
+  expect(&p, "trend", HS_ELIG_UNKNOWN,
+         "every other rule met; NIHSS 4-20 and age 18-80 years not checked (give --nihss, --age)");
+  p.has_nihss = 1;
+  expect(&p, "trend", HS_ELIG_NO, "NIHSS 0 is below 4: TREND enrolled NIHSS 4-20");
+  p.nihss = 4;
+  expect(&p, "trend", HS_ELIG_UNKNOWN, "age 18-80 years not checked (give --age)");
+  p.has_age = 1;
+  p.age_years = 81;
+  expect(&p, "trend", HS_ELIG_NO, "age 81 years is above 80");
+  p.age_years = 18;
+  p.nihss = 21;
+  expect(&p, "trend", HS_ELIG_NO, "NIHSS 21 is above 20");
+  p.nihss = 20;
+  p.age_years = 80;
+  expect(&p, "trend", HS_ELIG_YES, "every rule met");
   hs_stroke_eligibility e;
   assert_int_equal(hs_stroke_eligibility_check(&p, &e, NULL), HS_OK);
   const hs_stroke_eligibility_row *r = row_of(&e, "trend");
@@ -301,12 +316,21 @@ static void test_marvel(void **state) {
   hs_stroke_patient p = patient(24 * H, "0", 1, 20 * H, ANT, 1); /* any reperfusion grade */
   p.has_weight = 1;
   p.weight_kg = 95;
-  expect(&p, "marvel", HS_ELIG_YES, NULL);
+  /* NIHSS >= 6 is a MARVEL criterion: without --nihss the row is not "eligible" */
+  expect(&p, "marvel", HS_ELIG_UNKNOWN, "NIHSS >= 6 not checked (give --nihss)");
+  p.has_nihss = 1;
+  p.nihss = 5;
+  expect(&p, "marvel", HS_ELIG_NO, "NIHSS 5 is below 6: MARVEL enrolled NIHSS >= 6");
+  p.nihss = 6;
+  /* met, and what no input covers is said, not claimed */
+  expect(&p, "marvel", HS_ELIG_YES, "not checked here: occlusion site (ICA, M1, M2)");
   hs_stroke_eligibility e;
   assert_int_equal(hs_stroke_eligibility_check(&p, &e, NULL), HS_OK);
   /* 2 x 95 = 190 > 160 mg/day -> 160; x 3 days = 480 mg */
   assert_near(row_of(&e, "marvel")->dose.total_amount, 480, 1e-9);
   p.onset_s = 24 * H + 1;
+  expect(&p, "marvel", HS_ELIG_NO, "beyond 24 h"); /* an excluding rule decides first */
+  p.has_nihss = 0;
   expect(&p, "marvel", HS_ELIG_NO, "beyond 24 h");
   p = patient(6 * H, "3", 0, NAN, POST, 0);
   expect(&p, "marvel", HS_ELIG_NO, "anterior-circulation");
@@ -322,6 +346,13 @@ static void test_results_and_citations(void **state) {
     assert_non_null(hs_stroke_regimen_find(in->regimen));
     assert_true(strlen(in->citation) > 10);
     assert_null(strstr(in->citation, "MISSION"));
+    /* a criterion named in the population is checked, or said to be unchecked: an
+       "every rule met" never claims NIHSS, age or an occlusion site it did not see */
+    if (strstr(in->population, "NIHSS")) assert_true(in->nihss_min > 0 || in->nihss_max > 0);
+    if (strstr(in->population, "age ")) assert_true(in->age_min > 0 || in->age_max > 0);
+    if (strstr(in->population, "occlusion") && !in->unchecked)
+      fail_msg("%s: occlusion site neither an input nor listed as not checked", in->id);
+    if (in->note) assert_null(strstr(in->note, "not an input"));
   }
   assert_null(hs_stroke_indication_at(hs_stroke_indication_count()));
   static const struct {
@@ -360,6 +391,15 @@ static void test_rejections(void **state) {
   p.weight_kg = 300;
   assert_int_equal(hs_stroke_eligibility_check(&p, &e, &err), HS_ERR_RANGE);
   assert_non_null(strstr(err.msg, "weight 300 kg is out of range [20, 250] kg"));
+  p.has_weight = 0;
+  p.has_nihss = 1;
+  p.nihss = 43;
+  assert_int_equal(hs_stroke_eligibility_check(&p, &e, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "NIHSS 43 is out of range [0, 42]"));
+  p.has_nihss = 0;
+  p.has_age = 1;
+  p.age_years = -1;
+  assert_int_equal(hs_stroke_eligibility_check(&p, &e, &err), HS_ERR_RANGE);
   assert_int_equal(hs_stroke_eligibility_check(NULL, &e, &err), HS_ERR_INVALID);
 }
 

@@ -231,6 +231,34 @@ static void test_bare_number_is_internal(void **state) {
   }
 }
 
+/* A bare number where a unit is needed: the hint offers the bedside spellings of the
+   dimension ("--onset 6" is hours or minutes far more often than seconds), and a shown
+   value converts to the internal unit for tables of inputs (flows in L/min). */
+static void test_missing_unit_hint(void **state) {
+  (void)state;
+  static const struct {
+    hs_dim dim;
+    const char *hint;
+  } H[] = {{HS_DIM_TIME, "write e.g. \"6 h\", \"6 min\" or \"6 s\""},
+           {HS_DIM_VOLUME, "write e.g. \"6 L\" or \"6 mL\""},
+           {HS_DIM_FLOW, "write e.g. \"6 L/min\" or \"6 mL/s\""},
+           {HS_DIM_LENGTH, "write e.g. \"6 mm\" or \"6 cm\""},
+           {HS_DIM_MASS_CONC, "write e.g. \"6 mg/mL\";"}};
+  for (size_t i = 0; i < sizeof H / sizeof H[0]; i++) {
+    hs_err err;
+    double v = -1;
+    assert_int_equal(hs_quantity_parse_as(H[i].dim, "6", NULL, &v, &err), HS_ERR_INVALID);
+    if (!strstr(err.msg, H[i].hint) || !strstr(err.msg, "needs its unit"))
+      fail_msg("dim %d: %s", (int)H[i].dim, err.msg);
+    assert_near(v, -1, 0);
+  }
+  double per;
+  assert_string_equal(hs_dim_display_unit(HS_DIM_FLOW, &per), "L/min");
+  assert_near(per, 1000.0 / 60.0, 1e-12);
+  assert_string_equal(hs_dim_display_unit(HS_DIM_ELASTANCE, &per), "mmHg/mL");
+  assert_near(per, 1.0, 0);
+}
+
 /* A value that is finite as written but overflows in the conversion is an error. */
 static void test_conversion_overflow(void **state) {
   (void)state;
@@ -580,6 +608,7 @@ int main(void) {
       cmocka_unit_test(test_named_examples),
       cmocka_unit_test(test_unit_to_internal_direct),
       cmocka_unit_test(test_bare_number_is_internal),
+      cmocka_unit_test(test_missing_unit_hint),
       cmocka_unit_test(test_spacing_around_unit),
       cmocka_unit_test(test_conversion_overflow),
       cmocka_unit_test(test_internal_unit_names),

@@ -354,6 +354,10 @@ typedef struct hs_stroke_indication {
   const char *outcome;  /* the numbers behind the result */
   const char *citation; /* primary publication */
   const char *note;     /* what the rules here do not check, or NULL */
+  int nihss_min, nihss_max; /* NIHSS inclusion range (both 0: no NIHSS rule; max 0: none) */
+  int age_min, age_max;     /* age inclusion range in years (both 0: no age rule) */
+  const char *unchecked;    /* trial criteria no input here covers (occlusion site), or NULL:
+                               an "eligible" row says they were not checked */
 } hs_stroke_indication;
 
 size_t hs_stroke_indication_count(void);
@@ -370,15 +374,21 @@ typedef struct hs_stroke_patient {
   int cardioembolic;    /* 1 yes, 0 no, -1 unknown */
   int has_weight;
   double weight_kg;
+  int has_nihss;        /* 0: NIHSS unknown (NIHSS rules answer "unknown") */
+  int nihss;            /* NIH Stroke Scale now, 0-42 */
+  int has_age;          /* 0: age unknown */
+  int age_years;        /* 0-120 */
 } hs_stroke_patient;
 
+#define HS_NIHSS_MAX 42      /* highest NIH Stroke Scale score (Brott et al., Stroke 1989;20:864) */
+#define HS_AGE_MAX_YEARS 120
 /* A patient with every field unknown (onset NAN). */
 hs_stroke_patient hs_stroke_patient_unknown(void);
 
 typedef struct hs_stroke_eligibility_row {
   const hs_stroke_indication *ind;
   hs_elig_status status;
-  char rule[256]; /* the rule that decided (or every rule met / the missing input) */
+  char rule[512]; /* the rule that decided (or every rule met / the missing input) */
   int has_dose;   /* dose computed (weight given) */
   hs_stroke_dose dose;
 } hs_stroke_eligibility_row;

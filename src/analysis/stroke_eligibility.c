@@ -156,7 +156,8 @@ static const hs_stroke_indication INDICATIONS[] = {
      "mRS 0-1 at 90 days 59.0 % vs 40.4 % with placebo (adjusted difference 18.4 %, 95 % CI "
      "0.3-36.4); phase 2b, 121 patients, stopped early: preliminary until replicated",
      "Renu A et al. JAMA 2022;327:826-835 (doi 10.1001/jama.2022.1645)",
-     "the occlusion sites eligible are those of the trial report (not checked here)"},
+     NULL,
+     0, 0, 0, 0, "occlusion site (large-vessel occlusion as in the trial report)"},
     {"angel-tnk", "ANGEL-TNK", "ia-tnk-0.125",
      "anterior-circulation large-vessel occlusion treated 4.5-24 h after last known well, "
      "eTICI 2b50-3 after thrombectomy",
@@ -164,7 +165,8 @@ static const hs_stroke_indication INDICATIONS[] = {
      "mRS 0-1 at 90 days 40.5 % vs 26.4 % with standard medical treatment (255 patients)",
      "Miao Z et al. JAMA 2025 (doi 10.1001/jama.2025.10800); protocol Huo X et al. Stroke Vasc "
      "Neurol 2024 (doi 10.1136/svn-2024-003318)",
-     "prior IV thrombolysis is not a rule here (the window starts at 4.5 h)"},
+     "prior IV thrombolysis is not a rule here (the window starts at 4.5 h)",
+     0, 0, 0, 0, "occlusion site (anterior large-vessel occlusion as in the trial report)"},
     {"post-tnk", "POST-TNK", "ia-tnk-0.0625",
      "proximal intracranial large-vessel occlusion within 24 h of last known well, eTICI 2c-3 "
      "after thrombectomy, no prior IV thrombolysis",
@@ -172,14 +174,16 @@ static const hs_stroke_indication INDICATIONS[] = {
      "mRS 0-1 at 90 days 49.1 % vs 44.1 % (adjusted RR 1.15, 95 % CI 0.97-1.36, P = .11); "
      "symptomatic ICH 6.3 % vs 4.4 %",
      "Huang J et al. (POST-TNK) JAMA 2025 (twin trial of POST-UK, same issue)",
-     "the occlusion sites eligible are those of the trial report (not checked here)"},
+     NULL,
+     0, 0, 0, 0, "occlusion site (proximal intracranial large-vessel occlusion)"},
     {"post-uk", "POST-UK", "ia-urokinase",
      "proximal intracranial large-vessel occlusion within 24 h of last known well, eTICI 2c-3 "
      "after thrombectomy, no prior IV thrombolysis",
      0, 24 * HOUR_S, 1, HS_ETICI_2C, ANY, -1, 0, 0, 0, NULL, HS_TRIAL_NEUTRAL,
      "survival without disability (mRS 0-1) at 90 days 45 % vs 40 % (adjusted RR 1.13, P = .19)",
      "Liu C et al. JAMA 2025;333:589-598 (doi 10.1001/jama.2024.23480)",
-     "the occlusion sites eligible are those of the trial report (not checked here)"},
+     NULL,
+     0, 0, 0, 0, "occlusion site (proximal intracranial large-vessel occlusion)"},
     {"attention-ia", "ATTENTION-IA", "ia-tnk-0.0625",
      "posterior-circulation occlusion (V4, basilar, P1) within 24 h, eTICI 2b50-3 after "
      "thrombectomy",
@@ -187,7 +191,8 @@ static const hs_stroke_indication INDICATIONS[] = {
      "mRS 0-1 at 90 days 34.6 % vs 26.0 % (adjusted RR 1.36, 95 % CI 0.92-2.02, P = .12); "
      "mortality 27.9 % vs 26.9 %; symptomatic ICH 8.3 % with tenecteplase",
      "Hu W et al. BMJ 2025;388:e080489 (doi 10.1136/bmj-2024-080489)",
-     "tenecteplase over 15 s; prior IV thrombolysis is not a rule here"},
+     "tenecteplase over 15 s; prior IV thrombolysis is not a rule here",
+     0, 0, 0, 0, "occlusion site (V4, basilar, P1)"},
     {"date-0.03125", "DATE (0.03125 mg/kg tier)", "ia-tnk-0.03125",
      "anterior-circulation large-vessel occlusion (ICA, M1, M2) within 24 h of last known "
      "well, eTICI 2b-3 after thrombectomy, no prior IV thrombolysis",
@@ -195,7 +200,8 @@ static const hs_stroke_indication INDICATIONS[] = {
      "phase 1b: symptomatic ICH 1/14; phase 2a (randomised): mRS 0-1 at 90 days 37.0 % vs "
      "33.8 % control, not significant; symptomatic ICH 4.3 % vs 3.1 %",
      "DATE trial, JAMA Neurol 2025 (doi 10.1001/jamaneurol.2025.2036)",
-     "DATE tiers are 1/8, 1/4, 1/2 and 3/4 of 0.25 mg/kg; no maximum dose per tier was found"},
+     "DATE tiers are 1/8, 1/4, 1/2 and 3/4 of 0.25 mg/kg; no maximum dose per tier was found",
+     0, 0, 0, 0, "occlusion site (ICA, M1, M2)"},
     {"date-0.0625", "DATE (0.0625 mg/kg tier)", "ia-tnk-0.0625",
      "anterior-circulation large-vessel occlusion (ICA, M1, M2) within 24 h of last known "
      "well, eTICI 2b-3 after thrombectomy, no prior IV thrombolysis",
@@ -204,7 +210,8 @@ static const hs_stroke_indication INDICATIONS[] = {
      "33.8 % control, not significant; symptomatic ICH 6.5 % vs 3.1 %",
      "DATE trial, JAMA Neurol 2025 (doi 10.1001/jamaneurol.2025.2036)",
      "the dose table caps 0.0625 mg/kg at 6.25 mg (ATTENTION-IA); DATE's cap was "
-     "not found"},
+     "not found",
+     0, 0, 0, 0, "occlusion site (ICA, M1, M2)"},
     {"date-0.125", "DATE (0.125 mg/kg tier)", "ia-tnk-0.125",
      "anterior-circulation large-vessel occlusion (ICA, M1, M2) within 24 h of last known "
      "well, eTICI 2b-3 after thrombectomy, no prior IV thrombolysis",
@@ -215,7 +222,8 @@ static const hs_stroke_indication INDICATIONS[] = {
      "phase 1b: symptomatic ICH 3/12 (25 %) against 1/14 and 2/22 at the lower tiers: "
      "intracranial bleeding rose with the dose",
      "DATE trial, JAMA Neurol 2025 (doi 10.1001/jamaneurol.2025.2036)",
-     "the same dose after 4.5 h is ANGEL-TNK's (positive), a different population"},
+     "the same dose after 4.5 h is ANGEL-TNK's (positive), a different population",
+     0, 0, 0, 0, "occlusion site (ICA, M1, M2)"},
     {"date-0.1875", "DATE (0.1875 mg/kg tier)", "ia-tnk-0.1875",
      "anterior-circulation large-vessel occlusion (ICA, M1, M2) within 24 h of last known "
      "well, eTICI 2b-3 after thrombectomy, no prior IV thrombolysis",
@@ -225,7 +233,8 @@ static const hs_stroke_indication INDICATIONS[] = {
      HS_TRIAL_NOT_GIVEN,
      "planned fourth tier (3/4 of 0.25 mg/kg); no patient received it (phase 1b: 14 + 22 + 12 "
      "patients at the three lower tiers)",
-     "DATE trial, JAMA Neurol 2025 (doi 10.1001/jamaneurol.2025.2036)", NULL},
+     "DATE trial, JAMA Neurol 2025 (doi 10.1001/jamaneurol.2025.2036)", NULL,
+     0, 0, 0, 0, "occlusion site (ICA, M1, M2)"},
     {"asset-it", "ASSET-IT", "tirofiban",
      "non-cardioembolic stroke, IV thrombolysis within 4.5 h of onset, not treated with "
      "thrombectomy, tirofiban started within 60 min after IV thrombolysis",
@@ -234,7 +243,8 @@ static const hs_stroke_indication INDICATIONS[] = {
      "symptomatic ICH 1.7 % vs 0 %; mortality 4.1 % vs 3.8 %",
      "Tao C et al. N Engl J Med 2025 (doi 10.1056/NEJMoa2503678)",
      "a 24-hour infusion; the loading step is the dose table's, check it against the trial "
-     "protocol"},
+     "protocol",
+     0, 0, 0, 0, NULL},
     {"trend", "TREND", "tirofiban-72h",
      "non-cardioembolic stroke within 24 h of onset, NIHSS 4-20, age 18-80, not treated with "
      "IV thrombolysis or thrombectomy",
@@ -243,7 +253,8 @@ static const hs_stroke_indication INDICATIONS[] = {
      "CI 0.16-0.65); 90-day mRS not different",
      "Zhao W et al. (TREND) JAMA Neurol 2024; protocol Wang J et al. Brain Circ 2024;10:168-173 "
      "(doi 10.4103/bc.bc_93_23)",
-     "NIHSS and age are not inputs here"},
+     NULL,
+     4, 20, 18, 80, NULL},
     {"marvel", "MARVEL", "methylprednisolone",
      "anterior-circulation large-vessel occlusion (ICA, M1, M2) within 24 h of last known "
      "well, treated with thrombectomy (any reperfusion grade), NIHSS >= 6",
@@ -251,7 +262,8 @@ static const hs_stroke_indication INDICATIONS[] = {
      "90-day mRS not different (median 3 vs 3, adjusted generalised OR 1.10, P = .17); "
      "secondary: mortality 23.2 % vs 28.5 %, symptomatic ICH 8.6 % vs 11.7 %",
      "Yang Q et al. JAMA 2024;331:840-849 (doi 10.1001/jama.2024.0626)",
-     "NIHSS is not an input here"},
+     NULL,
+     6, 0, 0, 0, "occlusion site (ICA, M1, M2)"},
 };
 #define NIND (sizeof INDICATIONS / sizeof INDICATIONS[0])
 
@@ -426,12 +438,50 @@ static void decide(const hs_stroke_indication *in, const hs_stroke_patient *p,
       return;
     }
   }
+  /* NIHSS and age: checked when given; otherwise the row cannot be decided */
+  char missing[160] = "", give[48] = "";
+  if (in->nihss_min > 0 || in->nihss_max > 0) {
+    if (in->nihss_max > 0) snprintf(a, sizeof a, "NIHSS %d-%d", in->nihss_min, in->nihss_max);
+    else snprintf(a, sizeof a, "NIHSS >= %d", in->nihss_min);
+    if (!p->has_nihss) {
+      snprintf(missing, sizeof missing, "%s", a);
+      snprintf(give, sizeof give, "--nihss");
+    } else if (p->nihss < in->nihss_min || (in->nihss_max > 0 && p->nihss > in->nihss_max)) {
+      int low = p->nihss < in->nihss_min;
+      snprintf(row->rule, n, "NIHSS %d is %s %d: %s enrolled %s", p->nihss, low ? "below" : "above",
+               low ? in->nihss_min : in->nihss_max, in->trial, a);
+      return;
+    }
+  }
+  if (in->age_min > 0 || in->age_max > 0) {
+    snprintf(b, sizeof b, "age %d-%d years", in->age_min, in->age_max);
+    if (!p->has_age) {
+      size_t l = strlen(missing);
+      snprintf(missing + l, sizeof missing - l, "%s%s", l ? " and " : "", b);
+      l = strlen(give);
+      snprintf(give + l, sizeof give - l, "%s--age", l ? ", " : "");
+    } else if (p->age_years < in->age_min || p->age_years > in->age_max) {
+      int low = p->age_years < in->age_min;
+      snprintf(row->rule, n, "age %d years is %s %d: %s enrolled %s", p->age_years,
+               low ? "below" : "above", low ? in->age_min : in->age_max, in->trial, b);
+      return;
+    }
+  }
   if (in->stopped) {
     snprintf(row->rule, n, "%s", in->stopped);
     return;
   }
+  if (*missing) {
+    row->status = HS_ELIG_UNKNOWN;
+    snprintf(row->rule, n, "every other rule met; %s not checked (give %s)", missing, give);
+    return;
+  }
   row->status = HS_ELIG_YES;
-  snprintf(row->rule, n, "every rule met: %s", in->population);
+  if (in->unchecked)
+    snprintf(row->rule, n, "every rule checked is met: %s; not checked here: %s", in->population,
+             in->unchecked);
+  else
+    snprintf(row->rule, n, "every rule met: %s", in->population);
 }
 
 hs_status hs_stroke_eligibility_check(const hs_stroke_patient *p, hs_stroke_eligibility *out,
@@ -469,6 +519,11 @@ hs_status hs_stroke_eligibility_check(const hs_stroke_patient *p, hs_stroke_elig
        p->weight_kg > HS_STROKE_WEIGHT_MAX_KG))
     return hs_err_set(err, HS_ERR_RANGE, "weight %g kg is out of range [%g, %g] kg", p->weight_kg,
                       HS_STROKE_WEIGHT_MIN_KG, HS_STROKE_WEIGHT_MAX_KG);
+  if (p->has_nihss && (p->nihss < 0 || p->nihss > HS_NIHSS_MAX))
+    return hs_err_set(err, HS_ERR_RANGE, "NIHSS %d is out of range [0, %d]", p->nihss, HS_NIHSS_MAX);
+  if (p->has_age && (p->age_years < 0 || p->age_years > HS_AGE_MAX_YEARS))
+    return hs_err_set(err, HS_ERR_RANGE, "age %d years is out of range [0, %d]", p->age_years,
+                      HS_AGE_MAX_YEARS);
   hs_stroke_eligibility e;
   memset(&e, 0, sizeof e);
   e.patient = *p;

@@ -186,6 +186,8 @@ static json_t *patient_json(const hs_stroke_patient *p) {
   SET(o, "territory", p->territory >= 0 ? json_string(terr[p->territory]) : json_null());
   SET(o, "cardioembolic", p->cardioembolic < 0 ? json_null() : json_boolean(p->cardioembolic));
   SET(o, "weight_kg", p->has_weight ? hs_jnum(p->weight_kg) : json_null());
+  SET(o, "nihss", p->has_nihss ? json_integer(p->nihss) : json_null());
+  SET(o, "age_years", p->has_age ? json_integer(p->age_years) : json_null());
   if (bad) json_decref(o);
   return bad ? NULL : o;
 }
@@ -226,6 +228,7 @@ char *hs_stroke_eligibility_json(const hs_stroke_eligibility *e, hs_err *err) {
     b |= hs_jset(x, "population", json_string(in->population));
     b |= hs_jset(x, "stopped", hs_jstr(in->stopped));
     b |= hs_jset(x, "note", hs_jstr(in->note));
+    b |= hs_jset(x, "not_checked", hs_jstr(in->unchecked));
     bad |= b || json_array_append_new(a, x);
   }
   SET(o, "indications", a);
