@@ -417,6 +417,9 @@ static const char TITRATE_HELP[] =
     "                          PREFIX-<policy>.csv (per interval), .json, .svg, decisions\n"
     "                          as events\n"
     "      --trend-interval S  trend interval (default 600 s; units allowed)\n"
+    "      --lactate-max L     also raise the flow while the steady-state lactate plateau\n"
+    "                          (lactate_steady_mmol_l) is above L (e.g. 2 mmol/L; default\n"
+    "                          off); the table's Lac column and the CSV/JSON show it\n"
     "  -q, --quiet             do not print the table\n"
     "  -h, --help              this text\n"
     "\n"
@@ -433,17 +436,26 @@ static void titrate_progress(double t_h, double hours, void *ud) {
 
 static void print_titrate(const char *file, const hs_titrate_result *x) {
   printf("\nECMO flow titration, %s policy: %s\n", hs_titrate_policy_name(x->policy), file);
-  printf("  %5s %5s %5s %5s %5s %4s %4s %5s %5s %5s %5s %5s %4s  %-13s %5s\n", "t h", "flow",
-         "MAP", "CI", "PCWP", "PP", "AV", "SvO2", "DO2i", "TVD", "PVD", "PPV", "MFI", "rule",
-         "next");
+  /* column names, then their units (AV: fraction of beats the aortic valve opens; MFI:
+     microvascular flow index 0-3; Lac: the steady-state lactate plateau) */
+  static const char *const HEAD[2][16] = {
+      {"t", "flow", "MAP", "CI", "PCWP", "PP", "AV", "SvO2", "DO2i", "TVD", "PVD", "PPV", "MFI",
+       "Lac", "rule", "next"},
+      {"h", "L/min", "mmHg", "L/min/m2", "mmHg", "mmHg", "frac", "%", "mL/min/m2", "mm/mm2",
+       "mm/mm2", "%", "0-3", "mmol/L", "", "L/min"}};
+  for (int r = 0; r < 2; r++)
+    printf("  %5s %5s %5s %8s %5s %5s %4s %5s %9s %6s %6s %5s %4s %6s  %-13s %5s\n", HEAD[r][0],
+           HEAD[r][1], HEAD[r][2], HEAD[r][3], HEAD[r][4], HEAD[r][5], HEAD[r][6], HEAD[r][7],
+           HEAD[r][8], HEAD[r][9], HEAD[r][10], HEAD[r][11], HEAD[r][12], HEAD[r][13], HEAD[r][14],
+           HEAD[r][15]);
   for (size_t i = 0; i < x->n; i++) {
     const hs_titrate_step *s = &x->step[i];
     char mark[8] = "";
     if (s->measured >= 1 && s->measured <= 4) snprintf(mark, sizeof mark, " T%d", s->measured);
-    printf("  %5.1f %5.2f %5.1f %5.2f %5.1f %4.1f %4.2f %5.1f %5.0f %5.1f %5.1f %5.1f %4.2f  "
+    printf("  %5.1f %5.2f %5.1f %8.2f %5.1f %5.1f %4.2f %5.1f %9.0f %6.1f %6.1f %5.1f %4.2f %6.2f  "
            "%-13s %5.2f%s\n",
            s->t_h, s->flow_lpm, s->map_mmhg, s->ci_lpm_m2, s->pcwp_mmhg, s->pp_mmhg, s->av_open,
-           s->svo2_pct, s->do2i_mlmin_m2, s->tvd, s->pvd, s->ppv, s->mfi,
+           s->svo2_pct, s->do2i_mlmin_m2, s->tvd, s->pvd, s->ppv, s->mfi, s->lactate_mmol_l,
            hs_titrate_rule_name(s->rule), s->next_flow_lpm, mark);
   }
   printf("  mean flow %.2f L/min, final %.2f L/min, mean MAP %.1f mmHg, mean PVD %.2f mm/mm2\n",
@@ -495,7 +507,7 @@ static int cmd_titrate(int argc, char **argv) {
   hs_titrate_options o;
   hs_titrate_defaults(&o);
   enum { O_POLICY = 256, O_HOURS, O_INTERVAL, O_FLOW, O_OBST, O_OED, O_VASO, O_LVREC, O_MRES,
-         O_JSON, O_CSV, O_PLOT, O_FLUIDS, O_TREND, O_TREND_IV };
+         O_JSON, O_CSV, O_PLOT, O_FLUIDS, O_TREND, O_TREND_IV, O_LACT };
   const char *trend_prefix = NULL;
   double trend_iv = 600;
   static const struct option LONG[] = {
@@ -516,6 +528,7 @@ static int cmd_titrate(int argc, char **argv) {
       {"fluids", required_argument, NULL, O_FLUIDS},
       {"trend", required_argument, NULL, O_TREND},
       {"trend-interval", required_argument, NULL, O_TREND_IV},
+      {"lactate-max", required_argument, NULL, O_LACT},
       {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
   for (int c; (c = hs_cli_getopt(cmd, argc, argv, "hq", LONG)) != -1;) {
@@ -531,6 +544,14 @@ static int cmd_titrate(int argc, char **argv) {
     case O_CSV: csv = optarg; break;
     case O_PLOT: plot = optarg; break;
     case O_TREND: trend_prefix = optarg; break;
+    case O_LACT: { /* mmol/L is both the bedside and the internal unit: bare allowed */
+      hs_err e = {HS_OK, ""};
+      if (hs_quantity_parse(HS_DIM_LACTATE, optarg, &o.lactate_max, &e) != HS_OK ||
+          !(o.lactate_max > 0 && o.lactate_max <= 20))
+        return hs_cli_usage(cmd, "--lactate-max must be a lactate in (0, 20] mmol/L (got '%s')%s%s",
+                            optarg, e.code ? ": " : "", e.code ? e.msg : "");
+      break;
+    }
     case O_FLUIDS:
     case O_TREND_IV: {
       hs_err e = {HS_OK, ""};

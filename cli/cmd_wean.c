@@ -28,12 +28,13 @@ static const char WEAN_HELP[] =
     "                      below this (e.g. 2; \"18 mg/dL\"; default: not a criterion)\n"
     "  --set NAME=VALUE    change the patient first (repeatable)\n"
     "  --json F            JSON result ('-' = standard output instead of the text)\n"
+    "  -q, --quiet         do not print the text result (--json still written)\n"
     "  -h, --help          this text\n";
 
 int hs_cmd_wean(int argc, char **argv) {
   const char *patient = NULL, *json = NULL;
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-  int nsets = 0, rc = HS_EXIT_FAIL;
+  int nsets = 0, rc = HS_EXIT_FAIL, quiet = 0;
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
   char *text = NULL;
@@ -42,12 +43,13 @@ int hs_cmd_wean(int argc, char **argv) {
   if (!sets) return hs_cli_usage("wean", "out of memory");
   enum { O_FLOW = 256, O_LVOT, O_SET, O_JSON, O_LACT };
   static const struct option LONG[] = {
-      {"help", no_argument, NULL, 'h'},        {"flow", required_argument, NULL, O_FLOW},
+      {"help", no_argument, NULL, 'h'},        {"quiet", no_argument, NULL, 'q'},
+      {"flow", required_argument, NULL, O_FLOW},
       {"lvot", required_argument, NULL, O_LVOT}, {"set", required_argument, NULL, O_SET},
       {"json", required_argument, NULL, O_JSON}, {"lactate-max", required_argument, NULL, O_LACT},
       {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
-  for (int o; (o = hs_cli_getopt("wean", argc, argv, "h", LONG)) != -1;) {
+  for (int o; (o = hs_cli_getopt("wean", argc, argv, "hq", LONG)) != -1;) {
     switch (o) {
     case 'h':
       fputs(WEAN_HELP, stdout);
@@ -77,6 +79,7 @@ int hs_cmd_wean(int argc, char **argv) {
         goto done;
       }
       break;
+    case 'q': quiet = 1; break;
     case O_SET: sets[nsets++] = optarg; break;
     case O_JSON: json = optarg; break;
     default: rc = HS_EXIT_USAGE; goto done;
@@ -97,7 +100,7 @@ int hs_cmd_wean(int argc, char **argv) {
   if (hs_wean_run(m, &c, &r, &err)) goto fail;
   hs_provenance prov = {hs_model_name(m), patient, sets, (size_t)nsets};
   if (json && hs_cli_write_text(hs_wean_json(&r, &prov, &err), json, &err)) goto fail;
-  if (!json || strcmp(json, "-")) {
+  if (!quiet && (!json || strcmp(json, "-"))) {
     if (!(text = hs_wean_text(&r, hs_model_name(m)))) {
       hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
       goto fail;

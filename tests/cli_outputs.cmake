@@ -87,6 +87,22 @@ expect_match("${ERR}" "late2.yaml:4:29: the event at 12 s is after the end of th
 file(WRITE ${WORK}/meas.yaml "hemosim_measurements: 1\nmeasurements:\n  MAP: 80\n  lvef: 0.15\n")
 expect_run(2 ${HEMOSIM} calibrate ${WORK}/meas.yaml)
 expect_match("${ERR}" "meas.yaml:4:9: measurements.lvef: value 0.15 is ambiguous")
+# stroke eligibility: a criterion without its input is "not checked", never met (MARVEL
+# NIHSS >= 6); given, it decides; a bare --onset gets a hint in hours or minutes
+expect_run(0 ${HEMOSIM} stroke eligibility --onset "6 h" --etici 2b67 --ivt no --territory anterior)
+expect_match("${OUT}" "MARVEL +unknown\n  rule     every other rule met; NIHSS >= 6 not checked \\(give --nihss\\)")
+expect_run(0 ${HEMOSIM} stroke eligibility --onset "6 h" --etici 2b67 --ivt no --territory anterior
+           --nihss 8 --json)
+expect_match("${OUT}" "\"nihss\": 8")
+expect_match("${OUT}" "\"status\": \"eligible\",\n *\"rule\": \"every rule checked is met: anterior-circulation[^\"]*NIHSS >= 6; not checked here: occlusion site")
+expect_run(2 ${HEMOSIM} stroke eligibility --onset "6 h" --etici 2b67 --ivt no --territory anterior --nihss 43)
+expect_match("${ERR}" "--nihss: \"43\" is not an NIHSS score: a whole number 0-42")
+expect_run(2 ${HEMOSIM} stroke eligibility --onset 6 --etici 2b67 --ivt no --territory anterior)
+expect_match("${ERR}" "--onset: \"6\": a time needs its unit \\(write e.g. \"6 h\", \"6 min\" or \"6 s\"")
+expect_run(0 ${HEMOSIM} wean ${SRC}/tests/data/decide_mild.yaml -q)
+if(NOT OUT STREQUAL "")
+  message(FATAL_ERROR "wean -q printed: ${OUT}")
+endif()
 message(STATUS "cli outputs: unit and input checks passed")
 
 # ---- a run's --out files appear together or not at all

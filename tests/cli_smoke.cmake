@@ -219,12 +219,16 @@ expect_run(0 ${HEMOSIM} micro titrate --help)
 expect_match("${OUT}" "usage: hemosim micro titrate")
 expect_run(0 ${HEMOSIM} micro titrate ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
            --hours 4 --interval-h 2 --json ${WORK}/titrate.json --csv ${WORK}/titrate.csv
-           --plot ${WORK}/titrate.svg)
+           --plot ${WORK}/titrate.svg --lactate-max "2 mmol/L")
 expect_match("${OUT}" "micro vs control")
+# the table names each column's unit under it; lactate is a column and a target
+expect_match("${OUT}" "  +t +flow +MAP +CI +PCWP +PP +AV +SvO2 +DO2i +TVD +PVD +PPV +MFI +Lac +rule +next\n  +h +L/min +mmHg +L/min/m2 +mmHg +mmHg +frac +% +mL/min/m2 +mm/mm2 +mm/mm2 +% +0-3 +mmol/L +L/min\n")
 file(READ ${WORK}/titrate.json tj)
 expect_match("${tj}" "hemosim-titrate/1")
+expect_match("${tj}" "\"lactate_max\": 2[,\n]")
+expect_match("${tj}" "\"lactate_steady_mmol_l\": [0-9]")
 file(READ ${WORK}/titrate.csv tc)
-expect_match("${tc}" "^policy,t_h,ecmo_flow_lpm")
+expect_match("${tc}" "^policy,t_h,ecmo_flow_lpm[^\n]*,plasma_free_hb_mgdl,lactate_steady_mmol_l\n")
 file(READ ${WORK}/titrate.svg ts)
 expect_match("${ts}" "<svg")
 expect_run(1 ${HEMOSIM} micro titrate ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml

@@ -89,8 +89,10 @@ static void check_consistent(const hs_titrate_options *o, const hs_titrate_resul
   for (size_t k = 0; k < r->n; k++) {
     const hs_titrate_step *s = &r->step[k];
     int closed = s->av_open < o->av_open_min;
+    int lact = o->lactate_max > 0 && !(s->lactate_mmol_l <= o->lactate_max);
     int hypo = s->map_mmhg < o->map_min || s->do2i_mlmin_m2 < o->do2i_min ||
-               s->svo2_pct < o->svo2_min;
+               s->svo2_pct < o->svo2_min || lact;
+    assert_true(s->lactate_mmol_l > 0 && s->lactate_mmol_l < 30); /* the plateau, mmol/L */
     int poor = s->pvd < o->pvd_min || s->ppv < o->ppv_min;
     assert_int_equal(s->hypoperfusion, hypo);
     assert_int_equal(s->micro_poor, poor);
@@ -104,7 +106,7 @@ static void check_consistent(const hs_titrate_options *o, const hs_titrate_resul
         break;
       case HS_RULE_RAISE_DO2:
         assert_true(s->map_mmhg >= o->map_min);
-        assert_true(s->do2i_mlmin_m2 < o->do2i_min || s->svo2_pct < o->svo2_min);
+        assert_true(s->do2i_mlmin_m2 < o->do2i_min || s->svo2_pct < o->svo2_min || lact);
         assert_true(d > 0 && d <= o->step_up_lpm + eps);
         break;
       case HS_RULE_HOLD_MAX:
@@ -162,6 +164,22 @@ static void test_rules_consistent(void **state) {
     assert_true(r->rule_count[HS_RULE_LOWER_UNLOAD] >= 1);
     hs_titrate_result_free(r);
   }
+}
+
+/* 2b. A lactate target: a plateau above lactate_max is hypoperfusion, so an unreachable
+   0.1 mmol/L raises the flow (raise_do2) although MAP, DO2I and SvO2 are met. */
+static void test_lactate_target(void **state) {
+  (void)state;
+  hs_titrate_options o = short_opts(HS_TITRATE_CONTROL);
+  o.hours = 8;
+  o.lactate_max = 0.1;
+  o.do2i_min = 0;
+  o.svo2_min = 0;
+  o.map_min = 0;
+  hs_titrate_result *r = run_ok(&o);
+  check_consistent(&o, r);
+  assert_true((size_t)(r->rule_count[HS_RULE_RAISE_DO2] + r->rule_count[HS_RULE_HOLD_MAX]) == r->n);
+  hs_titrate_result_free(r);
 }
 
 /* 3. Flows within bounds; raise rules driven to the maximum hold there. */
@@ -295,7 +313,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_deterministic), cmocka_unit_test(test_rules_consistent),
       cmocka_unit_test(test_bounds),        cmocka_unit_test(test_micro_poor),
-      cmocka_unit_test(test_bad_options),
+      cmocka_unit_test(test_bad_options),   cmocka_unit_test(test_lactate_target),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -139,6 +139,7 @@ typedef struct hs_titrate_step {
   /* from the simulation's slow states (fluids, haemolysis) */
   double fluid_balance_ml; /* in - urine - blood loss since the previous decision point */
   double urine_mlh, hb_gdl, pfhb_mgdl;
+  double lactate_mmol_l; /* steady-state lactate plateau (metric lactate_steady_mmol_l) */
 } hs_titrate_step;
 
 typedef struct hs_titrate_result {

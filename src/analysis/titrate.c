@@ -337,6 +337,7 @@ hs_status hs_titrate_run(const hs_model *m, const hs_titrate_options *o,
     s->urine_mlh = x.m[HS_M_URINE];
     s->hb_gdl = x.m[HS_M_HB];
     s->pfhb_mgdl = x.m[HS_M_PFHB];
+    s->lactate_mmol_l = x.m[HS_M_LACT_EQ];
     hs_micro_model_input in;
     hs_micro_model_output mo;
     if ((st = hs_micro_model_input_from_sim(r.sim, r.window, &in, err)) ||

@@ -47,6 +47,7 @@ static json_t *step_json(const hs_titrate_step *s) {
   SET(o, "urine_mlh", hs_jnum(s->urine_mlh));
   SET(o, "hemoglobin_gdl", hs_jnum(s->hb_gdl));
   SET(o, "plasma_free_hb_mgdl", hs_jnum(s->pfhb_mgdl));
+  SET(o, "lactate_steady_mmol_l", hs_jnum(s->lactate_mmol_l));
   if (bad) json_decref(o);
   return bad ? NULL : o;
 }
@@ -137,7 +138,7 @@ char *hs_titrate_csv(hs_titrate_result *const *res, int nres, hs_err *err) {
   fputs("policy,t_h,ecmo_flow_lpm,map_mmhg,ci_lpm_m2,pcwp_mmhg,pulse_pressure_mmhg,"
         "av_open_fraction,svo2_pct,do2i_mlmin_m2,tvd_mm_mm2,pvd_mm_mm2,ppv_pct,mfi,"
         "micro_measurement,lv_ees,obstructed,oedema,rule,next_ecmo_flow_lpm,"
-        "fluid_balance_ml,urine_mlh,hemoglobin_gdl,plasma_free_hb_mgdl\n",
+        "fluid_balance_ml,urine_mlh,hemoglobin_gdl,plasma_free_hb_mgdl,lactate_steady_mmol_l\n",
         f);
   for (int k = 0; k < nres; k++)
     for (size_t i = 0; i < res[k]->n; i++) {
@@ -166,6 +167,7 @@ char *hs_titrate_csv(hs_titrate_result *const *res, int nres, hs_err *err) {
       csv_num(f, s->urine_mlh, 1);
       csv_num(f, s->hb_gdl, 2);
       csv_num(f, s->pfhb_mgdl, 2);
+      csv_num(f, s->lactate_mmol_l, 2);
       fputc('\n', f);
     }
   int bad = ferror(f);

@@ -48,7 +48,7 @@ static const hs_param_spec PARAMS[H_NPARAM] = {
                     "plasma free Hb without pumps, mg/dL (normal < 5 mg/dL)",
                     "Rother et al. 2005 JAMA 293:1653 (normal plasma Hb)", NULL},
     [H_INITIAL] = {"initial", HS_DIM_NONE, 2, 0, 500, 0,
-                   "plasma free Hb at the start of the run, mg/dL", "", NULL},
+                   "plasma free Hb at the start of the run, mg/dL", "model choice: normal plasma free Hb is below 5 mg/dL (docs/model.md \"Slow states\")", NULL},
     [H_HALF_LIFE] = {"half_life", HS_DIM_TIME, 4 * 3600.0, 600, 48 * 3600.0, HS_PARAM_UNIT,
                      "half-life of plasma free Hb above the baseline (haptoglobin-bound Hb "
                      "is cleared in minutes, free Hb with haptoglobin depleted over hours)",
@@ -60,7 +60,7 @@ static const hs_param_spec PARAMS[H_NPARAM] = {
                     "rpm_ecmo, g/100 L (in vitro 0.001-0.05 g/100 L for current pumps)",
                     "ASTM F1841; Mueller et al. 1993 (NIH definition)", NULL},
     [H_RPM_ECMO] = {"rpm_ecmo", HS_DIM_SPEED, 3000, 500, 6000, 0,
-                    "speed at which the ECMO pump has nih_ecmo", "", NULL},
+                    "speed at which the ECMO pump has nih_ecmo", "model choice: the reference speed of nih_ecmo, the default operating point (docs/model.md \"Slow states\")", NULL},
     [H_INLET_THR] = {"inlet_threshold", HS_DIM_PRESSURE, -100, -300, 0, 0,
                      "ECMO pump inlet pressure below which haemolysis rises (cavitation)",
                      "Pedersen et al. 1997 Ann Thorac Surg 63:1333", NULL},
@@ -74,7 +74,7 @@ static const hs_param_spec PARAMS[H_NPARAM] = {
                        "model choice (order of magnitude: Badiye et al. 2016 ASAIO J 62:11)",
                        NULL},
     [H_RPM_IMPELLA] = {"rpm_impella", HS_DIM_SPEED, 46000, 10000, 60000, 0,
-                       "speed at which the Impella has nih_impella (CP at P9)", "", NULL},
+                       "speed at which the Impella has nih_impella (CP at P9)", "model choice: Impella CP P9 speed, the reference of nih_impella (docs/model.md \"Slow states\")", NULL},
     [H_SUCTION_GAIN] = {"suction_gain", HS_DIM_NONE, 20, 0, 1000, 0,
                         "rise of the Impella's NIH per unit suction fraction (model choice: "
                         "suction a quarter of the time gives plasma free Hb > 50 mg/dL)",
