@@ -139,7 +139,7 @@ static void expect(const hs_stroke_patient *p, const char *id, hs_elig_status wa
 static void test_choice(void **state) {
   (void)state;
   hs_stroke_patient p = patient(24 * H, "2b50", 1, 20 * H, ANT, 0);
-  expect(&p, "choice", HS_ELIG_YES, "every rule met"); /* 24 h 0 s: within 24 h; IVT allowed */
+  expect(&p, "choice", HS_ELIG_YES, "every rule checked is met"); /* 24 h 0 s: within 24 h; IVT allowed */
   p.onset_s = 24 * H + 1;
   expect(&p, "choice", HS_ELIG_NO, "onset 24 h 0 min 1 s ago is beyond 24 h");
   p = patient(3 * H, "2a", 0, NAN, ANT, 0);
