@@ -196,7 +196,8 @@ static const hs_param_spec MAPC[MAPC_NPARAM] = {
 static const hs_param_spec OXY[OXY_NPARAM] = {
     [OXY_HB] = {"hemoglobin", HS_DIM_HB, 14, 3, 25, 0, "haemoglobin concentration",
                 "WHO 2011", NULL},
-    [OXY_FIO2] = {"fio2", HS_DIM_NONE, 0.21, 0.21, 1.0, 0, "inspired O2 fraction", "", NULL},
+    [OXY_FIO2] = {"fio2", HS_DIM_NONE, 0.21, 0.21, 1.0, 0, "inspired O2 fraction",
+                  "patient setting: 0.21 = room air", NULL},
     [OXY_SHUNT] = {"shunt_fraction", HS_DIM_NONE, 0.02, 0, 1, 0,
                    "intrapulmonary shunt: fraction of pulmonary blood flow not oxygenated",
                    "West, Respiratory Physiology", NULL},
@@ -205,9 +206,10 @@ static const hs_param_spec OXY[OXY_NPARAM] = {
                    "transport starts from (docs/model.md 2.19)",
                    "normal PaCO2 (West, Respiratory Physiology)", NULL},
     [OXY_RQ] = {"respiratory_quotient", HS_DIM_NONE, 0.8, 0.6, 1.2, 0,
-                "respiratory quotient (alveolar gas equation)", "", NULL},
+                "respiratory quotient (alveolar gas equation)",
+                "West, Respiratory Physiology (0.8 on a mixed diet)", NULL},
     [OXY_PB] = {"barometric_pressure", HS_DIM_PRESSURE, 760, 500, 800, 0,
-                "barometric pressure", "", NULL},
+                "barometric pressure", "sea level (standard atmosphere)", NULL},
     [OXY_VA] = {"alveolar_ventilation", HS_DIM_FLOW, 4500.0 / 60.0, 0, 50000.0 / 60.0, 0,
                 "alveolar ventilation (BTPS), anatomical dead space excluded; 4.5 L/min gives "
                 "PaCO2 ~40 mmHg at VCO2 200 mL/min (PACO2 = 0.863 VCO2 / VA)",

@@ -86,7 +86,8 @@ static const hs_param_spec PARAMS[F_NPARAM] = {
     [F_RENAL] = {"renal_function", HS_DIM_NONE, 1, 0, 2, 0,
                  "urine output relative to normal kidneys at the same pressure (0: anuric "
                  "acute kidney injury)",
-                 "", NULL},
+                 "patient setting: 1 = normal kidneys (the renal function curve of Guyton 1972)",
+                 NULL},
 };
 
 const hs_block_type hs_type_fluids = {

@@ -38,7 +38,8 @@ enum {
 
 static const hs_param_spec LA[LA_NPARAM] = {
     [LA_INITIAL] = {"initial", HS_DIM_LACTATE, 1.0, 0.1, 30, 0,
-                    "arterial lactate at the start of the run", "", NULL},
+                    "arterial lactate at the start of the run",
+                    "Levraut 2003 Crit Care Med 31:705 (normal arterial lactate ~1 mmol/L)", NULL},
     [LA_NORMAL] = {"normal", HS_DIM_LACTATE, 1.0, 0.3, 3, 0,
                    "lactate at which basal production equals normal clearance",
                    "Levraut 2003 Crit Care Med 31:705 (production / clearance)", NULL},
