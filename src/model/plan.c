@@ -8,7 +8,7 @@
  * the rest of the integrator's quadratures (up to nq_ode), then those of the O2 and
  * tracer transport.  The O2, tracer and CO2 contents are the last states (from yo2): the
  * integrator advances y[0..yo2) and the transport moves the contents once per step
- * (sim.c, transport_step; docs/numerics.md).
+ * (physio/transport.c, hs_transport_step; docs/numerics.md).
  * Because node volumes are the states and every flow is subtracted from one
  * node and added to another, total volume is conserved by construction.
  */
@@ -271,8 +271,8 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->q_fd = nq, nq += pl->nfd;
   pl->q_out = nq, nq += pl->nout;
   pl->q_icp = nq++;
-  /* the integrator's quadratures end here; the transport of O2 and tracer (sim.c,
-     transport_step) keeps its own after them */
+  /* the integrator's quadratures end here; the transport of O2 and tracer
+     (physio/transport.c) keeps its own after them */
   pl->nq_ode = nq;
   pl->q_c = nq, nq += pl->nn;
   pl->q_tr = nq, nq += pl->ntr;

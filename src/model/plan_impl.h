@@ -1,4 +1,5 @@
-/* plan_impl.h - private layout of the compiled plan (flat arrays), read by sim.c. */
+/* plan_impl.h - private layout of the compiled plan (flat arrays), read by the engine
+   (model/sim.c and the files that share model/sim_internal.h). */
 #ifndef HS_PLAN_IMPL_H
 #define HS_PLAN_IMPL_H
 

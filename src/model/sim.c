@@ -17,13 +17,19 @@
  * sampled at four points inside every internal step, end-diastolic values at
  * the beat boundary itself, and the end-systolic point (peak activation) by
  * interpolation at its exact time.
+ *
+ * This file keeps the set-up, the evaluation, the stepping loop and the physiological
+ * modules' beat hooks; the rest of one simulation lives beside it, all sharing the
+ * private struct of model/sim_internal.h: physio/transport.c (O2/CO2 transport and gas
+ * exchange), model/steady.c (periodic steady-state search and CSF balance),
+ * model/beat_metrics.c (per-beat metrics and clinical indices) and model/sim_state.c
+ * (read-outs and the warm-state API).
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/anderson.h"
 #include "core/ode.h"
 #include "hemosim/drugs.h"
 #include "hemosim/oxygen.h"
@@ -31,202 +37,13 @@
 #include "elements/elements.h"
 #include "model/model_impl.h"
 #include "model/plan_impl.h"
+#include "model/sim_internal.h"
 #include "physio/brain.h"
 #include "physio/module.h"
 
-#define HIST 64
 #define SUBSAMPLES 4
-#define O2_CRIT 0.02 /* mL O2 per mL blood (2 mL/dL) below which consumption is supply-limited */
-
-typedef struct event {
-  double t;
-  int pidx; /* index into the flat parameter vector */
-  double value;
-  unsigned long stamp; /* insertion order */
-} event;
-
-/* What the current beat has seen so far. */
-typedef struct beat_acc {
-  double t0, rr;
-  double *q0; /* quadratures at beat start */
-  double edv_lv, edp_lv, edv_rv;
-  double upper_max, upper_min, root_min, pa_max, pa_min, lv_min, rv_min;
-  double es_t, es_v, es_p;
-  int es_done, av_opened;
-  double tcd_max[2], tcd_min[2]; /* MCA stem flow extrema, mL/s (left, right) */
-  double *y0; /* state at beat start (steady-state test) */
-} beat_acc;
-
-/* Per-element constants for evaluate(), rebuilt from the parameters by refresh_derived():
-   the hot loops read one contiguous row per element instead of its parameter block. */
-typedef struct vessel_row {
-  int i;      /* node */
-  int ar;     /* autoregulated bed whose state sets its compliance, or -1 */
-  int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
-  int plain;  /* none of reflex, autoregulated compliance, kmyo, kic: P from V alone */
-  double c, v0, pext, tt, kmyo, kic; /* tt = thoracic coefficient x thoracic pressure */
-} vessel_row;
-typedef struct flow_row { /* an edge with a flow state: inertance or valve */
-  int e, k, a, b, vi; /* edge, state index, from, to, valve index (-1: inertance) */
-  double r, l;
-} flow_row;
-typedef struct resistor_row { /* a resistor with neither waterfall nor collapse */
-  int e, a, b;
-  int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
-  int drug;   /* a vasomotor bed: the drugs and the BP controller scale it */
-  double r;   /* R / (1 - obstruction) / patency */
-} resistor_row;
-
-/* hs_sim_reset() returns every run-state field to its value in a new simulation: a
-   field added here needs a line there. */
-struct hs_sim {
-  const hs_plan *pl;
-  double *p; /* parameters, flat */
-  double t;
-  double *y, *ydense, *work_dy;
-  double *P, *Q; /* workspaces for pressures and flows */
-  double *PT;            /* transmural pressures */
-  double *Qd, *Dout, *Ddx, *po2out; /* device flows, outputs, state derivatives, outlet PO2 */
-  double *c, *f;         /* O2 content (mL/mL) and ECMO-blood fraction per node */
-  double *trscratch;     /* scratch, one per node */
-  double *qprev;         /* the integrator's quadratures at the start of the last step */
-  double *vstart;        /* node volumes at the start of the last step */
-  double *vfwd, *vbwd;   /* forward and backward volume of each edge in the last step */
-  double *tws;           /* transport workspace, 8 per node */
-  int tr_open, tr_steps; /* steps since the contents were last advanced (transport_flush) */
-  long sw_steps;         /* stiffness watch: steps since sw_t0 */
-  double sw_t0;
-  double tr_t0;          /* time they were last advanced */
-  double *vext;          /* volume occupied by devices in each node, mL */
-  double *dport;         /* device port scratch: 5 x nports_total (pressure, transmural
-                            pressure, volume, unstressed volume, displaced volume) */
-  int dev_failed;        /* a device's eval reported an error (in dev_err) */
-  hs_err dev_err;
-  double icp;            /* intracranial pressure at the last evaluation, mmHg */
-  double *dext;          /* per-beat extrema of MAX/MIN device outputs */
-  double *qmean;         /* last beat's mean forward and backward flow of each edge, then
-                            mean device flows (O2 warm start) */
-  unsigned char *open;
-  /* heart timing of the current and the previous beat */
-  double bt0, brr, vtp, vtr;
-  double pbt0, pbrr, pvtp, pvtr;
-  long beats;
-  beat_acc acc;
-  double *y_prev_ed; /* state at the previous end-diastole (steady-state test) */
-  double *y_ed1;     /* end-diastolic state one beat before (steady-state acceleration) */
-  double last_change, last_change_o2;
-  double *y_save;     /* state before the last steady-state jump (verification, revert) */
-  double res_fast;    /* last beat: largest change / tolerance of volumes, flows, speeds, factors */
-  /* derived from the parameters alone (refresh_derived() after every change of p) */
-  double vu_extra_total;           /* unstressed volume of the extrasplanchnic reflex veins */
-  int measured_local;              /* the measured sites' pressures need no full evaluation */
-  double c_ec;                     /* O2 content of end-capillary pulmonary blood, mL/mL */
-  double *r_base;                  /* per resistor edge: R / (1 - obstruction) */
-  double *r_fixed;                 /* ... and divided by its patency (edges without collapse) */
-  vessel_row *vrow;                /* every vessel node */
-  resistor_row *rrow;              /* the plain resistors */
-  int nvrow, nrrow;
-  int *other_e, nother;            /* the other edges (waterfall, collapse, inertance, valve) */
-  int *edge_vi;                    /* valve index of each valve edge */
-  flow_row *frow;                  /* the edges with a flow state */
-  int nfrow;
-  int *chambers, nch;              /* the chamber nodes */
-  /* evaluate() memo: the integrator's last stage of a step is the step's end point, where
-     the valve-event check (roots) evaluates again; valid while memo_ok */
-  int memo_ok;
-  double memo_t, *memo_y;
-  double icp_imb;     /* last beat: CSF imbalance x outflow resistance, mmHg */
-  double csf_drift;   /* last beat: mean CSF volume change rate, mL/s */
-  int nm;      /* metrics per beat: HS_METRIC_COUNT + device outputs */
-  double *hist; /* HIST rows of nm metrics */
-  double *site; /* HIST rows of 3 nn values: mean P, SO2 % and device blood % per node */
-  long nhist;
-  /* integrator */
-  const hs_ode_type *ot; /* integrator type (solver.method) */
-  const hs_ode_type *ot_custom; /* set by hs_sim_set_integrator, or NULL */
-  void *ode;
-  double *q;
-  int *roots;
-  int dirty; /* restart needed before the next step */
-  int ctl_moving; /* a physiological module (e.g. the BP controller) is still moving */
-  /* scheduled parameter changes, sorted by time */
-  event *ev;
-  size_t nev, evcap, evnext;
-  unsigned long evstamp;
-  /* outputs */
-  double sample_dt, next_sample;
-  hs_sample_fn sample_fn;
-  void *sample_ud;
-  hs_beat_fn beat_fn;
-  void *beat_ud;
-  long valve_events;
-  double icp_vref; /* intracranial volume at the reference ICP (fixed at the start) */
-  int *ar_node;    /* per node: the autoregulated bed it feeds (territory arteries), or -1 */
-  double *ar_g;    /* per autoregulated bed at the current evaluation: conductance factor
-                      (1 - u)/(1 + u) */
-  unsigned char *mstate; /* the physiological modules' states (physio/module.h) */
-  size_t *mofs;          /* offset of module k's state in mstate */
-  hs_physio_effect pfx;  /* their combined effect on the circulation */
-  int *tmod, ntmod;      /* the modules with continuous states (their tone acts in evaluate) */
-  /* CO2 (docs/model.md 2.19) */
-  double *k;      /* CO2 content per node, mL/mL (transport workspace) */
-  double *kin;    /* workspace of the CO2 warm start */
-  double *kout;   /* per device: CO2 content of blood leaving its membrane lung, mL/mL */
-  double *sweep;  /* per device: sweep gas flow (hs_device_io.gas_flow), mL/s */
-  double k_ec;    /* CO2 content of end-capillary pulmonary blood, mL/mL */
-  double be;      /* base excess the CO2 chemistry uses (the lactate module's), mmol/L */
-  double *bx;            /* per beat, for the modules: O2 into each node (mL/min), then the
-                            mean flow of each edge (mL/s) */
-  /* slow states (physio/module.h): the first nslow doubles of each module's state */
-  int nslow;             /* of all modules */
-  double *slow_rate;     /* last beat's rates, module order */
-  double *slow_decay;    /* their decay rates (physio/module.h), 1/s */
-  hs_physio_flux slow_flux; /* last beat's blood added by the modules, mL/s */
-  int slow_frozen;       /* held fixed (hs_sim_run_to_steady) */
-  int slow_calm;         /* beats in a row with the fast states within tolerance */
-  double adv_end;        /* end of the current advance_to (macro steps stop before it) */
-  long slow_jumps;       /* macro steps taken */
-  double slow_jumped;    /* simulated time covered by them, s */
-  int broken; /* a fatal error happened: no further stepping */
-  char rhs_msg[256];
-};
-
-/* ---------------------------------------------------------------- metrics -- */
-
-static const struct {
-  const char *name, *unit, *doc;
-} METRICS[HS_METRIC_COUNT] = {
-#define HS_X_ROW(id, name, unit, doc) {name, unit, doc},
-    HS_METRIC_LIST(HS_X_ROW)
-#undef HS_X_ROW
-};
-
-const char *hs_metric_name(hs_metric_id id) {
-  return (unsigned)id < HS_METRIC_COUNT ? METRICS[id].name : "?";
-}
-const char *hs_metric_unit(hs_metric_id id) {
-  return (unsigned)id < HS_METRIC_COUNT ? METRICS[id].unit : "?";
-}
-const char *hs_metric_doc(hs_metric_id id) {
-  return (unsigned)id < HS_METRIC_COUNT ? METRICS[id].doc : "?";
-}
-int hs_metric_find(const char *name) {
-  for (int i = 0; name && i < HS_METRIC_COUNT; i++)
-    if (strcmp(METRICS[i].name, name) == 0) return i;
-  return -1;
-}
 
 /* ------------------------------------------------------------- evaluation -- */
-
-/* Haemoglobin of the blood now, g/dL: the oxygen block's, times the modules' factor
-   (dilution and transfusion, physio/fluids.c). */
-static inline double hb_now(const hs_sim *s) {
-  return s->p[s->pl->oxygen + OXY_HB] * s->pfx.hb;
-}
-
-static inline const double *bparams(const hs_sim *s, int block) {
-  return s->p + s->pl->bpofs[block];
-}
 
 /* Compliance of vessel node i at state y (territory arteries regulated). */
 static inline double vessel_compliance(const hs_sim *s, const double *y, int i, const double *v) {
@@ -248,21 +65,7 @@ static void activations(const hs_sim *s, double t, double *ev, double *ea) {
 }
 
 /* Node pressures, edge flows and device flows/outputs/state derivatives at (t, y). */
-static void refresh_derived(hs_sim *s);
-
-/* Forget the evaluate() memo: called whenever something evaluate() reads besides
-   (t, y) changes (parameters, valve modes, beat timing, controller factor). */
-static inline void memo_reset(hs_sim *s) { s->memo_ok = 0; }
-
-/* The tone of the modules with continuous states at state y (physio/module.h). */
-static void tone_at(const hs_sim *s, const double *y, hs_physio_tone *fx) {
-  const hs_plan *pl = s->pl;
-  for (int j = 0; j < s->ntmod; j++) {
-    int k = s->tmod[j];
-    const hs_physio_module *md = hs_physio_module_at((size_t)k);
-    if (md->tone) md->tone(s->mstate + s->mofs[k], pl, s->p, y + pl->mod_y[k], fx);
-  }
-}
+void hs_sim_refresh_derived(hs_sim *s);
 
 static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q) {
   const hs_plan *pl = s->pl;
@@ -451,203 +254,6 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   }
 }
 
-/*
- * Transport of O2 and of the ECMO-blood tracer over the integrator's last step
- * (t0, t0 + h] (docs/numerics.md, "Oxygen transport"): once per step, not in every
- * stage, because the contents change over minutes while the volumes change within a
- * beat.  The volume every connection carried in the step is exact: the integrator's
- * quadratures of Q and |Q| give the forward volume (int|Q| + int Q)/2 and the
- * backward volume (int|Q| - int Q)/2 (device paths: their net volume).  Each volume
- * carries the content of the node it leaves (upwind); the lungs and membrane lungs
- * change the content on the way, systemic capillaries clear the tracer, vessels
- * consume O2 (supply-limited below O2_CRIT: g(x) = 1 - (1 - x)^3 for x < 1).  In
- * time the contents advance by Heun's method (the strong-stability-preserving
- * second-order Runge-Kutta method, Shu & Osher 1988, J Comput Phys 77:439): an Euler
- * step with the contents at the start, a second with the contents it predicts at the
- * end, and the mean of the two.  The node volumes change by the sums of the same
- * volumes, so a uniform content stays uniform and O2 is conserved to rounding.  A step
- * that would carry more than half of a node's volume out of it is cut into substeps
- * (node volumes interpolated linearly), which keeps every content non-negative.
- * Beat-mean contents use the trapezoidal rule over the (sub)steps.
- */
-
-/* The gas PCO2s are states (y[plan->ygas...], plan.c): the alveolar PCO2 of the perfused
-   alveoli, then that of each device's membrane lung (mmHg); set after every beat. */
-#define PACO2(s) ((s)->y[(s)->pl->ygas])
-#define PCO2M(s, d) ((s)->y[(s)->pl->ygas + 1 + (d)])
-
-/* End-capillary O2 and CO2 contents of the lungs (O2: alveolar gas equation; CO2 at the
-   current alveolar PCO2 and the end-capillary saturation: the Haldane effect), and
-   the CO2 content of blood leaving each membrane lung at its gas PCO2. */
-static void end_capillary(hs_sim *s) {
-  const double *ox = s->p + s->pl->oxygen;
-  double hb = hb_now(s);
-  /* the alveolar gas equation at the simulated alveolar PCO2 (hypoventilation lowers
-     PAO2: docs/model.md 2.13, 2.19) */
-  double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], PACO2(s), ox[OXY_RQ]);
-  s->c_ec = 0.01 * hs_o2_content(hb, pao2);
-  s->k_ec = 0.01 * hs_co2_content(PACO2(s), s->be, hb, hs_o2_saturation(pao2));
-  for (int d = 0; d < s->pl->nd; d++)
-    s->kout[d] = 0.01 * hs_co2_content(PCO2M(s, d), s->be, hb, hs_o2_saturation(s->po2out[d]));
-}
-
-/* Intrapulmonary shunt: the oxygen block's plus what the modules add (lung water). */
-static double lung_shunt(const hs_sim *s) {
-  double sh = s->p[s->pl->oxygen + OXY_SHUNT] + s->pfx.shunt;
-  return sh < 0 ? 0.0 : sh > 1 ? 1.0 : sh;
-}
-
-/* One Euler stage: O2, tracer and CO2 changes dm, dmt, dk (fraction w of the step's
-   volumes, duration hw) from contents c, f, k; adds weight x the fluxes to the
-   quadratures.  CO2 rides on the same volumes: the lungs and membrane lungs give it
-   their end-capillary / outlet content, the consuming vessels add RQ x their O2 use. */
-static void transport_euler(hs_sim *s, double w, double hw, double weight, const double *c,
-                            const double *f, const double *k, double *dm, double *dmt,
-                            double *dk) {
-  const hs_plan *pl = s->pl;
-  const int tr = pl->ntr > 0;
-  const double *q1 = s->q, *q0 = s->qprev;
-  const double *vf = s->vfwd, *vb = s->vbwd;
-  double hb = hb_now(s), c_ec = s->c_ec, k_ec = s->k_ec, shunt = lung_shunt(s);
-  double lung = 0.0, oxy = 0.0, cons = 0.0, klung = 0.0, *qf = s->q + pl->q_flux;
-  for (int i = 0; i < pl->nn; i++) dm[i] = dmt[i] = dk[i] = 0.0;
-  for (int e = 0; e < pl->ne; e++) {
-    int ia = pl->efrom[e], ib = pl->eto[e];
-    double fw = w * vf[e], bw = w * vb[e];
-    double j = fw * c[ia] - bw * c[ib], jk = fw * k[ia] - bw * k[ib];
-    dm[ia] -= j, dm[ib] += j;
-    dk[ia] -= jk, dk[ib] += jk;
-    qf[e] += weight * j;
-    if (tr) {
-      double jf = fw * f[ia], jb = bw * f[ib];
-      dmt[ia] += jb - jf;
-      dmt[ib] += (pl->edge_bed[e] ? 0.0 : jf) - jb; /* the label is lost in capillaries */
-    }
-  }
-  for (int n = 0; n < pl->ngas; n++) { /* forward flow through the lungs exchanges gas */
-    int e = pl->gas_edges[n], a = pl->efrom[e];
-    double up = w * vf[e] * ((1.0 - shunt) * c_ec + shunt * c[a] - c[a]);
-    double upk = w * vf[e] * (1.0 - shunt) * (k_ec - k[a]);
-    dm[pl->eto[e]] += up;
-    dk[pl->eto[e]] += upk;
-    lung += up;
-    klung -= upk;
-  }
-  for (int d = 0; d < pl->nd; d++) {
-    const hs_device_type *dt = pl->dev_type[d];
-    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-    double cout = 0.01 * hs_o2_content(hb, s->po2out[d]), kout = s->kout[d], koxy = 0.0;
-    for (int n = 0; n < dt->nflows; n++) {
-      int j = pl->dev_flow_ofs[d] + n;
-      double dv = w * (q1[pl->q_fd + j] - q0[pl->q_fd + j]);
-      int fwd = dv >= 0;
-      int ia = ports[fwd ? dt->flows[n].from_port : dt->flows[n].to_port];
-      int ib = ports[fwd ? dt->flows[n].to_port : dt->flows[n].from_port];
-      int oxg = fwd && (dt->flows[n].flags & HS_DFLOW_OXYGENATE);
-      dv = fabs(dv);
-      double c_dst = oxg ? cout : c[ia], k_dst = oxg ? kout : k[ia];
-      if (oxg) oxy += dv * (cout - c[ia]), koxy += dv * (k[ia] - kout);
-      dm[ia] -= dv * c[ia], dm[ib] += dv * c_dst;
-      dk[ia] -= dv * k[ia], dk[ib] += dv * k_dst;
-      if (tr) dmt[ia] -= dv * f[ia], dmt[ib] += dv * (oxg ? 1.0 : f[ia]);
-    }
-    s->q[pl->q_koxy + d] += weight * koxy;
-  }
-  double rq = s->p[pl->oxygen + OXY_RQ];
-  for (int n = 0; n < pl->nvo2; n++) {
-    int i = pl->vo2_nodes[n];
-    double x = c[i] / O2_CRIT;
-    double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
-    double use = s->p[pl->vo2_pidx[n]] / 60.0 * g * hw;
-    dm[i] -= use;
-    dk[i] += rq * use * s->pfx.co2; /* less what the tissue stores take up (effect.co2) */
-    cons += use;
-  }
-  s->q[pl->q_lung] += weight * lung;
-  s->q[pl->q_oxy] += weight * oxy;
-  s->q[pl->q_cons] += weight * cons;
-  s->q[pl->q_klung] += weight * klung;
-  s->q[pl->q_kprod] += weight * rq * cons;
-}
-
-/* Contents c = m / v, tracer fractions f and CO2 contents k of every node. */
-static void contents(const hs_sim *s, const double *v, const double *m, const double *mt,
-                     const double *mk, double *c, double *f, double *k) {
-  for (int i = 0; i < s->pl->nn; i++) {
-    double inv = 1.0 / (v[i] > 1e-9 ? v[i] : 1e-9);
-    c[i] = m[i] * inv;
-    f[i] = mt ? mt[i] * inv : 0.0;
-    k[i] = mk[i] * inv;
-  }
-}
-
-/* v0: node volumes at the start of the step; s->y holds the end of the step and the
-   contents (advanced here); s->q the integrator's quadratures at the end of the step,
-   s->qprev at its start. */
-static void transport_step(hs_sim *s, const double *v0, double h) {
-  const hs_plan *pl = s->pl;
-  const int nn = pl->nn, tr = pl->ntr > 0;
-  const double *q1 = s->q, *q0 = s->qprev, *v1 = s->y;
-  double *m = s->y + pl->yo2, *mt = tr ? s->y + pl->ytr : NULL, *mk = s->y + pl->yco2;
-  double *vf = s->vfwd, *vb = s->vbwd, *out = s->trscratch;
-  double *c = s->c, *f = s->f, *k = s->k, *w1 = s->tws, *dm1 = w1 + nn, *dmt1 = w1 + 2 * nn,
-         *dm2 = w1 + 3 * nn, *dmt2 = w1 + 4 * nn, *mp = w1 + 5 * nn, *mtp = w1 + 6 * nn,
-         *vk = w1 + 7 * nn, *dk1 = w1 + 8 * nn, *dk2 = w1 + 9 * nn, *mkp = w1 + 10 * nn;
-  for (int i = 0; i < nn; i++) out[i] = 0.0;
-  for (int e = 0; e < pl->ne; e++) {
-    double net = q1[pl->q_q + e] - q0[pl->q_q + e], tot = q1[pl->q_aq + e] - q0[pl->q_aq + e];
-    /* int|Q| >= |int Q| holds exactly, but not always for the quadrature rule (a
-       negative weight): then the flow went one way only, and vf - vb = net keeps the
-       contents consistent with the volumes */
-    if (tot < fabs(net)) tot = fabs(net);
-    vf[e] = 0.5 * (tot + net), vb[e] = 0.5 * (tot - net);
-    out[pl->efrom[e]] += vf[e];
-    out[pl->eto[e]] += vb[e];
-  }
-  for (int d = 0; d < pl->nd; d++) {
-    const hs_device_type *dt = pl->dev_type[d];
-    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-    for (int n = 0; n < dt->nflows; n++) {
-      int j = pl->dev_flow_ofs[d] + n;
-      double dv = q1[pl->q_fd + j] - q0[pl->q_fd + j];
-      out[ports[dv >= 0 ? dt->flows[n].from_port : dt->flows[n].to_port]] += fabs(dv);
-    }
-  }
-  /* substeps: at most half of a node's volume leaves it in one */
-  double courant = 0.0;
-  for (int i = 0; i < nn; i++) {
-    double vmin = v0[i] < v1[i] ? v0[i] : v1[i];
-    double cr = out[i] / (vmin > 1e-9 ? vmin : 1e-9);
-    if (cr > courant) courant = cr;
-  }
-  int nsub = courant <= 0.5 ? 1 : courant < 2000.0 ? (int)ceil(courant / 0.5) : 4000;
-  double w = 1.0 / nsub, hw = h * w;
-  double *qc = s->q + pl->q_c, *qt = s->q + pl->q_tr, *qk = s->q + pl->q_k;
-  for (int i = 0; i < nn; i++) w1[i] = v0[i];
-  contents(s, w1, m, mt, mk, c, f, k);
-  for (int sub = 0; sub < nsub; sub++) {
-    /* volumes at the end of this substep */
-    double a = (double)(sub + 1) * w;
-    const double *ve = v1;
-    if (sub + 1 < nsub) {
-      for (int i = 0; i < nn; i++) vk[i] = v0[i] + a * (v1[i] - v0[i]);
-      ve = vk;
-    }
-    for (int i = 0; i < nn; i++) qc[i] += 0.5 * hw * c[i], qk[i] += 0.5 * hw * k[i];
-    for (int i = 0; tr && i < nn; i++) qt[i] += 0.5 * hw * f[i];
-    transport_euler(s, w, hw, 0.5, c, f, k, dm1, dmt1, dk1);
-    for (int i = 0; i < nn; i++)
-      mp[i] = m[i] + dm1[i], mtp[i] = tr ? mt[i] + dmt1[i] : 0.0, mkp[i] = mk[i] + dk1[i];
-    contents(s, ve, mp, tr ? mtp : NULL, mkp, c, f, k);
-    transport_euler(s, w, hw, 0.5, c, f, k, dm2, dmt2, dk2);
-    for (int i = 0; i < nn; i++) m[i] += 0.5 * (dm1[i] + dm2[i]), mk[i] += 0.5 * (dk1[i] + dk2[i]);
-    for (int i = 0; tr && i < nn; i++) mt[i] += 0.5 * (dmt1[i] + dmt2[i]);
-    contents(s, ve, m, mt, mk, c, f, k);
-    for (int i = 0; i < nn; i++) qc[i] += 0.5 * hw * c[i], qk[i] += 0.5 * hw * k[i];
-    for (int i = 0; tr && i < nn; i++) qt[i] += 0.5 * hw * f[i];
-  }
-}
-
 static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq) {
   const hs_plan *pl = s->pl;
   double *P = s->P, *Q = s->Q;
@@ -825,7 +431,7 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
   double kv = 0.01 * hs_co2_content(pa + 6.0, s->be, hb, 0.75);
   for (int i = 0; i < pl->nn; i++) s->y[pl->yco2 + i] = s->y[i] * (pl->arterial[i] ? ka : kv);
   for (int d = -1; d < pl->nd; d++) s->y[pl->ygas + 1 + d] = pa; /* the gases start there */
-  end_capillary(s);
+  hs_transport_end_capillary(s);
   return HS_OK;
 }
 
@@ -959,7 +565,7 @@ static hs_status sim_begin(hs_sim *s, hs_err *err) {
   s->be = 0.0;
   for (int d = 0; d < pl->nd; d++) s->po2out[d] = 0.0;
   modules_init(s);
-  refresh_derived(s);
+  hs_sim_refresh_derived(s);
   s->pbt0 = -1e9;
   s->bt0 = -1e9;
   s->t = 0.0;
@@ -1182,7 +788,7 @@ static hs_status apply_param(hs_sim *s, int pidx, double v, hs_err *err) {
     return make_integrator(s, err);
   }
   s->p[pidx] = v;
-  refresh_derived(s);
+  hs_sim_refresh_derived(s);
   s->dirty = 1;
   return HS_OK;
 }
@@ -1203,7 +809,7 @@ hs_status hs_sim_set(hs_sim *s, const char *path, double v, hs_err *err) {
     if (md->slow_start) md->slow_start(s->mstate + s->mofs[k], s->pl, s->p);
   }
   modules_effect(s);
-  refresh_derived(s);
+  hs_sim_refresh_derived(s);
   if (pidx == s->pl->heart + HEART_HR) {
     s->bt0 = s->pbt0 = -1e9;
     start_beat(s);
@@ -1323,7 +929,7 @@ static int pressure_is_local(const hs_sim *s, int i) {
 
 /* Everything evaluate() and the read-outs derive from the parameters alone; called
    whenever the parameters change (creation, hs_sim_set, scheduled events). */
-static void refresh_derived(hs_sim *s) {
+void hs_sim_refresh_derived(hs_sim *s) {
   const hs_plan *pl = s->pl;
   s->vu_extra_total = 0.0;
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
@@ -1339,7 +945,7 @@ static void refresh_derived(hs_sim *s) {
   s->measured_local = pressure_is_local(s, pl->upper) && pressure_is_local(s, pl->root) &&
                       pressure_is_local(s, pl->pa);
   modules_effect(s);
-  end_capillary(s);
+  hs_transport_end_capillary(s);
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
   s->nvrow = 0;
   for (int i = 0; i < pl->nn; i++) {
@@ -1411,19 +1017,6 @@ static void measured_pressures(hs_sim *s, double t, const double *y, double *pu,
 static double icp_of(const hs_sim *s, const double *y) {
   const hs_plan *pl = s->pl;
   return pl->nic ? hs_brain_icp(pl, s->p, y, s->icp_vref) : 0.0;
-}
-
-/* CSF at its equilibrium (hs_brain_csf_equilibrium) from the last beat's mean ICP and
-   sinus pressure; nothing before the first beat or without a brain. */
-static void csf_equilibrate(hs_sim *s) {
-  const hs_plan *pl = s->pl;
-  if (!pl->nic || s->nhist == 0 || pl->brain_sinus < 0) return;
-  long row = (s->nhist - 1) % HIST;
-  const double *site = s->site + row * 3 * pl->nn;
-  double psinus = site[pl->brain_sinus] + s->p[pl->brain + BRAIN_SINUS_GRAD];
-  if (hs_brain_csf_equilibrium(pl, s->p, s->hist[row * s->nm + HS_M_ICP], psinus,
-                               s->y[pl->ycsf], s->qmean, site, &s->y[pl->ycsf]))
-    s->dirty = 1;
 }
 
 /* Flow through a plain resistor between two vessels (the MCA stems) without a full
@@ -1554,184 +1147,6 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
   return HS_OK;
 }
 
-static double sat_pct(double hb, double c_mlml) {
-  return 100.0 * hs_o2_saturation(hs_o2_po2_from_content(hb, 100.0 * c_mlml));
-}
-
-/*
- * Clinical indices of the beat (docs/output.md "Clinical indices", with sources):
- * pulmonary (thermodilution) flow, DO2 index, drained-blood saturation, cardiac power,
- * SVR / PVR, PAPi, Ea, Ea/Ees and LV end-systolic wall stress.
- */
-#define HS_LV_WALL_ML 150.0 /* LV wall volume: ~160 g myocardium / 1.05 g/mL */
-static void clinical_indices(hs_sim *s, double *m, double bsa, double v0, double hb) {
-  const hs_plan *pl = s->pl;
-  const beat_acc *a = &s->acc;
-  double T = s->t - a->t0;
-  m[HS_M_RVO] = (s->q[pl->q_q + pl->pv] - a->q0[pl->q_q + pl->pv]) / T / HS_MLS_PER_LPM;
-  m[HS_M_DO2I] = m[HS_M_DO2] / bsa;
-  /* the pre-oxygenator sample: the node the first oxygenating device drains (on VA-ECMO
-     the mixed venous sample; the pulmonary artery is stagnant when the RV does not eject) */
-  int drained = -1;
-  for (int d = 0; d < pl->nd && drained < 0; d++)
-    for (int f = 0; f < pl->dev_type[d]->nflows; f++)
-      if (pl->dev_type[d]->flows[f].flags & HS_DFLOW_OXYGENATE) {
-        drained = pl->dev_port_node[pl->dev_port_ofs[d] + pl->dev_type[d]->flows[f].from_port];
-        break;
-      }
-  m[HS_M_SVO2D] = m[HS_M_PVCO2D] = NAN;
-  if (drained >= 0) {
-    m[HS_M_SVO2D] = sat_pct(hb, (s->q[pl->q_c + drained] - a->q0[pl->q_c + drained]) / T);
-    m[HS_M_PVCO2D] = hs_co2_pco2_from_content(
-        100.0 * (s->q[pl->q_k + drained] - a->q0[pl->q_k + drained]) / T, s->be, hb,
-        m[HS_M_SVO2D] / 100.0);
-  }
-  m[HS_M_CPO] = m[HS_M_MAP] * m[HS_M_LVO] / 451.0;
-  m[HS_M_CPI] = m[HS_M_CPO] / bsa;
-  m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
-  m[HS_M_PVR] = m[HS_M_RVO] > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / m[HS_M_RVO] : NAN;
-  double sv = a->edv_lv - a->lv_min;
-  m[HS_M_EA] = a->es_done && sv >= 1.0 ? a->es_p / sv : NAN;
-  m[HS_M_EAEES] = a->es_done && sv >= 1.0 && a->es_v > v0 ? (a->es_v - v0) / sv : NAN;
-  m[HS_M_WSTRESS] = a->es_done ? a->es_p * (1.0 + 3.0 * a->es_v / HS_LV_WALL_ML) * 0.133322 : NAN;
-}
-
-static void finish_beat(hs_sim *s, double *m, double *site) {
-  const hs_plan *pl = s->pl;
-  beat_acc *a = &s->acc;
-  double T = s->t - a->t0;
-  const double *q = s->q;
-#define MEAN(k) ((q[k] - a->q0[k]) / T)
-  double co = 0, do2 = 0, do2b = 0, do2h = 0;
-  for (int e = 0; e < pl->ne; e++) {
-    if (!pl->edge_bed[e]) continue;
-    double j = 60.0 * MEAN(pl->q_flux + e); /* mL O2/min */
-    co += MEAN(pl->q_q + e);
-    do2 += j;
-    int from = pl->efrom[e];
-    if (from == pl->cer_art ||
-        (pl->node_kind[from] == HS_NK_VESSEL &&
-         bparams(s, pl->node_block[from])[VESSEL_INTRACRANIAL] != 0))
-      do2b += j;
-    if (pl->efrom[e] == pl->cor_art) do2h += j;
-  }
-  m[HS_M_HR] = 60.0 / T;
-  m[HS_M_SBP] = a->upper_max;
-  m[HS_M_DBP] = a->upper_min;
-  m[HS_M_MAP] = MEAN(pl->q_p + pl->upper);
-  m[HS_M_PP] = a->upper_max - a->upper_min;
-  m[HS_M_CO] = co / HS_MLS_PER_LPM;
-  m[HS_M_LVO] = MEAN(pl->q_q + pl->av) / HS_MLS_PER_LPM;
-  /* body surface area, Du Bois & Du Bois 1916: 0.007184 W^0.425 H^0.725 (kg, cm) */
-  double bsa = 0.007184 * pow(s->p[pl->body + BODY_WEIGHT], 0.425) *
-               pow(s->p[pl->body + BODY_HEIGHT], 0.725);
-  m[HS_M_CI] = m[HS_M_CO] / bsa;
-  m[HS_M_LVEDV] = a->edv_lv;
-  m[HS_M_LVESV] = a->lv_min;
-  m[HS_M_LVEF] = a->edv_lv > 0 ? 100.0 * (a->edv_lv - a->lv_min) / a->edv_lv : 0.0;
-  m[HS_M_LVEDP] = a->edp_lv;
-  m[HS_M_RVEDV] = a->edv_rv;
-  m[HS_M_RVESV] = a->rv_min;
-  m[HS_M_PCWP] = MEAN(pl->q_p + pl->la);
-  m[HS_M_CVP] = MEAN(pl->q_p + pl->ra);
-  m[HS_M_SPAP] = a->pa_max;
-  m[HS_M_DPAP] = a->pa_min;
-  m[HS_M_PAPI] = m[HS_M_CVP] > 0.5 ? (a->pa_max - a->pa_min) / m[HS_M_CVP] : NAN; /* CVP ~0: undefined */
-  m[HS_M_MPAP] = MEAN(pl->q_p + pl->pa);
-  /* opened = the valve opened and the ventricle ejected through it (> 0.5 mL net):
-     a valve that flickers open at zero pressure difference with no flow has not */
-  m[HS_M_AVOPEN] = a->av_opened && MEAN(pl->q_q + pl->av) * T > 0.5 ? 1.0 : 0.0;
-  /* coronary perfusion pressure: mean aortic-root pressure while the aortic valve is
-     closed (diastole, when the left coronary artery fills) minus LVEDP; with the
-     valve never open this is the whole beat */
-  double tdia = q[pl->q_dia + 1] - a->q0[pl->q_dia + 1];
-  m[HS_M_CPP] = (tdia > 1e-6 ? (q[pl->q_dia] - a->q0[pl->q_dia]) / tdia : a->root_min) -
-                a->edp_lv;
-  /* the loop runs counter-clockwise: stroke work = -closed integral of P dV */
-  m[HS_M_SW] = -(q[pl->q_sw] - a->q0[pl->q_sw]);
-  /* PVA = SW + PE; PE = Pes (Ves - V0) / 2 (Suga 1979, Am J Physiol 236:H498) */
-  double v0 = bparams(s, pl->node_block[pl->lv])[CHAMBER_V0];
-  double pe = a->es_done ? 0.5 * a->es_p * (a->es_v - v0) : 0.0;
-  m[HS_M_PVA] = m[HS_M_SW] + (pe > 0 ? pe : 0.0);
-  m[HS_M_SPTI] = (q[pl->q_dia + 2] - a->q0[pl->q_dia + 2]) * 60.0 / T;
-  double tbv = 0;
-  for (int i = 0; i < pl->nn; i++) tbv += s->y[i];
-  for (int d = 0; d < pl->nd; d++)
-    if (pl->dev_type[d]->volume_param >= 0)
-      tbv += bparams(s, pl->dev_block[d])[pl->dev_type[d]->volume_param];
-  m[HS_M_TBV] = tbv;
-  double hb = hb_now(s);
-  double cu = MEAN(pl->q_c + pl->upper);
-  m[HS_M_SAO2U] = sat_pct(hb, cu);
-  m[HS_M_SAO2L] = pl->lower >= 0 ? sat_pct(hb, MEAN(pl->q_c + pl->lower)) : NAN;
-  m[HS_M_SVO2] = sat_pct(hb, MEAN(pl->q_c + pl->pa));
-  m[HS_M_PAO2U] = hs_o2_po2_from_content(hb, 100.0 * cu);
-  m[HS_M_DO2] = do2;
-  m[HS_M_DO2B] = pl->cer_art >= 0 ? do2b : NAN;
-  m[HS_M_DO2H] = pl->cor_art >= 0 ? do2h : NAN;
-  m[HS_M_VO2] = 60.0 * MEAN(pl->q_cons);
-  m[HS_M_O2LUNG] = 60.0 * MEAN(pl->q_lung);
-  m[HS_M_O2OXY] = 60.0 * MEAN(pl->q_oxy);
-  { /* CO2 and acid-base (docs/model.md 2.19): PCO2 from the beat-mean CO2 content at
-       the site's beat-mean saturation and the current base excess */
-    const double *ox = s->p + pl->oxygen;
-    double su = m[HS_M_SAO2U] / 100.0, sl = m[HS_M_SAO2L] / 100.0, sv = m[HS_M_SVO2] / 100.0;
-    double pu = hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->upper), s->be, hb, su);
-    m[HS_M_PACO2U] = pu;
-    m[HS_M_PACO2L] = pl->lower >= 0 ? hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->lower),
-                                                               s->be, hb, sl)
-                                    : NAN;
-    m[HS_M_PVCO2] = hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->pa), s->be, hb, sv);
-    m[HS_M_ETCO2] = (1.0 - ox[OXY_VDALV]) * PACO2(s);
-    m[HS_M_PH] = hs_co2_ph(pu, s->be, hb);
-    m[HS_M_HCO3] = hs_co2_bicarbonate(pu, m[HS_M_PH]);
-    m[HS_M_VCO2] = 60.0 * MEAN(pl->q_kprod);
-    m[HS_M_CO2LUNG] = 60.0 * MEAN(pl->q_klung);
-    double ko = 0.0;
-    for (int d = 0; d < pl->nd; d++) ko += 60.0 * MEAN(pl->q_koxy + d);
-    m[HS_M_CO2OXY] = ko;
-  }
-  hs_brain_metrics(pl, s->p, q, a->q0, T, a->tcd_max, a->tcd_min, m); /* ICP, CBF, TCD */
-  clinical_indices(s, m, bsa, v0, hb);
-  m[HS_M_SHUNT] = 100.0 * lung_shunt(s);
-  { /* for the modules: O2 carried into each node, mean flow of each edge */
-    double *nd = s->bx, *eq = s->bx + pl->nn;
-    for (int i = 0; i < pl->nn; i++) nd[i] = 0.0;
-    for (int e = 0; e < pl->ne; e++) {
-      double j = 60.0 * MEAN(pl->q_flux + e);
-      if (j > 0) nd[pl->eto[e]] += j;
-      else nd[pl->efrom[e]] -= j;
-      eq[e] = MEAN(pl->q_q + e);
-    }
-  }
-  m[HS_M_HB] = hb;
-  for (int d = 0; d < pl->nd; d++) { /* device outputs first: modules may read them */
-    const hs_device_type *dt = pl->dev_type[d];
-    for (int k = 0; k < dt->noutputs; k++) {
-      int o = pl->dev_out_ofs[d] + k;
-      m[HS_METRIC_COUNT + o] = (dt->outputs[k].agg == HS_AGG_MEAN ? MEAN(pl->q_out + o)
-                                                                  : s->dext[o]) *
-                               dt->outputs[k].scale;
-    }
-  }
-  for (size_t k = 0; k < hs_physio_module_count(); k++) {
-    const hs_physio_module *md = hs_physio_module_at(k);
-    if (md->metrics) md->metrics(s->mstate + s->mofs[k], pl, s->p, m);
-  }
-  for (int e = 0; e < pl->ne; e++) { /* forward and backward parts of the flow */
-    double qm = MEAN(pl->q_q + e), qa = MEAN(pl->q_aq + e);
-    s->qmean[2 * e] = 0.5 * (qa + qm);
-    s->qmean[2 * e + 1] = 0.5 * (qa - qm);
-  }
-  for (int k = 0; k < pl->nfd; k++) s->qmean[2 * pl->ne + k] = MEAN(pl->q_fd + k);
-  for (int i = 0; i < pl->nn; i++) {
-    site[i] = MEAN(pl->q_p + i);
-    site[pl->nn + i] = sat_pct(hb, MEAN(pl->q_c + i));
-    site[2 * pl->nn + i] = pl->ntr ? 100.0 * MEAN(pl->q_tr + i) : 0.0;
-  }
-#undef MEAN
-}
-
 /* ------------------------------------------------- physiological modules -- */
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
@@ -1810,7 +1225,7 @@ static hs_status slow_apply(hs_sim *s, double dt, hs_err *err) {
   if (touched) {
     double hb = s->pfx.hb;
     modules_effect(s);
-    if (s->pfx.hb != hb) refresh_derived(s); /* the lungs' end-capillary O2 content */
+    if (s->pfx.hb != hb) hs_sim_refresh_derived(s); /* the lungs' end-capillary O2 content */
     if (dv != 0.0 || s->pfx.hb != hb) s->dirty = 1;
   }
   return HS_OK;
@@ -1904,92 +1319,6 @@ static hs_status slow_jump(hs_sim *s, hs_err *err) {
   return HS_OK;
 }
 
-/* Relative change of a positive factor. */
-static inline double rel(double a, double b) {
-  double d = fabs(a - b), m = fabs(b) > 1e-12 ? fabs(b) : 1e-12;
-  return d / m;
-}
-
-/*
- * Beat-to-beat change of every state between the last two end-diastoles, per kind
- * (docs/numerics.md, "Periodic steady state"):
- *   volumes (mL) and baroreflex unstressed-volume shifts          -> solver.steady_tol
- *   inertial flows, device flow states (mL/s)                      -> solver.steady_tol_flow
- *   device speed states (rpm)                                       -> solver.steady_tol_rpm
- *   relative change of each control factor (baroreflex effectors and
- *   heart period, autoregulated resistance, MAP/BP controller) and
- *   absolute change of device fractions                             -> solver.steady_tol_factor
- *   CSF: |mean dV_csf/dt| x R_out (mmHg from the CSF balance)       -> solver.steady_tol_icp
- *   O2 content, ECMO-blood fraction (mL/mL)                         -> solver.steady_tol_o2
- * (CO2 contents are solved directly, o2_equilibrate, and do not hold it back).
- * res_fast is the largest change / tolerance over the first four kinds.
- */
-static void steady_measure(hs_sim *s) {
-  const hs_plan *pl = s->pl;
-  const double *sv = s->p + pl->solver;
-  const double *y = s->y, *y0 = s->y_prev_ed;
-  double dv = 0, dq = 0, drpm = 0, dfac = 0, do2 = 0;
-  for (int i = 0; i < pl->nn; i++) {
-    double d = fabs(y[i] - y0[i]);
-    if (d > dv) dv = d;
-    double c1 = y[pl->yo2 + i] / y[i], c0 = y0[pl->yo2 + i] / y0[i];
-    if (fabs(c1 - c0) > do2) do2 = fabs(c1 - c0);
-    if (pl->ntr) {
-      c1 = y[pl->ytr + i] / y[i], c0 = y0[pl->ytr + i] / y0[i];
-      if (fabs(c1 - c0) > do2) do2 = fabs(c1 - c0);
-    }
-  }
-  s->last_change = dv;
-  s->last_change_o2 = do2;
-  for (int e = 0; e < pl->ne; e++) {
-    int k = pl->estate[e];
-    if (k >= 0 && fabs(y[k] - y0[k]) > dq) dq = fabs(y[k] - y0[k]);
-  }
-  for (int d = 0; d < pl->nd; d++) {
-    const hs_device_type *dt = pl->dev_type[d];
-    for (int k = 0; k < dt->nstates; k++) {
-      int j = pl->dev_state_ofs[d] + k, kind = dt->states ? dt->states[k].kind : HS_DSTATE_FLOW;
-      double c = fabs(y[j] - y0[j]);
-      double *acc = kind == HS_DSTATE_SPEED ? &drpm : kind == HS_DSTATE_FRACTION ? &dfac : &dq;
-      if (c > *acc) *acc = c;
-    }
-  }
-  if (s->ntmod) {
-    hs_physio_tone a = {1, 1, 1, 1, 0, 0, 0}, b = a;
-    tone_at(s, y, &a);
-    tone_at(s, y0, &b);
-    double r[5] = {rel(a.ees_lv, b.ees_lv), rel(a.ees_rv, b.ees_rv),
-                   rel(a.r_splanchnic, b.r_splanchnic), rel(a.r_extra, b.r_extra),
-                   fabs(a.dperiod - b.dperiod) / (s->brr > 0.1 ? s->brr : 0.1)};
-    for (int k = 0; k < 5; k++)
-      if (r[k] > dfac) dfac = r[k];
-    double v = fabs(a.dvu_splanchnic - b.dvu_splanchnic);
-    if (fabs(a.dvu_extra - b.dvu_extra) > v) v = fabs(a.dvu_extra - b.dvu_extra);
-    if (v > dv) dv = v;
-  }
-  if (pl->nar) { /* autoregulated resistances */
-    double r = hs_brain_ar_change(pl, s->p, y, y0);
-    if (r > dfac) dfac = r;
-  }
-  for (size_t k = 0; k < hs_physio_module_count(); k++) {
-    const hs_physio_module *md = hs_physio_module_at(k);
-    double c = md->change ? md->change(s->mstate + s->mofs[k]) : 0.0;
-    if (c > dfac) dfac = c;
-  }
-  double res = dv / sv[SOLVER_STEADY_TOL];
-  if (dq / sv[SOLVER_STEADY_TOL_FLOW] > res) res = dq / sv[SOLVER_STEADY_TOL_FLOW];
-  if (drpm / sv[SOLVER_STEADY_TOL_RPM] > res) res = drpm / sv[SOLVER_STEADY_TOL_RPM];
-  if (dfac / sv[SOLVER_STEADY_TOL_FACTOR] > res) res = dfac / sv[SOLVER_STEADY_TOL_FACTOR];
-  s->res_fast = res;
-  s->csf_drift = 0.0;
-  s->icp_imb = 0.0;
-  if (pl->nic) {
-    double rr = s->brr > 1e-3 ? s->brr : 1e-3;
-    s->csf_drift = (y[pl->ycsf] - y0[pl->ycsf]) / rr;
-    s->icp_imb = fabs(s->csf_drift) * s->p[pl->brain + BRAIN_CSF_ROUT];
-  }
-}
-
 /*
  * The O2 and tracer contents follow the volumes the integrator moved since they were
  * last advanced (transport_step), at the latest every TRANSPORT_STEPS steps, at every
@@ -2003,70 +1332,10 @@ static hs_status transport_flush(hs_sim *s, hs_err *err) {
   if (!s->tr_open) return HS_OK;
   hs_status st = s->ot->quad(s->ode, s->q, err);
   if (st) return st;
-  transport_step(s, s->vstart, s->t - s->tr_t0);
+  hs_transport_step(s, s->vstart, s->t - s->tr_t0);
   memcpy(s->qprev, s->q, (size_t)s->pl->nq_ode * sizeof(double));
   s->tr_open = 0;
   return HS_OK;
-}
-
-/*
- * PCO2 of a gas space exchanging with blood (docs/model.md 2.19): gas volume vg (mL),
- * ventilated by G (mL/s, no CO2 inspired), perfused by F (mL/s) with inflow CO2 flux Fc
- * (mL CO2/s); the blood leaves at the gas PCO2.  One implicit Euler step of length T
- * from p0: vg (P - p0) / 863 = T [Fc - F C(P) - G P / 863]; vg = 0 is the quasi-steady
- * balance.  The difference of the two sides increases with P: bracket and bisect.
- */
-typedef struct gas_arg {
-  double vg, p0, T, F, Fc, G, be, hb, so2;
-} gas_arg;
-
-static double gas_h(double p, const void *ud) {
-  const gas_arg *a = ud;
-  return a->vg * (p - a->p0) / HS_CO2_BTPS -
-         a->T * (a->Fc - a->F * 0.01 * hs_co2_content(p, a->be, a->hb, a->so2) -
-                 a->G * p / HS_CO2_BTPS);
-}
-
-static double gas_pco2(double vg, double p0, double T, double F, double Fc, double G,
-                       double be, double hb, double so2) {
-  if (!(F > 1e-9) && !(G > 1e-12)) return p0; /* nothing moves CO2 in or out */
-  gas_arg a = {vg, p0, T, F, Fc, G, be, hb, so2};
-  double lo = 0.0, hi = 128.0;
-  while (gas_h(hi, &a) < 0 && hi < 1e4) lo = hi, hi *= 2.0;
-  return hs_co2_root(gas_h, &a, lo, hi, 1e-7);
-}
-
-/* The alveolar and membrane-lung PCO2 after a beat of length T: the quasi-steady gas
-   balance (no gas volume: the alveolar gas follows within seconds, and the PCO2 stays a
-   function of the blood state, which the steady-state accelerator needs) from the beat's
-   mean flows (s->qmean) and the mean contents `kin` of the nodes feeding them; then the
-   end-capillary contents. */
-static void gas_exchange(hs_sim *s, double T, const double *kin) {
-  const hs_plan *pl = s->pl;
-  const double *ox = s->p + pl->oxygen;
-  double hb = hb_now(s), sh = lung_shunt(s), F = 0.0, Fc = 0.0;
-  for (int n = 0; n < pl->ngas; n++) {
-    int e = pl->gas_edges[n];
-    double q = (1.0 - sh) * s->qmean[2 * e];
-    F += q, Fc += q * kin[pl->efrom[e]];
-  }
-  double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], PACO2(s), ox[OXY_RQ]);
-  PACO2(s) = gas_pco2(0.0, PACO2(s), T, F, Fc,
-                      ox[OXY_VA] * (1.0 - ox[OXY_VDALV]), s->be, hb, hs_o2_saturation(pao2));
-  for (int d = 0; d < pl->nd; d++) {
-    const hs_device_type *dt = pl->dev_type[d];
-    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-    double Fd = 0.0, Fcd = 0.0;
-    for (int n = 0; n < dt->nflows; n++) {
-      double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
-      if (!(dt->flows[n].flags & HS_DFLOW_OXYGENATE) || !(q > 0)) continue;
-      Fd += q, Fcd += q * kin[ports[dt->flows[n].from_port]];
-    }
-    if (Fd > 1e-9 || s->sweep[d] > 0)
-      PCO2M(s, d) = gas_pco2(0.0, PCO2M(s, d), T, Fd, Fcd, s->sweep[d], s->be, hb,
-                             hs_o2_saturation(s->po2out[d]));
-  }
-  end_capillary(s);
 }
 
 static hs_status end_of_beat(hs_sim *s, hs_err *err) {
@@ -2076,17 +1345,17 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   if (st) return st;
   long row = s->nhist % HIST;
   double *m = s->hist + row * s->nm;
-  finish_beat(s, m, s->site + row * 3 * pl->nn);
+  hs_sim_finish_beat(s, m, s->site + row * 3 * pl->nn);
   s->nhist++;
   s->beats++;
-  steady_measure(s);
+  hs_sim_steady_measure(s);
   s->slow_calm = s->res_fast < SLOW_SETTLE_RES && !s->ctl_moving ? s->slow_calm + 1 : 0;
   {
     double T = s->t - s->acc.t0, *kin = s->kin; /* beat-mean CO2 contents (modules, gases) */
     for (int i = 0; i < pl->nn; i++) kin[i] = (s->q[pl->q_k + i] - s->acc.q0[pl->q_k + i]) / T;
     if ((st = modules_beat(s, m, T, err)) != HS_OK) return st;
     if (isfinite(m[HS_M_BE])) s->be = m[HS_M_BE]; /* lactate consumes bicarbonate */
-    gas_exchange(s, T, kin);
+    hs_transport_gas_exchange(s, T, kin);
   }
   memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
   if (s->beat_fn && s->beat_fn(s->beats, s->t, m, s->beat_ud))
@@ -2270,609 +1539,21 @@ hs_status hs_sim_run_beats(hs_sim *s, long beats, hs_err *err) {
   return advance_to(s, INFINITY, beats, err);
 }
 
-/*
- * O2, tracer and CO2 warm start.  Blood gases settle with the washout time of the large
- * venous pools (minutes), much slower than the haemodynamics.  Once the volumes are
- * periodic, the steady contents for the last beat's mean flows solve a linear balance
- * per node, sum(in q c_in) = c_i sum(out q) + VO2_i (CO2: - RQ VO2_i g(c_i / c_crit), g
- * the supply limitation of the transport), solved here by
- * Gauss-Seidel sweeps; the state jumps there and integration continues, so the
- * remaining pulsatile correction takes a few beats instead of hundreds.  CO2 also sets
- * the PCO2 of the alveolar and membrane-lung gas, which in turn sets the content the
- * blood leaves with: outer iterations alternate the CO2 balance and the steady gas
- * balances (gas_exchange, quasi-steady) until the gas PCO2s together move < 1e-5 mmHg.
- */
-static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int maxsweep) {
-  const hs_plan *pl = s->pl;
-  const double *ox = s->p + pl->oxygen;
-  double hb = hb_now(s), c_ec = s->c_ec, k_ec = s->k_ec, shunt = lung_shunt(s), rq = ox[OXY_RQ];
-  int nn = pl->nn, sweep;
-  double *in_c = s->work_dy, *in_f = s->ydense, *in_k = s->kin, *out = s->trscratch;
-  for (sweep = 0; sweep < maxsweep; sweep++) {
-    for (int i = 0; i < nn; i++) in_c[i] = in_f[i] = in_k[i] = out[i] = 0.0;
-    /* forward volume carries the upstream content downstream, backward volume the
-       downstream content upstream: tidal (to-and-fro) exchange is kept */
-    for (int e = 0; e < pl->ne; e++) {
-      int a = pl->efrom[e], b = pl->eto[e], gas = pl->edge_gas[e];
-      double qf = s->qmean[2 * e], qb = s->qmean[2 * e + 1];
-      in_c[b] += qf * (gas ? (1.0 - shunt) * c_ec + shunt * c[a] : c[a]);
-      in_k[b] += qf * (gas ? (1.0 - shunt) * k_ec + shunt * k[a] : k[a]);
-      in_f[b] += pl->edge_bed[e] ? 0.0 : qf * f[a];
-      out[a] += qf;
-      in_c[a] += qb * c[b];
-      in_k[a] += qb * k[b];
-      in_f[a] += qb * f[b];
-      out[b] += qb;
-    }
-    for (int d = 0; d < pl->nd; d++) {
-      const hs_device_type *dt = pl->dev_type[d];
-      const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-      double cout = 0.01 * hs_o2_content(hb, s->po2out[d]);
-      for (int n = 0; n < dt->nflows; n++) {
-        double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
-        int fw = q >= 0;
-        int a = ports[fw ? dt->flows[n].from_port : dt->flows[n].to_port];
-        int b = ports[fw ? dt->flows[n].to_port : dt->flows[n].from_port];
-        int oxg = fw && (dt->flows[n].flags & HS_DFLOW_OXYGENATE);
-        q = fabs(q);
-        in_c[b] += q * (oxg ? cout : c[a]);
-        in_k[b] += q * (oxg ? s->kout[d] : k[a]);
-        in_f[b] += q * (oxg ? 1.0 : f[a]);
-        out[a] += q;
-      }
-    }
-    double change = 0;
-    for (int n = 0; n < pl->nvo2; n++) { /* CO2 production supply-limited as in the transport */
-      int i = pl->vo2_nodes[n];
-      double x = c[i] / O2_CRIT;
-      double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
-      double vo2 = s->p[pl->vo2_pidx[n]] / 60.0;
-      in_c[i] -= vo2; /* O2 as before the CO2 transport (the floor at 0 below) */
-      in_k[i] += rq * vo2 * g;
-    }
-    for (int i = 0; i < nn; i++) {
-      if (out[i] <= 1e-9) continue; /* stagnant node: leave it as it is */
-      double cn = in_c[i] / out[i], fn = in_f[i] / out[i], kn = in_k[i] / out[i];
-      if (cn < 0) cn = 0;
-      if (o2) {
-        if (fabs(cn - c[i]) > change) change = fabs(cn - c[i]);
-        c[i] = cn, f[i] = fn;
-      }
-      if (fabs(kn - k[i]) > change) change = fabs(kn - k[i]);
-      k[i] = kn;
-    }
-    if (change < 1e-12) break;
-  }
-  return sweep;
-}
-
-static void o2_equilibrate(hs_sim *s, int o2) {
-  const hs_plan *pl = s->pl;
-  int nn = pl->nn;
-  double *c = s->c, *f = s->f, *k = s->k;
-  double bedflow = 0;
-  for (int e = 0; e < pl->ne; e++)
-    if (pl->edge_bed[e]) bedflow += s->qmean[2 * e];
-  if (bedflow < 1.0) return; /* no circulation (arrest): nothing to equilibrate */
-  for (int i = 0; i < nn; i++) {
-    c[i] = s->y[pl->yo2 + i] / s->y[i];
-    f[i] = pl->ntr ? s->y[pl->ytr + i] / s->y[i] : 0.0;
-    k[i] = s->y[pl->yco2 + i] / s->y[i];
-  }
-  if (o2) gas_sweeps(s, c, f, k, 1, 2000);
-  double *kin = s->tws; /* contents as gas_exchange reads them (kin is the sweeps') */
-  for (int outer = 0; outer < 300; outer++) {
-    double moved = PACO2(s);
-    for (int d = 0; d < pl->nd; d++) moved += PCO2M(s, d);
-    memcpy(kin, k, (size_t)nn * sizeof(double));
-    gas_exchange(s, 1.0, kin);
-    gas_sweeps(s, c, f, k, 0, 2000);
-    moved -= PACO2(s);
-    for (int d = 0; d < pl->nd; d++) moved -= PCO2M(s, d);
-    if (fabs(moved) < 1e-5) break;
-  }
-  /* the lungs' end-capillary O2 follows the alveolar PCO2 (alveolar gas equation):
-     the O2 balance once more at the settled PCO2 */
-  if (o2) gas_sweeps(s, c, f, k, 1, 2000);
-
-  for (int i = 0; i < nn; i++) {
-    if (o2) s->y[pl->yo2 + i] = c[i] * s->y[i];
-    if (o2 && pl->ntr) s->y[pl->ytr + i] = f[i] * s->y[i];
-    s->y[pl->yco2 + i] = k[i] * s->y[i];
-  }
-  if (o2) s->dirty = 1; /* (CO2 alone: not an integrator state, no restart: the
-                           haemodynamics do not depend on the path) */
-}
-
-/*
- * CSF balance (the slow ICP mode).  The CSF volume obeys dV/dt = production -
- * absorption(ICP), with a time constant of tens of minutes once the intracranial
- * blood volume has yielded to it (Marmarou 1978): integration alone would need
- * thousands of beats.  Once the haemodynamics are steady, the CSF volume jumps to
- * the zero of its mean drift D(V) over a beat: a secant step between the last two
- * measurements (the first step uses dD/dV = -dICP/dV / R_out at fixed blood volume,
- * which overestimates the stiffness, so the first step undershoots).  The
- * haemodynamics settle again before the next measurement; the steady-state test
- * then requires |D| R_out < solver.steady_tol_icp.
- */
-typedef struct csf_solver {
-  int n, have_lo, have_hi, side;
-  double v_lo, d_lo, v_hi, d_hi; /* bracket: drift > 0 at v_lo, < 0 at v_hi */
-} csf_solver;
-
-static void csf_step(hs_sim *s, csf_solver *cs) {
-  const hs_plan *pl = s->pl;
-  double v = s->y[pl->ycsf], d = s->csf_drift, vn;
-  /* the drift falls as V rises: a measurement on the wrong side of the other end
-     (taken while the haemodynamics were still settling) makes that end stale */
-  if (d > 0 && cs->have_hi && v >= cs->v_hi) cs->have_hi = 0, cs->side = 0;
-  if (d <= 0 && cs->have_lo && v <= cs->v_lo) cs->have_lo = 0, cs->side = 0;
-  if (d > 0) {
-    cs->v_lo = v, cs->d_lo = d, cs->have_lo = 1;
-    if (cs->side == 1) cs->d_hi *= 0.5; /* Illinois: the same end moved twice */
-    cs->side = 1;
-  } else {
-    cs->v_hi = v, cs->d_hi = d, cs->have_hi = 1;
-    if (cs->side == -1) cs->d_lo *= 0.5;
-    cs->side = -1;
-  }
-  if (cs->have_lo && cs->have_hi && cs->d_lo != cs->d_hi) {
-    vn = cs->v_lo - cs->d_lo * (cs->v_hi - cs->v_lo) / (cs->d_hi - cs->d_lo);
-  } else if (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v && (vn - v) * d > 0) {
-    /* no bracket yet: the direct balance (formation = absorption at the last beat's
-       mean sinus pressure, the intracranial blood shift included) as the guess, when it
-       lies on the side the measured drift points to */
-  } else {
-    s->y[pl->ycsf] = v;
-    /* no brain sinus node: a Newton guess (physio/brain.c) */
-    const double *m = s->hist + ((s->nhist - 1) % HIST) * s->nm;
-    const double *site = s->site + ((s->nhist - 1) % HIST) * 3 * pl->nn;
-    double psin = (pl->brain_sinus >= 0 ? site[pl->brain_sinus] : 0.0) +
-                  s->p[pl->brain + BRAIN_SINUS_GRAD];
-    memcpy(s->ydense, s->y, (size_t)pl->ny * sizeof(double));
-    vn = hs_brain_csf_newton(pl, s->p, s->ydense, s->icp_vref, m[HS_M_ICP], psin, d);
-  }
-  if (vn > v + 30.0) vn = v + 30.0;
-  if (vn < v - 30.0) vn = v - 30.0;
-  if (vn < 0.1 * v) vn = 0.1 * v;
-  cs->n++;
-  s->y[pl->ycsf] = vn;
-  memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
+/* After the state changed at a beat start: the heart timing of the current beat follows
+   the new reflex state, the beat's accumulators restart, the valve modes and the
+   integrator are renewed, and the steady-state test compares with the new state. */
+void hs_sim_state_changed(hs_sim *s) {
+  double pbt0 = s->pbt0, pbrr = s->pbrr, pvtp = s->pvtp, pvtr = s->pvtr;
+  hs_transport_end_capillary(s); /* from the gas PCO2s just set */
+  start_beat(s); /* recomputes this beat's timing; the previous beat's is kept */
+  s->pbt0 = pbt0, s->pbrr = pbrr, s->pvtp = pvtp, s->pvtr = pvtr;
   s->dirty = 1;
+  set_valve_modes(s);
+  begin_accumulation(s);
+  memcpy(s->y_prev_ed, s->y, (size_t)s->pl->ny * sizeof(double));
 }
 
-/*
- * Steady-state acceleration (solver.steady_accel): Anderson acceleration of the beat
- * map.  F(x) is the end-diastolic state one beat after the end-diastolic state x; the
- * periodic steady state is its fixed point.  Each beat is integrated normally from
- * x_k; the next start x_{k+1} combines the last few beats (core/anderson.h, memory
- * STEADY_AA_M), every state weighted by the reciprocal of its steady-state tolerance
- * (steady_weights), so the least-squares problem balances volumes, flows, speeds and
- * control factors the way the steady-state test does.  The CSF volume (own solve,
- * csf_step) and the O2 / tracer contents (own warm start, o2_equilibrate) are carried
- * along at the latest beat's value (contents as concentrations, so O2 mass follows the
- * accelerated volume).  Weights of the volumes are equal, so the coefficients sum to
- * one over the volumes and the total blood volume is unchanged.
- */
-#define STEADY_AA_M 5
-/* The haemodynamic stage runs until the largest change is this fraction of its
-   tolerance (not just below it): the flows the O2 stage works on then hold still. */
-#define STEADY_AA_FAST_GOAL 0.3
-/* The O2 stage runs until the per-beat O2 change is this fraction of its tolerance: the
-   washout modes are slow (r ~ 0.9-0.99 per beat), so a change just below the tolerance
-   can still be tens of tolerances from the fixed point; accelerated steps are cheap. */
-#define STEADY_AA_O2_GOAL 0.1
-/* Beats between CSF steps: the drift is measured only after the haemodynamics have
-   answered the last step (a step every beat measures the transient, not the balance). */
-#define STEADY_CSF_GAP 3
-#define STEADY_AA_O2_STEPS 12 /* at most, once the change is below its tolerance */
-
-static void steady_weights(const hs_sim *s, double *w) {
-  const hs_plan *pl = s->pl;
-  const double *sv = s->p + pl->solver;
-  double tv = sv[SOLVER_STEADY_TOL], tq = sv[SOLVER_STEADY_TOL_FLOW];
-  double tr = sv[SOLVER_STEADY_TOL_RPM], tf = sv[SOLVER_STEADY_TOL_FACTOR];
-  for (int k = 0; k < pl->ny; k++) w[k] = 0.0;
-  for (int i = 0; i < pl->nn; i++) w[i] = 1.0 / tv;
-  for (int e = 0; e < pl->ne; e++)
-    if (pl->estate[e] >= 0) w[pl->estate[e]] = 1.0 / tq;
-  for (int d = 0; d < pl->nd; d++) {
-    const hs_device_type *dt = pl->dev_type[d];
-    for (int k = 0; k < dt->nstates; k++) {
-      int kind = dt->states ? dt->states[k].kind : HS_DSTATE_FLOW;
-      w[pl->dev_state_ofs[d] + k] =
-          1.0 / (kind == HS_DSTATE_SPEED ? tr : kind == HS_DSTATE_FRACTION ? tf : tq);
-    }
-  }
-  hs_physio_tol tol = {tv, tf, s->brr};
-  for (int j = 0; j < s->ntmod; j++) { /* the modules' states, as each weighs them */
-    int k = s->tmod[j];
-    const hs_physio_module *md = hs_physio_module_at((size_t)k);
-    if (md->weights) md->weights(s->mstate + s->mofs[k], pl, s->p, &tol, w + pl->mod_y[k]);
-  }
-  for (int k = 0; k < pl->nar; k++) w[pl->yar + k] = 1.0 / tf;
-}
-
-/*
- * Make an accelerated start state x (from the beat map value g) admissible, or say why
- * not.  Carried-along states take g's value; closed valves carry no flow; bounded device
- * states are projected onto their declared range (hs_device_state); while the LV does
- * not eject its volume may not exceed g's (its filling is one-way: an overshoot would
- * never be undone), the excess stays in the LA (likewise the RV and the RA); every volume
- * keeps at least 30 % of g's.
- */
-static const char *steady_admissible(const hs_sim *s, const double *g, double *x, int lv_shut,
-                                     int rv_shut, int o2in, char *why, size_t n) {
-  const hs_plan *pl = s->pl;
-  for (int k = 0; k < pl->ny; k++)
-    if (!isfinite(x[k])) {
-      snprintf(why, n, "t=%.1f s: an Anderson step was not finite", s->t);
-      return why;
-    }
-  if (pl->nic) x[pl->ycsf] = g[pl->ycsf];
-  if (lv_shut && x[pl->lv] > g[pl->lv]) x[pl->la] += x[pl->lv] - g[pl->lv], x[pl->lv] = g[pl->lv];
-  if (rv_shut && x[pl->rv] > g[pl->rv]) x[pl->ra] += x[pl->rv] - g[pl->rv], x[pl->rv] = g[pl->rv];
-  for (int i = 0; i < pl->nn; i++) {
-    if (!(x[i] > 0.3 * g[i])) {
-      snprintf(why, n, "t=%.1f s: an Anderson step would empty '%s' (%.1f -> %.1f mL)", s->t,
-               hs_plan_node_name(pl, (size_t)i), g[i], x[i]);
-      return why;
-    }
-    if (!o2in) {
-      x[pl->yo2 + i] = g[pl->yo2 + i] / g[i] * x[i];
-      x[pl->yco2 + i] = g[pl->yco2 + i] / g[i] * x[i];
-      if (pl->ntr) x[pl->ytr + i] = g[pl->ytr + i] / g[i] * x[i];
-    } else {
-      if (x[pl->yo2 + i] < 0) x[pl->yo2 + i] = 0;
-      if (x[pl->yco2 + i] < 0) x[pl->yco2 + i] = 0;
-      if (pl->ntr && x[pl->ytr + i] < 0) x[pl->ytr + i] = 0;
-      if (pl->ntr && x[pl->ytr + i] > x[i]) x[pl->ytr + i] = x[i];
-    }
-  }
-  for (int k = pl->ygas; k < pl->ygas + 1 + pl->nd; k++) /* gas PCO2: carried, >= 0 */
-    x[k] = !o2in ? g[k] : x[k] < 0 ? 0.0 : x[k];
-  for (int v = 0; v < pl->nvalve; v++)
-    if (!s->open[v]) x[pl->estate[pl->valve_edge[v]]] = 0.0;
-  for (int d = 0; d < pl->nd; d++) {
-    const hs_device_type *dt = pl->dev_type[d];
-    for (int k = 0; dt->states && k < dt->nstates; k++) {
-      double *v = &x[pl->dev_state_ofs[d] + k];
-      if (*v < dt->states[k].min) *v = dt->states[k].min;
-      if (*v > dt->states[k].max) *v = dt->states[k].max;
-    }
-  }
-  return NULL;
-}
-
-/*
- * Periodic steady state (docs/numerics.md).  Beat by beat: every state kind must
- * change by less than its tolerance (steady_measure), the CSF balance must hold
- * within solver.steady_tol_icp, O2 content within solver.steady_tol_o2, and the
- * MAP/BP controller must be settled, for three beats in a row, each started from the
- * end of the one before (plain integration: the steady state is verified by
- * integrating, never by an accelerated step).  Speed-ups that do not change the
- * answer: Anderson acceleration of the beat map while the haemodynamics are not yet
- * steady (safeguarded: admissible states, restart from the best state when the change
- * grows, fallback to plain integration with a stated reason), the CSF balance solve
- * (csf_step) and the O2 warm start (o2_equilibrate).
- */
-hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
-  const hs_plan *pl = s->pl;
-  const double *sv = s->p + pl->solver;
-  long max_beats = (long)sv[SOLVER_MAX_BEATS];
-  int window = (int)sv[SOLVER_WINDOW];
-  long period = sv[SOLVER_STEADY_PERIOD] >= 2 ? (long)sv[SOLVER_STEADY_PERIOD] : 1;
-  long start = s->beats, calm = 0;
-  int warmed = 0;
-  hs_steady_info inf;
-  memset(&inf, 0, sizeof inf);
-  inf.last_change = INFINITY;
-  hs_status st = HS_OK;
-  int accel = sv[SOLVER_STEADY_ACCEL] != 0 && hs_sim_scheduled(s) == 0;
-  size_t nb = (size_t)pl->ny * sizeof(double);
-  hs_aa *aa = accel ? hs_aa_new(pl->ny, STEADY_AA_M) : NULL;
-  double *w = accel ? malloc(nb) : NULL, *xn = accel ? malloc(nb) : NULL;
-  if (accel && (!aa || !w || !xn)) {
-    hs_aa_free(aa), free(w), free(xn);
-    return hs_err_set(err, HS_ERR_NOMEM, "steady state: out of memory");
-  }
-  csf_solver cs = {0, 0, 0, 0, 0, 0, 0, 0};
-  s->slow_frozen++; /* the slow states hold still: steady = fast periodic at them */
-  int from_aa = 0;  /* the beat just run started from an accelerated state */
-  int mode = 0;     /* what the accelerator's history is about: 1 haemodynamics, 2 O2 */
-  int aa_steps = 0; /* accelerated steps since the last restart */
-  int failures = 0; /* restarts (change grew, inadmissible step) */
-  int av_shut = 0, rv_shut = 0, o2_steps = 0;
-  long csf_beat = -STEADY_CSF_GAP; /* beat of the last CSF step */
-  char suspended[sizeof inf.accel_reason] = "";
-  double best = INFINITY, bpc_prev = NAN;
-  while (s->beats - start < max_beats) {
-    memcpy(s->y_ed1, s->y, nb);
-    if (period > 1) { /* a pattern of n beats (solver.steady_period, e.g. IABP 1:n): the
-                         test and the accelerated map compare states n beats apart */
-      if ((st = hs_sim_run_beats(s, period - 1, err)) != HS_OK) break;
-      memcpy(s->y_prev_ed, s->y_ed1, nb);
-    }
-    if ((st = hs_sim_run_beats(s, 1, err)) != HS_OK) break;
-    double res = s->res_fast, o2res = s->last_change_o2 / sv[SOLVER_STEADY_TOL_O2];
-    double av = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_AVOPEN];
-    av_shut = av > 0.5 ? 0 : av_shut + 1;
-    /* no circulation (arrest without support): contents only stagnate, nothing to
-       accelerate */
-    int circulating = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_CO] > 0.1;
-    rv_shut = !(s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_RVO] > 1e-3);
-    int was_aa = from_aa;
-    from_aa = 0;
-    double bpc_now = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_BPC];
-    if (bpc_now != bpc_prev) mode = 0; /* the controller changed the map */
-    bpc_prev = bpc_now;
-    int csf_ok = !pl->nic || s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
-    int warm_now = res < 1.0 && !s->ctl_moving && csf_ok && !warmed;
-    if (warm_now && o2res < 1.0) warm_now = 0, warmed = 1; /* already steady (warm start) */
-    /* which accelerated iteration this beat belongs to, if any */
-    int want = !accel || s->beats - start < 2 ? 0
-               : res >= STEADY_AA_FAST_GOAL   ? 1
-               : warmed && csf_ok && !s->ctl_moving && circulating &&
-                       (o2res >= 1.0 || (o2res >= STEADY_AA_O2_GOAL && o2_steps < STEADY_AA_O2_STEPS))
-                   ? 2
-                   : 0;
-    if (want == 1 && (av_shut || rv_shut)) {
-      /* a ventricle that does not eject only fills (inflow, no outflow): an overshoot
-         of its filling would never be undone and the run would settle on another,
-         neutrally stable, orbit; its haemodynamics are integrated plainly */
-      want = 0;
-      if (!suspended[0])
-        snprintf(suspended, sizeof suspended,
-                 "t=%.0f s: the %s does not eject (one-way filling: an overshoot would "
-                 "persist); integrated plainly",
-                 s->t, av_shut ? "LV (aortic valve shut)" : "RV (pulmonary valve shut)");
-    }
-    if (want != mode) {
-      if (aa) hs_aa_reset(aa);
-      mode = want, aa_steps = 0, best = INFINITY;
-    }
-    if (mode) {
-      double mon = mode == 1 ? res : o2res;
-      if (mon < best) {
-        best = mon;
-        memcpy(s->y_save, s->y, nb);
-      } else if (aa_steps >= 3 && mon > 10.0 * best) {
-        /* the change grew tenfold over the best state of this approach: the linear
-           model behind the combination does not hold here; restart from that state */
-        memcpy(s->y, s->y_save, nb);
-        memcpy(s->y_prev_ed, s->y, nb);
-        s->dirty = 1;
-        if (++failures >= 3) {
-          accel = 0;
-          inf.accel_fallback = 1;
-          snprintf(inf.accel_reason, sizeof inf.accel_reason,
-                   "t=%.1f s: the beat-to-beat change grew after Anderson steps three times "
-                   "(%.3g x its tolerance vs %.3g at the best state)",
-                   s->t, mon, best);
-        }
-        hs_aa_reset(aa);
-        aa_steps = 0, best = INFINITY, calm = 0, mode = 0;
-        continue;
-      }
-    }
-    /* The CSF volume (ICP) relaxes over tens of minutes: once the haemodynamics are
-       nearly steady (within 20x their tolerances for the first, Newton, guesses; 3x once
-       the root is bracketed), solve its balance directly (csf_step), again after each
-       re-settling. */
-    int bracketed = cs.have_lo && cs.have_hi;
-    if (res < (bracketed ? 3.0 : 20.0) && !s->ctl_moving && !csf_ok &&
-        s->beats - csf_beat >= STEADY_CSF_GAP) {
-      csf_beat = s->beats;
-      csf_step(s, &cs);
-      inf.csf_steps++;
-      calm = 0;
-      if (mode) hs_aa_reset(aa), aa_steps = 0, best = INFINITY;
-      continue;
-    }
-    if (mode) {
-      steady_weights(s, w);
-      /* O2 stage: the contents alone, relative to their tolerance; the haemodynamics
-         (within STEADY_AA_FAST_GOAL already) are integrated plainly. Weighing their
-         slow residual drift (CSF, effectors) in with the contents let the combination
-         trade one for the other and kept the O2 change from falling below its goal. */
-      int o2_only = mode == 2;
-      if (o2_only)
-        for (int k = 0; k < pl->ny; k++)
-          w[k] = k >= pl->yco2  ? 0.0 /* CO2: solved directly (o2_equilibrate), not weighed */
-                 : k >= pl->yo2 ? 1.0 / (sv[SOLVER_STEADY_TOL_O2] * s->y[(k - pl->yo2) % pl->nn])
-                                : 0.0;
-      int used = hs_aa_step(aa, s->y_ed1, s->y, w, xn, NULL);
-      if (used > 0) {
-        if (o2_only) memcpy(xn, s->y, (size_t)pl->yo2 * sizeof(double));
-        const char *why = steady_admissible(s, s->y, xn, av_shut > 0, rv_shut, mode == 2,
-                                            inf.accel_reason, sizeof inf.accel_reason);
-        if (why) {
-          hs_aa_reset(aa);
-          aa_steps = 0;
-          if (++failures >= 3) accel = 0, inf.accel_fallback = 1, mode = 0;
-          else inf.accel_reason[0] = 0;
-        } else {
-          memcpy(s->y, xn, nb);
-          memcpy(s->y_prev_ed, s->y, nb);
-          s->dirty = 1;
-          inf.accel_jumps++;
-          aa_steps++;
-          o2_steps += mode == 2;
-          from_aa = 1;
-          calm = 0;
-          continue;
-        }
-      }
-    }
-    int fast_calm = res < 1.0 && !s->ctl_moving && !was_aa;
-    /* Oxygen contents relax with the blood's transit times (minutes) and have slow
-       modes in poorly perfused nodes: once the haemodynamics and the CSF balance are
-       steady, jump the contents to their equilibrium for the current mean flows
-       (once: a second jump from one beat's mean flows kicks the contents again rather
-       than settling them). */
-    if (warm_now) {
-      o2_equilibrate(s, 1);
-      warmed = 1;
-      calm = 0;
-      continue;
-    }
-    calm = fast_calm && s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] &&
-                   s->last_change_o2 < sv[SOLVER_STEADY_TOL_O2]
-               ? calm + 1
-               : 0;
-    if (calm >= 3) {
-      inf.reached = 1;
-      /* CO2 does not feed back on the circulation or the O2 and is not part of the test
-         above: its whole-body pool (blood against ventilation and sweep gas) has a slow
-         mode of minutes; solve its balance for the steady flows now (no restart) */
-      o2_equilibrate(s, 0);
-      break;
-    }
-  }
-  hs_aa_free(aa);
-  free(w);
-  free(xn);
-  if (st) {
-    s->slow_frozen--;
-    return st;
-  }
-  if (!inf.accel_fallback && (av_shut || rv_shut) && suspended[0]) { /* shut to the end */
-    inf.accel_fallback = 1;
-    memcpy(inf.accel_reason, suspended, sizeof suspended);
-  }
-  inf.beats = s->beats - start;
-  inf.time_s = s->t;
-  inf.last_change = s->last_change;
-  inf.icp_imbalance_mmhg = s->icp_imb;
-  if (info) *info = inf;
-  if (!inf.reached) {
-    s->slow_frozen--;
-    return hs_err_set(err, HS_ERR_NOT_STEADY,
-                      "t=%.1f s: no periodic steady state after %ld beats (largest end-diastolic "
-                      "volume change %.3g mL per beat, tolerance %.3g mL; largest change over "
-                      "tolerance of any state %.3g; CSF imbalance %.3g mmHg, tolerance %.3g; "
-                      "largest O2 content change %.3g mL/mL, tolerance %.3g%s)",
-                      s->t, inf.beats, s->last_change, sv[SOLVER_STEADY_TOL], s->res_fast,
-                      s->icp_imb, sv[SOLVER_STEADY_TOL_ICP], s->last_change_o2,
-                      sv[SOLVER_STEADY_TOL_O2], s->ctl_moving ? "; MAP controller still titrating" : "");
-  }
-  st = hs_sim_run_beats(s, window, err);
-  s->slow_frozen--;
-  return st;
-}
-
-/* ------------------------------------------------------------ read-outs -- */
-
-double hs_sim_time(const hs_sim *s) { return s->t; }
-long hs_sim_beats(const hs_sim *s) { return s->beats; }
-
-hs_status hs_sim_last_beat(const hs_sim *s, double out[HS_METRIC_COUNT], hs_err *err) {
-  if (s->nhist == 0) return hs_err_set(err, HS_ERR_STATE, "no beat has completed yet");
-  memcpy(out, s->hist + ((s->nhist - 1) % HIST) * s->nm, sizeof(double) * HS_METRIC_COUNT);
-  return HS_OK;
-}
-
-static hs_status check_window(const hs_sim *s, int window, hs_err *err) {
-  if (window < 1 || window > HIST)
-    return hs_err_set(err, HS_ERR_INVALID, "summary window must be 1..%d beats (got %d)", HIST,
-                      window);
-  if (s->nhist < window)
-    return hs_err_set(err, HS_ERR_STATE, "only %ld beats completed, %d needed for the summary",
-                      s->nhist, window);
-  return HS_OK;
-}
-
-/* Mean of `width` values per row over the last `window` rows of a history table.
-   NaN means "no value in that beat" (e.g. a 1:2 balloon pump's augmentation in its
-   unassisted beats): the mean is over the beats that have one, NaN if none has. */
-static void window_mean(const hs_sim *s, const double *table, int width, int window,
-                        double *out) {
-  for (int k = 0; k < width; k++) {
-    double sum = 0;
-    int n = 0;
-    for (int j = 0; j < window; j++) {
-      double v = table[((s->nhist - 1 - j) % HIST) * width + k];
-      if (!isnan(v)) sum += v, n++;
-    }
-    out[k] = n ? sum / n : NAN;
-  }
-}
-
-hs_status hs_sim_summary_all(const hs_sim *s, int window, double *out, hs_err *err) {
-  hs_status st = check_window(s, window, err);
-  if (st == HS_OK) window_mean(s, s->hist, s->nm, window, out);
-  return st;
-}
-
-hs_status hs_sim_summary(const hs_sim *s, int window, double out[HS_METRIC_COUNT], hs_err *err) {
-  double *all = malloc((size_t)s->nm * sizeof(double));
-  if (!all) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-  hs_status st = hs_sim_summary_all(s, window, all, err);
-  if (st == HS_OK) memcpy(out, all, sizeof(double) * HS_METRIC_COUNT);
-  free(all);
-  return st;
-}
-
-hs_status hs_sim_site_summary(const hs_sim *s, int window, double *pm, double *so2, double *dev,
-                              hs_err *err) {
-  hs_status st = check_window(s, window, err);
-  if (st) return st;
-  int nn = s->pl->nn;
-  double *all = malloc(3 * (size_t)nn * sizeof(double));
-  if (!all) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-  window_mean(s, s->site, 3 * nn, window, all);
-  if (pm) memcpy(pm, all, (size_t)nn * sizeof(double));
-  if (so2) memcpy(so2, all + nn, (size_t)nn * sizeof(double));
-  if (dev) memcpy(dev, all + 2 * nn, (size_t)nn * sizeof(double));
-  free(all);
-  return HS_OK;
-}
-
-const char *hs_sim_mixing_zone(const hs_sim *s, const double *dev) {
-  static const char *const chain[] = {"aortic_root", "arch", "desc_aorta", "abd_aorta",
-                                      "lower_arteries"};
-  int any = 0;
-  for (size_t k = 0; k < sizeof chain / sizeof chain[0]; k++) {
-    int i = hs_plan_node_find(s->pl, chain[k]);
-    if (i < 0) continue;
-    if (dev[i] > 1.0) any = 1;
-    if (dev[i] >= 50.0) return s->pl->bname[s->pl->node_block[i]]; /* as bound (roles) */
-  }
-  return any ? "beyond lower_arteries" : "none";
-}
-
-size_t hs_sim_metric_count(const hs_sim *s) { return (size_t)s->nm; }
-
-const char *hs_sim_metric_name(const hs_sim *s, size_t i, char *buf, size_t n) {
-  if (i < HS_METRIC_COUNT) return hs_metric_name((hs_metric_id)i);
-  const hs_plan *pl = s->pl;
-  size_t o = i - HS_METRIC_COUNT;
-  for (int d = 0; d < pl->nd; d++) {
-    const hs_device_type *dt = pl->dev_type[d];
-    if (o < (size_t)pl->dev_out_ofs[d] || o >= (size_t)(pl->dev_out_ofs[d] + dt->noutputs))
-      continue;
-    snprintf(buf, n, "%s_%s", pl->bname[pl->dev_block[d]],
-             dt->outputs[o - (size_t)pl->dev_out_ofs[d]].name);
-    return buf;
-  }
-  return "?";
-}
-
-const char *hs_sim_metric_unit(const hs_sim *s, size_t i) {
-  if (i < HS_METRIC_COUNT) return hs_metric_unit((hs_metric_id)i);
-  const hs_plan *pl = s->pl;
-  size_t o = i - HS_METRIC_COUNT;
-  for (int d = 0; d < pl->nd; d++) {
-    const hs_device_type *dt = pl->dev_type[d];
-    if (o >= (size_t)pl->dev_out_ofs[d] && o < (size_t)(pl->dev_out_ofs[d] + dt->noutputs))
-      return dt->outputs[o - (size_t)pl->dev_out_ofs[d]].unit;
-  }
-  return "?";
-}
-
-const hs_plan *hs_sim_plan(const hs_sim *s) { return s->pl; }
-
-double hs_sim_volume(const hs_sim *s, size_t i) { return s->y[i]; }
+/* ------------------------------------------------ read-outs that evaluate -- */
 
 double hs_sim_pressure(const hs_sim *s, size_t i) {
   hs_sim *m = (hs_sim *)s; /* workspaces only */
@@ -2884,183 +1565,4 @@ double hs_sim_flow(const hs_sim *s, size_t e) {
   hs_sim *m = (hs_sim *)s;
   evaluate(m, s->t, s->y, m->P, m->Q);
   return m->Q[e];
-}
-
-double hs_sim_total_volume(const hs_sim *s) {
-  const hs_plan *pl = s->pl;
-  double v = 0;
-  for (int i = 0; i < pl->nn; i++) v += s->y[i];
-  for (int d = 0; d < pl->nd; d++)
-    if (pl->dev_type[d]->volume_param >= 0)
-      v += bparams(s, pl->dev_block[d])[pl->dev_type[d]->volume_param];
-  return v;
-}
-
-/* ------------------------------------------------------------- warm start -- */
-
-/* The dynamic state is y (plan layout), then the physiological modules' slow states in
-   module order (physio/module.h); the modules' other states (the MAP / BP controller's
-   factor) are not part of it. */
-size_t hs_sim_state_size(const hs_sim *s) { return (size_t)s->pl->ny + (size_t)s->nslow; }
-
-static void slow_get(const hs_sim *s, double *out) {
-  for (size_t k = 0; k < hs_physio_module_count(); k++) {
-    int n = hs_physio_module_at(k)->nslow;
-    memcpy(out, s->mstate + s->mofs[k], (size_t)n * sizeof(double));
-    out += n;
-  }
-}
-
-/* Set the slow states (module order) and renew what depends on them. */
-static void slow_set(hs_sim *s, const double *in) {
-  for (size_t k = 0; k < hs_physio_module_count(); k++) {
-    int n = hs_physio_module_at(k)->nslow;
-    memcpy(s->mstate + s->mofs[k], in, (size_t)n * sizeof(double));
-    in += n;
-  }
-  if (s->nslow) refresh_derived(s); /* effect (haemoglobin), end-capillary content */
-}
-
-static int at_beat_start(const hs_sim *s) { return fabs(s->t - s->bt0) < 1e-9; }
-
-hs_status hs_sim_get_state(const hs_sim *s, double *out, size_t n, hs_err *err) {
-  if (n != hs_sim_state_size(s))
-    return hs_err_set(err, HS_ERR_INVALID, "state vector: size %zu, this simulation has %zu",
-                      n, hs_sim_state_size(s));
-  memcpy(out, s->y, (size_t)s->pl->ny * sizeof(double));
-  slow_get(s, out + s->pl->ny);
-  return HS_OK;
-}
-
-/* After the state changed at a beat start: the heart timing of the current beat follows
-   the new reflex state, the beat's accumulators restart, the valve modes and the
-   integrator are renewed, and the steady-state test compares with the new state. */
-static void state_changed(hs_sim *s) {
-  double pbt0 = s->pbt0, pbrr = s->pbrr, pvtp = s->pvtp, pvtr = s->pvtr;
-  end_capillary(s); /* from the gas PCO2s just set */
-  start_beat(s); /* recomputes this beat's timing; the previous beat's is kept */
-  s->pbt0 = pbt0, s->pbrr = pbrr, s->pvtp = pvtp, s->pvtr = pvtr;
-  s->dirty = 1;
-  set_valve_modes(s);
-  begin_accumulation(s);
-  memcpy(s->y_prev_ed, s->y, (size_t)s->pl->ny * sizeof(double));
-}
-
-static hs_status warm_check(const hs_sim *s, const char *what, hs_err *err) {
-  if (s->broken)
-    return hs_err_set(err, HS_ERR_STATE, "%s: the simulation stopped on an earlier error", what);
-  if (!at_beat_start(s))
-    return hs_err_set(err, HS_ERR_INVALID,
-                      "%s: t=%.4f s is not a beat start (use a new simulation or one after "
-                      "hs_sim_run_beats / hs_sim_run_to_steady)",
-                      what, s->t);
-  return HS_OK;
-}
-
-hs_status hs_sim_set_state(hs_sim *s, const double *in, size_t n, hs_err *err) {
-  const hs_plan *pl = s->pl;
-  hs_status st = warm_check(s, "set state", err);
-  if (st) return st;
-  if (n != hs_sim_state_size(s))
-    return hs_err_set(err, HS_ERR_INVALID, "set state: size %zu, this simulation has %zu", n,
-                      hs_sim_state_size(s));
-  for (size_t k = 0; k < n; k++)
-    if (!isfinite(in[k]))
-      return hs_err_set(err, HS_ERR_INVALID, "set state: value %zu is not a finite number", k);
-  for (int i = 0; i < pl->nn; i++)
-    if (!(in[i] > 0))
-      return hs_err_set(err, HS_ERR_INVALID, "set state: volume of '%s' is %g mL (must be > 0)",
-                        hs_plan_node_name(pl, (size_t)i), in[i]);
-  memcpy(s->y, in, (size_t)pl->ny * sizeof(double));
-  slow_set(s, in + pl->ny);
-  state_changed(s);
-  return HS_OK;
-}
-
-hs_status hs_sim_copy_state(hs_sim *dst, const hs_sim *src, hs_err *err) {
-  const hs_plan *pd = dst->pl, *ps = src->pl;
-  hs_status st = warm_check(dst, "copy state (destination)", err);
-  if (!st) st = warm_check(src, "copy state (source)", err);
-  if (st) return st;
-  double before = 0, after = 0;
-  for (int i = 0; i < pd->nn; i++) before += dst->y[i];
-  for (int i = 0; i < pd->nn; i++) {
-    int j = ps == pd ? i : hs_plan_node_find(ps, hs_plan_node_name(pd, (size_t)i));
-    if (j < 0) continue; /* a node the source lacks keeps its own state */
-    double v = src->y[j];
-    dst->y[i] = v;
-    dst->y[pd->yo2 + i] = src->y[ps->yo2 + j];
-    dst->y[pd->yco2 + i] = src->y[ps->yco2 + j];
-    if (pd->ntr) dst->y[pd->ytr + i] = ps->ntr ? src->y[ps->ytr + j] : 0.0;
-  }
-  for (int e = 0; e < pd->ne; e++) {
-    if (pd->estate[e] < 0) continue;
-    int f = ps == pd ? e : hs_plan_edge_find(ps, hs_plan_edge_name(pd, (size_t)e));
-    if (f >= 0 && ps->estate[f] >= 0) dst->y[pd->estate[e]] = src->y[ps->estate[f]];
-  }
-  for (int d = 0; d < pd->nd; d++)
-    for (int c = 0; c < ps->nd; c++)
-      if (pd->dev_type[d] == ps->dev_type[c] &&
-          strcmp(pd->bname[pd->dev_block[d]], ps->bname[ps->dev_block[c]]) == 0)
-        memcpy(dst->y + pd->dev_state_ofs[d], src->y + ps->dev_state_ofs[c],
-               (size_t)pd->dev_type[d]->nstates * sizeof(double));
-  for (int k = 0; k < pd->nmod; k++) /* the same module registry: the same order */
-    if (pd->mod_ny[k] && pd->mod_ny[k] == ps->mod_ny[k])
-      memcpy(dst->y + pd->mod_y[k], src->y + ps->mod_y[k], (size_t)pd->mod_ny[k] * sizeof(double));
-  if (pd->nar && pd->nar == ps->nar)
-    memcpy(dst->y + pd->yar, src->y + ps->yar, (size_t)pd->nar * sizeof(double));
-  if (pd->nic && ps->nic) dst->y[pd->ycsf] = src->y[ps->ycsf];
-  if (dst->nslow) { /* the same modules in every simulation */
-    double *x = malloc((size_t)src->nslow * sizeof(double));
-    if (!x) return hs_err_set(err, HS_ERR_NOMEM, "copy state: out of memory");
-    slow_get(src, x);
-    slow_set(dst, x);
-    free(x);
-  }
-  dst->y[pd->ygas] = src->y[ps->ygas]; /* alveolar PCO2; membrane lungs by device name */
-  for (int d = 0; d < pd->nd; d++)
-    for (int c = 0; c < ps->nd; c++)
-      if (strcmp(pd->bname[pd->dev_block[d]], ps->bname[ps->dev_block[c]]) == 0)
-        dst->y[pd->ygas + 1 + d] = src->y[ps->ygas + 1 + c];
-  /* the destination keeps its own blood volume: node volumes (and the O2 and tracer
-     they carry) scale by its total over the copied total */
-  for (int i = 0; i < pd->nn; i++) after += dst->y[i];
-  double k = after > 0 ? before / after : 1.0;
-  for (int i = 0; i < pd->nn; i++) {
-    dst->y[i] *= k;
-    dst->y[pd->yo2 + i] *= k;
-    dst->y[pd->yco2 + i] *= k;
-    if (pd->ntr) dst->y[pd->ytr + i] *= k;
-  }
-  state_changed(dst);
-  return HS_OK;
-}
-
-hs_status hs_sim_set_sampler(hs_sim *s, double dt, hs_sample_fn fn, void *ud, hs_err *err) {
-  if (fn && !(dt > 0 && isfinite(dt)))
-    return hs_err_set(err, HS_ERR_INVALID, "sample interval must be > 0 s (got %g)", dt);
-  s->sample_fn = fn;
-  s->sample_ud = ud;
-  s->sample_dt = dt;
-  s->next_sample = s->t;
-  return HS_OK;
-}
-
-void hs_sim_set_beat_callback(hs_sim *s, hs_beat_fn fn, void *ud) {
-  s->beat_fn = fn;
-  s->beat_ud = ud;
-}
-
-void hs_sim_get_stats(const hs_sim *s, hs_sim_stats *out) {
-  hs_ode_stats st;
-  s->ot->stats(s->ode, &st);
-  out->steps = st.steps;
-  out->rhs_evals = st.rhs_evals;
-  out->jac_evals = st.jac_evals;
-  out->restarts = st.restarts;
-  out->valve_events = s->valve_events;
-  out->beats = s->beats;
-  out->simulated_s = s->t;
-  out->slow_jumps = s->slow_jumps;
-  out->slow_jumped_s = s->slow_jumped;
 }

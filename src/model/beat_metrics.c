@@ -1,0 +1,219 @@
+/*
+ * model/beat_metrics.c - the metrics of one beat (hemosim/metrics.h; docs/output.md):
+ * the metric table (names, units, documentation), the beat's haemodynamics, O2 and CO2
+ * read-outs and acid-base from the integrator's quadratures and the beat's extrema
+ * (hs_sim_finish_beat, called at every beat end by model/sim.c), the clinical indices
+ * (cardiac power, SVR / PVR, PAPi, Ea/Ees, wall stress, ...), the device outputs and
+ * the physiological modules' metrics, and the per-node means the modules and the site
+ * summary read.  It works on the simulation's private state (model/sim_internal.h).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "hemosim/co2.h"
+#include "hemosim/oxygen.h"
+#include "model/sim_internal.h"
+#include "physio/brain.h"
+
+/* ---------------------------------------------------------------- metrics -- */
+
+static const struct {
+  const char *name, *unit, *doc;
+} METRICS[HS_METRIC_COUNT] = {
+#define HS_X_ROW(id, name, unit, doc) {name, unit, doc},
+    HS_METRIC_LIST(HS_X_ROW)
+#undef HS_X_ROW
+};
+
+const char *hs_metric_name(hs_metric_id id) {
+  return (unsigned)id < HS_METRIC_COUNT ? METRICS[id].name : "?";
+}
+const char *hs_metric_unit(hs_metric_id id) {
+  return (unsigned)id < HS_METRIC_COUNT ? METRICS[id].unit : "?";
+}
+const char *hs_metric_doc(hs_metric_id id) {
+  return (unsigned)id < HS_METRIC_COUNT ? METRICS[id].doc : "?";
+}
+int hs_metric_find(const char *name) {
+  for (int i = 0; name && i < HS_METRIC_COUNT; i++)
+    if (strcmp(METRICS[i].name, name) == 0) return i;
+  return -1;
+}
+
+static double sat_pct(double hb, double c_mlml) {
+  return 100.0 * hs_o2_saturation(hs_o2_po2_from_content(hb, 100.0 * c_mlml));
+}
+
+/*
+ * Clinical indices of the beat (docs/output.md "Clinical indices", with sources):
+ * pulmonary (thermodilution) flow, DO2 index, drained-blood saturation, cardiac power,
+ * SVR / PVR, PAPi, Ea, Ea/Ees and LV end-systolic wall stress.
+ */
+#define HS_LV_WALL_ML 150.0 /* LV wall volume: ~160 g myocardium / 1.05 g/mL */
+static void clinical_indices(hs_sim *s, double *m, double bsa, double v0, double hb) {
+  const hs_plan *pl = s->pl;
+  const beat_acc *a = &s->acc;
+  double T = s->t - a->t0;
+  m[HS_M_RVO] = (s->q[pl->q_q + pl->pv] - a->q0[pl->q_q + pl->pv]) / T / HS_MLS_PER_LPM;
+  m[HS_M_DO2I] = m[HS_M_DO2] / bsa;
+  /* the pre-oxygenator sample: the node the first oxygenating device drains (on VA-ECMO
+     the mixed venous sample; the pulmonary artery is stagnant when the RV does not eject) */
+  int drained = -1;
+  for (int d = 0; d < pl->nd && drained < 0; d++)
+    for (int f = 0; f < pl->dev_type[d]->nflows; f++)
+      if (pl->dev_type[d]->flows[f].flags & HS_DFLOW_OXYGENATE) {
+        drained = pl->dev_port_node[pl->dev_port_ofs[d] + pl->dev_type[d]->flows[f].from_port];
+        break;
+      }
+  m[HS_M_SVO2D] = m[HS_M_PVCO2D] = NAN;
+  if (drained >= 0) {
+    m[HS_M_SVO2D] = sat_pct(hb, (s->q[pl->q_c + drained] - a->q0[pl->q_c + drained]) / T);
+    m[HS_M_PVCO2D] = hs_co2_pco2_from_content(
+        100.0 * (s->q[pl->q_k + drained] - a->q0[pl->q_k + drained]) / T, s->be, hb,
+        m[HS_M_SVO2D] / 100.0);
+  }
+  m[HS_M_CPO] = m[HS_M_MAP] * m[HS_M_LVO] / 451.0;
+  m[HS_M_CPI] = m[HS_M_CPO] / bsa;
+  m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
+  m[HS_M_PVR] = m[HS_M_RVO] > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / m[HS_M_RVO] : NAN;
+  double sv = a->edv_lv - a->lv_min;
+  m[HS_M_EA] = a->es_done && sv >= 1.0 ? a->es_p / sv : NAN;
+  m[HS_M_EAEES] = a->es_done && sv >= 1.0 && a->es_v > v0 ? (a->es_v - v0) / sv : NAN;
+  m[HS_M_WSTRESS] = a->es_done ? a->es_p * (1.0 + 3.0 * a->es_v / HS_LV_WALL_ML) * 0.133322 : NAN;
+}
+
+void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
+  const hs_plan *pl = s->pl;
+  beat_acc *a = &s->acc;
+  double T = s->t - a->t0;
+  const double *q = s->q;
+#define MEAN(k) ((q[k] - a->q0[k]) / T)
+  double co = 0, do2 = 0, do2b = 0, do2h = 0;
+  for (int e = 0; e < pl->ne; e++) {
+    if (!pl->edge_bed[e]) continue;
+    double j = 60.0 * MEAN(pl->q_flux + e); /* mL O2/min */
+    co += MEAN(pl->q_q + e);
+    do2 += j;
+    int from = pl->efrom[e];
+    if (from == pl->cer_art ||
+        (pl->node_kind[from] == HS_NK_VESSEL &&
+         bparams(s, pl->node_block[from])[VESSEL_INTRACRANIAL] != 0))
+      do2b += j;
+    if (pl->efrom[e] == pl->cor_art) do2h += j;
+  }
+  m[HS_M_HR] = 60.0 / T;
+  m[HS_M_SBP] = a->upper_max;
+  m[HS_M_DBP] = a->upper_min;
+  m[HS_M_MAP] = MEAN(pl->q_p + pl->upper);
+  m[HS_M_PP] = a->upper_max - a->upper_min;
+  m[HS_M_CO] = co / HS_MLS_PER_LPM;
+  m[HS_M_LVO] = MEAN(pl->q_q + pl->av) / HS_MLS_PER_LPM;
+  /* body surface area, Du Bois & Du Bois 1916: 0.007184 W^0.425 H^0.725 (kg, cm) */
+  double bsa = 0.007184 * pow(s->p[pl->body + BODY_WEIGHT], 0.425) *
+               pow(s->p[pl->body + BODY_HEIGHT], 0.725);
+  m[HS_M_CI] = m[HS_M_CO] / bsa;
+  m[HS_M_LVEDV] = a->edv_lv;
+  m[HS_M_LVESV] = a->lv_min;
+  m[HS_M_LVEF] = a->edv_lv > 0 ? 100.0 * (a->edv_lv - a->lv_min) / a->edv_lv : 0.0;
+  m[HS_M_LVEDP] = a->edp_lv;
+  m[HS_M_RVEDV] = a->edv_rv;
+  m[HS_M_RVESV] = a->rv_min;
+  m[HS_M_PCWP] = MEAN(pl->q_p + pl->la);
+  m[HS_M_CVP] = MEAN(pl->q_p + pl->ra);
+  m[HS_M_SPAP] = a->pa_max;
+  m[HS_M_DPAP] = a->pa_min;
+  m[HS_M_PAPI] = m[HS_M_CVP] > 0.5 ? (a->pa_max - a->pa_min) / m[HS_M_CVP] : NAN; /* CVP ~0: undefined */
+  m[HS_M_MPAP] = MEAN(pl->q_p + pl->pa);
+  /* opened = the valve opened and the ventricle ejected through it (> 0.5 mL net):
+     a valve that flickers open at zero pressure difference with no flow has not */
+  m[HS_M_AVOPEN] = a->av_opened && MEAN(pl->q_q + pl->av) * T > 0.5 ? 1.0 : 0.0;
+  /* coronary perfusion pressure: mean aortic-root pressure while the aortic valve is
+     closed (diastole, when the left coronary artery fills) minus LVEDP; with the
+     valve never open this is the whole beat */
+  double tdia = q[pl->q_dia + 1] - a->q0[pl->q_dia + 1];
+  m[HS_M_CPP] = (tdia > 1e-6 ? (q[pl->q_dia] - a->q0[pl->q_dia]) / tdia : a->root_min) -
+                a->edp_lv;
+  /* the loop runs counter-clockwise: stroke work = -closed integral of P dV */
+  m[HS_M_SW] = -(q[pl->q_sw] - a->q0[pl->q_sw]);
+  /* PVA = SW + PE; PE = Pes (Ves - V0) / 2 (Suga 1979, Am J Physiol 236:H498) */
+  double v0 = bparams(s, pl->node_block[pl->lv])[CHAMBER_V0];
+  double pe = a->es_done ? 0.5 * a->es_p * (a->es_v - v0) : 0.0;
+  m[HS_M_PVA] = m[HS_M_SW] + (pe > 0 ? pe : 0.0);
+  m[HS_M_SPTI] = (q[pl->q_dia + 2] - a->q0[pl->q_dia + 2]) * 60.0 / T;
+  double tbv = 0;
+  for (int i = 0; i < pl->nn; i++) tbv += s->y[i];
+  for (int d = 0; d < pl->nd; d++)
+    if (pl->dev_type[d]->volume_param >= 0)
+      tbv += bparams(s, pl->dev_block[d])[pl->dev_type[d]->volume_param];
+  m[HS_M_TBV] = tbv;
+  double hb = hb_now(s);
+  double cu = MEAN(pl->q_c + pl->upper);
+  m[HS_M_SAO2U] = sat_pct(hb, cu);
+  m[HS_M_SAO2L] = pl->lower >= 0 ? sat_pct(hb, MEAN(pl->q_c + pl->lower)) : NAN;
+  m[HS_M_SVO2] = sat_pct(hb, MEAN(pl->q_c + pl->pa));
+  m[HS_M_PAO2U] = hs_o2_po2_from_content(hb, 100.0 * cu);
+  m[HS_M_DO2] = do2;
+  m[HS_M_DO2B] = pl->cer_art >= 0 ? do2b : NAN;
+  m[HS_M_DO2H] = pl->cor_art >= 0 ? do2h : NAN;
+  m[HS_M_VO2] = 60.0 * MEAN(pl->q_cons);
+  m[HS_M_O2LUNG] = 60.0 * MEAN(pl->q_lung);
+  m[HS_M_O2OXY] = 60.0 * MEAN(pl->q_oxy);
+  { /* CO2 and acid-base (docs/model.md 2.19): PCO2 from the beat-mean CO2 content at
+       the site's beat-mean saturation and the current base excess */
+    const double *ox = s->p + pl->oxygen;
+    double su = m[HS_M_SAO2U] / 100.0, sl = m[HS_M_SAO2L] / 100.0, sv = m[HS_M_SVO2] / 100.0;
+    double pu = hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->upper), s->be, hb, su);
+    m[HS_M_PACO2U] = pu;
+    m[HS_M_PACO2L] = pl->lower >= 0 ? hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->lower),
+                                                               s->be, hb, sl)
+                                    : NAN;
+    m[HS_M_PVCO2] = hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->pa), s->be, hb, sv);
+    m[HS_M_ETCO2] = (1.0 - ox[OXY_VDALV]) * PACO2(s);
+    m[HS_M_PH] = hs_co2_ph(pu, s->be, hb);
+    m[HS_M_HCO3] = hs_co2_bicarbonate(pu, m[HS_M_PH]);
+    m[HS_M_VCO2] = 60.0 * MEAN(pl->q_kprod);
+    m[HS_M_CO2LUNG] = 60.0 * MEAN(pl->q_klung);
+    double ko = 0.0;
+    for (int d = 0; d < pl->nd; d++) ko += 60.0 * MEAN(pl->q_koxy + d);
+    m[HS_M_CO2OXY] = ko;
+  }
+  hs_brain_metrics(pl, s->p, q, a->q0, T, a->tcd_max, a->tcd_min, m); /* ICP, CBF, TCD */
+  clinical_indices(s, m, bsa, v0, hb);
+  m[HS_M_SHUNT] = 100.0 * lung_shunt(s);
+  { /* for the modules: O2 carried into each node, mean flow of each edge */
+    double *nd = s->bx, *eq = s->bx + pl->nn;
+    for (int i = 0; i < pl->nn; i++) nd[i] = 0.0;
+    for (int e = 0; e < pl->ne; e++) {
+      double j = 60.0 * MEAN(pl->q_flux + e);
+      if (j > 0) nd[pl->eto[e]] += j;
+      else nd[pl->efrom[e]] -= j;
+      eq[e] = MEAN(pl->q_q + e);
+    }
+  }
+  m[HS_M_HB] = hb;
+  for (int d = 0; d < pl->nd; d++) { /* device outputs first: modules may read them */
+    const hs_device_type *dt = pl->dev_type[d];
+    for (int k = 0; k < dt->noutputs; k++) {
+      int o = pl->dev_out_ofs[d] + k;
+      m[HS_METRIC_COUNT + o] = (dt->outputs[k].agg == HS_AGG_MEAN ? MEAN(pl->q_out + o)
+                                                                  : s->dext[o]) *
+                               dt->outputs[k].scale;
+    }
+  }
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    if (md->metrics) md->metrics(s->mstate + s->mofs[k], pl, s->p, m);
+  }
+  for (int e = 0; e < pl->ne; e++) { /* forward and backward parts of the flow */
+    double qm = MEAN(pl->q_q + e), qa = MEAN(pl->q_aq + e);
+    s->qmean[2 * e] = 0.5 * (qa + qm);
+    s->qmean[2 * e + 1] = 0.5 * (qa - qm);
+  }
+  for (int k = 0; k < pl->nfd; k++) s->qmean[2 * pl->ne + k] = MEAN(pl->q_fd + k);
+  for (int i = 0; i < pl->nn; i++) {
+    site[i] = MEAN(pl->q_p + i);
+    site[pl->nn + i] = sat_pct(hb, MEAN(pl->q_c + i));
+    site[2 * pl->nn + i] = pl->ntr ? 100.0 * MEAN(pl->q_tr + i) : 0.0;
+  }
+#undef MEAN
+}

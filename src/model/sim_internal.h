@@ -1,0 +1,237 @@
+/*
+ * model/sim_internal.h - private layout of one simulation (struct hs_sim), shared by the
+ * engine and the files split off it: model/sim.c (set-up, evaluation, the stepping loop
+ * and the physiological modules' beat hooks), physio/transport.c (O2/CO2 transport and
+ * gas exchange), model/steady.c (periodic steady-state search, CSF balance),
+ * model/beat_metrics.c (per-beat metrics and clinical indices) and model/sim_state.c
+ * (read-outs and the warm-state API).  Besides the struct it holds the few small
+ * helpers these files share, static inline so that the hot paths stay inlined, and the
+ * functions one of them calls in another.  Nothing here is public API.
+ */
+#ifndef HS_MODEL_SIM_INTERNAL_H
+#define HS_MODEL_SIM_INTERNAL_H
+
+#include <stddef.h>
+
+#include "core/ode.h"
+#include "elements/elements.h"
+#include "hemosim/sim.h"
+#include "model/plan_impl.h"
+#include "physio/module.h"
+
+#define HIST 64 /* beats of metrics kept (summary windows) */
+
+typedef struct event {
+  double t;
+  int pidx; /* index into the flat parameter vector */
+  double value;
+  unsigned long stamp; /* insertion order */
+} event;
+
+/* What the current beat has seen so far. */
+typedef struct beat_acc {
+  double t0, rr;
+  double *q0; /* quadratures at beat start */
+  double edv_lv, edp_lv, edv_rv;
+  double upper_max, upper_min, root_min, pa_max, pa_min, lv_min, rv_min;
+  double es_t, es_v, es_p;
+  int es_done, av_opened;
+  double tcd_max[2], tcd_min[2]; /* MCA stem flow extrema, mL/s (left, right) */
+  double *y0; /* state at beat start (steady-state test) */
+} beat_acc;
+
+/* Per-element constants for evaluate(), rebuilt from the parameters by hs_sim_refresh_derived():
+   the hot loops read one contiguous row per element instead of its parameter block. */
+typedef struct vessel_row {
+  int i;      /* node */
+  int ar;     /* autoregulated bed whose state sets its compliance, or -1 */
+  int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
+  int plain;  /* none of reflex, autoregulated compliance, kmyo, kic: P from V alone */
+  double c, v0, pext, tt, kmyo, kic; /* tt = thoracic coefficient x thoracic pressure */
+} vessel_row;
+typedef struct flow_row { /* an edge with a flow state: inertance or valve */
+  int e, k, a, b, vi; /* edge, state index, from, to, valve index (-1: inertance) */
+  double r, l;
+} flow_row;
+typedef struct resistor_row { /* a resistor with neither waterfall nor collapse */
+  int e, a, b;
+  int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
+  int drug;   /* a vasomotor bed: the drugs and the BP controller scale it */
+  double r;   /* R / (1 - obstruction) / patency */
+} resistor_row;
+
+/* hs_sim_reset() returns every run-state field to its value in a new simulation: a
+   field added here needs a line there. */
+struct hs_sim {
+  const hs_plan *pl;
+  double *p; /* parameters, flat */
+  double t;
+  double *y, *ydense, *work_dy;
+  double *P, *Q; /* workspaces for pressures and flows */
+  double *PT;            /* transmural pressures */
+  double *Qd, *Dout, *Ddx, *po2out; /* device flows, outputs, state derivatives, outlet PO2 */
+  double *c, *f;         /* O2 content (mL/mL) and ECMO-blood fraction per node */
+  double *trscratch;     /* scratch, one per node */
+  double *qprev;         /* the integrator's quadratures at the start of the last step */
+  double *vstart;        /* node volumes at the start of the last step */
+  double *vfwd, *vbwd;   /* forward and backward volume of each edge in the last step */
+  double *tws;           /* transport workspace, 8 per node */
+  int tr_open, tr_steps; /* steps since the contents were last advanced (transport_flush) */
+  long sw_steps;         /* stiffness watch: steps since sw_t0 */
+  double sw_t0;
+  double tr_t0;          /* time they were last advanced */
+  double *vext;          /* volume occupied by devices in each node, mL */
+  double *dport;         /* device port scratch: 5 x nports_total (pressure, transmural
+                            pressure, volume, unstressed volume, displaced volume) */
+  int dev_failed;        /* a device's eval reported an error (in dev_err) */
+  hs_err dev_err;
+  double icp;            /* intracranial pressure at the last evaluation, mmHg */
+  double *dext;          /* per-beat extrema of MAX/MIN device outputs */
+  double *qmean;         /* last beat's mean forward and backward flow of each edge, then
+                            mean device flows (O2 warm start) */
+  unsigned char *open;
+  /* heart timing of the current and the previous beat */
+  double bt0, brr, vtp, vtr;
+  double pbt0, pbrr, pvtp, pvtr;
+  long beats;
+  beat_acc acc;
+  double *y_prev_ed; /* state at the previous end-diastole (steady-state test) */
+  double *y_ed1;     /* end-diastolic state one beat before (steady-state acceleration) */
+  double last_change, last_change_o2;
+  double *y_save;     /* state before the last steady-state jump (verification, revert) */
+  double res_fast;    /* last beat: largest change / tolerance of volumes, flows, speeds, factors */
+  /* derived from the parameters alone (hs_sim_refresh_derived() after every change of p) */
+  double vu_extra_total;           /* unstressed volume of the extrasplanchnic reflex veins */
+  int measured_local;              /* the measured sites' pressures need no full evaluation */
+  double c_ec;                     /* O2 content of end-capillary pulmonary blood, mL/mL */
+  double *r_base;                  /* per resistor edge: R / (1 - obstruction) */
+  double *r_fixed;                 /* ... and divided by its patency (edges without collapse) */
+  vessel_row *vrow;                /* every vessel node */
+  resistor_row *rrow;              /* the plain resistors */
+  int nvrow, nrrow;
+  int *other_e, nother;            /* the other edges (waterfall, collapse, inertance, valve) */
+  int *edge_vi;                    /* valve index of each valve edge */
+  flow_row *frow;                  /* the edges with a flow state */
+  int nfrow;
+  int *chambers, nch;              /* the chamber nodes */
+  /* evaluate() memo: the integrator's last stage of a step is the step's end point, where
+     the valve-event check (roots) evaluates again; valid while memo_ok */
+  int memo_ok;
+  double memo_t, *memo_y;
+  double icp_imb;     /* last beat: CSF imbalance x outflow resistance, mmHg */
+  double csf_drift;   /* last beat: mean CSF volume change rate, mL/s */
+  int nm;      /* metrics per beat: HS_METRIC_COUNT + device outputs */
+  double *hist; /* HIST rows of nm metrics */
+  double *site; /* HIST rows of 3 nn values: mean P, SO2 % and device blood % per node */
+  long nhist;
+  /* integrator */
+  const hs_ode_type *ot; /* integrator type (solver.method) */
+  const hs_ode_type *ot_custom; /* set by hs_sim_set_integrator, or NULL */
+  void *ode;
+  double *q;
+  int *roots;
+  int dirty; /* restart needed before the next step */
+  int ctl_moving; /* a physiological module (e.g. the BP controller) is still moving */
+  /* scheduled parameter changes, sorted by time */
+  event *ev;
+  size_t nev, evcap, evnext;
+  unsigned long evstamp;
+  /* outputs */
+  double sample_dt, next_sample;
+  hs_sample_fn sample_fn;
+  void *sample_ud;
+  hs_beat_fn beat_fn;
+  void *beat_ud;
+  long valve_events;
+  double icp_vref; /* intracranial volume at the reference ICP (fixed at the start) */
+  int *ar_node;    /* per node: the autoregulated bed it feeds (territory arteries), or -1 */
+  double *ar_g;    /* per autoregulated bed at the current evaluation: conductance factor
+                      (1 - u)/(1 + u) */
+  unsigned char *mstate; /* the physiological modules' states (physio/module.h) */
+  size_t *mofs;          /* offset of module k's state in mstate */
+  hs_physio_effect pfx;  /* their combined effect on the circulation */
+  int *tmod, ntmod;      /* the modules with continuous states (their tone acts in evaluate) */
+  /* CO2 (docs/model.md 2.19) */
+  double *k;      /* CO2 content per node, mL/mL (transport workspace) */
+  double *kin;    /* workspace of the CO2 warm start */
+  double *kout;   /* per device: CO2 content of blood leaving its membrane lung, mL/mL */
+  double *sweep;  /* per device: sweep gas flow (hs_device_io.gas_flow), mL/s */
+  double k_ec;    /* CO2 content of end-capillary pulmonary blood, mL/mL */
+  double be;      /* base excess the CO2 chemistry uses (the lactate module's), mmol/L */
+  double *bx;            /* per beat, for the modules: O2 into each node (mL/min), then the
+                            mean flow of each edge (mL/s) */
+  /* slow states (physio/module.h): the first nslow doubles of each module's state */
+  int nslow;             /* of all modules */
+  double *slow_rate;     /* last beat's rates, module order */
+  double *slow_decay;    /* their decay rates (physio/module.h), 1/s */
+  hs_physio_flux slow_flux; /* last beat's blood added by the modules, mL/s */
+  int slow_frozen;       /* held fixed (hs_sim_run_to_steady) */
+  int slow_calm;         /* beats in a row with the fast states within tolerance */
+  double adv_end;        /* end of the current advance_to (macro steps stop before it) */
+  long slow_jumps;       /* macro steps taken */
+  double slow_jumped;    /* simulated time covered by them, s */
+  int broken; /* a fatal error happened: no further stepping */
+  char rhs_msg[256];
+};
+
+/* ---------------------------------------------------------- shared helpers -- */
+
+/* Haemoglobin of the blood now, g/dL: the oxygen block's, times the modules' factor
+   (dilution and transfusion, physio/fluids.c). */
+static inline double hb_now(const hs_sim *s) {
+  return s->p[s->pl->oxygen + OXY_HB] * s->pfx.hb;
+}
+
+static inline const double *bparams(const hs_sim *s, int block) {
+  return s->p + s->pl->bpofs[block];
+}
+
+/* Forget the evaluate() memo: called whenever something evaluate() reads besides
+   (t, y) changes (parameters, valve modes, beat timing, controller factor). */
+static inline void memo_reset(hs_sim *s) { s->memo_ok = 0; }
+
+/* The tone of the modules with continuous states at state y (physio/module.h). */
+static inline void tone_at(const hs_sim *s, const double *y, hs_physio_tone *fx) {
+  const hs_plan *pl = s->pl;
+  for (int j = 0; j < s->ntmod; j++) {
+    int k = s->tmod[j];
+    const hs_physio_module *md = hs_physio_module_at((size_t)k);
+    if (md->tone) md->tone(s->mstate + s->mofs[k], pl, s->p, y + pl->mod_y[k], fx);
+  }
+}
+
+/* The gas PCO2s are states (y[plan->ygas...], plan.c): the alveolar PCO2 of the perfused
+   alveoli, then that of each device's membrane lung (mmHg); set after every beat. */
+#define PACO2(s) ((s)->y[(s)->pl->ygas])
+#define PCO2M(s, d) ((s)->y[(s)->pl->ygas + 1 + (d)])
+
+/* Intrapulmonary shunt: the oxygen block's plus what the modules add (lung water). */
+static inline double lung_shunt(const hs_sim *s) {
+  double sh = s->p[s->pl->oxygen + OXY_SHUNT] + s->pfx.shunt;
+  return sh < 0 ? 0.0 : sh > 1 ? 1.0 : sh;
+}
+
+/* -------------------------------------------------- calls between the files -- */
+
+/* sim.c: everything derived from the parameters alone (after every change of p). */
+void hs_sim_refresh_derived(hs_sim *s);
+/* sim.c: after the state changed at a beat start (warm-state API). */
+void hs_sim_state_changed(hs_sim *s);
+
+/* physio/transport.c: end-capillary contents of the lungs and membrane lungs. */
+void hs_transport_end_capillary(hs_sim *s);
+/* physio/transport.c: advance the O2, tracer and CO2 contents over the last step (v0:
+   node volumes at its start, h its length). */
+void hs_transport_step(hs_sim *s, const double *v0, double h);
+/* physio/transport.c: alveolar and membrane-lung PCO2 after a beat of length T. */
+void hs_transport_gas_exchange(hs_sim *s, double T, const double *kin);
+/* physio/transport.c: O2 / tracer (o2 != 0) and CO2 contents to their steady balance
+   for the last beat's mean flows (warm start). */
+void hs_transport_equilibrate(hs_sim *s, int o2);
+
+/* beat_metrics.c: the metrics of the beat just ended into m, per-node values into site. */
+void hs_sim_finish_beat(hs_sim *s, double *m, double *site);
+/* steady.c: beat-to-beat change of every state kind (res_fast, last_change, ...). */
+void hs_sim_steady_measure(hs_sim *s);
+
+#endif

@@ -1,0 +1,379 @@
+/*
+ * physio/transport.c - O2, ECMO-blood tracer and CO2 transport between the nodes and
+ * gas exchange in the lungs and membrane lungs (docs/model.md 2.13, 2.19;
+ * docs/numerics.md, "Oxygen transport").  It owns the end-capillary contents, the
+ * per-step advance of the contents over the volumes the integrator moved
+ * (hs_transport_step, called by the engine's stepping loop in model/sim.c), the
+ * quasi-steady alveolar and membrane-lung PCO2 after every beat
+ * (hs_transport_gas_exchange) and the O2/CO2 warm start the steady-state search uses
+ * (hs_transport_equilibrate).  It works on the simulation's private state
+ * (model/sim_internal.h).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "hemosim/co2.h"
+#include "hemosim/oxygen.h"
+#include "model/sim_internal.h"
+
+#define O2_CRIT 0.02 /* mL O2 per mL blood (2 mL/dL) below which consumption is supply-limited */
+
+/*
+ * Transport of O2 and of the ECMO-blood tracer over the integrator's last step
+ * (t0, t0 + h] (docs/numerics.md, "Oxygen transport"): once per step, not in every
+ * stage, because the contents change over minutes while the volumes change within a
+ * beat.  The volume every connection carried in the step is exact: the integrator's
+ * quadratures of Q and |Q| give the forward volume (int|Q| + int Q)/2 and the
+ * backward volume (int|Q| - int Q)/2 (device paths: their net volume).  Each volume
+ * carries the content of the node it leaves (upwind); the lungs and membrane lungs
+ * change the content on the way, systemic capillaries clear the tracer, vessels
+ * consume O2 (supply-limited below O2_CRIT: g(x) = 1 - (1 - x)^3 for x < 1).  In
+ * time the contents advance by Heun's method (the strong-stability-preserving
+ * second-order Runge-Kutta method, Shu & Osher 1988, J Comput Phys 77:439): an Euler
+ * step with the contents at the start, a second with the contents it predicts at the
+ * end, and the mean of the two.  The node volumes change by the sums of the same
+ * volumes, so a uniform content stays uniform and O2 is conserved to rounding.  A step
+ * that would carry more than half of a node's volume out of it is cut into substeps
+ * (node volumes interpolated linearly), which keeps every content non-negative.
+ * Beat-mean contents use the trapezoidal rule over the (sub)steps.
+ */
+
+/* End-capillary O2 and CO2 contents of the lungs (O2: alveolar gas equation; CO2 at the
+   current alveolar PCO2 and the end-capillary saturation: the Haldane effect), and
+   the CO2 content of blood leaving each membrane lung at its gas PCO2. */
+void hs_transport_end_capillary(hs_sim *s) {
+  const double *ox = s->p + s->pl->oxygen;
+  double hb = hb_now(s);
+  /* the alveolar gas equation at the simulated alveolar PCO2 (hypoventilation lowers
+     PAO2: docs/model.md 2.13, 2.19) */
+  double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], PACO2(s), ox[OXY_RQ]);
+  s->c_ec = 0.01 * hs_o2_content(hb, pao2);
+  s->k_ec = 0.01 * hs_co2_content(PACO2(s), s->be, hb, hs_o2_saturation(pao2));
+  for (int d = 0; d < s->pl->nd; d++)
+    s->kout[d] = 0.01 * hs_co2_content(PCO2M(s, d), s->be, hb, hs_o2_saturation(s->po2out[d]));
+}
+
+/* One Euler stage: O2, tracer and CO2 changes dm, dmt, dk (fraction w of the step's
+   volumes, duration hw) from contents c, f, k; adds weight x the fluxes to the
+   quadratures.  CO2 rides on the same volumes: the lungs and membrane lungs give it
+   their end-capillary / outlet content, the consuming vessels add RQ x their O2 use. */
+static void transport_euler(hs_sim *s, double w, double hw, double weight, const double *c,
+                            const double *f, const double *k, double *dm, double *dmt,
+                            double *dk) {
+  const hs_plan *pl = s->pl;
+  const int tr = pl->ntr > 0;
+  const double *q1 = s->q, *q0 = s->qprev;
+  const double *vf = s->vfwd, *vb = s->vbwd;
+  double hb = hb_now(s), c_ec = s->c_ec, k_ec = s->k_ec, shunt = lung_shunt(s);
+  double lung = 0.0, oxy = 0.0, cons = 0.0, klung = 0.0, *qf = s->q + pl->q_flux;
+  for (int i = 0; i < pl->nn; i++) dm[i] = dmt[i] = dk[i] = 0.0;
+  for (int e = 0; e < pl->ne; e++) {
+    int ia = pl->efrom[e], ib = pl->eto[e];
+    double fw = w * vf[e], bw = w * vb[e];
+    double j = fw * c[ia] - bw * c[ib], jk = fw * k[ia] - bw * k[ib];
+    dm[ia] -= j, dm[ib] += j;
+    dk[ia] -= jk, dk[ib] += jk;
+    qf[e] += weight * j;
+    if (tr) {
+      double jf = fw * f[ia], jb = bw * f[ib];
+      dmt[ia] += jb - jf;
+      dmt[ib] += (pl->edge_bed[e] ? 0.0 : jf) - jb; /* the label is lost in capillaries */
+    }
+  }
+  for (int n = 0; n < pl->ngas; n++) { /* forward flow through the lungs exchanges gas */
+    int e = pl->gas_edges[n], a = pl->efrom[e];
+    double up = w * vf[e] * ((1.0 - shunt) * c_ec + shunt * c[a] - c[a]);
+    double upk = w * vf[e] * (1.0 - shunt) * (k_ec - k[a]);
+    dm[pl->eto[e]] += up;
+    dk[pl->eto[e]] += upk;
+    lung += up;
+    klung -= upk;
+  }
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+    double cout = 0.01 * hs_o2_content(hb, s->po2out[d]), kout = s->kout[d], koxy = 0.0;
+    for (int n = 0; n < dt->nflows; n++) {
+      int j = pl->dev_flow_ofs[d] + n;
+      double dv = w * (q1[pl->q_fd + j] - q0[pl->q_fd + j]);
+      int fwd = dv >= 0;
+      int ia = ports[fwd ? dt->flows[n].from_port : dt->flows[n].to_port];
+      int ib = ports[fwd ? dt->flows[n].to_port : dt->flows[n].from_port];
+      int oxg = fwd && (dt->flows[n].flags & HS_DFLOW_OXYGENATE);
+      dv = fabs(dv);
+      double c_dst = oxg ? cout : c[ia], k_dst = oxg ? kout : k[ia];
+      if (oxg) oxy += dv * (cout - c[ia]), koxy += dv * (k[ia] - kout);
+      dm[ia] -= dv * c[ia], dm[ib] += dv * c_dst;
+      dk[ia] -= dv * k[ia], dk[ib] += dv * k_dst;
+      if (tr) dmt[ia] -= dv * f[ia], dmt[ib] += dv * (oxg ? 1.0 : f[ia]);
+    }
+    s->q[pl->q_koxy + d] += weight * koxy;
+  }
+  double rq = s->p[pl->oxygen + OXY_RQ];
+  for (int n = 0; n < pl->nvo2; n++) {
+    int i = pl->vo2_nodes[n];
+    double x = c[i] / O2_CRIT;
+    double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
+    double use = s->p[pl->vo2_pidx[n]] / 60.0 * g * hw;
+    dm[i] -= use;
+    dk[i] += rq * use * s->pfx.co2; /* less what the tissue stores take up (effect.co2) */
+    cons += use;
+  }
+  s->q[pl->q_lung] += weight * lung;
+  s->q[pl->q_oxy] += weight * oxy;
+  s->q[pl->q_cons] += weight * cons;
+  s->q[pl->q_klung] += weight * klung;
+  s->q[pl->q_kprod] += weight * rq * cons;
+}
+
+/* Contents c = m / v, tracer fractions f and CO2 contents k of every node. */
+static void contents(const hs_sim *s, const double *v, const double *m, const double *mt,
+                     const double *mk, double *c, double *f, double *k) {
+  for (int i = 0; i < s->pl->nn; i++) {
+    double inv = 1.0 / (v[i] > 1e-9 ? v[i] : 1e-9);
+    c[i] = m[i] * inv;
+    f[i] = mt ? mt[i] * inv : 0.0;
+    k[i] = mk[i] * inv;
+  }
+}
+
+/* v0: node volumes at the start of the step; s->y holds the end of the step and the
+   contents (advanced here); s->q the integrator's quadratures at the end of the step,
+   s->qprev at its start. */
+void hs_transport_step(hs_sim *s, const double *v0, double h) {
+  const hs_plan *pl = s->pl;
+  const int nn = pl->nn, tr = pl->ntr > 0;
+  const double *q1 = s->q, *q0 = s->qprev, *v1 = s->y;
+  double *m = s->y + pl->yo2, *mt = tr ? s->y + pl->ytr : NULL, *mk = s->y + pl->yco2;
+  double *vf = s->vfwd, *vb = s->vbwd, *out = s->trscratch;
+  double *c = s->c, *f = s->f, *k = s->k, *w1 = s->tws, *dm1 = w1 + nn, *dmt1 = w1 + 2 * nn,
+         *dm2 = w1 + 3 * nn, *dmt2 = w1 + 4 * nn, *mp = w1 + 5 * nn, *mtp = w1 + 6 * nn,
+         *vk = w1 + 7 * nn, *dk1 = w1 + 8 * nn, *dk2 = w1 + 9 * nn, *mkp = w1 + 10 * nn;
+  for (int i = 0; i < nn; i++) out[i] = 0.0;
+  for (int e = 0; e < pl->ne; e++) {
+    double net = q1[pl->q_q + e] - q0[pl->q_q + e], tot = q1[pl->q_aq + e] - q0[pl->q_aq + e];
+    /* int|Q| >= |int Q| holds exactly, but not always for the quadrature rule (a
+       negative weight): then the flow went one way only, and vf - vb = net keeps the
+       contents consistent with the volumes */
+    if (tot < fabs(net)) tot = fabs(net);
+    vf[e] = 0.5 * (tot + net), vb[e] = 0.5 * (tot - net);
+    out[pl->efrom[e]] += vf[e];
+    out[pl->eto[e]] += vb[e];
+  }
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+    for (int n = 0; n < dt->nflows; n++) {
+      int j = pl->dev_flow_ofs[d] + n;
+      double dv = q1[pl->q_fd + j] - q0[pl->q_fd + j];
+      out[ports[dv >= 0 ? dt->flows[n].from_port : dt->flows[n].to_port]] += fabs(dv);
+    }
+  }
+  /* substeps: at most half of a node's volume leaves it in one */
+  double courant = 0.0;
+  for (int i = 0; i < nn; i++) {
+    double vmin = v0[i] < v1[i] ? v0[i] : v1[i];
+    double cr = out[i] / (vmin > 1e-9 ? vmin : 1e-9);
+    if (cr > courant) courant = cr;
+  }
+  int nsub = courant <= 0.5 ? 1 : courant < 2000.0 ? (int)ceil(courant / 0.5) : 4000;
+  double w = 1.0 / nsub, hw = h * w;
+  double *qc = s->q + pl->q_c, *qt = s->q + pl->q_tr, *qk = s->q + pl->q_k;
+  for (int i = 0; i < nn; i++) w1[i] = v0[i];
+  contents(s, w1, m, mt, mk, c, f, k);
+  for (int sub = 0; sub < nsub; sub++) {
+    /* volumes at the end of this substep */
+    double a = (double)(sub + 1) * w;
+    const double *ve = v1;
+    if (sub + 1 < nsub) {
+      for (int i = 0; i < nn; i++) vk[i] = v0[i] + a * (v1[i] - v0[i]);
+      ve = vk;
+    }
+    for (int i = 0; i < nn; i++) qc[i] += 0.5 * hw * c[i], qk[i] += 0.5 * hw * k[i];
+    for (int i = 0; tr && i < nn; i++) qt[i] += 0.5 * hw * f[i];
+    transport_euler(s, w, hw, 0.5, c, f, k, dm1, dmt1, dk1);
+    for (int i = 0; i < nn; i++)
+      mp[i] = m[i] + dm1[i], mtp[i] = tr ? mt[i] + dmt1[i] : 0.0, mkp[i] = mk[i] + dk1[i];
+    contents(s, ve, mp, tr ? mtp : NULL, mkp, c, f, k);
+    transport_euler(s, w, hw, 0.5, c, f, k, dm2, dmt2, dk2);
+    for (int i = 0; i < nn; i++) m[i] += 0.5 * (dm1[i] + dm2[i]), mk[i] += 0.5 * (dk1[i] + dk2[i]);
+    for (int i = 0; tr && i < nn; i++) mt[i] += 0.5 * (dmt1[i] + dmt2[i]);
+    contents(s, ve, m, mt, mk, c, f, k);
+    for (int i = 0; i < nn; i++) qc[i] += 0.5 * hw * c[i], qk[i] += 0.5 * hw * k[i];
+    for (int i = 0; tr && i < nn; i++) qt[i] += 0.5 * hw * f[i];
+  }
+}
+
+/*
+ * PCO2 of a gas space exchanging with blood (docs/model.md 2.19): gas volume vg (mL),
+ * ventilated by G (mL/s, no CO2 inspired), perfused by F (mL/s) with inflow CO2 flux Fc
+ * (mL CO2/s); the blood leaves at the gas PCO2.  One implicit Euler step of length T
+ * from p0: vg (P - p0) / 863 = T [Fc - F C(P) - G P / 863]; vg = 0 is the quasi-steady
+ * balance.  The difference of the two sides increases with P: bracket and bisect.
+ */
+typedef struct gas_arg {
+  double vg, p0, T, F, Fc, G, be, hb, so2;
+} gas_arg;
+
+static double gas_h(double p, const void *ud) {
+  const gas_arg *a = ud;
+  return a->vg * (p - a->p0) / HS_CO2_BTPS -
+         a->T * (a->Fc - a->F * 0.01 * hs_co2_content(p, a->be, a->hb, a->so2) -
+                 a->G * p / HS_CO2_BTPS);
+}
+
+static double gas_pco2(double vg, double p0, double T, double F, double Fc, double G,
+                       double be, double hb, double so2) {
+  if (!(F > 1e-9) && !(G > 1e-12)) return p0; /* nothing moves CO2 in or out */
+  gas_arg a = {vg, p0, T, F, Fc, G, be, hb, so2};
+  double lo = 0.0, hi = 128.0;
+  while (gas_h(hi, &a) < 0 && hi < 1e4) lo = hi, hi *= 2.0;
+  return hs_co2_root(gas_h, &a, lo, hi, 1e-7);
+}
+
+/* The alveolar and membrane-lung PCO2 after a beat of length T: the quasi-steady gas
+   balance (no gas volume: the alveolar gas follows within seconds, and the PCO2 stays a
+   function of the blood state, which the steady-state accelerator needs) from the beat's
+   mean flows (s->qmean) and the mean contents `kin` of the nodes feeding them; then the
+   end-capillary contents. */
+void hs_transport_gas_exchange(hs_sim *s, double T, const double *kin) {
+  const hs_plan *pl = s->pl;
+  const double *ox = s->p + pl->oxygen;
+  double hb = hb_now(s), sh = lung_shunt(s), F = 0.0, Fc = 0.0;
+  for (int n = 0; n < pl->ngas; n++) {
+    int e = pl->gas_edges[n];
+    double q = (1.0 - sh) * s->qmean[2 * e];
+    F += q, Fc += q * kin[pl->efrom[e]];
+  }
+  double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], PACO2(s), ox[OXY_RQ]);
+  PACO2(s) = gas_pco2(0.0, PACO2(s), T, F, Fc,
+                      ox[OXY_VA] * (1.0 - ox[OXY_VDALV]), s->be, hb, hs_o2_saturation(pao2));
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+    double Fd = 0.0, Fcd = 0.0;
+    for (int n = 0; n < dt->nflows; n++) {
+      double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
+      if (!(dt->flows[n].flags & HS_DFLOW_OXYGENATE) || !(q > 0)) continue;
+      Fd += q, Fcd += q * kin[ports[dt->flows[n].from_port]];
+    }
+    if (Fd > 1e-9 || s->sweep[d] > 0)
+      PCO2M(s, d) = gas_pco2(0.0, PCO2M(s, d), T, Fd, Fcd, s->sweep[d], s->be, hb,
+                             hs_o2_saturation(s->po2out[d]));
+  }
+  hs_transport_end_capillary(s);
+}
+
+/*
+ * O2, tracer and CO2 warm start.  Blood gases settle with the washout time of the large
+ * venous pools (minutes), much slower than the haemodynamics.  Once the volumes are
+ * periodic, the steady contents for the last beat's mean flows solve a linear balance
+ * per node, sum(in q c_in) = c_i sum(out q) + VO2_i (CO2: - RQ VO2_i g(c_i / c_crit), g
+ * the supply limitation of the transport), solved here by
+ * Gauss-Seidel sweeps; the state jumps there and integration continues, so the
+ * remaining pulsatile correction takes a few beats instead of hundreds.  CO2 also sets
+ * the PCO2 of the alveolar and membrane-lung gas, which in turn sets the content the
+ * blood leaves with: outer iterations alternate the CO2 balance and the steady gas
+ * balances (gas_exchange, quasi-steady) until the gas PCO2s together move < 1e-5 mmHg.
+ */
+static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int maxsweep) {
+  const hs_plan *pl = s->pl;
+  const double *ox = s->p + pl->oxygen;
+  double hb = hb_now(s), c_ec = s->c_ec, k_ec = s->k_ec, shunt = lung_shunt(s), rq = ox[OXY_RQ];
+  int nn = pl->nn, sweep;
+  double *in_c = s->work_dy, *in_f = s->ydense, *in_k = s->kin, *out = s->trscratch;
+  for (sweep = 0; sweep < maxsweep; sweep++) {
+    for (int i = 0; i < nn; i++) in_c[i] = in_f[i] = in_k[i] = out[i] = 0.0;
+    /* forward volume carries the upstream content downstream, backward volume the
+       downstream content upstream: tidal (to-and-fro) exchange is kept */
+    for (int e = 0; e < pl->ne; e++) {
+      int a = pl->efrom[e], b = pl->eto[e], gas = pl->edge_gas[e];
+      double qf = s->qmean[2 * e], qb = s->qmean[2 * e + 1];
+      in_c[b] += qf * (gas ? (1.0 - shunt) * c_ec + shunt * c[a] : c[a]);
+      in_k[b] += qf * (gas ? (1.0 - shunt) * k_ec + shunt * k[a] : k[a]);
+      in_f[b] += pl->edge_bed[e] ? 0.0 : qf * f[a];
+      out[a] += qf;
+      in_c[a] += qb * c[b];
+      in_k[a] += qb * k[b];
+      in_f[a] += qb * f[b];
+      out[b] += qb;
+    }
+    for (int d = 0; d < pl->nd; d++) {
+      const hs_device_type *dt = pl->dev_type[d];
+      const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+      double cout = 0.01 * hs_o2_content(hb, s->po2out[d]);
+      for (int n = 0; n < dt->nflows; n++) {
+        double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
+        int fw = q >= 0;
+        int a = ports[fw ? dt->flows[n].from_port : dt->flows[n].to_port];
+        int b = ports[fw ? dt->flows[n].to_port : dt->flows[n].from_port];
+        int oxg = fw && (dt->flows[n].flags & HS_DFLOW_OXYGENATE);
+        q = fabs(q);
+        in_c[b] += q * (oxg ? cout : c[a]);
+        in_k[b] += q * (oxg ? s->kout[d] : k[a]);
+        in_f[b] += q * (oxg ? 1.0 : f[a]);
+        out[a] += q;
+      }
+    }
+    double change = 0;
+    for (int n = 0; n < pl->nvo2; n++) { /* CO2 production supply-limited as in the transport */
+      int i = pl->vo2_nodes[n];
+      double x = c[i] / O2_CRIT;
+      double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
+      double vo2 = s->p[pl->vo2_pidx[n]] / 60.0;
+      in_c[i] -= vo2; /* O2 as before the CO2 transport (the floor at 0 below) */
+      in_k[i] += rq * vo2 * g;
+    }
+    for (int i = 0; i < nn; i++) {
+      if (out[i] <= 1e-9) continue; /* stagnant node: leave it as it is */
+      double cn = in_c[i] / out[i], fn = in_f[i] / out[i], kn = in_k[i] / out[i];
+      if (cn < 0) cn = 0;
+      if (o2) {
+        if (fabs(cn - c[i]) > change) change = fabs(cn - c[i]);
+        c[i] = cn, f[i] = fn;
+      }
+      if (fabs(kn - k[i]) > change) change = fabs(kn - k[i]);
+      k[i] = kn;
+    }
+    if (change < 1e-12) break;
+  }
+  return sweep;
+}
+
+void hs_transport_equilibrate(hs_sim *s, int o2) {
+  const hs_plan *pl = s->pl;
+  int nn = pl->nn;
+  double *c = s->c, *f = s->f, *k = s->k;
+  double bedflow = 0;
+  for (int e = 0; e < pl->ne; e++)
+    if (pl->edge_bed[e]) bedflow += s->qmean[2 * e];
+  if (bedflow < 1.0) return; /* no circulation (arrest): nothing to equilibrate */
+  for (int i = 0; i < nn; i++) {
+    c[i] = s->y[pl->yo2 + i] / s->y[i];
+    f[i] = pl->ntr ? s->y[pl->ytr + i] / s->y[i] : 0.0;
+    k[i] = s->y[pl->yco2 + i] / s->y[i];
+  }
+  if (o2) gas_sweeps(s, c, f, k, 1, 2000);
+  double *kin = s->tws; /* contents as gas_exchange reads them (kin is the sweeps') */
+  for (int outer = 0; outer < 300; outer++) {
+    double moved = PACO2(s);
+    for (int d = 0; d < pl->nd; d++) moved += PCO2M(s, d);
+    memcpy(kin, k, (size_t)nn * sizeof(double));
+    hs_transport_gas_exchange(s, 1.0, kin);
+    gas_sweeps(s, c, f, k, 0, 2000);
+    moved -= PACO2(s);
+    for (int d = 0; d < pl->nd; d++) moved -= PCO2M(s, d);
+    if (fabs(moved) < 1e-5) break;
+  }
+  /* the lungs' end-capillary O2 follows the alveolar PCO2 (alveolar gas equation):
+     the O2 balance once more at the settled PCO2 */
+  if (o2) gas_sweeps(s, c, f, k, 1, 2000);
+
+  for (int i = 0; i < nn; i++) {
+    if (o2) s->y[pl->yo2 + i] = c[i] * s->y[i];
+    if (o2 && pl->ntr) s->y[pl->ytr + i] = f[i] * s->y[i];
+    s->y[pl->yco2 + i] = k[i] * s->y[i];
+  }
+  if (o2) s->dirty = 1; /* (CO2 alone: not an integrator state, no restart: the
+                           haemodynamics do not depend on the path) */
+}
