@@ -14,10 +14,13 @@
  * --single-off skips the 1-thread reference run (the full 10,000-patient study on two
  * cores in one command: bench_cohort --patients 10000 --single-off, ~5 min); --steady runs
  * every patient to periodic steady state instead (the warm-started steady-state runs of
- * docs/cohort.md) and prints the same table.
+ * docs/cohort.md) and prints the same table.  --out DIR does what `hemosim cohort --out
+ * DIR` does around the N-thread run: the checkpoint (DIR/checkpoint.tsv, one line per
+ * patient, flushed once a second), then results.csv, summary.csv (with its bootstrap
+ * intervals), distributions.svg, success.svg and the printed summary, timed separately.
  *
  * Usage: bench_cohort [--patient FILE] [--patients N] [--duration S | --steady]
- *                     [--threads N] [--single-off] [--mpi] [--help]
+ *                     [--threads N] [--single-off] [--out DIR] [--mpi] [--help]
  * Times: wall from CLOCK_MONOTONIC, CPU from getrusage (all threads of the process).
  * Exit status 0 success, 1 library error, 2 usage, 3 results differ between runs.
  */
@@ -27,7 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hemosim/cohort.h"
 
@@ -48,13 +53,14 @@ static double cpu_s(void) {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: " PROG " [--patient FILE] [--patients N] [--duration S | --steady] "
-             "[--threads N] [--single-off] [--mpi]\n"
+             "[--threads N] [--single-off] [--out DIR] [--mpi]\n"
              "Times a virtual cohort (default: 200 acute-MI-shock-on-ECMO patients x 60 s) with\n"
              "1 thread and with N threads (default 2), checks identical rows, projects 10,000\n"
              "patients.  --single-off: only the N-thread run (the whole 10,000-patient study:\n"
              "--patients 10000 --single-off).  --steady: each patient to periodic steady state\n"
-             "(warm-started) instead of a duration.  --mpi: run across the ranks of\n"
-             "`mpirun -n R " PROG " --mpi`.\n");
+             "(warm-started) instead of a duration.  --out DIR: the N-thread run keeps\n"
+             "DIR/checkpoint.tsv and writes the files of `hemosim cohort` (timed apart).\n"
+             "--mpi: run across the ranks of `mpirun -n R " PROG " --mpi`.\n");
 }
 
 static int same(const hs_cohort_results *a, const hs_cohort_results *b) {
@@ -68,12 +74,12 @@ typedef struct timing {
   size_t ok, errors;
 } timing;
 
-static hs_status timed(const hs_cohort *c, int threads, size_t limit, hs_cohort_results **r,
-                       timing *t, hs_err *err) {
+static hs_status timed(const hs_cohort *c, int threads, const char *checkpoint,
+                       hs_cohort_results **r, timing *t, hs_err *err) {
   hs_cohort_options o;
   hs_cohort_options_default(&o);
   o.threads = threads;
-  o.limit = limit;
+  o.checkpoint = checkpoint;
   double w0 = now_s(), c0 = cpu_s();
   hs_status st = hs_cohort_run(c, &o, r, err);
   t->wall = now_s() - w0;
@@ -86,8 +92,18 @@ static hs_status timed(const hs_cohort *c, int threads, size_t limit, hs_cohort_
   return st;
 }
 
+/* the files of `hemosim cohort --out DIR` (without the SQLite) and the printed summary */
+static hs_status write_outputs(const hs_cohort *c, const hs_cohort_results *r, const char *dir,
+                               hs_err *err) {
+  hs_status st = hs_cohort_write_outputs(c, r, dir, 0, err);
+  char *text = st ? NULL : hs_cohort_summary_text(c, r);
+  if (!st && !text) st = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  free(text);
+  return st;
+}
+
 int main(int argc, char **argv) {
-  const char *patient = "examples/patients/acute_mi_shock_ecmo.yaml";
+  const char *patient = "examples/patients/acute_mi_shock_ecmo.yaml", *out = NULL;
   long n = 200, threads = 2;
   double duration = 60;
   int mpi = 0, single = 1, steady = 0;
@@ -105,6 +121,8 @@ int main(int argc, char **argv) {
       duration = strtod(argv[++i], NULL);
     } else if (!strcmp(a, "--threads") && val) {
       threads = strtol(argv[++i], NULL, 10);
+    } else if (!strcmp(a, "--out") && val) {
+      out = argv[++i];
     } else if (!strcmp(a, "--mpi")) {
       mpi = 1;
     } else if (!strcmp(a, "--single-off")) {
@@ -167,10 +185,30 @@ int main(int argc, char **argv) {
          patient, n, steady ? "to steady state" : run, 1e3 * load_s,
          steady ? " (including the warm state)" : "");
   hs_cohort_results *r1 = NULL, *rn = NULL;
-  timing t1, tn;
-  if ((single && timed(c, 1, 0, &r1, &t1, &err)) || timed(c, (int)threads, 0, &rn, &tn, &err)) {
+  timing t1, tn, tout = {0, 0, 0, 0};
+  char ckbuf[4096], *ckpt = NULL;
+  if (out) {
+    if ((size_t)snprintf(ckbuf, sizeof ckbuf, "%s/checkpoint.tsv", out) >= sizeof ckbuf) {
+      fprintf(stderr, PROG ": --out: directory name too long\n");
+      return 2;
+    }
+    ckpt = ckbuf;
+    mkdir(out, 0777); /* an existing one is fine */
+    unlink(ckpt);     /* a new study each time */
+  }
+  if ((single && timed(c, 1, NULL, &r1, &t1, &err)) ||
+      timed(c, (int)threads, ckpt, &rn, &tn, &err)) {
     fprintf(stderr, PROG ": %s\n", err.msg);
     return 1;
+  }
+  if (out) {
+    double w0 = now_s(), c0 = cpu_s();
+    if (write_outputs(c, rn, out, &err)) {
+      fprintf(stderr, PROG ": %s\n", err.msg);
+      return 1;
+    }
+    tout.wall = now_s() - w0;
+    tout.cpu = cpu_s() - c0;
   }
   int identical = !single || same(r1, rn);
   printf("%-10s %10s %10s %12s %14s %16s\n", "threads", "wall_s", "cpu_s", "patients/s",
@@ -180,6 +218,10 @@ int main(int argc, char **argv) {
            (double)n / t1.wall, 1e3 * t1.cpu / (double)n, 1e4 * t1.wall / (double)n);
   printf("%-10ld %10.2f %10.2f %12.1f %14.1f %14.0f s\n", threads, tn.wall, tn.cpu,
          (double)n / tn.wall, 1e3 * tn.cpu / (double)n, 1e4 * tn.wall / (double)n);
+  if (out)
+    printf("outputs    %10.2f %10.2f   (results.csv, summary.csv, figures, summary text in %s; "
+           "the %ld-thread row includes the checkpoint)\n",
+           tout.wall, tout.cpu, out, threads);
   if (single)
     printf("speed-up %.2fx; %zu ok, %zu error rows; rows identical: %s\n", t1.wall / tn.wall,
            t1.ok, t1.errors, identical ? "yes" : "NO");

@@ -74,36 +74,6 @@ static char *join(const char *dir, const char *file) {
   return p;
 }
 
-static hs_status write_svg(const char *dir, const char *file, char *svg, hs_err *err) {
-  if (!svg) return err->code;
-  char *path = join(dir, file);
-  hs_status st = path ? hs_write_file_atomic(path, svg, strlen(svg), err)
-                      : hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-  free(path);
-  free(svg);
-  return st;
-}
-
-static hs_status write_outputs(const hs_cohort *c, const hs_cohort_results *r, const char *dir,
-                               int sqlite, hs_err *err) {
-  static const char *const FILES[] = {"results.csv", "summary.csv", "sensitivity.csv",
-                                      "results.sqlite"};
-  hs_status st = HS_OK;
-  for (int k = 0; k < 4 && !st; k++) {
-    if ((k == 2 && !hs_cohort_has_sensitivity(c)) || (k == 3 && !sqlite)) continue;
-    char *path = join(dir, FILES[k]);
-    if (!path) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-    st = k == 0   ? hs_cohort_write_csv(c, r, path, err)
-         : k == 1 ? hs_cohort_write_summary_csv(c, r, path, err)
-         : k == 2 ? hs_cohort_write_sensitivity_csv(c, r, path, err)
-                  : hs_cohort_write_sqlite(c, r, path, err);
-    free(path);
-  }
-  if (!st) st = write_svg(dir, "distributions.svg", hs_cohort_distribution_svg(c, r, err), err);
-  if (!st) st = write_svg(dir, "success.svg", hs_cohort_success_svg(c, r, err), err);
-  return st;
-}
-
 int hs_cmd_cohort(int argc, char **argv) {
   const char *study = NULL, *out = NULL;
   int threads = 1, resume = 0, sqlite = 0, quiet = 0, rc;
@@ -194,7 +164,7 @@ int hs_cmd_cohort(int argc, char **argv) {
   if (tty && rank == 0) fputc('\n', stderr);
   if (st) goto fail;
   if (rank == 0) {
-    if (write_outputs(c, r, dir, sqlite, &err)) goto fail;
+    if (hs_cohort_write_outputs(c, r, dir, sqlite, &err)) goto fail;
     char *warn = hs_cohort_sensitivity_warnings(c, r); /* shown even with -q */
     for (char *line = warn, *nl; line && *line; line = nl + 1) {
       nl = strchr(line, '\n');

@@ -49,6 +49,7 @@ endif()
 run("${HEMOSIM}" cohort "${study}" -q --limit 4 --out "${WORK}/r")
 run("${HEMOSIM}" cohort "${study}" -q --resume --out "${WORK}/r")
 same("${WORK}/t1/results.csv" "${WORK}/r/results.csv")
+same("${WORK}/t1/summary.csv" "${WORK}/r/summary.csv")
 # a second run without --resume refuses to overwrite the checkpoint
 execute_process(COMMAND "${HEMOSIM}" cohort "${study}" -q --out "${WORK}/r" RESULT_VARIABLE rc
   ERROR_VARIABLE errout OUTPUT_QUIET)
@@ -67,4 +68,5 @@ if(MPIEXEC)
   run("${MPIEXEC}" ${root} --oversubscribe -n 2 "${HEMOSIM}" cohort "${study}" -q --chunk 1
       --out "${WORK}/mpi2")
   same("${WORK}/t1/results.csv" "${WORK}/mpi2/results.csv")
+  same("${WORK}/t1/summary.csv" "${WORK}/mpi2/summary.csv")
 endif()

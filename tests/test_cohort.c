@@ -21,7 +21,10 @@
  *     linear function mu* = |a|, mu = a, sigma = 0 (1e-12), an unused factor 0, an
  *     interacting one sigma > 0; a Morris study has r (d + 1) patients;
  *   9 protocol mode compare: each row equals, bit for bit, what hs_compare_run gives on
- *     the same patient model, and at most one strategy per patient is recommended.
+ *     the same patient model, and at most one strategy per patient is recommended;
+ *  10 bootstrap: the intervals equal, bit for bit, those of the definition (sort every
+ *     resample) on samples with and without ties of sizes 2-256, and every interval of
+ *     summary.csv equals hs_bootstrap_ci of that statistic alone.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "support.h"
@@ -381,6 +384,50 @@ static void assert_same(const hs_cohort_results *a, const hs_cohort_results *b) 
   }
 }
 
+static void read_text(const char *path, char *text, size_t cap) {
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  size_t len = fread(text, 1, cap - 1, f);
+  fclose(f);
+  text[len] = '\0';
+}
+
+/* summary.csv computes all intervals of a strategy from shared resamples: each equals
+   hs_bootstrap_ci of that statistic alone (1000 resamples, the study seed) */
+static void check_summary_intervals(const hs_cohort *c, const hs_cohort_results *r,
+                                    const char *const *strategy, const char *const *output) {
+  char *path = hs_test_write_temp("cohort_summary.csv", ""), text[8192];
+  hs_err err = {0};
+  assert_int_equal(hs_cohort_write_summary_csv(c, r, path, &err), HS_OK);
+  read_text(path, text, sizeof text);
+  double *v = malloc((r->npatients + 1) * sizeof *v);
+  for (size_t s = 0; s < r->nstrategies; s++) {
+    for (size_t k = 0; k <= r->noutputs; k++) { /* outputs' medians, then patients_ok */
+      size_t n = 0;
+      for (size_t i = 0; i < r->npatients; i++) {
+        size_t row = i * r->nstrategies + s;
+        if (k == r->noutputs) v[n++] = r->status[row] == HS_COHORT_OK;
+        else if (r->status[row] == HS_COHORT_OK) v[n++] = r->y[row * r->noutputs + k];
+      }
+      double lo, hi;
+      int median = k < r->noutputs;
+      assert_int_equal(hs_bootstrap_ci(v, n, median ? HS_BOOT_MEDIAN : HS_BOOT_MEAN, 1000, 0.95,
+                                       11, &lo, &hi, &err),
+                       HS_OK);
+      char head[128], tail[128];
+      snprintf(head, sizeof head, "\n%s,%s,", strategy[s], median ? output[k] : "patients_ok");
+      snprintf(tail, sizeof tail, median ? ",%.10g,%.10g\n" : ",%.6g,%.6g\n", lo, hi);
+      const char *line = strstr(text, head), *end = line ? strchr(line + 1, '\n') : NULL;
+      assert_non_null(end);
+      if (strncmp(end - strlen(tail) + 1, tail, strlen(tail)))
+        fail_msg("summary line %.*s: expected the interval %s", (int)(end - line - 1), line + 1, tail);
+    }
+  }
+  free(v);
+  unlink(path);
+  free(path);
+}
+
 static void test_determinism(void **state) {
   (void)state;
   hs_cohort *c = load(SMALL);
@@ -405,6 +452,9 @@ static void test_determinism(void **state) {
   char *text = hs_cohort_summary_text(c, r1);
   assert_non_null(strstr(text, "strategy fast"));
   free(text);
+  static const char *const STRAT[] = {"base", "fast"}, *const OUT[] = {"map_mmhg", "co_lpm",
+                                                                       "hr_bpm"};
+  check_summary_intervals(c, r1, STRAT, OUT);
   hs_cohort_results_free(r1);
   hs_cohort_results_free(r3);
   hs_cohort_free(c);
@@ -718,9 +768,68 @@ static void test_bootstrap_known(void **state) {
   assert_true(isnan(a) && isnan(b));
 }
 
+/* The bootstrap reads the median of each resample off its counts (no sort per resample):
+   the intervals equal, bit for bit, those of the definition (resample, sort, Hyndman-Fan
+   7 median; mean summed in draw order), on samples full of ties and of every small size. */
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+static double q7(const double *v, size_t n, double p) {
+  double h = (double)(n - 1) * p;
+  size_t lo = (size_t)floor(h);
+  if (lo + 1 >= n) return v[n - 1];
+  return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+static void bootstrap_by_definition(const double *x, size_t n, int stat, size_t B, uint64_t seed,
+                                    double *lo, double *hi) {
+  double *v = malloc(n * sizeof *v), *t = malloc(B * sizeof *t);
+  for (size_t b = 0; b < B; b++) {
+    for (size_t k = 0; k < n; k++) {
+      size_t j = (size_t)(hs_cohort_uniform(seed, b, 0xB0075u, (uint32_t)k) * (double)n);
+      v[k] = x[j < n ? j : n - 1];
+    }
+    if (stat == HS_BOOT_MEDIAN) {
+      qsort(v, n, sizeof *v, cmp_d);
+      t[b] = q7(v, n, 0.5);
+    } else {
+      double s = 0;
+      for (size_t k = 0; k < n; k++) s += v[k];
+      t[b] = s / (double)n;
+    }
+  }
+  qsort(t, B, sizeof *t, cmp_d);
+  *lo = q7(t, B, (1 - 0.95) / 2); /* as the library computes the level */
+  *hi = q7(t, B, (1 + 0.95) / 2);
+  free(v);
+  free(t);
+}
+
+static void test_bootstrap_exact(void **state) {
+  (void)state;
+  static const size_t N[] = {2, 3, 4, 5, 8, 51, 256};
+  double x[256];
+  hs_err err = {0};
+  for (size_t q = 0; q < sizeof N / sizeof *N; q++)
+    for (int ties = 0; ties < 2; ties++) {
+      for (size_t k = 0; k < N[q]; k++) {
+        double u = hs_cohort_uniform(31, q, 2, (uint32_t)k);
+        x[k] = ties ? floor(6 * u) / 2 - 1 : 80 + 20 * hs_norm_quantile(u);
+      }
+      for (int s = 0; s < 2; s++) {
+        double lo, hi, rlo, rhi;
+        assert_int_equal(hs_bootstrap_ci(x, N[q], s, 300, 0.95, 5 + q, &lo, &hi, &err), HS_OK);
+        bootstrap_by_definition(x, N[q], s, 300, 5 + q, &rlo, &rhi);
+        if (lo != rlo || hi != rhi)
+          fail_msg("n %zu ties %d stat %d: %.17g %.17g, by definition %.17g %.17g", N[q], ties, s,
+                   lo, hi, rlo, rhi);
+      }
+    }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_bootstrap_known),
+      cmocka_unit_test(test_bootstrap_known), cmocka_unit_test(test_bootstrap_exact),
       cmocka_unit_test(test_philox),      cmocka_unit_test(test_norm_quantile),
       cmocka_unit_test(test_sobol_points), cmocka_unit_test(test_ishigami),
       cmocka_unit_test(test_morris),

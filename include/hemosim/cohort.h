@@ -97,7 +97,8 @@ hs_status hs_morris_indices(const double *f, size_t r, int d, const int *order,
    1993, ch. 13) of the median (HS_BOOT_MEDIAN, Hyndman-Fan definition 7) or the mean
    (HS_BOOT_MEAN; of 0/1 values: a proportion) of x[0..n-1]: B resamples (100-10^6) with
    replacement, each a pure function of (seed, resample); level e.g. 0.95.  lo, hi NaN
-   when n < 2. */
+   when n < 2; HS_ERR_RANGE when n >= 2^32.  The median of a resample is read off its
+   counts in the sample's sorted order (O(n) per resample, the value sorting it gives). */
 enum { HS_BOOT_MEDIAN = 0, HS_BOOT_MEAN = 1 };
 hs_status hs_bootstrap_ci(const double *x, size_t n, int stat, size_t B, double level,
                           uint64_t seed, double *lo, double *hi, hs_err *err);
@@ -228,6 +229,12 @@ hs_status hs_cohort_write_sqlite(const hs_cohort *c, const hs_cohort_results *r,
    targets per strategy.  Caller frees. */
 char *hs_cohort_distribution_svg(const hs_cohort *c, const hs_cohort_results *r, hs_err *err);
 char *hs_cohort_success_svg(const hs_cohort *c, const hs_cohort_results *r, hs_err *err);
+
+/* Every file of `hemosim cohort --out DIR` into the existing directory dir (atomically,
+   each): results.csv, summary.csv, sensitivity.csv (with a sensitivity section),
+   results.sqlite (when sqlite is non-zero), distributions.svg, success.svg. */
+hs_status hs_cohort_write_outputs(const hs_cohort *c, const hs_cohort_results *r,
+                                  const char *dir, int sqlite, hs_err *err);
 
 /* 1 if the study asked for a sensitivity analysis (its design is then the Saltelli 2010
    matrices or the Morris trajectories). */

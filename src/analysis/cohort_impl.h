@@ -118,9 +118,8 @@ hs_status hs_cohort_row_parse(const hs_cohort *c, hs_cohort_results *r, char *li
    file.  Returns the file descriptor (>= 0) or -1 with err set. */
 int hs_cohort_checkpoint_open(const hs_cohort *c, const char *path, int resume,
                               hs_cohort_results *r, hs_err *err);
-/* Append text and make it durable at most every second (always when force). */
-hs_status hs_cohort_checkpoint_append(int fd, const char *text, double *last_sync, int force,
-                                      hs_err *err);
+/* Append text (one write: a kill leaves whole lines or a cut last one). */
+hs_status hs_cohort_checkpoint_append(int fd, const char *text, hs_err *err);
 
 /* The work list shared by the threads of a process (and by the MPI master). */
 typedef struct cohort_pool {
@@ -132,6 +131,7 @@ typedef struct cohort_pool {
   pthread_mutex_t lock;
   int fd; /* checkpoint, -1: none */
   double last_sync, t0, last_progress;
+  int syncing; /* a thread is flushing the checkpoint (cohort_pool_sync) */
   hs_status st; /* first error (stops handing out work) */
   hs_err err;
 } cohort_pool;
@@ -140,8 +140,12 @@ typedef struct cohort_pool {
 void cohort_pool_open(cohort_pool *p, const hs_cohort *c, const hs_cohort_options *o);
 /* Under p->lock: the next positions [a, b) of the list (a == b: nothing left). */
 void cohort_pool_take(cohort_pool *p, size_t *a, size_t *b);
-/* Under p->lock: a patient is finished (line = its checkpoint line): append, progress. */
-void cohort_pool_finished(cohort_pool *p, const char *line);
+/* Under p->lock: a patient is finished (line = its checkpoint line): append, progress.
+   Returns 1 when the checkpoint is due its flush to disk (at most once a second): the
+   caller then calls cohort_pool_sync after releasing the lock. */
+int cohort_pool_finished(cohort_pool *p, const char *line);
+/* Not under p->lock: fdatasync the checkpoint (a failure stops the study). */
+void cohort_pool_sync(cohort_pool *p);
 void *cohort_pool_worker(void *p);
 /* Start n worker threads (returns how many started); run with `threads` threads in all,
    the caller being one of them. */

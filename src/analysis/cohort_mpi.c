@@ -82,26 +82,30 @@ static hs_status run_worker(const hs_cohort *c, const hs_cohort_options *o, hs_e
   return cohort_pool_close(&p, NULL, err) ? err->code : (hs_cohort_results_free(p.r), HS_OK);
 }
 
-/* rows received from a worker rank, as checkpoint lines; under p->lock */
-static void receive_rows(cohort_pool *p, char *buf) {
+/* rows received from a worker rank, as checkpoint lines; under p->lock.  Returns 1 when
+   the checkpoint is due its flush (cohort_pool_sync after unlocking). */
+static int receive_rows(cohort_pool *p, char *buf) {
+  int sync = 0;
   for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
     size_t len = (size_t)(nl - line) + 1, i;
     char *copy = malloc(len + 1);
     hs_err e;
     if (!copy) {
       if (!p->st) p->st = hs_err_set(&p->err, HS_ERR_NOMEM, "out of memory");
-      return;
+      return sync;
     }
     memcpy(copy, line, len);
     copy[len] = '\0';
     *nl = '\0';
-    if (hs_cohort_row_parse(p->c, p->r, line, &i, &e) == HS_OK) cohort_pool_finished(p, copy);
+    if (hs_cohort_row_parse(p->c, p->r, line, &i, &e) == HS_OK)
+      sync |= cohort_pool_finished(p, copy);
     else if (!p->st) {
       p->st = e.code;
       p->err = e;
     }
     free(copy);
   }
+  return sync;
 }
 
 static hs_status run_master(const hs_cohort *c, const hs_cohort_options *o, int nranks,
@@ -141,11 +145,12 @@ static hs_status run_master(const hs_cohort *c, const hs_cohort_options *o, int 
     MPI_Recv(fits ? buf : dummy, fits ? count : 0, MPI_CHAR, ms.MPI_SOURCE, TAG_RES,
              MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     size_t a, b;
+    int sync = 0;
     pthread_mutex_lock(&p.lock);
     if (!fits && !p.st) p.st = hs_err_set(&p.err, HS_ERR_NOMEM, "out of memory");
     if (fits) {
       buf[count] = '\0';
-      receive_rows(&p, buf);
+      sync = receive_rows(&p, buf);
     }
     cohort_pool_take(&p, &a, &b);
     size_t e2 = a < b ? a + 1 : b; /* a worker gets consecutive patients: cut the run */
@@ -154,6 +159,7 @@ static hs_status run_master(const hs_cohort *c, const hs_cohort_options *o, int 
     pthread_mutex_unlock(&p.lock);
     uint64_t range[2] = {a < b ? p.todo[a] : 0, a < b ? p.todo[a] + (b - a) : 0};
     MPI_Send(range, 2, MPI_UINT64_T, ms.MPI_SOURCE, TAG_WORK, MPI_COMM_WORLD);
+    if (sync) cohort_pool_sync(&p); /* after the reply: the worker does not wait for it */
     if (a >= b) remote--;
   }
   free(buf);

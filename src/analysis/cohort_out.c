@@ -96,14 +96,108 @@ static double quantile7(const double *v, size_t n, double p) {
 
 #define BOOT_STREAM 0xB0075u
 
-static double boot_stat(double *v, size_t n, int stat) {
-  if (stat == HS_BOOT_MEDIAN) {
-    qsort(v, n, sizeof *v, cmp_double);
-    return quantile7(v, n, 0.5);
+/* One bootstrapped statistic: the median or the mean of x[0..n-1]. */
+typedef struct boot_spec {
+  const double *x;
+  int stat;     /* HS_BOOT_MEDIAN or HS_BOOT_MEAN */
+  uint32_t *perm; /* median: indices of x in ascending order of value (ties by index) */
+} boot_spec;
+
+typedef struct boot_key {
+  double v;
+  uint32_t i;
+} boot_key;
+
+static int cmp_key(const void *a, const void *b) {
+  const boot_key *x = a, *y = b;
+  if (x->v != y->v) return x->v < y->v ? -1 : 1;
+  return (x->i > y->i) - (x->i < y->i);
+}
+
+/* order statistic r (0-based) of the resample: walk the sample in sorted order, each
+   value cnt times; from position *pos with *acc values already passed */
+static double boot_order(const boot_spec *sp, const uint32_t *cnt, size_t r, size_t *pos,
+                         size_t *acc) {
+  while (*acc + cnt[sp->perm[*pos]] <= r) *acc += cnt[sp->perm[(*pos)++]];
+  return sp->x[sp->perm[*pos]];
+}
+
+/* Bootstrap replicates of ns statistics of samples of one size n (2 <= n < 2^32) that
+   share their resamples: resample b draws x[j_k], j_k = floor(n u(seed, b, k)), k < n,
+   a pure function of (seed, b, n), so a statistic's replicates do not depend on which
+   others are computed with it; t[s * B + b].  The mean sums the draws in draw order.
+   The median is read off the counts of each value in the resample, walking the sample
+   in its sorted order (O(n) per resample instead of a sort): the resample's order
+   statistics are the same values, so the result is the one of sorting the resample. */
+static hs_status boot_replicates(boot_spec *sp, size_t ns, size_t n, size_t B, uint64_t seed,
+                                 double *t, hs_err *err) {
+  if (n > UINT32_MAX)
+    return hs_err_set(err, HS_ERR_RANGE, "bootstrap: %zu values is more than 2^32 - 1", n);
+  uint32_t *draw = malloc(n * sizeof *draw), *cnt = calloc(n, sizeof *cnt);
+  boot_key *key = NULL;
+  int medians = 0;
+  for (size_t s = 0; s < ns; s++) medians |= sp[s].stat == HS_BOOT_MEDIAN;
+  hs_status st = HS_OK;
+  if (!draw || !cnt || (medians && !(key = malloc(n * sizeof *key)))) goto nomem;
+  for (size_t s = 0; s < ns; s++) {
+    sp[s].perm = NULL;
+    if (sp[s].stat != HS_BOOT_MEDIAN) continue;
+    if (!(sp[s].perm = malloc(n * sizeof *sp[s].perm))) goto nomem;
+    for (size_t j = 0; j < n; j++) key[j] = (boot_key){sp[s].x[j], (uint32_t)j};
+    qsort(key, n, sizeof *key, cmp_key);
+    for (size_t j = 0; j < n; j++) sp[s].perm[j] = key[j].i;
   }
-  double s = 0;
-  for (size_t k = 0; k < n; k++) s += v[k];
-  return s / (double)n;
+  double h = (double)(n - 1) * 0.5; /* quantile7(., n, 0.5) */
+  size_t lo = (size_t)floor(h);
+  for (size_t b = 0; b < B; b++) {
+    for (size_t k = 0; k < n; k++) {
+      size_t j = (size_t)(hs_cohort_uniform(seed, b, BOOT_STREAM, (uint32_t)k) * (double)n);
+      draw[k] = (uint32_t)(j < n ? j : n - 1);
+    }
+    if (medians) {
+      memset(cnt, 0, n * sizeof *cnt);
+      for (size_t k = 0; k < n; k++) cnt[draw[k]]++;
+    }
+    for (size_t s = 0; s < ns; s++) {
+      if (sp[s].stat == HS_BOOT_MEDIAN) {
+        size_t pos = 0, acc = 0;
+        double a = boot_order(&sp[s], cnt, lo, &pos, &acc);
+        double c = boot_order(&sp[s], cnt, lo + 1, &pos, &acc);
+        t[s * B + b] = a + (h - (double)lo) * (c - a);
+      } else {
+        double sum = 0;
+        for (size_t k = 0; k < n; k++) sum += sp[s].x[draw[k]];
+        t[s * B + b] = sum / (double)n;
+      }
+    }
+  }
+  goto out;
+nomem:
+  st = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+out:
+  for (size_t s = 0; s < ns; s++) {
+    if (sp[s].stat == HS_BOOT_MEDIAN) free(sp[s].perm);
+    sp[s].perm = NULL;
+  }
+  free(key);
+  free(draw);
+  free(cnt);
+  return st;
+}
+
+/* percentile interval from B replicates (sorted in place) */
+static void boot_interval(double *t, size_t B, double level, double *lo, double *hi) {
+  qsort(t, B, sizeof *t, cmp_double);
+  *lo = quantile7(t, B, (1 - level) / 2);
+  *hi = quantile7(t, B, (1 + level) / 2);
+}
+
+static hs_status boot_check(size_t B, double level, hs_err *err) {
+  if (B < 100 || B > 1000000)
+    return hs_err_set(err, HS_ERR_RANGE, "bootstrap: %zu resamples is out of range [100, 1000000]", B);
+  if (!(level > 0.5 && level < 1))
+    return hs_err_set(err, HS_ERR_RANGE, "bootstrap: level %g is out of range (0.5, 1)", level);
+  return HS_OK;
 }
 
 hs_status hs_bootstrap_ci(const double *x, size_t n, int stat, size_t B, double level,
@@ -111,33 +205,17 @@ hs_status hs_bootstrap_ci(const double *x, size_t n, int stat, size_t B, double 
   *lo = *hi = NAN;
   if (stat != HS_BOOT_MEDIAN && stat != HS_BOOT_MEAN)
     return hs_err_set(err, HS_ERR_INVALID, "bootstrap: statistic %d is not median or mean", stat);
-  if (B < 100 || B > 1000000)
-    return hs_err_set(err, HS_ERR_RANGE, "bootstrap: %zu resamples is out of range [100, 1000000]", B);
-  if (!(level > 0.5 && level < 1))
-    return hs_err_set(err, HS_ERR_RANGE, "bootstrap: level %g is out of range (0.5, 1)", level);
+  hs_status st = boot_check(B, level, err);
+  if (st) return st;
   if (n < 2) return HS_OK; /* no interval from fewer than two values */
   for (size_t k = 0; k < n; k++)
     if (!isfinite(x[k])) return hs_err_set(err, HS_ERR_INVALID, "bootstrap: value %zu is not finite", k);
-  double *v = malloc(n * sizeof *v), *t = malloc(B * sizeof *t);
-  if (!v || !t) {
-    free(v);
-    free(t);
-    return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-  }
-  for (size_t b = 0; b < B; b++) {
-    /* resample b: n draws with replacement, a pure function of (seed, b) */
-    for (size_t k = 0; k < n; k++) {
-      size_t j = (size_t)(hs_cohort_uniform(seed, b, BOOT_STREAM, (uint32_t)k) * (double)n);
-      v[k] = x[j < n ? j : n - 1];
-    }
-    t[b] = boot_stat(v, n, stat);
-  }
-  qsort(t, B, sizeof *t, cmp_double);
-  *lo = quantile7(t, B, (1 - level) / 2);
-  *hi = quantile7(t, B, (1 + level) / 2);
-  free(v);
+  double *t = malloc(B * sizeof *t);
+  if (!t) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  boot_spec sp = {x, stat, NULL};
+  if (!(st = boot_replicates(&sp, 1, n, B, seed, t, err))) boot_interval(t, B, level, lo, hi);
   free(t);
-  return HS_OK;
+  return st;
 }
 
 /* Sobol indices: the base rows resampled with replacement (stream distinct from the
@@ -255,10 +333,57 @@ static void sstats_free(sstats *s, size_t nstrat) {
   free(s);
 }
 
+/* 95 % intervals of ns statistics, sample i of size bn[i] into *blo[i], *bhi[i] (NaN
+   from fewer than two values): the statistics of one sample size share the resamples
+   (boot_replicates), so each gets the interval hs_bootstrap_ci gives it alone.  tb:
+   scratch of ns x SUMMARY_BOOT values. */
+static hs_status summary_intervals(const boot_spec *bs, const size_t *bn, double **blo,
+                                   double **bhi, size_t ns, uint64_t seed, double *tb) {
+  boot_spec *g = malloc((ns + 1) * sizeof *g);
+  size_t *member = malloc((ns + 1) * sizeof *member);
+  unsigned char *done = calloc(ns + 1, 1);
+  hs_status st = g && member && done ? HS_OK : HS_ERR_NOMEM;
+  for (size_t i = 0; i < ns; i++) *blo[i] = *bhi[i] = NAN;
+  for (size_t i = 0; !st && i < ns; i++) {
+    if (done[i] || bn[i] < 2) continue;
+    size_t ng = 0;
+    for (size_t j = i; j < ns; j++)
+      if (!done[j] && bn[j] == bn[i]) {
+        done[j] = 1;
+        member[ng] = j;
+        g[ng++] = bs[j];
+      }
+    if ((st = boot_replicates(g, ng, bn[i], SUMMARY_BOOT, seed, tb, NULL))) break;
+    for (size_t k = 0; k < ng; k++)
+      boot_interval(tb + k * SUMMARY_BOOT, SUMMARY_BOOT, 0.95, blo[member[k]], bhi[member[k]]);
+  }
+  free(g);
+  free(member);
+  free(done);
+  return st;
+}
+
+static void summary_free(double *v, double *tb, double **blo, double **bhi, boot_spec *bs,
+                         size_t *bn) {
+  free(v);
+  free(tb);
+  free(blo);
+  free(bhi);
+  free(bs);
+  free(bn);
+}
+
 static sstats *summarise(const hs_cohort *c, const hs_cohort_results *r) {
+  /* per strategy: ntarget + 1 proportions of the ok patients, the proportion ok, nout
+     medians; one more array to sort for the quartiles */
+  size_t nspec = c->ntarget + 2 + c->nout + 1;
   sstats *S = calloc(c->nstrat, sizeof *S);
-  double *v = malloc((c->n + 1) * sizeof *v);
-  if (!S || !v) goto fail;
+  double *v = malloc((nspec * c->n + 1) * sizeof *v);
+  double *tb = malloc((nspec * SUMMARY_BOOT + 1) * sizeof *tb), **blo = malloc(nspec * sizeof *blo),
+         **bhi = malloc(nspec * sizeof *bhi);
+  boot_spec *bs = malloc(nspec * sizeof *bs);
+  size_t *bn = malloc(nspec * sizeof *bn);
+  if (!S || !v || !tb || !blo || !bhi || !bs || !bn) goto fail;
   for (size_t s = 0; s < c->nstrat; s++) {
     sstats *t = &S[s];
     t->med = malloc((c->nout + 1) * sizeof *t->med);
@@ -294,8 +419,12 @@ static sstats *summarise(const hs_cohort *c, const hs_cohort_results *r) {
     }
     for (size_t q = 0; q < c->ntarget; q++) t->met[q] = t->ok ? t->met[q] / (double)t->ok : NAN;
     t->all = t->ok ? (double)all / (double)t->ok : NAN;
-    /* proportions: bootstrap of the 0/1 indicators */
-    for (size_t q = 0; q <= c->ntarget; q++) {
+    /* the intervals: every statistic of the strategy in one pass over the resamples
+       per sample size (the proportions of ok patients meeting the targets and the
+       medians of complete outputs share theirs) */
+    size_t nb = 0;
+    for (size_t q = 0; q <= c->ntarget; q++) { /* proportions: means of 0/1 indicators */
+      double *w = v + nb * c->n;
       size_t n = 0;
       for (size_t i = 0; i < c->n; i++) {
         size_t row = i * c->nstrat + s;
@@ -303,43 +432,52 @@ static sstats *summarise(const hs_cohort *c, const hs_cohort_results *r) {
         int m = 1;
         for (size_t u = 0; u < c->ntarget; u++)
           if (u == q || q == c->ntarget) m &= r->met[row * c->ntarget + u];
-        v[n++] = m;
+        w[n++] = m;
       }
-      double lo, hi;
-      hs_bootstrap_ci(v, n, HS_BOOT_MEAN, SUMMARY_BOOT, 0.95, c->seed, &lo, &hi, NULL);
-      if (q < c->ntarget) t->met_lo[q] = lo, t->met_hi[q] = hi;
-      else t->all_lo = lo, t->all_hi = hi;
+      bs[nb] = (boot_spec){w, HS_BOOT_MEAN, NULL};
+      bn[nb] = n;
+      blo[nb] = q < c->ntarget ? &t->met_lo[q] : &t->all_lo;
+      bhi[nb++] = q < c->ntarget ? &t->met_hi[q] : &t->all_hi;
     }
     {
-      size_t n = 0, tot = t->ok + t->rejected + t->error;
+      double *w = v + nb * c->n;
+      size_t n = 0;
       for (size_t i = 0; i < c->n; i++) {
         int st = r->status[i * c->nstrat + s];
         if (st == HS_COHORT_OK || st == HS_COHORT_REJECTED || st == HS_COHORT_ERROR)
-          v[n++] = st == HS_COHORT_OK;
+          w[n++] = st == HS_COHORT_OK;
       }
-      (void)tot;
-      hs_bootstrap_ci(v, n, HS_BOOT_MEAN, SUMMARY_BOOT, 0.95, c->seed, &t->ok_lo, &t->ok_hi, NULL);
+      bs[nb] = (boot_spec){w, HS_BOOT_MEAN, NULL};
+      bn[nb] = n;
+      blo[nb] = &t->ok_lo;
+      bhi[nb++] = &t->ok_hi;
     }
     for (size_t k = 0; k < c->nout; k++) {
+      double *w = v + nb * c->n;
       size_t n = 0;
       for (size_t i = 0; i < c->n; i++) {
         size_t row = i * c->nstrat + s;
         double y = r->y[row * c->nout + k];
-        if (r->status[row] == HS_COHORT_OK && isfinite(y)) v[n++] = y;
+        if (r->status[row] == HS_COHORT_OK && isfinite(y)) w[n++] = y;
       }
-      hs_bootstrap_ci(v, n, HS_BOOT_MEDIAN, SUMMARY_BOOT, 0.95, c->seed, &t->med_lo[k],
-                      &t->med_hi[k], NULL);
-      qsort(v, n, sizeof *v, cmp_double);
+      bs[nb] = (boot_spec){w, HS_BOOT_MEDIAN, NULL};
+      bn[nb] = n;
+      blo[nb] = &t->med_lo[k];
+      bhi[nb++] = &t->med_hi[k];
+      double *sorted = v + (nspec - 1) * c->n;
+      memcpy(sorted, w, n * sizeof *w);
+      qsort(sorted, n, sizeof *sorted, cmp_double);
       t->nval[k] = n;
-      t->med[k] = quantile7(v, n, 0.5);
-      t->q1[k] = quantile7(v, n, 0.25);
-      t->q3[k] = quantile7(v, n, 0.75);
+      t->med[k] = quantile7(sorted, n, 0.5);
+      t->q1[k] = quantile7(sorted, n, 0.25);
+      t->q3[k] = quantile7(sorted, n, 0.75);
     }
+    if (summary_intervals(bs, bn, blo, bhi, nb, c->seed, tb)) goto fail;
   }
-  free(v);
+  summary_free(v, tb, blo, bhi, bs, bn);
   return S;
 fail:
-  free(v);
+  summary_free(v, tb, blo, bhi, bs, bn);
   sstats_free(S, c->nstrat);
   return NULL;
 }
@@ -650,4 +788,43 @@ out:
   hs_plot_free(p);
   sstats_free(S, c->nstrat);
   return svg;
+}
+
+/* ---- every file ------------------------------------------------------------------- */
+
+static char *path_join(const char *dir, const char *file) {
+  size_t n = strlen(dir) + strlen(file) + 2;
+  char *p = malloc(n);
+  if (p) snprintf(p, n, "%s/%s", dir, file);
+  return p;
+}
+
+static hs_status write_svg(const char *dir, const char *file, char *svg, hs_err *err) {
+  if (!svg) return err ? err->code : HS_ERR_NOMEM;
+  char *path = path_join(dir, file);
+  hs_status st = path ? hs_write_file_atomic(path, svg, strlen(svg), err)
+                      : hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  free(path);
+  free(svg);
+  return st;
+}
+
+hs_status hs_cohort_write_outputs(const hs_cohort *c, const hs_cohort_results *r,
+                                  const char *dir, int sqlite, hs_err *err) {
+  static const char *const FILES[] = {"results.csv", "summary.csv", "sensitivity.csv",
+                                      "results.sqlite"};
+  hs_status st = HS_OK;
+  for (int k = 0; k < 4 && !st; k++) {
+    if ((k == 2 && !hs_cohort_has_sensitivity(c)) || (k == 3 && !sqlite)) continue;
+    char *path = path_join(dir, FILES[k]);
+    if (!path) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    st = k == 0   ? hs_cohort_write_csv(c, r, path, err)
+         : k == 1 ? hs_cohort_write_summary_csv(c, r, path, err)
+         : k == 2 ? hs_cohort_write_sensitivity_csv(c, r, path, err)
+                  : hs_cohort_write_sqlite(c, r, path, err);
+    free(path);
+  }
+  if (!st) st = write_svg(dir, "distributions.svg", hs_cohort_distribution_svg(c, r, err), err);
+  if (!st) st = write_svg(dir, "success.svg", hs_cohort_success_svg(c, r, err), err);
+  return st;
 }

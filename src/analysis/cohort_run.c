@@ -416,19 +416,13 @@ int hs_cohort_checkpoint_open(const hs_cohort *c, const char *path, int resume,
   return fd;
 }
 
-hs_status hs_cohort_checkpoint_append(int fd, const char *text, double *last_sync, int force,
-                                      hs_err *err) {
+hs_status hs_cohort_checkpoint_append(int fd, const char *text, hs_err *err) {
   size_t n = strlen(text), off = 0;
   while (off < n) { /* one write per patient: a kill leaves whole lines or a cut last one */
     ssize_t w = write(fd, text + off, n - off);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) return hs_err_set(err, HS_ERR_IO, "checkpoint: %s", strerror(errno));
     off += (size_t)w;
-  }
-  double t = now_s();
-  if (force || t - *last_sync >= 1.0) {
-    if (fdatasync(fd) != 0) return hs_err_set(err, HS_ERR_IO, "checkpoint: %s", strerror(errno));
-    *last_sync = t;
   }
   return HS_OK;
 }
@@ -469,21 +463,36 @@ void cohort_pool_take(cohort_pool *p, size_t *a, size_t *b) {
   p->next = *b;
 }
 
-void cohort_pool_finished(cohort_pool *p, const char *line) {
+int cohort_pool_finished(cohort_pool *p, const char *line) {
+  int sync = 0;
+  double t = now_s();
   if (p->fd >= 0 && p->st == HS_OK) {
     hs_err e;
-    hs_status st = hs_cohort_checkpoint_append(p->fd, line, &p->last_sync, 0, &e);
+    hs_status st = hs_cohort_checkpoint_append(p->fd, line, &e);
     if (st) {
       p->st = st;
       p->err = e;
+    } else if (t - p->last_sync >= 1.0 && !p->syncing) {
+      p->last_sync = t;
+      p->syncing = sync = 1;
     }
   }
   p->r->done++;
-  double t = now_s();
   if (p->o->progress && (t - p->last_progress >= 0.25 || p->r->done == p->r->npatients)) {
     p->last_progress = t;
     p->o->progress(p->r->done, p->r->npatients, t - p->t0, p->o->progress_ud);
   }
+  return sync;
+}
+
+void cohort_pool_sync(cohort_pool *p) {
+  int bad = fdatasync(p->fd) != 0;
+  int e = errno;
+  pthread_mutex_lock(&p->lock);
+  p->syncing = 0;
+  if (bad && p->st == HS_OK)
+    p->st = hs_err_set(&p->err, HS_ERR_IO, "%s: %s", p->o->checkpoint, strerror(e));
+  pthread_mutex_unlock(&p->lock);
 }
 
 void *cohort_pool_worker(void *arg) {
@@ -505,9 +514,10 @@ void *cohort_pool_worker(void *arg) {
         p->st = st;
         p->err = e;
       }
-      if (!st) cohort_pool_finished(p, line);
+      int sync = !st && cohort_pool_finished(p, line);
       pthread_mutex_unlock(&p->lock);
       free(line);
+      if (sync) cohort_pool_sync(p); /* outside the lock: the other threads go on */
     }
   }
   return NULL;
