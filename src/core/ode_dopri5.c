@@ -54,11 +54,19 @@ typedef struct rk {
   double *ytmp, *y1, *qtmp;
   double *g0, *g1, *gtmp;
   int fresh; /* f is valid for (t, y) */
+  /* Step after an event: hev[2 i + j] is the step proposed after the first accepted
+     step that followed the last crossing of root function i with parity j (a valve's
+     root function alternates between its opening and its closing: two slots; 0: none
+     yet); nev[i] counts its crossings. */
+  double *hev, *nev;
+  int ev_root;    /* the root function the last step stopped at (-1: none) */
+  int ev_restart; /* restarted at that root: its hev applies to the next step */
   hs_ode_stats st;
 } rk;
 
 static int eval(rk *r, double t, const double *y, double *f, double *qf) {
   r->st.rhs_evals++;
+  if (!qf) return r->p.rhs(t, y, f, r->p.ud); /* derivatives only */
   if (r->p.rhsq) return r->p.rhsq(t, y, f, qf, r->p.ud);
   int s = r->p.rhs(t, y, f, r->p.ud);
   if (s == 0 && r->nq) s = r->p.quad(t, y, qf, r->p.ud);
@@ -76,7 +84,7 @@ static void *rk_create(const hs_ode_problem *p, const hs_ode_options *o, double 
                        const double *y0, const double *q0, hs_err *err) {
   rk *r = calloc(1, sizeof *r);
   int n = p->n, nq = p->nq, ng = p->ng;
-  size_t total = (size_t)n * 14 + (size_t)nq * 11 + (size_t)ng * 3 + 3;
+  size_t total = (size_t)n * 14 + (size_t)nq * 11 + (size_t)ng * 6 + 3;
   double *mem = r ? calloc(total, sizeof(double)) : NULL;
   if (!mem) {
     free(r);
@@ -105,6 +113,9 @@ static void *rk_create(const hs_ode_problem *p, const hs_ode_options *o, double 
   r->g0 = m, m += ng;
   r->g1 = m, m += ng;
   r->gtmp = m, m += ng;
+  r->hev = m, m += 2 * ng;
+  r->nev = m, m += ng;
+  r->ev_root = r->ev_restart = -1;
   r->k[0] = r->f;
   r->kq[0] = r->qf;
   r->t = r->t_prev = t0;
@@ -127,9 +138,11 @@ static int rk_try(rk *r, double h, double *en, int want_error) {
   const double t = r->t, *y = r->y;
   double *const *k = r->k, *const *kq = r->kq, *yt = r->ytmp;
   int s;
+  /* the quadratures take the solution weights only, and B2 = 0: the second stage needs
+     no quadrature integrands */
 #define STAGE(idx, cc, EXPR)                                \
   for (int i = 0; i < n; i++) yt[i] = y[i] + h * (EXPR);    \
-  if ((s = eval(r, t + (cc) * h, yt, k[idx], kq[idx])) != 0) return s;
+  if ((s = eval(r, t + (cc) * h, yt, k[idx], (idx) == 1 ? NULL : kq[idx])) != 0) return s;
   STAGE(1, C2, A21 * k[0][i])
   STAGE(2, C3, A31 * k[0][i] + A32 * k[1][i])
   STAGE(3, C4, A41 * k[0][i] + A42 * k[1][i] + A43 * k[2][i])
@@ -221,6 +234,13 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
   }
   double h = fmin(r->h, hmax);
   if (r->o.max_step > 0) h = fmin(h, r->o.max_step);
+  /* the first step after a restart at an event: the proposal after that event's last
+     crossing when smaller (the circulation is periodic, and the step size the
+     controller carried over from before the event is usually far too large there:
+     each rejection costs six evaluations) */
+  int learn = r->ev_restart;
+  if (learn >= 0 && r->hev[learn] > 0 && r->hev[learn] < h) h = r->hev[learn];
+  r->ev_restart = r->ev_root = -1;
   int tries = 0;
   for (;;) {
     double en = NAN; /* not computed when a stage failed */
@@ -230,6 +250,7 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
       fac = fmin(5.0, fmax(0.2, fac));
       if (h < hmax || fac < 1.0) r->h = h * fac; /* a step clipped at tstop says little */
       else r->h = fmax(r->h, h);
+      if (learn >= 0 && h < hmax) r->hev[learn] = h * fac;
       break;
     }
     if (st < 0)
@@ -307,6 +328,8 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
           if (r->g0[i] >= 0 && fabs(r->g1[i]) < best) best = fabs(r->g1[i]), bi = i;
         roots[bi] = -1;
       }
+      for (int i = r->p.ng - 1; i >= 0; i--)
+        if (roots[i]) r->ev_root = 2 * i + ((long)r->nev[i] & 1), r->nev[i] += 1.0;
     }
     memcpy(r->g0, r->g1, (size_t)r->p.ng * sizeof(double));
   }
@@ -333,6 +356,8 @@ static hs_status rk_quad(void *s, double *q, hs_err *err) {
 static hs_status rk_reinit(void *s, double t, const double *y, hs_err *err) {
   rk *r = s;
   (void)err;
+  r->ev_restart = r->ev_root >= 0 && t == r->t ? r->ev_root : -1;
+  r->ev_root = -1;
   r->t = r->t_prev = t;
   memcpy(r->y, y, (size_t)r->n * sizeof(double));
   r->fresh = 0; /* FSAL derivative and root values are stale */
