@@ -58,6 +58,10 @@ hs_status hs_cli_write_text(char *text, const char *path, hs_err *err);
 int hs_cli_apply_sets(const char *cmd, hs_model *m, const char *const *sets, int nsets);
 /* --threads N, 1-64: HS_EXIT_OK and *out, or a usage error (printed, HS_EXIT_USAGE). */
 int hs_cli_parse_threads(const char *cmd, const char *text, int *out);
+/* --context LIST items (comma-separated, each NAME or NAME=VALUE, docs/decision.md)
+ * applied to *ctx in order: HS_EXIT_OK, or a usage error naming the item (printed,
+ * HS_EXIT_USAGE).  compare and optimize. */
+int hs_cli_apply_context(const char *cmd, hs_context *ctx, const char *const *items, int n);
 /* Load a patient file, or the bundled default when path is NULL. */
 hs_status hs_cli_load_patient(const char *path, hs_model **out, hs_err *err);
 

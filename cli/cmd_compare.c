@@ -225,16 +225,8 @@ int hs_cmd_compare(int argc, char **argv) {
       goto done;
     }
   }
-  for (int k = 0; k < ncsets; k++) {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", csets[k]);
-    char *save = NULL;
-    for (char *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save))
-      if (hs_context_set(&ctx, it, &err)) {
-        rc = hs_cli_usage("compare", "--context %s: %s", it, err.msg);
-        goto done;
-      }
-  }
+  if ((rc = hs_cli_apply_context("compare", &ctx, csets, ncsets)) != HS_EXIT_OK) goto done;
+  rc = HS_EXIT_FAIL;
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
   int set_rc = hs_cli_apply_sets("compare", m, sets, nsets);
   if (set_rc != HS_EXIT_OK) {

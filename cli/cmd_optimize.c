@@ -32,7 +32,14 @@ static const char OPT_HELP[] =
     "\n"
     "options:\n"
     "  -s, --strategy NAME  the strategy (required)\n"
-    "  --targets FILE       targets as for `hemosim compare`\n"
+    "  --targets FILE       targets (and context) as for `hemosim compare`\n"
+    "  --context LIST       clinical context as for `hemosim compare` (repeatable):\n"
+    "                       open_chest, lv_thrombus, la_thrombus, ar=none|mild|\n"
+    "                       moderate|severe, pad=..., mechanical_av, vsd,\n"
+    "                       anticoag_limited, distal_perfusion, surgery=false,\n"
+    "                       unavailable=impella+...; a contraindicated or unavailable\n"
+    "                       device is refused with compare's reason, and the risks\n"
+    "                       of every point are those of this context\n"
     "  --set NAME=VALUE     change the patient first (repeatable)\n"
     "  --hold-map           hold MAP in 65-75 mmHg with a titrated vasopressor /\n"
     "                       vasodilator (map_control block, docs/controllers.md); the\n"
@@ -53,12 +60,18 @@ int hs_cmd_optimize(int argc, char **argv) {
   int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = HS_EXIT_FAIL, nsets = 0, quiet = 0;
   int fixed_flow = 0;
   const char **sets = calloc((size_t)argc + 2, sizeof *sets);
+  const char **csets = calloc((size_t)argc + 1, sizeof *csets);
+  int ncsets = 0;
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
   hs_optimize_result *res = NULL;
   char *svg = NULL;
-  if (!sets) return hs_cli_usage("optimize", "out of memory");
-  enum { O_TARGETS = 256, O_PLOT, O_JSON, O_REPORT, O_SET, O_HOLD, O_THREADS, O_FIXED };
+  if (!sets || !csets) {
+    free(sets), free(csets);
+    return hs_cli_usage("optimize", "out of memory");
+  }
+  enum { O_TARGETS = 256, O_PLOT, O_JSON, O_REPORT, O_SET, O_HOLD, O_THREADS, O_FIXED,
+         O_CONTEXT };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},
       {"quiet", no_argument, NULL, 'q'},
@@ -70,6 +83,7 @@ int hs_cmd_optimize(int argc, char **argv) {
       {"set", required_argument, NULL, O_SET},
       {"hold-map", no_argument, NULL, O_HOLD},
       {"fixed-flow", no_argument, NULL, O_FIXED},
+      {"context", required_argument, NULL, O_CONTEXT},
       {"threads", required_argument, NULL, O_THREADS},
       {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
@@ -88,6 +102,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     case O_SET: sets[nsets++] = optarg; break;
     case O_HOLD: sets[nsets++] = "map_control.enabled=true"; break;
     case O_FIXED: fixed_flow = 1; break;
+    case O_CONTEXT: csets[ncsets++] = optarg; break;
     case O_THREADS: {
       int thr_rc = hs_cli_parse_threads("optimize", optarg, &threads);
       if (thr_rc != HS_EXIT_OK) {
@@ -110,15 +125,19 @@ int hs_cmd_optimize(int argc, char **argv) {
     goto done;
   }
   hs_targets t;
+  hs_context ctx;
   hs_targets_default(&t);
-  if (targets_file && hs_targets_load(targets_file, &t, NULL, NULL, &err)) goto fail;
+  hs_context_default(&ctx);
+  if (targets_file && hs_targets_load(targets_file, &t, &ctx, NULL, &err)) goto fail;
+  if ((rc = hs_cli_apply_context("optimize", &ctx, csets, ncsets)) != HS_EXIT_OK) goto done;
+  rc = HS_EXIT_FAIL;
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
   int set_rc = hs_cli_apply_sets("optimize", m, sets, nsets);
   if (set_rc != HS_EXIT_OK) {
     rc = set_rc;
     goto done;
   }
-  hs_optimize_options oo = {threads, fixed_flow, NULL};
+  hs_optimize_options oo = {threads, fixed_flow, NULL, &ctx};
   if (hs_optimize_run_opts(m, strategy, &t, &oo, &res, &err)) goto fail;
   if (report && hs_report_optimize(report, hs_model_name(m), res, &t, &err)) goto fail;
   if (plot) {
@@ -178,5 +197,6 @@ done:
   hs_optimize_free(res);
   hs_model_free(m);
   free(sets);
+  free(csets);
   return rc;
 }

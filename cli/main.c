@@ -2,6 +2,7 @@
  * main.c - `hemosim <command> ...`: dispatch through a table of subcommands.
  * Only the CLI prints, parses argv or exits; the library returns statuses.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,6 +132,20 @@ int hs_cli_parse_threads(const char *cmd, const char *text, int *out) {
   if (end == text || *end || t < 1 || t > 64)
     return hs_cli_usage(cmd, "--threads must be 1-64 (got '%s')", text);
   *out = (int)t;
+  return HS_EXIT_OK;
+}
+
+int hs_cli_apply_context(const char *cmd, hs_context *ctx, const char *const *items, int n) {
+  for (int k = 0; k < n; k++) {
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", items[k]);
+    char *save = NULL;
+    for (char *it = strtok_r(buf, ",", &save); it; it = strtok_r(NULL, ",", &save)) {
+      hs_err err;
+      if (hs_context_set(ctx, it, &err))
+        return hs_cli_usage(cmd, "--context %s: %s", it, err.msg);
+    }
+  }
   return HS_EXIT_OK;
 }
 

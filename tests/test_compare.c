@@ -787,6 +787,70 @@ static void test_warm_start_same_answer(void **state) {
   hs_model_free(m);
 }
 
+/* The titration computes a grid point once: a vent whose PCWP stays above target even at
+   flow_max is reported at the least perfusing flow from that flow's first steady state
+   (two steady states: flow_min at the model's tolerance, flow_max at the search's), not
+   re-searched after the trip to flow_max; the chosen state is the one the PV loop shows. */
+static void test_titration_reuses_grid_points(void **state) {
+  (void)state;
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo+la_vent:15Fr", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
+  const hs_compare_row *b = &r->rows[0];
+  print_message("  LA vent 15 Fr: ECMO %.2f L/min, PCWP %.1f mmHg, %d steady states, %ld beats\n",
+                b->v[HS_CMP_ECMO], b->v[HS_CMP_PCWP], b->evals, b->beats);
+  assert_true(b->titrated && b->perfusion_held && b->steady);
+  assert_false(b->raised_for_pcwp);
+  assert_near(b->v[HS_CMP_ECMO], t.flow_min_lpm, 0.01);
+  assert_true(b->v[HS_CMP_PCWP] >= t.pcwp_max_mmhg); /* why flow_max was tried */
+  assert_int_equal(b->evals, 2);
+  assert_true(b->beats > 0);
+  /* the PV loop is a beat of the reported state: its end-diastolic volume is LVEDV */
+  assert_true(b->npv > 100);
+  double vmax = 0;
+  for (size_t k = 0; k < b->npv; k++) vmax = b->pv_v[k] > vmax ? b->pv_v[k] : vmax;
+  assert_near(vmax, b->v[HS_CMP_LVEDV], 0.02 * b->v[HS_CMP_LVEDV]);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* The mixed venous sample on VA-ECMO is the drained (pre-oxygenator) blood; without an
+   oxygenating circuit (NaN) the pulmonary artery's (hemosim/oxygen.h). */
+static void test_svo2_sample(void **state) {
+  (void)state;
+  assert_near(hs_o2_svo2_sample(64.0, 81.0), 64.0, 0);
+  assert_near(hs_o2_svo2_sample(NAN, 71.5), 71.5, 0);
+  assert_true(isnan(hs_o2_svo2_sample(NAN, NAN)));
+  /* a comparison's SvO2 target reads the drained sample of the circuit */
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_model *s = NULL;
+  hs_err err;
+  assert_int_equal(hs_strategy_model(m, "ecmo", 3.0, &s, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(s, &err);
+  assert_non_null(pl);
+  hs_sim *sim = hs_sim_new(pl, &err);
+  assert_non_null(sim);
+  assert_int_equal(hs_sim_run_beats(sim, 3, &err), HS_OK);
+  size_t nm = hs_sim_metric_count(sim);
+  double *all = malloc(nm * sizeof *all), v[HS_CMP_NVAL];
+  assert_int_equal(hs_sim_summary_all(sim, 1, all, &err), HS_OK);
+  hs_strategy_values(sim, all, v);
+  double mx[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(sim, 1, mx, &err), HS_OK);
+  assert_true(isfinite(mx[HS_M_SVO2D]));
+  assert_near(v[HS_CMP_SVO2D], hs_o2_svo2_sample(mx[HS_M_SVO2D], mx[HS_M_SVO2]), 1e-12);
+  assert_true(fabs(mx[HS_M_SVO2D] - mx[HS_M_SVO2]) > 1e-6); /* the two samples differ */
+  free(all);
+  hs_sim_free(sim);
+  hs_plan_free(pl);
+  hs_model_free(s);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_targets_file),
@@ -805,6 +869,8 @@ int main(void) {
       cmocka_unit_test(test_clinical_indices),
       cmocka_unit_test(test_threads_identical),
       cmocka_unit_test(test_warm_start_same_answer),
+      cmocka_unit_test(test_titration_reuses_grid_points),
+      cmocka_unit_test(test_svo2_sample),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 
 #include "hemosim/hemosim.h"
 #include "hemosim/optimize.h"
+#include "hemosim/report.h"
 #include "support.h"
 
 static hs_model *patient(void) {
@@ -112,7 +113,7 @@ static void test_retitrated_per_point(void **state) {
   hs_targets_default(&t);
   hs_optimize_result *r = NULL, *f = NULL;
   hs_err err;
-  hs_optimize_options o = {2, 0, NULL};
+  hs_optimize_options o = {2, 0, NULL, NULL};
   assert_int_equal(hs_optimize_run_opts(m, "impella", &t, &o, &r, &err), HS_OK);
   assert_int_equal(r->ecmo_flow, HS_OPT_FLOW_TITRATED);
   double flow0 = 0;
@@ -153,9 +154,48 @@ static void test_retitrated_per_point(void **state) {
   hs_model_free(m);
 }
 
+/* The clinical context, as in compare: a contraindicated or unavailable device is refused
+   with compare's reason (nothing simulated); the risks of every point are those of the
+   context (distal perfusion cannula: no limb-ischaemia alarm; anticoagulation limited:
+   bleeding one level up). */
+static void test_context(void **state) {
+  (void)state;
+  hs_model *m = patient();
+  hs_targets t;
+  hs_targets_default(&t);
+  hs_context c;
+  hs_context_default(&c);
+  c.lv_thrombus = 1;
+  hs_optimize_options o = {1, 1, NULL, &c};
+  hs_optimize_result *r = NULL;
+  hs_err err;
+  assert_int_equal(hs_optimize_run_opts(m, "impella", &t, &o, &r, &err), HS_ERR_INVALID);
+  assert_null(r);
+  assert_non_null(strstr(err.msg, "Impella contraindicated: LV thrombus"));
+  hs_context_default(&c);
+  assert_int_equal(hs_context_set(&c, "unavailable=septostomy", &err), HS_OK);
+  assert_int_equal(hs_optimize_run_opts(m, "septostomy", &t, &o, &r, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "septostomy not available"));
+  hs_context_default(&c);
+  c.distal_perfusion = 1, c.anticoag_limited = 1;
+  assert_int_equal(hs_optimize_run_opts(m, "iabp", &t, &o, &r, &err), HS_OK);
+  assert_int_equal(r->context.distal_perfusion, 1);
+  for (size_t i = 0; i < r->npoints; i++) {
+    assert_int_not_equal(r->rows[i].risk[HS_RISK_LIMB].level, HS_RISK_HIGH);
+    assert_int_equal(r->rows[i].risk[HS_RISK_BLEEDING].level, HS_RISK_RAISED);
+  }
+  char *js = hs_optimize_json(r, NULL, NULL, &err);
+  assert_non_null(js);
+  assert_non_null(strstr(js, "\"distal_perfusion_cannula\": true"));
+  free(js);
+  hs_optimize_free(r);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_retitrated_per_point),
+      cmocka_unit_test(test_context),
       cmocka_unit_test(test_least_flow_meeting_targets),
       cmocka_unit_test(test_unreachable_reports_closest),
   };

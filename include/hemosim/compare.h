@@ -188,6 +188,7 @@ typedef struct hs_compare_row {
   hs_risk risk[HS_RISK_N];
   int steady;         /* reached periodic steady state */
   int evals;          /* steady states computed (titration) */
+  long beats;         /* heart beats simulated for this row (its cost; bench_compare) */
   double wall_s;
   double *pv_v, *pv_p; /* LV volume (mL) and pressure (mmHg) over one steady beat */
   size_t npv;

@@ -36,6 +36,7 @@ typedef struct hs_optimize_result {
   int ecmo_flow;         /* HS_OPT_FLOW_*: how the ECMO flow of every point was set */
   int hold_map;          /* the MAP controller was on (--hold-map): doses in the values */
   double wall_s;
+  hs_context context;    /* the clinical context of the risks (hs_optimize_options) */
 } hs_optimize_result;
 
 enum {
@@ -54,6 +55,10 @@ typedef struct hs_optimize_options {
                      for a vent or septostomy when that drains PCWP below target), with
                      the code and rules of compare (docs/decision.md) */
   const hs_progress *progress; /* may be NULL */
+  const hs_context *context;   /* clinical context (NULL: defaults, hs_context_default):
+                                  a setting it contraindicates or makes unavailable is
+                                  refused with compare's reason (hs_optimize_run_opts
+                                  returns HS_ERR_INVALID), and it shapes the risks */
 } hs_optimize_options;
 
 /* Names accepted by hs_optimize_run ("ecmo-flow", "iabp", "impella", "septostomy",

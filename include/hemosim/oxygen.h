@@ -29,6 +29,14 @@ double hs_o2_content(double hb_gdl, double po2_mmhg);
 double hs_o2_po2_from_content(double hb_gdl, double c_mldl);
 /* Alveolar PO2 (mmHg) at alveolar PCO2 paco2 (0 if the equation gives less). */
 double hs_o2_alveolar_po2(double fio2, double pb_mmhg, double paco2_mmhg, double rq);
+/* The mixed venous O2 saturation (%) the team samples.  On VA-ECMO it is the blood
+   drained into the circuit before the oxygenator (svo2_drained_pct: the whole venous
+   return the pump takes; NaN without an oxygenating circuit); otherwise the pulmonary
+   artery (svo2_pct).  On full ECMO support the little blood left in the pulmonary
+   artery may have equilibrated with the ventilated lung, so it is not the body's
+   venous saturation (Lorusso 2021, docs/decision.md).  The one rule for compare,
+   optimize and titrate. */
+double hs_o2_svo2_sample(double svo2_drained_pct, double svo2_pa_pct);
 
 #ifdef __cplusplus
 }

@@ -6,10 +6,11 @@
  * settings and drugs changed); the copies are compiled and simulated independently, in
  * parallel if asked (results do not depend on the number of threads).  In each copy the
  * ECMO flow is re-titrated to the least flow on the grid flow_min, flow_min + step, ...
- * flow_max that holds MAP, DO2 index and drained-blood SvO2 (bisection: MAP and O2
- * delivery rise with ECMO flow), warm-starting every trial flow from the previous
- * steady state; PCWP is then read at that flow (PCWP rises with ECMO flow, so the least
- * flow that perfuses is also the best for the LV).
+ * flow_max that holds MAP, DO2 index and drained-blood SvO2 (bracket and secant: MAP
+ * and O2 delivery rise with ECMO flow), every grid flow simulated at most once and
+ * every trial warm-started from the steady state of the nearest flow computed so far;
+ * PCWP is then read at that flow (PCWP rises with ECMO flow, so the least flow that
+ * perfuses is also the best for the LV; a vent drained by the circuit is the exception).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -23,6 +24,7 @@
 #include "hemosim/compare.h"
 #include "hemosim/roles.h"
 #include "hemosim/device.h"
+#include "hemosim/oxygen.h"
 #include "hemosim/sim.h"
 
 #define LPM (1000.0 / 60.0)
@@ -72,6 +74,12 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+int hs_strategy_femoral_return(const hs_model *base) {
+  const char *ret = hs_model_device_port(base, "ecmo", 1);
+  return ret && (!strcmp(ret, hs_model_role(base, "lower_body_arteries")) ||
+                 !strcmp(ret, "iliac_arteries"));
+}
+
 hs_status hs_strategy_apply(hs_model *m, const hs_strategy *st, hs_err *err) {
   hs_status s;
   for (int d = 0; d < st->ndev; d++) {
@@ -112,7 +120,7 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
       v[HS_CMP_DEVICE] = all[k];
   }
   if (v[HS_CMP_DEVICE] == 0 && v[HS_CMP_VENT] > 0) v[HS_CMP_DEVICE] = v[HS_CMP_VENT];
-  if (!isfinite(v[HS_CMP_SVO2D])) v[HS_CMP_SVO2D] = svo2_mixed;
+  v[HS_CMP_SVO2D] = hs_o2_svo2_sample(v[HS_CMP_SVO2D], svo2_mixed);
 }
 
 void hs_compare_map_drug(const double *v, char *buf, size_t n) {
@@ -183,40 +191,107 @@ static int pv_sample(const hs_sample *smp, void *ud) {
 
 /* ---- one strategy: steady states at trial ECMO flows -------------------------- */
 
+/* One point of the titration grid flow_min + k * flow_step: its steady state, once
+   computed, and the values read there. */
+typedef struct gridpt {
+  int level;  /* 0: not computed; 1: at the loose (search) tolerance; 2: the model's */
+  int steady; /* hs_steady_info.reached */
+  double v[HS_CMP_NVAL];
+  double *state; /* hs_sim_get_state at the end of its summary window */
+} gridpt;
+
 typedef struct trial {
   hs_sim *s;
-  const hs_plan *pl;
   double *all;
   size_t nm;
   double v[HS_CMP_NVAL];
   int steady;
   int evals;
+  long beats;         /* beats simulated (steady-state searches and their windows) */
   double tol, tol_o2; /* the model's steady-state tolerances */
-  int loose;          /* the current state was reached with the loose tolerance */
-  const hs_sim *warm; /* the first trial's start (then NULL: each trial starts from the last) */
+  const hs_sim *warm; /* the first trial's start (then NULL) */
+  int held;           /* the MAP controller is on: its factor is not in hs_sim_get_state */
+  /* the titration grid */
+  double lo, step;
+  int n;
+  gridpt *g;
+  size_t ns; /* hs_sim_state_size */
+  int at;    /* grid point whose steady state the simulation holds now (-1: none) */
 } trial;
 
-/* Steady state at ECMO flow f (L/min), warm-started from the current state.  Search
-   trials (loose = 1) use a 5x looser steady-state tolerance (about 30 instead of 48
-   beats); the reported state is always converged at the model's own tolerance. */
-static hs_status trial_at(trial *t, double f, int loose, hs_err *err) {
+/* Steady state at ECMO flow f (L/min) from the current state, or from `start` (a state
+   vector of this simulation) when given.  Search trials (loose = 1) use a 5x looser
+   steady-state tolerance (about 30 instead of 48 beats); the reported state is always
+   converged at the model's own tolerance. */
+static hs_status trial_run(trial *t, double f, int loose, const double *start, hs_err *err) {
   hs_status st = hs_sim_set(t->s, "ecmo.target_flow", f * LPM, err);
   if (!st) st = hs_sim_set(t->s, "solver.steady_tol", loose ? 5 * t->tol : t->tol, err);
   if (!st) st = hs_sim_set(t->s, "solver.steady_tol_o2", loose ? 5 * t->tol_o2 : t->tol_o2, err);
   /* after the settings: a setting changed before the first beat rebuilds the initial
      state, so the warm start comes last */
   if (!st && t->warm) st = hs_sim_copy_state(t->s, t->warm, err), t->warm = NULL;
+  else if (!st && start) st = hs_sim_set_state(t->s, start, t->ns, err);
   if (st) return st;
-  t->loose = loose;
   hs_steady_info info;
+  long b0 = hs_sim_beats(t->s);
   st = hs_sim_run_to_steady(t->s, &info, err);
   if (st == HS_ERR_NOT_STEADY) st = hs_sim_run_beats(t->s, 6, err);
+  t->beats += hs_sim_beats(t->s) - b0;
   if (st) return st;
   t->steady = info.reached;
   t->evals++;
   if ((st = hs_sim_summary_all(t->s, 6, t->all, err))) return st;
   hs_strategy_values(t->s, t->all, t->v);
   return HS_OK;
+}
+
+/* The steady state at grid point i (loose: the search tolerance suffices).  A point
+   already computed at that tolerance or better is not simulated again (its values are
+   taken; the simulation stays where it is); otherwise the trial starts from the
+   steady state of the nearest point computed so far (the higher tolerance on a tie),
+   or continues from the current one when that is the nearest. */
+static hs_status trial_at(trial *t, int i, int loose, hs_err *err) {
+  gridpt *p = &t->g[i];
+  int want = loose ? 1 : 2;
+  if (p->level >= want) {
+    memcpy(t->v, p->v, sizeof t->v);
+    t->steady = p->steady;
+    return HS_OK;
+  }
+  int near = -1;
+  for (int k = 0; k < t->n; k++) {
+    if (!t->g[k].level) continue;
+    int d = abs(k - i), dn = near >= 0 ? abs(near - i) : 0;
+    if (near < 0 || d < dn || (d == dn && t->g[k].level > t->g[near].level)) near = k;
+  }
+  const double *start = near >= 0 && near != t->at ? t->g[near].state : NULL;
+  t->at = -1;
+  hs_status st = trial_run(t, t->lo + t->step * i, loose, start, err);
+  if (st) return st;
+  if (!p->state && !(p->state = malloc(t->ns * sizeof *p->state)))
+    return hs_err_set(err, HS_ERR_NOMEM, "out of memory titrating the ECMO flow");
+  if ((st = hs_sim_get_state(t->s, p->state, t->ns, err))) return st;
+  p->level = want;
+  p->steady = t->steady;
+  memcpy(p->v, t->v, sizeof p->v);
+  t->at = i;
+  return HS_OK;
+}
+
+/* The reported state: grid point i at the model's tolerance, and the simulation in it
+   (the PV loop is recorded from it).  A point computed at that tolerance is restored
+   (hs_sim_set_state) rather than searched again, except with the MAP controller on,
+   whose factor the state vector does not hold: then it is re-verified from there. */
+static hs_status trial_final(trial *t, int i, hs_err *err) {
+  gridpt *p = &t->g[i];
+  if (p->level == 2 && t->at != i && !t->held) {
+    hs_status st = hs_sim_set_state(t->s, p->state, t->ns, err);
+    if (st) return st;
+    t->at = i;
+  }
+  if (p->level == 2 && t->at == i) return trial_at(t, i, 0, err);
+  if (p->level == 2) p->level = 1; /* re-verify: start from it, at the model's tolerance */
+  return trial_at(t, i, 0, err);
 }
 
 static int perfused(const double *v, const hs_targets *tg) {
@@ -240,12 +315,110 @@ static double margin(const double *v, const hs_targets *tg) {
   return isfinite(g) ? g : -1e9;
 }
 
+/* What a titration search looks for at a grid point: perfusion (the margin, >= 0 when
+   perfused), or perfusion with PCWP below its target (a vent drained by the circuit:
+   1 when found, else -1). */
+enum { FIND_PERFUSION, FIND_PCWP };
+static double score(const double *v, const hs_targets *tg, int what) {
+  double g = margin(v, tg);
+  if (what == FIND_PERFUSION) return g;
+  return g >= 0 && v[HS_CMP_PCWP] < tg->pcwp_max_mmhg ? 1.0 : -1.0;
+}
+
+/* The least grid point in (bad, ok] where `what` holds, given that it fails at bad and
+   holds at ok (monotone in between).  Grid points the caller already computed narrow
+   the bracket first.  Perfusion: secant steps on the perfusion margin (smooth in the
+   flow), each rounded up onto the grid and kept inside the bracket; PCWP (which falls
+   steeply only once the drained flow opens the vent): bisection. */
+static hs_status narrow(trial *t, const hs_targets *tg, int what, int *bad, double *gb, int *ok,
+                        double *go, hs_err *err) {
+  for (int k = *bad + 1; k < *ok; k++) {
+    if (!t->g[k].level) continue;
+    double g = score(t->g[k].v, tg, what);
+    if (g >= 0) *ok = k, *go = g;
+    else *bad = k, *gb = g;
+  }
+  while (*ok - *bad > 1) {
+    int c = *bad + (*ok - *bad) / 2;
+    if (what == FIND_PERFUSION && isfinite(*gb) && isfinite(*go) && *go > *gb) {
+      double x = *bad + (*ok - *bad) * (-*gb) / (*go - *gb);
+      c = (int)ceil(x - 1e-9);
+      if (c <= *bad) c = *bad + 1;
+      if (c >= *ok) c = *ok - 1;
+    }
+    hs_status st = trial_at(t, c, 1, err);
+    if (st) return st;
+    double g = score(t->v, tg, what);
+    if (g >= 0) *ok = c, *go = g;
+    else *bad = c, *gb = g;
+  }
+  return HS_OK;
+}
+
+static void trial_free(trial *t) {
+  for (int k = 0; t->g && k < t->n; k++) free(t->g[k].state);
+  free(t->g);
+  free(t->all);
+  hs_sim_free(t->s);
+}
+
+/* Titrate the ECMO flow of one strategy (docs/decision.md "Re-titrated ECMO flow"):
+   the least grid flow that holds perfusion (flow_min first: a strong device needs no
+   more; then upwards +1, +2, +4 L/min until perfused and the bracket closed by
+   secant steps); with a vent or a septostomy drained by the circuit, raised further to
+   the least flow that also drains PCWP below its target when flow_max does.  Fills the
+   row's flags; *chosen_i is the grid point reported. */
+static hs_status titrate(trial *t, const hs_strategy *sg, const hs_targets *tg,
+                         hs_compare_row *r, int *chosen_i, hs_err *err) {
+  int n = t->n, up = (int)lround(1.0 / t->step); /* first step up: 1 L/min */
+  if (up < 1) up = 1;
+  int ok_i = -1, bad_i = -1;
+  double g_bad = NAN, g_ok = NAN;
+  hs_status st = trial_at(t, 0, 0, err);
+  if (st) return st;
+  double g = margin(t->v, tg);
+  if (g >= 0) ok_i = 0, g_ok = g;
+  else bad_i = 0, g_bad = g;
+  while (ok_i < 0 && bad_i < n - 1) { /* bracket upwards */
+    int next = bad_i + up;
+    if (next > n - 1) next = n - 1;
+    if ((st = trial_at(t, next, 1, err))) return st;
+    g = margin(t->v, tg);
+    if (g >= 0) ok_i = next, g_ok = g;
+    else bad_i = next, g_bad = g, up *= 2;
+  }
+  if (ok_i < 0) {
+    r->perfusion_held = 0; /* not even at flow_max: report it there */
+    *chosen_i = n - 1;
+    return HS_OK;
+  }
+  if ((st = narrow(t, tg, FIND_PERFUSION, &bad_i, &g_bad, &ok_i, &g_ok, err))) return st;
+  *chosen_i = ok_i;
+  /* A vent or a septostomy is drained by the circuit: more ECMO flow drains more from the
+     LA / LV, so when PCWP is still too high at the least perfusing flow, the team raises
+     the flow: the least grid flow above it meeting every target (PCWP falls with the
+     flow), searched when flow_max meets them. */
+  if (!sg->drained_by_circuit || ok_i >= n - 1) return HS_OK;
+  if ((st = trial_at(t, ok_i, 1, err))) return st; /* computed: its values */
+  if (t->v[HS_CMP_PCWP] < tg->pcwp_max_mmhg) return HS_OK;
+  int a = ok_i, b = n - 1;
+  double ga = score(t->v, tg, FIND_PCWP);
+  if ((st = trial_at(t, b, 1, err))) return st;
+  double gb = score(t->v, tg, FIND_PCWP);
+  if (gb < 0) return HS_OK; /* not even flow_max drains it: the least perfusing flow */
+  if ((st = narrow(t, tg, FIND_PCWP, &a, &ga, &b, &gb, err))) return st;
+  *chosen_i = b;
+  r->raised_for_pcwp = 1;
+  return HS_OK;
+}
+
 void hs_strategy_run(hs_strategy_job *j) {
   double t0 = now();
   hs_compare_row *r = j->row;
   hs_model *m = hs_model_clone(j->base, &j->err);
   hs_plan *pl = NULL;
   trial T = {0};
+  T.at = -1;
   const hs_targets *tg = j->targets;
   j->status = HS_ERR_NOMEM;
   if (!m) goto done;
@@ -262,91 +435,38 @@ void hs_strategy_run(hs_strategy_job *j) {
   if (!(pl = hs_plan_compile(m, &j->err))) goto fail;
   if (!(T.s = hs_sim_new(pl, &j->err))) goto fail;
   T.warm = j->warm;
+  T.held = hs_strategy_map_held(m);
   T.nm = hs_sim_metric_count(T.s);
+  T.ns = hs_sim_state_size(T.s);
   if ((j->status = hs_sim_get(T.s, "solver.steady_tol", &T.tol, &j->err))) goto done;
   if ((j->status = hs_sim_get(T.s, "solver.steady_tol_o2", &T.tol_o2, &j->err))) goto done;
   if (!(T.all = malloc(T.nm * sizeof *T.all))) goto fail;
   double chosen = flow0;
   r->perfusion_held = 1;
   if (fixed > 0 || !j->titrate) {
-    if ((j->status = trial_at(&T, flow0, 0, &j->err))) goto done;
+    if ((j->status = trial_run(&T, flow0, 0, NULL, &j->err))) goto done;
     r->perfusion_held = perfused(T.v, tg);
   } else {
-    /* least grid flow that perfuses: try flow_min first (a strong device needs no more),
-       then bracket upwards and close the bracket by secant steps on the perfusion margin
-       (smooth in the flow), keeping every trial on the grid */
-    double lo = tg->flow_min_lpm, step = tg->flow_step_lpm;
-    int n = (int)floor((tg->flow_max_lpm - lo) / step + 1e-9) + 1;
-    int up = (int)lround(1.0 / step); /* first step up: 1 L/min */
-    if (up < 1) up = 1;
-    int last = 0, ok_i = -1, bad_i = -1;
-    double g_bad = NAN, g_ok = NAN;
-    if ((j->status = trial_at(&T, lo, 0, &j->err))) goto done;
-    double g = margin(T.v, tg);
-    if (g >= 0) ok_i = 0, g_ok = g;
-    else bad_i = 0, g_bad = g;
-    while (ok_i < 0 && bad_i < n - 1) { /* bracket upwards */
-      int next = bad_i + up;
-      if (next > n - 1) next = n - 1;
-      last = next;
-      if ((j->status = trial_at(&T, lo + step * next, 1, &j->err))) goto done;
-      g = margin(T.v, tg);
-      if (g >= 0) ok_i = next, g_ok = g;
-      else bad_i = next, g_bad = g, up *= 2;
-    }
-    if (ok_i < 0) {
-      r->perfusion_held = 0; /* not even at flow_max: report it there */
-      chosen = lo + step * (n - 1);
-    } else {
-      while (ok_i - bad_i > 1) {
-        /* secant estimate of the crossing, rounded up onto the grid, kept inside */
-        int c = bad_i + (ok_i - bad_i) / 2;
-        if (bad_i >= 0 && isfinite(g_bad) && isfinite(g_ok) && g_ok > g_bad) {
-          double x = bad_i + (ok_i - bad_i) * (-g_bad) / (g_ok - g_bad);
-          c = (int)ceil(x - 1e-9);
-          if (c <= bad_i) c = bad_i + 1;
-          if (c >= ok_i) c = ok_i - 1;
-        }
-        last = c;
-        if ((j->status = trial_at(&T, lo + step * c, 1, &j->err))) goto done;
-        g = margin(T.v, tg);
-        if (g >= 0) ok_i = c, g_ok = g;
-        else bad_i = c, g_bad = g;
-      }
-      chosen = lo + step * ok_i;
-    }
-    /* A vent or a septostomy is drained by the circuit: more ECMO flow drains more from the
-       LA / LV, so when PCWP is still too high at the least perfusing flow, the team raises
-       the flow.  Least grid flow above it meeting every target (PCWP falls with the flow). */
-    if (ok_i >= 0 && j->st->drained_by_circuit && ok_i < n - 1) {
-      if (last != ok_i) {
-        last = ok_i;
-        if ((j->status = trial_at(&T, chosen, 1, &j->err))) goto done;
-      }
-      if (!(T.v[HS_CMP_PCWP] < tg->pcwp_max_mmhg)) {
-        int a = ok_i, b = n - 1; /* a: PCWP too high; b: to be checked */
-        last = b;
-        if ((j->status = trial_at(&T, lo + step * b, 1, &j->err))) goto done;
-        if (T.v[HS_CMP_PCWP] < tg->pcwp_max_mmhg && margin(T.v, tg) >= 0) {
-          while (b - a > 1) {
-            int c = (a + b) / 2;
-            last = c;
-            if ((j->status = trial_at(&T, lo + step * c, 1, &j->err))) goto done;
-            if (T.v[HS_CMP_PCWP] < tg->pcwp_max_mmhg && margin(T.v, tg) >= 0) b = c;
-            else a = c;
-          }
-          chosen = lo + step * b;
-          r->raised_for_pcwp = 1;
-        }
-      }
-    }
-    if (lo + step * last != chosen || T.loose)
-      if ((j->status = trial_at(&T, chosen, 0, &j->err))) goto done;
+    T.lo = tg->flow_min_lpm, T.step = tg->flow_step_lpm;
+    T.n = (int)floor((tg->flow_max_lpm - T.lo) / T.step + 1e-9) + 1;
+    if (!(T.g = calloc((size_t)T.n, sizeof *T.g))) goto fail;
+    int ci = 0;
+    if ((j->status = titrate(&T, j->st, tg, r, &ci, &j->err))) goto done;
+    if ((j->status = trial_final(&T, ci, &j->err))) goto done;
+    /* the search saw the chosen flow at its loose tolerance: when the reported state
+       (the model's tolerance) misses what was found there, by a hair on the limit, the
+       next flow up is taken */
+    int what = r->raised_for_pcwp ? FIND_PCWP : FIND_PERFUSION;
+    while (r->perfusion_held && score(T.v, tg, what) < 0 && ci < T.n - 1)
+      if ((j->status = trial_final(&T, ++ci, &j->err))) goto done;
+    if (what == FIND_PERFUSION && score(T.v, tg, what) < 0) r->perfusion_held = 0;
+    chosen = T.lo + T.step * ci;
     r->titrated = 1;
   }
   memcpy(r->v, T.v, sizeof r->v);
   r->steady = T.steady;
   r->evals = T.evals;
+  r->beats = T.beats;
   /* one more beat for the PV loop (the values above are already taken) */
   size_t cap = 3000;
   r->pv_v = malloc(cap * sizeof(double));
@@ -385,8 +505,7 @@ void hs_strategy_run(hs_strategy_job *j) {
 fail:
   j->status = j->err.code ? j->err.code : HS_ERR_NOMEM;
 done:
-  free(T.all);
-  hs_sim_free(T.s);
+  trial_free(&T);
   hs_plan_free(pl);
   hs_model_free(m);
   r->wall_s = now() - t0;
@@ -602,9 +721,7 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   hs_model *base;
   hs_status st = hs_strategy_base(patient, &base, err);
   if (st) return st;
-  const char *ret = hs_model_device_port(base, "ecmo", 1);
-  int femoral_return = ret && (!strcmp(ret, hs_model_role(base, "lower_body_arteries")) ||
-                               !strcmp(ret, "iliac_arteries"));
+  int femoral_return = hs_strategy_femoral_return(base);
   hs_compare_result *res = calloc(1, sizeof *res);
   hs_strategy_job *jobs = calloc(n, sizeof *jobs);
   hs_strategy *strat = calloc(n, sizeof *strat);

@@ -765,7 +765,7 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
       x->level = suc > 5 * HS_HAEMOLYSIS_SUCTION ? HS_RISK_HIGH : HS_RISK_RAISED;
       snprintf(x->text, sizeof x->text, "suction at a pump inlet %.0f %% of the time (> %.0f %%)",
                100 * suc, 100 * HS_HAEMOLYSIS_SUCTION);
-    } else if (isfinite(v[HS_CMP_ECMO]) && v[HS_CMP_ECMO] < HS_HAEMOLYSIS_LOW_FLOW_LPM &&
+    } else if (isfinite(v[HS_CMP_ECMO]) && v[HS_CMP_ECMO] < HS_HAEMOLYSIS_LOW_FLOW_LPM - HS_FLOW_SLACK_LPM &&
                v[HS_CMP_ECMO] > 0.05) {
       x->level = HS_RISK_RAISED;
       snprintf(x->text, sizeof x->text,

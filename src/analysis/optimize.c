@@ -67,16 +67,19 @@ hs_status hs_optimize_run_progress(const hs_model *patient, const char *name,
                                    const hs_targets *targets, int threads,
                                    const hs_progress *progress, hs_optimize_result **out,
                                    hs_err *err) {
-  hs_optimize_options o = {threads, 0, progress};
+  hs_optimize_options o = {threads, 0, progress, NULL};
   return hs_optimize_run_opts(patient, name, targets, &o, out, err);
 }
 
 hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
                                const hs_targets *targets, const hs_optimize_options *opt,
                                hs_optimize_result **out, hs_err *err) {
-  static const hs_optimize_options DEF = {1, 0, NULL};
+  static const hs_optimize_options DEF = {1, 0, NULL, NULL};
   if (!opt) opt = &DEF;
   *out = NULL;
+  hs_context ctx;
+  hs_context_default(&ctx);
+  if (opt->context) ctx = *opt->context;
   const sweep *sw = NULL;
   for (size_t i = 0; i < sizeof SWEEPS / sizeof SWEEPS[0]; i++)
     if (name && !strcmp(SWEEPS[i].name, name)) sw = &SWEEPS[i];
@@ -106,6 +109,7 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
   r->discrete = sw->discrete;
   r->targets = *targets;
   r->hold_map = hs_strategy_map_held(base);
+  r->context = ctx;
   /* the ECMO flow of every point: re-titrated as compare does (the least flow holding
      perfusion), unless fixed; the ecmo-flow sweep sets it itself */
   r->ecmo_flow = !strcmp(sw->name, "ecmo-flow") ? HS_OPT_FLOW_SWEPT
@@ -121,6 +125,13 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
     char text[64];
     snprintf(text, sizeof text, "%s%g%s", sw->pre, v, sw->post);
     if ((st = hs_strategy_parse(text, &strat[i], err))) break;
+    /* the context excludes a device family as a whole (docs/decision.md): compare
+       leaves such a strategy out with its reason; a sweep of it cannot run at all */
+    char why[200];
+    if (hs_strategy_excluded(&strat[i], &ctx, why, sizeof why)) {
+      st = hs_err_set(err, HS_ERR_INVALID, "optimize %s: %s", sw->name, why);
+      break;
+    }
     jobs[i] = (hs_strategy_job){base, &strat[i], 0, titrate, targets, &r->rows[i], HS_OK, {0, ""},
                                 NULL};
     snprintf(r->rows[i].name, sizeof r->rows[i].name, "%s", text);
@@ -143,12 +154,10 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
     if (jobs[i].status)
       st = hs_err_set(err, jobs[i].status, "%s at %s: %s", sw->name, r->rows[i].label,
                       jobs[i].err.msg);
-  if (!st) { /* complication risks of every point, default context (docs/decision.md) */
-    hs_context ctx;
-    hs_context_default(&ctx);
-    const char *ret = hs_model_device_port(base, "ecmo", 1);
+  if (!st) { /* complication risks of every point in the context (docs/decision.md) */
+    int femoral = hs_strategy_femoral_return(base);
     for (size_t i = 0; i < n; i++) {
-      strat[i].ecmo_femoral_return = ret && !strcmp(ret, hs_model_role(base, "lower_body_arteries"));
+      strat[i].ecmo_femoral_return = femoral;
       hs_strategy_risks(&strat[i], &ctx, r->rows[i].v, r->rows[i].risk);
     }
   }

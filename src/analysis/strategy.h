@@ -13,6 +13,10 @@
 #define HS_HAEMOLYSIS_INLET_MMHG -100.0/* ECMO pump inlet pressure below: haemolysis */
 #define HS_HAEMOLYSIS_SUCTION 0.02    /* fraction of time with suction at a pump inlet */
 #define HS_HAEMOLYSIS_LOW_FLOW_LPM 1.5 /* centrifugal ECMO pump below: raised (Schoeps 2021) */
+/* A pump flow set exactly on a limit reads within the flow controller's steady
+   tolerance of it (solver.steady_tol_flow, 0.003 L/min): flows within this of a limit
+   count as on it, so that the risk does not flip on the last digit. */
+#define HS_FLOW_SLACK_LPM 0.005
 #define HS_HAEMOLYSIS_PFHB_MGDL 50.0  /* plasma free Hb above: haemolysis (ELSO Registry) */
 #define HS_LUNG_FLOW_LPM 0.5          /* pulmonary blood flow below, with a PA vent */
 #define HS_HYPOXAEMIA_SAO2 90.0       /* right-arm SaO2 below: differential hypoxaemia */
@@ -73,6 +77,9 @@ typedef struct hs_strategy_job {
 
 /* The patient with a va_ecmo device "ecmo" in flow control (added if absent). */
 hs_status hs_strategy_base(const hs_model *patient, hs_model **out, hs_err *err);
+/* 1 when the ECMO return of the base model is femoral (lower-body or iliac arteries):
+   the limb-ischaemia risk (hs_strategy.ecmo_femoral_return). */
+int hs_strategy_femoral_return(const hs_model *base);
 /* Apply a strategy's devices and settings to a model. */
 hs_status hs_strategy_apply(hs_model *m, const hs_strategy *st, hs_err *err);
 /* The base model's steady state at ECMO flow `flow_lpm`, the warm start of every job of

@@ -4,6 +4,7 @@
  * docs/microcirculation.md "Guided titration").
  */
 #define _POSIX_C_SOURCE 200809L
+#include "hemosim/oxygen.h"
 #include "hemosim/titrate.h"
 
 #include <math.h>
@@ -213,12 +214,9 @@ static hs_status settle(runner *r, double flow_lpm, macro *out, hs_err *err) {
   return HS_OK;
 }
 
-/* the mixed venous SvO2 the team samples: on VA-ECMO the drained (pre-oxygenator) blood,
-   as compare's perfusion target does; the pulmonary artery otherwise (on full ECMO
-   support it can be stagnant blood that has equilibrated with the ventilated lung) */
-static double svo2_sample(const double *m) {
-  return isfinite(m[HS_M_SVO2D]) ? m[HS_M_SVO2D] : m[HS_M_SVO2];
-}
+/* the mixed venous SvO2 the team samples (hemosim/oxygen.h): on VA-ECMO the drained,
+   pre-oxygenator blood, as compare's perfusion target */
+static double svo2_sample(const double *m) { return hs_o2_svo2_sample(m[HS_M_SVO2D], m[HS_M_SVO2]); }
 
 static int hypoperfused(const hs_titrate_options *o, const macro *x) {
   return x->m[HS_M_MAP] < o->map_min || !(x->do2i >= o->do2i_min) ||

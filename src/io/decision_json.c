@@ -181,6 +181,7 @@ char *hs_optimize_json(const hs_optimize_result *r, const hs_provenance *prov,
   int bad = !root || !pts || !opt || !units;
   SET(root, "schema", json_string("hemosim-optimize/1"));
   bad |= inputs_json(root, prov, targets_file, &r->targets);
+  SET(root, "context", context_json(&r->context));
   SET(opt, "hold_map", json_boolean(r->hold_map));
   SET(opt, "ecmo_flow", json_string(hs_optimize_flow_name(r->ecmo_flow)));
   SET(root, "options", opt);

@@ -32,3 +32,7 @@ double hs_o2_alveolar_po2(double fio2, double pb, double paco2, double rq) {
   double p = fio2 * (pb - HS_PH2O_MMHG) - paco2 * (fio2 + (1.0 - fio2) / rq);
   return p > 0 ? p : 0.0;
 }
+
+double hs_o2_svo2_sample(double svo2_drained_pct, double svo2_pa_pct) {
+  return isfinite(svo2_drained_pct) ? svo2_drained_pct : svo2_pa_pct;
+}
