@@ -1,6 +1,7 @@
 # `hemosim cohort` through the command line: the same results.csv, byte for byte, with
-# 1 and 2 threads and with 1 and 2 MPI ranks (mpirun --oversubscribe -n 2), and a resumed
-# study equals an uninterrupted one; the SQLite database, figures and summary exist.
+# 1 and 2 threads and with 1, 2 and 3 MPI ranks (mpirun --oversubscribe -n 2; -n 3 with
+# 2 threads per rank), and a resumed study equals an uninterrupted one; the SQLite
+# database, figures and summary exist.
 #   cmake -DHEMOSIM=<hemosim> -DSRC=<source dir> -DWORK=<scratch dir> [-DMPIEXEC=<mpirun>]
 #         -P cohort_mpi.cmake
 file(REMOVE_RECURSE "${WORK}")
@@ -69,4 +70,8 @@ if(MPIEXEC)
       --out "${WORK}/mpi2")
   same("${WORK}/t1/results.csv" "${WORK}/mpi2/results.csv")
   same("${WORK}/t1/summary.csv" "${WORK}/mpi2/summary.csv")
+  # two worker ranks of two threads each (their queues fetch ahead of their threads)
+  run("${MPIEXEC}" ${root} --oversubscribe -n 3 "${HEMOSIM}" cohort "${study}" -q --threads 2
+      --out "${WORK}/mpi3")
+  same("${WORK}/t1/results.csv" "${WORK}/mpi3/results.csv")
 endif()

@@ -3,8 +3,11 @@
  *
  * Rank 0 owns the list of unfinished patients, the results and the checkpoint.  Its
  * threads compute like the threaded runner while its main thread serves the other
- * ranks: a rank sends the rows of its last chunk (nothing the first time) and receives
- * the next chunk [a, b) of the list, or an empty one when the study is done (dynamic
+ * ranks: a rank sends the rows it has finished with a request ('R') and receives the
+ * next run [a, b) of consecutive patients, or an empty one when the study is done; it
+ * then finishes what it has queued and sends its last rows ('F').  A rank asks before
+ * its queue is empty (as soon as fewer patients are queued than it has threads), so its
+ * threads never wait for the round trip or for the slowest patient of a run (dynamic
  * self-scheduling: a rank with slow patients simply asks less often).  Rows travel as
  * checkpoint lines (hexadecimal floats), so they arrive bit for bit and the results do
  * not depend on the number of ranks.  Only the main thread of a rank calls MPI
@@ -35,51 +38,154 @@ int hs_cohort_mpi_available(void) { return 1; }
 
 enum { TAG_RES = 1, TAG_WORK = 2 };
 
-/* A worker rank: send the rows of the last chunk (none at first), receive the next run
-   of consecutive patients [a, b), compute it with the rank's threads, until the run is
-   empty. */
+/* A worker rank's queue.  Its threads compute the patients of todo; its main thread (the
+   only one calling MPI) sends the finished rows with a request for more as soon as fewer
+   patients are queued than there are threads, so the next run arrives before the queue
+   is empty: no thread waits for the slowest patient of a run or for the round trip. */
+typedef struct worker_queue {
+  const hs_cohort *c;
+  hs_cohort_results *r;
+  int threads;
+  pthread_mutex_t lock;
+  pthread_cond_t work; /* to the threads: patients queued, or the end */
+  pthread_cond_t low;  /* to the main thread: fewer queued than threads, or an error */
+  size_t *todo, ntodo, next, cap;
+  char *rows; /* finished rows not yet sent, as checkpoint lines */
+  size_t len, rows_cap;
+  int end; /* rank 0 has no more work */
+  hs_status st;
+  hs_err err;
+} worker_queue;
+
+/* under q->lock */
+static void queue_fail(worker_queue *q, hs_status st, const hs_err *e) {
+  if (q->st == HS_OK) {
+    q->st = st;
+    q->err = *e;
+  }
+  pthread_cond_signal(&q->low);
+}
+
+static void *queue_worker(void *arg) {
+  worker_queue *q = arg;
+  pthread_mutex_lock(&q->lock);
+  for (;;) {
+    while (q->next >= q->ntodo && !q->end && q->st == HS_OK) pthread_cond_wait(&q->work, &q->lock);
+    if (q->next >= q->ntodo || q->st) break;
+    size_t i = q->todo[q->next++];
+    if (q->ntodo - q->next < (size_t)q->threads) pthread_cond_signal(&q->low);
+    pthread_mutex_unlock(&q->lock);
+    hs_err e = {HS_OK, ""};
+    hs_status st = hs_cohort_eval(q->c, i, q->r, &e);
+    char *line = st ? NULL : hs_cohort_row_text(q->c, q->r, i);
+    size_t n = line ? strlen(line) : 0;
+    pthread_mutex_lock(&q->lock);
+    if (!st && !line) st = hs_err_set(&e, HS_ERR_NOMEM, "out of memory");
+    if (!st && q->len + n + 1 > q->rows_cap) {
+      size_t cap = 2 * q->rows_cap + n + 4096;
+      char *nb = realloc(q->rows, cap);
+      if (nb) {
+        q->rows = nb;
+        q->rows_cap = cap;
+      } else {
+        st = hs_err_set(&e, HS_ERR_NOMEM, "out of memory");
+      }
+    }
+    if (st) {
+      queue_fail(q, st, &e);
+    } else {
+      memcpy(q->rows + q->len, line, n + 1);
+      q->len += n;
+    }
+    free(line);
+  }
+  pthread_mutex_unlock(&q->lock);
+  return NULL;
+}
+
+/* Send the finished rows to rank 0: kind 'R' asks for more work (rank 0 replies with a
+   run [a, b), empty when there is none left), 'F' says this rank is finished. */
+static void send_rows(worker_queue *q, char kind) {
+  pthread_mutex_lock(&q->lock);
+  char *rows = q->rows;
+  size_t len = q->len;
+  q->rows = NULL;
+  q->len = q->rows_cap = 0;
+  pthread_mutex_unlock(&q->lock);
+  char *msg = malloc(len + 1);
+  if (msg) {
+    msg[0] = kind;
+    if (len) memcpy(msg + 1, rows, len);
+  }
+  /* out of memory: the bare request (rank 0 then misses these rows and reports the study
+     incomplete; --resume runs them) */
+  MPI_Send(msg ? msg : &kind, msg ? (int)(len + 1) : 1, MPI_CHAR, 0, TAG_RES, MPI_COMM_WORLD);
+  free(msg);
+  free(rows);
+}
+
 static hs_status run_worker(const hs_cohort *c, const hs_cohort_options *o, hs_err *err) {
-  hs_cohort_options local;
-  hs_cohort_options_default(&local); /* no checkpoint, no progress on worker ranks */
-  cohort_pool p;
-  memset(&p, 0, sizeof p);
-  p.c = c;
-  p.o = &local;
-  p.fd = -1;
-  p.chunk = 1;
-  pthread_mutex_init(&p.lock, NULL);
-  if (!(p.r = hs_cohort_results_new(c, &p.err))) p.st = p.err.code;
-  char *text = NULL;
-  size_t len = 0;
+  worker_queue q;
+  memset(&q, 0, sizeof q);
+  q.c = c;
+  q.threads = o->threads;
+  pthread_mutex_init(&q.lock, NULL);
+  pthread_cond_init(&q.work, NULL);
+  pthread_cond_init(&q.low, NULL);
+  pthread_t th[256];
+  int started = 0;
+  if ((q.r = hs_cohort_results_new(c, &q.err)))
+    for (int k = 0; k < o->threads; k++)
+      started += pthread_create(&th[started], NULL, queue_worker, &q) == 0;
+  if (!q.r) q.st = q.err.code;
+  else if (!started) q.st = hs_err_set(&q.err, HS_ERR_STATE, "cannot start a thread");
   uint64_t range[2];
   for (;;) {
-    MPI_Send(text ? text : "", (int)len, MPI_CHAR, 0, TAG_RES, MPI_COMM_WORLD);
-    free(text);
-    text = NULL;
-    len = 0;
+    pthread_mutex_lock(&q.lock);
+    while (q.st == HS_OK && q.ntodo - q.next >= (size_t)q.threads)
+      pthread_cond_wait(&q.low, &q.lock);
+    int stop = q.st != HS_OK;
+    pthread_mutex_unlock(&q.lock);
+    if (stop) break; /* no more requests: finish what is queued and say so */
+    send_rows(&q, 'R');
     MPI_Recv(range, 2, MPI_UINT64_T, 0, TAG_WORK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     if (range[0] >= range[1]) break;
     size_t n = (size_t)(range[1] - range[0]);
-    free(p.todo);
-    if (!p.st && !(p.todo = malloc(n * sizeof *p.todo)))
-      p.st = hs_err_set(&p.err, HS_ERR_NOMEM, "out of memory");
-    if (p.st) continue; /* rank 0 misses these rows and reports the study incomplete */
-    for (size_t q = 0; q < n; q++) p.todo[q] = (size_t)range[0] + q;
-    p.ntodo = n;
-    p.next = 0;
-    cohort_pool_run(&p, o->threads);
-    FILE *f = open_memstream(&text, &len);
-    for (size_t q = 0; f && q < n; q++) {
-      char *line = hs_cohort_row_text(c, p.r, p.todo[q]);
-      if (line) fputs(line, f);
-      free(line);
+    pthread_mutex_lock(&q.lock);
+    if (q.next >= q.ntodo) q.next = q.ntodo = 0; /* everything taken: start the list again */
+    if (q.ntodo + n > q.cap) {
+      size_t cap = 2 * q.cap + n;
+      size_t *nt = realloc(q.todo, cap * sizeof *nt);
+      if (nt) {
+        q.todo = nt;
+        q.cap = cap;
+      }
     }
-    if (f) fclose(f);
+    if (q.ntodo + n <= q.cap) {
+      for (size_t k = 0; k < n; k++) q.todo[q.ntodo++] = (size_t)range[0] + k;
+      pthread_cond_broadcast(&q.work);
+    } else {
+      hs_err e;
+      hs_err_set(&e, HS_ERR_NOMEM, "out of memory");
+      queue_fail(&q, HS_ERR_NOMEM, &e);
+    }
+    pthread_mutex_unlock(&q.lock);
   }
-  free(text);
-  free(p.todo);
-  p.todo = NULL;
-  return cohort_pool_close(&p, NULL, err) ? err->code : (hs_cohort_results_free(p.r), HS_OK);
+  pthread_mutex_lock(&q.lock);
+  q.end = 1;
+  pthread_cond_broadcast(&q.work);
+  pthread_mutex_unlock(&q.lock);
+  for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
+  send_rows(&q, 'F'); /* the last rows; rank 0 does not reply */
+  free(q.todo);
+  free(q.rows);
+  hs_cohort_results_free(q.r);
+  pthread_cond_destroy(&q.work);
+  pthread_cond_destroy(&q.low);
+  pthread_mutex_destroy(&q.lock);
+  /* a worker's failure is reported by rank 0 (the study incomplete) */
+  if (q.st && err) *err = q.err;
+  return q.st;
 }
 
 /* rows received from a worker rank, as checkpoint lines; under p->lock.  Returns 1 when
@@ -142,15 +248,23 @@ static hs_status run_master(const hs_cohort *c, const hs_cohort_options *o, int 
     }
     int fits = buf && (size_t)count < cap;
     char dummy[1];
-    MPI_Recv(fits ? buf : dummy, fits ? count : 0, MPI_CHAR, ms.MPI_SOURCE, TAG_RES,
+    MPI_Recv(fits ? buf : dummy, fits ? count : 1, MPI_CHAR, ms.MPI_SOURCE, TAG_RES,
              MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    char kind = count < 1 ? 'F' : fits ? buf[0] : dummy[0]; /* 'R': rows and a request,
+                                                                'F': finished */
     size_t a, b;
     int sync = 0;
     pthread_mutex_lock(&p.lock);
     if (!fits && !p.st) p.st = hs_err_set(&p.err, HS_ERR_NOMEM, "out of memory");
-    if (fits) {
+    if (fits && count > 0) {
       buf[count] = '\0';
-      sync = receive_rows(&p, buf);
+      sync = receive_rows(&p, buf + 1);
+    }
+    if (kind != 'R') { /* finished (or an unreadable message): no reply */
+      pthread_mutex_unlock(&p.lock);
+      if (sync) cohort_pool_sync(&p);
+      remote--;
+      continue;
     }
     cohort_pool_take(&p, &a, &b);
     size_t e2 = a < b ? a + 1 : b; /* a worker gets consecutive patients: cut the run */
@@ -160,7 +274,6 @@ static hs_status run_master(const hs_cohort *c, const hs_cohort_options *o, int 
     uint64_t range[2] = {a < b ? p.todo[a] : 0, a < b ? p.todo[a] + (b - a) : 0};
     MPI_Send(range, 2, MPI_UINT64_T, ms.MPI_SOURCE, TAG_WORK, MPI_COMM_WORLD);
     if (sync) cohort_pool_sync(&p); /* after the reply: the worker does not wait for it */
-    if (a >= b) remote--;
   }
   free(buf);
   for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
