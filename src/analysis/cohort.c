@@ -995,6 +995,10 @@ static hs_status load_doc(loader *L) {
  */
 static hs_status warm_state(hs_cohort *c, hs_err *err) {
   int steady_runs = c->mode == MODE_RUN ? c->duration <= 0 : c->naccept > 0;
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+  steady_runs = 0; /* fuzz/fuzz_cohort.c tests the parser: no warm start, as when the base
+                      patient reaches no steady state */
+#endif
   if (!steady_runs) return HS_OK;
   hs_err e;
   hs_sim *s = hs_sim_new(c->plan, &e);
