@@ -101,3 +101,10 @@ double hs_test_metric(const hs_sim *s, const char *name, int window) {
   assert_true(found);
   return v;
 }
+
+double hs_test_metric_finite(const hs_sim *s, const char *name, int window) {
+  double v = hs_test_metric(s, name, window);
+  if (isnan(v)) print_error("no value for metric %s\n", name);
+  assert_false(isnan(v));
+  return v;
+}

@@ -32,4 +32,6 @@ struct hs_sim;
 struct hs_model *hs_test_load(const char *relpath);
 struct hs_sim *hs_test_sim(const struct hs_model *m, struct hs_plan **pl);
 double hs_test_metric(const struct hs_sim *s, const char *name, int window);
+/* The same, failing the test when the metric is NaN (no value in the window). */
+double hs_test_metric_finite(const struct hs_sim *s, const char *name, int window);
 #endif

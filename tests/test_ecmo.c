@@ -18,33 +18,12 @@
 
 static hs_model *load(const char *file) {
   char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/%s", HS_SOURCE_DIR, file);
-  hs_err err;
-  hs_model *m = NULL;
-  if (hs_patient_load_file(path, &m, &err) != HS_OK) {
-    print_error("%s\n", err.msg);
-    fail();
-  }
-  return m;
+  snprintf(path, sizeof path, "examples/patients/%s", file);
+  return hs_test_load(path);
 }
 
 #define sim_of hs_test_sim
-
-static double metric(const hs_sim *s, const char *name, int window) {
-  size_t n = hs_sim_metric_count(s);
-  double *all = malloc(n * sizeof *all);
-  hs_err err;
-  assert_int_equal(hs_sim_summary_all(s, window, all, &err), HS_OK);
-  double v = NAN;
-  for (size_t k = 0; k < n; k++) {
-    char buf[128];
-    if (!strcmp(hs_sim_metric_name(s, k, buf, sizeof buf), name)) v = all[k];
-  }
-  free(all);
-  if (isnan(v)) print_error("no metric %s\n", name);
-  assert_false(isnan(v));
-  return v;
-}
+#define metric hs_test_metric_finite
 
 /* Cannula charts (Noe et al. 1989, blood): model within 10 %. */
 static void test_cannula_charts(void **state) {

@@ -77,19 +77,7 @@ static void change(run *r, const char *path, double v) {
 
 /* Metric averaged over the last `window` beats. */
 static double metric(const run *r, const char *name, int window) {
-  size_t n = hs_sim_metric_count(r->s);
-  double *all = malloc(n * sizeof *all);
-  hs_err err;
-  assert_int_equal(hs_sim_summary_all(r->s, window, all, &err), HS_OK);
-  double v = NAN;
-  for (size_t k = 0; k < n; k++) {
-    char buf[128];
-    if (!strcmp(hs_sim_metric_name(r->s, k, buf, sizeof buf), name)) v = all[k];
-  }
-  free(all);
-  if (isnan(v)) print_error("no value for metric %s\n", name);
-  assert_false(isnan(v));
-  return v;
+  return hs_test_metric_finite(r->s, name, window);
 }
 
 static void done(run *r, hs_model *m) {

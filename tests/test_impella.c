@@ -22,13 +22,9 @@
 
 static hs_model *load(const char *file) {
   char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/%s", HS_SOURCE_DIR, file);
+  snprintf(path, sizeof path, "examples/patients/%s", file);
+  hs_model *m = hs_test_load(path);
   hs_err err;
-  hs_model *m = NULL;
-  if (hs_patient_load_file(path, &m, &err) != HS_OK) {
-    print_error("%s\n", err.msg);
-    fail();
-  }
   /* the pumps in a fixed circulation; the shock presets' baroreflex is exercised by
      tests/test_validation_physio.c */
   assert_int_equal(hs_model_set(m, "baroreflex.enabled", 0, &err), HS_OK);
@@ -56,22 +52,7 @@ static void add_tandemheart(hs_model *m, double rpm) {
 
 #define sim_of hs_test_sim
 
-static double metric(const hs_sim *s, const char *name) {
-  size_t n = hs_sim_metric_count(s);
-  double *all = malloc(n * sizeof *all);
-  assert_non_null(all);
-  hs_err err;
-  assert_int_equal(hs_sim_summary_all(s, 6, all, &err), HS_OK);
-  double v = NAN;
-  for (size_t k = 0; k < n; k++) {
-    char buf[128];
-    if (!strcmp(hs_sim_metric_name(s, k, buf, sizeof buf), name)) v = all[k];
-  }
-  free(all);
-  if (isnan(v)) print_error("no metric %s\n", name);
-  assert_false(isnan(v));
-  return v;
-}
+#define metric(s, name) hs_test_metric_finite((s), (name), 6)
 
 static void steady(hs_sim *s) {
   hs_err err;
