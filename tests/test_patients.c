@@ -60,6 +60,14 @@ static void assert_shock(const result *r) {
   assert_true(r->m[HS_M_LVEF] < 30);
 }
 
+/* Shipped ECMO patients are ventilated and swept as the ELSO guideline asks (Lorusso et al.
+ * 2021, ASAIO J 67:827): the right radial gas, which samples the native output, is
+ * normocapnic (PaCO2 35-45 mmHg, pH 7.35-7.45, the conventional reference ranges). */
+static void assert_normocapnic(const result *r) {
+  assert_in_range_d(r->m[HS_M_PACO2U], 35, 45);
+  assert_in_range_d(r->m[HS_M_PH], 7.35, 7.45);
+}
+
 static void test_acute_mi(void **state) {
   (void)state;
   result r = run("acute_mi_shock.yaml", 1, 0);
@@ -110,6 +118,7 @@ static void test_ecpr(void **state) {
   assert_near(r.m[HS_M_AVOPEN], 0.0, 1e-12);
   assert_true(r.m[HS_M_MAP] > 50);
   assert_true(r.m[HS_M_SAO2U] > 95);
+  assert_normocapnic(&r);
 }
 
 /* On ECMO at 3 L/min the shock patient is no longer in shock by pressure and flow. */
@@ -119,6 +128,14 @@ static void test_mi_on_ecmo(void **state) {
   assert_true(r.m[HS_M_MAP] > 65);
   assert_true(r.ci > 2.2);
   assert_true(r.m[HS_M_PCWP] > run("acute_mi_shock.yaml", 1, 0).m[HS_M_PCWP]);
+  assert_normocapnic(&r);
+}
+
+/* The severe phenotype on full flow: its sweep gas is set for normocapnia too. */
+static void test_severe_on_ecmo(void **state) {
+  (void)state;
+  result r = run("severe_shock_ecmo.yaml", 1, 0);
+  assert_normocapnic(&r);
 }
 
 int main(void) {
@@ -126,7 +143,7 @@ int main(void) {
       cmocka_unit_test(test_acute_mi),        cmocka_unit_test(test_biventricular),
       cmocka_unit_test(test_myocarditis),     cmocka_unit_test(test_post_cardiotomy),
       cmocka_unit_test(test_cardiac_arrest),  cmocka_unit_test(test_ecpr),
-      cmocka_unit_test(test_mi_on_ecmo),
+      cmocka_unit_test(test_mi_on_ecmo),      cmocka_unit_test(test_severe_on_ecmo),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
