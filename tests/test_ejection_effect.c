@@ -12,6 +12,9 @@
  *    published value, it lowers stroke volume a little and makes the IABP's
  *    systolic pressure-time index fall more than without it (the regression that
  *    docs/model.md 2.2 reports: -2.8 -> -5.0 % in the acute-MI shock preset).
+ * 4. the ventricle's developed pressure Pes - Ped is never negative (docs/model.md 2.2):
+ *    where the EDPVR lies above the ESPVR, activation leaves the pressure at Ped, and a
+ *    weaker LV on VA-ECMO never pumps more than a stronger one.
  */
 #include <math.h>
 #include <stdio.h>
@@ -40,6 +43,52 @@ static void test_law(void **state) {
   assert_near(hs_ejection_effect(80.0, 1500.0, 1000.0), 0.0, 0.0);
 }
 
+/* The ventricle law: the blend where the muscle develops pressure, Ped where the blend would
+   make activation lower it; the atrial law keeps the blend. */
+static void test_ventricle_law(void **state) {
+  (void)state;
+  const double p[CHAMBER_NPARAM] = {0.2, 45.0, 6.6, 0.0143}; /* ees, v0, ed_a, ed_b */
+  for (double v = 0.0; v <= 400.0; v += 5.0) {
+    double ped = hs_ventricle_pressure(v, 0.0, p), pes = 0.2 * (v - 45.0);
+    assert_near(ped, 6.6 * (exp(0.0143 * (v - 45.0)) - 1.0), 1e-12);
+    double prev = ped;
+    for (double e = 0.1; e <= 1.0 + 1e-9; e += 0.1) {
+      double pv = hs_ventricle_pressure(v, e, p);
+      if (v > 45.0) assert_true(pv >= prev - 1e-12); /* activation never lowers it */
+      if (v > 45.0 && pes < ped) assert_near(pv, ped, 1e-12);
+      else assert_near(pv, hs_chamber_pressure(v, e, p), 1e-12);
+      prev = pv;
+    }
+  }
+}
+
+/* The audit's reproduction: acute-MI shock on VA-ECMO 3 L/min, reflex off; the LV output
+   does not rise as the contractility falls (before: 2.67 / 0.46 / 2.32 / 3.75 L/min at
+   lv.ees 1.0 / 0.32 / 0.16 / 0.08; now 2.67 / 0.21 / 0.21 / 0.21). */
+static void test_weaker_lv_pumps_no_more(void **state) {
+  (void)state;
+  static const double ees[] = {1.0, 0.32, 0.16, 0.08};
+  double prev = INFINITY;
+  for (int k = 0; k < 4; k++) {
+    hs_model *m = hs_test_load("examples/patients/acute_mi_shock_ecmo.yaml");
+    hs_err err;
+    assert_int_equal(hs_model_set(m, "baroreflex.enabled", 0, &err), HS_OK);
+    assert_int_equal(hs_model_set_text(m, "ecmo.target_flow", "3 L/min", &err), HS_OK);
+    assert_int_equal(hs_model_set(m, "lv.ees", ees[k], &err), HS_OK);
+    hs_plan *pl;
+    hs_sim *s = hs_test_sim(m, &pl);
+    hs_steady_info info;
+    assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_OK);
+    double q = hs_test_metric(s, "lv_output_lpm", 6);
+    print_message("  lv.ees %.2f: LV output %.3f L/min\n", ees[k], q);
+    assert_true(q <= prev + 0.01);
+    prev = q;
+    hs_sim_free(s);
+    hs_plan_free(pl);
+    hs_model_free(m);
+  }
+}
+
 /* ------------------------------------------------------------ simulator -- */
 
 typedef struct check {
@@ -54,7 +103,7 @@ static int on_sample(const hs_sample *smp, void *ud) {
   check *c = ud;
   double q = smp->flow[c->av];
   if (q <= 0.0) return 0;
-  double piso = hs_chamber_pressure(smp->volume[c->lv], smp->ventricular_activation, c->lvp);
+  double piso = hs_ventricle_pressure(smp->volume[c->lv], smp->ventricular_activation, c->lvp);
   double want = c->thor + piso * (1.0 - q / c->qmax);
   double d = fabs(smp->pressure[c->lv] - want);
   if (d > c->worst) c->worst = d;
@@ -163,6 +212,8 @@ static void test_iabp_spti(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_law),
+      cmocka_unit_test(test_ventricle_law),
+      cmocka_unit_test(test_weaker_lv_pumps_no_more),
       cmocka_unit_test(test_simulator_applies_law),
       cmocka_unit_test(test_default_off_and_sv),
       cmocka_unit_test(test_iabp_spti),

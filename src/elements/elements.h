@@ -36,21 +36,29 @@ static inline double hs_vessel_pressure(double v, double c, double v0) { return 
 enum { CHAMBER_EES, CHAMBER_V0, CHAMBER_EDA, CHAMBER_EDB, CHAMBER_NPARAM };
 
 /*
- * P = e * Ees * (V - V0) + (1 - e) * A * (exp(B * (V - V0)) - 1)
- *   = Ped + e * (Pes - Ped)
- * e in [0, 1] is the activation (0 relaxed, 1 end-systole).  Pes - Ped is the pressure the
- * muscle develops at that volume (Suga, Sagawa & Shoukas 1973), and contracting muscle never
- * develops a negative force: where a dilated, weak chamber's end-diastolic curve lies above
- * its end-systolic line (V > V0 and Ped > Pes), the law above would make activation LOWER the
- * pressure, so that the chamber filled at peak activation and ejected as it relaxed.  There
- * the chamber develops no pressure: P = Ped (docs/model.md 2.2).
+ * P = e * Ees * (V - V0) + (1 - e) * A * (exp(B * (V - V0)) - 1)  =  Ped + e * (Pes - Ped)
+ * e in [0, 1] is the activation (0 relaxed, 1 end-systole).  Used for the atria.
  */
 static inline double hs_chamber_pressure(double v, double e, const double *p) {
   double dv = v - p[CHAMBER_V0];
   double ped = p[CHAMBER_EDA] * (exp(p[CHAMBER_EDB] * dv) - 1.0);
+  return e * p[CHAMBER_EES] * dv + (1.0 - e) * ped;
+}
+
+/*
+ * Ventricles: the same law, but the developed pressure Pes - Ped (Suga, Sagawa & Shoukas
+ * 1973) is never negative.  Where a weak, dilated ventricle's end-diastolic curve lies above
+ * its end-systolic line (V > V0 and Ped > Pes), the blend above would make activation LOWER
+ * the pressure, so that the ventricle filled at peak activation and ejected as it relaxed
+ * (a weaker heart then pumped more); contracting muscle develops no negative force, so there
+ * the ventricle develops none: P = Ped (docs/model.md 2.2).
+ */
+static inline double hs_ventricle_pressure(double v, double e, const double *p) {
+  double dv = v - p[CHAMBER_V0];
+  double ped = p[CHAMBER_EDA] * (exp(p[CHAMBER_EDB] * dv) - 1.0);
   double pes = p[CHAMBER_EES] * dv;
   if (dv > 0.0 && pes < ped) return ped;
-  return ped + e * (pes - ped);
+  return e * pes + (1.0 - e) * ped;
 }
 
 /*

@@ -99,9 +99,10 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       double scaled[CHAMBER_NPARAM];
       memcpy(scaled, cp, sizeof scaled);
       scaled[CHAMBER_EES] *= (i == pl->lv ? fx.ees_lv : fx.ees_rv) * dx.contractility;
-      P[i] = hs_chamber_pressure(y[i], e, scaled);
+      P[i] = hs_ventricle_pressure(y[i], e, scaled);
     } else {
-      P[i] = hs_chamber_pressure(y[i], e, cp);
+      P[i] = pl->node_kind[i] == HS_NK_VENTRICLE ? hs_ventricle_pressure(y[i], e, cp)
+                                                 : hs_chamber_pressure(y[i], e, cp);
     }
   }
   if (h[HEART_LV_QMAX] > 0.0 && pl->av >= 0 && pl->estate[pl->av] >= 0) /* ejection effect */
