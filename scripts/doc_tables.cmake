@@ -34,7 +34,24 @@ foreach(flow 1 2 3 4 5)
   list(APPEND ecmo_flow_table_ROWS
     "${flow}|run^examples/patients/acute_mi_shock_ecmo.yaml^--set^ecmo.target_flow=${flow} L/min")
 endforeach()
-set(TABLES ecmo_flow_table)
+# the drug effect table of docs/drugs.md: each infusion in the acute-MI shock patient at
+# steady state (baroreflex on)
+set(drug_effect_table_DOC docs/drugs.md)
+set(drug_effect_table_HEADER
+  "| infusion | HR /min | MAP mmHg | CO L/min | PCWP mmHg | CVP mmHg | SVR dyn s/cm5 | LVEDV mL |"
+  "|---|---|---|---|---|---|---|---|")
+set(drug_effect_table_COLUMNS "@label" hr_bpm:0 map_mmhg:0 co_lpm:2 pcwp_mmhg:1 cvp_mmhg:1
+  svr_dyn_s_cm5:0 lvedv_ml:0)
+set(drug_effect_table_ROWS "none|run^examples/patients/acute_mi_shock.yaml")
+foreach(drug "dobutamine=5 ug/kg/min" "dobutamine=10 ug/kg/min" "milrinone=0.5 ug/kg/min"
+    "nitroprusside=1 ug/kg/min" "nitroprusside=2 ug/kg/min" "norepinephrine=0.2 ug/kg/min"
+    "epinephrine=0.1 ug/kg/min" "dopamine=5 ug/kg/min" "vasopressin=0.0005 U/kg/min"
+    "esmolol=100 ug/kg/min")
+  string(REPLACE "=" " " label "${drug}")
+  list(APPEND drug_effect_table_ROWS
+    "${label}|run^examples/patients/acute_mi_shock.yaml^--set^drugs.${drug}")
+endforeach()
+set(TABLES ecmo_flow_table drug_effect_table)
 
 # ---- generation ------------------------------------------------------------------------
 function(render name out_var)

@@ -40,7 +40,63 @@ static void test_effect_table(void **state) {
   assert_true(e.heart_rate < 1.0 && e.contractility < 1.0);
 }
 
+/* Venous capacity (docs/drugs.md "Venous capacity"): dVu = sum Emax_v D/(ED50_v + D) mL/kg,
+   several drugs add; the inotropes' RV factor is 1 + share x their LV rise. */
+static void test_venous_law(void **state) {
+  (void)state;
+  double d[HS_DRUG_COUNT] = {0};
+  hs_drug_effect e;
+  hs_drug_effect_of(d, &e);
+  assert_near(e.venous_ml_kg, 0.0, 0), assert_near(e.contractility_rv, 1.0, 0);
+  assert_near(hs_drug_venous_volume(d, NULL), 0.0, 0);
+  d[HS_DRUG_DOBUTAMINE] = 5; /* = ED50 of every dobutamine law: half of each Emax */
+  hs_drug_effect_of(d, &e);
+  assert_near(e.venous_ml_kg, 5.6 / 2, 1e-12);
+  assert_near(e.contractility, 1.0 + 0.8 / 2, 1e-12);
+  assert_near(e.contractility_rv, 1.0 + 0.3 * 0.8 / 2, 1e-12);
+  d[HS_DRUG_NITROPRUSSIDE] = 3; /* 7 x 3 / (1 + 3) = 5.25, added */
+  assert_near(hs_drug_venous_volume(d, NULL), 2.8 + 5.25, 1e-12);
+  d[HS_DRUG_MILRINONE] = 0.4; /* + 10 / 2 */
+  assert_near(hs_drug_venous_volume(d, NULL), 2.8 + 5.25 + 5.0, 1e-12);
+  /* the block's own values, in its order: (emax, ed50) of dobutamine, milrinone,
+     nitroprusside, then the RV shares */
+  const double vp[8] = {1.0, 5.0, 0.0, 0.4, 2.0, 1.0, 1.0, 1.0};
+  assert_near(hs_drug_venous_volume(d, vp), 0.5 + 0.0 + 1.5, 1e-12);
+  /* saturation: at 10 x ED50 within 10 % of Emax */
+  memset(d, 0, sizeof d);
+  d[HS_DRUG_NITROPRUSSIDE] = 10;
+  assert_true(hs_drug_venous_volume(d, vp) > 2.0 * 0.9);
+  /* a drug without a venous law or RV share: nothing pooled, the RV as the LV */
+  memset(d, 0, sizeof d);
+  d[HS_DRUG_NOREPINEPHRINE] = 0.2;
+  hs_drug_effect_of(d, &e);
+  assert_near(e.venous_ml_kg, 0.0, 0);
+  assert_near(e.contractility_rv, e.contractility, 1e-15);
+}
+
+static double run_with(const char *path, double value, int metric, const char *extra,
+                       double extra_value);
 static double run(const char *path, double value, int metric) {
+  return run_with(path, value, metric, NULL, 0);
+}
+
+/* The venous effect in the closed loop: nitroprusside's PCWP and CVP fall is larger with
+   it than without (the same arteriolar effect), and the pooled blood stays in the
+   circulation (total volume unchanged). */
+static void test_venous_pooling(void **state) {
+  (void)state;
+  const char *off = "drug_response.nitroprusside_venous_emax";
+  double pcwp = run("drugs.nitroprusside", 2, HS_M_PCWP);
+  double pcwp_art = run_with("drugs.nitroprusside", 2, HS_M_PCWP, off, 0);
+  double cvp = run("drugs.nitroprusside", 2, HS_M_CVP);
+  double cvp_art = run_with("drugs.nitroprusside", 2, HS_M_CVP, off, 0);
+  assert_true(pcwp < pcwp_art - 2.0);
+  assert_true(cvp < cvp_art - 1.0);
+  assert_near(run("drugs.nitroprusside", 2, HS_M_TBV), run(NULL, 0, HS_M_TBV), 0.5);
+}
+
+static double run_with(const char *path, double value, int metric, const char *extra,
+                       double extra_value) {
   hs_err err;
   hs_model *m = NULL;
   char file[512];
@@ -48,6 +104,7 @@ static double run(const char *path, double value, int metric) {
   assert_int_equal(hs_patient_load_file(file, &m, &err), HS_OK);
   /* the drug model's own directions: the baroreflex (on in the preset) would buffer them */
   assert_int_equal(hs_model_set(m, "baroreflex.enabled", 0, &err), HS_OK);
+  if (extra) assert_int_equal(hs_model_set(m, extra, extra_value, &err), HS_OK);
   hs_plan *pl = hs_plan_compile(m, &err);
   hs_sim *s = hs_sim_new(pl, &err);
   assert_int_equal(hs_sim_run(s, 20, &err), HS_OK);
@@ -94,6 +151,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_vis_vectors),
       cmocka_unit_test(test_effect_table),
+      cmocka_unit_test(test_venous_law),
+      cmocka_unit_test(test_venous_pooling),
       cmocka_unit_test(test_closed_loop_directions),
       cmocka_unit_test(test_limits),
   };

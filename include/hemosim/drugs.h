@@ -9,6 +9,15 @@
  * resistance (all systemic beds), ventricular end-systolic elastance (LV and RV)
  * and heart rate.  Doses are steady-state infusion rates; onset is immediate (a
  * scenario event changes the dose at a given time).
+ *
+ * Venous capacity: the venodilators (nitroprusside; the inodilators dobutamine and
+ * milrinone) also add to the unstressed volume of the systemic capacitance veins,
+ *   dVu = W sum_i Emax_v,i D_i / (ED50_v,i + D_i)     (mL; W body weight, kg;
+ *                                                       Emax_v in mL/kg),
+ * which lowers the filling pressures (blood pooled in the splanchnic and peripheral
+ * veins); the inotropes act on the RV with a share of their LV effect.  Emax_v, ED50_v
+ * and the shares are the parameters of the global block `drug_response` (docs/drugs.md,
+ * "Venous capacity").
  */
 #ifndef HEMOSIM_DRUGS_H
 #define HEMOSIM_DRUGS_H
@@ -31,10 +40,19 @@ enum {
 
 typedef struct hs_drug_effect {
   double resistance, contractility, heart_rate; /* multipliers */
+  double contractility_rv; /* RV end-systolic elastance (the inotropes' RV share) */
+  double venous_ml_kg;     /* mL per kg body weight added to the unstressed volume of the
+                              systemic capacitance veins */
 } hs_drug_effect;
 
-/* Combined effect of doses[HS_DRUG_COUNT] (ug/kg/min; vasopressin U/kg/min). */
+/* Combined effect of doses[HS_DRUG_COUNT] (ug/kg/min; vasopressin U/kg/min), with the
+   default venous-capacity parameters (the `drug_response` block's defaults). */
 void hs_drug_effect_of(const double *doses, hs_drug_effect *out);
+
+/* Unstressed volume the venodilators of doses[HS_DRUG_COUNT] add to the systemic
+   capacitance veins, mL per kg body weight, with the parameters vp (the `drug_response`
+   block, in its parameter order; NULL: its defaults). */
+double hs_drug_venous_volume(const double *doses, const double *vp);
 
 /* Vasoactive-inotropic score (Gaies et al. 2010, Pediatr Crit Care Med 11:234):
    dopamine + dobutamine + 100 epinephrine + 10 milrinone + 10,000 vasopressin

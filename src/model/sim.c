@@ -95,10 +95,12 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     int i = s->chambers[k];
     double e = pl->node_kind[i] == HS_NK_VENTRICLE ? ev : ea;
     const double *cp = bparams(s, pl->node_block[i]);
-    if ((s->ntmod || dx.contractility != 1.0) && (i == pl->lv || i == pl->rv)) {
+    if ((s->ntmod || dx.contractility != 1.0 || dx.contractility_rv != 1.0) &&
+        (i == pl->lv || i == pl->rv)) {
       double scaled[CHAMBER_NPARAM];
       memcpy(scaled, cp, sizeof scaled);
-      scaled[CHAMBER_EES] *= (i == pl->lv ? fx.ees_lv : fx.ees_rv) * dx.contractility;
+      scaled[CHAMBER_EES] *= i == pl->lv ? fx.ees_lv * dx.contractility
+                                         : fx.ees_rv * dx.contractility * dx.contractility_rv;
       P[i] = hs_ventricle_pressure(y[i], e, scaled);
     } else {
       P[i] = pl->node_kind[i] == HS_NK_VENTRICLE ? hs_ventricle_pressure(y[i], e, cp)
@@ -937,17 +939,19 @@ void hs_sim_refresh_derived(hs_sim *s) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->refresh) md->refresh(s->mstate + s->mofs[k], pl, s->p);
   }
-  if (s->ntmod) {
-    for (int i = 0; i < pl->nn; i++)
-      if (pl->node_kind[i] == HS_NK_VESSEL &&
-          bparams(s, pl->node_block[i])[VESSEL_REFLEX] == HS_REFLEX_EXTRA)
-        s->vu_extra_total += bparams(s, pl->node_block[i])[VESSEL_V0];
-  }
   s->measured_local = pressure_is_local(s, pl->upper) && pressure_is_local(s, pl->root) &&
                       pressure_is_local(s, pl->pa);
   modules_effect(s);
   hs_transport_end_capillary(s);
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
+  /* venodilators (the drugs' venous effect) add to the unstressed volume of the systemic
+     capacitance veins, the vessels with a reflex class, in proportion to their own
+     (docs/drugs.md, "Venous capacity") */
+  double vu_cap = 0.0;
+  for (int i = 0; s->pfx.venous_volume != 0.0 && i < pl->nn; i++)
+    if (pl->node_kind[i] == HS_NK_VESSEL &&
+        bparams(s, pl->node_block[i])[VESSEL_REFLEX] != HS_REFLEX_NONE)
+      vu_cap += bparams(s, pl->node_block[i])[VESSEL_V0];
   s->nvrow = 0;
   for (int i = 0; i < pl->nn; i++) {
     if (pl->node_kind[i] != HS_NK_VESSEL) continue;
@@ -957,6 +961,9 @@ void hs_sim_refresh_derived(hs_sim *s) {
     r->ar = s->ar_node[i];
     r->reflex = s->ntmod ? (int)v[VESSEL_REFLEX] : HS_REFLEX_NONE;
     r->c = v[VESSEL_C], r->v0 = v[VESSEL_V0], r->pext = v[VESSEL_PEXT];
+    if (vu_cap > 0.0 && v[VESSEL_REFLEX] != HS_REFLEX_NONE)
+      r->v0 += s->pfx.venous_volume * v[VESSEL_V0] / vu_cap;
+    if (s->ntmod && v[VESSEL_REFLEX] == HS_REFLEX_EXTRA) s->vu_extra_total += r->v0;
     r->tt = v[VESSEL_THORACIC] * thor;
     r->kmyo = v[VESSEL_MYO], r->kic = v[VESSEL_INTRACRANIAL];
     r->plain = r->reflex == HS_REFLEX_NONE && r->ar < 0 && r->kmyo == 0.0 && r->kic == 0.0;
@@ -1152,7 +1159,7 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
 static void modules_effect(hs_sim *s) {
-  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0};
+  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0};
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->effect) md->effect(s->mstate + s->mofs[k], s->pl, s->p, &fx);
@@ -1261,7 +1268,12 @@ static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err)
   s->ctl_moving = moving;
   /* every beat: effects that leave the right-hand side alone (the lung water's shunt)
      follow their module continuously; a changed factor restarts the integrator */
+  double venous = s->pfx.venous_volume;
   modules_effect(s);
+  if (s->pfx.venous_volume != venous) { /* the capacitance veins' unstressed volume moved */
+    hs_sim_refresh_derived(s);
+    changed = 1;
+  }
   if (changed) s->dirty = 1;
   return s->slow_frozen ? HS_OK : slow_apply(s, T, err);
 }

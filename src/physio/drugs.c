@@ -10,8 +10,38 @@
  */
 #include "hemosim/drugs.h"
 
+#include "elements/elements.h"
 #include "hemosim/sim.h"
 #include "physio/module.h"
+
+/* Venous-capacity and RV-share defaults: fitted in the acute-MI shock patient
+   (examples/patients/acute_mi_shock.yaml, baroreflex on) to the published responses
+   in severe heart failure; docs/drugs.md "Venous capacity" shows the fit. */
+#define DOB_EMAX_V 5.6
+#define DOB_SRC                                                                           \
+  "fitted: with dobutamine_rv_share, PCWP -22 % at 10 ug/kg/min in the acute-MI shock "     \
+  "patient as in Akhtar et al. 1975 Am J Cardiol 36:202 (27.4 -> 21.1 mmHg, -23 %); 3.7 " \
+  "mL/kg (260 mL at 70 kg) pooled at 10 ug/kg/min"
+#define DOB_RV 0.3
+#define DOB_RV_SRC                                                                        \
+  "fitted (with dobutamine_venous_emax) to Akhtar et al. 1975 Am J Cardiol 36:202; a full " \
+  "RV share (1) moves the LV's gain into the lungs and leaves PCWP unchanged"
+#define MIL_EMAX_V 10.0
+#define MIL_SRC                                                                             \
+  "fitted: PCWP -22 % at 0.5 ug/kg/min in the acute-MI shock patient (Anderson et al. 1987 " \
+  "J Am Coll Cardiol 9:711: -24 to -33 %); 5.6 mL/kg (390 mL) pooled at 0.5 ug/kg/min, "   \
+  "about +20 % of the patient's capacitance-vein unstressed volume, within the measured "   \
+  "limb venous volume rise with iv milrinone in severe heart failure (+17 % at 30 min, "    \
+  "+38 % at 2 h)"
+#define MIL_RV 0.2
+#define MIL_RV_SRC                                                                        \
+  "milrinone has minimal direct inotropic effect on the RV (review, Eur Heart J 1989, "    \
+  "PMID 2680496); value fitted with milrinone_venous_emax"
+#define SNP_EMAX_V 7.0
+#define SNP_SRC                                                                             \
+  "the blood shifted out of the central circulation by nitroprusside in acute LV failure, " \
+  "7.4 mL/kg (Pouleur, Covell & Ross 1980 Circulation 61:328); 4.7 mL/kg (330 mL) at 2 "    \
+  "ug/kg/min"
 
 typedef struct drug_row {
   double r_emax, r_ed50;   /* systemic resistance */
@@ -33,17 +63,97 @@ static const drug_row TABLE[HS_DRUG_COUNT] = {
 
 static double emax(double e, double ed50, double d) { return d > 0 ? e * d / (ed50 + d) : 0.0; }
 
-void hs_drug_effect_of(const double *doses, hs_drug_effect *out) {
-  out->resistance = out->contractility = out->heart_rate = 1.0;
+/* ---- venous capacity and the RV's share (docs/drugs.md, "Venous capacity") ----
+   The venodilating drugs add Emax_v D / (ED50_v + D) mL per kg body weight to the
+   unstressed volume of the systemic capacitance veins (several drugs add); an
+   inotrope's contractility factor acts on the RV with its rv_share of the LV's rise. */
+enum {
+  V_DOB_EMAX, V_DOB_ED50, V_MIL_EMAX, V_MIL_ED50, V_SNP_EMAX, V_SNP_ED50, /* venous */
+  V_DOB_RV, V_MIL_RV,                                                      /* RV share */
+  V_NPARAM
+};
+#define NVEN 3 /* drugs with a venous effect: (emax, ed50) pairs from V_DOB_EMAX */
+static const int VENOUS_DRUG[NVEN] = {HS_DRUG_DOBUTAMINE, HS_DRUG_MILRINONE,
+                                      HS_DRUG_NITROPRUSSIDE};
+
+static const hs_param_spec RESPONSE[V_NPARAM] = {
+    [V_DOB_EMAX] = {"dobutamine_venous_emax", HS_DIM_NONE, DOB_EMAX_V, 0, 40, 0,
+                    "unstressed volume added to the systemic veins at saturating "
+                    "dobutamine, mL/kg body weight (beta-2 venodilation)",
+                    DOB_SRC, NULL},
+    [V_DOB_ED50] = {"dobutamine_venous_ed50", HS_DIM_DOSE_RATE, 5, 0.01, 100, 0,
+                    "dobutamine dose giving half of dobutamine_venous_emax (that of its "
+                    "inotropy)",
+                    "Akhtar et al. 1975 Am J Cardiol 36:202 (5 ug/kg/min: a smaller rise of "
+                    "output than 10)",
+                    NULL},
+    [V_MIL_EMAX] = {"milrinone_venous_emax", HS_DIM_NONE, MIL_EMAX_V, 0, 40, 0,
+                    "unstressed volume added to the systemic veins at saturating "
+                    "milrinone, mL/kg body weight (PDE-3 venodilation)",
+                    MIL_SRC, NULL},
+    [V_MIL_ED50] = {"milrinone_venous_ed50", HS_DIM_DOSE_RATE, 0.4, 0.01, 10, 0,
+                    "milrinone dose giving half of milrinone_venous_emax (that of its "
+                    "inotropy)",
+                    "Anderson et al. 1987 J Am Coll Cardiol 9:711 (0.375-0.75 ug/kg/min "
+                    "effective, PCWP -24 to -33 %; 0.25 ineffective)",
+                    NULL},
+    [V_SNP_EMAX] = {"nitroprusside_venous_emax", HS_DIM_NONE, SNP_EMAX_V, 0, 40, 0,
+                    "unstressed volume added to the systemic veins at saturating "
+                    "nitroprusside, mL/kg body weight (a balanced arterial and venous dilator)",
+                    SNP_SRC, NULL},
+    [V_SNP_ED50] = {"nitroprusside_venous_ed50", HS_DIM_DOSE_RATE, 1, 0.01, 100, 0,
+                    "nitroprusside dose giving half of nitroprusside_venous_emax (that of "
+                    "its arteriolar effect: a balanced dilator)",
+                    "Chatterjee & Parmley 1983 J Am Coll Cardiol 1:133 (nitroprusside dilates "
+                    "arterioles and veins alike)",
+                    NULL},
+    [V_DOB_RV] = {"dobutamine_rv_share", HS_DIM_NONE, DOB_RV, 0, 1, 0,
+                  "share of dobutamine's rise of end-systolic elastance that acts on the RV "
+                  "(1: as on the LV)",
+                  DOB_RV_SRC, NULL},
+    [V_MIL_RV] = {"milrinone_rv_share", HS_DIM_NONE, MIL_RV, 0, 1, 0,
+                  "share of milrinone's rise of end-systolic elastance that acts on the RV",
+                  MIL_RV_SRC, NULL},
+};
+
+const hs_block_type hs_type_drug_response = {
+    "drug_response", HS_BLOCK_GLOBAL, RESPONSE, V_NPARAM,
+    "Venous capacity and right-ventricular share of the vasoactive drugs: dose-dependent "
+    "rise of the systemic capacitance veins' unstressed volume; the inotropes' RV effect "
+    "(docs/drugs.md, \"Venous capacity\").",
+    NULL};
+
+/* parameter k of the block (its default without a block) */
+static double rp(const double *vp, int k) { return vp ? vp[k] : RESPONSE[k].def; }
+
+double hs_drug_venous_volume(const double *doses, const double *vp) {
+  double f = 0.0;
+  for (int k = 0; k < NVEN; k++) {
+    double d = doses[VENOUS_DRUG[k]];
+    if (d > 0) f += emax(rp(vp, 2 * k), rp(vp, 2 * k + 1), d);
+  }
+  return f;
+}
+
+/* Combined effect with the response parameters vp (NULL: the defaults). */
+static void effect_of(const double *doses, const double *vp, hs_drug_effect *out) {
+  out->resistance = out->contractility = out->contractility_rv = out->heart_rate = 1.0;
   for (int i = 0; i < HS_DRUG_COUNT; i++) {
     if (doses[i] <= 0) continue; /* the usual case: no infusion */
     const drug_row *r = &TABLE[i];
+    double de = emax(r->e_emax, r->e_ed50, doses[i]);
+    double share = i == HS_DRUG_DOBUTAMINE  ? rp(vp, V_DOB_RV)
+                   : i == HS_DRUG_MILRINONE ? rp(vp, V_MIL_RV)
+                                            : 1.0;
     out->resistance *= 1.0 + emax(r->r_emax, r->r_ed50, doses[i]);
-    out->contractility *= 1.0 + emax(r->e_emax, r->e_ed50, doses[i]);
+    out->contractility *= 1.0 + de;
+    out->contractility_rv *= 1.0 + share * de;
     out->heart_rate *= 1.0 + emax(r->hr_emax, r->hr_ed50, doses[i]);
   }
+  out->venous_ml_kg = hs_drug_venous_volume(doses, vp);
 }
 
+void hs_drug_effect_of(const double *doses, hs_drug_effect *out) { effect_of(doses, NULL, out); }
 double hs_vis(const double *d) {
   return d[HS_DRUG_DOPAMINE] + d[HS_DRUG_DOBUTAMINE] + 100.0 * d[HS_DRUG_EPINEPHRINE] +
          10.0 * d[HS_DRUG_MILRINONE] + 10000.0 * d[HS_DRUG_VASOPRESSIN] +
@@ -56,10 +166,13 @@ static void drugs_effect(const void *state, const hs_plan *pl, const double *p,
                          hs_physio_effect *fx) {
   (void)state;
   hs_drug_effect d;
-  hs_drug_effect_of(p + pl->drugs, &d);
+  int o = hs_physio_block(pl, "drug_response");
+  effect_of(p + pl->drugs, o >= 0 ? p + o : NULL, &d);
   fx->resistance *= d.resistance;
   fx->contractility *= d.contractility;
+  fx->contractility_rv *= d.contractility_rv / d.contractility; /* the RV's extra factor */
   fx->heart_rate *= d.heart_rate;
+  fx->venous_volume += d.venous_ml_kg * p[pl->body + BODY_WEIGHT];
 }
 
 static void drugs_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {

@@ -31,6 +31,12 @@ typedef struct hs_physio_effect {
   double co2;           /* share of the metabolic CO2 (RQ x O2 used) the consuming vessels
                            release into the blood (the rest: tissue stores; > 1 when they
                            give CO2 back) */
+  double contractility_rv; /* end-systolic elastance of the RV (with contractility: the RV
+                              gets both factors; the inotropes' RV share) */
+  double venous_volume;  /* mL added to the unstressed volume of the systemic capacitance
+                            veins (the vessels with a reflex class: splanchnic,
+                            extrasplanchnic), shared in proportion to their own; adds, from
+                            0: venodilators pool blood outside the heart and lungs */
 } hs_physio_effect;
 
 /* What a module's continuous states do to the circulation at one point of the
