@@ -9,7 +9,11 @@
  *   MAP, PCWP, LVEDP, ICP: 0.5 mmHg;  LVEDV: 1 mL;  total systemic flow and ECMO
  *   flow: 1 % (at least 0.02 L/min);  ECMO pump speed: 1 % (at least 10 rpm),
  * and the pump never runs backwards (speed >= 0, flow on target unless saturated).
+ * MAP, PCWP, LVEDP, ICP: 0.5 mmHg; SvO2 and right radial SaO2: 0.5 %.
  * The default run takes a subset of the grid; HS_TEST_FULL=1 runs all of it.
+ * HS_TEST_GRID=1 (ctest steady_grid, Release only) runs instead every shipped patient
+ * at its own settings and every built-in compare strategy (each device family and size,
+ * the combinations, the drugs) on the ECMO patient at 3 L/min.
  * Also: the low-contractility regression (lv.ees = 0.2 at 1 L/min gave -2065 rpm),
  * which is also a case where Anderson acceleration falls back (and says why), the
  * non-ejecting LV (one-way filling: integrated plainly, reported as a fallback),
@@ -28,7 +32,7 @@
 #define LPM (1000.0 / 60.0)
 
 typedef struct res {
-  double map, pcwp, lvedv, lvedp, co, icp, ecmo_flow, ecmo_rpm, bpc, ne, av;
+  double map, pcwp, lvedv, lvedp, co, icp, ecmo_flow, ecmo_rpm, bpc, ne, av, svo2, sao2u;
   hs_steady_info info;
 } res;
 
@@ -102,6 +106,7 @@ static res solve(const hs_model *m, int accel, double tighten, double extra) {
   r.map = all[HS_M_MAP], r.pcwp = all[HS_M_PCWP], r.lvedv = all[HS_M_LVEDV];
   r.lvedp = all[HS_M_LVEDP], r.co = all[HS_M_CO], r.icp = all[HS_M_ICP];
   r.bpc = all[HS_M_BPC], r.ne = all[HS_M_NE_EQ], r.av = all[HS_M_AVOPEN];
+  r.svo2 = all[HS_M_SVO2], r.sao2u = all[HS_M_SAO2U];
   r.ecmo_flow = metric(s, all, "ecmo_flow_lpm");
   r.ecmo_rpm = metric(s, all, "ecmo_rpm");
   free(all);
@@ -129,6 +134,9 @@ static void agree(hs_model *m, const char *what, double target_lpm) {
   assert_near(a.lvedv, p.lvedv, 1.0);
   assert_near(a.co, p.co, pct_tol(p.co, 1, 0.02));
   if (!isnan(p.icp)) assert_near(a.icp, p.icp, 0.5);
+  /* the O2 slow state: mixed venous and right radial saturation within 0.5 % */
+  if (!isnan(p.svo2)) assert_near(a.svo2, p.svo2, 0.5);
+  if (!isnan(p.sao2u)) assert_near(a.sao2u, p.sao2u, 0.5);
   if (!isnan(p.ecmo_rpm)) {
     assert_near(a.ecmo_flow, p.ecmo_flow, pct_tol(p.ecmo_flow, 1, 0.02));
     assert_near(a.ecmo_rpm, p.ecmo_rpm, pct_tol(p.ecmo_rpm, 1, 10));
@@ -446,7 +454,46 @@ static void test_warm_start(void **state) {
   hs_model_free(m);
 }
 
+/* Every shipped patient as it comes (the default run covers healthy_adult and
+   acute_mi_shock; the untreated VF arrest, which has no beats, is run for a fixed time by
+   tests/test_patients.c). */
+static void test_grid_patients(void **state) {
+  (void)state;
+  static const char *const files[] = {
+      "acute_mi_shock_ecmo.yaml",   "basilar_occlusion.yaml",     "biventricular_failure.yaml",
+      "cardiac_arrest_ecpr.yaml",   "fulminant_myocarditis.yaml", "pig_acute_heart_failure.yaml",
+      "post_cardiotomy_shock.yaml", "rv_shock.yaml",              "scai_c_shock.yaml",
+      "scai_d_shock.yaml",          "scai_e_shock.yaml",          "severe_shock_ecmo.yaml",
+      "stroke_post_thrombectomy.yaml"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) agree(load(files[i]), files[i], 0);
+}
+
+/* Every built-in compare strategy at ECMO 3 L/min (strategies with their own flow at it). */
+static void test_grid_strategies(void **state) {
+  (void)state;
+  hs_model *base = load("acute_mi_shock_ecmo.yaml");
+  for (int k = 0; hs_builtin_strategies[k]; k++) {
+    hs_model *m = NULL;
+    hs_err err;
+    hs_status st = hs_strategy_model(base, hs_builtin_strategies[k], 3.0, &m, &err);
+    if (st) print_error("%s: %s\n", hs_builtin_strategies[k], err.msg);
+    assert_int_equal(st, HS_OK);
+    char what[96];
+    snprintf(what, sizeof what, "%s at 3 L/min", hs_builtin_strategies[k]);
+    agree(m, what, strncmp(hs_builtin_strategies[k], "ecmo", 4) == 0 ? 3.0 : 0);
+  }
+  hs_model_free(base);
+}
+
 int main(void) {
+  const char *g = getenv("HS_TEST_GRID");
+  if (g && *g && strcmp(g, "0") != 0) {
+    const struct CMUnitTest grid[] = {
+        cmocka_unit_test(test_grid_patients),
+        cmocka_unit_test(test_grid_strategies),
+    };
+    return cmocka_run_group_tests(grid, NULL, NULL);
+  }
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_patients_agree),     cmocka_unit_test(test_ecmo_flows_agree),
       cmocka_unit_test(test_devices_agree),      cmocka_unit_test(test_low_contractility_regression),
