@@ -196,6 +196,9 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
 /* Beats between CSF steps: the drift is measured only after the haemodynamics have
    answered the last step (a step every beat measures the transient, not the balance). */
 #define STEADY_CSF_GAP 3
+/* An LV whose volume falls by more than this within a beat empties (through its valve or a
+   device draining it): not one-way filling, so its haemodynamics may be accelerated. */
+#define STEADY_DRAINED_ML 2.0
 #define STEADY_AA_O2_STEPS 12 /* at most, once the change is below its tolerance */
 
 static void steady_weights(const hs_sim *s, double *w) {
@@ -326,8 +329,11 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     }
     if ((st = hs_sim_run_beats(s, 1, err)) != HS_OK) break;
     double res = s->res_fast, o2res = s->last_change_o2 / sv[SOLVER_STEADY_TOL_O2];
-    double av = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_AVOPEN];
-    av_shut = av > 0.5 ? 0 : av_shut + 1;
+    const double *last = &s->hist[((s->nhist - 1) % HIST) * s->nm];
+    /* a shut aortic valve with a pump or vent draining the LV (Impella, LV vent) is not
+       one-way filling: the LV still empties within the beat */
+    int lv_drained = last[HS_M_LVEDV] - last[HS_M_LVESV] > STEADY_DRAINED_ML;
+    av_shut = last[HS_M_AVOPEN] > 0.5 || lv_drained ? 0 : av_shut + 1;
     /* no circulation (arrest without support): contents only stagnate, nothing to
        accelerate */
     int circulating = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_CO] > 0.1;
