@@ -502,6 +502,7 @@ static void modules_effect(hs_sim *s);
 void hs_sim_free(hs_sim *s) {
   if (!s) return;
   if (s->ode) s->ot->free(s->ode);
+  hs_replay_stop(s);
   free(s->p);
   free(s->ar_node);
   free(s->ar_g);
@@ -614,6 +615,7 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->icp_vref = 0.0;
   s->broken = 0;
   s->tr_open = s->tr_steps = 0;
+  hs_replay_stop(s);
   s->tr_t0 = 0.0;
   s->sw_steps = 0;
   s->sw_t0 = 0.0;
@@ -1055,6 +1057,7 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
 static void begin_accumulation(hs_sim *s) {
   const hs_plan *pl = s->pl;
   beat_acc *a = &s->acc;
+  hs_replay_next_beat(s);
   a->t0 = s->bt0;
   a->rr = s->brr;
   memcpy(a->q0, s->q, (size_t)pl->nq * sizeof(double));
@@ -1345,6 +1348,7 @@ static hs_status transport_flush(hs_sim *s, hs_err *err) {
   if (!s->tr_open) return HS_OK;
   hs_status st = s->ot->quad(s->ode, s->q, err);
   if (st) return st;
+  if (s->rep_on) hs_replay_record(s, s->vstart, s->t - s->tr_t0);
   hs_transport_step(s, s->vstart, s->t - s->tr_t0);
   memcpy(s->qprev, s->q, (size_t)s->pl->nq_ode * sizeof(double));
   s->tr_open = 0;

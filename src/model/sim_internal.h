@@ -170,6 +170,10 @@ struct hs_sim {
   double adv_end;        /* end of the current advance_to (macro steps stop before it) */
   long slow_jumps;       /* macro steps taken */
   double slow_jumped;    /* simulated time covered by them, s */
+  /* O2 replay (model/replay.c): the transport steps of the current beat (rep[rep_cur])
+     and of the last complete one, recorded while rep_on (the steady-state search) */
+  int rep_on, rep_cur, rep_n[2], rep_bad[2], rep_cap;
+  double *rep[2];
   int broken; /* a fatal error happened: no further stepping */
   char rhs_msg[256];
 };
@@ -228,6 +232,18 @@ void hs_transport_gas_exchange(hs_sim *s, double T, const double *kin);
 /* physio/transport.c: O2 / tracer (o2 != 0) and CO2 contents to their steady balance
    for the last beat's mean flows (warm start). */
 void hs_transport_equilibrate(hs_sim *s, int o2);
+
+/* replay.c: record the transport step just taken (before hs_transport_step moves the
+   contents; v0, h as there), when recording. */
+void hs_replay_record(hs_sim *s, const double *v0, double h);
+/* replay.c: stop recording and free the records. */
+void hs_replay_stop(hs_sim *s);
+/* replay.c: a beat begins (the record of the one just ended becomes the last). */
+void hs_replay_next_beat(hs_sim *s);
+/* replay.c: set the contents to the periodic fixed point of the last beat's transport
+   (largest change below goal x solver.steady_tol_o2, at most max_replays replays);
+   returns the replays used, 0 when there was no usable record (nothing changed). */
+int hs_replay_solve(hs_sim *s, double goal, int max_replays);
 
 /* beat_metrics.c: the metrics of the beat just ended into m, per-node values into site. */
 void hs_sim_finish_beat(hs_sim *s, double *m, double *site);
