@@ -17,8 +17,10 @@ static const char PARAMS_HELP[] =
     "default, allowed range, meaning and source.  --markdown prints the tables of\n"
     "docs/parameters.md.  A unit marked \"unit required\" (text: a trailing '!')\n"
     "must be written with the value: a bare number is an error there, because\n"
-    "the bedside unit is not the internal one (every flow: \"4 L/min\"; the blood\n"
-    "volume: \"5 L\"; a septostomy: \"8 mm\"; a half-life: \"4 h\").  0 needs no unit.\n";
+    "the bedside unit is not the internal one or is a clinical unit (every flow:\n"
+    "\"4 L/min\"; the blood volume: \"5 L\"; a septostomy: \"8 mm\"; a half-life:\n"
+    "\"4 h\"; a drug dose: \"0.5 ug/kg/min\"; a cannula: \"17 Fr\"; haemoglobin:\n"
+    "\"14 g/dL\"; lactate: \"2 mmol/L\").  0 needs no unit.\n";
 
 static void fmt_num(char *b, size_t n, double v) { snprintf(b, n, "%.6g", v); }
 

@@ -82,22 +82,22 @@ static brain at_pressure(const char *drug, const char *dose, int autoreg) {
 static void test_autoregulation(void **state) {
   (void)state;
   brain base = at_pressure(NULL, NULL, 1);
-  brain lo = at_pressure("drugs.nitroprusside", "2", 1);
-  brain hi = at_pressure("drugs.norepinephrine", "0.5", 1);
+  brain lo = at_pressure("drugs.nitroprusside", "2 ug/kg/min", 1);
+  brain hi = at_pressure("drugs.norepinephrine", "0.5 ug/kg/min", 1);
   print_message("MAP %.0f / %.0f / %.0f: CBF %.1f / %.1f / %.1f\n", lo.map, base.map, hi.map,
                 lo.cbf_l, base.cbf_l, hi.cbf_l);
   assert_true(lo.map < base.map - 15 && hi.map > base.map + 25);
   assert_near(lo.cbf_l, base.cbf_l, 0.10 * base.cbf_l);
   assert_near(hi.cbf_l, base.cbf_l, 0.10 * base.cbf_l);
-  brain lo0 = at_pressure("drugs.nitroprusside", "2", 0);
+  brain lo0 = at_pressure("drugs.nitroprusside", "2 ug/kg/min", 0);
   brain base0 = at_pressure(NULL, NULL, 0);
-  brain hi0 = at_pressure("drugs.norepinephrine", "0.5", 0);
+  brain hi0 = at_pressure("drugs.norepinephrine", "0.5 ug/kg/min", 0);
   double cpp_lo = (lo0.map - lo0.icp) / (base0.map - base0.icp);
   double cpp_hi = (hi0.map - hi0.icp) / (base0.map - base0.icp);
   assert_near(lo0.cbf_l / base0.cbf_l, cpp_lo, 0.05);
   assert_near(hi0.cbf_l / base0.cbf_l, cpp_hi, 0.05);
   /* below the plateau CBF falls even with autoregulation */
-  brain shock = run("acute_mi_shock.yaml", (const char *const[]){"drugs.nitroprusside", "3", NULL});
+  brain shock = run("acute_mi_shock.yaml", (const char *const[]){"drugs.nitroprusside", "3 ug/kg/min", NULL});
   assert_true(shock.cbf_l < 0.9 * base.cbf_l);
 }
 
@@ -330,12 +330,12 @@ static void test_icp_equilibrium(void **state) {
    raises the MCA pulsatility index (Czosnyka 1996). */
 static void test_autoregulation_plateau(void **state) {
   (void)state;
-  brain b50 = run("healthy_adult.yaml", (const char *const[]){"drugs.nitroprusside", "10",
+  brain b50 = run("healthy_adult.yaml", (const char *const[]){"drugs.nitroprusside", "10 ug/kg/min",
                                                                "upper_bed.resistance", "2.75", NULL});
-  brain b70 = run("healthy_adult.yaml", (const char *const[]){"drugs.nitroprusside", "2", NULL});
+  brain b70 = run("healthy_adult.yaml", (const char *const[]){"drugs.nitroprusside", "2 ug/kg/min", NULL});
   brain b100 = run("healthy_adult.yaml", NULL);
-  brain b130 = run("healthy_adult.yaml", (const char *const[]){"drugs.norepinephrine", "0.12", NULL});
-  brain b150 = run("healthy_adult.yaml", (const char *const[]){"drugs.norepinephrine", "0.3", NULL});
+  brain b130 = run("healthy_adult.yaml", (const char *const[]){"drugs.norepinephrine", "0.12 ug/kg/min", NULL});
+  brain b150 = run("healthy_adult.yaml", (const char *const[]){"drugs.norepinephrine", "0.3 ug/kg/min", NULL});
   print_message("MAP %.0f/%.0f/%.0f/%.0f/%.0f: CBF %.1f/%.1f/%.1f/%.1f/%.1f, PI %.2f/%.2f/%.2f\n",
                 b50.map, b70.map, b100.map, b130.map, b150.map, b50.cbf_l, b70.cbf_l, b100.cbf_l,
                 b130.cbf_l, b150.cbf_l, b50.pi_l, b70.pi_l, b100.pi_l);
@@ -350,9 +350,9 @@ static void test_autoregulation_plateau(void **state) {
   assert_in_range_d(100 * (b50.cbf_l / r - 1), -60, -15);
   assert_in_range_d(b50.pi_l - b100.pi_l, 0.3, 2.5); /* tcd_pi_vs_icp.yaml, map50 */
   /* impaired (abolished) autoregulation: pressure-passive */
-  brain o70 = at_pressure("drugs.nitroprusside", "2", 0);
+  brain o70 = at_pressure("drugs.nitroprusside", "2 ug/kg/min", 0);
   brain o100 = at_pressure(NULL, NULL, 0);
-  brain o150 = at_pressure("drugs.norepinephrine", "0.3", 0);
+  brain o150 = at_pressure("drugs.norepinephrine", "0.3 ug/kg/min", 0);
   print_message("autoregulation off, MAP %.0f/%.0f/%.0f: CBF %.1f/%.1f/%.1f\n", o70.map, o100.map,
                 o150.map, o70.cbf_l, o100.cbf_l, o150.cbf_l);
   assert_in_range_d(100 * (o70.cbf_l / o100.cbf_l - 1), -37, -22);

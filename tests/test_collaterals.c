@@ -91,9 +91,9 @@ static void test_basilar_pressure_dependence(void **state) {
   double gh[HS_METRIC_COUNT], gl[HS_METRIC_COUNT], ph[HS_METRIC_COUNT], plo[HS_METRIC_COUNT];
   run("basilar_occlusion.yaml", (const char *const[]){"brain.collateral_grade", "3", NULL}, gh);
   run("basilar_occlusion.yaml",
-      (const char *const[]){"brain.collateral_grade", "3", "drugs.nitroprusside", "8", NULL}, gl);
+      (const char *const[]){"brain.collateral_grade", "3", "drugs.nitroprusside", "8 ug/kg/min", NULL}, gl);
   run("basilar_occlusion.yaml", NULL, ph);
-  run("basilar_occlusion.yaml", (const char *const[]){"drugs.nitroprusside", "8", NULL}, plo);
+  run("basilar_occlusion.yaml", (const char *const[]){"drugs.nitroprusside", "8 ug/kg/min", NULL}, plo);
   double dg = 1 - gl[HS_M_CBFLP] / gh[HS_M_CBFLP], dp = 1 - plo[HS_M_CBFLP] / ph[HS_M_CBFLP];
   print_message("MAP %.0f -> %.0f: PCA CBF -%.1f %% good, -%.1f %% poor; PF -%.1f %% / -%.1f %%\n",
                 ph[HS_M_MAP], plo[HS_M_MAP], 100 * dg, 100 * dp,

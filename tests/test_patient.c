@@ -1056,6 +1056,47 @@ static void test_bare_clinical_rejected(void **state) {
     for (int k = 0; k < t->nparams; k++)
       if (t->params[k].dim == HS_DIM_FLOW) assert_true(hs_param_needs_unit(&t->params[k]));
   }
+  /* every drug dose needs its unit (a bare 0.5 is an error with the hint "0.5 ug/kg/min"),
+     so do catheter sizes, haemoglobin, lactate, orifice areas and O2 rates (issue 11) */
+  const hs_block_type *drugs = hs_block_type_find("drugs");
+  assert_non_null(drugs);
+  for (int d = 0; d < drugs->nparams; d++) {
+    const hs_param_spec *p = &drugs->params[d];
+    assert_true(hs_param_needs_unit(p));
+    hs_err err;
+    double v;
+    assert_int_equal(hs_param_parse(p, "0.5", &v, &err), HS_ERR_INVALID);
+    const char *want = p->dim == HS_DIM_UNIT_DOSE_RATE ? "\"0.5 U/kg/min\"" : "\"0.5 ug/kg/min\"";
+    if (!strstr(err.msg, "needs its unit") || !strstr(err.msg, want))
+      fail_msg("drugs.%s: %s", p->name, err.msg);
+    assert_int_equal(hs_param_parse(p, p->dim == HS_DIM_UNIT_DOSE_RATE ? "0.0004 U/kg/min"
+                                                                        : "0.5 ug/kg/min",
+                                    &v, &err), HS_OK);
+    assert_int_equal(hs_param_parse(p, "0", &v, &err), HS_OK);
+  }
+  static const hs_dim CLINICAL[] = {HS_DIM_DOSE_RATE, HS_DIM_UNIT_DOSE_RATE, HS_DIM_FRENCH,
+                                    HS_DIM_HB, HS_DIM_LACTATE, HS_DIM_AREA, HS_DIM_O2RATE,
+                                    HS_DIM_MASS_CONC, HS_DIM_UNIT_CONC};
+  for (size_t i = 0; i < hs_block_type_count(); i++) {
+    const hs_block_type *t = hs_block_type_at(i);
+    for (int k = 0; k < t->nparams; k++)
+      for (size_t c = 0; c < sizeof CLINICAL / sizeof CLINICAL[0]; c++)
+        if (t->params[k].dim == CLINICAL[c] && !(t->params[k].flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)))
+          if (!hs_param_needs_unit(&t->params[k]))
+            fail_msg("%s.%s accepts a bare number", t->name, t->params[k].name);
+  }
+  {
+    hs_model *m = NULL;
+    hs_err err;
+    assert_int_equal(hs_patient_load_default(&m, &err), HS_OK);
+    assert_int_equal(hs_model_set_text(m, "drugs.milrinone", "0.5", &err), HS_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "milrinone"));
+    assert_non_null(strstr(err.msg, "0.5 ug/kg/min"));
+    assert_int_equal(hs_model_set_text(m, "oxygen.hemoglobin", "14", &err), HS_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "g/dL"));
+    assert_int_equal(hs_model_set_text(m, "drugs.milrinone", "0.5 ug/kg/min", &err), HS_OK);
+    hs_model_free(m);
+  }
   const hs_block_type *ch = &hs_type_ventricle;
   int k = hs_param_index(ch, "v0");
   assert_false(hs_param_needs_unit(&ch->params[k]));

@@ -92,6 +92,11 @@ typedef struct hs_context {
   int anticoag_limited;    /* anticoagulation limited (bleeding, HIT ...) */
   int distal_perfusion;    /* distal perfusion cannula in the femoral return limb */
   unsigned unavailable;    /* bit (1u << hs_family) set: device family not available */
+  /* Set by compare and optimize (hs_context_default: 0): the effective regurgitant
+     orifice area of the aortic valve that was simulated, cm^2 (0: competent), and
+     whether it came from the patient file (1) or stands for ar_grade (0). */
+  double ar_eroa_cm2;
+  int ar_from_patient;
 } hs_context;
 
 void hs_context_default(hs_context *c);

@@ -128,8 +128,12 @@ hs_status hs_model_check(const hs_model *m, hs_err *err);
 
 /* Parse a text value for a parameter spec (used by files, --set and scenarios). */
 hs_status hs_param_parse(const hs_param_spec *spec, const char *text, double *out, hs_err *err);
-/* Whether a value of this parameter must carry its unit (nonzero): every flow (L/min at the
-   bedside, mL/s inside) and every parameter flagged HS_PARAM_UNIT.  0 needs no unit. */
+/* Whether a value of this parameter must carry its unit (nonzero): every quantity with a
+   clinical unit - flows (L/min at the bedside, mL/s inside), drug doses (ug/kg/min,
+   U/kg/min) and concentrations, catheter sizes (Fr), haemoglobin, lactate, orifice areas
+   and O2 rates, whose bedside spellings differ by a factor (g/dL or g/L, mmol/L or
+   mg/dL, cm^2 or mm^2) - and every parameter flagged HS_PARAM_UNIT.  A bare number is
+   then an error with a hint ("write 0.5 ug/kg/min").  0 needs no unit. */
 int hs_param_needs_unit(const hs_param_spec *spec);
 /* Range/flag check of an internal value. */
 hs_status hs_param_check(const hs_param_spec *spec, double value, hs_err *err);

@@ -74,6 +74,31 @@ static double now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Effective regurgitant orifice area of aortic regurgitation, cm^2, by grade (Zoghbi WA,
+   et al. Recommendations for noninvasive evaluation of native valvular regurgitation.
+   J Am Soc Echocardiogr 2017;30:303-371: EROA < 0.10 mild, 0.10-0.29 moderate, >= 0.30
+   severe): the middle of the mild and moderate bands, the lower bound of severe. */
+static const double AR_EROA[4] = {0, 0.05, 0.20, 0.30};
+
+hs_status hs_strategy_ar(hs_model *base, hs_context *c, hs_err *err) {
+  c->ar_eroa_cm2 = 0, c->ar_from_patient = 0;
+  const char *av = hs_model_role(base, "aortic_valve");
+  char path[128];
+  double a = 0;
+  if (!av || snprintf(path, sizeof path, "%s.regurgitant_area", av) >= (int)sizeof path ||
+      hs_model_get(base, path, &a, NULL) != HS_OK)
+    return HS_OK; /* no aortic valve with an orifice: nothing to simulate */
+  if (a > 0) {
+    int g = a < 0.10 ? HS_GRADE_MILD : a < 0.30 ? HS_GRADE_MODERATE : HS_GRADE_SEVERE;
+    if (g > c->ar_grade) c->ar_grade = g;
+    c->ar_eroa_cm2 = a, c->ar_from_patient = 1;
+    return HS_OK;
+  }
+  if (c->ar_grade < HS_GRADE_MILD || c->ar_grade > HS_GRADE_SEVERE) return HS_OK;
+  c->ar_eroa_cm2 = AR_EROA[c->ar_grade];
+  return hs_model_set(base, path, c->ar_eroa_cm2, err);
+}
+
 int hs_strategy_femoral_return(const hs_model *base) {
   const char *ret = hs_model_device_port(base, "ecmo", 1);
   return ret && (!strcmp(ret, hs_model_role(base, "lower_body_arteries")) ||
@@ -453,6 +478,10 @@ void hs_strategy_run(hs_strategy_job *j) {
     int ci = 0;
     if ((j->status = titrate(&T, j->st, tg, r, &ci, &j->err))) goto done;
     if ((j->status = trial_final(&T, ci, &j->err))) goto done;
+    /* the flow_min steady state for the siblings that start from it */
+    if (j->publish && T.g[0].level == 2 && (j->pub = hs_sim_new(pl, NULL)) &&
+        hs_sim_set_state(j->pub, T.g[0].state, T.ns, NULL) != HS_OK)
+      hs_sim_free(j->pub), j->pub = NULL;
     /* the search saw the chosen flow at its loose tolerance: when the reported state
        (the model's tolerance) misses what was found there, by a hair on the limit, the
        next flow up is taken */
@@ -506,7 +535,8 @@ fail:
   j->status = j->err.code ? j->err.code : HS_ERR_NOMEM;
 done:
   trial_free(&T);
-  hs_plan_free(pl);
+  if (j->pub) j->pub_plan = pl; /* lives as long as the published state */
+  else hs_plan_free(pl);
   hs_model_free(m);
   r->wall_s = now() - t0;
 }
@@ -533,27 +563,54 @@ hs_status hs_strategy_seed(const hs_model *base, double flow_lpm, hs_plan **plan
 
 typedef struct pool {
   hs_strategy_job *jobs;
-  size_t n, next, done;
+  size_t n, done;
+  char *state; /* per job: 0 waiting, 1 running, 2 finished */
   pthread_mutex_t lock;
+  pthread_cond_t changed;
   const hs_progress *progress;
 } pool;
 
+/* The next job to run: the last job first (lists end with the strategies that need the
+   most trials - vents, surgical - so starting there shortens the tail on a few threads),
+   skipping a job whose sibling start (after) has not finished.  -1: none left; -2: wait. */
+static long next_job(const pool *p) {
+  int waiting = 0;
+  for (size_t k = 0; k < p->n; k++) {
+    size_t i = p->n - 1 - k;
+    if (p->state[i]) continue;
+    int a = p->jobs[i].after;
+    if (a > 0 && p->state[a - 1] != 2) {
+      waiting = 1;
+      continue;
+    }
+    return (long)i;
+  }
+  return waiting ? -2 : -1;
+}
+
 static void *worker(void *arg) {
   pool *p = arg;
+  pthread_mutex_lock(&p->lock);
   for (;;) {
-    pthread_mutex_lock(&p->lock);
-    size_t i = p->next++;
-    pthread_mutex_unlock(&p->lock);
-    if (i >= p->n) return NULL;
-    /* last job first: lists end with the strategies that need the most trials (vents,
-       surgical), so starting there shortens the tail on a few threads */
-    hs_strategy_run(&p->jobs[p->n - 1 - i]);
-    if (p->progress && p->progress->fn) { /* one call at a time */
-      pthread_mutex_lock(&p->lock);
-      p->progress->fn((int)++p->done, (int)p->n, p->progress->ud);
-      pthread_mutex_unlock(&p->lock);
+    long i = next_job(p);
+    if (i == -1) break;
+    if (i == -2) {
+      pthread_cond_wait(&p->changed, &p->lock);
+      continue;
     }
+    hs_strategy_job *j = &p->jobs[i];
+    p->state[i] = 1;
+    if (j->after > 0 && p->jobs[j->after - 1].pub) j->warm = p->jobs[j->after - 1].pub;
+    pthread_mutex_unlock(&p->lock);
+    hs_strategy_run(j);
+    pthread_mutex_lock(&p->lock);
+    p->state[i] = 2;
+    if (p->progress && p->progress->fn) /* one call at a time */
+      p->progress->fn((int)++p->done, (int)p->n, p->progress->ud);
+    pthread_cond_broadcast(&p->changed);
   }
+  pthread_mutex_unlock(&p->lock);
+  return NULL;
 }
 
 void hs_strategy_run_all(hs_strategy_job *jobs, size_t n, int threads) {
@@ -564,13 +621,49 @@ void hs_strategy_run_all_progress(hs_strategy_job *jobs, size_t n, int threads,
                                   const hs_progress *progress) {
   if (threads < 1) threads = 1;
   if (threads > 64) threads = 64;
-  pool p = {jobs, n, 0, 0, PTHREAD_MUTEX_INITIALIZER, progress};
+  char *state = calloc(n ? n : 1, 1);
+  if (!state) { /* no memory for the schedule: one after the other, in list order */
+    for (size_t i = 0; i < n; i++) {
+      if (jobs[i].after > 0 && jobs[jobs[i].after - 1].pub) jobs[i].warm = jobs[jobs[i].after - 1].pub;
+      hs_strategy_run(&jobs[i]);
+    }
+    return;
+  }
+  pool p = {jobs, n, 0, state, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, progress};
   pthread_t th[64];
   int started = 0;
   for (int k = 1; k < threads; k++)
     if (pthread_create(&th[started], NULL, worker, &p) == 0) started++;
   worker(&p);
   for (int k = 0; k < started; k++) pthread_join(th[k], NULL);
+  free(state);
+}
+
+void hs_strategy_jobs_release(hs_strategy_job *jobs, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    hs_sim_free(jobs[i].pub);
+    hs_plan_free(jobs[i].pub_plan);
+    jobs[i].pub = NULL, jobs[i].pub_plan = NULL;
+  }
+}
+
+/* Strategies that differ only in the size or level of the same devices ("ecmo+
+   septostomy:6mm", "...:8mm"): one chain, each started from the previous one's flow_min
+   steady state, which is nearer than the ECMO-alone seed (a device added to the seed
+   starts from rest). The key is the text without the arguments; drug-only strategies and
+   fixed flows are not chained. */
+static void chain_key(const hs_strategy *s, char *key, size_t n) {
+  key[0] = 0;
+  if (s->fixed_flow_lpm > 0 || (s->ndev == 0 && !*s->vent_site)) return;
+  size_t k = 0;
+  for (const char *c = s->text; *c && k + 1 < n;) {
+    if (*c == ':') {
+      while (*c && *c != '+') c++;
+      continue;
+    }
+    key[k++] = *c++;
+  }
+  key[k] = 0;
 }
 
 hs_status hs_strategy_base(const hs_model *patient, hs_model **out, hs_err *err) {
@@ -721,6 +814,12 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   hs_model *base;
   hs_status st = hs_strategy_base(patient, &base, err);
   if (st) return st;
+  hs_context cx = *ctx; /* with the aortic regurgitation simulated */
+  if ((st = hs_strategy_ar(base, &cx, err))) {
+    hs_model_free(base);
+    return st;
+  }
+  ctx = &cx;
   int femoral_return = hs_strategy_femoral_return(base);
   hs_compare_result *res = calloc(1, sizeof *res);
   hs_strategy_job *jobs = calloc(n, sizeof *jobs);
@@ -761,7 +860,8 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
       r->excluded = 1;
       continue;
     }
-    jobs[nj++] = (hs_strategy_job){base, s, 0, !r->is_flow_sweep, targets, r, HS_OK, {0, ""}, NULL};
+    jobs[nj++] = (hs_strategy_job){base, s, 0, !r->is_flow_sweep, targets, r, HS_OK, {0, ""}, NULL,
+                                   0, 0, NULL, NULL};
   }
   /* warm start: every strategy starts from the ECMO-alone steady state at the least
      flow (where the titration starts) instead of from rest (hs_sim_copy_state: nodes,
@@ -771,6 +871,17 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   if (!st && nj > 1)
     st = hs_strategy_seed(base, targets->flow_min_lpm, &seed_plan, &seed, err);
   for (size_t i = 0; i < nj; i++) jobs[i].warm = seed;
+  for (size_t i = 0; i < nj && seed; i++) { /* sibling chains (hs_strategy_job.after) */
+    char ki[sizeof jobs[i].st->text], kj[sizeof ki];
+    chain_key(jobs[i].st, ki, sizeof ki);
+    for (size_t k = i; *ki && jobs[i].titrate && k-- > 0;) {
+      chain_key(jobs[k].st, kj, sizeof kj);
+      if (jobs[k].titrate && !strcmp(ki, kj)) {
+        jobs[i].after = (int)k + 1, jobs[k].publish = 1;
+        break;
+      }
+    }
+  }
   if (!st) {
     hs_strategy_run_all_progress(jobs, nj, threads, progress);
     for (size_t i = 0; i < nj; i++)
@@ -780,6 +891,7 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
         break;
       }
   }
+  hs_strategy_jobs_release(jobs, nj);
   hs_sim_free(seed);
   hs_plan_free(seed_plan);
   for (size_t i = 0; i < n && !st; i++)

@@ -90,7 +90,11 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
                       name ? name : "");
   hs_model *base;
   hs_status st = hs_strategy_base(patient, &base, err);
-  if (st) return st;
+  if (!st) st = hs_strategy_ar(base, &ctx, err); /* aortic regurgitation, as compare */
+  if (st) {
+    hs_model_free(base);
+    return st;
+  }
   size_t n = (size_t)floor((sw->hi - sw->lo) / sw->step + 1e-9) + 1;
   hs_optimize_result *r = calloc(1, sizeof *r);
   hs_strategy *strat = calloc(n, sizeof *strat);
@@ -133,7 +137,7 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
       break;
     }
     jobs[i] = (hs_strategy_job){base, &strat[i], 0, titrate, targets, &r->rows[i], HS_OK, {0, ""},
-                                NULL};
+                                NULL, 0, 0, NULL, NULL};
     snprintf(r->rows[i].name, sizeof r->rows[i].name, "%s", text);
     snprintf(r->rows[i].label, sizeof r->rows[i].label, "%s%g%s", sw->lpre, v, sw->lpost);
     snprintf(r->point_label[i < HS_OPT_MAX_LABELS ? i : HS_OPT_MAX_LABELS - 1],

@@ -73,13 +73,29 @@ typedef struct hs_strategy_job {
   hs_status status;
   hs_err err;
   const struct hs_sim *warm; /* NULL, or a steady state to start from (hs_sim_copy_state) */
+  /* Warm start from a sibling (zero-initialised: none): after > 0 runs this job once job
+     after - 1 has finished, from that job's steady state at flow_min (its `pub`) instead
+     of `warm` - a larger septostomy from the smaller one's state.  Results do not depend
+     on the thread count (each job's start is fixed).  publish: keep that state in pub
+     (and its plan in pub_plan) for the jobs that start from it; the caller frees both
+     (hs_strategy_jobs_release). */
+  int after, publish;
+  struct hs_sim *pub;
+  struct hs_plan *pub_plan;
 } hs_strategy_job;
+/* Free what the jobs published (pub, pub_plan). */
+void hs_strategy_jobs_release(hs_strategy_job *jobs, size_t n);
 
 /* The patient with a va_ecmo device "ecmo" in flow control (added if absent). */
 hs_status hs_strategy_base(const hs_model *patient, hs_model **out, hs_err *err);
 /* 1 when the ECMO return of the base model is femoral (lower-body or iliac arteries):
    the limb-ischaemia risk (hs_strategy.ecmo_femoral_return). */
 int hs_strategy_femoral_return(const hs_model *base);
+/* Aortic regurgitation in the base model and the context (docs/decision.md): a patient
+   whose aortic valve has a regurgitant_area grades the context from it (Zoghbi 2017)
+   when the context says less; a context grade on a competent valve gives the valve
+   the grade's representative orifice.  Fills c->ar_eroa_cm2, c->ar_from_patient. */
+hs_status hs_strategy_ar(hs_model *base, hs_context *c, hs_err *err);
 /* Apply a strategy's devices and settings to a model. */
 hs_status hs_strategy_apply(hs_model *m, const hs_strategy *st, hs_err *err);
 /* The base model's steady state at ECMO flow `flow_lpm`, the warm start of every job of

@@ -100,6 +100,9 @@ static json_t *context_json(const hs_context *c) {
   SET(o, "aortic_regurgitation", json_string(c->ar_grade >= 0 && c->ar_grade < 4 ? G[c->ar_grade] : "?"));
   SET(o, "peripheral_arterial_disease",
       json_string(c->pad_grade >= 0 && c->pad_grade < 4 ? G[c->pad_grade] : "?"));
+  SET(o, "aortic_regurgitant_area_cm2", hs_jnum(c->ar_eroa_cm2));
+  SET(o, "aortic_regurgitant_area_from", json_string(c->ar_eroa_cm2 <= 0 ? "none"
+                                                     : c->ar_from_patient ? "patient" : "grade"));
   SET(o, "mechanical_aortic_valve", json_boolean(c->mechanical_av));
   SET(o, "vsd", json_boolean(c->vsd));
   SET(o, "anticoagulation_limited", json_boolean(c->anticoag_limited));

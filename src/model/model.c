@@ -273,7 +273,22 @@ hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
 }
 
 int hs_param_needs_unit(const hs_param_spec *s) {
-  return s && (s->dim == HS_DIM_FLOW || (s->flags & HS_PARAM_UNIT));
+  if (!s) return 0;
+  switch (s->dim) {
+  case HS_DIM_FLOW:           /* L/min at the bedside, mL/s inside */
+  case HS_DIM_DOSE_RATE:      /* a drug dose: "0.5 ug/kg/min" (or mg/kg/h) */
+  case HS_DIM_UNIT_DOSE_RATE: /* vasopressin: "0.0004 U/kg/min" */
+  case HS_DIM_MASS_CONC:      /* a drug concentration: mg/mL or ug/mL */
+  case HS_DIM_UNIT_CONC:      /* U/mL */
+  case HS_DIM_FRENCH:         /* a catheter size: "17 Fr" (or its diameter in mm) */
+  case HS_DIM_HB:             /* haemoglobin: g/dL, g/L or mmol/L */
+  case HS_DIM_LACTATE:        /* mmol/L or mg/dL */
+  case HS_DIM_AREA:           /* an orifice area: cm^2 or mm^2 */
+  case HS_DIM_O2RATE:         /* mL O2/min or L/min */
+    return 1;
+  default:
+    return (s->flags & HS_PARAM_UNIT) != 0;
+  }
 }
 
 hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, hs_err *err) {
