@@ -695,9 +695,8 @@ void hs_context_note(const hs_context *c, char *buf, size_t n) {
              "the regurgitant volume and LV distension (Rihal 2015; Lorusso 2021). ");
   if (c->ar_grade >= HS_GRADE_MILD && c->ar_eroa_cm2 > 0)
     snprintf(buf + strlen(buf), n - strlen(buf),
-             "Aortic regurgitation is simulated: the aortic valve leaks through an effective "
-             "regurgitant orifice of %.2f cm^2 (%s), by the orifice law of docs/model.md, so the "
-             "LV volume and PCWP include the regurgitant volume, which grows with the aortic "
+             "Aortic regurgitation is simulated: effective regurgitant orifice %.2f cm^2 (%s); "
+             "the regurgitant volume, and with it LV volume and PCWP, grows with the aortic "
              "pressure that ECMO flow raises.",
              c->ar_eroa_cm2, c->ar_from_patient ? "from the patient file"
                                                 : "representative of the grade, Zoghbi 2017");
