@@ -260,7 +260,7 @@ static void test_limits(void **state) {
     const char *path, *value, *expect;
   } bad[] = {
       {"ecmo.drainage_size", "12 Fr", "[15 Fr, 31 Fr]"},
-      {"ecmo.return_size", "30", "[13 Fr, 25 Fr]"},
+      {"ecmo.return_size", "30 Fr", "[13 Fr, 25 Fr]"},
       {"ecmo.rpm", "6000", "[0 rpm, 5000 rpm]"},
       {"ecmo.fdo2", "0.1", "[0.21, 1]"},
       {"ecmo.target_flow", "10 L/min", "out of range"},
