@@ -29,7 +29,9 @@ static const char COMPARE_HELP[] =
     "  --targets FILE      targets, context and strategies (YAML/JSON, docs/decision.md)\n"
     "  --target NAME=VAL   one target (repeatable): pcwp_max (default 20 mmHg: PCWP below),\n"
     "                      map_min (65 mmHg), do2i_min (330 mL/min/m2), svo2_min (60 %),\n"
-    "                      flow_min (1 L/min), flow_max (5 L/min), flow_step (0.25 L/min)\n"
+    "                      flow_min (1 L/min), flow_max (5 L/min), flow_step (0.25 L/min),\n"
+    "                      lactate_max (none; e.g. 2 mmol/L). A percent is written\n"
+    "                      svo2_min=60 or \"60 %\"; a bare 0.6 is refused as ambiguous\n"
     "  --context LIST      clinical context, comma-separated (repeatable): open_chest,\n"
     "                      lv_thrombus, la_thrombus, ar=none|mild|moderate|severe,\n"
     "                      pad=none|mild|moderate|severe, mechanical_av, vsd,\n"
@@ -51,44 +53,6 @@ static const char COMPARE_HELP[] =
     "  --report DIR        self-contained HTML report (index.html, pv_loops.svg,\n"
     "                      ecmo_flow_sweep.svg, compare.json)\n"
     "  -h, --help          this text\n";
-
-/* one strategy per line, '#' comments, blank lines skipped */
-static int read_strategies(const char *path, char ***out, size_t *n, hs_err *err) {
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    hs_err_set(err, HS_ERR_IO, "%s: cannot open", path);
-    return 1;
-  }
-  char line[512];
-  int ln = 0;
-  while (fgets(line, sizeof line, f)) {
-    ln++;
-    char *h = strchr(line, '#');
-    if (h) *h = 0;
-    char *s = line;
-    while (*s == ' ' || *s == '\t') s++;
-    size_t k = strlen(s);
-    while (k && (s[k - 1] == '\n' || s[k - 1] == '\r' || s[k - 1] == ' ' || s[k - 1] == '\t')) s[--k] = 0;
-    if (!*s) continue;
-    hs_err e2;
-    if (hs_strategy_check(s, NULL, 0, &e2)) {
-      hs_err_set(err, e2.code, "%s:%d: %s", path, ln, e2.msg);
-      fclose(f);
-      return 1;
-    }
-    char **grown = realloc(*out, (*n + 2) * sizeof **out);
-    if (!grown || !(grown[*n] = strdup(s))) {
-      if (grown) *out = grown;
-      fclose(f);
-      hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-      return 1;
-    }
-    *out = grown;
-    (*out)[++*n] = NULL;
-  }
-  fclose(f);
-  return 0;
-}
 
 int hs_cmd_compare(int argc, char **argv) {
   const char *patient = NULL, *targets_file = NULL, *json = NULL, *flows_text = NULL;
@@ -160,7 +124,7 @@ int hs_cmd_compare(int argc, char **argv) {
       break;
     }
     case O_STRATEGIES:
-      if (read_strategies(optarg, &strategies, &nstrat, &err)) goto fail;
+      if (hs_strategies_load(optarg, &strategies, &nstrat, &err)) goto fail;
       break;
     case O_THREADS: {
       int thr_rc = hs_cli_parse_threads("compare", optarg, &threads);

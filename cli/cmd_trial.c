@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "hemosim/input.h"
 #include "hemosim/trial.h"
 #include "hemosim/trial_sim.h"
 
@@ -195,27 +196,10 @@ static int emit(const char *path, char *text, hs_err *err) {
   return rc;
 }
 
+/* a micro input (at most 64 KiB), read as every input file is (hemosim/input.h) */
 static char *slurp(const char *path, size_t *len, hs_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    hs_err_set(err, HS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    return NULL;
-  }
-  char *p = malloc(65537);
-  size_t n = p ? fread(p, 1, 65537, f) : 0;
-  fclose(f);
-  if (!p) {
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-    return NULL;
-  }
-  if (n > 65536) {
-    free(p);
-    hs_err_set(err, HS_ERR_RANGE, "%s: larger than 64 KiB", path);
-    return NULL;
-  }
-  p[n] = '\0';
-  *len = n;
-  return p;
+  char *p = NULL;
+  return hs_input_read(path, 64 * 1024, &p, len, err) ? NULL : p;
 }
 
 static void print_fields(void) {

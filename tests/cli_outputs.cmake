@@ -86,7 +86,7 @@ expect_match("${ERR}" "late2.yaml:4:29: the event at 12 s is after the end of th
 # measurement names in any case, percentages by one rule
 file(WRITE ${WORK}/meas.yaml "hemosim_measurements: 1\nmeasurements:\n  MAP: 80\n  lvef: 0.15\n")
 expect_run(2 ${HEMOSIM} calibrate ${WORK}/meas.yaml)
-expect_match("${ERR}" "meas.yaml:4:9: measurements.lvef: value 0.15 is ambiguous")
+expect_match("${ERR}" "meas.yaml:4:9: measurements.lvef: value .0.15. is ambiguous")
 # stroke eligibility: a criterion without its input is "not checked", never met (MARVEL
 # NIHSS >= 6); given, it decides; a bare --onset gets a hint in hours or minutes
 expect_run(0 ${HEMOSIM} stroke eligibility --onset "6 h" --etici 2b67 --ivt no --territory anterior)

@@ -134,6 +134,16 @@ const char *hs_step_name(int step); /* "ECMO flow and drugs", "IABP", ... */
    "ecmo+impella_cp:P6", "ecmo:3.5+iabp:1:1+la_vent:17Fr", "ecmo+septostomy:10mm".
    label (may be NULL) receives the readable name. */
 hs_status hs_strategy_check(const char *text, char *label, size_t n, hs_err *err);
+/* A strategies file (compare --strategies): one strategy text per line, '#' starts a
+   comment, blank lines are skipped; read through hs_input_read (regular file, size cap,
+   no NUL byte).  Every line is checked with hs_strategy_check; the texts are appended to
+   *list (NULL-terminated, start with NULL; free with hs_strategy_list_free) and *n
+   counts them.  Errors name the file and line ("s.txt:3: strategy 'x': unknown part
+   ..."); a line is never split nor cut short.  hs_strategies_parse reads the same
+   format from text of len bytes (name is used in messages). */
+hs_status hs_strategies_load(const char *path, char ***list, size_t *n, hs_err *err);
+hs_status hs_strategies_parse(const char *name, const char *text, size_t len, char ***list,
+                              size_t *n, hs_err *err);
 /* The patient with a strategy applied, as a model to simulate: VA-ECMO "ecmo" in flow
    control (added as femoral VA-ECMO if absent), the strategy's devices, settings and
    drugs, ECMO flow ecmo_flow_lpm (0: the strategy's fixed flow, else the patient's).

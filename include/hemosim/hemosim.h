@@ -29,6 +29,7 @@
 #include "hemosim/drugs.h"
 #include "hemosim/ecmo.h"
 #include "hemosim/error.h"
+#include "hemosim/input.h"
 #include "hemosim/micro.h"
 #include "hemosim/micro_model.h"
 #include "hemosim/model.h"

@@ -89,6 +89,15 @@ hs_status hs_quantity_parse_as(hs_dim dim, const char *text, const char *bare_un
                                hs_err *err);
 
 /*
+ * A percent quantity (HS_DIM_PERCENT: SvO2, LVEF, saturations; a target, a measurement,
+ * a bound on a *_pct metric) from text: "60 %" or a bare 60 are 60.  A bare number in
+ * (0, 1] is refused as ambiguous (0.6 meant as a fraction would silently read as
+ * 0.6 %): the message gives the hint ("write \"60 %\" for a fraction of 0.6, or
+ * \"0.6 %\" if 0.6 % is meant").  "0.6 %" and a bare 0 are accepted.
+ */
+hs_status hs_percent_parse(const char *text, double *out, hs_err *err);
+
+/*
  * The unit a value of dim is shown in at the edges (tables of inputs such as a cohort's
  * results.csv): the bedside unit where it differs from the internal one (flows in L/min),
  * else the internal unit.  *per_unit (if not NULL) receives the internal value of one

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analysis/cohort_impl.h"
+#include "hemosim/input.h"
 #include "hemosim/optimize.h"
 #include "hemosim/units.h"
 #include "io/doc.h"
@@ -31,14 +32,15 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t n) {
   return h;
 }
 
-/* fold a file's bytes into the fingerprint (missing files were reported elsewhere) */
+/* fold a file's bytes into the fingerprint (unreadable files were reported elsewhere;
+   read as every input file is, so a device such as /dev/zero is not read forever) */
 static uint64_t fnv_file(uint64_t h, const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return h;
-  char buf[8192];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) h = fnv1a(h, buf, n);
-  fclose(f);
+  char *text = NULL;
+  size_t n = 0;
+  hs_err e2;
+  if (hs_input_read(path, 0, &text, &n, &e2)) return h;
+  h = fnv1a(h, text, n);
+  free(text);
   return h;
 }
 
@@ -263,20 +265,22 @@ static hs_status load_table(loader *L, const hs_doc_node *tn) {
   if (st) return st;
   char *path = join_path(L->dir, rel);
   if (!path) return hs_err_set(L->err, HS_ERR_NOMEM, "out of memory");
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    st = hs_doc_fail(L->d, tn, L->err, HS_ERR_IO, "population.table: cannot open %s", path);
+  char *text = NULL;
+  size_t len = 0, pos = 0, k;
+  hs_err re;
+  if ((st = hs_input_read(path, 0, &text, &len, &re))) {
+    st = hs_doc_fail(L->d, tn, L->err, st, "population.table: %s", re.msg);
     free(path);
     return st;
   }
-  c->fingerprint = fnv_file(c->fingerprint, path);
-  char *line = NULL;
-  size_t cap = 0;
+  c->fingerprint = fnv1a(c->fingerprint, text, len);
+  const char *cline;
   long lineno = 0;
   size_t rows = 0, rcap = 0;
-  while (getline(&line, &cap, f) >= 0) {
+  while ((k = hs_input_line(text, len, &pos, &cline)) != (size_t)-1) {
     lineno++;
-    line[strcspn(line, "\r\n")] = '\0';
+    char *line = text + (cline - text); /* our own buffer: lines end in place */
+    line[k] = '\0';
     if (!*line || line[0] == '#') continue;
     char *save = NULL;
     size_t col = 0;
@@ -346,8 +350,7 @@ static hs_status load_table(loader *L, const hs_doc_node *tn) {
 nomem:
   st = hs_err_set(L->err, HS_ERR_NOMEM, "out of memory reading %s", path);
 out:
-  free(line);
-  fclose(f);
+  free(text);
   free(path);
   return st;
 }
@@ -796,6 +799,19 @@ static hs_status load_outputs(loader *L, const hs_doc_node *on) {
   return HS_OK;
 }
 
+/* a bound in the metric's unit; on a *_pct metric a percent by the one rule of
+   hs_percent_parse ("60 %" or 60; a bare 0.6 is ambiguous, not 0.6 %) */
+static hs_status bound_value(loader *L, const char *metric, const hs_doc_node *n,
+                             const char *what, double *out) {
+  size_t ml = strlen(metric);
+  if (ml < 4 || strcmp(metric + ml - 4, "_pct")) return number_in(L, n, what, -1e9, 1e9, out);
+  hs_err e2;
+  if (hs_doc_kind_of(n) != HS_DOC_SCALAR || hs_percent_parse(hs_doc_text(n), out, &e2))
+    return hs_doc_fail(L->d, n, L->err, HS_ERR_INVALID, "%s: %s", what,
+                       hs_doc_kind_of(n) == HS_DOC_SCALAR ? e2.msg : "expected a value in %");
+  return HS_OK;
+}
+
 /* acceptance ranges and targets: {metric: {min: x, max: y}} in the metric's unit */
 static hs_status load_bounds(loader *L, const hs_doc_node *bn, const char *what, int targets,
                              cohort_bound **out, size_t *nout) {
@@ -833,7 +849,7 @@ static hs_status load_bounds(loader *L, const hs_doc_node *bn, const char *what,
       b->is_min = !strcmp(hs_doc_text(hs_doc_key(v, j)), "min");
       char fw[224];
       snprintf(fw, sizeof fw, "%s.%s", w, b->is_min ? "min" : "max");
-      if ((st = number_in(L, hs_doc_value(v, j), fw, -1e9, 1e9, &b->bound))) return st;
+      if ((st = bound_value(L, name, hs_doc_value(v, j), fw, &b->bound))) return st;
       snprintf(b->text, sizeof b->text, "%s %s %g", name, b->is_min ? ">=" : "<=", b->bound);
     }
   }
@@ -1040,24 +1056,10 @@ hs_status hs_cohort_load_string(const char *name, const char *text, size_t len,
 
 hs_status hs_cohort_load_file(const char *path, hs_cohort **out, hs_err *err) {
   *out = NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) return hs_err_set(err, HS_ERR_IO, "%s: cannot open the study file", path);
-  size_t cap = 4096, n = 0;
-  char *text = malloc(cap);
-  size_t k;
-  while (text && (k = fread(text + n, 1, cap - n, f)) > 0) {
-    n += k;
-    if (n == cap) {
-      char *t = realloc(text, cap *= 2);
-      if (!t) {
-        free(text);
-        text = NULL;
-      }
-      text = t;
-    }
-  }
-  fclose(f);
-  if (!text) return hs_err_set(err, HS_ERR_NOMEM, "out of memory reading %s", path);
+  char *text = NULL;
+  size_t n = 0;
+  hs_status rst = hs_input_read(path, 0, &text, &n, err);
+  if (rst) return rst;
   char *dir = dupstr(path);
   char *slash = dir ? strrchr(dir, '/') : NULL;
   if (slash) *slash = '\0';

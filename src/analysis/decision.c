@@ -13,6 +13,7 @@
 
 #include "analysis/strategy.h"
 #include "hemosim/compare.h"
+#include "hemosim/input.h"
 #include "hemosim/units.h"
 #include "io/doc.h"
 
@@ -62,7 +63,11 @@ static hs_status target_value(const tfield *f, const char *text, double *out, hs
   double x;
   hs_err e2;
   /* a plain number is in the display unit (mmHg, mL/min/m2, %, L/min); "60 %" is 60 */
-  if (hs_quantity_parse_as(f->dim, text, f->dim == HS_DIM_NONE ? "" : f->unit, &x, &e2))
+  /* a percent (svo2_min) by the one rule: a bare 0.6 is ambiguous, not 0.6 % */
+  if (f->dim == HS_DIM_PERCENT ? hs_percent_parse(text, &x, &e2)
+                               : hs_quantity_parse_as(f->dim, text,
+                                                      f->dim == HS_DIM_NONE ? "" : f->unit, &x,
+                                                      &e2))
     return hs_err_set(err, HS_ERR_INVALID, "%s = '%s': %s", f->key, text, e2.msg);
   x /= f->scale;
   if (!(x >= f->lo && x <= f->hi))
@@ -621,6 +626,61 @@ hs_status hs_strategy_check(const char *text, char *label, size_t n, hs_err *err
   hs_strategy s;
   hs_status st = hs_strategy_parse(text, &s, err);
   if (!st && label && n) snprintf(label, n, "%s", s.label);
+  return st;
+}
+
+/* ---- strategies file: one strategy text per line ----------------------------- */
+
+static hs_status strategy_append(char ***list, size_t *n, const char *text, size_t len,
+                                 hs_err *err) {
+  char **grown = realloc(*list, (*n + 2) * sizeof **list);
+  if (!grown) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  *list = grown;
+  if (!(grown[*n] = malloc(len + 1))) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  memcpy(grown[*n], text, len);
+  grown[*n][len] = '\0';
+  grown[++*n] = NULL;
+  return HS_OK;
+}
+
+hs_status hs_strategies_parse(const char *name, const char *text, size_t len, char ***list,
+                              size_t *n, hs_err *err) {
+  if (!name) name = "<strategies>";
+  if (!text && len) return hs_err_set(err, HS_ERR_INVALID, "%s: no text", name);
+  size_t pos = 0, lineno = 0, k;
+  const char *line;
+  while ((k = hs_input_line(text, len, &pos, &line)) != (size_t)-1) {
+    lineno++;
+    const char *nul = memchr(line, '\0', k);
+    if (nul)
+      return hs_err_set(err, HS_ERR_PARSE, "%s:%zu: a NUL byte (column %zu): a strategies "
+                        "file is text", name, lineno, (size_t)(nul - line) + 1);
+    const char *hash = memchr(line, '#', k);
+    if (hash) k = (size_t)(hash - line);
+    while (k && (*line == ' ' || *line == '\t')) line++, k--;
+    while (k && (line[k - 1] == ' ' || line[k - 1] == '\t' || line[k - 1] == '\r')) k--;
+    if (!k) continue;
+    char buf[sizeof ((hs_strategy *)0)->text];
+    if (k >= sizeof buf)
+      return hs_err_set(err, HS_ERR_INVALID, "%s:%zu: strategy '%.40s...': too long (%zu "
+                        "characters, at most %zu)", name, lineno, line, k, sizeof buf - 1);
+    memcpy(buf, line, k);
+    buf[k] = '\0';
+    hs_err e2;
+    if (hs_strategy_check(buf, NULL, 0, &e2))
+      return hs_err_set(err, e2.code, "%s:%zu: %s", name, lineno, e2.msg);
+    hs_status st = strategy_append(list, n, buf, k, err);
+    if (st) return st;
+  }
+  return HS_OK;
+}
+
+hs_status hs_strategies_load(const char *path, char ***list, size_t *n, hs_err *err) {
+  char *text = NULL;
+  size_t len = 0;
+  hs_status st = hs_input_read(path, 0, &text, &len, err);
+  if (!st) st = hs_strategies_parse(path, text, len, list, n, err);
+  free(text);
   return st;
 }
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hemosim/input.h"
 #include "hemosim/validate.h"
 #include "validate_impl.h"
 
@@ -209,13 +210,13 @@ static hs_status bad_file(const char *path, hs_err *err, const char *what) {
 hs_status hs_golden_load(const char *path, hs_golden **out, hs_err *err) {
   *out = NULL;
   json_error_t je;
-  json_t *root = json_load_file(path, 0, &je);
-  if (!root) {
-    FILE *f = fopen(path, "r");
-    if (!f) return hs_err_set(err, HS_ERR_IO, "%s: cannot open", path);
-    fclose(f);
-    return hs_err_set(err, HS_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
-  }
+  char *text = NULL;
+  size_t len = 0;
+  hs_status rst = hs_input_read(path, 0, &text, &len, err);
+  if (rst) return rst;
+  json_t *root = json_loadb(text, len, 0, &je);
+  free(text);
+  if (!root) return hs_err_set(err, HS_ERR_PARSE, "%s:%d:%d: %s", path, je.line, je.column, je.text);
   hs_status st = HS_OK;
   json_t *schema = json_object_get(root, "schema"), *patient = json_object_get(root, "patient");
   json_t *m = json_object_get(root, "metrics");

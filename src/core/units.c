@@ -363,3 +363,21 @@ hs_status hs_quantity_parse_as(hs_dim dim, const char *text, const char *bare_un
   }
   return hs_unit_to_internal(dim, v, bare_unit, out, err);
 }
+
+hs_status hs_percent_parse(const char *text, double *out, hs_err *err) {
+  double x;
+  hs_status st = hs_quantity_parse_as(HS_DIM_PERCENT, text, "%", &x, err);
+  if (st) return st;
+  if (x > 0 && x <= 1 && bare_number(text)) {
+    if (!err) return HS_ERR_INVALID;
+    char shown[SHOWN_MAX];
+    show(text, shown, sizeof shown);
+    return hs_err_set(err, HS_ERR_INVALID,
+                      "\"%s\" is ambiguous: a bare number is in %% (this would be %s %%, not a "
+                      "fraction); write \"%g %%\" for a fraction of %s, or \"%s %%\" if %s %% "
+                      "is meant",
+                      shown, shown, 100 * x, shown, shown, shown);
+  }
+  *out = x;
+  return HS_OK;
+}

@@ -106,15 +106,9 @@ static hs_status parse_value(const hs_doc *d, const hs_doc_node *n, hs_calq q, c
                          name, field, text);
     return HS_OK;
   }
-  if (hs_quantity_parse_as((hs_dim)dim, text, hs_calq_unit(q), &x, &e2))
+  if (dim == HS_DIM_PERCENT && !strcmp(field, "value") ? hs_percent_parse(text, &x, &e2)
+      : hs_quantity_parse_as((hs_dim)dim, text, hs_calq_unit(q), &x, &e2))
     return hs_doc_fail(d, n, err, HS_ERR_INVALID, "measurements.%s: %s %s", name, field, e2.msg);
-  if (dim == HS_DIM_PERCENT && !strcmp(field, "value") && x > 0 && x <= 1 &&
-      !strchr(text, '%'))
-    return hs_doc_fail(d, n, err, HS_ERR_INVALID,
-                       "measurements.%s: value %s is ambiguous: a bare number is in %% (this "
-                       "would be %s %%, not a fraction); write \"%g %%\" for a fraction of %s, "
-                       "or \"%s %%\" if %s %% is meant",
-                       name, text, text, 100 * x, text, text, text);
   *out = dim == HS_DIM_FLOW ? x / HS_MLS_PER_LPM : x;
   return HS_OK;
 }

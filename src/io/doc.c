@@ -28,8 +28,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "io/doc.h"
+#include "hemosim/input.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -38,11 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sys/stat.h>
 #include <yaml.h>
-
-/* Largest input file read (patient, scenario, measurements, ...). */
-#define HS_DOC_MAX_BYTES (16 * 1024 * 1024)
 
 /* Scalar style as far as this module cares. */
 enum { HS_STYLE_PLAIN, HS_STYLE_QUOTED, HS_STYLE_BLOCK };
@@ -566,44 +562,10 @@ hs_status hs_doc_load_file(const char *path, hs_doc **out, hs_err *err) {
   if (!path) return hs_err_set(err, HS_ERR_INVALID, "hs_doc_load_file: no path given");
   if (!out) return fail_at(err, HS_ERR_INVALID, path, 0, 0, "no place to store the document");
   *out = NULL;
-  /* Regular files only: a device (base: /dev/zero) would be read until memory runs
-     out, a FIFO or terminal (/dev/stdin) would block. */
-  struct stat sb;
-  if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
-    return fail_at(err, HS_ERR_IO, path, 0, 0,
-                   "not a regular file (a directory, device or pipe cannot be an input file)");
-  FILE *f = fopen(path, "rb");
-  if (!f) return fail_at(err, HS_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
-  if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode)) {
-    fclose(f);
-    return fail_at(err, HS_ERR_IO, path, 0, 0,
-                   "not a regular file (a directory, device or pipe cannot be an input file)");
-  }
-
+  /* regular files only, size cap, no NUL byte: the one input-file reader (input.h) */
   char *buf = NULL;
-  size_t len = 0, cap = 0;
-  hs_status st = HS_OK;
-  for (;;) {
-    char *more = grow(buf, &cap, len + 4096, 1);
-    if (!more) {
-      st = fail_at(err, HS_ERR_NOMEM, path, 0, 0, "out of memory while reading");
-      break;
-    }
-    buf = more;
-    size_t got = fread(buf + len, 1, cap - len, f);
-    len += got;
-    if (len > HS_DOC_MAX_BYTES) {
-      st = fail_at(err, HS_ERR_IO, path, 0, 0,
-                   "larger than %d MiB: not an input file hemosim reads",
-                   HS_DOC_MAX_BYTES / (1024 * 1024));
-      break;
-    }
-    if (got == 0) {
-      if (ferror(f)) st = fail_at(err, HS_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
-      break;
-    }
-  }
-  fclose(f);
+  size_t len = 0;
+  hs_status st = hs_input_read(path, HS_INPUT_MAX_BYTES, &buf, &len, err);
   if (st == HS_OK) st = hs_doc_load_string(path, buf, len, out, err);
   free(buf);
   return st;

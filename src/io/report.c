@@ -87,10 +87,13 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
           nrun == 1 ? "strategy" : "strategies", nex, r->wall_s);
     o_fmt(o,
           "Targets: PCWP < %.0f mmHg, MAP >= %.0f mmHg, DO2 index >= %.0f mL/min/m2, "
-          "drained-blood SvO2 >= %.0f %%; ECMO flow re-titrated to the least flow in %.2f-%.2f "
-          "L/min (step %.2f) that holds MAP and perfusion.\n\n",
-          t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct, t->flow_min_lpm,
-          t->flow_max_lpm, t->flow_step_lpm);
+          "drained-blood SvO2 >= %g %%",
+          t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct);
+    if (t->lactate_max_mmol_l > 0) o_fmt(o, ", lactate <= %g mmol/L", t->lactate_max_mmol_l);
+    o_fmt(o,
+          "; ECMO flow re-titrated to the least flow in %.2f-%.2f L/min (step %.2f) that holds "
+          "MAP and perfusion.\n\n",
+          t->flow_min_lpm, t->flow_max_lpm, t->flow_step_lpm);
   }
   if (*r->context_note) { /* what the context means for VA-ECMO and for the simulation */
     if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>Context:</b> ");
@@ -331,8 +334,10 @@ static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best, in
 static void targets_line(hs_html *b, const hs_targets *t, int titrated) {
   hs_html_put(b,
               "<p>Targets: PCWP &lt; %.0f mmHg, MAP &ge; %.0f mmHg, DO<sub>2</sub> index &ge; %.0f "
-              "mL/min/m<sup>2</sup>, drained-blood SvO<sub>2</sub> &ge; %.0f %%. ",
+              "mL/min/m<sup>2</sup>, drained-blood SvO<sub>2</sub> &ge; %g %%",
               t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct);
+  if (t->lactate_max_mmol_l > 0) hs_html_put(b, ", lactate &le; %g mmol/L", t->lactate_max_mmol_l);
+  hs_html_put(b, ". ");
   if (titrated == 1)
     hs_html_put(b, "ECMO flow re-titrated to the least flow in %.2f&ndash;%.2f L/min that holds MAP "
                    "and perfusion. ", t->flow_min_lpm, t->flow_max_lpm);

@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hemosim/input.h"
 #include "hemosim/trial.h"
 #include "io/trial_impl.h"
 
@@ -549,41 +550,9 @@ hs_status tdb_load_protocol(hs_trial *t, hs_err *err) {
 
 /* ------------------------------------------------------------------ create / amend */
 
+/* the protocol file, read as every input file is (hemosim/input.h) */
 static hs_status read_file(const char *path, char **text, size_t *len, hs_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return hs_err_set(err, HS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  char *p = NULL;
-  size_t n = 0, cap = 0;
-  for (;;) {
-    if (n + 4096 + 1 > cap) {
-      cap = cap ? cap * 2 : 8192;
-      char *q = realloc(p, cap);
-      if (!q) {
-        free(p);
-        fclose(f);
-        return hs_err_set(err, HS_ERR_NOMEM, "out of memory reading %s", path);
-      }
-      p = q;
-    }
-    size_t k = fread(p + n, 1, 4096, f);
-    n += k;
-    if (k < 4096) break;
-    if (n > (16u << 20)) {
-      free(p);
-      fclose(f);
-      return hs_err_set(err, HS_ERR_RANGE, "%s: larger than 16 MiB", path);
-    }
-  }
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    free(p);
-    return hs_err_set(err, HS_ERR_IO, "%s: read error", path);
-  }
-  p[n] = '\0';
-  *text = p;
-  *len = n;
-  return HS_OK;
+  return hs_input_read(path, HS_INPUT_MAX_BYTES, text, len, err);
 }
 
 hs_status hs_trial_seed_parse(const char *hex, uint64_t *seed, hs_err *err) {
