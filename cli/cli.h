@@ -62,6 +62,18 @@ int hs_cli_parse_threads(const char *cmd, const char *text, int *out);
  * applied to *ctx in order: HS_EXIT_OK, or a usage error naming the item (printed,
  * HS_EXIT_USAGE).  compare and optimize. */
 int hs_cli_apply_context(const char *cmd, hs_context *ctx, const char *const *items, int n);
+/*
+ * A clinical quantity given to option opt, through the one unit parser
+ * (hs_quantity_parse_as): a bare number is in bare_unit (pass it only where the option's
+ * name states the unit, e.g. --hours, --interval-h; NULL: a bare number is an error with
+ * the hint "write 3.5 L/min"), a number with a unit is converted.  *out is the value in
+ * shown_unit (a spelling of dim, e.g. "L/min", "h", "um"), which must lie in [lo, hi]
+ * (lo itself excluded when lo_open).  Returns HS_EXIT_OK or HS_EXIT_USAGE after printing
+ * "--flow: \"9 L/min\" is 9 L/min, out of range (0, 8] L/min".
+ */
+int hs_cli_parse_quantity(const char *cmd, const char *opt, const char *text, hs_dim dim,
+                          const char *bare_unit, const char *shown_unit, double lo, int lo_open,
+                          double hi, double *out);
 /* Load a patient file, or the bundled default when path is NULL. */
 hs_status hs_cli_load_patient(const char *path, hs_model **out, hs_err *err);
 

@@ -39,6 +39,10 @@ static const char COHORT_HELP[] =
     "      --chunk N     patients per work unit (default: automatic)\n"
     "      --limit N     stop after N more patients (the checkpoint keeps them;\n"
     "                    --resume continues)\n"
+    "      --progress T  a progress line (done/total, elapsed, estimated time left)\n"
+    "                    every T (\"30 s\", \"1 min\"; a bare number is in s) on\n"
+    "                    standard error, from rank 0: for mpirun and batch jobs, where\n"
+    "                    standard error is not a terminal\n"
     "  -q, --quiet       do not print the summary\n"
     "  -h, --help        this text\n"
     "\n"
@@ -46,16 +50,27 @@ static const char COHORT_HELP[] =
     "collects the rows and writes the files.\n"
     "exit status: 0 success (error rows included), 1 usage error, 2 input or run error.\n"
     "Progress with an estimate of the remaining time is shown on standard error when\n"
-    "it is a terminal.\n";
+    "it is a terminal, or as lines with --progress.\n";
+
+typedef struct progress_state {
+  size_t start;  /* patients done before this run (from the checkpoint) */
+  double every;  /* > 0: one line every `every` s (--progress), else a terminal line */
+  double last;   /* elapsed time of the last line */
+  int started;
+} progress_state;
 
 static void progress(size_t done, size_t total, double elapsed, void *ud) {
-  (void)ud;
-  size_t *start = ud;
+  progress_state *p = ud;
+  if (!p->started) p->start = done, p->started = 1; /* the first call: resumed patients */
+  if (p->every > 0 && elapsed - p->last < p->every && done < total) return;
+  p->last = elapsed;
   double frac = total ? (double)done / (double)total : 1;
-  double rate = elapsed > 0 ? (double)(done - *start) / elapsed : 0;
+  double rate = elapsed > 0 ? (double)(done - p->start) / elapsed : 0;
   double eta = rate > 0 ? (double)(total - done) / rate : 0;
-  fprintf(stderr, "\rhemosim cohort: %zu/%zu patients (%.1f %%), %.0f s elapsed, about %.0f s left ",
-          done, total, 100 * frac, elapsed, eta);
+  fprintf(stderr, "%shemosim cohort: %zu/%zu patients (%.1f %%), %.0f s elapsed, about %.0f s left%s",
+          p->every > 0 ? "" : "\r", done, total, 100 * frac, elapsed, eta,
+          p->every > 0 ? "\n" : " ");
+  if (p->every > 0) fflush(stderr);
 }
 
 static int parse_count(const char *opt, const char *text, size_t *out) {
@@ -78,12 +93,14 @@ int hs_cmd_cohort(int argc, char **argv) {
   const char *study = NULL, *out = NULL;
   int threads = 1, resume = 0, sqlite = 0, quiet = 0, rc;
   size_t chunk = 0, limit = 0;
-  enum { O_RESUME = 256, O_SQLITE, O_CHUNK, O_LIMIT };
+  double every = 0;
+  enum { O_RESUME = 256, O_SQLITE, O_CHUNK, O_LIMIT, O_PROGRESS };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},         {"threads", required_argument, NULL, 't'},
       {"out", required_argument, NULL, 'o'},    {"quiet", no_argument, NULL, 'q'},
       {"resume", no_argument, NULL, O_RESUME},  {"sqlite", no_argument, NULL, O_SQLITE},
       {"chunk", required_argument, NULL, O_CHUNK}, {"limit", required_argument, NULL, O_LIMIT},
+      {"progress", required_argument, NULL, O_PROGRESS},
       {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
   for (int o; (o = hs_cli_getopt("cohort", argc, argv, "ht:o:q", LONG)) != -1;) {
@@ -101,6 +118,11 @@ int hs_cmd_cohort(int argc, char **argv) {
       break;
     case O_LIMIT:
       if ((rc = parse_count("--limit", optarg, &limit))) return rc;
+      break;
+    case O_PROGRESS: /* seconds between lines; "1 min" too */
+      if ((rc = hs_cli_parse_quantity("cohort", "--progress", optarg, HS_DIM_TIME, "s", "s", 0, 1,
+                                      86400, &every)))
+        return rc;
       break;
     default: return HS_EXIT_USAGE;
     }
@@ -147,7 +169,7 @@ int hs_cmd_cohort(int argc, char **argv) {
       goto fail;
     }
   }
-  size_t start = 0;
+  progress_state ps = {0, every, 0, 0};
   hs_cohort_options o;
   hs_cohort_options_default(&o);
   o.threads = threads;
@@ -155,10 +177,12 @@ int hs_cmd_cohort(int argc, char **argv) {
   o.resume = resume;
   o.chunk = chunk;
   o.limit = limit;
-  int tty = isatty(2);
-  if (tty) {
+  /* a terminal line updated in place, or with --progress a line every N s (mpirun,
+     batch jobs: stderr is a pipe or a file); rank 0 only (workers get no callback) */
+  int tty = every <= 0 && isatty(2);
+  if (tty || every > 0) {
     o.progress = progress;
-    o.progress_ud = &start;
+    o.progress_ud = &ps;
   }
   hs_status st = mpi ? hs_cohort_run_mpi(c, &o, &rank, &r, &err) : hs_cohort_run(c, &o, &r, &err);
   if (tty && rank == 0) fputc('\n', stderr);

@@ -58,9 +58,11 @@ static const char ANALYZE_HELP[] =
     "options:\n"
     "      --json OUT          write the analysis as JSON to OUT ('-' = standard output,\n"
     "                          which replaces the table)\n"
-    "      --small-cutoff UM   small/large split for vessel records, um (default: the\n"
-    "                          file's small_cutoff_um, else 20)\n"
-    "      --t4-tolerance H    half-width of the T4 window around 72 h (default 8 h)\n"
+    "      --small-cutoff D    small/large split for vessel records, with its unit\n"
+    "                          (\"20 um\"; default: the file's small_cutoff_um,\n"
+    "                          else 20 um)\n"
+    "      --t4-tolerance T    half-width of the T4 window around 72 h, with its unit\n"
+    "                          (default \"8 h\")\n"
     "  -q, --quiet             do not print the table\n"
     "  -h, --help              this text\n"
     "\n"
@@ -78,23 +80,14 @@ static const char SCHEDULE_HELP[] =
     "\n"
     "options:\n"
     "      --json OUT          write the check as JSON to OUT ('-' = standard output)\n"
-    "      --t4-tolerance H    half-width of the T4 window around 72 h (default 8 h)\n"
+    "      --t4-tolerance T    half-width of the T4 window around 72 h, with its unit\n"
+    "                          (default \"8 h\")\n"
     "  -q, --quiet             do not print the table\n"
     "  -h, --help              this text\n"
     "\n"
     "exit status: 0 success (flags included), 1 usage error, 2 input error.\n";
 
 /* ------------------------------------------------------------------ helpers */
-
-static int parse_positive(const char *cmd, const char *opt, const char *text, double max,
-                          double *out) {
-  char *end;
-  double v = strtod(text, &end);
-  if (end == text || *end || !(v > 0 && v <= max))
-    return hs_cli_usage(cmd, "%s must be a number in (0, %g] (got '%s')", opt, max, text);
-  *out = v;
-  return 0;
-}
 
 static void cell(char *b, size_t n, double v, int width, int prec) {
   if (isfinite(v))
@@ -251,11 +244,14 @@ static int cmd_analyze(int argc, char **argv) {
     case 'q': quiet = 1; break;
     case O_JSON: json = optarg; break;
     case O_CUTOFF:
-      if (parse_positive(cmd, "--small-cutoff", optarg, HS_MICRO_MAX_CUTOFF_UM, &opt.small_cutoff_um))
+      if (hs_cli_parse_quantity(cmd, "--small-cutoff", optarg, HS_DIM_LENGTH, NULL, "um", 0, 1,
+                                HS_MICRO_MAX_CUTOFF_UM, &opt.small_cutoff_um))
         return HS_EXIT_USAGE;
       break;
     case O_T4:
-      if (parse_positive(cmd, "--t4-tolerance", optarg, 72, &opt.t4_tolerance_h)) return HS_EXIT_USAGE;
+      if (hs_cli_parse_quantity(cmd, "--t4-tolerance", optarg, HS_DIM_TIME, NULL, "h", 0, 1, 72,
+                                &opt.t4_tolerance_h))
+        return HS_EXIT_USAGE;
       break;
     default: return HS_EXIT_USAGE;
     }
@@ -314,7 +310,9 @@ static int cmd_schedule(int argc, char **argv) {
     case 'q': quiet = 1; break;
     case O_JSON: json = optarg; break;
     case O_T4:
-      if (parse_positive(cmd, "--t4-tolerance", optarg, 72, &tol)) return HS_EXIT_USAGE;
+      if (hs_cli_parse_quantity(cmd, "--t4-tolerance", optarg, HS_DIM_TIME, NULL, "h", 0, 1, 72,
+                                &tol))
+        return HS_EXIT_USAGE;
       break;
     default: return HS_EXIT_USAGE;
     }
@@ -396,9 +394,10 @@ static const char TITRATE_HELP[] =
     "\n"
     "options:\n"
     "      --policy P          control, micro or both (default both)\n"
-    "      --hours H           course length, h (default 72)\n"
+    "      --hours H           course length, h (default 72; \"90 min\" also accepted)\n"
     "      --interval-h H      decision interval, h (default 1; at most --hours)\n"
-    "      --flow LPM          starting ECMO flow, L/min (default: the patient's)\n"
+    "      --flow F            starting ECMO flow with its unit, e.g. \"3.5 L/min\"\n"
+    "                          (default: the patient's)\n"
     "      --obstructed F      capillary dysfunction at placement: obstructed share\n"
     "      --oedema F          ... tissue oedema\n"
     "      --vasoconstriction F ... intrinsic vasoconstriction\n"
@@ -566,9 +565,18 @@ static int cmd_titrate(int argc, char **argv) {
       else trend_iv = v;
       break;
     }
-    case O_HOURS: bad = parse_positive(cmd, name, optarg, 1000, &o.hours); break;
-    case O_INTERVAL: bad = parse_positive(cmd, name, optarg, 1000, &o.interval_h); break;
-    case O_FLOW: bad = parse_positive(cmd, name, optarg, 8, &o.flow0_lpm); break;
+    /* --hours and --interval-h name their unit: a bare number is in h; --flow needs one */
+    case O_HOURS:
+      bad = hs_cli_parse_quantity(cmd, name, optarg, HS_DIM_TIME, "h", "h", 0, 1, 1000, &o.hours);
+      break;
+    case O_INTERVAL:
+      bad = hs_cli_parse_quantity(cmd, name, optarg, HS_DIM_TIME, "h", "h", 0, 1, 1000,
+                                  &o.interval_h);
+      break;
+    case O_FLOW:
+      bad = hs_cli_parse_quantity(cmd, name, optarg, HS_DIM_FLOW, NULL, "L/min", 0, 1, 8,
+                                  &o.flow0_lpm);
+      break;
     case O_OBST: bad = parse_fraction(cmd, name, optarg, 0, 0.99, &o.micro.obstructed); break;
     case O_OED: bad = parse_fraction(cmd, name, optarg, 0, 5, &o.micro.oedema); break;
     case O_VASO: bad = parse_fraction(cmd, name, optarg, 0, 0.99, &o.micro.vasoconstriction); break;

@@ -13,7 +13,7 @@ static const char PARAMS_HELP[] =
     "\n"
     "List the parameters of every block type (or of TYPE: vessel, ventricle, atrium,\n"
     "resistor, inertance, valve, heart, circulation, body, solver, oxygen, or a device\n"
-    "type such as va_ecmo) with internal unit,\n"
+    "type such as va_ecmo) with the unit --set takes (flows in L/min),\n"
     "default, allowed range, meaning and source.  --markdown prints the tables of\n"
     "docs/parameters.md.  A unit marked \"unit required\" (text: a trailing '!')\n"
     "must be written with the value: a bare number is an error there, because\n"
@@ -43,15 +43,16 @@ static void print_type(const hs_block_type *t, int md) {
   for (int i = 0; i < t->nparams; i++) {
     const hs_param_spec *p = &t->params[i];
     char def[32], lo[32], hi[32];
-    fmt_num(lo, sizeof lo, p->min);
-    fmt_num(hi, sizeof hi, p->max);
+    double per; /* values in the bedside unit (flows in L/min), as --set takes them */
+    const char *shown = hs_param_display_unit(p, &per);
+    fmt_num(lo, sizeof lo, p->min / per);
+    fmt_num(hi, sizeof hi, p->max / per);
     if (p->flags & HS_PARAM_REQUIRED) snprintf(def, sizeof def, "required");
     else if (p->flags & HS_PARAM_BOOL) snprintf(def, sizeof def, "%s", p->def ? "true" : "false");
     else if (p->flags & HS_PARAM_CHOICE) snprintf(def, sizeof def, "%s", p->choices[(int)p->def]);
-    else fmt_num(def, sizeof def, p->def);
+    else fmt_num(def, sizeof def, p->def / per);
     char unit[48];
-    snprintf(unit, sizeof unit, "%s%s",
-             (p->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)) ? "" : hs_dim_unit(p->dim),
+    snprintf(unit, sizeof unit, "%s%s", shown,
              !hs_param_needs_unit(p) ? "" : md ? " (unit required)" : "!");
     if (md)
       printf("| `%s` | %s | %s | %s | %s | %s | %s |\n", p->name, unit, def, lo, hi, p->doc,

@@ -35,6 +35,8 @@ static const char PERFUSION_HELP[] =
     "  --cbv-cutoffs LO,HI  the same for CBV\n"
     "  --beats N            beats averaged, 1-100 (default 3)\n"
     "  --json               machine-readable output (schema " HS_PERFUSION_JSON_SCHEMA ")\n"
+    "  -q, --quiet          no text answer (the exit status still tells; --json still\n"
+    "                       prints)\n"
     "  -h, --help           this text\n"
     "\n"
     "exit status: 0 success, 1 usage error, 2 input or simulation error.\n";
@@ -116,6 +118,7 @@ static void print_text(const hs_perfusion *p) {
 int hs_cmd_stroke_perfusion(int argc, char **argv) {
   static const struct option LONG[] = {{"help", no_argument, NULL, 'h'},
                                        {"json", no_argument, NULL, 'j'},
+                                       {"quiet", no_argument, NULL, 'q'},
                                        {"set", required_argument, NULL, 's'},
                                        {"reference", required_argument, NULL, 'r'},
                                        {"recanalised", no_argument, NULL, 'c'},
@@ -126,12 +129,12 @@ int hs_cmd_stroke_perfusion(int argc, char **argv) {
   const char *cmd = "stroke perfusion";
   hs_perfusion_options o = hs_perfusion_options_default();
   const char *refpath = NULL;
-  int json = 0, nsets = 0, rc = HS_EXIT_OK;
+  int json = 0, quiet = 0, nsets = 0, rc = HS_EXIT_OK;
   hs_err err;
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
   if (!sets) return HS_EXIT_FAIL;
   hs_cli_opt_begin();
-  for (int c; rc == HS_EXIT_OK && (c = hs_cli_getopt(cmd, argc, argv, "h", LONG)) != -1;) {
+  for (int c; rc == HS_EXIT_OK && (c = hs_cli_getopt(cmd, argc, argv, "hq", LONG)) != -1;) {
     double v;
     if (c == 'h') {
       fputs(PERFUSION_HELP, stdout);
@@ -139,6 +142,8 @@ int hs_cmd_stroke_perfusion(int argc, char **argv) {
       return HS_EXIT_OK;
     } else if (c == 'j') {
       json = 1;
+    } else if (c == 'q') {
+      quiet = 1;
     } else if (c == 's') {
       sets[nsets++] = optarg;
     } else if (c == 'r') {
@@ -180,7 +185,7 @@ int hs_cmd_stroke_perfusion(int argc, char **argv) {
     if (json) {
       if (hs_cli_write_text(text, "-", &err) != HS_OK) rc = hs_cli_fail(&err);
       text = NULL;
-    } else {
+    } else if (!quiet) {
       print_text(&p);
     }
   }

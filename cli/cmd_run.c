@@ -34,8 +34,10 @@ static const char RUN_HELP[] =
     "      --set NAME=VALUE   set a parameter before the run; repeatable\n"
     "                         e.g. --set lv.ees=1.0 --set \"heart.heart_rate=90 /min\"\n"
     "  -o, --out DIR          write summary.json, waveforms.csv, pv_loops.svg,\n"
-    "                         waveforms.svg, trend.csv, trend_beats.csv, trend.json and\n"
-    "                         trend.svg into DIR (created if missing; all or none)\n"
+    "                         waveforms.svg, trend.csv, trend_beats.csv, trend.json,\n"
+    "                         trend.svg and provenance.json (version, build, patient,\n"
+    "                         --set of the CSV files) into DIR (created if missing;\n"
+    "                         all or none)\n"
     "      --summary-json F   write the JSON summary to F ('-' = standard output)\n"
     "      --signals LIST     CSV signals, comma-separated p:<node>, v:<node>, q:<edge>\n"
     "                         (default " HS_DEFAULT_SIGNALS ")\n"
@@ -70,7 +72,8 @@ static const char RUN_HELP[] =
 /* The files of --out; a directory holding only these may be replaced by a new run. */
 static const char *const RUN_OUTPUTS[] = {"summary.json", "waveforms.csv", "pv_loops.svg",
                                           "waveforms.svg", "trend.csv", "trend_beats.csv",
-                                          "trend.json", "trend.svg", NULL};
+                                          "trend.json", "trend.svg", "provenance.json", NULL};
+
 
 /* Set by the signal handler (the command line's only global): the beat callback, which
    the library calls after every beat, stops the run when it is set. */
@@ -151,6 +154,18 @@ static hs_status put(const char *dir, const char *file, char *text, hs_err *err)
   free(path);
   free(text);
   return st;
+}
+
+/* provenance.json: how the CSV files beside it were made (version, build, patient,
+   --set, scenario, duration); the CSV files themselves stay plain tables */
+static hs_status write_provenance(const char *dir, const hs_model *m, const char *patient,
+                                  const char *const *sets, int nsets, const char *scenario,
+                                  const char *duration, hs_err *err) {
+  hs_provenance prov = {hs_model_name(m), patient, sets, (size_t)nsets};
+  const char *kv[] = {"scenario", scenario, "duration", duration};
+  size_t nf = 0;
+  while (RUN_OUTPUTS[nf + 1]) nf++; /* every file but provenance.json itself */
+  return hs_provenance_write(dir, "hemosim run", &prov, kv, 2, RUN_OUTPUTS, nf, err);
 }
 
 /* trend.csv, trend_beats.csv, trend.json and trend.svg of the chosen metrics. */
@@ -303,11 +318,16 @@ int hs_cmd_run(int argc, char **argv) {
     case 'o': out = optarg; break;
     case O_SUMMARY: json = optarg; break;
     case O_SIGNALS: signals = optarg; break;
-    case O_RATE: {
-      char *end;
-      rate = strtod(optarg, &end);
-      if (end == optarg || *end || !(rate > 0 && rate <= 100000)) {
-        rc = hs_cli_usage("run", "--rate must be a number of Hz in (0, 100000] (got '%s')", optarg);
+    case O_RATE: { /* a sampling rate, not a clinical quantity: bare or "N Hz", in Hz (the
+                      unit table has no frequency: Hz is refused for heart rates on purpose) */
+      char num[64];
+      size_t n = strlen(optarg);
+      if (n > 2 && !strcmp(optarg + n - 2, "Hz")) n -= 2;
+      while (n && optarg[n - 1] == ' ') n--;
+      snprintf(num, sizeof num, "%.*s", (int)(n < sizeof num ? n : sizeof num - 1), optarg);
+      if (hs_cli_parse_quantity("run", "--rate", num, HS_DIM_NONE, "", "", 0, 1, 100000,
+                                &rate) != HS_EXIT_OK) {
+        rc = HS_EXIT_USAGE;
         goto done;
       }
       break;
@@ -450,6 +470,8 @@ int hs_cmd_run(int argc, char **argv) {
     if (span > 8.0) span = 8.0;
     if (write_figures(rec, stage, span, hs_model_name(m), &err)) goto fail;
     if (write_trend(trend, stage, trend_metrics, hs_model_name(m), &err)) goto fail;
+    if (write_provenance(stage, m, patient, sets, nsets, scenario, duration_text, &err))
+      goto fail;
     if (interrupted) goto fail;
     st = hs_outdir_commit(od, &err); /* all files at once */
     od = NULL;

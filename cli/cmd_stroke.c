@@ -229,10 +229,17 @@ static int parse_opts(const char *cmd, int argc, char **argv, const opt *opts, v
                                   256 + (int)(p - opts)};
   longopts[n] = (struct option){NULL, 0, NULL, 0};
   hs_cli_opt_begin();
-  for (int c; (c = hs_cli_getopt(cmd, argc, argv, "h", longopts)) != -1;) {
+  for (int c; (c = hs_cli_getopt(cmd, argc, argv, "hq", longopts)) != -1;) {
     if (c == 'h') {
       help();
       return HS_EXIT_OK;
+    }
+    if (c == 'q') { /* -q: the subcommand's --quiet, where it has one */
+      const opt *q = opts;
+      while (q->name && strcmp(q->name, "--quiet")) q++;
+      if (!q->name) return hs_cli_usage(cmd, "unknown option '-q'");
+      *q->flag = 1;
+      continue;
     }
     if (c < 256) return HS_EXIT_USAGE;
     const opt *o = &opts[c - 256];
@@ -840,7 +847,7 @@ static const char COURSE_HELP[] =
     "usage: hemosim stroke course PATIENT [--territory T] [--etici G | --fraction F]\n"
     "                             [--obstruction X] [--strategies LIST] [--half-life T]\n"
     "                             [--clearance-exponent P] [--duration T] [--step T]\n"
-    "                             [--hypo-cbf C] [--hyper-rel R] [--json]\n"
+    "                             [--hypo-cbf C] [--hyper-rel R] [--json] [-q]\n"
     "\n"
     "The first hours after thrombectomy under each blood-pressure strategy, simulated\n"
     "as a quasi-steady course: every --step (30 min) the circulation is run to its\n"
@@ -879,6 +886,7 @@ static const char COURSE_HELP[] =
     "  --set NAME=VALUE      change a parameter of PATIENT first, as for run (repeatable;\n"
     "                        e.g. --set \"brain.collateral_grade=1\")\n"
     "  --json                machine-readable output (every point)\n"
+    "  -q, --quiet           no text table (--json still prints)\n"
     "  -h, --help            this text\n";
 
 static void course_help(void) { fputs(COURSE_HELP, stdout); }
@@ -930,7 +938,7 @@ static void print_course(const hs_course_result *r) {
 typedef struct course_args {
   const char *patient, *ter, *et, *fr, *ob, *strat, *hl, *ce, *du, *stp, *hc, *hr;
   const char **sets; /* --set NAME=VALUE, in order */
-  int nsets, json;
+  int nsets, json, quiet;
 } course_args;
 
 static int course_run(const char *cmd, const course_args *ca);
@@ -952,6 +960,7 @@ static int cmd_course(int argc, char **argv) {
                       {"--step", &ca.stp, NULL},       {"--hypo-cbf", &ca.hc, NULL},
                       {"--hyper-rel", &ca.hr, NULL},   {"--json", NULL, &ca.json},
                       {"--set", ca.sets, &ca.nsets},
+                      {"--quiet", NULL, &ca.quiet},
                       {NULL, NULL, NULL}};
   int rc = parse_opts(cmd, argc, argv, opts, course_help);
   if (rc < 0) rc = course_run(cmd, &ca);
@@ -1010,7 +1019,7 @@ static int course_run(const char *cmd, const course_args *ca) {
   if (ca->json) {
     hs_provenance prov = {hs_model_name(m), patient, ca->sets, (size_t)ca->nsets};
     code = print_json(hs_course_json(r, &prov, &err));
-  } else {
+  } else if (!ca->quiet) {
     print_course(r);
   }
   hs_course_free(r);

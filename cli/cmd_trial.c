@@ -49,8 +49,10 @@ static const char TRIAL_HELP[] =
     "  fields                                      the form fields, units and ranges\n"
     "  simulate DB (--study FILES | --patient-file FILES) [--protocol FILE]\n"
     "           [--patients N] [--seed HEX] [--threads N] [--placed TIME]\n"
-    "           [--interval-h H] [--json OUT]      in-silico run of the trial on virtual\n"
-    "                                              patients; outcomes are MODEL PROXIES [manager]\n"
+    "           [--interval-h H] [--json OUT] [-q] in-silico run of the trial on virtual\n"
+    "                                              patients; outcomes are MODEL PROXIES [manager];\n"
+    "                                              --interval-h in h or with a unit (\"30 min\");\n"
+    "                                              -q: no summary printed\n"
     "\n"
     "common options:\n"
     "      --user NAME         who makes the change (default: $HEMOSIM_USER)\n"
@@ -71,7 +73,7 @@ typedef struct opts {
       *micro, *type, *onset, *severity, *description, *text, *field, *json, *csv, *odm, *km,
       *study, *patient_file, *patients, *threads, *interval_h;
   int64_t id;
-  int has_id;
+  int has_id, quiet;
   hs_trial_kv strata[MAXKV], criteria[MAXKV], sets[MAXKV];
   size_t nstrata, ncriteria, nsets;
   char kvbuf[3 * MAXKV][512];
@@ -108,7 +110,7 @@ static const optdef OPTS[] = {
 static int parse(const char *cmd, int argc, char **argv, int first, const char *allowed,
                  opts *o) {
   enum { NOPTS = sizeof OPTS / sizeof OPTS[0] };
-  struct option longopts[NOPTS + 2];
+  struct option longopts[NOPTS + 3];
   int n = 0;
   for (int k = 0; k < NOPTS; k++) {
     char key[40];
@@ -118,15 +120,21 @@ static int parse(const char *cmd, int argc, char **argv, int first, const char *
     longopts[n++] = (struct option){OPTS[k].name + 2, required_argument, NULL, 1000 + k};
   }
   longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+  int quiet_ok = strstr(allowed, " -q ") != NULL; /* subcommands that print a summary */
+  if (quiet_ok) longopts[n++] = (struct option){"quiet", no_argument, NULL, 'q'};
   longopts[n] = (struct option){NULL, 0, NULL, 0};
   int ac = argc - first + 1;
   char **av = argv + first - 1; /* av[0]: the subcommand's name */
   hs_cli_opt_begin();
-  for (int c; (c = hs_cli_getopt(cmd, ac, av, "h", longopts)) != -1;) {
+  for (int c; (c = hs_cli_getopt(cmd, ac, av, quiet_ok ? "hq" : "h", longopts)) != -1;) {
     if (c == HS_OPT_ERROR) return HS_EXIT_USAGE;
     if (c == 'h') {
       fputs(TRIAL_HELP, stdout);
       return -1;
+    }
+    if (c == 'q') {
+      o->quiet = 1;
+      continue;
     }
     const optdef *d = &OPTS[c - 1000];
     const char *a = d->name, *v = optarg;
@@ -267,12 +275,10 @@ static int simulate(const char *cmd, const opts *o, const hs_trial_actor *who) {
   if (o->patients && (rc = parse_count(cmd, "--patients", o->patients, 1, 1000, &v))) return rc;
   if (o->patients) so.patients = (size_t)v;
   if (o->threads && (rc = hs_cli_parse_threads(cmd, o->threads, &so.threads))) return rc;
-  if (o->interval_h) {
-    char *end;
-    so.interval_h = strtod(o->interval_h, &end);
-    if (end == o->interval_h || *end)
-      return hs_cli_usage(cmd, "--interval-h must be a number of hours (got '%s')", o->interval_h);
-  }
+  /* the option names its unit: a bare number is in h, "30 min" is converted */
+  if (o->interval_h && (rc = hs_cli_parse_quantity(cmd, "--interval-h", o->interval_h, HS_DIM_TIME,
+                                                   "h", "h", 0.05, 0, 24, &so.interval_h)))
+    return rc;
   if (o->placed) so.first_placement = o->placed;
   char seed_hex[17] = "0000000000000001";
   if (o->seed) {
@@ -309,6 +315,7 @@ static int simulate(const char *cmd, const opts *o, const hs_trial_actor *who) {
   if (hs_trial_simulate(t, who, (const hs_cohort *const *)pop, npop, &so, &sum, &err)) goto fail;
   if (!(json = hs_trial_sim_json(t, who, &so, &sum, &err))) goto fail;
   if (o->json && hs_write_file_atomic(o->json, json, strlen(json), &err)) goto fail;
+  if (o->quiet) goto done; /* -q: the database and --json hold the result */
   printf("in-silico trial in %s: %zu virtual patients screened, %zu outside acceptance, %zu "
          "enrolled, %zu failed; %zu visits (%zu outside their window)\n",
          o->db, sum.screened, sum.not_accepted, sum.enrolled, sum.failed, sum.visits,
@@ -374,7 +381,7 @@ int hs_cmd_trial(int argc, char **argv) {
       {"analyze", " --json --km ", HS_ROLE_STATISTICIAN},
       {"export", " --csv --odm ", HS_ROLE_STATISTICIAN},
       {"simulate", " --protocol --seed --study --patient-file --patients --threads --placed "
-                   "--interval-h --json ", HS_ROLE_MANAGER},
+                   "--interval-h --json -q ", HS_ROLE_MANAGER},
   };
   int k = -1;
   for (size_t i = 0; i < sizeof SUBS / sizeof SUBS[0]; i++)

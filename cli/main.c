@@ -149,6 +149,22 @@ int hs_cli_apply_context(const char *cmd, hs_context *ctx, const char *const *it
   return HS_EXIT_OK;
 }
 
+int hs_cli_parse_quantity(const char *cmd, const char *opt, const char *text, hs_dim dim,
+                          const char *bare_unit, const char *shown_unit, double lo, int lo_open,
+                          double hi, double *out) {
+  double v, per = 1;
+  hs_err e2;
+  if (hs_quantity_parse_as(dim, text, bare_unit, &v, &e2) ||
+      hs_unit_to_internal(dim, 1.0, shown_unit, &per, &e2))
+    return hs_cli_usage(cmd, "%s: %s", opt, e2.msg);
+  v /= per;
+  if (!((lo_open ? v > lo : v >= lo) && v <= hi))
+    return hs_cli_usage(cmd, "%s: \"%s\" is %.10g %s, out of range %c%g, %g] %s", opt, text, v,
+                        shown_unit, lo_open ? '(' : '[', lo, hi, shown_unit);
+  *out = v;
+  return HS_EXIT_OK;
+}
+
 hs_status hs_cli_write_json(json_t *root, const char *path, hs_err *err) {
   char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
   json_decref(root);

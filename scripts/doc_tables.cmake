@@ -23,17 +23,40 @@ file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 
 # ---- the tables ------------------------------------------------------------------------
-set(ecmo_flow_table_DOC README.md)
-set(ecmo_flow_table_HEADER
+# table(NAME DOC HEADER1 HEADER2 COLUMNS RUN VALUES...): one `hemosim run` per value, RUN
+# its arguments ('^'-separated) with @V replaced by the value, which labels the row.
+function(table name doc h1 h2 columns run)
+  set(${name}_DOC ${doc} PARENT_SCOPE)
+  set(${name}_HEADER "${h1}" "${h2}" PARENT_SCOPE)
+  string(REPLACE " " ";" cols "${columns}")
+  set(${name}_COLUMNS ${cols} PARENT_SCOPE)
+  set(rows "")
+  foreach(v ${ARGN})
+    string(REPLACE "@V" "${v}" args "${run}")
+    list(APPEND rows "${v}|run^${args}")
+  endforeach()
+  set(${name}_ROWS "${rows}" PARENT_SCOPE)
+endfunction()
+
+table(ecmo_flow_table README.md
   "| ECMO L/min | MAP | total flow L/min | LV output L/min | PCWP | LVEDV mL | pulse pressure | aortic valve opening | pump rpm |"
-  "|---|---|---|---|---|---|---|---|---|")
-set(ecmo_flow_table_COLUMNS "@label" map_mmhg:0 co_lpm:1 lv_output_lpm:1 pcwp_mmhg:0 lvedv_ml:0
-  pulse_pressure_mmhg:1 av_open_fraction:2 ecmo_rpm:0)
-set(ecmo_flow_table_ROWS "")
-foreach(flow 1 2 3 4 5)
-  list(APPEND ecmo_flow_table_ROWS
-    "${flow}|run^examples/patients/acute_mi_shock_ecmo.yaml^--set^ecmo.target_flow=${flow} L/min")
-endforeach()
+  "|---|---|---|---|---|---|---|---|---|"
+  "@label map_mmhg:0 co_lpm:1 lv_output_lpm:1 pcwp_mmhg:0 lvedv_ml:0 pulse_pressure_mmhg:1 av_open_fraction:2 ecmo_rpm:0"
+  "examples/patients/acute_mi_shock_ecmo.yaml^--set^ecmo.target_flow=@V L/min" 1 2 3 4 5)
+# docs/model.md section 6: the uncompensated MAP rise with ECMO flow (reflex off)
+table(ecmo_open_loop_table docs/model.md
+  "| ECMO L/min (reflex off) | MAP mmHg | total flow L/min | LV output L/min | PCWP mmHg |"
+  "|---|---|---|---|---|"
+  "@label map_mmhg:0 co_lpm:1 lv_output_lpm:1 pcwp_mmhg:0"
+  "examples/patients/acute_mi_shock_ecmo.yaml^--set^baroreflex.enabled=false^--set^ecmo.target_flow=@V L/min"
+  1 3 5)
+# docs/model.md section 6: a non-ejecting LV on ECMO, PCWP set by the RV
+table(rv_pcwp_table docs/model.md
+  "| RV ees mmHg/mL (severe shock, ECMO 5 L/min) | PCWP mmHg | LV output L/min | aortic valve opening | MAP mmHg |"
+  "|---|---|---|---|---|"
+  "@label pcwp_mmhg:0 lv_output_lpm:1 av_open_fraction:2 map_mmhg:0"
+  "examples/patients/severe_shock_ecmo.yaml^--set^ecmo.target_flow=5 L/min^--set^rv.ees=@V"
+  0.3 0.45 0.6)
 # the drug effect table of docs/drugs.md: each infusion in the acute-MI shock patient at
 # steady state (baroreflex on)
 set(drug_effect_table_DOC docs/drugs.md)
@@ -51,7 +74,7 @@ foreach(drug "dobutamine=5 ug/kg/min" "dobutamine=10 ug/kg/min" "milrinone=0.5 u
   list(APPEND drug_effect_table_ROWS
     "${label}|run^examples/patients/acute_mi_shock.yaml^--set^drugs.${drug}")
 endforeach()
-set(TABLES ecmo_flow_table drug_effect_table)
+set(TABLES ecmo_flow_table drug_effect_table ecmo_open_loop_table rv_pcwp_table)
 
 # ---- generation ------------------------------------------------------------------------
 function(render name out_var)

@@ -3,6 +3,7 @@
 # by one rule, clinical units through the one parser.  Commands that used to hang run
 # under a TIMEOUT so that a regression fails instead of stalling CI.
 include(${CMAKE_CURRENT_LIST_DIR}/cli_common.cmake)
+file(REMOVE_RECURSE ${WORK})
 file(MAKE_DIRECTORY ${WORK})
 set(P ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml)
 
@@ -47,4 +48,63 @@ expect_match("${OUT}" "lactate_max")
 expect_run_t(0 ${HEMOSIM} compare ${P} --strategy ecmo --threads 1 --target lactate_max=2
              --target "svo2_min=62.5 %")
 expect_match("${OUT}" "Targets: [^\n]*SvO2 >= 62.5 %, lactate <= 2 mmol/L;")
+
+# ---- clinical units at the edges: every flag through the one unit parser
+# micro titrate: --hours / --interval-h name their unit (bare = h), --flow needs its unit
+expect_run_t(1 ${HEMOSIM} micro titrate ${P} --hours "2 h" --interval-h "3 h")
+expect_match("${ERR}" "--interval-h \\(3\\) must not exceed --hours \\(2\\)")
+expect_run_t(1 ${HEMOSIM} micro titrate ${P} --hours "90 min" --interval-h 2)
+expect_match("${ERR}" "--interval-h \\(2\\) must not exceed --hours \\(1.5\\)")
+expect_run_t(1 ${HEMOSIM} micro titrate ${P} --flow 3.5)
+expect_match("${ERR}" "--flow: .*needs its unit .*\"3.5 L/min\"")
+expect_run_t(1 ${HEMOSIM} micro titrate ${P} --flow "9 L/min")
+expect_match("${ERR}" "--flow: \"9 L/min\" is 9 L/min, out of range \\(0, 8\\] L/min")
+# micro analyze / schedule: cut-off and tolerance with their units
+expect_run_t(0 ${HEMOSIM} micro analyze ${SRC}/examples/micro/va_ecmo_t1.yaml -q
+             --small-cutoff "20 um" --t4-tolerance "8 h")
+expect_run_t(0 ${HEMOSIM} micro analyze ${SRC}/examples/micro/va_ecmo_t1.yaml -q
+             --small-cutoff "0.02 mm" --t4-tolerance "480 min")
+expect_run_t(1 ${HEMOSIM} micro analyze ${SRC}/examples/micro/va_ecmo_t1.yaml --small-cutoff 20)
+expect_match("${ERR}" "needs its unit")
+expect_run_t(1 ${HEMOSIM} micro schedule ${SRC}/examples/micro/schedule.yaml --t4-tolerance 8)
+expect_match("${ERR}" "--t4-tolerance: .*needs its unit")
+# trial simulate --interval-h names hours; "30 min" is accepted (the run then stops at the seed)
+expect_run_t(1 ${HEMOSIM} trial simulate ${WORK}/t.db --user sim --patient-file x.yaml
+             --interval-h "30 min" --seed xyz)
+expect_match("${ERR}" "--seed must be")
+expect_run_t(1 ${HEMOSIM} trial simulate ${WORK}/t.db --user sim --patient-file x.yaml
+             --interval-h "2 min")
+expect_match("${ERR}" "--interval-h: .*out of range \\[0.05, 24\\] h")
+# run --rate: a sampling rate in Hz (bare) or with its unit
+expect_run_t(0 ${HEMOSIM} run --duration 1 -q --rate "100 Hz" --out ${WORK}/rate)
+expect_run_t(1 ${HEMOSIM} run --duration 1 -q --rate "100 mmHg")
+expect_match("${ERR}" "--rate: ")
+# params / describe in the bedside unit; a range error names it
+expect_run_t(0 ${HEMOSIM} params va_ecmo)
+expect_match("${OUT}" "target_flow +L/min! +default 4 +range \\[0, 8\\]")
+expect_run_t(0 ${HEMOSIM} describe ${P})
+expect_match("${OUT}" "ecmo.target_flow +\\* 4 +L/min +\\[0, 8\\]")
+expect_run_t(2 ${HEMOSIM} run ${P} --set "ecmo.target_flow=9 L/min" --duration 1 -q)
+expect_match("${ERR}" "'target_flow' = 9 L/min is out of range \\[0 L/min, 8 L/min\\]")
+
+# ---- provenance: run --out and cohort directories carry provenance.json; a checkpoint
+# of another build is refused on --resume; --progress prints lines when stderr is no tty
+expect_run_t(0 ${HEMOSIM} run --duration 1 -q --set "heart.heart_rate=80 /min" --out ${WORK}/prov)
+file(READ ${WORK}/prov/provenance.json pj)
+expect_match("${pj}" "\"schema\": \"hemosim-provenance/1\"")
+expect_match("${pj}" "\"hemosim_version\": \"[0-9]")
+expect_match("${pj}" "\"set\": \\[[^]]*heart.heart_rate=80 /min")
+expect_match("${pj}" "\"waveforms.csv\"")
+set(CS ${SRC}/tests/data/cohort_small.yaml)
+expect_run_t(0 ${HEMOSIM} cohort ${CS} -q --out ${WORK}/coh --limit 4 --progress 0.001)
+expect_match("${ERR}" "hemosim cohort: [0-9]+/10 patients [^\n]*left\n")
+file(READ ${WORK}/coh/provenance.json cj)
+expect_match("${cj}" "\"study\": \"small test study\"")
+expect_match("${cj}" "\"fingerprint\": \"[0-9a-f]+\"")
+expect_match("${cj}" "\"results.csv\"")
+file(READ ${WORK}/coh/checkpoint.tsv ck)
+string(REGEX REPLACE "^(hemosim-cohort-checkpoint [^\n]*) [^ \n]+\n" "\\1 0.0.1+other\n" ck "${ck}")
+file(WRITE ${WORK}/coh/checkpoint.tsv "${ck}")
+expect_run_t(2 ${HEMOSIM} cohort ${CS} -q --out ${WORK}/coh --resume)
+expect_match("${ERR}" "written by hemosim 0.0.1\\+other, this is hemosim [0-9]")
 message(STATUS "cli inputs: checks passed")

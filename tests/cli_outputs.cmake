@@ -110,8 +110,8 @@ expect_run(0 ${HEMOSIM} run --duration 3 -q --out ${WORK}/o1)
 expect_run(0 ${HEMOSIM} run --duration 3 -q --out ${WORK}/o1) # replaces a previous run's outputs
 file(GLOB o1 RELATIVE ${WORK}/o1 ${WORK}/o1/*)
 list(SORT o1)
-if(NOT "${o1}" STREQUAL "pv_loops.svg;summary.json;trend.csv;trend.json;trend.svg;trend_beats.csv;waveforms.csv;waveforms.svg")
-  message(FATAL_ERROR "run --out: expected the eight outputs, got ${o1}")
+if(NOT "${o1}" STREQUAL "provenance.json;pv_loops.svg;summary.json;trend.csv;trend.json;trend.svg;trend_beats.csv;waveforms.csv;waveforms.svg")
+  message(FATAL_ERROR "run --out: expected the nine outputs, got ${o1}")
 endif()
 expect_run(0 ${HEMOSIM} run --help) # its --out line names every file written
 string(REGEX MATCH "--out DIR[^-]*" out_line "${OUT}")

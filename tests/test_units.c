@@ -74,6 +74,8 @@ static const unit_case CASES[] = {
     {HS_DIM_LENGTH, "1.8 m", 180.0},
     {HS_DIM_LENGTH, "24 Fr", 0.8},
     {HS_DIM_LENGTH, "8 Fr", 8.0 / 30.0},
+    {HS_DIM_LENGTH, "20 um", 0.002},
+    {HS_DIM_LENGTH, "20 \xc2\xb5m", 0.002},
     /* mass, kg */
     {HS_DIM_MASS, "80 kg", 80.0},
     {HS_DIM_MASS, "3500 g", 3.5},
@@ -480,7 +482,7 @@ static void test_messages_quote_the_value(void **state) {
                  "(accepted: none or %)");
   expect_message(HS_DIM_LENGTH, "5 furlongs",
                  "\"5 furlongs\": unknown unit 'furlongs' for a length "
-                 "(accepted: cm, mm, m, Fr)");
+                 "(accepted: cm, mm, m, Fr, um, \xc2\xb5m)");
   expect_message(HS_DIM_AREA, "1 acre",
                  "\"1 acre\": unknown unit 'acre' for an area (accepted: cm^2, cm2, mm^2, mm2)");
   expect_message(HS_DIM_O2RATE, "250 mL/s",

@@ -135,7 +135,15 @@ hs_status hs_param_parse(const hs_param_spec *spec, const char *text, double *ou
    mg/dL, cm^2 or mm^2) - and every parameter flagged HS_PARAM_UNIT.  A bare number is
    then an error with a hint ("write 0.5 ug/kg/min").  0 needs no unit. */
 int hs_param_needs_unit(const hs_param_spec *spec);
-/* Range/flag check of an internal value. */
+/* The bedside unit a parameter is shown in (params, describe, serve's /params, range
+   errors): every flow in L/min; a parameter that needs its unit (HS_PARAM_UNIT) in its
+   clinical unit: a volume in L, a length in mm, a time in h when its range reaches 10 h
+   (a half-life), else s; any other parameter in its internal unit ("" for a flag or a
+   choice).  *per_unit (may be NULL) receives the internal value of one shown unit
+   (shown = internal / *per_unit). */
+const char *hs_param_display_unit(const hs_param_spec *spec, double *per_unit);
+/* Range/flag check of an internal value (a range error names the value and the range in
+   the bedside unit: "'target_flow' = 9 L/min is out of range [0 L/min, 8 L/min]"). */
 hs_status hs_param_check(const hs_param_spec *spec, double value, hs_err *err);
 
 #ifdef __cplusplus

@@ -91,6 +91,23 @@ typedef struct hs_provenance {
   size_t nset;
 } hs_provenance;
 
+/* The build: HS_VERSION, and "+<git describe>" of the commit the build was configured at
+   when known ("0.1.0+8c4c818-dirty").  A cohort checkpoint records it: --resume with
+   another build refuses (results of two builds must not mix). */
+const char *hs_build_version(void);
+/* provenance.json, the sidecar of an output directory whose CSV files carry no header
+   for it (schema hemosim-provenance/1, docs/output.md): "hemosim_version", "patient",
+   "patient_file", "set" (prov may be NULL), "hemosim_build", "command", nkv further
+   text fields (kv: name, value, name, value, ...) and "files", the files it describes.
+   Caller frees. */
+char *hs_provenance_json(const char *command, const hs_provenance *prov,
+                         const char *const *kv, size_t nkv, const char *const *files,
+                         size_t nfiles, hs_err *err);
+/* The same written atomically to dir/provenance.json. */
+hs_status hs_provenance_write(const char *dir, const char *command, const hs_provenance *prov,
+                              const char *const *kv, size_t nkv, const char *const *files,
+                              size_t nfiles, hs_err *err);
+
 /* ---- model description (hemosim describe) -------------------------------------- */
 /*
  * What a patient is made of: nodes (type), edges (type, from, to), devices (type,

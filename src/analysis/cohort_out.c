@@ -809,6 +809,23 @@ static hs_status write_svg(const char *dir, const char *file, char *svg, hs_err 
   return st;
 }
 
+/* provenance.json: the version and build, the study and its fingerprint, the files */
+static hs_status write_provenance(const hs_cohort *c, const char *dir, int sqlite, hs_err *err) {
+  char seed[32], np[32], fp[32];
+  snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+  snprintf(np, sizeof np, "%zu", c->n);
+  snprintf(fp, sizeof fp, "%016llx", (unsigned long long)hs_cohort_fingerprint(c));
+  const char *kv[] = {"study", c->name, "study_file", c->file, "seed", seed,
+                      "patients", np, "fingerprint", fp};
+  const char *files[6] = {"results.csv", "summary.csv"};
+  size_t nf = 2;
+  if (hs_cohort_has_sensitivity(c)) files[nf++] = "sensitivity.csv";
+  if (sqlite) files[nf++] = "results.sqlite";
+  files[nf++] = "distributions.svg";
+  files[nf++] = "success.svg";
+  return hs_provenance_write(dir, "hemosim cohort", NULL, kv, 5, files, nf, err);
+}
+
 hs_status hs_cohort_write_outputs(const hs_cohort *c, const hs_cohort_results *r,
                                   const char *dir, int sqlite, hs_err *err) {
   static const char *const FILES[] = {"results.csv", "summary.csv", "sensitivity.csv",
@@ -826,5 +843,6 @@ hs_status hs_cohort_write_outputs(const hs_cohort *c, const hs_cohort_results *r
   }
   if (!st) st = write_svg(dir, "distributions.svg", hs_cohort_distribution_svg(c, r, err), err);
   if (!st) st = write_svg(dir, "success.svg", hs_cohort_success_svg(c, r, err), err);
+  if (!st) st = write_provenance(c, dir, sqlite, err);
   return st;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "analysis/cohort_impl.h"
+#include "hemosim/output.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -346,9 +347,11 @@ bad:
 
 int hs_cohort_checkpoint_open(const hs_cohort *c, const char *path, int resume,
                               hs_cohort_results *r, hs_err *err) {
-  char head[256];
-  snprintf(head, sizeof head, "hemosim-cohort-checkpoint 1 %016llx %zu %zu %zu %zu\n",
-           (unsigned long long)hs_cohort_fingerprint(c), c->n, c->nstrat, c->nout, c->ntarget);
+  /* the study's fingerprint, sizes and the build: rows of two builds must not mix */
+  char head[512];
+  snprintf(head, sizeof head, "hemosim-cohort-checkpoint 1 %016llx %zu %zu %zu %zu %s\n",
+           (unsigned long long)hs_cohort_fingerprint(c), c->n, c->nstrat, c->nout, c->ntarget,
+           hs_build_version());
   if (resume) {
     FILE *f = fopen(path, "r+");
     if (f) {
@@ -362,6 +365,16 @@ int hs_cohort_checkpoint_open(const hs_cohort *c, const char *path, int resume,
         lineno++;
         if (line[n - 1] != '\n') break; /* the line a kill cut short: dropped */
         if (lineno == 1) {
+          const char *sp = strrchr(head, ' '), *lp = strrchr(line, ' ');
+          size_t hn = (size_t)(sp - head);
+          if (strcmp(line, head) && lp && (size_t)(lp - line) == hn && !strncmp(line, head, hn)) {
+            st = hs_err_set(err, HS_ERR_INVALID,
+                            "%s: the checkpoint was written by hemosim %.*s, this is hemosim %s: "
+                            "resuming would mix results of two builds; rerun the study (remove "
+                            "the checkpoint or use another --out) or resume with that build",
+                            path, (int)strcspn(lp + 1, "\n"), lp + 1, hs_build_version());
+            break;
+          }
           if (strcmp(line, head)) {
             st = hs_err_set(err, HS_ERR_INVALID,
                             "%s: the checkpoint belongs to another study or version of it "

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "analysis/cohort_impl.h"
+#include "hemosim/hemosim.h"
 
 #ifdef HS_HAVE_SQLITE
 #include <sqlite3.h>
@@ -53,7 +54,12 @@ hs_status hs_cohort_write_sqlite(const hs_cohort *c, const hs_cohort_results *r,
   char seed[32], np[32];
   snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
   snprintf(np, sizeof np, "%zu", c->n);
-  const char *kv[][2] = {{"name", c->name}, {"file", c->file}, {"seed", seed}, {"patients", np}};
+  char fp[32];
+  snprintf(fp, sizeof fp, "%016llx", (unsigned long long)hs_cohort_fingerprint(c));
+  const char *kv[][2] = {{"name", c->name},         {"file", c->file},
+                         {"seed", seed},            {"patients", np},
+                         {"hemosim_version", HS_VERSION}, {"hemosim_build", hs_build_version()},
+                         {"fingerprint", fp}};
   if (sqlite3_prepare_v2(db, "INSERT INTO study VALUES(?,?)", -1, &st, NULL) != SQLITE_OK) goto fail;
   for (size_t k = 0; k < sizeof kv / sizeof kv[0]; k++) {
     sqlite3_bind_text(st, 1, kv[k][0], -1, SQLITE_STATIC);

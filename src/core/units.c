@@ -61,6 +61,8 @@ static const unit_row UNITS[] = {
     {HS_DIM_LENGTH, "mm", 0.1},
     {HS_DIM_LENGTH, "m", 100.0},
     {HS_DIM_LENGTH, "Fr", HS_CM_PER_FR},
+    {HS_DIM_LENGTH, "um", 1e-4},          /* micrometre (vessel diameters) */
+    {HS_DIM_LENGTH, "\xc2\xb5m", 1e-4}, /* micro sign */
     {HS_DIM_MASS, "kg", 1.0},
     {HS_DIM_MASS, "g", 1e-3},
     {HS_DIM_MASS, "lb", 0.45359237}, /* international avoirdupois pound (1959) */

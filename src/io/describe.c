@@ -62,11 +62,13 @@ static json_t *block_json(const hs_model *m, size_t i) {
       char txt[64];
       value_text(p, v[k], txt, sizeof txt);
       bad |= hs_jset(q, "value", hs_jstr(txt));
-    } else {
-      bad |= hs_jset(q, "value", hs_jnum(v[k]));
-      bad |= hs_jset(q, "unit", hs_jstr(hs_dim_unit(p->dim)));
-      bad |= hs_jset(q, "min", hs_jnum(p->min));
-      bad |= hs_jset(q, "max", hs_jnum(p->max));
+    } else { /* in the bedside unit (flows in L/min), as --set takes them */
+      double per;
+      const char *shown = hs_param_display_unit(p, &per);
+      bad |= hs_jset(q, "value", hs_jnum(v[k] / per));
+      bad |= hs_jset(q, "unit", hs_jstr(shown));
+      bad |= hs_jset(q, "min", hs_jnum(p->min / per));
+      bad |= hs_jset(q, "max", hs_jnum(p->max / per));
     }
     if (p->flags & HS_PARAM_CHOICE) {
       size_t nc = 0;
@@ -157,7 +159,7 @@ char *hs_describe_text(const hs_model *m, hs_err *err) {
             fix ? "fixed name" : "", req || fix ? "] " : "");
     fprintf(f, "  %-22s %s\n", "", r->use);
   }
-  fprintf(f, "\nparameters (internal units; * = set by the file):\n");
+  fprintf(f, "\nparameters (bedside units: flows in L/min; * = set by the file):\n");
   for (size_t i = 0; i < hs_model_block_count(m); i++) {
     const hs_block_type *t = hs_model_block_type(m, i);
     const double *v = hs_model_block_params(m, i);
@@ -165,10 +167,12 @@ char *hs_describe_text(const hs_model *m, hs_err *err) {
       const hs_param_spec *p = &t->params[k];
       char path[160], val[64], range[96] = "";
       snprintf(path, sizeof path, "%s.%s", hs_model_block_name(m, i), p->name);
-      value_text(p, v[k], val, sizeof val);
+      double per;
+      const char *u = hs_param_display_unit(p, &per);
+      value_text(p, (p->flags & (HS_PARAM_CHOICE | HS_PARAM_BOOL)) ? v[k] : v[k] / per, val,
+                 sizeof val);
       if (!(p->flags & (HS_PARAM_CHOICE | HS_PARAM_BOOL)))
-        snprintf(range, sizeof range, "[%.6g, %.6g]", p->min, p->max);
-      const char *u = p->flags & (HS_PARAM_CHOICE | HS_PARAM_BOOL) ? "" : hs_dim_unit(p->dim);
+        snprintf(range, sizeof range, "[%.6g, %.6g]", p->min / per, p->max / per);
       fprintf(f, "  %-44s %c %-12s %-10s %s\n", path, hs_model_param_given(m, i, k) ? '*' : ' ',
               val, u, range);
     }

@@ -585,7 +585,8 @@ static hs_reply post_set(hs_session *s, json_t *b) {
   return hs_reply_json(200, j);
 }
 
-/* Every parameter of the running model: value, unit, range (flows shown in L/min). */
+/* Every parameter of the running model: value, unit, range in the bedside unit
+   (hs_param_display_unit: flows in L/min). */
 static hs_reply get_params(hs_session *s) {
   json_t *a = json_array();
   for (size_t i = 0; i < hs_model_block_count(s->current); i++) {
@@ -597,12 +598,8 @@ static hs_reply get_params(hs_session *s) {
       snprintf(path, sizeof path, "%s.%s", block, sp->name);
       double v;
       if (hs_sim_get(s->sim, path, &v, NULL) && hs_model_get(s->current, path, &v, NULL)) continue;
-      const char *unit = hs_dim_unit(sp->dim);
-      double f = 1;
-      if (sp->dim == HS_DIM_FLOW) {
-        unit = "L/min";
-        hs_unit_to_internal(sp->dim, 1.0, unit, &f, NULL);
-      }
+      double f = 1; /* the bedside unit, as params and describe show it */
+      const char *unit = hs_param_display_unit(sp, &f);
       json_t *o = json_object();
       json_object_set_new(o, "path", json_string(path));
       json_object_set_new(o, "block", json_string(block));

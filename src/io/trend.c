@@ -341,9 +341,19 @@ char *hs_trend_svg(const hs_trend *tr, const char *title, const char *const *met
   for (size_t j = 0; j < n; j++) {
     size_t k = 0;
     while (k < tr->nm && strcmp(tr->name[k], metrics[j]) != 0) k++;
-    if (k == tr->nm) {
-      hs_err_set(err, HS_ERR_UNKNOWN, "trend: unknown metric '%s' (hemosim run prints the names)",
-                 metrics[j]);
+    if (k == tr->nm) { /* name the valid ones, as every name error does */
+      char known[HS_ERRMSG_MAX - 96] = "";
+      size_t kl = 0;
+      for (size_t q = 0; q < tr->nm && kl + 1 < sizeof known; q++) {
+        int w2 = snprintf(known + kl, sizeof known - kl, "%s%s", q ? ", " : "", tr->name[q]);
+        if (w2 < 0 || (size_t)w2 >= sizeof known - kl) { /* full: end with an ellipsis */
+          snprintf(known + (kl > sizeof known - 6 ? sizeof known - 6 : kl), 6, ", ...");
+          break;
+        }
+        kl += (size_t)w2;
+      }
+      hs_err_set(err, HS_ERR_UNKNOWN, "trend: unknown metric '%.60s' (known: %s)", metrics[j],
+                 known);
       goto done;
     }
     char lab[160];

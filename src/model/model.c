@@ -241,9 +241,28 @@ const char *hs_model_device_port(const hs_model *m, const char *device, size_t p
   return b && port < (size_t)b->nports ? b->ports[port] : NULL;
 }
 
+const char *hs_param_display_unit(const hs_param_spec *s, double *per_unit) {
+  const char *u = NULL;
+  if (per_unit) *per_unit = 1;
+  if (!s) return "";
+  if (s->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)) return "";
+  if (s->dim == HS_DIM_FLOW) u = "L/min";
+  else if (s->flags & HS_PARAM_UNIT) {
+    if (s->dim == HS_DIM_VOLUME) u = "L";
+    else if (s->dim == HS_DIM_LENGTH) u = "mm";
+    else if (s->dim == HS_DIM_TIME && s->max >= 10 * 3600.0) u = "h";
+  }
+  if (!u) return hs_dim_unit(s->dim);
+  double per = 1;
+  if (hs_unit_to_internal(s->dim, 1.0, u, &per, NULL) != HS_OK) return hs_dim_unit(s->dim);
+  if (per_unit) *per_unit = per;
+  return u;
+}
+
 static void fmt_value(char *buf, size_t n, const hs_param_spec *s, double v, int digits) {
-  const char *u = hs_dim_unit(s->dim);
-  snprintf(buf, n, "%.*g%s%s", digits, v, *u ? " " : "", u);
+  double per;
+  const char *u = hs_param_display_unit(s, &per);
+  snprintf(buf, n, "%.*g%s%s", digits, v / per, *u ? " " : "", u);
 }
 
 hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
