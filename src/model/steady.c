@@ -341,11 +341,11 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     av_shut = last[HS_M_AVOPEN] > 0.5 || lv_drained ? 0 : av_shut + 1;
     /* no circulation (arrest without support): contents only stagnate, nothing to
        accelerate */
-    int circulating = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_CO] > 0.1;
-    rv_shut = !(s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_RVO] > 1e-3);
+    int circulating = last[HS_M_CO] > 0.1;
+    rv_shut = !(last[HS_M_RVO] > 1e-3);
     int was_aa = from_aa;
     from_aa = 0;
-    double bpc_now = s->hist[((s->nhist - 1) % HIST) * s->nm + HS_M_BPC];
+    double bpc_now = last[HS_M_BPC];
     if (bpc_now != bpc_prev) mode = 0; /* the controller changed the map */
     bpc_prev = bpc_now;
     int csf_ok = !pl->nic || s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
