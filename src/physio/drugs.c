@@ -57,7 +57,10 @@ static const drug_row TABLE[HS_DRUG_COUNT] = {
     [HS_DRUG_DOPAMINE] = {0.60, 12.0, 0.50, 5.0, 0.25, 8.0},
     [HS_DRUG_MILRINONE] = {-0.35, 0.4, 0.50, 0.4, 0.10, 0.5},
     [HS_DRUG_VASOPRESSIN] = {1.20, 0.0005, 0.0, 1.0, 0.0, 1.0},
-    [HS_DRUG_NITROPRUSSIDE] = {-0.60, 1.0, 0.0, 1.0, 0.10, 2.0},
+    /* no direct chronotropy: its tachycardia is the baroreflex's answer to the fall of
+       pressure (Cohn & Burke 1979, Ann Intern Med 91:752); in severe heart failure heart
+       rate stays or falls (Guiha et al. 1974, N Engl J Med 291:587) */
+    [HS_DRUG_NITROPRUSSIDE] = {-0.60, 1.0, 0.0, 1.0, 0.0, 2.0},
     [HS_DRUG_ESMOLOL] = {0.0, 1.0, -0.25, 100.0, -0.35, 100.0},
 };
 
