@@ -38,6 +38,13 @@ static void test_effect_table(void **state) {
   d[HS_DRUG_ESMOLOL] = 100;
   hs_drug_effect_of(d, &e);
   assert_true(e.heart_rate < 1.0 && e.contractility < 1.0);
+  /* nitroprusside has no direct chronotropy (its tachycardia is the baroreflex's,
+     Cohn & Burke 1979): the heart-rate factor stays 1 at any dose, while it dilates */
+  memset(d, 0, sizeof d);
+  d[HS_DRUG_NITROPRUSSIDE] = 10;
+  hs_drug_effect_of(d, &e);
+  assert_near(e.heart_rate, 1.0, 0);
+  assert_near(e.resistance, 1.0 - 0.6 * 10 / 11, 1e-12);
 }
 
 /* Venous capacity (docs/drugs.md "Venous capacity"): dVu = sum Emax_v D/(ED50_v + D) mL/kg,
