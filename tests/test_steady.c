@@ -32,7 +32,7 @@
 #define LPM (1000.0 / 60.0)
 
 typedef struct res {
-  double map, pcwp, lvedv, lvedp, co, icp, ecmo_flow, ecmo_rpm, bpc, ne, av, svo2, sao2u;
+  double map, pcwp, lvedv, lvedp, co, icp, ecmo_flow, ecmo_rpm, bpc, ne, ntp, av, svo2, sao2u;
   hs_steady_info info;
 } res;
 
@@ -105,7 +105,7 @@ static res solve(const hs_model *m, int accel, double tighten, double extra) {
   assert_int_equal(hs_sim_summary_all(s, 6, all, &err), HS_OK);
   r.map = all[HS_M_MAP], r.pcwp = all[HS_M_PCWP], r.lvedv = all[HS_M_LVEDV];
   r.lvedp = all[HS_M_LVEDP], r.co = all[HS_M_CO], r.icp = all[HS_M_ICP];
-  r.bpc = all[HS_M_BPC], r.ne = all[HS_M_NE_EQ], r.av = all[HS_M_AVOPEN];
+  r.bpc = all[HS_M_BPC], r.ne = all[HS_M_NE_EQ], r.ntp = all[HS_M_NTP_EQ], r.av = all[HS_M_AVOPEN];
   r.svo2 = all[HS_M_SVO2], r.sao2u = all[HS_M_SAO2U];
   r.ecmo_flow = metric(s, all, "ecmo_flow_lpm");
   r.ecmo_rpm = metric(s, all, "ecmo_rpm");
@@ -318,28 +318,48 @@ static void test_icp_settled(void **state) {
 }
 
 /* map_control: the acute-MI shock patient on VA-ECMO at 5 L/min with an Impella CP
-   at P8 (MAP ~125-145 mmHg with fixed resistances) is brought into 65-75 mmHg by a
-   vasodilator; without the Impella at 1 L/min and lv.ees 0.8 a vasopressor is
-   needed.  The factor is settled at steady state (10 more s do not move it). */
+   at P8 (MAP ~100 mmHg, baroreflex on) is brought into 65-75 mmHg by a vasodilator;
+   without the Impella at 1 L/min and lv.ees 0.8 a vasopressor is needed.  The factor is
+   settled at steady state (10 more s do not move it).
+   effect drugs (default): the vasodilator is nitroprusside, whose venous pooling lowers
+   the filling pressure more than the same MAP reached by arteriolar dilation alone
+   (Chatterjee & Parmley 1983 J Am Coll Cardiol 1:133); it stops at max_nitroprusside.
+   The vasopressor is norepinephrine, whose inotropy and chronotropy (drugs block) reach
+   a MAP target with less vasoconstriction than resistance alone. */
 static void test_map_controller(void **state) {
   (void)state;
   hs_model *m = ecmo_with(2, 5);
   res off = solve(m, 1, 1, 0);
   set(m, "map_control.enabled", "true");
-  set(m, "map_control.min_factor", "0.3");
+  set(m, "map_control.max_nitroprusside", "5 ug/kg/min");
   res on = solve(m, 1, 1, 0), later = solve(m, 1, 1, 10);
-  print_message("  ECMO 5 + Impella CP P8: MAP %.1f -> %.1f mmHg, factor %.3f, NE-eq %.3f\n",
-                off.map, on.map, on.bpc, on.ne);
+  set(m, "map_control.effect", "resistance");
+  set(m, "map_control.min_factor", "0.3");
+  res rs = solve(m, 1, 1, 0);
+  print_message("  ECMO 5 + Impella CP P8: MAP %.1f -> %.1f mmHg (SNP %.2f ug/kg/min, factor "
+                "%.3f, PCWP %.1f -> %.1f); resistance only: MAP %.1f factor %.3f PCWP %.1f\n",
+                off.map, on.map, on.ntp, on.bpc, off.pcwp, on.pcwp, rs.map, rs.bpc, rs.pcwp);
   assert_near(off.bpc, 1.0, 1e-12);
   assert_in_range_d(on.map, 65, 75);
   assert_true(on.bpc < 1.0);
   assert_near(on.ne, 0.0, 1e-12);
+  assert_in_range_d(on.ntp, 0.05, 5.0);
   assert_near(later.bpc, on.bpc, 1e-9);
+  assert_in_range_d(rs.map, 65, 75);
+  assert_true(on.pcwp < rs.pcwp - 0.5); /* venous pooling */
+  hs_model_free(m);
+  /* the default nitroprusside limit (3 ug/kg/min) is a settled state above the band */
+  m = ecmo_with(2, 5);
+  set(m, "map_control.enabled", "true");
+  res lim3 = solve(m, 1, 1, 0);
+  print_message("  ... at the default limit: MAP %.1f, SNP %.3f\n", lim3.map, lim3.ntp);
+  assert_near(lim3.ntp, 3.0, 1e-3);
+  assert_true(lim3.map > on.map);
   hs_model_free(m);
   /* with the controller titrating, acceleration still ends where plain integration does */
   m = ecmo_with(2, 5);
   set(m, "map_control.enabled", "true");
-  set(m, "map_control.min_factor", "0.3");
+  set(m, "map_control.max_nitroprusside", "5 ug/kg/min");
   agree(m, "ecmo 5 + Impella CP P8 + map_control", 5);
 
   m = load("acute_mi_shock.yaml"); /* MAP 69 mmHg untreated (baroreflex on) */
@@ -347,18 +367,24 @@ static void test_map_controller(void **state) {
   set(m, "map_control.target_low", "72 mmHg");
   set(m, "map_control.target_high", "80 mmHg");
   res vp = solve(m, 1, 1, 0);
-  print_message("  acute_mi_shock 72-80: MAP %.1f, factor %.3f, NE-eq %.3f ug/kg/min\n", vp.map,
-                vp.bpc, vp.ne);
+  set(m, "map_control.effect", "resistance");
+  res vr = solve(m, 1, 1, 0);
+  print_message("  acute_mi_shock 72-80: MAP %.1f, NE %.3f ug/kg/min (factor %.3f, CO %.2f); "
+                "resistance only: factor %.3f, CO %.2f\n",
+                vp.map, vp.ne, vp.bpc, vp.co, vr.bpc, vr.co);
   assert_in_range_d(vp.map, 72, 80);
   assert_true(vp.bpc > 1.0);
   assert_in_range_d(vp.ne, 0.001, 1.0);
+  assert_in_range_d(vr.map, 72, 80);
+  assert_true(vp.bpc < vr.bpc); /* inotropy does part of the work */
+  assert_true(vp.co > vr.co);
   hs_model_free(m);
   /* the vasopressor limit holds: SCAI E (MAP 54 mmHg on two drugs) does not reach 65
      with 1 ug/kg/min more */
   m = load("scai_e_shock.yaml");
   set(m, "map_control.enabled", "true");
   res lim = solve(m, 1, 1, 0);
-  print_message("  scai_e 65-75: MAP %.1f, NE-eq %.3f (limit 1)\n", lim.map, lim.ne);
+  print_message("  scai_e 65-75: MAP %.1f, NE %.3f (limit 1)\n", lim.map, lim.ne);
   assert_near(lim.ne, 1.0, 1e-3);
   assert_true(lim.map < 65);
   hs_model_free(m);

@@ -148,11 +148,13 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
   v[HS_CMP_SVO2D] = hs_o2_svo2_sample(v[HS_CMP_SVO2D], svo2_mixed);
 }
 
+/* The MAP controller's drug (map_control.effect drugs, the default: the dose given;
+   effect resistance: the dose with the same resistance effect, docs/controllers.md). */
 void hs_compare_map_drug(const double *v, char *buf, size_t n) {
   if (v[HS_CMP_NE_EQ] > 0)
-    snprintf(buf, n, "norepinephrine-equivalent %.3g ug/kg/min", v[HS_CMP_NE_EQ]);
+    snprintf(buf, n, "norepinephrine %.3g ug/kg/min", v[HS_CMP_NE_EQ]);
   else if (v[HS_CMP_NTP_EQ] > 0)
-    snprintf(buf, n, "nitroprusside-equivalent %.3g ug/kg/min", v[HS_CMP_NTP_EQ]);
+    snprintf(buf, n, "nitroprusside %.3g ug/kg/min", v[HS_CMP_NTP_EQ]);
   else
     snprintf(buf, n, "no drug");
 }

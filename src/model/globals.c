@@ -17,6 +17,7 @@
 #include "hemosim/drugs.h"
 
 static const char *const RHYTHMS[] = {"sinus", "vf", NULL};
+static const char *const MAPC_EFFECTS[] = {"drugs", "resistance", NULL};
 
 static const hs_param_spec HEART[HEART_NPARAM] = {
     [HEART_HR] = {"heart_rate", HS_DIM_RATE, 70, 20, 250, 0, "heart rate", "Guyton & Hall", NULL},
@@ -162,8 +163,8 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
    (docs/controllers.md). */
 static const hs_param_spec MAPC[MAPC_NPARAM] = {
     [MAPC_ENABLED] = {"enabled", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
-                      "titrate the systemic arteriolar resistance (vasopressor / vasodilator) to "
-                      "hold MAP in the target band; overrides brain.bp_target",
+                      "titrate a vasopressor / vasodilator (see effect) to hold MAP in the "
+                      "target band; overrides brain.bp_target",
                       "docs/controllers.md", NULL},
     [MAPC_LOW] = {"target_low", HS_DIM_PRESSURE, 65, 40, 120, 0,
                   "lower edge of the MAP band (MAP >= 65 mmHg in shock)",
@@ -182,15 +183,30 @@ static const hs_param_spec MAPC[MAPC_NPARAM] = {
                      "the controller acts from this simulated time (after the start-up "
                      "transient)",
                      "docs/controllers.md", NULL},
-    [MAPC_MAX_NE] = {"max_norepinephrine", HS_DIM_NONE, 1.0, 0, 5, 0,
-                     "vasopressor limit as norepinephrine-equivalent dose, ug/kg/min "
-                     "(factor limit through the drugs block's Emax relation; > 1 ug/kg/min is "
-                     "refractory shock)",
+    [MAPC_MAX_NE] = {"max_norepinephrine", HS_DIM_DOSE_RATE, 1.0, 0, 5, 0,
+                     "vasopressor limit: highest norepinephrine dose the controller gives "
+                     "(effect resistance: the resistance factor of that dose; > 1 ug/kg/min "
+                     "is refractory shock)",
                      "Overgaard & Dzavik 2008 Circulation 118:1047; van Diepen 2017", NULL},
     [MAPC_MIN_FACTOR] = {"min_factor", HS_DIM_NONE, 0.5, 0.2, 1, 0,
-                         "vasodilator limit: smallest systemic resistance factor (0.5: about "
-                         "nitroprusside 2 ug/kg/min in the drugs block)",
+                         "effect resistance only: vasodilator limit, smallest systemic "
+                         "resistance factor (0.5: about nitroprusside 5 ug/kg/min in the drugs "
+                         "block)",
                          "Overgaard & Dzavik 2008 Circulation 118:1047", NULL},
+    [MAPC_EFFECT] = {"effect", HS_DIM_NONE, 0, 0, 1, HS_PARAM_CHOICE,
+                     "drugs: the controller titrates norepinephrine (vasoconstriction with its "
+                     "inotropy and chronotropy) or nitroprusside (arteriolar and venous "
+                     "dilation) through the drugs block's dose-response; resistance: it scales "
+                     "the systemic arteriolar resistance only (a pure-afterload sensitivity "
+                     "analysis)",
+                     "docs/controllers.md; docs/drugs.md", MAPC_EFFECTS},
+    [MAPC_MAX_SNP] = {"max_nitroprusside", HS_DIM_DOSE_RATE, 3.0, 0, 10, 0,
+                      "effect drugs: vasodilator limit, highest nitroprusside dose the "
+                      "controller gives (usual 0.5-10 ug/kg/min, 10 for minutes only; above "
+                      "~2-3 ug/kg/min cyanide accumulates over hours)",
+                      "Nitropress (sodium nitroprusside) prescribing information, FDA 2017; "
+                      "Hottinger et al. 2014 J Anaesthesiol Clin Pharmacol 30:462",
+                      NULL},
 };
 
 static const hs_param_spec OXY[OXY_NPARAM] = {

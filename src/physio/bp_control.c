@@ -17,6 +17,12 @@
  * counts as settled (steady state) only inside the band or at a limit.  A change is a
  * discontinuity of the right-hand side: the engine restarts the integrator at the beat
  * boundary.
+ * With map_control.effect = drugs (the default) the factor is the titration variable
+ * only: f > 1 is given as the norepinephrine dose whose resistance effect is f, and
+ * that dose acts with all its effects in the drugs block (contractility, heart rate);
+ * f < 1 is the nitroprusside dose, with its venous pooling.  Limits are then doses
+ * (max_norepinephrine, max_nitroprusside).  effect = resistance, and brain.bp_target,
+ * scale the resistance only.
  */
 #include <math.h>
 
@@ -27,13 +33,15 @@
 
 typedef struct bpc_state {
   double f;      /* systemic resistance factor */
+  double ne, snp;          /* effect drugs: the doses f stands for, ug/kg/min */
+  double ees, hr, ven;     /* their contractility and heart-rate factors, venous mL/kg */
   double change; /* relative change of f at its last step */
   double last;   /* time of the last titration step */
   int moving;    /* not yet engaged, or still titrating */
 } bpc_state;
 
 typedef struct ctl_config {
-  int on, use_map;
+  int on, use_map, drugs;
   double lo, hi, aim_lo, aim_hi, gain, interval, engage, fmin, fmax;
 } ctl_config;
 
@@ -42,7 +50,7 @@ typedef struct ctl_config {
 static const double TARGET_LO[] = {0, 0, 0, 140, 80}, TARGET_HI[] = {0, 120, 140, 180, 110};
 
 static ctl_config config_of(const hs_plan *pl, const double *p) {
-  ctl_config c = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  ctl_config c = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   const double *mc = p + pl->mapc;
   if (mc[MAPC_ENABLED] != 0) {
     double w = mc[MAPC_HIGH] - mc[MAPC_LOW];
@@ -55,7 +63,16 @@ static ctl_config config_of(const hs_plan *pl, const double *p) {
     c.lo = mc[MAPC_LOW], c.hi = mc[MAPC_HIGH];
     c.aim_lo = c.lo + 0.25 * w, c.aim_hi = c.hi - 0.25 * w;
     c.gain = mc[MAPC_GAIN], c.interval = mc[MAPC_INTERVAL], c.engage = mc[MAPC_ENGAGE];
-    c.fmin = mc[MAPC_MIN_FACTOR], c.fmax = fx.resistance;
+    c.fmax = fx.resistance;
+    c.drugs = (int)mc[MAPC_EFFECT] == 0;
+    if (c.drugs) { /* the vasodilator limit is nitroprusside's dose */
+      d[HS_DRUG_NOREPINEPHRINE] = 0.0;
+      d[HS_DRUG_NITROPRUSSIDE] = mc[MAPC_MAX_SNP];
+      hs_drug_effect_of(d, &fx);
+      c.fmin = fx.resistance;
+    } else {
+      c.fmin = mc[MAPC_MIN_FACTOR];
+    }
     return c;
   }
   const double *br = p + pl->brain;
@@ -69,49 +86,6 @@ static ctl_config config_of(const hs_plan *pl, const double *p) {
   c.gain = br[BRAIN_BP_GAIN], c.interval = 0.0, c.engage = br[BRAIN_BP_ENGAGE];
   c.fmin = br[BRAIN_BP_MIN_FACTOR], c.fmax = br[BRAIN_BP_MAX_FACTOR];
   return c;
-}
-
-static void bpc_init(void *state) {
-  bpc_state *st = state;
-  st->f = 1.0;
-  st->change = 0.0;
-  st->last = -INFINITY;
-  st->moving = 0;
-}
-
-static int bpc_beat(void *state, const hs_physio_beat *b) {
-  bpc_state *st = state;
-  ctl_config c = config_of(b->plan, b->p);
-  st->change = 0.0;
-  if (!c.on) {
-    st->moving = 0;
-    if (st->f == 1.0) return 0;
-    st->f = 1.0;
-    return 1;
-  }
-  st->moving = 1;
-  if (b->t < c.engage) return 0; /* engaged after the start-up transient */
-  double v = c.use_map ? b->m[HS_M_MAP] : b->m[HS_M_SBP];
-  double aim = v > c.hi ? c.aim_hi : v < c.lo ? c.aim_lo : v;
-  double f = st->f;
-  if (aim != v) f *= exp(c.gain * (aim - v) / (v > 1 ? v : 1.0));
-  if (f < c.fmin) f = c.fmin;
-  if (f > c.fmax) f = c.fmax;
-  if (f == st->f) { /* on target or at a limit: settled */
-    st->moving = 0;
-    return 0;
-  }
-  if (b->t - st->last < c.interval - 1e-9) return 0; /* waits for the next titration */
-  st->change = fabs(f - st->f) / st->f;
-  st->f = f;
-  st->last = b->t;
-  return 1;
-}
-
-static void bpc_effect(const void *state, const hs_plan *pl, const double *p,
-                       hs_physio_effect *fx) {
-  (void)pl, (void)p;
-  fx->resistance *= ((const bpc_state *)state)->f;
 }
 
 /*
@@ -135,10 +109,80 @@ static double equivalent_dose(int drug, double f) {
   return 0.5 * (lo + hi);
 }
 
+/* The doses and drug effects the factor f stands for (effect drugs; none otherwise). */
+static void set_doses(bpc_state *st, const ctl_config *c, const hs_plan *pl, const double *p) {
+  st->ne = st->snp = st->ven = 0.0;
+  st->ees = st->hr = 1.0;
+  if (!c->drugs || st->f == 1.0) return;
+  double d[HS_DRUG_COUNT] = {0};
+  if (st->f > 1.0) d[HS_DRUG_NOREPINEPHRINE] = st->ne = equivalent_dose(HS_DRUG_NOREPINEPHRINE, st->f);
+  else d[HS_DRUG_NITROPRUSSIDE] = st->snp = equivalent_dose(HS_DRUG_NITROPRUSSIDE, st->f);
+  hs_drug_effect fx;
+  hs_drug_effect_of(d, &fx);
+  st->ees = fx.contractility, st->hr = fx.heart_rate;
+  int o = hs_physio_block(pl, "drug_response");
+  st->ven = hs_drug_venous_volume(d, o >= 0 ? p + o : NULL);
+}
+
+static void bpc_init(void *state) {
+  bpc_state *st = state;
+  st->f = 1.0;
+  st->ne = st->snp = st->ven = 0.0;
+  st->ees = st->hr = 1.0;
+  st->change = 0.0;
+  st->last = -INFINITY;
+  st->moving = 0;
+}
+
+static int bpc_beat(void *state, const hs_physio_beat *b) {
+  bpc_state *st = state;
+  ctl_config c = config_of(b->plan, b->p);
+  st->change = 0.0;
+  if (!c.on) {
+    st->moving = 0;
+    if (st->f == 1.0) return 0;
+    st->f = 1.0;
+    set_doses(st, &c, b->plan, b->p);
+    return 1;
+  }
+  st->moving = 1;
+  if (b->t < c.engage) return 0; /* engaged after the start-up transient */
+  double v = c.use_map ? b->m[HS_M_MAP] : b->m[HS_M_SBP];
+  double aim = v > c.hi ? c.aim_hi : v < c.lo ? c.aim_lo : v;
+  double f = st->f;
+  if (aim != v) f *= exp(c.gain * (aim - v) / (v > 1 ? v : 1.0));
+  if (f < c.fmin) f = c.fmin;
+  if (f > c.fmax) f = c.fmax;
+  if (f == st->f) { /* on target or at a limit: settled */
+    st->moving = 0;
+    return 0;
+  }
+  if (b->t - st->last < c.interval - 1e-9) return 0; /* waits for the next titration */
+  st->change = fabs(f - st->f) / st->f;
+  st->f = f;
+  st->last = b->t;
+  set_doses(st, &c, b->plan, b->p);
+  return 1;
+}
+
+static void bpc_effect(const void *state, const hs_plan *pl, const double *p,
+                       hs_physio_effect *fx) {
+  const bpc_state *st = state;
+  fx->resistance *= st->f;
+  fx->contractility *= st->ees; /* norepinephrine: both ventricles (drugs block) */
+  fx->heart_rate *= st->hr;
+  fx->venous_volume += st->ven * p[pl->body + BODY_WEIGHT]; /* nitroprusside's pooling */
+}
+
 static void bpc_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
   (void)pl, (void)p;
-  double f = ((const bpc_state *)state)->f;
+  const bpc_state *st = state;
+  double f = st->f;
   m[HS_M_BPC] = f;
+  if (f != 1.0 && (st->ne > 0 || st->snp > 0)) { /* effect drugs: the doses given */
+    m[HS_M_NE_EQ] = st->ne, m[HS_M_NTP_EQ] = st->snp;
+    return;
+  }
   m[HS_M_NE_EQ] = f > 1.0 ? equivalent_dose(HS_DRUG_NOREPINEPHRINE, f) : 0.0;
   m[HS_M_NTP_EQ] = f < 1.0 ? equivalent_dose(HS_DRUG_NITROPRUSSIDE, f) : 0.0;
 }
