@@ -60,7 +60,7 @@ extern "C" {
   X(HS_M_TBV, "total_blood_volume_ml", "mL", "total blood volume in the model and devices")   \
   X(HS_M_SAO2U, "sao2_upper_pct", "%", "O2 saturation, right upper-limb artery")              \
   X(HS_M_SAO2L, "sao2_lower_pct", "%", "O2 saturation, femoral artery (lower_arteries)")      \
-  X(HS_M_SVO2, "svo2_pct", "%", "mixed venous O2 saturation (pulmonary artery)")              \
+  X(HS_M_SVO2, "svo2_pct", "%", "mixed venous O2 saturation (pulmonary artery; undefined without pulmonary flow)")              \
   X(HS_M_PAO2U, "pao2_upper_mmhg", "mmHg", "arterial PO2, right upper-limb artery")           \
   X(HS_M_DO2, "do2_body_mlmin", "mL/min", "O2 delivery: O2 carried into all systemic beds")   \
   X(HS_M_DO2B, "do2_brain_mlmin", "mL/min", "O2 delivery to the brain (cerebral beds)")       \

@@ -150,7 +150,13 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
   double cu = MEAN(pl->q_c + pl->upper);
   m[HS_M_SAO2U] = sat_pct(hb, cu);
   m[HS_M_SAO2L] = pl->lower >= 0 ? sat_pct(hb, MEAN(pl->q_c + pl->lower)) : NAN;
-  m[HS_M_SVO2] = sat_pct(hb, MEAN(pl->q_c + pl->pa));
+  /* a pulmonary-artery sample is mixed venous blood only while the RV ejects: with no
+     pulmonary flow (< 0.5 mL per beat: a drained, non-ejecting RV on VA-ECMO, cardiac
+     arrest) the PA holds stagnant blood whose saturation drifts towards that of the
+     lungs; the metric is then undefined (svo2_drained_pct is the ECMO sample) */
+  m[HS_M_SVO2] = q[pl->q_q + pl->pv] - a->q0[pl->q_q + pl->pv] > 0.5
+                    ? sat_pct(hb, MEAN(pl->q_c + pl->pa))
+                    : NAN;
   m[HS_M_PAO2U] = hs_o2_po2_from_content(hb, 100.0 * cu);
   m[HS_M_DO2] = do2;
   m[HS_M_DO2B] = pl->cer_art >= 0 ? do2b : NAN;
@@ -167,7 +173,9 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
     m[HS_M_PACO2L] = pl->lower >= 0 ? hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->lower),
                                                                s->be, hb, sl)
                                     : NAN;
-    m[HS_M_PVCO2] = hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->pa), s->be, hb, sv);
+    m[HS_M_PVCO2] = isfinite(sv) ? hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->pa),
+                                                             s->be, hb, sv)
+                                 : NAN; /* no pulmonary flow: as svo2_pct */
     m[HS_M_ETCO2] = (1.0 - ox[OXY_VDALV]) * PACO2(s);
     m[HS_M_PH] = hs_co2_ph(pu, s->be, hb);
     m[HS_M_HCO3] = hs_co2_bicarbonate(pu, m[HS_M_PH]);
