@@ -45,6 +45,7 @@ typedef struct rk {
   hs_ode_problem p;
   hs_ode_options o;
   int n, nq;
+  double *mem; /* the one block behind every vector below (they are exchanged) */
   double t, h;      /* current time; proposed next step */
   double t_prev;    /* start of the last accepted step (dense output) */
   double *y, *f;    /* state and derivative at t (FSAL) */
@@ -76,7 +77,7 @@ static int eval(rk *r, double t, const double *y, double *f, double *qf) {
 static void rk_free(void *s) {
   rk *r = s;
   if (!r) return;
-  free(r->y); /* one block holds every vector */
+  free(r->mem); /* one block holds every vector */
   free(r);
 }
 
@@ -95,6 +96,7 @@ static void *rk_create(const hs_ode_problem *p, const hs_ode_options *o, double 
   r->o = *o;
   r->n = n;
   r->nq = nq;
+  r->mem = mem;
   double *m = mem;
   r->y = m, m += n;
   r->f = m, m += n;
@@ -173,25 +175,28 @@ static int rk_try(rk *r, double h, double *en, int want_error) {
   return isfinite(*en) ? 0 : 1;
 }
 
-/* Accept the trial in y1/qtmp/k[6] as the new point. */
+/* Accept the trial in y1/qtmp/k[6] as the new point: the current point becomes the
+   previous one and the trial the current one by exchanging the vectors, not copying
+   them (the freed vectors become the next trial's scratch). */
+#define ROTATE3(prev, cur, next) \
+  do {                           \
+    double *tmp_ = (prev);       \
+    (prev) = (cur);              \
+    (cur) = (next);              \
+    (next) = tmp_;               \
+  } while (0)
 static void rk_accept(rk *r, double h) {
-  const size_t n = (size_t)r->n, nq = (size_t)r->nq;
-  memcpy(r->y_prev, r->y, n * sizeof(double));
-  memcpy(r->f_prev, r->f, n * sizeof(double));
-  if (nq) {
-    memcpy(r->qf_prev, r->qf, nq * sizeof(double));
-    memcpy(r->q_prev, r->q, nq * sizeof(double));
-  }
+  ROTATE3(r->y_prev, r->y, r->y1);
+  ROTATE3(r->f_prev, r->f, r->k[6]);
+  ROTATE3(r->q_prev, r->q, r->qtmp);
+  ROTATE3(r->qf_prev, r->qf, r->kq[6]);
+  r->k[0] = r->f;
+  r->kq[0] = r->qf;
   r->t_prev = r->t;
   r->t += h;
-  memcpy(r->y, r->y1, n * sizeof(double));
-  memcpy(r->f, r->k[6], n * sizeof(double));
-  if (nq) {
-    memcpy(r->q, r->qtmp, nq * sizeof(double));
-    memcpy(r->qf, r->kq[6], nq * sizeof(double));
-  }
   r->st.steps++;
 }
+#undef ROTATE3
 
 /* Cubic Hermite on the last accepted step. */
 static void hermite(const rk *r, double t, double *out) {

@@ -84,8 +84,13 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   double icp = 0.0;
   if (pl->nic) icp = hs_brain_icp(pl, s->p, y, s->icp_vref); /* physio/brain.h */
   s->icp = icp;
-  double *arc = s->ar_g; /* conductance factors of the autoregulated beds */
-  for (int k = 0; k < pl->nar; k++) arc[k] = hs_brain_ar_conductance(pl, s->p, y, k);
+  /* conductance factors of the autoregulated beds, then the compliance factors of the
+     territory arteries they regulate (one per bed, not per vessel) */
+  double *arc = s->ar_g, *arcc = s->ar_g + pl->nar;
+  for (int k = 0; k < pl->nar; k++) {
+    arc[k] = hs_brain_ar_conductance(pl, s->p, y, k);
+    arcc[k] = hs_brain_ar_compliance(pl, s->p, arc[k]);
+  }
   if (s->ntmod) {
     tone_at(s, y, &fx);
     vu_extra_total = s->vu_extra_total;
@@ -155,7 +160,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     if (r->reflex == HS_REFLEX_EXTRA && vu_extra_total > 0)
       v0 += fx.dvu_extra * r->v0 / vu_extra_total;
     double c = r->c;
-    if (r->ar >= 0) c *= hs_brain_ar_compliance(pl, s->p, arc[r->ar]);
+    if (r->ar >= 0) c *= arcc[r->ar];
     s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), c, v0);
     double p = s->PT[i] + r->pext + r->tt;
     if (r->kmyo != 0.0) p += r->kmyo * P[pl->lv];
@@ -177,50 +182,47 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       Q[rr->e] = (P[rr->a] - P[rr->b]) / r;
     }
   }
-  for (int k = 0; k < s->nother; k++) {
-    int e = s->other_e[k];
-    if (pl->edge_kind[e] == HS_EK_INERTANCE) {
-      Q[e] = y[pl->estate[e]];
+  for (int j = 0; j < s->nfrow; j++) { /* inertances and valves: the flow is a state */
+    const flow_row *f = &s->frow[j];
+    if (f->vi < 0) {
+      Q[f->e] = y[f->k];
       continue;
     }
+    Q[f->e] = s->open[f->vi] ? y[f->k] : 0.0;
+    double dp = P[f->a] - P[f->b];
+    if (f->areg > 0.0 && dp < 0.0) Q[f->e] += hs_orifice_flow(f->areg, dp);
+  }
+  for (int k = 0; k < s->nother; k++) { /* resistors with a waterfall or collapse */
+    int e = s->other_e[k];
     const double *ep = bparams(s, pl->edge_block[e]);
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
-    switch (pl->edge_kind[e]) {
-      case HS_EK_RESISTOR: {
-        double r = s->r_fixed[e];
-        if (pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) /* cerebral arteriolar waterfall */
-          dp = hs_brain_arteriolar_dp(pl, s->p, P[pl->efrom[e]], P[pl->eto[e]], icp);
-        if (ep[RESISTOR_COLLAPSE] != 0) {
-          /* the collapse factor comes before the patency division (same arithmetic as
-             ever, so the cached r_fixed of the other edges gives identical numbers) */
-          r = s->r_base[e];
-          if (pl->node_kind[pl->efrom[e]] == HS_NK_VESSEL) {
-            const double *fv = bparams(s, pl->node_block[pl->efrom[e]]);
-            double v0 = fv[VESSEL_V0];
-            if (pl->nic && fv[VESSEL_INTRACRANIAL] != 0)
-              dp = hs_brain_venous_dp(P, pl->efrom[e], pl->eto[e], icp); /* bridging veins */
-            double v = y[pl->efrom[e]] > 1e-3 ? y[pl->efrom[e]] : 1e-3;
-            if (v < v0) { /* collapsing vein: a Starling resistor */
-              double ratio = v0 / v;
-              r *= ratio * ratio * ratio * ratio;
-            }
-          }
-          if (ep[RESISTOR_PATENCY] < 1.0)
-            r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
+    double r = s->r_fixed[e];
+    if (pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) /* cerebral arteriolar waterfall */
+      dp = hs_brain_arteriolar_dp(pl, s->p, P[pl->efrom[e]], P[pl->eto[e]], icp);
+    if (ep[RESISTOR_COLLAPSE] != 0) {
+      /* the collapse factor comes before the patency division (same arithmetic as
+         ever, so the cached r_fixed of the other edges gives identical numbers) */
+      r = s->r_base[e];
+      if (pl->node_kind[pl->efrom[e]] == HS_NK_VESSEL) {
+        const double *fv = bparams(s, pl->node_block[pl->efrom[e]]);
+        double v0 = fv[VESSEL_V0];
+        if (pl->nic && fv[VESSEL_INTRACRANIAL] != 0)
+          dp = hs_brain_venous_dp(P, pl->efrom[e], pl->eto[e], icp); /* bridging veins */
+        double v = y[pl->efrom[e]] > 1e-3 ? y[pl->efrom[e]] : 1e-3;
+        if (v < v0) { /* collapsing vein: a Starling resistor */
+          double ratio = v0 / v;
+          r *= ratio * ratio * ratio * ratio;
         }
-        if (s->ntmod && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
-          r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
-        /* vasoactive drugs and the BP controller act on vasomotor beds; autoregulated
-           (cerebral) beds hold their own tone */
-        if (pl->edge_bed[e] && ep[RESISTOR_AUTOREG_FLOW] <= 0) r *= dx.resistance;
-        Q[e] = dp / r;
-        break;
       }
-      default: /* valve (inertances above) */
-        Q[e] = s->open[s->edge_vi[e]] ? y[pl->estate[e]] : 0.0;
-        if (ep[VALVE_AREG] > 0.0 && dp < 0.0) Q[e] += hs_orifice_flow(ep[VALVE_AREG], dp);
-        break;
+      if (ep[RESISTOR_PATENCY] < 1.0)
+        r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
     }
+    if (s->ntmod && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
+      r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
+    /* vasoactive drugs and the BP controller act on vasomotor beds; autoregulated
+       (cerebral) beds hold their own tone */
+    if (pl->edge_bed[e] && ep[RESISTOR_AUTOREG_FLOW] <= 0) r *= dx.resistance;
+    Q[e] = dp / r;
   }
   /* cerebral autoregulation: the arteriolar resistance of a regulated bed scales by
      (1 + a u)/(1 - a u), u = x / sqrt(1 + x^2) its saturating regulatory state
@@ -675,7 +677,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->site = calloc((size_t)HIST * 3 * (size_t)pl->nn, sizeof(double));
   s->acc.y0 = calloc(ny, sizeof(double));
   s->ar_node = malloc(((size_t)pl->nn + 1) * sizeof(int));
-  s->ar_g = calloc((size_t)pl->nar + 1, sizeof(double));
+  s->ar_g = calloc(2 * (size_t)pl->nar + 1, sizeof(double));
   s->r_base = calloc((size_t)pl->ne + 1, sizeof(double));
   s->r_fixed = calloc((size_t)pl->ne + 1, sizeof(double));
   s->memo_y = calloc(ny, sizeof(double));
@@ -975,13 +977,13 @@ void hs_sim_refresh_derived(hs_sim *s) {
     const double *ep = bparams(s, pl->edge_block[e]);
     if (pl->edge_kind[e] == HS_EK_VALVE) s->edge_vi[e] = vi++;
     if (pl->edge_kind[e] != HS_EK_RESISTOR) {
-      s->other_e[s->nother++] = e;
       flow_row *f = &s->frow[s->nfrow++];
       int valve = pl->edge_kind[e] == HS_EK_VALVE;
       f->e = e, f->k = pl->estate[e], f->a = pl->efrom[e], f->b = pl->eto[e];
       f->vi = valve ? s->edge_vi[e] : -1;
       f->r = valve ? ep[VALVE_R] : ep[INERTANCE_R];
       f->l = valve ? ep[VALVE_L] : ep[INERTANCE_L];
+      f->areg = valve ? ep[VALVE_AREG] : 0.0;
       continue;
     }
     double r = ep[RESISTOR_R] * hs_brain_obstruction_factor(pl, s->p, ep[RESISTOR_OBSTRUCTION]);

@@ -51,7 +51,7 @@ typedef struct vessel_row {
 } vessel_row;
 typedef struct flow_row { /* an edge with a flow state: inertance or valve */
   int e, k, a, b, vi; /* edge, state index, from, to, valve index (-1: inertance) */
-  double r, l;
+  double r, l, areg; /* areg: regurgitant orifice area of a valve (0: none) */
 } flow_row;
 typedef struct resistor_row { /* a resistor with neither waterfall nor collapse */
   int e, a, b;
@@ -146,7 +146,8 @@ struct hs_sim {
   double icp_vref; /* intracranial volume at the reference ICP (fixed at the start) */
   int *ar_node;    /* per node: the autoregulated bed it feeds (territory arteries), or -1 */
   double *ar_g;    /* per autoregulated bed at the current evaluation: conductance factor
-                      (1 - u)/(1 + u) */
+                      (1 - u)/(1 + u); then (nar on) the compliance factor of the territory
+                      arteries it regulates */
   unsigned char *mstate; /* the physiological modules' states (physio/module.h) */
   size_t *mofs;          /* offset of module k's state in mstate */
   hs_physio_effect pfx;  /* their combined effect on the circulation */
