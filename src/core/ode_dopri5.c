@@ -134,9 +134,10 @@ static int all_finite(const double *v, int n) {
   return sum == 0.0;
 }
 
-/* One RK step of size h from (t, y, f); result in y1 (and q in qtmp); error norm in *en. */
+/* One RK step of size h from (t, y, f); result in y1 (the quadratures follow in rk_accept);
+   error norm in *en. */
 static int rk_try(rk *r, double h, double *en, int want_error) {
-  const int n = r->n, nq = r->nq;
+  const int n = r->n;
   const double t = r->t, *y = r->y;
   double *const *k = r->k, *const *kq = r->kq, *yt = r->ytmp;
   int s;
@@ -155,9 +156,6 @@ static int rk_try(rk *r, double h, double *en, int want_error) {
   for (int i = 0; i < n; i++)
     y1[i] = y[i] + h * (B1 * k[0][i] + B3 * k[2][i] + B4 * k[3][i] + B5 * k[4][i] +
                         B6 * k[5][i]);
-  for (int i = 0; i < nq; i++)
-    r->qtmp[i] = r->q[i] + h * (B1 * kq[0][i] + B3 * kq[2][i] + B4 * kq[3][i] +
-                                B5 * kq[4][i] + B6 * kq[5][i]);
   if ((s = eval(r, t + h, y1, k[6], kq[6])) != 0) return s;
   *en = 0;
   if (!want_error) return all_finite(y1, n) && all_finite(k[6], n) ? 0 : 1;
@@ -175,6 +173,15 @@ static int rk_try(rk *r, double h, double *en, int want_error) {
   return isfinite(*en) ? 0 : 1;
 }
 
+/* The quadratures at the end of the trial step of size h (into qtmp): only for an
+   accepted step (a rejected one never needs them). */
+static void rk_quad_end(rk *r, double h) {
+  double *const *kq = r->kq;
+  for (int i = 0; i < r->nq; i++)
+    r->qtmp[i] = r->q[i] + h * (B1 * kq[0][i] + B3 * kq[2][i] + B4 * kq[3][i] +
+                                B5 * kq[4][i] + B6 * kq[5][i]);
+}
+
 /* Accept the trial in y1/qtmp/k[6] as the new point: the current point becomes the
    previous one and the trial the current one by exchanging the vectors, not copying
    them (the freed vectors become the next trial's scratch). */
@@ -186,6 +193,7 @@ static int rk_try(rk *r, double h, double *en, int want_error) {
     (next) = tmp_;               \
   } while (0)
 static void rk_accept(rk *r, double h) {
+  rk_quad_end(r, h);
   ROTATE3(r->y_prev, r->y, r->y1);
   ROTATE3(r->f_prev, r->f, r->k[6]);
   ROTATE3(r->q_prev, r->q, r->qtmp);
