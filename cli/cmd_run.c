@@ -116,8 +116,10 @@ static void print_table(const hs_sim *sim, const char *name, const double *m) {
   printf("%s\n", name);
   for (size_t k = 0; k < hs_sim_metric_count(sim); k++) {
     char buf[128];
-    printf("  %-34s %10.2f %s\n", hs_sim_metric_name(sim, k, buf, sizeof buf), m[k],
-           hs_sim_metric_unit(sim, k));
+    const char *mname = hs_sim_metric_name(sim, k, buf, sizeof buf);
+    /* a metric that does not apply (no ECMO, no ejection) is NaN: "n/a", never "nan" */
+    if (isfinite(m[k])) printf("  %-34s %10.2f %s\n", mname, m[k], hs_sim_metric_unit(sim, k));
+    else printf("  %-34s %10s\n", mname, "n/a");
   }
 }
 
@@ -252,7 +254,8 @@ static int run_sweep(const hs_model *base, const char *spec, const char *columns
           ok = 0;
           break;
         }
-        printf(" %.*f |", cdec[c], all[k]);
+        if (isfinite(all[k])) printf(" %.*f |", cdec[c], all[k]);
+        else printf(" n/a |");
       }
       if (ok) printf("\n");
     }

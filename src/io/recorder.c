@@ -159,7 +159,11 @@ static int on_sample(const hs_sample *s, void *ud) {
   if (r->out) {
     FILE *f = hs_afile_stream(r->out);
     fprintf(f, "%.5f", s->t);
-    for (int i = 0; i < r->ncsv; i++) fprintf(f, ",%.6g", value(s, r->csv[i]));
+    for (int i = 0; i < r->ncsv; i++) {
+      double v = value(s, r->csv[i]);
+      if (isfinite(v)) fprintf(f, ",%.6g", v);
+      else fputc(',', f); /* undefined: an empty cell, never "nan" */
+    }
     if (fputc('\n', f) == EOF) {
       r->failed = 1;
       return 1;
