@@ -20,14 +20,18 @@ if(NOT rc EQUAL 0)
 endif()
 set(B ${WORK}/build)
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SRC} -B ${B} -DCMAKE_C_COMPILER=${CLANG}
-  -DCMAKE_BUILD_TYPE=Debug -DHS_FUZZ=ON -DBUILD_TESTING=OFF RESULT_VARIABLE rc OUTPUT_QUIET)
+  -DCMAKE_BUILD_TYPE=Debug -DHS_FUZZ=ON -DHS_WERROR=ON -DBUILD_TESTING=OFF RESULT_VARIABLE rc
+  OUTPUT_QUIET)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "fuzz: configuring the fuzz build failed")
 endif()
+# warnings are errors: this is the suite's clang build of the library (clang warns where
+# gcc does not, e.g. -Wformat-nonliteral, -Wmissing-field-initializers on designated
+# initializers)
 execute_process(COMMAND ${CMAKE_COMMAND} --build ${B} --target fuzz_all -j 2
-  RESULT_VARIABLE rc OUTPUT_QUIET)
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "fuzz: building the fuzz targets failed")
+  message(FATAL_ERROR "fuzz: building the fuzz targets with clang (-Werror) failed:\n${out}")
 endif()
 # seeds.txt: "<target> <dir or file relative to the source tree> ..." per line
 file(STRINGS ${SRC}/fuzz/seeds.txt lines REGEX "^fuzz_")

@@ -52,7 +52,11 @@ hs_status hs_err_set(hs_err *err, hs_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-hs_status hs_err_vset(hs_err *err, hs_status code, const char *fmt, va_list ap);
+hs_status hs_err_vset(hs_err *err, hs_status code, const char *fmt, va_list ap)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 0)))
+#endif
+    ;
 
 /* Prepend context ("patient.yaml: ") to an existing message; returns err->code. */
 hs_status hs_err_prefix(hs_err *err, const char *fmt, ...)

@@ -163,15 +163,20 @@ static const char *const PORTS[] = {"drainage", "return", "vent"};
 static const hs_device_flow FLOWS[] = {{"circuit", 0, 1, HS_DFLOW_OXYGENATE},
                                        {"vent", 2, 1, HS_DFLOW_OXYGENATE}};
 static const hs_device_output OUTPUTS[O_N] = {
-    [O_FLOW] = {"flow_lpm", "L/min", 1.0 / (1000.0 / 60.0), "circuit (pump) flow"},
-    [O_RPM] = {"rpm", "rpm", 1.0, "pump speed"},
-    [O_DP_PUMP] = {"pump_dp_mmhg", "mmHg", 1.0, "pressure rise across the pump"},
-    [O_P_INLET] = {"drainage_mmhg", "mmHg", 1.0, "pump inlet (drainage line) pressure"},
-    [O_P_PREOXY] = {"pre_oxygenator_mmhg", "mmHg", 1.0, "pressure before the oxygenator"},
-    [O_P_POSTOXY] = {"post_oxygenator_mmhg", "mmHg", 1.0, "pressure after the oxygenator"},
+    [O_FLOW] = {"flow_lpm", "L/min", 1.0 / (1000.0 / 60.0), "circuit (pump) flow", HS_AGG_MEAN},
+    [O_RPM] = {"rpm", "rpm", 1.0, "pump speed", HS_AGG_MEAN},
+    [O_DP_PUMP] = {"pump_dp_mmhg", "mmHg", 1.0, "pressure rise across the pump", HS_AGG_MEAN},
+    [O_P_INLET] = {"drainage_mmhg", "mmHg", 1.0, "pump inlet (drainage line) pressure",
+                   HS_AGG_MEAN},
+    [O_P_PREOXY] = {"pre_oxygenator_mmhg", "mmHg", 1.0, "pressure before the oxygenator",
+                    HS_AGG_MEAN},
+    [O_P_POSTOXY] = {"post_oxygenator_mmhg", "mmHg", 1.0, "pressure after the oxygenator",
+                     HS_AGG_MEAN},
     [O_SUCTION] = {"suction_fraction", "", 1.0,
-                   "fraction of time the drained vein is collapsed (flow limitation)"},
-    [O_VENT] = {"vent_flow_lpm", "L/min", 1.0 / (1000.0 / 60.0), "flow through the vent cannula"},
+                   "fraction of time the drained vein is collapsed (flow limitation)",
+                   HS_AGG_MEAN},
+    [O_VENT] = {"vent_flow_lpm", "L/min", 1.0 / (1000.0 / 60.0), "flow through the vent cannula",
+                HS_AGG_MEAN},
 };
 
 #define MLS_PER_LPM (1000.0 / 60.0)
