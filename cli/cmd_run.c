@@ -41,7 +41,7 @@ static const char RUN_HELP[] =
     "      --summary-json F   write the JSON summary to F ('-' = standard output)\n"
     "      --signals LIST     CSV signals, comma-separated p:<node>, v:<node>, q:<edge>\n"
     "                         (default " HS_DEFAULT_SIGNALS ")\n"
-    "      --rate HZ          CSV sampling rate (default 200 Hz)\n"
+    "      --rate HZ          CSV sampling rate: \"100 Hz\", \"100 /s\" or 100 (default 200 Hz)\n"
     "      --trend-interval S trend table interval (default 60 s; units allowed)\n"
     "      --trend-metrics L  metrics drawn in trend.svg, comma-separated (default\n"
     "                         " DEFAULT_TREND ")\n"
@@ -110,6 +110,38 @@ static int on_beat(long beat, double t_end, const double *m, void *ud) {
     fprintf(stderr, "\rhemosim: t = %.1f s, beat %ld ", t_end, beat);
   p->shown = 1;
   return 0;
+}
+
+/* --rate: the CSV sampling rate, samples per second.  "100 Hz", "100 /s", "100 1/s" and a
+ * bare 100 all mean 100 per second (the only meaning a sampling rate has; the unit table
+ * has no frequency on purpose: "Hz" is refused for heart rates, which are per minute). */
+static int parse_rate(const char *text, double *out) {
+  static const char *const UNITS[] = {"Hz", "1/s", "/s"};
+  char num[64];
+  size_t n = strlen(text);
+  while (n && text[n - 1] == ' ') n--;
+  for (size_t u = 0; u < sizeof UNITS / sizeof *UNITS; u++) {
+    size_t k = strlen(UNITS[u]);
+    if (n > k && !memcmp(text + n - k, UNITS[u], k)) {
+      n -= k;
+      break;
+    }
+  }
+  while (n && text[n - 1] == ' ') n--;
+  char *end = num;
+  double v = NAN;
+  if (n < sizeof num) {
+    snprintf(num, sizeof num, "%.*s", (int)n, text);
+    v = strtod(num, &end);
+  }
+  if (!n || n >= sizeof num || *end || end == num || !isfinite(v) || strpbrk(num, "xX"))
+    return hs_cli_usage("run", "--rate: \"%s\": a sampling rate is written \"100 Hz\", "
+                               "\"100 /s\" or 100 (per second)", text);
+  if (!(v > 0 && v <= 100000))
+    return hs_cli_usage("run", "--rate: \"%s\" is %.10g Hz, out of range (0, 100000] Hz", text,
+                        v);
+  *out = v;
+  return HS_EXIT_OK;
 }
 
 static void print_table(const hs_sim *sim, const char *name, const double *m) {
@@ -321,20 +353,12 @@ int hs_cmd_run(int argc, char **argv) {
     case 'o': out = optarg; break;
     case O_SUMMARY: json = optarg; break;
     case O_SIGNALS: signals = optarg; break;
-    case O_RATE: { /* a sampling rate, not a clinical quantity: bare or "N Hz", in Hz (the
-                      unit table has no frequency: Hz is refused for heart rates on purpose) */
-      char num[64];
-      size_t n = strlen(optarg);
-      if (n > 2 && !strcmp(optarg + n - 2, "Hz")) n -= 2;
-      while (n && optarg[n - 1] == ' ') n--;
-      snprintf(num, sizeof num, "%.*s", (int)(n < sizeof num ? n : sizeof num - 1), optarg);
-      if (hs_cli_parse_quantity("run", "--rate", num, HS_DIM_NONE, "", "", 0, 1, 100000,
-                                &rate) != HS_EXIT_OK) {
+    case O_RATE:
+      if (parse_rate(optarg, &rate) != HS_EXIT_OK) {
         rc = HS_EXIT_USAGE;
         goto done;
       }
       break;
-    }
     case 'q': quiet = 1; break;
     case O_TREND_IV: trend_iv_text = optarg; break;
     case O_TREND_M: trend_metrics = optarg; break;
