@@ -140,7 +140,10 @@ extern "C" {
   X(HS_M_PTCO2, "tissue_pco2_mmhg", "mmHg", "PCO2 of the slow (muscle) tissue CO2 store (docs/model.md 2.19)") \
   X(HS_M_CO2TIS, "co2_tissue_uptake_mlmin", "mL/min", "CO2 taken up by the tissue stores (negative: released)") \
   X(HS_M_PVCO2D, "pvco2_drained_mmhg", "mmHg",                                               \
-    "PCO2 of the blood drained into the first oxygenating device (pre-oxygenator); NaN without one")
+    "PCO2 of the blood drained into the first oxygenating device (pre-oxygenator); NaN without one") \
+  X(HS_M_MRV, "mr_volume_ml", "mL", "mitral regurgitant volume: backward flow through the mitral valve per beat") \
+  X(HS_M_MRF, "mr_fraction_pct", "%",                                                        \
+    "mitral regurgitant fraction: mr_volume_ml / LV stroke volume (EDV - ESV)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

@@ -103,7 +103,7 @@ enum {
 /* Baroreflex effector region of a resistor or vessel (choice index). */
 enum { HS_REFLEX_NONE, HS_REFLEX_SPLANCHNIC, HS_REFLEX_EXTRA };
 enum { INERTANCE_R, INERTANCE_L, INERTANCE_BED, INERTANCE_NPARAM };
-enum { VALVE_R, VALVE_L, VALVE_AREG, VALVE_NPARAM };
+enum { VALVE_R, VALVE_L, VALVE_AREG, VALVE_FAREA, VALVE_FVC, VALVE_FSPAN, VALVE_NPARAM };
 
 /*
  * Regurgitant orifice (Bernoulli / Gorlin form): Q = A * sqrt(2 dP / rho), with
@@ -116,6 +116,18 @@ enum { VALVE_R, VALVE_L, VALVE_AREG, VALVE_NPARAM };
 #define HS_ORIFICE_EPS 0.05
 static inline double hs_orifice_flow(double area, double dp) {
   return area * HS_ORIFICE_K * dp / sqrt(fabs(dp) + HS_ORIFICE_EPS);
+}
+
+/*
+ * Functional (secondary) regurgitation: the effective orifice of a valve grows with the
+ * volume v of the chamber it opens into (for the mitral valve the LV: annular dilatation
+ * and leaflet tethering), linearly above a coaptation volume vc at which the leaflets
+ * close completely, reaching `area` cm^2 at vc + span (docs/model.md 2.9; Yellin et al.
+ * 1979 Circ Res 45:677, Grayburn, Sannino & Packer 2019 JACC Cardiovasc Imaging 12:353).
+ * Added to the fixed regurgitant area; 0 when area is 0 or v <= vc.  span > 0 (its range).
+ */
+static inline double hs_functional_area(double area, double vc, double span, double v) {
+  return area > 0.0 && v > vc ? area * (v - vc) / span : 0.0;
 }
 
 /* ---- global blocks ----------------------------------------------------------- */

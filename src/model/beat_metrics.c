@@ -140,6 +140,10 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
   double pe = a->es_done ? 0.5 * a->es_p * (a->es_v - v0) : 0.0;
   m[HS_M_PVA] = m[HS_M_SW] + (pe > 0 ? pe : 0.0);
   m[HS_M_SPTI] = (q[pl->q_dia + 2] - a->q0[pl->q_dia + 2]) * 60.0 / T;
+  /* mitral regurgitation: the backward part of the mitral flow, (integral |Q| - Q) / 2 */
+  m[HS_M_MRV] = 0.5 * ((q[pl->q_aq + pl->mv] - a->q0[pl->q_aq + pl->mv]) -
+                       (q[pl->q_q + pl->mv] - a->q0[pl->q_q + pl->mv]));
+  m[HS_M_MRF] = a->edv_lv - a->lv_min >= 1.0 ? 100.0 * m[HS_M_MRV] / (a->edv_lv - a->lv_min) : NAN;
   double tbv = 0;
   for (int i = 0; i < pl->nn; i++) tbv += s->y[i];
   for (int d = 0; d < pl->nd; d++)

@@ -190,7 +190,12 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     }
     Q[f->e] = s->open[f->vi] ? y[f->k] : 0.0;
     double dp = P[f->a] - P[f->b];
-    if (f->areg > 0.0 && dp < 0.0) Q[f->e] += hs_orifice_flow(f->areg, dp);
+    if (dp < 0.0) {
+      double a = f->areg;
+      if (f->farea > 0.0) /* functional: grows with the chamber the valve opens into */
+        a += hs_functional_area(f->farea, f->fvc, f->fspan, y[f->b]);
+      if (a > 0.0) Q[f->e] += hs_orifice_flow(a, dp);
+    }
   }
   for (int k = 0; k < s->nother; k++) { /* resistors with a waterfall or collapse */
     int e = s->other_e[k];
@@ -986,6 +991,9 @@ void hs_sim_refresh_derived(hs_sim *s) {
       f->r = valve ? ep[VALVE_R] : ep[INERTANCE_R];
       f->l = valve ? ep[VALVE_L] : ep[INERTANCE_L];
       f->areg = valve ? ep[VALVE_AREG] : 0.0;
+      f->farea = valve ? ep[VALVE_FAREA] : 0.0;
+      f->fvc = valve ? ep[VALVE_FVC] : 0.0;
+      f->fspan = valve ? ep[VALVE_FSPAN] : 1.0;
       continue;
     }
     double r = ep[RESISTOR_R] * hs_brain_obstruction_factor(pl, s->p, ep[RESISTOR_OBSTRUCTION]);

@@ -52,6 +52,7 @@ typedef struct vessel_row {
 typedef struct flow_row { /* an edge with a flow state: inertance or valve */
   int e, k, a, b, vi; /* edge, state index, from, to, valve index (-1: inertance) */
   double r, l, areg; /* areg: regurgitant orifice area of a valve (0: none) */
+  double farea, fvc, fspan; /* functional regurgitation (hs_functional_area; farea 0: none) */
 } flow_row;
 typedef struct resistor_row { /* a resistor with neither waterfall nor collapse */
   int e, a, b;
