@@ -122,8 +122,9 @@ static inline double hs_orifice_flow(double area, double dp) {
  * Functional (secondary) regurgitation: the effective orifice of a valve grows with the
  * volume v of the chamber it opens into (for the mitral valve the LV: annular dilatation
  * and leaflet tethering), linearly above a coaptation volume vc at which the leaflets
- * close completely, reaching `area` cm^2 at vc + span (docs/model.md 2.9; Yellin et al.
- * 1979 Circ Res 45:677, Grayburn, Sannino & Packer 2019 JACC Cardiovasc Imaging 12:353).
+ * close completely, reaching `area` cm^2 at vc + span (docs/model.md 2.9: canine orifice
+ * following LV volume through ejection, 1979; Grayburn, Sannino & Packer 2019 JACC
+ * Cardiovasc Imaging 12:353; Keren et al. 1986 Am Heart J 112:517).
  * Added to the fixed regurgitant area; 0 when area is 0 or v <= vc.  span > 0 (its range).
  */
 static inline double hs_functional_area(double area, double vc, double span, double v) {
