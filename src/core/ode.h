@@ -24,6 +24,11 @@ extern const hs_ode_type hs_ode_cvodes_bdf;
 extern const hs_ode_type hs_ode_cvodes_adams;
 extern const hs_ode_type hs_ode_dopri5;
 
+/* DOPRI5 only: its dense output of the components idx[0..nidx-1] of y alone (the
+   others are left as they are); the engine's per-step observation needs five of them. */
+hs_status hs_dopri5_dense_some(void *s, double t, const int *idx, int nidx, double *y,
+                               hs_err *err);
+
 /* The names of the built-in integrators in registry order, NULL-terminated: the
    choices of the patient parameter solver.method (src/model/globals.c). */
 extern const char *const hs_ode_method_names[];

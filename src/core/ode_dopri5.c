@@ -206,19 +206,29 @@ static void rk_accept(rk *r, double h) {
 }
 #undef ROTATE3
 
-/* Cubic Hermite on the last accepted step. */
-static void hermite(const rk *r, double t, double *out) {
+/* Cubic Hermite on the last accepted step: components idx[0..nidx-1] of out, or all of
+   them when idx is NULL. */
+static void hermite_some(const rk *r, double t, const int *idx, int nidx, double *out) {
   double h = r->t - r->t_prev;
+  int m = idx ? nidx : r->n;
   if (h <= 0) {
-    memcpy(out, r->y, (size_t)r->n * sizeof(double));
+    for (int k = 0; k < m; k++) out[idx ? idx[k] : k] = r->y[idx ? idx[k] : k];
     return;
   }
   double s = (t - r->t_prev) / h, s2 = s * s, s3 = s2 * s;
   double h00 = 2 * s3 - 3 * s2 + 1, h10 = s3 - 2 * s2 + s, h01 = -2 * s3 + 3 * s2,
          h11 = s3 - s2;
-  for (int i = 0; i < r->n; i++)
+  if (!idx) {
+    for (int i = 0; i < r->n; i++)
+      out[i] = h00 * r->y_prev[i] + h10 * h * r->f_prev[i] + h01 * r->y[i] + h11 * h * r->f[i];
+    return;
+  }
+  for (int k = 0; k < nidx; k++) {
+    int i = idx[k];
     out[i] = h00 * r->y_prev[i] + h10 * h * r->f_prev[i] + h01 * r->y[i] + h11 * h * r->f[i];
+  }
 }
+static void hermite(const rk *r, double t, double *out) { hermite_some(r, t, NULL, 0, out); }
 
 static int roots_at(rk *r, double t, const double *y, double *g) {
   r->st.root_evals++;
@@ -351,12 +361,18 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
   return HS_OK;
 }
 
-static hs_status rk_dense(void *s, double t, double *y, hs_err *err) {
-  rk *r = s;
+/* core/ode.h: the dense output of components idx[0..nidx-1] alone. */
+hs_status hs_dopri5_dense_some(void *s, double t, const int *idx, int nidx, double *y,
+                               hs_err *err) {
+  const rk *r = s;
   if (t < r->t_prev - 1e-12 || t > r->t + 1e-12)
     return hs_err_set(err, HS_ERR_SOLVER, "t=%.6f s: interpolation outside the last step", t);
-  hermite(r, t, y);
+  hermite_some(r, t, idx, nidx, y);
   return HS_OK;
+}
+
+static hs_status rk_dense(void *s, double t, double *y, hs_err *err) {
+  return hs_dopri5_dense_some(s, t, NULL, 0, y, err);
 }
 
 static hs_status rk_quad(void *s, double *q, hs_err *err) {

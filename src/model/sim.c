@@ -1119,9 +1119,15 @@ static hs_status emit_sample(hs_sim *s, double t, const double *y, hs_err *err) 
 static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
   hs_status st;
   double h = t1 - t0;
+  /* with the measured sites' pressures local, observe_point() reads five volumes: DOPRI5
+     interpolates those alone */
+  const int obs[5] = {s->pl->upper, s->pl->root, s->pl->pa, s->pl->lv, s->pl->rv};
+  int some = s->measured_local && s->ot == &hs_ode_dopri5;
   for (int k = 1; k < SUBSAMPLES; k++) {
     double tk = t0 + h * k / SUBSAMPLES;
-    if ((st = s->ot->dense(s->ode, tk, s->ydense, err)) != HS_OK) return st;
+    st = some ? hs_dopri5_dense_some(s->ode, tk, obs, 5, s->ydense, err)
+              : s->ot->dense(s->ode, tk, s->ydense, err);
+    if (st != HS_OK) return st;
     observe_point(s, tk, s->ydense);
   }
   observe_point(s, t1, s->y);
