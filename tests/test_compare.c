@@ -920,6 +920,57 @@ static void test_aortic_regurgitation_simulated(void **state) {
   hs_model_free(m);
 }
 
+/* Central ECMO converted to an LVAD on the pig: above ~4 L/min the LV apical drainage
+   empties the LA (mean LA pressure < 0 mmHg, then a negative LA volume stopped the run and
+   aborted the whole comparison).  The titration stays below that suction ceiling, the
+   row is reported with the suction risk, and a strategy that cannot run at any usable
+   flow is a failed row with its reason - never an abort (issue 11). */
+static void test_suction_ceiling_not_abort(void **state) {
+  (void)state;
+  hs_model *m = example("pig_acute_heart_failure.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo", "lvad:32Fr", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  const hs_compare_row *l = row(r, "lvad:32Fr");
+  assert_false(l->failed);
+  assert_true(l->titrated);
+  assert_true(l->suction_lpm > 0 && l->suction_lpm <= t.flow_max_lpm);
+  assert_true(l->v[HS_CMP_ECMO] < l->suction_lpm);
+  assert_true(l->v[HS_CMP_PCWP] >= 0); /* below the ceiling the LA is not emptied */
+  assert_int_equal(l->risk[HS_RISK_SUCTION].level, HS_RISK_HIGH); /* MAP needs more flow */
+  assert_non_null(strstr(l->risk[HS_RISK_SUCTION].text, "empties the LA / LV"));
+  /* ECMO alone does not drain the left heart: no suction index */
+  assert_int_equal(row(r, "ecmo")->risk[HS_RISK_SUCTION].level, HS_RISK_LOW);
+  char *j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"suction\": {"));
+  assert_non_null(strstr(j, "\"suction_ceiling_lpm\": "));
+  free(j);
+  hs_compare_free(r);
+  /* every usable flow empties the LA: a failed row, the others still compared */
+  t.flow_min_lpm = 5, t.flow_max_lpm = 6, t.flow_step_lpm = 0.5;
+  r = NULL;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  l = row(r, "lvad:32Fr");
+  assert_true(l->failed);
+  assert_non_null(strstr(l->failed_reason, "non-physical state"));
+  assert_non_null(strstr(l->failed_reason, "suction"));
+  assert_false(row(r, "ecmo")->failed);
+  assert_true(isfinite(row(r, "ecmo")->v[HS_CMP_MAP]));
+  assert_true(r->recommended < 0 || strcmp(r->rows[r->recommended].name, "lvad:32Fr"));
+  char *text = hs_compare_text(r, "pig");
+  assert_non_null(strstr(text, "failed: non-physical state"));
+  free(text);
+  j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"failed\": true"));
+  assert_non_null(strstr(j, "\"failed_reason\": "));
+  free(j);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_targets_file),
@@ -941,6 +992,7 @@ int main(void) {
       cmocka_unit_test(test_titration_reuses_grid_points),
       cmocka_unit_test(test_svo2_sample),
       cmocka_unit_test(test_aortic_regurgitation_simulated),
+      cmocka_unit_test(test_suction_ceiling_not_abort),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

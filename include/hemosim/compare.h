@@ -21,7 +21,8 @@
  *
  * Every strategy also reports complication-risk indices (LV / aortic-root stasis,
  * haemolysis, lung ischaemia, limb ischaemia, differential hypoxaemia, bleeding burden
- * of the access), each with its threshold and source (docs/decision.md).
+ * of the access, LA / LV suction), each with its threshold and source (docs/decision.md).
+ * A strategy that cannot run is a failed row with its reason, never an abort.
  */
 #ifndef HEMOSIM_COMPARE_H
 #define HEMOSIM_COMPARE_H
@@ -170,7 +171,7 @@ const char *hs_compare_value_unit(int k);
 
 /* Complication-risk indices (docs/decision.md "Risks"). */
 enum { HS_RISK_STASIS, HS_RISK_HAEMOLYSIS, HS_RISK_LUNG, HS_RISK_LIMB, HS_RISK_HYPOXAEMIA,
-       HS_RISK_BLEEDING, HS_RISK_N };
+       HS_RISK_BLEEDING, HS_RISK_SUCTION, HS_RISK_N };
 enum { HS_RISK_LOW = 0, HS_RISK_RAISED = 1, HS_RISK_HIGH = 2 };
 const char *hs_risk_name(int k);  /* "LV stasis", ... */
 const char *hs_risk_key(int k);   /* "stasis", "haemolysis", ... (JSON) */
@@ -192,6 +193,13 @@ typedef struct hs_compare_row {
   int is_flow_sweep;  /* ECMO alone at a fixed flow (the flow-sweep figure) */
   int excluded;       /* contraindicated or unavailable: not simulated */
   char excluded_reason[200];
+  int failed;         /* the simulation stopped (non-physical state, integrator failure) at
+                         every flow it could use: a row without values, never an abort */
+  char failed_reason[240]; /* "non-physical state at ECMO 1.00 L/min: t=... (LA suction)" */
+  double suction_lpm; /* > 0: the least ECMO flow tried at which the circuit emptied the LA /
+                         LV (mean LA pressure < 0 mmHg or a non-physical stop); the
+                         titration stays below it (docs/decision.md "Suction") */
+  char suction_note[200]; /* what was seen there; "" when no ceiling was met */
   int titrated;       /* ECMO flow re-titrated */
   int perfusion_held; /* MAP, DO2 index and SvO2 held at some flow <= flow_max */
   int raised_for_pcwp; /* vent / septostomy: flow raised above the least perfusing flow

@@ -244,6 +244,12 @@ typedef struct trial {
   gridpt *g;
   size_t ns; /* hs_sim_state_size */
   int at;    /* grid point whose steady state the simulation holds now (-1: none) */
+  /* suction ceiling: grid points >= top are beyond what the circuit can drain (the LA /
+     LV emptied there: mean LA pressure < 0 mmHg or a non-physical stop); top = n: none */
+  int top;
+  int broken; /* the last run stopped on a non-physical state: reset before the next */
+  const hs_strategy *sg;
+  char ceil_note[200];
 } trial;
 
 /* Steady state at ECMO flow f (L/min) from the current state, or from `start` (a state
@@ -251,7 +257,12 @@ typedef struct trial {
    steady-state tolerance (about 30 instead of 48 beats); the reported state is always
    converged at the model's own tolerance. */
 static hs_status trial_run(trial *t, double f, int loose, const double *start, hs_err *err) {
-  hs_status st = hs_sim_set(t->s, "ecmo.target_flow", f * LPM, err);
+  hs_status st = HS_OK;
+  if (t->broken) { /* a run stopped mid-beat: back to the plan's start, then the state */
+    if ((st = hs_sim_reset(t->s, err))) return st;
+    t->broken = 0;
+  }
+  st = hs_sim_set(t->s, "ecmo.target_flow", f * LPM, err);
   if (!st) st = hs_sim_set(t->s, "solver.steady_tol", loose ? 5 * t->tol : t->tol, err);
   if (!st) st = hs_sim_set(t->s, "solver.steady_tol_o2", loose ? 5 * t->tol_o2 : t->tol_o2, err);
   /* after the settings: a setting changed before the first beat rebuilds the initial
@@ -264,6 +275,7 @@ static hs_status trial_run(trial *t, double f, int loose, const double *start, h
   st = hs_sim_run_to_steady(t->s, &info, err);
   if (st == HS_ERR_NOT_STEADY) st = hs_sim_run_beats(t->s, 6, err);
   t->beats += hs_sim_beats(t->s) - b0;
+  if (st == HS_ERR_NONPHYSICAL || st == HS_ERR_SOLVER) t->broken = 1;
   if (st) return st;
   t->steady = info.reached;
   t->evals++;
@@ -321,6 +333,25 @@ static hs_status trial_final(trial *t, int i, hs_err *err) {
   return trial_at(t, i, 0, err);
 }
 
+static int stop_error(hs_status st);
+
+/* The reported state at grid point *ci (trial_final); a run that stops there (seen only
+   at the model's tolerance) lowers the suction ceiling to it and the point below it,
+   down to flow_min (where the stop is returned). */
+static hs_status final_below_ceiling(trial *t, int *ci, hs_err *err) {
+  for (;;) {
+    hs_status st = trial_final(t, *ci, err);
+    if (!stop_error(st)) return st;
+    t->top = *ci;
+    t->g[*ci].level = 0;
+    snprintf(t->ceil_note, sizeof t->ceil_note, "the run stopped at %.2f L/min: %.150s",
+             t->lo + t->step * *ci, err ? err->msg : "non-physical state");
+    if (*ci == 0) return st;
+    (*ci)--;
+    if (err) err->code = HS_OK, err->msg[0] = 0;
+  }
+}
+
 static int perfused(const double *v, const hs_targets *tg) {
   return v[HS_CMP_MAP] >= tg->map_min_mmhg && v[HS_CMP_DO2I] >= tg->do2i_min &&
          v[HS_CMP_SVO2D] >= tg->svo2_min_pct && !lactate_high(v, tg);
@@ -352,15 +383,57 @@ static double score(const double *v, const hs_targets *tg, int what) {
   return g >= 0 && v[HS_CMP_PCWP] < tg->pcwp_max_mmhg ? 1.0 : -1.0;
 }
 
+/* A stop the circuit causes by emptying a chamber: a non-physical state (a compartment
+   volume below zero) or the integrator failing on it. */
+static int stop_error(hs_status st) { return st == HS_ERR_NONPHYSICAL || st == HS_ERR_SOLVER; }
+
+/* The circuit drains the LA or the LV (a vent there, the LVAD conversion): its port has
+   no collapse limit, so a flow above what the heart fills empties the chamber. */
+int hs_strategy_drains_left_heart(const hs_strategy *sg) {
+  return !strcmp(sg->vent_site, "la") || !strcmp(sg->vent_site, "lv") || sg->lvad;
+}
+
+/* Grid point i as the titration sees it: *ceil = 1 when it lies beyond the suction
+   ceiling (docs/decision.md "Suction"): at or above a flow where the circuit emptied the
+   LA / LV - a mean LA pressure below 0 mmHg with the left heart drained, or a run
+   stopped on a non-physical state - and (shrink) the ceiling is lowered to it. */
+static hs_status probe(trial *t, int i, int loose, int shrink, int *ceil, hs_err *err) {
+  *ceil = 0;
+  if (i >= t->top) return *ceil = 1, HS_OK;
+  hs_status st = trial_at(t, i, loose, err);
+  double f = t->lo + t->step * i;
+  if (stop_error(st)) {
+    *ceil = 1;
+    if (shrink) {
+      t->top = i;
+      snprintf(t->ceil_note, sizeof t->ceil_note, "the run stopped at %.2f L/min: %.150s", f,
+               err ? err->msg : "non-physical state");
+    }
+    if (err) err->code = HS_OK, err->msg[0] = 0;
+    return HS_OK;
+  }
+  if (st) return st;
+  if (hs_strategy_drains_left_heart(t->sg) && t->v[HS_CMP_PCWP] < 0) {
+    *ceil = 1;
+    if (shrink) {
+      t->top = i;
+      snprintf(t->ceil_note, sizeof t->ceil_note,
+               "mean LA pressure %.1f mmHg at %.2f L/min: the circuit empties the LA / LV", t->v[HS_CMP_PCWP], f);
+    }
+  }
+  return HS_OK;
+}
+
 /* The least grid point in (bad, ok] where `what` holds, given that it fails at bad and
    holds at ok (monotone in between).  Grid points the caller already computed narrow
    the bracket first.  Perfusion: secant steps on the perfusion margin (smooth in the
    flow), each rounded up onto the grid and kept inside the bracket; PCWP (which falls
-   steeply only once the drained flow opens the vent): bisection. */
+   steeply only once the drained flow opens the vent): bisection.  A point beyond the
+   suction ceiling counts as failing. */
 static hs_status narrow(trial *t, const hs_targets *tg, int what, int *bad, double *gb, int *ok,
                         double *go, hs_err *err) {
   for (int k = *bad + 1; k < *ok; k++) {
-    if (!t->g[k].level) continue;
+    if (t->g[k].level <= 0) continue;
     double g = score(t->g[k].v, tg, what);
     if (g >= 0) *ok = k, *go = g;
     else *bad = k, *gb = g;
@@ -373,11 +446,12 @@ static hs_status narrow(trial *t, const hs_targets *tg, int what, int *bad, doub
       if (c <= *bad) c = *bad + 1;
       if (c >= *ok) c = *ok - 1;
     }
-    hs_status st = trial_at(t, c, 1, err);
+    int ceil_hit;
+    hs_status st = probe(t, c, 1, 0, &ceil_hit, err);
     if (st) return st;
-    double g = score(t->v, tg, what);
+    double g = ceil_hit ? -1e9 : score(t->v, tg, what);
     if (g >= 0) *ok = c, *go = g;
-    else *bad = c, *gb = g;
+    else *bad = c, *gb = ceil_hit ? NAN : g;
   }
   return HS_OK;
 }
@@ -397,26 +471,36 @@ static void trial_free(trial *t) {
    row's flags; *chosen_i is the grid point reported. */
 static hs_status titrate(trial *t, const hs_strategy *sg, const hs_targets *tg,
                          hs_compare_row *r, int *chosen_i, hs_err *err) {
-  int n = t->n, up = (int)lround(1.0 / t->step); /* first step up: 1 L/min */
+  int up = (int)lround(1.0 / t->step); /* first step up: 1 L/min */
   if (up < 1) up = 1;
-  int ok_i = -1, bad_i = -1;
+  int ok_i = -1, bad_i = -1, ceil_hit = 0;
   double g_bad = NAN, g_ok = NAN;
-  hs_status st = trial_at(t, 0, 0, err);
+  hs_status st = probe(t, 0, 0, 1, &ceil_hit, err);
   if (st) return st;
   double g = margin(t->v, tg);
+  if (ceil_hit) { /* the least flow already empties the LA / LV, or does not run at all */
+    if (t->g[0].level <= 0) return HS_ERR_NONPHYSICAL;
+    r->perfusion_held = g >= 0;
+    *chosen_i = 0;
+    return HS_OK;
+  }
   if (g >= 0) ok_i = 0, g_ok = g;
   else bad_i = 0, g_bad = g;
-  while (ok_i < 0 && bad_i < n - 1) { /* bracket upwards */
+  while (ok_i < 0 && bad_i < t->top - 1) { /* bracket upwards, below the suction ceiling */
     int next = bad_i + up;
-    if (next > n - 1) next = n - 1;
-    if ((st = trial_at(t, next, 1, err))) return st;
+    if (next > t->top - 1) next = t->top - 1;
+    if ((st = probe(t, next, 1, 1, &ceil_hit, err))) return st;
+    if (ceil_hit) { /* the ceiling came down to next: look halfway below it */
+      up = (next - bad_i) / 2 > 1 ? (next - bad_i) / 2 : 1;
+      continue;
+    }
     g = margin(t->v, tg);
     if (g >= 0) ok_i = next, g_ok = g;
     else bad_i = next, g_bad = g, up *= 2;
   }
   if (ok_i < 0) {
-    r->perfusion_held = 0; /* not even at flow_max: report it there */
-    *chosen_i = n - 1;
+    r->perfusion_held = 0; /* not even at the most flow usable: report it there */
+    *chosen_i = bad_i;
     return HS_OK;
   }
   if ((st = narrow(t, tg, FIND_PERFUSION, &bad_i, &g_bad, &ok_i, &g_ok, err))) return st;
@@ -424,15 +508,21 @@ static hs_status titrate(trial *t, const hs_strategy *sg, const hs_targets *tg,
   /* A vent or a septostomy is drained by the circuit: more ECMO flow drains more from the
      LA / LV, so when PCWP is still too high at the least perfusing flow, the team raises
      the flow: the least grid flow above it meeting every target (PCWP falls with the
-     flow), searched when flow_max meets them. */
-  if (!sg->drained_by_circuit || ok_i >= n - 1) return HS_OK;
+     flow), searched when the most usable flow meets them. */
+  if (!sg->drained_by_circuit || ok_i >= t->top - 1) return HS_OK;
   if ((st = trial_at(t, ok_i, 1, err))) return st; /* computed: its values */
   if (t->v[HS_CMP_PCWP] < tg->pcwp_max_mmhg) return HS_OK;
-  int a = ok_i, b = n - 1;
-  double ga = score(t->v, tg, FIND_PCWP);
-  if ((st = trial_at(t, b, 1, err))) return st;
-  double gb = score(t->v, tg, FIND_PCWP);
-  if (gb < 0) return HS_OK; /* not even flow_max drains it: the least perfusing flow */
+  int a = ok_i, b = t->top - 1;
+  double ga = score(t->v, tg, FIND_PCWP), gb = -1;
+  while (b > a) { /* the most flow usable: below the suction ceiling */
+    if ((st = probe(t, b, 1, 1, &ceil_hit, err))) return st;
+    if (!ceil_hit) {
+      gb = score(t->v, tg, FIND_PCWP);
+      break;
+    }
+    b = a + (b - a) / 2;
+  }
+  if (b <= a || gb < 0) return HS_OK; /* not even that drains it: the least perfusing flow */
   if ((st = narrow(t, tg, FIND_PCWP, &a, &ga, &b, &gb, err))) return st;
   *chosen_i = b;
   r->raised_for_pcwp = 1;
@@ -471,15 +561,28 @@ void hs_strategy_run(hs_strategy_job *j) {
   double chosen = flow0;
   r->perfusion_held = 1;
   if (fixed > 0 || !j->titrate) {
-    if ((j->status = trial_run(&T, flow0, 0, NULL, &j->err))) goto done;
+    if ((j->status = trial_run(&T, flow0, 0, NULL, &j->err))) {
+      if (!stop_error(j->status)) goto done;
+      snprintf(T.ceil_note, sizeof T.ceil_note, "the run stopped at %.2f L/min: %.150s", flow0,
+               j->err.msg);
+      goto failed;
+    }
     r->perfusion_held = perfused(T.v, tg);
   } else {
     T.lo = tg->flow_min_lpm, T.step = tg->flow_step_lpm;
     T.n = (int)floor((tg->flow_max_lpm - T.lo) / T.step + 1e-9) + 1;
+    T.top = T.n;
+    T.sg = j->st;
     if (!(T.g = calloc((size_t)T.n, sizeof *T.g))) goto fail;
     int ci = 0;
-    if ((j->status = titrate(&T, j->st, tg, r, &ci, &j->err))) goto done;
-    if ((j->status = trial_final(&T, ci, &j->err))) goto done;
+    if ((j->status = titrate(&T, j->st, tg, r, &ci, &j->err))) {
+      if (stop_error(j->status)) goto failed;
+      goto done;
+    }
+    if ((j->status = final_below_ceiling(&T, &ci, &j->err))) {
+      if (stop_error(j->status)) goto failed;
+      goto done;
+    }
     /* the flow_min steady state for the siblings that start from it */
     if (j->publish && T.g[0].level == 2 && (j->pub = hs_sim_new(pl, NULL)) &&
         hs_sim_set_state(j->pub, T.g[0].state, T.ns, NULL) != HS_OK)
@@ -488,11 +591,20 @@ void hs_strategy_run(hs_strategy_job *j) {
        (the model's tolerance) misses what was found there, by a hair on the limit, the
        next flow up is taken */
     int what = r->raised_for_pcwp ? FIND_PCWP : FIND_PERFUSION;
-    while (r->perfusion_held && score(T.v, tg, what) < 0 && ci < T.n - 1)
-      if ((j->status = trial_final(&T, ++ci, &j->err))) goto done;
+    while (r->perfusion_held && score(T.v, tg, what) < 0 && ci < T.top - 1) {
+      ci++;
+      if ((j->status = final_below_ceiling(&T, &ci, &j->err))) {
+        if (stop_error(j->status)) goto failed;
+        goto done;
+      }
+    }
     if (what == FIND_PERFUSION && score(T.v, tg, what) < 0) r->perfusion_held = 0;
     chosen = T.lo + T.step * ci;
     r->titrated = 1;
+    if (T.top < T.n) { /* the suction ceiling the search met (docs/decision.md "Suction") */
+      r->suction_lpm = T.lo + T.step * T.top;
+      snprintf(r->suction_note, sizeof r->suction_note, "%s", T.ceil_note);
+    }
   }
   memcpy(r->v, T.v, sizeof r->v);
   r->steady = T.steady;
@@ -532,6 +644,16 @@ void hs_strategy_run(hs_strategy_job *j) {
     }
   }
   j->status = HS_OK;
+  goto done;
+failed: /* no flow runs: a row that says why, not an error (the comparison goes on) */
+  r->failed = 1;
+  snprintf(r->failed_reason, sizeof r->failed_reason, "non-physical state: %.150s%s", T.ceil_note,
+           strstr(T.ceil_note, "compartment 'la'") || strstr(T.ceil_note, "compartment 'lv'")
+               ? " (LA / LV suction: the circuit drains more than the heart fills)"
+               : "");
+  for (int k = 0; k < HS_CMP_NVAL; k++) r->v[k] = NAN;
+  r->evals = T.evals, r->beats = T.beats;
+  j->status = HS_OK, j->err.code = HS_OK, j->err.msg[0] = 0;
   goto done;
 fail:
   j->status = j->err.code ? j->err.code : HS_ERR_NOMEM;
@@ -722,17 +844,21 @@ static void decide(hs_compare_result *res) {
   res->step = 0;
   for (size_t i = 0; i < res->nrows; i++) {
     const hs_compare_row *r = &res->rows[i];
-    if (r->excluded || r->is_flow_sweep) continue;
+    if (r->excluded || r->failed || r->is_flow_sweep) continue;
     if (closer(r, res->closest >= 0 ? &res->rows[res->closest] : NULL)) res->closest = (int)i;
   }
   for (int step = 1; step < HS_STEP_N && res->recommended < 0; step++) {
-    int best = -1, ran = 0, excl = 0;
-    char excluded[200] = "";
+    int best = -1, ran = 0, excl = 0, nfail = 0;
+    char excluded[200] = "", failed[200] = "";
     for (size_t i = 0; i < res->nrows; i++) {
       const hs_compare_row *r = &res->rows[i];
       if (r->is_flow_sweep || r->step != step) continue;
       if (r->excluded) {
         if (!excl++) snprintf(excluded, sizeof excluded, "%s", r->excluded_reason);
+        continue;
+      }
+      if (r->failed) {
+        if (!nfail++) snprintf(failed, sizeof failed, "%.60s: %.130s", r->label, r->failed_reason);
         continue;
       }
       ran++;
@@ -746,8 +872,10 @@ static void decide(hs_compare_result *res) {
     if (res->recommended >= 0) break;
     char *w = res->step_why[step];
     size_t n = sizeof res->step_why[step];
-    if (!ran && !excl) snprintf(w, n, "not tried");
-    else if (!ran) snprintf(w, n, "contraindicated: %.200s%s", excluded, excl > 1 ? " (and others)" : "");
+    if (!ran && !excl && !nfail) snprintf(w, n, "not tried");
+    else if (!ran && !excl) snprintf(w, n, "failed: %.200s%s", failed, nfail > 1 ? " (and others)" : "");
+    else if (!ran && !nfail) snprintf(w, n, "contraindicated: %.200s%s", excluded, excl > 1 ? " (and others)" : "");
+    else if (!ran) snprintf(w, n, "contraindicated: %.200s; failed: %.200s", excluded, failed);
     else {
       const hs_compare_row *b = &res->rows[best];
       snprintf(w, n, "not enough: the best (%.100s, ECMO %.2f L/min) misses %.240s%s%.150s%s",
@@ -760,7 +888,7 @@ static void decide(hs_compare_result *res) {
     for (int step = res->step; step < HS_STEP_N && res->alternative < 0; step++)
       for (size_t i = 0; i < res->nrows; i++) {
         const hs_compare_row *r = &res->rows[i];
-        if (r->is_flow_sweep || r->excluded || r->step != step || !r->all_met) continue;
+        if (r->is_flow_sweep || r->excluded || r->failed || r->step != step || !r->all_met) continue;
         if (r->risk[HS_RISK_STASIS].level != HS_RISK_HIGH) {
           res->alternative = (int)i;
           break;
@@ -886,18 +1014,28 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   }
   if (!st) {
     hs_strategy_run_all_progress(jobs, nj, threads, progress);
-    for (size_t i = 0; i < nj; i++)
-      if (jobs[i].status) {
+    for (size_t i = 0; i < nj; i++) {
+      if (!jobs[i].status) continue;
+      if (jobs[i].status == HS_ERR_NOMEM) {
         st = hs_err_set(err, jobs[i].status, "strategy '%s': %s", jobs[i].st->text,
                         jobs[i].err.msg);
         break;
       }
+      /* a strategy that cannot run on this patient is a row that says why; the
+         comparison goes on (docs/decision.md "Strategies that fail") */
+      hs_compare_row *r = jobs[i].row;
+      r->failed = 1;
+      snprintf(r->failed_reason, sizeof r->failed_reason, "%s", jobs[i].err.msg);
+      for (int k = 0; k < HS_CMP_NVAL; k++) r->v[k] = NAN;
+    }
   }
   hs_strategy_jobs_release(jobs, nj);
   hs_sim_free(seed);
   hs_plan_free(seed_plan);
   for (size_t i = 0; i < n && !st; i++)
-    if (!res->rows[i].excluded) hs_strategy_risks(&strat[i], ctx, res->rows[i].v, res->rows[i].risk);
+    if (!res->rows[i].excluded && !res->rows[i].failed)
+      hs_strategy_risks(&strat[i], ctx, res->rows[i].v, res->rows[i].risk),
+          hs_strategy_suction_risk(&strat[i], &res->rows[i], &res->rows[i].risk[HS_RISK_SUCTION]);
   free(jobs);
   free(strat);
   hs_model_free(base);

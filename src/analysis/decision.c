@@ -771,10 +771,10 @@ void hs_context_note(const hs_context *c, char *buf, size_t n) {
 
 static const char *const RISK_NAMES[HS_RISK_N] = {
     "LV / aortic-root stasis", "haemolysis", "lung ischaemia", "limb ischaemia",
-    "differential hypoxaemia", "bleeding burden of the access"};
+    "differential hypoxaemia", "bleeding burden of the access", "LA / LV suction"};
 static const char *const RISK_KEYS[HS_RISK_N] = {"stasis", "haemolysis", "lung_ischaemia",
                                                  "limb_ischaemia", "differential_hypoxaemia",
-                                                 "bleeding"};
+                                                 "bleeding", "suction"};
 static const char *const LEVELS[3] = {"low", "raised", "high"};
 const char *hs_risk_name(int k) { return k >= 0 && k < HS_RISK_N ? RISK_NAMES[k] : "?"; }
 const char *hs_risk_key(int k) { return k >= 0 && k < HS_RISK_N ? RISK_KEYS[k] : "?"; }
@@ -893,6 +893,22 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
       snprintf(x->text, sizeof x->text, "right-arm SaO2 %.0f %%", v[HS_CMP_SAO2U]);
     }
   }
+  /* 7. LA / LV suction: the circuit drains the left heart through a port without a
+     collapse limit; a mean LA pressure near or below zero is an emptied chamber */
+  {
+    hs_risk *x = &r[HS_RISK_SUCTION];
+    double lap = v[HS_CMP_PCWP];
+    if (!hs_strategy_drains_left_heart(s)) {
+      snprintf(x->text, sizeof x->text, "no LA / LV drainage by the circuit");
+    } else {
+      x->value = lap;
+      x->level = !(lap >= 0) ? HS_RISK_HIGH : lap < HS_SUCTION_LAP_MMHG ? HS_RISK_RAISED : 0;
+      snprintf(x->text, sizeof x->text, "mean LA pressure %.1f mmHg%s", lap,
+               x->level == HS_RISK_HIGH   ? " < 0 mmHg: the circuit empties the LA / LV"
+               : x->level == HS_RISK_RAISED ? " < 5 mmHg with the LA / LV drained by the circuit"
+                                            : "");
+    }
+  }
   /* 6. bleeding burden of the access added to ECMO */
   {
     hs_risk *x = &r[HS_RISK_BLEEDING];
@@ -916,5 +932,23 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
     x->level = lvl;
     snprintf(x->text, sizeof x->text, "%s%s", what,
              c->anticoag_limited && lvl ? "; anticoagulation limited" : "");
+  }
+}
+
+void hs_strategy_suction_risk(const hs_strategy *s, const hs_compare_row *row, hs_risk *x) {
+  if (!(row->suction_lpm > 0) || !hs_strategy_drains_left_heart(s)) return;
+  double f = row->v[HS_CMP_ECMO], room = row->suction_lpm - f;
+  size_t k = strlen(x->text);
+  if (!row->perfusion_held) {
+    x->level = HS_RISK_HIGH;
+    snprintf(x->text + k, sizeof x->text - k,
+             "; the flow that would perfuse empties the LA / LV: flow held below %.2f L/min "
+             "(lower the pump speed; volume)",
+             row->suction_lpm);
+  } else {
+    if (room < HS_SUCTION_RESERVE_LPM + HS_FLOW_SLACK_LPM && x->level < HS_RISK_RAISED)
+      x->level = HS_RISK_RAISED;
+    snprintf(x->text + k, sizeof x->text - k, "; suction from %.2f L/min (%.2f L/min above the set flow)",
+             row->suction_lpm, room);
   }
 }

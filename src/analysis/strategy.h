@@ -20,6 +20,9 @@
 #define HS_HAEMOLYSIS_PFHB_MGDL 50.0  /* plasma free Hb above: haemolysis (ELSO Registry) */
 #define HS_LUNG_FLOW_LPM 0.5          /* pulmonary blood flow below, with a PA vent */
 #define HS_HYPOXAEMIA_SAO2 90.0       /* right-arm SaO2 below: differential hypoxaemia */
+#define HS_SUCTION_LAP_MMHG 5.0       /* mean LA pressure below, LA / LV drained by the
+                                         circuit: suction raised (0: high) */
+#define HS_SUCTION_RESERVE_LPM 1.0    /* suction ceiling within this above the set flow: raised */
 
 #define HS_STRAT_MAX_SETS 16
 #define HS_STRAT_MAX_DEVS 3
@@ -62,6 +65,11 @@ int hs_strategy_excluded(const hs_strategy *s, const hs_context *c, char *why, s
 void hs_context_note(const hs_context *c, char *buf, size_t n);
 /* Risk indices of a simulated strategy from its values (v: HS_CMP_*). */
 void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *v, hs_risk *r);
+/* The suction risk of a titrated row with what its titration met: the suction ceiling
+   (row->suction_lpm) and whether perfusion was held below it. */
+void hs_strategy_suction_risk(const hs_strategy *s, const hs_compare_row *row, hs_risk *x);
+/* The circuit drains the LA or the LV (a vent there, the LVAD conversion). */
+int hs_strategy_drains_left_heart(const hs_strategy *s);
 
 typedef struct hs_strategy_job {
   const hs_model *base;

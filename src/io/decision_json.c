@@ -49,6 +49,8 @@ static int row_result(json_t *o, const hs_compare_row *r) {
   SET(o, "perfusion_held", json_boolean(r->perfusion_held));
   SET(o, "steady", json_boolean(r->steady));
   SET(o, "steady_states", json_integer(r->evals));
+  /* the suction ceiling the titration met (null: none; docs/decision.md "Suction") */
+  SET(o, "suction_ceiling_lpm", r->suction_lpm > 0 ? hs_jnum(r->suction_lpm) : json_null());
   SET(o, "values", values_json(r->v));
   json_t *m = json_object();
   for (int k = 0; k < HS_TGT_N; k++) SET(m, T[k], json_boolean(r->met[k]));
@@ -67,7 +69,9 @@ static json_t *row_json(const hs_compare_row *r) {
   SET(o, "step", json_integer(r->step));
   SET(o, "ecmo_flow_sweep", json_boolean(r->is_flow_sweep));
   SET(o, "excluded", json_boolean(r->excluded));
+  SET(o, "failed", json_boolean(r->failed));
   if (r->excluded) SET(o, "excluded_reason", hs_jstr(r->excluded_reason));
+  else if (r->failed) SET(o, "failed_reason", hs_jstr(r->failed_reason));
   else bad |= row_result(o, r);
   if (bad) json_decref(o);
   return bad ? NULL : o;

@@ -80,8 +80,9 @@ static void risks_line(out *o, const hs_compare_row *r) {
 
 static void answer(out *o, const hs_compare_result *r, const char *patient) {
   const hs_targets *t = &r->targets;
-  size_t nex = 0, nrun = 0;
+  size_t nex = 0, nrun = 0, nfail = 0;
   for (size_t i = 0; i < r->nrows; i++) r->rows[i].excluded ? nex++ : nrun++;
+  for (size_t i = 0; i < r->nrows; i++) nfail += r->rows[i].failed != 0;
   if (!o->html) {
     o_fmt(o, "%s: %zu %s simulated, %zu excluded, in %.2f s\n", patient, nrun,
           nrun == 1 ? "strategy" : "strategies", nex, r->wall_s);
@@ -183,6 +184,17 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     }
     if (o->html) hs_html_put(o->b, "</ul>\n");
   }
+  if (nfail) {
+    if (o->html) hs_html_put(o->b, "<h2>Failed</h2>\n<ul>\n");
+    else o_fmt(o, "\nFailed (the simulation stopped at every flow it could use):\n");
+    for (size_t i = 0; i < r->nrows; i++) {
+      if (!r->rows[i].failed) continue;
+      o_open(o, "li", "  ");
+      o_fmt(o, "%s: failed: %s", r->rows[i].label, r->rows[i].failed_reason);
+      o_close(o, "li");
+    }
+    if (o->html) hs_html_put(o->b, "</ul>\n");
+  }
 }
 
 /* risk summary of a row for the table: "H: stasis, limb; R: bleeding" */
@@ -204,8 +216,8 @@ static void risk_cell(const hs_compare_row *r, char *buf, size_t n) {
 
 static void missed_cell(const hs_compare_row *r, char *buf, size_t n) {
   static const char *const K[HS_TGT_N] = {"PCWP", "MAP", "DO2I", "SvO2"};
-  if (r->excluded) {
-    snprintf(buf, n, "excluded");
+  if (r->excluded || r->failed) {
+    snprintf(buf, n, "%s", r->excluded ? "excluded" : "failed");
     return;
   }
   if (r->all_met) {
@@ -232,7 +244,7 @@ static const struct {
 
 /* The MAP-controller dose of a row (--hold-map) for a table cell: "NE 0.12", "NTP 1.3". */
 static void drug_cell(const hs_compare_row *r, char *buf, size_t n) {
-  if (r->excluded) snprintf(buf, n, "-");
+  if (r->excluded || r->failed) snprintf(buf, n, "-");
   else if (r->v[HS_CMP_NE_EQ] > 0) snprintf(buf, n, "NE %.3g", r->v[HS_CMP_NE_EQ]);
   else if (r->v[HS_CMP_NTP_EQ] > 0) snprintf(buf, n, "NTP %.3g", r->v[HS_CMP_NTP_EQ]);
   else snprintf(buf, n, "none");
@@ -261,8 +273,8 @@ static void table_text(hs_html *b, const hs_compare_row *rows, size_t n, int bes
     }
     drug_cell(r, drug, sizeof drug);
     if (hold_map) hs_html_put(b, " %*s", (int)strlen(DRUG_HEAD), drug);
-    hs_html_put(b, "  %-22s %s%s\n", miss, r->excluded ? "-" : risk,
-                r->excluded || r->steady ? "" : " (not steady)");
+    hs_html_put(b, "  %-22s %s%s\n", miss, r->excluded || r->failed ? "-" : risk,
+                r->excluded || r->failed || r->steady ? "" : " (not steady)");
   }
 }
 
@@ -302,11 +314,11 @@ static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best, in
     risk_cell(r, risk, sizeof risk);
     hs_html_put(b, "<tr%s><td>", (int)i == best ? " class=\"best\"" : "");
     hs_html_text(b, r->label);
-    hs_html_put(b, "%s</td><td>%d</td>", r->excluded || r->steady ? "" : " (not steady)", r->step);
+    hs_html_put(b, "%s</td><td>%d</td>", r->excluded || r->failed || r->steady ? "" : " (not steady)", r->step);
     for (size_t c = 0; c < NCOLS; c++) {
       int k = COLS[c].k;
       const char *cls = "";
-      if (!r->excluded) {
+      if (!r->excluded && !r->failed) {
         if (k == HS_CMP_PCWP) cls = r->met[HS_TGT_PCWP] ? " class=\"m\"" : " class=\"x\"";
         if (k == HS_CMP_MAP) cls = r->met[HS_TGT_MAP] ? " class=\"m\"" : " class=\"x\"";
         if (k == HS_CMP_DO2I) cls = r->met[HS_TGT_DO2I] ? " class=\"m\"" : " class=\"x\"";
@@ -321,9 +333,9 @@ static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best, in
       hs_html_put(b, "<td>%s</td>", drug);
     }
     hs_html_put(b, "<td>");
-    hs_html_text(b, r->excluded ? r->excluded_reason : miss);
+    hs_html_text(b, r->excluded ? r->excluded_reason : r->failed ? r->failed_reason : miss);
     hs_html_put(b, "</td><td>");
-    hs_html_text(b, r->excluded ? "-" : risk);
+    hs_html_text(b, r->excluded || r->failed ? "-" : risk);
     hs_html_put(b, "</td></tr>\n");
   }
   hs_html_put(b, "</table>\n");
