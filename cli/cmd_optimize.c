@@ -169,7 +169,7 @@ int hs_cmd_optimize(int argc, char **argv) {
       const hs_compare_row *r = &res->rows[i];
       char miss[48] = "all met";
       if (!r->all_met) {
-        static const char *const K[HS_TGT_N] = {"PCWP", "MAP", "DO2I", "SvO2"};
+        static const char *const K[HS_TGT_N] = {"PCWP", "MAP", "DO2I", "SvO2", "SaO2"};
         snprintf(miss, sizeof miss, "misses");
         for (int k = 0; k < HS_TGT_N; k++)
           if (!r->met[k]) snprintf(miss + strlen(miss), sizeof miss - strlen(miss), " %s", K[k]);

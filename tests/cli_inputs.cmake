@@ -46,8 +46,11 @@ expect_match("${ERR}" "targets.yaml:2:11: .*ambiguous")
 expect_run_t(0 ${HEMOSIM} compare --help)
 expect_match("${OUT}" "lactate_max")
 expect_run_t(0 ${HEMOSIM} compare ${P} --strategy ecmo --threads 1 --target lactate_max=2
-             --target "svo2_min=62.5 %")
-expect_match("${OUT}" "Targets: [^\n]*SvO2 >= 62.5 %, lactate <= 2 mmol/L;")
+             --target "svo2_min=62.5 %" --target "sao2_upper_min=88 %")
+expect_match("${OUT}" "Targets: [^\n]*SvO2 >= 62.5 %, right-arm SaO2 >= 88 %, lactate <= 2 mmol/L;")
+# the upper-body SaO2 floor is a percent: a bare fraction is refused as ambiguous
+expect_run_t(1 ${HEMOSIM} compare ${P} --target sao2_upper_min=0.9)
+expect_match("${ERR}" "sao2_upper_min")
 
 # ---- clinical units at the edges: every flag through the one unit parser
 # micro titrate: --hours / --interval-h name their unit (bare = h), --flow needs its unit

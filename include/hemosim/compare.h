@@ -39,13 +39,15 @@ extern "C" {
 
 /* ---- targets -------------------------------------------------------------- */
 
-enum { HS_TGT_PCWP, HS_TGT_MAP, HS_TGT_DO2I, HS_TGT_SVO2, HS_TGT_N };
+enum { HS_TGT_PCWP, HS_TGT_MAP, HS_TGT_DO2I, HS_TGT_SVO2, HS_TGT_SAO2U, HS_TGT_N };
 
 typedef struct hs_targets {
   double pcwp_max_mmhg; /* 20: PCWP must be below (unloaded) */
   double map_min_mmhg;  /* 65 */
   double do2i_min;      /* 330 mL/min/m2: critical O2 delivery (Shibutani 1983) */
   double svo2_min_pct;  /* 60 %: drained-blood (pre-oxygenator) saturation floor */
+  double sao2_upper_min_pct; /* 90 %: right-arm (upper-body) SaO2 floor - differential
+                                hypoxaemia with femoral return (docs/decision.md); 0: off */
   double flow_min_lpm;  /* 1.0 L/min: least ECMO flow the titration may choose */
   double flow_max_lpm;  /* 5.0 L/min: most ECMO flow */
   double flow_step_lpm; /* 0.25 L/min: titration resolution */
@@ -55,10 +57,10 @@ typedef struct hs_targets {
 } hs_targets;
 
 void hs_targets_default(hs_targets *t);
-/* Name of target k ("PCWP", "MAP", "DO2 index", "drained-blood SvO2"). */
+/* Name of target k ("PCWP", "MAP", "DO2 index", "drained-blood SvO2", "upper-body SaO2"). */
 const char *hs_target_name(int k);
-/* One target from text: name pcwp_max, map_min, do2i_min, svo2_min, flow_min, flow_max,
-   flow_step; value with or without unit ("18 mmHg", "2.4 kPa", "3 L/min").  Errors
+/* One target from text: name pcwp_max, map_min, do2i_min, svo2_min, sao2_upper_min,
+   flow_min, flow_max, flow_step, lactate_max; value with or without unit ("18 mmHg", "2.4 kPa", "3 L/min").  Errors
    name the field, the value and the accepted range. */
 hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_err *err);
 
@@ -204,6 +206,8 @@ typedef struct hs_compare_row {
   int perfusion_held; /* MAP, DO2 index and SvO2 held at some flow <= flow_max */
   int raised_for_pcwp; /* vent / septostomy: flow raised above the least perfusing flow
                           because the circuit then drains PCWP below its target */
+  int flow_for_sao2;  /* the titrated flow is set by the upper-body SaO2 floor (the flow
+                         below it perfuses otherwise, but the right arm is hypoxaemic) */
   double v[HS_CMP_NVAL];
   int met[HS_TGT_N];
   int all_met;
@@ -233,6 +237,9 @@ typedef struct hs_compare_result {
   char context_note[512]; /* what the context means for VA-ECMO itself and for the
                              simulation (severe aortic regurgitation: retrograde ECMO flow;
                              AR is not simulated); "" when nothing */
+  char oxygen_note[640];  /* differential hypoxaemia: which strategies miss the upper-body
+                             SaO2 floor or need more ECMO flow for it, and the mitigation
+                             (higher flow, upper-body return, V-AV); "" when none */
   int hold_map;           /* the MAP controller was on (map_control.enabled, --hold-map):
                              each row's titrated dose is in v[HS_CMP_NE_EQ / NTP_EQ] */
   double wall_s;

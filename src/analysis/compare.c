@@ -164,6 +164,13 @@ int hs_strategy_map_held(const hs_model *m) {
   return hs_model_get(m, "map_control.enabled", &on, NULL) == HS_OK && on != 0;
 }
 
+/* The upper-body SaO2 floor, when a target (hs_targets.sao2_upper_min_pct > 0) and the
+   model computes it (a circulation without oxygen transport has no SaO2: not judged). */
+static int upper_hypoxic(const double *v, const hs_targets *t) {
+  return t->sao2_upper_min_pct > 0 && isfinite(v[HS_CMP_SAO2U]) &&
+         v[HS_CMP_SAO2U] < t->sao2_upper_min_pct;
+}
+
 /* The optional lactate target: the plateau of this circulation above the limit. */
 static int lactate_high(const double *v, const hs_targets *t) {
   return t->lactate_max_mmol_l > 0 && !(v[HS_CMP_LACT] <= t->lactate_max_mmol_l);
@@ -175,7 +182,9 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
   r->met[HS_TGT_MAP] = v[HS_CMP_MAP] >= t->map_min_mmhg;
   r->met[HS_TGT_DO2I] = v[HS_CMP_DO2I] >= t->do2i_min;
   r->met[HS_TGT_SVO2] = v[HS_CMP_SVO2D] >= t->svo2_min_pct;
-  r->all_met = r->met[0] && r->met[1] && r->met[2] && r->met[3];
+  r->met[HS_TGT_SAO2U] = !upper_hypoxic(v, t);
+  r->all_met = 1;
+  for (int k = 0; k < HS_TGT_N; k++) r->all_met &= r->met[k];
   r->missed[0] = 0;
   char part[96];
   if (lactate_high(v, t)) { /* optional perfusion target (hs_targets.lactate_max_mmol_l) */
@@ -183,9 +192,11 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
     snprintf(r->missed, sizeof r->missed, "lactate plateau %.1f mmol/L (above %.1f)",
              v[HS_CMP_LACT], t->lactate_max_mmol_l);
   }
-  const double val[HS_TGT_N] = {v[HS_CMP_PCWP], v[HS_CMP_MAP], v[HS_CMP_DO2I], v[HS_CMP_SVO2D]};
-  const double lim[HS_TGT_N] = {t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct};
-  static const char *const UNIT[HS_TGT_N] = {"mmHg", "mmHg", "mL/min/m2", "%"};
+  const double val[HS_TGT_N] = {v[HS_CMP_PCWP], v[HS_CMP_MAP], v[HS_CMP_DO2I], v[HS_CMP_SVO2D],
+                                v[HS_CMP_SAO2U]};
+  const double lim[HS_TGT_N] = {t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct,
+                                t->sao2_upper_min_pct};
+  static const char *const UNIT[HS_TGT_N] = {"mmHg", "mmHg", "mL/min/m2", "%", "%"};
   for (int k = 0; k < HS_TGT_N; k++) {
     if (r->met[k]) continue;
     if (k == HS_TGT_PCWP)
@@ -354,18 +365,22 @@ static hs_status final_below_ceiling(trial *t, int *ci, hs_err *err) {
 
 static int perfused(const double *v, const hs_targets *tg) {
   return v[HS_CMP_MAP] >= tg->map_min_mmhg && v[HS_CMP_DO2I] >= tg->do2i_min &&
-         v[HS_CMP_SVO2D] >= tg->svo2_min_pct && !lactate_high(v, tg);
+         v[HS_CMP_SVO2D] >= tg->svo2_min_pct && !lactate_high(v, tg) && !upper_hypoxic(v, tg);
 }
 
 /* Perfusion margin: the smallest of the scaled distances of MAP (10 mmHg), DO2 index
-   (50 mL/min/m2), SvO2 (5 %) and, when it is a target, the lactate plateau (0.5 mmol/L)
-   from their limits; >= 0 exactly when perfused. */
+   (50 mL/min/m2), SvO2 (5 %), upper-body SaO2 (5 %) and, when it is a target, the
+   lactate plateau (0.5 mmol/L) from their limits; >= 0 exactly when perfused. */
 static double margin(const double *v, const hs_targets *tg) {
   double a = (v[HS_CMP_MAP] - tg->map_min_mmhg) / 10.0;
   double b = (v[HS_CMP_DO2I] - tg->do2i_min) / 50.0;
   double c = (v[HS_CMP_SVO2D] - tg->svo2_min_pct) / 5.0;
   double g = a < b ? a : b;
   g = g < c ? g : c;
+  if (tg->sao2_upper_min_pct > 0) { /* upper-body SaO2 (5 %), when a target */
+    double d = (v[HS_CMP_SAO2U] - tg->sao2_upper_min_pct) / 5.0;
+    if (isfinite(d) && d < g) g = d;
+  }
   if (tg->lactate_max_mmol_l > 0) { /* lactate plateau (0.5 mmol/L), when a target */
     double d = (tg->lactate_max_mmol_l - v[HS_CMP_LACT]) / 0.5;
     g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
@@ -600,6 +615,13 @@ void hs_strategy_run(hs_strategy_job *j) {
     }
     if (what == FIND_PERFUSION && score(T.v, tg, what) < 0) r->perfusion_held = 0;
     chosen = T.lo + T.step * ci;
+    /* the flow one step below perfuses but for the upper-body SaO2: that floor sets it */
+    if (r->perfusion_held && !r->raised_for_pcwp && ci > 0 && T.g[ci - 1].level > 0 &&
+        upper_hypoxic(T.g[ci - 1].v, tg)) {
+      hs_targets no_sao2 = *tg;
+      no_sao2.sao2_upper_min_pct = 0;
+      r->flow_for_sao2 = perfused(T.g[ci - 1].v, &no_sao2);
+    }
     r->titrated = 1;
     if (T.top < T.n) { /* the suction ceiling the search met (docs/decision.md "Suction") */
       r->suction_lpm = T.lo + T.step * T.top;
@@ -626,6 +648,7 @@ void hs_strategy_run(hs_strategy_job *j) {
     snprintf(fl, sizeof fl, "ECMO %.2f L/min%s", chosen,
              r->titrated ? (!r->perfusion_held    ? " (maximum; perfusion not held)"
                             : r->raised_for_pcwp ? " (least flow that also drains PCWP below target)"
+                            : r->flow_for_sao2   ? " (least flow holding perfusion and the upper-body SaO2 floor)"
                                                  : " (least flow holding perfusion)")
                          : "");
     snprintf(r->settings, sizeof r->settings, "%s", fl);
@@ -839,6 +862,48 @@ static int closer(const hs_compare_row *a, const hs_compare_row *b) {
   return a->v[HS_CMP_PCWP] < b->v[HS_CMP_PCWP];
 }
 
+/* Differential hypoxaemia (north-south syndrome): the strategies that miss the upper-body
+   SaO2 floor, or whose ECMO flow that floor sets, and what the team does about it
+   (docs/decision.md "Differential hypoxaemia"). */
+static void oxygen_note(hs_compare_result *res) {
+  res->oxygen_note[0] = 0;
+  const hs_targets *t = &res->targets;
+  if (!(t->sao2_upper_min_pct > 0)) return;
+  int miss = 0, ran = 0, ex = -1, set = -1;
+  for (size_t i = 0; i < res->nrows; i++) {
+    const hs_compare_row *r = &res->rows[i];
+    if (r->excluded || r->failed || r->is_flow_sweep) continue;
+    ran++;
+    if (!r->met[HS_TGT_SAO2U]) {
+      miss++;
+      if (ex < 0 || (int)i == res->closest) ex = (int)i;
+    }
+  }
+  if (res->recommended >= 0 && res->rows[res->recommended].flow_for_sao2) set = res->recommended;
+  if (!miss && set < 0) return;
+  char *b = res->oxygen_note;
+  size_t n = sizeof res->oxygen_note;
+  if (miss) {
+    const hs_compare_row *e = &res->rows[ex];
+    snprintf(b, n,
+             "differential hypoxaemia: %d of %d strategies miss the right-arm SaO2 floor (>= %g "
+             "%%) at the flow chosen (e.g. %.80s: %.0f %% at ECMO %.2f L/min). ",
+             miss, ran, t->sao2_upper_min_pct, e->label, e->v[HS_CMP_SAO2U], e->v[HS_CMP_ECMO]);
+  }
+  if (set >= 0) {
+    const hs_compare_row *e = &res->rows[set];
+    snprintf(b + strlen(b), n - strlen(b),
+             "the recommended ECMO flow (%.2f L/min) is set by the right-arm SaO2 floor (%.0f "
+             "%%), not by MAP or O2 delivery. ",
+             e->v[HS_CMP_ECMO], e->v[HS_CMP_SAO2U]);
+  }
+  snprintf(b + strlen(b), n - strlen(b),
+           "Mitigation (Cove 2015; Lorusso 2021): more ECMO flow moves the mixing zone toward "
+           "the aortic arch; return oxygenated blood to the upper body (axillary / subclavian or "
+           "central return) or convert to V-AV ECMO (a second return cannula into the right "
+           "atrium); optimise ventilation (FiO2, PEEP).");
+}
+
 static void decide(hs_compare_result *res) {
   res->recommended = res->closest = -1;
   res->step = 0;
@@ -894,6 +959,7 @@ static void decide(hs_compare_result *res) {
           break;
         }
       }
+  oxygen_note(res);
   if (res->recommended >= 0) {
     const hs_compare_row *r = &res->rows[res->recommended];
     snprintf(res->reason, sizeof res->reason,

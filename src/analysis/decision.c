@@ -26,6 +26,7 @@ void hs_targets_default(hs_targets *t) {
   t->map_min_mmhg = 65;   /* MAP >= 65 mmHg */
   t->do2i_min = 330;      /* critical DO2 index, Shibutani 1983 Crit Care Med 11:640 */
   t->svo2_min_pct = 60;   /* drained-blood SvO2 floor */
+  t->sao2_upper_min_pct = 90; /* right-arm SaO2 floor: differential hypoxaemia (docs/decision.md) */
   t->flow_min_lpm = 1.0;  /* least ECMO flow without circuit thrombosis risk (ELSO) */
   t->flow_max_lpm = 5.0;
   t->flow_step_lpm = 0.25;
@@ -33,7 +34,7 @@ void hs_targets_default(hs_targets *t) {
 }
 
 static const char *const TARGET_NAMES[HS_TGT_N] = {"PCWP", "MAP", "DO2 index",
-                                                   "drained-blood SvO2"};
+                                                   "drained-blood SvO2", "upper-body SaO2"};
 const char *hs_target_name(int k) { return k >= 0 && k < HS_TGT_N ? TARGET_NAMES[k] : "?"; }
 
 typedef struct tfield {
@@ -49,6 +50,7 @@ static const tfield TF[] = {
     {"map_min", offsetof(hs_targets, map_min_mmhg), HS_DIM_PRESSURE, 40, 120, 1, "mmHg"},
     {"do2i_min", offsetof(hs_targets, do2i_min), HS_DIM_NONE, 0, 800, 1, "mL/min/m2"},
     {"svo2_min", offsetof(hs_targets, svo2_min_pct), HS_DIM_PERCENT, 0, 90, 1, "%"},
+    {"sao2_upper_min", offsetof(hs_targets, sao2_upper_min_pct), HS_DIM_PERCENT, 0, 100, 1, "%"},
     {"flow_min", offsetof(hs_targets, flow_min_lpm), HS_DIM_FLOW, 0, 6, LPM, "L/min"},
     {"flow_max", offsetof(hs_targets, flow_max_lpm), HS_DIM_FLOW, 0.5, 7, LPM, "L/min"},
     {"flow_step", offsetof(hs_targets, flow_step_lpm), HS_DIM_FLOW, 0.05, 2, LPM, "L/min"},
@@ -57,13 +59,13 @@ static const tfield TF[] = {
 };
 #define NTF (sizeof TF / sizeof TF[0])
 
-static const char *const RETIRED[] = {"av_open_min", "pulse_pressure_min", "sao2_upper_min"};
+static const char *const RETIRED[] = {"av_open_min", "pulse_pressure_min"};
 
 static hs_status target_value(const tfield *f, const char *text, double *out, hs_err *err) {
   double x;
   hs_err e2;
   /* a plain number is in the display unit (mmHg, mL/min/m2, %, L/min); "60 %" is 60 */
-  /* a percent (svo2_min) by the one rule: a bare 0.6 is ambiguous, not 0.6 % */
+  /* a percent (svo2_min, sao2_upper_min) by the one rule: a bare 0.6 is ambiguous, not 0.6 % */
   if (f->dim == HS_DIM_PERCENT ? hs_percent_parse(text, &x, &e2)
                                : hs_quantity_parse_as(f->dim, text,
                                                       f->dim == HS_DIM_NONE ? "" : f->unit, &x,
@@ -87,13 +89,12 @@ static hs_status unknown_target(const char *name, hs_err *err) {
   for (size_t k = 0; k < sizeof RETIRED / sizeof RETIRED[0]; k++)
     if (!strcmp(name, RETIRED[k]))
       return hs_err_set(err, HS_ERR_UNKNOWN,
-                        "'%s' is no longer a target: aortic-valve opening, pulse pressure and "
-                        "upper-body SaO2 are reported as risks (stasis, differential "
-                        "hypoxaemia), not targets",
+                        "'%s' is no longer a target: aortic-valve opening and pulse pressure "
+                        "are reported as a risk (stasis), not targets",
                         name);
   return hs_err_set(err, HS_ERR_UNKNOWN,
                     "unknown target '%s' (known: pcwp_max, map_min, do2i_min, svo2_min, "
-                    "flow_min, flow_max, flow_step, lactate_max)",
+                    "sao2_upper_min, flow_min, flow_max, flow_step, lactate_max)",
                     name);
 }
 

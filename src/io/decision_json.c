@@ -42,11 +42,12 @@ static json_t *risks_json(const hs_risk *risk) {
 /* What a simulated row shares between compare and optimize: settings, how the ECMO
    flow was chosen, the values, the targets met and the risks. */
 static int row_result(json_t *o, const hs_compare_row *r) {
-  static const char *const T[HS_TGT_N] = {"pcwp", "map", "do2i", "svo2_drained"};
+  static const char *const T[HS_TGT_N] = {"pcwp", "map", "do2i", "svo2_drained", "sao2_upper"};
   int bad = 0;
   SET(o, "settings", hs_jstr(r->settings));
   SET(o, "ecmo_flow_titrated", json_boolean(r->titrated));
   SET(o, "perfusion_held", json_boolean(r->perfusion_held));
+  SET(o, "flow_set_by_sao2_upper", json_boolean(r->flow_for_sao2));
   SET(o, "steady", json_boolean(r->steady));
   SET(o, "steady_states", json_integer(r->evals));
   /* the suction ceiling the titration met (null: none; docs/decision.md "Suction") */
@@ -84,6 +85,8 @@ static json_t *targets_json(const hs_targets *t) {
   SET(tj, "map_min_mmhg", hs_jnum(t->map_min_mmhg));
   SET(tj, "do2i_min_mlmin_m2", hs_jnum(t->do2i_min));
   SET(tj, "svo2_drained_min_pct", hs_jnum(t->svo2_min_pct));
+  SET(tj, "sao2_upper_min_pct", /* null: not a target */
+      t->sao2_upper_min_pct > 0 ? hs_jnum(t->sao2_upper_min_pct) : json_null());
   SET(tj, "lactate_max_mmol_l", /* null: not a target */
       t->lactate_max_mmol_l > 0 ? hs_jnum(t->lactate_max_mmol_l) : json_null());
   SET(tj, "flow_min_lpm", hs_jnum(t->flow_min_lpm));
@@ -160,6 +163,8 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   SET(root, "recommended_settings", row_name_or_null(r, r->recommended, 1));
   SET(root, "reason", hs_jstr(r->reason));
   SET(root, "alternative_without_stasis", row_name_or_null(r, r->alternative, 0));
+  /* differential hypoxaemia and its mitigation (null: no strategy concerned) */
+  SET(root, "oxygen_note", *r->oxygen_note ? hs_jstr(r->oxygen_note) : json_null());
   json_t *why = json_array();
   int last = r->recommended >= 0 ? r->step : HS_STEP_N;
   for (int s = 1; why && s < last; s++)

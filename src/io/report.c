@@ -90,6 +90,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
           "Targets: PCWP < %.0f mmHg, MAP >= %.0f mmHg, DO2 index >= %.0f mL/min/m2, "
           "drained-blood SvO2 >= %g %%",
           t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct);
+    if (t->sao2_upper_min_pct > 0) o_fmt(o, ", right-arm SaO2 >= %g %%", t->sao2_upper_min_pct);
     if (t->lactate_max_mmol_l > 0) o_fmt(o, ", lactate <= %g mmol/L", t->lactate_max_mmol_l);
     o_fmt(o,
           "; ECMO flow re-titrated to the least flow in %.2f-%.2f L/min (step %.2f) that holds "
@@ -160,6 +161,13 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
   }
+  if (*r->oxygen_note) { /* differential hypoxaemia and its mitigation */
+    if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>Oxygenation:</b> ");
+    else o_fmt(o, "OXYGENATION: ");
+    o_text(o, r->oxygen_note);
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n");
+  }
   int last = r->recommended >= 0 ? r->step : HS_STEP_N;
   int header = 0;
   for (int s = 1; s < last; s++) {
@@ -215,7 +223,7 @@ static void risk_cell(const hs_compare_row *r, char *buf, size_t n) {
 }
 
 static void missed_cell(const hs_compare_row *r, char *buf, size_t n) {
-  static const char *const K[HS_TGT_N] = {"PCWP", "MAP", "DO2I", "SvO2"};
+  static const char *const K[HS_TGT_N] = {"PCWP", "MAP", "DO2I", "SvO2", "SaO2"};
   if (r->excluded || r->failed) {
     snprintf(buf, n, "%s", r->excluded ? "excluded" : "failed");
     return;
@@ -237,7 +245,8 @@ static const struct {
   double scale;
 } COLS[] = {{HS_CMP_ECMO, "ECMO L/min", 2, 1},      {HS_CMP_PCWP, "PCWP mmHg", 1, 1},
             {HS_CMP_MAP, "MAP mmHg", 0, 1},         {HS_CMP_DO2I, "DO2I mL/min/m2", 0, 1},
-            {HS_CMP_SVO2D, "SvO2 drained %", 0, 1}, {HS_CMP_CO, "total L/min", 2, 1},
+            {HS_CMP_SVO2D, "SvO2 drained %", 0, 1}, {HS_CMP_SAO2U, "SaO2 right arm %", 0, 1},
+            {HS_CMP_CO, "total L/min", 2, 1},
             {HS_CMP_LVO, "native LV L/min", 2, 1},  {HS_CMP_DEVICE, "device L/min", 2, 1},
             {HS_CMP_AVO, "AV open % beats", 0, 100}, {HS_CMP_LVEDV, "LVEDV mL", 0, 1}};
 #define NCOLS (sizeof COLS / sizeof COLS[0])
@@ -323,6 +332,7 @@ static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best, in
         if (k == HS_CMP_MAP) cls = r->met[HS_TGT_MAP] ? " class=\"m\"" : " class=\"x\"";
         if (k == HS_CMP_DO2I) cls = r->met[HS_TGT_DO2I] ? " class=\"m\"" : " class=\"x\"";
         if (k == HS_CMP_SVO2D) cls = r->met[HS_TGT_SVO2] ? " class=\"m\"" : " class=\"x\"";
+        if (k == HS_CMP_SAO2U) cls = r->met[HS_TGT_SAO2U] ? " class=\"m\"" : " class=\"x\"";
       }
       if (r->excluded || !isfinite(r->v[k])) hs_html_put(b, "<td>-</td>");
       else hs_html_put(b, "<td%s>%.*f</td>", cls, COLS[c].prec, COLS[c].scale * r->v[k]);
@@ -348,6 +358,7 @@ static void targets_line(hs_html *b, const hs_targets *t, int titrated) {
               "<p>Targets: PCWP &lt; %.0f mmHg, MAP &ge; %.0f mmHg, DO<sub>2</sub> index &ge; %.0f "
               "mL/min/m<sup>2</sup>, drained-blood SvO<sub>2</sub> &ge; %g %%",
               t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct);
+  if (t->sao2_upper_min_pct > 0) hs_html_put(b, ", right-arm SaO<sub>2</sub> &ge; %g %%", t->sao2_upper_min_pct);
   if (t->lactate_max_mmol_l > 0) hs_html_put(b, ", lactate &le; %g mmol/L", t->lactate_max_mmol_l);
   hs_html_put(b, ". ");
   if (titrated == 1)
