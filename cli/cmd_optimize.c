@@ -29,9 +29,14 @@ static const char OPT_HELP[] =
     "  septostomy   interatrial orifice 2-16 mm\n"
     "  la-vent      transseptal LA vent 10-24 Fr\n"
     "  lv-vent      surgical LV apical vent 20-36 Fr\n"
+    "  TEXT         any strategy text `hemosim compare` takes, e.g.\n"
+    "               \"ecmo+iabp:1:1+la_vent:17Fr\": its last device's setting is swept\n"
+    "               (IABP ratio, Impella level, TandemHeart rpm, septostomy mm, vent\n"
+    "               Fr) with the rest as written; without a device (\"ecmo+milrinone\")\n"
+    "               the ECMO flow is swept; a fixed flow (\"ecmo:3.5+...\") is kept\n"
     "\n"
     "options:\n"
-    "  -s, --strategy NAME  the strategy (required)\n"
+    "  -s, --strategy NAME  the strategy: a name above or a strategy text (required)\n"
     "  --targets FILE       targets (and context) as for `hemosim compare`\n"
     "  --context LIST       clinical context as for `hemosim compare` (repeatable):\n"
     "                       open_chest, lv_thrombus, la_thrombus, ar=none|mild|\n"
@@ -121,7 +126,7 @@ int hs_cmd_optimize(int argc, char **argv) {
   }
   if (!strategy) {
     rc = hs_cli_usage("optimize", "--strategy is required (ecmo-flow, iabp, impella, septostomy, "
-                                  "la-vent, lv-vent)");
+                                  "la-vent, lv-vent, or a strategy text)");
     goto done;
   }
   hs_targets t;

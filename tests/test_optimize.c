@@ -99,7 +99,8 @@ static void test_unreachable_reports_closest(void **state) {
   }
   hs_optimize_free(r);
   assert_int_equal(hs_optimize_run(m, "heart-transplant", &t, 1, &r, &err), HS_ERR_UNKNOWN);
-  assert_non_null(strstr(err.msg, "known: ecmo-flow"));
+  assert_non_null(strstr(err.msg, "neither a sweep (ecmo-flow, iabp"));
+  assert_non_null(strstr(err.msg, "nor a strategy text"));
   hs_model_free(m);
 }
 
@@ -192,8 +193,53 @@ static void test_context(void **state) {
   hs_model_free(m);
 }
 
+/* optimize takes any strategy text compare takes (issue 11): the last device's setting
+   is swept with the rest of the text as written; a fixed ECMO flow in the text is kept;
+   a text without a device sweeps the ECMO flow. */
+static void test_strategy_text(void **state) {
+  (void)state;
+  hs_model *m = patient();
+  hs_targets t;
+  hs_targets_default(&t);
+  hs_err err;
+  hs_optimize_result *r = NULL;
+  hs_optimize_options o = {2, 1, NULL, NULL}; /* fixed flow: quick */
+  assert_int_equal(hs_optimize_run_opts(m, "ecmo+iabp:1:1+la_vent:17Fr", &t, &o, &r, &err), HS_OK);
+  assert_string_equal(r->strategy, "ecmo+iabp:1:1+la_vent:17Fr");
+  assert_non_null(strstr(r->setting, "LA vent size (Fr)"));
+  assert_int_equal(r->npoints, 8); /* 10 ... 24 Fr */
+  assert_string_equal(r->rows[0].name, "ecmo+iabp:1:1+la_vent:10Fr");
+  assert_string_equal(r->rows[7].name, "ecmo+iabp:1:1+la_vent:24Fr");
+  for (size_t i = 0; i < r->npoints; i++) {
+    assert_non_null(strstr(r->rows[i].label, "IABP 1:1"));
+    assert_true(isfinite(r->rows[i].v[HS_CMP_PCWP]));
+  }
+  /* more vent drains more */
+  assert_true(r->rows[7].v[HS_CMP_VENT] > r->rows[0].v[HS_CMP_VENT]);
+  hs_optimize_free(r);
+  o.fixed_flow = 0; /* the text's own fixed flow is kept */
+  assert_int_equal(hs_optimize_run_opts(m, "ecmo:3.5+impella_cp:P6", &t, &o, &r, &err), HS_OK);
+  assert_int_equal(r->npoints, 9);
+  assert_true(r->discrete);
+  assert_int_equal(r->ecmo_flow, HS_OPT_FLOW_FIXED);
+  assert_string_equal(r->point_label[0], "P1");
+  assert_string_equal(r->rows[8].name, "ecmo:3.5+impella_cp:P9");
+  for (size_t i = 0; i < r->npoints; i++) assert_near(r->rows[i].v[HS_CMP_ECMO], 3.5, 0.01);
+  hs_optimize_free(r);
+  assert_int_equal(hs_optimize_run_opts(m, "ecmo:2+milrinone", &t, &o, &r, &err), HS_OK);
+  assert_int_equal(r->ecmo_flow, HS_OPT_FLOW_SWEPT);
+  assert_string_equal(r->rows[0].name, "ecmo:1+milrinone");
+  assert_non_null(strstr(r->rows[2].label, "ECMO 2 L/min + milrinone"));
+  assert_near(r->rows[2].v[HS_CMP_ECMO], 2.0, 0.01);
+  hs_optimize_free(r);
+  assert_int_equal(hs_optimize_run_opts(m, "ecmo+bogus", &t, &o, &r, &err), HS_ERR_UNKNOWN);
+  assert_non_null(strstr(err.msg, "unknown part 'bogus'"));
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_strategy_text),
       cmocka_unit_test(test_retitrated_per_point),
       cmocka_unit_test(test_context),
       cmocka_unit_test(test_least_flow_meeting_targets),

@@ -22,7 +22,7 @@ extern "C" {
 #define HS_OPT_MAX_LABELS 32
 
 typedef struct hs_optimize_result {
-  char strategy[32];
+  char strategy[96];  /* the sweep name ("impella") or the strategy text swept */
   char setting[48];   /* e.g. "ecmo.target_flow (L/min)" */
   size_t npoints;
   double *setting_value; /* npoints, in the display unit of `setting` */

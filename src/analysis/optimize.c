@@ -6,6 +6,7 @@
  * discrete on the console (levels, French sizes, ratios) and the responses have
  * thresholds (aortic valve opening), so a local optimiser gains nothing here.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,95 @@ static const sweep SWEEPS[] = {
     {"lv-vent", "surgical LV apical vent size", "Fr", "ecmo+apical_vent:", "Fr",
      "apical vent ", " Fr", 20, 36, 4, 0},
 };
+
+/* Any strategy text compare accepts (docs/decision.md "Strategy syntax"): the setting of
+   its last sized device part is swept over that device's range (the rest of the text
+   kept as written); a text without one (ECMO alone, drugs) sweeps the ECMO flow with
+   the rest kept.  The sweep's texts live in `buf`. */
+typedef struct text_sweep {
+  sweep sw;
+  char name[96], setting[64], pre[96], post[96];
+} text_sweep;
+
+static const struct {
+  const char *part, *setting, *unit, *suffix, *prefix;
+  double lo, hi, step;
+  int discrete;
+} PART_SWEEPS[] = {
+    {"iabp", "IABP assist ratio 1:n", "", "", "1:", 3, 1, -1, 1},
+    {"impella_2.5", "Impella 2.5 performance level P", "", "", "P", 1, 9, 1, 1},
+    {"impella_cp", "Impella CP performance level P", "", "", "P", 1, 9, 1, 1},
+    {"impella_5.0", "Impella 5.0 performance level P", "", "", "P", 1, 9, 1, 1},
+    {"impella_5.5", "Impella 5.5 performance level P", "", "", "P", 1, 9, 1, 1},
+    {"tandemheart", "TandemHeart speed", "rpm", "rpm", "", 3000, 7500, 500, 0},
+    {"septostomy", "septostomy diameter", "mm", "mm", "", 2, 16, 2, 0},
+    {"la_vent", "transseptal LA vent size", "Fr", "Fr", "", 10, 24, 2, 0},
+    {"pa_vent", "PA vent size", "Fr", "Fr", "", 10, 24, 2, 0},
+    {"pigtail", "transaortic pigtail vent size", "Fr", "Fr", "", 6, 14, 2, 0},
+    {"rspv_vent", "surgical RSPV vent size", "Fr", "Fr", "", 16, 28, 4, 0},
+    {"apical_vent", "surgical LV apical vent size", "Fr", "Fr", "", 20, 36, 4, 0},
+    {"lvad", "LVAD apical drainage size", "Fr", "Fr", "", 20, 36, 4, 0},
+};
+
+static hs_status sweep_of_text(const char *text, text_sweep *ts, hs_err *err) {
+  hs_strategy chk;
+  hs_status st = hs_strategy_parse(text, &chk, err);
+  if (st) return st;
+  memset(ts, 0, sizeof *ts);
+  snprintf(ts->name, sizeof ts->name, "%s", text);
+  /* the parts, in order; the last one with a sweep range is swept */
+  char buf[96];
+  snprintf(buf, sizeof buf, "%s", text);
+  int pick = -1, np = 0, ecmo_part = -1;
+  const char *parts[24];
+  char *save = NULL;
+  for (char *c = strtok_r(buf, "+", &save); c && np < 24; c = strtok_r(NULL, "+", &save)) {
+    while (*c == ' ') c++;
+    size_t n = strcspn(c, ": ");
+    for (size_t k = 0; k < sizeof PART_SWEEPS / sizeof PART_SWEEPS[0]; k++)
+      if (strlen(PART_SWEEPS[k].part) == n && !strncmp(c, PART_SWEEPS[k].part, n))
+        pick = np;
+    if (n == 4 && !strncmp(c, "ecmo", 4)) ecmo_part = np;
+    parts[np++] = c;
+  }
+  /* the text again, with the swept part's argument cut out: pre VALUE post */
+  int k = pick >= 0 ? pick : ecmo_part;
+  if (k < 0) return hs_err_set(err, HS_ERR_INVALID, "optimize '%s': no part to sweep", text);
+  for (int i = 0; i < k; i++)
+    snprintf(ts->pre + strlen(ts->pre), sizeof ts->pre - strlen(ts->pre), "%s+", parts[i]);
+  snprintf(ts->pre + strlen(ts->pre), sizeof ts->pre - strlen(ts->pre), "%.*s:",
+           (int)strcspn(parts[k], ": "), parts[k]);
+  for (int i = k + 1; i < np; i++)
+    snprintf(ts->post + strlen(ts->post), sizeof ts->post - strlen(ts->post), "+%s", parts[i]);
+  sweep *sw = &ts->sw;
+  sw->name = ts->name;
+  sw->pre = ts->pre, sw->post = ts->post;
+  sw->lpre = sw->lpost = NULL; /* labels: the strategy's own (hs_strategy_parse) */
+  if (pick < 0) { /* ECMO flow, the rest as written */
+    if (chk.lvad)
+      return hs_err_set(err, HS_ERR_INVALID,
+                        "optimize '%s': nothing to sweep (the LVAD conversion is swept by its "
+                        "drainage size: lvad:32Fr)", text);
+    sw->setting = "ECMO flow", sw->unit = "L/min";
+    sw->lo = 1.0, sw->hi = 6.0, sw->step = 0.5, sw->discrete = 0;
+    return HS_OK;
+  }
+  size_t n = strcspn(parts[pick], ": ");
+  for (size_t q = 0; q < sizeof PART_SWEEPS / sizeof PART_SWEEPS[0]; q++) {
+    if (strlen(PART_SWEEPS[q].part) != n || strncmp(parts[pick], PART_SWEEPS[q].part, n)) continue;
+    snprintf(ts->setting, sizeof ts->setting, "%s", PART_SWEEPS[q].setting);
+    sw->setting = ts->setting, sw->unit = PART_SWEEPS[q].unit;
+    sw->lo = PART_SWEEPS[q].lo, sw->hi = PART_SWEEPS[q].hi, sw->step = PART_SWEEPS[q].step;
+    sw->discrete = PART_SWEEPS[q].discrete;
+    /* the argument's prefix and unit around the value: "iabp:1:" 2 "", "la_vent:" 17 "Fr" */
+    strncat(ts->pre, PART_SWEEPS[q].prefix, sizeof ts->pre - strlen(ts->pre) - 1);
+    char post[sizeof ts->post];
+    snprintf(post, sizeof post, "%s", ts->post);
+    snprintf(ts->post, sizeof ts->post, "%s", PART_SWEEPS[q].suffix);
+    strncat(ts->post, post, sizeof ts->post - strlen(ts->post) - 1);
+  }
+  return HS_OK;
+}
 
 void hs_optimize_free(hs_optimize_result *r) {
   if (!r) return;
@@ -83,11 +173,18 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
   const sweep *sw = NULL;
   for (size_t i = 0; i < sizeof SWEEPS / sizeof SWEEPS[0]; i++)
     if (name && !strcmp(SWEEPS[i].name, name)) sw = &SWEEPS[i];
-  if (!sw)
-    return hs_err_set(err, HS_ERR_UNKNOWN,
-                      "unknown strategy '%s' (known: ecmo-flow, iabp, impella, septostomy, "
-                      "la-vent, lv-vent)",
-                      name ? name : "");
+  text_sweep ts;
+  if (!sw) { /* a strategy text, as compare takes it */
+    hs_err e2 = {HS_OK, ""};
+    if (!name || !*name || sweep_of_text(name, &ts, &e2))
+      return hs_err_set(err, e2.code == HS_ERR_INVALID ? HS_ERR_INVALID : HS_ERR_UNKNOWN,
+                        "unknown strategy '%s': neither a sweep (ecmo-flow, iabp, impella, "
+                        "septostomy, la-vent, lv-vent) nor a strategy text (%s)",
+                        name ? name : "", e2.msg);
+    sw = &ts.sw;
+  }
+  /* the swept setting is the ECMO flow itself: the sweep sets it */
+  int flow_swept = !strcmp(sw->name, "ecmo-flow") || !strcmp(sw->setting, "ECMO flow");
   hs_model *base;
   hs_status st = hs_strategy_base(patient, &base, err);
   if (!st) st = hs_strategy_ar(base, &ctx, err); /* aortic regurgitation, as compare */
@@ -116,9 +213,9 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
   r->context = ctx;
   /* the ECMO flow of every point: re-titrated as compare does (the least flow holding
      perfusion), unless fixed; the ecmo-flow sweep sets it itself */
-  r->ecmo_flow = !strcmp(sw->name, "ecmo-flow") ? HS_OPT_FLOW_SWEPT
-                 : opt->fixed_flow              ? HS_OPT_FLOW_FIXED
-                                                : HS_OPT_FLOW_TITRATED;
+  r->ecmo_flow = flow_swept        ? HS_OPT_FLOW_SWEPT
+                 : opt->fixed_flow ? HS_OPT_FLOW_FIXED
+                                   : HS_OPT_FLOW_TITRATED;
   int titrate = r->ecmo_flow == HS_OPT_FLOW_TITRATED;
   snprintf(r->strategy, sizeof r->strategy, "%s", sw->name);
   if (*sw->unit) snprintf(r->setting, sizeof r->setting, "%s (%s)", sw->setting, sw->unit);
@@ -126,9 +223,14 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
   for (size_t i = 0; i < n && !st; i++) {
     double v = sw->lo + sw->step * (double)i;
     r->setting_value[i] = v;
-    char text[64];
-    snprintf(text, sizeof text, "%s%g%s", sw->pre, v, sw->post);
+    char text[sizeof strat[i].text];
+    if (snprintf(text, sizeof text, "%s%g%s", sw->pre, v, sw->post) >= (int)sizeof text) {
+      st = hs_err_set(err, HS_ERR_INVALID, "optimize '%s': strategy text too long", sw->name);
+      break;
+    }
     if ((st = hs_strategy_parse(text, &strat[i], err))) break;
+    /* a text with a fixed ECMO flow (ecmo:3.5+...) keeps it at every point */
+    if (i == 0 && !flow_swept && strat[i].fixed_flow_lpm > 0) r->ecmo_flow = HS_OPT_FLOW_FIXED;
     /* the context excludes a device family as a whole (docs/decision.md): compare
        leaves such a strategy out with its reason; a sweep of it cannot run at all */
     char why[200];
@@ -139,9 +241,16 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
     jobs[i] = (hs_strategy_job){base, &strat[i], 0, titrate, targets, &r->rows[i], HS_OK, {0, ""},
                                 NULL, 0, 0, NULL, NULL};
     snprintf(r->rows[i].name, sizeof r->rows[i].name, "%s", text);
-    snprintf(r->rows[i].label, sizeof r->rows[i].label, "%s%g%s", sw->lpre, v, sw->lpost);
+    if (sw->lpre)
+      snprintf(r->rows[i].label, sizeof r->rows[i].label, "%s%g%s", sw->lpre, v, sw->lpost);
+    else if (flow_swept) /* a strategy text swept in ECMO flow: the flow in the label */
+      snprintf(r->rows[i].label, sizeof r->rows[i].label, "ECMO %g L/min%.140s", v,
+               strchr(strat[i].label, '+') ? strchr(strat[i].label, '+') - 1 : "");
+    else /* a strategy text: the strategy's own label */
+      snprintf(r->rows[i].label, sizeof r->rows[i].label, "%s", strat[i].label);
     snprintf(r->point_label[i < HS_OPT_MAX_LABELS ? i : HS_OPT_MAX_LABELS - 1],
              sizeof r->point_label[0], "%s%g", !sw->discrete ? "" : sw->step < 0 ? "1:" : "P", v);
+    r->rows[i].families = strat[i].families;
     r->rows[i].step = strat[i].step;
   }
   /* warm start of a titrated sweep, as in compare: the ECMO-alone steady state at the

@@ -84,7 +84,7 @@ struct hs_session {
   char **job_strategies;
   double job_flows[32];
   size_t job_nflows;
-  char job_opt[32];
+  char job_opt[128]; /* optimize: a sweep name or a strategy text */
   int job_threads;
   char *job_json, *job_report;
   char job_err[HS_ERRMSG_MAX];
@@ -1023,7 +1023,7 @@ static hs_reply post_job(hs_session *s, const char *kind, json_t *b, int threads
   char **list = NULL;
   double flows[32];
   size_t nflows = 0;
-  char opt[32] = "";
+  char opt[128] = "";
   if (!strcmp(kind, "compare")) {
     json_t *sj = json_object_get(b, "strategies"), *fj = json_object_get(b, "flows"), *v;
     size_t i;
@@ -1054,7 +1054,14 @@ static hs_reply post_job(hs_session *s, const char *kind, json_t *b, int threads
     int ok = 0;
     for (size_t i = 0; json_is_string(st) && hs_optimize_strategies[i]; i++)
       ok |= !strcmp(json_string_value(st), hs_optimize_strategies[i]);
-    if (!ok) return hs_reply_error(400, "'strategy' must be one of ecmo-flow, iabp, impella, septostomy, la-vent, lv-vent");
+    hs_err e2 = {HS_OK, ""};
+    /* or any strategy text compare takes (its last device's setting is swept) */
+    if (!ok && json_is_string(st) && hs_strategy_check(json_string_value(st), NULL, 0, &e2) == HS_OK)
+      ok = 1;
+    if (!ok)
+      return hs_reply_error(400, "'strategy' must be one of ecmo-flow, iabp, impella, septostomy, "
+                            "la-vent, lv-vent, or a strategy text such as \"ecmo+iabp:1:1+la_vent:17Fr\"%s%s",
+                            *e2.msg ? ": " : "", e2.msg);
     snprintf(opt, sizeof opt, "%s", json_string_value(st));
   }
   hs_err err = {HS_OK, ""};
