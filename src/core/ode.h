@@ -29,6 +29,14 @@ extern const hs_ode_type hs_ode_dopri5;
 hs_status hs_dopri5_dense_some(void *s, double t, const int *idx, int nidx, double *y,
                                hs_err *err);
 
+/* DOPRI5 only: while locating a crossing of root function i, event location asks
+   need(i, ud) for the one state component that function reads (-1: it reads more) and
+   then evaluates it as one(t, y, i, ud) with only that component interpolated, instead of
+   the problem's roots() over every function (valves: an open valve's function is its own
+   flow).  one() must return exactly what roots() gives for function i. */
+void hs_dopri5_set_root_one(void *s, int (*need)(int i, void *ud),
+                            double (*one)(double t, const double *y, int i, void *ud));
+
 /* The names of the built-in integrators in registry order, NULL-terminated: the
    choices of the patient parameter solver.method (src/model/globals.c). */
 extern const char *const hs_ode_method_names[];

@@ -63,6 +63,8 @@ typedef struct rk {
   int ev_root;    /* the root function the last step stopped at (-1: none) */
   int ev_restart; /* restarted at that root: its hev applies to the next step */
   hs_ode_stats st;
+  int (*root_need)(int i, void *ud); /* hs_dopri5_set_root_one (NULL: none) */
+  double (*root_one)(double t, const double *y, int i, void *ud);
 } rk;
 
 static int eval(rk *r, double t, const double *y, double *f, double *qf) {
@@ -299,14 +301,21 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
       if (!(r->g0[i] >= 0 && r->g1[i] < 0)) continue;
       /* Illinois (modified regula falsi) on the interpolant */
       double a = r->t_prev, b = r->t, ga = r->g0[i], gb = r->g1[i];
-      int side = 0;
+      int side = 0, comp = r->root_need ? r->root_need(i, r->p.ud) : -1;
       for (int it = 0; it < 80 && b - a > 1e-12; it++) {
         double c = (a * gb - b * ga) / (gb - ga);
         if (!(c > a && c < b)) c = 0.5 * (a + b);
-        hermite(r, c, r->ytmp);
-        if (roots_at(r, c, r->ytmp, r->gtmp))
-          return hs_err_set(err, HS_ERR_SOLVER, "t=%.6f s: root function failed", c);
-        double gc = r->gtmp[i];
+        double gc;
+        if (comp >= 0) { /* the one component the function reads: only it is interpolated */
+          hermite_some(r, c, &comp, 1, r->ytmp);
+          r->st.root_evals++;
+          gc = r->root_one(c, r->ytmp, i, r->p.ud);
+        } else {
+          hermite(r, c, r->ytmp);
+          if (roots_at(r, c, r->ytmp, r->gtmp))
+            return hs_err_set(err, HS_ERR_SOLVER, "t=%.6f s: root function failed", c);
+          gc = r->gtmp[i];
+        }
         if (gc >= 0) {
           a = c, ga = gc;
           if (side == 1) gb *= 0.5;
@@ -359,6 +368,14 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
   *tout = r->t;
   memcpy(yout, r->y, (size_t)r->n * sizeof(double));
   return HS_OK;
+}
+
+/* core/ode.h: root functions that read a single state component. */
+void hs_dopri5_set_root_one(void *s, int (*need)(int i, void *ud),
+                            double (*one)(double t, const double *y, int i, void *ud)) {
+  rk *r = s;
+  r->root_need = need;
+  r->root_one = one;
 }
 
 /* core/ode.h: the dense output of components idx[0..nidx-1] alone. */

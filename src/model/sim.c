@@ -358,6 +358,18 @@ static int roots(double t, const double *y, double *g, void *ud) {
   return 0;
 }
 
+/* The open valves' root functions read only their own flow (event location needs no
+   evaluation for them: core/ode.h, hs_dopri5_set_root_one); the same g as roots(). */
+static int root_need(int v, void *ud) {
+  const hs_sim *s = ud;
+  return s->open[v] ? s->pl->estate[s->pl->valve_edge[v]] : -1;
+}
+static double root_one(double t, const double *y, int v, void *ud) {
+  const hs_sim *s = ud;
+  (void)t;
+  return y[s->pl->estate[s->pl->valve_edge[v]]] + HS_VALVE_EPS;
+}
+
 /* ---------------------------------------------------------------- set-up -- */
 
 static double blood_volume(const hs_sim *s) {
@@ -483,6 +495,7 @@ static hs_status make_integrator(hs_sim *s, hs_err *err) {
   hs_ode_problem prob = {pl->yo2, pl->nq_ode, pl->nvalve, rhs, quad, roots, rhsq, s};
   hs_ode_options o = {sv[SOLVER_RTOL], sv[SOLVER_ATOL], 0.0};
   s->ode = s->ot->create(&prob, &o, s->t, s->y, s->q, err);
+  if (s->ode && s->ot == &hs_ode_dopri5) hs_dopri5_set_root_one(s->ode, root_need, root_one);
   return s->ode ? HS_OK : err ? err->code : HS_ERR_SOLVER;
 }
 
