@@ -316,8 +316,8 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     dq[pl->q_dia] = av_closed ? P[pl->root] : 0.0;
     dq[pl->q_dia + 1] = av_closed ? 1.0 : 0.0;
     dq[pl->q_dia + 2] = av_closed ? 0.0 : P[pl->lv];
-    memcpy(dq + pl->q_fd, s->Qd, (size_t)pl->nfd * sizeof(double));
-    memcpy(dq + pl->q_out, s->Dout, (size_t)pl->nout * sizeof(double));
+    if (pl->nfd) memcpy(dq + pl->q_fd, s->Qd, (size_t)pl->nfd * sizeof(double));
+    if (pl->nout) memcpy(dq + pl->q_out, s->Dout, (size_t)pl->nout * sizeof(double));
     dq[pl->q_icp] = s->icp;
   }
   if (s->dev_failed) return -1; /* fatal: reported by advance_to */
