@@ -28,8 +28,10 @@ double hs_co2_ph(double pco2, double be, double hb) {
     if (f > 0) hi = x;
     else lo = x;
     double xn = x - f / (e * 2.302585092994046 + beta);
-    if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
+    /* converged: tested before the bracket, whose bisection would otherwise take over when
+       rounding puts a converged Newton step a hair outside it (~30 more iterations) */
     if (fabs(xn - x) < 1e-12) return xn;
+    if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
     x = xn;
   }
   return x;
