@@ -126,6 +126,62 @@ static void test_dense_output(void **state) {
   }
 }
 
+/* DOPRI5's internal shortcuts (core/ode.h) give exactly what the general paths give: the
+   dense output of chosen components, and event location through a one-component root
+   function (the engine's open valves). */
+static int osc_need(int i, void *ud) {
+  (void)i, (void)ud;
+  return 0; /* g = y0 reads y0 alone */
+}
+static double osc_one(double t, const double *y, int i, void *ud) {
+  (void)t, (void)i;
+  ++*(int *)ud;
+  return y[0];
+}
+static double first_root(int one, int *calls) {
+  double y[2] = {1.0, 0.0}, t = 0.0;
+  hs_ode_problem p = {2, 0, 1, osc, NULL, osc_g, NULL, calls};
+  hs_ode_options o = {1e-10, 1e-12, 0};
+  hs_err err;
+  void *s = hs_ode_dopri5.create(&p, &o, 0.0, y, NULL, &err);
+  assert_non_null(s);
+  if (one) hs_dopri5_set_root_one(s, osc_need, osc_one);
+  int what = 0, roots[1] = {0};
+  while (t < 3.0 && what != HS_ODE_AT_ROOT)
+    assert_int_equal(hs_ode_dopri5.step(s, 3.0, &t, y, &what, roots, &err), HS_OK);
+  assert_int_equal(what, HS_ODE_AT_ROOT);
+  hs_ode_dopri5.free(s);
+  return t;
+}
+static void test_dopri5_shortcuts(void **state) {
+  (void)state;
+  double y[2] = {1.0, 0.0}, t = 0.0, full[2], some[2] = {42.0, 42.0};
+  hs_ode_problem p = {2, 0, 0, osc, NULL, NULL, NULL, NULL};
+  hs_ode_options o = {1e-8, 1e-10, 0};
+  hs_err err;
+  void *s = hs_ode_dopri5.create(&p, &o, 0.0, y, NULL, &err);
+  int what, roots[1], idx[1] = {1};
+  double t0 = 0;
+  for (int i = 0; i < 5; i++) {
+    t0 = t;
+    assert_int_equal(hs_ode_dopri5.step(s, 10.0, &t, y, &what, roots, &err), HS_OK);
+  }
+  double tm = t0 + 0.3 * (t - t0);
+  assert_int_equal(hs_ode_dopri5.dense(s, tm, full, &err), HS_OK);
+  assert_int_equal(hs_dopri5_dense_some(s, tm, idx, 1, some, &err), HS_OK);
+  assert_true(some[1] == full[1]); /* bit for bit */
+  assert_true(some[0] == 42.0);    /* the others untouched */
+  assert_int_not_equal(hs_dopri5_dense_some(s, t + 1.0, idx, 1, some, &err), HS_OK);
+  hs_ode_dopri5.free(s);
+  int calls = 0;
+  double plain = first_root(0, &calls);
+  assert_int_equal(calls, 0);
+  double located = first_root(1, &calls);
+  assert_true(calls > 0);        /* the crossing was located through osc_one */
+  assert_true(located == plain); /* at exactly the same time */
+  assert_near(located, M_PI_2, 1e-8);
+}
+
 static void test_callback_failure_reported(void **state) {
   (void)state;
   for (size_t k = 0; k < sizeof TYPES / sizeof TYPES[0]; k++) {
@@ -174,6 +230,7 @@ int main(void) {
       cmocka_unit_test(test_decay_exact),
       cmocka_unit_test(test_root_located),
       cmocka_unit_test(test_dense_output),
+      cmocka_unit_test(test_dopri5_shortcuts),
       cmocka_unit_test(test_callback_failure_reported),
       cmocka_unit_test(test_tolerance_convergence),
   };
