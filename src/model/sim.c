@@ -25,6 +25,7 @@
  * model/beat_metrics.c (per-beat metrics and clinical indices) and model/sim_state.c
  * (read-outs and the warm-state API).
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1418,6 +1419,12 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
 
 static hs_status check_state(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
+  /* the common case in one branch-free pass (NaN fails both comparisons), the message
+     from the loops below */
+  int ok = 1;
+  for (int i = 0; i < pl->nn; i++) ok &= (s->y[i] >= 0.0) & (s->y[i] <= DBL_MAX);
+  for (int j = 0; j < s->nfrow; j++) ok &= fabs(s->y[s->frow[j].k]) <= DBL_MAX;
+  if (ok) return HS_OK;
   for (int i = 0; i < pl->nn; i++)
     if (!isfinite(s->y[i]) || s->y[i] < 0.0) {
       s->broken = 1;
