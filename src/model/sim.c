@@ -169,6 +169,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     P[i] = p;
   }
   if (!s->ntmod && dx.resistance == 1.0) { /* no reflex classes, no drug scaling */
+#pragma GCC unroll 4
     for (int k = 0; k < s->nrrow; k++) {
       const resistor_row *rr = &s->rrow[k];
       Q[rr->e] = (P[rr->a] - P[rr->b]) / rr->r;
