@@ -245,6 +245,51 @@ static void test_session_endpoints(void **state) {
   expect("POST", p, "{\"root\": 0, \"file\": \"edited.yaml\"}", 200, NULL);
   expect("POST", p, "{\"root\": 0, \"file\": \"../../etc/passwd\"}", 400, "refused");
 
+  /* save with a hostile patient name: newline, quotes, colon, '#', backslash, a key of
+     its own - libyaml's emitter escapes it (io/yaml_out.h); it loads back unchanged and
+     sets nothing else.  A NUL in the name is refused by the loader. */
+  {
+    static const char evil[] = "evil\nheart_rate: 200\n\"q\": x # not a comment \\ 'end'";
+    char hp[512], text[1024];
+    snprintf(hp, sizeof hp, "%s/hostile.yaml", root_dir);
+    FILE *hf = fopen(hp, "w");
+    assert_non_null(hf);
+    fprintf(hf, "hemosim_patient: 1\nbase: %s/examples/patients/healthy_adult.yaml\n"
+                "name: \"evil\\nheart_rate: 200\\n\\\"q\\\": x # not a comment \\\\ 'end'\"\n",
+            HS_SOURCE_DIR);
+    fclose(hf);
+    snprintf(p, sizeof p, "%s/patient", base);
+    expect("POST", p, "{\"root\": 0, \"file\": \"hostile.yaml\"}", 200, NULL);
+    RUN_CALLS(base,
+              {"POST", "/patient/set", "{\"changes\": [{\"path\": \"lv.ees\", \"value\": \"1.7 mmHg/mL\"}]}", 200, NULL},
+              {"POST", "/patient/save", "{\"root\": 0, \"file\": \"hostile_saved.yaml\"}", 200, NULL});
+    snprintf(hp, sizeof hp, "%s/hostile_saved.yaml", root_dir);
+    hf = fopen(hp, "r");
+    assert_non_null(hf);
+    size_t nt = fread(text, 1, sizeof text - 1, hf);
+    text[nt] = '\0';
+    fclose(hf);
+    assert_null(strstr(text, "\nheart_rate")); /* no line of the file comes from the name */
+    hs_model *hm = NULL;
+    assert_int_equal(hs_patient_load_file(hp, &hm, &err), HS_OK);
+    assert_string_equal(hs_model_name(hm), evil);
+    double hr = 0, hees = 0;
+    hs_model_get(hm, "heart.heart_rate", &hr, NULL);
+    hs_model_get(hm, "lv.ees", &hees, NULL);
+    assert_true(hr < 100);
+    assert_true(fabs(hees - 1.7) < 1e-9);
+    hs_model_free(hm);
+    unlink(hp);
+    snprintf(hp, sizeof hp, "%s/hostile.yaml", root_dir);
+    hf = fopen(hp, "w");
+    assert_non_null(hf);
+    fprintf(hf, "hemosim_patient: 1\nbase: %s/examples/patients/healthy_adult.yaml\n"
+                "name: \"a\\0b\"\n", HS_SOURCE_DIR);
+    fclose(hf);
+    expect("POST", p, "{\"root\": 0, \"file\": \"hostile.yaml\"}", 400, "NUL");
+    unlink(hp);
+  }
+
   /* decide: validation, then a small comparison in the worker thread */
   RUN_CALLS(base, {"POST", "/compare", "{\"targets\": {\"pcwp_max\": \"18 parsecs\"}}", 400, "pcwp_max"},
             {"POST", "/compare", "{\"targets\": {\"nonsense\": 1}}", 400, "nonsense"},

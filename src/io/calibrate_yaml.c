@@ -3,12 +3,12 @@
  * hemosim/calibrate.h), written with libyaml's emitter.
  *
  * The document itself (base, name, description, the overridden parameters) is
- * emitted event by event, so every user string (file names, patient names) is
- * quoted and escaped by libyaml, never by hand; a byte sequence that is not UTF-8 is
- * replaced by U+FFFD first (libyaml refuses it).  libyaml writes no comments: the
- * header comment lines (where the file came from, the fit, the meaning of every
- * override) are written before the document by yaml_comment, which turns every
- * control character into '?', so no user text can end a comment and start live YAML.
+ * emitted event by event through the library's YAML writer (io/yaml_out.h), so every
+ * user string (file names, patient names) is quoted and escaped by libyaml, never by
+ * hand.  The header comment lines (where the file came from, the fit, the meaning of
+ * every override) are written before the document by hs_yaml_comment, which turns
+ * every control character into '?', so no user text can end a comment and start live
+ * YAML.
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -16,12 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "hemosim/calibrate.h"
 #include "hemosim/output.h"
 #include "hemosim/patient.h"
 #include "io/json_util.h"
+#include "io/yaml_out.h"
 
 static long block_index(const hs_model *m, const char *name) {
   for (size_t i = 0; i < hs_model_block_count(m); i++)
@@ -59,27 +59,6 @@ static void relative_path(const char *dir, const char *target, char *out, size_t
       if (*s == '/') strncat(out, "../", n - strlen(out) - 1);
   }
   strncat(out, tail, n - strlen(out) - 1);
-}
-
-/* One comment line "# <text>\n": control characters (a newline would end the comment
-   and start live YAML) become '?'.  The YAML escaping of comments. */
-static void yaml_comment(FILE *f, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-static void yaml_comment(FILE *f, const char *fmt, ...) {
-  char text[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(text, sizeof text, fmt, ap);
-  va_end(ap);
-  fputs("# ", f);
-  for (const char *s = text; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
-  }
-  fputc('\n', f);
 }
 
 typedef struct override {
@@ -129,45 +108,6 @@ static hs_status base_reference(const hs_cal_input *in, const char *path, char *
   else
     relative_path(adir, atarget, ref, n);
   return HS_OK;
-}
-
-/* ---- emitting ---------------------------------------------------------------------- */
-
-typedef struct emit {
-  yaml_emitter_t e;
-  int bad;
-} emit;
-
-static void ev(emit *x, yaml_event_t *event, int ok) {
-  if (!ok || x->bad) {
-    if (ok) yaml_event_delete(event);
-    x->bad = 1;
-    return;
-  }
-  if (!yaml_emitter_emit(&x->e, event)) x->bad = 1; /* the emitter owns the event */
-}
-
-/* A scalar: quoted (user text, escaped by libyaml) or plain (numbers, names). */
-static void scalar(emit *x, const char *text, int quoted) {
-  char *clean = quoted ? hs_utf8_clean(text) : NULL;
-  const char *t = clean ? clean : text;
-  yaml_event_t event;
-  ev(x, &event,
-     yaml_scalar_event_initialize(&event, NULL, NULL, (yaml_char_t *)t, (int)strlen(t), !quoted,
-                                  1,
-                                  quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                         : YAML_PLAIN_SCALAR_STYLE));
-  free(clean);
-}
-
-static void map_start(emit *x) {
-  yaml_event_t event;
-  ev(x, &event, yaml_mapping_start_event_initialize(&event, NULL, NULL, 1,
-                                                    YAML_BLOCK_MAPPING_STYLE));
-}
-static void map_end(emit *x) {
-  yaml_event_t event;
-  ev(x, &event, yaml_mapping_end_event_initialize(&event));
 }
 
 /* The value of one override as the patient format writes it. */
@@ -271,8 +211,8 @@ hs_status hs_cal_write_patient(const hs_cal_input *in, const hs_cal_result *r, c
   }
   FILE *f = hs_afile_stream(af);
   /* comments first (libyaml writes none) */
-  yaml_comment(f, "hemosim patient file written by `hemosim calibrate` from %s", in->file);
-  yaml_comment(f,
+  hs_yaml_comment(f, "hemosim patient file written by `hemosim calibrate` from %s", in->file);
+  hs_yaml_comment(f,
                "fit: %zu measurements, %zu parameters, objective %.3g (start %.3g), %d "
                "evaluations, %.1f s",
                r->nfit, r->nparams, r->cost, r->cost_start, r->evals, r->total_s);
@@ -282,79 +222,60 @@ hs_status hs_cal_write_patient(const hs_cal_input *in, const hs_cal_result *r, c
       strncat(flagged, *flagged ? ", " : "", sizeof flagged - strlen(flagged) - 1);
       strncat(flagged, hs_calp_name((hs_calp)j), sizeof flagged - strlen(flagged) - 1);
     }
-  if (*flagged) yaml_comment(f, "not determined by the data (kept as fitted): %s", flagged);
+  if (*flagged) hs_yaml_comment(f, "not determined by the data (kept as fitted): %s", flagged);
   for (size_t i = 0; i < nov; i++) {
     const char *unit = unit_of(m, &ov[i]);
-    yaml_comment(f, "%s.%s: %s%s%s", ov[i].block, ov[i].param, unit, *unit ? "; " : "",
+    hs_yaml_comment(f, "%s.%s: %s%s%s", ov[i].block, ov[i].param, unit, *unit ? "; " : "",
                  ov[i].comment);
   }
   /* the document, event by event */
-  emit x;
-  memset(&x, 0, sizeof x);
-  yaml_event_t event;
-  if (!yaml_emitter_initialize(&x.e)) x.bad = 1;
-  else {
-    yaml_emitter_set_output_file(&x.e, f);
-    yaml_emitter_set_unicode(&x.e, 1);
-    yaml_emitter_set_width(&x.e, -1); /* never fold a long quoted string */
-    ev(&x, &event, yaml_stream_start_event_initialize(&event, YAML_UTF8_ENCODING));
-    ev(&x, &event, yaml_document_start_event_initialize(&event, NULL, NULL, NULL, 1));
-    map_start(&x);
-    scalar(&x, "hemosim_patient", 0);
-    scalar(&x, "1", 0);
-    scalar(&x, "base", 0);
-    scalar(&x, ref, 1);
-    char text[PATH_MAX + 400];
-    snprintf(text, sizeof text, "%s (calibrated)", hs_model_name(m));
-    scalar(&x, "name", 0);
-    scalar(&x, text, 1);
-    snprintf(text, sizeof text, "Calibrated to %s with hemosim calibrate (docs/calibration.md).",
-             in->file);
-    scalar(&x, "description", 0);
-    scalar(&x, text, 1);
-    /* global blocks, then nodes, edges, devices; one entry per block */
-    static const hs_block_class ORDER[4] = {HS_BLOCK_GLOBAL, HS_BLOCK_NODE, HS_BLOCK_EDGE,
-                                            HS_BLOCK_DEVICE};
-    static const char *const SECTION[4] = {NULL, "nodes", "edges", "devices"};
-    for (int s = 0; s < 4; s++) {
-      int section_open = 0;
-      for (size_t b = 0; b < hs_model_block_count(m); b++) {
-        const char *bname = hs_model_block_name(m, b);
-        if (hs_model_block_type(m, b)->cls != ORDER[s]) continue;
-        int any = 0;
-        for (size_t i = 0; i < nov; i++) {
-          if (strcmp(ov[i].block, bname)) continue;
-          if (!section_open && SECTION[s]) {
-            scalar(&x, SECTION[s], 0);
-            map_start(&x);
-          }
-          section_open = 1;
-          if (!any) {
-            scalar(&x, bname, 0);
-            map_start(&x);
-          }
-          any = 1;
-          char num[64];
-          value_text(m, &ov[i], num, sizeof num);
-          scalar(&x, ov[i].param, 0);
-          scalar(&x, num, 0);
+  hs_yaml_out x;
+  hs_yaml_begin(&x, f);
+  hs_yaml_map_start(&x, 0);
+  hs_yaml_pair(&x, "hemosim_patient", "1", 0);
+  hs_yaml_pair(&x, "base", ref, 1);
+  char text[PATH_MAX + 400];
+  snprintf(text, sizeof text, "%s (calibrated)", hs_model_name(m));
+  hs_yaml_pair(&x, "name", text, 1);
+  snprintf(text, sizeof text, "Calibrated to %s with hemosim calibrate (docs/calibration.md).",
+           in->file);
+  hs_yaml_pair(&x, "description", text, 1);
+  /* global blocks, then nodes, edges, devices; one entry per block */
+  static const hs_block_class ORDER[4] = {HS_BLOCK_GLOBAL, HS_BLOCK_NODE, HS_BLOCK_EDGE,
+                                          HS_BLOCK_DEVICE};
+  static const char *const SECTION[4] = {NULL, "nodes", "edges", "devices"};
+  for (int s = 0; s < 4; s++) {
+    int section_open = 0;
+    for (size_t b = 0; b < hs_model_block_count(m); b++) {
+      const char *bname = hs_model_block_name(m, b);
+      if (hs_model_block_type(m, b)->cls != ORDER[s]) continue;
+      int any = 0;
+      for (size_t i = 0; i < nov; i++) {
+        if (strcmp(ov[i].block, bname)) continue;
+        if (!section_open && SECTION[s]) {
+          hs_yaml_scalar(&x, SECTION[s], 0);
+          hs_yaml_map_start(&x, 0);
         }
-        if (any) map_end(&x);
+        section_open = 1;
+        if (!any) {
+          hs_yaml_scalar(&x, bname, 0);
+          hs_yaml_map_start(&x, 0);
+        }
+        any = 1;
+        char num[64];
+        value_text(m, &ov[i], num, sizeof num);
+        hs_yaml_pair(&x, ov[i].param, num, 0);
       }
-      if (section_open && SECTION[s]) map_end(&x);
+      if (any) hs_yaml_map_end(&x);
     }
-    map_end(&x);
-    ev(&x, &event, yaml_document_end_event_initialize(&event, 1));
-    ev(&x, &event, yaml_stream_end_event_initialize(&event));
+    if (section_open && SECTION[s]) hs_yaml_map_end(&x);
   }
-  const char *problem = x.e.problem ? x.e.problem : "out of memory";
-  int bad = x.bad;
-  yaml_emitter_delete(&x.e);
+  hs_yaml_map_end(&x);
   free(ov);
-  if (bad) {
+  hs_status st_yaml = hs_yaml_end(&x, path, err);
+  if (st_yaml) {
     hs_afile_abort(af);
-    return hs_err_set(err, HS_ERR_IO, "%s: cannot write the calibrated patient: %s", path,
-                      problem);
+    return st_yaml;
   }
   return hs_afile_commit(af, err);
 }

@@ -22,6 +22,7 @@
 
 #include "hemosim/hemosim.h"
 #include "io/serve_impl.h"
+#include "io/yaml_out.h"
 
 #define SAMPLE_DT 0.01 /* s: 100 Hz for waveforms and loops */
 #define RING 4096      /* samples kept: 41 s */
@@ -683,11 +684,19 @@ static hs_reply post_patient_set(hs_session *s, json_t *b) {
 
 /* ---- saving: a patient file that names the loaded file as its base ------------------------ */
 
-static void put_value(FILE *f, const hs_param_spec *sp, double v) {
-  if (sp->flags & HS_PARAM_BOOL) fprintf(f, "%s", v != 0 ? "true" : "false");
-  else if ((sp->flags & HS_PARAM_CHOICE) && sp->choices) fprintf(f, "%s", sp->choices[(int)v]);
-  else if (*hs_dim_unit(sp->dim)) fprintf(f, "\"%.10g %s\"", v, hs_dim_unit(sp->dim));
-  else fprintf(f, "%.10g", v);
+/* One parameter value as the patient format writes it: true/false, a choice's name, a
+   number with its unit, or a bare number (dimensionless). */
+static void put_value(hs_yaml_out *x, const hs_param_spec *sp, double v) {
+  char buf[96];
+  if (sp->flags & HS_PARAM_BOOL) hs_yaml_scalar(x, v != 0 ? "true" : "false", 0);
+  else if ((sp->flags & HS_PARAM_CHOICE) && sp->choices) hs_yaml_scalar(x, sp->choices[(int)v], 0);
+  else if (*hs_dim_unit(sp->dim)) {
+    snprintf(buf, sizeof buf, "%.10g %s", v, hs_dim_unit(sp->dim));
+    hs_yaml_scalar(x, buf, 1);
+  } else {
+    snprintf(buf, sizeof buf, "%.10g", v);
+    hs_yaml_scalar(x, buf, 0);
+  }
 }
 
 static int block_in(const hs_model *m, const char *name) {
@@ -696,12 +705,28 @@ static int block_in(const hs_model *m, const char *name) {
   return -1;
 }
 
+/* The derived patient file: every user string (the base path, the patient name) through
+   the library's YAML writer (io/yaml_out.h: libyaml's emitter), never by hand. */
 static hs_status write_derived(FILE *f, const hs_model *m, const hs_model *base, const char *base_path,
                                hs_err *err) {
-  fprintf(f, "# written by hemosim serve: the patient below, as changes to its base file\n"
-             "hemosim_patient: 1\nbase: \"%s\"\nname: \"%s\"\n", base_path, hs_model_name(m));
   static const hs_block_class order[] = {HS_BLOCK_GLOBAL, HS_BLOCK_NODE, HS_BLOCK_EDGE, HS_BLOCK_DEVICE};
   static const char *const section[] = {NULL, "nodes", "edges", "devices"};
+  for (int o = 0; o < 4; o++) /* refuse before writing anything */
+    for (size_t i = 0; i < hs_model_block_count(m); i++) {
+      const hs_block_type *bt = hs_model_block_type(m, i);
+      const char *name = hs_model_block_name(m, i);
+      if (bt->cls == order[o] && bt->cls != HS_BLOCK_DEVICE && bt->cls != HS_BLOCK_GLOBAL &&
+          block_in(base, name) < 0)
+        return hs_err_set(err, HS_ERR_MODEL, "cannot save: %s '%s' is not in the base file",
+                          section[o] + 0, name);
+    }
+  hs_yaml_comment(f, "written by hemosim serve: the patient below, as changes to its base file");
+  hs_yaml_out x;
+  hs_yaml_begin(&x, f);
+  hs_yaml_map_start(&x, 0);
+  hs_yaml_pair(&x, "hemosim_patient", "1", 0);
+  hs_yaml_pair(&x, "base", base_path, 1);
+  hs_yaml_pair(&x, "name", hs_model_name(m), 1);
   for (int o = 0; o < 4; o++) {
     int opened = 0;
     for (size_t i = 0; i < hs_model_block_count(m); i++) {
@@ -709,9 +734,6 @@ static hs_status write_derived(FILE *f, const hs_model *m, const hs_model *base,
       if (bt->cls != order[o]) continue;
       const char *name = hs_model_block_name(m, i);
       int bi = block_in(base, name);
-      if (bi < 0 && bt->cls != HS_BLOCK_DEVICE && bt->cls != HS_BLOCK_GLOBAL)
-        return hs_err_set(err, HS_ERR_MODEL, "cannot save: %s '%s' is not in the base file",
-                          section[o] + 0, name);
       int wrote = 0;
       for (int k = 0; k < bt->nparams; k++) {
         char path[160];
@@ -720,25 +742,34 @@ static hs_status write_derived(FILE *f, const hs_model *m, const hs_model *base,
         if (hs_model_get(m, path, &v, NULL)) continue;
         if (bi >= 0 && !hs_model_get(base, path, &v0, NULL) && v0 == v) continue;
         if (!wrote) {
-          if (section[o] && !opened) fprintf(f, "%s:\n", section[o]), opened = 1;
-          fprintf(f, "%s%s:\n", section[o] ? "  " : "", name);
+          if (section[o] && !opened) {
+            hs_yaml_scalar(&x, section[o], 0);
+            hs_yaml_map_start(&x, 0);
+            opened = 1;
+          }
+          hs_yaml_scalar(&x, name, 0);
+          hs_yaml_map_start(&x, 0);
           if (bi < 0 && bt->cls == HS_BLOCK_DEVICE) {
-            fprintf(f, "    type: %s\n    ports: {", bt->name);
+            hs_yaml_pair(&x, "type", bt->name, 0);
+            hs_yaml_scalar(&x, "ports", 0);
+            hs_yaml_map_start(&x, 1);
             for (int p = 0; p < bt->device->nports; p++) {
               const char *node = hs_model_device_port(m, name, (size_t)p);
-              if (node) fprintf(f, "%s%s: %s", p ? ", " : "", bt->device->ports[p], node);
+              if (node) hs_yaml_pair(&x, bt->device->ports[p], node, 0);
             }
-            fprintf(f, "}\n");
+            hs_yaml_map_end(&x);
           }
           wrote = 1;
         }
-        fprintf(f, "%s%s: ", section[o] ? "    " : "  ", bt->params[k].name);
-        put_value(f, &bt->params[k], v);
-        fputc('\n', f);
+        hs_yaml_scalar(&x, bt->params[k].name, 0);
+        put_value(&x, &bt->params[k], v);
       }
+      if (wrote) hs_yaml_map_end(&x);
     }
+    if (opened) hs_yaml_map_end(&x);
   }
-  return HS_OK;
+  hs_yaml_map_end(&x);
+  return hs_yaml_end(&x, "the saved patient", err);
 }
 
 static hs_reply post_patient_save(hs_server *srv, hs_session *s, json_t *b) {
