@@ -99,6 +99,15 @@ expect_run_t(1 ${HEMOSIM} run --duration 1 -q --rate "50 %")
 expect_match("${ERR}" "--rate: \"50 %\": a sampling rate")
 expect_run_t(1 ${HEMOSIM} run --duration 1 -q --rate "2e5 Hz")
 expect_match("${ERR}" "--rate: \"2e5 Hz\" is 200000 Hz, out of range \\(0, 100000\\] Hz")
+# a drug's venous Emax is a volume per kg body weight: "7.4 mL/kg" (or bare, mL/kg); a
+# percent or another dimension is refused with the accepted units
+expect_run_t(0 ${HEMOSIM} params drug_response)
+expect_match("${OUT}" "nitroprusside_venous_emax +mL/kg +default 7 ")
+expect_run_t(0 ${HEMOSIM} run --duration 1 -q --set "drug_response.nitroprusside_venous_emax=7.4 mL/kg")
+expect_run_t(2 ${HEMOSIM} run --duration 1 -q --set "drug_response.nitroprusside_venous_emax=7.4 %")
+expect_match("${ERR}" "a volume per body weight is expected \\(accepted: mL/kg, L/kg\\)")
+expect_run_t(2 ${HEMOSIM} run --duration 1 -q --set "body.blood_volume_per_kg=70 mmHg")
+expect_match("${ERR}" "accepted: mL/kg, L/kg")
 # params / describe in the bedside unit; a range error names it
 expect_run_t(0 ${HEMOSIM} params va_ecmo)
 expect_match("${OUT}" "target_flow +L/min! +default 4 +range \\[0, 8\\]")

@@ -133,6 +133,8 @@ static const unit_case EXTRA_CASES[] = {
     {HS_DIM_UNIT_CONC, "5000 IU/ml", 5000.0},
     {HS_DIM_LACTATE, "2.5 mmol/L", 2.5},
     {HS_DIM_LACTATE, "18 mg/dL", 18 / 9.008},
+    {HS_DIM_VOLUME_PER_KG, "7.4 mL/kg", 7.4},
+    {HS_DIM_VOLUME_PER_KG, "0.07 L/kg", 70.0},
 };
 #define NEXTRA (sizeof EXTRA_CASES / sizeof EXTRA_CASES[0])
 

@@ -54,6 +54,7 @@ typedef enum hs_dim {
   HS_DIM_MASS_CONC,    /* mg/mL (drug concentration by mass) */
   HS_DIM_UNIT_CONC,    /* U/mL (drug concentration in units) */
   HS_DIM_LACTATE,      /* mmol/L (blood lactate) */
+  HS_DIM_VOLUME_PER_KG, /* mL/kg (a volume per kg body weight: blood volume, venous pooling) */
   HS_DIM_COUNT
 } hs_dim;
 

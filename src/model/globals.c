@@ -71,7 +71,7 @@ static const hs_param_spec CIRC[CIRC_NPARAM] = {
 static const hs_param_spec BODY[BODY_NPARAM] = {
     [BODY_HEIGHT] = {"height", HS_DIM_LENGTH, 175, 50, 250, 0, "body height", "", NULL},
     [BODY_WEIGHT] = {"weight", HS_DIM_MASS, 70, 2, 300, 0, "body weight", "", NULL},
-    [BODY_BV_PER_KG] = {"blood_volume_per_kg", HS_DIM_NONE, 70, 40, 120, 0,
+    [BODY_BV_PER_KG] = {"blood_volume_per_kg", HS_DIM_VOLUME_PER_KG, 70, 40, 120, 0,
                         "blood volume per kg body weight (mL/kg)", "Nadler 1962", NULL},
     [BODY_SCALE_VOLUME] = {"scale_volume", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL,
                            "true: when circulation.blood_volume is 0 the blood volume is "

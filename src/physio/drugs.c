@@ -80,7 +80,7 @@ static const int VENOUS_DRUG[NVEN] = {HS_DRUG_DOBUTAMINE, HS_DRUG_MILRINONE,
                                       HS_DRUG_NITROPRUSSIDE};
 
 static const hs_param_spec RESPONSE[V_NPARAM] = {
-    [V_DOB_EMAX] = {"dobutamine_venous_emax", HS_DIM_NONE, DOB_EMAX_V, 0, 40, 0,
+    [V_DOB_EMAX] = {"dobutamine_venous_emax", HS_DIM_VOLUME_PER_KG, DOB_EMAX_V, 0, 40, 0,
                     "unstressed volume added to the systemic veins at saturating "
                     "dobutamine, mL/kg body weight (beta-2 venodilation)",
                     DOB_SRC, NULL},
@@ -90,7 +90,7 @@ static const hs_param_spec RESPONSE[V_NPARAM] = {
                     "Akhtar et al. 1975 Am J Cardiol 36:202 (5 ug/kg/min: a smaller rise of "
                     "output than 10)",
                     NULL},
-    [V_MIL_EMAX] = {"milrinone_venous_emax", HS_DIM_NONE, MIL_EMAX_V, 0, 40, 0,
+    [V_MIL_EMAX] = {"milrinone_venous_emax", HS_DIM_VOLUME_PER_KG, MIL_EMAX_V, 0, 40, 0,
                     "unstressed volume added to the systemic veins at saturating "
                     "milrinone, mL/kg body weight (PDE-3 venodilation)",
                     MIL_SRC, NULL},
@@ -100,7 +100,7 @@ static const hs_param_spec RESPONSE[V_NPARAM] = {
                     "Anderson et al. 1987 J Am Coll Cardiol 9:711 (0.375-0.75 ug/kg/min "
                     "effective, PCWP -24 to -33 %; 0.25 ineffective)",
                     NULL},
-    [V_SNP_EMAX] = {"nitroprusside_venous_emax", HS_DIM_NONE, SNP_EMAX_V, 0, 40, 0,
+    [V_SNP_EMAX] = {"nitroprusside_venous_emax", HS_DIM_VOLUME_PER_KG, SNP_EMAX_V, 0, 40, 0,
                     "unstressed volume added to the systemic veins at saturating "
                     "nitroprusside, mL/kg body weight (a balanced arterial and venous dilator)",
                     SNP_SRC, NULL},
