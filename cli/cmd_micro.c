@@ -403,7 +403,7 @@ static const char TITRATE_HELP[] =
     "      --vasoconstriction F ... intrinsic vasoconstriction\n"
     "      --lv-recovery F     fractional rise of lv.ees by the end (default 0.5)\n"
     "      --micro-resolution F  share of the dysfunction resolved by the end (default 0.5)\n"
-    "      --json OUT          write the trajectories as JSON (hemosim-titrate/1; '-' =\n"
+    "      --json OUT          write the trajectories as JSON (hemosim-titrate/2; '-' =\n"
     "                          standard output, which replaces the table)\n"
     "      --csv OUT           write one row per policy and decision point\n"
     "      --plot OUT.svg      ECMO flow, MAP and small-vessel PVD against time\n"

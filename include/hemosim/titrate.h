@@ -160,7 +160,7 @@ hs_status hs_titrate_run(const hs_model *m, const hs_titrate_options *o,
 void hs_titrate_result_free(hs_titrate_result *r); /* NULL is a no-op */
 
 /* ---- outputs (docs/microcirculation.md, "Guided titration") ------------------------ */
-/* JSON (schema hemosim-titrate/1): version, patient, patient file, --set overrides
+/* JSON (schema hemosim-titrate/2): version, patient, patient file, --set overrides
    (prov may be NULL), the options and targets, the rules, and per policy the
    trajectory.  res: nres results (one per policy).  Caller frees. */
 char *hs_titrate_json(const hs_titrate_options *o, hs_titrate_result *const *res, int nres,

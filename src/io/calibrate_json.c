@@ -8,7 +8,7 @@
 #include "hemosim/hemosim.h"
 #include "io/json_util.h"
 
-#define SET(o, k, v) bad |= hs_jset(o, k, v)
+#define SET HS_JSET
 
 static json_t *rows_json(const hs_cal_result *r) {
   json_t *rows = json_array();
@@ -26,8 +26,7 @@ static json_t *rows_json(const hs_cal_result *r) {
     SET(o, "residual_sd", w->fitted ? hs_jnum(w->residual) : json_null());
     bad |= !o || json_array_append_new(rows, o);
   }
-  if (bad) json_decref(rows);
-  return bad ? NULL : rows;
+  return hs_jdone(rows, bad);
 }
 
 static json_t *params_json(const hs_cal_result *r) {
@@ -57,8 +56,7 @@ static json_t *params_json(const hs_cal_result *r) {
     }
     bad |= !o || json_array_append_new(ps, o);
   }
-  if (bad) json_decref(ps);
-  return bad ? NULL : ps;
+  return hs_jdone(ps, bad);
 }
 
 static json_t *fisher_json(const hs_cal_result *r) {
@@ -73,8 +71,7 @@ static json_t *fisher_json(const hs_cal_result *r) {
     SET(o, "vector", v);
     bad |= !o || json_array_append_new(fim, o);
   }
-  if (bad) json_decref(fim);
-  return bad ? NULL : fim;
+  return hs_jdone(fim, bad);
 }
 
 char *hs_cal_result_json(const hs_cal_input *in, const hs_cal_result *r,

@@ -15,14 +15,13 @@
 #include "hemosim/report.h"
 #include "io/json_util.h"
 
-#define SET(o, k, v) bad |= hs_jset(o, k, v)
+#define SET HS_JSET
 
 static json_t *values_json(const double *v) {
   json_t *o = json_object();
   int bad = !o;
   for (int k = 0; k < HS_CMP_NVAL; k++) SET(o, hs_compare_value_name(k), hs_jnum(v[k]));
-  if (bad) json_decref(o);
-  return bad ? NULL : o;
+  return hs_jdone(o, bad);
 }
 
 static json_t *risks_json(const hs_risk *risk) {
@@ -35,8 +34,7 @@ static json_t *risks_json(const hs_risk *risk) {
     SET(x, "finding", hs_jstr(risk[k].text));
     SET(rk, hs_risk_key(k), x);
   }
-  if (bad) json_decref(rk);
-  return bad ? NULL : rk;
+  return hs_jdone(rk, bad);
 }
 
 /* What a simulated row shares between compare and optimize: settings, how the ECMO
@@ -74,26 +72,21 @@ static json_t *row_json(const hs_compare_row *r) {
   if (r->excluded) SET(o, "excluded_reason", hs_jstr(r->excluded_reason));
   else if (r->failed) SET(o, "failed_reason", hs_jstr(r->failed_reason));
   else bad |= row_result(o, r);
-  if (bad) json_decref(o);
-  return bad ? NULL : o;
+  return hs_jdone(o, bad);
 }
 
 static json_t *targets_json(const hs_targets *t) {
-  json_t *tj = json_object();
+  json_t *tj = hs_jtargets(&(hs_jtargets_in){.pcwp_max_mmhg = t->pcwp_max_mmhg,
+                                              .map_min_mmhg = t->map_min_mmhg,
+                                              .do2i_min = t->do2i_min,
+                                              .svo2_min_pct = t->svo2_min_pct,
+                                              .sao2_upper_min_pct = t->sao2_upper_min_pct,
+                                              .lactate_max_mmol_l = t->lactate_max_mmol_l,
+                                              .flow_min_lpm = t->flow_min_lpm,
+                                              .flow_max_lpm = t->flow_max_lpm});
   int bad = !tj;
-  SET(tj, "pcwp_max_mmhg", hs_jnum(t->pcwp_max_mmhg));
-  SET(tj, "map_min_mmhg", hs_jnum(t->map_min_mmhg));
-  SET(tj, "do2i_min_mlmin_m2", hs_jnum(t->do2i_min));
-  SET(tj, "svo2_drained_min_pct", hs_jnum(t->svo2_min_pct));
-  SET(tj, "sao2_upper_min_pct", /* null: not a target */
-      t->sao2_upper_min_pct > 0 ? hs_jnum(t->sao2_upper_min_pct) : json_null());
-  SET(tj, "lactate_max_mmol_l", /* null: not a target */
-      t->lactate_max_mmol_l > 0 ? hs_jnum(t->lactate_max_mmol_l) : json_null());
-  SET(tj, "flow_min_lpm", hs_jnum(t->flow_min_lpm));
-  SET(tj, "flow_max_lpm", hs_jnum(t->flow_max_lpm));
   SET(tj, "flow_step_lpm", hs_jnum(t->flow_step_lpm));
-  if (bad) json_decref(tj);
-  return bad ? NULL : tj;
+  return hs_jdone(tj, bad);
 }
 
 static json_t *context_json(const hs_context *c) {
@@ -117,8 +110,7 @@ static json_t *context_json(const hs_context *c) {
   for (int f = 0; un && f < HS_FAM_N; f++)
     if (c->unavailable & (1u << f)) bad |= json_array_append_new(un, json_string(hs_family_name(f))) != 0;
   SET(o, "unavailable", un);
-  if (bad) json_decref(o);
-  return bad ? NULL : o;
+  return hs_jdone(o, bad);
 }
 
 /* The provenance every output carries, and the targets file (null: none). */

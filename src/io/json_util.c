@@ -10,6 +10,28 @@
 
 #include "hemosim/hemosim.h"
 
+json_t *hs_jdone(json_t *o, int bad) {
+  if (!bad && o) return o;
+  json_decref(o);
+  return NULL;
+}
+
+json_t *hs_jtargets(const hs_jtargets_in *t) {
+  json_t *o = json_object();
+  int bad = !o;
+  HS_JSET(o, "pcwp_max_mmhg", hs_jnum(t->pcwp_max_mmhg));
+  HS_JSET(o, "map_min_mmhg", hs_jnum(t->map_min_mmhg));
+  HS_JSET(o, "do2i_min_mlmin_m2", hs_jnum(t->do2i_min));
+  HS_JSET(o, "svo2_drained_min_pct", hs_jnum(t->svo2_min_pct));
+  HS_JSET(o, "sao2_upper_min_pct", /* null: not a target */
+          t->sao2_upper_min_pct > 0 ? hs_jnum(t->sao2_upper_min_pct) : json_null());
+  HS_JSET(o, "lactate_max_mmol_l", /* null: not a target */
+          t->lactate_max_mmol_l > 0 ? hs_jnum(t->lactate_max_mmol_l) : json_null());
+  HS_JSET(o, "flow_min_lpm", hs_jnum(t->flow_min_lpm));
+  HS_JSET(o, "flow_max_lpm", hs_jnum(t->flow_max_lpm));
+  return hs_jdone(o, bad);
+}
+
 json_t *hs_jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 if the byte starts none

@@ -27,6 +27,20 @@ json_t *hs_jstr(const char *s);
 json_t *hs_jstr_array(const char *const *s, size_t n);
 /* Set key of obj to v (consumed); returns non-zero on failure (v NULL included). */
 int hs_jset(json_t *obj, const char *key, json_t *v);
+/* In a builder with a local `int bad`: set key k of o to v, remembering a failure. */
+#define HS_JSET(o, k, v) (bad |= hs_jset((o), (k), (v)))
+/* The end of every object builder: o when bad is 0, else NULL (o released). */
+json_t *hs_jdone(json_t *o, int bad);
+/* The targets a decision is held to: one JSON shape for every analysis that has them
+   (compare, optimize, titrate), keys pcwp_max_mmhg, map_min_mmhg, do2i_min_mlmin_m2,
+   svo2_drained_min_pct, sao2_upper_min_pct and lactate_max_mmol_l (each null when <= 0:
+   not a target), flow_min_lpm, flow_max_lpm. */
+typedef struct hs_jtargets_in {
+  double pcwp_max_mmhg, map_min_mmhg, do2i_min, svo2_min_pct, sao2_upper_min_pct;
+  double lactate_max_mmol_l;
+  double flow_min_lpm, flow_max_lpm;
+} hs_jtargets_in;
+json_t *hs_jtargets(const hs_jtargets_in *t);
 /* The provenance fields every output carries: "hemosim_version", then "patient"
    (name) and "patient_file" (null for the bundled default) and "set" when prov is
    given.  Returns non-zero on failure. */

@@ -7,7 +7,7 @@
 #include "hemosim/hemosim.h"
 #include "io/json_util.h"
 
-#define SET(o, k, v) bad |= hs_jset(o, k, v)
+#define SET HS_JSET
 #define PRECISION 6
 
 /* A classification only when a reference gave relative values. */
@@ -35,8 +35,7 @@ static json_t *territory(const hs_perfusion *p, const hs_perfusion_territory *t)
   SET(o, "cbv_class", cls(p, hs_perf_class_name(t->cbv_class)));
   SET(o, "group", cls(p, hs_perf_group_name(t->group)));
   SET(o, "core", p->has_reference ? json_boolean(t->core) : json_null());
-  if (bad) json_decref(o);
-  return bad ? NULL : o;
+  return hs_jdone(o, bad);
 }
 
 char *hs_perfusion_json(const hs_perfusion *p, const hs_perfusion_options *opt,

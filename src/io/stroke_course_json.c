@@ -6,7 +6,7 @@
 #include "hemosim/hemosim.h"
 #include "io/json_util.h"
 
-#define SET(o, k, v) bad |= hs_jset(o, k, v)
+#define SET HS_JSET
 #define PRECISION 6
 
 static json_t *point_json(const hs_course_point *p) {
@@ -24,8 +24,7 @@ static json_t *point_json(const hs_course_point *p) {
   SET(o, "cbf_reference_ml100gmin", hs_jnum(p->cbf_reference));
   SET(o, "rel_cbf_reperfused", hs_jnum(p->rel_reperfused));
   SET(o, "hypoperfused_fraction", hs_jnum(p->hypo_fraction));
-  if (bad) json_decref(o);
-  return bad ? NULL : o;
+  return hs_jdone(o, bad);
 }
 
 static json_t *arm_json(const hs_course_arm *a) {
@@ -51,8 +50,7 @@ static json_t *arm_json(const hs_course_arm *a) {
     bad |= !p || json_array_append_new(pts, p);
   }
   SET(o, "points", pts);
-  if (bad) json_decref(o);
-  return bad ? NULL : o;
+  return hs_jdone(o, bad);
 }
 
 char *hs_course_json(const hs_course_result *r, const hs_provenance *prov, hs_err *err) {

@@ -8,7 +8,7 @@
 #include "hemosim/hemosim.h"
 #include "io/json_util.h"
 
-#define SET(o, k, v) bad |= hs_jset(o, k, v)
+#define SET HS_JSET
 #define PRECISION 8
 
 static json_t *head(const char *calculator, int *bad) {
@@ -70,8 +70,7 @@ static json_t *side_json(const hs_tcd_side *s, double pi, int raised) {
   SET(o, "mean_cms", hs_jnum(s->mean_cms));
   SET(o, "pi", hs_jnum(pi));
   SET(o, "pi_raised", json_boolean(raised));
-  if (bad) json_decref(o);
-  return bad ? NULL : o;
+  return hs_jdone(o, bad);
 }
 
 char *hs_stroke_tcd_json(const hs_tcd_side *affected, const hs_tcd_side *contra,
@@ -141,8 +140,7 @@ static json_t *phase_json(const hs_stroke_phase_dose *p) {
   SET(ph, "every", hs_jstr(s->every));
   SET(ph, "total_amount", hs_jnum(p->total_amount));
   SET(ph, "total_volume_ml", hs_jnum(p->total_volume_ml));
-  if (bad) json_decref(ph);
-  return bad ? NULL : ph;
+  return hs_jdone(ph, bad);
 }
 
 char *hs_stroke_dose_json(const hs_stroke_dose *d, hs_err *err) {
@@ -188,8 +186,7 @@ static json_t *patient_json(const hs_stroke_patient *p) {
   SET(o, "weight_kg", p->has_weight ? hs_jnum(p->weight_kg) : json_null());
   SET(o, "nihss", p->has_nihss ? json_integer(p->nihss) : json_null());
   SET(o, "age_years", p->has_age ? json_integer(p->age_years) : json_null());
-  if (bad) json_decref(o);
-  return bad ? NULL : o;
+  return hs_jdone(o, bad);
 }
 
 char *hs_stroke_eligibility_json(const hs_stroke_eligibility *e, hs_err *err) {

@@ -1,6 +1,6 @@
 /*
  * io/titrate_out.c - outputs of the guided ECMO flow titration: JSON
- * (hemosim-titrate/1), CSV and an SVG figure (hemosim/titrate.h).
+ * (hemosim-titrate/2), CSV and an SVG figure (hemosim/titrate.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -12,7 +12,16 @@
 #include "hemosim/titrate.h"
 #include "io/json_util.h"
 
-#define SET(o, k, v) bad |= hs_jset(o, k, v)
+#define SET HS_JSET
+
+/* The microcirculation's state, in a step and in the options (at placement). */
+static int micro_state(json_t *o, double obstructed, double oedema, double vasoconstriction) {
+  int bad = 0;
+  SET(o, "obstructed", hs_jnum(obstructed));
+  SET(o, "oedema", hs_jnum(oedema));
+  SET(o, "vasoconstriction", hs_jnum(vasoconstriction));
+  return bad;
+}
 
 static json_t *step_json(const hs_titrate_step *s) {
   json_t *o = json_object();
@@ -21,9 +30,7 @@ static json_t *step_json(const hs_titrate_step *s) {
   SET(o, "ecmo_flow_lpm", hs_jnum(s->flow_lpm));
   SET(o, "ecmo_flow_measured_lpm", hs_jnum(s->ecmo_flow_lpm));
   SET(o, "lv_ees", hs_jnum(s->lv_ees));
-  SET(o, "obstructed", hs_jnum(s->obstructed));
-  SET(o, "oedema", hs_jnum(s->oedema));
-  SET(o, "vasoconstriction", hs_jnum(s->vasoconstriction));
+  bad |= micro_state(o, s->obstructed, s->oedema, s->vasoconstriction);
   SET(o, "map_mmhg", hs_jnum(s->map_mmhg));
   SET(o, "ci_lpm_m2", hs_jnum(s->ci_lpm_m2));
   SET(o, "pcwp_mmhg", hs_jnum(s->pcwp_mmhg));
@@ -48,8 +55,7 @@ static json_t *step_json(const hs_titrate_step *s) {
   SET(o, "hemoglobin_gdl", hs_jnum(s->hb_gdl));
   SET(o, "plasma_free_hb_mgdl", hs_jnum(s->pfhb_mgdl));
   SET(o, "lactate_steady_mmol_l", hs_jnum(s->lactate_mmol_l));
-  if (bad) json_decref(o);
-  return bad ? NULL : o;
+  return hs_jdone(o, bad);
 }
 
 static json_t *options_json(const hs_titrate_options *o) {
@@ -59,28 +65,33 @@ static json_t *options_json(const hs_titrate_options *o) {
   SET(opt, "interval_h", hs_jnum(o->interval_h));
   SET(opt, "lv_recovery_frac", hs_jnum(o->lv_recovery_frac));
   SET(opt, "lv_recovery_h", hs_jnum(o->lv_recovery_h));
-  SET(opt, "obstructed", hs_jnum(o->micro.obstructed));
-  SET(opt, "oedema", hs_jnum(o->micro.oedema));
-  SET(opt, "vasoconstriction", hs_jnum(o->micro.vasoconstriction));
+  bad |= micro_state(opt, o->micro.obstructed, o->micro.oedema, o->micro.vasoconstriction);
   SET(opt, "micro_resolution", hs_jnum(o->micro_resolution));
   SET(opt, "micro_resolution_h", hs_jnum(o->micro_resolution_h));
-  SET(opt, "map_min", hs_jnum(o->map_min));
-  SET(opt, "do2i_min", hs_jnum(o->do2i_min));
-  SET(opt, "svo2_min", hs_jnum(o->svo2_min));
-  SET(opt, "lactate_max", o->lactate_max > 0 ? hs_jnum(o->lactate_max) : json_null());
-  SET(opt, "pcwp_max", hs_jnum(o->pcwp_max));
+  /* the same shape as the targets of compare and optimize (io/json_util.h) */
+  SET(opt, "targets", hs_jtargets(&(hs_jtargets_in){.pcwp_max_mmhg = o->pcwp_max,
+                                                     .map_min_mmhg = o->map_min,
+                                                     .do2i_min = o->do2i_min,
+                                                     .svo2_min_pct = o->svo2_min,
+                                                     .lactate_max_mmol_l = o->lactate_max,
+                                                     .flow_min_lpm = o->flow_min_lpm,
+                                                     .flow_max_lpm = o->flow_max_lpm}));
   SET(opt, "av_open_min", hs_jnum(o->av_open_min));
   SET(opt, "pp_recovered", hs_jnum(o->pp_recovered));
-  SET(opt, "flow_min_lpm", hs_jnum(o->flow_min_lpm));
-  SET(opt, "flow_max_lpm", hs_jnum(o->flow_max_lpm));
+  SET(opt, "step_up_lpm", hs_jnum(o->step_up_lpm));
+  SET(opt, "step_down_lpm", hs_jnum(o->step_down_lpm));
+  SET(opt, "wean_step_lpm", hs_jnum(o->wean_step_lpm));
+  SET(opt, "wean_every_h", hs_jnum(o->wean_every_h));
+  SET(opt, "flow0_lpm", hs_jnum(o->flow0_lpm));
+  SET(opt, "micro_every_step", json_boolean(o->micro_every_step));
+  SET(opt, "fluids_mlh", hs_jnum(o->fluids_mlh));
   SET(opt, "pvd_min", hs_jnum(o->pvd_min));
   SET(opt, "ppv_min", hs_jnum(o->ppv_min));
   SET(opt, "pcwp_micro_max", hs_jnum(o->pcwp_micro_max));
   for (size_t i = 0; mh && i < o->nmeasure; i++)
     bad |= json_array_append_new(mh, hs_jnum(o->measure_h[i]));
   SET(opt, "measure_h", mh);
-  if (bad) json_decref(opt);
-  return bad ? NULL : opt;
+  return hs_jdone(opt, bad);
 }
 
 static json_t *policy_json(const hs_titrate_result *x) {
@@ -100,15 +111,14 @@ static json_t *policy_json(const hs_titrate_result *x) {
     bad |= !s || json_array_append_new(steps, s);
   }
   SET(p, "steps", steps);
-  if (bad) json_decref(p);
-  return bad ? NULL : p;
+  return hs_jdone(p, bad);
 }
 
 char *hs_titrate_json(const hs_titrate_options *o, hs_titrate_result *const *res, int nres,
                       const hs_provenance *prov, hs_err *err) {
   json_t *root = json_object(), *pols = json_array(), *rules = json_object();
   int bad = 0;
-  SET(root, "schema", json_string("hemosim-titrate/1"));
+  SET(root, "schema", json_string("hemosim-titrate/2"));
   bad |= hs_jprovenance(root, prov);
   SET(root, "options", options_json(o));
   for (int r = 0; r < HS_RULE_COUNT; r++)

@@ -4,14 +4,13 @@
 #include "hemosim/compare.h"
 #include "io/json_util.h"
 
-#define SET(o, k, v) bad |= hs_jset(o, k, v)
+#define SET HS_JSET
 
 static json_t *values_json(const double *v) {
   json_t *o = json_object();
   int bad = !o;
   for (int k = 0; k < HS_CMP_NVAL; k++) SET(o, hs_compare_value_name(k), hs_jnum(v[k]));
-  if (bad) json_decref(o);
-  return bad ? NULL : o;
+  return hs_jdone(o, bad);
 }
 
 char *hs_wean_json(const hs_wean_result *r, const hs_provenance *prov, hs_err *err) {
