@@ -796,12 +796,6 @@ static hs_status check_runtime_param(const hs_sim *s, int pidx, hs_err *err) {
                         "%s.%s describes the circuit's structure and is fixed once the model is "
                         "compiled; set it in the patient file",
                         pl->bname[b], t->params[k].name);
-    if ((t == &hs_type_hemolysis || t == &hs_type_lactate || t == &hs_type_lung_water) &&
-        strncmp(t->params[k].name, "initial", 7) == 0)
-      return hs_err_set(err, HS_ERR_STATE,
-                        "%s.%s is a slow state's value at the start of the run; set it "
-                        "in the patient file or with --set before the run",
-                        pl->bname[b], t->params[k].name);
   }
   return HS_OK;
 }

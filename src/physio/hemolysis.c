@@ -162,6 +162,12 @@ static void hemo_rates(const void *state, const hs_physio_beat *b, double *dxdt,
   dxdt[0] = (vp > 0 ? g / vp : 0.0) - decay[0] * (x - hp[H_BASELINE]);
 }
 
+/* The starting plasma free Hb holds for the run (a slow state, docs/model.md 2.18). */
+static const char *hemo_fixed(const hs_plan *pl, int pidx) {
+  int o = hs_physio_block(pl, "hemolysis");
+  return o >= 0 && pidx == o + H_INITIAL ? HS_PHYSIO_INITIAL_FIXED("hemolysis.initial") : NULL;
+}
+
 const hs_physio_module hs_physio_hemolysis = {
     .name = "hemolysis",
     .doc = "plasma free Hb from the ECMO pump and the Impella, first-order clearance "
@@ -172,4 +178,5 @@ const hs_physio_module hs_physio_hemolysis = {
     .slow = SLOW,
     .slow_start = hemo_start,
     .rates = hemo_rates,
+    .fixed = hemo_fixed,
 };

@@ -142,6 +142,13 @@ static void la_metrics(const void *state, const hs_plan *pl, const double *p, do
   m[HS_M_BE] = la[LA_BE0] - (st->l - la[LA_NORMAL]);
 }
 
+/* The starting lactate holds for the run (a slow state, docs/model.md 2.17). */
+static const char *la_fixed(const hs_plan *pl, int pidx) {
+  return pl->lact >= 0 && pidx == pl->lact + LA_INITIAL
+             ? HS_PHYSIO_INITIAL_FIXED("lactate.initial")
+             : NULL;
+}
+
 const hs_physio_module hs_physio_lactate = {
     .name = "lactate",
     .doc = "blood lactate: production below critical O2 extraction, hepatic clearance "
@@ -153,4 +160,5 @@ const hs_physio_module hs_physio_lactate = {
     .slow = SLOW,
     .slow_start = la_start,
     .rates = la_rates,
+    .fixed = la_fixed,
 };

@@ -42,10 +42,10 @@ enum {
 };
 
 static const hs_param_spec LW[LW_NPARAM] = {
-    [LW_INITIAL] = {"initial_ml_per_kg", HS_DIM_NONE, 7.0, 2, 40, 0,
+    [LW_INITIAL] = {"initial_ml_per_kg", HS_DIM_VOLUME_PER_KG, 7.0, 2, 40, 0,
                     "extravascular lung water at the start of the run, mL per kg body weight",
                     "Tagami 2010 Crit Care 14:R162 (normal 7.4 +/- 3.3 mL/kg at autopsy)", NULL},
-    [LW_NORMAL] = {"normal_ml_per_kg", HS_DIM_NONE, 7.0, 2, 15, 0,
+    [LW_NORMAL] = {"normal_ml_per_kg", HS_DIM_VOLUME_PER_KG, 7.0, 2, 15, 0,
                    "normal extravascular lung water (no excess, no added shunt), mL per kg",
                    "Tagami 2010 Crit Care 14:R162; Sakka 2002 Chest 122:2080", NULL},
     [LW_KF] = {"filtration_coefficient", HS_DIM_NONE, 0.3, 0.01, 5, 0,
@@ -181,6 +181,13 @@ static void lw_metrics(const void *state, const hs_plan *pl, const double *p, do
   m[HS_M_PCAP] = pc;
 }
 
+/* The starting lung water holds for the run (a slow state, docs/model.md 2.18). */
+static const char *lw_fixed(const hs_plan *pl, int pidx) {
+  return pl->lungw >= 0 && pidx == pl->lungw + LW_INITIAL
+             ? HS_PHYSIO_INITIAL_FIXED("lung_water.initial_ml_per_kg")
+             : NULL;
+}
+
 const hs_physio_module hs_physio_lung_water = {
     .name = "lung_water",
     .doc = "extravascular lung water: Starling filtration and lymph, added shunt "
@@ -193,4 +200,5 @@ const hs_physio_module hs_physio_lung_water = {
     .slow = SLOW,
     .slow_start = lw_start,
     .rates = lw_rates,
+    .fixed = lw_fixed,
 };

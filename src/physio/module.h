@@ -162,6 +162,12 @@ typedef struct hs_physio_module {
                 hs_physio_flux *flux);
 } hs_physio_module;
 
+/* The reason a module's fixed() gives for a slow state's starting value (path: the
+   parameter, e.g. "lactate.initial"), which a running simulation cannot take. */
+#define HS_PHYSIO_INITIAL_FIXED(path)                                                        \
+  path " is a slow state's value at the start of the run; set it in the patient file or "   \
+       "with --set before the run"
+
 /* Offset of global block `name` in the flat parameter vector, or -1 (a module that owns
    a parameter block finds it by name, so adding one needs no field in the plan). */
 int hs_physio_block(const hs_plan *plan, const char *name);
