@@ -15,14 +15,17 @@ static const char WEAN_HELP[] =
     "usage: hemosim wean [PATIENT_FILE] [options]\n"
     "\n"
     "Weaning trial on a patient with VA-ECMO 'ecmo': steady state at its flow, then the\n"
-    "ECMO flow stepped down (default 1.5 L/min) with the vent clamped, and the readiness\n"
-    "criteria read at the trial flow: pulse pressure >= 10 mmHg, LVEF > 25 %, aortic VTI\n"
+    "vent clamped and the ECMO flow stepped down by 0.5 L/min to the trial flow (default\n"
+    "1.5 L/min), each step to steady state; the descent stops at the first step whose\n"
+    "MAP, CVP or PCWP rise fails; the readiness criteria are read at the trial flow:\n"
+    "pulse pressure >= 10 mmHg, LVEF > 25 %, aortic VTI\n"
     ">= 10 cm (LV forward stroke volume / LVOT area), MAP > 60 mmHg, CVP and PCWP rising\n"
     "by at most 5 mmHg (Aissaoui 2011; ELSO 2021).  Says whether the patient passes and\n"
     "why; exit status 0 either way.\n"
     "\n"
     "options:\n"
     "  --flow L/MIN        trial ECMO flow (default 1.5; units allowed: \"1500 mL/min\")\n"
+    "  --step L/MIN        flow step of the descent (default 0.5; 0: one step)\n"
     "  --lvot CM           LVOT diameter for the VTI proxy (default 2.0; \"20 mm\")\n"
     "  --lactate-max MMOL  also require the lactate plateau at the trial flow at or\n"
     "                      below this (e.g. 2; \"18 mg/dL\"; default: not a criterion)\n"
@@ -41,10 +44,10 @@ int hs_cmd_wean(int argc, char **argv) {
   hs_wean_criteria c;
   hs_wean_default(&c);
   if (!sets) return hs_cli_usage("wean", "out of memory");
-  enum { O_FLOW = 256, O_LVOT, O_SET, O_JSON, O_LACT };
+  enum { O_FLOW = 256, O_LVOT, O_SET, O_JSON, O_LACT, O_STEP };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},        {"quiet", no_argument, NULL, 'q'},
-      {"flow", required_argument, NULL, O_FLOW},
+      {"flow", required_argument, NULL, O_FLOW}, {"step", required_argument, NULL, O_STEP},
       {"lvot", required_argument, NULL, O_LVOT}, {"set", required_argument, NULL, O_SET},
       {"json", required_argument, NULL, O_JSON}, {"lactate-max", required_argument, NULL, O_LACT},
       {NULL, 0, NULL, 0}};
@@ -61,6 +64,13 @@ int hs_cmd_wean(int argc, char **argv) {
         goto done;
       }
       c.flow_lpm /= HS_MLS_PER_LPM;
+      break;
+    case O_STEP: /* a bare number is in L/min; 0 = one step */
+      if (hs_quantity_parse_as(HS_DIM_FLOW, optarg, "L/min", &c.step_lpm, &err)) {
+        rc = hs_cli_usage("wean", "--step: %s", err.msg);
+        goto done;
+      }
+      c.step_lpm /= HS_MLS_PER_LPM;
       break;
     case O_LVOT: /* a bare number is in cm */
       if (hs_quantity_parse_as(HS_DIM_LENGTH, optarg, "cm", &c.lvot_diam_cm, &err)) {

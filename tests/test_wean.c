@@ -40,6 +40,65 @@ static void test_recovered_passes(void **state) {
   hs_model_free(m);
 }
 
+/* The trial steps the flow down gradually (0.5 L/min, each step to steady state) and
+   reports every step (issue 11: before, one jump from 4 to 1.5 L/min). */
+static void test_stepped_descent(void **state) {
+  (void)state;
+  hs_model *m = load(HS_TEST_DATA, "decide_mild.yaml");
+  hs_wean_result r;
+  hs_err err;
+  assert_int_equal(hs_wean_run(m, NULL, &r, &err), HS_OK);
+  double f0 = r.flow_before_lpm;
+  int want = (int)ceil((f0 - 1.5) / 0.5 - 1e-9);
+  assert_int_equal(r.nsteps, want);
+  assert_true(r.nsteps >= 4);
+  for (int k = 0; k < r.nsteps; k++) {
+    double f = k < r.nsteps - 1 ? f0 - 0.5 * (k + 1) : 1.5;
+    assert_near(r.steps[k].flow_lpm, f, 0.02);
+    assert_true(r.steps[k].tolerated);
+    if (k) assert_true(r.steps[k].value[HS_WEAN_MAP] <= r.steps[k - 1].value[HS_WEAN_MAP] + 0.5);
+  }
+  assert_near(r.steps[r.nsteps - 1].value[HS_WEAN_LVEF], r.value[HS_WEAN_LVEF], 0);
+  char *t = hs_wean_text(&r, "mild");
+  assert_non_null(strstr(t, "Steps (vent clamped"));
+  assert_non_null(strstr(t, "tolerated"));
+  free(t);
+  char *j = hs_wean_json(&r, NULL, &err);
+  assert_non_null(strstr(j, "\"steps\": ["));
+  assert_non_null(strstr(j, "\"step_lpm\": 0.5"));
+  free(j);
+  /* one step, as before, on request */
+  hs_wean_criteria c;
+  hs_wean_default(&c);
+  c.step_lpm = 0;
+  assert_int_equal(hs_wean_run(m, &c, &r, &err), HS_OK);
+  assert_int_equal(r.nsteps, 1);
+  c.step_lpm = 5;
+  assert_int_equal(hs_wean_run(m, &c, &r, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "flow step"));
+  hs_model_free(m);
+}
+
+/* The descent stops at the first step the circulation does not tolerate: a MAP floor no
+   step reaches stops it at the first step, with the trial flow never reached. */
+static void test_stops_at_first_failing_step(void **state) {
+  (void)state;
+  hs_model *m = load(HS_TEST_DATA, "decide_mild.yaml");
+  hs_wean_criteria c;
+  hs_wean_default(&c);
+  c.map_min_mmhg = 200;
+  hs_wean_result r;
+  hs_err err;
+  assert_int_equal(hs_wean_run(m, &c, &r, &err), HS_OK);
+  assert_int_equal(r.nsteps, 1);
+  assert_true(r.stopped_early);
+  assert_false(r.passed);
+  assert_false(r.steps[0].tolerated);
+  assert_true(r.flow_after_lpm > 1.5 + 0.4);
+  assert_non_null(strstr(r.verdict, "not tolerated at step 1"));
+  hs_model_free(m);
+}
+
 static void test_failing_lv_fails(void **state) {
   (void)state;
   hs_model *m = load(HS_TEST_DATA, "decide_severe.yaml");
@@ -83,6 +142,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_recovered_passes),
       cmocka_unit_test(test_failing_lv_fails),
+      cmocka_unit_test(test_stepped_descent),
+      cmocka_unit_test(test_stops_at_first_failing_step),
       cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -292,10 +292,22 @@ typedef struct hs_wean_criteria {
   double lvot_diam_cm;    /* LVOT diameter for the VTI proxy (default 2.0 cm) */
   double lactate_max_mmol_l; /* 0 (default): not a criterion; else the lactate plateau at
                                 the trial flow must stay at or below it (e.g. 2 mmol/L) */
+  double step_lpm;        /* flow descent step (default 0.5 L/min; 0: one step) */
 } hs_wean_criteria;
 
 enum { HS_WEAN_PP, HS_WEAN_LVEF, HS_WEAN_VTI, HS_WEAN_MAP, HS_WEAN_CVP, HS_WEAN_PCWP,
        HS_WEAN_N };
+
+/* One step of the flow descent: its steady state with the vent clamped. */
+#define HS_WEAN_MAX_STEPS 16
+typedef struct hs_wean_step {
+  double flow_lpm;          /* ECMO flow reached */
+  double value[HS_WEAN_N];  /* the criteria's values (rises against full flow) */
+  int pass[HS_WEAN_N];
+  double cvp_mmhg, pcwp_mmhg, lactate_mmol_l;
+  int lactate_ok;           /* the optional lactate criterion (1 when not set) */
+  int tolerated;            /* MAP, CVP and PCWP rise (and lactate) held: the descent goes on */
+} hs_wean_step;
 
 typedef struct hs_wean_result {
   double before[HS_CMP_NVAL], after[HS_CMP_NVAL]; /* at the patient's flow and at trial */
@@ -307,12 +319,17 @@ typedef struct hs_wean_result {
   char text[HS_WEAN_N][160];/* "LVEF 28 % (> 25 %): met" */
   char verdict[400];
   hs_wean_criteria crit;
+  int nsteps;               /* steps run (the descent stops at the first not tolerated) */
+  hs_wean_step steps[HS_WEAN_MAX_STEPS];
+  int stopped_early;        /* a step above the trial flow was not tolerated */
 } hs_wean_result;
 
 void hs_wean_default(hs_wean_criteria *c);
-/* Weaning trial on a patient with VA-ECMO "ecmo": steady state at its flow, then
-   ECMO flow stepped down to crit->flow_lpm with every vent clamped (ecmo.vent_clamp = 1)
-   and any Impella / TandemHeart / IABP left as set; reads the criteria. */
+/* Weaning trial on a patient with VA-ECMO "ecmo": steady state at its flow, then the
+   ECMO flow stepped down by crit->step_lpm to crit->flow_lpm with every vent clamped
+   (ecmo.vent_clamp = 1) and any Impella / TandemHeart / IABP left as set, each step to
+   steady state; the descent stops at the first step whose MAP, CVP or PCWP rise (or
+   lactate) fails; the readiness criteria are read at the last step. */
 hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
                       hs_wean_result *out, hs_err *err);
 /* Plain-text verdict and criteria; caller frees. */

@@ -1,8 +1,10 @@
 /*
  * analysis/wean.c - VA-ECMO weaning trial (hemosim/compare.h, docs/decision.md
- * "Weaning").  Steady state at the patient's ECMO flow, then the flow stepped down to
- * the trial flow (default 1.5 L/min) with the vent line clamped, steady state again,
- * and the published readiness criteria read at the trial flow: pulse pressure, LVEF
+ * "Weaning").  Steady state at the patient's ECMO flow, then the vent line clamped and
+ * the flow stepped down gradually (0.5 L/min steps, each to steady state) to the trial
+ * flow (default 1.5 L/min), stopping at the first step whose MAP, CVP or PCWP rise is
+ * not tolerated, and the published readiness criteria read at the trial flow: pulse
+ * pressure, LVEF
  * (> 20-25 %), aortic VTI (>= 10 cm) and MAP (> 60 mmHg) at flow <= 1.5 L/min
  * (Aissaoui et al. 2011, Intensive Care Med 37:1738; ELSO VA-ECMO guideline, Lorusso
  * et al. 2021, ASAIO J 67:827), CVP and PCWP not rising.
@@ -29,6 +31,7 @@ void hs_wean_default(hs_wean_criteria *c) {
   c->rise_max_mmhg = 5;   /* CVP / PCWP must not rise by more than this */
   c->lvot_diam_cm = 2.0;  /* adult LVOT diameter (Lang et al. 2015, J Am Soc Echocardiogr 28:1) */
   c->lactate_max_mmol_l = 0; /* optional criterion (e.g. 2 mmol/L): the lactate plateau */
+  c->step_lpm = 0.5;      /* flow descent in 0.5 L/min steps, each to steady state */
 }
 
 /* aortic (LVOT) VTI proxy: forward stroke volume through the aortic valve / LVOT area */
@@ -47,6 +50,47 @@ static hs_status steady(hs_sim *s, double *m, double *all, double *v, hs_err *er
   return st;
 }
 
+static const char *const CRIT_NAME[HS_WEAN_N] = {"pulse pressure", "LVEF", "aortic VTI", "MAP",
+                                                  "CVP rise", "PCWP rise"};
+
+/* The criteria at one step (ma: its metrics, av: its compare values) against full flow
+   (mb).  Tolerance (MAP, CVP and PCWP rise, the optional lactate) decides whether the
+   descent goes on; readiness (pulse pressure, LVEF, VTI) is judged at the trial flow. */
+static void eval_step(const hs_wean_criteria *c, const double *mb, const double *ma,
+                      const double *av, hs_wean_step *st) {
+  st->flow_lpm = av[HS_CMP_ECMO];
+  st->value[HS_WEAN_PP] = ma[HS_M_PP];
+  st->value[HS_WEAN_LVEF] = ma[HS_M_LVEF];
+  st->value[HS_WEAN_VTI] = vti_cm(ma, c->lvot_diam_cm);
+  st->value[HS_WEAN_MAP] = ma[HS_M_MAP];
+  st->value[HS_WEAN_CVP] = ma[HS_M_CVP] - mb[HS_M_CVP];
+  st->value[HS_WEAN_PCWP] = ma[HS_M_PCWP] - mb[HS_M_PCWP];
+  st->cvp_mmhg = ma[HS_M_CVP], st->pcwp_mmhg = ma[HS_M_PCWP];
+  st->lactate_mmol_l = av[HS_CMP_LACT];
+  st->pass[HS_WEAN_PP] = st->value[HS_WEAN_PP] >= c->pp_min_mmhg;
+  st->pass[HS_WEAN_LVEF] = st->value[HS_WEAN_LVEF] > c->lvef_min_pct;
+  st->pass[HS_WEAN_VTI] = st->value[HS_WEAN_VTI] >= c->vti_min_cm;
+  st->pass[HS_WEAN_MAP] = st->value[HS_WEAN_MAP] > c->map_min_mmhg;
+  st->pass[HS_WEAN_CVP] = st->value[HS_WEAN_CVP] <= c->rise_max_mmhg;
+  st->pass[HS_WEAN_PCWP] = st->value[HS_WEAN_PCWP] <= c->rise_max_mmhg;
+  st->lactate_ok = !(c->lactate_max_mmol_l > 0) || av[HS_CMP_LACT] <= c->lactate_max_mmol_l;
+  st->tolerated = st->pass[HS_WEAN_MAP] && st->pass[HS_WEAN_CVP] && st->pass[HS_WEAN_PCWP] &&
+                  st->lactate_ok;
+}
+
+/* The flows of the descent: from the patient's flow f0 down by `step` to the trial flow
+   (the last step lands on it); one step when step is 0 or f0 is at or below it.  At most
+   HS_WEAN_MAX_STEPS: a longer descent takes equal larger steps. */
+static int step_flows(double f0, const hs_wean_criteria *c, double *f) {
+  double step = c->step_lpm, lo = c->flow_lpm;
+  if (!(step > 0) || !(f0 > lo + 1e-9)) return f[0] = lo, 1;
+  int n = (int)ceil((f0 - lo) / step - 1e-9);
+  if (n > HS_WEAN_MAX_STEPS) n = HS_WEAN_MAX_STEPS, step = (f0 - lo) / n;
+  for (int k = 1; k < n; k++) f[k - 1] = f0 - step * k;
+  f[n - 1] = lo;
+  return n;
+}
+
 hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
                       hs_wean_result *out, hs_err *err) {
   memset(out, 0, sizeof *out);
@@ -56,6 +100,10 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   out->crit = c;
   if (!(c.flow_lpm > 0 && c.flow_lpm <= 4))
     return hs_err_set(err, HS_ERR_RANGE, "wean: trial flow %g L/min must be in (0, 4]", c.flow_lpm);
+  if (!(c.step_lpm == 0 || (c.step_lpm >= 0.1 && c.step_lpm <= 2)))
+    return hs_err_set(err, HS_ERR_RANGE,
+                      "wean: flow step %g L/min must be 0 (one step) or in [0.1, 2] L/min",
+                      c.step_lpm);
   if (!(c.lvot_diam_cm >= 1.4 && c.lvot_diam_cm <= 3.0))
     return hs_err_set(err, HS_ERR_RANGE, "wean: LVOT diameter %g cm must be in [1.4, 3]",
                       c.lvot_diam_cm);
@@ -73,64 +121,72 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   if (!(s = hs_sim_new(pl, err))) goto fail;
   if (!(all = malloc(hs_sim_metric_count(s) * sizeof *all))) goto fail;
   if ((st = steady(s, mb, all, out->before, err))) goto done;
-  if ((st = hs_sim_set(s, "ecmo.target_flow", c.flow_lpm * LPM, err))) goto done;
-  if ((st = hs_sim_set(s, "ecmo.vent_clamp", 1.0, err))) goto done;
-  if ((st = steady(s, ma, all, out->after, err))) goto done;
   out->flow_before_lpm = out->before[HS_CMP_ECMO];
+  /* the descent: each step to steady state with the vent clamped, stopped at the first
+     step the circulation does not tolerate (docs/decision.md "Weaning trial") */
+  double flows[HS_WEAN_MAX_STEPS];
+  int nf = step_flows(out->flow_before_lpm, &c, flows);
+  if ((st = hs_sim_set(s, "ecmo.vent_clamp", 1.0, err))) goto done;
+  for (int k = 0; k < nf; k++) {
+    if ((st = hs_sim_set(s, "ecmo.target_flow", flows[k] * LPM, err))) goto done;
+    if ((st = steady(s, ma, all, out->after, err))) goto done;
+    hs_wean_step *sp = &out->steps[out->nsteps++];
+    eval_step(&c, mb, ma, out->after, sp);
+    out->lvef_after = ma[HS_M_LVEF];
+    out->vti_after = sp->value[HS_WEAN_VTI];
+    out->cvp_after = ma[HS_M_CVP];
+    if (!sp->tolerated) {
+      out->stopped_early = k < nf - 1;
+      break;
+    }
+  }
+  const hs_wean_step *last = &out->steps[out->nsteps - 1];
   out->flow_after_lpm = out->after[HS_CMP_ECMO];
-  out->lvef_before = mb[HS_M_LVEF], out->lvef_after = ma[HS_M_LVEF];
-  out->vti_before = vti_cm(mb, c.lvot_diam_cm), out->vti_after = vti_cm(ma, c.lvot_diam_cm);
-  out->cvp_before = mb[HS_M_CVP], out->cvp_after = ma[HS_M_CVP];
-  double lvef = ma[HS_M_LVEF];
-  out->value[HS_WEAN_PP] = ma[HS_M_PP];
-  out->value[HS_WEAN_LVEF] = lvef;
-  out->value[HS_WEAN_VTI] = out->vti_after;
-  out->value[HS_WEAN_MAP] = ma[HS_M_MAP];
-  out->value[HS_WEAN_CVP] = ma[HS_M_CVP] - mb[HS_M_CVP];
-  out->value[HS_WEAN_PCWP] = ma[HS_M_PCWP] - mb[HS_M_PCWP];
-  out->pass[HS_WEAN_PP] = ma[HS_M_PP] >= c.pp_min_mmhg;
-  out->pass[HS_WEAN_LVEF] = lvef > c.lvef_min_pct;
-  out->pass[HS_WEAN_VTI] = out->vti_after >= c.vti_min_cm;
-  out->pass[HS_WEAN_MAP] = ma[HS_M_MAP] > c.map_min_mmhg;
-  out->pass[HS_WEAN_CVP] = out->value[HS_WEAN_CVP] <= c.rise_max_mmhg;
-  out->pass[HS_WEAN_PCWP] = out->value[HS_WEAN_PCWP] <= c.rise_max_mmhg;
+  out->lvef_before = mb[HS_M_LVEF];
+  out->vti_before = vti_cm(mb, c.lvot_diam_cm);
+  out->cvp_before = mb[HS_M_CVP];
+  memcpy(out->value, last->value, sizeof out->value);
+  memcpy(out->pass, last->pass, sizeof out->pass);
   snprintf(out->text[HS_WEAN_PP], sizeof out->text[0], "pulse pressure %.1f mmHg (>= %.0f mmHg)",
-           ma[HS_M_PP], c.pp_min_mmhg);
-  snprintf(out->text[HS_WEAN_LVEF], sizeof out->text[0], "LVEF %.0f %% (> %.0f %%)", lvef,
-           c.lvef_min_pct);
+           last->value[HS_WEAN_PP], c.pp_min_mmhg);
+  snprintf(out->text[HS_WEAN_LVEF], sizeof out->text[0], "LVEF %.0f %% (> %.0f %%)",
+           last->value[HS_WEAN_LVEF], c.lvef_min_pct);
   snprintf(out->text[HS_WEAN_VTI], sizeof out->text[0],
            "aortic VTI %.1f cm (>= %.0f cm; LV forward stroke volume %.0f mL / LVOT %.1f cm)",
-           out->vti_after, c.vti_min_cm, ma[HS_M_HR] > 0 ? ma[HS_M_LVO] * 1000 / ma[HS_M_HR] : 0,
-           c.lvot_diam_cm);
+           last->value[HS_WEAN_VTI], c.vti_min_cm,
+           ma[HS_M_HR] > 0 ? ma[HS_M_LVO] * 1000 / ma[HS_M_HR] : 0, c.lvot_diam_cm);
   snprintf(out->text[HS_WEAN_MAP], sizeof out->text[0], "MAP %.1f mmHg (> %.0f mmHg)",
-           ma[HS_M_MAP], c.map_min_mmhg);
+           last->value[HS_WEAN_MAP], c.map_min_mmhg);
   snprintf(out->text[HS_WEAN_CVP], sizeof out->text[0],
-           "CVP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_CVP], ma[HS_M_CVP],
-           out->value[HS_WEAN_CVP], c.rise_max_mmhg);
+           "CVP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_CVP], last->cvp_mmhg,
+           last->value[HS_WEAN_CVP], c.rise_max_mmhg);
   snprintf(out->text[HS_WEAN_PCWP], sizeof out->text[0],
-           "PCWP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_PCWP], ma[HS_M_PCWP],
-           out->value[HS_WEAN_PCWP], c.rise_max_mmhg);
-  out->passed = 1;
+           "PCWP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_PCWP],
+           last->pcwp_mmhg, last->value[HS_WEAN_PCWP], c.rise_max_mmhg);
+  out->passed = !out->stopped_early;
   char failed[300] = "";
-  static const char *const NAME[HS_WEAN_N] = {"pulse pressure", "LVEF", "aortic VTI", "MAP",
-                                              "CVP rise", "PCWP rise"};
   for (int k = 0; k < HS_WEAN_N; k++)
     if (!out->pass[k]) {
       out->passed = 0;
       snprintf(failed + strlen(failed), sizeof failed - strlen(failed), "%s%s",
-               *failed ? ", " : "", NAME[k]);
+               *failed ? ", " : "", CRIT_NAME[k]);
     }
-  if (c.lactate_max_mmol_l > 0 && !(out->after[HS_CMP_LACT] <= c.lactate_max_mmol_l)) {
+  if (!last->lactate_ok) {
     out->passed = 0; /* optional: hypoperfusion at the trial flow (docs/model.md 2.17) */
     snprintf(failed + strlen(failed), sizeof failed - strlen(failed),
              "%slactate plateau %.1f mmol/L (<= %.1f)", *failed ? ", " : "",
-             out->after[HS_CMP_LACT], c.lactate_max_mmol_l);
+             last->lactate_mmol_l, c.lactate_max_mmol_l);
   }
   if (out->passed)
     snprintf(out->verdict, sizeof out->verdict,
-             "passes the weaning trial: at ECMO %.2f L/min with the vent clamped every "
-             "readiness criterion is met",
-             out->flow_after_lpm);
+             "passes the weaning trial: ECMO stepped down to %.2f L/min in %d step%s with the "
+             "vent clamped, every step tolerated and every readiness criterion met there",
+             out->flow_after_lpm, out->nsteps, out->nsteps == 1 ? "" : "s");
+  else if (out->stopped_early)
+    snprintf(out->verdict, sizeof out->verdict,
+             "fails the weaning trial: not tolerated at step %d of %d, ECMO %.2f L/min (vent "
+             "clamped; the trial flow %.2f L/min was not reached): %s not met",
+             out->nsteps, nf, out->flow_after_lpm, c.flow_lpm, failed);
   else
     snprintf(out->verdict, sizeof out->verdict,
              "fails the weaning trial at ECMO %.2f L/min (vent clamped): %s not met",
@@ -147,18 +203,33 @@ done:
 }
 
 char *hs_wean_text(const hs_wean_result *r, const char *patient) {
-  size_t cap = 4096;
+  size_t cap = 8192;
   char *b = malloc(cap);
   if (!b) return NULL;
-  int n = snprintf(b, cap, "%s: %s %s\n\nTrial: ECMO flow %.2f -> %.2f L/min, vent clamped "
-                   "(criteria: Aissaoui 2011; ELSO 2021)\n",
+  int n = snprintf(b, cap, "%s: %s %s\n\nTrial: ECMO flow %.2f -> %.2f L/min in %d step%s of "
+                   "%.2g L/min, vent clamped (criteria: Aissaoui 2011; ELSO 2021)\n",
                    patient ? patient : "patient", r->passed ? "PASS -" : "FAIL -", r->verdict,
-                   r->flow_before_lpm, r->flow_after_lpm);
+                   r->flow_before_lpm, r->flow_after_lpm, r->nsteps, r->nsteps == 1 ? "" : "s",
+                   r->crit.step_lpm);
   for (int k = 0; k < HS_WEAN_N && n > 0 && (size_t)n < cap; k++)
     n += snprintf(b + n, cap - (size_t)n, "  %-4s %s\n", r->pass[k] ? "met" : "NOT", r->text[k]);
   if (n > 0 && (size_t)n < cap)
+    n += snprintf(b + n, cap - (size_t)n,
+                  "Steps (vent clamped; MAP, CVP and PCWP rise decide whether the descent goes "
+                  "on, pulse pressure, LVEF and VTI are judged at the trial flow):\n"
+                  "  %10s %8s %8s %6s %7s %8s %9s  %s\n",
+                  "ECMO L/min", "MAP mmHg", "PP mmHg", "LVEF %", "VTI cm", "CVP mmHg",
+                  "PCWP mmHg", "tolerated");
+  for (int k = 0; k < r->nsteps && n > 0 && (size_t)n < cap; k++) {
+    const hs_wean_step *sp = &r->steps[k];
+    n += snprintf(b + n, cap - (size_t)n, "  %10.2f %8.1f %8.1f %6.0f %7.1f %8.1f %9.1f  %s\n",
+                  sp->flow_lpm, sp->value[HS_WEAN_MAP], sp->value[HS_WEAN_PP],
+                  sp->value[HS_WEAN_LVEF], sp->value[HS_WEAN_VTI], sp->cvp_mmhg, sp->pcwp_mmhg,
+                  sp->tolerated ? "yes" : "NO: stopped");
+  }
+  if (n > 0 && (size_t)n < cap)
     snprintf(b + n, cap - (size_t)n,
-             "At the trial flow: total systemic flow %.2f L/min (ECMO %.2f + native LV %.2f), "
+             "At the last step: total systemic flow %.2f L/min (ECMO %.2f + native LV %.2f), "
              "pulmonary (thermodilution) flow %.2f L/min, DO2 index %.0f mL/min/m2, "
              "drained-blood SvO2 %.0f %%; LVEF %.0f -> %.0f %%, aortic VTI %.1f -> %.1f cm.\n",
              r->after[HS_CMP_CO], r->after[HS_CMP_ECMO], r->after[HS_CMP_LVO],

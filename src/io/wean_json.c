@@ -22,6 +22,7 @@ char *hs_wean_json(const hs_wean_result *r, const hs_provenance *prov, hs_err *e
   bad |= hs_jprovenance(root, prov);
   SET(opt, "flow_lpm", hs_jnum(r->crit.flow_lpm));
   SET(opt, "lvot_diam_cm", hs_jnum(r->crit.lvot_diam_cm));
+  SET(opt, "step_lpm", hs_jnum(r->crit.step_lpm)); /* 0: one step */
   SET(opt, "lactate_max_mmol_l", /* null: not a criterion */
       r->crit.lactate_max_mmol_l > 0 ? hs_jnum(r->crit.lactate_max_mmol_l) : json_null());
   SET(root, "options", opt);
@@ -37,6 +38,25 @@ char *hs_wean_json(const hs_wean_result *r, const hs_provenance *prov, hs_err *e
     SET(cr, K[k], o);
   }
   SET(root, "criteria", cr);
+  /* the descent, step by step (the last one is the trial's or the one not tolerated) */
+  json_t *steps = json_array();
+  bad |= !steps;
+  for (int i = 0; steps && i < r->nsteps; i++) {
+    const hs_wean_step *sp = &r->steps[i];
+    json_t *o = json_object(), *met = json_object();
+    SET(o, "ecmo_flow_lpm", hs_jnum(sp->flow_lpm));
+    for (int k = 0; k < HS_WEAN_N; k++) {
+      SET(o, K[k], hs_jnum(sp->value[k]));
+      SET(met, K[k], json_boolean(sp->pass[k]));
+    }
+    SET(o, "met", met);
+    SET(o, "cvp_mmhg", hs_jnum(sp->cvp_mmhg));
+    SET(o, "pcwp_mmhg", hs_jnum(sp->pcwp_mmhg));
+    SET(o, "tolerated", json_boolean(sp->tolerated));
+    bad |= json_array_append_new(steps, o) != 0;
+  }
+  SET(root, "steps", steps);
+  SET(root, "stopped_early", json_boolean(r->stopped_early));
   SET(root, "before", values_json(r->before));
   SET(root, "trial", values_json(r->after));
   return hs_jdump(root, bad, 6, "the weaning result", err);
