@@ -1024,6 +1024,43 @@ static void test_upper_body_sao2_target(void **state) {
   hs_model_free(m);
 }
 
+/* The recommendation at the flow floor gets a de-escalation / weaning hint (issue 11):
+   the Impella 5.5 holds every target at ECMO 1 L/min on the acute-MI patient (ECPELLA to
+   Impella alone is the next step to test); with flow_min at 0.5 L/min the flow chosen
+   is above the floor and no hint is given. */
+static void test_deescalation_hint(void **state) {
+  (void)state;
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo+impella_5.5:P8", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(r->recommended, 0);
+  assert_near(r->rows[0].v[HS_CMP_ECMO], t.flow_min_lpm, 0.01);
+  assert_non_null(strstr(r->deescalation_note, "least ECMO flow tried (1.00 L/min"));
+  assert_non_null(strstr(r->deescalation_note, "weaning trial"));
+  assert_non_null(strstr(r->deescalation_note, "Impella alone"));
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(strstr(text, "DE-ESCALATION: "));
+  free(text);
+  char *j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"deescalation_note\": \"every target holds"));
+  free(j);
+  hs_compare_free(r);
+  /* ECMO alone with MAP >= 85 needs more than the floor (test_least_perfusing_flow): no
+     hint */
+  static const char *const S2[] = {"ecmo", NULL};
+  t.map_min_mmhg = 85, t.pcwp_max_mmhg = 40;
+  if (hs_compare_run(m, &t, NULL, S2, NULL, 0, 1, &r, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(r->recommended, 0);
+  assert_true(r->rows[0].v[HS_CMP_ECMO] > t.flow_min_lpm + 0.1);
+  assert_true(r->deescalation_note[0] == 0);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_targets_file),
@@ -1046,6 +1083,7 @@ int main(void) {
       cmocka_unit_test(test_svo2_sample),
       cmocka_unit_test(test_aortic_regurgitation_simulated),
       cmocka_unit_test(test_suction_ceiling_not_abort),
+      cmocka_unit_test(test_deescalation_hint),
       cmocka_unit_test(test_upper_body_sao2_target),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -240,6 +240,9 @@ typedef struct hs_compare_result {
   char oxygen_note[640];  /* differential hypoxaemia: which strategies miss the upper-body
                              SaO2 floor or need more ECMO flow for it, and the mitigation
                              (higher flow, upper-body return, V-AV); "" when none */
+  char deescalation_note[512]; /* the recommendation holds every target at the least ECMO
+                             flow tried (flow_min): a de-escalation / weaning-readiness hint;
+                             "" otherwise */
   int hold_map;           /* the MAP controller was on (map_control.enabled, --hold-map):
                              each row's titrated dose is in v[HS_CMP_NE_EQ / NTP_EQ] */
   double wall_s;

@@ -904,6 +904,35 @@ static void oxygen_note(hs_compare_result *res) {
            "atrium); optimise ventilation (FiO2, PEEP).");
 }
 
+/* The recommendation holds every target at the least ECMO flow the titration may choose
+   (flow_min): the circuit gives more support than the targets need - time to think of
+   weaning (docs/decision.md "De-escalation"). */
+static void deescalation_note(hs_compare_result *res) {
+  res->deescalation_note[0] = 0;
+  if (res->recommended < 0) return;
+  const hs_compare_row *r = &res->rows[res->recommended];
+  const hs_targets *t = &res->targets;
+  if (!r->titrated || !r->perfusion_held || !(r->v[HS_CMP_ECMO] <= t->flow_min_lpm + HS_FLOW_SLACK_LPM))
+    return;
+  char *b = res->deescalation_note;
+  size_t n = sizeof res->deescalation_note;
+  snprintf(b, n,
+           "every target holds at the least ECMO flow tried (%.2f L/min, flow_min): the circuit "
+           "gives more support than the targets need. Consider a weaning trial (hemosim wean: "
+           "the ECMO flow stepped down with the vent clamped, readiness criteria of Aissaoui "
+           "2011)",
+           t->flow_min_lpm);
+  if (r->families & ((1u << HS_FAM_IMPELLA) | (1u << HS_FAM_TANDEMHEART)))
+    snprintf(b + strlen(b), n - strlen(b),
+             "; with the %s carrying the circulation, ECMO removal with the pump left in place "
+             "(ECPELLA to %s alone) is the next step to test",
+             r->families & (1u << HS_FAM_IMPELLA) ? "Impella" : "TandemHeart",
+             r->families & (1u << HS_FAM_IMPELLA) ? "Impella" : "TandemHeart");
+  snprintf(b + strlen(b), n - strlen(b),
+           ". Lower flows are not tried: circuit thrombosis and pump haemolysis below it "
+           "(Lorusso 2021).");
+}
+
 static void decide(hs_compare_result *res) {
   res->recommended = res->closest = -1;
   res->step = 0;
@@ -960,6 +989,7 @@ static void decide(hs_compare_result *res) {
         }
       }
   oxygen_note(res);
+  deescalation_note(res);
   if (res->recommended >= 0) {
     const hs_compare_row *r = &res->rows[res->recommended];
     snprintf(res->reason, sizeof res->reason,

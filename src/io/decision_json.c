@@ -157,6 +157,9 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   SET(root, "alternative_without_stasis", row_name_or_null(r, r->alternative, 0));
   /* differential hypoxaemia and its mitigation (null: no strategy concerned) */
   SET(root, "oxygen_note", *r->oxygen_note ? hs_jstr(r->oxygen_note) : json_null());
+  /* the recommendation at the flow floor: de-escalation / weaning hint (null: not) */
+  SET(root, "deescalation_note",
+      *r->deescalation_note ? hs_jstr(r->deescalation_note) : json_null());
   json_t *why = json_array();
   int last = r->recommended >= 0 ? r->step : HS_STEP_N;
   for (int s = 1; why && s < last; s++)

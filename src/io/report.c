@@ -161,6 +161,13 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
   }
+  if (*r->deescalation_note) { /* the recommendation at the flow floor: weaning readiness */
+    if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>De-escalation:</b> ");
+    else o_fmt(o, "DE-ESCALATION: ");
+    o_text(o, r->deescalation_note);
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n");
+  }
   if (*r->oxygen_note) { /* differential hypoxaemia and its mitigation */
     if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>Oxygenation:</b> ");
     else o_fmt(o, "OXYGENATION: ");
