@@ -600,6 +600,32 @@ static void test_risk_thresholds(void **state) {
   hs_strategy_risks(&s, &c, v, r);
   assert_int_equal(r[HS_RISK_STASIS].level, HS_RISK_HIGH);
   assert_non_null(strstr(r[HS_RISK_STASIS].text, "aortic valve shut"));
+  /* the valve opens in every beat but ejects 0.09 L/min (the LVAD conversion on the pig):
+     opening alone does not wash the root - 0.45 -> 0.55 L/min crosses 0.5 (it read
+     "aortic root washed" from 0.5 mL per beat on, ~0.06 L/min) */
+  assert_int_equal(hs_strategy_parse("lvad:32Fr", &s, &err), HS_OK);
+  base_values(v);
+  v[HS_CMP_LVO] = 0.09, v[HS_CMP_AVO] = 1.0, v[HS_CMP_VENT] = 3.25;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_STASIS].level, HS_RISK_RAISED);
+  assert_non_null(strstr(r[HS_RISK_STASIS].text, "ejects little"));
+  v[HS_CMP_LVO] = 0.45;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_STASIS].level, HS_RISK_RAISED);
+  v[HS_CMP_LVO] = 0.55;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_STASIS].level, HS_RISK_LOW);
+  assert_non_null(strstr(r[HS_RISK_STASIS].text, "aortic root washed (0.55 L/min"));
+  /* suction: mean LA pressure 6 -> 4 -> -1 mmHg with the LV drained by the circuit */
+  v[HS_CMP_PCWP] = 6;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_SUCTION].level, HS_RISK_LOW);
+  v[HS_CMP_PCWP] = 4;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_SUCTION].level, HS_RISK_RAISED);
+  v[HS_CMP_PCWP] = -1;
+  hs_strategy_risks(&s, &c, v, r);
+  assert_int_equal(r[HS_RISK_SUCTION].level, HS_RISK_HIGH);
   /* intermittent opening: raised */
   assert_int_equal(hs_strategy_parse("ecmo", &s, &err), HS_OK);
   base_values(v);

@@ -805,11 +805,22 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
                "aortic valve shut (opens in %.0f %% of beats), aortic-root wash-out %.2f L/min "
                "< %.1f L/min",
                100 * avo, root, HS_STASIS_LV_LPM);
+    } else if (root < HS_STASIS_LV_LPM) {
+      /* the valve opens, but a beat counts as opening from 0.5 mL of forward volume on
+         (docs/model.md): opening alone does not wash the root; the wash-out must reach
+         the same 0.5 L/min as the LV throughput (docs/decision.md "Risks") */
+      x->level = HS_RISK_RAISED;
+      snprintf(x->text, sizeof x->text,
+               "aortic valve opens in %.0f %% of beats but ejects little: aortic-root wash-out "
+               "%.2f L/min < %.1f L/min",
+               100 * avo, root, HS_STASIS_LV_LPM);
     } else if (avo < 1.0 - 1e-9 && imp < HS_STASIS_LV_LPM) {
       x->level = HS_RISK_RAISED;
       snprintf(x->text, sizeof x->text, "aortic valve opens in %.0f %% of beats only", 100 * avo);
     } else {
-      snprintf(x->text, sizeof x->text, "LV throughput %.2f L/min, aortic root washed", thr);
+      snprintf(x->text, sizeof x->text,
+               "LV throughput %.2f L/min, aortic root washed (%.2f L/min >= %.1f L/min)", thr,
+               root, HS_STASIS_LV_LPM);
     }
   }
   /* 2. haemolysis: the plasma free Hb the pumps lead to (physio/hemolysis.c: ECMO speed and
