@@ -154,6 +154,21 @@ static void new_session(const char *body, char *base, size_t n) {
   json_decref(j);
 }
 
+/* The live simulation's value of a parameter (GET /params). */
+static double param_value(const char *base, const char *path) {
+  char p[256];
+  snprintf(p, sizeof p, "%s/params", base);
+  json_t *j = req("GET", p, NULL, 200, NULL), *it;
+  size_t i;
+  double v = NAN;
+  json_array_foreach(json_object_get(j, "params"), i, it)
+    if (!strcmp(json_string_value(json_object_get(it, "path")), path))
+      v = json_number_value(json_object_get(it, "value"));
+  json_decref(j);
+  if (isnan(v)) fail_msg("no parameter %s", path);
+  return v;
+}
+
 static void test_session_endpoints(void **state) {
   hs_server *s = start(4, 1000, 120);
   port = hs_server_port(s);
@@ -333,6 +348,16 @@ static void test_session_endpoints(void **state) {
   json_decref(j);
   snprintf(p, sizeof p, "%s/set", base);
   expect("POST", p, "{\"path\": \"impella.level\", \"value\": 8}", 200, NULL);
+  /* the context's aortic regurgitation is simulated, as compare does (issue 11): severe
+     AR gives the competent aortic valve the grade's orifice, 0.30 cm^2 (Zoghbi 2017) */
+  snprintf(p, sizeof p, "%s/apply", base);
+  expect("POST", p, "{\"strategy\": \"ecmo\", \"context\": [\"ar=extreme\"]}", 400, "ar=extreme");
+  j = req("POST", p, "{\"strategy\": \"ecmo\", \"ecmo_flow_lpm\": 3, \"context\": [\"ar=severe\"]}", 200, NULL);
+  json_decref(j);
+  assert_true(fabs(param_value(base, "aortic_valve.regurgitant_area") - 0.30) < 1e-9);
+  j = req("POST", p, "{\"strategy\": \"ecmo\", \"ecmo_flow_lpm\": 3, \"context\": []}", 200, NULL);
+  json_decref(j);
+  assert_true(fabs(param_value(base, "aortic_valve.regurgitant_area")) < 1e-12);
 
   snprintf(p, sizeof p, "%s/nothing", base);
   expect("GET", p, NULL, 404, "no such endpoint");

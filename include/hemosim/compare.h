@@ -153,6 +153,12 @@ hs_status hs_strategies_parse(const char *name, const char *text, size_t len, ch
    This is what compare simulates for one row at its chosen flow.  Caller frees *out. */
 hs_status hs_strategy_model(const hs_model *patient, const char *text, double ecmo_flow_lpm,
                             hs_model **out, hs_err *err);
+/* hs_strategy_model in a clinical context (ctx may be NULL: none), as compare simulates
+   it: an aortic-regurgitation grade on a competent aortic valve gives the valve the
+   grade's representative orifice (docs/decision.md "Aortic regurgitation is simulated");
+   an orifice in the patient file is kept. */
+hs_status hs_strategy_model_ctx(const hs_model *patient, const char *text, double ecmo_flow_lpm,
+                                const hs_context *ctx, hs_model **out, hs_err *err);
 /* The built-in strategy list, NULL-terminated (escalation order). */
 extern const char *const hs_builtin_strategies[];
 

@@ -1149,8 +1149,24 @@ static hs_reply post_apply(hs_session *s, json_t *b) {
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
   char label[160] = "";
+  /* the clinical context, as compare applies it (aortic regurgitation is simulated): the
+     body's "context" list, else that of the session's last compare / optimize */
+  hs_targets t;
+  hs_context c;
+  hs_reply why;
+  if (json_object_get(b, "context")) {
+    json_t *only = json_pack("{s:O}", "context", json_object_get(b, "context"));
+    int bad = !only || read_targets(only, &t, &c, &why);
+    json_decref(only);
+    if (bad) return only ? why : hs_reply_error(500, "out of memory");
+  } else if (s->job_state != JOB_NONE) {
+    c = s->job_ctx;
+  } else {
+    hs_context_default(&c);
+  }
   if (hs_strategy_check(json_string_value(st), label, sizeof label, &err) ||
-      hs_strategy_model(s->patient, json_string_value(st), fl ? json_number_value(fl) : 0, &m, &err))
+      hs_strategy_model_ctx(s->patient, json_string_value(st), fl ? json_number_value(fl) : 0, &c,
+                            &m, &err))
     return hs_reply_error(400, "%s", err.msg);
   hs_model_set(m, "solver.max_beats", 400, NULL);
   if (restart(s, m, &err)) return hs_reply_error(bad_status(err.code), "%s", err.msg);
