@@ -1087,6 +1087,40 @@ static void test_deescalation_hint(void **state) {
   hs_model_free(m);
 }
 
+/* --hold-map: the dose the MAP controller reaches must not depend on which strategy ran
+   before (issue 11).  Its dead band (65-75 mmHg) makes any dose whose MAP lies inside it
+   steady, so a strategy started from a sibling's state (the septostomy chain) kept a
+   dose set by the list order; every strategy now starts from the same seed. */
+static void test_hold_map_order_independent(void **state) {
+  (void)state;
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_err err;
+  assert_int_equal(hs_model_set_text(m, "map_control.enabled", "true", &err), HS_OK);
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const A[] = {"ecmo+septostomy:6mm", "ecmo+septostomy:12mm",
+                                  "ecmo+la_vent:15Fr", "ecmo+la_vent:22Fr", NULL};
+  static const char *const B[] = {"ecmo+la_vent:22Fr", "ecmo+la_vent:15Fr",
+                                  "ecmo+septostomy:12mm", "ecmo+septostomy:6mm", NULL};
+  hs_compare_result *ra = NULL, *rb = NULL;
+  if (hs_compare_run(m, &t, NULL, A, NULL, 0, 2, &ra, &err)) fail_msg("%s", err.msg);
+  if (hs_compare_run(m, &t, NULL, B, NULL, 0, 2, &rb, &err)) fail_msg("%s", err.msg);
+  for (int i = 0; A[i]; i++) {
+    const hs_compare_row *x = row(ra, A[i]), *y = row(rb, A[i]);
+    print_message("  %-22s ECMO %.2f / %.2f L/min, MAP %.2f / %.2f, NE %.4f / %.4f, NTP %.4f / %.4f\n",
+                  A[i], x->v[HS_CMP_ECMO], y->v[HS_CMP_ECMO], x->v[HS_CMP_MAP], y->v[HS_CMP_MAP],
+                  x->v[HS_CMP_NE_EQ], y->v[HS_CMP_NE_EQ], x->v[HS_CMP_NTP_EQ], y->v[HS_CMP_NTP_EQ]);
+    assert_near(x->v[HS_CMP_ECMO], y->v[HS_CMP_ECMO], 1e-12);
+    assert_near(x->v[HS_CMP_MAP], y->v[HS_CMP_MAP], 1e-9);
+    assert_near(x->v[HS_CMP_PCWP], y->v[HS_CMP_PCWP], 1e-9);
+    assert_near(x->v[HS_CMP_NE_EQ], y->v[HS_CMP_NE_EQ], 1e-12);
+    assert_near(x->v[HS_CMP_NTP_EQ], y->v[HS_CMP_NTP_EQ], 1e-12);
+  }
+  hs_compare_free(ra);
+  hs_compare_free(rb);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_targets_file),
@@ -1109,6 +1143,7 @@ int main(void) {
       cmocka_unit_test(test_svo2_sample),
       cmocka_unit_test(test_aortic_regurgitation_simulated),
       cmocka_unit_test(test_suction_ceiling_not_abort),
+      cmocka_unit_test(test_hold_map_order_independent),
       cmocka_unit_test(test_deescalation_hint),
       cmocka_unit_test(test_upper_body_sao2_target),
   };

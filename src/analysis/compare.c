@@ -1097,7 +1097,11 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   if (!st && nj > 1)
     st = hs_strategy_seed(base, targets->flow_min_lpm, &seed_plan, &seed, err);
   for (size_t i = 0; i < nj; i++) jobs[i].warm = seed;
-  for (size_t i = 0; i < nj && seed; i++) { /* sibling chains (hs_strategy_job.after) */
+  /* sibling chains (hs_strategy_job.after) - not with the MAP controller on: its dose
+     has a dead band (any MAP in 65-75 mmHg is steady), so a strategy started from its
+     sibling's state would keep a dose that depends on the list order; every strategy
+     starts from the same seed instead */
+  for (size_t i = 0; i < nj && seed && !res->hold_map; i++) {
     char ki[sizeof jobs[i].st->text], kj[sizeof ki];
     chain_key(jobs[i].st, ki, sizeof ki);
     for (size_t k = i; *ki && jobs[i].titrate && k-- > 0;) {
