@@ -174,13 +174,12 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       const resistor_row *rr = &s->rrow[k];
       Q[rr->e] = (P[rr->a] - P[rr->b]) / rr->r;
     }
-  } else {
+  } else { /* the factors by table: a factor of exactly 1 where none acts (same products) */
+    const double reflex_f[3] = {1.0, fx.r_splanchnic, fx.r_extra}, drug_f[2] = {1.0, dx.resistance};
+#pragma GCC unroll 4
     for (int k = 0; k < s->nrrow; k++) {
       const resistor_row *rr = &s->rrow[k];
-      double r = rr->r;
-      if (rr->reflex != HS_REFLEX_NONE)
-        r *= rr->reflex == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
-      if (rr->drug) r *= dx.resistance;
+      double r = rr->r * reflex_f[rr->reflex] * drug_f[rr->drug];
       Q[rr->e] = (P[rr->a] - P[rr->b]) / r;
     }
   }
@@ -1018,7 +1017,8 @@ void hs_sim_refresh_derived(hs_sim *s) {
     }
     resistor_row *rr = &s->rrow[s->nrrow++];
     rr->e = e, rr->a = pl->efrom[e], rr->b = pl->eto[e], rr->r = r;
-    rr->reflex = s->ntmod ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE;
+    int rf = s->ntmod ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE; /* 0-2: evaluate()'s table */
+    rr->reflex = rf == HS_REFLEX_NONE || rf == HS_REFLEX_SPLANCHNIC ? rf : HS_REFLEX_EXTRA;
     rr->drug = pl->edge_bed[e] && ep[RESISTOR_AUTOREG_FLOW] <= 0;
   }
   memo_reset(s);
