@@ -13,7 +13,8 @@
  * 4. the metric is the backward volume: with no other LV outlet, LV stroke volume =
  *    forward (aortic) + regurgitant volume per beat; and unloading shrinks the orifice:
  *    nitroprusside lowers the regurgitant fraction (tests/validation/cases/
- *    drugs_chronic_heart_failure.yaml checks the published numbers).
+ *    drugs_chronic_heart_failure.yaml checks the published numbers);
+ * 5. a change of the orifice during the run acts from the next beat's metrics on.
  */
 #include <math.h>
 #include <stdio.h>
@@ -142,12 +143,34 @@ static void test_metric_and_unloading(void **state) {
   assert_true(n[2] < b[2]); /* the LV is smaller */
 }
 
+/* A change during the run acts (the valve rows cache the parameters: refreshed on a set). */
+static void test_runtime_change(void **state) {
+  (void)state;
+  hs_model *m = hs_test_load(CHF);
+  hs_plan *pl;
+  hs_sim *s = hs_test_sim(m, &pl);
+  hs_err err;
+  assert_int_equal(hs_sim_run_beats(s, 20, &err), HS_OK);
+  double before = hs_test_metric(s, "mr_volume_ml", 1);
+  assert_true(before > 10.0);
+  assert_int_equal(hs_sim_set(s, "mitral_valve.functional_regurgitant_area", 0.0, &err), HS_OK);
+  assert_int_equal(hs_sim_run_beats(s, 3, &err), HS_OK);
+  assert_near(hs_test_metric(s, "mr_volume_ml", 1), 0.0, 0.0);
+  assert_int_equal(hs_sim_set(s, "mitral_valve.functional_regurgitant_area", 0.4, &err), HS_OK);
+  assert_int_equal(hs_sim_run_beats(s, 3, &err), HS_OK);
+  assert_true(hs_test_metric(s, "mr_volume_ml", 1) > 10.0);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_law),
       cmocka_unit_test(test_simulator_applies_law),
       cmocka_unit_test(test_default_off),
       cmocka_unit_test(test_metric_and_unloading),
+      cmocka_unit_test(test_runtime_change),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
