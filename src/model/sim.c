@@ -1005,11 +1005,15 @@ void hs_sim_refresh_derived(hs_sim *s) {
       f->fspan = valve ? ep[VALVE_FSPAN] : 1.0;
       continue;
     }
-    double r = ep[RESISTOR_R] * hs_brain_obstruction_factor(pl, s->p, ep[RESISTOR_OBSTRUCTION]);
+    double fbase = 1.0, fdiv = 1.0; /* the modules' factors (physio/module.h, resistor) */
+    for (size_t k = 0; k < hs_physio_module_count(); k++) {
+      const hs_physio_module *md = hs_physio_module_at(k);
+      if (md->resistor) md->resistor(pl, s->p, ep, &fbase, &fdiv);
+    }
+    double r = ep[RESISTOR_R] * fbase;
     s->r_base[e] = r;
     if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
-    /* collateral pathways conduct 2^(grade - 3) x nominal (ASITN/SIR grade, docs/brain.md) */
-    if (ep[RESISTOR_COLLATERAL] != 0) r /= hs_brain_collateral_factor(pl, s->p);
+    if (fdiv != 1.0) r /= fdiv;
     s->r_fixed[e] = r;
     if ((pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) || ep[RESISTOR_COLLAPSE] != 0) {
       s->other_e[s->nother++] = e;
@@ -1071,7 +1075,7 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
   double pB = hs_vessel_pressure(y[b], vessel_compliance(s, y, b, pb), pb[VESSEL_V0]) +
               pb[VESSEL_PEXT] +
               pb[VESSEL_THORACIC] * thor + pb[VESSEL_INTRACRANIAL] * icp;
-  double r = ep[RESISTOR_R] * hs_brain_obstruction_factor(pl, s->p, ep[RESISTOR_OBSTRUCTION]);
+  double r = s->r_base[e]; /* R x the modules' base factors (hs_sim_refresh_derived) */
   if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
   return (pA - pB) / r;
 }

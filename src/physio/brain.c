@@ -10,6 +10,7 @@
 #include <math.h>
 
 #include "hemosim/sim.h"
+#include "physio/module.h"
 
 #define BRAIN_BP(pl, p, b) ((p) + (pl)->bpofs[b])
 
@@ -418,3 +419,20 @@ void hs_brain_metrics(const hs_plan *pl, const double *p, const double *q, const
 #undef QM
 #undef MEAN
 }
+
+/* ---- the brain as a module (physio/module.h): its factors on the circuit's resistors ---- */
+
+/* A clot's capillary obstruction raises a bed's resistance; a `collateral: true` edge
+   conducts 2^(grade - 3) x nominal (ASITN/SIR grade, docs/brain.md). */
+static void brain_resistor(const hs_plan *pl, const double *p, const double *ep, double *base,
+                           double *divide) {
+  *base *= hs_brain_obstruction_factor(pl, p, ep[RESISTOR_OBSTRUCTION]);
+  if (ep[RESISTOR_COLLATERAL] != 0) *divide *= hs_brain_collateral_factor(pl, p);
+}
+
+const hs_physio_module hs_physio_brain = {
+    .name = "brain",
+    .doc = "cerebral beds: capillary obstruction by a clot, collateral grade "
+           "(docs/brain.md)",
+    .resistor = brain_resistor,
+};

@@ -160,6 +160,12 @@ typedef struct hs_physio_module {
      blood the module adds (flux, zeroed by the engine). */
   void (*rates)(const void *state, const hs_physio_beat *b, double *dxdt, double *decay,
                 hs_physio_flux *flux);
+  /* ---- the circuit's resistors (NULL: none) ----
+     Factors on one resistor edge's resistance (ep: its parameters, elements.h), at every
+     parameter change: *base is multiplied into the open vessel's resistance (before its
+     patency), *divide divides the result (after patency); both start at 1. */
+  void (*resistor)(const hs_plan *plan, const double *p, const double *ep, double *base,
+                   double *divide);
 } hs_physio_module;
 
 /* The reason a module's fixed() gives for a slow state's starting value (path: the

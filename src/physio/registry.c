@@ -9,6 +9,7 @@
 extern const hs_physio_module hs_physio_drugs, hs_physio_bp_control, hs_physio_baroreflex;
 extern const hs_physio_module hs_physio_lung_water, hs_physio_lactate;
 extern const hs_physio_module hs_physio_fluids, hs_physio_hemolysis, hs_physio_tissue_co2;
+extern const hs_physio_module hs_physio_brain;
 
 /* Effects multiply in this order (the drugs' resistance factor, then the controller's). */
 static const hs_physio_module *const MODULES[] = {
@@ -20,6 +21,7 @@ static const hs_physio_module *const MODULES[] = {
     &hs_physio_fluids,    /* slow states: Hb dilution, fluid counters */
     &hs_physio_hemolysis, /* slow state: plasma free Hb (reads the Hb of fluids) */
     &hs_physio_tissue_co2, /* slow state: tissue PCO2 (effect: CO2 released to the blood) */
+    &hs_physio_brain,      /* resistor factors: clot obstruction, collaterals */
 };
 
 size_t hs_physio_module_count(void) { return sizeof MODULES / sizeof MODULES[0]; }
