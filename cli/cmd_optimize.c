@@ -172,8 +172,10 @@ int hs_cmd_optimize(int argc, char **argv) {
     printf("targets\n");
     for (size_t i = 0; i < res->npoints; i++) {
       const hs_compare_row *r = &res->rows[i];
-      char miss[48] = "all met";
-      if (!r->all_met) {
+      char miss[300] = "all met";
+      if (r->failed) {
+        snprintf(miss, sizeof miss, "failed: %.250s", r->failed_reason);
+      } else if (!r->all_met) {
         static const char *const K[HS_TGT_N] = {"PCWP", "MAP", "DO2I", "SvO2", "SaO2"};
         snprintf(miss, sizeof miss, "misses");
         for (int k = 0; k < HS_TGT_N; k++)

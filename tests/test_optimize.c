@@ -237,8 +237,30 @@ static void test_strategy_text(void **state) {
   hs_model_free(m);
 }
 
+/* A point whose every usable flow stops (the LVAD conversion emptying the pig's LA) is a
+   failed point, never a crash; when every point fails, the answer says so. */
+static void test_failed_points(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/pig_acute_heart_failure.yaml", HS_SOURCE_DIR);
+  hs_err err;
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_targets t;
+  hs_targets_default(&t);
+  t.flow_min_lpm = 5, t.flow_max_lpm = 6, t.flow_step_lpm = 0.5;
+  hs_optimize_result *r = NULL;
+  hs_optimize_options o = {2, 0, NULL, NULL};
+  assert_int_equal(hs_optimize_run_opts(m, "lvad:32Fr", &t, &o, &r, &err), HS_ERR_NONPHYSICAL);
+  assert_null(r);
+  assert_non_null(strstr(err.msg, "every point failed"));
+  assert_non_null(strstr(err.msg, "suction"));
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_failed_points),
       cmocka_unit_test(test_strategy_text),
       cmocka_unit_test(test_retitrated_per_point),
       cmocka_unit_test(test_context),

@@ -271,7 +271,8 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
     int femoral = hs_strategy_femoral_return(base);
     for (size_t i = 0; i < n; i++) {
       strat[i].ecmo_femoral_return = femoral;
-      hs_strategy_risks(&strat[i], &ctx, r->rows[i].v, r->rows[i].risk);
+      if (!r->rows[i].failed) /* a point that could not run has no values */
+        hs_strategy_risks(&strat[i], &ctx, r->rows[i].v, r->rows[i].risk);
     }
   }
   free(strat), free(jobs);
@@ -282,11 +283,18 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
   }
   r->chosen = r->closest = -1;
   for (size_t i = 0; i < n; i++) {
+    if (r->rows[i].failed) continue; /* stopped at every usable flow (compare's rule) */
     if (r->chosen < 0 && r->rows[i].all_met) r->chosen = (int)i;
     const hs_compare_row *b = r->closest >= 0 ? &r->rows[r->closest] : NULL;
     if (!b || met_count(&r->rows[i]) > met_count(b) ||
         (met_count(&r->rows[i]) == met_count(b) && r->rows[i].v[HS_CMP_PCWP] < b->v[HS_CMP_PCWP]))
       r->closest = (int)i;
+  }
+  if (r->closest < 0) { /* every point failed: nothing to choose from */
+    hs_status fs = hs_err_set(err, HS_ERR_NONPHYSICAL, "optimize %s: every point failed (%s: %s)",
+                              r->strategy, r->rows[0].label, r->rows[0].failed_reason);
+    hs_optimize_free(r);
+    return fs;
   }
   const hs_compare_row *c = &r->rows[r->chosen >= 0 ? r->chosen : r->closest];
   if (r->chosen >= 0)

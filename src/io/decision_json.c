@@ -201,6 +201,8 @@ char *hs_optimize_json(const hs_optimize_result *r, const hs_provenance *prov,
     json_t *o = json_object();
     SET(o, "setting", hs_jnum(r->setting_value[i]));
     SET(o, "label", hs_jstr(r->rows[i].label));
+    SET(o, "failed", json_boolean(r->rows[i].failed));
+    if (r->rows[i].failed) SET(o, "failed_reason", hs_jstr(r->rows[i].failed_reason));
     bad |= !o || row_result(o, &r->rows[i]);
     bad |= json_array_append_new(pts, o) != 0;
   }
