@@ -64,6 +64,63 @@ static void test_directions(void **state) {
   assert_true(hi[HS_BARO_T_SYMP] + hi[HS_BARO_T_VAGAL] > mid[HS_BARO_T_SYMP] + mid[HS_BARO_T_VAGAL]);
 }
 
+/* Mean extrasplanchnic-resistance drive of the open-loop afferent + efferent for a
+   sinusoidal sinus pressure (mean, peak-to-peak pp, 72 /min), after the filter settled. */
+static double mean_drive(double *bp, double mean, double pp) {
+  bp[HS_BP_SINUS_MEAN] = mean;
+  bp[HS_BP_SINUS_PP] = pp;
+  bp[HS_BP_SINUS_RATE] = 72;
+  double x[HS_BARO_NSTATE], dx[HS_BARO_NSTATE], sg[HS_BARO_NEFF], sum = 0;
+  hs_baro_rest_state(bp, x);
+  x[0] = mean;
+  const double h = 1e-4;
+  int n = 0;
+  for (double t = 0; t < 40.0; t += h) {
+    double p = -1, dp = 0;
+    assert_int_equal(hs_baro_sinus_pressure(bp, t, &p, &dp), 1);
+    hs_baro_rhs(bp, x, p, dp, dx);
+    x[0] += h * dx[0];
+    if (t >= 20.0) {
+      hs_baro_sigma(bp, x[0], sg);
+      sum += sg[HS_BARO_R_EXTRA];
+      n++;
+    }
+  }
+  return sum / n;
+}
+
+/* Isolated sinus: off by default; below the afferent midpoint a pulsatile pressure reads
+   as a higher pressure than a steady one of the same mean (less sympathetic drive;
+   Chapleau & Abboud 1987), the midpoint being a parameter of its own, not the set point. */
+static void test_pulsatile_sinus(void **state) {
+  (void)state;
+  double bp[HS_BP_NPARAM], p = 1, dp = 1;
+  defaults(bp);
+  assert_int_equal(hs_baro_sinus_pressure(bp, 0.3, &p, &dp), 0);
+  assert_true(p == 1 && dp == 1);
+  bp[HS_BP_SINUS_MEAN] = 80;
+  bp[HS_BP_SINUS_PP] = 40;
+  bp[HS_BP_SINUS_RATE] = 60;
+  assert_int_equal(hs_baro_sinus_pressure(bp, 0.25, &p, &dp), 1);
+  assert_near(p, 100.0, 1e-9);
+  assert_near(dp, 0.0, 1e-9);
+  /* the set point does not move the sigmoid: same drive at the same filtered pressure */
+  double a[HS_BARO_NEFF], b[HS_BARO_NEFF];
+  hs_baro_sigma(bp, 70, a);
+  bp[HS_BP_PN] = 60;
+  hs_baro_sigma(bp, 70, b);
+  assert_near(a[HS_BARO_R_EXTRA], b[HS_BARO_R_EXTRA], 1e-15);
+  defaults(bp);
+  bp[HS_BP_PN] = 66; /* a shock patient's own pressure, receptors centred at 92 */
+  double steady = mean_drive(bp, 66, 0), pulsed = mean_drive(bp, 66, 40);
+  assert_true(pulsed < steady - 0.02 * steady);
+  /* centred on the shock pressure (the former preset) the pulse reads lower instead */
+  bp[HS_BP_AFF_MID] = 66;
+  steady = mean_drive(bp, 66, 0);
+  pulsed = mean_drive(bp, 66, 40);
+  assert_true(pulsed > steady);
+}
+
 static void run_case(int reflex, double ees_after, double *map, double *hr) {
   hs_err err;
   hs_model *m = NULL;
@@ -108,6 +165,7 @@ int main(void) {
       cmocka_unit_test(test_operating_point),
       cmocka_unit_test(test_directions),
       cmocka_unit_test(test_compensation),
+      cmocka_unit_test(test_pulsatile_sinus),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,9 @@
  * hemosim/baroreflex.h - carotid-sinus baroreflex after Ursino 1998
  * (Am J Physiol 275:H1733), as pure functions.
  *
- * Afferent:   tau_p dPf/dt = P + tau_z dP/dt - Pf
- *             f_cs = (f_min + f_max e^((Pf - Pn)/k_a)) / (1 + e^((Pf - Pn)/k_a))
+ * Afferent:   tau_p dPf/dt = P + tau_z dP/dt - Pf  (P: the sensed carotid pressure)
+ *             f_cs = (f_min + f_max e^((Pf - Pm)/k_a)) / (1 + e^((Pf - Pm)/k_a)),
+ *             Pm the afferent midpoint (Ursino: = Pn; hemosim: its own parameter)
  * Efferent:   f_es = f_es,inf + (f_es,0 - f_es,inf) e^(-k_es f_cs)        (sympathetic)
  *             f_ev = (f_ev,0 + f_ev,inf e^((f_cs - f_cs,0)/k_ev)) / (1 + e^(...))  (vagal)
  * Effectors:  sigma = G ln(f_es - f_es,min + 1) (0 below f_es,min); heart period vagal
@@ -59,13 +60,21 @@ enum {
   HS_BP_TAU0 = HS_BP_G0 + HS_BARO_NEFF,   /* time constants */
   HS_BP_D0 = HS_BP_TAU0 + HS_BARO_NEFF,   /* delays */
   HS_BP_TH0 = HS_BP_D0 + HS_BARO_NEFF,    /* basal theta0 of the four scaled effectors */
-  HS_BP_NPARAM = HS_BP_TH0 + 4
+  HS_BP_AFF_MID = HS_BP_TH0 + 4,          /* midpoint of the afferent sigmoid */
+  HS_BP_SINUS_MEAN,                       /* isolated sinus: mean pressure (0: off) */
+  HS_BP_SINUS_PP,                         /* isolated sinus: pulse pressure */
+  HS_BP_SINUS_RATE,                       /* isolated sinus: pulse rate, /min */
+  HS_BP_NPARAM
 };
 
 /* Efferent drive sigma of each effector for afferent filtered pressure pf. */
 void hs_baro_sigma(const double *bp, double pf, double sigma[HS_BARO_NEFF]);
 /* State at the set point (steady, Pf = Pn). */
 void hs_baro_rest_state(const double *bp, double x[HS_BARO_NSTATE]);
+/* Isolated-sinus perfusion (baroreflex.sinus_mean > 0): the pressure the afferent
+   senses at time t instead of the patient's own, mean + pp/2 sin(2 pi rate t), and its
+   rate of change. Returns 0 when the sinus is not isolated. */
+int hs_baro_sinus_pressure(const double *bp, double t, double *p, double *dp);
 /* Derivatives given the sensed pressure p and its rate dp. */
 void hs_baro_rhs(const double *bp, const double *x, double p, double dp, double *dx);
 

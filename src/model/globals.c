@@ -283,6 +283,20 @@ static const hs_param_spec BARO[HS_BP_NPARAM] = {
     TH(HS_BARO_EES_RV, "basal_ees_rv", 1.412, "basal RV Emax, mmHg/mL"),
     TH(HS_BARO_R_SPLANCHNIC, "basal_r_splanchnic", 2.49, "basal splanchnic resistance, mmHg s/mL"),
     TH(HS_BARO_R_EXTRA, "basal_r_extrasplanchnic", 0.78, "basal extrasplanchnic resistance, mmHg s/mL"),
+    [HS_BP_AFF_MID] = {"afferent_midpoint", HS_DIM_PRESSURE, 92, 40, 160, 0,
+                       "carotid pressure at the midpoint of the afferent sigmoid (a patient "
+                       "below it sits on the sigmoid's convex foot)",
+                       "Ursino 1998", NULL},
+    [HS_BP_SINUS_MEAN] = {"sinus_mean", HS_DIM_PRESSURE, 0, 0, 250, 0,
+                          "isolated carotid sinus: mean of the pressure the afferent senses "
+                          "instead of the patient's own (0: not isolated; an experiment, "
+                          "docs/baroreflex.md)", "Angell-James & Daly 1970", NULL},
+    [HS_BP_SINUS_PP] = {"sinus_pulse_pressure", HS_DIM_PRESSURE, 0, 0, 150, 0,
+                        "isolated carotid sinus: peak-to-peak amplitude of its sinusoidal "
+                        "pressure (0: non-pulsatile)", "Angell-James & Daly 1970", NULL},
+    [HS_BP_SINUS_RATE] = {"sinus_pulse_rate", HS_DIM_RATE, 120, 10, 300, 0,
+                          "isolated carotid sinus: pulse frequency",
+                          "Angell-James & Daly 1970", NULL},
 };
 #undef G
 #undef TAU

@@ -12,7 +12,7 @@
 #include "physio/module.h"
 
 static double afferent(const double *bp, double pf) {
-  double e = exp((pf - bp[HS_BP_PN]) / bp[HS_BP_KA]);
+  double e = exp((pf - bp[HS_BP_AFF_MID]) / bp[HS_BP_KA]);
   return (bp[HS_BP_FMIN] + bp[HS_BP_FMAX] * e) / (1.0 + e);
 }
 
@@ -31,6 +31,14 @@ void hs_baro_rest_state(const double *bp, double x[HS_BARO_NSTATE]) {
   hs_baro_sigma(bp, bp[HS_BP_PN], sigma);
   x[0] = bp[HS_BP_PN];
   for (int k = 0; k < HS_BARO_NEFF; k++) x[1 + 2 * k] = x[2 + 2 * k] = sigma[k];
+}
+
+int hs_baro_sinus_pressure(const double *bp, double t, double *p, double *dp) {
+  if (!(bp[HS_BP_SINUS_MEAN] > 0.0)) return 0;
+  double w = 2.0 * 3.14159265358979323846 * bp[HS_BP_SINUS_RATE] / 60.0, a = 0.5 * bp[HS_BP_SINUS_PP];
+  *p = bp[HS_BP_SINUS_MEAN] + a * sin(w * t);
+  *dp = a * w * cos(w * t);
+  return 1;
 }
 
 void hs_baro_rhs(const double *bp, const double *x, double p, double dp, double *dx) {
@@ -101,7 +109,9 @@ static void baro_module_rhs(const void *state, const hs_physio_sense *in, const 
   double dp = pl->node_kind[k] == HS_NK_VESSEL
                   ? in->dy[k] / in->p[pl->bpofs[pl->node_block[k]] + VESSEL_C]
                   : 0.0;
-  hs_baro_rhs(in->p + pl->baro, x, in->P[k], dp, dx);
+  double p = in->P[k];
+  hs_baro_sinus_pressure(in->p + pl->baro, in->t, &p, &dp);
+  hs_baro_rhs(in->p + pl->baro, x, p, dp, dx);
 }
 
 static void baro_tone(const void *state, const hs_plan *pl, const double *p, const double *x,
