@@ -227,10 +227,9 @@ static void test_devices_agree(void **state) {
    speed to -2065 rpm (2.47 L/min for a 1 L/min target) where the anti-windup held
    it.  Now: the plain answer, a positive speed (1210 rpm with the reflex off in the
    preset of the report; 1265 rpm in severe_shock_ecmo, the same patient with its
-   baroreflex on) and 1.00 L/min.  This case (MAP 48 mmHg, reflex saturating) is also
-   the one where Anderson acceleration must fall back: its beat-to-beat change grows
-   after accelerated steps, the run restarts from its best state three times, then
-   integrates plainly to the same answer, and says why. */
+   baroreflex on) and 1.00 L/min.  This case (MAP 48 mmHg, reflex saturating) was also
+   the one where Anderson acceleration fell back (its beat-to-beat change grew after
+   accelerated steps); with the afferent midpoint of issue 10 it converges accelerated. */
 static void test_low_contractility_regression(void **state) {
   (void)state;
   hs_model *m = load("severe_shock_ecmo.yaml");
@@ -240,8 +239,11 @@ static void test_low_contractility_regression(void **state) {
   assert_in_range_d(a.ecmo_rpm, 1150, 1330);
   assert_near(a.ecmo_flow, 1.0, 0.02);
   print_message("  fallback: %s\n", a.info.accel_reason);
-  assert_int_equal(a.info.accel_fallback, 1);
-  assert_non_null(strstr(a.info.accel_reason, "Anderson"));
+  /* since issue 10's afferent midpoint the reflex no longer drives this case into the
+     growing beat-to-beat change that made acceleration fall back (the fallback itself is
+     test_fallback_reported); if it falls back it says why, and either way the answer is
+     the plain one (agree) */
+  if (a.info.accel_fallback) assert_non_null(strstr(a.info.accel_reason, "Anderson"));
   agree(m, "lv.ees 0.2, ecmo 1 L/min (fallback)", 1.0);
   for (int i = 0; i < (full() ? 3 : 1); i++) {
     static const char *const q[] = {"0.5 L/min", "2.5 L/min", "5 L/min"};
@@ -331,7 +333,7 @@ static void test_map_controller(void **state) {
   hs_model *m = ecmo_with(2, 5);
   res off = solve(m, 1, 1, 0);
   set(m, "map_control.enabled", "true");
-  set(m, "map_control.max_nitroprusside", "5 ug/kg/min");
+  set(m, "map_control.max_nitroprusside", "10 ug/kg/min");
   res on = solve(m, 1, 1, 0), later = solve(m, 1, 1, 10);
   set(m, "map_control.effect", "resistance");
   set(m, "map_control.min_factor", "0.3");
@@ -343,7 +345,7 @@ static void test_map_controller(void **state) {
   assert_in_range_d(on.map, 65, 75);
   assert_true(on.bpc < 1.0);
   assert_near(on.ne, 0.0, 1e-12);
-  assert_in_range_d(on.ntp, 0.05, 5.0);
+  assert_in_range_d(on.ntp, 0.05, 10.0);
   assert_near(later.bpc, on.bpc, 1e-9);
   assert_in_range_d(rs.map, 65, 75);
   assert_true(on.pcwp < rs.pcwp - 0.5); /* venous pooling */
@@ -359,7 +361,7 @@ static void test_map_controller(void **state) {
   /* with the controller titrating, acceleration still ends where plain integration does */
   m = ecmo_with(2, 5);
   set(m, "map_control.enabled", "true");
-  set(m, "map_control.max_nitroprusside", "5 ug/kg/min");
+  set(m, "map_control.max_nitroprusside", "10 ug/kg/min");
   agree(m, "ecmo 5 + Impella CP P8 + map_control", 5);
 
   m = load("acute_mi_shock.yaml"); /* MAP 69 mmHg untreated (baroreflex on) */
@@ -380,12 +382,15 @@ static void test_map_controller(void **state) {
   assert_true(vp.co > vr.co);
   hs_model_free(m);
   /* the vasopressor limit holds: SCAI E (MAP 54 mmHg on two drugs) does not reach 65
-     with 1 ug/kg/min more */
+     with 0.3 ug/kg/min more (with the default 1 it reaches 65 at 0.56 since issue 10's
+     afferent midpoint: at MAP 54 the reflex, on the foot of its sigmoid, opposes a
+     vasopressor less than when the sigmoid was centred there) */
   m = load("scai_e_shock.yaml");
   set(m, "map_control.enabled", "true");
+  set(m, "map_control.max_norepinephrine", "0.3 ug/kg/min");
   res lim = solve(m, 1, 1, 0);
-  print_message("  scai_e 65-75: MAP %.1f, NE %.3f (limit 1)\n", lim.map, lim.ne);
-  assert_near(lim.ne, 1.0, 1e-3);
+  print_message("  scai_e 65-75: MAP %.1f, NE %.3f (limit 0.3)\n", lim.map, lim.ne);
+  assert_near(lim.ne, 0.3, 1e-3);
   assert_true(lim.map < 65);
   hs_model_free(m);
 }
@@ -449,7 +454,8 @@ static void test_warm_start(void **state) {
   assert_int_equal(hs_sim_set_state(again, v, n, &err), HS_OK);
   assert_int_equal(hs_sim_run_to_steady(again, &warm, &err), HS_OK);
   print_message("  same plan from its own steady state: %ld beats\n", warm.beats);
-  assert_true(warm.beats <= 8);
+  assert_true(warm.beats <= 12); /* confirmed within two summary windows (6 beats each;
+                                    8 before the afferent midpoint of issue 10, now 10) */
   summary(again, a);
   same_state(a, b);
   /* refused: wrong size, not finite, not at a beat start */
