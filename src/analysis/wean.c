@@ -164,7 +164,7 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
            "PCWP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_PCWP],
            last->pcwp_mmhg, last->value[HS_WEAN_PCWP], c.rise_max_mmhg);
   out->passed = !out->stopped_early;
-  char failed[300] = "";
+  char failed[300] = ""; /* the verdict quotes at most 250 characters of it */
   for (int k = 0; k < HS_WEAN_N; k++)
     if (!out->pass[k]) {
       out->passed = 0;
@@ -185,11 +185,11 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   else if (out->stopped_early)
     snprintf(out->verdict, sizeof out->verdict,
              "fails the weaning trial: not tolerated at step %d of %d, ECMO %.2f L/min (vent "
-             "clamped; the trial flow %.2f L/min was not reached): %s not met",
+             "clamped; the trial flow %.2f L/min was not reached): %.250s not met",
              out->nsteps, nf, out->flow_after_lpm, c.flow_lpm, failed);
   else
     snprintf(out->verdict, sizeof out->verdict,
-             "fails the weaning trial at ECMO %.2f L/min (vent clamped): %s not met",
+             "fails the weaning trial at ECMO %.2f L/min (vent clamped): %.250s not met",
              out->flow_after_lpm, failed);
   goto done;
 fail:
