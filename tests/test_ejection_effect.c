@@ -12,6 +12,10 @@
  *    published value, it lowers stroke volume a little and makes the IABP's
  *    systolic pressure-time index fall more than without it (the regression that
  *    docs/model.md 2.2 reports: -2.8 -> -5.0 % in the acute-MI shock preset).
+ * 5. the afterload-dependent onset of LV relaxation (heart.lv_relaxation_load_gain;
+ *    Brutsaert, Rademakers & Sys 1984): the law tp' = tp (1 - g (1 - L)) with its floor,
+ *    and the time warp of the LV activation it implies (continuous, increasing, identity
+ *    when off).
  * 4. the ventricle's developed pressure Pes - Ped is never negative (docs/model.md 2.2):
  *    where the EDPVR lies above the ESPVR, activation leaves the pressure at Ped, and a
  *    weaker LV on VA-ECMO never pumps more than a stronger one.
@@ -45,6 +49,36 @@ static void test_law(void **state) {
 
 /* The ventricle law: the blend where the muscle develops pressure, Ped where the blend would
    make activation lower it; the atrial law keeps the blend. */
+static void test_load_relaxation_law(void **state) {
+  (void)state;
+  /* off, isovolumic load, valve opening after the peak: tp unchanged */
+  assert_near(hs_load_relaxation_tp(0.3, 0.1, 0.0, 40.0, 120.0), 0.3, 0.0);
+  assert_near(hs_load_relaxation_tp(0.3, 0.1, 0.6, 120.0, 120.0), 0.3, 0.0);
+  assert_near(hs_load_relaxation_tp(0.3, 0.1, 0.6, 150.0, 120.0), 0.3, 0.0); /* L clamped to 1 */
+  assert_near(hs_load_relaxation_tp(0.3, 0.35, 0.6, 40.0, 120.0), 0.3, 0.0);
+  /* tp (1 - g (1 - L)): L = 0.5, g = 0.6 -> 0.7 tp; lower load, earlier peak */
+  assert_near(hs_load_relaxation_tp(0.3, 0.1, 0.6, 60.0, 120.0), 0.3 * 0.7, 1e-15);
+  assert_true(hs_load_relaxation_tp(0.3, 0.1, 0.6, 45.0, 120.0) <
+              hs_load_relaxation_tp(0.3, 0.1, 0.6, 60.0, 120.0));
+  /* floor: never closer to the opening than a fifth of the remaining rise */
+  assert_near(hs_load_relaxation_tp(0.3, 0.25, 0.9, 0.0, 120.0), 0.25 + 0.2 * 0.05, 1e-15);
+  /* L -> 0 (also NaN): 0.4 tp = 0.12 s, below the floor 0.1 + 0.2 x 0.2 = 0.14 s */
+  assert_near(hs_load_relaxation_tp(0.3, 0.1, 0.6, NAN, 120.0), 0.14, 1e-15);
+  assert_near(hs_load_relaxation_tp(0.3, 0.02, 0.6, 0.0, 120.0), 0.12, 1e-15);
+  /* the warp: identity when off or before the opening; peaks at tp'; relaxation shifted */
+  assert_near(hs_load_relaxation_warp(0.2, 0.1, 0.3, 0.3), 0.2, 0.0);
+  assert_near(hs_load_relaxation_warp(0.05, 0.1, 0.3, 0.21), 0.05, 0.0);
+  assert_near(hs_load_relaxation_warp(0.21, 0.1, 0.3, 0.21), 0.3, 1e-15);
+  assert_near(hs_load_relaxation_warp(0.31, 0.1, 0.3, 0.21), 0.4, 1e-15);
+  double prev = -1.0;
+  for (int i = 0; i <= 600; i++) { /* continuous and increasing */
+    double tau = 0.001 * i, w = hs_load_relaxation_warp(tau, 0.1, 0.3, 0.21);
+    assert_true(w > prev);
+    if (i) assert_true(w - prev < 0.001 * (0.2 / 0.11) + 1e-12);
+    prev = w;
+  }
+}
+
 static void test_ventricle_law(void **state) {
   (void)state;
   const double p[CHAMBER_NPARAM] = {0.2, 45.0, 6.6, 0.0143}; /* ees, v0, ed_a, ed_b */
@@ -215,6 +249,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_law),
       cmocka_unit_test(test_ventricle_law),
+      cmocka_unit_test(test_load_relaxation_law),
       cmocka_unit_test(test_weaker_lv_pumps_no_more),
       cmocka_unit_test(test_simulator_applies_law),
       cmocka_unit_test(test_default_off_and_sv),

@@ -76,6 +76,39 @@ static inline double hs_ejection_effect(double piso, double q, double qmax) {
 }
 
 /*
+ * Afterload-dependent onset of LV relaxation (Brutsaert, Rademakers & Sys 1984, Circulation
+ * 69:190: in afterloaded isotonic twitches relaxation starts earlier the lower the load, as a
+ * fraction of the isometric force).  Ventricular form, applied when the aortic valve opens
+ * at time to after the activation onset (the moment the LV meets its afterload): the time of
+ * peak LV activation moves from tp to
+ *   tp' = max(tp (1 - g (1 - L)), to + 0.2 (tp - to)),   L = clamp(P_load / P_iso, 0, 1)
+ * P_load the pressure the LV ejects against at opening, P_iso its isovolumic peak pressure
+ * at that volume.  L = 1 (isovolumic) leaves tp unchanged; g = 0 switches the law off.
+ * Returns tp unchanged if the valve opens after the peak (to >= tp).  docs/model.md 2.2.
+ */
+static inline double hs_load_relaxation_tp(double tp, double to, double g, double p_load,
+                                           double p_iso) {
+  if (g <= 0.0 || !(to < tp)) return tp;
+  double l = p_iso > 0.0 ? p_load / p_iso : 1.0;
+  if (!(l > 0.0)) l = 0.0; /* also NaN */
+  if (l > 1.0) l = 1.0;
+  double t = tp * (1.0 - g * (1.0 - l)), tmin = to + 0.2 * (tp - to);
+  return t > tmin ? t : tmin;
+}
+
+/*
+ * Time warp of the LV activation under that law: the activation keeps its course until the
+ * valve opens (tau <= to), then the rest of its rise is compressed so that it peaks at tp'
+ * instead of tp, and the relaxation (unchanged duration) starts tp - tp' earlier.  The
+ * activation is a(warp(tau)); warp is continuous and increasing.  tpl == tp: identity.
+ */
+static inline double hs_load_relaxation_warp(double tau, double to, double tp, double tpl) {
+  if (tpl == tp || tau <= to) return tau;
+  if (tau < tpl) return to + (tau - to) * (tp - to) / (tpl - to);
+  return tau + (tp - tpl);
+}
+
+/*
  * Raised-cosine activation (Korakianitis & Shi 2006): rises over tp, falls over
  * tr, zero otherwise.  Continuous with a continuous first derivative.
  */
@@ -147,6 +180,7 @@ enum {
   HEART_INT_RL,
   HEART_RHYTHM,
   HEART_LV_QMAX,
+  HEART_LV_RELAX_LOAD,
   HEART_NPARAM
 };
 enum { CIRC_BLOOD_VOLUME, CIRC_THORACIC_P, CIRC_NPARAM };

@@ -58,6 +58,12 @@ static const hs_param_spec HEART[HEART_NPARAM] = {
                        "during ejection Piso (1 - Q_av / Qmax); 0 = off; the published human "
                        "value is 2667 mL/s (k = 1/Qmax = 3.75e-4 s/mL, Ursino 1998)",
                        "Shroff 1985; Ursino 1998", NULL},
+    [HEART_LV_RELAX_LOAD] = {"lv_relaxation_load_gain", HS_DIM_NONE, 0, 0, 0.9, 0,
+                             "afterload-dependent onset of LV relaxation: the LV time to peak "
+                             "activation of a beat is tp (1 - g (1 - L)), L = aortic pressure at "
+                             "aortic-valve opening / LV isovolumic peak pressure at that volume "
+                             "(0-1); 0 = off (docs/model.md 2.2)",
+                             "Brutsaert 1984", NULL},
 };
 
 static const hs_param_spec CIRC[CIRC_NPARAM] = {

@@ -53,7 +53,9 @@ static inline double vessel_compliance(const hs_sim *s, const double *y, int i, 
   return v[VESSEL_C] * hs_brain_ar_compliance(s->pl, s->p, hs_brain_ar_conductance(s->pl, s->p, y, k));
 }
 
-static void activations(const hs_sim *s, double t, double *ev, double *ea) {
+/* Ventricular and atrial activation at t; evl (if not NULL): the LV's, which differs from
+   the ventricular one only with heart.lv_relaxation_load_gain (its own time to peak). */
+static void activations(const hs_sim *s, double t, double *ev, double *ea, double *evl) {
   const double *h = s->p + s->pl->heart;
   double pr = h[HEART_PR];
   double v1 = hs_activation(t - s->bt0, s->vtp, s->vtr);
@@ -62,7 +64,20 @@ static void activations(const hs_sim *s, double t, double *ev, double *ea) {
   double a0 = hs_activation(t - (s->bt0 - pr), h[HEART_ATP], h[HEART_ATR]);
   *ev = v1 > v0 ? v1 : v0;
   *ea = a1 > a0 ? a1 : a0;
-  if (h[HEART_RHYTHM] != 0) *ev = *ea = 0.0; /* fibrillation: no coordinated contraction */
+  if (evl) {
+    *evl = *ev;
+    if (s->vtp_lv != s->vtp || s->pvtp_lv != s->pvtp) {
+      double l1 = hs_activation(hs_load_relaxation_warp(t - s->bt0, s->lv_to, s->vtp, s->vtp_lv),
+                                s->vtp, s->vtr);
+      double l0 = hs_activation(
+          hs_load_relaxation_warp(t - s->pbt0, s->plv_to, s->pvtp, s->pvtp_lv), s->pvtp, s->pvtr);
+      *evl = l1 > l0 ? l1 : l0;
+    }
+  }
+  if (h[HEART_RHYTHM] != 0) { /* fibrillation: no coordinated contraction */
+    *ev = *ea = 0.0;
+    if (evl) *evl = 0.0;
+  }
 }
 
 /* Node pressures, edge flows and device flows/outputs/state derivatives at (t, y). */
@@ -77,8 +92,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   memcpy(s->memo_y, y, nbytes);
   const double *h = s->p + pl->heart;
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
-  double ev, ea;
-  activations(s, t, &ev, &ea);
+  double ev, ea, evl;
+  activations(s, t, &ev, &ea, &evl);
   hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
   double vu_extra_total = 0;
   hs_physio_effect dx = s->pfx; /* drugs, BP controller */
@@ -99,7 +114,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   /* chambers first: vessels may depend on LV pressure (intramyocardial) */
   for (int k = 0; k < s->nch; k++) {
     int i = s->chambers[k];
-    double e = pl->node_kind[i] == HS_NK_VENTRICLE ? ev : ea;
+    double e = i == pl->lv ? evl : pl->node_kind[i] == HS_NK_VENTRICLE ? ev : ea;
     const double *cp = bparams(s, pl->node_block[i]);
     if ((s->ntmod || dx.contractility != 1.0 || dx.contractility_rv != 1.0) &&
         (i == pl->lv || i == pl->rv)) {
@@ -467,6 +482,7 @@ static void start_beat(hs_sim *s) {
   s->pbrr = s->brr;
   s->pvtp = s->vtp;
   s->pvtr = s->vtr;
+  s->pvtp_lv = s->vtp_lv, s->plv_to = s->lv_to;
   s->bt0 = s->t;
   s->brr = 60.0 / (h[HEART_HR] * s->pfx.heart_rate);
   if (s->ntmod) {
@@ -479,6 +495,7 @@ static void start_beat(hs_sim *s) {
   double k = sqrt(s->brr);
   s->vtp = h[HEART_VTP] * k;
   s->vtr = h[HEART_VTR] * k;
+  s->vtp_lv = s->vtp, s->lv_to = 0.0;
   memo_reset(s);
 }
 
@@ -625,6 +642,7 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->t = 0.0;
   s->icp = 0.0;
   s->bt0 = s->brr = s->vtp = s->vtr = s->pbt0 = s->pbrr = s->pvtp = s->pvtr = 0.0;
+  s->vtp_lv = s->lv_to = s->pvtp_lv = s->plv_to = 0.0;
   s->beats = 0;
   s->last_change = s->last_change_o2 = 0.0;
   s->icp_imb = s->csf_drift = 0.0;
@@ -1096,7 +1114,7 @@ static void begin_accumulation(hs_sim *s) {
   a->pa_max = a->pa_min = s->P[pl->pa];
   a->lv_min = s->y[pl->lv];
   a->rv_min = s->y[pl->rv];
-  a->es_t = s->bt0 + s->vtp;
+  a->es_t = s->bt0 + s->vtp_lv;
   a->es_done = 0;
   a->av_opened = s->open[pl->vav];
   for (int o = 0; o < pl->nout; o++) s->dext[o] = NAN;
@@ -1123,7 +1141,7 @@ static hs_status emit_sample(hs_sim *s, double t, const double *y, hs_err *err) 
     memcpy(s->ydense + s->pl->yo2, s->y + s->pl->yo2,
            (size_t)(s->pl->ny - s->pl->yo2) * sizeof(double));
   hs_sample smp = {t, s->P, y, s->Q, 0, 0};
-  activations(s, t, &smp.ventricular_activation, &smp.atrial_activation);
+  activations(s, t, &smp.ventricular_activation, &smp.atrial_activation, NULL);
   if (s->sample_fn(&smp, s->sample_ud))
     return hs_err_set(err, HS_ERR_STATE, "t=%.4f s: stopped by the sample callback", t);
   return HS_OK;
@@ -1444,6 +1462,28 @@ static hs_status check_state(hs_sim *s, hs_err *err) {
   return HS_OK;
 }
 
+/* heart.lv_relaxation_load_gain at the opening of the aortic valve (now): the LV's time to
+   peak activation of this beat (hs_load_relaxation_tp, docs/model.md 2.2).  The load is the
+   transmural pressure of the node the valve opens into, the isovolumic peak pressure that
+   of the LV at its present volume at full activation, with this beat's contractility. */
+static void lv_load_relaxation(hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  double to = s->t - s->bt0;
+  if (s->vtp_lv != s->vtp || !(to < s->vtp)) return; /* once per beat, before the peak */
+  double thor = s->p[pl->circ + CIRC_THORACIC_P];
+  double p_load = s->P[pl->eto[pl->av]] - thor;
+  double cp[CHAMBER_NPARAM];
+  memcpy(cp, bparams(s, pl->node_block[pl->lv]), sizeof cp);
+  hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
+  if (s->ntmod) tone_at(s, s->y, &fx);
+  cp[CHAMBER_EES] *= fx.ees_lv * s->pfx.contractility;
+  double p_iso = hs_ventricle_pressure(s->y[pl->lv], 1.0, cp);
+  s->lv_to = to;
+  s->vtp_lv = hs_load_relaxation_tp(s->vtp, to, s->p[pl->heart + HEART_LV_RELAX_LOAD], p_load,
+                                    p_iso);
+  if (!s->acc.es_done) s->acc.es_t = s->bt0 + s->vtp_lv; /* the LV's end-systolic point */
+}
+
 static hs_status handle_roots(hs_sim *s) {
   const hs_plan *pl = s->pl;
   evaluate(s, s->t, s->y, s->P, s->Q);
@@ -1458,7 +1498,10 @@ static hs_status handle_roots(hs_sim *s) {
       s->open[v] = 1;
       s->y[k] = 0.0;
       s->valve_events++;
-      if (v == pl->vav) s->acc.av_opened = 1;
+      if (v == pl->vav) {
+        s->acc.av_opened = 1;
+        if (s->p[pl->heart + HEART_LV_RELAX_LOAD] > 0.0) lv_load_relaxation(s);
+      }
     }
   }
   memo_reset(s);
@@ -1599,9 +1642,11 @@ hs_status hs_sim_run_beats(hs_sim *s, long beats, hs_err *err) {
    integrator are renewed, and the steady-state test compares with the new state. */
 void hs_sim_state_changed(hs_sim *s) {
   double pbt0 = s->pbt0, pbrr = s->pbrr, pvtp = s->pvtp, pvtr = s->pvtr;
+  double pvtpl = s->pvtp_lv, plvto = s->plv_to;
   hs_transport_end_capillary(s); /* from the gas PCO2s just set */
   start_beat(s); /* recomputes this beat's timing; the previous beat's is kept */
   s->pbt0 = pbt0, s->pbrr = pbrr, s->pvtp = pvtp, s->pvtr = pvtr;
+  s->pvtp_lv = pvtpl, s->plv_to = plvto;
   s->dirty = 1;
   set_valve_modes(s);
   begin_accumulation(s);

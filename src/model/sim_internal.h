@@ -94,6 +94,9 @@ struct hs_sim {
   /* heart timing of the current and the previous beat */
   double bt0, brr, vtp, vtr;
   double pbt0, pbrr, pvtp, pvtr;
+  /* LV time to peak and aortic-valve opening time (after the beat start) of the current and
+     the previous beat: vtp_lv = vtp unless heart.lv_relaxation_load_gain (docs/model.md 2.2) */
+  double vtp_lv, lv_to, pvtp_lv, plv_to;
   long beats;
   beat_acc acc;
   double *y_prev_ed; /* state at the previous end-diastole (steady-state test) */
