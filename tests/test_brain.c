@@ -11,6 +11,7 @@
 #include "hemosim/hemosim.h"
 #include "model/plan_impl.h"
 #include "physio/brain.h"
+#include "physio/module.h"
 #include "support.h"
 
 typedef struct brain {
@@ -390,8 +391,77 @@ static void test_limits(void **state) {
   hs_model_free(m);
 }
 
+/* ---- the engine's compartment hooks (physio/module.h hs_physio_circuit) ----
+   A toy compartment that wraps the brain's hooks, counts the engine's calls and can add a
+   fixed pressure to the compartment (the skull): the engine reaches the physiology only
+   through the hooks the plan holds. */
+static const hs_physio_circuit *toy_base;
+static long toy_eval_calls, toy_rhs_calls, toy_initial_calls;
+static double toy_shift;
+static double toy_evaluate(const hs_plan *pl, const double *p, const double *y, double ref,
+                           double *g, double *c) {
+  toy_eval_calls++;
+  return toy_base->evaluate(pl, p, y, ref, g, c) + toy_shift;
+}
+static void toy_rhs(const hs_plan *pl, const double *p, const double *y, const double *P,
+                    const double *Q, double pc, double *dy) {
+  toy_rhs_calls++;
+  toy_base->rhs(pl, p, y, P, Q, pc, dy);
+}
+static void toy_initial(const hs_plan *pl, const double *p, double *y, double *ref) {
+  toy_initial_calls++;
+  toy_base->initial(pl, p, y, ref);
+}
+
+static void toy_run(int toy, double shift, double *v) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
+  hs_err err;
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  assert_non_null(pl->cx); /* the brain registered its hooks */
+  assert_true(pl->nic > 0 && pl->nar > 0);
+  hs_physio_circuit mine;
+  if (toy) {
+    toy_base = pl->cx;
+    mine = *pl->cx;
+    mine.evaluate = toy_evaluate, mine.rhs = toy_rhs, mine.initial = toy_initial;
+    pl->cx = &mine;
+    toy_shift = shift;
+    toy_eval_calls = toy_rhs_calls = toy_initial_calls = 0;
+  }
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_non_null(s);
+  assert_int_equal(hs_sim_run(s, 4.0, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 2, v, &err), HS_OK);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
+static void test_circuit_hooks(void **state) {
+  (void)state;
+  double base[HS_METRIC_COUNT], same[HS_METRIC_COUNT], up[HS_METRIC_COUNT];
+  toy_run(0, 0.0, base);
+  toy_run(1, 0.0, same);
+  /* every hook called: at the start, at every evaluation and right-hand side */
+  assert_true(toy_initial_calls >= 1);
+  assert_true(toy_eval_calls > 1000 && toy_rhs_calls > 1000);
+  /* a pass-through toy changes nothing, to the bit */
+  assert_memory_equal(base, same, sizeof base);
+  /* 5 mmHg more in the compartment: the mean ICP the engine integrates rises by it (the
+     intracranial blood it squeezes out lowers the brain's own share a little), CPP = MAP
+     - ICP stays exact */
+  toy_run(1, 5.0, up);
+  assert_in_range_d(up[HS_M_ICP] - base[HS_M_ICP], 3.0, 5.5);
+  assert_near(up[HS_M_CEPP], up[HS_M_MAP] - up[HS_M_ICP], 1e-9);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_circuit_hooks),
       cmocka_unit_test(test_healthy_values), cmocka_unit_test(test_autoregulation),
       cmocka_unit_test(test_icp),            cmocka_unit_test(test_no_reflow_and_occlusion),
       cmocka_unit_test(test_no_reflow_law),

@@ -198,7 +198,6 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->oxygen = pl->bpofs[block_index(m, "oxygen")];
   pl->baro = pl->bpofs[block_index(m, "baroreflex")];
   pl->drugs = pl->bpofs[block_index(m, "drugs")];
-  pl->brain = pl->bpofs[block_index(m, "brain")];
   pl->mapc = pl->bpofs[block_index(m, "map_control")];
   pl->lungw = pl->bpofs[block_index(m, "lung_water")];
   pl->lact = pl->bpofs[block_index(m, "lactate")];
@@ -213,23 +212,16 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
     pl->mod_ny[k] = md->nstates ? md->nstates(pl, pl->p0) : 0;
     ny += pl->mod_ny[k];
   }
-  /* brain: autoregulated resistors and intracranial vessels (fixed at compile) */
-  pl->ar_edges = malloc(((size_t)pl->ne + 1) * sizeof(int));
-  pl->ic_nodes = malloc(((size_t)pl->nn + 1) * sizeof(int));
-  if (!pl->ar_edges || !pl->ic_nodes) goto nomem;
-  for (int e = 0; e < pl->ne; e++) {
-    const hs_block *b = &m->blocks[pl->edge_block[e]];
-    if (b->type == &hs_type_resistor && b->params[RESISTOR_AUTOREG_FLOW] > 0)
-      pl->ar_edges[pl->nar++] = e;
+  /* a module's compartment and regulated resistors (physio/module.h, fixed at compile) */
+  const hs_physio_circuit *cx = pl->cx = hs_physio_circuit_hooks();
+  if (cx) {
+    hs_status cst = cx->compile(pl, m, &ny, err);
+    if (cst != HS_OK) {
+      if (cst == HS_ERR_NOMEM) goto nomem;
+      hs_plan_free(pl);
+      return NULL;
+    }
   }
-  for (int i = 0; i < pl->nn; i++) {
-    const hs_block *b = &m->blocks[pl->node_block[i]];
-    if (b->type == &hs_type_vessel && b->params[VESSEL_INTRACRANIAL] != 0)
-      pl->ic_nodes[pl->nic++] = i;
-  }
-  pl->yar = ny;
-  ny += pl->nar;
-  pl->ycsf = pl->nic ? ny++ : -1;
   pl->yo2 = ny;
   ny += pl->nn;
   for (int k = 0; k < pl->nd; k++)
@@ -270,7 +262,8 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
                               then LV pressure while it is open (SPTI) */
   pl->q_fd = nq, nq += pl->nfd;
   pl->q_out = nq, nq += pl->nout;
-  pl->q_icp = nq++;
+  pl->q_ext = -1;
+  if (cx) cx->quadratures(pl, &nq);
   /* the integrator's quadratures end here; the transport of O2 and tracer
      (physio/transport.c) keeps its own after them */
   pl->nq_ode = nq;
@@ -313,21 +306,9 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   for (int v = 0; v < pl->nvalve; v++)
     if (pl->valve_edge[v] == pl->av) pl->vav = v;
   pl->spl_bed = hs_plan_edge_find(pl, ROLE("splanchnic_bed"));
-  pl->brain_sinus = hs_plan_node_find(pl, ROLE("brain_venous_outflow"));
-  pl->l_mca_bed = hs_plan_edge_find(pl, ROLE("left_mca_bed"));
-  pl->r_mca_bed = hs_plan_edge_find(pl, ROLE("right_mca_bed"));
-  pl->l_other_bed = hs_plan_edge_find(pl, ROLE("left_other_bed"));
-  pl->r_other_bed = hs_plan_edge_find(pl, ROLE("right_other_bed"));
-  pl->l_mca_stem = hs_plan_edge_find(pl, ROLE("left_mca_stem"));
-  pl->l_pca_bed = hs_plan_edge_find(pl, ROLE("left_pca_bed"));
-  pl->r_pca_bed = hs_plan_edge_find(pl, ROLE("right_pca_bed"));
-  pl->pf_bed = hs_plan_edge_find(pl, ROLE("posterior_fossa_bed"));
-  pl->basilar = hs_plan_edge_find(pl, ROLE("basilar_artery"));
-  pl->r_mca_stem = hs_plan_edge_find(pl, ROLE("right_mca_stem"));
   pl->baro_site = hs_plan_node_find(pl, ROLE("cerebral_arteries"));
   if (pl->baro_site < 0) pl->baro_site = pl->upper;
   pl->lower = hs_plan_node_find(pl, ROLE("lower_body_arteries"));
-  pl->cer_art = hs_plan_node_find(pl, ROLE("cerebral_arteries"));
   pl->cor_art = hs_plan_node_find(pl, ROLE("coronary_arteries"));
   static const char *const measured[] = {"pulmonary_artery", "aortic_root", "arm_artery"};
   for (int i = 0; i < 3; i++) {

@@ -43,6 +43,9 @@ struct hs_plan {
   /* brain: autoregulated edges (one state each), intracranial vessels, CSF volume */
   int nar, *ar_edges, yar;
   int nic, *ic_nodes, ycsf; /* ycsf < 0 without intracranial vessels */
+  /* the compartment hooks of the module that owns them (physio/module.h
+     hs_physio_circuit, from the registry at compile; the engine calls only these) */
+  const struct hs_physio_circuit *cx;
   int brain_sinus;          /* node whose pressure + sinus_gradient is the sinus pressure */
   int l_mca_bed, r_mca_bed, l_other_bed, r_other_bed, l_mca_stem, r_mca_stem; /* -1 if absent */
   int baro_site; /* the baroreflex's sensing node (physio/baroreflex.c) */
@@ -68,7 +71,7 @@ struct hs_plan {
   int ngas, *gas_edges;                /* gas-exchange edges */
   int nvo2, *vo2_nodes, *vo2_pidx;     /* O2-consuming vessels and their parameter index */
   /* quadrature layout */
-  int q_p, q_q, q_aq, q_sw, q_dia, q_fd, q_out, q_c, q_tr, q_flux, q_lung, q_oxy, q_cons, q_icp;
+  int q_p, q_q, q_aq, q_sw, q_dia, q_fd, q_out, q_c, q_tr, q_flux, q_lung, q_oxy, q_cons, q_ext;
   int q_k, q_klung, q_kprod, q_koxy; /* CO2: beat-mean contents, lung removal, production,
                                         removal per device (nd) */
   int nq_ode; /* quadratures the integrator computes: q[0..nq_ode); the transport's follow */

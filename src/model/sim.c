@@ -39,18 +39,18 @@
 #include "model/model_impl.h"
 #include "model/plan_impl.h"
 #include "model/sim_internal.h"
-#include "physio/brain.h"
 #include "physio/module.h"
 
 #define SUBSAMPLES 4
 
 /* ------------------------------------------------------------- evaluation -- */
 
-/* Compliance of vessel node i at state y (territory arteries regulated). */
-static inline double vessel_compliance(const hs_sim *s, const double *y, int i, const double *v) {
-  int k = s->ar_node[i];
-  if (k < 0) return v[VESSEL_C];
-  return v[VESSEL_C] * hs_brain_ar_compliance(s->pl, s->p, hs_brain_ar_conductance(s->pl, s->p, y, k));
+/* The compartment pressure (physio/module.h hs_physio_circuit: the brain's ICP) at state
+   y, with the conductance and then the compliance factors of the regulated edges into g. */
+static inline double compartment(const hs_sim *s, const double *y, double *g) {
+  const hs_plan *pl = s->pl;
+  if (!pl->nic && !pl->nar) return 0.0;
+  return s->cx->evaluate(pl, s->p, y, s->pc_ref, g, g + pl->nar);
 }
 
 /* Ventricular and atrial activation at t; evl (if not NULL): the LV's, which differs from
@@ -97,16 +97,11 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
   hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
   double vu_extra_total = 0;
   hs_physio_effect dx = s->pfx; /* drugs, BP controller */
-  double icp = 0.0;
-  if (pl->nic) icp = hs_brain_icp(pl, s->p, y, s->icp_vref); /* physio/brain.h */
-  s->icp = icp;
-  /* conductance factors of the autoregulated beds, then the compliance factors of the
-     territory arteries they regulate (one per bed, not per vessel) */
-  double *arc = s->ar_g, *arcc = s->ar_g + pl->nar;
-  for (int k = 0; k < pl->nar; k++) {
-    arc[k] = hs_brain_ar_conductance(pl, s->p, y, k);
-    arcc[k] = hs_brain_ar_compliance(pl, s->p, arc[k]);
-  }
+  /* the compartment pressure, the conductance factors of the regulated edges, then the
+     compliance factors of the vessels they feed (one per edge, not per vessel) */
+  double *arc = s->cx_g, *arcc = s->cx_g + pl->nar;
+  double pc = compartment(s, y, arc);
+  s->pc = pc;
   if (s->ntmod) {
     tone_at(s, y, &fx);
     vu_extra_total = s->vu_extra_total;
@@ -180,7 +175,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), c, v0);
     double p = s->PT[i] + r->pext + r->tt;
     if (r->kmyo != 0.0) p += r->kmyo * P[pl->lv];
-    if (r->kic != 0.0) p += r->kic * icp;
+    if (r->kic != 0.0) p += r->kic * pc;
     P[i] = p;
   }
   if (!s->ntmod && dx.resistance == 1.0) { /* no reflex classes, no drug scaling */
@@ -218,8 +213,8 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     const double *ep = bparams(s, pl->edge_block[e]);
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
     double r = s->r_fixed[e];
-    if (pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) /* cerebral arteriolar waterfall */
-      dp = hs_brain_arteriolar_dp(pl, s->p, P[pl->efrom[e]], P[pl->eto[e]], icp);
+    if (pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) /* regulated edge: a waterfall */
+      dp = s->cx->edge_dp(pl, s->p, P[pl->efrom[e]], P[pl->eto[e]], pc);
     if (ep[RESISTOR_COLLAPSE] != 0) {
       /* the collapse factor comes before the patency division (same arithmetic as
          ever, so the cached r_fixed of the other edges gives identical numbers) */
@@ -228,7 +223,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
         const double *fv = bparams(s, pl->node_block[pl->efrom[e]]);
         double v0 = fv[VESSEL_V0];
         if (pl->nic && fv[VESSEL_INTRACRANIAL] != 0)
-          dp = hs_brain_venous_dp(P, pl->efrom[e], pl->eto[e], icp); /* bridging veins */
+          dp = s->cx->outflow_dp(P, pl->efrom[e], pl->eto[e], pc); /* its outflow */
         double v = y[pl->efrom[e]] > 1e-3 ? y[pl->efrom[e]] : 1e-3;
         if (v < v0) { /* collapsing vein: a Starling resistor */
           double ratio = v0 / v;
@@ -240,14 +235,12 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     }
     if (s->ntmod && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
       r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
-    /* vasoactive drugs and the BP controller act on vasomotor beds; autoregulated
-       (cerebral) beds hold their own tone */
+    /* vasoactive drugs and the BP controller act on vasomotor beds; regulated beds
+       hold their own tone */
     if (pl->edge_bed[e] && ep[RESISTOR_AUTOREG_FLOW] <= 0) r *= dx.resistance;
     Q[e] = dp / r;
   }
-  /* cerebral autoregulation: the arteriolar resistance of a regulated bed scales by
-     (1 + a u)/(1 - a u), u = x / sqrt(1 + x^2) its saturating regulatory state
-     (docs/brain.md); a cheap smooth sigmoid (no exp/tanh in the inner loop) */
+  /* regulated edges: their conductance factor (the brain: cerebral autoregulation) */
   for (int k = 0; k < pl->nar; k++) Q[pl->ar_edges[k]] *= arc[k];
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
@@ -312,7 +305,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     int n0 = pl->dev_state_ofs[0], nds = pl->yo2 - n0;
     memcpy(dy + n0, s->Ddx, (size_t)nds * sizeof(double));
   }
-  if (pl->nar || pl->nic) hs_brain_rhs(pl, s->p, y, P, Q, s->icp, dy); /* autoregulation, CSF */
+  if (pl->nar || pl->nic) s->cx->rhs(pl, s->p, y, P, Q, s->pc, dy); /* the compartment's states */
   if (s->ntmod) { /* the modules' states, with the circulation's derivatives known */
     hs_physio_sense in = {pl, s->p, t, P, dy};
     for (int j = 0; j < s->ntmod; j++) {
@@ -335,7 +328,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     dq[pl->q_dia + 2] = av_closed ? 0.0 : P[pl->lv];
     if (pl->nfd) memcpy(dq + pl->q_fd, s->Qd, (size_t)pl->nfd * sizeof(double));
     if (pl->nout) memcpy(dq + pl->q_out, s->Dout, (size_t)pl->nout * sizeof(double));
-    dq[pl->q_icp] = s->icp;
+    if (pl->q_ext >= 0) dq[pl->q_ext] = s->pc;
   }
   if (s->dev_failed) return -1; /* fatal: reported by advance_to */
   /* a NaN or infinity in dy is caught by the integrator (hemosim/ode.h), which retries a
@@ -415,7 +408,7 @@ static double volume_at(const hs_sim *s, int i, double pm) {
 /* All nodes at one mean filling pressure holding the total blood volume. */
 static hs_status initial_state(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
-  memo_reset(s); /* icp_vref changes */
+  memo_reset(s); /* pc_ref changes */
   double bv = blood_volume(s);
   if (!(bv > 0))
     return hs_err_set(err, HS_ERR_MODEL,
@@ -457,7 +450,7 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
     int k = s->tmod[j];
     hs_physio_module_at((size_t)k)->rest(s->mstate + s->mofs[k], pl, s->p, s->y + pl->mod_y[k]);
   }
-  if (pl->nic) hs_brain_initial(pl, s->p, s->y, &s->icp_vref); /* CSF, a lesion's squeeze */
+  if (s->cx) s->cx->initial(pl, s->p, s->y, &s->pc_ref); /* the compartment's states */
   /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
      lower (a normal arteriovenous difference); transport settles the rest */
   const double *ox = s->p + pl->oxygen;
@@ -545,8 +538,8 @@ void hs_sim_free(hs_sim *s) {
   if (s->ode) s->ot->free(s->ode);
   hs_replay_stop(s);
   free(s->p);
-  free(s->ar_node);
-  free(s->ar_g);
+  free(s->cx_node);
+  free(s->cx_g);
   free(s->r_base);
   free(s->r_fixed);
   free(s->memo_y);
@@ -640,12 +633,12 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   memset(s->hist, 0, (size_t)HIST * (size_t)s->nm * sizeof(double));
   memset(s->site, 0, (size_t)HIST * 3 * (size_t)pl->nn * sizeof(double));
   s->t = 0.0;
-  s->icp = 0.0;
+  s->pc = 0.0;
   s->bt0 = s->brr = s->vtp = s->vtr = s->pbt0 = s->pbrr = s->pvtp = s->pvtr = 0.0;
   s->vtp_lv = s->lv_to = s->pvtp_lv = s->plv_to = 0.0;
   s->beats = 0;
   s->last_change = s->last_change_o2 = 0.0;
-  s->icp_imb = s->csf_drift = 0.0;
+  s->cx_imb = s->cx_drift = 0.0;
   s->nhist = 0;
   s->dirty = s->ctl_moving = 0;
   s->nev = s->evnext = 0;
@@ -654,7 +647,7 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->sample_fn = NULL, s->sample_ud = NULL;
   s->beat_fn = NULL, s->beat_ud = NULL;
   s->valve_events = 0;
-  s->icp_vref = 0.0;
+  s->pc_ref = 0.0;
   s->broken = 0;
   s->tr_open = s->tr_steps = 0;
   hs_replay_stop(s);
@@ -716,8 +709,8 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->hist = calloc((size_t)HIST * (size_t)s->nm, sizeof(double));
   s->site = calloc((size_t)HIST * 3 * (size_t)pl->nn, sizeof(double));
   s->acc.y0 = calloc(ny, sizeof(double));
-  s->ar_node = malloc(((size_t)pl->nn + 1) * sizeof(int));
-  s->ar_g = calloc(2 * (size_t)pl->nar + 1, sizeof(double));
+  s->cx_node = malloc(((size_t)pl->nn + 1) * sizeof(int));
+  s->cx_g = calloc(2 * (size_t)pl->nar + 1, sizeof(double));
   s->r_base = calloc((size_t)pl->ne + 1, sizeof(double));
   s->r_fixed = calloc((size_t)pl->ne + 1, sizeof(double));
   s->memo_y = calloc(ny, sizeof(double));
@@ -746,10 +739,17 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   if (!s->frow || !s->chambers) goto nomem;
   for (int i = 0; i < pl->nn; i++)
     if (pl->node_kind[i] != HS_NK_VESSEL) s->chambers[s->nch++] = i;
-  if (!s->ar_node || !s->ar_g || !s->r_base || !s->r_fixed || !s->memo_y || !s->vrow ||
+  if (!s->cx_node || !s->cx_g || !s->r_base || !s->r_fixed || !s->memo_y || !s->vrow ||
       !s->rrow || !s->other_e || !s->edge_vi)
     goto nomem;
-  hs_brain_ar_nodes(pl, s->ar_node);
+  s->cx = pl->cx;
+  s->watch[0] = s->watch[1] = -1;
+  if (s->cx) {
+    s->cx->feeds(pl, s->cx_node);
+    if (s->cx->watch) s->cx->watch(pl, s->watch);
+  } else {
+    for (int i = 0; i < pl->nn; i++) s->cx_node[i] = -1;
+  }
   if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->y_ed1 || !s->y_save || !s->P || !s->Q ||
       !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
       !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dport || !s->dext || !s->hist || !s->site ||
@@ -996,7 +996,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
     const double *v = bparams(s, pl->node_block[i]);
     vessel_row *r = &s->vrow[s->nvrow++];
     r->i = i;
-    r->ar = s->ar_node[i];
+    r->ar = s->cx_node[i];
     r->reflex = s->ntmod ? (int)v[VESSEL_REFLEX] : HS_REFLEX_NONE;
     r->c = v[VESSEL_C], r->v0 = v[VESSEL_V0], r->pext = v[VESSEL_PEXT];
     if (vu_cap > 0.0 && v[VESSEL_REFLEX] != HS_REFLEX_NONE)
@@ -1067,10 +1067,11 @@ static void measured_pressures(hs_sim *s, double t, const double *y, double *pu,
   }
 }
 
-/* Intracranial pressure of state y (the same law as in evaluate()). */
-static double icp_of(const hs_sim *s, const double *y) {
-  const hs_plan *pl = s->pl;
-  return pl->nic ? hs_brain_icp(pl, s->p, y, s->icp_vref) : 0.0;
+/* Compliance of vessel node i at state y (the factor of the regulated edge it feeds). */
+static inline double vessel_compliance(const hs_sim *s, const double *y, int i, const double *v) {
+  int k = s->cx_node[i];
+  if (k < 0) return v[VESSEL_C];
+  return v[VESSEL_C] * s->cx->compliance(s->pl, s->p, y, k);
 }
 
 /* Flow through a plain resistor between two vessels (the MCA stems) without a full
@@ -1087,12 +1088,13 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
     evaluate(s, s->t, y, s->P, s->Q);
     return s->Q[e];
   }
-  double icp = icp_of(s, y), thor = s->p[pl->circ + CIRC_THORACIC_P];
+  double pc = pl->nic ? s->cx->pressure(pl, s->p, y, s->pc_ref) : 0.0;
+  double thor = s->p[pl->circ + CIRC_THORACIC_P];
   double pA = hs_vessel_pressure(y[a], vessel_compliance(s, y, a, pa), pa[VESSEL_V0]) +
-              pa[VESSEL_PEXT] + pa[VESSEL_THORACIC] * thor + pa[VESSEL_INTRACRANIAL] * icp;
+              pa[VESSEL_PEXT] + pa[VESSEL_THORACIC] * thor + pa[VESSEL_INTRACRANIAL] * pc;
   double pB = hs_vessel_pressure(y[b], vessel_compliance(s, y, b, pb), pb[VESSEL_V0]) +
               pb[VESSEL_PEXT] +
-              pb[VESSEL_THORACIC] * thor + pb[VESSEL_INTRACRANIAL] * icp;
+              pb[VESSEL_THORACIC] * thor + pb[VESSEL_INTRACRANIAL] * pc;
   double r = s->r_base[e]; /* R x the modules' base factors (hs_sim_refresh_derived) */
   if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
   return (pA - pB) / r;
@@ -1118,7 +1120,7 @@ static void begin_accumulation(hs_sim *s) {
   a->es_done = 0;
   a->av_opened = s->open[pl->vav];
   for (int o = 0; o < pl->nout; o++) s->dext[o] = NAN;
-  for (int k = 0; k < 2; k++) a->tcd_max[k] = -INFINITY, a->tcd_min[k] = INFINITY;
+  for (int k = 0; k < 2; k++) a->watch_max[k] = -INFINITY, a->watch_min[k] = INFINITY;
 }
 
 static void observe_point(hs_sim *s, double t, const double *y) {
@@ -1178,14 +1180,13 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
     }
   }
   beat_acc *a = &s->acc;
-  if (s->pl->l_mca_stem >= 0 || s->pl->r_mca_stem >= 0) { /* MCA velocity extrema (TCD) */
-    const hs_plan *pl = s->pl;
-    const int stems[2] = {pl->l_mca_stem, pl->r_mca_stem};
+  if (s->watch[0] >= 0 || s->watch[1] >= 0) { /* the watched edges' extrema (TCD) */
+    const int *stems = s->watch;
     for (int k = 0; k < 2; k++) {
       if (stems[k] < 0) continue;
       double q = stem_flow(s, s->y, stems[k]);
-      if (q > a->tcd_max[k]) a->tcd_max[k] = q;
-      if (q < a->tcd_min[k]) a->tcd_min[k] = q;
+      if (q > a->watch_max[k]) a->watch_max[k] = q;
+      if (q < a->watch_min[k]) a->watch_min[k] = q;
     }
   }
   if (!a->es_done && a->es_t <= t1 && a->es_t >= t0) {

@@ -36,7 +36,8 @@ typedef struct beat_acc {
   double upper_max, upper_min, root_min, pa_max, pa_min, lv_min, rv_min;
   double es_t, es_v, es_p;
   int es_done, av_opened;
-  double tcd_max[2], tcd_min[2]; /* MCA stem flow extrema, mL/s (left, right) */
+  double watch_max[2], watch_min[2]; /* flow extrema of the watched edges (hs_physio_circuit
+                                        watch: the MCA stems), mL/s */
   double *y0; /* state at beat start (steady-state test) */
 } beat_acc;
 
@@ -86,7 +87,10 @@ struct hs_sim {
                             pressure, volume, unstressed volume, displaced volume) */
   int dev_failed;        /* a device's eval reported an error (in dev_err) */
   hs_err dev_err;
-  double icp;            /* intracranial pressure at the last evaluation, mmHg */
+  double pc;             /* compartment pressure (the brain's ICP, physio/module.h
+                            hs_physio_circuit) at the last evaluation, mmHg */
+  const hs_physio_circuit *cx; /* the compartment's hooks (the module that has them) */
+  int watch[2];                /* edges whose flow extrema each beat records, or -1 */
   double *dext;          /* per-beat extrema of MAX/MIN device outputs */
   double *qmean;         /* last beat's mean forward and backward flow of each edge, then
                             mean device flows (O2 warm start) */
@@ -122,8 +126,8 @@ struct hs_sim {
      the valve-event check (roots) evaluates again; valid while memo_ok */
   int memo_ok;
   double memo_t, *memo_y;
-  double icp_imb;     /* last beat: CSF imbalance x outflow resistance, mmHg */
-  double csf_drift;   /* last beat: mean CSF volume change rate, mL/s */
+  double cx_imb;      /* last beat: CSF imbalance x outflow resistance, mmHg (model/steady.c) */
+  double cx_drift;    /* last beat: mean CSF volume change rate, mL/s */
   int nm;      /* metrics per beat: HS_METRIC_COUNT + device outputs */
   double *hist; /* HIST rows of nm metrics */
   double *site; /* HIST rows of 3 nn values: mean P, SO2 % and device blood % per node */
@@ -147,11 +151,12 @@ struct hs_sim {
   hs_beat_fn beat_fn;
   void *beat_ud;
   long valve_events;
-  double icp_vref; /* intracranial volume at the reference ICP (fixed at the start) */
-  int *ar_node;    /* per node: the autoregulated bed it feeds (territory arteries), or -1 */
-  double *ar_g;    /* per autoregulated bed at the current evaluation: conductance factor
-                      (1 - u)/(1 + u); then (nar on) the compliance factor of the territory
-                      arteries it regulates */
+  double pc_ref;   /* the compartment's reference (the brain: intracranial volume at the
+                      reference ICP, fixed at the start) */
+  int *cx_node;    /* per node: the regulated edge whose compliance factor it takes, or -1 */
+  double *cx_g;    /* per regulated edge at the current evaluation: conductance factor
+                      (the brain: (1 - u)/(1 + u)); then (nar on) the compliance factor of
+                      the vessels it feeds */
   unsigned char *mstate; /* the physiological modules' states (physio/module.h) */
   size_t *mofs;          /* offset of module k's state in mstate */
   hs_physio_effect pfx;  /* their combined effect on the circulation */

@@ -93,12 +93,12 @@ void hs_sim_steady_measure(hs_sim *s) {
   if (drpm / sv[SOLVER_STEADY_TOL_RPM] > res) res = drpm / sv[SOLVER_STEADY_TOL_RPM];
   if (dfac / sv[SOLVER_STEADY_TOL_FACTOR] > res) res = dfac / sv[SOLVER_STEADY_TOL_FACTOR];
   s->res_fast = res;
-  s->csf_drift = 0.0;
-  s->icp_imb = 0.0;
+  s->cx_drift = 0.0;
+  s->cx_imb = 0.0;
   if (pl->nic) {
     double rr = s->brr > 1e-3 ? s->brr : 1e-3;
-    s->csf_drift = (y[pl->ycsf] - y0[pl->ycsf]) / rr;
-    s->icp_imb = fabs(s->csf_drift) * s->p[pl->brain + BRAIN_CSF_ROUT];
+    s->cx_drift = (y[pl->ycsf] - y0[pl->ycsf]) / rr;
+    s->cx_imb = fabs(s->cx_drift) * s->p[pl->brain + BRAIN_CSF_ROUT];
   }
 }
 
@@ -133,7 +133,7 @@ typedef struct csf_solver {
 
 static void csf_step(hs_sim *s, csf_solver *cs) {
   const hs_plan *pl = s->pl;
-  double v = s->y[pl->ycsf], d = s->csf_drift, vn;
+  double v = s->y[pl->ycsf], d = s->cx_drift, vn;
   /* the drift falls as V rises: a measurement on the wrong side of the other end
      (taken while the haemodynamics were still settling) makes that end stale */
   if (d > 0 && cs->have_hi && v >= cs->v_hi) cs->have_hi = 0, cs->side = 0;
@@ -161,7 +161,7 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
     double psin = (pl->brain_sinus >= 0 ? site[pl->brain_sinus] : 0.0) +
                   s->p[pl->brain + BRAIN_SINUS_GRAD];
     memcpy(s->ydense, s->y, (size_t)pl->ny * sizeof(double));
-    vn = hs_brain_csf_newton(pl, s->p, s->ydense, s->icp_vref, m[HS_M_ICP], psin, d);
+    vn = hs_brain_csf_newton(pl, s->p, s->ydense, s->pc_ref, m[HS_M_ICP], psin, d);
   }
   if (vn > v + 30.0) vn = v + 30.0;
   if (vn < v - 30.0) vn = v - 30.0;
@@ -348,7 +348,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     double bpc_now = last[HS_M_BPC];
     if (bpc_now != bpc_prev) mode = 0; /* the controller changed the map */
     bpc_prev = bpc_now;
-    int csf_ok = !pl->nic || s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
+    int csf_ok = !pl->nic || s->cx_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
     int warm_now = res < 1.0 && !s->ctl_moving && csf_ok && !warmed;
     if (warm_now && o2res < 1.0) warm_now = 0, warmed = 1; /* already steady (warm start) */
     /* which accelerated iteration this beat belongs to, if any */
@@ -465,7 +465,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       calm = 0;
       continue;
     }
-    calm = fast_calm && s->icp_imb < sv[SOLVER_STEADY_TOL_ICP] &&
+    calm = fast_calm && s->cx_imb < sv[SOLVER_STEADY_TOL_ICP] &&
                    s->last_change_o2 < sv[SOLVER_STEADY_TOL_O2]
                ? calm + 1
                : 0;
@@ -493,7 +493,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   inf.beats = s->beats - start;
   inf.time_s = s->t;
   inf.last_change = s->last_change;
-  inf.icp_imbalance_mmhg = s->icp_imb;
+  inf.icp_imbalance_mmhg = s->cx_imb;
   if (info) *info = inf;
   if (!inf.reached) {
     s->slow_frozen--;
@@ -503,7 +503,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
                       "tolerance of any state %.3g; CSF imbalance %.3g mmHg, tolerance %.3g; "
                       "largest O2 content change %.3g mL/mL, tolerance %.3g%s)",
                       s->t, inf.beats, s->last_change, sv[SOLVER_STEADY_TOL], s->res_fast,
-                      s->icp_imb, sv[SOLVER_STEADY_TOL_ICP], s->last_change_o2,
+                      s->cx_imb, sv[SOLVER_STEADY_TOL_ICP], s->last_change_o2,
                       sv[SOLVER_STEADY_TOL_O2], s->ctl_moving ? "; MAP controller still titrating" : "");
   }
   st = hs_sim_run_beats(s, window, err);

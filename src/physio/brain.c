@@ -8,8 +8,11 @@
 #include "physio/brain.h"
 
 #include <math.h>
+#include <stdlib.h>
 
+#include "hemosim/roles.h"
 #include "hemosim/sim.h"
+#include "model/model_impl.h"
 #include "physio/module.h"
 
 #define BRAIN_BP(pl, p, b) ((p) + (pl)->bpofs[b])
@@ -386,7 +389,7 @@ double hs_brain_ar_change(const hs_plan *pl, const double *p, const double *y,
 void hs_brain_metrics(const hs_plan *pl, const double *p, const double *q, const double *q0,
                       double T, const double tcd_max[2], const double tcd_min[2], double *m) {
 #define MEAN(k) ((q[k] - q0[k]) / T)
-  m[HS_M_ICP] = pl->nic ? MEAN(pl->q_icp) : NAN;
+  m[HS_M_ICP] = pl->nic ? MEAN(pl->q_ext) : NAN;
   m[HS_M_CEPP] = pl->nic ? m[HS_M_MAP] - m[HS_M_ICP] : NAN;
   const double *br = p + pl->brain;
   double hemi = br[BRAIN_HEMI_MASS] * 1000.0 / 100.0, mca = br[BRAIN_MCA_MASS] * 1000.0 / 100.0;
@@ -430,9 +433,92 @@ static void brain_resistor(const hs_plan *pl, const double *p, const double *ep,
   if (ep[RESISTOR_COLLATERAL] != 0) *divide *= hs_brain_collateral_factor(pl, p);
 }
 
+/* ---- the brain as the engine's compartment (physio/module.h, hs_physio_circuit) ---- */
+
+/* The skull's vessels (vessel parameter intracranial != 0), the autoregulated beds
+   (resistor autoregulation_flow > 0, one state each), the CSF volume state, the brain
+   block and the brain's roles. */
+static hs_status brain_compile(hs_plan *pl, const hs_model *m, int *ny, hs_err *err) {
+  (void)err;
+  pl->brain = hs_physio_block(pl, "brain");
+  pl->ar_edges = malloc(((size_t)pl->ne + 1) * sizeof(int));
+  pl->ic_nodes = malloc(((size_t)pl->nn + 1) * sizeof(int));
+  if (!pl->ar_edges || !pl->ic_nodes) return HS_ERR_NOMEM;
+  for (int e = 0; e < pl->ne; e++) {
+    const hs_block *b = &m->blocks[pl->edge_block[e]];
+    if (b->type == &hs_type_resistor && b->params[RESISTOR_AUTOREG_FLOW] > 0)
+      pl->ar_edges[pl->nar++] = e;
+  }
+  for (int i = 0; i < pl->nn; i++) {
+    const hs_block *b = &m->blocks[pl->node_block[i]];
+    if (b->type == &hs_type_vessel && b->params[VESSEL_INTRACRANIAL] != 0)
+      pl->ic_nodes[pl->nic++] = i;
+  }
+  pl->yar = *ny;
+  *ny += pl->nar;
+  pl->ycsf = pl->nic ? (*ny)++ : -1;
+  pl->brain_sinus = hs_plan_node_find(pl, hs_model_role(m, "brain_venous_outflow"));
+  pl->l_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_mca_bed"));
+  pl->r_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_mca_bed"));
+  pl->l_other_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_other_bed"));
+  pl->r_other_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_other_bed"));
+  pl->l_mca_stem = hs_plan_edge_find(pl, hs_model_role(m, "left_mca_stem"));
+  pl->l_pca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_pca_bed"));
+  pl->r_pca_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_pca_bed"));
+  pl->pf_bed = hs_plan_edge_find(pl, hs_model_role(m, "posterior_fossa_bed"));
+  pl->basilar = hs_plan_edge_find(pl, hs_model_role(m, "basilar_artery"));
+  pl->r_mca_stem = hs_plan_edge_find(pl, hs_model_role(m, "right_mca_stem"));
+  pl->cer_art = hs_plan_node_find(pl, hs_model_role(m, "cerebral_arteries"));
+  return HS_OK;
+}
+
+static void brain_quadratures(hs_plan *pl, int *nq) { pl->q_ext = (*nq)++; /* ICP */ }
+
+static void brain_initial(const hs_plan *pl, const double *p, double *y, double *vref) {
+  if (pl->nic) hs_brain_initial(pl, p, y, vref); /* CSF, a lesion's squeeze */
+}
+
+/* ICP, then the conductance factors of the autoregulated beds and the compliance
+   factors of the territory arteries they regulate (one per bed, not per vessel). */
+static double brain_evaluate(const hs_plan *pl, const double *p, const double *y, double vref,
+                             double *g, double *c) {
+  double icp = pl->nic ? hs_brain_icp(pl, p, y, vref) : 0.0;
+  for (int k = 0; k < pl->nar; k++) {
+    g[k] = hs_brain_ar_conductance(pl, p, y, k);
+    c[k] = hs_brain_ar_compliance(pl, p, g[k]);
+  }
+  return icp;
+}
+
+static double brain_pressure(const hs_plan *pl, const double *p, const double *y, double vref) {
+  return pl->nic ? hs_brain_icp(pl, p, y, vref) : 0.0;
+}
+static double brain_compliance(const hs_plan *pl, const double *p, const double *y, int k) {
+  return hs_brain_ar_compliance(pl, p, hs_brain_ar_conductance(pl, p, y, k));
+}
+
+static void brain_watch(const hs_plan *pl, int edges[2]) {
+  edges[0] = pl->l_mca_stem, edges[1] = pl->r_mca_stem; /* TCD velocity extrema */
+}
+
+static const hs_physio_circuit brain_circuit = {
+    .compile = brain_compile,
+    .quadratures = brain_quadratures,
+    .feeds = hs_brain_ar_nodes,
+    .initial = brain_initial,
+    .evaluate = brain_evaluate,
+    .pressure = brain_pressure,
+    .compliance = brain_compliance,
+    .edge_dp = hs_brain_arteriolar_dp,
+    .outflow_dp = hs_brain_venous_dp,
+    .rhs = hs_brain_rhs,
+    .watch = brain_watch,
+};
+
 const hs_physio_module hs_physio_brain = {
     .name = "brain",
-    .doc = "cerebral beds: capillary obstruction by a clot, collateral grade "
-           "(docs/brain.md)",
+    .doc = "intracranial pressure and CSF, cerebral autoregulation, the intracranial "
+           "waterfalls, capillary obstruction by a clot, collateral grade (docs/brain.md)",
     .resistor = brain_resistor,
+    .circuit = &brain_circuit,
 };

@@ -16,7 +16,10 @@
 
 #include <stddef.h>
 
+#include "hemosim/error.h"
 #include "model/plan_impl.h"
+
+struct hs_model;
 
 /* What a module changes in the circulation; the engine multiplies the factors of all
    modules (1 = no effect). */
@@ -116,6 +119,59 @@ typedef struct hs_physio_beat {
   const double *node_so2; /* beat-mean O2 saturation of each node, % */
 } hs_physio_beat;
 
+
+/*
+ * A pressure compartment around vessels and the resistors a module regulates (docs/
+ * architecture.md, "Physiological modules").  The engine's right-hand side knows no organ
+ * by name: it asks the one registered module that provides these hooks (the brain: the
+ * skull, ICP, CSF, cerebral autoregulation) for
+ *  - the compartment pressure at a state y, added to the pressure of every vessel in
+ *    proportion to its compartment coefficient (vessel parameter 'intracranial': the
+ *    external pressure of those nodes), with, per regulated resistor edge k (resistor
+ *    parameter 'autoregulation_flow' > 0), the factor g[k] on its conductance and the
+ *    factor c[k] on the compliance of the vessels it feeds;
+ *  - the pressure drop across a regulated edge and across the collapsible outflow of a
+ *    compartment vessel (waterfalls / Starling resistors);
+ *  - the derivatives of its states (claimed in y at compile) and their start values.
+ * Everything else of the module (metrics, roles) stays behind its own file.
+ */
+typedef struct hs_physio_circuit {
+  /* At compile, right after the modules' continuous states: find the compartment nodes
+     (plan nic, ic_nodes) and the regulated edges (nar, ar_edges), claim their states at
+     *ny (plan yar, and the compartment's volume state ycsf or -1), resolve the module's
+     roles and parameter block.  m: the model being compiled. */
+  hs_status (*compile)(hs_plan *pl, const struct hs_model *m, int *ny, hs_err *err);
+  /* After compile, once the quadratures are laid out: claim its own at *nq (plan q_ext:
+     the compartment pressure integrated over time). */
+  void (*quadratures)(hs_plan *pl, int *nq);
+  /* For each node, the regulated edge (index into ar_edges) whose compliance factor it
+     takes, or -1. */
+  void (*feeds)(const hs_plan *pl, int *node_edge);
+  /* At the start of a run (node volumes set): its states in y and its reference *ref
+     (kept by the engine, passed back to evaluate). */
+  void (*initial)(const hs_plan *pl, const double *p, double *y, double *ref);
+  /* At every evaluation: the compartment pressure (returned; 0 without compartment
+     nodes), g[k] and c[k] of each regulated edge. */
+  double (*evaluate)(const hs_plan *pl, const double *p, const double *y, double ref,
+                     double *g, double *c);
+  /* The same, one quantity at a time (cheap reads between evaluations): the compartment
+     pressure alone, and the compliance factor of regulated edge k's vessels. */
+  double (*pressure)(const hs_plan *pl, const double *p, const double *y, double ref);
+  double (*compliance)(const hs_plan *pl, const double *p, const double *y, int k);
+  /* Pressure drop across a regulated edge from pressure pa to pb, compartment pressure
+     pc (only with compartment nodes). */
+  double (*edge_dp)(const hs_plan *pl, const double *p, double pa, double pb, double pc);
+  /* Pressure drop across the collapsible outflow edge from..to of a compartment vessel. */
+  double (*outflow_dp)(const double *P, int from, int to, double pc);
+  /* Derivatives of its states at y (node pressures P, edge flows Q, compartment
+     pressure pc of the same evaluation) into dy. */
+  void (*rhs)(const hs_plan *pl, const double *p, const double *y, const double *P,
+              const double *Q, double pc, double *dy);
+  /* Up to 2 edges whose flow extrema over each beat the engine records (beat_acc
+     ext_max / ext_min, -1: none): the MCA stems of the TCD. */
+  void (*watch)(const hs_plan *pl, int edges[2]);
+} hs_physio_circuit;
+
 typedef struct hs_physio_module {
   const char *name;
   const char *doc; /* one line: what it models, where it is documented */
@@ -166,6 +222,8 @@ typedef struct hs_physio_module {
      patency), *divide divides the result (after patency); both start at 1. */
   void (*resistor)(const hs_plan *plan, const double *p, const double *ep, double *base,
                    double *divide);
+  /* The compartment and regulated resistors (above); NULL: none.  At most one module. */
+  const hs_physio_circuit *circuit;
 } hs_physio_module;
 
 /* The reason a module's fixed() gives for a slow state's starting value (path: the
@@ -181,6 +239,8 @@ int hs_physio_block(const hs_plan *plan, const char *name);
 size_t hs_physio_slow_count(void);
 
 size_t hs_physio_module_count(void);
+/* The circuit hooks of the registered modules (the first module that has them), or NULL. */
+const hs_physio_circuit *hs_physio_circuit_hooks(void);
 const hs_physio_module *hs_physio_module_at(size_t i);
 
 #endif

@@ -30,6 +30,12 @@ const hs_physio_module *hs_physio_module_at(size_t i) {
   return i < hs_physio_module_count() ? MODULES[i] : 0;
 }
 
+const hs_physio_circuit *hs_physio_circuit_hooks(void) {
+  for (size_t i = 0; i < hs_physio_module_count(); i++)
+    if (MODULES[i]->circuit) return MODULES[i]->circuit;
+  return 0;
+}
+
 size_t hs_physio_slow_count(void) {
   size_t n = 0;
   for (size_t i = 0; i < hs_physio_module_count(); i++) n += (size_t)MODULES[i]->nslow;
