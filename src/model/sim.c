@@ -21,7 +21,7 @@
  * This file keeps the set-up, the evaluation, the stepping loop and the physiological
  * modules' beat hooks; the rest of one simulation lives beside it, all sharing the
  * private struct of model/sim_internal.h: physio/transport.c (O2/CO2 transport and gas
- * exchange), model/steady.c (periodic steady-state search and CSF balance),
+ * exchange), model/steady.c (periodic steady-state search and the compartment balance),
  * model/beat_metrics.c (per-beat metrics and clinical indices) and model/sim_state.c
  * (read-outs and the warm-state API).
  */
@@ -953,7 +953,7 @@ hs_status hs_sim_schedule(hs_sim *s, double t, const char *path, double v, hs_er
 /* ----------------------------------------------------------------- beats -- */
 
 /* Can the pressure of vessel i be computed from its own volume (the law of evaluate()
-   with every coupling term zero)?  Not when it feels the LV (intramyocardial), ICP,
+   with every coupling term zero)?  Not when it feels the LV (intramyocardial), a compartment,
    a reflex-shifted unstressed volume or a device's displaced volume. */
 static int pressure_is_local(const hs_sim *s, int i) {
   const hs_plan *pl = s->pl;

@@ -5,8 +5,9 @@
  * collateral grade, the initial state of a patient with a lesion, the CSF equilibrium
  * the steady-state search jumps to, and the brain metrics (ICP, CPP, CBF, TCD).
  *
- * The engine (src/model/sim.c) calls these at fixed points of the right-hand side and
- * of a beat; the equations, the `brain` parameter block and their sources are all in
+ * The engine (src/model/sim.c) reaches the ones it needs only through the brain's
+ * circuit hooks (physio/module.h hs_physio_circuit, registered in brain.c); the
+ * steady-state search and the beat metrics call the rest; the equations, the `brain` parameter block and their sources are all in
  * src/physio/brain.c and docs/brain.md.  The functions the right-hand side calls at
  * every evaluation are inline here (they run millions of times per simulated hour).
  * Everything is a pure function of its arguments: no globals, no I/O.
