@@ -459,9 +459,27 @@ static void test_circuit_hooks(void **state) {
   assert_near(up[HS_M_CEPP], up[HS_M_MAP] - up[HS_M_ICP], 1e-9);
 }
 
+/* Passive arterial stiffening (brain.arterial_stiffening, off by default; docs/brain.md
+   "TCD pulsatility and ICP"): the territory arteries grow more compliant as MAP - ICP
+   falls, so the PI rise with ICP steepens (measured 0.014 -> 0.022 PI/mmHg at 0.04). */
+static void test_arterial_stiffening(void **state) {
+  (void)state;
+  static const char *const ON[] = {"brain.arterial_stiffening", "0.04", NULL};
+  static const char *const LESION[] = {"brain.lesion_volume", "53", NULL};
+  static const char *const LESION_ON[] = {"brain.lesion_volume", "53",
+                                          "brain.arterial_stiffening", "0.04", NULL};
+  brain off = run("healthy_adult.yaml", NULL), on = run("healthy_adult.yaml", ON);
+  brain off30 = run("healthy_adult.yaml", LESION), on30 = run("healthy_adult.yaml", LESION_ON);
+  print_message("PI at ICP %.1f / %.1f: %.3f -> %.3f (off), %.3f -> %.3f (stiffening 0.04)\n",
+                off.icp, off30.icp, off.pi_l, off30.pi_l, on.pi_l, on30.pi_l);
+  assert_in_range_d(on.pi_l - off.pi_l, 0.005, 0.05); /* resting PI barely moves */
+  assert_true(on30.pi_l - on.pi_l > off30.pi_l - off.pi_l + 0.1);
+  assert_near(on30.cpp, on30.map - on30.icp, 1e-9);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_circuit_hooks),
+      cmocka_unit_test(test_circuit_hooks), cmocka_unit_test(test_arterial_stiffening),
       cmocka_unit_test(test_healthy_values), cmocka_unit_test(test_autoregulation),
       cmocka_unit_test(test_icp),            cmocka_unit_test(test_no_reflow_and_occlusion),
       cmocka_unit_test(test_no_reflow_law),

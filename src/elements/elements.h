@@ -271,6 +271,8 @@ enum {
   BRAIN_PF_MASS,
   BRAIN_CAP_SHARE,
   BRAIN_CAP_COORD,
+  BRAIN_ART_STIFF,
+  BRAIN_ART_PREF,
   BRAIN_NPARAM
 };
 extern const char *const hs_reflex_regions[];

@@ -173,6 +173,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     double c = r->c;
     if (r->ar >= 0) c *= arcc[r->ar];
     s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), c, v0);
+    if (r->ar >= 0 && s->cx_wall) s->PT[i] = s->cx->wall(pl, s->p, s->PT[i]);
     double p = s->PT[i] + r->pext + r->tt;
     if (r->kmyo != 0.0) p += r->kmyo * P[pl->lv];
     if (r->kic != 0.0) p += r->kic * pc;
@@ -972,6 +973,7 @@ static int pressure_is_local(const hs_sim *s, int i) {
    whenever the parameters change (creation, hs_sim_set, scheduled events). */
 void hs_sim_refresh_derived(hs_sim *s) {
   const hs_plan *pl = s->pl;
+  s->cx_wall = s->cx && s->cx->wall_on && s->cx->wall_on(pl, s->p);
   s->vu_extra_total = 0.0;
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
@@ -1067,11 +1069,14 @@ static void measured_pressures(hs_sim *s, double t, const double *y, double *pu,
   }
 }
 
-/* Compliance of vessel node i at state y (the factor of the regulated edge it feeds). */
-static inline double vessel_compliance(const hs_sim *s, const double *y, int i, const double *v) {
+/* Transmural pressure of vessel node i at state y (the compliance factor of the regulated
+   edge it feeds, its wall law). */
+static inline double vessel_ptm(const hs_sim *s, const double *y, int i, const double *v) {
   int k = s->cx_node[i];
-  if (k < 0) return v[VESSEL_C];
-  return v[VESSEL_C] * s->cx->compliance(s->pl, s->p, y, k);
+  if (k < 0) return hs_vessel_pressure(y[i], v[VESSEL_C], v[VESSEL_V0]);
+  double x = hs_vessel_pressure(y[i], v[VESSEL_C] * s->cx->compliance(s->pl, s->p, y, k),
+                                v[VESSEL_V0]);
+  return s->cx_wall ? s->cx->wall(s->pl, s->p, x) : x;
 }
 
 /* Flow through a plain resistor between two vessels (the MCA stems) without a full
@@ -1090,9 +1095,9 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
   }
   double pc = pl->nic ? s->cx->pressure(pl, s->p, y, s->pc_ref) : 0.0;
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
-  double pA = hs_vessel_pressure(y[a], vessel_compliance(s, y, a, pa), pa[VESSEL_V0]) +
+  double pA = vessel_ptm(s, y, a, pa) +
               pa[VESSEL_PEXT] + pa[VESSEL_THORACIC] * thor + pa[VESSEL_INTRACRANIAL] * pc;
-  double pB = hs_vessel_pressure(y[b], vessel_compliance(s, y, b, pb), pb[VESSEL_V0]) +
+  double pB = vessel_ptm(s, y, b, pb) +
               pb[VESSEL_PEXT] +
               pb[VESSEL_THORACIC] * thor + pb[VESSEL_INTRACRANIAL] * pc;
   double r = s->r_base[e]; /* R x the modules' base factors (hs_sim_refresh_derived) */

@@ -96,6 +96,19 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                              "Ursino & Lodi 1997 (J Appl Physiol 82:1256): Ca 0.75x-3.5x of "
                              "its basal value; Ursino et al. 1998 (J Neurosurg 89:255)",
                              NULL},
+    [BRAIN_ART_STIFF] = {"arterial_stiffening", HS_DIM_NONE, 0, 0, 1, 0,
+                         "passive stiffening (1/mmHg) of the territory arteries feeding an "
+                         "autoregulated bed: their compliance is C (1 + b P*)/(1 + b P) at "
+                         "transmural pressure P (arterial_reference_pressure P*: C itself), "
+                         "so it rises as the transmural pressure MAP - ICP falls; 0: linear "
+                         "(docs/brain.md, TCD pulsatility and ICP)",
+                         "Langewouters et al. 1984 (J Biomech 17:425); Carrera et al. 2010 (J "
+                         "Neurotrauma 27:317): cerebral arterial compliance rises as CPP falls",
+                         NULL},
+    [BRAIN_ART_PREF] = {"arterial_reference_pressure", HS_DIM_PRESSURE, 75, 10, 200, 0,
+                        "transmural pressure at which the territory arteries have their "
+                        "nominal compliance C (with arterial_stiffening)",
+                        "this model: the resting MAP - ICP of the healthy adult", NULL},
     [BRAIN_BP_GAIN] = {"bp_gain", HS_DIM_NONE, 0.3, 0.01, 2, 0,
                        "bp_target controller: ln(factor) changes by gain x (aim - pressure) / "
                        "pressure per beat; 0.3 corrects ~30 % of a relative error per beat "
@@ -497,6 +510,10 @@ static double brain_compliance(const hs_plan *pl, const double *p, const double 
   return hs_brain_ar_compliance(pl, p, hs_brain_ar_conductance(pl, p, y, k));
 }
 
+static int brain_wall_on(const hs_plan *pl, const double *p) {
+  return p[pl->brain + BRAIN_ART_STIFF] > 0;
+}
+
 static void brain_watch(const hs_plan *pl, int edges[2]) {
   edges[0] = pl->l_mca_stem, edges[1] = pl->r_mca_stem; /* TCD velocity extrema */
 }
@@ -509,6 +526,8 @@ static const hs_physio_circuit brain_circuit = {
     .evaluate = brain_evaluate,
     .pressure = brain_pressure,
     .compliance = brain_compliance,
+    .wall_on = brain_wall_on,
+    .wall = hs_brain_wall_pressure,
     .edge_dp = hs_brain_arteriolar_dp,
     .outflow_dp = hs_brain_venous_dp,
     .rhs = hs_brain_rhs,

@@ -57,6 +57,16 @@ static inline double hs_brain_ar_compliance(const hs_plan *pl, const double *p, 
   return pow(r, r >= 1.0 ? 2.0 * g : 0.5 * g);
 }
 
+/* Transmural pressure of a territory artery whose linear law gives x: with passive
+   stiffening b (brain.arterial_stiffening) its compliance is C (1 + b P*)/(1 + b P),
+   equal to C at P* (brain.arterial_reference_pressure), so P = ((1 + b P*) exp(b (x -
+   P*)/(1 + b P*)) - 1)/b (the same volume at P*). */
+static inline double hs_brain_wall_pressure(const hs_plan *pl, const double *p, double x) {
+  const double *br = p + pl->brain;
+  double b = br[BRAIN_ART_STIFF], a = 1.0 + b * br[BRAIN_ART_PREF];
+  return (a * exp(b * (x - br[BRAIN_ART_PREF]) / a) - 1.0) / b;
+}
+
 /*
  * Waterfall downstream pressure: the smooth maximum (width 1 mmHg) of the outflow
  * pressure and the collapse pressure.  Bridging veins: a Starling resistor (Luce et al.

@@ -158,6 +158,11 @@ typedef struct hs_physio_circuit {
      pressure alone, and the compliance factor of regulated edge k's vessels. */
   double (*pressure)(const hs_plan *pl, const double *p, const double *y, double ref);
   double (*compliance)(const hs_plan *pl, const double *p, const double *y, int k);
+  /* A nonlinear wall of the vessels a regulated edge feeds: wall_on says whether it acts
+     (at every parameter change), wall maps the transmural pressure x of their linear law
+     (with the compliance factor) to their transmural pressure. */
+  int (*wall_on)(const hs_plan *pl, const double *p);
+  double (*wall)(const hs_plan *pl, const double *p, double x);
   /* Pressure drop across a regulated edge from pressure pa to pb, compartment pressure
      pc (only with compartment nodes). */
   double (*edge_dp)(const hs_plan *pl, const double *p, double pa, double pb, double pc);
