@@ -13,7 +13,8 @@
  * tabulated in Hairer, Norsett & Wanner, Solving ODEs I, 2nd ed., Table 5.2.
  * First-same-as-last: the last stage is the derivative at the new point.
  * Error norm: RMS of e_i / (atol + rtol max(|y0_i|, |y1_i|)); step factor
- * 0.9 err^(-1/5) bounded to [0.2, 5] (the usual safety rule, Hairer I.II.4).
+ * 0.9 err^(-0.17) err_prev^0.04 bounded to [0.2, 5] (Lund-stabilised PI control,
+ * pi_factor below; after a rejection and a restart 0.9 err^(-1/5), Hairer I.II.4).
  * Quadratures are integrated with the same stages (no error control).
  *
  * Events: root functions are evaluated at the end of every accepted step; a
@@ -62,6 +63,7 @@ typedef struct rk {
   double *hev, *nev;
   int ev_root;    /* the root function the last step stopped at (-1: none) */
   int ev_restart; /* restarted at that root: its hev applies to the next step */
+  double en_old;  /* error norm of the last accepted step since the last restart (0: none) */
   hs_ode_stats st;
   int (*root_need)(int i, void *ud); /* hs_dopri5_set_root_one (NULL: none) */
   double (*root_one)(double t, const double *y, int i, void *ud);
@@ -232,6 +234,25 @@ static void hermite_some(const rk *r, double t, const int *idx, int nidx, double
 }
 static void hermite(const rk *r, double t, double *out) { hermite_some(r, t, NULL, 0, out); }
 
+/* Step factor after an accepted step with error norm en when the accepted step before it
+   had en_old (0: none since the start or the last restart).  Lund-stabilised PI control
+   (Gustafsson 1991, ACM TOMS 17:533; Hairer & Wanner, Solving ODEs II, IV.2, and the
+   step rule of their code DOPRI5): fac = 0.9 en^-(1/5 - 0.75 beta) en_old^beta, beta
+   0.04, bounded to [0.2, 5]; the plain rule 0.9 en^(-1/5) after a restart.  The
+   circulation's steps are bounded by the stability of its inertance modes in diastole,
+   where the plain rule alternates between growing the step and rejecting it
+   (docs/numerics.md, Stiffness). */
+#ifndef PI_BETA
+#define PI_BETA 0.04
+#endif
+static double pi_factor(double en, double en_old) {
+  if (!(en > 0)) return 5.0;
+  double fac = en_old > 0 && PI_BETA > 0
+                   ? 0.9 * pow(en, -(0.2 - 0.75 * PI_BETA)) * pow(en_old, PI_BETA)
+                   : 0.9 * pow(en, -0.2);
+  return fmin(5.0, fmax(0.2, fac));
+}
+
 static int roots_at(rk *r, double t, const double *y, double *g) {
   r->st.root_evals++;
   return r->p.roots(t, y, g, r->p.ud);
@@ -271,8 +292,8 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
     double en = NAN; /* not computed when a stage failed */
     st = rk_try(r, h, &en, 1);
     if (st == 0 && en <= 1.0) {
-      double fac = en > 0 ? 0.9 * pow(en, -0.2) : 5.0;
-      fac = fmin(5.0, fmax(0.2, fac));
+      double fac = pi_factor(en, r->en_old);
+      r->en_old = fmax(en, 1e-4);
       if (h < hmax || fac < 1.0) r->h = h * fac; /* a step clipped at tstop says little */
       else r->h = fmax(r->h, h);
       if (learn >= 0 && h < hmax) r->hev[learn] = h * fac;
@@ -407,6 +428,7 @@ static hs_status rk_reinit(void *s, double t, const double *y, hs_err *err) {
   r->t = r->t_prev = t;
   memcpy(r->y, y, (size_t)r->n * sizeof(double));
   r->fresh = 0; /* FSAL derivative and root values are stale */
+  r->en_old = 0;
   r->st.restarts++;
   return HS_OK;
 }
