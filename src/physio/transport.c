@@ -282,26 +282,42 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
   double hb = hb_now(s), c_ec = s->c_ec, k_ec = s->k_ec, shunt = lung_shunt(s), rq = ox[OXY_RQ];
   int nn = pl->nn, sweep;
   double *in_c = s->work_dy, *in_f = s->ydense, *in_k = s->kin, *out = s->trscratch;
+  /* the outflows depend on the mean flows alone: summed once, in the order of the sweeps
+     below; without o2 only the CO2 contents move (the O2 and tracer inflows are skipped) */
+  for (int i = 0; i < nn; i++) out[i] = 0.0;
+  for (int e = 0; e < pl->ne; e++) {
+    out[pl->efrom[e]] += s->qmean[2 * e];
+    out[pl->eto[e]] += s->qmean[2 * e + 1];
+  }
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+    for (int n = 0; n < dt->nflows; n++) {
+      double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
+      out[ports[q >= 0 ? dt->flows[n].from_port : dt->flows[n].to_port]] += fabs(q);
+    }
+  }
   for (sweep = 0; sweep < maxsweep; sweep++) {
-    for (int i = 0; i < nn; i++) in_c[i] = in_f[i] = in_k[i] = out[i] = 0.0;
+    for (int i = 0; i < nn; i++) in_k[i] = 0.0;
+    if (o2)
+      for (int i = 0; i < nn; i++) in_c[i] = in_f[i] = 0.0;
     /* forward volume carries the upstream content downstream, backward volume the
        downstream content upstream: tidal (to-and-fro) exchange is kept */
     for (int e = 0; e < pl->ne; e++) {
       int a = pl->efrom[e], b = pl->eto[e], gas = pl->edge_gas[e];
       double qf = s->qmean[2 * e], qb = s->qmean[2 * e + 1];
-      in_c[b] += qf * (gas ? (1.0 - shunt) * c_ec + shunt * c[a] : c[a]);
       in_k[b] += qf * (gas ? (1.0 - shunt) * k_ec + shunt * k[a] : k[a]);
-      in_f[b] += pl->edge_bed[e] ? 0.0 : qf * f[a];
-      out[a] += qf;
-      in_c[a] += qb * c[b];
       in_k[a] += qb * k[b];
+      if (!o2) continue;
+      in_c[b] += qf * (gas ? (1.0 - shunt) * c_ec + shunt * c[a] : c[a]);
+      in_f[b] += pl->edge_bed[e] ? 0.0 : qf * f[a];
+      in_c[a] += qb * c[b];
       in_f[a] += qb * f[b];
-      out[b] += qb;
     }
     for (int d = 0; d < pl->nd; d++) {
       const hs_device_type *dt = pl->dev_type[d];
       const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-      double cout = 0.01 * hs_o2_content(hb, s->po2out[d]);
+      double cout = o2 ? 0.01 * hs_o2_content(hb, s->po2out[d]) : 0.0;
       for (int n = 0; n < dt->nflows; n++) {
         double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
         int fw = q >= 0;
@@ -309,10 +325,10 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
         int b = ports[fw ? dt->flows[n].to_port : dt->flows[n].from_port];
         int oxg = fw && (dt->flows[n].flags & HS_DFLOW_OXYGENATE);
         q = fabs(q);
-        in_c[b] += q * (oxg ? cout : c[a]);
         in_k[b] += q * (oxg ? s->kout[d] : k[a]);
+        if (!o2) continue;
+        in_c[b] += q * (oxg ? cout : c[a]);
         in_f[b] += q * (oxg ? 1.0 : f[a]);
-        out[a] += q;
       }
     }
     double change = 0;
@@ -321,17 +337,18 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
       double x = c[i] / O2_CRIT;
       double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
       double vo2 = s->p[pl->vo2_pidx[n]] / 60.0;
-      in_c[i] -= vo2; /* O2 as before the CO2 transport (the floor at 0 below) */
+      if (o2) in_c[i] -= vo2; /* O2 as before the CO2 transport (the floor at 0 below) */
       in_k[i] += rq * vo2 * g;
     }
     for (int i = 0; i < nn; i++) {
       if (out[i] <= 1e-9) continue; /* stagnant node: leave it as it is */
-      double cn = in_c[i] / out[i], fn = in_f[i] / out[i], kn = in_k[i] / out[i];
-      if (cn < 0) cn = 0;
       if (o2) {
+        double cn = in_c[i] / out[i], fn = in_f[i] / out[i];
+        if (cn < 0) cn = 0;
         if (fabs(cn - c[i]) > change) change = fabs(cn - c[i]);
         c[i] = cn, f[i] = fn;
       }
+      double kn = in_k[i] / out[i];
       if (fabs(kn - k[i]) > change) change = fabs(kn - k[i]);
       k[i] = kn;
     }
