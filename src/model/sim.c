@@ -214,7 +214,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     const double *ep = bparams(s, pl->edge_block[e]);
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
     double r = s->r_fixed[e];
-    if (pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) /* regulated edge: a waterfall */
+    if (pl->nic && s->edge_cx[e]) /* regulated edge: a waterfall */
       dp = s->cx->edge_dp(pl, s->p, P[pl->efrom[e]], P[pl->eto[e]], pc);
     if (ep[RESISTOR_COLLAPSE] != 0) {
       /* the collapse factor comes before the patency division (same arithmetic as
@@ -238,7 +238,7 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
     /* vasoactive drugs and the BP controller act on vasomotor beds; regulated beds
        hold their own tone */
-    if (pl->edge_bed[e] && ep[RESISTOR_AUTOREG_FLOW] <= 0) r *= dx.resistance;
+    if (pl->edge_bed[e] && !s->edge_cx[e]) r *= dx.resistance;
     Q[e] = dp / r;
   }
   /* regulated edges: their conductance factor (the brain: cerebral autoregulation) */
@@ -540,6 +540,7 @@ void hs_sim_free(hs_sim *s) {
   hs_replay_stop(s);
   free(s->p);
   free(s->cx_node);
+  free(s->edge_cx);
   free(s->cx_g);
   free(s->r_base);
   free(s->r_fixed);
@@ -744,6 +745,9 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
       !s->rrow || !s->other_e || !s->edge_vi)
     goto nomem;
   s->cx = pl->cx;
+  s->edge_cx = calloc((size_t)pl->ne + 1, sizeof(int));
+  if (!s->edge_cx) goto nomem;
+  for (int k = 0; k < pl->nar; k++) s->edge_cx[pl->ar_edges[k]] = k + 1;
   s->watch[0] = s->watch[1] = -1;
   if (s->cx) {
     s->cx->feeds(pl, s->cx_node);
@@ -1035,7 +1039,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
     if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
     if (fdiv != 1.0) r /= fdiv;
     s->r_fixed[e] = r;
-    if ((pl->nic && ep[RESISTOR_AUTOREG_FLOW] > 0) || ep[RESISTOR_COLLAPSE] != 0) {
+    if ((pl->nic && s->edge_cx[e]) || ep[RESISTOR_COLLAPSE] != 0) {
       s->other_e[s->nother++] = e;
       continue;
     }
@@ -1043,7 +1047,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
     rr->e = e, rr->a = pl->efrom[e], rr->b = pl->eto[e], rr->r = r;
     int rf = s->ntmod ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE; /* 0-2: evaluate()'s table */
     rr->reflex = rf == HS_REFLEX_NONE || rf == HS_REFLEX_SPLANCHNIC ? rf : HS_REFLEX_EXTRA;
-    rr->drug = pl->edge_bed[e] && ep[RESISTOR_AUTOREG_FLOW] <= 0;
+    rr->drug = pl->edge_bed[e] && !s->edge_cx[e];
   }
   memo_reset(s);
 }
@@ -1088,7 +1092,7 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
   const double *pa = bparams(s, pl->node_block[a]), *pb = bparams(s, pl->node_block[b]);
   const double *ep = bparams(s, pl->edge_block[e]);
   if (pl->node_kind[a] != HS_NK_VESSEL || pl->node_kind[b] != HS_NK_VESSEL || pl->ndisp ||
-      s->ntmod || pa[VESSEL_MYO] != 0 || pb[VESSEL_MYO] != 0 || ep[RESISTOR_AUTOREG_FLOW] > 0 ||
+      s->ntmod || pa[VESSEL_MYO] != 0 || pb[VESSEL_MYO] != 0 || s->edge_cx[e] ||
       ep[RESISTOR_COLLAPSE] != 0 || pl->edge_bed[e]) {
     evaluate(s, s->t, y, s->P, s->Q);
     return s->Q[e];

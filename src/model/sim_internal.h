@@ -90,6 +90,7 @@ struct hs_sim {
   double pc;             /* compartment pressure (the brain's ICP, physio/module.h
                             hs_physio_circuit) at the last evaluation, mmHg */
   const hs_physio_circuit *cx; /* the compartment's hooks (the module that has them) */
+  int *edge_cx; /* per edge: 1 + its index in the plan's ar_edges (regulated), else 0 */
   int cx_wall;                  /* the compartment's vessels have a nonlinear wall */
   int watch[2];                /* edges whose flow extrema each beat records, or -1 */
   double *dext;          /* per-beat extrema of MAX/MIN device outputs */

@@ -494,11 +494,20 @@ static void brain_initial(const hs_plan *pl, const double *p, double *y, double 
 /* ICP, then the conductance factors of the autoregulated beds and the compliance
    factors of the territory arteries they regulate (one per bed, not per vessel). */
 static double brain_evaluate(const hs_plan *pl, const double *p, const double *y, double vref,
-                             double *g, double *c) {
+                             double *restrict g, double *restrict c) {
   double icp = pl->nic ? hs_brain_icp(pl, p, y, vref) : 0.0;
-  for (int k = 0; k < pl->nar; k++) {
-    g[k] = hs_brain_ar_conductance(pl, p, y, k);
-    c[k] = hs_brain_ar_compliance(pl, p, g[k]);
+  /* hs_brain_ar_conductance and hs_brain_ar_compliance with their loads hoisted out of
+     the loop (the same arithmetic: identical numbers) */
+  const int nar = pl->nar;
+  const double *restrict x = y + pl->yar;
+  const double a = p[pl->brain + BRAIN_AR_RANGE], gc = p[pl->brain + BRAIN_AR_COMPLIANCE];
+  for (int k = 0; k < nar; k++) {
+    double u = a * x[k] / sqrt(1.0 + x[k] * x[k]);
+    double r = (1.0 - u) / (1.0 + u);
+    g[k] = r;
+    if (gc == 0.0) c[k] = 1.0;
+    else if (gc == 1.0) c[k] = r >= 1.0 ? r * r : sqrt(r);
+    else c[k] = pow(r, r >= 1.0 ? 2.0 * gc : 0.5 * gc);
   }
   return icp;
 }

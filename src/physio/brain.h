@@ -29,8 +29,9 @@
 static inline double hs_brain_icp(const hs_plan *pl, const double *p, const double *y,
                                   double vref) {
   const double *br = p + pl->brain;
+  const int *restrict ic = pl->ic_nodes, nic = pl->nic; /* loads hoisted, same sums */
   double vic = y[pl->ycsf] + br[BRAIN_LESION];
-  for (int k = 0; k < pl->nic; k++) vic += y[pl->ic_nodes[k]];
+  for (int k = 0; k < nic; k++) vic += y[ic[k]];
   return br[BRAIN_ICP_REF] * exp(br[BRAIN_ICP_K] * (vic - vref));
 }
 
