@@ -32,6 +32,13 @@ enum {
 /* Transmural pressure of a linear compliance: P = (V - V0) / C. */
 static inline double hs_vessel_pressure(double v, double c, double v0) { return (v - v0) / c; }
 
+/* Vascular waterfall (Starling resistor): the pressure a collapsible segment drains into,
+   the smooth maximum (width 1 mmHg) of its outflow pressure pout and the closing
+   pressure pc around it (docs/brain.md, "Equations"). */
+static inline double hs_waterfall_pd(double pout, double pc) {
+  return 0.5 * (pout + pc + sqrt((pout - pc) * (pout - pc) + 1.0));
+}
+
 /* ---- chambers: time-varying elastance ------------------------------------ */
 enum { CHAMBER_EES, CHAMBER_V0, CHAMBER_EDA, CHAMBER_EDB, CHAMBER_NPARAM };
 

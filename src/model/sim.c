@@ -209,13 +209,16 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       if (a > 0.0) Q[f->e] += hs_orifice_flow(a, dp);
     }
   }
+  double pclose = pl->nic ? s->cx->closing(pl, s->p, pc) : 0.0;
   for (int k = 0; k < s->nother; k++) { /* resistors with a waterfall or collapse */
     int e = s->other_e[k];
     const double *ep = bparams(s, pl->edge_block[e]);
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
     double r = s->r_fixed[e];
-    if (pl->nic && s->edge_cx[e]) /* regulated edge: a waterfall */
-      dp = s->cx->edge_dp(pl, s->p, P[pl->efrom[e]], P[pl->eto[e]], pc);
+    if (pl->nic && s->edge_cx[e]) { /* regulated edge: a waterfall */
+      dp = P[pl->efrom[e]] - hs_waterfall_pd(P[pl->eto[e]], pclose);
+      if (dp < 0) dp = 0.0;
+    }
     if (ep[RESISTOR_COLLAPSE] != 0) {
       /* the collapse factor comes before the patency division (same arithmetic as
          ever, so the cached r_fixed of the other edges gives identical numbers) */

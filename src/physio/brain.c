@@ -512,6 +512,11 @@ static double brain_evaluate(const hs_plan *pl, const double *p, const double *y
   return icp;
 }
 
+/* The arteriolar waterfall's closing pressure: ICP + the active tone (hs_brain_arteriolar_dp). */
+static double brain_closing(const hs_plan *pl, const double *p, double icp) {
+  return icp + p[pl->brain + BRAIN_CCP_TONE];
+}
+
 static double brain_pressure(const hs_plan *pl, const double *p, const double *y, double vref) {
   return pl->nic ? hs_brain_icp(pl, p, y, vref) : 0.0;
 }
@@ -537,7 +542,7 @@ static const hs_physio_circuit brain_circuit = {
     .compliance = brain_compliance,
     .wall_on = brain_wall_on,
     .wall = hs_brain_wall_pressure,
-    .edge_dp = hs_brain_arteriolar_dp,
+    .closing = brain_closing,
     .outflow_dp = hs_brain_venous_dp,
     .rhs = hs_brain_rhs,
     .watch = brain_watch,

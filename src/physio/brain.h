@@ -78,7 +78,7 @@ static inline double hs_brain_wall_pressure(const hs_plan *pl, const double *p, 
  * the collapsed segment unless the outflow pressure exceeds the veins' own.
  */
 static inline double hs_brain_waterfall_pd(double pout, double icp) {
-  return 0.5 * (pout + icp + sqrt((pout - icp) * (pout - icp) + 1.0));
+  return hs_waterfall_pd(pout, icp);
 }
 static inline double hs_brain_venous_dp(const double *P, int from, int to, double icp) {
   double dp = P[from] - hs_brain_waterfall_pd(P[to], icp);

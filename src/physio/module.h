@@ -163,9 +163,10 @@ typedef struct hs_physio_circuit {
      (with the compliance factor) to their transmural pressure. */
   int (*wall_on)(const hs_plan *pl, const double *p);
   double (*wall)(const hs_plan *pl, const double *p, double x);
-  /* Pressure drop across a regulated edge from pressure pa to pb, compartment pressure
-     pc (only with compartment nodes). */
-  double (*edge_dp)(const hs_plan *pl, const double *p, double pa, double pb, double pc);
+  /* The closing pressure of the regulated edges at compartment pressure pc (only with
+     compartment nodes): each is a waterfall, flow = max(P_from - hs_waterfall_pd(P_to,
+     closing), 0) / R (elements.h; the engine computes it). */
+  double (*closing)(const hs_plan *pl, const double *p, double pc);
   /* Pressure drop across the collapsible outflow edge from..to of a compartment vessel. */
   double (*outflow_dp)(const double *P, int from, int to, double pc);
   /* Derivatives of its states at y (node pressures P, edge flows Q, compartment
