@@ -53,7 +53,10 @@ static const char COMPARE_HELP[] =
     "  --json F            JSON result to F ('-' = standard output instead of the text)\n"
     "  --report DIR        self-contained HTML report (index.html, pv_loops.svg,\n"
     "                      ecmo_flow_sweep.svg, compare.json)\n"
-    "  -h, --help          this text\n";
+    "  -h, --help          this text\n"
+    "\n"
+    "exit status: 0 success (a strategy that cannot be simulated is a row saying why),\n"
+    "1 usage error (unknown option, missing or malformed option value), 2 input error.\n";
 
 int hs_cmd_compare(int argc, char **argv) {
   const char *patient = NULL, *targets_file = NULL, *json = NULL, *flows_text = NULL;

@@ -57,7 +57,10 @@ static const char OPT_HELP[] =
     "  --report DIR         self-contained HTML report (index.html, sweep.svg, pv_loops.svg)\n"
     "  -q, --quiet          no table (outputs asked for are still written)\n"
     "  --threads N          points run in parallel (default: online cores)\n"
-    "  -h, --help           this text\n";
+    "  -h, --help           this text\n"
+    "\n"
+    "exit status: 0 success (also when no point meets every target), 1 usage error,\n"
+    "2 input error (a file, a --set value, a strategy the context rules out).\n";
 
 int hs_cmd_optimize(int argc, char **argv) {
   const char *patient = NULL, *strategy = NULL, *targets_file = NULL, *plot = NULL, *json = NULL;

@@ -20,7 +20,9 @@ static const char PARAMS_HELP[] =
     "the bedside unit is not the internal one or is a clinical unit (every flow:\n"
     "\"4 L/min\"; the blood volume: \"5 L\"; a septostomy: \"8 mm\"; a half-life:\n"
     "\"4 h\"; a drug dose: \"0.5 ug/kg/min\"; a cannula: \"17 Fr\"; haemoglobin:\n"
-    "\"14 g/dL\"; lactate: \"2 mmol/L\").  0 needs no unit.\n";
+    "\"14 g/dL\"; lactate: \"2 mmol/L\").  0 needs no unit.\n"
+    "\n"
+    "exit status: 0 success, 1 usage error (unknown option or TYPE).\n";
 
 static void fmt_num(char *b, size_t n, double v) { snprintf(b, n, "%.6g", v); }
 

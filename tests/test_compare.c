@@ -101,6 +101,9 @@ static void test_targets_file(void **state) {
       {"t_flows.yaml", "hemosim_targets: 1\nflow_min: 3\nflow_max: 2\n",
        "flow_min = 3 L/min must be below flow_max = 2 L/min", HS_ERR_RANGE},
       {"t_magic.yaml", "pcwp_max: 18\n", "not a hemosim targets file", HS_ERR_PARSE},
+      /* names in any letter case (issue 12: "MAP" was rejected), so twice is an error */
+      {"t_twice.yaml", "hemosim_targets: 1\nmap_min: 70\nMAP_min: 75\n",
+       ":3:1: 'MAP_min' is given twice", HS_ERR_INVALID},
   };
   for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
     char *p = hs_test_write_temp(BAD[k].name, BAD[k].text);
@@ -111,6 +114,17 @@ static void test_targets_file(void **state) {
     remove(p);
     free(p);
   }
+  /* target names in any letter case, in a file and in --target */
+  char *upper = hs_test_write_temp("t_upper.yaml", "hemosim_targets: 1\nMAP_min: 72\nPCWP_Max: 17\n");
+  hs_targets tu;
+  hs_targets_default(&tu);
+  assert_int_equal(hs_targets_load(upper, &tu, &c, NULL, &err), HS_OK);
+  assert_near(tu.map_min_mmhg, 72, 0);
+  assert_near(tu.pcwp_max_mmhg, 17, 0);
+  assert_int_equal(hs_targets_set(&tu, "MAP_MIN", "68", &err), HS_OK);
+  assert_near(tu.map_min_mmhg, 68, 0);
+  remove(upper);
+  free(upper);
   /* flags */
   assert_int_equal(hs_targets_set(&t, "pcwp_max", "18 mmHg", &err), HS_OK);
   assert_near(t.pcwp_max_mmhg, 18, 1e-12);

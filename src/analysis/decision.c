@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "analysis/strategy.h"
 #include "hemosim/compare.h"
@@ -79,15 +80,16 @@ static hs_status target_value(const tfield *f, const char *text, double *out, hs
   return HS_OK;
 }
 
+/* Target names are read in any letter case ("MAP_min" is map_min), as measurement names are. */
 static const tfield *target_field(const char *name) {
   for (size_t k = 0; k < NTF; k++)
-    if (!strcmp(TF[k].key, name)) return &TF[k];
+    if (!strcasecmp(TF[k].key, name)) return &TF[k];
   return NULL;
 }
 
 static hs_status unknown_target(const char *name, hs_err *err) {
   for (size_t k = 0; k < sizeof RETIRED / sizeof RETIRED[0]; k++)
-    if (!strcmp(name, RETIRED[k]))
+    if (!strcasecmp(name, RETIRED[k]))
       return hs_err_set(err, HS_ERR_UNKNOWN,
                         "'%s' is no longer a target: aortic-valve opening and pulse pressure "
                         "are reported as a risk (stasis), not targets",
@@ -266,6 +268,7 @@ hs_status hs_targets_load(const char *path, hs_targets *t, hs_context *c, char *
   hs_context_default(&cc);
   if (c) cc = *c;
   char **list = NULL;
+  const tfield *given[NTF] = {0}; /* a target written twice (any letter case) is an error */
   const hs_doc_node *root = hs_doc_root(d);
   if ((st = hs_doc_expect(d, root, HS_DOC_MAP, "the targets file", err))) goto done;
   if (!hs_doc_get(root, "hemosim_targets")) {
@@ -312,6 +315,13 @@ hs_status hs_targets_load(const char *path, hs_targets *t, hs_context *c, char *
       st = hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN, "%s", e2.msg);
       goto done;
     }
+    if (given[f - TF]) {
+      st = hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_INVALID,
+                       "'%s' is given twice (target names are read in any letter case: %s)",
+                       key, f->key);
+      goto done;
+    }
+    given[f - TF] = f;
     double x;
     if (hs_doc_kind_of(v) != HS_DOC_SCALAR) {
       st = hs_doc_fail(d, v, err, HS_ERR_INVALID, "%s: expected a value", key);

@@ -179,7 +179,7 @@ static void bpc_metrics(const void *state, const hs_plan *pl, const double *p, d
   const bpc_state *st = state;
   double f = st->f;
   m[HS_M_BPC] = f;
-  if (f != 1.0 && (st->ne > 0 || st->snp > 0)) { /* effect drugs: the doses given */
+  if (st->ne > 0 || st->snp > 0) { /* effect drugs: the doses given (only ever at f != 1) */
     m[HS_M_NE_EQ] = st->ne, m[HS_M_NTP_EQ] = st->snp;
     return;
   }
