@@ -108,6 +108,20 @@ expect_run_t(2 ${HEMOSIM} run --duration 1 -q --set "drug_response.nitroprusside
 expect_match("${ERR}" "a volume per body weight is expected \\(accepted: mL/kg, L/kg\\)")
 expect_run_t(2 ${HEMOSIM} run --duration 1 -q --set "body.blood_volume_per_kg=70 mmHg")
 expect_match("${ERR}" "accepted: mL/kg, L/kg")
+# the lactate module's per-kg parameters carry their units (issue 12): a distribution
+# volume in L/kg, a clearance in L/h/kg, base excess in mmol/L; a bare number is refused
+expect_run_t(0 ${HEMOSIM} params lactate)
+expect_match("${OUT}" "clearance_l_per_h_per_kg +L/h/kg! +default 0.86 +range \\[0.05, 3\\]")
+expect_match("${OUT}" "distribution_l_per_kg +L/kg! +default 0.5 +range \\[0.1, 1\\]")
+expect_match("${OUT}" "base_excess +mmol/L +default 0 ")
+expect_run_t(0 ${HEMOSIM} run --duration 1 -q --set "lactate.distribution_l_per_kg=0.3 L/kg"
+             --set "lactate.clearance_l_per_h_per_kg=10 mL/min/kg" --set "lactate.base_excess=-3 mEq/L")
+expect_run_t(2 ${HEMOSIM} run --duration 1 -q --set "lactate.distribution_l_per_kg=0.3")
+expect_match("${ERR}" "'distribution_l_per_kg': \"0.3\": a volume per body weight needs its unit \\(write e.g. \"0.3 L/kg\"")
+expect_run_t(2 ${HEMOSIM} run --duration 1 -q --set "lactate.distribution_l_per_kg=2 L/kg")
+expect_match("${ERR}" "'distribution_l_per_kg' = 2 L/kg is out of range \\[0.1 L/kg, 1 L/kg\\]")
+expect_run_t(2 ${HEMOSIM} run --duration 1 -q --set "lactate.clearance_l_per_h_per_kg=0.86")
+expect_match("${ERR}" "a clearance per body weight needs its unit \\(write e.g. \"0.86 L/h/kg\"")
 # params / describe in the bedside unit; a range error names it
 expect_run_t(0 ${HEMOSIM} params va_ecmo)
 expect_match("${OUT}" "target_flow +L/min! +default 4 +range \\[0, 8\\]")

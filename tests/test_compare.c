@@ -115,12 +115,14 @@ static void test_targets_file(void **state) {
     free(p);
   }
   /* target names in any letter case, in a file and in --target */
-  char *upper = hs_test_write_temp("t_upper.yaml", "hemosim_targets: 1\nMAP_min: 72\nPCWP_Max: 17\n");
+  char *upper = hs_test_write_temp("t_upper.yaml", "hemosim_targets: 1\nMAP_min: 72\nPCWP_Max: 17\n"
+                                    "sao2_upper_min: 92 %\n");
   hs_targets tu;
   hs_targets_default(&tu);
   assert_int_equal(hs_targets_load(upper, &tu, &c, NULL, &err), HS_OK);
   assert_near(tu.map_min_mmhg, 72, 0);
   assert_near(tu.pcwp_max_mmhg, 17, 0);
+  assert_near(tu.sao2_upper_min_pct, 92, 0); /* "92 %" is 92 %, not 0.92 (issue 12) */
   assert_int_equal(hs_targets_set(&tu, "MAP_MIN", "68", &err), HS_OK);
   assert_near(tu.map_min_mmhg, 68, 0);
   remove(upper);

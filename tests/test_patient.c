@@ -1144,6 +1144,25 @@ static void test_wiring_mistakes(void **state) {
       "edges:\n  x12: {type: resistor, from: x1, to: x2, resistance: 1}\n"
       "  x21: {type: resistor, from: x2, to: x1, resistance: 1}\n",
       (const char *const[]){"2 nodes", "x1, x2", "nothing circulates", NULL});
+  /* a port or an edge end on a node that does not exist says where the names are */
+  load_expect_model_error("devices:\n  imp: {type: impella, ports: {inlet: lvx, outlet: aortic_root}}\n",
+                          (const char *const[]){"'imp'", "'inlet'", "'lvx'", "hemosim describe",
+                                                NULL});
+  load_expect_model_error("edges:\n  e1: {type: resistor, from: lv, to: aox, resistance: 1}\n",
+                          (const char *const[]){"'e1'", "'to'", "'aox'", "hemosim describe",
+                                                NULL});
+  load_expect_model_error("devices:\n  imp: {type: impella, ports: {inlet: lv, outlett: aortic_root}}\n",
+                          (const char *const[]){"impella has no port 'outlett'",
+                                                "ports: inlet, outlet", NULL});
+  {
+    hs_model *dm = NULL;
+    hs_err e;
+    assert_int_equal(hs_patient_load_default(&dm, &e), HS_OK);
+    assert_int_equal(hs_model_set_text(dm, "lvx.ees", "2", &e), HS_ERR_UNKNOWN);
+    assert_non_null(strstr(e.msg, "no block named 'lvx'"));
+    assert_non_null(strstr(e.msg, "hemosim describe"));
+    hs_model_free(dm);
+  }
   /* the same ECMO with its vent bound loads */
   char text[1024];
   snprintf(text, sizeof text,
@@ -1266,13 +1285,13 @@ static void test_edge_to_missing_node(void **state) {
   /* located at the edge's name */
   loaded r = load_edited("from.yaml", "pulmonary_valve", "from", "rx", &t, &off, NULL);
   where(r.path, t, key_off_of(t, "pulmonary_valve"), pre, sizeof pre);
-  expect_fail(&r, HS_ERR_MODEL, pre, "edge 'pulmonary_valve': 'from' names no node ('rx')", NULL);
+  expect_fail(&r, HS_ERR_MODEL, pre, "edge 'pulmonary_valve': 'from' names no node ('rx';", NULL);
   loaded_free(&r);
   free(t);
 
   r = load_edited("to.yaml", "tricuspid_valve", "to", "right_atrium", &t, &off, NULL);
   where(r.path, t, key_off_of(t, "tricuspid_valve"), pre, sizeof pre);
-  expect_fail(&r, HS_ERR_MODEL, pre, "edge 'tricuspid_valve': 'to' names no node ('right_atrium')",
+  expect_fail(&r, HS_ERR_MODEL, pre, "edge 'tricuspid_valve': 'to' names no node ('right_atrium';",
               NULL);
   loaded_free(&r);
   free(t);
@@ -1280,7 +1299,7 @@ static void test_edge_to_missing_node(void **state) {
   /* naming an edge is not naming a node */
   r = load_edited("to2.yaml", "tricuspid_valve", "to", "mitral_valve", &t, &off, NULL);
   where(r.path, t, key_off_of(t, "tricuspid_valve"), pre, sizeof pre);
-  expect_fail(&r, HS_ERR_MODEL, pre, "edge 'tricuspid_valve': 'to' names no node ('mitral_valve')",
+  expect_fail(&r, HS_ERR_MODEL, pre, "edge 'tricuspid_valve': 'to' names no node ('mitral_valve';",
               NULL);
   loaded_free(&r);
   free(t);
@@ -1446,7 +1465,7 @@ static void test_device_errors_located(void **state) {
   t = splice(d, strlen(d), 0, bad_dev);
   r = load_as_file("dev2.yaml", t);
   where(r.path, t, key_off_of(t, "ecmo"), pre, sizeof pre);
-  expect_fail(&r, HS_ERR_MODEL, pre, "device 'ecmo': port 'drainage' names no node ('vena_cava')",
+  expect_fail(&r, HS_ERR_MODEL, pre, "device 'ecmo': port 'drainage' names no node ('vena_cava';",
               NULL);
   loaded_free(&r);
   free(t);
@@ -1458,7 +1477,7 @@ static void test_device_errors_located(void **state) {
   t = splice(d, strlen(d), 0, bad_dev2);
   r = load_as_file("dev3.yaml", t);
   where(r.path, t, key_off_of(t, "pump"), pre, sizeof pre);
-  expect_fail(&r, HS_ERR_MODEL, pre, "device 'pump': port 'return' names no node ('aortic_valve')",
+  expect_fail(&r, HS_ERR_MODEL, pre, "device 'pump': port 'return' names no node ('aortic_valve';",
               NULL);
   loaded_free(&r);
   free(t);

@@ -207,6 +207,70 @@ static void test_param_check_bounds(void **state) {
   }
 }
 
+/* Every parameter of every registered type (devices, global and physiology blocks such as
+   map_control and lactate included), through the text path that files, --set and
+   scenarios use: a value past either bound written in the parameter's bedside unit, a
+   NaN, an infinity and a value in a unit of another dimension are refused, each with a
+   message naming the parameter (and for the range, the value and both bounds). */
+static void test_param_parse_every_spec(void **state) {
+  (void)state;
+  int n = 0, have_effect = 0, have_snp = 0;
+  for (size_t i = 0; i < hs_block_type_count(); i++) {
+    const hs_block_type *t = hs_block_type_at(i);
+    for (int k = 0; k < t->nparams; k++) {
+      const hs_param_spec *p = &t->params[k];
+      hs_err err = {0};
+      double v = 0, per = 1;
+      char text[96], want[64];
+      if (!strcmp(t->name, "map_control") && !strcmp(p->name, "effect")) have_effect = 1;
+      if (!strcmp(t->name, "map_control") && !strcmp(p->name, "max_nitroprusside")) have_snp = 1;
+      /* not a number, never a number */
+      static const char *const junk[] = {"nan", "inf", "-inf", "1e999", "", "abc"};
+      for (size_t j = 0; j < sizeof junk / sizeof junk[0]; j++) {
+        if (hs_param_parse(p, junk[j], &v, &err) == HS_OK)
+          fail_msg("%s.%s: \"%s\" accepted as %g", t->name, p->name, junk[j], v);
+        if (!strstr(err.msg, p->name))
+          fail_msg("%s.%s: \"%s\": message names no parameter: %s", t->name, p->name, junk[j],
+                   err.msg);
+      }
+      if (p->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)) {
+        assert_int_equal(hs_param_parse(p, "17", &v, &err), HS_ERR_INVALID);
+        assert_non_null(strstr(err.msg, p->name));
+        n++;
+        continue;
+      }
+      const char *u = hs_param_display_unit(p, &per);
+      /* past each bound, in the bedside unit: a range error with value and bounds */
+      for (int side = 0; side < 2; side++) {
+        double bound = side ? p->max : p->min;
+        double x = (p->flags & HS_PARAM_INTEGER)
+                       ? bound + (side ? 1 : -1)
+                       : bound + (side ? 1 : -1) * (fabs(bound) * 0.01 + 0.01 * per);
+        snprintf(text, sizeof text, "%.10g%s%s", x / per, *u ? " " : "", u);
+        hs_status st = hs_param_parse(p, text, &v, &err);
+        if (st != HS_ERR_RANGE)
+          fail_msg("%s.%s: \"%s\" gave status %d (%s), expected a range error", t->name,
+                   p->name, text, st, err.msg);
+        snprintf(want, sizeof want, "'%s' = ", p->name);
+        if (!strstr(err.msg, want) || !strstr(err.msg, "out of range ["))
+          fail_msg("%s.%s: \"%s\": %s", t->name, p->name, text, err.msg);
+        snprintf(want, sizeof want, "%.6g%s%s]", p->max / per, *u ? " " : "", u);
+        if (!strstr(err.msg, want))
+          fail_msg("%s.%s: \"%s\": upper bound '%s' not in: %s", t->name, p->name, text, want,
+                   err.msg);
+      }
+      /* a unit of another dimension */
+      const char *other = p->dim == HS_DIM_MASS ? "3 mmHg" : "3 kg";
+      hs_status st = hs_param_parse(p, other, &v, &err);
+      if (st != HS_ERR_INVALID || !strstr(err.msg, p->name))
+        fail_msg("%s.%s: \"%s\" gave status %d: %s", t->name, p->name, other, st, err.msg);
+      n++;
+    }
+  }
+  assert_true(have_effect && have_snp);
+  if (n < 250) fail_msg("only %d parameters walked", n);
+}
+
 static void test_param_check_message(void **state) {
   (void)state;
   const hs_param_spec *ees = &hs_type_ventricle.params[CHAMBER_EES];
@@ -430,6 +494,7 @@ int main(void) {
       cmocka_unit_test(test_param_tables_are_consistent),
       cmocka_unit_test(test_param_check_bounds),
       cmocka_unit_test(test_param_check_message),
+      cmocka_unit_test(test_param_parse_every_spec),
       cmocka_unit_test(test_param_parse_kinds),
       cmocka_unit_test(test_element_enums_match_tables),
       cmocka_unit_test(test_param_dimensions),

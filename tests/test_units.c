@@ -135,6 +135,12 @@ static const unit_case EXTRA_CASES[] = {
     {HS_DIM_LACTATE, "18 mg/dL", 18 / 9.008},
     {HS_DIM_VOLUME_PER_KG, "7.4 mL/kg", 7.4},
     {HS_DIM_VOLUME_PER_KG, "0.07 L/kg", 70.0},
+    {HS_DIM_CLEARANCE_PER_KG, "0.86 L/h/kg", 0.86},
+    {HS_DIM_CLEARANCE_PER_KG, "0.86 L/kg/h", 0.86},
+    {HS_DIM_CLEARANCE_PER_KG, "10 mL/min/kg", 0.6},
+    {HS_DIM_CLEARANCE_PER_KG, "10 mL/kg/min", 0.6},
+    {HS_DIM_BASE, "-4 mmol/L", -4.0},
+    {HS_DIM_BASE, "-4 mEq/L", -4.0},
 };
 #define NEXTRA (sizeof EXTRA_CASES / sizeof EXTRA_CASES[0])
 

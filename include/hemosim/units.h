@@ -55,6 +55,8 @@ typedef enum hs_dim {
   HS_DIM_UNIT_CONC,    /* U/mL (drug concentration in units) */
   HS_DIM_LACTATE,      /* mmol/L (blood lactate) */
   HS_DIM_VOLUME_PER_KG, /* mL/kg (a volume per kg body weight: blood volume, venous pooling) */
+  HS_DIM_CLEARANCE_PER_KG, /* L/h/kg (a clearance per kg body weight: lactate) */
+  HS_DIM_BASE,          /* mmol/L (= mEq/L: base excess) */
   HS_DIM_COUNT
 } hs_dim;
 

@@ -113,18 +113,25 @@ static const unit_row UNITS[] = {
     {HS_DIM_LACTATE, "mg/dL", 1.0 / 9.008},
     {HS_DIM_VOLUME_PER_KG, "mL/kg", 1.0},
     {HS_DIM_VOLUME_PER_KG, "L/kg", 1000.0},
+    {HS_DIM_CLEARANCE_PER_KG, "L/h/kg", 1.0},
+    {HS_DIM_CLEARANCE_PER_KG, "L/kg/h", 1.0},
+    {HS_DIM_CLEARANCE_PER_KG, "mL/min/kg", 0.06},
+    {HS_DIM_CLEARANCE_PER_KG, "mL/kg/min", 0.06},
+    {HS_DIM_BASE, "mmol/L", 1.0},
+    {HS_DIM_BASE, "mEq/L", 1.0},
 };
 
 static const char *const DIM_UNIT[HS_DIM_COUNT] = {
     "", "mmHg", "mL", "s", "mL/s", "mmHg*s/mL", "mL/mmHg", "mmHg/mL", "mmHg*s^2/mL",
     "/min", "1/mL", "cm", "kg", "cm^2", "Fr", "rpm", "mL/min", "g/dL", "%", "cm/s",
-    "ug/kg/min", "U/kg/min", "mg/mL", "U/mL", "mmol/L", "mL/kg"};
+    "ug/kg/min", "U/kg/min", "mg/mL", "U/mL", "mmol/L", "mL/kg", "L/h/kg", "mmol/L"};
 static const char *const DIM_NAME[HS_DIM_COUNT] = {
     "dimensionless", "pressure", "volume", "time", "flow", "resistance", "compliance",
     "elastance", "inertance", "rate", "inverse volume", "length", "mass", "area",
     "catheter size", "pump speed", "O2 consumption", "haemoglobin", "percentage", "velocity",
     "drug dose rate", "activity dose rate", "mass concentration",
-    "activity concentration", "lactate concentration", "volume per body weight"};
+    "activity concentration", "lactate concentration", "volume per body weight",
+    "clearance per body weight", "base excess"};
 /* A remark appended to a dimension's accepted-units list, where one helps. */
 static const char *const DIM_NOTE[HS_DIM_COUNT] = {
     [HS_DIM_FRENCH] = " (mm: outer diameter)",
@@ -142,6 +149,7 @@ static const char *const HINT[HS_DIM_COUNT][4] = {
     [HS_DIM_VOLUME] = {"L", "mL"},
     [HS_DIM_LENGTH] = {"mm", "cm"},
     [HS_DIM_TIME] = {"h", "min", "s"},
+    [HS_DIM_VOLUME_PER_KG] = {"L/kg", "mL/kg"}, /* a distribution volume in L/kg */
 };
 
 const char *hs_dim_display_unit(hs_dim dim, double *per_unit) {

@@ -250,6 +250,7 @@ const char *hs_param_display_unit(const hs_param_spec *s, double *per_unit) {
   else if (s->flags & HS_PARAM_UNIT) {
     if (s->dim == HS_DIM_VOLUME) u = "L";
     else if (s->dim == HS_DIM_LENGTH) u = "mm";
+    else if (s->dim == HS_DIM_VOLUME_PER_KG) u = "L/kg"; /* a distribution volume */
     else if (s->dim == HS_DIM_TIME && s->max >= 10 * 3600.0) u = "h";
   }
   if (!u) return hs_dim_unit(s->dim);
@@ -373,7 +374,11 @@ static hs_status resolve(const hs_model *m, const char *path, hs_block **b, int 
   memcpy(name, path, n);
   name[n] = '\0';
   *b = hs_model_find_block(m, name);
-  if (!*b) return hs_err_set(err, HS_ERR_UNKNOWN, "'%s': no block named '%s'", path, name);
+  if (!*b)
+    return hs_err_set(err, HS_ERR_UNKNOWN,
+                      "'%s': no block named '%s' (`hemosim describe PATIENT` lists the nodes, "
+                      "edges, devices and global blocks)",
+                      path, name);
   *idx = hs_param_index((*b)->type, dot + 1);
   if (*idx < 0) {
     char list[512] = "";
@@ -560,7 +565,9 @@ hs_status hs_model_check(const hs_model *m, hs_err *err) {
     for (int k = 0; k < b->nports; k++) {
       const hs_block *n = hs_model_find_block(m, b->ports[k]);
       if (!n || n->type->cls != HS_BLOCK_NODE)
-        return hs_err_set(err, HS_ERR_MODEL, "device '%s': port '%s' names no node ('%s')",
+        return hs_err_set(err, HS_ERR_MODEL,
+                          "device '%s': port '%s' names no node ('%s'; `hemosim describe "
+                          "PATIENT` lists the nodes)",
                           b->name, b->type->device->ports[k], b->ports[k]);
     }
     if (b->type->cls == HS_BLOCK_DEVICE) {
@@ -583,10 +590,15 @@ hs_status hs_model_check(const hs_model *m, hs_err *err) {
     if (b->type->cls != HS_BLOCK_EDGE) continue;
     const hs_block *f = hs_model_find_block(m, b->from), *t = hs_model_find_block(m, b->to);
     if (!f || f->type->cls != HS_BLOCK_NODE)
-      return hs_err_set(err, HS_ERR_MODEL, "edge '%s': 'from' names no node ('%s')", b->name,
-                        b->from);
+      return hs_err_set(err, HS_ERR_MODEL,
+                        "edge '%s': 'from' names no node ('%s'; `hemosim describe PATIENT` "
+                        "lists the nodes)",
+                        b->name, b->from);
     if (!t || t->type->cls != HS_BLOCK_NODE)
-      return hs_err_set(err, HS_ERR_MODEL, "edge '%s': 'to' names no node ('%s')", b->name, b->to);
+      return hs_err_set(err, HS_ERR_MODEL,
+                        "edge '%s': 'to' names no node ('%s'; `hemosim describe PATIENT` lists "
+                        "the nodes)",
+                        b->name, b->to);
     if (f == t)
       return hs_err_set(err, HS_ERR_MODEL, "edge '%s' connects node '%s' to itself", b->name,
                         b->from);

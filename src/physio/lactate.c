@@ -43,7 +43,8 @@ static const hs_param_spec LA[LA_NPARAM] = {
     [LA_NORMAL] = {"normal", HS_DIM_LACTATE, 1.0, 0.3, 3, 0,
                    "lactate at which basal production equals normal clearance",
                    "Levraut 2003 Crit Care Med 31:705 (production / clearance)", NULL},
-    [LA_CLEARANCE] = {"clearance_l_per_h_per_kg", HS_DIM_NONE, 0.86, 0.05, 3, 0,
+    [LA_CLEARANCE] = {"clearance_l_per_h_per_kg", HS_DIM_CLEARANCE_PER_KG, 0.86, 0.05, 3,
+                      HS_PARAM_UNIT,
                       "whole-body lactate clearance with normal splanchnic flow, L/h per kg",
                       "Levraut 2003 Crit Care Med 31:705 (0.86 +/- 0.32 L/h/kg, survivors)",
                       NULL},
@@ -64,11 +65,12 @@ static const hs_param_spec LA[LA_NPARAM] = {
                   "model choice: about half the ATP of the missing oxidative phosphorylation "
                   "(~5 ATP per O2, 0.22 mmol ATP per mL O2) replaced by glycolysis (1 ATP per "
                   "lactate)", NULL},
-    [LA_VD] = {"distribution_l_per_kg", HS_DIM_NONE, 0.5, 0.1, 1.0, 0,
+    [LA_VD] = {"distribution_l_per_kg", HS_DIM_VOLUME_PER_KG, 500.0, 100.0, 1000.0,
+               HS_PARAM_UNIT, /* mL/kg inside, shown and given in L/kg */
                "volume of distribution of lactate, L per kg (body water)",
                "model choice (lactate crosses cell membranes: body water); half-life "
                "~25 min at normal clearance", NULL},
-    [LA_BE0] = {"base_excess", HS_DIM_NONE, 0.0, -30, 30, 0,
+    [LA_BE0] = {"base_excess", HS_DIM_BASE, 0.0, -30, 30, 0,
                 "base excess without excess lactate, mmol/L (other metabolic acids or bases)",
                 "Siggaard-Andersen 1977 Scand J Clin Lab Invest 37 Suppl 146:15", NULL},
 };
@@ -125,7 +127,7 @@ static void la_rates(const void *state, const hs_physio_beat *b, double *dxdt,
                      double *decay, hs_physio_flux *flux) {
   (void)flux;
   const la_state *st = state;
-  double vd = b->p[b->plan->lact + LA_VD] * b->p[b->plan->body + BODY_WEIGHT]; /* L */
+  double vd = b->p[b->plan->lact + LA_VD] / 1000.0 * b->p[b->plan->body + BODY_WEIGHT]; /* L */
   dxdt[0] = (st->prod - st->cl * st->l) / vd / 60.0;                           /* mmol/L/s */
   decay[0] = st->cl / vd / 60.0;                                               /* 1/s */
 }
