@@ -98,6 +98,21 @@ foreach(f ${files})
   endforeach()
 endforeach()
 
+# 4. docs/library.md lists the physiological modules: every one in the registry
+#    (src/physio/registry.c) is named there as `NAME` (a stale list read "the MAP / BP
+#    controller, the drugs and the baroreflex today" after six more had been added).
+file(READ "${SRC}/src/physio/registry.c" reg)
+file(READ "${SRC}/docs/library.md" lib)
+string(REGEX MATCHALL "&hs_physio_[a-z0-9_]+" mods "${reg}")
+list(REMOVE_DUPLICATES mods)
+foreach(m ${mods})
+  string(REPLACE "&hs_physio_" "" m "${m}")
+  if(NOT lib MATCHES "`${m}`")
+    string(APPEND errors "  docs/library.md: does not list the physiological module `${m}`\n")
+    math(EXPR nerr "${nerr} + 1")
+  endif()
+endforeach()
+
 if(nerr GREATER 0)
   message(FATAL_ERROR "docs_check: ${nerr} problem(s) in ${nfiles} files:\n${errors}")
 endif()

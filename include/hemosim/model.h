@@ -138,7 +138,8 @@ int hs_param_needs_unit(const hs_param_spec *spec);
 /* The bedside unit a parameter is shown in (params, describe, serve's /params, range
    errors): every flow in L/min; a parameter that needs its unit (HS_PARAM_UNIT) in its
    clinical unit: a volume in L, a length in mm, a time in h when its range reaches 10 h
-   (a half-life), else s; any other parameter in its internal unit ("" for a flag or a
+   (a half-life), else s; a volume per body weight in L/kg (a distribution volume); any
+   other parameter in its internal unit ("" for a flag or a
    choice).  *per_unit (may be NULL) receives the internal value of one shown unit
    (shown = internal / *per_unit). */
 const char *hs_param_display_unit(const hs_param_spec *spec, double *per_unit);
