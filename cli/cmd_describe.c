@@ -23,7 +23,8 @@ static const char DESCRIBE_HELP[] =
     "  --out FILE        write to FILE (atomically) instead of standard output\n"
     "  -h, --help        this help\n"
     "\n"
-    "Exit status: 0 done, 1 usage error, 2 the patient could not be loaded.\n";
+    "Exit status: 0 done, 1 usage error, 2 the patient could not be loaded or a --set\n"
+    "value was refused.\n";
 
 int hs_cmd_describe(int argc, char **argv) {
   static const struct option LONG[] = {{"help", no_argument, NULL, 'h'},

@@ -31,6 +31,8 @@ set(ROWS
   "1|unknown option|describe|--no-such-option"
   "1|missing value|describe|--out"
   "2|input|describe|${BAD}"
+  "2|input (--set range)|describe|--set|lv.ees=100"
+  "1|malformed --set|describe|--set|lv.ees"
   # micro
   "0|help|micro|--help"
   "1|unknown subcommand|micro|nosuch"
