@@ -125,6 +125,37 @@ static double icp_after_lesion(double ml, int autoreg, double *cbf) {
   return v[HS_M_ICP];
 }
 
+/* A bed compiled as autoregulated keeps its state: its target flow may change during a
+   run, before it or by a scheduled event, but not to 0 (the right-hand side divides by
+   it), and a passive bed cannot become regulated; the error names the bed. */
+static void test_autoregulation_flow_zero(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = hs_test_load("examples/patients/healthy_adult.yaml");
+  assert_int_equal(hs_model_set_text(m, "r_mca_bed.autoregulation_flow", "0 mL/min", &err), HS_OK);
+  hs_plan *pl = NULL;
+  hs_sim *s = hs_test_sim(m, &pl);
+  assert_int_equal(hs_sim_set(s, "l_mca_bed.autoregulation_flow", 0.0, &err), HS_ERR_STATE);
+  assert_non_null(strstr(err.msg, "l_mca_bed.autoregulation_flow"));
+  assert_non_null(strstr(err.msg, "autoregulated"));
+  assert_int_equal(hs_sim_set(s, "r_mca_bed.autoregulation_flow", 3.0, &err), HS_ERR_STATE);
+  assert_non_null(strstr(err.msg, "passive"));
+  assert_int_equal(hs_sim_schedule(s, 1, "l_mca_bed.autoregulation_flow", 0.0, &err), HS_ERR_STATE);
+  /* a new non-zero target is a legal change, before and during the run */
+  assert_int_equal(hs_sim_set(s, "l_mca_bed.autoregulation_flow", 3.0, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 1, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "l_mca_bed.autoregulation_flow", 0.0, &err), HS_ERR_STATE);
+  assert_non_null(strstr(err.msg, "t=1.000 s"));
+  assert_int_equal(hs_sim_set(s, "l_mca_bed.autoregulation_flow", 2.5, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 1, &err), HS_OK);
+  double v[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 1, v, &err), HS_OK);
+  assert_true(isfinite(v[HS_M_CBFL]) && v[HS_M_CBFL] > 0);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
 static void test_icp(void **state) {
   (void)state;
   double cbf0, cbf1;
@@ -485,7 +516,7 @@ int main(void) {
       cmocka_unit_test(test_no_reflow_law),
       cmocka_unit_test(test_bp_targets),     cmocka_unit_test(test_limits),
       cmocka_unit_test(test_lesion_before_run), cmocka_unit_test(test_bolus_pvi),
-      cmocka_unit_test(test_icp_equilibrium),
+      cmocka_unit_test(test_icp_equilibrium), cmocka_unit_test(test_autoregulation_flow_zero),
       cmocka_unit_test(test_autoregulation_plateau), cmocka_unit_test(test_pi_vs_icp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

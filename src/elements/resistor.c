@@ -32,8 +32,9 @@ static const hs_param_spec PARAMS[RESISTOR_NPARAM] = {
                               "Yemisci et al. 2009 (Nat Med 15:1031); El Amki et al. 2020 (Cell "
                               "Rep 33:108260); Kirkpatrick 1973 (Rev Mod Phys 45:574)", NULL},
     [RESISTOR_AUTOREG_FLOW] = {"autoregulation_flow", HS_DIM_FLOW, 0, 0, 1000.0 / 60.0, 0,
-                               "flow this bed's arterioles defend (0 = no autoregulation; fixed "
-                               "when compiled)",
+                               "flow this bed's arterioles defend (0 = no autoregulation; whether "
+                               "it is 0 is fixed when compiled: during a run a regulated bed's "
+                               "target may change, but not to or from 0)",
                                "Ursino & Lodi 1997", NULL},
     [RESISTOR_AUTOREG_GAIN] = {"autoregulation", HS_DIM_NONE, 1, 0, 1, 0,
                                "autoregulation strength: 1 intact, 0 abolished (regional "

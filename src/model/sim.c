@@ -799,8 +799,30 @@ static hs_status find_param(const hs_sim *s, const char *path, int *pidx,
 }
 
 /* May this parameter change while the simulation runs? */
-static hs_status check_runtime_param(const hs_sim *s, int pidx, hs_err *err) {
+/* A regulated bed (resistor autoregulation_flow > 0) gets its autoregulation state when the
+   model is compiled (the plan's ar_edges): its target flow may change, but not to or from 0
+   (the right-hand side divides the bed's flow by it). */
+static hs_status check_compiled_presence(const hs_sim *s, int pidx, double v, hs_err *err) {
   const hs_plan *pl = s->pl;
+  for (int b = 0; b < pl->nblocks; b++) {
+    int k = pidx - pl->bpofs[b];
+    if (pl->btype[b] != &hs_type_resistor || k != RESISTOR_AUTOREG_FLOW) continue;
+    if ((s->p[pidx] > 0.0) != (v > 0.0))
+      return hs_err_set(err, HS_ERR_STATE,
+                        "%s.autoregulation_flow: the bed was compiled as %s (%.6g mL/min); its "
+                        "target flow may change but not to or from 0 (asked %.6g mL/min): set it "
+                        "in the patient file or with --set on the command line",
+                        pl->bname[b], s->p[pidx] > 0.0 ? "autoregulated" : "passive",
+                        s->p[pidx] * 60.0, v * 60.0);
+    return HS_OK;
+  }
+  return HS_OK;
+}
+
+static hs_status check_runtime_param(const hs_sim *s, int pidx, double v, hs_err *err) {
+  const hs_plan *pl = s->pl;
+  hs_status st = check_compiled_presence(s, pidx, v, err);
+  if (st) return st;
   if (pidx == pl->circ + CIRC_BLOOD_VOLUME || pidx == pl->body + BODY_WEIGHT ||
       pidx == pl->body + BODY_BV_PER_KG || pidx == pl->body + BODY_SCALE_VOLUME)
     return hs_err_set(err, HS_ERR_STATE,
@@ -828,7 +850,7 @@ static hs_status check_runtime_param(const hs_sim *s, int pidx, hs_err *err) {
 /* Apply a change during the run (checked by check_runtime_param beforehand). */
 static hs_status apply_param(hs_sim *s, int pidx, double v, hs_err *err) {
   const hs_plan *pl = s->pl;
-  hs_status st = check_runtime_param(s, pidx, err);
+  hs_status st = check_runtime_param(s, pidx, v, err);
   if (st) return hs_err_prefix(err, "t=%.3f s: ", s->t);
   if (pidx == pl->solver + SOLVER_METHOD || pidx == pl->solver + SOLVER_RTOL ||
       pidx == pl->solver + SOLVER_ATOL) {
@@ -850,6 +872,7 @@ hs_status hs_sim_set(hs_sim *s, const char *path, double v, hs_err *err) {
   st = hs_param_check(spec, v, err);
   if (st) return hs_err_prefix(err, "%s: ", path);
   if (s->t > 0 || s->beats > 0) return apply_param(s, pidx, v, err);
+  if ((st = check_compiled_presence(s, pidx, v, err)) != HS_OK) return st;
   /* before the run starts: rebuild the initial state with the new value */
   s->p[pidx] = v;
   if (pidx == s->pl->solver + SOLVER_METHOD) s->ot_custom = NULL; /* a built-in chosen */
@@ -939,7 +962,7 @@ hs_status hs_sim_schedule(hs_sim *s, double t, const char *path, double v, hs_er
     return hs_err_set(err, HS_ERR_INVALID, "event time %.6g s is in the past (now t=%.3f s)", t,
                       s->t);
   if ((st = hs_param_check(spec, v, err)) != HS_OK) return hs_err_prefix(err, "%s: ", path);
-  if ((st = check_runtime_param(s, pidx, err)) != HS_OK) return st;
+  if ((st = check_runtime_param(s, pidx, v, err)) != HS_OK) return st;
   if (s->nev == s->evcap) {
     size_t cap = s->evcap ? 2 * s->evcap : 16;
     event *ne = realloc(s->ev, cap * sizeof *ne);
