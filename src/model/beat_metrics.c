@@ -13,7 +13,6 @@
 #include "hemosim/co2.h"
 #include "hemosim/oxygen.h"
 #include "model/sim_internal.h"
-#include "physio/brain.h"
 
 /* ---------------------------------------------------------------- metrics -- */
 
@@ -194,7 +193,8 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
     for (int d = 0; d < pl->nd; d++) ko += 60.0 * MEAN(pl->q_koxy + d);
     m[HS_M_CO2OXY] = ko;
   }
-  hs_brain_metrics(pl, s->p, q, a->q0, T, a->watch_max, a->watch_min, m); /* ICP, CBF, TCD */
+  if (s->cx && s->cx->metrics) /* the compartment module's: ICP, CBF, TCD */
+    s->cx->metrics(pl, s->p, q, a->q0, T, a->watch_max, a->watch_min, m);
   clinical_indices(s, m, bsa, v0, hb);
   m[HS_M_SHUNT] = 100.0 * lung_shunt(s);
   { /* for the modules: O2 carried into each node, mean flow of each edge */

@@ -14,7 +14,6 @@
 
 #include "core/anderson.h"
 #include "model/sim_internal.h"
-#include "physio/brain.h"
 
 /* Relative change of a positive factor. */
 static inline double rel(double a, double b) {
@@ -79,8 +78,8 @@ void hs_sim_steady_measure(hs_sim *s) {
     if (fabs(a.dvu_extra - b.dvu_extra) > v) v = fabs(a.dvu_extra - b.dvu_extra);
     if (v > dv) dv = v;
   }
-  if (pl->nar) { /* autoregulated resistances */
-    double r = hs_brain_ar_change(pl, s->p, y, y0);
+  if (pl->nar && s->cx->regulation_change) { /* regulated resistances (physio/module.h) */
+    double r = s->cx->regulation_change(pl, s->p, y, y0);
     if (r > dfac) dfac = r;
   }
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
@@ -98,20 +97,22 @@ void hs_sim_steady_measure(hs_sim *s) {
   if (pl->nic) {
     double rr = s->brr > 1e-3 ? s->brr : 1e-3;
     s->cx_drift = (y[pl->ycsf] - y0[pl->ycsf]) / rr;
-    s->cx_imb = fabs(s->cx_drift) * s->p[pl->brain + BRAIN_CSF_ROUT];
+    s->cx_imb = s->cx->imbalance(pl, s->p, s->cx_drift);
   }
 }
 
-/* CSF at its equilibrium (hs_brain_csf_equilibrium) from the last beat's mean ICP and
-   sinus pressure; nothing before the first beat or without a brain. */
+/* The compartment volume (the CSF) at its equilibrium (circuit hook equilibrium) from the
+   last beat's mean compartment pressure and outflow pressure; nothing before the first beat,
+   without a compartment or when no node carries its outflow. */
 static void csf_equilibrate(hs_sim *s) {
   const hs_plan *pl = s->pl;
-  if (!pl->nic || s->nhist == 0 || pl->brain_sinus < 0) return;
+  if (!pl->nic || s->nhist == 0 || !s->cx->equilibrium) return;
   long row = (s->nhist - 1) % HIST;
   const double *site = s->site + row * 3 * pl->nn;
-  double psinus = site[pl->brain_sinus] + s->p[pl->brain + BRAIN_SINUS_GRAD];
-  if (hs_brain_csf_equilibrium(pl, s->p, s->hist[row * s->nm + HS_M_ICP], psinus,
-                               s->y[pl->ycsf], s->qmean, site, &s->y[pl->ycsf]))
+  double pout;
+  if (!s->cx->outflow_pressure(pl, s->p, site, &pout)) return;
+  if (s->cx->equilibrium(pl, s->p, s->hist[row * s->nm + HS_M_ICP], pout, s->y[pl->ycsf],
+                         s->qmean, site, &s->y[pl->ycsf]))
     s->dirty = 1;
 }
 
@@ -155,13 +156,13 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
        lies on the side the measured drift points to */
   } else {
     s->y[pl->ycsf] = v;
-    /* no brain sinus node: a Newton guess (physio/brain.c) */
+    /* no outflow node: the module's Newton guess (circuit hook newton) */
     const double *m = s->hist + ((s->nhist - 1) % HIST) * s->nm;
     const double *site = s->site + ((s->nhist - 1) % HIST) * 3 * pl->nn;
-    double psin = (pl->brain_sinus >= 0 ? site[pl->brain_sinus] : 0.0) +
-                  s->p[pl->brain + BRAIN_SINUS_GRAD];
+    double psin;
+    s->cx->outflow_pressure(pl, s->p, site, &psin);
     memcpy(s->ydense, s->y, (size_t)pl->ny * sizeof(double));
-    vn = hs_brain_csf_newton(pl, s->p, s->ydense, s->pc_ref, m[HS_M_ICP], psin, d);
+    vn = s->cx->newton(pl, s->p, s->ydense, s->pc_ref, m[HS_M_ICP], psin, d);
   }
   if (vn > v + 30.0) vn = v + 30.0;
   if (vn < v - 30.0) vn = v - 30.0;

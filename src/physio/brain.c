@@ -532,6 +532,17 @@ static void brain_watch(const hs_plan *pl, int edges[2]) {
   edges[0] = pl->l_mca_stem, edges[1] = pl->r_mca_stem; /* TCD velocity extrema */
 }
 
+/* The steady-state search's view of the CSF: its imbalance as the pressure R_out x drift,
+   and its outflow, the sinus (the brain_sinus node's mean pressure + sinus_gradient). */
+static double brain_imbalance(const hs_plan *pl, const double *p, double d) {
+  return fabs(d) * p[pl->brain + BRAIN_CSF_ROUT];
+}
+static int brain_outflow_pressure(const hs_plan *pl, const double *p, const double *pmean,
+                                  double *pout) {
+  *pout = (pl->brain_sinus >= 0 ? pmean[pl->brain_sinus] : 0.0) + p[pl->brain + BRAIN_SINUS_GRAD];
+  return pl->brain_sinus >= 0;
+}
+
 static const hs_physio_circuit brain_circuit = {
     .compile = brain_compile,
     .quadratures = brain_quadratures,
@@ -546,6 +557,12 @@ static const hs_physio_circuit brain_circuit = {
     .outflow_dp = hs_brain_venous_dp,
     .rhs = hs_brain_rhs,
     .watch = brain_watch,
+    .metrics = hs_brain_metrics,
+    .regulation_change = hs_brain_ar_change,
+    .imbalance = brain_imbalance,
+    .outflow_pressure = brain_outflow_pressure,
+    .equilibrium = hs_brain_csf_equilibrium,
+    .newton = hs_brain_csf_newton,
 };
 
 const hs_physio_module hs_physio_brain = {

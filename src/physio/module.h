@@ -176,6 +176,34 @@ typedef struct hs_physio_circuit {
   /* Up to 2 edges whose flow extrema over each beat the engine records (beat_acc
      ext_max / ext_min, -1: none): the MCA stems of the TCD. */
   void (*watch)(const hs_plan *pl, int edges[2]);
+  /* Its metrics of a beat of length T (model/beat_metrics.c): q, q0 the quadratures at
+     the beat's end and start, wmax / wmin the extrema of the watched edges' flows; m[HS_M_MAP]
+     is already set. */
+  void (*metrics)(const hs_plan *pl, const double *p, const double *q, const double *q0,
+                  double T, const double wmax[2], const double wmin[2], double *m);
+  /* ---- the periodic steady-state search (model/steady.c) ---- */
+  /* Largest relative change of the regulated edges' conductance factors between the
+     states y0 and y (tested against solver.steady_tol_factor). */
+  double (*regulation_change)(const hs_plan *pl, const double *p, const double *y,
+                              const double *y0);
+  /* The compartment volume's imbalance as a pressure, for a mean drift d (mL/s) over a
+     beat (tested against solver.steady_tol_icp). */
+  double (*imbalance)(const hs_plan *pl, const double *p, double d);
+  /* The pressure the compartment volume drains into, from the beat's mean node pressures
+     pmean, in *pout; returns 0 when no circuit node carries it (*pout then holds the
+     part that needs no node). */
+  int (*outflow_pressure)(const hs_plan *pl, const double *p, const double *pmean,
+                          double *pout);
+  /* The compartment volume at which its inflow and outflow balance at mean compartment
+     pressure pc and outflow pressure pout (mean edge flows qmean, node pressures pmean),
+     from the volume v, in *v_eq; returns 0 when none was found. */
+  int (*equilibrium)(const hs_plan *pl, const double *p, double pc, double pout, double v,
+                     const double *qmean, const double *pmean, double *v_eq);
+  /* A Newton guess of that volume when no equilibrium is available: y a scratch copy of
+     the state (changed), ref the compartment reference, pc_mean the beat's mean
+     compartment pressure, d the measured drift (mL/s). */
+  double (*newton)(const hs_plan *pl, const double *p, double *y, double ref, double pc_mean,
+                   double pout, double d);
 } hs_physio_circuit;
 
 typedef struct hs_physio_module {
