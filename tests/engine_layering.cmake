@@ -4,7 +4,8 @@
 # The O2/CO2 species transport (hs_transport_, hs_o2_, hs_co2_) is still part of the
 # engine (issue 12: the oxygen module is not yet out of it) and is not checked here.
 file(GLOB files ${SRC}/src/model/*.c ${SRC}/src/model/*.h)
-set(patterns "hs_brain_" "BRAIN_" "physio/brain\\.h" "hs_baro_" "hs_drug_" "hs_bp_control"
+set(patterns "hs_brain_" "BRAIN_" "physio/brain\\.h" "hs_baro_" "HS_BARO_" "HS_BP_" "hs_drug_"
+             "HS_DRUG_" "MAPC_" "hs_bp_control"
              "hs_lactate" "hs_hemolysis" "hs_fluids" "hs_lung_water" "hs_tissue_co2")
 set(bad "")
 foreach(f ${files})

@@ -1,5 +1,6 @@
 /*
- * globals.c - the global blocks: heart timing, circulation, body and solver.
+ * globals.c - the global blocks: heart timing, circulation, body, solver and oxygen (the
+ * physiological modules own theirs: src/physio/baroreflex.c, drugs.c, bp_control.c, brain.c).
  *
  * Heart timing: the beat starts at ventricular activation onset (the R wave).
  * Ventricular activation rises over tp and decays over tr; both scale with the
@@ -13,11 +14,8 @@
  */
 #include "core/ode.h"
 #include "elements/elements.h"
-#include "hemosim/baroreflex.h"
-#include "hemosim/drugs.h"
 
 static const char *const RHYTHMS[] = {"sinus", "vf", NULL};
-static const char *const MAPC_EFFECTS[] = {"drugs", "resistance", NULL};
 
 static const hs_param_spec HEART[HEART_NPARAM] = {
     [HEART_HR] = {"heart_rate", HS_DIM_RATE, 70, 20, 250, 0, "heart rate", "Guyton & Hall", NULL},
@@ -165,55 +163,6 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                               "docs/numerics.md", NULL},
 };
 
-/* Clinician-like MAP controller: a vasopressor / vasodilator titrated to a MAP band
-   (docs/controllers.md). */
-static const hs_param_spec MAPC[MAPC_NPARAM] = {
-    [MAPC_ENABLED] = {"enabled", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
-                      "titrate a vasopressor / vasodilator (see effect) to hold MAP in the "
-                      "target band; overrides brain.bp_target",
-                      "docs/controllers.md", NULL},
-    [MAPC_LOW] = {"target_low", HS_DIM_PRESSURE, 65, 40, 120, 0,
-                  "lower edge of the MAP band (MAP >= 65 mmHg in shock)",
-                  "Asfar 2014 NEJM 370:1583; van Diepen 2017 Circulation 136:e232", NULL},
-    [MAPC_HIGH] = {"target_high", HS_DIM_PRESSURE, 75, 45, 140, 0,
-                   "upper edge of the MAP band (65-70 vs 80-85 mmHg: no benefit of the higher "
-                   "target, more arrhythmia)",
-                   "Asfar 2014 NEJM 370:1583", NULL},
-    [MAPC_GAIN] = {"gain", HS_DIM_NONE, 0.3, 0.01, 2, 0,
-                   "titration step: ln(factor) changes by gain x (aim - MAP) / MAP per update",
-                   "docs/controllers.md", NULL},
-    [MAPC_INTERVAL] = {"interval", HS_DIM_TIME, 0, 0, 600, 0,
-                       "shortest time between two titration steps (0: every beat)",
-                       "docs/controllers.md", NULL},
-    [MAPC_ENGAGE] = {"engage_time", HS_DIM_TIME, 30, 0, 3600, 0,
-                     "the controller acts from this simulated time (after the start-up "
-                     "transient)",
-                     "docs/controllers.md", NULL},
-    [MAPC_MAX_NE] = {"max_norepinephrine", HS_DIM_DOSE_RATE, 1.0, 0, 5, 0,
-                     "vasopressor limit: highest norepinephrine dose the controller gives "
-                     "(effect resistance: the resistance factor of that dose; > 1 ug/kg/min "
-                     "is refractory shock)",
-                     "Overgaard & Dzavik 2008 Circulation 118:1047; van Diepen 2017", NULL},
-    [MAPC_MIN_FACTOR] = {"min_factor", HS_DIM_NONE, 0.5, 0.2, 1, 0,
-                         "effect resistance only: vasodilator limit, smallest systemic "
-                         "resistance factor (0.5: about nitroprusside 5 ug/kg/min in the drugs "
-                         "block)",
-                         "Overgaard & Dzavik 2008 Circulation 118:1047", NULL},
-    [MAPC_EFFECT] = {"effect", HS_DIM_NONE, 0, 0, 1, HS_PARAM_CHOICE,
-                     "drugs: the controller titrates norepinephrine (vasoconstriction with its "
-                     "inotropy and chronotropy) or nitroprusside (arteriolar and venous "
-                     "dilation) through the drugs block's dose-response; resistance: it scales "
-                     "the systemic arteriolar resistance only (a pure-afterload sensitivity "
-                     "analysis)",
-                     "docs/controllers.md; docs/drugs.md", MAPC_EFFECTS},
-    [MAPC_MAX_SNP] = {"max_nitroprusside", HS_DIM_DOSE_RATE, 3.0, 0, 10, 0,
-                      "effect drugs: vasodilator limit, highest nitroprusside dose the "
-                      "controller gives (usual 0.5-10 ug/kg/min, 10 for minutes only; above "
-                      "~2-3 ug/kg/min cyanide accumulates over hours)",
-                      "Nitropress (sodium nitroprusside) prescribing information, FDA 2017; "
-                      "Hottinger et al. 2014 J Anaesthesiol Clin Pharmacol 30:462",
-                      NULL},
-};
 
 static const hs_param_spec OXY[OXY_NPARAM] = {
     [OXY_HB] = {"hemoglobin", HS_DIM_HB, 14, 3, 25, 0, "haemoglobin concentration",
@@ -243,90 +192,7 @@ static const hs_param_spec OXY[OXY_NPARAM] = {
 };
 
 
-/* Ursino 1998 (Am J Physiol 275:H1733) parameter set; values as tabulated in
-   docs/research/ecmo_o2_data.md s5 (cross-checked against three public
-   implementations that cite the paper). */
-#define G(k, name, v, lo, hi, doc) [HS_BP_G0 + (k)] = {name, HS_DIM_NONE, v, lo, hi, 0, doc, "Ursino 1998", NULL}
-#define TAU(k, name, v) [HS_BP_TAU0 + (k)] = {name, HS_DIM_TIME, v, 0.05, 120, 0, "effector time constant", "Ursino 1998", NULL}
-#define DEL(k, name, v) [HS_BP_D0 + (k)] = {name, HS_DIM_TIME, v, 0.05, 30, 0, "effector delay (as a first-order lag)", "Ursino 1998", NULL}
-#define TH(k, name, v, doc) [HS_BP_TH0 + (k)] = {name, HS_DIM_NONE, v, -1e4, 1e4, 0, doc, "Ursino 1998", NULL}
-static const hs_param_spec BARO[HS_BP_NPARAM] = {
-    [HS_BP_ENABLED] = {"enabled", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
-                       "carotid baroreflex active (fixed when the model is compiled)", "", NULL},
-    [HS_BP_PN] = {"set_point", HS_DIM_PRESSURE, 92, 40, 160, 0,
-                  "carotid sinus pressure at which the reflex leaves the patient's values unchanged",
-                  "Ursino 1998", NULL},
-    [HS_BP_KA] = {"k_a", HS_DIM_PRESSURE, 11.758, 1, 50, 0, "slope of the afferent sigmoid", "Ursino 1998", NULL},
-    [HS_BP_FMIN] = {"f_min", HS_DIM_NONE, 2.52, 0, 100, 0, "afferent firing, lower saturation (spikes/s)", "Ursino 1998", NULL},
-    [HS_BP_FMAX] = {"f_max", HS_DIM_NONE, 47.78, 0, 200, 0, "afferent firing, upper saturation (spikes/s)", "Ursino 1998", NULL},
-    [HS_BP_TAU_Z] = {"tau_z", HS_DIM_TIME, 6.37, 0, 60, 0, "afferent zero (rate sensitivity)", "Ursino 1998", NULL},
-    [HS_BP_TAU_P] = {"tau_p", HS_DIM_TIME, 2.076, 0.05, 60, 0, "afferent pole", "Ursino 1998", NULL},
-    [HS_BP_FES_INF] = {"f_es_inf", HS_DIM_NONE, 2.10, 0, 100, 0, "sympathetic firing at maximal afferent activity (spikes/s)", "Ursino 1998", NULL},
-    [HS_BP_FES_0] = {"f_es_0", HS_DIM_NONE, 16.11, 0, 100, 0, "sympathetic firing at zero afferent activity (spikes/s)", "Ursino 1998", NULL},
-    [HS_BP_FES_MIN] = {"f_es_min", HS_DIM_NONE, 2.66, 0, 100, 0, "sympathetic threshold for effector action (spikes/s)", "Ursino 1998", NULL},
-    [HS_BP_KES] = {"k_es", HS_DIM_NONE, 0.0675, 0.001, 10, 0, "sympathetic exponential constant (s per spike)", "Ursino 1998", NULL},
-    [HS_BP_FEV_0] = {"f_ev_0", HS_DIM_NONE, 3.2, 0, 100, 0, "vagal firing at zero afferent activity (spikes/s)", "Ursino 1998", NULL},
-    [HS_BP_FEV_INF] = {"f_ev_inf", HS_DIM_NONE, 6.3, 0, 100, 0, "vagal firing at maximal afferent activity (spikes/s)", "Ursino 1998", NULL},
-    [HS_BP_FCS_0] = {"f_cs_0", HS_DIM_NONE, 25, 0, 100, 0, "centre of the vagal sigmoid (spikes/s)", "Ursino 1998", NULL},
-    [HS_BP_KEV] = {"k_ev", HS_DIM_NONE, 7.06, 0.01, 100, 0, "slope of the vagal sigmoid (spikes/s)", "Ursino 1998", NULL},
-    G(HS_BARO_EES_LV, "gain_ees_lv", 0.475, -10, 10, "LV Emax gain (mmHg/mL per ln unit)"),
-    G(HS_BARO_EES_RV, "gain_ees_rv", 0.282, -10, 10, "RV Emax gain (mmHg/mL per ln unit)"),
-    G(HS_BARO_R_SPLANCHNIC, "gain_r_splanchnic", 0.695, -10, 10, "splanchnic resistance gain (mmHg s/mL)"),
-    G(HS_BARO_R_EXTRA, "gain_r_extrasplanchnic", 0.53, -10, 10, "extrasplanchnic resistance gain (mmHg s/mL)"),
-    G(HS_BARO_VU_SPLANCHNIC, "gain_vu_splanchnic", -265.4, -2000, 2000, "splanchnic venous unstressed volume gain (mL)"),
-    G(HS_BARO_VU_EXTRA, "gain_vu_extrasplanchnic", -132.5, -2000, 2000, "extrasplanchnic venous unstressed volume gain (mL)"),
-    G(HS_BARO_T_SYMP, "gain_period_sympathetic", -0.13, -2, 2, "heart period gain, sympathetic (s)"),
-    G(HS_BARO_T_VAGAL, "gain_period_vagal", 0.09, -2, 2, "heart period gain, vagal (s per spike/s)"),
-    TAU(HS_BARO_EES_LV, "tau_ees_lv", 8), TAU(HS_BARO_EES_RV, "tau_ees_rv", 8),
-    TAU(HS_BARO_R_SPLANCHNIC, "tau_r_splanchnic", 6), TAU(HS_BARO_R_EXTRA, "tau_r_extrasplanchnic", 6),
-    TAU(HS_BARO_VU_SPLANCHNIC, "tau_vu_splanchnic", 20), TAU(HS_BARO_VU_EXTRA, "tau_vu_extrasplanchnic", 20),
-    TAU(HS_BARO_T_SYMP, "tau_period_sympathetic", 2), TAU(HS_BARO_T_VAGAL, "tau_period_vagal", 1.5),
-    DEL(HS_BARO_EES_LV, "delay_ees_lv", 2), DEL(HS_BARO_EES_RV, "delay_ees_rv", 2),
-    DEL(HS_BARO_R_SPLANCHNIC, "delay_r_splanchnic", 2), DEL(HS_BARO_R_EXTRA, "delay_r_extrasplanchnic", 2),
-    DEL(HS_BARO_VU_SPLANCHNIC, "delay_vu_splanchnic", 5), DEL(HS_BARO_VU_EXTRA, "delay_vu_extrasplanchnic", 5),
-    DEL(HS_BARO_T_SYMP, "delay_period_sympathetic", 2), DEL(HS_BARO_T_VAGAL, "delay_period_vagal", 0.2),
-    TH(HS_BARO_EES_LV, "basal_ees_lv", 2.392, "Ursino's basal LV Emax (scales the relative change), mmHg/mL"),
-    TH(HS_BARO_EES_RV, "basal_ees_rv", 1.412, "basal RV Emax, mmHg/mL"),
-    TH(HS_BARO_R_SPLANCHNIC, "basal_r_splanchnic", 2.49, "basal splanchnic resistance, mmHg s/mL"),
-    TH(HS_BARO_R_EXTRA, "basal_r_extrasplanchnic", 0.78, "basal extrasplanchnic resistance, mmHg s/mL"),
-    [HS_BP_AFF_MID] = {"afferent_midpoint", HS_DIM_PRESSURE, 92, 40, 160, 0,
-                       "carotid pressure at the midpoint of the afferent sigmoid (a patient "
-                       "below it sits on the sigmoid's convex foot)",
-                       "Ursino 1998", NULL},
-    [HS_BP_SINUS_MEAN] = {"sinus_mean", HS_DIM_PRESSURE, 0, 0, 250, 0,
-                          "isolated carotid sinus: mean of the pressure the afferent senses "
-                          "instead of the patient's own (0: not isolated; an experiment, "
-                          "docs/baroreflex.md)", "Angell-James & Daly 1970", NULL},
-    [HS_BP_SINUS_PP] = {"sinus_pulse_pressure", HS_DIM_PRESSURE, 0, 0, 150, 0,
-                        "isolated carotid sinus: peak-to-peak amplitude of its sinusoidal "
-                        "pressure (0: non-pulsatile)", "Angell-James & Daly 1970", NULL},
-    [HS_BP_SINUS_RATE] = {"sinus_pulse_rate", HS_DIM_RATE, 120, 10, 300, 0,
-                          "isolated carotid sinus: pulse frequency",
-                          "Angell-James & Daly 1970", NULL},
-};
-#undef G
-#undef TAU
-#undef DEL
-#undef TH
 
-static const hs_param_spec DRUGS[HS_DRUG_COUNT] = {
-    [HS_DRUG_NOREPINEPHRINE] = {"norepinephrine", HS_DIM_DOSE_RATE, 0, 0, 5, 0,
-                                "infusion, ug/kg/min (vasopressor)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_EPINEPHRINE] = {"epinephrine", HS_DIM_DOSE_RATE, 0, 0, 2, 0,
-                             "infusion, ug/kg/min (inotrope and vasopressor)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_DOBUTAMINE] = {"dobutamine", HS_DIM_DOSE_RATE, 0, 0, 40, 0,
-                            "infusion, ug/kg/min (inotrope)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_DOPAMINE] = {"dopamine", HS_DIM_DOSE_RATE, 0, 0, 50, 0,
-                          "infusion, ug/kg/min (inotrope, vasopressor at high dose)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_MILRINONE] = {"milrinone", HS_DIM_DOSE_RATE, 0, 0, 1, 0,
-                           "infusion, ug/kg/min (inodilator)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_VASOPRESSIN] = {"vasopressin", HS_DIM_UNIT_DOSE_RATE, 0, 0, 0.005, 0,
-                             "infusion, U/kg/min (vasopressor)", "Levy 2018", NULL},
-    [HS_DRUG_NITROPRUSSIDE] = {"nitroprusside", HS_DIM_DOSE_RATE, 0, 0, 10, 0,
-                               "infusion, ug/kg/min (vasodilator)", "Overgaard & Dzavik 2008", NULL},
-    [HS_DRUG_ESMOLOL] = {"esmolol", HS_DIM_DOSE_RATE, 0, 0, 500, 0,
-                         "infusion, ug/kg/min (beta-blocker)", "", NULL},
-};
 
 const hs_block_type hs_type_heart = {"heart", HS_BLOCK_GLOBAL, HEART, HEART_NPARAM,
                                      "Heart rate, activation timing, pericardium, interaction.", NULL};
@@ -336,18 +202,5 @@ const hs_block_type hs_type_body = {"body", HS_BLOCK_GLOBAL, BODY, BODY_NPARAM,
                                     "Body size (drives blood volume and indexed values).", NULL};
 const hs_block_type hs_type_solver = {"solver", HS_BLOCK_GLOBAL, SOLVER, SOLVER_NPARAM,
                                       "Integrator accuracy and steady-state detection.", NULL};
-const hs_block_type hs_type_baroreflex = {
-    "baroreflex", HS_BLOCK_GLOBAL, BARO, HS_BP_NPARAM,
-    "Carotid baroreflex (Ursino 1998) on heart period, contractility, resistances and "
-    "venous capacity; off by default (docs/baroreflex.md).",
-    NULL};
-const hs_block_type hs_type_drugs = {
-    "drugs", HS_BLOCK_GLOBAL, DRUGS, HS_DRUG_COUNT,
-    "Vasoactive infusions with simplified Emax dose-response (docs/drugs.md).", NULL};
-const hs_block_type hs_type_map_control = {
-    "map_control", HS_BLOCK_GLOBAL, MAPC, MAPC_NPARAM,
-    "Clinician-like MAP controller: vasopressor / vasodilator titrated once per beat to a MAP "
-    "band (docs/controllers.md).",
-    NULL};
 const hs_block_type hs_type_oxygen = {"oxygen", HS_BLOCK_GLOBAL, OXY, OXY_NPARAM,
                                       "Haemoglobin, inspired O2, lung shunt (docs/oxygen.md).", NULL};

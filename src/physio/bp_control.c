@@ -202,3 +202,63 @@ const hs_physio_module hs_physio_bp_control = {
     .moving = bpc_moving,
     .change = bpc_change,
 };
+
+/* ---- its parameter block (the module owns it; the engine finds it by name) ---- */
+
+static const char *const MAPC_EFFECTS[] = {"drugs", "resistance", NULL};
+
+/* Clinician-like MAP controller: a vasopressor / vasodilator titrated to a MAP band
+   (docs/controllers.md). */
+static const hs_param_spec MAPC[MAPC_NPARAM] = {
+    [MAPC_ENABLED] = {"enabled", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
+                      "titrate a vasopressor / vasodilator (see effect) to hold MAP in the "
+                      "target band; overrides brain.bp_target",
+                      "docs/controllers.md", NULL},
+    [MAPC_LOW] = {"target_low", HS_DIM_PRESSURE, 65, 40, 120, 0,
+                  "lower edge of the MAP band (MAP >= 65 mmHg in shock)",
+                  "Asfar 2014 NEJM 370:1583; van Diepen 2017 Circulation 136:e232", NULL},
+    [MAPC_HIGH] = {"target_high", HS_DIM_PRESSURE, 75, 45, 140, 0,
+                   "upper edge of the MAP band (65-70 vs 80-85 mmHg: no benefit of the higher "
+                   "target, more arrhythmia)",
+                   "Asfar 2014 NEJM 370:1583", NULL},
+    [MAPC_GAIN] = {"gain", HS_DIM_NONE, 0.3, 0.01, 2, 0,
+                   "titration step: ln(factor) changes by gain x (aim - MAP) / MAP per update",
+                   "docs/controllers.md", NULL},
+    [MAPC_INTERVAL] = {"interval", HS_DIM_TIME, 0, 0, 600, 0,
+                       "shortest time between two titration steps (0: every beat)",
+                       "docs/controllers.md", NULL},
+    [MAPC_ENGAGE] = {"engage_time", HS_DIM_TIME, 30, 0, 3600, 0,
+                     "the controller acts from this simulated time (after the start-up "
+                     "transient)",
+                     "docs/controllers.md", NULL},
+    [MAPC_MAX_NE] = {"max_norepinephrine", HS_DIM_DOSE_RATE, 1.0, 0, 5, 0,
+                     "vasopressor limit: highest norepinephrine dose the controller gives "
+                     "(effect resistance: the resistance factor of that dose; > 1 ug/kg/min "
+                     "is refractory shock)",
+                     "Overgaard & Dzavik 2008 Circulation 118:1047; van Diepen 2017", NULL},
+    [MAPC_MIN_FACTOR] = {"min_factor", HS_DIM_NONE, 0.5, 0.2, 1, 0,
+                         "effect resistance only: vasodilator limit, smallest systemic "
+                         "resistance factor (0.5: about nitroprusside 5 ug/kg/min in the drugs "
+                         "block)",
+                         "Overgaard & Dzavik 2008 Circulation 118:1047", NULL},
+    [MAPC_EFFECT] = {"effect", HS_DIM_NONE, 0, 0, 1, HS_PARAM_CHOICE,
+                     "drugs: the controller titrates norepinephrine (vasoconstriction with its "
+                     "inotropy and chronotropy) or nitroprusside (arteriolar and venous "
+                     "dilation) through the drugs block's dose-response; resistance: it scales "
+                     "the systemic arteriolar resistance only (a pure-afterload sensitivity "
+                     "analysis)",
+                     "docs/controllers.md; docs/drugs.md", MAPC_EFFECTS},
+    [MAPC_MAX_SNP] = {"max_nitroprusside", HS_DIM_DOSE_RATE, 3.0, 0, 10, 0,
+                      "effect drugs: vasodilator limit, highest nitroprusside dose the "
+                      "controller gives (usual 0.5-10 ug/kg/min, 10 for minutes only; above "
+                      "~2-3 ug/kg/min cyanide accumulates over hours)",
+                      "Nitropress (sodium nitroprusside) prescribing information, FDA 2017; "
+                      "Hottinger et al. 2014 J Anaesthesiol Clin Pharmacol 30:462",
+                      NULL},
+};
+
+const hs_block_type hs_type_map_control = {
+    "map_control", HS_BLOCK_GLOBAL, MAPC, MAPC_NPARAM,
+    "Clinician-like MAP controller: vasopressor / vasodilator titrated once per beat to a MAP "
+    "band (docs/controllers.md).",
+    NULL};

@@ -189,3 +189,28 @@ const hs_physio_module hs_physio_drugs = {
     .effect = drugs_effect,
     .metrics = drugs_metrics,
 };
+
+/* ---- its parameter block (the module owns it; the engine finds it by name) ---- */
+
+static const hs_param_spec DRUGS[HS_DRUG_COUNT] = {
+    [HS_DRUG_NOREPINEPHRINE] = {"norepinephrine", HS_DIM_DOSE_RATE, 0, 0, 5, 0,
+                                "infusion, ug/kg/min (vasopressor)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_EPINEPHRINE] = {"epinephrine", HS_DIM_DOSE_RATE, 0, 0, 2, 0,
+                             "infusion, ug/kg/min (inotrope and vasopressor)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_DOBUTAMINE] = {"dobutamine", HS_DIM_DOSE_RATE, 0, 0, 40, 0,
+                            "infusion, ug/kg/min (inotrope)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_DOPAMINE] = {"dopamine", HS_DIM_DOSE_RATE, 0, 0, 50, 0,
+                          "infusion, ug/kg/min (inotrope, vasopressor at high dose)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_MILRINONE] = {"milrinone", HS_DIM_DOSE_RATE, 0, 0, 1, 0,
+                           "infusion, ug/kg/min (inodilator)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_VASOPRESSIN] = {"vasopressin", HS_DIM_UNIT_DOSE_RATE, 0, 0, 0.005, 0,
+                             "infusion, U/kg/min (vasopressor)", "Levy 2018", NULL},
+    [HS_DRUG_NITROPRUSSIDE] = {"nitroprusside", HS_DIM_DOSE_RATE, 0, 0, 10, 0,
+                               "infusion, ug/kg/min (vasodilator)", "Overgaard & Dzavik 2008", NULL},
+    [HS_DRUG_ESMOLOL] = {"esmolol", HS_DIM_DOSE_RATE, 0, 0, 500, 0,
+                         "infusion, ug/kg/min (beta-blocker)", "", NULL},
+};
+
+const hs_block_type hs_type_drugs = {
+    "drugs", HS_BLOCK_GLOBAL, DRUGS, HS_DRUG_COUNT,
+    "Vasoactive infusions with simplified Emax dose-response (docs/drugs.md).", NULL};
