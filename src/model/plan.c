@@ -196,13 +196,18 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->body = pl->bpofs[block_index(m, "body")];
   pl->solver = pl->bpofs[block_index(m, "solver")];
   pl->oxygen = pl->bpofs[block_index(m, "oxygen")];
-  pl->baro = pl->bpofs[block_index(m, "baroreflex")];
-  pl->drugs = pl->bpofs[block_index(m, "drugs")];
-  pl->mapc = pl->bpofs[block_index(m, "map_control")];
-  pl->lungw = pl->bpofs[block_index(m, "lung_water")];
-  pl->lact = pl->bpofs[block_index(m, "lactate")];
-  /* physiological modules' continuous states (physio/module.h), fixed at compile */
+  /* physiological modules (physio/module.h): their blocks and roles, then their
+     continuous states, fixed at compile */
   pl->nmod = (int)hs_physio_module_count();
+  for (int k = 0; k < pl->nmod; k++) {
+    const hs_physio_module *md = hs_physio_module_at((size_t)k);
+    hs_status mst = md->compile ? md->compile(pl, m, err) : HS_OK;
+    if (mst != HS_OK) {
+      if (mst == HS_ERR_NOMEM) goto nomem;
+      hs_plan_free(pl);
+      return NULL;
+    }
+  }
   pl->mod_y = calloc((size_t)pl->nmod + 1, sizeof(int));
   pl->mod_ny = calloc((size_t)pl->nmod + 1, sizeof(int));
   if (!pl->mod_y || !pl->mod_ny) goto nomem;
@@ -306,8 +311,6 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   for (int v = 0; v < pl->nvalve; v++)
     if (pl->valve_edge[v] == pl->av) pl->vav = v;
   pl->spl_bed = hs_plan_edge_find(pl, ROLE("splanchnic_bed"));
-  pl->baro_site = hs_plan_node_find(pl, ROLE("cerebral_arteries"));
-  if (pl->baro_site < 0) pl->baro_site = pl->upper;
   pl->lower = hs_plan_node_find(pl, ROLE("lower_body_arteries"));
   pl->cor_art = hs_plan_node_find(pl, ROLE("coronary_arteries"));
   static const char *const measured[] = {"pulmonary_artery", "aortic_root", "arm_artery"};

@@ -36,9 +36,10 @@ struct hs_plan {
   int lv, rv, la, ra, pa, root, upper;
   int av, mv, tv, pv;
   int vav; /* valve index of the aortic valve */
-  /* global parameter offsets */
+  /* global parameter offsets; baro, drugs, mapc, lungw, lact and brain are set by their
+     modules' compile hooks (physio/module.h) */
   int heart, circ, body, solver, oxygen, baro, drugs, brain, mapc;
-  int lungw, lact; /* lung water and lactate blocks (src/physio) */
+  int lungw, lact;
   int spl_bed;     /* splanchnic bed edge (role splanchnic_bed), -1 if absent */
   /* brain: autoregulated edges (one state each), intracranial vessels, CSF volume */
   int nar, *ar_edges, yar;
@@ -48,7 +49,7 @@ struct hs_plan {
   const struct hs_physio_circuit *cx;
   int brain_sinus;          /* node whose pressure + sinus_gradient is the sinus pressure */
   int l_mca_bed, r_mca_bed, l_other_bed, r_other_bed, l_mca_stem, r_mca_stem; /* -1 if absent */
-  int baro_site; /* the baroreflex's sensing node (physio/baroreflex.c) */
+  int baro_site; /* the baroreflex's sensing node (set by physio/baroreflex.c at compile) */
   /* physiological modules (physio/module.h, registry order): their continuous states
      are y[mod_y[k] .. mod_y[k] + mod_ny[k]) */
   int nmod, *mod_y, *mod_ny;

@@ -9,6 +9,8 @@
 #include <math.h>
 
 #include "elements/elements.h"
+#include "hemosim/roles.h"
+#include "hemosim/sim.h"
 #include "physio/module.h"
 
 static double afferent(const double *bp, double pf) {
@@ -81,6 +83,16 @@ typedef struct baro_state {
   double ref[HS_BARO_NSTATE]; /* the resting state (set point), from the parameters */
 } baro_state;
 
+/* Its block, and its sensing site: the node of role cerebral_arteries (the carotid sinus
+   sits at the carotid bifurcation), else the arm artery (a required role). */
+static hs_status baro_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
+  (void)err;
+  pl->baro = hs_physio_block(pl, "baroreflex");
+  pl->baro_site = hs_plan_node_find(pl, hs_model_role(m, "cerebral_arteries"));
+  if (pl->baro_site < 0) pl->baro_site = hs_plan_node_find(pl, hs_model_role(m, "arm_artery"));
+  return HS_OK;
+}
+
 static int baro_nstates(const hs_plan *pl, const double *p) {
   return p[pl->baro + HS_BP_ENABLED] != 0 ? HS_BARO_NSTATE : 0;
 }
@@ -147,6 +159,7 @@ const hs_physio_module hs_physio_baroreflex = {
     .doc = "carotid baroreflex (Ursino 1998): heart period, contractility, resistances and "
            "venous capacity (docs/baroreflex.md)",
     .state_bytes = sizeof(baro_state),
+    .compile = baro_compile,
     .nstates = baro_nstates,
     .fixed = baro_fixed,
     .refresh = baro_refresh,

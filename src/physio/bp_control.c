@@ -190,11 +190,19 @@ static void bpc_metrics(const void *state, const hs_plan *pl, const double *p, d
 static int bpc_moving(const void *state) { return ((const bpc_state *)state)->moving; }
 static double bpc_change(const void *state) { return ((const bpc_state *)state)->change; }
 
+/* Its parameter block (physio/module.h compile). */
+static hs_status bp_control_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
+  (void)m, (void)err;
+  pl->mapc = hs_physio_block(pl, "map_control");
+  return HS_OK;
+}
+
 const hs_physio_module hs_physio_bp_control = {
     .name = "bp_control",
     .doc = "MAP / blood-pressure controller: map_control block or brain.bp_target "
            "(docs/controllers.md)",
     .state_bytes = sizeof(bpc_state),
+    .compile = bp_control_compile,
     .init = bpc_init,
     .beat = bpc_beat,
     .effect = bpc_effect,

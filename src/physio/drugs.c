@@ -183,9 +183,17 @@ static void drugs_metrics(const void *state, const hs_plan *pl, const double *p,
   m[HS_M_VIS] = hs_vis(p + pl->drugs);
 }
 
+/* Its parameter block (physio/module.h compile). */
+static hs_status drugs_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
+  (void)m, (void)err;
+  pl->drugs = hs_physio_block(pl, "drugs");
+  return HS_OK;
+}
+
 const hs_physio_module hs_physio_drugs = {
     .name = "drugs",
     .doc = "vasoactive infusions, Emax dose-response (docs/drugs.md)",
+    .compile = drugs_compile,
     .effect = drugs_effect,
     .metrics = drugs_metrics,
 };

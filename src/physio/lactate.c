@@ -151,11 +151,19 @@ static const char *la_fixed(const hs_plan *pl, int pidx) {
              : NULL;
 }
 
+/* Its parameter block (physio/module.h compile). */
+static hs_status lactate_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
+  (void)m, (void)err;
+  pl->lact = hs_physio_block(pl, "lactate");
+  return HS_OK;
+}
+
 const hs_physio_module hs_physio_lactate = {
     .name = "lactate",
     .doc = "blood lactate: production below critical O2 extraction, hepatic clearance "
            "(docs/model.md 2.17)",
     .state_bytes = sizeof(la_state),
+    .compile = lactate_compile,
     .beat = la_beat,
     .metrics = la_metrics,
     .nslow = 1,

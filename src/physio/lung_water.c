@@ -188,11 +188,19 @@ static const char *lw_fixed(const hs_plan *pl, int pidx) {
              : NULL;
 }
 
+/* Its parameter block (physio/module.h compile). */
+static hs_status lung_water_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
+  (void)m, (void)err;
+  pl->lungw = hs_physio_block(pl, "lung_water");
+  return HS_OK;
+}
+
 const hs_physio_module hs_physio_lung_water = {
     .name = "lung_water",
     .doc = "extravascular lung water: Starling filtration and lymph, added shunt "
            "(docs/model.md 2.16)",
     .state_bytes = sizeof(lw_state),
+    .compile = lung_water_compile,
     .beat = lw_beat,
     .effect = lw_effect,
     .metrics = lw_metrics,

@@ -210,6 +210,10 @@ typedef struct hs_physio_module {
   const char *name;
   const char *doc; /* one line: what it models, where it is documented */
   size_t state_bytes;
+  /* At compile, before the continuous states are counted: find its parameter block
+     (hs_physio_block) and resolve its roles (m: the model being compiled) into its plan
+     fields; an error stops the compile. */
+  hs_status (*compile)(hs_plan *plan, const struct hs_model *m, hs_err *err);
   void (*init)(void *state);
   /* Once per beat end.  Returns 1 when the module's effect on the right-hand side changed
      (the engine restarts the integrator there: a discontinuity), else 0 (effects outside
