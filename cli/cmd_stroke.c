@@ -170,35 +170,12 @@ static const char *num(double v) {
   return b;
 }
 
-/* A constant as written in the regimen ("0.03125"): 6 significant digits. */
-static const char *exact(double v) {
-  static char bufs[8][32];
-  static int next;
-  char *b = bufs[next];
-  next = (next + 1) % 8;
-  snprintf(b, sizeof bufs[0], "%.6g", v);
-  return b;
-}
 
-/* "30 min", "24 h", "45 s". */
-static const char *dur(double s) {
-  static char bufs[8][32];
-  static int next;
-  char *b = bufs[next];
-  next = (next + 1) % 8;
-  if (s >= 3600 && fmod(s, 3600) == 0)
-    snprintf(b, sizeof bufs[0], "%s h", num(s / 3600));
-  else if (s >= 60)
-    snprintf(b, sizeof bufs[0], "%s min", num(s / 60));
-  else
-    snprintf(b, sizeof bufs[0], "%s s", num(s));
-  return b;
-}
 
-/* A document built by the library, to standard output. */
-static int print_json(char *text) {
-  hs_err err = {HS_OK, ""};
-  if (hs_cli_write_text(text, "-", &err)) return hs_cli_fail(&err);
+/* A document the library built (text or JSON; NULL: it failed with err set), to
+   standard output. */
+static int print_doc(char *text, hs_err *err) {
+  if (hs_cli_write_text(text, "-", err)) return hs_cli_fail(err);
   return HS_EXIT_OK;
 }
 
@@ -324,7 +301,7 @@ static int cmd_mcis(int argc, char **argv) {
     if (hs_stroke_mcis(s, 3, &m, &err)) return hs_cli_fail(&err);
   }
   if (json) {
-    return print_json(hs_stroke_mcis_json(&m, &err));
+    return print_doc(hs_stroke_mcis_json(&m, &err), &err);
   }
   printf("modified capillary index score (mCIS), MCA territory\n");
   for (int k = 0; k < HS_MCIS_REGIONS; k++)
@@ -360,7 +337,7 @@ static int cmd_reperfusion(int argc, char **argv) {
   hs_reperfusion_result r;
   if (hs_stroke_reperfusion(v0, v1, &r, &err)) return hs_cli_fail(&err);
   if (json) {
-    return print_json(hs_stroke_reperfusion_json(&r, &err));
+    return print_doc(hs_stroke_reperfusion_json(&r, &err), &err);
   }
   printf("tissue reperfusion (CT perfusion, Tmax > 6 s lesion volume)\n");
   printf("  baseline     %s mL\n", num(r.baseline_ml));
@@ -424,7 +401,7 @@ static int cmd_perfusion(int argc, char **argv) {
   }
   int defaults = !lo_t && !hi_t && !cbf_cut_t && !cbv_cut_t;
   if (json) {
-    return print_json(hs_stroke_perfusion_json(rel, cls, cut, defaults, &err));
+    return print_doc(hs_stroke_perfusion_json(rel, cls, cut, defaults, &err), &err);
   }
   printf("relative perfusion (affected / contralateral mirror region)\n");
   for (int k = 0; k < 2; k++)
@@ -475,7 +452,7 @@ static int cmd_tcd(int argc, char **argv) {
   hs_tcd_result r;
   if (hs_stroke_tcd(&a, contra_t ? &c : NULL, &lim, &r, &err)) return hs_cli_fail(&err);
   if (json) {
-    return print_json(hs_stroke_tcd_json(&a, contra_t ? &c : NULL, &lim, &r, &err));
+    return print_doc(hs_stroke_tcd_json(&a, contra_t ? &c : NULL, &lim, &r, &err), &err);
   }
   printf("transcranial Doppler, Gosling pulsatility index PI = (PSV - EDV) / mean\n");
   printf("  affected       PSV %5s  EDV %5s  mean %5s cm/s   PI %-6s %s\n", num(a.psv_cms),
@@ -515,7 +492,7 @@ static void dose_help(void) {
 static int dose_list(int json) {
   if (json) {
     hs_err err = {HS_OK, ""};
-    return print_json(hs_stroke_regimens_json(&err));
+    return print_doc(hs_stroke_regimens_json(&err), &err);
   }
   for (size_t i = 0; i < hs_stroke_regimen_count(); i++) {
     const hs_stroke_regimen *r = hs_stroke_regimen_at(i);
@@ -524,74 +501,7 @@ static int dose_list(int json) {
   return HS_EXIT_OK;
 }
 
-/* An amount with its unit, plus mg for large ug amounts ("10920 ug (10.92 mg)"). */
-static const char *amount(double v, hs_dose_unit u) {
-  static char bufs[8][64];
-  static int next;
-  char *b = bufs[next];
-  next = (next + 1) % 8;
-  if (u == HS_DOSE_UG && v >= 1000)
-    snprintf(b, sizeof bufs[0], "%s ug (%s mg)", num(v), num(v / 1000));
-  else
-    snprintf(b, sizeof bufs[0], "%s %s", num(v), hs_dose_unit_name(u));
-  return b;
-}
 
-static void print_dose(const hs_stroke_dose *d) {
-  const hs_stroke_regimen *r = d->regimen;
-  const char *u = hs_dose_unit_name(r->unit), *cu = hs_dose_conc_unit_name(r->unit);
-  printf("%s: %s %s, %s\n", r->name, r->route, r->drug, r->summary);
-  if (d->has_weight) printf("  weight          %s kg\n", num(d->weight_kg));
-  printf("  concentration   %s %s%s%s%s\n", num(d->conc), cu, d->conc_is_default ? " (default: " : "",
-         d->conc_is_default ? r->conc_source : "", d->conc_is_default ? ")" : "");
-  for (int k = 0; k < d->nphases; k++) {
-    const hs_stroke_phase_dose *p = &d->phase[k];
-    const hs_stroke_phase_spec *s = p->spec;
-    printf("  %s\n", s->label);
-    if (s->per_kg_min > 0)
-      printf("    dose rate     %s %s/kg/min x %s kg = %s %s/min\n", exact(s->per_kg_min), u,
-             num(d->weight_kg), num(s->per_kg_min * d->weight_kg), u);
-    if (s->per_kg > 0) {
-      if (p->cap_binds)
-        printf("    dose          %s: MAXIMUM DOSE APPLIED (%s %s/kg x %s kg = %s > max %s; "
-               "%s %s/kg given)\n",
-               amount(p->amount, r->unit), exact(s->per_kg), u, num(d->weight_kg),
-               amount(p->amount_calc, r->unit), amount(s->cap, r->unit), num(p->per_kg_given), u);
-      else if (s->cap > 0)
-        printf("    dose          %s (%s %s/kg x %s kg; max %s not reached, it binds above %s "
-               "kg)\n",
-               amount(p->amount, r->unit), exact(s->per_kg), u, num(d->weight_kg),
-               amount(s->cap, r->unit), num(p->cap_weight_kg));
-      else
-        printf("    dose          %s (%s %s/kg x %s kg; no maximum dose)\n",
-               amount(p->amount, r->unit), exact(s->per_kg), u, num(d->weight_kg));
-    } else if (s->per_kg_min > 0) {
-      printf("    amount        %s\n", amount(p->amount, r->unit));
-    } else {
-      printf("    dose          %s (fixed dose", amount(p->amount, r->unit));
-      if (d->has_weight) printf("; %s %s/kg at %s kg", num(p->per_kg_given), u, num(d->weight_kg));
-      printf(")\n");
-    }
-    printf("    volume        %s mL\n", num(p->volume_ml));
-    if (p->dur_lo_s > 0 && p->dur_lo_s != p->dur_hi_s) {
-      printf("    time          %s to %s\n", dur(p->dur_lo_s), dur(p->dur_hi_s));
-      printf("    pump rate     %s mL/h over %s to %s mL/h over %s\n", num(p->rate_fast_mlh),
-             dur(p->dur_lo_s), num(p->rate_slow_mlh), dur(p->dur_hi_s));
-    } else if (p->dur_lo_s > 0) {
-      printf("    time          %s\n", dur(p->dur_lo_s));
-      printf("    pump rate     %s mL/h\n", num(p->rate_fast_mlh));
-    } else {
-      printf("    time          not given by the sources (--duration T gives a pump rate)\n");
-    }
-    if (s->count > 1)
-      printf("    repeated      %d times%s%s: %s in %s mL\n", s->count, s->every ? ", every " : "",
-             s->every ? s->every : "", amount(p->total_amount, r->unit), num(p->total_volume_ml));
-  }
-  printf("  total           %s in %s mL\n", amount(d->total_amount, r->unit),
-         num(d->total_volume_ml));
-  if (r->note) printf("  note: %s\n", r->note);
-  printf("  source: %s\n", r->source);
-}
 
 static int cmd_dose(int argc, char **argv) {
   const char *cmd = "stroke dose";
@@ -633,9 +543,8 @@ static int cmd_dose(int argc, char **argv) {
   }
   hs_stroke_dose d;
   if (hs_stroke_dose_calc(r->name, &req, &d, &err)) return hs_cli_fail(&err);
-  if (json) return print_json(hs_stroke_dose_json(&d, &err));
-  print_dose(&d);
-  return HS_EXIT_OK;
+  if (json) return print_doc(hs_stroke_dose_json(&d, &err), &err);
+  return print_doc(hs_stroke_dose_text(&d, &err), &err);
 }
 
 /* ---- etici ---------------------------------------------------------------------------- */
@@ -679,7 +588,7 @@ static int cmd_etici(int argc, char **argv) {
     if (parse_number(f_t, HS_DIM_NONE, &f, &err)) return fail_opt(&err, "--fraction");
     if (hs_etici_from_fraction(f, &g, &err)) return fail_opt(&err, "--fraction");
   }
-  if (json) return print_json(hs_stroke_etici_json(&g, &err));
+  if (json) return print_doc(hs_stroke_etici_json(&g, &err), &err);
   if (g.from_mtici) printf("mTICI %s -> eTICI %s\n", g.mtici, hs_etici_name(g.etici));
   printf("eTICI %-5s %s\n", hs_etici_name(g.etici), hs_etici_meaning(g.etici));
   if (g.from_mtici && !strcmp(g.mtici, "2b"))
@@ -747,36 +656,6 @@ static int yes_no(const char *t) {
   return -1;
 }
 
-static void print_eligibility(const hs_stroke_eligibility *e) {
-  static const char *const status[] = {"not eligible", "ELIGIBLE", "unknown"};
-  printf("adjunct regimens after thrombectomy: trial eligibility\n");
-  for (size_t i = 0; i < e->n; i++) {
-    const hs_stroke_eligibility_row *r = &e->row[i];
-    const hs_stroke_indication *in = r->ind;
-    const hs_stroke_regimen *reg = hs_stroke_regimen_find(in->regimen);
-    printf("\n%-44s %s\n", in->trial, status[r->status]);
-    printf("  rule     %s\n", r->rule);
-    printf("  regimen  %s: %s %s, %s\n", in->regimen, reg->route, reg->drug, reg->summary);
-    if (r->has_dose) {
-      const hs_stroke_dose *d = &r->dose;
-      printf("  dose     ");
-      for (int k = 0; k < d->nphases; k++) {
-        const hs_stroke_phase_dose *p = &d->phase[k];
-        printf("%s%s %s%s", k ? "; then " : "", amount(p->amount, reg->unit), p->spec->label,
-               p->cap_binds ? " (MAXIMUM DOSE APPLIED)" : "");
-      }
-      printf(" = %s mL at %s %s\n", num(d->total_volume_ml), num(d->conc),
-             hs_dose_conc_unit_name(reg->unit));
-    } else {
-      printf("  dose     give --weight\n");
-    }
-    printf("  result   %s: %s\n", hs_trial_result_name(in->result), in->outcome);
-    printf("  source   %s\n", in->citation);
-    if (in->note) printf("  note     %s\n", in->note);
-  }
-  printf("\nTrial populations, not a prescription: check every criterion and dose\n"
-         "against the trial report and the local protocol.\n");
-}
 
 static int cmd_eligibility(int argc, char **argv) {
   const char *cmd = "stroke eligibility";
@@ -836,9 +715,8 @@ static int cmd_eligibility(int argc, char **argv) {
   p.has_age = age_t != NULL;
   hs_stroke_eligibility e;
   if (hs_stroke_eligibility_check(&p, &e, &err)) return hs_cli_fail(&err);
-  if (json) return print_json(hs_stroke_eligibility_json(&e, &err));
-  print_eligibility(&e);
-  return HS_EXIT_OK;
+  if (json) return print_doc(hs_stroke_eligibility_json(&e, &err), &err);
+  return print_doc(hs_stroke_eligibility_text(&e, &err), &err);
 }
 
 /* ---- course ------------------------------------------------------------------------------ */
@@ -891,48 +769,6 @@ static const char COURSE_HELP[] =
 
 static void course_help(void) { fputs(COURSE_HELP, stdout); }
 
-static void print_course(const hs_course_result *r) {
-  hs_reperfusion_grade g;
-  hs_etici_from_fraction(r->fraction, &g, NULL);
-  printf("24-hour course after thrombectomy: territory %s, fraction reperfused %s (eTICI %s),\n"
-         "capillary obstruction %s at t = 0 (half-life %s h at normal perfusion)\n\n",
-         r->territory->name, num(r->fraction), hs_etici_name(g.etici), num(r->obstruction0),
-         num(r->opts.half_life_s / 3600));
-  printf("%-14s %8s %8s %8s %8s %9s %8s %8s %8s %8s %9s\n", "strategy", "SBP", "MAP", "CBF mean",
-         "CBF min", "hypo frac", "hypo h", "hyper h", "burden h", "peak rel", "obstr end");
-  for (size_t i = 0; i < r->narms; i++) {
-    const hs_course_arm *a = &r->arm[i];
-    const hs_course_point *last = &a->pts[a->npoints - 1];
-    printf("%-14s %8s %8s %8s %8s %9s %8s %8s %8s %8s %9s%s\n", a->strategy, num(last->sbp),
-           num(last->map), num(a->mean_cbf_territory), num(a->min_cbf_territory),
-           num(a->mean_hypo_fraction), num(a->hypo_fraction_h), num(a->time_hyper_h),
-           num(a->hyper_burden_h), num(a->peak_rel_reperfused), num(a->final_obstruction),
-           a->points_in_band < 1 ? "  (target not held at every point)" : "");
-  }
-  printf("\nterritory CBF (mL/100 g/min) over time; reperfused / non-reperfused share:\n");
-  printf("%-6s", "t h");
-  for (size_t i = 0; i < r->narms; i++) printf(" %24s", r->arm[i].strategy);
-  printf("\n");
-  const hs_course_arm *a0 = &r->arm[0];
-  size_t every = a0->npoints > 13 ? (a0->npoints - 1 + 11) / 12 : 1;
-  for (size_t k = 0; k < a0->npoints; k++) {
-    if (k % every && k + 1 != a0->npoints) continue;
-    printf("%-6s", num(a0->pts[k].t_s / 3600));
-    for (size_t i = 0; i < r->narms; i++) {
-      const hs_course_point *p = &r->arm[i].pts[k];
-      char cell[64];
-      snprintf(cell, sizeof cell, "%s (%s/%s)", num(p->cbf_territory), num(p->cbf_reperfused),
-               num(p->cbf_nonreperfused));
-      printf(" %24s", cell);
-    }
-    printf("\n");
-  }
-  printf("\nSBP, MAP: mmHg at the end; CBF: territory mean over the course; hypo frac: mean\n"
-         "fraction of the territory below %s mL/100 g/min (hypo h: territory-hours); hyper h:\n"
-         "hours with reperfused CBF > %s x contralateral; burden h: f x excess ratio over 1,\n"
-         "integrated.  MODEL PROXIES, NOT OUTCOMES.\n",
-         num(r->opts.hypo_cbf), num(r->opts.hyper_rel));
-}
 
 /* The option texts of `stroke course` (NULL: not given). */
 typedef struct course_args {
@@ -1018,9 +854,9 @@ static int course_run(const char *cmd, const course_args *ca) {
   int code = HS_EXIT_OK;
   if (ca->json) {
     hs_provenance prov = {hs_model_name(m), patient, ca->sets, (size_t)ca->nsets};
-    code = print_json(hs_course_json(r, &prov, &err));
+    code = print_doc(hs_course_json(r, &prov, &err), &err);
   } else if (!ca->quiet) {
-    print_course(r);
+    code = print_doc(hs_course_text(r, &err), &err);
   }
   hs_course_free(r);
   hs_model_free(m);

@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hemosim/stroke.h"
@@ -411,6 +412,31 @@ static void test_tcd_rejections(void **state) {
 static hs_stroke_dose_req weight(double kg) {
   hs_stroke_dose_req q = {1, kg, 0, 0, 0, 0};
   return q;
+}
+
+/* The text report the CLI prints is built by the library (src/io/stroke_text.c). */
+static void test_dose_text(void **state) {
+  (void)state;
+  hs_err err = {HS_OK, ""};
+  hs_stroke_dose d;
+  hs_stroke_dose_req q = weight(130);
+  assert_int_equal(hs_stroke_dose_calc("ia-alteplase", &q, &d, &err), HS_OK);
+  char *t = hs_stroke_dose_text(&d, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "ia-alteplase: intra-arterial alteplase"));
+  assert_non_null(strstr(t, "  weight          130 kg\n"));
+  /* 0.225 mg/kg x 130 kg = 29.25 mg > max 22.5 mg */
+  assert_non_null(strstr(t, "22.5 mg: MAXIMUM DOSE APPLIED (0.225 mg/kg x 130 kg = 29.25 mg > max"));
+  assert_non_null(strstr(t, "    time          15 min to 30 min\n"));
+  assert_non_null(strstr(t, "  source: CHOICE trial"));
+  free(t);
+  q = weight(70);
+  assert_int_equal(hs_stroke_dose_calc("tirofiban", &q, &d, &err), HS_OK);
+  t = hs_stroke_dose_text(&d, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "dose rate"));
+  assert_non_null(strstr(t, "  total "));
+  free(t);
 }
 
 static void test_dose_alteplase(void **state) {
@@ -817,7 +843,7 @@ int main(void) {
       cmocka_unit_test(test_dose_urokinase),
       cmocka_unit_test(test_dose_tirofiban),
       cmocka_unit_test(test_dose_methylprednisolone),
-      cmocka_unit_test(test_dose_rejections),
+      cmocka_unit_test(test_dose_rejections), cmocka_unit_test(test_dose_text),
       cmocka_unit_test(test_concentration_parse),
       cmocka_unit_test(test_regimen_table),
   };

@@ -41,6 +41,27 @@ static const hs_course_arm *arm(const hs_course_result *r, const char *s) {
 }
 
 /* The SBP strategies on the shipped patient, 24 h in 6-h steps. */
+/* The course text report (src/io/stroke_text.c): the summary table with a row per
+   strategy, CBF over time and the model-proxy caution. */
+static void test_course_text(void **state) {
+  (void)state;
+  hs_model *m = load();
+  hs_course_opts o = hs_course_opts_default();
+  o.step_s = 12 * H;
+  hs_course_result *r = course(m, &o);
+  hs_err err = {HS_OK, ""};
+  char *t = hs_course_text(r, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "24-hour course after thrombectomy: territory left_mca, fraction "
+                            "reperfused 0.7 (eTICI 2b67)"));
+  for (size_t i = 0; i < r->narms; i++) assert_non_null(strstr(t, r->arm[i].strategy));
+  assert_non_null(strstr(t, "\n24 "));  /* the last time row, 24 h */
+  assert_non_null(strstr(t, "MODEL PROXIES, NOT OUTCOMES.\n"));
+  free(t);
+  hs_course_free(r);
+  hs_model_free(m);
+}
+
 static void test_sbp_strategies(void **state) {
   (void)state;
   hs_model *m = load();
@@ -228,7 +249,7 @@ int main(void) {
       cmocka_unit_test(test_sbp_strategies),
       cmocka_unit_test(test_hyperperfusion_proxy),
       cmocka_unit_test(test_obstruction_half_life),
-      cmocka_unit_test(test_basilar),
+      cmocka_unit_test(test_basilar), cmocka_unit_test(test_course_text),
       cmocka_unit_test(test_rejections),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,6 +7,7 @@
 #include "support.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hemosim/stroke.h"
@@ -198,6 +199,32 @@ static void test_attention_ia(void **state) {
   expect(&p, "attention-ia", HS_ELIG_NO, "posterior-circulation occlusions only");
   p = patient(8 * H, "2a", 0, NAN, POST, -1);
   expect(&p, "attention-ia", HS_ELIG_NO, "below 2b50");
+}
+
+/* The eligibility text report (src/io/stroke_text.c): one block per trial, with its dose
+   when a weight is given, and the closing caution. */
+static void test_eligibility_text(void **state) {
+  (void)state;
+  hs_stroke_patient p = patient(6 * H, "2b67", 0, NAN, ANT, -1);
+  hs_stroke_eligibility e;
+  hs_err err = {HS_OK, ""};
+  assert_int_equal(hs_stroke_eligibility_check(&p, &e, &err), HS_OK);
+  char *t = hs_stroke_eligibility_text(&e, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "adjunct regimens after thrombectomy: trial eligibility\n"));
+  assert_non_null(strstr(t, "CHOICE"));
+  assert_non_null(strstr(t, "ELIGIBLE"));
+  assert_non_null(strstr(t, "  dose     give --weight\n"));
+  assert_non_null(strstr(t, "Trial populations, not a prescription"));
+  free(t);
+  p.has_weight = 1;
+  p.weight_kg = 70;
+  assert_int_equal(hs_stroke_eligibility_check(&p, &e, &err), HS_OK);
+  t = hs_stroke_eligibility_text(&e, &err);
+  assert_non_null(t);
+  assert_null(strstr(t, "give --weight"));
+  assert_non_null(strstr(t, "15.75 mg"));   /* CHOICE: 0.225 mg/kg x 70 kg alteplase */
+  free(t);
 }
 
 static void test_date_ladder(void **state) {
@@ -408,7 +435,7 @@ int main(void) {
       cmocka_unit_test(test_etici_parse),     cmocka_unit_test(test_etici_from_fraction),
       cmocka_unit_test(test_choice),          cmocka_unit_test(test_angel_tnk),
       cmocka_unit_test(test_post_trials),     cmocka_unit_test(test_attention_ia),
-      cmocka_unit_test(test_date_ladder),     cmocka_unit_test(test_asset_it),
+      cmocka_unit_test(test_date_ladder), cmocka_unit_test(test_eligibility_text),     cmocka_unit_test(test_asset_it),
       cmocka_unit_test(test_trend),           cmocka_unit_test(test_marvel),
       cmocka_unit_test(test_results_and_citations), cmocka_unit_test(test_rejections),
   };

@@ -423,6 +423,11 @@ char *hs_stroke_dose_json(const hs_stroke_dose *d, hs_err *err);
 char *hs_stroke_etici_json(const hs_reperfusion_grade *g, hs_err *err);
 char *hs_stroke_eligibility_json(const hs_stroke_eligibility *e, hs_err *err);
 
+/* ---- text reports (what `hemosim stroke dose` / `eligibility` print; src/io/stroke_text.c) */
+/* Caller frees; NULL with err set on failure. */
+char *hs_stroke_dose_text(const hs_stroke_dose *d, hs_err *err);
+char *hs_stroke_eligibility_text(const hs_stroke_eligibility *e, hs_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -118,6 +118,9 @@ void hs_course_free(hs_course_result *r); /* NULL is a no-op */
 
 /* JSON (schema hemosim-stroke/1, calculator "course"); prov may be NULL. */
 char *hs_course_json(const hs_course_result *r, const hs_provenance *prov, hs_err *err);
+/* The text report `hemosim stroke course` prints (summary table, CBF over time); caller
+   frees; NULL with err set on failure. */
+char *hs_course_text(const hs_course_result *r, hs_err *err);
 
 #ifdef __cplusplus
 }

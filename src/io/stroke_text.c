@@ -1,0 +1,257 @@
+/*
+ * io/stroke_text.c - the text reports of the stroke calculators (dose, trial
+ * eligibility, 24 h course) that `hemosim stroke` prints; the JSON forms are in
+ * stroke_json.c and stroke_course_json.c.  Built here so that every front end shows the
+ * same report.  Reentrant: the number formatting keeps its buffers in a local struct.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hemosim/stroke.h"
+#include "hemosim/stroke_course.h"
+
+/* A ring of buffers for the numbers of one report line (printf takes several at once). */
+typedef struct numfmt {
+  char b[16][64];
+  int next;
+} numfmt;
+
+static char *slot(numfmt *nf) {
+  char *b = nf->b[nf->next];
+  nf->next = (nf->next + 1) % 16;
+  return b;
+}
+
+/* A number for people: up to 3 decimals, trailing zeros dropped ("15.75", "0.188"). */
+static const char *num(numfmt *nf, double v) {
+  char *b = slot(nf);
+  if (!isfinite(v)) {
+    snprintf(b, sizeof nf->b[0], "-");
+    return b;
+  }
+  snprintf(b, sizeof nf->b[0], "%.3f", v);
+  char *dot = strchr(b, '.');
+  if (dot) {
+    char *e = b + strlen(b) - 1;
+    while (e > dot && *e == '0') *e-- = '\0';
+    if (e == dot) *e = '\0';
+  }
+  if (!strcmp(b, "-0")) snprintf(b, sizeof nf->b[0], "0");
+  return b;
+}
+
+/* A constant as written in the regimen ("0.03125"): 6 significant digits. */
+static const char *exact(numfmt *nf, double v) {
+  char *b = slot(nf);
+  snprintf(b, sizeof nf->b[0], "%.6g", v);
+  return b;
+}
+
+/* "30 min", "24 h", "45 s". */
+static const char *dur(numfmt *nf, double s) {
+  char *b = slot(nf);
+  if (s >= 3600 && fmod(s, 3600) == 0)
+    snprintf(b, sizeof nf->b[0], "%s h", num(nf, s / 3600));
+  else if (s >= 60)
+    snprintf(b, sizeof nf->b[0], "%s min", num(nf, s / 60));
+  else
+    snprintf(b, sizeof nf->b[0], "%s s", num(nf, s));
+  return b;
+}
+
+/* An amount with its unit, plus mg for large ug amounts ("10920 ug (10.92 mg)"). */
+static const char *amount(numfmt *nf, double v, hs_dose_unit u) {
+  char *b = slot(nf);
+  if (u == HS_DOSE_UG && v >= 1000)
+    snprintf(b, sizeof nf->b[0], "%s ug (%s mg)", num(nf, v), num(nf, v / 1000));
+  else
+    snprintf(b, sizeof nf->b[0], "%s %s", num(nf, v), hs_dose_unit_name(u));
+  return b;
+}
+
+/* One report being written: its stream into a growing string and its number buffers. */
+typedef struct report {
+  char *buf;
+  size_t len;
+  FILE *f;
+  numfmt nf;
+} report;
+
+static FILE *open_text(report *rp, const char *what, hs_err *err) {
+  rp->buf = NULL;
+  rp->len = 0;
+  rp->nf.next = 0;
+  rp->f = open_memstream(&rp->buf, &rp->len);
+  if (!rp->f) hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the %s", what);
+  return rp->f;
+}
+
+/* Close the stream (which sets buf) and hand the text over. */
+static char *close_text(report *rp, const char *what, hs_err *err) {
+  int bad = ferror(rp->f);
+  if (fclose(rp->f) != 0 || bad || !rp->buf) {
+    free(rp->buf);
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the %s", what);
+    return NULL;
+  }
+  return rp->buf;
+}
+
+char *hs_stroke_dose_text(const hs_stroke_dose *d, hs_err *err) {
+  report rp;
+  FILE *f = open_text(&rp, "dose report", err);
+  if (!f) return NULL;
+  numfmt *nf = &rp.nf;
+  const hs_stroke_regimen *r = d->regimen;
+  const char *u = hs_dose_unit_name(r->unit), *cu = hs_dose_conc_unit_name(r->unit);
+  fprintf(f, "%s: %s %s, %s\n", r->name, r->route, r->drug, r->summary);
+  if (d->has_weight) fprintf(f, "  weight          %s kg\n", num(nf, d->weight_kg));
+  fprintf(f, "  concentration   %s %s%s%s%s\n", num(nf, d->conc), cu,
+          d->conc_is_default ? " (default: " : "", d->conc_is_default ? r->conc_source : "",
+          d->conc_is_default ? ")" : "");
+  for (int k = 0; k < d->nphases; k++) {
+    const hs_stroke_phase_dose *p = &d->phase[k];
+    const hs_stroke_phase_spec *s = p->spec;
+    fprintf(f, "  %s\n", s->label);
+    if (s->per_kg_min > 0)
+      fprintf(f, "    dose rate     %s %s/kg/min x %s kg = %s %s/min\n", exact(nf, s->per_kg_min),
+              u, num(nf, d->weight_kg), num(nf, s->per_kg_min * d->weight_kg), u);
+    if (s->per_kg > 0) {
+      if (p->cap_binds)
+        fprintf(f,
+                "    dose          %s: MAXIMUM DOSE APPLIED (%s %s/kg x %s kg = %s > max %s; "
+                "%s %s/kg given)\n",
+                amount(nf, p->amount, r->unit), exact(nf, s->per_kg), u, num(nf, d->weight_kg),
+                amount(nf, p->amount_calc, r->unit), amount(nf, s->cap, r->unit),
+                num(nf, p->per_kg_given), u);
+      else if (s->cap > 0)
+        fprintf(f,
+                "    dose          %s (%s %s/kg x %s kg; max %s not reached, it binds above %s "
+                "kg)\n",
+                amount(nf, p->amount, r->unit), exact(nf, s->per_kg), u, num(nf, d->weight_kg),
+                amount(nf, s->cap, r->unit), num(nf, p->cap_weight_kg));
+      else
+        fprintf(f, "    dose          %s (%s %s/kg x %s kg; no maximum dose)\n",
+                amount(nf, p->amount, r->unit), exact(nf, s->per_kg), u, num(nf, d->weight_kg));
+    } else if (s->per_kg_min > 0) {
+      fprintf(f, "    amount        %s\n", amount(nf, p->amount, r->unit));
+    } else {
+      fprintf(f, "    dose          %s (fixed dose", amount(nf, p->amount, r->unit));
+      if (d->has_weight)
+        fprintf(f, "; %s %s/kg at %s kg", num(nf, p->per_kg_given), u, num(nf, d->weight_kg));
+      fprintf(f, ")\n");
+    }
+    fprintf(f, "    volume        %s mL\n", num(nf, p->volume_ml));
+    if (p->dur_lo_s > 0 && p->dur_lo_s != p->dur_hi_s) {
+      fprintf(f, "    time          %s to %s\n", dur(nf, p->dur_lo_s), dur(nf, p->dur_hi_s));
+      fprintf(f, "    pump rate     %s mL/h over %s to %s mL/h over %s\n",
+              num(nf, p->rate_fast_mlh), dur(nf, p->dur_lo_s), num(nf, p->rate_slow_mlh),
+              dur(nf, p->dur_hi_s));
+    } else if (p->dur_lo_s > 0) {
+      fprintf(f, "    time          %s\n", dur(nf, p->dur_lo_s));
+      fprintf(f, "    pump rate     %s mL/h\n", num(nf, p->rate_fast_mlh));
+    } else {
+      fprintf(f, "    time          not given by the sources (--duration T gives a pump rate)\n");
+    }
+    if (s->count > 1)
+      fprintf(f, "    repeated      %d times%s%s: %s in %s mL\n", s->count,
+              s->every ? ", every " : "", s->every ? s->every : "",
+              amount(nf, p->total_amount, r->unit), num(nf, p->total_volume_ml));
+  }
+  fprintf(f, "  total           %s in %s mL\n", amount(nf, d->total_amount, r->unit),
+          num(nf, d->total_volume_ml));
+  if (r->note) fprintf(f, "  note: %s\n", r->note);
+  fprintf(f, "  source: %s\n", r->source);
+  return close_text(&rp, "dose report", err);
+}
+
+char *hs_stroke_eligibility_text(const hs_stroke_eligibility *e, hs_err *err) {
+  static const char *const status[] = {"not eligible", "ELIGIBLE", "unknown"};
+  report rp;
+  FILE *f = open_text(&rp, "eligibility report", err);
+  if (!f) return NULL;
+  numfmt *nf = &rp.nf;
+  fprintf(f, "adjunct regimens after thrombectomy: trial eligibility\n");
+  for (size_t i = 0; i < e->n; i++) {
+    const hs_stroke_eligibility_row *r = &e->row[i];
+    const hs_stroke_indication *in = r->ind;
+    const hs_stroke_regimen *reg = hs_stroke_regimen_find(in->regimen);
+    fprintf(f, "\n%-44s %s\n", in->trial, status[r->status]);
+    fprintf(f, "  rule     %s\n", r->rule);
+    fprintf(f, "  regimen  %s: %s %s, %s\n", in->regimen, reg->route, reg->drug, reg->summary);
+    if (r->has_dose) {
+      const hs_stroke_dose *d = &r->dose;
+      fprintf(f, "  dose     ");
+      for (int k = 0; k < d->nphases; k++) {
+        const hs_stroke_phase_dose *p = &d->phase[k];
+        fprintf(f, "%s%s %s%s", k ? "; then " : "", amount(nf, p->amount, reg->unit),
+                p->spec->label, p->cap_binds ? " (MAXIMUM DOSE APPLIED)" : "");
+      }
+      fprintf(f, " = %s mL at %s %s\n", num(nf, d->total_volume_ml), num(nf, d->conc),
+              hs_dose_conc_unit_name(reg->unit));
+    } else {
+      fprintf(f, "  dose     give --weight\n");
+    }
+    fprintf(f, "  result   %s: %s\n", hs_trial_result_name(in->result), in->outcome);
+    fprintf(f, "  source   %s\n", in->citation);
+    if (in->note) fprintf(f, "  note     %s\n", in->note);
+  }
+  fprintf(f, "\nTrial populations, not a prescription: check every criterion and dose\n"
+             "against the trial report and the local protocol.\n");
+  return close_text(&rp, "eligibility report", err);
+}
+
+char *hs_course_text(const hs_course_result *r, hs_err *err) {
+  report rp;
+  FILE *f = open_text(&rp, "course report", err);
+  if (!f) return NULL;
+  numfmt *nf = &rp.nf;
+  hs_reperfusion_grade g;
+  hs_etici_from_fraction(r->fraction, &g, NULL);
+  fprintf(f,
+          "24-hour course after thrombectomy: territory %s, fraction reperfused %s (eTICI %s),\n"
+          "capillary obstruction %s at t = 0 (half-life %s h at normal perfusion)\n\n",
+          r->territory->name, num(nf, r->fraction), hs_etici_name(g.etici),
+          num(nf, r->obstruction0), num(nf, r->opts.half_life_s / 3600));
+  fprintf(f, "%-14s %8s %8s %8s %8s %9s %8s %8s %8s %8s %9s\n", "strategy", "SBP", "MAP",
+          "CBF mean", "CBF min", "hypo frac", "hypo h", "hyper h", "burden h", "peak rel",
+          "obstr end");
+  for (size_t i = 0; i < r->narms; i++) {
+    const hs_course_arm *a = &r->arm[i];
+    const hs_course_point *last = &a->pts[a->npoints - 1];
+    fprintf(f, "%-14s %8s %8s %8s %8s %9s %8s %8s %8s %8s %9s%s\n", a->strategy,
+            num(nf, last->sbp), num(nf, last->map), num(nf, a->mean_cbf_territory),
+            num(nf, a->min_cbf_territory), num(nf, a->mean_hypo_fraction),
+            num(nf, a->hypo_fraction_h), num(nf, a->time_hyper_h), num(nf, a->hyper_burden_h),
+            num(nf, a->peak_rel_reperfused), num(nf, a->final_obstruction),
+            a->points_in_band < 1 ? "  (target not held at every point)" : "");
+  }
+  fprintf(f, "\nterritory CBF (mL/100 g/min) over time; reperfused / non-reperfused share:\n");
+  fprintf(f, "%-6s", "t h");
+  for (size_t i = 0; i < r->narms; i++) fprintf(f, " %24s", r->arm[i].strategy);
+  fprintf(f, "\n");
+  const hs_course_arm *a0 = &r->arm[0];
+  size_t every = a0->npoints > 13 ? (a0->npoints - 1 + 11) / 12 : 1;
+  for (size_t k = 0; k < a0->npoints; k++) {
+    if (k % every && k + 1 != a0->npoints) continue;
+    fprintf(f, "%-6s", num(nf, a0->pts[k].t_s / 3600));
+    for (size_t i = 0; i < r->narms; i++) {
+      const hs_course_point *p = &r->arm[i].pts[k];
+      char cell[200];
+      snprintf(cell, sizeof cell, "%s (%s/%s)", num(nf, p->cbf_territory),
+               num(nf, p->cbf_reperfused), num(nf, p->cbf_nonreperfused));
+      fprintf(f, " %24s", cell);
+    }
+    fprintf(f, "\n");
+  }
+  fprintf(f,
+          "\nSBP, MAP: mmHg at the end; CBF: territory mean over the course; hypo frac: mean\n"
+          "fraction of the territory below %s mL/100 g/min (hypo h: territory-hours); hyper h:\n"
+          "hours with reperfused CBF > %s x contralateral; burden h: f x excess ratio over 1,\n"
+          "integrated.  MODEL PROXIES, NOT OUTCOMES.\n",
+          num(nf, r->opts.hypo_cbf), num(nf, r->opts.hyper_rel));
+  return close_text(&rp, "course report", err);
+}
