@@ -576,6 +576,37 @@ static void test_bad_top_level(void **state) {
 
 /* ------------------------------------------------------------------ schedule */
 
+/* The text reports come from the library (src/io/micro_text.c): the recording's tables,
+   summary and crossed references; the schedule table. */
+static void test_text_reports(void **state) {
+  (void)state;
+  hs_micro_input *in = load(EXAMPLES "/va_ecmo_t1.yaml");
+  hs_micro_result *r = analyze(in, NULL);
+  hs_err err = {0};
+  char *t = hs_micro_report_text("t1.yaml", in, r, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "microcirculation: t1.yaml\n"));
+  assert_non_null(strstr(t, "vessel length (TVD and PVD in mm/mm2, PPV in %)"));
+  assert_non_null(strstr(t, "PSVD (small-vessel PVD)"));
+  assert_non_null(strstr(t, r->nusable == 1 ? "usable site;" : "usable sites;"));
+  assert_true(strstr(t, "reference values crossed") || strstr(t, "no reference value crossed"));
+  free(t);
+  hs_micro_timepoint tp[HS_MICRO_MAX_TIMEPOINTS];
+  hs_micro_window w[HS_MICRO_MAX_TIMEPOINTS];
+  size_t n = 0;
+  assert_int_equal(hs_micro_timepoints_load_file(EXAMPLES "/schedule.yaml", tp,
+                                                 HS_MICRO_MAX_TIMEPOINTS, &n, &err), HS_OK);
+  assert_int_equal(hs_micro_schedule_check(tp, n, 0, w, &err), HS_OK);
+  t = hs_micro_schedule_text(tp, w, n, 0, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "microcirculation schedule (T4 window 72 +- "));
+  assert_non_null(strstr(t, "schedule.yaml:"));      /* each point names its file and line */
+  assert_non_null(strstr(t, " flagged\n"));
+  free(t);
+  free(r);
+  hs_micro_input_free(in);
+}
+
 static hs_micro_window check1(int label, double h, double t1, double tol) {
   hs_micro_timepoint tp[2] = {{1, t1, "", NULL, 0}, {label, h, "", NULL, 0}};
   hs_micro_window w[2];
@@ -817,7 +848,7 @@ int main(void) {
       cmocka_unit_test(test_schedule_files),
       cmocka_unit_test(test_analysis_schedule_flag),
       cmocka_unit_test(test_json),
-      cmocka_unit_test(test_examples),
+      cmocka_unit_test(test_examples), cmocka_unit_test(test_text_reports),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,37 @@ static hs_titrate_result *run_ok(const hs_titrate_options *o) {
   return r;
 }
 
+/* The tables the CLI prints come from the library (src/io/micro_text.c): one per policy,
+   a row per decision point, and the micro-vs-control line with two policies. */
+static void test_text(void **state) {
+  (void)state;
+  hs_titrate_options o = short_opts(HS_TITRATE_CONTROL);
+  o.hours = 4;
+  hs_titrate_result *res[2] = {run_ok(&o), NULL};
+  o.policy = HS_TITRATE_MICRO;
+  res[1] = run_ok(&o);
+  hs_err err = {0};
+  char *t = hs_titrate_text("p.yaml", res, 1, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "\nECMO flow titration, control policy: p.yaml\n"));
+  assert_null(strstr(t, "micro vs control"));
+  int rows = 0;
+  for (const char *c = t; (c = strchr(c, '\n')) != NULL;) { /* lines "  <spaces><digit>" */
+    c++;
+    size_t sp = strspn(c, " ");
+    rows += sp >= 2 && c[sp] >= '0' && c[sp] <= '9';
+  }
+  assert_int_equal(rows, (int)res[0]->n); /* one row per decision point */
+  free(t);
+  t = hs_titrate_text("p.yaml", res, 2, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "micro policy: p.yaml"));
+  assert_non_null(strstr(t, "\nmicro vs control: mean flow "));
+  free(t);
+  hs_titrate_result_free(res[0]);
+  hs_titrate_result_free(res[1]);
+}
+
 /* 1. Same input, same trajectory (bitwise). */
 static void test_deterministic(void **state) {
   (void)state;
@@ -312,6 +343,7 @@ static void test_bad_options(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_deterministic), cmocka_unit_test(test_rules_consistent),
+      cmocka_unit_test(test_text),
       cmocka_unit_test(test_bounds),        cmocka_unit_test(test_micro_poor),
       cmocka_unit_test(test_bad_options),   cmocka_unit_test(test_lactate_target),
   };

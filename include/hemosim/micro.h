@@ -280,6 +280,15 @@ char *hs_micro_json(const hs_micro_input *in, const hs_micro_result *r, const ch
                     hs_err *err);
 char *hs_micro_schedule_json(const hs_micro_timepoint *tp, const hs_micro_window *w, size_t n,
                              double t4_tolerance_h, hs_err *err);
+/* The text report `hemosim micro analyze` prints (file: the name shown; per-site tables,
+   summary with reference values crossed, warnings; src/io/micro_text.c).  Caller frees;
+   NULL with err set on failure. */
+char *hs_micro_report_text(const char *file, const hs_micro_input *in, const hs_micro_result *r,
+                           hs_err *err);
+/* The schedule table `hemosim micro schedule` prints (each time point's window status,
+   missing T1-T4, the number flagged).  Caller frees. */
+char *hs_micro_schedule_text(const hs_micro_timepoint *tp, const hs_micro_window *w, size_t n,
+                             double t4_tolerance_h, hs_err *err);
 
 #ifdef __cplusplus
 }

@@ -170,6 +170,9 @@ char *hs_titrate_csv(hs_titrate_result *const *res, int nres, hs_err *err);
 /* SVG: ECMO flow, MAP and small-vessel PVD against time; title names the patient
    (escaped).  Caller frees. */
 char *hs_titrate_svg(const char *title, hs_titrate_result *const *res, int nres, hs_err *err);
+/* The text tables `hemosim micro titrate` prints, one per policy (file: the patient name
+   shown), and with two policies the micro-vs-control line.  Caller frees. */
+char *hs_titrate_text(const char *file, hs_titrate_result *const *res, int nres, hs_err *err);
 
 #ifdef __cplusplus
 }
