@@ -144,16 +144,6 @@ static int parse_rate(const char *text, double *out) {
   return HS_EXIT_OK;
 }
 
-static void print_table(const hs_sim *sim, const char *name, const double *m) {
-  printf("%s\n", name);
-  for (size_t k = 0; k < hs_sim_metric_count(sim); k++) {
-    char buf[128];
-    const char *mname = hs_sim_metric_name(sim, k, buf, sizeof buf);
-    /* a metric that does not apply (no ECMO, no ejection) is NaN: "n/a", never "nan" */
-    if (isfinite(m[k])) printf("  %-34s %10.2f %s\n", mname, m[k], hs_sim_metric_unit(sim, k));
-    else printf("  %-34s %10s\n", mname, "n/a");
-  }
-}
 
 static char *join(const char *dir, const char *file) {
   size_t n = strlen(dir) + strlen(file) + 2;
@@ -512,7 +502,8 @@ int hs_cmd_run(int argc, char **argv) {
   } else if (json) {
     if (hs_write_file_atomic(json, summary, strlen(summary), &err)) goto fail;
   }
-  if (!quiet) print_table(sim, hs_model_name(m), metrics);
+  if (!quiet && hs_cli_write_text(hs_metrics_text(sim, hs_model_name(m), metrics, &err), "-", &err))
+    goto fail;
   rc = HS_EXIT_OK;
   goto done;
 fail:

@@ -296,8 +296,9 @@ nomem:
 
 /* ------------------------------------------------------------------ table */
 
-static void print_table(const hs_vresult *r, size_t n, int quiet) {
-  int header = 0;
+/* Warnings for conditions that did not reach steady state, then the library's table of
+   the checks (only the problems with -q). */
+static int print_table(const hs_vresult *r, size_t n, int quiet) {
   for (size_t i = 0; i < n; i++) {
     const hs_vcase *c = r[i].vcase;
     for (size_t j = 0; j < r[i].nconditions; j++)
@@ -307,38 +308,13 @@ static void print_table(const hs_vresult *r, size_t n, int quiet) {
                 "hemosim validate: warning: %s: condition '%s' did not reach steady state in "
                 "%ld beats; its metrics are the last beats\n",
                 hs_vcase_id(c), hs_vcase_condition(c, j)->name, r[i].conditions[j].beats);
-    for (size_t k = 0; k < r[i].nchecks; k++) {
-      const hs_vcheck *ck = hs_vcase_check(c, k);
-      const hs_vcheck_result *o = &r[i].checks[k];
-      if (quiet && (o->verdict == HS_VERDICT_HOLDS || o->verdict == HS_VERDICT_KNOWN_FAILURE))
-        continue;
-      if (!header++)
-        printf("%-30s %-36s %-24s %12s  %-22s %s\n", "case", "quantity", "published",
-               "hemosim", "band", "status");
-      char num[64], val[160], band[160], pub[40];
-      int sign = ck->kind != HS_CHECK_VALUE;
-      hs_vformat(o->value, sign, num, sizeof num);
-      snprintf(val, sizeof val, "%s%s%s", num, isfinite(o->value) && *ck->unit ? " " : "",
-               isfinite(o->value) ? ck->unit : "");
-      if (sign)
-        snprintf(band, sizeof band, "[%+g, %+g]%s%s", ck->band_lo, ck->band_hi,
-                 *ck->unit ? " " : "", ck->unit);
-      else
-        snprintf(band, sizeof band, "[%g, %g]%s%s", ck->band_lo, ck->band_hi,
-                 *ck->unit ? " " : "", ck->unit);
-      if (strlen(ck->published) > 24) snprintf(pub, sizeof pub, "%.21s...", ck->published);
-      else snprintf(pub, sizeof pub, "%s", ck->published);
-      char q[160];
-      if (ck->kind == HS_CHECK_VALUE) snprintf(q, sizeof q, "%s", ck->quantity);
-      else
-        snprintf(q, sizeof q, "%s %s", ck->quantity,
-                 ck->kind == HS_CHECK_RELATIVE_CHANGE ? "(rel. change)" : "(change)");
-      printf("%-30s %-36s %-24s %12s  %-22s %s", hs_vcase_id(c), q, pub, val, band,
-             hs_verdict_name(o->verdict));
-      if (o->verdict == HS_VERDICT_ERROR) printf(": %s", o->error);
-      printf("\n");
-    }
   }
+  hs_err err = {HS_OK, ""};
+  char *text = hs_validate_text(r, n, quiet, &err);
+  if (!text) return hs_cli_fail(&err);
+  fputs(text, stdout);
+  free(text);
+  return HS_EXIT_OK;
 }
 
 /* ------------------------------------------------------------------ main */
@@ -461,7 +437,7 @@ int hs_cmd_validate(int argc, char **argv) {
   }
   if (hs_validate_run((const hs_vcase *const *)cases, ncases, threads, &res, &err)) goto fail;
   int json_stdout = json && !strcmp(json, "-"); /* standard output carries only the JSON */
-  if (!json_stdout) print_table(res, ncases, quiet);
+  if (!json_stdout && (rc = print_table(res, ncases, quiet)) != HS_EXIT_OK) goto done;
   hs_vtally t;
   hs_vtally_of(res, ncases, &t);
   /* the provenance line names the command as a user would type it */

@@ -22,6 +22,35 @@ static json_t *parse(char *text) {
   return o;
 }
 
+/* The table `hemosim run` prints comes from the library: the name, then one line per
+   metric, "n/a" (never "nan") where a metric does not apply. */
+static void test_metrics_text(void **state) {
+  (void)state;
+  hs_model *m = hs_test_load("examples/patients/healthy_adult.yaml");
+  hs_plan *pl = NULL;
+  hs_sim *sim = hs_test_sim(m, &pl);
+  hs_err err = {0};
+  assert_int_equal(hs_sim_run(sim, 3, &err), HS_OK);
+  size_t n = hs_sim_metric_count(sim);
+  double *v = calloc(n, sizeof *v);
+  assert_non_null(v);
+  assert_int_equal(hs_sim_summary(sim, 1, v, &err), HS_OK);
+  char *t = hs_metrics_text(sim, "healthy", v, &err);
+  assert_non_null(t);
+  assert_int_equal(strncmp(t, "healthy\n", 8), 0);
+  size_t lines = 0;
+  for (const char *c = t; (c = strchr(c, '\n')) != NULL; c++) lines++;
+  assert_int_equal(lines, 1 + n);
+  assert_non_null(strstr(t, "n/a"));   /* no ECMO: its flow does not apply */
+  assert_null(strstr(t, "nan"));
+  assert_non_null(strstr(t, " mmHg\n"));
+  free(t);
+  free(v);
+  hs_sim_free(sim);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
 static void test_jstr_invalid_utf8(void **state) {
   (void)state;
   json_t *s = hs_jstr("caf\xe9 \"q\"\n\xc3\xa9\xed\xa0\x80\xf0\x9f\x98\x80");
@@ -131,7 +160,7 @@ static void test_drug_units(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_jstr_invalid_utf8),
+      cmocka_unit_test(test_jstr_invalid_utf8), cmocka_unit_test(test_metrics_text),
       cmocka_unit_test(test_wean_provenance),
       cmocka_unit_test(test_stroke_json),
       cmocka_unit_test(test_percent_target),

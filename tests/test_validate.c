@@ -231,6 +231,21 @@ static void test_run_verdicts(void **state) {
   assert_non_null(js);
   assert_non_null(strstr(js, "\"verdict\": \"FAILS\""));
   free(js);
+  /* the console table (library-built): every check, or only the problems */
+  char *tx = hs_validate_text(r, 1, 0, &err);
+  assert_non_null(tx);
+  assert_int_equal(strncmp(tx, "case ", 5), 0); /* the header first */
+  int rows = 0;
+  for (const char *q = tx; (q = strchr(q, '\n')) != NULL; q++) rows++;
+  assert_int_equal(rows, 1 + 4);
+  free(tx);
+  tx = hs_validate_text(r, 1, 1, &err); /* FAILS and UNEXPECTED PASS remain */
+  assert_non_null(tx);
+  rows = 0;
+  for (const char *q = tx; (q = strchr(q, '\n')) != NULL; q++) rows++;
+  assert_int_equal(rows, 1 + 2);
+  assert_non_null(strstr(tx, "FAILS"));
+  free(tx);
   hs_vresults_free(r, 1);
   hs_vcase_free(c);
 }

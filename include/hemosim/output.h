@@ -137,6 +137,9 @@ typedef struct hs_run_info {
 /* Summary document (schema hemosim-summary/1, docs/output.md): the mean of the
    last info->window_beats beats of every metric; caller frees. */
 char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err);
+/* The table `hemosim run` prints: name, then each metric m[k] (hs_sim_metric_count of
+   them) with its unit, "n/a" where it does not apply; caller frees. */
+char *hs_metrics_text(const hs_sim *sim, const char *name, const double *m, hs_err *err);
 
 #ifdef __cplusplus
 }

@@ -163,6 +163,9 @@ typedef struct hs_vprovenance {
 /* docs/validation.md (Markdown) and a JSON report; caller frees. */
 char *hs_validate_markdown(const hs_vresult *r, size_t n, const hs_vprovenance *p, hs_err *err);
 char *hs_validate_json(const hs_vresult *r, size_t n, const hs_vprovenance *p, hs_err *err);
+/* The console table `hemosim validate` prints: a row per check (problems_only: only the
+   checks that neither hold nor are known failures), "" when no row is shown; caller frees. */
+char *hs_validate_text(const hs_vresult *r, size_t n, int problems_only, hs_err *err);
 
 /* Format the simulated number of a check for tables ("+62.3", "4.21"). */
 void hs_vformat(double v, int signed_change, char *buf, size_t n);

@@ -365,3 +365,59 @@ char *hs_validate_json(const hs_vresult *r, size_t n, const hs_vprovenance *p, h
   if (!text) hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the validation JSON");
   return text;
 }
+
+/* The console table of `hemosim validate`: one row per check (problems_only: only those
+   that neither hold nor are known failures), with a header before the first row; "" when
+   no row is shown. */
+char *hs_validate_text(const hs_vresult *r, size_t n, int problems_only, hs_err *err) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) {
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the validation table");
+    return NULL;
+  }
+  int header = 0;
+  for (size_t i = 0; i < n; i++) {
+    const hs_vcase *c = r[i].vcase;
+    for (size_t k = 0; k < r[i].nchecks; k++) {
+      const hs_vcheck *ck = hs_vcase_check(c, k);
+      const hs_vcheck_result *o = &r[i].checks[k];
+      if (problems_only &&
+          (o->verdict == HS_VERDICT_HOLDS || o->verdict == HS_VERDICT_KNOWN_FAILURE))
+        continue;
+      if (!header++)
+        fprintf(f, "%-30s %-36s %-24s %12s  %-22s %s\n", "case", "quantity", "published",
+                "hemosim", "band", "status");
+      char num[64], val[160], band[160], pub[40];
+      int sign = ck->kind != HS_CHECK_VALUE;
+      hs_vformat(o->value, sign, num, sizeof num);
+      snprintf(val, sizeof val, "%s%s%s", num, isfinite(o->value) && *ck->unit ? " " : "",
+               isfinite(o->value) ? ck->unit : "");
+      if (sign)
+        snprintf(band, sizeof band, "[%+g, %+g]%s%s", ck->band_lo, ck->band_hi,
+                 *ck->unit ? " " : "", ck->unit);
+      else
+        snprintf(band, sizeof band, "[%g, %g]%s%s", ck->band_lo, ck->band_hi,
+                 *ck->unit ? " " : "", ck->unit);
+      if (strlen(ck->published) > 24) snprintf(pub, sizeof pub, "%.21s...", ck->published);
+      else snprintf(pub, sizeof pub, "%s", ck->published);
+      char q[160];
+      if (ck->kind == HS_CHECK_VALUE) snprintf(q, sizeof q, "%s", ck->quantity);
+      else
+        snprintf(q, sizeof q, "%s %s", ck->quantity,
+                 ck->kind == HS_CHECK_RELATIVE_CHANGE ? "(rel. change)" : "(change)");
+      fprintf(f, "%-30s %-36s %-24s %12s  %-22s %s", hs_vcase_id(c), q, pub, val, band,
+              hs_verdict_name(o->verdict));
+      if (o->verdict == HS_VERDICT_ERROR) fprintf(f, ": %s", o->error);
+      fprintf(f, "\n");
+    }
+  }
+  int bad = ferror(f);
+  if (fclose(f) != 0 || bad || !buf) {
+    free(buf);
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the validation table");
+    return NULL;
+  }
+  return buf;
+}

@@ -16,8 +16,10 @@
  *     "sites": {"<node>": {"p_mmhg": .., "so2_pct": .., "device_blood_pct": ..}, ...} }
  * Documented in docs/output.md.  Built with jansson; the caller frees the text.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "hemosim/hemosim.h"
@@ -111,4 +113,29 @@ nomem:
   free(metrics);
   hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the summary");
   return NULL;
+}
+
+char *hs_metrics_text(const hs_sim *sim, const char *name, const double *m, hs_err *err) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f) {
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the metrics table");
+    return NULL;
+  }
+  fprintf(f, "%s\n", name);
+  for (size_t k = 0; k < hs_sim_metric_count(sim); k++) {
+    char nb[128];
+    const char *mname = hs_sim_metric_name(sim, k, nb, sizeof nb);
+    /* a metric that does not apply (no ECMO, no ejection) is NaN: "n/a", never "nan" */
+    if (isfinite(m[k])) fprintf(f, "  %-34s %10.2f %s\n", mname, m[k], hs_sim_metric_unit(sim, k));
+    else fprintf(f, "  %-34s %10s\n", mname, "n/a");
+  }
+  int bad = ferror(f);
+  if (fclose(f) != 0 || bad || !buf) {
+    free(buf);
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the metrics table");
+    return NULL;
+  }
+  return buf;
 }
