@@ -1,12 +1,12 @@
 # engine_layering.cmake - the engine (src/model/) knows no physiological module by name:
-# it reaches them only through src/physio/module.h (hs_physio_module and its circuit
-# hooks).  Fails on any module symbol, parameter index or private header in src/model/.
-# The O2/CO2 species transport (hs_transport_, hs_o2_, hs_co2_) is still part of the
-# engine (issue 12: the oxygen module is not yet out of it) and is not checked here.
+# it reaches them only through src/physio/module.h (hs_physio_module and its circuit and
+# transport hooks).  Fails on any module symbol, parameter index or private header in
+# src/model/, the O2 / CO2 chemistry and the oxygen block included.
 file(GLOB files ${SRC}/src/model/*.c ${SRC}/src/model/*.h)
 set(patterns "hs_brain_" "BRAIN_" "physio/brain\\.h" "hs_baro_" "HS_BARO_" "HS_BP_" "hs_drug_"
              "HS_DRUG_" "MAPC_" "hs_bp_control"
-             "hs_lactate" "hs_hemolysis" "hs_fluids" "hs_lung_water" "hs_tissue_co2")
+             "hs_lactate" "hs_hemolysis" "hs_fluids" "hs_lung_water" "hs_tissue_co2"
+             "hs_transport_" "hs_o2_" "hs_co2_" "OXY_" "hemosim/oxygen\\.h" "hemosim/co2\\.h")
 set(bad "")
 foreach(f ${files})
   file(STRINGS ${f} lines)

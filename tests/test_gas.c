@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "hemosim/hemosim.h"
+#include "model/plan_impl.h"
+#include "physio/module.h"
 #include "support.h"
 
 static hs_model *load(const char *file) {
@@ -477,8 +479,75 @@ static void test_lactate_targets(void **state) {
   hs_model_free(m);
 }
 
+/* ---- the engine's transport hooks (physio/module.h hs_physio_transport) ----
+   A toy that wraps the oxygen module's hooks and counts the engine's calls: the engine
+   reaches the O2 / CO2 chemistry only through the hooks the plan holds.  Passed through,
+   nothing changes to the bit; with its step skipped the contents never move and no O2
+   is consumed. */
+static const hs_physio_transport *tx_base;
+static long tx_start, tx_cap, tx_step, tx_gas, tx_metrics;
+static int tx_skip_step;
+static void toy_start(hs_sim *s) { tx_start++, tx_base->start(s); }
+static void toy_cap(hs_sim *s) { tx_cap++, tx_base->end_capillary(s); }
+static void toy_step(hs_sim *s, const double *v0, double h) {
+  tx_step++;
+  if (!tx_skip_step) tx_base->step(s, v0, h);
+}
+static void toy_gas(hs_sim *s, double T, const double *kin) {
+  tx_gas++, tx_base->gas_exchange(s, T, kin);
+}
+static void toy_metrics(hs_sim *s, double *m, double *so2) {
+  tx_metrics++, tx_base->metrics(s, m, so2);
+}
+
+static void transport_run(int toy, int skip, double *v, long *beats) {
+  hs_err err;
+  hs_model *m = hs_test_load("examples/patients/healthy_adult.yaml");
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  assert_non_null(pl->tx); /* the oxygen module registered its hooks */
+  hs_physio_transport mine;
+  if (toy) {
+    tx_base = pl->tx;
+    mine = *pl->tx;
+    mine.start = toy_start, mine.end_capillary = toy_cap, mine.step = toy_step;
+    mine.gas_exchange = toy_gas, mine.metrics = toy_metrics;
+    pl->tx = &mine;
+    tx_start = tx_cap = tx_step = tx_gas = tx_metrics = 0;
+    tx_skip_step = skip;
+  }
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_non_null(s);
+  assert_int_equal(hs_sim_run(s, 4.0, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 2, v, &err), HS_OK);
+  *beats = hs_sim_beats(s);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
+static void test_transport_hooks(void **state) {
+  (void)state;
+  double base[HS_METRIC_COUNT], same[HS_METRIC_COUNT], frozen[HS_METRIC_COUNT];
+  long beats;
+  transport_run(0, 0, base, &beats);
+  transport_run(1, 0, same, &beats);
+  assert_true(beats >= 4);
+  assert_true(tx_start >= 1 && tx_cap >= 1);
+  assert_int_equal(tx_metrics, beats); /* once per beat end */
+  assert_int_equal(tx_gas, beats);
+  assert_true(tx_step > 10 * beats); /* every third integrator step and at beat ends */
+  assert_memory_equal(base, same, sizeof base);
+  assert_in_range_d(base[HS_M_VO2], 150.0, 400.0);
+  transport_run(1, 1, frozen, &beats);
+  assert_true(tx_step > 10 * beats);
+  assert_true(frozen[HS_M_VO2] == 0.0); /* no step: no O2 consumed */
+  assert_true(base[HS_M_MAP] == frozen[HS_M_MAP]); /* the haemodynamics do not read them */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_transport_hooks),
       cmocka_unit_test(test_lung_water_rate_rises_with_pcwp),
       cmocka_unit_test(test_lung_water_accumulates),
       cmocka_unit_test(test_unloading_reverses_lung_water),

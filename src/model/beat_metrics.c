@@ -1,8 +1,9 @@
 /*
  * model/beat_metrics.c - the metrics of one beat (hemosim/metrics.h; docs/output.md):
- * the metric table (names, units, documentation), the beat's haemodynamics, O2 and CO2
- * read-outs and acid-base from the integrator's quadratures and the beat's extrema
- * (hs_sim_finish_beat, called at every beat end by model/sim.c), the clinical indices
+ * the metric table (names, units, documentation), the beat's haemodynamics and O2
+ * delivery from the integrator's quadratures and the beat's extrema (hs_sim_finish_beat,
+ * called at every beat end by model/sim.c; the blood gases and acid-base come from the
+ * transport module's metrics hook, physio/module.h), the clinical indices
  * (cardiac power, SVR / PVR, PAPi, Ea/Ees, wall stress, ...), the device outputs and
  * the physiological modules' metrics, and the per-node means the modules and the site
  * summary read.  It works on the simulation's private state (model/sim_internal.h).
@@ -10,9 +11,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "hemosim/co2.h"
-#include "hemosim/oxygen.h"
 #include "model/sim_internal.h"
+#include "physio/module.h"
 
 /* ---------------------------------------------------------------- metrics -- */
 
@@ -39,38 +39,18 @@ int hs_metric_find(const char *name) {
   return -1;
 }
 
-static double sat_pct(double hb, double c_mlml) {
-  return 100.0 * hs_o2_saturation(hs_o2_po2_from_content(hb, 100.0 * c_mlml));
-}
-
 /*
  * Clinical indices of the beat (docs/output.md "Clinical indices", with sources):
- * pulmonary (thermodilution) flow, DO2 index, drained-blood saturation, cardiac power,
+ * pulmonary (thermodilution) flow, DO2 index, cardiac power,
  * SVR / PVR, PAPi, Ea, Ea/Ees and LV end-systolic wall stress.
  */
 #define HS_LV_WALL_ML 150.0 /* LV wall volume: ~160 g myocardium / 1.05 g/mL */
-static void clinical_indices(hs_sim *s, double *m, double bsa, double v0, double hb) {
+static void clinical_indices(hs_sim *s, double *m, double bsa, double v0) {
   const hs_plan *pl = s->pl;
   const beat_acc *a = &s->acc;
   double T = s->t - a->t0;
   m[HS_M_RVO] = (s->q[pl->q_q + pl->pv] - a->q0[pl->q_q + pl->pv]) / T / HS_MLS_PER_LPM;
   m[HS_M_DO2I] = m[HS_M_DO2] / bsa;
-  /* the pre-oxygenator sample: the node the first oxygenating device drains (on VA-ECMO
-     the mixed venous sample; the pulmonary artery is stagnant when the RV does not eject) */
-  int drained = -1;
-  for (int d = 0; d < pl->nd && drained < 0; d++)
-    for (int f = 0; f < pl->dev_type[d]->nflows; f++)
-      if (pl->dev_type[d]->flows[f].flags & HS_DFLOW_OXYGENATE) {
-        drained = pl->dev_port_node[pl->dev_port_ofs[d] + pl->dev_type[d]->flows[f].from_port];
-        break;
-      }
-  m[HS_M_SVO2D] = m[HS_M_PVCO2D] = NAN;
-  if (drained >= 0) {
-    m[HS_M_SVO2D] = sat_pct(hb, (s->q[pl->q_c + drained] - a->q0[pl->q_c + drained]) / T);
-    m[HS_M_PVCO2D] = hs_co2_pco2_from_content(
-        100.0 * (s->q[pl->q_k + drained] - a->q0[pl->q_k + drained]) / T, s->be, hb,
-        m[HS_M_SVO2D] / 100.0);
-  }
   m[HS_M_CPO] = m[HS_M_MAP] * m[HS_M_LVO] / 451.0;
   m[HS_M_CPI] = m[HS_M_CPO] / bsa;
   m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
@@ -154,49 +134,15 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
     if (pl->dev_type[d]->volume_param >= 0)
       tbv += bparams(s, pl->dev_block[d])[pl->dev_type[d]->volume_param];
   m[HS_M_TBV] = tbv;
-  double hb = hb_now(s);
-  double cu = MEAN(pl->q_c + pl->upper);
-  m[HS_M_SAO2U] = sat_pct(hb, cu);
-  m[HS_M_SAO2L] = pl->lower >= 0 ? sat_pct(hb, MEAN(pl->q_c + pl->lower)) : NAN;
-  /* a pulmonary-artery sample is mixed venous blood only while the RV ejects: with no
-     pulmonary flow (< 0.5 mL per beat: a drained, non-ejecting RV on VA-ECMO, cardiac
-     arrest) the PA holds stagnant blood whose saturation drifts towards that of the
-     lungs; the metric is then undefined (svo2_drained_pct is the ECMO sample) */
-  m[HS_M_SVO2] = q[pl->q_q + pl->pv] - a->q0[pl->q_q + pl->pv] > 0.5
-                    ? sat_pct(hb, MEAN(pl->q_c + pl->pa))
-                    : NAN;
-  m[HS_M_PAO2U] = hs_o2_po2_from_content(hb, 100.0 * cu);
   m[HS_M_DO2] = do2;
   m[HS_M_DO2B] = pl->cer_art >= 0 ? do2b : NAN;
   m[HS_M_DO2H] = pl->cor_art >= 0 ? do2h : NAN;
-  m[HS_M_VO2] = 60.0 * MEAN(pl->q_cons);
-  m[HS_M_O2LUNG] = 60.0 * MEAN(pl->q_lung);
-  m[HS_M_O2OXY] = 60.0 * MEAN(pl->q_oxy);
-  { /* CO2 and acid-base (docs/model.md 2.19): PCO2 from the beat-mean CO2 content at
-       the site's beat-mean saturation and the current base excess */
-    const double *ox = s->p + pl->oxygen;
-    double su = m[HS_M_SAO2U] / 100.0, sl = m[HS_M_SAO2L] / 100.0, sv = m[HS_M_SVO2] / 100.0;
-    double pu = hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->upper), s->be, hb, su);
-    m[HS_M_PACO2U] = pu;
-    m[HS_M_PACO2L] = pl->lower >= 0 ? hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->lower),
-                                                               s->be, hb, sl)
-                                    : NAN;
-    m[HS_M_PVCO2] = isfinite(sv) ? hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->pa),
-                                                             s->be, hb, sv)
-                                 : NAN; /* no pulmonary flow: as svo2_pct */
-    m[HS_M_ETCO2] = (1.0 - ox[OXY_VDALV]) * PACO2(s);
-    m[HS_M_PH] = hs_co2_ph(pu, s->be, hb);
-    m[HS_M_HCO3] = hs_co2_bicarbonate(pu, m[HS_M_PH]);
-    m[HS_M_VCO2] = 60.0 * MEAN(pl->q_kprod);
-    m[HS_M_CO2LUNG] = 60.0 * MEAN(pl->q_klung);
-    double ko = 0.0;
-    for (int d = 0; d < pl->nd; d++) ko += 60.0 * MEAN(pl->q_koxy + d);
-    m[HS_M_CO2OXY] = ko;
-  }
+  /* the blood gases, the drained sample, shunt and haemoglobin, the saturation of every
+     node (the transport module's) */
+  pl->tx->metrics(s, m, site + pl->nn);
   if (s->cx && s->cx->metrics) /* the compartment module's: ICP, CBF, TCD */
     s->cx->metrics(pl, s->p, q, a->q0, T, a->watch_max, a->watch_min, m);
-  clinical_indices(s, m, bsa, v0, hb);
-  m[HS_M_SHUNT] = 100.0 * lung_shunt(s);
+  clinical_indices(s, m, bsa, v0);
   { /* for the modules: O2 carried into each node, mean flow of each edge */
     double *nd = s->bx, *eq = s->bx + pl->nn;
     for (int i = 0; i < pl->nn; i++) nd[i] = 0.0;
@@ -207,7 +153,6 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
       eq[e] = MEAN(pl->q_q + e);
     }
   }
-  m[HS_M_HB] = hb;
   for (int d = 0; d < pl->nd; d++) { /* device outputs first: modules may read them */
     const hs_device_type *dt = pl->dev_type[d];
     for (int k = 0; k < dt->noutputs; k++) {
@@ -229,7 +174,6 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
   for (int k = 0; k < pl->nfd; k++) s->qmean[2 * pl->ne + k] = MEAN(pl->q_fd + k);
   for (int i = 0; i < pl->nn; i++) {
     site[i] = MEAN(pl->q_p + i);
-    site[pl->nn + i] = sat_pct(hb, MEAN(pl->q_c + i));
     site[2 * pl->nn + i] = pl->ntr ? 100.0 * MEAN(pl->q_tr + i) : 0.0;
   }
 #undef MEAN

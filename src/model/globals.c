@@ -1,6 +1,7 @@
 /*
- * globals.c - the global blocks: heart timing, circulation, body, solver and oxygen (the
- * physiological modules own theirs: src/physio/baroreflex.c, drugs.c, bp_control.c, brain.c).
+ * globals.c - the global blocks: heart timing, circulation, body and solver (the
+ * physiological modules own theirs: src/physio/baroreflex.c, drugs.c, bp_control.c, brain.c,
+ * transport.c).
  *
  * Heart timing: the beat starts at ventricular activation onset (the R wave).
  * Ventricular activation rises over tp and decays over tr; both scale with the
@@ -163,37 +164,6 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                               "docs/numerics.md", NULL},
 };
 
-
-static const hs_param_spec OXY[OXY_NPARAM] = {
-    [OXY_HB] = {"hemoglobin", HS_DIM_HB, 14, 3, 25, 0, "haemoglobin concentration",
-                "WHO 2011", NULL},
-    [OXY_FIO2] = {"fio2", HS_DIM_NONE, 0.21, 0.21, 1.0, 0, "inspired O2 fraction",
-                  "patient setting: 0.21 = room air", NULL},
-    [OXY_SHUNT] = {"shunt_fraction", HS_DIM_NONE, 0.02, 0, 1, 0,
-                   "intrapulmonary shunt: fraction of pulmonary blood flow not oxygenated",
-                   "West, Respiratory Physiology", NULL},
-    [OXY_PACO2] = {"paco2", HS_DIM_PRESSURE, 40, 10, 150, 0,
-                   "PaCO2 of the alveolar gas equation (O2), and the alveolar PCO2 the CO2 "
-                   "transport starts from (docs/model.md 2.19)",
-                   "normal PaCO2 (West, Respiratory Physiology)", NULL},
-    [OXY_RQ] = {"respiratory_quotient", HS_DIM_NONE, 0.8, 0.6, 1.2, 0,
-                "respiratory quotient (alveolar gas equation)",
-                "West, Respiratory Physiology (0.8 on a mixed diet)", NULL},
-    [OXY_PB] = {"barometric_pressure", HS_DIM_PRESSURE, 760, 500, 800, 0,
-                "barometric pressure", "sea level (standard atmosphere)", NULL},
-    [OXY_VA] = {"alveolar_ventilation", HS_DIM_FLOW, 4500.0 / 60.0, 0, 50000.0 / 60.0, 0,
-                "alveolar ventilation (BTPS), anatomical dead space excluded; 4.5 L/min gives "
-                "PaCO2 ~40 mmHg at VCO2 200 mL/min (PACO2 = 0.863 VCO2 / VA)",
-                "alveolar ventilation equation (West, Respiratory Physiology)", NULL},
-    [OXY_VDALV] = {"alveolar_dead_space", HS_DIM_NONE, 0.05, 0, 0.9, 0,
-                   "fraction of the alveolar ventilation reaching unperfused alveoli: "
-                   "end-tidal PCO2 = (1 - f) PACO2",
-                   "model choice (normal PaCO2 - EtCO2 gradient 2-5 mmHg)", NULL},
-};
-
-
-
-
 const hs_block_type hs_type_heart = {"heart", HS_BLOCK_GLOBAL, HEART, HEART_NPARAM,
                                      "Heart rate, activation timing, pericardium, interaction.", NULL};
 const hs_block_type hs_type_circulation = {"circulation", HS_BLOCK_GLOBAL, CIRC, CIRC_NPARAM,
@@ -202,5 +172,3 @@ const hs_block_type hs_type_body = {"body", HS_BLOCK_GLOBAL, BODY, BODY_NPARAM,
                                     "Body size (drives blood volume and indexed values).", NULL};
 const hs_block_type hs_type_solver = {"solver", HS_BLOCK_GLOBAL, SOLVER, SOLVER_NPARAM,
                                       "Integrator accuracy and steady-state detection.", NULL};
-const hs_block_type hs_type_oxygen = {"oxygen", HS_BLOCK_GLOBAL, OXY, OXY_NPARAM,
-                                      "Haemoglobin, inspired O2, lung shunt (docs/oxygen.md).", NULL};

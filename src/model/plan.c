@@ -8,7 +8,7 @@
  * the rest of the integrator's quadratures (up to nq_ode), then those of the O2 and
  * tracer transport.  The O2, tracer and CO2 contents are the last states (from yo2): the
  * integrator advances y[0..yo2) and the transport moves the contents once per step
- * (physio/transport.c, hs_transport_step; docs/numerics.md).
+ * (physio/transport.c through the hs_physio_transport hooks; docs/numerics.md).
  * Because node volumes are the states and every flow is subtracted from one
  * node and added to another, total volume is conserved by construction.
  */
@@ -195,7 +195,6 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->circ = pl->bpofs[block_index(m, "circulation")];
   pl->body = pl->bpofs[block_index(m, "body")];
   pl->solver = pl->bpofs[block_index(m, "solver")];
-  pl->oxygen = pl->bpofs[block_index(m, "oxygen")];
   /* physiological modules (physio/module.h): their blocks and roles, then their
      continuous states, fixed at compile */
   pl->nmod = (int)hs_physio_module_count();
@@ -226,6 +225,12 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
       hs_plan_free(pl);
       return NULL;
     }
+  }
+  pl->tx = hs_physio_transport_hooks(); /* the O2 / tracer / CO2 chemistry */
+  if (!pl->tx) {
+    hs_err_set(err, HS_ERR_MODEL, "no physiological module transports O2 and CO2");
+    hs_plan_free(pl);
+    return NULL;
   }
   pl->yo2 = ny;
   ny += pl->nn;

@@ -36,8 +36,8 @@ struct hs_plan {
   int lv, rv, la, ra, pa, root, upper;
   int av, mv, tv, pv;
   int vav; /* valve index of the aortic valve */
-  /* global parameter offsets; baro, drugs, mapc, lungw, lact and brain are set by their
-     modules' compile hooks (physio/module.h) */
+  /* global parameter offsets; oxygen, baro, drugs, mapc, lungw, lact and brain are set
+     by their modules' compile hooks (physio/module.h) */
   int heart, circ, body, solver, oxygen, baro, drugs, brain, mapc;
   int lungw, lact;
   int spl_bed;     /* splanchnic bed edge (role splanchnic_bed), -1 if absent */
@@ -47,6 +47,9 @@ struct hs_plan {
   /* the compartment hooks of the module that owns them (physio/module.h
      hs_physio_circuit, from the registry at compile; the engine calls only these) */
   const struct hs_physio_circuit *cx;
+  /* the substances the blood carries (physio/module.h hs_physio_transport, the module
+     that has the hooks: O2, tracer, CO2) */
+  const struct hs_physio_transport *tx;
   int brain_sinus;          /* node whose pressure + sinus_gradient is the sinus pressure */
   int l_mca_bed, r_mca_bed, l_other_bed, r_other_bed, l_mca_stem, r_mca_stem; /* -1 if absent */
   int baro_site; /* the baroreflex's sensing node (set by physio/baroreflex.c at compile) */

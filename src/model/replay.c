@@ -8,9 +8,9 @@
  * recorded beat without integrating the circulation (about 7 % of the cost of a beat),
  * and its fixed point is found by Anderson acceleration (core/anderson.h): the contents
  * of the periodic steady state for the recorded flows, as the integration would reach
- * them beat by beat (the same hs_transport_step arithmetic).  CO2 rides along in the
+ * them beat by beat (the same arithmetic: the transport hooks' step).  CO2 rides along in the
  * replay but keeps its value: its balance is solved with the gas PCO2s it sets
- * (hs_transport_equilibrate).  The records exist only during the search.
+ * (the transport hooks' equilibrate).  The records exist only during the search.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -92,7 +92,7 @@ static void replay_map(hs_sim *s, const double *x, double *g, double *ys, double
       s->q[pl->q_q + e] = dq[e], s->q[pl->q_aq + e] = dq[pl->ne + e];
     for (int j = 0; j < pl->nfd; j++) s->q[pl->q_fd + j] = dq[2 * pl->ne + j];
     memcpy(po2r, dq + 2 * pl->ne + pl->nfd, (size_t)pl->nd * sizeof(double));
-    hs_transport_step(s, r + 1, r[0]);
+    s->pl->tx->step(s, r + 1, r[0]);
   }
   s->y = y, s->q = q, s->qprev = qprev, s->po2out = po2;
   const double *v1 = r0 + (size_t)(n - 1) * (size_t)rs + 1 + nn;

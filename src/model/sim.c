@@ -33,8 +33,6 @@
 
 #include "core/ode.h"
 #include "hemosim/drugs.h"
-#include "hemosim/oxygen.h"
-#include "hemosim/co2.h"
 #include "elements/elements.h"
 #include "model/model_impl.h"
 #include "model/plan_impl.h"
@@ -455,21 +453,7 @@ static hs_status initial_state(hs_sim *s, hs_err *err) {
     hs_physio_module_at((size_t)k)->rest(s->mstate + s->mofs[k], pl, s->p, s->y + pl->mod_y[k]);
   }
   if (s->cx) s->cx->initial(pl, s->p, s->y, &s->pc_ref); /* the compartment's states */
-  /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
-     lower (a normal arteriovenous difference); transport settles the rest */
-  const double *ox = s->p + pl->oxygen;
-  double ca = 0.01 * hs_o2_content(hb_now(s), hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
-                                                                   ox[OXY_PACO2], ox[OXY_RQ]));
-  double cv = ca - 0.05 > 0.2 * ca ? ca - 0.05 : 0.2 * ca;
-  for (int i = 0; i < pl->nn; i++) s->y[pl->yo2 + i] = s->y[i] * (pl->arterial[i] ? ca : cv);
-  /* CO2: arterial nodes at the initial PaCO2, the others 6 mmHg higher and 75 %
-     saturated (a normal venous blood) */
-  double hb = hb_now(s), pa = ox[OXY_PACO2];
-  double ka = 0.01 * hs_co2_content(pa, s->be, hb, hs_o2_saturation(100.0 * ca / (1.34 * hb)));
-  double kv = 0.01 * hs_co2_content(pa + 6.0, s->be, hb, 0.75);
-  for (int i = 0; i < pl->nn; i++) s->y[pl->yco2 + i] = s->y[i] * (pl->arterial[i] ? ka : kv);
-  for (int d = -1; d < pl->nd; d++) s->y[pl->ygas + 1 + d] = pa; /* the gases start there */
-  hs_transport_end_capillary(s);
+  pl->tx->start(s); /* O2, tracer and CO2 contents, gas PCO2s */
   return HS_OK;
 }
 
@@ -1012,7 +996,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
   s->measured_local = pressure_is_local(s, pl->upper) && pressure_is_local(s, pl->root) &&
                       pressure_is_local(s, pl->pa);
   modules_effect(s);
-  hs_transport_end_capillary(s);
+  pl->tx->end_capillary(s);
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
   /* venodilators (the drugs' venous effect) add to the unstressed volume of the systemic
      capacitance veins, the vessels with a reflex class, in proportion to their own
@@ -1435,7 +1419,7 @@ static hs_status transport_flush(hs_sim *s, hs_err *err) {
   hs_status st = s->ot->quad(s->ode, s->q, err);
   if (st) return st;
   if (s->rep_on) hs_replay_record(s, s->vstart, s->t - s->tr_t0);
-  hs_transport_step(s, s->vstart, s->t - s->tr_t0);
+  s->pl->tx->step(s, s->vstart, s->t - s->tr_t0);
   memcpy(s->qprev, s->q, (size_t)s->pl->nq_ode * sizeof(double));
   s->tr_open = 0;
   return HS_OK;
@@ -1458,7 +1442,7 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
     for (int i = 0; i < pl->nn; i++) kin[i] = (s->q[pl->q_k + i] - s->acc.q0[pl->q_k + i]) / T;
     if ((st = modules_beat(s, m, T, err)) != HS_OK) return st;
     if (isfinite(m[HS_M_BE])) s->be = m[HS_M_BE]; /* lactate consumes bicarbonate */
-    hs_transport_gas_exchange(s, T, kin);
+    pl->tx->gas_exchange(s, T, kin);
   }
   memcpy(s->y_prev_ed, s->y, (size_t)pl->ny * sizeof(double));
   if (s->beat_fn && s->beat_fn(s->beats, s->t, m, s->beat_ud))
@@ -1679,7 +1663,7 @@ hs_status hs_sim_run_beats(hs_sim *s, long beats, hs_err *err) {
 void hs_sim_state_changed(hs_sim *s) {
   double pbt0 = s->pbt0, pbrr = s->pbrr, pvtp = s->pvtp, pvtr = s->pvtr;
   double pvtpl = s->pvtp_lv, plvto = s->plv_to;
-  hs_transport_end_capillary(s); /* from the gas PCO2s just set */
+  s->pl->tx->end_capillary(s); /* from the gas PCO2s just set */
   start_beat(s); /* recomputes this beat's timing; the previous beat's is kept */
   s->pbt0 = pbt0, s->pbrr = pbrr, s->pvtp = pvtp, s->pvtr = pvtr;
   s->pvtp_lv = pvtpl, s->plv_to = plvto;

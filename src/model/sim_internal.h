@@ -192,12 +192,6 @@ struct hs_sim {
 
 /* ---------------------------------------------------------- shared helpers -- */
 
-/* Haemoglobin of the blood now, g/dL: the oxygen block's, times the modules' factor
-   (dilution and transfusion, physio/fluids.c). */
-static inline double hb_now(const hs_sim *s) {
-  return s->p[s->pl->oxygen + OXY_HB] * s->pfx.hb;
-}
-
 static inline const double *bparams(const hs_sim *s, int block) {
   return s->p + s->pl->bpofs[block];
 }
@@ -216,17 +210,6 @@ static inline void tone_at(const hs_sim *s, const double *y, hs_physio_tone *fx)
   }
 }
 
-/* The gas PCO2s are states (y[plan->ygas...], plan.c): the alveolar PCO2 of the perfused
-   alveoli, then that of each device's membrane lung (mmHg); set after every beat. */
-#define PACO2(s) ((s)->y[(s)->pl->ygas])
-#define PCO2M(s, d) ((s)->y[(s)->pl->ygas + 1 + (d)])
-
-/* Intrapulmonary shunt: the oxygen block's plus what the modules add (lung water). */
-static inline double lung_shunt(const hs_sim *s) {
-  double sh = s->p[s->pl->oxygen + OXY_SHUNT] + s->pfx.shunt;
-  return sh < 0 ? 0.0 : sh > 1 ? 1.0 : sh;
-}
-
 /* -------------------------------------------------- calls between the files -- */
 
 /* sim.c: everything derived from the parameters alone (after every change of p). */
@@ -234,18 +217,7 @@ void hs_sim_refresh_derived(hs_sim *s);
 /* sim.c: after the state changed at a beat start (warm-state API). */
 void hs_sim_state_changed(hs_sim *s);
 
-/* physio/transport.c: end-capillary contents of the lungs and membrane lungs. */
-void hs_transport_end_capillary(hs_sim *s);
-/* physio/transport.c: advance the O2, tracer and CO2 contents over the last step (v0:
-   node volumes at its start, h its length). */
-void hs_transport_step(hs_sim *s, const double *v0, double h);
-/* physio/transport.c: alveolar and membrane-lung PCO2 after a beat of length T. */
-void hs_transport_gas_exchange(hs_sim *s, double T, const double *kin);
-/* physio/transport.c: O2 / tracer (o2 != 0) and CO2 contents to their steady balance
-   for the last beat's mean flows (warm start). */
-void hs_transport_equilibrate(hs_sim *s, int o2);
-
-/* replay.c: record the transport step just taken (before hs_transport_step moves the
+/* replay.c: record the transport step just taken (before the transport hooks' step moves the
    contents; v0, h as there), when recording. */
 void hs_replay_record(hs_sim *s, const double *v0, double h);
 /* replay.c: stop recording and free the records. */

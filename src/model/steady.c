@@ -454,7 +454,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        (once: a second jump from one beat's mean flows kicks the contents again rather
        than settling them). */
     if (warm_now) {
-      hs_transport_equilibrate(s, 1);
+      s->pl->tx->equilibrate(s, 1);
       if (s->rep_on && circulating &&
           hs_replay_solve(s, STEADY_REPLAY_GOAL, STEADY_REPLAY_MAX) > 0) {
         o2_steps = STEADY_AA_O2_STEPS; /* at the fixed point: no O2 stage unless it moves */
@@ -475,7 +475,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       /* CO2 does not feed back on the circulation or the O2 and is not part of the test
          above: its whole-body pool (blood against ventilation and sweep gas) has a slow
          mode of minutes; solve its balance for the steady flows now (no restart) */
-      hs_transport_equilibrate(s, 0);
+      s->pl->tx->equilibrate(s, 0);
       break;
     }
   }

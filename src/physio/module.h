@@ -20,6 +20,8 @@
 #include "model/plan_impl.h"
 
 struct hs_model;
+struct hs_sim;
+typedef struct hs_sim hs_sim;
 
 /* What a module changes in the circulation; the engine multiplies the factors of all
    modules (1 = no effect). */
@@ -121,8 +123,8 @@ typedef struct hs_physio_beat {
 
 
 /*
- * A pressure compartment around vessels and the resistors a module regulates (docs/
- * architecture.md, "Physiological modules").  The engine's right-hand side knows no organ
+ * A pressure compartment around vessels and the resistors a module regulates
+ * (docs/controllers.md, "Modules").  The engine's right-hand side knows no organ
  * by name: it asks the one registered module that provides these hooks (the brain: the
  * skull, ICP, CSF, cerebral autoregulation) for
  *  - the compartment pressure at a state y, added to the pressure of every vessel in
@@ -206,6 +208,36 @@ typedef struct hs_physio_circuit {
                    double pout, double d);
 } hs_physio_circuit;
 
+/*
+ * The substances the blood carries between the nodes (docs/numerics.md, "Oxygen
+ * transport"; docs/model.md 2.13, 2.19): O2, the ECMO-blood tracer and CO2, with gas
+ * exchange in the lungs and membrane lungs.  The engine lays out their storage (plan
+ * yo2 / ytr / yco2 / ygas states and the q_c, q_k, q_flux ... quadratures) and decides
+ * when they advance (an operator split over the volumes the integrator moved); the one
+ * registered module that provides these hooks does the chemistry.  The hooks work on the
+ * simulation's private state (model/sim_internal.h), as the engine's own files do.
+ */
+typedef struct hs_physio_transport {
+  /* The contents at the start of a run, from the node volumes just set. */
+  void (*start)(hs_sim *s);
+  /* The end-capillary contents of the lungs and membrane lungs (after every parameter
+     change and beat start). */
+  void (*end_capillary)(hs_sim *s);
+  /* Advance the contents over the interval of length h the integrator just moved the
+     blood through (v0: node volumes at its start). */
+  void (*step)(hs_sim *s, const double *v0, double h);
+  /* At a beat end of length T: the quasi-steady gas PCO2s (kin: beat-mean CO2 content of
+     each node, mL CO2/mL). */
+  void (*gas_exchange)(hs_sim *s, double T, const double *kin);
+  /* The O2 / tracer (o2 != 0) or CO2 contents to their steady balance for the last beat's
+     mean flows (the steady-state search). */
+  void (*equilibrate)(hs_sim *s, int o2);
+  /* Its metrics of the beat just ended (saturations, PaO2, CO2 and acid-base, the drained
+     sample, shunt, haemoglobin) into m, the beat-mean O2 saturation of every node into
+     so2 (%). */
+  void (*metrics)(hs_sim *s, double *m, double *so2);
+} hs_physio_transport;
+
 typedef struct hs_physio_module {
   const char *name;
   const char *doc; /* one line: what it models, where it is documented */
@@ -262,6 +294,8 @@ typedef struct hs_physio_module {
                    double *divide);
   /* The compartment and regulated resistors (above); NULL: none.  At most one module. */
   const hs_physio_circuit *circuit;
+  /* The substances the blood carries (above); NULL: none.  Exactly one module. */
+  const hs_physio_transport *transport;
 } hs_physio_module;
 
 /* The reason a module's fixed() gives for a slow state's starting value (path: the
@@ -279,6 +313,8 @@ size_t hs_physio_slow_count(void);
 size_t hs_physio_module_count(void);
 /* The circuit hooks of the registered modules (the first module that has them), or NULL. */
 const hs_physio_circuit *hs_physio_circuit_hooks(void);
+/* The transport hooks of the registered modules (the first module that has them). */
+const hs_physio_transport *hs_physio_transport_hooks(void);
 const hs_physio_module *hs_physio_module_at(size_t i);
 
 #endif

@@ -9,10 +9,12 @@
 extern const hs_physio_module hs_physio_drugs, hs_physio_bp_control, hs_physio_baroreflex;
 extern const hs_physio_module hs_physio_lung_water, hs_physio_lactate;
 extern const hs_physio_module hs_physio_fluids, hs_physio_hemolysis, hs_physio_tissue_co2;
-extern const hs_physio_module hs_physio_brain;
+extern const hs_physio_module hs_physio_brain, hs_physio_oxygen;
 
 /* Effects multiply in this order (the drugs' resistance factor, then the controller's). */
 static const hs_physio_module *const MODULES[] = {
+    &hs_physio_oxygen, /* first: its compile sets the oxygen block the others read; the
+                          transport of O2, ECMO tracer and CO2, gas exchange */
     &hs_physio_drugs,
     &hs_physio_bp_control,
     &hs_physio_baroreflex,
@@ -33,6 +35,12 @@ const hs_physio_module *hs_physio_module_at(size_t i) {
 const hs_physio_circuit *hs_physio_circuit_hooks(void) {
   for (size_t i = 0; i < hs_physio_module_count(); i++)
     if (MODULES[i]->circuit) return MODULES[i]->circuit;
+  return 0;
+}
+
+const hs_physio_transport *hs_physio_transport_hooks(void) {
+  for (size_t i = 0; i < hs_physio_module_count(); i++)
+    if (MODULES[i]->transport) return MODULES[i]->transport;
   return 0;
 }
 

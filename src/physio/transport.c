@@ -3,11 +3,13 @@
  * gas exchange in the lungs and membrane lungs (docs/model.md 2.13, 2.19;
  * docs/numerics.md, "Oxygen transport").  It owns the end-capillary contents, the
  * per-step advance of the contents over the volumes the integrator moved
- * (hs_transport_step, called by the engine's stepping loop in model/sim.c), the
- * quasi-steady alveolar and membrane-lung PCO2 after every beat
- * (hs_transport_gas_exchange) and the O2/CO2 warm start the steady-state search uses
- * (hs_transport_equilibrate).  It works on the simulation's private state
- * (model/sim_internal.h).
+ * (transport_step, called by the engine's stepping loop in model/sim.c), the
+ * quasi-steady alveolar and membrane-lung PCO2 after every beat (gas_exchange), the
+ * O2/CO2 warm start the steady-state search uses (equilibrate), the contents at the
+ * start of a run and the O2, CO2 and acid-base metrics of every beat.  It is the
+ * physiological module `oxygen` (its parameter block too) and reaches the engine only
+ * through its hs_physio_transport hooks (physio/module.h); like the engine's own files
+ * it works on the simulation's private state (model/sim_internal.h).
  */
 #include <math.h>
 #include <string.h>
@@ -15,6 +17,55 @@
 #include "hemosim/co2.h"
 #include "hemosim/oxygen.h"
 #include "model/sim_internal.h"
+#include "physio/module.h"
+
+static const hs_param_spec OXY[OXY_NPARAM] = {
+    [OXY_HB] = {"hemoglobin", HS_DIM_HB, 14, 3, 25, 0, "haemoglobin concentration",
+                "WHO 2011", NULL},
+    [OXY_FIO2] = {"fio2", HS_DIM_NONE, 0.21, 0.21, 1.0, 0, "inspired O2 fraction",
+                  "patient setting: 0.21 = room air", NULL},
+    [OXY_SHUNT] = {"shunt_fraction", HS_DIM_NONE, 0.02, 0, 1, 0,
+                   "intrapulmonary shunt: fraction of pulmonary blood flow not oxygenated",
+                   "West, Respiratory Physiology", NULL},
+    [OXY_PACO2] = {"paco2", HS_DIM_PRESSURE, 40, 10, 150, 0,
+                   "PaCO2 of the alveolar gas equation (O2), and the alveolar PCO2 the CO2 "
+                   "transport starts from (docs/model.md 2.19)",
+                   "normal PaCO2 (West, Respiratory Physiology)", NULL},
+    [OXY_RQ] = {"respiratory_quotient", HS_DIM_NONE, 0.8, 0.6, 1.2, 0,
+                "respiratory quotient (alveolar gas equation)",
+                "West, Respiratory Physiology (0.8 on a mixed diet)", NULL},
+    [OXY_PB] = {"barometric_pressure", HS_DIM_PRESSURE, 760, 500, 800, 0,
+                "barometric pressure", "sea level (standard atmosphere)", NULL},
+    [OXY_VA] = {"alveolar_ventilation", HS_DIM_FLOW, 4500.0 / 60.0, 0, 50000.0 / 60.0, 0,
+                "alveolar ventilation (BTPS), anatomical dead space excluded; 4.5 L/min gives "
+                "PaCO2 ~40 mmHg at VCO2 200 mL/min (PACO2 = 0.863 VCO2 / VA)",
+                "alveolar ventilation equation (West, Respiratory Physiology)", NULL},
+    [OXY_VDALV] = {"alveolar_dead_space", HS_DIM_NONE, 0.05, 0, 0.9, 0,
+                   "fraction of the alveolar ventilation reaching unperfused alveoli: "
+                   "end-tidal PCO2 = (1 - f) PACO2",
+                   "model choice (normal PaCO2 - EtCO2 gradient 2-5 mmHg)", NULL},
+};
+
+const hs_block_type hs_type_oxygen = {"oxygen", HS_BLOCK_GLOBAL, OXY, OXY_NPARAM,
+                                      "Haemoglobin, inspired O2, lung shunt (docs/oxygen.md).", NULL};
+
+
+/* Haemoglobin of the blood now, g/dL: the oxygen block's, times the modules' factor
+   (dilution and transfusion, physio/fluids.c). */
+static inline double hb_now(const hs_sim *s) {
+  return s->p[s->pl->oxygen + OXY_HB] * s->pfx.hb;
+}
+
+/* The gas PCO2s are states (y[plan->ygas...], plan.c): the alveolar PCO2 of the perfused
+   alveoli, then that of each device's membrane lung (mmHg); set after every beat. */
+#define PACO2(s) ((s)->y[(s)->pl->ygas])
+#define PCO2M(s, d) ((s)->y[(s)->pl->ygas + 1 + (d)])
+
+/* Intrapulmonary shunt: the oxygen block's plus what the modules add (lung water). */
+static inline double lung_shunt(const hs_sim *s) {
+  double sh = s->p[s->pl->oxygen + OXY_SHUNT] + s->pfx.shunt;
+  return sh < 0 ? 0.0 : sh > 1 ? 1.0 : sh;
+}
 
 #define O2_CRIT 0.02 /* mL O2 per mL blood (2 mL/dL) below which consumption is supply-limited */
 
@@ -41,7 +92,7 @@
 /* End-capillary O2 and CO2 contents of the lungs (O2: alveolar gas equation; CO2 at the
    current alveolar PCO2 and the end-capillary saturation: the Haldane effect), and
    the CO2 content of blood leaving each membrane lung at its gas PCO2. */
-void hs_transport_end_capillary(hs_sim *s) {
+static void end_capillary(hs_sim *s) {
   const double *ox = s->p + s->pl->oxygen;
   double hb = hb_now(s);
   /* the alveolar gas equation at the simulated alveolar PCO2 (hypoventilation lowers
@@ -140,7 +191,7 @@ static void contents(const hs_sim *s, const double *v, const double *m, const do
 /* v0: node volumes at the start of the step; s->y holds the end of the step and the
    contents (advanced here); s->q the integrator's quadratures at the end of the step,
    s->qprev at its start. */
-void hs_transport_step(hs_sim *s, const double *v0, double h) {
+static void transport_step(hs_sim *s, const double *v0, double h) {
   const hs_plan *pl = s->pl;
   const int nn = pl->nn, tr = pl->ntr > 0;
   const double *q1 = s->q, *q0 = s->qprev, *v1 = s->y;
@@ -236,7 +287,7 @@ static double gas_pco2(double vg, double p0, double T, double F, double Fc, doub
    function of the blood state, which the steady-state accelerator needs) from the beat's
    mean flows (s->qmean) and the mean contents `kin` of the nodes feeding them; then the
    end-capillary contents. */
-void hs_transport_gas_exchange(hs_sim *s, double T, const double *kin) {
+static void gas_exchange(hs_sim *s, double T, const double *kin) {
   const hs_plan *pl = s->pl;
   const double *ox = s->p + pl->oxygen;
   double hb = hb_now(s), sh = lung_shunt(s), F = 0.0, Fc = 0.0;
@@ -261,7 +312,7 @@ void hs_transport_gas_exchange(hs_sim *s, double T, const double *kin) {
       PCO2M(s, d) = gas_pco2(0.0, PCO2M(s, d), T, Fd, Fcd, s->sweep[d], s->be, hb,
                              hs_o2_saturation(s->po2out[d]));
   }
-  hs_transport_end_capillary(s);
+  end_capillary(s);
 }
 
 /*
@@ -357,7 +408,7 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
   return sweep;
 }
 
-void hs_transport_equilibrate(hs_sim *s, int o2) {
+static void equilibrate(hs_sim *s, int o2) {
   const hs_plan *pl = s->pl;
   int nn = pl->nn;
   double *c = s->c, *f = s->f, *k = s->k;
@@ -376,7 +427,7 @@ void hs_transport_equilibrate(hs_sim *s, int o2) {
     double moved = PACO2(s);
     for (int d = 0; d < pl->nd; d++) moved += PCO2M(s, d);
     memcpy(kin, k, (size_t)nn * sizeof(double));
-    hs_transport_gas_exchange(s, 1.0, kin);
+    gas_exchange(s, 1.0, kin);
     gas_sweeps(s, c, f, k, 0, 2000);
     moved -= PACO2(s);
     for (int d = 0; d < pl->nd; d++) moved -= PCO2M(s, d);
@@ -394,3 +445,113 @@ void hs_transport_equilibrate(hs_sim *s, int o2) {
   if (o2) s->dirty = 1; /* (CO2 alone: not an integrator state, no restart: the
                            haemodynamics do not depend on the path) */
 }
+
+/* The contents at the start of a run (node volumes set). */
+static void transport_start(hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
+     lower (a normal arteriovenous difference); transport settles the rest */
+  const double *ox = s->p + pl->oxygen;
+  double ca = 0.01 * hs_o2_content(hb_now(s), hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
+                                                                   ox[OXY_PACO2], ox[OXY_RQ]));
+  double cv = ca - 0.05 > 0.2 * ca ? ca - 0.05 : 0.2 * ca;
+  for (int i = 0; i < pl->nn; i++) s->y[pl->yo2 + i] = s->y[i] * (pl->arterial[i] ? ca : cv);
+  /* CO2: arterial nodes at the initial PaCO2, the others 6 mmHg higher and 75 %
+     saturated (a normal venous blood) */
+  double hb = hb_now(s), pa = ox[OXY_PACO2];
+  double ka = 0.01 * hs_co2_content(pa, s->be, hb, hs_o2_saturation(100.0 * ca / (1.34 * hb)));
+  double kv = 0.01 * hs_co2_content(pa + 6.0, s->be, hb, 0.75);
+  for (int i = 0; i < pl->nn; i++) s->y[pl->yco2 + i] = s->y[i] * (pl->arterial[i] ? ka : kv);
+  for (int d = -1; d < pl->nd; d++) s->y[pl->ygas + 1 + d] = pa; /* the gases start there */
+  end_capillary(s);
+}
+
+static double sat_pct(double hb, double c_mlml) {
+  return 100.0 * hs_o2_saturation(hs_o2_po2_from_content(hb, 100.0 * c_mlml));
+}
+
+/* The O2, CO2 and acid-base metrics of the beat just ended (docs/output.md; docs/model.md
+   2.13, 2.19) from the beat-mean contents (quadratures), and the saturation of every node. */
+static void transport_metrics(hs_sim *s, double *m, double *so2) {
+  const hs_plan *pl = s->pl;
+  const beat_acc *a = &s->acc;
+  double T = s->t - a->t0;
+  const double *q = s->q;
+#define MEAN(k) ((q[k] - a->q0[k]) / T)
+  double hb = hb_now(s);
+  double cu = MEAN(pl->q_c + pl->upper);
+  m[HS_M_SAO2U] = sat_pct(hb, cu);
+  m[HS_M_SAO2L] = pl->lower >= 0 ? sat_pct(hb, MEAN(pl->q_c + pl->lower)) : NAN;
+  /* a pulmonary-artery sample is mixed venous blood only while the RV ejects: with no
+     pulmonary flow (< 0.5 mL per beat: a drained, non-ejecting RV on VA-ECMO, cardiac
+     arrest) the PA holds stagnant blood whose saturation drifts towards that of the
+     lungs; the metric is then undefined (svo2_drained_pct is the ECMO sample) */
+  m[HS_M_SVO2] = q[pl->q_q + pl->pv] - a->q0[pl->q_q + pl->pv] > 0.5
+                    ? sat_pct(hb, MEAN(pl->q_c + pl->pa))
+                    : NAN;
+  m[HS_M_PAO2U] = hs_o2_po2_from_content(hb, 100.0 * cu);
+  m[HS_M_VO2] = 60.0 * MEAN(pl->q_cons);
+  m[HS_M_O2LUNG] = 60.0 * MEAN(pl->q_lung);
+  m[HS_M_O2OXY] = 60.0 * MEAN(pl->q_oxy);
+  { /* CO2 and acid-base (docs/model.md 2.19): PCO2 from the beat-mean CO2 content at
+       the site's beat-mean saturation and the current base excess */
+    const double *ox = s->p + pl->oxygen;
+    double su = m[HS_M_SAO2U] / 100.0, sl = m[HS_M_SAO2L] / 100.0, sv = m[HS_M_SVO2] / 100.0;
+    double pu = hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->upper), s->be, hb, su);
+    m[HS_M_PACO2U] = pu;
+    m[HS_M_PACO2L] = pl->lower >= 0 ? hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->lower),
+                                                               s->be, hb, sl)
+                                    : NAN;
+    m[HS_M_PVCO2] = isfinite(sv) ? hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->pa),
+                                                             s->be, hb, sv)
+                                 : NAN; /* no pulmonary flow: as svo2_pct */
+    m[HS_M_ETCO2] = (1.0 - ox[OXY_VDALV]) * PACO2(s);
+    m[HS_M_PH] = hs_co2_ph(pu, s->be, hb);
+    m[HS_M_HCO3] = hs_co2_bicarbonate(pu, m[HS_M_PH]);
+    m[HS_M_VCO2] = 60.0 * MEAN(pl->q_kprod);
+    m[HS_M_CO2LUNG] = 60.0 * MEAN(pl->q_klung);
+    double ko = 0.0;
+    for (int d = 0; d < pl->nd; d++) ko += 60.0 * MEAN(pl->q_koxy + d);
+    m[HS_M_CO2OXY] = ko;
+  }
+  /* the pre-oxygenator sample: the node the first oxygenating device drains (on VA-ECMO
+     the mixed venous sample; the pulmonary artery is stagnant when the RV does not eject) */
+  int drained = -1;
+  for (int d = 0; d < pl->nd && drained < 0; d++)
+    for (int f = 0; f < pl->dev_type[d]->nflows; f++)
+      if (pl->dev_type[d]->flows[f].flags & HS_DFLOW_OXYGENATE) {
+        drained = pl->dev_port_node[pl->dev_port_ofs[d] + pl->dev_type[d]->flows[f].from_port];
+        break;
+      }
+  m[HS_M_SVO2D] = m[HS_M_PVCO2D] = NAN;
+  if (drained >= 0) {
+    m[HS_M_SVO2D] = sat_pct(hb, MEAN(pl->q_c + drained));
+    m[HS_M_PVCO2D] = hs_co2_pco2_from_content(
+        100.0 * (q[pl->q_k + drained] - a->q0[pl->q_k + drained]) / T, s->be, hb,
+        m[HS_M_SVO2D] / 100.0);
+  }
+  m[HS_M_SHUNT] = 100.0 * lung_shunt(s);
+  m[HS_M_HB] = hb;
+  for (int i = 0; i < pl->nn; i++) so2[i] = sat_pct(hb, MEAN(pl->q_c + i));
+#undef MEAN
+}
+
+/* The oxygen block's offset (the circuit's other modules and devices read haemoglobin
+   and shunt through it). */
+static hs_status oxygen_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
+  (void)m, (void)err;
+  pl->oxygen = hs_physio_block(pl, "oxygen");
+  return HS_OK;
+}
+
+static const hs_physio_transport TRANSPORT = {transport_start, end_capillary, transport_step,
+                                              gas_exchange,    equilibrate,   transport_metrics};
+
+const hs_physio_module hs_physio_oxygen = {
+    .name = "oxygen",
+    .doc = "O2, ECMO-blood tracer and CO2 carried between the nodes, gas exchange in the lungs "
+           "and membrane lungs, blood gases and acid-base (docs/oxygen.md, docs/model.md 2.13, "
+           "2.19, docs/numerics.md)",
+    .compile = oxygen_compile,
+    .transport = &TRANSPORT,
+};
