@@ -104,6 +104,49 @@ static void test_root_located(void **state) {
   }
 }
 
+/* The state and the quadratures at a located root come from the step's continuous
+   extension (DOPRI5: fourth-order dense output, one evaluation at the root) and the
+   integration continues from there: at a loose tolerance, where the steps are long,
+   they stay as accurate as the steps themselves. */
+static int osc_q(double t, const double *y, double *qd, void *ud) {
+  (void)t, (void)ud;
+  qd[0] = y[0]; /* q = sin t */
+  return 0;
+}
+static void test_state_at_root(void **state) {
+  (void)state;
+  for (size_t k = 0; k < sizeof TYPES / sizeof TYPES[0]; k++) {
+    double y[2] = {1.0, 0.0}, q = 0.0, t = 0.0;
+    hs_ode_problem p = {2, 1, 1, osc, osc_q, osc_g, NULL, NULL};
+    hs_ode_options o = {1e-6, 1e-8, 0};
+    hs_err err;
+    void *s = TYPES[k]->create(&p, &o, 0.0, y, &q, &err);
+    assert_non_null(s);
+    int what = 0, roots[1] = {0}, found = 0;
+    while (t < 3.0 && !found) {
+      assert_int_equal(TYPES[k]->step(s, 3.0, &t, y, &what, roots, &err), HS_OK);
+      found = what == HS_ODE_AT_ROOT;
+    }
+    assert_true(found);
+    assert_near(t, M_PI_2, 1e-5);
+    /* DOPRI5's fourth-order extension: 1.0e-7 (its cubic Hermite interpolant: 2.0e-6) */
+    assert_near(y[1], -1.0, TYPES[k] == &hs_ode_dopri5 ? 5e-7 : 2e-5);
+    assert_int_equal(TYPES[k]->quad(s, &q, &err), HS_OK);
+    assert_near(q, 1.0, 2e-5);
+    double ydense[2];
+    assert_int_equal(TYPES[k]->dense(s, t, ydense, &err), HS_OK); /* the step ends there */
+    assert_near(ydense[0], y[0], 1e-12);
+    assert_near(ydense[1], y[1], 1e-12);
+    assert_int_equal(TYPES[k]->reinit(s, t, y, &err), HS_OK); /* as at a valve event */
+    run_to(TYPES[k], s, 3.0, y, &t);
+    assert_near(y[0], cos(3.0), 2e-5);
+    assert_near(y[1], -sin(3.0), 2e-5);
+    assert_int_equal(TYPES[k]->quad(s, &q, &err), HS_OK);
+    assert_near(q, sin(3.0), 2e-5);
+    TYPES[k]->free(s);
+  }
+}
+
 static void test_dense_output(void **state) {
   (void)state;
   for (size_t k = 0; k < sizeof TYPES / sizeof TYPES[0]; k++) {
@@ -229,6 +272,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_decay_exact),
       cmocka_unit_test(test_root_located),
+      cmocka_unit_test(test_state_at_root),
       cmocka_unit_test(test_dense_output),
       cmocka_unit_test(test_dopri5_shortcuts),
       cmocka_unit_test(test_callback_failure_reported),

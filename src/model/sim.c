@@ -1506,7 +1506,6 @@ static void lv_load_relaxation(hs_sim *s) {
 
 static hs_status handle_roots(hs_sim *s) {
   const hs_plan *pl = s->pl;
-  evaluate(s, s->t, s->y, s->P, s->Q);
   for (int v = 0; v < pl->nvalve; v++) {
     if (!s->roots[v]) continue;
     int e = pl->valve_edge[v], k = pl->estate[e];
@@ -1520,7 +1519,11 @@ static hs_status handle_roots(hs_sim *s) {
       s->valve_events++;
       if (v == pl->vav) {
         s->acc.av_opened = 1;
-        if (s->p[pl->heart + HEART_LV_RELAX_LOAD] > 0.0) lv_load_relaxation(s);
+        if (s->p[pl->heart + HEART_LV_RELAX_LOAD] > 0.0) {
+          evaluate(s, s->t, s->y, s->P, s->Q); /* the node pressures it reads (they do not
+                                                  depend on the valve modes) */
+          lv_load_relaxation(s);
+        }
       }
     }
   }
