@@ -209,8 +209,8 @@ static void test_no_reflow_law(void **state) {
   }
   assert_float_equal(hs_brain_obstruction_factor(pl, pv, 0.6),
                      0.63 + 0.37 / HS_BRAIN_CAP_GMIN, 1e-9);
-  pv[pl->brain + BRAIN_CAP_SHARE] = 1.0;
-  pv[pl->brain + BRAIN_CAP_COORD] = 1000.0;
+  pv[HS_BRAIN_BLK(pl) + BRAIN_CAP_SHARE] = 1.0;
+  pv[HS_BRAIN_BLK(pl) + BRAIN_CAP_COORD] = 1000.0;
   assert_float_equal(hs_brain_obstruction_factor(pl, pv, 0.4), 1.0 / 0.6, 2e-3 / 0.6);
   free(pv);
   hs_plan_free(pl);

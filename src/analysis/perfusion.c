@@ -21,6 +21,7 @@
 
 #include "hemosim/perfusion.h"
 #include "model/plan_impl.h"
+#include "physio/brain.h"
 
 hs_perfusion_options hs_perfusion_options_default(void) {
   hs_perfusion_options o;
@@ -102,12 +103,13 @@ static int sample(const hs_sample *s, void *ud) {
   return 0;
 }
 
-/* The territories: role field of the plan, name, mass parameter. */
+/* The territories: role field of the brain's plan data (physio/brain.h), name, mass
+   parameter. */
 typedef struct terr_def {
   size_t bed_ofs;
   const char *name, *mass;
 } terr_def;
-#define BED(f) offsetof(hs_plan, f)
+#define BED(f) offsetof(hs_brain_plan, f)
 static const terr_def TERR[HS_PERFUSION_MAX_TERRITORIES] = {
     {BED(l_mca_bed), "left_mca", "brain.mca_territory_mass"},
     {BED(r_mca_bed), "right_mca", "brain.mca_territory_mass"},
@@ -180,7 +182,7 @@ hs_status hs_perfusion_measure(hs_sim *sim, const hs_perfusion *ref,
                       "cerebral_arteries)");
   int beds[HS_PERFUSION_MAX_TERRITORIES], nt = 0;
   for (int k = 0; k < HS_PERFUSION_MAX_TERRITORIES; k++) {
-    int e = *(const int *)((const char *)pl + TERR[k].bed_ofs);
+    int e = *(const int *)((const char *)hs_brain_plan_of(pl) + TERR[k].bed_ofs);
     if (e >= 0 && pl->node_kind[pl->efrom[e]] == HS_NK_VESSEL) beds[k] = e, nt++;
     else beds[k] = -1;
   }

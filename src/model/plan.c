@@ -60,6 +60,9 @@ void hs_plan_free(hs_plan *pl) {
   free(pl->vo2_pidx);
   free(pl->mod_y);
   free(pl->mod_ny);
+  free(pl->mods);
+  free(pl->mdata);
+  free(pl->mdofs);
   free(pl->alias_block);
   free(pl->name);
   free(pl->description);
@@ -198,8 +201,19 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   /* physiological modules (physio/module.h): their blocks and roles, then their
      continuous states, fixed at compile */
   pl->nmod = (int)hs_physio_module_count();
+  pl->mods = calloc((size_t)pl->nmod + 1, sizeof *pl->mods);
+  pl->mdofs = calloc((size_t)pl->nmod + 1, sizeof *pl->mdofs);
+  if (!pl->mods || !pl->mdofs) goto nomem;
+  size_t mbytes = 0;
   for (int k = 0; k < pl->nmod; k++) {
-    const hs_physio_module *md = hs_physio_module_at((size_t)k);
+    pl->mods[k] = hs_physio_module_at((size_t)k);
+    pl->mdofs[k] = mbytes;
+    mbytes += (pl->mods[k]->plan_bytes + 15) / 16 * 16; /* aligned for any field */
+  }
+  pl->mdata = calloc(mbytes + 16, 1);
+  if (!pl->mdata) goto nomem;
+  for (int k = 0; k < pl->nmod; k++) {
+    const hs_physio_module *md = pl->mods[k];
     hs_status mst = md->compile ? md->compile(pl, m, err) : HS_OK;
     if (mst != HS_OK) {
       if (mst == HS_ERR_NOMEM) goto nomem;
@@ -218,6 +232,8 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   }
   /* a module's compartment and regulated resistors (physio/module.h, fixed at compile) */
   const hs_physio_circuit *cx = pl->cx = hs_physio_circuit_hooks();
+  for (int k = 0; k < pl->nmod; k++)
+    if (pl->mods[k]->circuit == cx) pl->cx_data = pl->mdata + pl->mdofs[k];
   if (cx) {
     hs_status cst = cx->compile(pl, m, &ny, err);
     if (cst != HS_OK) {
@@ -315,9 +331,9 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->pv = hs_plan_edge_find(pl, ROLE("pulmonary_valve"));
   for (int v = 0; v < pl->nvalve; v++)
     if (pl->valve_edge[v] == pl->av) pl->vav = v;
-  pl->spl_bed = hs_plan_edge_find(pl, ROLE("splanchnic_bed"));
   pl->lower = hs_plan_node_find(pl, ROLE("lower_body_arteries"));
   pl->cor_art = hs_plan_node_find(pl, ROLE("coronary_arteries"));
+  pl->cer_art = hs_plan_node_find(pl, ROLE("cerebral_arteries"));
   static const char *const measured[] = {"pulmonary_artery", "aortic_root", "arm_artery"};
   for (int i = 0; i < 3; i++) {
     int k = hs_plan_node_find(pl, ROLE(measured[i]));

@@ -36,27 +36,26 @@ struct hs_plan {
   int lv, rv, la, ra, pa, root, upper;
   int av, mv, tv, pv;
   int vav; /* valve index of the aortic valve */
-  /* global parameter offsets; oxygen, baro, drugs, mapc, lungw, lact and brain are set
-     by their modules' compile hooks (physio/module.h) */
-  int heart, circ, body, solver, oxygen, baro, drugs, brain, mapc;
-  int lungw, lact;
-  int spl_bed;     /* splanchnic bed edge (role splanchnic_bed), -1 if absent */
-  /* brain: autoregulated edges (one state each), intracranial vessels, CSF volume */
+  /* global parameter offsets (the physiological modules find their own blocks) */
+  int heart, circ, body, solver;
+  /* the compartment module's (physio/module.h hs_physio_circuit): regulated edges (one
+     state each), compartment vessels, compartment volume */
   int nar, *ar_edges, yar;
   int nic, *ic_nodes, ycsf; /* ycsf < 0 without intracranial vessels */
   /* the compartment hooks of the module that owns them (physio/module.h
      hs_physio_circuit, from the registry at compile; the engine calls only these) */
   const struct hs_physio_circuit *cx;
+  const void *cx_data; /* the plan data (hs_physio_plan_data) of the module with cx */
   /* the substances the blood carries (physio/module.h hs_physio_transport, the module
      that has the hooks: O2, tracer, CO2) */
   const struct hs_physio_transport *tx;
-  int brain_sinus;          /* node whose pressure + sinus_gradient is the sinus pressure */
-  int l_mca_bed, r_mca_bed, l_other_bed, r_other_bed, l_mca_stem, r_mca_stem; /* -1 if absent */
-  int baro_site; /* the baroreflex's sensing node (set by physio/baroreflex.c at compile) */
-  /* physiological modules (physio/module.h, registry order): their continuous states
-     are y[mod_y[k] .. mod_y[k] + mod_ny[k]) */
+  /* physiological modules (physio/module.h, registry order mods[k]): their continuous
+     states are y[mod_y[k] .. mod_y[k] + mod_ny[k]); what each resolved at compile (its
+     parameter block, roles: module-owned, plan_bytes of it) is at mdata + mdofs[k] */
   int nmod, *mod_y, *mod_ny;
-  int l_pca_bed, r_pca_bed, pf_bed, basilar; /* posterior circulation, -1 if absent */
+  const struct hs_physio_module **mods;
+  unsigned char *mdata;
+  size_t *mdofs;
   /* devices: ports, states, flows and outputs, concatenated in model order */
   int nd;
   int *dev_block;

@@ -75,61 +75,84 @@ void hs_baro_effect_of(const double *bp, const double *x, const double *xref,
 /* ---- the baroreflex as a physiological module (physio/module.h) -------------------
    Its states are the filtered carotid pressure and the delay stage and effector of
    each of the eight effectors (HS_BARO_NSTATE, present when baroreflex.enabled was
-   true at compile); it senses the pressure of plan->baro_site (the cerebral arteries,
+   true at compile); it senses the pressure of its site (baro_plan: the cerebral arteries,
    else the arm artery) and acts through the tone: contractility, the resistance and
    unstressed volume of the reflex-class beds and veins, the heart period. */
 
 typedef struct baro_state {
   double ref[HS_BARO_NSTATE]; /* the resting state (set point), from the parameters */
+  int have, blk, site;        /* its plan data, copied at refresh (read at every evaluation) */
 } baro_state;
 
-/* Its block, and its sensing site: the node of role cerebral_arteries (the carotid sinus
-   sits at the carotid bifurcation), else the arm artery (a required role). */
+/* What it resolves at compile (its plan data): its block, and its sensing site, the node
+   of role cerebral_arteries (the carotid sinus sits at the carotid bifurcation), else the
+   arm artery (a required role). */
+typedef struct baro_plan {
+  int blk, site;
+} baro_plan;
+extern const hs_physio_module hs_physio_baroreflex;
+static inline const baro_plan *baro_of(const hs_plan *pl) {
+  return hs_physio_plan_data(pl, &hs_physio_baroreflex);
+}
+#define BLK(pl) (baro_of(pl)->blk)
+
 static hs_status baro_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
   (void)err;
-  pl->baro = hs_physio_block(pl, "baroreflex");
-  pl->baro_site = hs_plan_node_find(pl, hs_model_role(m, "cerebral_arteries"));
-  if (pl->baro_site < 0) pl->baro_site = hs_plan_node_find(pl, hs_model_role(m, "arm_artery"));
+  baro_plan *bpl = hs_physio_plan_data(pl, &hs_physio_baroreflex);
+  bpl->blk = hs_physio_block(pl, "baroreflex");
+  bpl->site = hs_plan_node_find(pl, hs_model_role(m, "cerebral_arteries"));
+  if (bpl->site < 0) bpl->site = hs_plan_node_find(pl, hs_model_role(m, "arm_artery"));
   return HS_OK;
 }
 
 static int baro_nstates(const hs_plan *pl, const double *p) {
-  return p[pl->baro + HS_BP_ENABLED] != 0 ? HS_BARO_NSTATE : 0;
+  return p[BLK(pl) + HS_BP_ENABLED] != 0 ? HS_BARO_NSTATE : 0;
 }
 
 static const char *baro_fixed(const hs_plan *pl, int pidx) {
-  return pidx == pl->baro + HS_BP_ENABLED
+  return pidx == BLK(pl) + HS_BP_ENABLED
              ? "baroreflex.enabled adds the reflex's states and is fixed once the model is "
                "compiled; set it in the patient file or with --set before the run"
              : NULL;
 }
 
 static void baro_refresh(void *state, const hs_plan *pl, const double *p) {
-  hs_baro_rest_state(p + pl->baro, ((baro_state *)state)->ref);
+  baro_state *st = state;
+  const baro_plan *bpl = baro_of(pl);
+  st->blk = bpl->blk, st->site = bpl->site, st->have = 1;
+  hs_baro_rest_state(p + st->blk, st->ref);
+}
+
+/* Its block and site for the hooks that run at every evaluation: the copy in its state
+   (no registry scan), or the plan's before the first refresh. */
+static inline baro_plan baro_fast(const void *state, const hs_plan *pl) {
+  const baro_state *st = state;
+  if (st->have) return (baro_plan){st->blk, st->site};
+  return *baro_of(pl);
 }
 
 static void baro_rest(const void *state, const hs_plan *pl, const double *p, double *x) {
   (void)state;
-  hs_baro_rest_state(p + pl->baro, x);
+  hs_baro_rest_state(p + BLK(pl), x);
 }
 
 static void baro_module_rhs(const void *state, const hs_physio_sense *in, const double *x,
                             double *dx) {
-  (void)state;
   const hs_plan *pl = in->plan;
-  int k = pl->baro_site;
+  baro_plan bpl = baro_fast(state, pl);
+  int k = bpl.site;
   double dp = pl->node_kind[k] == HS_NK_VESSEL
                   ? in->dy[k] / in->p[pl->bpofs[pl->node_block[k]] + VESSEL_C]
                   : 0.0;
   double p = in->P[k];
-  hs_baro_sinus_pressure(in->p + pl->baro, in->t, &p, &dp);
-  hs_baro_rhs(in->p + pl->baro, x, p, dp, dx);
+  hs_baro_sinus_pressure(in->p + bpl.blk, in->t, &p, &dp);
+  hs_baro_rhs(in->p + bpl.blk, x, p, dp, dx);
 }
 
 static void baro_tone(const void *state, const hs_plan *pl, const double *p, const double *x,
                       hs_physio_tone *fx) {
   hs_baro_effect e;
-  hs_baro_effect_of(p + pl->baro, x, ((const baro_state *)state)->ref, &e);
+  hs_baro_effect_of(p + baro_fast(state, pl).blk, x, ((const baro_state *)state)->ref, &e);
   fx->ees_lv *= e.ees_lv;
   fx->ees_rv *= e.ees_rv;
   fx->r_splanchnic *= e.r_splanchnic;
@@ -143,7 +166,7 @@ static void baro_tone(const void *state, const hs_plan *pl, const double *p, con
    what they act on (relative multipliers, mL of unstressed volume, heart period) */
 static void baro_weights(const void *state, const hs_plan *pl, const double *p,
                          const hs_physio_tol *tol, double *w) {
-  const double *bp = p + pl->baro, *ref = ((const baro_state *)state)->ref;
+  const double *bp = p + BLK(pl), *ref = ((const baro_state *)state)->ref;
   w[0] = 1.0 / (tol->factor * fmax(bp[HS_BP_PN], 1.0));
   for (int k = 0; k < HS_BARO_NEFF; k++) {
     double t;
@@ -159,6 +182,7 @@ const hs_physio_module hs_physio_baroreflex = {
     .doc = "carotid baroreflex (Ursino 1998): heart period, contractility, resistances and "
            "venous capacity (docs/baroreflex.md)",
     .state_bytes = sizeof(baro_state),
+    .plan_bytes = sizeof(baro_plan),
     .compile = baro_compile,
     .nstates = baro_nstates,
     .fixed = baro_fixed,

@@ -49,9 +49,16 @@ typedef struct ctl_config {
    sbp_below_140, sbp_140_180, map_80_110; docs/brain.md for the trials). */
 static const double TARGET_LO[] = {0, 0, 0, 140, 80}, TARGET_HI[] = {0, 120, 140, 180, 110};
 
+/* Plan data: its block's offset. */
+typedef struct bpc_plan {
+  int blk;
+} bpc_plan;
+extern const hs_physio_module hs_physio_bp_control;
+#define BLK(pl) (((const bpc_plan *)hs_physio_plan_data(pl, &hs_physio_bp_control))->blk)
+
 static ctl_config config_of(const hs_plan *pl, const double *p) {
   ctl_config c = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  const double *mc = p + pl->mapc;
+  const double *mc = p + BLK(pl);
   if (mc[MAPC_ENABLED] != 0) {
     double w = mc[MAPC_HIGH] - mc[MAPC_LOW];
     if (w < 0) w = 0;
@@ -75,7 +82,7 @@ static ctl_config config_of(const hs_plan *pl, const double *p) {
     }
     return c;
   }
-  const double *br = p + pl->brain;
+  const double *br = p + hs_physio_block(pl, "brain"); /* brain.bp_target */
   int target = (int)br[BRAIN_BP_TARGET];
   if (target <= 0 || target > 4) return c;
   c.on = 1;
@@ -193,7 +200,8 @@ static double bpc_change(const void *state) { return ((const bpc_state *)state)-
 /* Its parameter block (physio/module.h compile). */
 static hs_status bp_control_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
   (void)m, (void)err;
-  pl->mapc = hs_physio_block(pl, "map_control");
+  ((bpc_plan *)hs_physio_plan_data(pl, &hs_physio_bp_control))->blk =
+      hs_physio_block(pl, "map_control");
   return HS_OK;
 }
 
@@ -202,6 +210,7 @@ const hs_physio_module hs_physio_bp_control = {
     .doc = "MAP / blood-pressure controller: map_control block or brain.bp_target "
            "(docs/controllers.md)",
     .state_bytes = sizeof(bpc_state),
+    .plan_bytes = sizeof(bpc_plan),
     .compile = bp_control_compile,
     .init = bpc_init,
     .beat = bpc_beat,

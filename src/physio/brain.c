@@ -182,7 +182,7 @@ const hs_block_type hs_type_brain = {
 /* -------------------------------------------------------------- equations -- */
 
 double hs_brain_collateral_factor(const hs_plan *pl, const double *p) {
-  return exp2(p[pl->brain + BRAIN_COLLATERAL_GRADE] - 3.0);
+  return exp2(p[HS_BRAIN_BLK(pl) + BRAIN_COLLATERAL_GRADE] - 3.0);
 }
 
 /*
@@ -209,14 +209,15 @@ void hs_brain_rhs(const hs_plan *pl, const double *p, const double *y, const dou
                   const double *Q, double icp, double *dy) {
   for (int k = 0; k < pl->nar; k++) {
     const double *ep = BRAIN_BP(pl, p, pl->edge_block[pl->ar_edges[k]]);
-    const double *br = p + pl->brain;
+    const double *br = p + HS_BRAIN_BLK(pl);
     double err = Q[pl->ar_edges[k]] / ep[RESISTOR_AUTOREG_FLOW] - 1.0;
     dy[pl->yar + k] = (br[BRAIN_AR_GAIN] * ep[RESISTOR_AUTOREG_GAIN] * err - y[pl->yar + k]) /
                       br[BRAIN_AR_TAU];
   }
   if (pl->nic) {
-    const double *br = p + pl->brain;
-    double psinus = (pl->brain_sinus >= 0 ? P[pl->brain_sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
+    const double *br = p + HS_BRAIN_BLK(pl);
+    int sinus = hs_brain_plan_of(pl)->sinus;
+    double psinus = (sinus >= 0 ? P[sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
     dy[pl->ycsf] = br[BRAIN_CSF_PROD] - hs_brain_csf_absorption(br, icp, psinus, y[pl->ycsf]);
   }
 }
@@ -235,7 +236,7 @@ void hs_brain_initial(const hs_plan *pl, const double *p, double *y, double *vre
      displaced its volume of CSF, down to the effaced minimum (CSF_REF - csf_reserve);
      what the CSF could not make room for raises ICP along the pressure-volume curve
      (Monro-Kellie; docs/brain.md). */
-  const double *br = p + pl->brain;
+  const double *br = p + HS_BRAIN_BLK(pl);
   double vmin = HS_BRAIN_CSF_REF - br[BRAIN_CSF_RESERVE];
   double csf = HS_BRAIN_CSF_REF - br[BRAIN_LESION];
   y[pl->ycsf] = csf > vmin + 1.0 ? csf : vmin + 1.0;
@@ -346,7 +347,7 @@ static double ic_blood_shift(const hs_plan *pl, const double *p, const double *q
  */
 int hs_brain_csf_equilibrium(const hs_plan *pl, const double *p, double icp, double psinus,
                              double v, const double *qmean, const double *pmean, double *vcsf) {
-  const double *br = p + pl->brain;
+  const double *br = p + HS_BRAIN_BLK(pl);
   double k = br[BRAIN_ICP_K], prod = br[BRAIN_CSF_PROD];
   if (!(icp > 0) || !isfinite(psinus)) return 0;
   double lo = 0.05 * icp, hi = 200.0 + icp, dv = 0.0;
@@ -370,7 +371,7 @@ int hs_brain_csf_equilibrium(const hs_plan *pl, const double *p, double icp, dou
    decides convergence. */
 double hs_brain_csf_newton(const hs_plan *pl, const double *p, double *y, double vref,
                            double icp_mean, double psinus, double d) {
-  const double *br = p + pl->brain;
+  const double *br = p + HS_BRAIN_BLK(pl);
   double v = y[pl->ycsf];
   double target = psinus + br[BRAIN_CSF_ROUT] * br[BRAIN_CSF_PROD];
   double i0 = hs_brain_icp(pl, p, y, vref);
@@ -404,22 +405,23 @@ void hs_brain_metrics(const hs_plan *pl, const double *p, const double *q, const
 #define MEAN(k) ((q[k] - q0[k]) / T)
   m[HS_M_ICP] = pl->nic ? MEAN(pl->q_ext) : NAN;
   m[HS_M_CEPP] = pl->nic ? m[HS_M_MAP] - m[HS_M_ICP] : NAN;
-  const double *br = p + pl->brain;
+  const double *br = p + HS_BRAIN_BLK(pl);
+  const hs_brain_plan *bp = hs_brain_plan_of(pl);
   double hemi = br[BRAIN_HEMI_MASS] * 1000.0 / 100.0, mca = br[BRAIN_MCA_MASS] * 1000.0 / 100.0;
 #define QM(e) ((e) >= 0 ? MEAN(pl->q_q + (e)) * 60.0 : NAN) /* mL/min */
   /* a hemisphere: MCA + ACA ("other") + PCA territories (a PCA bed counts when present) */
-  m[HS_M_CBFL] = QM(pl->l_mca_bed) / hemi + QM(pl->l_other_bed) / hemi +
-                 (pl->l_pca_bed >= 0 ? QM(pl->l_pca_bed) / hemi : 0.0);
-  m[HS_M_CBFR] = QM(pl->r_mca_bed) / hemi + QM(pl->r_other_bed) / hemi +
-                 (pl->r_pca_bed >= 0 ? QM(pl->r_pca_bed) / hemi : 0.0);
-  m[HS_M_CBFLM] = QM(pl->l_mca_bed) / mca;
-  m[HS_M_CBFRM] = QM(pl->r_mca_bed) / mca;
+  m[HS_M_CBFL] = QM(bp->l_mca_bed) / hemi + QM(bp->l_other_bed) / hemi +
+                 (bp->l_pca_bed >= 0 ? QM(bp->l_pca_bed) / hemi : 0.0);
+  m[HS_M_CBFR] = QM(bp->r_mca_bed) / hemi + QM(bp->r_other_bed) / hemi +
+                 (bp->r_pca_bed >= 0 ? QM(bp->r_pca_bed) / hemi : 0.0);
+  m[HS_M_CBFLM] = QM(bp->l_mca_bed) / mca;
+  m[HS_M_CBFRM] = QM(bp->r_mca_bed) / mca;
   double pca = br[BRAIN_PCA_MASS] * 10.0, pf = br[BRAIN_PF_MASS] * 10.0; /* 100 g */
-  m[HS_M_CBFLP] = QM(pl->l_pca_bed) / pca;
-  m[HS_M_CBFRP] = QM(pl->r_pca_bed) / pca;
-  m[HS_M_CBFPF] = QM(pl->pf_bed) / pf;
+  m[HS_M_CBFLP] = QM(bp->l_pca_bed) / pca;
+  m[HS_M_CBFRP] = QM(bp->r_pca_bed) / pca;
+  m[HS_M_CBFPF] = QM(bp->pf_bed) / pf;
   double area = 3.14159265358979 * br[BRAIN_MCA_DIAM] * br[BRAIN_MCA_DIAM] / 4.0; /* cm^2 */
-  const int stems[2] = {pl->l_mca_stem, pl->r_mca_stem};
+  const int stems[2] = {bp->l_mca_stem, bp->r_mca_stem};
   for (int k = 0; k < 2; k++) {
     double psv = NAN, edv = NAN, mean = NAN, pi = NAN;
     if (stems[k] >= 0) {
@@ -446,6 +448,8 @@ static void brain_resistor(const hs_plan *pl, const double *p, const double *ep,
   if (ep[RESISTOR_COLLATERAL] != 0) *divide *= hs_brain_collateral_factor(pl, p);
 }
 
+extern const hs_physio_module hs_physio_brain;
+
 /* ---- the brain as the engine's compartment (physio/module.h, hs_physio_circuit) ---- */
 
 /* The skull's vessels (vessel parameter intracranial != 0), the autoregulated beds
@@ -453,7 +457,8 @@ static void brain_resistor(const hs_plan *pl, const double *p, const double *ep,
    block and the brain's roles. */
 static hs_status brain_compile(hs_plan *pl, const hs_model *m, int *ny, hs_err *err) {
   (void)err;
-  pl->brain = hs_physio_block(pl, "brain");
+  hs_brain_plan *bp = hs_physio_plan_data(pl, &hs_physio_brain);
+  bp->blk = hs_physio_block(pl, "brain");
   pl->ar_edges = malloc(((size_t)pl->ne + 1) * sizeof(int));
   pl->ic_nodes = malloc(((size_t)pl->nn + 1) * sizeof(int));
   if (!pl->ar_edges || !pl->ic_nodes) return HS_ERR_NOMEM;
@@ -470,18 +475,17 @@ static hs_status brain_compile(hs_plan *pl, const hs_model *m, int *ny, hs_err *
   pl->yar = *ny;
   *ny += pl->nar;
   pl->ycsf = pl->nic ? (*ny)++ : -1;
-  pl->brain_sinus = hs_plan_node_find(pl, hs_model_role(m, "brain_venous_outflow"));
-  pl->l_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_mca_bed"));
-  pl->r_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_mca_bed"));
-  pl->l_other_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_other_bed"));
-  pl->r_other_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_other_bed"));
-  pl->l_mca_stem = hs_plan_edge_find(pl, hs_model_role(m, "left_mca_stem"));
-  pl->l_pca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_pca_bed"));
-  pl->r_pca_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_pca_bed"));
-  pl->pf_bed = hs_plan_edge_find(pl, hs_model_role(m, "posterior_fossa_bed"));
-  pl->basilar = hs_plan_edge_find(pl, hs_model_role(m, "basilar_artery"));
-  pl->r_mca_stem = hs_plan_edge_find(pl, hs_model_role(m, "right_mca_stem"));
-  pl->cer_art = hs_plan_node_find(pl, hs_model_role(m, "cerebral_arteries"));
+  bp->sinus = hs_plan_node_find(pl, hs_model_role(m, "brain_venous_outflow"));
+  bp->l_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_mca_bed"));
+  bp->r_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_mca_bed"));
+  bp->l_other_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_other_bed"));
+  bp->r_other_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_other_bed"));
+  bp->l_mca_stem = hs_plan_edge_find(pl, hs_model_role(m, "left_mca_stem"));
+  bp->l_pca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_pca_bed"));
+  bp->r_pca_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_pca_bed"));
+  bp->pf_bed = hs_plan_edge_find(pl, hs_model_role(m, "posterior_fossa_bed"));
+  bp->basilar = hs_plan_edge_find(pl, hs_model_role(m, "basilar_artery"));
+  bp->r_mca_stem = hs_plan_edge_find(pl, hs_model_role(m, "right_mca_stem"));
   return HS_OK;
 }
 
@@ -500,7 +504,7 @@ static double brain_evaluate(const hs_plan *pl, const double *p, const double *y
      the loop (the same arithmetic: identical numbers) */
   const int nar = pl->nar;
   const double *restrict x = y + pl->yar;
-  const double a = p[pl->brain + BRAIN_AR_RANGE], gc = p[pl->brain + BRAIN_AR_COMPLIANCE];
+  const double a = p[HS_BRAIN_BLK(pl) + BRAIN_AR_RANGE], gc = p[HS_BRAIN_BLK(pl) + BRAIN_AR_COMPLIANCE];
   for (int k = 0; k < nar; k++) {
     double u = a * x[k] / sqrt(1.0 + x[k] * x[k]);
     double r = (1.0 - u) / (1.0 + u);
@@ -514,7 +518,7 @@ static double brain_evaluate(const hs_plan *pl, const double *p, const double *y
 
 /* The arteriolar waterfall's closing pressure: ICP + the active tone (hs_brain_arteriolar_dp). */
 static double brain_closing(const hs_plan *pl, const double *p, double icp) {
-  return icp + p[pl->brain + BRAIN_CCP_TONE];
+  return icp + p[HS_BRAIN_BLK(pl) + BRAIN_CCP_TONE];
 }
 
 static double brain_pressure(const hs_plan *pl, const double *p, const double *y, double vref) {
@@ -525,22 +529,24 @@ static double brain_compliance(const hs_plan *pl, const double *p, const double 
 }
 
 static int brain_wall_on(const hs_plan *pl, const double *p) {
-  return p[pl->brain + BRAIN_ART_STIFF] > 0;
+  return p[HS_BRAIN_BLK(pl) + BRAIN_ART_STIFF] > 0;
 }
 
 static void brain_watch(const hs_plan *pl, int edges[2]) {
-  edges[0] = pl->l_mca_stem, edges[1] = pl->r_mca_stem; /* TCD velocity extrema */
+  const hs_brain_plan *bp = hs_brain_plan_of(pl);
+  edges[0] = bp->l_mca_stem, edges[1] = bp->r_mca_stem; /* TCD velocity extrema */
 }
 
 /* The steady-state search's view of the CSF: its imbalance as the pressure R_out x drift,
-   and its outflow, the sinus (the brain_sinus node's mean pressure + sinus_gradient). */
+   and its outflow, the sinus (the sinus node's mean pressure + sinus_gradient). */
 static double brain_imbalance(const hs_plan *pl, const double *p, double d) {
-  return fabs(d) * p[pl->brain + BRAIN_CSF_ROUT];
+  return fabs(d) * p[HS_BRAIN_BLK(pl) + BRAIN_CSF_ROUT];
 }
 static int brain_outflow_pressure(const hs_plan *pl, const double *p, const double *pmean,
                                   double *pout) {
-  *pout = (pl->brain_sinus >= 0 ? pmean[pl->brain_sinus] : 0.0) + p[pl->brain + BRAIN_SINUS_GRAD];
-  return pl->brain_sinus >= 0;
+  int sinus = hs_brain_plan_of(pl)->sinus;
+  *pout = (sinus >= 0 ? pmean[sinus] : 0.0) + p[HS_BRAIN_BLK(pl) + BRAIN_SINUS_GRAD];
+  return sinus >= 0;
 }
 
 static const hs_physio_circuit brain_circuit = {
@@ -569,6 +575,7 @@ const hs_physio_module hs_physio_brain = {
     .name = "brain",
     .doc = "intracranial pressure and CSF, cerebral autoregulation, the intracranial "
            "waterfalls, capillary obstruction by a clot, collateral grade (docs/brain.md)",
+    .plan_bytes = sizeof(hs_brain_plan),
     .resistor = brain_resistor,
     .circuit = &brain_circuit,
 };

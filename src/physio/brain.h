@@ -20,6 +20,20 @@
 #include "elements/elements.h"
 #include "model/plan_impl.h"
 
+/* What the brain resolves at compile (its plan data, physio/module.h): the brain block's
+   offset and the nodes and edges of its roles (-1 if absent). */
+typedef struct hs_brain_plan {
+  int blk;
+  int sinus; /* node whose pressure + sinus_gradient is the sinus pressure */
+  int l_mca_bed, r_mca_bed, l_other_bed, r_other_bed, l_mca_stem, r_mca_stem;
+  int l_pca_bed, r_pca_bed, pf_bed, basilar; /* posterior circulation */
+} hs_brain_plan;
+/* The brain's plan data: the compartment module's (plan cx_data, set at compile). */
+static inline const hs_brain_plan *hs_brain_plan_of(const hs_plan *pl) {
+  return (const hs_brain_plan *)pl->cx_data;
+}
+#define HS_BRAIN_BLK(pl) (hs_brain_plan_of(pl)->blk)
+
 /* mL of CSF at the reference intracranial volume (Davson et al. 1987: ~140-150 mL) */
 #define HS_BRAIN_CSF_REF 140.0
 
@@ -28,7 +42,7 @@
    start, hs_brain_initial).  Only with intracranial vessels (pl->nic > 0). */
 static inline double hs_brain_icp(const hs_plan *pl, const double *p, const double *y,
                                   double vref) {
-  const double *br = p + pl->brain;
+  const double *br = p + HS_BRAIN_BLK(pl);
   const int *restrict ic = pl->ic_nodes, nic = pl->nic; /* loads hoisted, same sums */
   double vic = y[pl->ycsf] + br[BRAIN_LESION];
   for (int k = 0; k < nic; k++) vic += y[ic[k]];
@@ -48,11 +62,11 @@ static inline double hs_brain_icp(const hs_plan *pl, const double *p, const doub
 static inline double hs_brain_ar_conductance(const hs_plan *pl, const double *p,
                                              const double *y, int k) {
   double x = y[pl->yar + k];
-  double u = p[pl->brain + BRAIN_AR_RANGE] * x / sqrt(1.0 + x * x);
+  double u = p[HS_BRAIN_BLK(pl) + BRAIN_AR_RANGE] * x / sqrt(1.0 + x * x);
   return (1.0 - u) / (1.0 + u);
 }
 static inline double hs_brain_ar_compliance(const hs_plan *pl, const double *p, double r) {
-  double g = p[pl->brain + BRAIN_AR_COMPLIANCE];
+  double g = p[HS_BRAIN_BLK(pl) + BRAIN_AR_COMPLIANCE];
   if (g == 0.0) return 1.0;
   if (g == 1.0) return r >= 1.0 ? r * r : sqrt(r);
   return pow(r, r >= 1.0 ? 2.0 * g : 0.5 * g);
@@ -63,7 +77,7 @@ static inline double hs_brain_ar_compliance(const hs_plan *pl, const double *p, 
    equal to C at P* (brain.arterial_reference_pressure), so P = ((1 + b P*) exp(b (x -
    P*)/(1 + b P*)) - 1)/b (the same volume at P*). */
 static inline double hs_brain_wall_pressure(const hs_plan *pl, const double *p, double x) {
-  const double *br = p + pl->brain;
+  const double *br = p + HS_BRAIN_BLK(pl);
   double b = br[BRAIN_ART_STIFF], a = 1.0 + b * br[BRAIN_ART_PREF];
   return (a * exp(b * (x - br[BRAIN_ART_PREF]) / a) - 1.0) / b;
 }
@@ -91,7 +105,7 @@ static inline double hs_brain_venous_dp(const double *P, int from, int to, doubl
    goes back (Dewey et al. 1974; Aaslid et al. 2003; docs/brain.md). */
 static inline double hs_brain_arteriolar_dp(const hs_plan *pl, const double *p, double pa,
                                             double pv, double icp) {
-  double dp = pa - hs_brain_waterfall_pd(pv, icp + p[pl->brain + BRAIN_CCP_TONE]);
+  double dp = pa - hs_brain_waterfall_pd(pv, icp + p[HS_BRAIN_BLK(pl) + BRAIN_CCP_TONE]);
   return dp < 0 ? 0.0 : dp;
 }
 
@@ -113,7 +127,7 @@ static inline double hs_brain_arteriolar_dp(const hs_plan *pl, const double *p, 
 #define HS_BRAIN_CAP_GMIN 0.02
 static inline double hs_brain_obstruction_factor(const hs_plan *pl, const double *p, double o) {
   if (o == 0.0) return 1.0;
-  const double *br = p + pl->brain;
+  const double *br = p + HS_BRAIN_BLK(pl);
   double s = br[BRAIN_CAP_SHARE], z = br[BRAIN_CAP_COORD];
   double g = 1.0 - o * z / (z - 2.0);
   if (g < HS_BRAIN_CAP_GMIN) g = HS_BRAIN_CAP_GMIN;

@@ -164,13 +164,20 @@ double hs_vis(const double *d) {
 }
 
 /* The drugs as a physiological module (physio/module.h): their effect follows the
-   drugs block's doses; the vasoactive-inotropic score is their metric. */
+   drugs block's doses; the vasoactive-inotropic score is their metric.  Plan data: the
+   block's offset. */
+typedef struct drugs_plan {
+  int blk;
+} drugs_plan;
+extern const hs_physio_module hs_physio_drugs;
+#define BLK(pl) (((const drugs_plan *)hs_physio_plan_data(pl, &hs_physio_drugs))->blk)
+
 static void drugs_effect(const void *state, const hs_plan *pl, const double *p,
                          hs_physio_effect *fx) {
   (void)state;
   hs_drug_effect d;
   int o = hs_physio_block(pl, "drug_response");
-  effect_of(p + pl->drugs, o >= 0 ? p + o : NULL, &d);
+  effect_of(p + BLK(pl), o >= 0 ? p + o : NULL, &d);
   fx->resistance *= d.resistance;
   fx->contractility *= d.contractility;
   fx->contractility_rv *= d.contractility_rv / d.contractility; /* the RV's extra factor */
@@ -180,19 +187,20 @@ static void drugs_effect(const void *state, const hs_plan *pl, const double *p,
 
 static void drugs_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
   (void)state;
-  m[HS_M_VIS] = hs_vis(p + pl->drugs);
+  m[HS_M_VIS] = hs_vis(p + BLK(pl));
 }
 
 /* Its parameter block (physio/module.h compile). */
 static hs_status drugs_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
   (void)m, (void)err;
-  pl->drugs = hs_physio_block(pl, "drugs");
+  ((drugs_plan *)hs_physio_plan_data(pl, &hs_physio_drugs))->blk = hs_physio_block(pl, "drugs");
   return HS_OK;
 }
 
 const hs_physio_module hs_physio_drugs = {
     .name = "drugs",
     .doc = "vasoactive infusions, Emax dose-response (docs/drugs.md)",
+    .plan_bytes = sizeof(drugs_plan),
     .compile = drugs_compile,
     .effect = drugs_effect,
     .metrics = drugs_metrics,

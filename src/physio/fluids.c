@@ -150,7 +150,7 @@ static void fluids_rates(const void *state, const hs_physio_beat *b, double *dxd
   double u = urine(b->plan, b->p, fp, b->m);
   double rc = fp[F_CRYST], rk = fp[F_COLLOID], rr = fp[F_RBC], rl = fp[F_LOSS];
   double dv = fp[F_CRYST_FRAC] * (rc - u) + fp[F_COLLOID_FRAC] * rk + rr - rl;
-  double hb0 = b->p[b->plan->oxygen + OXY_HB], bv = b->m[HS_M_TBV];
+  double hb0 = b->p[hs_physio_block(b->plan, "oxygen") + OXY_HB], bv = b->m[HS_M_TBV];
   dxdt[0] = bv > 0 ? (rr * fp[F_RBC_HB] / hb0 - rl * st->h - st->h * dv) / bv : 0.0;
   dxdt[1] = rc + rk + rr;
   dxdt[2] = u;

@@ -137,7 +137,7 @@ static double release(const hs_plan *pl, const double *hp, const double *m) {
 
 /* Plasma volume, dL. */
 static double plasma_dl(const hs_plan *pl, const double *p, const double *m) {
-  double hb = m[HS_M_HB] > 0 ? m[HS_M_HB] : p[pl->oxygen + OXY_HB];
+  double hb = m[HS_M_HB] > 0 ? m[HS_M_HB] : p[hs_physio_block(pl, "oxygen") + OXY_HB];
   double hct = 0.03 * hb;
   if (hct > 0.8) hct = 0.8;
   return m[HS_M_TBV] * (1.0 - hct) / 100.0;

@@ -21,6 +21,7 @@
 #include "elements/elements.h"
 #include "hemosim/model.h"
 #include "hemosim/units.h"
+#include "hemosim/roles.h"
 #include "physio/module.h"
 
 enum {
@@ -91,9 +92,20 @@ typedef struct la_state {
 
 static const hs_physio_slow SLOW[] = {{"lactate", "mmol/L", 1.0}};
 
+/* Plan data: its block's offset and the splanchnic bed edge (role splanchnic_bed, -1 if
+   absent). */
+typedef struct la_plan {
+  int blk, spl_bed;
+} la_plan;
+extern const hs_physio_module hs_physio_lactate;
+static inline const la_plan *la_of(const hs_plan *pl) {
+  return hs_physio_plan_data(pl, &hs_physio_lactate);
+}
+#define BLK(pl) (la_of(pl)->blk)
+
 static void la_start(void *state, const hs_plan *pl, const double *p) {
   la_state *st = state;
-  st->l = p[pl->lact + LA_INITIAL];
+  st->l = p[BLK(pl) + LA_INITIAL];
   st->have_beat = 0;
 }
 
@@ -101,7 +113,7 @@ static void la_start(void *state, const hs_plan *pl, const double *p) {
 static int la_beat(void *state, const hs_physio_beat *b) {
   la_state *st = state;
   const hs_plan *pl = b->plan;
-  const double *la = b->p + pl->lact;
+  const double *la = b->p + BLK(pl);
   double kg = b->p[pl->body + BODY_WEIGHT];
   double deficit = 0.0;
   for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
@@ -112,8 +124,9 @@ static int la_beat(void *state, const hs_physio_beat *b) {
   }
   double cl0 = la[LA_CLEARANCE] * kg / 60.0; /* L/min */
   double fspl = 1.0;
-  if (pl->spl_bed >= 0 && b->edge_q) {
-    fspl = b->edge_q[pl->spl_bed] / la[LA_SPL_REF];
+  int spl = la_of(pl)->spl_bed;
+  if (spl >= 0 && b->edge_q) {
+    fspl = b->edge_q[spl] / la[LA_SPL_REF];
     fspl = fspl < 0 ? 0.0 : fspl > 1 ? 1.0 : fspl;
   }
   st->cl = cl0 * (la[LA_HEPATIC] * fspl + 1.0 - la[LA_HEPATIC]);
@@ -127,14 +140,14 @@ static void la_rates(const void *state, const hs_physio_beat *b, double *dxdt,
                      double *decay, hs_physio_flux *flux) {
   (void)flux;
   const la_state *st = state;
-  double vd = b->p[b->plan->lact + LA_VD] / 1000.0 * b->p[b->plan->body + BODY_WEIGHT]; /* L */
+  double vd = b->p[BLK(b->plan) + LA_VD] / 1000.0 * b->p[b->plan->body + BODY_WEIGHT]; /* L */
   dxdt[0] = (st->prod - st->cl * st->l) / vd / 60.0;                           /* mmol/L/s */
   decay[0] = st->cl / vd / 60.0;                                               /* 1/s */
 }
 
 static void la_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
   const la_state *st = state;
-  const double *la = p + pl->lact;
+  const double *la = p + BLK(pl);
   int ok = st->have_beat;
   m[HS_M_LACT] = st->l;
   m[HS_M_LACT_EQ] = ok && st->cl > 1e-9 ? st->prod / st->cl : NAN;
@@ -146,15 +159,17 @@ static void la_metrics(const void *state, const hs_plan *pl, const double *p, do
 
 /* The starting lactate holds for the run (a slow state, docs/model.md 2.17). */
 static const char *la_fixed(const hs_plan *pl, int pidx) {
-  return pl->lact >= 0 && pidx == pl->lact + LA_INITIAL
+  return BLK(pl) >= 0 && pidx == BLK(pl) + LA_INITIAL
              ? HS_PHYSIO_INITIAL_FIXED("lactate.initial")
              : NULL;
 }
 
-/* Its parameter block (physio/module.h compile). */
+/* Its parameter block and the splanchnic bed (physio/module.h compile). */
 static hs_status lactate_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
-  (void)m, (void)err;
-  pl->lact = hs_physio_block(pl, "lactate");
+  (void)err;
+  la_plan *lp = hs_physio_plan_data(pl, &hs_physio_lactate);
+  lp->blk = hs_physio_block(pl, "lactate");
+  lp->spl_bed = hs_plan_edge_find(pl, hs_model_role(m, "splanchnic_bed"));
   return HS_OK;
 }
 
@@ -163,6 +178,7 @@ const hs_physio_module hs_physio_lactate = {
     .doc = "blood lactate: production below critical O2 extraction, hepatic clearance "
            "(docs/model.md 2.17)",
     .state_bytes = sizeof(la_state),
+    .plan_bytes = sizeof(la_plan),
     .compile = lactate_compile,
     .beat = la_beat,
     .metrics = la_metrics,

@@ -134,6 +134,13 @@ static double capillary(const double *lw, const double *m) {
   return isfinite(pc) ? pc : lw[LW_PI0];
 }
 
+/* Plan data: its block's offset. */
+typedef struct lw_plan {
+  int blk;
+} lw_plan;
+extern const hs_physio_module hs_physio_lung_water;
+#define BLK(pl) (((const lw_plan *)hs_physio_plan_data(pl, &hs_physio_lung_water))->blk)
+
 /* Shunt added at EVLW per kg evlwi (0 at or below normal, at most 0.9). */
 static double added_shunt(const double *lw, double evlwi) {
   double add = lw[LW_SHUNT_K] * (evlwi - lw[LW_NORMAL]);
@@ -142,12 +149,12 @@ static double added_shunt(const double *lw, double evlwi) {
 
 static void lw_start(void *state, const hs_plan *pl, const double *p) {
   lw_state *st = state;
-  st->evlw = p[pl->lungw + LW_INITIAL] * weight(pl, p);
+  st->evlw = p[BLK(pl) + LW_INITIAL] * weight(pl, p);
 }
 
 static int lw_beat(void *state, const hs_physio_beat *b) {
   lw_state *st = state;
-  st->pc = capillary(b->p + b->plan->lungw, b->m);
+  st->pc = capillary(b->p + BLK(b->plan), b->m);
   return 0; /* the shunt is read every beat; the right-hand side is unchanged */
 }
 
@@ -155,7 +162,7 @@ static void lw_rates(const void *state, const hs_physio_beat *b, double *dxdt,
                      double *decay, hs_physio_flux *flux) {
   (void)flux;
   const lw_state *st = state;
-  const double *lw = b->p + b->plan->lungw;
+  const double *lw = b->p + BLK(b->plan);
   double jv, lym, x = st->evlw - lw[LW_NORMAL] * weight(b->plan, b->p);
   flows(lw, st->pc, x, &jv, &lym);
   dxdt[0] = (jv - lym) / 60.0; /* mL/s */
@@ -165,12 +172,12 @@ static void lw_rates(const void *state, const hs_physio_beat *b, double *dxdt,
 static void lw_effect(const void *state, const hs_plan *pl, const double *p,
                       hs_physio_effect *fx) {
   const lw_state *st = state;
-  fx->shunt += added_shunt(p + pl->lungw, st->evlw / weight(pl, p));
+  fx->shunt += added_shunt(p + BLK(pl), st->evlw / weight(pl, p));
 }
 
 static void lw_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
   const lw_state *st = state;
-  const double *lw = p + pl->lungw;
+  const double *lw = p + BLK(pl);
   double kg = weight(pl, p), x = st->evlw - lw[LW_NORMAL] * kg;
   double pc = capillary(lw, m), jv, lym;
   flows(lw, pc, x, &jv, &lym);
@@ -183,7 +190,7 @@ static void lw_metrics(const void *state, const hs_plan *pl, const double *p, do
 
 /* The starting lung water holds for the run (a slow state, docs/model.md 2.18). */
 static const char *lw_fixed(const hs_plan *pl, int pidx) {
-  return pl->lungw >= 0 && pidx == pl->lungw + LW_INITIAL
+  return BLK(pl) >= 0 && pidx == BLK(pl) + LW_INITIAL
              ? HS_PHYSIO_INITIAL_FIXED("lung_water.initial_ml_per_kg")
              : NULL;
 }
@@ -191,7 +198,8 @@ static const char *lw_fixed(const hs_plan *pl, int pidx) {
 /* Its parameter block (physio/module.h compile). */
 static hs_status lung_water_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
   (void)m, (void)err;
-  pl->lungw = hs_physio_block(pl, "lung_water");
+  ((lw_plan *)hs_physio_plan_data(pl, &hs_physio_lung_water))->blk =
+      hs_physio_block(pl, "lung_water");
   return HS_OK;
 }
 
@@ -200,6 +208,7 @@ const hs_physio_module hs_physio_lung_water = {
     .doc = "extravascular lung water: Starling filtration and lymph, added shunt "
            "(docs/model.md 2.16)",
     .state_bytes = sizeof(lw_state),
+    .plan_bytes = sizeof(lw_plan),
     .compile = lung_water_compile,
     .beat = lw_beat,
     .effect = lw_effect,

@@ -5,8 +5,10 @@
  * plus one line in src/physio/registry.c; the engine (src/model/sim.c) calls every
  * registered module through these callbacks and knows none of them by name.  A
  * module keeps its own per-simulation state (state_bytes, zeroed and then init()ed
- * when a simulation is created or reset), reads its parameters from the flat
- * parameter vector through the plan's block offsets, acts on the circulation through
+ * when a simulation is created or reset) and what it resolved when the model was
+ * compiled (plan_bytes in the plan: its parameter block's offset, the nodes and edges of
+ * its roles; hs_physio_plan_data), reads its parameters from the flat parameter vector
+ * through that offset, acts on the circulation through
  * an effect (factors the right-hand side applies), and reports metrics.  Every
  * callback is optional (NULL: nothing to do).
  * Callbacks are pure functions of their arguments: no globals, no I/O.
@@ -110,7 +112,7 @@ typedef struct hs_physio_flux {
 /* What a module sees at the end of a beat. */
 typedef struct hs_physio_beat {
   const hs_plan *plan;
-  const double *p; /* parameters, flat (plan->bpofs, plan->mapc, ...) */
+  const double *p; /* parameters, flat (plan->bpofs; a module's block: its plan data) */
   double t;        /* time of the beat end, s */
   const double *m; /* the beat's metrics, HS_METRIC_COUNT of them */
   const double *node_do2; /* O2 carried into each node over the beat, mL O2/min */
@@ -242,6 +244,10 @@ typedef struct hs_physio_module {
   const char *name;
   const char *doc; /* one line: what it models, where it is documented */
   size_t state_bytes;
+  /* What it resolves at compile (its parameter block's offset, the nodes and edges of its
+     roles): plan_bytes kept by the plan for it, zeroed before compile() fills them, read
+     through hs_physio_plan_data (a module needs no field in the engine's plan). */
+  size_t plan_bytes;
   /* At compile, before the continuous states are counted: find its parameter block
      (hs_physio_block) and resolve its roles (m: the model being compiled) into its plan
      fields; an error stops the compile. */
@@ -303,6 +309,15 @@ typedef struct hs_physio_module {
 #define HS_PHYSIO_INITIAL_FIXED(path)                                                        \
   path " is a slow state's value at the start of the run; set it in the patient file or "   \
        "with --set before the run"
+
+/* The plan data of module md (plan_bytes of it; NULL if md is not registered).  A scan of
+   the registered modules: cheap, but a module's right-hand-side hooks that run at every
+   evaluation read it once per call at most (the circuit hooks: plan->cx_data). */
+static inline void *hs_physio_plan_data(const hs_plan *pl, const struct hs_physio_module *md) {
+  for (int k = 0; k < pl->nmod; k++)
+    if (pl->mods[k] == md) return pl->mdata + pl->mdofs[k];
+  return 0;
+}
 
 /* Offset of global block `name` in the flat parameter vector, or -1 (a module that owns
    a parameter block finds it by name, so adding one needs no field in the plan). */

@@ -83,7 +83,8 @@ static const double *block(const hs_plan *pl, const double *p) {
 
 static void tco2_start(void *state, const hs_plan *pl, const double *p) {
   tco2_state *st = state;
-  st->pt[0] = st->pt[1] = p[pl->oxygen + OXY_PACO2] + 6.0; /* the initial venous blood */
+  /* the initial venous blood */
+  st->pt[0] = st->pt[1] = p[hs_physio_block(pl, "oxygen") + OXY_PACO2] + 6.0;
   st->x[0] = st->x[1] = st->g[0] = st->g[1] = 0.0;
   st->f = 1.0;
   st->moving = 0;

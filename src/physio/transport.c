@@ -50,10 +50,20 @@ const hs_block_type hs_type_oxygen = {"oxygen", HS_BLOCK_GLOBAL, OXY, OXY_NPARAM
                                       "Haemoglobin, inspired O2, lung shunt (docs/oxygen.md).", NULL};
 
 
+/* What the module resolved at compile: its parameter block. */
+typedef struct oxygen_plan {
+  int blk;
+} oxygen_plan;
+extern const hs_physio_module hs_physio_oxygen;
+/* The oxygen block's parameters. */
+static inline const double *oxy_block(const hs_sim *s) {
+  return s->p + ((const oxygen_plan *)hs_physio_plan_data(s->pl, &hs_physio_oxygen))->blk;
+}
+
 /* Haemoglobin of the blood now, g/dL: the oxygen block's, times the modules' factor
    (dilution and transfusion, physio/fluids.c). */
 static inline double hb_now(const hs_sim *s) {
-  return s->p[s->pl->oxygen + OXY_HB] * s->pfx.hb;
+  return oxy_block(s)[OXY_HB] * s->pfx.hb;
 }
 
 /* The gas PCO2s are states (y[plan->ygas...], plan.c): the alveolar PCO2 of the perfused
@@ -63,7 +73,7 @@ static inline double hb_now(const hs_sim *s) {
 
 /* Intrapulmonary shunt: the oxygen block's plus what the modules add (lung water). */
 static inline double lung_shunt(const hs_sim *s) {
-  double sh = s->p[s->pl->oxygen + OXY_SHUNT] + s->pfx.shunt;
+  double sh = oxy_block(s)[OXY_SHUNT] + s->pfx.shunt;
   return sh < 0 ? 0.0 : sh > 1 ? 1.0 : sh;
 }
 
@@ -93,7 +103,7 @@ static inline double lung_shunt(const hs_sim *s) {
    current alveolar PCO2 and the end-capillary saturation: the Haldane effect), and
    the CO2 content of blood leaving each membrane lung at its gas PCO2. */
 static void end_capillary(hs_sim *s) {
-  const double *ox = s->p + s->pl->oxygen;
+  const double *ox = oxy_block(s);
   double hb = hb_now(s);
   /* the alveolar gas equation at the simulated alveolar PCO2 (hypoventilation lowers
      PAO2: docs/model.md 2.13, 2.19) */
@@ -160,7 +170,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
     }
     s->q[pl->q_koxy + d] += weight * koxy;
   }
-  double rq = s->p[pl->oxygen + OXY_RQ];
+  double rq = oxy_block(s)[OXY_RQ];
   for (int n = 0; n < pl->nvo2; n++) {
     int i = pl->vo2_nodes[n];
     double x = c[i] / O2_CRIT;
@@ -289,7 +299,7 @@ static double gas_pco2(double vg, double p0, double T, double F, double Fc, doub
    end-capillary contents. */
 static void gas_exchange(hs_sim *s, double T, const double *kin) {
   const hs_plan *pl = s->pl;
-  const double *ox = s->p + pl->oxygen;
+  const double *ox = oxy_block(s);
   double hb = hb_now(s), sh = lung_shunt(s), F = 0.0, Fc = 0.0;
   for (int n = 0; n < pl->ngas; n++) {
     int e = pl->gas_edges[n];
@@ -329,7 +339,7 @@ static void gas_exchange(hs_sim *s, double T, const double *kin) {
  */
 static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int maxsweep) {
   const hs_plan *pl = s->pl;
-  const double *ox = s->p + pl->oxygen;
+  const double *ox = oxy_block(s);
   double hb = hb_now(s), c_ec = s->c_ec, k_ec = s->k_ec, shunt = lung_shunt(s), rq = ox[OXY_RQ];
   int nn = pl->nn, sweep;
   double *in_c = s->work_dy, *in_f = s->ydense, *in_k = s->kin, *out = s->trscratch;
@@ -451,7 +461,7 @@ static void transport_start(hs_sim *s) {
   const hs_plan *pl = s->pl;
   /* O2: arterial nodes at the lungs' end-capillary content, the others 5 mL/dL
      lower (a normal arteriovenous difference); transport settles the rest */
-  const double *ox = s->p + pl->oxygen;
+  const double *ox = oxy_block(s);
   double ca = 0.01 * hs_o2_content(hb_now(s), hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB],
                                                                    ox[OXY_PACO2], ox[OXY_RQ]));
   double cv = ca - 0.05 > 0.2 * ca ? ca - 0.05 : 0.2 * ca;
@@ -495,7 +505,7 @@ static void transport_metrics(hs_sim *s, double *m, double *so2) {
   m[HS_M_O2OXY] = 60.0 * MEAN(pl->q_oxy);
   { /* CO2 and acid-base (docs/model.md 2.19): PCO2 from the beat-mean CO2 content at
        the site's beat-mean saturation and the current base excess */
-    const double *ox = s->p + pl->oxygen;
+    const double *ox = oxy_block(s);
     double su = m[HS_M_SAO2U] / 100.0, sl = m[HS_M_SAO2L] / 100.0, sv = m[HS_M_SVO2] / 100.0;
     double pu = hs_co2_pco2_from_content(100.0 * MEAN(pl->q_k + pl->upper), s->be, hb, su);
     m[HS_M_PACO2U] = pu;
@@ -536,11 +546,10 @@ static void transport_metrics(hs_sim *s, double *m, double *so2) {
 #undef MEAN
 }
 
-/* The oxygen block's offset (the circuit's other modules and devices read haemoglobin
-   and shunt through it). */
+/* Its parameter block. */
 static hs_status oxygen_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
   (void)m, (void)err;
-  pl->oxygen = hs_physio_block(pl, "oxygen");
+  ((oxygen_plan *)hs_physio_plan_data(pl, &hs_physio_oxygen))->blk = hs_physio_block(pl, "oxygen");
   return HS_OK;
 }
 
@@ -549,6 +558,7 @@ static const hs_physio_transport TRANSPORT = {transport_start, end_capillary, tr
 
 const hs_physio_module hs_physio_oxygen = {
     .name = "oxygen",
+    .plan_bytes = sizeof(oxygen_plan),
     .doc = "O2, ECMO-blood tracer and CO2 carried between the nodes, gas exchange in the lungs "
            "and membrane lungs, blood gases and acid-base (docs/oxygen.md, docs/model.md 2.13, "
            "2.19, docs/numerics.md)",
