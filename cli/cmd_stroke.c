@@ -149,24 +149,21 @@ static const char DOSE_HELP_HEAD[] =
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
-/* A number for people: up to 3 decimals, trailing zeros dropped ("15.75", "0.188"). */
-static const char *num(double v) {
-  static char bufs[16][40];
-  static int next;
-  char *b = bufs[next];
-  next = (next + 1) % 16;
+/* A number for people into b: up to 3 decimals, trailing zeros dropped ("15.75",
+   "0.188"; the reports' formatting, src/io/stroke_text.c). */
+static const char *num(char b[40], double v) {
   if (!isfinite(v)) {
-    snprintf(b, sizeof bufs[0], "-");
+    snprintf(b, 40, "-");
     return b;
   }
-  snprintf(b, sizeof bufs[0], "%.3f", v);
+  snprintf(b, 40, "%.3f", v);
   char *dot = strchr(b, '.');
   if (dot) {
     char *e = b + strlen(b) - 1;
     while (e > dot && *e == '0') *e-- = '\0';
     if (e == dot) *e = '\0';
   }
-  if (!strcmp(b, "-0")) snprintf(b, sizeof bufs[0], "0");
+  if (!strcmp(b, "-0")) snprintf(b, 40, "0");
   return b;
 }
 
@@ -303,15 +300,7 @@ static int cmd_mcis(int argc, char **argv) {
   if (json) {
     return print_doc(hs_stroke_mcis_json(&m, &err), &err);
   }
-  printf("modified capillary index score (mCIS), MCA territory\n");
-  for (int k = 0; k < HS_MCIS_REGIONS; k++)
-    printf("  region %d    %d  %s\n", k + 1, m.scores[k], hs_mcis_score_meaning(m.scores[k]));
-  printf("  total       %d / %d\n", m.total, HS_MCIS_TOTAL_MAX);
-  if (m.no_reflow)
-    printf("  no-reflow   YES (total %d <= %d)\n", m.total, HS_MCIS_NO_REFLOW_MAX);
-  else
-    printf("  no-reflow   no (total %d > %d)\n", m.total, HS_MCIS_NO_REFLOW_MAX);
-  return HS_EXIT_OK;
+  return print_doc(hs_stroke_mcis_text(&m, &err), &err);
 }
 
 /* ---- reperfusion --------------------------------------------------------------------- */
@@ -339,21 +328,7 @@ static int cmd_reperfusion(int argc, char **argv) {
   if (json) {
     return print_doc(hs_stroke_reperfusion_json(&r, &err), &err);
   }
-  printf("tissue reperfusion (CT perfusion, Tmax > 6 s lesion volume)\n");
-  printf("  baseline     %s mL\n", num(r.baseline_ml));
-  printf("  follow-up    %s mL\n", num(r.followup_ml));
-  if (r.reduction_ml >= 0)
-    printf("  reduction    %s mL (%s %%)\n", num(r.reduction_ml), num(r.reduction_pct));
-  else
-    printf("  reduction    %s mL (%s %%: the lesion grew by %s mL)\n", num(r.reduction_ml),
-           num(r.reduction_pct), num(-r.reduction_ml));
-  if (r.reperfused)
-    printf("  reperfusion  YES: tissue optimal reperfusion (reduction > %s %%)\n",
-           num(HS_REPERFUSION_MIN_REDUCTION_PCT));
-  else
-    printf("  reperfusion  no (reduction %s %% is not > %s %%)\n", num(r.reduction_pct),
-           num(HS_REPERFUSION_MIN_REDUCTION_PCT));
-  return HS_EXIT_OK;
+  return print_doc(hs_stroke_reperfusion_text(&r, &err), &err);
 }
 
 /* ---- perfusion-class ------------------------------------------------------------------- */
@@ -403,15 +378,7 @@ static int cmd_perfusion(int argc, char **argv) {
   if (json) {
     return print_doc(hs_stroke_perfusion_json(rel, cls, cut, defaults, &err), &err);
   }
-  printf("relative perfusion (affected / contralateral mirror region)\n");
-  for (int k = 0; k < 2; k++)
-    if (rel_t[k])
-      printf("  %s  %-6s %-15s (normal band [%s, %s])\n", names[k], num(rel[k]),
-             hs_perf_class_name(cls[k]), num(cut[k].hypo_below), num(cut[k].hyper_above));
-  if (defaults)
-    printf("cut-offs: no consensus value exists; the defaults are a +-10 %% band around\n"
-           "symmetry (docs/stroke_calculators.md); set them with --hypo-below/--hyper-above.\n");
-  return HS_EXIT_OK;
+  return print_doc(hs_stroke_perfusion_text(rel, cls, cut, defaults, &err), &err);
 }
 
 /* ---- tcd ------------------------------------------------------------------------------ */
@@ -454,27 +421,7 @@ static int cmd_tcd(int argc, char **argv) {
   if (json) {
     return print_doc(hs_stroke_tcd_json(&a, contra_t ? &c : NULL, &lim, &r, &err), &err);
   }
-  printf("transcranial Doppler, Gosling pulsatility index PI = (PSV - EDV) / mean\n");
-  printf("  affected       PSV %5s  EDV %5s  mean %5s cm/s   PI %-6s %s\n", num(a.psv_cms),
-         num(a.edv_cms), num(a.mean_cms), num(r.pi),
-         r.pi_raised ? "RAISED" : "not raised");
-  if (r.has_contra) {
-    printf("  contralateral  PSV %5s  EDV %5s  mean %5s cm/s   PI %-6s %s\n", num(c.psv_cms),
-           num(c.edv_cms), num(c.mean_cms), num(r.pi_contra),
-           r.contra_raised ? "RAISED" : "not raised");
-    printf("  difference     %s%s (affected - contralateral)\n", r.pi_diff > 0 ? "+" : "",
-           num(r.pi_diff));
-    if (isfinite(r.pi_ratio))
-      printf("  ratio          %s  %s (asymmetric when > %s)\n", num(r.pi_ratio),
-             r.asymmetric ? "ASYMMETRIC" : "not asymmetric", num(lim.asym_ratio_above));
-    else
-      printf("  ratio          undefined (contralateral PI 0)  %s\n",
-             r.asymmetric ? "ASYMMETRIC" : "not asymmetric");
-  }
-  printf("  raised PI: > %s.  A raised or asymmetric PI after recanalisation suggests\n"
-         "  higher microvascular resistance (no-reflow).\n",
-         num(lim.pi_raised_above));
-  return HS_EXIT_OK;
+  return print_doc(hs_stroke_tcd_text(&a, contra_t ? &c : NULL, &lim, &r, &err), &err);
 }
 
 /* ---- dose ----------------------------------------------------------------------------- */
@@ -484,7 +431,8 @@ static void dose_help(void) {
   for (size_t i = 0; i < hs_stroke_regimen_count(); i++) {
     const hs_stroke_regimen *r = hs_stroke_regimen_at(i);
     printf("  %-19s %s %s: %s\n", r->name, r->route, r->drug, r->summary);
-    printf("  %-19s default %s %s (%s)\n", "", num(r->conc_default),
+    char b[40];
+    printf("  %-19s default %s %s (%s)\n", "", num(b, r->conc_default),
            hs_dose_conc_unit_name(r->unit), r->conc_source);
   }
 }
@@ -589,12 +537,7 @@ static int cmd_etici(int argc, char **argv) {
     if (hs_etici_from_fraction(f, &g, &err)) return fail_opt(&err, "--fraction");
   }
   if (json) return print_doc(hs_stroke_etici_json(&g, &err), &err);
-  if (g.from_mtici) printf("mTICI %s -> eTICI %s\n", g.mtici, hs_etici_name(g.etici));
-  printf("eTICI %-5s %s\n", hs_etici_name(g.etici), hs_etici_meaning(g.etici));
-  if (g.from_mtici && !strcmp(g.mtici, "2b"))
-    printf("  mTICI 2b covers 50-89 %% (eTICI 2b50 or 2b67): eligibility reads it as 2b50\n");
-  printf("  territory fraction reperfused (model): %s\n", num(g.fraction));
-  return HS_EXIT_OK;
+  return print_doc(hs_stroke_etici_text(&g, &err), &err);
 }
 
 /* ---- eligibility ------------------------------------------------------------------------ */

@@ -439,6 +439,65 @@ static void test_dose_text(void **state) {
   free(t);
 }
 
+/* The small calculators' text reports (src/io/stroke_text.c), what `hemosim stroke mcis`,
+   `reperfusion`, `perfusion-class`, `tcd` and `etici` print. */
+static void test_calculator_texts(void **state) {
+  (void)state;
+  hs_err err = {HS_OK, ""};
+  hs_mcis_result m;
+  assert_int_equal(hs_stroke_mcis((const int[]){1, 0, 0}, 3, &m, &err), HS_OK);
+  char *t = hs_stroke_mcis_text(&m, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "  total       1 / 6\n"));
+  assert_non_null(strstr(t, "  no-reflow   YES (total 1 <= "));
+  free(t);
+
+  hs_reperfusion_result r;
+  assert_int_equal(hs_stroke_reperfusion(40, 60.5, &r, &err), HS_OK);
+  t = hs_stroke_reperfusion_text(&r, &err);
+  assert_non_null(t);
+  /* the lesion grew: reduction -20.5 mL (-51.25 %), shown with 3 decimals at most */
+  assert_non_null(strstr(t, "  reduction    -20.5 mL (-51.25 %: the lesion grew by 20.5 mL)\n"));
+  assert_non_null(strstr(t, "  reperfusion  no (reduction -51.25 % is not > 90 %)\n"));
+  free(t);
+
+  hs_perf_cutoffs cut[2] = {hs_perf_cutoffs_default(), hs_perf_cutoffs_default()};
+  double rel[2] = {0.7, NAN};
+  hs_perf_class cls[2] = {HS_PERF_NORMO, HS_PERF_NORMO};
+  assert_int_equal(hs_stroke_perfusion_class("CBF", rel[0], &cut[0], &cls[0], &err), HS_OK);
+  t = hs_stroke_perfusion_text(rel, cls, cut, 1, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "  CBF  0.7    hypoperfusion"));
+  assert_null(strstr(t, "CBV")); /* not given: not shown */
+  assert_non_null(strstr(t, "cut-offs: no consensus value exists"));
+  free(t);
+
+  hs_tcd_side a = {120, 20, 60}, c = {100, 45, 65};
+  hs_tcd_limits lim = hs_tcd_limits_default();
+  hs_tcd_result tr;
+  assert_int_equal(hs_stroke_tcd(&a, &c, &lim, &tr, &err), HS_OK);
+  t = hs_stroke_tcd_text(&a, &c, &lim, &tr, &err);
+  assert_non_null(t);
+  assert_non_null(
+      strstr(t, "  affected       PSV   120  EDV    20  mean    60 cm/s   PI 1.667  RAISED\n"));
+  assert_non_null(strstr(t, "  difference     +0.821 (affected - contralateral)\n"));
+  assert_non_null(strstr(t, "ASYMMETRIC"));
+  free(t);
+  t = hs_stroke_tcd_text(&a, NULL, &lim, &tr, &err); /* affected side only */
+  assert_non_null(t);
+  assert_null(strstr(t, "contralateral  PSV"));
+  free(t);
+
+  hs_reperfusion_grade g;
+  assert_int_equal(hs_reperfusion_grade_parse("mTICI 2b", &g, &err), HS_OK);
+  t = hs_stroke_etici_text(&g, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "mTICI 2b -> eTICI 2b50\n"));
+  assert_non_null(strstr(t, "eligibility reads it as 2b50"));
+  assert_non_null(strstr(t, "  territory fraction reperfused (model): 0.695\n"));
+  free(t);
+}
+
 static void test_dose_alteplase(void **state) {
   (void)state;
   hs_err err = {HS_OK, ""};
@@ -844,6 +903,7 @@ int main(void) {
       cmocka_unit_test(test_dose_tirofiban),
       cmocka_unit_test(test_dose_methylprednisolone),
       cmocka_unit_test(test_dose_rejections), cmocka_unit_test(test_dose_text),
+      cmocka_unit_test(test_calculator_texts),
       cmocka_unit_test(test_concentration_parse),
       cmocka_unit_test(test_regimen_table),
   };

@@ -423,10 +423,19 @@ char *hs_stroke_dose_json(const hs_stroke_dose *d, hs_err *err);
 char *hs_stroke_etici_json(const hs_reperfusion_grade *g, hs_err *err);
 char *hs_stroke_eligibility_json(const hs_stroke_eligibility *e, hs_err *err);
 
-/* ---- text reports (what `hemosim stroke dose` / `eligibility` print; src/io/stroke_text.c) */
+/* ---- text reports (what `hemosim stroke ...` prints; src/io/stroke_text.c) */
 /* Caller frees; NULL with err set on failure. */
 char *hs_stroke_dose_text(const hs_stroke_dose *d, hs_err *err);
 char *hs_stroke_eligibility_text(const hs_stroke_eligibility *e, hs_err *err);
+/* The small calculators (`stroke mcis`, `reperfusion`, `perfusion-class`, `tcd`, `etici`),
+   arguments as for their JSON forms above. */
+char *hs_stroke_mcis_text(const hs_mcis_result *m, hs_err *err);
+char *hs_stroke_reperfusion_text(const hs_reperfusion_result *r, hs_err *err);
+char *hs_stroke_perfusion_text(const double rel[2], const hs_perf_class cls[2],
+                               const hs_perf_cutoffs cut[2], int default_cutoffs, hs_err *err);
+char *hs_stroke_tcd_text(const hs_tcd_side *affected, const hs_tcd_side *contra,
+                         const hs_tcd_limits *lim, const hs_tcd_result *r, hs_err *err);
+char *hs_stroke_etici_text(const hs_reperfusion_grade *g, hs_err *err);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /*
  * io/stroke_text.c - the text reports of the stroke calculators (dose, trial
- * eligibility, 24 h course) that `hemosim stroke` prints; the JSON forms are in
+ * eligibility, 24 h course, mCIS, reperfusion, perfusion class, TCD, eTICI) that
+ * `hemosim stroke` prints; the JSON forms are in
  * stroke_json.c and stroke_course_json.c.  Built here so that every front end shows the
  * same report.  Reentrant: the number formatting keeps its buffers in a local struct.
  */
@@ -254,4 +255,105 @@ char *hs_course_text(const hs_course_result *r, hs_err *err) {
           "integrated.  MODEL PROXIES, NOT OUTCOMES.\n",
           num(nf, r->opts.hypo_cbf), num(nf, r->opts.hyper_rel));
   return close_text(&rp, "course report", err);
+}
+
+/* ---- the small calculators --------------------------------------------------------- */
+
+char *hs_stroke_mcis_text(const hs_mcis_result *m, hs_err *err) {
+  report rp;
+  FILE *f = open_text(&rp, "mCIS report", err);
+  if (!f) return NULL;
+  fprintf(f, "modified capillary index score (mCIS), MCA territory\n");
+  for (int k = 0; k < HS_MCIS_REGIONS; k++)
+    fprintf(f, "  region %d    %d  %s\n", k + 1, m->scores[k], hs_mcis_score_meaning(m->scores[k]));
+  fprintf(f, "  total       %d / %d\n", m->total, HS_MCIS_TOTAL_MAX);
+  if (m->no_reflow)
+    fprintf(f, "  no-reflow   YES (total %d <= %d)\n", m->total, HS_MCIS_NO_REFLOW_MAX);
+  else
+    fprintf(f, "  no-reflow   no (total %d > %d)\n", m->total, HS_MCIS_NO_REFLOW_MAX);
+  return close_text(&rp, "mCIS report", err);
+}
+
+char *hs_stroke_reperfusion_text(const hs_reperfusion_result *r, hs_err *err) {
+  report rp;
+  FILE *f = open_text(&rp, "reperfusion report", err);
+  if (!f) return NULL;
+  numfmt *nf = &rp.nf;
+  fprintf(f, "tissue reperfusion (CT perfusion, Tmax > 6 s lesion volume)\n");
+  fprintf(f, "  baseline     %s mL\n", num(nf, r->baseline_ml));
+  fprintf(f, "  follow-up    %s mL\n", num(nf, r->followup_ml));
+  if (r->reduction_ml >= 0)
+    fprintf(f, "  reduction    %s mL (%s %%)\n", num(nf, r->reduction_ml), num(nf, r->reduction_pct));
+  else
+    fprintf(f, "  reduction    %s mL (%s %%: the lesion grew by %s mL)\n", num(nf, r->reduction_ml),
+            num(nf, r->reduction_pct), num(nf, -r->reduction_ml));
+  if (r->reperfused)
+    fprintf(f, "  reperfusion  YES: tissue optimal reperfusion (reduction > %s %%)\n",
+            num(nf, HS_REPERFUSION_MIN_REDUCTION_PCT));
+  else
+    fprintf(f, "  reperfusion  no (reduction %s %% is not > %s %%)\n", num(nf, r->reduction_pct),
+            num(nf, HS_REPERFUSION_MIN_REDUCTION_PCT));
+  return close_text(&rp, "reperfusion report", err);
+}
+
+/* rel[k] NaN: that map was not given (not shown). */
+char *hs_stroke_perfusion_text(const double rel[2], const hs_perf_class cls[2],
+                               const hs_perf_cutoffs cut[2], int default_cutoffs, hs_err *err) {
+  report rp;
+  FILE *f = open_text(&rp, "perfusion report", err);
+  if (!f) return NULL;
+  numfmt *nf = &rp.nf;
+  static const char *const names[2] = {"CBF", "CBV"};
+  fprintf(f, "relative perfusion (affected / contralateral mirror region)\n");
+  for (int k = 0; k < 2; k++)
+    if (!isnan(rel[k]))
+      fprintf(f, "  %s  %-6s %-15s (normal band [%s, %s])\n", names[k], num(nf, rel[k]),
+              hs_perf_class_name(cls[k]), num(nf, cut[k].hypo_below), num(nf, cut[k].hyper_above));
+  if (default_cutoffs)
+    fprintf(f, "cut-offs: no consensus value exists; the defaults are a +-10 %% band around\n"
+               "symmetry (docs/stroke_calculators.md); set them with --hypo-below/--hyper-above.\n");
+  return close_text(&rp, "perfusion report", err);
+}
+
+/* contra NULL: the affected side only. */
+char *hs_stroke_tcd_text(const hs_tcd_side *a, const hs_tcd_side *c, const hs_tcd_limits *lim,
+                         const hs_tcd_result *r, hs_err *err) {
+  report rp;
+  FILE *f = open_text(&rp, "TCD report", err);
+  if (!f) return NULL;
+  numfmt *nf = &rp.nf;
+  fprintf(f, "transcranial Doppler, Gosling pulsatility index PI = (PSV - EDV) / mean\n");
+  fprintf(f, "  affected       PSV %5s  EDV %5s  mean %5s cm/s   PI %-6s %s\n", num(nf, a->psv_cms),
+          num(nf, a->edv_cms), num(nf, a->mean_cms), num(nf, r->pi),
+          r->pi_raised ? "RAISED" : "not raised");
+  if (r->has_contra && c) {
+    fprintf(f, "  contralateral  PSV %5s  EDV %5s  mean %5s cm/s   PI %-6s %s\n",
+            num(nf, c->psv_cms), num(nf, c->edv_cms), num(nf, c->mean_cms),
+            num(nf, r->pi_contra), r->contra_raised ? "RAISED" : "not raised");
+    fprintf(f, "  difference     %s%s (affected - contralateral)\n", r->pi_diff > 0 ? "+" : "",
+            num(nf, r->pi_diff));
+    if (isfinite(r->pi_ratio))
+      fprintf(f, "  ratio          %s  %s (asymmetric when > %s)\n", num(nf, r->pi_ratio),
+              r->asymmetric ? "ASYMMETRIC" : "not asymmetric", num(nf, lim->asym_ratio_above));
+    else
+      fprintf(f, "  ratio          undefined (contralateral PI 0)  %s\n",
+              r->asymmetric ? "ASYMMETRIC" : "not asymmetric");
+  }
+  fprintf(f,
+          "  raised PI: > %s.  A raised or asymmetric PI after recanalisation suggests\n"
+          "  higher microvascular resistance (no-reflow).\n",
+          num(nf, lim->pi_raised_above));
+  return close_text(&rp, "TCD report", err);
+}
+
+char *hs_stroke_etici_text(const hs_reperfusion_grade *g, hs_err *err) {
+  report rp;
+  FILE *f = open_text(&rp, "eTICI report", err);
+  if (!f) return NULL;
+  if (g->from_mtici) fprintf(f, "mTICI %s -> eTICI %s\n", g->mtici, hs_etici_name(g->etici));
+  fprintf(f, "eTICI %-5s %s\n", hs_etici_name(g->etici), hs_etici_meaning(g->etici));
+  if (g->from_mtici && !strcmp(g->mtici, "2b"))
+    fprintf(f, "  mTICI 2b covers 50-89 %% (eTICI 2b50 or 2b67): eligibility reads it as 2b50\n");
+  fprintf(f, "  territory fraction reperfused (model): %s\n", num(&rp.nf, g->fraction));
+  return close_text(&rp, "eTICI report", err);
 }
