@@ -81,40 +81,28 @@ static void activations(const hs_sim *s, double t, double *ev, double *ea, doubl
 /* Node pressures, edge flows and device flows/outputs/state derivatives at (t, y). */
 void hs_sim_refresh_derived(hs_sim *s);
 
-static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q) {
+/* ---- evaluate(): the circuit's pressures and flows at (t, y), in its phases ---- */
+
+/* Chamber pressures (time-varying elastance with the modules' and drugs' contractility,
+   the ejection effect, ventricular interaction, pericardium), transmural into PT. */
+static void chamber_pressures(hs_sim *s, double t, const double *y, const hs_physio_tone *fx,
+                              const hs_physio_effect *dx, double *P) {
   const hs_plan *pl = s->pl;
-  /* the states evaluate() reads all lie before the O2 and tracer contents */
-  size_t nbytes = (size_t)pl->yo2 * sizeof(double);
-  if (s->memo_ok && t == s->memo_t && memcmp(y, s->memo_y, nbytes) == 0) return;
-  s->memo_ok = 1, s->memo_t = t;
-  memcpy(s->memo_y, y, nbytes);
   const double *h = s->p + pl->heart;
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
   double ev, ea, evl;
   activations(s, t, &ev, &ea, &evl);
-  hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
-  double vu_extra_total = 0;
-  hs_physio_effect dx = s->pfx; /* drugs, BP controller */
-  /* the compartment pressure, the conductance factors of the regulated edges, then the
-     compliance factors of the vessels they feed (one per edge, not per vessel) */
-  double *arc = s->cx_g, *arcc = s->cx_g + pl->nar;
-  double pc = compartment(s, y, arc);
-  s->pc = pc;
-  if (s->ntmod) {
-    tone_at(s, y, &fx);
-    vu_extra_total = s->vu_extra_total;
-  }
   /* chambers first: vessels may depend on LV pressure (intramyocardial) */
   for (int k = 0; k < s->nch; k++) {
     int i = s->chambers[k];
     double e = i == pl->lv ? evl : pl->node_kind[i] == HS_NK_VENTRICLE ? ev : ea;
     const double *cp = bparams(s, pl->node_block[i]);
-    if ((s->ntmod || dx.contractility != 1.0 || dx.contractility_rv != 1.0) &&
+    if ((s->ntmod || dx->contractility != 1.0 || dx->contractility_rv != 1.0) &&
         (i == pl->lv || i == pl->rv)) {
       double scaled[CHAMBER_NPARAM];
       memcpy(scaled, cp, sizeof scaled);
-      scaled[CHAMBER_EES] *= i == pl->lv ? fx.ees_lv * dx.contractility
-                                         : fx.ees_rv * dx.contractility * dx.contractility_rv;
+      scaled[CHAMBER_EES] *= i == pl->lv ? fx->ees_lv * dx->contractility
+                                         : fx->ees_rv * dx->contractility * dx->contractility_rv;
       P[i] = hs_ventricle_pressure(y[i], e, scaled);
     } else {
       P[i] = pl->node_kind[i] == HS_NK_VENTRICLE ? hs_ventricle_pressure(y[i], e, cp)
@@ -137,25 +125,36 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     s->PT[i] = P[i];
     P[i] += thor;
   }
-  /* volume occupied by devices (balloons) in vessels */
-  if (pl->ndisp) {
-    for (int i = 0; i < pl->nn; i++) s->vext[i] = 0.0;
-    for (int d = 0; d < pl->nd; d++) {
-      const hs_device_type *dt = pl->dev_type[d];
-      if (!dt->displace) continue;
-      double *vx = s->dport + 4 * pl->nports_total + pl->dev_port_ofs[d];
-      for (int k = 0; k < dt->nports; k++) vx[k] = 0.0;
-      hs_device_io io = {0};
-      io.t = t;
-      io.p = bparams(s, pl->dev_block[d]);
-      io.x = y + pl->dev_state_ofs[d];
-      io.beat_start = s->bt0, io.rr = s->brr, io.t_peak = s->vtp, io.beat_index = s->beats;
-      io.port_vext = vx;
-      dt->displace(&io);
-      for (int k = 0; k < dt->nports; k++)
-        s->vext[pl->dev_port_node[pl->dev_port_ofs[d] + k]] += vx[k];
-    }
+}
+
+/* The volume devices (balloons) occupy in the vessels of their ports, into vext. */
+static void device_displacement(hs_sim *s, double t, const double *y) {
+  const hs_plan *pl = s->pl;
+  for (int i = 0; i < pl->nn; i++) s->vext[i] = 0.0;
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    if (!dt->displace) continue;
+    double *vx = s->dport + 4 * pl->nports_total + pl->dev_port_ofs[d];
+    for (int k = 0; k < dt->nports; k++) vx[k] = 0.0;
+    hs_device_io io = {0};
+    io.t = t;
+    io.p = bparams(s, pl->dev_block[d]);
+    io.x = y + pl->dev_state_ofs[d];
+    io.beat_start = s->bt0, io.rr = s->brr, io.t_peak = s->vtp, io.beat_index = s->beats;
+    io.port_vext = vx;
+    dt->displace(&io);
+    for (int k = 0; k < dt->nports; k++)
+      s->vext[pl->dev_port_node[pl->dev_port_ofs[d] + k]] += vx[k];
   }
+}
+
+/* Vessel pressures: linear compliance around the unstressed volume (the modules' venous
+   shifts, the regulated compliance and wall of compartment vessels), plus external,
+   thoracic, intramyocardial and compartment pressure. */
+static void vessel_pressures(hs_sim *s, const double *y, const hs_physio_tone *fx,
+                             const double *arcc, double pc, double *P) {
+  const hs_plan *pl = s->pl;
+  double vu_extra_total = s->ntmod ? s->vu_extra_total : 0.0;
   for (int k = 0; k < s->nvrow; k++) {
     const vessel_row *r = &s->vrow[k];
     int i = r->i;
@@ -165,9 +164,9 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       continue;
     }
     double v0 = r->v0;
-    if (r->reflex == HS_REFLEX_SPLANCHNIC) v0 += fx.dvu_splanchnic;
+    if (r->reflex == HS_REFLEX_SPLANCHNIC) v0 += fx->dvu_splanchnic;
     if (r->reflex == HS_REFLEX_EXTRA && vu_extra_total > 0)
-      v0 += fx.dvu_extra * r->v0 / vu_extra_total;
+      v0 += fx->dvu_extra * r->v0 / vu_extra_total;
     double c = r->c;
     if (r->ar >= 0) c *= arcc[r->ar];
     s->PT[i] = hs_vessel_pressure(y[i] + (pl->ndisp ? s->vext[i] : 0.0), c, v0);
@@ -177,14 +176,21 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     if (r->kic != 0.0) p += r->kic * pc;
     P[i] = p;
   }
-  if (!s->ntmod && dx.resistance == 1.0) { /* no reflex classes, no drug scaling */
+}
+
+/* Flows of the plain resistors (with the reflex classes' and drugs' factors), of the
+   inertances and valves (states; a closed valve's regurgitant orifice). */
+static void resistor_and_state_flows(hs_sim *s, const double *y, const hs_physio_tone *fx,
+                                     const hs_physio_effect *dx, const double *P, double *Q) {
+  if (!s->ntmod && dx->resistance == 1.0) { /* no reflex classes, no drug scaling */
 #pragma GCC unroll 4
     for (int k = 0; k < s->nrrow; k++) {
       const resistor_row *rr = &s->rrow[k];
       Q[rr->e] = (P[rr->a] - P[rr->b]) / rr->r;
     }
   } else { /* the factors by table: a factor of exactly 1 where none acts (same products) */
-    const double reflex_f[3] = {1.0, fx.r_splanchnic, fx.r_extra}, drug_f[2] = {1.0, dx.resistance};
+    const double reflex_f[3] = {1.0, fx->r_splanchnic, fx->r_extra},
+                 drug_f[2] = {1.0, dx->resistance};
 #pragma GCC unroll 4
     for (int k = 0; k < s->nrrow; k++) {
       const resistor_row *rr = &s->rrow[k];
@@ -207,8 +213,16 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
       if (a > 0.0) Q[f->e] += hs_orifice_flow(a, dp);
     }
   }
+}
+
+/* Flows of the resistors with a waterfall (regulated compartment edges) or a collapse
+   (Starling resistor veins), then the regulated edges' conductance factors. */
+static void waterfall_flows(hs_sim *s, const double *y, const hs_physio_tone *fx,
+                            const hs_physio_effect *dx, const double *arc, double pc,
+                            const double *P, double *Q) {
+  const hs_plan *pl = s->pl;
   double pclose = pl->nic ? s->cx->closing(pl, s->p, pc) : 0.0;
-  for (int k = 0; k < s->nother; k++) { /* resistors with a waterfall or collapse */
+  for (int k = 0; k < s->nother; k++) {
     int e = s->other_e[k];
     const double *ep = bparams(s, pl->edge_block[e]);
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
@@ -236,14 +250,20 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
         r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
     }
     if (s->ntmod && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
-      r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx.r_splanchnic : fx.r_extra;
+      r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx->r_splanchnic : fx->r_extra;
     /* vasoactive drugs and the BP controller act on vasomotor beds; regulated beds
        hold their own tone */
-    if (pl->edge_bed[e] && !s->edge_cx[e]) r *= dx.resistance;
+    if (pl->edge_bed[e] && !s->edge_cx[e]) r *= dx->resistance;
     Q[e] = dp / r;
   }
   /* regulated edges: their conductance factor (the brain: cerebral autoregulation) */
   for (int k = 0; k < pl->nar; k++) Q[pl->ar_edges[k]] *= arc[k];
+}
+
+/* Every device at its ports' pressures and volumes: its flows, state derivatives and
+   outputs (a failing device is recorded: the step is abandoned, rhs_full). */
+static void device_flows(hs_sim *s, double t, const double *y, const double *P) {
+  const hs_plan *pl = s->pl;
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
     const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
@@ -273,6 +293,29 @@ static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q)
     s->po2out[d] = io.o2_outlet_po2;
     s->sweep[d] = io.gas_flow;
   }
+}
+
+static void evaluate(hs_sim *s, double t, const double *y, double *P, double *Q) {
+  const hs_plan *pl = s->pl;
+  /* the states evaluate() reads all lie before the O2 and tracer contents */
+  size_t nbytes = (size_t)pl->yo2 * sizeof(double);
+  if (s->memo_ok && t == s->memo_t && memcmp(y, s->memo_y, nbytes) == 0) return;
+  s->memo_ok = 1, s->memo_t = t;
+  memcpy(s->memo_y, y, nbytes);
+  hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
+  hs_physio_effect dx = s->pfx; /* drugs, BP controller */
+  /* the compartment pressure, the conductance factors of the regulated edges, then the
+     compliance factors of the vessels they feed (one per edge, not per vessel) */
+  double *arc = s->cx_g, *arcc = s->cx_g + pl->nar;
+  double pc = compartment(s, y, arc);
+  s->pc = pc;
+  if (s->ntmod) tone_at(s, y, &fx);
+  chamber_pressures(s, t, y, &fx, &dx, P);
+  if (pl->ndisp) device_displacement(s, t, y);
+  vessel_pressures(s, y, &fx, arcc, pc, P);
+  resistor_and_state_flows(s, y, &fx, &dx, P, Q);
+  waterfall_flows(s, y, &fx, &dx, arc, pc, P, Q);
+  device_flows(s, t, y, P);
 }
 
 static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq) {
