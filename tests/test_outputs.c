@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/textbuf.h"
 #include "hemosim/hemosim.h"
 #include "io/json_util.h"
 #include "support.h"
@@ -158,9 +159,33 @@ static void test_drug_units(void **state) {
   hs_model_free(m);
 }
 
+/* core/textbuf.h: the text written, an empty text as "" (not NULL), the stream closed. */
+static void test_textbuf(void **state) {
+  (void)state;
+  hs_err err = {HS_OK, ""};
+  hs_textbuf tb;
+  FILE *f = hs_textbuf_open(&tb, "test text", &err);
+  assert_non_null(f);
+  for (int i = 0; i < 1000; i++) fprintf(f, "line %d\n", i);
+  char *t = hs_textbuf_close(&tb, "test text", &err);
+  assert_non_null(t);
+  assert_null(tb.f);
+  assert_int_equal(err.code, HS_OK);
+  assert_int_equal(strncmp(t, "line 0\nline 1\n", 14), 0);
+  assert_non_null(strstr(t, "line 999\n"));
+  assert_int_equal(strlen(t), 8890); /* 10 x 7 + 90 x 8 + 900 x 9 bytes */
+  free(t);
+  assert_non_null(hs_textbuf_open(&tb, "empty text", &err));
+  t = hs_textbuf_close(&tb, "empty text", &err);
+  assert_non_null(t);
+  assert_string_equal(t, "");
+  free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jstr_invalid_utf8), cmocka_unit_test(test_metrics_text),
+      cmocka_unit_test(test_textbuf),
       cmocka_unit_test(test_wean_provenance),
       cmocka_unit_test(test_stroke_json),
       cmocka_unit_test(test_percent_target),

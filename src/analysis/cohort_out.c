@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/textbuf.h"
 #include "analysis/cohort_impl.h"
 #include "hemosim/output.h"
 #include "hemosim/plot.h"
@@ -523,9 +524,8 @@ hs_status hs_cohort_write_summary_csv(const hs_cohort *c, const hs_cohort_result
 
 char *hs_cohort_summary_text(const hs_cohort *c, const hs_cohort_results *r) {
   sstats *S = summarise(c, r);
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = S ? open_memstream(&buf, &len) : NULL;
+  hs_textbuf tb;
+  FILE *f = S ? hs_textbuf_open(&tb, "cohort summary", NULL) : NULL;
   if (!f) {
     sstats_free(S, c->nstrat);
     return NULL;
@@ -550,9 +550,8 @@ char *hs_cohort_summary_text(const hs_cohort *c, const hs_cohort_results *r) {
       fprintf(f, "  %-34s %11.1f %%   (95 %% CI %.1f to %.1f %%)\n", "all targets", 100 * t->all,
               100 * t->all_lo, 100 * t->all_hi);
   }
-  fclose(f);
   sstats_free(S, c->nstrat);
-  return buf;
+  return hs_textbuf_close(&tb, "cohort summary", NULL); /* NULL: a write failed */
 }
 
 /* ---- sensitivity ------------------------------------------------------------------ */
@@ -652,10 +651,10 @@ out:
 
 char *hs_cohort_sensitivity_warnings(const hs_cohort *c, const hs_cohort_results *r) {
   if (c->design != DESIGN_SALTELLI) return NULL;
-  size_t n = c->nbase, d = c->np, len = 0;
+  size_t n = c->nbase, d = c->np;
   double *f = malloc((n * (d + 2) + 1) * sizeof *f), *w = malloc((6 * d + 1) * sizeof *w);
-  char *text = NULL;
-  FILE *m = f && w ? open_memstream(&text, &len) : NULL;
+  hs_textbuf tb;
+  FILE *m = f && w ? hs_textbuf_open(&tb, "sensitivity warnings", NULL) : NULL;
   int any = 0;
   for (size_t s = 0; m && s < c->nstrat; s++)
     for (size_t k = 0; k < c->nout; k++) {
@@ -669,7 +668,7 @@ char *hs_cohort_sensitivity_warnings(const hs_cohort *c, const hs_cohort_results
         any = 1;
       }
     }
-  if (m) fclose(m);
+  char *text = m ? hs_textbuf_close(&tb, "sensitivity warnings", NULL) : NULL;
   free(f);
   free(w);
   if (!any) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/textbuf.h"
 #include "analysis/cohort_impl.h"
 #include "hemosim/hemosim.h"
 
@@ -31,11 +32,11 @@ hs_status hs_cohort_write_sqlite(const hs_cohort *c, const hs_cohort_results *r,
   sqlite3_stmt *st = NULL;
   hs_status status = HS_OK;
   char *sql = NULL;
-  size_t len = 0;
+  hs_textbuf tb;
   FILE *f = NULL;
   if (sqlite3_open(tmp, &db) != SQLITE_OK) goto fail;
   /* schema: one row per patient and strategy, one column per parameter and output */
-  if (!(f = open_memstream(&sql, &len))) goto nomem;
+  if (!(f = hs_textbuf_open(&tb, "SQL", NULL))) goto nomem;
   fputs("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; BEGIN;"
         "CREATE TABLE study(key TEXT PRIMARY KEY, value TEXT);"
         "CREATE TABLE parameters(col INTEGER, name TEXT, unit TEXT);"
@@ -47,9 +48,8 @@ hs_status hs_cohort_write_sqlite(const hs_cohort *c, const hs_cohort_results *r,
   for (size_t k = 0; k < c->nout; k++) fprintf(f, ", \"%s\" REAL", c->out_name[k]);
   for (size_t t = 0; t < c->ntarget; t++) fprintf(f, ", met%zu INTEGER", t);
   fputs(", message TEXT, PRIMARY KEY(patient, strategy));", f);
-  fclose(f);
   f = NULL;
-  if (!sql) goto nomem;
+  if (!(sql = hs_textbuf_close(&tb, "SQL", NULL))) goto nomem;
   if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) goto fail;
   char seed[32], np[32];
   snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
@@ -97,14 +97,14 @@ hs_status hs_cohort_write_sqlite(const hs_cohort *c, const hs_cohort_results *r,
   st = NULL;
   free(sql);
   sql = NULL;
-  if (!(f = open_memstream(&sql, &len))) goto nomem;
+  if (!(f = hs_textbuf_open(&tb, "SQL", NULL))) goto nomem;
   fputs("INSERT INTO results VALUES(?,?,?", f);
   size_t ncol = 3 + c->np + c->nout + c->ntarget + 1;
   for (size_t k = 3; k < ncol; k++) fputs(",?", f);
   fputs(")", f);
-  fclose(f);
   f = NULL;
-  if (!sql || sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) goto fail;
+  if (!(sql = hs_textbuf_close(&tb, "SQL", NULL))) goto nomem;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) goto fail;
   for (size_t i = 0; i < c->n; i++)
     for (size_t s = 0; s < c->nstrat; s++) {
       size_t row = i * c->nstrat + s;

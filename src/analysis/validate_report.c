@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/textbuf.h"
 #include "hemosim/validate.h"
 #include "validate_impl.h"
 
@@ -370,13 +371,9 @@ char *hs_validate_json(const hs_vresult *r, size_t n, const hs_vprovenance *p, h
    that neither hold nor are known failures), with a header before the first row; "" when
    no row is shown. */
 char *hs_validate_text(const hs_vresult *r, size_t n, int problems_only, hs_err *err) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f) {
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the validation table");
-    return NULL;
-  }
+  hs_textbuf tb;
+  FILE *f = hs_textbuf_open(&tb, "validation table", err);
+  if (!f) return NULL;
   int header = 0;
   for (size_t i = 0; i < n; i++) {
     const hs_vcase *c = r[i].vcase;
@@ -413,11 +410,5 @@ char *hs_validate_text(const hs_vresult *r, size_t n, int problems_only, hs_err 
       fprintf(f, "\n");
     }
   }
-  int bad = ferror(f);
-  if (fclose(f) != 0 || bad || !buf) {
-    free(buf);
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the validation table");
-    return NULL;
-  }
-  return buf;
+  return hs_textbuf_close(&tb, "validation table", err);
 }

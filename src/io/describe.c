@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/textbuf.h"
 #include "hemosim/device.h"
 #include "hemosim/output.h"
 #include "hemosim/roles.h"
@@ -122,13 +123,9 @@ char *hs_describe_json(const hs_model *m, const hs_provenance *prov, hs_err *err
 }
 
 char *hs_describe_text(const hs_model *m, hs_err *err) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f) {
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory describing the model");
-    return NULL;
-  }
+  hs_textbuf tb;
+  FILE *f = hs_textbuf_open(&tb, "model description", err);
+  if (!f) return NULL;
   fprintf(f, "patient: %s\n", hs_model_name(m));
   static const char *const TITLE[] = {"nodes", "edges", "global blocks", "devices"};
   static const int ORDER[] = {HS_BLOCK_NODE, HS_BLOCK_EDGE, HS_BLOCK_DEVICE};
@@ -177,10 +174,5 @@ char *hs_describe_text(const hs_model *m, hs_err *err) {
               val, u, range);
     }
   }
-  if (fclose(f) != 0 || !buf) {
-    free(buf);
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory describing the model");
-    return NULL;
-  }
-  return buf;
+  return hs_textbuf_close(&tb, "model description", err);
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/textbuf.h"
 #include "hemosim/micro.h"
 #include "hemosim/titrate.h"
 
@@ -181,24 +182,14 @@ static void titrate_one(FILE *f, const char *file, const hs_titrate_result *x) {
     fprintf(f, "  note: steady state not reached at %zu decision point(s)\n", x->not_steady);
 }
 
-/* Write body into a string (open_memstream); NULL with err set when memory runs out. */
+/* Write body into a string (core/textbuf.h); NULL with err set when memory runs out. */
 static char *to_text(const char *what, hs_err *err, void (*body)(FILE *, const void *),
                      const void *arg) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f) {
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the %s", what);
-    return NULL;
-  }
+  hs_textbuf tb;
+  FILE *f = hs_textbuf_open(&tb, what, err);
+  if (!f) return NULL;
   body(f, arg);
-  int bad = ferror(f);
-  if (fclose(f) != 0 || bad || !buf) {
-    free(buf);
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the %s", what);
-    return NULL;
-  }
-  return buf;
+  return hs_textbuf_close(&tb, what, err);
 }
 
 typedef struct report_args {

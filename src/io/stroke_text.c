@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/textbuf.h"
 #include "hemosim/stroke.h"
 #include "hemosim/stroke_course.h"
 
@@ -73,32 +74,19 @@ static const char *amount(numfmt *nf, double v, hs_dose_unit u) {
   return b;
 }
 
-/* One report being written: its stream into a growing string and its number buffers. */
+/* One report being written: its text (core/textbuf.h) and its number buffers. */
 typedef struct report {
-  char *buf;
-  size_t len;
-  FILE *f;
+  hs_textbuf tb;
   numfmt nf;
 } report;
 
 static FILE *open_text(report *rp, const char *what, hs_err *err) {
-  rp->buf = NULL;
-  rp->len = 0;
   rp->nf.next = 0;
-  rp->f = open_memstream(&rp->buf, &rp->len);
-  if (!rp->f) hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the %s", what);
-  return rp->f;
+  return hs_textbuf_open(&rp->tb, what, err);
 }
 
-/* Close the stream (which sets buf) and hand the text over. */
 static char *close_text(report *rp, const char *what, hs_err *err) {
-  int bad = ferror(rp->f);
-  if (fclose(rp->f) != 0 || bad || !rp->buf) {
-    free(rp->buf);
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the %s", what);
-    return NULL;
-  }
-  return rp->buf;
+  return hs_textbuf_close(&rp->tb, what, err);
 }
 
 char *hs_stroke_dose_text(const hs_stroke_dose *d, hs_err *err) {

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/textbuf.h"
 #include "hemosim/hemosim.h"
 #include "io/json_util.h"
 
@@ -116,13 +117,9 @@ nomem:
 }
 
 char *hs_metrics_text(const hs_sim *sim, const char *name, const double *m, hs_err *err) {
-  char *buf = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&buf, &len);
-  if (!f) {
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the metrics table");
-    return NULL;
-  }
+  hs_textbuf tb;
+  FILE *f = hs_textbuf_open(&tb, "metrics table", err);
+  if (!f) return NULL;
   fprintf(f, "%s\n", name);
   for (size_t k = 0; k < hs_sim_metric_count(sim); k++) {
     char nb[128];
@@ -131,11 +128,5 @@ char *hs_metrics_text(const hs_sim *sim, const char *name, const double *m, hs_e
     if (isfinite(m[k])) fprintf(f, "  %-34s %10.2f %s\n", mname, m[k], hs_sim_metric_unit(sim, k));
     else fprintf(f, "  %-34s %10s\n", mname, "n/a");
   }
-  int bad = ferror(f);
-  if (fclose(f) != 0 || bad || !buf) {
-    free(buf);
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the metrics table");
-    return NULL;
-  }
-  return buf;
+  return hs_textbuf_close(&tb, "metrics table", err);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/textbuf.h"
 #include "hemosim/plot.h"
 #include "hemosim/titrate.h"
 #include "io/json_util.h"
@@ -138,13 +139,9 @@ static void csv_num(FILE *f, double v, int prec) {
 }
 
 char *hs_titrate_csv(hs_titrate_result *const *res, int nres, hs_err *err) {
-  char *text = NULL;
-  size_t len = 0;
-  FILE *f = open_memstream(&text, &len);
-  if (!f) {
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the titration CSV");
-    return NULL;
-  }
+  hs_textbuf tb;
+  FILE *f = hs_textbuf_open(&tb, "titration CSV", err);
+  if (!f) return NULL;
   fputs("policy,t_h,ecmo_flow_lpm,map_mmhg,ci_lpm_m2,pcwp_mmhg,pulse_pressure_mmhg,"
         "av_open_fraction,svo2_pct,do2i_mlmin_m2,tvd_mm_mm2,pvd_mm_mm2,ppv_pct,mfi,"
         "micro_measurement,lv_ees,obstructed,oedema,rule,next_ecmo_flow_lpm,"
@@ -180,13 +177,7 @@ char *hs_titrate_csv(hs_titrate_result *const *res, int nres, hs_err *err) {
       csv_num(f, s->lactate_mmol_l, 2);
       fputc('\n', f);
     }
-  int bad = ferror(f);
-  if (fclose(f) != 0 || bad || !text) {
-    free(text);
-    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the titration CSV");
-    return NULL;
-  }
-  return text;
+  return hs_textbuf_close(&tb, "titration CSV", err);
 }
 
 char *hs_titrate_svg(const char *title, hs_titrate_result *const *res, int nres, hs_err *err) {

@@ -1,0 +1,28 @@
+/*
+ * core/textbuf.c - texts built in memory (core/textbuf.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "core/textbuf.h"
+
+#include <stdlib.h>
+
+FILE *hs_textbuf_open(hs_textbuf *t, const char *what, hs_err *err) {
+  t->buf = NULL;
+  t->len = 0;
+  t->f = open_memstream(&t->buf, &t->len);
+  if (!t->f) hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the %s", what);
+  return t->f;
+}
+
+char *hs_textbuf_close(hs_textbuf *t, const char *what, hs_err *err) {
+  int bad = ferror(t->f);
+  int closed = fclose(t->f);
+  t->f = NULL;
+  if (closed != 0 || bad || !t->buf) {
+    free(t->buf);
+    t->buf = NULL;
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the %s", what);
+    return NULL;
+  }
+  return t->buf;
+}

@@ -1,0 +1,28 @@
+/*
+ * core/textbuf.h - a text the library builds in memory (a report, a table, a CSV, an
+ * SQL statement) through a stdio stream (POSIX open_memstream), with one rule for
+ * failures: any failed write or close gives no text and an out-of-memory error naming
+ * what was being written, never a truncated text.
+ */
+#ifndef HS_CORE_TEXTBUF_H
+#define HS_CORE_TEXTBUF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "hemosim/error.h"
+
+typedef struct hs_textbuf {
+  char *buf;
+  size_t len;
+  FILE *f;
+} hs_textbuf;
+
+/* Start a text; the stream to write to, or NULL with err set ("out of memory writing
+   the <what>"). */
+FILE *hs_textbuf_open(hs_textbuf *t, const char *what, hs_err *err);
+/* Close the stream and hand the text over (the caller frees it); NULL with err set when
+   any write or the close failed (nothing is left allocated). */
+char *hs_textbuf_close(hs_textbuf *t, const char *what, hs_err *err);
+
+#endif
