@@ -143,7 +143,7 @@ static int all_finite(const double *v, int n) {
 
 /* One RK step of size h from (t, y, f); result in y1 (the quadratures follow in rk_accept);
    error norm in *en. */
-static int rk_try(rk *r, double h, double *en, int want_error) {
+static int rk_try(rk *r, double h, double *en) {
   const int n = r->n;
   const double t = r->t, *y = r->y;
   double *const *k = r->k, *const *kq = r->kq, *yt = r->ytmp;
@@ -165,7 +165,6 @@ static int rk_try(rk *r, double h, double *en, int want_error) {
                         B6 * k[5][i]);
   if ((s = eval(r, t + h, y1, k[6], kq[6])) != 0) return s;
   *en = 0;
-  if (!want_error) return all_finite(y1, n) && all_finite(k[6], n) ? 0 : 1;
   double sum = 0;
   for (int i = 0; i < n; i++) {
     double e = h * (E1 * k[0][i] + E3 * k[2][i] + E4 * k[3][i] + E5 * k[4][i] + E6 * k[5][i] +
@@ -320,7 +319,7 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
   int tries = 0;
   for (;;) {
     double en = NAN; /* not computed when a stage failed */
-    st = rk_try(r, h, &en, 1);
+    st = rk_try(r, h, &en);
     if (st == 0 && en <= 1.0) {
       double fac = pi_factor(en, r->en_old);
       r->en_old = fmax(en, 1e-4);
@@ -388,7 +387,8 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
       if (hr > 0) {
         double *tmp;
         dense_at(r, troot, r->y1, r->qtmp); /* y1 and qtmp are free after accept */
-        if ((st = eval(r, troot, r->y1, r->k[6], r->kq[6])) != 0)
+        if ((st = eval(r, troot, r->y1, r->k[6], r->kq[6])) != 0 || !all_finite(r->y1, r->n) ||
+            !all_finite(r->k[6], r->n))
           return hs_err_set(err, HS_ERR_SOLVER, "t=%.6f s: derivative evaluation failed", troot);
         /* the root becomes the current point (k[6], kq[6] were free too) */
         tmp = r->y, r->y = r->y1, r->y1 = tmp;
