@@ -1,7 +1,8 @@
 /*
  * cmd_perfusion.c - `hemosim stroke perfusion [PATIENT]`: perfusion imaging from a
  * simulation (issue 17; library hemosim/perfusion.h, docs/perfusion.md).  Parses
- * options, runs the patient and the reference to steady state, prints.
+ * options, runs the patient and the reference to steady state, prints the library's
+ * text (hs_perfusion_text) or JSON.
  */
 #include <getopt.h>
 #include <math.h>
@@ -84,37 +85,6 @@ static int measure(const char *path, const char *const *sets, int nsets, const h
   return rc;
 }
 
-static const char *num(double v, char *b, size_t n) {
-  if (isnan(v)) snprintf(b, n, "-");
-  else if (isinf(v)) snprintf(b, n, "inf");
-  else snprintf(b, n, "%.2f", v);
-  return b;
-}
-
-static void print_text(const hs_perfusion *p) {
-  printf("perfusion imaging (model; arterial input %s; MAP %.0f, ICP %.1f mmHg)\n", p->aif,
-         p->map_mmhg, p->icp_mmhg);
-  printf("%-16s %7s %7s %6s %6s %6s %6s %6s  %-10s %s\n", "territory", "CBF", "CBV", "MTT",
-         "Tmax", "rCBF", "rCBV", "rMTT", "group", "flags");
-  printf("%-16s %7s %7s %6s %6s\n", "", "mL/100g", "mL/100g", "s", "s");
-  printf("%-16s %7s\n", "", "/min");
-  for (int k = 0; k < p->n; k++) {
-    const hs_perfusion_territory *t = &p->t[k];
-    char b[7][32];
-    printf("%-16s %7.1f %7.2f %6s %6s %6s %6s %6s  %-10s %s%s\n", t->name, t->cbf, t->cbv,
-           num(t->mtt_s, b[0], 32), num(t->tmax_s, b[1], 32), num(t->rcbf, b[2], 32),
-           num(t->rcbv, b[3], 32), num(t->rmtt, b[4], 32),
-           p->has_reference ? hs_perf_group_name(t->group) : "-",
-           t->tmax_over_6s ? "Tmax>6s " : "", t->core ? "core" : "");
-  }
-  printf("Tmax > 6 s lesion: %s\n", p->tmax_lesion ? "yes" : "no");
-  if (p->horie_no_reflow >= 0)
-    printf("Horie (after recanalisation, any Tmax > 6 s = no-reflow): %s\n",
-           p->horie_no_reflow ? "NO-REFLOW" : "no");
-  else
-    printf("Horie's rule: applies after recanalisation (--recanalised)\n");
-}
-
 int hs_cmd_stroke_perfusion(int argc, char **argv) {
   static const struct option LONG[] = {{"help", no_argument, NULL, 'h'},
                                        {"json", no_argument, NULL, 'j'},
@@ -182,11 +152,10 @@ int hs_cmd_stroke_perfusion(int argc, char **argv) {
   if (rc == HS_EXIT_OK)
     rc = measure(path, sets, nsets, use_ref ? &ref : NULL, &o, &p, json ? &text : NULL, &o);
   if (rc == HS_EXIT_OK) {
-    if (json) {
+    if (json || !quiet) {
+      if (!json) text = hs_perfusion_text(&p, &err);
       if (hs_cli_write_text(text, "-", &err) != HS_OK) rc = hs_cli_fail(&err);
       text = NULL;
-    } else if (!quiet) {
-      print_text(&p);
     }
   }
   free(text);

@@ -438,15 +438,8 @@ static void dose_help(void) {
 }
 
 static int dose_list(int json) {
-  if (json) {
-    hs_err err = {HS_OK, ""};
-    return print_doc(hs_stroke_regimens_json(&err), &err);
-  }
-  for (size_t i = 0; i < hs_stroke_regimen_count(); i++) {
-    const hs_stroke_regimen *r = hs_stroke_regimen_at(i);
-    printf("%-19s %s %s: %s\n", r->name, r->route, r->drug, r->summary);
-  }
-  return HS_EXIT_OK;
+  hs_err err = {HS_OK, ""};
+  return print_doc(json ? hs_stroke_regimens_json(&err) : hs_stroke_regimens_text(&err), &err);
 }
 
 

@@ -227,12 +227,64 @@ static void test_options(void **state) {
   hs_model_free(mo);
 }
 
+/* The text table from a hand-built measurement: fixed-width rows, 2 decimals, "-" for
+   relative values without a reference, "inf" for a territory without inflow, the flags,
+   and both forms of the Horie line. */
+static void test_text(void **state) {
+  (void)state;
+  hs_perfusion p;
+  memset(&p, 0, sizeof p);
+  p.n = 2;
+  snprintf(p.aif, sizeof p.aif, "cerebral_arteries");
+  p.map_mmhg = 92.6;
+  p.icp_mmhg = 10.04;
+  p.has_reference = 1;
+  p.recanalised = 1;
+  p.tmax_lesion = 1;
+  p.horie_no_reflow = 1;
+  hs_perfusion_territory *a = &p.t[0], *b = &p.t[1];
+  *a = (hs_perfusion_territory){.name = "left_mca", .cbf = 12.34, .cbv = 2.5, .mtt_s = 12.158,
+                                .tmax_s = 7.5, .rcbf = 0.2, .rcbv = 0.5, .rmtt = 2.4,
+                                .group = HS_PERF_GROUP_BOTH_LOW, .core = 1, .tmax_over_6s = 1};
+  *b = (hs_perfusion_territory){.name = "right_mca", .cbf = 50, .cbv = 4, .mtt_s = 4.8,
+                                .tmax_s = INFINITY, .rcbf = 1, .rcbv = 1, .rmtt = 1,
+                                .group = HS_PERF_GROUP_NORMAL};
+  hs_err err = {HS_OK, ""};
+  char *t = hs_perfusion_text(&p, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "perfusion imaging (model; arterial input cerebral_arteries; "
+                            "MAP 93, ICP 10.0 mmHg)\n"));
+  assert_non_null(strstr(t, "\nleft_mca            12.3    2.50  12.16   7.50   0.20   0.50   2.40"
+                            "  both_low   Tmax>6s core\n"));
+  assert_non_null(strstr(t, "\nright_mca           50.0    4.00   4.80    inf   1.00   1.00   1.00"
+                            "  normal     \n"));
+  assert_non_null(strstr(t, "\nTmax > 6 s lesion: yes\n"));
+  assert_non_null(strstr(t, "any Tmax > 6 s = no-reflow): NO-REFLOW\n"));
+  free(t);
+
+  /* no reference, not recanalised: relative columns and group "-", Horie not applied */
+  p.has_reference = 0;
+  p.tmax_lesion = 0;
+  p.horie_no_reflow = -1;
+  a->rcbf = a->rcbv = a->rmtt = NAN;
+  a->tmax_over_6s = a->core = 0;
+  a->tmax_s = 1.25;
+  t = hs_perfusion_text(&p, &err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "\nleft_mca            12.3    2.50  12.16   1.25      -      -      -"
+                            "  -          \n"));
+  assert_non_null(strstr(t, "\nTmax > 6 s lesion: no\nHorie's rule: applies after recanalisation"));
+  assert_null(strstr(t, "NO-REFLOW"));
+  free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_transit_known_answer), cmocka_unit_test(test_healthy),
       cmocka_unit_test(test_tmax_obstruction),     cmocka_unit_test(test_tmax_added_volume),
       cmocka_unit_test(test_tmax_no_reflow),
       cmocka_unit_test(test_no_reflow_groups),     cmocka_unit_test(test_options),
+      cmocka_unit_test(test_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

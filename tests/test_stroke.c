@@ -839,6 +839,21 @@ static void test_concentration_parse(void **state) {
   assert_near(c, -1, 0);
 }
 
+/* dose --list as text: one line per regimen, name padded to 19 columns, in table order. */
+static void test_regimens_text(void **state) {
+  (void)state;
+  hs_err err = {HS_OK, ""};
+  char *t = hs_stroke_regimens_text(&err);
+  assert_non_null(t);
+  assert_non_null(strstr(t, "ia-alteplase        intra-arterial alteplase: 0.225 mg/kg (max 22.5 mg)"));
+  assert_non_null(strstr(t, "\nmethylprednisolone  intravenous methylprednisolone: 2 mg/kg/day"));
+  size_t lines = 0;
+  for (const char *c = t; *c; c++) lines += *c == '\n';
+  assert_int_equal(lines, hs_stroke_regimen_count());
+  assert_true(strncmp(t, hs_stroke_regimen_at(0)->name, strlen(hs_stroke_regimen_at(0)->name)) == 0);
+  free(t);
+}
+
 static void test_regimen_table(void **state) {
   (void)state;
   size_t n = hs_stroke_regimen_count();
@@ -906,6 +921,7 @@ int main(void) {
       cmocka_unit_test(test_calculator_texts),
       cmocka_unit_test(test_concentration_parse),
       cmocka_unit_test(test_regimen_table),
+      cmocka_unit_test(test_regimens_text),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,11 @@ hs_status hs_perfusion_transit(int n, const double *vol, const double *p, const 
 char *hs_perfusion_json(const hs_perfusion *p, const hs_perfusion_options *opt,
                         const hs_provenance *prov, hs_err *err);
 
+/* The measurement as the text table `hemosim stroke perfusion` prints: one row per
+   territory (CBF, CBV, MTT, Tmax, relative values, group, flags), the Tmax > 6 s lesion
+   and Horie's rule (src/io/perfusion_text.c; caller frees; NULL with err set). */
+char *hs_perfusion_text(const hs_perfusion *p, hs_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -427,6 +427,7 @@ char *hs_stroke_eligibility_json(const hs_stroke_eligibility *e, hs_err *err);
 /* Caller frees; NULL with err set on failure. */
 char *hs_stroke_dose_text(const hs_stroke_dose *d, hs_err *err);
 char *hs_stroke_eligibility_text(const hs_stroke_eligibility *e, hs_err *err);
+char *hs_stroke_regimens_text(hs_err *err); /* every regimen, one a line (dose --list) */
 /* The small calculators (`stroke mcis`, `reperfusion`, `perfusion-class`, `tcd`, `etici`),
    arguments as for their JSON forms above. */
 char *hs_stroke_mcis_text(const hs_mcis_result *m, hs_err *err);

@@ -345,3 +345,14 @@ char *hs_stroke_etici_text(const hs_reperfusion_grade *g, hs_err *err) {
   fprintf(f, "  territory fraction reperfused (model): %s\n", num(&rp.nf, g->fraction));
   return close_text(&rp, "eTICI report", err);
 }
+
+char *hs_stroke_regimens_text(hs_err *err) {
+  report rp;
+  FILE *f = open_text(&rp, "regimen list", err);
+  if (!f) return NULL;
+  for (size_t i = 0; i < hs_stroke_regimen_count(); i++) {
+    const hs_stroke_regimen *r = hs_stroke_regimen_at(i);
+    fprintf(f, "%-19s %s %s: %s\n", r->name, r->route, r->drug, r->summary);
+  }
+  return close_text(&rp, "regimen list", err);
+}
