@@ -63,6 +63,7 @@ void hs_plan_free(hs_plan *pl) {
   free(pl->mods);
   free(pl->mdata);
   free(pl->mdofs);
+  free(pl->mblk);
   free(pl->alias_block);
   free(pl->name);
   free(pl->description);
@@ -203,10 +204,12 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->nmod = (int)hs_physio_module_count();
   pl->mods = calloc((size_t)pl->nmod + 1, sizeof *pl->mods);
   pl->mdofs = calloc((size_t)pl->nmod + 1, sizeof *pl->mdofs);
-  if (!pl->mods || !pl->mdofs) goto nomem;
+  pl->mblk = calloc((size_t)pl->nmod + 1, sizeof *pl->mblk);
+  if (!pl->mods || !pl->mdofs || !pl->mblk) goto nomem;
   size_t mbytes = 0;
   for (int k = 0; k < pl->nmod; k++) {
     pl->mods[k] = hs_physio_module_at((size_t)k);
+    pl->mblk[k] = pl->mods[k]->block ? hs_physio_block(pl, pl->mods[k]->block) : -1;
     pl->mdofs[k] = mbytes;
     mbytes += (pl->mods[k]->plan_bytes + 15) / 16 * 16; /* aligned for any field */
   }

@@ -50,9 +50,10 @@ struct hs_plan {
      that has the hooks: O2, tracer, CO2) */
   const struct hs_physio_transport *tx;
   /* physiological modules (physio/module.h, registry order mods[k]): their continuous
-     states are y[mod_y[k] .. mod_y[k] + mod_ny[k]); what each resolved at compile (its
-     parameter block, roles: module-owned, plan_bytes of it) is at mdata + mdofs[k] */
-  int nmod, *mod_y, *mod_ny;
+     states are y[mod_y[k] .. mod_y[k] + mod_ny[k]); its parameter block is at mblk[k]
+     (-1: none); what it resolved at compile (roles: module-owned, plan_bytes of it) is at
+     mdata + mdofs[k] */
+  int nmod, *mod_y, *mod_ny, *mblk;
   const struct hs_physio_module **mods;
   unsigned char *mdata;
   size_t *mdofs;

@@ -84,22 +84,21 @@ typedef struct baro_state {
   int have, blk, site;        /* its plan data, copied at refresh (read at every evaluation) */
 } baro_state;
 
-/* What it resolves at compile (its plan data): its block, and its sensing site, the node
-   of role cerebral_arteries (the carotid sinus sits at the carotid bifurcation), else the
-   arm artery (a required role). */
+/* What it resolves at compile (its plan data): its sensing site, the node of role
+   cerebral_arteries (the carotid sinus sits at the carotid bifurcation), else the arm
+   artery (a required role). */
 typedef struct baro_plan {
-  int blk, site;
+  int site;
 } baro_plan;
 extern const hs_physio_module hs_physio_baroreflex;
-static inline const baro_plan *baro_of(const hs_plan *pl) {
-  return hs_physio_plan_data(pl, &hs_physio_baroreflex);
+#define BLK(pl) hs_physio_module_block(pl, &hs_physio_baroreflex)
+static inline int baro_site(const hs_plan *pl) {
+  return ((const baro_plan *)hs_physio_plan_data(pl, &hs_physio_baroreflex))->site;
 }
-#define BLK(pl) (baro_of(pl)->blk)
 
 static hs_status baro_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
   (void)err;
   baro_plan *bpl = hs_physio_plan_data(pl, &hs_physio_baroreflex);
-  bpl->blk = hs_physio_block(pl, "baroreflex");
   bpl->site = hs_plan_node_find(pl, hs_model_role(m, "cerebral_arteries"));
   if (bpl->site < 0) bpl->site = hs_plan_node_find(pl, hs_model_role(m, "arm_artery"));
   return HS_OK;
@@ -118,17 +117,19 @@ static const char *baro_fixed(const hs_plan *pl, int pidx) {
 
 static void baro_refresh(void *state, const hs_plan *pl, const double *p) {
   baro_state *st = state;
-  const baro_plan *bpl = baro_of(pl);
-  st->blk = bpl->blk, st->site = bpl->site, st->have = 1;
+  st->blk = BLK(pl), st->site = baro_site(pl), st->have = 1;
   hs_baro_rest_state(p + st->blk, st->ref);
 }
 
 /* Its block and site for the hooks that run at every evaluation: the copy in its state
    (no registry scan), or the plan's before the first refresh. */
-static inline baro_plan baro_fast(const void *state, const hs_plan *pl) {
+typedef struct baro_where {
+  int blk, site;
+} baro_where;
+static inline baro_where baro_fast(const void *state, const hs_plan *pl) {
   const baro_state *st = state;
-  if (st->have) return (baro_plan){st->blk, st->site};
-  return *baro_of(pl);
+  if (st->have) return (baro_where){st->blk, st->site};
+  return (baro_where){BLK(pl), baro_site(pl)};
 }
 
 static void baro_rest(const void *state, const hs_plan *pl, const double *p, double *x) {
@@ -139,7 +140,7 @@ static void baro_rest(const void *state, const hs_plan *pl, const double *p, dou
 static void baro_module_rhs(const void *state, const hs_physio_sense *in, const double *x,
                             double *dx) {
   const hs_plan *pl = in->plan;
-  baro_plan bpl = baro_fast(state, pl);
+  baro_where bpl = baro_fast(state, pl);
   int k = bpl.site;
   double dp = pl->node_kind[k] == HS_NK_VESSEL
                   ? in->dy[k] / in->p[pl->bpofs[pl->node_block[k]] + VESSEL_C]
@@ -182,6 +183,7 @@ const hs_physio_module hs_physio_baroreflex = {
     .doc = "carotid baroreflex (Ursino 1998): heart period, contractility, resistances and "
            "venous capacity (docs/baroreflex.md)",
     .state_bytes = sizeof(baro_state),
+    .block = "baroreflex",
     .plan_bytes = sizeof(baro_plan),
     .compile = baro_compile,
     .nstates = baro_nstates,

@@ -49,12 +49,8 @@ typedef struct ctl_config {
    sbp_below_140, sbp_140_180, map_80_110; docs/brain.md for the trials). */
 static const double TARGET_LO[] = {0, 0, 0, 140, 80}, TARGET_HI[] = {0, 120, 140, 180, 110};
 
-/* Plan data: its block's offset. */
-typedef struct bpc_plan {
-  int blk;
-} bpc_plan;
 extern const hs_physio_module hs_physio_bp_control;
-#define BLK(pl) (((const bpc_plan *)hs_physio_plan_data(pl, &hs_physio_bp_control))->blk)
+#define BLK(pl) hs_physio_module_block(pl, &hs_physio_bp_control)
 
 static ctl_config config_of(const hs_plan *pl, const double *p) {
   ctl_config c = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -197,21 +193,12 @@ static void bpc_metrics(const void *state, const hs_plan *pl, const double *p, d
 static int bpc_moving(const void *state) { return ((const bpc_state *)state)->moving; }
 static double bpc_change(const void *state) { return ((const bpc_state *)state)->change; }
 
-/* Its parameter block (physio/module.h compile). */
-static hs_status bp_control_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
-  (void)m, (void)err;
-  ((bpc_plan *)hs_physio_plan_data(pl, &hs_physio_bp_control))->blk =
-      hs_physio_block(pl, "map_control");
-  return HS_OK;
-}
-
 const hs_physio_module hs_physio_bp_control = {
     .name = "bp_control",
     .doc = "MAP / blood-pressure controller: map_control block or brain.bp_target "
            "(docs/controllers.md)",
     .state_bytes = sizeof(bpc_state),
-    .plan_bytes = sizeof(bpc_plan),
-    .compile = bp_control_compile,
+    .block = "map_control",
     .init = bpc_init,
     .beat = bpc_beat,
     .effect = bpc_effect,

@@ -458,7 +458,7 @@ extern const hs_physio_module hs_physio_brain;
 static hs_status brain_compile(hs_plan *pl, const hs_model *m, int *ny, hs_err *err) {
   (void)err;
   hs_brain_plan *bp = hs_physio_plan_data(pl, &hs_physio_brain);
-  bp->blk = hs_physio_block(pl, "brain");
+  bp->blk = hs_physio_module_block(pl, &hs_physio_brain); /* for the hot hooks (cx_data) */
   pl->ar_edges = malloc(((size_t)pl->ne + 1) * sizeof(int));
   pl->ic_nodes = malloc(((size_t)pl->nn + 1) * sizeof(int));
   if (!pl->ar_edges || !pl->ic_nodes) return HS_ERR_NOMEM;
@@ -484,7 +484,6 @@ static hs_status brain_compile(hs_plan *pl, const hs_model *m, int *ny, hs_err *
   bp->l_pca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_pca_bed"));
   bp->r_pca_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_pca_bed"));
   bp->pf_bed = hs_plan_edge_find(pl, hs_model_role(m, "posterior_fossa_bed"));
-  bp->basilar = hs_plan_edge_find(pl, hs_model_role(m, "basilar_artery"));
   bp->r_mca_stem = hs_plan_edge_find(pl, hs_model_role(m, "right_mca_stem"));
   return HS_OK;
 }
@@ -575,6 +574,7 @@ const hs_physio_module hs_physio_brain = {
     .name = "brain",
     .doc = "intracranial pressure and CSF, cerebral autoregulation, the intracranial "
            "waterfalls, capillary obstruction by a clot, collateral grade (docs/brain.md)",
+    .block = "brain",
     .plan_bytes = sizeof(hs_brain_plan),
     .resistor = brain_resistor,
     .circuit = &brain_circuit,

@@ -21,12 +21,14 @@
 #include "model/plan_impl.h"
 
 /* What the brain resolves at compile (its plan data, physio/module.h): the brain block's
-   offset and the nodes and edges of its roles (-1 if absent). */
+   offset (hs_physio_module_block, kept here for the hooks that run at every evaluation,
+   which reach it through plan cx_data without a scan) and the nodes and edges of its
+   roles (-1 if absent). */
 typedef struct hs_brain_plan {
   int blk;
   int sinus; /* node whose pressure + sinus_gradient is the sinus pressure */
   int l_mca_bed, r_mca_bed, l_other_bed, r_other_bed, l_mca_stem, r_mca_stem;
-  int l_pca_bed, r_pca_bed, pf_bed, basilar; /* posterior circulation */
+  int l_pca_bed, r_pca_bed, pf_bed; /* posterior circulation */
 } hs_brain_plan;
 /* The brain's plan data: the compartment module's (plan cx_data, set at compile). */
 static inline const hs_brain_plan *hs_brain_plan_of(const hs_plan *pl) {

@@ -164,13 +164,9 @@ double hs_vis(const double *d) {
 }
 
 /* The drugs as a physiological module (physio/module.h): their effect follows the
-   drugs block's doses; the vasoactive-inotropic score is their metric.  Plan data: the
-   block's offset. */
-typedef struct drugs_plan {
-  int blk;
-} drugs_plan;
+   drugs block's doses; the vasoactive-inotropic score is their metric. */
 extern const hs_physio_module hs_physio_drugs;
-#define BLK(pl) (((const drugs_plan *)hs_physio_plan_data(pl, &hs_physio_drugs))->blk)
+#define BLK(pl) hs_physio_module_block(pl, &hs_physio_drugs)
 
 static void drugs_effect(const void *state, const hs_plan *pl, const double *p,
                          hs_physio_effect *fx) {
@@ -190,18 +186,10 @@ static void drugs_metrics(const void *state, const hs_plan *pl, const double *p,
   m[HS_M_VIS] = hs_vis(p + BLK(pl));
 }
 
-/* Its parameter block (physio/module.h compile). */
-static hs_status drugs_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
-  (void)m, (void)err;
-  ((drugs_plan *)hs_physio_plan_data(pl, &hs_physio_drugs))->blk = hs_physio_block(pl, "drugs");
-  return HS_OK;
-}
-
 const hs_physio_module hs_physio_drugs = {
     .name = "drugs",
     .doc = "vasoactive infusions, Emax dose-response (docs/drugs.md)",
-    .plan_bytes = sizeof(drugs_plan),
-    .compile = drugs_compile,
+    .block = "drugs",
     .effect = drugs_effect,
     .metrics = drugs_metrics,
 };

@@ -92,16 +92,12 @@ typedef struct la_state {
 
 static const hs_physio_slow SLOW[] = {{"lactate", "mmol/L", 1.0}};
 
-/* Plan data: its block's offset and the splanchnic bed edge (role splanchnic_bed, -1 if
-   absent). */
+/* Plan data: the splanchnic bed edge (role splanchnic_bed, -1 if absent). */
 typedef struct la_plan {
-  int blk, spl_bed;
+  int spl_bed;
 } la_plan;
 extern const hs_physio_module hs_physio_lactate;
-static inline const la_plan *la_of(const hs_plan *pl) {
-  return hs_physio_plan_data(pl, &hs_physio_lactate);
-}
-#define BLK(pl) (la_of(pl)->blk)
+#define BLK(pl) hs_physio_module_block(pl, &hs_physio_lactate)
 
 static void la_start(void *state, const hs_plan *pl, const double *p) {
   la_state *st = state;
@@ -124,7 +120,7 @@ static int la_beat(void *state, const hs_physio_beat *b) {
   }
   double cl0 = la[LA_CLEARANCE] * kg / 60.0; /* L/min */
   double fspl = 1.0;
-  int spl = la_of(pl)->spl_bed;
+  int spl = ((const la_plan *)hs_physio_plan_data(pl, &hs_physio_lactate))->spl_bed;
   if (spl >= 0 && b->edge_q) {
     fspl = b->edge_q[spl] / la[LA_SPL_REF];
     fspl = fspl < 0 ? 0.0 : fspl > 1 ? 1.0 : fspl;
@@ -164,11 +160,10 @@ static const char *la_fixed(const hs_plan *pl, int pidx) {
              : NULL;
 }
 
-/* Its parameter block and the splanchnic bed (physio/module.h compile). */
+/* Its splanchnic bed (physio/module.h compile). */
 static hs_status lactate_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
   (void)err;
   la_plan *lp = hs_physio_plan_data(pl, &hs_physio_lactate);
-  lp->blk = hs_physio_block(pl, "lactate");
   lp->spl_bed = hs_plan_edge_find(pl, hs_model_role(m, "splanchnic_bed"));
   return HS_OK;
 }
@@ -178,6 +173,7 @@ const hs_physio_module hs_physio_lactate = {
     .doc = "blood lactate: production below critical O2 extraction, hepatic clearance "
            "(docs/model.md 2.17)",
     .state_bytes = sizeof(la_state),
+    .block = "lactate",
     .plan_bytes = sizeof(la_plan),
     .compile = lactate_compile,
     .beat = la_beat,

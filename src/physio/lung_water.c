@@ -134,12 +134,8 @@ static double capillary(const double *lw, const double *m) {
   return isfinite(pc) ? pc : lw[LW_PI0];
 }
 
-/* Plan data: its block's offset. */
-typedef struct lw_plan {
-  int blk;
-} lw_plan;
 extern const hs_physio_module hs_physio_lung_water;
-#define BLK(pl) (((const lw_plan *)hs_physio_plan_data(pl, &hs_physio_lung_water))->blk)
+#define BLK(pl) hs_physio_module_block(pl, &hs_physio_lung_water)
 
 /* Shunt added at EVLW per kg evlwi (0 at or below normal, at most 0.9). */
 static double added_shunt(const double *lw, double evlwi) {
@@ -195,21 +191,12 @@ static const char *lw_fixed(const hs_plan *pl, int pidx) {
              : NULL;
 }
 
-/* Its parameter block (physio/module.h compile). */
-static hs_status lung_water_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
-  (void)m, (void)err;
-  ((lw_plan *)hs_physio_plan_data(pl, &hs_physio_lung_water))->blk =
-      hs_physio_block(pl, "lung_water");
-  return HS_OK;
-}
-
 const hs_physio_module hs_physio_lung_water = {
     .name = "lung_water",
     .doc = "extravascular lung water: Starling filtration and lymph, added shunt "
            "(docs/model.md 2.16)",
     .state_bytes = sizeof(lw_state),
-    .plan_bytes = sizeof(lw_plan),
-    .compile = lung_water_compile,
+    .block = "lung_water",
     .beat = lw_beat,
     .effect = lw_effect,
     .metrics = lw_metrics,

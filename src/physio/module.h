@@ -6,9 +6,9 @@
  * registered module through these callbacks and knows none of them by name.  A
  * module keeps its own per-simulation state (state_bytes, zeroed and then init()ed
  * when a simulation is created or reset) and what it resolved when the model was
- * compiled (plan_bytes in the plan: its parameter block's offset, the nodes and edges of
- * its roles; hs_physio_plan_data), reads its parameters from the flat parameter vector
- * through that offset, acts on the circulation through
+ * compiled (its parameter block's offset, hs_physio_module_block; the nodes and edges of
+ * its roles in plan_bytes of the plan, hs_physio_plan_data), reads its parameters from
+ * the flat parameter vector through that offset, acts on the circulation through
  * an effect (factors the right-hand side applies), and reports metrics.  Every
  * callback is optional (NULL: nothing to do).
  * Callbacks are pure functions of their arguments: no globals, no I/O.
@@ -244,9 +244,12 @@ typedef struct hs_physio_module {
   const char *name;
   const char *doc; /* one line: what it models, where it is documented */
   size_t state_bytes;
-  /* What it resolves at compile (its parameter block's offset, the nodes and edges of its
-     roles): plan_bytes kept by the plan for it, zeroed before compile() fills them, read
-     through hs_physio_plan_data (a module needs no field in the engine's plan). */
+  /* The name of its global parameter block (NULL: none); the plan resolves the block's
+     offset before compile() (hs_physio_module_block). */
+  const char *block;
+  /* What else it resolves at compile (the nodes and edges of its roles): plan_bytes kept
+     by the plan for it, zeroed before compile() fills them, read through
+     hs_physio_plan_data (a module needs no field in the engine's plan). */
   size_t plan_bytes;
   /* At compile, before the continuous states are counted: find its parameter block
      (hs_physio_block) and resolve its roles (m: the model being compiled) into its plan
@@ -317,6 +320,14 @@ static inline void *hs_physio_plan_data(const hs_plan *pl, const struct hs_physi
   for (int k = 0; k < pl->nmod; k++)
     if (pl->mods[k] == md) return pl->mdata + pl->mdofs[k];
   return 0;
+}
+
+/* The offset of module md's parameter block (its `block`) in the flat parameter vector;
+   -1 without one.  The same scan as hs_physio_plan_data. */
+static inline int hs_physio_module_block(const hs_plan *pl, const struct hs_physio_module *md) {
+  for (int k = 0; k < pl->nmod; k++)
+    if (pl->mods[k] == md) return pl->mblk[k];
+  return -1;
 }
 
 /* Offset of global block `name` in the flat parameter vector, or -1 (a module that owns

@@ -50,14 +50,10 @@ const hs_block_type hs_type_oxygen = {"oxygen", HS_BLOCK_GLOBAL, OXY, OXY_NPARAM
                                       "Haemoglobin, inspired O2, lung shunt (docs/oxygen.md).", NULL};
 
 
-/* What the module resolved at compile: its parameter block. */
-typedef struct oxygen_plan {
-  int blk;
-} oxygen_plan;
 extern const hs_physio_module hs_physio_oxygen;
 /* The oxygen block's parameters. */
 static inline const double *oxy_block(const hs_sim *s) {
-  return s->p + ((const oxygen_plan *)hs_physio_plan_data(s->pl, &hs_physio_oxygen))->blk;
+  return s->p + hs_physio_module_block(s->pl, &hs_physio_oxygen);
 }
 
 /* Haemoglobin of the blood now, g/dL: the oxygen block's, times the modules' factor
@@ -546,22 +542,14 @@ static void transport_metrics(hs_sim *s, double *m, double *so2) {
 #undef MEAN
 }
 
-/* Its parameter block. */
-static hs_status oxygen_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
-  (void)m, (void)err;
-  ((oxygen_plan *)hs_physio_plan_data(pl, &hs_physio_oxygen))->blk = hs_physio_block(pl, "oxygen");
-  return HS_OK;
-}
-
 static const hs_physio_transport TRANSPORT = {transport_start, end_capillary, transport_step,
                                               gas_exchange,    equilibrate,   transport_metrics};
 
 const hs_physio_module hs_physio_oxygen = {
     .name = "oxygen",
-    .plan_bytes = sizeof(oxygen_plan),
+    .block = "oxygen",
     .doc = "O2, ECMO-blood tracer and CO2 carried between the nodes, gas exchange in the lungs "
            "and membrane lungs, blood gases and acid-base (docs/oxygen.md, docs/model.md 2.13, "
            "2.19, docs/numerics.md)",
-    .compile = oxygen_compile,
     .transport = &TRANSPORT,
 };
