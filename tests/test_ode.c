@@ -70,6 +70,18 @@ static void test_decay_exact(void **state) {
   }
 }
 
+/* Step until the integrator stops at a root or reaches tend; 1 at a root. */
+static int step_to_root(const hs_ode_type *T, void *s, double tend, double *t, double *y,
+                        int *roots) {
+  hs_err err;
+  int what = 0;
+  while (*t < tend) {
+    assert_int_equal(T->step(s, tend, t, y, &what, roots, &err), HS_OK);
+    if (what == HS_ODE_AT_ROOT) return 1;
+  }
+  return 0;
+}
+
 static void test_root_located(void **state) {
   (void)state;
   for (size_t k = 0; k < sizeof TYPES / sizeof TYPES[0]; k++) {
@@ -79,12 +91,8 @@ static void test_root_located(void **state) {
     hs_err err;
     void *s = TYPES[k]->create(&p, &o, 0.0, y, NULL, &err);
     assert_non_null(s);
-    int what = 0, roots[1] = {0}, found = 0;
-    while (t < 3.0 && !found) {
-      assert_int_equal(TYPES[k]->step(s, 3.0, &t, y, &what, roots, &err), HS_OK);
-      found = what == HS_ODE_AT_ROOT;
-    }
-    assert_true(found);
+    int roots[1] = {0};
+    assert_true(step_to_root(TYPES[k], s, 3.0, &t, y, roots));
     assert_int_equal(roots[0], -1);
     assert_near(t, M_PI_2, 1e-8);
     assert_near(y[0], 0.0, 1e-7);
@@ -93,12 +101,7 @@ static void test_root_located(void **state) {
     /* a rising crossing (cos t at 3 pi/2) is not an event */
     y[0] = -1.0, y[1] = 0.0, t = 2 * M_PI_2;
     s = TYPES[k]->create(&p, &o, t, y, NULL, &err);
-    found = 0;
-    while (t < 4 * M_PI_2 && !found) {
-      assert_int_equal(TYPES[k]->step(s, 4 * M_PI_2, &t, y, &what, roots, &err), HS_OK);
-      found = what == HS_ODE_AT_ROOT;
-    }
-    assert_false(found);
+    assert_false(step_to_root(TYPES[k], s, 4 * M_PI_2, &t, y, roots));
     assert_near(t, 4 * M_PI_2, 1e-12);
     TYPES[k]->free(s);
   }
@@ -122,12 +125,8 @@ static void test_state_at_root(void **state) {
     hs_err err;
     void *s = TYPES[k]->create(&p, &o, 0.0, y, &q, &err);
     assert_non_null(s);
-    int what = 0, roots[1] = {0}, found = 0;
-    while (t < 3.0 && !found) {
-      assert_int_equal(TYPES[k]->step(s, 3.0, &t, y, &what, roots, &err), HS_OK);
-      found = what == HS_ODE_AT_ROOT;
-    }
-    assert_true(found);
+    int roots[1] = {0};
+    assert_true(step_to_root(TYPES[k], s, 3.0, &t, y, roots));
     assert_near(t, M_PI_2, 1e-5);
     /* DOPRI5's fourth-order extension: 1.0e-7 (its cubic Hermite interpolant: 2.0e-6) */
     assert_near(y[1], -1.0, TYPES[k] == &hs_ode_dopri5 ? 5e-7 : 2e-5);
