@@ -319,6 +319,24 @@ static void test_icp_settled(void **state) {
   }
 }
 
+/* Beat budgets of the search (docs/numerics.md, Periodic steady state): the healthy
+   adult's CSF balance by direct steps (33 beats when only the first step was direct and
+   regula falsi followed on drifts measured during re-settling), and the pig on VA-ECMO,
+   whose O2 stage stalls at the watershed and must give up (107 beats while it wandered)
+   and still agree with plain integration. */
+static void test_beat_budget(void **state) {
+  (void)state;
+  res h, p;
+  free_solve(load("healthy_adult.yaml"), &h, 1, 0);
+  free_solve(load("pig_acute_heart_failure.yaml"), &p, 1, 0);
+  print_message("  healthy adult %ld beats (CSF steps %d), pig on VA-ECMO %ld beats\n",
+                h.info.beats, h.info.csf_steps, p.info.beats);
+  assert_true(h.info.beats <= 28);
+  assert_true(h.info.csf_steps <= 5);
+  assert_true(p.info.beats <= 60);
+  agree(load("pig_acute_heart_failure.yaml"), "pig_acute_heart_failure.yaml", 0);
+}
+
 /* map_control: the acute-MI shock patient on VA-ECMO at 5 L/min with an Impella CP
    at P8 (MAP ~100 mmHg, baroreflex on) is brought into 65-75 mmHg by a vasodilator;
    without the Impella at 1 L/min and lv.ees 0.8 a vasopressor is needed.  The factor is
@@ -531,6 +549,7 @@ int main(void) {
       cmocka_unit_test(test_devices_agree),      cmocka_unit_test(test_low_contractility_regression),
       cmocka_unit_test(test_fallback_reported),  cmocka_unit_test(test_icp_settled),
       cmocka_unit_test(test_map_controller),     cmocka_unit_test(test_warm_start),
+      cmocka_unit_test(test_beat_budget),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,13 +120,18 @@ static void csf_equilibrate(hs_sim *s) {
  * CSF balance (the slow ICP mode).  The CSF volume obeys dV/dt = production -
  * absorption(ICP), with a time constant of tens of minutes once the intracranial
  * blood volume has yielded to it (Marmarou 1978): integration alone would need
- * thousands of beats.  Once the haemodynamics are steady, the CSF volume jumps to
- * the zero of its mean drift D(V) over a beat: a secant step between the last two
- * measurements (the first step uses dD/dV = -dICP/dV / R_out at fixed blood volume,
- * which overestimates the stiffness, so the first step undershoots).  The
- * haemodynamics settle again before the next measurement; the steady-state test
- * then requires |D| R_out < solver.steady_tol_icp.
+ * thousands of beats.  Once the haemodynamics are nearly steady, the CSF volume jumps
+ * to the zero of its mean drift D(V) over a beat.  With an outflow node every step is
+ * the direct balance (circuit hook equilibrium: formation = absorption at the last
+ * beat's mean sinus pressure, the intracranial blood the vessels give up included),
+ * whose error is only that of the last beat's haemodynamics.  Without one: a Newton
+ * guess (circuit hook newton), then Illinois regula falsi between measurements of
+ * opposite drift (the bracket is still kept with the direct balance: it decides how
+ * settled the haemodynamics must be before the next step).  The haemodynamics settle
+ * again before the next measurement; the steady-state test then requires
+ * |D| R_out < solver.steady_tol_icp.
  */
+#define STEADY_CSF_DIRECT 4 /* the first steps take the direct balance */
 typedef struct csf_solver {
   int n, have_lo, have_hi, side;
   double v_lo, d_lo, v_hi, d_hi; /* bracket: drift > 0 at v_lo, < 0 at v_hi */
@@ -148,12 +153,17 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
     if (cs->side == -1) cs->d_lo *= 0.5;
     cs->side = -1;
   }
-  if (cs->have_lo && cs->have_hi && cs->d_lo != cs->d_hi) {
+  if (cs->n < STEADY_CSF_DIRECT && (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v)) {
+    /* the direct balance.  It used to be only the first guess, followed by regula falsi
+       on measured drifts; but a drift measured while the autoregulated beds still
+       re-settle after the last step can have the wrong sign, and the stale bracket end
+       then held the secant steps to hundredths of a mL (healthy adult: 33 beats, now 25;
+       docs/numerics.md) */
+  } else if (cs->have_lo && cs->have_hi && cs->d_lo != cs->d_hi) {
     vn = cs->v_lo - cs->d_lo * (cs->v_hi - cs->v_lo) / (cs->d_hi - cs->d_lo);
   } else if (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v && (vn - v) * d > 0) {
-    /* no bracket yet: the direct balance (formation = absorption at the last beat's
-       mean sinus pressure, the intracranial blood shift included) as the guess, when it
-       lies on the side the measured drift points to */
+    /* no bracket yet: the direct balance, when it lies on the side the measured drift
+       points to */
   } else {
     s->y[pl->ycsf] = v;
     /* no outflow node: the module's Newton guess (circuit hook newton) */
@@ -201,6 +211,13 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
    device draining it): not one-way filling, so its haemodynamics may be accelerated. */
 #define STEADY_DRAINED_ML 2.0
 #define STEADY_AA_O2_STEPS 12 /* at most, once the change is below its tolerance */
+/* The O2 stage gives up when its change has not improved on its best for so many
+   accelerated steps: the contents of a node where two streams meet and the flow
+   reverses within the beat (the abdominal aorta of femoral VA-ECMO, the watershed)
+   make the contents' beat map non-smooth, and the combination can then wander at a few
+   tolerances indefinitely (pig on ECMO: 70 beats).  The best state is restored and the
+   contents are integrated plainly from there. */
+#define STEADY_AA_O2_STALL 6
 /* The O2 replay (model/replay.c) at the O2 warm start: until the largest content change
    over a replayed beat is this fraction of its tolerance, at most so many replays. */
 #define STEADY_REPLAY_GOAL 0.01
@@ -323,6 +340,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   int aa_steps = 0; /* accelerated steps since the last restart */
   int failures = 0; /* restarts (change grew, inadmissible step) */
   int av_shut = 0, rv_shut = 0, o2_steps = 0;
+  int since_best = 0, o2_stalled = 0; /* O2 stage: steps without a new best; gave up */
   long csf_beat = -STEADY_CSF_GAP; /* beat of the last CSF step */
   char suspended[sizeof inf.accel_reason] = "";
   double best = INFINITY, bpc_prev = NAN;
@@ -355,7 +373,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     /* which accelerated iteration this beat belongs to, if any */
     int want = !accel || s->beats - start < 2 ? 0
                : res >= STEADY_AA_FAST_GOAL   ? 1
-               : warmed && csf_ok && !s->ctl_moving && circulating &&
+               : warmed && !o2_stalled && csf_ok && !s->ctl_moving && circulating &&
                        (o2res >= 1.0 || (o2res >= STEADY_AA_O2_GOAL && o2_steps < STEADY_AA_O2_STEPS))
                    ? 2
                    : 0;
@@ -372,13 +390,21 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     }
     if (want != mode) {
       if (aa) hs_aa_reset(aa);
-      mode = want, aa_steps = 0, best = INFINITY;
+      mode = want, aa_steps = 0, best = INFINITY, since_best = 0;
     }
     if (mode) {
       double mon = mode == 1 ? res : o2res;
       if (mon < best) {
-        best = mon;
+        best = mon, since_best = 0;
         memcpy(s->y_save, s->y, nb);
+      } else if (mode == 2 && ++since_best >= STEADY_AA_O2_STALL) {
+        memcpy(s->y, s->y_save, nb); /* the O2 stage stalled: its best state, then plainly */
+        memcpy(s->y_prev_ed, s->y, nb);
+        s->dirty = 1;
+        o2_stalled = 1;
+        hs_aa_reset(aa);
+        aa_steps = 0, best = INFINITY, calm = 0, mode = 0;
+        continue;
       } else if (aa_steps >= 3 && mon > 10.0 * best) {
         /* the change grew tenfold over the best state of this approach: the linear
            model behind the combination does not hold here; restart from that state */
