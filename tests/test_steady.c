@@ -320,7 +320,7 @@ static void test_icp_settled(void **state) {
 }
 
 /* Beat budgets of the search (docs/numerics.md, Periodic steady state): the healthy
-   adult's CSF balance by direct steps (33 beats when only the first step was direct and
+   adult's CSF balance by direct steps (23 beats; 33 when only the first step was direct and
    regula falsi followed on drifts measured during re-settling), and the pig on VA-ECMO,
    whose O2 stage stalls at the watershed and must give up (107 beats while it wandered)
    and still agree with plain integration. */
@@ -331,7 +331,7 @@ static void test_beat_budget(void **state) {
   free_solve(load("pig_acute_heart_failure.yaml"), &p, 1, 0);
   print_message("  healthy adult %ld beats (CSF steps %d), pig on VA-ECMO %ld beats\n",
                 h.info.beats, h.info.csf_steps, p.info.beats);
-  assert_true(h.info.beats <= 28);
+  assert_true(h.info.beats <= 26);
   assert_true(h.info.csf_steps <= 5);
   assert_true(p.info.beats <= 60);
   agree(load("pig_acute_heart_failure.yaml"), "pig_acute_heart_failure.yaml", 0);
