@@ -121,13 +121,15 @@ static void csf_equilibrate(hs_sim *s) {
  * absorption(ICP), with a time constant of tens of minutes once the intracranial
  * blood volume has yielded to it (Marmarou 1978): integration alone would need
  * thousands of beats.  Once the haemodynamics are nearly steady, the CSF volume jumps
- * to the zero of its mean drift D(V) over a beat.  With an outflow node every step is
- * the direct balance (circuit hook equilibrium: formation = absorption at the last
- * beat's mean sinus pressure, the intracranial blood the vessels give up included),
- * whose error is only that of the last beat's haemodynamics.  Without one: a Newton
- * guess (circuit hook newton), then Illinois regula falsi between measurements of
- * opposite drift (the bracket is still kept with the direct balance: it decides how
- * settled the haemodynamics must be before the next step).  The haemodynamics settle
+ * to the zero of its mean drift D(V) over a beat.  With an outflow node the first
+ * STEADY_CSF_DIRECT steps take the direct balance (circuit hook equilibrium: formation
+ * = absorption at the last beat's mean sinus pressure, the intracranial blood the
+ * vessels give up included), whose error is that of the last beat's haemodynamics plus
+ * a small bias of its mean-flow blood estimate.  Later steps, and every step without an
+ * outflow node (after a Newton guess, circuit hook newton), are Illinois regula falsi
+ * between measurements of opposite drift, which removes that bias (the bracket is kept
+ * during the direct steps too: it also decides how settled the haemodynamics must be
+ * before the next step).  The haemodynamics settle
  * again before the next measurement; the steady-state test then requires
  * |D| R_out < solver.steady_tol_icp.
  */
@@ -157,8 +159,8 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
     /* the direct balance.  It used to be only the first guess, followed by regula falsi
        on measured drifts; but a drift measured while the autoregulated beds still
        re-settle after the last step can have the wrong sign, and the stale bracket end
-       then held the secant steps to hundredths of a mL (healthy adult: 33 beats, now 25;
-       docs/numerics.md) */
+       then held the secant steps to hundredths of a mL (healthy adult: 33 beats, 25
+       with direct steps; docs/numerics.md) */
   } else if (cs->have_lo && cs->have_hi && cs->d_lo != cs->d_hi) {
     vn = cs->v_lo - cs->d_lo * (cs->v_hi - cs->v_lo) / (cs->d_hi - cs->d_lo);
   } else if (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v && (vn - v) * d > 0) {
