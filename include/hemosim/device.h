@@ -86,6 +86,8 @@ typedef struct hs_device_io {
                              port vessel, mL (raises its pressure by vext / C) */
   double gas_flow;        /* out: sweep gas flow through the membrane lung of the
                              OXYGENATE paths, mL/s (CO2 removal; 0 = none) */
+  const double *cache;    /* the constants prepare() derived from p (ncache doubles), or
+                             NULL for a type without prepare */
 } hs_device_io;
 
 typedef struct hs_device_type {
@@ -110,6 +112,14 @@ typedef struct hs_device_type {
      node).  Returns HS_OK or an error whose message names the parameter. */
   hs_status (*check)(const double *p, const char *const *port_nodes, hs_err *err);
   const hs_device_state *states; /* nstates entries, or NULL (flows, unbounded) */
+  /* Optional: constants derived from the parameters alone (a cannula's Poiseuille
+     resistance, a tube's inertance), written into cache[0..ncache-1] whenever the
+     parameters change - when a simulation starts, at every setting and scheduled event -
+     and read by eval through io->cache instead of being recomputed at every evaluation.
+     A value must be computed exactly as eval would compute it (the same expression), so
+     that the cache changes no digit. */
+  int ncache;
+  void (*prepare)(const double *p, double *cache);
 } hs_device_type;
 
 /* Registry of the built-in device types (src/devices/registry.c). */

@@ -183,22 +183,25 @@ static const hs_device_output OUTPUTS[O_N] = {
 #define DYN 1333.22 /* dyn/cm^2 per mmHg */
 #define PI 3.14159265358979323846
 
-double hs_cannula_dp(double fr, double len, double q, double wall, double k_loss,
-                     double friction) {
+/* A cannula's coefficients: dP = rlam Q + k Q|Q| (the law above). */
+static void cannula_coef(double fr, double len, double wall, double k_loss, double friction,
+                         double *rlam, double *k) {
   double d = fr / 30.0 - 2.0 * wall; /* inner diameter, cm */
   double r = 0.5 * d, a = PI * r * r;
-  double rlam = 8.0 * HS_BLOOD_VISCOSITY * len / (PI * r * r * r * r) / DYN;
-  double k = (k_loss + friction * len / d) * HS_BLOOD_DENSITY / (2.0 * a * a) / DYN;
+  *rlam = 8.0 * HS_BLOOD_VISCOSITY * len / (PI * r * r * r * r) / DYN;
+  *k = (k_loss + friction * len / d) * HS_BLOOD_DENSITY / (2.0 * a * a) / DYN;
+}
+
+double hs_cannula_dp(double fr, double len, double q, double wall, double k_loss,
+                     double friction) {
+  double rlam, k;
+  cannula_coef(fr, len, wall, k_loss, friction, &rlam, &k);
   return rlam * q + k * q * fabs(q);
 }
 
 double hs_centrifugal_pump_dp(double a, double b, double rpm, double q) {
   double w = rpm / 1000.0, ql = q / MLS_PER_LPM;
   return a * w * w - b * ql * fabs(ql);
-}
-
-static double cannula_dp(const double *p, double fr, double len, double q) {
-  return hs_cannula_dp(fr, len, q, p[E_WALL], p[E_KFORM], p[E_FRICTION]);
 }
 
 static void init(const double *p, double *x) {
@@ -215,11 +218,42 @@ static double tube_inertance(double d_cm, double len) {
 }
 
 /* Added loss of a partly clamped line: the open fraction f carries the flow through
-   a form loss rho/(2 (f A)^2); fully clamped lines are handled as closed. */
-static double clamp_dp(double clamp, double d_cm, double q) {
+   a form loss rho/(2 (f A)^2) Q|Q|; its coefficient (0 when unclamped; fully clamped lines
+   are handled as closed). */
+static double clamp_coef(double clamp, double d_cm) {
   if (clamp <= 0) return 0.0;
   double f = 1.0 - clamp, a = PI * d_cm * d_cm / 4.0 * f;
-  return HS_BLOOD_DENSITY / (2.0 * a * a) / DYN * q * fabs(q);
+  return HS_BLOOD_DENSITY / (2.0 * a * a) / DYN;
+}
+
+/* The constants eval() derives from the parameters alone (hs_device_type.prepare). */
+enum {
+  C_RLAM_D, C_K_D,  /* drainage cannula */
+  C_RLAM_R, C_K_R,  /* return cannula */
+  C_RLAM_V, C_K_V,  /* vent cannula (0 without a vent) */
+  C_R_TUBE,         /* tubing, Poiseuille */
+  C_L_D, C_L_P, C_L_V, /* inertances: drainage, pump line (tubing + return), vent */
+  C_CLAMP_D, C_CLAMP_V, /* clamp loss coefficients */
+  C_N
+};
+
+static void prepare(const double *p, double *c) {
+  cannula_coef(p[E_DFR], p[E_DLEN], p[E_WALL], p[E_KFORM], p[E_FRICTION], &c[C_RLAM_D], &c[C_K_D]);
+  cannula_coef(p[E_RFR], p[E_RLEN], p[E_WALL], p[E_KFORM], p[E_FRICTION], &c[C_RLAM_R], &c[C_K_R]);
+  double rt = p[E_TUBE_D] / 2.0;
+  c[C_R_TUBE] = 8.0 * HS_BLOOD_VISCOSITY * p[E_TUBE_L] / (PI * rt * rt * rt * rt) / DYN;
+  double d_dc = p[E_DFR] / 30.0 - 2.0 * p[E_WALL], d_rc = p[E_RFR] / 30.0 - 2.0 * p[E_WALL];
+  c[C_L_D] = tube_inertance(d_dc, p[E_DLEN]);
+  c[C_L_P] = tube_inertance(p[E_TUBE_D], p[E_TUBE_L]) + tube_inertance(d_rc, p[E_RLEN]);
+  c[C_CLAMP_D] = clamp_coef(p[E_DCLAMP], d_dc);
+  c[C_RLAM_V] = c[C_K_V] = c[C_CLAMP_V] = 0.0, c[C_L_V] = 1.0;
+  if (p[E_VFR] > 0) {
+    double d_vc = p[E_VFR] / 30.0 - 2.0 * p[E_WALL];
+    cannula_coef(p[E_VFR], p[E_VLEN], p[E_WALL], p[E_KFORM], p[E_FRICTION], &c[C_RLAM_V],
+                 &c[C_K_V]);
+    c[C_L_V] = tube_inertance(d_vc, p[E_VLEN]);
+    c[C_CLAMP_V] = clamp_coef(p[E_VCLAMP], d_vc);
+  }
 }
 
 /*
@@ -240,15 +274,12 @@ static hs_status eval(hs_device_io *io, hs_err *err) {
   if (rpm < 0.0) rpm = 0.0;
   if (rpm > 5000.0) rpm = 5000.0;
   if (p[E_ON] == 0) rpm = 0;
+  const double *k = io->cache;
   double dp_pump = hs_centrifugal_pump_dp(p[E_PUMP_A], p[E_PUMP_B], rpm, q);
-  double dp_dc = cannula_dp(p, p[E_DFR], p[E_DLEN], qd);
-  double dp_rc = cannula_dp(p, p[E_RFR], p[E_RLEN], q);
+  double dp_dc = k[C_RLAM_D] * qd + k[C_K_D] * qd * fabs(qd);
+  double dp_rc = k[C_RLAM_R] * q + k[C_K_R] * q * fabs(q);
   double dp_oxy = p[E_OXY_R1] * q + p[E_OXY_R2] * q * fabs(q);
-  double rt = p[E_TUBE_D] / 2.0;
-  double r_tube = 8.0 * HS_BLOOD_VISCOSITY * p[E_TUBE_L] / (PI * rt * rt * rt * rt) / DYN;
-  double d_dc = p[E_DFR] / 30.0 - 2.0 * p[E_WALL], d_rc = p[E_RFR] / 30.0 - 2.0 * p[E_WALL];
-  double l_d = tube_inertance(d_dc, p[E_DLEN]);
-  double l_p = tube_inertance(p[E_TUBE_D], p[E_TUBE_L]) + tube_inertance(d_rc, p[E_RLEN]);
+  double r_tube = k[C_R_TUBE], l_d = k[C_L_D], l_p = k[C_L_P];
   /* collapse of the drained vein around the cannula tip */
   double v = io->port_v[0], v0 = io->port_v0[0], dp_col = 0.0, suction = 0.0;
   if (io->port_ptm[0] < 0.0 && v0 > 0.0 && v > 0.0) {
@@ -258,15 +289,12 @@ static hs_status eval(hs_device_io *io, hs_err *err) {
   }
   int drain_open = p[E_DCLAMP] < 0.999;
   int vent_open = p[E_VFR] > 0 && p[E_VCLAMP] < 0.999 && p[E_ON] != 0;
-  double a_d = io->port_p[0] - dp_dc - dp_col - clamp_dp(p[E_DCLAMP], d_dc, qd);
+  double a_d = io->port_p[0] - dp_dc - dp_col - k[C_CLAMP_D] * qd * fabs(qd);
   double c = dp_pump - dp_oxy - r_tube * q - dp_rc - io->port_p[1];
-  double a_v = 0.0, l_v = 1.0, d_vc = 0.0;
-  if (p[E_VFR] > 0) {
-    d_vc = p[E_VFR] / 30.0 - 2.0 * p[E_WALL];
-    l_v = tube_inertance(d_vc, p[E_VLEN]);
-    a_v = io->port_p[2] - cannula_dp(p, p[E_VFR], p[E_VLEN], qv) -
-          clamp_dp(p[E_VCLAMP], d_vc, qv);
-  }
+  double a_v = 0.0, l_v = k[C_L_V];
+  if (p[E_VFR] > 0)
+    a_v = io->port_p[2] - (k[C_RLAM_V] * qv + k[C_K_V] * qv * fabs(qv)) -
+          k[C_CLAMP_V] * qv * fabs(qv);
   double num = -c, den = 1.0;
   if (drain_open) num += l_p * a_d / l_d, den += l_p / l_d;
   if (vent_open) num += l_p * a_v / l_v, den += l_p / l_v;
@@ -326,4 +354,5 @@ static const hs_block_type BLOCK = {
 const hs_device_type hs_device_va_ecmo = {
     .block = &BLOCK, .ports = PORTS, .nports = 3, .flows = FLOWS, .nflows = 2, .nstates = X_N,
     .outputs = OUTPUTS, .noutputs = O_N, .init = init, .eval = eval, .volume_param = E_PRIME,
-    .nports_required = 2, .check = check, .states = STATES};
+    .nports_required = 2, .check = check, .states = STATES,
+    .ncache = C_N, .prepare = prepare};

@@ -141,6 +141,7 @@ static void device_displacement(hs_sim *s, double t, const double *y) {
     io.p = bparams(s, pl->dev_block[d]);
     io.x = y + pl->dev_state_ofs[d];
     io.beat_start = s->bt0, io.rr = s->brr, io.t_peak = s->vtp, io.beat_index = s->beats;
+    io.cache = s->dcache + s->dcache_ofs[d];
     io.port_vext = vx;
     dt->displace(&io);
     for (int k = 0; k < dt->nports; k++)
@@ -286,6 +287,7 @@ static void device_flows(hs_sim *s, double t, const double *y, const double *P) 
     io.dx = s->Ddx + (pl->dev_state_ofs[d] - pl->dev_state_ofs[0]);
     io.out = s->Dout + pl->dev_out_ofs[d];
     io.beat_start = s->bt0, io.rr = s->brr, io.t_peak = s->vtp, io.beat_index = s->beats;
+    io.cache = s->dcache + s->dcache_ofs[d];
     if (dt->eval(&io, &s->dev_err) != HS_OK && !s->dev_failed) {
       s->dev_failed = 1; /* keep the first failure; the step is abandoned (rhs_full) */
       hs_err_prefix(&s->dev_err, "t=%.4f s: device '%s': ", t, pl->bname[pl->dev_block[d]]);
@@ -322,11 +324,18 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
   const hs_plan *pl = s->pl;
   double *P = s->P, *Q = s->Q;
   evaluate(s, t, y, P, Q);
-  for (int i = 0; i < pl->nn; i++) dy[i] = 0.0;
-#pragma GCC unroll 4 /* the scatter of the flows is ~10 % of the run: less loop overhead */
-  for (int e = 0; e < pl->ne; e++) {
-    dy[pl->efrom[e]] -= Q[e];
-    dy[pl->eto[e]] += Q[e];
+  /* each node's net inflow, gathered over its edges in edge order: the same additions
+     in the same order as a scatter over the edges (dy[from] -= Q, dy[to] += Q), so the
+     same numbers, without a chain of stores and reloads through dy (the scatter was
+     ~6 % of the run) */
+  {
+    const int *restrict ofs = s->adj_ofs, *restrict ae = s->adj_e;
+    const double *restrict sg = s->adj_sgn;
+    for (int i = 0; i < pl->nn; i++) {
+      double acc = 0.0;
+      for (int k = ofs[i]; k < ofs[i + 1]; k++) acc += sg[k] * Q[ae[k]];
+      dy[i] = acc;
+    }
   }
   for (int j = 0; j < s->nfrow; j++) {
     const flow_row *f = &s->frow[j];
@@ -586,6 +595,9 @@ void hs_sim_free(hs_sim *s) {
   free(s->edge_vi);
   free(s->frow);
   free(s->chambers);
+  free(s->adj_ofs);
+  free(s->adj_e);
+  free(s->adj_sgn);
   free(s->y);
   free(s->ydense);
   free(s->work_dy);
@@ -611,6 +623,8 @@ void hs_sim_free(hs_sim *s) {
   free(s->tws);
   free(s->vext);
   free(s->dport);
+  free(s->dcache);
+  free(s->dcache_ofs);
   free(s->dext);
   free(s->qmean);
   free(s->hist);
@@ -735,6 +749,11 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   if (!s->qprev || !s->vstart || !s->vfwd || !s->vbwd || !s->tws) goto nomem;
   s->vext = calloc((size_t)pl->nn + 1, sizeof(double));
   s->dport = calloc(5 * (size_t)pl->nports_total + 1, sizeof(double));
+  s->dcache_ofs = calloc((size_t)pl->nd + 1, sizeof(int));
+  if (!s->dcache_ofs) goto nomem;
+  for (int d = 0; d < pl->nd; d++)
+    s->dcache_ofs[d + 1] = s->dcache_ofs[d] + (pl->dev_type[d]->prepare ? pl->dev_type[d]->ncache : 0);
+  s->dcache = calloc((size_t)s->dcache_ofs[pl->nd] + 1, sizeof(double));
   s->dext = calloc((size_t)pl->nout + 1, sizeof(double));
   s->qmean = calloc((size_t)(2 * pl->ne + pl->nfd) + 1, sizeof(double));
   s->nm = HS_METRIC_COUNT + pl->nout;
@@ -768,6 +787,24 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->slow_decay = calloc((size_t)s->nslow + 1, sizeof(double));
   if (!s->slow_rate || !s->slow_decay) goto nomem;
   s->chambers = calloc((size_t)pl->nn + 1, sizeof(int));
+  s->adj_ofs = calloc((size_t)pl->nn + 1, sizeof(int));
+  s->adj_e = calloc(2 * (size_t)pl->ne + 1, sizeof(int));
+  s->adj_sgn = calloc(2 * (size_t)pl->ne + 1, sizeof(double));
+  int *cur = calloc((size_t)pl->nn + 1, sizeof(int));
+  if (!s->adj_ofs || !s->adj_e || !s->adj_sgn || !cur) {
+    free(cur);
+    goto nomem;
+  }
+  for (int e = 0; e < pl->ne; e++) s->adj_ofs[pl->efrom[e] + 1]++, s->adj_ofs[pl->eto[e] + 1]++;
+  for (int i = 0; i < pl->nn; i++) s->adj_ofs[i + 1] += s->adj_ofs[i];
+  for (int i = 0; i < pl->nn; i++) cur[i] = s->adj_ofs[i];
+  for (int e = 0; e < pl->ne; e++) { /* edge order; the source's entry before the target's */
+    int k = cur[pl->efrom[e]]++;
+    s->adj_e[k] = e, s->adj_sgn[k] = -1.0;
+    k = cur[pl->eto[e]]++;
+    s->adj_e[k] = e, s->adj_sgn[k] = 1.0;
+  }
+  free(cur);
   if (!s->frow || !s->chambers) goto nomem;
   for (int i = 0; i < pl->nn; i++)
     if (pl->node_kind[i] != HS_NK_VESSEL) s->chambers[s->nch++] = i;
@@ -787,7 +824,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   }
   if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->y_ed1 || !s->y_save || !s->P || !s->Q ||
       !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
-      !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dport || !s->dext || !s->hist || !s->site ||
+      !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dport || !s->dcache || !s->dext || !s->hist || !s->site ||
       !s->acc.y0)
     goto nomem;
   if (sim_begin(s, err) != HS_OK) goto fail;
@@ -1031,6 +1068,9 @@ static int pressure_is_local(const hs_sim *s, int i) {
 void hs_sim_refresh_derived(hs_sim *s) {
   const hs_plan *pl = s->pl;
   s->cx_wall = s->cx && s->cx->wall_on && s->cx->wall_on(pl, s->p);
+  for (int d = 0; d < pl->nd; d++) /* the devices' derived constants */
+    if (pl->dev_type[d]->prepare)
+      pl->dev_type[d]->prepare(bparams(s, pl->dev_block[d]), s->dcache + s->dcache_ofs[d]);
   s->vu_extra_total = 0.0;
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);

@@ -83,6 +83,8 @@ struct hs_sim {
   double sw_t0;
   double tr_t0;          /* time they were last advanced */
   double *vext;          /* volume occupied by devices in each node, mL */
+  double *dcache;        /* the devices' derived constants (hs_device_type.prepare) */
+  int *dcache_ofs;       /* device d's first constant in dcache */
   double *dport;         /* device port scratch: 5 x nports_total (pressure, transmural
                             pressure, volume, unstressed volume, displaced volume) */
   int dev_failed;        /* a device's eval reported an error (in dev_err) */
@@ -124,6 +126,10 @@ struct hs_sim {
   flow_row *frow;                  /* the edges with a flow state */
   int nfrow;
   int *chambers, nch;              /* the chamber nodes */
+  /* the edges at each node, in edge order (an edge's source before its target), with the
+     sign of its flow for the node: node i's are adj_e/adj_sgn[adj_ofs[i] .. adj_ofs[i+1]) */
+  int *adj_ofs, *adj_e;
+  double *adj_sgn;
   /* evaluate() memo: the integrator's last stage of a step is the step's end point, where
      the valve-event check (roots) evaluates again; valid while memo_ok */
   int memo_ok;
