@@ -594,8 +594,37 @@ static void test_co2_equilibrate_converges(void **state) {
   hs_model_free(m);
 }
 
+/* The O2 dissociation curve (Severinghaus 1979, docs/oxygen.md) and its inverse: the
+   half-saturation pressure, normal arterial and venous points, content = bound +
+   dissolved, and the inverse (a safeguarded Newton iteration) back to the PO2 to
+   1e-9 relative over Hb 5-20 g/dL and PO2 0.01-700 mmHg, including the flat top of
+   the curve where the content barely changes. */
+static void test_o2_curve_and_inverse(void **state) {
+  (void)state;
+  assert_near(hs_o2_saturation(26.86), 0.5, 0.002); /* P50 26.8 mmHg */
+  assert_near(hs_o2_saturation(100.0), 0.977, 0.002);
+  assert_near(hs_o2_saturation(40.0), 0.75, 0.01);
+  assert_true(hs_o2_saturation(0.0) == 0.0 && hs_o2_saturation(-3.0) == 0.0);
+  assert_near(hs_o2_content(15.0, 100.0),
+              HS_O2_HUFNER * 15.0 * hs_o2_saturation(100.0) + HS_O2_SOLUBILITY * 100.0, 1e-12);
+  assert_true(hs_o2_po2_from_content(15.0, 0.0) == 0.0);
+  assert_true(hs_o2_po2_from_content(15.0, -1.0) == 0.0);
+  double worst = 0.0;
+  int n = 0;
+  for (double hb = 5.0; hb <= 20.0; hb += 2.5)
+    for (double p = 0.01; p <= 700.0; p *= 1.07, n++) {
+      double back = hs_o2_po2_from_content(hb, hs_o2_content(hb, p));
+      double rel = fabs(back - p) / p;
+      if (rel > worst) worst = rel;
+    }
+  print_message("  PO2 from content: worst relative round-trip error %.2g over %d points\n",
+                worst, n);
+  assert_true(worst < 1e-9);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_o2_curve_and_inverse),
       cmocka_unit_test(test_transport_hooks),
       cmocka_unit_test(test_co2_equilibrate_converges),
       cmocka_unit_test(test_lung_water_rate_rises_with_pcwp),

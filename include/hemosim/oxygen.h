@@ -25,7 +25,8 @@ double hs_o2_saturation(double po2_mmhg);
 /* O2 content (mL O2 per dL blood). */
 double hs_o2_content(double hb_gdl, double po2_mmhg);
 /* PO2 (mmHg) that gives content c (mL O2/dL) at haemoglobin hb; inverse of
-   hs_o2_content, accurate to 1e-9 mmHg; 0 for c <= 0. */
+   hs_o2_content (safeguarded Newton iteration), accurate to ~1e-12 relative; 0 for
+   c <= 0. */
 double hs_o2_po2_from_content(double hb_gdl, double c_mldl);
 /* Alveolar PO2 (mmHg) at alveolar PCO2 paco2 (0 if the equation gives less). */
 double hs_o2_alveolar_po2(double fio2, double pb_mmhg, double paco2_mmhg, double rq);

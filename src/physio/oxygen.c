@@ -17,15 +17,25 @@ double hs_o2_content(double hb, double p) {
 
 double hs_o2_po2_from_content(double hb, double c) {
   if (!(c > 0)) return 0.0;
-  /* content is strictly increasing in P: bracket, then bisect (robust, ~60 steps) */
+  /* content is strictly increasing in P: bracket, then Newton's method kept inside the
+     bracket (a bisection step whenever Newton would leave it): ~5 steps instead of the ~40
+     of a bisection (a beat's metrics invert the content of every node) */
   double lo = 0.0, hi = 100.0;
   while (hs_o2_content(hb, hi) < c && hi < 1e6) hi *= 2.0;
-  for (int i = 0; i < 200 && hi - lo > 1e-9; i++) {
-    double mid = 0.5 * (lo + hi);
-    if (hs_o2_content(hb, mid) < c) lo = mid;
-    else hi = mid;
+  double p = 0.5 * (lo + hi), a = HS_O2_HUFNER * hb;
+  for (int i = 0; i < 200; i++) {
+    double f = hs_o2_content(hb, p) - c;
+    if (f == 0.0) return p;
+    if (f < 0.0) lo = p;
+    else hi = p;
+    double x = p * p * p + 150.0 * p + 23400.0;
+    double df = a * 23400.0 * (3.0 * p * p + 150.0) / (x * x) + HS_O2_SOLUBILITY;
+    double pn = p - f / df;
+    if (!(pn > lo && pn < hi)) pn = 0.5 * (lo + hi);
+    if (fabs(pn - p) <= 1e-13 * (1.0 + p) || hi - lo <= 1e-12 * (1.0 + p)) return pn;
+    p = pn;
   }
-  return 0.5 * (lo + hi);
+  return p;
 }
 
 double hs_o2_alveolar_po2(double fio2, double pb, double paco2, double rq) {
