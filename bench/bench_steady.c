@@ -10,7 +10,8 @@
  * total beats of all runs: the measure docs/numerics.md uses for changes of the search
  * (one patient's beat count moves by +-30 % with any change of the search; the total over
  * many slightly different starts does not).
- * Nothing is asserted (benchmarks are reported).
+ * Nothing is asserted (benchmarks are reported); the exit status is 1 when a patient cannot
+ * be loaded or compiled or a run ends with an error (e.g. steady state not reached).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -60,11 +61,13 @@ static int bench(const char *path, int reps, int plain, const char *set) {
   }
   if (plain && hs_model_set(m, "solver.steady_accel", 0, &err)) {
     fprintf(stderr, "bench_steady: %s\n", err.msg);
+    hs_model_free(m);
     return 1;
   }
   hs_plan *pl = hs_plan_compile(m, &err);
   if (!pl) {
     fprintf(stderr, "bench_steady: %s\n", err.msg);
+    hs_model_free(m);
     return 1;
   }
   double ms[64];
@@ -72,12 +75,13 @@ static int bench(const char *path, int reps, int plain, const char *set) {
   hs_steady_info info;
   memset(&info, 0, sizeof info);
   double map = 0;
+  int failed = 0;
   for (int r = 0; r < reps; r++) {
     double t0 = now();
     hs_sim *s = hs_sim_new(pl, &err);
     hs_status st = s ? hs_sim_run_to_steady(s, &info, &err) : HS_ERR_NOMEM;
     ms[r] = 1e3 * (now() - t0);
-    if (st) fprintf(stderr, "bench_steady: %s: %s\n", path, err.msg);
+    if (st) fprintf(stderr, "bench_steady: %s: %s\n", path, err.msg), failed = 1;
     double out[HS_METRIC_COUNT];
     if (s && hs_sim_summary(s, 6, out, &err) == HS_OK) map = out[HS_M_MAP];
     hs_sim_free(s);
@@ -90,7 +94,7 @@ static int bench(const char *path, int reps, int plain, const char *set) {
   total_beats += info.beats;
   hs_plan_free(pl);
   hs_model_free(m);
-  return 0;
+  return failed;
 }
 
 int main(int argc, char **argv) {
