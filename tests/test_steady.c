@@ -575,12 +575,9 @@ static void test_pattern_co2(void **state) {
   set(m, "iabp.ratio", "2");
   set(m, "solver.steady_period", "2");
   hs_err err;
-  hs_plan *pl = hs_plan_compile(m, &err);
-  assert_non_null(pl);
-  hs_sim *s = hs_sim_new(pl, &err);
-  assert_non_null(s);
+  hs_plan *pl;
   hs_steady_info info;
-  assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_OK);
+  hs_sim *s = steady_sim(&pl, m, &info);
   double *all = malloc(hs_sim_metric_count(s) * sizeof *all);
   assert_non_null(all);
   assert_int_equal(hs_sim_summary_all(s, 6, all, &err), HS_OK);
