@@ -35,14 +35,11 @@ static inline double rel(double a, double b) {
  * (CO2 contents are solved directly, o2_equilibrate, and do not hold it back).
  * res_fast is the largest change / tolerance over the first four kinds.
  */
-void hs_sim_steady_measure(hs_sim *s) {
-  const hs_plan *pl = s->pl;
-  const double *sv = s->p + pl->solver;
-  const double *y = s->y, *y0 = s->y_prev_ed;
-  double dv = 0, dq = 0, drpm = 0, dfac = 0, do2 = 0;
+/* The largest change of any node's O2 content or ECMO-blood fraction (mL/mL) from state
+   y0 to state y. */
+static double o2_change(const hs_plan *pl, const double *y, const double *y0) {
+  double do2 = 0;
   for (int i = 0; i < pl->nn; i++) {
-    double d = fabs(y[i] - y0[i]);
-    if (d > dv) dv = d;
     double c1 = y[pl->yo2 + i] / y[i], c0 = y0[pl->yo2 + i] / y0[i];
     if (fabs(c1 - c0) > do2) do2 = fabs(c1 - c0);
     if (pl->ntr) {
@@ -50,8 +47,20 @@ void hs_sim_steady_measure(hs_sim *s) {
       if (fabs(c1 - c0) > do2) do2 = fabs(c1 - c0);
     }
   }
+  return do2;
+}
+
+void hs_sim_steady_measure(hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  const double *sv = s->p + pl->solver;
+  const double *y = s->y, *y0 = s->y_prev_ed;
+  double dv = 0, dq = 0, drpm = 0, dfac = 0;
+  for (int i = 0; i < pl->nn; i++) {
+    double d = fabs(y[i] - y0[i]);
+    if (d > dv) dv = d;
+  }
   s->last_change = dv;
-  s->last_change_o2 = do2;
+  s->last_change_o2 = o2_change(pl, y, y0);
   for (int e = 0; e < pl->ne; e++) {
     int k = pl->estate[e];
     if (k >= 0 && fabs(y[k] - y0[k]) > dq) dq = fabs(y[k] - y0[k]);
@@ -315,6 +324,36 @@ static const char *steady_admissible(const hs_sim *s, const double *g, double *x
   return NULL;
 }
 
+/* The CO2 balance for the steady flows: the last beat's mean flows, or qpat, those of a
+   pattern of beats. */
+static void co2_balance(hs_sim *s, const double *qpat, size_t nqm) {
+  if (qpat) memcpy(s->qmean, qpat, nqm * sizeof(double));
+  s->pl->tx->equilibrate(s, 0);
+}
+
+/* The end of the search (hs_sim_run_to_steady): the CO2 balance for the steady flows
+   (qpat: the mean flows of a pattern of beats, or NULL for the last beat's), then the O2
+   and tracer contents at their fixed point for the last beat's transport at the new
+   end-capillary content (the replay solve), kept only when it lies more than a tolerance
+   away.  Returns that distance (without a replay: the end-capillary content's change) in
+   O2 tolerances.  replay 0: the replay is not used (see the caller). */
+static double settle_o2(hs_sim *s, int replay, const double *qpat, size_t nqm, double *ysave) {
+  const hs_plan *pl = s->pl;
+  size_t nb = (size_t)pl->ny * sizeof(double);
+  double cec = s->c_ec, tol = s->p[pl->solver + SOLVER_STEADY_TOL_O2];
+  co2_balance(s, qpat, nqm);
+  if (!replay) return fabs(s->c_ec - cec) / tol;
+  memcpy(ysave, s->y, nb);
+  double moved = hs_replay_solve(s, STEADY_SETTLE_GOAL, STEADY_REPLAY_MAX) > 0
+                     ? o2_change(pl, s->y, ysave)
+                     : 0.0;
+  if (!(moved > tol)) {
+    memcpy(s->y, ysave, nb); /* within a tolerance: the integrated state */
+    s->dirty = 1;
+  }
+  return moved / tol;
+}
+
 /*
  * Periodic steady state (docs/numerics.md).  Beat by beat: every state kind must
  * change by less than its tolerance (steady_measure), the CSF balance must hold
@@ -327,38 +366,6 @@ static const char *steady_admissible(const hs_sim *s, const double *g, double *x
  * grows, fallback to plain integration with a stated reason), the CSF balance solve
  * (csf_step) and the O2 warm start (o2_equilibrate).
  */
-/* The end of the search (hs_sim_run_to_steady): the CO2 balance for the steady flows
-   (qpat: the mean flows of a pattern of beats, or NULL for the last beat's), then the O2
-   and tracer contents at their fixed point for the last beat's transport at the new
-   end-capillary content (the replay solve), kept only when it lies more than a tolerance
-   away.  Returns that distance (without a replay: the end-capillary content's change) in
-   O2 tolerances. */
-static double settle_o2(hs_sim *s, const double *qpat, size_t nqm, double *ysave) {
-  const hs_plan *pl = s->pl;
-  size_t nb = (size_t)pl->ny * sizeof(double);
-  double cec = s->c_ec, tol = s->p[pl->solver + SOLVER_STEADY_TOL_O2];
-  if (qpat) memcpy(s->qmean, qpat, nqm * sizeof(double));
-  s->pl->tx->equilibrate(s, 0);
-  double moved = fabs(s->c_ec - cec);
-  if (!s->rep_on) return moved / tol;
-  memcpy(ysave, s->y, nb);
-  moved = 0.0;
-  if (hs_replay_solve(s, STEADY_SETTLE_GOAL, STEADY_REPLAY_MAX) > 0)
-    for (int i = 0; i < pl->nn; i++) {
-      double d = fabs(s->y[pl->yo2 + i] - ysave[pl->yo2 + i]) / s->y[i];
-      if (pl->ntr) {
-        double dt = fabs(s->y[pl->ytr + i] - ysave[pl->ytr + i]) / s->y[i];
-        if (dt > d) d = dt;
-      }
-      if (d > moved) moved = d;
-    }
-  if (!(moved > tol)) {
-    memcpy(s->y, ysave, nb); /* within a tolerance: the integrated state */
-    s->dirty = 1;
-  }
-  return moved / tol;
-}
-
 hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   const hs_plan *pl = s->pl;
   const double *sv = s->p + pl->solver;
@@ -572,19 +579,23 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        they were averaged).  When the fixed point lies more than a tolerance away the
        contents are set there and the third calm beat, measured from them, must pass
        every test.  Without a replay (plain integration, a pattern of beats) integration
-       settles the contents after an end-capillary change of more than a tolerance. */
+       settles the contents after an end-capillary change of more than a tolerance; so
+       too when the acceleration fell back or a ventricle does not eject: the replayed
+       map then has stagnant nodes whose contents any value fixes, and a jump there once
+       drove the CO2 balance to zero (lv.ees 0.2 on ECMO at 2.5 L/min: PaCO2 0 instead of
+       42.6 mmHg, test_low_contractility_regression). */
     if ((calm == 2 && o2_rounds == 0) || calm >= 3) {
+      int replay = s->rep_on && accel && !av_shut && !rv_shut;
       if (o2_rounds < STEADY_O2_ROUNDS && circulating) {
-        if (settle_o2(s, period > 1 ? qpat : NULL, nqm, ypre) > 1.0) {
+        if (settle_o2(s, replay, period > 1 ? qpat : NULL, nqm, ypre) > 1.0) {
           o2_rounds++;
           memcpy(s->y_prev_ed, s->y, nb); /* the next beat measures from the new contents */
-          calm = s->rep_on ? 2 : 0;       /* and must pass every test */
+          calm = replay ? 2 : 0;          /* and must pass every test */
           continue;
         }
         if (!o2_rounds) o2_rounds = 1; /* checked; on the third calm beat once more */
       } else if (calm >= 3) { /* no circulation, or the rounds used up: the CO2 alone */
-        if (period > 1) memcpy(s->qmean, qpat, nqm * sizeof(double));
-        s->pl->tx->equilibrate(s, 0);
+        co2_balance(s, period > 1 ? qpat : NULL, nqm);
       }
     }
     if (calm >= 3) {
