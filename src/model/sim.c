@@ -160,7 +160,7 @@ static void vessel_pressures(hs_sim *s, const double *y, const hs_physio_tone *f
     const vessel_row *r = &s->vrow[k];
     int i = r->i;
     if (r->plain) { /* the general case below without its terms (the same arithmetic) */
-      s->PT[i] = hs_vessel_pressure(pl->ndisp ? y[i] + s->vext[i] : y[i], r->c, r->v0);
+      s->PT[i] = ((pl->ndisp ? y[i] + s->vext[i] : y[i]) - r->v0) * r->e;
       P[i] = s->PT[i] + r->pext + r->tt;
       continue;
     }
@@ -187,7 +187,7 @@ static void resistor_and_state_flows(hs_sim *s, const double *y, const hs_physio
 #pragma GCC unroll 4
     for (int k = 0; k < s->nrrow; k++) {
       const resistor_row *rr = &s->rrow[k];
-      Q[rr->e] = (P[rr->a] - P[rr->b]) / rr->r;
+      Q[rr->e] = (P[rr->a] - P[rr->b]) * rr->g;
     }
   } else { /* the factors by table: a factor of exactly 1 where none acts (same products) */
     const double reflex_f[3] = {1.0, fx->r_splanchnic, fx->r_extra},
@@ -223,6 +223,19 @@ static void waterfall_flows(hs_sim *s, const double *y, const hs_physio_tone *fx
                             const double *P, double *Q) {
   const hs_plan *pl = s->pl;
   double pclose = pl->nic ? s->cx->closing(pl, s->p, pc) : 0.0;
+  if (s->nwrow) { /* regulated edges without collapse: the general loop below without the
+                     terms that cannot act on them (the same arithmetic: identical numbers;
+                     regulated beds hold their own tone, so no drug factor) */
+    const double reflex_f[3] = {1.0, fx->r_splanchnic, fx->r_extra};
+    for (int k = 0; k < s->nwrow; k++) {
+      const resistor_row *w = &s->wrow[k];
+      double dp = P[w->a] - hs_waterfall_pd(P[w->b], pclose);
+      if (dp < 0) dp = 0.0;
+      double r = w->r;
+      if (w->reflex != HS_REFLEX_NONE) r *= reflex_f[w->reflex];
+      Q[w->e] = dp / r;
+    }
+  }
   for (int k = 0; k < s->nother; k++) {
     int e = s->other_e[k];
     const double *ep = bparams(s, pl->edge_block[e]);
@@ -344,7 +357,7 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
       dy[k] = 0.0;
       continue;
     }
-    dy[k] = (P[f->a] - P[f->b] - f->r * y[k]) / f->l;
+    dy[k] = (P[f->a] - P[f->b] - f->r * y[k]) * f->il;
   }
   for (int d = 0; d < pl->nd; d++) {
     const hs_device_type *dt = pl->dev_type[d];
@@ -591,6 +604,7 @@ void hs_sim_free(hs_sim *s) {
   free(s->slow_rate);
   free(s->slow_decay);
   free(s->rrow);
+  free(s->wrow);
   free(s->other_e);
   free(s->edge_vi);
   free(s->frow);
@@ -767,6 +781,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->memo_y = calloc(ny, sizeof(double));
   s->vrow = calloc((size_t)pl->nn + 1, sizeof *s->vrow);
   s->rrow = calloc((size_t)pl->ne + 1, sizeof *s->rrow);
+  s->wrow = calloc((size_t)pl->ne + 1, sizeof *s->wrow);
   s->other_e = calloc((size_t)pl->ne + 1, sizeof(int));
   s->edge_vi = calloc((size_t)pl->ne + 1, sizeof(int));
   s->frow = calloc((size_t)pl->ne + 1, sizeof *s->frow);
@@ -809,7 +824,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   for (int i = 0; i < pl->nn; i++)
     if (pl->node_kind[i] != HS_NK_VESSEL) s->chambers[s->nch++] = i;
   if (!s->cx_node || !s->cx_g || !s->r_base || !s->r_fixed || !s->memo_y || !s->vrow ||
-      !s->rrow || !s->other_e || !s->edge_vi)
+      !s->rrow || !s->wrow || !s->other_e || !s->edge_vi)
     goto nomem;
   s->cx = pl->cx;
   s->edge_cx = calloc((size_t)pl->ne + 1, sizeof(int));
@@ -1097,7 +1112,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
     r->i = i;
     r->ar = s->cx_node[i];
     r->reflex = s->ntmod ? (int)v[VESSEL_REFLEX] : HS_REFLEX_NONE;
-    r->c = v[VESSEL_C], r->v0 = v[VESSEL_V0], r->pext = v[VESSEL_PEXT];
+    r->c = v[VESSEL_C], r->v0 = v[VESSEL_V0], r->pext = v[VESSEL_PEXT], r->e = 1.0 / r->c;
     if (vu_cap > 0.0 && v[VESSEL_REFLEX] != HS_REFLEX_NONE)
       r->v0 += s->pfx.venous_volume * v[VESSEL_V0] / vu_cap;
     if (s->ntmod && v[VESSEL_REFLEX] == HS_REFLEX_EXTRA) s->vu_extra_total += r->v0;
@@ -1105,7 +1120,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
     r->kmyo = v[VESSEL_MYO], r->kic = v[VESSEL_INTRACRANIAL];
     r->plain = r->reflex == HS_REFLEX_NONE && r->ar < 0 && r->kmyo == 0.0 && r->kic == 0.0;
   }
-  s->nrrow = s->nother = s->nfrow = 0;
+  s->nrrow = s->nwrow = s->nother = s->nfrow = 0;
   for (int e = 0, vi = 0; e < pl->ne; e++) {
     const double *ep = bparams(s, pl->edge_block[e]);
     if (pl->edge_kind[e] == HS_EK_VALVE) s->edge_vi[e] = vi++;
@@ -1116,6 +1131,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
       f->vi = valve ? s->edge_vi[e] : -1;
       f->r = valve ? ep[VALVE_R] : ep[INERTANCE_R];
       f->l = valve ? ep[VALVE_L] : ep[INERTANCE_L];
+      f->il = 1.0 / f->l;
       f->areg = valve ? ep[VALVE_AREG] : 0.0;
       f->farea = valve ? ep[VALVE_FAREA] : 0.0;
       f->fvc = valve ? ep[VALVE_FVC] : 0.0;
@@ -1132,12 +1148,13 @@ void hs_sim_refresh_derived(hs_sim *s) {
     if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
     if (fdiv != 1.0) r /= fdiv;
     s->r_fixed[e] = r;
-    if ((pl->nic && s->edge_cx[e]) || ep[RESISTOR_COLLAPSE] != 0) {
+    if (ep[RESISTOR_COLLAPSE] != 0) {
       s->other_e[s->nother++] = e;
       continue;
     }
-    resistor_row *rr = &s->rrow[s->nrrow++];
-    rr->e = e, rr->a = pl->efrom[e], rr->b = pl->eto[e], rr->r = r;
+    int wf = pl->nic && s->edge_cx[e]; /* a regulated edge: waterfall_flows */
+    resistor_row *rr = wf ? &s->wrow[s->nwrow++] : &s->rrow[s->nrrow++];
+    rr->e = e, rr->a = pl->efrom[e], rr->b = pl->eto[e], rr->r = r, rr->g = 1.0 / r;
     int rf = s->ntmod ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE; /* 0-2: evaluate()'s table */
     rr->reflex = rf == HS_REFLEX_NONE || rf == HS_REFLEX_SPLANCHNIC ? rf : HS_REFLEX_EXTRA;
     rr->drug = pl->edge_bed[e] && !s->edge_cx[e];

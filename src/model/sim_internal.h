@@ -49,10 +49,12 @@ typedef struct vessel_row {
   int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
   int plain;  /* none of reflex, autoregulated compliance, kmyo, kic: P from V alone */
   double c, v0, pext, tt, kmyo, kic; /* tt = thoracic coefficient x thoracic pressure */
+  double e;                          /* 1 / c */
 } vessel_row;
 typedef struct flow_row { /* an edge with a flow state: inertance or valve */
   int e, k, a, b, vi; /* edge, state index, from, to, valve index (-1: inertance) */
   double r, l, areg; /* areg: regurgitant orifice area of a valve (0: none) */
+  double il;         /* 1 / l */
   double farea, fvc, fspan; /* functional regurgitation (hs_functional_area; farea 0: none) */
 } flow_row;
 typedef struct resistor_row { /* a resistor with neither waterfall nor collapse */
@@ -60,6 +62,7 @@ typedef struct resistor_row { /* a resistor with neither waterfall nor collapse 
   int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
   int drug;   /* a vasomotor bed: the drugs and the BP controller scale it */
   double r;   /* R / (1 - obstruction) / patency */
+  double g;   /* 1 / r */
 } resistor_row;
 
 /* hs_sim_reset() returns every run-state field to its value in a new simulation: a
@@ -120,7 +123,8 @@ struct hs_sim {
   double *r_fixed;                 /* ... and divided by its patency (edges without collapse) */
   vessel_row *vrow;                /* every vessel node */
   resistor_row *rrow;              /* the plain resistors */
-  int nvrow, nrrow;
+  resistor_row *wrow;              /* the regulated waterfall resistors without collapse */
+  int nvrow, nrrow, nwrow;
   int *other_e, nother;            /* the other edges (waterfall, collapse, inertance, valve) */
   int *edge_vi;                    /* valve index of each valve edge */
   flow_row *frow;                  /* the edges with a flow state */

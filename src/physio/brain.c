@@ -505,8 +505,8 @@ static double brain_evaluate(const hs_plan *pl, const double *p, const double *y
   const double *restrict x = y + pl->yar;
   const double a = p[HS_BRAIN_BLK(pl) + BRAIN_AR_RANGE], gc = p[HS_BRAIN_BLK(pl) + BRAIN_AR_COMPLIANCE];
   for (int k = 0; k < nar; k++) {
-    double u = a * x[k] / sqrt(1.0 + x[k] * x[k]);
-    double r = (1.0 - u) / (1.0 + u);
+    double sq = sqrt(1.0 + x[k] * x[k]), ax = a * x[k];
+    double r = (sq - ax) / (sq + ax);
     g[k] = r;
     if (gc == 0.0) c[k] = 1.0;
     else if (gc == 1.0) c[k] = r >= 1.0 ? r * r : sqrt(r);

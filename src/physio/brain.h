@@ -63,9 +63,10 @@ static inline double hs_brain_icp(const hs_plan *pl, const double *p, const doub
  */
 static inline double hs_brain_ar_conductance(const hs_plan *pl, const double *p,
                                              const double *y, int k) {
-  double x = y[pl->yar + k];
-  double u = p[HS_BRAIN_BLK(pl) + BRAIN_AR_RANGE] * x / sqrt(1.0 + x * x);
-  return (1.0 - u) / (1.0 + u);
+  /* (1 - u)/(1 + u) with numerator and denominator times sqrt(1 + x^2): one division */
+  double x = y[pl->yar + k], sq = sqrt(1.0 + x * x);
+  double ax = p[HS_BRAIN_BLK(pl) + BRAIN_AR_RANGE] * x;
+  return (sq - ax) / (sq + ax);
 }
 static inline double hs_brain_ar_compliance(const hs_plan *pl, const double *p, double r) {
   double g = p[HS_BRAIN_BLK(pl) + BRAIN_AR_COMPLIANCE];
