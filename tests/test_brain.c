@@ -224,6 +224,49 @@ static void test_no_reflow_law(void **state) {
   assert_true(fabs(nr.pi_r - clean.pi_r) < 0.05);
 }
 
+/* The autoregulation law of docs/brain.md: conductance factor r = (1 - a u)/(1 + a u),
+   u = x/sqrt(1 + x^2), i.e. R = R0 (1 + a u)/(1 - a u); the territory arteries' compliance
+   factor r^(2g) when dilated, r^(g/2) when constricted.  Checked against the formula as
+   documented (two divisions) at states from deep constriction to full dilation, and its
+   limits at the default range a 0.3 (0.54x-1.86x resistance, 0.73x-3.45x compliance). */
+static void test_autoregulation_law(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
+  hs_err err;
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  assert_true(pl->nar > 0);
+  const double *p = pl->p0, a = p[HS_BRAIN_BLK(pl) + BRAIN_AR_RANGE];
+  assert_float_equal(a, 0.3, 1e-15);
+  double *y = calloc((size_t)pl->ny, sizeof *y);
+  assert_non_null(y);
+  const double xs[] = {-1e6, -30, -3, -1, -0.2, 0, 1e-3, 0.5, 1, 4, 50, 1e6};
+  for (size_t j = 0; j < sizeof xs / sizeof xs[0]; j++) {
+    double x = xs[j], u = x / sqrt(1.0 + x * x);
+    y[pl->yar] = x;
+    double r = hs_brain_ar_conductance(pl, p, y, 0), want = (1.0 - a * u) / (1.0 + a * u);
+    assert_float_equal(r, want, 4e-16 * want);
+    double c = hs_brain_ar_compliance(pl, p, r);
+    assert_float_equal(c, r >= 1.0 ? r * r : sqrt(r), 1e-15 * c);
+  }
+  y[pl->yar] = 0.0; /* at rest: neither dilated nor constricted */
+  assert_true(hs_brain_ar_conductance(pl, p, y, 0) == 1.0);
+  y[pl->yar] = -1e8; /* fully dilated: conductance (1 + a)/(1 - a), compliance its square */
+  double rmax = hs_brain_ar_conductance(pl, p, y, 0);
+  assert_float_equal(1.0 / rmax, 0.538, 1e-3);
+  assert_float_equal(hs_brain_ar_compliance(pl, p, rmax), 3.45, 5e-3);
+  y[pl->yar] = 1e8; /* fully constricted */
+  double rmin = hs_brain_ar_conductance(pl, p, y, 0);
+  assert_float_equal(1.0 / rmin, 1.857, 1e-3);
+  assert_float_equal(hs_brain_ar_compliance(pl, p, rmin), 0.734, 1e-3);
+  free(y);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
 /* Intensive lowering (SBP < 120) lowers territory CBF more when autoregulation is
    impaired than when it is intact (OPTIMAL-BP, Nam et al. 2023).  With mild no-reflow
    (10 %): at the preset's 25 % the plugged capillary mesh (x2 bed resistance) spends the
@@ -513,7 +556,7 @@ int main(void) {
       cmocka_unit_test(test_circuit_hooks), cmocka_unit_test(test_arterial_stiffening),
       cmocka_unit_test(test_healthy_values), cmocka_unit_test(test_autoregulation),
       cmocka_unit_test(test_icp),            cmocka_unit_test(test_no_reflow_and_occlusion),
-      cmocka_unit_test(test_no_reflow_law),
+      cmocka_unit_test(test_no_reflow_law), cmocka_unit_test(test_autoregulation_law),
       cmocka_unit_test(test_bp_targets),     cmocka_unit_test(test_limits),
       cmocka_unit_test(test_lesion_before_run), cmocka_unit_test(test_bolus_pvi),
       cmocka_unit_test(test_icp_equilibrium), cmocka_unit_test(test_autoregulation_flow_zero),
