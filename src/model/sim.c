@@ -372,7 +372,8 @@ static int rhs_full(hs_sim *s, double t, const double *y, double *dy, double *dq
     int n0 = pl->dev_state_ofs[0], nds = pl->yo2 - n0;
     memcpy(dy + n0, s->Ddx, (size_t)nds * sizeof(double));
   }
-  if (pl->nar || pl->nic) s->cx->rhs(pl, s->p, y, P, Q, s->pc, dy); /* the compartment's states */
+  if (pl->nar || pl->nic) /* the compartment's states */
+    s->cx->rhs(pl, s->p, s->cx_cache, y, P, Q, s->pc, dy);
   if (s->ntmod) { /* the modules' states, with the circulation's derivatives known */
     hs_physio_sense in = {pl, s->p, t, P, dy};
     for (int j = 0; j < s->ntmod; j++) {
@@ -638,6 +639,7 @@ void hs_sim_free(hs_sim *s) {
   free(s->vext);
   free(s->dport);
   free(s->dcache);
+  free(s->cx_cache);
   free(s->dcache_ofs);
   free(s->dext);
   free(s->qmean);
@@ -829,6 +831,10 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->cx = pl->cx;
   s->edge_cx = calloc((size_t)pl->ne + 1, sizeof(int));
   if (!s->edge_cx) goto nomem;
+  if (s->cx && s->cx->prepare) {
+    s->cx_cache = calloc((size_t)s->cx->cache_size(pl) + 1, sizeof(double));
+    if (!s->cx_cache) goto nomem;
+  }
   for (int k = 0; k < pl->nar; k++) s->edge_cx[pl->ar_edges[k]] = k + 1;
   s->watch[0] = s->watch[1] = -1;
   if (s->cx) {
@@ -1083,6 +1089,7 @@ static int pressure_is_local(const hs_sim *s, int i) {
 void hs_sim_refresh_derived(hs_sim *s) {
   const hs_plan *pl = s->pl;
   s->cx_wall = s->cx && s->cx->wall_on && s->cx->wall_on(pl, s->p);
+  if (s->cx && s->cx->prepare) s->cx->prepare(pl, s->p, s->cx_cache); /* its rhs constants */
   for (int d = 0; d < pl->nd; d++) /* the devices' derived constants */
     if (pl->dev_type[d]->prepare)
       pl->dev_type[d]->prepare(bparams(s, pl->dev_block[d]), s->dcache + s->dcache_ofs[d]);

@@ -166,6 +166,7 @@ struct hs_sim {
   double pc_ref;   /* the compartment's reference (the brain: intracranial volume at the
                       reference ICP, fixed at the start) */
   int *cx_node;    /* per node: the regulated edge whose compliance factor it takes, or -1 */
+  double *cx_cache; /* the compartment's rhs constants (hs_physio_circuit prepare), or NULL */
   double *cx_g;    /* per regulated edge at the current evaluation: conductance factor
                       (the brain: (1 - u)/(1 + u)); then (nar on) the compliance factor of
                       the vessels it feeds */

@@ -203,17 +203,31 @@ double hs_brain_csf_absorption(const double *br, double icp, double psinus, doub
   return e * (icp - psinus) / br[BRAIN_CSF_ROUT];
 }
 
-/* Autoregulation: tau dx/dt = G g (Q/Q_ref - 1) - x per bed; CSF: dV/dt = formation -
-   absorption, the sinus at the brain's venous outflow + sinus_gradient. */
-void hs_brain_rhs(const hs_plan *pl, const double *p, const double *y, const double *P,
-                  const double *Q, double icp, double *dy) {
+/* Autoregulation: tau dx/dt = G g (Q/Q_ref - 1) - x per bed, computed as
+   dx/dt = (a Q - b - x) / tau with a = G g / Q_ref and b = G g; the cache holds a, b and
+   1/tau per bed (hs_brain_prepare, at every parameter change): no division and no walk
+   through the parameter blocks at each evaluation.  CSF: dV/dt = formation - absorption,
+   the sinus at the brain's venous outflow + sinus_gradient. */
+int hs_brain_cache_size(const hs_plan *pl) { return 3 * pl->nar; }
+
+void hs_brain_prepare(const hs_plan *pl, const double *p, double *cache) {
+  const double *br = p + HS_BRAIN_BLK(pl);
   for (int k = 0; k < pl->nar; k++) {
     const double *ep = BRAIN_BP(pl, p, pl->edge_block[pl->ar_edges[k]]);
-    const double *br = p + HS_BRAIN_BLK(pl);
-    double err = Q[pl->ar_edges[k]] / ep[RESISTOR_AUTOREG_FLOW] - 1.0;
-    dy[pl->yar + k] = (br[BRAIN_AR_GAIN] * ep[RESISTOR_AUTOREG_GAIN] * err - y[pl->yar + k]) /
-                      br[BRAIN_AR_TAU];
+    double gg = br[BRAIN_AR_GAIN] * ep[RESISTOR_AUTOREG_GAIN];
+    cache[3 * k] = gg / ep[RESISTOR_AUTOREG_FLOW];
+    cache[3 * k + 1] = gg;
+    cache[3 * k + 2] = 1.0 / br[BRAIN_AR_TAU];
   }
+}
+
+void hs_brain_rhs(const hs_plan *pl, const double *p, const double *cache, const double *y,
+                  const double *P, const double *Q, double icp, double *dy) {
+  const int nar = pl->nar, *ar = pl->ar_edges;
+  const double *x = y + pl->yar;
+  double *dx = dy + pl->yar;
+  for (int k = 0; k < nar; k++, cache += 3)
+    dx[k] = (cache[0] * Q[ar[k]] - cache[1] - x[k]) * cache[2];
   if (pl->nic) {
     const double *br = p + HS_BRAIN_BLK(pl);
     int sinus = hs_brain_plan_of(pl)->sinus;
@@ -560,6 +574,8 @@ static const hs_physio_circuit brain_circuit = {
     .wall = hs_brain_wall_pressure,
     .closing = brain_closing,
     .outflow_dp = hs_brain_venous_dp,
+    .cache_size = hs_brain_cache_size,
+    .prepare = hs_brain_prepare,
     .rhs = hs_brain_rhs,
     .watch = brain_watch,
     .metrics = hs_brain_metrics,

@@ -144,9 +144,12 @@ double hs_brain_collateral_factor(const hs_plan *pl, const double *p);
 double hs_brain_csf_absorption(const double *br, double icp, double psinus, double vcsf);
 
 /* Derivatives of the brain's states (autoregulation, CSF) at y, with node pressures P,
-   edge flows Q and ICP icp of the same evaluation. */
-void hs_brain_rhs(const hs_plan *pl, const double *p, const double *y, const double *P,
-                  const double *Q, double icp, double *dy);
+   edge flows Q and ICP icp of the same evaluation; cache as hs_brain_prepare wrote it
+   for the parameters p (3 values per regulated bed, hs_brain_cache_size). */
+int hs_brain_cache_size(const hs_plan *pl);
+void hs_brain_prepare(const hs_plan *pl, const double *p, double *cache);
+void hs_brain_rhs(const hs_plan *pl, const double *p, const double *cache, const double *y,
+                  const double *P, const double *Q, double icp, double *dy);
 
 /* Initial CSF volume of y (node volumes set) and the reference intracranial volume;
    a lesion present before the run squeezes intracranial blood into the largest

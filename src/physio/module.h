@@ -173,10 +173,15 @@ typedef struct hs_physio_circuit {
   double (*closing)(const hs_plan *pl, const double *p, double pc);
   /* Pressure drop across the collapsible outflow edge from..to of a compartment vessel. */
   double (*outflow_dp)(const double *P, int from, int to, double pc);
+  /* Constants of rhs derived from the parameters alone (both NULL: none): cache_size
+     values, which prepare writes whenever the parameters change (as a device's prepare,
+     hemosim/device.h), so that rhs multiplies instead of dividing at every evaluation. */
+  int (*cache_size)(const hs_plan *pl);
+  void (*prepare)(const hs_plan *pl, const double *p, double *cache);
   /* Derivatives of its states at y (node pressures P, edge flows Q, compartment
-     pressure pc of the same evaluation) into dy. */
-  void (*rhs)(const hs_plan *pl, const double *p, const double *y, const double *P,
-              const double *Q, double pc, double *dy);
+     pressure pc of the same evaluation; cache as prepare left it) into dy. */
+  void (*rhs)(const hs_plan *pl, const double *p, const double *cache, const double *y,
+              const double *P, const double *Q, double pc, double *dy);
   /* Up to 2 edges whose flow extrema over each beat the engine records (beat_acc
      ext_max / ext_min, -1: none): the MCA stems of the TCD. */
   void (*watch)(const hs_plan *pl, int edges[2]);
