@@ -832,7 +832,8 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->edge_cx = calloc((size_t)pl->ne + 1, sizeof(int));
   if (!s->edge_cx) goto nomem;
   if (s->cx && s->cx->prepare) {
-    s->cx_cache = calloc((size_t)s->cx->cache_size(pl) + 1, sizeof(double));
+    int nc = s->cx->cache_size ? s->cx->cache_size(pl) : 0;
+    s->cx_cache = calloc((size_t)(nc > 0 ? nc : 0) + 1, sizeof(double));
     if (!s->cx_cache) goto nomem;
   }
   for (int k = 0; k < pl->nar; k++) s->edge_cx[pl->ar_edges[k]] = k + 1;

@@ -57,7 +57,8 @@ typedef struct flow_row { /* an edge with a flow state: inertance or valve */
   double il;         /* 1 / l */
   double farea, fvc, fspan; /* functional regurgitation (hs_functional_area; farea 0: none) */
 } flow_row;
-typedef struct resistor_row { /* a resistor with neither waterfall nor collapse */
+typedef struct resistor_row { /* a resistor without collapse: plain (rrow), or a regulated
+                                 edge's waterfall (wrow) */
   int e, a, b;
   int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
   int drug;   /* a vasomotor bed: the drugs and the BP controller scale it */
@@ -125,7 +126,7 @@ struct hs_sim {
   resistor_row *rrow;              /* the plain resistors */
   resistor_row *wrow;              /* the regulated waterfall resistors without collapse */
   int nvrow, nrrow, nwrow;
-  int *other_e, nother;            /* the other edges (waterfall, collapse, inertance, valve) */
+  int *other_e, nother;            /* the collapsible resistors (with or without waterfall) */
   int *edge_vi;                    /* valve index of each valve edge */
   flow_row *frow;                  /* the edges with a flow state */
   int nfrow;
