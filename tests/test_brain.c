@@ -14,16 +14,25 @@
 #include "physio/module.h"
 #include "support.h"
 
+/* A shipped patient file (examples/patients/FILE), loaded; the test fails on an error. */
+static hs_model *load_patient(const char *file) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/examples/patients/%s", HS_SOURCE_DIR, file);
+  hs_err err;
+  hs_model *m = NULL;
+  hs_status st = hs_patient_load_file(path, &m, &err);
+  if (st) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+  return m;
+}
+
 typedef struct brain {
   double map, icp, cbf_l, cbf_lm, cbf_rm, pi_l, pi_r, mean_l, psv_l, edv_l, cpp, cvp;
 } brain;
 
 static brain run(const char *file, const char *const *sets) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/%s", HS_SOURCE_DIR, file);
   hs_err err;
-  hs_model *m = NULL;
-  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_model *m = load_patient(file);
   /* nitroprusside is the MAP tool here: its arteriolar effect alone, as these set-ups were
      built (docs/drugs.md "Venous capacity"; the validation cases set the same) */
   assert_int_equal(hs_model_set(m, "drug_response.nitroprusside_venous_emax", 0, &err), HS_OK);
@@ -105,11 +114,8 @@ static void test_autoregulation(void **state) {
 /* Raising ICP (an expanding intracranial mass, e.g. oedema) lowers cerebral perfusion
    pressure and, without autoregulation, CBF. */
 static double icp_after_lesion(double ml, int autoreg, double *cbf) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
   hs_err err;
-  hs_model *m = NULL;
-  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_model *m = load_patient("healthy_adult.yaml");
   if (!autoreg)
     for (int i = 0; i < AR_OFF_N; i += 2) assert_int_equal(hs_model_set_text(m, AR_OFF[i], "0", &err), HS_OK);
   hs_plan *pl = hs_plan_compile(m, &err);
@@ -188,11 +194,8 @@ static void test_no_reflow_and_occlusion(void **state) {
    2003) at the preset's 25 % while the other side moves < 0.05. */
 static void test_no_reflow_law(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
   hs_err err;
-  hs_model *m = NULL;
-  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_model *m = load_patient("healthy_adult.yaml");
   hs_plan *pl = hs_plan_compile(m, &err);
   assert_non_null(pl);
   double *pv = malloc((size_t)pl->np * sizeof *pv);
@@ -231,11 +234,8 @@ static void test_no_reflow_law(void **state) {
    limits at the default range a 0.3 (0.54x-1.86x resistance, 0.73x-3.45x compliance). */
 static void test_autoregulation_law(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
   hs_err err;
-  hs_model *m = NULL;
-  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_model *m = load_patient("healthy_adult.yaml");
   hs_plan *pl = hs_plan_compile(m, &err);
   assert_non_null(pl);
   assert_true(pl->nar > 0);
@@ -274,11 +274,8 @@ static void test_autoregulation_law(void **state) {
    bed changed mid-run would go on regulating. */
 static void test_autoregulation_change_mid_run(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
   hs_err err;
-  hs_model *m = NULL;
-  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_model *m = load_patient("healthy_adult.yaml");
   assert_int_equal(hs_model_set(m, "drug_response.nitroprusside_venous_emax", 0, &err), HS_OK);
   assert_int_equal(hs_model_set_text(m, "drugs.nitroprusside", "2 ug/kg/min", &err), HS_OK);
   hs_plan *pl = hs_plan_compile(m, &err);
@@ -339,10 +336,8 @@ static void test_bp_targets(void **state) {
 
 /* The healthy adult run to periodic steady state (caller frees s, pl, m). */
 static hs_sim *healthy_at_steady(hs_model **m, hs_plan **pl) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
   hs_err err;
-  assert_int_equal(hs_patient_load_file(path, m, &err), HS_OK);
+  *m = load_patient("healthy_adult.yaml");
   *pl = hs_plan_compile(*m, &err);
   assert_non_null(*pl);
   hs_sim *s = hs_sim_new(*pl, &err);
@@ -530,11 +525,8 @@ static void toy_initial(const hs_plan *pl, const double *p, double *y, double *r
 }
 
 static void toy_run(int toy, double shift, double *v) {
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/healthy_adult.yaml", HS_SOURCE_DIR);
   hs_err err;
-  hs_model *m = NULL;
-  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_model *m = load_patient("healthy_adult.yaml");
   hs_plan *pl = hs_plan_compile(m, &err);
   assert_non_null(pl);
   assert_non_null(pl->cx); /* the brain registered its hooks */
