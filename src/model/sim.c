@@ -1138,8 +1138,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
       f->e = e, f->k = pl->estate[e], f->a = pl->efrom[e], f->b = pl->eto[e];
       f->vi = valve ? s->edge_vi[e] : -1;
       f->r = valve ? ep[VALVE_R] : ep[INERTANCE_R];
-      f->l = valve ? ep[VALVE_L] : ep[INERTANCE_L];
-      f->il = 1.0 / f->l;
+      f->il = 1.0 / (valve ? ep[VALVE_L] : ep[INERTANCE_L]);
       f->areg = valve ? ep[VALVE_AREG] : 0.0;
       f->farea = valve ? ep[VALVE_FAREA] : 0.0;
       f->fvc = valve ? ep[VALVE_FVC] : 0.0;

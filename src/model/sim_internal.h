@@ -53,8 +53,7 @@ typedef struct vessel_row {
 } vessel_row;
 typedef struct flow_row { /* an edge with a flow state: inertance or valve */
   int e, k, a, b, vi; /* edge, state index, from, to, valve index (-1: inertance) */
-  double r, l, areg; /* areg: regurgitant orifice area of a valve (0: none) */
-  double il;         /* 1 / l */
+  double r, il, areg; /* il: 1 / inertance; areg: regurgitant orifice area of a valve (0: none) */
   double farea, fvc, fspan; /* functional regurgitation (hs_functional_area; farea 0: none) */
 } flow_row;
 typedef struct resistor_row { /* a resistor without collapse: plain (rrow), or a regulated
