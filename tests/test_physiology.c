@@ -57,6 +57,13 @@ static void test_derived(void **s) {
      rest) - LVEDP (~10 mmHg) */
   assert_in_range_d(M[HS_M_CPP], 60, 90);
   assert_near(M[HS_M_AVOPEN], 1.0, 1e-12);
+  /* stroke volume is the loop's width; Ea = Pes / SV, so Pes = Ea x SV (per beat: the
+     window mean of the ratio differs from the ratio of means only by beat-to-beat noise) */
+  assert_near(M[HS_M_LVSV], M[HS_M_LVEDV] - M[HS_M_LVESV], 1e-9);
+  assert_near(M[HS_M_LVESP], M[HS_M_EA] * M[HS_M_LVSV], 1e-3 * M[HS_M_LVESP]);
+  /* end-systole (peak activation) falls late in ejection: below the systolic peak, well
+     above the diastolic pressure */
+  assert_in_range_d(M[HS_M_LVESP], 0.75 * M[HS_M_SBP], M[HS_M_SBP]);
 }
 
 int main(void) {

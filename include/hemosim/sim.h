@@ -143,7 +143,10 @@ extern "C" {
     "PCO2 of the blood drained into the first oxygenating device (pre-oxygenator); NaN without one") \
   X(HS_M_MRV, "mr_volume_ml", "mL", "mitral regurgitant volume: backward flow through the mitral valve per beat") \
   X(HS_M_MRF, "mr_fraction_pct", "%",                                                        \
-    "mitral regurgitant fraction: mr_volume_ml / LV stroke volume (EDV - ESV)")
+    "mitral regurgitant fraction: mr_volume_ml / LV stroke volume (EDV - ESV)")            \
+  X(HS_M_LVSV, "lv_sv_ml", "mL",                                                             \
+    "LV stroke volume LVEDV - LVESV: the loop's width, regurgitant and device-drained volume included") \
+  X(HS_M_LVESP, "lv_esp_mmhg", "mmHg", "LV end-systolic pressure: LV pressure at peak activation (the PVA end-systolic point)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

@@ -59,6 +59,8 @@ static void clinical_indices(hs_sim *s, double *m, double bsa, double v0) {
   m[HS_M_EA] = a->es_done && sv >= 1.0 ? a->es_p / sv : NAN;
   m[HS_M_EAEES] = a->es_done && sv >= 1.0 && a->es_v > v0 ? (a->es_v - v0) / sv : NAN;
   m[HS_M_WSTRESS] = a->es_done ? a->es_p * (1.0 + 3.0 * a->es_v / HS_LV_WALL_ML) * 0.133322 : NAN;
+  m[HS_M_LVSV] = sv;
+  m[HS_M_LVESP] = a->es_done ? a->es_p : NAN;
 }
 
 void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
