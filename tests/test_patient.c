@@ -1195,6 +1195,16 @@ static void test_range_message_digits(void **state) {
   assert_non_null(strstr(err.msg, "250 /min]"));
   assert_int_equal(hs_param_check(hr, 19.99999999, &err), HS_ERR_RANGE);
   assert_non_null(strstr(err.msg, "19.99999999 /min"));
+  /* a bound written in a clinical unit is in range, whatever the conversion rounds it
+     to (0.005 L/min -> 0.08333333333333334 mL/s against a maximum of 5/60 mL/s) */
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_default(&m, &err), HS_OK);
+  assert_int_equal(hs_model_set_text(m, "brain.csf_production", "0.005 L/min", &err), HS_OK);
+  assert_int_equal(hs_model_set_text(m, "brain.csf_production", "5 mL/min", &err), HS_OK);
+  assert_int_equal(hs_model_set_text(m, "brain.csf_production", "0.0050001 L/min", &err),
+                   HS_ERR_RANGE);
+  assert_int_equal(hs_model_set_text(m, "heart.heart_rate", "250.001 /min", &err), HS_ERR_RANGE);
+  hs_model_free(m);
 }
 
 /* Input files are regular files without NUL characters. */
