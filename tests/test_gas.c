@@ -343,6 +343,35 @@ static void test_sweep_removes_co2(void **state) {
 }
 
 /*
+ * The membrane lung's O2 bounds (docs/oxygen.md): with the sweep off it neither adds
+ * nor takes O2 (the blood leaves at its inlet content: femoral saturation at the
+ * drained blood's, not below it); with 0.1 L/min of oxygen it adds at most the 100
+ * mL/min that gas brings; at the usual 4 L/min the outlet law alone sets the uptake.
+ */
+static void test_membrane_lung_o2_bounds(void **state) {
+  (void)state;
+  const char *sweep[3] = {"0 L/min", "0.1 L/min", "4 L/min"};
+  double up[3], sa[3], sd[3];
+  for (int k = 0; k < 3; k++) {
+    hs_model *m = load("acute_mi_shock_ecmo.yaml");
+    set(m, "ecmo.sweep", sweep[k]);
+    run r = start(m);
+    steady(&r);
+    up[k] = metric(&r, "o2_uptake_oxygenator_mlmin", 6);
+    sa[k] = metric(&r, "sao2_lower_pct", 6);
+    sd[k] = metric(&r, "svo2_drained_pct", 6);
+    print_message("sweep %s: oxygenator O2 uptake %.2f mL/min, femoral SaO2 %.2f %%, "
+                  "drained %.2f %%\n", sweep[k], up[k], sa[k], sd[k]);
+    done(&r, m);
+  }
+  assert_in_range_d(up[0], -1e-6, 0.5); /* it took 54 mL/min before the bound */
+  assert_true(sa[0] >= sd[0] - 0.5);    /* femoral blood is drained blood, unimproved */
+  assert_in_range_d(up[1], 90.0, 100.0 + 1e-6);
+  assert_in_range_d(up[2], 140.0, 170.0);
+  assert_true(sa[2] > 99.0);
+}
+
+/*
  * Tissue CO2 stores (docs/model.md 2.19) on full VA-ECMO (no native lung flow): the
  * membrane lung removes all the CO2.  (1) The sweep stops (apnoea of the membrane lung):
  * from minute 1 to 5 PaCO2 rises at 3-8 mmHg/min, the rate of rise in apnoea of
@@ -628,6 +657,7 @@ int main(void) {
       cmocka_unit_test(test_transport_hooks),
       cmocka_unit_test(test_co2_equilibrate_converges),
       cmocka_unit_test(test_lung_water_rate_rises_with_pcwp),
+      cmocka_unit_test(test_membrane_lung_o2_bounds),
       cmocka_unit_test(test_lung_water_accumulates),
       cmocka_unit_test(test_unloading_reverses_lung_water),
       cmocka_unit_test(test_lactate_below_critical_do2),

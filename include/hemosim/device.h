@@ -86,6 +86,8 @@ typedef struct hs_device_io {
                              port vessel, mL (raises its pressure by vext / C) */
   double gas_flow;        /* out: sweep gas flow through the membrane lung of the
                              OXYGENATE paths, mL/s (CO2 removal; 0 = none) */
+  double o2_gas_flow;     /* out: O2 flow in that sweep gas (FdO2 x sweep), mL/s: the most
+                             O2 the membrane lung can add; negative (the default) = no limit */
   const double *cache;    /* the constants prepare() derived from p (ncache doubles), or
                              NULL for a type without prepare */
 } hs_device_io;

@@ -330,6 +330,7 @@ static hs_status eval(hs_device_io *io, hs_err *err) {
   double ratio = q > 1e-6 ? p[E_SWEEP] / q : 10.0;
   io->o2_outlet_po2 = p[E_FDO2] * (p[E_PB] - HS_PH2O_MMHG) * (1.0 - exp(-2.0 * ratio));
   io->gas_flow = p[E_SWEEP];
+  io->o2_gas_flow = p[E_FDO2] * p[E_SWEEP];
   return HS_OK;
 }
 

@@ -292,6 +292,7 @@ static void device_flows(hs_sim *s, double t, const double *y, const double *P) 
                                                 : bparams(s, pl->node_block[n])[CHAMBER_V0];
     }
     hs_device_io io = {0};
+    io.o2_gas_flow = -1.0; /* no limit unless the device states one */
     io.t = t;
     io.p = bparams(s, pl->dev_block[d]);
     io.x = y + pl->dev_state_ofs[d];
@@ -307,6 +308,7 @@ static void device_flows(hs_sim *s, double t, const double *y, const double *P) 
     }
     s->po2out[d] = io.o2_outlet_po2;
     s->sweep[d] = io.gas_flow;
+    s->sweep[pl->nd + d] = io.o2_gas_flow;
   }
 }
 
@@ -752,7 +754,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->k = calloc((size_t)pl->nn + 1, sizeof(double));
   s->kin = calloc((size_t)pl->nn + 1, sizeof(double));
   s->kout = calloc((size_t)pl->nd + 1, sizeof(double));
-  s->sweep = calloc((size_t)pl->nd + 1, sizeof(double));
+  s->sweep = calloc(2 * (size_t)pl->nd + 1, sizeof(double));
   if (!s->bx || !s->k || !s->kin || !s->kout || !s->sweep) goto nomem;
   s->c = calloc((size_t)pl->nn + 1, sizeof(double));
   s->f = calloc((size_t)pl->nn + 1, sizeof(double));

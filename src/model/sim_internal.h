@@ -178,7 +178,8 @@ struct hs_sim {
   double *k;      /* CO2 content per node, mL/mL (transport workspace) */
   double *kin;    /* workspace of the CO2 warm start */
   double *kout;   /* per device: CO2 content of blood leaving its membrane lung, mL/mL */
-  double *sweep;  /* per device: sweep gas flow (hs_device_io.gas_flow), mL/s */
+  double *sweep;  /* per device: sweep gas flow (hs_device_io.gas_flow), mL/s; then, at
+                     [nd + d], the O2 flow of that gas (o2_gas_flow; < 0: no limit) */
   double k_ec;    /* CO2 content of end-capillary pulmonary blood, mL/mL */
   double be;      /* base excess the CO2 chemistry uses (the lactate module's), mmol/L */
   double *bx;            /* per beat, for the modules: O2 into each node (mL/min), then the

@@ -110,6 +110,27 @@ static void end_capillary(hs_sim *s) {
     s->kout[d] = 0.01 * hs_co2_content(PCO2M(s, d), s->be, hb, hs_o2_saturation(s->po2out[d]));
 }
 
+/* The share of its outlet-law O2 uptake that device d's membrane lung can deliver in a
+   stage (fraction w of the step's volumes, duration hw): 1, or less when that uptake
+   would exceed the O2 its sweep gas brings in the stage (FdO2 x sweep x hw; at a sweep
+   of 0.1 L/min of oxygen, 100 mL/min) */
+static double o2_gas_scale(const hs_sim *s, int d, double w, double hw, const double *c,
+                           double cout) {
+  const hs_plan *pl = s->pl;
+  double o2max = s->sweep[pl->nd + d], add = 0.0;
+  if (o2max < 0.0) return 1.0;
+  const hs_device_type *dt = pl->dev_type[d];
+  const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+  for (int n = 0; n < dt->nflows; n++) {
+    int j = pl->dev_flow_ofs[d] + n;
+    double dv = w * (s->q[pl->q_fd + j] - s->qprev[pl->q_fd + j]);
+    if (!(dv > 0) || !(dt->flows[n].flags & HS_DFLOW_OXYGENATE)) continue;
+    double ci = c[ports[dt->flows[n].from_port]];
+    if (cout > ci) add += dv * (cout - ci);
+  }
+  return add > o2max * hw ? o2max * hw / add : 1.0;
+}
+
 /* One Euler stage: O2, tracer and CO2 changes dm, dmt, dk (fraction w of the step's
    volumes, duration hw) from contents c, f, k; adds weight x the fluxes to the
    quadratures.  CO2 rides on the same volumes: the lungs and membrane lungs give it
@@ -150,6 +171,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
     const hs_device_type *dt = pl->dev_type[d];
     const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
     double cout = 0.01 * hs_o2_content(hb, s->po2out[d]), kout = s->kout[d], koxy = 0.0;
+    double scale = o2_gas_scale(s, d, w, hw, c, cout);
     for (int n = 0; n < dt->nflows; n++) {
       int j = pl->dev_flow_ofs[d] + n;
       double dv = w * (q1[pl->q_fd + j] - q0[pl->q_fd + j]);
@@ -158,8 +180,13 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
       int ib = ports[fwd ? dt->flows[n].to_port : dt->flows[n].from_port];
       int oxg = fwd && (dt->flows[n].flags & HS_DFLOW_OXYGENATE);
       dv = fabs(dv);
-      double c_dst = oxg ? cout : c[ia], k_dst = oxg ? kout : k[ia];
-      if (oxg) oxy += dv * (cout - c[ia]), koxy += dv * (k[ia] - kout);
+      /* a membrane lung adds O2 and never takes it: with little or no sweep gas its
+         outlet PO2 law falls below the venous PO2, where the stagnant gas would in fact
+         equilibrate with the blood (no transfer); and it adds no more than its sweep
+         gas brings (scale < 1) */
+      double c_ox = cout > c[ia] ? (scale < 1.0 ? c[ia] + scale * (cout - c[ia]) : cout) : c[ia];
+      double c_dst = oxg ? c_ox : c[ia], k_dst = oxg ? kout : k[ia];
+      if (oxg) oxy += dv * (c_ox - c[ia]), koxy += dv * (k[ia] - kout);
       dm[ia] -= dv * c[ia], dm[ib] += dv * c_dst;
       dk[ia] -= dv * k[ia], dk[ib] += dv * k_dst;
       if (tr) dmt[ia] -= dv * f[ia], dmt[ib] += dv * (oxg ? 1.0 : f[ia]);
@@ -374,7 +401,15 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
     for (int d = 0; d < pl->nd; d++) {
       const hs_device_type *dt = pl->dev_type[d];
       const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-      double cout = o2 ? 0.01 * hs_o2_content(hb, s->po2out[d]) : 0.0;
+      double cout = o2 ? 0.01 * hs_o2_content(hb, s->po2out[d]) : 0.0, add = 0.0, scale = 1.0;
+      double o2max = s->sweep[pl->nd + d];
+      for (int n = 0; o2 && o2max >= 0.0 && n < dt->nflows; n++) { /* as o2_gas_scale */
+        double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
+        if (!(q > 0) || !(dt->flows[n].flags & HS_DFLOW_OXYGENATE)) continue;
+        double ci = c[ports[dt->flows[n].from_port]];
+        if (cout > ci) add += q * (cout - ci);
+      }
+      if (add > o2max && o2max >= 0.0) scale = o2max / add;
       for (int n = 0; n < dt->nflows; n++) {
         double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
         int fw = q >= 0;
@@ -384,7 +419,9 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
         q = fabs(q);
         in_k[b] += q * (oxg ? s->kout[d] : k[a]);
         if (!o2) continue;
-        in_c[b] += q * (oxg ? cout : c[a]);
+        /* never takes O2, adds no more than the sweep gas brings (as above) */
+        in_c[b] += q * (oxg && cout > c[a] ? (scale < 1.0 ? c[a] + scale * (cout - c[a]) : cout)
+                                           : c[a]);
         in_f[b] += q * (oxg ? 1.0 : f[a]);
       }
     }
