@@ -124,6 +124,41 @@ endforeach()
 file(WRITE ${WORK}/o1/notes.txt "mine")
 expect_run(2 ${HEMOSIM} run --duration 3 -q --out ${WORK}/o1)
 expect_match("${ERR}" "holds 'notes.txt', which is not an output of a run")
+# an output path that is a symbolic link replaces the file the link names (the link stays);
+# one that is not a regular file is written in place: a write error is an error (exit 2),
+# and the device stays a device (it used to be renamed over: as root --summary-json
+# /dev/null replaced the device with a plain file).  The device is reached through a
+# link in WORK, so a regression can only replace the link.
+file(WRITE ${WORK}/linked.json "old")
+file(CREATE_LINK linked.json ${WORK}/link.json SYMBOLIC)
+expect_run(0 ${HEMOSIM} run -q --duration 1 --summary-json ${WORK}/link.json)
+file(READ ${WORK}/linked.json linked)
+expect_match("${linked}" "hemosim-summary")
+if(NOT IS_SYMLINK ${WORK}/link.json)
+  message(FATAL_ERROR "--summary-json replaced the symbolic link with a file")
+endif()
+if(EXISTS /dev/full)
+  file(CREATE_LINK /dev/full ${WORK}/full.json SYMBOLIC)
+  expect_run(2 ${HEMOSIM} run -q --duration 1 --summary-json ${WORK}/full.json)
+  expect_match("${ERR}" "write failed: No space left on device")
+  if(NOT IS_SYMLINK ${WORK}/full.json)
+    message(FATAL_ERROR "--summary-json replaced the link to /dev/full")
+  endif()
+endif()
+find_program(MKFIFO mkfifo)
+find_program(CAT cat)
+if(MKFIFO AND CAT)
+  execute_process(COMMAND ${MKFIFO} ${WORK}/fifo)
+  # the reader (cat, started by the same execute_process) takes what the run writes
+  execute_process(COMMAND ${HEMOSIM} run -q --duration 1 --summary-json ${WORK}/fifo
+                  COMMAND ${CAT} ${WORK}/fifo RESULT_VARIABLES rcs OUTPUT_VARIABLE fifo_out
+                  TIMEOUT 60)
+  expect_match("${fifo_out}" "hemosim-summary")
+  file(GLOB fifo_tmp ${WORK}/fifo.tmp*)
+  if(fifo_tmp OR NOT EXISTS ${WORK}/fifo OR IS_DIRECTORY ${WORK}/fifo)
+    message(FATAL_ERROR "--summary-json to a FIFO: ${fifo_tmp}")
+  endif()
+endif()
 # a run that fails (non-physical start) leaves no directory and no --summary-json
 expect_run(2 ${HEMOSIM} run -q --out ${WORK}/o2 --summary-json ${WORK}/o2.json
            --set "circulation.blood_volume=100 mL")

@@ -6,8 +6,15 @@
  * renamed over the target.  On any failure the temporary file is removed and
  * the previous content of the target, if any, is left untouched.  A directory of
  * outputs (hs_outdir) is staged beside its target and renamed into place as a whole.
+ *
+ * Only a regular file can be replaced that way.  A symbolic link is followed: the file
+ * it names is replaced (the link stays a link).  A target that exists and is not a
+ * regular file - a terminal, a pipe or FIFO (--summary-json /dev/stdout), a device
+ * such as /dev/full or /dev/null - is written in place, as a stream: renaming over it
+ * would replace the device or pipe with a plain file and hide a failing write.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -21,18 +28,50 @@
 
 struct hs_afile {
   FILE *f;
-  char *tmp, *path;
+  char *tmp, *path; /* tmp NULL: written in place (not a regular file) */
 };
 
+/* A stream on a target that is not a regular file, written in place. */
+static hs_afile *open_in_place(const char *path, hs_err *err) {
+  hs_afile *a = calloc(1, sizeof *a);
+  if (!a || !(a->path = strdup(path))) {
+    free(a);
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory opening %s", path);
+    return NULL;
+  }
+  if (!(a->f = fopen(path, "w"))) {
+    hs_err_set(err, HS_ERR_IO, "%s: %s", path, strerror(errno));
+    free(a->path);
+    free(a);
+    return NULL;
+  }
+  return a;
+}
+
 hs_afile *hs_afile_open(const char *path, hs_err *err) {
+  struct stat st;
+  char *real = NULL;
+  if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+    /* replace the file the link names, not the link; a dangling link is written
+       through (creating its target) */
+    real = realpath(path, NULL);
+    if (!real) return open_in_place(path, err);
+    path = real;
+  }
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+    hs_afile *a = open_in_place(path, err);
+    free(real);
+    return a;
+  }
   hs_afile *a = calloc(1, sizeof *a);
   size_t n = strlen(path);
   if (!a || !(a->tmp = malloc(n + 16)) || !(a->path = malloc(n + 1))) goto nomem;
   memcpy(a->path, path, n + 1);
-  snprintf(a->tmp, n + 16, "%s.tmpXXXXXX", path);
+  free(real), real = NULL;
+  snprintf(a->tmp, n + 16, "%s.tmpXXXXXX", a->path);
   int fd = mkstemp(a->tmp);
   if (fd < 0) {
-    hs_err_set(err, HS_ERR_IO, "%s: cannot create a temporary file: %s", path, strerror(errno));
+    hs_err_set(err, HS_ERR_IO, "%s: cannot create a temporary file: %s", a->path, strerror(errno));
     free(a->tmp);
     free(a->path);
     free(a);
@@ -41,7 +80,7 @@ hs_afile *hs_afile_open(const char *path, hs_err *err) {
   fchmod(fd, 0644); /* mkstemp creates 0600; outputs are ordinary files */
   a->f = fdopen(fd, "w");
   if (!a->f) {
-    hs_err_set(err, HS_ERR_IO, "%s: %s", path, strerror(errno));
+    hs_err_set(err, HS_ERR_IO, "%s: %s", a->path, strerror(errno));
     close(fd);
     unlink(a->tmp);
     free(a->tmp);
@@ -57,6 +96,7 @@ nomem:
   }
   free(a);
   hs_err_set(err, HS_ERR_NOMEM, "out of memory opening %s", path);
+  free(real);
   return NULL;
 }
 
@@ -65,22 +105,23 @@ FILE *hs_afile_stream(hs_afile *a) { return a->f; }
 void hs_afile_abort(hs_afile *a) {
   if (!a) return;
   if (a->f) fclose(a->f);
-  unlink(a->tmp);
+  if (a->tmp) unlink(a->tmp);
   free(a->tmp);
   free(a->path);
   free(a);
 }
 
 hs_status hs_afile_commit(hs_afile *a, hs_err *err) {
-  int bad = ferror(a->f) || fflush(a->f) != 0 || fsync(fileno(a->f)) != 0;
+  /* in place: no fsync (a pipe or terminal cannot), no rename */
+  int bad = ferror(a->f) || fflush(a->f) != 0 || (a->tmp && fsync(fileno(a->f)) != 0);
   int saved = errno;
   if (fclose(a->f) != 0 && !bad) bad = 1, saved = errno;
   a->f = NULL;
-  if (!bad && rename(a->tmp, a->path) != 0) bad = 1, saved = errno;
+  if (!bad && a->tmp && rename(a->tmp, a->path) != 0) bad = 1, saved = errno;
   hs_status st = HS_OK;
   if (bad) {
     st = hs_err_set(err, HS_ERR_IO, "%s: write failed: %s", a->path, strerror(saved));
-    unlink(a->tmp);
+    if (a->tmp) unlink(a->tmp);
   }
   free(a->tmp);
   free(a->path);
