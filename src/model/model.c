@@ -271,11 +271,7 @@ hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
     return hs_err_set(err, HS_ERR_INVALID, "'%s' must be a finite number", s->name);
   if ((s->flags & (HS_PARAM_BOOL | HS_PARAM_INTEGER | HS_PARAM_CHOICE)) && v != floor(v))
     return hs_err_set(err, HS_ERR_INVALID, "'%s' must be a whole number (got %.6g)", s->name, v);
-  /* A bound given in another unit may land a rounding error beyond it after the
-     conversion (15 L/min -> 250.00000000000003 mL/s against a maximum of 250): that is
-     the bound itself, not a value out of range. */
-  double tol_lo = 1e-12 * fmax(fabs(s->min), 1e-300), tol_hi = 1e-12 * fmax(fabs(s->max), 1e-300);
-  if (v < s->min - tol_lo || v > s->max + tol_hi) {
+  if (v < s->min || v > s->max) {
     char a[64], lo[64], hi[64];
     /* as many digits as it takes to show the value differs from the bound it
        crosses: 250.0001 against a maximum of 250 must not print as "250" */
@@ -363,6 +359,11 @@ hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, 
     hs_err_prefix(err, "'%s': ", s->name); /* returns HS_OK for a NULL err: keep st */
     return st;
   }
+  /* A bound written in another unit lands a rounding error beyond itself after the
+     conversion (15 L/min -> 250.00000000000003 mL/s against a maximum of 250 mL/s): it
+     is the bound, and it is stored as the bound.  Anything further out is refused. */
+  if (*out > s->max && *out <= s->max + 1e-12 * fabs(s->max)) *out = s->max;
+  if (*out < s->min && *out >= s->min - 1e-12 * fabs(s->min)) *out = s->min;
   return hs_param_check(s, *out, err);
 }
 
