@@ -344,6 +344,36 @@ static void test_valves_cycle(void **state) {
   hs_plan_free(pl);
 }
 
+/* At the highest rate allowed (250 /min) the ventricles still relax within each beat
+   (docs/model.md 2.3): the valves open and close every beat and the LV's volume swings.
+   Before the timing was kept within the beat, the sqrt(RR) law ran each contraction into
+   the next and the LV passed 3.6 L/min with a stroke volume of 0.001 mL. */
+static void test_valves_cycle_at_250(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *mod = NULL;
+  assert_int_equal(hs_patient_load_default(&mod, &err), HS_OK);
+  assert_int_equal(hs_model_set_text(mod, "heart.heart_rate", "250 /min", &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(mod, &err);
+  assert_non_null(pl);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_run_beats(s, 60, &err), HS_OK);
+  hs_sim_stats a, b;
+  hs_sim_get_stats(s, &a);
+  assert_int_equal(hs_sim_run_beats(s, 10, &err), HS_OK);
+  hs_sim_get_stats(s, &b);
+  long per_beat = (b.valve_events - a.valve_events) / 10;
+  double m[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 6, m, &err), HS_OK);
+  print_message("250 /min: %ld valve events per beat, LV output %.2f L/min, EDV - ESV %.1f mL\n",
+                per_beat, m[HS_M_LVO], m[HS_M_LVSV]);
+  assert_in_range(per_beat, 8, 12);
+  assert_true(m[HS_M_LVSV] > 3.0);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(mod);
+}
+
 /* A parameter change that empties a compartment stops with time and compartment. */
 static void test_nonphysical_stops(void **state) {
   (void)state;
@@ -443,6 +473,7 @@ int main(void) {
       cmocka_unit_test(test_not_steady_reported),
       cmocka_unit_test(test_accuracy_against_reference),
       cmocka_unit_test(test_valves_cycle),
+      cmocka_unit_test(test_valves_cycle_at_250),
       cmocka_unit_test(test_reset_reuses),
       cmocka_unit_test(test_stiffness_stops),
       cmocka_unit_test(test_bp_controller_parameters),

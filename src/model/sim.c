@@ -544,6 +544,14 @@ static void start_beat(hs_sim *s) {
   double k = sqrt(s->brr);
   s->vtp = h[HEART_VTP] * k;
   s->vtr = h[HEART_VTR] * k;
+  /* The ventricles relax within their beat.  Above ~167 /min at the default timing the
+     sqrt(RR) law would run the activation into the next beat: the ventricles never
+     relaxed, both valves stood open and the heart became a conduit (docs/model.md 2.3).
+     Contraction and relaxation are then shortened together to end with the beat. */
+  if (s->vtp + s->vtr > s->brr) {
+    double c = s->brr / (s->vtp + s->vtr);
+    s->vtp *= c, s->vtr *= c;
+  }
   s->vtp_lv = s->vtp, s->lv_to = 0.0;
   memo_reset(s);
 }
