@@ -235,6 +235,20 @@ static void test_eligibility_and_protocol(void **state) {
   e.neligibility = 4; /* one criterion unanswered */
   assert_int_equal(hs_trial_enrol(t, &ENTRY, &e, arm, &err), HS_ERR_INVALID);
   assert_non_null(strstr(err.msg, "ecpr"));
+  /* a criterion answered twice - the same or contradicting - is refused, in either
+     order (the first answer used to win silently: adult=yes then adult=no enrolled) */
+  hs_trial_kv twice[] = {{"adult", "yes"}, {"adult", "no"}, {"va_ecmo", "yes"},
+                         {"consent", "yes"}, {"oral_lesion", "no"}, {"ecpr", "no"}};
+  e.eligibility = twice, e.neligibility = 6;
+  assert_int_equal(hs_trial_enrol(t, &ENTRY, &e, arm, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "adult is answered twice"));
+  twice[1].value = "yes";
+  assert_int_equal(hs_trial_enrol(t, &ENTRY, &e, arm, &err), HS_ERR_INVALID);
+  hs_trial_kv strata2[] = {{"scai", "D"}, {"scai", "E"}};
+  e.eligibility = ELIGIBLE, e.neligibility = 5, e.strata = strata2, e.nstrata = 2;
+  assert_int_equal(hs_trial_enrol(t, &ENTRY, &e, arm, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "stratum scai is given twice"));
+  e.strata = strata, e.nstrata = 1;
   e.neligibility = 5;
   e.site = "site-Z";
   assert_int_equal(hs_trial_enrol(t, &ENTRY, &e, arm, &err), HS_ERR_UNKNOWN);

@@ -422,6 +422,24 @@ static hs_status check_enrolment(const hs_trial_protocol *p, const hs_trial_enro
                       e->site ? e->site : "", list);
   }
   size_t len = (size_t)snprintf(stratum, ssize, "site=%s", e->site);
+  /* one answer per criterion and one level per factor: a second one (the same or a
+     contradicting value) is refused, never silently dropped */
+  for (size_t i = 0; i < e->nstrata; i++)
+    for (size_t j = 0; j < i; j++)
+      if (e->strata[i].key && e->strata[j].key && !strcmp(e->strata[i].key, e->strata[j].key))
+        return hs_err_set(err, HS_ERR_INVALID, "stratum %s is given twice ('%s', then '%s')",
+                          e->strata[i].key, e->strata[j].value ? e->strata[j].value : "",
+                          e->strata[i].value ? e->strata[i].value : "");
+  for (size_t i = 0; i < e->neligibility; i++)
+    for (size_t j = 0; j < i; j++)
+      if (e->eligibility[i].key && e->eligibility[j].key &&
+          !strcmp(e->eligibility[i].key, e->eligibility[j].key))
+        return hs_err_set(err, HS_ERR_INVALID,
+                          "eligibility criterion %s is answered twice ('%s', then '%s'): give "
+                          "one answer",
+                          e->eligibility[i].key,
+                          e->eligibility[j].value ? e->eligibility[j].value : "",
+                          e->eligibility[i].value ? e->eligibility[i].value : "");
   for (size_t i = 0; i < e->nstrata; i++) {
     int k = -1;
     for (int j = 0; j < p->nfactors; j++)
