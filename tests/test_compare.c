@@ -1070,6 +1070,43 @@ static void test_upper_body_sao2_target(void **state) {
   hs_model_free(m);
 }
 
+/* A vent on the venous line that drains more than the pump carries sends the rest
+   backwards through the venous cannula: never a solution, whatever the targets say (the
+   acute-MI patient on ECMO 2.5 L/min with a 32 Fr apical vent drained 4.0 L/min of LV
+   blood and compare marked the row "all met"); simulated as well as by the rule alone. */
+static void test_reversed_drainage_not_met(void **state) {
+  (void)state;
+  hs_targets t;
+  hs_targets_default(&t);
+  hs_compare_row row;
+  memset(&row, 0, sizeof row);
+  for (int k = 0; k < HS_CMP_NVAL; k++) row.v[k] = NAN;
+  row.v[HS_CMP_PCWP] = 15, row.v[HS_CMP_MAP] = 70, row.v[HS_CMP_DO2I] = 400;
+  row.v[HS_CMP_SVO2D] = 75, row.v[HS_CMP_SAO2U] = 98;
+  row.v[HS_CMP_ECMO] = 2.5, row.v[HS_CMP_VENT] = 1.0;
+  hs_strategy_check_targets(&row, &t);
+  assert_true(row.all_met);
+  row.v[HS_CMP_VENT] = 4.0;
+  hs_strategy_check_targets(&row, &t);
+  assert_false(row.all_met);
+  assert_non_null(strstr(row.missed, "runs backwards"));
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_err err;
+  static const char *const S[] = {"ecmo+apical_vent:32Fr", NULL};
+  hs_compare_result *r = NULL;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err)) fail_msg("%s", err.msg);
+  const hs_compare_row *x = &r->rows[0];
+  print_message("apical vent 32 Fr: ECMO %.2f L/min, vent %.2f L/min, %s\n", x->v[HS_CMP_ECMO],
+                x->v[HS_CMP_VENT], x->all_met ? "all met" : x->missed);
+  assert_true(!x->all_met || !(x->v[HS_CMP_VENT] > x->v[HS_CMP_ECMO] + 0.05));
+  assert_true(r->recommended < 0 || !(x->v[HS_CMP_VENT] > x->v[HS_CMP_ECMO] + 0.05));
+  char *text = hs_compare_text(r, "vent");
+  if (!x->all_met) assert_non_null(strstr(text, "drainage"));
+  free(text);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
 /* The recommendation at the flow floor gets a de-escalation / weaning hint (issue 11):
    the Impella 5.5 holds every target at ECMO 1 L/min on the acute-MI patient (ECPELLA to
    Impella alone is the next step to test); with flow_min at 0.5 L/min the flow chosen
@@ -1166,6 +1203,7 @@ int main(void) {
       cmocka_unit_test(test_hold_map_order_independent),
       cmocka_unit_test(test_deescalation_hint),
       cmocka_unit_test(test_upper_body_sao2_target),
+      cmocka_unit_test(test_reversed_drainage_not_met),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -176,6 +176,15 @@ static int lactate_high(const double *v, const hs_targets *t) {
   return t->lactate_max_mmol_l > 0 && !(v[HS_CMP_LACT] <= t->lactate_max_mmol_l);
 }
 
+/* A vent joined to the venous line drains more than the pump carries: the rest leaves
+   through the venous drainage cannula backwards, into the vein (pump inlet above the
+   venous pressure).  No perfusionist runs a circuit so; the setting is not a solution. */
+#define HS_DRAIN_REVERSE_LPM 0.05
+static int drainage_reversed(const double *v) {
+  return isfinite(v[HS_CMP_VENT]) && isfinite(v[HS_CMP_ECMO]) &&
+         v[HS_CMP_VENT] > v[HS_CMP_ECMO] + HS_DRAIN_REVERSE_LPM;
+}
+
 void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
   const double *v = r->v;
   r->met[HS_TGT_PCWP] = v[HS_CMP_PCWP] < t->pcwp_max_mmhg;
@@ -191,6 +200,13 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
     r->all_met = 0;
     snprintf(r->missed, sizeof r->missed, "lactate plateau %.1f mmol/L (above %.1f)",
              v[HS_CMP_LACT], t->lactate_max_mmol_l);
+  }
+  if (drainage_reversed(v)) {
+    r->all_met = 0;
+    if (*r->missed) strncat(r->missed, "; ", sizeof r->missed - strlen(r->missed) - 1);
+    snprintf(part, sizeof part, "vent %.2f L/min above the pump's %.2f L/min: the venous "
+             "cannula runs backwards", v[HS_CMP_VENT], v[HS_CMP_ECMO]);
+    strncat(r->missed, part, sizeof r->missed - strlen(r->missed) - 1);
   }
   const double val[HS_TGT_N] = {v[HS_CMP_PCWP], v[HS_CMP_MAP], v[HS_CMP_DO2I], v[HS_CMP_SVO2D],
                                 v[HS_CMP_SAO2U]};

@@ -242,6 +242,9 @@ static void missed_cell(const hs_compare_row *r, char *buf, size_t n) {
   snprintf(buf, n, "misses");
   for (int k = 0; k < HS_TGT_N; k++)
     if (!r->met[k]) snprintf(buf + strlen(buf), n - strlen(buf), " %s", K[k]);
+  /* the conditions beyond the five targets (hs_strategy_check_targets) */
+  if (strstr(r->missed, "lactate plateau")) snprintf(buf + strlen(buf), n - strlen(buf), " lactate");
+  if (strstr(r->missed, "runs backwards")) snprintf(buf + strlen(buf), n - strlen(buf), " drainage");
 }
 
 /* the table: every number with its unit in the header */
