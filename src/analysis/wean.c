@@ -84,7 +84,10 @@ static void eval_step(const hs_wean_criteria *c, const double *mb, const double 
 static int step_flows(double f0, const hs_wean_criteria *c, double *f) {
   double step = c->step_lpm, lo = c->flow_lpm;
   if (!(step > 0) || !(f0 > lo + 1e-9)) return f[0] = lo, 1;
-  int n = (int)ceil((f0 - lo) / step - 1e-9);
+  /* f0 is the measured flow, a controller's few mL/min off the set one (4.003 for 4):
+     a remainder below 0.025 L/min is no step of its own (it listed 1.50 L/min twice) */
+  int n = (int)ceil((f0 - lo - 0.025) / step);
+  if (n < 1) n = 1;
   if (n > HS_WEAN_MAX_STEPS) n = HS_WEAN_MAX_STEPS, step = (f0 - lo) / n;
   for (int k = 1; k < n; k++) f[k - 1] = f0 - step * k;
   f[n - 1] = lo;
