@@ -263,6 +263,9 @@ static void test_eligibility_and_protocol(void **state) {
   assert_non_null(strstr(err.msg, "time zone"));
   e.ecmo_placed_at = "2026-02-30T08:00Z";
   assert_int_equal(hs_trial_enrol(t, &ENTRY, &e, arm, &err), HS_ERR_RANGE);
+  e.ecmo_placed_at = "2099-03-01T08:30Z"; /* placed decades from now */
+  assert_int_equal(hs_trial_enrol(t, &ENTRY, &e, arm, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "in the future"));
   e.ecmo_placed_at = "2026-03-01T09:00+01:00";
   assert_int_equal(hs_trial_enrol(t, &MONITOR, &e, arm, &err), HS_ERR_STATE); /* role */
   assert_int_equal(hs_trial_enrol(t, &ENTRY, &e, arm, &err), HS_OK);
@@ -320,6 +323,16 @@ static void test_window_edges(void **state) {
   enrol_ok(t, "W-1", "site-B", "C", arm); /* placed 2026-03-01T08:00Z */
   hs_trial_record_result r;
   hs_err err = {0};
+  /* impossible times are refused, not recorded as deviations: a visit or a death before
+     the placement, anything in the future (a day's margin) */
+  assert_int_equal(set1(t, "W-1", "T1", "time", "2026-02-01T08:30Z", NULL, &r, &err),
+                   HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "before the ECMO placement"));
+  assert_int_equal(set1(t, "W-1", "day28", "death_time", "2020-01-01T00:00Z", NULL, &r, &err),
+                   HS_ERR_RANGE);
+  assert_int_equal(set1(t, "W-1", "day28", "death_time", "2099-01-01T00:00Z", NULL, &r, &err),
+                   HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "in the future"));
   /* T1: 0-18 h after placement, inclusive */
   assert_int_equal(set1(t, "W-1", "T1", "time", "2026-03-02T02:00:00Z", NULL, &r, &err), HS_OK);
   assert_int_equal(r.deviation, 0);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hemosim/drugs.h"
 #include "hemosim/micro.h"
@@ -182,8 +183,17 @@ static hs_status parse_value(const hs_trial_field *f, const char *text, char *ca
       int64_t secs;
       char c[32];
       hs_status st = hs_trial_time_parse(f->name, text, &secs, c, err);
-      if (!st) snprintf(canon, size, "%s", c);
-      return st;
+      if (st) return st;
+      /* a record describes what happened: nothing is placed, visited or dies tomorrow
+         (a day's margin for clocks and time zones set wrong) */
+      int64_t now = (int64_t)time(NULL);
+      if (secs > now + 86400) {
+        char n[32];
+        hs_trial_time_format(now, n);
+        return hs_err_set(err, HS_ERR_RANGE, "%s = %s is in the future (now %s)", f->name, c, n);
+      }
+      snprintf(canon, size, "%s", c);
+      return HS_OK;
     }
     case HS_FT_TEXT: {
       hs_status st = tdb_check_text(f->name, text, f->hi > 0 ? (size_t)f->hi : HS_TRIAL_TEXT_MAX,
@@ -588,6 +598,23 @@ static hs_status record_values(hs_trial *t, const hs_trial_actor *who, int64_t p
   hs_status st = HS_OK;
   int dose_changed = 0, time_changed = 0;
   int64_t time_id = 0;
+  /* a visit, a death or a last contact cannot precede the ECMO placement of the
+     record: refused, not a window deviation (that is for a visit late or early within
+     the course of the run) */
+  int64_t placed;
+  int have = time_of(t, pid, "baseline", "ecmo_placed_at", &placed, err);
+  if (have < 0) return err ? err->code : HS_ERR_IO;
+  for (size_t i = 0; i < n && have; i++) {
+    const hs_trial_field *f = hs_trial_field_find(fields[i].key);
+    int64_t secs;
+    if (!f || f->type != HS_FT_TIME || !strcmp(f->name, "ecmo_placed_at") ||
+        hs_trial_time_parse(f->name, canon[i], &secs, NULL, NULL) != HS_OK || secs >= placed)
+      continue;
+    char p[32];
+    hs_trial_time_format(placed, p);
+    return hs_err_set(err, HS_ERR_RANGE, "%s: %s = %s is before the ECMO placement (%s)", visit,
+                      f->name, canon[i], p);
+  }
   for (size_t i = 0; i < n && !st; i++) {
     int changed = 0;
     int64_t id = 0;
