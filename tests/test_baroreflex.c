@@ -48,6 +48,25 @@ static void test_operating_point(void **state) {
 
 /* Falling pressure: more sympathetic drive (contractility, resistance up, unstressed
    volume down, period shorter), less vagal; rising pressure the reverse. */
+/* The steepest vagal sigmoid the parameter table allows (k_ev 0.01 spikes/s) is a step,
+   not a NaN: exp overflowed in (lo + hi e) / (1 + e) and the acute-MI patient on ECMO
+   stopped with non-finite derivatives. */
+static void test_steep_sigmoid_finite(void **state) {
+  (void)state;
+  double bp[HS_BP_NPARAM], s[HS_BARO_NEFF];
+  defaults(bp);
+  bp[HS_BP_KEV] = 0.01;
+  for (double p = 0; p <= 250; p += 0.5) {
+    hs_baro_sigma(bp, p, s);
+    for (int k = 0; k < HS_BARO_NEFF; k++) assert_true(isfinite(s[k]));
+  }
+  hs_baro_sigma(bp, 250, s);
+  double hi = s[HS_BARO_T_VAGAL];
+  bp[HS_BP_KEV] = 1.0;
+  hs_baro_sigma(bp, 250, s);
+  assert_near(hi, s[HS_BARO_T_VAGAL], 1e-3 * fabs(s[HS_BARO_T_VAGAL]) + 1e-9);
+}
+
 static void test_directions(void **state) {
   (void)state;
   double bp[HS_BP_NPARAM], lo[HS_BARO_NEFF], mid[HS_BARO_NEFF], hi[HS_BARO_NEFF];
@@ -164,6 +183,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_operating_point),
       cmocka_unit_test(test_directions),
+      cmocka_unit_test(test_steep_sigmoid_finite),
       cmocka_unit_test(test_compensation),
       cmocka_unit_test(test_pulsatile_sinus),
   };

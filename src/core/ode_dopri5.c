@@ -333,11 +333,18 @@ static hs_status rk_step(void *s, double tstop, double *tout, double *yout, int 
                         st);
     r->st.err_test_fails++;
     h *= st ? 0.25 : fmax(0.2, 0.9 * pow(en, -0.2));
-    if (++tries > 60 || h < 1e-14 * fmax(1.0, fabs(t0)))
+    if (++tries > 60 || h < 1e-14 * fmax(1.0, fabs(t0))) {
+      if (!isfinite(en)) /* no step size helps: the model itself yields NaN or infinity */
+        return hs_err_set(err, HS_ERR_SOLVER,
+                          "t=%.6f s: the state derivatives are not finite (NaN or infinity) "
+                          "at any step size down to %.3g s: a parameter or state has left "
+                          "the range where the model is defined",
+                          t0, h);
       return hs_err_set(err, HS_ERR_SOLVER,
                         "t=%.6f s: step size fell below %.3g s (error norm %.3g): the problem "
                         "is too stiff or not smooth here; try solver.method: bdf",
                         t0, h, en);
+    }
   }
   int clipped = fabs((t0 + h) - tstop) <= 1e-12 * fmax(1.0, fabs(tstop));
   rk_accept(r, h);

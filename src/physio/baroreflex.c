@@ -13,16 +13,22 @@
 #include "hemosim/sim.h"
 #include "physio/module.h"
 
+/* (lo + hi e) / (1 + e): near the end of exp's range (a steep slope, k_ev near its 0.01
+   minimum) hi e overflows and the quotient is NaN; the sigmoid is then at its top */
+static double sigmoid(double lo, double hi, double e) {
+  return e > 1e300 ? hi : (lo + hi * e) / (1.0 + e);
+}
+
 static double afferent(const double *bp, double pf) {
   double e = exp((pf - bp[HS_BP_AFF_MID]) / bp[HS_BP_KA]);
-  return (bp[HS_BP_FMIN] + bp[HS_BP_FMAX] * e) / (1.0 + e);
+  return sigmoid(bp[HS_BP_FMIN], bp[HS_BP_FMAX], e);
 }
 
 void hs_baro_sigma(const double *bp, double pf, double sigma[HS_BARO_NEFF]) {
   double fcs = afferent(bp, pf);
   double fes = bp[HS_BP_FES_INF] + (bp[HS_BP_FES_0] - bp[HS_BP_FES_INF]) * exp(-bp[HS_BP_KES] * fcs);
   double ev = exp((fcs - bp[HS_BP_FCS_0]) / bp[HS_BP_KEV]);
-  double fev = (bp[HS_BP_FEV_0] + bp[HS_BP_FEV_INF] * ev) / (1.0 + ev);
+  double fev = sigmoid(bp[HS_BP_FEV_0], bp[HS_BP_FEV_INF], ev);
   double symp = fes >= bp[HS_BP_FES_MIN] ? log(fes - bp[HS_BP_FES_MIN] + 1.0) : 0.0;
   for (int k = 0; k < HS_BARO_NEFF; k++) sigma[k] = bp[HS_BP_G0 + k] * symp;
   sigma[HS_BARO_T_VAGAL] = bp[HS_BP_G0 + HS_BARO_T_VAGAL] * fev;
