@@ -198,6 +198,8 @@ static void test_strategy_texts(void **state) {
              /* doses through the one unit parser: a bare number needs its unit */
              {"ecmo+norepinephrine:0.1", "needs its unit (write e.g. \"0.1 ug/kg/min\""},
              {"ecmo+milrinone:0.5 mmHg", "pressure unit"},
+             /* the drug's own range: 500 was simulated and reported "contraindicated" */
+             {"ecmo+milrinone:500 ug/kg/min", "'milrinone' = 500 ug/kg/min is out of range"},
              {"ecmo+vasopressin:0.0004 ug/kg/min", "U/kg/min"},
              {"ecmo+milrinone:-0.5 ug/kg/min", "cannot be negative"}};
   for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {

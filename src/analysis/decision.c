@@ -517,6 +517,12 @@ hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err) {
       if (x < 0)
         return hs_err_set(err, HS_ERR_INVALID, "strategy '%s': %s:%s: a dose cannot be negative",
                           text, d->key, a);
+      /* the drug's own range (docs/drugs.md), as --set drugs.<name> checks it: an
+         impossible dose is an input error, not a strategy to simulate and discard */
+      const hs_block_type *drugs = hs_block_type_find("drugs");
+      int pi = drugs ? hs_param_index(drugs, d->key) : -1;
+      if (pi >= 0 && hs_param_check(&drugs->params[pi], x, &e2))
+        return hs_err_set(err, HS_ERR_INVALID, "strategy '%s': %s", text, e2.msg);
       char path[40];
       snprintf(path, sizeof path, "drugs.%s", d->key);
       add_set(s, path, x, unit);
