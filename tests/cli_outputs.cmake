@@ -52,7 +52,7 @@ expect_match("${ERR}" "--flow: \"abc\" is not a number")
 # describe: the roles and parameters of a patient, as text and as JSON
 expect_run(0 ${HEMOSIM} describe ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml)
 expect_match("${OUT}" "brain_venous_outflow +svc")
-expect_match("${OUT}" "ecmo +va_ecmo +drainage=ivc")
+expect_match("${OUT}" "ecmo +va_ecmo +drainage=ivc return=lower_arteries vent=\\(unbound\\)")
 expect_match("${OUT}" "lv.ees")
 expect_run(0 ${HEMOSIM} describe --json --set=lv.ees=2.0)
 expect_match("${OUT}" "\"schema\": \"hemosim-describe/1\"")

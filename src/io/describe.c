@@ -34,6 +34,18 @@ static void value_text(const hs_param_spec *p, double v, char *buf, size_t n) {
     snprintf(buf, n, "%.6g", v);
 }
 
+/* Port k of device block i, or NULL for an optional port left unbound (the model
+   parks it on port 0's node, where it moves no blood: describe must not show it bound). */
+static const char *port_of(const hs_model *m, size_t i, int k) {
+  const hs_block_type *t = hs_model_block_type(m, i);
+  const char *name = hs_model_block_name(m, i);
+  const char *node = hs_model_device_port(m, name, (size_t)k);
+  if (k >= t->device->nports_required && k > 0 && node &&
+      !strcmp(node, hs_model_device_port(m, name, 0)))
+    return NULL;
+  return node;
+}
+
 static json_t *block_json(const hs_model *m, size_t i) {
   const hs_block_type *t = hs_model_block_type(m, i);
   json_t *o = json_object();
@@ -49,7 +61,7 @@ static json_t *block_json(const hs_model *m, size_t i) {
     bad |= !ports;
     for (int k = 0; ports && k < t->device->nports; k++)
       bad |= hs_jset(ports, t->device->ports[k],
-                     hs_jstr(hs_model_device_port(m, hs_model_block_name(m, i), (size_t)k)));
+                     port_of(m, i, k) ? hs_jstr(port_of(m, i, k)) : json_null());
     bad |= hs_jset(o, "ports", ports);
   }
   json_t *params = json_object();
@@ -142,7 +154,7 @@ char *hs_describe_text(const hs_model *m, hs_err *err) {
         fprintf(f, " %s -> %s", hs_model_edge_from(m, i), hs_model_edge_to(m, i));
       for (int k = 0; t->device && k < t->device->nports; k++)
         fprintf(f, " %s=%s", t->device->ports[k],
-                hs_model_device_port(m, hs_model_block_name(m, i), (size_t)k));
+                port_of(m, i, k) ? port_of(m, i, k) : "(unbound)");
       fputc('\n', f);
     }
   }
