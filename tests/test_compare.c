@@ -183,6 +183,14 @@ static void test_strategy_texts(void **state) {
   assert_string_equal(s.set[0].path, "drugs.milrinone");
   assert_string_equal(s.set[0].value, "0.5 ug/kg/min");
   assert_string_equal(s.set[1].value, "1 ug/kg/min");
+  /* the circuits that drain the left heart (LA / LV suction risk, suction ceiling): LA and
+     LV vents, LVAD conversion and the TandemHeart's transseptal inflow */
+  assert_int_equal(hs_strategy_parse("ecmo+tandemheart:7500rpm", &s, &err), HS_OK);
+  assert_true(hs_strategy_drains_left_heart(&s));
+  assert_int_equal(hs_strategy_parse("ecmo+la_vent:17Fr", &s, &err), HS_OK);
+  assert_true(hs_strategy_drains_left_heart(&s));
+  assert_int_equal(hs_strategy_parse("ecmo+impella_cp:P8", &s, &err), HS_OK);
+  assert_false(hs_strategy_drains_left_heart(&s));
   assert_int_equal(hs_strategy_parse("ecmo+vasopressin", &s, &err), HS_OK);
   assert_string_equal(s.label, "ECMO + vasopressin 0.0004 U/kg/min");
   static const struct {

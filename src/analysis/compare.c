@@ -421,7 +421,9 @@ static int stop_error(hs_status st) { return st == HS_ERR_NONPHYSICAL || st == H
 /* The circuit drains the LA or the LV (a vent there, the LVAD conversion): its port has
    no collapse limit, so a flow above what the heart fills empties the chamber. */
 int hs_strategy_drains_left_heart(const hs_strategy *sg) {
-  return !strcmp(sg->vent_site, "la") || !strcmp(sg->vent_site, "lv") || sg->lvad;
+  /* a TandemHeart's inflow cannula drains the LA (transseptal) as an LA vent does */
+  return !strcmp(sg->vent_site, "la") || !strcmp(sg->vent_site, "lv") || sg->lvad ||
+         (sg->families & (1u << HS_FAM_TANDEMHEART));
 }
 
 /* Grid point i as the titration sees it: *ceil = 1 when it lies beyond the suction
