@@ -467,6 +467,22 @@ static void test_determinism(void **state) {
     assert_true(r->status[k] == HS_COHORT_REJECTED || r->status[k] == HS_COHORT_ERROR);
     if (r->status[k] == HS_COHORT_REJECTED) assert_non_null(strstr(r->message[k], "map_mmhg"));
   }
+  /* no accepted patient: the summaries say so and hold no "nan" (they printed 42) */
+  char *txt = hs_cohort_summary_text(c, r);
+  assert_non_null(txt);
+  assert_non_null(strstr(txt, "no patient accepted"));
+  assert_null(strstr(txt, "nan"));
+  free(txt);
+  char *csv = hs_test_db_path("nobody_summary");
+  hs_err err;
+  assert_int_equal(hs_cohort_write_summary_csv(c, r, csv, &err), HS_OK);
+  FILE *fp = fopen(csv, "r");
+  assert_non_null(fp);
+  char line[512];
+  while (fgets(line, sizeof line, fp)) assert_null(strstr(line, "nan"));
+  fclose(fp);
+  unlink(csv);
+  free(csv);
   hs_cohort_results_free(r);
   hs_cohort_free(c);
 }

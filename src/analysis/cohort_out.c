@@ -494,30 +494,40 @@ hs_status hs_cohort_write_summary_csv(const hs_cohort *c, const hs_cohort_result
   }
   FILE *f = hs_afile_stream(a);
   fputs("strategy,quantity,unit,n,median,q1,q3,proportion,ci95_lo,ci95_hi\n", f);
+  /* a statistic of no patient (none accepted, or none with the value) is an empty
+     field, never "nan" */
+#define NUM(v, fmt) (isfinite(v) ? fprintf(f, "," fmt, (v)) : fputc(',', f))
   for (size_t s = 0; s < c->nstrat; s++) {
     const sstats *t = &S[s];
     const char *nm = c->strat[s].name;
     size_t tot = t->ok + t->rejected + t->error;
-    fprintf(f, "%s,patients_ok,,%zu,,,,%.6g,%.6g,%.6g\n", nm, t->ok,
-            tot ? (double)t->ok / (double)tot : NAN, t->ok_lo, t->ok_hi);
-    fprintf(f, "%s,patients_rejected,,%zu,,,,%.6g,,\n", nm, t->rejected,
-            tot ? (double)t->rejected / (double)tot : NAN);
-    fprintf(f, "%s,patients_error,,%zu,,,,%.6g,,\n", nm, t->error,
-            tot ? (double)t->error / (double)tot : NAN);
+    fprintf(f, "%s,patients_ok,,%zu,,,", nm, t->ok);
+    NUM(tot ? (double)t->ok / (double)tot : NAN, "%.6g"), NUM(t->ok_lo, "%.6g");
+    NUM(t->ok_hi, "%.6g"), fputc('\n', f);
+    fprintf(f, "%s,patients_rejected,,%zu,,,", nm, t->rejected);
+    NUM(tot ? (double)t->rejected / (double)tot : NAN, "%.6g"), fputs(",,\n", f);
+    fprintf(f, "%s,patients_error,,%zu,,,", nm, t->error);
+    NUM(tot ? (double)t->error / (double)tot : NAN, "%.6g"), fputs(",,\n", f);
     for (size_t k = 0; k < c->nout; k++) {
       fprintf(f, "%s,%s,", nm, c->out_name[k]);
       csv_text(f, c->out_unit[k]);
-      fprintf(f, ",%zu,%.10g,%.10g,%.10g,,%.10g,%.10g\n", t->nval[k], t->med[k], t->q1[k],
-              t->q3[k], t->med_lo[k], t->med_hi[k]);
+      fprintf(f, ",%zu", t->nval[k]);
+      NUM(t->med[k], "%.10g"), NUM(t->q1[k], "%.10g"), NUM(t->q3[k], "%.10g"), fputc(',', f);
+      NUM(t->med_lo[k], "%.10g"), NUM(t->med_hi[k], "%.10g"), fputc('\n', f);
     }
     for (size_t q = 0; q < c->ntarget; q++) {
       fprintf(f, "%s,", nm);
       csv_text(f, c->target[q].text);
-      fprintf(f, ",,%zu,,,,%.6g,%.6g,%.6g\n", t->ok, t->met[q], t->met_lo[q], t->met_hi[q]);
+      fprintf(f, ",,%zu,,,", t->ok);
+      NUM(t->met[q], "%.6g"), NUM(t->met_lo[q], "%.6g"), NUM(t->met_hi[q], "%.6g");
+      fputc('\n', f);
     }
-    if (c->ntarget)
-      fprintf(f, "%s,all targets,,%zu,,,,%.6g,%.6g,%.6g\n", nm, t->ok, t->all, t->all_lo, t->all_hi);
+    if (c->ntarget) {
+      fprintf(f, "%s,all targets,,%zu,,,", nm, t->ok);
+      NUM(t->all, "%.6g"), NUM(t->all_lo, "%.6g"), NUM(t->all_hi, "%.6g"), fputc('\n', f);
+    }
   }
+#undef NUM
   sstats_free(S, c->nstrat);
   return hs_afile_commit(a, err);
 }
@@ -538,6 +548,11 @@ char *hs_cohort_summary_text(const hs_cohort *c, const hs_cohort_results *r) {
   for (size_t s = 0; s < c->nstrat; s++) {
     const sstats *t = &S[s];
     fprintf(f, "\nstrategy %s (%zu patients)\n", c->strat[s].name, t->ok);
+    if (!t->ok) { /* no statistics of no patient (they printed as nan) */
+      fprintf(f, "  no patient accepted: no statistics (see the acceptance criteria of the "
+                 "study and the rejected patients in patients.csv)\n");
+      continue;
+    }
     fprintf(f, "  %-34s %12s %12s %12s   %s\n", "output", "median", "q1", "q3",
             "median 95 % CI (bootstrap)");
     for (size_t k = 0; k < c->nout; k++)
