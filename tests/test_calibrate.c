@@ -318,6 +318,8 @@ static void test_impossible_data_rejected(void **state) {
   expect_rejected("  map: -10 mmHg\n", 4, "map", "cannot be negative");
   expect_rejected("  map: {value: 70, sd: 0}\n", 4, "sd", "positive");
   expect_rejected("  map: {value: 70, sd: -2}\n", 4, "sd", "positive");
+  /* an sd far below any monitor's resolution made the objective infinite */
+  expect_rejected("  map: {value: 70, sd: 1e-300}\n", 4, "sd", "below the smallest accepted");
   expect_rejected("  wedge: 12\n", 4, "unknown quantity 'wedge'", "pcwp");
   expect_rejected("  pcwp: 12 L/min\n", 4, "pcwp", "pressure");
   expect_rejected("  co: 4.5 mmHg\n", 4, "co", "flow");

@@ -165,6 +165,15 @@ static hs_status read_measurement(const hs_doc *d, const hs_doc_node *v, hs_cal_
       return hs_doc_fail(d, sn, err, HS_ERR_RANGE,
                          "measurements.%s: sd = %g must be positive (a standard deviation)", name,
                          m->sd);
+    /* a thousandth of the usual bedside uncertainty: below it one measurement is
+       weighted beyond what any monitor resolves (sd 1e-300 made the objective infinite) */
+    double floor_sd = 1e-3 * hs_calq_default_sd(q);
+    if (m->sd < floor_sd)
+      return hs_doc_fail(d, sn, err, HS_ERR_RANGE,
+                         "measurements.%s: sd = %g %s is below the smallest accepted %g %s (a "
+                         "thousandth of the default %g %s)",
+                         name, m->sd, hs_calq_unit(q), floor_sd, hs_calq_unit(q),
+                         hs_calq_default_sd(q), hs_calq_unit(q));
     m->sd_given = 1;
   }
   return HS_OK;
