@@ -601,14 +601,19 @@ static hs_status record_values(hs_trial *t, const hs_trial_actor *who, int64_t p
   /* a visit, a death or a last contact cannot precede the ECMO placement of the
      record: refused, not a window deviation (that is for a visit late or early within
      the course of the run) */
-  int64_t placed;
-  int have = time_of(t, pid, "baseline", "ecmo_placed_at", &placed, err);
-  if (have < 0) return err ? err->code : HS_ERR_IO;
-  for (size_t i = 0; i < n && have; i++) {
+  int64_t placed = 0;
+  int have = 0; /* placement: 0 not looked up (no time field yet), 1 known, -1 not recorded */
+  for (size_t i = 0; i < n; i++) {
     const hs_trial_field *f = hs_trial_field_find(fields[i].key);
     int64_t secs;
-    if (!f || f->type != HS_FT_TIME || !strcmp(f->name, "ecmo_placed_at") ||
-        hs_trial_time_parse(f->name, canon[i], &secs, NULL, NULL) != HS_OK || secs >= placed)
+    if (!f || f->type != HS_FT_TIME || !strcmp(f->name, "ecmo_placed_at")) continue;
+    if (!have) {
+      int r = time_of(t, pid, "baseline", "ecmo_placed_at", &placed, err);
+      if (r < 0) return err ? err->code : HS_ERR_IO;
+      have = r ? 1 : -1;
+    }
+    if (have < 0 || hs_trial_time_parse(f->name, canon[i], &secs, NULL, NULL) != HS_OK ||
+        secs >= placed)
       continue;
     char p[32];
     hs_trial_time_format(placed, p);

@@ -110,25 +110,34 @@ static void end_capillary(hs_sim *s) {
     s->kout[d] = 0.01 * hs_co2_content(PCO2M(s, d), s->be, hb, hs_o2_saturation(s->po2out[d]));
 }
 
-/* The share of its outlet-law O2 uptake that device d's membrane lung can deliver in a
-   stage (fraction w of the step's volumes, duration hw): 1, or less when that uptake
-   would exceed the O2 its sweep gas brings in the stage (FdO2 x sweep x hw; at a sweep
-   of 0.1 L/min of oxygen, 100 mL/min) */
-static double o2_gas_scale(const hs_sim *s, int d, double w, double hw, const double *c,
-                           double cout) {
+/* The share of its outlet-law O2 uptake that device d's membrane lung can deliver over
+   a time dt: 1, or less when that uptake would exceed the O2 its sweep gas brings in dt
+   (FdO2 x sweep x dt; at a sweep of 0.1 L/min of oxygen, 100 mL/min).  The volume
+   through device flow j is w (a[j] - b[j]) (a stage: the quadratures' increments), or
+   a[j] when b is NULL (a mean flow over dt = 1 s). */
+static double o2_gas_scale(const hs_sim *s, int d, const double *c, double cout,
+                           const double *a, const double *b, double w, double dt) {
   const hs_plan *pl = s->pl;
   double o2max = s->sweep[pl->nd + d], add = 0.0;
   if (o2max < 0.0) return 1.0;
-  const hs_device_type *dt = pl->dev_type[d];
+  const hs_device_type *dev = pl->dev_type[d];
   const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-  for (int n = 0; n < dt->nflows; n++) {
+  for (int n = 0; n < dev->nflows; n++) {
     int j = pl->dev_flow_ofs[d] + n;
-    double dv = w * (s->q[pl->q_fd + j] - s->qprev[pl->q_fd + j]);
-    if (!(dv > 0) || !(dt->flows[n].flags & HS_DFLOW_OXYGENATE)) continue;
-    double ci = c[ports[dt->flows[n].from_port]];
+    double dv = b ? w * (a[j] - b[j]) : a[j];
+    if (!(dv > 0) || !(dev->flows[n].flags & HS_DFLOW_OXYGENATE)) continue;
+    double ci = c[ports[dev->flows[n].from_port]];
     if (cout > ci) add += dv * (cout - ci);
   }
-  return add > o2max * hw ? o2max * hw / add : 1.0;
+  return add > o2max * dt ? o2max * dt / add : 1.0;
+}
+
+/* The O2 content blood of content cin leaves a membrane lung with: the outlet law's cout,
+   never less than it brought (with little or no sweep gas the law falls below the venous
+   PO2, where the stagnant gas would in fact equilibrate with the blood: no transfer),
+   and, with scale < 1, no more than the sweep gas brings (o2_gas_scale). */
+static inline double oxygenated(double cin, double cout, double scale) {
+  return cout > cin ? (scale < 1.0 ? cin + scale * (cout - cin) : cout) : cin;
 }
 
 /* One Euler stage: O2, tracer and CO2 changes dm, dmt, dk (fraction w of the step's
@@ -171,7 +180,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
     const hs_device_type *dt = pl->dev_type[d];
     const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
     double cout = 0.01 * hs_o2_content(hb, s->po2out[d]), kout = s->kout[d], koxy = 0.0;
-    double scale = o2_gas_scale(s, d, w, hw, c, cout);
+    double scale = o2_gas_scale(s, d, c, cout, q1 + pl->q_fd, q0 + pl->q_fd, w, hw);
     for (int n = 0; n < dt->nflows; n++) {
       int j = pl->dev_flow_ofs[d] + n;
       double dv = w * (q1[pl->q_fd + j] - q0[pl->q_fd + j]);
@@ -180,11 +189,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
       int ib = ports[fwd ? dt->flows[n].to_port : dt->flows[n].from_port];
       int oxg = fwd && (dt->flows[n].flags & HS_DFLOW_OXYGENATE);
       dv = fabs(dv);
-      /* a membrane lung adds O2 and never takes it: with little or no sweep gas its
-         outlet PO2 law falls below the venous PO2, where the stagnant gas would in fact
-         equilibrate with the blood (no transfer); and it adds no more than its sweep
-         gas brings (scale < 1) */
-      double c_ox = cout > c[ia] ? (scale < 1.0 ? c[ia] + scale * (cout - c[ia]) : cout) : c[ia];
+      double c_ox = oxygenated(c[ia], cout, scale);
       double c_dst = oxg ? c_ox : c[ia], k_dst = oxg ? kout : k[ia];
       if (oxg) oxy += dv * (c_ox - c[ia]), koxy += dv * (k[ia] - kout);
       dm[ia] -= dv * c[ia], dm[ib] += dv * c_dst;
@@ -401,15 +406,8 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
     for (int d = 0; d < pl->nd; d++) {
       const hs_device_type *dt = pl->dev_type[d];
       const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
-      double cout = o2 ? 0.01 * hs_o2_content(hb, s->po2out[d]) : 0.0, add = 0.0, scale = 1.0;
-      double o2max = s->sweep[pl->nd + d];
-      for (int n = 0; o2 && o2max >= 0.0 && n < dt->nflows; n++) { /* as o2_gas_scale */
-        double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
-        if (!(q > 0) || !(dt->flows[n].flags & HS_DFLOW_OXYGENATE)) continue;
-        double ci = c[ports[dt->flows[n].from_port]];
-        if (cout > ci) add += q * (cout - ci);
-      }
-      if (add > o2max && o2max >= 0.0) scale = o2max / add;
+      double cout = o2 ? 0.01 * hs_o2_content(hb, s->po2out[d]) : 0.0;
+      double scale = o2 ? o2_gas_scale(s, d, c, cout, s->qmean + 2 * pl->ne, NULL, 1.0, 1.0) : 1.0;
       for (int n = 0; n < dt->nflows; n++) {
         double q = s->qmean[2 * pl->ne + pl->dev_flow_ofs[d] + n];
         int fw = q >= 0;
@@ -419,9 +417,7 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
         q = fabs(q);
         in_k[b] += q * (oxg ? s->kout[d] : k[a]);
         if (!o2) continue;
-        /* never takes O2, adds no more than the sweep gas brings (as above) */
-        in_c[b] += q * (oxg && cout > c[a] ? (scale < 1.0 ? c[a] + scale * (cout - c[a]) : cout)
-                                           : c[a]);
+        in_c[b] += q * (oxg ? oxygenated(c[a], cout, scale) : c[a]);
         in_f[b] += q * (oxg ? 1.0 : f[a]);
       }
     }
