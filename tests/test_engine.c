@@ -322,17 +322,23 @@ static void test_bp_controller_parameters(void **state) {
 }
 
 /* Every valve opens and closes once per beat in the healthy heart. */
+/* Valve events per beat over 10 beats, after `settle` beats. */
+static long valve_events_per_beat(hs_sim *s, int settle) {
+  hs_err err;
+  assert_int_equal(hs_sim_run_beats(s, settle, &err), HS_OK);
+  hs_sim_stats a, b;
+  hs_sim_get_stats(s, &a);
+  assert_int_equal(hs_sim_run_beats(s, 10, &err), HS_OK);
+  hs_sim_get_stats(s, &b);
+  return (b.valve_events - a.valve_events) / 10;
+}
+
 static void test_valves_cycle(void **state) {
   (void)state;
   hs_err err;
   hs_plan *pl = default_plan();
   hs_sim *s = hs_sim_new(pl, &err);
-  assert_int_equal(hs_sim_run_beats(s, 30, &err), HS_OK);
-  hs_sim_stats a, b;
-  hs_sim_get_stats(s, &a);
-  assert_int_equal(hs_sim_run_beats(s, 10, &err), HS_OK);
-  hs_sim_get_stats(s, &b);
-  long per_beat = (b.valve_events - a.valve_events) / 10;
+  long per_beat = valve_events_per_beat(s, 30);
   /* 4 valves x (open + close); the mitral and tricuspid may close in diastasis and
      reopen for atrial systole: 8 to 12 events */
   assert_in_range(per_beat, 8, 12);
@@ -357,12 +363,7 @@ static void test_valves_cycle_at_250(void **state) {
   hs_plan *pl = hs_plan_compile(mod, &err);
   assert_non_null(pl);
   hs_sim *s = hs_sim_new(pl, &err);
-  assert_int_equal(hs_sim_run_beats(s, 60, &err), HS_OK);
-  hs_sim_stats a, b;
-  hs_sim_get_stats(s, &a);
-  assert_int_equal(hs_sim_run_beats(s, 10, &err), HS_OK);
-  hs_sim_get_stats(s, &b);
-  long per_beat = (b.valve_events - a.valve_events) / 10;
+  long per_beat = valve_events_per_beat(s, 60);
   double m[HS_METRIC_COUNT];
   assert_int_equal(hs_sim_summary(s, 6, m, &err), HS_OK);
   print_message("250 /min: %ld valve events per beat, LV output %.2f L/min, EDV - ESV %.1f mL\n",

@@ -59,9 +59,10 @@ static json_t *block_json(const hs_model *m, size_t i) {
   if (t->device) {
     json_t *ports = json_object();
     bad |= !ports;
-    for (int k = 0; ports && k < t->device->nports; k++)
-      bad |= hs_jset(ports, t->device->ports[k],
-                     port_of(m, i, k) ? hs_jstr(port_of(m, i, k)) : json_null());
+    for (int k = 0; ports && k < t->device->nports; k++) {
+      const char *node = port_of(m, i, k);
+      bad |= hs_jset(ports, t->device->ports[k], node ? hs_jstr(node) : json_null());
+    }
     bad |= hs_jset(o, "ports", ports);
   }
   json_t *params = json_object();
@@ -152,9 +153,10 @@ char *hs_describe_text(const hs_model *m, hs_err *err) {
       fprintf(f, "  %-24s %-12s", hs_model_block_name(m, i), t->name);
       if (c == HS_BLOCK_EDGE)
         fprintf(f, " %s -> %s", hs_model_edge_from(m, i), hs_model_edge_to(m, i));
-      for (int k = 0; t->device && k < t->device->nports; k++)
-        fprintf(f, " %s=%s", t->device->ports[k],
-                port_of(m, i, k) ? port_of(m, i, k) : "(unbound)");
+      for (int k = 0; t->device && k < t->device->nports; k++) {
+        const char *node = port_of(m, i, k);
+        fprintf(f, " %s=%s", t->device->ports[k], node ? node : "(unbound)");
+      }
       fputc('\n', f);
     }
   }
