@@ -1117,6 +1117,65 @@ static void test_reversed_drainage_not_met(void **state) {
   hs_model_free(m);
 }
 
+/* The titration of a vent or a septostomy drained by the circuit finds what a scan of
+   every grid flow finds: the least flow meeting every target (PCWP is not monotone in
+   the flow: it rises while the LV ejects and falls once the aortic valve stays shut),
+   else the least flow that perfuses with the circuit draining forwards.  Shipped ECMO
+   patients, grid 1-5 L/min in 0.5 L/min steps. */
+static void test_vent_titration_matches_scan(void **state) {
+  (void)state;
+  static const char *const P[] = {"acute_mi_shock_ecmo.yaml", "severe_shock_ecmo.yaml"};
+  static const char *const DEV[] = {"apical_vent:32Fr", "la_vent:22Fr", "septostomy:8mm"};
+  enum { NF = 9, ND = sizeof DEV / sizeof DEV[0] };
+  hs_targets t;
+  hs_targets_default(&t);
+  t.flow_step_lpm = 0.5;
+  hs_err err;
+  for (size_t p = 0; p < sizeof P / sizeof P[0]; p++) {
+    hs_model *m = example(P[p]);
+    char text[ND * (NF + 1)][48];
+    const char *S[ND * (NF + 1) + 1];
+    for (size_t d = 0; d < ND; d++) {
+      snprintf(text[d * (NF + 1)], sizeof text[0], "ecmo+%s", DEV[d]);
+      for (int f = 0; f < NF; f++)
+        snprintf(text[d * (NF + 1) + 1 + f], sizeof text[0], "ecmo:%g+%s", 1 + 0.5 * f, DEV[d]);
+    }
+    for (size_t k = 0; k < ND * (NF + 1); k++) S[k] = text[k];
+    S[ND * (NF + 1)] = NULL;
+    hs_compare_result *r = NULL;
+    if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+    for (size_t d = 0; d < ND; d++) {
+      const hs_compare_row *ti = row(r, text[d * (NF + 1)]);
+      int met = -1, perf = -1, falls = 0;
+      char curve[256] = "";
+      for (int f = 0; f < NF; f++) {
+        const hs_compare_row *x = row(r, text[d * (NF + 1) + 1 + f]);
+        if (x->failed) continue;
+        if (met < 0 && x->all_met) met = f;
+        if (perf < 0 && x->perfusion_held) perf = f;
+        snprintf(curve + strlen(curve), sizeof curve - strlen(curve), " %.1f", x->v[HS_CMP_PCWP]);
+        if (f > 0) {
+          double dp = x->v[HS_CMP_PCWP] - row(r, text[d * (NF + 1) + f])->v[HS_CMP_PCWP];
+          falls |= dp < -0.05;
+          /* single-peaked: once falling it does not rise again */
+          if (falls && dp > 0.05) fail_msg("%s %s: PCWP falls, then rises:%s", P[p], DEV[d], curve);
+        }
+      }
+      int want = met >= 0 ? met : perf;
+      double got = (ti->v[HS_CMP_ECMO] - 1) / 0.5;
+      print_message("%s %s: PCWP over 1-5 L/min:%s; titrated %.2f L/min (%s), scan %g L/min\n",
+                    P[p], DEV[d], curve, ti->v[HS_CMP_ECMO], ti->all_met ? "all met" : ti->missed,
+                    want >= 0 ? 1 + 0.5 * want : NAN);
+      assert_true(want >= 0);
+      assert_int_equal(ti->all_met, met >= 0);
+      assert_true(fabs(got - want) < 0.1);
+      assert_false(ti->v[HS_CMP_VENT] > ti->v[HS_CMP_ECMO] + 0.05); /* forward drainage */
+    }
+    hs_compare_free(r);
+    hs_model_free(m);
+  }
+}
+
 /* The recommendation at the flow floor gets a de-escalation / weaning hint (issue 11):
    the Impella 5.5 holds every target at ECMO 1 L/min on the acute-MI patient (ECPELLA to
    Impella alone is the next step to test); with flow_min at 0.5 L/min the flow chosen
@@ -1214,6 +1273,7 @@ int main(void) {
       cmocka_unit_test(test_deescalation_hint),
       cmocka_unit_test(test_upper_body_sao2_target),
       cmocka_unit_test(test_reversed_drainage_not_met),
+      cmocka_unit_test(test_vent_titration_matches_scan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

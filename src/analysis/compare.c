@@ -379,14 +379,19 @@ static hs_status final_below_ceiling(trial *t, int *ci, hs_err *err) {
   }
 }
 
+/* Perfusion held by a circuit that drains forwards (a vent joined to the venous line
+   carries no more than the pump: drainage_reversed). */
 static int perfused(const double *v, const hs_targets *tg) {
   return v[HS_CMP_MAP] >= tg->map_min_mmhg && v[HS_CMP_DO2I] >= tg->do2i_min &&
-         v[HS_CMP_SVO2D] >= tg->svo2_min_pct && !lactate_high(v, tg) && !upper_hypoxic(v, tg);
+         v[HS_CMP_SVO2D] >= tg->svo2_min_pct && !lactate_high(v, tg) && !upper_hypoxic(v, tg) &&
+         !drainage_reversed(v);
 }
 
 /* Perfusion margin: the smallest of the scaled distances of MAP (10 mmHg), DO2 index
-   (50 mL/min/m2), SvO2 (5 %), upper-body SaO2 (5 %) and, when it is a target, the
-   lactate plateau (0.5 mmol/L) from their limits; >= 0 exactly when perfused. */
+   (50 mL/min/m2), SvO2 (5 %), upper-body SaO2 (5 %), the pump flow's excess over the
+   vent flow (0.5 L/min) and, when it is a target, the lactate plateau (0.5 mmol/L) from
+   their limits; >= 0 exactly when perfused.  Each rises with the ECMO flow (the pump
+   flow faster than the vent's), which the secant search relies on. */
 static double margin(const double *v, const hs_targets *tg) {
   double a = (v[HS_CMP_MAP] - tg->map_min_mmhg) / 10.0;
   double b = (v[HS_CMP_DO2I] - tg->do2i_min) / 50.0;
@@ -396,6 +401,10 @@ static double margin(const double *v, const hs_targets *tg) {
   if (tg->sao2_upper_min_pct > 0) { /* upper-body SaO2 (5 %), when a target */
     double d = (v[HS_CMP_SAO2U] - tg->sao2_upper_min_pct) / 5.0;
     if (isfinite(d) && d < g) g = d;
+  }
+  if (isfinite(v[HS_CMP_VENT]) && isfinite(v[HS_CMP_ECMO])) { /* forward drainage */
+    double d = (v[HS_CMP_ECMO] + HS_DRAIN_REVERSE_LPM - v[HS_CMP_VENT]) / 0.5;
+    if (d < g) g = d;
   }
   if (tg->lactate_max_mmol_l > 0) { /* lactate plateau (0.5 mmol/L), when a target */
     double d = (tg->lactate_max_mmol_l - v[HS_CMP_LACT]) / 0.5;
@@ -457,23 +466,22 @@ static hs_status probe(trial *t, int i, int loose, int shrink, int *ceil, hs_err
   return HS_OK;
 }
 
-/* The least grid point in (bad, ok] where `what` holds, given that it fails at bad and
-   holds at ok (monotone in between).  Grid points the caller already computed narrow
-   the bracket first.  Perfusion: secant steps on the perfusion margin (smooth in the
-   flow), each rounded up onto the grid and kept inside the bracket; PCWP (which falls
-   steeply only once the drained flow opens the vent): bisection.  A point beyond the
-   suction ceiling counts as failing. */
-static hs_status narrow(trial *t, const hs_targets *tg, int what, int *bad, double *gb, int *ok,
-                        double *go, hs_err *err) {
+/* The least grid point in (bad, ok] that perfuses, given that bad does not and ok does
+   (the perfusion margin rises with the flow in between).  Grid points the caller
+   already computed narrow the bracket first; then secant steps on the margin (smooth
+   in the flow), each rounded up onto the grid and kept inside the bracket.  A point
+   beyond the suction ceiling counts as failing. */
+static hs_status narrow(trial *t, const hs_targets *tg, int *bad, double *gb, int *ok, double *go,
+                        hs_err *err) {
   for (int k = *bad + 1; k < *ok; k++) {
     if (t->g[k].level <= 0) continue;
-    double g = score(t->g[k].v, tg, what);
+    double g = margin(t->g[k].v, tg);
     if (g >= 0) *ok = k, *go = g;
     else *bad = k, *gb = g;
   }
   while (*ok - *bad > 1) {
     int c = *bad + (*ok - *bad) / 2;
-    if (what == FIND_PERFUSION && isfinite(*gb) && isfinite(*go) && *go > *gb) {
+    if (isfinite(*gb) && isfinite(*go) && *go > *gb) {
       double x = *bad + (*ok - *bad) * (-*gb) / (*go - *gb);
       c = (int)ceil(x - 1e-9);
       if (c <= *bad) c = *bad + 1;
@@ -482,10 +490,48 @@ static hs_status narrow(trial *t, const hs_targets *tg, int what, int *bad, doub
     int ceil_hit;
     hs_status st = probe(t, c, 1, 0, &ceil_hit, err);
     if (st) return st;
-    double g = ceil_hit ? -1e9 : score(t->v, tg, what);
+    double g = ceil_hit ? -1e9 : margin(t->v, tg);
     if (g >= 0) *ok = c, *go = g;
     else *bad = c, *gb = ceil_hit ? NAN : g;
   }
+  return HS_OK;
+}
+
+/* The least grid point above `from` (which perfuses with PCWP too high) where perfusion
+   holds and PCWP is below its target, or -1.  With a vent or a septostomy drained by
+   the circuit PCWP is not monotone in the ECMO flow: more flow raises the LV's
+   afterload and LA pressure as long as the LV ejects, and drains the LA / LV harder
+   once the aortic valve stays shut, so PCWP rises, falls, or rises and then falls
+   (single-peaked; docs/decision.md "Re-titrated ECMO flow", checked against every grid
+   flow in test_compare).  Such a curve meets the target above `from` on an interval
+   reaching the highest usable flow, if anywhere: that flow (below the suction
+   ceiling) is tried first, then the bracket is bisected, narrowed first by the flows
+   the perfusion search has already computed. */
+static hs_status scan_pcwp(trial *t, const hs_targets *tg, int from, int *found, hs_err *err) {
+  int a = from, b = t->top - 1, ceil_hit;
+  hs_status st;
+  *found = -1;
+  while (b > a) { /* the most flow usable: below the suction ceiling */
+    if ((st = probe(t, b, 1, 1, &ceil_hit, err))) return st;
+    if (!ceil_hit) break;
+    b = a + (b - a) / 2;
+  }
+  if (b <= a || score(t->v, tg, FIND_PCWP) < 0) return HS_OK; /* not even that drains it */
+  for (int k = a + 1; k < b; k++) /* flows computed already */
+    if (t->g[k].level > 0) {
+      if (score(t->g[k].v, tg, FIND_PCWP) >= 0) {
+        b = k;
+        break;
+      }
+      a = k;
+    }
+  while (b - a > 1) {
+    int c = a + (b - a) / 2;
+    if ((st = probe(t, c, 1, 0, &ceil_hit, err))) return st;
+    if (!ceil_hit && score(t->v, tg, FIND_PCWP) >= 0) b = c;
+    else a = c;
+  }
+  *found = b;
   return HS_OK;
 }
 
@@ -500,7 +546,7 @@ static void trial_free(trial *t) {
    the least grid flow that holds perfusion (flow_min first: a strong device needs no
    more; then upwards +1, +2, +4 L/min until perfused and the bracket closed by
    secant steps); with a vent or a septostomy drained by the circuit, raised further to
-   the least flow that also drains PCWP below its target when flow_max does.  Fills the
+   the least flow that also holds PCWP below its target, when one does.  Fills the
    row's flags; *chosen_i is the grid point reported. */
 static hs_status titrate(trial *t, const hs_strategy *sg, const hs_targets *tg,
                          hs_compare_row *r, int *chosen_i, hs_err *err) {
@@ -536,28 +582,18 @@ static hs_status titrate(trial *t, const hs_strategy *sg, const hs_targets *tg,
     *chosen_i = bad_i;
     return HS_OK;
   }
-  if ((st = narrow(t, tg, FIND_PERFUSION, &bad_i, &g_bad, &ok_i, &g_ok, err))) return st;
+  if ((st = narrow(t, tg, &bad_i, &g_bad, &ok_i, &g_ok, err))) return st;
   *chosen_i = ok_i;
-  /* A vent or a septostomy is drained by the circuit: more ECMO flow drains more from the
-     LA / LV, so when PCWP is still too high at the least perfusing flow, the team raises
-     the flow: the least grid flow above it meeting every target (PCWP falls with the
-     flow), searched when the most usable flow meets them. */
+  /* A vent or a septostomy is drained by the circuit: when PCWP is still too high at the
+     least perfusing flow, the team tries more flow: the least grid flow above it meeting
+     every target, if any below the suction ceiling does (scan_pcwp). */
   if (!sg->drained_by_circuit || ok_i >= t->top - 1) return HS_OK;
   if ((st = trial_at(t, ok_i, 1, err))) return st; /* computed: its values */
   if (t->v[HS_CMP_PCWP] < tg->pcwp_max_mmhg) return HS_OK;
-  int a = ok_i, b = t->top - 1;
-  double ga = score(t->v, tg, FIND_PCWP), gb = -1;
-  while (b > a) { /* the most flow usable: below the suction ceiling */
-    if ((st = probe(t, b, 1, 1, &ceil_hit, err))) return st;
-    if (!ceil_hit) {
-      gb = score(t->v, tg, FIND_PCWP);
-      break;
-    }
-    b = a + (b - a) / 2;
-  }
-  if (b <= a || gb < 0) return HS_OK; /* not even that drains it: the least perfusing flow */
-  if ((st = narrow(t, tg, FIND_PCWP, &a, &ga, &b, &gb, err))) return st;
-  *chosen_i = b;
+  int found;
+  if ((st = scan_pcwp(t, tg, ok_i, &found, err))) return st;
+  if (found < 0) return HS_OK; /* no flow drains it: the least perfusing flow */
+  *chosen_i = found;
   r->raised_for_pcwp = 1;
   return HS_OK;
 }
