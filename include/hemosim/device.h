@@ -122,6 +122,10 @@ typedef struct hs_device_type {
      that the cache changes no digit. */
   int ncache;
   void (*prepare)(const double *p, double *cache);
+  /* Optional: the number of beats after which the device's action repeats (an IABP at
+     1:n assists one beat in n: n); NULL = every beat.  The steady-state test and its
+     accelerated map then compare states that many beats apart (docs/numerics.md). */
+  int (*beat_period)(const double *p);
 } hs_device_type;
 
 /* Registry of the built-in device types (src/devices/registry.c). */

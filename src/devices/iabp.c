@@ -135,6 +135,8 @@ static double ramp(double s, double T) {
 
 static int ratio_n(const double *p) { return (int)p[I_RATIO]; }
 
+/* the circulation repeats every n beats while the balloon pumps at 1:n (off: every beat) */
+static int beat_period(const double *p) { return p[I_ON] != 0 ? ratio_n(p) : 1; }
 static int assisted(const double *p, long beat) { return beat >= 0 && beat % ratio_n(p) == 0; }
 
 static double gate(const double *x) {
@@ -220,4 +222,4 @@ static const hs_block_type BLOCK = {
 const hs_device_type hs_device_iabp = {
     .block = &BLOCK, .ports = PORTS, .nports = 1, .nstates = X_N, .outputs = OUTPUTS,
     .noutputs = O_N, .init = init, .displace = displace, .eval = eval, .volume_param = -1,
-    .states = STATES};
+    .states = STATES, .beat_period = beat_period};

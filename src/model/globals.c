@@ -158,9 +158,10 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                             "docs/model.md \"Slow states\"", NULL},
     [SOLVER_STEADY_PERIOD] = {"steady_period", HS_DIM_NONE, 1, 1, 6, HS_PARAM_INTEGER,
                               "beats in one period of the steady state: 1 for a circulation "
-                              "that repeats every beat; n for a pattern of n beats (IABP at "
-                              "1:n assists one beat in n): the steady-state test and its "
-                              "acceleration then compare states n beats apart",
+                              "that repeats every beat; n for a pattern of n beats: the "
+                              "steady-state test and its acceleration then compare states n "
+                              "beats apart. A device's own period (IABP at 1:n: n) is "
+                              "combined with it (least common multiple) without setting it",
                               "docs/numerics.md", NULL},
 };
 

@@ -366,12 +366,27 @@ static double settle_o2(hs_sim *s, int replay, const double *qpat, size_t nqm, d
  * grows, fallback to plain integration with a stated reason), the CSF balance solve
  * (csf_step) and the O2 warm start (o2_equilibrate).
  */
+/* Beats in one period of the steady state: solver.steady_period and the period of each
+   device's action (an IABP at 1:n: n), their least common multiple. */
+static long gcd_l(long a, long b) { return b ? gcd_l(b, a % b) : a; }
+static long steady_period(const hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  const double *sv = s->p + pl->solver;
+  long period = sv[SOLVER_STEADY_PERIOD] >= 2 ? (long)sv[SOLVER_STEADY_PERIOD] : 1;
+  for (int d = 0; d < pl->nd; d++) {
+    if (!pl->dev_type[d]->beat_period) continue;
+    long n = pl->dev_type[d]->beat_period(s->p + pl->bpofs[pl->dev_block[d]]);
+    if (n > 1) period = period / gcd_l(period, n) * n;
+  }
+  return period;
+}
+
 hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   const hs_plan *pl = s->pl;
   const double *sv = s->p + pl->solver;
   long max_beats = (long)sv[SOLVER_MAX_BEATS];
   int window = (int)sv[SOLVER_WINDOW];
-  long period = sv[SOLVER_STEADY_PERIOD] >= 2 ? (long)sv[SOLVER_STEADY_PERIOD] : 1;
+  long period = steady_period(s);
   long start = s->beats, calm = 0;
   int warmed = 0, o2_rounds = 0;
   hs_steady_info inf;
