@@ -98,6 +98,9 @@ static void test_targets_file(void **state) {
        ":2:14: strategies[0]: strategy 'ecmo+impella_cp:P12': impella_cp:P12: expected a "
        "performance level P1-P9",
        HS_ERR_INVALID},
+      /* an empty list once meant every strategy */
+      {"t_nostrat.yaml", "hemosim_targets: 1\nstrategies: []\n",
+       ":2:13: strategies: the list is empty", HS_ERR_INVALID},
       {"t_flows.yaml", "hemosim_targets: 1\nflow_min: 3\nflow_max: 2\n",
        "flow_min = 3 L/min must be below flow_max = 2 L/min", HS_ERR_RANGE},
       {"t_magic.yaml", "pcwp_max: 18\n", "not a hemosim targets file", HS_ERR_PARSE},

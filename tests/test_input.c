@@ -179,9 +179,20 @@ static void test_strategies_file(void **state) {
   p = write_bytes("strategies2.txt", good, sizeof good - 1);
   assert_int_equal(hs_strategies_load(p, &list, &n, &err), HS_OK);
   assert_int_equal(n, 2);
-  hs_strategy_list_free(list);
   unlink(p);
   free(p);
+  /* a file without a strategy (empty, or comments only) is an error, not "every
+     strategy"; one given after another file is still read as empty */
+  const char *const none[] = {"", "# nothing yet\n\n   \n"};
+  for (int i = 0; i < 2; i++) {
+    p = write_bytes("strategies3.txt", none[i], strlen(none[i]));
+    assert_int_equal(hs_strategies_load(p, &list, &n, &err), HS_ERR_INVALID);
+    HAS(err.msg, "strategies3.txt: no strategy in the file");
+    assert_int_equal(n, 2);
+    unlink(p);
+    free(p);
+  }
+  hs_strategy_list_free(list);
 }
 
 static void test_percent_rule(void **state) {

@@ -375,6 +375,16 @@ static void test_quality_and_few_sites(void **state) {
   assert_true(isnan(r->psvd_mm_mm2));
   assert_int_equal(r->crossed[ref_index("yeh2018_psvd")], -1);
   free(r);
+  /* a clip with no vessel traced is excluded with its reason, not averaged in as TVD 0 */
+  for (int i = 0; i < 3; i++) s[i].quality[HS_MASSEY_PRESSURE] = 0;
+  s[1].quality[HS_MASSEY_FOCUS] = 0;
+  s[1].length_mm[0][3] = 0;
+  r = analyze(&in, NULL);
+  assert_int_equal(r->nusable, 2);
+  assert_false(r->site[1].usable);
+  assert_non_null(strstr(r->site[1].reason, "no vessel length recorded (0 mm)"));
+  assert_near(r->mean[HS_MICRO_SMALL].tvd_mm_mm2, 11.0, TOL); /* (10 + 12) / 2, not 22 / 3 */
+  free(r);
 }
 
 /* Invariants on generated inputs: 0 <= PPV <= 100, PVD <= TVD, MFI in [0, 3]. */

@@ -356,7 +356,13 @@ static void test_negative_time(void **state) {
              "[0, 1e7] s");
 
   const char *t2 = "hemosim_scenario: 1\nduration: -5 s\n";
-  load_fails("negdur.yaml", t2, HS_ERR_RANGE, "-5 s", 0, "duration = -5 s is out of range", NULL);
+  load_fails("negdur.yaml", t2, HS_ERR_RANGE, "-5 s", 0, "duration = -5 s is out of range",
+             "(0, 1e7] s");
+  /* 0 once meant "run to the steady state" without a word (the events then ran for 600
+     beats and the run reported "not steady") */
+  const char *t2b = "hemosim_scenario: 1\nduration: 0 s\nevents:\n  - at: 1 s\n    set: {lv.ees: 2}\n";
+  load_fails("zerodur.yaml", t2b, HS_ERR_RANGE, "0 s", 0, "duration = 0 s is out of range",
+             "--duration");
 
   const char *t3 = "hemosim_scenario: 1\n"
                    "events:\n"

@@ -287,6 +287,11 @@ hs_status hs_targets_load(const char *path, hs_targets *t, hs_context *c, char *
     if (!strcmp(key, "strategies")) {
       if ((st = hs_doc_expect(d, v, HS_DOC_SEQ, "strategies", err))) goto done;
       size_t n = hs_doc_size(v);
+      if (!n) { /* it once meant every strategy, without a word */
+        st = hs_doc_fail(d, v, err, HS_ERR_INVALID, "strategies: the list is empty (leave the "
+                         "key out to compare every strategy)");
+        goto done;
+      }
       list = calloc(n + 1, sizeof *list);
       if (!list) {
         st = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
@@ -540,9 +545,7 @@ hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err) {
                             text, a);
         add_dev(s, "iabp", "iabp", "desc_aorta", NULL);
         add_set(s, "iabp.ratio", x, "");
-        add_set_text(s, "iabp.volume", "40 mL");
-        /* 1:n repeats every n beats: the steady state is n-periodic */
-        add_set(s, "solver.steady_period", x, "");
+        add_set_text(s, "iabp.volume", "40 mL"); /* 1:n sets an n-beat steady state itself */
         lbl(s, "IABP 1:%g (40 mL)", x);
         s->art_fr = s->art_fr > 7.5 ? s->art_fr : 7.5;
         s->femoral_art++;
@@ -695,9 +698,13 @@ hs_status hs_strategies_parse(const char *name, const char *text, size_t len, ch
 hs_status hs_strategies_load(const char *path, char ***list, size_t *n, hs_err *err) {
   char *text = NULL;
   size_t len = 0;
+  size_t n0 = *n;
   hs_status st = hs_input_read(path, 0, &text, &len, err);
   if (!st) st = hs_strategies_parse(path, text, len, list, n, err);
   free(text);
+  if (!st && *n == n0) /* an empty file once meant every strategy, without a word */
+    st = hs_err_set(err, HS_ERR_INVALID, "%s: no strategy in the file (one strategy text per "
+                    "line, '#' starts a comment)", path);
   return st;
 }
 

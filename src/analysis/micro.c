@@ -509,6 +509,19 @@ hs_status hs_micro_analyze(const hs_micro_input *in, const hs_micro_options *opt
     if (s->has_quality)
       sr->usable = hs_micro_massey_ok(s->quality, &sr->massey_total, sr->reason,
                                       sizeof sr->reason);
+    /* a clip with no vessel traced has nothing to analyse: its TVD 0 once entered the
+       means as data (and pulled PSVD under the mortality cut-offs) */
+    double total_mm = 0;
+    int total_cross = 0;
+    for (int c = 0; c < HS_FLOW_CLASSES; c++)
+      total_mm += len[HS_MICRO_ALL][c], total_cross += cross[HS_MICRO_ALL][c];
+    if (sr->usable && (has_len || s->has_crossings) && (!has_len || !(total_mm > 0)) &&
+        (!s->has_crossings || total_cross <= 0)) {
+      sr->usable = 0;
+      snprintf(sr->reason, sizeof sr->reason,
+               "no vessel %s (a clip without visible vessels is scored Massey content 10)",
+               has_len ? "length recorded (0 mm)" : "crossing recorded (0 crossings)");
+    }
   }
 
   /* summary over usable sites */

@@ -51,16 +51,20 @@ static char *dupstr(const char *s) {
   return d;
 }
 
-static hs_status read_time(const hs_doc *d, const hs_doc_node *n, const char *what, double *out,
-                           hs_err *err) {
+/* A time in [0, 1e7] s, or (positive) in (0, 1e7] s. */
+static hs_status read_time(const hs_doc *d, const hs_doc_node *n, const char *what, int positive,
+                           double *out, hs_err *err) {
   hs_err e2;
   if (hs_doc_kind_of(n) != HS_DOC_SCALAR || hs_quantity_parse(HS_DIM_TIME, hs_doc_text(n), out,
                                                               &e2) != HS_OK)
     return hs_doc_fail(d, n, err, HS_ERR_INVALID, "%s: %s", what,
                        hs_doc_kind_of(n) == HS_DOC_SCALAR ? e2.msg : "expected a time");
-  if (*out < 0 || *out > 1e7)
-    return hs_doc_fail(d, n, err, HS_ERR_RANGE, "%s = %g s is out of range [0, 1e7] s", what,
-                       *out);
+  if (*out < 0 || (positive && *out == 0) || *out > 1e7)
+    return hs_doc_fail(d, n, err, HS_ERR_RANGE, "%s = %g s is out of range %s0, 1e7] s%s", what,
+                       *out, positive ? "(" : "[",
+                       positive ? ": a scenario runs for a time (leave the key out to take the "
+                                  "command's --duration)"
+                                : "");
   return HS_OK;
 }
 
@@ -88,7 +92,8 @@ static hs_status build(const hs_doc *d, hs_scenario *sc, hs_err *err) {
                          k);
   }
   const hs_doc_node *dur = hs_doc_get(root, "duration");
-  if (dur && (st = read_time(d, dur, "duration", &sc->duration, err))) return st;
+  /* 0 is not "until steady" (it silently was): a scenario runs for a time */
+  if (dur && (st = read_time(d, dur, "duration", 1, &sc->duration, err))) return st;
   const hs_doc_node *evs = hs_doc_get(root, "events");
   if (!evs) return HS_OK;
   if ((st = hs_doc_expect(d, evs, HS_DOC_SEQ, "events", err))) return st;
@@ -114,7 +119,7 @@ static hs_status build(const hs_doc *d, hs_scenario *sc, hs_err *err) {
     if (!at) return hs_doc_fail(d, ev, err, HS_ERR_INVALID, "%s: missing 'at' (time)", what);
     if (!set) return hs_doc_fail(d, ev, err, HS_ERR_INVALID, "%s: missing 'set'", what);
     double t;
-    if ((st = read_time(d, at, what, &t, err))) return st;
+    if ((st = read_time(d, at, what, 0, &t, err))) return st;
     if (sc->duration > 0 && t > sc->duration)
       return hs_doc_fail(d, at, err, HS_ERR_RANGE,
                          "%s at %.10g s is after the end of the scenario (duration %.10g s): it "

@@ -357,6 +357,13 @@ hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, 
                       : hs_quantity_parse(s->dim, text, out, err);
   if (st != HS_OK) {
     hs_err_prefix(err, "'%s': ", s->name); /* returns HS_OK for a NULL err: keep st */
+    if (err && isfinite(s->min) && isfinite(s->max)) { /* what would have been accepted */
+      char lo[64], hi[64];
+      fmt_value(lo, sizeof lo, s, s->min, 6);
+      fmt_value(hi, sizeof hi, s, s->max, 6);
+      size_t k = strlen(err->msg);
+      snprintf(err->msg + k, sizeof err->msg - k, " (allowed: [%s, %s])", lo, hi);
+    }
     return st;
   }
   /* A bound written in another unit lands a rounding error beyond itself after the
