@@ -840,7 +840,7 @@ static void test_wrong_unit(void **state) {
   expect_fail(&r, HS_ERR_INVALID, pre,
               "lv: field 'ees': \"2 mmHg\": unit 'mmHg' is a pressure unit, but an elastance is "
               "expected (accepted: mmHg/mL)",
-              "allowed 0.005 to 20 mmHg/mL", NULL);
+              "(allowed: [0.005 mmHg/mL, 20 mmHg/mL])", NULL);
   loaded_free(&r);
   free(t);
 
@@ -849,7 +849,7 @@ static void test_wrong_unit(void **state) {
   expect_fail(&r, HS_ERR_INVALID, pre,
               "body: field 'weight': \"70 furlongs\": unknown unit 'furlongs' for a mass "
               "(accepted: kg, g, lb)",
-              "allowed 2 to 300 kg", NULL);
+              "(allowed: [2 kg, 300 kg])", NULL);
   loaded_free(&r);
   free(t);
 
@@ -885,7 +885,7 @@ static void test_not_a_number(void **state) {
   size_t off;
   loaded r = load_edited("nan.yaml", "lv", "ees", "abc", &t, &off, NULL);
   where(r.path, t, off, pre, sizeof pre);
-  expect_fail(&r, HS_ERR_INVALID, pre, "lv: field 'ees'", "\"abc\"", "allowed 0.005 to 20 mmHg/mL",
+  expect_fail(&r, HS_ERR_INVALID, pre, "lv: field 'ees'", "\"abc\"", "(allowed: [0.005 mmHg/mL, 20 mmHg/mL])",
               NULL);
   loaded_free(&r);
   free(t);
@@ -905,7 +905,10 @@ static void test_not_a_number(void **state) {
   r = load_edited("nan3.yaml", "lv", "ees", "1.2.3", &t, &off, NULL);
   where(r.path, t, off, pre, sizeof pre);
   expect_fail(&r, HS_ERR_INVALID, pre,
-              "lv: field 'ees': \"1.2.3\" is not a number (allowed 0.005 to 20 mmHg/mL)", NULL);
+              "lv: field 'ees': \"1.2.3\" is not a number (allowed: [0.005 mmHg/mL, 20 mmHg/mL])",
+              NULL);
+  assert_int_equal(strstr(r.err.msg, "(allowed") - r.err.msg,
+                   strrchr(r.err.msg, '(') - r.err.msg); /* the range once, not twice */
   loaded_free(&r);
   free(t);
   r = load_edited("nan4.yaml", "la", "v0", "1-5 mL", &t, &off, NULL);
@@ -918,7 +921,7 @@ static void test_not_a_number(void **state) {
   r = load_edited("nan5.yaml", "solver", "max_beats", "many", &t, &off, NULL);
   where(r.path, t, off, pre, sizeof pre);
   expect_fail(&r, HS_ERR_INVALID, pre,
-              "solver: field 'max_beats': \"many\" is not a number (allowed 1 to 1e+06)", NULL);
+              "solver: field 'max_beats': \"many\" is not a number (allowed: [1, 1e+06])", NULL);
   assert_null(strstr(r.err.msg, " )"));
   loaded_free(&r);
   free(t);

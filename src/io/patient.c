@@ -71,7 +71,7 @@ static hs_status read_param(const hs_doc *d, const hs_doc_node *v, hs_model *m, 
       snprintf(range, sizeof range, " (allowed %.6g to %.6g%s%s)", spec->min, spec->max,
                *hs_dim_unit(spec->dim) ? " " : "", hs_dim_unit(spec->dim));
     /* e2 already says what is wrong; add where, and the allowed range if not already there */
-    int has_range = strstr(e2.msg, "out of range") != NULL;
+    int has_range = strstr(e2.msg, "out of range") || strstr(e2.msg, "(allowed");
     return hs_doc_fail(d, v, err, e2.code, "%s: field %s%s", block, e2.msg, has_range ? "" : range);
   }
   return HS_OK;
