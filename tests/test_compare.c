@@ -1179,6 +1179,43 @@ static void test_vent_titration_matches_scan(void **state) {
   }
 }
 
+/* Within a step, list order is the clinical preference, but the ECMO flow is support
+   too: severe shock, PCWP < 19, LA vents 19 / 20 / 22 Fr.  19 and 20 Fr meet every
+   target only at 5.00 and 4.75 L/min (aortic valve shut, the vent drains the whole LV
+   return), 22 Fr at 1.25 L/min with the valve opening: 22 Fr is recommended and 19 Fr
+   named as passed over, in the reason, the text and the JSON. */
+static void test_flow_counts_as_support(void **state) {
+  (void)state;
+  hs_model *m = example("severe_shock_ecmo.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  t.pcwp_max_mmhg = 19;
+  static const char *const S[] = {"ecmo+la_vent:19Fr", "ecmo+la_vent:20Fr", "ecmo+la_vent:22Fr",
+                                  NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  print_message("  %s\n", r->reason);
+  for (int i = 0; i < 3; i++) assert_true(r->rows[i].all_met);
+  assert_true(r->rows[0].v[HS_CMP_ECMO] >= r->rows[2].v[HS_CMP_ECMO] + 1.0);
+  assert_string_equal(r->rows[r->recommended].name, "ecmo+la_vent:22Fr");
+  assert_string_equal(r->rows[r->passed_over].name, "ecmo+la_vent:19Fr");
+  assert_non_null(strstr(r->reason, "ECMO + transseptal LA vent 19 Fr meets them too, but only at "
+                                    "ECMO 5.00 L/min"));
+  char *text = hs_compare_text(r, "severe");
+  assert_non_null(strstr(text, "Passed over: ECMO + transseptal LA vent 19 Fr"));
+  free(text);
+  hs_compare_free(r);
+  /* no strategy at >= 1 L/min more flow: list order decides, nothing passed over */
+  static const char *const S2[] = {"ecmo+la_vent:22Fr", "ecmo+la_vent:19Fr", NULL};
+  if (hs_compare_run(m, &t, NULL, S2, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  assert_string_equal(r->rows[r->recommended].name, "ecmo+la_vent:22Fr");
+  assert_int_equal(r->passed_over, -1);
+  assert_null(strstr(r->reason, "meets them too"));
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
 /* The recommendation at the flow floor gets a de-escalation / weaning hint (issue 11):
    the Impella 5.5 holds every target at ECMO 1 L/min on the acute-MI patient (ECPELLA to
    Impella alone is the next step to test); with flow_min at 0.5 L/min the flow chosen
@@ -1277,6 +1314,7 @@ int main(void) {
       cmocka_unit_test(test_upper_body_sao2_target),
       cmocka_unit_test(test_reversed_drainage_not_met),
       cmocka_unit_test(test_vent_titration_matches_scan),
+      cmocka_unit_test(test_flow_counts_as_support),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

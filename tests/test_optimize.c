@@ -12,14 +12,16 @@
 #include "hemosim/report.h"
 #include "support.h"
 
-static hs_model *patient(void) {
+/* A shipped patient (examples/patients/FILE). */
+static hs_model *example(const char *file) {
   char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/acute_mi_shock_ecmo.yaml", HS_SOURCE_DIR);
+  snprintf(path, sizeof path, "%s/examples/patients/%s", HS_SOURCE_DIR, file);
   hs_err err;
   hs_model *m = NULL;
   assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
   return m;
 }
+static hs_model *patient(void) { return example("acute_mi_shock_ecmo.yaml"); }
 
 static void test_least_flow_meeting_targets(void **state) {
   (void)state;
@@ -241,11 +243,8 @@ static void test_strategy_text(void **state) {
    failed point, never a crash; when every point fails, the answer says so. */
 static void test_failed_points(void **state) {
   (void)state;
-  char path[512];
-  snprintf(path, sizeof path, "%s/examples/patients/pig_acute_heart_failure.yaml", HS_SOURCE_DIR);
   hs_err err;
-  hs_model *m = NULL;
-  assert_int_equal(hs_patient_load_file(path, &m, &err), HS_OK);
+  hs_model *m = example("pig_acute_heart_failure.yaml");
   hs_targets t;
   hs_targets_default(&t);
   t.flow_min_lpm = 5, t.flow_max_lpm = 6, t.flow_step_lpm = 0.5;
@@ -258,6 +257,48 @@ static void test_failed_points(void **state) {
   hs_model_free(m);
 }
 
+/* The re-titrated ECMO flow is support too.  Severe shock, LA vent sizes, PCWP < 19:
+   20 Fr meets every target only at 4.75 L/min, where the aortic valve is shut and the
+   vent drains the whole LV return; 22 Fr meets them at 1.25 L/min with the valve
+   opening.  The 22 Fr is chosen, and the 20 Fr is named as passed over, with its flow;
+   every smaller size fails.  Without a smaller point at >= 1 L/min more flow the rule
+   changes nothing (passed_over -1; the acute-MI septostomy sweep). */
+static void test_flow_counts_as_support(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = example("severe_shock_ecmo.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  t.pcwp_max_mmhg = 19;
+  hs_optimize_result *r = NULL;
+  if (hs_optimize_run(m, "la-vent", &t, 2, &r, &err)) fail_msg("%s", err.msg);
+  print_message("  %s\n", r->reason);
+  assert_true(r->chosen >= 0 && r->passed_over >= 0 && r->passed_over < r->chosen);
+  const hs_compare_row *c = &r->rows[r->chosen], *p = &r->rows[r->passed_over];
+  assert_true(c->all_met && p->all_met);
+  assert_true(p->v[HS_CMP_ECMO] >= c->v[HS_CMP_ECMO] + 1.0);
+  for (int i = 0; i < r->passed_over; i++) assert_false(r->rows[i].all_met);
+  for (int i = r->passed_over + 1; i < r->chosen; i++) assert_false(r->rows[i].all_met);
+  assert_near(r->setting_value[r->chosen], 22, 0);
+  assert_near(r->setting_value[r->passed_over], 20, 0);
+  assert_non_null(strstr(r->reason, "LA vent 20 Fr meets them too, but only at ECMO 4.75 L/min"));
+  assert_non_null(strstr(r->reason, "aortic valve shut"));
+  char *json = hs_optimize_json(r, NULL, NULL, &err);
+  assert_non_null(json);
+  assert_non_null(strstr(json, "\"passed_over\": 20"));
+  free(json);
+  hs_optimize_free(r);
+  hs_model_free(m);
+  m = patient();
+  hs_targets_default(&t);
+  if (hs_optimize_run(m, "septostomy", &t, 2, &r, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(r->passed_over, -1);
+  assert_true(r->chosen >= 0);
+  for (int i = 0; i < r->chosen; i++) assert_false(r->rows[i].all_met);
+  hs_optimize_free(r);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_failed_points),
@@ -266,6 +307,7 @@ int main(void) {
       cmocka_unit_test(test_context),
       cmocka_unit_test(test_least_flow_meeting_targets),
       cmocka_unit_test(test_unreachable_reports_closest),
+      cmocka_unit_test(test_flow_counts_as_support),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

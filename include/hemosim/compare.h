@@ -236,6 +236,9 @@ typedef struct hs_compare_result {
   int alternative;   /* when the recommendation carries a high LV / aortic-root stasis
                         risk: the first strategy in step order that meets every target
                         without it (-1: none, or not needed) */
+  int passed_over;   /* a strategy of the recommendation's step, earlier in its list, that
+                        meets every target only at >= 1 L/min more ECMO flow than the
+                        recommendation (-1: none) */
   char reason[768];  /* one sentence: the recommendation and why */
   char step_why[HS_STEP_N][640]; /* per cheaper step: why it was not enough */
   hs_targets targets;

@@ -27,8 +27,13 @@ typedef struct hs_optimize_result {
   size_t npoints;
   double *setting_value; /* npoints, in the display unit of `setting` */
   hs_compare_row *rows;  /* npoints */
-  int chosen;            /* index of the least support meeting every target, or -1 */
+  int chosen;            /* index of the least support meeting every target, or -1:
+                            the least setting, unless it needs >= 1 L/min more re-titrated
+                            ECMO flow than a larger one (then the least setting within
+                            1 L/min of the least flow meeting every target) */
   int closest;           /* index meeting most targets */
+  int passed_over;       /* a smaller setting than `chosen` that meets every target, but
+                            at >= 1 L/min more ECMO flow; or -1 */
   int discrete;          /* setting with discrete console positions (ratio, level) */
   char point_label[HS_OPT_MAX_LABELS][16]; /* "1:3", "P4", "8" ... per point */
   char reason[512];

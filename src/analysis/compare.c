@@ -995,8 +995,10 @@ static void decide(hs_compare_result *res) {
     if (r->excluded || r->failed || r->is_flow_sweep) continue;
     if (closer(r, res->closest >= 0 ? &res->rows[res->closest] : NULL)) res->closest = (int)i;
   }
+  res->passed_over = -1;
   for (int step = 1; step < HS_STEP_N && res->recommended < 0; step++) {
     int best = -1, ran = 0, excl = 0, nfail = 0;
+    double fmin = INFINITY; /* least ECMO flow of the step's strategies meeting every target */
     char excluded[200] = "", failed[200] = "";
     for (size_t i = 0; i < res->nrows; i++) {
       const hs_compare_row *r = &res->rows[i];
@@ -1010,14 +1012,26 @@ static void decide(hs_compare_result *res) {
         continue;
       }
       ran++;
-      if (r->all_met) {
-        res->recommended = (int)i; /* list order = clinical preference within the step */
+      if (r->all_met && r->v[HS_CMP_ECMO] < fmin) fmin = r->v[HS_CMP_ECMO];
+      if (!r->all_met && closer(r, best >= 0 ? &res->rows[best] : NULL)) best = (int)i;
+    }
+    /* list order = clinical preference within the step, but the ECMO flow is support
+       too: a strategy meeting every target only at >= 1 L/min more flow than another of
+       the step is passed over for the first within 1 L/min of the least (as optimize;
+       docs/decision.md "The ECMO flow is support too") */
+    for (size_t i = 0; isfinite(fmin) && i < res->nrows; i++) {
+      const hs_compare_row *r = &res->rows[i];
+      if (r->is_flow_sweep || r->step != step || r->excluded || r->failed || !r->all_met)
+        continue;
+      if (r->v[HS_CMP_ECMO] < fmin + HS_LESS_FLOW_LPM - 1e-6) {
+        res->recommended = (int)i;
         res->step = step;
         break;
       }
-      if (closer(r, best >= 0 ? &res->rows[best] : NULL)) best = (int)i;
+      if (res->passed_over < 0) res->passed_over = (int)i;
     }
     if (res->recommended >= 0) break;
+    res->passed_over = -1;
     char *w = res->step_why[step];
     size_t n = sizeof res->step_why[step];
     if (!ran && !excl && !nfail) snprintf(w, n, "not tried");
@@ -1054,6 +1068,15 @@ static void decide(hs_compare_result *res) {
              res->targets.pcwp_max_mmhg, r->v[HS_CMP_MAP], res->targets.map_min_mmhg,
              r->v[HS_CMP_DO2I], res->targets.do2i_min, r->v[HS_CMP_SVO2D],
              res->targets.svo2_min_pct);
+    if (res->passed_over >= 0) {
+      const hs_compare_row *a = &res->rows[res->passed_over];
+      size_t k = strlen(res->reason);
+      snprintf(res->reason + k, sizeof res->reason - k,
+               " at ECMO %.2f L/min; %s meets them too, but only at ECMO %.2f L/min (%.2f L/min "
+               "more flow%s)",
+               r->v[HS_CMP_ECMO], a->label, a->v[HS_CMP_ECMO], a->v[HS_CMP_ECMO] - r->v[HS_CMP_ECMO],
+               a->v[HS_CMP_AVO] < 0.5 ? ", aortic valve shut" : "");
+    }
   } else if (res->closest >= 0) {
     const hs_compare_row *r = &res->rows[res->closest];
     snprintf(res->reason, sizeof res->reason,

@@ -281,7 +281,7 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
     hs_optimize_free(r);
     return st;
   }
-  r->chosen = r->closest = -1;
+  r->chosen = r->closest = r->passed_over = -1;
   for (size_t i = 0; i < n; i++) {
     if (r->rows[i].failed) continue; /* stopped at every usable flow (compare's rule) */
     if (r->chosen < 0 && r->rows[i].all_met) r->chosen = (int)i;
@@ -296,13 +296,40 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
     hs_optimize_free(r);
     return fs;
   }
+  /* "least support" is the swept setting and, with the flow re-titrated per point, the
+     ECMO flow too: a smaller setting that needs >= 1 L/min more flow than a larger one
+     (e.g. a vent that meets PCWP only once high flow shuts the aortic valve) is passed
+     over for the least setting within 1 L/min of the least flow meeting every target */
+  if (r->chosen >= 0 && titrate) {
+    double fmin = INFINITY;
+    for (size_t i = 0; i < n; i++)
+      if (!r->rows[i].failed && r->rows[i].all_met && r->rows[i].v[HS_CMP_ECMO] < fmin)
+        fmin = r->rows[i].v[HS_CMP_ECMO];
+    for (size_t i = 0; i < n; i++) {
+      if (r->rows[i].failed || !r->rows[i].all_met) continue;
+      if (r->rows[i].v[HS_CMP_ECMO] < fmin + HS_LESS_FLOW_LPM - 1e-6) {
+        if ((int)i != r->chosen) r->passed_over = r->chosen;
+        r->chosen = (int)i;
+        break;
+      }
+    }
+  }
   const hs_compare_row *c = &r->rows[r->chosen >= 0 ? r->chosen : r->closest];
-  if (r->chosen >= 0)
+  if (r->chosen >= 0) {
     snprintf(r->reason, sizeof r->reason,
-             "%s is the least support meeting every target: PCWP %.1f mmHg, MAP %.0f mmHg, "
-             "DO2 index %.0f mL/min/m2, drained-blood SvO2 %.0f %%",
-             c->label, c->v[HS_CMP_PCWP], c->v[HS_CMP_MAP], c->v[HS_CMP_DO2I], c->v[HS_CMP_SVO2D]);
-  else
+             "%s is the least support meeting every target: ECMO %.2f L/min, PCWP %.1f mmHg, "
+             "MAP %.0f mmHg, DO2 index %.0f mL/min/m2, drained-blood SvO2 %.0f %%",
+             c->label, c->v[HS_CMP_ECMO], c->v[HS_CMP_PCWP], c->v[HS_CMP_MAP],
+             c->v[HS_CMP_DO2I], c->v[HS_CMP_SVO2D]);
+    if (r->passed_over >= 0) {
+      const hs_compare_row *a = &r->rows[r->passed_over];
+      size_t k = strlen(r->reason);
+      snprintf(r->reason + k, sizeof r->reason - k,
+               "; %s meets them too, but only at ECMO %.2f L/min (%.2f L/min more flow%s)",
+               a->label, a->v[HS_CMP_ECMO], a->v[HS_CMP_ECMO] - c->v[HS_CMP_ECMO],
+               a->v[HS_CMP_AVO] < 0.5 ? ", aortic valve shut" : "");
+    }
+  } else
     snprintf(r->reason, sizeof r->reason,
              "no setting of %s meets every target; closest: %s (%d of %d targets), which misses %s",
              sw->setting, c->label, met_count(c), HS_TGT_N, c->missed);

@@ -19,6 +19,9 @@
 #define HS_FLOW_SLACK_LPM 0.005
 #define HS_HAEMOLYSIS_PFHB_MGDL 50.0  /* plasma free Hb above: haemolysis (ELSO Registry) */
 #define HS_LUNG_FLOW_LPM 0.5          /* pulmonary blood flow below, with a PA vent */
+#define HS_LESS_FLOW_LPM 1.0          /* ECMO flow that outweighs a step of device support:
+                                         compare and optimize pass over a strategy meeting
+                                         every target only at this much more flow */
 #define HS_HYPOXAEMIA_SAO2 90.0       /* right-arm SaO2 below: differential hypoxaemia */
 #define HS_SUCTION_LAP_MMHG 5.0       /* mean LA pressure below, LA / LV drained by the
                                          circuit: suction raised (0: high) */

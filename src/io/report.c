@@ -143,6 +143,17 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
       if (o->html) hs_html_put(o->b, "</span>");
       else o_close(o, "");
     }
+    if (r->passed_over >= 0) { /* earlier in the step's list, but at much more ECMO flow */
+      const hs_compare_row *a = &r->rows[r->passed_over];
+      o_open(o, "span", "  Passed over: ");
+      if (o->html) hs_html_put(o->b, "<br>Passed over: ");
+      o_fmt(o, "%s meets every target too, but only at ECMO %.2f L/min (%.2f L/min more "
+               "flow%s)",
+            a->label, a->v[HS_CMP_ECMO], a->v[HS_CMP_ECMO] - b->v[HS_CMP_ECMO],
+            a->v[HS_CMP_AVO] < 0.5 ? ", aortic valve shut" : "");
+      if (o->html) hs_html_put(o->b, "</span>");
+      else o_close(o, "");
+    }
     if (o->html) hs_html_put(o->b, "</div>\n");
   } else {
     if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>No strategy meets every target.</b> ");
