@@ -108,6 +108,13 @@ static void test_cardiac_arrest(void **state) {
   assert_near(r.m[HS_M_AVOPEN], 0.0, 1e-12);
   assert_near(r.m[HS_M_MAP], r.m[HS_M_CVP], 1.0);
   assert_in_range_d(r.m[HS_M_MAP], 5, 15);
+  /* no measurable MCA velocity: the pulsatility index is undefined (it was -48) */
+  assert_true(fabs(r.m[HS_M_TLMV]) < 1.0);
+  assert_true(isnan(r.m[HS_M_TLPI]) && isnan(r.m[HS_M_TRPI]));
+  /* and defined wherever flow is measurable: on ECPR (non-pulsatile: near 0) */
+  result e = run("cardiac_arrest_ecpr.yaml", 1, 0);
+  assert_true(e.m[HS_M_TLMV] >= 1.0);
+  assert_true(isfinite(e.m[HS_M_TLPI]) && fabs(e.m[HS_M_TLPI]) < 0.5);
 }
 
 /* ECPR: the circuit is the whole circulation. */

@@ -16,6 +16,9 @@
 #include "physio/module.h"
 
 #define BRAIN_BP(pl, p, b) ((p) + (pl)->bpofs[b])
+/* mean MCA velocity below which the pulsatility index is undefined (cm/s): a TCD
+   reads "no flow" there (docs/brain.md, TCD row) */
+#define HS_TCD_MIN_MEAN_CMS 1.0
 
 /* ------------------------------------------------------------- parameters -- */
 
@@ -441,7 +444,9 @@ void hs_brain_metrics(const hs_plan *pl, const double *p, const double *q, const
     if (stems[k] >= 0) {
       psv = tcd_max[k] / area, edv = tcd_min[k] / area;
       mean = MEAN(pl->q_q + stems[k]) / area;
-      pi = fabs(mean) > 1e-9 ? (psv - edv) / mean : NAN;
+      /* Gosling PI is undefined without a measurable mean velocity: TCD reads no flow
+         below ~1 cm/s (cardiac arrest: PI once came out as -48, noise over noise) */
+      pi = fabs(mean) >= HS_TCD_MIN_MEAN_CMS ? (psv - edv) / mean : NAN;
     }
     m[k ? HS_M_TRPSV : HS_M_TLPSV] = psv;
     m[k ? HS_M_TREDV : HS_M_TLEDV] = edv;
