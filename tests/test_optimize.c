@@ -281,7 +281,7 @@ static void test_flow_counts_as_support(void **state) {
   for (int i = r->passed_over + 1; i < r->chosen; i++) assert_false(r->rows[i].all_met);
   assert_near(r->setting_value[r->chosen], 22, 0);
   assert_near(r->setting_value[r->passed_over], 20, 0);
-  assert_non_null(strstr(r->reason, "LA vent 20 Fr meets them too, but only at ECMO 4.75 L/min"));
+  assert_non_null(strstr(r->reason, "LA vent 20 Fr meets every target too, but only at ECMO 4.75 L/min"));
   assert_non_null(strstr(r->reason, "aortic valve shut"));
   char *json = hs_optimize_json(r, NULL, NULL, &err);
   assert_non_null(json);

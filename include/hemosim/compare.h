@@ -286,6 +286,11 @@ void hs_compare_row_clear(hs_compare_row *row);
    equivalent 0.12 ug/kg/min", "nitroprusside-equivalent 1.3 ug/kg/min" or "no drug"
    (the controller at rest). */
 void hs_compare_map_drug(const double *v, char *buf, size_t n);
+/* What a passed-over strategy or setting did (hs_compare_result.passed_over,
+   hs_optimize_result.passed_over), against the chosen row: "LABEL meets every target
+   too, but only at ECMO F L/min (D L/min more flow[, aortic valve shut])". */
+void hs_compare_passed_over_text(const hs_compare_row *passed, const hs_compare_row *chosen,
+                                 char *buf, size_t n);
 
 /* The 30-second answer as plain text (recommendation, why each cheaper step was not
    enough, settings, expected values, risks, then the table); caller frees.  The HTML

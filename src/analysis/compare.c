@@ -159,6 +159,13 @@ void hs_compare_map_drug(const double *v, char *buf, size_t n) {
     snprintf(buf, n, "no drug");
 }
 
+void hs_compare_passed_over_text(const hs_compare_row *a, const hs_compare_row *c, char *buf,
+                                 size_t n) {
+  snprintf(buf, n, "%s meets every target too, but only at ECMO %.2f L/min (%.2f L/min more flow%s)",
+           a->label, a->v[HS_CMP_ECMO], a->v[HS_CMP_ECMO] - c->v[HS_CMP_ECMO],
+           a->v[HS_CMP_AVO] < 0.5 ? ", aortic valve shut" : "");
+}
+
 int hs_strategy_map_held(const hs_model *m) {
   double on = 0;
   return hs_model_get(m, "map_control.enabled", &on, NULL) == HS_OK && on != 0;
@@ -507,7 +514,7 @@ static hs_status narrow(trial *t, const hs_targets *tg, int *bad, double *gb, in
    reaching the highest usable flow, if anywhere: that flow (below the suction
    ceiling) is tried first, then the bracket is bisected, narrowed first by the flows
    the perfusion search has already computed. */
-static hs_status scan_pcwp(trial *t, const hs_targets *tg, int from, int *found, hs_err *err) {
+static hs_status least_pcwp_flow(trial *t, const hs_targets *tg, int from, int *found, hs_err *err) {
   int a = from, b = t->top - 1, ceil_hit;
   hs_status st;
   *found = -1;
@@ -586,12 +593,12 @@ static hs_status titrate(trial *t, const hs_strategy *sg, const hs_targets *tg,
   *chosen_i = ok_i;
   /* A vent or a septostomy is drained by the circuit: when PCWP is still too high at the
      least perfusing flow, the team tries more flow: the least grid flow above it meeting
-     every target, if any below the suction ceiling does (scan_pcwp). */
+     every target, if any below the suction ceiling does (least_pcwp_flow). */
   if (!sg->drained_by_circuit || ok_i >= t->top - 1) return HS_OK;
   if ((st = trial_at(t, ok_i, 1, err))) return st; /* computed: its values */
   if (t->v[HS_CMP_PCWP] < tg->pcwp_max_mmhg) return HS_OK;
   int found;
-  if ((st = scan_pcwp(t, tg, ok_i, &found, err))) return st;
+  if ((st = least_pcwp_flow(t, tg, ok_i, &found, err))) return st;
   if (found < 0) return HS_OK; /* no flow drains it: the least perfusing flow */
   *chosen_i = found;
   r->raised_for_pcwp = 1;
@@ -1069,13 +1076,11 @@ static void decide(hs_compare_result *res) {
              r->v[HS_CMP_DO2I], res->targets.do2i_min, r->v[HS_CMP_SVO2D],
              res->targets.svo2_min_pct);
     if (res->passed_over >= 0) {
-      const hs_compare_row *a = &res->rows[res->passed_over];
+      char po[256];
+      hs_compare_passed_over_text(&res->rows[res->passed_over], r, po, sizeof po);
       size_t k = strlen(res->reason);
-      snprintf(res->reason + k, sizeof res->reason - k,
-               " at ECMO %.2f L/min; %s meets them too, but only at ECMO %.2f L/min (%.2f L/min "
-               "more flow%s)",
-               r->v[HS_CMP_ECMO], a->label, a->v[HS_CMP_ECMO], a->v[HS_CMP_ECMO] - r->v[HS_CMP_ECMO],
-               a->v[HS_CMP_AVO] < 0.5 ? ", aortic valve shut" : "");
+      snprintf(res->reason + k, sizeof res->reason - k, " at ECMO %.2f L/min; %s",
+               r->v[HS_CMP_ECMO], po);
     }
   } else if (res->closest >= 0) {
     const hs_compare_row *r = &res->rows[res->closest];

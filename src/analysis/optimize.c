@@ -322,12 +322,10 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
              c->label, c->v[HS_CMP_ECMO], c->v[HS_CMP_PCWP], c->v[HS_CMP_MAP],
              c->v[HS_CMP_DO2I], c->v[HS_CMP_SVO2D]);
     if (r->passed_over >= 0) {
-      const hs_compare_row *a = &r->rows[r->passed_over];
+      char po[256];
+      hs_compare_passed_over_text(&r->rows[r->passed_over], c, po, sizeof po);
       size_t k = strlen(r->reason);
-      snprintf(r->reason + k, sizeof r->reason - k,
-               "; %s meets them too, but only at ECMO %.2f L/min (%.2f L/min more flow%s)",
-               a->label, a->v[HS_CMP_ECMO], a->v[HS_CMP_ECMO] - c->v[HS_CMP_ECMO],
-               a->v[HS_CMP_AVO] < 0.5 ? ", aortic valve shut" : "");
+      snprintf(r->reason + k, sizeof r->reason - k, "; %s", po);
     }
   } else
     snprintf(r->reason, sizeof r->reason,

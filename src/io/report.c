@@ -144,13 +144,11 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
       else o_close(o, "");
     }
     if (r->passed_over >= 0) { /* earlier in the step's list, but at much more ECMO flow */
-      const hs_compare_row *a = &r->rows[r->passed_over];
+      char po[256];
+      hs_compare_passed_over_text(&r->rows[r->passed_over], b, po, sizeof po);
       o_open(o, "span", "  Passed over: ");
       if (o->html) hs_html_put(o->b, "<br>Passed over: ");
-      o_fmt(o, "%s meets every target too, but only at ECMO %.2f L/min (%.2f L/min more "
-               "flow%s)",
-            a->label, a->v[HS_CMP_ECMO], a->v[HS_CMP_ECMO] - b->v[HS_CMP_ECMO],
-            a->v[HS_CMP_AVO] < 0.5 ? ", aortic valve shut" : "");
+      o_text(o, po);
       if (o->html) hs_html_put(o->b, "</span>");
       else o_close(o, "");
     }

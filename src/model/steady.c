@@ -354,18 +354,6 @@ static double settle_o2(hs_sim *s, int replay, const double *qpat, size_t nqm, d
   return moved / tol;
 }
 
-/*
- * Periodic steady state (docs/numerics.md).  Beat by beat: every state kind must
- * change by less than its tolerance (steady_measure), the CSF balance must hold
- * within solver.steady_tol_icp, O2 content within solver.steady_tol_o2, and the
- * MAP/BP controller must be settled, for three beats in a row, each started from the
- * end of the one before (plain integration: the steady state is verified by
- * integrating, never by an accelerated step).  Speed-ups that do not change the
- * answer: Anderson acceleration of the beat map while the haemodynamics are not yet
- * steady (safeguarded: admissible states, restart from the best state when the change
- * grows, fallback to plain integration with a stated reason), the CSF balance solve
- * (csf_step) and the O2 warm start (o2_equilibrate).
- */
 /* Beats in one period of the steady state: solver.steady_period and the period of each
    device's action (an IABP at 1:n: n), their least common multiple. */
 static long gcd_l(long a, long b) { return b ? gcd_l(b, a % b) : a; }
@@ -381,6 +369,18 @@ static long steady_period(const hs_sim *s) {
   return period;
 }
 
+/*
+ * Periodic steady state (docs/numerics.md).  Beat by beat: every state kind must
+ * change by less than its tolerance (steady_measure), the CSF balance must hold
+ * within solver.steady_tol_icp, O2 content within solver.steady_tol_o2, and the
+ * MAP/BP controller must be settled, for three beats in a row, each started from the
+ * end of the one before (plain integration: the steady state is verified by
+ * integrating, never by an accelerated step).  Speed-ups that do not change the
+ * answer: Anderson acceleration of the beat map while the haemodynamics are not yet
+ * steady (safeguarded: admissible states, restart from the best state when the change
+ * grows, fallback to plain integration with a stated reason), the CSF balance solve
+ * (csf_step) and the O2 warm start (o2_equilibrate).
+ */
 hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   const hs_plan *pl = s->pl;
   const double *sv = s->p + pl->solver;
