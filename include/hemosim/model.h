@@ -146,6 +146,9 @@ const char *hs_param_display_unit(const hs_param_spec *spec, double *per_unit);
 /* Range/flag check of an internal value (a range error names the value and the range in
    the bedside unit: "'target_flow' = 9 L/min is out of range [0 L/min, 8 L/min]"). */
 hs_status hs_param_check(const hs_param_spec *spec, double value, hs_err *err);
+/* The accepted range in the parameter's display unit, "[0.005 mmHg/mL, 20 mmHg/mL]", as
+   the errors of hs_param_check and hs_param_parse give it. */
+void hs_param_range_text(const hs_param_spec *spec, char *buf, size_t n);
 
 #ifdef __cplusplus
 }

@@ -66,10 +66,11 @@ static hs_status read_param(const hs_doc *d, const hs_doc_node *v, hs_model *m, 
   const char *text = hs_doc_text(v);
   if (hs_param_parse(spec, text, &val, &e2) != HS_OK ||
       hs_model_set(m, path, val, &e2) != HS_OK) {
-    char range[128] = "";
-    if (!(spec->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)))
-      snprintf(range, sizeof range, " (allowed %.6g to %.6g%s%s)", spec->min, spec->max,
-               *hs_dim_unit(spec->dim) ? " " : "", hs_dim_unit(spec->dim));
+    char range[160] = "", r[140];
+    if (!(spec->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE))) {
+      hs_param_range_text(spec, r, sizeof r);
+      snprintf(range, sizeof range, " (allowed: %s)", r);
+    }
     /* e2 already says what is wrong; add where, and the allowed range if not already there */
     int has_range = strstr(e2.msg, "out of range") || strstr(e2.msg, "(allowed");
     return hs_doc_fail(d, v, err, e2.code, "%s: field %s%s", block, e2.msg, has_range ? "" : range);

@@ -266,13 +266,20 @@ static void fmt_value(char *buf, size_t n, const hs_param_spec *s, double v, int
   snprintf(buf, n, "%.*g%s%s", digits, v / per, *u ? " " : "", u);
 }
 
+void hs_param_range_text(const hs_param_spec *s, char *buf, size_t n) {
+  char lo[64], hi[64];
+  fmt_value(lo, sizeof lo, s, s->min, 6);
+  fmt_value(hi, sizeof hi, s, s->max, 6);
+  snprintf(buf, n, "[%s, %s]", lo, hi);
+}
+
 hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
   if (!isfinite(v))
     return hs_err_set(err, HS_ERR_INVALID, "'%s' must be a finite number", s->name);
   if ((s->flags & (HS_PARAM_BOOL | HS_PARAM_INTEGER | HS_PARAM_CHOICE)) && v != floor(v))
     return hs_err_set(err, HS_ERR_INVALID, "'%s' must be a whole number (got %.6g)", s->name, v);
   if (v < s->min || v > s->max) {
-    char a[64], lo[64], hi[64];
+    char a[64], range[140];
     /* as many digits as it takes to show the value differs from the bound it
        crosses: 250.0001 against a maximum of 250 must not print as "250" */
     double bound = v < s->min ? s->min : s->max;
@@ -284,10 +291,8 @@ hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
       if (strcmp(a, b) != 0 || digits >= 17) break;
       digits++;
     }
-    fmt_value(lo, sizeof lo, s, s->min, 6);
-    fmt_value(hi, sizeof hi, s, s->max, 6);
-    return hs_err_set(err, HS_ERR_RANGE, "'%s' = %s is out of range [%s, %s]", s->name, a, lo,
-                      hi);
+    hs_param_range_text(s, range, sizeof range);
+    return hs_err_set(err, HS_ERR_RANGE, "'%s' = %s is out of range %s", s->name, a, range);
   }
   return HS_OK;
 }
@@ -358,11 +363,10 @@ hs_status hs_param_parse(const hs_param_spec *s, const char *text, double *out, 
   if (st != HS_OK) {
     hs_err_prefix(err, "'%s': ", s->name); /* returns HS_OK for a NULL err: keep st */
     if (err && isfinite(s->min) && isfinite(s->max)) { /* what would have been accepted */
-      char lo[64], hi[64];
-      fmt_value(lo, sizeof lo, s, s->min, 6);
-      fmt_value(hi, sizeof hi, s, s->max, 6);
+      char range[140];
+      hs_param_range_text(s, range, sizeof range);
       size_t k = strlen(err->msg);
-      snprintf(err->msg + k, sizeof err->msg - k, " (allowed: [%s, %s])", lo, hi);
+      snprintf(err->msg + k, sizeof err->msg - k, " (allowed: %s)", range);
     }
     return st;
   }
