@@ -611,7 +611,7 @@ static void test_device_period(void **state) {
     hs_err err;
     hs_model *m = NULL;
     if (hs_patient_load_file(path, &m, &err)) fail_msg("%s", err.msg);
-    char r[8];
+    char r[16];
     snprintf(r, sizeof r, "%d", n);
     set(m, "iabp.ratio", r);
     res a = solve(m, 1, 1, 0), p = solve(m, 0, 4, 0); /* plain, 4x tighter (as agree) */
