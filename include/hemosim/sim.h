@@ -38,11 +38,11 @@ extern "C" {
   X(HS_M_CO, "co_lpm", "L/min", "total systemic blood flow (sum of systemic beds)")          \
   X(HS_M_LVO, "lv_output_lpm", "L/min", "net flow through the aortic valve")                 \
   X(HS_M_CI, "ci_lpm_m2", "L/min/m2", "cardiac index: co_lpm / body surface area (Du Bois)")   \
-  X(HS_M_LVEDV, "lvedv_ml", "mL", "LV volume at ventricular activation onset")               \
+  X(HS_M_LVEDV, "lvedv_ml", "mL", "LV end-diastolic volume (at mitral closure)")              \
   X(HS_M_LVESV, "lvesv_ml", "mL", "smallest LV volume of the beat")                          \
   X(HS_M_LVEF, "lvef_pct", "%", "LV ejection fraction (EDV - ESV) / EDV")                    \
-  X(HS_M_LVEDP, "lvedp_mmhg", "mmHg", "LV pressure at activation onset")                     \
-  X(HS_M_RVEDV, "rvedv_ml", "mL", "RV volume at ventricular activation onset")               \
+  X(HS_M_LVEDP, "lvedp_mmhg", "mmHg", "LV pressure at end-diastole (mitral closure)")         \
+  X(HS_M_RVEDV, "rvedv_ml", "mL", "RV end-diastolic volume (at tricuspid closure)")           \
   X(HS_M_RVESV, "rvesv_ml", "mL", "smallest RV volume of the beat")                          \
   X(HS_M_PCWP, "pcwp_mmhg", "mmHg", "mean left atrial pressure (wedge)")                     \
   X(HS_M_CVP, "cvp_mmhg", "mmHg", "mean right atrial pressure")                              \

@@ -83,6 +83,40 @@ void hs_sim_refresh_derived(hs_sim *s);
 
 /* ---- evaluate(): the circuit's pressures and flows at (t, y), in its phases ---- */
 
+/* One chamber's own pressure (time-varying elastance at activation e, with the modules' and
+   drugs' contractility for the ventricles), before interaction, pericardium and thorax. */
+static inline double chamber_own_pressure(const hs_sim *s, int i, double v, double e,
+                                          const hs_physio_tone *fx,
+                                          const hs_physio_effect *dx) {
+  const hs_plan *pl = s->pl;
+  const double *cp = bparams(s, pl->node_block[i]);
+  if ((s->ntmod || dx->contractility != 1.0 || dx->contractility_rv != 1.0) &&
+      (i == pl->lv || i == pl->rv)) {
+    double scaled[CHAMBER_NPARAM];
+    memcpy(scaled, cp, sizeof scaled);
+    scaled[CHAMBER_EES] *= i == pl->lv ? fx->ees_lv * dx->contractility
+                                       : fx->ees_rv * dx->contractility * dx->contractility_rv;
+    return hs_ventricle_pressure(v, e, scaled);
+  }
+  return pl->node_kind[i] == HS_NK_VENTRICLE ? hs_ventricle_pressure(v, e, cp)
+                                             : hs_chamber_pressure(v, e, cp);
+}
+
+/* Ventricular interaction and the pericardium: the ventricles' own pressures *plv, *prv at
+   volumes vlv, vrv become their transmural pressures. */
+static inline void ventricular_coupling(const double *h, double vlv, double vrv,
+                                        double *plv, double *prv) {
+  double l = *plv, r = *prv;
+  *plv = l + h[HEART_INT_RL] * r;
+  *prv = r + h[HEART_INT_LR] * l;
+  if (h[HEART_PERI] != 0.0) {
+    double pp =
+        h[HEART_PERI_P0] * (exp(h[HEART_PERI_LAMBDA] * (vlv + vrv - h[HEART_PERI_V0])) - 1.0);
+    *plv += pp;
+    *prv += pp;
+  }
+}
+
 /* Chamber pressures (time-varying elastance with the modules' and drugs' contractility,
    the ejection effect, ventricular interaction, pericardium), transmural into PT. */
 static void chamber_pressures(hs_sim *s, double t, const double *y, const hs_physio_tone *fx,
@@ -96,30 +130,11 @@ static void chamber_pressures(hs_sim *s, double t, const double *y, const hs_phy
   for (int k = 0; k < s->nch; k++) {
     int i = s->chambers[k];
     double e = i == pl->lv ? evl : pl->node_kind[i] == HS_NK_VENTRICLE ? ev : ea;
-    const double *cp = bparams(s, pl->node_block[i]);
-    if ((s->ntmod || dx->contractility != 1.0 || dx->contractility_rv != 1.0) &&
-        (i == pl->lv || i == pl->rv)) {
-      double scaled[CHAMBER_NPARAM];
-      memcpy(scaled, cp, sizeof scaled);
-      scaled[CHAMBER_EES] *= i == pl->lv ? fx->ees_lv * dx->contractility
-                                         : fx->ees_rv * dx->contractility * dx->contractility_rv;
-      P[i] = hs_ventricle_pressure(y[i], e, scaled);
-    } else {
-      P[i] = pl->node_kind[i] == HS_NK_VENTRICLE ? hs_ventricle_pressure(y[i], e, cp)
-                                                 : hs_chamber_pressure(y[i], e, cp);
-    }
+    P[i] = chamber_own_pressure(s, i, y[i], e, fx, dx);
   }
   if (h[HEART_LV_QMAX] > 0.0 && pl->av >= 0 && pl->estate[pl->av] >= 0) /* ejection effect */
     P[pl->lv] = hs_ejection_effect(P[pl->lv], y[pl->estate[pl->av]], h[HEART_LV_QMAX]);
-  double plv = P[pl->lv], prv = P[pl->rv];
-  P[pl->lv] += h[HEART_INT_RL] * prv;
-  P[pl->rv] += h[HEART_INT_LR] * plv;
-  if (h[HEART_PERI] != 0.0) {
-    double pp = h[HEART_PERI_P0] *
-                (exp(h[HEART_PERI_LAMBDA] * (y[pl->lv] + y[pl->rv] - h[HEART_PERI_V0])) - 1.0);
-    P[pl->lv] += pp;
-    P[pl->rv] += pp;
-  }
+  ventricular_coupling(h, y[pl->lv], y[pl->rv], &P[pl->lv], &P[pl->rv]);
   for (int k = 0; k < s->nch; k++) {
     int i = s->chambers[k];
     s->PT[i] = P[i];
@@ -943,8 +958,11 @@ static hs_status check_runtime_param(const hs_sim *s, int pidx, double v, hs_err
   return HS_OK;
 }
 
+static void end_diastolic_pressure(hs_sim *s);
+
 /* Apply a change during the run (checked by check_runtime_param beforehand). */
 static hs_status apply_param(hs_sim *s, int pidx, double v, hs_err *err) {
+  end_diastolic_pressure(s); /* of the beat so far, with the parameters it ran with */
   const hs_plan *pl = s->pl;
   hs_status st = check_runtime_param(s, pidx, v, err);
   if (st) return hs_err_prefix(err, "t=%.3f s: ", s->t);
@@ -1111,6 +1129,11 @@ void hs_sim_refresh_derived(hs_sim *s) {
   }
   s->measured_local = pressure_is_local(s, pl->upper) && pressure_is_local(s, pl->root) &&
                       pressure_is_local(s, pl->pa);
+  s->mv_valve = s->tv_valve = -1;
+  for (int v = 0; v < pl->nvalve; v++) {
+    if (pl->valve_edge[v] == pl->mv) s->mv_valve = v;
+    if (pl->valve_edge[v] == pl->tv) s->tv_valve = v;
+  }
   modules_effect(s);
   pl->tx->end_capillary(s);
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
@@ -1247,6 +1270,7 @@ static void begin_accumulation(hs_sim *s) {
   a->edv_lv = s->y[pl->lv];
   a->edp_lv = s->P[pl->lv];
   a->edv_rv = s->y[pl->rv];
+  a->ed_t = s->t, a->ed_vrv = s->y[pl->rv], a->ed_new = a->ed_moved = 0;
   a->upper_max = a->upper_min = s->P[pl->upper];
   a->root_min = s->P[pl->root];
   a->pa_max = a->pa_min = s->P[pl->pa];
@@ -1271,6 +1295,44 @@ static void observe_point(hs_sim *s, double t, const double *y) {
   if (pp < a->pa_min) a->pa_min = pp;
   if (y[pl->lv] < a->lv_min) a->lv_min = y[pl->lv];
   if (y[pl->rv] < a->rv_min) a->rv_min = y[pl->rv];
+  /* end-diastole: the ventricle fills on after its activation began (for tens of ms at high
+     heart rates or with a transvalvular pump, until the rising elastance lifts its pressure
+     above the atrium's), so its end-diastolic volume is the largest volume reached while
+     the inflow valve is open (a valve's mode changes only at step ends, where its flow
+     crosses zero; a rise during isovolumic contraction from aortic regurgitation does not
+     count) */
+  if (y[pl->lv] > a->edv_lv && (s->mv_valve < 0 || s->open[s->mv_valve])) {
+    a->edv_lv = y[pl->lv];
+    a->ed_t = t, a->ed_vrv = y[pl->rv], a->ed_new = a->ed_moved = 1;
+  }
+  if (y[pl->rv] > a->edv_rv && (s->tv_valve < 0 || s->open[s->tv_valve])) a->edv_rv = y[pl->rv];
+}
+
+/* LV pressure at time t of the current beat at LV and RV volumes vlv, vrv, as
+   chamber_pressures() computes it (with the slow reflex state of the step's end, and
+   without the ejection effect: the LV fills, nothing leaves through the aortic valve):
+   the end-diastolic pressure. */
+static double lv_pressure_at(hs_sim *s, double t, double vlv, double vrv) {
+  const hs_plan *pl = s->pl;
+  hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
+  hs_physio_effect dx = s->pfx;
+  if (s->ntmod) tone_at(s, s->y, &fx);
+  double ev, ea, evl;
+  activations(s, t, &ev, &ea, &evl);
+  double plv = chamber_own_pressure(s, pl->lv, vlv, evl, &fx, &dx);
+  double prv = chamber_own_pressure(s, pl->rv, vrv, ev, &fx, &dx);
+  ventricular_coupling(s->p + pl->heart, vlv, vrv, &plv, &prv);
+  return plv + s->p[pl->circ + CIRC_THORACIC_P];
+}
+
+/* The end-diastolic pressure, once the volume has stopped rising (one evaluation a beat,
+   not one per filling step): after a step that did not move it, before a parameter
+   change and at the end of the beat. */
+static void end_diastolic_pressure(hs_sim *s) {
+  beat_acc *a = &s->acc;
+  if (!a->ed_new) return;
+  a->edp_lv = lv_pressure_at(s, a->ed_t, a->edv_lv, a->ed_vrv);
+  a->ed_new = 0;
 }
 
 static hs_status emit_sample(hs_sim *s, double t, const double *y, hs_err *err) {
@@ -1301,6 +1363,8 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
     observe_point(s, tk, s->ydense);
   }
   observe_point(s, t1, s->y);
+  if (!s->acc.ed_moved) end_diastolic_pressure(s);
+  s->acc.ed_moved = 0;
   if (s->pl->nagg) { /* per-beat extrema of MAX/MIN device outputs, sampled at step ends */
     const hs_plan *pl = s->pl;
     evaluate(s, t1, s->y, s->P, s->Q);
@@ -1549,6 +1613,7 @@ static hs_status end_of_beat(hs_sim *s, hs_err *err) {
   if (st) return st;
   long row = s->nhist % HIST;
   double *m = s->hist + row * s->nm;
+  end_diastolic_pressure(s);
   hs_sim_finish_beat(s, m, s->site + row * 3 * pl->nn);
   s->nhist++;
   s->beats++;

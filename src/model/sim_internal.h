@@ -32,7 +32,10 @@ typedef struct event {
 typedef struct beat_acc {
   double t0, rr;
   double *q0; /* quadratures at beat start */
-  double edv_lv, edp_lv, edv_rv;
+  double edv_lv, edp_lv, edv_rv; /* end-diastole: the largest volume while the inflow valve
+                                    is open (observe_point) */
+  double ed_t, ed_vrv;            /* when the LV's was reached, and the RV volume then */
+  int ed_new, ed_moved;           /* edp_lv is due; edv_lv moved in the current step */
   double upper_max, upper_min, root_min, pa_max, pa_min, lv_min, rv_min;
   double es_t, es_v, es_p;
   int es_done, av_opened;
@@ -118,6 +121,7 @@ struct hs_sim {
   /* derived from the parameters alone (hs_sim_refresh_derived() after every change of p) */
   double vu_extra_total;           /* unstressed volume of the extrasplanchnic reflex veins */
   int measured_local;              /* the measured sites' pressures need no full evaluation */
+  int mv_valve, tv_valve;          /* valve index of the mitral / tricuspid valve, or -1 */
   double c_ec;                     /* O2 content of end-capillary pulmonary blood, mL/mL */
   double *r_base;                  /* per resistor edge: R / (1 - obstruction) */
   double *r_fixed;                 /* ... and divided by its patency (edges without collapse) */
