@@ -166,6 +166,27 @@ void hs_compare_passed_over_text(const hs_compare_row *a, const hs_compare_row *
            a->v[HS_CMP_AVO] < 0.5 ? ", aortic valve shut" : "");
 }
 
+int hs_strategy_least_support(const hs_compare_row *rows, size_t n,
+                              int (*eligible)(const hs_compare_row *, const void *),
+                              const void *ud, int *passed_over) {
+  double fmin = INFINITY;
+  for (size_t i = 0; i < n; i++)
+    if ((!eligible || eligible(&rows[i], ud)) && rows[i].all_met &&
+        rows[i].v[HS_CMP_ECMO] < fmin)
+      fmin = rows[i].v[HS_CMP_ECMO];
+  int first = -1;
+  for (size_t i = 0; isfinite(fmin) && i < n; i++) {
+    if ((eligible && !eligible(&rows[i], ud)) || !rows[i].all_met) continue;
+    if (rows[i].v[HS_CMP_ECMO] < fmin + HS_LESS_FLOW_LPM - 1e-6) {
+      if (passed_over) *passed_over = first;
+      return (int)i;
+    }
+    if (first < 0) first = (int)i;
+  }
+  if (passed_over) *passed_over = -1;
+  return -1;
+}
+
 int hs_strategy_map_held(const hs_model *m) {
   double on = 0;
   return hs_model_get(m, "map_control.enabled", &on, NULL) == HS_OK && on != 0;
@@ -994,6 +1015,11 @@ static void deescalation_note(hs_compare_result *res) {
            "(Lorusso 2021).");
 }
 
+/* A strategy row of step *(const int *)step that ran (hs_strategy_least_support). */
+static int runs_in_step(const hs_compare_row *r, const void *step) {
+  return !r->is_flow_sweep && r->step == *(const int *)step && !r->excluded && !r->failed;
+}
+
 static void decide(hs_compare_result *res) {
   res->recommended = res->closest = -1;
   res->step = 0;
@@ -1005,7 +1031,6 @@ static void decide(hs_compare_result *res) {
   res->passed_over = -1;
   for (int step = 1; step < HS_STEP_N && res->recommended < 0; step++) {
     int best = -1, ran = 0, excl = 0, nfail = 0;
-    double fmin = INFINITY; /* least ECMO flow of the step's strategies meeting every target */
     char excluded[200] = "", failed[200] = "";
     for (size_t i = 0; i < res->nrows; i++) {
       const hs_compare_row *r = &res->rows[i];
@@ -1019,26 +1044,17 @@ static void decide(hs_compare_result *res) {
         continue;
       }
       ran++;
-      if (r->all_met && r->v[HS_CMP_ECMO] < fmin) fmin = r->v[HS_CMP_ECMO];
       if (!r->all_met && closer(r, best >= 0 ? &res->rows[best] : NULL)) best = (int)i;
     }
     /* list order = clinical preference within the step, but the ECMO flow is support
        too: a strategy meeting every target only at >= 1 L/min more flow than another of
-       the step is passed over for the first within 1 L/min of the least (as optimize;
-       docs/decision.md "The ECMO flow is support too") */
-    for (size_t i = 0; isfinite(fmin) && i < res->nrows; i++) {
-      const hs_compare_row *r = &res->rows[i];
-      if (r->is_flow_sweep || r->step != step || r->excluded || r->failed || !r->all_met)
-        continue;
-      if (r->v[HS_CMP_ECMO] < fmin + HS_LESS_FLOW_LPM - 1e-6) {
-        res->recommended = (int)i;
-        res->step = step;
-        break;
-      }
-      if (res->passed_over < 0) res->passed_over = (int)i;
+       the step is passed over (as in optimize) */
+    res->recommended =
+        hs_strategy_least_support(res->rows, res->nrows, runs_in_step, &step, &res->passed_over);
+    if (res->recommended >= 0) {
+      res->step = step;
+      break;
     }
-    if (res->recommended >= 0) break;
-    res->passed_over = -1;
     char *w = res->step_why[step];
     size_t n = sizeof res->step_why[step];
     if (!ran && !excl && !nfail) snprintf(w, n, "not tried");

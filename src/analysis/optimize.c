@@ -138,6 +138,12 @@ void hs_optimize_free(hs_optimize_result *r) {
   free(r);
 }
 
+/* A sweep point that ran (hs_strategy_least_support). */
+static int ran(const hs_compare_row *r, const void *ud) {
+  (void)ud;
+  return !r->failed;
+}
+
 static int met_count(const hs_compare_row *r) {
   int n = 0;
   for (int k = 0; k < HS_TGT_N; k++) n += r->met[k];
@@ -300,20 +306,8 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
      ECMO flow too: a smaller setting that needs >= 1 L/min more flow than a larger one
      (e.g. a vent that meets PCWP only once high flow shuts the aortic valve) is passed
      over for the least setting within 1 L/min of the least flow meeting every target */
-  if (r->chosen >= 0 && titrate) {
-    double fmin = INFINITY;
-    for (size_t i = 0; i < n; i++)
-      if (!r->rows[i].failed && r->rows[i].all_met && r->rows[i].v[HS_CMP_ECMO] < fmin)
-        fmin = r->rows[i].v[HS_CMP_ECMO];
-    for (size_t i = 0; i < n; i++) {
-      if (r->rows[i].failed || !r->rows[i].all_met) continue;
-      if (r->rows[i].v[HS_CMP_ECMO] < fmin + HS_LESS_FLOW_LPM - 1e-6) {
-        if ((int)i != r->chosen) r->passed_over = r->chosen;
-        r->chosen = (int)i;
-        break;
-      }
-    }
-  }
+  if (r->chosen >= 0 && titrate)
+    r->chosen = hs_strategy_least_support(r->rows, n, ran, NULL, &r->passed_over);
   const hs_compare_row *c = &r->rows[r->chosen >= 0 ? r->chosen : r->closest];
   if (r->chosen >= 0) {
     snprintf(r->reason, sizeof r->reason,

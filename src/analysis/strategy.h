@@ -128,5 +128,15 @@ struct hs_sim;
 void hs_strategy_values(const struct hs_sim *s, const double *all, double *v);
 /* Target checks of a row's values (fills met, all_met, missed). */
 void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t);
+/* "Least support" counts the ECMO flow too (docs/decision.md "The ECMO flow is support
+   too"): of the rows that `eligible` admits (NULL: all) and that meet every target, listed
+   from least to most device support, the first whose ECMO flow is within HS_LESS_FLOW_LPM
+   of the least among them.  Returns its index, or -1 when no admitted row meets every
+   target; *passed_over (if not NULL): the first such row before it, which meets every
+   target only at >= HS_LESS_FLOW_LPM more flow, or -1.  compare applies it within a step,
+   optimize across its sweep. */
+int hs_strategy_least_support(const hs_compare_row *rows, size_t n,
+                              int (*eligible)(const hs_compare_row *, const void *),
+                              const void *ud, int *passed_over);
 
 #endif
