@@ -878,6 +878,9 @@ static void test_titration_reuses_grid_points(void **state) {
   static const char *const S[] = {"ecmo+la_vent:15Fr", NULL};
   hs_compare_result *r = NULL;
   hs_err err;
+  /* at the healthy adult's haemoglobin the least flow holds perfusion, so the search
+     needs the two grid points only (the preset's 10 g/dL needs more flow for DO2) */
+  assert_int_equal(hs_model_set_text(m, "oxygen.hemoglobin", "14 g/dL", &err), HS_OK);
   assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
   const hs_compare_row *b = &r->rows[0];
   print_message("  LA vent 15 Fr: ECMO %.2f L/min, PCWP %.1f mmHg, %d steady states, %ld beats\n",
@@ -1190,10 +1193,14 @@ static void test_flow_counts_as_support(void **state) {
   hs_targets t;
   hs_targets_default(&t);
   t.pcwp_max_mmhg = 19;
+  hs_err err;
+  /* at the healthy adult's haemoglobin the 22 Fr vent meets PCWP < 19 at 1.25 L/min with
+     the DO2 index still >= 330; at the preset's 10 g/dL the DO2 floor takes every vent to
+     4.5-5 L/min, where no flow is >= 1 L/min apart */
+  assert_int_equal(hs_model_set_text(m, "oxygen.hemoglobin", "14 g/dL", &err), HS_OK);
   static const char *const S[] = {"ecmo+la_vent:19Fr", "ecmo+la_vent:20Fr", "ecmo+la_vent:22Fr",
                                   NULL};
   hs_compare_result *r = NULL;
-  hs_err err;
   if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
   print_message("  %s\n", r->reason);
   for (int i = 0; i < 3; i++) assert_true(r->rows[i].all_met);

@@ -31,11 +31,14 @@ static int setup(void **state) {
   (void)state;
   char file[512];
   hs_err err = {0};
-  /* the former acute_mi_shock_ecmo.yaml (LV Ees 0.4, no reflex, 4 L/min): the LV-predominant
-     preset's PCWP stays > 25 mmHg at every flow, which blocks the micro raise rule */
+  /* the former acute_mi_shock_ecmo.yaml (LV Ees 0.4, no reflex, 4 L/min, Hb 14 g/dL): the
+     LV-predominant preset's PCWP stays > 25 mmHg at every flow, which blocks the micro
+     raise rule; at the preset's haemoglobin of 10 g/dL the DO2 rule holds 3-3.5 L/min,
+     where PCWP stays > 25 mmHg too */
   snprintf(file, sizeof file, "%s/examples/patients/severe_shock_ecmo.yaml", HS_SOURCE_DIR);
   if (hs_patient_load_file(file, &g_model, &err) ||
       hs_model_set(g_model, "baroreflex.enabled", 0, &err) ||
+      hs_model_set_text(g_model, "oxygen.hemoglobin", "14 g/dL", &err) ||
       hs_model_set(g_model, "ecmo.target_flow", 4000.0 / 60.0, &err)) {
     fprintf(stderr, "%s\n", err.msg);
     return -1;
