@@ -111,6 +111,8 @@ static void test_cardiac_arrest(void **state) {
   /* no measurable MCA velocity: the pulsatility index is undefined (it was -48) */
   assert_true(fabs(r.m[HS_M_TLMV]) < 1.0);
   assert_true(isnan(r.m[HS_M_TLPI]) && isnan(r.m[HS_M_TRPI]));
+  /* nothing beats: no heart rate (the beat clock's 70 /min was reported before) */
+  assert_true(isnan(r.m[HS_M_HR]));
   /* and defined wherever flow is measurable: on ECPR (non-pulsatile: near 0) */
   result e = run("cardiac_arrest_ecpr.yaml", 1, 0);
   assert_true(e.m[HS_M_TLMV] >= 1.0);

@@ -251,8 +251,8 @@ function drawTiles() {
     if (Array.isArray(key)) {
       if (!(key[0] in t)) continue;
       tile(label, `${fmt(t[key[0]], d)}/${fmt(t[key[1]], d)}`, unit);
-    } else if (key in t && t[key] !== null) {
-      tile(label, fmt(t[key], d), unit);
+    } else if (key in t && (t[key] !== null || key === 'hr_bpm')) {
+      tile(label, fmt(t[key], d), unit); /* no heart rate in fibrillation: HR -- */
     }
   }
   for (const k of Object.keys(t))  /* every other device flow (Impella, TandemHeart, vents) */

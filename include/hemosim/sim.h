@@ -30,7 +30,7 @@ extern "C" {
 
 /* Metric id, stable output name, unit, description.  Names are part of the API. */
 #define HS_METRIC_LIST(X)                                                                     \
-  X(HS_M_HR, "hr_bpm", "/min", "heart rate")                                                  \
+  X(HS_M_HR, "hr_bpm", "/min", "heart rate (undefined in fibrillation)")                      \
   X(HS_M_SBP, "sbp_mmhg", "mmHg", "systolic pressure, right upper-limb artery")              \
   X(HS_M_DBP, "dbp_mmhg", "mmHg", "diastolic pressure, right upper-limb artery")             \
   X(HS_M_MAP, "map_mmhg", "mmHg", "mean pressure, right upper-limb artery")                  \

@@ -82,7 +82,9 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
       do2b += j;
     if (pl->efrom[e] == pl->cor_art) do2h += j;
   }
-  m[HS_M_HR] = 60.0 / T;
+  /* in fibrillation nothing beats: the beat clock that delimits the metrics' beats is not
+     a heart rate (a monitor shows none either), so there is none to report */
+  m[HS_M_HR] = s->p[pl->heart + HEART_RHYTHM] != 0 ? NAN : 60.0 / T;
   m[HS_M_SBP] = a->upper_max;
   m[HS_M_DBP] = a->upper_min;
   m[HS_M_MAP] = MEAN(pl->q_p + pl->upper);
