@@ -332,8 +332,12 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->mv = hs_plan_edge_find(pl, ROLE("mitral_valve"));
   pl->tv = hs_plan_edge_find(pl, ROLE("tricuspid_valve"));
   pl->pv = hs_plan_edge_find(pl, ROLE("pulmonary_valve"));
-  for (int v = 0; v < pl->nvalve; v++)
+  pl->vmv = pl->vtv = -1;
+  for (int v = 0; v < pl->nvalve; v++) {
     if (pl->valve_edge[v] == pl->av) pl->vav = v;
+    if (pl->valve_edge[v] == pl->mv) pl->vmv = v;
+    if (pl->valve_edge[v] == pl->tv) pl->vtv = v;
+  }
   pl->lower = hs_plan_node_find(pl, ROLE("lower_body_arteries"));
   pl->cor_art = hs_plan_node_find(pl, ROLE("coronary_arteries"));
   pl->cer_art = hs_plan_node_find(pl, ROLE("cerebral_arteries"));

@@ -36,6 +36,7 @@ struct hs_plan {
   int lv, rv, la, ra, pa, root, upper;
   int av, mv, tv, pv;
   int vav; /* valve index of the aortic valve */
+  int vmv, vtv; /* ... of the mitral and tricuspid valves, or -1 */
   /* global parameter offsets (the physiological modules find their own blocks) */
   int heart, circ, body, solver;
   /* the compartment module's (physio/module.h hs_physio_circuit): regulated edges (one

@@ -1129,11 +1129,6 @@ void hs_sim_refresh_derived(hs_sim *s) {
   }
   s->measured_local = pressure_is_local(s, pl->upper) && pressure_is_local(s, pl->root) &&
                       pressure_is_local(s, pl->pa);
-  s->mv_valve = s->tv_valve = -1;
-  for (int v = 0; v < pl->nvalve; v++) {
-    if (pl->valve_edge[v] == pl->mv) s->mv_valve = v;
-    if (pl->valve_edge[v] == pl->tv) s->tv_valve = v;
-  }
   modules_effect(s);
   pl->tx->end_capillary(s);
   double thor = s->p[pl->circ + CIRC_THORACIC_P];
@@ -1301,11 +1296,11 @@ static void observe_point(hs_sim *s, double t, const double *y) {
      the inflow valve is open (a valve's mode changes only at step ends, where its flow
      crosses zero; a rise during isovolumic contraction from aortic regurgitation does not
      count) */
-  if (y[pl->lv] > a->edv_lv && (s->mv_valve < 0 || s->open[s->mv_valve])) {
+  if (y[pl->lv] > a->edv_lv && (pl->vmv < 0 || s->open[pl->vmv])) {
     a->edv_lv = y[pl->lv];
     a->ed_t = t, a->ed_vrv = y[pl->rv], a->ed_new = a->ed_moved = 1;
   }
-  if (y[pl->rv] > a->edv_rv && (s->tv_valve < 0 || s->open[s->tv_valve])) a->edv_rv = y[pl->rv];
+  if (y[pl->rv] > a->edv_rv && (pl->vtv < 0 || s->open[pl->vtv])) a->edv_rv = y[pl->rv];
 }
 
 /* LV pressure at time t of the current beat at LV and RV volumes vlv, vrv, as

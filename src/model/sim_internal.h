@@ -121,7 +121,6 @@ struct hs_sim {
   /* derived from the parameters alone (hs_sim_refresh_derived() after every change of p) */
   double vu_extra_total;           /* unstressed volume of the extrasplanchnic reflex veins */
   int measured_local;              /* the measured sites' pressures need no full evaluation */
-  int mv_valve, tv_valve;          /* valve index of the mitral / tricuspid valve, or -1 */
   double c_ec;                     /* O2 content of end-capillary pulmonary blood, mL/mL */
   double *r_base;                  /* per resistor edge: R / (1 - obstruction) */
   double *r_fixed;                 /* ... and divided by its patency (edges without collapse) */
