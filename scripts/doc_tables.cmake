@@ -1,4 +1,4 @@
-# doc_tables.cmake - number tables in README.md generated from the current build.
+# doc_tables.cmake - number tables in README.md and docs/ generated from the current build.
 #
 # A generated table sits between two marker lines in its document:
 #   <!-- generated: NAME (scripts/regen_docs.sh) -->
@@ -13,6 +13,7 @@
 # Each table: a document, a header, one `hemosim run` per row ('^' separates arguments;
 # every run writes its summary JSON) and the columns: "<metric>:<decimals>", or "@label"
 # for the row label.
+cmake_policy(VERSION 3.13) # IN_LIST, empty list elements kept
 if(NOT MODE STREQUAL "write" AND NOT MODE STREQUAL "check")
   message(FATAL_ERROR "doc_tables.cmake: -DMODE=write or -DMODE=check")
 endif()
@@ -74,10 +75,59 @@ foreach(drug "dobutamine=5 ug/kg/min" "dobutamine=10 ug/kg/min" "milrinone=0.5 u
   list(APPEND drug_effect_table_ROWS
     "${label}|run^examples/patients/acute_mi_shock.yaml^--set^drugs.${drug}")
 endforeach()
-set(TABLES ecmo_flow_table drug_effect_table ecmo_open_loop_table rv_pcwp_table)
+# docs/patients.md: every shipped patient at its periodic steady state (the same runs as
+# the golden metrics of tests/golden/)
+table(patient_table docs/patients.md
+  "| file | HR /min | SBP | DBP | MAP | CI L/min/m² | PCWP | CVP | PAPi | LVEDV mL | LVEF % | DO2I mL/min/m² | SvO2 % | lactate plateau mmol/L |"
+  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  "@label hr_bpm:0 sbp_mmhg:1 dbp_mmhg:1 map_mmhg:1 ci_lpm_m2:2 pcwp_mmhg:1 cvp_mmhg:1 papi:2 lvedv_ml:0 lvef_pct:1 do2i_mlmin_m2:0 svo2_pct:0 lactate_steady_mmol_l:1"
+  "examples/patients/@V" healthy_adult.yaml acute_mi_shock.yaml acute_mi_shock_ecmo.yaml
+  severe_shock_ecmo.yaml rv_shock.yaml scai_c_shock.yaml scai_d_shock.yaml scai_e_shock.yaml
+  biventricular_failure.yaml fulminant_myocarditis.yaml post_cardiotomy_shock.yaml
+  pig_acute_heart_failure.yaml cardiac_arrest_vf.yaml cardiac_arrest_ecpr.yaml
+  stroke_post_thrombectomy.yaml basilar_occlusion.yaml)
+# README.md quick start: what `./build.sh run` (`hemosim run`, the default patient) prints;
+# a listing, not a table: the lines of the named metrics, in the order printed
+set(quick_start_listing_DOC README.md)
+set(quick_start_listing_LISTING hr_bpm sbp_mmhg dbp_mmhg map_mmhg pulse_pressure_mmhg co_lpm
+  lvedv_ml lvef_pct pcwp_mmhg cvp_mmhg sao2_upper_pct svo2_pct icp_mmhg)
+set(quick_start_listing_ROWS "|run")
+set(TABLES ecmo_flow_table drug_effect_table ecmo_open_loop_table rv_pcwp_table patient_table
+  quick_start_listing)
 
 # ---- generation ------------------------------------------------------------------------
+# a listing: the text output of one command, reduced to its title line and the lines of
+# the metrics named in NAME_LISTING, then "  ..." (a fenced block in the document)
+function(render_listing name out_var)
+  list(GET ${name}_ROWS 0 row)
+  string(FIND "${row}" "|" bar)
+  math(EXPR start "${bar} + 1")
+  string(SUBSTRING "${row}" ${start} -1 args)
+  string(REPLACE "^" ";" args "${args}")
+  execute_process(COMMAND ${HEMOSIM} ${args} WORKING_DIRECTORY ${SRC}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "doc_tables: `hemosim ${args}` exited ${rc}: ${err}")
+  endif()
+  string(REPLACE ";" "\\;" out "${out}")
+  string(REPLACE "\n" ";" lines "${out}")
+  list(GET lines 0 body)
+  string(APPEND body "\n")
+  foreach(line ${lines})
+    string(REGEX MATCH "^  ([a-z0-9_]+) " m "${line}")
+    if(m AND CMAKE_MATCH_1 IN_LIST ${name}_LISTING)
+      string(APPEND body "${line}\n")
+    endif()
+  endforeach()
+  set(${out_var} "```\n${body}  ...\n```\n" PARENT_SCOPE)
+endfunction()
+
 function(render name out_var)
+  if(DEFINED ${name}_LISTING)
+    render_listing(${name} listing)
+    set(${out_var} "${listing}" PARENT_SCOPE)
+    return()
+  endif()
   # one printf for the whole table: the format has a %.Nf per number (C locale)
   set(format "")
   set(values "")
@@ -109,6 +159,10 @@ function(render name out_var)
       string(JSON v ERROR_VARIABLE jerr GET "${text}" metrics ${metric})
       if(jerr)
         message(FATAL_ERROR "doc_tables: ${name}: metric ${metric}: ${jerr}")
+      endif()
+      if(v STREQUAL "null" OR v STREQUAL "")
+        list(APPEND cells "n/a") # undefined in this state (e.g. heart rate in VF): JSON null
+        continue()
       endif()
       list(APPEND cells "%.${decimals}f")
       list(APPEND values "${v}")

@@ -2,7 +2,8 @@
 # regen_docs.sh - regenerate, from one build, every number and figure the docs take from
 # a simulation: docs/validation.md (the validation suite), tests/golden/*.json (golden
 # per-patient metrics), the docs/img figures README.md shows (scripts/doc_figures.cmake)
-# and the number tables README.md marks as generated (scripts/doc_tables.cmake).
+# and the number tables and listings README.md and docs/ mark as generated
+# (scripts/doc_tables.cmake).
 #
 #   scripts/regen_docs.sh            build (Release) first, then regenerate
 #   HEMOSIM=path/to/hemosim scripts/regen_docs.sh   use an existing binary
