@@ -75,25 +75,33 @@ foreach(drug "dobutamine=5 ug/kg/min" "dobutamine=10 ug/kg/min" "milrinone=0.5 u
   list(APPEND drug_effect_table_ROWS
     "${label}|run^examples/patients/acute_mi_shock.yaml^--set^drugs.${drug}")
 endforeach()
+set(patient_files healthy_adult.yaml acute_mi_shock.yaml acute_mi_shock_ecmo.yaml
+  severe_shock_ecmo.yaml rv_shock.yaml scai_c_shock.yaml scai_d_shock.yaml scai_e_shock.yaml
+  biventricular_failure.yaml fulminant_myocarditis.yaml post_cardiotomy_shock.yaml
+  pig_acute_heart_failure.yaml cardiac_arrest_vf.yaml cardiac_arrest_ecpr.yaml
+  stroke_post_thrombectomy.yaml basilar_occlusion.yaml)
 # docs/patients.md: every shipped patient at its periodic steady state (the same runs as
 # the golden metrics of tests/golden/)
 table(patient_table docs/patients.md
   "| file | HR /min | SBP | DBP | MAP | CI L/min/m² | PCWP | CVP | PAPi | LVEDV mL | LVEF % | DO2I mL/min/m² | SvO2 % | lactate plateau mmol/L |"
   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   "@label hr_bpm:0 sbp_mmhg:1 dbp_mmhg:1 map_mmhg:1 ci_lpm_m2:2 pcwp_mmhg:1 cvp_mmhg:1 papi:2 lvedv_ml:0 lvef_pct:1 do2i_mlmin_m2:0 svo2_pct:0 lactate_steady_mmol_l:1"
-  "examples/patients/@V" healthy_adult.yaml acute_mi_shock.yaml acute_mi_shock_ecmo.yaml
-  severe_shock_ecmo.yaml rv_shock.yaml scai_c_shock.yaml scai_d_shock.yaml scai_e_shock.yaml
-  biventricular_failure.yaml fulminant_myocarditis.yaml post_cardiotomy_shock.yaml
-  pig_acute_heart_failure.yaml cardiac_arrest_vf.yaml cardiac_arrest_ecpr.yaml
-  stroke_post_thrombectomy.yaml basilar_occlusion.yaml)
+  "examples/patients/@V" ${patient_files})
 # README.md quick start: what `./build.sh run` (`hemosim run`, the default patient) prints;
 # a listing, not a table: the lines of the named metrics, in the order printed
 set(quick_start_listing_DOC README.md)
 set(quick_start_listing_LISTING hr_bpm sbp_mmhg dbp_mmhg map_mmhg pulse_pressure_mmhg co_lpm
   lvedv_ml lvef_pct pcwp_mmhg cvp_mmhg sao2_upper_pct svo2_pct icp_mmhg)
 set(quick_start_listing_ROWS "|run")
+# docs/patients.md: more of the same runs (pressures at the aortic root and the PA, the
+# left ventricle's end-systole and filling pressure, oxygen transport, the brain)
+table(patient_table_2 docs/patients.md
+  "| file | CO L/min | LV output L/min | LVESV mL | LVEDP | PA systolic | PA diastolic | coronary perfusion pressure | SaO2 radial % | DO2 mL/min | VO2 mL/min | ICP |"
+  "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  "@label co_lpm:2 lv_output_lpm:2 lvesv_ml:0 lvedp_mmhg:1 spap_mmhg:1 dpap_mmhg:1 coronary_perfusion_pressure_mmhg:1 sao2_upper_pct:1 do2_body_mlmin:0 vo2_mlmin:0 icp_mmhg:1"
+  "examples/patients/@V" ${patient_files})
 set(TABLES ecmo_flow_table drug_effect_table ecmo_open_loop_table rv_pcwp_table patient_table
-  quick_start_listing)
+  patient_table_2 quick_start_listing)
 
 # ---- generation ------------------------------------------------------------------------
 # a listing: the text output of one command, reduced to its title line and the lines of

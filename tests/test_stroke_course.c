@@ -104,10 +104,14 @@ static void test_sbp_strategies(void **state) {
   assert_true(lo->mean_cbf_territory < mid->mean_cbf_territory);
   assert_true(mid->mean_cbf_territory < hi->mean_cbf_territory);
   assert_true(lo->final_obstruction > hi->final_obstruction);
-  /* the collateral share lies between 20 and 35 mL/100 g/min at these pressures; with
-     the threshold at 25 its hypoperfusion appears under SBP < 120 only */
+  /* the collateral share lies between 15 and 35 mL/100 g/min at these pressures: below
+     the default threshold of 20 under SBP < 120 only (17.6 at MAP 81.5: since the arm
+     conduit amplifies the radial pulse, docs/model.md 4.5, a radial SBP below 120 means a
+     lower MAP than before, when the share kept 20.6), so that share is hypoperfused all day */
   assert_in_range_d(lo->pts[0].cbf_nonreperfused, 15, 35);
-  assert_near(lo->mean_hypo_fraction, 0, 0);
+  assert_near(lo->mean_hypo_fraction, 0.3, 1e-9);
+  assert_near(mid->mean_hypo_fraction, 0, 0);
+  assert_near(hi->mean_hypo_fraction, 0, 0);
   hs_course_free(r);
 
   o.hypo_cbf = 25;
