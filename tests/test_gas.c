@@ -508,6 +508,23 @@ static void test_lactate_targets(void **state) {
   assert_false(r1.passed);
   assert_non_null(strstr(r1.verdict, "lactate plateau"));
   assert_null(strstr(r0.verdict, "lactate"));
+  /* the lactate plateau is a criterion like the others: listed with its value (two
+     decimals), in the JSON, and named as what stopped the descent; absent when not set */
+  assert_false(r1.pass[HS_WEAN_LACT]);
+  assert_true(r0.pass[HS_WEAN_LACT] && !*r0.text[HS_WEAN_LACT]);
+  char *t0 = hs_wean_text(&r0, "p"), *t1 = hs_wean_text(&r1, "p");
+  char want[64];
+  snprintf(want, sizeof want, "NOT  lactate plateau %.2f mmol/L (<= 0.50",
+           r1.value[HS_WEAN_LACT]);
+  assert_non_null(strstr(t1, want));
+  assert_non_null(strstr(t1, "NO, stopped: lactate plateau"));
+  assert_null(strstr(t0, "lactate"));
+  char *j0 = hs_wean_json(&r0, NULL, &err), *j1 = hs_wean_json(&r1, NULL, &err);
+  assert_non_null(j0);
+  assert_non_null(j1);
+  assert_non_null(strstr(j0, "\"lactate_plateau\": null"));
+  assert_non_null(strstr(j1, "\"lactate_plateau\": {"));
+  free(t0), free(t1), free(j0), free(j1);
   hs_model_free(m);
 }
 

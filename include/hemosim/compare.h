@@ -312,8 +312,11 @@ typedef struct hs_wean_criteria {
   double step_lpm;        /* flow descent step (default 0.5 L/min; 0: one step) */
 } hs_wean_criteria;
 
+/* The criteria.  HS_WEAN_LACT, the lactate plateau, applies only when
+   crit.lactate_max_mmol_l > 0: otherwise it is met, its text is empty and the JSON has
+   null for it. */
 enum { HS_WEAN_PP, HS_WEAN_LVEF, HS_WEAN_VTI, HS_WEAN_MAP, HS_WEAN_CVP, HS_WEAN_PCWP,
-       HS_WEAN_N };
+       HS_WEAN_LACT, HS_WEAN_N };
 
 /* One step of the flow descent: its steady state with the vent clamped. */
 #define HS_WEAN_MAX_STEPS 16
@@ -321,8 +324,7 @@ typedef struct hs_wean_step {
   double flow_lpm;          /* ECMO flow reached */
   double value[HS_WEAN_N];  /* the criteria's values (rises against full flow) */
   int pass[HS_WEAN_N];
-  double cvp_mmhg, pcwp_mmhg, lactate_mmol_l;
-  int lactate_ok;           /* the optional lactate criterion (1 when not set) */
+  double cvp_mmhg, pcwp_mmhg;
   int tolerated;            /* MAP, CVP and PCWP rise (and lactate) held: the descent goes on */
 } hs_wean_step;
 

@@ -51,7 +51,12 @@ static hs_status steady(hs_sim *s, double *m, double *all, double *v, hs_err *er
 }
 
 static const char *const CRIT_NAME[HS_WEAN_N] = {"pulse pressure", "LVEF", "aortic VTI", "MAP",
-                                                  "CVP rise", "PCWP rise"};
+                                                  "CVP rise", "PCWP rise", "lactate plateau"};
+
+/* The criteria that decide whether the descent goes on (the tolerance of each step). */
+static int is_tolerance(int k) {
+  return k == HS_WEAN_MAP || k == HS_WEAN_CVP || k == HS_WEAN_PCWP || k == HS_WEAN_LACT;
+}
 
 /* The criteria at one step (ma: its metrics, av: its compare values) against full flow
    (mb).  Tolerance (MAP, CVP and PCWP rise, the optional lactate) decides whether the
@@ -65,17 +70,19 @@ static void eval_step(const hs_wean_criteria *c, const double *mb, const double 
   st->value[HS_WEAN_MAP] = ma[HS_M_MAP];
   st->value[HS_WEAN_CVP] = ma[HS_M_CVP] - mb[HS_M_CVP];
   st->value[HS_WEAN_PCWP] = ma[HS_M_PCWP] - mb[HS_M_PCWP];
+  st->value[HS_WEAN_LACT] = av[HS_CMP_LACT];
   st->cvp_mmhg = ma[HS_M_CVP], st->pcwp_mmhg = ma[HS_M_PCWP];
-  st->lactate_mmol_l = av[HS_CMP_LACT];
   st->pass[HS_WEAN_PP] = st->value[HS_WEAN_PP] >= c->pp_min_mmhg;
   st->pass[HS_WEAN_LVEF] = st->value[HS_WEAN_LVEF] > c->lvef_min_pct;
   st->pass[HS_WEAN_VTI] = st->value[HS_WEAN_VTI] >= c->vti_min_cm;
   st->pass[HS_WEAN_MAP] = st->value[HS_WEAN_MAP] > c->map_min_mmhg;
   st->pass[HS_WEAN_CVP] = st->value[HS_WEAN_CVP] <= c->rise_max_mmhg;
   st->pass[HS_WEAN_PCWP] = st->value[HS_WEAN_PCWP] <= c->rise_max_mmhg;
-  st->lactate_ok = !(c->lactate_max_mmol_l > 0) || av[HS_CMP_LACT] <= c->lactate_max_mmol_l;
-  st->tolerated = st->pass[HS_WEAN_MAP] && st->pass[HS_WEAN_CVP] && st->pass[HS_WEAN_PCWP] &&
-                  st->lactate_ok;
+  st->pass[HS_WEAN_LACT] =
+      !(c->lactate_max_mmol_l > 0) || st->value[HS_WEAN_LACT] <= c->lactate_max_mmol_l;
+  st->tolerated = 1;
+  for (int k = 0; k < HS_WEAN_N; k++)
+    if (is_tolerance(k)) st->tolerated &= st->pass[k];
 }
 
 /* The flows of the descent: from the patient's flow f0 down by `step` to the trial flow
@@ -166,6 +173,10 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   snprintf(out->text[HS_WEAN_PCWP], sizeof out->text[0],
            "PCWP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_PCWP],
            last->pcwp_mmhg, last->value[HS_WEAN_PCWP], c.rise_max_mmhg);
+  if (c.lactate_max_mmol_l > 0) /* two decimals: 2.04 against 2 must not read "2.0 (<= 2.0)" */
+    snprintf(out->text[HS_WEAN_LACT], sizeof out->text[0],
+             "lactate plateau %.2f mmol/L (<= %.2f mmol/L; docs/model.md 2.17)",
+             last->value[HS_WEAN_LACT], c.lactate_max_mmol_l);
   out->passed = !out->stopped_early;
   char failed[300] = ""; /* the verdict quotes at most 250 characters of it */
   for (int k = 0; k < HS_WEAN_N; k++)
@@ -174,12 +185,6 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
       snprintf(failed + strlen(failed), sizeof failed - strlen(failed), "%s%s",
                *failed ? ", " : "", CRIT_NAME[k]);
     }
-  if (!last->lactate_ok) {
-    out->passed = 0; /* optional: hypoperfusion at the trial flow (docs/model.md 2.17) */
-    snprintf(failed + strlen(failed), sizeof failed - strlen(failed),
-             "%slactate plateau %.1f mmol/L (<= %.1f)", *failed ? ", " : "",
-             last->lactate_mmol_l, c.lactate_max_mmol_l);
-  }
   if (out->passed)
     snprintf(out->verdict, sizeof out->verdict,
              "passes the weaning trial: ECMO stepped down to %.2f L/min in %d step%s with the "
@@ -215,20 +220,31 @@ char *hs_wean_text(const hs_wean_result *r, const char *patient) {
                    r->flow_before_lpm, r->flow_after_lpm, r->nsteps, r->nsteps == 1 ? "" : "s",
                    r->crit.step_lpm);
   for (int k = 0; k < HS_WEAN_N && n > 0 && (size_t)n < cap; k++)
-    n += snprintf(b + n, cap - (size_t)n, "  %-4s %s\n", r->pass[k] ? "met" : "NOT", r->text[k]);
+    if (*r->text[k]) /* the lactate plateau only when it is a criterion */
+      n += snprintf(b + n, cap - (size_t)n, "  %-4s %s\n", r->pass[k] ? "met" : "NOT", r->text[k]);
+  const int lact = r->crit.lactate_max_mmol_l > 0;
   if (n > 0 && (size_t)n < cap)
     n += snprintf(b + n, cap - (size_t)n,
-                  "Steps (vent clamped; MAP, CVP and PCWP rise decide whether the descent goes "
-                  "on, pulse pressure, LVEF and VTI are judged at the trial flow):\n"
-                  "  %10s %8s %8s %6s %7s %8s %9s  %s\n",
-                  "ECMO L/min", "MAP mmHg", "PP mmHg", "LVEF %", "VTI cm", "CVP mmHg",
-                  "PCWP mmHg", "tolerated");
+                  "Steps (vent clamped; MAP, CVP and PCWP rise%s decide whether the descent "
+                  "goes on, pulse pressure, LVEF and VTI are judged at the trial flow):\n"
+                  "  %10s %8s %8s %6s %7s %8s %9s %s %s\n",
+                  lact ? " and the lactate plateau" : "", "ECMO L/min", "MAP mmHg", "PP mmHg",
+                  "LVEF %", "VTI cm", "CVP mmHg", "PCWP mmHg", lact ? "lactate mmol/L " : "",
+                  "tolerated");
   for (int k = 0; k < r->nsteps && n > 0 && (size_t)n < cap; k++) {
     const hs_wean_step *sp = &r->steps[k];
-    n += snprintf(b + n, cap - (size_t)n, "  %10.2f %8.1f %8.1f %6.0f %7.1f %8.1f %9.1f  %s\n",
+    char lc[32] = "", why[160] = "yes";
+    if (lact) snprintf(lc, sizeof lc, "%14.2f ", sp->value[HS_WEAN_LACT]);
+    if (!sp->tolerated) { /* name what stopped the descent */
+      snprintf(why, sizeof why, "NO, stopped:");
+      for (int j = 0; j < HS_WEAN_N; j++)
+        if (is_tolerance(j) && !sp->pass[j])
+          snprintf(why + strlen(why), sizeof why - strlen(why), " %s", CRIT_NAME[j]);
+    }
+    n += snprintf(b + n, cap - (size_t)n, "  %10.2f %8.1f %8.1f %6.0f %7.1f %8.1f %9.1f %s %s\n",
                   sp->flow_lpm, sp->value[HS_WEAN_MAP], sp->value[HS_WEAN_PP],
                   sp->value[HS_WEAN_LVEF], sp->value[HS_WEAN_VTI], sp->cvp_mmhg, sp->pcwp_mmhg,
-                  sp->tolerated ? "yes" : "NO: stopped");
+                  lc, why);
   }
   if (n > 0 && (size_t)n < cap)
     snprintf(b + n, cap - (size_t)n,

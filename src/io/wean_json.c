@@ -15,7 +15,8 @@ static json_t *values_json(const double *v) {
 
 char *hs_wean_json(const hs_wean_result *r, const hs_provenance *prov, hs_err *err) {
   static const char *const K[HS_WEAN_N] = {"pulse_pressure", "lvef", "aortic_vti",
-                                           "map", "cvp_rise", "pcwp_rise"};
+                                           "map", "cvp_rise", "pcwp_rise", "lactate_plateau"};
+  const int lact = r->crit.lactate_max_mmol_l > 0; /* else the lactate criterion is null */
   json_t *root = json_object(), *cr = json_object(), *opt = json_object();
   int bad = 0;
   SET(root, "schema", json_string("hemosim-wean/1"));
@@ -31,6 +32,10 @@ char *hs_wean_json(const hs_wean_result *r, const hs_provenance *prov, hs_err *e
   SET(root, "flow_before_lpm", hs_jnum(r->flow_before_lpm));
   SET(root, "flow_trial_lpm", hs_jnum(r->flow_after_lpm));
   for (int k = 0; k < HS_WEAN_N; k++) {
+    if (k == HS_WEAN_LACT && !lact) {
+      SET(cr, K[k], json_null());
+      continue;
+    }
     json_t *o = json_object();
     SET(o, "value", hs_jnum(r->value[k]));
     SET(o, "met", json_boolean(r->pass[k]));
@@ -46,8 +51,9 @@ char *hs_wean_json(const hs_wean_result *r, const hs_provenance *prov, hs_err *e
     json_t *o = json_object(), *met = json_object();
     SET(o, "ecmo_flow_lpm", hs_jnum(sp->flow_lpm));
     for (int k = 0; k < HS_WEAN_N; k++) {
-      SET(o, K[k], hs_jnum(sp->value[k]));
-      SET(met, K[k], json_boolean(sp->pass[k]));
+      int na = k == HS_WEAN_LACT && !lact;
+      SET(o, K[k], na ? json_null() : hs_jnum(sp->value[k]));
+      SET(met, K[k], na ? json_null() : json_boolean(sp->pass[k]));
     }
     SET(o, "met", met);
     SET(o, "cvp_mmhg", hs_jnum(sp->cvp_mmhg));
