@@ -286,10 +286,31 @@ static void test_flow_counts_as_support(void **state) {
   assert_near(r->setting_value[r->passed_over], 20, 0);
   assert_non_null(strstr(r->reason, "LA vent 20 Fr meets every target too, but only at ECMO 4.75 L/min"));
   assert_non_null(strstr(r->reason, "aortic valve shut"));
+  assert_int_equal(r->least_flow, r->chosen); /* here the chosen size is the least flow */
   char *json = hs_optimize_json(r, NULL, NULL, &err);
   assert_non_null(json);
   assert_non_null(strstr(json, "\"passed_over\": 20"));
   free(json);
+  hs_optimize_free(r);
+  /* The passed-over setting is measured against the least flow meeting every target,
+     which need not be the chosen one: at the preset's haemoglobin (10 g/dL) the Impella
+     CP meets every target from P4 at 2 L/min, P5 at 1.75 and P8 at 1 L/min, so P4 is
+     passed over for P5 (found by a new-user audit: the text said "0.25 L/min more flow",
+     against P5, and the rule is >= 1 L/min). */
+  hs_model_free(m);
+  m = example("severe_shock_ecmo.yaml");
+  hs_targets_default(&t);
+  if (hs_optimize_run(m, "impella", &t, 2, &r, &err)) fail_msg("%s", err.msg);
+  print_message("  %s\n", r->reason);
+  assert_true(r->passed_over >= 0 && r->chosen > r->passed_over && r->least_flow > r->chosen);
+  const hs_compare_row *lf = &r->rows[r->least_flow];
+  p = &r->rows[r->passed_over], c = &r->rows[r->chosen];
+  assert_true(p->v[HS_CMP_ECMO] >= lf->v[HS_CMP_ECMO] + 1.0 - 1e-6);
+  assert_true(c->v[HS_CMP_ECMO] < lf->v[HS_CMP_ECMO] + 1.0 - 1e-6);
+  char want[320];
+  snprintf(want, sizeof want, "%.2f L/min more than the least flow meeting them (%.2f L/min, %s)",
+           p->v[HS_CMP_ECMO] - lf->v[HS_CMP_ECMO], lf->v[HS_CMP_ECMO], lf->label);
+  assert_non_null(strstr(r->reason, want));
   hs_optimize_free(r);
   hs_model_free(m);
   m = patient();

@@ -237,8 +237,9 @@ typedef struct hs_compare_result {
                         risk: the first strategy in step order that meets every target
                         without it (-1: none, or not needed) */
   int passed_over;   /* a strategy of the recommendation's step, earlier in its list, that
-                        meets every target only at >= 1 L/min more ECMO flow than the
-                        recommendation (-1: none) */
+                        meets every target only at >= 1 L/min more ECMO flow than the least
+                        flow meeting them in that step (-1: none) */
+  int least_flow;    /* with passed_over: the strategy of that least flow (else -1) */
   char reason[768];  /* one sentence: the recommendation and why */
   char step_why[HS_STEP_N][640]; /* per cheaper step: why it was not enough */
   hs_targets targets;
@@ -287,9 +288,11 @@ void hs_compare_row_clear(hs_compare_row *row);
    (the controller at rest). */
 void hs_compare_map_drug(const double *v, char *buf, size_t n);
 /* What a passed-over strategy or setting did (hs_compare_result.passed_over,
-   hs_optimize_result.passed_over), against the chosen row: "LABEL meets every target
-   too, but only at ECMO F L/min (D L/min more flow[, aortic valve shut])". */
-void hs_compare_passed_over_text(const hs_compare_row *passed, const hs_compare_row *chosen,
+   hs_optimize_result.passed_over), against the row meeting every target at the least
+   ECMO flow (least_flow), the measure of the rule: "LABEL meets every target too, but
+   only at ECMO F L/min[ with the aortic valve shut], D L/min more than the least flow
+   meeting them (F0 L/min, LABEL0)". */
+void hs_compare_passed_over_text(const hs_compare_row *passed, const hs_compare_row *least,
                                  char *buf, size_t n);
 
 /* The 30-second answer as plain text (recommendation, why each cheaper step was not

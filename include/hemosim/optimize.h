@@ -33,7 +33,9 @@ typedef struct hs_optimize_result {
                             1 L/min of the least flow meeting every target) */
   int closest;           /* index meeting most targets */
   int passed_over;       /* a smaller setting than `chosen` that meets every target, but
-                            at >= 1 L/min more ECMO flow; or -1 */
+                            at >= 1 L/min more ECMO flow than the least flow meeting them;
+                            or -1 */
+  int least_flow;        /* with passed_over: the setting of that least flow (else -1) */
   int discrete;          /* setting with discrete console positions (ratio, level) */
   char point_label[HS_OPT_MAX_LABELS][16]; /* "1:3", "P4", "8" ... per point */
   char reason[512];

@@ -159,31 +159,44 @@ void hs_compare_map_drug(const double *v, char *buf, size_t n) {
     snprintf(buf, n, "no drug");
 }
 
-void hs_compare_passed_over_text(const hs_compare_row *a, const hs_compare_row *c, char *buf,
+void hs_compare_passed_over_text(const hs_compare_row *a, const hs_compare_row *least, char *buf,
                                  size_t n) {
-  snprintf(buf, n, "%s meets every target too, but only at ECMO %.2f L/min (%.2f L/min more flow%s)",
-           a->label, a->v[HS_CMP_ECMO], a->v[HS_CMP_ECMO] - c->v[HS_CMP_ECMO],
-           a->v[HS_CMP_AVO] < 0.5 ? ", aortic valve shut" : "");
+  snprintf(buf, n,
+           "%s meets every target too, but only at ECMO %.2f L/min%s, %.2f L/min more than the "
+           "least flow meeting them (%.2f L/min, %s)",
+           a->label, a->v[HS_CMP_ECMO],
+           a->v[HS_CMP_AVO] < 0.5 && least->v[HS_CMP_AVO] >= 0.5 ? " with the aortic valve shut"
+                                                                  : "",
+           a->v[HS_CMP_ECMO] - least->v[HS_CMP_ECMO], least->v[HS_CMP_ECMO], least->label);
 }
 
 int hs_strategy_least_support(const hs_compare_row *rows, size_t n,
                               int (*eligible)(const hs_compare_row *, const void *),
-                              const void *ud, int *passed_over) {
+                              const void *ud, int *passed_over, int *least_flow) {
   double fmin = INFINITY;
   for (size_t i = 0; i < n; i++)
     if ((!eligible || eligible(&rows[i], ud)) && rows[i].all_met &&
         rows[i].v[HS_CMP_ECMO] < fmin)
       fmin = rows[i].v[HS_CMP_ECMO];
+  /* the least support at that flow: the first row within the flow controller's few
+     mL/min of it (P8 at 1.0003 and P9 at 0.9998 L/min are the same flow) */
+  int imin = -1;
+  for (size_t i = 0; imin < 0 && i < n; i++)
+    if ((!eligible || eligible(&rows[i], ud)) && rows[i].all_met &&
+        rows[i].v[HS_CMP_ECMO] <= fmin + 0.01)
+      imin = (int)i;
   int first = -1;
+  if (passed_over) *passed_over = -1;
+  if (least_flow) *least_flow = -1;
   for (size_t i = 0; isfinite(fmin) && i < n; i++) {
     if ((eligible && !eligible(&rows[i], ud)) || !rows[i].all_met) continue;
     if (rows[i].v[HS_CMP_ECMO] < fmin + HS_LESS_FLOW_LPM - 1e-6) {
       if (passed_over) *passed_over = first;
+      if (least_flow && first >= 0) *least_flow = imin;
       return (int)i;
     }
     if (first < 0) first = (int)i;
   }
-  if (passed_over) *passed_over = -1;
   return -1;
 }
 
@@ -1028,7 +1041,7 @@ static void decide(hs_compare_result *res) {
     if (r->excluded || r->failed || r->is_flow_sweep) continue;
     if (closer(r, res->closest >= 0 ? &res->rows[res->closest] : NULL)) res->closest = (int)i;
   }
-  res->passed_over = -1;
+  res->passed_over = res->least_flow = -1;
   for (int step = 1; step < HS_STEP_N && res->recommended < 0; step++) {
     int best = -1, ran = 0, excl = 0, nfail = 0;
     char excluded[200] = "", failed[200] = "";
@@ -1050,7 +1063,8 @@ static void decide(hs_compare_result *res) {
        too: a strategy meeting every target only at >= 1 L/min more flow than another of
        the step is passed over (as in optimize) */
     res->recommended =
-        hs_strategy_least_support(res->rows, res->nrows, runs_in_step, &step, &res->passed_over);
+        hs_strategy_least_support(res->rows, res->nrows, runs_in_step, &step, &res->passed_over,
+                                  &res->least_flow);
     if (res->recommended >= 0) {
       res->step = step;
       break;
@@ -1093,7 +1107,8 @@ static void decide(hs_compare_result *res) {
              res->targets.svo2_min_pct);
     if (res->passed_over >= 0) {
       char po[256];
-      hs_compare_passed_over_text(&res->rows[res->passed_over], r, po, sizeof po);
+      hs_compare_passed_over_text(&res->rows[res->passed_over], &res->rows[res->least_flow], po,
+                                  sizeof po);
       size_t k = strlen(res->reason);
       snprintf(res->reason + k, sizeof res->reason - k, " at ECMO %.2f L/min; %s",
                r->v[HS_CMP_ECMO], po);

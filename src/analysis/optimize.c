@@ -287,7 +287,7 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
     hs_optimize_free(r);
     return st;
   }
-  r->chosen = r->closest = r->passed_over = -1;
+  r->chosen = r->closest = r->passed_over = r->least_flow = -1;
   for (size_t i = 0; i < n; i++) {
     if (r->rows[i].failed) continue; /* stopped at every usable flow (compare's rule) */
     if (r->chosen < 0 && r->rows[i].all_met) r->chosen = (int)i;
@@ -307,7 +307,7 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
      (e.g. a vent that meets PCWP only once high flow shuts the aortic valve) is passed
      over for the least setting within 1 L/min of the least flow meeting every target */
   if (r->chosen >= 0 && titrate)
-    r->chosen = hs_strategy_least_support(r->rows, n, ran, NULL, &r->passed_over);
+    r->chosen = hs_strategy_least_support(r->rows, n, ran, NULL, &r->passed_over, &r->least_flow);
   const hs_compare_row *c = &r->rows[r->chosen >= 0 ? r->chosen : r->closest];
   if (r->chosen >= 0) {
     snprintf(r->reason, sizeof r->reason,
@@ -317,7 +317,8 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
              c->v[HS_CMP_DO2I], c->v[HS_CMP_SVO2D]);
     if (r->passed_over >= 0) {
       char po[256];
-      hs_compare_passed_over_text(&r->rows[r->passed_over], c, po, sizeof po);
+      hs_compare_passed_over_text(&r->rows[r->passed_over], &r->rows[r->least_flow], po,
+                                  sizeof po);
       size_t k = strlen(r->reason);
       snprintf(r->reason + k, sizeof r->reason - k, "; %s", po);
     }

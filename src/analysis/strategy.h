@@ -133,10 +133,12 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t);
    from least to most device support, the first whose ECMO flow is within HS_LESS_FLOW_LPM
    of the least among them.  Returns its index, or -1 when no admitted row meets every
    target; *passed_over (if not NULL): the first such row before it, which meets every
-   target only at >= HS_LESS_FLOW_LPM more flow, or -1.  compare applies it within a step,
-   optimize across its sweep. */
+   target only at >= HS_LESS_FLOW_LPM more flow than the least, or -1; *least_flow (if not
+   NULL): the first row at that least flow, what the passed-over row is measured against
+   (-1 with no passed-over row).  compare applies it within a step, optimize across its
+   sweep. */
 int hs_strategy_least_support(const hs_compare_row *rows, size_t n,
                               int (*eligible)(const hs_compare_row *, const void *),
-                              const void *ud, int *passed_over);
+                              const void *ud, int *passed_over, int *least_flow);
 
 #endif

@@ -156,6 +156,7 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   SET(root, "reason", hs_jstr(r->reason));
   SET(root, "alternative_without_stasis", row_name_or_null(r, r->alternative, 0));
   SET(root, "passed_over", row_name_or_null(r, r->passed_over, 0));
+  SET(root, "least_flow", row_name_or_null(r, r->least_flow, 0)); /* what it is measured against */
   /* differential hypoxaemia and its mitigation (null: no strategy concerned) */
   SET(root, "oxygen_note", *r->oxygen_note ? hs_jstr(r->oxygen_note) : json_null());
   /* the recommendation at the flow floor: de-escalation / weaning hint (null: not) */
@@ -212,6 +213,8 @@ char *hs_optimize_json(const hs_optimize_result *r, const hs_provenance *prov,
   SET(root, "closest", hs_jnum(r->setting_value[r->closest]));
   SET(root, "passed_over",
       r->passed_over >= 0 ? hs_jnum(r->setting_value[r->passed_over]) : json_null());
+  SET(root, "least_flow",
+      r->least_flow >= 0 ? hs_jnum(r->setting_value[r->least_flow]) : json_null());
   SET(root, "reason", hs_jstr(r->reason));
   return hs_jdump(root, bad, 6, "the optimisation", err);
 }

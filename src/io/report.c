@@ -145,7 +145,8 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     }
     if (r->passed_over >= 0) { /* earlier in the step's list, but at much more ECMO flow */
       char po[256];
-      hs_compare_passed_over_text(&r->rows[r->passed_over], b, po, sizeof po);
+      hs_compare_passed_over_text(&r->rows[r->passed_over], &r->rows[r->least_flow], po,
+                                  sizeof po);
       o_open(o, "span", "  Passed over: ");
       if (o->html) hs_html_put(o->b, "<br>Passed over: ");
       o_text(o, po);
