@@ -791,6 +791,45 @@ static void test_unknown_top_level_field(void **state) {
   free(t);
 }
 
+/* Every global block of the registry is a top-level field of a patient file, as `hemosim
+   params` lists them and `serve` writes them when it saves a patient (lactate, fluids,
+   map_control ... were refused: "unknown top-level field 'lactate'"). */
+static void test_every_global_block_is_a_field(void **state) {
+  (void)state;
+  const char *d = hs_patient_default_text();
+  size_t at = find_key_line(d, "hemosim_patient", NULL);
+  assert_true(at != (size_t)-1);
+  at = line_end(d, at) + 1;
+  char *t = splice(d, at, 0,
+                   "lactate: {initial: 3 mmol/L}\nmap_control: {enabled: true}\n"
+                   "hemolysis: {initial: 0.05 g/L}\n");
+  loaded r = load_ok("globals.yaml", t);
+  assert_near(get(r.m, "lactate.initial"), 3, 0);
+  assert_near(get(r.m, "map_control.enabled"), 1, 0);
+  assert_near(get(r.m, "hemolysis.initial"), 5, 1e-12); /* 0.05 g/L = 5 mg/dL */
+  loaded_free(&r);
+  free(t);
+  size_t n = 0;
+  for (size_t i = 0; i < hs_block_type_count(); i++) {
+    const hs_block_type *bt = hs_block_type_at(i);
+    if (bt->cls != HS_BLOCK_GLOBAL) continue;
+    char key[64];
+    snprintf(key, sizeof key, "\n%s:", bt->name);
+    if (strstr(d, key)) continue; /* already a field of the default file (heart, body ...) */
+    char line[96];
+    snprintf(line, sizeof line, "%s: {}\n", bt->name);
+    t = splice(d, at, 0, line);
+    hs_model *m = NULL;
+    hs_err err = {0};
+    if (hs_patient_load_string("g.yaml", t, strlen(t), &m, &err) != HS_OK)
+      fail_msg("global block '%s' refused: %s", bt->name, err.msg);
+    hs_model_free(m);
+    free(t);
+    n++;
+  }
+  assert_true(n >= 6); /* map_control, lung_water, lactate, fluids, hemolysis, ... */
+}
+
 static void test_value_out_of_range(void **state) {
   (void)state;
   char *t, pre[512];
@@ -1723,6 +1762,7 @@ int main(void) {
       cmocka_unit_test(test_json_syntax_error),
       cmocka_unit_test(test_unknown_field_in_node),
       cmocka_unit_test(test_unknown_top_level_field),
+      cmocka_unit_test(test_every_global_block_is_a_field),
       cmocka_unit_test(test_value_out_of_range),
       cmocka_unit_test(test_negative_compliance),
       cmocka_unit_test(test_wrong_unit),

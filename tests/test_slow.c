@@ -237,7 +237,7 @@ static void test_macro_vs_beats(void **state) {
     set(&r, "fluids.enabled", "true");
     set(&r, "fluids.crystalloid_rate", "800 mL/h");
     set(&r, "fluids.rbc_rate", "300 mL/h");
-    set(&r, "hemolysis.initial", "30");
+    set(&r, "hemolysis.initial", "30 mg/dL");
     set(&r, "tissue_co2.enabled", "false"); /* its settling would hold the macro steps */
     set(&r, "solver.slow_step", k ? "300 s" : "0 s");
     go(&r, 1200);
@@ -338,7 +338,7 @@ static void test_initial_values_fixed(void **state) {
   run r;
   open_run(&r, "healthy_adult");
   go(&r, 1);
-  static const char *const PATH[][2] = {{"hemolysis.initial", "5"},
+  static const char *const PATH[][2] = {{"hemolysis.initial", "5 mg/dL"},
                                         {"lactate.initial", "2 mmol/L"},
                                         {"lung_water.initial_ml_per_kg", "9"}};
   for (size_t k = 0; k < 3; k++) {

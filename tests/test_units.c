@@ -141,6 +141,9 @@ static const unit_case EXTRA_CASES[] = {
     {HS_DIM_CLEARANCE_PER_KG, "10 mL/kg/min", 0.6},
     {HS_DIM_BASE, "-4 mmol/L", -4.0},
     {HS_DIM_BASE, "-4 mEq/L", -4.0},
+    {HS_DIM_PLASMA_HB, "50 mg/dL", 50.0},
+    {HS_DIM_PLASMA_HB, "0.5 g/L", 50.0},
+    {HS_DIM_PLASMA_HB, "500 mg/L", 50.0},
 };
 #define NEXTRA (sizeof EXTRA_CASES / sizeof EXTRA_CASES[0])
 

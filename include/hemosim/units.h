@@ -57,6 +57,7 @@ typedef enum hs_dim {
   HS_DIM_VOLUME_PER_KG, /* mL/kg (a volume per kg body weight: blood volume, venous pooling) */
   HS_DIM_CLEARANCE_PER_KG, /* L/h/kg (a clearance per kg body weight: lactate) */
   HS_DIM_BASE,          /* mmol/L (= mEq/L: base excess) */
+  HS_DIM_PLASMA_HB,     /* mg/dL (plasma free haemoglobin; g/L, mg/L) */
   HS_DIM_COUNT
 } hs_dim;
 

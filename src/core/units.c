@@ -119,19 +119,22 @@ static const unit_row UNITS[] = {
     {HS_DIM_CLEARANCE_PER_KG, "mL/kg/min", 0.06},
     {HS_DIM_BASE, "mmol/L", 1.0},
     {HS_DIM_BASE, "mEq/L", 1.0},
+    {HS_DIM_PLASMA_HB, "mg/dL", 1.0},
+    {HS_DIM_PLASMA_HB, "g/L", 100.0},
+    {HS_DIM_PLASMA_HB, "mg/L", 0.1},
 };
 
 static const char *const DIM_UNIT[HS_DIM_COUNT] = {
     "", "mmHg", "mL", "s", "mL/s", "mmHg*s/mL", "mL/mmHg", "mmHg/mL", "mmHg*s^2/mL",
     "/min", "1/mL", "cm", "kg", "cm^2", "Fr", "rpm", "mL/min", "g/dL", "%", "cm/s",
-    "ug/kg/min", "U/kg/min", "mg/mL", "U/mL", "mmol/L", "mL/kg", "L/h/kg", "mmol/L"};
+    "ug/kg/min", "U/kg/min", "mg/mL", "U/mL", "mmol/L", "mL/kg", "L/h/kg", "mmol/L", "mg/dL"};
 static const char *const DIM_NAME[HS_DIM_COUNT] = {
     "dimensionless", "pressure", "volume", "time", "flow", "resistance", "compliance",
     "elastance", "inertance", "rate", "inverse volume", "length", "mass", "area",
     "catheter size", "pump speed", "O2 consumption", "haemoglobin", "percentage", "velocity",
     "drug dose rate", "activity dose rate", "mass concentration",
     "activity concentration", "lactate concentration", "volume per body weight",
-    "clearance per body weight", "base excess"};
+    "clearance per body weight", "base excess", "plasma free haemoglobin"};
 /* A remark appended to a dimension's accepted-units list, where one helps. */
 static const char *const DIM_NOTE[HS_DIM_COUNT] = {
     [HS_DIM_FRENCH] = " (mm: outer diameter)",

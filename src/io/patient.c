@@ -365,8 +365,6 @@ static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err) {
   const hs_doc_node *base = hs_doc_get(root, "base");
   if (base && (st = load_base(d, base, m, depth, err)) != HS_OK) return st;
   size_t nbase = hs_model_block_count(m);
-  static const char *const globals[] = {"heart", "circulation", "body", "solver", "oxygen",
-                                        "baroreflex", "drugs", "brain"};
   for (size_t i = 0; i < hs_doc_size(root); i++) {
     const char *key = hs_doc_text(hs_doc_key(root, i));
     const hs_doc_node *v = hs_doc_value(root, i);
@@ -382,19 +380,21 @@ static hs_status build(const hs_doc *d, hs_model *m, int depth, hs_err *err) {
     if (strcmp(key, "sources") == 0 || strcmp(key, "expected") == 0) {
       continue; /* provenance and documented haemodynamics: free-form */
     }
-    int known = 0;
-    for (size_t g = 0; g < sizeof globals / sizeof globals[0]; g++)
-      if (strcmp(key, globals[g]) == 0) {
-        known = 1;
-        if ((st = read_block(d, v, m, key, hs_block_type_find(key), NULL, err)) != HS_OK)
-          return st;
-      }
-    if (!known)
-      return hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN,
-                         "unknown top-level field '%s' (known: hemosim_patient, base, name, "
-                         "description, sources, expected, heart, circulation, body, solver, "
-                         "oxygen, baroreflex, drugs, brain, nodes, edges, devices, roles)",
-                         key);
+    /* every global block of the registry (heart ... lactate, fluids, map_control): what
+       `hemosim params` lists and `serve` writes when it saves a patient */
+    const hs_block_type *gt = hs_block_type_find(key);
+    if (gt && gt->cls == HS_BLOCK_GLOBAL) {
+      if ((st = read_block(d, v, m, key, gt, NULL, err)) != HS_OK) return st;
+      continue;
+    }
+    char known[512] = "hemosim_patient, base, name, description, sources, expected";
+    for (size_t t = 0; t < hs_block_type_count(); t++)
+      if (hs_block_type_at(t)->cls == HS_BLOCK_GLOBAL)
+        snprintf(known + strlen(known), sizeof known - strlen(known), ", %s",
+                 hs_block_type_at(t)->name);
+    return hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN,
+                       "unknown top-level field '%s' (known: %s, nodes, edges, devices, roles)",
+                       key, known);
   }
   const hs_doc_node *nodes = hs_doc_get(root, "nodes"), *edges = hs_doc_get(root, "edges");
   if (!base && (!nodes || !edges))

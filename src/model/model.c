@@ -308,6 +308,7 @@ int hs_param_needs_unit(const hs_param_spec *s) {
   case HS_DIM_FRENCH:         /* a catheter size: "17 Fr" (or its diameter in mm) */
   case HS_DIM_HB:             /* haemoglobin: g/dL, g/L or mmol/L */
   case HS_DIM_LACTATE:        /* mmol/L or mg/dL */
+  case HS_DIM_PLASMA_HB:      /* plasma free Hb: mg/dL, g/L or mg/L */
   case HS_DIM_AREA:           /* an orifice area: cm^2 or mm^2 */
   case HS_DIM_O2RATE:         /* mL O2/min or L/min */
     return 1;

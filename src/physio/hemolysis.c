@@ -44,11 +44,11 @@ enum {
 };
 
 static const hs_param_spec PARAMS[H_NPARAM] = {
-    [H_BASELINE] = {"baseline", HS_DIM_NONE, 2, 0, 20, 0,
-                    "plasma free Hb without pumps, mg/dL (normal < 5 mg/dL)",
+    [H_BASELINE] = {"baseline", HS_DIM_PLASMA_HB, 2, 0, 20, 0,
+                    "plasma free Hb without pumps (normal < 5 mg/dL)",
                     "Rother et al. 2005 JAMA 293:1653 (normal plasma Hb)", NULL},
-    [H_INITIAL] = {"initial", HS_DIM_NONE, 2, 0, 500, 0,
-                   "plasma free Hb at the start of the run, mg/dL", "model choice: normal plasma free Hb is below 5 mg/dL (docs/model.md \"Slow states\")", NULL},
+    [H_INITIAL] = {"initial", HS_DIM_PLASMA_HB, 2, 0, 500, 0,
+                   "plasma free Hb at the start of the run", "model choice: normal plasma free Hb is below 5 mg/dL (docs/model.md \"Slow states\")", NULL},
     [H_HALF_LIFE] = {"half_life", HS_DIM_TIME, 4 * 3600.0, 600, 48 * 3600.0, HS_PARAM_UNIT,
                      "half-life of plasma free Hb above the baseline (haptoglobin-bound Hb "
                      "is cleared in minutes, free Hb with haptoglobin depleted over hours)",
