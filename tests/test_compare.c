@@ -1014,6 +1014,11 @@ static void test_suction_ceiling_not_abort(void **state) {
   char *j = hs_compare_json(r, NULL, NULL, &err);
   assert_non_null(strstr(j, "\"suction\": {"));
   assert_non_null(strstr(j, "\"suction_ceiling_lpm\": "));
+  /* each risk's value says what it is and its unit (a new-user audit found the haemolysis
+     value, a drainage pressure, unlabelled next to a plasma free Hb finding) */
+  assert_non_null(strstr(j, "\"value_is\": \"ecmo_drainage_pressure_mmhg\""));
+  assert_non_null(strstr(j, "\"value_is\": \"la_pressure_mmhg\""));
+  assert_non_null(strstr(j, "\"unit\": \"mmHg\""));
   free(j);
   hs_compare_free(r);
   /* every usable flow empties the LA: a failed row, the others still compared */

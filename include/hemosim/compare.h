@@ -183,6 +183,9 @@ enum { HS_RISK_STASIS, HS_RISK_HAEMOLYSIS, HS_RISK_LUNG, HS_RISK_LIMB, HS_RISK_H
 enum { HS_RISK_LOW = 0, HS_RISK_RAISED = 1, HS_RISK_HIGH = 2 };
 const char *hs_risk_name(int k);  /* "LV stasis", ... */
 const char *hs_risk_key(int k);   /* "stasis", "haemolysis", ... (JSON) */
+/* What hs_risk.value of risk k is, and its unit: "lv_throughput_lpm" / "L/min", ... */
+const char *hs_risk_value_name(int k);
+const char *hs_risk_value_unit(int k);
 const char *hs_risk_level_name(int level); /* "low", "raised", "high" */
 
 typedef struct hs_risk {

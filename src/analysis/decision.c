@@ -799,7 +799,15 @@ static const char *const RISK_NAMES[HS_RISK_N] = {
 static const char *const RISK_KEYS[HS_RISK_N] = {"stasis", "haemolysis", "lung_ischaemia",
                                                  "limb_ischaemia", "differential_hypoxaemia",
                                                  "bleeding", "suction"};
+/* the index each risk carries in hs_risk.value */
+static const char *const RISK_VALUE[HS_RISK_N][2] = {
+    {"lv_throughput_lpm", "L/min"},       {"ecmo_drainage_pressure_mmhg", "mmHg"},
+    {"pulmonary_blood_flow_lpm", "L/min"}, {"femoral_arterial_accesses", ""},
+    {"sao2_right_arm_pct", "%"},           {"arterial_sheath_fr", "Fr"},
+    {"la_pressure_mmhg", "mmHg"}};
 static const char *const LEVELS[3] = {"low", "raised", "high"};
+const char *hs_risk_value_name(int k) { return k >= 0 && k < HS_RISK_N ? RISK_VALUE[k][0] : "?"; }
+const char *hs_risk_value_unit(int k) { return k >= 0 && k < HS_RISK_N ? RISK_VALUE[k][1] : "?"; }
 const char *hs_risk_name(int k) { return k >= 0 && k < HS_RISK_N ? RISK_NAMES[k] : "?"; }
 const char *hs_risk_key(int k) { return k >= 0 && k < HS_RISK_N ? RISK_KEYS[k] : "?"; }
 const char *hs_risk_level_name(int l) { return l >= 0 && l < 3 ? LEVELS[l] : "?"; }
@@ -879,7 +887,9 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
     }
     size_t k = strlen(x->text);
     if (isfinite(fhb) && fhb <= HS_HAEMOLYSIS_PFHB_MGDL && k < sizeof x->text)
-      snprintf(x->text + k, sizeof x->text - k, "; plasma free Hb heading to %.0f mg/dL", fhb);
+      snprintf(x->text + k, sizeof x->text - k,
+               "; plasma free Hb heading to %.0f mg/dL (alarm > %.0f mg/dL)", fhb,
+               HS_HAEMOLYSIS_PFHB_MGDL);
   }
   /* 3. lung ischaemia with a PA vent: pulmonary blood flow = RV output - vent flow */
   {
@@ -951,16 +961,16 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
     int lvl = 0;
     char what[140] = "";
     if (s->surgical) lvl = 2, snprintf(what, sizeof what, "%s", s->axillary ? "axillary cut-down / graft" : c->open_chest ? "surgical access (chest open)" : "sternotomy / thoracotomy");
-    else if (s->cutdown || s->art_fr >= 21) lvl = 2, snprintf(what, sizeof what, "%.0f Fr arterial sheath%s", s->art_fr, s->cutdown ? " (cut-down)" : "");
+    else if (s->cutdown || s->art_fr >= 21) lvl = 2, snprintf(what, sizeof what, "%g Fr arterial sheath%s", s->art_fr, s->cutdown ? " (cut-down)" : "");
     else if (s->art_fr >= 12 || s->transseptal >= 14) {
       lvl = 1;
-      if (s->art_fr > 0) snprintf(what, sizeof what, "%.0f Fr arterial sheath", s->art_fr);
+      if (s->art_fr > 0) snprintf(what, sizeof what, "%g Fr arterial sheath", s->art_fr);
       if (s->transseptal > 0)
         snprintf(what + strlen(what), sizeof what - strlen(what), "%stransseptal puncture (%.0f Fr)",
                  *what ? ", " : "", s->transseptal);
     }
     else if (s->art_fr > 0 || s->venous_fr > 0)
-      snprintf(what, sizeof what, "%.0f Fr %s sheath", s->art_fr > 0 ? s->art_fr : s->venous_fr,
+      snprintf(what, sizeof what, "%g Fr %s sheath", s->art_fr > 0 ? s->art_fr : s->venous_fr,
                s->art_fr > 0 ? "arterial" : "venous");
     else snprintf(what, sizeof what, "no access beyond ECMO");
     if (c->anticoag_limited && (s->art_fr > 0 || s->transseptal || s->surgical || s->venous_fr > 0) && lvl < 2) lvl++;

@@ -31,6 +31,8 @@ static json_t *risks_json(const hs_risk *risk) {
     json_t *x = json_object();
     SET(x, "level", json_string(hs_risk_level_name(risk[k].level)));
     SET(x, "value", hs_jnum(risk[k].value));
+    SET(x, "value_is", json_string(hs_risk_value_name(k))); /* what the value is, */
+    SET(x, "unit", json_string(hs_risk_value_unit(k)));     /* and its unit */
     SET(x, "finding", hs_jstr(risk[k].text));
     SET(rk, hs_risk_key(k), x);
   }
