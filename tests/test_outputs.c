@@ -46,6 +46,13 @@ static void test_metrics_text(void **state) {
   assert_null(strstr(t, "nan"));
   assert_non_null(strstr(t, " mmHg\n"));
   free(t);
+  /* a value that rounds to zero prints 0.00, never "-0.00" (VF: TCD velocities -1e-9) */
+  v[0] = -1e-9, v[1] = -0.004, v[2] = -0.006;
+  t = hs_metrics_text(sim, "healthy", v, &err);
+  assert_non_null(t);
+  assert_null(strstr(t, "-0.00"));
+  assert_non_null(strstr(t, "-0.01"));
+  free(t);
   free(v);
   hs_sim_free(sim);
   hs_plan_free(pl);
