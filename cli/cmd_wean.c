@@ -101,6 +101,10 @@ int hs_cmd_wean(int argc, char **argv) {
     rc = hs_cli_usage("wean", "only one patient file may be given");
     goto done;
   }
+  if (hs_wean_check(&c, &err)) { /* an out-of-range option value is a usage error (1) */
+    rc = hs_cli_usage("wean", "%s", strncmp(err.msg, "wean: ", 6) ? err.msg : err.msg + 6);
+    goto done;
+  }
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
   int set_rc = hs_cli_apply_sets("wean", m, sets, nsets);
   if (set_rc != HS_EXIT_OK) {

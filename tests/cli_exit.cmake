@@ -53,6 +53,7 @@ set(ROWS
   "0|help|wean|--help"
   "1|unknown option|wean|--no-such-option"
   "1|missing value|wean|--flow"
+  "1|out of range|wean|--flow|5"
   "2|input|wean|${BAD}"
   "2|simulation|wean|${P}|${STIFF}|-q"
   # optimize

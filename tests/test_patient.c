@@ -856,6 +856,15 @@ static void test_value_out_of_range(void **state) {
               "10 mmHg*s/mL]", NULL);
   loaded_free(&r);
   free(t);
+
+  /* a fraction written as a percentage: the message says how to write one (a new-user
+     audit wrote fdo2: 100) */
+  r = load_edited("range4.yaml", "oxygen", "shunt_fraction", "20", &t, &off, NULL);
+  where(r.path, t, off, pre, sizeof pre);
+  expect_fail(&r, HS_ERR_RANGE, pre, "'shunt_fraction' = 20 is out of range [0, 1]",
+              "a fraction", "\"20 %\"", NULL);
+  loaded_free(&r);
+  free(t);
 }
 
 static void test_negative_compliance(void **state) {

@@ -283,8 +283,12 @@ static void test_param_check_message(void **state) {
                       "'compliance' = -3 mL/mmHg is out of range [0.0001 mL/mmHg, 10000 mL/mmHg]");
   /* dimensionless: no unit after the numbers */
   const hs_param_spec *myo = &hs_type_vessel.params[VESSEL_MYO];
+  assert_int_equal(hs_param_check(myo, 200, &err), HS_ERR_RANGE);
+  assert_string_equal(err.msg, "'myocardial_coupling' = 200 is out of range [0, 1]");
+  /* a fraction given as a percentage: how to write one */
   assert_int_equal(hs_param_check(myo, 2, &err), HS_ERR_RANGE);
-  assert_string_equal(err.msg, "'myocardial_coupling' = 2 is out of range [0, 1]");
+  assert_string_equal(err.msg, "'myocardial_coupling' = 2 is out of range [0, 1]: a fraction "
+                               "(a percentage is written with its unit, \"2 %\")");
 }
 
 static void test_param_parse_kinds(void **state) {

@@ -350,6 +350,10 @@ typedef struct hs_wean_result {
 } hs_wean_result;
 
 void hs_wean_default(hs_wean_criteria *c);
+/* The options' ranges (trial flow (0, 4] L/min, step 0 or [0.1, 2] L/min, LVOT
+   [1.4, 3] cm): HS_ERR_RANGE naming the value and range, else HS_OK.  hs_wean_run checks
+   them too; a command line checks them first, so a bad option is a usage error. */
+hs_status hs_wean_check(const hs_wean_criteria *c, hs_err *err);
 /* Weaning trial on a patient with VA-ECMO "ecmo": steady state at its flow, then the
    ECMO flow stepped down by crit->step_lpm to crit->flow_lpm with every vent clamped
    (ecmo.vent_clamp = 1) and any Impella / TandemHeart / IABP left as set, each step to

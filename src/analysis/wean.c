@@ -101,6 +101,22 @@ static int step_flows(double f0, const hs_wean_criteria *c, double *f) {
   return n;
 }
 
+hs_status hs_wean_check(const hs_wean_criteria *c, hs_err *err) {
+  if (!(c->flow_lpm > 0 && c->flow_lpm <= 4))
+    return hs_err_set(err, HS_ERR_RANGE,
+                      "wean: trial flow %g L/min is out of range (0, 4] L/min (the flow the "
+                      "circuit is weaned to, not the patient's current flow)",
+                      c->flow_lpm);
+  if (!(c->step_lpm == 0 || (c->step_lpm >= 0.1 && c->step_lpm <= 2)))
+    return hs_err_set(err, HS_ERR_RANGE,
+                      "wean: flow step %g L/min must be 0 (one step) or in [0.1, 2] L/min",
+                      c->step_lpm);
+  if (!(c->lvot_diam_cm >= 1.4 && c->lvot_diam_cm <= 3.0))
+    return hs_err_set(err, HS_ERR_RANGE, "wean: LVOT diameter %g cm must be in [1.4, 3] cm",
+                      c->lvot_diam_cm);
+  return HS_OK;
+}
+
 hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
                       hs_wean_result *out, hs_err *err) {
   memset(out, 0, sizeof *out);
@@ -108,15 +124,8 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   if (crit) c = *crit;
   else hs_wean_default(&c);
   out->crit = c;
-  if (!(c.flow_lpm > 0 && c.flow_lpm <= 4))
-    return hs_err_set(err, HS_ERR_RANGE, "wean: trial flow %g L/min must be in (0, 4]", c.flow_lpm);
-  if (!(c.step_lpm == 0 || (c.step_lpm >= 0.1 && c.step_lpm <= 2)))
-    return hs_err_set(err, HS_ERR_RANGE,
-                      "wean: flow step %g L/min must be 0 (one step) or in [0.1, 2] L/min",
-                      c.step_lpm);
-  if (!(c.lvot_diam_cm >= 1.4 && c.lvot_diam_cm <= 3.0))
-    return hs_err_set(err, HS_ERR_RANGE, "wean: LVOT diameter %g cm must be in [1.4, 3]",
-                      c.lvot_diam_cm);
+  hs_status st0 = hs_wean_check(&c, err);
+  if (st0) return st0;
   if (hs_model_block_index(patient, "ecmo") < 0) /* the ecmo_circuit role */
     return hs_err_set(err, HS_ERR_MODEL,
                       "wean: the patient has no VA-ECMO circuit to wean from (role ecmo_circuit: a device named 'ecmo' or bound under roles:)");

@@ -292,6 +292,13 @@ hs_status hs_param_check(const hs_param_spec *s, double v, hs_err *err) {
       digits++;
     }
     hs_param_range_text(s, range, sizeof range);
+    /* a fraction given as a percentage (fdo2: 100): say how to write one */
+    if (s->dim == HS_DIM_NONE && !(s->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)) &&
+        s->max <= 1 && v > s->max && v <= 100 * s->max)
+      return hs_err_set(err, HS_ERR_RANGE,
+                        "'%s' = %s is out of range %s: a fraction (a percentage is written "
+                        "with its unit, \"%s %%\")",
+                        s->name, a, range, a);
     return hs_err_set(err, HS_ERR_RANGE, "'%s' = %s is out of range %s", s->name, a, range);
   }
   return HS_OK;
