@@ -1253,6 +1253,15 @@ static void test_deescalation_hint(void **state) {
   assert_non_null(strstr(j, "\"deescalation_note\": \"every target holds"));
   free(j);
   hs_compare_free(r);
+  /* a balloon at the floor: the support the weaning trial keeps on */
+  static const char *const SI[] = {"ecmo+iabp:1:1+milrinone:0.375 ug/kg/min", NULL};
+  if (hs_compare_run(m, &t, NULL, SI, NULL, 0, 1, &r, &err)) fail_msg("%s", err.msg);
+  if (r->recommended == 0 && r->deescalation_note[0]) {
+    assert_non_null(strstr(r->deescalation_note, "IABP stays on through the trial"));
+    assert_null(strstr(r->deescalation_note, "Impella alone"));
+  } else
+    fail_msg("IABP + milrinone not at the flow floor: %s", r->reason);
+  hs_compare_free(r);
   /* ECMO alone with MAP >= 85 needs more than the floor (test_least_perfusing_flow): no
      hint */
   static const char *const S2[] = {"ecmo", NULL};

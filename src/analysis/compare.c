@@ -1023,6 +1023,12 @@ static void deescalation_note(hs_compare_result *res) {
              "(ECPELLA to %s alone) is the next step to test",
              r->families & (1u << HS_FAM_IMPELLA) ? "Impella" : "TandemHeart",
              r->families & (1u << HS_FAM_IMPELLA) ? "Impella" : "TandemHeart");
+  else if (r->families & (1u << HS_FAM_IABP))
+    /* the recommendation adds a balloon and the flow is at its floor: the balloon is
+       the support to wean with, not a step beyond ECMO */
+    snprintf(b + strlen(b), n - strlen(b),
+             "; the IABP stays on through the trial, and after decannulation if the trial "
+             "passes");
   snprintf(b + strlen(b), n - strlen(b),
            ". Lower flows are not tried: circuit thrombosis and pump haemolysis below it "
            "(Lorusso 2021).");
