@@ -113,6 +113,15 @@ int hs_cli_apply_sets(const char *cmd, hs_model *m, const char *const *sets, int
       hs_err_prefix(&err, "--set %s: ", sets[k]);
       return hs_cli_fail(&err);
     }
+    /* a circuit flow no team runs (0.004 L/min for "4 mL/min"): a likely unit slip, said */
+    size_t nl = strlen(name);
+    double q;
+    if (nl > 12 && strcmp(name + nl - 12, ".target_flow") == 0 &&
+        hs_model_get(m, name, &q, NULL) == HS_OK && q > 0 && q < 0.5 * HS_MLS_PER_LPM)
+      fprintf(stderr,
+              "hemosim: note: --set %s is %.3g L/min, below any clinical circuit flow (the "
+              "circuit thromboses below ~1 L/min, Lorusso 2021): is the unit right (L/min)?\n",
+              sets[k], q / HS_MLS_PER_LPM);
   }
   /* body weight rescales the blood volume of a patient whose volume follows it
      (docs/parameters.md, body.scale_volume): said, never silent */

@@ -151,3 +151,11 @@ file(WRITE ${WORK}/coh/checkpoint.tsv "${ck}")
 expect_run_t(2 ${HEMOSIM} cohort ${CS} -q --out ${WORK}/coh --resume)
 expect_match("${ERR}" "written by hemosim 0.0.1\\+other, this is hemosim [0-9]")
 message(STATUS "cli inputs: checks passed")
+
+# ---- a circuit flow no team runs ("4 mL/min" for 4 L/min): accepted, and said
+expect_run_t(0 ${HEMOSIM} run ${P} --duration 2 --set "ecmo.target_flow=4 mL/min")
+expect_match("${ERR}" "note: --set ecmo.target_flow=4 mL/min is 0.004 L/min, below any clinical circuit flow")
+expect_run_t(0 ${HEMOSIM} run ${P} --duration 2 --set "ecmo.target_flow=3 L/min")
+if(ERR MATCHES "below any clinical circuit flow")
+  message(FATAL_ERROR "a clinical flow was called implausible: ${ERR}")
+endif()
