@@ -775,12 +775,18 @@ static void test_unknown_field_in_node(void **state) {
   free(t);
 }
 
+/* Offset of the line after `hemosim_patient: 1` in the default file: where a test adds
+   top-level fields. */
+static size_t after_version_line(const char *d) {
+  size_t at = find_key_line(d, "hemosim_patient", NULL);
+  assert_true(at != (size_t)-1);
+  return line_end(d, at) + 1;
+}
+
 static void test_unknown_top_level_field(void **state) {
   (void)state;
   const char *d = hs_patient_default_text();
-  size_t at = find_key_line(d, "hemosim_patient", NULL);
-  assert_true(at != (size_t)-1);
-  at = line_end(d, at) + 1;
+  size_t at = after_version_line(d);
   char *t = splice(d, at, 0, "colour: blue\n");
   loaded r = load_as_file("unk_top.yaml", t);
   char pre[512];
@@ -797,9 +803,7 @@ static void test_unknown_top_level_field(void **state) {
 static void test_every_global_block_is_a_field(void **state) {
   (void)state;
   const char *d = hs_patient_default_text();
-  size_t at = find_key_line(d, "hemosim_patient", NULL);
-  assert_true(at != (size_t)-1);
-  at = line_end(d, at) + 1;
+  size_t at = after_version_line(d);
   char *t = splice(d, at, 0,
                    "lactate: {initial: 3 mmol/L}\nmap_control: {enabled: true}\n"
                    "hemolysis: {initial: 0.05 g/L}\n");
