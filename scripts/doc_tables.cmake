@@ -77,6 +77,7 @@ foreach(drug "dobutamine=5 ug/kg/min" "dobutamine=10 ug/kg/min" "milrinone=0.5 u
 endforeach()
 set(patient_files healthy_adult.yaml acute_mi_shock.yaml acute_mi_shock_ecmo.yaml
   severe_shock_ecmo.yaml rv_shock.yaml scai_c_shock.yaml scai_d_shock.yaml scai_e_shock.yaml
+  scai_e_shock_ecmo.yaml
   biventricular_failure.yaml fulminant_myocarditis.yaml post_cardiotomy_shock.yaml
   pig_acute_heart_failure.yaml cardiac_arrest_vf.yaml cardiac_arrest_ecpr.yaml
   stroke_post_thrombectomy.yaml basilar_occlusion.yaml)
@@ -100,12 +101,19 @@ table(patient_table_2 docs/patients.md
   "|---|---|---|---|---|---|---|---|---|---|---|---|"
   "@label co_lpm:2 lv_output_lpm:2 lvesv_ml:0 lvedp_mmhg:1 spap_mmhg:1 dpap_mmhg:1 coronary_perfusion_pressure_mmhg:1 sao2_upper_pct:1 do2_body_mlmin:0 vo2_mlmin:0 icp_mmhg:1"
   "examples/patients/@V" ${patient_files})
+# README.md: the answer of `hemosim compare` for the patient of the unloading question, up
+# to its table of strategies (a listing of every line before the line matching _UNTIL; the
+# run time on the title line is dropped)
+set(compare_listing_DOC README.md)
+set(compare_listing_UNTIL "^   strategy ")
+set(compare_listing_ROWS "|compare^examples/patients/scai_e_shock_ecmo.yaml")
 set(TABLES ecmo_flow_table drug_effect_table ecmo_open_loop_table rv_pcwp_table patient_table
-  patient_table_2 quick_start_listing)
+  patient_table_2 quick_start_listing compare_listing)
 
 # ---- generation ------------------------------------------------------------------------
 # a listing: the text output of one command, reduced to its title line and the lines of
-# the metrics named in NAME_LISTING, then "  ..." (a fenced block in the document)
+# the metrics named in NAME_LISTING, or to its lines before the first one matching
+# NAME_UNTIL; then "  ..." (a fenced block in the document)
 function(render_listing name out_var)
   list(GET ${name}_ROWS 0 row)
   string(FIND "${row}" "|" bar)
@@ -119,6 +127,19 @@ function(render_listing name out_var)
   endif()
   string(REPLACE ";" "\\;" out "${out}")
   string(REPLACE "\n" ";" lines "${out}")
+  if(DEFINED ${name}_UNTIL)
+    set(body "")
+    foreach(line IN LISTS lines) # blank lines kept
+      if(line MATCHES "${${name}_UNTIL}")
+        break()
+      endif()
+      string(APPEND body "${line}\n")
+    endforeach()
+    string(REGEX REPLACE ", in [0-9.]+ s\n" "\n" body "${body}")
+    string(REGEX REPLACE "\n+$" "\n" body "${body}")
+    set(${out_var} "```\n${body}  ...\n```\n" PARENT_SCOPE)
+    return()
+  endif()
   list(GET lines 0 body)
   string(APPEND body "\n")
   foreach(line ${lines})
@@ -131,7 +152,7 @@ function(render_listing name out_var)
 endfunction()
 
 function(render name out_var)
-  if(DEFINED ${name}_LISTING)
+  if(DEFINED ${name}_LISTING OR DEFINED ${name}_UNTIL)
     render_listing(${name} listing)
     set(${out_var} "${listing}" PARENT_SCOPE)
     return()

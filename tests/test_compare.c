@@ -1228,6 +1228,65 @@ static void test_flow_counts_as_support(void **state) {
   hs_model_free(m);
 }
 
+/* The patient of the unloading question (examples/patients/scai_e_shock_ecmo.yaml): a
+   SCAI E heart that stops ejecting once the circuit carries the flow.  Flow and drugs
+   (milrinone does not reopen the valve at the flow that perfuses) and the balloon leave
+   PCWP far above 20 mmHg; an Impella CP empties the LV, and ECMO flow comes down by more
+   than 2 L/min because the pump carries part of the output (ECPELLA): step 3. */
+static void test_lv_standstill_needs_unloading(void **state) {
+  (void)state;
+  hs_model *m = example("scai_e_shock_ecmo.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo", "ecmo+milrinone:0.375 ug/kg/min",
+                                  "ecmo+iabp:1:1+milrinone:0.375 ug/kg/min",
+                                  "ecmo+impella_cp:P8", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  const hs_compare_row *e = row(r, "ecmo"), *imp = row(r, "ecmo+impella_cp:P8");
+  print_message("  ECMO alone %.2f L/min: PCWP %.1f, LV output %.2f, valve open %.2f; "
+                "+ Impella CP P8: ECMO %.2f L/min, pump %.2f L/min, PCWP %.1f, MAP %.1f\n",
+                e->v[HS_CMP_ECMO], e->v[HS_CMP_PCWP], e->v[HS_CMP_LVO], e->v[HS_CMP_AVO],
+                imp->v[HS_CMP_ECMO], imp->v[HS_CMP_IMPELLA], imp->v[HS_CMP_PCWP],
+                imp->v[HS_CMP_MAP]);
+  /* ECMO alone perfuses only at a flow that shuts the aortic valve */
+  assert_true(e->perfusion_held);
+  assert_true(e->v[HS_CMP_ECMO] >= 3.5);
+  assert_true(e->v[HS_CMP_LVO] < 0.05 && e->v[HS_CMP_AVO] < 0.05);
+  assert_true(e->v[HS_CMP_PCWP] > 25);
+  assert_int_equal(e->risk[HS_RISK_STASIS].level, HS_RISK_HIGH);
+  for (int i = 0; i < 3; i++) assert_false(r->rows[i].all_met);
+  if (r->recommended < 0) fail_msg("no recommendation: %s", r->reason);
+  assert_string_equal(r->rows[r->recommended].name, "ecmo+impella_cp:P8");
+  assert_int_equal(r->step, HS_STEP_PUMP);
+  assert_true(imp->v[HS_CMP_PCWP] < t.pcwp_max_mmhg && imp->v[HS_CMP_MAP] >= t.map_min_mmhg);
+  assert_true(imp->v[HS_CMP_IMPELLA] > 2.0);
+  assert_true(imp->v[HS_CMP_ECMO] <= e->v[HS_CMP_ECMO] - 2.0);
+  assert_true(imp->risk[HS_RISK_STASIS].level != HS_RISK_HIGH);
+  assert_non_null(strstr(r->step_why[1], "PCWP"));
+  assert_non_null(strstr(r->step_why[2], "PCWP"));
+  char *text = hs_compare_text(r, "scai e");
+  assert_non_null(strstr(text, "RECOMMENDATION: step 3"));
+  assert_null(strstr(text, "DE-ESCALATION"));
+  free(text);
+  hs_compare_free(r);
+  /* a TandemHeart drains the LA behind the shut valve and mild aortic regurgitation leaks
+     back through it: the native LV output (a few mL/min backwards) reads 0.00, not -0.00 */
+  hs_context c;
+  hs_context_default(&c);
+  c.ar_grade = HS_GRADE_MILD;
+  static const char *const T[] = {"ecmo+tandemheart:7500rpm", NULL};
+  if (hs_compare_run(m, &t, &c, T, NULL, 0, 1, &r, &err)) fail_msg("%s", err.msg);
+  print_message("  + TandemHeart with mild AR: native LV %.4f L/min\n", r->rows[0].v[HS_CMP_LVO]);
+  text = hs_compare_text(r, "scai e");
+  assert_non_null(strstr(text, "native LV (aortic valve) 0.00"));
+  assert_null(strstr(text, "-0.0"));
+  free(text);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
 /* The recommendation at the flow floor gets a de-escalation / weaning hint (issue 11):
    the Impella 5.5 holds every target at ECMO 1 L/min on the acute-MI patient (ECPELLA to
    Impella alone is the next step to test); with flow_min at 0.5 L/min the flow chosen
@@ -1331,6 +1390,7 @@ int main(void) {
       cmocka_unit_test(test_aortic_regurgitation_simulated),
       cmocka_unit_test(test_suction_ceiling_not_abort),
       cmocka_unit_test(test_hold_map_order_independent),
+      cmocka_unit_test(test_lv_standstill_needs_unloading),
       cmocka_unit_test(test_deescalation_hint),
       cmocka_unit_test(test_upper_body_sao2_target),
       cmocka_unit_test(test_reversed_drainage_not_met),

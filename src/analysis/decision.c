@@ -367,9 +367,11 @@ const char *const hs_builtin_strategies[] = {
     "ecmo+milrinone+nitroprusside",
     /* step 2: IABP */
     "ecmo+iabp:1:1", "ecmo+iabp:1:1+milrinone",
-    /* step 3: percutaneous LV pump (ECPELLA), Impella preferred over TandemHeart */
+    /* step 3: percutaneous LV pump (ECPELLA), Impella preferred over TandemHeart; the
+       TandemHeart at a moderate speed first (at its top speed it can empty the LA) */
     "ecmo+impella_2.5:P8", "ecmo+impella_cp:P6", "ecmo+impella_cp:P8", "ecmo+impella_cp:P9",
-    "ecmo+impella_5.0:P8", "ecmo+impella_5.5:P8", "ecmo+tandemheart:7500rpm",
+    "ecmo+impella_5.0:P8", "ecmo+impella_5.5:P8", "ecmo+tandemheart:5500rpm",
+    "ecmo+tandemheart:7500rpm",
     /* step 4: atrial septostomy, transseptal LA vent, percutaneous vents */
     "ecmo+pigtail:8Fr", "ecmo+pa_vent:15Fr", "ecmo+septostomy:6mm", "ecmo+septostomy:8mm",
     "ecmo+septostomy:10mm", "ecmo+septostomy:12mm", "ecmo+la_vent:15Fr", "ecmo+la_vent:19Fr",

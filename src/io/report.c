@@ -8,6 +8,7 @@
  * optimisation sweep).  Figures are inline SVG so the page stands alone.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +31,23 @@ static void o_text(out *o, const char *t) {
   if (o->html) hs_html_text(o->b, t);
   else hs_html_put(o->b, "%s", t);
 }
+/* A number that rounds to zero reads 0.00, never "-0.00" (a native LV output of -1e-6
+   L/min behind a shut valve): the sign of a printed zero is dropped in place. */
+static void drop_negative_zeros(char *s) {
+  for (char *p = s; *p; p++) {
+    if (*p != '-' || (p > s && (isalnum((unsigned char)p[-1]) || p[-1] == '.'))) continue;
+    const char *q = p + 1;
+    if (*q != '0') continue;
+    while (*q == '0') q++;
+    if (*q == '.') {
+      q++;
+      while (*q == '0') q++;
+    }
+    if (isdigit((unsigned char)*q)) continue;
+    memmove(p, p + 1, strlen(p + 1) + 1);
+  }
+}
+
 static void o_fmt(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void o_fmt(out *o, const char *fmt, ...) {
   char buf[2048];
@@ -37,6 +55,7 @@ static void o_fmt(out *o, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
+  drop_negative_zeros(buf);
   o_text(o, buf);
 }
 static void o_open(out *o, const char *tag, const char *text_prefix) {
@@ -298,7 +317,11 @@ static void table_text(hs_html *b, const hs_compare_row *rows, size_t n, int bes
     for (size_t c = 0; c < NCOLS; c++) {
       int w = (int)strlen(COLS[c].head) > 6 ? (int)strlen(COLS[c].head) : 6;
       if (r->excluded || !isfinite(r->v[COLS[c].k])) hs_html_put(b, " %*s", w, "-");
-      else hs_html_put(b, " %*.*f", w, COLS[c].prec, COLS[c].scale * r->v[COLS[c].k]);
+      else {
+        double x = COLS[c].scale * r->v[COLS[c].k];
+        if (fabs(x) < 0.5 * pow(10.0, -COLS[c].prec)) x = 0.0; /* 0.00, never -0.00 */
+        hs_html_put(b, " %*.*f", w, COLS[c].prec, x);
+      }
     }
     drug_cell(r, drug, sizeof drug);
     if (hold_map) hs_html_put(b, " %*s", (int)strlen(DRUG_HEAD), drug);
