@@ -1269,6 +1269,8 @@ static void test_lv_standstill_needs_unloading(void **state) {
   char *text = hs_compare_text(r, "scai e");
   assert_non_null(strstr(text, "RECOMMENDATION: step 3"));
   assert_null(strstr(text, "DE-ESCALATION"));
+  assert_int_equal(r->near_miss, -1); /* cheaper steps miss PCWP by 8-11 mmHg */
+  assert_null(strstr(text, "NEAR MISS"));
   free(text);
   hs_compare_free(r);
   /* a TandemHeart drains the LA behind the shut valve and mild aortic regurgitation leaks
@@ -1283,6 +1285,57 @@ static void test_lv_standstill_needs_unloading(void **state) {
   assert_non_null(strstr(text, "native LV (aortic valve) 0.00"));
   assert_null(strstr(text, "-0.0"));
   free(text);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* A cheaper step that misses only PCWP, by less than a wedge reading can resolve
+   (HS_PCWP_READING_MMHG), is named as worth a trial before the escalation: on the acute-MI
+   patient on ECMO, milrinone + nitroprusside reach PCWP 20.2 mmHg against < 20 and the
+   answer is the balloon.  With the limit at 21 the drugs meet it and no note is given;
+   at 17.5 the drugs miss by 2.7 mmHg (no near miss) and the balloon by 1.8: the Impella
+   is recommended and the note names the balloon's step. */
+static void test_near_miss_note(void **state) {
+  (void)state;
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo+milrinone+nitroprusside", "ecmo+iabp:1:1+milrinone",
+                                  "ecmo+impella_5.5:P8", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  double over = r->rows[0].v[HS_CMP_PCWP] - t.pcwp_max_mmhg;
+  print_message("  step 1 misses PCWP by %.2f mmHg; recommended %s\n", over,
+                r->recommended >= 0 ? r->rows[r->recommended].name : "none");
+  assert_true(over > 0 && over <= HS_PCWP_READING_MMHG);
+  assert_string_equal(r->rows[r->recommended].name, "ecmo+iabp:1:1+milrinone");
+  assert_int_equal(r->near_miss, 0);
+  assert_non_null(strstr(r->near_miss_note, "step 1 (ECMO flow and drugs) comes within"));
+  assert_non_null(strstr(r->near_miss_note, "escalate to ECMO + IABP 1:1 (40 mL) + milrinone"));
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(strstr(text, "NEAR MISS: step 1"));
+  free(text);
+  char *j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"near_miss\": \"ecmo+milrinone+nitroprusside\""));
+  assert_non_null(strstr(j, "\"near_miss_note\": \"step 1"));
+  free(j);
+  hs_compare_free(r);
+  /* the drugs meet a limit of 21: the recommendation itself, no note */
+  t.pcwp_max_mmhg = 21;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(r->step, HS_STEP_FLOW_DRUGS);
+  assert_int_equal(r->near_miss, -1);
+  assert_true(r->near_miss_note[0] == 0);
+  hs_compare_free(r);
+  /* limit 17.5: the drugs 2.7 mmHg above it (beyond a reading), the balloon 1.8 */
+  t.pcwp_max_mmhg = 17.5;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  print_message("  limit 17.5: recommended %s, near miss %d\n",
+                r->recommended >= 0 ? r->rows[r->recommended].name : "none", r->near_miss);
+  assert_int_equal(r->step, HS_STEP_PUMP);
+  assert_int_equal(r->near_miss, 1);
+  assert_non_null(strstr(r->near_miss_note, "step 2 (IABP) comes within 1.8 mmHg"));
   hs_compare_free(r);
   hs_model_free(m);
 }
@@ -1391,6 +1444,7 @@ int main(void) {
       cmocka_unit_test(test_suction_ceiling_not_abort),
       cmocka_unit_test(test_hold_map_order_independent),
       cmocka_unit_test(test_lv_standstill_needs_unloading),
+      cmocka_unit_test(test_near_miss_note),
       cmocka_unit_test(test_deescalation_hint),
       cmocka_unit_test(test_upper_body_sao2_target),
       cmocka_unit_test(test_reversed_drainage_not_met),

@@ -435,7 +435,8 @@ function showResult(j) {
   rec.hidden = false;
   if (j.kind === 'compare') {
     rec.innerHTML = `<b>${r.recommended ? 'Recommended: ' + r.recommended_settings : 'No strategy meets every target'}</b>` +
-      `<p>${r.reason}</p>` + (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');
+      `<p>${r.reason}</p>` + (r.near_miss_note ? `<p><b>Near miss:</b> ${r.near_miss_note}</p>` : '') +
+      (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');
     const rows = r.strategies.filter((s) => !s.excluded);
     tab.innerHTML = '<tr><th>strategy</th><th>settings</th><th>PCWP</th><th>MAP</th><th>DO2I</th><th>LV output</th><th>targets</th><th></th></tr>' +
       rows.map((s, i) => `<tr><td>${s.label}</td><td>${s.settings}</td><td>${fmt(s.values.pcwp_mmhg, 1)}</td><td>${fmt(s.values.map_mmhg, 0)}</td>` +

@@ -256,10 +256,20 @@ typedef struct hs_compare_result {
   char deescalation_note[512]; /* the recommendation holds every target at the least ECMO
                              flow tried (flow_min): a de-escalation / weaning-readiness hint;
                              "" otherwise */
+  char near_miss_note[640]; /* a cheaper step's best strategy misses only PCWP, by no more
+                             than HS_PCWP_READING_MMHG: the escalation rests on a difference
+                             no wedge reading can tell; "" otherwise */
+  int near_miss;          /* that strategy (-1: none) */
   int hold_map;           /* the MAP controller was on (map_control.enabled, --hold-map):
                              each row's titrated dose is in v[HS_CMP_NE_EQ / NTP_EQ] */
   double wall_s;
 } hs_compare_result;
+
+/* The PCWP difference below which a cheaper step's miss is called a near miss (a model
+   choice): a small fraction of how far two readings of one wedge tracing differ
+   (interobserver differences of -11 to +15 mmHg between specialists, Al-Kharrat et al.
+   1999, Am J Respir Crit Care Med 160:415), and the smallest change a unit would act on. */
+#define HS_PCWP_READING_MMHG 2.0
 
 /* Run the comparison.  strategies: NULL = the built-in list (hs_builtin_strategies)
    plus the ECMO-alone flow sweep (flows_lpm, NULL: 2, 3, 4, 5 L/min); otherwise only

@@ -1034,6 +1034,35 @@ static void deescalation_note(hs_compare_result *res) {
            "(Lorusso 2021).");
 }
 
+/* A cheaper step whose best strategy misses only PCWP, and by no more than a wedge reading
+   can resolve (HS_PCWP_READING_MMHG): the escalation to the recommendation rests on a
+   difference no measurement confirms, so the answer names that step as worth a trial
+   first.  The cheapest such step is named. */
+static void near_miss_note(hs_compare_result *res, const int *step_best) {
+  res->near_miss = -1;
+  res->near_miss_note[0] = 0;
+  if (res->recommended < 0) return;
+  const hs_targets *t = &res->targets;
+  for (int s = 1; s < res->step; s++) {
+    if (step_best[s] < 0) continue;
+    const hs_compare_row *b = &res->rows[step_best[s]];
+    int only_pcwp = !b->met[HS_TGT_PCWP] && !lactate_high(b->v, t) && !drainage_reversed(b->v);
+    for (int k = 0; k < HS_TGT_N; k++) only_pcwp &= k == HS_TGT_PCWP || b->met[k];
+    double over = b->v[HS_CMP_PCWP] - t->pcwp_max_mmhg;
+    if (!only_pcwp || !(over <= HS_PCWP_READING_MMHG)) continue;
+    res->near_miss = step_best[s];
+    snprintf(res->near_miss_note, sizeof res->near_miss_note,
+             "step %d (%s) comes within %.1f mmHg of the PCWP limit: %.100s at ECMO %.2f L/min "
+             "gives PCWP %.1f mmHg (limit < %.0f) and meets every other target. Two readings of one "
+             "wedge tracing differ by more (up to 11-15 mmHg between specialists, Al-Kharrat "
+             "1999): consider that step first, and escalate to %.100s if the measured PCWP "
+             "stays at or above %.0f mmHg",
+             s, hs_step_name(s), over, b->label, b->v[HS_CMP_ECMO], b->v[HS_CMP_PCWP],
+             t->pcwp_max_mmhg, res->rows[res->recommended].label, t->pcwp_max_mmhg);
+    return;
+  }
+}
+
 /* A strategy row of step *(const int *)step that ran (hs_strategy_least_support). */
 static int runs_in_step(const hs_compare_row *r, const void *step) {
   return !r->is_flow_sweep && r->step == *(const int *)step && !r->excluded && !r->failed;
@@ -1048,6 +1077,8 @@ static void decide(hs_compare_result *res) {
     if (closer(r, res->closest >= 0 ? &res->rows[res->closest] : NULL)) res->closest = (int)i;
   }
   res->passed_over = res->least_flow = -1;
+  int step_best[HS_STEP_N];
+  for (int s = 0; s < HS_STEP_N; s++) step_best[s] = -1;
   for (int step = 1; step < HS_STEP_N && res->recommended < 0; step++) {
     int best = -1, ran = 0, excl = 0, nfail = 0;
     char excluded[200] = "", failed[200] = "";
@@ -1065,6 +1096,7 @@ static void decide(hs_compare_result *res) {
       ran++;
       if (!r->all_met && closer(r, best >= 0 ? &res->rows[best] : NULL)) best = (int)i;
     }
+    step_best[step] = best;
     /* list order = clinical preference within the step, but the ECMO flow is support
        too: a strategy meeting every target only at >= 1 L/min more flow than another of
        the step is passed over (as in optimize) */
@@ -1101,6 +1133,7 @@ static void decide(hs_compare_result *res) {
       }
   oxygen_note(res);
   deescalation_note(res);
+  near_miss_note(res, step_best);
   if (res->recommended >= 0) {
     const hs_compare_row *r = &res->rows[res->recommended];
     snprintf(res->reason, sizeof res->reason,

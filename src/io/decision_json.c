@@ -164,6 +164,9 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   /* the recommendation at the flow floor: de-escalation / weaning hint (null: not) */
   SET(root, "deescalation_note",
       *r->deescalation_note ? hs_jstr(r->deescalation_note) : json_null());
+  /* a cheaper step within a wedge reading of the PCWP limit (null: none) */
+  SET(root, "near_miss", row_name_or_null(r, r->near_miss, 0));
+  SET(root, "near_miss_note", *r->near_miss_note ? hs_jstr(r->near_miss_note) : json_null());
   json_t *why = json_array();
   int last = r->recommended >= 0 ? r->step : HS_STEP_N;
   for (int s = 1; why && s < last; s++)

@@ -190,6 +190,13 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
   }
+  if (*r->near_miss_note) { /* a cheaper step within a wedge reading of the PCWP limit */
+    if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>Near miss:</b> ");
+    else o_fmt(o, "NEAR MISS: ");
+    o_text(o, r->near_miss_note);
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n");
+  }
   if (*r->deescalation_note) { /* the recommendation at the flow floor: weaning readiness */
     if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>De-escalation:</b> ");
     else o_fmt(o, "DE-ESCALATION: ");
