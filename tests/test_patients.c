@@ -113,6 +113,14 @@ static void test_cardiac_arrest(void **state) {
   assert_true(isnan(r.m[HS_M_TLPI]) && isnan(r.m[HS_M_TRPI]));
   /* nothing beats: no heart rate (the beat clock's 70 /min was reported before) */
   assert_true(isnan(r.m[HS_M_HR]));
+  /* no systole: nothing read at end-systole or over ejection (SPTI read 29 mmHg s/min,
+     PVA 549 mmHg mL, from the valve's flag flickering open at equal pressures and the
+     elastance the fibrillating LV does not develop); no work, no power */
+  const int sys[] = {HS_M_LVEF, HS_M_SPTI, HS_M_PVA, HS_M_WSTRESS, HS_M_LVESP, HS_M_EA};
+  for (size_t k = 0; k < sizeof sys / sizeof sys[0]; k++) assert_true(isnan(r.m[sys[k]]));
+  assert_near(r.m[HS_M_SW], 0.0, 0.01); /* mmHg mL: residual filling drift only */
+  assert_near(r.m[HS_M_CPO], 0.0, 1e-4); /* W */
+  assert_in_range_d(r.m[HS_M_LVEDV], 50, 250); /* the chamber's volume is still there */
   /* and defined wherever flow is measurable: on ECPR (non-pulsatile: near 0) */
   result e = run("cardiac_arrest_ecpr.yaml", 1, 0);
   assert_true(e.m[HS_M_TLMV] >= 1.0);

@@ -122,7 +122,10 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
   double v0 = bparams(s, pl->node_block[pl->lv])[CHAMBER_V0];
   double pe = a->es_done ? 0.5 * a->es_p * (a->es_v - v0) : 0.0;
   m[HS_M_PVA] = m[HS_M_SW] + (pe > 0 ? pe : 0.0);
-  m[HS_M_SPTI] = (q[pl->q_dia + 2] - a->q0[pl->q_dia + 2]) * 60.0 / T;
+  /* the LV pressure over ejection: none when the valve did not open with flow (m[HS_M_AVOPEN],
+     above; in a fibrillating arrest LV and aorta sit at the same ~9 mmHg and the valve's
+     flag flickers open without a systole) */
+  m[HS_M_SPTI] = m[HS_M_AVOPEN] ? (q[pl->q_dia + 2] - a->q0[pl->q_dia + 2]) * 60.0 / T : 0.0;
   /* mitral regurgitation: the backward part of the mitral flow, (integral |Q| - Q) / 2 */
   m[HS_M_MRV] = 0.5 * ((q[pl->q_aq + pl->mv] - a->q0[pl->q_aq + pl->mv]) -
                        (q[pl->q_q + pl->mv] - a->q0[pl->q_q + pl->mv]));
@@ -147,6 +150,13 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
   if (s->cx && s->cx->metrics) /* the compartment module's: ICP, CBF, TCD */
     s->cx->metrics(pl, s->p, q, a->q0, T, a->watch_max, a->watch_min, m);
   clinical_indices(s, m, bsa, v0);
+  if (s->p[pl->heart + HEART_RHYTHM] != 0) {
+    /* fibrillation: no systole, so nothing that is read at end-systole or over ejection
+       exists (the beat clock still marks the windows; volumes, stroke work 0 and output
+       0 stay what they are) */
+    m[HS_M_LVEF] = m[HS_M_PVA] = m[HS_M_WSTRESS] = m[HS_M_LVESP] = NAN;
+    m[HS_M_EA] = m[HS_M_EAEES] = m[HS_M_SPTI] = NAN;
+  }
   { /* for the modules: O2 carried into each node, mean flow of each edge */
     double *nd = s->bx, *eq = s->bx + pl->nn;
     for (int i = 0; i < pl->nn; i++) nd[i] = 0.0;
