@@ -123,6 +123,34 @@ static void test_failing_lv_fails(void **state) {
   hs_model_free(m);
 }
 
+/* A fibrillating heart on ECPR has no systole (lvef_pct undefined): the LVEF criterion
+   reads 0 % and fails, and neither the text nor the JSON shows "nan" (it printed "LVEF
+   nan %") or a rise of "-0.0". */
+static void test_no_systole(void **state) {
+  (void)state;
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s/examples/patients", HS_SOURCE_DIR);
+  hs_model *m = load(dir, "cardiac_arrest_ecpr.yaml");
+  hs_wean_result r;
+  hs_err err;
+  assert_int_equal(hs_wean_run(m, NULL, &r, &err), HS_OK);
+  assert_false(r.passed);
+  assert_near(r.value[HS_WEAN_LVEF], 0.0, 1e-12);
+  assert_false(r.pass[HS_WEAN_LVEF]);
+  assert_near(r.lvef_before, 0.0, 1e-12);
+  assert_near(r.lvef_after, 0.0, 1e-12);
+  char *t = hs_wean_text(&r, "ecpr");
+  assert_non_null(strstr(t, "LVEF 0 % (> 25 %)"));
+  assert_null(strstr(t, "nan"));
+  assert_null(strstr(t, "-0.0"));
+  free(t);
+  char *j = hs_wean_json(&r, NULL, &err);
+  assert_non_null(j);
+  assert_null(strstr(j, "nan"));
+  free(j);
+  hs_model_free(m);
+}
+
 static void test_errors(void **state) {
   (void)state;
   char dir[512];
@@ -148,6 +176,7 @@ int main(void) {
       cmocka_unit_test(test_failing_lv_fails),
       cmocka_unit_test(test_stepped_descent),
       cmocka_unit_test(test_stops_at_first_failing_step),
+      cmocka_unit_test(test_no_systole),
       cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,6 +58,13 @@ static int is_tolerance(int k) {
   return k == HS_WEAN_MAP || k == HS_WEAN_CVP || k == HS_WEAN_PCWP || k == HS_WEAN_LACT;
 }
 
+/* The LVEF the weaning criterion reads: a heart with no systole (ventricular fibrillation,
+   where lvef_pct is undefined) ejects nothing, 0 %. */
+static double wean_lvef(const double *m) { return isnan(m[HS_M_LVEF]) ? 0.0 : m[HS_M_LVEF]; }
+
+/* A rise as printed with one decimal: +0.0, never -0.0 (-0.02 mmHg) */
+static double shown_rise(double r) { return fabs(r) < 0.05 ? 0.0 : r; }
+
 /* The criteria at one step (ma: its metrics, av: its compare values) against full flow
    (mb).  Tolerance (MAP, CVP and PCWP rise, the optional lactate) decides whether the
    descent goes on; readiness (pulse pressure, LVEF, VTI) is judged at the trial flow. */
@@ -65,7 +72,7 @@ static void eval_step(const hs_wean_criteria *c, const double *mb, const double 
                       const double *av, hs_wean_step *st) {
   st->flow_lpm = av[HS_CMP_ECMO];
   st->value[HS_WEAN_PP] = ma[HS_M_PP];
-  st->value[HS_WEAN_LVEF] = ma[HS_M_LVEF];
+  st->value[HS_WEAN_LVEF] = wean_lvef(ma);
   st->value[HS_WEAN_VTI] = vti_cm(ma, c->lvot_diam_cm);
   st->value[HS_WEAN_MAP] = ma[HS_M_MAP];
   st->value[HS_WEAN_CVP] = ma[HS_M_CVP] - mb[HS_M_CVP];
@@ -151,7 +158,7 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
     if ((st = steady(s, ma, all, out->after, err))) goto done;
     hs_wean_step *sp = &out->steps[out->nsteps++];
     eval_step(&c, mb, ma, out->after, sp);
-    out->lvef_after = ma[HS_M_LVEF];
+    out->lvef_after = wean_lvef(ma);
     out->vti_after = sp->value[HS_WEAN_VTI];
     out->cvp_after = ma[HS_M_CVP];
     if (!sp->tolerated) {
@@ -161,7 +168,7 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   }
   const hs_wean_step *last = &out->steps[out->nsteps - 1];
   out->flow_after_lpm = out->after[HS_CMP_ECMO];
-  out->lvef_before = mb[HS_M_LVEF];
+  out->lvef_before = wean_lvef(mb);
   out->vti_before = vti_cm(mb, c.lvot_diam_cm);
   out->cvp_before = mb[HS_M_CVP];
   memcpy(out->value, last->value, sizeof out->value);
@@ -178,10 +185,10 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
            last->value[HS_WEAN_MAP], c.map_min_mmhg);
   snprintf(out->text[HS_WEAN_CVP], sizeof out->text[0],
            "CVP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_CVP], last->cvp_mmhg,
-           last->value[HS_WEAN_CVP], c.rise_max_mmhg);
+           shown_rise(last->value[HS_WEAN_CVP]), c.rise_max_mmhg);
   snprintf(out->text[HS_WEAN_PCWP], sizeof out->text[0],
            "PCWP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_PCWP],
-           last->pcwp_mmhg, last->value[HS_WEAN_PCWP], c.rise_max_mmhg);
+           last->pcwp_mmhg, shown_rise(last->value[HS_WEAN_PCWP]), c.rise_max_mmhg);
   if (c.lactate_max_mmol_l > 0) /* two decimals: 2.04 against 2 must not read "2.0 (<= 2.0)" */
     snprintf(out->text[HS_WEAN_LACT], sizeof out->text[0],
              "lactate plateau %.2f mmol/L (<= %.2f mmol/L; docs/model.md 2.17)",
