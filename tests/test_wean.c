@@ -21,6 +21,13 @@ static hs_model *load(const char *dir, const char *name) {
   return m;
 }
 
+/* A shipped patient (examples/patients/NAME). */
+static hs_model *example(const char *name) {
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s/examples/patients", HS_SOURCE_DIR);
+  return load(dir, name);
+}
+
 static void test_recovered_passes(void **state) {
   (void)state;
   hs_model *m = load(HS_TEST_DATA, "decide_mild.yaml");
@@ -128,9 +135,7 @@ static void test_failing_lv_fails(void **state) {
    nan %") or a rise of "-0.0". */
 static void test_no_systole(void **state) {
   (void)state;
-  char dir[512];
-  snprintf(dir, sizeof dir, "%s/examples/patients", HS_SOURCE_DIR);
-  hs_model *m = load(dir, "cardiac_arrest_ecpr.yaml");
+  hs_model *m = example("cardiac_arrest_ecpr.yaml");
   hs_wean_result r;
   hs_err err;
   assert_int_equal(hs_wean_run(m, NULL, &r, &err), HS_OK);
@@ -153,9 +158,7 @@ static void test_no_systole(void **state) {
 
 static void test_errors(void **state) {
   (void)state;
-  char dir[512];
-  snprintf(dir, sizeof dir, "%s/examples/patients", HS_SOURCE_DIR);
-  hs_model *m = load(dir, "acute_mi_shock.yaml");
+  hs_model *m = example("acute_mi_shock.yaml");
   hs_wean_result r;
   hs_err err;
   assert_int_equal(hs_wean_run(m, NULL, &r, &err), HS_ERR_MODEL);
