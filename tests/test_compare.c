@@ -1289,6 +1289,26 @@ static void test_lv_standstill_needs_unloading(void **state) {
   hs_model_free(m);
 }
 
+/* "At least 1 L/min more ECMO flow" reads the grid flows, not the controller's last
+   digits: the Impella CP at P6 meeting every target at 2.00 L/min (measured 1.997) is a
+   full litre above P8 at 1.00 (1.0003) and is passed over.  It was chosen until then,
+   0.997 L/min reading as less than a litre (the SCAI E patient's answer flipped from P8
+   to P6 when its P6 flow moved from 2.25 to 2.00 L/min). */
+static void test_least_support_grid_flows(void **state) {
+  (void)state;
+  hs_compare_row rows[3];
+  memset(rows, 0, sizeof rows);
+  const double flow[3] = {1.997, 1.4998, 1.0003}; /* P6, P8, P9 */
+  for (int i = 0; i < 3; i++) rows[i].all_met = 1, rows[i].v[HS_CMP_ECMO] = flow[i];
+  int passed = -2, least = -2;
+  assert_int_equal(hs_strategy_least_support(rows, 3, NULL, NULL, &passed, &least), 1);
+  assert_int_equal(passed, 0);
+  assert_int_equal(least, 2);
+  rows[0].v[HS_CMP_ECMO] = 1.7502; /* 0.75 L/min more: within the litre, the least support */
+  assert_int_equal(hs_strategy_least_support(rows, 3, NULL, NULL, &passed, &least), 0);
+  assert_int_equal(passed, -1);
+}
+
 /* A cheaper step that misses only PCWP, by less than a wedge reading can resolve
    (HS_PCWP_READING_MMHG), is named as worth a trial before the escalation: on the acute-MI
    patient on ECMO, milrinone + nitroprusside reach PCWP 20.2 mmHg against < 20 and the
@@ -1445,6 +1465,7 @@ int main(void) {
       cmocka_unit_test(test_hold_map_order_independent),
       cmocka_unit_test(test_lv_standstill_needs_unloading),
       cmocka_unit_test(test_near_miss_note),
+      cmocka_unit_test(test_least_support_grid_flows),
       cmocka_unit_test(test_deescalation_hint),
       cmocka_unit_test(test_upper_body_sao2_target),
       cmocka_unit_test(test_reversed_drainage_not_met),

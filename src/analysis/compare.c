@@ -183,14 +183,16 @@ int hs_strategy_least_support(const hs_compare_row *rows, size_t n,
   int imin = -1;
   for (size_t i = 0; imin < 0 && i < n; i++)
     if ((!eligible || eligible(&rows[i], ud)) && rows[i].all_met &&
-        rows[i].v[HS_CMP_ECMO] <= fmin + 0.01)
+        rows[i].v[HS_CMP_ECMO] <= fmin + HS_SAME_FLOW_LPM)
       imin = (int)i;
   int first = -1;
   if (passed_over) *passed_over = -1;
   if (least_flow) *least_flow = -1;
   for (size_t i = 0; isfinite(fmin) && i < n; i++) {
     if ((eligible && !eligible(&rows[i], ud)) || !rows[i].all_met) continue;
-    if (rows[i].v[HS_CMP_ECMO] < fmin + HS_LESS_FLOW_LPM - 1e-6) {
+    /* 1 L/min more counts as more however the controller reads it (P6 at 1.997 against
+       P8 at 1.0003 L/min is a full 1 L/min) */
+    if (rows[i].v[HS_CMP_ECMO] < fmin + HS_LESS_FLOW_LPM - HS_SAME_FLOW_LPM) {
       if (passed_over) *passed_over = first;
       if (least_flow && first >= 0) *least_flow = imin;
       return (int)i;

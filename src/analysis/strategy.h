@@ -19,6 +19,9 @@
 #define HS_FLOW_SLACK_LPM 0.005
 #define HS_HAEMOLYSIS_PFHB_MGDL 50.0  /* plasma free Hb above: haemolysis (ELSO Registry) */
 #define HS_LUNG_FLOW_LPM 0.5          /* pulmonary blood flow below, with a PA vent */
+/* ECMO flows this close are the same grid flow: the flow controller holds a target
+   within a few mL/min (P8 at 1.0003 and P9 at 0.9998 L/min) */
+#define HS_SAME_FLOW_LPM 0.01
 #define HS_LESS_FLOW_LPM 1.0          /* ECMO flow that outweighs a step of device support:
                                          compare and optimize pass over a strategy meeting
                                          every target only at this much more flow */
