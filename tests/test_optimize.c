@@ -258,8 +258,9 @@ static void test_failed_points(void **state) {
 }
 
 /* The re-titrated ECMO flow is support too.  Severe shock, LA vent sizes, PCWP < 19:
-   20 Fr meets every target only at 4.75 L/min, where the aortic valve is shut and the
-   vent drains the whole LV return; 22 Fr meets them at 1.25 L/min with the valve
+   20 Fr meets every target only at 5 L/min (4.75 before the bronchial inflow to the left
+   heart, docs/model.md 2.1), where the aortic valve is shut and the vent drains the whole
+   LV return; 22 Fr meets them at 1.25 L/min with the valve
    opening.  The 22 Fr is chosen, and the 20 Fr is named as passed over, with its flow;
    every smaller size fails.  Without a smaller point at >= 1 L/min more flow the rule
    changes nothing (passed_over -1; the acute-MI septostomy sweep). */
@@ -284,7 +285,7 @@ static void test_flow_counts_as_support(void **state) {
   for (int i = r->passed_over + 1; i < r->chosen; i++) assert_false(r->rows[i].all_met);
   assert_near(r->setting_value[r->chosen], 22, 0);
   assert_near(r->setting_value[r->passed_over], 20, 0);
-  assert_non_null(strstr(r->reason, "LA vent 20 Fr meets every target too, but only at ECMO 4.75 L/min"));
+  assert_non_null(strstr(r->reason, "LA vent 20 Fr meets every target too, but only at ECMO 5.00 L/min"));
   assert_non_null(strstr(r->reason, "aortic valve shut"));
   assert_int_equal(r->least_flow, r->chosen); /* here the chosen size is the least flow */
   char *json = hs_optimize_json(r, NULL, NULL, &err);

@@ -136,6 +136,17 @@ static void test_ecpr(void **state) {
   assert_true(r.m[HS_M_MAP] > 50);
   assert_true(r.m[HS_M_SAO2U] > 95);
   assert_normocapnic(&r);
+  /* the arrested left heart distends (docs/model.md 4.8): the bronchial return fills it
+     until its pressure is the bronchial microvessels' with no flow into the pulmonary
+     veins, the divider of the arteries (100 mmHg s/mL from the aorta) and the azygos
+     drainage (50 to the SVC, ~CVP): (MAP/100 + CVP/50) / (1/100 + 1/50).  Before the
+     bronchial circulation it kept the arrest's LVEDP of 8.8 mmHg. */
+  double plateau = (r.m[HS_M_MAP] / 100.0 + r.m[HS_M_CVP] / 50.0) / (1.0 / 100 + 1.0 / 50);
+  print_message("  ECPR: PCWP %.2f, LVEDP %.2f, bronchial divider %.2f mmHg, LVEDV %.1f mL\n",
+                r.m[HS_M_PCWP], r.m[HS_M_LVEDP], plateau, r.m[HS_M_LVEDV]);
+  assert_near(r.m[HS_M_PCWP], plateau, 1.0);
+  assert_near(r.m[HS_M_LVEDP], r.m[HS_M_PCWP], 0.2); /* filled through the open mitral valve */
+  assert_true(r.m[HS_M_LVEDV] > 140.0);
 }
 
 /* On ECMO at 3 L/min the shock patient is no longer in shock by pressure and flow. */

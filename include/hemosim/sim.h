@@ -229,6 +229,7 @@ typedef struct hs_steady_info {
   int accel_fallback; /* 1: acceleration was abandoned or not usable (see accel_reason);
                          the state is the one plain integration reaches */
   int csf_steps;      /* CSF-balance (ICP) solve steps taken */
+  int lh_steps;       /* left-heart filling-balance steps taken (a non-ejecting LV) */
   double icp_imbalance_mmhg; /* last beat's CSF imbalance x outflow resistance, mmHg */
   char accel_reason[160];    /* why acceleration fell back ("" if it did not) */
 } hs_steady_info;

@@ -7,7 +7,7 @@
  *     "run": {"simulated_s", "wall_s", "beats", "window_beats",
  *             "steady_state": {"requested", "reached", "beats", "time_s",
  *                              "last_change_ml", "accel_jumps", "accel_fallback",
- *                              "accel_fallback_reason", "csf_steps",
+ *                              "accel_fallback_reason", "csf_steps", "left_heart_steps",
  *                              "icp_imbalance_mmhg"},
  *             "integrator": {"method", "steps", "rhs_evals", "valve_events"}},
  *     "metrics": {"hr_bpm": 70.0, ...},      # HS_METRIC_LIST, then "<device>_<output>"
@@ -76,6 +76,7 @@ char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err) {
   bad |= json_object_set_new(steady, "accel_fallback_reason",
                              json_string(info->steady.accel_reason));
   bad |= json_object_set_new(steady, "csf_steps", json_integer(info->steady.csf_steps));
+  bad |= json_object_set_new(steady, "left_heart_steps", json_integer(info->steady.lh_steps));
   bad |= json_object_set_new(steady, "icp_imbalance_mmhg", num(info->steady.icp_imbalance_mmhg));
   bad |= json_object_set_new(run, "steady_state", steady), steady = NULL;
   bad |= json_object_set_new(integ, "method", json_string(hs_sim_integrator_name(sim)));

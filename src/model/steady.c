@@ -195,6 +195,176 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
 }
 
 /*
+ * Left-heart filling balance (the slow mode of a non-ejecting LV).  Between the
+ * pulmonary and the aortic valve lie the pulmonary vessels, the left atrium and the LV:
+ * the "pool".  While the LV does not eject, what enters the pool (RV output, the
+ * bronchial venous return from the systemic arteries, docs/model.md 2.1) stays there,
+ * and the pool fills until its pressure stops the inflow or makes the LV eject it.  The
+ * bronchial inflow is ~1 % of the cardiac output across ~60 mL/mmHg of pool compliance:
+ * a time constant of an hour or more, thousands of beats of plain integration, and a
+ * beat-to-beat change far below solver.steady_tol long before the balance is reached
+ * (at 0.02 mL per beat the pool can still be ~150 mL from it).  So once the LV has
+ * stopped ejecting and the pool gains volume, its volume jumps to the zero of its mean
+ * drift D(V) over a beat, as the CSF volume does (csf_step): the first step follows the
+ * drift, later ones the secant through the last two measurements until the zero is
+ * bracketed, then Illinois regula falsi.  The volume moves between the pool and the rest
+ * of the circulation (the intracranial vessels excepted) in proportion to each node's
+ * volume, contents at their concentrations, so blood and O2 are conserved.  The balance
+ * holds when the latest drift, over the secant's slope, puts the zero within
+ * STEADY_LH_VTOL; the steady-state test then applies as everywhere.
+ */
+#define STEADY_LH_GAP 4       /* beats between steps: the rest settles first */
+#define STEADY_LH_FIRST 100.0 /* the first step: the drift of so many beats, */
+#define STEADY_LH_FIRSTMAX 20.0 /* at most so many mL (the secant takes it from there) */
+#define STEADY_LH_SETTLED 20.0 /* a step once every change is below so many tolerances */
+/* ... and the drift is the slow mode's: it changed by less than this fraction over the
+   last beat (a faster decay is the rest of the circulation still settling, and a step on
+   it overshoots: the LV, filled past the balance, would keep the excess) */
+#define STEADY_LH_SLOW 0.02
+#define STEADY_LH_MAXSTEP 300.0 /* mL per step at most */
+#define STEADY_LH_VTOL 2.0    /* mL: the zero is this close */
+#define STEADY_LH_STEPS 40    /* steps at most */
+/* The flattest drift-volume slope of the pool, per beat: bronchial conductance over the
+   pool's compliance, ~1 / (30 mmHg s/mL x 60 mL/mmHg) s^-1, 4e-4 per beat at 50 /min;
+   a quarter of it (a time constant of 10^4 beats) */
+#define STEADY_LH_MINSLOPE 1e-4
+#define STEADY_LH_DAMP 0.7    /* fraction of the secant's filling step taken */
+typedef struct lh_solver {
+  int active, n, have_lo, have_hi, side, have_prev;
+  long beat;                       /* beat of the last step */
+  double v_lo, d_lo, v_hi, d_hi;   /* bracket: drift > 0 at v_lo, < 0 at v_hi */
+  double v_prev, d_prev, slope;    /* the last measurement and the secant slope (< 0) */
+} lh_solver;
+
+/* The pool's nodes (1 in mask): the LV and every node reached from the LA through
+   edges that are neither valves nor systemic beds nor resistances of at least
+   STEADY_LH_RSEP (the bronchial veins' drainage into the azygos: the pool's pressure
+   does not carry across it within a beat).  0 when the pool would reach the right
+   heart or the aortic root (a model without that separation): no balance. */
+#define STEADY_LH_RSEP 10.0 /* mmHg s/mL (pulmonary and venous connections: < 1) */
+static int lh_pool(const hs_sim *s, unsigned char *mask) {
+  const hs_plan *pl = s->pl;
+  memset(mask, 0, (size_t)pl->nn);
+  if (pl->la < 0 || pl->lv < 0) return 0;
+  mask[pl->la] = 1;
+  for (int grew = 1; grew;) {
+    grew = 0;
+    for (int e = 0; e < pl->ne; e++) {
+      if (pl->edge_kind[e] == HS_EK_VALVE || pl->edge_bed[e]) continue;
+      int blk = pl->edge_block[e], r = hs_param_index(pl->btype[blk], "resistance");
+      if (r >= 0 && s->p[pl->bpofs[blk] + r] >= STEADY_LH_RSEP) continue;
+      int a = pl->efrom[e], b = pl->eto[e];
+      if (mask[a] != mask[b]) mask[a] = mask[b] = 1, grew = 1;
+    }
+  }
+  mask[pl->lv] = 1;
+  if (mask[pl->ra] || mask[pl->rv] || mask[pl->root]) return 0;
+  for (int k = 0; k < pl->nic; k++)
+    if (mask[pl->ic_nodes[k]]) return 0;
+  return 1;
+}
+
+static double lh_volume(const hs_plan *pl, const unsigned char *mask, const double *y) {
+  double v = 0;
+  for (int i = 0; i < pl->nn; i++)
+    if (mask[i]) v += y[i];
+  return v;
+}
+
+/* Move dv mL into the pool (out of it when negative) from the other nodes except the
+   intracranial ones (donor: scratch of nn), each in proportion to its volume, contents at
+   their concentration.
+   The shift is limited so that no node loses more than half its volume. */
+static void lh_shift(hs_sim *s, const unsigned char *mask, unsigned char *donor, double dv) {
+  const hs_plan *pl = s->pl;
+  double vin = 0, vout = 0;
+  memset(donor, 1, (size_t)pl->nn);
+  for (int k = 0; k < pl->nic; k++) donor[pl->ic_nodes[k]] = 0;
+  /* the LV's volume changes only through its valves (and devices): volume put into a
+     non-ejecting LV could never leave, and plain integration could not take any out */
+  donor[pl->lv] = 0;
+  for (int i = 0; i < pl->nn; i++) {
+    if (mask[i] && i != pl->lv) donor[i] = 0, vin += s->y[i];
+    else if (donor[i]) vout += s->y[i];
+  }
+  if (dv > 0.5 * vout) dv = 0.5 * vout;
+  if (dv < -0.5 * vin) dv = -0.5 * vin;
+  for (int i = 0; i < pl->nn; i++) {
+    double f = mask[i] && i != pl->lv ? 1.0 + dv / vin : donor[i] ? 1.0 - dv / vout : 1.0;
+    if (f == 1.0) continue;
+    s->y[i] *= f;
+    s->y[pl->yo2 + i] *= f;
+    s->y[pl->yco2 + i] *= f;
+    if (pl->ntr) s->y[pl->ytr + i] *= f;
+  }
+}
+
+/* The contents of a non-ejecting LV at their fixed point: those of the LA, its only
+   inflow (its own relax over V / inflow, ~10^5 beats near the balance, and the O2 test
+   would wait for them). */
+static void lh_contents(hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  int lv = pl->lv, la = pl->la;
+  s->y[pl->yo2 + lv] = s->y[pl->yo2 + la] / s->y[la] * s->y[lv];
+  s->y[pl->yco2 + lv] = s->y[pl->yco2 + la] / s->y[la] * s->y[lv];
+  if (pl->ntr) s->y[pl->ytr + lv] = s->y[pl->ytr + la] / s->y[la] * s->y[lv];
+}
+
+/* One step of the balance from the pool volume v with the drift d (mL per beat). */
+static void lh_step(hs_sim *s, lh_solver *h, const unsigned char *mask, unsigned char *donor,
+                    double v, double d) {
+  if (d > 0 && h->have_hi && v >= h->v_hi) h->have_hi = 0, h->side = 0;
+  if (d <= 0 && h->have_lo && v <= h->v_lo) h->have_lo = 0, h->side = 0;
+  if (d > 0) {
+    h->v_lo = v, h->d_lo = d, h->have_lo = 1;
+    if (h->side == 1) h->d_hi *= 0.5; /* Illinois: the same end moved twice */
+    h->side = 1;
+  } else {
+    h->v_hi = v, h->d_hi = d, h->have_hi = 1;
+    if (h->side == -1) h->d_lo *= 0.5;
+    h->side = -1;
+  }
+  double vn;
+  if (h->have_lo && h->have_hi && h->d_lo != h->d_hi) {
+    vn = h->v_lo - h->d_lo * (h->v_hi - h->v_lo) / (h->d_hi - h->d_lo);
+  } else if (h->have_prev && v != h->v_prev && (d - h->d_prev) / (v - h->v_prev) < 0) {
+    double g = (d - h->d_prev) / (v - h->v_prev), lim = 4.0 * fabs(v - h->v_prev);
+    h->slope = g;
+    /* filling: approach the zero from below (an LV filled past it keeps the excess) */
+    vn = v - (d > 0 ? STEADY_LH_DAMP : 1.0) * d / g;
+    if (vn > v + lim) vn = v + lim;
+    if (vn < v - lim) vn = v - lim;
+  } else { /* no slope yet: a small step the way the drift goes */
+    double dv = STEADY_LH_FIRST * d;
+    if (dv > STEADY_LH_FIRSTMAX) dv = STEADY_LH_FIRSTMAX;
+    if (dv < -STEADY_LH_FIRSTMAX) dv = -STEADY_LH_FIRSTMAX;
+    vn = v + dv;
+  }
+  if (h->have_lo && h->have_hi && h->v_hi != h->v_lo) {
+    double g = (h->d_hi - h->d_lo) / (h->v_hi - h->v_lo);
+    if (g < 0) h->slope = g;
+  }
+  if (vn > v + STEADY_LH_MAXSTEP) vn = v + STEADY_LH_MAXSTEP;
+  if (vn < v - STEADY_LH_MAXSTEP) vn = v - STEADY_LH_MAXSTEP;
+  h->v_prev = v, h->d_prev = d, h->have_prev = 1;
+  h->n++;
+  h->beat = s->beats;
+  lh_shift(s, mask, donor, vn - v);
+  lh_contents(s);
+  memcpy(s->y_prev_ed, s->y, (size_t)s->pl->ny * sizeof(double));
+  s->dirty = 1;
+}
+
+/* The balance holds: the latest drift over the secant's slope puts the zero within
+   STEADY_LH_VTOL; or, without a slope (the drift died away while integrating), over the
+   flattest slope this mode has (STEADY_LH_MINSLOPE); or the steps are used up. */
+static int lh_ok(const lh_solver *h, double d) {
+  if (!h->active || h->n >= STEADY_LH_STEPS) return 1;
+  if (fabs(d) < STEADY_LH_VTOL * STEADY_LH_MINSLOPE) return 1;
+  return h->n >= 1 && h->slope < 0 && fabs(d / h->slope) < STEADY_LH_VTOL;
+}
+
+/*
  * Steady-state acceleration (solver.steady_accel): Anderson acceleration of the beat
  * map.  F(x) is the end-diastolic state one beat after the end-diastolic state x; the
  * periodic steady state is its fixed point.  Each beat is integrated normally from
@@ -400,10 +570,15 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   size_t nqm = (size_t)(2 * pl->ne + pl->nfd); /* mean flows of a pattern (s->qmean's) */
   double *qpat = period > 1 ? malloc((nqm + 1) * sizeof(double)) : NULL;
   double *ypre = malloc(nb); /* the state before the final O2 settling (settle_o2) */
-  if ((accel && (!aa || !w || !xn)) || (period > 1 && !qpat) || !ypre) {
-    hs_aa_free(aa), free(w), free(xn), free(qpat), free(ypre);
+  unsigned char *lhm = malloc(2 * (size_t)pl->nn + 2); /* pool mask, donor scratch */
+  if ((accel && (!aa || !w || !xn)) || (period > 1 && !qpat) || !ypre || !lhm) {
+    hs_aa_free(aa), free(w), free(xn), free(qpat), free(ypre), free(lhm);
     return hs_err_set(err, HS_ERR_NOMEM, "steady state: out of memory");
   }
+  lh_solver lh;
+  memset(&lh, 0, sizeof lh);
+  int lh_usable = lh_pool(s, lhm);
+  double lh_dlast = NAN;
   csf_solver cs = {0, 0, 0, 0, 0, 0, 0, 0};
   s->slow_frozen++; /* the slow states hold still: steady = fast periodic at them */
   s->rep_on = period == 1 && accel; /* record the transport for the O2 replay */
@@ -444,31 +619,43 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        accelerate */
     int circulating = last[HS_M_CO] > 0.1;
     rv_shut = !(last[HS_M_RVO] > 1e-3);
+    /* the left heart's filling balance: active once the LV has stopped ejecting while
+       its pool gains volume (lh_step) */
+    double lh_v = lh_usable ? lh_volume(pl, lhm, s->y) : 0.0;
+    double lh_d = lh_usable ? lh_v - lh_volume(pl, lhm, s->y_ed1) : 0.0;
+    if (lh_usable && !lh.active && av_shut >= 2 && lh_d > sv[SOLVER_STEADY_TOL]) lh.active = 1;
+    int lh_good = lh_ok(&lh, lh_d);
+    double lh_dl = lh_dlast; /* the drift of the beat before */
+    lh_dlast = lh_d;
     int was_aa = from_aa;
     from_aa = 0;
     double bpc_now = last[HS_M_BPC];
     if (bpc_now != bpc_prev) mode = 0; /* the controller changed the map */
     bpc_prev = bpc_now;
-    int csf_ok = !pl->nic || s->cx_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40;
+    int csf_ok = (!pl->nic || s->cx_imb < sv[SOLVER_STEADY_TOL_ICP] || cs.n >= 40) && lh_good;
     int warm_now = res < 1.0 && !s->ctl_moving && csf_ok && !warmed;
     if (warm_now && o2res < 1.0) warm_now = 0, warmed = 1; /* already steady (warm start) */
     /* which accelerated iteration this beat belongs to, if any */
     int want = !accel || s->beats - start < 2 ? 0
                : res >= STEADY_AA_FAST_GOAL   ? 1
-               : warmed && !o2_stalled && csf_ok && !s->ctl_moving && circulating &&
+               : warmed && !o2_stalled && !lh.active && csf_ok && !s->ctl_moving &&
+                       circulating &&
                        (o2res >= 1.0 || (o2res >= STEADY_AA_O2_GOAL && o2_steps < STEADY_AA_O2_STEPS))
                    ? 2
                    : 0;
-    if (want == 1 && (av_shut || rv_shut)) {
+    if (want == 1 && (av_shut || rv_shut || lh.active)) {
       /* a ventricle that does not eject only fills (inflow, no outflow): an overshoot
          of its filling would never be undone and the run would settle on another,
          neutrally stable, orbit; its haemodynamics are integrated plainly */
       want = 0;
       if (!suspended[0])
         snprintf(suspended, sizeof suspended,
-                 "t=%.0f s: the %s does not eject (one-way filling: an overshoot would "
-                 "persist); integrated plainly",
-                 s->t, av_shut ? "LV (aortic valve shut)" : "RV (pulmonary valve shut)");
+                 lh.active ? "t=%.0f s: the %s does not eject (its filling balance is "
+                             "solved; the rest integrated plainly)"
+                           : "t=%.0f s: the %s does not eject (one-way filling: an overshoot "
+                             "would persist); integrated plainly",
+                 s->t,
+                 av_shut || lh.active ? "LV (aortic valve shut)" : "RV (pulmonary valve shut)");
     }
     if (want != mode) {
       if (aa) hs_aa_reset(aa);
@@ -520,6 +707,16 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       if (mode) hs_aa_reset(aa), aa_steps = 0, best = INFINITY;
       continue;
     }
+    /* the left heart's filling balance, once the rest has answered the last step */
+    if (lh.active && !lh_good && !s->ctl_moving && s->beats - lh.beat >= STEADY_LH_GAP &&
+        res < STEADY_LH_SETTLED && fabs(lh_d - lh_dl) < STEADY_LH_SLOW * fabs(lh_d)) {
+      lh_step(s, &lh, lhm, lhm + pl->nn, lh_v, lh_d);
+      lh_dlast = NAN;
+      inf.lh_steps++;
+      calm = 0;
+      if (mode) hs_aa_reset(aa), aa_steps = 0, best = INFINITY;
+      continue;
+    }
     if (mode) {
       steady_weights(s, w);
       /* O2 stage: the contents alone, relative to their tolerance; the haemodynamics
@@ -563,6 +760,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        than settling them). */
     if (warm_now) {
       s->pl->tx->equilibrate(s, 1);
+      if (lh.active && av_shut) lh_contents(s);
       if (s->rep_on && circulating &&
           hs_replay_solve(s, STEADY_REPLAY_GOAL, STEADY_REPLAY_MAX) > 0) {
         o2_steps = STEADY_AA_O2_STEPS; /* at the fixed point: no O2 stage unless it moves */
@@ -574,7 +772,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       calm = 0;
       continue;
     }
-    calm = fast_calm && s->cx_imb < sv[SOLVER_STEADY_TOL_ICP] &&
+    calm = fast_calm && lh_good && s->cx_imb < sv[SOLVER_STEADY_TOL_ICP] &&
                    s->last_change_o2 < sv[SOLVER_STEADY_TOL_O2]
                ? calm + 1
                : 0;
@@ -623,14 +821,22 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   free(xn);
   free(qpat);
   free(ypre);
+  free(lhm);
   hs_replay_stop(s);
   if (st) {
     s->slow_frozen--;
     return st;
   }
-  if (!inf.accel_fallback && (av_shut || rv_shut) && suspended[0]) { /* shut to the end */
+  if (!inf.accel_fallback && (av_shut || rv_shut || lh.active) && suspended[0]) {
+    /* shut to the end */
     inf.accel_fallback = 1;
-    memcpy(inf.accel_reason, suspended, sizeof suspended);
+    if (lh.active)
+      snprintf(inf.accel_reason, sizeof inf.accel_reason,
+               "the LV (aortic valve shut) stopped ejecting: the left heart's filling balance "
+               "was solved (%d steps), the rest integrated plainly",
+               lh.n);
+    else
+      memcpy(inf.accel_reason, suspended, sizeof suspended);
   }
   inf.beats = s->beats - start;
   inf.time_s = s->t;
