@@ -620,10 +620,11 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     int circulating = last[HS_M_CO] > 0.1;
     rv_shut = !(last[HS_M_RVO] > 1e-3);
     /* the left heart's filling balance: active once the LV has stopped ejecting while
-       its pool gains volume (lh_step) */
+       its pool's volume still moves (lh_step) */
     double lh_v = lh_usable ? lh_volume(pl, lhm, s->y) : 0.0;
     double lh_d = lh_usable ? lh_v - lh_volume(pl, lhm, s->y_ed1) : 0.0;
-    if (lh_usable && !lh.active && av_shut >= 2 && lh_d > sv[SOLVER_STEADY_TOL]) lh.active = 1;
+    if (lh_usable && !lh.active && av_shut >= 2 && fabs(lh_d) > sv[SOLVER_STEADY_TOL])
+      lh.active = 1;
     int lh_good = lh_ok(&lh, lh_d);
     double lh_dl = lh_dlast; /* the drift of the beat before */
     lh_dlast = lh_d;
