@@ -340,6 +340,44 @@ static void test_left_heart_balance(void **state) {
   }
 }
 
+/* The balance from above: a non-ejecting LV's pool started above its balance (compare
+   warm-starts each ECMO flow from a neighbour's state; SCAI E on ECMO: PCWP 31.8 mmHg at
+   3 L/min, 29.2 at 4.25) drains back as slowly as it fills.  The balance must start on a
+   draining pool too: it had waited for filling, and compare's ECMO-alone row at 4.25
+   L/min ended "not steady" after its 400 beats (PCWP 30.3 instead of 29.3). */
+static void test_left_heart_draining(void **state) {
+  (void)state;
+  hs_model *m = load("scai_e_shock_ecmo.yaml");
+  set(m, "solver.max_beats", "400");
+  hs_err err;
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_non_null(s);
+  hs_steady_info a, b;
+  double m6[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_set(s, "ecmo.target_flow", 3 * LPM, &err), HS_OK);
+  assert_int_equal(hs_sim_run_to_steady(s, &a, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 6, m6, &err), HS_OK);
+  double high = m6[HS_M_PCWP];
+  assert_int_equal(hs_sim_set(s, "ecmo.target_flow", 4.25 * LPM, &err), HS_OK);
+  hs_status st = hs_sim_run_to_steady(s, &b, &err);
+  if (st) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+  assert_int_equal(hs_sim_summary(s, 6, m6, &err), HS_OK);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  set(m, "ecmo.target_flow", "4.25 L/min");
+  res r = solve(m, 1, 1, 0); /* the same flow from the file's start */
+  hs_model_free(m);
+  print_message("  SCAI E 3 -> 4.25 L/min: PCWP %.2f -> %.2f (from rest %.2f), %ld beats, %d "
+                "balance steps\n",
+                high, m6[HS_M_PCWP], r.pcwp, b.beats, b.lh_steps);
+  assert_true(high > m6[HS_M_PCWP] + 1.0); /* the pool had to drain */
+  assert_true(b.lh_steps >= 1);
+  assert_near(m6[HS_M_PCWP], r.pcwp, 0.3);
+}
+
 /* The slow CSF mode (time constant ~45 min in the healthy adult) is part of the
    steady state: 30 more minutes do not move ICP.  (Before the brain's CSF
    parameters were sourced, ICP drifted from 8.5 to 14.7 mmHg over 2 h; with a
@@ -709,6 +747,7 @@ int main(void) {
       cmocka_unit_test(test_patients_agree),     cmocka_unit_test(test_ecmo_flows_agree),
       cmocka_unit_test(test_devices_agree),      cmocka_unit_test(test_low_contractility_regression),
       cmocka_unit_test(test_fallback_reported),  cmocka_unit_test(test_left_heart_balance),
+      cmocka_unit_test(test_left_heart_draining),
       cmocka_unit_test(test_icp_settled),
       cmocka_unit_test(test_map_controller),     cmocka_unit_test(test_warm_start),
       cmocka_unit_test(test_beat_budget),        cmocka_unit_test(test_o2_at_final_co2),
