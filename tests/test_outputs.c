@@ -166,6 +166,28 @@ static void test_drug_units(void **state) {
   hs_model_free(m);
 }
 
+/* core/textbuf.h hs_shown: what rounds to zero at the printed precision prints 0, never
+   "-0.00" or "-0.0"; anything else is kept exactly (the one rule the compare table, the
+   metrics table and wean's rises share). */
+static void test_shown(void **state) {
+  (void)state;
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.2f", hs_shown(-1e-6, 2));
+  assert_string_equal(buf, "0.00");
+  snprintf(buf, sizeof buf, "%.1f", hs_shown(-0.02, 1));
+  assert_string_equal(buf, "0.0");
+  snprintf(buf, sizeof buf, "%.2f", hs_shown(-0.0, 2));
+  assert_string_equal(buf, "0.00");
+  /* the boundary is printf's own: whatever it prints as zero is zero */
+  snprintf(buf, sizeof buf, "%.2f", hs_shown(-0.005, 2));
+  assert_true(strcmp(buf, "0.00") == 0 || strcmp(buf, "-0.01") == 0);
+  assert_true(hs_shown(-0.0049, 2) == 0.0);
+  assert_true(hs_shown(-0.0051, 2) == -0.0051);
+  assert_true(isnan(hs_shown(NAN, 2)));
+  assert_true(hs_shown(0.06, 1) == 0.06);
+  assert_true(hs_shown(-3.25, 0) == -3.25);
+}
+
 /* core/textbuf.h: the text written, an empty text as "" (not NULL), the stream closed. */
 static void test_textbuf(void **state) {
   (void)state;
@@ -193,6 +215,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jstr_invalid_utf8), cmocka_unit_test(test_metrics_text),
       cmocka_unit_test(test_textbuf),
+      cmocka_unit_test(test_shown),
       cmocka_unit_test(test_wean_provenance),
       cmocka_unit_test(test_stroke_json),
       cmocka_unit_test(test_percent_target),

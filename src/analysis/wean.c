@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "analysis/strategy.h"
+#include "core/textbuf.h"
 #include "hemosim/compare.h"
 #include "hemosim/sim.h"
 
@@ -62,8 +63,6 @@ static int is_tolerance(int k) {
    where lvef_pct is undefined) ejects nothing, 0 %. */
 static double wean_lvef(const double *m) { return isnan(m[HS_M_LVEF]) ? 0.0 : m[HS_M_LVEF]; }
 
-/* A rise as printed with one decimal: +0.0, never -0.0 (-0.02 mmHg) */
-static double shown_rise(double r) { return fabs(r) < 0.05 ? 0.0 : r; }
 
 /* The criteria at one step (ma: its metrics, av: its compare values) against full flow
    (mb).  Tolerance (MAP, CVP and PCWP rise, the optional lactate) decides whether the
@@ -185,10 +184,10 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
            last->value[HS_WEAN_MAP], c.map_min_mmhg);
   snprintf(out->text[HS_WEAN_CVP], sizeof out->text[0],
            "CVP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_CVP], last->cvp_mmhg,
-           shown_rise(last->value[HS_WEAN_CVP]), c.rise_max_mmhg);
+           hs_shown(last->value[HS_WEAN_CVP], 1), c.rise_max_mmhg);
   snprintf(out->text[HS_WEAN_PCWP], sizeof out->text[0],
            "PCWP %.0f -> %.0f mmHg (rise %+.1f mmHg, at most %.0f)", mb[HS_M_PCWP],
-           last->pcwp_mmhg, shown_rise(last->value[HS_WEAN_PCWP]), c.rise_max_mmhg);
+           last->pcwp_mmhg, hs_shown(last->value[HS_WEAN_PCWP], 1), c.rise_max_mmhg);
   if (c.lactate_max_mmol_l > 0) /* two decimals: 2.04 against 2 must not read "2.0 (<= 2.0)" */
     snprintf(out->text[HS_WEAN_LACT], sizeof out->text[0],
              "lactate plateau %.2f mmol/L (<= %.2f mmol/L; docs/model.md 2.17)",

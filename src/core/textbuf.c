@@ -4,6 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "core/textbuf.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 FILE *hs_textbuf_open(hs_textbuf *t, const char *what, hs_err *err) {
@@ -25,4 +27,13 @@ char *hs_textbuf_close(hs_textbuf *t, const char *what, hs_err *err) {
     return NULL;
   }
   return t->buf;
+}
+
+double hs_shown(double x, int decimals) {
+  if (!(fabs(x) < 1.0)) return x; /* also NaN and infinities */
+  char b[64]; /* what printf makes of it: zero when no digit but 0 is printed */
+  snprintf(b, sizeof b, "%.*f", decimals < 0 ? 0 : decimals > 30 ? 30 : decimals, x);
+  for (const char *p = b; *p; p++)
+    if (*p >= '1' && *p <= '9') return x;
+  return 0.0;
 }

@@ -25,4 +25,9 @@ FILE *hs_textbuf_open(hs_textbuf *t, const char *what, hs_err *err);
    any write or the close failed (nothing is left allocated). */
 char *hs_textbuf_close(hs_textbuf *t, const char *what, hs_err *err);
 
+/* x as printed with `decimals` decimals reads it: 0 (never "-0.00") when it rounds to
+   zero, x otherwise (a native LV output of -1e-6 L/min behind a shut valve, a TCD
+   velocity of -1e-9, a CVP rise of -0.02 mmHg at one decimal). */
+double hs_shown(double x, int decimals);
+
 #endif

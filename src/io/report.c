@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/textbuf.h"
 #include "hemosim/hemosim.h"
 #include "hemosim/plot.h"
 #include "hemosim/report.h"
@@ -325,8 +326,7 @@ static void table_text(hs_html *b, const hs_compare_row *rows, size_t n, int bes
       int w = (int)strlen(COLS[c].head) > 6 ? (int)strlen(COLS[c].head) : 6;
       if (r->excluded || !isfinite(r->v[COLS[c].k])) hs_html_put(b, " %*s", w, "-");
       else {
-        double x = COLS[c].scale * r->v[COLS[c].k];
-        if (fabs(x) < 0.5 * pow(10.0, -COLS[c].prec)) x = 0.0; /* 0.00, never -0.00 */
+        double x = hs_shown(COLS[c].scale * r->v[COLS[c].k], COLS[c].prec);
         hs_html_put(b, " %*.*f", w, COLS[c].prec, x);
       }
     }

@@ -126,8 +126,7 @@ char *hs_metrics_text(const hs_sim *sim, const char *name, const double *m, hs_e
     char nb[128];
     const char *mname = hs_sim_metric_name(sim, k, nb, sizeof nb);
     /* a metric that does not apply (no ECMO, no ejection) is NaN: "n/a", never "nan" */
-    /* a value that rounds to zero prints 0.00, not "-0.00" (a TCD velocity of -1e-9) */
-    double v = fabs(m[k]) < 0.005 ? 0.0 : m[k];
+    double v = hs_shown(m[k], 2); /* 0.00, never "-0.00" */
     if (isfinite(m[k])) fprintf(f, "  %-34s %10.2f %s\n", mname, v, hs_sim_metric_unit(sim, k));
     else fprintf(f, "  %-34s %10s\n", mname, "n/a");
   }
