@@ -143,35 +143,53 @@ static void csf_equilibrate(hs_sim *s) {
  * |D| R_out < solver.steady_tol_icp.
  */
 #define STEADY_CSF_DIRECT 4 /* the first steps take the direct balance */
+
+/* The bracket of a slow volume's drift D(V), falling as V rises (the CSF volume, the
+   left heart's pool): D > 0 at v_lo, < 0 at v_hi; Illinois regula falsi. */
+typedef struct bracket {
+  int have_lo, have_hi, side;
+  double v_lo, d_lo, v_hi, d_hi;
+} bracket;
+
+/* Record the drift d measured at v.  A measurement on the wrong side of the other end
+   (taken while the rest was still settling) makes that end stale. */
+static void bracket_add(bracket *b, double v, double d) {
+  if (d > 0 && b->have_hi && v >= b->v_hi) b->have_hi = 0, b->side = 0;
+  if (d <= 0 && b->have_lo && v <= b->v_lo) b->have_lo = 0, b->side = 0;
+  if (d > 0) {
+    b->v_lo = v, b->d_lo = d, b->have_lo = 1;
+    if (b->side == 1) b->d_hi *= 0.5; /* Illinois: the same end moved twice */
+    b->side = 1;
+  } else {
+    b->v_hi = v, b->d_hi = d, b->have_hi = 1;
+    if (b->side == -1) b->d_lo *= 0.5;
+    b->side = -1;
+  }
+}
+
+/* The regula falsi point of a closed bracket (1), or 0 while it is open. */
+static int bracket_falsi(const bracket *b, double *vn) {
+  if (!(b->have_lo && b->have_hi && b->d_lo != b->d_hi)) return 0;
+  *vn = b->v_lo - b->d_lo * (b->v_hi - b->v_lo) / (b->d_hi - b->d_lo);
+  return 1;
+}
+
 typedef struct csf_solver {
-  int n, have_lo, have_hi, side;
-  double v_lo, d_lo, v_hi, d_hi; /* bracket: drift > 0 at v_lo, < 0 at v_hi */
+  int n;
+  bracket br;
 } csf_solver;
 
 static void csf_step(hs_sim *s, csf_solver *cs) {
   const hs_plan *pl = s->pl;
   double v = s->y[pl->ycsf], d = s->cx_drift, vn;
-  /* the drift falls as V rises: a measurement on the wrong side of the other end
-     (taken while the haemodynamics were still settling) makes that end stale */
-  if (d > 0 && cs->have_hi && v >= cs->v_hi) cs->have_hi = 0, cs->side = 0;
-  if (d <= 0 && cs->have_lo && v <= cs->v_lo) cs->have_lo = 0, cs->side = 0;
-  if (d > 0) {
-    cs->v_lo = v, cs->d_lo = d, cs->have_lo = 1;
-    if (cs->side == 1) cs->d_hi *= 0.5; /* Illinois: the same end moved twice */
-    cs->side = 1;
-  } else {
-    cs->v_hi = v, cs->d_hi = d, cs->have_hi = 1;
-    if (cs->side == -1) cs->d_lo *= 0.5;
-    cs->side = -1;
-  }
+  bracket_add(&cs->br, v, d);
   if (cs->n < STEADY_CSF_DIRECT && (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v)) {
     /* the direct balance.  It used to be only the first guess, followed by regula falsi
        on measured drifts; but a drift measured while the autoregulated beds still
        re-settle after the last step can have the wrong sign, and the stale bracket end
        then held the secant steps to hundredths of a mL (healthy adult: 33 beats, 25
        with direct steps; docs/numerics.md) */
-  } else if (cs->have_lo && cs->have_hi && cs->d_lo != cs->d_hi) {
-    vn = cs->v_lo - cs->d_lo * (cs->v_hi - cs->v_lo) / (cs->d_hi - cs->d_lo);
+  } else if (bracket_falsi(&cs->br, &vn)) {
   } else if (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v && (vn - v) * d > 0) {
     /* no bracket yet: the direct balance, when it lies on the side the measured drift
        points to */
@@ -230,10 +248,10 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
 #define STEADY_LH_MINSLOPE 1e-4
 #define STEADY_LH_DAMP 0.7    /* fraction of the secant's filling step taken */
 typedef struct lh_solver {
-  int active, n, have_lo, have_hi, side, have_prev;
-  long beat;                       /* beat of the last step */
-  double v_lo, d_lo, v_hi, d_hi;   /* bracket: drift > 0 at v_lo, < 0 at v_hi */
-  double v_prev, d_prev, slope;    /* the last measurement and the secant slope (< 0) */
+  int active, n, have_prev;
+  long beat; /* beat of the last step */
+  bracket br;
+  double v_prev, d_prev, slope; /* the last measurement and the secant slope (< 0) */
 } lh_solver;
 
 /* The pool's nodes (1 in mask): the LV and every node reached from the LA through
@@ -313,20 +331,9 @@ static void lh_contents(hs_sim *s) {
 /* One step of the balance from the pool volume v with the drift d (mL per beat). */
 static void lh_step(hs_sim *s, lh_solver *h, const unsigned char *mask, unsigned char *donor,
                     double v, double d) {
-  if (d > 0 && h->have_hi && v >= h->v_hi) h->have_hi = 0, h->side = 0;
-  if (d <= 0 && h->have_lo && v <= h->v_lo) h->have_lo = 0, h->side = 0;
-  if (d > 0) {
-    h->v_lo = v, h->d_lo = d, h->have_lo = 1;
-    if (h->side == 1) h->d_hi *= 0.5; /* Illinois: the same end moved twice */
-    h->side = 1;
-  } else {
-    h->v_hi = v, h->d_hi = d, h->have_hi = 1;
-    if (h->side == -1) h->d_lo *= 0.5;
-    h->side = -1;
-  }
+  bracket_add(&h->br, v, d);
   double vn;
-  if (h->have_lo && h->have_hi && h->d_lo != h->d_hi) {
-    vn = h->v_lo - h->d_lo * (h->v_hi - h->v_lo) / (h->d_hi - h->d_lo);
+  if (bracket_falsi(&h->br, &vn)) {
   } else if (h->have_prev && v != h->v_prev && (d - h->d_prev) / (v - h->v_prev) < 0) {
     double g = (d - h->d_prev) / (v - h->v_prev), lim = 4.0 * fabs(v - h->v_prev);
     h->slope = g;
@@ -340,8 +347,9 @@ static void lh_step(hs_sim *s, lh_solver *h, const unsigned char *mask, unsigned
     if (dv < -STEADY_LH_FIRSTMAX) dv = -STEADY_LH_FIRSTMAX;
     vn = v + dv;
   }
-  if (h->have_lo && h->have_hi && h->v_hi != h->v_lo) {
-    double g = (h->d_hi - h->d_lo) / (h->v_hi - h->v_lo);
+  const bracket *b = &h->br;
+  if (b->have_lo && b->have_hi && b->v_hi != b->v_lo) {
+    double g = (b->d_hi - b->d_lo) / (b->v_hi - b->v_lo);
     if (g < 0) h->slope = g;
   }
   if (vn > v + STEADY_LH_MAXSTEP) vn = v + STEADY_LH_MAXSTEP;
@@ -579,7 +587,8 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   memset(&lh, 0, sizeof lh);
   int lh_usable = lh_pool(s, lhm);
   double lh_dlast = NAN;
-  csf_solver cs = {0, 0, 0, 0, 0, 0, 0, 0};
+  csf_solver cs;
+  memset(&cs, 0, sizeof cs);
   s->slow_frozen++; /* the slow states hold still: steady = fast periodic at them */
   s->rep_on = period == 1 && accel; /* record the transport for the O2 replay */
   int from_aa = 0;  /* the beat just run started from an accelerated state */
@@ -698,7 +707,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        nearly steady (within STEADY_CSF_FIRST x their tolerances for the first, direct,
        steps; 3x once the root is bracketed), solve its balance (csf_step), again after
        each re-settling. */
-    int bracketed = cs.have_lo && cs.have_hi;
+    int bracketed = cs.br.have_lo && cs.br.have_hi;
     if (res < (bracketed ? 3.0 : STEADY_CSF_FIRST) && !s->ctl_moving && !csf_ok &&
         s->beats - csf_beat >= STEADY_CSF_GAP) {
       csf_beat = s->beats;
