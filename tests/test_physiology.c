@@ -113,6 +113,42 @@ static void test_radial_amplification(void **state) {
   hs_model_free(m);
 }
 
+/* The bronchial circulation (docs/model.md 4.8): about 1 % of the cardiac output
+   (Deffebach et al. 1987, Am Rev Respir Dis 135:463), most of it returning through the
+   pulmonary veins, ~13 % through the bronchial veins to the azygos (Charan et al. 2007,
+   Pulm Pharmacol Ther 20:100).  Mean flows over one beat at steady state. */
+static void test_bronchial_circulation(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = NULL;
+  assert_int_equal(hs_patient_load_default(&m, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_non_null(s);
+  hs_steady_info info;
+  assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_OK);
+  const char *name[3] = {"bronchial_arteries", "bronchial_pulmonary", "bronchial_azygos"};
+  int e[3];
+  for (int j = 0; j < 3; j++) assert_true((e[j] = hs_plan_edge_find(pl, name[j])) >= 0);
+  const double dt = 5e-4, beat = 60.0 / M[HS_M_HR];
+  const int n = (int)(beat / dt + 0.5);
+  double q[3] = {0, 0, 0};
+  for (int k = 0; k < n; k++) {
+    assert_int_equal(hs_sim_run(s, dt, &err), HS_OK);
+    for (int j = 0; j < 3; j++) q[j] += hs_sim_flow(s, (size_t)e[j]) * 60.0 / n; /* mL/min */
+  }
+  double co = M[HS_M_CO] * 1000.0, pulm = q[1] / (q[1] + q[2]);
+  print_message("bronchial %.1f mL/min (%.2f %% of %.0f), %.0f %% to the pulmonary veins\n",
+                q[0], 100.0 * q[0] / co, co, 100.0 * pulm);
+  assert_in_range_d(q[0] / co, 0.006, 0.015);
+  assert_in_range_d(pulm, 0.80, 0.95);
+  assert_near(q[1] + q[2], q[0], 0.05 * q[0]); /* its microvessels hold little */
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_heart_rate),   cmocka_unit_test(test_cardiac_output),
@@ -122,6 +158,7 @@ int main(void) {
       cmocka_unit_test(test_pcwp),         cmocka_unit_test(test_cvp),
       cmocka_unit_test(test_pap),          cmocka_unit_test(test_blood_volume),
       cmocka_unit_test(test_derived),      cmocka_unit_test(test_radial_amplification),
+      cmocka_unit_test(test_bronchial_circulation),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
