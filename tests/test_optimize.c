@@ -259,7 +259,7 @@ static void test_failed_points(void **state) {
 
 /* The re-titrated ECMO flow is support too.  Severe shock, LA vent sizes, PCWP < 19:
    20 Fr meets every target only at 5 L/min (4.75 before the bronchial inflow to the left
-   heart, docs/model.md 2.1), where the aortic valve is shut and the vent drains the whole
+   heart, docs/model.md 4.8), where the aortic valve is shut and the vent drains the whole
    LV return; 22 Fr meets them at 1.25 L/min with the valve
    opening.  The 22 Fr is chosen, and the 20 Fr is named as passed over, with its flow;
    every smaller size fails.  Without a smaller point at >= 1 L/min more flow the rule

@@ -308,7 +308,7 @@ static res plain_for(const hs_model *m, double seconds) {
 
 /* The left heart's filling balance (docs/numerics.md, "Left-heart filling balance"): an
    LV that does not eject on VA-ECMO keeps filling from the bronchial circulation (about
-   1 % of the output, docs/model.md 2.1) until the pressure of its pool stops the inflow or
+   1 % of the output, docs/model.md 4.8) until the pressure of its pool stops the inflow or
    makes the LV eject: a time constant of about an hour, thousands of beats, and a
    beat-to-beat change far below the volume tolerance long before the balance.  The search
    solves that balance and lands where two hours of plain integration from the same start

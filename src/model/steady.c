@@ -216,7 +216,7 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
  * Left-heart filling balance (the slow mode of a non-ejecting LV).  Between the
  * pulmonary and the aortic valve lie the pulmonary vessels, the left atrium and the LV:
  * the "pool".  While the LV does not eject, what enters the pool (RV output, the
- * bronchial venous return from the systemic arteries, docs/model.md 2.1) stays there,
+ * bronchial venous return from the systemic arteries, docs/model.md 4.8) stays there,
  * and the pool fills until its pressure stops the inflow or makes the LV eject it.  The
  * bronchial inflow is ~1 % of the cardiac output across ~60 mL/mmHg of pool compliance:
  * a time constant of an hour or more, thousands of beats of plain integration, and a
