@@ -15,9 +15,11 @@
  *   dVu = W sum_i Emax_v,i D_i / (ED50_v,i + D_i)     (mL; W body weight, kg;
  *                                                       Emax_v in mL/kg),
  * which lowers the filling pressures (blood pooled in the splanchnic and peripheral
- * veins); the inotropes act on the RV with a share of their LV effect.  Emax_v, ED50_v
- * and the shares are the parameters of the global block `drug_response` (docs/drugs.md,
- * "Venous capacity").
+ * veins); the inotropes act on the RV with a share of their LV effect.  Nitroprusside
+ * also makes the LV more distensible (its passive pressure at a given volume x
+ * (1 + Emax_d D / (ED50_d + D)), Emax_d < 0; the NO donor's myocardial effect).  Emax_v,
+ * ED50_v, the shares and Emax_d, ED50_d are the parameters of the global block
+ * `drug_response` (docs/drugs.md, "Venous capacity", "Diastolic distensibility").
  */
 #ifndef HEMOSIM_DRUGS_H
 #define HEMOSIM_DRUGS_H
@@ -43,6 +45,8 @@ typedef struct hs_drug_effect {
   double contractility_rv; /* RV end-systolic elastance (the inotropes' RV share) */
   double venous_ml_kg;     /* mL per kg body weight added to the unstressed volume of the
                               systemic capacitance veins */
+  double lv_diastolic;     /* multiplier of the LV's passive (end-diastolic) pressure at a
+                              given volume: nitroprusside's direct myocardial (NO) effect */
 } hs_drug_effect;
 
 /* Combined effect of doses[HS_DRUG_COUNT] (ug/kg/min; vasopressin U/kg/min), with the
@@ -53,6 +57,11 @@ void hs_drug_effect_of(const double *doses, hs_drug_effect *out);
    capacitance veins, mL per kg body weight, with the parameters vp (the `drug_response`
    block, in its parameter order; NULL: its defaults). */
 double hs_drug_venous_volume(const double *doses, const double *vp);
+
+/* Factor on the LV's passive (end-diastolic) pressure at a given volume from the doses
+   (nitroprusside's direct myocardial effect: 1 + Emax_d D / (ED50_d + D), Emax_d <= 0),
+   with the `drug_response` parameters vp (its parameter order; NULL: its defaults). */
+double hs_drug_lv_diastolic(const double *doses, const double *vp);
 
 /* Vasoactive-inotropic score (Gaies et al. 2010, Pediatr Crit Care Med 11:234):
    dopamine + dobutamine + 100 epinephrine + 10 milrinone + 10,000 vasopressin

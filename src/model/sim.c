@@ -84,18 +84,21 @@ void hs_sim_refresh_derived(hs_sim *s);
 /* ---- evaluate(): the circuit's pressures and flows at (t, y), in its phases ---- */
 
 /* One chamber's own pressure (time-varying elastance at activation e, with the modules' and
-   drugs' contractility for the ventricles), before interaction, pericardium and thorax. */
+   drugs' contractility for the ventricles and their LV distensibility), before interaction,
+   pericardium and thorax. */
 static inline double chamber_own_pressure(const hs_sim *s, int i, double v, double e,
                                           const hs_physio_tone *fx,
                                           const hs_physio_effect *dx) {
   const hs_plan *pl = s->pl;
   const double *cp = bparams(s, pl->node_block[i]);
-  if ((s->ntmod || dx->contractility != 1.0 || dx->contractility_rv != 1.0) &&
+  if ((s->ntmod || dx->contractility != 1.0 || dx->contractility_rv != 1.0 ||
+       dx->lv_diastolic != 1.0) &&
       (i == pl->lv || i == pl->rv)) {
     double scaled[CHAMBER_NPARAM];
     memcpy(scaled, cp, sizeof scaled);
     scaled[CHAMBER_EES] *= i == pl->lv ? fx->ees_lv * dx->contractility
                                        : fx->ees_rv * dx->contractility * dx->contractility_rv;
+    if (i == pl->lv) scaled[CHAMBER_EDA] *= dx->lv_diastolic;
     return hs_ventricle_pressure(v, e, scaled);
   }
   return pl->node_kind[i] == HS_NK_VENTRICLE ? hs_ventricle_pressure(v, e, cp)
@@ -1408,7 +1411,7 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
 static void modules_effect(hs_sim *s) {
-  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0};
+  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0};
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->effect) md->effect(s->mstate + s->mofs[k], s->pl, s->p, &fx);

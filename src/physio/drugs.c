@@ -37,6 +37,13 @@
 #define MIL_RV_SRC                                                                        \
   "milrinone has minimal direct inotropic effect on the RV (review, Eur Heart J 1989, "    \
   "PMID 2680496); value fitted with milrinone_venous_emax"
+#define SNP_EMAX_D -0.39
+#define SNP_D_SRC                                                                            \
+  "Paulus, Vantrimpont & Shah 1994 Circulation 89:2070 (intracoronary nitroprusside, no "    \
+  "systemic effect: LVEDP 18 -> 12 mmHg while LVEDV rose 158 -> 165 mL; on the healthy "      \
+  "adult's EDPVR the passive pressure at 165 mL x 0.61); Brodie et al. 1977 J Clin Invest "   \
+  "59:59 (iv nitroprusside in heart failure: the LV diastolic pressure-volume relation "     \
+  "displaced downward in 9 of 11 patients)"
 #define SNP_EMAX_V 7.0
 #define SNP_SRC                                                                             \
   "the blood shifted out of the central circulation by nitroprusside in acute LV failure, " \
@@ -73,6 +80,7 @@ static double emax(double e, double ed50, double d) { return d > 0 ? e * d / (ed
 enum {
   V_DOB_EMAX, V_DOB_ED50, V_MIL_EMAX, V_MIL_ED50, V_SNP_EMAX, V_SNP_ED50, /* venous */
   V_DOB_RV, V_MIL_RV,                                                      /* RV share */
+  V_SNP_DIA_EMAX, V_SNP_DIA_ED50, /* LV diastolic distensibility (nitroprusside's NO) */
   V_NPARAM
 };
 #define NVEN 3 /* drugs with a venous effect: (emax, ed50) pairs from V_DOB_EMAX */
@@ -117,13 +125,23 @@ static const hs_param_spec RESPONSE[V_NPARAM] = {
     [V_MIL_RV] = {"milrinone_rv_share", HS_DIM_NONE, MIL_RV, 0, 1, 0,
                   "share of milrinone's rise of end-systolic elastance that acts on the RV",
                   MIL_RV_SRC, NULL},
+    [V_SNP_DIA_EMAX] = {"nitroprusside_diastolic_emax", HS_DIM_NONE, SNP_EMAX_D, -0.9, 0, 0,
+                        "fractional change of the LV's passive (end-diastolic) pressure at a "
+                        "given volume at saturating nitroprusside (< 0: more distensible; "
+                        "the NO donor's direct myocardial effect); 0 = off",
+                        SNP_D_SRC, NULL},
+    [V_SNP_DIA_ED50] = {"nitroprusside_diastolic_ed50", HS_DIM_DOSE_RATE, 1, 0.01, 100, 0,
+                        "nitroprusside dose giving half of nitroprusside_diastolic_emax (that "
+                        "of its arteriolar effect: one NO-cGMP pathway)",
+                        "modelling choice (docs/drugs.md, \"Diastolic distensibility\")", NULL},
 };
 
 const hs_block_type hs_type_drug_response = {
     "drug_response", HS_BLOCK_GLOBAL, RESPONSE, V_NPARAM,
-    "Venous capacity and right-ventricular share of the vasoactive drugs: dose-dependent "
-    "rise of the systemic capacitance veins' unstressed volume; the inotropes' RV effect "
-    "(docs/drugs.md, \"Venous capacity\").",
+    "Venous capacity, right-ventricular share and LV distensibility of the vasoactive "
+    "drugs: dose-dependent rise of the systemic capacitance veins' unstressed volume; the "
+    "inotropes' RV effect; nitroprusside's fall of the LV's passive pressure "
+    "(docs/drugs.md, \"Venous capacity\", \"Diastolic distensibility\").",
     NULL};
 
 /* parameter k of the block (its default without a block) */
@@ -136,6 +154,11 @@ double hs_drug_venous_volume(const double *doses, const double *vp) {
     if (d > 0) f += emax(rp(vp, 2 * k), rp(vp, 2 * k + 1), d);
   }
   return f;
+}
+
+double hs_drug_lv_diastolic(const double *doses, const double *vp) {
+  return 1.0 +
+         emax(rp(vp, V_SNP_DIA_EMAX), rp(vp, V_SNP_DIA_ED50), doses[HS_DRUG_NITROPRUSSIDE]);
 }
 
 /* Combined effect with the response parameters vp (NULL: the defaults). */
@@ -154,6 +177,7 @@ static void effect_of(const double *doses, const double *vp, hs_drug_effect *out
     out->heart_rate *= 1.0 + emax(r->hr_emax, r->hr_ed50, doses[i]);
   }
   out->venous_ml_kg = hs_drug_venous_volume(doses, vp);
+  out->lv_diastolic = hs_drug_lv_diastolic(doses, vp);
 }
 
 void hs_drug_effect_of(const double *doses, hs_drug_effect *out) { effect_of(doses, NULL, out); }
@@ -179,6 +203,7 @@ static void drugs_effect(const void *state, const hs_plan *pl, const double *p,
   fx->contractility_rv *= d.contractility_rv / d.contractility; /* the RV's extra factor */
   fx->heart_rate *= d.heart_rate;
   fx->venous_volume += d.venous_ml_kg * p[pl->body + BODY_WEIGHT];
+  fx->lv_diastolic *= d.lv_diastolic;
 }
 
 static void drugs_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {

@@ -44,6 +44,9 @@ typedef struct hs_physio_effect {
                             veins (the vessels with a reflex class: splanchnic,
                             extrasplanchnic), shared in proportion to their own; adds, from
                             0: venodilators pool blood outside the heart and lungs */
+  double lv_diastolic;   /* passive (end-diastolic) pressure of the LV at a given volume,
+                            its ed_a (< 1: more distensible; nitroprusside's NO effect on
+                            the myocardium, docs/drugs.md) */
 } hs_physio_effect;
 
 /* What a module's continuous states do to the circulation at one point of the
