@@ -188,6 +188,25 @@ static void test_no_reflow_and_occlusion(void **state) {
   assert_true(occ.cbf_lm > 0.1 * occ.cbf_rm);
 }
 
+/* The healthy adult's compiled plan and a copy of its parameter vector, for the laws
+   evaluated directly (free with free_params). */
+static double *healthy_params(hs_model **m, hs_plan **pl) {
+  hs_err err;
+  *m = load_patient("healthy_adult.yaml");
+  *pl = hs_plan_compile(*m, &err);
+  assert_non_null(*pl);
+  double *pv = malloc((size_t)(*pl)->np * sizeof *pv);
+  assert_non_null(pv);
+  memcpy(pv, (*pl)->p0, (size_t)(*pl)->np * sizeof *pv);
+  return pv;
+}
+
+static void free_params(double *pv, hs_plan *pl, hs_model *m) {
+  free(pv);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
 /* The no-reflow law (physio/brain.h): exactly 1 without obstruction; on the capillary
    share s = 0.37 with three-way junctions (z = 3) a 25 % obstruction gives 0.63 + 0.37 /
    (1 - 0.75) = 2.11 (to 1e-12), superlinear against the parallel-channel 1/(1 - o),
@@ -197,13 +216,9 @@ static void test_no_reflow_and_occlusion(void **state) {
    2003) at the preset's 25 % while the other side moves < 0.05. */
 static void test_no_reflow_law(void **state) {
   (void)state;
-  hs_err err;
-  hs_model *m = load_patient("healthy_adult.yaml");
-  hs_plan *pl = hs_plan_compile(m, &err);
-  assert_non_null(pl);
-  double *pv = malloc((size_t)pl->np * sizeof *pv);
-  assert_non_null(pv);
-  memcpy(pv, pl->p0, (size_t)pl->np * sizeof *pv);
+  hs_model *m;
+  hs_plan *pl;
+  double *pv = healthy_params(&m, &pl);
   assert_true(hs_brain_obstruction_factor(pl, pv, 0.0) == 1.0);
   assert_float_equal(hs_brain_obstruction_factor(pl, pv, 0.25), 0.63 + 0.37 / 0.25, 1e-12);
   double prev = 1.0;
@@ -218,9 +233,7 @@ static void test_no_reflow_law(void **state) {
   pv[HS_BRAIN_BLK(pl) + BRAIN_CAP_SHARE] = 1.0;
   pv[HS_BRAIN_BLK(pl) + BRAIN_CAP_COORD] = 1000.0;
   assert_float_equal(hs_brain_obstruction_factor(pl, pv, 0.4), 1.0 / 0.6, 2e-3 / 0.6);
-  free(pv);
-  hs_plan_free(pl);
-  hs_model_free(m);
+  free_params(pv, pl, m);
   brain nr = run("stroke_post_thrombectomy.yaml", NULL);
   brain clean = run("stroke_post_thrombectomy.yaml",
                     (const char *const[]){"l_mca_bed.capillary_obstruction", "0", NULL});
@@ -590,9 +603,41 @@ static void test_arterial_stiffening(void **state) {
   assert_near(on30.cpp, on30.map - on30.icp, 1e-9);
 }
 
+/* The stiffening law itself: P(P*) = P*, compliance C at P* (slope 1 in the linear law's
+   pressure x), continuous at zero transmural pressure, nominal compliance below it, and no
+   floor: a brain tamponade (ICP above MAP) runs instead of draining the territory arteries
+   past zero volume (it stopped with "volume negative" at t = 4.5 s before). */
+static void test_arterial_stiffening_law(void **state) {
+  (void)state;
+  hs_model *m;
+  hs_plan *pl;
+  double *pv = healthy_params(&m, &pl);
+  double b = 0.02, ps = pv[HS_BRAIN_BLK(pl) + BRAIN_ART_PREF], a = 1.0 + b * ps;
+  pv[HS_BRAIN_BLK(pl) + BRAIN_ART_STIFF] = b;
+  double x0 = ps - a * log(a) / b, h = 1e-5;
+  assert_float_equal(hs_brain_wall_pressure(pl, pv, ps), ps, 1e-9);
+  double d = hs_brain_wall_pressure(pl, pv, ps + h) - hs_brain_wall_pressure(pl, pv, ps - h);
+  assert_float_equal(d / (2 * h), 1.0, 1e-6);
+  assert_float_equal(hs_brain_wall_pressure(pl, pv, x0 + h), 0.0, 1e-4);
+  assert_float_equal(hs_brain_wall_pressure(pl, pv, x0 - h), 0.0, 1e-4);
+  assert_float_equal(hs_brain_wall_pressure(pl, pv, x0 - 100.0), -100.0, 1e-9);
+  /* stiffer when distended: dP/dx = (1 + b P)/(1 + b P*) above zero */
+  double p50 = hs_brain_wall_pressure(pl, pv, 50.0);
+  d = hs_brain_wall_pressure(pl, pv, 50.0 + h) - hs_brain_wall_pressure(pl, pv, 50.0 - h);
+  assert_float_equal(d / (2 * h), (1.0 + b * p50) / a, 1e-6);
+  free_params(pv, pl, m);
+  static const char *const TAMPONADE[] = {"brain.lesion_volume", "120",
+                                          "brain.arterial_stiffening", "0.02", NULL};
+  brain t = run("healthy_adult.yaml", TAMPONADE);
+  print_message("tamponade with stiffening 0.02: ICP %.1f, MAP %.1f\n", t.icp, t.map);
+  assert_true(t.icp > t.map);
+  assert_near(t.cpp, t.map - t.icp, 1e-9);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_circuit_hooks), cmocka_unit_test(test_arterial_stiffening),
+      cmocka_unit_test(test_arterial_stiffening_law),
       cmocka_unit_test(test_healthy_values), cmocka_unit_test(test_autoregulation),
       cmocka_unit_test(test_icp),            cmocka_unit_test(test_no_reflow_and_occlusion),
       cmocka_unit_test(test_no_reflow_law), cmocka_unit_test(test_autoregulation_law),

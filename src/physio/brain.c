@@ -102,9 +102,9 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
     [BRAIN_ART_STIFF] = {"arterial_stiffening", HS_DIM_NONE, 0, 0, 1, 0,
                          "passive stiffening (1/mmHg) of the territory arteries feeding an "
                          "autoregulated bed: their compliance is C (1 + b P*)/(1 + b P) at "
-                         "transmural pressure P (arterial_reference_pressure P*: C itself), "
-                         "so it rises as the transmural pressure MAP - ICP falls; 0: linear "
-                         "(docs/brain.md, TCD pulsatility and ICP)",
+                         "transmural pressure P > 0 (arterial_reference_pressure P*: C itself; "
+                         "C below zero), so it rises as the transmural pressure MAP - ICP falls; "
+                         "0: linear (docs/brain.md, TCD pulsatility and ICP)",
                          "Langewouters et al. 1984 (J Biomech 17:425); Carrera et al. 2010 (J "
                          "Neurotrauma 27:317): cerebral arterial compliance rises as CPP falls",
                          NULL},

@@ -78,10 +78,16 @@ static inline double hs_brain_ar_compliance(const hs_plan *pl, const double *p, 
 /* Transmural pressure of a territory artery whose linear law gives x: with passive
    stiffening b (brain.arterial_stiffening) its compliance is C (1 + b P*)/(1 + b P),
    equal to C at P* (brain.arterial_reference_pressure), so P = ((1 + b P*) exp(b (x -
-   P*)/(1 + b P*)) - 1)/b (the same volume at P*). */
+   P*)/(1 + b P*)) - 1)/b (the same volume at P*).  The walls stiffen only when distended:
+   below zero transmural pressure (x < x0 = P* - (1 + b P*) ln(1 + b P*)/b) the vessel has
+   its nominal compliance C again, P = x - x0.  The exponential alone floors P at -1/b, so
+   a vessel compressed by an ICP above its inflow pressure (brain tamponade) kept draining
+   past zero volume. */
 static inline double hs_brain_wall_pressure(const hs_plan *pl, const double *p, double x) {
   const double *br = p + HS_BRAIN_BLK(pl);
   double b = br[BRAIN_ART_STIFF], a = 1.0 + b * br[BRAIN_ART_PREF];
+  double x0 = br[BRAIN_ART_PREF] - a * log(a) / b;
+  if (x < x0) return x - x0;
   return (a * exp(b * (x - br[BRAIN_ART_PREF]) / a) - 1.0) / b;
 }
 
