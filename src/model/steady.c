@@ -843,8 +843,8 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     if (lh.active)
       snprintf(inf.accel_reason, sizeof inf.accel_reason,
                "the LV (aortic valve shut) stopped ejecting: the left heart's filling balance "
-               "was solved (%d steps), the rest integrated plainly",
-               lh.n);
+               "was solved (%d step%s), the rest integrated plainly",
+               lh.n, lh.n == 1 ? "" : "s");
     else
       memcpy(inf.accel_reason, suspended, sizeof suspended);
   }
