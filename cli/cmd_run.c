@@ -460,10 +460,13 @@ int hs_cmd_run(int argc, char **argv) {
   if (!(metrics = malloc(hs_sim_metric_count(sim) * sizeof *metrics))) goto fail;
   if (hs_sim_summary_all(sim, info.window_beats, metrics, &err)) goto fail;
   if (!(summary = hs_summary_json(sim, &info, &err))) goto fail;
+  int counterpulsation = 0;
   for (size_t k = HS_METRIC_COUNT; k < hs_sim_metric_count(sim); k++) {
     char buf[128];
     const char *name = hs_sim_metric_name(sim, k, buf, sizeof buf);
     size_t n = strlen(name);
+    if (n > 18 && !strcmp(name + n - 18, "_balloon_volume_ml") && metrics[k] > 0)
+      counterpulsation = 1;
     if (n > 17 && !strcmp(name + n - 17, "_suction_fraction") && metrics[k] > 0)
       fprintf(stderr,
               "hemosim: warning: %.*s: suction (the drained chamber or vein collapsed onto "
@@ -471,6 +474,12 @@ int hs_cmd_run(int argc, char **argv) {
               "volume, a larger inflow cannula or a lower pump speed\n",
               (int)(n - 17), name, 100 * metrics[k], info.window_beats);
   }
+  if (counterpulsation && isfinite(metrics[HS_M_TLPI]))
+    fprintf(stderr,
+            "hemosim: note: balloon counterpulsation: the MCA pulsatility index (%.2f) carries "
+            "the balloon's augmentation and deflation, not intracranial pressure (docs/brain.md, "
+            "Limits)\n",
+            metrics[HS_M_TLPI]);
   if (info.steady_requested && info.steady.accel_fallback)
     fprintf(stderr,
             "hemosim: note: steady-state acceleration fell back to plain integration (%s); "

@@ -248,4 +248,13 @@ foreach(f trend.csv trend.svg summary.json)
     message(FATAL_ERROR "run --out with solver.slow_step: ${f} missing")
   endif()
 endforeach()
+# Under balloon counterpulsation the MCA pulsatility index carries the balloon, not ICP:
+# the run says so (docs/brain.md, Limits); with the balloon in standby it does not.
+expect_run(0 ${HEMOSIM} run ${SRC}/tests/validation/patients/acute_mi_shock_iabp.yaml -q)
+expect_match("${ERR}" "note: balloon counterpulsation: the MCA pulsatility index \\([0-9.]+\\) carries")
+expect_run(0 ${HEMOSIM} run ${SRC}/tests/validation/patients/acute_mi_shock_iabp.yaml -q
+           --set iabp.on=false)
+if("${ERR}" MATCHES "counterpulsation")
+  message(FATAL_ERROR "balloon in standby: unexpected counterpulsation note:\n${ERR}")
+endif()
 message(STATUS "cli outputs: trend and sweep checks passed")
