@@ -107,8 +107,25 @@ table(patient_table_2 docs/patients.md
 set(compare_listing_DOC README.md)
 set(compare_listing_UNTIL "^   strategy ")
 set(compare_listing_ROWS "|compare^examples/patients/scai_e_shock_ecmo.yaml")
+# README.md "Brain after thrombectomy": the stroke patient under each blood-pressure target
+# (brain.bp_target, held by the vasoactive controller)
+set(brain_bp_table_DOC README.md)
+set(brain_bp_table_HEADER
+  "| target | nitroprusside-equivalent ug/kg/min | SBP | MAP | left MCA CBF mL/100 g/min | right MCA CBF | left MCA PI | right MCA PI |"
+  "|---|---|---|---|---|---|---|---|")
+set(brain_bp_table_COLUMNS "@label" nitroprusside_equiv_ugkgmin:2 sbp_mmhg:0 map_mmhg:0
+  cbf_left_mca_ml100gmin:1 cbf_right_mca_ml100gmin:1 tcd_left_pi:2 tcd_right_pi:2)
+set(brain_bp_table_ROWS "")
+foreach(row "SBP 140-180=sbp_140_180" "SBP < 140=sbp_below_140"
+    "SBP < 120=sbp_below_120")
+  string(REPLACE "=" ";" parts "${row}")
+  list(GET parts 0 label)
+  list(GET parts 1 target)
+  list(APPEND brain_bp_table_ROWS
+    "${label}|run^examples/patients/stroke_post_thrombectomy.yaml^--set^brain.bp_target=${target}")
+endforeach()
 set(TABLES ecmo_flow_table drug_effect_table ecmo_open_loop_table rv_pcwp_table patient_table
-  patient_table_2 quick_start_listing compare_listing)
+  patient_table_2 quick_start_listing compare_listing brain_bp_table)
 
 # ---- generation ------------------------------------------------------------------------
 # a listing: the text output of one command, reduced to its title line and the lines of
