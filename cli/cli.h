@@ -62,6 +62,10 @@ int hs_cli_parse_threads(const char *cmd, const char *text, int *out);
  * applied to *ctx in order: HS_EXIT_OK, or a usage error naming the item (printed,
  * HS_EXIT_USAGE).  compare and optimize. */
 int hs_cli_apply_context(const char *cmd, hs_context *ctx, const char *const *items, int n);
+/* --target NAME=VALUE items (compare, optimize) on top of t (defaults or a --targets
+   file), then their agreement (flow_min below flow_max) once all are set; HS_EXIT_OK or
+   the usage exit status after the message. */
+int hs_cli_apply_targets(const char *cmd, hs_targets *t, const char *const *items, int n);
 /*
  * A clinical quantity given to option opt, through the one unit parser
  * (hs_quantity_parse_as): a bare number is in bare_unit (pass it only where the option's

@@ -180,19 +180,7 @@ int hs_cmd_compare(int argc, char **argv) {
   hs_targets_default(&t);
   hs_context_default(&ctx);
   if (targets_file && hs_targets_load(targets_file, &t, &ctx, &file_strategies, &err)) goto fail;
-  for (int k = 0; k < ntsets; k++) {
-    char name[64];
-    const char *eq = strchr(tsets[k], '=');
-    if (!eq || eq == tsets[k] || (size_t)(eq - tsets[k]) >= sizeof name) {
-      rc = hs_cli_usage("compare", "--target '%s': expected NAME=VALUE", tsets[k]);
-      goto done;
-    }
-    snprintf(name, sizeof name, "%.*s", (int)(eq - tsets[k]), tsets[k]);
-    if (hs_targets_set(&t, name, eq + 1, &err)) {
-      rc = hs_cli_usage("compare", "--target %s: %s", tsets[k], err.msg);
-      goto done;
-    }
-  }
+  if ((rc = hs_cli_apply_targets("compare", &t, tsets, ntsets)) != HS_EXIT_OK) goto done;
   if ((rc = hs_cli_apply_context("compare", &ctx, csets, ncsets)) != HS_EXIT_OK) goto done;
   rc = HS_EXIT_FAIL;
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;

@@ -39,6 +39,9 @@ static const char OPT_HELP[] =
     "options:\n"
     "  -s, --strategy NAME  the strategy: a name above or a strategy text (required)\n"
     "  --targets FILE       targets (and context) as for `hemosim compare`\n"
+    "  --target NAME=VAL    one target (repeatable, after --targets), as for `hemosim\n"
+    "                       compare`: pcwp_max, map_min, do2i_min, svo2_min,\n"
+    "                       sao2_upper_min, flow_min, flow_max, flow_step, lactate_max\n"
     "  --context LIST       clinical context as for `hemosim compare` (repeatable):\n"
     "                       open_chest, lv_thrombus, la_thrombus, ar=none|mild|\n"
     "                       moderate|severe, pad=..., mechanical_av, vsd,\n"
@@ -70,22 +73,24 @@ int hs_cmd_optimize(int argc, char **argv) {
   int fixed_flow = 0;
   const char **sets = calloc((size_t)argc + 2, sizeof *sets);
   const char **csets = calloc((size_t)argc + 1, sizeof *csets);
-  int ncsets = 0;
+  const char **tsets = calloc((size_t)argc + 1, sizeof *tsets);
+  int ncsets = 0, ntsets = 0;
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
   hs_optimize_result *res = NULL;
   char *svg = NULL;
-  if (!sets || !csets) {
-    free(sets), free(csets);
+  if (!sets || !csets || !tsets) {
+    free(sets), free(csets), free(tsets);
     return hs_cli_usage("optimize", "out of memory");
   }
   enum { O_TARGETS = 256, O_PLOT, O_JSON, O_REPORT, O_SET, O_HOLD, O_THREADS, O_FIXED,
-         O_CONTEXT };
+         O_CONTEXT, O_TARGET };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},
       {"quiet", no_argument, NULL, 'q'},
       {"strategy", required_argument, NULL, 's'},
       {"targets", required_argument, NULL, O_TARGETS},
+      {"target", required_argument, NULL, O_TARGET},
       {"plot", required_argument, NULL, O_PLOT},
       {"json", required_argument, NULL, O_JSON},
       {"report", required_argument, NULL, O_REPORT},
@@ -105,6 +110,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     case 'q': quiet = 1; break;
     case 's': strategy = optarg; break;
     case O_TARGETS: targets_file = optarg; break;
+    case O_TARGET: tsets[ntsets++] = optarg; break;
     case O_PLOT: plot = optarg; break;
     case O_JSON: json = optarg; break;
     case O_REPORT: report = optarg; break;
@@ -138,6 +144,7 @@ int hs_cmd_optimize(int argc, char **argv) {
   hs_targets_default(&t);
   hs_context_default(&ctx);
   if (targets_file && hs_targets_load(targets_file, &t, &ctx, NULL, &err)) goto fail;
+  if ((rc = hs_cli_apply_targets("optimize", &t, tsets, ntsets)) != HS_EXIT_OK) goto done;
   if ((rc = hs_cli_apply_context("optimize", &ctx, csets, ncsets)) != HS_EXIT_OK) goto done;
   rc = HS_EXIT_FAIL;
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
@@ -209,5 +216,6 @@ done:
   hs_model_free(m);
   free(sets);
   free(csets);
+  free(tsets);
   return rc;
 }

@@ -158,6 +158,21 @@ int hs_cli_apply_context(const char *cmd, hs_context *ctx, const char *const *it
   return HS_EXIT_OK;
 }
 
+int hs_cli_apply_targets(const char *cmd, hs_targets *t, const char *const *items, int n) {
+  hs_err err;
+  for (int k = 0; k < n; k++) {
+    char name[64];
+    const char *eq = strchr(items[k], '=');
+    if (!eq || eq == items[k] || (size_t)(eq - items[k]) >= sizeof name)
+      return hs_cli_usage(cmd, "--target '%s': expected NAME=VALUE", items[k]);
+    snprintf(name, sizeof name, "%.*s", (int)(eq - items[k]), items[k]);
+    if (hs_targets_set(t, name, eq + 1, &err))
+      return hs_cli_usage(cmd, "--target %s: %s", items[k], err.msg);
+  }
+  if (n && hs_targets_check(t, &err)) return hs_cli_usage(cmd, "--target: %s", err.msg);
+  return HS_EXIT_OK;
+}
+
 int hs_cli_parse_quantity(const char *cmd, const char *opt, const char *text, hs_dim dim,
                           const char *bare_unit, const char *shown_unit, double lo, int lo_open,
                           double hi, double *out) {

@@ -51,6 +51,19 @@ expect_match("${OUT}" "Targets: [^\n]*SvO2 >= 62.5 %, right-arm SaO2 >= 88 %, la
 # the upper-body SaO2 floor is a percent: a bare fraction is refused as ambiguous
 expect_run_t(1 ${HEMOSIM} compare ${P} --target sao2_upper_min=0.9)
 expect_match("${ERR}" "sao2_upper_min")
+# targets agree with each other once all are set, whatever their order: raising both
+# flow bounds above the default flow_max works, crossing them is refused
+expect_run_t(0 ${HEMOSIM} compare ${P} --strategy ecmo --threads 1 --target flow_min=5
+             --target flow_max=6)
+expect_match("${OUT}" "ECMO 5.00 L/min")
+expect_run_t(1 ${HEMOSIM} compare ${P} --strategy ecmo --target flow_min=5 --target flow_max=4)
+expect_match("${ERR}" "flow_min = 5 L/min must be below flow_max = 4 L/min")
+# optimize takes --target as compare does (it was read as an abbreviation of --targets,
+# a file name)
+expect_run_t(0 ${HEMOSIM} optimize ${P} -s ecmo-flow --threads 1 --target pcwp_max=15)
+expect_match("${OUT}" "above the limit < 15\\)")
+expect_run_t(1 ${HEMOSIM} optimize ${P} -s ecmo-flow --target flow_min=3 --target flow_max=2)
+expect_match("${ERR}" "flow_min = 3 L/min must be below flow_max = 2 L/min")
 
 # ---- clinical units at the edges: every flag through the one unit parser
 # micro titrate: --hours / --interval-h name their unit (bare = h), --flow needs its unit

@@ -135,6 +135,19 @@ static void test_targets_file(void **state) {
   assert_near(t.pcwp_max_mmhg, 18, 1e-12);
   assert_int_equal(hs_targets_set(&t, "svo2_min", "95", &err), HS_ERR_RANGE);
   assert_non_null(strstr(err.msg, "svo2_min = 95 % is out of range [0, 90] %"));
+  /* one field at a time, agreement once all are set: the order does not matter */
+  hs_targets t2;
+  hs_targets_default(&t2);
+  assert_int_equal(hs_targets_set(&t2, "flow_min", "5", &err), HS_OK);
+  assert_int_equal(hs_targets_check(&t2, &err), HS_ERR_RANGE); /* against flow_max 5 */
+  assert_non_null(strstr(err.msg, "flow_min = 5 L/min must be below flow_max = 5 L/min"));
+  assert_int_equal(hs_targets_set(&t2, "flow_max", "6", &err), HS_OK);
+  assert_int_equal(hs_targets_check(&t2, &err), HS_OK);
+  hs_compare_result *bad = NULL;
+  static const char *const E[] = {"ecmo", NULL};
+  hs_targets_set(&t2, "flow_max", "4", &err);
+  assert_int_equal(hs_compare_run(NULL, &t2, NULL, E, NULL, 0, 1, &bad, &err), HS_ERR_RANGE);
+  assert_null(bad);
   /* the upper-body SaO2 floor: 90 % by default, a percent, 0 = off */
   hs_targets t3;
   hs_targets_default(&t3);

@@ -64,6 +64,10 @@ const char *hs_target_name(int k);
    name the field, the value and the accepted range. */
 hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_err *err);
 
+/* The targets agree with each other (flow_min below flow_max); hs_targets_set checks one
+   field alone, so call this once after setting several (hs_targets_load does). */
+hs_status hs_targets_check(const hs_targets *t, hs_err *err);
+
 /* ---- context -------------------------------------------------------------- */
 
 typedef enum hs_family {

@@ -1191,6 +1191,8 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   while (list[ns]) ns++;
   size_t n = ns + nflows;
   if (n == 0) return hs_err_set(err, HS_ERR_INVALID, "compare: no strategy given");
+  hs_status tst = hs_targets_check(targets, err);
+  if (tst) return tst;
   hs_model *base;
   hs_status st = hs_strategy_base(patient, &base, err);
   if (st) return st;

@@ -100,7 +100,7 @@ static hs_status unknown_target(const char *name, hs_err *err) {
                     name);
 }
 
-static hs_status targets_consistent(const hs_targets *t, hs_err *err) {
+hs_status hs_targets_check(const hs_targets *t, hs_err *err) {
   if (t->flow_min_lpm >= t->flow_max_lpm)
     return hs_err_set(err, HS_ERR_RANGE, "flow_min = %g L/min must be below flow_max = %g L/min",
                       t->flow_min_lpm, t->flow_max_lpm);
@@ -113,10 +113,9 @@ hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_
   double x;
   hs_status st = target_value(f, value ? value : "", &x, err);
   if (st) return st;
-  hs_targets c = *t;
-  *(double *)((char *)&c + f->off) = x;
-  if ((st = targets_consistent(&c, err))) return st;
-  *t = c;
+  /* one field: how it agrees with the others (flow_min below flow_max) is checked once
+     all are set (hs_targets_check), so their order does not matter */
+  *(double *)((char *)t + f->off) = x;
   return HS_OK;
 }
 
@@ -338,7 +337,7 @@ hs_status hs_targets_load(const char *path, hs_targets *t, hs_context *c, char *
     }
     *(double *)((char *)&tt + f->off) = x;
   }
-  if ((st = targets_consistent(&tt, err))) {
+  if ((st = hs_targets_check(&tt, err))) {
     char msg[sizeof err->msg];
     snprintf(msg, sizeof msg, "%s", err->msg);
     st = hs_doc_fail(d, root, err, st, "%s", msg);

@@ -173,6 +173,8 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
   static const hs_optimize_options DEF = {1, 0, NULL, NULL};
   if (!opt) opt = &DEF;
   *out = NULL;
+  hs_status tst = targets ? hs_targets_check(targets, err) : HS_OK;
+  if (tst) return tst;
   hs_context ctx;
   hs_context_default(&ctx);
   if (opt->context) ctx = *opt->context;

@@ -1034,6 +1034,7 @@ static int read_targets(json_t *b, hs_targets *t, hs_context *c, hs_reply *why) 
       return *why = hs_reply_error(400, "target %s: the value must be a string or number", key), -1;
     if (hs_targets_set(t, key, text, &err)) return *why = hs_reply_error(400, "target %s: %s", key, err.msg), -1;
   }
+  if (hs_targets_check(t, &err)) return *why = hs_reply_error(400, "targets: %s", err.msg), -1;
   if (cj && !json_is_array(cj)) return *why = hs_reply_error(400, "'context' must be a list of items such as \"lv_thrombus\" or \"ar=moderate\""), -1;
   size_t i;
   json_array_foreach(cj, i, v) {
