@@ -58,6 +58,15 @@ expect_run_t(0 ${HEMOSIM} compare ${P} --strategy ecmo --threads 1 --target flow
 expect_match("${OUT}" "ECMO 5.00 L/min")
 expect_run_t(1 ${HEMOSIM} compare ${P} --strategy ecmo --target flow_min=5 --target flow_max=4)
 expect_match("${ERR}" "flow_min = 5 L/min must be below flow_max = 4 L/min")
+# a recommendation whose steady state was not reached says so where it is read
+expect_run_t(0 ${HEMOSIM} compare ${P} --strategy "ecmo:4+impella_cp:P8" --threads 1
+             --target pcwp_max=25 --set solver.steady_tol=1e-6 --set solver.max_beats=60)
+expect_match("${OUT}" "RECOMMENDATION: [^\n]*Impella CP P8\n.*  Not steady: its periodic steady state was not reached")
+expect_run_t(0 ${HEMOSIM} compare ${P} --strategy "ecmo:4+impella_cp:P8" --threads 1
+             --target pcwp_max=25)
+if("${OUT}" MATCHES "Not steady")
+  message(FATAL_ERROR "a steady recommendation reads 'Not steady':\n${OUT}")
+endif()
 # optimize takes --target as compare does (it was read as an abbreviation of --targets,
 # a file name)
 expect_run_t(0 ${HEMOSIM} optimize ${P} -s ecmo-flow --threads 1 --target pcwp_max=15)

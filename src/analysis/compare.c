@@ -1154,6 +1154,12 @@ static void decide(hs_compare_result *res) {
       snprintf(res->reason + k, sizeof res->reason - k, " at ECMO %.2f L/min; %s",
                r->v[HS_CMP_ECMO], po);
     }
+    if (!r->steady) { /* said where the answer is read, not only in the table */
+      size_t k = strlen(res->reason);
+      snprintf(res->reason + k, sizeof res->reason - k,
+               "; its periodic steady state was not reached within solver.max_beats: the "
+               "values are those of its last beats");
+    }
   } else if (res->closest >= 0) {
     const hs_compare_row *r = &res->rows[res->closest];
     snprintf(res->reason, sizeof res->reason,

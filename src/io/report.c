@@ -163,6 +163,14 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
       if (o->html) hs_html_put(o->b, "</span>");
       else o_close(o, "");
     }
+    if (!b->steady) { /* the answer is read from its last beats, not a verified state */
+      o_open(o, "span", "  Not steady: ");
+      if (o->html) hs_html_put(o->b, "<br>Not steady: ");
+      o_fmt(o, "its periodic steady state was not reached within solver.max_beats; the values "
+               "are those of its last beats: confirm with a longer run before acting on them");
+      if (o->html) hs_html_put(o->b, "</span>");
+      else o_close(o, "");
+    }
     if (r->passed_over >= 0) { /* earlier in the step's list, but at much more ECMO flow */
       char po[256];
       hs_compare_passed_over_text(&r->rows[r->passed_over], &r->rows[r->least_flow], po,

@@ -55,7 +55,7 @@ static const hs_param_spec HEART[HEART_NPARAM] = {
     [HEART_LV_QMAX] = {"lv_unloaded_ejection_flow", HS_DIM_FLOW, 0, 0, 1e5, 0,
                        "LV ejection effect (systolic resistance R = Piso / Qmax): LV pressure "
                        "during ejection Piso (1 - Q_av / Qmax); 0 = off; the published human "
-                       "value is 2667 mL/s (k = 1/Qmax = 3.75e-4 s/mL, Ursino 1998)",
+                       "value is 2667 mL/s = 160 L/min (k = 1/Qmax = 3.75e-4 s/mL, Ursino 1998)",
                        "Shroff 1985; Ursino 1998", NULL},
     [HEART_LV_RELAX_LOAD] = {"lv_relaxation_load_gain", HS_DIM_NONE, 0, 0, 0.9, 0,
                              "afterload-dependent onset of LV relaxation: the LV time to peak "
