@@ -1000,7 +1000,7 @@ static void test_aortic_regurgitation_simulated(void **state) {
   hs_model_free(m);
 }
 
-/* Central ECMO converted to an LVAD on the pig: above ~4 L/min the LV apical drainage
+/* Central ECMO converted to an LVAD on the pig: from 3.5 L/min the LV apical drainage
    empties the LA (mean LA pressure < 0 mmHg, then a negative LA volume stopped the run and
    aborted the whole comparison).  The titration stays below that suction ceiling, the
    row is reported with the suction risk, and a strategy that cannot run at any usable
@@ -1057,8 +1057,8 @@ static void test_suction_ceiling_not_abort(void **state) {
 }
 
 /* Differential hypoxaemia as a target (issue 11): with a 50 % pulmonary shunt the lungs
-   feed the upper body desaturated blood.  Without the floor, ECMO + Impella CP was
-   recommended at ECMO 1 L/min with a right-arm SaO2 of 77 %; with the default floor (90 %)
+   feed the upper body desaturated blood.  Without the floor, ECMO + Impella CP is
+   recommended at ECMO 1.5 L/min with a right-arm SaO2 of 73 %; with the default floor (90 %)
    the titration raises the ECMO flow for it and the strategy misses it even at the most
    flow, and the answer gives the mitigation. */
 static void test_upper_body_sao2_target(void **state) {
@@ -1202,9 +1202,9 @@ static void test_vent_titration_matches_scan(void **state) {
 
 /* Within a step, list order is the clinical preference, but the ECMO flow is support
    too: severe shock, PCWP < 19, LA vents 19 / 20 / 22 Fr.  19 and 20 Fr meet every
-   target only at 5.00 and 4.75 L/min (aortic valve shut, the vent drains the whole LV
-   return), 22 Fr at 1.25 L/min with the valve opening: 22 Fr is recommended and 19 Fr
-   named as passed over, in the reason, the text and the JSON. */
+   target only at 5.00 L/min (aortic valve shut, the vent drains the whole LV return),
+   22 Fr at 1.25 L/min with the valve opening: 22 Fr is recommended and 19 Fr named as
+   passed over, in the reason and the text. */
 static void test_flow_counts_as_support(void **state) {
   (void)state;
   hs_model *m = example("severe_shock_ecmo.yaml");

@@ -391,9 +391,9 @@ static void test_conservation_start_stop(void **state) {
   hs_model_free(m);
 }
 
-/* Fast hearts: above ~180 /min the beat is too short for a full inflation before the
+/* Fast hearts: above 200 /min the beat is too short for a full inflation before the
    R wave; the balloon stays continuous (no pressure step at the R wave) and still
-   inflates, less. */
+   inflates, less (mean volume 16.70 / 16.00 / 15.96 mL at 150 / 200 / 230 /min). */
 static void test_high_heart_rate(void **state) {
   (void)state;
   static const char *const rates[] = {"150 /min", "200 /min", "230 /min"};

@@ -27,7 +27,7 @@
  * min(u, 1 - up(t - (R - deflate_lead), T_def)) of the previous beat continues
  * exactly; u = up(RR - tp - inflate_delay, T_in) is how far the previous beat's
  * inflation got by the R wave (1 unless RR is too short to complete it, above
- * ~180 /min; the previous beat's RR and tp are taken equal to this beat's, so
+ * 200 /min; the previous beat's RR and tp are taken equal to this beat's, so
  * only a change of heart rate above that rate leaves a small step).
  * Assisted beats: beat_index % n == 0 for assist ratio 1:n (parameter ratio = n;
  * a number, since the registry's choice names are identifiers and "1:2" is not).
@@ -163,7 +163,7 @@ static phase balloon_phase(const hs_device_io *io) {
   }
   if (io->beat_index > 0 && assisted(p, io->beat_index - 1)) {
     /* how far the previous beat's inflation got by this R wave: 1 unless the beat is
-       too short for it (above ~180 /min); its timing is taken as this beat's */
+       too short for it (above 200 /min); its timing is taken as this beat's */
     double reached = ramp(rr - io->t_peak - p[I_INF_DELAY], p[I_INF_TIME]);
     double down = 1.0 - ramp(t - (r - p[I_DEF_LEAD]), p[I_DEF_TIME]);
     ph.tail = reached < down ? reached : down;
