@@ -480,6 +480,13 @@ int hs_cmd_run(int argc, char **argv) {
             "the balloon's augmentation and deflation, not intracranial pressure (docs/brain.md, "
             "Limits)\n",
             metrics[HS_M_TLPI]);
+  if (isfinite(metrics[HS_M_ICP]) && metrics[HS_M_ICP] >= metrics[HS_M_MAP])
+    fprintf(stderr,
+            "hemosim: warning: ICP %.0f mmHg at or above MAP %.0f mmHg: cerebral circulatory "
+            "arrest (no cerebral blood flow). CSF formation is held constant in the model but "
+            "falls with the brain's perfusion in vivo (Weiss & Wertman 1978): this ICP is not "
+            "a clinical value (docs/brain.md, Limits)\n",
+            metrics[HS_M_ICP], metrics[HS_M_MAP]);
   if (info.steady_requested && info.steady.accel_fallback)
     fprintf(stderr,
             "hemosim: note: steady-state acceleration fell back to plain integration (%s); "

@@ -67,6 +67,15 @@ expect_run_t(0 ${HEMOSIM} compare ${P} --strategy "ecmo:4+impella_cp:P8" --threa
 if("${OUT}" MATCHES "Not steady")
   message(FATAL_ERROR "a steady recommendation reads 'Not steady':\n${OUT}")
 endif()
+# ICP at or above MAP (a 120-mL lesion: cerebral circulatory arrest) is flagged, the
+# healthy adult is not
+expect_run_t(0 ${HEMOSIM} run ${SRC}/examples/patients/healthy_adult.yaml
+             --set "brain.lesion_volume=120 mL")
+expect_match("${ERR}" "warning: ICP 1[0-9][0-9] mmHg at or above MAP 1[0-9][0-9] mmHg: cerebral circulatory arrest")
+expect_run_t(0 ${HEMOSIM} run ${SRC}/examples/patients/healthy_adult.yaml)
+if("${ERR}" MATCHES "circulatory arrest")
+  message(FATAL_ERROR "the healthy adult reads a cerebral circulatory arrest:\n${ERR}")
+endif()
 # optimize takes --target as compare does (it was read as an abbreviation of --targets,
 # a file name)
 expect_run_t(0 ${HEMOSIM} optimize ${P} -s ecmo-flow --threads 1 --target pcwp_max=15)
