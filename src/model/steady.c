@@ -638,15 +638,14 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     double lh_d = lh_usable ? lh_v - lh_volume(pl, lhm, s->y_ed1) : 0.0;
     if (lh_usable && !lh.active && av_shut >= 2 && fabs(lh_d) > sv[SOLVER_STEADY_TOL])
       lh.active = 1;
-    if (lh.active && av_shut && circulating && period == 1) {
-      /* the stagnant LV's contents stay at their fixed point, the LA's, in every beat:
-         the LA's contents still settle after the warm start, and the LV's would follow
-         them only over V / inflow (the ECMO-blood fraction of an LA-drained, non-ejecting
-         LV changed 1.2e-5 per beat after 400 beats, TandemHeart on ECMO at 1 L/min, and
-         held the search back); the test measures every other node's change */
-      lh_contents(pl, s->y);
-      lh_contents(pl, s->y_prev_ed);
-      s->dirty = 1;
+    int lv_stagnant = lh.active && av_shut && circulating && period == 1;
+    if (lv_stagnant) {
+      /* the stagnant LV's contents follow their fixed point, the LA's, only over
+         V / inflow: the LA's contents still settle after the warm start, and the LV's
+         lagged (the ECMO-blood fraction of an LA-drained, non-ejecting LV changed 1.2e-5
+         per beat after 400 beats, TandemHeart on ECMO at 1 L/min, and held the search
+         back).  The test measures every other node; the LV's contents are set to the
+         LA's when the search ends */
       s->last_change_o2 = o2_change_but(pl, s->y, s->y_ed1, pl->lv);
       o2res = s->last_change_o2 / sv[SOLVER_STEADY_TOL_O2];
     }
@@ -839,6 +838,11 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     }
     if (calm >= 3) {
       inf.reached = 1;
+      if (lv_stagnant) {
+        lh_contents(pl, s->y);
+        memcpy(s->y_prev_ed, s->y, nb);
+        s->dirty = 1;
+      }
       break;
     }
   }
