@@ -76,6 +76,10 @@ expect_run_t(0 ${HEMOSIM} run ${SRC}/examples/patients/healthy_adult.yaml)
 if("${ERR}" MATCHES "circulatory arrest")
   message(FATAL_ERROR "the healthy adult reads a cerebral circulatory arrest:\n${ERR}")
 endif()
+# so does optimize's answer
+expect_run_t(0 ${HEMOSIM} optimize ${P} -s impella --fixed-flow --threads 1 --target pcwp_max=25
+             --set solver.steady_tol=1e-6 --set solver.max_beats=60)
+expect_match("${OUT}" "least support meeting every target: [^\n]*; its periodic steady state was not reached")
 # optimize takes --target as compare does (it was read as an abbreviation of --targets,
 # a file name)
 expect_run_t(0 ${HEMOSIM} optimize ${P} -s ecmo-flow --threads 1 --target pcwp_max=15)

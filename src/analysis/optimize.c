@@ -328,6 +328,12 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
     snprintf(r->reason, sizeof r->reason,
              "no setting of %s meets every target; closest: %s (%d of %d targets), which misses %s",
              sw->setting, c->label, met_count(c), HS_TGT_N, c->missed);
+  if (!c->steady) { /* as compare says it: the answer is read from its last beats */
+    size_t k = strlen(r->reason);
+    snprintf(r->reason + k, sizeof r->reason - k,
+             "; its periodic steady state was not reached within solver.max_beats: the values "
+             "are those of its last beats, to be confirmed with a longer run");
+  }
   *out = r;
   return HS_OK;
 }
