@@ -64,6 +64,12 @@ const char *hs_target_name(int k);
    name the field, the value and the accepted range. */
 hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_err *err);
 
+/* What an answer (compare's recommendation, optimize's chosen or closest point) adds when
+   its state did not reach the periodic steady state (hs_compare_row.steady == 0). */
+#define HS_UNSTEADY_NOTE                                                                   \
+  "its periodic steady state was not reached within solver.max_beats: the values are "    \
+  "those of its last beats, to be confirmed with a longer run before acting on them"
+
 /* The targets agree with each other (flow_min below flow_max); hs_targets_set checks one
    field alone, so call this once after setting several (hs_targets_load does). */
 hs_status hs_targets_check(const hs_targets *t, hs_err *err);

@@ -1156,9 +1156,7 @@ static void decide(hs_compare_result *res) {
     }
     if (!r->steady) { /* said where the answer is read, not only in the table */
       size_t k = strlen(res->reason);
-      snprintf(res->reason + k, sizeof res->reason - k,
-               "; its periodic steady state was not reached within solver.max_beats: the "
-               "values are those of its last beats");
+      snprintf(res->reason + k, sizeof res->reason - k, "; " HS_UNSTEADY_NOTE);
     }
   } else if (res->closest >= 0) {
     const hs_compare_row *r = &res->rows[res->closest];

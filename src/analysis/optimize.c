@@ -330,9 +330,7 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
              sw->setting, c->label, met_count(c), HS_TGT_N, c->missed);
   if (!c->steady) { /* as compare says it: the answer is read from its last beats */
     size_t k = strlen(r->reason);
-    snprintf(r->reason + k, sizeof r->reason - k,
-             "; its periodic steady state was not reached within solver.max_beats: the values "
-             "are those of its last beats, to be confirmed with a longer run");
+    snprintf(r->reason + k, sizeof r->reason - k, "; " HS_UNSTEADY_NOTE);
   }
   *out = r;
   return HS_OK;

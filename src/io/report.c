@@ -166,8 +166,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (!b->steady) { /* the answer is read from its last beats, not a verified state */
       o_open(o, "span", "  Not steady: ");
       if (o->html) hs_html_put(o->b, "<br>Not steady: ");
-      o_fmt(o, "its periodic steady state was not reached within solver.max_beats; the values "
-               "are those of its last beats: confirm with a longer run before acting on them");
+      o_text(o, HS_UNSTEADY_NOTE);
       if (o->html) hs_html_put(o->b, "</span>");
       else o_close(o, "");
     }
