@@ -308,6 +308,11 @@ static void test_session_endpoints(void **state) {
   /* decide: validation, then a small comparison in the worker thread */
   RUN_CALLS(base, {"POST", "/compare", "{\"targets\": {\"pcwp_max\": \"18 parsecs\"}}", 400, "pcwp_max"},
             {"POST", "/compare", "{\"targets\": {\"nonsense\": 1}}", 400, "nonsense"},
+            /* the flow bounds are checked against each other once all are read */
+            {"POST", "/compare", "{\"targets\": {\"flow_min\": 5, \"flow_max\": 4}}", 400,
+             "flow_min = 5 L/min must be below flow_max = 4 L/min"},
+            {"POST", "/compare", "{\"targets\": {\"flow_max\": 4, \"flow_min\": 5}}", 400,
+             "flow_min = 5 L/min must be below flow_max = 4 L/min"},
             {"POST", "/compare", "{\"context\": [\"ar=extreme\"]}", 400, "ar=extreme"},
             {"POST", "/compare", "{\"strategies\": [\"ecmo+warp_drive\"]}", 400, "strategies[0]"},
             {"POST", "/compare", "{\"flows\": [20]}", 400, "flows[0]"},
