@@ -454,6 +454,68 @@ static void test_icp_equilibrium(void **state) {
   assert_true(fabs(sh.cpp - (sh.map - sh.icp)) < 1e-9);
 }
 
+/* CSF formation follows cerebral blood flow below its autoregulated reference (Sklar et
+   al. 1980; Weiss & Wertman 1978): the law, then the steady state of a low-flow patient
+   against the same patient with constant formation, and a circulatory arrest. */
+static void test_csf_formation_follows_flow(void **state) {
+  (void)state;
+  double br[BRAIN_NPARAM] = {0};
+  br[BRAIN_CSF_PROD] = 0.35 / 60.0;
+  br[BRAIN_CSF_FLOW_COUPLING] = 1.0;
+  assert_near(hs_brain_csf_formation(br, 1.2), 0.35 / 60.0, 1e-15); /* not above formation */
+  assert_near(hs_brain_csf_formation(br, 1.0), 0.35 / 60.0, 1e-15);
+  assert_near(hs_brain_csf_formation(br, 0.5), 0.175 / 60.0, 1e-15);
+  assert_near(hs_brain_csf_formation(br, -0.1), 0.0, 1e-15); /* reversed flow: none */
+  br[BRAIN_CSF_FLOW_COUPLING] = 0.5;
+  assert_near(hs_brain_csf_formation(br, 0.5), 0.2625 / 60.0, 1e-15);
+  br[BRAIN_CSF_FLOW_COUPLING] = 0.0; /* constant formation */
+  assert_near(hs_brain_csf_formation(br, 0.0), 0.35 / 60.0, 1e-15);
+
+  /* biventricular failure: CBF ~36 of the healthy ~53 mL/100 g/min */
+  double icp[2], cvp[2], z = 0.0;
+  for (int c = 0; c < 2; c++) {
+    hs_err err;
+    hs_model *m = load_patient("biventricular_failure.yaml");
+    assert_int_equal(hs_model_set(m, "brain.csf_flow_coupling", 1.0 - c, &err), HS_OK);
+    hs_plan *pl = hs_plan_compile(m, &err);
+    assert_non_null(pl);
+    assert_true(pl->ycf >= 0);
+    hs_sim *s = hs_sim_new(pl, &err);
+    assert_int_equal(hs_sim_run_to_steady(s, NULL, &err), HS_OK);
+    double v[HS_METRIC_COUNT], w[HS_METRIC_COUNT];
+    assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
+    icp[c] = v[HS_M_ICP], cvp[c] = v[HS_M_CVP];
+    if (c == 0) {
+      size_t n = hs_sim_state_size(s);
+      double *y = malloc(n * sizeof(double));
+      assert_non_null(y);
+      assert_int_equal(hs_sim_get_state(s, y, n, &err), HS_OK);
+      z = y[pl->ycf];
+      free(y);
+      /* the steady search's CSF equilibrium is the one integration keeps */
+      assert_int_equal(hs_sim_run(s, 600, &err), HS_OK);
+      assert_int_equal(hs_sim_summary(s, 6, w, &err), HS_OK);
+      print_message("biventricular failure: flow ratio %.3f, ICP %.2f, 10 min later %.2f\n", z,
+                    v[HS_M_ICP], w[HS_M_ICP]);
+      assert_near(w[HS_M_ICP], v[HS_M_ICP], 0.1);
+    }
+    hs_sim_free(s);
+    hs_plan_free(pl);
+    hs_model_free(m);
+  }
+  print_message("ICP %.2f (formation x %.3f) vs %.2f constant; CVP %.2f / %.2f\n", icp[0], z,
+                icp[1], cvp[0], cvp[1]);
+  assert_in_range_d(z, 0.5, 0.85);
+  /* ICP - sinus = R_out x formation: 8 mmHg min/mL x 0.35 mL/min x (1 - z) less */
+  assert_near(icp[1] - icp[0], 2.8 * (1.0 - z) + (cvp[1] - cvp[0]), 0.15);
+
+  /* ventricular fibrillation without support: no cerebral flow, no formation; ICP relaxes
+     to the sinus pressure instead of staying R_out x formation above it */
+  brain arrest = run("cardiac_arrest_vf.yaml", NULL);
+  print_message("VF arrest: ICP %.2f, CVP %.2f\n", arrest.icp, arrest.cvp);
+  assert_true(arrest.icp - (arrest.cvp + 1.5) < 0.5);
+}
+
 /* Issue 10.  Autoregulation plateau (Lassen 1959; Paulson 1990): CBF within +-10 %
    of its MAP-100 value over MAP 70-150, below it at MAP 50.  Same conditions and
    bands as tests/validation/cases/autoregulation_plateau.yaml.  Falling CPP also
@@ -645,6 +707,7 @@ int main(void) {
       cmocka_unit_test(test_bp_targets),     cmocka_unit_test(test_limits),
       cmocka_unit_test(test_lesion_before_run), cmocka_unit_test(test_bolus_pvi),
       cmocka_unit_test(test_icp_equilibrium), cmocka_unit_test(test_autoregulation_flow_zero),
+      cmocka_unit_test(test_csf_formation_follows_flow),
       cmocka_unit_test(test_autoregulation_plateau), cmocka_unit_test(test_pi_vs_icp),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -280,6 +280,7 @@ enum {
   BRAIN_CAP_COORD,
   BRAIN_ART_STIFF,
   BRAIN_ART_PREF,
+  BRAIN_CSF_FLOW_COUPLING,
   BRAIN_NPARAM
 };
 extern const char *const hs_reflex_regions[];

@@ -43,6 +43,8 @@ struct hs_plan {
      state each), compartment vessels, compartment volume */
   int nar, *ar_edges, yar;
   int nic, *ic_nodes, ycsf; /* ycsf < 0 without intracranial vessels */
+  int ycf; /* the compartment's flow state (the brain: regulated beds' filtered flow over
+              their reference, which sets CSF formation), -1 without */
   /* the compartment hooks of the module that owns them (physio/module.h
      hs_physio_circuit, from the registry at compile; the engine calls only these) */
   const struct hs_physio_circuit *cx;

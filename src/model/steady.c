@@ -453,6 +453,7 @@ static void steady_weights(const hs_sim *s, double *w) {
     if (md->weights) md->weights(s->mstate + s->mofs[k], pl, s->p, &tol, w + pl->mod_y[k]);
   }
   for (int k = 0; k < pl->nar; k++) w[pl->yar + k] = 1.0 / tf;
+  if (pl->ycf >= 0) w[pl->ycf] = 1.0 / tf; /* a flow ratio: a factor's tolerance */
 }
 
 /*

@@ -174,6 +174,18 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                          "conductance of a random network; Blinder et al. 2013 (Nat Neurosci "
                          "16:889): cortical capillary junctions are three-way",
                          NULL},
+    [BRAIN_CSF_FLOW_COUPLING] = {"csf_flow_coupling", HS_DIM_NONE, 1, 0, 1, 0,
+                                 "share of CSF formation that follows cerebral blood flow "
+                                 "below its autoregulated reference: formation = "
+                                 "csf_production x (1 - s + s min(1, CBF / reference)), CBF "
+                                 "the autoregulated beds' flow over the sum of their "
+                                 "autoregulation_flow, low-pass filtered over 20 s (0: "
+                                 "constant formation; docs/brain.md)",
+                                 "Sklar et al. 1980 (Am J Physiol 239:R277): formation is "
+                                 "pressure-insensitive but follows CBF passively once "
+                                 "autoregulation is impaired; Weiss & Wertman 1978 (Arch "
+                                 "Neurol 35:527): it falls below a CPP of ~70 mmHg (cats)",
+                                 NULL},
 };
 
 const hs_block_type hs_type_brain = {
@@ -206,12 +218,36 @@ double hs_brain_csf_absorption(const double *br, double icp, double psinus, doub
   return e * (icp - psinus) / br[BRAIN_CSF_ROUT];
 }
 
+/*
+ * CSF formation at the filtered flow ratio z (the regulated beds' flow over the sum of
+ * their autoregulation_flow, state ycf): csf_production x (1 - s + s min(1, z)), s =
+ * csf_flow_coupling.  Formation is an active secretion, insensitive to ICP and CPP while
+ * autoregulation holds the flow, but it follows cerebral blood flow passively once the
+ * flow falls (Sklar et al. 1980, Am J Physiol 239:R277; Weiss & Wertman 1978, Arch Neurol
+ * 35:527).  A bed's flow within the autoregulated plateau is within ~10 % of its reference
+ * (the controller's finite gain), so formation there stays within 10 %.
+ */
+double hs_brain_csf_formation(const double *br, double z) {
+  double s = br[BRAIN_CSF_FLOW_COUPLING];
+  return br[BRAIN_CSF_PROD] * (1.0 - s + s * (z < 1.0 ? (z > 0.0 ? z : 0.0) : 1.0));
+}
+
+/* The regulated beds' total reference flow (mL/s; 0 without beds). */
+static double ar_reference(const hs_plan *pl, const double *p) {
+  double q = 0.0;
+  for (int k = 0; k < pl->nar; k++)
+    q += BRAIN_BP(pl, p, pl->edge_block[pl->ar_edges[k]])[RESISTOR_AUTOREG_FLOW];
+  return q;
+}
+
 /* Autoregulation: tau dx/dt = G g (Q/Q_ref - 1) - x per bed, computed as
    dx/dt = (a Q - b - x) / tau with a = G g / Q_ref and b = G g; the cache holds a, b and
    1/tau per bed (hs_brain_prepare, at every parameter change): no division and no walk
-   through the parameter blocks at each evaluation.  CSF: dV/dt = formation - absorption,
-   the sinus at the brain's venous outflow + sinus_gradient. */
-int hs_brain_cache_size(const hs_plan *pl) { return 3 * pl->nar; }
+   through the parameter blocks at each evaluation; then 1 / (the beds' total reference
+   flow).  CSF: dV/dt = formation - absorption, the sinus at the brain's venous outflow +
+   sinus_gradient; the flow ratio that sets formation: tau_f dz/dt = sum Q / sum Q_ref - z
+   (HS_BRAIN_CSF_FLOW_TAU). */
+int hs_brain_cache_size(const hs_plan *pl) { return 3 * pl->nar + 1; }
 
 void hs_brain_prepare(const hs_plan *pl, const double *p, double *cache) {
   const double *br = p + HS_BRAIN_BLK(pl);
@@ -222,20 +258,30 @@ void hs_brain_prepare(const hs_plan *pl, const double *p, double *cache) {
     cache[3 * k + 1] = gg;
     cache[3 * k + 2] = 1.0 / br[BRAIN_AR_TAU];
   }
+  double qref = ar_reference(pl, p);
+  cache[3 * pl->nar] = qref > 0 ? 1.0 / qref : 0.0;
 }
 
 void hs_brain_rhs(const hs_plan *pl, const double *p, const double *cache, const double *y,
                   const double *P, const double *Q, double icp, double *dy) {
   const int nar = pl->nar, *ar = pl->ar_edges;
   const double *x = y + pl->yar;
-  double *dx = dy + pl->yar;
-  for (int k = 0; k < nar; k++, cache += 3)
+  double *dx = dy + pl->yar, qsum = 0.0;
+  for (int k = 0; k < nar; k++, cache += 3) {
     dx[k] = (cache[0] * Q[ar[k]] - cache[1] - x[k]) * cache[2];
+    qsum += Q[ar[k]];
+  }
   if (pl->nic) {
     const double *br = p + HS_BRAIN_BLK(pl);
     int sinus = hs_brain_plan_of(pl)->sinus;
     double psinus = (sinus >= 0 ? P[sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
-    dy[pl->ycsf] = br[BRAIN_CSF_PROD] - hs_brain_csf_absorption(br, icp, psinus, y[pl->ycsf]);
+    double z = 1.0;
+    if (pl->ycf >= 0) { /* cache now at 1 / (sum of the reference flows) */
+      z = y[pl->ycf];
+      dy[pl->ycf] = (qsum * cache[0] - z) * (1.0 / HS_BRAIN_CSF_FLOW_TAU);
+    }
+    dy[pl->ycsf] = hs_brain_csf_formation(br, z) -
+                   hs_brain_csf_absorption(br, icp, psinus, y[pl->ycsf]);
   }
 }
 
@@ -257,6 +303,7 @@ void hs_brain_initial(const hs_plan *pl, const double *p, double *y, double *vre
   double vmin = HS_BRAIN_CSF_REF - br[BRAIN_CSF_RESERVE];
   double csf = HS_BRAIN_CSF_REF - br[BRAIN_LESION];
   y[pl->ycsf] = csf > vmin + 1.0 ? csf : vmin + 1.0;
+  if (pl->ycf >= 0) y[pl->ycf] = 1.0; /* the beds at their reference flow */
   *vref = HS_BRAIN_CSF_REF;
   for (int k = 0; k < pl->nic; k++) *vref += y[pl->ic_nodes[k]];
   /* The rest of the mass has squeezed intracranial blood out as well: start at the
@@ -365,13 +412,24 @@ static double ic_blood_shift(const hs_plan *pl, const double *p, const double *q
 int hs_brain_csf_equilibrium(const hs_plan *pl, const double *p, double icp, double psinus,
                              double v, const double *qmean, const double *pmean, double *vcsf) {
   const double *br = p + HS_BRAIN_BLK(pl);
-  double k = br[BRAIN_ICP_K], prod = br[BRAIN_CSF_PROD];
+  double k = br[BRAIN_ICP_K], z = 1.0, qref = ar_reference(pl, p);
   if (!(icp > 0) || !isfinite(psinus)) return 0;
+  if (pl->ycf >= 0 && qref > 0) { /* formation at the beat's mean flow ratio */
+    z = 0.0;
+    for (int j = 0; j < pl->nar; j++) {
+      int e = pl->ar_edges[j];
+      z += qmean[2 * e] - qmean[2 * e + 1]; /* forward minus backward */
+    }
+    z /= qref;
+  }
+  double prod = hs_brain_csf_formation(br, z);
   double lo = 0.05 * icp, hi = 200.0 + icp, dv = 0.0;
   for (int it = 0; it < 100 && hi - lo > 1e-8; it++) {
     double mid = 0.5 * (lo + hi);
     dv = log(mid / icp) / k - ic_blood_shift(pl, p, qmean, pmean, icp, mid);
-    if (prod - hs_brain_csf_absorption(br, mid, psinus, v + dv) > 0) lo = mid;
+    /* >=: without formation (no cerebral flow) every ICP up to where absorption starts
+       balances; the CSF drains down to there, not below */
+    if (prod - hs_brain_csf_absorption(br, mid, psinus, v + dv) >= 0) lo = mid;
     else hi = mid;
   }
   double x = 0.5 * (lo + hi);
@@ -390,7 +448,8 @@ double hs_brain_csf_newton(const hs_plan *pl, const double *p, double *y, double
                            double icp_mean, double psinus, double d) {
   const double *br = p + HS_BRAIN_BLK(pl);
   double v = y[pl->ycsf];
-  double target = psinus + br[BRAIN_CSF_ROUT] * br[BRAIN_CSF_PROD];
+  double z = pl->ycf >= 0 ? y[pl->ycf] : 1.0;
+  double target = psinus + br[BRAIN_CSF_ROUT] * hs_brain_csf_formation(br, z);
   double i0 = hs_brain_icp(pl, p, y, vref);
   y[pl->ycsf] += 0.5;
   double e = (hs_brain_icp(pl, p, y, vref) - i0) / 0.5, cic = 0.0;
@@ -494,6 +553,7 @@ static hs_status brain_compile(hs_plan *pl, const hs_model *m, int *ny, hs_err *
   pl->yar = *ny;
   *ny += pl->nar;
   pl->ycsf = pl->nic ? (*ny)++ : -1;
+  pl->ycf = pl->nic && pl->nar ? (*ny)++ : -1; /* the flow that sets CSF formation */
   bp->sinus = hs_plan_node_find(pl, hs_model_role(m, "brain_venous_outflow"));
   bp->l_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_mca_bed"));
   bp->r_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_mca_bed"));

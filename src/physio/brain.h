@@ -149,9 +149,18 @@ double hs_brain_collateral_factor(const hs_plan *pl, const double *p);
 /* CSF absorption (mL/s) at ICP icp, sinus pressure psinus and CSF volume vcsf. */
 double hs_brain_csf_absorption(const double *br, double icp, double psinus, double vcsf);
 
-/* Derivatives of the brain's states (autoregulation, CSF) at y, with node pressures P,
-   edge flows Q and ICP icp of the same evaluation; cache as hs_brain_prepare wrote it
-   for the parameters p (3 values per regulated bed, hs_brain_cache_size). */
+/* CSF formation (mL/s) at the regulated beds' flow ratio z (their flow over their summed
+   autoregulation_flow): csf_production x (1 - s + s min(1, z)), s = csf_flow_coupling. */
+double hs_brain_csf_formation(const double *br, double z);
+/* s: time constant of the low-pass filter on that flow ratio (plan ycf).  Formation
+   follows the flow over minutes, not within a beat; 20 s keeps the ripple of a 1-s
+   pulsatile flow below 1 % and is short against the CSF time constant (~9 min). */
+#define HS_BRAIN_CSF_FLOW_TAU 20.0
+
+/* Derivatives of the brain's states (autoregulation, CSF, the flow ratio) at y, with node
+   pressures P, edge flows Q and ICP icp of the same evaluation; cache as
+   hs_brain_prepare wrote it for the parameters p (3 values per regulated bed, then 1 /
+   their summed reference flow: hs_brain_cache_size). */
 int hs_brain_cache_size(const hs_plan *pl);
 void hs_brain_prepare(const hs_plan *pl, const double *p, double *cache);
 void hs_brain_rhs(const hs_plan *pl, const double *p, const double *cache, const double *y,

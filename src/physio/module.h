@@ -145,7 +145,8 @@ typedef struct hs_physio_beat {
 typedef struct hs_physio_circuit {
   /* At compile, right after the modules' continuous states: find the compartment nodes
      (plan nic, ic_nodes) and the regulated edges (nar, ar_edges), claim their states at
-     *ny (plan yar, and the compartment's volume state ycsf or -1), resolve the module's
+     *ny (plan yar, the compartment's volume state ycsf or -1, and its flow state ycf or
+     -1), resolve the module's
      roles and parameter block.  m: the model being compiled. */
   hs_status (*compile)(hs_plan *pl, const struct hs_model *m, int *ny, hs_err *err);
   /* After compile, once the quadratures are laid out: claim its own at *nq (plan q_ext:
