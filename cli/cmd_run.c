@@ -483,9 +483,9 @@ int hs_cmd_run(int argc, char **argv) {
   if (isfinite(metrics[HS_M_ICP]) && metrics[HS_M_ICP] >= metrics[HS_M_MAP])
     fprintf(stderr,
             "hemosim: warning: ICP %.0f mmHg at or above MAP %.0f mmHg: cerebral circulatory "
-            "arrest (no cerebral blood flow). The model has no brain herniation (a mass "
-            "beyond the skull's reserve raises ICP without limit) and keeps the sinus gradient "
-            "at zero flow: this ICP is not a clinical value (docs/brain.md, Limits)\n",
+            "arrest (no cerebral blood flow). The model has no brain herniation: a mass "
+            "beyond the skull's reserve raises ICP without limit, and such an ICP is not a "
+            "clinical value (docs/brain.md, Limits)\n",
             metrics[HS_M_ICP], metrics[HS_M_MAP]);
   if (info.steady_requested && info.steady.accel_fallback)
     fprintf(stderr,

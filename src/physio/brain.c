@@ -49,10 +49,11 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                         "2004 (J Neurol Neurosurg Psychiatry 75:813): normal 6-10",
                         NULL},
     [BRAIN_SINUS_GRAD] = {"sinus_gradient", HS_DIM_PRESSURE, 1.5, 0, 20, 0,
-                          "dural sinus pressure above the superior vena cava (supine): the "
-                          "drop along the transverse sinuses and jugular veins; with CVP ~5.5 "
-                          "the sinus is at 7 mmHg and the CSF equilibrium ICP = sinus + R_out "
-                          "x formation ~10 mmHg",
+                          "dural sinus pressure above the superior vena cava (supine) at the "
+                          "cerebral beds' reference flow: the drop along the transverse sinuses "
+                          "and jugular veins, in proportion to the cerebral flow (none without "
+                          "flow); with CVP ~5.5 the sinus is at 7 mmHg and the CSF equilibrium "
+                          "ICP = sinus + R_out x formation ~10 mmHg",
                           "sinus pressure 5-8 mmHg: Davson's relation, Czosnyka & Pickard 2004 "
                           "(J Neurol Neurosurg Psychiatry 75:813); Ekstedt 1978 (J Neurol "
                           "Neurosurg Psychiatry 41:345)",
@@ -232,6 +233,13 @@ double hs_brain_csf_formation(const double *br, double z) {
   return br[BRAIN_CSF_PROD] * (1.0 - s + s * (z < 1.0 ? (z > 0.0 ? z : 0.0) : 1.0));
 }
 
+/* The sinus pressure above the brain's venous outflow node: sinus_gradient, the drop
+   along the transverse sinuses and jugular veins at the beds' reference flow, in
+   proportion to the flow that drains through them (flow ratio z; none without flow). */
+static double sinus_drop(const double *br, double z) {
+  return br[BRAIN_SINUS_GRAD] * (z > 0.0 ? z : 0.0);
+}
+
 /* The regulated beds' total reference flow (mL/s; 0 without beds). */
 static double ar_reference(const hs_plan *pl, const double *p) {
   double q = 0.0;
@@ -274,12 +282,12 @@ void hs_brain_rhs(const hs_plan *pl, const double *p, const double *cache, const
   if (pl->nic) {
     const double *br = p + HS_BRAIN_BLK(pl);
     int sinus = hs_brain_plan_of(pl)->sinus;
-    double psinus = (sinus >= 0 ? P[sinus] : 0.0) + br[BRAIN_SINUS_GRAD];
     double z = 1.0;
     if (pl->ycf >= 0) { /* cache now at 1 / (sum of the reference flows) */
       z = y[pl->ycf];
       dy[pl->ycf] = (qsum * cache[0] - z) * (1.0 / HS_BRAIN_CSF_FLOW_TAU);
     }
+    double psinus = (sinus >= 0 ? P[sinus] : 0.0) + sinus_drop(br, z);
     dy[pl->ycsf] = hs_brain_csf_formation(br, z) -
                    hs_brain_csf_absorption(br, icp, psinus, y[pl->ycsf]);
   }
@@ -423,6 +431,7 @@ int hs_brain_csf_equilibrium(const hs_plan *pl, const double *p, double icp, dou
     z /= qref;
   }
   double prod = hs_brain_csf_formation(br, z);
+  psinus += sinus_drop(br, z) - br[BRAIN_SINUS_GRAD]; /* the outflow hook adds it at z = 1 */
   double lo = 0.05 * icp, hi = 200.0 + icp, dv = 0.0;
   for (int it = 0; it < 100 && hi - lo > 1e-8; it++) {
     double mid = 0.5 * (lo + hi);
@@ -449,6 +458,7 @@ double hs_brain_csf_newton(const hs_plan *pl, const double *p, double *y, double
   const double *br = p + HS_BRAIN_BLK(pl);
   double v = y[pl->ycsf];
   double z = pl->ycf >= 0 ? y[pl->ycf] : 1.0;
+  psinus += sinus_drop(br, z) - br[BRAIN_SINUS_GRAD]; /* the outflow hook adds it at z = 1 */
   double target = psinus + br[BRAIN_CSF_ROUT] * hs_brain_csf_formation(br, z);
   double i0 = hs_brain_icp(pl, p, y, vref);
   y[pl->ycsf] += 0.5;
