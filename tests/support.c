@@ -108,3 +108,7 @@ double hs_test_metric_finite(const hs_sim *s, const char *name, int window) {
   assert_false(isnan(v));
   return v;
 }
+
+double conserved_volume(const struct hs_sim *s) {
+  return hs_sim_total_volume(s) - hs_sim_fluid_exchanged(s);
+}

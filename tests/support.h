@@ -34,4 +34,8 @@ struct hs_sim *hs_test_sim(const struct hs_model *m, struct hs_plan **pl);
 double hs_test_metric(const struct hs_sim *s, const char *name, int window);
 /* The same, failing the test when the metric is NaN (no value in the window). */
 double hs_test_metric_finite(const struct hs_sim *s, const char *name, int window);
+/* The blood volume the integration conserves: the total (hs_sim_total_volume) less what
+   the modules moved across the vessel walls (hs_sim_fluid_exchanged: lung filtration,
+   fluids). */
+double conserved_volume(const struct hs_sim *s);
 #endif

@@ -150,6 +150,8 @@ static double run_with(const char *path, double value, int metric, const char *e
   assert_int_equal(hs_patient_load_file(file, &m, &err), HS_OK);
   /* the drug model's own directions: the baroreflex (on in the preset) would buffer them */
   assert_int_equal(hs_model_set(m, "baroreflex.enabled", 0, &err), HS_OK);
+  /* the drugs' minutes, not the hours of lung water taking plasma (slow states held) */
+  assert_int_equal(hs_model_set(m, "solver.slow_hold", 1, &err), HS_OK);
   if (extra) assert_int_equal(hs_model_set(m, extra, extra_value, &err), HS_OK);
   hs_plan *pl = hs_plan_compile(m, &err);
   hs_sim *s = hs_sim_new(pl, &err);

@@ -27,6 +27,8 @@ static void open_run(run *r, const char *patient) {
   assert_non_null(r->pl);
   r->s = hs_sim_new(r->pl, &err);
   assert_non_null(r->s);
+  /* the fluids' own laws: lung water (its own test below) keeps the blood's volume */
+  if (hs_sim_set(r->s, "lung_water.takes_plasma", 0, &err) != HS_OK) fail_msg("%s", err.msg);
 }
 
 static void close_run(run *r) {
@@ -269,9 +271,44 @@ static void test_macro_vs_beats(void **state) {
 }
 
 /*
+ * Lung water takes its plasma from the blood (docs/model.md 2.16): acute-MI shock (PCWP 26
+ * mmHg, oedema forming at ~300 mL/h) over 30 min from its steady state.  What the lung
+ * gains the blood loses (blood + lung water conserved, to the last beat's share), the
+ * red cells stay (Hb mass conserved: Hb rises by BV0/BV1; Figueras & Weil 1977), and
+ * hs_sim_fluid_exchanged() counts it.  With lung_water.takes_plasma false the blood keeps
+ * its volume and Hb.
+ */
+static void test_lung_water_takes_plasma(void **state) {
+  (void)state;
+  hs_err err;
+  for (int on = 1; on >= 0; on--) {
+    run r;
+    open_run(&r, "acute_mi_shock");
+    set(&r, "lung_water.takes_plasma", on ? "true" : "false");
+    assert_int_equal(hs_sim_run_to_steady(r.s, NULL, &err), HS_OK);
+    double bv0 = hs_sim_total_volume(r.s), x0 = last(&r, HS_M_EVLW), hb0 = last(&r, HS_M_HB);
+    assert_near(hs_sim_fluid_exchanged(r.s), 0.0, 0); /* the search holds it */
+    go(&r, 1800);
+    double bv1 = hs_sim_total_volume(r.s), x1 = last(&r, HS_M_EVLW), hb1 = last(&r, HS_M_HB);
+    print_message("takes_plasma %d: 30 min: EVLW %.1f -> %.1f mL, blood %.1f -> %.1f mL, Hb "
+                  "%.3f -> %.3f g/dL\n", on, x0, x1, bv0, bv1, hb0, hb1);
+    assert_true(x1 - x0 > 50.0); /* oedema forms either way */
+    if (on) {
+      assert_near(bv0 - bv1, x1 - x0, 0.5);
+      assert_near(hs_sim_fluid_exchanged(r.s), bv1 - bv0, 1e-9);
+      assert_near(hb1, hb0 * bv0 / bv1, 0.002);
+    } else {
+      assert_near(bv1, bv0, 1e-6);
+      assert_near(hb1, hb0, 1e-9);
+    }
+    close_run(&r);
+  }
+}
+
+/*
  * Lung water and lactate are slow states too (docs/model.md 2.16-2.18): the steady-state
  * search holds them, the warm-start state carries them (after the plan's states, module
- * order: evlw, lactate, then fluids and haemolysis), and macro steps (solver.slow_step
+ * order: evlw and its Hb factor, lactate, then fluids and haemolysis), and macro steps (solver.slow_step
  * 300 s, exponential Euler) follow beat-by-beat integration over 30 min of a shock
  * patient on VA-ECMO (4 L/min, as above) with oedema (10 mL/kg, PCWP ~30 mmHg:
  * accumulating) and a lactate of 6 mmol/L (clearing): EVLW within 1 mL, lactate within
@@ -286,6 +323,7 @@ static void test_lung_water_lactate_slow(void **state) {
   for (int k = 0; k < 2; k++) {
     run r;
     open_run(&r, "severe_shock_ecmo");
+    set(&r, "lung_water.takes_plasma", "true"); /* the oedema takes its plasma here */
     set(&r, "ecmo.target_flow", "4 L/min"); /* the LV ejects (docs/model.md 2.18) */
     set(&r, "lung_water.initial_ml_per_kg", "10");
     set(&r, "lactate.initial", "6 mmol/L");
@@ -300,10 +338,12 @@ static void test_lung_water_lactate_slow(void **state) {
       size_t n = hs_sim_state_size(r.s);
       double *x = malloc(n * sizeof *x);
       assert_int_equal(hs_sim_get_state(r.s, x, n, &err), HS_OK);
-      size_t ny = n - 9; /* evlw, lactate, 4 fluids, 1 haemolysis, 2 tissue CO2 */
+      /* evlw and its Hb factor, lactate, 4 fluids, 1 haemolysis, 2 tissue CO2 */
+      size_t ny = n - 10;
       assert_near(x[ny], 700.0, 1e-9);
-      assert_near(x[ny + 1], 6.0, 1e-12);
-      x[ny] = 900.0, x[ny + 1] = 3.0;
+      assert_near(x[ny + 1], 1.0, 1e-12); /* no plasma taken while searching */
+      assert_near(x[ny + 2], 6.0, 1e-12);
+      x[ny] = 900.0, x[ny + 2] = 3.0;
       run b;
       open_run(&b, "severe_shock_ecmo");
       assert_int_equal(hs_sim_set_state(b.s, x, n, &err), HS_OK);
@@ -313,6 +353,7 @@ static void test_lung_water_lactate_slow(void **state) {
       free(x);
       close_run(&b);
       hs_sim_reset(r.s, &err);
+      set(&r, "lung_water.takes_plasma", "true");
       set(&r, "ecmo.target_flow", "4 L/min");
       set(&r, "lung_water.initial_ml_per_kg", "10");
       set(&r, "lactate.initial", "6 mmol/L");
@@ -365,6 +406,7 @@ int main(void) {
       cmocka_unit_test(test_crystalloid_dilutes), cmocka_unit_test(test_rbc_and_loss),
       cmocka_unit_test(test_urine_curve),         cmocka_unit_test(test_hemolysis),
       cmocka_unit_test(test_warm_start),          cmocka_unit_test(test_macro_vs_beats),
+      cmocka_unit_test(test_lung_water_takes_plasma),
       cmocka_unit_test(test_lung_water_lactate_slow),
       cmocka_unit_test(test_initial_values_fixed),
   };

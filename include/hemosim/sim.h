@@ -298,6 +298,11 @@ double hs_sim_volume(const hs_sim *sim, size_t node);
 double hs_sim_pressure(const hs_sim *sim, size_t node);
 double hs_sim_flow(const hs_sim *sim, size_t edge);
 double hs_sim_total_volume(const hs_sim *sim);
+/* mL the physiological modules have moved across the vessel walls into the blood since
+   the run began (negative: out): fluids given, urine and blood lost (fluids), lung
+   filtration out and lymph back (lung_water).  hs_sim_total_volume() minus this is
+   conserved by the integration. */
+double hs_sim_fluid_exchanged(const hs_sim *sim);
 
 /* Called at each sample time with all node pressures/volumes and edge flows. */
 typedef struct hs_sample {

@@ -163,6 +163,13 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                               "beats apart. A device's own period (IABP at 1:n: n) is "
                               "combined with it (least common multiple) without setting it",
                               "docs/numerics.md", NULL},
+    [SOLVER_SLOW_HOLD] = {"slow_hold", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
+                          "slow states (lung water and the plasma it takes, lactate, fluids, "
+                          "haemolysis, tissue CO2) hold their values in timed runs too, as in "
+                          "the steady-state search: the circulation over minutes without the "
+                          "processes of hours (to compare a steady state with plain "
+                          "integration); rates are still reported",
+                          "docs/model.md \"Slow states\"", NULL},
 };
 
 const hs_block_type hs_type_heart = {"heart", HS_BLOCK_GLOBAL, HEART, HEART_NPARAM,

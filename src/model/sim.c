@@ -1430,6 +1430,7 @@ static void modules_init(hs_sim *s) {
   s->ctl_moving = 0;
   s->slow_calm = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;
+  s->fluid_moved = 0.0;
   for (int j = 0; j < s->nslow; j++) s->slow_rate[j] = s->slow_decay[j] = 0.0;
   modules_effect(s);
 }
@@ -1480,6 +1481,7 @@ static hs_status slow_apply(hs_sim *s, double dt, hs_err *err) {
       if (pl->ntr) s->y[pl->ytr + i] *= vn / v;
       s->y[i] = vn;
     }
+    s->fluid_moved += dv;
     touched = 1;
   }
   if (touched) {
@@ -1499,7 +1501,8 @@ static hs_status slow_apply(hs_sim *s, double dt, hs_err *err) {
 /* Every module's beat-end update; a changed effect restarts the integrator.  Then the
    slow states' rates over the beat, and (unless held) one Euler step of length T. */
 static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err) {
-  hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn, s->slow_frozen,
+  int hold = s->slow_frozen || s->p[s->pl->solver + SOLVER_SLOW_HOLD] != 0;
+  hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn, hold,
                       s->kin, s->site + (s->nhist - 1) % HIST * 3 * s->pl->nn + s->pl->nn};
   int changed = 0, moving = 0, j = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;
@@ -1527,7 +1530,7 @@ static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err)
     changed = 1;
   }
   if (changed) s->dirty = 1;
-  return s->slow_frozen ? HS_OK : slow_apply(s, T, err);
+  return hold ? HS_OK : slow_apply(s, T, err);
 }
 
 /*
@@ -1544,7 +1547,9 @@ static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err)
 static hs_status slow_jump(hs_sim *s, hs_err *err) {
   const hs_plan *pl = s->pl;
   const double *sv = s->p + pl->solver;
-  if (sv[SOLVER_SLOW_STEP] <= 0 || s->slow_frozen || !s->nslow || s->ctl_moving) return HS_OK;
+  if (sv[SOLVER_SLOW_STEP] <= 0 || s->slow_frozen || sv[SOLVER_SLOW_HOLD] != 0 || !s->nslow ||
+      s->ctl_moving)
+    return HS_OK;
   if (s->slow_calm < (int)sv[SOLVER_SLOW_SETTLE]) return HS_OK;
   double rr = s->brr > 0.1 ? s->brr : 0.1;
   double d = sv[SOLVER_SLOW_STEP];

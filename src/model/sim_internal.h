@@ -192,6 +192,8 @@ struct hs_sim {
   double *slow_rate;     /* last beat's rates, module order */
   double *slow_decay;    /* their decay rates (physio/module.h), 1/s */
   hs_physio_flux slow_flux; /* last beat's blood added by the modules, mL/s */
+  double fluid_moved;       /* mL the modules have added to the blood since the run began
+                               (hs_sim_fluid_exchanged) */
   int slow_frozen;       /* held fixed (hs_sim_run_to_steady) */
   int slow_calm;         /* beats in a row with the fast states within tolerance */
   double adv_end;        /* end of the current advance_to (macro steps stop before it) */

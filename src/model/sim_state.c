@@ -137,6 +137,8 @@ double hs_sim_total_volume(const hs_sim *s) {
   return v;
 }
 
+double hs_sim_fluid_exchanged(const hs_sim *s) { return s->fluid_moved; }
+
 /* ------------------------------------------------------------- warm start -- */
 
 /* The dynamic state is y (plan layout), then the physiological modules' slow states in

@@ -38,6 +38,7 @@ enum {
   LW_LYMPH0,
   LW_LYMPH_MAX,
   LW_SHUNT_K,
+  LW_PLASMA,
   LW_NPARAM
 };
 
@@ -89,6 +90,14 @@ static const hs_param_spec LW[LW_NPARAM] = {
                     "intrapulmonary shunt added per mL/kg of lung water above normal",
                     "model choice: EVLW 15-17 mL/kg (Sakka 2002: high-mortality range) gives a "
                     "shunt of ~0.2-0.25 (PaO2/FiO2 ~150-200)", NULL},
+    [LW_PLASMA] = {"takes_plasma", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL,
+                   "the filtrate leaves the blood and lymph returns it: the blood volume falls "
+                   "and haemoglobin concentrates as oedema forms, and the reverse as it "
+                   "resolves (false: lung water is counted, the blood keeps its volume)",
+                   "Figueras & Weil 1977 (Circulation 55:195): haemoconcentration and a "
+                   "smaller plasma volume in acute cardiogenic pulmonary oedema, reversed "
+                   "as it resolved; Figueras & Weil 1978 (Circulation 57:349)",
+                   NULL},
 };
 
 const hs_block_type hs_type_lung_water = {
@@ -98,11 +107,12 @@ const hs_block_type hs_type_lung_water = {
 
 
 typedef struct lw_state {
-  double evlw; /* slow state: extravascular lung water, mL */
-  double pc;   /* capillary pressure of the last beat, mmHg */
+  double evlw;  /* slow state: extravascular lung water, mL */
+  double hconc; /* slow state: haemoglobin concentration factor from the plasma it took */
+  double pc;    /* capillary pressure of the last beat, mmHg */
 } lw_state;
 
-static const hs_physio_slow SLOW[] = {{"evlw", "mL", 100.0}};
+static const hs_physio_slow SLOW[] = {{"evlw", "mL", 100.0}, {"evlw_hb_factor", "", 0.05}};
 
 static double weight(const hs_plan *pl, const double *p) { return p[pl->body + BODY_WEIGHT]; }
 
@@ -146,6 +156,7 @@ static double added_shunt(const double *lw, double evlwi) {
 static void lw_start(void *state, const hs_plan *pl, const double *p) {
   lw_state *st = state;
   st->evlw = p[BLK(pl) + LW_INITIAL] * weight(pl, p);
+  st->hconc = 1.0;
 }
 
 static int lw_beat(void *state, const hs_physio_beat *b) {
@@ -154,21 +165,31 @@ static int lw_beat(void *state, const hs_physio_beat *b) {
   return 0; /* the shunt is read every beat; the right-hand side is unchanged */
 }
 
+/* The lung water's balance is the blood's: filtration leaves the plasma, lymph returns
+   it (to the systemic veins), so the blood loses Jv - L; the red cells stay, so the
+   haemoglobin concentration rises by the factor hconc, dh/dt = h (Jv - L) / BV (Hb mass
+   conserved; haemoconcentration in acute cardiogenic pulmonary oedema, its reversal as
+   the oedema resolves: Figueras & Weil 1977, Circulation 55:195; 1978, Circulation
+   57:349). */
 static void lw_rates(const void *state, const hs_physio_beat *b, double *dxdt,
                      double *decay, hs_physio_flux *flux) {
-  (void)flux;
   const lw_state *st = state;
   const double *lw = b->p + BLK(b->plan);
   double jv, lym, x = st->evlw - lw[LW_NORMAL] * weight(b->plan, b->p);
   flows(lw, st->pc, x, &jv, &lym);
-  dxdt[0] = (jv - lym) / 60.0; /* mL/s */
+  double q = (jv - lym) / 60.0, bv = b->m[HS_M_TBV]; /* mL/s */
+  dxdt[0] = q;
   decay[0] = slope(lw, x) / 60.0;
+  if (lw[LW_PLASMA] == 0) return; /* counted only: the blood keeps its volume */
+  dxdt[1] = bv > 0 ? st->hconc * q / bv : 0.0;
+  flux->volume = -q; /* plasma: it carries no O2 of its own (flux o2 0) */
 }
 
 static void lw_effect(const void *state, const hs_plan *pl, const double *p,
                       hs_physio_effect *fx) {
   const lw_state *st = state;
   fx->shunt += added_shunt(p + BLK(pl), st->evlw / weight(pl, p));
+  fx->hb *= st->hconc;
 }
 
 static void lw_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
@@ -200,7 +221,7 @@ const hs_physio_module hs_physio_lung_water = {
     .beat = lw_beat,
     .effect = lw_effect,
     .metrics = lw_metrics,
-    .nslow = 1,
+    .nslow = 2,
     .slow = SLOW,
     .slow_start = lw_start,
     .rates = lw_rates,
