@@ -276,7 +276,7 @@ static void test_macro_vs_beats(void **state) {
  * gains the blood loses (blood + lung water conserved, to the last beat's share), the
  * red cells stay (Hb mass conserved: Hb rises by BV0/BV1; Figueras & Weil 1977), and
  * hs_sim_fluid_exchanged() counts it.  With lung_water.takes_plasma false the blood keeps
- * its volume and Hb.
+ * its volume and Hb; with solver.slow_hold true nothing moves at all.
  */
 static void test_lung_water_takes_plasma(void **state) {
   (void)state;
@@ -303,6 +303,18 @@ static void test_lung_water_takes_plasma(void **state) {
     }
     close_run(&r);
   }
+  /* solver.slow_hold: a timed run holds the slow states as the steady search does (the
+     rate is still reported, nothing moves, no plasma leaves) */
+  run h;
+  open_run(&h, "acute_mi_shock");
+  set(&h, "lung_water.takes_plasma", "true");
+  set(&h, "solver.slow_hold", "true");
+  go(&h, 600);
+  assert_near(last(&h, HS_M_EVLW), 490.0, 1e-9);
+  assert_true(last(&h, HS_M_EVLW_RATE) > 100.0);
+  assert_near(hs_sim_fluid_exchanged(h.s), 0.0, 0);
+  assert_near(hs_sim_total_volume(h.s), 4900.0, 1e-6);
+  close_run(&h);
 }
 
 /*
