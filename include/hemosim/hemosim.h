@@ -23,6 +23,7 @@
 
 #include "hemosim/baroreflex.h"
 #include "hemosim/calibrate.h"
+#include "hemosim/cardiopulmonary.h"
 #include "hemosim/cohort.h"
 #include "hemosim/compare.h"
 #include "hemosim/device.h"

@@ -229,6 +229,7 @@ extern const hs_block_type hs_type_body;
 extern const hs_block_type hs_type_solver;
 extern const hs_block_type hs_type_oxygen;
 extern const hs_block_type hs_type_baroreflex;
+extern const hs_block_type hs_type_cardiopulmonary;
 extern const hs_block_type hs_type_drugs;
 extern const hs_block_type hs_type_brain;
 extern const hs_block_type hs_type_map_control;

@@ -933,6 +933,25 @@ static hs_status check_compiled_presence(const hs_sim *s, int pidx, double v, hs
   return HS_OK;
 }
 
+/* Before the run a parameter may change the initial state, but not the number of a
+   module's continuous states (laid out when the model was compiled, e.g.
+   baroreflex.enabled): that would be silently ignored. */
+static hs_status check_state_count(hs_sim *s, int pidx, double v, hs_err *err) {
+  const hs_plan *pl = s->pl;
+  double old = s->p[pidx];
+  s->p[pidx] = v;
+  int k = 0;
+  for (; k < pl->nmod; k++)
+    if (pl->mods[k]->nstates && pl->mods[k]->nstates(pl, s->p) != pl->mod_ny[k]) break;
+  s->p[pidx] = old;
+  if (k == pl->nmod) return HS_OK;
+  const char *why = pl->mods[k]->fixed ? pl->mods[k]->fixed(pl, pidx) : NULL;
+  return hs_err_set(err, HS_ERR_STATE, "%s",
+                    why ? why
+                        : "this parameter changes the number of a module's states, fixed once "
+                          "the model is compiled; set it in the patient file or with --set");
+}
+
 static hs_status check_runtime_param(const hs_sim *s, int pidx, double v, hs_err *err) {
   const hs_plan *pl = s->pl;
   hs_status st = check_compiled_presence(s, pidx, v, err);
@@ -990,6 +1009,7 @@ hs_status hs_sim_set(hs_sim *s, const char *path, double v, hs_err *err) {
   if (st) return hs_err_prefix(err, "%s: ", path);
   if (s->t > 0 || s->beats > 0) return apply_param(s, pidx, v, err);
   if ((st = check_compiled_presence(s, pidx, v, err)) != HS_OK) return st;
+  if ((st = check_state_count(s, pidx, v, err)) != HS_OK) return st;
   /* before the run starts: rebuild the initial state with the new value */
   s->p[pidx] = v;
   if (pidx == s->pl->solver + SOLVER_METHOD) s->ot_custom = NULL; /* a built-in chosen */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 extern const hs_physio_module hs_physio_drugs, hs_physio_bp_control, hs_physio_baroreflex;
+extern const hs_physio_module hs_physio_cardiopulmonary;
 extern const hs_physio_module hs_physio_lung_water, hs_physio_lactate;
 extern const hs_physio_module hs_physio_fluids, hs_physio_hemolysis, hs_physio_tissue_co2;
 extern const hs_physio_module hs_physio_brain, hs_physio_oxygen;
@@ -18,6 +19,7 @@ static const hs_physio_module *const MODULES[] = {
     &hs_physio_drugs,
     &hs_physio_bp_control,
     &hs_physio_baroreflex,
+    &hs_physio_cardiopulmonary,
     &hs_physio_lung_water,
     &hs_physio_lactate,
     &hs_physio_fluids,    /* slow states: Hb dilution, fluid counters */
