@@ -210,6 +210,12 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   for (int k = 0; k < pl->nmod; k++) {
     pl->mods[k] = hs_physio_module_at((size_t)k);
     pl->mblk[k] = pl->mods[k]->block ? hs_physio_block(pl, pl->mods[k]->block) : -1;
+    if (pl->mods[k]->block && pl->mblk[k] < 0) { /* hs_model_new adds every global block */
+      hs_err_set(err, HS_ERR_MODEL, "physiological module '%s': the model has no '%s' block",
+                 pl->mods[k]->name, pl->mods[k]->block);
+      hs_plan_free(pl);
+      return NULL;
+    }
     pl->mdofs[k] = mbytes;
     mbytes += (pl->mods[k]->plan_bytes + 15) / 16 * 16; /* aligned for any field */
   }

@@ -103,7 +103,7 @@ static const hs_param_spec CP[CP_NPARAM] = {
     [CP_ENABLED] = {"enabled", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
                     "excitatory cardiac reflex of the failing heart active (fixed when the "
                     "model is compiled)", "", NULL},
-    [CP_GAIN] = {"gain", HS_DIM_NONE, 0.05, 0, 1, 0,
+    [CP_GAIN] = {"gain", HS_DIM_NONE, 0.05, 0, 2, 0,
                  "sympathetic vasoconstriction per mmHg of mean LA pressure above the "
                  "threshold, as a fraction of the resistance at the threshold (1/mmHg)",
                  "fitted to the SVR fall per mmHg of PCWP fall when failing hearts are "
