@@ -78,9 +78,12 @@ static const hs_param_spec LW[LW_NPARAM] = {
     [LW_C_ALV] = {"alveolar_compliance", HS_DIM_COMPLIANCE, 200, 1, 10000, 0,
                   "compliance of the lung water space once the alveoli flood",
                   "model choice (alveolar flooding: little pressure rise, Staub 1974)", NULL},
-    [LW_LYMPH0] = {"lymph_flow", HS_DIM_FLOW, 0.3 / 60.0, 0, 1, 0,
-                   "lung lymph flow at normal lung water (0.3 mL/min = 18 mL/h)",
-                   "Staub 1974 Physiol Rev 54:678 (scaled from sheep lung lymph)", NULL},
+    [LW_LYMPH0] = {"lymph_flow", HS_DIM_FLOW, 0.84 / 60.0, 0, 1, 0,
+                   "lung lymph flow at normal lung water (0.84 mL/min = 50 mL/h: the "
+                   "filtration at the healthy adult's capillary pressure, 12.8 mmHg, so "
+                   "normal lungs hold their water)",
+                   "Parker et al. 1984 Microvasc Res 28:254 (dog lungs, 0.06 mL/min per 100 g, "
+                   "x a human lung mass of 1-1.4 kg: 0.6-0.84 mL/min); Staub 1974", NULL},
     [LW_LYMPH_MAX] = {"lymph_flow_max", HS_DIM_FLOW, 3.0 / 60.0, 0, 10, 0,
                       "largest lung lymph flow (reached at the interstitial capacity; "
                       "3 mL/min, 10x normal)",
