@@ -106,8 +106,9 @@ static const hs_param_spec CP[CP_NPARAM] = {
     [CP_GAIN] = {"gain", HS_DIM_NONE, 0.05, 0, 2, 0,
                  "sympathetic vasoconstriction per mmHg of mean LA pressure above the "
                  "threshold, as a fraction of the resistance at the threshold (1/mmHg)",
-                 "fitted to the SVR fall per mmHg of PCWP fall when failing hearts are "
-                 "unloaded (dobutamine, IABP, Impella; docs/baroreflex.md)", NULL},
+                 "estimated from the SVR falls with dobutamine in chronic heart failure "
+                 "beyond its direct effect (Velez-Roa 2003, Akhtar 1975; docs/baroreflex.md)",
+                 NULL},
     [CP_THRESHOLD] = {"threshold", HS_DIM_PRESSURE, 12, 0, 40, 0,
                       "mean LA pressure above which the ventricular mechanoreceptors drive "
                       "sympathetic outflow (the upper normal filling pressure)",

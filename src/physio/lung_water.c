@@ -86,7 +86,7 @@ static const hs_param_spec LW[LW_NPARAM] = {
                    "x a human lung mass of 1-1.4 kg: 0.6-0.84 mL/min); Staub 1974", NULL},
     [LW_LYMPH_MAX] = {"lymph_flow_max", HS_DIM_FLOW, 3.0 / 60.0, 0, 10, 0,
                       "largest lung lymph flow (reached at the interstitial capacity; "
-                      "3 mL/min, 10x normal)",
+                      "3 mL/min, 3.6x normal)",
                       "Staub 1974; Taylor 1981 (lymph flow rises several-fold before flooding)",
                       NULL},
     [LW_SHUNT_K] = {"shunt_per_ml_per_kg", HS_DIM_NONE, 0.025, 0, 0.2, 0,
