@@ -116,8 +116,7 @@ static int baro_nstates(const hs_plan *pl, const double *p) {
 
 static const char *baro_fixed(const hs_plan *pl, int pidx) {
   return pidx == BLK(pl) + HS_BP_ENABLED
-             ? "baroreflex.enabled adds the reflex's states and is fixed once the model is "
-               "compiled; set it in the patient file or with --set before the run"
+             ? HS_PHYSIO_ENABLED_FIXED("baroreflex.enabled")
              : NULL;
 }
 

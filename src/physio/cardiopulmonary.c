@@ -49,8 +49,7 @@ static int cp_nstates(const hs_plan *pl, const double *p) {
 
 static const char *cp_fixed(const hs_plan *pl, int pidx) {
   return pidx == BLK(pl) + CP_ENABLED
-             ? "cardiopulmonary.enabled adds the reflex's state and is fixed once the model "
-               "is compiled; set it in the patient file or with --set before the run"
+             ? HS_PHYSIO_ENABLED_FIXED("cardiopulmonary.enabled")
              : NULL;
 }
 

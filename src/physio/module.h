@@ -322,6 +322,12 @@ typedef struct hs_physio_module {
   path " is a slow state's value at the start of the run; set it in the patient file or "   \
        "with --set before the run"
 
+/* The reason a module's fixed() gives for the switch that adds its continuous states
+   (path: the parameter, e.g. "baroreflex.enabled"). */
+#define HS_PHYSIO_ENABLED_FIXED(path)                                                        \
+  path " adds the module's states and is fixed once the model is compiled; set it in the "  \
+       "patient file or with --set before the run"
+
 /* The plan data of module md (plan_bytes of it; NULL if md is not registered).  A scan of
    the registered modules: cheap, but a module's right-hand-side hooks that run at every
    evaluation read it once per call at most (the circuit hooks: plan->cx_data). */
