@@ -431,7 +431,7 @@ int hs_brain_csf_equilibrium(const hs_plan *pl, const double *p, double icp, dou
     z /= qref;
   }
   double prod = hs_brain_csf_formation(br, z);
-  psinus += sinus_drop(br, z) - br[BRAIN_SINUS_GRAD]; /* the outflow hook adds it at z = 1 */
+  psinus += sinus_drop(br, z); /* the outflow hook gives the node's pressure */
   double lo = 0.05 * icp, hi = 200.0 + icp, dv = 0.0;
   for (int it = 0; it < 100 && hi - lo > 1e-8; it++) {
     double mid = 0.5 * (lo + hi);
@@ -458,7 +458,7 @@ double hs_brain_csf_newton(const hs_plan *pl, const double *p, double *y, double
   const double *br = p + HS_BRAIN_BLK(pl);
   double v = y[pl->ycsf];
   double z = pl->ycf >= 0 ? y[pl->ycf] : 1.0;
-  psinus += sinus_drop(br, z) - br[BRAIN_SINUS_GRAD]; /* the outflow hook adds it at z = 1 */
+  psinus += sinus_drop(br, z); /* the outflow hook gives the node's pressure */
   double target = psinus + br[BRAIN_CSF_ROUT] * hs_brain_csf_formation(br, z);
   double i0 = hs_brain_icp(pl, p, y, vref);
   y[pl->ycsf] += 0.5;
@@ -626,14 +626,16 @@ static void brain_watch(const hs_plan *pl, int edges[2]) {
 }
 
 /* The steady-state search's view of the CSF: its imbalance as the pressure R_out x drift,
-   and its outflow, the sinus (the sinus node's mean pressure + sinus_gradient). */
+   and its outflow node's mean pressure (equilibrium and newton add the sinus drop, which
+   follows the cerebral flow). */
 static double brain_imbalance(const hs_plan *pl, const double *p, double d) {
   return fabs(d) * p[HS_BRAIN_BLK(pl) + BRAIN_CSF_ROUT];
 }
 static int brain_outflow_pressure(const hs_plan *pl, const double *p, const double *pmean,
                                   double *pout) {
   int sinus = hs_brain_plan_of(pl)->sinus;
-  *pout = (sinus >= 0 ? pmean[sinus] : 0.0) + p[HS_BRAIN_BLK(pl) + BRAIN_SINUS_GRAD];
+  (void)p;
+  *pout = sinus >= 0 ? pmean[sinus] : 0.0;
   return sinus >= 0;
 }
 

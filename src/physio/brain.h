@@ -175,7 +175,8 @@ void hs_brain_initial(const hs_plan *pl, const double *p, double *y, double *vre
 void hs_brain_ar_nodes(const hs_plan *pl, int *ar_node);
 
 /* CSF volume at which formation equals absorption (the CSF equilibrium), from the
-   last beat: mean ICP icp, mean sinus pressure psinus, CSF volume v, the mean forward
+   last beat: mean ICP icp, mean pressure psinus of the brain's venous outflow node (the
+   sinus drop to it, sinus_gradient x the flow ratio, is added here), CSF volume v, the mean forward
    and backward flow of each edge qmean (2 per edge) and the mean pressure of each node
    pmean, into *vcsf.  Returns 0 (and leaves *vcsf) when it cannot tell: icp not
    positive or psinus not finite. */
@@ -184,7 +185,8 @@ int hs_brain_csf_equilibrium(const hs_plan *pl, const double *p, double icp, dou
 
 /* A Newton guess of the CSF volume for the steady-state search when no equilibrium is
    available: y the state (scratch: a copy of it, changed), vref, the last beat's mean
-   ICP icp_mean and sinus pressure psinus, the measured drift d (mL/s). */
+   ICP icp_mean and the outflow node's pressure psinus (the sinus drop added here, as in
+   hs_brain_csf_equilibrium), the measured drift d (mL/s). */
 double hs_brain_csf_newton(const hs_plan *pl, const double *p, double *scratch, double vref,
                            double icp_mean, double psinus, double d);
 

@@ -202,9 +202,10 @@ typedef struct hs_physio_circuit {
   /* The compartment volume's imbalance as a pressure, for a mean drift d (mL/s) over a
      beat (tested against solver.steady_tol_icp). */
   double (*imbalance)(const hs_plan *pl, const double *p, double d);
-  /* The pressure the compartment volume drains into, from the beat's mean node pressures
-     pmean, in *pout; returns 0 when no circuit node carries it (*pout then holds the
-     part that needs no node). */
+  /* The mean pressure of the node the compartment volume drains into, from the beat's
+     mean node pressures pmean, in *pout; returns 0 when the circuit has no such node
+     (*pout 0).  A flow-dependent drop beyond that node is the module's own, added in
+     equilibrium and newton. */
   int (*outflow_pressure)(const hs_plan *pl, const double *p, const double *pmean,
                           double *pout);
   /* The compartment volume at which its inflow and outflow balance at mean compartment
