@@ -487,6 +487,16 @@ int hs_cmd_run(int argc, char **argv) {
             "beyond the skull's reserve raises ICP without limit, and such an ICP is not a "
             "clinical value (docs/brain.md, Limits)\n",
             metrics[HS_M_ICP], metrics[HS_M_MAP]);
+  {
+    hs_sim_stats ss;
+    hs_sim_get_stats(sim, &ss);
+    if (ss.slow_held_s > 0)
+      fprintf(stderr,
+              "hemosim: note: macro steps (solver.slow_step) held for %.0f s of simulated "
+              "time: %s (a ventricle that does not eject fills one way, beat by beat; "
+              "docs/model.md, \"Slow states\")\n",
+              ss.slow_held_s, hs_sim_stats_held_reason(&ss));
+  }
   if (info.steady_requested && info.steady.accel_fallback)
     fprintf(stderr,
             "hemosim: note: steady-state acceleration fell back to plain integration (%s); "

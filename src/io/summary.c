@@ -84,6 +84,14 @@ char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err) {
   bad |= json_object_set_new(integ, "rhs_evals", json_integer(st.rhs_evals));
   bad |= json_object_set_new(integ, "valve_events", json_integer(st.valve_events));
   bad |= json_object_set_new(run, "integrator", integ), integ = NULL;
+  json_t *macro = json_object();
+  bad |= !macro;
+  bad |= json_object_set_new(macro, "count", json_integer(st.slow_jumps));
+  bad |= json_object_set_new(macro, "covered_s", num(st.slow_jumped_s));
+  bad |= json_object_set_new(macro, "held_s", num(st.slow_held_s));
+  bad |= json_object_set_new(macro, "held_because",
+                             json_string(hs_sim_stats_held_reason(&st)));
+  bad |= json_object_set_new(run, "macro_steps", macro);
   bad |= json_object_set_new(root, "run", run), run = NULL;
   for (size_t k = 0; k < nm; k++) {
     char buf[128];

@@ -748,6 +748,8 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->slow_frozen = 0;
   s->slow_jumps = 0;
   s->slow_jumped = 0.0;
+  s->slow_held = 0.0;
+  s->slow_held_why = 0;
   s->adv_end = 0.0;
   memo_reset(s);
   return sim_begin(s, err);
@@ -1570,6 +1572,14 @@ static hs_status slow_jump(hs_sim *s, hs_err *err) {
   if (sv[SOLVER_SLOW_STEP] <= 0 || s->slow_frozen || sv[SOLVER_SLOW_HOLD] != 0 || !s->nslow ||
       s->ctl_moving)
     return HS_OK;
+  /* a ventricle filling one way: its filling is integrated beat by beat (a jump would
+     hold it still while the clock moves on) */
+  int fills = hs_one_way_filling(s->hist + ((s->nhist - 1) % HIST) * s->nm);
+  if (fills) {
+    s->slow_held += s->brr;
+    s->slow_held_why |= fills;
+    return HS_OK;
+  }
   if (s->slow_calm < (int)sv[SOLVER_SLOW_SETTLE]) return HS_OK;
   double rr = s->brr > 0.1 ? s->brr : 0.1;
   double d = sv[SOLVER_SLOW_STEP];

@@ -199,6 +199,9 @@ struct hs_sim {
   double adv_end;        /* end of the current advance_to (macro steps stop before it) */
   long slow_jumps;       /* macro steps taken */
   double slow_jumped;    /* simulated time covered by them, s */
+  double slow_held;      /* simulated time macro steps were held: a ventricle filled one
+                            way (hs_one_way_filling), s */
+  int slow_held_why;     /* which: HS_FILL_LV | HS_FILL_RV */
   /* O2 replay (model/replay.c): the transport steps of the current beat (rep[rep_cur])
      and of the last complete one, recorded while rep_on (the steady-state search) */
   int rep_on, rep_cur, rep_n[2], rep_bad[2], rep_cap;
@@ -208,6 +211,20 @@ struct hs_sim {
 };
 
 /* ---------------------------------------------------------- shared helpers -- */
+
+/* An LV whose volume falls by more than this within a beat empties (through its valve or a
+   device draining it: Impella, LV vent): it does not fill one way. */
+#define HS_DRAINED_ML 2.0
+enum { HS_FILL_LV = 1, HS_FILL_RV = 2 };
+/* The ventricles that neither ejected nor were emptied in the beat of metrics m: they only
+   fill (inflow, no outflow), the LV of VA-ECMO from the bronchial circulation over about an
+   hour (docs/model.md 4.8).  Neither the steady-state acceleration nor macro steps of the
+   slow states may step over that filling: it is a mode of the circulation itself. */
+static inline int hs_one_way_filling(const double *m) {
+  int lv_drained = m[HS_M_LVEDV] - m[HS_M_LVESV] > HS_DRAINED_ML;
+  return (m[HS_M_AVOPEN] > 0.5 || lv_drained ? 0 : HS_FILL_LV) |
+         (m[HS_M_RVO] > 1e-3 ? 0 : HS_FILL_RV);
+}
 
 static inline const double *bparams(const hs_sim *s, int block) {
   return s->p + s->pl->bpofs[block];

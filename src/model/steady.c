@@ -408,9 +408,6 @@ static int lh_ok(const lh_solver *h, double d) {
 /* Beats between CSF steps: the drift is measured only after the haemodynamics have
    answered the last step (a step every beat measures the transient, not the balance). */
 #define STEADY_CSF_GAP 3
-/* An LV whose volume falls by more than this within a beat empties (through its valve or a
-   device draining it): not one-way filling, so its haemodynamics may be accelerated. */
-#define STEADY_DRAINED_ML 2.0
 #define STEADY_AA_O2_STEPS 12 /* at most, once the change is below its tolerance */
 /* The O2 stage gives up when its change has not improved on its best for so many
    accelerated steps: the contents of a node where two streams meet and the flow
@@ -627,12 +624,12 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     const double *last = &s->hist[((s->nhist - 1) % HIST) * s->nm];
     /* a shut aortic valve with a pump or vent draining the LV (Impella, LV vent) is not
        one-way filling: the LV still empties within the beat */
-    int lv_drained = last[HS_M_LVEDV] - last[HS_M_LVESV] > STEADY_DRAINED_ML;
-    av_shut = last[HS_M_AVOPEN] > 0.5 || lv_drained ? 0 : av_shut + 1;
+    int fills = hs_one_way_filling(last);
+    av_shut = fills & HS_FILL_LV ? av_shut + 1 : 0;
     /* no circulation (arrest without support): contents only stagnate, nothing to
        accelerate */
     int circulating = last[HS_M_CO] > 0.1;
-    rv_shut = !(last[HS_M_RVO] > 1e-3);
+    rv_shut = (fills & HS_FILL_RV) != 0;
     /* the left heart's filling balance: active once the LV has stopped ejecting while
        its pool's volume still moves (lh_step) */
     double lh_v = lh_usable ? lh_volume(pl, lhm, s->y) : 0.0;
