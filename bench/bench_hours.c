@@ -94,8 +94,10 @@ int main(int argc, char **argv) {
   printf("bench_hours: %s, %.0f h, solver.slow_step %s\n", path, hours, step);
   printf("  wall %.2f s (median of %d), %.0f simulated s per wall s\n", w, reps,
          hours * 3600.0 / w);
-  printf("  beats integrated %ld (%.0f s), macro steps %ld covering %.0f s\n", st.beats,
-         hours * 3600.0 - st.slow_jumped_s, st.slow_jumps, st.slow_jumped_s);
+  printf("  beats integrated %ld (%.0f s), macro steps %ld covering %.0f s (%.0f mL into the "
+         "left heart of a non-ejecting LV)\n",
+         st.beats, hours * 3600.0 - st.slow_jumped_s, st.slow_jumps, st.slow_jumped_s,
+         st.slow_lh_ml);
   printf("  end: MAP %.1f mmHg, CVP %.1f mmHg, blood volume %.0f mL, Hb %.2f g/dL, urine %.0f "
          "mL/h, fluid in %.0f mL, urine %.0f mL, blood loss %.0f mL, balance %+.0f mL, plasma "
          "free Hb %.1f mg/dL, lung water %.0f mL (%+.0f mL/h), lactate %.2f mmol/L\n",

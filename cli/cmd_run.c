@@ -493,9 +493,10 @@ int hs_cmd_run(int argc, char **argv) {
     if (ss.slow_held_s > 0)
       fprintf(stderr,
               "hemosim: note: macro steps (solver.slow_step) held for %.0f s of simulated "
-              "time: %s (a ventricle that does not eject fills one way, beat by beat; "
-              "docs/model.md, \"Slow states\")\n",
-              ss.slow_held_s, hs_sim_stats_held_reason(&ss));
+              "time: the LV did not eject and this model has no separate left-heart pool "
+              "whose filling they could advance; integrated beat by beat (docs/model.md, "
+              "\"Slow states\")\n",
+              ss.slow_held_s);
   }
   if (info.steady_requested && info.steady.accel_fallback)
     fprintf(stderr,

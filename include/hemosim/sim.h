@@ -327,15 +327,13 @@ typedef struct hs_sim_stats {
   double simulated_s;
   long slow_jumps;       /* macro steps of the slow states (solver.slow_step) */
   double slow_jumped_s;  /* simulated time they covered (no beats integrated there) */
-  double slow_held_s;    /* simulated time they were held because a ventricle neither
-                            ejected nor was emptied by a device (it fills one way, from the
-                            bronchial circulation: integrated beat by beat) */
-  int slow_held_lv, slow_held_rv; /* 1: that ventricle was the reason, at some time */
+  double slow_lh_ml;     /* blood they moved into the left heart while the LV did not
+                            eject (its filling from the bronchial circulation, advanced with
+                            the slow states), mL */
+  double slow_held_s;    /* simulated time they were held: the LV did not eject and the
+                            model has no separate left-heart pool to advance */
 } hs_sim_stats;
 void hs_sim_get_stats(const hs_sim *sim, hs_sim_stats *out);
-/* Why macro steps were held (st->slow_held_s > 0), as a clause for a message: "the LV did
-   not eject", "the RV did not eject", "the LV and the RV did not eject"; "" when never. */
-const char *hs_sim_stats_held_reason(const hs_sim_stats *st);
 
 #ifdef __cplusplus
 }

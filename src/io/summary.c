@@ -88,9 +88,8 @@ char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err) {
   bad |= !macro;
   bad |= json_object_set_new(macro, "count", json_integer(st.slow_jumps));
   bad |= json_object_set_new(macro, "covered_s", num(st.slow_jumped_s));
+  bad |= json_object_set_new(macro, "left_heart_ml", num(st.slow_lh_ml));
   bad |= json_object_set_new(macro, "held_s", num(st.slow_held_s));
-  bad |= json_object_set_new(macro, "held_because",
-                             json_string(hs_sim_stats_held_reason(&st)));
   bad |= json_object_set_new(run, "macro_steps", macro);
   bad |= json_object_set_new(root, "run", run), run = NULL;
   for (size_t k = 0; k < nm; k++) {

@@ -681,6 +681,7 @@ void hs_sim_free(hs_sim *s) {
   free(s->y_prev_ed);
   free(s->y_ed1);
   free(s->y_save);
+  free(s->lh_mask);
   free(s->ev);
   free(s);
 }
@@ -749,7 +750,8 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->slow_jumps = 0;
   s->slow_jumped = 0.0;
   s->slow_held = 0.0;
-  s->slow_held_why = 0;
+  s->lh_at = 0;
+  s->lh_k = s->lh_moved = 0.0;
   s->adv_end = 0.0;
   memo_reset(s);
   return sim_begin(s, err);
@@ -767,6 +769,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->y_prev_ed = calloc(ny, sizeof(double));
   s->y_ed1 = calloc(ny, sizeof(double));
   s->y_save = calloc(ny, sizeof(double));
+  s->lh_mask = malloc(2 * (size_t)pl->nn + 2);
   s->P = calloc((size_t)pl->nn + 1, sizeof(double));
   s->Q = calloc((size_t)pl->ne + 1, sizeof(double));
   s->open = calloc((size_t)pl->nvalve + 1, 1);
@@ -874,7 +877,8 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   } else {
     for (int i = 0; i < pl->nn; i++) s->cx_node[i] = -1;
   }
-  if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->y_ed1 || !s->y_save || !s->P || !s->Q ||
+  if (!s->p || !s->y || !s->ydense || !s->work_dy || !s->y_prev_ed || !s->y_ed1 || !s->y_save ||
+      !s->lh_mask || !s->P || !s->Q ||
       !s->open || !s->q || !s->acc.q0 || !s->roots || !s->PT || !s->Qd || !s->Dout ||
       !s->Ddx || !s->po2out || !s->c || !s->f || !s->trscratch || !s->qmean || !s->vext || !s->dport || !s->dcache || !s->dext || !s->hist || !s->site ||
       !s->acc.y0)
@@ -1572,13 +1576,26 @@ static hs_status slow_jump(hs_sim *s, hs_err *err) {
   if (sv[SOLVER_SLOW_STEP] <= 0 || s->slow_frozen || sv[SOLVER_SLOW_HOLD] != 0 || !s->nslow ||
       s->ctl_moving)
     return HS_OK;
-  /* a ventricle filling one way: its filling is integrated beat by beat (a jump would
-     hold it still while the clock moves on) */
-  int fills = hs_one_way_filling(s->hist + ((s->nhist - 1) % HIST) * s->nm);
-  if (fills) {
-    s->slow_held += s->brr;
-    s->slow_held_why |= fills;
-    return HS_OK;
+  /* An LV that does not eject fills from the bronchial circulation over about an hour
+     (docs/model.md 4.8), a mode of the circulation itself: a jump that held it still while
+     the clock moved on left the run behind its filling.  Its pool's drift over the last
+     beat is advanced with the slow states (exponential step, the decay from the drifts at
+     two jumps); a model without a separate pool is integrated beat by beat. */
+  int lv_fills = hs_one_way_filling(s->hist + ((s->nhist - 1) % HIST) * s->nm) & HS_FILL_LV;
+  double lh_v = 0.0, lh_r = 0.0;
+  if (lv_fills) {
+    if (!hs_lh_pool(s, s->lh_mask)) {
+      s->slow_held += s->brr;
+      return HS_OK;
+    }
+    lh_v = hs_lh_volume(pl, s->lh_mask, s->y);
+    int have = s->lh_at == s->beats;
+    lh_r = have ? (lh_v - s->lh_vprev) / s->brr : 0.0;
+    s->lh_vprev = lh_v;
+    s->lh_at = s->beats + 1;
+    if (!have) return HS_OK; /* the drift needs the beat before */
+  } else {
+    s->lh_at = 0;
   }
   if (s->slow_calm < (int)sv[SOLVER_SLOW_SETTLE]) return HS_OK;
   double rr = s->brr > 0.1 ? s->brr : 0.1;
@@ -1604,9 +1621,26 @@ static hs_status slow_jump(hs_sim *s, hs_err *err) {
     moving = 1;
     if (sv[SOLVER_SLOW_MAX_VOLUME] / fv < d) d = sv[SOLVER_SLOW_MAX_VOLUME] / fv;
   }
+  if (lv_fills && lh_r != 0.0) {
+    moving = 1;
+    if (sv[SOLVER_SLOW_MAX_VOLUME] / fabs(lh_r) < d) d = sv[SOLVER_SLOW_MAX_VOLUME] / fabs(lh_r);
+  }
   if (!moving || d < 2.0 * rr) return HS_OK; /* nothing to jump, or not worth it */
   hs_status st = slow_apply(s, d, err);
   if (st) return st;
+  if (lv_fills) {
+    /* the mode's decay from the secant of two jumps' drifts (it relaxes towards the
+       balance: the drift falls as the pool fills); forward until there are two */
+    if (s->lh_moved != 0.0 && fabs(lh_v - s->lh_jv) > 0.5) {
+      double g = (lh_r - s->lh_jr) / (lh_v - s->lh_jv);
+      if (g < 0) s->lh_k = -g;
+    }
+    double x = s->lh_k * d, dv = lh_r * d * (x > 1e-9 ? -expm1(-x) / x : 1.0);
+    s->lh_jv = lh_v, s->lh_jr = lh_r;
+    hs_lh_shift(s, s->lh_mask, s->lh_mask + pl->nn, dv);
+    s->lh_moved += dv;
+    s->lh_at = 0;
+  }
   s->t += d;
   s->bt0 += d; /* the beat just ended moves with the clock (timing of its tail) */
   while (s->sample_fn && s->next_sample < s->t) s->next_sample += s->sample_dt;

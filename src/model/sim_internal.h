@@ -199,9 +199,15 @@ struct hs_sim {
   double adv_end;        /* end of the current advance_to (macro steps stop before it) */
   long slow_jumps;       /* macro steps taken */
   double slow_jumped;    /* simulated time covered by them, s */
-  double slow_held;      /* simulated time macro steps were held: a ventricle filled one
-                            way (hs_one_way_filling), s */
-  int slow_held_why;     /* which: HS_FILL_LV | HS_FILL_RV */
+  /* the left heart's filling while the LV does not eject (hs_one_way_filling): advanced
+     by the macro steps like a slow state (sim.c, slow_jump) */
+  unsigned char *lh_mask; /* its pool's nodes and a donor scratch (2 nn, hs_lh_pool) */
+  double lh_vprev;       /* pool volume at the end of beat lh_at - 1, mL */
+  long lh_at;            /* 1 + the beat lh_vprev belongs to; 0: none */
+  double lh_jv, lh_jr, lh_k; /* volume (mL) and drift (mL/s) at the last jump; decay, 1/s */
+  double lh_moved;       /* mL moved into the pool by macro steps */
+  double slow_held;      /* simulated time macro steps were held: the LV filled one way and
+                            the model has no separate left-heart pool, s */
   /* O2 replay (model/replay.c): the transport steps of the current beat (rep[rep_cur])
      and of the last complete one, recorded while rep_on (the steady-state search) */
   int rep_on, rep_cur, rep_n[2], rep_bad[2], rep_cap;
@@ -245,6 +251,15 @@ static inline void tone_at(const hs_sim *s, const double *y, hs_physio_tone *fx)
 }
 
 /* -------------------------------------------------- calls between the files -- */
+
+/* steady.c: the left heart's pool (the LV and every node reached from the LA through
+   neither valves, systemic beds nor the bronchial veins' high resistance) into mask (nn
+   bytes); 0 when the model has no such separate pool.  Its volume in state y.  Move dv mL
+   into the pool's nodes other than the LV from every other node except the intracranial
+   ones and the LV (donor: nn bytes of scratch), at their concentrations. */
+int hs_lh_pool(const hs_sim *s, unsigned char *mask);
+double hs_lh_volume(const hs_plan *pl, const unsigned char *mask, const double *y);
+void hs_lh_shift(hs_sim *s, const unsigned char *mask, unsigned char *donor, double dv);
 
 /* sim.c: everything derived from the parameters alone (after every change of p). */
 void hs_sim_refresh_derived(hs_sim *s);

@@ -294,12 +294,5 @@ void hs_sim_get_stats(const hs_sim *s, hs_sim_stats *out) {
   out->slow_jumps = s->slow_jumps;
   out->slow_jumped_s = s->slow_jumped;
   out->slow_held_s = s->slow_held;
-  out->slow_held_lv = (s->slow_held_why & HS_FILL_LV) != 0;
-  out->slow_held_rv = (s->slow_held_why & HS_FILL_RV) != 0;
-}
-
-const char *hs_sim_stats_held_reason(const hs_sim_stats *st) {
-  if (!st || !(st->slow_held_s > 0)) return "";
-  if (st->slow_held_lv && st->slow_held_rv) return "the LV and the RV did not eject";
-  return st->slow_held_rv ? "the RV did not eject" : "the LV did not eject";
+  out->slow_lh_ml = s->lh_moved;
 }

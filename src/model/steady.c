@@ -265,7 +265,7 @@ typedef struct lh_solver {
    does not carry across it within a beat).  0 when the pool would reach the right
    heart or the aortic root (a model without that separation): no balance. */
 #define STEADY_LH_RSEP 10.0 /* mmHg s/mL (pulmonary and venous connections: < 1) */
-static int lh_pool(const hs_sim *s, unsigned char *mask) {
+int hs_lh_pool(const hs_sim *s, unsigned char *mask) {
   const hs_plan *pl = s->pl;
   memset(mask, 0, (size_t)pl->nn);
   if (pl->la < 0 || pl->lv < 0) return 0;
@@ -287,7 +287,7 @@ static int lh_pool(const hs_sim *s, unsigned char *mask) {
   return 1;
 }
 
-static double lh_volume(const hs_plan *pl, const unsigned char *mask, const double *y) {
+double hs_lh_volume(const hs_plan *pl, const unsigned char *mask, const double *y) {
   double v = 0;
   for (int i = 0; i < pl->nn; i++)
     if (mask[i]) v += y[i];
@@ -298,7 +298,7 @@ static double lh_volume(const hs_plan *pl, const unsigned char *mask, const doub
    intracranial ones (donor: scratch of nn), each in proportion to its volume, contents at
    their concentration.
    The shift is limited so that no node loses more than half its volume. */
-static void lh_shift(hs_sim *s, const unsigned char *mask, unsigned char *donor, double dv) {
+void hs_lh_shift(hs_sim *s, const unsigned char *mask, unsigned char *donor, double dv) {
   const hs_plan *pl = s->pl;
   double vin = 0, vout = 0;
   memset(donor, 1, (size_t)pl->nn);
@@ -361,7 +361,7 @@ static void lh_step(hs_sim *s, lh_solver *h, const unsigned char *mask, unsigned
   h->v_prev = v, h->d_prev = d, h->have_prev = 1;
   h->n++;
   h->beat = s->beats;
-  lh_shift(s, mask, donor, vn - v);
+  hs_lh_shift(s, mask, donor, vn - v);
   lh_contents(s->pl, s->y);
   memcpy(s->y_prev_ed, s->y, (size_t)s->pl->ny * sizeof(double));
   s->dirty = 1;
@@ -587,7 +587,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   }
   lh_solver lh;
   memset(&lh, 0, sizeof lh);
-  int lh_usable = lh_pool(s, lhm);
+  int lh_usable = hs_lh_pool(s, lhm);
   double lh_dlast = NAN;
   csf_solver cs;
   memset(&cs, 0, sizeof cs);
@@ -632,8 +632,8 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     rv_shut = (fills & HS_FILL_RV) != 0;
     /* the left heart's filling balance: active once the LV has stopped ejecting while
        its pool's volume still moves (lh_step) */
-    double lh_v = lh_usable ? lh_volume(pl, lhm, s->y) : 0.0;
-    double lh_d = lh_usable ? lh_v - lh_volume(pl, lhm, s->y_ed1) : 0.0;
+    double lh_v = lh_usable ? hs_lh_volume(pl, lhm, s->y) : 0.0;
+    double lh_d = lh_usable ? lh_v - hs_lh_volume(pl, lhm, s->y_ed1) : 0.0;
     if (lh_usable && !lh.active && av_shut >= 2 && fabs(lh_d) > sv[SOLVER_STEADY_TOL])
       lh.active = 1;
     int lv_stagnant = lh.active && av_shut && circulating && period == 1;
