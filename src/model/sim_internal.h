@@ -224,8 +224,10 @@ struct hs_sim {
 enum { HS_FILL_LV = 1, HS_FILL_RV = 2 };
 /* The ventricles that neither ejected nor were emptied in the beat of metrics m: they only
    fill (inflow, no outflow), the LV of VA-ECMO from the bronchial circulation over about an
-   hour (docs/model.md 4.8).  Neither the steady-state acceleration nor macro steps of the
-   slow states may step over that filling: it is a mode of the circulation itself. */
+   hour (docs/model.md 4.8), a mode of the circulation itself.  The steady-state search
+   integrates such a ventricle plainly (an overshoot of its filling would persist) and
+   solves the LV's filling balance; macro steps of the slow states advance the LV's
+   filling (sim.c, slow_jump; an RV has no inflow but its atrium's, it only settles). */
 static inline int hs_one_way_filling(const double *m) {
   int lv_drained = m[HS_M_LVEDV] - m[HS_M_LVESV] > HS_DRAINED_ML;
   return (m[HS_M_AVOPEN] > 0.5 || lv_drained ? 0 : HS_FILL_LV) |
