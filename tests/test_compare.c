@@ -513,6 +513,51 @@ static void test_hold_map_dose(void **state) {
   hs_model_free(m);
 }
 
+/* What the microcirculation and the brain get (docs/decision.md "Microcirculation and
+   brain"): every row carries the micro model's sublingual PSVD / PPSV and the brain's CBF
+   and CPP.  At one fixed ECMO flow a vasopressor raises MAP without recruiting
+   capillaries (the model's loss of coherence: PSVD falls), more flow recruits them, and
+   autoregulation keeps CBF on its plateau; the values reach the text and the JSON. */
+static void test_micro_brain_values(void **state) {
+  (void)state;
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo:2", "ecmo:2+norepinephrine:0.3 ug/kg/min", "ecmo:4",
+                                  NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err), HS_OK);
+  const hs_compare_row *lo = &r->rows[0], *ne = &r->rows[1], *hi = &r->rows[2];
+  for (int i = 0; i < 3; i++) {
+    const double *v = r->rows[i].v;
+    assert_in_range_d(v[HS_CMP_PSVD], 5, 21.3);
+    assert_in_range_d(v[HS_CMP_PPSV], 30, 100);
+    assert_in_range_d(v[HS_CMP_CBF], 35, 70);
+    assert_in_range_d(v[HS_CMP_CPP], 40, v[HS_CMP_MAP]);
+  }
+  /* the vasopressor: MAP up by > 5 mmHg at the same flow, capillaries not recruited */
+  assert_true(ne->v[HS_CMP_MAP] > lo->v[HS_CMP_MAP] + 5);
+  assert_true(ne->v[HS_CMP_PSVD] < lo->v[HS_CMP_PSVD]);
+  /* more flow: more total flow, more capillaries perfused */
+  assert_true(hi->v[HS_CMP_CO] > lo->v[HS_CMP_CO] + 1);
+  assert_true(hi->v[HS_CMP_PSVD] > lo->v[HS_CMP_PSVD]);
+  /* the plateau: CBF changes by less than 10 % while CPP changes more */
+  assert_true(fabs(hi->v[HS_CMP_CBF] / lo->v[HS_CMP_CBF] - 1) < 0.10);
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(strstr(text, "PSVD* mm/mm2"));
+  assert_non_null(strstr(text, "CBF mL/100g/min"));
+  assert_non_null(strstr(text, "microcirculation (model, early VA-ECMO): PSVD "));
+  free(text);
+  char *j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"psvd_model_mm_mm2\": "));
+  assert_non_null(strstr(j, "\"cbf_min_ml100gmin\": "));
+  assert_non_null(strstr(j, "\"cerebral_perfusion_pressure_mmhg\": "));
+  free(j);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
 /* The PV-loop figure of a full comparison (27 loops): legend outside the plot area, the
    recommendation drawn thick and named in the title (audit #9). */
 static void test_pv_figure_legend(void **state) {
@@ -1506,6 +1551,7 @@ int main(void) {
       cmocka_unit_test(test_only_strong_vent),
       cmocka_unit_test(test_nothing_runnable),
       cmocka_unit_test(test_hold_map_dose),
+      cmocka_unit_test(test_micro_brain_values),
       cmocka_unit_test(test_pv_figure_legend),
       cmocka_unit_test(test_iabp_ratio_steady),
       cmocka_unit_test(test_stasis_alternative),

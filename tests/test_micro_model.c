@@ -240,6 +240,14 @@ static void test_from_sim(void **state) {
   assert_near(in.sao2_upper_pct, mm[HS_M_SAO2U], 1e-9);
   assert_near(in.drug_tone, 1 + 1.5 * 0.2 / (0.3 + 0.2), 1e-9); /* docs/drugs.md table */
   assert_in_range_d(in.hb_gdl, 5, 20);
+  /* a dose given outside the drugs block (the MAP controller's) adds to that block's */
+  hs_micro_model_input in2 = in;
+  double extra[HS_DRUG_COUNT] = {0};
+  extra[HS_DRUG_NOREPINEPHRINE] = 0.3;
+  assert_int_equal(hs_micro_model_tone_from_sim(s, extra, &in2, &err), HS_OK);
+  assert_near(in2.drug_tone, 1 + 1.5 * 0.5 / (0.3 + 0.5), 1e-9);
+  assert_near(in2.hb_gdl, in.hb_gdl, 0);
+  assert_near(in2.map_mmhg, in.map_mmhg, 0); /* untouched */
   hs_micro_model_params p;
   hs_micro_model_defaults(&p);
   hs_micro_model_output o = eval_ok(&p, &in);

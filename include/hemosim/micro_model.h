@@ -69,6 +69,10 @@ typedef struct hs_micro_model_output {
 
 /* Fill defaults (a healthy, coherent microcirculation). */
 void hs_micro_model_defaults(hs_micro_model_params *p);
+/* The defaults with the capillary dysfunction of a patient early on VA-ECMO (T1), the
+   start of `micro titrate`'s course: obstructed 0.06, oedema 0.06, vasoconstriction 0.05
+   (docs/microcirculation.md, "Patient course"; illustrative, not patient data). */
+void hs_micro_model_vaecmo_defaults(hs_micro_model_params *p);
 
 /* Check every field: HS_ERR_RANGE with "micro model: <field> = <v> outside [lo, hi]". */
 hs_status hs_micro_model_check(const hs_micro_model_params *p, const hs_micro_model_input *in,
@@ -84,6 +88,12 @@ hs_status hs_micro_model_eval(const hs_micro_model_params *p, const hs_micro_mod
    with hs_drug_effect_of). */
 hs_status hs_micro_model_input_from_sim(const hs_sim *sim, int window, hs_micro_model_input *in,
                                         hs_err *err);
+/* Only in->hb_gdl and in->drug_tone from a simulation: oxygen.hemoglobin and the drug
+   doses of the drugs block, each plus extra[d] (ug/kg/min, HS_DRUG_* order; NULL: none),
+   e.g. the MAP controller's norepinephrine or nitroprusside, which acts outside that
+   block (docs/controllers.md). */
+hs_status hs_micro_model_tone_from_sim(const hs_sim *sim, const double *extra,
+                                       hs_micro_model_input *in, hs_err *err);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,8 @@
 #include "hemosim/compare.h"
 #include "hemosim/roles.h"
 #include "hemosim/device.h"
+#include "hemosim/drugs.h"
+#include "hemosim/micro_model.h"
 #include "hemosim/oxygen.h"
 #include "hemosim/sim.h"
 
@@ -59,6 +61,10 @@ static const struct {
     [HS_CMP_LACT] = {"lactate_steady_mmol_l", "mmol/L"},
     [HS_CMP_NE_EQ] = {"norepinephrine_equiv_ugkgmin", "ug/kg/min"},
     [HS_CMP_NTP_EQ] = {"nitroprusside_equiv_ugkgmin", "ug/kg/min"},
+    [HS_CMP_PSVD] = {"psvd_model_mm_mm2", "mm/mm2"},
+    [HS_CMP_PPSV] = {"ppsv_model_pct", "%"},
+    [HS_CMP_CBF] = {"cbf_min_ml100gmin", "mL/100 g/min"},
+    [HS_CMP_CPP] = {"cerebral_perfusion_pressure_mmhg", "mmHg"},
 };
 
 const char *hs_compare_value_name(int k) {
@@ -129,13 +135,16 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
   v[HS_CMP_SUCTION] = 0;
   v[HS_CMP_VENT] = 0;
   v[HS_CMP_IMPELLA] = 0;
-  double svo2_mixed = NAN;
+  double svo2_mixed = NAN, ci = NAN, cbf[2] = {NAN, NAN};
   for (size_t k = 0; k < nm; k++) {
     char buf[128];
     const char *name = hs_sim_metric_name(s, k, buf, sizeof buf);
     for (int c = 0; c < HS_CMP_NVAL; c++)
       if (!strcmp(name, VALUES[c].name)) v[c] = all[k];
     if (!strcmp(name, "svo2_pct")) svo2_mixed = all[k];
+    if (!strcmp(name, "ci_lpm_m2")) ci = all[k];
+    if (!strcmp(name, "cbf_left_ml100gmin")) cbf[0] = all[k];
+    if (!strcmp(name, "cbf_right_ml100gmin")) cbf[1] = all[k];
     size_t n = strlen(name);
     if (n > 17 && !strcmp(name + n - 17, "_suction_fraction") && all[k] > v[HS_CMP_SUCTION])
       v[HS_CMP_SUCTION] = all[k];
@@ -146,6 +155,23 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
   }
   if (v[HS_CMP_DEVICE] == 0 && v[HS_CMP_VENT] > 0) v[HS_CMP_DEVICE] = v[HS_CMP_VENT];
   v[HS_CMP_SVO2D] = hs_o2_svo2_sample(v[HS_CMP_SVO2D], svo2_mixed);
+  /* the brain: the worse-perfused hemisphere */
+  v[HS_CMP_CBF] = isnan(cbf[0]) ? cbf[1] : isnan(cbf[1]) ? cbf[0] : fmin(cbf[0], cbf[1]);
+  /* the microcirculation: the sublingual territory's perfusion at this macro state, with
+     the drugs' arteriolar tone (the MAP controller's drug included) */
+  double extra[HS_DRUG_COUNT] = {0};
+  if (v[HS_CMP_NE_EQ] > 0) extra[HS_DRUG_NOREPINEPHRINE] = v[HS_CMP_NE_EQ];
+  if (v[HS_CMP_NTP_EQ] > 0) extra[HS_DRUG_NITROPRUSSIDE] = v[HS_CMP_NTP_EQ];
+  hs_micro_model_input in = {v[HS_CMP_MAP], v[HS_CMP_CVP], ci, 0, v[HS_CMP_SAO2U], 1};
+  hs_micro_model_params mp;
+  hs_micro_model_output mo;
+  hs_err e;
+  hs_micro_model_vaecmo_defaults(&mp);
+  if (hs_micro_model_tone_from_sim(s, extra, &in, &e) == HS_OK &&
+      hs_micro_model_eval(&mp, &in, &mo, &e) == HS_OK) {
+    v[HS_CMP_PSVD] = mo.pvd_mm_mm2;
+    v[HS_CMP_PPSV] = mo.ppv_pct;
+  }
 }
 
 /* The MAP controller's drug (map_control.effect drugs, the default: the dose given;

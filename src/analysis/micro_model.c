@@ -30,6 +30,13 @@ void hs_micro_model_defaults(hs_micro_model_params *p) {
   p->oedema = 0.0;
 }
 
+void hs_micro_model_vaecmo_defaults(hs_micro_model_params *p) {
+  hs_micro_model_defaults(p);
+  p->obstructed = 0.06;
+  p->oedema = 0.06;
+  p->vasoconstriction = 0.05;
+}
+
 hs_status hs_micro_model_check(const hs_micro_model_params *p, const hs_micro_model_input *in,
                                hs_err *err) {
   if (!p || !in) return hs_err_set(err, HS_ERR_INVALID, "micro model: NULL argument");
@@ -133,10 +140,19 @@ hs_status hs_micro_model_input_from_sim(const hs_sim *sim, int window, hs_micro_
     *dst[j] = all[i];
   }
   free(all);
-  if ((st = hs_sim_get(sim, "oxygen.hemoglobin", &in->hb_gdl, err))) return st;
+  return hs_micro_model_tone_from_sim(sim, NULL, in, err);
+}
+
+hs_status hs_micro_model_tone_from_sim(const hs_sim *sim, const double *extra,
+                                       hs_micro_model_input *in, hs_err *err) {
+  if (!sim || !in) return hs_err_set(err, HS_ERR_INVALID, "micro model: NULL argument");
+  hs_status st = hs_sim_get(sim, "oxygen.hemoglobin", &in->hb_gdl, err);
+  if (st) return st;
   double doses[HS_DRUG_COUNT];
-  for (int d = 0; d < HS_DRUG_COUNT; d++)
+  for (int d = 0; d < HS_DRUG_COUNT; d++) {
     if ((st = hs_sim_get(sim, DRUG_PATHS[d], &doses[d], err))) return st;
+    if (extra) doses[d] += extra[d];
+  }
   hs_drug_effect e;
   hs_drug_effect_of(doses, &e);
   in->drug_tone = e.resistance;

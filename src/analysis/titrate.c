@@ -72,10 +72,7 @@ void hs_titrate_defaults(hs_titrate_options *o) {
   o->trend = NULL;
   o->lv_recovery_frac = 0.5;
   o->lv_recovery_h = 72;
-  hs_micro_model_defaults(&o->micro);
-  o->micro.obstructed = 0.06;
-  o->micro.oedema = 0.06;
-  o->micro.vasoconstriction = 0.05;
+  hs_micro_model_vaecmo_defaults(&o->micro);
   o->micro_resolution = 0.5;
   o->micro_resolution_h = 72;
   o->map_min = 65;

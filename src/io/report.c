@@ -86,6 +86,12 @@ static void expected_line(out *o, const hs_compare_row *r) {
         "; pulmonary (thermodilution) flow %.2f L/min; DO2 index %.0f mL/min/m2, drained-blood "
         "SvO2 %.0f %%, right-arm SaO2 %.0f %%; aortic valve opens in %.0f %% of beats",
         v[HS_CMP_RVO], v[HS_CMP_DO2I], v[HS_CMP_SVO2D], v[HS_CMP_SAO2U], 100 * v[HS_CMP_AVO]);
+  if (isfinite(v[HS_CMP_PSVD]))
+    o_fmt(o, "; microcirculation (model, early VA-ECMO): PSVD %.1f mm/mm2, PPSV %.0f %%",
+          v[HS_CMP_PSVD], v[HS_CMP_PPSV]);
+  if (isfinite(v[HS_CMP_CBF]))
+    o_fmt(o, "; brain: CBF %.0f mL/100 g/min (lower hemisphere), CPP %.0f mmHg", v[HS_CMP_CBF],
+          v[HS_CMP_CPP]);
 }
 
 static void risks_line(out *o, const hs_compare_row *r) {
@@ -302,7 +308,8 @@ static const struct {
             {HS_CMP_SVO2D, "SvO2 drained %", 0, 1}, {HS_CMP_SAO2U, "SaO2 right arm %", 0, 1},
             {HS_CMP_CO, "total L/min", 2, 1},
             {HS_CMP_LVO, "native LV L/min", 2, 1},  {HS_CMP_DEVICE, "device L/min", 2, 1},
-            {HS_CMP_AVO, "AV open % beats", 0, 100}, {HS_CMP_LVEDV, "LVEDV mL", 0, 1}};
+            {HS_CMP_AVO, "AV open % beats", 0, 100}, {HS_CMP_LVEDV, "LVEDV mL", 0, 1},
+            {HS_CMP_PSVD, "PSVD* mm/mm2", 1, 1},    {HS_CMP_CBF, "CBF mL/100g/min", 0, 1}};
 #define NCOLS (sizeof COLS / sizeof COLS[0])
 
 /* The MAP-controller dose of a row (--hold-map) for a table cell: "NE 0.12", "NTP 1.3". */
@@ -356,7 +363,10 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient) {
               "systemic blood flow (ECMO + heart + devices); native LV = flow through the aortic "
               "valve; device = Impella, TandemHeart, septostomy or vent flow; a thermodilution "
               "CO on VA-ECMO measures pulmonary flow (rv_output_lpm in --json), not total flow.  "
-              "Risks: docs/decision.md.\n");
+              "PSVD* = sublingual perfused small-vessel density the microcirculation model "
+              "predicts for a patient early on VA-ECMO (Yeh 2018 survival cut-off 16.2 "
+              "mm/mm2), not a measurement; CBF = the lower hemisphere's.  Risks: "
+              "docs/decision.md.\n");
   if (b.bad) {
     free(b.s);
     return NULL;
