@@ -54,6 +54,10 @@ typedef struct hs_targets {
   double lactate_max_mmol_l; /* 0 (default): not a target; else perfusion also needs the
                                 lactate plateau of the circulation (lactate_steady_mmol_l,
                                 docs/model.md 2.17) at or below it, e.g. 2 mmol/L */
+  double psvd_min_mm_mm2; /* 0 (default): not a target; else perfusion also needs the
+                             sublingual PSVD the microcirculation model predicts
+                             (psvd_model_mm_mm2, docs/decision.md "Microcirculation and
+                             brain") at or above it, e.g. 16.2 mm/mm2 (Yeh 2018) */
 } hs_targets;
 
 void hs_targets_default(hs_targets *t);

@@ -245,6 +245,11 @@ static int lactate_high(const double *v, const hs_targets *t) {
   return t->lactate_max_mmol_l > 0 && !(v[HS_CMP_LACT] <= t->lactate_max_mmol_l);
 }
 
+/* The optional microcirculation target: the predicted sublingual PSVD below the limit. */
+static int micro_poor(const double *v, const hs_targets *t) {
+  return t->psvd_min_mm_mm2 > 0 && !(v[HS_CMP_PSVD] >= t->psvd_min_mm_mm2);
+}
+
 /* A vent joined to the venous line drains more than the pump carries: the rest leaves
    through the venous drainage cannula backwards, into the vein (pump inlet above the
    venous pressure).  No perfusionist runs a circuit so; the setting is not a solution. */
@@ -269,6 +274,13 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
     r->all_met = 0;
     snprintf(r->missed, sizeof r->missed, "lactate plateau %.1f mmol/L (above %.1f)",
              v[HS_CMP_LACT], t->lactate_max_mmol_l);
+  }
+  if (micro_poor(v, t)) { /* optional (hs_targets.psvd_min_mm_mm2) */
+    r->all_met = 0;
+    if (*r->missed) strncat(r->missed, "; ", sizeof r->missed - strlen(r->missed) - 1);
+    snprintf(part, sizeof part, "PSVD (model) %.1f mm/mm2 (below %.1f)", v[HS_CMP_PSVD],
+             t->psvd_min_mm_mm2);
+    strncat(r->missed, part, sizeof r->missed - strlen(r->missed) - 1);
   }
   if (drainage_reversed(v)) {
     r->all_met = 0;
@@ -453,7 +465,7 @@ static hs_status final_below_ceiling(trial *t, int *ci, hs_err *err) {
 static int perfused(const double *v, const hs_targets *tg) {
   return v[HS_CMP_MAP] >= tg->map_min_mmhg && v[HS_CMP_DO2I] >= tg->do2i_min &&
          v[HS_CMP_SVO2D] >= tg->svo2_min_pct && !lactate_high(v, tg) && !upper_hypoxic(v, tg) &&
-         !drainage_reversed(v);
+         !micro_poor(v, tg) && !drainage_reversed(v);
 }
 
 /* Perfusion margin: the smallest of the scaled distances of MAP (10 mmHg), DO2 index
@@ -477,6 +489,10 @@ static double margin(const double *v, const hs_targets *tg) {
   }
   if (tg->lactate_max_mmol_l > 0) { /* lactate plateau (0.5 mmol/L), when a target */
     double d = (tg->lactate_max_mmol_l - v[HS_CMP_LACT]) / 0.5;
+    g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
+  }
+  if (tg->psvd_min_mm_mm2 > 0) { /* predicted sublingual PSVD (1 mm/mm2), when a target */
+    double d = v[HS_CMP_PSVD] - tg->psvd_min_mm_mm2;
     g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
   }
   return isfinite(g) ? g : -1e9;

@@ -5,6 +5,7 @@
  * docs/decision.md.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ void hs_targets_default(hs_targets *t) {
   t->flow_max_lpm = 5.0;
   t->flow_step_lpm = 0.25;
   t->lactate_max_mmol_l = 0; /* optional: e.g. 2 mmol/L (docs/decision.md) */
+  t->psvd_min_mm_mm2 = 0;    /* optional: e.g. 16.2 mm/mm2 (docs/decision.md) */
 }
 
 static const char *const TARGET_NAMES[HS_TGT_N] = {"PCWP", "MAP", "DO2 index",
@@ -57,6 +59,7 @@ static const tfield TF[] = {
     {"flow_step", offsetof(hs_targets, flow_step_lpm), HS_DIM_FLOW, 0.05, 2, LPM, "L/min"},
     {"lactate_max", offsetof(hs_targets, lactate_max_mmol_l), HS_DIM_LACTATE, 0, 20, 1,
      "mmol/L"},
+    {"psvd_min", offsetof(hs_targets, psvd_min_mm_mm2), HS_DIM_NONE, 0, 25, 1, "mm/mm2"},
 };
 #define NTF (sizeof TF / sizeof TF[0])
 
@@ -67,11 +70,27 @@ static hs_status target_value(const tfield *f, const char *text, double *out, hs
   hs_err e2;
   /* a plain number is in the display unit (mmHg, mL/min/m2, %, L/min); "60 %" is 60 */
   /* a percent (svo2_min, sao2_upper_min) by the one rule: a bare 0.6 is ambiguous, not 0.6 % */
+  /* a number whose unit is not a dimension of the unit parser (do2i_min in mL/min/m2,
+     psvd_min in mm/mm2) takes that display unit written after it, in any letter case */
+  char num[64];
+  const char *orig = text;
+  size_t n = strlen(text), u = strlen(f->unit);
+  while (n > 0 && isspace((unsigned char)text[n - 1])) n--;
+  if (f->dim == HS_DIM_NONE && u > 0 && n > u && n - u < sizeof num &&
+      !strncasecmp(text + n - u, f->unit, u)) {
+    memcpy(num, text, n - u);
+    num[n - u] = 0;
+    text = num;
+  }
   if (f->dim == HS_DIM_PERCENT ? hs_percent_parse(text, &x, &e2)
                                : hs_quantity_parse_as(f->dim, text,
                                                       f->dim == HS_DIM_NONE ? "" : f->unit, &x,
                                                       &e2))
-    return hs_err_set(err, HS_ERR_INVALID, "%s = '%s': %s", f->key, text, e2.msg);
+    return f->dim == HS_DIM_NONE
+               ? hs_err_set(err, HS_ERR_INVALID, "%s = '%s': not a number in %s (write e.g. "
+                            "'%g' or '%g %s')", f->key, orig, f->unit, f->hi / 2, f->hi / 2,
+                            f->unit)
+               : hs_err_set(err, HS_ERR_INVALID, "%s = '%s': %s", f->key, orig, e2.msg);
   x /= f->scale;
   if (!(x >= f->lo && x <= f->hi))
     return hs_err_set(err, HS_ERR_RANGE, "%s = %.10g %s is out of range [%g, %g] %s", f->key, x,
@@ -96,7 +115,7 @@ static hs_status unknown_target(const char *name, hs_err *err) {
                         name);
   return hs_err_set(err, HS_ERR_UNKNOWN,
                     "unknown target '%s' (known: pcwp_max, map_min, do2i_min, svo2_min, "
-                    "sao2_upper_min, flow_min, flow_max, flow_step, lactate_max)",
+                    "sao2_upper_min, flow_min, flow_max, flow_step, lactate_max, psvd_min)",
                     name);
 }
 

@@ -33,11 +33,13 @@ int hs_jset(json_t *obj, const char *key, json_t *v);
 json_t *hs_jdone(json_t *o, int bad);
 /* The targets a decision is held to: one JSON shape for every analysis that has them
    (compare, optimize, titrate), keys pcwp_max_mmhg, map_min_mmhg, do2i_min_mlmin_m2,
-   svo2_drained_min_pct, sao2_upper_min_pct and lactate_max_mmol_l (each null when <= 0:
+   svo2_drained_min_pct, sao2_upper_min_pct, lactate_max_mmol_l and psvd_min_mm_mm2 (each
+   null when <= 0:
    not a target), flow_min_lpm, flow_max_lpm. */
 typedef struct hs_jtargets_in {
   double pcwp_max_mmhg, map_min_mmhg, do2i_min, svo2_min_pct, sao2_upper_min_pct;
   double lactate_max_mmol_l;
+  double psvd_min_mm_mm2;
   double flow_min_lpm, flow_max_lpm;
 } hs_jtargets_in;
 json_t *hs_jtargets(const hs_jtargets_in *t);

@@ -118,6 +118,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
           t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct);
     if (t->sao2_upper_min_pct > 0) o_fmt(o, ", right-arm SaO2 >= %g %%", t->sao2_upper_min_pct);
     if (t->lactate_max_mmol_l > 0) o_fmt(o, ", lactate <= %g mmol/L", t->lactate_max_mmol_l);
+    if (t->psvd_min_mm_mm2 > 0) o_fmt(o, ", PSVD (model) >= %g mm/mm2", t->psvd_min_mm_mm2);
     o_fmt(o,
           "; ECMO flow re-titrated to the least flow in %.2f-%.2f L/min (step %.2f) that holds "
           "MAP and perfusion.\n\n",
@@ -294,6 +295,7 @@ static void missed_cell(const hs_compare_row *r, char *buf, size_t n) {
     if (!r->met[k]) snprintf(buf + strlen(buf), n - strlen(buf), " %s", K[k]);
   /* the conditions beyond the five targets (hs_strategy_check_targets) */
   if (strstr(r->missed, "lactate plateau")) snprintf(buf + strlen(buf), n - strlen(buf), " lactate");
+  if (strstr(r->missed, "PSVD (model)")) snprintf(buf + strlen(buf), n - strlen(buf), " PSVD");
   if (strstr(r->missed, "runs backwards")) snprintf(buf + strlen(buf), n - strlen(buf), " drainage");
 }
 
@@ -427,6 +429,7 @@ static void targets_line(hs_html *b, const hs_targets *t, int titrated) {
               t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct);
   if (t->sao2_upper_min_pct > 0) hs_html_put(b, ", right-arm SaO<sub>2</sub> &ge; %g %%", t->sao2_upper_min_pct);
   if (t->lactate_max_mmol_l > 0) hs_html_put(b, ", lactate &le; %g mmol/L", t->lactate_max_mmol_l);
+  if (t->psvd_min_mm_mm2 > 0) hs_html_put(b, ", PSVD (model) &ge; %g mm/mm<sup>2</sup>", t->psvd_min_mm_mm2);
   hs_html_put(b, ". ");
   if (titrated == 1)
     hs_html_put(b, "ECMO flow re-titrated to the least flow in %.2f&ndash;%.2f L/min that holds MAP "

@@ -75,6 +75,18 @@ try {
   await frame.locator('body').waitFor({ timeout: 10000 });
   const reportText = await frame.locator('body').innerText();
   if (!/PCWP/.test(reportText)) fail('the report frame does not show the comparison');
+  // what each strategy gives the microcirculation and the brain: numbers in both columns
+  const cells = await page.evaluate(() => {
+    const t = document.getElementById('job-table');
+    const head = [...t.querySelectorAll('th')].map((h) => h.textContent);
+    const ip = head.findIndex((h) => h.startsWith('PSVD*')), ic = head.findIndex((h) => h.startsWith('CBF'));
+    const row = t.querySelectorAll('tr')[1];
+    return ip < 0 || ic < 0 || !row ? null : [row.children[ip].textContent, row.children[ic].textContent];
+  });
+  if (!cells) fail('the strategy table has no PSVD* / CBF column');
+  if (!(parseFloat(cells[0]) > 5 && parseFloat(cells[0]) < 22)) fail(`PSVD* cell '${cells[0]}'`);
+  if (!(parseFloat(cells[1]) > 20 && parseFloat(cells[1]) < 90)) fail(`CBF cell '${cells[1]}'`);
+  if (!/PSVD\* mm\/mm2/.test(reportText)) fail('the report table has no PSVD* column');
   console.log('comparison: ' + rec.slice(0, 140).replace(/\s+/g, ' '));
   await page.click('button[data-tab="controls"]');
   await sleep(1500);
