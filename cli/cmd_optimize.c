@@ -177,25 +177,31 @@ int hs_cmd_optimize(int argc, char **argv) {
                ? "ECMO flow re-titrated at each point to the least flow holding perfusion"
            : res->ecmo_flow == HS_OPT_FLOW_FIXED ? "ECMO flow held at the patient's setting"
                                                  : "ECMO flow swept");
-    printf("%-28s %10s %9s %8s %14s %14s %15s %8s %12s  ", "setting", "ECMO L/min",
+    printf("%-28s %10s %9s %8s %14s %14s %15s %8s %12s %12s %15s  ", "setting", "ECMO L/min",
            "PCWP mmHg", "MAP mmHg", "DO2I mL/min/m2", "SvO2 drained %", "AV open % beats",
-           "LVEDV mL", "device L/min");
+           "LVEDV mL", "device L/min", "PSVD* mm/mm2", "CBF mL/100g/min");
     if (res->hold_map) printf("%-42s ", "MAP held by (ug/kg/min)");
     printf("targets\n");
     for (size_t i = 0; i < res->npoints; i++) {
       const hs_compare_row *r = &res->rows[i];
-      char miss[300] = "all met";
-      if (r->failed) {
-        snprintf(miss, sizeof miss, "failed: %.250s", r->failed_reason);
-      } else if (!r->all_met) {
-        static const char *const K[HS_TGT_N] = {"PCWP", "MAP", "DO2I", "SvO2", "SaO2"};
-        snprintf(miss, sizeof miss, "misses");
-        for (int k = 0; k < HS_TGT_N; k++)
-          if (!r->met[k]) snprintf(miss + strlen(miss), sizeof miss - strlen(miss), " %s", K[k]);
+      char miss[300];
+      if (r->failed) snprintf(miss, sizeof miss, "failed: %.250s", r->failed_reason);
+      else hs_compare_missed_cell(r, miss, sizeof miss);
+      /* the columns, "-" where a point has no value (a failed point) */
+      static const struct {
+        int k, w, prec;
+        double scale;
+      } C[] = {{HS_CMP_ECMO, 10, 2, 1}, {HS_CMP_PCWP, 9, 1, 1},   {HS_CMP_MAP, 8, 0, 1},
+               {HS_CMP_DO2I, 14, 0, 1}, {HS_CMP_SVO2D, 14, 0, 1}, {HS_CMP_AVO, 15, 0, 100},
+               {HS_CMP_LVEDV, 8, 0, 1}, {HS_CMP_DEVICE, 12, 2, 1}, {HS_CMP_PSVD, 12, 1, 1},
+               {HS_CMP_CBF, 15, 0, 1}};
+      printf("%-28s", r->label);
+      for (size_t c = 0; c < sizeof C / sizeof C[0]; c++) {
+        double x = C[c].scale * r->v[C[c].k];
+        if (isfinite(x)) printf(" %*.*f", C[c].w, C[c].prec, x);
+        else printf(" %*s", C[c].w, "-");
       }
-      printf("%-28s %10.2f %9.1f %8.0f %14.0f %14.0f %15.0f %8.0f %12.2f  ", r->label,
-             r->v[HS_CMP_ECMO], r->v[HS_CMP_PCWP], r->v[HS_CMP_MAP], r->v[HS_CMP_DO2I],
-             r->v[HS_CMP_SVO2D], 100 * r->v[HS_CMP_AVO], r->v[HS_CMP_LVEDV], r->v[HS_CMP_DEVICE]);
+      printf("  ");
       if (res->hold_map) {
         char drug[96];
         hs_compare_map_drug(r->v, drug, sizeof drug);

@@ -331,6 +331,10 @@ void hs_compare_passed_over_text(const hs_compare_row *passed, const hs_compare_
    enough, settings, expected values, risks, then the table); caller frees.  The HTML
    report uses the same sentences. */
 char *hs_compare_text(const hs_compare_result *r, const char *patient);
+/* A row's targets cell of the tables: "all met", "excluded", "failed" or "misses" and the
+   short names of what it misses ("PCWP", "MAP", "DO2I", "SvO2", "SaO2", "lactate", "PSVD",
+   "drainage"). */
+void hs_compare_missed_cell(const hs_compare_row *r, char *buf, size_t n);
 
 /* ---- weaning --------------------------------------------------------------- */
 

@@ -280,7 +280,7 @@ static void risk_cell(const hs_compare_row *r, char *buf, size_t n) {
   if (!*buf) snprintf(buf, n, "-");
 }
 
-static void missed_cell(const hs_compare_row *r, char *buf, size_t n) {
+void hs_compare_missed_cell(const hs_compare_row *r, char *buf, size_t n) {
   static const char *const K[HS_TGT_N] = {"PCWP", "MAP", "DO2I", "SvO2", "SaO2"};
   if (r->excluded || r->failed) {
     snprintf(buf, n, "%s", r->excluded ? "excluded" : "failed");
@@ -335,7 +335,7 @@ static void table_text(hs_html *b, const hs_compare_row *rows, size_t n, int bes
   for (size_t i = 0; i < n; i++) {
     const hs_compare_row *r = &rows[i];
     char miss[64], risk[160], drug[32];
-    missed_cell(r, miss, sizeof miss);
+    hs_compare_missed_cell(r, miss, sizeof miss);
     risk_cell(r, risk, sizeof risk);
     hs_html_put(b, "%-2s %-*s %4d", (int)i == best ? "=>" : "", wl, r->label, r->step);
     for (size_t c = 0; c < NCOLS; c++) {
@@ -388,7 +388,7 @@ static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best, in
   for (size_t i = 0; i < n; i++) {
     const hs_compare_row *r = &rows[i];
     char miss[64], risk[160];
-    missed_cell(r, miss, sizeof miss);
+    hs_compare_missed_cell(r, miss, sizeof miss);
     risk_cell(r, risk, sizeof risk);
     hs_html_put(b, "<tr%s><td>", (int)i == best ? " class=\"best\"" : "");
     hs_html_text(b, r->label);
