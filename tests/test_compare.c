@@ -586,6 +586,10 @@ static void test_psvd_target(void **state) {
   char *j = hs_compare_json(r1, NULL, NULL, &err);
   assert_non_null(strstr(j, "\"psvd_min_mm_mm2\": 16.2"));
   free(j);
+  /* the reason names the optional targets it met (and the default SaO2 floor) */
+  assert_non_null(strstr(r1->reason, ", PSVD (model) "));
+  assert_non_null(strstr(r1->reason, "(>= 16.2)"));
+  assert_non_null(strstr(r1->reason, ", right-arm SaO2 "));
   char *text = hs_compare_text(r1, "p");
   assert_non_null(strstr(text, "PSVD (model) >= 16.2 mm/mm2"));
   free(text);

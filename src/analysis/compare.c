@@ -1188,6 +1188,20 @@ static void decide(hs_compare_result *res) {
              res->targets.pcwp_max_mmhg, r->v[HS_CMP_MAP], res->targets.map_min_mmhg,
              r->v[HS_CMP_DO2I], res->targets.do2i_min, r->v[HS_CMP_SVO2D],
              res->targets.svo2_min_pct);
+    /* the targets that are off by default, when set */
+    const hs_targets *tg = &res->targets;
+    size_t k0 = strlen(res->reason);
+    if (tg->sao2_upper_min_pct > 0 && isfinite(r->v[HS_CMP_SAO2U]))
+      k0 += (size_t)snprintf(res->reason + k0, sizeof res->reason - k0,
+                             ", right-arm SaO2 %.0f %% (>= %.0f)", r->v[HS_CMP_SAO2U],
+                             tg->sao2_upper_min_pct);
+    if (tg->lactate_max_mmol_l > 0 && k0 < sizeof res->reason)
+      k0 += (size_t)snprintf(res->reason + k0, sizeof res->reason - k0,
+                             ", lactate plateau %.1f mmol/L (<= %.1f)", r->v[HS_CMP_LACT],
+                             tg->lactate_max_mmol_l);
+    if (tg->psvd_min_mm_mm2 > 0 && k0 < sizeof res->reason)
+      snprintf(res->reason + k0, sizeof res->reason - k0, ", PSVD (model) %.1f mm/mm2 (>= %.1f)",
+               r->v[HS_CMP_PSVD], tg->psvd_min_mm_mm2);
     if (res->passed_over >= 0) {
       char po[256];
       hs_compare_passed_over_text(&res->rows[res->passed_over], &res->rows[res->least_flow], po,
