@@ -162,7 +162,8 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
   double extra[HS_DRUG_COUNT] = {0};
   if (v[HS_CMP_NE_EQ] > 0) extra[HS_DRUG_NOREPINEPHRINE] = v[HS_CMP_NE_EQ];
   if (v[HS_CMP_NTP_EQ] > 0) extra[HS_DRUG_NITROPRUSSIDE] = v[HS_CMP_NTP_EQ];
-  hs_micro_model_input in = {v[HS_CMP_MAP], v[HS_CMP_CVP], ci, 0, v[HS_CMP_SAO2U], 1};
+  hs_micro_model_input in = {.map_mmhg = v[HS_CMP_MAP], .cvp_mmhg = v[HS_CMP_CVP],
+                             .ci_lpm_m2 = ci, .sao2_upper_pct = v[HS_CMP_SAO2U]};
   hs_micro_model_params mp;
   hs_micro_model_output mo;
   hs_err e;
