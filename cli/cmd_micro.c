@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "hemosim/micro.h"
+#include "hemosim/micro_model.h"
 #include "hemosim/output.h"
 #include "hemosim/plot.h"
 #include "hemosim/titrate.h"
@@ -31,6 +32,8 @@ static const char MICRO_HELP[] =
     "  schedule FILE...   check measurement times against the trial windows (T1 within\n"
     "                     18 h of VA-ECMO placement, T2 6-22 h and T3 28-44 h after T1,\n"
     "                     T4 at 72 h)\n"
+    "  fit PATIENT FILE   fit the patient's capillary dysfunction (its microcirculation\n"
+    "                     block) to one measured time point\n"
     "  titrate PATIENT    simulated 72 h of ECMO flow titration: control (macro rules)\n"
     "                     vs microcirculation-assisted policy\n"
     "\n"
@@ -161,6 +164,123 @@ done:
   return rc;
 }
 
+/* ------------------------------------------------------------------ fit */
+
+static const char FIT_HELP[] =
+    "usage: hemosim micro fit PATIENT_FILE MICRO_FILE [options]\n"
+    "\n"
+    "Fit the patient's sublingual capillary dysfunction (the `microcirculation` block of\n"
+    "its patient file: obstructed, oedema, vasoconstriction; Ince 2015 types 1, 4, 3) to\n"
+    "one measured time point (MICRO_FILE, as `hemosim micro analyze` reads it; it needs\n"
+    "traced vessel lengths by flow class).  The patient is run to steady state at the\n"
+    "measurement's ECMO flow and vasoactive doses when the file gives them, and the\n"
+    "microcirculation model is solved for the three at that macro state:\n"
+    "  obstructed       = the small vessels' no-flow share\n"
+    "  oedema           = model TVD at the patient's Hb / measured small-vessel TVD - 1\n"
+    "  vasoconstriction = the cut of capillary inflow that gives the measured PPV\n"
+    "A value that would leave its range is held at the limit and named, with the\n"
+    "measured and fitted values side by side.  compare, optimize and micro titrate then\n"
+    "predict this patient's microcirculation (docs/microcirculation.md, \"Patient-\n"
+    "specific dysfunction\").\n"
+    "\n"
+    "options:\n"
+    "      --set NAME=VALUE    change a patient parameter first (repeatable), e.g.\n"
+    "                          --set \"oxygen.hemoglobin=9 g/dL\" (the measurement's Hb)\n"
+    "      --out PATIENT.yaml  write a patient file: base: PATIENT_FILE plus the fitted\n"
+    "                          microcirculation block (atomic)\n"
+    "      --json OUT          write the fit as JSON (hemosim-micro-fit/1; '-' = standard\n"
+    "                          output, which replaces the table)\n"
+    "      --small-cutoff D    small/large split for vessel records (\"20 um\"; default:\n"
+    "                          the file's small_cutoff_um, else 20 um)\n"
+    "  -q, --quiet             do not print the table\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "exit status: 0 success (values at a limit included), 1 usage error, 2 input or\n"
+    "simulation error.\n";
+
+static int cmd_fit(int argc, char **argv) {
+  const char *cmd = "micro fit", *json = NULL, *out = NULL;
+  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  int nsets = 0, quiet = 0, rc = HS_EXIT_FAIL;
+  hs_micro_options opt = {0, 0};
+  hs_err err = {HS_OK, ""};
+  hs_model *m = NULL;
+  hs_micro_input *in = NULL;
+  hs_micro_result *r = calloc(1, sizeof *r);
+  hs_micro_patient_fit *f = calloc(1, sizeof *f);
+  if (!sets || !r || !f) {
+    hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
+    goto fail;
+  }
+  enum { O_SET = 256, O_OUT, O_JSON, O_CUTOFF };
+  static const struct option LONG[] = {
+      {"help", no_argument, NULL, 'h'},          {"quiet", no_argument, NULL, 'q'},
+      {"set", required_argument, NULL, O_SET},   {"out", required_argument, NULL, O_OUT},
+      {"json", required_argument, NULL, O_JSON}, {"small-cutoff", required_argument, NULL, O_CUTOFF},
+      {NULL, 0, NULL, 0}};
+  hs_cli_opt_begin();
+  for (int c; (c = hs_cli_getopt(cmd, argc, argv, "hq", LONG)) != -1;) {
+    switch (c) {
+    case 'h': fputs(FIT_HELP, stdout); rc = HS_EXIT_OK; goto done;
+    case 'q': quiet = 1; break;
+    case O_SET: sets[nsets++] = optarg; break;
+    case O_OUT: out = optarg; break;
+    case O_JSON: json = optarg; break;
+    case O_CUTOFF:
+      if (hs_cli_parse_quantity(cmd, "--small-cutoff", optarg, HS_DIM_LENGTH, NULL, "um", 0, 1,
+                                HS_MICRO_MAX_CUTOFF_UM, &opt.small_cutoff_um)) {
+        rc = HS_EXIT_USAGE;
+        goto done;
+      }
+      break;
+    default: rc = HS_EXIT_USAGE; goto done;
+    }
+  }
+  if (argc - optind != 2) {
+    rc = hs_cli_usage(cmd, argc - optind < 2
+                               ? "needs PATIENT_FILE and MICRO_FILE (a microcirculation file)"
+                               : "takes two files, PATIENT_FILE and MICRO_FILE (got %d)",
+                      argc - optind);
+    goto done;
+  }
+  const char *patient = argv[optind], *file = argv[optind + 1];
+  if (hs_micro_load_file(file, &in, &err)) goto fail;
+  if (hs_micro_analyze(in, &opt, r, &err)) {
+    hs_err_prefix(&err, "%s: ", file);
+    goto fail;
+  }
+  if (hs_cli_load_patient(patient, &m, &err)) goto fail;
+  int set_rc = hs_cli_apply_sets(cmd, m, sets, nsets);
+  if (set_rc != HS_EXIT_OK) {
+    rc = set_rc;
+    goto done;
+  }
+  if (hs_micro_fit_patient(m, in, r, f, &err)) {
+    hs_err_prefix(&err, "%s: ", file);
+    goto fail;
+  }
+  if (!f->steady)
+    fprintf(stderr, "hemosim: warning: %s did not reach steady state at the measurement's "
+                    "settings; the fit uses the last beats\n", patient);
+  hs_provenance prov = {hs_model_name(m), patient, sets, (size_t)nsets};
+  if (out && hs_micro_fit_write_patient(patient, hs_model_name(m), file, f, out, &err)) goto fail;
+  if (json && hs_cli_write_text(hs_micro_fit_json(&prov, file, f, &err), json, &err)) goto fail;
+  if (json && !strcmp(json, "-")) quiet = 1;
+  if (!quiet && hs_cli_write_text(hs_micro_fit_text(patient, file, f, &err), "-", &err)) goto fail;
+  if (out && !quiet) printf("wrote %s\n", out);
+  rc = HS_EXIT_OK;
+  goto done;
+fail:
+  rc = hs_cli_fail(&err);
+done:
+  free(sets);
+  free(r);
+  free(f);
+  hs_micro_input_free(in);
+  hs_model_free(m);
+  return rc;
+}
+
 /* ------------------------------------------------------------------ schedule */
 
 static int cmd_schedule(int argc, char **argv) {
@@ -225,8 +345,9 @@ static const char TITRATE_HELP[] =
     "TVD, PVD, PPV and MFI.  The patient needs a VA-ECMO device named 'ecmo'.\n"
     "\n"
     "Course (scenario assumptions): LV contractility (lv.ees) rises linearly by 50 %\n"
-    "by 72 h; capillary dysfunction (obstructed 0.06, oedema 0.06, vasoconstriction\n"
-    "0.05 at placement) resolves linearly by half by 72 h.\n"
+    "by 72 h; capillary dysfunction at placement (the patient's microcirculation block:\n"
+    "obstructed, oedema, vasoconstriction; 0.06, 0.06, 0.05 in the shipped shock\n"
+    "patients) resolves linearly by half by 72 h.\n"
     "\n"
     "control policy, every interval, first rule that applies:\n"
     "  MAP < 65 mmHg, DO2 index < 330 mL/min/m2 or SvO2 < 60 %  -> flow +0.5 L/min (max 5.5)\n"
@@ -244,7 +365,8 @@ static const char TITRATE_HELP[] =
     "      --interval-h H      decision interval, h (default 1; at most --hours)\n"
     "      --flow F            starting ECMO flow with its unit, e.g. \"3.5 L/min\"\n"
     "                          (default: the patient's)\n"
-    "      --obstructed F      capillary dysfunction at placement: obstructed share\n"
+    "      --obstructed F      capillary dysfunction at placement, instead of the\n"
+    "                          patient's: obstructed share\n"
     "      --oedema F          ... tissue oedema\n"
     "      --vasoconstriction F ... intrinsic vasoconstriction\n"
     "      --lv-recovery F     fractional rise of lv.ees by the end (default 0.5)\n"
@@ -322,6 +444,7 @@ static int cmd_titrate(int argc, char **argv) {
   int quiet = 0;
   hs_titrate_options o;
   hs_titrate_defaults(&o);
+  unsigned from_patient = HS_TITRATE_MICRO_ALL; /* dysfunction fields not given here */
   enum { O_POLICY = 256, O_HOURS, O_INTERVAL, O_FLOW, O_OBST, O_OED, O_VASO, O_LVREC, O_MRES,
          O_JSON, O_CSV, O_PLOT, O_FLUIDS, O_TREND, O_TREND_IV, O_LACT };
   const char *trend_prefix = NULL;
@@ -394,9 +517,18 @@ static int cmd_titrate(int argc, char **argv) {
       bad = hs_cli_parse_quantity(cmd, name, optarg, HS_DIM_FLOW, NULL, "L/min", 0, 1, 8,
                                   &o.flow0_lpm);
       break;
-    case O_OBST: bad = parse_fraction(cmd, name, optarg, 0, 0.99, &o.micro.obstructed); break;
-    case O_OED: bad = parse_fraction(cmd, name, optarg, 0, 5, &o.micro.oedema); break;
-    case O_VASO: bad = parse_fraction(cmd, name, optarg, 0, 0.99, &o.micro.vasoconstriction); break;
+    case O_OBST:
+      bad = parse_fraction(cmd, name, optarg, 0, 0.99, &o.micro.obstructed);
+      from_patient &= ~(1u << HS_MFIT_OBSTRUCTED);
+      break;
+    case O_OED:
+      bad = parse_fraction(cmd, name, optarg, 0, 5, &o.micro.oedema);
+      from_patient &= ~(1u << HS_MFIT_OEDEMA);
+      break;
+    case O_VASO:
+      bad = parse_fraction(cmd, name, optarg, 0, 0.99, &o.micro.vasoconstriction);
+      from_patient &= ~(1u << HS_MFIT_VASOCONSTRICTION);
+      break;
     case O_LVREC: bad = parse_fraction(cmd, name, optarg, -0.9, 5, &o.lv_recovery_frac); break;
     case O_MRES: bad = parse_fraction(cmd, name, optarg, 0, 1, &o.micro_resolution); break;
     default: return HS_EXIT_USAGE;
@@ -428,6 +560,7 @@ static int cmd_titrate(int argc, char **argv) {
   hs_titrate_result *res[2] = {NULL, NULL};
   int rc = HS_EXIT_FAIL;
   if (hs_cli_load_patient(file, &m, &err)) goto fail;
+  if (hs_titrate_micro_from_model(&o, m, from_patient, &err)) goto fail;
   int tty = isatty(2);
   for (int k = 0; k < npol; k++) {
     o.policy = pols[k];
@@ -476,5 +609,6 @@ int hs_cmd_micro(int argc, char **argv) {
   if (!strcmp(sub, "analyze") || !strcmp(sub, "analyse")) return cmd_analyze(argc - 1, argv + 1);
   if (!strcmp(sub, "schedule")) return cmd_schedule(argc - 1, argv + 1);
   if (!strcmp(sub, "titrate")) return cmd_titrate(argc - 1, argv + 1);
-  return hs_cli_usage("micro", "unknown subcommand '%s' (analyze, schedule, titrate)", sub);
+  if (!strcmp(sub, "fit")) return cmd_fit(argc - 1, argv + 1);
+  return hs_cli_usage("micro", "unknown subcommand '%s' (analyze, schedule, fit, titrate)", sub);
 }

@@ -119,6 +119,35 @@ expect_run_t(1 ${HEMOSIM} micro analyze ${SRC}/examples/micro/va_ecmo_t1.yaml --
 expect_match("${ERR}" "needs its unit")
 expect_run_t(1 ${HEMOSIM} micro schedule ${SRC}/examples/micro/schedule.yaml --t4-tolerance 8)
 expect_match("${ERR}" "--t4-tolerance: .*needs its unit")
+# micro fit: both files needed; the fit is written as a patient file that micro titrate
+# reads (a flag still wins); data without lengths and a patient without ECMO are refused
+expect_run_t(1 ${HEMOSIM} micro fit ${P})
+expect_match("${ERR}" "needs PATIENT_FILE and MICRO_FILE")
+expect_run_t(0 ${HEMOSIM} micro fit ${P} ${SRC}/examples/micro/va_ecmo_t1.yaml
+             --out ${WORK}/fitted.yaml --json ${WORK}/fit.json)
+expect_match("${OUT}" "ECMO 3.4 L/min, norepinephrine 0.12, dobutamine 5 \\(ug/kg/min\\)")
+expect_match("${OUT}" "  TVD \\(mm/mm2\\) +16\\.84 +[0-9.]+ +16\\.84\n")
+expect_match("${OUT}" "\nmicrocirculation:\n  obstructed: 0\\.09067\n  oedema: 0\\.2111\n")
+file(READ ${WORK}/fitted.yaml fitted)
+expect_match("${fitted}" "base: \"[^\n]*acute_mi_shock_ecmo\\.yaml\"\n")
+expect_match("${fitted}" "microcirculation:\n  obstructed: 0\\.09067\n")
+file(READ ${WORK}/fit.json fitj)
+expect_match("${fitj}" "\"schema\": \"hemosim-micro-fit/1\"")
+expect_match("${fitj}" "\"measured\": {\n    \"tvd_mm_mm2\": 16\\.83[0-9]*,")
+expect_run_t(0 ${HEMOSIM} micro titrate ${WORK}/fitted.yaml --hours "1 h" --json -)
+expect_match("${OUT}" "\"obstructed\": 0\\.09067,\n *\"oedema\": 0\\.2111,")
+expect_run_t(0 ${HEMOSIM} micro titrate ${WORK}/fitted.yaml --hours "1 h" --obstructed 0.2
+             --json -)
+expect_match("${OUT}" "\"obstructed\": 0\\.2,\n *\"oedema\": 0\\.2111,")
+file(WRITE ${WORK}/crossings_only.yaml "hemosim_micro: 1\nsites:\n  - crossings: {small: [1, 2, 3, 20], large: [0, 0, 1, 4]}\n  - crossings: {small: [1, 2, 3, 20], large: [0, 0, 1, 4]}\n  - crossings: {small: [1, 2, 3, 20], large: [0, 0, 1, 4]}\n")
+expect_run_t(2 ${HEMOSIM} micro fit ${P} ${WORK}/crossings_only.yaml)
+expect_match("${ERR}" "crossings_only.yaml: micro fit: measured small-vessel TVD \\(mm/mm2\\) is missing")
+expect_run_t(2 ${HEMOSIM} micro fit ${SRC}/examples/patients/acute_mi_shock.yaml
+             ${SRC}/examples/micro/va_ecmo_t1.yaml)
+expect_match("${ERR}" "ECMO flow of 3.4 L/min but the patient has no VA-ECMO device named 'ecmo'")
+expect_run_t(2 ${HEMOSIM} micro fit ${P} ${SRC}/examples/micro/va_ecmo_t1.yaml
+             --set microcirculation.oedema=9)
+expect_match("${ERR}" "oedema")
 # trial simulate --interval-h names hours; "30 min" is accepted (the run then stops at the seed)
 expect_run_t(1 ${HEMOSIM} trial simulate ${WORK}/t.db --user sim --patient-file x.yaml
              --interval-h "30 min" --seed xyz)

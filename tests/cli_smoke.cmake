@@ -220,6 +220,11 @@ expect_run(0 ${HEMOSIM} micro analyze ${SRC}/examples/micro/va_ecmo_t1.yaml --js
 expect_match("${OUT}" "hemosim-micro/1")
 expect_run(0 ${HEMOSIM} micro titrate --help)
 expect_match("${OUT}" "usage: hemosim micro titrate")
+expect_run(0 ${HEMOSIM} micro fit --help)
+expect_match("${OUT}" "usage: hemosim micro fit PATIENT_FILE MICRO_FILE")
+expect_run(0 ${HEMOSIM} micro fit ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
+           ${SRC}/examples/micro/va_ecmo_t1.yaml --json -)
+expect_match("${OUT}" "^{\n  \"schema\": \"hemosim-micro-fit/1\"")
 expect_run(0 ${HEMOSIM} micro titrate ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
            --hours 4 --interval-h 2 --json ${WORK}/titrate.json --csv ${WORK}/titrate.csv
            --plot ${WORK}/titrate.svg --lactate-max "2 mmol/L")

@@ -547,13 +547,25 @@ static void test_micro_brain_values(void **state) {
   char *text = hs_compare_text(r, "p");
   assert_non_null(strstr(text, "PSVD* mm/mm2"));
   assert_non_null(strstr(text, "CBF mL/100g/min"));
-  assert_non_null(strstr(text, "microcirculation (model, early VA-ECMO): PSVD "));
+  assert_non_null(strstr(text, "microcirculation (model): PSVD "));
   free(text);
   char *j = hs_compare_json(r, NULL, NULL, &err);
   assert_non_null(strstr(j, "\"psvd_model_mm_mm2\": "));
   assert_non_null(strstr(j, "\"cbf_min_ml100gmin\": "));
   assert_non_null(strstr(j, "\"cerebral_perfusion_pressure_mmhg\": "));
   free(j);
+  /* the patient's own capillary dysfunction (its microcirculation block) is the one
+     predicted with: more obstructed capillaries, the same macro state, a PSVD lower by
+     the share of perfused vessels lost */
+  assert_int_equal(hs_model_set(m, "microcirculation.obstructed", 0.3, &err), HS_OK);
+  hs_compare_result *r2 = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, (const char *const[]){"ecmo:2", NULL}, NULL, 0, 1,
+                                  &r2, &err),
+                   HS_OK);
+  /* (the same steady state within its tolerance: the rows around it warm-start it) */
+  assert_near(r2->rows[0].v[HS_CMP_MAP], lo->v[HS_CMP_MAP], 0.05);
+  assert_near(r2->rows[0].v[HS_CMP_PSVD], lo->v[HS_CMP_PSVD] * (1 - 0.3) / (1 - 0.06), 0.01);
+  hs_compare_free(r2);
   hs_compare_free(r);
   hs_model_free(m);
 }

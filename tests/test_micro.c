@@ -127,9 +127,10 @@ static void test_ppv_and_values(void **state) {
   assert_near(v.de_backer_per_mm, 4.0, TOL);
   assert_near(v.ppv_crossings_pct, 90.0, TOL);
   assert_near(v.pvd_crossings_per_mm, 3.6, TOL);
+  assert_near(v.no_flow_pct, 5.0, TOL); /* 1 of 20 mm without flow */
   /* absent measurements stay NaN */
   hs_micro_values_of(NULL, 2.0, NULL, 10.0, &v);
-  assert_true(isnan(v.tvd_mm_mm2) && isnan(v.de_backer_per_mm));
+  assert_true(isnan(v.tvd_mm_mm2) && isnan(v.de_backer_per_mm) && isnan(v.no_flow_pct));
 }
 
 static void test_mfi_hi_massey(void **state) {
@@ -210,6 +211,10 @@ static void test_basic_sites(void **state) {
   assert_near(C->v[HS_MICRO_ALL].ppv_pct, 1300.0 / 24.0, TOL);
   assert_near(C->v[HS_MICRO_ALL].pvd_mm_mm2, 6.5, TOL);
   assert_near(C->mfi, 2.25, 0); /* (3+2+1+3)/4 */
+  /* no-flow share by length, small vessels: A 1/20, B 0/10, C 5/20 */
+  assert_near(A->v[HS_MICRO_SMALL].no_flow_pct, 5.0, TOL);
+  assert_near(B->v[HS_MICRO_SMALL].no_flow_pct, 0.0, TOL);
+  assert_near(C->v[HS_MICRO_SMALL].no_flow_pct, 25.0, TOL);
   free(r);
   hs_micro_input_free(in);
 }

@@ -3,13 +3,16 @@
  *
  * Invariants on a grid, rejection of bad parameters with the field named, loss
  * of haemodynamic coherence, the Wei 2021 flow-response cohort, the Kara 2016
- * survivor / non-survivor levels, and filling the input from a run.
+ * survivor / non-survivor levels, filling the input from a run, and the patient's
+ * dysfunction: its block, the fit to a measurement (round trip, limits, a shipped
+ * patient and measurement, the written patient file).
  */
 #include "support.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hemosim/drugs.h"
@@ -257,11 +260,184 @@ static void test_from_sim(void **state) {
   hs_model_free(m);
 }
 
+/* The fit inverts the model: predict a measurement from known dysfunction on a grid of
+   macro states, fit, recover the dysfunction (to the 4 significant digits the fit keeps)
+   and the measurement. */
+static void test_fit_round_trip(void **state) {
+  (void)state;
+  uint64_t seed = 0x5eedf17ull;
+  int nv = 0; /* cases where PPV determines vasoconstriction */
+  for (int i = 0; i < 300; i++) {
+    hs_micro_model_params truth;
+    hs_micro_model_defaults(&truth);
+    truth.obstructed = 0.15 * rnd(&seed);
+    truth.oedema = 0.02 + 0.3 * rnd(&seed);
+    truth.vasoconstriction = 0.02 + 0.4 * rnd(&seed);
+    hs_micro_model_input in = {.map_mmhg = 55 + 40 * rnd(&seed), .cvp_mmhg = 4 + 10 * rnd(&seed),
+                               .ci_lpm_m2 = 1.6 + 2 * rnd(&seed), .hb_gdl = 7 + 6 * rnd(&seed),
+                               .sao2_upper_pct = 97, .drug_tone = 1 + rnd(&seed)};
+    hs_micro_model_output o = eval_ok(&truth, &in);
+    hs_micro_measured meas = {.tvd_mm_mm2 = o.tvd_mm_mm2, .ppv_pct = o.ppv_pct,
+                              .no_flow_pct = 100 * o.frac[HS_FLOW_NONE], .pvd_mm_mm2 = NAN};
+    hs_micro_model_params start;
+    hs_micro_model_vaecmo_defaults(&start);
+    hs_micro_fit f;
+    hs_err err = {0};
+    hs_status st = hs_micro_model_fit(&start, &in, &meas, &f, &err);
+    if (st) print_error("%s\n", err.msg);
+    assert_int_equal(st, HS_OK);
+    for (int k = 0; k < HS_MFIT_COUNT; k++) assert_int_equal(f.bound[k], 0);
+    assert_near(f.p.obstructed, truth.obstructed, 6e-4 * truth.obstructed + 1e-12); /* 4 digits */
+    assert_near(f.p.oedema, truth.oedema, 1e-3 * truth.oedema);
+    /* PPV carries vasoconstriction only where capillary recruitment still depends on flow */
+    assert_near(f.pred.tvd_mm_mm2, meas.tvd_mm_mm2, 0.01);
+    assert_near(f.pred.ppv_pct, meas.ppv_pct, 0.05);
+    assert_near(100 * f.pred.frac[HS_FLOW_NONE], meas.no_flow_pct, 0.01);
+    if (o.ppv_pct < 0.9 * 100 * (1 - truth.obstructed)) {
+      assert_near(f.p.vasoconstriction, truth.vasoconstriction, 0.002);
+      nv++;
+    }
+    /* the other parameters are the start's */
+    assert_near(f.p.q50_lpm_m2, start.q50_lpm_m2, 0);
+    assert_near(f.p.tvd0_mm_mm2, start.tvd0_mm_mm2, 0);
+  }
+  assert_true(nv >= 100);
+}
+
+/* Values the model cannot reach are held at a limit and explained, never silently. */
+static void test_fit_limits(void **state) {
+  (void)state;
+  hs_micro_model_params p;
+  hs_micro_model_defaults(&p);
+  hs_micro_model_input in = base_input();
+  hs_micro_fit f;
+  hs_err err = {0};
+  /* denser and better perfused than the model allows at Hb 10 and CI 2.5 */
+  hs_micro_measured m = {.tvd_mm_mm2 = 30, .ppv_pct = 99.5, .no_flow_pct = 0};
+  assert_int_equal(hs_micro_model_fit(&p, &in, &m, &f, &err), HS_OK);
+  assert_int_equal(f.bound[HS_MFIT_OEDEMA], -1);
+  assert_near(f.p.oedema, 0, 0);
+  assert_non_null(strstr(f.note[HS_MFIT_OEDEMA], "above the model's density"));
+  assert_int_equal(f.bound[HS_MFIT_VASOCONSTRICTION], -1);
+  assert_near(f.p.vasoconstriction, 0, 0);
+  assert_non_null(strstr(f.note[HS_MFIT_VASOCONSTRICTION], "without vasoconstriction"));
+  assert_true(f.pred.tvd_mm_mm2 < 30 && f.pred.ppv_pct < 99.5);
+  assert_int_equal(f.bound[HS_MFIT_OBSTRUCTED], 0);
+  assert_string_equal(f.note[HS_MFIT_OBSTRUCTED], "");
+  /* nothing perfused */
+  m = (hs_micro_measured){.tvd_mm_mm2 = 12, .ppv_pct = 0, .no_flow_pct = 40};
+  assert_int_equal(hs_micro_model_fit(&p, &in, &m, &f, &err), HS_OK);
+  assert_int_equal(f.bound[HS_MFIT_VASOCONSTRICTION], 1);
+  assert_near(f.p.vasoconstriction, 0.99, 0);
+  assert_near(f.p.obstructed, 0.4, 1e-12);
+  /* bad measurements name the field */
+  m = (hs_micro_measured){.tvd_mm_mm2 = NAN, .ppv_pct = 80, .no_flow_pct = 5};
+  assert_int_equal(hs_micro_model_fit(&p, &in, &m, &f, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "TVD"));
+  assert_non_null(strstr(err.msg, "missing"));
+  m = (hs_micro_measured){.tvd_mm_mm2 = 15, .ppv_pct = 80, .no_flow_pct = 30};
+  assert_int_equal(hs_micro_model_fit(&p, &in, &m, &f, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "exceed 100"));
+  m = (hs_micro_measured){.tvd_mm_mm2 = 15, .ppv_pct = 120, .no_flow_pct = 0};
+  assert_int_equal(hs_micro_model_fit(&p, &in, &m, &f, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "PPV"));
+}
+
+/* The patient's block reaches the model: the shipped shock patient's, a --set on top,
+   and the healthy default. */
+static void test_params_from_patient(void **state) {
+  (void)state;
+  hs_err err = {0};
+  hs_model *m = hs_test_load("examples/patients/acute_mi_shock_ecmo.yaml");
+  hs_micro_model_params p, v;
+  hs_micro_model_vaecmo_defaults(&v);
+  assert_int_equal(hs_micro_model_params_from_model(m, &p, &err), HS_OK);
+  assert_near(p.obstructed, v.obstructed, 0);
+  assert_near(p.oedema, v.oedema, 0);
+  assert_near(p.vasoconstriction, v.vasoconstriction, 0);
+  assert_int_equal(hs_model_set_text(m, "microcirculation.obstructed", "12 %", &err), HS_OK);
+  hs_plan *pl = NULL;
+  hs_sim *s = hs_test_sim(m, &pl);
+  assert_int_equal(hs_micro_model_params_from_sim(s, &p, &err), HS_OK);
+  assert_near(p.obstructed, 0.12, 1e-12);
+  assert_near(p.q50_lpm_m2, v.q50_lpm_m2, 0);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  m = hs_test_load("examples/patients/healthy_adult.yaml");
+  assert_int_equal(hs_micro_model_params_from_model(m, &p, &err), HS_OK);
+  assert_near(p.obstructed + p.oedema + p.vasoconstriction, 0, 0);
+  hs_model_free(m);
+}
+
+/* A patient fitted to the shipped T1 measurement: the measurement's ECMO flow and
+   doses are set, the fitted model reproduces its small-vessel TVD, PPV, no-flow share,
+   and the measured PSVD within the difference between the mean of site products and
+   the product of means. */
+static void test_fit_patient(void **state) {
+  (void)state;
+  hs_err err = {0};
+  char file[512];
+  snprintf(file, sizeof file, "%s/examples/micro/va_ecmo_t1.yaml", HS_SOURCE_DIR);
+  hs_micro_input *mi = NULL;
+  assert_int_equal(hs_micro_load_file(file, &mi, &err), HS_OK);
+  hs_micro_result *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  assert_int_equal(hs_micro_analyze(mi, NULL, r, &err), HS_OK);
+  hs_model *m = hs_test_load("examples/patients/acute_mi_shock_ecmo.yaml");
+  hs_micro_patient_fit f;
+  hs_status st = hs_micro_fit_patient(m, mi, r, &f, &err);
+  if (st) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+  assert_true(f.steady);
+  assert_near(f.ecmo_flow_lpm, 3.4, 1e-12);
+  assert_true(f.doses_set);
+  assert_near(f.doses[HS_DRUG_NOREPINEPHRINE], 0.12, 1e-12);
+  assert_true(f.in.drug_tone > 1.1); /* the measurement's norepinephrine */
+  assert_near(f.fit.pred.tvd_mm_mm2, r->mean[HS_MICRO_SMALL].tvd_mm_mm2, 0.01);
+  assert_near(f.fit.pred.ppv_pct, r->ppsv_pct, 0.05);
+  assert_near(100 * f.fit.pred.frac[HS_FLOW_NONE], r->mean[HS_MICRO_SMALL].no_flow_pct, 0.01);
+  assert_near(f.fit.pred.pvd_mm_mm2, r->psvd_mm_mm2, 0.2);
+  /* the measured PSVD (12.8) is below the shipped patient's prediction (17.4) */
+  assert_true(f.pred_before.pvd_mm_mm2 > r->psvd_mm_mm2 + 3);
+  assert_true(f.fit.p.obstructed > f.before.obstructed && f.fit.p.oedema > f.before.oedema);
+  /* the patient file written with it predicts the same at the same settings */
+  char *out = hs_test_write_temp("fitted.yaml", "");
+  char pfile[512];
+  snprintf(pfile, sizeof pfile, "%s/examples/patients/acute_mi_shock_ecmo.yaml", HS_SOURCE_DIR);
+  assert_int_equal(hs_micro_fit_write_patient(pfile, "MI", file, &f, out, &err), HS_OK);
+  hs_model *m2 = NULL;
+  st = hs_patient_load_file(out, &m2, &err);
+  if (st) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+  hs_micro_model_params p2;
+  assert_int_equal(hs_micro_model_params_from_model(m2, &p2, &err), HS_OK);
+  assert_near(p2.obstructed, f.fit.p.obstructed, 0);
+  assert_near(p2.oedema, f.fit.p.oedema, 0);
+  assert_near(p2.vasoconstriction, f.fit.p.vasoconstriction, 0);
+  hs_micro_patient_fit f2;
+  assert_int_equal(hs_micro_fit_patient(m2, mi, r, &f2, &err), HS_OK);
+  assert_near(f2.pred_before.pvd_mm_mm2, f.fit.pred.pvd_mm_mm2, 1e-6);
+  /* a measurement on ECMO needs a patient with ECMO */
+  hs_model *noecmo = hs_test_load("examples/patients/acute_mi_shock.yaml");
+  assert_int_equal(hs_micro_fit_patient(noecmo, mi, r, &f2, &err), HS_ERR_INVALID);
+  assert_non_null(strstr(err.msg, "no VA-ECMO device named 'ecmo'"));
+  hs_model_free(noecmo);
+  hs_model_free(m2);
+  hs_model_free(m);
+  remove(out);
+  free(out);
+  free(r);
+  hs_micro_input_free(mi);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_invariants),     cmocka_unit_test(test_bad_parameters),
       cmocka_unit_test(test_coherence),      cmocka_unit_test(test_wei2021_cohort),
       cmocka_unit_test(test_kara2016),       cmocka_unit_test(test_from_sim),
+      cmocka_unit_test(test_fit_round_trip), cmocka_unit_test(test_fit_limits),
+      cmocka_unit_test(test_params_from_patient), cmocka_unit_test(test_fit_patient),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -186,8 +186,9 @@ enum {
   HS_CMP_NE_EQ,  /* MAP controller (--hold-map): norepinephrine-equivalent dose, ug/kg/min */
   HS_CMP_NTP_EQ, /* MAP controller: nitroprusside-equivalent dose, ug/kg/min */
   /* what the microcirculation and the brain get (docs/decision.md "Microcirculation and
-     brain"): the sublingual small-vessel PVD and PPV the micro model predicts for a
-     patient early on VA-ECMO (hs_micro_model_vaecmo_defaults), the lower hemispheric
+     brain"): the sublingual small-vessel PVD and PPV the micro model predicts with the
+     patient's capillary dysfunction (its `microcirculation` block,
+     hs_micro_model_params_from_sim), the lower hemispheric
      CBF and the cerebral perfusion pressure MAP - ICP */
   HS_CMP_PSVD, HS_CMP_PPSV, HS_CMP_CBF, HS_CMP_CPP,
   HS_CMP_NVAL

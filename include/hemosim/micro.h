@@ -145,6 +145,7 @@ typedef struct hs_micro_values {
   double de_backer_per_mm;     /* De Backer score */
   double ppv_crossings_pct;    /* PPV by crossings (De Backer 2007) */
   double pvd_crossings_per_mm; /* perfused crossings / line length */
+  double no_flow_pct;          /* 100 x no-flow length / total length (%) */
 } hs_micro_values;
 
 typedef struct hs_micro_site_result {

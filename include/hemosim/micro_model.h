@@ -23,6 +23,9 @@
 #define HEMOSIM_MICRO_MODEL_H
 
 #include "hemosim/error.h"
+#include "hemosim/micro.h"
+#include "hemosim/model.h"
+#include "hemosim/output.h"
 #include "hemosim/sim.h"
 
 #ifdef __cplusplus
@@ -94,6 +97,88 @@ hs_status hs_micro_model_input_from_sim(const hs_sim *sim, int window, hs_micro_
    block (docs/controllers.md). */
 hs_status hs_micro_model_tone_from_sim(const hs_sim *sim, const double *extra,
                                        hs_micro_model_input *in, hs_err *err);
+
+/* The patient's capillary dysfunction: hs_micro_model_defaults with obstructed, oedema
+   and vasoconstriction from the model's `microcirculation` block (patient file;
+   docs/microcirculation.md, "Patient-specific dysfunction"). */
+hs_status hs_micro_model_params_from_model(const hs_model *m, hs_micro_model_params *p,
+                                           hs_err *err);
+/* The same from a simulation's parameters (a run's --set included). */
+hs_status hs_micro_model_params_from_sim(const hs_sim *sim, hs_micro_model_params *p,
+                                         hs_err *err);
+
+/* ---- fitting the dysfunction to one measured time point -------------------------- */
+/* Small vessels of one time point (the mean over usable sites of hemosim micro
+   analyze), by length. */
+typedef struct hs_micro_measured {
+  double tvd_mm_mm2;  /* small-vessel TVD */
+  double ppv_pct;     /* small-vessel PPV (sluggish + continuous) */
+  double no_flow_pct; /* small-vessel share with no flow */
+  double pvd_mm_mm2;  /* small-vessel PVD (PSVD; the mean of the sites' products, so not
+                         exactly TVD x PPV of the means); shown, not fitted */
+} hs_micro_measured;
+
+/* The measured values of an analysis (NaN where the file had no vessel lengths). */
+void hs_micro_measured_of(const hs_micro_result *r, hs_micro_measured *m);
+
+/* Fitted dysfunction; the three fields in the order obstructed, oedema, vasoconstriction. */
+enum { HS_MFIT_OBSTRUCTED, HS_MFIT_OEDEMA, HS_MFIT_VASOCONSTRICTION, HS_MFIT_COUNT };
+typedef struct hs_micro_fit {
+  hs_micro_model_params p;    /* base with the three fitted */
+  hs_micro_model_output pred; /* the model at p and the input */
+  int bound[HS_MFIT_COUNT];   /* 0 inside its range; -1 / +1 held at its lower / upper limit */
+  char note[HS_MFIT_COUNT][240]; /* why a field is at a limit ("" otherwise) */
+} hs_micro_fit;
+const char *hs_micro_fit_field_name(int k); /* "obstructed", "oedema", "vasoconstriction" */
+
+/* Solve for the three dysfunction types that reproduce the measurement at the macro
+   state `in` (closed form, docs/microcirculation.md "Patient-specific dysfunction"):
+     obstructed       = no-flow share
+     oedema           = TVD0 x rbc(Hb) / TVD - 1
+     vasoconstriction from PPV = 100 (1 - obstructed) hill(q) fp(MAP - CVP) for q.
+   A value that would leave its range is held at the limit, marked in bound[] and
+   explained in note[]: the prediction then differs from the measurement (out->pred).
+   The three are rounded to 4 significant digits (what a patient file carries) before
+   out->pred is evaluated. pvd_mm_mm2 may be NaN (not used).
+   HS_ERR_RANGE when a measured value is missing (NaN), out of range, or PPV + no-flow
+   share exceeds 100 %. */
+hs_status hs_micro_model_fit(const hs_micro_model_params *base, const hs_micro_model_input *in,
+                             const hs_micro_measured *meas, hs_micro_fit *out, hs_err *err);
+
+/* One patient fitted to one measured time point (`hemosim micro fit`). */
+typedef struct hs_micro_patient_fit {
+  hs_micro_model_input in;       /* macro state of the steady state at the measurement */
+  hs_micro_measured meas;        /* small vessels measured */
+  hs_micro_model_params before;  /* the patient's dysfunction before the fit */
+  hs_micro_model_output pred_before; /* the model with it */
+  hs_micro_fit fit;              /* fitted dysfunction and its prediction */
+  int steady;                    /* the steady state was reached */
+  double ecmo_flow_lpm;          /* ECMO flow set from the measurement; NaN: not given */
+  int doses_set;                 /* the measurement's vasoactive doses were set */
+  double doses[HS_DRUG_COUNT];   /* ... these (ug/kg/min; vasopressin U/kg/min) */
+} hs_micro_patient_fit;
+
+/* Fit the patient's dysfunction to one analysed time point: a copy of m with the
+   measurement's ECMO flow (ecmo.target_flow; the patient needs a device 'ecmo' then) and
+   vasoactive doses (drugs.*) when the file gives them, run to steady state; then
+   hs_micro_model_fit at that state from the patient's own block.  Not reaching steady
+   state is reported (steady = 0), not an error. */
+hs_status hs_micro_fit_patient(const hs_model *m, const hs_micro_input *mi,
+                               const hs_micro_result *mr, hs_micro_patient_fit *out,
+                               hs_err *err);
+
+/* Outputs of a patient fit (src/io/micro_fit_out.c).  The text `hemosim micro fit`
+   prints; JSON schema hemosim-micro-fit/1 (docs/microcirculation.md); files may be
+   NULL.  Caller frees. */
+char *hs_micro_fit_text(const char *patient_file, const char *micro_file,
+                        const hs_micro_patient_fit *f, hs_err *err);
+char *hs_micro_fit_json(const hs_provenance *prov, const char *micro_file,
+                        const hs_micro_patient_fit *f, hs_err *err);
+/* A patient file at `path` (atomic) with `base:` the patient file (NULL: the bundled
+   default, written next to it) and the fitted `microcirculation` block. */
+hs_status hs_micro_fit_write_patient(const char *patient_file, const char *patient_name,
+                                     const char *micro_file, const hs_micro_patient_fit *f,
+                                     const char *path, hs_err *err);
 
 #ifdef __cplusplus
 }

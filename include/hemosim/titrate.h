@@ -78,7 +78,8 @@ typedef struct hs_titrate_options {
   double lv_recovery_frac;  /* lv.ees rises linearly by this fraction ... (default 0.5) */
   double lv_recovery_h;     /* ... reached at this time and then held (default 72) */
   hs_micro_model_params micro; /* microcirculation at placement (default: defaults with
-                                  obstructed 0.06, oedema 0.06, vasoconstriction 0.05) */
+                                  obstructed 0.06, oedema 0.06, vasoconstriction 0.05;
+                                  hs_titrate_micro_from_model takes the patient's) */
   double micro_resolution;  /* fraction of obstructed/oedema/vasoconstriction resolved ... (0.5) */
   double micro_resolution_h;/* ... by this time, linear, then held (default 72) */
   /* macro rules */
@@ -152,6 +153,14 @@ typedef struct hs_titrate_result {
   size_t not_steady;     /* steps where steady state was not reached */
   double wall_s;
 } hs_titrate_result;
+
+/* Take the capillary dysfunction at placement from the patient's `microcirculation`
+   block (hs_micro_model_params_from_model): every field whose bit (1 << HS_MFIT_*) is
+   set in `which` (HS_TITRATE_MICRO_ALL: all three).  `hemosim micro titrate` and the
+   cohort's titrate protocol do this; an option given on the command line wins. */
+#define HS_TITRATE_MICRO_ALL 7u
+hs_status hs_titrate_micro_from_model(hs_titrate_options *o, const hs_model *m, unsigned which,
+                                      hs_err *err);
 
 /* Run one policy on the model (must contain a VA-ECMO device named "ecmo").
    *out is freed with hs_titrate_result_free(). */

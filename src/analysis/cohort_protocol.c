@@ -123,6 +123,7 @@ hs_status cohort_analysis(const hs_cohort *c, const double *x, double *v, char *
       hs_titrate_result *res = NULL;
       hs_err e = {HS_OK, ""};
       if (hs_titrate_policy_parse(c->strat[s].name, &o.policy, &e) ||
+          hs_titrate_micro_from_model(&o, m, HS_TITRATE_MICRO_ALL, &e) ||
           hs_titrate_run(m, &o, &res, &e)) {
         msg[s] = strdup(*e.msg ? e.msg : hs_status_str(e.code));
         continue;

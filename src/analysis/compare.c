@@ -167,8 +167,8 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
   hs_micro_model_params mp;
   hs_micro_model_output mo;
   hs_err e;
-  hs_micro_model_vaecmo_defaults(&mp);
-  if (hs_micro_model_tone_from_sim(s, extra, &in, &e) == HS_OK &&
+  if (hs_micro_model_params_from_sim(s, &mp, &e) == HS_OK && /* the patient's dysfunction */
+      hs_micro_model_tone_from_sim(s, extra, &in, &e) == HS_OK &&
       hs_micro_model_eval(&mp, &in, &mo, &e) == HS_OK) {
     v[HS_CMP_PSVD] = mo.pvd_mm_mm2;
     v[HS_CMP_PPSV] = mo.ppv_pct;

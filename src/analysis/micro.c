@@ -128,6 +128,7 @@ void hs_micro_values_of(const double length_mm[HS_FLOW_CLASSES], double field_ar
                         hs_micro_values *v) {
   v->length_mm = v->tvd_mm_mm2 = v->ppv_pct = v->pvd_mm_mm2 = NAN;
   v->crossings = v->de_backer_per_mm = v->ppv_crossings_pct = v->pvd_crossings_per_mm = NAN;
+  v->no_flow_pct = NAN;
   if (length_mm && field_area_mm2 > 0) {
     const double *c = length_mm;
     double perfused = c[HS_FLOW_SLUGGISH] + c[HS_FLOW_CONTINUOUS];
@@ -136,6 +137,7 @@ void hs_micro_values_of(const double length_mm[HS_FLOW_CLASSES], double field_ar
     v->tvd_mm_mm2 = total / field_area_mm2;
     v->ppv_pct = hs_micro_ppv(c);
     v->pvd_mm_mm2 = perfused / field_area_mm2;
+    if (total > 0) v->no_flow_pct = 100.0 * (c[HS_FLOW_NONE] / total);
   }
   if (crossings && grid_length_mm > 0) {
     double n[HS_FLOW_CLASSES];
@@ -525,7 +527,7 @@ hs_status hs_micro_analyze(const hs_micro_input *in, const hs_micro_options *opt
   }
 
   /* summary over usable sites */
-  acc a[HS_MICRO_GROUPS][8];
+  acc a[HS_MICRO_GROUPS][9];
   memset(a, 0, sizeof a);
   double mfis[HS_MICRO_MAX_SITES];
   size_t nmfi = 0;
@@ -543,6 +545,7 @@ hs_status hs_micro_analyze(const hs_micro_input *in, const hs_micro_options *opt
       acc_add(&a[g][5], v->de_backer_per_mm);
       acc_add(&a[g][6], v->ppv_crossings_pct);
       acc_add(&a[g][7], v->pvd_crossings_per_mm);
+      acc_add(&a[g][8], v->no_flow_pct);
     }
     if (isfinite(sr->mfi)) mfis[nmfi++] = sr->mfi;
   }
@@ -556,6 +559,7 @@ hs_status hs_micro_analyze(const hs_micro_input *in, const hs_micro_options *opt
     m->de_backer_per_mm = acc_mean(&a[g][5]);
     m->ppv_crossings_pct = acc_mean(&a[g][6]);
     m->pvd_crossings_per_mm = acc_mean(&a[g][7]);
+    m->no_flow_pct = acc_mean(&a[g][8]);
   }
   r->mfi = r->mfi_min = r->mfi_max = r->heterogeneity_index = NAN;
   if (nmfi) {

@@ -158,3 +158,208 @@ hs_status hs_micro_model_tone_from_sim(const hs_sim *sim, const double *extra,
   in->drug_tone = e.resistance;
   return HS_OK;
 }
+
+/* ---- the patient's dysfunction and its fit to a measurement ------------------------ */
+
+static const char *const FIT_FIELDS[HS_MFIT_COUNT] = {"obstructed", "oedema",
+                                                      "vasoconstriction"};
+
+const char *hs_micro_fit_field_name(int k) {
+  return k >= 0 && k < HS_MFIT_COUNT ? FIT_FIELDS[k] : "?";
+}
+
+static double *fit_field(hs_micro_model_params *p, int k) {
+  return k == HS_MFIT_OBSTRUCTED ? &p->obstructed
+         : k == HS_MFIT_OEDEMA   ? &p->oedema
+                                 : &p->vasoconstriction;
+}
+
+hs_status hs_micro_model_params_from_model(const hs_model *m, hs_micro_model_params *p,
+                                           hs_err *err) {
+  if (!m || !p) return hs_err_set(err, HS_ERR_INVALID, "micro model: NULL argument");
+  hs_micro_model_defaults(p);
+  for (int k = 0; k < HS_MFIT_COUNT; k++) {
+    char path[64];
+    snprintf(path, sizeof path, "microcirculation.%s", FIT_FIELDS[k]);
+    hs_status st = hs_model_get(m, path, fit_field(p, k), err);
+    if (st) return st;
+  }
+  return HS_OK;
+}
+
+hs_status hs_micro_model_params_from_sim(const hs_sim *sim, hs_micro_model_params *p,
+                                         hs_err *err) {
+  if (!sim || !p) return hs_err_set(err, HS_ERR_INVALID, "micro model: NULL argument");
+  hs_micro_model_defaults(p);
+  for (int k = 0; k < HS_MFIT_COUNT; k++) {
+    char path[64];
+    snprintf(path, sizeof path, "microcirculation.%s", FIT_FIELDS[k]);
+    hs_status st = hs_sim_get(sim, path, fit_field(p, k), err);
+    if (st) return st;
+  }
+  return HS_OK;
+}
+
+void hs_micro_measured_of(const hs_micro_result *r, hs_micro_measured *m) {
+  const hs_micro_values *v = &r->mean[HS_MICRO_SMALL];
+  m->tvd_mm_mm2 = v->tvd_mm_mm2;
+  m->ppv_pct = v->ppv_pct;
+  m->no_flow_pct = v->no_flow_pct;
+  m->pvd_mm_mm2 = r->psvd_mm_mm2;
+}
+
+/* x to 4 significant digits */
+static double sig4(double x) {
+  if (!(x != 0) || !isfinite(x)) return x;
+  char buf[32];
+  snprintf(buf, sizeof buf, "%.4g", x);
+  return strtod(buf, NULL);
+}
+
+/* Hold *x inside [lo, hi]; returns -1 / +1 when it had to be held, else 0. */
+static int hold(double *x, double lo, double hi) {
+  if (*x < lo) return *x = lo, -1;
+  if (*x > hi) return *x = hi, 1;
+  return 0;
+}
+
+hs_status hs_micro_model_fit(const hs_micro_model_params *base, const hs_micro_model_input *in,
+                             const hs_micro_measured *meas, hs_micro_fit *out, hs_err *err) {
+  if (!base || !in || !meas || !out)
+    return hs_err_set(err, HS_ERR_INVALID, "micro fit: NULL argument");
+  const hs_range_field mf[] = {
+      {"small-vessel TVD (mm/mm2)", meas->tvd_mm_mm2, 0.1, 60},
+      {"small-vessel PPV (%)", meas->ppv_pct, 0, 100},
+      {"small-vessel no-flow share (%)", meas->no_flow_pct, 0, 100},
+  };
+  for (size_t i = 0; i < sizeof mf / sizeof mf[0]; i++)
+    if (isnan(mf[i].v))
+      return hs_err_set(err, HS_ERR_RANGE,
+                        "micro fit: measured %s is missing (the fit needs traced vessel lengths "
+                        "by flow class: length_mm or vessel records, not crossings alone)",
+                        mf[i].name);
+  hs_status st = hs_check_ranges(mf, sizeof mf / sizeof mf[0], "micro fit: measured", err);
+  if (st) return st;
+  if (meas->ppv_pct + meas->no_flow_pct > 100 + 1e-6)
+    return hs_err_set(err, HS_ERR_RANGE,
+                      "micro fit: measured small-vessel PPV %.4g %% + no-flow share %.4g %% "
+                      "exceed 100 %%",
+                      meas->ppv_pct, meas->no_flow_pct);
+  if ((st = hs_micro_model_check(base, in, err))) return st;
+  memset(out, 0, sizeof *out);
+  hs_micro_model_params *p = &out->p;
+  *p = *base;
+
+  /* type 1: the no-flow share is the obstructed share */
+  p->obstructed = meas->no_flow_pct / 100;
+  if ((out->bound[HS_MFIT_OBSTRUCTED] = hold(&p->obstructed, 0, 0.99)))
+    snprintf(out->note[HS_MFIT_OBSTRUCTED], sizeof out->note[0],
+             "no-flow share %.1f %% held at the model's limit 99 %%", meas->no_flow_pct);
+
+  /* type 4: visible density TVD0 x rbc / (1 + oedema) */
+  double rbc = (1 - exp(-in->hb_gdl / p->hb_scale_gdl)) / (1 - exp(-HB_REF_GDL / p->hb_scale_gdl));
+  double tvd_vis = p->tvd0_mm_mm2 * rbc;
+  p->oedema = tvd_vis / meas->tvd_mm_mm2 - 1;
+  if ((out->bound[HS_MFIT_OEDEMA] = hold(&p->oedema, 0, 5)) < 0)
+    snprintf(out->note[HS_MFIT_OEDEMA], sizeof out->note[0],
+             "measured small-vessel TVD %.1f mm/mm2 is above the model's density at Hb %.1f "
+             "g/dL (%.1f): no oedema, TVD under-predicted",
+             meas->tvd_mm_mm2, in->hb_gdl, tvd_vis);
+  else if (out->bound[HS_MFIT_OEDEMA] > 0)
+    snprintf(out->note[HS_MFIT_OEDEMA], sizeof out->note[0],
+             "measured small-vessel TVD %.1f mm/mm2 would need oedema above 5 (500 %%)",
+             meas->tvd_mm_mm2);
+
+  /* type 3: PPV = 100 (1 - h) hill(qbase (1 - v)) fp */
+  double qbase = in->ci_lpm_m2 * pow(in->drug_tone, -p->tone_exponent);
+  double fp = 1.0 / (1.0 + exp(-((in->map_mmhg - in->cvp_mmhg) - p->p50_mmhg) / p->p_width_mmhg));
+  double pmax = 100 * (1 - p->obstructed) * fp * hill(qbase, p->q50_lpm_m2, p->hill_n);
+  double x = meas->ppv_pct / (100 * (1 - p->obstructed) * fp); /* hill share needed */
+  int *vb = &out->bound[HS_MFIT_VASOCONSTRICTION];
+  char *vn = out->note[HS_MFIT_VASOCONSTRICTION];
+  if (meas->ppv_pct >= pmax) {
+    p->vasoconstriction = 0;
+    *vb = meas->ppv_pct > pmax + 1e-9 ? -1 : 0;
+    if (*vb)
+      snprintf(vn, sizeof out->note[0],
+               "measured PPV %.1f %% is above the model's %.1f %% at this flow and pressure "
+               "(CI %.2f L/min/m2, MAP - CVP %.0f mmHg) without vasoconstriction",
+               meas->ppv_pct, pmax, in->ci_lpm_m2, in->map_mmhg - in->cvp_mmhg);
+  } else if (!(x > 0)) {
+    p->vasoconstriction = 0.99;
+    *vb = 1;
+    snprintf(vn, sizeof out->note[0], "no perfused small vessel: vasoconstriction at its limit");
+  } else {
+    double q = p->q50_lpm_m2 * pow(x / (1 - x), 1 / p->hill_n);
+    p->vasoconstriction = 1 - q / qbase;
+    if ((*vb = hold(&p->vasoconstriction, 0, 0.99)) > 0)
+      snprintf(vn, sizeof out->note[0],
+               "measured PPV %.1f %% would need more than 99 %% cut of capillary inflow at CI "
+               "%.2f L/min/m2",
+               meas->ppv_pct, in->ci_lpm_m2);
+  }
+  for (int k = 0; k < HS_MFIT_COUNT; k++) *fit_field(p, k) = sig4(*fit_field(p, k));
+  return hs_micro_model_eval(p, in, &out->pred, err);
+}
+
+hs_status hs_micro_fit_patient(const hs_model *m, const hs_micro_input *mi,
+                               const hs_micro_result *mr, hs_micro_patient_fit *out,
+                               hs_err *err) {
+  if (!m || !mi || !mr || !out) return hs_err_set(err, HS_ERR_INVALID, "micro fit: NULL argument");
+  memset(out, 0, sizeof *out);
+  out->ecmo_flow_lpm = NAN;
+  hs_micro_measured_of(mr, &out->meas);
+  hs_model *c = hs_model_clone(m, err);
+  if (!c) return err ? err->code : HS_ERR_NOMEM;
+  hs_plan *plan = NULL;
+  hs_sim *sim = NULL;
+  hs_status st = HS_OK;
+  if (isfinite(mi->ecmo_flow_lpm)) {
+    double cur;
+    if (hs_model_get(c, "ecmo.target_flow", &cur, NULL) != HS_OK) {
+      st = hs_err_set(err, HS_ERR_INVALID,
+                      "micro fit: the measurement was taken at an ECMO flow of %g L/min but "
+                      "the patient has no VA-ECMO device named 'ecmo'",
+                      mi->ecmo_flow_lpm);
+      goto done;
+    }
+    if ((st = hs_model_set(c, "ecmo.target_flow", mi->ecmo_flow_lpm * 1000.0 / 60.0, err))) {
+      hs_err_prefix(err, "micro fit: the measurement's ECMO flow: ");
+      goto done;
+    }
+    out->ecmo_flow_lpm = mi->ecmo_flow_lpm;
+  }
+  if (mi->has_doses) {
+    for (int d = 0; d < HS_DRUG_COUNT; d++) {
+      out->doses[d] = mi->doses[d];
+      if ((st = hs_model_set(c, DRUG_PATHS[d], mi->doses[d], err))) {
+        hs_err_prefix(err, "micro fit: the measurement's vasoactive doses: ");
+        goto done;
+      }
+    }
+    out->doses_set = 1;
+  }
+  if (!(plan = hs_plan_compile(c, err)) || !(sim = hs_sim_new(plan, err))) {
+    st = err ? err->code : HS_ERR_INVALID;
+    goto done;
+  }
+  hs_steady_info info;
+  st = hs_sim_run_to_steady(sim, &info, err);
+  if (st == HS_ERR_NOT_STEADY) {
+    hs_err_clear(err);
+    st = HS_OK;
+  }
+  if (st) goto done;
+  out->steady = info.reached;
+  double wb = 8;
+  if (hs_sim_get(sim, "solver.window_beats", &wb, NULL) != HS_OK || !(wb >= 1)) wb = 8;
+  if ((st = hs_micro_model_input_from_sim(sim, (int)wb, &out->in, err))) goto done;
+  if ((st = hs_micro_model_params_from_sim(sim, &out->before, err))) goto done;
+  if ((st = hs_micro_model_eval(&out->before, &out->in, &out->pred_before, err))) goto done;
+  st = hs_micro_model_fit(&out->before, &out->in, &out->meas, &out->fit, err);
+done:
+  hs_sim_free(sim);
+  hs_plan_free(plan);
+  hs_model_free(c);
+  return st;
+}

@@ -168,6 +168,18 @@ hs_status hs_titrate_check(const hs_titrate_options *o, hs_err *err) {
   return st;
 }
 
+hs_status hs_titrate_micro_from_model(hs_titrate_options *o, const hs_model *m, unsigned which,
+                                      hs_err *err) {
+  if (!o || !m) return hs_err_set(err, HS_ERR_INVALID, "titrate: NULL argument");
+  hs_micro_model_params p;
+  hs_status st = hs_micro_model_params_from_model(m, &p, err);
+  if (st) return st;
+  if (which & (1u << HS_MFIT_OBSTRUCTED)) o->micro.obstructed = p.obstructed;
+  if (which & (1u << HS_MFIT_OEDEMA)) o->micro.oedema = p.oedema;
+  if (which & (1u << HS_MFIT_VASOCONSTRICTION)) o->micro.vasoconstriction = p.vasoconstriction;
+  return HS_OK;
+}
+
 static double ramp(double t, double t_end) { return t >= t_end ? 1.0 : t / t_end; }
 
 static double now_s(void) {

@@ -29,86 +29,10 @@ static long block_index(const hs_model *m, const char *name) {
   return -1;
 }
 
-/* Shortest decimal that reads back as exactly v. */
-static void fmt_exact(char *buf, size_t n, double v) {
-  for (int prec = 6; prec <= 17; prec++) {
-    snprintf(buf, n, "%.*g", prec, v);
-    if (strtod(buf, NULL) == v) return;
-  }
-}
-
-/* The path of `target` relative to directory `dir` (both absolute and canonical). */
-static void relative_path(const char *dir, const char *target, char *out, size_t n) {
-  size_t i = 0, common = 0;
-  while (dir[i] && dir[i] == target[i]) {
-    if (dir[i] == '/') common = i + 1;
-    i++;
-  }
-  const char *rest, *tail;
-  if (!dir[i] && target[i] == '/') { /* target inside dir */
-    rest = "";
-    tail = target + i + 1;
-  } else {
-    rest = dir + common;
-    tail = target + common;
-  }
-  out[0] = '\0';
-  if (*rest) {
-    strncat(out, "../", n - strlen(out) - 1);
-    for (const char *s = rest; *s; s++)
-      if (*s == '/') strncat(out, "../", n - strlen(out) - 1);
-  }
-  strncat(out, tail, n - strlen(out) - 1);
-}
-
 typedef struct override {
   char block[64], param[96];
   char comment[160];
 } override;
-
-static hs_status base_reference(const hs_cal_input *in, const char *path, char *ref, size_t n,
-                                hs_err *err) {
-  /* the directory of the output file, canonical */
-  char dir[PATH_MAX];
-  const char *slash = strrchr(path, '/');
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == path) snprintf(dir, sizeof dir, "/");
-  else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  char adir[PATH_MAX], atarget[PATH_MAX];
-  if (!realpath(dir, adir))
-    return hs_err_set(err, HS_ERR_IO, "%s: cannot resolve directory '%s': %s", path, dir,
-                      strerror(errno));
-  if (!in->patient_file) { /* bundled default: write it next to the output */
-    const char *base = slash ? slash + 1 : path;
-    size_t len = strlen(base);
-    static const char *const EXT[] = {".yaml", ".yml", ".json"};
-    for (int e = 0; e < 3; e++) {
-      size_t el = strlen(EXT[e]);
-      if (len > el && !strcmp(base + len - el, EXT[e])) {
-        len -= el;
-        break;
-      }
-    }
-    snprintf(ref, n, "%.*s.base.yaml", (int)len, base);
-    char full[PATH_MAX + 300];
-    int w = snprintf(full, sizeof full, "%s/%s", adir, ref);
-    if (w < 0 || (size_t)w >= sizeof full)
-      return hs_err_set(err, HS_ERR_IO, "%s: the base patient's path would be too long", path);
-    const char *text = hs_patient_default_text();
-    return hs_write_file_atomic(full, text, strlen(text), err);
-  }
-  if (!realpath(in->patient_file, atarget))
-    return hs_err_set(err, HS_ERR_IO, "cannot resolve the base patient '%s': %s",
-                      in->patient_file, strerror(errno));
-  /* relative when the two share more than the root directory, else absolute */
-  const char *s1 = strchr(adir + 1, '/'), *s2 = strchr(atarget + 1, '/');
-  size_t l1 = s1 ? (size_t)(s1 - adir) : strlen(adir), l2 = s2 ? (size_t)(s2 - atarget) : 0;
-  if (!strcmp(adir, "/") || l1 != l2 || strncmp(adir, atarget, l1))
-    snprintf(ref, n, "%s", atarget);
-  else
-    relative_path(adir, atarget, ref, n);
-  return HS_OK;
-}
 
 /* The value of one override as the patient format writes it. */
 static void value_text(const hs_model *m, const override *ov, char *buf, size_t n) {
@@ -122,7 +46,7 @@ static void value_text(const hs_model *m, const override *ov, char *buf, size_t 
   if (spec->flags & HS_PARAM_BOOL) snprintf(buf, n, "%s", v > 0.5 ? "true" : "false");
   else if (spec->flags & HS_PARAM_CHOICE) snprintf(buf, n, "%s", spec->choices[(int)v]);
   else {
-    fmt_exact(buf, n, v);
+    hs_yaml_exact(buf, n, v);
     if (hs_param_needs_unit(spec)) { /* a bare number would be refused: write the unit */
       size_t len = strlen(buf);
       snprintf(buf + len, n - len, " %s", hs_dim_unit(spec->dim));
@@ -166,7 +90,7 @@ hs_status hs_cal_write_patient(const hs_cal_input *in, const hs_cal_result *r, c
   const hs_model *m = r->model;
   if (!m) return hs_err_set(err, HS_ERR_STATE, "no calibrated model");
   char ref[PATH_MAX + 64];
-  hs_status st = base_reference(in, path, ref, sizeof ref, err);
+  hs_status st = hs_yaml_base_reference(in->patient_file, path, ref, sizeof ref, err);
   if (st) return st;
   /* overrides: settings and measured hr/hemoglobin, then the fitted parameters */
   size_t cap = in->nset + r->nparams + hs_model_block_count(m) + 8, nov = 0;

@@ -641,6 +641,7 @@ static json_t *values_json(const hs_micro_values *v) {
   bad |= json_object_set_new(o, "de_backer_per_mm", num(v->de_backer_per_mm));
   bad |= json_object_set_new(o, "ppv_crossings_pct", num(v->ppv_crossings_pct));
   bad |= json_object_set_new(o, "pvd_crossings_per_mm", num(v->pvd_crossings_per_mm));
+  bad |= json_object_set_new(o, "no_flow_pct", num(v->no_flow_pct));
   if (bad) {
     json_decref(o);
     return NULL;

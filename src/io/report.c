@@ -87,7 +87,7 @@ static void expected_line(out *o, const hs_compare_row *r) {
         "SvO2 %.0f %%, right-arm SaO2 %.0f %%; aortic valve opens in %.0f %% of beats",
         v[HS_CMP_RVO], v[HS_CMP_DO2I], v[HS_CMP_SVO2D], v[HS_CMP_SAO2U], 100 * v[HS_CMP_AVO]);
   if (isfinite(v[HS_CMP_PSVD]))
-    o_fmt(o, "; microcirculation (model, early VA-ECMO): PSVD %.1f mm/mm2, PPSV %.0f %%",
+    o_fmt(o, "; microcirculation (model): PSVD %.1f mm/mm2, PPSV %.0f %%",
           v[HS_CMP_PSVD], v[HS_CMP_PPSV]);
   if (isfinite(v[HS_CMP_CBF]))
     o_fmt(o, "; brain: CBF %.0f mL/100 g/min (lower hemisphere), CPP %.0f mmHg", v[HS_CMP_CBF],
@@ -366,8 +366,9 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient) {
               "valve; device = Impella, TandemHeart, septostomy or vent flow; a thermodilution "
               "CO on VA-ECMO measures pulmonary flow (rv_output_lpm in --json), not total flow.  "
               "PSVD* = sublingual perfused small-vessel density the microcirculation model "
-              "predicts for a patient early on VA-ECMO (Yeh 2018 survival cut-off 16.2 "
-              "mm/mm2), not a measurement; CBF = the lower hemisphere's.  Risks: "
+              "predicts with the patient's capillary dysfunction (its microcirculation block; "
+              "Yeh 2018 survival cut-off 16.2 mm/mm2), not a measurement; CBF = the lower "
+              "hemisphere's.  Risks: "
               "docs/decision.md.\n");
   if (b.bad) {
     free(b.s);

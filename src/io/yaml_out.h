@@ -8,8 +8,8 @@
  * end a comment and start live YAML.  Strings cannot carry NUL (C strings): the loaders
  * refuse a NUL in names and keys, so none reaches a writer.
  *
- * Used by the calibrated patient file (calibrate_yaml.c) and the derived patient file
- * of `hemosim serve` (serve_session.c).
+ * Used by the calibrated patient file (calibrate_yaml.c), the derived patient file
+ * of `hemosim serve` (serve_session.c) and the micro-fitted one (micro_fit_out.c).
  */
 #ifndef HS_IO_YAML_OUT_H
 #define HS_IO_YAML_OUT_H
@@ -43,5 +43,16 @@ void hs_yaml_map_end(hs_yaml_out *x);
 /* End the document and the stream, free the emitter; HS_ERR_IO naming what (e.g. the
    file) and libyaml's reason when any event failed. */
 hs_status hs_yaml_end(hs_yaml_out *x, const char *what, hs_err *err);
+
+/* The shortest decimal that reads back as exactly v (a fitted value, written plain). */
+void hs_yaml_exact(char *buf, size_t n, double v);
+
+/* The `base:` reference of a patient file written to `path` that builds on
+   `patient_file`: relative to path's directory when the two share more than the root
+   directory, else absolute.  patient_file NULL (the bundled default patient): the
+   default is written (atomically) next to path as "<path without .yaml/.yml/.json>.base.yaml"
+   and that name is the reference. */
+hs_status hs_yaml_base_reference(const char *patient_file, const char *path, char *ref,
+                                 size_t n, hs_err *err);
 
 #endif
