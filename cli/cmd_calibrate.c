@@ -26,6 +26,9 @@ static const char CALIBRATE_HELP[] =
     "(NLopt BOBYQA, log scale).  The report shows measured against simulated values,\n"
     "the fitted parameters with bounds and which of them the data could determine\n"
     "(relative standard error from the Fisher information; weak directions).\n"
+    "With 'microcirculation: FILE' (a sublingual measurement, as `hemosim micro analyze`\n"
+    "reads it) the calibrated patient's capillary dysfunction is fitted to it too, as\n"
+    "`hemosim micro fit` does, and written into its microcirculation block.\n"
     "\n"
     "options:\n"
     "  --out PATIENT.yaml  write the calibrated patient: 'base:' the original patient plus\n"
@@ -113,6 +116,13 @@ static void print_table(const hs_cal_input *in, const hs_cal_result *r, const ch
       printf("  %-16s %s\n", hs_calp_name((hs_calp)j), r->p[j].note);
     }
   if (*r->warning) printf("\nwarning: %s\n", r->warning);
+  if (r->micro) { /* the capillary dysfunction fitted to the sublingual measurement */
+    hs_err e;
+    char *t = hs_micro_fit_text("the calibrated patient", in->micro_file, r->micro, &e);
+    if (t) printf("\n%s", t);
+    else printf("\n(microcirculation fit not shown: %s)\n", e.msg);
+    free(t);
+  }
   if (out) printf("\ncalibrated patient written to %s\n", out);
   if (report) printf("%sreport written to %s/index.html\n", out ? "" : "\n", report);
 }

@@ -330,6 +330,14 @@ static void test_measurements(void **state) {
   sweep(&c);
 }
 
+static void test_measurements_micro(void **state) {
+  (void)state;
+  sweep_case c = {"measurements file with a microcirculation file",
+                  HS_SOURCE_DIR "/tests/data/calibrate/on_ecmo_with_micro.yaml", NULL,
+                  load_measurements, 0};
+  sweep(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_default_patient),
@@ -337,6 +345,7 @@ int main(void) {
       cmocka_unit_test(test_steady),
       cmocka_unit_test(test_summary),
       cmocka_unit_test(test_measurements),
+      cmocka_unit_test(test_measurements_micro),
   };
   json_set_alloc_funcs(json_alloc, json_release);
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 
 #include "hemosim/calibrate.h"
 #include "hemosim/hemosim.h"
+#include "hemosim/report.h"
 #include "support.h"
 
 #define MI_PATIENT HS_SOURCE_DIR "/tests/data/calibrate/acute_mi_shock.yaml" /* fixed fixture */
@@ -436,6 +437,90 @@ static void test_written_patient_reproduces_fit(void **state) {
   free(p2);
 }
 
+/* 'microcirculation: FILE' in a measurements file: the calibrated patient's capillary
+   dysfunction is fitted to the sublingual measurement, set in the model, written into
+   the calibrated patient file and reported in the JSON; a file without lengths and an
+   ECMO measurement on a patient without ECMO are refused at load, naming the line. */
+static void test_microcirculation_measurement(void **state) {
+  (void)state;
+  char text[1024];
+  snprintf(text, sizeof text,
+           "hemosim_measurements: 1\npatient: %s/examples/patients/acute_mi_shock_ecmo.yaml\n"
+           "microcirculation: %s/examples/micro/va_ecmo_t1.yaml\nestimate: [svr_mult]\n"
+           "measurements:\n  map: {value: 78 mmHg, sd: 4}\n",
+           HS_SOURCE_DIR, HS_SOURCE_DIR);
+  char *path = hs_test_write_temp("cal_micro.yaml", text);
+  hs_cal_input *in = NULL;
+  hs_cal_result *r = NULL;
+  hs_err err;
+  hs_status st = hs_cal_input_load(path, &in, &err);
+  if (st) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+  assert_non_null(in->micro);
+  assert_near(in->micro_result->psvd_mm_mm2, 12.82, 0.01); /* the analysis, at load */
+  hs_cal_options o;
+  hs_cal_options_default(&o);
+  o.max_evals = 25;
+  assert_int_equal(hs_calibrate(in, &o, &r, &err), HS_OK);
+  assert_non_null(r->micro);
+  assert_near(r->micro->fit.pred.tvd_mm_mm2, r->micro->meas.tvd_mm_mm2, 0.01);
+  assert_near(r->micro->fit.pred.ppv_pct, r->micro->meas.ppv_pct, 0.05);
+  hs_micro_model_params p;
+  assert_int_equal(hs_micro_model_params_from_model(r->model, &p, &err), HS_OK);
+  assert_near(p.obstructed, r->micro->fit.p.obstructed, 0);
+  assert_near(p.vasoconstriction, r->micro->fit.p.vasoconstriction, 0);
+  assert_true(p.oedema > 0.06); /* worse than the shipped patient's */
+  char *out = hs_test_write_temp("cal_micro_patient.yaml", "");
+  assert_int_equal(hs_cal_write_patient(in, r, out, &err), HS_OK);
+  hs_model *m2 = NULL;
+  assert_int_equal(hs_patient_load_file(out, &m2, &err), HS_OK);
+  hs_micro_model_params p2;
+  assert_int_equal(hs_micro_model_params_from_model(m2, &p2, &err), HS_OK);
+  assert_near(p2.obstructed, p.obstructed, 0);
+  assert_near(p2.oedema, p.oedema, 0);
+  assert_near(p2.vasoconstriction, p.vasoconstriction, 0);
+  hs_model_free(m2);
+  char *j = hs_cal_result_json(in, r, &o, out, &err);
+  assert_non_null(j);
+  assert_non_null(strstr(j, "\"microcirculation\": {\n    \"measurement_file\": \""));
+  assert_non_null(strstr(j, "\"predicted_fitted\": {"));
+  free(j);
+  /* the HTML report has the section (a directory next to the temporary files) */
+  char dir[600];
+  snprintf(dir, sizeof dir, "%s.report", out);
+  assert_int_equal(hs_report_calibrate(dir, in, r, &err), HS_OK);
+  char idx[700];
+  snprintf(idx, sizeof idx, "%s/index.html", dir);
+  FILE *f = fopen(idx, "r");
+  assert_non_null(f);
+  static char html[1 << 20];
+  size_t n = fread(html, 1, sizeof html - 1, f);
+  html[n] = '\0';
+  fclose(f);
+  assert_non_null(strstr(html, "<h2>Microcirculation</h2>"));
+  assert_non_null(strstr(html, "<td>PSVD mm/mm2</td><td>12.82</td>"));
+  unlink(idx);
+  rmdir(dir);
+  hs_cal_result_free(r);
+  hs_cal_input_free(in);
+  unlink(out);
+  free(out);
+  unlink(path);
+  free(path);
+  /* refused at load */
+  char *crossings = hs_test_write_temp(
+      "cal_crossings.yaml",
+      "hemosim_micro: 1\nsites:\n  - crossings: {small: [1, 2, 3, 20], large: [0, 0, 1, 4]}\n");
+  char body[1024];
+  snprintf(body, sizeof body, "  map: 70 mmHg\nmicrocirculation: %s\n", crossings);
+  expect_rejected(body, 5, "no usable small-vessel lengths", "crossings alone");
+  snprintf(body, sizeof body, "  map: 70 mmHg\nmicrocirculation: %s/examples/micro/va_ecmo_t1.yaml\n",
+           HS_SOURCE_DIR);
+  expect_rejected(body, 5, "measured at an ECMO flow of 3.4 L/min", "no ECMO circuit");
+  unlink(crossings);
+  free(crossings);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_names_and_percent),
@@ -444,6 +529,7 @@ int main(void) {
       cmocka_unit_test(test_map_only_unidentifiable),
       cmocka_unit_test(test_small_null_component_identifiable),
       cmocka_unit_test(test_written_patient_reproduces_fit),
+      cmocka_unit_test(test_microcirculation_measurement),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

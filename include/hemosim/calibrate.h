@@ -31,6 +31,8 @@
 #include <stddef.h>
 
 #include "hemosim/error.h"
+#include "hemosim/micro.h"
+#include "hemosim/micro_model.h"
 #include "hemosim/model.h"
 
 #ifdef __cplusplus
@@ -131,6 +133,11 @@ typedef struct hs_cal_input {
   int estimate[HS_CALP_COUNT];     /* 1 = fitted (default: all) */
   size_t nset;
   char **set_path; /* parameters changed by 'set:' (and heart.heart_rate, oxygen.hemoglobin) */
+  /* optional 'microcirculation:' a sublingual measurement of the same patient (NULL: none),
+     analysed at load; its dysfunction is fitted to the calibrated patient */
+  char *micro_file;
+  hs_micro_input *micro;
+  hs_micro_result *micro_result;
 } hs_cal_input;
 
 hs_status hs_cal_input_load(const char *path, hs_cal_input **out, hs_err *err);
@@ -191,6 +198,10 @@ typedef struct hs_cal_result {
   size_t nnull;                              /* eigenvalues 0 (to round-off): null space */
   hs_model *model; /* the calibrated patient */
   char warning[256];
+  /* with a 'microcirculation:' measurement: the capillary dysfunction fitted to it at the
+     calibrated patient's steady state (hs_micro_fit_patient), already set in model's
+     `microcirculation` block; NULL without one */
+  hs_micro_patient_fit *micro;
 } hs_cal_result;
 
 /* Fit.  Caller frees *out with hs_cal_result_free(). */

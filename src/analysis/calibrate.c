@@ -465,7 +465,25 @@ static void identifiability(ctx *c, const double *x, double h, hs_cal_result *r)
 void hs_cal_result_free(hs_cal_result *r) {
   if (!r) return;
   hs_model_free(r->model);
+  free(r->micro);
   free(r);
+}
+
+/* The capillary dysfunction of the calibrated patient, fitted to the measurement file's
+   sublingual time point and set in its `microcirculation` block. */
+static hs_status fit_micro(const hs_cal_input *in, hs_cal_result *r, hs_err *err) {
+  if (!(r->micro = calloc(1, sizeof *r->micro)))
+    return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  hs_status st = hs_micro_fit_patient(r->model, in->micro, in->micro_result, r->micro, err);
+  if (st) return hs_err_prefix(err, "microcirculation %s: ", in->micro_file);
+  static const char *const PATH[HS_MFIT_COUNT] = {"microcirculation.obstructed",
+                                                  "microcirculation.oedema",
+                                                  "microcirculation.vasoconstriction"};
+  const double v[HS_MFIT_COUNT] = {r->micro->fit.p.obstructed, r->micro->fit.p.oedema,
+                                   r->micro->fit.p.vasoconstriction};
+  for (int k = 0; k < HS_MFIT_COUNT; k++)
+    if ((st = hs_model_set(r->model, PATH[k], v[k], err))) return st;
+  return HS_OK;
 }
 
 hs_status hs_calibrate(const hs_cal_input *in, const hs_cal_options *opt, hs_cal_result **out,
@@ -634,6 +652,7 @@ hs_status hs_calibrate(const hs_cal_input *in, const hs_cal_options *opt, hs_cal
     snprintf(r->warning + strlen(r->warning), sizeof r->warning - strlen(r->warning),
              "%s%d evaluations failed and were penalised (last: %.120s)",
              *r->warning ? "; " : "", c.failed, c.last_err.msg);
+  if (in->micro && (st = fit_micro(in, r, err))) goto fail;
   r->total_s = now() - t0;
   nlopt_destroy(o);
   ctx_free(&c);

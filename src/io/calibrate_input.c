@@ -260,6 +260,9 @@ void hs_cal_input_free(hs_cal_input *in) {
   hs_model_free(in->base);
   for (size_t i = 0; i < in->nset; i++) free(in->set_path[i]);
   free(in->set_path);
+  free(in->micro_file);
+  hs_micro_input_free(in->micro);
+  free(in->micro_result);
   free(in);
 }
 
@@ -271,6 +274,49 @@ static hs_status add_set_path(hs_cal_input *in, const char *path, hs_err *err) {
   in->set_path = p;
   if (!(p[in->nset] = dupstr(path))) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
   in->nset++;
+  return HS_OK;
+}
+
+/* A file named at node n, relative to the measurements file `file` (absolute as given);
+   *out is allocated. */
+static hs_status beside(const hs_doc *d, const hs_doc_node *n, const char *field,
+                        const char *file, char **out, hs_err *err) {
+  const char *rel;
+  hs_status st = hs_doc_string(d, n, field, &rel, err);
+  if (st) return st;
+  const char *slash = strrchr(file, '/');
+  size_t len = strlen(file) + strlen(rel) + 2;
+  if (!(*out = malloc(len))) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  if (rel[0] == '/' || !slash) snprintf(*out, len, "%s", rel);
+  else snprintf(*out, len, "%.*s/%s", (int)(slash - file), file, rel);
+  return HS_OK;
+}
+
+/* 'microcirculation: FILE': load and analyse it now, so that a bad file is refused
+   before the fit runs. */
+static hs_status load_micro(const hs_doc *d, const hs_doc_node *n, hs_cal_input *in,
+                            hs_err *err) {
+  hs_status st = beside(d, n, "microcirculation", in->file, &in->micro_file, err);
+  if (st) return st;
+  hs_err e2;
+  if ((st = hs_micro_load_file(in->micro_file, &in->micro, &e2)))
+    return hs_doc_fail(d, n, err, st, "microcirculation: %s", e2.msg);
+  if (!(in->micro_result = calloc(1, sizeof *in->micro_result)))
+    return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  if ((st = hs_micro_analyze(in->micro, NULL, in->micro_result, &e2)))
+    return hs_doc_fail(d, n, err, st, "microcirculation: %s: %s", in->micro_file, e2.msg);
+  hs_micro_measured m;
+  hs_micro_measured_of(in->micro_result, &m);
+  if (!isfinite(m.tvd_mm_mm2) || !isfinite(m.ppv_pct) || !isfinite(m.no_flow_pct))
+    return hs_doc_fail(d, n, err, HS_ERR_INVALID,
+                       "microcirculation: %s has no usable small-vessel lengths by flow class "
+                       "(length_mm or vessel records; crossings alone give no TVD)",
+                       in->micro_file);
+  if (isfinite(in->micro->ecmo_flow_lpm) && hs_model_block_index(in->base, "ecmo") < 0)
+    return hs_doc_fail(d, n, err, HS_ERR_MODEL,
+                       "microcirculation: %s was measured at an ECMO flow of %g L/min but the "
+                       "patient has no ECMO circuit (a device named 'ecmo')",
+                       in->micro_file, in->micro->ecmo_flow_lpm);
   return HS_OK;
 }
 
@@ -290,7 +336,8 @@ static hs_status load_doc(hs_doc *d, hs_cal_input *in, hs_err *err) {
                        "hemosim_measurements: format version %d is not supported (allowed: 1)",
                        version);
   static const char *const TOP[] = {"hemosim_measurements", "patient", "name", "description",
-                                    "set", "estimate", "measurements", NULL};
+                                    "set", "estimate", "measurements", "microcirculation",
+                                    NULL};
   for (size_t i = 0; i < hs_doc_size(root); i++) {
     const char *k = hs_doc_text(hs_doc_key(root, i));
     int known = 0;
@@ -298,19 +345,13 @@ static hs_status load_doc(hs_doc *d, hs_cal_input *in, hs_err *err) {
     if (!known)
       return hs_doc_fail(d, hs_doc_key(root, i), err, HS_ERR_UNKNOWN,
                          "unknown top-level field '%s' (known: hemosim_measurements, patient, "
-                         "name, description, set, estimate, measurements)",
+                         "name, description, set, estimate, measurements, microcirculation)",
                          k);
   }
   /* the base patient */
   const hs_doc_node *pn = hs_doc_get(root, "patient");
   if (pn) {
-    const char *rel;
-    if ((st = hs_doc_string(d, pn, "patient", &rel, err))) return st;
-    const char *slash = strrchr(in->file, '/');
-    size_t n = strlen(in->file) + strlen(rel) + 2;
-    if (!(in->patient_file = malloc(n))) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-    if (rel[0] == '/' || !slash) snprintf(in->patient_file, n, "%s", rel);
-    else snprintf(in->patient_file, n, "%.*s/%s", (int)(slash - in->file), in->file, rel);
+    if ((st = beside(d, pn, "patient", in->file, &in->patient_file, err))) return st;
     hs_err e2;
     if ((st = hs_patient_load_file(in->patient_file, &in->base, &e2)))
       return hs_doc_fail(d, pn, err, st, "patient: %s", e2.msg);
@@ -403,6 +444,8 @@ static hs_status load_doc(hs_doc *d, hs_cal_input *in, hs_err *err) {
     return hs_doc_fail(d, ms, err, HS_ERR_INVALID,
                        "measurements: nothing to fit (hr and hemoglobin are set, not fitted); "
                        "give at least one pressure, flow or volume");
+  const hs_doc_node *mn = hs_doc_get(root, "microcirculation");
+  if (mn && (st = load_micro(d, mn, in, err))) return st;
   if (in->estimate[HS_CALP_PVR] && hs_model_block_index(in->base, "pulm_arterioles") < 0)
     return hs_doc_fail(d, en ? en : root, err, HS_ERR_MODEL,
                        "estimate: pvr_mult needs the pulmonary_arterioles role: an edge named "

@@ -128,6 +128,12 @@ hs_status hs_cal_write_patient(const hs_cal_input *in, const hs_cal_result *r, c
   if (P[HS_CALP_VS].estimated)
     add(ov, &nov, "circulation.blood_volume", "stressed volume %.0f mL (base %.0f), fitted",
         P[HS_CALP_VS].value, P[HS_CALP_VS].base);
+  for (int k = 0; r->micro && k < HS_MFIT_COUNT; k++) {
+    char mpath[64];
+    snprintf(mpath, sizeof mpath, "microcirculation.%s", hs_micro_fit_field_name(k));
+    add(ov, &nov, mpath, "fitted to the sublingual measurement %s%s", in->micro_file,
+        r->micro->fit.bound[k] ? " (at its limit)" : "");
+  }
   hs_afile *af = hs_afile_open(path, err);
   if (!af) {
     free(ov);

@@ -13,6 +13,7 @@
 #include "core/textbuf.h"
 #include "hemosim/micro_model.h"
 #include "io/json_util.h"
+#include "io/micro_fit_out.h"
 #include "io/yaml_out.h"
 
 #define SET HS_JSET
@@ -110,14 +111,9 @@ static json_t *dysfunction_obj(const hs_micro_model_params *p) {
   return hs_jdone(o, bad);
 }
 
-char *hs_micro_fit_json(const hs_provenance *prov, const char *micro_file,
-                        const hs_micro_patient_fit *f, hs_err *err) {
-  json_t *root = json_object();
-  int bad = !root;
-  if (!root) return hs_jdump(NULL, 1, 6, "micro fit JSON", err);
-  SET(root, "schema", json_string("hemosim-micro-fit/1"));
-  bad |= hs_jprovenance(root, prov);
-  SET(root, "measurement_file", hs_jstr(micro_file));
+/* The fit's members (state, measured, before, fitted, predictions, at_limit) into root. */
+static int fit_members(json_t *root, const hs_micro_patient_fit *f) {
+  int bad = 0;
   json_t *state = json_object();
   if (state) {
     SET(state, "ecmo_flow_lpm", hs_jnum(f->ecmo_flow_lpm));
@@ -158,6 +154,28 @@ char *hs_micro_fit_json(const hs_provenance *prov, const char *micro_file,
     bad |= !n || json_array_append_new(notes, n);
   }
   SET(root, "at_limit", notes);
+  return bad;
+}
+
+json_t *hs_micro_fit_jobj(const char *micro_file, const hs_micro_patient_fit *f) {
+  json_t *o = json_object();
+  int bad = !o;
+  if (o) {
+    SET(o, "measurement_file", hs_jstr(micro_file));
+    bad |= fit_members(o, f);
+  }
+  return hs_jdone(o, bad);
+}
+
+char *hs_micro_fit_json(const hs_provenance *prov, const char *micro_file,
+                        const hs_micro_patient_fit *f, hs_err *err) {
+  json_t *root = json_object();
+  int bad = !root;
+  if (!root) return hs_jdump(NULL, 1, 6, "micro fit JSON", err);
+  SET(root, "schema", json_string("hemosim-micro-fit/1"));
+  bad |= hs_jprovenance(root, prov);
+  SET(root, "measurement_file", hs_jstr(micro_file));
+  bad |= fit_members(root, f);
   return hs_jdump(root, bad, 6, "micro fit JSON", err);
 }
 

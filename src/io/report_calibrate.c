@@ -252,6 +252,46 @@ static void directions(hs_html *b, const hs_cal_result *r) {
                 r->nnull);
 }
 
+/* The capillary dysfunction fitted to the sublingual measurement (hs_micro_fit_patient). */
+static void microcirculation(hs_html *b, const hs_cal_input *in, const hs_cal_result *r) {
+  const hs_micro_patient_fit *f = r->micro;
+  if (!f) return;
+  hs_html_put(b, "<h2>Microcirculation</h2>\n<p>Sublingual measurement ");
+  hs_html_text(b, in->micro_file);
+  hs_html_put(b, ", fitted at the calibrated patient's steady state%s (MAP %.0f mmHg, CI %.2f "
+                 "L/min/m2, Hb %.1f g/dL",
+              f->steady ? "" : " (not reached)", f->in.map_mmhg, f->in.ci_lpm_m2, f->in.hb_gdl);
+  if (isfinite(f->ecmo_flow_lpm)) hs_html_put(b, ", ECMO %.2f L/min", f->ecmo_flow_lpm);
+  hs_html_put(b, ").</p>\n<table><tr><th>small vessels</th><th>measured</th><th>model before</th>"
+                 "<th>model fitted</th></tr>\n");
+  const hs_micro_model_output *a = &f->pred_before, *z = &f->fit.pred;
+  hs_html_put(b, "<tr><td>TVD mm/mm2</td><td>%.2f</td><td>%.2f</td><td>%.2f</td></tr>\n",
+              f->meas.tvd_mm_mm2, a->tvd_mm_mm2, z->tvd_mm_mm2);
+  hs_html_put(b, "<tr><td>PPV %%</td><td>%.1f</td><td>%.1f</td><td>%.1f</td></tr>\n",
+              f->meas.ppv_pct, a->ppv_pct, z->ppv_pct);
+  hs_html_put(b, "<tr><td>PSVD mm/mm2</td><td>%.2f</td><td>%.2f</td><td>%.2f</td></tr>\n",
+              f->meas.pvd_mm_mm2, a->pvd_mm_mm2, z->pvd_mm_mm2);
+  hs_html_put(b, "<tr><td>no-flow share %%</td><td>%.1f</td><td>%.1f</td><td>%.1f</td></tr>\n",
+              f->meas.no_flow_pct, 100 * a->frac[HS_FLOW_NONE], 100 * z->frac[HS_FLOW_NONE]);
+  hs_html_put(b, "</table>\n<table><tr><th>capillary dysfunction</th><th>before</th>"
+                 "<th>fitted</th><th>note</th></tr>\n");
+  const double before[HS_MFIT_COUNT] = {f->before.obstructed, f->before.oedema,
+                                        f->before.vasoconstriction};
+  const double fitted[HS_MFIT_COUNT] = {f->fit.p.obstructed, f->fit.p.oedema,
+                                        f->fit.p.vasoconstriction};
+  for (int k = 0; k < HS_MFIT_COUNT; k++) {
+    hs_html_put(b, "<tr><td>%s</td><td>%.3f</td><td%s>%.4g</td><td>", hs_micro_fit_field_name(k),
+                before[k], f->fit.bound[k] ? " class=\"w\"" : "", fitted[k]);
+    hs_html_text(b, f->fit.note[k]);
+    hs_html_put(b, "</td></tr>\n");
+  }
+  hs_html_put(b, "</table>\n<p class=\"small\">Obstructed share = the measured no-flow share; "
+                 "oedema from the small-vessel TVD at the patient's haemoglobin; "
+                 "vasoconstriction from the PPV at the simulated flow and pressure "
+                 "(docs/microcirculation.md, \"Patient-specific dysfunction\"). Written into "
+                 "the calibrated patient's microcirculation block.</p>\n");
+}
+
 hs_status hs_report_calibrate(const char *dir, const hs_cal_input *in, const hs_cal_result *r,
                               hs_err *err) {
   if (!dir || !in || !r) return hs_err_set(err, HS_ERR_INVALID, "hs_report_calibrate: NULL argument");
@@ -268,6 +308,7 @@ hs_status hs_report_calibrate(const char *dir, const hs_cal_input *in, const hs_
   measurements(&b, r);
   parameters(&b, r);
   directions(&b, r);
+  microcirculation(&b, in, r);
   hs_html_put(&b, "<h2>LV pressure-volume loop</h2>\n");
   if (pv) {
     hs_html_put(&b, "%s\n", hs_html_svg_body(pv));
