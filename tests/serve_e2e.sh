@@ -45,5 +45,5 @@ for _ in $(seq 50); do
 done
 [ -n "$URL" ] || { echo "FAIL: the server did not start:"; cat "$WORK/serve.out"; exit 1; }
 cd "$WORK"
-node serve_e2e.mjs "$URL" "$CHROMIUM" "$SHOT" "$DIR_PCWP" "$DIR_ESV"
+node serve_e2e.mjs "$URL" "$CHROMIUM" "$SHOT" "$DIR_PCWP" "$DIR_ESV" "$SRC/examples/micro/va_ecmo_t1.yaml"
 node trial_e2e.mjs "$URL" "$CHROMIUM" "$WORK/trial.png"

@@ -417,6 +417,56 @@ static void test_calibrate(void **state) {
   hs_server_stop(s);
 }
 
+/* The microcirculation fit from the page: a bad measurement, one on ECMO for a patient
+   without ECMO, then the bundled T1 recording on the ECMO patient: the fit and the three
+   changes, which /patient/set applies to the live patient. */
+static void test_micro_fit(void **state) {
+  (void)state;
+  hs_server *s = start(4, 1000, 120);
+  port = hs_server_port(s);
+  char file[512], base[128], p[256];
+  snprintf(file, sizeof file, "%s/examples/micro/va_ecmo_t1.yaml", HS_SOURCE_DIR);
+  FILE *fp = fopen(file, "r");
+  assert_non_null(fp);
+  static char text[64 * 1024];
+  size_t n = fread(text, 1, sizeof text - 1, fp);
+  text[n] = '\0';
+  fclose(fp);
+  json_t *body = json_pack("{s:s}", "measurement", text);
+  char *b = json_dumps(body, 0);
+  json_decref(body);
+  new_session("{}", base, sizeof base); /* the healthy adult: no ECMO */
+  RUN_CALLS(base, {"POST", "/micro/fit", "{}", 400, "measurement"},
+            {"POST", "/micro/fit", "{\"measurement\": \"hemosim_micro: 2\"}", 400, "version"},
+            {"GET", "/micro/fit", NULL, 405, NULL});
+  snprintf(p, sizeof p, "%s/micro/fit", base);
+  expect("POST", p, b, 400, "no VA-ECMO device named 'ecmo'");
+  new_session("{\"patient\": \"acute_mi_shock_ecmo.yaml\"}", base, sizeof base);
+  snprintf(p, sizeof p, "%s/micro/fit", base);
+  json_t *j = req("POST", p, b, 200, NULL);
+  json_t *fit = json_object_get(j, "fit"), *ch = json_object_get(j, "changes");
+  assert_near(json_number_value(json_object_get(json_object_get(fit, "measured"), "tvd_mm_mm2")),
+              16.84, 0.01);
+  assert_near(json_number_value(json_object_get(json_object_get(fit, "fitted"), "obstructed")),
+              0.09067, 1e-9);
+  assert_int_equal(json_array_size(ch), 3);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(ch, 0), "path")),
+                      "microcirculation.obstructed");
+  /* nothing changed yet; applying the changes sets the block */
+  assert_near(param_value(base, "microcirculation.obstructed"), 0.06, 1e-12);
+  json_t *apply = json_pack("{s:O}", "changes", ch);
+  char *ab = json_dumps(apply, 0);
+  snprintf(p, sizeof p, "%s/patient/set", base);
+  expect("POST", p, ab, 200, NULL);
+  assert_near(param_value(base, "microcirculation.obstructed"), 0.09067, 1e-12);
+  assert_near(param_value(base, "microcirculation.vasoconstriction"), 0.3795, 1e-12);
+  free(ab);
+  json_decref(apply);
+  json_decref(j);
+  free(b);
+  hs_server_stop(s);
+}
+
 static void test_limits(void **state) {
   hs_server *s = start(1, 5, 1);
   port = hs_server_port(s);
@@ -633,6 +683,7 @@ int main(void) {
       cmocka_unit_test(test_static_and_protocol),
       cmocka_unit_test(test_session_endpoints),
       cmocka_unit_test(test_calibrate),
+      cmocka_unit_test(test_micro_fit),
       cmocka_unit_test(test_limits),
       cmocka_unit_test(test_trial),
   };

@@ -377,7 +377,7 @@ function buildParamTable() {
   const f = $('param-filter').value.trim().toLowerCase();
   const rows = S.params.filter((p) => !f || p.path.toLowerCase().includes(f)).slice(0, 300);
   $('param-table').querySelector('tbody').innerHTML = rows.map((p) => {
-    const v = p.path in S.edits ? S.edits[p.path] : (p.choices ? p.choices[p.value] : p.bool ? (p.value ? 'true' : 'false') : fmt(p.value, 4).replace(/\.?0+$/, ''));
+    const v = p.path in S.edits ? S.edits[p.path] : (p.choices ? p.choices[p.value] : p.bool ? (p.value ? 'true' : 'false') : isFinite(p.value) ? String(Number(p.value.toPrecision(6))) : '--');
     const range = p.choices ? p.choices.join(' | ') : p.bool ? 'true | false' : `${fmt(p.min, 4).replace(/\.?0+$/, '')} - ${fmt(p.max, 4).replace(/\.?0+$/, '')}`;
     return `<tr class="${p.path in S.edits ? 'changed' : ''}"><td>${p.path}</td><td><input data-path="${p.path}" value="${v}"></td><td>${p.unit}</td><td>${range}</td><td>${p.doc}</td></tr>`;
   }).join('');
@@ -484,6 +484,36 @@ function showCalibration(j) {
   fr.hidden = false;
 }
 
+/* ---- microcirculation fit (Patient tab): the patient's capillary dysfunction from one
+   sublingual measurement (docs/microcirculation.md, "Patient-specific dysfunction") ------ */
+let microChanges = null;
+async function runMicroFit() {
+  const file = $('micro-file').files[0];
+  if (!file) { showError('choose a sublingual measurement file (hemosim_micro, YAML or JSON) first'); return; }
+  try {
+    showError('');
+    $('micro-apply').hidden = true;
+    $('micro-msg').textContent = 'fitting (one steady state) ...';
+    const r = await api('POST', `/api/sessions/${S.id}/micro/fit`, { measurement: await file.text() });
+    const f = r.fit, m = f.measured, b = f.predicted_before, a = f.predicted_fitted;
+    const row = (label, x, y, z, d) => `<tr><td>${label}</td><td>${fmt(x, d)}</td><td>${fmt(y, d)}</td><td>${fmt(z, d)}</td></tr>`;
+    const lim = {};
+    for (const n of f.at_limit) lim[n.field] = n.note;
+    const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+    $('micro-table').innerHTML = '<tr><th>small vessels</th><th>measured</th><th>model before</th><th>model fitted</th></tr>' +
+      row('TVD mm/mm2', m.tvd_mm_mm2, b.tvd_mm_mm2, a.tvd_mm_mm2, 2) + row('PPV %', m.ppv_pct, b.ppv_pct, a.ppv_pct, 1) +
+      row('PSVD mm/mm2', m.pvd_mm_mm2, b.pvd_mm_mm2, a.pvd_mm_mm2, 2) + row('no-flow share %', m.no_flow_pct, b.no_flow_pct, a.no_flow_pct, 1) +
+      '<tr><th>capillary dysfunction</th><th></th><th>before</th><th>fitted</th></tr>' +
+      ['obstructed', 'oedema', 'vasoconstriction'].map((k) => `<tr class="${lim[k] ? 'changed' : ''}"><td title="${lim[k] ? esc(lim[k]) : ''}">${k}${lim[k] ? ' (at its limit)' : ''}</td><td></td><td>${fmt(f.before[k], 3)}</td><td>${r.changes.find((c) => c.path.endsWith('.' + k)).value}</td></tr>`).join('');
+    $('micro-table').hidden = false;
+    microChanges = r.changes;
+    const st = f.state;
+    $('micro-msg').textContent = `fitted at MAP ${fmt(st.map_mmhg, 0)} mmHg, CI ${fmt(st.ci_lpm_m2, 2)} L/min/m2` +
+      (st.ecmo_flow_lpm !== null ? `, ECMO ${fmt(st.ecmo_flow_lpm, 2)} L/min (the measurement's)` : '') + (st.steady ? '' : ' (steady state not reached)');
+    $('micro-apply').hidden = false;
+  } catch (e) { $('micro-msg').textContent = ''; showError(String(e.message)); }
+}
+
 async function applyStrategy(name, flow) {
   try {
     showError('');
@@ -544,6 +574,15 @@ function wire() {
   $('run-job').onclick = runJob;
   buildCalInputs();
   $('cal-run').onclick = runCalibration;
+  $('micro-fit').onclick = runMicroFit;
+  $('micro-apply').onclick = async () => {
+    try {
+      await api('POST', `/api/sessions/${S.id}/patient/set`, { changes: microChanges });
+      $('micro-msg').textContent = 'the patient carries the fitted microcirculation; compare and optimize predict with it';
+      $('micro-apply').hidden = true;
+      await refreshInfo();
+    } catch (e) { showError(String(e.message)); }
+  };
   $('cal-apply').onclick = async () => {
     try {
       await api('POST', `/api/sessions/${S.id}/calibrate/apply`, {});

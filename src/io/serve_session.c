@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "hemosim/hemosim.h"
+#include "io/micro_fit_out.h"
 #include "io/serve_impl.h"
 #include "io/yaml_out.h"
 
@@ -1005,6 +1006,52 @@ static hs_reply post_calibrate(hs_session *s, json_t *b) {
   return job_start(s);
 }
 
+/* Fit the patient's capillary dysfunction to a sublingual measurement (the text of a
+   hemosim_micro file, YAML or JSON) at the running model's settings: the fit and the
+   three changes, which /patient/set applies.  Nothing changes here. */
+static hs_reply post_micro_fit(hs_session *s, json_t *b) {
+  json_t *t = json_object_get(b, "measurement");
+  if (!json_is_string(t) || !json_string_length(t))
+    return hs_reply_error(400, "expected {\"measurement\": \"<the text of a hemosim_micro file, "
+                               "YAML or JSON>\"}");
+  hs_err err = {HS_OK, ""};
+  hs_micro_input *in = NULL;
+  hs_micro_result *r = calloc(1, sizeof *r);
+  hs_micro_patient_fit *f = calloc(1, sizeof *f);
+  hs_reply rep;
+  if (!r || !f) {
+    rep = hs_reply_error(500, "out of memory");
+    goto done;
+  }
+  if (hs_micro_load_string("measurement", json_string_value(t), json_string_length(t), &in,
+                           &err) ||
+      hs_micro_analyze(in, NULL, r, &err)) {
+    rep = hs_reply_error(400, "%s", err.msg);
+    goto done;
+  }
+  if (hs_micro_fit_patient(s->current, in, r, f, &err)) {
+    rep = hs_reply_error(bad_status(err.code), "%s", err.msg);
+    goto done;
+  }
+  json_t *j = json_object(), *fit = hs_micro_fit_jobj(NULL, f), *ch = json_array();
+  const double v[HS_MFIT_COUNT] = {f->fit.p.obstructed, f->fit.p.oedema,
+                                   f->fit.p.vasoconstriction};
+  for (int k = 0; ch && k < HS_MFIT_COUNT; k++) {
+    char path[64], val[32];
+    snprintf(path, sizeof path, "microcirculation.%s", hs_micro_fit_field_name(k));
+    snprintf(val, sizeof val, "%.4g", v[k]);
+    json_array_append_new(ch, json_pack("{s:s, s:s}", "path", path, "value", val));
+  }
+  json_object_set_new(j, "fit", fit ? fit : json_null());
+  json_object_set_new(j, "changes", ch);
+  rep = hs_reply_json(200, j);
+done:
+  hs_micro_input_free(in);
+  free(r);
+  free(f);
+  return rep;
+}
+
 /* Continue the live simulation from the calibrated patient. */
 static hs_reply post_calibrate_apply(hs_session *s) {
   if (s->job_state != JOB_DONE || !s->job_calibrated)
@@ -1207,6 +1254,7 @@ hs_reply hs_session_handle(hs_server *srv, const char *id, const hs_request *rq)
   else if (!strcmp(sub, "/optimize") && post) r = post_job(s, "optimize", rq->body, srv->opt.job_threads);
   else if (!strcmp(sub, "/calibrate") && post) r = post_calibrate(s, rq->body);
   else if (!strcmp(sub, "/calibrate/apply") && post) r = post_calibrate_apply(s);
+  else if (!strcmp(sub, "/micro/fit") && post) r = post_micro_fit(s, rq->body);
   else if (!strcmp(sub, "/job") && get) r = get_job(s);
   else if (!strcmp(sub, "/job/report") && get) r = get_report(s);
   else if (!strcmp(sub, "/apply") && post) r = post_apply(s, rq->body);
@@ -1215,7 +1263,7 @@ hs_reply hs_session_handle(hs_server *srv, const char *id, const hs_request *rq)
            !strcmp(sub, "/patient/set") || !strcmp(sub, "/patient/save") || !strcmp(sub, "/compare") ||
            !strcmp(sub, "/optimize") || !strcmp(sub, "/job") || !strcmp(sub, "/job/report") ||
            !strcmp(sub, "/calibrate") || !strcmp(sub, "/calibrate/apply") ||
-           !strcmp(sub, "/apply"))
+           !strcmp(sub, "/micro/fit") || !strcmp(sub, "/apply"))
     r = hs_reply_error(405, "%s is not allowed on /api/sessions/<id>%s", m, sub);
   else
     r = hs_reply_error(404, "no such endpoint: /api/sessions/<id>%s (docs/serve.md lists them)", sub);

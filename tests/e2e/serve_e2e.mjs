@@ -1,6 +1,6 @@
 // End-to-end test of `hemosim serve` in a real browser (Debian chromium, headless,
 // driven by playwright-core).  Run by tests/serve_e2e.sh, which starts the server and
-// passes: URL CHROMIUM SCREENSHOT DIR_PCWP DIR_ESV
+// passes: URL CHROMIUM SCREENSHOT DIR_PCWP DIR_ESV MICRO_FILE
 //   DIR_PCWP, DIR_ESV: +1 or -1, the direction in which PCWP and the LV end-systolic
 //   volume move when the ECMO flow goes from 4 to 6 L/min, from `hemosim run`.
 // Checks (each failure exits 1 with the reason):
@@ -11,10 +11,13 @@
 //      LV PV loop (smallest volume) the way `hemosim run` says, by more than 0.3 mmHg /
 //      1 mL, and marks the change on the trends;
 //   3. a comparison (quick list) runs and shows a recommendation and the report;
-//   4. a screenshot is saved.
+//   4. the Patient tab fits the microcirculation to MICRO_FILE (a sublingual measurement
+//      chosen with the file input), shows measured against fitted values and applies the
+//      fitted dysfunction to the patient (its parameter table shows it);
+//   5. a screenshot is saved.
 import { chromium } from 'playwright-core';
 
-const [url, exe, shot, dirPcwp, dirEsv] = process.argv.slice(2);
+const [url, exe, shot, dirPcwp, dirEsv, microFile] = process.argv.slice(2);
 const fail = (msg) => { console.error('FAIL: ' + msg); process.exit(1); };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -88,6 +91,23 @@ try {
   if (!(parseFloat(cells[1]) > 20 && parseFloat(cells[1]) < 90)) fail(`CBF cell '${cells[1]}'`);
   if (!/PSVD\* mm\/mm2/.test(reportText)) fail('the report table has no PSVD* column');
   console.log('comparison: ' + rec.slice(0, 140).replace(/\s+/g, ' '));
+
+  // the patient's own microcirculation from a sublingual measurement file
+  await page.click('button[data-tab="patient"]');
+  await page.click('#micro-box summary');
+  await page.setInputFiles('#micro-file', microFile);
+  await page.click('#micro-fit');
+  await page.waitForSelector('#micro-table:not([hidden])', { timeout: 30000 });
+  const micro = await page.textContent('#micro-table');
+  if (!/TVDmm\/mm216\.84/.test(micro.replace(/\s+/g, ''))) fail(`micro fit table: measured TVD missing in '${micro}'`);
+  if (!/obstructed0\.0600\.09067/.test(micro.replace(/\s+/g, ''))) fail(`micro fit table: fitted obstructed share missing in '${micro}'`);
+  await page.click('#micro-apply');
+  await page.waitForFunction(() => /carries the fitted/.test(document.getElementById('micro-msg').textContent), null, { timeout: 30000 });
+  await page.fill('#param-filter', 'microcirculation.obstructed');
+  await page.dispatchEvent('#param-filter', 'input');
+  const mv = await page.inputValue('#param-table input[data-path="microcirculation.obstructed"]');
+  if (!(Math.abs(parseFloat(mv) - 0.09067) < 1e-6)) fail(`microcirculation.obstructed shows '${mv}' after applying the fit`);
+  console.log(`microcirculation fitted and applied: obstructed ${mv}`);
   await page.click('button[data-tab="controls"]');
   await sleep(1500);
   await page.screenshot({ path: shot });
