@@ -744,6 +744,52 @@ static void test_compare_mode(void **state) {
   hs_cohort_free(c);
 }
 
+/* The titrate protocol: a study listing one policy runs that policy only (the loader
+   once topped a list of one up with "control"); every patient starts from its own drawn
+   capillary dysfunction (its microcirculation block, read by hs_titrate_micro_from_model),
+   so more obstructed capillaries give a lower mean PVD. */
+static void test_titrate_mode(void **state) {
+  (void)state;
+  hs_cohort *c = load("hemosim_cohort: 1\n"
+                      "patient: examples/patients/acute_mi_shock_ecmo.yaml\n"
+                      "seed: 6\n"
+                      "population:\n"
+                      "  size: 3\n"
+                      "  parameters:\n"
+                      "    microcirculation.obstructed: {dist: uniform, min: 0, max: 0.3}\n"
+                      "protocol:\n"
+                      "  mode: titrate\n"
+                      "  titrate: {hours: 1, interval_h: 1}\n"
+                      "  strategies: [micro]\n"
+                      "outputs: [mean_pvd_mm_mm2, mean_flow_lpm]\n");
+  assert_int_equal(hs_cohort_strategy_count(c), 1);
+  hs_cohort_results *r = run(c, 1, NULL, 0, 0);
+  double h[3], pvd[3];
+  for (size_t i = 0; i < 3; i++) {
+    assert_int_equal(r->status[i], HS_COHORT_OK);
+    h[i] = r->x[i];
+    pvd[i] = r->y[i * 2];
+    assert_in_range_d(pvd[i], 5, 21.3);
+  }
+  for (size_t i = 0; i < 3; i++)
+    for (size_t k = 0; k < 3; k++)
+      if (h[i] < h[k] - 0.02) assert_true(pvd[i] > pvd[k]);
+  hs_cohort_results_free(r);
+  hs_cohort_free(c);
+  c = load("hemosim_cohort: 1\npatient: examples/patients/acute_mi_shock_ecmo.yaml\n"
+           "population:\n  size: 2\n  parameters:\n"
+           "    lv.ees: {dist: uniform, min: 0.8 mmHg/mL, max: 1.6 mmHg/mL}\n"
+           "protocol: {mode: titrate, strategies: [control]}\n");
+  assert_int_equal(hs_cohort_strategy_count(c), 1);
+  hs_cohort_free(c);
+  c = load("hemosim_cohort: 1\npatient: examples/patients/acute_mi_shock_ecmo.yaml\n"
+           "population:\n  size: 2\n  parameters:\n"
+           "    lv.ees: {dist: uniform, min: 0.8 mmHg/mL, max: 1.6 mmHg/mL}\n"
+           "protocol: {mode: titrate}\n");
+  assert_int_equal(hs_cohort_strategy_count(c), 2);
+  hs_cohort_free(c);
+}
+
 /* Bootstrap intervals on a known distribution: 200 samples of 100 standard normal values
    (inverse CDF of counter-based uniforms).  The 95 % percentile interval of the median covers
    the true median 0 in 88-99 % of the samples (expected ~95 %; binomial SD 1.5 %) and its
@@ -852,6 +898,7 @@ int main(void) {
       cmocka_unit_test(test_moments),     cmocka_unit_test(test_determinism),
       cmocka_unit_test(test_resume),      cmocka_unit_test(test_bad_files),
       cmocka_unit_test(test_compare_mode),
+      cmocka_unit_test(test_titrate_mode),
       cmocka_unit_test(test_sobol_ci),
       cmocka_unit_test(test_results_csv_units),  cmocka_unit_test(test_warm_start),
   };

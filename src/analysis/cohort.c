@@ -982,6 +982,7 @@ static hs_status load_doc(loader *L) {
   if (sen && (st = load_sensitivity(L, sen, popn))) return st;
   const hs_doc_node *prn = hs_doc_get(root, "protocol");
   if (prn && (st = load_protocol(L, prn))) return st;
+  size_t nlisted = c->nstrat;
   if (!c->nstrat && c->mode == MODE_RUN) {
     if (!(c->strat = calloc(1, sizeof *c->strat)) || !(c->strat[0].name = dupstr("baseline")))
       return hs_err_set(L->err, HS_ERR_NOMEM, "out of memory");
@@ -991,7 +992,9 @@ static hs_status load_doc(loader *L) {
     if ((st = add_named_strategy(L, NULL, hs_builtin_strategies[k]))) return st;
   for (size_t k = 0; !c->nstrat && c->mode == MODE_OPTIMIZE && hs_optimize_strategies[k]; k++)
     if ((st = add_named_strategy(L, NULL, hs_optimize_strategies[k]))) return st;
-  for (int k = 0; c->mode == MODE_TITRATE && c->nstrat < HS_TITRATE_POLICIES; k++)
+  /* both policies only when the study lists none (a list of one was topped up with
+     "control": [control] failed as "appears twice", [micro] ran control too) */
+  for (int k = 0; c->mode == MODE_TITRATE && !nlisted && k < HS_TITRATE_POLICIES; k++)
     if ((st = add_named_strategy(L, NULL, hs_titrate_policy_name(k)))) return st;
   if ((st = load_outputs(L, hs_doc_get(root, "outputs")))) return st;
   const hs_doc_node *an = hs_doc_get(root, "acceptance");
