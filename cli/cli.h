@@ -56,6 +56,12 @@ hs_status hs_cli_write_text(char *text, const char *path, hs_err *err);
  * exit status after printing the error: HS_EXIT_USAGE for a malformed item,
  * HS_EXIT_FAIL for a rejected value (message prefixed with "--set NAME=VALUE: "). */
 int hs_cli_apply_sets(const char *cmd, hs_model *m, const char *const *sets, int nsets);
+/* --micro FILE: fit the patient's capillary dysfunction (its microcirculation block) to a
+ * measured sublingual time point at the measurement's ECMO flow and doses, as `hemosim
+ * micro fit` does, and set it in m; the three settings, "microcirculation.obstructed=..."
+ * etc., are written to set[0..2] for the provenance, and a note to standard error.
+ * Returns HS_EXIT_OK or HS_EXIT_FAIL after printing the error. */
+int hs_cli_apply_micro(const char *cmd, const char *file, hs_model *m, char set[3][80]);
 /* --threads N, 1-64: HS_EXIT_OK and *out, or a usage error (printed, HS_EXIT_USAGE). */
 int hs_cli_parse_threads(const char *cmd, const char *text, int *out);
 /* --context LIST items (comma-separated, each NAME or NAME=VALUE, docs/decision.md)

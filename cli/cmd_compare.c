@@ -45,6 +45,9 @@ static const char COMPARE_HELP[] =
     "  --strategies FILE   strategies, one per line ('#' comments)\n"
     "  --flows LIST        ECMO-alone flow sweep in L/min (default 2,3,4,5; at most 32)\n"
     "  --set NAME=VALUE    change the patient before comparing (repeatable)\n"
+    "  --micro FILE        fit the patient's capillary dysfunction to a measured\n"
+    "                      sublingual time point first (as `hemosim micro fit`), so the\n"
+    "                      PSVD* column and --target psvd_min predict this patient\n"
     "  --hold-map          compare at the MAP a clinician would hold: vasopressor /\n"
     "                      vasodilator titrated to 65-75 mmHg (map_control block,\n"
     "                      docs/controllers.md; band via --set map_control.target_low=..);\n"
@@ -60,10 +63,10 @@ static const char COMPARE_HELP[] =
     "1 usage error (unknown option, missing or malformed option value), 2 input error.\n";
 
 int hs_cmd_compare(int argc, char **argv) {
-  const char *patient = NULL, *targets_file = NULL, *json = NULL, *flows_text = NULL;
+  const char *patient = NULL, *micro = NULL, *targets_file = NULL, *json = NULL, *flows_text = NULL;
   const char *report = NULL;
   int threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-  const char **sets = calloc((size_t)argc + 2, sizeof *sets);
+  const char **sets = calloc((size_t)argc + 5, sizeof *sets);
   const char **tsets = calloc((size_t)argc + 1, sizeof *tsets);
   const char **csets = calloc((size_t)argc + 1, sizeof *csets);
   char **strategies = NULL, **file_strategies = NULL;
@@ -79,7 +82,7 @@ int hs_cmd_compare(int argc, char **argv) {
     rc = hs_cli_usage("compare", "out of memory");
     goto done;
   }
-  enum { O_TARGETS = 256, O_FLOWS, O_JSON, O_REPORT, O_SET, O_HOLD, O_TARGET, O_CONTEXT,
+  enum { O_MICRO = 200, O_TARGETS = 256, O_FLOWS, O_JSON, O_REPORT, O_SET, O_HOLD, O_TARGET, O_CONTEXT,
          O_STRATEGY, O_STRATEGIES, O_THREADS };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},
@@ -89,6 +92,7 @@ int hs_cmd_compare(int argc, char **argv) {
       {"json", required_argument, NULL, O_JSON},
       {"report", required_argument, NULL, O_REPORT},
       {"set", required_argument, NULL, O_SET},
+      {"micro", required_argument, NULL, O_MICRO},
       {"hold-map", no_argument, NULL, O_HOLD},
       {"target", required_argument, NULL, O_TARGET},
       {"context", required_argument, NULL, O_CONTEXT},
@@ -109,6 +113,7 @@ int hs_cmd_compare(int argc, char **argv) {
     case O_JSON: json = optarg; break;
     case O_REPORT: report = optarg; break;
     case O_SET: sets[nsets++] = optarg; break;
+    case O_MICRO: micro = optarg; break;
     case O_HOLD: sets[nsets++] = "map_control.enabled=true"; break;
     case O_TARGET: tsets[ntsets++] = optarg; break;
     case O_CONTEXT: csets[ncsets++] = optarg; break;
@@ -189,6 +194,12 @@ int hs_cmd_compare(int argc, char **argv) {
   if (set_rc != HS_EXIT_OK) {
     rc = set_rc;
     goto done;
+  }
+  char micro_sets[3][80];
+  if (micro) { /* the patient's own capillary dysfunction, fitted to a measurement */
+    if ((rc = hs_cli_apply_micro("compare", micro, m, micro_sets)) != HS_EXIT_OK) goto done;
+    rc = HS_EXIT_FAIL;
+    for (int k = 0; k < 3; k++) sets[nsets++] = micro_sets[k];
   }
   const char *const *list = strategies ? (const char *const *)strategies
                                        : (const char *const *)file_strategies;

@@ -51,6 +51,8 @@ static const char OPT_HELP[] =
     "                       device is refused with compare's reason, and the risks\n"
     "                       of every point are those of this context\n"
     "  --set NAME=VALUE     change the patient first (repeatable)\n"
+    "  --micro FILE         fit the patient's capillary dysfunction to a measured\n"
+    "                       sublingual time point first (as `hemosim micro fit`)\n"
     "  --hold-map           hold MAP in 65-75 mmHg with a titrated vasopressor /\n"
     "                       vasodilator (map_control block, docs/controllers.md); the\n"
     "                       dose reached is shown per point\n"
@@ -68,11 +70,11 @@ static const char OPT_HELP[] =
     "2 input error (a file, a --set value, a strategy the context rules out).\n";
 
 int hs_cmd_optimize(int argc, char **argv) {
-  const char *patient = NULL, *strategy = NULL, *targets_file = NULL, *plot = NULL, *json = NULL;
+  const char *patient = NULL, *micro = NULL, *strategy = NULL, *targets_file = NULL, *plot = NULL, *json = NULL;
   const char *report = NULL;
   int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = HS_EXIT_FAIL, nsets = 0, quiet = 0;
   int fixed_flow = 0;
-  const char **sets = calloc((size_t)argc + 2, sizeof *sets);
+  const char **sets = calloc((size_t)argc + 5, sizeof *sets);
   const char **csets = calloc((size_t)argc + 1, sizeof *csets);
   const char **tsets = calloc((size_t)argc + 1, sizeof *tsets);
   int ncsets = 0, ntsets = 0;
@@ -84,7 +86,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     free(sets), free(csets), free(tsets);
     return hs_cli_usage("optimize", "out of memory");
   }
-  enum { O_TARGETS = 256, O_PLOT, O_JSON, O_REPORT, O_SET, O_HOLD, O_THREADS, O_FIXED,
+  enum { O_MICRO = 200, O_TARGETS = 256, O_PLOT, O_JSON, O_REPORT, O_SET, O_HOLD, O_THREADS, O_FIXED,
          O_CONTEXT, O_TARGET };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},
@@ -96,6 +98,7 @@ int hs_cmd_optimize(int argc, char **argv) {
       {"json", required_argument, NULL, O_JSON},
       {"report", required_argument, NULL, O_REPORT},
       {"set", required_argument, NULL, O_SET},
+      {"micro", required_argument, NULL, O_MICRO},
       {"hold-map", no_argument, NULL, O_HOLD},
       {"fixed-flow", no_argument, NULL, O_FIXED},
       {"context", required_argument, NULL, O_CONTEXT},
@@ -116,6 +119,7 @@ int hs_cmd_optimize(int argc, char **argv) {
     case O_JSON: json = optarg; break;
     case O_REPORT: report = optarg; break;
     case O_SET: sets[nsets++] = optarg; break;
+    case O_MICRO: micro = optarg; break;
     case O_HOLD: sets[nsets++] = "map_control.enabled=true"; break;
     case O_FIXED: fixed_flow = 1; break;
     case O_CONTEXT: csets[ncsets++] = optarg; break;
@@ -153,6 +157,12 @@ int hs_cmd_optimize(int argc, char **argv) {
   if (set_rc != HS_EXIT_OK) {
     rc = set_rc;
     goto done;
+  }
+  char micro_sets[3][80];
+  if (micro) { /* the patient's own capillary dysfunction, fitted to a measurement */
+    if ((rc = hs_cli_apply_micro("optimize", micro, m, micro_sets)) != HS_EXIT_OK) goto done;
+    rc = HS_EXIT_FAIL;
+    for (int k = 0; k < 3; k++) sets[nsets++] = micro_sets[k];
   }
   hs_optimize_options oo = {threads, fixed_flow, NULL, &ctx};
   if (hs_optimize_run_opts(m, strategy, &t, &oo, &res, &err)) goto fail;

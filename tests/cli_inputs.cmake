@@ -148,6 +148,15 @@ expect_match("${ERR}" "ECMO flow of 3.4 L/min but the patient has no VA-ECMO dev
 expect_run_t(2 ${HEMOSIM} micro fit ${P} ${SRC}/examples/micro/va_ecmo_t1.yaml
              --set microcirculation.oedema=9)
 expect_match("${ERR}" "oedema")
+# compare / optimize --micro: the fitted dysfunction is set first, said on stderr and
+# recorded with the settings in the JSON; a bad file stops before any simulation
+expect_run_slow(0 ${HEMOSIM} compare ${P} --micro ${SRC}/examples/micro/va_ecmo_t1.yaml
+                --strategy ecmo --threads 1 --json ${WORK}/cmp_micro.json -q)
+expect_match("${ERR}" "compare: microcirculation fitted to [^\n]*va_ecmo_t1.yaml \\(measured PSVD 12.8 mm/mm2\\): obstructed 0.09067")
+file(READ ${WORK}/cmp_micro.json cmj)
+expect_match("${cmj}" "\"set\": \\[\n +\"microcirculation.obstructed=0.09067\",")
+expect_run_t(2 ${HEMOSIM} optimize ${P} -s ecmo-flow --micro ${WORK}/crossings_only.yaml)
+expect_match("${ERR}" "--micro [^\n]*crossings_only.yaml: micro fit: measured small-vessel TVD")
 # trial simulate --interval-h names hours; "30 min" is accepted (the run then stops at the seed)
 expect_run_t(1 ${HEMOSIM} trial simulate ${WORK}/t.db --user sim --patient-file x.yaml
              --interval-h "30 min" --seed xyz)
