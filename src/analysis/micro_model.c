@@ -292,7 +292,9 @@ hs_status hs_micro_model_fit(const hs_micro_model_params *base, const hs_micro_m
   } else {
     double q = p->q50_lpm_m2 * pow(x / (1 - x), 1 / p->hill_n);
     p->vasoconstriction = 1 - q / qbase;
-    if ((*vb = hold(&p->vasoconstriction, 0, 0.99)) > 0)
+    *vb = hold(&p->vasoconstriction, 0, 0.99);
+    if (*vb < 0) *vb = 0; /* PPV at pmax to round-off: no constriction, nothing held */
+    if (*vb > 0)
       snprintf(vn, sizeof out->note[0],
                "measured PPV %.1f %% would need more than 99 %% cut of capillary inflow at CI "
                "%.2f L/min/m2",
