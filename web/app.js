@@ -243,6 +243,7 @@ const TILES = [
   ['ECMO flow', 'ecmo_flow_lpm', 'L/min', 2], ['ECMO speed', 'ecmo_rpm', 'rpm', 0],
   ['ICP', 'icp_mmhg', 'mmHg', 1], ['CPP (cerebral)', 'cerebral_perfusion_pressure_mmhg', 'mmHg', 0],
   ['LVEDV', 'lvedv_ml', 'mL', 0], ['LVEF', 'lvef_pct', '%', 0],
+  ['PSVD* (model)', 'psvd_model_mm_mm2', 'mm/mm2', 1],
 ];
 function drawTiles() {
   const t = S.tiles, out = [];

@@ -508,6 +508,15 @@ static hs_reply get_frames(hs_session *s, const hs_request *rq) {
         char buf[128];
         json_object_set_new(tiles, hs_sim_metric_name(s->sim, k, buf, sizeof buf), num(s->all[k]));
       }
+      /* what the microcirculation gets now: the micro model's sublingual PSVD at these
+         beats with the patient's capillary dysfunction (as compare's PSVD* column) */
+      hs_micro_model_input mi;
+      hs_micro_model_params mp;
+      hs_micro_model_output mo;
+      if (hs_micro_model_input_from_sim(s->sim, w, &mi, NULL) == HS_OK &&
+          hs_micro_model_params_from_sim(s->sim, &mp, NULL) == HS_OK &&
+          hs_micro_model_eval(&mp, &mi, &mo, NULL) == HS_OK)
+        json_object_set_new(tiles, "psvd_model_mm_mm2", num(mo.pvd_mm_mm2));
       json_object_set_new(j, "tiles", tiles);
     }
   }

@@ -9,7 +9,7 @@
 //      is printed, and must be >= 10 even on a loaded machine);
 //   2. moving the ECMO flow control to 6 L/min moves the displayed PCWP tile and the
 //      LV PV loop (smallest volume) the way `hemosim run` says, by more than 0.3 mmHg /
-//      1 mL, and marks the change on the trends;
+//      1 mL, and marks the change on the trends; the PSVD* (model) tile shows a number;
 //   3. a comparison (quick list) runs and shows a recommendation and the report;
 //   4. the Patient tab fits the microcirculation to MICRO_FILE (a sublingual measurement
 //      chosen with the file input), shows measured against fitted values and applies the
@@ -65,6 +65,13 @@ try {
   if (!((after.pcwp - before.pcwp) * Math.sign(dirPcwp) > 0.3)) fail('PCWP did not move the way hemosim run says');
   if (!((after.esv - before.esv) * Math.sign(dirEsv) > 1.0)) fail('the LV PV loop did not move the way hemosim run says');
   if (!after.marks.some((m) => m.startsWith('ecmo.target_flow'))) fail('the change is not marked on the trends');
+  // the live microcirculation tile (the micro model at the current beats)
+  const psvdTile = await page.evaluate(() => {
+    const el = document.querySelector('.tile[data-k="PSVD* (model)"] .v');
+    return el ? parseFloat(el.textContent) : null;
+  });
+  if (!(psvdTile > 5 && psvdTile < 22)) fail(`PSVD* (model) tile shows '${psvdTile}'`);
+  console.log(`PSVD* (model) tile at 6 L/min: ${psvdTile} mm/mm2`);
   await page.selectOption('#speed', '1');
 
   // a comparison from the Decide tab
