@@ -43,6 +43,11 @@ static void test_recovered_passes(void **state) {
   char *t = hs_wean_text(&r, "mild");
   assert_non_null(strstr(t, "PASS"));
   assert_non_null(strstr(t, "aortic VTI"));
+  /* what the capillaries get at the trial flow, reported beside the criteria: less ECMO
+     flow recruits no more of them */
+  assert_non_null(strstr(t, "Microcirculation (model, not a criterion): small-vessel PSVD "));
+  assert_in_range_d(r.after[HS_CMP_PSVD], 5, 21.3);
+  assert_true(r.after[HS_CMP_PSVD] <= r.before[HS_CMP_PSVD] + 0.05);
   free(t);
   hs_model_free(m);
 }
