@@ -5,9 +5,10 @@
  * A parameter block only: it does not act on the simulated circulation.  The
  * microcirculation sub-model (hemosim/micro_model.h, src/analysis/micro_model.c;
  * docs/microcirculation.md, "Model") reads it to predict small-vessel TVD, PPV and PVD
- * from a steady state (compare, optimize, micro titrate).  The three fields are the
- * patient-specific types of capillary dysfunction of Ince 2015 (Crit Care 19 Suppl
- * 3:S8); type 2 (haemodilution) is the patient's haemoglobin.  Defaults: a healthy,
+ * from a steady state (compare, optimize, wean, micro titrate, cohorts, the browser's
+ * tile).  The three fields are the patient-specific types of capillary dysfunction of
+ * Ince 2015 (Crit Care 19 Suppl 3:S8); type 2 (haemodilution) is the patient's
+ * haemoglobin.  Defaults: a healthy,
  * coherent microcirculation (all 0).  The shipped shock patients set the dysfunction
  * of a patient early on VA-ECMO; `hemosim micro fit` fits the three to one measured
  * time point (hs_micro_model_fit).
@@ -40,6 +41,7 @@ static const hs_param_spec MC[MC_NPARAM] = {
 const hs_block_type hs_type_microcirculation = {
     "microcirculation", HS_BLOCK_GLOBAL, MC, MC_NPARAM,
     "Sublingual capillary dysfunction of the patient (Ince 2015 types 1, 3, 4), read by the "
-    "microcirculation model of compare, optimize and micro titrate; no effect on the "
-    "simulated circulation (docs/microcirculation.md, \"Patient-specific dysfunction\").",
+    "microcirculation model wherever it predicts this patient (compare, optimize, wean, "
+    "micro titrate, cohorts, the browser's PSVD* tile); no effect on the simulated "
+    "circulation (docs/microcirculation.md, \"Patient-specific dysfunction\").",
     NULL};
