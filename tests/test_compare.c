@@ -548,11 +548,15 @@ static void test_micro_brain_values(void **state) {
   assert_non_null(strstr(text, "PSVD* mm/mm2"));
   assert_non_null(strstr(text, "CBF mL/100g/min"));
   assert_non_null(strstr(text, "microcirculation (model): PSVD "));
+  /* the dysfunction used is said (the shipped patient's block) */
+  assert_non_null(strstr(text, "(its microcirculation block: obstructed 0.06, oedema 0.06, "
+                               "vasoconstriction 0.05;"));
   free(text);
   char *j = hs_compare_json(r, NULL, NULL, &err);
   assert_non_null(strstr(j, "\"psvd_model_mm_mm2\": "));
   assert_non_null(strstr(j, "\"cbf_min_ml100gmin\": "));
   assert_non_null(strstr(j, "\"cerebral_perfusion_pressure_mmhg\": "));
+  assert_non_null(strstr(j, "\"microcirculation\": {\n    \"obstructed\": 0.06,"));
   free(j);
   /* the patient's own capillary dysfunction (its microcirculation block) is the one
      predicted with: more obstructed capillaries, the same macro state, a PSVD lower by
@@ -565,6 +569,7 @@ static void test_micro_brain_values(void **state) {
   /* (the same steady state within its tolerance: the rows around it warm-start it) */
   assert_near(r2->rows[0].v[HS_CMP_MAP], lo->v[HS_CMP_MAP], 0.05);
   assert_near(r2->rows[0].v[HS_CMP_PSVD], lo->v[HS_CMP_PSVD] * (1 - 0.3) / (1 - 0.06), 0.01);
+  assert_near(r2->microcirculation[0], 0.3, 0);
   hs_compare_free(r2);
   hs_compare_free(r);
   hs_model_free(m);

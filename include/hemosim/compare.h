@@ -282,6 +282,9 @@ typedef struct hs_compare_result {
   int near_miss;          /* that strategy (-1: none) */
   int hold_map;           /* the MAP controller was on (map_control.enabled, --hold-map):
                              each row's titrated dose is in v[HS_CMP_NE_EQ / NTP_EQ] */
+  double microcirculation[3]; /* the patient's capillary dysfunction the PSVD* values use:
+                             obstructed, oedema, vasoconstriction (its microcirculation
+                             block; HS_MFIT_* order of hemosim/micro_model.h) */
   double wall_s;
 } hs_compare_result;
 

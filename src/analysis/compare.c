@@ -1275,6 +1275,14 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
     return hs_err_set(err, HS_ERR_NOMEM, "out of memory comparing strategies");
   }
   res->nrows = n;
+  hs_micro_model_params mdys; /* the patient's capillary dysfunction, said with PSVD* */
+  if (hs_micro_model_params_from_model(base, &mdys, NULL) == HS_OK) {
+    res->microcirculation[0] = mdys.obstructed;
+    res->microcirculation[1] = mdys.oedema;
+    res->microcirculation[2] = mdys.vasoconstriction;
+  } else {
+    res->microcirculation[0] = res->microcirculation[1] = res->microcirculation[2] = NAN;
+  }
   res->targets = *targets;
   res->context = *ctx;
   hs_context_note(ctx, res->context_note, sizeof res->context_note);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hemosim/micro_model.h"
 #include "hemosim/report.h"
 #include "io/json_util.h"
 
@@ -144,6 +145,10 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   bad |= inputs_json(root, prov, targets_file, &r->targets);
   SET(root, "context", context_json(&r->context));
   SET(root, "context_note", *r->context_note ? hs_jstr(r->context_note) : json_null());
+  json_t *mc = json_object(); /* the capillary dysfunction the PSVD* values use */
+  for (int k = 0; mc && k < 3; k++)
+    SET(mc, hs_micro_fit_field_name(k), hs_jnum(r->microcirculation[k]));
+  SET(root, "microcirculation", mc);
   SET(opt, "hold_map", json_boolean(r->hold_map));
   for (size_t i = 0; sweep && i < r->nrows; i++) /* the sweep rows are "ecmo:F" */
     if (r->rows[i].is_flow_sweep && !strncmp(r->rows[i].name, "ecmo:", 5))

@@ -366,10 +366,11 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient) {
               "valve; device = Impella, TandemHeart, septostomy or vent flow; a thermodilution "
               "CO on VA-ECMO measures pulmonary flow (rv_output_lpm in --json), not total flow.  "
               "PSVD* = sublingual perfused small-vessel density the microcirculation model "
-              "predicts with the patient's capillary dysfunction (its microcirculation block; "
-              "Yeh 2018 survival cut-off 16.2 mm/mm2), not a measurement; CBF = the lower "
-              "hemisphere's.  Risks: "
-              "docs/decision.md.\n");
+              "predicts with the patient's capillary dysfunction (its microcirculation block: "
+              "obstructed %.3g, oedema %.3g, vasoconstriction %.3g; Yeh 2018 survival cut-off "
+              "16.2 mm/mm2), not a measurement; CBF = the lower hemisphere's.  Risks: "
+              "docs/decision.md.\n",
+              r->microcirculation[0], r->microcirculation[1], r->microcirculation[2]);
   if (b.bad) {
     free(b.s);
     return NULL;
