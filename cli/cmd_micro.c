@@ -32,8 +32,8 @@ static const char MICRO_HELP[] =
     "  schedule FILE...   check measurement times against the trial windows (T1 within\n"
     "                     18 h of VA-ECMO placement, T2 6-22 h and T3 28-44 h after T1,\n"
     "                     T4 at 72 h)\n"
-    "  fit PATIENT FILE   fit the patient's capillary dysfunction (its microcirculation\n"
-    "                     block) to one measured time point\n"
+    "  fit PATIENT FILE...  fit the patient's capillary dysfunction (its\n"
+    "                     microcirculation block) to measured time points\n"
     "  titrate PATIENT    simulated 72 h of ECMO flow titration: control (macro rules)\n"
     "                     vs microcirculation-assisted policy\n"
     "\n"
@@ -167,12 +167,13 @@ done:
 /* ------------------------------------------------------------------ fit */
 
 static const char FIT_HELP[] =
-    "usage: hemosim micro fit PATIENT_FILE MICRO_FILE [options]\n"
+    "usage: hemosim micro fit PATIENT_FILE MICRO_FILE... [options]\n"
     "\n"
     "Fit the patient's sublingual capillary dysfunction (the `microcirculation` block of\n"
     "its patient file: obstructed, oedema, vasoconstriction; Ince 2015 types 1, 4, 3) to\n"
-    "one measured time point (MICRO_FILE, as `hemosim micro analyze` reads it; it needs\n"
-    "traced vessel lengths by flow class).  The patient is run to steady state at the\n"
+    "a measured time point (MICRO_FILE, as `hemosim micro analyze` reads it; it needs\n"
+    "traced vessel lengths by flow class).  Several files (T1, T2, ...) are fitted one by\n"
+    "one and their course is tabulated.  The patient is run to steady state at the\n"
     "measurement's ECMO flow and vasoactive doses when the file gives them, and the\n"
     "microcirculation model is solved for the three at that macro state:\n"
     "  obstructed       = the small vessels' no-flow share\n"
@@ -187,7 +188,7 @@ static const char FIT_HELP[] =
     "      --set NAME=VALUE    change a patient parameter first (repeatable), e.g.\n"
     "                          --set \"oxygen.hemoglobin=9 g/dL\" (the measurement's Hb)\n"
     "      --out PATIENT.yaml  write a patient file: base: PATIENT_FILE plus the fitted\n"
-    "                          microcirculation block (atomic)\n"
+    "                          microcirculation block of the last MICRO_FILE (atomic)\n"
     "      --json OUT          write the fit as JSON (hemosim-micro-fit/1; '-' = standard\n"
     "                          output, which replaces the table)\n"
     "      --small-cutoff D    small/large split for vessel records (\"20 um\"; default:\n"
@@ -207,8 +208,8 @@ static int cmd_fit(int argc, char **argv) {
   hs_model *m = NULL;
   hs_micro_input *in = NULL;
   hs_micro_result *r = calloc(1, sizeof *r);
-  hs_micro_patient_fit *f = calloc(1, sizeof *f);
-  if (!sets || !r || !f) {
+  hs_micro_patient_fit *f = NULL;
+  if (!sets || !r) {
     hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
     goto fail;
   }
@@ -236,17 +237,21 @@ static int cmd_fit(int argc, char **argv) {
     default: rc = HS_EXIT_USAGE; goto done;
     }
   }
-  if (argc - optind != 2) {
-    rc = hs_cli_usage(cmd, argc - optind < 2
-                               ? "needs PATIENT_FILE and MICRO_FILE (a microcirculation file)"
-                               : "takes two files, PATIENT_FILE and MICRO_FILE (got %d)",
-                      argc - optind);
+  if (argc - optind < 2) {
+    rc = hs_cli_usage(cmd, "needs PATIENT_FILE and at least one MICRO_FILE (a microcirculation "
+                           "file)");
     goto done;
   }
-  const char *patient = argv[optind], *file = argv[optind + 1];
-  if (hs_micro_load_file(file, &in, &err)) goto fail;
-  if (hs_micro_analyze(in, &opt, r, &err)) {
-    hs_err_prefix(&err, "%s: ", file);
+  const char *patient = argv[optind];
+  const char *const *files = (const char *const *)argv + optind + 1;
+  size_t nfiles = (size_t)(argc - optind - 1);
+  if (nfiles > HS_MICRO_MAX_TIMEPOINTS) {
+    rc = hs_cli_usage(cmd, "at most %d measurement files (got %zu)", HS_MICRO_MAX_TIMEPOINTS,
+                      nfiles);
+    goto done;
+  }
+  if (!(f = calloc(nfiles, sizeof *f))) {
+    hs_err_set(&err, HS_ERR_NOMEM, "out of memory");
     goto fail;
   }
   if (hs_cli_load_patient(patient, &m, &err)) goto fail;
@@ -255,19 +260,46 @@ static int cmd_fit(int argc, char **argv) {
     rc = set_rc;
     goto done;
   }
-  if (hs_micro_fit_patient(m, in, r, f, &err)) {
-    hs_err_prefix(&err, "%s: ", file);
-    goto fail;
+  char first_id[HS_MICRO_NAME_MAX] = "";
+  const char *first_file = "";
+  for (size_t i = 0; i < nfiles; i++) { /* each time point at its own settings */
+    hs_micro_input_free(in);
+    in = NULL;
+    if (hs_micro_load_file(files[i], &in, &err)) goto fail;
+    if (hs_micro_analyze(in, &opt, r, &err) || hs_micro_fit_patient(m, in, r, &f[i], &err)) {
+      hs_err_prefix(&err, "%s: ", files[i]);
+      goto fail;
+    }
+    if (!f[i].steady)
+      fprintf(stderr, "hemosim: warning: %s did not reach steady state at the settings of %s; "
+                      "the fit uses the last beats\n", patient, files[i]);
+    /* a course is one patient's: files naming different patients are said */
+    if (in->patient[0] && first_id[0] && strcmp(in->patient, first_id))
+      fprintf(stderr, "hemosim: warning: %s is of patient '%s', %s of '%s': a course is one "
+                      "patient's\n", files[i], in->patient, first_file, first_id);
+    if (in->patient[0] && !first_id[0]) {
+      snprintf(first_id, sizeof first_id, "%s", in->patient);
+      first_file = files[i];
+    }
   }
-  if (!f->steady)
-    fprintf(stderr, "hemosim: warning: %s did not reach steady state at the measurement's "
-                    "settings; the fit uses the last beats\n", patient);
   hs_provenance prov = {hs_model_name(m), patient, sets, (size_t)nsets};
-  if (out && hs_micro_fit_write_patient(patient, hs_model_name(m), file, f, out, &err)) goto fail;
-  if (json && hs_cli_write_text(hs_micro_fit_json(&prov, file, f, &err), json, &err)) goto fail;
+  /* the patient file carries the latest time point's (the last file's) dysfunction */
+  if (out && hs_micro_fit_write_patient(patient, hs_model_name(m), files[nfiles - 1],
+                                        &f[nfiles - 1], out, &err))
+    goto fail;
+  if (json && hs_cli_write_text(hs_micro_fit_json(&prov, files, f, nfiles, &err), json, &err))
+    goto fail;
   if (json && !strcmp(json, "-")) quiet = 1;
-  if (!quiet && hs_cli_write_text(hs_micro_fit_text(patient, file, f, &err), "-", &err)) goto fail;
-  if (out && !quiet) printf("wrote %s\n", out);
+  for (size_t i = 0; !quiet && i < nfiles; i++) {
+    if (i) fputs("\n", stdout);
+    if (hs_cli_write_text(hs_micro_fit_text(patient, files[i], &f[i], &err), "-", &err)) goto fail;
+  }
+  if (!quiet && nfiles > 1) {
+    fputs("\n", stdout);
+    if (hs_cli_write_text(hs_micro_fit_course_text(files, f, nfiles, &err), "-", &err)) goto fail;
+  }
+  if (out && !quiet)
+    printf("wrote %s (the dysfunction of %s)\n", out, files[nfiles - 1]);
   rc = HS_EXIT_OK;
   goto done;
 fail:

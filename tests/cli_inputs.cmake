@@ -122,7 +122,7 @@ expect_match("${ERR}" "--t4-tolerance: .*needs its unit")
 # micro fit: both files needed; the fit is written as a patient file that micro titrate
 # reads (a flag still wins); data without lengths and a patient without ECMO are refused
 expect_run_t(1 ${HEMOSIM} micro fit ${P})
-expect_match("${ERR}" "needs PATIENT_FILE and MICRO_FILE")
+expect_match("${ERR}" "needs PATIENT_FILE and at least one MICRO_FILE")
 expect_run_t(0 ${HEMOSIM} micro fit ${P} ${SRC}/examples/micro/va_ecmo_t1.yaml
              --out ${WORK}/fitted.yaml --json ${WORK}/fit.json)
 expect_match("${OUT}" "ECMO 3.4 L/min, norepinephrine 0.12, dobutamine 5 \\(ug/kg/min\\)")
@@ -133,7 +133,20 @@ expect_match("${fitted}" "base: \"[^\n]*acute_mi_shock_ecmo\\.yaml\"\n")
 expect_match("${fitted}" "microcirculation:\n  obstructed: 0\\.09067\n")
 file(READ ${WORK}/fit.json fitj)
 expect_match("${fitj}" "\"schema\": \"hemosim-micro-fit/1\"")
-expect_match("${fitj}" "\"measured\": {\n    \"tvd_mm_mm2\": 16\\.83[0-9]*,")
+expect_match("${fitj}" "\"fits\": \\[\n    {\n      \"measurement_file\": \"[^\"]*va_ecmo_t1.yaml\",\n      \"time_point\": 1,")
+expect_match("${fitj}" "\"measured\": {\n +\"tvd_mm_mm2\": 16\\.83[0-9]*,")
+# a course: T1 then T2 of the same patient, each at its own ECMO flow and doses; the
+# patient file takes the last; two patients in one course are said
+expect_run_t(0 ${HEMOSIM} micro fit ${P} ${SRC}/examples/micro/va_ecmo_t1.yaml
+             ${SRC}/examples/micro/va_ecmo_t2.yaml --out ${WORK}/fitted_t2.yaml)
+expect_match("${OUT}" "course of the capillary dysfunction \\(2 time points\\):")
+expect_match("${OUT}" "\n  T1 +9\\.5 +3\\.40 +12\\.82 +0\\.09067 +0\\.2111 +0\\.3795 ")
+expect_match("${OUT}" "\n  T2 +26\\.0 +2\\.50 +16\\.30 +0\\.04245 ")
+file(READ ${WORK}/fitted_t2.yaml fitted2)
+expect_match("${fitted2}" "microcirculation:\n  obstructed: 0\\.04245\n")
+expect_run_t(0 ${HEMOSIM} micro fit ${P} ${SRC}/examples/micro/va_ecmo_t1.yaml
+             ${SRC}/examples/micro/few_sites.yaml -q)
+expect_match("${ERR}" "few_sites.yaml is of patient 'ECMO-021', [^\n]*va_ecmo_t1.yaml of 'ECMO-017': a course is one patient's")
 expect_run_t(0 ${HEMOSIM} micro titrate ${WORK}/fitted.yaml --hours "1 h" --json -)
 expect_match("${OUT}" "\"obstructed\": 0\\.09067,\n *\"oedema\": 0\\.2111,")
 expect_run_t(0 ${HEMOSIM} micro titrate ${WORK}/fitted.yaml --hours "1 h" --obstructed 0.2

@@ -391,6 +391,8 @@ static void test_fit_patient(void **state) {
   assert_int_equal(st, HS_OK);
   assert_true(f.steady);
   assert_near(f.ecmo_flow_lpm, 3.4, 1e-12);
+  assert_int_equal(f.time_point, 1);
+  assert_near(f.hours_since_ecmo, 9.5, 0);
   assert_true(f.doses_set);
   assert_near(f.doses[HS_DRUG_NOREPINEPHRINE], 0.12, 1e-12);
   assert_true(f.in.drug_tone > 1.1); /* the measurement's norepinephrine */

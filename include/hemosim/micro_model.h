@@ -156,6 +156,8 @@ typedef struct hs_micro_patient_fit {
   double ecmo_flow_lpm;          /* ECMO flow set from the measurement; NaN: not given */
   int doses_set;                 /* the measurement's vasoactive doses were set */
   double doses[HS_DRUG_COUNT];   /* ... these (ug/kg/min; vasopressin U/kg/min) */
+  int time_point;                /* the measurement's label, 1..4 = T1..T4 (0: none) */
+  double hours_since_ecmo;       /* its time since VA-ECMO placement (NaN: not given) */
 } hs_micro_patient_fit;
 
 /* Fit the patient's dysfunction to one analysed time point: a copy of m with the
@@ -168,12 +170,17 @@ hs_status hs_micro_fit_patient(const hs_model *m, const hs_micro_input *mi,
                                hs_err *err);
 
 /* Outputs of a patient fit (src/io/micro_fit_out.c).  The text `hemosim micro fit`
-   prints; JSON schema hemosim-micro-fit/1 (docs/microcirculation.md); files may be
-   NULL.  Caller frees. */
+   prints for one time point; files may be NULL.  Caller frees. */
 char *hs_micro_fit_text(const char *patient_file, const char *micro_file,
                         const hs_micro_patient_fit *f, hs_err *err);
-char *hs_micro_fit_json(const hs_provenance *prov, const char *micro_file,
-                        const hs_micro_patient_fit *f, hs_err *err);
+/* The course of n fits of one patient (time points in the given order): one row per time
+   point with its time, ECMO flow, measured PSVD and the fitted dysfunction. */
+char *hs_micro_fit_course_text(const char *const *micro_files, const hs_micro_patient_fit *f,
+                               size_t n, hs_err *err);
+/* JSON schema hemosim-micro-fit/1 (docs/microcirculation.md): provenance, then "fits", one
+   entry per time point (micro_files[i] and f[i]). */
+char *hs_micro_fit_json(const hs_provenance *prov, const char *const *micro_files,
+                        const hs_micro_patient_fit *f, size_t n, hs_err *err);
 /* A patient file at `path` (atomic) with `base:` the patient file (NULL: the bundled
    default, written next to it) and the fitted `microcirculation` block. */
 hs_status hs_micro_fit_write_patient(const char *patient_file, const char *patient_name,

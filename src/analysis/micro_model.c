@@ -310,6 +310,8 @@ hs_status hs_micro_fit_patient(const hs_model *m, const hs_micro_input *mi,
   if (!m || !mi || !mr || !out) return hs_err_set(err, HS_ERR_INVALID, "micro fit: NULL argument");
   memset(out, 0, sizeof *out);
   out->ecmo_flow_lpm = NAN;
+  out->time_point = mi->time_point;
+  out->hours_since_ecmo = mi->hours_since_ecmo;
   hs_micro_measured_of(mr, &out->meas);
   hs_model *c = hs_model_clone(m, err);
   if (!c) return err ? err->code : HS_ERR_NOMEM;

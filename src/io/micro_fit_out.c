@@ -162,21 +162,55 @@ json_t *hs_micro_fit_jobj(const char *micro_file, const hs_micro_patient_fit *f)
   int bad = !o;
   if (o) {
     SET(o, "measurement_file", hs_jstr(micro_file));
+    SET(o, "time_point", f->time_point ? json_integer(f->time_point) : json_null());
+    SET(o, "hours_since_ecmo", hs_jnum(f->hours_since_ecmo));
     bad |= fit_members(o, f);
   }
   return hs_jdone(o, bad);
 }
 
-char *hs_micro_fit_json(const hs_provenance *prov, const char *micro_file,
-                        const hs_micro_patient_fit *f, hs_err *err) {
-  json_t *root = json_object();
-  int bad = !root;
-  if (!root) return hs_jdump(NULL, 1, 6, "micro fit JSON", err);
+char *hs_micro_fit_json(const hs_provenance *prov, const char *const *micro_files,
+                        const hs_micro_patient_fit *f, size_t n, hs_err *err) {
+  json_t *root = json_object(), *fits = json_array();
+  int bad = !root || !fits;
+  if (!root) {
+    json_decref(fits);
+    return hs_jdump(NULL, 1, 6, "micro fit JSON", err);
+  }
   SET(root, "schema", json_string("hemosim-micro-fit/1"));
   bad |= hs_jprovenance(root, prov);
-  SET(root, "measurement_file", hs_jstr(micro_file));
-  bad |= fit_members(root, f);
+  for (size_t i = 0; fits && i < n; i++) {
+    json_t *o = hs_micro_fit_jobj(micro_files ? micro_files[i] : NULL, &f[i]);
+    bad |= !o || json_array_append_new(fits, o);
+  }
+  SET(root, "fits", fits);
   return hs_jdump(root, bad, 6, "micro fit JSON", err);
+}
+
+char *hs_micro_fit_course_text(const char *const *micro_files, const hs_micro_patient_fit *f,
+                               size_t n, hs_err *err) {
+  hs_textbuf t;
+  FILE *o = hs_textbuf_open(&t, "micro fit course", err);
+  if (!o) return NULL;
+  fprintf(o, "course of the capillary dysfunction (%zu time points):\n", n);
+  fprintf(o, "  %-5s %7s %9s %10s %11s %8s %17s  %s\n", "time", "h ECMO", "ECMO L/min",
+          "PSVD meas.", "obstructed", "oedema", "vasoconstriction", "file");
+  for (size_t i = 0; i < n; i++) {
+    char tp[8], h[16], q[16];
+    if (f[i].time_point) snprintf(tp, sizeof tp, "T%d", f[i].time_point);
+    else snprintf(tp, sizeof tp, "-");
+    if (isfinite(f[i].hours_since_ecmo)) snprintf(h, sizeof h, "%.1f", f[i].hours_since_ecmo);
+    else snprintf(h, sizeof h, "-");
+    if (isfinite(f[i].ecmo_flow_lpm)) snprintf(q, sizeof q, "%.2f", f[i].ecmo_flow_lpm);
+    else snprintf(q, sizeof q, "-");
+    const hs_micro_model_params *p = &f[i].fit.p;
+    fprintf(o, "  %-5s %7s %9s %10.2f %11.4g %8.4g %17.4g  %s%s\n", tp, h, q,
+            f[i].meas.pvd_mm_mm2, p->obstructed, p->oedema, p->vasoconstriction,
+            micro_files && micro_files[i] ? micro_files[i] : "",
+            f[i].fit.bound[0] || f[i].fit.bound[1] || f[i].fit.bound[2] ? " (a value at its limit)"
+                                                                          : "");
+  }
+  return hs_textbuf_close(&t, "micro fit course", err);
 }
 
 hs_status hs_micro_fit_write_patient(const char *patient_file, const char *patient_name,
