@@ -82,8 +82,8 @@ int hs_cmd_compare(int argc, char **argv) {
     rc = hs_cli_usage("compare", "out of memory");
     goto done;
   }
-  enum { O_MICRO = 200, O_TARGETS = 256, O_FLOWS, O_JSON, O_REPORT, O_SET, O_HOLD, O_TARGET, O_CONTEXT,
-         O_STRATEGY, O_STRATEGIES, O_THREADS };
+  enum { O_TARGETS = 256, O_FLOWS, O_JSON, O_REPORT, O_SET, O_HOLD, O_TARGET, O_CONTEXT,
+         O_STRATEGY, O_STRATEGIES, O_THREADS, O_MICRO };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},
       {"quiet", no_argument, NULL, 'q'},

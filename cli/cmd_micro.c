@@ -215,9 +215,12 @@ static int cmd_fit(int argc, char **argv) {
   }
   enum { O_SET = 256, O_OUT, O_JSON, O_CUTOFF };
   static const struct option LONG[] = {
-      {"help", no_argument, NULL, 'h'},          {"quiet", no_argument, NULL, 'q'},
-      {"set", required_argument, NULL, O_SET},   {"out", required_argument, NULL, O_OUT},
-      {"json", required_argument, NULL, O_JSON}, {"small-cutoff", required_argument, NULL, O_CUTOFF},
+      {"help", no_argument, NULL, 'h'},
+      {"quiet", no_argument, NULL, 'q'},
+      {"set", required_argument, NULL, O_SET},
+      {"out", required_argument, NULL, O_OUT},
+      {"json", required_argument, NULL, O_JSON},
+      {"small-cutoff", required_argument, NULL, O_CUTOFF},
       {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
   for (int c; (c = hs_cli_getopt(cmd, argc, argv, "hq", LONG)) != -1;) {

@@ -70,8 +70,8 @@ static const char OPT_HELP[] =
     "2 input error (a file, a --set value, a strategy the context rules out).\n";
 
 int hs_cmd_optimize(int argc, char **argv) {
-  const char *patient = NULL, *micro = NULL, *strategy = NULL, *targets_file = NULL, *plot = NULL, *json = NULL;
-  const char *report = NULL;
+  const char *patient = NULL, *strategy = NULL, *targets_file = NULL, *plot = NULL, *json = NULL;
+  const char *report = NULL, *micro = NULL;
   int threads = (int)sysconf(_SC_NPROCESSORS_ONLN), rc = HS_EXIT_FAIL, nsets = 0, quiet = 0;
   int fixed_flow = 0;
   const char **sets = calloc((size_t)argc + 5, sizeof *sets);
@@ -86,8 +86,8 @@ int hs_cmd_optimize(int argc, char **argv) {
     free(sets), free(csets), free(tsets);
     return hs_cli_usage("optimize", "out of memory");
   }
-  enum { O_MICRO = 200, O_TARGETS = 256, O_PLOT, O_JSON, O_REPORT, O_SET, O_HOLD, O_THREADS, O_FIXED,
-         O_CONTEXT, O_TARGET };
+  enum { O_TARGETS = 256, O_PLOT, O_JSON, O_REPORT, O_SET, O_HOLD, O_THREADS, O_FIXED,
+         O_CONTEXT, O_TARGET, O_MICRO };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},
       {"quiet", no_argument, NULL, 'q'},

@@ -514,8 +514,8 @@ static void test_microcirculation_measurement(void **state) {
   char body[1024];
   snprintf(body, sizeof body, "  map: 70 mmHg\nmicrocirculation: %s\n", crossings);
   expect_rejected(body, 5, "no usable small-vessel lengths", "crossings alone");
-  snprintf(body, sizeof body, "  map: 70 mmHg\nmicrocirculation: %s/examples/micro/va_ecmo_t1.yaml\n",
-           HS_SOURCE_DIR);
+  snprintf(body, sizeof body,
+           "  map: 70 mmHg\nmicrocirculation: %s/examples/micro/va_ecmo_t1.yaml\n", HS_SOURCE_DIR);
   expect_rejected(body, 5, "measured at an ECMO flow of 3.4 L/min", "no ECMO circuit");
   unlink(crossings);
   free(crossings);

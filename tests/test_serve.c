@@ -198,7 +198,8 @@ static void test_session_endpoints(void **state) {
   assert_true(json_array_size(lv) >= 20);
   assert_true(json_number_value(json_object_get(json_object_get(j, "tiles"), "ecmo_flow_lpm")) > 3.9);
   /* what the microcirculation gets now (the micro model, the patient's dysfunction) */
-  double psvd = json_number_value(json_object_get(json_object_get(j, "tiles"), "psvd_model_mm_mm2"));
+  double psvd =
+      json_number_value(json_object_get(json_object_get(j, "tiles"), "psvd_model_mm_mm2"));
   assert_in_range_d(psvd, 10, 21.3);
   assert_true(json_array_size(json_object_get(j, "marks")) == 1);
   json_decref(j);

@@ -109,6 +109,7 @@ char *hs_cal_result_json(const hs_cal_input *in, const hs_cal_result *r,
   SET(fit, "warning", *r->warning ? hs_jstr(r->warning) : json_null());
   SET(root, "fit", fit);
   /* the capillary dysfunction fitted to the file's sublingual measurement (null: none) */
-  SET(root, "microcirculation", r->micro ? hs_micro_fit_jobj(in->micro_file, r->micro) : json_null());
+  SET(root, "microcirculation",
+      r->micro ? hs_micro_fit_jobj(in->micro_file, r->micro) : json_null());
   return hs_jdump(root, bad, 6, "the calibration result", err);
 }

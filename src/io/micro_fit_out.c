@@ -62,7 +62,8 @@ char *hs_micro_fit_text(const char *patient_file, const char *micro_file,
   fprintf(o, "microcirculation fit: %s to %s\n", patient_file ? patient_file : "(default patient)",
           micro_file ? micro_file : "(measurement)");
   fprintf(o, "state at the measurement: %s; %s\n", set,
-          f->steady ? "steady state reached" : "steady state NOT reached (values of the last beats)");
+          f->steady ? "steady state reached"
+                    : "steady state NOT reached (values of the last beats)");
   fprintf(o, "  MAP %.0f mmHg, CVP %.0f mmHg, CI %.2f L/min/m2, Hb %.1f g/dL, upper-body SaO2 "
              "%.0f %%, drug arteriolar tone x%.2f\n\n",
           in->map_mmhg, in->cvp_mmhg, in->ci_lpm_m2, in->hb_gdl, in->sao2_upper_pct,
@@ -72,7 +73,8 @@ char *hs_micro_fit_text(const char *patient_file, const char *micro_file,
   const hs_micro_measured *m = &f->meas;
   fprintf(o, "  TVD (mm/mm2)           %8.2f  %12.2f  %12.2f\n", m->tvd_mm_mm2, b->tvd_mm_mm2,
           a->tvd_mm_mm2);
-  fprintf(o, "  PPV (%%)                %8.1f  %12.1f  %12.1f\n", m->ppv_pct, b->ppv_pct, a->ppv_pct);
+  fprintf(o, "  PPV (%%)                %8.1f  %12.1f  %12.1f\n", m->ppv_pct, b->ppv_pct,
+          a->ppv_pct);
   fprintf(o, "  PVD = PSVD (mm/mm2)    %8.2f  %12.2f  %12.2f\n", m->pvd_mm_mm2, b->pvd_mm_mm2,
           a->pvd_mm_mm2);
   fprintf(o, "  no-flow share (%%)      %8.1f  %12.1f  %12.1f\n\n", m->no_flow_pct,
