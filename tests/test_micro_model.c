@@ -258,6 +258,27 @@ static void test_from_sim(void **state) {
   hs_sim_free(s);
   hs_plan_free(pl);
   hs_model_free(m);
+  /* the MAP controller's drug counts too: the ECMO patient's MAP held down to its band
+     by the controller's nitroprusside, the drugs block empty */
+  m = hs_test_load("examples/patients/acute_mi_shock_ecmo.yaml");
+  assert_int_equal(hs_model_set_text(m, "map_control.enabled", "true", &err), HS_OK);
+  s = hs_test_sim(m, &pl);
+  hs_steady_info info;
+  hs_sim_run_to_steady(s, &info, NULL);
+  double ntp = hs_test_metric(s, "nitroprusside_equiv_ugkgmin", 4);
+  double ne = hs_test_metric(s, "norepinephrine_equiv_ugkgmin", 4);
+  assert_true(ntp > 0 || ne > 0);
+  assert_int_equal(hs_micro_model_input_from_sim(s, 4, &in, &err), HS_OK);
+  double doses[HS_DRUG_COUNT] = {0};
+  doses[HS_DRUG_NITROPRUSSIDE] = ntp > 0 ? ntp : 0;
+  doses[HS_DRUG_NOREPINEPHRINE] = ne > 0 ? ne : 0;
+  hs_drug_effect e;
+  hs_drug_effect_of(doses, &e);
+  assert_near(in.drug_tone, e.resistance, 1e-9);
+  assert_true(fabs(in.drug_tone - 1) > 0.01);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
 }
 
 /* The fit inverts the model: predict a measurement from known dysfunction on a grid of

@@ -87,8 +87,9 @@ hs_status hs_micro_model_eval(const hs_micro_model_params *p, const hs_micro_mod
 
 /* Fill the input from a run: mean over the last `window` beats of map_mmhg,
    cvp_mmhg, ci_lpm_m2, sao2_upper_pct (found by name with hs_sim_metric_name),
-   oxygen.hemoglobin and the drug doses (drugs.*, turned into a resistance factor
-   with hs_drug_effect_of). */
+   oxygen.hemoglobin and the drug doses (drugs.*, plus the MAP controller's dose
+   equivalents norepinephrine_equiv_ugkgmin / nitroprusside_equiv_ugkgmin, turned into a
+   resistance factor with hs_drug_effect_of). */
 hs_status hs_micro_model_input_from_sim(const hs_sim *sim, int window, hs_micro_model_input *in,
                                         hs_err *err);
 /* Only in->hb_gdl and in->drug_tone from a simulation: oxygen.hemoglobin and the drug

@@ -124,8 +124,13 @@ hs_status hs_micro_model_input_from_sim(const hs_sim *sim, int window, hs_micro_
     free(all);
     return st;
   }
-  static const char *const names[] = {"map_mmhg", "cvp_mmhg", "ci_lpm_m2", "sao2_upper_pct"};
-  double *dst[] = {&in->map_mmhg, &in->cvp_mmhg, &in->ci_lpm_m2, &in->sao2_upper_pct};
+  /* the MAP controller's drug acts outside the drugs block: its dose equivalents count in
+     the arteriolar tone (as compare counts them) */
+  double ne = 0, ntp = 0;
+  static const char *const names[] = {"map_mmhg", "cvp_mmhg", "ci_lpm_m2", "sao2_upper_pct",
+                                      "norepinephrine_equiv_ugkgmin",
+                                      "nitroprusside_equiv_ugkgmin"};
+  double *dst[] = {&in->map_mmhg, &in->cvp_mmhg, &in->ci_lpm_m2, &in->sao2_upper_pct, &ne, &ntp};
   for (size_t j = 0; j < sizeof names / sizeof names[0]; j++) {
     size_t i = 0;
     char buf[128];
@@ -140,7 +145,10 @@ hs_status hs_micro_model_input_from_sim(const hs_sim *sim, int window, hs_micro_
     *dst[j] = all[i];
   }
   free(all);
-  return hs_micro_model_tone_from_sim(sim, NULL, in, err);
+  double extra[HS_DRUG_COUNT] = {0};
+  if (ne > 0) extra[HS_DRUG_NOREPINEPHRINE] = ne;
+  if (ntp > 0) extra[HS_DRUG_NITROPRUSSIDE] = ntp;
+  return hs_micro_model_tone_from_sim(sim, extra, in, err);
 }
 
 hs_status hs_micro_model_tone_from_sim(const hs_sim *sim, const double *extra,
