@@ -243,6 +243,13 @@ static void test_from_sim(void **state) {
   assert_near(in.sao2_upper_pct, mm[HS_M_SAO2U], 1e-9);
   assert_near(in.drug_tone, 1 + 1.5 * 0.2 / (0.3 + 0.2), 1e-9); /* docs/drugs.md table */
   assert_in_range_d(in.hb_gdl, 5, 20);
+  /* the same from a summary the caller has (the browser's tiles) */
+  double all[512];
+  assert_true(hs_sim_metric_count(s) <= 512);
+  assert_int_equal(hs_sim_summary_all(s, 4, all, &err), HS_OK);
+  hs_micro_model_input in3;
+  assert_int_equal(hs_micro_model_input_from_summary(s, all, &in3, &err), HS_OK);
+  assert_memory_equal(&in3, &in, sizeof in);
   /* a dose given outside the drugs block (the MAP controller's) adds to that block's */
   hs_micro_model_input in2 = in;
   double extra[HS_DRUG_COUNT] = {0};

@@ -92,6 +92,11 @@ hs_status hs_micro_model_eval(const hs_micro_model_params *p, const hs_micro_mod
    resistance factor with hs_drug_effect_of). */
 hs_status hs_micro_model_input_from_sim(const hs_sim *sim, int window, hs_micro_model_input *in,
                                         hs_err *err);
+/* The same from a summary the caller already has (all: hs_sim_summary_all of sim, in
+   metric order), e.g. the browser's tiles; hs_micro_model_input_from_sim is this after
+   hs_sim_summary_all. */
+hs_status hs_micro_model_input_from_summary(const hs_sim *sim, const double *all,
+                                            hs_micro_model_input *in, hs_err *err);
 /* Only in->hb_gdl and in->drug_tone from a simulation: oxygen.hemoglobin and the drug
    doses of the drugs block, each plus extra[d] (ug/kg/min, HS_DRUG_* order; NULL: none),
    e.g. the MAP controller's norepinephrine or nitroprusside, which acts outside that

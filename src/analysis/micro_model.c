@@ -120,10 +120,15 @@ hs_status hs_micro_model_input_from_sim(const hs_sim *sim, int window, hs_micro_
   double *all = malloc((n ? n : 1) * sizeof *all);
   if (!all) return hs_err_set(err, HS_ERR_NOMEM, "micro model: out of memory");
   hs_status st = hs_sim_summary_all(sim, window, all, err);
-  if (st) {
-    free(all);
-    return st;
-  }
+  if (!st) st = hs_micro_model_input_from_summary(sim, all, in, err);
+  free(all);
+  return st;
+}
+
+hs_status hs_micro_model_input_from_summary(const hs_sim *sim, const double *all,
+                                            hs_micro_model_input *in, hs_err *err) {
+  if (!sim || !all || !in) return hs_err_set(err, HS_ERR_INVALID, "micro model: NULL argument");
+  size_t n = hs_sim_metric_count(sim);
   /* the MAP controller's drug acts outside the drugs block: its dose equivalents count in
      the arteriolar tone (as compare counts them) */
   double ne = 0, ntp = 0;
@@ -138,13 +143,9 @@ hs_status hs_micro_model_input_from_sim(const hs_sim *sim, int window, hs_micro_
       const char *nm = hs_sim_metric_name(sim, i, buf, sizeof buf);
       if (nm && !strcmp(nm, names[j])) break;
     }
-    if (i == n) {
-      free(all);
-      return hs_err_set(err, HS_ERR_UNKNOWN, "micro model: metric %s not found", names[j]);
-    }
+    if (i == n) return hs_err_set(err, HS_ERR_UNKNOWN, "micro model: metric %s not found", names[j]);
     *dst[j] = all[i];
   }
-  free(all);
   double extra[HS_DRUG_COUNT] = {0};
   if (ne > 0) extra[HS_DRUG_NOREPINEPHRINE] = ne;
   if (ntp > 0) extra[HS_DRUG_NITROPRUSSIDE] = ntp;

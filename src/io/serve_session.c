@@ -513,7 +513,7 @@ static hs_reply get_frames(hs_session *s, const hs_request *rq) {
       hs_micro_model_input mi;
       hs_micro_model_params mp;
       hs_micro_model_output mo;
-      if (hs_micro_model_input_from_sim(s->sim, w, &mi, NULL) == HS_OK &&
+      if (hs_micro_model_input_from_summary(s->sim, s->all, &mi, NULL) == HS_OK &&
           hs_micro_model_params_from_sim(s->sim, &mp, NULL) == HS_OK &&
           hs_micro_model_eval(&mp, &mi, &mo, NULL) == HS_OK)
         json_object_set_new(tiles, "psvd_model_mm_mm2", num(mo.pvd_mm_mm2));
