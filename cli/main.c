@@ -111,27 +111,21 @@ int hs_cli_apply_micro(const char *cmd, const char *file, hs_model *m, char set[
   } else if (hs_micro_load_file(file, &in, &err) || hs_micro_analyze(in, NULL, r, &err) ||
              hs_micro_fit_patient(m, in, r, f, &err)) {
     hs_err_prefix(&err, "--micro %s: ", file);
-  } else {
+  } else if (hs_micro_model_params_to_model(m, &f->fit.p, &err) == HS_OK) {
     const double v[HS_MFIT_COUNT] = {f->fit.p.obstructed, f->fit.p.oedema,
                                      f->fit.p.vasoconstriction};
     rc = HS_EXIT_OK;
-    for (int k = 0; k < HS_MFIT_COUNT && rc == HS_EXIT_OK; k++) {
+    for (int k = 0; k < HS_MFIT_COUNT; k++)
       snprintf(set[k], 80, "microcirculation.%s=%.4g", hs_micro_fit_field_name(k), v[k]);
-      char path[64];
-      snprintf(path, sizeof path, "microcirculation.%s", hs_micro_fit_field_name(k));
-      if (hs_model_set(m, path, v[k], &err)) rc = HS_EXIT_FAIL;
-    }
-    if (rc == HS_EXIT_OK) {
-      fprintf(stderr,
-              "hemosim: %s: microcirculation fitted to %s (measured PSVD %.1f mm/mm2%s): "
-              "obstructed %.4g, oedema %.4g, vasoconstriction %.4g (hemosim micro fit)\n",
-              cmd, file, f->meas.pvd_mm_mm2, f->steady ? "" : "; steady state not reached",
-              v[0], v[1], v[2]);
-      for (int k = 0; k < HS_MFIT_COUNT; k++)
-        if (f->fit.note[k][0])
-          fprintf(stderr, "hemosim: %s: note: %s at its limit: %s\n", cmd,
-                  hs_micro_fit_field_name(k), f->fit.note[k]);
-    }
+    fprintf(stderr,
+            "hemosim: %s: microcirculation fitted to %s (measured PSVD %.1f mm/mm2%s): "
+            "obstructed %.4g, oedema %.4g, vasoconstriction %.4g (hemosim micro fit)\n",
+            cmd, file, f->meas.pvd_mm_mm2, f->steady ? "" : "; steady state not reached", v[0],
+            v[1], v[2]);
+    for (int k = 0; k < HS_MFIT_COUNT; k++)
+      if (f->fit.note[k][0])
+        fprintf(stderr, "hemosim: %s: note: %s at its limit: %s\n", cmd,
+                hs_micro_fit_field_name(k), f->fit.note[k]);
   }
   if (rc != HS_EXIT_OK) rc = hs_cli_fail(&err);
   hs_micro_input_free(in);

@@ -389,6 +389,18 @@ static void test_params_from_patient(void **state) {
   assert_int_equal(hs_micro_model_params_from_sim(s, &p, &err), HS_OK);
   assert_near(p.obstructed, 0.12, 1e-12);
   assert_near(p.q50_lpm_m2, v.q50_lpm_m2, 0);
+  /* and back into a model: the three fields, nothing else */
+  hs_micro_model_params w = v;
+  w.obstructed = 0.2, w.oedema = 0.3, w.vasoconstriction = 0.4;
+  assert_int_equal(hs_micro_model_params_to_model(m, &w, &err), HS_OK);
+  hs_micro_model_params back;
+  assert_int_equal(hs_micro_model_params_from_model(m, &back, &err), HS_OK);
+  assert_near(back.obstructed, 0.2, 0);
+  assert_near(back.oedema, 0.3, 0);
+  assert_near(back.vasoconstriction, 0.4, 0);
+  w.obstructed = 1.5; /* out of the block's range: refused, named */
+  assert_int_equal(hs_micro_model_params_to_model(m, &w, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "obstructed"));
   hs_sim_free(s);
   hs_plan_free(pl);
   hs_model_free(m);

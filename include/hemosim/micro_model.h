@@ -112,6 +112,10 @@ hs_status hs_micro_model_params_from_model(const hs_model *m, hs_micro_model_par
 /* The same from a simulation's parameters (a run's --set included). */
 hs_status hs_micro_model_params_from_sim(const hs_sim *sim, hs_micro_model_params *p,
                                          hs_err *err);
+/* The reverse: set the model's `microcirculation` block to p's obstructed, oedema and
+   vasoconstriction (a fit applied to the patient). */
+hs_status hs_micro_model_params_to_model(hs_model *m, const hs_micro_model_params *p,
+                                         hs_err *err);
 
 /* ---- fitting the dysfunction to one measured time point -------------------------- */
 /* Small vessels of one time point (the mean over usable sites of hemosim micro

@@ -476,14 +476,7 @@ static hs_status fit_micro(const hs_cal_input *in, hs_cal_result *r, hs_err *err
     return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
   hs_status st = hs_micro_fit_patient(r->model, in->micro, in->micro_result, r->micro, err);
   if (st) return hs_err_prefix(err, "microcirculation %s: ", in->micro_file);
-  static const char *const PATH[HS_MFIT_COUNT] = {"microcirculation.obstructed",
-                                                  "microcirculation.oedema",
-                                                  "microcirculation.vasoconstriction"};
-  const double v[HS_MFIT_COUNT] = {r->micro->fit.p.obstructed, r->micro->fit.p.oedema,
-                                   r->micro->fit.p.vasoconstriction};
-  for (int k = 0; k < HS_MFIT_COUNT; k++)
-    if ((st = hs_model_set(r->model, PATH[k], v[k], err))) return st;
-  return HS_OK;
+  return hs_micro_model_params_to_model(r->model, &r->micro->fit.p, err);
 }
 
 hs_status hs_calibrate(const hs_cal_input *in, const hs_cal_options *opt, hs_cal_result **out,

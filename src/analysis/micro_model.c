@@ -209,6 +209,19 @@ hs_status hs_micro_model_params_from_sim(const hs_sim *sim, hs_micro_model_param
   return HS_OK;
 }
 
+hs_status hs_micro_model_params_to_model(hs_model *m, const hs_micro_model_params *p,
+                                         hs_err *err) {
+  if (!m || !p) return hs_err_set(err, HS_ERR_INVALID, "micro model: NULL argument");
+  hs_micro_model_params q = *p; /* fit_field reads through a non-const pointer */
+  for (int k = 0; k < HS_MFIT_COUNT; k++) {
+    char path[64];
+    snprintf(path, sizeof path, "microcirculation.%s", FIT_FIELDS[k]);
+    hs_status st = hs_model_set(m, path, *fit_field(&q, k), err);
+    if (st) return st;
+  }
+  return HS_OK;
+}
+
 void hs_micro_measured_of(const hs_micro_result *r, hs_micro_measured *m) {
   const hs_micro_values *v = &r->mean[HS_MICRO_SMALL];
   m->tvd_mm_mm2 = v->tvd_mm_mm2;

@@ -18,12 +18,12 @@
 
 #define SET HS_JSET
 
-static const char *const DRUG_NAMES[HS_DRUG_COUNT] = {
-    [HS_DRUG_NOREPINEPHRINE] = "norepinephrine", [HS_DRUG_EPINEPHRINE] = "epinephrine",
-    [HS_DRUG_DOBUTAMINE] = "dobutamine",         [HS_DRUG_DOPAMINE] = "dopamine",
-    [HS_DRUG_MILRINONE] = "milrinone",           [HS_DRUG_VASOPRESSIN] = "vasopressin",
-    [HS_DRUG_NITROPRUSSIDE] = "nitroprusside",   [HS_DRUG_ESMOLOL] = "esmolol",
-};
+/* A drug's name: the drugs block's parameter d (HS_DRUG_* order, as micro_io.c reads the
+   measurement's vasoactive doses). */
+static const char *drug_name(int d) {
+  const hs_block_type *t = hs_block_type_find("drugs");
+  return t && d >= 0 && d < t->nparams ? t->params[d].name : "?";
+}
 
 static double field(const hs_micro_model_params *p, int k) {
   return k == HS_MFIT_OBSTRUCTED ? p->obstructed
@@ -41,7 +41,7 @@ static void settings_text(const hs_micro_patient_fit *f, char *buf, size_t n) {
   int any = 0;
   for (int d = 0; f->doses_set && d < HS_DRUG_COUNT && len < n; d++) {
     if (!(f->doses[d] > 0)) continue;
-    len += (size_t)snprintf(buf + len, n - len, "%s%s %g%s", len ? ", " : "", DRUG_NAMES[d],
+    len += (size_t)snprintf(buf + len, n - len, "%s%s %g%s", len ? ", " : "", drug_name(d),
                             f->doses[d], d == HS_DRUG_VASOPRESSIN ? " U/kg/min" : "");
     any = 1;
   }
@@ -121,7 +121,7 @@ static int fit_members(json_t *root, const hs_micro_patient_fit *f) {
     SET(state, "ecmo_flow_lpm", hs_jnum(f->ecmo_flow_lpm));
     json_t *doses = f->doses_set ? json_object() : json_null();
     for (int d = 0; f->doses_set && doses && d < HS_DRUG_COUNT; d++)
-      SET(doses, DRUG_NAMES[d], hs_jnum(f->doses[d]));
+      SET(doses, drug_name(d), hs_jnum(f->doses[d]));
     SET(state, "vasoactive", doses);
     SET(state, "steady", json_boolean(f->steady));
     SET(state, "map_mmhg", hs_jnum(f->in.map_mmhg));
