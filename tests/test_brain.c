@@ -588,6 +588,155 @@ static void test_limits(void **state) {
   hs_model_free(m);
 }
 
+/* ---- CO2 reactivity (docs/brain.md, "CO2 reactivity") ---- */
+
+/* The defended-flow factor's law: 1 at the reference, slope co2_reactivity there,
+   monotonic between its limits, 1 when off or without a PCO2. */
+static void test_co2_factor_law(void **state) {
+  (void)state;
+  double br[BRAIN_NPARAM];
+  for (int i = 0; i < BRAIN_NPARAM; i++) br[i] = hs_type_brain.params[i].def;
+  assert_true(br[BRAIN_CO2_REACTIVITY] == 0.0); /* off by default */
+  assert_true(hs_brain_co2_factor(br, 60.0) == 1.0);
+  br[BRAIN_CO2_REACTIVITY] = 0.04;
+  double ref = br[BRAIN_CO2_REF], a = br[BRAIN_CO2_MIN], b = br[BRAIN_CO2_MAX];
+  assert_float_equal(hs_brain_co2_factor(br, ref), 1.0, 1e-14);
+  double h = 1e-4;
+  double slope = (hs_brain_co2_factor(br, ref + h) - hs_brain_co2_factor(br, ref - h)) / (2 * h);
+  assert_float_equal(slope, 0.04, 1e-8);
+  double prev = 0.0;
+  for (double p = 1.0; p <= 200.0; p += 0.5) {
+    double f = hs_brain_co2_factor(br, p);
+    assert_true(f > prev && f > a && f < b);
+    prev = f;
+  }
+  assert_in_range_d(hs_brain_co2_factor(br, 1.0) - a, 0.0, 0.05); /* the limits, approached */
+  assert_in_range_d(b - hs_brain_co2_factor(br, 200.0), 0.0, 0.01);
+  /* the defaults against the anchors of docs/brain.md: about half the flow at 20 mmHg,
+     about double at 60 (the defended flow, before the beds' finite reserve) */
+  assert_in_range_d(hs_brain_co2_factor(br, 20.0), 0.45, 0.6);
+  assert_in_range_d(hs_brain_co2_factor(br, 60.0), 1.8, 2.1);
+  assert_true(hs_brain_co2_factor(br, NAN) == 1.0);
+}
+
+typedef struct co2_run {
+  double paco2b, paco2u, factor, cbf, icp, pi, map, beats;
+} co2_run;
+
+/* The healthy adult at steady state with the reactivity `react` (1/mmHg) and alveolar
+   ventilation `va` (L/min). */
+static co2_run co2_steady(double react, double va) {
+  hs_err err;
+  hs_model *m = load_patient("healthy_adult.yaml");
+  assert_int_equal(hs_model_set(m, "brain.co2_reactivity", react, &err), HS_OK);
+  assert_int_equal(hs_model_set(m, "oxygen.alveolar_ventilation", va * 1000.0 / 60.0, &err),
+                   HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  assert_true((pl->yrf >= 0) == (react > 0)); /* the factor's state only when on */
+  hs_sim *s = hs_sim_new(pl, &err);
+  hs_steady_info info;
+  hs_status st = hs_sim_run_to_steady(s, &info, &err);
+  if (st) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+  double v[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
+  co2_run r = {v[HS_M_PACO2B], v[HS_M_PACO2U], v[HS_M_CO2F], v[HS_M_CBFL], v[HS_M_ICP],
+               v[HS_M_TLPI], v[HS_M_MAP], (double)info.beats};
+  if (react > 0) assert_true(info.co2_steps >= 1);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  return r;
+}
+
+/* Steady states at three ventilations: CBF follows the PCO2 (about 3 %/mmHg realised:
+   ICA flow 3.2, vertebral 2.1 %/mmHg, Sato et al. 2012; MCA velocity 2.9 %/mmHg,
+   Kirkham 1986), ICP falls with hypocapnia, the MCA pulsatility index falls with
+   hypercapnia and rises with hypocapnia; the factor in the summary is the one the PCO2
+   asks for; with the reactivity off the flow does not follow. */
+static void test_co2_reactivity_steady(void **state) {
+  (void)state;
+  co2_run n = co2_steady(0.04, 4.5), lo = co2_steady(0.04, 6.5), hi = co2_steady(0.04, 3.4);
+  co2_run off_n = co2_steady(0.0, 4.5), off_lo = co2_steady(0.0, 6.5);
+  print_message("  PaCO2 %.1f / %.1f / %.1f mmHg: CBF %.1f / %.1f / %.1f, ICP %.2f / %.2f / %.2f, "
+                "PI %.3f / %.3f / %.3f, beats %.0f / %.0f / %.0f (off: %.0f)\n",
+                lo.paco2b, n.paco2b, hi.paco2b, lo.cbf, n.cbf, hi.cbf, lo.icp, n.icp, hi.icp,
+                lo.pi, n.pi, hi.pi, lo.beats, n.beats, hi.beats, off_n.beats);
+  assert_in_range_d(n.paco2b, 39.0, 42.0);
+  assert_in_range_d(lo.paco2b, 26.0, 30.0);
+  assert_in_range_d(hi.paco2b, 51.0, 56.0);
+  assert_near(n.paco2b, n.paco2u, 0.1); /* no ECMO: the brain gets the radial's blood */
+  double slope_lo = 100.0 * (lo.cbf / n.cbf - 1.0) / (lo.paco2b - n.paco2b);
+  double slope_hi = 100.0 * (hi.cbf / n.cbf - 1.0) / (hi.paco2b - n.paco2b);
+  assert_in_range_d(slope_lo, 2.0, 3.6);
+  assert_in_range_d(slope_hi, 2.0, 3.6);
+  assert_true(lo.factor < 1.0 && hi.factor > 1.0);
+  assert_true(lo.icp < n.icp - 0.5 && hi.icp > n.icp);
+  assert_true(hi.pi < n.pi - 0.05 && lo.pi > n.pi + 0.05);
+  assert_true(off_n.factor == 1.0 && off_lo.factor == 1.0);
+  assert_near(off_lo.cbf, off_n.cbf, 0.02 * off_n.cbf); /* autoregulated, PCO2-blind */
+}
+
+/* Whether the reactivity is 0 is fixed when the model is compiled (the factor's state):
+   a simulation refuses the switch with a reason, and takes a change of a reactivity
+   that is on. */
+static void test_co2_reactivity_switch(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = load_patient("healthy_adult.yaml");
+  hs_plan *pl = hs_plan_compile(m, &err);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_set(s, "brain.co2_reactivity", 0.04, &err), HS_ERR_STATE);
+  assert_non_null(strstr(err.msg, "brain.co2_reactivity"));
+  assert_non_null(strstr(err.msg, "compiled with the CO2 reactivity off"));
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  assert_int_equal(hs_model_set(m, "brain.co2_reactivity", 0.04, &err), HS_OK);
+  pl = hs_plan_compile(m, &err);
+  s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_set(s, "brain.co2_reactivity", 0.03, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "brain.co2_reactivity", 0.0, &err), HS_ERR_STATE);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
+/* A timed run: the ventilation doubles at a steady state; the PCO2 falls over minutes
+   (the body's CO2 pool) and the cerebral flow follows it through the factor's lag (20 s),
+   never ahead of the PCO2, and settles near the steady state at that ventilation. */
+static void test_co2_reactivity_timed(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = load_patient("healthy_adult.yaml");
+  assert_int_equal(hs_model_set(m, "brain.co2_reactivity", 0.04, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_run_to_steady(s, NULL, &err), HS_OK);
+  double v0[HS_METRIC_COUNT], v1[HS_METRIC_COUNT], v2[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 3, v0, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "oxygen.alveolar_ventilation", 9000.0 / 60.0, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 20.0, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 3, v1, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 280.0, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 3, v2, &err), HS_OK);
+  print_message("  ventilation 4.5 -> 9 L/min: PaCO2 %.1f -> %.1f (20 s) -> %.1f (5 min), "
+                "factor %.3f -> %.3f -> %.3f, CBF %.1f -> %.1f -> %.1f\n",
+                v0[HS_M_PACO2B], v1[HS_M_PACO2B], v2[HS_M_PACO2B], v0[HS_M_CO2F],
+                v1[HS_M_CO2F], v2[HS_M_CO2F], v0[HS_M_CBFL], v1[HS_M_CBFL], v2[HS_M_CBFL]);
+  assert_true(v1[HS_M_PACO2B] < v0[HS_M_PACO2B] - 2.0);
+  assert_true(v2[HS_M_PACO2B] < v1[HS_M_PACO2B]);
+  assert_true(v1[HS_M_CBFL] < v0[HS_M_CBFL] && v2[HS_M_CBFL] < v1[HS_M_CBFL]);
+  /* the factor's target is the law at the beat's PCO2 */
+  double br[BRAIN_NPARAM];
+  for (int i = 0; i < BRAIN_NPARAM; i++) br[i] = hs_type_brain.params[i].def;
+  br[BRAIN_CO2_REACTIVITY] = 0.04;
+  assert_float_equal(v2[HS_M_CO2F], hs_brain_co2_factor(br, v2[HS_M_PACO2B]), 0.01);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
 /* ---- the engine's compartment hooks (physio/module.h hs_physio_circuit) ----
    A toy compartment that wraps the brain's hooks, counts the engine's calls and can add a
    fixed pressure to the compartment (the skull): the engine reaches the physiology only
@@ -715,6 +864,8 @@ int main(void) {
       cmocka_unit_test(test_icp_equilibrium), cmocka_unit_test(test_autoregulation_flow_zero),
       cmocka_unit_test(test_csf_formation_follows_flow),
       cmocka_unit_test(test_autoregulation_plateau), cmocka_unit_test(test_pi_vs_icp),
+      cmocka_unit_test(test_co2_factor_law), cmocka_unit_test(test_co2_reactivity_steady),
+      cmocka_unit_test(test_co2_reactivity_switch), cmocka_unit_test(test_co2_reactivity_timed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

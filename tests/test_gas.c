@@ -553,9 +553,11 @@ static void toy_metrics(hs_sim *s, double *m, double *so2) {
   tx_metrics++, tx_base->metrics(s, m, so2);
 }
 
-static void transport_run(int toy, int skip, double *v, long *beats) {
+static void transport_run(int toy, int skip, int co2_reactivity, double *v, long *beats) {
   hs_err err;
   hs_model *m = hs_test_load("examples/patients/healthy_adult.yaml");
+  if (co2_reactivity) /* 4 %/mmHg (off by default) */
+    assert_int_equal(hs_model_set(m, "brain.co2_reactivity", 0.04, &err), HS_OK);
   hs_plan *pl = hs_plan_compile(m, &err);
   assert_non_null(pl);
   assert_non_null(pl->tx); /* the oxygen module registered its hooks */
@@ -582,9 +584,10 @@ static void transport_run(int toy, int skip, double *v, long *beats) {
 static void test_transport_hooks(void **state) {
   (void)state;
   double base[HS_METRIC_COUNT], same[HS_METRIC_COUNT], frozen[HS_METRIC_COUNT];
+  double base0[HS_METRIC_COUNT], frozen0[HS_METRIC_COUNT];
   long beats;
-  transport_run(0, 0, base, &beats);
-  transport_run(1, 0, same, &beats);
+  transport_run(0, 0, 1, base, &beats);
+  transport_run(1, 0, 1, same, &beats);
   assert_true(beats >= 4);
   assert_true(tx_start >= 1 && tx_cap >= 1);
   assert_int_equal(tx_metrics, beats); /* once per beat end */
@@ -592,10 +595,19 @@ static void test_transport_hooks(void **state) {
   assert_true(tx_step > 10 * beats); /* every third integrator step and at beat ends */
   assert_memory_equal(base, same, sizeof base);
   assert_in_range_d(base[HS_M_VO2], 150.0, 400.0);
-  transport_run(1, 1, frozen, &beats);
+  transport_run(1, 1, 1, frozen, &beats);
   assert_true(tx_step > 10 * beats);
   assert_true(frozen[HS_M_VO2] == 0.0); /* no step: no O2 consumed */
-  assert_true(base[HS_M_MAP] == frozen[HS_M_MAP]); /* the haemodynamics do not read them */
+  /* the haemodynamics read the contents only through the brain's CO2 reactivity (the
+     arterial PCO2 of the cerebral beds' blood sets the flow they defend, when it is on):
+     the frozen contents keep the start-up PCO2, so the cerebral flow differs; with the
+     reactivity off nothing of the haemodynamics moves */
+  assert_true(base[HS_M_PACO2B] != frozen[HS_M_PACO2B]);
+  assert_true(base[HS_M_CBFL] != frozen[HS_M_CBFL]);
+  transport_run(1, 0, 0, base0, &beats);
+  transport_run(1, 1, 0, frozen0, &beats);
+  assert_true(base0[HS_M_MAP] == frozen0[HS_M_MAP]);
+  assert_true(base0[HS_M_CBFL] == frozen0[HS_M_CBFL]);
 }
 
 /* The CO2 balance solve (transport hook equilibrate, CO2 only) that ends the

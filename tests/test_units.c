@@ -144,6 +144,11 @@ static const unit_case EXTRA_CASES[] = {
     {HS_DIM_PLASMA_HB, "50 mg/dL", 50.0},
     {HS_DIM_PLASMA_HB, "0.5 g/L", 50.0},
     {HS_DIM_PLASMA_HB, "500 mg/L", 50.0},
+    {HS_DIM_INV_PRESSURE, "3.5 %/mmHg", 0.035},
+    {HS_DIM_INV_PRESSURE, "0.035 1/mmHg", 0.035},
+    {HS_DIM_INV_PRESSURE, "0.035 /mmHg", 0.035},
+    {HS_DIM_INV_PRESSURE, "2 %/kPa", 0.02 / HS_MMHG_PER_KPA},
+    {HS_DIM_INV_PRESSURE, "0.02 1/kPa", 0.02 / HS_MMHG_PER_KPA},
 };
 #define NEXTRA (sizeof EXTRA_CASES / sizeof EXTRA_CASES[0])
 

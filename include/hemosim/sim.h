@@ -146,7 +146,11 @@ extern "C" {
     "mitral regurgitant fraction: mr_volume_ml / LV stroke volume (EDV - ESV)")            \
   X(HS_M_LVSV, "lv_sv_ml", "mL",                                                             \
     "LV stroke volume LVEDV - LVESV: the loop's width, regurgitant and device-drained volume included") \
-  X(HS_M_LVESP, "lv_esp_mmhg", "mmHg", "LV end-systolic pressure: LV pressure at peak activation (the PVA end-systolic point)")
+  X(HS_M_LVESP, "lv_esp_mmhg", "mmHg", "LV end-systolic pressure: LV pressure at peak activation (the PVA end-systolic point)") \
+  X(HS_M_PACO2B, "paco2_brain_mmhg", "mmHg",                                                 \
+    "arterial PCO2 of the blood entering the autoregulated cerebral beds (flow-weighted; on femoral VA-ECMO the native lungs' share); NaN without cerebral flow") \
+  X(HS_M_CO2F, "cbf_co2_factor", "",                                                         \
+    "CO2 reactivity: the flow the autoregulated cerebral beds defend, x their autoregulation_flow (docs/brain.md)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,
@@ -230,6 +234,8 @@ typedef struct hs_steady_info {
                          the state is the one plain integration reaches */
   int csf_steps;      /* CSF-balance (ICP) solve steps taken */
   int lh_steps;       /* left-heart filling-balance steps taken (a non-ejecting LV) */
+  int co2_steps;      /* CO2-balance steps taken while the arterial PCO2 acts on the
+                         haemodynamics (the brain's CO2 reactivity) */
   double icp_imbalance_mmhg; /* last beat's CSF imbalance x outflow resistance, mmHg */
   char accel_reason[160];    /* why acceleration fell back ("" if it did not) */
 } hs_steady_info;

@@ -58,6 +58,7 @@ typedef enum hs_dim {
   HS_DIM_CLEARANCE_PER_KG, /* L/h/kg (a clearance per kg body weight: lactate) */
   HS_DIM_BASE,          /* mmol/L (= mEq/L: base excess) */
   HS_DIM_PLASMA_HB,     /* mg/dL (plasma free haemoglobin; g/L, mg/L) */
+  HS_DIM_INV_PRESSURE,  /* 1/mmHg (a relative change per mmHg: "3.5 %/mmHg" is 0.035) */
   HS_DIM_COUNT
 } hs_dim;
 

@@ -122,19 +122,25 @@ static const unit_row UNITS[] = {
     {HS_DIM_PLASMA_HB, "mg/dL", 1.0},
     {HS_DIM_PLASMA_HB, "g/L", 100.0},
     {HS_DIM_PLASMA_HB, "mg/L", 0.1},
+    {HS_DIM_INV_PRESSURE, "%/mmHg", 0.01},
+    {HS_DIM_INV_PRESSURE, "1/mmHg", 1.0},
+    {HS_DIM_INV_PRESSURE, "/mmHg", 1.0},
+    {HS_DIM_INV_PRESSURE, "%/kPa", 0.01 / HS_MMHG_PER_KPA},
+    {HS_DIM_INV_PRESSURE, "1/kPa", 1.0 / HS_MMHG_PER_KPA},
 };
 
 static const char *const DIM_UNIT[HS_DIM_COUNT] = {
     "", "mmHg", "mL", "s", "mL/s", "mmHg*s/mL", "mL/mmHg", "mmHg/mL", "mmHg*s^2/mL",
     "/min", "1/mL", "cm", "kg", "cm^2", "Fr", "rpm", "mL/min", "g/dL", "%", "cm/s",
-    "ug/kg/min", "U/kg/min", "mg/mL", "U/mL", "mmol/L", "mL/kg", "L/h/kg", "mmol/L", "mg/dL"};
+    "ug/kg/min", "U/kg/min", "mg/mL", "U/mL", "mmol/L", "mL/kg", "L/h/kg", "mmol/L", "mg/dL", "1/mmHg"};
 static const char *const DIM_NAME[HS_DIM_COUNT] = {
     "dimensionless", "pressure", "volume", "time", "flow", "resistance", "compliance",
     "elastance", "inertance", "rate", "inverse volume", "length", "mass", "area",
     "catheter size", "pump speed", "O2 consumption", "haemoglobin", "percentage", "velocity",
     "drug dose rate", "activity dose rate", "mass concentration",
     "activity concentration", "lactate concentration", "volume per body weight",
-    "clearance per body weight", "base excess", "plasma free haemoglobin"};
+    "clearance per body weight", "base excess", "plasma free haemoglobin",
+    "relative change per pressure"};
 /* A remark appended to a dimension's accepted-units list, where one helps. */
 static const char *const DIM_NOTE[HS_DIM_COUNT] = {
     [HS_DIM_FRENCH] = " (mm: outer diameter)",
@@ -153,10 +159,13 @@ static const char *const HINT[HS_DIM_COUNT][4] = {
     [HS_DIM_LENGTH] = {"mm", "cm"},
     [HS_DIM_TIME] = {"h", "min", "s"},
     [HS_DIM_VOLUME_PER_KG] = {"L/kg", "mL/kg"}, /* a distribution volume in L/kg */
+    [HS_DIM_INV_PRESSURE] = {"%/mmHg", "1/mmHg"}, /* a reactivity: "3.5 %/mmHg" */
 };
 
 const char *hs_dim_display_unit(hs_dim dim, double *per_unit) {
-  const char *u = dim == HS_DIM_FLOW ? "L/min" : hs_dim_unit(dim);
+  const char *u = dim == HS_DIM_FLOW           ? "L/min"
+                  : dim == HS_DIM_INV_PRESSURE ? "%/mmHg"
+                                               : hs_dim_unit(dim);
   if (per_unit && hs_unit_to_internal(dim, 1.0, u, per_unit, NULL) != HS_OK) *per_unit = 1.0;
   return u;
 }

@@ -284,6 +284,11 @@ enum {
   BRAIN_ART_STIFF,
   BRAIN_ART_PREF,
   BRAIN_CSF_FLOW_COUPLING,
+  BRAIN_CO2_REACTIVITY,
+  BRAIN_CO2_REF,
+  BRAIN_CO2_MIN,
+  BRAIN_CO2_MAX,
+  BRAIN_CO2_TAU,
   BRAIN_NPARAM
 };
 extern const char *const hs_reflex_regions[];

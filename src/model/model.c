@@ -248,6 +248,7 @@ const char *hs_param_display_unit(const hs_param_spec *s, double *per_unit) {
   if (!s) return "";
   if (s->flags & (HS_PARAM_BOOL | HS_PARAM_CHOICE)) return "";
   if (s->dim == HS_DIM_FLOW) u = "L/min";
+  else if (s->dim == HS_DIM_INV_PRESSURE) u = "%/mmHg"; /* a reactivity, as published */
   else if (s->flags & HS_PARAM_UNIT) {
     if (s->dim == HS_DIM_VOLUME) u = "L";
     else if (s->dim == HS_DIM_LENGTH) u = "mm";
@@ -319,6 +320,7 @@ int hs_param_needs_unit(const hs_param_spec *s) {
   case HS_DIM_PLASMA_HB:      /* plasma free Hb: mg/dL, g/L or mg/L */
   case HS_DIM_AREA:           /* an orifice area: cm^2 or mm^2 */
   case HS_DIM_O2RATE:         /* mL O2/min or L/min */
+  case HS_DIM_INV_PRESSURE:   /* a reactivity: "3.5 %/mmHg" or "0.035 /mmHg" */
     return 1;
   default:
     return (s->flags & HS_PARAM_UNIT) != 0;

@@ -241,7 +241,7 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   }
   /* a module's compartment and regulated resistors (physio/module.h, fixed at compile) */
   const hs_physio_circuit *cx = pl->cx = hs_physio_circuit_hooks();
-  pl->ycsf = pl->ycf = -1; /* none unless the circuit claims them */
+  pl->ycsf = pl->ycf = pl->yrf = -1; /* none unless the circuit claims them */
   for (int k = 0; k < pl->nmod; k++)
     if (pl->mods[k]->circuit == cx) pl->cx_data = pl->mdata + pl->mdofs[k];
   if (cx) {

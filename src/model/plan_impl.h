@@ -45,6 +45,8 @@ struct hs_plan {
   int nic, *ic_nodes, ycsf; /* ycsf < 0 without intracranial vessels */
   int ycf; /* the compartment's flow state (the brain: regulated beds' filtered flow over
               their reference, which sets CSF formation), -1 without */
+  int yrf; /* the regulated beds' defended-flow factor (the brain: CO2 reactivity, following
+              the modules' regulated_flow with a time constant), -1 without */
   /* the compartment hooks of the module that owns them (physio/module.h
      hs_physio_circuit, from the registry at compile; the engine calls only these) */
   const struct hs_physio_circuit *cx;

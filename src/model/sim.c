@@ -747,6 +747,7 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->sw_t0 = 0.0;
   s->rhs_msg[0] = '\0';
   s->slow_frozen = 0;
+  s->co2_fresh = 0;
   s->slow_jumps = 0;
   s->slow_jumped = 0.0;
   s->slow_held = 0.0;
@@ -924,6 +925,18 @@ static hs_status find_param(const hs_sim *s, const char *path, int *pidx,
    (the right-hand side divides the bed's flow by it). */
 static hs_status check_compiled_presence(const hs_sim *s, int pidx, double v, hs_err *err) {
   const hs_plan *pl = s->pl;
+  if (s->cx && s->cx->follows_co2 && pl->nar) { /* the brain's CO2 reactivity: its state */
+    double *p = s->p, old = p[pidx];
+    p[pidx] = v;
+    int on = s->cx->follows_co2(pl, p);
+    p[pidx] = old;
+    if (on != (pl->yrf >= 0))
+      return hs_err_set(err, HS_ERR_STATE,
+                        "brain.co2_reactivity: the model was compiled with the CO2 reactivity "
+                        "%s; it may change but not to or from 0 during a simulation: set it in "
+                        "the patient file or with --set on the command line",
+                        pl->yrf >= 0 ? "on" : "off");
+  }
   for (int b = 0; b < pl->nblocks; b++) {
     int k = pidx - pl->bpofs[b];
     if (pl->btype[b] != &hs_type_resistor || k != RESISTOR_AUTOREG_FLOW) continue;
@@ -1147,7 +1160,8 @@ static int pressure_is_local(const hs_sim *s, int i) {
 void hs_sim_refresh_derived(hs_sim *s) {
   const hs_plan *pl = s->pl;
   s->cx_wall = s->cx && s->cx->wall_on && s->cx->wall_on(pl, s->p);
-  if (s->cx && s->cx->prepare) s->cx->prepare(pl, s->p, s->cx_cache); /* its rhs constants */
+  if (s->cx && s->cx->prepare) /* its rhs constants */
+    s->cx->prepare(pl, s->p, s->pfx.regulated_flow, s->cx_cache);
   for (int d = 0; d < pl->nd; d++) /* the devices' derived constants */
     if (pl->dev_type[d]->prepare)
       pl->dev_type[d]->prepare(bparams(s, pl->dev_block[d]), s->dcache + s->dcache_ofs[d]);
@@ -1437,12 +1451,15 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
 static void modules_effect(hs_sim *s) {
-  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0};
+  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0};
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->effect) md->effect(s->mstate + s->mofs[k], s->pl, s->p, &fx);
   }
+  int regulated = fx.regulated_flow != s->pfx.regulated_flow;
   s->pfx = fx;
+  if (regulated && s->cx && s->cx->prepare) /* the regulated beds' defended flow moved */
+    s->cx->prepare(s->pl, s->p, fx.regulated_flow, s->cx_cache);
   memo_reset(s);
 }
 
@@ -1529,7 +1546,9 @@ static hs_status slow_apply(hs_sim *s, double dt, hs_err *err) {
 static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err) {
   int hold = s->slow_frozen || s->p[s->pl->solver + SOLVER_SLOW_HOLD] != 0;
   hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn, hold,
-                      s->kin, s->site + (s->nhist - 1) % HIST * 3 * s->pl->nn + s->pl->nn};
+                      s->kin, s->site + (s->nhist - 1) % HIST * 3 * s->pl->nn + s->pl->nn,
+                      s->slow_frozen > 0, s->y, s->co2_fresh};
+  s->co2_fresh = 0;
   int changed = 0, moving = 0, j = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;
   for (size_t k = 0; k < hs_physio_module_count(); k++) {

@@ -240,6 +240,7 @@ hs_status hs_sim_copy_state(hs_sim *dst, const hs_sim *src, hs_err *err) {
     memcpy(dst->y + pd->yar, src->y + ps->yar, (size_t)pd->nar * sizeof(double));
   if (pd->nic && ps->nic) dst->y[pd->ycsf] = src->y[ps->ycsf];
   if (pd->ycf >= 0 && ps->ycf >= 0) dst->y[pd->ycf] = src->y[ps->ycf];
+  if (pd->yrf >= 0 && ps->yrf >= 0) dst->y[pd->yrf] = src->y[ps->yrf];
   if (dst->nslow) { /* the same modules in every simulation */
     double *x = malloc((size_t)src->nslow * sizeof(double));
     if (!x) return hs_err_set(err, HS_ERR_NOMEM, "copy state: out of memory");

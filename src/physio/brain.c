@@ -187,6 +187,38 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                                  "autoregulation is impaired; Weiss & Wertman 1978 (Arch "
                                  "Neurol 35:527): it falls below a CPP of ~70 mmHg (cats)",
                                  NULL},
+    [BRAIN_CO2_REACTIVITY] = {"co2_reactivity", HS_DIM_INV_PRESSURE, 0, 0, 0.2, 0,
+                              "CO2 reactivity: relative change per mmHg of the flow the "
+                              "autoregulated beds defend, at co2_reference, with the arterial "
+                              "PCO2 of the blood entering them (paco2_brain_mmhg); a logistic "
+                              "between co2_flow_min and co2_flow_max; 0: off, the default "
+                              "(whether it is 0 is fixed when compiled); 4 %/mmHg reproduces "
+                              "about 3 %/mmHg of CBF (docs/brain.md, CO2 reactivity)",
+                              "Sato et al. 2012 (J Physiol 590:3277): ICA 3.2, vertebral 2.1 "
+                              "%/mmHg; Markwalder et al. 1984 (J Cereb Blood Flow Metab "
+                              "4:368): MCA velocity exp(0.034/mmHg)",
+                              NULL},
+    [BRAIN_CO2_REF] = {"co2_reference", HS_DIM_PRESSURE, 40, 20, 80, 0,
+                       "arterial PCO2 at which the autoregulated beds defend their "
+                       "autoregulation_flow (normocapnia)",
+                       "normal PaCO2 (West, Respiratory Physiology)", NULL},
+    [BRAIN_CO2_MIN] = {"co2_flow_min", HS_DIM_NONE, 0.36, 0.05, 0.95, 0,
+                       "the defended flow's lower limit (x autoregulation_flow) in deep "
+                       "hypocapnia",
+                       "Reivich 1964 (Am J Physiol 206:25): rhesus CBF 18-140 mL/100 g/min "
+                       "over PaCO2 ~10-150 mmHg, over ~50 at normocapnia (Grubb et al. 1974, "
+                       "Stroke 5:630)",
+                       NULL},
+    [BRAIN_CO2_TAU] = {"co2_tau", HS_DIM_TIME, 20, 1, 300, 0,
+                       "time constant with which the defended flow follows the arterial "
+                       "PCO2 (a first-order lag on the CO2 factor)",
+                       "Ursino & Lodi 1998 (Am J Physiol 274:H1715): CO2 time constant 20 s",
+                       NULL},
+    [BRAIN_CO2_MAX] = {"co2_flow_max", HS_DIM_NONE, 2.8, 1.05, 5, 0,
+                       "the defended flow's upper limit (x autoregulation_flow) in deep "
+                       "hypercapnia (the beds' dilation reserve, autoregulation_range, may "
+                       "cap the flow before it)",
+                       "Reivich 1964 (Am J Physiol 206:25), as co2_flow_min", NULL},
 };
 
 const hs_block_type hs_type_brain = {
@@ -249,16 +281,19 @@ static double ar_reference(const hs_plan *pl, const double *p) {
 }
 
 /* Autoregulation: tau dx/dt = G g (Q/Q_ref - 1) - x per bed, computed as
-   dx/dt = (a Q - b - x) / tau with a = G g / Q_ref and b = G g; the cache holds a, b and
+   dx/dt = (a Q - b - x) / tau with a = G g / Q_ref and b = G g (Q_ref: the bed's
+   autoregulation_flow x the CO2 factor, flow); the cache holds a, b and
    1/tau per bed (hs_brain_prepare, at every parameter change): no division and no walk
    through the parameter blocks at each evaluation; then 1 / (the beds' total reference
    flow).  CSF: dV/dt = formation - absorption, the sinus at the brain's venous outflow +
    sinus_gradient; the flow ratio that sets formation: tau_f dz/dt = sum Q / sum Q_ref - z
-   (HS_BRAIN_CSF_FLOW_TAU). */
-int hs_brain_cache_size(const hs_plan *pl) { return 3 * pl->nar + 1; }
+   (HS_BRAIN_CSF_FLOW_TAU); last, 1 / the CO2 factor (the regulated compliance follows the
+   conductance over that factor, brain_evaluate). */
+int hs_brain_cache_size(const hs_plan *pl) { return 3 * pl->nar + 3; }
 
-void hs_brain_prepare(const hs_plan *pl, const double *p, double *cache) {
+void hs_brain_prepare(const hs_plan *pl, const double *p, double flow, double *cache) {
   const double *br = p + HS_BRAIN_BLK(pl);
+  if (!(flow > 0)) flow = 1.0; /* before the modules' first effect */
   for (int k = 0; k < pl->nar; k++) {
     const double *ep = BRAIN_BP(pl, p, pl->edge_block[pl->ar_edges[k]]);
     double gg = br[BRAIN_AR_GAIN] * ep[RESISTOR_AUTOREG_GAIN];
@@ -268,6 +303,8 @@ void hs_brain_prepare(const hs_plan *pl, const double *p, double *cache) {
   }
   double qref = ar_reference(pl, p);
   cache[3 * pl->nar] = qref > 0 ? 1.0 / qref : 0.0;
+  cache[3 * pl->nar + 1] = flow; /* the CO2 factor's target (state yrf follows it) */
+  cache[3 * pl->nar + 2] = 1.0 / br[BRAIN_CO2_TAU];
 }
 
 void hs_brain_rhs(const hs_plan *pl, const double *p, const double *cache, const double *y,
@@ -275,8 +312,14 @@ void hs_brain_rhs(const hs_plan *pl, const double *p, const double *cache, const
   const int nar = pl->nar, *ar = pl->ar_edges;
   const double *x = y + pl->yar;
   double *dx = dy + pl->yar, qsum = 0.0;
+  double inv_f = 1.0;
+  if (pl->yrf >= 0) { /* the CO2 factor follows its target: tau_co2 df/dt = target - f */
+    const double *c = cache + 3 * nar;
+    dy[pl->yrf] = (c[1] - y[pl->yrf]) * c[2];
+    inv_f = 1.0 / y[pl->yrf];
+  }
   for (int k = 0; k < nar; k++, cache += 3) {
-    dx[k] = (cache[0] * Q[ar[k]] - cache[1] - x[k]) * cache[2];
+    dx[k] = (cache[0] * inv_f * Q[ar[k]] - cache[1] - x[k]) * cache[2];
     qsum += Q[ar[k]];
   }
   if (pl->nic) {
@@ -312,6 +355,7 @@ void hs_brain_initial(const hs_plan *pl, const double *p, double *y, double *vre
   double csf = HS_BRAIN_CSF_REF - br[BRAIN_LESION];
   y[pl->ycsf] = csf > vmin + 1.0 ? csf : vmin + 1.0;
   if (pl->ycf >= 0) y[pl->ycf] = 1.0; /* the beds at their reference flow */
+  if (pl->yrf >= 0) y[pl->yrf] = 1.0; /* normocapnia until the first beat's PCO2 */
   *vref = HS_BRAIN_CSF_REF;
   for (int k = 0; k < pl->nic; k++) *vref += y[pl->ic_nodes[k]];
   /* The rest of the mass has squeezed intracranial blood out as well: start at the
@@ -471,6 +515,79 @@ double hs_brain_csf_newton(const hs_plan *pl, const double *p, double *y, double
   return v + need / didv;
 }
 
+/*
+ * CO2 reactivity (docs/brain.md, "CO2 reactivity"): the flow the autoregulated beds
+ * defend, relative to their autoregulation_flow, at arterial PCO2 pco2: a logistic from
+ * co2_flow_min (deep hypocapnia) to co2_flow_max (deep hypercapnia) through 1 at
+ * co2_reference with slope co2_reactivity there,
+ *   f = a + (b - a) / (1 + K exp(-k (PCO2 - ref))),  K = (b - 1)/(1 - a),
+ *   k = s (b - a) / ((1 - a)(b - 1))  (then df/dPCO2 = s at the reference).
+ * 1 when the reactivity is 0 or the PCO2 is not a number (no cerebral flow).
+ */
+double hs_brain_co2_factor(const double *br, double pco2) {
+  double s = br[BRAIN_CO2_REACTIVITY], a = br[BRAIN_CO2_MIN], b = br[BRAIN_CO2_MAX];
+  if (!(s > 0) || !isfinite(pco2)) return 1.0;
+  double K = (b - 1.0) / (1.0 - a), k = s * (b - a) / ((1.0 - a) * (b - 1.0));
+  return a + (b - a) / (1.0 + K * exp(-k * (pco2 - br[BRAIN_CO2_REF])));
+}
+
+/* The brain's own state (physio/module.h): the CO2 factor on the defended flow, set once
+   per beat from the beat's paco2_brain_mmhg, and its relative change at that update (the
+   steady-state test).  It is not part of the warm-start state: after hs_sim_set_state or
+   copy_state the next beat end sets it from that beat's PCO2. */
+typedef struct brain_state {
+  double factor, change;
+} brain_state;
+
+static void brain_init(void *state) {
+  brain_state *st = state;
+  st->factor = 1.0, st->change = 0.0;
+}
+
+/* A change of the factor smaller than this (relative) is not applied: while the PCO2 is
+   steady it jitters by ~1e-6 from beat to beat, and each update restarts the integrator.
+   1e-4 of the defended flow is a PCO2 change of ~0.003 mmHg at the default reactivity,
+   below solver.steady_tol_factor (2e-4). */
+#define BRAIN_CO2_DEADBAND 1e-4
+
+static int brain_beat(void *state, const hs_physio_beat *b) {
+  brain_state *st = state;
+  st->change = 0.0;
+  if (b->plan->yrf < 0) return 0; /* no CO2 reactivity */
+  if (b->search && !b->co2_fresh) {
+    /* the search moves it at its CO2 steps (steady.c): between them the factor holds
+       still, its target where the state is (a warm start keeps its source's factor) */
+    double y = b->y[b->plan->yrf];
+    if (y == st->factor) return 0;
+    st->factor = y;
+    return 1;
+  }
+  double f = hs_brain_co2_factor(b->p + HS_BRAIN_BLK(b->plan), b->m[HS_M_PACO2B]);
+  if (isfinite(b->m[HS_M_PACO2B]) || f == 1.0) { /* no cerebral flow: the factor holds */
+    double d = fabs(f - st->factor) / st->factor;
+    if (d > BRAIN_CO2_DEADBAND || (f == 1.0 && st->factor != 1.0)) {
+      st->change = d;
+      st->factor = f;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+static void brain_effect(const void *state, const hs_plan *pl, const double *p,
+                         hs_physio_effect *fx) {
+  (void)pl, (void)p;
+  fx->regulated_flow *= ((const brain_state *)state)->factor;
+}
+
+static void brain_module_metrics(const void *state, const hs_plan *pl, const double *p,
+                                 double *m) {
+  (void)pl, (void)p;
+  m[HS_M_CO2F] = ((const brain_state *)state)->factor;
+}
+
+static double brain_change(const void *state) { return ((const brain_state *)state)->change; }
+
 static inline double rel_change(double a, double b) {
   double d = fabs(a - b), m = fabs(b) > 1e-12 ? fabs(b) : 1e-12;
   return d / m;
@@ -478,7 +595,7 @@ static inline double rel_change(double a, double b) {
 
 double hs_brain_ar_change(const hs_plan *pl, const double *p, const double *y,
                           const double *y0) {
-  double dfac = 0.0;
+  double dfac = pl->yrf >= 0 ? rel_change(y[pl->yrf], y0[pl->yrf]) : 0.0;
   for (int k = 0; k < pl->nar; k++) {
     double r = rel_change(hs_brain_ar_conductance(pl, p, y, k), hs_brain_ar_conductance(pl, p, y0, k));
     if (r > dfac) dfac = r;
@@ -564,6 +681,12 @@ static hs_status brain_compile(hs_plan *pl, const hs_model *m, int *ny, hs_err *
   *ny += pl->nar;
   pl->ycsf = pl->nic ? (*ny)++ : -1;
   pl->ycf = pl->nic && pl->nar ? (*ny)++ : -1; /* the flow that sets CSF formation */
+  /* the CO2 factor on the defended flow: a state only with the reactivity on (whether it
+     is 0 is fixed when compiled, as a bed's autoregulation; sim.c refuses the switch) */
+  double react = 0.0;
+  for (size_t b = 0; b < m->nblocks; b++)
+    if (m->blocks[b].type == &hs_type_brain) react = m->blocks[b].params[BRAIN_CO2_REACTIVITY];
+  pl->yrf = pl->nar && react > 0 ? (*ny)++ : -1;
   bp->sinus = hs_plan_node_find(pl, hs_model_role(m, "brain_venous_outflow"));
   bp->l_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_mca_bed"));
   bp->r_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_mca_bed"));
@@ -581,10 +704,14 @@ static void brain_quadratures(hs_plan *pl, int *nq) { pl->q_ext = (*nq)++; /* IC
 
 static void brain_initial(const hs_plan *pl, const double *p, double *y, double *vref) {
   if (pl->nic) hs_brain_initial(pl, p, y, vref); /* CSF, a lesion's squeeze */
+  if (pl->yrf >= 0) y[pl->yrf] = 1.0;
 }
 
 /* ICP, then the conductance factors of the autoregulated beds and the compliance
-   factors of the territory arteries they regulate (one per bed, not per vessel). */
+   factors of the territory arteries they regulate (one per bed, not per vessel).  The
+   compliance follows the dilation beyond what the CO2 factor asks for (conductance / CO2
+   factor): a bed dilated by hypercapnia at a normal pressure keeps its compliance, so the
+   MCA pulsatility index falls as its resistance does (docs/brain.md, CO2 reactivity). */
 static double brain_evaluate(const hs_plan *pl, const double *p, const double *y, double vref,
                              double *restrict g, double *restrict c) {
   double icp = pl->nic ? hs_brain_icp(pl, p, y, vref) : 0.0;
@@ -593,10 +720,12 @@ static double brain_evaluate(const hs_plan *pl, const double *p, const double *y
   const int nar = pl->nar;
   const double *restrict x = y + pl->yar;
   const double a = p[HS_BRAIN_BLK(pl) + BRAIN_AR_RANGE], gc = p[HS_BRAIN_BLK(pl) + BRAIN_AR_COMPLIANCE];
+  const double inv_f = pl->yrf >= 0 ? 1.0 / y[pl->yrf] : 1.0;
   for (int k = 0; k < nar; k++) {
     double sq = sqrt(1.0 + x[k] * x[k]), ax = a * x[k];
     double r = (sq - ax) / (sq + ax);
     g[k] = r;
+    r *= inv_f;
     if (gc == 0.0) c[k] = 1.0;
     else if (gc == 1.0) c[k] = r >= 1.0 ? r * r : sqrt(r);
     else c[k] = pow(r, r >= 1.0 ? 2.0 * gc : 0.5 * gc);
@@ -613,7 +742,8 @@ static double brain_pressure(const hs_plan *pl, const double *p, const double *y
   return pl->nic ? hs_brain_icp(pl, p, y, vref) : 0.0;
 }
 static double brain_compliance(const hs_plan *pl, const double *p, const double *y, int k) {
-  return hs_brain_ar_compliance(pl, p, hs_brain_ar_conductance(pl, p, y, k));
+  double f = pl->yrf >= 0 ? y[pl->yrf] : 1.0;
+  return hs_brain_ar_compliance(pl, p, hs_brain_ar_conductance(pl, p, y, k) / f);
 }
 
 static int brain_wall_on(const hs_plan *pl, const double *p) {
@@ -639,6 +769,12 @@ static int brain_outflow_pressure(const hs_plan *pl, const double *p, const doub
   return sinus >= 0;
 }
 
+/* The regulated beds' defended flow follows the arterial PCO2 (the steady-state search
+   then takes CO2 steps). */
+static int brain_follows_co2(const hs_plan *pl, const double *p) {
+  return pl->nar > 0 && p[HS_BRAIN_BLK(pl) + BRAIN_CO2_REACTIVITY] > 0;
+}
+
 static const hs_physio_circuit brain_circuit = {
     .compile = brain_compile,
     .quadratures = brain_quadratures,
@@ -661,14 +797,21 @@ static const hs_physio_circuit brain_circuit = {
     .outflow_pressure = brain_outflow_pressure,
     .equilibrium = hs_brain_csf_equilibrium,
     .newton = hs_brain_csf_newton,
+    .follows_co2 = brain_follows_co2,
 };
 
 const hs_physio_module hs_physio_brain = {
     .name = "brain",
-    .doc = "intracranial pressure and CSF, cerebral autoregulation, the intracranial "
-           "waterfalls, capillary obstruction by a clot, collateral grade (docs/brain.md)",
+    .doc = "intracranial pressure and CSF, cerebral autoregulation and CO2 reactivity, the "
+           "intracranial waterfalls, capillary obstruction by a clot, collateral grade (docs/brain.md)",
     .block = "brain",
     .plan_bytes = sizeof(hs_brain_plan),
+    .state_bytes = sizeof(brain_state),
+    .init = brain_init,
+    .beat = brain_beat,
+    .effect = brain_effect,
+    .metrics = brain_module_metrics,
+    .change = brain_change,
     .resistor = brain_resistor,
     .circuit = &brain_circuit,
 };

@@ -159,10 +159,15 @@ double hs_brain_csf_formation(const double *br, double z);
 
 /* Derivatives of the brain's states (autoregulation, CSF, the flow ratio) at y, with node
    pressures P, edge flows Q and ICP icp of the same evaluation; cache as
-   hs_brain_prepare wrote it for the parameters p (3 values per regulated bed, then 1 /
-   their summed reference flow: hs_brain_cache_size). */
+   hs_brain_prepare wrote it for the parameters p and the CO2 factor flow on the defended
+   flows (3 values per regulated bed, then 1 / their summed reference flow:
+   hs_brain_cache_size). */
 int hs_brain_cache_size(const hs_plan *pl);
-void hs_brain_prepare(const hs_plan *pl, const double *p, double *cache);
+void hs_brain_prepare(const hs_plan *pl, const double *p, double flow, double *cache);
+
+/* CO2 reactivity: the factor on the flow the autoregulated beds defend at arterial PCO2
+   pco2 (mmHg; 1 when brain.co2_reactivity is 0 or pco2 is NaN); br the brain block. */
+double hs_brain_co2_factor(const double *br, double pco2);
 void hs_brain_rhs(const hs_plan *pl, const double *p, const double *cache, const double *y,
                   const double *P, const double *Q, double icp, double *dy);
 

@@ -47,6 +47,9 @@ typedef struct hs_physio_effect {
   double lv_diastolic;   /* passive (end-diastolic) pressure of the LV at a given volume,
                             its ed_a (< 1: more distensible; nitroprusside's NO effect on
                             the myocardium, docs/drugs.md) */
+  double regulated_flow; /* target of the factor on the flow the circuit's regulated beds
+                            defend, x their autoregulation_flow (the brain's CO2 reactivity;
+                            passed to the circuit's prepare, followed by its state yrf) */
 } hs_physio_effect;
 
 /* What a module's continuous states do to the circulation at one point of the
@@ -124,6 +127,11 @@ typedef struct hs_physio_beat {
                  states (hours) hold still and report their rates; 0 in timed runs */
   const double *node_co2; /* beat-mean CO2 content of each node, mL CO2/mL */
   const double *node_so2; /* beat-mean O2 saturation of each node, % */
+  int search;    /* 1 while hs_sim_run_to_steady searches the periodic steady state */
+  const double *y; /* the state at the beat end (plan layout) */
+  int co2_fresh; /* 1 at the beat end after the search put the blood's CO2 contents at
+                    their balance (a CO2 step): a module that follows the arterial PCO2
+                    (the brain's CO2 reactivity) updates during the search only then */
 } hs_physio_beat;
 
 
@@ -145,8 +153,8 @@ typedef struct hs_physio_beat {
 typedef struct hs_physio_circuit {
   /* At compile, right after the modules' continuous states: find the compartment nodes
      (plan nic, ic_nodes) and the regulated edges (nar, ar_edges), claim their states at
-     *ny (plan yar, the compartment's volume state ycsf or -1, and its flow state ycf or
-     -1), resolve the module's
+     *ny (plan yar, the compartment's volume state ycsf or -1, its flow state ycf or -1,
+     and the defended-flow factor yrf or -1), resolve the module's
      roles and parameter block.  m: the model being compiled. */
   hs_status (*compile)(hs_plan *pl, const struct hs_model *m, int *ny, hs_err *err);
   /* After compile, once the quadratures are laid out: claim its own at *nq (plan q_ext:
@@ -177,11 +185,12 @@ typedef struct hs_physio_circuit {
   double (*closing)(const hs_plan *pl, const double *p, double pc);
   /* Pressure drop across the collapsible outflow edge from..to of a compartment vessel. */
   double (*outflow_dp)(const double *P, int from, int to, double pc);
-  /* Constants of rhs derived from the parameters alone (both NULL: none): cache_size
-     values, which prepare writes whenever the parameters change (as a device's prepare,
-     hemosim/device.h), so that rhs multiplies instead of dividing at every evaluation. */
+  /* Constants of rhs derived from the parameters (both NULL: none): cache_size values,
+     which prepare writes whenever the parameters or the modules' regulated_flow target
+     (hs_physio_effect) change (as a device's prepare, hemosim/device.h), so that rhs
+     multiplies instead of dividing at every evaluation. */
   int (*cache_size)(const hs_plan *pl);
-  void (*prepare)(const hs_plan *pl, const double *p, double *cache);
+  void (*prepare)(const hs_plan *pl, const double *p, double regulated_flow, double *cache);
   /* Derivatives of its states at y (node pressures P, edge flows Q, compartment
      pressure pc of the same evaluation; cache as prepare left it) into dy. */
   void (*rhs)(const hs_plan *pl, const double *p, const double *cache, const double *y,
@@ -218,6 +227,10 @@ typedef struct hs_physio_circuit {
      compartment pressure, d the measured drift (mL/s). */
   double (*newton)(const hs_plan *pl, const double *p, double *y, double ref, double pc_mean,
                    double pout, double d);
+  /* Whether the defended-flow factor follows the blood's CO2 at parameters p (compile
+     claims its state yrf exactly then; a run cannot switch it, model/sim.c): the search
+     then takes CO2 steps (model/steady.c); NULL: never. */
+  int (*follows_co2)(const hs_plan *pl, const double *p);
 } hs_physio_circuit;
 
 /*
