@@ -425,10 +425,11 @@ static int lh_ok(const lh_solver *h, double d) {
    and the O2 contents steady (a warm-started search, whose flows and contents start near
    their steady values: the step merges with the settling; a cold start waits for the O2
    warm start, which takes the first step).  Done once a step moves the defended-flow
-   factor's target by less than STEADY_CO2_TOL (relative: 0.2 % of the defended cerebral
-   flow, a PCO2 change of ~0.06 mmHg; the balance from one beat's mean flows scatters by
-   about half that where streams meet, a non-ejecting LV on femoral VA-ECMO); the factor
-   still takes that last small step, without a re-settling.  At most STEADY_CO2_STEPS.  A
+   factor's target by less than STEADY_CO2_TOL (relative: 0.5 % of the defended cerebral
+   flow, a PCO2 change of ~0.1-0.2 mmHg at 4 %/mmHg; successive steps scattered by 0.3-0.6 %
+   with the membrane lung's sweep at 0 and the CO2 far from its reference, and at 0.2 %
+   that search never ended); the factor still takes that last small step, without a
+   re-settling.  At most STEADY_CO2_STEPS.  A
    jump larger than STEADY_CO2_CSF restarts the CSF balance solve (its bracket and its
    direct steps: the cerebral flow, and with it CSF formation and the sinus pressure,
    moved the drift's zero), the left-heart filling balance of a non-ejecting LV (whose
@@ -895,9 +896,9 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        CO2 steps before it): its whole-body pool (blood against ventilation and sweep gas)
        has a slow mode of minutes, so its balance is solved for the steady flows (no
        restart; for a pattern of beats, from the mean flows of the whole pattern).  It
-       does feed back on the O2: the alveolar PCO2 sets the alveolar PO2 (alveolar gas equation) and so the lungs'
-       end-capillary content.  So on the second calm beat the CO2 balance is solved and
-       the O2 and tracer contents are brought to their fixed point for the last beat's
+       does feed back on the O2: the alveolar PCO2 sets the alveolar PO2 (alveolar gas
+       equation) and so the lungs' end-capillary content.  So on the second calm beat the
+       CO2 balance is solved and the O2 and tracer contents are brought to their fixed point for the last beat's
        transport at the new end-capillary content (the replay solve).  The change test
        bounds the last beats' change of the contents, not their distance from that fixed
        point, which a slow mode (a poorly perfused node, the washout behind the ECMO

@@ -280,15 +280,15 @@ static double ar_reference(const hs_plan *pl, const double *p) {
   return q;
 }
 
-/* Autoregulation: tau dx/dt = G g (Q/Q_ref - 1) - x per bed, computed as
-   dx/dt = (a Q - b - x) / tau with a = G g / Q_ref and b = G g (Q_ref: the bed's
-   autoregulation_flow x the CO2 factor, flow); the cache holds a, b and
-   1/tau per bed (hs_brain_prepare, at every parameter change): no division and no walk
-   through the parameter blocks at each evaluation; then 1 / (the beds' total reference
-   flow).  CSF: dV/dt = formation - absorption, the sinus at the brain's venous outflow +
-   sinus_gradient; the flow ratio that sets formation: tau_f dz/dt = sum Q / sum Q_ref - z
-   (HS_BRAIN_CSF_FLOW_TAU); last, 1 / the CO2 factor (the regulated compliance follows the
-   conductance over that factor, brain_evaluate). */
+/* Autoregulation: tau dx/dt = G g (Q/(f Q_ref) - 1) - x per bed (f: the CO2 factor,
+   state yrf, 1 without CO2 reactivity), computed as dx/dt = (a Q / f - b - x) / tau with
+   a = G g / Q_ref and b = G g; the cache holds a, b and 1/tau per bed (hs_brain_prepare,
+   at every parameter change): no division and no walk through the parameter blocks at
+   each evaluation; then 1 / (the beds' total reference flow).  CSF: dV/dt = formation -
+   absorption, the sinus at the brain's venous outflow + sinus_gradient; the flow ratio
+   that sets formation: tau_f dz/dt = sum Q / sum Q_ref - z (HS_BRAIN_CSF_FLOW_TAU).
+   Last, the CO2 factor's target (the modules' regulated_flow, set by brain_beat) and
+   1 / co2_tau: tau_co2 df/dt = target - f. */
 int hs_brain_cache_size(const hs_plan *pl) { return 3 * pl->nar + 3; }
 
 void hs_brain_prepare(const hs_plan *pl, const double *p, double flow, double *cache) {
@@ -531,10 +531,11 @@ double hs_brain_co2_factor(const double *br, double pco2) {
   return a + (b - a) / (1.0 + K * exp(-k * (pco2 - br[BRAIN_CO2_REF])));
 }
 
-/* The brain's own state (physio/module.h): the CO2 factor on the defended flow, set once
-   per beat from the beat's paco2_brain_mmhg, and its relative change at that update (the
-   steady-state test).  It is not part of the warm-start state: after hs_sim_set_state or
-   copy_state the next beat end sets it from that beat's PCO2. */
+/* The brain's own state (physio/module.h): the target of the CO2 factor, set once per
+   beat from the beat's paco2_brain_mmhg (the factor itself is the continuous state yrf,
+   part of the warm-start state), and its relative change at that update (the steady-state
+   test).  The target is not part of the warm-start state: after hs_sim_set_state or
+   copy_state the next beat end sets it (in a steady-state search: where yrf is). */
 typedef struct brain_state {
   double factor, change;
 } brain_state;
@@ -546,8 +547,8 @@ static void brain_init(void *state) {
 
 /* A change of the factor smaller than this (relative) is not applied: while the PCO2 is
    steady it jitters by ~1e-6 from beat to beat, and each update restarts the integrator.
-   1e-4 of the defended flow is a PCO2 change of ~0.003 mmHg at the default reactivity,
-   below solver.steady_tol_factor (2e-4). */
+   1e-4 of the defended flow is a PCO2 change of ~0.003 mmHg at 4 %/mmHg, below
+   solver.steady_tol_factor (2e-4). */
 #define BRAIN_CO2_DEADBAND 1e-4
 
 static int brain_beat(void *state, const hs_physio_beat *b) {
@@ -803,7 +804,8 @@ static const hs_physio_circuit brain_circuit = {
 const hs_physio_module hs_physio_brain = {
     .name = "brain",
     .doc = "intracranial pressure and CSF, cerebral autoregulation and CO2 reactivity, the "
-           "intracranial waterfalls, capillary obstruction by a clot, collateral grade (docs/brain.md)",
+           "intracranial waterfalls, capillary obstruction by a clot, collateral grade "
+           "(docs/brain.md)",
     .block = "brain",
     .plan_bytes = sizeof(hs_brain_plan),
     .state_bytes = sizeof(brain_state),

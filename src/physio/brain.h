@@ -159,9 +159,9 @@ double hs_brain_csf_formation(const double *br, double z);
 
 /* Derivatives of the brain's states (autoregulation, CSF, the flow ratio) at y, with node
    pressures P, edge flows Q and ICP icp of the same evaluation; cache as
-   hs_brain_prepare wrote it for the parameters p and the CO2 factor flow on the defended
-   flows (3 values per regulated bed, then 1 / their summed reference flow:
-   hs_brain_cache_size). */
+   hs_brain_prepare wrote it for the parameters p and the CO2 factor's target `flow` (3
+   values per regulated bed, then 1 / their summed reference flow, the target and
+   1 / co2_tau: hs_brain_cache_size). */
 int hs_brain_cache_size(const hs_plan *pl);
 void hs_brain_prepare(const hs_plan *pl, const double *p, double flow, double *cache);
 
