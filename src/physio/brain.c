@@ -563,16 +563,14 @@ static int brain_beat(void *state, const hs_physio_beat *b) {
     st->factor = y;
     return 1;
   }
-  double f = hs_brain_co2_factor(b->p + HS_BRAIN_BLK(b->plan), b->m[HS_M_PACO2B]);
-  if (isfinite(b->m[HS_M_PACO2B]) || f == 1.0) { /* no cerebral flow: the factor holds */
-    double d = fabs(f - st->factor) / st->factor;
-    if (d > BRAIN_CO2_DEADBAND || (f == 1.0 && st->factor != 1.0)) {
-      st->change = d;
-      st->factor = f;
-      return 1;
-    }
-  }
-  return 0;
+  double pco2 = b->m[HS_M_PACO2B];
+  if (!isfinite(pco2)) return 0; /* no cerebral flow, no PCO2 to follow: the target holds */
+  double f = hs_brain_co2_factor(b->p + HS_BRAIN_BLK(b->plan), pco2);
+  double d = fabs(f - st->factor) / st->factor;
+  if (!(d > BRAIN_CO2_DEADBAND)) return 0;
+  st->change = d;
+  st->factor = f;
+  return 1;
 }
 
 static void brain_effect(const void *state, const hs_plan *pl, const double *p,
