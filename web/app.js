@@ -557,10 +557,10 @@ function wire() {
     })() }));
     try {
       await api('POST', `/api/sessions/${S.id}/patient/set`, { changes });
-      $('edit-msg').textContent = `${changes.length} change(s) applied; the simulation restarted from the edited patient`;
       $('apply-edits').disabled = true;
       showError('');
       await refreshInfo();
+      $('edit-msg').textContent = `${changes.length} change(s) applied; the simulation restarted from the edited patient`;
     } catch (e) { $('edit-msg').textContent = ''; showError(String(e.message)); }
   };
   $('save').onclick = async () => {
@@ -579,17 +579,17 @@ function wire() {
   $('micro-apply').onclick = async () => {
     try {
       await api('POST', `/api/sessions/${S.id}/patient/set`, { changes: microChanges });
-      $('micro-msg').textContent = 'the patient carries the fitted microcirculation; compare and optimize predict with it';
       $('micro-apply').hidden = true;
-      await refreshInfo();
+      await refreshInfo(); /* the parameter table shows the fitted values before the message says so */
+      $('micro-msg').textContent = 'the patient carries the fitted microcirculation; compare and optimize predict with it';
     } catch (e) { showError(String(e.message)); }
   };
   $('cal-apply').onclick = async () => {
     try {
       await api('POST', `/api/sessions/${S.id}/calibrate/apply`, {});
-      $('cal-msg').textContent = 'the simulation continues from the calibrated patient';
       $('cal-apply').hidden = true;
       await refreshInfo();
+      $('cal-msg').textContent = 'the simulation continues from the calibrated patient';
     } catch (e) { showError(String(e.message)); }
   };
   for (const b of document.querySelectorAll('.tabs button')) {
