@@ -33,7 +33,7 @@
 
 typedef struct res {
   double map, pcwp, lvedv, lvedp, co, icp, ecmo_flow, ecmo_rpm, bpc, ne, ntp, av, svo2, sao2u, paco2u,
-      pao2u;
+      pao2u, cbf;
   hs_steady_info info;
 } res;
 
@@ -111,7 +111,7 @@ static res solve(const hs_model *m, int accel, double tighten, double extra) {
   r.lvedp = all[HS_M_LVEDP], r.co = all[HS_M_CO], r.icp = all[HS_M_ICP];
   r.bpc = all[HS_M_BPC], r.ne = all[HS_M_NE_EQ], r.ntp = all[HS_M_NTP_EQ], r.av = all[HS_M_AVOPEN];
   r.svo2 = all[HS_M_SVO2], r.sao2u = all[HS_M_SAO2U], r.paco2u = all[HS_M_PACO2U];
-  r.pao2u = all[HS_M_PAO2U];
+  r.pao2u = all[HS_M_PAO2U], r.cbf = all[HS_M_CBFL];
   r.ecmo_flow = metric(s, all, "ecmo_flow_lpm");
   r.ecmo_rpm = metric(s, all, "ecmo_rpm");
   free(all);
@@ -129,10 +129,10 @@ static double pct_tol(double ref, double pct, double floor) {
 static void agree(hs_model *m, const char *what, double target_lpm) {
   res a = solve(m, 1, 1, 0), p = solve(m, 0, 4, 0);
   print_message("  %-44s accel %3ld beats (jumps %d%s)  plain/4 %4ld beats  MAP %.2f/%.2f  "
-                "LVEDV %.2f/%.2f  ICP %.2f/%.2f  rpm %.0f/%.0f\n",
+                "LVEDV %.2f/%.2f  ICP %.2f/%.2f  rpm %.0f/%.0f  CBF %.2f/%.2f  PaCO2 %.1f\n",
                 what, a.info.beats, a.info.accel_jumps, a.info.accel_fallback ? ", fallback" : "",
                 p.info.beats, a.map, p.map, a.lvedv, p.lvedv, a.icp, p.icp, a.ecmo_rpm,
-                p.ecmo_rpm);
+                p.ecmo_rpm, a.cbf, p.cbf, p.paco2u);
   assert_near(a.map, p.map, 0.5);
   assert_near(a.pcwp, p.pcwp, 0.5);
   assert_near(a.lvedp, p.lvedp, 0.5);
@@ -144,6 +144,9 @@ static void agree(hs_model *m, const char *what, double target_lpm) {
   if (!isnan(p.sao2u)) assert_near(a.sao2u, p.sao2u, 0.5);
   /* and the CO2 balance solved at the end (SCAI E once stopped at 29.9 vs 36.5 mmHg) */
   if (!isnan(p.paco2u)) assert_near(a.paco2u, p.paco2u, 0.5);
+  /* cerebral flow (with the CO2 reactivity on it follows the PCO2: 0.5 mL/100 g/min is
+     0.25 mmHg at 4 %/mmHg) */
+  if (!isnan(p.cbf)) assert_near(a.cbf, p.cbf, 0.5);
   if (!isnan(p.ecmo_rpm)) {
     assert_near(a.ecmo_flow, p.ecmo_flow, pct_tol(p.ecmo_flow, 1, 0.02));
     assert_near(a.ecmo_rpm, p.ecmo_rpm, pct_tol(p.ecmo_rpm, 1, 10));
@@ -637,6 +640,29 @@ static void test_grid_strategies(void **state) {
   hs_model_free(base);
 }
 
+/* The cerebral CO2 reactivity (brain.co2_reactivity, off by default) adds the CO2 factor
+   state and the search's CO2 steps (docs/numerics.md): the accelerated search agrees with
+   plain integration with it on, in the patients where the PCO2 the brain receives comes
+   from the native lungs, the oxygenator or both (the ECMO patients, the non-ejecting
+   severe and SCAI E ones among them), at two ECMO flows. */
+static void test_co2_reactivity_agree(void **state) {
+  (void)state;
+  static const char *const files[] = {"healthy_adult.yaml", "acute_mi_shock_ecmo.yaml",
+                                      "scai_e_shock_ecmo.yaml", "severe_shock_ecmo.yaml"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    hs_model *m = load(files[i]);
+    set(m, "brain.co2_reactivity", "4 %/mmHg");
+    char what[96];
+    snprintf(what, sizeof what, "%s, CO2 reactivity 4 %%/mmHg", files[i]);
+    agree(m, what, 0);
+  }
+  hs_model *m = load("acute_mi_shock_ecmo.yaml");
+  set(m, "brain.co2_reactivity", "4 %/mmHg");
+  set(m, "ecmo.target_flow", "2 L/min");
+  set(m, "ecmo.sweep", "1 L/min"); /* hypercapnic: PaCO2 59 mmHg */
+  agree(m, "acute_mi_shock_ecmo at 2 L/min, sweep 1 L/min, CO2 reactivity", 2);
+}
+
 /* The O2 contents of the summary beats are those of the CO2 balance solved at the end of
    the search: the alveolar PCO2 sets the alveolar PO2, and the contents were once left at
    the PCO2 before that solve, so the upper-body PaO2 fell during the summary beats (post-
@@ -747,6 +773,7 @@ int main(void) {
     const struct CMUnitTest grid[] = {
         cmocka_unit_test(test_grid_patients),
         cmocka_unit_test(test_grid_strategies),
+        cmocka_unit_test(test_co2_reactivity_agree),
     };
     return cmocka_run_group_tests(grid, NULL, NULL);
   }
