@@ -863,6 +863,10 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
              fixed point).  Not when a ventricle does not eject: its stagnant contents
              make the replayed map's fixed point arbitrary (settle_o2) */
           s->pl->tx->equilibrate(s, 0);
+          /* the balanced PCO2 moved the alveolar PO2 (alveolar gas equation) and with it
+             the lungs' end-capillary O2: the O2 fixed point once more, or the O2 stage
+             spends tens of beats on it (acute-MI shock, reactivity on: 103 -> 75 beats) */
+          hs_replay_solve(s, STEADY_REPLAY_GOAL, STEADY_REPLAY_MAX);
           co2_step(s, &co2_pending, &co2_steps, &inf);
         }
       }
