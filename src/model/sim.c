@@ -1660,6 +1660,13 @@ static hs_status slow_jump(hs_sim *s, hs_err *err) {
     s->lh_moved += dv;
     s->lh_at = 0;
   }
+  /* The blood's CO2 pool (production against ventilation and sweep gas) relaxes over
+     minutes, as long as a jump: held where the jump found it, it lagged the slow states
+     that move it (the infused fluid, the tissue stores) by the whole jump (severe shock on
+     ECMO 4 L/min with fluids, 20 min: PaCO2 36.0 against 32.5 mmHg beat by beat; 31.9
+     with the balance).  So it jumps to its balance for the last beat's flows, as the
+     steady-state search puts it (docs/model.md, "Macro steps"). */
+  s->pl->tx->equilibrate(s, 0);
   s->t += d;
   s->bt0 += d; /* the beat just ended moves with the clock (timing of its tail) */
   while (s->sample_fn && s->next_sample < s->t) s->next_sample += s->sample_dt;
