@@ -65,6 +65,17 @@ static void go(run *r, double seconds) {
   if (hs_sim_run(r->s, seconds, &err) != HS_OK) fail_msg("run: %s", err.msg);
 }
 
+/* The course of the macro-step tests: the severe-shock patient at ECMO 4 L/min (its LV
+   ejects, docs/model.md 2.18) given crystalloid 800 mL/h and red cells 300 mL/h, with
+   macro steps of 300 s (macro 1) or beat by beat (macro 0). */
+static void fluid_course(run *r, int macro) {
+  set(r, "ecmo.target_flow", "4 L/min");
+  set(r, "fluids.enabled", "true");
+  set(r, "fluids.crystalloid_rate", "800 mL/h");
+  set(r, "fluids.rbc_rate", "300 mL/h");
+  set(r, "solver.slow_step", macro ? "300 s" : "0 s");
+}
+
 /* Crystalloid with no urine: the blood volume rises by crystalloid_fraction x the volume
    given, Hb falls by dilution (Hb BV constant), the balance counts all of it. */
 static void test_crystalloid_dilutes(void **state) {
@@ -245,13 +256,9 @@ static void test_macro_vs_beats(void **state) {
   for (int k = 0; k < 2; k++) {
     run r;
     open_run(&r, "severe_shock_ecmo");
-    set(&r, "ecmo.target_flow", "4 L/min"); /* the LV ejects (docs/model.md 2.18) */
-    set(&r, "fluids.enabled", "true");
-    set(&r, "fluids.crystalloid_rate", "800 mL/h");
-    set(&r, "fluids.rbc_rate", "300 mL/h");
+    fluid_course(&r, k);
     set(&r, "hemolysis.initial", "30 mg/dL");
     set(&r, "tissue_co2.enabled", "false"); /* its settling would hold the macro steps */
-    set(&r, "solver.slow_step", k ? "300 s" : "0 s");
     go(&r, 1200);
     hs_err err;
     double m[HS_METRIC_COUNT];
@@ -463,11 +470,7 @@ static void test_macro_co2(void **state) {
     for (int k = 0; k < 2; k++) {
       run r;
       open_run_with(&r, "severe_shock_ecmo", "brain.co2_reactivity", co2 ? "4 %/mmHg" : "0 %/mmHg");
-      set(&r, "ecmo.target_flow", "4 L/min");
-      set(&r, "fluids.enabled", "true");
-      set(&r, "fluids.crystalloid_rate", "800 mL/h");
-      set(&r, "fluids.rbc_rate", "300 mL/h");
-      set(&r, "solver.slow_step", k ? "300 s" : "0 s");
+      fluid_course(&r, k);
       go(&r, 1200);
       hs_err err;
       double m[HS_METRIC_COUNT];
