@@ -1941,6 +1941,12 @@ hs_status hs_sim_run_beats(hs_sim *s, long beats, hs_err *err) {
 void hs_sim_state_changed(hs_sim *s) {
   double pbt0 = s->pbt0, pbrr = s->pbrr, pvtp = s->pvtp, pvtr = s->pvtr;
   double pvtpl = s->pvtp_lv, plvto = s->plv_to;
+  int synced = 0; /* the modules' own states that follow the continuous ones */
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    if (md->state_set) md->state_set(s->mstate + s->mofs[k], s->pl, s->y), synced = 1;
+  }
+  if (synced) modules_effect(s);
   s->pl->tx->end_capillary(s); /* from the gas PCO2s just set */
   start_beat(s); /* recomputes this beat's timing; the previous beat's is kept */
   s->pbt0 = pbt0, s->pbrr = pbrr, s->pvtp = pvtp, s->pvtr = pvtr;

@@ -534,8 +534,9 @@ double hs_brain_co2_factor(const double *br, double pco2) {
 /* The brain's own state (physio/module.h): the target of the CO2 factor, set once per
    beat from the beat's paco2_brain_mmhg (the factor itself is the continuous state yrf,
    part of the warm-start state), and its relative change at that update (the steady-state
-   test).  The target is not part of the warm-start state: after hs_sim_set_state or
-   copy_state the next beat end sets it (in a steady-state search: where yrf is). */
+   test).  The target is not part of the warm-start state: hs_sim_set_state and
+   copy_state put it where yrf is (brain_state_set), the next beat end sets it from the
+   PCO2 (in a steady-state search it holds there). */
 typedef struct brain_state {
   double factor, change;
 } brain_state;
@@ -571,6 +572,15 @@ static int brain_beat(void *state, const hs_physio_beat *b) {
   st->change = d;
   st->factor = f;
   return 1;
+}
+
+/* A state set from outside (a warm start from another simulation's steady state): the
+   target where the factor is, as the steady-state search holds it; a fresh simulation's
+   target of 1 pulled the factor away during the first beat (0.639 -> 0.654 at an alveolar
+   ventilation of 6.5 L/min, test_brain test_co2_state_set). */
+static void brain_state_set(void *state, const hs_plan *pl, const double *y) {
+  brain_state *st = state;
+  if (pl->yrf >= 0 && y[pl->yrf] > 0) st->factor = y[pl->yrf];
 }
 
 static void brain_effect(const void *state, const hs_plan *pl, const double *p,
@@ -809,6 +819,7 @@ const hs_physio_module hs_physio_brain = {
     .state_bytes = sizeof(brain_state),
     .init = brain_init,
     .beat = brain_beat,
+    .state_set = brain_state_set,
     .effect = brain_effect,
     .metrics = brain_module_metrics,
     .change = brain_change,

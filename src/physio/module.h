@@ -283,6 +283,10 @@ typedef struct hs_physio_module {
      (the engine restarts the integrator there: a discontinuity), else 0 (effects outside
      the right-hand side, the shunt, are re-read every beat anyway). */
   int (*beat)(void *state, const hs_physio_beat *b);
+  /* After the continuous states were set from outside (hs_sim_set_state,
+     hs_sim_copy_state): what of its own state follows them (NULL: nothing), before its
+     effect is read again. */
+  void (*state_set)(void *state, const hs_plan *plan, const double *y);
   /* Multiply its factors into fx (add its shunt); called after every parameter change
      and after every beat. */
   void (*effect)(const void *state, const hs_plan *plan, const double *p, hs_physio_effect *fx);
