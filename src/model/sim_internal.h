@@ -265,6 +265,10 @@ int hs_lh_pool(const hs_sim *s, unsigned char *mask);
 double hs_lh_volume(const hs_plan *pl, const unsigned char *mask, const double *y);
 void hs_lh_shift(hs_sim *s, const unsigned char *mask, unsigned char *donor, double dv);
 
+/* steady.c: beats in one period of the periodic state (solver.steady_period and each
+   device's own period, e.g. an IABP at 1:n; their least common multiple). */
+long hs_sim_pattern_period(const hs_sim *s);
+
 /* sim.c: everything derived from the parameters alone (after every change of p). */
 void hs_sim_refresh_derived(hs_sim *s);
 /* sim.c: after the state changed at a beat start (warm-state API). */

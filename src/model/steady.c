@@ -567,7 +567,7 @@ static void co2_step(hs_sim *s, int *pending, int *steps, hs_steady_info *inf) {
 /* Beats in one period of the steady state: solver.steady_period and the period of each
    device's action (an IABP at 1:n: n), their least common multiple. */
 static long gcd_l(long a, long b) { return b ? gcd_l(b, a % b) : a; }
-static long steady_period(const hs_sim *s) {
+long hs_sim_pattern_period(const hs_sim *s) {
   const hs_plan *pl = s->pl;
   const double *sv = s->p + pl->solver;
   long period = sv[SOLVER_STEADY_PERIOD] >= 2 ? (long)sv[SOLVER_STEADY_PERIOD] : 1;
@@ -596,7 +596,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   const double *sv = s->p + pl->solver;
   long max_beats = (long)sv[SOLVER_MAX_BEATS];
   int window = (int)sv[SOLVER_WINDOW];
-  long period = steady_period(s);
+  long period = hs_sim_pattern_period(s);
   long start = s->beats, calm = 0;
   int warmed = 0, o2_rounds = 0;
   hs_steady_info inf;
