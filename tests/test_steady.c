@@ -426,17 +426,24 @@ static void test_icp_settled(void **state) {
    adult's CSF balance by direct steps (23 beats; 33 when only the first step was direct and
    regula falsi followed on drifts measured during re-settling), and the pig on VA-ECMO,
    whose O2 stage stalls at the watershed and must give up (107 beats while it wandered)
-   and still agree with plain integration. */
+   and still agree with plain integration; and acute-MI shock with the cerebral CO2
+   reactivity on, whose warm start's CO2 balance moves the alveolar PO2 (103 beats before
+   the O2 fixed point was replayed behind it, 75 since). */
 static void test_beat_budget(void **state) {
   (void)state;
-  res h, p;
+  res h, p, c;
   free_solve(load("healthy_adult.yaml"), &h, 1, 0);
   free_solve(load("pig_acute_heart_failure.yaml"), &p, 1, 0);
-  print_message("  healthy adult %ld beats (CSF steps %d), pig on VA-ECMO %ld beats\n",
-                h.info.beats, h.info.csf_steps, p.info.beats);
+  hs_model *mc = load("acute_mi_shock.yaml");
+  set(mc, "brain.co2_reactivity", "4 %/mmHg");
+  free_solve(mc, &c, 1, 0);
+  print_message("  healthy adult %ld beats (CSF steps %d), pig on VA-ECMO %ld beats, acute MI "
+                "with the CO2 reactivity %ld beats (%d CO2 steps)\n",
+                h.info.beats, h.info.csf_steps, p.info.beats, c.info.beats, c.info.co2_steps);
   assert_true(h.info.beats <= 26);
   assert_true(h.info.csf_steps <= 5);
   assert_true(p.info.beats <= 60);
+  assert_true(c.info.beats <= 90);
   agree(load("pig_acute_heart_failure.yaml"), "pig_acute_heart_failure.yaml", 0);
 }
 
