@@ -668,6 +668,13 @@ static void test_co2_reactivity_agree(void **state) {
   set(m, "ecmo.target_flow", "2 L/min");
   set(m, "ecmo.sweep", "1 L/min"); /* hypercapnic: PaCO2 59 mmHg */
   agree(m, "acute_mi_shock_ecmo at 2 L/min, sweep 1 L/min, CO2 reactivity", 2);
+  /* hypocapnic with neither ventricle ejecting: a CO2 step re-solves the left heart's
+     filling balance; the LV stays stagnant for the O2 test (it was forgotten, and the
+     search did not settle in 600 beats) */
+  m = load("scai_e_shock_ecmo.yaml");
+  set(m, "brain.co2_reactivity", "4 %/mmHg");
+  set(m, "ecmo.sweep", "6 L/min"); /* PaCO2 ~28 mmHg */
+  agree(m, "scai_e_shock_ecmo, sweep 6 L/min, CO2 reactivity", 0);
 }
 
 /* The O2 contents of the summary beats are those of the CO2 balance solved at the end of
