@@ -704,10 +704,12 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       if (!co2_ok) { /* a jump the haemodynamics must answer */
         if (d > STEADY_CO2_CSF) { /* the slow balances' zeros moved: fresh solves */
           memset(&cs, 0, sizeof cs); /* the CSF (formation and sinus follow the flow) */
-          int lh_was = lh.active; /* a non-ejecting LV's pool: a fresh balance, but it */
-          memset(&lh, 0, sizeof lh); /* stays stagnant (its O2 out of the test: once */
-          lh.active = lh_was;        /* forgotten, its slow mode held SCAI E on ECMO at a
-                                        sweep of 6 L/min unsteady after 600 beats) */
+          /* a non-ejecting LV's pool: a fresh balance, but the LV stays stagnant, its O2
+             out of the test (once forgotten, that slow mode held SCAI E on ECMO at a
+             sweep of 6 L/min unsteady after 600 beats) */
+          int lh_was = lh.active;
+          memset(&lh, 0, sizeof lh);
+          lh.active = lh_was;
           lh_dlast = NAN;
           warmed = 0; /* and the O2 contents' balance: a new warm start */
         }
