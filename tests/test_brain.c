@@ -26,6 +26,28 @@ static hs_model *load_patient(const char *file) {
   return m;
 }
 
+/* The model (freed here) compiled and run to its periodic steady state: the summary of
+   its last 6 beats in v, the search's info and the CO2 factor's place in the state
+   vector (-1: the reactivity is off) where asked for. */
+static void steady_summary(hs_model *m, double *v, hs_steady_info *info, int *yrf) {
+  hs_err err;
+  hs_plan *pl = hs_plan_compile(m, &err);
+  if (!pl) print_error("%s\n", err.msg);
+  assert_non_null(pl);
+  if (yrf) *yrf = pl->yrf;
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_non_null(s);
+  hs_steady_info in;
+  hs_status st = hs_sim_run_to_steady(s, &in, &err);
+  if (st) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+  assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
+  if (info) *info = in;
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
 typedef struct brain {
   double map, icp, cbf_l, cbf_lm, cbf_rm, pi_l, pi_r, mean_l, psv_l, edv_l, cpp, cvp;
 } brain;
@@ -44,20 +66,11 @@ static brain run(const char *file, const char *const *sets) {
     if (st) print_error("%s\n", err.msg);
     assert_int_equal(st, HS_OK);
   }
-  hs_plan *pl = hs_plan_compile(m, &err);
-  hs_sim *s = hs_sim_new(pl, &err);
-  hs_steady_info info;
-  hs_status st = hs_sim_run_to_steady(s, &info, &err);
-  if (st) print_error("%s\n", err.msg);
-  assert_int_equal(st, HS_OK);
   double v[HS_METRIC_COUNT];
-  assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
+  steady_summary(m, v, NULL, NULL);
   brain b = {v[HS_M_MAP],   v[HS_M_ICP],   v[HS_M_CBFL], v[HS_M_CBFLM], v[HS_M_CBFRM],
              v[HS_M_TLPI],  v[HS_M_TRPI],  v[HS_M_TLMV], v[HS_M_TLPSV], v[HS_M_TLEDV],
              v[HS_M_CEPP],  v[HS_M_CVP]};
-  hs_sim_free(s);
-  hs_plan_free(pl);
-  hs_model_free(m);
   return b;
 }
 
@@ -631,22 +644,14 @@ static co2_run co2_steady(double react, double va) {
   assert_int_equal(hs_model_set(m, "brain.co2_reactivity", react, &err), HS_OK);
   assert_int_equal(hs_model_set(m, "oxygen.alveolar_ventilation", va * 1000.0 / 60.0, &err),
                    HS_OK);
-  hs_plan *pl = hs_plan_compile(m, &err);
-  assert_non_null(pl);
-  assert_true((pl->yrf >= 0) == (react > 0)); /* the factor's state only when on */
-  hs_sim *s = hs_sim_new(pl, &err);
-  hs_steady_info info;
-  hs_status st = hs_sim_run_to_steady(s, &info, &err);
-  if (st) print_error("%s\n", err.msg);
-  assert_int_equal(st, HS_OK);
   double v[HS_METRIC_COUNT];
-  assert_int_equal(hs_sim_summary(s, 6, v, &err), HS_OK);
+  hs_steady_info info;
+  int yrf;
+  steady_summary(m, v, &info, &yrf);
+  assert_true((yrf >= 0) == (react > 0)); /* the factor's state only when on */
   co2_run r = {v[HS_M_PACO2B], v[HS_M_PACO2U], v[HS_M_CO2F], v[HS_M_CBFL], v[HS_M_ICP],
                v[HS_M_TLPI], v[HS_M_MAP], (double)info.beats};
   if (react > 0) assert_true(info.co2_steps >= 1);
-  hs_sim_free(s);
-  hs_plan_free(pl);
-  hs_model_free(m);
   return r;
 }
 
