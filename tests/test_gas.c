@@ -267,6 +267,71 @@ static void test_hypoventilation_lowers_pao2(void **state) {
   }
 }
 
+/*
+ * Too little ventilation for the O2 consumption (docs/oxygen.md, "Ventilation limit";
+ * docs/numerics.md, "Supply-limited gas balance").  Healthy adult on room air at an
+ * alveolar ventilation of 1, 1.5 and 2 L/min: a steady state in which the lungs take
+ * up the O2 the tissues consume (mass balance); at 1 and 1.5 L/min the tissues are
+ * short of O2 and consume (and make CO2) below their full rate; the arterial
+ * saturation rises with the ventilation.  Before,
+ * the steady state at 1 L/min was PaCO2 191 mmHg with no alveolar O2 yet SaO2 98 %, the
+ * lungs giving the blood's O2 away (-804 mL/min), and at 1.5 L/min the lungs took up
+ * 1031 mL/min against a consumption of 60.
+ */
+static void test_low_ventilation_o2_balance(void **state) {
+  (void)state;
+  const char *va[3] = {"1 L/min", "1.5 L/min", "2 L/min"};
+  double sat[3];
+  for (int k = 0; k < 3; k++) {
+    hs_model *m = load("healthy_adult.yaml");
+    set(m, "oxygen.alveolar_ventilation", va[k]);
+    run r = start(m);
+    steady(&r);
+    double up = metric(&r, "o2_uptake_lung_mlmin", 6), vo2 = metric(&r, "vo2_mlmin", 6);
+    double pa = metric(&r, "paco2_upper_mmhg", 6);
+    sat[k] = metric(&r, "sao2_upper_pct", 6);
+    print_message("alveolar ventilation %s: lung O2 uptake %.1f, consumption %.1f mL/min, "
+                  "SaO2 %.1f %%, PaCO2 %.1f mmHg\n", va[k], up, vo2, sat[k], pa);
+    assert_near(up, vo2, 0.01 * vo2 + 0.5);
+    if (k < 2) assert_true(vo2 < 249.0); /* supply-limited (full: 250 mL/min) */
+    assert_in_range_d(pa, 80.0, 130.0);
+    if (k) assert_true(sat[k] > sat[k - 1] + 5.0);
+    done(&r, m);
+  }
+  assert_true(sat[0] < 40.0);
+}
+
+/*
+ * The native lungs take up no more O2 than the ventilation brings: acute-MI shock on
+ * VA-ECMO, room air, the lungs rested to 0.2 L/min of alveolar ventilation and then
+ * apnoeic.  Uptake <= FiO2 x VA (1 - alveolar dead space) (Pb - 47) / 863 (STPD); in
+ * apnoea none, and the upper body then gets pulmonary-artery blood (differential
+ * hypoxia).  Before the limit the apnoeic lungs still took up 57 mL/min (upper-body
+ * SaO2 74 %), and 78 mL/min at 0.2 L/min, whose ventilation brings 33.
+ */
+static void test_lungs_ventilation_limit(void **state) {
+  (void)state;
+  double sat[2];
+  for (int k = 0; k < 2; k++) {
+    hs_model *m = load("acute_mi_shock_ecmo.yaml");
+    set(m, "oxygen.fio2", "0.21");
+    set(m, "oxygen.alveolar_dead_space", "0.05");
+    set(m, "oxygen.alveolar_ventilation", k ? "0 L/min" : "0.2 L/min");
+    run r = start(m);
+    steady(&r);
+    double up = metric(&r, "o2_uptake_lung_mlmin", 6);
+    double bound = 0.21 * 200.0 * 0.95 * (760.0 - 47.0) / 863.0;
+    sat[k] = metric(&r, "sao2_upper_pct", 6);
+    print_message("ventilation %s: lung O2 uptake %.2f mL/min (ventilation brings %.2f), "
+                  "upper-body SaO2 %.1f %%\n", k ? "0" : "0.2 L/min", up, k ? 0.0 : bound,
+                  sat[k]);
+    if (k) assert_in_range_d(up, -1e-6, 1e-3);
+    else assert_in_range_d(up, 0.9 * bound, bound + 0.05);
+    done(&r, m);
+  }
+  assert_true(sat[0] < 70.0 && sat[1] < sat[0] - 5.0);
+}
+
 /* ------------------------------------------------------------------- CO2 ---- */
 
 /* Chemistry against textbook blood: PCO2 40 mmHg, BE 0, Hb 15 g/dL: pH 7.40, plasma
@@ -701,6 +766,8 @@ int main(void) {
       cmocka_unit_test(test_co2_chemistry),
       cmocka_unit_test(test_co2_balance),
       cmocka_unit_test(test_hypoventilation_lowers_pao2),
+      cmocka_unit_test(test_low_ventilation_o2_balance),
+      cmocka_unit_test(test_lungs_ventilation_limit),
       cmocka_unit_test(test_sweep_removes_co2),
       cmocka_unit_test(test_tissue_co2_time_course),
       cmocka_unit_test(test_etco2_falls_with_pulmonary_flow),

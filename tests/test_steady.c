@@ -584,8 +584,11 @@ static void test_warm_start(void **state) {
   assert_int_equal(hs_sim_set_state(again, v, n, &err), HS_OK);
   assert_int_equal(hs_sim_run_to_steady(again, &warm, &err), HS_OK);
   print_message("  same plan from its own steady state: %ld beats\n", warm.beats);
-  assert_true(warm.beats <= 12); /* confirmed within two summary windows (6 beats each;
-                                    8 before the afferent midpoint of issue 10, now 10) */
+  assert_true(warm.beats <= 13); /* confirmed within about two summary windows (6 beats
+                                    each; 8 before the afferent midpoint of issue 10, then
+                                    10; 13 since the warm start balances supply-limited
+                                    vessels at their supplied consumption, which put the
+                                    cold searches of those patients 8-60 % closer) */
   summary(again, a);
   same_state(a, b);
   /* refused: wrong size, not finite, not at a beat start */

@@ -75,6 +75,55 @@ static inline double lung_shunt(const hs_sim *s) {
 
 #define O2_CRIT 0.02 /* mL O2 per mL blood (2 mL/dL) below which consumption is supply-limited */
 
+/* The share of its O2 consumption a vessel of O2 content c (mL/mL) gets:
+   g(x) = 1 - (1 - x)^3 below x = c / O2_CRIT < 1. */
+static inline double o2_supply(double c) {
+  double x = c / O2_CRIT;
+  return x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
+}
+
+/* The steady O2 content c of a node fed in mL O2/s, drained at out mL/s, consuming vo2
+   mL/s when supplied: out c + vo2 g(c) = in, increasing in c (bisection below O2_CRIT,
+   where the consumption is supply-limited, as in the transport). */
+static double supplied_content(double in, double out, double vo2) {
+  if (!(in > 0.0)) return 0.0;
+  if (in >= out * O2_CRIT + vo2) return (in - vo2) / out;
+  double lo = 0.0, hi = O2_CRIT;
+  for (int it = 0; it < 60; it++) {
+    double mid = 0.5 * (lo + hi);
+    if (out * mid + vo2 * o2_supply(mid) > in)
+      hi = mid;
+    else
+      lo = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+/* The O2 the ventilation of the perfused alveoli brings (mL/s STPD): FiO2 x VA (1 - alveolar
+   dead space) converted from BTPS, (Pb - 47) / 863 (co2.h).  The native lungs cannot take up
+   more (docs/oxygen.md, "Ventilation limit"): at 4.5 L/min of room air ~740 mL/min,
+   far above any consumption, but with the lungs rested on VA-ECMO (a few hundred mL/min
+   of ventilation) it is what limits the blood leaving them. */
+static inline double lung_o2_in(const hs_sim *s) {
+  const double *ox = oxy_block(s);
+  return ox[OXY_FIO2] * ox[OXY_VA] * (1.0 - ox[OXY_VDALV]) * (ox[OXY_PB] - HS_PH2O_MMHG) /
+         HS_CO2_BTPS;
+}
+
+/* The share of the end-capillary uptake the native lungs deliver: 1, or less when that
+   uptake at the last beat's mean flows (s->qmean) and contents c would exceed
+   lung_o2_in.  Over a beat, not a step: the alveolar gas (functional residual capacity,
+   ~0.4 L of O2) buffers the pulsatile pulmonary flow. */
+static double lung_o2_scale(const hs_sim *s, const double *c, double c_ec, double shunt) {
+  const hs_plan *pl = s->pl;
+  double want = 0.0, o2max = lung_o2_in(s);
+  for (int n = 0; n < pl->ngas; n++) {
+    int e = pl->gas_edges[n], a = pl->efrom[e];
+    if (c_ec > c[a]) want += s->qmean[2 * e] * (1.0 - shunt) * (c_ec - c[a]);
+  }
+  return want > o2max ? o2max / want : 1.0;
+}
+
 /*
  * Transport of O2 and of the ECMO-blood tracer over the integrator's last step
  * (t0, t0 + h] (docs/numerics.md, "Oxygen transport"): once per step, not in every
@@ -167,9 +216,14 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
       dmt[ib] += (pl->edge_bed[e] ? 0.0 : jf) - jb; /* the label is lost in capillaries */
     }
   }
-  for (int n = 0; n < pl->ngas; n++) { /* forward flow through the lungs exchanges gas */
+  /* forward flow through the lungs exchanges gas: the perfused part leaves at the
+     end-capillary content, or with less O2 when the ventilation brings less than that
+     uptake (lung_o2_in), never with less than it brought (oxygenated: the inspired PO2,
+     >= 95 mmHg within the oxygen block's ranges, is above the blood's) */
+  double lscale = lung_o2_scale(s, c, c_ec, shunt);
+  for (int n = 0; n < pl->ngas; n++) {
     int e = pl->gas_edges[n], a = pl->efrom[e];
-    double up = w * vf[e] * ((1.0 - shunt) * c_ec + shunt * c[a] - c[a]);
+    double up = w * vf[e] * (1.0 - shunt) * (oxygenated(c[a], c_ec, lscale) - c[a]);
     double upk = w * vf[e] * (1.0 - shunt) * (k_ec - k[a]);
     dm[pl->eto[e]] += up;
     dk[pl->eto[e]] += upk;
@@ -201,9 +255,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
   double rq = oxy_block(s)[OXY_RQ];
   for (int n = 0; n < pl->nvo2; n++) {
     int i = pl->vo2_nodes[n];
-    double x = c[i] / O2_CRIT;
-    double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
-    double use = s->p[pl->vo2_pidx[n]] / 60.0 * g * hw;
+    double use = s->p[pl->vo2_pidx[n]] / 60.0 * o2_supply(c[i]) * hw;
     dm[i] -= use;
     dk[i] += rq * use * s->pfx.co2; /* less what the tissue stores take up (effect.co2) */
     cons += use;
@@ -390,6 +442,8 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
     for (int i = 0; i < nn; i++) in_k[i] = 0.0;
     if (o2)
       for (int i = 0; i < nn; i++) in_c[i] = in_f[i] = 0.0;
+    /* the lungs' O2 uptake within what the ventilation brings (as transport_euler) */
+    double lscale = o2 ? lung_o2_scale(s, c, c_ec, shunt) : 1.0;
     /* forward volume carries the upstream content downstream, backward volume the
        downstream content upstream: tidal (to-and-fro) exchange is kept */
     for (int e = 0; e < pl->ne; e++) {
@@ -398,7 +452,7 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
       in_k[b] += qf * (gas ? (1.0 - shunt) * k_ec + shunt * k[a] : k[a]);
       in_k[a] += qb * k[b];
       if (!o2) continue;
-      in_c[b] += qf * (gas ? (1.0 - shunt) * c_ec + shunt * c[a] : c[a]);
+      in_c[b] += qf * (gas ? (1.0 - shunt) * oxygenated(c[a], c_ec, lscale) + shunt * c[a] : c[a]);
       in_f[b] += pl->edge_bed[e] ? 0.0 : qf * f[a];
       in_c[a] += qb * c[b];
       in_f[a] += qb * f[b];
@@ -424,11 +478,12 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
     double change = 0;
     for (int n = 0; n < pl->nvo2; n++) { /* CO2 production supply-limited as in the transport */
       int i = pl->vo2_nodes[n];
-      double x = c[i] / O2_CRIT;
-      double g = x >= 1.0 ? 1.0 : x <= 0.0 ? 0.0 : 1.0 - (1 - x) * (1 - x) * (1 - x);
-      double vo2 = s->p[pl->vo2_pidx[n]] / 60.0;
-      if (o2) in_c[i] -= vo2; /* O2 as before the CO2 transport (the floor at 0 below) */
-      in_k[i] += rq * vo2 * g;
+      double vo2 = s->p[pl->vo2_pidx[n]] / 60.0, ci = c[i];
+      if (o2 && out[i] > 1e-9) { /* the content at which the node's O2 balances */
+        ci = supplied_content(in_c[i], out[i], vo2);
+        in_c[i] = ci * out[i];
+      }
+      in_k[i] += rq * vo2 * o2_supply(ci);
     }
     for (int i = 0; i < nn; i++) {
       if (out[i] <= 1e-9) continue; /* stagnant node: leave it as it is */
@@ -445,6 +500,63 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
     if (change < 1e-12) break;
   }
   return sweep;
+}
+
+/* The CO2 the consuming vessels produce at O2 contents c (mL/s; supply-limited as in the
+   transport). */
+static double co2_production(const hs_sim *s, const double *c) {
+  const hs_plan *pl = s->pl;
+  double rq = oxy_block(s)[OXY_RQ], v = 0.0;
+  for (int n = 0; n < pl->nvo2; n++)
+    v += rq * s->p[pl->vo2_pidx[n]] / 60.0 * o2_supply(c[pl->vo2_nodes[n]]);
+  return v;
+}
+
+/* The alveolar PCO2 the lungs' gas balance gives (gas_exchange) once the O2 and CO2
+   contents are at their balance for alveolar PCO2 p: hypoxic_balance's function. */
+static double gas_map(hs_sim *s, double p, double *c, double *f, double *k, double *kin) {
+  PACO2(s) = p;
+  end_capillary(s);
+  gas_sweeps(s, c, f, k, 1, 2000);
+  memcpy(kin, k, (size_t)s->pl->nn * sizeof(double));
+  gas_exchange(s, 1.0, kin);
+  return PACO2(s);
+}
+
+/* O2 and CO2 balanced together where the O2 supply limits consumption (docs/numerics.md,
+   "Supply-limited gas balance"): the tissues then make less CO2, the alveolar PCO2
+   falls and the alveolar PO2 rises, which the alternating solve of equilibrate, with the
+   CO2 production held at the first O2 balance, misses (room air at an alveolar
+   ventilation of 1 L/min: PaCO2 191 mmHg, no alveolar O2, contents emptied).  The gas
+   map m(p) rises by less than p (the CO2 balance alone is a contraction) and falls
+   with the O2 supply: m(p) - p decreases, and its root is bracketed and bisected. */
+static void hypoxic_balance(hs_sim *s, double *c, double *f, double *k, double *kin) {
+  double lo = 0.0, hi = PACO2(s) > 1.0 ? PACO2(s) : 1.0;
+  for (int i = 0; i < 20 && gas_map(s, hi, c, f, k, kin) > hi; i++) lo = hi, hi *= 2.0;
+  for (int it = 0; it < 60 && hi - lo > 1e-6; it++) {
+    double mid = 0.5 * (lo + hi);
+    if (gas_map(s, mid, c, f, k, kin) > mid)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  PACO2(s) = 0.5 * (lo + hi);
+  end_capillary(s);
+  gas_sweeps(s, c, f, k, 1, 2000);
+}
+
+/* Whether the alveolar PO2 sets the CO2 the tissues make: some consumption is
+   supply-limited (the production below its full rate by > 0.1 %) while the lungs'
+   end-capillary O2 is on the steep part of the dissociation curve (alveolar PO2 below
+   60 mmHg) or limited by the ventilation (lung_o2_scale). */
+static int hypoxic(const hs_sim *s, const double *c) {
+  const hs_plan *pl = s->pl;
+  const double *ox = oxy_block(s);
+  double full = 0.0;
+  for (int n = 0; n < pl->nvo2; n++) full += ox[OXY_RQ] * s->p[pl->vo2_pidx[n]] / 60.0;
+  if (!(co2_production(s, c) < (1.0 - 1e-3) * full)) return 0;
+  return hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], PACO2(s), ox[OXY_RQ]) < 60.0 ||
+         lung_o2_scale(s, c, s->c_ec, lung_shunt(s)) < 1.0;
 }
 
 static void equilibrate(hs_sim *s, int o2) {
@@ -477,9 +589,18 @@ static void equilibrate(hs_sim *s, int o2) {
     if (outer > 0 && fabs(moved) < 1e-5) break;
   }
   /* the lungs' end-capillary O2 follows the alveolar PCO2 (alveolar gas equation):
-     the O2 balance once more at the settled PCO2 */
-  if (o2) gas_sweeps(s, c, f, k, 1, 2000);
-
+     the O2 balance once more at the settled PCO2; when that changes the tissues' CO2
+     production (supply-limited consumption), both gases are balanced together.  A CO2
+     balance alone (o2 0) does the same where the alveolar PO2 it moves sets how much
+     O2 supply-limited tissues get: it then moves the O2 contents too */
+  if (o2) {
+    double v0 = co2_production(s, c);
+    gas_sweeps(s, c, f, k, 1, 2000);
+    if (fabs(co2_production(s, c) - v0) > 1e-3 * v0) hypoxic_balance(s, c, f, k, kin);
+  } else if (hypoxic(s, c)) {
+    hypoxic_balance(s, c, f, k, kin);
+    o2 = 1;
+  }
   for (int i = 0; i < nn; i++) {
     if (o2) s->y[pl->yo2 + i] = c[i] * s->y[i];
     if (o2 && pl->ntr) s->y[pl->ytr + i] = f[i] * s->y[i];
