@@ -1556,6 +1556,8 @@ static void test_deescalation_hint(void **state) {
   assert_non_null(strstr(r->deescalation_note, "least ECMO flow tried (1.00 L/min"));
   assert_non_null(strstr(r->deescalation_note, "weaning trial"));
   assert_non_null(strstr(r->deescalation_note, "Impella alone"));
+  assert_int_equal(r->on_ecmo, 1);
+  assert_true(r->circuit_note[0] == 0 && r->without_circuit == -1);
   char *text = hs_compare_text(r, "p");
   assert_non_null(strstr(text, "DE-ESCALATION: "));
   free(text);
@@ -1581,6 +1583,54 @@ static void test_deescalation_hint(void **state) {
   assert_true(r->rows[0].v[HS_CMP_ECMO] > t.flow_min_lpm + 0.1);
   assert_true(r->deescalation_note[0] == 0);
   hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* A patient not on VA-ECMO (docs/decision.md "A patient not on ECMO"): compare adds the
+   circuit to every strategy, and a recommendation at the least flow tried is then checked
+   without it.  Acute-MI shock (no circuit) with milrinone and nitroprusside: at ECMO
+   1 L/min every target holds; without the circuit MAP is 61 mmHg, and with a vasopressor
+   holding MAP (the MAP controller, tried for that miss, or on for the whole comparison:
+   --hold-map) every target holds without a circuit.  No weaning hint for a patient never cannulated; a patient on
+   ECMO gets no circuit note (test_deescalation_hint). */
+static void test_not_on_ecmo(void **state) {
+  (void)state;
+  hs_model *m = example("acute_mi_shock.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",
+                                  NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  for (int held = 0; held < 2; held++) {
+    if (held) assert_int_equal(hs_model_set_text(m, "map_control.enabled", "true", &err), HS_OK);
+    if (hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err)) fail_msg("%s", err.msg);
+    print_message("  %s: %s\n", held ? "MAP held" : "plain", r->circuit_note);
+    assert_int_equal(r->recommended, 0);
+    assert_near(r->rows[0].v[HS_CMP_ECMO], t.flow_min_lpm, 0.01);
+    assert_int_equal(r->on_ecmo, 0);
+    assert_true(r->deescalation_note[0] == 0);
+    assert_non_null(strstr(r->circuit_note, "not on VA-ECMO"));
+    assert_int_equal(r->without_circuit, 1);
+    assert_non_null(strstr(r->circuit_note, "does not need VA-ECMO"));
+    assert_non_null(strstr(r->circuit_note, "norepinephrine"));
+    if (held) {
+      assert_null(strstr(r->circuit_note, "misses"));
+      assert_null(strstr(r->circuit_note, "with a vasopressor holding MAP"));
+    } else { /* the drugs alone miss MAP; with a vasopressor every target holds */
+      assert_non_null(strstr(r->circuit_note, "MAP 61 mmHg (4 mmHg below 65)"));
+      assert_non_null(strstr(r->circuit_note, "with a vasopressor holding MAP"));
+    }
+    char *text = hs_compare_text(r, "p");
+    assert_non_null(strstr(text, "NOT ON ECMO: "));
+    assert_null(strstr(text, "DE-ESCALATION"));
+    free(text);
+    char *j = hs_compare_json(r, NULL, NULL, &err);
+    assert_non_null(strstr(j, "\"without_circuit_all_met\": true"));
+    assert_non_null(strstr(j, "\"on_ecmo\": false"));
+    free(j);
+    hs_compare_free(r);
+  }
   hs_model_free(m);
 }
 
@@ -1647,6 +1697,7 @@ int main(void) {
       cmocka_unit_test(test_near_miss_note),
       cmocka_unit_test(test_least_support_grid_flows),
       cmocka_unit_test(test_deescalation_hint),
+      cmocka_unit_test(test_not_on_ecmo),
       cmocka_unit_test(test_upper_body_sao2_target),
       cmocka_unit_test(test_reversed_drainage_not_met),
       cmocka_unit_test(test_vent_titration_matches_scan),

@@ -276,6 +276,13 @@ typedef struct hs_compare_result {
   char deescalation_note[512]; /* the recommendation holds every target at the least ECMO
                              flow tried (flow_min): a de-escalation / weaning-readiness hint;
                              "" otherwise */
+  int on_ecmo;            /* the patient file has a VA-ECMO circuit (block "ecmo"); compare
+                             adds one to a patient without it */
+  int without_circuit;    /* a patient not on VA-ECMO whose recommendation holds every
+                             target at the least ECMO flow: its drugs and devices simulated
+                             without the circuit meet every target (1) or not (0); -1 not
+                             simulated */
+  char circuit_note[768]; /* that answer for a patient not on VA-ECMO; "" otherwise */
   char near_miss_note[640]; /* a cheaper step's best strategy misses only PCWP, by no more
                              than HS_PCWP_READING_MMHG: the escalation rests on a difference
                              no wedge reading can tell; "" otherwise */

@@ -170,6 +170,12 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   /* the recommendation at the flow floor: de-escalation / weaning hint (null: not) */
   SET(root, "deescalation_note",
       *r->deescalation_note ? hs_jstr(r->deescalation_note) : json_null());
+  /* a patient not on VA-ECMO: whether the recommendation holds without the circuit
+     (null: on ECMO, or not simulated) */
+  SET(root, "on_ecmo", json_boolean(r->on_ecmo));
+  SET(root, "without_circuit_all_met",
+      r->without_circuit < 0 ? json_null() : json_boolean(r->without_circuit));
+  SET(root, "circuit_note", *r->circuit_note ? hs_jstr(r->circuit_note) : json_null());
   /* a cheaper step within a wedge reading of the PCWP limit (null: none) */
   SET(root, "near_miss", row_name_or_null(r, r->near_miss, 0));
   SET(root, "near_miss_note", *r->near_miss_note ? hs_jstr(r->near_miss_note) : json_null());

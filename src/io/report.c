@@ -212,6 +212,14 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
   }
+  if (*r->circuit_note) { /* a patient not on VA-ECMO: the recommendation without the circuit */
+    if (o->html) hs_html_put(o->b, r->without_circuit == 1 ? "<div class=\"ok\"><b>Not on ECMO:</b> "
+                                                           : "<div class=\"no\"><b>Not on ECMO:</b> ");
+    else o_fmt(o, "NOT ON ECMO: ");
+    o_text(o, r->circuit_note);
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n");
+  }
   if (*r->deescalation_note) { /* the recommendation at the flow floor: weaning readiness */
     if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>De-escalation:</b> ");
     else o_fmt(o, "DE-ESCALATION: ");
