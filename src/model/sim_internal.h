@@ -122,6 +122,8 @@ struct hs_sim {
   double vu_extra_total;           /* unstressed volume of the extrasplanchnic reflex veins */
   int measured_local;              /* the measured sites' pressures need no full evaluation */
   double c_ec;                     /* O2 content of end-capillary pulmonary blood, mL/mL */
+  double lung_scale;               /* share of the end-capillary O2 uptake the ventilation
+                                      supplies (physio/transport.c, set with c_ec) */
   double *r_base;                  /* per resistor edge: R / (1 - obstruction) */
   double *r_fixed;                 /* ... and divided by its patency (edges without collapse) */
   vessel_row *vrow;                /* every vessel node */

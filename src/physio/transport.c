@@ -111,15 +111,17 @@ static inline double lung_o2_in(const hs_sim *s) {
 }
 
 /* The share of the end-capillary uptake the native lungs deliver: 1, or less when that
-   uptake at the last beat's mean flows (s->qmean) and contents c would exceed
-   lung_o2_in.  Over a beat, not a step: the alveolar gas (functional residual capacity,
-   ~0.4 L of O2) buffers the pulsatile pulmonary flow. */
+   uptake at the last beat's mean flows (s->qmean) and contents c (NULL: the state's)
+   would exceed lung_o2_in.  Over a beat, not a step: the alveolar gas (functional
+   residual capacity, ~0.4 L of O2) buffers the pulsatile pulmonary flow; the transport
+   uses the share end_capillary sets at each beat end (s->lung_scale). */
 static double lung_o2_scale(const hs_sim *s, const double *c, double c_ec, double shunt) {
   const hs_plan *pl = s->pl;
   double want = 0.0, o2max = lung_o2_in(s);
   for (int n = 0; n < pl->ngas; n++) {
     int e = pl->gas_edges[n], a = pl->efrom[e];
-    if (c_ec > c[a]) want += s->qmean[2 * e] * (1.0 - shunt) * (c_ec - c[a]);
+    double ca = c ? c[a] : s->y[pl->yo2 + a] / s->y[a];
+    if (c_ec > ca) want += s->qmean[2 * e] * (1.0 - shunt) * (c_ec - ca);
   }
   return want > o2max ? o2max / want : 1.0;
 }
@@ -154,6 +156,7 @@ static void end_capillary(hs_sim *s) {
      PAO2: docs/model.md 2.13, 2.19) */
   double pao2 = hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], PACO2(s), ox[OXY_RQ]);
   s->c_ec = 0.01 * hs_o2_content(hb, pao2);
+  s->lung_scale = lung_o2_scale(s, NULL, s->c_ec, lung_shunt(s));
   s->k_ec = 0.01 * hs_co2_content(PACO2(s), s->be, hb, hs_o2_saturation(pao2));
   for (int d = 0; d < s->pl->nd; d++)
     s->kout[d] = 0.01 * hs_co2_content(PCO2M(s, d), s->be, hb, hs_o2_saturation(s->po2out[d]));
@@ -220,7 +223,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
      end-capillary content, or with less O2 when the ventilation brings less than that
      uptake (lung_o2_in), never with less than it brought (oxygenated: the inspired PO2,
      >= 95 mmHg within the oxygen block's ranges, is above the blood's) */
-  double lscale = lung_o2_scale(s, c, c_ec, shunt);
+  double lscale = s->lung_scale;
   for (int n = 0; n < pl->ngas; n++) {
     int e = pl->gas_edges[n], a = pl->efrom[e];
     double up = w * vf[e] * (1.0 - shunt) * (oxygenated(c[a], c_ec, lscale) - c[a]);
@@ -608,6 +611,7 @@ static void equilibrate(hs_sim *s, int o2) {
   }
   if (o2) s->dirty = 1; /* (CO2 alone: not an integrator state, no restart: the
                            haemodynamics do not depend on the path) */
+  end_capillary(s); /* the lungs' ventilation share at the new contents */
 }
 
 /* The contents at the start of a run (node volumes set). */
