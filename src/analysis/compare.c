@@ -1287,7 +1287,13 @@ static void without_text(char *b, size_t n, const char *what, const hs_compare_r
     appendf(b, n, ", MAP held with norepinephrine %.2g ug/kg/min", w->v[HS_CMP_NE_EQ]);
   else if (w->v[HS_CMP_NTP_EQ] > 0)
     appendf(b, n, ", MAP held with nitroprusside %.2g ug/kg/min", w->v[HS_CMP_NTP_EQ]);
-  if (!w->all_met) appendf(b, n, " - %s", w->missed);
+  if (w->all_met) return;
+  /* without a circuit the SvO2 target reads the mixed venous sample: not "drained-blood" */
+  char missed[sizeof w->missed];
+  snprintf(missed, sizeof missed, "%s", w->missed);
+  for (char *d; (d = strstr(missed, "drained-blood "));)
+    memmove(d, d + 14, strlen(d + 14) + 1);
+  appendf(b, n, " - %s", missed);
 }
 
 static hs_status circuit_check(const hs_model *patient, hs_compare_result *res, hs_err *err) {
@@ -1323,9 +1329,8 @@ static hs_status circuit_check(const hs_model *patient, hs_compare_result *res, 
     res->without_circuit = h.all_met;
   }
   if (res->without_circuit)
-    appendf(b, n, ". By these targets the patient does not need VA-ECMO (routine VA-ECMO did "
-            "not lower mortality in infarct-related shock: ECLS-SHOCK, Thiele 2023); the "
-            "strategies below all include a circuit.");
+    appendf(b, n, ". By these targets the patient does not need VA-ECMO; the strategies "
+            "below all include a circuit.");
   else
     appendf(b, n, ". The circuit's least flow is what meets the targets here.");
   return HS_OK;
