@@ -182,6 +182,20 @@ static hs_status put(const char *dir, const char *file, char *text, hs_err *err)
 
 /* provenance.json: how the CSV files beside it were made (version, build, patient,
    --set, scenario, duration); the CSV files themselves stay plain tables */
+/* Whether the device named by the first n characters of name is a blood pump (VA-ECMO,
+   Impella, TandemHeart), whose backward mean flow is a hazard; a septostomy's negative
+   flow is a right-to-left shunt, not a pump running backwards. */
+static int pump_device(const hs_model *m, const char *name, size_t n) {
+  char dev[96];
+  if (n >= sizeof dev) return 0;
+  memcpy(dev, name, n);
+  dev[n] = 0;
+  long i = hs_model_block_index(m, dev);
+  const hs_block_type *t = i >= 0 ? hs_model_block_type(m, (size_t)i) : NULL;
+  return t && (!strcmp(t->name, "va_ecmo") || !strcmp(t->name, "impella") ||
+               !strcmp(t->name, "tandemheart"));
+}
+
 static hs_status write_provenance(const char *dir, const hs_model *m, const char *patient,
                                   const char *const *sets, int nsets, const char *scenario,
                                   const char *duration, hs_err *err) {
@@ -467,6 +481,14 @@ int hs_cmd_run(int argc, char **argv) {
     size_t n = strlen(name);
     if (n > 18 && !strcmp(name + n - 18, "_balloon_volume_ml") && metrics[k] > 0)
       counterpulsation = 1;
+    if (n > 9 && !strcmp(name + n - 9, "_flow_lpm") && metrics[k] < -0.05 &&
+        pump_device(m, name, n - 9))
+      fprintf(stderr,
+              "hemosim: warning: %.*s: mean pump flow %.2f L/min, backwards over the last %d "
+              "beats: the pump does not overcome the pressure against it (speed too low, or "
+              "stopped), so blood flows retrograde through it; raise the speed or clamp the "
+              "lines\n",
+              (int)(n - 9), name, metrics[k], info.window_beats);
     if (n > 17 && !strcmp(name + n - 17, "_suction_fraction") && metrics[k] > 0)
       fprintf(stderr,
               "hemosim: warning: %.*s: suction (the drained chamber or vein collapsed onto "

@@ -84,6 +84,17 @@ expect_run_t(0 ${HEMOSIM} run ${SRC}/examples/patients/healthy_adult.yaml)
 if("${ERR}" MATCHES "circulatory arrest")
   message(FATAL_ERROR "the healthy adult reads a cerebral circulatory arrest:\n${ERR}")
 endif()
+# a blood pump whose mean flow runs backwards (ECMO at 500 rpm, a stopped Impella on
+# ECMO) is flagged; the running circuit and a septostomy's shunt are not
+expect_run_t(0 ${HEMOSIM} run ${P} --set ecmo.control=rpm --set "ecmo.rpm=500 rpm")
+expect_match("${ERR}" "warning: ecmo: mean pump flow -[0-9.]+ L/min, backwards")
+expect_run_t(0 ${HEMOSIM} run ${SRC}/tests/validation/patients/acute_mi_shock_ecmo_impella_cp.yaml
+             --set impella.level=0)
+expect_match("${ERR}" "warning: impella: mean pump flow -0.5[0-9] L/min, backwards")
+expect_run_t(0 ${HEMOSIM} run ${P})
+if("${ERR}" MATCHES "backwards")
+  message(FATAL_ERROR "a running circuit reads backwards:\n${ERR}")
+endif()
 # so does optimize's answer
 expect_run_slow(0 ${HEMOSIM} optimize ${P} -s impella --fixed-flow --threads 1 --target pcwp_max=25
                 --set solver.steady_tol=1e-6 --set solver.max_beats=60)
