@@ -436,7 +436,8 @@ function showResult(j) {
   rec.hidden = false;
   if (j.kind === 'compare') {
     rec.innerHTML = `<b>${r.recommended ? 'Recommended: ' + r.recommended_settings : 'No strategy meets every target'}</b>` +
-      `<p>${r.reason}</p>` + (r.near_miss_note ? `<p><b>Near miss:</b> ${r.near_miss_note}</p>` : '') +
+      `<p>${r.reason}</p>` + (r.circuit_note ? `<p><b>Not on ECMO:</b> ${r.circuit_note}</p>` : '') +
+      (r.near_miss_note ? `<p><b>Near miss:</b> ${r.near_miss_note}</p>` : '') +
       (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');
     const rows = r.strategies.filter((s) => !s.excluded);
     tab.innerHTML = '<tr><th>strategy</th><th>settings</th><th>PCWP</th><th>MAP</th><th>DO2I</th><th>LV output</th><th title="sublingual perfused small-vessel density the microcirculation model predicts with the patient\'s capillary dysfunction (Yeh 2018 cut-off 16.2)">PSVD* mm/mm2</th><th title="cerebral blood flow of the lower hemisphere">CBF mL/100g/min</th><th>targets</th><th></th></tr>' +
