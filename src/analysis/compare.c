@@ -1231,11 +1231,7 @@ static void decide(hs_compare_result *res) {
   }
 }
 
-/* A patient not on VA-ECMO whose recommendation holds every target at the least ECMO flow
-   (docs/decision.md "A patient not on ECMO"): the recommendation's drugs and devices are
-   simulated on the patient without the circuit, and the answer says whether the targets
-   hold there too.  A strategy the circuit is part of (a vent on its drainage, a moved
-   return, the LVAD conversion) is not simulated. */
+/* Append to the string b (of size n), truncating. */
 static void appendf(char *b, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void appendf(char *b, size_t n, const char *fmt, ...) {
   size_t k = strlen(b);
@@ -1279,6 +1275,8 @@ static hs_status run_without_circuit(const hs_model *patient, const hs_strategy 
   return s;
 }
 
+/* What the run without the circuit gave, appended to b: its values, the vasopressor that
+   held MAP, the targets missed. */
 static void without_text(char *b, size_t n, const char *what, const hs_compare_row *w) {
   appendf(b, n, "%s %s (model): PCWP %.1f mmHg, MAP %.0f mmHg, DO2 index %.0f mL/min/m2, "
           "SvO2 %.0f %%", what, w->all_met ? "meets every target" : "misses", w->v[HS_CMP_PCWP],
@@ -1296,6 +1294,11 @@ static void without_text(char *b, size_t n, const char *what, const hs_compare_r
   appendf(b, n, " - %s", missed);
 }
 
+/* A patient not on VA-ECMO whose recommendation holds every target at the least ECMO flow
+   (docs/decision.md "A patient not on ECMO"): the recommendation's drugs and devices are
+   simulated on the patient without the circuit, and the answer says whether the targets
+   hold there too.  A strategy the circuit is part of (a vent on its drainage, a moved
+   return, the LVAD conversion) is not simulated. */
 static hs_status circuit_check(const hs_model *patient, hs_compare_result *res, hs_err *err) {
   char *b = res->circuit_note;
   size_t n = sizeof res->circuit_note;
