@@ -273,10 +273,10 @@ static void test_hypoventilation_lowers_pao2(void **state) {
  * alveolar ventilation of 1, 1.5 and 2 L/min: a steady state in which the lungs take
  * up the O2 the tissues consume (mass balance); at 1 and 1.5 L/min the tissues are
  * short of O2 and consume (and make CO2) below their full rate; the arterial
- * saturation rises with the ventilation.  Before,
- * the steady state at 1 L/min was PaCO2 191 mmHg with no alveolar O2 yet SaO2 98 %, the
- * lungs giving the blood's O2 away (-804 mL/min), and at 1.5 L/min the lungs took up
- * 1031 mL/min against a consumption of 60.
+ * saturation rises with the ventilation.  Before, the steady state at 1 L/min was
+ * PaCO2 191 mmHg with no alveolar O2 yet SaO2 98 %, the lungs giving the blood's O2 away
+ * (-804 mL/min), and at 1.5 L/min the lungs took up 1031 mL/min against a consumption
+ * of 60.
  */
 static void test_low_ventilation_o2_balance(void **state) {
   (void)state;
@@ -304,8 +304,8 @@ static void test_low_ventilation_o2_balance(void **state) {
 /*
  * The native lungs take up no more O2 than the ventilation brings: acute-MI shock on
  * VA-ECMO, room air, the lungs rested to 0.2 L/min of alveolar ventilation and then
- * apnoeic.  Uptake <= FiO2 x VA (1 - alveolar dead space) (Pb - 47) / 863 (STPD); in
- * apnoea none, and the upper body then gets pulmonary-artery blood (differential
+ * apnoeic.  Uptake <= FiO2 x VA (1 - alveolar dead space) (Pb - 47) / 863 (STPD;
+ * within 0.05 mL/min, the share being set once per beat from its end); in apnoea none, and the upper body then gets pulmonary-artery blood (differential
  * hypoxia).  Before the limit the apnoeic lungs still took up 57 mL/min (upper-body
  * SaO2 74 %), and 78 mL/min at 0.2 L/min, whose ventilation brings 33.
  */
