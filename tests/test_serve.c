@@ -335,6 +335,11 @@ static void test_session_endpoints(void **state) {
       json_t *r = json_object_get(j, "result");
       assert_string_equal(json_string_value(json_object_get(r, "schema")), "hemosim-compare/2");
       assert_true(fabs(json_number_value(json_object_get(json_object_get(r, "targets"), "pcwp_max_mmhg")) - 22) < 1e-9);
+      /* the session's patient is now the (hostile-named) healthy adult, without a
+         circuit; a strategy at a fixed ECMO flow is not checked without it */
+      assert_true(json_is_false(json_object_get(r, "on_ecmo")));
+      assert_true(json_is_null(json_object_get(r, "circuit_note")));
+      assert_true(json_is_null(json_object_get(r, "without_circuit_all_met")));
     }
     json_decref(j);
     struct timespec w = {0, 100000000};
