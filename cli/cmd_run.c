@@ -180,8 +180,6 @@ static hs_status put(const char *dir, const char *file, char *text, hs_err *err)
   return st;
 }
 
-/* provenance.json: how the CSV files beside it were made (version, build, patient,
-   --set, scenario, duration); the CSV files themselves stay plain tables */
 /* Whether the device named by the first n characters of name is a blood pump (VA-ECMO,
    Impella, TandemHeart), whose backward mean flow is a hazard; a septostomy's negative
    flow is a right-to-left shunt, not a pump running backwards. */
@@ -196,6 +194,8 @@ static int pump_device(const hs_model *m, const char *name, size_t n) {
                !strcmp(t->name, "tandemheart"));
 }
 
+/* provenance.json: how the CSV files beside it were made (version, build, patient,
+   --set, scenario, duration); the CSV files themselves stay plain tables */
 static hs_status write_provenance(const char *dir, const hs_model *m, const char *patient,
                                   const char *const *sets, int nsets, const char *scenario,
                                   const char *duration, hs_err *err) {
