@@ -204,6 +204,34 @@ static void test_lactate_below_critical_do2(void **state) {
   assert_true(l[1] > 1.3); /* rising towards the plateau after ~13 min */
 }
 
+/* The myocardium's own critical extraction (Walley 1997: 0.88; docs/model.md 2.17): in
+   acute-MI shock every other bed is far from supply dependency, so the O2 deficit is the
+   heart's, max(0, VO2_heart - ERcrit,heart DO2_heart) with its 27 mL/min; with the
+   whole-body 0.6 (the value the heart had before) it is 27 - 0.6 DO2_heart, about four
+   times more.  The clearance follows the liver-and-kidney flow against its resting 2.64
+   L/min: at ~66 % of it, 0.6 x 0.66 + 0.4 of the normal clearance. */
+static void test_lactate_myocardium(void **state) {
+  (void)state;
+  double def[2], do2h[2], cl[2];
+  for (int k = 0; k < 2; k++) {
+    hs_model *m = load("acute_mi_shock.yaml");
+    if (k) set(m, "lactate.critical_extraction_heart", "0.6");
+    run r = start(m);
+    steady(&r);
+    def[k] = metric(&r, "o2_deficit_mlmin", 5);
+    do2h[k] = metric(&r, "do2_heart_mlmin", 5);
+    cl[k] = metric(&r, "lactate_clearance_ml_min", 5) / 1000.0;
+    print_message("heart ERcrit %s: deficit %.2f mL/min, heart DO2 %.2f, clearance %.3f L/min\n",
+                  k ? "0.6" : "0.88", def[k], do2h[k], cl[k]);
+    done(&r, m);
+  }
+  assert_near(def[0], fmax(0.0, 27.0 - 0.88 * do2h[0]), 0.05);
+  assert_near(def[1], 27.0 - 0.6 * do2h[1], 0.05);
+  assert_true(def[1] > 3.0 * def[0]);
+  double cl0 = 0.86 * 70 / 60.0;
+  assert_true(cl[0] > 0.72 * cl0 && cl[0] < 0.86 * cl0);
+}
+
 /* Clearance over time: from 8 mmol/L with a normal circulation the lactate falls as
    L(t) = 1 + 7 exp(-Cl t / Vd) (Cl = 0.86 L/h/kg, Vd = 0.5 L/kg: 70 kg); the simulated
    value after 30 minutes within 2 %.  Lower splanchnic flow lowers the clearance. */
@@ -763,6 +791,7 @@ int main(void) {
       cmocka_unit_test(test_unloading_reverses_lung_water),
       cmocka_unit_test(test_lactate_below_critical_do2),
       cmocka_unit_test(test_lactate_clearance),
+      cmocka_unit_test(test_lactate_myocardium),
       cmocka_unit_test(test_co2_chemistry),
       cmocka_unit_test(test_co2_balance),
       cmocka_unit_test(test_hypoventilation_lowers_pao2),

@@ -197,6 +197,16 @@ static void vessel_pressures(hs_sim *s, const double *y, const hs_physio_tone *f
   }
 }
 
+/* Whether the vasoactive drugs' and the BP controller's resistance factor acts on edge e:
+   the systemic beds, except regulated ones (their own tone) and the beds the coronary
+   arteries feed.  Coronary tone is metabolic: under norepinephrine coronary flow rises
+   with perfusion pressure at unchanged resistance ("Effects of norepinephrine on the
+   coronary circulation in man", Circulation 1964; docs/drugs.md). */
+static int drug_bed(const hs_sim *s, int e) {
+  const hs_plan *pl = s->pl;
+  return pl->edge_bed[e] && !s->edge_cx[e] && (pl->cor_art < 0 || pl->efrom[e] != pl->cor_art);
+}
+
 /* Flows of the plain resistors (with the reflex classes' and drugs' factors), of the
    inertances and valves (states; a closed valve's regurgitant orifice). */
 static void resistor_and_state_flows(hs_sim *s, const double *y, const hs_physio_tone *fx,
@@ -284,8 +294,8 @@ static void waterfall_flows(hs_sim *s, const double *y, const hs_physio_tone *fx
     if (s->ntmod && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
       r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx->r_splanchnic : fx->r_extra;
     /* vasoactive drugs and the BP controller act on vasomotor beds; regulated beds
-       hold their own tone */
-    if (pl->edge_bed[e] && !s->edge_cx[e]) r *= dx->resistance;
+       hold their own tone, and so does the coronary bed (drug_bed) */
+    if (drug_bed(s, e)) r *= dx->resistance;
     Q[e] = dp / r;
   }
   /* regulated edges: their conductance factor (the brain: cerebral autoregulation) */
@@ -1235,7 +1245,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
     rr->e = e, rr->a = pl->efrom[e], rr->b = pl->eto[e], rr->r = r, rr->g = 1.0 / r;
     int rf = s->ntmod ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE; /* 0-2: evaluate()'s table */
     rr->reflex = rf == HS_REFLEX_NONE || rf == HS_REFLEX_SPLANCHNIC ? rf : HS_REFLEX_EXTRA;
-    rr->drug = pl->edge_bed[e] && !s->edge_cx[e];
+    rr->drug = drug_bed(s, e);
   }
   memo_reset(s);
 }

@@ -3,7 +3,7 @@
  * critical, clearance mostly by the liver (falling with splanchnic flow), one
  * well-mixed pool, a slow state (physio/module.h; docs/model.md section 2.17).
  *
- *   deficit_i = max(0, VO2_i - ERcrit DO2_i)           per O2-consuming bed (mL O2/min)
+ *   deficit_i = max(0, VO2_i - ERcrit_i DO2_i)         per O2-consuming bed (mL O2/min)
  *   P   = Cl0 L_n + y sum_i deficit_i                   production, mmol/min
  *   Cl  = Cl0 [h min(1, Q_spl / Q_spl,ref) + (1 - h)]   clearance, L/min
  *   Vd dL/dt = P - Cl L
@@ -11,7 +11,9 @@
  *
  * ERcrit: Ronco 1993 JAMA 270:1724 (critical O2 extraction 0.59-0.61 in critically
  * ill humans; critical DO2 3.8-4.5 mL/min/kg) and Cain 1977 J Appl Physiol 42:228
- * (excess lactate appears below critical delivery); Cl0: Levraut 2003 Crit Care
+ * (excess lactate appears below critical delivery); the myocardium, which extracts
+ * 0.70 at rest (Messer 1962 J Clin Invest 41:725), turns anaerobic at 0.88 (Walley
+ * 1997 Am J Respir Crit Care Med 155:222); Cl0: Levraut 2003 Crit Care
  * Med 31:705 (0.86 L/h/kg in survivors).  The engine advances L with the beat's rate
  * (once per beat, or over a macro step of solver.slow_step), carries it in the
  * warm-start state and holds it still in the steady-state search.
@@ -31,6 +33,7 @@ enum {
   LA_HEPATIC,
   LA_SPL_REF,
   LA_ERCRIT,
+  LA_ERCRIT_HEART,
   LA_YIELD,
   LA_VD,
   LA_BE0,
@@ -54,13 +57,22 @@ static const hs_param_spec LA[LA_NPARAM] = {
                     "(kidney, muscle, heart) is fixed",
                     "Cohen & Woods 1976 (Clinical and biochemical aspects of lactic acidosis): "
                     "liver 50-70 %", NULL},
-    [LA_SPL_REF] = {"splanchnic_flow_ref", HS_DIM_FLOW, 1500.0 / 60.0, 1, 200, 0,
-                    "splanchnic (role splanchnic_bed) flow at which hepatic clearance is "
-                    "normal; below it clearance falls in proportion (1.5 L/min)",
-                    "Rowell 1986 (Human circulation: splanchnic flow ~1.5 L/min at rest)", NULL},
+    [LA_SPL_REF] = {"splanchnic_flow_ref", HS_DIM_FLOW, 2640.0 / 60.0, 1, 200, 0,
+                    "resting flow of the splanchnic_bed role's edge at which hepatic "
+                    "clearance is normal; below it clearance falls in proportion (2.64 "
+                    "L/min: the default abdominal_bed, liver and kidneys)",
+                    "Williams & Leggett 1989 / ICRP 89 (liver 25.5 % + kidneys 19 % of a "
+                    "resting CO of 5.7 L/min; docs/model.md 4.6)", NULL},
     [LA_ERCRIT] = {"critical_extraction", HS_DIM_NONE, 0.6, 0.2, 0.95, 0,
-                   "O2 extraction ratio of a bed above which it produces lactate",
+                   "O2 extraction ratio of a bed above which it produces lactate (every bed "
+                   "but the myocardium)",
                    "Ronco 1993 JAMA 270:1724 (critical O2ER 0.59-0.61)", NULL},
+    [LA_ERCRIT_HEART] = {"critical_extraction_heart", HS_DIM_NONE, 0.88, 0.2, 0.99, 0,
+                         "O2 extraction ratio above which the myocardium (the vessel the "
+                         "coronary_arteries role feeds) produces lactate",
+                         "Walley 1997 Am J Respir Crit Care Med 155:222 (onset of myocardial "
+                         "anaerobic metabolism at O2ER 0.88 +- 0.02 in hypoxic hypoxia); "
+                         "Messer 1962 J Clin Invest 41:725 (resting extraction 0.70)", NULL},
     [LA_YIELD] = {"yield_mmol_per_ml_o2", HS_DIM_NONE, 0.1, 0, 0.5, 0,
                   "lactate produced per mL of O2 demand not met at the critical extraction",
                   "model choice: about half the ATP of the missing oxidative phosphorylation "
@@ -92,9 +104,12 @@ typedef struct la_state {
 
 static const hs_physio_slow SLOW[] = {{"lactate", "mmol/L", 1.0}};
 
-/* Plan data: the splanchnic bed edge (role splanchnic_bed, -1 if absent). */
+/* Plan data: the splanchnic bed edge (role splanchnic_bed, -1 if absent) and the
+ * vessels the coronary_arteries role feeds (the myocardium's O2 consumption). */
+#define LA_MAX_HEART 4
 typedef struct la_plan {
   int spl_bed;
+  int nheart, heart[LA_MAX_HEART];
 } la_plan;
 extern const hs_physio_module hs_physio_lactate;
 #define BLK(pl) hs_physio_module_block(pl, &hs_physio_lactate)
@@ -111,18 +126,21 @@ static int la_beat(void *state, const hs_physio_beat *b) {
   const hs_plan *pl = b->plan;
   const double *la = b->p + BLK(pl);
   double kg = b->p[pl->body + BODY_WEIGHT];
+  const la_plan *lp = hs_physio_plan_data(pl, &hs_physio_lactate);
   double deficit = 0.0;
   for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
     double vo2 = b->p[pl->vo2_pidx[k]], do2 = b->node_do2[pl->vo2_nodes[k]];
     if (!(vo2 > 0) || !isfinite(do2)) continue;
-    double d = vo2 - la[LA_ERCRIT] * (do2 > 0 ? do2 : 0.0);
+    double er = la[LA_ERCRIT];
+    for (int h = 0; h < lp->nheart; h++)
+      if (lp->heart[h] == pl->vo2_nodes[k]) er = la[LA_ERCRIT_HEART];
+    double d = vo2 - er * (do2 > 0 ? do2 : 0.0);
     if (d > 0) deficit += d;
   }
   double cl0 = la[LA_CLEARANCE] * kg / 60.0; /* L/min */
   double fspl = 1.0;
-  int spl = ((const la_plan *)hs_physio_plan_data(pl, &hs_physio_lactate))->spl_bed;
-  if (spl >= 0 && b->edge_q) {
-    fspl = b->edge_q[spl] / la[LA_SPL_REF];
+  if (lp->spl_bed >= 0 && b->edge_q) {
+    fspl = b->edge_q[lp->spl_bed] / la[LA_SPL_REF];
     fspl = fspl < 0 ? 0.0 : fspl > 1 ? 1.0 : fspl;
   }
   st->cl = cl0 * (la[LA_HEPATIC] * fspl + 1.0 - la[LA_HEPATIC]);
@@ -160,11 +178,16 @@ static const char *la_fixed(const hs_plan *pl, int pidx) {
              : NULL;
 }
 
-/* Its splanchnic bed (physio/module.h compile). */
+/* Its splanchnic bed and the myocardium: the vessels at the end of the edges leaving
+ * the coronary_arteries role's node (physio/module.h compile). */
 static hs_status lactate_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
   (void)err;
   la_plan *lp = hs_physio_plan_data(pl, &hs_physio_lactate);
   lp->spl_bed = hs_plan_edge_find(pl, hs_model_role(m, "splanchnic_bed"));
+  lp->nheart = 0;
+  int cor = hs_plan_node_find(pl, hs_model_role(m, "coronary_arteries"));
+  for (int e = 0; cor >= 0 && e < pl->ne && lp->nheart < LA_MAX_HEART; e++)
+    if (pl->efrom[e] == cor && pl->eto[e] != cor) lp->heart[lp->nheart++] = pl->eto[e];
   return HS_OK;
 }
 
