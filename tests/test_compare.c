@@ -1627,10 +1627,78 @@ static void test_not_on_ecmo(void **state) {
     free(text);
     char *j = hs_compare_json(r, NULL, NULL, &err);
     assert_non_null(strstr(j, "\"without_circuit_all_met\": true"));
+    /* a given strategy list: no ladder of support without a circuit */
+    assert_int_equal(r->nladder, 0);
+    assert_non_null(strstr(j, "\"without_circuit\": null"));
     assert_non_null(strstr(j, "\"on_ecmo\": false"));
     free(j);
     hs_compare_free(r);
   }
+  hs_model_free(m);
+}
+
+/* Support without a circuit (docs/decision.md): the SCAI D patient, not on VA-ECMO, on
+   its own norepinephrine and dobutamine.  Each rung unloads more (PCWP 28 -> 23 -> 22
+   -> 14 mmHg); only the Impella 5.0 brings PCWP under 20, so it is the least support
+   meeting every target.  With an LV thrombus both Impellas are excluded and no rung
+   meets them. */
+static hs_compare_result *ladder_of(const hs_model *m, const hs_context *c) {
+  hs_compare_result *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  hs_targets_default(&r->targets);
+  r->context = *c;
+  r->recommended = r->closest = r->alternative = r->passed_over = r->least_flow = -1;
+  r->near_miss = -1, r->without_circuit = -1;
+  hs_err err;
+  if (hs_compare_ladder(m, r, 2, &err)) fail_msg("%s", err.msg);
+  return r;
+}
+
+static void test_without_circuit_ladder(void **state) {
+  (void)state;
+  hs_model *m = example("scai_d_shock.yaml");
+  hs_context c;
+  hs_context_default(&c);
+  hs_compare_result *r = ladder_of(m, &c);
+  static const char *const L[] = {"no device", "IABP 1:1 (40 mL)", "Impella CP P8",
+                                  "Impella 5.0 P8"};
+  assert_int_equal(r->nladder, HS_LADDER_N);
+  for (int i = 0; i < HS_LADDER_N; i++) {
+    const hs_compare_row *w = &r->ladder[i];
+    print_message("  %-18s PCWP %5.1f MAP %3.0f DO2I %3.0f SvO2 %2.0f device %.2f L/min %s\n",
+                  w->label, w->v[HS_CMP_PCWP], w->v[HS_CMP_MAP], w->v[HS_CMP_DO2I],
+                  w->v[HS_CMP_SVO2D], w->v[HS_CMP_DEVICE], w->all_met ? "all met" : w->missed);
+    assert_string_equal(w->label, L[i]);
+    assert_false(w->excluded || w->failed);
+    assert_true(w->steady);
+    assert_true(w->met[HS_TGT_MAP] && w->met[HS_TGT_DO2I] && w->met[HS_TGT_SVO2]);
+    if (i) assert_true(w->v[HS_CMP_PCWP] < r->ladder[i - 1].v[HS_CMP_PCWP] - 0.5);
+    assert_int_equal(w->all_met, i == 3);
+  }
+  assert_string_equal(r->ladder[0].name, "none");
+  assert_string_equal(r->ladder[3].name, "impella_5.0:P8");
+  assert_true(r->ladder[3].v[HS_CMP_IMPELLA] > 3.5);
+  assert_int_equal(r->ladder_least, 3);
+  assert_non_null(strstr(r->ladder_note, "Impella 5.0 P8 meets every target (model)"));
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(strstr(text, "WITHOUT A CIRCUIT: the least support tried"));
+  assert_non_null(strstr(text, "\nSupport without a circuit (this patient is not on VA-ECMO)"));
+  assert_non_null(strstr(text, "\n=> Impella 5.0 P8 "));
+  free(text);
+  hs_err err;
+  char *j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"without_circuit_least\": \"impella_5.0:P8\""));
+  assert_non_null(strstr(j, "\"without_circuit\": ["));
+  free(j);
+  hs_compare_free(r);
+  /* an LV thrombus: no Impella; the balloon alone leaves PCWP above its limit */
+  c.lv_thrombus = 1;
+  r = ladder_of(m, &c);
+  assert_true(r->ladder[2].excluded && r->ladder[3].excluded);
+  assert_int_equal(r->ladder_least, -1);
+  assert_non_null(strstr(r->ladder_note, "none of no device, IABP, Impella CP and Impella 5.0"));
+  assert_non_null(strstr(r->ladder_note, "the closest, IABP 1:1 (40 mL) misses"));
+  hs_compare_free(r);
   hs_model_free(m);
 }
 
@@ -1698,6 +1766,7 @@ int main(void) {
       cmocka_unit_test(test_least_support_grid_flows),
       cmocka_unit_test(test_deescalation_hint),
       cmocka_unit_test(test_not_on_ecmo),
+      cmocka_unit_test(test_without_circuit_ladder),
       cmocka_unit_test(test_upper_body_sao2_target),
       cmocka_unit_test(test_reversed_drainage_not_met),
       cmocka_unit_test(test_vent_titration_matches_scan),

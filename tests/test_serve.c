@@ -340,6 +340,9 @@ static void test_session_endpoints(void **state) {
       assert_true(json_is_false(json_object_get(r, "on_ecmo")));
       assert_true(json_is_null(json_object_get(r, "circuit_note")));
       assert_true(json_is_null(json_object_get(r, "without_circuit_all_met")));
+      /* a given strategy list: no support without a circuit is simulated */
+      assert_true(json_is_null(json_object_get(r, "without_circuit")));
+      assert_true(json_is_null(json_object_get(r, "without_circuit_note")));
     }
     json_decref(j);
     struct timespec w = {0, 100000000};

@@ -437,6 +437,7 @@ function showResult(j) {
   if (j.kind === 'compare') {
     rec.innerHTML = `<b>${r.recommended ? 'Recommended: ' + r.recommended_settings : 'No strategy meets every target'}</b>` +
       `<p>${r.reason}</p>` + (r.circuit_note ? `<p><b>Not on ECMO:</b> ${r.circuit_note}</p>` : '') +
+      (r.without_circuit_note ? `<p id="without-circuit"><b>Without a circuit:</b> ${r.without_circuit_note}</p>` : '') +
       (r.near_miss_note ? `<p><b>Near miss:</b> ${r.near_miss_note}</p>` : '') +
       (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');
     const rows = r.strategies.filter((s) => !s.excluded);

@@ -250,6 +250,8 @@ typedef struct hs_compare_row {
   size_t npv;
 } hs_compare_row;
 
+#define HS_LADDER_N 4 /* rungs of support without a circuit (hs_compare_result.ladder) */
+
 typedef struct hs_compare_result {
   hs_compare_row *rows;
   size_t nrows;
@@ -283,6 +285,14 @@ typedef struct hs_compare_result {
                              without the circuit meet every target (1) or not (0); -1 not
                              simulated */
   char circuit_note[768]; /* that answer for a patient not on VA-ECMO; "" otherwise */
+  /* A patient not on VA-ECMO, compare's built-in list: support without a circuit, in
+     order of invasiveness (no device, IABP 1:1, Impella CP P8, Impella 5.0 P8), each at
+     steady state with the MAP controller holding MAP in its band, checked against the
+     same targets (docs/decision.md "Support without a circuit").  nladder 0: not run. */
+  int nladder;
+  hs_compare_row ladder[HS_LADDER_N];
+  int ladder_least;       /* the first rung meeting every target; -1: none (or not run) */
+  char ladder_note[640];  /* that answer in one sentence; "" when not run */
   char near_miss_note[640]; /* a cheaper step's best strategy misses only PCWP, by no more
                              than HS_PCWP_READING_MMHG: the escalation rests on a difference
                              no wedge reading can tell; "" otherwise */

@@ -1045,8 +1045,7 @@ static void oxygen_note(hs_compare_result *res) {
            "atrium); optimise ventilation (FiO2, PEEP).");
 }
 
-/* A titrated row that holds perfusion at the least ECMO flow the titration may choose. */
-static int at_flow_floor(const hs_compare_row *r, const hs_targets *t) {
+int hs_strategy_at_flow_floor(const hs_compare_row *r, const hs_targets *t) {
   return r->titrated && r->perfusion_held && r->v[HS_CMP_ECMO] <= t->flow_min_lpm + HS_FLOW_SLACK_LPM;
 }
 
@@ -1058,7 +1057,7 @@ static void deescalation_note(hs_compare_result *res) {
   if (res->recommended < 0) return;
   const hs_compare_row *r = &res->rows[res->recommended];
   const hs_targets *t = &res->targets;
-  if (!res->on_ecmo || !at_flow_floor(r, t)) return; /* not on ECMO: circuit_check */
+  if (!res->on_ecmo || !hs_strategy_at_flow_floor(r, t)) return; /* not on ECMO: circuit_check */
   char *b = res->deescalation_note;
   size_t n = sizeof res->deescalation_note;
   snprintf(b, n,
@@ -1232,119 +1231,6 @@ static void decide(hs_compare_result *res) {
 }
 
 /* Append to the string b (of size n), truncating. */
-static void appendf(char *b, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void appendf(char *b, size_t n, const char *fmt, ...) {
-  size_t k = strlen(b);
-  if (k + 1 >= n) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(b + k, n - k, fmt, ap);
-  va_end(ap);
-}
-
-/* The strategy's drugs and devices on the patient without a circuit, at steady state,
-   with the MAP controller switched on when `hold` (fills w: values and targets). */
-static hs_status run_without_circuit(const hs_model *patient, const hs_strategy *st, int hold,
-                                     const hs_targets *t, hs_compare_row *w, hs_err *err) {
-  hs_model *m = hs_model_clone(patient, err);
-  if (!m) return err ? err->code : HS_ERR_NOMEM;
-  hs_plan *pl = NULL;
-  hs_sim *sim = NULL;
-  double *all = NULL;
-  hs_steady_info inf;
-  hs_status s = hs_strategy_apply(m, st, err);
-  if (!s) s = hs_model_set(m, "solver.max_beats", 400, err);
-  if (!s && hold) s = hs_model_set_text(m, "map_control.enabled", "true", err);
-  if (!s) {
-    if (!(pl = hs_plan_compile(m, err)) || !(sim = hs_sim_new(pl, err)))
-      s = err ? err->code : HS_ERR_NOMEM;
-    else if (!(all = malloc(hs_sim_metric_count(sim) * sizeof *all)))
-      s = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
-    else if (!(s = hs_sim_run_to_steady(sim, &inf, err)))
-      s = hs_sim_summary_all(sim, 6, all, err);
-  }
-  if (!s) {
-    memset(w, 0, sizeof *w);
-    hs_strategy_values(sim, all, w->v);
-    hs_strategy_check_targets(w, t);
-  }
-  free(all);
-  hs_sim_free(sim);
-  hs_plan_free(pl);
-  hs_model_free(m);
-  return s;
-}
-
-/* What the run without the circuit gave, appended to b: its values, the vasopressor that
-   held MAP, the targets missed. */
-static void without_text(char *b, size_t n, const char *what, const hs_compare_row *w) {
-  appendf(b, n, "%s %s (model): PCWP %.1f mmHg, MAP %.0f mmHg, DO2 index %.0f mL/min/m2, "
-          "SvO2 %.0f %%", what, w->all_met ? "meets every target" : "misses", w->v[HS_CMP_PCWP],
-          w->v[HS_CMP_MAP], w->v[HS_CMP_DO2I], w->v[HS_CMP_SVO2D]);
-  if (w->v[HS_CMP_NE_EQ] > 0)
-    appendf(b, n, ", MAP held with norepinephrine %.2g ug/kg/min", w->v[HS_CMP_NE_EQ]);
-  else if (w->v[HS_CMP_NTP_EQ] > 0)
-    appendf(b, n, ", MAP held with nitroprusside %.2g ug/kg/min", w->v[HS_CMP_NTP_EQ]);
-  if (w->all_met) return;
-  /* without a circuit the SvO2 target reads the mixed venous sample: not "drained-blood" */
-  char missed[sizeof w->missed];
-  snprintf(missed, sizeof missed, "%s", w->missed);
-  for (char *d; (d = strstr(missed, "drained-blood "));)
-    memmove(d, d + 14, strlen(d + 14) + 1);
-  appendf(b, n, " - %s", missed);
-}
-
-/* A patient not on VA-ECMO whose recommendation holds every target at the least ECMO flow
-   (docs/decision.md "A patient not on ECMO"): the recommendation's drugs and devices are
-   simulated on the patient without the circuit, and the answer says whether the targets
-   hold there too.  A strategy the circuit is part of (a vent on its drainage, a moved
-   return, the LVAD conversion) is not simulated. */
-static hs_status circuit_check(const hs_model *patient, hs_compare_result *res, hs_err *err) {
-  char *b = res->circuit_note;
-  size_t n = sizeof res->circuit_note;
-  b[0] = 0;
-  if (res->recommended < 0) return HS_OK;
-  const hs_compare_row *r = &res->rows[res->recommended];
-  const hs_targets *t = &res->targets;
-  if (!at_flow_floor(r, t)) return HS_OK;
-  appendf(b, n, "this patient is not on VA-ECMO, and the recommendation holds every target at "
-          "the least ECMO flow tried (%.2f L/min)", t->flow_min_lpm);
-  hs_strategy st;
-  hs_status s = hs_strategy_parse(r->name, &st, err);
-  if (s) return s;
-  if (*st.vent_site || *st.return_site || st.lvad || st.drained_by_circuit) {
-    appendf(b, n, "; its unloading runs through the circuit, so it was not simulated without "
-            "one.");
-    return HS_OK;
-  }
-  const char *what = strncmp(r->label, "ECMO + ", 7) == 0 ? r->label + 7 : "the patient unsupported";
-  hs_compare_row w;
-  if ((s = run_without_circuit(patient, &st, 0, t, &w, err))) goto failed;
-  appendf(b, n, ". Without a circuit, ");
-  without_text(b, n, what, &w);
-  res->without_circuit = w.all_met;
-  if (!w.all_met && !w.met[HS_TGT_MAP] && !res->hold_map) {
-    /* MAP is what the circuit added: the vasopressor a clinician tries first */
-    hs_compare_row h;
-    if ((s = run_without_circuit(patient, &st, 1, t, &h, err))) goto failed;
-    appendf(b, n, "; with a vasopressor holding MAP (the MAP controller, --hold-map), ");
-    without_text(b, n, what, &h);
-    res->without_circuit = h.all_met;
-  }
-  if (res->without_circuit)
-    appendf(b, n, ". By these targets the patient does not need VA-ECMO; the strategies "
-            "below all include a circuit.");
-  else
-    appendf(b, n, ". The circuit's least flow is what meets the targets here.");
-  return HS_OK;
-failed:
-  if (s == HS_ERR_NOMEM) return s;
-  /* the run without the circuit failed: said, not fatal */
-  appendf(b, n, "; without a circuit the simulation failed: %.300s", err ? err->msg : "");
-  res->without_circuit = -1;
-  return HS_OK;
-}
-
 hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
                          const hs_context *ctx, const char *const *strategies,
                          const double *flows, size_t nflows, int threads,
@@ -1408,6 +1294,7 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   res->hold_map = hs_strategy_map_held(base);
   res->on_ecmo = hs_model_block_index(patient, "ecmo") >= 0;
   res->without_circuit = -1;
+  res->ladder_least = -1;
   size_t nj = 0;
   for (size_t i = 0; i < n && !st; i++) {
     hs_compare_row *r = &res->rows[i];
@@ -1490,7 +1377,9 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
     return st;
   }
   decide(res);
-  if (!res->on_ecmo && (st = circuit_check(patient, res, err))) {
+  if (!res->on_ecmo) st = hs_compare_circuit_check(patient, res, err);
+  if (!res->on_ecmo && !strategies && !st) st = hs_compare_ladder(patient, res, threads, err);
+  if (st) {
     hs_compare_free(res);
     return st;
   }

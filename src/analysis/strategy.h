@@ -143,5 +143,17 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t);
 int hs_strategy_least_support(const hs_compare_row *rows, size_t n,
                               int (*eligible)(const hs_compare_row *, const void *),
                               const void *ud, int *passed_over, int *least_flow);
+/* A titrated row that holds perfusion at the least ECMO flow the titration may choose. */
+int hs_strategy_at_flow_floor(const hs_compare_row *r, const hs_targets *t);
+
+/* A patient not on VA-ECMO (analysis/compare_circuit.c; docs/decision.md "A patient not
+   on ECMO"): the recommendation's drugs and devices without the circuit when it holds
+   every target at the least flow (res->circuit_note, without_circuit). */
+hs_status hs_compare_circuit_check(const hs_model *patient, hs_compare_result *res,
+                                   hs_err *err);
+/* The same patient's support without a circuit (res->ladder, ladder_least, ladder_note),
+   the rungs on up to `threads` threads; res->targets and res->context already set. */
+hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int threads,
+                            hs_err *err);
 
 #endif

@@ -193,6 +193,16 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   for (size_t i = 0; rows && i < r->nrows; i++)
     bad |= json_array_append_new(rows, row_json(&r->rows[i])) != 0;
   SET(root, "strategies", rows);
+  /* a patient not on VA-ECMO: support without a circuit, in order of invasiveness
+     (null: on ECMO, or a given strategy list) */
+  json_t *lad = r->nladder ? json_array() : json_null();
+  for (int i = 0; lad && i < r->nladder; i++)
+    bad |= json_array_append_new(lad, row_json(&r->ladder[i])) != 0;
+  SET(root, "without_circuit", lad);
+  SET(root, "without_circuit_least",
+      r->nladder && r->ladder_least >= 0 ? json_string(r->ladder[r->ladder_least].name)
+                                         : json_null());
+  SET(root, "without_circuit_note", *r->ladder_note ? hs_jstr(r->ladder_note) : json_null());
   SET(root, "wall_s", hs_jnum(r->wall_s));
   return hs_jdump(root, bad, 6, "the comparison", err);
 }

@@ -220,6 +220,14 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
   }
+  if (*r->ladder_note) { /* a patient not on VA-ECMO: support without a circuit */
+    if (o->html) hs_html_put(o->b, r->ladder_least >= 0 ? "<div class=\"ok\"><b>Without a circuit:</b> "
+                                                        : "<div class=\"no\"><b>Without a circuit:</b> ");
+    else o_fmt(o, "WITHOUT A CIRCUIT: ");
+    o_text(o, r->ladder_note);
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n");
+  }
   if (*r->deescalation_note) { /* the recommendation at the flow floor: weaning readiness */
     if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>De-escalation:</b> ");
     else o_fmt(o, "DE-ESCALATION: ");
@@ -361,6 +369,12 @@ static void table_text(hs_html *b, const hs_compare_row *rows, size_t n, int bes
   }
 }
 
+/* The heading of the table of support without a circuit (docs/decision.md). */
+#define LADDER_HEAD                                                                           \
+  "Support without a circuit (this patient is not on VA-ECMO): each device on the patient's " \
+  "own drugs at steady state, with the MAP controller where MAP falls short, against the same " \
+  "targets (SvO2: mixed venous)"
+
 char *hs_compare_text(const hs_compare_result *r, const char *patient) {
   hs_html b = {0};
   out o = {&b, 0};
@@ -379,6 +393,10 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient) {
               "16.2 mm/mm2), not a measurement; CBF = the lower hemisphere's.  Risks: "
               "docs/decision.md.\n",
               r->microcirculation[0], r->microcirculation[1], r->microcirculation[2]);
+  if (r->nladder) {
+    hs_html_put(&b, "\n%s\n", LADDER_HEAD);
+    table_text(&b, r->ladder, (size_t)r->nladder, r->ladder_least, 1);
+  }
   if (b.bad) {
     free(b.s);
     return NULL;
@@ -539,6 +557,12 @@ hs_status hs_report_compare(const char *dir, const char *patient, const hs_compa
           "docs/decision.md.</p>\n<h2>LV "
           "pressure-volume loops</h2>\n%s\n",
       hs_html_svg_body(pv));
+  if (r->nladder) {
+    hs_html_put(&b, "<h2>Support without a circuit</h2>\n<p>");
+    hs_html_text(&b, LADDER_HEAD);
+    hs_html_put(&b, ".</p>\n");
+    table(&b, r->ladder, (size_t)r->nladder, r->ladder_least, 1);
+  }
   if (sweep) hs_html_put(&b, "<h2>ECMO flow</h2>\n%s\n", hs_html_svg_body(sweep));
   hs_html_put(&b, "</body></html>\n");
   if (b.bad) st = hs_err_set(err, HS_ERR_NOMEM, "out of memory writing the report");

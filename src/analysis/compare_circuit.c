@@ -1,0 +1,264 @@
+/*
+ * analysis/compare_circuit.c - compare for a patient not on VA-ECMO (docs/decision.md,
+ * "A patient not on ECMO"): compare adds a circuit to every strategy; for a patient
+ * without one it also simulates what the circuit-free alternatives give, so that the
+ * answer says whether the circuit is needed at all.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/strategy.h"
+#include "hemosim/hemosim.h"
+
+static void appendf(char *b, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void appendf(char *b, size_t n, const char *fmt, ...) {
+  size_t k = strlen(b);
+  if (k + 1 >= n) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(b + k, n - k, fmt, ap);
+  va_end(ap);
+}
+
+/* The strategy's drugs and devices on the patient without a circuit, at steady state,
+   with the MAP controller switched on when `hold` (fills w: values and targets). */
+static hs_status run_without_circuit(const hs_model *patient, const hs_strategy *st, int hold,
+                                     const hs_targets *t, hs_compare_row *w, hs_err *err) {
+  hs_model *m = hs_model_clone(patient, err);
+  if (!m) return err ? err->code : HS_ERR_NOMEM;
+  hs_plan *pl = NULL;
+  hs_sim *sim = NULL;
+  double *all = NULL;
+  hs_steady_info inf;
+  hs_status s = hs_strategy_apply(m, st, err);
+  if (!s) s = hs_model_set(m, "solver.max_beats", 400, err);
+  if (!s && hold) s = hs_model_set_text(m, "map_control.enabled", "true", err);
+  if (!s) {
+    if (!(pl = hs_plan_compile(m, err)) || !(sim = hs_sim_new(pl, err)))
+      s = err ? err->code : HS_ERR_NOMEM;
+    else if (!(all = malloc(hs_sim_metric_count(sim) * sizeof *all)))
+      s = hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+    else if (!(s = hs_sim_run_to_steady(sim, &inf, err)))
+      s = hs_sim_summary_all(sim, 6, all, err);
+  }
+  if (!s) {
+    memset(w, 0, sizeof *w);
+    hs_strategy_values(sim, all, w->v);
+    hs_strategy_check_targets(w, t);
+    w->perfusion_held = w->met[HS_TGT_MAP] && w->met[HS_TGT_DO2I] && w->met[HS_TGT_SVO2];
+    w->steady = inf.reached;
+    w->beats = inf.beats;
+  }
+  free(all);
+  hs_sim_free(sim);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  return s;
+}
+
+/* What the run without the circuit gave, appended to b: its values, the vasopressor that
+   held MAP, the targets missed. */
+static void without_text(char *b, size_t n, const char *what, const hs_compare_row *w) {
+  appendf(b, n, "%s %s (model): PCWP %.1f mmHg, MAP %.0f mmHg, DO2 index %.0f mL/min/m2, "
+          "SvO2 %.0f %%", what, w->all_met ? "meets every target" : "misses", w->v[HS_CMP_PCWP],
+          w->v[HS_CMP_MAP], w->v[HS_CMP_DO2I], w->v[HS_CMP_SVO2D]);
+  if (w->v[HS_CMP_NE_EQ] > 0)
+    appendf(b, n, ", MAP held with norepinephrine %.2g ug/kg/min", w->v[HS_CMP_NE_EQ]);
+  else if (w->v[HS_CMP_NTP_EQ] > 0)
+    appendf(b, n, ", MAP held with nitroprusside %.2g ug/kg/min", w->v[HS_CMP_NTP_EQ]);
+  if (w->all_met) return;
+  /* without a circuit the SvO2 target reads the mixed venous sample: not "drained-blood" */
+  char missed[sizeof w->missed];
+  snprintf(missed, sizeof missed, "%s", w->missed);
+  for (char *d; (d = strstr(missed, "drained-blood "));)
+    memmove(d, d + 14, strlen(d + 14) + 1);
+  appendf(b, n, " - %s", missed);
+}
+
+/* A patient not on VA-ECMO whose recommendation holds every target at the least ECMO flow
+   (docs/decision.md "A patient not on ECMO"): the recommendation's drugs and devices are
+   simulated on the patient without the circuit, and the answer says whether the targets
+   hold there too.  A strategy the circuit is part of (a vent on its drainage, a moved
+   return, the LVAD conversion) is not simulated. */
+hs_status hs_compare_circuit_check(const hs_model *patient, hs_compare_result *res, hs_err *err) {
+  char *b = res->circuit_note;
+  size_t n = sizeof res->circuit_note;
+  b[0] = 0;
+  if (res->recommended < 0) return HS_OK;
+  const hs_compare_row *r = &res->rows[res->recommended];
+  const hs_targets *t = &res->targets;
+  if (!hs_strategy_at_flow_floor(r, t)) return HS_OK;
+  appendf(b, n, "this patient is not on VA-ECMO, and the recommendation holds every target at "
+          "the least ECMO flow tried (%.2f L/min)", t->flow_min_lpm);
+  hs_strategy st;
+  hs_status s = hs_strategy_parse(r->name, &st, err);
+  if (s) return s;
+  if (*st.vent_site || *st.return_site || st.lvad || st.drained_by_circuit) {
+    appendf(b, n, "; its unloading runs through the circuit, so it was not simulated without "
+            "one.");
+    return HS_OK;
+  }
+  const char *what = strncmp(r->label, "ECMO + ", 7) == 0 ? r->label + 7 : "the patient unsupported";
+  hs_compare_row w;
+  if ((s = run_without_circuit(patient, &st, 0, t, &w, err))) goto failed;
+  appendf(b, n, ". Without a circuit, ");
+  without_text(b, n, what, &w);
+  res->without_circuit = w.all_met;
+  if (!w.all_met && !w.met[HS_TGT_MAP] && !res->hold_map) {
+    /* MAP is what the circuit added: the vasopressor a clinician tries first */
+    hs_compare_row h;
+    if ((s = run_without_circuit(patient, &st, 1, t, &h, err))) goto failed;
+    appendf(b, n, "; with a vasopressor holding MAP (the MAP controller, --hold-map), ");
+    without_text(b, n, what, &h);
+    res->without_circuit = h.all_met;
+  }
+  if (res->without_circuit)
+    appendf(b, n, ". By these targets the patient does not need VA-ECMO; the strategies "
+            "below all include a circuit.");
+  else
+    appendf(b, n, ". The circuit's least flow is what meets the targets here.");
+  return HS_OK;
+failed:
+  if (s == HS_ERR_NOMEM) return s;
+  /* the run without the circuit failed: said, not fatal */
+  appendf(b, n, "; without a circuit the simulation failed: %.300s", err ? err->msg : "");
+  res->without_circuit = -1;
+  return HS_OK;
+}
+
+/* ---- support without a circuit (docs/decision.md "Support without a circuit") ---- */
+
+/* In order of invasiveness: the patient's own drugs, a balloon, a percutaneous pump, the
+   larger pump of a surgical (axillary) access.  Each is the built-in strategy of that
+   device, applied to the patient without the circuit compare adds. */
+static const char *const LADDER[HS_LADDER_N] = {"ecmo", "ecmo+iabp:1:1", "ecmo+impella_cp:P8",
+                                                "ecmo+impella_5.0:P8"};
+
+typedef struct rung {
+  const hs_model *patient;
+  const hs_targets *t;
+  hs_strategy st;
+  int hold; /* the MAP controller is on in every row (--hold-map) */
+  hs_compare_row *row;
+  hs_status status;
+  hs_err err;
+} rung;
+
+/* As the compare rows: the MAP controller only with --hold-map; a rung that misses MAP
+   without it runs once more with it (the vasopressor a clinician gives, as circuit_check
+   does), so a device is not failed for a pressure a drug holds. */
+static void run_rung(rung *g) {
+  g->status = run_without_circuit(g->patient, &g->st, g->hold, g->t, g->row, &g->err);
+  if (!g->status && !g->hold && !g->row->all_met && !g->row->met[HS_TGT_MAP])
+    g->status = run_without_circuit(g->patient, &g->st, 1, g->t, g->row, &g->err);
+}
+
+typedef struct rung_pool {
+  rung *g;
+  int n, nthreads, tid;
+} rung_pool;
+
+static void *rung_worker(void *arg) {
+  const rung_pool *p = arg;
+  for (int i = p->tid; i < p->n; i += p->nthreads) run_rung(&p->g[i]);
+  return NULL;
+}
+
+static int met_count(const hs_compare_row *r) {
+  int n = 0;
+  for (int k = 0; k < HS_TGT_N; k++) n += r->met[k];
+  return n;
+}
+
+hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int threads,
+                            hs_err *err) {
+  rung g[HS_LADDER_N];
+  int idx[HS_LADDER_N], n = 0;
+  res->nladder = HS_LADDER_N;
+  res->ladder_least = -1;
+  hs_strategy st[HS_LADDER_N];
+  for (int i = 0; i < HS_LADDER_N; i++) {
+    hs_compare_row *r = &res->ladder[i];
+    memset(r, 0, sizeof *r);
+    for (int k = 0; k < HS_CMP_NVAL; k++) r->v[k] = NAN;
+    hs_status s = hs_strategy_parse(LADDER[i], &st[i], err);
+    if (s) return s;
+    if (hs_strategy_excluded(&st[i], &res->context, r->excluded_reason,
+                             sizeof r->excluded_reason)) {
+      r->excluded = 1;
+      continue;
+    }
+    g[n] = (rung){patient, &res->targets, st[i], res->hold_map, r, HS_OK, {0, ""}};
+    idx[n++] = i;
+  }
+  int nt = threads < 1 ? 1 : threads > n ? n : threads;
+  pthread_t th[HS_LADDER_N];
+  rung_pool pool[HS_LADDER_N];
+  int started = 0;
+  for (int k = 1; k < nt; k++) {
+    pool[k] = (rung_pool){g, n, nt, k};
+    if (pthread_create(&th[k], NULL, rung_worker, &pool[k]) != 0) break;
+    started = k;
+  }
+  /* this thread takes its own share, and the shares of threads that did not start */
+  for (int i = 0; i < n; i++)
+    if (i % nt == 0 || i % nt > started) run_rung(&g[i]);
+  for (int k = 1; k <= started; k++) pthread_join(th[k], NULL);
+  for (int i = 0; i < HS_LADDER_N; i++) { /* what each rung is (the run cleared its row) */
+    hs_compare_row *r = &res->ladder[i];
+    snprintf(r->name, sizeof r->name, "%.90s",
+             strncmp(st[i].text, "ecmo+", 5) ? "none" : st[i].text + 5);
+    snprintf(r->label, sizeof r->label, "%.150s",
+             strncmp(st[i].label, "ECMO + ", 7) == 0 ? st[i].label + 7 : "no device");
+    r->step = st[i].step;
+    r->families = st[i].families;
+  }
+  for (int j = 0; j < n; j++) {
+    hs_compare_row *r = g[j].row;
+    if (g[j].status == HS_ERR_NOMEM) return hs_err_set(err, HS_ERR_NOMEM, "%s", g[j].err.msg);
+    if (g[j].status) { /* a rung that cannot run on this patient says why */
+      r->failed = 1;
+      snprintf(r->failed_reason, sizeof r->failed_reason, "%s", g[j].err.msg);
+      for (int k = 0; k < HS_CMP_NVAL; k++) r->v[k] = NAN;
+      continue;
+    }
+    snprintf(r->settings, sizeof r->settings, "%s without a circuit", r->label);
+    hs_strategy_risks(&g[j].st, &res->context, r->v, r->risk);
+    if (res->ladder_least < 0 && r->all_met) res->ladder_least = idx[j];
+  }
+  /* the answer in one sentence */
+  char *b = res->ladder_note;
+  size_t bn = sizeof res->ladder_note;
+  b[0] = 0;
+  appendf(b, bn, "the least support tried (a device on the patient's own drugs; %s): ",
+          res->hold_map ? "MAP held by the MAP controller"
+                        : "a vasopressor titrated by the MAP controller where MAP falls short");
+  if (res->ladder_least >= 0) {
+    const hs_compare_row *w = &res->ladder[res->ladder_least];
+    without_text(b, bn, res->ladder_least == 0 ? "no device" : w->label, w);
+  } else {
+    int best = -1;
+    for (int i = 0; i < HS_LADDER_N; i++) {
+      const hs_compare_row *r = &res->ladder[i];
+      if (r->excluded || r->failed) continue;
+      if (best < 0 || met_count(r) > met_count(&res->ladder[best]) ||
+          (met_count(r) == met_count(&res->ladder[best]) &&
+           r->v[HS_CMP_PCWP] < res->ladder[best].v[HS_CMP_PCWP]))
+        best = i;
+    }
+    appendf(b, bn, "none of no device, IABP, Impella CP and Impella 5.0 meets every target");
+    if (best >= 0) {
+      appendf(b, bn, "; the closest, ");
+      without_text(b, bn, res->ladder[best].label, &res->ladder[best]);
+    }
+  }
+  appendf(b, bn, ".");
+  if (res->without_circuit == 1 && res->step == HS_STEP_FLOW_DRUGS && res->ladder_least != 0)
+    appendf(b, bn, " Drugs alone do it too: the recommendation's drugs without a circuit meet "
+            "every target (NOT ON ECMO above).");
+  return HS_OK;
+}
