@@ -14,7 +14,9 @@
 //   4. the Patient tab fits the microcirculation to MICRO_FILE (a sublingual measurement
 //      chosen with the file input), shows measured against fitted values and applies the
 //      fitted dysfunction to the patient (its parameter table shows it);
-//   5. a screenshot is saved.
+//   5. a screenshot is saved;
+//   6. for a patient not on VA-ECMO (RV shock) the full comparison shows the
+//      "Not on ECMO" note and the least support without a circuit, and the report its table.
 import { chromium } from 'playwright-core';
 
 const [url, exe, shot, dirPcwp, dirEsv, microFile] = process.argv.slice(2);
@@ -119,6 +121,24 @@ try {
   await sleep(1500);
   await page.screenshot({ path: shot });
   console.log('screenshot: ' + shot);
+
+  // a patient not on VA-ECMO: the full comparison also says what support without a
+  // circuit reaches the targets (the RV-shock patient: the Impella CP)
+  await page.selectOption('#patient-select', 'b|rv_shock.yaml');
+  await page.waitForFunction(() => /RV-predominant/.test(document.getElementById('patient-name').textContent), null, { timeout: 30000 });
+  await page.click('button[data-tab="decide"]');
+  await page.selectOption('#job-kind', 'compare');
+  await page.click('#run-job');
+  await page.waitForSelector('#without-circuit', { timeout: 120000 });
+  const wc = await page.textContent('#without-circuit');
+  const recText = await page.textContent('#recommendation');
+  if (!/Without a circuit:.*Impella CP P8 meets every target/.test(wc)) fail(`without-circuit note: '${wc}'`);
+  if (!/Not on ECMO:/.test(recText)) fail('no "Not on ECMO" note for a patient without a circuit');
+  const rframe = page.frameLocator('#report');
+  await rframe.locator('body').waitFor({ timeout: 10000 });
+  const rtext = await rframe.locator('body').innerText();
+  if (!/Support without a circuit/.test(rtext)) fail('the report has no table of support without a circuit');
+  console.log('not on ECMO: ' + wc.slice(0, 160).replace(/\s+/g, ' '));
   if (errors.length) fail('errors in the page: ' + errors.join('; '));
 } finally {
   await browser.close();
