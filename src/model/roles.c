@@ -48,7 +48,7 @@ static const hs_role ROLES[] = {
     {"left_mca_stem", E, NULL, "l_mca_stem", 0, "left MCA stem (TCD velocity, occlusion site)"},
     {"right_mca_stem", E, NULL, "r_mca_stem", 0, "right MCA stem (TCD velocity, occlusion site)"},
     {"splanchnic_bed", E, NULL, "abdominal_bed", 0,
-     "splanchnic (hepatic) flow: lactate clearance (docs/model.md 2.17)"},
+     "liver-and-kidney flow (the lactate clearance follows it, docs/model.md 2.17)"},
     {"pulmonary_arterioles", E, "resistor", "pulm_arterioles", 0,
      "pulmonary vascular resistance that calibrate fits (pvr_mult)"},
     {"left_pca_bed", E, "resistor", "l_pca_bed", 0, "left PCA territory flow"},
