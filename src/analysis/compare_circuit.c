@@ -250,7 +250,7 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
            r->v[HS_CMP_PCWP] < res->ladder[best].v[HS_CMP_PCWP]))
         best = i;
     }
-    appendf(b, bn, "none of no device, IABP, Impella CP and Impella 5.0 meets every target");
+    appendf(b, bn, "none meets every target");
     if (best >= 0) {
       appendf(b, bn, "; the closest, ");
       without_text(b, bn, res->ladder[best].label, &res->ladder[best]);
