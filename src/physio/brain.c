@@ -112,7 +112,10 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
     [BRAIN_ART_PREF] = {"arterial_reference_pressure", HS_DIM_PRESSURE, 75, 10, 200, 0,
                         "transmural pressure at which the territory arteries have their "
                         "nominal compliance C (with arterial_stiffening)",
-                        "this model: the resting MAP - ICP of the healthy adult", NULL},
+                        "model choice: about the resting MAP - ICP of a normotensive adult "
+                        "(85 - 10 mmHg); the default patient's territory arteries sit at ~81 "
+                        "(MAP - ICP 87); fitted with the stiffening's window (docs/brain.md)",
+                        NULL},
     [BRAIN_BP_GAIN] = {"bp_gain", HS_DIM_NONE, 0.3, 0.01, 2, 0,
                        "bp_target controller: ln(factor) changes by gain x (aim - pressure) / "
                        "pressure per beat; 0.3 corrects ~30 % of a relative error per beat "

@@ -113,9 +113,11 @@ static const hs_param_spec CP[CP_NPARAM] = {
                       "sympathetic outflow (the upper normal filling pressure)",
                       "Azevedo et al. 2000 Circulation 101:2053 (no response with normal "
                       "filling pressures)", NULL},
-    [CP_REFERENCE] = {"reference", HS_DIM_PRESSURE, 12, 0, 60, 0,
+    [CP_REFERENCE] = {"reference", HS_DIM_PRESSURE, 10, 0, 60, 0,
                       "mean LA pressure (PCWP) at which the patient file's resistances apply "
-                      "(the patient's own filling pressure)", "", NULL},
+                      "(the patient's own filling pressure; default: the healthy adult's, "
+                      "9.9 mmHg, so that switching the reflex on leaves it unchanged)", "",
+                      NULL},
     [CP_TAU] = {"time_constant", HS_DIM_TIME, 10, 0.5, 120, 0,
                 "time constant of the reflex (sensing and vascular response)",
                 "model choice: the baroreflex's resistance effector, delay 2 s + time "
