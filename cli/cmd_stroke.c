@@ -661,7 +661,7 @@ static const char COURSE_HELP[] =
     "usage: hemosim stroke course PATIENT [--territory T] [--etici G | --fraction F]\n"
     "                             [--obstruction X] [--strategies LIST] [--half-life T]\n"
     "                             [--clearance-exponent P] [--duration T] [--step T]\n"
-    "                             [--hypo-cbf C] [--hyper-rel R] [--json] [-q]\n"
+    "                             [--hypo-rel R | --hypo-cbf C] [--hyper-rel R] [--json] [-q]\n"
     "\n"
     "The first hours after thrombectomy under each blood-pressure strategy, simulated\n"
     "as a quasi-steady course: every --step (30 min) the circulation is run to its\n"
@@ -695,7 +695,11 @@ static const char COURSE_HELP[] =
     "  --clearance-exponent P  clearance x (relative CBF)^P, in [0, 4] (default 1)\n"
     "  --duration T          course length, up to 72 h (default \"24 h\")\n"
     "  --step T              interval between steady states, >= 1 min (default \"30 min\")\n"
-    "  --hypo-cbf C          hypoperfusion threshold in mL/100 g/min (default 20)\n"
+    "  --hypo-rel R          hypoperfusion below R x the contralateral territory's CBF at\n"
+    "                        the same time, in (0, 1) (default 0.4: 20 of a normal 50)\n"
+    "  --hypo-cbf C          an absolute threshold in mL/100 g/min instead (the model's\n"
+    "                        territories rest at 35-71, so one number is a different\n"
+    "                        fraction of each)\n"
     "  --hyper-rel R         hyperperfusion above R x contralateral, in [1, 3] (default 1.5)\n"
     "  --set NAME=VALUE      change a parameter of PATIENT first, as for run (repeatable;\n"
     "                        e.g. --set \"brain.collateral_grade=1\")\n"
@@ -708,7 +712,7 @@ static void course_help(void) { fputs(COURSE_HELP, stdout); }
 
 /* The option texts of `stroke course` (NULL: not given). */
 typedef struct course_args {
-  const char *patient, *ter, *et, *fr, *ob, *strat, *hl, *ce, *du, *stp, *hc, *hr;
+  const char *patient, *ter, *et, *fr, *ob, *strat, *hl, *ce, *du, *stp, *hc, *hr, *hrel;
   const char **sets; /* --set NAME=VALUE, in order */
   int nsets, json, quiet;
 } course_args;
@@ -730,6 +734,7 @@ static int cmd_course(int argc, char **argv) {
                       {"--strategies", &ca.strat, NULL}, {"--half-life", &ca.hl, NULL},
                       {"--clearance-exponent", &ca.ce, NULL}, {"--duration", &ca.du, NULL},
                       {"--step", &ca.stp, NULL},       {"--hypo-cbf", &ca.hc, NULL},
+                      {"--hypo-rel", &ca.hrel, NULL},
                       {"--hyper-rel", &ca.hr, NULL},   {"--json", NULL, &ca.json},
                       {"--set", ca.sets, &ca.nsets},
                       {"--quiet", NULL, &ca.quiet},
@@ -761,6 +766,8 @@ static int course_run(const char *cmd, const course_args *ca) {
     return fail_opt(&err, "--clearance-exponent");
   if (hr && parse_number(hr, HS_DIM_NONE, &o.hyper_rel, &err)) return fail_opt(&err, "--hyper-rel");
   if (hc && hs_quantity_parse_as(HS_DIM_NONE, hc, "", &o.hypo_cbf, &err)) return fail_opt(&err, "--hypo-cbf");
+  if (ca->hrel && parse_number(ca->hrel, HS_DIM_NONE, &o.hypo_rel, &err))
+    return fail_opt(&err, "--hypo-rel");
   if (hl && hs_quantity_parse_as(HS_DIM_TIME, hl, NULL, &o.half_life_s, &err)) return fail_opt(&err, "--half-life");
   if (du && hs_quantity_parse_as(HS_DIM_TIME, du, NULL, &o.duration_s, &err)) return fail_opt(&err, "--duration");
   if (stp && hs_quantity_parse_as(HS_DIM_TIME, stp, NULL, &o.step_s, &err)) return fail_opt(&err, "--step");

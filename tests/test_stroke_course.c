@@ -104,14 +104,28 @@ static void test_sbp_strategies(void **state) {
   assert_true(lo->mean_cbf_territory < mid->mean_cbf_territory);
   assert_true(mid->mean_cbf_territory < hi->mean_cbf_territory);
   assert_true(lo->final_obstruction > hi->final_obstruction);
-  /* the collateral share lies between 15 and 35 mL/100 g/min at these pressures: below
-     the default threshold of 20 under SBP < 120 only (17.6 at MAP 81.5: since the arm
-     conduit amplifies the radial pulse, docs/model.md 4.5, a radial SBP below 120 means a
-     lower MAP than before, when the share kept 20.6), so that share is hypoperfused all day */
+  /* the collateral share lies between 15 and 35 mL/100 g/min at these pressures; the
+     default threshold is 0.4 x the contralateral MCA territory's CBF (~71 at rest in this
+     model, so ~28): the share falls below it under SBP < 120 (17.9) and SBP < 140
+     (23.6), not under SBP 140-180 (30.6), so it is hypoperfused all day in the first two.
+     With the absolute 20 mL/100 g/min of before (below), only SBP < 120 counted, though
+     20 is 28 % of this territory's resting flow, not Astrup's 40 % */
   assert_in_range_d(lo->pts[0].cbf_nonreperfused, 15, 35);
+  for (size_t k = 0; k < mid->npoints; k++) {
+    const hs_course_point *p = &mid->pts[k];
+    double thr = 0.4 * p->cbf_reference;
+    assert_in_range_d(thr, 24, 32);
+    assert_near(p->hypo_fraction, 0.7 * (p->cbf_reperfused < thr) + 0.3 * (p->cbf_nonreperfused < thr),
+                1e-12);
+  }
   assert_near(lo->mean_hypo_fraction, 0.3, 1e-9);
-  assert_near(mid->mean_hypo_fraction, 0, 0);
+  assert_near(mid->mean_hypo_fraction, 0.3, 1e-9);
   assert_near(hi->mean_hypo_fraction, 0, 0);
+  hs_course_free(r);
+  o.hypo_cbf = 20; /* the absolute threshold */
+  r = course(m, &o);
+  assert_near(arm(r, "sbp_below_120")->mean_hypo_fraction, 0.3, 1e-9);
+  assert_near(arm(r, "sbp_below_140")->mean_hypo_fraction, 0, 0);
   hs_course_free(r);
 
   o.hypo_cbf = 25;
@@ -243,6 +257,13 @@ static void test_rejections(void **state) {
   assert_non_null(strstr(err.msg, "step 10 s is out of range [1 min"));
   o = hs_course_opts_default();
   o.obstruction0 = 0.99;
+  assert_int_equal(hs_stroke_course(m, &o, &r, &err), HS_ERR_RANGE);
+  o = hs_course_opts_default();
+  o.hypo_rel = 1.2;
+  assert_int_equal(hs_stroke_course(m, &o, &r, &err), HS_ERR_RANGE);
+  assert_non_null(strstr(err.msg, "relative hypoperfusion threshold 1.2 is out of range (0, 1)"));
+  o = hs_course_opts_default();
+  o.hypo_cbf = 0;
   assert_int_equal(hs_stroke_course(m, &o, &r, &err), HS_ERR_RANGE);
   assert_int_equal(hs_stroke_course(NULL, NULL, &r, &err), HS_ERR_INVALID);
   hs_model_free(m);

@@ -58,7 +58,11 @@ typedef struct hs_course_opts {
   double clearance_exponent;  /* clearance rate x (CBF_reperfused / CBF_reference)^this (default 1) */
   double duration_s;          /* default 24 h */
   double step_s;              /* default 30 min */
-  double hypo_cbf;            /* hypoperfusion threshold, mL/100 g/min (default 20) */
+  double hypo_cbf;            /* hypoperfusion threshold, mL/100 g/min; NAN (default): the
+                                 relative threshold hypo_rel instead */
+  double hypo_rel;            /* hypoperfusion: CBF below this fraction of the contralateral
+                                 mirror territory's at the same time (default 0.4: Astrup
+                                 1981's 20 of a normal ~50 mL/100 g/min) */
   double hyper_rel;           /* hyperperfusion: reperfused CBF / reference above this (1.5,
                                  the ratio linked to haemorrhagic transformation on ASL;
                                  docs/stroke_calculators.md "course") */
@@ -77,7 +81,7 @@ typedef struct hs_course_point {
   double cbf_territory;       /* f x reperfused + (1 - f) x non-reperfused */
   double cbf_reference;       /* contralateral mirror */
   double rel_reperfused;      /* cbf_reperfused / cbf_reference */
-  double hypo_fraction;       /* territory fraction with CBF < hypo_cbf */
+  double hypo_fraction;       /* territory fraction below the hypoperfusion threshold */
   int in_band;                /* the controlled pressure is in the strategy's band */
 } hs_course_point;
 
@@ -92,7 +96,7 @@ typedef struct hs_course_arm {
   double min_cbf_territory;
   double mean_hypo_fraction;      /* time average of the hypoperfused fraction */
   double hypo_fraction_h;         /* integral of the hypoperfused fraction, territory-hours */
-  double time_below_h;            /* hours with the territory's mean CBF < hypo_cbf */
+  double time_below_h;            /* hours with the territory's mean CBF below the threshold */
   double time_hyper_h;            /* hours with rel_reperfused > hyper_rel */
   double hyper_burden_h;          /* integral of f x max(rel_reperfused - 1, 0) dt, h: the
                                      reperfused share's excess over the contralateral side */

@@ -70,7 +70,8 @@ hs_course_opts hs_course_opts_default(void) {
   o.clearance_exponent = 1.0;
   o.duration_s = 24 * HOUR_S;
   o.step_s = 30 * MIN_S;
-  o.hypo_cbf = 20.0;
+  o.hypo_cbf = NAN;
+  o.hypo_rel = 0.4;
   o.hyper_rel = 1.5;
   return o;
 }
@@ -101,9 +102,12 @@ static hs_status check_opts(const hs_course_opts *o, hs_err *err) {
   if (o->duration_s / o->step_s > 10000)
     return hs_err_set(err, HS_ERR_RANGE, "%g steps are too many (at most 10000)",
                       ceil(o->duration_s / o->step_s));
-  if (!(o->hypo_cbf > 0 && o->hypo_cbf <= 100))
+  if (!isnan(o->hypo_cbf) && !(o->hypo_cbf > 0 && o->hypo_cbf <= 100))
     return hs_err_set(err, HS_ERR_RANGE,
                       "hypoperfusion threshold %g mL/100 g/min is out of range (0, 100]", o->hypo_cbf);
+  if (!(o->hypo_rel > 0 && o->hypo_rel < 1))
+    return hs_err_set(err, HS_ERR_RANGE, "relative hypoperfusion threshold %g is out of range "
+                      "(0, 1)", o->hypo_rel);
   if (!(o->hyper_rel >= 1 && o->hyper_rel <= 3))
     return hs_err_set(err, HS_ERR_RANGE, "hyperperfusion ratio %g is out of range [1, 3]",
                       o->hyper_rel);
@@ -149,6 +153,17 @@ static void above(double a, double b, double thr, double h, double *dur, double 
   }
 }
 
+/* A share's CBF in the unit of the hypoperfusion threshold: mL/100 g/min with --hypo-cbf,
+   else its fraction of the contralateral mirror territory's CBF at the same time (the
+   default: territories differ at rest, the model's MCA 71 against the ACA's 41
+   mL/100 g/min, so one absolute threshold is a different fraction of each). */
+static double hypo_x(const hs_course_opts *o, double cbf, double ref) {
+  return isnan(o->hypo_cbf) ? cbf / ref : cbf;
+}
+static double hypo_thr(const hs_course_opts *o) {
+  return isnan(o->hypo_cbf) ? o->hypo_rel : o->hypo_cbf;
+}
+
 static void endpoints(hs_course_arm *a, double f, const hs_course_opts *o) {
   const hs_course_point *p = a->pts;
   double T = p[a->npoints - 1].t_s - p[0].t_s;
@@ -164,10 +179,15 @@ static void endpoints(hs_course_arm *a, double f, const hs_course_opts *o) {
     double h = p[i].t_s - p[i - 1].t_s;
     sum_cbf += 0.5 * (p[i].cbf_territory + p[i - 1].cbf_territory) * h;
     /* the hypoperfused fraction of each share, with its crossing time */
-    double br = time_below(p[i - 1].cbf_reperfused, p[i].cbf_reperfused, o->hypo_cbf, h);
-    double bn = time_below(p[i - 1].cbf_nonreperfused, p[i].cbf_nonreperfused, o->hypo_cbf, h);
+    const hs_course_point *q = &p[i - 1], *r = &p[i];
+    double thr = hypo_thr(o);
+    double br = time_below(hypo_x(o, q->cbf_reperfused, q->cbf_reference),
+                           hypo_x(o, r->cbf_reperfused, r->cbf_reference), thr, h);
+    double bn = time_below(hypo_x(o, q->cbf_nonreperfused, q->cbf_reference),
+                           hypo_x(o, r->cbf_nonreperfused, r->cbf_reference), thr, h);
     sum_hypo += f * br + (1 - f) * bn;
-    below += time_below(p[i - 1].cbf_territory, p[i].cbf_territory, o->hypo_cbf, h);
+    below += time_below(hypo_x(o, q->cbf_territory, q->cbf_reference),
+                        hypo_x(o, r->cbf_territory, r->cbf_reference), thr, h);
     double d, integral;
     above(p[i - 1].rel_reperfused, p[i].rel_reperfused, o->hyper_rel, h, &d, &integral);
     hyper += d;
@@ -234,8 +254,9 @@ static hs_status run_arm(ctx *c, hs_sim *open, hs_sim *shut, const hs_course_opt
     p->cbf_nonreperfused = f < 1 ? cbf_shut : NAN;
     p->cbf_territory = f * p->cbf_reperfused + (f < 1 ? (1 - f) * cbf_shut : 0);
     p->rel_reperfused = p->cbf_reference > 0 ? p->cbf_reperfused / p->cbf_reference : NAN;
-    p->hypo_fraction = f * (p->cbf_reperfused < o->hypo_cbf) +
-                       (f < 1 ? (1 - f) * (cbf_shut < o->hypo_cbf) : 0);
+    p->hypo_fraction =
+        f * (hypo_x(o, p->cbf_reperfused, p->cbf_reference) < hypo_thr(o)) +
+        (f < 1 ? (1 - f) * (hypo_x(o, cbf_shut, p->cbf_reference) < hypo_thr(o)) : 0);
     double v = b->on_map ? p->map : p->sbp;
     p->in_band = v >= b->lo - 1e-9 && v <= b->hi + 1e-9;
     a->npoints = i + 1;

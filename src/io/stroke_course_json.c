@@ -3,6 +3,8 @@
  * (hemosim-stroke/1, calculator "course"; hemosim/stroke_course.h,
  * docs/stroke_calculators.md "course").
  */
+#include <math.h>
+
 #include "hemosim/hemosim.h"
 #include "io/json_util.h"
 
@@ -69,7 +71,11 @@ char *hs_course_json(const hs_course_result *r, const hs_provenance *prov, hs_er
   SET(o, "clearance_exponent", hs_jnum(r->opts.clearance_exponent));
   SET(o, "duration_h", hs_jnum(r->opts.duration_s / 3600.0));
   SET(o, "step_min", hs_jnum(r->opts.step_s / 60.0));
-  SET(o, "hypoperfusion_below_ml100gmin", hs_jnum(r->opts.hypo_cbf));
+  /* one of the two: an absolute threshold (--hypo-cbf) or the relative one (default) */
+  SET(o, "hypoperfusion_below_ml100gmin",
+      isnan(r->opts.hypo_cbf) ? json_null() : hs_jnum(r->opts.hypo_cbf));
+  SET(o, "hypoperfusion_below_rel",
+      isnan(r->opts.hypo_cbf) ? hs_jnum(r->opts.hypo_rel) : json_null());
   SET(o, "hyperperfusion_rel_above", hs_jnum(r->opts.hyper_rel));
   SET(o, "steady_states", json_integer(r->steady_states));
   SET(o, "note", json_string("every endpoint is a model proxy (simulated perfusion), not a "

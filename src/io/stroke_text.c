@@ -238,10 +238,12 @@ char *hs_course_text(const hs_course_result *r, hs_err *err) {
   }
   fprintf(f,
           "\nSBP, MAP: mmHg at the end; CBF: territory mean over the course; hypo frac: mean\n"
-          "fraction of the territory below %s mL/100 g/min (hypo h: territory-hours); hyper h:\n"
+          "fraction of the territory below %s%s (hypo h: territory-hours); hyper h:\n"
           "hours with reperfused CBF > %s x contralateral; burden h: f x excess ratio over 1,\n"
           "integrated.  MODEL PROXIES, NOT OUTCOMES.\n",
-          num(nf, r->opts.hypo_cbf), num(nf, r->opts.hyper_rel));
+          num(nf, isnan(r->opts.hypo_cbf) ? r->opts.hypo_rel : r->opts.hypo_cbf),
+          isnan(r->opts.hypo_cbf) ? " x contralateral CBF" : " mL/100 g/min",
+          num(nf, r->opts.hyper_rel));
   return close_text(&rp, "course report", err);
 }
 
