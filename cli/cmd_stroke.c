@@ -750,6 +750,7 @@ static int course_run(const char *cmd, const course_args *ca) {
              *strat = ca->strat, *hl = ca->hl, *ce = ca->ce, *du = ca->du, *stp = ca->stp,
              *hc = ca->hc, *hr = ca->hr;
   if (!patient) return hs_cli_usage(cmd, "a patient file is required (e.g. examples/patients/stroke_post_thrombectomy.yaml)");
+  if (hc && ca->hrel) return hs_cli_usage(cmd, "give either --hypo-rel or --hypo-cbf, not both");
   if (et && fr) return hs_cli_usage(cmd, "give --etici or --fraction, not both");
   hs_err err = {HS_OK, ""};
   hs_course_opts o = hs_course_opts_default();

@@ -192,6 +192,16 @@ expect_match("${OUT}" "\"calculator\": \"course\"")
 expect_run(2 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml --strategies sbp_below_100)
 expect_match("${ERR}" "unknown blood-pressure strategy")
 expect_run(1 ${HEMOSIM} stroke course --step "1 h")
+# the hypoperfusion threshold: relative by default (JSON says which), one of the two options
+expect_run(0 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml
+           --strategies sbp_below_140 --duration "1 h" --step "1 h" --hypo-rel 0.3 --json)
+expect_match("${OUT}" "\"hypoperfusion_below_ml100gmin\": null,\n *\"hypoperfusion_below_rel\": 0.3,")
+expect_run(1 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml
+           --hypo-rel 0.3 --hypo-cbf 20)
+expect_match("${ERR}" "give either --hypo-rel or --hypo-cbf, not both")
+expect_run(2 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml
+           --hypo-rel 1.5)
+expect_match("${ERR}" "relative hypoperfusion threshold 1.5 is out of range \\(0, 1\\)")
 # --set changes the patient first (as for run) and is recorded in the JSON
 expect_run(0 ${HEMOSIM} stroke course ${SRC}/examples/patients/stroke_post_thrombectomy.yaml
            --strategies sbp_below_140 --duration "1 h" --step "1 h" --json
