@@ -93,6 +93,8 @@ extern "C" {
     "O2 saturation of the blood drained into the first oxygenating device (pre-oxygenator); NaN without one") \
   X(HS_M_CPO, "cpo_w", "W", "cardiac power output of the native LV: MAP x lv_output_lpm / 451 (Fincke 2004)") \
   X(HS_M_CPI, "cpi_w_m2", "W/m2", "cardiac power index: cpo_w / body surface area")           \
+  X(HS_M_CPO_TOTAL, "cpo_total_w", "W",                                                         \
+    "power into the systemic circulation from the heart and every pump: MAP x co_lpm / 451")  \
   X(HS_M_SVR, "svr_dyn_s_cm5", "dyn*s/cm5", "systemic vascular resistance 80 (MAP - CVP) / co_lpm") \
   X(HS_M_PVR, "pvr_dyn_s_cm5", "dyn*s/cm5", "pulmonary vascular resistance 80 (mPAP - PCWP) / rv_output_lpm") \
   X(HS_M_EA, "lv_ea_mmhg_ml", "mmHg/mL", "effective arterial elastance Pes / SV (Kelly 1992)")  \

@@ -53,6 +53,7 @@ static void clinical_indices(hs_sim *s, double *m, double bsa, double v0) {
   m[HS_M_DO2I] = m[HS_M_DO2] / bsa;
   m[HS_M_CPO] = m[HS_M_MAP] * m[HS_M_LVO] / 451.0;
   m[HS_M_CPI] = m[HS_M_CPO] / bsa;
+  m[HS_M_CPO_TOTAL] = m[HS_M_MAP] * m[HS_M_CO] / 451.0; /* heart and pumps (cpo_w: native) */
   m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
   m[HS_M_PVR] = m[HS_M_RVO] > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / m[HS_M_RVO] : NAN;
   double sv = a->edv_lv - a->lv_min;
