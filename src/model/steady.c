@@ -322,14 +322,38 @@ void hs_lh_shift(hs_sim *s, const unsigned char *mask, unsigned char *donor, dou
   }
 }
 
-/* The contents of a non-ejecting LV at their fixed point: those of the LA, its only
-   inflow (its own relax over V / inflow, ~10^5 beats near the balance, and the O2 test
-   would wait for them), in state y. */
-static void lh_contents(const hs_plan *pl, double *y) {
+/* The contents of a non-ejecting LV at their fixed point, in state y: the mean of its
+   inflows' contents weighted by the last beat's inflows (s->qmean) - the LA's when the
+   mitral valve is its only inflow (its own relax over V / inflow, ~10^5 beats near the
+   balance, and the O2 test would wait for them).  A leaking aortic valve feeds it from the
+   aortic root too, and the LV returns that blood to the root (systolic to-and-fro: no net
+   ejection); setting such an LV to the LA's contents kicked the root's and the coronary
+   arteries' contents, which then relaxed with the LV's washout (~100 beats; SCAI E on ECMO
+   at 2 L/min with mild AR, compare: not steady after 400 beats). */
+static void lh_contents(const hs_sim *s, double *y) {
+  const hs_plan *pl = s->pl;
   int lv = pl->lv, la = pl->la;
-  y[pl->yo2 + lv] = y[pl->yo2 + la] / y[la] * y[lv];
-  y[pl->yco2 + lv] = y[pl->yco2 + la] / y[la] * y[lv];
-  if (pl->ntr) y[pl->ytr + lv] = y[pl->ytr + la] / y[la] * y[lv];
+  double w = 0, c[3] = {0, 0, 0};
+  for (int e = 0; e < pl->ne; e++) {
+    int from = pl->efrom[e], to = pl->eto[e], src;
+    double q;
+    if (to == lv && from != lv) src = from, q = s->qmean[2 * e];
+    else if (from == lv && to != lv) src = to, q = s->qmean[2 * e + 1];
+    else continue;
+    if (!(q > 0)) continue;
+    w += q;
+    c[0] += q * y[pl->yo2 + src] / y[src];
+    c[1] += q * y[pl->yco2 + src] / y[src];
+    if (pl->ntr) c[2] += q * y[pl->ytr + src] / y[src];
+  }
+  if (!(w > 0)) { /* no inflow measured: the LA's */
+    w = 1.0;
+    c[0] = y[pl->yo2 + la] / y[la], c[1] = y[pl->yco2 + la] / y[la];
+    c[2] = pl->ntr ? y[pl->ytr + la] / y[la] : 0.0;
+  }
+  y[pl->yo2 + lv] = c[0] / w * y[lv];
+  y[pl->yco2 + lv] = c[1] / w * y[lv];
+  if (pl->ntr) y[pl->ytr + lv] = c[2] / w * y[lv];
 }
 
 /* One step of the balance from the pool volume v with the drift d (mL per beat). */
@@ -362,7 +386,7 @@ static void lh_step(hs_sim *s, lh_solver *h, const unsigned char *mask, unsigned
   h->n++;
   h->beat = s->beats;
   hs_lh_shift(s, mask, donor, vn - v);
-  lh_contents(s->pl, s->y);
+  lh_contents(s, s->y);
   memcpy(s->y_prev_ed, s->y, (size_t)s->pl->ny * sizeof(double));
   s->dirty = 1;
 }
@@ -854,7 +878,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        than settling them). */
     if (warm_now) {
       s->pl->tx->equilibrate(s, 1);
-      if (lh.active && av_shut) lh_contents(pl, s->y);
+      if (lh.active && av_shut) lh_contents(s, s->y);
       if (s->rep_on && circulating &&
           hs_replay_solve(s, STEADY_REPLAY_GOAL, STEADY_REPLAY_MAX) > 0) {
         o2_steps = STEADY_AA_O2_STEPS; /* at the fixed point: no O2 stage unless it moves */
@@ -946,7 +970,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     if (calm >= 3 && (co2_ok || !circulating)) {
       inf.reached = 1;
       if (lv_stagnant) {
-        lh_contents(pl, s->y);
+        lh_contents(s, s->y);
         memcpy(s->y_prev_ed, s->y, nb);
         s->dirty = 1;
       }
