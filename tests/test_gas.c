@@ -651,6 +651,8 @@ static void transport_run(int toy, int skip, int co2_reactivity, double *v, long
   hs_model *m = hs_test_load("examples/patients/healthy_adult.yaml");
   if (co2_reactivity) /* 4 %/mmHg (off by default) */
     assert_int_equal(hs_model_set(m, "brain.co2_reactivity", 0.04, &err), HS_OK);
+  else /* and the coronary autoregulation, which follows the heart's O2 delivery */
+    assert_int_equal(hs_model_set(m, "coronary.autoregulation", 0, &err), HS_OK);
   hs_plan *pl = hs_plan_compile(m, &err);
   assert_non_null(pl);
   assert_non_null(pl->tx); /* the oxygen module registered its hooks */
@@ -692,9 +694,10 @@ static void test_transport_hooks(void **state) {
   assert_true(tx_step > 10 * beats);
   assert_true(frozen[HS_M_VO2] == 0.0); /* no step: no O2 consumed */
   /* the haemodynamics read the contents only through the brain's CO2 reactivity (the
-     arterial PCO2 of the cerebral beds' blood sets the flow they defend, when it is on):
-     the frozen contents keep the start-up PCO2, so the cerebral flow differs; with the
-     reactivity off nothing of the haemodynamics moves */
+     arterial PCO2 of the cerebral beds' blood sets the flow they defend, when it is on)
+     and the coronary autoregulation (the heart's O2 extraction sets its tone): the
+     frozen contents keep the start-up PCO2, so the cerebral flow differs; with both off
+     nothing of the haemodynamics moves */
   assert_true(base[HS_M_PACO2B] != frozen[HS_M_PACO2B]);
   assert_true(base[HS_M_CBFL] != frozen[HS_M_CBFL]);
   transport_run(1, 0, 0, base0, &beats);

@@ -10,6 +10,7 @@
 #include "hemosim/hemosim.h"
 #include "hemosim/optimize.h"
 #include "hemosim/report.h"
+#include "analysis/strategy.h"
 #include "support.h"
 
 /* A shipped patient (examples/patients/FILE). */
@@ -306,8 +307,9 @@ static void test_flow_counts_as_support(void **state) {
   assert_true(r->passed_over >= 0 && r->chosen > r->passed_over && r->least_flow > r->chosen);
   const hs_compare_row *lf = &r->rows[r->least_flow];
   p = &r->rows[r->passed_over], c = &r->rows[r->chosen];
-  assert_true(p->v[HS_CMP_ECMO] >= lf->v[HS_CMP_ECMO] + 1.0 - 1e-6);
-  assert_true(c->v[HS_CMP_ECMO] < lf->v[HS_CMP_ECMO] + 1.0 - 1e-6);
+  /* the rule's own tolerance: flows the controller reads within HS_SAME_FLOW_LPM are one */
+  assert_true(p->v[HS_CMP_ECMO] >= lf->v[HS_CMP_ECMO] + HS_LESS_FLOW_LPM - HS_SAME_FLOW_LPM);
+  assert_true(c->v[HS_CMP_ECMO] < lf->v[HS_CMP_ECMO] + HS_LESS_FLOW_LPM - HS_SAME_FLOW_LPM);
   char want[320];
   snprintf(want, sizeof want, "%.2f L/min more than the least flow meeting them (%.2f L/min, %s)",
            p->v[HS_CMP_ECMO] - lf->v[HS_CMP_ECMO], lf->v[HS_CMP_ECMO], lf->label);

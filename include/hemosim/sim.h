@@ -152,7 +152,12 @@ extern "C" {
   X(HS_M_PACO2B, "paco2_brain_mmhg", "mmHg",                                                 \
     "arterial PCO2 of the blood entering the autoregulated cerebral beds (flow-weighted; on femoral VA-ECMO the native lungs' share); NaN without cerebral flow") \
   X(HS_M_CO2F, "cbf_co2_factor", "",                                                         \
-    "CO2 reactivity: the flow the autoregulated cerebral beds defend, x their autoregulation_flow (docs/brain.md)")
+    "CO2 reactivity: the flow the autoregulated cerebral beds defend, x their autoregulation_flow (docs/brain.md)") \
+  X(HS_M_COR_FLOW, "coronary_flow_mlmin", "mL/min", "coronary blood flow: mean flow of the coronary beds") \
+  X(HS_M_COR_ER, "heart_o2_extraction", "",                                                 \
+    "myocardial O2 extraction ratio: O2 consumption / O2 delivery of the coronary beds (0.70 at rest)") \
+  X(HS_M_COR_TONE, "coronary_tone", "",                                                     \
+    "resistance of the coronary beds x their resting value, set by metabolic autoregulation (docs/model.md 2.20)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

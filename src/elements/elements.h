@@ -239,6 +239,7 @@ extern const hs_block_type hs_type_fluids, hs_type_hemolysis; /* src/physio/ */
 extern const hs_block_type hs_type_tissue_co2;                 /* src/physio/tissue_co2.c */
 extern const hs_block_type hs_type_drug_response;              /* src/physio/drugs.c */
 extern const hs_block_type hs_type_microcirculation; /* src/physio/microcirculation.c */
+extern const hs_block_type hs_type_coronary;         /* src/physio/coronary.c */
 /* Clinician-like MAP controller (docs/controllers.md). */
 enum {
   MAPC_ENABLED,

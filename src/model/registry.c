@@ -15,7 +15,7 @@ static const hs_block_type *const TYPES[] = {
     &hs_type_body, &hs_type_solver, &hs_type_oxygen, &hs_type_baroreflex, &hs_type_drugs,
     &hs_type_brain, &hs_type_map_control, &hs_type_lung_water, &hs_type_lactate,
     &hs_type_fluids, &hs_type_hemolysis, &hs_type_tissue_co2, &hs_type_drug_response,
-    &hs_type_cardiopulmonary, &hs_type_microcirculation,
+    &hs_type_cardiopulmonary, &hs_type_microcirculation, &hs_type_coronary,
 };
 
 #define NCORE (sizeof TYPES / sizeof TYPES[0])

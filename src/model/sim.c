@@ -207,6 +207,14 @@ static int drug_bed(const hs_sim *s, int e) {
   return pl->edge_bed[e] && !s->edge_cx[e] && (pl->cor_art < 0 || pl->efrom[e] != pl->cor_art);
 }
 
+/* Whether edge e is a coronary bed, a resistor leaving the coronary_arteries role's node:
+   the coronary tone (hs_physio_effect coronary, the coronary module) scales it. */
+static int coronary_bed(const hs_sim *s, int e) {
+  const hs_plan *pl = s->pl;
+  return pl->cor_art >= 0 && pl->efrom[e] == pl->cor_art && pl->eto[e] != pl->cor_art &&
+         !s->edge_cx[e];
+}
+
 /* Flows of the plain resistors (with the reflex classes' and drugs' factors), of the
    inertances and valves (states; a closed valve's regurgitant orifice). */
 static void resistor_and_state_flows(hs_sim *s, const double *y, const hs_physio_tone *fx,
@@ -296,6 +304,7 @@ static void waterfall_flows(hs_sim *s, const double *y, const hs_physio_tone *fx
     /* vasoactive drugs and the BP controller act on vasomotor beds; regulated beds
        hold their own tone, and so does the coronary bed (drug_bed) */
     if (drug_bed(s, e)) r *= dx->resistance;
+    if (coronary_bed(s, e)) r *= dx->coronary;
     Q[e] = dp / r;
   }
   /* regulated edges: their conductance factor (the brain: cerebral autoregulation) */
@@ -1242,6 +1251,8 @@ void hs_sim_refresh_derived(hs_sim *s) {
     }
     int wf = pl->nic && s->edge_cx[e]; /* a regulated edge: waterfall_flows */
     resistor_row *rr = wf ? &s->wrow[s->nwrow++] : &s->rrow[s->nrrow++];
+    rr->cor = !wf && coronary_bed(s, e);
+    if (rr->cor) r *= s->pfx.coronary; /* its tone (modules_effect keeps it current) */
     rr->e = e, rr->a = pl->efrom[e], rr->b = pl->eto[e], rr->r = r, rr->g = 1.0 / r;
     int rf = s->ntmod ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE; /* 0-2: evaluate()'s table */
     rr->reflex = rf == HS_REFLEX_NONE || rf == HS_REFLEX_SPLANCHNIC ? rf : HS_REFLEX_EXTRA;
@@ -1461,12 +1472,19 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
 static void modules_effect(hs_sim *s) {
-  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0};
+  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0};
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->effect) md->effect(s->mstate + s->mofs[k], s->pl, s->p, &fx);
   }
   int regulated = fx.regulated_flow != s->pfx.regulated_flow;
+  if (fx.coronary != s->pfx.coronary) /* the coronary tone moved: its rows' resistance */
+    for (int k = 0; k < s->nrrow; k++) {
+      resistor_row *rr = &s->rrow[k];
+      if (!rr->cor) continue;
+      rr->r = s->r_fixed[rr->e] * fx.coronary;
+      rr->g = 1.0 / rr->r;
+    }
   s->pfx = fx;
   if (regulated && s->cx && s->cx->prepare) /* the regulated beds' defended flow moved */
     s->cx->prepare(s->pl, s->p, fx.regulated_flow, s->cx_cache);
@@ -1557,7 +1575,7 @@ static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err)
   int hold = s->slow_frozen || s->p[s->pl->solver + SOLVER_SLOW_HOLD] != 0;
   hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn, hold,
                       s->kin, s->site + (s->nhist - 1) % HIST * 3 * s->pl->nn + s->pl->nn,
-                      s->slow_frozen > 0, s->y, s->co2_fresh};
+                      s->slow_frozen > 0, s->y, s->co2_fresh, s->res_fast};
   s->co2_fresh = 0;
   int changed = 0, moving = 0, j = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;

@@ -64,7 +64,8 @@ typedef struct resistor_row { /* a resistor without collapse: plain (rrow), or a
   int e, a, b;
   int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
   int drug;   /* a vasomotor bed: the drugs and the BP controller scale it */
-  double r;   /* R / (1 - obstruction) / patency */
+  int cor;    /* a coronary bed: r includes the coronary tone (hs_physio_effect coronary) */
+  double r;   /* R / (1 - obstruction) / patency (x the coronary tone) */
   double g;   /* 1 / r */
 } resistor_row;
 

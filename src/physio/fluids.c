@@ -75,10 +75,10 @@ static const hs_param_spec PARAMS[F_NPARAM] = {
                      "urine output at the reference renal perfusion pressure, mL/kg/h "
                      "(normal ~1 mL/kg/h; oliguria < 0.5 mL/kg/h, KDIGO 2012)",
                      "KDIGO 2012 AKI guideline (Kidney Int Suppl 2:1)", NULL},
-    [F_RPP_REF] = {"rpp_ref", HS_DIM_PRESSURE, 92, 50, 150, 0,
+    [F_RPP_REF] = {"rpp_ref", HS_DIM_PRESSURE, 92.7, 50, 150, 0,
                    "renal perfusion pressure (MAP - CVP) at which urine is urine_ref: the "
-                   "healthy adult's own at rest (MAP 97, CVP 5.3 mmHg)",
-                   "resting MAP ~90-100 and CVP ~2-6 mmHg in adults; 92 is the default "
+                   "healthy adult's own at rest (MAP 97.9, CVP 5.2 mmHg)",
+                   "resting MAP ~90-100 and CVP ~2-6 mmHg in adults; 92.7 is the default "
                    "patient's, so that it makes urine_ref (docs/model.md, \"Fluids and "
                    "kidneys\")", NULL},
     [F_RPP_ZERO] = {"rpp_zero", HS_DIM_PRESSURE, 45, 0, 80, 0,

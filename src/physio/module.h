@@ -50,6 +50,9 @@ typedef struct hs_physio_effect {
   double regulated_flow; /* target of the factor on the flow the circuit's regulated beds
                             defend, x their autoregulation_flow (the brain's CO2 reactivity;
                             passed to the circuit's prepare, followed by its state yrf) */
+  double coronary;       /* resistance of the coronary beds, the resistors leaving the
+                            coronary_arteries role's node (their metabolic tone: the coronary
+                            module, docs/model.md 2.20) */
 } hs_physio_effect;
 
 /* What a module's continuous states do to the circulation at one point of the
@@ -132,6 +135,10 @@ typedef struct hs_physio_beat {
   int co2_fresh; /* 1 at the beat end after the search put the blood's CO2 contents at
                     their balance (a CO2 step): a module that follows the arterial PCO2
                     (the brain's CO2 reactivity) updates during the search only then */
+  double residual; /* the beat-to-beat change of the fast states over their steady-state
+                      tolerances (the largest; < 1: periodic within tolerance): a
+                      controller may wait for the circulation to settle before a search
+                      step */
 } hs_physio_beat;
 
 

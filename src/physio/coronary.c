@@ -1,0 +1,208 @@
+/*
+ * physio/coronary.c - metabolic regulation of coronary blood flow (docs/model.md 2.20):
+ * the resistance of the coronary beds (the resistors leaving the coronary_arteries role's
+ * node) follows the myocardium's O2 extraction, so that the heart extracts its resting
+ * share of the O2 it is given whatever the perfusion pressure, arterial O2 content or
+ * drugs, until the beds are fully dilated (their reserve) or fully constricted.
+ *
+ *   E   = VO2_heart / DO2_heart                 over the beat just ended
+ *   f  <- f (E* / E)^k,  k = min(1, T / tau)    once per beat (T: its length)
+ *   f  in [min_factor, max_factor]              x the beds' resistance
+ *
+ * In the periodic steady-state search k = 1 (a fixed-point step: the flow of the beds
+ * scales about as 1 / f, so the step contracts by the share of the coronary path's
+ * resistance that is not regulated), taken once the circulation is past its start-up
+ * transient and only while the extraction is off its target by more than 0.1 %; the
+ * first beat of a run (no beat length yet) takes no step.  In timed runs the tone
+ * relaxes with the time constant tau (flow re-established 10-30 s after a step of
+ * perfusion pressure, Mosher et al. 1964 Circ Res 14:250).  E* = 0.70: the human heart
+ * extracts 70-75 % of its O2 at rest and raises its consumption by flow, not extraction
+ * (Messer et al. 1962 J Clin Invest 41:725; Feigl 1983 Physiol Rev 63:1).  The factor is
+ * kept with the slow states (the warm-start state, physio/module.h), not advanced by
+ * them: its rate is left 0.
+ */
+#include <math.h>
+
+#include "elements/elements.h"
+#include "hemosim/model.h"
+#include "hemosim/roles.h"
+#include "hemosim/sim.h"
+#include "physio/module.h"
+
+enum { CO_ENABLED, CO_EXTRACTION, CO_MIN, CO_MAX, CO_TAU, CO_NPARAM };
+
+static const hs_param_spec CO[CO_NPARAM] = {
+    [CO_ENABLED] = {"autoregulation", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL,
+                    "metabolic regulation of the coronary beds' resistance to the "
+                    "myocardium's O2 extraction (off: their resistance is fixed, "
+                    "pressure-passive flow)",
+                    "Mosher et al. 1964 Circ Res 14:250; Feigl 1983 Physiol Rev 63:1", NULL},
+    [CO_EXTRACTION] = {"target_extraction", HS_DIM_NONE, 0.70, 0.3, 0.9, 0,
+                       "myocardial O2 extraction ratio the coronary tone holds (resting "
+                       "coronary sinus saturation about 30 %)",
+                       "Messer et al. 1962 J Clin Invest 41:725 (0.70 at rest); Feigl 1983 "
+                       "Physiol Rev 63:1", NULL},
+    [CO_MIN] = {"min_factor", HS_DIM_NONE, 0.2, 0.05, 1, 0,
+                "coronary beds' resistance at full dilation, x their resting value (the "
+                "vasodilator reserve; with the unregulated ostia, veins and intramyocardial "
+                "compression a flow reserve of about 3.5 at rest in the healthy adult)",
+                "Gould, Lipscomb & Hamilton 1974 Am J Cardiol 33:87 (hyperaemic flow 3.5-5x "
+                "rest); Uren et al. 1994 N Engl J Med 330:1782 (PET flow reserve ~4 in "
+                "normal myocardium)", NULL},
+    [CO_MAX] = {"max_factor", HS_DIM_NONE, 2.0, 1, 5, 0,
+                "coronary beds' resistance at full constriction, x their resting value",
+                "model choice: keeps flow at its demand up to a perfusion pressure about "
+                "twice the resting one (autoregulation to 140-180 mmHg, Mosher 1964)", NULL},
+    [CO_TAU] = {"time_constant", HS_DIM_TIME, 10, 1, 120, 0,
+                "time constant of the tone's response in timed runs",
+                "Mosher et al. 1964 Circ Res 14:250 (new steady flow 10-30 s after a step of "
+                "perfusion pressure)", NULL},
+};
+
+const hs_block_type hs_type_coronary = {
+    "coronary", HS_BLOCK_GLOBAL, CO, CO_NPARAM,
+    "Metabolic coronary autoregulation: the coronary beds' tone holds the myocardium's O2 "
+    "extraction (docs/model.md 2.20).",
+    NULL};
+
+typedef struct co_state {
+  double f;      /* slow-state slot: resistance factor of the coronary beds */
+  double tprev;  /* time of the previous beat end (-1: none yet) */
+  double change; /* relative change of f at its last step */
+  double er, q;  /* the last beat's extraction ratio and coronary flow (mL/min) */
+} co_state;
+
+static const hs_physio_slow SLOW[] = {{"coronary_tone", "", 1.0}};
+
+/* In the steady-state search the tone steps once the fast circulation's beat-to-beat
+   change is below this many times its tolerance (past the start-up transient, whose
+   first beats' flows say little about the periodic state; measured on six shipped
+   patients: fewer search beats than stepping from the first beat). */
+static const double SEARCH_SETTLED = 1000.0;
+/* ... and holds still while the extraction is within this relative band of its target
+   (0.1 %: 0.0007 of extraction, ~0.2 mL/min of coronary flow), so that the flows' own
+   settling noise, which moves the beat's extraction by about that much, does not keep
+   the tone (and the search's factor test, solver.steady_tol_factor) moving. */
+static const double SEARCH_BAND = 1e-3;
+static const double LN2 = 0.69314718055994531; /* largest change of ln f per beat */
+
+/* Plan data: the coronary beds (resistors leaving the coronary_arteries node) and the
+   O2-consuming vessels they feed. */
+#define CO_MAX_BEDS 8
+typedef struct co_plan {
+  int nbed, bed[CO_MAX_BEDS];
+} co_plan;
+
+extern const hs_physio_module hs_physio_coronary;
+#define BLK(pl) hs_physio_module_block(pl, &hs_physio_coronary)
+
+static void co_start(void *state, const hs_plan *pl, const double *p) {
+  (void)pl, (void)p;
+  co_state *st = state;
+  st->f = 1.0;
+  st->tprev = -1.0;
+  st->change = 0.0;
+  st->er = st->q = NAN;
+}
+
+/* Is vessel node n fed by one of the coronary beds? */
+static int fed(const co_plan *cp, const hs_plan *pl, int n) {
+  for (int k = 0; k < cp->nbed; k++)
+    if (pl->eto[cp->bed[k]] == n) return 1;
+  return 0;
+}
+
+static int co_beat(void *state, const hs_physio_beat *b) {
+  co_state *st = state;
+  const hs_plan *pl = b->plan;
+  const co_plan *cp = hs_physio_plan_data(pl, &hs_physio_coronary);
+  const double *c = b->p + BLK(pl);
+  double T = st->tprev >= 0 ? b->t - st->tprev : 0.0;
+  st->tprev = b->t;
+  st->change = 0.0;
+  double vo2 = 0.0, do2 = 0.0, q = 0.0;
+  for (int k = 0; k < cp->nbed && b->edge_q; k++) q += b->edge_q[cp->bed[k]];
+  for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
+    if (!fed(cp, pl, pl->vo2_nodes[k])) continue;
+    vo2 += b->p[pl->vo2_pidx[k]];
+    do2 += b->node_do2[pl->vo2_nodes[k]];
+  }
+  st->q = q * 60.0;
+  st->er = do2 > 0 && vo2 > 0 ? vo2 / do2 : NAN;
+  if (c[CO_ENABLED] == 0) {
+    if (st->f == 1.0) return 0;
+    st->f = 1.0;
+    return 1;
+  }
+  if (!(vo2 > 0) || !isfinite(do2)) return 0; /* no myocardial consumption: no signal */
+  if (!(T > 0)) return 0; /* the first beat of a run: its flows are the start's transient */
+  if (b->search && !(b->residual < SEARCH_SETTLED)) return 0;
+  double k = b->search ? 1.0 : T / c[CO_TAU];
+  if (k > 1.0) k = 1.0;
+  /* extraction above 1 (delivery short of demand) or no delivery at all: full step
+     towards dilation, bounded per beat */
+  double err = do2 > 0 ? log(c[CO_EXTRACTION] * do2 / vo2) : -LN2;
+  if (b->search && fabs(err) < SEARCH_BAND) return 0; /* on target in the search */
+  double step = k * err;
+  if (step > LN2) step = LN2;
+  if (step < -LN2) step = -LN2;
+  double f = st->f * exp(step);
+  if (f < c[CO_MIN]) f = c[CO_MIN];
+  if (f > c[CO_MAX]) f = c[CO_MAX];
+  if (fabs(f - st->f) <= 1e-5 * st->f) return 0; /* settled (no restart of the integrator) */
+  st->change = fabs(f - st->f) / st->f;
+  st->f = f;
+  return 1;
+}
+
+static void co_effect(const void *state, const hs_plan *pl, const double *p,
+                      hs_physio_effect *fx) {
+  (void)pl, (void)p;
+  fx->coronary *= ((const co_state *)state)->f;
+}
+
+static void co_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
+  (void)pl, (void)p;
+  const co_state *st = state;
+  m[HS_M_COR_TONE] = st->f;
+  m[HS_M_COR_FLOW] = st->q;
+  m[HS_M_COR_ER] = st->er;
+}
+
+static double co_change(const void *state) { return ((const co_state *)state)->change; }
+
+/* The coronary beds: the resistors leaving the coronary_arteries role's node. */
+static hs_status co_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
+  co_plan *cp = hs_physio_plan_data(pl, &hs_physio_coronary);
+  cp->nbed = 0;
+  int cor = hs_plan_node_find(pl, hs_model_role(m, "coronary_arteries"));
+  for (int e = 0; cor >= 0 && e < pl->ne; e++) {
+    if (pl->efrom[e] != cor || pl->eto[e] == cor || pl->edge_kind[e] != HS_EK_RESISTOR)
+      continue;
+    if (cp->nbed == CO_MAX_BEDS)
+      return hs_err_set(err, HS_ERR_INVALID,
+                        "coronary: more than %d resistors leave the coronary_arteries node "
+                        "'%s'; merge the coronary beds",
+                        CO_MAX_BEDS, hs_plan_node_name(pl, (size_t)cor));
+    cp->bed[cp->nbed++] = e;
+  }
+  return HS_OK;
+}
+
+const hs_physio_module hs_physio_coronary = {
+    .name = "coronary",
+    .doc = "metabolic coronary autoregulation: tone of the coronary beds holds the "
+           "myocardium's O2 extraction (docs/model.md 2.20)",
+    .state_bytes = sizeof(co_state),
+    .block = "coronary",
+    .plan_bytes = sizeof(co_plan),
+    .compile = co_compile,
+    .init = NULL,
+    .beat = co_beat,
+    .effect = co_effect,
+    .metrics = co_metrics,
+    .change = co_change,
+    .nslow = 1,
+    .slow = SLOW,
+    .slow_start = co_start,
+};

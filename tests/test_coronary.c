@@ -1,0 +1,230 @@
+/*
+ * test_coronary.c - metabolic coronary autoregulation (src/physio/coronary.c,
+ * docs/model.md 2.20): the healthy heart extracts 0.70 of its O2 at rest, its coronary
+ * flow holds over the autoregulatory range of pressure and rises with anaemia, the bed
+ * runs out of reserve at a low pressure, the tone relaxes with its time constant in a
+ * timed run and travels with the warm-start state.  Each test compares the regulated
+ * bed with the same patient's pressure-passive one, so it fails if the regulation does
+ * nothing.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hemosim/hemosim.h"
+#include "support.h"
+
+static hs_model *load(const char *file) {
+  char rel[256];
+  snprintf(rel, sizeof rel, "examples/patients/%s", file);
+  return hs_test_load(rel);
+}
+
+static void set(hs_model *m, const char *path, const char *text) {
+  hs_err err;
+  if (hs_model_set_text(m, path, text, &err) != HS_OK) {
+    print_error("%s = %s: %s\n", path, text, err.msg);
+    fail();
+  }
+}
+
+typedef struct run {
+  hs_plan *pl;
+  hs_sim *s;
+  hs_model *m;
+} run;
+
+static run start(hs_model *m) {
+  run r = {NULL, NULL, m};
+  r.s = hs_test_sim(m, &r.pl);
+  return r;
+}
+
+static void steady(run *r) {
+  hs_err err;
+  hs_steady_info info;
+  if (hs_sim_run_to_steady(r->s, &info, &err) != HS_OK) {
+    print_error("%s\n", err.msg);
+    fail();
+  }
+}
+
+static void done(run *r) {
+  hs_sim_free(r->s);
+  hs_plan_free(r->pl);
+  hs_model_free(r->m);
+}
+
+static double metric(const run *r, const char *name) {
+  return hs_test_metric_finite(r->s, name, 3);
+}
+
+typedef struct cor {
+  double flow, er, tone, map;
+} cor;
+
+/* The healthy adult at steady state with the given changes (NULL-terminated path/value
+   pairs). */
+static cor healthy(const char *const *sets) {
+  hs_model *m = load("healthy_adult.yaml");
+  for (int k = 0; sets && sets[k]; k += 2) set(m, sets[k], sets[k + 1]);
+  run r = start(m);
+  steady(&r);
+  cor c = {metric(&r, "coronary_flow_mlmin"), metric(&r, "heart_o2_extraction"),
+           metric(&r, "coronary_tone"), metric(&r, "map_mmhg")};
+  print_message("MAP %.1f mmHg: coronary flow %.1f mL/min, extraction %.3f, tone %.3f\n", c.map,
+                c.flow, c.er, c.tone);
+  done(&r);
+  return c;
+}
+
+/* At rest the healthy heart extracts the target 0.70 with its bed near its resting tone:
+   the calibration of docs/model.md 4.6 (flow 27 / (0.70 x CaO2), ~3.7 % of output). */
+static void test_rest_calibration(void **state) {
+  (void)state;
+  cor c = healthy(NULL);
+  assert_true(fabs(c.er - 0.70) < 0.005);
+  assert_true(fabs(c.tone - 1.0) < 0.03);
+  assert_true(c.flow > 190 && c.flow < 225);
+  static const char *const off[] = {"coronary.autoregulation", "false", NULL};
+  cor p = healthy(off); /* pressure-passive at the resting resistance: the same state */
+  assert_true(fabs(p.flow - c.flow) < 0.03 * c.flow);
+}
+
+/* Moving MAP 98 -> ~65 and -> ~150 mmHg with the systemic beds (the drugs' factor
+   skips the coronary bed) leaves the coronary flow where it was; with the regulation
+   off the same pressures move it by more than a quarter. */
+static void test_pressure_plateau(void **state) {
+  (void)state;
+  static const char *const low[] = {"upper_bed.resistance", "4.5", "lower_bed.resistance", "2.1",
+                                    "abdominal_bed.resistance", "1.05", NULL};
+  static const char *const high[] = {"drugs.norepinephrine", "0.3 ug/kg/min", NULL};
+  static const char *const low_off[] = {"upper_bed.resistance", "4.5", "lower_bed.resistance",
+                                        "2.1", "abdominal_bed.resistance", "1.05",
+                                        "coronary.autoregulation", "false", NULL};
+  static const char *const high_off[] = {"drugs.norepinephrine", "0.3 ug/kg/min",
+                                         "coronary.autoregulation", "false", NULL};
+  cor base = healthy(NULL), lo = healthy(low), hi = healthy(high);
+  cor lo_off = healthy(low_off), hi_off = healthy(high_off);
+  assert_true(lo.map < 75 && hi.map > 140);
+  assert_true(fabs(lo.flow / base.flow - 1) < 0.02);
+  assert_true(fabs(hi.flow / base.flow - 1) < 0.02);
+  assert_true(lo.tone < 0.85 && hi.tone > 1.3); /* dilated, constricted */
+  assert_true(lo_off.flow < 0.75 * base.flow);
+  assert_true(hi_off.flow > 1.3 * base.flow);
+}
+
+/* Anaemia: the heart keeps its extraction by flow (coronary flow rises about as the
+   arterial O2 content falls, Hb 15 -> 8 g/dL); pressure-passive, the extraction rises. */
+static void test_anaemia_raises_flow(void **state) {
+  (void)state;
+  static const char *const anaemia[] = {"oxygen.hemoglobin", "8 g/dL", NULL};
+  static const char *const anaemia_off[] = {"oxygen.hemoglobin", "8 g/dL",
+                                            "coronary.autoregulation", "false", NULL};
+  cor base = healthy(NULL), a = healthy(anaemia), p = healthy(anaemia_off);
+  assert_true(fabs(a.er - 0.70) < 0.01);
+  assert_true(a.flow > 1.6 * base.flow); /* CaO2 ~ x0.55 */
+  assert_true(p.er > 1.0);               /* demand beyond delivery without regulation */
+}
+
+/* The reserve: at a very low pressure the bed is fully dilated (tone = min_factor) and
+   the extraction climbs above its target; a smaller reserve reaches that sooner. */
+static void test_reserve_exhausted(void **state) {
+  (void)state;
+  static const char *const shock[] = {"upper_bed.resistance", "1.5", "lower_bed.resistance", "1",
+                                      "abdominal_bed.resistance", "0.5", "lv.ees", "0.8",
+                                      NULL};
+  cor c = healthy(shock);
+  static const char *const shock_r[] = {"upper_bed.resistance", "1.5", "lower_bed.resistance", "1",
+                                        "abdominal_bed.resistance", "0.5", "lv.ees", "0.8",
+                                        "coronary.min_factor", "0.6", NULL};
+  cor d = healthy(shock_r);
+  assert_true(d.tone == 0.6 || fabs(d.tone - 0.6) < 1e-9);
+  assert_true(d.er > 0.78);
+  assert_true(c.tone < d.tone && c.er < d.er);
+}
+
+/* In a timed run the tone relaxes with coronary.time_constant: a step of the systemic
+   resistances moves the coronary flow at once and it comes back over tens of seconds
+   (Mosher 1964: 10-30 s), faster with a shorter time constant. */
+static double flow_after_step(const char *tau, double seconds, double *before) {
+  hs_model *m = load("healthy_adult.yaml");
+  set(m, "coronary.time_constant", tau);
+  run r = start(m);
+  steady(&r);
+  *before = metric(&r, "coronary_flow_mlmin");
+  hs_err err;
+  assert_int_equal(hs_sim_set(r.s, "upper_bed.resistance", 4.5, &err), HS_OK);
+  assert_int_equal(hs_sim_set(r.s, "lower_bed.resistance", 2.1, &err), HS_OK);
+  assert_int_equal(hs_sim_set(r.s, "abdominal_bed.resistance", 1.05, &err), HS_OK);
+  assert_int_equal(hs_sim_run(r.s, seconds, &err), HS_OK);
+  double q = metric(&r, "coronary_flow_mlmin");
+  done(&r);
+  return q;
+}
+
+static void test_time_course(void **state) {
+  (void)state;
+  double q0, q0b, q0c;
+  double early = flow_after_step("10 s", 8, &q0);
+  double late = flow_after_step("10 s", 90, &q0b);
+  double fast = flow_after_step("2 s", 8, &q0c);
+  print_message("coronary flow %.1f -> %.1f after 8 s (tau 10 s), %.1f after 8 s (tau 2 s), "
+                "%.1f after 90 s\n",
+                q0, early, fast, late);
+  assert_true(early < 0.85 * q0);              /* the pressure fall shows first */
+  assert_true(fabs(late / q0b - 1.0) < 0.02);   /* then the tone restores the flow */
+  assert_true(fast > early + 0.5 * (q0 - early)); /* a shorter time constant, sooner */
+}
+
+/* The tone is part of the warm-start state: a fresh simulation given the state of a
+   dilated one starts dilated. */
+static void test_warm_start_keeps_tone(void **state) {
+  (void)state;
+  hs_model *m = load("healthy_adult.yaml");
+  set(m, "upper_bed.resistance", "4.5");
+  set(m, "lower_bed.resistance", "2.1");
+  set(m, "abdominal_bed.resistance", "1.05");
+  run a = start(m);
+  steady(&a);
+  double tone = metric(&a, "coronary_tone");
+  assert_true(tone < 0.85);
+  hs_err err;
+  hs_sim *b = hs_sim_new(a.pl, &err);
+  assert_non_null(b);
+  size_t n = hs_sim_state_size(a.s);
+  double *x = malloc(n * sizeof *x);
+  assert_non_null(x);
+  assert_int_equal(hs_sim_get_state(a.s, x, n, &err), HS_OK);
+  assert_int_equal(hs_sim_set_state(b, x, n, &err), HS_OK);
+  assert_int_equal(hs_sim_run_beats(b, 1, &err), HS_OK);
+  double tb = hs_test_metric_finite(b, "coronary_tone", 1);
+  print_message("tone %.4f, after a warm start %.4f\n", tone, tb);
+  assert_true(fabs(tb - tone) < 0.01);
+  free(x);
+  hs_sim_free(b);
+  done(&a);
+}
+
+/* Range errors name the field and the allowed range. */
+static void test_range_errors(void **state) {
+  (void)state;
+  hs_model *m = load("healthy_adult.yaml");
+  hs_err err;
+  assert_int_not_equal(hs_model_set_text(m, "coronary.min_factor", "0", &err), HS_OK);
+  assert_non_null(strstr(err.msg, "min_factor"));
+  assert_int_not_equal(hs_model_set_text(m, "coronary.target_extraction", "1.2", &err), HS_OK);
+  assert_non_null(strstr(err.msg, "target_extraction"));
+  hs_model_free(m);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rest_calibration),   cmocka_unit_test(test_pressure_plateau),
+      cmocka_unit_test(test_anaemia_raises_flow), cmocka_unit_test(test_reserve_exhausted),
+      cmocka_unit_test(test_time_course),        cmocka_unit_test(test_warm_start_keeps_tone),
+      cmocka_unit_test(test_range_errors),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
