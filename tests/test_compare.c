@@ -544,10 +544,20 @@ static void test_micro_brain_values(void **state) {
   assert_true(hi->v[HS_CMP_PSVD] > lo->v[HS_CMP_PSVD]);
   /* the plateau: CBF changes by less than 10 % while CPP changes more */
   assert_true(fabs(hi->v[HS_CMP_CBF] / lo->v[HS_CMP_CBF] - 1) < 0.10);
+  /* the heart: this patient's post-ischaemic coronary bed is pressure-passive (docs/model.md
+     2.20), so the pressure that the vasopressor and the flow add reaches the myocardium:
+     more coronary flow, a lower O2 extraction, in proportion */
+  for (int i = 0; i < 3; i++) {
+    assert_in_range_d(r->rows[i].v[HS_CMP_COR_FLOW], 120, 400);
+    assert_in_range_d(r->rows[i].v[HS_CMP_HEART_ER], 0.5, 1.2);
+  }
+  assert_true(ne->v[HS_CMP_COR_FLOW] > 1.05 * lo->v[HS_CMP_COR_FLOW]);
+  assert_true(hi->v[HS_CMP_HEART_ER] < 0.95 * lo->v[HS_CMP_HEART_ER]);
   char *text = hs_compare_text(r, "p");
   assert_non_null(strstr(text, "PSVD* mm/mm2"));
   assert_non_null(strstr(text, "CBF mL/100g/min"));
   assert_non_null(strstr(text, "microcirculation (model): PSVD "));
+  assert_non_null(strstr(text, "; heart: coronary flow "));
   /* the dysfunction used is said (the shipped patient's block) */
   assert_non_null(strstr(text, "(its microcirculation block: obstructed 0.06, oedema 0.06, "
                                "vasoconstriction 0.05;"));
@@ -556,6 +566,7 @@ static void test_micro_brain_values(void **state) {
   assert_non_null(strstr(j, "\"psvd_model_mm_mm2\": "));
   assert_non_null(strstr(j, "\"cbf_min_ml100gmin\": "));
   assert_non_null(strstr(j, "\"cerebral_perfusion_pressure_mmhg\": "));
+  assert_non_null(strstr(j, "\"heart_o2_extraction\": "));
   assert_non_null(strstr(j, "\"microcirculation\": {\n    \"obstructed\": 0.06,"));
   free(j);
   /* the patient's own capillary dysfunction (its microcirculation block) is the one

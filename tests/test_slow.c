@@ -422,7 +422,7 @@ static void test_lung_water_lactate_slow(void **state) {
       assert_near(x[ny], 700.0, 1e-9);
       assert_near(x[ny + 1], 1.0, 1e-12); /* no plasma taken while searching */
       assert_near(x[ny + 2], 6.0, 1e-12);
-      assert_true(x[ny + 3] > 0.05 && x[ny + 3] <= 5.0); /* the tone, within its range */
+      assert_true(x[ny + 3] == 1.0); /* the coronary tone: this preset's bed does not regulate */
       x[ny] = 900.0, x[ny + 2] = 3.0;
       run b;
       open_run(&b, "severe_shock_ecmo");

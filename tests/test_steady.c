@@ -424,7 +424,9 @@ static void test_icp_settled(void **state) {
 
 /* Beat budgets of the search (docs/numerics.md, Periodic steady state): the healthy
    adult's CSF balance by direct steps (23 beats; 33 when only the first step was direct and
-   regula falsi followed on drifts measured during re-settling), and the pig on VA-ECMO,
+   regula falsi followed on drifts measured during re-settling; 28 since the coronary
+   autoregulation's search steps, each of which holds the verdict for a beat, docs/model.md
+   2.20), and the pig on VA-ECMO,
    whose O2 stage stalls at the watershed and must give up (107 beats while it wandered)
    and still agree with plain integration; and acute-MI shock with the cerebral CO2
    reactivity on, whose warm start's CO2 balance moves the alveolar PO2 (103 beats before
@@ -440,7 +442,7 @@ static void test_beat_budget(void **state) {
   print_message("  healthy adult %ld beats (CSF steps %d), pig on VA-ECMO %ld beats, acute MI "
                 "with the CO2 reactivity %ld beats (%d CO2 steps)\n",
                 h.info.beats, h.info.csf_steps, p.info.beats, c.info.beats, c.info.co2_steps);
-  assert_true(h.info.beats <= 26);
+  assert_true(h.info.beats <= 30);
   assert_true(h.info.csf_steps <= 5);
   assert_true(p.info.beats <= 60);
   assert_true(c.info.beats <= 90);

@@ -155,7 +155,7 @@ extern "C" {
     "CO2 reactivity: the flow the autoregulated cerebral beds defend, x their autoregulation_flow (docs/brain.md)") \
   X(HS_M_COR_FLOW, "coronary_flow_mlmin", "mL/min", "coronary blood flow: mean flow of the coronary beds") \
   X(HS_M_COR_ER, "heart_o2_extraction", "",                                                 \
-    "myocardial O2 extraction ratio: O2 consumption / O2 delivery of the coronary beds (0.70 at rest)") \
+    "myocardial O2 extraction ratio: O2 demand / O2 delivery of the coronary beds (0.70 at rest; > 1: delivery short of demand; NaN when the delivery is below 1 % of the demand)") \
   X(HS_M_COR_TONE, "coronary_tone", "",                                                     \
     "resistance of the coronary beds x their resting value, set by metabolic autoregulation (docs/model.md 2.20)")
 

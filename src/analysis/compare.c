@@ -66,6 +66,8 @@ static const struct {
     [HS_CMP_PPSV] = {"ppsv_model_pct", "%"},
     [HS_CMP_CBF] = {"cbf_min_ml100gmin", "mL/100 g/min"},
     [HS_CMP_CPP] = {"cerebral_perfusion_pressure_mmhg", "mmHg"},
+    [HS_CMP_COR_FLOW] = {"coronary_flow_mlmin", "mL/min"},
+    [HS_CMP_HEART_ER] = {"heart_o2_extraction", ""},
 };
 
 const char *hs_compare_value_name(int k) {

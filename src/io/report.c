@@ -92,6 +92,9 @@ static void expected_line(out *o, const hs_compare_row *r) {
   if (isfinite(v[HS_CMP_CBF]))
     o_fmt(o, "; brain: CBF %.0f mL/100 g/min (lower hemisphere), CPP %.0f mmHg", v[HS_CMP_CBF],
           v[HS_CMP_CPP]);
+  if (isfinite(v[HS_CMP_HEART_ER]))
+    o_fmt(o, "; heart: coronary flow %.0f mL/min, O2 extraction %.2f", v[HS_CMP_COR_FLOW],
+          v[HS_CMP_HEART_ER]);
 }
 
 static void risks_line(out *o, const hs_compare_row *r) {

@@ -45,14 +45,15 @@ static const hs_param_spec CO[CO_NPARAM] = {
     [CO_MIN] = {"min_factor", HS_DIM_NONE, 0.2, 0.05, 1, 0,
                 "coronary beds' resistance at full dilation, x their resting value (the "
                 "vasodilator reserve; with the unregulated ostia, veins and intramyocardial "
-                "compression a flow reserve of about 3.5 at rest in the healthy adult)",
+                "compression a flow reserve of 3.4 at rest in the healthy adult)",
                 "Gould, Lipscomb & Hamilton 1974 Am J Cardiol 33:87 (hyperaemic flow 3.5-5x "
                 "rest); Uren et al. 1994 N Engl J Med 330:1782 (PET flow reserve ~4 in "
                 "normal myocardium)", NULL},
     [CO_MAX] = {"max_factor", HS_DIM_NONE, 2.0, 1, 5, 0,
                 "coronary beds' resistance at full constriction, x their resting value",
                 "model choice: keeps flow at its demand up to a perfusion pressure about "
-                "twice the resting one (autoregulation to 140-180 mmHg, Mosher 1964)", NULL},
+                "twice the resting one (autoregulation over ~60-140 mmHg, Mosher 1964)",
+                NULL},
     [CO_TAU] = {"time_constant", HS_DIM_TIME, 10, 1, 120, 0,
                 "time constant of the tone's response in timed runs",
                 "Mosher et al. 1964 Circ Res 14:250 (new steady flow 10-30 s after a step of "
@@ -69,6 +70,7 @@ typedef struct co_state {
   double f;      /* slow-state slot: resistance factor of the coronary beds */
   double tprev;  /* time of the previous beat end (-1: none yet) */
   double change; /* relative change of f at its last step */
+  int moving;    /* a step of the steady-state search at the last beat end */
   double er, q;  /* the last beat's extraction ratio and coronary flow (mL/min) */
 } co_state;
 
@@ -105,6 +107,13 @@ static void co_start(void *state, const hs_plan *pl, const double *p) {
   st->er = st->q = NAN;
 }
 
+/* The tone in force: f within [min_factor, max_factor] (a bound changed at run time, a
+   warm-start vector's value), 1 with the regulation off. */
+static double tone(const co_state *st, const double *c) {
+  if (c[CO_ENABLED] == 0) return 1.0;
+  return st->f < c[CO_MIN] ? c[CO_MIN] : st->f > c[CO_MAX] ? c[CO_MAX] : st->f;
+}
+
 /* Is vessel node n fed by one of the coronary beds? */
 static int fed(const co_plan *cp, const hs_plan *pl, int n) {
   for (int k = 0; k < cp->nbed; k++)
@@ -120,6 +129,7 @@ static int co_beat(void *state, const hs_physio_beat *b) {
   double T = st->tprev >= 0 ? b->t - st->tprev : 0.0;
   st->tprev = b->t;
   st->change = 0.0;
+  st->moving = 0;
   double vo2 = 0.0, do2 = 0.0, q = 0.0;
   for (int k = 0; k < cp->nbed && b->edge_q; k++) q += b->edge_q[cp->bed[k]];
   for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
@@ -127,49 +137,62 @@ static int co_beat(void *state, const hs_physio_beat *b) {
     vo2 += b->p[pl->vo2_pidx[k]];
     do2 += b->node_do2[pl->vo2_nodes[k]];
   }
-  st->q = q * 60.0;
-  st->er = do2 > 0 && vo2 > 0 ? vo2 / do2 : NAN;
-  if (c[CO_ENABLED] == 0) {
-    if (st->f == 1.0) return 0;
-    st->f = 1.0;
-    return 1;
-  }
-  if (!(vo2 > 0) || !isfinite(do2)) return 0; /* no myocardial consumption: no signal */
-  if (!(T > 0)) return 0; /* the first beat of a run: its flows are the start's transient */
-  if (b->search && !(b->residual < SEARCH_SETTLED)) return 0;
+  st->q = cp->nbed ? q * 60.0 : NAN;
+  /* demand over delivery (> 1: the delivery falls short); undefined once the coronary
+     flow has all but stopped (an arrest: below 1 % of the demand) */
+  st->er = vo2 > 0 && do2 > 0.01 * vo2 ? vo2 / do2 : NAN;
+  double f0 = tone(st, c); /* off (1), or a bound moved: the tone in force */
+  int moved = f0 != st->f;
+  st->f = f0;
+  if (c[CO_ENABLED] == 0) return moved;
+  if (!(vo2 > 0) || !isfinite(do2)) return moved; /* no myocardial consumption: no signal */
+  if (!(T > 0)) return moved; /* a run's first beat: its flows are the start's transient */
+  if (b->search && !(b->residual < SEARCH_SETTLED)) return moved;
   double k = b->search ? 1.0 : T / c[CO_TAU];
   if (k > 1.0) k = 1.0;
   /* extraction above 1 (delivery short of demand) or no delivery at all: full step
      towards dilation, bounded per beat */
   double err = do2 > 0 ? log(c[CO_EXTRACTION] * do2 / vo2) : -LN2;
-  if (b->search && fabs(err) < SEARCH_BAND) return 0; /* on target in the search */
+  if (b->search && fabs(err) < SEARCH_BAND) return moved; /* on target in the search */
   double step = k * err;
   if (step > LN2) step = LN2;
   if (step < -LN2) step = -LN2;
   double f = st->f * exp(step);
   if (f < c[CO_MIN]) f = c[CO_MIN];
   if (f > c[CO_MAX]) f = c[CO_MAX];
-  if (fabs(f - st->f) <= 1e-5 * st->f) return 0; /* settled (no restart of the integrator) */
+  if (fabs(f - st->f) <= 1e-5 * st->f) return moved; /* settled: no restart */
   st->change = fabs(f - st->f) / st->f;
   st->f = f;
+  /* a search step holds the search's verdict for a beat: the state it ends on is not yet
+     the periodic one of the new tone (the beat's change was measured before the step) */
+  st->moving = b->search;
   return 1;
 }
 
 static void co_effect(const void *state, const hs_plan *pl, const double *p,
                       hs_physio_effect *fx) {
-  (void)pl, (void)p;
-  fx->coronary *= ((const co_state *)state)->f;
+  fx->coronary *= tone(state, p + BLK(pl));
 }
 
+/* Flow and extraction are those of the beat before (the update runs after the beat's
+   metrics, as the lactate's rates do); the tone is the one in force. */
 static void co_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
-  (void)pl, (void)p;
   const co_state *st = state;
-  m[HS_M_COR_TONE] = st->f;
+  m[HS_M_COR_TONE] = tone(st, p + BLK(pl));
   m[HS_M_COR_FLOW] = st->q;
   m[HS_M_COR_ER] = st->er;
 }
 
 static double co_change(const void *state) { return ((const co_state *)state)->change; }
+static int co_moving(const void *state) { return ((const co_state *)state)->moving; }
+
+/* After a warm start: the last beat's flow and extraction belong to another state. */
+static void co_state_set(void *state, const hs_plan *pl, const double *y) {
+  (void)pl, (void)y;
+  co_state *st = state;
+  st->q = st->er = NAN;
+  st->tprev = -1.0;
+}
 
 /* The coronary beds: the resistors leaving the coronary_arteries role's node. */
 static hs_status co_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
@@ -202,6 +225,8 @@ const hs_physio_module hs_physio_coronary = {
     .effect = co_effect,
     .metrics = co_metrics,
     .change = co_change,
+    .moving = co_moving,
+    .state_set = co_state_set,
     .nslow = 1,
     .slow = SLOW,
     .slow_start = co_start,
