@@ -558,6 +558,7 @@ static void test_micro_brain_values(void **state) {
   assert_non_null(strstr(text, "CBF mL/100g/min"));
   assert_non_null(strstr(text, "microcirculation (model): PSVD "));
   assert_non_null(strstr(text, "; heart: coronary flow "));
+  assert_non_null(strstr(text, "heart O2ER"));
   /* the dysfunction used is said (the shipped patient's block) */
   assert_non_null(strstr(text, "(its microcirculation block: obstructed 0.06, oedema 0.06, "
                                "vasoconstriction 0.05;"));

@@ -46,7 +46,7 @@ static const hs_param_spec CO[CO_NPARAM] = {
                 "coronary beds' resistance at full dilation, x their resting value (the "
                 "vasodilator reserve; with the unregulated ostia, veins and intramyocardial "
                 "compression a flow reserve of 3.4 at rest in the healthy adult)",
-                "Gould, Lipscomb & Hamilton 1974 Am J Cardiol 33:87 (hyperaemic flow 3.5-5x "
+                "Gould, Lipscomb & Hamilton 1974 Am J Cardiol 33:87 (dogs: hyperaemic flow 3.5-5x "
                 "rest); Uren et al. 1994 N Engl J Med 330:1782 (PET flow reserve ~4 in "
                 "normal myocardium)", NULL},
     [CO_MAX] = {"max_factor", HS_DIM_NONE, 2.0, 1, 5, 0,
