@@ -81,7 +81,7 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
         (pl->node_kind[from] == HS_NK_VESSEL &&
          bparams(s, pl->node_block[from])[VESSEL_INTRACRANIAL] != 0))
       do2b += j;
-    if (pl->efrom[e] == pl->cor_art) do2h += j;
+    if (pl->edge_cor[e]) do2h += j;
   }
   /* in fibrillation nothing beats: the beat clock that delimits the metrics' beats is not
      a heart rate (a monitor shows none either), so there is none to report */

@@ -53,6 +53,7 @@ void hs_plan_free(hs_plan *pl) {
   free(pl->arterial);
   free(pl->edge_gas);
   free(pl->edge_bed);
+  free(pl->edge_cor);
   free(pl->gas_edges);
   free(pl->ar_edges);
   free(pl->ic_nodes);
@@ -201,6 +202,12 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->solver = pl->bpofs[block_index(m, "solver")];
   /* physiological modules (physio/module.h): their blocks and roles, then their
      continuous states, fixed at compile */
+  /* the coronary beds (edge_cor), which the modules read at their compile */
+  pl->cor_art = hs_plan_node_find(pl, ROLE("coronary_arteries"));
+  pl->edge_cor = calloc((size_t)pl->ne + 1, 1);
+  if (!pl->edge_cor) goto nomem;
+  for (int e = 0; pl->cor_art >= 0 && e < pl->ne; e++)
+    pl->edge_cor[e] = pl->efrom[e] == pl->cor_art && pl->eto[e] != pl->cor_art;
   pl->nmod = (int)hs_physio_module_count();
   pl->mods = calloc((size_t)pl->nmod + 1, sizeof *pl->mods);
   pl->mdofs = calloc((size_t)pl->nmod + 1, sizeof *pl->mdofs);
@@ -346,7 +353,6 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
     if (pl->valve_edge[v] == pl->tv) pl->vtv = v;
   }
   pl->lower = hs_plan_node_find(pl, ROLE("lower_body_arteries"));
-  pl->cor_art = hs_plan_node_find(pl, ROLE("coronary_arteries"));
   pl->cer_art = hs_plan_node_find(pl, ROLE("cerebral_arteries"));
   static const char *const measured[] = {"pulmonary_artery", "aortic_root", "arm_artery"};
   for (int i = 0; i < 3; i++) {

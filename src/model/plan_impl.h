@@ -77,6 +77,9 @@ struct hs_plan {
   int ygas;                /* gas PCO2s: alveolar, then one per device (mmHg): the last */
   unsigned char *arterial; /* node lies between the lungs and the systemic beds */
   unsigned char *edge_gas, *edge_bed; /* structural flags of edges (fixed at compile) */
+  unsigned char *edge_cor; /* an edge leaving the coronary_arteries role's node (cor_art) to
+                              another: the coronary beds (drug factor, coronary tone,
+                              do2_heart, the myocardium's vessels at their ends) */
   int ngas, *gas_edges;                /* gas-exchange edges */
   int nvo2, *vo2_nodes, *vo2_pidx;     /* O2-consuming vessels and their parameter index */
   /* quadrature layout */

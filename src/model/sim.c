@@ -204,16 +204,12 @@ static void vessel_pressures(hs_sim *s, const double *y, const hs_physio_tone *f
    coronary circulation in man", Circulation 1964; docs/drugs.md). */
 static int drug_bed(const hs_sim *s, int e) {
   const hs_plan *pl = s->pl;
-  return pl->edge_bed[e] && !s->edge_cx[e] && (pl->cor_art < 0 || pl->efrom[e] != pl->cor_art);
+  return pl->edge_bed[e] && !s->edge_cx[e] && !pl->edge_cor[e];
 }
 
 /* Whether edge e is a coronary bed, a resistor leaving the coronary_arteries role's node:
    the coronary tone (hs_physio_effect coronary, the coronary module) scales it. */
-static int coronary_bed(const hs_sim *s, int e) {
-  const hs_plan *pl = s->pl;
-  return pl->cor_art >= 0 && pl->efrom[e] == pl->cor_art && pl->eto[e] != pl->cor_art &&
-         !s->edge_cx[e];
-}
+static int coronary_bed(const hs_sim *s, int e) { return s->pl->edge_cor[e] && !s->edge_cx[e]; }
 
 /* Flows of the plain resistors (with the reflex classes' and drugs' factors), of the
    inertances and valves (states; a closed valve's regurgitant orifice). */

@@ -198,15 +198,14 @@ static void co_state_set(void *state, const hs_plan *pl, const double *y) {
 static hs_status co_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
   co_plan *cp = hs_physio_plan_data(pl, &hs_physio_coronary);
   cp->nbed = 0;
-  int cor = hs_plan_node_find(pl, hs_model_role(m, "coronary_arteries"));
-  for (int e = 0; cor >= 0 && e < pl->ne; e++) {
-    if (pl->efrom[e] != cor || pl->eto[e] == cor || pl->edge_kind[e] != HS_EK_RESISTOR)
-      continue;
+  (void)m;
+  for (int e = 0; e < pl->ne; e++) {
+    if (!pl->edge_cor[e] || pl->edge_kind[e] != HS_EK_RESISTOR) continue;
     if (cp->nbed == CO_MAX_BEDS)
       return hs_err_set(err, HS_ERR_INVALID,
                         "coronary: more than %d resistors leave the coronary_arteries node "
                         "'%s'; merge the coronary beds",
-                        CO_MAX_BEDS, hs_plan_node_name(pl, (size_t)cor));
+                        CO_MAX_BEDS, hs_plan_node_name(pl, (size_t)pl->cor_art));
     cp->bed[cp->nbed++] = e;
   }
   return HS_OK;

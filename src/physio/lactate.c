@@ -185,9 +185,8 @@ static hs_status lactate_compile(hs_plan *pl, const struct hs_model *m, hs_err *
   la_plan *lp = hs_physio_plan_data(pl, &hs_physio_lactate);
   lp->spl_bed = hs_plan_edge_find(pl, hs_model_role(m, "splanchnic_bed"));
   lp->nheart = 0;
-  int cor = hs_plan_node_find(pl, hs_model_role(m, "coronary_arteries"));
-  for (int e = 0; cor >= 0 && e < pl->ne && lp->nheart < LA_MAX_HEART; e++)
-    if (pl->efrom[e] == cor && pl->eto[e] != cor) lp->heart[lp->nheart++] = pl->eto[e];
+  for (int e = 0; e < pl->ne && lp->nheart < LA_MAX_HEART; e++)
+    if (pl->edge_cor[e]) lp->heart[lp->nheart++] = pl->eto[e];
   return HS_OK;
 }
 
