@@ -54,6 +54,7 @@ void hs_plan_free(hs_plan *pl) {
   free(pl->edge_gas);
   free(pl->edge_bed);
   free(pl->edge_cor);
+  free(pl->node_cor);
   free(pl->gas_edges);
   free(pl->ar_edges);
   free(pl->ic_nodes);
@@ -205,9 +206,11 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   /* the coronary beds (edge_cor), which the modules read at their compile */
   pl->cor_art = hs_plan_node_find(pl, ROLE("coronary_arteries"));
   pl->edge_cor = calloc((size_t)pl->ne + 1, 1);
-  if (!pl->edge_cor) goto nomem;
+  pl->node_cor = calloc((size_t)pl->nn + 1, 1);
+  if (!pl->edge_cor || !pl->node_cor) goto nomem;
   for (int e = 0; pl->cor_art >= 0 && e < pl->ne; e++)
-    pl->edge_cor[e] = pl->efrom[e] == pl->cor_art && pl->eto[e] != pl->cor_art;
+    if (pl->efrom[e] == pl->cor_art && pl->eto[e] != pl->cor_art)
+      pl->edge_cor[e] = 1, pl->node_cor[pl->eto[e]] = 1;
   pl->nmod = (int)hs_physio_module_count();
   pl->mods = calloc((size_t)pl->nmod + 1, sizeof *pl->mods);
   pl->mdofs = calloc((size_t)pl->nmod + 1, sizeof *pl->mdofs);

@@ -79,7 +79,9 @@ struct hs_plan {
   unsigned char *edge_gas, *edge_bed; /* structural flags of edges (fixed at compile) */
   unsigned char *edge_cor; /* an edge leaving the coronary_arteries role's node (cor_art) to
                               another: the coronary beds (drug factor, coronary tone,
-                              do2_heart, the myocardium's vessels at their ends) */
+                              do2_heart) */
+  unsigned char *node_cor; /* a node an edge_cor edge ends at: the myocardium (its O2
+                              consumption; lactate's and the coronary tone's heart) */
   int ngas, *gas_edges;                /* gas-exchange edges */
   int nvo2, *vo2_nodes, *vo2_pidx;     /* O2-consuming vessels and their parameter index */
   /* quadrature layout */

@@ -114,13 +114,6 @@ static double tone(const co_state *st, const double *c) {
   return st->f < c[CO_MIN] ? c[CO_MIN] : st->f > c[CO_MAX] ? c[CO_MAX] : st->f;
 }
 
-/* Is vessel node n fed by one of the coronary beds? */
-static int fed(const co_plan *cp, const hs_plan *pl, int n) {
-  for (int k = 0; k < cp->nbed; k++)
-    if (pl->eto[cp->bed[k]] == n) return 1;
-  return 0;
-}
-
 static int co_beat(void *state, const hs_physio_beat *b) {
   co_state *st = state;
   const hs_plan *pl = b->plan;
@@ -133,7 +126,7 @@ static int co_beat(void *state, const hs_physio_beat *b) {
   double vo2 = 0.0, do2 = 0.0, q = 0.0;
   for (int k = 0; k < cp->nbed && b->edge_q; k++) q += b->edge_q[cp->bed[k]];
   for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
-    if (!fed(cp, pl, pl->vo2_nodes[k])) continue;
+    if (!pl->node_cor[pl->vo2_nodes[k]]) continue; /* not the myocardium */
     vo2 += b->p[pl->vo2_pidx[k]];
     do2 += b->node_do2[pl->vo2_nodes[k]];
   }

@@ -104,12 +104,10 @@ typedef struct la_state {
 
 static const hs_physio_slow SLOW[] = {{"lactate", "mmol/L", 1.0}};
 
-/* Plan data: the splanchnic bed edge (role splanchnic_bed, -1 if absent) and the
- * vessels the coronary_arteries role feeds (the myocardium's O2 consumption). */
-#define LA_MAX_HEART 4
+/* Plan data: the splanchnic bed edge (role splanchnic_bed, -1 if absent); the
+ * myocardium is the plan's node_cor (the vessels the coronary_arteries role feeds). */
 typedef struct la_plan {
   int spl_bed;
-  int nheart, heart[LA_MAX_HEART];
 } la_plan;
 extern const hs_physio_module hs_physio_lactate;
 #define BLK(pl) hs_physio_module_block(pl, &hs_physio_lactate)
@@ -131,9 +129,7 @@ static int la_beat(void *state, const hs_physio_beat *b) {
   for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
     double vo2 = b->p[pl->vo2_pidx[k]], do2 = b->node_do2[pl->vo2_nodes[k]];
     if (!(vo2 > 0) || !isfinite(do2)) continue;
-    double er = la[LA_ERCRIT];
-    for (int h = 0; h < lp->nheart; h++)
-      if (lp->heart[h] == pl->vo2_nodes[k]) er = la[LA_ERCRIT_HEART];
+    double er = pl->node_cor[pl->vo2_nodes[k]] ? la[LA_ERCRIT_HEART] : la[LA_ERCRIT];
     double d = vo2 - er * (do2 > 0 ? do2 : 0.0);
     if (d > 0) deficit += d;
   }
@@ -178,15 +174,11 @@ static const char *la_fixed(const hs_plan *pl, int pidx) {
              : NULL;
 }
 
-/* Its splanchnic bed and the myocardium: the vessels at the end of the edges leaving
- * the coronary_arteries role's node (physio/module.h compile). */
+/* Its splanchnic bed (physio/module.h compile). */
 static hs_status lactate_compile(hs_plan *pl, const struct hs_model *m, hs_err *err) {
   (void)err;
   la_plan *lp = hs_physio_plan_data(pl, &hs_physio_lactate);
   lp->spl_bed = hs_plan_edge_find(pl, hs_model_role(m, "splanchnic_bed"));
-  lp->nheart = 0;
-  for (int e = 0; e < pl->ne && lp->nheart < LA_MAX_HEART; e++)
-    if (pl->edge_cor[e]) lp->heart[lp->nheart++] = pl->eto[e];
   return HS_OK;
 }
 
