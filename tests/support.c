@@ -109,6 +109,21 @@ double hs_test_metric_finite(const hs_sim *s, const char *name, int window) {
   return v;
 }
 
+void hs_test_set(hs_model *m, const char *path, const char *text) {
+  hs_err err;
+  hs_status st = hs_model_set_text(m, path, text, &err);
+  if (st != HS_OK) print_error("%s = %s: %s\n", path, text, err.msg);
+  assert_int_equal(st, HS_OK);
+}
+
+void hs_test_steady(hs_sim *s) {
+  hs_err err;
+  hs_steady_info info;
+  hs_status st = hs_sim_run_to_steady(s, &info, &err);
+  if (st != HS_OK) print_error("%s\n", err.msg);
+  assert_int_equal(st, HS_OK);
+}
+
 double conserved_volume(const struct hs_sim *s) {
   return hs_sim_total_volume(s) - hs_sim_fluid_exchanged(s);
 }

@@ -34,6 +34,10 @@ struct hs_sim *hs_test_sim(const struct hs_model *m, struct hs_plan **pl);
 double hs_test_metric(const struct hs_sim *s, const char *name, int window);
 /* The same, failing the test when the metric is NaN (no value in the window). */
 double hs_test_metric_finite(const struct hs_sim *s, const char *name, int window);
+/* Set a model parameter from text ("2 L/min"), failing the test on error; run a
+   simulation to its periodic steady state, failing the test (with the message) on error. */
+void hs_test_set(struct hs_model *m, const char *path, const char *text);
+void hs_test_steady(struct hs_sim *s);
 /* The blood volume the integration conserves: the total (hs_sim_total_volume) less what
    the modules moved across the vessel walls (hs_sim_fluid_exchanged: lung filtration,
    fluids). */

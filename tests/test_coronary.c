@@ -93,19 +93,23 @@ static void test_rest_calibration(void **state) {
 }
 
 /* Moving MAP 98 -> ~65 and -> ~150 mmHg with the systemic beds (the drugs' factor
-   skips the coronary bed) leaves the coronary flow where it was; with the regulation
-   off the same pressures move it by more than a quarter. */
+   skips the coronary bed) leaves the coronary flow where it was at a constant demand (the
+   myocardium's demand model off: the heart's work held, as in Mosher's isolated
+   perfusion); with the regulation off the same pressures move it by more than a
+   quarter. */
+#define FIXED_DEMAND "myocardium.demand_model", "false"
 static void test_pressure_plateau(void **state) {
   (void)state;
+  static const char *const fixed[] = {FIXED_DEMAND, NULL};
   static const char *const low[] = {"upper_bed.resistance", "4.5", "lower_bed.resistance", "2.1",
-                                    "abdominal_bed.resistance", "1.05", NULL};
-  static const char *const high[] = {"drugs.norepinephrine", "0.3 ug/kg/min", NULL};
+                                    "abdominal_bed.resistance", "1.05", FIXED_DEMAND, NULL};
+  static const char *const high[] = {"drugs.norepinephrine", "0.3 ug/kg/min", FIXED_DEMAND, NULL};
   static const char *const low_off[] = {"upper_bed.resistance", "4.5", "lower_bed.resistance",
                                         "2.1", "abdominal_bed.resistance", "1.05",
-                                        "coronary.autoregulation", "false", NULL};
+                                        "coronary.autoregulation", "false", FIXED_DEMAND, NULL};
   static const char *const high_off[] = {"drugs.norepinephrine", "0.3 ug/kg/min",
-                                         "coronary.autoregulation", "false", NULL};
-  cor base = healthy(NULL), lo = healthy(low), hi = healthy(high);
+                                         "coronary.autoregulation", "false", FIXED_DEMAND, NULL};
+  cor base = healthy(fixed), lo = healthy(low), hi = healthy(high);
   cor lo_off = healthy(low_off), hi_off = healthy(high_off);
   assert_true(lo.map < 75 && hi.map > 140);
   assert_true(fabs(lo.flow / base.flow - 1) < 0.02);
@@ -129,16 +133,17 @@ static void test_anaemia_raises_flow(void **state) {
 }
 
 /* The reserve: at a very low pressure the bed is fully dilated (tone = min_factor) and
-   the extraction climbs above its target; a smaller reserve reaches that sooner. */
+   the extraction climbs above its target; a smaller reserve reaches that sooner (at the
+   resting demand: the failing heart's own would be lower). */
 static void test_reserve_exhausted(void **state) {
   (void)state;
   static const char *const shock[] = {"upper_bed.resistance", "1.5", "lower_bed.resistance", "1",
                                       "abdominal_bed.resistance", "0.5", "lv.ees", "0.8",
-                                      NULL};
+                                      FIXED_DEMAND, NULL};
   cor c = healthy(shock);
   static const char *const shock_r[] = {"upper_bed.resistance", "1.5", "lower_bed.resistance", "1",
                                         "abdominal_bed.resistance", "0.5", "lv.ees", "0.8",
-                                        "coronary.min_factor", "0.6", NULL};
+                                        "coronary.min_factor", "0.6", FIXED_DEMAND, NULL};
   cor d = healthy(shock_r);
   assert_true(fabs(d.tone - 0.6) < 1e-9);
   assert_true(d.er > 0.78);
@@ -153,6 +158,7 @@ static void test_reserve_exhausted(void **state) {
 static double flow_after_step(const char *tau, double seconds, double *before) {
   hs_model *m = load("healthy_adult.yaml");
   set(m, "coronary.time_constant", tau);
+  set(m, "myocardium.demand_model", "false"); /* the heart's work held (the plateau test) */
   run r = start(m);
   steady(&r);
   *before = metric(&r, "coronary_flow_mlmin");

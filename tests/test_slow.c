@@ -416,13 +416,14 @@ static void test_lung_water_lactate_slow(void **state) {
       size_t n = hs_sim_state_size(r.s);
       double *x = malloc(n * sizeof *x);
       assert_int_equal(hs_sim_get_state(r.s, x, n, &err), HS_OK);
-      /* evlw and its Hb factor, lactate, the coronary tone, 4 fluids, 1 haemolysis, 2
-         tissue CO2 */
-      size_t ny = n - 11;
+      /* evlw and its Hb factor, lactate, the coronary tone, the myocardial demand, 4 fluids,
+         1 haemolysis, 2 tissue CO2 */
+      size_t ny = n - 12;
       assert_near(x[ny], 700.0, 1e-9);
       assert_near(x[ny + 1], 1.0, 1e-12); /* no plasma taken while searching */
       assert_near(x[ny + 2], 6.0, 1e-12);
       assert_true(x[ny + 3] == 1.0); /* the coronary tone: this preset's bed does not regulate */
+      assert_near(x[ny + 4], last(&r, HS_M_MVO2), 0.05); /* the demand (a periodic state) */
       x[ny] = 900.0, x[ny + 2] = 3.0;
       run b;
       open_run(&b, "severe_shock_ecmo");

@@ -441,10 +441,10 @@ function showResult(j) {
       (r.near_miss_note ? `<p><b>Near miss:</b> ${r.near_miss_note}</p>` : '') +
       (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');
     const rows = r.strategies.filter((s) => !s.excluded);
-    tab.innerHTML = '<tr><th>strategy</th><th>settings</th><th>PCWP</th><th>MAP</th><th>DO2I</th><th>LV output</th><th title="sublingual perfused small-vessel density the microcirculation model predicts with the patient\'s capillary dysfunction (Yeh 2018 cut-off 16.2)">PSVD* mm/mm2</th><th title="cerebral blood flow of the lower hemisphere">CBF mL/100g/min</th><th title="the myocardium\'s O2 demand / delivery: 0.70 while its coronary bed regulates; above 0.88 anaerobic; above 1 the delivery falls short">heart O2ER</th><th>targets</th><th></th></tr>' +
+    tab.innerHTML = '<tr><th>strategy</th><th>settings</th><th>PCWP</th><th>MAP</th><th>DO2I</th><th>LV output</th><th title="sublingual perfused small-vessel density the microcirculation model predicts with the patient\'s capillary dysfunction (Yeh 2018 cut-off 16.2)">PSVD* mm/mm2</th><th title="cerebral blood flow of the lower hemisphere">CBF mL/100g/min</th><th title="the myocardium\'s O2 demand from the heart\'s work (pressure-volume area, contractility, heart rate): what unloading lowers">MVO2 mL/min</th><th title="the myocardium\'s O2 demand / delivery: 0.70 while its coronary bed regulates; above 0.88 anaerobic; above 1 the delivery falls short">heart O2ER</th><th>targets</th><th></th></tr>' +
       rows.map((s, i) => `<tr><td>${s.label}</td><td>${s.settings}</td><td>${fmt(s.values.pcwp_mmhg, 1)}</td><td>${fmt(s.values.map_mmhg, 0)}</td>` +
         `<td>${fmt(s.values.do2i_mlmin_m2, 0)}</td><td>${fmt(s.values.lv_output_lpm, 2)}</td>` +
-        `<td>${fmt(s.values.psvd_model_mm_mm2, 1)}</td><td>${fmt(s.values.cbf_min_ml100gmin, 0)}</td><td>${fmt(s.values.heart_o2_extraction, 2)}</td><td>${s.all_targets_met ? 'all met' : s.missed}</td>` +
+        `<td>${fmt(s.values.psvd_model_mm_mm2, 1)}</td><td>${fmt(s.values.cbf_min_ml100gmin, 0)}</td><td>${fmt(s.values.mvo2_mlmin, 1)}</td><td>${fmt(s.values.heart_o2_extraction, 2)}</td><td>${s.all_targets_met ? 'all met' : s.missed}</td>` +
         `<td><button data-i="${i}">Apply</button></td></tr>`).join('');
     tab.hidden = false;
     const apply = (s) => applyStrategy(s.name, s.values.ecmo_flow_lpm);

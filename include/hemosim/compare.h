@@ -189,9 +189,10 @@ enum {
      brain"): the sublingual small-vessel PVD and PPV the micro model predicts with the
      patient's capillary dysfunction (its `microcirculation` block,
      hs_micro_model_params_from_sim), the lower hemispheric
-     CBF and the cerebral perfusion pressure MAP - ICP; and the heart: its coronary flow
-     and O2 extraction (docs/model.md 2.20) */
+     CBF and the cerebral perfusion pressure MAP - ICP; and the heart: its coronary flow,
+     O2 extraction (docs/model.md 2.20) and O2 demand (2.21) */
   HS_CMP_PSVD, HS_CMP_PPSV, HS_CMP_CBF, HS_CMP_CPP, HS_CMP_COR_FLOW, HS_CMP_HEART_ER,
+  HS_CMP_MVO2,
   HS_CMP_NVAL
 };
 /* Names (JSON keys, e.g. "pcwp_mmhg") and units ("mmHg", "L/min", "" ...). */

@@ -157,7 +157,10 @@ extern "C" {
   X(HS_M_COR_ER, "heart_o2_extraction", "",                                                 \
     "myocardial O2 extraction ratio: O2 demand / O2 delivery of the coronary beds (0.70 at rest; > 1: delivery short of demand; NaN when the delivery is below 1 % of the demand)") \
   X(HS_M_COR_TONE, "coronary_tone", "",                                                     \
-    "resistance of the coronary beds x their resting value, set by metabolic autoregulation (docs/model.md 2.20)")
+    "resistance of the coronary beds x their resting value, set by metabolic autoregulation (docs/model.md 2.20)") \
+  X(HS_M_RVPVA, "rv_pva_mmhg_ml", "mmHg*mL", "RV pressure-volume area (stroke work + potential energy at peak activation)") \
+  X(HS_M_MVO2, "mvo2_mlmin", "mL/min",                                                      \
+    "myocardial O2 demand: basal + excitation-contraction coupling + the ventricles' pressure-volume area (Suga; docs/model.md 2.21)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

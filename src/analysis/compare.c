@@ -68,6 +68,7 @@ static const struct {
     [HS_CMP_CPP] = {"cerebral_perfusion_pressure_mmhg", "mmHg"},
     [HS_CMP_COR_FLOW] = {"coronary_flow_mlmin", "mL/min"},
     [HS_CMP_HEART_ER] = {"heart_o2_extraction", ""},
+    [HS_CMP_MVO2] = {"mvo2_mlmin", "mL/min"},
 };
 
 const char *hs_compare_value_name(int k) {

@@ -24,7 +24,9 @@ static const hs_param_spec PARAMS[VESSEL_NPARAM] = {
                     "Spaan 1981", NULL},
     [VESSEL_VO2] = {"o2_consumption", HS_DIM_O2RATE, 0, 0, 2000, 0,
                     "O2 consumed by the tissue drained into this vessel (supply-limited below "
-                    "2 mL O2/dL)",
+                    "2 mL O2/dL); in the vessels the coronary beds feed, the myocardium's share "
+                    "of the demand the myocardium block computes from the heart's work (with "
+                    "myocardium.demand_model on), its own value in fibrillation",
                     "Williams & Leggett 1989", NULL},
     [VESSEL_REFLEX] = {"reflex", HS_DIM_NONE, 0, 0, 2, HS_PARAM_CHOICE,
                        "baroreflex venous region: its unstressed volume follows the reflex",

@@ -93,8 +93,8 @@ static void expected_line(out *o, const hs_compare_row *r) {
     o_fmt(o, "; brain: CBF %.0f mL/100 g/min (lower hemisphere), CPP %.0f mmHg", v[HS_CMP_CBF],
           v[HS_CMP_CPP]);
   if (isfinite(v[HS_CMP_HEART_ER]))
-    o_fmt(o, "; heart: coronary flow %.0f mL/min, O2 extraction %.2f", v[HS_CMP_COR_FLOW],
-          v[HS_CMP_HEART_ER]);
+    o_fmt(o, "; heart: O2 demand %.1f mL/min, coronary flow %.0f mL/min, O2 extraction %.2f",
+          v[HS_CMP_MVO2], v[HS_CMP_COR_FLOW], v[HS_CMP_HEART_ER]);
 }
 
 static void risks_line(out *o, const hs_compare_row *r) {
@@ -331,7 +331,7 @@ static const struct {
             {HS_CMP_LVO, "native LV L/min", 2, 1},  {HS_CMP_DEVICE, "device L/min", 2, 1},
             {HS_CMP_AVO, "AV open % beats", 0, 100}, {HS_CMP_LVEDV, "LVEDV mL", 0, 1},
             {HS_CMP_PSVD, "PSVD* mm/mm2", 1, 1},    {HS_CMP_CBF, "CBF mL/100g/min", 0, 1},
-            {HS_CMP_HEART_ER, "heart O2ER", 2, 1}};
+            {HS_CMP_MVO2, "MVO2 mL/min", 1, 1},    {HS_CMP_HEART_ER, "heart O2ER", 2, 1}};
 #define NCOLS (sizeof COLS / sizeof COLS[0])
 
 /* The MAP-controller dose of a row (--hold-map) for a table cell: "NE 0.12", "NTP 1.3". */

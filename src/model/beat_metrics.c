@@ -123,6 +123,11 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
   double v0 = bparams(s, pl->node_block[pl->lv])[CHAMBER_V0];
   double pe = a->es_done ? 0.5 * a->es_p * (a->es_v - v0) : 0.0;
   m[HS_M_PVA] = m[HS_M_SW] + (pe > 0 ? pe : 0.0);
+  { /* the RV's, at its peak activation (its stroke work: the second loop integral) */
+    double v0r = bparams(s, pl->node_block[pl->rv])[CHAMBER_V0];
+    double per = a->esr_done ? 0.5 * a->esr_p * (a->esr_v - v0r) : 0.0;
+    m[HS_M_RVPVA] = -(q[pl->q_sw + 1] - a->q0[pl->q_sw + 1]) + (per > 0 ? per : 0.0);
+  }
   /* the LV pressure over ejection: none when the valve did not open with flow (m[HS_M_AVOPEN],
      above; in a fibrillating arrest LV and aorta sit at the same ~9 mmHg and the valve's
      flag flickers open without a systole) */
@@ -155,7 +160,7 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
     /* fibrillation: no systole, so nothing that is read at end-systole or over ejection
        exists (the beat clock still marks the windows; volumes, stroke work 0 and output
        0 stay what they are) */
-    m[HS_M_LVEF] = m[HS_M_PVA] = m[HS_M_WSTRESS] = m[HS_M_LVESP] = NAN;
+    m[HS_M_LVEF] = m[HS_M_PVA] = m[HS_M_RVPVA] = m[HS_M_WSTRESS] = m[HS_M_LVESP] = NAN;
     m[HS_M_EA] = m[HS_M_EAEES] = m[HS_M_SPTI] = NAN;
   }
   { /* for the modules: O2 carried into each node, mean flow of each edge */

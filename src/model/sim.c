@@ -797,7 +797,7 @@ hs_sim *hs_sim_new(const hs_plan *pl, hs_err *err) {
   s->Dout = calloc((size_t)pl->nout + 1, sizeof(double));
   s->Ddx = calloc(ny, sizeof(double));
   s->po2out = calloc((size_t)pl->nd + 1, sizeof(double));
-  s->bx = calloc((size_t)(pl->nn + pl->ne) + 1, sizeof(double));
+  s->bx = calloc((size_t)(pl->nn + pl->ne + pl->nvo2) + 1, sizeof(double));
   s->k = calloc((size_t)pl->nn + 1, sizeof(double));
   s->kin = calloc((size_t)pl->nn + 1, sizeof(double));
   s->kout = calloc((size_t)pl->nd + 1, sizeof(double));
@@ -1333,6 +1333,8 @@ static void begin_accumulation(hs_sim *s) {
   a->rv_min = s->y[pl->rv];
   a->es_t = s->bt0 + s->vtp_lv;
   a->es_done = 0;
+  a->esr_t = s->bt0 + s->vtp; /* the RV's activation peaks at vtp (no load relaxation) */
+  a->esr_done = 0;
   a->av_opened = s->open[pl->vav];
   for (int o = 0; o < pl->nout; o++) s->dext[o] = NAN;
   for (int k = 0; k < 2; k++) a->watch_max[k] = -INFINITY, a->watch_min[k] = INFINITY;
@@ -1451,6 +1453,13 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
     a->es_p = s->P[s->pl->lv];
     a->es_done = 1;
   }
+  if (!a->esr_done && a->esr_t <= t1 && a->esr_t >= t0) {
+    if ((st = s->ot->dense(s->ode, a->esr_t, s->ydense, err)) != HS_OK) return st;
+    evaluate(s, a->esr_t, s->ydense, s->P, s->Q);
+    a->esr_v = s->ydense[s->pl->rv];
+    a->esr_p = s->P[s->pl->rv];
+    a->esr_done = 1;
+  }
   while (s->sample_fn && s->next_sample <= t1 + 1e-12) {
     double ts = s->next_sample;
     const double *ys = s->y;
@@ -1468,7 +1477,7 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
 static void modules_effect(hs_sim *s) {
-  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0};
+  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0};
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->effect) md->effect(s->mstate + s->mofs[k], s->pl, s->p, &fx);
@@ -1569,9 +1578,18 @@ static hs_status slow_apply(hs_sim *s, double dt, hs_err *err) {
    slow states' rates over the beat, and (unless held) one Euler step of length T. */
 static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err) {
   int hold = s->slow_frozen || s->p[s->pl->solver + SOLVER_SLOW_HOLD] != 0;
-  hs_physio_beat b = {s->pl, s->p, s->t, m, s->bx, s->bx + s->pl->nn, hold,
-                      s->kin, s->site + (s->nhist - 1) % HIST * 3 * s->pl->nn + s->pl->nn,
-                      s->slow_frozen > 0, s->y, s->co2_fresh, s->res_fast};
+  const hs_plan *pl = s->pl;
+  double *vo2 = s->bx + pl->nn + pl->ne; /* the vessels' demand over the beat */
+  for (int n = 0; n < pl->nvo2; n++) vo2[n] = hs_sim_vo2(s, n) * 60.0;
+  hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
+  if (s->ntmod) tone_at(s, s->y, &fx);
+  double ees_lv = bparams(s, pl->node_block[pl->lv])[CHAMBER_EES] * fx.ees_lv *
+                  s->pfx.contractility;
+  double ees_rv = bparams(s, pl->node_block[pl->rv])[CHAMBER_EES] * fx.ees_rv *
+                  s->pfx.contractility * s->pfx.contractility_rv;
+  hs_physio_beat b = {pl, s->p, s->t, m, s->bx, s->bx + pl->nn, hold,
+                      s->kin, s->site + (s->nhist - 1) % HIST * 3 * pl->nn + pl->nn,
+                      s->slow_frozen > 0, s->y, s->co2_fresh, s->res_fast, vo2, ees_lv, ees_rv};
   s->co2_fresh = 0;
   int changed = 0, moving = 0, j = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;

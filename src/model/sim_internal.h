@@ -38,7 +38,8 @@ typedef struct beat_acc {
   int ed_new, ed_moved;           /* edp_lv is due; edv_lv moved in the current step */
   double upper_max, upper_min, root_min, pa_max, pa_min, lv_min, rv_min;
   double es_t, es_v, es_p;
-  int es_done, av_opened;
+  double esr_t, esr_v, esr_p; /* the RV's end-systolic point (peak activation) */
+  int es_done, esr_done, av_opened;
   double watch_max[2], watch_min[2]; /* flow extrema of the watched edges (hs_physio_circuit
                                         watch: the MCA stems), mL/s */
   double *y0; /* state at beat start (steady-state test) */
@@ -255,6 +256,14 @@ static inline void tone_at(const hs_sim *s, const double *y, hs_physio_tone *fx)
     const hs_physio_module *md = hs_physio_module_at((size_t)k);
     if (md->tone) md->tone(s->mstate + s->mofs[k], pl, s->p, y + pl->mod_y[k], fx);
   }
+}
+
+/* O2 demand of O2-consuming vessel n (plan vo2_nodes order), mL O2/s: its o2_consumption,
+   the myocardium's with the modules' factor (the demand of the beating heart). */
+static inline double hs_sim_vo2(const hs_sim *s, int n) {
+  const hs_plan *pl = s->pl;
+  double v = s->p[pl->vo2_pidx[n]] / 60.0;
+  return pl->node_cor[pl->vo2_nodes[n]] ? v * s->pfx.myocardial_vo2 : v;
 }
 
 /* -------------------------------------------------- calls between the files -- */

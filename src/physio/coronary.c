@@ -127,7 +127,7 @@ static int co_beat(void *state, const hs_physio_beat *b) {
   for (int k = 0; k < cp->nbed && b->edge_q; k++) q += b->edge_q[cp->bed[k]];
   for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
     if (!pl->node_cor[pl->vo2_nodes[k]]) continue; /* not the myocardium */
-    vo2 += b->p[pl->vo2_pidx[k]];
+    vo2 += b->vo2[k];
     do2 += b->node_do2[pl->vo2_nodes[k]];
   }
   st->q = cp->nbed ? q * 60.0 : NAN;

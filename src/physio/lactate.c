@@ -127,7 +127,7 @@ static int la_beat(void *state, const hs_physio_beat *b) {
   const la_plan *lp = hs_physio_plan_data(pl, &hs_physio_lactate);
   double deficit = 0.0;
   for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
-    double vo2 = b->p[pl->vo2_pidx[k]], do2 = b->node_do2[pl->vo2_nodes[k]];
+    double vo2 = b->vo2[k], do2 = b->node_do2[pl->vo2_nodes[k]];
     if (!(vo2 > 0) || !isfinite(do2)) continue;
     double er = pl->node_cor[pl->vo2_nodes[k]] ? la[LA_ERCRIT_HEART] : la[LA_ERCRIT];
     double d = vo2 - er * (do2 > 0 ? do2 : 0.0);

@@ -53,6 +53,10 @@ typedef struct hs_physio_effect {
   double coronary;       /* resistance of the coronary beds, the resistors leaving the
                             coronary_arteries role's node (their metabolic tone: the coronary
                             module, docs/model.md 2.20) */
+  double myocardial_vo2; /* O2 consumption of the myocardium (the O2-consuming vessels the
+                            coronary beds feed, plan node_cor), x their o2_consumption (the
+                            demand of the beating heart: the myocardium module,
+                            docs/model.md 2.21) */
 } hs_physio_effect;
 
 /* What a module's continuous states do to the circulation at one point of the
@@ -139,6 +143,11 @@ typedef struct hs_physio_beat {
                       tolerances (the largest; < 1: periodic within tolerance): a
                       controller may wait for the circulation to settle before a search
                       step */
+  const double *vo2; /* O2 demand of each O2-consuming vessel over the beat (plan vo2_nodes
+                        order), mL O2/min: its o2_consumption with the effect in force
+                        (the myocardium's demand) */
+  double ees_lv, ees_rv; /* end-systolic elastance of each ventricle at the beat end with
+                            the modules' and drugs' contractility, mmHg/mL */
 } hs_physio_beat;
 
 

@@ -11,6 +11,7 @@ extern const hs_physio_module hs_physio_cardiopulmonary;
 extern const hs_physio_module hs_physio_lung_water, hs_physio_lactate;
 extern const hs_physio_module hs_physio_fluids, hs_physio_hemolysis, hs_physio_tissue_co2;
 extern const hs_physio_module hs_physio_brain, hs_physio_oxygen, hs_physio_coronary;
+extern const hs_physio_module hs_physio_myocardium;
 
 /* Effects multiply in this order (the drugs' resistance factor, then the controller's). */
 static const hs_physio_module *const MODULES[] = {
@@ -23,6 +24,7 @@ static const hs_physio_module *const MODULES[] = {
     &hs_physio_lung_water,
     &hs_physio_lactate,
     &hs_physio_coronary, /* the coronary beds' metabolic tone (kept with the slow states) */
+    &hs_physio_myocardium, /* the myocardium's O2 demand (kept with the slow states) */
     &hs_physio_fluids,    /* slow states: Hb dilution, fluid counters */
     &hs_physio_hemolysis, /* slow state: plasma free Hb (reads the Hb of fluids) */
     &hs_physio_tissue_co2, /* slow state: tissue PCO2 (effect: CO2 released to the blood) */

@@ -103,7 +103,7 @@ static int tco2_beat(void *state, const hs_physio_beat *b) {
   double pv = 0.0, sv = 0.0, w = 0.0; /* the consuming vessels' blood, VO2-weighted */
   for (int k = 0; k < pl->nvo2; k++) {
     int i = pl->vo2_nodes[k];
-    double vo2 = b->p[pl->vo2_pidx[k]], so2 = b->node_so2[i] / 100.0;
+    double vo2 = b->vo2[k], so2 = b->node_so2[i] / 100.0;
     if (!(vo2 > 0) || !isfinite(so2) || !(b->node_co2[i] > 0)) continue;
     pv += vo2 * hs_co2_pco2_from_content(100.0 * b->node_co2[i], be, hb, so2);
     sv += vo2 * so2, w += vo2;

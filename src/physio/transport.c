@@ -258,7 +258,7 @@ static void transport_euler(hs_sim *s, double w, double hw, double weight, const
   double rq = oxy_block(s)[OXY_RQ];
   for (int n = 0; n < pl->nvo2; n++) {
     int i = pl->vo2_nodes[n];
-    double use = s->p[pl->vo2_pidx[n]] / 60.0 * o2_supply(c[i]) * hw;
+    double use = hs_sim_vo2(s, n) * o2_supply(c[i]) * hw;
     dm[i] -= use;
     dk[i] += rq * use * s->pfx.co2; /* less what the tissue stores take up (effect.co2) */
     cons += use;
@@ -481,7 +481,7 @@ static int gas_sweeps(hs_sim *s, double *c, double *f, double *k, int o2, int ma
     double change = 0;
     for (int n = 0; n < pl->nvo2; n++) { /* CO2 production supply-limited as in the transport */
       int i = pl->vo2_nodes[n];
-      double vo2 = s->p[pl->vo2_pidx[n]] / 60.0, ci = c[i];
+      double vo2 = hs_sim_vo2(s, n), ci = c[i];
       if (o2 && out[i] > 1e-9) { /* the content at which the node's O2 balances */
         ci = supplied_content(in_c[i], out[i], vo2);
         in_c[i] = ci * out[i];
@@ -511,7 +511,7 @@ static double co2_production(const hs_sim *s, const double *c) {
   const hs_plan *pl = s->pl;
   double rq = oxy_block(s)[OXY_RQ], v = 0.0;
   for (int n = 0; n < pl->nvo2; n++)
-    v += rq * s->p[pl->vo2_pidx[n]] / 60.0 * o2_supply(c[pl->vo2_nodes[n]]);
+    v += rq * hs_sim_vo2(s, n) * o2_supply(c[pl->vo2_nodes[n]]);
   return v;
 }
 
@@ -556,7 +556,7 @@ static int hypoxic(const hs_sim *s, const double *c) {
   const hs_plan *pl = s->pl;
   const double *ox = oxy_block(s);
   double full = 0.0;
-  for (int n = 0; n < pl->nvo2; n++) full += ox[OXY_RQ] * s->p[pl->vo2_pidx[n]] / 60.0;
+  for (int n = 0; n < pl->nvo2; n++) full += ox[OXY_RQ] * hs_sim_vo2(s, n);
   if (!(co2_production(s, c) < (1.0 - 1e-3) * full)) return 0;
   return hs_o2_alveolar_po2(ox[OXY_FIO2], ox[OXY_PB], PACO2(s), ox[OXY_RQ]) < 60.0 ||
          lung_o2_scale(s, c, s->c_ec, lung_shunt(s)) < 1.0;
