@@ -654,6 +654,64 @@ static void test_psvd_target(void **state) {
   hs_model_free(m);
 }
 
+/* The optional heart target (docs/decision.md "The heart as a target"): on the acute-MI
+   ECMO patient, whose coronary bed is pressure-passive, milrinone + nitroprusside meet the
+   five targets at ECMO 1 L/min with the myocardium extracting more than it can aerobically;
+   with heart_er_max 0.88 the titration raises the ECMO flow (perfusion pressure) until the
+   heart is aerobic, and the PCWP it then misses is named. */
+static void test_heart_target(void **state) {
+  (void)state;
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_targets t;
+  hs_err err;
+  hs_targets_default(&t);
+  assert_near(t.heart_er_max, 0, 0); /* off by default */
+  static const char *const S[] = {"ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",
+                                  NULL};
+  hs_compare_result *r0 = NULL, *r1 = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r0, &err), HS_OK);
+  const hs_compare_row *a = &r0->rows[0];
+  assert_true(a->all_met);
+  assert_true(a->v[HS_CMP_HEART_ER] > 0.95);
+  assert_int_equal(hs_targets_set(&t, "heart_er_max", "0.88", &err), HS_OK);
+  assert_near(t.heart_er_max, 0.88, 1e-12);
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r1, &err), HS_OK);
+  const hs_compare_row *b = &r1->rows[0];
+  print_message("heart target: ECMO %.2f -> %.2f L/min, extraction %.2f -> %.2f, PCWP %.1f; %s\n",
+                a->v[HS_CMP_ECMO], b->v[HS_CMP_ECMO], a->v[HS_CMP_HEART_ER],
+                b->v[HS_CMP_HEART_ER], b->v[HS_CMP_PCWP], b->missed);
+  assert_true(b->v[HS_CMP_ECMO] > a->v[HS_CMP_ECMO] + 0.5); /* more perfusion pressure */
+  assert_true(b->v[HS_CMP_HEART_ER] <= 0.88);
+  assert_false(b->all_met); /* the filling pressure rises with the retrograde flow */
+  assert_false(b->met[HS_TGT_PCWP]);
+  char *j = hs_compare_json(r1, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"heart_er_max\": 0.88"));
+  free(j);
+  char *text = hs_compare_text(r1, "p");
+  assert_non_null(strstr(text, "heart O2 extraction <= 0.88"));
+  free(text);
+  /* a synthetic row: the miss is named in words and in the table cell */
+  hs_compare_row row = *a;
+  row.v[HS_CMP_HEART_ER] = 0.93;
+  hs_strategy_check_targets(&row, &t);
+  assert_false(row.all_met);
+  assert_non_null(strstr(row.missed, "heart O2 extraction 0.93 (above 0.88)"));
+  char cell[96];
+  hs_compare_missed_cell(&row, cell, sizeof cell);
+  assert_non_null(strstr(cell, " heart"));
+  row.v[HS_CMP_HEART_ER] = NAN; /* undefined (no coronary flow): not met */
+  hs_strategy_check_targets(&row, &t);
+  assert_false(row.all_met);
+  /* out of range and not a number: refused, naming the field */
+  assert_int_not_equal(hs_targets_set(&t, "heart_er_max", "2", &err), HS_OK);
+  assert_non_null(strstr(err.msg, "heart_er_max = 2 is out of range [0, 1.5]"));
+  assert_int_not_equal(hs_targets_set(&t, "heart_er_max", "high", &err), HS_OK);
+  assert_non_null(strstr(err.msg, "not a number (a ratio"));
+  hs_compare_free(r0);
+  hs_compare_free(r1);
+  hs_model_free(m);
+}
+
 /* The PV-loop figure of a full comparison (27 loops): legend outside the plot area, the
    recommendation drawn thick and named in the title (audit #9). */
 static void test_pv_figure_legend(void **state) {
@@ -1766,7 +1824,7 @@ int main(void) {
       cmocka_unit_test(test_nothing_runnable),
       cmocka_unit_test(test_hold_map_dose),
       cmocka_unit_test(test_micro_brain_values),
-      cmocka_unit_test(test_psvd_target),
+      cmocka_unit_test(test_psvd_target), cmocka_unit_test(test_heart_target),
       cmocka_unit_test(test_pv_figure_legend),
       cmocka_unit_test(test_iabp_ratio_steady),
       cmocka_unit_test(test_stasis_alternative),

@@ -255,6 +255,12 @@ static int micro_poor(const double *v, const hs_targets *t) {
   return t->psvd_min_mm_mm2 > 0 && !(v[HS_CMP_PSVD] >= t->psvd_min_mm_mm2);
 }
 
+/* The optional heart target: the myocardium's O2 extraction above the limit (undefined,
+   an arrested coronary flow: not met). */
+static int heart_short(const double *v, const hs_targets *t) {
+  return t->heart_er_max > 0 && !(v[HS_CMP_HEART_ER] <= t->heart_er_max);
+}
+
 /* A vent joined to the venous line drains more than the pump carries: the rest leaves
    through the venous drainage cannula backwards, into the vein (pump inlet above the
    venous pressure).  No perfusionist runs a circuit so; the setting is not a solution. */
@@ -285,6 +291,13 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
     if (*r->missed) strncat(r->missed, "; ", sizeof r->missed - strlen(r->missed) - 1);
     snprintf(part, sizeof part, "PSVD (model) %.1f mm/mm2 (below %.1f)", v[HS_CMP_PSVD],
              t->psvd_min_mm_mm2);
+    strncat(r->missed, part, sizeof r->missed - strlen(r->missed) - 1);
+  }
+  if (heart_short(v, t)) { /* optional (hs_targets.heart_er_max) */
+    r->all_met = 0;
+    if (*r->missed) strncat(r->missed, "; ", sizeof r->missed - strlen(r->missed) - 1);
+    snprintf(part, sizeof part, "heart O2 extraction %.2f (above %.2f)", v[HS_CMP_HEART_ER],
+             t->heart_er_max);
     strncat(r->missed, part, sizeof r->missed - strlen(r->missed) - 1);
   }
   if (drainage_reversed(v)) {
@@ -470,7 +483,7 @@ static hs_status final_below_ceiling(trial *t, int *ci, hs_err *err) {
 static int perfused(const double *v, const hs_targets *tg) {
   return v[HS_CMP_MAP] >= tg->map_min_mmhg && v[HS_CMP_DO2I] >= tg->do2i_min &&
          v[HS_CMP_SVO2D] >= tg->svo2_min_pct && !lactate_high(v, tg) && !upper_hypoxic(v, tg) &&
-         !micro_poor(v, tg) && !drainage_reversed(v);
+         !micro_poor(v, tg) && !heart_short(v, tg) && !drainage_reversed(v);
 }
 
 /* Perfusion margin: the smallest of the scaled distances of MAP (10 mmHg), DO2 index
@@ -498,6 +511,10 @@ static double margin(const double *v, const hs_targets *tg) {
   }
   if (tg->psvd_min_mm_mm2 > 0) { /* predicted sublingual PSVD (1 mm/mm2), when a target */
     double d = v[HS_CMP_PSVD] - tg->psvd_min_mm_mm2;
+    g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
+  }
+  if (tg->heart_er_max > 0) { /* the heart's O2 extraction (0.05), when a target */
+    double d = (tg->heart_er_max - v[HS_CMP_HEART_ER]) / 0.05;
     g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
   }
   return isfinite(g) ? g : -1e9;
@@ -1208,8 +1225,12 @@ static void decide(hs_compare_result *res) {
                              ", lactate plateau %.1f mmol/L (<= %.1f)", r->v[HS_CMP_LACT],
                              tg->lactate_max_mmol_l);
     if (tg->psvd_min_mm_mm2 > 0 && k0 < sizeof res->reason)
-      snprintf(res->reason + k0, sizeof res->reason - k0, ", PSVD (model) %.1f mm/mm2 (>= %.1f)",
-               r->v[HS_CMP_PSVD], tg->psvd_min_mm_mm2);
+      k0 += (size_t)snprintf(res->reason + k0, sizeof res->reason - k0,
+                             ", PSVD (model) %.1f mm/mm2 (>= %.1f)", r->v[HS_CMP_PSVD],
+                             tg->psvd_min_mm_mm2);
+    if (tg->heart_er_max > 0 && k0 < sizeof res->reason)
+      snprintf(res->reason + k0, sizeof res->reason - k0, ", heart O2 extraction %.2f (<= %.2f)",
+               r->v[HS_CMP_HEART_ER], tg->heart_er_max);
     if (res->passed_over >= 0) {
       char po[256];
       hs_compare_passed_over_text(&res->rows[res->passed_over], &res->rows[res->least_flow], po,

@@ -34,6 +34,7 @@ void hs_targets_default(hs_targets *t) {
   t->flow_step_lpm = 0.25;
   t->lactate_max_mmol_l = 0; /* optional: e.g. 2 mmol/L (docs/decision.md) */
   t->psvd_min_mm_mm2 = 0;    /* optional: e.g. 16.2 mm/mm2 (docs/decision.md) */
+  t->heart_er_max = 0;       /* optional: e.g. 0.88 (docs/decision.md) */
 }
 
 static const char *const TARGET_NAMES[HS_TGT_N] = {"PCWP", "MAP", "DO2 index",
@@ -60,6 +61,7 @@ static const tfield TF[] = {
     {"lactate_max", offsetof(hs_targets, lactate_max_mmol_l), HS_DIM_LACTATE, 0, 20, 1,
      "mmol/L"},
     {"psvd_min", offsetof(hs_targets, psvd_min_mm_mm2), HS_DIM_NONE, 0, 25, 1, "mm/mm2"},
+    {"heart_er_max", offsetof(hs_targets, heart_er_max), HS_DIM_NONE, 0, 1.5, 1, ""},
 };
 #define NTF (sizeof TF / sizeof TF[0])
 
@@ -86,15 +88,19 @@ static hs_status target_value(const tfield *f, const char *text, double *out, hs
                                : hs_quantity_parse_as(f->dim, text,
                                                       f->dim == HS_DIM_NONE ? "" : f->unit, &x,
                                                       &e2))
-    return f->dim == HS_DIM_NONE
+    return f->dim == HS_DIM_NONE && !*f->unit /* a ratio (heart_er_max) */
+               ? hs_err_set(err, HS_ERR_INVALID, "%s = '%s': not a number (a ratio, write "
+                            "e.g. '%g')", f->key, orig, f->hi / 2)
+           : f->dim == HS_DIM_NONE
                ? hs_err_set(err, HS_ERR_INVALID, "%s = '%s': not a number in %s (write e.g. "
                             "'%g' or '%g %s')", f->key, orig, f->unit, f->hi / 2, f->hi / 2,
                             f->unit)
                : hs_err_set(err, HS_ERR_INVALID, "%s = '%s': %s", f->key, orig, e2.msg);
   x /= f->scale;
   if (!(x >= f->lo && x <= f->hi))
-    return hs_err_set(err, HS_ERR_RANGE, "%s = %.10g %s is out of range [%g, %g] %s", f->key, x,
-                      f->unit, f->lo, f->hi, f->unit);
+    return hs_err_set(err, HS_ERR_RANGE, "%s = %.10g%s%s is out of range [%g, %g]%s%s", f->key,
+                      x, *f->unit ? " " : "", f->unit, f->lo, f->hi, *f->unit ? " " : "",
+                      f->unit);
   *out = x;
   return HS_OK;
 }
@@ -115,7 +121,8 @@ static hs_status unknown_target(const char *name, hs_err *err) {
                         name);
   return hs_err_set(err, HS_ERR_UNKNOWN,
                     "unknown target '%s' (known: pcwp_max, map_min, do2i_min, svo2_min, "
-                    "sao2_upper_min, flow_min, flow_max, flow_step, lactate_max, psvd_min)",
+                    "sao2_upper_min, flow_min, flow_max, flow_step, lactate_max, psvd_min, "
+                    "heart_er_max)",
                     name);
 }
 

@@ -86,6 +86,7 @@ static json_t *targets_json(const hs_targets *t) {
                                               .sao2_upper_min_pct = t->sao2_upper_min_pct,
                                               .lactate_max_mmol_l = t->lactate_max_mmol_l,
                                               .psvd_min_mm_mm2 = t->psvd_min_mm_mm2,
+                                              .heart_er_max = t->heart_er_max,
                                               .flow_min_lpm = t->flow_min_lpm,
                                               .flow_max_lpm = t->flow_max_lpm});
   int bad = !tj;

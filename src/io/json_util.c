@@ -29,6 +29,8 @@ json_t *hs_jtargets(const hs_jtargets_in *t) {
           t->lactate_max_mmol_l > 0 ? hs_jnum(t->lactate_max_mmol_l) : json_null());
   HS_JSET(o, "psvd_min_mm_mm2", /* null: not a target */
           t->psvd_min_mm_mm2 > 0 ? hs_jnum(t->psvd_min_mm_mm2) : json_null());
+  HS_JSET(o, "heart_er_max", /* null: not a target */
+          t->heart_er_max > 0 ? hs_jnum(t->heart_er_max) : json_null());
   HS_JSET(o, "flow_min_lpm", hs_jnum(t->flow_min_lpm));
   HS_JSET(o, "flow_max_lpm", hs_jnum(t->flow_max_lpm));
   return hs_jdone(o, bad);

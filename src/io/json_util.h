@@ -40,6 +40,7 @@ typedef struct hs_jtargets_in {
   double pcwp_max_mmhg, map_min_mmhg, do2i_min, svo2_min_pct, sao2_upper_min_pct;
   double lactate_max_mmol_l;
   double psvd_min_mm_mm2;
+  double heart_er_max;
   double flow_min_lpm, flow_max_lpm;
 } hs_jtargets_in;
 json_t *hs_jtargets(const hs_jtargets_in *t);

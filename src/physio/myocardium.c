@@ -64,7 +64,8 @@ const hs_block_type hs_type_myocardium = {
     NULL};
 
 typedef struct my_state {
-  double d; /* slow-state slot: the demand of the last beat, mL O2/min */
+  double d;  /* slow-state slot: the demand of the last beat, mL O2/min */
+  int beats; /* beats seen since the start, a reset or a warm start */
 } my_state;
 
 static const hs_physio_slow SLOW[] = {{"myocardial_vo2", "mL/min", 1.0}};
@@ -83,6 +84,7 @@ static double own(const hs_plan *pl, const double *p) {
 /* Before the first beat: the vessels' own. */
 static void my_start(void *state, const hs_plan *pl, const double *p) {
   ((my_state *)state)->d = own(pl, p);
+  ((my_state *)state)->beats = 0;
 }
 
 /* The demand in force, mL O2/min. */
@@ -95,11 +97,16 @@ static int my_beat(void *state, const hs_physio_beat *b) {
   my_state *st = state;
   const double *c = b->p + BLK(b->plan);
   const double *m = b->m;
-  double hr = m[HS_M_HR], pva = m[HS_M_PVA] + m[HS_M_RVPVA];
-  if (c[MY_ENABLED] == 0 || !(hr > 0) || !isfinite(pva)) {
+  /* a ventricle's mechanical energy is not negative (a loop run clockwise by a
+     regurgitant or non-ejecting beat's rounding, a few mmHg mL: no O2 given back) */
+  double hr = m[HS_M_HR], pva = fmax(m[HS_M_PVA], 0.0) + fmax(m[HS_M_RVPVA], 0.0);
+  if (c[MY_ENABLED] == 0 || !(hr > 0) || !isfinite(m[HS_M_PVA] + m[HS_M_RVPVA])) {
     st->d = own(b->plan, b->p); /* off, or no systole (fibrillation): the vessels' own */
     return 0;
   }
+  /* the first beat of a run is its start-up transient (its PVA half the periodic one in
+     the healthy adult): the demand in force stays (the coronary module's rule) */
+  if (st->beats++ == 0) return 0;
   st->d = c[MY_BASAL] + hr * (c[MY_PVA] * pva + c[MY_EC] * (b->ees_lv + b->ees_rv));
   return 0;
 }
@@ -114,6 +121,12 @@ static void my_metrics(const void *state, const hs_plan *pl, const double *p, do
   m[HS_M_MVO2] = pl->cor_art >= 0 ? demand(state, pl, p) : NAN;
 }
 
+/* After a warm start the next beat is a periodic one: no transient to skip. */
+static void my_state_set(void *state, const hs_plan *pl, const double *y) {
+  (void)pl, (void)y;
+  ((my_state *)state)->beats = 1;
+}
+
 const hs_physio_module hs_physio_myocardium = {
     .name = "myocardium",
     .doc = "the myocardium's O2 demand from the ventricles' pressure-volume area and "
@@ -123,6 +136,7 @@ const hs_physio_module hs_physio_myocardium = {
     .beat = my_beat,
     .effect = my_effect,
     .metrics = my_metrics,
+    .state_set = my_state_set,
     .nslow = 1,
     .slow = SLOW,
     .slow_start = my_start,
