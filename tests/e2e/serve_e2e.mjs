@@ -79,6 +79,7 @@ try {
   // a comparison from the Decide tab
   await page.click('button[data-tab="decide"]');
   await page.selectOption('#job-kind', 'compare-quick');
+  await page.fill('#t-heart_er_max', '1.3'); // the optional heart target, loose: the answer stays
   await page.click('#run-job');
   await page.waitForSelector('#recommendation:not([hidden])', { timeout: 60000 });
   const rec = await page.textContent('#recommendation');
@@ -87,6 +88,7 @@ try {
   await frame.locator('body').waitFor({ timeout: 10000 });
   const reportText = await frame.locator('body').innerText();
   if (!/PCWP/.test(reportText)) fail('the report frame does not show the comparison');
+  if (!/heart O2 extraction ≤ 1\.3/.test(reportText)) fail('the report does not list the heart target set in the form');
   // what each strategy gives the microcirculation, the brain and the heart: numbers in
   // the three columns
   const cells = await page.evaluate(() => {
