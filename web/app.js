@@ -244,6 +244,7 @@ const TILES = [
   ['ICP', 'icp_mmhg', 'mmHg', 1], ['CPP (cerebral)', 'cerebral_perfusion_pressure_mmhg', 'mmHg', 0],
   ['LVEDV', 'lvedv_ml', 'mL', 0], ['LVEF', 'lvef_pct', '%', 0],
   ['PSVD* (model)', 'psvd_model_mm_mm2', 'mm/mm2', 1],
+  ['MVO2 (heart)', 'mvo2_mlmin', 'mL/min', 1], ['Heart O2ER', 'heart_o2_extraction', '', 2],
 ];
 function drawTiles() {
   const t = S.tiles, out = [];

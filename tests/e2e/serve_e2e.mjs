@@ -74,6 +74,12 @@ try {
   });
   if (!(psvdTile > 5 && psvdTile < 22)) fail(`PSVD* (model) tile shows '${psvdTile}'`);
   console.log(`PSVD* (model) tile at 6 L/min: ${psvdTile} mm/mm2`);
+  // the heart's live O2 demand (docs/model.md 2.21)
+  const mvo2Tile = await page.evaluate(() => {
+    const el = document.querySelector('.tile[data-k="MVO2 (heart)"] .v');
+    return el ? parseFloat(el.textContent) : null;
+  });
+  if (!(mvo2Tile > 5 && mvo2Tile < 45)) fail(`MVO2 (heart) tile shows '${mvo2Tile}'`);
   await page.selectOption('#speed', '1');
 
   // a comparison from the Decide tab
