@@ -673,6 +673,30 @@ static void test_heart_target(void **state) {
   const hs_compare_row *a = &r0->rows[0];
   assert_true(a->all_met);
   assert_true(a->v[HS_CMP_HEART_ER] > 0.95);
+  /* not a target: the answer says the heart is left anaerobic, and that nothing else in
+     this one-strategy list keeps it below 0.88 */
+  assert_non_null(strstr(r0->heart_note, "above the 0.88 where it turns anaerobic"));
+  assert_non_null(strstr(r0->heart_note, "no strategy meeting every target keeps it below"));
+  assert_int_equal(r0->heart_alternative, -1);
+  {
+    static const char *const S2[] = {
+        "ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",
+        "ecmo+iabp:1:1+milrinone:0.375 ug/kg/min", NULL};
+    hs_compare_result *r2 = NULL;
+    assert_int_equal(hs_compare_run(m, &t, NULL, S2, NULL, 0, 2, &r2, &err), HS_OK);
+    assert_int_equal(r2->recommended, 0); /* step 1 still answers */
+    assert_int_equal(r2->heart_alternative, 1); /* the balloon keeps the heart aerobic */
+    assert_true(r2->rows[1].v[HS_CMP_HEART_ER] <= HS_HEART_ER_CRIT);
+    assert_non_null(strstr(r2->heart_note, "(step 2, IABP;"));
+    assert_non_null(strstr(r2->heart_note, "--target heart_er_max=0.88"));
+    char *j2 = hs_compare_json(r2, NULL, NULL, &err);
+    assert_non_null(strstr(j2, "\"heart_alternative\": \"ecmo+iabp"));
+    free(j2);
+    char *t2 = hs_compare_text(r2, "p");
+    assert_non_null(strstr(t2, "\nHEART: with the recommendation the myocardium extracts "));
+    free(t2);
+    hs_compare_free(r2);
+  }
   assert_int_equal(hs_targets_set(&t, "heart_er_max", "0.88", &err), HS_OK);
   assert_near(t.heart_er_max, 0.88, 1e-12);
   assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r1, &err), HS_OK);
@@ -684,8 +708,21 @@ static void test_heart_target(void **state) {
   assert_true(b->v[HS_CMP_HEART_ER] <= 0.88);
   assert_false(b->all_met); /* the filling pressure rises with the retrograde flow */
   assert_false(b->met[HS_TGT_PCWP]);
+  {
+    /* a loose heart target that the answer meets at 1.05: the hint is not given (the
+       clinician has set the limit) */
+    hs_targets t3 = t;
+    assert_int_equal(hs_targets_set(&t3, "heart_er_max", "1.2", &err), HS_OK);
+    hs_compare_result *r3 = NULL;
+    assert_int_equal(hs_compare_run(m, &t3, NULL, S, NULL, 0, 1, &r3, &err), HS_OK);
+    assert_int_equal(r3->recommended, 0);
+    assert_true(r3->rows[0].v[HS_CMP_HEART_ER] > HS_HEART_ER_CRIT);
+    assert_string_equal(r3->heart_note, "");
+    hs_compare_free(r3);
+  }
   char *j = hs_compare_json(r1, NULL, NULL, &err);
   assert_non_null(strstr(j, "\"heart_er_max\": 0.88"));
+  assert_non_null(strstr(j, "\"heart_note\": null"));
   free(j);
   char *text = hs_compare_text(r1, "p");
   assert_non_null(strstr(text, "heart O2 extraction <= 0.88"));

@@ -73,6 +73,12 @@ const char *hs_target_name(int k);
    name the field, the value and the accepted range. */
 hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_err *err);
 
+/* The myocardium's critical O2 extraction: above it the heart turns anaerobic (Walley KR,
+   et al. Am J Physiol 1997; the lactate block's critical_extraction_heart default).  The
+   answer names a strategy that keeps the heart below it when the recommendation does not
+   (hs_compare_result.heart_note). */
+#define HS_HEART_ER_CRIT 0.88
+
 /* What an answer (compare's recommendation, optimize's chosen or closest point) adds when
    its state did not reach the periodic steady state (hs_compare_row.steady == 0). */
 #define HS_UNSTEADY_NOTE                                                                   \
@@ -304,6 +310,12 @@ typedef struct hs_compare_result {
                              than HS_PCWP_READING_MMHG: the escalation rests on a difference
                              no wedge reading can tell; "" otherwise */
   int near_miss;          /* that strategy (-1: none) */
+  char heart_note[640];   /* the recommendation leaves the myocardium above its critical O2
+                             extraction (HS_HEART_ER_CRIT) while heart_er_max is not a
+                             target: the first strategy (cheapest step, list order) meeting
+                             every target that keeps it below, or that none does; "" when
+                             the recommendation keeps it below, or heart_er_max is set */
+  int heart_alternative;  /* that strategy (-1: none) */
   int hold_map;           /* the MAP controller was on (map_control.enabled, --hold-map):
                              each row's titrated dose is in v[HS_CMP_NE_EQ / NTP_EQ] */
   double microcirculation[3]; /* the patient's capillary dysfunction the PSVD* values use:

@@ -1132,6 +1132,49 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
   }
 }
 
+/* The recommendation leaves the myocardium above its critical O2 extraction while the heart
+   is not a target (hs_targets.heart_er_max 0): the answer names the first strategy - the
+   cheapest step, list order within it - that meets every target and keeps the heart below
+   it, or says that none does (docs/decision.md "The heart as a target"). */
+static void heart_note(hs_compare_result *res) {
+  res->heart_alternative = -1;
+  res->heart_note[0] = 0;
+  if (res->recommended < 0 || res->targets.heart_er_max > 0) return;
+  const hs_compare_row *r = &res->rows[res->recommended];
+  if (!(r->v[HS_CMP_HEART_ER] > HS_HEART_ER_CRIT)) return; /* below, or undefined */
+  for (int step = 1; step < HS_STEP_N && res->heart_alternative < 0; step++)
+    for (size_t i = 0; i < res->nrows; i++) {
+      const hs_compare_row *a = &res->rows[i];
+      if (a->is_flow_sweep || a->excluded || a->failed || a->step != step || !a->all_met)
+        continue;
+      if (a->v[HS_CMP_HEART_ER] <= HS_HEART_ER_CRIT) {
+        res->heart_alternative = (int)i;
+        break;
+      }
+    }
+  char *b = res->heart_note;
+  size_t n = sizeof res->heart_note;
+  int k = snprintf(b, n,
+                   "with the recommendation the myocardium extracts %.2f of its O2 (demand "
+                   "%.1f mL/min, coronary flow %.0f mL/min), above the %.2f where it turns "
+                   "anaerobic (Walley 1997); ",
+                   r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2], r->v[HS_CMP_COR_FLOW],
+                   HS_HEART_ER_CRIT);
+  if (k < 0 || (size_t)k >= n) return;
+  if (res->heart_alternative < 0) {
+    snprintf(b + k, n - (size_t)k,
+             "no strategy meeting every target keeps it below");
+    return;
+  }
+  const hs_compare_row *a = &res->rows[res->heart_alternative];
+  snprintf(b + k, n - (size_t)k,
+           "%.120s (step %d, %s; ECMO %.2f L/min) meets every target and keeps it at %.2f "
+           "(demand %.1f mL/min, coronary flow %.0f mL/min). To decide on it, set the target "
+           "heart_er_max (e.g. --target heart_er_max=%.2f)",
+           a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO], a->v[HS_CMP_HEART_ER],
+           a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW], HS_HEART_ER_CRIT);
+}
+
 /* A strategy row of step *(const int *)step that ran (hs_strategy_least_support). */
 static int runs_in_step(const hs_compare_row *r, const void *step) {
   return !r->is_flow_sweep && r->step == *(const int *)step && !r->excluded && !r->failed;
@@ -1203,6 +1246,7 @@ static void decide(hs_compare_result *res) {
   oxygen_note(res);
   deescalation_note(res);
   near_miss_note(res, step_best);
+  heart_note(res);
   if (res->recommended >= 0) {
     const hs_compare_row *r = &res->rows[res->recommended];
     snprintf(res->reason, sizeof res->reason,
@@ -1319,6 +1363,7 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   res->on_ecmo = hs_model_block_index(patient, "ecmo") >= 0;
   res->without_circuit = -1;
   res->ladder_least = -1;
+  res->heart_alternative = -1;
   size_t nj = 0;
   for (size_t i = 0; i < n && !st; i++) {
     hs_compare_row *r = &res->rows[i];

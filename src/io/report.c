@@ -216,6 +216,13 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
   }
+  if (*r->heart_note) { /* the recommendation leaves the myocardium anaerobic */
+    if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>Heart:</b> ");
+    else o_fmt(o, "HEART: ");
+    o_text(o, r->heart_note);
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n");
+  }
   if (*r->circuit_note) { /* a patient not on VA-ECMO: the recommendation without the circuit */
     if (o->html) hs_html_put(o->b, r->without_circuit == 1 ? "<div class=\"ok\"><b>Not on ECMO:</b> "
                                                            : "<div class=\"no\"><b>Not on ECMO:</b> ");
