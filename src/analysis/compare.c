@@ -1115,7 +1115,8 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
   for (int s = 1; s < res->step; s++) {
     if (step_best[s] < 0) continue;
     const hs_compare_row *b = &res->rows[step_best[s]];
-    int only_pcwp = !b->met[HS_TGT_PCWP] && !lactate_high(b->v, t) && !drainage_reversed(b->v);
+    int only_pcwp = !b->met[HS_TGT_PCWP] && !lactate_high(b->v, t) && !micro_poor(b->v, t) &&
+                    !heart_short(b->v, t) && !drainage_reversed(b->v);
     for (int k = 0; k < HS_TGT_N; k++) only_pcwp &= k == HS_TGT_PCWP || b->met[k];
     double over = b->v[HS_CMP_PCWP] - t->pcwp_max_mmhg;
     if (!only_pcwp || !(over <= HS_PCWP_READING_MMHG)) continue;
