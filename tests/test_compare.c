@@ -736,9 +736,35 @@ static void test_heart_target(void **state) {
   char cell[96];
   hs_compare_missed_cell(&row, cell, sizeof cell);
   assert_non_null(strstr(cell, " heart"));
-  row.v[HS_CMP_HEART_ER] = NAN; /* undefined (no coronary flow): not met */
+  int judged = 0;
+  int met = hs_strategy_targets_met(&row, &t, &judged); /* the "closest" ranking counts it */
+  assert_int_equal(judged, HS_TGT_N + 1);
+  assert_int_equal(met, HS_TGT_N); /* the five met (a meets them), the heart not */
+  row.v[HS_CMP_HEART_ER] = NAN; /* undefined with a coronary flow (an arrest): not met */
   hs_strategy_check_targets(&row, &t);
   assert_false(row.all_met);
+  row.v[HS_CMP_COR_FLOW] = NAN; /* a model without coronary beds: not judged */
+  hs_strategy_check_targets(&row, &t);
+  assert_true(row.all_met);
+  assert_int_equal(hs_strategy_targets_met(&row, &t, &judged), HS_TGT_N);
+  assert_int_equal(judged, HS_TGT_N);
+  {
+    /* a cheaper step that misses PCWP by < 2 mmHg and the heart target is no near miss
+       (the table says "misses PCWP heart"; helper review 2026-12-06) */
+    static const char *const S3[] = {"ecmo:1+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",
+                                     "ecmo+impella_5.5:P8", NULL};
+    hs_targets t4 = t;
+    assert_int_equal(hs_targets_set(&t4, "pcwp_max", "18", &err), HS_OK);
+    hs_compare_result *r4 = NULL;
+    assert_int_equal(hs_compare_run(m, &t4, NULL, S3, NULL, 0, 2, &r4, &err), HS_OK);
+    const hs_compare_row *c1 = &r4->rows[0];
+    print_message("near miss? step 1 PCWP %.1f, extraction %.2f; recommended %d, near miss %d\n",
+                  c1->v[HS_CMP_PCWP], c1->v[HS_CMP_HEART_ER], r4->recommended, r4->near_miss);
+    assert_int_equal(r4->recommended, 1);
+    assert_true(c1->v[HS_CMP_PCWP] < 18 + 2 && c1->v[HS_CMP_HEART_ER] > 0.88);
+    assert_int_equal(r4->near_miss, -1);
+    hs_compare_free(r4);
+  }
   /* out of range and not a number: refused, naming the field */
   assert_int_not_equal(hs_targets_set(&t, "heart_er_max", "2", &err), HS_OK);
   assert_non_null(strstr(err.msg, "heart_er_max = 2 is out of range [0, 1.5]"));

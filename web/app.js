@@ -440,6 +440,7 @@ function showResult(j) {
       `<p>${r.reason}</p>` + (r.circuit_note ? `<p><b>Not on ECMO:</b> ${r.circuit_note}</p>` : '') +
       (r.without_circuit_note ? `<p id="without-circuit"><b>Without a circuit:</b> ${r.without_circuit_note}</p>` : '') +
       (r.near_miss_note ? `<p><b>Near miss:</b> ${r.near_miss_note}</p>` : '') +
+      (r.heart_note ? `<p><b>Heart:</b> ${r.heart_note}</p>` : '') +
       (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');
     const rows = r.strategies.filter((s) => !s.excluded);
     tab.innerHTML = '<tr><th>strategy</th><th>settings</th><th>PCWP</th><th>MAP</th><th>DO2I</th><th>LV output</th><th title="sublingual perfused small-vessel density the microcirculation model predicts with the patient\'s capillary dysfunction (Yeh 2018 cut-off 16.2)">PSVD* mm/mm2</th><th title="cerebral blood flow of the lower hemisphere">CBF mL/100g/min</th><th title="the myocardium\'s O2 demand from the heart\'s work (pressure-volume area, contractility, heart rate): what unloading lowers">MVO2 mL/min</th><th title="the myocardium\'s O2 demand / delivery: 0.70 while its coronary bed regulates; above 0.88 anaerobic; above 1 the delivery falls short">heart O2ER</th><th>targets</th><th></th></tr>' +

@@ -375,6 +375,11 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient);
    short names of what it misses ("PCWP", "MAP", "DO2I", "SvO2", "SaO2", "lactate", "PSVD",
    "drainage"). */
 void hs_compare_missed_cell(const hs_compare_row *r, char *buf, size_t n);
+/* The targets a checked row (hs_strategy_check_targets) meets, and in *judged (may be NULL)
+   how many it was judged on: the five (the right-arm SaO2 floor counts as met when off) and
+   each optional target set (lactate_max, psvd_min, heart_er_max).  The "closest" answers
+   rank by it. */
+int hs_strategy_targets_met(const hs_compare_row *r, const hs_targets *t, int *judged);
 
 /* ---- weaning --------------------------------------------------------------- */
 

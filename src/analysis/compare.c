@@ -255,10 +255,14 @@ static int micro_poor(const double *v, const hs_targets *t) {
   return t->psvd_min_mm_mm2 > 0 && !(v[HS_CMP_PSVD] >= t->psvd_min_mm_mm2);
 }
 
-/* The optional heart target: the myocardium's O2 extraction above the limit (undefined,
-   an arrested coronary flow: not met). */
+/* The optional heart target: the myocardium's O2 extraction above the limit (undefined
+   with a coronary flow, an arrest: not met; a model without coronary beds, no coronary
+   flow at all: not judged, as the SaO2 floor without oxygen transport). */
+static int heart_judged(const double *v, const hs_targets *t) {
+  return t->heart_er_max > 0 && isfinite(v[HS_CMP_COR_FLOW]);
+}
 static int heart_short(const double *v, const hs_targets *t) {
-  return t->heart_er_max > 0 && !(v[HS_CMP_HEART_ER] <= t->heart_er_max);
+  return heart_judged(v, t) && !(v[HS_CMP_HEART_ER] <= t->heart_er_max);
 }
 
 /* A vent joined to the venous line drains more than the pump carries: the rest leaves
@@ -513,7 +517,7 @@ static double margin(const double *v, const hs_targets *tg) {
     double d = v[HS_CMP_PSVD] - tg->psvd_min_mm_mm2;
     g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
   }
-  if (tg->heart_er_max > 0) { /* the heart's O2 extraction (0.05), when a target */
+  if (heart_judged(v, tg)) { /* the heart's O2 extraction (0.05), when a target */
     double d = (tg->heart_er_max - v[HS_CMP_HEART_ER]) / 0.05;
     g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
   }
@@ -1010,16 +1014,22 @@ void hs_compare_row_clear(hs_compare_row *row) {
   row->npv = 0;
 }
 
-static int count_met(const hs_compare_row *r) {
-  int n = 0;
+int hs_strategy_targets_met(const hs_compare_row *r, const hs_targets *t, int *judged) {
+  int n = 0, of = HS_TGT_N;
   for (int k = 0; k < HS_TGT_N; k++) n += r->met[k];
+  if (t->lactate_max_mmol_l > 0) of++, n += !lactate_high(r->v, t);
+  if (t->psvd_min_mm_mm2 > 0) of++, n += !micro_poor(r->v, t);
+  if (heart_judged(r->v, t)) of++, n += !heart_short(r->v, t);
+  if (judged) *judged = of;
   return n;
 }
 
-/* better "closest" row: more targets met, then lower PCWP */
-static int closer(const hs_compare_row *a, const hs_compare_row *b) {
+/* better "closest" row: more targets met (the optional ones set included), then lower
+   PCWP */
+static int closer(const hs_compare_row *a, const hs_compare_row *b, const hs_targets *t) {
   if (!b) return 1;
-  if (count_met(a) != count_met(b)) return count_met(a) > count_met(b);
+  int ma = hs_strategy_targets_met(a, t, NULL), mb = hs_strategy_targets_met(b, t, NULL);
+  if (ma != mb) return ma > mb;
   return a->v[HS_CMP_PCWP] < b->v[HS_CMP_PCWP];
 }
 
@@ -1187,7 +1197,8 @@ static void decide(hs_compare_result *res) {
   for (size_t i = 0; i < res->nrows; i++) {
     const hs_compare_row *r = &res->rows[i];
     if (r->excluded || r->failed || r->is_flow_sweep) continue;
-    if (closer(r, res->closest >= 0 ? &res->rows[res->closest] : NULL)) res->closest = (int)i;
+    if (closer(r, res->closest >= 0 ? &res->rows[res->closest] : NULL, &res->targets))
+      res->closest = (int)i;
   }
   res->passed_over = res->least_flow = -1;
   int step_best[HS_STEP_N];
@@ -1207,7 +1218,8 @@ static void decide(hs_compare_result *res) {
         continue;
       }
       ran++;
-      if (!r->all_met && closer(r, best >= 0 ? &res->rows[best] : NULL)) best = (int)i;
+      if (!r->all_met && closer(r, best >= 0 ? &res->rows[best] : NULL, &res->targets))
+        best = (int)i;
     }
     step_best[step] = best;
     /* list order = clinical preference within the step, but the ECMO flow is support

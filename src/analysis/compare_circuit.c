@@ -168,12 +168,6 @@ static void *rung_worker(void *arg) {
   return NULL;
 }
 
-static int met_count(const hs_compare_row *r) {
-  int n = 0;
-  for (int k = 0; k < HS_TGT_N; k++) n += r->met[k];
-  return n;
-}
-
 hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int threads,
                             hs_err *err) {
   rung g[HS_LADDER_N];
@@ -245,9 +239,9 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
     for (int i = 0; i < HS_LADDER_N; i++) {
       const hs_compare_row *r = &res->ladder[i];
       if (r->excluded || r->failed) continue;
-      if (best < 0 || met_count(r) > met_count(&res->ladder[best]) ||
-          (met_count(r) == met_count(&res->ladder[best]) &&
-           r->v[HS_CMP_PCWP] < res->ladder[best].v[HS_CMP_PCWP]))
+      int mr = hs_strategy_targets_met(r, &res->targets, NULL);
+      int mb = best >= 0 ? hs_strategy_targets_met(&res->ladder[best], &res->targets, NULL) : -1;
+      if (best < 0 || mr > mb || (mr == mb && r->v[HS_CMP_PCWP] < res->ladder[best].v[HS_CMP_PCWP]))
         best = i;
     }
     appendf(b, bn, "none meets every target");

@@ -144,11 +144,6 @@ static int ran(const hs_compare_row *r, const void *ud) {
   return !r->failed;
 }
 
-static int met_count(const hs_compare_row *r) {
-  int n = 0;
-  for (int k = 0; k < HS_TGT_N; k++) n += r->met[k];
-  return n;
-}
 
 const char *hs_optimize_flow_name(int how) {
   return how == HS_OPT_FLOW_FIXED ? "fixed" : how == HS_OPT_FLOW_SWEPT ? "swept" : "titrated";
@@ -294,8 +289,9 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
     if (r->rows[i].failed) continue; /* stopped at every usable flow (compare's rule) */
     if (r->chosen < 0 && r->rows[i].all_met) r->chosen = (int)i;
     const hs_compare_row *b = r->closest >= 0 ? &r->rows[r->closest] : NULL;
-    if (!b || met_count(&r->rows[i]) > met_count(b) ||
-        (met_count(&r->rows[i]) == met_count(b) && r->rows[i].v[HS_CMP_PCWP] < b->v[HS_CMP_PCWP]))
+    int mi = hs_strategy_targets_met(&r->rows[i], targets, NULL);
+    int mb = b ? hs_strategy_targets_met(b, targets, NULL) : -1;
+    if (!b || mi > mb || (mi == mb && r->rows[i].v[HS_CMP_PCWP] < b->v[HS_CMP_PCWP]))
       r->closest = (int)i;
   }
   if (r->closest < 0) { /* every point failed: nothing to choose from */
@@ -324,10 +320,12 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
       size_t k = strlen(r->reason);
       snprintf(r->reason + k, sizeof r->reason - k, "; %s", po);
     }
-  } else
+  } else {
+    int of, met = hs_strategy_targets_met(c, targets, &of);
     snprintf(r->reason, sizeof r->reason,
              "no setting of %s meets every target; closest: %s (%d of %d targets), which misses %s",
-             sw->setting, c->label, met_count(c), HS_TGT_N, c->missed);
+             sw->setting, c->label, met, of, c->missed);
+  }
   if (!c->steady) { /* as compare says it: the answer is read from its last beats */
     size_t k = strlen(r->reason);
     snprintf(r->reason + k, sizeof r->reason - k, "; " HS_UNSTEADY_NOTE);
