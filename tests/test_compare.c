@@ -1788,7 +1788,7 @@ static hs_compare_result *ladder_of(const hs_model *m, const hs_context *c) {
   hs_targets_default(&r->targets);
   r->context = *c;
   r->recommended = r->closest = r->alternative = r->passed_over = r->least_flow = -1;
-  r->near_miss = -1, r->without_circuit = -1;
+  r->near_miss = -1, r->without_circuit = -1, r->heart_alternative = -1;
   hs_err err;
   if (hs_compare_ladder(m, r, 2, &err)) fail_msg("%s", err.msg);
   return r;

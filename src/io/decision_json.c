@@ -129,7 +129,7 @@ static int inputs_json(json_t *root, const hs_provenance *prov, const char *targ
 }
 
 static json_t *row_name_or_null(const hs_compare_result *r, int i, int settings) {
-  if (i < 0) return json_null();
+  if (i < 0 || (size_t)i >= r->nrows) return json_null(); /* none (or not one of the rows) */
   return hs_jstr(settings ? r->rows[i].settings : r->rows[i].name);
 }
 
