@@ -144,7 +144,6 @@ static int ran(const hs_compare_row *r, const void *ud) {
   return !r->failed;
 }
 
-
 const char *hs_optimize_flow_name(int how) {
   return how == HS_OPT_FLOW_FIXED ? "fixed" : how == HS_OPT_FLOW_SWEPT ? "swept" : "titrated";
 }

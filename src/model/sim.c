@@ -83,6 +83,14 @@ void hs_sim_refresh_derived(hs_sim *s);
 
 /* ---- evaluate(): the circuit's pressures and flows at (t, y), in its phases ---- */
 
+/* The factor on a ventricle's end-systolic elastance: the modules' tone (baroreflex) and the
+   drugs' contractility, the RV with the inotropes' RV share (lv: 1 for the LV, 0 the RV). */
+static inline double ventricle_ees_factor(int lv, const hs_physio_tone *fx,
+                                          const hs_physio_effect *dx) {
+  return lv ? fx->ees_lv * dx->contractility
+            : fx->ees_rv * dx->contractility * dx->contractility_rv;
+}
+
 /* One chamber's own pressure (time-varying elastance at activation e, with the modules' and
    drugs' contractility for the ventricles and their LV distensibility), before interaction,
    pericardium and thorax. */
@@ -96,8 +104,7 @@ static inline double chamber_own_pressure(const hs_sim *s, int i, double v, doub
       (i == pl->lv || i == pl->rv)) {
     double scaled[CHAMBER_NPARAM];
     memcpy(scaled, cp, sizeof scaled);
-    scaled[CHAMBER_EES] *= i == pl->lv ? fx->ees_lv * dx->contractility
-                                       : fx->ees_rv * dx->contractility * dx->contractility_rv;
+    scaled[CHAMBER_EES] *= ventricle_ees_factor(i == pl->lv, fx, dx);
     if (i == pl->lv) scaled[CHAMBER_EDA] *= dx->lv_diastolic;
     return hs_ventricle_pressure(v, e, scaled);
   }
@@ -1583,10 +1590,10 @@ static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err)
   for (int n = 0; n < pl->nvo2; n++) vo2[n] = hs_sim_vo2(s, n) * 60.0;
   hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
   if (s->ntmod) tone_at(s, s->y, &fx);
-  double ees_lv = bparams(s, pl->node_block[pl->lv])[CHAMBER_EES] * fx.ees_lv *
-                  s->pfx.contractility;
-  double ees_rv = bparams(s, pl->node_block[pl->rv])[CHAMBER_EES] * fx.ees_rv *
-                  s->pfx.contractility * s->pfx.contractility_rv;
+  double ees_lv = bparams(s, pl->node_block[pl->lv])[CHAMBER_EES] *
+                  ventricle_ees_factor(1, &fx, &s->pfx);
+  double ees_rv = bparams(s, pl->node_block[pl->rv])[CHAMBER_EES] *
+                  ventricle_ees_factor(0, &fx, &s->pfx);
   hs_physio_beat b = {pl, s->p, s->t, m, s->bx, s->bx + pl->nn, hold,
                       s->kin, s->site + (s->nhist - 1) % HIST * 3 * pl->nn + pl->nn,
                       s->slow_frozen > 0, s->y, s->co2_fresh, s->res_fast, vo2, ees_lv, ees_rv};
@@ -1815,7 +1822,7 @@ static void lv_load_relaxation(hs_sim *s) {
   memcpy(cp, bparams(s, pl->node_block[pl->lv]), sizeof cp);
   hs_physio_tone fx = {1, 1, 1, 1, 0, 0, 0};
   if (s->ntmod) tone_at(s, s->y, &fx);
-  cp[CHAMBER_EES] *= fx.ees_lv * s->pfx.contractility;
+  cp[CHAMBER_EES] *= ventricle_ees_factor(1, &fx, &s->pfx);
   double p_iso = hs_ventricle_pressure(s->y[pl->lv], 1.0, cp);
   s->lv_to = to;
   s->vtp_lv = hs_load_relaxation_tp(s->vtp, to, s->p[pl->heart + HEART_LV_RELAX_LOAD], p_load,
