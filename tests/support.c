@@ -124,6 +124,19 @@ void hs_test_steady(hs_sim *s) {
   assert_int_equal(st, HS_OK);
 }
 
+hs_sim *hs_test_warm_start(const hs_sim *src, const hs_plan *pl) {
+  hs_err err;
+  hs_sim *b = hs_sim_new(pl, &err);
+  assert_non_null(b);
+  size_t n = hs_sim_state_size(src);
+  double *x = malloc(n * sizeof *x);
+  assert_non_null(x);
+  assert_int_equal(hs_sim_get_state(src, x, n, &err), HS_OK);
+  assert_int_equal(hs_sim_set_state(b, x, n, &err), HS_OK);
+  free(x);
+  return b;
+}
+
 double conserved_volume(const struct hs_sim *s) {
   return hs_sim_total_volume(s) - hs_sim_fluid_exchanged(s);
 }

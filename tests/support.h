@@ -38,6 +38,9 @@ double hs_test_metric_finite(const struct hs_sim *s, const char *name, int windo
    simulation to its periodic steady state, failing the test (with the message) on error. */
 void hs_test_set(struct hs_model *m, const char *path, const char *text);
 void hs_test_steady(struct hs_sim *s);
+/* A new simulation of plan pl warm-started from src's state (hs_sim_get_state /
+   set_state), failing the test on error; the caller frees it. */
+struct hs_sim *hs_test_warm_start(const struct hs_sim *src, const struct hs_plan *pl);
 /* The blood volume the integration conserves: the total (hs_sim_total_volume) less what
    the modules moved across the vessel walls (hs_sim_fluid_exchanged: lung filtration,
    fluids). */

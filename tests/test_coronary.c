@@ -21,14 +21,6 @@ static hs_model *load(const char *file) {
   return hs_test_load(rel);
 }
 
-static void set(hs_model *m, const char *path, const char *text) {
-  hs_err err;
-  if (hs_model_set_text(m, path, text, &err) != HS_OK) {
-    print_error("%s = %s: %s\n", path, text, err.msg);
-    fail();
-  }
-}
-
 typedef struct run {
   hs_plan *pl;
   hs_sim *s;
@@ -39,15 +31,6 @@ static run start(hs_model *m) {
   run r = {NULL, NULL, m};
   r.s = hs_test_sim(m, &r.pl);
   return r;
-}
-
-static void steady(run *r) {
-  hs_err err;
-  hs_steady_info info;
-  if (hs_sim_run_to_steady(r->s, &info, &err) != HS_OK) {
-    print_error("%s\n", err.msg);
-    fail();
-  }
 }
 
 static void done(run *r) {
@@ -68,9 +51,9 @@ typedef struct cor {
    pairs). */
 static cor healthy(const char *const *sets) {
   hs_model *m = load("healthy_adult.yaml");
-  for (int k = 0; sets && sets[k]; k += 2) set(m, sets[k], sets[k + 1]);
+  for (int k = 0; sets && sets[k]; k += 2) hs_test_set(m, sets[k], sets[k + 1]);
   run r = start(m);
-  steady(&r);
+  hs_test_steady(r.s);
   cor c = {metric(&r, "coronary_flow_mlmin"), metric(&r, "heart_o2_extraction"),
            metric(&r, "coronary_tone"), metric(&r, "map_mmhg")};
   print_message("MAP %.1f mmHg: coronary flow %.1f mL/min, extraction %.3f, tone %.3f\n", c.map,
@@ -157,10 +140,10 @@ static void test_reserve_exhausted(void **state) {
    (Mosher 1964: 10-30 s), faster with a shorter time constant. */
 static double flow_after_step(const char *tau, double seconds, double *before) {
   hs_model *m = load("healthy_adult.yaml");
-  set(m, "coronary.time_constant", tau);
-  set(m, "myocardium.demand_model", "false"); /* the heart's work held (the plateau test) */
+  hs_test_set(m, "coronary.time_constant", tau);
+  hs_test_set(m, "myocardium.demand_model", "false"); /* the heart's work held (plateau) */
   run r = start(m);
-  steady(&r);
+  hs_test_steady(r.s);
   *before = metric(&r, "coronary_flow_mlmin");
   hs_err err;
   assert_int_equal(hs_sim_set(r.s, "upper_bed.resistance", 4.5, &err), HS_OK);
@@ -191,30 +174,24 @@ static void test_time_course(void **state) {
 static void test_warm_start_keeps_tone(void **state) {
   (void)state;
   hs_model *m = load("healthy_adult.yaml");
-  set(m, "upper_bed.resistance", "4.5");
-  set(m, "lower_bed.resistance", "2.1");
-  set(m, "abdominal_bed.resistance", "1.05");
+  hs_test_set(m, "upper_bed.resistance", "4.5");
+  hs_test_set(m, "lower_bed.resistance", "2.1");
+  hs_test_set(m, "abdominal_bed.resistance", "1.05");
   run a = start(m);
-  steady(&a);
+  hs_test_steady(a.s);
   double tone = metric(&a, "coronary_tone");
   assert_true(tone < 0.85);
   hs_err err;
-  hs_sim *b = hs_sim_new(a.pl, &err);
-  assert_non_null(b);
-  size_t n = hs_sim_state_size(a.s);
-  double *x = malloc(n * sizeof *x);
-  assert_non_null(x);
-  assert_int_equal(hs_sim_get_state(a.s, x, n, &err), HS_OK);
-  assert_int_equal(hs_sim_set_state(b, x, n, &err), HS_OK);
+  hs_sim *b = hs_test_warm_start(a.s, a.pl);
   assert_int_equal(hs_sim_run_beats(b, 1, &err), HS_OK);
   double tb = hs_test_metric_finite(b, "coronary_tone", 1);
   assert_int_equal(hs_sim_run_beats(b, 2, &err), HS_OK); /* flows of its own beats */
-  double qa = metric(&a, "coronary_flow_mlmin"), qb = hs_test_metric_finite(b, "coronary_flow_mlmin", 1);
+  double qa = metric(&a, "coronary_flow_mlmin");
+  double qb = hs_test_metric_finite(b, "coronary_flow_mlmin", 1);
   print_message("tone %.4f, after a warm start %.4f; coronary flow %.1f / %.1f mL/min\n", tone,
                 tb, qa, qb);
   assert_true(fabs(tb - tone) < 0.01);
   assert_true(fabs(qb / qa - 1) < 0.01); /* the rows took the tone: the same flow */
-  free(x);
   hs_sim_free(b);
   done(&a);
 }
@@ -225,11 +202,11 @@ static void test_warm_start_keeps_tone(void **state) {
 static void test_runtime_changes(void **state) {
   (void)state;
   hs_model *m = load("healthy_adult.yaml");
-  set(m, "upper_bed.resistance", "4.5");
-  set(m, "lower_bed.resistance", "2.1");
-  set(m, "abdominal_bed.resistance", "1.05");
+  hs_test_set(m, "upper_bed.resistance", "4.5");
+  hs_test_set(m, "lower_bed.resistance", "2.1");
+  hs_test_set(m, "abdominal_bed.resistance", "1.05");
   run r = start(m);
-  steady(&r);
+  hs_test_steady(r.s);
   double tone = hs_test_metric(r.s, "coronary_tone", 1), q = metric(&r, "coronary_flow_mlmin");
   hs_err err;
   assert_int_equal(hs_sim_run_beats(r.s, 1, &err), HS_OK);

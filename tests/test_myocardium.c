@@ -197,13 +197,7 @@ static void test_warm_start_and_switch(void **state) {
   steady(&a);
   double d = metric(&a, "mvo2_mlmin");
   hs_err err;
-  hs_sim *b = hs_sim_new(a.pl, &err);
-  assert_non_null(b);
-  size_t n = hs_sim_state_size(a.s);
-  double *x = malloc(n * sizeof *x);
-  assert_non_null(x);
-  assert_int_equal(hs_sim_get_state(a.s, x, n, &err), HS_OK);
-  assert_int_equal(hs_sim_set_state(b, x, n, &err), HS_OK);
+  hs_sim *b = hs_test_warm_start(a.s, a.pl);
   assert_int_equal(hs_sim_run_beats(b, 1, &err), HS_OK);
   double db = hs_test_metric_finite(b, "mvo2_mlmin", 1);
   print_message("MVO2 %.3f, after a warm start %.3f\n", d, db);
@@ -211,7 +205,6 @@ static void test_warm_start_and_switch(void **state) {
   assert_int_equal(hs_sim_set(b, "myocardium.demand_model", 0, &err), HS_OK);
   assert_int_equal(hs_sim_run_beats(b, 1, &err), HS_OK);
   assert_true(hs_test_metric(b, "mvo2_mlmin", 1) == 27.0);
-  free(x);
   hs_sim_free(b);
   done(&a);
 }
