@@ -3,7 +3,9 @@
  * docs/model.md 2.20): the healthy heart extracts 0.70 of its O2 at rest, its coronary
  * flow holds over the autoregulatory range of pressure and rises with anaemia, the bed
  * runs out of reserve at a low pressure, the tone relaxes with its time constant in a
- * timed run and travels with the warm-start state.  The tests compare the regulated bed
+ * timed run and travels with the warm-start state; the left coronary bed is a waterfall
+ * into a share of the LV pressure (little inflow during ejection, LV diastolic pressure
+ * a back pressure).  The tests compare the regulated bed
  * with the same patient's pressure-passive one where the regulation should act (the
  * resting calibration is the one state where the two agree by design).
  */
@@ -44,7 +46,7 @@ static double metric(const run *r, const char *name) {
 }
 
 typedef struct cor {
-  double flow, er, tone, map;
+  double flow, er, tone, map, cvp, lvedp;
 } cor;
 
 /* The healthy adult at steady state with the given changes (NULL-terminated path/value
@@ -55,7 +57,8 @@ static cor healthy(const char *const *sets) {
   run r = start(m);
   hs_test_steady(r.s);
   cor c = {metric(&r, "coronary_flow_mlmin"), metric(&r, "heart_o2_extraction"),
-           metric(&r, "coronary_tone"), metric(&r, "map_mmhg")};
+           metric(&r, "coronary_tone"), metric(&r, "map_mmhg"), metric(&r, "cvp_mmhg"),
+           metric(&r, "lvedp_mmhg")};
   print_message("MAP %.1f mmHg: coronary flow %.1f mL/min, extraction %.3f, tone %.3f\n", c.map,
                 c.flow, c.er, c.tone);
   done(&r);
@@ -246,6 +249,91 @@ static void test_arrest_extraction_undefined(void **state) {
   done(&r);
 }
 
+/* One beat of the healthy adult sampled every 0.5 ms: the coronary bed's flow against
+   the waterfall law Q = max(0, Pa - smax(Pm, k P_LV)) / R (tone 1, regulation off), and
+   its share taken while the aortic valve is open (ejection, 31 % of the beat). */
+typedef struct phasic {
+  double ejection_share; /* of the bed's inflow over the beat */
+  double max_law_error;  /* mL/s */
+  double min_flow;       /* mL/s */
+} phasic;
+
+static phasic beat_of(double k) {
+  hs_model *m = load("healthy_adult.yaml");
+  char kv[32];
+  snprintf(kv, sizeof kv, "%g", k);
+  hs_test_set(m, "coronary_bed.intramyocardial_waterfall", kv);
+  hs_test_set(m, "coronary.autoregulation", "false");
+  run r = start(m);
+  hs_test_steady(r.s);
+  int bed = hs_plan_edge_find(r.pl, "coronary_bed"), av = hs_plan_edge_find(r.pl, "aortic_valve");
+  int a = hs_plan_node_find(r.pl, "coronary_arteries");
+  int mv = hs_plan_node_find(r.pl, "coronary_microvessels"), lv = hs_plan_node_find(r.pl, "lv");
+  assert_true(bed >= 0 && av >= 0 && a >= 0 && mv >= 0 && lv >= 0);
+  hs_err err;
+  const double dt = 5e-4, len = 60.0 / metric(&r, "hr_bpm");
+  const int n = (int)(len / dt + 0.5);
+  phasic ph = {0, 0, 1e9};
+  double all = 0, ej = 0;
+  for (int i = 0; i < n; i++) {
+    assert_int_equal(hs_sim_run(r.s, dt, &err), HS_OK);
+    double q = hs_sim_flow(r.s, (size_t)bed), pm = hs_sim_pressure(r.s, (size_t)mv);
+    double pc = k * hs_sim_pressure(r.s, (size_t)lv);
+    double pd = 0.5 * (pm + pc + sqrt((pm - pc) * (pm - pc) + 1.0)); /* smooth max */
+    double law = fmax(0.0, hs_sim_pressure(r.s, (size_t)a) - pd) / 15.95;
+    ph.max_law_error = fmax(ph.max_law_error, fabs(q - law));
+    ph.min_flow = fmin(ph.min_flow, q);
+    all += q;
+    if (hs_sim_flow(r.s, (size_t)av) > 0) ej += q;
+  }
+  ph.ejection_share = ej / all;
+  print_message("k %.2f: %.1f %% of the bed's inflow during ejection, law error %.2g mL/s\n", k,
+                100 * ph.ejection_share, ph.max_law_error);
+  done(&r);
+  return ph;
+}
+
+/* The intramyocardial waterfall (docs/model.md 2.20): the contracting LV squeezes its bed,
+   so little enters during ejection (the healthy adult's k 0.75: ~13 %; left coronary
+   flow is 70-85 % diastolic at rest, Gregg 1950), none at k 1, where LV pressure exceeds
+   the coronary pressure; the linear bed (k 0) takes its share of the beat.  The flow
+   follows the law at every sample and never runs backwards. */
+static void test_waterfall_phasic(void **state) {
+  (void)state;
+  phasic w = beat_of(0.75), off = beat_of(0.0), full = beat_of(1.0);
+  assert_true(w.max_law_error < 1e-9);
+  assert_true(full.max_law_error < 1e-9);
+  assert_true(w.min_flow >= 0 && full.min_flow >= 0);
+  assert_in_range_d(w.ejection_share, 0.08, 0.18);
+  assert_true(off.ejection_share > 0.25);
+  assert_true(full.ejection_share < 0.01);
+}
+
+/* LV diastolic pressure is a back pressure of the pressure-passive bed: a stiffer LV
+   (LVEDP up) lowers the bed's conductance, flow / (MAP - CVP), with the waterfall; the
+   linear bed keeps it. */
+static double conductance(const cor *c) { return c->flow / (c->map - c->cvp); }
+
+static void test_waterfall_back_pressure(void **state) {
+  (void)state;
+  static const char *const base[] = {"coronary.autoregulation", "false", FIXED_DEMAND, NULL};
+  static const char *const stiff[] = {"coronary.autoregulation", "false", "lv.ed_a", "2.6",
+                                      FIXED_DEMAND, NULL};
+  static const char *const base0[] = {"coronary.autoregulation", "false",
+                                      "coronary_bed.intramyocardial_waterfall", "0",
+                                      FIXED_DEMAND, NULL};
+  static const char *const stiff0[] = {"coronary.autoregulation", "false", "lv.ed_a", "2.6",
+                                       "coronary_bed.intramyocardial_waterfall", "0",
+                                       FIXED_DEMAND, NULL};
+  cor b = healthy(base), s = healthy(stiff), b0 = healthy(base0), s0 = healthy(stiff0);
+  double w = conductance(&s) / conductance(&b) - 1, lin = conductance(&s0) / conductance(&b0) - 1;
+  print_message("LVEDP %.1f -> %.1f mmHg: bed conductance %+.1f %% with the waterfall, %+.1f %% "
+                "without\n", b.lvedp, s.lvedp, 100 * w, 100 * lin);
+  assert_true(s.lvedp > b.lvedp + 5);
+  assert_true(w < -0.05);
+  assert_true(fabs(lin) < 0.02);
+}
+
 /* Range errors name the field and the allowed range. */
 static void test_range_errors(void **state) {
   (void)state;
@@ -255,6 +343,9 @@ static void test_range_errors(void **state) {
   assert_non_null(strstr(err.msg, "min_factor"));
   assert_int_not_equal(hs_model_set_text(m, "coronary.target_extraction", "1.2", &err), HS_OK);
   assert_non_null(strstr(err.msg, "target_extraction"));
+  assert_int_not_equal(
+      hs_model_set_text(m, "coronary_bed.intramyocardial_waterfall", "1.5", &err), HS_OK);
+  assert_non_null(strstr(err.msg, "intramyocardial_waterfall"));
   hs_model_free(m);
 }
 
@@ -264,6 +355,7 @@ int main(void) {
       cmocka_unit_test(test_anaemia_raises_flow), cmocka_unit_test(test_reserve_exhausted),
       cmocka_unit_test(test_time_course),        cmocka_unit_test(test_warm_start_keeps_tone),
       cmocka_unit_test(test_runtime_changes),    cmocka_unit_test(test_arrest_extraction_undefined),
+      cmocka_unit_test(test_waterfall_phasic), cmocka_unit_test(test_waterfall_back_pressure),
       cmocka_unit_test(test_range_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

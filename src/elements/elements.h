@@ -138,6 +138,7 @@ enum {
   RESISTOR_AUTOREG_GAIN,
   RESISTOR_COLLAPSE,
   RESISTOR_COLLATERAL,
+  RESISTOR_IMP,
   RESISTOR_NPARAM
 };
 /* Baroreflex effector region of a resistor or vessel (choice index). */

@@ -52,6 +52,13 @@ static const hs_param_spec PARAMS[RESISTOR_NPARAM] = {
                              "2^(brain.collateral_grade - 3) (docs/brain.md)",
                              "Higashida et al. 2003 (Stroke 34:e109): ASITN/SIR collateral grade",
                              NULL},
+    [RESISTOR_IMP] = {"intramyocardial_waterfall", HS_DIM_NONE, 0, 0, 1, 0,
+                      "share k of the LV pressure that compresses this bed's vessels: the bed "
+                      "drains into max(outflow pressure, k P_LV), a vascular waterfall that "
+                      "stops inflow while the contracting wall squeezes the vessels shut and "
+                      "makes LV diastolic pressure a back pressure (0 = off; docs/model.md 2.20)",
+                      "Downey & Kirk 1975 (Circ Res 36:753); Hoffman & Spaan 1990 (Physiol Rev "
+                      "70:331)", NULL},
 };
 
 const char *const hs_reflex_regions[] = {"none", "splanchnic", "extrasplanchnic", NULL};

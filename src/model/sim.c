@@ -283,6 +283,11 @@ static void waterfall_flows(hs_sim *s, const double *y, const hs_physio_tone *fx
     if (pl->nic && s->edge_cx[e]) { /* regulated edge: a waterfall */
       dp = P[pl->efrom[e]] - hs_waterfall_pd(P[pl->eto[e]], pclose);
       if (dp < 0) dp = 0.0;
+    } else if (ep[RESISTOR_IMP] != 0.0 && pl->lv >= 0) {
+      /* intramyocardial waterfall: the squeezed vessels' closing pressure is a share of
+         the LV pressure (docs/model.md 2.20) */
+      dp = P[pl->efrom[e]] - hs_waterfall_pd(P[pl->eto[e]], ep[RESISTOR_IMP] * P[pl->lv]);
+      if (dp < 0) dp = 0.0;
     }
     if (ep[RESISTOR_COLLAPSE] != 0) {
       /* the collapse factor comes before the patency division (same arithmetic as
@@ -1248,7 +1253,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
     if (ep[RESISTOR_PATENCY] < 1.0) r /= ep[RESISTOR_PATENCY] > 1e-6 ? ep[RESISTOR_PATENCY] : 1e-6;
     if (fdiv != 1.0) r /= fdiv;
     s->r_fixed[e] = r;
-    if (ep[RESISTOR_COLLAPSE] != 0) {
+    if (ep[RESISTOR_COLLAPSE] != 0 || ep[RESISTOR_IMP] != 0) {
       s->other_e[s->nother++] = e;
       continue;
     }
@@ -1305,7 +1310,7 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
   const double *ep = bparams(s, pl->edge_block[e]);
   if (pl->node_kind[a] != HS_NK_VESSEL || pl->node_kind[b] != HS_NK_VESSEL || pl->ndisp ||
       s->ntmod || pa[VESSEL_MYO] != 0 || pb[VESSEL_MYO] != 0 || s->edge_cx[e] ||
-      ep[RESISTOR_COLLAPSE] != 0 || pl->edge_bed[e]) {
+      ep[RESISTOR_COLLAPSE] != 0 || ep[RESISTOR_IMP] != 0 || pl->edge_bed[e]) {
     evaluate(s, s->t, y, s->P, s->Q);
     return s->Q[e];
   }
