@@ -75,7 +75,8 @@ hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_
 
 /* The myocardium's critical O2 extraction: above it the heart turns anaerobic (Walley KR,
    et al. Am J Physiol 1997; the lactate block's critical_extraction_heart default).  The
-   answer names a strategy that keeps the heart below it when the recommendation does not
+   answer names a strategy that keeps the heart below the patient's own value of it
+   (hs_compare_result.heart_er_crit) when the recommendation does not
    (hs_compare_result.heart_note). */
 #define HS_HEART_ER_CRIT 0.88
 
@@ -311,11 +312,14 @@ typedef struct hs_compare_result {
                              no wedge reading can tell; "" otherwise */
   int near_miss;          /* that strategy (-1: none) */
   char heart_note[640];   /* the recommendation leaves the myocardium above its critical O2
-                             extraction (HS_HEART_ER_CRIT) while heart_er_max is not a
+                             extraction (heart_er_crit) while heart_er_max is not a
                              target: the first strategy (cheapest step, list order) meeting
                              every target that keeps it below, or that none does; "" when
                              the recommendation keeps it below, or heart_er_max is set */
   int heart_alternative;  /* that strategy (-1: none) */
+  double heart_er_crit;   /* the critical extraction heart_note uses: the patient's
+                             lactate.critical_extraction_heart (HS_HEART_ER_CRIT unless the
+                             patient file changes it) */
   int hold_map;           /* the MAP controller was on (map_control.enabled, --hold-map):
                              each row's titrated dose is in v[HS_CMP_NE_EQ / NTP_EQ] */
   double microcirculation[3]; /* the patient's capillary dysfunction the PSVD* values use:

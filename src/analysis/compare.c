@@ -1146,19 +1146,20 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
 /* The recommendation leaves the myocardium above its critical O2 extraction while the heart
    is not a target (hs_targets.heart_er_max 0): the answer names the first strategy - the
    cheapest step, list order within it - that meets every target and keeps the heart below
-   it, or says that none does (docs/decision.md "The heart as a target"). */
+   it, or says that none does (docs/decision.md "The heart as a target").  The critical
+   extraction is the patient's (heart_er_crit). */
 static void heart_note(hs_compare_result *res) {
   res->heart_alternative = -1;
   res->heart_note[0] = 0;
   if (res->recommended < 0 || res->targets.heart_er_max > 0) return;
   const hs_compare_row *r = &res->rows[res->recommended];
-  if (!(r->v[HS_CMP_HEART_ER] > HS_HEART_ER_CRIT)) return; /* below, or undefined */
+  if (!(r->v[HS_CMP_HEART_ER] > res->heart_er_crit)) return; /* below, or undefined */
   for (int step = 1; step < HS_STEP_N && res->heart_alternative < 0; step++)
     for (size_t i = 0; i < res->nrows; i++) {
       const hs_compare_row *a = &res->rows[i];
       if (a->is_flow_sweep || a->excluded || a->failed || a->step != step || !a->all_met)
         continue;
-      if (a->v[HS_CMP_HEART_ER] <= HS_HEART_ER_CRIT) {
+      if (a->v[HS_CMP_HEART_ER] <= res->heart_er_crit) {
         res->heart_alternative = (int)i;
         break;
       }
@@ -1170,7 +1171,7 @@ static void heart_note(hs_compare_result *res) {
                    "%.1f mL/min, coronary flow %.0f mL/min), above the %.2f where it turns "
                    "anaerobic (Walley 1997); ",
                    r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2], r->v[HS_CMP_COR_FLOW],
-                   HS_HEART_ER_CRIT);
+                   res->heart_er_crit);
   if (k < 0 || (size_t)k >= n) return;
   if (res->heart_alternative < 0) {
     snprintf(b + k, n - (size_t)k,
@@ -1183,7 +1184,7 @@ static void heart_note(hs_compare_result *res) {
            "(demand %.1f mL/min, coronary flow %.0f mL/min). To decide on it, set the target "
            "heart_er_max (e.g. --target heart_er_max=%.2f)",
            a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO], a->v[HS_CMP_HEART_ER],
-           a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW], HS_HEART_ER_CRIT);
+           a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW], res->heart_er_crit);
 }
 
 /* A strategy row of step *(const int *)step that ran (hs_strategy_least_support). */
@@ -1377,6 +1378,10 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   res->without_circuit = -1;
   res->ladder_least = -1;
   res->heart_alternative = -1;
+  hs_err cerr; /* the patient's critical extraction; the default where it has none */
+  if (hs_model_get(base, "lactate.critical_extraction_heart", &res->heart_er_crit, &cerr) !=
+      HS_OK)
+    res->heart_er_crit = HS_HEART_ER_CRIT;
   size_t nj = 0;
   for (size_t i = 0; i < n && !st; i++) {
     hs_compare_row *r = &res->rows[i];
