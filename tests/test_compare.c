@@ -712,9 +712,25 @@ static void test_heart_target(void **state) {
   assert_true(b->v[HS_CMP_HEART_ER] <= 0.88);
   assert_false(b->all_met); /* the filling pressure rises with the retrograde flow */
   assert_false(b->met[HS_TGT_PCWP]);
+  {
+    /* a loose heart target that the answer meets at 1.05: the hint is not given (the
+       clinician has set the limit) */
+    hs_targets t3 = t;
+    assert_int_equal(hs_targets_set(&t3, "heart_er_max", "1.2", &err), HS_OK);
+    hs_compare_result *r3 = NULL;
+    assert_int_equal(hs_compare_run(m, &t3, NULL, S, NULL, 0, 1, &r3, &err), HS_OK);
+    assert_int_equal(r3->recommended, 0);
+    assert_true(r3->rows[0].v[HS_CMP_HEART_ER] > r3->heart_er_crit);
+    assert_string_equal(r3->heart_note, "");
+    char *j3 = hs_compare_json(r3, NULL, NULL, &err);
+    assert_non_null(strstr(j3, "\"heart_note\": null"));
+    assert_non_null(strstr(j3, "\"heart_er_crit\": 0.88"));
+    free(j3);
+    hs_compare_free(r3);
+  }
   char *j = hs_compare_json(r1, NULL, NULL, &err);
   assert_non_null(strstr(j, "\"heart_er_max\": 0.88"));
-  assert_non_null(strstr(j, "\"heart_note\": null")); /* the clinician has set the limit */
+  assert_non_null(strstr(j, "\"heart_note\": null")); /* no recommendation here */
   free(j);
   char *text = hs_compare_text(r1, "p");
   assert_non_null(strstr(text, "heart O2 extraction <= 0.88"));

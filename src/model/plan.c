@@ -297,6 +297,16 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
     if (pl->edge_gas[e]) pl->gas_edges[pl->ngas++] = e;
     pl->edge_bed[e] = (b->type == &hs_type_resistor && b->params[RESISTOR_BED] != 0) ||
                       (b->type == &hs_type_inertance && b->params[INERTANCE_BED] != 0);
+    if (b->type == &hs_type_resistor && b->params[RESISTOR_IMP] != 0 &&
+        b->params[RESISTOR_AUTOREG_FLOW] > 0) { /* would be silently ignored (sim.c) */
+      hs_err_set(err, HS_ERR_MODEL,
+                 "edge '%s': intramyocardial_waterfall (%g) and autoregulation_flow exclude "
+                 "each other: a bed the brain module regulates drains into ICP (docs/brain.md); "
+                 "the intramyocardial waterfall is the coronary bed's (docs/model.md 2.20)",
+                 pl->bname[pl->edge_block[e]], b->params[RESISTOR_IMP]);
+      hs_plan_free(pl);
+      return NULL;
+    }
   }
   pl->ny = ny;
   int nq = 0;

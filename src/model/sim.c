@@ -255,8 +255,9 @@ static void resistor_and_state_flows(hs_sim *s, const double *y, const hs_physio
   }
 }
 
-/* Flows of the resistors with a waterfall (regulated compartment edges) or a collapse
-   (Starling resistor veins), then the regulated edges' conductance factors. */
+/* Flows of the resistors with a waterfall (regulated compartment edges, the intramyocardial
+   waterfall of the coronary bed) or a collapse (Starling resistor veins), then the
+   regulated edges' conductance factors. */
 static void waterfall_flows(hs_sim *s, const double *y, const hs_physio_tone *fx,
                             const hs_physio_effect *dx, const double *arc, double pc,
                             const double *P, double *Q) {
@@ -966,6 +967,13 @@ static hs_status check_compiled_presence(const hs_sim *s, int pidx, double v, hs
   }
   for (int b = 0; b < pl->nblocks; b++) {
     int k = pidx - pl->bpofs[b];
+    if (pl->btype[b] == &hs_type_resistor && k == RESISTOR_IMP && v != 0.0 &&
+        s->p[pl->bpofs[b] + RESISTOR_AUTOREG_FLOW] > 0.0)
+      return hs_err_set(err, HS_ERR_STATE,
+                        "%s.intramyocardial_waterfall: the bed is regulated by the brain module "
+                        "(autoregulation_flow %.6g mL/min), whose beds drain into ICP; the "
+                        "intramyocardial waterfall is the coronary bed's (docs/model.md 2.20)",
+                        pl->bname[b], s->p[pl->bpofs[b] + RESISTOR_AUTOREG_FLOW] * 60.0);
     if (pl->btype[b] != &hs_type_resistor || k != RESISTOR_AUTOREG_FLOW) continue;
     if ((s->p[pidx] > 0.0) != (v > 0.0))
       return hs_err_set(err, HS_ERR_STATE,

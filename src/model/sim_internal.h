@@ -132,7 +132,8 @@ struct hs_sim {
   resistor_row *rrow;              /* the plain resistors */
   resistor_row *wrow;              /* the regulated waterfall resistors without collapse */
   int nvrow, nrrow, nwrow;
-  int *other_e, nother;            /* the collapsible resistors (with or without waterfall) */
+  int *other_e, nother;            /* the collapsible resistors (with or without waterfall) and
+                                      the intramyocardial waterfalls */
   int *edge_vi;                    /* valve index of each valve edge */
   flow_row *frow;                  /* the edges with a flow state */
   int nfrow;
