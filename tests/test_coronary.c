@@ -250,8 +250,9 @@ static void test_arrest_extraction_undefined(void **state) {
 }
 
 /* One beat of the healthy adult sampled every 0.5 ms: the coronary bed's flow against
-   the waterfall law Q = max(0, Pa - smax(Pm, k P_LV)) / R (tone 1, regulation off), and
-   its share taken while the aortic valve is open (ejection, 31 % of the beat). */
+   the waterfall law Q = max(0, Pa - smax(Pm, k P_LV)) / (R f) (f the bed's tone: 1 with
+   the regulation off; regulated, at Hb 8 g/dL, ~0.52), and its share taken while the
+   aortic valve is open (ejection, 31 % of the beat). */
 typedef struct phasic {
   double ejection_share; /* of the bed's inflow over the beat */
   double max_law_error;  /* mL/s */
@@ -297,7 +298,7 @@ static phasic beat_of(double k, int regulated) {
 }
 
 /* The intramyocardial waterfall (docs/model.md 2.20): the contracting LV squeezes its bed,
-   so little enters during ejection (the healthy adult's k 0.75: ~13 %; left coronary
+   so little enters during ejection (the healthy adult's k 0.75: ~14 %; left coronary
    flow is 70-85 % diastolic at rest, Gregg 1950), none at k 1, where LV pressure exceeds
    the coronary pressure; the linear bed (k 0) takes its share of the beat.  The flow
    follows the law at every sample and never runs backwards; with the regulation on the
