@@ -39,6 +39,13 @@ int hs_metric_find(const char *name) {
   return -1;
 }
 
+/* A ventricle's elastic potential energy at end-systole, PE = Pes (Ves - V0) / 2 (Suga 1979,
+   Am J Physiol 236:H498): 0 when the point was not reached in the beat or lies below V0. */
+static double potential_energy(const es_point *e, double v0) {
+  double pe = e->done ? 0.5 * e->p * (e->v - v0) : 0.0;
+  return pe > 0 ? pe : 0.0;
+}
+
 /*
  * Clinical indices of the beat (docs/output.md "Clinical indices", with sources):
  * pulmonary (thermodilution) flow, DO2 index, cardiac power,
@@ -57,11 +64,12 @@ static void clinical_indices(hs_sim *s, double *m, double bsa, double v0) {
   m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
   m[HS_M_PVR] = m[HS_M_RVO] > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / m[HS_M_RVO] : NAN;
   double sv = a->edv_lv - a->lv_min;
-  m[HS_M_EA] = a->es_done && sv >= 1.0 ? a->es_p / sv : NAN;
-  m[HS_M_EAEES] = a->es_done && sv >= 1.0 && a->es_v > v0 ? (a->es_v - v0) / sv : NAN;
-  m[HS_M_WSTRESS] = a->es_done ? a->es_p * (1.0 + 3.0 * a->es_v / HS_LV_WALL_ML) * 0.133322 : NAN;
+  m[HS_M_EA] = a->es_lv.done && sv >= 1.0 ? a->es_lv.p / sv : NAN;
+  m[HS_M_EAEES] = a->es_lv.done && sv >= 1.0 && a->es_lv.v > v0 ? (a->es_lv.v - v0) / sv : NAN;
+  m[HS_M_WSTRESS] =
+      a->es_lv.done ? a->es_lv.p * (1.0 + 3.0 * a->es_lv.v / HS_LV_WALL_ML) * 0.133322 : NAN;
   m[HS_M_LVSV] = sv;
-  m[HS_M_LVESP] = a->es_done ? a->es_p : NAN;
+  m[HS_M_LVESP] = a->es_lv.done ? a->es_lv.p : NAN;
 }
 
 void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
@@ -121,13 +129,10 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
   m[HS_M_SW] = -(q[pl->q_sw] - a->q0[pl->q_sw]);
   /* PVA = SW + PE; PE = Pes (Ves - V0) / 2 (Suga 1979, Am J Physiol 236:H498) */
   double v0 = bparams(s, pl->node_block[pl->lv])[CHAMBER_V0];
-  double pe = a->es_done ? 0.5 * a->es_p * (a->es_v - v0) : 0.0;
-  m[HS_M_PVA] = m[HS_M_SW] + (pe > 0 ? pe : 0.0);
-  { /* the RV's, at its peak activation (its stroke work: the second loop integral) */
-    double v0r = bparams(s, pl->node_block[pl->rv])[CHAMBER_V0];
-    double per = a->esr_done ? 0.5 * a->esr_p * (a->esr_v - v0r) : 0.0;
-    m[HS_M_RVPVA] = -(q[pl->q_sw + 1] - a->q0[pl->q_sw + 1]) + (per > 0 ? per : 0.0);
-  }
+  m[HS_M_PVA] = m[HS_M_SW] + potential_energy(&a->es_lv, v0);
+  /* the RV's, at its peak activation (its stroke work: the second loop integral) */
+  m[HS_M_RVPVA] = -(q[pl->q_sw + 1] - a->q0[pl->q_sw + 1]) +
+                  potential_energy(&a->es_rv, bparams(s, pl->node_block[pl->rv])[CHAMBER_V0]);
   /* the LV pressure over ejection: none when the valve did not open with flow (m[HS_M_AVOPEN],
      above; in a fibrillating arrest LV and aorta sit at the same ~9 mmHg and the valve's
      flag flickers open without a systole) */

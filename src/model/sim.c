@@ -281,13 +281,13 @@ static void waterfall_flows(hs_sim *s, const double *y, const hs_physio_tone *fx
     const double *ep = bparams(s, pl->edge_block[e]);
     double dp = P[pl->efrom[e]] - P[pl->eto[e]];
     double r = s->r_fixed[e];
-    if (pl->nic && s->edge_cx[e]) { /* regulated edge: a waterfall */
-      dp = P[pl->efrom[e]] - hs_waterfall_pd(P[pl->eto[e]], pclose);
-      if (dp < 0) dp = 0.0;
-    } else if (ep[RESISTOR_IMP] != 0.0 && pl->lv >= 0) {
-      /* intramyocardial waterfall: the squeezed vessels' closing pressure is a share of
-         the LV pressure (docs/model.md 2.20) */
-      dp = P[pl->efrom[e]] - hs_waterfall_pd(P[pl->eto[e]], ep[RESISTOR_IMP] * P[pl->lv]);
+    int regulated = pl->nic && s->edge_cx[e];
+    if (regulated || ep[RESISTOR_IMP] != 0.0) {
+      /* a waterfall: a regulated edge closes at the compartment's pressure, the coronary
+         bed's squeezed vessels at a share of the LV pressure (intramyocardial, docs/model.md
+         2.20; the two exclude each other, hs_plan_compile) */
+      double pc_e = regulated ? pclose : ep[RESISTOR_IMP] * P[pl->lv];
+      dp = P[pl->efrom[e]] - hs_waterfall_pd(P[pl->eto[e]], pc_e);
       if (dp < 0) dp = 0.0;
     }
     if (ep[RESISTOR_COLLAPSE] != 0) {
@@ -1351,10 +1351,9 @@ static void begin_accumulation(hs_sim *s) {
   a->pa_max = a->pa_min = s->P[pl->pa];
   a->lv_min = s->y[pl->lv];
   a->rv_min = s->y[pl->rv];
-  a->es_t = s->bt0 + s->vtp_lv;
-  a->es_done = 0;
-  a->esr_t = s->bt0 + s->vtp; /* the RV's activation peaks at vtp (no load relaxation) */
-  a->esr_done = 0;
+  a->es_lv = (es_point){s->bt0 + s->vtp_lv, 0, 0, 0};
+  a->es_rv = (es_point){s->bt0 + s->vtp, 0, 0, 0}; /* the RV's activation peaks at vtp (no
+                                                      load relaxation) */
   a->av_opened = s->open[pl->vav];
   for (int o = 0; o < pl->nout; o++) s->dext[o] = NAN;
   for (int k = 0; k < 2; k++) a->watch_max[k] = -INFINITY, a->watch_min[k] = INFINITY;
@@ -1424,6 +1423,20 @@ static hs_status emit_sample(hs_sim *s, double t, const double *y, hs_err *err) 
   return HS_OK;
 }
 
+/* A ventricle's (node) end-systolic point e, once per beat, when its time falls in the
+   step [t0, t1]: volume and pressure from the dense output there. */
+static hs_status sample_end_systole(hs_sim *s, es_point *e, int node, double t0, double t1,
+                                    hs_err *err) {
+  if (e->done || e->t > t1 || e->t < t0) return HS_OK;
+  hs_status st = s->ot->dense(s->ode, e->t, s->ydense, err);
+  if (st != HS_OK) return st;
+  evaluate(s, e->t, s->ydense, s->P, s->Q);
+  e->v = s->ydense[node];
+  e->p = s->P[node];
+  e->done = 1;
+  return HS_OK;
+}
+
 /* Everything that looks inside the last step (t0, t1]. */
 static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
   hs_status st;
@@ -1466,20 +1479,8 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
       if (q < a->watch_min[k]) a->watch_min[k] = q;
     }
   }
-  if (!a->es_done && a->es_t <= t1 && a->es_t >= t0) {
-    if ((st = s->ot->dense(s->ode, a->es_t, s->ydense, err)) != HS_OK) return st;
-    evaluate(s, a->es_t, s->ydense, s->P, s->Q);
-    a->es_v = s->ydense[s->pl->lv];
-    a->es_p = s->P[s->pl->lv];
-    a->es_done = 1;
-  }
-  if (!a->esr_done && a->esr_t <= t1 && a->esr_t >= t0) {
-    if ((st = s->ot->dense(s->ode, a->esr_t, s->ydense, err)) != HS_OK) return st;
-    evaluate(s, a->esr_t, s->ydense, s->P, s->Q);
-    a->esr_v = s->ydense[s->pl->rv];
-    a->esr_p = s->P[s->pl->rv];
-    a->esr_done = 1;
-  }
+  if ((st = sample_end_systole(s, &a->es_lv, s->pl->lv, t0, t1, err)) != HS_OK) return st;
+  if ((st = sample_end_systole(s, &a->es_rv, s->pl->rv, t0, t1, err)) != HS_OK) return st;
   while (s->sample_fn && s->next_sample <= t1 + 1e-12) {
     double ts = s->next_sample;
     const double *ys = s->y;
@@ -1840,7 +1841,7 @@ static void lv_load_relaxation(hs_sim *s) {
   s->lv_to = to;
   s->vtp_lv = hs_load_relaxation_tp(s->vtp, to, s->p[pl->heart + HEART_LV_RELAX_LOAD], p_load,
                                     p_iso);
-  if (!s->acc.es_done) s->acc.es_t = s->bt0 + s->vtp_lv; /* the LV's end-systolic point */
+  if (!s->acc.es_lv.done) s->acc.es_lv.t = s->bt0 + s->vtp_lv; /* the LV's end-systolic point */
 }
 
 static hs_status handle_roots(hs_sim *s) {

@@ -28,6 +28,12 @@ typedef struct event {
   unsigned long stamp; /* insertion order */
 } event;
 
+/* A ventricle's end-systolic point, read once per beat at time t from the dense output. */
+typedef struct es_point {
+  double t, v, p;
+  int done;
+} es_point;
+
 /* What the current beat has seen so far. */
 typedef struct beat_acc {
   double t0, rr;
@@ -37,9 +43,9 @@ typedef struct beat_acc {
   double ed_t, ed_vrv;            /* when the LV's was reached, and the RV volume then */
   int ed_new, ed_moved;           /* edp_lv is due; edv_lv moved in the current step */
   double upper_max, upper_min, root_min, pa_max, pa_min, lv_min, rv_min;
-  double es_t, es_v, es_p;
-  double esr_t, esr_v, esr_p; /* the RV's end-systolic point (peak activation) */
-  int es_done, esr_done, av_opened;
+  es_point es_lv, es_rv; /* end-systolic points: the LV's at its (load-dependent) peak
+                            activation, the RV's at its peak activation */
+  int av_opened;
   double watch_max[2], watch_min[2]; /* flow extrema of the watched edges (hs_physio_circuit
                                         watch: the MCA stems), mL/s */
   double *y0; /* state at beat start (steady-state test) */
