@@ -84,6 +84,18 @@ hs_sim *hs_test_sim(const hs_model *m, hs_plan **pl) {
   return s;
 }
 
+hs_test_run hs_test_run_start(hs_model *m) {
+  hs_test_run r = {NULL, NULL, m};
+  r.s = hs_test_sim(m, &r.pl);
+  return r;
+}
+
+void hs_test_run_done(hs_test_run *r) {
+  hs_sim_free(r->s);
+  hs_plan_free(r->pl);
+  hs_model_free(r->m);
+}
+
 double hs_test_metric(const hs_sim *s, const char *name, int window) {
   size_t n = hs_sim_metric_count(s);
   double *all = malloc(n * sizeof *all);

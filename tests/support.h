@@ -31,6 +31,15 @@ struct hs_plan;
 struct hs_sim;
 struct hs_model *hs_test_load(const char *relpath);
 struct hs_sim *hs_test_sim(const struct hs_model *m, struct hs_plan **pl);
+/* A simulation with its plan and the model it owns: hs_test_run_start compiles m and
+   creates the simulation (failing the test on error), hs_test_run_done frees all three. */
+typedef struct hs_test_run {
+  struct hs_plan *pl;
+  struct hs_sim *s;
+  struct hs_model *m;
+} hs_test_run;
+hs_test_run hs_test_run_start(struct hs_model *m);
+void hs_test_run_done(hs_test_run *r);
 double hs_test_metric(const struct hs_sim *s, const char *name, int window);
 /* The same, failing the test when the metric is NaN (no value in the window). */
 double hs_test_metric_finite(const struct hs_sim *s, const char *name, int window);

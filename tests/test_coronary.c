@@ -23,23 +23,7 @@ static hs_model *load(const char *file) {
   return hs_test_load(rel);
 }
 
-typedef struct run {
-  hs_plan *pl;
-  hs_sim *s;
-  hs_model *m;
-} run;
-
-static run start(hs_model *m) {
-  run r = {NULL, NULL, m};
-  r.s = hs_test_sim(m, &r.pl);
-  return r;
-}
-
-static void done(run *r) {
-  hs_sim_free(r->s);
-  hs_plan_free(r->pl);
-  hs_model_free(r->m);
-}
+typedef hs_test_run run;
 
 static double metric(const run *r, const char *name) {
   return hs_test_metric_finite(r->s, name, 3);
@@ -54,14 +38,14 @@ typedef struct cor {
 static cor healthy(const char *const *sets) {
   hs_model *m = load("healthy_adult.yaml");
   for (int k = 0; sets && sets[k]; k += 2) hs_test_set(m, sets[k], sets[k + 1]);
-  run r = start(m);
+  run r = hs_test_run_start(m);
   hs_test_steady(r.s);
   cor c = {metric(&r, "coronary_flow_mlmin"), metric(&r, "heart_o2_extraction"),
            metric(&r, "coronary_tone"), metric(&r, "map_mmhg"), metric(&r, "cvp_mmhg"),
            metric(&r, "lvedp_mmhg")};
   print_message("MAP %.1f mmHg: coronary flow %.1f mL/min, extraction %.3f, tone %.3f\n", c.map,
                 c.flow, c.er, c.tone);
-  done(&r);
+  hs_test_run_done(&r);
   return c;
 }
 
@@ -145,7 +129,7 @@ static double flow_after_step(const char *tau, double seconds, double *before) {
   hs_model *m = load("healthy_adult.yaml");
   hs_test_set(m, "coronary.time_constant", tau);
   hs_test_set(m, "myocardium.demand_model", "false"); /* the heart's work held (plateau) */
-  run r = start(m);
+  run r = hs_test_run_start(m);
   hs_test_steady(r.s);
   *before = metric(&r, "coronary_flow_mlmin");
   hs_err err;
@@ -154,7 +138,7 @@ static double flow_after_step(const char *tau, double seconds, double *before) {
   assert_int_equal(hs_sim_set(r.s, "abdominal_bed.resistance", 1.05, &err), HS_OK);
   assert_int_equal(hs_sim_run(r.s, seconds, &err), HS_OK);
   double q = metric(&r, "coronary_flow_mlmin");
-  done(&r);
+  hs_test_run_done(&r);
   return q;
 }
 
@@ -180,7 +164,7 @@ static void test_warm_start_keeps_tone(void **state) {
   hs_test_set(m, "upper_bed.resistance", "4.5");
   hs_test_set(m, "lower_bed.resistance", "2.1");
   hs_test_set(m, "abdominal_bed.resistance", "1.05");
-  run a = start(m);
+  run a = hs_test_run_start(m);
   hs_test_steady(a.s);
   double tone = metric(&a, "coronary_tone");
   assert_true(tone < 0.85);
@@ -196,7 +180,7 @@ static void test_warm_start_keeps_tone(void **state) {
   assert_true(fabs(tb - tone) < 0.01);
   assert_true(fabs(qb / qa - 1) < 0.01); /* the rows took the tone: the same flow */
   hs_sim_free(b);
-  done(&a);
+  hs_test_run_done(&a);
 }
 
 /* Run-time changes act at once: regulation off puts the tone back to 1, a raised lower
@@ -208,7 +192,7 @@ static void test_runtime_changes(void **state) {
   hs_test_set(m, "upper_bed.resistance", "4.5");
   hs_test_set(m, "lower_bed.resistance", "2.1");
   hs_test_set(m, "abdominal_bed.resistance", "1.05");
-  run r = start(m);
+  run r = hs_test_run_start(m);
   hs_test_steady(r.s);
   double tone = hs_test_metric(r.s, "coronary_tone", 1), q = metric(&r, "coronary_flow_mlmin");
   hs_err err;
@@ -229,14 +213,14 @@ static void test_runtime_changes(void **state) {
   assert_int_equal(hs_sim_reset(r.s, &err), HS_OK);
   assert_int_equal(hs_sim_run_beats(r.s, 1, &err), HS_OK);
   assert_true(hs_test_metric(r.s, "coronary_tone", 1) == 1.0); /* no step on a first beat */
-  done(&r);
+  hs_test_run_done(&r);
 }
 
 /* In an arrest without support the coronary flow stops: the extraction is undefined
    (null), not the ratio of a demand to a delivery of ~0, and the bed is fully dilated. */
 static void test_arrest_extraction_undefined(void **state) {
   (void)state;
-  run r = start(load("cardiac_arrest_vf.yaml"));
+  run r = hs_test_run_start(load("cardiac_arrest_vf.yaml"));
   hs_err err;
   assert_int_equal(hs_sim_run(r.s, 20, &err), HS_OK);
   double er = hs_test_metric(r.s, "heart_o2_extraction", 2);
@@ -246,7 +230,7 @@ static void test_arrest_extraction_undefined(void **state) {
   assert_true(q < 2.0);
   assert_true(isnan(er));
   assert_true(fabs(tone - 0.2) < 1e-9);
-  done(&r);
+  hs_test_run_done(&r);
 }
 
 /* One beat of the healthy adult sampled every 0.5 ms: the coronary bed's flow against
@@ -266,7 +250,7 @@ static phasic beat_of(double k, int regulated) {
   hs_test_set(m, "coronary_bed.intramyocardial_waterfall", kv);
   if (!regulated) hs_test_set(m, "coronary.autoregulation", "false");
   else hs_test_set(m, "oxygen.hemoglobin", "8 g/dL"); /* a tone far from 1 (~0.52) */
-  run r = start(m);
+  run r = hs_test_run_start(m);
   hs_test_steady(r.s);
   const double tone = regulated ? metric(&r, "coronary_tone") : 1.0; /* settled: fixed */
   int bed = hs_plan_edge_find(r.pl, "coronary_bed"), av = hs_plan_edge_find(r.pl, "aortic_valve");
@@ -293,7 +277,7 @@ static phasic beat_of(double k, int regulated) {
   print_message("k %.2f%s: %.1f %% of the bed's inflow during ejection, law error %.2g mL/s "
                 "(tone %.3f)\n", k, regulated ? " (regulated, Hb 8)" : "", 100 * ph.ejection_share,
                 ph.max_law_error, tone);
-  done(&r);
+  hs_test_run_done(&r);
   return ph;
 }
 
@@ -362,11 +346,11 @@ static void test_range_errors(void **state) {
   assert_non_null(strstr(err.msg, "edge 'l_other_bed': intramyocardial_waterfall (0.5) and "
                                   "autoregulation_flow exclude each other"));
   hs_test_set(m, "l_other_bed.intramyocardial_waterfall", "0");
-  run r = start(m);
+  run r = hs_test_run_start(m);
   assert_int_not_equal(hs_sim_set(r.s, "l_other_bed.intramyocardial_waterfall", 0.5, &err), HS_OK);
   assert_non_null(strstr(err.msg, "l_other_bed.intramyocardial_waterfall: the bed is regulated"));
   assert_int_equal(hs_sim_set(r.s, "coronary_bed.intramyocardial_waterfall", 0.5, &err), HS_OK);
-  done(&r); /* frees the model too */
+  hs_test_run_done(&r); /* frees the model too */
 }
 
 int main(void) {

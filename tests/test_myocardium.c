@@ -14,29 +14,19 @@
 #include "hemosim/hemosim.h"
 #include "support.h"
 
-typedef struct run {
-  hs_plan *pl;
-  hs_sim *s;
-  hs_model *m;
-} run;
+typedef hs_test_run run;
 
 /* A shipped patient with the given changes (NULL-terminated path/value pairs). */
 static run start(const char *file, const char *const *sets) {
   char rel[256];
   snprintf(rel, sizeof rel, "examples/patients/%s", file);
-  run r = {NULL, NULL, hs_test_load(rel)};
-  for (int k = 0; sets && sets[k]; k += 2) hs_test_set(r.m, sets[k], sets[k + 1]);
-  r.s = hs_test_sim(r.m, &r.pl);
-  return r;
+  hs_model *m = hs_test_load(rel);
+  for (int k = 0; sets && sets[k]; k += 2) hs_test_set(m, sets[k], sets[k + 1]);
+  return hs_test_run_start(m);
 }
 
 static void steady(run *r) { hs_test_steady(r->s); }
 
-static void done(run *r) {
-  hs_sim_free(r->s);
-  hs_plan_free(r->pl);
-  hs_model_free(r->m);
-}
 
 static double metric(const run *r, const char *name) {
   return hs_test_metric_finite(r->s, name, 3);
@@ -49,7 +39,7 @@ static double demand(const char *file, const char *const *sets) {
   double d = metric(&r, "mvo2_mlmin");
   print_message("%s: MVO2 %.2f mL/min (HR %.1f, LV PVA %.0f, RV PVA %.0f)\n", file, d,
                 metric(&r, "hr_bpm"), metric(&r, "lv_pva_mmhg_ml"), metric(&r, "rv_pva_mmhg_ml"));
-  done(&r);
+  hs_test_run_done(&r);
   return d;
 }
 
@@ -72,7 +62,7 @@ static void test_equation(void **state) {
   /* the RV's PVA is part of it, and smaller than the LV's */
   double rv = hs_test_metric(r.s, "rv_pva_mmhg_ml", 1);
   assert_true(rv > 1000 && rv < 0.4 * hs_test_metric(r.s, "lv_pva_mmhg_ml", 1));
-  done(&r);
+  hs_test_run_done(&r);
 }
 
 /* Calibration: 27 mL/min at rest, the PVA terms about two thirds of it; the transport
@@ -88,7 +78,7 @@ static void test_rest_calibration(void **state) {
   print_message("rest: MVO2 %.2f mL/min, PVA share %.2f\n", d, share);
   assert_true(share > 0.55 && share < 0.72);
   assert_true(fabs(metric(&r, "vo2_mlmin") - (250.0 - 27.0 + d)) < 0.5);
-  done(&r);
+  hs_test_run_done(&r);
 }
 
 /* The transport uses the demand: in acute-MI shock (demand ~22.6 mL/min) the body's
@@ -99,12 +89,12 @@ static void test_transport_uses_demand(void **state) {
   run r = start("acute_mi_shock.yaml", NULL);
   steady(&r);
   double d = metric(&r, "mvo2_mlmin"), vo2 = metric(&r, "vo2_mlmin");
-  done(&r);
+  hs_test_run_done(&r);
   static const char *const off[] = {"myocardium.demand_model", "false", NULL};
   run o = start("acute_mi_shock.yaml", off);
   steady(&o);
   double d0 = metric(&o, "mvo2_mlmin"), vo20 = metric(&o, "vo2_mlmin");
-  done(&o);
+  hs_test_run_done(&o);
   print_message("acute MI: MVO2 %.2f (off %.2f), body VO2 %.1f (off %.1f)\n", d, d0, vo2, vo20);
   assert_true(d > 15 && d < 26);
   assert_true(d0 == 27.0);
@@ -143,7 +133,7 @@ static double per_beat(const char *file, const char *const *sets, double *pva, d
   double b = (*d - 4.5) / metric(&r, "hr_bpm");
   print_message("%s: MVO2 %.2f mL/min, %.4f mL per beat above basal, LV PVA %.0f\n", file, *d,
                 b, *pva);
-  done(&r);
+  hs_test_run_done(&r);
   return b;
 }
 
@@ -175,7 +165,7 @@ static void test_first_beat_skipped(void **state) {
   double d3 = hs_test_metric(r.s, "mvo2_mlmin", 1);
   print_message("third beat: MVO2 %.2f mL/min\n", d3);
   assert_true(d3 != 27.0 && d3 > 15 && d3 < 40);
-  done(&r);
+  hs_test_run_done(&r);
 }
 
 /* Fibrillation has no PVA: the vessels' own o2_consumption (27 mL/min). */
@@ -186,7 +176,7 @@ static void test_fibrillation(void **state) {
   assert_int_equal(hs_sim_run(r.s, 10, &err), HS_OK);
   assert_true(hs_test_metric(r.s, "mvo2_mlmin", 1) == 27.0);
   assert_true(isnan(hs_test_metric(r.s, "rv_pva_mmhg_ml", 1)));
-  done(&r);
+  hs_test_run_done(&r);
 }
 
 /* The demand travels with the warm-start state; switched off at run time the vessels'
@@ -206,7 +196,7 @@ static void test_warm_start_and_switch(void **state) {
   assert_int_equal(hs_sim_run_beats(b, 1, &err), HS_OK);
   assert_true(hs_test_metric(b, "mvo2_mlmin", 1) == 27.0);
   hs_sim_free(b);
-  done(&a);
+  hs_test_run_done(&a);
 }
 
 /* Range errors name the field. */
