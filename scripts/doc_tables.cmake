@@ -62,10 +62,10 @@ table(rv_pcwp_table docs/model.md
 # steady state (baroreflex on)
 set(drug_effect_table_DOC docs/drugs.md)
 set(drug_effect_table_HEADER
-  "| infusion | HR /min | MAP mmHg | CO L/min | PCWP mmHg | CVP mmHg | SVR dyn s/cm5 | LVEDV mL |"
-  "|---|---|---|---|---|---|---|---|")
+  "| infusion | HR /min | MAP mmHg | CO L/min | PCWP mmHg | CVP mmHg | SVR dyn s/cm5 | LVEDV mL | lactate plateau mmol/L |"
+  "|---|---|---|---|---|---|---|---|---|")
 set(drug_effect_table_COLUMNS "@label" hr_bpm:0 map_mmhg:0 co_lpm:2 pcwp_mmhg:1 cvp_mmhg:1
-  svr_dyn_s_cm5:0 lvedv_ml:0)
+  svr_dyn_s_cm5:0 lvedv_ml:0 lactate_steady_mmol_l:2)
 set(drug_effect_table_ROWS "none|run^examples/patients/acute_mi_shock.yaml")
 foreach(drug "dobutamine=5 ug/kg/min" "dobutamine=10 ug/kg/min" "milrinone=0.5 ug/kg/min"
     "nitroprusside=1 ug/kg/min" "nitroprusside=2 ug/kg/min" "norepinephrine=0.2 ug/kg/min"

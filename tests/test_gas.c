@@ -233,6 +233,45 @@ static void test_lactate_myocardium(void **state) {
   assert_true(cl[0] > 0.72 * cl0 && cl[0] < 0.86 * cl0);
 }
 
+/* Epinephrine's aerobic lactate (docs/model.md 2.17): an infusion D adds a W D / 60
+   mmol/min to the production (a = lactate.epinephrine_yield_mmol_per_h_per_kg, 5; W 70
+   kg), whatever the O2 supply, so the healthy adult, far from any critical extraction,
+   settles higher by that production over its clearance; norepinephrine produces nothing
+   (no beta-2 action: arterial lactate unchanged under it, Stainsby 1984), and a = 0 turns
+   the term off. */
+static void test_lactate_epinephrine(void **state) {
+  (void)state;
+  const char *dose[] = {"drugs.epinephrine", "drugs.epinephrine", "drugs.norepinephrine",
+                        "drugs.epinephrine"};
+  const char *val[] = {"0 ug/kg/min", "0.2 ug/kg/min", "0.2 ug/kg/min", "0.2 ug/kg/min"};
+  double adr[4], prod[4], leq[4], cl[4], def[4];
+  for (int k = 0; k < 4; k++) {
+    hs_model *m = load("healthy_adult.yaml");
+    set(m, dose[k], val[k]);
+    if (k == 3) set(m, "lactate.epinephrine_yield_mmol_per_h_per_kg", "0");
+    run r = start(m);
+    steady(&r);
+    adr[k] = metric(&r, "lactate_adrenergic_mmol_h", 5);
+    prod[k] = metric(&r, "lactate_production_mmol_h", 5);
+    leq[k] = metric(&r, "lactate_steady_mmol_l", 5);
+    cl[k] = metric(&r, "lactate_clearance_ml_min", 5) / 1000.0;
+    def[k] = metric(&r, "o2_deficit_mlmin", 5);
+    print_message("%s %s (yield %s): adrenergic %.2f mmol/h, production %.2f, plateau %.3f "
+                  "mmol/L\n", dose[k], val[k], k == 3 ? "0" : "5", adr[k], prod[k], leq[k]);
+    done(&r, m);
+  }
+  for (int k = 0; k < 4; k++) assert_true(def[k] == 0.0); /* no hypoxic lactate anywhere */
+  assert_near(adr[0], 0.0, 1e-12);
+  assert_near(adr[1], 5.0 * 70.0 * 0.2, 1e-9); /* 70 mmol/h */
+  assert_near(adr[2], 0.0, 1e-12);
+  assert_near(adr[3], 0.0, 1e-12);
+  assert_near(prod[1] - adr[1], prod[0], 1e-6); /* the basal part is unchanged */
+  assert_near(leq[1], prod[1] / 60.0 / cl[1], 1e-6);
+  assert_near(leq[1] - leq[0], 70.0 / 60.0 / cl[1], 1e-6); /* +1.16 mmol/L */
+  assert_near(prod[2], prod[0], 1e-6); /* (its vasoconstriction lowers the clearance a little) */
+  assert_near(leq[3], leq[0], 1e-6);
+}
+
 /* Clearance over time: from 8 mmol/L with a normal circulation the lactate falls as
    L(t) = 1 + 7 exp(-Cl t / Vd) (Cl = 0.86 L/h/kg, Vd = 0.5 L/kg: 70 kg); the simulated
    value after 30 minutes within 2 %.  Lower splanchnic flow lowers the clearance. */
@@ -796,6 +835,7 @@ int main(void) {
       cmocka_unit_test(test_lactate_below_critical_do2),
       cmocka_unit_test(test_lactate_clearance),
       cmocka_unit_test(test_lactate_myocardium),
+      cmocka_unit_test(test_lactate_epinephrine),
       cmocka_unit_test(test_co2_chemistry),
       cmocka_unit_test(test_co2_balance),
       cmocka_unit_test(test_hypoventilation_lowers_pao2),
