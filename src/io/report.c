@@ -335,7 +335,8 @@ static const struct {
   double scale;
 } COLS[] = {{HS_CMP_ECMO, "ECMO L/min", 2, 1},      {HS_CMP_PCWP, "PCWP mmHg", 1, 1},
             {HS_CMP_MAP, "MAP mmHg", 0, 1},         {HS_CMP_DO2I, "DO2I mL/min/m2", 0, 1},
-            {HS_CMP_SVO2D, "SvO2 drained %", 0, 1}, {HS_CMP_SAO2U, "SaO2 right arm %", 0, 1},
+            {HS_CMP_SVO2D, "SvO2 drained %", 0, 1}, {HS_CMP_LACT, "lactate mmol/L", 1, 1},
+            {HS_CMP_SAO2U, "SaO2 right arm %", 0, 1},
             {HS_CMP_CO, "total L/min", 2, 1},
             {HS_CMP_LVO, "native LV L/min", 2, 1},  {HS_CMP_DEVICE, "device L/min", 2, 1},
             {HS_CMP_AVO, "AV open % beats", 0, 100}, {HS_CMP_LVEDV, "LVEDV mL", 0, 1},
