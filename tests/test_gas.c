@@ -237,18 +237,20 @@ static void test_lactate_myocardium(void **state) {
    mmol/min to the production (a = lactate.epinephrine_yield_mmol_per_h_per_kg, 5; W 70
    kg), whatever the O2 supply, so the healthy adult, far from any critical extraction,
    settles higher by that production over its clearance; norepinephrine produces nothing
-   (no beta-2 action: arterial lactate unchanged under it, Stainsby 1984), and a = 0 turns
-   the term off. */
+   (arterial lactate unchanged under it in dogs, Stainsby 1984), a = 0 turns the term off,
+   and a heavier patient (90 kg) makes it in proportion to his weight. */
 static void test_lactate_epinephrine(void **state) {
   (void)state;
   const char *dose[] = {"drugs.epinephrine", "drugs.epinephrine", "drugs.norepinephrine",
-                        "drugs.epinephrine"};
-  const char *val[] = {"0 ug/kg/min", "0.2 ug/kg/min", "0.2 ug/kg/min", "0.2 ug/kg/min"};
-  double adr[4], prod[4], leq[4], cl[4], def[4];
-  for (int k = 0; k < 4; k++) {
+                        "drugs.epinephrine", "drugs.epinephrine"};
+  const char *val[] = {"0 ug/kg/min", "0.2 ug/kg/min", "0.2 ug/kg/min", "0.2 ug/kg/min",
+                       "0.2 ug/kg/min"};
+  double adr[5], prod[5], leq[5], cl[5], def[5];
+  for (int k = 0; k < 5; k++) {
     hs_model *m = load("healthy_adult.yaml");
     set(m, dose[k], val[k]);
     if (k == 3) set(m, "lactate.epinephrine_yield_mmol_per_h_per_kg", "0");
+    if (k == 4) set(m, "body.weight", "90 kg");
     run r = start(m);
     steady(&r);
     adr[k] = metric(&r, "lactate_adrenergic_mmol_h", 5);
@@ -257,10 +259,11 @@ static void test_lactate_epinephrine(void **state) {
     cl[k] = metric(&r, "lactate_clearance_ml_min", 5) / 1000.0;
     def[k] = metric(&r, "o2_deficit_mlmin", 5);
     print_message("%s %s (yield %s): adrenergic %.2f mmol/h, production %.2f, plateau %.3f "
-                  "mmol/L\n", dose[k], val[k], k == 3 ? "0" : "5", adr[k], prod[k], leq[k]);
+                  "mmol/L%s\n", dose[k], val[k], k == 3 ? "0" : "5", adr[k], prod[k], leq[k],
+                  k == 4 ? " (90 kg)" : "");
     done(&r, m);
   }
-  for (int k = 0; k < 4; k++) assert_true(def[k] == 0.0); /* no hypoxic lactate anywhere */
+  for (int k = 0; k < 5; k++) assert_true(def[k] == 0.0); /* no hypoxic lactate anywhere */
   assert_near(adr[0], 0.0, 1e-12);
   assert_near(adr[1], 5.0 * 70.0 * 0.2, 1e-9); /* 70 mmol/h */
   assert_near(adr[2], 0.0, 1e-12);
@@ -270,6 +273,7 @@ static void test_lactate_epinephrine(void **state) {
   assert_near(leq[1] - leq[0], 70.0 / 60.0 / cl[1], 1e-6); /* +1.16 mmol/L */
   assert_near(prod[2], prod[0], 1e-6); /* (its vasoconstriction lowers the clearance a little) */
   assert_near(leq[3], leq[0], 1e-6);
+  assert_near(adr[4], 5.0 * 90.0 * 0.2, 1e-9); /* 90 mmol/h */
 }
 
 /* Clearance over time: from 8 mmol/L with a normal circulation the lactate falls as

@@ -1,6 +1,7 @@
 /*
  * physio/lactate.c - blood lactate: production by beds whose O2 delivery is below
- * critical, clearance mostly by the liver (falling with splanchnic flow), one
+ * critical and by an epinephrine infusion (aerobic), clearance mostly by the liver
+ * (falling with splanchnic flow), one
  * well-mixed pool, a slow state (physio/module.h; docs/model.md section 2.17).
  *
  *   deficit_i = max(0, VO2_i - ERcrit_i DO2_i)         per O2-consuming bed (mL O2/min)
@@ -17,7 +18,7 @@
  * Med 31:705 (0.86 L/h/kg in survivors); a: the aerobic, beta-2-adrenergic glycolysis of
  * an epinephrine infusion D_epi (the drugs block; W body weight): Day 1996 Lancet
  * 348:219 (lactate +8.2 mmol/L per ug/kg/min in severe infection), Omar 2011 Anaesth
- * Intensive Care 39:449 (+4.3 in septic shock over 24 h).  The engine advances L with the beat's rate
+ * Intensive Care 39:449 (+4.3 in septic shock over 24 h, from group means).  The engine advances L with the beat's rate
  * (once per beat, or over a macro step of solver.slow_step), carries it in the
  * warm-start state and holds it still in the steady-state search.
  */
@@ -88,10 +89,11 @@ static const hs_param_spec LA[LA_NPARAM] = {
                 "(beta-2-adrenergic aerobic glycolysis, whatever the O2 supply; linear in the "
                 "dose), mmol/h per kg",
                 "at the normal clearance 0.86 L/h/kg the plateau rises 5.8 mmol/L per "
-                "ug/kg/min, the geometric mean of 8.2 (5.8-10.5) in severe sepsis and malaria "
+                "ug/kg/min, near the geometric mean (5.9) of 8.2 (5.8-10.5) in severe sepsis and "
+                "malaria "
                 "(Day NPJ et al. Lancet 1996;348:219, stepped 0.1-0.5 ug/kg/min) and 4.3 in "
                 "septic shock (Omar S et al. Anaesth Intensive Care 2011;39:449, 24-h "
-                "titration)", NULL},
+                "titration, group means); calibrated at 0.1-0.5 ug/kg/min", NULL},
     [LA_VD] = {"distribution_l_per_kg", HS_DIM_VOLUME_PER_KG, 500.0, 100.0, 1000.0,
                HS_PARAM_UNIT, /* mL/kg inside, shown and given in L/kg */
                "volume of distribution of lactate, L per kg (body water)",
@@ -104,8 +106,8 @@ static const hs_param_spec LA[LA_NPARAM] = {
 
 const hs_block_type hs_type_lactate = {
     "lactate", HS_BLOCK_GLOBAL, LA, LA_NPARAM,
-    "Blood lactate: production below critical O2 delivery, hepatic clearance, base excess "
-    "(docs/model.md 2.17).",
+    "Blood lactate: production below critical O2 delivery and by epinephrine, hepatic "
+    "clearance, base excess (docs/model.md 2.17).",
     NULL};
 
 typedef struct la_state {
