@@ -240,6 +240,7 @@ const TILES = [
   ['PCWP', 'pcwp_mmhg', 'mmHg', 1], ['CVP', 'cvp_mmhg', 'mmHg', 1],
   ['PA', ['spap_mmhg', 'dpap_mmhg'], 'mmHg', 0], ['SaO2 upper', 'sao2_upper_pct', '%', 1],
   ['SaO2 lower', 'sao2_lower_pct', '%', 1], ['SvO2', 'svo2_pct', '%', 1],
+  ['Lactate', 'lactate_mmol_l', 'mmol/L', 1],
   ['ECMO flow', 'ecmo_flow_lpm', 'L/min', 2], ['ECMO speed', 'ecmo_rpm', 'rpm', 0],
   ['ICP', 'icp_mmhg', 'mmHg', 1], ['CPP (cerebral)', 'cerebral_perfusion_pressure_mmhg', 'mmHg', 0],
   ['LVEDV', 'lvedv_ml', 'mL', 0], ['LVEF', 'lvef_pct', '%', 0],

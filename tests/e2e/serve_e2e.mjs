@@ -80,6 +80,12 @@ try {
     return el ? parseFloat(el.textContent) : null;
   });
   if (!(mvo2Tile > 5 && mvo2Tile < 45)) fail(`MVO2 (heart) tile shows '${mvo2Tile}'`);
+  // the live arterial lactate (a slow state: it moves over minutes, docs/model.md 2.17)
+  const lactTile = await page.evaluate(() => {
+    const el = document.querySelector('.tile[data-k="Lactate"] .v');
+    return el ? parseFloat(el.textContent) : null;
+  });
+  if (!(lactTile > 0.3 && lactTile < 30)) fail(`Lactate tile shows '${lactTile}'`);
   await page.selectOption('#speed', '1');
 
   // a comparison from the Decide tab
