@@ -238,7 +238,7 @@ static void test_lactate_myocardium(void **state) {
    kg), whatever the O2 supply, so the healthy adult, far from any critical extraction,
    settles higher by that production over its clearance; norepinephrine produces nothing
    (arterial lactate unchanged under it in dogs, Stainsby 1984), a = 0 turns the term off,
-   and a heavier patient (90 kg) makes it in proportion to his weight. */
+   and a heavier patient (90 kg) makes it in proportion to the weight. */
 static void test_lactate_epinephrine(void **state) {
   (void)state;
   const char *dose[] = {"drugs.epinephrine", "drugs.epinephrine", "drugs.norepinephrine",

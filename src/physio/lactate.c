@@ -18,9 +18,10 @@
  * Med 31:705 (0.86 L/h/kg in survivors); a: the aerobic, beta-2-adrenergic glycolysis of
  * an epinephrine infusion D_epi (the drugs block; W body weight): Day 1996 Lancet
  * 348:219 (lactate +8.2 mmol/L per ug/kg/min in severe infection), Omar 2011 Anaesth
- * Intensive Care 39:449 (+4.3 in septic shock over 24 h, from group means).  The engine advances L with the beat's rate
- * (once per beat, or over a macro step of solver.slow_step), carries it in the
- * warm-start state and holds it still in the steady-state search.
+ * Intensive Care 39:449 (+4.3 in septic shock over 24 h, from group means).  The engine
+ * advances L with the beat's rate (once per beat, or over a macro step of
+ * solver.slow_step), carries it in the warm-start state and holds it still in the
+ * steady-state search.
  */
 #include <math.h>
 
@@ -89,9 +90,9 @@ static const hs_param_spec LA[LA_NPARAM] = {
                 "(beta-2-adrenergic aerobic glycolysis, whatever the O2 supply; linear in the "
                 "dose), mmol/h per kg",
                 "at the normal clearance 0.86 L/h/kg the plateau rises 5.8 mmol/L per "
-                "ug/kg/min, near the geometric mean (5.9) of 8.2 (5.8-10.5) in severe sepsis and "
-                "malaria "
-                "(Day NPJ et al. Lancet 1996;348:219, stepped 0.1-0.5 ug/kg/min) and 4.3 in "
+                "ug/kg/min, near the geometric mean (5.9) of 8.2 (5.8-10.5) in severe sepsis "
+                "and malaria (Day NPJ et al. Lancet 1996;348:219, stepped 0.1-0.5 ug/kg/min) "
+                "and 4.3 in "
                 "septic shock (Omar S et al. Anaesth Intensive Care 2011;39:449, 24-h "
                 "titration, group means); calibrated at 0.1-0.5 ug/kg/min", NULL},
     [LA_VD] = {"distribution_l_per_kg", HS_DIM_VOLUME_PER_KG, 500.0, 100.0, 1000.0,
@@ -116,7 +117,7 @@ typedef struct la_state {
   double cl;      /* clearance over the last beat, L/min */
   double deficit; /* O2 demand unmet at the critical extraction, mL O2/min */
   double adr;     /* adrenergic part of prod (epinephrine), mmol/min */
-  int have_beat;  /* prod, cl, deficit are set */
+  int have_beat;  /* prod, cl, deficit, adr are set */
 } la_state;
 
 static const hs_physio_slow SLOW[] = {{"lactate", "mmol/L", 1.0}};
@@ -207,8 +208,7 @@ static hs_status lactate_compile(hs_plan *pl, const struct hs_model *m, hs_err *
 const hs_physio_module hs_physio_lactate = {
     .name = "lactate",
     .doc = "blood lactate: production below critical O2 extraction and by epinephrine, "
-           "hepatic clearance "
-           "(docs/model.md 2.17)",
+           "hepatic clearance (docs/model.md 2.17)",
     .state_bytes = sizeof(la_state),
     .block = "lactate",
     .plan_bytes = sizeof(la_plan),
