@@ -728,7 +728,7 @@ static void test_co2_reactivity_switch(void **state) {
   hs_sim *s = hs_sim_new(pl, &err);
   assert_int_equal(hs_sim_set(s, "brain.co2_reactivity", 0.04, &err), HS_ERR_STATE);
   assert_non_null(strstr(err.msg, "brain.co2_reactivity"));
-  assert_non_null(strstr(err.msg, "compiled with the CO2 reactivity off"));
+  assert_non_null(strstr(err.msg, "compiled with the cerebral CO2/O2 reactivity off"));
   hs_sim_free(s);
   hs_plan_free(pl);
   assert_int_equal(hs_model_set(m, "brain.co2_reactivity", 0.04, &err), HS_OK);
@@ -774,6 +774,170 @@ static void test_co2_reactivity_timed(void **state) {
   hs_sim_free(s);
   hs_plan_free(pl);
   hs_model_free(m);
+}
+
+/* ---- O2 reactivity (docs/brain.md, "O2 reactivity") ---- */
+
+/* The factor's law: 1 when off, at the reference content (the content at o2_reference
+   with the blood's own haemoglobin) and without a content; the power of the content ratio
+   between; the cap of the hypoxic dilation's limit. */
+static void test_o2_factor_law(void **state) {
+  (void)state;
+  double br[BRAIN_NPARAM];
+  for (int i = 0; i < BRAIN_NPARAM; i++) br[i] = hs_type_brain.params[i].def;
+  assert_true(br[BRAIN_O2_REACTIVITY] == 0.0); /* off by default */
+  assert_true(hs_brain_o2_factor(br, 14.0, 10.0) == 1.0);
+  br[BRAIN_O2_REACTIVITY] = 1.3;
+  double ref14 = hs_o2_content(14.0, br[BRAIN_O2_REF]), ref10 = hs_o2_content(10.0, 95.0);
+  assert_float_equal(hs_brain_o2_factor(br, 14.0, ref14), 1.0, 1e-14);
+  assert_float_equal(hs_brain_o2_factor(br, 10.0, ref10), 1.0, 1e-14); /* anaemia alone: 1 */
+  assert_float_equal(hs_brain_o2_factor(br, 14.0, 0.5 * ref14), pow(2.0, 1.3), 1e-12);
+  br[BRAIN_O2_REACTIVITY] = 1.0; /* full compensation: factor x content constant */
+  for (double c = 8.0; c <= 22.0; c += 1.0)
+    assert_float_equal(hs_brain_o2_factor(br, 14.0, c) * c, ref14, 1e-9);
+  br[BRAIN_O2_REACTIVITY] = 1.3;
+  /* Shapiro 1970's PaO2 37 mmHg asks for ~1.5 (the beds then give +36 %), breathing O2
+     at 600 mmHg for ~0.87 */
+  assert_in_range_d(hs_brain_o2_factor(br, 14.0, hs_o2_content(14.0, 37.0)), 1.4, 1.6);
+  assert_in_range_d(hs_brain_o2_factor(br, 14.0, hs_o2_content(14.0, 600.0)), 0.84, 0.9);
+  assert_true(hs_brain_o2_factor(br, 14.0, 0.1) == HS_BRAIN_O2_FACTOR_MAX);
+  assert_true(hs_brain_o2_factor(br, 14.0, NAN) == 1.0);
+  assert_true(hs_brain_o2_factor(br, 14.0, 0.0) == 1.0);
+  assert_true(hs_brain_o2_factor(br, 14.0, -1.0) == 1.0);
+}
+
+typedef struct o2_run {
+  double pao2, cao2, hb, factor, co2f, cbf, do2, map, pi;
+  int yrf;
+} o2_run;
+
+/* The healthy adult at steady state with the O2 reactivity `n`, a lung shunt fraction and
+   an alveolar ventilation (L/min: held near the normal PaCO2 as the shunt rises), at
+   FiO2 `fio2`. */
+static o2_run o2_steady(double n, double shunt, double va, double fio2) {
+  hs_err err;
+  hs_model *m = load_patient("healthy_adult.yaml");
+  assert_int_equal(hs_model_set(m, "brain.o2_reactivity", n, &err), HS_OK);
+  assert_int_equal(hs_model_set(m, "oxygen.shunt_fraction", shunt, &err), HS_OK);
+  assert_int_equal(hs_model_set(m, "oxygen.alveolar_ventilation", va * 1000.0 / 60.0, &err),
+                   HS_OK);
+  assert_int_equal(hs_model_set(m, "oxygen.fio2", fio2, &err), HS_OK);
+  double v[HS_METRIC_COUNT];
+  o2_run r;
+  steady_summary(m, v, NULL, &r.yrf);
+  r.pao2 = v[HS_M_PAO2U], r.cao2 = v[HS_M_CAO2B], r.hb = v[HS_M_HB], r.factor = v[HS_M_O2F];
+  r.co2f = v[HS_M_CO2F], r.cbf = v[HS_M_CBFL], r.do2 = v[HS_M_DO2B], r.map = v[HS_M_MAP];
+  r.pi = v[HS_M_TLPI];
+  return r;
+}
+
+/* Steady states of the healthy adult with the O2 reactivity at 1.3 (docs/brain.md):
+   normoxia is its reference (no change); isocapnic hypoxaemia at PaO2 ~37 mmHg raises CBF
+   by a third (Shapiro 1970: 143 %) and keeps the brain's O2 delivery within 10 % (Hoiland
+   2016: maintained), where without the reactivity the flow stays and the delivery falls a
+   quarter; breathing O2 lowers CBF (Kety & Schmidt 1948: -13 %); the summary's factor is
+   the law at the summary's content; the state exists only with the reactivity on. */
+static void test_o2_reactivity_steady(void **state) {
+  (void)state;
+  o2_run n = o2_steady(1.3, 0.02, 4.5, 0.21), off = o2_steady(0.0, 0.02, 4.5, 0.21);
+  o2_run hyp = o2_steady(1.3, 0.55, 5.4, 0.21), hyp_off = o2_steady(0.0, 0.55, 5.4, 0.21);
+  o2_run oxy = o2_steady(1.3, 0.02, 4.5, 1.0);
+  print_message("  PaO2 %.1f / %.1f / %.1f mmHg: factor %.3f / %.3f / %.3f, CBF %.1f / %.1f / "
+                "%.1f (off %.1f / %.1f), brain DO2 %.1f / %.1f (off %.1f) mL/min\n",
+                hyp.pao2, n.pao2, oxy.pao2, hyp.factor, n.factor, oxy.factor, hyp.cbf, n.cbf,
+                oxy.cbf, hyp_off.cbf, off.cbf, hyp.do2, n.do2, hyp_off.do2);
+  assert_true(n.yrf >= 0 && off.yrf < 0);
+  assert_near(n.factor, 1.0, 0.002);
+  assert_near(n.cbf, off.cbf, 0.005 * off.cbf);
+  assert_true(n.co2f == 1.0 && hyp.co2f == 1.0); /* the CO2 part stays off */
+  assert_in_range_d(hyp.pao2, 35.0, 40.0);
+  double rise = 100.0 * (hyp.cbf / n.cbf - 1.0);
+  assert_in_range_d(rise, 25.0, 50.0);
+  assert_in_range_d(100.0 * (hyp.do2 / n.do2 - 1.0), -10.0, 5.0);
+  assert_near(hyp_off.cbf, off.cbf, 0.02 * off.cbf);
+  assert_true(hyp_off.do2 < 0.8 * off.do2);
+  assert_in_range_d(100.0 * (oxy.cbf / n.cbf - 1.0), -20.0, -5.0);
+  double br[BRAIN_NPARAM];
+  for (int i = 0; i < BRAIN_NPARAM; i++) br[i] = hs_type_brain.params[i].def;
+  br[BRAIN_O2_REACTIVITY] = 1.3;
+  assert_near(hyp.factor, hs_brain_o2_factor(br, hyp.hb, hyp.cao2), 1e-3 * hyp.factor);
+  assert_near(oxy.factor, hs_brain_o2_factor(br, oxy.hb, oxy.cao2), 1e-3 * oxy.factor);
+}
+
+/* Whether the reactivities are 0 is fixed when the model is compiled (one factor state
+   carries both): a model compiled without them refuses the O2 reactivity at run time; one
+   compiled with the O2 reactivity takes the CO2 one and a new exponent, but not both at 0. */
+static void test_o2_reactivity_switch(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = load_patient("healthy_adult.yaml");
+  hs_plan *pl = hs_plan_compile(m, &err);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_set(s, "brain.o2_reactivity", 1.0, &err), HS_ERR_STATE);
+  assert_non_null(strstr(err.msg, "brain.o2_reactivity"));
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  assert_int_equal(hs_model_set(m, "brain.o2_reactivity", 1.3, &err), HS_OK);
+  pl = hs_plan_compile(m, &err);
+  assert_true(pl->yrf >= 0);
+  s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_set(s, "brain.co2_reactivity", 0.04, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "brain.o2_reactivity", 1.0, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "brain.o2_reactivity", 0.0, &err), HS_OK); /* CO2 still on */
+  assert_int_equal(hs_sim_set(s, "brain.co2_reactivity", 0.0, &err), HS_ERR_STATE);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
+/* A timed run with the O2 reactivity at 1.3 and O2 time constant tau (s): the lungs'
+   shunt rises at a steady state and the run goes on for 60 + 410 s; v1, v2 the summaries
+   after 60 and 470 s, v0 before; returns the O2 factor's target at the end. */
+static double o2_timed(double tau, double *v0, double *v1, double *v2) {
+  hs_err err;
+  hs_model *m = load_patient("healthy_adult.yaml");
+  assert_int_equal(hs_model_set(m, "brain.o2_reactivity", 1.3, &err), HS_OK);
+  assert_int_equal(hs_model_set(m, "brain.o2_tau", tau, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_run_to_steady(s, NULL, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 3, v0, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "oxygen.shunt_fraction", 0.55, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "oxygen.alveolar_ventilation", 5400.0 / 60.0, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 60.0, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 3, v1, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 410.0, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 3, v2, &err), HS_OK);
+  double br[BRAIN_NPARAM];
+  for (int i = 0; i < BRAIN_NPARAM; i++) br[i] = hs_type_brain.params[i].def;
+  br[BRAIN_O2_REACTIVITY] = 1.3;
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+  return hs_brain_o2_factor(br, v2[HS_M_HB], v2[HS_M_CAO2B]);
+}
+
+/* The shunt rises at a steady state: the arterial content falls over minutes (the body's
+   O2 stores) and the O2 factor follows its target with o2_tau (470 s: Harris et al.
+   2013's delay 185 s + time constant 286 s): after 470 s it has gone about half of the way
+   to its target, where with a 10 s time constant it is there; CBF rises with it. */
+static void test_o2_reactivity_timed(void **state) {
+  (void)state;
+  double v0[HS_METRIC_COUNT], v1[HS_METRIC_COUNT], v2[HS_METRIC_COUNT];
+  double f0[HS_METRIC_COUNT], f1[HS_METRIC_COUNT], f2[HS_METRIC_COUNT];
+  double target = o2_timed(470.0, v0, v1, v2), ftarget = o2_timed(10.0, f0, f1, f2);
+  double w = (v2[HS_M_O2F] - v0[HS_M_O2F]) / (target - v0[HS_M_O2F]);
+  print_message("  shunt 0.02 -> 0.55: CaO2 %.2f -> %.2f (60 s) -> %.2f (470 s) mL/dL, factor "
+                "%.3f -> %.3f -> %.3f (target %.3f, %.0f %% of the way; tau 10 s: %.3f of "
+                "%.3f), CBF %.1f -> %.1f -> %.1f\n",
+                v0[HS_M_CAO2B], v1[HS_M_CAO2B], v2[HS_M_CAO2B], v0[HS_M_O2F], v1[HS_M_O2F],
+                v2[HS_M_O2F], target, 100 * w, f2[HS_M_O2F], ftarget, v0[HS_M_CBFL],
+                v1[HS_M_CBFL], v2[HS_M_CBFL]);
+  assert_true(v1[HS_M_CAO2B] < 0.9 * v0[HS_M_CAO2B] && v2[HS_M_CAO2B] < v1[HS_M_CAO2B]);
+  assert_in_range_d(w, 0.35, 0.7);
+  assert_near(f2[HS_M_O2F], ftarget, 0.02 * ftarget);
+  assert_true(v1[HS_M_CBFL] > v0[HS_M_CBFL] && v2[HS_M_CBFL] > v1[HS_M_CBFL] + 3.0);
+  assert_true(f2[HS_M_CBFL] > v2[HS_M_CBFL] + 3.0); /* the lag holds the flow back */
 }
 
 /* ---- the engine's compartment hooks (physio/module.h hs_physio_circuit) ----
@@ -906,6 +1070,8 @@ int main(void) {
       cmocka_unit_test(test_co2_factor_law), cmocka_unit_test(test_co2_reactivity_steady),
       cmocka_unit_test(test_co2_state_set),
       cmocka_unit_test(test_co2_reactivity_switch), cmocka_unit_test(test_co2_reactivity_timed),
+      cmocka_unit_test(test_o2_factor_law), cmocka_unit_test(test_o2_reactivity_steady),
+      cmocka_unit_test(test_o2_reactivity_switch), cmocka_unit_test(test_o2_reactivity_timed),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

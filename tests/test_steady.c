@@ -682,6 +682,37 @@ static void test_co2_reactivity_agree(void **state) {
   agree(m, "scai_e_shock_ecmo, sweep 6 L/min, CO2 reactivity", 0);
 }
 
+/* The cerebral O2 reactivity (brain.o2_reactivity, off by default) shares the CO2
+   reactivity's factor state and CO2 steps: the accelerated search agrees with plain
+   integration with it on, in isocapnic hypoxaemia (healthy adult), in differential
+   hypoxaemia on femoral VA-ECMO (the brain receives the failing lungs' blood), with the CO2
+   reactivity on too, and where the oxygenator's hyperoxic blood reaches the arch of a
+   non-ejecting LV (severe shock on ECMO). */
+static void test_o2_reactivity_agree(void **state) {
+  (void)state;
+  hs_model *m = load("healthy_adult.yaml");
+  set(m, "brain.o2_reactivity", "1.3");
+  set(m, "oxygen.shunt_fraction", "0.55");
+  set(m, "oxygen.alveolar_ventilation", "5.4 L/min");
+  agree(m, "healthy_adult, PaO2 37 mmHg, O2 reactivity", 0);
+  m = load("acute_mi_shock_ecmo.yaml");
+  set(m, "brain.o2_reactivity", "1.3");
+  set(m, "oxygen.shunt_fraction", "0.5");
+  set(m, "ecmo.target_flow", "3 L/min");
+  agree(m, "acute_mi_shock_ecmo 3 L/min, shunt 0.5, O2 reactivity", 3);
+  if (full()) {
+    m = load("acute_mi_shock_ecmo.yaml");
+    set(m, "brain.o2_reactivity", "1.3");
+    set(m, "brain.co2_reactivity", "4 %/mmHg");
+    set(m, "oxygen.shunt_fraction", "0.5");
+    set(m, "ecmo.target_flow", "2 L/min");
+    agree(m, "acute_mi_shock_ecmo 2 L/min, shunt 0.5, O2 + CO2 reactivity", 2);
+  }
+  m = load("severe_shock_ecmo.yaml");
+  set(m, "brain.o2_reactivity", "1.3");
+  agree(m, "severe_shock_ecmo, O2 reactivity (hyperoxic arch)", 0);
+}
+
 /* The O2 contents of the summary beats are those of the CO2 balance solved at the end of
    the search: the alveolar PCO2 sets the alveolar PO2, and the contents were once left at
    the PCO2 before that solve, so the upper-body PaO2 fell during the summary beats (post-
@@ -792,7 +823,7 @@ int main(void) {
     const struct CMUnitTest grid[] = {
         cmocka_unit_test(test_grid_patients),
         cmocka_unit_test(test_grid_strategies),
-        cmocka_unit_test(test_co2_reactivity_agree),
+        cmocka_unit_test(test_co2_reactivity_agree), cmocka_unit_test(test_o2_reactivity_agree),
     };
     return cmocka_run_group_tests(grid, NULL, NULL);
   }

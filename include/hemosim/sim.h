@@ -154,6 +154,10 @@ extern "C" {
     "arterial PCO2 of the blood entering the autoregulated cerebral beds (flow-weighted; on femoral VA-ECMO the native lungs' share); NaN without cerebral flow") \
   X(HS_M_CO2F, "cbf_co2_factor", "",                                                         \
     "CO2 reactivity: the flow the autoregulated cerebral beds defend, x their autoregulation_flow (docs/brain.md)") \
+  X(HS_M_CAO2B, "cao2_brain_mldl", "mL/dL",                                                 \
+    "O2 content of the blood entering the autoregulated cerebral beds (flow-weighted; on femoral VA-ECMO the native lungs' and the oxygenator's share); NaN without cerebral flow") \
+  X(HS_M_O2F, "cbf_o2_factor", "",                                                          \
+    "O2 reactivity (hypoxic vasodilation): the factor on the flow the autoregulated cerebral beds defend (docs/brain.md)") \
   X(HS_M_COR_FLOW, "coronary_flow_mlmin", "mL/min", "coronary blood flow: mean flow of the coronary beds") \
   X(HS_M_COR_ER, "heart_o2_extraction", "",                                                 \
     "myocardial O2 extraction ratio: O2 demand / O2 delivery of the coronary beds (0.70 at rest; > 1: delivery short of demand; NaN when the delivery is below 1 % of the demand)") \

@@ -292,6 +292,9 @@ enum {
   BRAIN_CO2_MIN,
   BRAIN_CO2_MAX,
   BRAIN_CO2_TAU,
+  BRAIN_O2_REACTIVITY,
+  BRAIN_O2_REF,
+  BRAIN_O2_TAU,
   BRAIN_NPARAM
 };
 extern const char *const hs_reflex_regions[];

@@ -960,9 +960,10 @@ static hs_status check_compiled_presence(const hs_sim *s, int pidx, double v, hs
     p[pidx] = old;
     if (on != (pl->yrf >= 0))
       return hs_err_set(err, HS_ERR_STATE,
-                        "brain.co2_reactivity: the model was compiled with the CO2 reactivity "
-                        "%s; it may change but not to or from 0 during a simulation: set it in "
-                        "the patient file or with --set on the command line",
+                        "brain.co2_reactivity, brain.o2_reactivity: the model was compiled "
+                        "with the cerebral CO2/O2 reactivity %s; they may change but not all "
+                        "to or from 0 during a simulation: set them in the patient file or "
+                        "with --set on the command line",
                         pl->yrf >= 0 ? "on" : "off");
   }
   for (int b = 0; b < pl->nblocks; b++) {

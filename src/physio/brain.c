@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "hemosim/oxygen.h"
 #include "hemosim/roles.h"
 #include "hemosim/sim.h"
 #include "model/model_impl.h"
@@ -222,6 +223,30 @@ static const hs_param_spec BRAIN[BRAIN_NPARAM] = {
                        "hypercapnia (the beds' dilation reserve, autoregulation_range, may "
                        "cap the flow before it)",
                        "Reivich 1964 (Am J Physiol 206:25), as co2_flow_min", NULL},
+    [BRAIN_O2_REACTIVITY] = {"o2_reactivity", HS_DIM_NONE, 0, 0, 2, 0,
+                             "hypoxic vasodilation: exponent n of the factor (C_ref / C)^n on "
+                             "the flow the autoregulated beds defend, C the O2 content of the "
+                             "blood entering them (cao2_brain_mldl), C_ref the content at "
+                             "o2_reference with the same haemoglobin; 1 keeps the brain's O2 "
+                             "delivery (within the dilation reserve); 0: off, the default "
+                             "(whether it is 0 is fixed when compiled; docs/brain.md, O2 "
+                             "reactivity)",
+                             "Hoiland et al. 2016 (Am J Physiol Regul Integr Comp Physiol "
+                             "310:R398): in hypoxaemia CBF rises as CaO2 falls and keeps the "
+                             "cerebral O2 delivery; Shapiro et al. 1970 (J Clin Invest "
+                             "49:2362): CBF 143 % at PaO2 37 mmHg with PaCO2 held",
+                             NULL},
+    [BRAIN_O2_REF] = {"o2_reference", HS_DIM_PRESSURE, 95, 60, 150, 0,
+                      "arterial PO2 at which the O2 factor is 1 (normoxia)",
+                      "normal PaO2 at sea level (West, Respiratory Physiology)", NULL},
+    [BRAIN_O2_TAU] = {"o2_tau", HS_DIM_TIME, 470, 10, 3600, 0,
+                      "time constant with which the O2 factor follows the O2 content of the "
+                      "blood entering the beds (a first-order lag, beat by beat; the steady "
+                      "state does not depend on it)",
+                      "Harris et al. 2013 (NMR Biomed 26:1844): grey-matter CBF after a step "
+                      "of end-tidal PO2 to 52 mmHg, delay 185 s and rate constant 0.0035 /s "
+                      "(mean response time 470 s)",
+                      NULL},
 };
 
 const hs_block_type hs_type_brain = {
@@ -534,19 +559,40 @@ double hs_brain_co2_factor(const double *br, double pco2) {
   return a + (b - a) / (1.0 + K * exp(-k * (pco2 - br[BRAIN_CO2_REF])));
 }
 
-/* The brain's own state (physio/module.h): the target of the CO2 factor, set once per
-   beat from the beat's paco2_brain_mmhg (the factor itself is the continuous state yrf,
-   part of the warm-start state), and its relative change at that update (the steady-state
-   test).  The target is not part of the warm-start state: hs_sim_set_state and
-   copy_state put it where yrf is (brain_state_set), the next beat end sets it from the
-   PCO2 (in a steady-state search it holds there). */
+/*
+ * O2 reactivity (docs/brain.md, "O2 reactivity"): the factor on the flow the autoregulated
+ * beds defend at the O2 content c (mL O2/dL) of the blood entering them, haemoglobin hb
+ * (g/dL): (c_ref / c)^n, c_ref the content at o2_reference with the same haemoglobin, n
+ * o2_reactivity, at most HS_BRAIN_O2_FACTOR_MAX.  1 when n is 0 or c is not a positive
+ * number (no cerebral flow).
+ */
+double hs_brain_o2_factor(const double *br, double hb, double c) {
+  double n = br[BRAIN_O2_REACTIVITY];
+  if (!(n > 0) || !(c > 0) || !(hb > 0) || !isfinite(c)) return 1.0;
+  double f = pow(hs_o2_content(hb, br[BRAIN_O2_REF]) / c, n);
+  return f < HS_BRAIN_O2_FACTOR_MAX ? f : HS_BRAIN_O2_FACTOR_MAX;
+}
+
+/* The brain's own state (physio/module.h): the target of the defended-flow factor, set
+   once per beat: the CO2 factor of the beat's paco2_brain_mmhg times the O2 factor, which
+   follows the target of the beat's cao2_brain_mldl with o2_tau (beat by beat; the factor
+   itself is the continuous state yrf, part of the warm-start state); its relative change
+   at that update (the steady-state test).  The targets are not part of the warm-start
+   state: hs_sim_set_state and copy_state put the factor where yrf is (brain_state_set) and
+   the O2 factor at its target at the next beat end, as a fresh simulation's first beat
+   does; the next beat end sets the rest from the blood (in a steady-state search it holds
+   there). */
 typedef struct brain_state {
   double factor, change;
+  double co2, o2; /* the two parts of factor */
+  double t;       /* the last beat end (the O2 factor's lag) */
+  int o2_settle;  /* the next beat end puts the O2 factor at its target */
 } brain_state;
 
 static void brain_init(void *state) {
   brain_state *st = state;
-  st->factor = 1.0, st->change = 0.0;
+  st->factor = st->co2 = st->o2 = 1.0, st->change = 0.0;
+  st->t = 0.0, st->o2_settle = 1;
 }
 
 /* A change of the factor smaller than this (relative) is not applied: while the PCO2 is
@@ -558,18 +604,30 @@ static void brain_init(void *state) {
 static int brain_beat(void *state, const hs_physio_beat *b) {
   brain_state *st = state;
   st->change = 0.0;
-  if (b->plan->yrf < 0) return 0; /* no CO2 reactivity */
+  if (b->plan->yrf < 0) return 0; /* no CO2 or O2 reactivity */
+  double dt = b->t - st->t;
+  st->t = b->t;
   if (b->search && !b->co2_fresh) {
     /* the search moves it at its CO2 steps (steady.c): between them the factor holds
        still, its target where the state is (a warm start keeps its source's factor) */
     double y = b->y[b->plan->yrf];
     if (y == st->factor) return 0;
     st->factor = y;
+    st->co2 = y / st->o2;
     return 1;
   }
-  double pco2 = b->m[HS_M_PACO2B];
-  if (!isfinite(pco2)) return 0; /* no cerebral flow, no PCO2 to follow: the target holds */
-  double f = hs_brain_co2_factor(b->p + HS_BRAIN_BLK(b->plan), pco2);
+  const double *br = b->p + HS_BRAIN_BLK(b->plan);
+  double pco2 = b->m[HS_M_PACO2B], cao2 = b->m[HS_M_CAO2B];
+  /* no cerebral flow, no PCO2 or content to follow: the targets hold */
+  double fc = isfinite(pco2) ? hs_brain_co2_factor(br, pco2) : st->co2;
+  if (isfinite(cao2)) {
+    double fo = hs_brain_o2_factor(br, b->m[HS_M_HB], cao2);
+    if (b->search || st->o2_settle || !(dt > 0)) st->o2 = fo; /* at its target */
+    else st->o2 += (fo - st->o2) * -expm1(-dt / br[BRAIN_O2_TAU]);
+    st->o2_settle = 0;
+  }
+  st->co2 = fc;
+  double f = fc * st->o2;
   double d = fabs(f - st->factor) / st->factor;
   if (!(d > BRAIN_CO2_DEADBAND)) return 0;
   st->change = d;
@@ -580,10 +638,12 @@ static int brain_beat(void *state, const hs_physio_beat *b) {
 /* A state set from outside (a warm start from another simulation's steady state): the
    target where the factor is, as the steady-state search holds it; a fresh simulation's
    target of 1 pulled the factor away during the first beat (0.639 -> 0.654 at an alveolar
-   ventilation of 6.5 L/min, test_brain test_co2_state_set). */
+   ventilation of 6.5 L/min, test_brain test_co2_state_set).  The O2 factor goes to its
+   target at the next beat end (the source was at its steady state). */
 static void brain_state_set(void *state, const hs_plan *pl, const double *y) {
   brain_state *st = state;
-  if (pl->yrf >= 0 && y[pl->yrf] > 0) st->factor = y[pl->yrf];
+  if (pl->yrf >= 0 && y[pl->yrf] > 0) st->factor = y[pl->yrf], st->co2 = st->factor / st->o2;
+  st->o2_settle = 1;
 }
 
 static void brain_effect(const void *state, const hs_plan *pl, const double *p,
@@ -595,7 +655,9 @@ static void brain_effect(const void *state, const hs_plan *pl, const double *p,
 static void brain_module_metrics(const void *state, const hs_plan *pl, const double *p,
                                  double *m) {
   (void)pl, (void)p;
-  m[HS_M_CO2F] = ((const brain_state *)state)->factor;
+  const brain_state *st = state;
+  m[HS_M_CO2F] = st->co2;
+  m[HS_M_O2F] = st->o2;
 }
 
 static double brain_change(const void *state) { return ((const brain_state *)state)->change; }
@@ -697,7 +759,8 @@ static hs_status brain_compile(hs_plan *pl, const hs_model *m, int *ny, hs_err *
      is 0 is fixed when compiled, as a bed's autoregulation; sim.c refuses the switch) */
   double react = 0.0;
   for (size_t b = 0; b < m->nblocks; b++)
-    if (m->blocks[b].type == &hs_type_brain) react = m->blocks[b].params[BRAIN_CO2_REACTIVITY];
+    if (m->blocks[b].type == &hs_type_brain)
+      react = m->blocks[b].params[BRAIN_CO2_REACTIVITY] + m->blocks[b].params[BRAIN_O2_REACTIVITY];
   pl->yrf = pl->nar && react > 0 ? (*ny)++ : -1;
   bp->sinus = hs_plan_node_find(pl, hs_model_role(m, "brain_venous_outflow"));
   bp->l_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_mca_bed"));
@@ -784,7 +847,8 @@ static int brain_outflow_pressure(const hs_plan *pl, const double *p, const doub
 /* The regulated beds' defended flow follows the arterial PCO2 (the steady-state search
    then takes CO2 steps). */
 static int brain_follows_co2(const hs_plan *pl, const double *p) {
-  return pl->nar > 0 && p[HS_BRAIN_BLK(pl) + BRAIN_CO2_REACTIVITY] > 0;
+  return pl->nar > 0 && (p[HS_BRAIN_BLK(pl) + BRAIN_CO2_REACTIVITY] > 0 ||
+                         p[HS_BRAIN_BLK(pl) + BRAIN_O2_REACTIVITY] > 0);
 }
 
 static const hs_physio_circuit brain_circuit = {
@@ -814,8 +878,8 @@ static const hs_physio_circuit brain_circuit = {
 
 const hs_physio_module hs_physio_brain = {
     .name = "brain",
-    .doc = "intracranial pressure and CSF, cerebral autoregulation and CO2 reactivity, the "
-           "intracranial waterfalls, capillary obstruction by a clot, collateral grade "
+    .doc = "intracranial pressure and CSF, cerebral autoregulation and CO2 and O2 reactivity, "
+           "the intracranial waterfalls, capillary obstruction by a clot, collateral grade "
            "(docs/brain.md)",
     .block = "brain",
     .plan_bytes = sizeof(hs_brain_plan),

@@ -698,9 +698,10 @@ static void transport_metrics(hs_sim *s, double *m, double *so2) {
         100.0 * (q[pl->q_k + drained] - a->q0[pl->q_k + drained]) / T, s->be, hb,
         m[HS_M_SVO2D] / 100.0);
   }
-  { /* the blood the autoregulated cerebral beds receive (the brain's CO2 reactivity,
-       docs/brain.md): O2 and CO2 contents of their inflow nodes, mixed by the beds' beat
-       flows (on femoral VA-ECMO the arch blood is part native lungs', part oxygenator's) */
+  { /* the blood the autoregulated cerebral beds receive (the brain's CO2 and O2
+       reactivity, docs/brain.md): O2 and CO2 contents of their inflow nodes, mixed by the
+       beds' beat flows (on femoral VA-ECMO the arch blood is part native lungs', part
+       oxygenator's) */
     double qs = 0.0, cs = 0.0, ks = 0.0;
     for (int j = 0; j < pl->nar; j++) {
       int e = pl->ar_edges[j], i = pl->efrom[e];
@@ -708,8 +709,9 @@ static void transport_metrics(hs_sim *s, double *m, double *so2) {
       if (!(qe > 0)) continue;
       qs += qe, cs += qe * MEAN(pl->q_c + i), ks += qe * MEAN(pl->q_k + i);
     }
-    m[HS_M_PACO2B] = NAN;
+    m[HS_M_PACO2B] = m[HS_M_CAO2B] = NAN;
     if (qs > 1e-6) {
+      m[HS_M_CAO2B] = 100.0 * cs / qs;
       double sb = hs_o2_saturation(hs_o2_po2_from_content(hb, 100.0 * cs / qs));
       m[HS_M_PACO2B] = hs_co2_pco2_from_content(100.0 * ks / qs, s->be, hb, sb);
     }
