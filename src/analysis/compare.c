@@ -1166,12 +1166,21 @@ static void heart_note(hs_compare_result *res) {
     }
   char *b = res->heart_note;
   size_t n = sizeof res->heart_note;
-  int k = snprintf(b, n,
-                   "with the recommendation the myocardium extracts %.2f of its O2 (demand "
-                   "%.1f mL/min, coronary flow %.0f mL/min), above the %.2f where it turns "
-                   "anaerobic (Walley 1997); ",
-                   r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2], r->v[HS_CMP_COR_FLOW],
-                   res->heart_er_crit);
+  /* heart_o2_extraction is demand / delivery: above 1 no extraction meets the demand, so
+     the text says what the number is rather than "extracts 1.05 of its O2" */
+  int k = r->v[HS_CMP_HEART_ER] > 1.0
+              ? snprintf(b, n,
+                         "with the recommendation the myocardium's O2 demand is %.2f x what its "
+                         "coronary flow brings (demand %.1f mL/min, coronary flow %.0f mL/min): "
+                         "beyond the extraction of %.2f where it turns anaerobic (Walley 1997); ",
+                         r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2], r->v[HS_CMP_COR_FLOW],
+                         res->heart_er_crit)
+              : snprintf(b, n,
+                         "with the recommendation the myocardium extracts %.2f of its O2 "
+                         "(demand %.1f mL/min, coronary flow %.0f mL/min), above the %.2f where "
+                         "it turns anaerobic (Walley 1997); ",
+                         r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2], r->v[HS_CMP_COR_FLOW],
+                         res->heart_er_crit);
   if (k < 0 || (size_t)k >= n) return;
   if (res->heart_alternative < 0) {
     snprintf(b + k, n - (size_t)k,

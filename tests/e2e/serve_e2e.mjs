@@ -10,6 +10,7 @@
 //   2. moving the ECMO flow control to 6 L/min moves the displayed PCWP tile and the
 //      LV PV loop (smallest volume) the way `hemosim run` says, by more than 0.3 mmHg /
 //      1 mL, and marks the change on the trends; the PSVD* (model) tile shows a number;
+//      the brain's CBF and O2 delivery tiles show numbers, a lung shunt control is there;
 //   3. a comparison (quick list) runs and shows a recommendation and the report;
 //   4. the Patient tab fits the microcirculation to MICRO_FILE (a sublingual measurement
 //      chosen with the file input), shows measured against fitted values and applies the
@@ -86,6 +87,15 @@ try {
     return el ? parseFloat(el.textContent) : null;
   });
   if (!(lactTile > 0.3 && lactTile < 30)) fail(`Lactate tile shows '${lactTile}'`);
+  // what the brain gets: its flow and O2 delivery (differential hypoxaemia on femoral ECMO)
+  const brainTiles = await page.evaluate(() => ['CBF (left)', 'Brain DO2'].map((k) => {
+    const el = document.querySelector(`.tile[data-k="${k}"] .v`);
+    return el ? parseFloat(el.textContent) : null;
+  }));
+  if (!(brainTiles[0] > 20 && brainTiles[0] < 90)) fail(`CBF (left) tile shows '${brainTiles[0]}'`);
+  if (!(brainTiles[1] > 30 && brainTiles[1] < 250)) fail(`Brain DO2 tile shows '${brainTiles[1]}'`);
+  if (!(await page.$('#c-oxygen-shunt_fraction'))) fail('no lung shunt control');
+  console.log(`brain tiles at 6 L/min: CBF ${brainTiles[0]} mL/100 g/min, DO2 ${brainTiles[1]} mL/min`);
   await page.selectOption('#speed', '1');
 
   // a comparison from the Decide tab
