@@ -124,8 +124,28 @@ foreach(row "SBP 140-180=sbp_140_180" "SBP < 140=sbp_below_140"
   list(APPEND brain_bp_table_ROWS
     "${label}|run^examples/patients/stroke_post_thrombectomy.yaml^--set^brain.bp_target=${target}")
 endforeach()
+# docs/brain.md "O2 reactivity": differential hypoxaemia on femoral VA-ECMO (acute-MI shock,
+# lung shunt 0.5) with the brain's O2 reactivity off and on
+set(brain_o2_table_DOC docs/brain.md)
+set(brain_o2_table_HEADER
+  "| ECMO, O2 reactivity | right-arm SaO2 % | O2 content into the brain mL/dL | O2 factor | CBF mL/100 g/min | brain DO2 mL/min |"
+  "|---|---|---|---|---|---|")
+set(brain_o2_table_COLUMNS "@label" sao2_upper_pct:1 cao2_brain_mldl:1 cbf_o2_factor:2
+  cbf_left_ml100gmin:1 do2_brain_mlmin:1)
+set(brain_o2_table_ROWS "")
+foreach(flow 2 3 4)
+  foreach(n 0 1.3)
+    if(n STREQUAL "0")
+      set(what "off")
+    else()
+      set(what "${n}")
+    endif()
+    list(APPEND brain_o2_table_ROWS
+      "${flow} L/min, ${what}|run^examples/patients/acute_mi_shock_ecmo.yaml^--set^oxygen.shunt_fraction=0.5^--set^ecmo.target_flow=${flow} L/min^--set^brain.o2_reactivity=${n}")
+  endforeach()
+endforeach()
 set(TABLES ecmo_flow_table drug_effect_table ecmo_open_loop_table rv_pcwp_table patient_table
-  patient_table_2 quick_start_listing compare_listing brain_bp_table)
+  patient_table_2 quick_start_listing compare_listing brain_bp_table brain_o2_table)
 
 # ---- generation ------------------------------------------------------------------------
 # a listing: the text output of one command, reduced to its title line and the lines of
