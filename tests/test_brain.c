@@ -801,9 +801,10 @@ static void test_o2_factor_law(void **state) {
   assert_in_range_d(hs_brain_o2_factor(br, 14.0, hs_o2_content(14.0, 37.0)), 1.4, 1.6);
   assert_in_range_d(hs_brain_o2_factor(br, 14.0, hs_o2_content(14.0, 600.0)), 0.84, 0.9);
   assert_true(hs_brain_o2_factor(br, 14.0, 0.1) == HS_BRAIN_O2_FACTOR_MAX);
-  assert_true(hs_brain_o2_factor(br, 14.0, NAN) == 1.0);
-  assert_true(hs_brain_o2_factor(br, 14.0, 0.0) == 1.0);
-  assert_true(hs_brain_o2_factor(br, 14.0, -1.0) == 1.0);
+  assert_true(hs_brain_o2_factor(br, 14.0, NAN) == 1.0); /* no cerebral flow */
+  /* no O2 at all: the cap, continuous with the contents just above 0 */
+  assert_true(hs_brain_o2_factor(br, 14.0, 0.0) == HS_BRAIN_O2_FACTOR_MAX);
+  assert_true(hs_brain_o2_factor(br, 14.0, -1.0) == HS_BRAIN_O2_FACTOR_MAX);
 }
 
 typedef struct o2_run {
@@ -886,6 +887,69 @@ static void test_o2_reactivity_switch(void **state) {
   assert_int_equal(hs_sim_set(s, "brain.o2_reactivity", 0.0, &err), HS_OK); /* CO2 still on */
   assert_int_equal(hs_sim_set(s, "brain.co2_reactivity", 0.0, &err), HS_ERR_STATE);
   hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
+/* A state set into a new simulation (hs_sim_set_state) carries the defended-flow factor;
+   the O2 part starts from it at the next beat and lags on: (a) from a steady state the
+   factor holds (within 2e-4), and with the CO2 reactivity off its CO2 part reads 1 and the
+   O2 part the whole factor; (b) from a state saved 120 s into hypoxaemia (the factor
+   still near 1, its target ~1.5) the new simulation's factor stays near the source's
+   (behind it by what the factor state lags the O2 part, co2_tau) instead of jumping to
+   the target. */
+static void test_o2_state_set(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = load_patient("healthy_adult.yaml");
+  assert_int_equal(hs_model_set(m, "brain.o2_reactivity", 1.3, &err), HS_OK);
+  assert_int_equal(hs_model_set(m, "oxygen.shunt_fraction", 0.55, &err), HS_OK);
+  assert_int_equal(hs_model_set(m, "oxygen.alveolar_ventilation", 5400.0 / 60.0, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  assert_non_null(pl);
+  hs_sim *s = hs_sim_new(pl, &err), *t = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_run_to_steady(s, NULL, &err), HS_OK);
+  size_t n = hs_sim_state_size(s);
+  double *v = malloc(2 * n * sizeof *v), mt[HS_METRIC_COUNT], ms[HS_METRIC_COUNT];
+  assert_non_null(v);
+  assert_int_equal(hs_sim_get_state(s, v, n, &err), HS_OK);
+  assert_int_equal(hs_sim_set_state(t, v, n, &err), HS_OK);
+  assert_int_equal(hs_sim_run_beats(t, 1, &err), HS_OK);
+  assert_int_equal(hs_sim_get_state(t, v + n, n, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(t, 1, mt, &err), HS_OK);
+  double f0 = v[pl->yrf], f1 = v[n + pl->yrf];
+  print_message("  (a) factor %.5f, after one beat from the set state %.5f (CO2 part %.3f, O2 "
+                "part %.4f)\n", f0, f1, mt[HS_M_CO2F], mt[HS_M_O2F]);
+  assert_true(f0 > 1.4);
+  assert_near(f1, f0, 2e-4 * f0);
+  assert_true(mt[HS_M_CO2F] == 1.0);
+  assert_near(mt[HS_M_O2F], f0, 2e-3 * f0);
+  hs_sim_free(s);
+  hs_sim_free(t);
+  /* (b) mid-transient: normoxic steady state, then the shunt, 120 s */
+  s = hs_sim_new(pl, &err), t = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_set(s, "oxygen.shunt_fraction", 0.02, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "oxygen.alveolar_ventilation", 4500.0 / 60.0, &err), HS_OK);
+  assert_int_equal(hs_sim_run_to_steady(s, NULL, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "oxygen.shunt_fraction", 0.55, &err), HS_OK);
+  assert_int_equal(hs_sim_set(s, "oxygen.alveolar_ventilation", 5400.0 / 60.0, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 120.0, &err), HS_OK);
+  assert_int_equal(hs_sim_get_state(s, v, n, &err), HS_OK);
+  assert_int_equal(hs_sim_set_state(t, v, n, &err), HS_OK);
+  assert_int_equal(hs_sim_run_beats(t, 2, &err), HS_OK);
+  assert_int_equal(hs_sim_run_beats(s, 2, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(t, 1, mt, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 1, ms, &err), HS_OK);
+  print_message("  (b) 120 s into hypoxaemia: O2 factor %.4f in the source, %.4f in the warm-"
+                "started simulation\n", ms[HS_M_O2F], mt[HS_M_O2F]);
+  assert_true(ms[HS_M_O2F] < 1.15);
+  /* the state carries the factor the beds follow (co2_tau, 20 s behind the O2 part): the
+     warm start is that much behind, far from the target */
+  assert_near(mt[HS_M_O2F], ms[HS_M_O2F], 0.02);
+  assert_true(mt[HS_M_O2F] < 1.15);
+  free(v);
+  hs_sim_free(s);
+  hs_sim_free(t);
   hs_plan_free(pl);
   hs_model_free(m);
 }
@@ -1074,6 +1138,7 @@ int main(void) {
       cmocka_unit_test(test_co2_reactivity_switch), cmocka_unit_test(test_co2_reactivity_timed),
       cmocka_unit_test(test_o2_factor_law), cmocka_unit_test(test_o2_reactivity_steady),
       cmocka_unit_test(test_o2_reactivity_switch), cmocka_unit_test(test_o2_reactivity_timed),
+      cmocka_unit_test(test_o2_state_set),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,7 +153,7 @@ extern "C" {
   X(HS_M_PACO2B, "paco2_brain_mmhg", "mmHg",                                                 \
     "arterial PCO2 of the blood entering the autoregulated cerebral beds (flow-weighted; on femoral VA-ECMO the native lungs' share); NaN without cerebral flow") \
   X(HS_M_CO2F, "cbf_co2_factor", "",                                                         \
-    "CO2 reactivity: the flow the autoregulated cerebral beds defend, x their autoregulation_flow (docs/brain.md)") \
+    "CO2 reactivity: its part of the factor on the flow the autoregulated cerebral beds defend, x their autoregulation_flow (docs/brain.md)") \
   X(HS_M_CAO2B, "cao2_brain_mldl", "mL/dL",                                                 \
     "O2 content of the blood entering the autoregulated cerebral beds (flow-weighted; on femoral VA-ECMO the native lungs' and the oxygenator's share); NaN without cerebral flow") \
   X(HS_M_O2F, "cbf_o2_factor", "",                                                          \

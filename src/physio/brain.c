@@ -563,12 +563,13 @@ double hs_brain_co2_factor(const double *br, double pco2) {
  * O2 reactivity (docs/brain.md, "O2 reactivity"): the factor on the flow the autoregulated
  * beds defend at the O2 content c (mL O2/dL) of the blood entering them, haemoglobin hb
  * (g/dL): (c_ref / c)^n, c_ref the content at o2_reference with the same haemoglobin, n
- * o2_reactivity, at most HS_BRAIN_O2_FACTOR_MAX.  1 when n is 0 or c is not a positive
- * number (no cerebral flow).
+ * o2_reactivity, at most HS_BRAIN_O2_FACTOR_MAX (also at a content of 0 or below).  1 when
+ * n is 0 or c or hb is not a number (no cerebral flow).
  */
 double hs_brain_o2_factor(const double *br, double hb, double c) {
   double n = br[BRAIN_O2_REACTIVITY];
-  if (!(n > 0) || !(c > 0) || !(hb > 0) || !isfinite(c)) return 1.0;
+  if (!(n > 0) || !(hb > 0) || !isfinite(c)) return 1.0;
+  if (!(c > 0)) return HS_BRAIN_O2_FACTOR_MAX;
   double f = pow(hs_o2_content(hb, br[BRAIN_O2_REF]) / c, n);
   return f < HS_BRAIN_O2_FACTOR_MAX ? f : HS_BRAIN_O2_FACTOR_MAX;
 }
@@ -579,20 +580,22 @@ double hs_brain_o2_factor(const double *br, double hb, double c) {
    itself is the continuous state yrf, part of the warm-start state); its relative change
    at that update (the steady-state test).  The targets are not part of the warm-start
    state: hs_sim_set_state and copy_state put the factor where yrf is (brain_state_set) and
-   the O2 factor at its target at the next beat end, as a fresh simulation's first beat
-   does; the next beat end sets the rest from the blood (in a steady-state search it holds
-   there). */
+   at the next beat end the O2 factor takes what the carried factor holds beyond the CO2
+   factor, and lags on from there; a fresh simulation's first beat puts the O2 factor at
+   its target; the next beat end sets the rest from the blood (in a steady-state search it
+   holds there). */
 typedef struct brain_state {
   double factor, change;
-  double co2, o2; /* the two parts of factor */
+  double co2, o2; /* the two parts of factor (targets) */
   double t;       /* the last beat end (the O2 factor's lag) */
-  int o2_settle;  /* the next beat end puts the O2 factor at its target */
+  int o2_start;   /* at the next beat end the O2 factor starts: 1 at its target (a fresh
+                     simulation), 2 from the carried factor (a state set from outside) */
 } brain_state;
 
 static void brain_init(void *state) {
   brain_state *st = state;
   st->factor = st->co2 = st->o2 = 1.0, st->change = 0.0;
-  st->t = 0.0, st->o2_settle = 1;
+  st->t = 0.0, st->o2_start = 1;
 }
 
 /* A change of the factor smaller than this (relative) is not applied: while the PCO2 is
@@ -622,9 +625,12 @@ static int brain_beat(void *state, const hs_physio_beat *b) {
   double fc = isfinite(pco2) ? hs_brain_co2_factor(br, pco2) : st->co2;
   if (isfinite(cao2)) {
     double fo = hs_brain_o2_factor(br, b->m[HS_M_HB], cao2);
-    if (b->search || st->o2_settle || !(dt > 0)) st->o2 = fo; /* at its target */
-    else st->o2 += (fo - st->o2) * -expm1(-dt / br[BRAIN_O2_TAU]);
-    st->o2_settle = 0;
+    if (b->search || st->o2_start == 1 || !(dt > 0)) st->o2 = fo; /* at its target */
+    else {
+      if (st->o2_start == 2 && fc > 0) st->o2 = st->factor / fc; /* what the state carries */
+      st->o2 += (fo - st->o2) * -expm1(-dt / br[BRAIN_O2_TAU]);
+    }
+    st->o2_start = 0;
   }
   st->co2 = fc;
   double f = fc * st->o2;
@@ -638,12 +644,13 @@ static int brain_beat(void *state, const hs_physio_beat *b) {
 /* A state set from outside (a warm start from another simulation's steady state): the
    target where the factor is, as the steady-state search holds it; a fresh simulation's
    target of 1 pulled the factor away during the first beat (0.639 -> 0.654 at an alveolar
-   ventilation of 6.5 L/min, test_brain test_co2_state_set).  The O2 factor goes to its
-   target at the next beat end (the source was at its steady state). */
+   ventilation of 6.5 L/min, test_brain test_co2_state_set).  The O2 factor starts at the
+   next beat end from what the factor carries beyond the CO2 factor (the source may be in
+   a transient: a state saved 120 s into hypoxaemia had jumped to its target). */
 static void brain_state_set(void *state, const hs_plan *pl, const double *y) {
   brain_state *st = state;
   if (pl->yrf >= 0 && y[pl->yrf] > 0) st->factor = y[pl->yrf], st->co2 = st->factor / st->o2;
-  st->o2_settle = 1;
+  st->o2_start = 2;
 }
 
 static void brain_effect(const void *state, const hs_plan *pl, const double *p,
@@ -654,10 +661,17 @@ static void brain_effect(const void *state, const hs_plan *pl, const double *p,
 
 static void brain_module_metrics(const void *state, const hs_plan *pl, const double *p,
                                  double *m) {
-  (void)pl, (void)p;
+  /* the two parts of the factor; a part whose reactivity is 0 is 1 and the other takes the
+     whole factor (with the CO2 reactivity alone the factor applied, as before the O2 part) */
   const brain_state *st = state;
-  m[HS_M_CO2F] = st->co2;
-  m[HS_M_O2F] = st->o2;
+  if (pl->yrf < 0) { /* neither reactivity (or no brain block) */
+    m[HS_M_CO2F] = m[HS_M_O2F] = 1.0;
+    return;
+  }
+  const double *br = p + HS_BRAIN_BLK(pl);
+  int co2_on = br[BRAIN_CO2_REACTIVITY] > 0, o2_on = br[BRAIN_O2_REACTIVITY] > 0;
+  m[HS_M_CO2F] = !co2_on ? 1.0 : o2_on ? st->co2 : st->factor;
+  m[HS_M_O2F] = !o2_on ? 1.0 : co2_on ? st->o2 : st->factor;
 }
 
 static double brain_change(const void *state) { return ((const brain_state *)state)->change; }
