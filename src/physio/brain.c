@@ -769,8 +769,9 @@ static hs_status brain_compile(hs_plan *pl, const hs_model *m, int *ny, hs_err *
   *ny += pl->nar;
   pl->ycsf = pl->nic ? (*ny)++ : -1;
   pl->ycf = pl->nic && pl->nar ? (*ny)++ : -1; /* the flow that sets CSF formation */
-  /* the CO2 factor on the defended flow: a state only with the reactivity on (whether it
-     is 0 is fixed when compiled, as a bed's autoregulation; sim.c refuses the switch) */
+  /* the gas factor (CO2 and O2 parts) on the defended flow: a state only with a reactivity
+     on (whether both are 0 is fixed when compiled, as a bed's autoregulation; sim.c
+     refuses the switch) */
   double react = 0.0;
   for (size_t b = 0; b < m->nblocks; b++)
     if (m->blocks[b].type == &hs_type_brain)
@@ -858,8 +859,8 @@ static int brain_outflow_pressure(const hs_plan *pl, const double *p, const doub
   return sinus >= 0;
 }
 
-/* The regulated beds' defended flow follows the arterial PCO2 (the steady-state search
-   then takes CO2 steps). */
+/* The regulated beds' defended flow follows the arterial PCO2 or O2 content (the
+   steady-state search then takes CO2 steps, which set both parts). */
 static int brain_follows_co2(const hs_plan *pl, const double *p) {
   return pl->nar > 0 && (p[HS_BRAIN_BLK(pl) + BRAIN_CO2_REACTIVITY] > 0 ||
                          p[HS_BRAIN_BLK(pl) + BRAIN_O2_REACTIVITY] > 0);

@@ -171,7 +171,8 @@ double hs_brain_co2_factor(const double *br, double pco2);
 /* O2 reactivity: the factor (C_ref / C)^n on the flow the autoregulated beds defend at the
    O2 content c (mL O2/dL) of the blood entering them and haemoglobin hb (g/dL); C_ref the
    content at brain.o2_reference with that haemoglobin, n brain.o2_reactivity; 1 when n is
-   0 or c is not a positive number; at most HS_BRAIN_O2_FACTOR_MAX: the cerebral hypoxic
+   0 or c is not a number (no cerebral flow); at most HS_BRAIN_O2_FACTOR_MAX, which a content
+   of 0 or below also gives: the cerebral hypoxic
    vasodilation of anaesthetised dogs reached its limit at an arterial saturation of ~25 %
    (Ekstrom-Jodal et al. 1979, Acta Neurol Scand 60:26), 0.975 / 0.25 = 3.9 of normoxia. */
 #define HS_BRAIN_O2_FACTOR_MAX 3.9
