@@ -258,16 +258,13 @@ if("${ERR}" MATCHES "counterpulsation")
   message(FATAL_ERROR "balloon in standby: unexpected counterpulsation note:\n${ERR}")
 endif()
 # Differential hypoxaemia with the brain's O2 reactivity off: the run says that the cerebral
-# flow shown is the normoxic one; with the reactivity on, or normoxic, it does not.
+# flow shown is the normoxic one; with the reactivity on it does not (nor in any shipped,
+# normoxic patient: no_nan_outputs).
 expect_run(0 ${HEMOSIM} run ${ECMO} -q --set oxygen.shunt_fraction=0.5 --set "ecmo.target_flow=3 L/min")
 expect_match("${ERR}" "note: the brain receives blood with [0-9.]+ mL O2/dL, [0-9]+ % of a normoxic")
 expect_run(0 ${HEMOSIM} run ${ECMO} -q --set oxygen.shunt_fraction=0.5 --set "ecmo.target_flow=3 L/min"
            --set brain.o2_reactivity=1.3)
 if("${ERR}" MATCHES "the brain receives blood")
   message(FATAL_ERROR "O2 reactivity on: unexpected hypoxaemia note:\n${ERR}")
-endif()
-expect_run(0 ${HEMOSIM} run ${ECMO} -q)
-if("${ERR}" MATCHES "the brain receives blood")
-  message(FATAL_ERROR "normoxic patient: unexpected hypoxaemia note:\n${ERR}")
 endif()
 message(STATUS "cli outputs: trend and sweep checks passed")
