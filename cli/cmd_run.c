@@ -503,19 +503,23 @@ int hs_cmd_run(int argc, char **argv) {
             "Limits)\n",
             metrics[HS_M_TLPI]);
   { /* hypoxaemic blood into the brain while its O2 reactivity is off: the flow shown is the
-       normoxic one (docs/brain.md, "O2 reactivity") */
-    double n = 0.0, c = metrics[HS_M_CAO2B], hb = metrics[HS_M_HB];
+       normoxic one (docs/brain.md, "O2 reactivity"); normoxic = the content at the law's
+       own brain.o2_reference */
+    double n = 0.0, pref = 0.0, c = metrics[HS_M_CAO2B], hb = metrics[HS_M_HB];
     hs_err e2;
     if (isfinite(c) && hb > 0 && hs_sim_get(sim, "brain.o2_reactivity", &n, &e2) == HS_OK &&
-        !(n > 0) && c < 0.85 * hs_o2_content(hb, 95.0))
-      fprintf(stderr,
-              "hemosim: note: the brain receives blood with %.1f mL O2/dL, %.0f %% of a "
-              "normoxic content at this haemoglobin (%.1f g/dL); with brain.o2_reactivity 0 "
-              "(the default) its autoregulated beds do not dilate against hypoxaemia, so the "
-              "cerebral flow and O2 delivery shown are at its normoxic flow, a lower bound; "
-              "--set brain.o2_reactivity=1.3 adds the hypoxic vasodilation (docs/brain.md, "
-              "\"O2 reactivity\")\n",
-              c, 100.0 * c / hs_o2_content(hb, 95.0), hb);
+        !(n > 0) && hs_sim_get(sim, "brain.o2_reference", &pref, &e2) == HS_OK) {
+      double ref = hs_o2_content(hb, pref);
+      if (c < 0.85 * ref)
+        fprintf(stderr,
+                "hemosim: note: the brain receives blood with %.1f mL O2/dL, %.0f %% of a "
+                "normoxic content at this haemoglobin (%.1f g/dL); with brain.o2_reactivity 0 "
+                "(the default) its autoregulated beds do not dilate against hypoxaemia, so the "
+                "cerebral flow and O2 delivery shown are at its normoxic flow, a lower bound; "
+                "--set brain.o2_reactivity=1.3 adds the hypoxic vasodilation (docs/brain.md, "
+                "\"O2 reactivity\")\n",
+                c, 100.0 * c / ref, hb);
+    }
   }
   if (isfinite(metrics[HS_M_ICP]) && metrics[HS_M_ICP] >= metrics[HS_M_MAP])
     fprintf(stderr,

@@ -712,7 +712,7 @@ static void transport_metrics(hs_sim *s, double *m, double *so2) {
     m[HS_M_PACO2B] = m[HS_M_CAO2B] = NAN;
     if (qs > 1e-6) {
       m[HS_M_CAO2B] = 100.0 * cs / qs;
-      double sb = hs_o2_saturation(hs_o2_po2_from_content(hb, 100.0 * cs / qs));
+      double sb = hs_o2_saturation(hs_o2_po2_from_content(hb, m[HS_M_CAO2B]));
       m[HS_M_PACO2B] = hs_co2_pco2_from_content(100.0 * ks / qs, s->be, hb, sb);
     }
   }
