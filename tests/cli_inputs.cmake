@@ -240,6 +240,16 @@ expect_run_t(0 ${HEMOSIM} describe ${P})
 expect_match("${OUT}" "ecmo.target_flow +\\* 4 +L/min +\\[0, 8\\]")
 expect_run_t(2 ${HEMOSIM} run ${P} --set "ecmo.target_flow=9 L/min" --duration 1 -q)
 expect_match("${ERR}" "'target_flow' = 9 L/min is out of range \\[0 L/min, 8 L/min\\]")
+# the brain's O2 reactivity (docs/brain.md): each parameter's range, its unit accepted
+# (kPa for the reference PO2, minutes for the lag), a bare number the documented unit
+expect_run_t(2 ${HEMOSIM} run --duration 1 -q --set brain.o2_reactivity=2.5)
+expect_match("${ERR}" "'o2_reactivity' = 2.5 is out of range \\[0, 2\\]")
+expect_run_t(2 ${HEMOSIM} run --duration 1 -q --set "brain.o2_reference=40 mmHg")
+expect_match("${ERR}" "'o2_reference' = 40 mmHg is out of range \\[60 mmHg, 150 mmHg\\]")
+expect_run_t(2 ${HEMOSIM} run --duration 1 -q --set "brain.o2_tau=2 s")
+expect_match("${ERR}" "'o2_tau' = 2 s is out of range \\[10 s, 3600 s\\]")
+expect_run_t(0 ${HEMOSIM} run --duration 1 -q --set brain.o2_reactivity=1.3
+             --set "brain.o2_reference=12 kPa" --set "brain.o2_tau=8 min")
 
 # ---- provenance: run --out and cohort directories carry provenance.json; a checkpoint
 # of another build is refused on --resume; --progress prints lines when stderr is no tty

@@ -260,11 +260,16 @@ endif()
 # Differential hypoxaemia with the brain's O2 reactivity off: the run says that the cerebral
 # flow shown is the normoxic one; with the reactivity on it does not (nor in any shipped,
 # normoxic patient: no_nan_outputs).
-expect_run(0 ${HEMOSIM} run ${ECMO} -q --set oxygen.shunt_fraction=0.5 --set "ecmo.target_flow=3 L/min")
-expect_match("${ERR}" "note: the brain receives blood with [0-9.]+ mL O2/dL, [0-9]+ % of a normoxic")
+# The summary counts the steady-state search's blood-gas steps: none with both
+# reactivities off, at least one with either on (docs/numerics.md, "Blood-gas steps").
 expect_run(0 ${HEMOSIM} run ${ECMO} -q --set oxygen.shunt_fraction=0.5 --set "ecmo.target_flow=3 L/min"
-           --set brain.o2_reactivity=1.3)
+           --summary-json -)
+expect_match("${ERR}" "note: the brain receives blood with [0-9.]+ mL O2/dL, [0-9]+ % of a normoxic")
+expect_match("${OUT}" "\"blood_gas_steps\": 0,")
+expect_run(0 ${HEMOSIM} run ${ECMO} -q --set oxygen.shunt_fraction=0.5 --set "ecmo.target_flow=3 L/min"
+           --set brain.o2_reactivity=1.3 --summary-json -)
 if("${ERR}" MATCHES "the brain receives blood")
   message(FATAL_ERROR "O2 reactivity on: unexpected hypoxaemia note:\n${ERR}")
 endif()
+expect_match("${OUT}" "\"blood_gas_steps\": [1-9][0-9]*,")
 message(STATUS "cli outputs: trend and sweep checks passed")

@@ -651,7 +651,7 @@ static co2_run co2_steady(double react, double va) {
   assert_true((yrf >= 0) == (react > 0)); /* the factor's state only when on */
   co2_run r = {v[HS_M_PACO2B], v[HS_M_PACO2U], v[HS_M_CO2F], v[HS_M_CBFL], v[HS_M_ICP],
                v[HS_M_TLPI], v[HS_M_MAP], (double)info.beats};
-  if (react > 0) assert_true(info.co2_steps >= 1);
+  if (react > 0) assert_true(info.gas_steps >= 1);
   return r;
 }
 

@@ -440,8 +440,8 @@ static void test_beat_budget(void **state) {
   set(mc, "brain.co2_reactivity", "4 %/mmHg");
   free_solve(mc, &c, 1, 0);
   print_message("  healthy adult %ld beats (CSF steps %d), pig on VA-ECMO %ld beats, acute MI "
-                "with the CO2 reactivity %ld beats (%d CO2 steps)\n",
-                h.info.beats, h.info.csf_steps, p.info.beats, c.info.beats, c.info.co2_steps);
+                "with the CO2 reactivity %ld beats (%d blood-gas steps)\n",
+                h.info.beats, h.info.csf_steps, p.info.beats, c.info.beats, c.info.gas_steps);
   assert_true(h.info.beats <= 30);
   assert_true(h.info.csf_steps <= 5);
   assert_true(p.info.beats <= 60);
@@ -653,7 +653,7 @@ static void test_grid_strategies(void **state) {
 }
 
 /* The cerebral CO2 reactivity (brain.co2_reactivity, off by default) adds the CO2 factor
-   state and the search's CO2 steps (docs/numerics.md): the accelerated search agrees with
+   state and the search's blood-gas steps (docs/numerics.md): the accelerated search agrees with
    plain integration with it on, in the patients where the PCO2 the brain receives comes
    from the native lungs, the oxygenator or both (the ECMO patients, the non-ejecting
    severe and SCAI E ones among them), at two ECMO flows. */
@@ -673,7 +673,7 @@ static void test_co2_reactivity_agree(void **state) {
   set(m, "ecmo.target_flow", "2 L/min");
   set(m, "ecmo.sweep", "1 L/min"); /* hypercapnic: PaCO2 59 mmHg */
   agree(m, "acute_mi_shock_ecmo at 2 L/min, sweep 1 L/min, CO2 reactivity", 2);
-  /* hypocapnic with neither ventricle ejecting: a CO2 step re-solves the left heart's
+  /* hypocapnic with neither ventricle ejecting: a blood-gas step re-solves the left heart's
      filling balance; the LV stays stagnant for the O2 test (it was forgotten, and the
      search did not settle in 600 beats) */
   m = load("scai_e_shock_ecmo.yaml");
@@ -683,7 +683,7 @@ static void test_co2_reactivity_agree(void **state) {
 }
 
 /* The cerebral O2 reactivity (brain.o2_reactivity, off by default) shares the CO2
-   reactivity's factor state and CO2 steps: the accelerated search agrees with plain
+   reactivity's factor state and blood-gas steps: the accelerated search agrees with plain
    integration with it on, in isocapnic hypoxaemia (healthy adult), in differential
    hypoxaemia on femoral VA-ECMO (the brain receives the failing lungs' blood), with the CO2
    reactivity on too, and where the oxygenator's hyperoxic blood reaches the arch of a

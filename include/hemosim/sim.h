@@ -249,8 +249,9 @@ typedef struct hs_steady_info {
                          the state is the one plain integration reaches */
   int csf_steps;      /* CSF-balance (ICP) solve steps taken */
   int lh_steps;       /* left-heart filling-balance steps taken (a non-ejecting LV) */
-  int co2_steps;      /* CO2-balance steps taken while the arterial PCO2 acts on the
-                         haemodynamics (the brain's CO2 reactivity) */
+  int gas_steps;      /* blood-gas steps taken while the arterial blood gases act on the
+                         haemodynamics (the brain's CO2 / O2 reactivity): each puts the CO2
+                         contents at their balance and the O2 at its fixed point */
   double icp_imbalance_mmhg; /* last beat's CSF imbalance x outflow resistance, mmHg */
   char accel_reason[160];    /* why acceleration fell back ("" if it did not) */
 } hs_steady_info;

@@ -775,7 +775,7 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->sw_t0 = 0.0;
   s->rhs_msg[0] = '\0';
   s->slow_frozen = 0;
-  s->co2_fresh = 0;
+  s->gases_fresh = 0;
   s->slow_jumps = 0;
   s->slow_jumped = 0.0;
   s->slow_held = 0.0;
@@ -953,10 +953,10 @@ static hs_status find_param(const hs_sim *s, const char *path, int *pidx,
    (the right-hand side divides the bed's flow by it). */
 static hs_status check_compiled_presence(const hs_sim *s, int pidx, double v, hs_err *err) {
   const hs_plan *pl = s->pl;
-  if (s->cx && s->cx->follows_co2 && pl->nar) { /* the brain's CO2 reactivity: its state */
+  if (s->cx && s->cx->follows_gases && pl->nar) { /* the brain's CO2 / O2 reactivity: its state */
     double *p = s->p, old = p[pidx];
     p[pidx] = v;
-    int on = s->cx->follows_co2(pl, p);
+    int on = s->cx->follows_gases(pl, p);
     p[pidx] = old;
     if (on != (pl->yrf >= 0))
       return hs_err_set(err, HS_ERR_STATE,
@@ -1611,8 +1611,8 @@ static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err)
                   ventricle_ees_factor(0, &fx, &s->pfx);
   hs_physio_beat b = {pl, s->p, s->t, m, s->bx, s->bx + pl->nn, hold,
                       s->kin, s->site + (s->nhist - 1) % HIST * 3 * pl->nn + pl->nn,
-                      s->slow_frozen > 0, s->y, s->co2_fresh, s->res_fast, vo2, ees_lv, ees_rv};
-  s->co2_fresh = 0;
+                      s->slow_frozen > 0, s->y, s->gases_fresh, s->res_fast, vo2, ees_lv, ees_rv};
+  s->gases_fresh = 0;
   int changed = 0, moving = 0, j = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;
   for (size_t k = 0; k < hs_physio_module_count(); k++) {

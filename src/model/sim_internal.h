@@ -206,7 +206,7 @@ struct hs_sim {
   double fluid_moved;       /* mL the modules have added to the blood since the run began
                                (hs_sim_fluid_exchanged) */
   int slow_frozen;       /* held fixed (hs_sim_run_to_steady) */
-  int co2_fresh;         /* the steady-state search just put the CO2 contents at their
+  int gases_fresh;       /* the steady-state search just put the blood gases at their
                             balance: the next beat end's modules may follow them */
   int slow_calm;         /* beats in a row with the fast states within tolerance */
   double adv_end;        /* end of the current advance_to (macro steps stop before it) */

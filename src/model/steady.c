@@ -444,26 +444,27 @@ static int lh_ok(const lh_solver *h, double d) {
    over a replayed beat is this fraction of its tolerance, at most so many replays. */
 #define STEADY_REPLAY_GOAL 0.01
 #define STEADY_REPLAY_MAX 40
-/* CO2 steps (hs_sim_run_to_steady, where the blood's CO2 acts on the circulation).
-   STEADY_CO2_FIRST: the first step once the haemodynamics are within so many tolerances
+/* Blood-gas steps (hs_sim_run_to_steady, where the blood's CO2 and O2 act on the
+   circulation: the brain's CO2 / O2 reactivity).
+   STEADY_GAS_FIRST: the first step once the haemodynamics are within so many tolerances
    and the O2 contents steady (a warm-started search, whose flows and contents start near
    their steady values: the step merges with the settling; a cold start waits for the O2
    warm start, which takes the first step).  Done once a step moves the defended-flow
-   factor's target by less than STEADY_CO2_TOL (relative: 0.5 % of the defended cerebral
+   factor's target by less than STEADY_GAS_TOL (relative: 0.5 % of the defended cerebral
    flow, a PCO2 change of ~0.1-0.2 mmHg at 4 %/mmHg; successive steps scattered by 0.3-0.6 %
    with the membrane lung's sweep at 0 and the CO2 far from its reference, and at 0.2 %
    that search never ended); the factor still takes that last small step, without a
-   re-settling.  At most STEADY_CO2_STEPS.  A
-   jump larger than STEADY_CO2_CSF restarts the CSF balance solve (its bracket and its
+   re-settling.  At most STEADY_GAS_STEPS.  A
+   jump larger than STEADY_GAS_CSF restarts the CSF balance solve (its bracket and its
    direct steps: the cerebral flow, and with it CSF formation and the sinus pressure,
    moved the drift's zero), the left-heart filling balance of a non-ejecting LV (whose
    zero moved with the systemic flows: scai_e_shock_ecmo, plain integration at a quarter
    of the tolerances, drifted 0.006 mL per beat for 2800 beats) and the O2 warm start;
    smaller jumps keep them. */
-#define STEADY_CO2_FIRST 10.0
-#define STEADY_CO2_TOL 5e-3
-#define STEADY_CO2_STEPS 10
-#define STEADY_CO2_CSF 0.02
+#define STEADY_GAS_FIRST 10.0
+#define STEADY_GAS_TOL 5e-3
+#define STEADY_GAS_STEPS 10
+#define STEADY_GAS_CSF 0.02
 /* At the end, the CO2 balance and the O2 fixed point at its alveolar PO2 (hs_sim_run_to_steady):
    at most so many rounds of solving both and testing again by integration. */
 #define STEADY_O2_ROUNDS 3
@@ -579,13 +580,13 @@ static double settle_o2(hs_sim *s, int replay, const double *qpat, size_t nqm, d
   return moved / tol;
 }
 
-/* A CO2 step (hs_sim_run_to_steady): the contents were just put at their balance; the
-   next beat end's modules read the target they give (physio beat co2_fresh). */
-static void co2_step(hs_sim *s, int *pending, int *steps, hs_steady_info *inf) {
-  s->co2_fresh = 1;
+/* A blood-gas step (hs_sim_run_to_steady): the contents were just put at their balance; the
+   next beat end's modules read the target they give (physio beat gases_fresh). */
+static void gas_step(hs_sim *s, int *pending, int *steps, hs_steady_info *inf) {
+  s->gases_fresh = 1;
   *pending = 1;
   (*steps)++;
-  inf->co2_steps++;
+  inf->gas_steps++;
 }
 
 /* Beats in one period of the steady state: solver.steady_period and the period of each
@@ -655,9 +656,9 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   int since_best = 0, o2_stalled = 0; /* O2 stage: steps without a new best; gave up */
   long csf_beat = -STEADY_CSF_GAP; /* beat of the last CSF step */
   /* the blood's CO2 acts on the circulation (the circuit's defended-flow factor, yrf):
-     steady only once a CO2 step left its target in place */
-  int co2_ok = pl->yrf < 0, co2_pending = 0, co2_steps = 0;
-  double co2_f1 = 0.0, co2_g1 = 0.0; /* the last CO2 step's factor and its target */
+     steady only once a blood-gas step left its target in place */
+  int gas_ok = pl->yrf < 0, gas_pending = 0, gas_steps = 0;
+  double gas_f1 = 0.0, gas_g1 = 0.0; /* the last blood-gas step's factor and its target */
   char suspended[sizeof inf.accel_reason] = "";
   double best = INFINITY, bpc_prev = NAN;
   while (s->beats - start < max_beats) {
@@ -705,28 +706,28 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       s->last_change_o2 = o2_change_but(pl, s->y, s->y_ed1, pl->lv);
       o2res = s->last_change_o2 / sv[SOLVER_STEADY_TOL_O2];
     }
-    if (co2_pending) { /* the beat after a CO2 step set the factor's target: step there */
+    if (gas_pending) { /* the beat after a blood-gas step set the factor's target: go */
       double tgt = s->pfx.regulated_flow, f = s->y[pl->yrf], d = fabs(tgt - f) / f;
-      co2_pending = 0;
-      co2_ok = d < STEADY_CO2_TOL || co2_steps >= STEADY_CO2_STEPS;
+      gas_pending = 0;
+      gas_ok = d < STEADY_GAS_TOL || gas_steps >= STEADY_GAS_STEPS;
       if (d > 0) {
         /* the factor f is a fixed point of target(f) (the cerebral flow moves the PCO2 the
            brain receives, a little; where a non-ejecting LV leaves the arch to the ECMO
            return, by -1 per unit: plain steps then alternated between two values): the
            secant through the last two steps, its gain held to [0.2, 1.5] */
         double gain = 1.0;
-        if (co2_f1 > 0 && fabs(f - co2_f1) > 1e-9) {
-          double slope = (tgt - co2_g1) / (f - co2_f1);
+        if (gas_f1 > 0 && fabs(f - gas_f1) > 1e-9) {
+          double slope = (tgt - gas_g1) / (f - gas_f1);
           gain = slope < 1.0 ? 1.0 / (1.0 - slope) : 1.5;
           gain = gain < 0.2 ? 0.2 : gain > 1.5 ? 1.5 : gain;
         }
-        co2_f1 = f, co2_g1 = tgt;
+        gas_f1 = f, gas_g1 = tgt;
         s->y[pl->yrf] = f + gain * (tgt - f);
         memcpy(s->y_prev_ed, s->y, nb);
         s->dirty = 1;
       }
-      if (!co2_ok) { /* a jump the haemodynamics must answer */
-        if (d > STEADY_CO2_CSF) { /* the slow balances' zeros moved: fresh solves */
+      if (!gas_ok) { /* a jump the haemodynamics must answer */
+        if (d > STEADY_GAS_CSF) { /* the slow balances' zeros moved: fresh solves */
           memset(&cs, 0, sizeof cs); /* the CSF (formation and sinus follow the flow) */
           /* a non-ejecting LV's pool: a fresh balance, but the LV stays stagnant, its O2
              out of the test (once forgotten, that slow mode held SCAI E on ECMO at a
@@ -885,8 +886,8 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
         /* the next beat measures its change from the new contents, and does not count */
         memcpy(s->y_prev_ed, s->y, nb);
         from_aa = 1;
-        if (!co2_ok && accel && !av_shut && !rv_shut) {
-          /* the first CO2 step (below), for the O2 fixed point: the warm start's joint
+        if (!gas_ok && accel && !av_shut && !rv_shut) {
+          /* the first blood-gas step (below), for the O2 fixed point: the warm start's joint
              solve left the CO2 at the supply-limited production of its provisional O2
              contents (acute-MI shock on ECMO at 3 L/min: PaCO2 33.7 there, 38.5 at the
              fixed point).  Not when a ventricle does not eject: its stagnant contents
@@ -896,39 +897,39 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
              the lungs' end-capillary O2: the O2 fixed point once more, or the O2 stage
              spends tens of beats on it (acute-MI shock, reactivity on: 103 -> 75 beats) */
           hs_replay_solve(s, STEADY_REPLAY_GOAL, STEADY_REPLAY_MAX);
-          co2_step(s, &co2_pending, &co2_steps, &inf);
+          gas_step(s, &gas_pending, &gas_steps, &inf);
         }
       }
       warmed = 1;
       calm = 0;
       continue;
     }
-    /* The blood's CO2 acts on the circulation through the brain's CO2 reactivity: the
-       regulated beds' defended-flow factor (state yrf) follows a target the brain sets
-       from the arterial PCO2 at each beat end.  The CO2 contents drift for minutes (the
-       body's CO2 pool against ventilation and sweep gas), so during the search the target
-       holds still except after a CO2 step: the contents are put at their balance, the
-       next beat end sets the target from them (physio beat co2_fresh) and the factor
-       steps there.  The steps that count are those of the O2 warm start and of the
-       settling below (settle_o2: the CO2 balance and then the O2 fixed point at the
-       alveolar PO2 it sets; a target read from a CO2 balance alone was biased by the O2
-       still moving: 2.39 against 2.47 at a membrane-lung sweep of 0).  A warm-started
-       search, whose flows and contents start near their steady values, takes a first
-       guess early (STEADY_CO2_FIRST).  Steady only once a step leaves the target within
-       STEADY_CO2_TOL. */
-    if (!co2_ok && !co2_pending && co2_steps == 0 && circulating && !s->ctl_moving &&
-        o2res < 1.0 && res < STEADY_CO2_FIRST) {
+    /* The blood gases act on the circulation through the brain's CO2 / O2 reactivity:
+       the regulated beds' defended-flow factor (state yrf) follows a target the brain
+       sets from the arterial PCO2 and O2 content at each beat end.  The CO2 contents
+       drift for minutes (the body's CO2 pool against ventilation and sweep gas), so
+       during the search the target holds still except after a blood-gas step: the
+       contents are put at their balance, the next beat end sets the target from them
+       (physio beat gases_fresh) and the factor steps there.  The steps that count are
+       those of the O2 warm start and of the settling below (settle_o2: the CO2 balance
+       and then the O2 fixed point at the alveolar PO2 it sets; a target read from a CO2
+       balance alone was biased by the O2 still moving: 2.39 against 2.47 at a
+       membrane-lung sweep of 0).  A warm-started search, whose flows and contents start
+       near their steady values, takes a first guess early (STEADY_GAS_FIRST).  Steady
+       only once a step leaves the target within STEADY_GAS_TOL. */
+    if (!gas_ok && !gas_pending && gas_steps == 0 && circulating && !s->ctl_moving &&
+        o2res < 1.0 && res < STEADY_GAS_FIRST) {
       co2_balance(s, period > 1 ? qpat : NULL, nqm);
-      co2_step(s, &co2_pending, &co2_steps, &inf);
+      gas_step(s, &gas_pending, &gas_steps, &inf);
     }
     calm = fast_calm && lh_good && s->cx_imb < sv[SOLVER_STEADY_TOL_ICP] &&
                    s->last_change_o2 < sv[SOLVER_STEADY_TOL_O2]
                ? calm + 1
                : 0;
     /* CO2 is not part of the test above (it acts on the circulation only through the
-       CO2 steps before it): its whole-body pool (blood against ventilation and sweep gas)
-       has a slow mode of minutes, so its balance is solved for the steady flows (no
-       restart; for a pattern of beats, from the mean flows of the whole pattern).  It
+       blood-gas steps before it): its whole-body pool (blood against ventilation and
+       sweep gas) has a slow mode of minutes, so its balance is solved for the steady
+       flows (no restart; for a pattern of beats, from the mean flows of the whole pattern).  It
        does feed back on the O2: the alveolar PCO2 sets the alveolar PO2 (alveolar gas
        equation) and so the lungs' end-capillary content.  So on the second calm beat the
        CO2 balance is solved and the O2 and tracer contents are brought to their fixed point for the last beat's
@@ -950,8 +951,8 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       int replay = s->rep_on && accel && !av_shut && !rv_shut;
       if (o2_rounds < STEADY_O2_ROUNDS && circulating) {
         double moved = settle_o2(s, replay, period > 1 ? qpat : NULL, nqm, ypre);
-        if (!co2_ok && !co2_pending) { /* a CO2 step: the next beat end reads the target */
-          co2_step(s, &co2_pending, &co2_steps, &inf);
+        if (!gas_ok && !gas_pending) { /* a blood-gas step: the next beat end reads the target */
+          gas_step(s, &gas_pending, &gas_steps, &inf);
         }
         if (moved > 1.0) {
           o2_rounds++;
@@ -962,12 +963,12 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
         if (!o2_rounds) o2_rounds = 1; /* checked; on the third calm beat once more */
       } else if (calm >= 3) { /* no circulation, or the rounds used up: the CO2 alone */
         co2_balance(s, period > 1 ? qpat : NULL, nqm);
-        if (!co2_ok && !co2_pending && circulating) { /* and a CO2 step */
-          co2_step(s, &co2_pending, &co2_steps, &inf);
+        if (!gas_ok && !gas_pending && circulating) { /* and a blood-gas step */
+          gas_step(s, &gas_pending, &gas_steps, &inf);
         }
       }
     }
-    if (calm >= 3 && (co2_ok || !circulating)) {
+    if (calm >= 3 && (gas_ok || !circulating)) {
       inf.reached = 1;
       if (lv_stagnant) {
         lh_contents(s, s->y);

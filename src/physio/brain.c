@@ -610,9 +610,9 @@ static int brain_beat(void *state, const hs_physio_beat *b) {
   if (b->plan->yrf < 0) return 0; /* no CO2 or O2 reactivity */
   double dt = b->t - st->t;
   st->t = b->t;
-  if (b->search && !b->co2_fresh) {
-    /* the search moves it at its CO2 steps (steady.c): between them the factor holds
-       still, its target where the state is (a warm start keeps its source's factor) */
+  if (b->search && !b->gases_fresh) {
+    /* the search moves it at its blood-gas steps (steady.c): between them the factor
+       holds still, its target where the state is (a warm start keeps its source's factor) */
     double y = b->y[b->plan->yrf];
     if (y == st->factor) return 0;
     st->factor = y;
@@ -860,8 +860,8 @@ static int brain_outflow_pressure(const hs_plan *pl, const double *p, const doub
 }
 
 /* The regulated beds' defended flow follows the arterial PCO2 or O2 content (the
-   steady-state search then takes CO2 steps, which set both parts). */
-static int brain_follows_co2(const hs_plan *pl, const double *p) {
+   steady-state search then takes blood-gas steps, which set both parts). */
+static int brain_follows_gases(const hs_plan *pl, const double *p) {
   return pl->nar > 0 && (p[HS_BRAIN_BLK(pl) + BRAIN_CO2_REACTIVITY] > 0 ||
                          p[HS_BRAIN_BLK(pl) + BRAIN_O2_REACTIVITY] > 0);
 }
@@ -888,7 +888,7 @@ static const hs_physio_circuit brain_circuit = {
     .outflow_pressure = brain_outflow_pressure,
     .equilibrium = hs_brain_csf_equilibrium,
     .newton = hs_brain_csf_newton,
-    .follows_co2 = brain_follows_co2,
+    .follows_gases = brain_follows_gases,
 };
 
 const hs_physio_module hs_physio_brain = {

@@ -136,9 +136,10 @@ typedef struct hs_physio_beat {
   const double *node_so2; /* beat-mean O2 saturation of each node, % */
   int search;    /* 1 while hs_sim_run_to_steady searches the periodic steady state */
   const double *y; /* the state at the beat end (plan layout) */
-  int co2_fresh; /* 1 at the beat end after the search put the blood's CO2 contents at
-                    their balance (a CO2 step): a module that follows the arterial PCO2
-                    (the brain's CO2 reactivity) updates during the search only then */
+  int gases_fresh; /* 1 at the beat end after the search put the blood's CO2 contents at
+                      their balance and its O2 at its fixed point (a blood-gas step): a
+                      module that follows the arterial blood gases (the brain's CO2 / O2
+                      reactivity) updates during the search only then */
   double residual; /* the beat-to-beat change of the fast states over their steady-state
                       tolerances (the largest; < 1: periodic within tolerance): a
                       controller may wait for the circulation to settle before a search
@@ -243,10 +244,10 @@ typedef struct hs_physio_circuit {
      compartment pressure, d the measured drift (mL/s). */
   double (*newton)(const hs_plan *pl, const double *p, double *y, double ref, double pc_mean,
                    double pout, double d);
-  /* Whether the defended-flow factor follows the blood's CO2 at parameters p (compile
+  /* Whether the defended-flow factor follows the blood gases at parameters p (compile
      claims its state yrf exactly then; a run cannot switch it, model/sim.c): the search
-     then takes CO2 steps (model/steady.c); NULL: never. */
-  int (*follows_co2)(const hs_plan *pl, const double *p);
+     then takes blood-gas steps (model/steady.c); NULL: never. */
+  int (*follows_gases)(const hs_plan *pl, const double *p);
 } hs_physio_circuit;
 
 /*
