@@ -11,6 +11,22 @@
 #define assert_near(a, b, tol) hs_test_assert_near((a), (b), (tol), #a, __FILE__, __LINE__)
 void hs_test_assert_near(double a, double b, double tol, const char *expr, const char *file, int line);
 
+/* A numerical check (agreement with plain integration or a scan, a long timed course)
+   that the Release suite runs; under the sanitizers (HS_TEST_SANITIZED, set by
+   tests/CMakeLists.txt with HS_SANITIZE) it is reported skipped: other tests run the same
+   code paths there, and repeating the simulations at the sanitizers' speed would cost
+   CI minutes for no memory-safety coverage. */
+#ifndef HS_TEST_SANITIZED
+#define HS_TEST_SANITIZED 0
+#endif
+#define HS_RELEASE_ONLY()                                                                   \
+  do {                                                                                      \
+    if (HS_TEST_SANITIZED) {                                                                \
+      print_message("a Release-only numerical check: skipped under the sanitizers\n");     \
+      skip();                                                                               \
+    }                                                                                       \
+  } while (0)
+
 /* Assert lo <= v <= hi. */
 #define assert_in_range_d(v, lo, hi) hs_test_assert_in(v, lo, hi, #v, __FILE__, __LINE__)
 void hs_test_assert_in(double v, double lo, double hi, const char *expr, const char *file, int line);

@@ -1422,6 +1422,7 @@ static void test_reversed_drainage_not_met(void **state) {
    patients, grid 1-5 L/min in 0.5 L/min steps. */
 static void test_vent_titration_matches_scan(void **state) {
   (void)state;
+  HS_RELEASE_ONLY();
   static const char *const P[] = {"acute_mi_shock_ecmo.yaml", "severe_shock_ecmo.yaml"};
   static const char *const DEV[] = {"apical_vent:32Fr", "la_vent:22Fr", "septostomy:8mm"};
   enum { NF = 9, ND = sizeof DEV / sizeof DEV[0] };
@@ -1585,6 +1586,7 @@ static void test_lv_standstill_needs_unloading(void **state) {
    while it does not eject. */
 static void test_stagnant_lv_row_steady(void **state) {
   (void)state;
+  HS_RELEASE_ONLY();
   hs_model *m = example("scai_e_shock_ecmo.yaml");
   hs_targets t;
   hs_targets_default(&t);
@@ -1860,6 +1862,7 @@ static void test_without_circuit_ladder(void **state) {
    dose set by the list order; every strategy now starts from the same seed. */
 static void test_hold_map_order_independent(void **state) {
   (void)state;
+  HS_RELEASE_ONLY();
   hs_model *m = example("acute_mi_shock_ecmo.yaml");
   hs_err err;
   assert_int_equal(hs_model_set_text(m, "map_control.enabled", "true", &err), HS_OK);
