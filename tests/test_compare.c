@@ -283,7 +283,7 @@ static void test_contraindications(void **state) {
   assert_int_equal(hs_strategy_parse("ecmo+apical_vent:32Fr", &s, &err), HS_OK);
   assert_false(hs_strategy_excluded(&s, &c, why, sizeof why));
   /* aortic regurgitation: VA-ECMO itself flagged; a context without the simulated orifice
-     (hs_strategy_ar not run: ar_eroa_cm2 0) says AR is not simulated */
+     (hs_strategy_patient_context not run: ar_eroa_cm2 0) says AR is not simulated */
   char note[512];
   hs_context_note(&c, note, sizeof note);
   assert_string_equal(note, "");
@@ -296,6 +296,36 @@ static void test_contraindications(void **state) {
   assert_non_null(strstr(note, "VA-ECMO itself is relatively contraindicated"));
   assert_non_null(strstr(note, "retrograde"));
   assert_non_null(strstr(note, "competent aortic valve"));
+}
+
+/* The rhythm comes from the patient: in ventricular fibrillation (the ECPR patient) a
+   balloon has no cardiac cycle to time its inflation to, so an IABP strategy is excluded
+   and says why; an Impella (ECPELLA in fibrillation) is not.  The context the answer
+   reports carries it (JSON context.no_cardiac_cycle). */
+static void test_no_cycle_no_balloon(void **state) {
+  (void)state;
+  hs_model *m = example("cardiac_arrest_ecpr.yaml");
+  hs_targets t;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo:4+iabp:1:1", "ecmo:4+impella_cp:P6", NULL};
+  hs_compare_result *r = NULL;
+  hs_err err;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(r->nrows, 2);
+  assert_true(r->rows[0].excluded);
+  assert_non_null(strstr(r->rows[0].excluded_reason, "ventricular fibrillation"));
+  assert_false(r->rows[1].excluded);
+  assert_true(r->context.no_cardiac_cycle);
+  hs_compare_free(r);
+  hs_model_free(m);
+  /* a beating heart keeps its balloon */
+  m = example("acute_mi_shock_ecmo.yaml");
+  static const char *const B[] = {"ecmo:4+iabp:1:1", NULL};
+  if (hs_compare_run(m, &t, NULL, B, NULL, 0, 1, &r, &err)) fail_msg("%s", err.msg);
+  assert_false(r->rows[0].excluded);
+  assert_false(r->context.no_cardiac_cycle);
+  hs_compare_free(r);
+  hs_model_free(m);
 }
 
 /* ---- stepped escalation: answers known by construction ------------------------------ */
@@ -1814,44 +1844,70 @@ static void test_without_circuit_ladder(void **state) {
   hs_context c;
   hs_context_default(&c);
   hs_compare_result *r = ladder_of(m, &c);
-  static const char *const L[] = {"no device", "IABP 1:1 (40 mL)", "Impella CP P8",
-                                  "Impella 5.0 P8"};
+  /* SCAI D already receives dobutamine 5: its rung adds 5 more */
+  static const char *const L[] = {"no device",        "dobutamine 10 ug/kg/min",
+                                  "milrinone 0.375 ug/kg/min", "IABP 1:1 (40 mL)",
+                                  "Impella CP P8",    "Impella 5.0 P8"};
   assert_int_equal(r->nladder, HS_LADDER_N);
   for (int i = 0; i < HS_LADDER_N; i++) {
     const hs_compare_row *w = &r->ladder[i];
-    print_message("  %-18s PCWP %5.1f MAP %3.0f DO2I %3.0f SvO2 %2.0f device %.2f L/min %s\n",
+    print_message("  %-26s PCWP %5.1f MAP %3.0f DO2I %3.0f SvO2 %2.0f device %.2f L/min %s\n",
                   w->label, w->v[HS_CMP_PCWP], w->v[HS_CMP_MAP], w->v[HS_CMP_DO2I],
                   w->v[HS_CMP_SVO2D], w->v[HS_CMP_DEVICE], w->all_met ? "all met" : w->missed);
     assert_string_equal(w->label, L[i]);
     assert_false(w->excluded || w->failed);
     assert_true(w->steady);
     assert_true(w->met[HS_TGT_MAP] && w->met[HS_TGT_DO2I] && w->met[HS_TGT_SVO2]);
-    if (i) assert_true(w->v[HS_CMP_PCWP] < r->ladder[i - 1].v[HS_CMP_PCWP] - 0.5);
-    assert_int_equal(w->all_met, i == 3);
+    /* each drug, and each device up the ladder, lowers PCWP */
+    if (i && i != HS_LADDER_DRUGS)
+      assert_true(w->v[HS_CMP_PCWP] < r->ladder[i - 1].v[HS_CMP_PCWP] - 0.5);
+    if (i >= HS_LADDER_DRUGS) assert_true(w->v[HS_CMP_PCWP] < r->ladder[0].v[HS_CMP_PCWP] - 0.5);
+    /* the inodilator, and the largest pump, bring PCWP below 20 */
+    assert_int_equal(w->all_met, i == 2 || i == 5);
   }
   assert_string_equal(r->ladder[0].name, "none");
-  assert_string_equal(r->ladder[3].name, "impella_5.0:P8");
-  assert_true(r->ladder[3].v[HS_CMP_IMPELLA] > 3.5);
-  assert_int_equal(r->ladder_least, 3);
-  assert_non_null(strstr(r->ladder_note, "Impella 5.0 P8 meets every target (model)"));
+  assert_string_equal(r->ladder[5].name, "impella_5.0:P8");
+  assert_true(r->ladder[5].v[HS_CMP_IMPELLA] > 3.5);
+  assert_int_equal(r->ladder_least, 2);
+  assert_non_null(strstr(r->ladder_note, "milrinone 0.375 ug/kg/min meets every target (model)"));
   char *text = hs_compare_text(r, "p");
   assert_non_null(strstr(text, "WITHOUT A CIRCUIT: the least support tried"));
   assert_non_null(strstr(text, "\nSupport without a circuit (this patient is not on VA-ECMO)"));
-  assert_non_null(strstr(text, "\n=> Impella 5.0 P8 "));
+  assert_non_null(strstr(text, "\n=> milrinone 0.375 ug/kg/min "));
   free(text);
   hs_err err;
   char *j = hs_compare_json(r, NULL, NULL, &err);
-  assert_non_null(strstr(j, "\"without_circuit_least\": \"impella_5.0:P8\""));
+  assert_non_null(strstr(j, "\"without_circuit_least\": \"milrinone:0.375 ug/kg/min\""));
   assert_non_null(strstr(j, "\"without_circuit\": ["));
   free(j);
   hs_compare_free(r);
-  /* an LV thrombus: no Impella; the balloon alone leaves PCWP above its limit */
+  /* no inodilator, an LV thrombus: no Impella; the balloon alone leaves PCWP above its
+     limit */
   c.lv_thrombus = 1;
+  c.unavailable |= 1u << HS_FAM_DRUG;
   r = ladder_of(m, &c);
-  assert_true(r->ladder[2].excluded && r->ladder[3].excluded);
+  for (int i = 1; i < HS_LADDER_DRUGS; i++) assert_true(r->ladder[i].excluded);
+  assert_true(r->ladder[4].excluded && r->ladder[5].excluded);
   assert_int_equal(r->ladder_least, -1);
   assert_non_null(strstr(r->ladder_note, "MAP falls short): none meets every target; "));
   assert_non_null(strstr(r->ladder_note, "the closest, IABP 1:1 (40 mL) misses"));
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* RV-predominant shock (RV infarction): the patient misses DO2 index and SvO2 by a little
+   on its own drugs, and an inotrope added is the least support that meets every target,
+   before any device (an LV pump does not treat the RV). */
+static void test_ladder_inotrope_first(void **state) {
+  (void)state;
+  hs_model *m = example("rv_shock.yaml");
+  hs_context c;
+  hs_context_default(&c);
+  hs_compare_result *r = ladder_of(m, &c);
+  assert_false(r->ladder[0].all_met);
+  assert_true(r->ladder[1].all_met);
+  assert_int_equal(r->ladder_least, 1);
+  assert_non_null(strstr(r->ladder_note, "dobutamine 5 ug/kg/min meets every target (model)"));
   hs_compare_free(r);
   hs_model_free(m);
 }
@@ -1922,6 +1978,8 @@ int main(void) {
       cmocka_unit_test(test_deescalation_hint),
       cmocka_unit_test(test_not_on_ecmo),
       cmocka_unit_test(test_without_circuit_ladder),
+      cmocka_unit_test(test_no_cycle_no_balloon),
+      cmocka_unit_test(test_ladder_inotrope_first),
       cmocka_unit_test(test_upper_body_sao2_target),
       cmocka_unit_test(test_reversed_drainage_not_met),
       cmocka_unit_test(test_vent_titration_matches_scan),

@@ -126,6 +126,10 @@ typedef struct hs_context {
      whether it came from the patient file (1) or stands for ar_grade (0). */
   double ar_eroa_cm2;
   int ar_from_patient;
+  /* Set by compare and optimize from the patient (hs_context_default: 0): its heart has no
+     cardiac cycle (heart.rhythm vf: ventricular fibrillation / arrest), so a balloon has
+     nothing to time its inflation to. */
+  int no_cardiac_cycle;
 } hs_context;
 
 void hs_context_default(hs_context *c);
@@ -264,7 +268,8 @@ typedef struct hs_compare_row {
   size_t npv;
 } hs_compare_row;
 
-#define HS_LADDER_N 4 /* rungs of support without a circuit (hs_compare_result.ladder) */
+#define HS_LADDER_N 6 /* rungs of support without a circuit (hs_compare_result.ladder) */
+#define HS_LADDER_DRUGS 3 /* the first rungs add no device: none, an inotrope, an inodilator */
 
 typedef struct hs_compare_result {
   hs_compare_row *rows;
@@ -300,8 +305,9 @@ typedef struct hs_compare_result {
                              simulated */
   char circuit_note[768]; /* that answer for a patient not on VA-ECMO; "" otherwise */
   /* A patient not on VA-ECMO, compare's built-in list: support without a circuit, in
-     order of invasiveness (no device, IABP 1:1, Impella CP P8, Impella 5.0 P8), each at
-     steady state with the MAP controller holding MAP in its band, checked against the
+     order of invasiveness (the patient's own drugs, dobutamine 5 or milrinone 0.375
+     ug/kg/min, IABP 1:1, Impella CP P8, Impella 5.0 P8), each at steady state (the MAP
+     controller holding MAP where it falls short, or with --hold-map), checked against the
      same targets (docs/decision.md "Support without a circuit").  nladder 0: not run. */
   int nladder;
   hs_compare_row ladder[HS_LADDER_N];

@@ -90,8 +90,11 @@ static double now(void) {
    severe): the middle of the mild and moderate bands, the lower bound of severe. */
 static const double AR_EROA[4] = {0, 0.05, 0.20, 0.30};
 
-hs_status hs_strategy_ar(hs_model *base, hs_context *c, hs_err *err) {
+hs_status hs_strategy_patient_context(hs_model *base, hs_context *c, hs_err *err) {
   c->ar_eroa_cm2 = 0, c->ar_from_patient = 0;
+  /* the rhythm: no cardiac cycle in fibrillation (heart.rhythm 1, model/globals.c) */
+  double rhythm = 0;
+  c->no_cardiac_cycle = hs_model_get(base, "heart.rhythm", &rhythm, NULL) == HS_OK && rhythm != 0;
   const char *av = hs_model_role(base, "aortic_valve");
   char path[128];
   double a = 0;
@@ -1354,7 +1357,7 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
   hs_status st = hs_strategy_base(patient, &base, err);
   if (st) return st;
   hs_context cx = *ctx; /* with the aortic regurgitation simulated */
-  if ((st = hs_strategy_ar(base, &cx, err))) {
+  if ((st = hs_strategy_patient_context(base, &cx, err))) {
     hs_model_free(base);
     return st;
   }

@@ -132,11 +132,32 @@ failed:
 
 /* ---- support without a circuit (docs/decision.md "Support without a circuit") ---- */
 
-/* In order of invasiveness: the patient's own drugs, a balloon, a percutaneous pump, the
-   larger pump of a surgical (axillary) access.  Each is the built-in strategy of that
-   device, applied to the patient without the circuit compare adds. */
-static const char *const LADDER[HS_LADDER_N] = {"ecmo", "ecmo+iabp:1:1", "ecmo+impella_cp:P8",
+/* In order of invasiveness: the patient's own drugs, an inotrope (dobutamine) or an
+   inodilator (milrinone) added to them (the drugs tried before mechanical support: van
+   Diepen S, et al. Contemporary management of cardiogenic shock. Circulation
+   2017;136:e232-e268), a balloon, a percutaneous pump, the larger pump of a surgical
+   (axillary) access.  Each is the built-in strategy of that drug or device, applied to
+   the patient without the circuit compare adds.  A drug rung adds its dose (ug/kg/min)
+   to what the patient already receives of it: an escalation, not a replacement. */
+static const char *const LADDER[HS_LADDER_N] = {"ecmo",
+                                                "ecmo+dobutamine",
+                                                "ecmo+milrinone",
+                                                "ecmo+iabp:1:1",
+                                                "ecmo+impella_cp:P8",
                                                 "ecmo+impella_5.0:P8"};
+static const double LADDER_DOSE[HS_LADDER_DRUGS] = {0, 5.0, 0.375};
+
+/* Rung i's strategy text into buf: a drug rung's dose added to the patient's own. */
+static void rung_text(const hs_model *patient, int i, char *buf, size_t n) {
+  snprintf(buf, n, "%s", LADDER[i]);
+  if (i < 1 || i >= HS_LADDER_DRUGS) return;
+  const char *drug = LADDER[i] + 5; /* after "ecmo+" */
+  char path[48];
+  snprintf(path, sizeof path, "drugs.%s", drug);
+  double own = 0;
+  if (hs_model_get(patient, path, &own, NULL) != HS_OK || !(own > 0)) own = 0;
+  snprintf(buf, n, "ecmo+%s:%.4g ug/kg/min", drug, own + LADDER_DOSE[i]);
+}
 
 typedef struct rung {
   const hs_model *patient;
@@ -179,7 +200,9 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
     hs_compare_row *r = &res->ladder[i];
     memset(r, 0, sizeof *r);
     for (int k = 0; k < HS_CMP_NVAL; k++) r->v[k] = NAN;
-    hs_status s = hs_strategy_parse(LADDER[i], &st[i], err);
+    char text[64];
+    rung_text(patient, i, text, sizeof text);
+    hs_status s = hs_strategy_parse(text, &st[i], err);
     if (s) return s;
     if (hs_strategy_excluded(&st[i], &res->context, r->excluded_reason,
                              sizeof r->excluded_reason)) {
@@ -228,7 +251,8 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
   char *b = res->ladder_note;
   size_t bn = sizeof res->ladder_note;
   b[0] = 0;
-  appendf(b, bn, "the least support tried (a device on the patient's own drugs; %s): ",
+  appendf(b, bn, "the least support tried (an inotrope, then a device on the patient's own "
+          "drugs; %s): ",
           res->hold_map ? "MAP held by the MAP controller"
                         : "a vasopressor titrated by the MAP controller where MAP falls short");
   if (res->ladder_least >= 0) {
@@ -251,7 +275,8 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
     }
   }
   appendf(b, bn, ".");
-  if (res->without_circuit == 1 && res->step == HS_STEP_FLOW_DRUGS && res->ladder_least != 0)
+  if (res->without_circuit == 1 && res->step == HS_STEP_FLOW_DRUGS &&
+      res->ladder_least >= HS_LADDER_DRUGS)
     appendf(b, bn, " Drugs alone do it too: the recommendation's drugs without a circuit meet "
             "every target (NOT ON ECMO above).");
   return HS_OK;

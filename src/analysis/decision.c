@@ -758,6 +758,11 @@ int hs_strategy_excluded(const hs_strategy *s, const hs_context *c, char *why, s
                       "femoral access (IFU; Rihal 2015)", s->impella_model), 1;
   }
   if (F & (1u << HS_FAM_IABP)) {
+    /* counterpulsation is timed to the cardiac cycle (ECG or arterial-pressure trigger,
+       inflation at the dicrotic notch): in fibrillation there is none */
+    if (c->no_cardiac_cycle)
+      return snprintf(why, n, "IABP ineffective: the heart is in ventricular fibrillation "
+                      "(heart.rhythm vf), no cardiac cycle to time counterpulsation to"), 1;
     if (c->ar_grade >= HS_GRADE_MODERATE)
       return snprintf(why, n, "IABP contraindicated: %s aortic regurgitation (Rihal 2015)",
                       GRADES[c->ar_grade]), 1;

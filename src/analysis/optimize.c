@@ -189,7 +189,7 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
   int flow_swept = !strcmp(sw->name, "ecmo-flow") || !strcmp(sw->setting, "ECMO flow");
   hs_model *base;
   hs_status st = hs_strategy_base(patient, &base, err);
-  if (!st) st = hs_strategy_ar(base, &ctx, err); /* aortic regurgitation, as compare */
+  if (!st) st = hs_strategy_patient_context(base, &ctx, err); /* rhythm, AR, as compare */
   if (st) {
     hs_model_free(base);
     return st;

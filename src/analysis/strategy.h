@@ -105,11 +105,12 @@ hs_status hs_strategy_base(const hs_model *patient, hs_model **out, hs_err *err)
 /* 1 when the ECMO return of the base model is femoral (lower-body or iliac arteries):
    the limb-ischaemia risk (hs_strategy.ecmo_femoral_return). */
 int hs_strategy_femoral_return(const hs_model *base);
-/* Aortic regurgitation in the base model and the context (docs/decision.md): a patient
-   whose aortic valve has a regurgitant_area grades the context from it (Zoghbi 2017)
-   when the context says less; a context grade on a competent valve gives the valve
-   the grade's representative orifice.  Fills c->ar_eroa_cm2, c->ar_from_patient. */
-hs_status hs_strategy_ar(hs_model *base, hs_context *c, hs_err *err);
+/* What the context takes from the patient (docs/decision.md): its rhythm
+   (c->no_cardiac_cycle in fibrillation) and its aortic regurgitation: a patient whose
+   aortic valve has a regurgitant_area grades the context from it (Zoghbi 2017) when the
+   context says less; a context grade on a competent valve gives the valve the grade's
+   representative orifice.  Fills c->ar_eroa_cm2, c->ar_from_patient. */
+hs_status hs_strategy_patient_context(hs_model *base, hs_context *c, hs_err *err);
 /* Apply a strategy's devices and settings to a model. */
 hs_status hs_strategy_apply(hs_model *m, const hs_strategy *st, hs_err *err);
 /* The base model's steady state at ECMO flow `flow_lpm`, the warm start of every job of

@@ -2,8 +2,8 @@
  * strategy_model.c - one strategy applied to a patient, as a model a caller can
  * simulate (hemosim serve's "apply this strategy" button): the patient on VA-ECMO in
  * flow control (hs_strategy_base) with the context's aortic regurgitation
- * (hs_strategy_ar) and the strategy's devices, settings and drugs, at the given ECMO
- * flow.  The same construction compare.c and optimize.c simulate.
+ * (hs_strategy_patient_context) and the strategy's devices, settings and drugs, at the
+ * given ECMO flow.  The same construction compare.c and optimize.c simulate.
  */
 #include <math.h>
 
@@ -29,7 +29,7 @@ hs_status hs_strategy_model_ctx(const hs_model *patient, const char *text, doubl
   if ((s = hs_strategy_base(patient, &m, err))) return s;
   if (ctx) { /* the aortic regurgitation of the context, as compare simulates it */
     hs_context cx = *ctx;
-    if ((s = hs_strategy_ar(m, &cx, err))) goto fail;
+    if ((s = hs_strategy_patient_context(m, &cx, err))) goto fail;
   }
   if ((s = hs_strategy_apply(m, &st, err))) goto fail;
   double flow = ecmo_flow_lpm > 0 ? ecmo_flow_lpm : st.fixed_flow_lpm;

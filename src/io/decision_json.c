@@ -112,6 +112,7 @@ static json_t *context_json(const hs_context *c) {
   SET(o, "vsd", json_boolean(c->vsd));
   SET(o, "anticoagulation_limited", json_boolean(c->anticoag_limited));
   SET(o, "distal_perfusion_cannula", json_boolean(c->distal_perfusion));
+  SET(o, "no_cardiac_cycle", json_boolean(c->no_cardiac_cycle));
   for (int f = 0; un && f < HS_FAM_N; f++)
     if (c->unavailable & (1u << f)) bad |= json_array_append_new(un, json_string(hs_family_name(f))) != 0;
   SET(o, "unavailable", un);

@@ -385,9 +385,9 @@ static void table_text(hs_html *b, const hs_compare_row *rows, size_t n, int bes
 
 /* The heading of the table of support without a circuit (docs/decision.md). */
 #define LADDER_HEAD                                                                           \
-  "Support without a circuit (this patient is not on VA-ECMO): each device on the patient's " \
-  "own drugs at steady state, with the MAP controller where MAP falls short (with --hold-map: " \
-  "always), against the same targets (SvO2: mixed venous)"
+  "Support without a circuit (this patient is not on VA-ECMO): an inotrope added to the "     \
+  "patient's drugs, or a device on them, at steady state, with the MAP controller where MAP "  \
+  "falls short (with --hold-map: always), against the same targets (SvO2: mixed venous)"
 
 char *hs_compare_text(const hs_compare_result *r, const char *patient) {
   hs_html b = {0};
