@@ -40,6 +40,9 @@ static void test_recovered_passes(void **state) {
     if (!r.pass[k]) fail_msg("criterion %d not met: %s", k, r.text[k]);
   assert_true(r.passed);
   assert_true(r.value[HS_WEAN_VTI] >= 10 && r.value[HS_WEAN_LVEF] > 25);
+  /* no balloon: the pulse pressure is the arterial one */
+  assert_false(r.pp_lv_own);
+  assert_near(r.value[HS_WEAN_PP], r.pp_arterial_mmhg, 1e-12);
   char *t = hs_wean_text(&r, "mild");
   assert_non_null(strstr(t, "PASS"));
   assert_non_null(strstr(t, "aortic VTI"));
@@ -161,6 +164,37 @@ static void test_no_systole(void **state) {
   hs_model_free(m);
 }
 
+/* With an IABP counterpulsing the arterial pulse carries the balloon's augmentation (the
+   severe-shock patient with a 40 mL balloon at 1:1: ~64 mmHg at the trial flow, its LV
+   ejecting little): the criterion reads the LV's own pulse, the systolic peak over the
+   balloon's presystolic dip, and says so. */
+static void test_balloon_pulse(void **state) {
+  (void)state;
+  char text[1200];
+  snprintf(text, sizeof text,
+           "hemosim_patient: 1\nbase: %s/examples/patients/severe_shock_ecmo.yaml\n"
+           "name: severe shock on ECMO + IABP\ndevices:\n  iabp:\n    type: iabp\n"
+           "    ports: {aorta: desc_aorta}\n    volume: 40 mL\n    ratio: 1\n",
+           HS_SOURCE_DIR);
+  char *path = hs_test_write_temp("wean_iabp.yaml", text);
+  hs_err err;
+  hs_model *m = NULL;
+  if (hs_patient_load_file(path, &m, &err)) fail_msg("%s", err.msg);
+  hs_wean_result r;
+  assert_int_equal(hs_wean_run(m, NULL, &r, &err), HS_OK);
+  print_message("balloon: LV pulse %.1f mmHg, arterial %.1f mmHg, LVEF %.0f %%\n",
+                r.value[HS_WEAN_PP], r.pp_arterial_mmhg, r.value[HS_WEAN_LVEF]);
+  assert_true(r.pp_lv_own);
+  assert_true(r.value[HS_WEAN_PP] > 0);
+  assert_true(r.value[HS_WEAN_PP] < r.pp_arterial_mmhg - 20);
+  assert_non_null(strstr(r.text[HS_WEAN_PP], "the LV's own over the balloon's presystolic dip"));
+  char *j = hs_wean_json(&r, NULL, &err);
+  assert_non_null(strstr(j, "\"pulse_pressure_lv_own\": true"));
+  free(j);
+  hs_model_free(m);
+  free(path);
+}
+
 static void test_errors(void **state) {
   (void)state;
   hs_model *m = example("acute_mi_shock.yaml");
@@ -185,6 +219,7 @@ int main(void) {
       cmocka_unit_test(test_stepped_descent),
       cmocka_unit_test(test_stops_at_first_failing_step),
       cmocka_unit_test(test_no_systole),
+      cmocka_unit_test(test_balloon_pulse),
       cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -435,6 +435,12 @@ typedef struct hs_wean_result {
   int nsteps;               /* steps run (the descent stops at the first not tolerated) */
   hs_wean_step steps[HS_WEAN_MAX_STEPS];
   int stopped_early;        /* a step above the trial flow was not tolerated */
+  /* 1: an IABP counterpulsed at the trial flow, so the pulse pressure criterion reads the
+     LV's own pulse, its systolic peak over the balloon's presystolic dip (the beats after
+     an unassisted diastole at 1:2 / 1:3, else the assisted ones), not the arterial pulse
+     that carries the augmentation (pp_arterial_mmhg) */
+  int pp_lv_own;
+  double pp_arterial_mmhg;
 } hs_wean_result;
 
 void hs_wean_default(hs_wean_criteria *c);

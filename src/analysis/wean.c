@@ -64,13 +64,60 @@ static int is_tolerance(int k) {
 static double wean_lvef(const double *m) { return isnan(m[HS_M_LVEF]) ? 0.0 : m[HS_M_LVEF]; }
 
 
+/* The balloon's outputs among the simulation's metrics (indices into hs_sim_summary_all,
+   -1: none): any device whose outputs include the IABP's pressures
+   (devices/iabp.c: "<device>_augmented_pressure_mmhg" ...). */
+typedef struct balloon {
+  int aug, asys, aedp, usys, uedp;
+} balloon;
+
+/* 1 when name ends in "_" suffix (suffix without its underscore), the underscore included:
+   "iabp_assisted_systolic_mmhg" ends in "_assisted_systolic_mmhg", "iabp_unassisted_..."
+   does not. */
+static int ends_in(const char *name, const char *suffix) {
+  size_t n = strlen(name), m = strlen(suffix);
+  return n > m + 1 && name[n - m - 1] == '_' && !strcmp(name + n - m, suffix);
+}
+
+static balloon find_balloon(const hs_sim *s) {
+  balloon b = {-1, -1, -1, -1, -1};
+  char name[128];
+  for (size_t i = 0; i < hs_sim_metric_count(s); i++) {
+    if (!hs_sim_metric_name(s, i, name, sizeof name)) continue;
+    int k = (int)i;
+    if (ends_in(name, "augmented_pressure_mmhg")) b.aug = k;
+    else if (ends_in(name, "assisted_systolic_mmhg")) b.asys = k;
+    else if (ends_in(name, "assisted_end_diastolic_mmhg")) b.aedp = k;
+    else if (ends_in(name, "unassisted_systolic_mmhg")) b.usys = k;
+    else if (ends_in(name, "unassisted_end_diastolic_mmhg")) b.uedp = k;
+  }
+  return b;
+}
+
+/* The pulse pressure the weaning criterion reads (Aissaoui 2011: the LV's own pulsatility):
+   the arterial pulse, or with a balloon counterpulsing (an augmented pressure in the
+   window) the LV's systolic peak over the presystolic dip, after unassisted diastoles
+   where there are any (1:2, 1:3), else after assisted ones.  *own: which. */
+static double wean_pp(const balloon *bl, const double *ma, const double *all, int *own) {
+  *own = 0;
+  if (!all || bl->aug < 0 || !isfinite(all[bl->aug])) return ma[HS_M_PP];
+  double u = bl->usys >= 0 && bl->uedp >= 0 ? all[bl->usys] - all[bl->uedp] : NAN;
+  double a = bl->asys >= 0 && bl->aedp >= 0 ? all[bl->asys] - all[bl->aedp] : NAN;
+  double v = isfinite(u) ? u : a;
+  if (!isfinite(v)) return ma[HS_M_PP];
+  *own = 1;
+  return v;
+}
+
 /* The criteria at one step (ma: its metrics, av: its compare values) against full flow
    (mb).  Tolerance (MAP, CVP and PCWP rise, the optional lactate) decides whether the
    descent goes on; readiness (pulse pressure, LVEF, VTI) is judged at the trial flow. */
 static void eval_step(const hs_wean_criteria *c, const double *mb, const double *ma,
-                      const double *av, hs_wean_step *st) {
+                      const double *av, const balloon *bl, const double *all,
+                      hs_wean_step *st) {
   st->flow_lpm = av[HS_CMP_ECMO];
-  st->value[HS_WEAN_PP] = ma[HS_M_PP];
+  int own;
+  st->value[HS_WEAN_PP] = wean_pp(bl, ma, all, &own);
   st->value[HS_WEAN_LVEF] = wean_lvef(ma);
   st->value[HS_WEAN_VTI] = vti_cm(ma, c->lvot_diam_cm);
   st->value[HS_WEAN_MAP] = ma[HS_M_MAP];
@@ -145,6 +192,7 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   if (!(pl = hs_plan_compile(m, err))) goto fail;
   if (!(s = hs_sim_new(pl, err))) goto fail;
   if (!(all = malloc(hs_sim_metric_count(s) * sizeof *all))) goto fail;
+  balloon bl = find_balloon(s);
   if ((st = steady(s, mb, all, out->before, err))) goto done;
   out->flow_before_lpm = out->before[HS_CMP_ECMO];
   /* the descent: each step to steady state with the vent clamped, stopped at the first
@@ -156,7 +204,9 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
     if ((st = hs_sim_set(s, "ecmo.target_flow", flows[k] * LPM, err))) goto done;
     if ((st = steady(s, ma, all, out->after, err))) goto done;
     hs_wean_step *sp = &out->steps[out->nsteps++];
-    eval_step(&c, mb, ma, out->after, sp);
+    eval_step(&c, mb, ma, out->after, &bl, all, sp);
+    wean_pp(&bl, ma, all, &out->pp_lv_own);
+    out->pp_arterial_mmhg = ma[HS_M_PP];
     out->lvef_after = wean_lvef(ma);
     out->vti_after = sp->value[HS_WEAN_VTI];
     out->cvp_after = ma[HS_M_CVP];
@@ -172,8 +222,14 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   out->cvp_before = mb[HS_M_CVP];
   memcpy(out->value, last->value, sizeof out->value);
   memcpy(out->pass, last->pass, sizeof out->pass);
-  snprintf(out->text[HS_WEAN_PP], sizeof out->text[0], "pulse pressure %.1f mmHg (>= %.0f mmHg)",
-           last->value[HS_WEAN_PP], c.pp_min_mmhg);
+  if (out->pp_lv_own)
+    snprintf(out->text[HS_WEAN_PP], sizeof out->text[0],
+             "pulse pressure %.1f mmHg (>= %.0f mmHg; the LV's own over the balloon's "
+             "presystolic dip, the arterial %.0f mmHg carries the augmentation)",
+             last->value[HS_WEAN_PP], c.pp_min_mmhg, out->pp_arterial_mmhg);
+  else
+    snprintf(out->text[HS_WEAN_PP], sizeof out->text[0],
+             "pulse pressure %.1f mmHg (>= %.0f mmHg)", last->value[HS_WEAN_PP], c.pp_min_mmhg);
   snprintf(out->text[HS_WEAN_LVEF], sizeof out->text[0], "LVEF %.0f %% (> %.0f %%)",
            last->value[HS_WEAN_LVEF], c.lvef_min_pct);
   snprintf(out->text[HS_WEAN_VTI], sizeof out->text[0],

@@ -63,6 +63,9 @@ char *hs_wean_json(const hs_wean_result *r, const hs_provenance *prov, hs_err *e
   }
   SET(root, "steps", steps);
   SET(root, "stopped_early", json_boolean(r->stopped_early));
+  /* with a balloon counterpulsing the criterion reads the LV's own pulse */
+  SET(root, "pulse_pressure_lv_own", json_boolean(r->pp_lv_own));
+  SET(root, "pulse_pressure_arterial_mmhg", hs_jnum(r->pp_arterial_mmhg));
   SET(root, "before", values_json(r->before));
   SET(root, "trial", values_json(r->after));
   return hs_jdump(root, bad, 6, "the weaning result", err);
