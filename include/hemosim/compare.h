@@ -191,6 +191,12 @@ hs_status hs_strategy_model_ctx(const hs_model *patient, const char *text, doubl
                                 const hs_context *ctx, hs_model **out, hs_err *err);
 /* The built-in strategy list, NULL-terminated (escalation order). */
 extern const char *const hs_builtin_strategies[];
+/* A built-in strategy text for a patient: a drug part without a dose ("ecmo+milrinone")
+   that the patient already receives gets the part's default dose added to the patient's
+   own ("ecmo+milrinone:0.75 ug/kg/min"), so the row escalates the drug instead of
+   repeating the patient's own drugs; other texts are copied.  out of size n (at least
+   96). */
+void hs_strategy_escalate(const char *text, const hs_model *patient, char *out, size_t n);
 
 /* ---- results --------------------------------------------------------------- */
 

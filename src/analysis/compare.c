@@ -1324,7 +1324,42 @@ static void decide(hs_compare_result *res) {
   }
 }
 
-/* Append to the string b (of size n), truncating. */
+static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
+                             const hs_context *ctx, const char *const *strategies,
+                             const char *const *builtin, const double *flows, size_t nflows,
+                             int threads, const hs_progress *progress, hs_compare_result **out,
+                             hs_err *err);
+
+hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *targets,
+                                  const hs_context *ctx, const char *const *strategies,
+                                  const double *flows, size_t nflows, int threads,
+                                  const hs_progress *progress, hs_compare_result **out,
+                                  hs_err *err) {
+  if (strategies)
+    return compare_run(patient, targets, ctx, strategies, NULL, flows, nflows, threads,
+                       progress, out, err);
+  /* the built-in list escalates the drugs the patient already receives (SCAI D's
+     dobutamine 5: "ECMO + dobutamine 10", not its own dose again) */
+  size_t nb = 0;
+  while (hs_builtin_strategies[nb]) nb++;
+  char(*esc)[96] = calloc(nb, sizeof *esc);
+  const char **list = calloc(nb + 1, sizeof *list);
+  hs_status st;
+  if (!esc || !list) {
+    st = hs_err_set(err, HS_ERR_NOMEM, "out of memory comparing strategies");
+  } else {
+    for (size_t k = 0; k < nb; k++) {
+      hs_strategy_escalate(hs_builtin_strategies[k], patient, esc[k], sizeof esc[k]);
+      list[k] = esc[k];
+    }
+    st = compare_run(patient, targets, ctx, NULL, list, flows, nflows, threads, progress, out,
+                     err);
+  }
+  free(esc);
+  free(list);
+  return st;
+}
+
 hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
                          const hs_context *ctx, const char *const *strategies,
                          const double *flows, size_t nflows, int threads,
@@ -1333,18 +1368,20 @@ hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
                                  out, err);
 }
 
-hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *targets,
-                                  const hs_context *ctx, const char *const *strategies,
-                                  const double *flows, size_t nflows, int threads,
-                                  const hs_progress *progress, hs_compare_result **out,
-                                  hs_err *err) {
+/* hs_compare_run_progress with the built-in list already made for the patient (used
+   when strategies is NULL). */
+static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
+                             const hs_context *ctx, const char *const *strategies,
+                             const char *const *builtin, const double *flows, size_t nflows,
+                             int threads, const hs_progress *progress, hs_compare_result **out,
+                             hs_err *err) {
   static const double default_flows[] = {2, 3, 4, 5};
   *out = NULL;
   double t0 = now();
   hs_context cdef;
   hs_context_default(&cdef);
   if (!ctx) ctx = &cdef;
-  const char *const *list = strategies ? strategies : hs_builtin_strategies;
+  const char *const *list = strategies ? strategies : builtin;
   if (!strategies && !flows) flows = default_flows, nflows = 4;
   if (!flows) nflows = 0;
   size_t ns = 0;

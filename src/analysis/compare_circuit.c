@@ -138,27 +138,14 @@ failed:
    2017;136:e232-e268), a balloon, a percutaneous pump, the larger pump of a surgical
    (axillary) access.  Each is the built-in strategy of that drug or device, applied to
    the patient without the circuit compare adds.  A drug rung adds its dose (ug/kg/min)
-   to what the patient already receives of it: an escalation, not a replacement. */
+   to what the patient already receives of it (hs_strategy_escalate): an escalation, not
+   a replacement. */
 static const char *const LADDER[HS_LADDER_N] = {"ecmo",
                                                 "ecmo+dobutamine",
                                                 "ecmo+milrinone",
                                                 "ecmo+iabp:1:1",
                                                 "ecmo+impella_cp:P8",
                                                 "ecmo+impella_5.0:P8"};
-static const double LADDER_DOSE[HS_LADDER_DRUGS] = {0, 5.0, 0.375};
-
-/* Rung i's strategy text into buf: a drug rung's dose added to the patient's own. */
-static void rung_text(const hs_model *patient, int i, char *buf, size_t n) {
-  snprintf(buf, n, "%s", LADDER[i]);
-  if (i < 1 || i >= HS_LADDER_DRUGS) return;
-  const char *drug = LADDER[i] + 5; /* after "ecmo+" */
-  char path[48];
-  snprintf(path, sizeof path, "drugs.%s", drug);
-  double own = 0;
-  if (hs_model_get(patient, path, &own, NULL) != HS_OK || !(own > 0)) own = 0;
-  snprintf(buf, n, "ecmo+%s:%.4g ug/kg/min", drug, own + LADDER_DOSE[i]);
-}
-
 typedef struct rung {
   const hs_model *patient;
   const hs_targets *t;
@@ -200,8 +187,8 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
     hs_compare_row *r = &res->ladder[i];
     memset(r, 0, sizeof *r);
     for (int k = 0; k < HS_CMP_NVAL; k++) r->v[k] = NAN;
-    char text[64];
-    rung_text(patient, i, text, sizeof text);
+    char text[96];
+    hs_strategy_escalate(LADDER[i], patient, text, sizeof text);
     hs_status s = hs_strategy_parse(text, &st[i], err);
     if (s) return s;
     if (hs_strategy_excluded(&st[i], &res->context, r->excluded_reason,

@@ -438,6 +438,34 @@ static const comp_def COMPS[] = {
 };
 #define NCOMPS (sizeof COMPS / sizeof COMPS[0])
 
+void hs_strategy_escalate(const char *text, const hs_model *patient, char *out, size_t n) {
+  char buf[96];
+  snprintf(buf, sizeof buf, "%s", text);
+  size_t o = 0;
+  out[0] = 0;
+  for (char *save = NULL, *part = strtok_r(buf, "+", &save); part;
+       part = strtok_r(NULL, "+", &save)) {
+    const char *rep = part;
+    char esc[64];
+    for (size_t k = 0; k < NCOMPS; k++) {
+      const comp_def *d = &COMPS[k];
+      if (d->family != HS_FAM_DRUG || strcmp(part, d->key)) continue;
+      char path[40], *unit;
+      snprintf(path, sizeof path, "drugs.%s", d->key);
+      double own = 0, def = strtod(d->def, &unit);
+      while (*unit == ' ') unit++;
+      /* the dose-rate drugs (ug/kg/min, the internal unit of every such dose) */
+      if (strcmp(unit, "ug/kg/min") || hs_model_get(patient, path, &own, NULL) != HS_OK ||
+          !(own > 0))
+        break;
+      snprintf(esc, sizeof esc, "%s:%.4g %s", d->key, own + def, unit);
+      rep = esc;
+      break;
+    }
+    o += (size_t)snprintf(out + o, o < n ? n - o : 0, "%s%s", o ? "+" : "", rep);
+  }
+}
+
 /* number with optional unit suffix: "8mm", "8 mm", "22Fr", "P6", "7500rpm" */
 static int arg_number(const char *a, const char *prefix, const char *const *units, double *out) {
   if (prefix && *prefix && !strncmp(a, prefix, strlen(prefix))) a += strlen(prefix);
