@@ -272,4 +272,8 @@ if("${ERR}" MATCHES "the brain receives blood")
   message(FATAL_ERROR "O2 reactivity on: unexpected hypoxaemia note:\n${ERR}")
 endif()
 expect_match("${OUT}" "\"blood_gas_steps\": [1-9][0-9]*,")
+# compare's built-in list escalates a drug the patient already receives, at most to its
+# maximum: a patient on milrinone 0.75 gets milrinone 1 (0.75 + 0.375 is out of range)
+expect_run(0 ${HEMOSIM} compare ${ECMO} --set "drugs.milrinone=0.75 ug/kg/min" --threads 2)
+expect_match("${OUT}" "ECMO \\+ milrinone 1 ug/kg/min ")
 message(STATUS "cli outputs: trend and sweep checks passed")

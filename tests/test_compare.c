@@ -1917,6 +1917,21 @@ static void test_escalate_own_drugs(void **state) {
   m = example("acute_mi_shock.yaml"); /* no dobutamine: the default dose */
   hs_strategy_escalate("ecmo+dobutamine", m, out, sizeof out);
   assert_string_equal(out, "ecmo+dobutamine");
+  /* at most the drug's maximum (milrinone 1 ug/kg/min): 0.75 + 0.375 gives 1, and a patient
+     at the maximum keeps it; compare then runs (it stopped on a dose out of range) */
+  hs_err err;
+  assert_int_equal(hs_model_set(m, "drugs.milrinone", 0.75, &err), HS_OK);
+  hs_strategy_escalate("ecmo+milrinone", m, out, sizeof out);
+  assert_string_equal(out, "ecmo+milrinone:1 ug/kg/min");
+  assert_int_equal(hs_model_set(m, "drugs.milrinone", 1.0, &err), HS_OK);
+  hs_strategy_escalate("ecmo+milrinone+nitroprusside", m, out, sizeof out);
+  assert_string_equal(out, "ecmo+milrinone:1 ug/kg/min+nitroprusside");
+  /* a text that does not fit the strategy buffer is not rewritten */
+  static const char LONG[] = "ecmo+milrinone+dobutamine+nitroprusside+iabp:1:1+la_vent:22Fr"
+                             "+pa_vent:15Fr+septostomy:12mm+pigtail:8Fr";
+  char big[160];
+  hs_strategy_escalate(LONG, m, big, sizeof big);
+  assert_string_equal(big, LONG);
   hs_model_free(m);
 }
 

@@ -442,9 +442,8 @@ typedef struct hs_wean_result {
   hs_wean_step steps[HS_WEAN_MAX_STEPS];
   int stopped_early;        /* a step above the trial flow was not tolerated */
   /* 1: an IABP counterpulsed at the trial flow, so the pulse pressure criterion reads the
-     LV's own pulse, its systolic peak over the balloon's presystolic dip (the beats after
-     an unassisted diastole at 1:2 / 1:3, else the assisted ones), not the arterial pulse
-     that carries the augmentation (pp_arterial_mmhg) */
+     LV's own pulse, at steady state with the balloon in standby, not the arterial pulse
+     that carries the augmentation (pp_arterial_mmhg, with the balloon counterpulsing) */
   int pp_lv_own;
   double pp_arterial_mmhg;
 } hs_wean_result;

@@ -251,7 +251,8 @@ typedef struct hs_steady_info {
   int lh_steps;       /* left-heart filling-balance steps taken (a non-ejecting LV) */
   int gas_steps;      /* blood-gas steps taken while the arterial blood gases act on the
                          haemodynamics (the brain's CO2 / O2 reactivity): each puts the CO2
-                         contents at their balance and the O2 at its fixed point */
+                         contents at their balance (those of the O2 warm start and the
+                         settling also the O2 at its fixed point) */
   double icp_imbalance_mmhg; /* last beat's CSF imbalance x outflow resistance, mmHg */
   char accel_reason[160];    /* why acceleration fell back ("" if it did not) */
 } hs_steady_info;

@@ -263,7 +263,7 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
   }
   appendf(b, bn, ".");
   if (res->without_circuit == 1 && res->step == HS_STEP_FLOW_DRUGS &&
-      res->ladder_least >= HS_LADDER_DRUGS)
+      (res->ladder_least < 0 || res->ladder_least >= HS_LADDER_DRUGS))
     appendf(b, bn, " Drugs alone do it too: the recommendation's drugs without a circuit meet "
             "every target (NOT ON ECMO above).");
   return HS_OK;

@@ -439,10 +439,13 @@ static const comp_def COMPS[] = {
 #define NCOMPS (sizeof COMPS / sizeof COMPS[0])
 
 void hs_strategy_escalate(const char *text, const hs_model *patient, char *out, size_t n) {
-  char buf[96];
-  snprintf(buf, sizeof buf, "%s", text);
+  char buf[96], res[96];
+  snprintf(out, n, "%s", text); /* unchanged, unless it escalates and fits */
+  if (strlen(text) >= sizeof buf) return;
+  memcpy(buf, text, strlen(text) + 1);
+  const hs_block_type *drugs = hs_block_type_find("drugs");
   size_t o = 0;
-  out[0] = 0;
+  int changed = 0;
   for (char *save = NULL, *part = strtok_r(buf, "+", &save); part;
        part = strtok_r(NULL, "+", &save)) {
     const char *rep = part;
@@ -455,15 +458,21 @@ void hs_strategy_escalate(const char *text, const hs_model *patient, char *out, 
       double own = 0, def = strtod(d->def, &unit);
       while (*unit == ' ') unit++;
       /* the dose-rate drugs (ug/kg/min, the internal unit of every such dose) */
-      if (strcmp(unit, "ug/kg/min") || hs_model_get(patient, path, &own, NULL) != HS_OK ||
-          !(own > 0))
+      int pi = drugs ? hs_param_index(drugs, d->key) : -1;
+      if (pi < 0 || strcmp(unit, "ug/kg/min") ||
+          hs_model_get(patient, path, &own, NULL) != HS_OK || !(own > 0))
         break;
-      snprintf(esc, sizeof esc, "%s:%.4g %s", d->key, own + def, unit);
-      rep = esc;
+      /* at most the drug's own maximum (docs/drugs.md): a patient at it keeps it */
+      double dose = fmin(own + def, drugs->params[pi].max);
+      snprintf(esc, sizeof esc, "%s:%.4g %s", d->key, dose, unit);
+      rep = esc, changed = 1;
       break;
     }
-    o += (size_t)snprintf(out + o, o < n ? n - o : 0, "%s%s", o ? "+" : "", rep);
+    int w = snprintf(res + o, sizeof res - o, "%s%s", o ? "+" : "", rep);
+    if (w < 0 || (size_t)w >= sizeof res - o) return; /* does not fit: as written */
+    o += (size_t)w;
   }
+  if (changed && o < n) memcpy(out, res, o + 1);
 }
 
 /* number with optional unit suffix: "8mm", "8 mm", "22Fr", "P6", "7500rpm" */

@@ -64,60 +64,56 @@ static int is_tolerance(int k) {
 static double wean_lvef(const double *m) { return isnan(m[HS_M_LVEF]) ? 0.0 : m[HS_M_LVEF]; }
 
 
-/* The balloon's outputs among the simulation's metrics (indices into hs_sim_summary_all,
-   -1: none): any device whose outputs include the IABP's pressures
-   (devices/iabp.c: "<device>_augmented_pressure_mmhg" ...). */
+/* A balloon among the simulation's devices: the index of its augmented pressure in
+   hs_sim_summary_all (-1: none; devices/iabp.c output "<device>_augmented_pressure_mmhg",
+   NaN while it does not counterpulse) and the device's name. */
 typedef struct balloon {
-  int aug, asys, aedp, usys, uedp;
+  int aug;
+  char dev[64];
 } balloon;
 
-/* 1 when name ends in "_" suffix (suffix without its underscore), the underscore included:
-   "iabp_assisted_systolic_mmhg" ends in "_assisted_systolic_mmhg", "iabp_unassisted_..."
-   does not. */
-static int ends_in(const char *name, const char *suffix) {
-  size_t n = strlen(name), m = strlen(suffix);
-  return n > m + 1 && name[n - m - 1] == '_' && !strcmp(name + n - m, suffix);
-}
-
 static balloon find_balloon(const hs_sim *s) {
-  balloon b = {-1, -1, -1, -1, -1};
+  static const char SUF[] = "_augmented_pressure_mmhg";
+  balloon b = {-1, ""};
   char name[128];
+  size_t m = strlen(SUF);
   for (size_t i = 0; i < hs_sim_metric_count(s); i++) {
     if (!hs_sim_metric_name(s, i, name, sizeof name)) continue;
-    int k = (int)i;
-    if (ends_in(name, "augmented_pressure_mmhg")) b.aug = k;
-    else if (ends_in(name, "assisted_systolic_mmhg")) b.asys = k;
-    else if (ends_in(name, "assisted_end_diastolic_mmhg")) b.aedp = k;
-    else if (ends_in(name, "unassisted_systolic_mmhg")) b.usys = k;
-    else if (ends_in(name, "unassisted_end_diastolic_mmhg")) b.uedp = k;
+    size_t n = strlen(name);
+    if (n <= m || strcmp(name + n - m, SUF) || n - m >= sizeof b.dev) continue;
+    b.aug = (int)i;
+    memcpy(b.dev, name, n - m);
+    b.dev[n - m] = 0;
+    break;
   }
   return b;
 }
 
-/* The pulse pressure the weaning criterion reads (Aissaoui 2011: the LV's own pulsatility):
-   the arterial pulse, or with a balloon counterpulsing (an augmented pressure in the
-   window) the LV's systolic peak over the presystolic dip, after unassisted diastoles
-   where there are any (1:2, 1:3), else after assisted ones.  *own: which. */
-static double wean_pp(const balloon *bl, const double *ma, const double *all, int *own) {
-  *own = 0;
-  if (!all || bl->aug < 0 || !isfinite(all[bl->aug])) return ma[HS_M_PP];
-  double u = bl->usys >= 0 && bl->uedp >= 0 ? all[bl->usys] - all[bl->uedp] : NAN;
-  double a = bl->asys >= 0 && bl->aedp >= 0 ? all[bl->asys] - all[bl->aedp] : NAN;
-  double v = isfinite(u) ? u : a;
-  if (!isfinite(v)) return ma[HS_M_PP];
-  *own = 1;
-  return v;
+/* With a balloon counterpulsing at the trial flow the arterial pulse carries its
+   augmentation, not the LV's pulsatility that the criterion asks for (Aissaoui 2011):
+   the pulse pressure is read once more with the balloon in standby (<device>.on false),
+   at steady state, as a team reads the native pulse during a pause of the pump.  *pp: that
+   pulse pressure; returns 0 when no balloon counterpulsed (nothing read). */
+static hs_status standby_pp(hs_sim *s, const balloon *bl, double *all, double *pp, int *read,
+                            hs_err *err) {
+  *read = 0;
+  if (bl->aug < 0 || !isfinite(all[bl->aug])) return HS_OK;
+  char path[80];
+  snprintf(path, sizeof path, "%s.on", bl->dev);
+  double m[HS_METRIC_COUNT], v[HS_CMP_NVAL];
+  hs_status st = hs_sim_set(s, path, 0.0, err);
+  if (!st) st = steady(s, m, all, v, err);
+  if (!st) *pp = m[HS_M_PP], *read = 1;
+  return st;
 }
 
 /* The criteria at one step (ma: its metrics, av: its compare values) against full flow
    (mb).  Tolerance (MAP, CVP and PCWP rise, the optional lactate) decides whether the
    descent goes on; readiness (pulse pressure, LVEF, VTI) is judged at the trial flow. */
 static void eval_step(const hs_wean_criteria *c, const double *mb, const double *ma,
-                      const double *av, const balloon *bl, const double *all,
-                      hs_wean_step *st) {
+                      const double *av, hs_wean_step *st) {
   st->flow_lpm = av[HS_CMP_ECMO];
-  int own;
-  st->value[HS_WEAN_PP] = wean_pp(bl, ma, all, &own);
+  st->value[HS_WEAN_PP] = ma[HS_M_PP];
   st->value[HS_WEAN_LVEF] = wean_lvef(ma);
   st->value[HS_WEAN_VTI] = vti_cm(ma, c->lvot_diam_cm);
   st->value[HS_WEAN_MAP] = ma[HS_M_MAP];
@@ -204,8 +200,7 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
     if ((st = hs_sim_set(s, "ecmo.target_flow", flows[k] * LPM, err))) goto done;
     if ((st = steady(s, ma, all, out->after, err))) goto done;
     hs_wean_step *sp = &out->steps[out->nsteps++];
-    eval_step(&c, mb, ma, out->after, &bl, all, sp);
-    wean_pp(&bl, ma, all, &out->pp_lv_own);
+    eval_step(&c, mb, ma, out->after, sp);
     out->pp_arterial_mmhg = ma[HS_M_PP];
     out->lvef_after = wean_lvef(ma);
     out->vti_after = sp->value[HS_WEAN_VTI];
@@ -215,7 +210,15 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
       break;
     }
   }
-  const hs_wean_step *last = &out->steps[out->nsteps - 1];
+  hs_wean_step *last = &out->steps[out->nsteps - 1];
+  /* a counterpulsing balloon: the pulse pressure of the last step read in standby (the
+     simulation's last use: the balloon stays off) */
+  double pp;
+  if ((st = standby_pp(s, &bl, all, &pp, &out->pp_lv_own, err))) goto done;
+  if (out->pp_lv_own) {
+    last->value[HS_WEAN_PP] = pp;
+    last->pass[HS_WEAN_PP] = pp >= c.pp_min_mmhg;
+  }
   out->flow_after_lpm = out->after[HS_CMP_ECMO];
   out->lvef_before = wean_lvef(mb);
   out->vti_before = vti_cm(mb, c.lvot_diam_cm);
@@ -224,8 +227,8 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   memcpy(out->pass, last->pass, sizeof out->pass);
   if (out->pp_lv_own)
     snprintf(out->text[HS_WEAN_PP], sizeof out->text[0],
-             "pulse pressure %.1f mmHg (>= %.0f mmHg; the LV's own over the balloon's "
-             "presystolic dip, the arterial %.0f mmHg carries the augmentation)",
+             "pulse pressure %.1f mmHg (>= %.0f mmHg; the LV's own, the balloon in "
+             "standby: counterpulsing, the arterial %.0f mmHg carries its augmentation)",
              last->value[HS_WEAN_PP], c.pp_min_mmhg, out->pp_arterial_mmhg);
   else
     snprintf(out->text[HS_WEAN_PP], sizeof out->text[0],

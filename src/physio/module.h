@@ -137,9 +137,10 @@ typedef struct hs_physio_beat {
   int search;    /* 1 while hs_sim_run_to_steady searches the periodic steady state */
   const double *y; /* the state at the beat end (plan layout) */
   int gases_fresh; /* 1 at the beat end after the search put the blood's CO2 contents at
-                      their balance and its O2 at its fixed point (a blood-gas step): a
-                      module that follows the arterial blood gases (the brain's CO2 / O2
-                      reactivity) updates during the search only then */
+                      their balance (a blood-gas step; at the O2 warm start and the
+                      settling also the O2 at its fixed point): a module that follows the
+                      arterial blood gases (the brain's CO2 / O2 reactivity) updates during
+                      the search only then */
   double residual; /* the beat-to-beat change of the fast states over their steady-state
                       tolerances (the largest; < 1: periodic within tolerance): a
                       controller may wait for the circulation to settle before a search
