@@ -93,7 +93,7 @@ static balloon find_balloon(const hs_sim *s) {
    augmentation, not the LV's pulsatility that the criterion asks for (Aissaoui 2011):
    the pulse pressure is read once more with the balloon in standby (<device>.on false),
    at steady state, as a team reads the native pulse during a pause of the pump.  *pp: that
-   pulse pressure; returns 0 when no balloon counterpulsed (nothing read). */
+   pulse pressure, *read 1; *read 0 when no balloon counterpulsed (nothing read). */
 static hs_status standby_pp(hs_sim *s, const balloon *bl, double *all, double *pp, int *read,
                             hs_err *err) {
   *read = 0;

@@ -118,9 +118,14 @@ typedef struct la_state {
   double deficit; /* O2 demand unmet at the critical extraction, mL O2/min */
   double adr;     /* adrenergic part of prod (epinephrine), mmol/min */
   int have_beat;  /* prod, cl, deficit, adr are set */
+  int no_flow;    /* the last beat had no circulation (total systemic flow < 0.1 L/min) */
 } la_state;
 
 static const hs_physio_slow SLOW[] = {{"lactate", "mmol/L", 1.0}};
+
+/* Total systemic flow below which the circulation has stopped (L/min; as the steady-state
+   search's "no circulation", model/steady.c). */
+static const double NO_FLOW_LPM = 0.1;
 
 /* Plan data: the splanchnic bed edge (role splanchnic_bed, -1 if absent); the
  * myocardium is the plan's node_cor (the vessels the coronary_arteries role feeds). */
@@ -164,6 +169,7 @@ static int la_beat(void *state, const hs_physio_beat *b) {
   st->prod = cl0 * la[LA_NORMAL] + la[LA_YIELD] * deficit + st->adr;
   st->deficit = deficit;
   st->have_beat = 1;
+  st->no_flow = !(b->m[HS_M_CO] >= NO_FLOW_LPM);
   return 0; /* no effect on the circulation (the acid-base reads the metric) */
 }
 
@@ -181,7 +187,9 @@ static void la_metrics(const void *state, const hs_plan *pl, const double *p, do
   const double *la = p + BLK(pl);
   int ok = st->have_beat;
   m[HS_M_LACT] = st->l;
-  m[HS_M_LACT_EQ] = ok && st->cl > 1e-9 ? st->prod / st->cl : NAN;
+  /* no circulation (an arrest without support): lactate rises without a plateau; the
+     flow-independent part of the clearance would give a number with no meaning */
+  m[HS_M_LACT_EQ] = ok && !st->no_flow && st->cl > 1e-9 ? st->prod / st->cl : NAN;
   m[HS_M_LACT_PROD] = ok ? st->prod * 60.0 : NAN;
   m[HS_M_LACT_CL] = ok ? st->cl * 1000.0 : NAN;
   m[HS_M_LACT_ADR] = ok ? st->adr * 60.0 : NAN;
