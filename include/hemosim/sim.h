@@ -110,7 +110,7 @@ extern "C" {
   X(HS_M_SHUNT, "shunt_pct", "%", "intrapulmonary shunt: oxygen.shunt_fraction + lung water") \
   X(HS_M_LACT, "lactate_mmol_l", "mmol/L", "arterial lactate (slow state, docs/model.md 2.17)") \
   X(HS_M_LACT_EQ, "lactate_steady_mmol_l", "mmol/L",                                         \
-    "lactate this circulation settles at: production / clearance (NaN without circulation: no plateau)")                          \
+    "lactate this circulation settles at: production / clearance (NaN without circulation: no plateau)") \
   X(HS_M_LACT_PROD, "lactate_production_mmol_h", "mmol/h", "lactate production (basal + below critical O2 extraction + epinephrine)") \
   X(HS_M_LACT_ADR, "lactate_adrenergic_mmol_h", "mmol/h", "the part of lactate_production_mmol_h made by an epinephrine infusion (aerobic, beta-2)") \
   X(HS_M_LACT_CL, "lactate_clearance_ml_min", "mL/min", "lactate clearance (hepatic part follows splanchnic flow)") \

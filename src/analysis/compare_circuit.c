@@ -146,6 +146,7 @@ static const char *const LADDER[HS_LADDER_N] = {"ecmo",
                                                 "ecmo+iabp:1:1",
                                                 "ecmo+impella_cp:P8",
                                                 "ecmo+impella_5.0:P8"};
+
 typedef struct rung {
   const hs_model *patient;
   const hs_targets *t;

@@ -64,42 +64,27 @@ static int is_tolerance(int k) {
 static double wean_lvef(const double *m) { return isnan(m[HS_M_LVEF]) ? 0.0 : m[HS_M_LVEF]; }
 
 
-/* A balloon among the simulation's devices: the index of its augmented pressure in
-   hs_sim_summary_all (-1: none; devices/iabp.c output "<device>_augmented_pressure_mmhg",
-   NaN while it does not counterpulse) and the device's name. */
-typedef struct balloon {
-  int aug;
-  char dev[64];
-} balloon;
-
-static balloon find_balloon(const hs_sim *s) {
-  static const char SUF[] = "_augmented_pressure_mmhg";
-  balloon b = {-1, ""};
-  char name[128];
-  size_t m = strlen(SUF);
-  for (size_t i = 0; i < hs_sim_metric_count(s); i++) {
-    if (!hs_sim_metric_name(s, i, name, sizeof name)) continue;
-    size_t n = strlen(name);
-    if (n <= m || strcmp(name + n - m, SUF) || n - m >= sizeof b.dev) continue;
-    b.aug = (int)i;
-    memcpy(b.dev, name, n - m);
-    b.dev[n - m] = 0;
-    break;
-  }
-  return b;
+/* The name of a balloon pump in model m (a device block of type iabp), or NULL. */
+static const char *find_balloon(const hs_model *m) {
+  for (size_t i = 0; i < hs_model_block_count(m); i++)
+    if (!strcmp(hs_model_block_type(m, i)->name, "iabp")) return hs_model_block_name(m, i);
+  return NULL;
 }
 
-/* With a balloon counterpulsing at the trial flow the arterial pulse carries its
-   augmentation, not the LV's pulsatility that the criterion asks for (Aissaoui 2011):
-   the pulse pressure is read once more with the balloon in standby (<device>.on false),
-   at steady state, as a team reads the native pulse during a pause of the pump.  *pp: that
-   pulse pressure, *read 1; *read 0 when no balloon counterpulsed (nothing read). */
-static hs_status standby_pp(hs_sim *s, const balloon *bl, double *all, double *pp, int *read,
+/* With a balloon counterpulsing (<dev>.on) at the trial flow the arterial pulse carries
+   its augmentation, not the LV's pulsatility that the criterion asks for (Aissaoui 2011):
+   the pulse pressure is read once more with the balloon in standby, at steady state, as
+   a team reads the native pulse during a pause of the pump.  *pp: that pulse pressure,
+   *read 1; *read 0 when no balloon counterpulsed (nothing read).  all: scratch for
+   steady(). */
+static hs_status standby_pp(hs_sim *s, const char *dev, double *all, double *pp, int *read,
                             hs_err *err) {
   *read = 0;
-  if (bl->aug < 0 || !isfinite(all[bl->aug])) return HS_OK;
   char path[80];
-  snprintf(path, sizeof path, "%s.on", bl->dev);
+  double on = 0;
+  if (!dev || snprintf(path, sizeof path, "%s.on", dev) >= (int)sizeof path ||
+      hs_sim_get(s, path, &on, NULL) != HS_OK || !(on > 0))
+    return HS_OK;
   double m[HS_METRIC_COUNT], v[HS_CMP_NVAL];
   hs_status st = hs_sim_set(s, path, 0.0, err);
   if (!st) st = steady(s, m, all, v, err);
@@ -188,7 +173,7 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   if (!(pl = hs_plan_compile(m, err))) goto fail;
   if (!(s = hs_sim_new(pl, err))) goto fail;
   if (!(all = malloc(hs_sim_metric_count(s) * sizeof *all))) goto fail;
-  balloon bl = find_balloon(s);
+  const char *balloon = find_balloon(m);
   if ((st = steady(s, mb, all, out->before, err))) goto done;
   out->flow_before_lpm = out->before[HS_CMP_ECMO];
   /* the descent: each step to steady state with the vent clamped, stopped at the first
@@ -213,8 +198,8 @@ hs_status hs_wean_run(const hs_model *patient, const hs_wean_criteria *crit,
   hs_wean_step *last = &out->steps[out->nsteps - 1];
   /* a counterpulsing balloon: the pulse pressure of the last step read in standby (the
      simulation's last use: the balloon stays off) */
-  double pp;
-  if ((st = standby_pp(s, &bl, all, &pp, &out->pp_lv_own, err))) goto done;
+  double pp = NAN;
+  if ((st = standby_pp(s, balloon, all, &pp, &out->pp_lv_own, err))) goto done;
   if (out->pp_lv_own) {
     last->value[HS_WEAN_PP] = pp;
     last->pass[HS_WEAN_PP] = pp >= c.pp_min_mmhg;

@@ -582,10 +582,9 @@ static double settle_o2(hs_sim *s, int replay, const double *qpat, size_t nqm, d
 
 /* A blood-gas step (hs_sim_run_to_steady): the contents were just put at their balance; the
    next beat end's modules read the target they give (physio beat gases_fresh). */
-static void gas_step(hs_sim *s, int *pending, int *steps, hs_steady_info *inf) {
+static void gas_step(hs_sim *s, int *pending, hs_steady_info *inf) {
   s->gases_fresh = 1;
   *pending = 1;
-  (*steps)++;
   inf->gas_steps++;
 }
 
@@ -657,7 +656,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   long csf_beat = -STEADY_CSF_GAP; /* beat of the last CSF step */
   /* the blood's CO2 acts on the circulation (the circuit's defended-flow factor, yrf):
      steady only once a blood-gas step left its target in place */
-  int gas_ok = pl->yrf < 0, gas_pending = 0, gas_steps = 0;
+  int gas_ok = pl->yrf < 0, gas_pending = 0; /* steps taken: inf.gas_steps */
   double gas_f1 = 0.0, gas_g1 = 0.0; /* the last blood-gas step's factor and its target */
   char suspended[sizeof inf.accel_reason] = "";
   double best = INFINITY, bpc_prev = NAN;
@@ -687,7 +686,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     av_shut = fills & HS_FILL_LV ? av_shut + 1 : 0;
     /* no circulation (arrest without support): contents only stagnate, nothing to
        accelerate */
-    int circulating = last[HS_M_CO] > 0.1;
+    int circulating = last[HS_M_CO] > HS_NO_FLOW_LPM;
     rv_shut = (fills & HS_FILL_RV) != 0;
     /* the left heart's filling balance: active once the LV has stopped ejecting while
        its pool's volume still moves (lh_step) */
@@ -709,7 +708,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
     if (gas_pending) { /* the beat after a blood-gas step set the factor's target: go */
       double tgt = s->pfx.regulated_flow, f = s->y[pl->yrf], d = fabs(tgt - f) / f;
       gas_pending = 0;
-      gas_ok = d < STEADY_GAS_TOL || gas_steps >= STEADY_GAS_STEPS;
+      gas_ok = d < STEADY_GAS_TOL || inf.gas_steps >= STEADY_GAS_STEPS;
       if (d > 0) {
         /* the factor f is a fixed point of target(f) (the cerebral flow moves the PCO2 the
            brain receives, a little; where a non-ejecting LV leaves the arch to the ECMO
@@ -897,7 +896,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
              the lungs' end-capillary O2: the O2 fixed point once more, or the O2 stage
              spends tens of beats on it (acute-MI shock, reactivity on: 103 -> 75 beats) */
           hs_replay_solve(s, STEADY_REPLAY_GOAL, STEADY_REPLAY_MAX);
-          gas_step(s, &gas_pending, &gas_steps, &inf);
+          gas_step(s, &gas_pending, &inf);
         }
       }
       warmed = 1;
@@ -917,10 +916,10 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
        membrane-lung sweep of 0).  A warm-started search, whose flows and contents start
        near their steady values, takes a first guess early (STEADY_GAS_FIRST).  Steady
        only once a step leaves the target within STEADY_GAS_TOL. */
-    if (!gas_ok && !gas_pending && gas_steps == 0 && circulating && !s->ctl_moving &&
+    if (!gas_ok && !gas_pending && inf.gas_steps == 0 && circulating && !s->ctl_moving &&
         o2res < 1.0 && res < STEADY_GAS_FIRST) {
       co2_balance(s, period > 1 ? qpat : NULL, nqm);
-      gas_step(s, &gas_pending, &gas_steps, &inf);
+      gas_step(s, &gas_pending, &inf);
     }
     calm = fast_calm && lh_good && s->cx_imb < sv[SOLVER_STEADY_TOL_ICP] &&
                    s->last_change_o2 < sv[SOLVER_STEADY_TOL_O2]
@@ -952,7 +951,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       if (o2_rounds < STEADY_O2_ROUNDS && circulating) {
         double moved = settle_o2(s, replay, period > 1 ? qpat : NULL, nqm, ypre);
         if (!gas_ok && !gas_pending) { /* a blood-gas step: the next beat end reads the target */
-          gas_step(s, &gas_pending, &gas_steps, &inf);
+          gas_step(s, &gas_pending, &inf);
         }
         if (moved > 1.0) {
           o2_rounds++;
@@ -964,7 +963,7 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       } else if (calm >= 3) { /* no circulation, or the rounds used up: the CO2 alone */
         co2_balance(s, period > 1 ? qpat : NULL, nqm);
         if (!gas_ok && !gas_pending && circulating) { /* and a blood-gas step */
-          gas_step(s, &gas_pending, &gas_steps, &inf);
+          gas_step(s, &gas_pending, &inf);
         }
       }
     }

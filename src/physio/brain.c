@@ -745,6 +745,13 @@ extern const hs_physio_module hs_physio_brain;
 
 /* ---- the brain as the engine's compartment (physio/module.h, hs_physio_circuit) ---- */
 
+/* Whether the blood gases act on the defended flow at brain parameters br (either
+   reactivity on): compile claims the factor's state exactly then, and the steady-state
+   search takes blood-gas steps (brain_follows_gases). */
+static int gas_reactive(const double *br) {
+  return br[BRAIN_CO2_REACTIVITY] > 0 || br[BRAIN_O2_REACTIVITY] > 0;
+}
+
 /* The skull's vessels (vessel parameter intracranial != 0), the autoregulated beds
    (resistor autoregulation_flow > 0, one state each), the CSF volume state, the brain
    block and the brain's roles. */
@@ -772,11 +779,10 @@ static hs_status brain_compile(hs_plan *pl, const hs_model *m, int *ny, hs_err *
   /* the gas factor (CO2 and O2 parts) on the defended flow: a state only with a reactivity
      on (whether both are 0 is fixed when compiled, as a bed's autoregulation; sim.c
      refuses the switch) */
-  double react = 0.0;
+  int react = 0;
   for (size_t b = 0; b < m->nblocks; b++)
-    if (m->blocks[b].type == &hs_type_brain)
-      react = m->blocks[b].params[BRAIN_CO2_REACTIVITY] + m->blocks[b].params[BRAIN_O2_REACTIVITY];
-  pl->yrf = pl->nar && react > 0 ? (*ny)++ : -1;
+    if (m->blocks[b].type == &hs_type_brain) react = gas_reactive(m->blocks[b].params);
+  pl->yrf = pl->nar && react ? (*ny)++ : -1;
   bp->sinus = hs_plan_node_find(pl, hs_model_role(m, "brain_venous_outflow"));
   bp->l_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "left_mca_bed"));
   bp->r_mca_bed = hs_plan_edge_find(pl, hs_model_role(m, "right_mca_bed"));
@@ -862,8 +868,7 @@ static int brain_outflow_pressure(const hs_plan *pl, const double *p, const doub
 /* The regulated beds' defended flow follows the arterial PCO2 or O2 content (the
    steady-state search then takes blood-gas steps, which set both parts). */
 static int brain_follows_gases(const hs_plan *pl, const double *p) {
-  return pl->nar > 0 && (p[HS_BRAIN_BLK(pl) + BRAIN_CO2_REACTIVITY] > 0 ||
-                         p[HS_BRAIN_BLK(pl) + BRAIN_O2_REACTIVITY] > 0);
+  return pl->nar > 0 && gas_reactive(p + HS_BRAIN_BLK(pl));
 }
 
 static const hs_physio_circuit brain_circuit = {

@@ -118,14 +118,10 @@ typedef struct la_state {
   double deficit; /* O2 demand unmet at the critical extraction, mL O2/min */
   double adr;     /* adrenergic part of prod (epinephrine), mmol/min */
   int have_beat;  /* prod, cl, deficit, adr are set */
-  int no_flow;    /* the last beat had no circulation (total systemic flow < 0.1 L/min) */
+  int no_flow;    /* the last beat had no circulation (HS_NO_FLOW_LPM, physio/module.h) */
 } la_state;
 
 static const hs_physio_slow SLOW[] = {{"lactate", "mmol/L", 1.0}};
-
-/* Total systemic flow below which the circulation has stopped (L/min; as the steady-state
-   search's "no circulation", model/steady.c). */
-static const double NO_FLOW_LPM = 0.1;
 
 /* Plan data: the splanchnic bed edge (role splanchnic_bed, -1 if absent); the
  * myocardium is the plan's node_cor (the vessels the coronary_arteries role feeds). */
@@ -169,7 +165,7 @@ static int la_beat(void *state, const hs_physio_beat *b) {
   st->prod = cl0 * la[LA_NORMAL] + la[LA_YIELD] * deficit + st->adr;
   st->deficit = deficit;
   st->have_beat = 1;
-  st->no_flow = !(b->m[HS_M_CO] >= NO_FLOW_LPM);
+  st->no_flow = !(b->m[HS_M_CO] > HS_NO_FLOW_LPM);
   return 0; /* no effect on the circulation (the acid-base reads the metric) */
 }
 

@@ -364,6 +364,11 @@ typedef struct hs_physio_module {
   path " adds the module's states and is fixed once the model is compiled; set it in the "  \
        "patient file or with --set before the run"
 
+/* Total systemic flow (co_lpm, L/min) at or below which the circulation has stopped (an
+   arrest without support): the steady-state search's contents only stagnate, the lactate
+   has no plateau. */
+#define HS_NO_FLOW_LPM 0.1
+
 /* The plan data of module md (plan_bytes of it; NULL if md is not registered).  A scan of
    the registered modules: cheap, but a module's right-hand-side hooks that run at every
    evaluation read it once per call at most (the circuit hooks: plan->cx_data). */
