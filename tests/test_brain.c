@@ -56,11 +56,13 @@ static brain run(const char *file, const char *const *sets) {
   hs_err err;
   hs_model *m = load_patient(file);
   /* nitroprusside is the MAP tool here: its arteriolar effect alone, as these set-ups were
-     built (docs/drugs.md "Venous capacity", "Diastolic distensibility"; the validation
+     built (docs/drugs.md "Venous capacity", "Diastolic distensibility", "Pulmonary vascular
+     resistance"; the validation
      cases set the same) */
   assert_int_equal(hs_model_set(m, "drug_response.nitroprusside_venous_emax", 0, &err), HS_OK);
   assert_int_equal(hs_model_set(m, "drug_response.nitroprusside_diastolic_emax", 0, &err),
                    HS_OK);
+  assert_int_equal(hs_model_set(m, "drug_response.pulmonary_reactivity", 0, &err), HS_OK);
   for (int i = 0; sets && sets[i]; i += 2) {
     hs_status st = hs_model_set_text(m, sets[i], sets[i + 1], &err);
     if (st) print_error("%s\n", err.msg);
@@ -308,6 +310,7 @@ static void test_autoregulation_change_mid_run(void **state) {
   assert_int_equal(hs_model_set(m, "drug_response.nitroprusside_venous_emax", 0, &err), HS_OK);
   assert_int_equal(hs_model_set(m, "drug_response.nitroprusside_diastolic_emax", 0, &err),
                    HS_OK);
+  assert_int_equal(hs_model_set(m, "drug_response.pulmonary_reactivity", 0, &err), HS_OK);
   assert_int_equal(hs_model_set_text(m, "drugs.nitroprusside", "2 ug/kg/min", &err), HS_OK);
   hs_plan *pl = hs_plan_compile(m, &err);
   assert_non_null(pl);

@@ -17,11 +17,13 @@ static void run(const char *file, const char *const *sets, double m[HS_METRIC_CO
   hs_model *mo = NULL;
   assert_int_equal(hs_patient_load_file(path, &mo, &err), HS_OK);
   /* nitroprusside is the MAP tool here: its arteriolar effect alone, as these set-ups were
-     built (docs/drugs.md "Venous capacity", "Diastolic distensibility"; the validation
+     built (docs/drugs.md "Venous capacity", "Diastolic distensibility", "Pulmonary vascular
+     resistance"; the validation
      cases set the same) */
   assert_int_equal(hs_model_set(mo, "drug_response.nitroprusside_venous_emax", 0, &err), HS_OK);
   assert_int_equal(hs_model_set(mo, "drug_response.nitroprusside_diastolic_emax", 0, &err),
                    HS_OK);
+  assert_int_equal(hs_model_set(mo, "drug_response.pulmonary_reactivity", 0, &err), HS_OK);
   for (int i = 0; sets && sets[i]; i += 2) {
     hs_status st = hs_model_set_text(mo, sets[i], sets[i + 1], &err);
     if (st) print_error("%s\n", err.msg);

@@ -90,8 +90,9 @@ static double run(const char *path, double value, int metric) {
 /* The venous effect in the closed loop: nitroprusside's PCWP and CVP fall is larger with
    it than without (the same arteriolar effect), and the pooled blood stays in the
    circulation (total volume unchanged).  Measured (acute-MI shock, reflex off, 2
-   ug/kg/min): PCWP 18.5 vs 20.4 mmHg; 2.1 mmHg apart without the LV distensibility of the
-   next test, whose more distensible LV takes the same pooling at a flatter EDPVR. */
+   ug/kg/min, with its pulmonary term): PCWP 20.3 vs 22.4 mmHg (18.5 vs 20.4 before that
+   term); 2.1 mmHg apart without the LV distensibility of the next test, whose more
+   distensible LV takes the same pooling at a flatter EDPVR. */
 static void test_venous_pooling(void **state) {
   (void)state;
   const char *off = "drug_response.nitroprusside_venous_emax";
@@ -109,7 +110,8 @@ static void test_venous_pooling(void **state) {
    ug/kg/min, and no other drug has it.  In the closed loop (acute-MI shock, reflex off, 2
    ug/kg/min) the filling pressure falls further while the LV stays larger and ejects more,
    as in Paulus et al. 1994 (LVEDP 18 -> 12 mmHg at LVEDV 158 -> 165 mL); measured: PCWP
-   18.5 vs 21.2 mmHg, LVEDV 164.9 vs 155.2 mL, CO 4.90 vs 4.46 L/min without the effect. */
+   20.3 vs 23.0 mmHg, LVEDV 169.2 vs 158.8 mL, CO 5.10 vs 4.63 L/min without the effect
+   (18.5 vs 21.2, 164.9 vs 155.2, 4.90 vs 4.46 before nitroprusside's pulmonary term). */
 static void test_lv_distensibility(void **state) {
   (void)state;
   double d[HS_DRUG_COUNT] = {0};
@@ -139,6 +141,86 @@ static void test_lv_distensibility(void **state) {
   assert_true(co > co_off * 1.05);
   /* without nitroprusside the parameter changes nothing */
   assert_near(run_with(NULL, 0, HS_M_PCWP, off, 0), run(NULL, 0, HS_M_PCWP), 1e-9);
+}
+
+/* The pulmonary arteriolar resistance (docs/drugs.md "Pulmonary vascular resistance"):
+   factor prod (1 + k Emax_p D / (ED50_p + D)), k = drug_response.pulmonary_reactivity.
+   In the closed loop the bed is linear: PVR (arterioles 0.06, venules and veins 0.018
+   mmHg s/mL) moves by (0.06 f + 0.018) / 0.078, the arterioles' factor f (milrinone 0.5
+   ug/kg/min: f = 1 - 0.72 x 0.5/0.9 = 0.6, PVR x 0.692; measured 0.692). */
+static void test_pulmonary(void **state) {
+  (void)state;
+  double d[HS_DRUG_COUNT] = {0};
+  hs_drug_effect e;
+  hs_drug_effect_of(d, &e);
+  assert_near(e.pulmonary, 1.0, 0);
+  assert_near(hs_drug_pulmonary(d, NULL), 1.0, 0);
+  d[HS_DRUG_MILRINONE] = 0.4; /* its ED50: half of Emax -0.72 */
+  hs_drug_effect_of(d, &e);
+  assert_near(e.pulmonary, 1.0 - 0.72 / 2, 1e-12);
+  d[HS_DRUG_NOREPINEPHRINE] = 0.3; /* its ED50: x (1 + 1.5 / 2), the systemic factor */
+  hs_drug_effect_of(d, &e);
+  assert_near(e.pulmonary, (1.0 - 0.36) * 1.75, 1e-12);
+  assert_near(hs_drug_pulmonary(d, NULL), e.pulmonary, 1e-15); /* one law, both ways */
+  /* the reactivity scales every drug's term (the block's order: index 10); 0 = none */
+  double vp[11] = {0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0.0};
+  assert_near(hs_drug_pulmonary(d, vp), 1.0, 0);
+  vp[10] = 2.0;
+  assert_near(hs_drug_pulmonary(d, vp), (1.0 - 0.72) * 2.5, 1e-12);
+  /* vasopressin: about half its systemic constriction (Jeon et al. 2006) */
+  memset(d, 0, sizeof d);
+  d[HS_DRUG_VASOPRESSIN] = 0.0005;
+  hs_drug_effect_of(d, &e);
+  assert_near(e.pulmonary, 1.0 + 0.65 / 2, 1e-12);
+  assert_true(e.pulmonary - 1.0 < 0.6 * (e.resistance - 1.0));
+  /* no human PVR dose-response: epinephrine, dopamine, esmolol leave the lungs alone */
+  const int none[] = {HS_DRUG_EPINEPHRINE, HS_DRUG_DOPAMINE, HS_DRUG_ESMOLOL};
+  for (int i = 0; i < 3; i++) {
+    memset(d, 0, sizeof d);
+    d[none[i]] = 1.0;
+    assert_near(hs_drug_pulmonary(d, NULL), 1.0, 0);
+  }
+  /* closed loop: PVR falls by the arterioles' share of the bed, and not at all without
+     reactivity; nothing else of the circulation is asked to move here */
+  const char *k = "drug_response.pulmonary_reactivity";
+  double pvr0 = run(NULL, 0, HS_M_PVR);
+  double pvr = run("drugs.milrinone", 0.5, HS_M_PVR);
+  double pvr_fixed = run_with("drugs.milrinone", 0.5, HS_M_PVR, k, 0);
+  print_message("milrinone 0.5: PVR %.1f -> %.1f dyn s/cm5 (%.1f with reactivity 0)\n", pvr0,
+                pvr, pvr_fixed);
+  assert_near(pvr / pvr0, (0.06 * 0.6 + 0.018) / 0.078, 0.01);
+  assert_near(pvr_fixed / pvr0, 1.0, 0.005);
+}
+
+/* The BP controller's norepinephrine (map_control.effect drugs) carries the drug's
+   pulmonary term: at its dose limit (1 ug/kg/min, a target out of reach) the arterioles'
+   factor is 1 + 1.5 / 1.3, PVR x (0.06 x 2.154 + 0.018) / 0.078 = 1.888. */
+static void test_pulmonary_controller(void **state) {
+  (void)state;
+  hs_err err;
+  hs_model *m = NULL;
+  char file[512];
+  snprintf(file, sizeof file, "%s/examples/patients/acute_mi_shock.yaml", HS_SOURCE_DIR);
+  assert_int_equal(hs_patient_load_file(file, &m, &err), HS_OK);
+  assert_int_equal(hs_model_set(m, "solver.slow_hold", 1, &err), HS_OK);
+  hs_plan *pl = hs_plan_compile(m, &err);
+  hs_sim *s = hs_sim_new(pl, &err);
+  assert_int_equal(hs_sim_run(s, 20, &err), HS_OK);
+  double m0[HS_METRIC_COUNT], m1[HS_METRIC_COUNT];
+  assert_int_equal(hs_sim_summary(s, 6, m0, &err), HS_OK);
+  assert_int_equal(hs_sim_schedule(s, 20, "map_control.target_low", 120, &err), HS_OK);
+  assert_int_equal(hs_sim_schedule(s, 20, "map_control.target_high", 140, &err), HS_OK);
+  assert_int_equal(hs_sim_schedule(s, 20, "map_control.engage_time", 0, &err), HS_OK);
+  assert_int_equal(hs_sim_schedule(s, 20, "map_control.enabled", 1, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 200, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 6, m1, &err), HS_OK);
+  print_message("controller at its limit: NE %.2f ug/kg/min, PVR %.1f -> %.1f\n",
+                m1[HS_M_NE_EQ], m0[HS_M_PVR], m1[HS_M_PVR]);
+  assert_near(m1[HS_M_NE_EQ], 1.0, 1e-6);
+  assert_near(m1[HS_M_PVR] / m0[HS_M_PVR], (0.06 * (1.0 + 1.5 / 1.3) + 0.018) / 0.078, 0.01);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
 }
 
 static double run_with(const char *path, double value, int metric, const char *extra,
@@ -219,6 +301,8 @@ int main(void) {
       cmocka_unit_test(test_venous_law),
       cmocka_unit_test(test_venous_pooling),
       cmocka_unit_test(test_lv_distensibility),
+      cmocka_unit_test(test_pulmonary),
+      cmocka_unit_test(test_pulmonary_controller),
       cmocka_unit_test(test_closed_loop_directions),
       cmocka_unit_test(test_coronary_bed_no_drug_tone),
       cmocka_unit_test(test_limits),

@@ -136,13 +136,15 @@ static void test_metric_and_unloading(void **state) {
     assert_in_range_d(sv - fwd - x[0], -1.0, 0.5);
     assert_near(x[1], 100.0 * x[0] / sv, 1e-9);
   }
-  /* measured: regurgitant fraction 44.8 -> 32.4 %, volume 24.5 -> 19.2 mL per beat (-22 %;
+  /* measured: regurgitant fraction 43.6 -> 33.8 %, volume 23.8 -> 21.0 mL per beat (-12 %;
      the patients' fraction 0.44 -> 0.26 at a total output about +24 % implies about
-     -27 %, Am J Cardiol 1986;58:1046); 45.4 -> 23.4 % and 24.8 -> 11.3 mL before
-     nitroprusside's LV distensibility (docs/drugs.md) kept the LV larger */
+     -27 %, Am J Cardiol 1986;58:1046).  44.8 -> 32.4 % and 24.5 -> 19.2 mL (-22 %) before
+     nitroprusside's pulmonary vasodilation (docs/drugs.md "Pulmonary vascular
+     resistance") let the RV hand more blood to the LV; 45.4 -> 23.4 % and 24.8 -> 11.3 mL
+     before its LV distensibility kept the LV larger */
   assert_in_range_d(b[1], 35.0, 55.0);
-  assert_true(n[0] < 0.85 * b[0]);
-  assert_true(n[1] < b[1] - 10.0);
+  assert_true(n[0] < 0.92 * b[0]);
+  assert_true(n[1] < b[1] - 8.0);
   assert_true(n[2] < b[2]); /* the LV is smaller */
 }
 

@@ -2,12 +2,13 @@
  * hemosim/drugs.h - vasoactive and inotropic drugs as simplified, documented
  * dose-response relations (docs/drugs.md).
  *
- * Each drug acts on up to three targets through an Emax model,
+ * Each drug acts on up to four targets through an Emax model,
  *   effect = Emax D / (ED50 + D)       (D: dose, Emax: fractional change at
  * saturation, ED50: dose giving half of it), and effects combine
  * multiplicatively: factor = prod_i (1 + effect_i).  Targets: systemic arteriolar
- * resistance (all systemic beds), ventricular end-systolic elastance (LV and RV)
- * and heart rate.  Doses are steady-state infusion rates; onset is immediate (a
+ * resistance (all systemic beds), ventricular end-systolic elastance (LV and RV),
+ * heart rate and the pulmonary arteriolar resistance (the pulmonary_arterioles role's
+ * edge; x drug_response.pulmonary_reactivity).  Doses are steady-state infusion rates; onset is immediate (a
  * scenario event changes the dose at a given time).
  *
  * Venous capacity: the venodilators (nitroprusside; the inodilators dobutamine and
@@ -47,6 +48,7 @@ typedef struct hs_drug_effect {
                               systemic capacitance veins */
   double lv_diastolic;     /* multiplier of the LV's passive (end-diastolic) pressure at a
                               given volume: nitroprusside's direct myocardial (NO) effect */
+  double pulmonary;        /* multiplier of the pulmonary arteriolar resistance */
 } hs_drug_effect;
 
 /* Combined effect of doses[HS_DRUG_COUNT] (ug/kg/min; vasopressin U/kg/min), with the
@@ -62,6 +64,11 @@ double hs_drug_venous_volume(const double *doses, const double *vp);
    (nitroprusside's direct myocardial effect: 1 + Emax_d D / (ED50_d + D), Emax_d <= 0),
    with the `drug_response` parameters vp (its parameter order; NULL: its defaults). */
 double hs_drug_lv_diastolic(const double *doses, const double *vp);
+
+/* Factor on the pulmonary arteriolar resistance from the doses: prod_i (1 + k Emax_p,i D_i
+   / (ED50_p,i + D_i)), k = drug_response.pulmonary_reactivity (docs/drugs.md, "Pulmonary
+   vascular resistance"), with the `drug_response` parameters vp (NULL: its defaults). */
+double hs_drug_pulmonary(const double *doses, const double *vp);
 
 /* Vasoactive-inotropic score (Gaies et al. 2010, Pediatr Crit Care Med 11:234):
    dopamine + dobutamine + 100 epinephrine + 10 milrinone + 10,000 vasopressin

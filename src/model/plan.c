@@ -359,6 +359,7 @@ hs_plan *hs_plan_compile(const hs_model *m, hs_err *err) {
   pl->mv = hs_plan_edge_find(pl, ROLE("mitral_valve"));
   pl->tv = hs_plan_edge_find(pl, ROLE("tricuspid_valve"));
   pl->pv = hs_plan_edge_find(pl, ROLE("pulmonary_valve"));
+  pl->pulm_art = hs_plan_edge_find(pl, ROLE("pulmonary_arterioles"));
   pl->vmv = pl->vtv = -1;
   for (int v = 0; v < pl->nvalve; v++) {
     if (pl->valve_edge[v] == pl->av) pl->vav = v;

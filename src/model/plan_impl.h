@@ -35,6 +35,7 @@ struct hs_plan {
   /* sites */
   int lv, rv, la, ra, pa, root, upper;
   int av, mv, tv, pv;
+  int pulm_art; /* the pulmonary_arterioles role's edge (the drugs' pulmonary factor), or -1 */
   int vav; /* valve index of the aortic valve */
   int vmv, vtv; /* ... of the mitral and tricuspid valves, or -1 */
   /* global parameter offsets (the physiological modules find their own blocks) */

@@ -50,7 +50,8 @@ static const hs_role ROLES[] = {
     {"splanchnic_bed", E, NULL, "abdominal_bed", 0,
      "liver-and-kidney flow (the lactate clearance follows it, docs/model.md 2.17)"},
     {"pulmonary_arterioles", E, "resistor", "pulm_arterioles", 0,
-     "pulmonary vascular resistance that calibrate fits (pvr_mult)"},
+     "pulmonary vascular resistance that calibrate fits (pvr_mult) and the drugs scale "
+     "(docs/drugs.md)"},
     {"left_pca_bed", E, "resistor", "l_pca_bed", 0, "left PCA territory flow"},
     {"right_pca_bed", E, "resistor", "r_pca_bed", 0, "right PCA territory flow"},
     {"posterior_fossa_bed", E, "resistor", "posterior_fossa_bed", 0,

@@ -222,7 +222,8 @@ static int coronary_bed(const hs_sim *s, int e) { return s->pl->edge_cor[e] && !
    inertances and valves (states; a closed valve's regurgitant orifice). */
 static void resistor_and_state_flows(hs_sim *s, const double *y, const hs_physio_tone *fx,
                                      const hs_physio_effect *dx, const double *P, double *Q) {
-  if (!s->ntmod && dx->resistance == 1.0) { /* no reflex classes, no drug scaling */
+  /* no reflex classes, no drug scaling */
+  if (!s->ntmod && dx->resistance == 1.0 && dx->pulmonary == 1.0) {
 #pragma GCC unroll 4
     for (int k = 0; k < s->nrrow; k++) {
       const resistor_row *rr = &s->rrow[k];
@@ -230,7 +231,7 @@ static void resistor_and_state_flows(hs_sim *s, const double *y, const hs_physio
     }
   } else { /* the factors by table: a factor of exactly 1 where none acts (same products) */
     const double reflex_f[3] = {1.0, fx->r_splanchnic, fx->r_extra},
-                 drug_f[2] = {1.0, dx->resistance};
+                 drug_f[3] = {1.0, dx->resistance, dx->pulmonary};
 #pragma GCC unroll 4
     for (int k = 0; k < s->nrrow; k++) {
       const resistor_row *rr = &s->rrow[k];
@@ -311,8 +312,10 @@ static void waterfall_flows(hs_sim *s, const double *y, const hs_physio_tone *fx
     if (s->ntmod && ep[RESISTOR_REFLEX] != HS_REFLEX_NONE)
       r *= ep[RESISTOR_REFLEX] == HS_REFLEX_SPLANCHNIC ? fx->r_splanchnic : fx->r_extra;
     /* vasoactive drugs and the BP controller act on vasomotor beds; regulated beds
-       hold their own tone, and so does the coronary bed (drug_bed) */
+       hold their own tone, and so does the coronary bed (drug_bed); the drugs' pulmonary
+       factor acts on the pulmonary arterioles */
     if (drug_bed(s, e)) r *= dx->resistance;
+    else if (e == pl->pulm_art) r *= dx->pulmonary;
     if (coronary_bed(s, e)) r *= dx->coronary;
     Q[e] = dp / r;
   }
@@ -1273,7 +1276,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
     rr->e = e, rr->a = pl->efrom[e], rr->b = pl->eto[e], rr->r = r, rr->g = 1.0 / r;
     int rf = s->ntmod ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE; /* 0-2: evaluate()'s table */
     rr->reflex = rf == HS_REFLEX_NONE || rf == HS_REFLEX_SPLANCHNIC ? rf : HS_REFLEX_EXTRA;
-    rr->drug = drug_bed(s, e);
+    rr->drug = drug_bed(s, e) ? 1 : e == pl->pulm_art ? 2 : 0;
   }
   memo_reset(s);
 }
@@ -1499,7 +1502,7 @@ static hs_status observe_step(hs_sim *s, double t0, double t1, hs_err *err) {
 
 /* The modules' combined effect (physio/module.h): factors multiply, from 1. */
 static void modules_effect(hs_sim *s) {
-  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0};
+  hs_physio_effect fx = {1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0};
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);
     if (md->effect) md->effect(s->mstate + s->mofs[k], s->pl, s->p, &fx);

@@ -70,7 +70,8 @@ typedef struct resistor_row { /* a resistor without collapse: plain (rrow), or a
                                  edge's waterfall (wrow) */
   int e, a, b;
   int reflex; /* HS_REFLEX_* when a module acts on the reflex classes, else HS_REFLEX_NONE */
-  int drug;   /* a vasomotor bed: the drugs and the BP controller scale it */
+  int drug;   /* its drug factor: 0 none, 1 a vasomotor bed (the drugs and the BP controller
+                 scale it), 2 the pulmonary arterioles (the drugs' pulmonary factor) */
   int cor;    /* a coronary bed: r includes the coronary tone (hs_physio_effect coronary) */
   double r;   /* R / (1 - obstruction) / patency (x the coronary tone) */
   double g;   /* 1 / r */

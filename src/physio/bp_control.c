@@ -36,6 +36,7 @@ typedef struct bpc_state {
   double ne, snp;          /* effect drugs: the doses f stands for, ug/kg/min */
   double ees, hr, ven;     /* their contractility and heart-rate factors, venous mL/kg */
   double dia;              /* nitroprusside's LV distensibility factor (drugs.md) */
+  double pulm;             /* their pulmonary arteriolar resistance factor (drugs.md) */
   double change; /* relative change of f at its last step */
   double last;   /* time of the last titration step */
   int moving;    /* not yet engaged, or still titrating */
@@ -116,7 +117,7 @@ static double equivalent_dose(int drug, double f) {
 /* The doses and drug effects the factor f stands for (effect drugs; none otherwise). */
 static void set_doses(bpc_state *st, const ctl_config *c, const hs_plan *pl, const double *p) {
   st->ne = st->snp = st->ven = 0.0;
-  st->ees = st->hr = st->dia = 1.0;
+  st->ees = st->hr = st->dia = st->pulm = 1.0;
   if (!c->drugs || st->f == 1.0) return;
   double d[HS_DRUG_COUNT] = {0};
   if (st->f > 1.0) d[HS_DRUG_NOREPINEPHRINE] = st->ne = equivalent_dose(HS_DRUG_NOREPINEPHRINE, st->f);
@@ -127,13 +128,14 @@ static void set_doses(bpc_state *st, const ctl_config *c, const hs_plan *pl, con
   int o = hs_physio_block(pl, "drug_response");
   st->ven = hs_drug_venous_volume(d, o >= 0 ? p + o : NULL);
   st->dia = hs_drug_lv_diastolic(d, o >= 0 ? p + o : NULL);
+  st->pulm = hs_drug_pulmonary(d, o >= 0 ? p + o : NULL);
 }
 
 static void bpc_init(void *state) {
   bpc_state *st = state;
   st->f = 1.0;
   st->ne = st->snp = st->ven = 0.0;
-  st->ees = st->hr = st->dia = 1.0;
+  st->ees = st->hr = st->dia = st->pulm = 1.0;
   st->change = 0.0;
   st->last = -INFINITY;
   st->moving = 0;
@@ -178,6 +180,7 @@ static void bpc_effect(const void *state, const hs_plan *pl, const double *p,
   fx->heart_rate *= st->hr;
   fx->venous_volume += st->ven * p[pl->body + BODY_WEIGHT]; /* nitroprusside's pooling */
   fx->lv_diastolic *= st->dia; /* and its LV distensibility */
+  fx->pulmonary *= st->pulm;   /* either drug's pulmonary vasomotor effect */
 }
 
 static void bpc_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {

@@ -50,25 +50,34 @@
   "7.4 mL/kg (Pouleur, Covell & Ross 1980 Circulation 61:328); 4.7 mL/kg (330 mL) at 2 "    \
   "ug/kg/min"
 
+/* Milrinone's pulmonary arteriolar Emax: fitted so that the acute-MI shock patient's PVR
+   (80 (mPAP - PCWP) / RV output, arterioles and veins) falls 31 % at 0.5 ug/kg/min, as
+   after a 50 ug/kg bolus in severe LV dysfunction (Givertz et al. 1996, J Am Coll Cardiol
+   28:1775; -43 %, Cusick et al. 1998, Am J Cardiol 82:1060; -24 to -27 % at 0.5 ug/kg/min,
+   Jeon et al. 2006, Eur J Cardiothorac Surg 29:952) */
+#define PULM_MIL_EMAX -0.72
+
 typedef struct drug_row {
   double r_emax, r_ed50;   /* systemic resistance */
   double e_emax, e_ed50;   /* contractility (Ees) */
   double hr_emax, hr_ed50; /* heart rate */
+  double p_emax, p_ed50;   /* pulmonary arteriolar resistance */
 } drug_row;
 
 static const drug_row TABLE[HS_DRUG_COUNT] = {
-    /*                      R: Emax  ED50     Ees: Emax ED50   HR: Emax ED50 */
-    [HS_DRUG_NOREPINEPHRINE] = {1.50, 0.30, 0.20, 0.20, 0.05, 0.3},
-    [HS_DRUG_EPINEPHRINE] = {0.60, 0.20, 0.60, 0.10, 0.30, 0.15},
-    [HS_DRUG_DOBUTAMINE] = {-0.20, 5.0, 0.80, 5.0, 0.25, 10.0},
-    [HS_DRUG_DOPAMINE] = {0.60, 12.0, 0.50, 5.0, 0.25, 8.0},
-    [HS_DRUG_MILRINONE] = {-0.35, 0.4, 0.50, 0.4, 0.10, 0.5},
-    [HS_DRUG_VASOPRESSIN] = {1.20, 0.0005, 0.0, 1.0, 0.0, 1.0},
+    /*                      R: Emax  ED50     Ees: Emax ED50   HR: Emax ED50
+                            PVR: Emax ED50 (docs/drugs.md, "Pulmonary vascular resistance") */
+    [HS_DRUG_NOREPINEPHRINE] = {1.50, 0.30, 0.20, 0.20, 0.05, 0.3, 1.50, 0.30},
+    [HS_DRUG_EPINEPHRINE] = {0.60, 0.20, 0.60, 0.10, 0.30, 0.15, 0.0, 1.0},
+    [HS_DRUG_DOBUTAMINE] = {-0.20, 5.0, 0.80, 5.0, 0.25, 10.0, -0.20, 5.0},
+    [HS_DRUG_DOPAMINE] = {0.60, 12.0, 0.50, 5.0, 0.25, 8.0, 0.0, 1.0},
+    [HS_DRUG_MILRINONE] = {-0.35, 0.4, 0.50, 0.4, 0.10, 0.5, PULM_MIL_EMAX, 0.4},
+    [HS_DRUG_VASOPRESSIN] = {1.20, 0.0005, 0.0, 1.0, 0.0, 1.0, 0.65, 0.0005},
     /* no direct chronotropy: its tachycardia is the baroreflex's answer to the fall of
        pressure (Cohn & Burke 1979, Ann Intern Med 91:752); in severe heart failure heart
        rate stays or falls (Guiha et al. 1974, N Engl J Med 291:587) */
-    [HS_DRUG_NITROPRUSSIDE] = {-0.60, 1.0, 0.0, 1.0, 0.0, 2.0},
-    [HS_DRUG_ESMOLOL] = {0.0, 1.0, -0.25, 100.0, -0.35, 100.0},
+    [HS_DRUG_NITROPRUSSIDE] = {-0.60, 1.0, 0.0, 1.0, 0.0, 2.0, -0.60, 1.0},
+    [HS_DRUG_ESMOLOL] = {0.0, 1.0, -0.25, 100.0, -0.35, 100.0, 0.0, 1.0},
 };
 
 static double emax(double e, double ed50, double d) { return d > 0 ? e * d / (ed50 + d) : 0.0; }
@@ -81,6 +90,7 @@ enum {
   V_DOB_EMAX, V_DOB_ED50, V_MIL_EMAX, V_MIL_ED50, V_SNP_EMAX, V_SNP_ED50, /* venous */
   V_DOB_RV, V_MIL_RV,                                                      /* RV share */
   V_SNP_DIA_EMAX, V_SNP_DIA_ED50, /* LV diastolic distensibility (nitroprusside's NO) */
+  V_PULM_REACT,                   /* pulmonary vasoreactivity (x every drug's PVR term) */
   V_NPARAM
 };
 #define NVEN 3 /* drugs with a venous effect: (emax, ed50) pairs from V_DOB_EMAX */
@@ -134,14 +144,24 @@ static const hs_param_spec RESPONSE[V_NPARAM] = {
                         "nitroprusside dose giving half of nitroprusside_diastolic_emax (that "
                         "of its arteriolar effect: one NO-cGMP pathway)",
                         "modelling choice (docs/drugs.md, \"Diastolic distensibility\")", NULL},
+    [V_PULM_REACT] = {"pulmonary_reactivity", HS_DIM_NONE, 1, 0, 3, 0,
+                      "factor on every drug's effect on the pulmonary arteriolar resistance "
+                      "(1: the published mean responses; 0: a bed that does not respond, "
+                      "fixed pulmonary vascular disease)",
+                      "Costard-Jackle & Fowler 1992 J Am Coll Cardiol 19:48 (heart-transplant "
+                      "candidates with and without a PVR that falls with nitroprusside); "
+                      "docs/drugs.md, \"Pulmonary vascular resistance\"",
+                      NULL},
 };
 
 const hs_block_type hs_type_drug_response = {
     "drug_response", HS_BLOCK_GLOBAL, RESPONSE, V_NPARAM,
-    "Venous capacity, right-ventricular share and LV distensibility of the vasoactive "
-    "drugs: dose-dependent rise of the systemic capacitance veins' unstressed volume; the "
-    "inotropes' RV effect; nitroprusside's fall of the LV's passive pressure "
-    "(docs/drugs.md, \"Venous capacity\", \"Diastolic distensibility\").",
+    "Venous capacity, right-ventricular share, LV distensibility and pulmonary "
+    "reactivity of the vasoactive drugs: dose-dependent rise of the systemic capacitance "
+    "veins' unstressed volume; the inotropes' RV effect; nitroprusside's fall of the LV's "
+    "passive pressure; the size of their pulmonary arteriolar effect (docs/drugs.md, "
+    "\"Venous capacity\", \"Diastolic distensibility\", \"Pulmonary vascular "
+    "resistance\").",
     NULL};
 
 /* parameter k of the block (its default without a block) */
@@ -161,6 +181,13 @@ double hs_drug_lv_diastolic(const double *doses, const double *vp) {
          emax(rp(vp, V_SNP_DIA_EMAX), rp(vp, V_SNP_DIA_ED50), doses[HS_DRUG_NITROPRUSSIDE]);
 }
 
+double hs_drug_pulmonary(const double *doses, const double *vp) {
+  double k = rp(vp, V_PULM_REACT), f = 1.0;
+  for (int i = 0; k != 0.0 && i < HS_DRUG_COUNT; i++)
+    if (doses[i] > 0) f *= 1.0 + k * emax(TABLE[i].p_emax, TABLE[i].p_ed50, doses[i]);
+  return f;
+}
+
 /* Combined effect with the response parameters vp (NULL: the defaults). */
 static void effect_of(const double *doses, const double *vp, hs_drug_effect *out) {
   out->resistance = out->contractility = out->contractility_rv = out->heart_rate = 1.0;
@@ -178,6 +205,7 @@ static void effect_of(const double *doses, const double *vp, hs_drug_effect *out
   }
   out->venous_ml_kg = hs_drug_venous_volume(doses, vp);
   out->lv_diastolic = hs_drug_lv_diastolic(doses, vp);
+  out->pulmonary = hs_drug_pulmonary(doses, vp);
 }
 
 void hs_drug_effect_of(const double *doses, hs_drug_effect *out) { effect_of(doses, NULL, out); }
@@ -204,6 +232,7 @@ static void drugs_effect(const void *state, const hs_plan *pl, const double *p,
   fx->heart_rate *= d.heart_rate;
   fx->venous_volume += d.venous_ml_kg * p[pl->body + BODY_WEIGHT];
   fx->lv_diastolic *= d.lv_diastolic;
+  fx->pulmonary *= d.pulmonary;
 }
 
 static void drugs_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {

@@ -57,6 +57,9 @@ typedef struct hs_physio_effect {
                             coronary beds feed, plan node_cor), x their o2_consumption (the
                             demand of the beating heart: the myocardium module,
                             docs/model.md 2.21) */
+  double pulmonary;      /* resistance of the pulmonary arterioles (the pulmonary_arterioles
+                            role's edge): the drugs' pulmonary vasomotor effect
+                            (docs/drugs.md, "Pulmonary vascular resistance") */
 } hs_physio_effect;
 
 /* What a module's continuous states do to the circulation at one point of the
