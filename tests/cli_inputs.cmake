@@ -152,7 +152,7 @@ expect_match("${fitj}" "\"measured\": {\n +\"tvd_mm_mm2\": 16\\.83[0-9]*,")
 expect_run_t(0 ${HEMOSIM} micro fit ${P} ${SRC}/examples/micro/va_ecmo_t1.yaml
              ${SRC}/examples/micro/va_ecmo_t2.yaml --out ${WORK}/fitted_t2.yaml)
 expect_match("${OUT}" "course of the capillary dysfunction \\(2 time points\\):")
-expect_match("${OUT}" "\n  T1 +9\\.5 +3\\.40 +12\\.82 +0\\.09067 +0\\.2111 +0\\.3779 ")
+expect_match("${OUT}" "\n  T1 +9\\.5 +3\\.40 +12\\.82 +0\\.09067 +0\\.2111 +0\\.3816 ")
 expect_match("${OUT}" "\n  T2 +26\\.0 +2\\.50 +16\\.30 +0\\.04245 ")
 file(READ ${WORK}/fitted_t2.yaml fitted2)
 expect_match("${fitted2}" "microcirculation:\n  obstructed: 0\\.04245\n")

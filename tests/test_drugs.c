@@ -144,7 +144,7 @@ static void test_lv_distensibility(void **state) {
 }
 
 /* The pulmonary arteriolar resistance (docs/drugs.md "Pulmonary vascular resistance"):
-   factor prod (1 + k Emax_p D / (ED50_p + D)), k = drug_response.pulmonary_reactivity.
+   factor (prod (1 + Emax_p D / (ED50_p + D)))^k, k = drug_response.pulmonary_reactivity.
    In the closed loop the bed is linear: PVR (arterioles 0.06, venules and veins 0.018
    mmHg s/mL) moves by (0.06 f + 0.018) / 0.078, the arterioles' factor f (milrinone 0.5
    ug/kg/min: f = 1 - 0.72 x 0.5/0.9 = 0.6, PVR x 0.692; measured 0.692). */
@@ -158,21 +158,30 @@ static void test_pulmonary(void **state) {
   d[HS_DRUG_MILRINONE] = 0.4; /* its ED50: half of Emax -0.72 */
   hs_drug_effect_of(d, &e);
   assert_near(e.pulmonary, 1.0 - 0.72 / 2, 1e-12);
-  d[HS_DRUG_NOREPINEPHRINE] = 0.3; /* its ED50: x (1 + 1.5 / 2), the systemic factor */
+  d[HS_DRUG_NOREPINEPHRINE] = 0.3; /* its ED50: x (1 + 0.5 / 2), a third of the systemic */
   hs_drug_effect_of(d, &e);
-  assert_near(e.pulmonary, (1.0 - 0.36) * 1.75, 1e-12);
+  assert_near(e.pulmonary, (1.0 - 0.36) * 1.25, 1e-12);
+  assert_near(e.resistance, (1.0 - 0.35 / 2) * 1.75, 1e-12); /* the systemic: x 1.75 */
   assert_near(hs_drug_pulmonary(d, NULL), e.pulmonary, 1e-15); /* one law, both ways */
-  /* the reactivity scales every drug's term (the block's order: index 10); 0 = none */
+  /* the reactivity is an exponent on the factor (the block's order: index 10); 0 = none;
+     the resistance stays positive at every reactivity and dose in range (a linear gain
+     k Emax would cross zero: milrinone 1 ug/kg/min at k 3 gave -0.6) */
   double vp[11] = {0, 1, 0, 1, 0, 1, 1, 1, 0, 1, 0.0};
   assert_near(hs_drug_pulmonary(d, vp), 1.0, 0);
   vp[10] = 2.0;
-  assert_near(hs_drug_pulmonary(d, vp), (1.0 - 0.72) * 2.5, 1e-12);
-  /* vasopressin: about half its systemic constriction (Jeon et al. 2006) */
+  assert_near(hs_drug_pulmonary(d, vp), 0.64 * 0.64 * 1.25 * 1.25, 1e-12);
+  vp[10] = 3.0; /* the range's top */
+  memset(d, 0, sizeof d);
+  d[HS_DRUG_MILRINONE] = 1.0, d[HS_DRUG_NITROPRUSSIDE] = 10.0, d[HS_DRUG_DOBUTAMINE] = 40.0;
+  double f3 = hs_drug_pulmonary(d, vp);
+  assert_true(f3 > 0.0 && f3 < 1.0);
+  /* vasopressin: a quarter of its systemic constriction, less than norepinephrine's third
+     (Jeon et al. 2006: PVR/SVR fell with vasopressin, not with norepinephrine) */
   memset(d, 0, sizeof d);
   d[HS_DRUG_VASOPRESSIN] = 0.0005;
   hs_drug_effect_of(d, &e);
-  assert_near(e.pulmonary, 1.0 + 0.65 / 2, 1e-12);
-  assert_true(e.pulmonary - 1.0 < 0.6 * (e.resistance - 1.0));
+  assert_near(e.pulmonary, 1.0 + 0.30 / 2, 1e-12);
+  assert_true(e.pulmonary - 1.0 < 0.3 * (e.resistance - 1.0));
   /* no human PVR dose-response: epinephrine, dopamine, esmolol leave the lungs alone */
   const int none[] = {HS_DRUG_EPINEPHRINE, HS_DRUG_DOPAMINE, HS_DRUG_ESMOLOL};
   for (int i = 0; i < 3; i++) {
@@ -194,7 +203,7 @@ static void test_pulmonary(void **state) {
 
 /* The BP controller's norepinephrine (map_control.effect drugs) carries the drug's
    pulmonary term: at its dose limit (1 ug/kg/min, a target out of reach) the arterioles'
-   factor is 1 + 1.5 / 1.3, PVR x (0.06 x 2.154 + 0.018) / 0.078 = 1.888. */
+   factor is 1 + 0.5 / 1.3, PVR x (0.06 x 1.385 + 0.018) / 0.078 = 1.296. */
 static void test_pulmonary_controller(void **state) {
   (void)state;
   hs_err err;
@@ -217,7 +226,13 @@ static void test_pulmonary_controller(void **state) {
   print_message("controller at its limit: NE %.2f ug/kg/min, PVR %.1f -> %.1f\n",
                 m1[HS_M_NE_EQ], m0[HS_M_PVR], m1[HS_M_PVR]);
   assert_near(m1[HS_M_NE_EQ], 1.0, 1e-6);
-  assert_near(m1[HS_M_PVR] / m0[HS_M_PVR], (0.06 * (1.0 + 1.5 / 1.3) + 0.018) / 0.078, 0.01);
+  assert_near(m1[HS_M_PVR] / m0[HS_M_PVR], (0.06 * (1.0 + 0.5 / 1.3) + 0.018) / 0.078, 0.01);
+  /* a change of the drug_response block reaches the settled controller's drugs */
+  assert_int_equal(hs_sim_schedule(s, 221, "drug_response.pulmonary_reactivity", 0, &err), HS_OK);
+  assert_int_equal(hs_sim_run(s, 20, &err), HS_OK);
+  assert_int_equal(hs_sim_summary(s, 6, m1, &err), HS_OK);
+  assert_near(m1[HS_M_NE_EQ], 1.0, 1e-6);
+  assert_near(m1[HS_M_PVR] / m0[HS_M_PVR], 1.0, 0.005);
   hs_sim_free(s);
   hs_plan_free(pl);
   hs_model_free(m);

@@ -138,10 +138,10 @@ static void test_metric_and_unloading(void **state) {
   }
   /* measured: regurgitant fraction 43.6 -> 33.8 %, volume 23.8 -> 21.0 mL per beat (-12 %;
      the patients' fraction 0.44 -> 0.26 at a total output about +24 % implies about
-     -27 %, Am J Cardiol 1986;58:1046).  44.8 -> 32.4 % and 24.5 -> 19.2 mL (-22 %) before
-     nitroprusside's pulmonary vasodilation (docs/drugs.md "Pulmonary vascular
-     resistance") let the RV hand more blood to the LV; 45.4 -> 23.4 % and 24.8 -> 11.3 mL
-     before its LV distensibility kept the LV larger */
+     -27 %, Am J Cardiol 1986;58:1046).  With nitroprusside 32.4 % and 19.2 mL before its
+     pulmonary vasodilation (docs/drugs.md "Pulmonary vascular resistance") let the RV
+     hand more blood to the LV, so the limits were loosened from 0.85 and 10 points to
+     0.92 and 8; 23.4 % and 11.3 mL before its LV distensibility kept the LV larger */
   assert_in_range_d(b[1], 35.0, 55.0);
   assert_true(n[0] < 0.92 * b[0]);
   assert_true(n[1] < b[1] - 8.0);

@@ -474,7 +474,7 @@ static void test_micro_fit(void **state) {
   snprintf(p, sizeof p, "%s/patient/set", base);
   expect("POST", p, ab, 200, NULL);
   assert_near(param_value(base, "microcirculation.obstructed"), 0.09067, 1e-12);
-  assert_near(param_value(base, "microcirculation.vasoconstriction"), 0.3779, 1e-12);
+  assert_near(param_value(base, "microcirculation.vasoconstriction"), 0.3816, 1e-12);
   free(ab);
   json_decref(apply);
   json_decref(j);

@@ -319,9 +319,12 @@ typedef struct hs_compare_result {
   hs_compare_row ladder[HS_LADDER_N];
   int ladder_least;       /* the first rung meeting every target; -1: none (or not run) */
   char ladder_note[640];  /* that answer in one sentence; "" when not run */
-  char near_miss_note[640]; /* a cheaper step's best strategy misses only PCWP, by no more
-                             than HS_PCWP_READING_MMHG: the escalation rests on a difference
-                             no wedge reading can tell; "" otherwise */
+  char near_miss_note[1024]; /* a cheaper step's best strategy misses only PCWP, by no more
+                              than HS_PCWP_READING_MMHG: the escalation rests on a
+                              difference no wedge reading can tell; "" otherwise.  When it
+                              leaves the myocardium above its critical O2 extraction (and
+                              heart_er_max is not a target) the note says so and names a
+                              cheaper strategy, also within a reading, that keeps it below */
   int near_miss;          /* that strategy (-1: none) */
   char heart_note[640];   /* the recommendation leaves the myocardium above its critical O2
                              extraction (heart_er_crit) while heart_er_max is not a

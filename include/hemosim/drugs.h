@@ -8,8 +8,9 @@
  * multiplicatively: factor = prod_i (1 + effect_i).  Targets: systemic arteriolar
  * resistance (all systemic beds), ventricular end-systolic elastance (LV and RV),
  * heart rate and the pulmonary arteriolar resistance (the pulmonary_arterioles role's
- * edge; x drug_response.pulmonary_reactivity).  Doses are steady-state infusion rates; onset is immediate (a
- * scenario event changes the dose at a given time).
+ * edge; to the power drug_response.pulmonary_reactivity).  Doses are steady-state
+ * infusion rates; onset is immediate (a scenario event changes the dose at a given
+ * time).
  *
  * Venous capacity: the venodilators (nitroprusside; the inodilators dobutamine and
  * milrinone) also add to the unstressed volume of the systemic capacitance veins,
@@ -65,9 +66,10 @@ double hs_drug_venous_volume(const double *doses, const double *vp);
    with the `drug_response` parameters vp (its parameter order; NULL: its defaults). */
 double hs_drug_lv_diastolic(const double *doses, const double *vp);
 
-/* Factor on the pulmonary arteriolar resistance from the doses: prod_i (1 + k Emax_p,i D_i
-   / (ED50_p,i + D_i)), k = drug_response.pulmonary_reactivity (docs/drugs.md, "Pulmonary
-   vascular resistance"), with the `drug_response` parameters vp (NULL: its defaults). */
+/* Factor on the pulmonary arteriolar resistance from the doses: (prod_i (1 + Emax_p,i D_i
+   / (ED50_p,i + D_i)))^k, k = drug_response.pulmonary_reactivity (docs/drugs.md,
+   "Pulmonary vascular resistance"), with the `drug_response` parameters vp (NULL: its
+   defaults). */
 double hs_drug_pulmonary(const double *doses, const double *vp);
 
 /* Vasoactive-inotropic score (Gaies et al. 2010, Pediatr Crit Care Med 11:234):

@@ -1116,32 +1116,74 @@ static void deescalation_note(hs_compare_result *res) {
            "(Lorusso 2021).");
 }
 
+/* Whether row b misses only PCWP, by no more than a wedge reading can resolve. */
+static int near_only_pcwp(const hs_compare_row *b, const hs_targets *t) {
+  int only_pcwp = !b->met[HS_TGT_PCWP] && !lactate_high(b->v, t) && !micro_poor(b->v, t) &&
+                  !heart_short(b->v, t) && !drainage_reversed(b->v);
+  for (int k = 0; k < HS_TGT_N; k++) only_pcwp &= k == HS_TGT_PCWP || b->met[k];
+  return only_pcwp && b->v[HS_CMP_PCWP] - t->pcwp_max_mmhg <= HS_PCWP_READING_MMHG;
+}
+
 /* A cheaper step whose best strategy misses only PCWP, and by no more than a wedge reading
    can resolve (HS_PCWP_READING_MMHG): the escalation to the recommendation rests on a
    difference no measurement confirms, so the answer names that step as worth a trial
-   first.  The cheapest such step is named. */
+   first.  The cheapest such step is named.  When the heart is not a target and that
+   strategy leaves the myocardium above its critical O2 extraction (heart_er_crit), a trial
+   of it would be anaerobic for the heart: the note says so, and names the first strategy
+   of a cheaper step than the recommendation (cheapest step, lowest PCWP) that is also a
+   near miss and keeps the heart below (docs/decision.md "Near miss"). */
 static void near_miss_note(hs_compare_result *res, const int *step_best) {
   res->near_miss = -1;
   res->near_miss_note[0] = 0;
   if (res->recommended < 0) return;
   const hs_targets *t = &res->targets;
   for (int s = 1; s < res->step; s++) {
-    if (step_best[s] < 0) continue;
+    if (step_best[s] < 0 || !near_only_pcwp(&res->rows[step_best[s]], t)) continue;
     const hs_compare_row *b = &res->rows[step_best[s]];
-    int only_pcwp = !b->met[HS_TGT_PCWP] && !lactate_high(b->v, t) && !micro_poor(b->v, t) &&
-                    !heart_short(b->v, t) && !drainage_reversed(b->v);
-    for (int k = 0; k < HS_TGT_N; k++) only_pcwp &= k == HS_TGT_PCWP || b->met[k];
-    double over = b->v[HS_CMP_PCWP] - t->pcwp_max_mmhg;
-    if (!only_pcwp || !(over <= HS_PCWP_READING_MMHG)) continue;
+    char *o = res->near_miss_note;
+    size_t n = sizeof res->near_miss_note;
     res->near_miss = step_best[s];
-    snprintf(res->near_miss_note, sizeof res->near_miss_note,
-             "step %d (%s) comes within %.1f mmHg of the PCWP limit: %.100s at ECMO %.2f L/min "
-             "gives PCWP %.1f mmHg (limit < %.0f) and meets every other target. Two readings of one "
-             "wedge tracing differ by more (up to 11-15 mmHg between specialists, Al-Kharrat "
-             "1999): consider that step first, and escalate to %.100s if the measured PCWP "
-             "stays at or above %.0f mmHg",
-             s, hs_step_name(s), over, b->label, b->v[HS_CMP_ECMO], b->v[HS_CMP_PCWP],
-             t->pcwp_max_mmhg, res->rows[res->recommended].label, t->pcwp_max_mmhg);
+    int k = snprintf(o, n,
+                     "step %d (%s) comes within %.1f mmHg of the PCWP limit: %.100s at ECMO "
+                     "%.2f L/min gives PCWP %.1f mmHg (limit < %.0f) and meets every other "
+                     "target. Two readings of one wedge tracing differ by more (up to 11-15 "
+                     "mmHg between specialists, Al-Kharrat 1999): consider that step first, "
+                     "and escalate to %.100s if the measured PCWP stays at or above %.0f mmHg",
+                     s, hs_step_name(s), b->v[HS_CMP_PCWP] - t->pcwp_max_mmhg, b->label,
+                     b->v[HS_CMP_ECMO], b->v[HS_CMP_PCWP], t->pcwp_max_mmhg,
+                     res->rows[res->recommended].label, t->pcwp_max_mmhg);
+    if (k < 0 || (size_t)k >= n || t->heart_er_max > 0 ||
+        !(b->v[HS_CMP_HEART_ER] > res->heart_er_crit))
+      return;
+    const hs_compare_row *a = NULL; /* a near miss that keeps the heart aerobic */
+    for (int s2 = s; s2 < res->step && !a; s2++)
+      for (size_t i = 0; i < res->nrows; i++) {
+        const hs_compare_row *c = &res->rows[i];
+        if (c->is_flow_sweep || c->excluded || c->failed || c->step != s2 ||
+            !near_only_pcwp(c, t) || !(c->v[HS_CMP_HEART_ER] <= res->heart_er_crit))
+          continue;
+        if (!a || c->v[HS_CMP_PCWP] < a->v[HS_CMP_PCWP]) a = c;
+      }
+    double er = b->v[HS_CMP_HEART_ER]; /* demand / delivery (heart_note) */
+    int k2 = er > 1.0 ? snprintf(o + k, n - (size_t)k,
+                                 ". But with it the myocardium's O2 demand is %.2f x what its "
+                                 "coronary flow brings, beyond the extraction of %.2f where it "
+                                 "turns anaerobic (Walley 1997)",
+                                 er, res->heart_er_crit)
+                      : snprintf(o + k, n - (size_t)k,
+                                 ". But with it the myocardium extracts %.2f of its O2, above "
+                                 "the %.2f where it turns anaerobic (Walley 1997)",
+                                 er, res->heart_er_crit);
+    if (k2 < 0 || (size_t)(k + k2) >= n) return;
+    if (a)
+      snprintf(o + k + k2, n - (size_t)(k + k2),
+               "; %.100s (step %d, %s; ECMO %.2f L/min), also within a reading (PCWP %.1f "
+               "mmHg), keeps it at %.2f",
+               a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO], a->v[HS_CMP_PCWP],
+               a->v[HS_CMP_HEART_ER]);
+    else
+      snprintf(o + k + k2, n - (size_t)(k + k2),
+               "; no other strategy within a reading keeps it below");
     return;
   }
 }

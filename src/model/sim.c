@@ -1322,7 +1322,8 @@ static double stem_flow(hs_sim *s, const double *y, int e) {
   const double *ep = bparams(s, pl->edge_block[e]);
   if (pl->node_kind[a] != HS_NK_VESSEL || pl->node_kind[b] != HS_NK_VESSEL || pl->ndisp ||
       s->ntmod || pa[VESSEL_MYO] != 0 || pb[VESSEL_MYO] != 0 || s->edge_cx[e] ||
-      ep[RESISTOR_COLLAPSE] != 0 || ep[RESISTOR_IMP] != 0 || pl->edge_bed[e]) {
+      ep[RESISTOR_COLLAPSE] != 0 || ep[RESISTOR_IMP] != 0 || pl->edge_bed[e] ||
+      e == pl->pulm_art) { /* a drug factor acts on the edge */
     evaluate(s, s->t, y, s->P, s->Q);
     return s->Q[e];
   }

@@ -34,9 +34,7 @@
 typedef struct bpc_state {
   double f;      /* systemic resistance factor */
   double ne, snp;          /* effect drugs: the doses f stands for, ug/kg/min */
-  double ees, hr, ven;     /* their contractility and heart-rate factors, venous mL/kg */
-  double dia;              /* nitroprusside's LV distensibility factor (drugs.md) */
-  double pulm;             /* their pulmonary arteriolar resistance factor (drugs.md) */
+  double ees, hr;          /* their contractility and heart-rate factors */
   double change; /* relative change of f at its last step */
   double last;   /* time of the last titration step */
   int moving;    /* not yet engaged, or still titrating */
@@ -115,9 +113,9 @@ static double equivalent_dose(int drug, double f) {
 }
 
 /* The doses and drug effects the factor f stands for (effect drugs; none otherwise). */
-static void set_doses(bpc_state *st, const ctl_config *c, const hs_plan *pl, const double *p) {
-  st->ne = st->snp = st->ven = 0.0;
-  st->ees = st->hr = st->dia = st->pulm = 1.0;
+static void set_doses(bpc_state *st, const ctl_config *c) {
+  st->ne = st->snp = 0.0;
+  st->ees = st->hr = 1.0;
   if (!c->drugs || st->f == 1.0) return;
   double d[HS_DRUG_COUNT] = {0};
   if (st->f > 1.0) d[HS_DRUG_NOREPINEPHRINE] = st->ne = equivalent_dose(HS_DRUG_NOREPINEPHRINE, st->f);
@@ -125,17 +123,13 @@ static void set_doses(bpc_state *st, const ctl_config *c, const hs_plan *pl, con
   hs_drug_effect fx;
   hs_drug_effect_of(d, &fx);
   st->ees = fx.contractility, st->hr = fx.heart_rate;
-  int o = hs_physio_block(pl, "drug_response");
-  st->ven = hs_drug_venous_volume(d, o >= 0 ? p + o : NULL);
-  st->dia = hs_drug_lv_diastolic(d, o >= 0 ? p + o : NULL);
-  st->pulm = hs_drug_pulmonary(d, o >= 0 ? p + o : NULL);
 }
 
 static void bpc_init(void *state) {
   bpc_state *st = state;
   st->f = 1.0;
-  st->ne = st->snp = st->ven = 0.0;
-  st->ees = st->hr = st->dia = st->pulm = 1.0;
+  st->ne = st->snp = 0.0;
+  st->ees = st->hr = 1.0;
   st->change = 0.0;
   st->last = -INFINITY;
   st->moving = 0;
@@ -149,7 +143,7 @@ static int bpc_beat(void *state, const hs_physio_beat *b) {
     st->moving = 0;
     if (st->f == 1.0) return 0;
     st->f = 1.0;
-    set_doses(st, &c, b->plan, b->p);
+    set_doses(st, &c);
     return 1;
   }
   st->moving = 1;
@@ -168,7 +162,7 @@ static int bpc_beat(void *state, const hs_physio_beat *b) {
   st->change = fabs(f - st->f) / st->f;
   st->f = f;
   st->last = b->t;
-  set_doses(st, &c, b->plan, b->p);
+  set_doses(st, &c);
   return 1;
 }
 
@@ -178,9 +172,18 @@ static void bpc_effect(const void *state, const hs_plan *pl, const double *p,
   fx->resistance *= st->f;
   fx->contractility *= st->ees; /* norepinephrine: both ventricles (drugs block) */
   fx->heart_rate *= st->hr;
-  fx->venous_volume += st->ven * p[pl->body + BODY_WEIGHT]; /* nitroprusside's pooling */
-  fx->lv_diastolic *= st->dia; /* and its LV distensibility */
-  fx->pulmonary *= st->pulm;   /* either drug's pulmonary vasomotor effect */
+  if (st->ne > 0 || st->snp > 0) {
+    /* the drug_response block's terms, read here so that a change of that block reaches
+       a settled controller too: nitroprusside's pooling and LV distensibility, either
+       drug's pulmonary vasomotor effect */
+    double d[HS_DRUG_COUNT] = {0};
+    d[HS_DRUG_NOREPINEPHRINE] = st->ne, d[HS_DRUG_NITROPRUSSIDE] = st->snp;
+    int o = hs_physio_block(pl, "drug_response");
+    const double *vp = o >= 0 ? p + o : NULL;
+    fx->venous_volume += hs_drug_venous_volume(d, vp) * p[pl->body + BODY_WEIGHT];
+    fx->lv_diastolic *= hs_drug_lv_diastolic(d, vp);
+    fx->pulmonary *= hs_drug_pulmonary(d, vp);
+  }
 }
 
 static void bpc_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {

@@ -10,6 +10,8 @@
  */
 #include "hemosim/drugs.h"
 
+#include <math.h>
+
 #include "elements/elements.h"
 #include "hemosim/sim.h"
 #include "physio/module.h"
@@ -67,12 +69,12 @@ typedef struct drug_row {
 static const drug_row TABLE[HS_DRUG_COUNT] = {
     /*                      R: Emax  ED50     Ees: Emax ED50   HR: Emax ED50
                             PVR: Emax ED50 (docs/drugs.md, "Pulmonary vascular resistance") */
-    [HS_DRUG_NOREPINEPHRINE] = {1.50, 0.30, 0.20, 0.20, 0.05, 0.3, 1.50, 0.30},
+    [HS_DRUG_NOREPINEPHRINE] = {1.50, 0.30, 0.20, 0.20, 0.05, 0.3, 0.50, 0.30},
     [HS_DRUG_EPINEPHRINE] = {0.60, 0.20, 0.60, 0.10, 0.30, 0.15, 0.0, 1.0},
     [HS_DRUG_DOBUTAMINE] = {-0.20, 5.0, 0.80, 5.0, 0.25, 10.0, -0.20, 5.0},
     [HS_DRUG_DOPAMINE] = {0.60, 12.0, 0.50, 5.0, 0.25, 8.0, 0.0, 1.0},
     [HS_DRUG_MILRINONE] = {-0.35, 0.4, 0.50, 0.4, 0.10, 0.5, PULM_MIL_EMAX, 0.4},
-    [HS_DRUG_VASOPRESSIN] = {1.20, 0.0005, 0.0, 1.0, 0.0, 1.0, 0.65, 0.0005},
+    [HS_DRUG_VASOPRESSIN] = {1.20, 0.0005, 0.0, 1.0, 0.0, 1.0, 0.30, 0.0005},
     /* no direct chronotropy: its tachycardia is the baroreflex's answer to the fall of
        pressure (Cohn & Burke 1979, Ann Intern Med 91:752); in severe heart failure heart
        rate stays or falls (Guiha et al. 1974, N Engl J Med 291:587) */
@@ -145,9 +147,9 @@ static const hs_param_spec RESPONSE[V_NPARAM] = {
                         "of its arteriolar effect: one NO-cGMP pathway)",
                         "modelling choice (docs/drugs.md, \"Diastolic distensibility\")", NULL},
     [V_PULM_REACT] = {"pulmonary_reactivity", HS_DIM_NONE, 1, 0, 3, 0,
-                      "factor on every drug's effect on the pulmonary arteriolar resistance "
+                      "exponent on the drugs' factor on the pulmonary arteriolar resistance "
                       "(1: the published mean responses; 0: a bed that does not respond, "
-                      "fixed pulmonary vascular disease)",
+                      "fixed pulmonary vascular disease; 2: the factor squared)",
                       "Costard-Jackle & Fowler 1992 J Am Coll Cardiol 19:48 (heart-transplant "
                       "candidates with and without a PVR that falls with nitroprusside); "
                       "docs/drugs.md, \"Pulmonary vascular resistance\"",
@@ -181,11 +183,14 @@ double hs_drug_lv_diastolic(const double *doses, const double *vp) {
          emax(rp(vp, V_SNP_DIA_EMAX), rp(vp, V_SNP_DIA_ED50), doses[HS_DRUG_NITROPRUSSIDE]);
 }
 
+/* The reactivity k is an exponent on each drug's factor: (1 + effect)^k stays positive
+   for every k in its range (a factor k x effect would turn the resistance negative where
+   k |Emax| > 1, e.g. milrinone 1 ug/kg/min at k 2), 1 at k 0, the table at k 1. */
 double hs_drug_pulmonary(const double *doses, const double *vp) {
   double k = rp(vp, V_PULM_REACT), f = 1.0;
   for (int i = 0; k != 0.0 && i < HS_DRUG_COUNT; i++)
-    if (doses[i] > 0) f *= 1.0 + k * emax(TABLE[i].p_emax, TABLE[i].p_ed50, doses[i]);
-  return f;
+    if (doses[i] > 0) f *= 1.0 + emax(TABLE[i].p_emax, TABLE[i].p_ed50, doses[i]);
+  return k == 1.0 ? f : pow(f, k);
 }
 
 /* Combined effect with the response parameters vp (NULL: the defaults). */
