@@ -1768,6 +1768,14 @@ static void test_near_miss_heart(void **state) {
   assert_int_equal(r->near_miss, 1);
   assert_null(strstr(r->near_miss_note, "But with it"));
   hs_compare_free(r);
+  /* a heart target the drugs meet (1.1): they are the near miss again, and the clinician's
+     own limit stands: no clause */
+  assert_int_equal(hs_targets_set(&t, "heart_er_max", "1.1", &err), HS_OK);
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  assert_int_equal(r->near_miss, 0);
+  assert_non_null(strstr(r->near_miss_note, "step 1 (ECMO flow and drugs) comes within"));
+  assert_null(strstr(r->near_miss_note, "But with it"));
+  hs_compare_free(r);
   hs_model_free(m);
 }
 

@@ -1130,8 +1130,9 @@ static int near_only_pcwp(const hs_compare_row *b, const hs_targets *t) {
    first.  The cheapest such step is named.  When the heart is not a target and that
    strategy leaves the myocardium above its critical O2 extraction (heart_er_crit), a trial
    of it would be anaerobic for the heart: the note says so, and names the first strategy
-   of a cheaper step than the recommendation (cheapest step, lowest PCWP) that is also a
-   near miss and keeps the heart below (docs/decision.md "Near miss"). */
+   of a cheaper step than the recommendation (the cheapest such step, its lowest PCWP) that
+   is also a near miss and keeps the heart below (docs/decision.md "Near miss"); a step's
+   best (closest) strategy need not be its only near miss. */
 static void near_miss_note(hs_compare_result *res, const int *step_best) {
   res->near_miss = -1;
   res->near_miss_note[0] = 0;
@@ -1156,7 +1157,7 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
         !(b->v[HS_CMP_HEART_ER] > res->heart_er_crit))
       return;
     const hs_compare_row *a = NULL; /* a near miss that keeps the heart aerobic */
-    for (int s2 = s; s2 < res->step && !a; s2++)
+    for (int s2 = 1; s2 < res->step && !a; s2++)
       for (size_t i = 0; i < res->nrows; i++) {
         const hs_compare_row *c = &res->rows[i];
         if (c->is_flow_sweep || c->excluded || c->failed || c->step != s2 ||

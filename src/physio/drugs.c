@@ -92,7 +92,7 @@ enum {
   V_DOB_EMAX, V_DOB_ED50, V_MIL_EMAX, V_MIL_ED50, V_SNP_EMAX, V_SNP_ED50, /* venous */
   V_DOB_RV, V_MIL_RV,                                                      /* RV share */
   V_SNP_DIA_EMAX, V_SNP_DIA_ED50, /* LV diastolic distensibility (nitroprusside's NO) */
-  V_PULM_REACT,                   /* pulmonary vasoreactivity (x every drug's PVR term) */
+  V_PULM_REACT,                   /* pulmonary vasoreactivity (exponent on the PVR factor) */
   V_NPARAM
 };
 #define NVEN 3 /* drugs with a venous effect: (emax, ed50) pairs from V_DOB_EMAX */
