@@ -165,7 +165,10 @@ extern "C" {
     "resistance of the coronary beds x their resting value, set by metabolic autoregulation (docs/model.md 2.20)") \
   X(HS_M_RVPVA, "rv_pva_mmhg_ml", "mmHg*mL", "RV pressure-volume area (stroke work + potential energy at peak activation)") \
   X(HS_M_MVO2, "mvo2_mlmin", "mL/min",                                                      \
-    "myocardial O2 demand: basal + excitation-contraction coupling + the ventricles' pressure-volume area (Suga; docs/model.md 2.21)")
+    "myocardial O2 demand: basal + excitation-contraction coupling + the ventricles' pressure-volume area (Suga; docs/model.md 2.21)") \
+  X(HS_M_TPG, "tpg_mmhg", "mmHg", "transpulmonary gradient mPAP - PCWP")                      \
+  X(HS_M_DPG, "dpg_mmhg", "mmHg",                                                           \
+    "diastolic pulmonary gradient: PA diastolic pressure - PCWP (>= 7 mmHg: a pre-capillary component of PH due to left heart disease)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

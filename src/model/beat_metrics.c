@@ -63,6 +63,8 @@ static void clinical_indices(hs_sim *s, double *m, double bsa, double v0) {
   m[HS_M_CPO_TOTAL] = m[HS_M_MAP] * m[HS_M_CO] / 451.0; /* heart and pumps (cpo_w: native) */
   m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
   m[HS_M_PVR] = m[HS_M_RVO] > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / m[HS_M_RVO] : NAN;
+  m[HS_M_TPG] = m[HS_M_MPAP] - m[HS_M_PCWP];
+  m[HS_M_DPG] = m[HS_M_DPAP] - m[HS_M_PCWP];
   double sv = a->edv_lv - a->lv_min;
   m[HS_M_EA] = a->es_lv.done && sv >= 1.0 ? a->es_lv.p / sv : NAN;
   m[HS_M_EAEES] = a->es_lv.done && sv >= 1.0 && a->es_lv.v > v0 ? (a->es_lv.v - v0) / sv : NAN;
