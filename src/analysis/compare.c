@@ -1129,10 +1129,11 @@ static int near_only_pcwp(const hs_compare_row *b, const hs_targets *t) {
    difference no measurement confirms, so the answer names that step as worth a trial
    first.  The cheapest such step is named.  When the heart is not a target and that
    strategy leaves the myocardium above its critical O2 extraction (heart_er_crit), a trial
-   of it would be anaerobic for the heart: the note says so, and names the first strategy
-   of a cheaper step than the recommendation (the cheapest such step, its lowest PCWP) that
-   is also a near miss and keeps the heart below (docs/decision.md "Near miss"); a step's
-   best (closest) strategy need not be its only near miss. */
+   of it would be anaerobic for the heart: the note says so before any advice, and advises
+   instead the strategy of a cheaper step than the recommendation (the cheapest such step,
+   its lowest PCWP) that is also a near miss and keeps the heart below, or none
+   (docs/decision.md "Near miss"); a step's best (closest) strategy need not be its only
+   near miss. */
 static void near_miss_note(hs_compare_result *res, const int *step_best) {
   res->near_miss = -1;
   res->near_miss_note[0] = 0;
@@ -1143,19 +1144,23 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
     const hs_compare_row *b = &res->rows[step_best[s]];
     char *o = res->near_miss_note;
     size_t n = sizeof res->near_miss_note;
+    const char *rec = res->rows[res->recommended].label;
     res->near_miss = step_best[s];
     int k = snprintf(o, n,
                      "step %d (%s) comes within %.1f mmHg of the PCWP limit: %.100s at ECMO "
                      "%.2f L/min gives PCWP %.1f mmHg (limit < %.0f) and meets every other "
                      "target. Two readings of one wedge tracing differ by more (up to 11-15 "
-                     "mmHg between specialists, Al-Kharrat 1999): consider that step first, "
-                     "and escalate to %.100s if the measured PCWP stays at or above %.0f mmHg",
+                     "mmHg between specialists, Al-Kharrat 1999)",
                      s, hs_step_name(s), b->v[HS_CMP_PCWP] - t->pcwp_max_mmhg, b->label,
-                     b->v[HS_CMP_ECMO], b->v[HS_CMP_PCWP], t->pcwp_max_mmhg,
-                     res->rows[res->recommended].label, t->pcwp_max_mmhg);
-    if (k < 0 || (size_t)k >= n || t->heart_er_max > 0 ||
-        !(b->v[HS_CMP_HEART_ER] > res->heart_er_crit))
+                     b->v[HS_CMP_ECMO], b->v[HS_CMP_PCWP], t->pcwp_max_mmhg);
+    if (k < 0 || (size_t)k >= n) return;
+    if (t->heart_er_max > 0 || !(b->v[HS_CMP_HEART_ER] > res->heart_er_crit)) {
+      snprintf(o + k, n - (size_t)k,
+               ": consider that step first, and escalate to %.100s if the measured PCWP stays "
+               "at or above %.0f mmHg",
+               rec, t->pcwp_max_mmhg);
       return;
+    }
     const hs_compare_row *a = NULL; /* a near miss that keeps the heart aerobic */
     for (int s2 = 1; s2 < res->step && !a; s2++)
       for (size_t i = 0; i < res->nrows; i++) {
@@ -1165,26 +1170,30 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
           continue;
         if (!a || c->v[HS_CMP_PCWP] < a->v[HS_CMP_PCWP]) a = c;
       }
+    /* the heart decides whether the step is a trial to make at all: said before any advice */
     double er = b->v[HS_CMP_HEART_ER]; /* demand / delivery (heart_note) */
     int k2 = er > 1.0 ? snprintf(o + k, n - (size_t)k,
                                  ". But with it the myocardium's O2 demand is %.2f x what its "
                                  "coronary flow brings, beyond the extraction of %.2f where it "
-                                 "turns anaerobic (Walley 1997)",
+                                 "turns anaerobic (Walley 1997): not a trial to make; ",
                                  er, res->heart_er_crit)
                       : snprintf(o + k, n - (size_t)k,
                                  ". But with it the myocardium extracts %.2f of its O2, above "
-                                 "the %.2f where it turns anaerobic (Walley 1997)",
+                                 "the %.2f where it turns anaerobic (Walley 1997): not a trial "
+                                 "to make; ",
                                  er, res->heart_er_crit);
     if (k2 < 0 || (size_t)(k + k2) >= n) return;
     if (a)
       snprintf(o + k + k2, n - (size_t)(k + k2),
-               "; %.100s (step %d, %s; ECMO %.2f L/min), also within a reading (PCWP %.1f "
-               "mmHg), keeps it at %.2f",
+               "consider instead %.100s (step %d, %s; ECMO %.2f L/min), also within a reading "
+               "(PCWP %.1f mmHg), which keeps it at %.2f, and escalate to %.100s if the "
+               "measured PCWP stays at or above %.0f mmHg",
                a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO], a->v[HS_CMP_PCWP],
-               a->v[HS_CMP_HEART_ER]);
+               a->v[HS_CMP_HEART_ER], rec, t->pcwp_max_mmhg);
     else
       snprintf(o + k + k2, n - (size_t)(k + k2),
-               "; no other strategy within a reading keeps it below");
+               "no other strategy within a reading keeps it below, so the answer is %.100s",
+               rec);
     return;
   }
 }
