@@ -84,8 +84,8 @@ extern "C" {
   X(HS_M_TRMV, "tcd_right_mean_cms", "cm/s", "right MCA time-mean velocity")                 \
   X(HS_M_TRPI, "tcd_right_pi", "", "right MCA Gosling pulsatility index")                    \
   X(HS_M_BPC, "bp_controller_factor", "", "systemic resistance factor set by the MAP / blood-pressure controller") \
-  X(HS_M_NE_EQ, "norepinephrine_equiv_ugkgmin", "ug/kg/min", "norepinephrine dose with the controller's vasoconstriction (drugs block Emax; 0 when dilating)") \
-  X(HS_M_NTP_EQ, "nitroprusside_equiv_ugkgmin", "ug/kg/min", "nitroprusside dose with the controller's vasodilation (drugs block Emax; 0 when constricting)") \
+  X(HS_M_NE_EQ, "norepinephrine_equiv_ugkgmin", "ug/kg/min", "the MAP controller's norepinephrine dose (its vasoconstriction; 0 when dilating or off; an infusion of the drugs block is not counted: vasoactive_inotropic_score)") \
+  X(HS_M_NTP_EQ, "nitroprusside_equiv_ugkgmin", "ug/kg/min", "the MAP controller's nitroprusside dose (its vasodilation; 0 when constricting or off; an infusion of the drugs block is not counted)") \
   X(HS_M_RVO, "rv_output_lpm", "L/min",                                                     \
     "net flow through the pulmonary valve: what thermodilution measures (on VA-ECMO: not total flow)") \
   X(HS_M_DO2I, "do2i_mlmin_m2", "mL/min/m2", "O2 delivery index: do2_body_mlmin / body surface area") \
