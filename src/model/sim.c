@@ -214,6 +214,13 @@ static int drug_bed(const hs_sim *s, int e) {
   return pl->edge_bed[e] && !s->edge_cx[e] && !pl->edge_cor[e];
 }
 
+/* Which of the drugs' factors acts on edge e: 1 the vasomotor beds' resistance (drug_bed),
+   2 the pulmonary arterioles' (the pulmonary_arterioles role's edge), 0 none; the index of
+   the factor tables of resistor_and_state_flows (resistor_row.drug). */
+static int edge_drug(const hs_sim *s, int e) {
+  return drug_bed(s, e) ? 1 : e == s->pl->pulm_art ? 2 : 0;
+}
+
 /* Whether edge e is a coronary bed, a resistor leaving the coronary_arteries role's node:
    the coronary tone (hs_physio_effect coronary, the coronary module) scales it. */
 static int coronary_bed(const hs_sim *s, int e) { return s->pl->edge_cor[e] && !s->edge_cx[e]; }
@@ -314,8 +321,8 @@ static void waterfall_flows(hs_sim *s, const double *y, const hs_physio_tone *fx
     /* vasoactive drugs and the BP controller act on vasomotor beds; regulated beds
        hold their own tone, and so does the coronary bed (drug_bed); the drugs' pulmonary
        factor acts on the pulmonary arterioles */
-    if (drug_bed(s, e)) r *= dx->resistance;
-    else if (e == pl->pulm_art) r *= dx->pulmonary;
+    int dk = edge_drug(s, e);
+    if (dk) r *= dk == 1 ? dx->resistance : dx->pulmonary;
     if (coronary_bed(s, e)) r *= dx->coronary;
     Q[e] = dp / r;
   }
@@ -1276,7 +1283,7 @@ void hs_sim_refresh_derived(hs_sim *s) {
     rr->e = e, rr->a = pl->efrom[e], rr->b = pl->eto[e], rr->r = r, rr->g = 1.0 / r;
     int rf = s->ntmod ? (int)ep[RESISTOR_REFLEX] : HS_REFLEX_NONE; /* 0-2: evaluate()'s table */
     rr->reflex = rf == HS_REFLEX_NONE || rf == HS_REFLEX_SPLANCHNIC ? rf : HS_REFLEX_EXTRA;
-    rr->drug = drug_bed(s, e) ? 1 : e == pl->pulm_art ? 2 : 0;
+    rr->drug = edge_drug(s, e);
   }
   memo_reset(s);
 }
