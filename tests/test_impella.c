@@ -7,6 +7,8 @@
  *  - issue #4: Impella CP unloading the LV of a patient on peripheral VA-ECMO whose
  *    aortic valve no longer opens (PCWP, LVEDV, LVEDP), volume conservation through
  *    starts and stops, suction with an empty LV, parameter limits;
+ *  - Impella RP (right side) in the RV-shock patient: flow per level on its curve, CVP
+ *    down, output and PCWP up, back-flow when stopped;
  *  - TandemHeart: flow at 7,000-7,500 rpm, LA drainage, off = no flow, suction.
  */
 #include <math.h>
@@ -360,6 +362,79 @@ static void test_impella_suction(void **state) {
   hs_model_free(m);
 }
 
+/* Impella RP (right side: inlet RA, outlet pulmonary artery) in the RV-shock patient
+   (baroreflex off): flow rising with level, P8 within its rated 4.0-5.0 L/min, on the
+   documented curve (H0 180 mmHg, k 35.6 mmHg per L/min at 33,000 rpm); it lowers the
+   CVP, raises the output and hands the LV more preload (PCWP up); stopped (P0), blood
+   flows back from the pulmonary artery into the RA; a model bound to the other side's
+   chambers is refused. */
+static void test_impella_rp(void **state) {
+  (void)state;
+  hemo base = run_patient("rv_shock.yaml", NULL, 0, 0, 0);
+  double cvp0 = NAN, prev = -1e9;
+  {
+    hs_model *m = load("rv_shock.yaml");
+    hs_plan *pl;
+    hs_sim *s = sim_of(m, &pl);
+    steady(s);
+    cvp0 = metric(s, "cvp_mmhg");
+    hs_sim_free(s);
+    hs_plan_free(pl);
+    hs_model_free(m);
+  }
+  /* a model on the other side's chambers is refused, naming the binding to use */
+  {
+    hs_model *m = load("rv_shock.yaml");
+    hs_err err;
+    const char *ports[] = {"ra", "pa"}, *lports[] = {"lv", "aortic_root"};
+    assert_int_equal(hs_model_add_device(m, "rp", "impella", ports, &err), HS_OK);
+    assert_int_equal(hs_model_add_device(m, "lp", "impella", lports, &err), HS_OK);
+    assert_int_equal(hs_model_set_text(m, "rp.model", "cp", &err), HS_OK);
+    assert_int_equal(hs_model_check(m, &err), HS_ERR_MODEL);
+    assert_non_null(strstr(err.msg, "device 'rp': model cp crosses the aortic valve"));
+    assert_int_equal(hs_model_set_text(m, "rp.model", "rp", &err), HS_OK);
+    assert_int_equal(hs_model_set_text(m, "lp.model", "rp", &err), HS_OK);
+    assert_int_equal(hs_model_check(m, &err), HS_ERR_MODEL);
+    assert_non_null(strstr(err.msg, "bind ports {inlet: ra, outlet: pa} (bound: inlet lv"));
+    assert_int_equal(hs_model_set_text(m, "lp.model", "5.5", &err), HS_OK);
+    assert_int_equal(hs_model_check(m, &err), HS_OK);
+    hs_model_free(m);
+  }
+  static const int levels[] = {0, 2, 5, 8, 9};
+  for (int j = 0; j < 5; j++) {
+    hs_model *m = load("rv_shock.yaml");
+    hs_err err;
+    const char *ports[] = {"ra", "pa"};
+    assert_int_equal(hs_model_add_device(m, "impella_rp", "impella", ports, &err), HS_OK);
+    assert_int_equal(hs_model_set_text(m, "impella_rp.model", "rp", &err), HS_OK);
+    assert_int_equal(hs_model_set(m, "impella_rp.level", levels[j], &err), HS_OK);
+    hs_plan *pl;
+    hs_sim *s = sim_of(m, &pl);
+    steady(s);
+    hemo r = measure(s, "impella_rp");
+    double cvp = metric(s, "cvp_mmhg");
+    print_message("Impella RP P%d: %.2f L/min (rise %.1f mmHg), CO %.2f vs %.2f, CVP %.1f vs %.1f, "
+                  "PCWP %.1f vs %.1f\n", levels[j], r.flow, r.dp, r.co, base.co, cvp, cvp0, r.pcwp,
+                  base.pcwp);
+    if (levels[j] == 0) {
+      assert_in_range_d(r.flow, -1.5, -0.05); /* back-flow PA -> RA */
+    } else {
+      assert_true(r.flow > prev);
+      assert_true(cvp < cvp0 - 1.0);
+      assert_true(r.co > base.co + 0.3);
+      assert_true(r.pcwp > base.pcwp + 0.5);
+      double rpm = levels[j] == 9 ? 33000 : levels[j] == 8 ? 32400 : levels[j] == 5 ? 27800 : 22600;
+      double sp = rpm / 33000.0, q = (180.0 * sp * sp - r.dp) / (35.6 * sp);
+      assert_near(r.flow, q, 0.01 * q);
+      if (levels[j] == 8) assert_in_range_d(r.flow, 4.0, 5.0);
+    }
+    prev = r.flow;
+    hs_sim_free(s);
+    hs_plan_free(pl);
+    hs_model_free(m);
+  }
+}
+
 /* Out-of-range settings are refused with the allowed values. */
 static void test_limits(void **state) {
   (void)state;
@@ -475,6 +550,7 @@ int main(void) {
       cmocka_unit_test(test_ecmo_unloading),
       cmocka_unit_test(test_impella_start_stop),
       cmocka_unit_test(test_impella_suction),
+      cmocka_unit_test(test_impella_rp),
       cmocka_unit_test(test_limits),
       cmocka_unit_test(test_tandemheart),
       cmocka_unit_test(test_tandemheart_suction),
