@@ -29,9 +29,11 @@ static const char COMPARE_HELP[] =
     "flow control; for it the answer also says whether the recommendation holds without\n"
     "the circuit (NOT ON ECMO) and, with the built-in list, which support without a circuit\n"
     "is the least meeting every target: no device, dobutamine 5 or milrinone 0.375\n"
-    "ug/kg/min added, then IABP 1:1, Impella CP P8 or Impella 5.0 P8 on the patient's own\n"
-    "drugs (WITHOUT A CIRCUIT, and a table of the six).\n"
-    "\n"
+    "ug/kg/min added, then IABP 1:1, Impella CP P8, Impella RP P8 (right side), both\n"
+    "(BiPella) or Impella 5.0 P8 on the patient's own drugs (WITHOUT A CIRCUIT, and a\n"
+    "table of the eight).\n"
+    "\n";
+static const char COMPARE_OPTIONS[] =
     "options:\n"
     "  --targets FILE      targets, context and strategies (YAML/JSON, docs/decision.md)\n"
     "  --target NAME=VAL   one target (repeatable): pcwp_max (default 20 mmHg: PCWP below),\n"
@@ -46,8 +48,8 @@ static const char COMPARE_HELP[] =
     "  --context LIST      clinical context, comma-separated (repeatable): open_chest,\n"
     "                      lv_thrombus, la_thrombus, ar=none|mild|moderate|severe,\n"
     "                      pad=none|mild|moderate|severe, mechanical_av, vsd,\n"
-    "                      anticoag_limited, distal_perfusion, surgery=false,\n"
-    "                      unavailable=impella+tandemheart\n"
+    "                      anticoag_limited, distal_perfusion, right_heart_thrombus,\n"
+    "                      ivc_filter, surgery=false, unavailable=impella+tandemheart\n"
     "  --strategy TEXT     run only the named strategies (repeatable), e.g.\n"
     "                      \"ecmo+impella_cp:P6\", \"ecmo:3.5+iabp:1:1+la_vent:17Fr\",\n"
     "                      \"ecmo+milrinone:0.5 ug/kg/min\" (a drug dose needs its unit)\n"
@@ -114,6 +116,7 @@ int hs_cmd_compare(int argc, char **argv) {
     switch (c) {
     case 'h':
       fputs(COMPARE_HELP, stdout);
+      fputs(COMPARE_OPTIONS, stdout);
       rc = HS_EXIT_OK;
       goto done;
     case 'q': quiet = 1; break;

@@ -207,12 +207,36 @@ static void test_strategy_texts(void **state) {
   assert_true(hs_strategy_drains_left_heart(&s));
   assert_int_equal(hs_strategy_parse("ecmo+impella_cp:P8", &s, &err), HS_OK);
   assert_false(hs_strategy_drains_left_heart(&s));
+  /* the right-sided pump: RA -> PA, femoral vein 23 Fr, with a left pump BiPella */
+  assert_int_equal(hs_strategy_parse("ecmo+impella_cp:P8+impella_rp:P3", &s, &err), HS_OK);
+  assert_string_equal(s.label, "ECMO + Impella CP P8 + Impella RP P3");
+  assert_int_equal(s.step, HS_STEP_PUMP);
+  assert_int_equal(s.ndev, 2);
+  assert_string_equal(s.dev[1].name, "impella_rp");
+  assert_string_equal(s.dev[1].p0, "ra");
+  assert_string_equal(s.dev[1].p1, "pa");
+  assert_true(s.rv_pump && s.venous_fr == 23 && s.art_fr == 14);
+  assert_false(hs_strategy_drains_left_heart(&s));
+  {
+    double v[HS_CMP_NVAL];
+    for (int k = 0; k < HS_CMP_NVAL; k++) v[k] = 0;
+    hs_context c;
+    hs_context_default(&c);
+    hs_risk r[HS_RISK_N];
+    memset(r, 0, sizeof r);
+    assert_int_equal(hs_strategy_parse("ecmo+impella_rp:P8", &s, &err), HS_OK);
+    hs_strategy_risks(&s, &c, v, r);
+    assert_int_equal(r[HS_RISK_BLEEDING].level, HS_RISK_RAISED);
+    assert_string_equal(r[HS_RISK_BLEEDING].text, "23 Fr femoral venous sheath");
+  }
   assert_int_equal(hs_strategy_parse("ecmo+vasopressin", &s, &err), HS_OK);
   assert_string_equal(s.label, "ECMO + vasopressin 0.0004 U/kg/min");
   static const struct {
     const char *text, *msg;
   } BAD[] = {{"ecmo+warp", "unknown part 'warp'"},
              {"ecmo+impella_cp:P0", "expected a performance level P1-P9"},
+             {"ecmo+impella_rp:P10", "impella_rp:P10: expected a performance level P1-P9"},
+             {"ecmo+impella_rp+impella_rp", "appears twice"},
              {"ecmo+iabp:1:4", "expected an assist ratio 1:1, 1:2 or 1:3"},
              {"ecmo+la_vent:17Fr+pa_vent", "only one vent"},
              {"impella_cp:P6", "every strategy is on ECMO"},
@@ -258,6 +282,15 @@ static void test_contraindications(void **state) {
       {"lv_thrombus", "ecmo+apical_vent:32Fr", "surgical LV apical vent contraindicated: LV thrombus"},
       {"lv_thrombus", "lvad:36Fr", "LV apical drainage contraindicated: LV thrombus"},
       {"lv_thrombus", "ecmo+rspv_vent:20Fr", NULL},
+      /* the right-sided pump: its route and its site (RECOVER RIGHT exclusions) */
+      {"right_heart_thrombus", "ecmo+impella_rp:P8", "Impella RP contraindicated: thrombus"},
+      {"ivc_filter", "ecmo+impella_rp:P8", "no femoral venous route"},
+      {"unavailable=impella_rp", "ecmo+impella_rp:P8", "impella_rp not available"},
+      {"lv_thrombus", "ecmo+impella_rp:P8", NULL},
+      {"pad=severe", "ecmo+impella_rp:P8", NULL},
+      {"mechanical_av", "ecmo+impella_rp:P8", NULL},
+      {"lv_thrombus", "ecmo+impella_cp:P8+impella_rp:P2", "Impella contraindicated: LV thrombus"},
+      {"unavailable=impella", "ecmo+impella_rp:P8", NULL},
   };
   hs_err err;
   for (size_t k = 0; k < sizeof C / sizeof C[0]; k++) {
@@ -917,7 +950,7 @@ static void test_iabp_ratio_steady(void **state) {
 static void base_values(double *v) {
   for (int k = 0; k < HS_CMP_NVAL; k++) v[k] = 0;
   v[HS_CMP_LVO] = 2.0, v[HS_CMP_AVO] = 1.0, v[HS_CMP_DRAIN_P] = -40, v[HS_CMP_SUCTION] = 0;
-  v[HS_CMP_RVO] = 3.0, v[HS_CMP_SAO2U] = 97, v[HS_CMP_ECMO] = 3.0;
+  v[HS_CMP_RVO] = v[HS_CMP_QP] = 3.0, v[HS_CMP_SAO2U] = 97, v[HS_CMP_ECMO] = 3.0;
 }
 
 static void test_risk_thresholds(void **state) {
@@ -1007,15 +1040,16 @@ static void test_risk_thresholds(void **state) {
   v[HS_CMP_SUCTION] = 0.05;
   hs_strategy_risks(&s, &c, v, r);
   assert_int_equal(r[HS_RISK_HAEMOLYSIS].level, HS_RISK_RAISED);
-  /* lung ischaemia: only with a PA vent; pulmonary flow 0.6 -> 0.4 L/min */
+  /* lung ischaemia: only with a PA vent; pulmonary flow (into the PA minus the vent's)
+     0.6 -> 0.4 L/min */
   base_values(v);
-  v[HS_CMP_RVO] = 1.4, v[HS_CMP_VENT] = 1.0;
+  v[HS_CMP_QP] = 1.4, v[HS_CMP_VENT] = 1.0;
   hs_strategy_risks(&s, &c, v, r);
   assert_int_equal(r[HS_RISK_LUNG].level, HS_RISK_LOW);
   assert_int_equal(hs_strategy_parse("ecmo+pa_vent:15Fr", &s, &err), HS_OK);
   hs_strategy_risks(&s, &c, v, r);
   assert_int_equal(r[HS_RISK_LUNG].level, HS_RISK_HIGH);
-  v[HS_CMP_RVO] = 1.6;
+  v[HS_CMP_QP] = 1.6;
   hs_strategy_risks(&s, &c, v, r);
   assert_int_equal(r[HS_RISK_LUNG].level, HS_RISK_RAISED);
   /* limb ischaemia: femoral return without, then with, a distal perfusion cannula */
@@ -1913,29 +1947,45 @@ static void test_without_circuit_ladder(void **state) {
   hs_context_default(&c);
   hs_compare_result *r = ladder_of(m, &c);
   /* SCAI D already receives dobutamine 5: its rung adds 5 more */
-  static const char *const L[] = {"no device",        "dobutamine 10 ug/kg/min",
-                                  "milrinone 0.375 ug/kg/min", "IABP 1:1 (40 mL)",
-                                  "Impella CP P8",    "Impella 5.0 P8"};
+  static const char *const L[] = {"no device",
+                                  "dobutamine 10 ug/kg/min",
+                                  "milrinone 0.375 ug/kg/min",
+                                  "IABP 1:1 (40 mL)",
+                                  "Impella CP P8",
+                                  "Impella RP P8",
+                                  "Impella CP P8 + Impella RP P2",
+                                  "Impella 5.0 P8"};
   assert_int_equal(r->nladder, HS_LADDER_N);
+  int prev = 0; /* the last rung that supports the LV */
   for (int i = 0; i < HS_LADDER_N; i++) {
     const hs_compare_row *w = &r->ladder[i];
-    print_message("  %-26s PCWP %5.1f MAP %3.0f DO2I %3.0f SvO2 %2.0f device %.2f L/min %s\n",
+    print_message("  %-30s PCWP %5.1f MAP %3.0f DO2I %3.0f SvO2 %2.0f device %.2f L/min %s\n",
                   w->label, w->v[HS_CMP_PCWP], w->v[HS_CMP_MAP], w->v[HS_CMP_DO2I],
                   w->v[HS_CMP_SVO2D], w->v[HS_CMP_DEVICE], w->all_met ? "all met" : w->missed);
     assert_string_equal(w->label, L[i]);
     assert_false(w->excluded || w->failed);
     assert_true(w->steady);
     assert_true(w->met[HS_TGT_MAP] && w->met[HS_TGT_DO2I] && w->met[HS_TGT_SVO2]);
-    /* each drug, and each device up the ladder, lowers PCWP */
+    if (i == 5 || i == 6) {
+      /* right-sided support hands the failing LV more blood: PCWP rises, most without a
+         left pump (the RP alone), less with the CP unloading it (BiPella) */
+      assert_true(w->v[HS_CMP_PCWP] > r->ladder[0].v[HS_CMP_PCWP] + (i == 5 ? 10.0 : 0.5));
+      assert_false(w->all_met);
+      continue;
+    }
+    /* each drug, and each LV device up the ladder, lowers PCWP */
     if (i && i != HS_LADDER_DRUGS)
-      assert_true(w->v[HS_CMP_PCWP] < r->ladder[i - 1].v[HS_CMP_PCWP] - 0.5);
+      assert_true(w->v[HS_CMP_PCWP] < r->ladder[prev].v[HS_CMP_PCWP] - 0.5);
     if (i >= HS_LADDER_DRUGS) assert_true(w->v[HS_CMP_PCWP] < r->ladder[0].v[HS_CMP_PCWP] - 0.5);
     /* the inodilator, and the largest pump, bring PCWP below 20 */
-    assert_int_equal(w->all_met, i == 2 || i == 5);
+    assert_int_equal(w->all_met, i == 2 || i == 7);
+    prev = i;
   }
   assert_string_equal(r->ladder[0].name, "none");
-  assert_string_equal(r->ladder[5].name, "impella_5.0:P8");
-  assert_true(r->ladder[5].v[HS_CMP_IMPELLA] > 3.5);
+  assert_string_equal(r->ladder[5].name, "impella_rp:P8");
+  assert_true(r->ladder[5].v[HS_CMP_DEVICE] > 3.0);
+  assert_string_equal(r->ladder[7].name, "impella_5.0:P8");
+  assert_true(r->ladder[7].v[HS_CMP_IMPELLA] > 3.5);
   assert_int_equal(r->ladder_least, 2);
   assert_non_null(strstr(r->ladder_note, "milrinone 0.375 ug/kg/min meets every target (model)"));
   char *text = hs_compare_text(r, "p");
@@ -1955,7 +2005,8 @@ static void test_without_circuit_ladder(void **state) {
   c.unavailable |= 1u << HS_FAM_DRUG;
   r = ladder_of(m, &c);
   for (int i = 1; i < HS_LADDER_DRUGS; i++) assert_true(r->ladder[i].excluded);
-  assert_true(r->ladder[4].excluded && r->ladder[5].excluded);
+  assert_true(r->ladder[4].excluded && r->ladder[6].excluded && r->ladder[7].excluded);
+  assert_false(r->ladder[5].excluded); /* the RP does not enter the LV */
   assert_int_equal(r->ladder_least, -1);
   assert_non_null(strstr(r->ladder_note, "MAP falls short): none meets every target; "));
   assert_non_null(strstr(r->ladder_note, "the closest, IABP 1:1 (40 mL) misses"));
@@ -2005,7 +2056,8 @@ static void test_escalate_own_drugs(void **state) {
 
 /* RV-predominant shock (RV infarction): the patient misses DO2 index and SvO2 by a little
    on its own drugs, and an inotrope added is the least support that meets every target,
-   before any device (an LV pump does not treat the RV). */
+   before any device (an LV pump does not treat the RV).  The Impella RP rung meets every
+   target after it, carrying the whole pulmonary flow. */
 static void test_ladder_inotrope_first(void **state) {
   (void)state;
   hs_model *m = example("rv_shock.yaml");
@@ -2016,6 +2068,23 @@ static void test_ladder_inotrope_first(void **state) {
   assert_true(r->ladder[1].all_met);
   assert_int_equal(r->ladder_least, 1);
   assert_non_null(strstr(r->ladder_note, "dobutamine 5 ug/kg/min meets every target (model)"));
+  /* the right-sided pump meets every target too (after the drug): it carries the whole
+     pulmonary flow (the RV no longer ejects), the PA sample is mixed venous blood, and
+     the LV takes the flow with PCWP rising */
+  const hs_compare_row *rp = &r->ladder[5];
+  print_message("  Impella RP P8: pump %.2f, RV %.2f, pulmonary %.2f L/min, SvO2 %.1f %%, "
+                "PCWP %.1f vs %.1f\n", rp->v[HS_CMP_DEVICE], rp->v[HS_CMP_RVO],
+                rp->v[HS_CMP_QP], rp->v[HS_CMP_SVO2D], rp->v[HS_CMP_PCWP],
+                r->ladder[0].v[HS_CMP_PCWP]);
+  assert_string_equal(rp->label, "Impella RP P8");
+  assert_true(rp->all_met);
+  assert_in_range_d(rp->v[HS_CMP_DEVICE], 4.0, 5.0);
+  assert_near(rp->v[HS_CMP_QP], rp->v[HS_CMP_RVO] + rp->v[HS_CMP_DEVICE], 1e-9);
+  assert_true(rp->v[HS_CMP_RVO] < 0.1);
+  assert_in_range_d(rp->v[HS_CMP_SVO2D], 65, 80);
+  assert_true(rp->v[HS_CMP_PCWP] > r->ladder[0].v[HS_CMP_PCWP] + 3);
+  assert_true(rp->v[HS_CMP_CVP] < r->ladder[0].v[HS_CMP_CVP] - 2);
+  assert_near(r->ladder[0].v[HS_CMP_QP], r->ladder[0].v[HS_CMP_RVO], 1e-12);
   hs_compare_free(r);
   hs_model_free(m);
 }

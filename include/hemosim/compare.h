@@ -103,9 +103,11 @@ typedef enum hs_family {
   HS_FAM_PIGTAIL,
   HS_FAM_SURGICAL_VENT,
   HS_FAM_LVAD,
+  HS_FAM_RV_PUMP, /* right-sided pump (Impella RP) */
   HS_FAM_N
 } hs_family;
-const char *hs_family_name(int f); /* "drug", "iabp", "impella", "tandemheart", ... */
+const char *hs_family_name(int f); /* "drug", "iabp", "impella", "tandemheart", ...,
+                                      "impella_rp" */
 
 enum { HS_GRADE_NONE, HS_GRADE_MILD, HS_GRADE_MODERATE, HS_GRADE_SEVERE };
 
@@ -120,6 +122,8 @@ typedef struct hs_context {
   int vsd;                 /* ventricular septal defect / rupture */
   int anticoag_limited;    /* anticoagulation limited (bleeding, HIT ...) */
   int distal_perfusion;    /* distal perfusion cannula in the femoral return limb */
+  int right_heart_thrombus; /* thrombus in the RA, RV or pulmonary artery */
+  int ivc_filter;          /* vena cava filter / interruption, or iliofemoral venous thrombosis */
   unsigned unavailable;    /* bit (1u << hs_family) set: device family not available */
   /* Set by compare and optimize (hs_context_default: 0): the effective regurgitant
      orifice area of the aortic valve that was simulated, cm^2 (0: competent), and
@@ -215,6 +219,7 @@ enum {
      O2 extraction (docs/model.md 2.20) and O2 demand (2.21) */
   HS_CMP_PSVD, HS_CMP_PPSV, HS_CMP_CBF, HS_CMP_CPP, HS_CMP_COR_FLOW, HS_CMP_HEART_ER,
   HS_CMP_MVO2,
+  HS_CMP_QP, /* flow entering the pulmonary artery: the RV's and a right-sided pump's */
   HS_CMP_NVAL
 };
 /* Names (JSON keys, e.g. "pcwp_mmhg") and units ("mmHg", "L/min", "" ...). */
@@ -274,7 +279,7 @@ typedef struct hs_compare_row {
   size_t npv;
 } hs_compare_row;
 
-#define HS_LADDER_N 6 /* rungs of support without a circuit (hs_compare_result.ladder) */
+#define HS_LADDER_N 8 /* rungs of support without a circuit (hs_compare_result.ladder) */
 #define HS_LADDER_DRUGS 3 /* the first rungs add no device: none, an inotrope, an inodilator */
 
 typedef struct hs_compare_result {

@@ -69,6 +69,7 @@ static const struct {
     [HS_CMP_COR_FLOW] = {"coronary_flow_mlmin", "mL/min"},
     [HS_CMP_HEART_ER] = {"heart_o2_extraction", ""},
     [HS_CMP_MVO2] = {"mvo2_mlmin", "mL/min"},
+    [HS_CMP_QP] = {"pulmonary_flow_lpm", "L/min"},
 };
 
 const char *hs_compare_value_name(int k) {
@@ -142,7 +143,7 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
   v[HS_CMP_SUCTION] = 0;
   v[HS_CMP_VENT] = 0;
   v[HS_CMP_IMPELLA] = 0;
-  double svo2_mixed = NAN, ci = NAN, cbf[2] = {NAN, NAN};
+  double svo2_mixed = NAN, ci = NAN, cbf[2] = {NAN, NAN}, rp_flow = 0;
   for (size_t k = 0; k < nm; k++) {
     char buf[128];
     const char *name = hs_sim_metric_name(s, k, buf, sizeof buf);
@@ -159,7 +160,14 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
     if ((!strcmp(name, "impella_flow_lpm") || !strcmp(name, "tandem_flow_lpm") ||
          !strcmp(name, "septostomy_flow_lpm")))
       v[HS_CMP_DEVICE] = all[k];
+    if (!strcmp(name, "impella_rp_flow_lpm")) rp_flow = all[k];
   }
+  /* the right-sided pump's flow when it is the only added pump (with a left-sided one,
+     BiPella, the column shows the left pump's flow, as the label names both) */
+  if (v[HS_CMP_DEVICE] == 0 && rp_flow != 0) v[HS_CMP_DEVICE] = rp_flow;
+  /* the pulmonary (thermodilution) flow: what enters the pulmonary artery, the RV's
+     ejection and a right-sided pump's outflow */
+  v[HS_CMP_QP] = v[HS_CMP_RVO] + (rp_flow > 0 ? rp_flow : 0);
   if (v[HS_CMP_DEVICE] == 0 && v[HS_CMP_VENT] > 0) v[HS_CMP_DEVICE] = v[HS_CMP_VENT];
   v[HS_CMP_SVO2D] = hs_o2_svo2_sample(v[HS_CMP_SVO2D], svo2_mixed);
   /* the brain: the worse-perfused hemisphere */

@@ -135,8 +135,11 @@ failed:
 /* In order of invasiveness: the patient's own drugs, an inotrope (dobutamine) or an
    inodilator (milrinone) added to them (the drugs tried before mechanical support: van
    Diepen S, et al. Contemporary management of cardiogenic shock. Circulation
-   2017;136:e232-e268), a balloon, a percutaneous pump, the larger pump of a surgical
-   (axillary) access.  Each is the built-in strategy of that drug or device, applied to
+   2017;136:e232-e268), a balloon, a percutaneous LV pump, the right-sided pump (Impella
+   RP: RV failure, Anderson 2015) and both (BiPella, biventricular failure; the RP at P2,
+   below the left pump's flow, so that it does not flood the LV: at P8 it outpumps the CP
+   and PCWP rises 17 -> 36 mmHg in the biventricular patient, docs/decision.md), the
+   larger LV pump of a cut-down access.  Each is the built-in strategy of that drug or device, applied to
    the patient without the circuit compare adds.  A drug rung adds its dose (ug/kg/min)
    to what the patient already receives of it (hs_strategy_escalate): an escalation, not
    a replacement. */
@@ -145,6 +148,8 @@ static const char *const LADDER[HS_LADDER_N] = {"ecmo",
                                                 "ecmo+milrinone",
                                                 "ecmo+iabp:1:1",
                                                 "ecmo+impella_cp:P8",
+                                                "ecmo+impella_rp:P8",
+                                                "ecmo+impella_cp:P8+impella_rp:P2",
                                                 "ecmo+impella_5.0:P8"};
 
 typedef struct rung {

@@ -149,7 +149,7 @@ hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_
 
 static const char *const FAMILY_NAMES[HS_FAM_N] = {
     "drug", "iabp", "impella", "tandemheart", "septostomy", "la_vent",
-    "pa_vent", "pigtail", "surgical_vent", "lvad"};
+    "pa_vent", "pigtail", "surgical_vent", "lvad", "impella_rp"};
 const char *hs_family_name(int f) { return f >= 0 && f < HS_FAM_N ? FAMILY_NAMES[f] : "?"; }
 
 void hs_context_default(hs_context *c) {
@@ -175,6 +175,8 @@ static const cfield CF[] = {
     {"vsd", NULL, offsetof(hs_context, vsd), 0},
     {"anticoagulation_limited", "anticoag_limited", offsetof(hs_context, anticoag_limited), 0},
     {"distal_perfusion_cannula", "distal_perfusion", offsetof(hs_context, distal_perfusion), 0},
+    {"right_heart_thrombus", NULL, offsetof(hs_context, right_heart_thrombus), 0},
+    {"ivc_filter", NULL, offsetof(hs_context, ivc_filter), 0},
 };
 #define NCF (sizeof CF / sizeof CF[0])
 
@@ -191,7 +193,7 @@ static hs_status family_list(const char *list, unsigned *mask, hs_err *err) {
         return hs_err_set(err, HS_ERR_UNKNOWN,
                           "unavailable: unknown device family '%.*s' (known: drug, iabp, "
                           "impella, tandemheart, septostomy, la_vent, pa_vent, pigtail, "
-                          "surgical_vent, lvad)",
+                          "surgical_vent, lvad, impella_rp)",
                           (int)n, s);
       m |= 1u << f;
     }
@@ -381,7 +383,7 @@ done:
 /* ---- strategy texts ----------------------------------------------------------- */
 
 static const char *const STEP_NAMES[HS_STEP_N] = {
-    "?", "ECMO flow and drugs", "IABP", "percutaneous LV pump (Impella, TandemHeart)",
+    "?", "ECMO flow and drugs", "IABP", "percutaneous pump (Impella, TandemHeart)",
     "atrial septostomy / transseptal LA vent / percutaneous vents",
     "surgical vent or central ECMO converted to LVAD"};
 const char *hs_step_name(int step) { return step > 0 && step < HS_STEP_N ? STEP_NAMES[step] : "?"; }
@@ -427,6 +429,7 @@ static const comp_def COMPS[] = {
     {"impella_cp", HS_FAM_IMPELLA, 3, "Impella CP", "P8"},
     {"impella_5.0", HS_FAM_IMPELLA, 3, "Impella 5.0", "P8"},
     {"impella_5.5", HS_FAM_IMPELLA, 3, "Impella 5.5", "P8"},
+    {"impella_rp", HS_FAM_RV_PUMP, 3, "Impella RP", "P8"},
     {"tandemheart", HS_FAM_TANDEMHEART, 3, "TandemHeart", "7500rpm"},
     {"pigtail", HS_FAM_PIGTAIL, 4, "transaortic pigtail LV vent", "8Fr"},
     {"pa_vent", HS_FAM_PA_VENT, 4, "pulmonary artery vent", "15Fr"},
@@ -544,7 +547,7 @@ hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err) {
                         "strategy '%s': unknown part '%s' (known: ecmo, milrinone, dobutamine, "
                         "nitroprusside, norepinephrine, epinephrine, dopamine, vasopressin, "
                         "esmolol, iabp, impella_2.5, impella_cp, impella_5.0, impella_5.5, "
-                        "tandemheart, pigtail, pa_vent, septostomy, la_vent, rspv_vent, "
+                        "impella_rp, tandemheart, pigtail, pa_vent, septostomy, la_vent, rspv_vent, "
                         "apical_vent, lvad)",
                         text, c);
     if (seen & (1u << (ci % 32)))
@@ -636,6 +639,20 @@ hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err) {
         snprintf(s->impella_model, sizeof s->impella_model, "%s", model);
         break;
       }
+      case HS_FAM_RV_PUMP:
+        /* Impella RP: femoral vein, 23 Fr introducer (IFU), inflow at the IVC-RA junction,
+           outflow in the pulmonary artery; with a left-sided Impella it is BiPella */
+        if (!arg_number(a, "P", NOU, &x) || x != floor(x) || x < 1 || x > 9)
+          return hs_err_set(err, HS_ERR_INVALID,
+                            "strategy '%s': %s:%s: expected a performance level P1-P9", text,
+                            d->key, a);
+        add_dev(s, "impella_rp", "impella", "ra", "pa");
+        add_set_text(s, "impella_rp.model", "rp");
+        add_set(s, "impella_rp.level", x, "");
+        lbl(s, "%s P%g", d->label, x);
+        if (23 > s->venous_fr) s->venous_fr = 23;
+        s->rv_pump = 1;
+        break;
       case HS_FAM_TANDEMHEART:
         if (!arg_number(a, NULL, RPM, &x) || x < 3000 || x > 7500)
           return hs_err_set(err, HS_ERR_INVALID,
@@ -793,6 +810,15 @@ int hs_strategy_excluded(const hs_strategy *s, const hs_context *c, char *why, s
     if (c->pad_grade >= HS_GRADE_SEVERE && !s->axillary)
       return snprintf(why, n, "Impella %s contraindicated: severe peripheral arterial disease, no "
                       "femoral access (IFU; Rihal 2015)", s->impella_model), 1;
+  }
+  /* Impella RP: the exclusions of RECOVER RIGHT (Anderson 2015) and its IFU */
+  if (F & (1u << HS_FAM_RV_PUMP)) {
+    if (c->right_heart_thrombus)
+      return snprintf(why, n, "Impella RP contraindicated: thrombus in the right atrium, "
+                      "ventricle or pulmonary artery (IFU; Anderson 2015)"), 1;
+    if (c->ivc_filter)
+      return snprintf(why, n, "Impella RP contraindicated: vena cava filter or iliofemoral "
+                      "venous thrombosis, no femoral venous route (IFU; Anderson 2015)"), 1;
   }
   if (F & (1u << HS_FAM_IABP)) {
     /* counterpulsation is timed to the cardiac cycle (ECG or arterial-pressure trigger,
@@ -960,11 +986,12 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
                "; plasma free Hb heading to %.0f mg/dL (alarm > %.0f mg/dL)", fhb,
                HS_HAEMOLYSIS_PFHB_MGDL);
   }
-  /* 3. lung ischaemia with a PA vent: pulmonary blood flow = RV output - vent flow */
+  /* 3. lung ischaemia with a PA vent: pulmonary blood flow = flow into the PA (the RV's,
+     a right-sided pump's) - vent flow */
   {
     hs_risk *x = &r[HS_RISK_LUNG];
     if (s->pa_vent) {
-      double q = v[HS_CMP_RVO] - vent;
+      double q = v[HS_CMP_QP] - vent;
       x->value = q;
       x->level = q < HS_LUNG_FLOW_LPM ? HS_RISK_HIGH : q < 2 * HS_LUNG_FLOW_LPM ? HS_RISK_RAISED : 0;
       snprintf(x->text, sizeof x->text, "pulmonary blood flow %.2f L/min (PA vent %.2f L/min)%s",
@@ -1031,9 +1058,14 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
     char what[140] = "";
     if (s->surgical) lvl = 2, snprintf(what, sizeof what, "%s", s->axillary ? "axillary cut-down / graft" : c->open_chest ? "surgical access (chest open)" : "sternotomy / thoracotomy");
     else if (s->cutdown || s->art_fr >= 21) lvl = 2, snprintf(what, sizeof what, "%g Fr arterial sheath%s", s->art_fr, s->cutdown ? " (cut-down)" : "");
-    else if (s->art_fr >= 12 || s->transseptal >= 14) {
+    else if (s->art_fr >= 12 || s->transseptal >= 14 || s->venous_fr >= 20) {
+      /* large bore: an arterial sheath, a transseptal puncture, a venous introducer of
+         20 Fr or more (the Impella RP's 23 Fr) */
       lvl = 1;
       if (s->art_fr > 0) snprintf(what, sizeof what, "%g Fr arterial sheath", s->art_fr);
+      if (s->venous_fr >= 20)
+        snprintf(what + strlen(what), sizeof what - strlen(what), "%s%g Fr femoral venous sheath",
+                 *what ? ", " : "", s->venous_fr);
       if (s->transseptal > 0)
         snprintf(what + strlen(what), sizeof what - strlen(what), "%stransseptal puncture (%.0f Fr)",
                  *what ? ", " : "", s->transseptal);

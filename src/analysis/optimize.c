@@ -60,6 +60,7 @@ static const struct {
     {"impella_cp", "Impella CP performance level P", "", "", "P", 1, 9, 1, 1},
     {"impella_5.0", "Impella 5.0 performance level P", "", "", "P", 1, 9, 1, 1},
     {"impella_5.5", "Impella 5.5 performance level P", "", "", "P", 1, 9, 1, 1},
+    {"impella_rp", "Impella RP performance level P", "", "", "P", 1, 9, 1, 1},
     {"tandemheart", "TandemHeart speed", "rpm", "rpm", "", 3000, 7500, 500, 0},
     {"septostomy", "septostomy diameter", "mm", "mm", "", 2, 16, 2, 0},
     {"la_vent", "transseptal LA vent size", "Fr", "Fr", "", 10, 24, 2, 0},

@@ -58,6 +58,7 @@ typedef struct hs_strategy {
   int ecmo_femoral_return; /* set at run time: the ECMO return is femoral */
   int drained_by_circuit; /* vent or septostomy: unloading rises with ECMO flow */
   int surgical, cutdown, axillary, transaortic, pa_vent, lvad;
+  int rv_pump;           /* a right-sided pump (Impella RP): RA -> pulmonary artery */
   int lv_apical;         /* a cannula through the LV apex (apical vent, LVAD drainage) */
   char impella_model[8];
 } hs_strategy;

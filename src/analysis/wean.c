@@ -311,7 +311,7 @@ char *hs_wean_text(const hs_wean_result *r, const char *patient) {
              "pulmonary (thermodilution) flow %.2f L/min, DO2 index %.0f mL/min/m2, "
              "drained-blood SvO2 %.0f %%; LVEF %.0f -> %.0f %%, aortic VTI %.1f -> %.1f cm.\n",
              r->after[HS_CMP_CO], r->after[HS_CMP_ECMO], r->after[HS_CMP_LVO],
-             r->after[HS_CMP_RVO], r->after[HS_CMP_DO2I], r->after[HS_CMP_SVO2D], r->lvef_before,
+             r->after[HS_CMP_QP], r->after[HS_CMP_DO2I], r->after[HS_CMP_SVO2D], r->lvef_before,
              r->lvef_after, r->vti_before, r->vti_after);
   /* what the capillaries and the brain get at the trial flow: reported, not a criterion */
   n = (int)strlen(b);

@@ -85,7 +85,7 @@ static void expected_line(out *o, const hs_compare_row *r) {
   o_fmt(o,
         "; pulmonary (thermodilution) flow %.2f L/min; DO2 index %.0f mL/min/m2, drained-blood "
         "SvO2 %.0f %%, right-arm SaO2 %.0f %%; aortic valve opens in %.0f %% of beats",
-        v[HS_CMP_RVO], v[HS_CMP_DO2I], v[HS_CMP_SVO2D], v[HS_CMP_SAO2U], 100 * v[HS_CMP_AVO]);
+        v[HS_CMP_QP], v[HS_CMP_DO2I], v[HS_CMP_SVO2D], v[HS_CMP_SAO2U], 100 * v[HS_CMP_AVO]);
   if (isfinite(v[HS_CMP_PSVD]))
     o_fmt(o, "; microcirculation (model): PSVD %.1f mm/mm2, PPSV %.0f %%",
           v[HS_CMP_PSVD], v[HS_CMP_PPSV]);
@@ -396,11 +396,12 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient) {
   hs_html_put(&b, "\n");
   table_text(&b, r->rows, r->nrows, r->recommended, r->hold_map);
   hs_html_put(&b,
-              "\nstep: 1 ECMO flow and drugs, 2 IABP, 3 percutaneous LV pump, 4 septostomy / "
+              "\nstep: 1 ECMO flow and drugs, 2 IABP, 3 percutaneous pump, 4 septostomy / "
               "LA vent / percutaneous vents, 5 surgical vent or LVAD conversion.  total = "
               "systemic blood flow (ECMO + heart + devices); native LV = flow through the aortic "
               "valve; device = Impella, TandemHeart, septostomy or vent flow; a thermodilution "
-              "CO on VA-ECMO measures pulmonary flow (rv_output_lpm in --json), not total flow.  "
+              "CO on VA-ECMO measures pulmonary flow (pulmonary_flow_lpm in --json), not total "
+              "flow.  "
               "PSVD* = sublingual perfused small-vessel density the microcirculation model "
               "predicts with the patient's capillary dysfunction (its microcirculation block: "
               "obstructed %.3g, oedema %.3g, vasoconstriction %.3g; Yeh 2018 survival cut-off "
@@ -564,7 +565,7 @@ hs_status hs_report_compare(const char *dir, const char *patient, const hs_compa
   answer(&o, r, patient);
   targets_line(&b, t, 1);
   table(&b, r->rows, r->nrows, r->recommended, r->hold_map);
-  hs_html_put(&b, "<p class=\"small\">Step: 1 ECMO flow and drugs, 2 IABP, 3 percutaneous LV pump, "
+  hs_html_put(&b, "<p class=\"small\">Step: 1 ECMO flow and drugs, 2 IABP, 3 percutaneous pump, "
           "4 septostomy / LA vent / percutaneous vents, 5 surgical vent or LVAD conversion. "
           "Green: target met; red: missed. total = systemic blood flow (ECMO + heart + devices); "
           "native LV = flow through the aortic valve; a thermodilution CO on VA-ECMO measures "

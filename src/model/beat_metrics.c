@@ -48,9 +48,25 @@ static double potential_energy(const es_point *e, double v0) {
 
 /*
  * Clinical indices of the beat (docs/output.md "Clinical indices", with sources):
- * pulmonary (thermodilution) flow, DO2 index, cardiac power,
+ * RV output (pulmonary valve flow), DO2 index, cardiac power,
  * SVR / PVR, PAPi, Ea, Ea/Ees and LV end-systolic wall stress.
  */
+double hs_sim_pa_inflow(const hs_sim *s) {
+  const hs_plan *pl = s->pl;
+  const double *q = s->q, *q0 = s->acc.q0;
+  double in = q[pl->q_q + pl->pv] - q0[pl->q_q + pl->pv];
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    const int *ports = pl->dev_port_node + pl->dev_port_ofs[d];
+    for (int n = 0; n < dt->nflows; n++) {
+      int j = pl->dev_flow_ofs[d] + n;
+      double dv = q[pl->q_fd + j] - q0[pl->q_fd + j];
+      if (ports[dt->flows[n].to_port] == pl->pa && dv > 0) in += dv;
+    }
+  }
+  return in;
+}
+
 #define HS_LV_WALL_ML 150.0 /* LV wall volume: ~160 g myocardium / 1.05 g/mL */
 static void clinical_indices(hs_sim *s, double *m, double bsa, double v0) {
   const hs_plan *pl = s->pl;
@@ -62,7 +78,9 @@ static void clinical_indices(hs_sim *s, double *m, double bsa, double v0) {
   m[HS_M_CPI] = m[HS_M_CPO] / bsa;
   m[HS_M_CPO_TOTAL] = m[HS_M_MAP] * m[HS_M_CO] / 451.0; /* heart and pumps (cpo_w: native) */
   m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
-  m[HS_M_PVR] = m[HS_M_RVO] > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / m[HS_M_RVO] : NAN;
+  /* PVR over the flow through the lungs: the RV's and a right-sided pump's */
+  double qp = hs_sim_pa_inflow(s) / T / HS_MLS_PER_LPM;
+  m[HS_M_PVR] = qp > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / qp : NAN;
   m[HS_M_TPG] = m[HS_M_MPAP] - m[HS_M_PCWP];
   m[HS_M_DPG] = m[HS_M_DPAP] - m[HS_M_PCWP];
   double sv = a->edv_lv - a->lv_min;

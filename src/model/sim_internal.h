@@ -306,6 +306,10 @@ void hs_replay_next_beat(hs_sim *s);
    returns the replays used, 0 when there was no usable record (nothing changed). */
 int hs_replay_solve(hs_sim *s, double goal, int max_replays);
 
+/* beat_metrics.c: the blood that entered the pulmonary artery in the beat just ended (mL):
+   the RV's ejection through the pulmonary valve and a right-sided pump's outflow
+   (Impella RP) - the flow a thermodilution CO and the PVR refer to. */
+double hs_sim_pa_inflow(const hs_sim *s);
 /* beat_metrics.c: the metrics of the beat just ended into m, per-node values into site. */
 void hs_sim_finish_beat(hs_sim *s, double *m, double *site);
 /* steady.c: beat-to-beat change of every state kind (res_fast, last_change, ...). */

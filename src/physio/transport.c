@@ -650,13 +650,12 @@ static void transport_metrics(hs_sim *s, double *m, double *so2) {
   double cu = MEAN(pl->q_c + pl->upper);
   m[HS_M_SAO2U] = sat_pct(hb, cu);
   m[HS_M_SAO2L] = pl->lower >= 0 ? sat_pct(hb, MEAN(pl->q_c + pl->lower)) : NAN;
-  /* a pulmonary-artery sample is mixed venous blood only while the RV ejects: with no
-     pulmonary flow (< 0.5 mL per beat: a drained, non-ejecting RV on VA-ECMO, cardiac
-     arrest) the PA holds stagnant blood whose saturation drifts towards that of the
-     lungs; the metric is then undefined (svo2_drained_pct is the ECMO sample) */
-  m[HS_M_SVO2] = q[pl->q_q + pl->pv] - a->q0[pl->q_q + pl->pv] > 0.5
-                    ? sat_pct(hb, MEAN(pl->q_c + pl->pa))
-                    : NAN;
+  /* a pulmonary-artery sample is mixed venous blood only while blood enters the PA:
+     the RV's ejection, or a right-sided pump's outflow (Impella RP).  With no inflow
+     (< 0.5 mL per beat: a drained, non-ejecting RV on VA-ECMO, cardiac arrest) the PA
+     holds stagnant blood whose saturation drifts towards that of the lungs; the metric
+     is then undefined (svo2_drained_pct is the ECMO sample) */
+  m[HS_M_SVO2] = hs_sim_pa_inflow(s) > 0.5 ? sat_pct(hb, MEAN(pl->q_c + pl->pa)) : NAN;
   m[HS_M_PAO2U] = hs_o2_po2_from_content(hb, 100.0 * cu);
   m[HS_M_VO2] = 60.0 * MEAN(pl->q_cons);
   m[HS_M_O2LUNG] = 60.0 * MEAN(pl->q_lung);
