@@ -227,7 +227,18 @@ static void test_strategy_texts(void **state) {
     assert_int_equal(hs_strategy_parse("ecmo+impella_rp:P8", &s, &err), HS_OK);
     hs_strategy_risks(&s, &c, v, r);
     assert_int_equal(r[HS_RISK_BLEEDING].level, HS_RISK_RAISED);
-    assert_string_equal(r[HS_RISK_BLEEDING].text, "23 Fr femoral venous sheath");
+    assert_string_equal(r[HS_RISK_BLEEDING].text, "23 Fr femoral venous introducer (Impella RP)");
+    /* a PA vent after it does not shrink the recorded venous access (order-independent) */
+    assert_int_equal(hs_strategy_parse("ecmo+impella_rp:P8+pa_vent:15Fr", &s, &err), HS_OK);
+    assert_true(s.venous_fr == 23);
+    memset(r, 0, sizeof r);
+    hs_strategy_risks(&s, &c, v, r);
+    assert_int_equal(r[HS_RISK_BLEEDING].level, HS_RISK_RAISED);
+    /* a PA vent alone stays a low-burden venous access */
+    assert_int_equal(hs_strategy_parse("ecmo+pa_vent:21Fr", &s, &err), HS_OK);
+    memset(r, 0, sizeof r);
+    hs_strategy_risks(&s, &c, v, r);
+    assert_int_equal(r[HS_RISK_BLEEDING].level, HS_RISK_LOW);
   }
   assert_int_equal(hs_strategy_parse("ecmo+vasopressin", &s, &err), HS_OK);
   assert_string_equal(s.label, "ECMO + vasopressin 0.0004 U/kg/min");
@@ -284,13 +295,16 @@ static void test_contraindications(void **state) {
       {"lv_thrombus", "ecmo+rspv_vent:20Fr", NULL},
       /* the right-sided pump: its route and its site (RECOVER RIGHT exclusions) */
       {"right_heart_thrombus", "ecmo+impella_rp:P8", "Impella RP contraindicated: thrombus"},
-      {"ivc_filter", "ecmo+impella_rp:P8", "no femoral venous route"},
+      {"ivc_filter", "ecmo+impella_rp:P8", "no clear femoral venous route"},
       {"unavailable=impella_rp", "ecmo+impella_rp:P8", "impella_rp not available"},
       {"lv_thrombus", "ecmo+impella_rp:P8", NULL},
       {"pad=severe", "ecmo+impella_rp:P8", NULL},
       {"mechanical_av", "ecmo+impella_rp:P8", NULL},
       {"lv_thrombus", "ecmo+impella_cp:P8+impella_rp:P2", "Impella contraindicated: LV thrombus"},
-      {"unavailable=impella", "ecmo+impella_rp:P8", NULL},
+      {"unavailable=impella", "ecmo+impella_rp:P8", "impella not available (the Impella RP"},
+      {"unavailable=impella_rp", "ecmo+impella_cp:P8", NULL},
+      {"prosthetic_right_valve", "ecmo+impella_rp:P8", "prosthetic tricuspid or pulmonary"},
+      {"vsd", "ecmo+impella_rp:P8", "VSD, a mechanical complication"},
   };
   hs_err err;
   for (size_t k = 0; k < sizeof C / sizeof C[0]; k++) {
@@ -1963,16 +1977,16 @@ static void test_without_circuit_ladder(void **state) {
                   w->label, w->v[HS_CMP_PCWP], w->v[HS_CMP_MAP], w->v[HS_CMP_DO2I],
                   w->v[HS_CMP_SVO2D], w->v[HS_CMP_DEVICE], w->all_met ? "all met" : w->missed);
     assert_string_equal(w->label, L[i]);
+    if (i == 5 || i == 6) {
+      /* an LV-predominant patient (unsupported CVP 4.7, PCWP 28): right-sided support is
+         not indicated, and is not run */
+      assert_true(w->excluded);
+      assert_non_null(strstr(w->excluded_reason, "not indicated: no RV-predominant failure"));
+      continue;
+    }
     assert_false(w->excluded || w->failed);
     assert_true(w->steady);
     assert_true(w->met[HS_TGT_MAP] && w->met[HS_TGT_DO2I] && w->met[HS_TGT_SVO2]);
-    if (i == 5 || i == 6) {
-      /* right-sided support hands the failing LV more blood: PCWP rises, most without a
-         left pump (the RP alone), less with the CP unloading it (BiPella) */
-      assert_true(w->v[HS_CMP_PCWP] > r->ladder[0].v[HS_CMP_PCWP] + (i == 5 ? 10.0 : 0.5));
-      assert_false(w->all_met);
-      continue;
-    }
     /* each drug, and each LV device up the ladder, lowers PCWP */
     if (i && i != HS_LADDER_DRUGS)
       assert_true(w->v[HS_CMP_PCWP] < r->ladder[prev].v[HS_CMP_PCWP] - 0.5);
@@ -1983,7 +1997,6 @@ static void test_without_circuit_ladder(void **state) {
   }
   assert_string_equal(r->ladder[0].name, "none");
   assert_string_equal(r->ladder[5].name, "impella_rp:P8");
-  assert_true(r->ladder[5].v[HS_CMP_DEVICE] > 3.0);
   assert_string_equal(r->ladder[7].name, "impella_5.0:P8");
   assert_true(r->ladder[7].v[HS_CMP_IMPELLA] > 3.5);
   assert_int_equal(r->ladder_least, 2);
@@ -2006,7 +2019,7 @@ static void test_without_circuit_ladder(void **state) {
   r = ladder_of(m, &c);
   for (int i = 1; i < HS_LADDER_DRUGS; i++) assert_true(r->ladder[i].excluded);
   assert_true(r->ladder[4].excluded && r->ladder[6].excluded && r->ladder[7].excluded);
-  assert_false(r->ladder[5].excluded); /* the RP does not enter the LV */
+  assert_non_null(strstr(r->ladder[4].excluded_reason, "LV thrombus"));
   assert_int_equal(r->ladder_least, -1);
   assert_non_null(strstr(r->ladder_note, "MAP falls short): none meets every target; "));
   assert_non_null(strstr(r->ladder_note, "the closest, IABP 1:1 (40 mL) misses"));
@@ -2056,8 +2069,9 @@ static void test_escalate_own_drugs(void **state) {
 
 /* RV-predominant shock (RV infarction): the patient misses DO2 index and SvO2 by a little
    on its own drugs, and an inotrope added is the least support that meets every target,
-   before any device (an LV pump does not treat the RV).  The Impella RP rung meets every
-   target after it, carrying the whole pulmonary flow. */
+   before any device.  An LV pump alone is not offered to it (RECOVER RIGHT's criteria of
+   RV failure hold), and the Impella RP rung meets every target after the drug, carrying
+   the whole pulmonary flow. */
 static void test_ladder_inotrope_first(void **state) {
   (void)state;
   hs_model *m = example("rv_shock.yaml");
@@ -2071,6 +2085,12 @@ static void test_ladder_inotrope_first(void **state) {
   /* the right-sided pump meets every target too (after the drug): it carries the whole
      pulmonary flow (the RV no longer ejects), the PA sample is mixed venous blood, and
      the LV takes the flow with PCWP rising */
+  /* an RV-predominant patient: the LV pumps alone are not offered, and say why */
+  assert_true(r->ladder[4].excluded && r->ladder[7].excluded);
+  assert_non_null(strstr(r->ladder[4].excluded_reason,
+                         "not offered: an LV pump alone in RV-predominant failure (unsupported "
+                         "CVP 15."));
+  assert_false(r->ladder[6].excluded); /* BiPella */
   const hs_compare_row *rp = &r->ladder[5];
   print_message("  Impella RP P8: pump %.2f, RV %.2f, pulmonary %.2f L/min, SvO2 %.1f %%, "
                 "PCWP %.1f vs %.1f\n", rp->v[HS_CMP_DEVICE], rp->v[HS_CMP_RVO],
@@ -2085,6 +2105,30 @@ static void test_ladder_inotrope_first(void **state) {
   assert_true(rp->v[HS_CMP_PCWP] > r->ladder[0].v[HS_CMP_PCWP] + 3);
   assert_true(rp->v[HS_CMP_CVP] < r->ladder[0].v[HS_CMP_CVP] - 2);
   assert_near(r->ladder[0].v[HS_CMP_QP], r->ladder[0].v[HS_CMP_RVO], 1e-12);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* Biventricular failure (unsupported CVP 17, PCWP 19: both criteria): neither an LV pump
+   alone nor the RP alone is offered; BiPella runs, with the RP below the CP's flow. */
+static void test_ladder_biventricular(void **state) {
+  (void)state;
+  hs_model *m = example("biventricular_failure.yaml");
+  hs_context c;
+  hs_context_default(&c);
+  hs_compare_result *r = ladder_of(m, &c);
+  assert_true(r->ladder[4].excluded && r->ladder[5].excluded && r->ladder[7].excluded);
+  assert_non_null(strstr(r->ladder[4].excluded_reason, "an LV pump alone in RV-predominant"));
+  assert_non_null(strstr(r->ladder[7].excluded_reason, "an LV pump alone in RV-predominant"));
+  assert_non_null(strstr(r->ladder[5].excluded_reason, "hands its flow to a failing LV"));
+  const hs_compare_row *b = &r->ladder[6];
+  print_message("  BiPella: CP %.2f, RP %.2f L/min, PCWP %.1f, CVP %.1f vs %.1f\n",
+                b->v[HS_CMP_IMPELLA], b->v[HS_CMP_RP], b->v[HS_CMP_PCWP], b->v[HS_CMP_CVP],
+                r->ladder[0].v[HS_CMP_CVP]);
+  assert_false(b->excluded || b->failed);
+  assert_true(b->v[HS_CMP_RP] > 2.0 && b->v[HS_CMP_RP] < b->v[HS_CMP_IMPELLA]);
+  assert_near(b->v[HS_CMP_DEVICE], b->v[HS_CMP_IMPELLA], 1e-12); /* the left pump's column */
+  assert_true(b->v[HS_CMP_CVP] < r->ladder[0].v[HS_CMP_CVP] - 1.0);
   hs_compare_free(r);
   hs_model_free(m);
 }
@@ -2158,6 +2202,7 @@ int main(void) {
       cmocka_unit_test(test_without_circuit_ladder),
       cmocka_unit_test(test_no_cycle_no_balloon),
       cmocka_unit_test(test_ladder_inotrope_first),
+      cmocka_unit_test(test_ladder_biventricular),
       cmocka_unit_test(test_escalate_own_drugs),
       cmocka_unit_test(test_upper_body_sao2_target),
       cmocka_unit_test(test_reversed_drainage_not_met),

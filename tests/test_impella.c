@@ -398,6 +398,19 @@ static void test_impella_rp(void **state) {
     assert_non_null(strstr(err.msg, "bind ports {inlet: ra, outlet: pa} (bound: inlet lv"));
     assert_int_equal(hs_model_set_text(m, "lp.model", "5.5", &err), HS_OK);
     assert_int_equal(hs_model_check(m, &err), HS_OK);
+    /* the same on a compiled model: before the run and during it (a scenario event, a
+       live setting) the change is refused and the model keeps running as it was */
+    hs_plan *pl;
+    hs_sim *s = sim_of(m, &pl);
+    assert_int_equal(hs_sim_set(s, "lp.model", 4 /* rp */, &err), HS_ERR_MODEL);
+    assert_non_null(strstr(err.msg, "device 'lp': model rp (Impella RP) is a right-sided pump"));
+    assert_int_equal(hs_sim_run(s, 1.0, &err), HS_OK);
+    assert_int_equal(hs_sim_set(s, "rp.model", 1 /* cp */, &err), HS_ERR_MODEL);
+    assert_non_null(strstr(err.msg, "device 'rp': model cp crosses the aortic valve"));
+    assert_int_equal(hs_sim_set(s, "rp.level", 5, &err), HS_OK);
+    assert_int_equal(hs_sim_set(s, "lp.model", 0 /* 2.5 */, &err), HS_OK);
+    hs_sim_free(s);
+    hs_plan_free(pl);
     hs_model_free(m);
   }
   static const int levels[] = {0, 2, 5, 8, 9};

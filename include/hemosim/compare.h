@@ -124,6 +124,7 @@ typedef struct hs_context {
   int distal_perfusion;    /* distal perfusion cannula in the femoral return limb */
   int right_heart_thrombus; /* thrombus in the RA, RV or pulmonary artery */
   int ivc_filter;          /* vena cava filter / interruption, or iliofemoral venous thrombosis */
+  int prosthetic_right_valve; /* prosthetic tricuspid or pulmonary valve */
   unsigned unavailable;    /* bit (1u << hs_family) set: device family not available */
   /* Set by compare and optimize (hs_context_default: 0): the effective regurgitant
      orifice area of the aortic valve that was simulated, cm^2 (0: competent), and
@@ -220,6 +221,7 @@ enum {
   HS_CMP_PSVD, HS_CMP_PPSV, HS_CMP_CBF, HS_CMP_CPP, HS_CMP_COR_FLOW, HS_CMP_HEART_ER,
   HS_CMP_MVO2,
   HS_CMP_QP, /* flow entering the pulmonary artery: the RV's and a right-sided pump's */
+  HS_CMP_RP, /* a right-sided pump's flow (Impella RP: outlet the pulmonary artery) */
   HS_CMP_NVAL
 };
 /* Names (JSON keys, e.g. "pcwp_mmhg") and units ("mmHg", "L/min", "" ...). */
@@ -252,7 +254,7 @@ typedef struct hs_compare_row {
   unsigned families;  /* bit (1u << hs_family) per device family used */
   int is_flow_sweep;  /* ECMO alone at a fixed flow (the flow-sweep figure) */
   int excluded;       /* contraindicated or unavailable: not simulated */
-  char excluded_reason[200];
+  char excluded_reason[320];
   int failed;         /* the simulation stopped (non-physical state, integrator failure) at
                          every flow it could use: a row without values, never an abort */
   char failed_reason[240]; /* "non-physical state at ECMO 1.00 L/min: t=... (LA suction)" */

@@ -87,7 +87,7 @@ extern "C" {
   X(HS_M_NE_EQ, "norepinephrine_equiv_ugkgmin", "ug/kg/min", "the MAP controller's norepinephrine dose (its vasoconstriction; 0 when dilating or off; an infusion of the drugs block is not counted: vasoactive_inotropic_score)") \
   X(HS_M_NTP_EQ, "nitroprusside_equiv_ugkgmin", "ug/kg/min", "the MAP controller's nitroprusside dose (its vasodilation; 0 when constricting or off; an infusion of the drugs block is not counted)") \
   X(HS_M_RVO, "rv_output_lpm", "L/min",                                                     \
-    "net flow through the pulmonary valve: what thermodilution measures (on VA-ECMO: not total flow)") \
+    "net flow through the pulmonary valve: the RV's own output (thermodilution: pulmonary_flow_lpm)") \
   X(HS_M_DO2I, "do2i_mlmin_m2", "mL/min/m2", "O2 delivery index: do2_body_mlmin / body surface area") \
   X(HS_M_SVO2D, "svo2_drained_pct", "%",                                                    \
     "O2 saturation of the blood drained into the first oxygenating device (pre-oxygenator); NaN without one") \
@@ -96,7 +96,7 @@ extern "C" {
   X(HS_M_CPO_TOTAL, "cpo_total_w", "W",                                                         \
     "power into the systemic circulation from the heart and every pump: MAP x co_lpm / 451")  \
   X(HS_M_SVR, "svr_dyn_s_cm5", "dyn*s/cm5", "systemic vascular resistance 80 (MAP - CVP) / co_lpm") \
-  X(HS_M_PVR, "pvr_dyn_s_cm5", "dyn*s/cm5", "pulmonary vascular resistance 80 (mPAP - PCWP) / rv_output_lpm") \
+  X(HS_M_PVR, "pvr_dyn_s_cm5", "dyn*s/cm5", "pulmonary vascular resistance 80 (mPAP - PCWP) / pulmonary_flow_lpm") \
   X(HS_M_EA, "lv_ea_mmhg_ml", "mmHg/mL", "effective arterial elastance Pes / SV (Kelly 1992)")  \
   X(HS_M_EAEES, "ea_ees", "", "ventriculo-arterial coupling Ea / Ees = (Ves - V0) / SV")       \
   X(HS_M_WSTRESS, "lv_es_wall_stress_kpa", "kPa",                                          \
@@ -168,7 +168,9 @@ extern "C" {
     "myocardial O2 demand: basal + excitation-contraction coupling + the ventricles' pressure-volume area (Suga; docs/model.md 2.21)") \
   X(HS_M_TPG, "tpg_mmhg", "mmHg", "transpulmonary gradient mPAP - PCWP")                      \
   X(HS_M_DPG, "dpg_mmhg", "mmHg",                                                           \
-    "diastolic pulmonary gradient: PA diastolic pressure - PCWP (>= 7 mmHg: a pre-capillary component of PH due to left heart disease)")
+    "diastolic pulmonary gradient: PA diastolic pressure - PCWP (>= 7 mmHg: a pre-capillary component of PH due to left heart disease)") \
+  X(HS_M_QP, "pulmonary_flow_lpm", "L/min",                                                 \
+    "flow entering the pulmonary artery: rv_output_lpm plus a right-sided pump's (Impella RP); what thermodilution measures (on VA-ECMO: not total flow)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,
@@ -196,6 +198,8 @@ const char *hs_plan_edge_name(const hs_plan *plan, size_t i);
 int hs_plan_node_find(const hs_plan *plan, const char *name); /* -1 if absent */
 int hs_plan_edge_find(const hs_plan *plan, const char *name);
 const char *hs_plan_model_name(const hs_plan *plan);
+/* Node index port `port` of device `device` is bound to; -1 if no such device or port. */
+int hs_plan_device_port_node(const hs_plan *plan, const char *device, size_t port);
 
 typedef struct hs_sim hs_sim;
 

@@ -70,6 +70,7 @@ static const struct {
     [HS_CMP_HEART_ER] = {"heart_o2_extraction", ""},
     [HS_CMP_MVO2] = {"mvo2_mlmin", "mL/min"},
     [HS_CMP_QP] = {"pulmonary_flow_lpm", "L/min"},
+    [HS_CMP_RP] = {"rp_flow_lpm", "L/min"},
 };
 
 const char *hs_compare_value_name(int k) {
@@ -144,6 +145,8 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
   v[HS_CMP_VENT] = 0;
   v[HS_CMP_IMPELLA] = 0;
   double svo2_mixed = NAN, ci = NAN, cbf[2] = {NAN, NAN}, rp_flow = 0;
+  const hs_plan *pl = hs_sim_plan(s);
+  int pa = hs_plan_node_find(pl, "pa");
   for (size_t k = 0; k < nm; k++) {
     char buf[128];
     const char *name = hs_sim_metric_name(s, k, buf, sizeof buf);
@@ -156,18 +159,27 @@ void hs_strategy_values(const hs_sim *s, const double *all, double *v) {
     size_t n = strlen(name);
     if (n > 17 && !strcmp(name + n - 17, "_suction_fraction") && all[k] > v[HS_CMP_SUCTION])
       v[HS_CMP_SUCTION] = all[k];
-    /* device flow: the added pump (Impella, TandemHeart), septostomy, else the vent */
-    if ((!strcmp(name, "impella_flow_lpm") || !strcmp(name, "tandem_flow_lpm") ||
-         !strcmp(name, "septostomy_flow_lpm")))
+    /* a pump whose outlet is the pulmonary artery (an Impella RP, whatever its name):
+       right-sided flow, neither the LV pump's nor added to the systemic flow */
+    int right = 0;
+    if (n > 9 && !strcmp(name + n - 9, "_flow_lpm") && pa >= 0) {
+      char dev[128];
+      snprintf(dev, sizeof dev, "%.*s", (int)(n - 9), name);
+      right = hs_plan_device_port_node(pl, dev, 1) == pa;
+      if (right) {
+        rp_flow += all[k];
+        if (!strcmp(dev, "impella")) v[HS_CMP_IMPELLA] = 0;
+      }
+    }
+    /* device flow: the added LV pump (Impella, TandemHeart), septostomy, else the vent */
+    if (!right && (!strcmp(name, "impella_flow_lpm") || !strcmp(name, "tandem_flow_lpm") ||
+                   !strcmp(name, "septostomy_flow_lpm")))
       v[HS_CMP_DEVICE] = all[k];
-    if (!strcmp(name, "impella_rp_flow_lpm")) rp_flow = all[k];
   }
   /* the right-sided pump's flow when it is the only added pump (with a left-sided one,
-     BiPella, the column shows the left pump's flow, as the label names both) */
+     BiPella, the column shows the left pump's flow and rp_flow_lpm the right one's) */
   if (v[HS_CMP_DEVICE] == 0 && rp_flow != 0) v[HS_CMP_DEVICE] = rp_flow;
-  /* the pulmonary (thermodilution) flow: what enters the pulmonary artery, the RV's
-     ejection and a right-sided pump's outflow */
-  v[HS_CMP_QP] = v[HS_CMP_RVO] + (rp_flow > 0 ? rp_flow : 0);
+  v[HS_CMP_RP] = rp_flow;
   if (v[HS_CMP_DEVICE] == 0 && v[HS_CMP_VENT] > 0) v[HS_CMP_DEVICE] = v[HS_CMP_VENT];
   v[HS_CMP_SVO2D] = hs_o2_svo2_sample(v[HS_CMP_SVO2D], svo2_mixed);
   /* the brain: the worse-perfused hemisphere */
@@ -1278,7 +1290,7 @@ static void decide(hs_compare_result *res) {
   for (int s = 0; s < HS_STEP_N; s++) step_best[s] = -1;
   for (int step = 1; step < HS_STEP_N && res->recommended < 0; step++) {
     int best = -1, ran = 0, excl = 0, nfail = 0;
-    char excluded[200] = "", failed[200] = "";
+    char excluded[320] = "", failed[200] = "";
     for (size_t i = 0; i < res->nrows; i++) {
       const hs_compare_row *r = &res->rows[i];
       if (r->is_flow_sweep || r->step != step) continue;

@@ -182,6 +182,39 @@ static void *rung_worker(void *arg) {
   return NULL;
 }
 
+/* Which ventricle fails, read from the unsupported rung: RV-predominant failure by the
+   entry criteria of RECOVER RIGHT (CVP > 15 mmHg and CVP / PCWP > 0.63; Anderson MB, et al.
+   J Heart Lung Transplant 2015;34:1549), a failing LV by an elevated left filling pressure
+   (PCWP >= 15 mmHg, the SHOCK trial's criterion; Hochman JS, et al. N Engl J Med
+   1999;341:625).  A rung the phenotype does not indicate is not offered, and says why:
+   an LV pump alone with the RV failing (the LV it empties is filled by that RV; Kapur NK,
+   et al. Circulation 2017;136:314), right-sided support without RV failure, and the RP
+   alone with the LV failing too (its flow floods the lungs of a heart that cannot pass
+   it on). */
+#define HS_RV_CVP_MMHG 15.0
+#define HS_RV_CVP_PCWP 0.63
+#define HS_LV_PCWP_MMHG 15.0
+static int not_indicated(const hs_strategy *st, const double *v0, char *why, size_t n) {
+  double cvp = v0[HS_CMP_CVP], pcwp = v0[HS_CMP_PCWP];
+  if (!isfinite(cvp) || !isfinite(pcwp) || pcwp <= 0) return 0;
+  int rv = cvp > HS_RV_CVP_MMHG && cvp / pcwp > HS_RV_CVP_PCWP, lv = pcwp >= HS_LV_PCWP_MMHG;
+  int lpump = (st->families & (1u << HS_FAM_IMPELLA)) != 0, rpump = st->rv_pump;
+  if (lpump && !rpump && rv)
+    return snprintf(why, n, "not offered: an LV pump alone in RV-predominant failure (unsupported "
+                    "CVP %.1f mmHg, CVP/PCWP %.2f > %.2f, the RECOVER RIGHT criteria): the LV "
+                    "it empties is filled by the failing RV (Kapur 2017); RV support (Impella "
+                    "RP, BiPella) instead", cvp, cvp / pcwp, HS_RV_CVP_PCWP), 1;
+  if (rpump && !rv)
+    return snprintf(why, n, "not indicated: no RV-predominant failure (unsupported CVP %.1f mmHg, "
+                    "CVP/PCWP %.2f; RECOVER RIGHT: CVP > 15 mmHg and CVP/PCWP > 0.63)", cvp,
+                    cvp / pcwp), 1;
+  if (rpump && !lpump && lv)
+    return snprintf(why, n, "not offered: the Impella RP alone hands its flow to a failing LV "
+                    "(unsupported PCWP %.1f mmHg >= %.0f): the lungs flood; BiPella instead",
+                    pcwp, HS_LV_PCWP_MMHG), 1;
+  return 0;
+}
+
 hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int threads,
                             hs_err *err) {
   rung g[HS_LADDER_N];
@@ -205,18 +238,40 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
     g[n] = (rung){patient, &res->targets, st[i], res->hold_map, r, HS_OK, {0, ""}};
     idx[n++] = i;
   }
-  int nt = threads < 1 ? 1 : threads > n ? n : threads;
+  /* the unsupported rung first: its haemodynamics say which ventricle fails, and the
+     rungs that phenotype does not indicate are not run */
+  int first = 0;
+  if (n && idx[0] == 0) {
+    run_rung(&g[0]);
+    first = 1;
+    if (!g[0].status) {
+      int m = 1;
+      for (int j = 1; j < n; j++) {
+        hs_compare_row *r = g[j].row;
+        if (not_indicated(&st[idx[j]], g[0].row->v, r->excluded_reason,
+                          sizeof r->excluded_reason)) {
+          r->excluded = 1;
+          continue;
+        }
+        g[m] = g[j], idx[m] = idx[j], m++;
+      }
+      n = m;
+    }
+  }
+  rung *rest = g + first;
+  int nr = n - first;
+  int nt = threads < 1 ? 1 : threads > nr ? nr : threads;
   pthread_t th[HS_LADDER_N];
   rung_pool pool[HS_LADDER_N];
   int started = 0;
   for (int k = 1; k < nt; k++) {
-    pool[k] = (rung_pool){g, n, nt, k};
+    pool[k] = (rung_pool){rest, nr, nt, k};
     if (pthread_create(&th[k], NULL, rung_worker, &pool[k]) != 0) break;
     started = k;
   }
   /* this thread takes its own share, and the shares of threads that did not start */
-  for (int i = 0; i < n; i++)
-    if (i % nt == 0 || i % nt > started) run_rung(&g[i]);
+  for (int i = 0; i < nr; i++)
+    if (i % nt == 0 || i % nt > started) run_rung(&rest[i]);
   for (int k = 1; k <= started; k++) pthread_join(th[k], NULL);
   for (int i = 0; i < HS_LADDER_N; i++) { /* what each rung is (the run cleared its row) */
     hs_compare_row *r = &res->ladder[i];

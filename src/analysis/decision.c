@@ -177,6 +177,7 @@ static const cfield CF[] = {
     {"distal_perfusion_cannula", "distal_perfusion", offsetof(hs_context, distal_perfusion), 0},
     {"right_heart_thrombus", NULL, offsetof(hs_context, right_heart_thrombus), 0},
     {"ivc_filter", NULL, offsetof(hs_context, ivc_filter), 0},
+    {"prosthetic_right_valve", NULL, offsetof(hs_context, prosthetic_right_valve), 0},
 };
 #define NCF (sizeof CF / sizeof CF[0])
 
@@ -228,7 +229,8 @@ static hs_status context_field(hs_context *c, const char *key, const char *value
                     "unknown context item '%s' (known: open_chest, surgery_acceptable, "
                     "lv_thrombus, la_thrombus, aortic_regurgitation (ar), "
                     "peripheral_arterial_disease (pad), mechanical_aortic_valve, vsd, "
-                    "anticoagulation_limited, distal_perfusion_cannula, unavailable)",
+                    "anticoagulation_limited, distal_perfusion_cannula, right_heart_thrombus, "
+                    "ivc_filter, prosthetic_right_valve, unavailable)",
                     key);
 }
 
@@ -685,7 +687,10 @@ hs_status hs_strategy_parse(const char *text, hs_strategy *s, hs_err *err) {
         have_vent = 1;
         const char *site = "la";
         double len = 40;
-        if (d->family == HS_FAM_PA_VENT) site = "pa", s->pa_vent = 1, s->venous_fr = x;
+        if (d->family == HS_FAM_PA_VENT) {
+          site = "pa", s->pa_vent = 1;
+          if (x > s->venous_fr) s->venous_fr = x;
+        }
         else if (d->family == HS_FAM_PIGTAIL) {
           site = "lv", len = 60, s->transaortic = 1;
           if (x > s->art_fr) s->art_fr = x;
@@ -799,6 +804,9 @@ int hs_strategy_excluded(const hs_strategy *s, const hs_context *c, char *why, s
       return 1;
     }
   const unsigned F = s->families;
+  /* a centre without the Impella system has no RP either (same console) */
+  if ((F & (1u << HS_FAM_RV_PUMP)) && (c->unavailable & (1u << HS_FAM_IMPELLA)))
+    return snprintf(why, n, "impella not available (the Impella RP runs on its console)"), 1;
   /* Rihal 2015 SCAI/ACC/HFSA/STS consensus, J Am Coll Cardiol 65:e7, Table 3; device IFUs */
   if (F & (1u << HS_FAM_IMPELLA)) {
     if (c->lv_thrombus) return snprintf(why, n, "Impella contraindicated: LV thrombus (IFU; Rihal 2015)"), 1;
@@ -818,7 +826,14 @@ int hs_strategy_excluded(const hs_strategy *s, const hs_context *c, char *why, s
                       "ventricle or pulmonary artery (IFU; Anderson 2015)"), 1;
     if (c->ivc_filter)
       return snprintf(why, n, "Impella RP contraindicated: vena cava filter or iliofemoral "
-                      "venous thrombosis, no femoral venous route (IFU; Anderson 2015)"), 1;
+                      "venous thrombosis, no clear femoral venous route (excluded in RECOVER "
+                      "RIGHT, Anderson 2015)"), 1;
+    if (c->prosthetic_right_valve)
+      return snprintf(why, n, "Impella RP contraindicated: prosthetic tricuspid or pulmonary "
+                      "valve, the catheter crosses both (IFU; Anderson 2015)"), 1;
+    if (c->vsd)
+      return snprintf(why, n, "Impella RP contraindicated: VSD, a mechanical complication of "
+                      "the infarct (excluded in RECOVER RIGHT, Anderson 2015)"), 1;
   }
   if (F & (1u << HS_FAM_IABP)) {
     /* counterpulsation is timed to the cardiac cycle (ECG or arterial-pressure trigger,
@@ -1058,14 +1073,14 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
     char what[140] = "";
     if (s->surgical) lvl = 2, snprintf(what, sizeof what, "%s", s->axillary ? "axillary cut-down / graft" : c->open_chest ? "surgical access (chest open)" : "sternotomy / thoracotomy");
     else if (s->cutdown || s->art_fr >= 21) lvl = 2, snprintf(what, sizeof what, "%g Fr arterial sheath%s", s->art_fr, s->cutdown ? " (cut-down)" : "");
-    else if (s->art_fr >= 12 || s->transseptal >= 14 || s->venous_fr >= 20) {
-      /* large bore: an arterial sheath, a transseptal puncture, a venous introducer of
-         20 Fr or more (the Impella RP's 23 Fr) */
+    else if (s->art_fr >= 12 || s->transseptal >= 14 || s->rv_pump) {
+      /* large bore: an arterial sheath, a transseptal puncture, the Impella RP's 23 Fr
+         femoral venous introducer */
       lvl = 1;
       if (s->art_fr > 0) snprintf(what, sizeof what, "%g Fr arterial sheath", s->art_fr);
-      if (s->venous_fr >= 20)
-        snprintf(what + strlen(what), sizeof what - strlen(what), "%s%g Fr femoral venous sheath",
-                 *what ? ", " : "", s->venous_fr);
+      if (s->rv_pump)
+        snprintf(what + strlen(what), sizeof what - strlen(what),
+                 "%s23 Fr femoral venous introducer (Impella RP)", *what ? ", " : "");
       if (s->transseptal > 0)
         snprintf(what + strlen(what), sizeof what - strlen(what), "%stransseptal puncture (%.0f Fr)",
                  *what ? ", " : "", s->transseptal);

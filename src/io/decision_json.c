@@ -112,6 +112,9 @@ static json_t *context_json(const hs_context *c) {
   SET(o, "vsd", json_boolean(c->vsd));
   SET(o, "anticoagulation_limited", json_boolean(c->anticoag_limited));
   SET(o, "distal_perfusion_cannula", json_boolean(c->distal_perfusion));
+  SET(o, "right_heart_thrombus", json_boolean(c->right_heart_thrombus));
+  SET(o, "ivc_filter", json_boolean(c->ivc_filter));
+  SET(o, "prosthetic_right_valve", json_boolean(c->prosthetic_right_valve));
   SET(o, "no_cardiac_cycle", json_boolean(c->no_cardiac_cycle));
   for (int f = 0; un && f < HS_FAM_N; f++)
     if (c->unavailable & (1u << f)) bad |= json_array_append_new(un, json_string(hs_family_name(f))) != 0;

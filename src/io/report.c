@@ -82,10 +82,17 @@ static void expected_line(out *o, const hs_compare_row *r) {
   if (r->families & (1u << HS_FAM_SEPTOSTOMY))
     o_fmt(o, " (septostomy shunt LA -> RA %.2f L/min, drained by the circuit)", v[HS_CMP_DEVICE]);
   if (v[HS_CMP_VENT] > 0.005) o_fmt(o, " (vent %.2f L/min returned through the circuit)", v[HS_CMP_VENT]);
+  /* a right-sided pump's flow enters the pulmonary artery, not the systemic total; a
+     thermodilution with the pump in place is not validated, so the sum is the model's */
+  if (v[HS_CMP_RP] > 0.005)
+    o_fmt(o, "; pulmonary flow (model) %.2f L/min = RV %.2f + Impella RP %.2f", v[HS_CMP_QP],
+          v[HS_CMP_RVO], v[HS_CMP_RP]);
+  else
+    o_fmt(o, "; pulmonary (thermodilution) flow %.2f L/min", v[HS_CMP_QP]);
   o_fmt(o,
-        "; pulmonary (thermodilution) flow %.2f L/min; DO2 index %.0f mL/min/m2, drained-blood "
-        "SvO2 %.0f %%, right-arm SaO2 %.0f %%; aortic valve opens in %.0f %% of beats",
-        v[HS_CMP_QP], v[HS_CMP_DO2I], v[HS_CMP_SVO2D], v[HS_CMP_SAO2U], 100 * v[HS_CMP_AVO]);
+        "; DO2 index %.0f mL/min/m2, drained-blood SvO2 %.0f %%, right-arm SaO2 %.0f %%; aortic "
+        "valve opens in %.0f %% of beats",
+        v[HS_CMP_DO2I], v[HS_CMP_SVO2D], v[HS_CMP_SAO2U], 100 * v[HS_CMP_AVO]);
   if (isfinite(v[HS_CMP_PSVD]))
     o_fmt(o, "; microcirculation (model): PSVD %.1f mm/mm2, PPSV %.0f %%",
           v[HS_CMP_PSVD], v[HS_CMP_PPSV]);
@@ -399,9 +406,10 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient) {
               "\nstep: 1 ECMO flow and drugs, 2 IABP, 3 percutaneous pump, 4 septostomy / "
               "LA vent / percutaneous vents, 5 surgical vent or LVAD conversion.  total = "
               "systemic blood flow (ECMO + heart + devices); native LV = flow through the aortic "
-              "valve; device = Impella, TandemHeart, septostomy or vent flow; a thermodilution "
-              "CO on VA-ECMO measures pulmonary flow (pulmonary_flow_lpm in --json), not total "
-              "flow.  "
+              "valve; device = Impella, TandemHeart, septostomy or vent flow, or the Impella "
+              "RP's when it is the only pump (right-sided: part of the pulmonary flow, not of "
+              "total); a thermodilution CO on VA-ECMO measures pulmonary flow "
+              "(pulmonary_flow_lpm in --json), not total flow.  "
               "PSVD* = sublingual perfused small-vessel density the microcirculation model "
               "predicts with the patient's capillary dysfunction (its microcirculation block: "
               "obstructed %.3g, oedema %.3g, vasoconstriction %.3g; Yeh 2018 survival cut-off "

@@ -79,8 +79,8 @@ static void clinical_indices(hs_sim *s, double *m, double bsa, double v0) {
   m[HS_M_CPO_TOTAL] = m[HS_M_MAP] * m[HS_M_CO] / 451.0; /* heart and pumps (cpo_w: native) */
   m[HS_M_SVR] = m[HS_M_CO] > 0.05 ? 80.0 * (m[HS_M_MAP] - m[HS_M_CVP]) / m[HS_M_CO] : NAN;
   /* PVR over the flow through the lungs: the RV's and a right-sided pump's */
-  double qp = hs_sim_pa_inflow(s) / T / HS_MLS_PER_LPM;
-  m[HS_M_PVR] = qp > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / qp : NAN;
+  m[HS_M_QP] = hs_sim_pa_inflow(s) / T / HS_MLS_PER_LPM;
+  m[HS_M_PVR] = m[HS_M_QP] > 0.05 ? 80.0 * (m[HS_M_MPAP] - m[HS_M_PCWP]) / m[HS_M_QP] : NAN;
   m[HS_M_TPG] = m[HS_M_MPAP] - m[HS_M_PCWP];
   m[HS_M_DPG] = m[HS_M_DPAP] - m[HS_M_PCWP];
   double sv = a->edv_lv - a->lv_min;
@@ -134,7 +134,12 @@ void hs_sim_finish_beat(hs_sim *s, double *m, double *site) {
   m[HS_M_CVP] = MEAN(pl->q_p + pl->ra);
   m[HS_M_SPAP] = a->pa_max;
   m[HS_M_DPAP] = a->pa_min;
-  m[HS_M_PAPI] = m[HS_M_CVP] > 0.5 ? (a->pa_max - a->pa_min) / m[HS_M_CVP] : NAN; /* CVP ~0: undefined */
+  /* PAPi reads the pulse the RV gives the PA: undefined with CVP ~0, and when the RV does
+     not eject (< 0.5 mL through the pulmonary valve in the beat: a right-sided pump
+     carrying the pulmonary flow, a drained RV on VA-ECMO, an arrest), where the PA pulse
+     is not the RV's */
+  int rv_ejects = s->q[pl->q_q + pl->pv] - a->q0[pl->q_q + pl->pv] > 0.5;
+  m[HS_M_PAPI] = m[HS_M_CVP] > 0.5 && rv_ejects ? (a->pa_max - a->pa_min) / m[HS_M_CVP] : NAN;
   m[HS_M_MPAP] = MEAN(pl->q_p + pl->pa);
   /* opened = the valve opened and the ventricle ejected through it (> 0.5 mL net):
      a valve that flickers open at zero pressure difference with no flow has not */

@@ -413,4 +413,11 @@ int hs_plan_edge_find(const hs_plan *pl, const char *name) {
     if (strcmp(pl->bname[pl->edge_block[i]], name) == 0 || pl->edge_block[i] == alias) return i;
   return -1;
 }
+int hs_plan_device_port_node(const hs_plan *pl, const char *device, size_t port) {
+  for (int d = 0; device && d < pl->nd; d++)
+    if (strcmp(pl->bname[pl->dev_block[d]], device) == 0)
+      return port < (size_t)pl->dev_type[d]->nports ? pl->dev_port_node[pl->dev_port_ofs[d] + port]
+                                                     : -1;
+  return -1;
+}
 const char *hs_plan_model_name(const hs_plan *pl) { return pl->name; }

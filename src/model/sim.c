@@ -1017,10 +1017,35 @@ static hs_status check_state_count(hs_sim *s, int pidx, double v, hs_err *err) {
                           "the model is compiled; set it in the patient file or with --set");
 }
 
+/* A device setting changed on a compiled model (a scenario event, a live setting, an
+   override before the run) passes the device's own check against its port bindings, as
+   the model check passed it when the model was compiled (e.g. an Impella model for the
+   other side's chambers). */
+static hs_status check_device_param(const hs_sim *s, int pidx, double v, hs_err *err) {
+  const hs_plan *pl = s->pl;
+  for (int d = 0; d < pl->nd; d++) {
+    const hs_device_type *dt = pl->dev_type[d];
+    int b = pl->dev_block[d], k = pidx - pl->bpofs[b];
+    if (!dt->check || k < 0 || k >= dt->block->nparams) continue;
+    enum { MAXP = 64, MAXPORT = 8 };
+    double p[MAXP];
+    const char *ports[MAXPORT];
+    if (dt->block->nparams > MAXP || dt->nports > MAXPORT) return HS_OK;
+    memcpy(p, s->p + pl->bpofs[b], (size_t)dt->block->nparams * sizeof p[0]);
+    p[k] = v;
+    for (int j = 0; j < dt->nports; j++)
+      ports[j] = pl->bname[pl->node_block[pl->dev_port_node[pl->dev_port_ofs[d] + j]]];
+    hs_status st = dt->check(p, ports, err);
+    if (st) return hs_err_prefix(err, "device '%s': ", pl->bname[b]), st;
+  }
+  return HS_OK;
+}
+
 static hs_status check_runtime_param(const hs_sim *s, int pidx, double v, hs_err *err) {
   const hs_plan *pl = s->pl;
   hs_status st = check_compiled_presence(s, pidx, v, err);
   if (st) return st;
+  if ((st = check_device_param(s, pidx, v, err)) != HS_OK) return st;
   if (pidx == pl->circ + CIRC_BLOOD_VOLUME || pidx == pl->body + BODY_WEIGHT ||
       pidx == pl->body + BODY_BV_PER_KG || pidx == pl->body + BODY_SCALE_VOLUME)
     return hs_err_set(err, HS_ERR_STATE,
@@ -1074,6 +1099,7 @@ hs_status hs_sim_set(hs_sim *s, const char *path, double v, hs_err *err) {
   if (st) return hs_err_prefix(err, "%s: ", path);
   if (s->t > 0 || s->beats > 0) return apply_param(s, pidx, v, err);
   if ((st = check_compiled_presence(s, pidx, v, err)) != HS_OK) return st;
+  if ((st = check_device_param(s, pidx, v, err)) != HS_OK) return st;
   if ((st = check_state_count(s, pidx, v, err)) != HS_OK) return st;
   /* before the run starts: rebuild the initial state with the new value */
   s->p[pidx] = v;
