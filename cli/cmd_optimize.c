@@ -42,7 +42,7 @@ static const char OPT_HELP[] =
     "  --target NAME=VAL    one target (repeatable, after --targets), as for `hemosim\n"
     "                       compare`: pcwp_max, map_min, do2i_min, svo2_min,\n"
     "                       sao2_upper_min, flow_min, flow_max, flow_step, lactate_max,\n"
-    "                       psvd_min, heart_er_max\n"
+    "                       psvd_min, heart_er_max, cvp_max\n"
     "  --context LIST       clinical context as for `hemosim compare` (repeatable):\n"
     "                       open_chest, lv_thrombus, la_thrombus, ar=none|mild|\n"
     "                       moderate|severe, pad=..., mechanical_av, vsd,\n"

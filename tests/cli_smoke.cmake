@@ -91,7 +91,7 @@ expect_match("${OUT}" "\"hemosim_version\": ")
 expect_match("${OUT}" "\"patient_file\": \"[^\"]*acute_mi_shock_ecmo.yaml\"")
 expect_match("${OUT}" "\"ecmo_flow_sweep_lpm\": \\[\n *3")
 # the targets: one JSON shape for compare, optimize and titrate (io/json_util.h hs_jtargets)
-set(TARGETS_SHAPE "\"targets\": {\n *\"pcwp_max_mmhg\": [0-9.]+,\n *\"map_min_mmhg\": [0-9.]+,\n *\"do2i_min_mlmin_m2\": [0-9.]+,\n *\"svo2_drained_min_pct\": [0-9.]+,\n *\"sao2_upper_min_pct\": [^,]+,\n *\"lactate_max_mmol_l\": [^,]+,\n *\"psvd_min_mm_mm2\": [^,]+,\n *\"heart_er_max\": [^,]+,\n *\"flow_min_lpm\": [0-9.]+,\n *\"flow_max_lpm\": [0-9.]+")
+set(TARGETS_SHAPE "\"targets\": {\n *\"pcwp_max_mmhg\": [0-9.]+,\n *\"map_min_mmhg\": [0-9.]+,\n *\"do2i_min_mlmin_m2\": [0-9.]+,\n *\"svo2_drained_min_pct\": [0-9.]+,\n *\"sao2_upper_min_pct\": [^,]+,\n *\"lactate_max_mmol_l\": [^,]+,\n *\"psvd_min_mm_mm2\": [^,]+,\n *\"heart_er_max\": [^,]+,\n *\"cvp_max_mmhg\": [^,]+,\n *\"flow_min_lpm\": [0-9.]+,\n *\"flow_max_lpm\": [0-9.]+")
 expect_match("${OUT}" "${TARGETS_SHAPE}")
 expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
            --strategy ecmo --strategy ecmo+impella_cp:P6 --context lv_thrombus)

@@ -2109,6 +2109,41 @@ static void test_ladder_inotrope_first(void **state) {
   hs_model_free(m);
 }
 
+/* The optional congestion target (cvp_max): off by default; in RV shock with CVP <= 12
+   mmHg the drug rungs miss it (CVP 13-14) and the Impella RP is the least support meeting
+   every target, its CVP below the limit; parse errors name the range. */
+static void test_cvp_target(void **state) {
+  (void)state;
+  hs_targets t;
+  hs_targets_default(&t);
+  assert_near(t.cvp_max_mmhg, 0, 0);
+  hs_err err;
+  assert_int_equal(hs_targets_set(&t, "cvp_max", "12 mmHg", &err), HS_OK);
+  assert_near(t.cvp_max_mmhg, 12, 1e-12);
+  assert_int_not_equal(hs_targets_set(&t, "cvp_max", "40 mmHg", &err), HS_OK);
+  assert_non_null(strstr(err.msg, "cvp_max"));
+  hs_model *m = example("rv_shock.yaml");
+  hs_context c;
+  hs_context_default(&c);
+  hs_compare_result *r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  hs_targets_default(&r->targets);
+  r->targets.cvp_max_mmhg = 12;
+  r->context = c;
+  r->recommended = r->closest = r->alternative = r->passed_over = r->least_flow = -1;
+  r->near_miss = -1, r->without_circuit = -1, r->heart_alternative = -1;
+  if (hs_compare_ladder(m, r, 2, &err)) fail_msg("%s", err.msg);
+  for (int i = 1; i <= 2; i++) {
+    assert_false(r->ladder[i].all_met);
+    assert_non_null(strstr(r->ladder[i].missed, "CVP "));
+  }
+  assert_int_equal(r->ladder_least, 5);
+  assert_true(r->ladder[5].v[HS_CMP_CVP] <= 12);
+  assert_non_null(strstr(r->ladder_note, "Impella RP P8 meets every target (model)"));
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
 /* Biventricular failure (unsupported CVP 17, PCWP 19: both criteria): neither an LV pump
    alone nor the RP alone is offered; BiPella runs, with the RP below the CP's flow. */
 static void test_ladder_biventricular(void **state) {
@@ -2203,6 +2238,7 @@ int main(void) {
       cmocka_unit_test(test_no_cycle_no_balloon),
       cmocka_unit_test(test_ladder_inotrope_first),
       cmocka_unit_test(test_ladder_biventricular),
+      cmocka_unit_test(test_cvp_target),
       cmocka_unit_test(test_escalate_own_drugs),
       cmocka_unit_test(test_upper_body_sao2_target),
       cmocka_unit_test(test_reversed_drainage_not_met),

@@ -313,6 +313,8 @@ static void test_session_endpoints(void **state) {
   RUN_CALLS(base, {"POST", "/compare", "{\"targets\": {\"pcwp_max\": \"18 parsecs\"}}", 400, "pcwp_max"},
             {"POST", "/compare", "{\"targets\": {\"nonsense\": 1}}", 400, "nonsense"},
             {"POST", "/compare", "{\"targets\": {\"heart_er_max\": \"2\"}}", 400, "heart_er_max = 2 is out of range"},
+            {"POST", "/compare", "{\"targets\": {\"cvp_max\": \"45 mmHg\"}}", 400, "cvp_max"},
+            {"POST", "/compare", "{\"context\": [\"ivc_filtre\"]}", 400, "ivc_filter"},
             /* the flow bounds are checked against each other once all are read */
             {"POST", "/compare", "{\"targets\": {\"flow_min\": 5, \"flow_max\": 4}}", 400,
              "flow_min = 5 L/min must be below flow_max = 4 L/min"},
@@ -324,7 +326,7 @@ static void test_session_endpoints(void **state) {
             {"POST", "/optimize", "{\"strategy\": \"prayer\"}", 400, "strategy"},
             {"GET", "/job/report", NULL, 404, "no finished"});
   snprintf(p, sizeof p, "%s/compare", base);
-  expect("POST", p, "{\"strategies\": [\"ecmo:4+iabp:1:1\"], \"targets\": {\"pcwp_max\": \"22 mmHg\", \"heart_er_max\": \"0.9\"}}", 202, NULL);
+  expect("POST", p, "{\"strategies\": [\"ecmo:4+iabp:1:1\"], \"targets\": {\"pcwp_max\": \"22 mmHg\", \"heart_er_max\": \"0.9\", \"cvp_max\": \"14 mmHg\"}, \"context\": [\"ivc_filter\"]}", 202, NULL);
   expect("POST", p, "{\"strategies\": [\"ecmo\"]}", 409, "already running");
   snprintf(p, sizeof p, "%s/job", base);
   const char *st = "running";
@@ -338,6 +340,9 @@ static void test_session_endpoints(void **state) {
       assert_true(fabs(json_number_value(json_object_get(json_object_get(r, "targets"), "pcwp_max_mmhg")) - 22) < 1e-9);
       /* the optional heart target from the browser's form (web/index.html) */
       assert_true(fabs(json_number_value(json_object_get(json_object_get(r, "targets"), "heart_er_max")) - 0.9) < 1e-9);
+      /* the congestion target and the RP context items from the same form */
+      assert_true(fabs(json_number_value(json_object_get(json_object_get(r, "targets"), "cvp_max_mmhg")) - 14) < 1e-9);
+      assert_true(json_is_true(json_object_get(json_object_get(r, "context"), "ivc_filter")));
       /* the session's patient is now the (hostile-named) healthy adult, without a
          circuit; a strategy at a fixed ECMO flow is not checked without it */
       assert_true(json_is_false(json_object_get(r, "on_ecmo")));

@@ -401,7 +401,7 @@ function buildParamTable() {
 const QUICK = ['ecmo', 'ecmo+iabp:1:1', 'ecmo+impella_cp:P6', 'ecmo+septostomy:10mm', 'ecmo+la_vent:17Fr'];
 async function runJob() {
   const kind = $('job-kind').value, targets = {};
-  for (const k of ['pcwp_max', 'map_min', 'do2i_min', 'svo2_min', 'sao2_upper_min', 'flow_max', 'psvd_min', 'heart_er_max']) {
+  for (const k of ['pcwp_max', 'map_min', 'do2i_min', 'svo2_min', 'sao2_upper_min', 'flow_max', 'psvd_min', 'heart_er_max', 'cvp_max']) {
     const v = $('t-' + k).value.trim();
     if (v) targets[k] = v;
   }

@@ -63,13 +63,15 @@ typedef struct hs_targets {
                           its delivery, docs/model.md 2.20-2.21) at or below it, e.g. 0.88
                           (the critical extraction above which it turns anaerobic, Walley
                           1997) */
+  double cvp_max_mmhg; /* 0 (default): not a target; else the venous congestion limit: CVP
+                          at or below it, e.g. 12 mmHg in RV failure (docs/decision.md) */
 } hs_targets;
 
 void hs_targets_default(hs_targets *t);
 /* Name of target k ("PCWP", "MAP", "DO2 index", "drained-blood SvO2", "upper-body SaO2"). */
 const char *hs_target_name(int k);
 /* One target from text: name pcwp_max, map_min, do2i_min, svo2_min, sao2_upper_min,
-   flow_min, flow_max, flow_step, lactate_max, psvd_min, heart_er_max; value with or without unit ("18 mmHg", "2.4 kPa", "3 L/min").  Errors
+   flow_min, flow_max, flow_step, lactate_max, psvd_min, heart_er_max, cvp_max; value with or without unit ("18 mmHg", "2.4 kPa", "3 L/min").  Errors
    name the field, the value and the accepted range. */
 hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_err *err);
 

@@ -288,6 +288,12 @@ static int heart_short(const double *v, const hs_targets *t) {
   return heart_judged(v, t) && !(v[HS_CMP_HEART_ER] <= t->heart_er_max);
 }
 
+/* The optional venous congestion target: CVP above the limit (RV failure, docs/decision.md).
+   Flow drained from the RA lowers it, so the titration treats it as perfusion does. */
+static int cvp_high(const double *v, const hs_targets *t) {
+  return t->cvp_max_mmhg > 0 && !(v[HS_CMP_CVP] <= t->cvp_max_mmhg);
+}
+
 /* A vent joined to the venous line drains more than the pump carries: the rest leaves
    through the venous drainage cannula backwards, into the vein (pump inlet above the
    venous pressure).  No perfusionist runs a circuit so; the setting is not a solution. */
@@ -325,6 +331,12 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
     if (*r->missed) strncat(r->missed, "; ", sizeof r->missed - strlen(r->missed) - 1);
     snprintf(part, sizeof part, "heart O2 extraction %.2f (above %.2f)", v[HS_CMP_HEART_ER],
              t->heart_er_max);
+    strncat(r->missed, part, sizeof r->missed - strlen(r->missed) - 1);
+  }
+  if (cvp_high(v, t)) { /* optional (hs_targets.cvp_max_mmhg) */
+    r->all_met = 0;
+    if (*r->missed) strncat(r->missed, "; ", sizeof r->missed - strlen(r->missed) - 1);
+    snprintf(part, sizeof part, "CVP %.1f mmHg (above %.1f)", v[HS_CMP_CVP], t->cvp_max_mmhg);
     strncat(r->missed, part, sizeof r->missed - strlen(r->missed) - 1);
   }
   if (drainage_reversed(v)) {
@@ -510,7 +522,7 @@ static hs_status final_below_ceiling(trial *t, int *ci, hs_err *err) {
 static int perfused(const double *v, const hs_targets *tg) {
   return v[HS_CMP_MAP] >= tg->map_min_mmhg && v[HS_CMP_DO2I] >= tg->do2i_min &&
          v[HS_CMP_SVO2D] >= tg->svo2_min_pct && !lactate_high(v, tg) && !upper_hypoxic(v, tg) &&
-         !micro_poor(v, tg) && !heart_short(v, tg) && !drainage_reversed(v);
+         !micro_poor(v, tg) && !heart_short(v, tg) && !cvp_high(v, tg) && !drainage_reversed(v);
 }
 
 /* Perfusion margin: the smallest of the scaled distances of MAP (10 mmHg), DO2 index
@@ -542,6 +554,10 @@ static double margin(const double *v, const hs_targets *tg) {
   }
   if (heart_judged(v, tg)) { /* the heart's O2 extraction (0.05), when a target */
     double d = (tg->heart_er_max - v[HS_CMP_HEART_ER]) / 0.05;
+    g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
+  }
+  if (tg->cvp_max_mmhg > 0) { /* CVP (2 mmHg), when a target */
+    double d = (tg->cvp_max_mmhg - v[HS_CMP_CVP]) / 2.0;
     g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
   }
   return isfinite(g) ? g : -1e9;
@@ -1043,6 +1059,7 @@ int hs_strategy_targets_met(const hs_compare_row *r, const hs_targets *t, int *j
   if (t->lactate_max_mmol_l > 0) of++, n += !lactate_high(r->v, t);
   if (t->psvd_min_mm_mm2 > 0) of++, n += !micro_poor(r->v, t);
   if (heart_judged(r->v, t)) of++, n += !heart_short(r->v, t);
+  if (t->cvp_max_mmhg > 0) of++, n += !cvp_high(r->v, t);
   if (judged) *judged = of;
   return n;
 }
@@ -1139,7 +1156,7 @@ static void deescalation_note(hs_compare_result *res) {
 /* Whether row b misses only PCWP, by no more than a wedge reading can resolve. */
 static int near_only_pcwp(const hs_compare_row *b, const hs_targets *t) {
   int only_pcwp = !b->met[HS_TGT_PCWP] && !lactate_high(b->v, t) && !micro_poor(b->v, t) &&
-                  !heart_short(b->v, t) && !drainage_reversed(b->v);
+                  !heart_short(b->v, t) && !cvp_high(b->v, t) && !drainage_reversed(b->v);
   for (int k = 0; k < HS_TGT_N; k++) only_pcwp &= k == HS_TGT_PCWP || b->met[k];
   return only_pcwp && b->v[HS_CMP_PCWP] - t->pcwp_max_mmhg <= HS_PCWP_READING_MMHG;
 }
@@ -1371,8 +1388,12 @@ static void decide(hs_compare_result *res) {
                              ", PSVD (model) %.1f mm/mm2 (>= %.1f)", r->v[HS_CMP_PSVD],
                              tg->psvd_min_mm_mm2);
     if (tg->heart_er_max > 0 && k0 < sizeof res->reason)
-      snprintf(res->reason + k0, sizeof res->reason - k0, ", heart O2 extraction %.2f (<= %.2f)",
-               r->v[HS_CMP_HEART_ER], tg->heart_er_max);
+      k0 += (size_t)snprintf(res->reason + k0, sizeof res->reason - k0,
+                             ", heart O2 extraction %.2f (<= %.2f)", r->v[HS_CMP_HEART_ER],
+                             tg->heart_er_max);
+    if (tg->cvp_max_mmhg > 0 && k0 < sizeof res->reason)
+      snprintf(res->reason + k0, sizeof res->reason - k0, ", CVP %.1f mmHg (<= %.0f)",
+               r->v[HS_CMP_CVP], tg->cvp_max_mmhg);
     if (res->passed_over >= 0) {
       char po[256];
       hs_compare_passed_over_text(&res->rows[res->passed_over], &res->rows[res->least_flow], po,

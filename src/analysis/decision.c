@@ -35,6 +35,7 @@ void hs_targets_default(hs_targets *t) {
   t->lactate_max_mmol_l = 0; /* optional: e.g. 2 mmol/L (docs/decision.md) */
   t->psvd_min_mm_mm2 = 0;    /* optional: e.g. 16.2 mm/mm2 (docs/decision.md) */
   t->heart_er_max = 0;       /* optional: e.g. 0.88 (docs/decision.md) */
+  t->cvp_max_mmhg = 0;       /* optional: e.g. 12 mmHg (docs/decision.md) */
 }
 
 static const char *const TARGET_NAMES[HS_TGT_N] = {"PCWP", "MAP", "DO2 index",
@@ -62,6 +63,7 @@ static const tfield TF[] = {
      "mmol/L"},
     {"psvd_min", offsetof(hs_targets, psvd_min_mm_mm2), HS_DIM_NONE, 0, 25, 1, "mm/mm2"},
     {"heart_er_max", offsetof(hs_targets, heart_er_max), HS_DIM_NONE, 0, 1.5, 1, ""},
+    {"cvp_max", offsetof(hs_targets, cvp_max_mmhg), HS_DIM_PRESSURE, 0, 30, 1, "mmHg"},
 };
 #define NTF (sizeof TF / sizeof TF[0])
 
@@ -122,7 +124,7 @@ static hs_status unknown_target(const char *name, hs_err *err) {
   return hs_err_set(err, HS_ERR_UNKNOWN,
                     "unknown target '%s' (known: pcwp_max, map_min, do2i_min, svo2_min, "
                     "sao2_upper_min, flow_min, flow_max, flow_step, lactate_max, psvd_min, "
-                    "heart_er_max)",
+                    "heart_er_max, cvp_max)",
                     name);
 }
 

@@ -87,6 +87,7 @@ static json_t *targets_json(const hs_targets *t) {
                                               .lactate_max_mmol_l = t->lactate_max_mmol_l,
                                               .psvd_min_mm_mm2 = t->psvd_min_mm_mm2,
                                               .heart_er_max = t->heart_er_max,
+                                              .cvp_max_mmhg = t->cvp_max_mmhg,
                                               .flow_min_lpm = t->flow_min_lpm,
                                               .flow_max_lpm = t->flow_max_lpm});
   int bad = !tj;

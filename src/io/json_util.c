@@ -31,6 +31,8 @@ json_t *hs_jtargets(const hs_jtargets_in *t) {
           t->psvd_min_mm_mm2 > 0 ? hs_jnum(t->psvd_min_mm_mm2) : json_null());
   HS_JSET(o, "heart_er_max", /* null: not a target */
           t->heart_er_max > 0 ? hs_jnum(t->heart_er_max) : json_null());
+  HS_JSET(o, "cvp_max_mmhg", /* null: not a target */
+          t->cvp_max_mmhg > 0 ? hs_jnum(t->cvp_max_mmhg) : json_null());
   HS_JSET(o, "flow_min_lpm", hs_jnum(t->flow_min_lpm));
   HS_JSET(o, "flow_max_lpm", hs_jnum(t->flow_max_lpm));
   return hs_jdone(o, bad);

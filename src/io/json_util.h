@@ -41,6 +41,7 @@ typedef struct hs_jtargets_in {
   double lactate_max_mmol_l;
   double psvd_min_mm_mm2;
   double heart_er_max;
+  double cvp_max_mmhg;
   double flow_min_lpm, flow_max_lpm;
 } hs_jtargets_in;
 json_t *hs_jtargets(const hs_jtargets_in *t);

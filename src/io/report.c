@@ -130,6 +130,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (t->lactate_max_mmol_l > 0) o_fmt(o, ", lactate <= %g mmol/L", t->lactate_max_mmol_l);
     if (t->psvd_min_mm_mm2 > 0) o_fmt(o, ", PSVD (model) >= %g mm/mm2", t->psvd_min_mm_mm2);
     if (t->heart_er_max > 0) o_fmt(o, ", heart O2 extraction <= %g", t->heart_er_max);
+    if (t->cvp_max_mmhg > 0) o_fmt(o, ", CVP <= %g mmHg", t->cvp_max_mmhg);
     o_fmt(o,
           "; ECMO flow re-titrated to the least flow in %.2f-%.2f L/min (step %.2f) that holds "
           "MAP and perfusion.\n\n",
@@ -482,6 +483,7 @@ static void targets_line(hs_html *b, const hs_targets *t, int titrated) {
   if (t->lactate_max_mmol_l > 0) hs_html_put(b, ", lactate &le; %g mmol/L", t->lactate_max_mmol_l);
   if (t->psvd_min_mm_mm2 > 0) hs_html_put(b, ", PSVD (model) &ge; %g mm/mm<sup>2</sup>", t->psvd_min_mm_mm2);
   if (t->heart_er_max > 0) hs_html_put(b, ", heart O<sub>2</sub> extraction &le; %g", t->heart_er_max);
+  if (t->cvp_max_mmhg > 0) hs_html_put(b, ", CVP &le; %g mmHg", t->cvp_max_mmhg);
   hs_html_put(b, ". ");
   if (titrated == 1)
     hs_html_put(b, "ECMO flow re-titrated to the least flow in %.2f&ndash;%.2f L/min that holds MAP "
