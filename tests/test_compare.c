@@ -2001,6 +2001,10 @@ static void test_without_circuit_ladder(void **state) {
   assert_true(r->ladder[7].v[HS_CMP_IMPELLA] > 3.5);
   assert_int_equal(r->ladder_least, 2);
   assert_non_null(strstr(r->ladder_note, "milrinone 0.375 ug/kg/min meets every target (model)"));
+  /* PCWP 19.9 against < 20: within a wedge reading, so the answer names the next rung that
+     meets every target with room */
+  assert_non_null(strstr(r->ladder_note, "On a thin margin (PCWP 19.9 mmHg against < 20"));
+  assert_non_null(strstr(r->ladder_note, "the next rung with room is Impella 5.0 P8"));
   char *text = hs_compare_text(r, "p");
   assert_non_null(strstr(text, "WITHOUT A CIRCUIT: the least support tried"));
   assert_non_null(strstr(text, "\nSupport without a circuit (this patient is not on VA-ECMO)"));
@@ -2082,6 +2086,7 @@ static void test_ladder_inotrope_first(void **state) {
   assert_true(r->ladder[1].all_met);
   assert_int_equal(r->ladder_least, 1);
   assert_non_null(strstr(r->ladder_note, "dobutamine 5 ug/kg/min meets every target (model)"));
+  assert_null(strstr(r->ladder_note, "thin margin")); /* SvO2 63, DO2 index 374, PCWP 9 */
   /* the right-sided pump meets every target too (after the drug): it carries the whole
      pulmonary flow (the RV no longer ejects), the PA sample is mixed venous blood, and
      the LV takes the flow with PCWP rising */
@@ -2164,6 +2169,11 @@ static void test_ladder_biventricular(void **state) {
   assert_true(b->v[HS_CMP_RP] > 2.0 && b->v[HS_CMP_RP] < b->v[HS_CMP_IMPELLA]);
   assert_near(b->v[HS_CMP_DEVICE], b->v[HS_CMP_IMPELLA], 1e-12); /* the left pump's column */
   assert_true(b->v[HS_CMP_CVP] < r->ladder[0].v[HS_CMP_CVP] - 1.0);
+  /* dobutamine meets every target with SvO2 60.1 against 60, and BiPella PCWP 19.1 against
+     20: both thin */
+  assert_int_equal(r->ladder_least, 1);
+  assert_non_null(strstr(r->ladder_note, "SvO2 60.1 % against >= 60"));
+  assert_non_null(strstr(r->ladder_note, "no further rung meets every target with room"));
   hs_compare_free(r);
   hs_model_free(m);
 }

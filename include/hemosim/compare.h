@@ -327,7 +327,8 @@ typedef struct hs_compare_result {
   int nladder;
   hs_compare_row ladder[HS_LADDER_N];
   int ladder_least;       /* the first rung meeting every target; -1: none (or not run) */
-  char ladder_note[640];  /* that answer in one sentence; "" when not run */
+  char ladder_note[1024]; /* that answer in one sentence (and a thin-margin note); "" when
+                             not run */
   char near_miss_note[1280]; /* a cheaper step's best strategy misses only PCWP, by no more
                               than HS_PCWP_READING_MMHG: the escalation rests on a
                               difference no wedge reading can tell; "" otherwise.  When it

@@ -182,6 +182,45 @@ static void *rung_worker(void *arg) {
   return NULL;
 }
 
+/* A rung meets a target by less than a bedside reading resolves: PCWP within
+   HS_PCWP_READING_MMHG of its limit (the near miss's resolution), SvO2 within 2
+   points (PA oximetry catheters read within ~2 points of co-oximetry with a precision of
+   ~3 points; central and mixed venous values differ by 7-9 points, Dueck MH, et al.
+   Anesthesiology 2005;103:249), DO2 index within 10 % (its cardiac output: triplicate
+   thermodilution values must differ by ~13 % to differ, Stetz CW, et al. Am Rev Respir Dis
+   1982;126:1001).  Both margins are model choices, as HS_PCWP_READING_MMHG is. */
+#define HS_SVO2_READING_PCT 2.0
+#define HS_DO2I_READING_FRAC 0.10
+static int thin_margin(const hs_compare_row *w, const hs_targets *t) {
+  return t->pcwp_max_mmhg - w->v[HS_CMP_PCWP] < HS_PCWP_READING_MMHG ||
+         w->v[HS_CMP_SVO2D] - t->svo2_min_pct < HS_SVO2_READING_PCT ||
+         w->v[HS_CMP_DO2I] < t->do2i_min * (1.0 + HS_DO2I_READING_FRAC);
+}
+
+/* When the least rung meets a floor on a thin margin, the answer says so and names the
+   next rung, in the ladder's order, that meets every target with room (or that none
+   does): a bedside trial of the first, the second if the measured value falls short. */
+static void margin_note(const hs_compare_result *res, char *b, size_t bn) {
+  if (res->ladder_least < 0) return;
+  const hs_compare_row *w = &res->ladder[res->ladder_least];
+  const hs_targets *t = &res->targets;
+  if (!thin_margin(w, t)) return;
+  appendf(b, bn, " On a thin margin (PCWP %.1f mmHg against < %g, SvO2 %.1f %% against >= %g, "
+          "DO2 index %.0f against >= %g mL/min/m2): within what a bedside reading resolves "
+          "(PCWP ~2 mmHg, SvO2 ~2 points, DO2 index ~10 %%)", w->v[HS_CMP_PCWP],
+          t->pcwp_max_mmhg, w->v[HS_CMP_SVO2D], t->svo2_min_pct, w->v[HS_CMP_DO2I],
+          t->do2i_min);
+  for (int i = res->ladder_least + 1; i < HS_LADDER_N; i++) {
+    const hs_compare_row *r = &res->ladder[i];
+    if (r->excluded || r->failed || !r->all_met || thin_margin(r, t)) continue;
+    appendf(b, bn, "; the next rung with room is %s (SvO2 %.1f %%, DO2 index %.0f "
+            "mL/min/m2, PCWP %.1f mmHg), if the measured values fall short.", r->label,
+            r->v[HS_CMP_SVO2D], r->v[HS_CMP_DO2I], r->v[HS_CMP_PCWP]);
+    return;
+  }
+  appendf(b, bn, "; no further rung meets every target with room.");
+}
+
 /* Which ventricle fails, read from the unsupported rung: RV-predominant failure by the
    entry criteria of RECOVER RIGHT (CVP > 15 mmHg and CVP / PCWP > 0.63; Anderson MB, et al.
    J Heart Lung Transplant 2015;34:1549), a failing LV by an elevated left filling pressure
@@ -323,6 +362,7 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
     }
   }
   appendf(b, bn, ".");
+  margin_note(res, b, bn);
   if (res->without_circuit == 1 && res->step == HS_STEP_FLOW_DRUGS &&
       (res->ladder_least < 0 || res->ladder_least >= HS_LADDER_DRUGS))
     appendf(b, bn, " Drugs alone do it too: the recommendation's drugs without a circuit meet "
