@@ -2009,6 +2009,11 @@ static void test_without_circuit_ladder(void **state) {
   assert_non_null(strstr(text, "WITHOUT A CIRCUIT: the least support tried"));
   assert_non_null(strstr(text, "\nSupport without a circuit (this patient is not on VA-ECMO)"));
   assert_non_null(strstr(text, "\n=> milrinone 0.375 ug/kg/min "));
+  /* the answer without a circuit is read first, above the circuit's */
+  const char *first = strstr(text, "FIRST, WITHOUT A CIRCUIT: milrinone 0.375 ug/kg/min meets "
+                                   "every target (model; WITHOUT A CIRCUIT below)");
+  assert_non_null(first);
+  assert_true(first < strstr(text, "RECOMMENDATION"));
   free(text);
   hs_err err;
   char *j = hs_compare_json(r, NULL, NULL, &err);
@@ -2027,6 +2032,9 @@ static void test_without_circuit_ladder(void **state) {
   assert_int_equal(r->ladder_least, -1);
   assert_non_null(strstr(r->ladder_note, "MAP falls short): none meets every target; "));
   assert_non_null(strstr(r->ladder_note, "the closest, IABP 1:1 (40 mL) misses"));
+  text = hs_compare_text(r, "p");
+  assert_null(strstr(text, "FIRST, WITHOUT A CIRCUIT")); /* none meets every target */
+  free(text);
   hs_compare_free(r);
   hs_model_free(m);
 }

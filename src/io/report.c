@@ -143,6 +143,18 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n\n");
   }
+  if (r->nladder && r->ladder_least >= 0) {
+    /* a patient not on VA-ECMO whom support without a circuit holds: that answer first,
+       read before the circuit's (a shock team reads the first line) */
+    const hs_compare_row *w = &r->ladder[r->ladder_least];
+    if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>First, without a circuit:</b> ");
+    else o_fmt(o, "FIRST, WITHOUT A CIRCUIT: ");
+    o_fmt(o, "%s meets every target (model; WITHOUT A CIRCUIT below). If VA-ECMO is "
+          "placed, the recommendation on it:",
+          r->ladder_least == 0 ? "the patient's own drugs, no device," : w->label);
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n");
+  }
   if (r->recommended >= 0) {
     const hs_compare_row *b = &r->rows[r->recommended];
     if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>Recommendation: ");
