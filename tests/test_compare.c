@@ -2153,6 +2153,24 @@ static void test_cvp_target(void **state) {
   assert_int_equal(r->ladder_least, 5);
   assert_true(r->ladder[5].v[HS_CMP_CVP] <= 12);
   assert_non_null(strstr(r->ladder_note, "Impella RP P8 meets every target (model)"));
+  assert_non_null(strstr(r->ladder_note, ", Impella RP 4."));
+  char cell[64];
+  hs_compare_missed_cell(&r->ladder[1], cell, sizeof cell);
+  assert_string_equal(cell, "misses CVP");
+  hs_compare_free(r);
+  /* the NOT ON ECMO note's last sentence gives way to the answer without a circuit */
+  r = calloc(1, sizeof *r);
+  assert_non_null(r);
+  hs_targets_default(&r->targets);
+  r->context = c;
+  r->recommended = r->closest = r->alternative = r->passed_over = r->least_flow = -1;
+  r->near_miss = -1, r->without_circuit = -1, r->heart_alternative = -1;
+  snprintf(r->circuit_note, sizeof r->circuit_note, "Without a circuit, the patient unsupported "
+           "misses. The circuit's least flow is what meets the targets here.");
+  if (hs_compare_ladder(m, r, 2, &err)) fail_msg("%s", err.msg);
+  assert_null(strstr(r->circuit_note, "The circuit's least flow"));
+  assert_non_null(strstr(r->circuit_note, "misses. But dobutamine 5 ug/kg/min meets every target "
+                                          "without a circuit (WITHOUT A CIRCUIT below)"));
   hs_compare_free(r);
   hs_model_free(m);
 }

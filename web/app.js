@@ -290,6 +290,7 @@ const CONTROLS = [
                ['ecmo.drainage_clamp', 'drainage clamp', 0.05], ['ecmo.vent_clamp', 'vent clamp', 0.05]]],
   ['IABP', [['iabp.on', 'pumping'], ['iabp.ratio', 'ratio 1:n', 1], ['iabp.volume', 'balloon volume', 1]]],
   ['Impella', [['impella.on', 'motor on'], ['impella.level', 'P-level', 1]]],
+  ['Impella RP (right side)', [['impella_rp.on', 'motor on'], ['impella_rp.level', 'P-level', 1]]],
   ['TandemHeart', [['tandemheart.on', 'pump on'], ['tandemheart.rpm', 'speed', 100]]],
   ['Septostomy', [['septostomy.diameter', 'diameter', 0.05]]],
   ['Drugs (ug/kg/min)', [['drugs.norepinephrine', 'norepinephrine', 0.01], ['drugs.epinephrine', 'epinephrine', 0.01],

@@ -318,7 +318,7 @@ typedef struct hs_compare_result {
                              target at the least ECMO flow: its drugs and devices simulated
                              without the circuit meet every target (1) or not (0); -1 not
                              simulated */
-  char circuit_note[768]; /* that answer for a patient not on VA-ECMO; "" otherwise */
+  char circuit_note[1024]; /* that answer for a patient not on VA-ECMO; "" otherwise */
   /* A patient not on VA-ECMO, compare's built-in list: support without a circuit, in
      order of invasiveness (the patient's own drugs, dobutamine 5 or milrinone 0.375
      ug/kg/min, IABP 1:1, Impella CP P8, Impella 5.0 P8), each at steady state (the MAP

@@ -1097,8 +1097,9 @@ static void oxygen_note(hs_compare_result *res) {
   if (miss) {
     const hs_compare_row *e = &res->rows[ex];
     snprintf(b, n,
-             "differential hypoxaemia: %d of %d strategies miss the right-arm SaO2 floor (>= %g "
-             "%%) at the flow chosen (e.g. %.80s: %.0f %% at ECMO %.2f L/min). ",
+             "differential hypoxaemia: %d of %d strategies (the ECMO-alone flow sweep not "
+             "counted) miss the right-arm SaO2 floor (>= %g %%) at the flow chosen (e.g. %.80s: "
+             "%.0f %% at ECMO %.2f L/min). ",
              miss, ran, t->sao2_upper_min_pct, e->label, e->v[HS_CMP_SAO2U], e->v[HS_CMP_ECMO]);
   }
   if (set >= 0) {

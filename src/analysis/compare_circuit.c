@@ -64,8 +64,11 @@ static hs_status run_without_circuit(const hs_model *patient, const hs_strategy 
    held MAP, the targets missed. */
 static void without_text(char *b, size_t n, const char *what, const hs_compare_row *w) {
   appendf(b, n, "%s %s (model): PCWP %.1f mmHg, MAP %.0f mmHg, DO2 index %.0f mL/min/m2, "
-          "SvO2 %.0f %%", what, w->all_met ? "meets every target" : "misses", w->v[HS_CMP_PCWP],
-          w->v[HS_CMP_MAP], w->v[HS_CMP_DO2I], w->v[HS_CMP_SVO2D]);
+          "SvO2 %.0f %%, CVP %.1f mmHg", what, w->all_met ? "meets every target" : "misses",
+          w->v[HS_CMP_PCWP], w->v[HS_CMP_MAP], w->v[HS_CMP_DO2I], w->v[HS_CMP_SVO2D],
+          w->v[HS_CMP_CVP]);
+  if (w->v[HS_CMP_RP] > 0.005) /* a right-sided pump: what it hands the LV */
+    appendf(b, n, ", Impella RP %.2f L/min into the pulmonary artery", w->v[HS_CMP_RP]);
   if (w->v[HS_CMP_NE_EQ] > 0)
     appendf(b, n, ", MAP held with norepinephrine %.2g ug/kg/min", w->v[HS_CMP_NE_EQ]);
   else if (w->v[HS_CMP_NTP_EQ] > 0)
@@ -205,11 +208,18 @@ static void margin_note(const hs_compare_result *res, char *b, size_t bn) {
   const hs_compare_row *w = &res->ladder[res->ladder_least];
   const hs_targets *t = &res->targets;
   if (!thin_margin(w, t)) return;
-  appendf(b, bn, " On a thin margin (PCWP %.1f mmHg against < %g, SvO2 %.1f %% against >= %g, "
-          "DO2 index %.0f against >= %g mL/min/m2): within what a bedside reading resolves "
-          "(PCWP ~2 mmHg, SvO2 ~2 points, DO2 index ~10 %%)", w->v[HS_CMP_PCWP],
-          t->pcwp_max_mmhg, w->v[HS_CMP_SVO2D], t->svo2_min_pct, w->v[HS_CMP_DO2I],
-          t->do2i_min);
+  appendf(b, bn, " On a thin margin (");
+  const char *sep = "";
+  if (t->pcwp_max_mmhg - w->v[HS_CMP_PCWP] < HS_PCWP_READING_MMHG)
+    appendf(b, bn, "PCWP %.1f mmHg against < %g", w->v[HS_CMP_PCWP], t->pcwp_max_mmhg), sep = ", ";
+  if (w->v[HS_CMP_SVO2D] - t->svo2_min_pct < HS_SVO2_READING_PCT)
+    appendf(b, bn, "%sSvO2 %.1f %% against >= %g", sep, w->v[HS_CMP_SVO2D], t->svo2_min_pct),
+        sep = ", ";
+  if (w->v[HS_CMP_DO2I] < t->do2i_min * (1.0 + HS_DO2I_READING_FRAC))
+    appendf(b, bn, "%sDO2 index %.0f against >= %g mL/min/m2", sep, w->v[HS_CMP_DO2I],
+            t->do2i_min);
+  appendf(b, bn, "): within what a bedside reading resolves (PCWP ~2 mmHg, SvO2 ~2 points, "
+          "DO2 index ~10 %%)");
   for (int i = res->ladder_least + 1; i < HS_LADDER_N; i++) {
     const hs_compare_row *r = &res->ladder[i];
     if (r->excluded || r->failed || !r->all_met || thin_margin(r, t)) continue;
@@ -363,6 +373,19 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
   }
   appendf(b, bn, ".");
   margin_note(res, b, bn);
+  /* the NOT ON ECMO note judged the recommendation's own regimen without the circuit; when
+     a rung holds the patient its last sentence ("the circuit's least flow is what meets the
+     targets") would contradict this answer */
+  static const char LEAST[] = "The circuit's least flow is what meets the targets here.";
+  char *p = strstr(res->circuit_note, LEAST);
+  if (res->ladder_least >= 0 && p) {
+    *p = 0;
+    const hs_compare_row *w = &res->ladder[res->ladder_least];
+    appendf(res->circuit_note, sizeof res->circuit_note,
+            "But %s meets every target without a circuit (WITHOUT A CIRCUIT below): by these "
+            "targets the patient does not need VA-ECMO.",
+            res->ladder_least == 0 ? "the patient's own drugs, no device," : w->label);
+  }
   if (res->without_circuit == 1 && res->step == HS_STEP_FLOW_DRUGS &&
       (res->ladder_least < 0 || res->ladder_least >= HS_LADDER_DRUGS))
     appendf(b, bn, " Drugs alone do it too: the recommendation's drugs without a circuit meet "

@@ -344,6 +344,7 @@ void hs_compare_missed_cell(const hs_compare_row *r, char *buf, size_t n) {
   if (strstr(r->missed, "lactate plateau")) snprintf(buf + strlen(buf), n - strlen(buf), " lactate");
   if (strstr(r->missed, "PSVD (model)")) snprintf(buf + strlen(buf), n - strlen(buf), " PSVD");
   if (strstr(r->missed, "heart O2 extraction")) snprintf(buf + strlen(buf), n - strlen(buf), " heart");
+  if (strstr(r->missed, "CVP ")) snprintf(buf + strlen(buf), n - strlen(buf), " CVP");
   if (strstr(r->missed, "runs backwards")) snprintf(buf + strlen(buf), n - strlen(buf), " drainage");
 }
 
@@ -432,6 +433,10 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient) {
   if (r->nladder) {
     hs_html_put(&b, "\n%s\n", LADDER_HEAD);
     table_text(&b, r->ladder, (size_t)r->nladder, r->ladder_least, 1);
+    /* why a rung was not run: a contraindication, or the phenotype does not indicate it */
+    for (int i = 0; i < r->nladder; i++)
+      if (r->ladder[i].excluded)
+        hs_html_put(&b, "  %s: %s\n", r->ladder[i].label, r->ladder[i].excluded_reason);
   }
   if (b.bad) {
     free(b.s);
@@ -600,6 +605,14 @@ hs_status hs_report_compare(const char *dir, const char *patient, const hs_compa
     hs_html_text(&b, LADDER_HEAD);
     hs_html_put(&b, ".</p>\n");
     table(&b, r->ladder, (size_t)r->nladder, r->ladder_least, 1);
+    for (int i = 0; i < r->nladder; i++)
+      if (r->ladder[i].excluded) {
+        hs_html_put(&b, "<p class=\"small\">");
+        hs_html_text(&b, r->ladder[i].label);
+        hs_html_put(&b, ": ");
+        hs_html_text(&b, r->ladder[i].excluded_reason);
+        hs_html_put(&b, "</p>\n");
+      }
   }
   if (sweep) hs_html_put(&b, "<h2>ECMO flow</h2>\n%s\n", hs_html_svg_body(sweep));
   hs_html_put(&b, "</body></html>\n");
