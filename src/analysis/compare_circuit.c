@@ -62,6 +62,10 @@ static hs_status run_without_circuit(const hs_model *patient, const hs_strategy 
 
 /* What the run without the circuit gave, appended to b: its values, the vasopressor that
    held MAP, the targets missed. */
+/* The NOT ON ECMO note's last sentence when the recommendation's own regimen misses without
+   the circuit; the ladder replaces it when a rung holds the patient (hs_compare_ladder). */
+static const char CIRCUIT_LEAST[] = "The circuit's least flow is what meets the targets here.";
+
 static void without_text(char *b, size_t n, const char *what, const hs_compare_row *w) {
   appendf(b, n, "%s %s (model): PCWP %.1f mmHg, MAP %.0f mmHg, DO2 index %.0f mL/min/m2, "
           "SvO2 %.0f %%, CVP %.1f mmHg", what, w->all_met ? "meets every target" : "misses",
@@ -123,7 +127,7 @@ hs_status hs_compare_circuit_check(const hs_model *patient, hs_compare_result *r
     appendf(b, n, ". By these targets the patient does not need VA-ECMO; the strategies "
             "below all include a circuit.");
   else
-    appendf(b, n, ". The circuit's least flow is what meets the targets here.");
+    appendf(b, n, ". %s", CIRCUIT_LEAST);
   return HS_OK;
 failed:
   if (s == HS_ERR_NOMEM) return s;
@@ -191,7 +195,7 @@ static void *rung_worker(void *arg) {
    ~3 points; central and mixed venous values differ by 7-9 points, Dueck MH, et al.
    Anesthesiology 2005;103:249), DO2 index within 10 % (its cardiac output: triplicate
    thermodilution values must differ by ~13 % to differ, Stetz CW, et al. Am Rev Respir Dis
-   1982;126:1001).  Both margins are model choices, as HS_PCWP_READING_MMHG is. */
+   1982;126:1001).  All three margins are model choices. */
 #define HS_SVO2_READING_PCT 2.0
 #define HS_DO2I_READING_FRAC 0.10
 static int thin_margin(const hs_compare_row *w, const hs_targets *t) {
@@ -376,8 +380,7 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
   /* the NOT ON ECMO note judged the recommendation's own regimen without the circuit; when
      a rung holds the patient its last sentence ("the circuit's least flow is what meets the
      targets") would contradict this answer */
-  static const char LEAST[] = "The circuit's least flow is what meets the targets here.";
-  char *p = strstr(res->circuit_note, LEAST);
+  char *p = strstr(res->circuit_note, CIRCUIT_LEAST);
   if (res->ladder_least >= 0 && p) {
     *p = 0;
     const hs_compare_row *w = &res->ladder[res->ladder_least];
