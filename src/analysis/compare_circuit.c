@@ -198,10 +198,12 @@ static void *rung_worker(void *arg) {
    1982;126:1001).  All three margins are model choices. */
 #define HS_SVO2_READING_PCT 2.0
 #define HS_DO2I_READING_FRAC 0.10
-static int thin_margin(const hs_compare_row *w, const hs_targets *t) {
-  return t->pcwp_max_mmhg - w->v[HS_CMP_PCWP] < HS_PCWP_READING_MMHG ||
-         w->v[HS_CMP_SVO2D] - t->svo2_min_pct < HS_SVO2_READING_PCT ||
-         w->v[HS_CMP_DO2I] < t->do2i_min * (1.0 + HS_DO2I_READING_FRAC);
+enum { THIN_PCWP = 1, THIN_SVO2 = 2, THIN_DO2I = 4 };
+/* which of the three a row meets on a thin margin (0: none) */
+static unsigned thin_margin(const hs_compare_row *w, const hs_targets *t) {
+  return (t->pcwp_max_mmhg - w->v[HS_CMP_PCWP] < HS_PCWP_READING_MMHG ? THIN_PCWP : 0u) |
+         (w->v[HS_CMP_SVO2D] - t->svo2_min_pct < HS_SVO2_READING_PCT ? THIN_SVO2 : 0u) |
+         (w->v[HS_CMP_DO2I] < t->do2i_min * (1.0 + HS_DO2I_READING_FRAC) ? THIN_DO2I : 0u);
 }
 
 /* When the least rung meets a floor on a thin margin, the answer says so and names the
@@ -211,15 +213,16 @@ static void margin_note(const hs_compare_result *res, char *b, size_t bn) {
   if (res->ladder_least < 0) return;
   const hs_compare_row *w = &res->ladder[res->ladder_least];
   const hs_targets *t = &res->targets;
-  if (!thin_margin(w, t)) return;
+  unsigned thin = thin_margin(w, t);
+  if (!thin) return;
   appendf(b, bn, " On a thin margin (");
   const char *sep = "";
-  if (t->pcwp_max_mmhg - w->v[HS_CMP_PCWP] < HS_PCWP_READING_MMHG)
+  if (thin & THIN_PCWP)
     appendf(b, bn, "PCWP %.1f mmHg against < %g", w->v[HS_CMP_PCWP], t->pcwp_max_mmhg), sep = ", ";
-  if (w->v[HS_CMP_SVO2D] - t->svo2_min_pct < HS_SVO2_READING_PCT)
+  if (thin & THIN_SVO2)
     appendf(b, bn, "%sSvO2 %.1f %% against >= %g", sep, w->v[HS_CMP_SVO2D], t->svo2_min_pct),
         sep = ", ";
-  if (w->v[HS_CMP_DO2I] < t->do2i_min * (1.0 + HS_DO2I_READING_FRAC))
+  if (thin & THIN_DO2I)
     appendf(b, bn, "%sDO2 index %.0f against >= %g mL/min/m2", sep, w->v[HS_CMP_DO2I],
             t->do2i_min);
   appendf(b, bn, "): within what a bedside reading resolves (PCWP ~2 mmHg, SvO2 ~2 points, "
