@@ -241,6 +241,7 @@ extern const hs_block_type hs_type_tissue_co2;                 /* src/physio/tis
 extern const hs_block_type hs_type_drug_response;              /* src/physio/drugs.c */
 extern const hs_block_type hs_type_microcirculation; /* src/physio/microcirculation.c */
 extern const hs_block_type hs_type_coronary;         /* src/physio/coronary.c */
+extern const hs_block_type hs_type_ischaemia;        /* src/physio/ischaemia.c */
 extern const hs_block_type hs_type_myocardium;       /* src/physio/myocardium.c */
 /* Clinician-like MAP controller (docs/controllers.md). */
 enum {

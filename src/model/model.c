@@ -107,7 +107,8 @@ hs_model *hs_model_new(hs_err *err) {
                                         "baroreflex", "drugs", "brain", "map_control",
                                         "lung_water", "lactate", "fluids", "hemolysis",
                                         "tissue_co2", "drug_response", "cardiopulmonary",
-                                        "microcirculation", "coronary", "myocardium"};
+                                        "microcirculation", "coronary", "myocardium",
+                                        "ischaemia"};
   for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++) {
     if (add_block(m, globals[i], hs_block_type_find(globals[i]), NULL, NULL, NULL, err) != HS_OK) {
       hs_model_free(m);

@@ -16,7 +16,7 @@ static const hs_block_type *const TYPES[] = {
     &hs_type_brain, &hs_type_map_control, &hs_type_lung_water, &hs_type_lactate,
     &hs_type_fluids, &hs_type_hemolysis, &hs_type_tissue_co2, &hs_type_drug_response,
     &hs_type_cardiopulmonary, &hs_type_microcirculation, &hs_type_coronary,
-    &hs_type_myocardium,
+    &hs_type_myocardium, &hs_type_ischaemia,
 };
 
 #define NCORE (sizeof TYPES / sizeof TYPES[0])

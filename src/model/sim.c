@@ -1648,7 +1648,8 @@ static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err)
                   ventricle_ees_factor(0, &fx, &s->pfx);
   hs_physio_beat b = {pl, s->p, s->t, m, s->bx, s->bx + pl->nn, hold,
                       s->kin, s->site + (s->nhist - 1) % HIST * 3 * pl->nn + pl->nn,
-                      s->slow_frozen > 0, s->y, s->gases_fresh, s->res_fast, vo2, ees_lv, ees_rv};
+                      s->slow_frozen > 0, s->y, s->gases_fresh, s->res_fast, vo2, ees_lv, ees_rv,
+                      hs_sim_pattern_period(s)};
   s->gases_fresh = 0;
   int changed = 0, moving = 0, j = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;

@@ -153,6 +153,9 @@ typedef struct hs_physio_beat {
                         (the myocardium's demand) */
   double ees_lv, ees_rv; /* end-systolic elastance of each ventricle at the beat end with
                             the modules' and drugs' contractility, mmHg/mL */
+  long period; /* beats in one period of the periodic state (an IABP at 1:n: n; the
+                  steady-state search compares states this many beats apart): a module
+                  that follows a balance over beats waits for a whole pattern */
 } hs_physio_beat;
 
 

@@ -11,7 +11,7 @@ extern const hs_physio_module hs_physio_cardiopulmonary;
 extern const hs_physio_module hs_physio_lung_water, hs_physio_lactate;
 extern const hs_physio_module hs_physio_fluids, hs_physio_hemolysis, hs_physio_tissue_co2;
 extern const hs_physio_module hs_physio_brain, hs_physio_oxygen, hs_physio_coronary;
-extern const hs_physio_module hs_physio_myocardium;
+extern const hs_physio_module hs_physio_myocardium, hs_physio_ischaemia;
 
 /* Effects multiply in this order (the drugs' resistance factor, then the controller's). */
 static const hs_physio_module *const MODULES[] = {
@@ -29,6 +29,8 @@ static const hs_physio_module *const MODULES[] = {
     &hs_physio_hemolysis, /* slow state: plasma free Hb (reads the Hb of fluids) */
     &hs_physio_tissue_co2, /* slow state: tissue PCO2 (effect: CO2 released to the blood) */
     &hs_physio_brain,      /* resistor factors: clot obstruction, collaterals */
+    &hs_physio_ischaemia,  /* contractility matched to the O2 supply (slow-state slot; last:
+                              the other modules' slow states keep their places) */
 };
 
 size_t hs_physio_module_count(void) { return sizeof MODULES / sizeof MODULES[0]; }

@@ -1,0 +1,274 @@
+/*
+ * physio/ischaemia.c - perfusion-contraction matching: the myocardium contracts only as
+ * strongly as its O2 supply lets it (docs/model.md 2.22).
+ *
+ * The myocardium's O2 demand (the myocardium module: basal + excitation-contraction
+ * coupling + the ventricles' pressure-volume area) is met aerobically while it stays
+ * below the critical extraction of the O2 its coronary beds deliver, E_crit DO2.  Beyond
+ * it the heart turns anaerobic (Walley 1997) and, within seconds to a minute, contracts
+ * less: regional function falls in proportion to the fall of its (subendocardial) flow,
+ * which lowers the demand until it matches the supply again (Ross 1991; Heusch 1998).
+ * Optional, off in every patient (docs/model.md 2.22 says why: the steady-state search
+ * does not yet fit it into its staged slow solves everywhere).  The module holds a factor
+ * c on the end-systolic elastance of both ventricles (the
+ * coronary bed is one lumped bed feeding both):
+ *
+ *   r  = E_crit DO2_heart / VO2_heart_demand     over the beat (the pattern) just ended
+ *   c* = min(1, r^g)                             the contractility the supply leaves
+ *   ln c <- ln c + k (ln c* - ln c),  k = min(1, T / tau)   (T: the beat's length)
+ *   c  in [min_factor, 1]
+ *
+ * so c = 1 (the file's contractility: the aerobic heart) while r >= 1, and below it c
+ * settles where c = r(c)^g: function falling with the aerobic share of the demand, which
+ * itself falls with the contractility (g 0.5, a model choice: one lumped bed averages an
+ * ischaemic zone with aerobic myocardium).  A device that repeats over n beats (an IABP
+ * at 1:n) gives the balance of the whole pattern.  The coronary module dilates the beds
+ * first (their reserve); c moves only once the extraction exceeds E_crit.  In the
+ * periodic steady-state search the matching state is bracketed and found by regula
+ * falsi (search_step).  Where the delivery falls faster than the demand (the perfusion
+ * pressure falling with the contractility) there is no matching state near the start and
+ * c goes down to a low one or its floor: the ischaemic spiral of cardiogenic shock.  Not
+ * modelled: stunning (function that stays depressed for hours after the supply is
+ * restored: here it recovers with tau), regional asynergy, and ischaemic diastolic
+ * stiffening.  The factor is kept with the slow states (the warm-start state,
+ * physio/module.h), not advanced by them: its rate is left 0.
+ */
+#include <math.h>
+
+#include "elements/elements.h"
+#include "hemosim/model.h"
+#include "hemosim/sim.h"
+#include "physio/module.h"
+
+enum { IS_ENABLED, IS_ECRIT, IS_GAIN, IS_MIN, IS_TAU, IS_NPARAM };
+
+static const hs_param_spec IS[IS_NPARAM] = {
+    [IS_ENABLED] = {"enabled", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
+                    "the ventricles' contractility falls while the myocardium's O2 demand "
+                    "exceeds the critical extraction of its coronary O2 delivery "
+                    "(perfusion-contraction matching; off: contractility independent of "
+                    "the O2 supply)",
+                    "Ross 1991 Circulation 83:1076; Heusch 1998 Circulation 97:1807", NULL},
+    [IS_ECRIT] = {"critical_extraction", HS_DIM_NONE, 0.88, 0.5, 1, 0,
+                  "myocardial O2 extraction beyond which the heart turns anaerobic and its "
+                  "contraction falls (the demand is held at this share of the delivery)",
+                  "Walley et al. 1997 Am J Respir Crit Care Med 155:222 (critical myocardial "
+                  "O2 extraction 0.88 in dogs); the lactate block's critical_extraction_heart",
+                  NULL},
+    [IS_GAIN] = {"gain", HS_DIM_NONE, 0.5, 0, 3, 0,
+                 "exponent g of the contractility on the share of the myocardium's O2 demand "
+                 "met aerobically, r = critical_extraction x delivery / demand (c = r^g "
+                 "below 1); 1 would be the whole heart's function in proportion to its "
+                 "supply, as regional function is to regional flow",
+                 "model choice: regional function falls in proportion to subendocardial flow "
+                 "(Ross 1991 Circulation 83:1076; Vatner 1980 Circ Res 47:201), but the one "
+                 "lumped bed averages an ischaemic zone with myocardium that stays aerobic "
+                 "(docs/model.md 2.22)", NULL},
+    [IS_MIN] = {"min_factor", HS_DIM_NONE, 0.2, 0.01, 1, 0,
+                "lowest contractility the O2 shortfall leaves, x the file's end-systolic "
+                "elastance of both ventricles",
+                "model choice: keeps the basal and activation demand of a severely "
+                "ischaemic heart; below it the heart is arrested, not modelled here", NULL},
+    [IS_TAU] = {"time_constant", HS_DIM_TIME, 15, 1, 600, 0,
+                "time constant of the contractility's response in timed runs (fall and "
+                "recovery)",
+                "Tennant & Wiggers 1935 Am J Physiol 112:351 (the ischaemic wall stops "
+                "shortening within ~1 min of coronary occlusion); Ross 1991 Circulation "
+                "83:1076", NULL},
+};
+
+const hs_block_type hs_type_ischaemia = {
+    "ischaemia", HS_BLOCK_GLOBAL, IS, IS_NPARAM,
+    "Perfusion-contraction matching: the ventricles' contractility falls while the "
+    "myocardium's O2 demand exceeds the critical extraction of its delivery (docs/model.md "
+    "2.22).",
+    NULL};
+
+typedef struct is_state {
+  double c;      /* slow-state slot: the factor on both ventricles' contractility */
+  double tprev;  /* time of the previous beat end (-1: none yet) */
+  double change; /* relative change of c at its last step */
+  int moving;    /* a step of the steady-state search at the last beat end */
+  /* the search's bracket of the matching state on x = ln c: g = target - x > 0 at x_lo,
+     < 0 at x_hi (Illinois regula falsi, as the CSF balance's), and the growth of the
+     steps while it is open */
+  int have_lo, have_hi, side, doublings; /* zero: a fresh (or zeroed) state */
+  double x_lo, g_lo, x_hi, g_hi;
+  /* the balance over the beats of one pattern (an IABP at 1:2 alternates it): demand and
+     delivery x beat length, their time, beats, and whether they were searched beats */
+  double acc_vo2, acc_do2, acc_t;
+  long nacc;
+  int acc_search;
+} is_state;
+
+static const hs_physio_slow SLOW[] = {{"ischaemic_contractility", "", 1.0}};
+
+/* Search steps once the fast circulation is within this many times its tolerance (the
+   coronary tone steps from 1000: a start-up transient's short coronary delivery must not
+   depress the contractility; and before the CSF balance's steps, which start from 50 and
+   need a circulation that no longer moves under them), and none while the factor is
+   within the search's factor tolerance (solver.steady_tol_factor) of its target; while
+   the matching state is not yet bracketed a step is this share of the gap (doubling). */
+static const double SEARCH_SETTLED = 50.0;
+static const double SEARCH_STEP = 0.5;
+static const double LN2 = 0.69314718055994531; /* largest change of ln c per beat */
+
+extern const hs_physio_module hs_physio_ischaemia;
+#define BLK(pl) hs_physio_module_block(pl, &hs_physio_ischaemia)
+
+static void is_start(void *state, const hs_plan *pl, const double *p) {
+  (void)pl, (void)p;
+  is_state *st = state;
+  st->c = 1.0;
+  st->tprev = -1.0;
+  st->change = 0.0;
+  st->moving = 0;
+  st->have_lo = st->have_hi = st->side = st->doublings = 0;
+  st->nacc = 0;
+}
+
+/* The factor in force: c within [min_factor, 1], 1 with the module off. */
+static double factor(const is_state *st, const double *q) {
+  if (q[IS_ENABLED] == 0) return 1.0;
+  return st->c < q[IS_MIN] ? q[IS_MIN] : st->c > 1.0 ? 1.0 : st->c;
+}
+
+/*
+ * One step of the steady-state search towards the matching state, from x = ln c where
+ * the target sits g above it.  The target moves with the contractility (the demand and,
+ * through the perfusion pressure, the delivery), with a slope m that nears 1 at the
+ * spiral's fold, where a relaxation step barely gains and a secant is ruled by the
+ * target's noise: so the matching state is bracketed, and found by regula falsi.  While
+ * the bracket is open the step is half the gap, doubling while the gap keeps its sign.
+ * A measurement on the wrong side of the other end (the state moved under it, a
+ * parameter changed) drops that end.
+ */
+static double search_step(is_state *st, double x, double g) {
+  int dir = g > 0 ? 1 : -1;
+  if (g > 0) {
+    if (st->have_hi && x >= st->x_hi) st->have_hi = 0;
+    if (st->side == 1 && st->have_hi) st->g_hi *= 0.5; /* Illinois: this end moved twice */
+    st->x_lo = x, st->g_lo = g, st->have_lo = 1;
+  } else {
+    if (st->have_lo && x <= st->x_lo) st->have_lo = 0;
+    if (st->side == -1 && st->have_lo) st->g_lo *= 0.5;
+    st->x_hi = x, st->g_hi = g, st->have_hi = 1;
+  }
+  int open = !(st->have_lo && st->have_hi);
+  if (!open && fabs(st->x_hi - st->x_lo) < 0.1 * fabs(g)) {
+    /* a bracket far narrower than the gap measured at its end: the matching state moved
+       out of it as the rest of the circulation settled (its other end is stale) */
+    if (g > 0) st->have_hi = 0;
+    else st->have_lo = 0;
+    open = 1;
+  }
+  st->doublings = open && st->side == dir ? (st->doublings < 6 ? st->doublings + 1 : 6) : 0;
+  st->side = dir;
+  if (!open && st->g_lo != st->g_hi)
+    return st->x_lo - st->g_lo * (st->x_hi - st->x_lo) / (st->g_hi - st->g_lo) - x;
+  return SEARCH_STEP * ldexp(1.0, st->doublings) * g;
+}
+
+static int is_beat(void *state, const hs_physio_beat *b) {
+  is_state *st = state;
+  const hs_plan *pl = b->plan;
+  const double *q = b->p + BLK(pl);
+  double T = st->tprev >= 0 ? b->t - st->tprev : 0.0;
+  st->tprev = b->t;
+  st->change = 0.0;
+  st->moving = 0;
+  if (!b->search) st->have_lo = st->have_hi = st->side = 0; /* a later search starts afresh */
+  double c0 = factor(st, q);
+  int moved = c0 != st->c;
+  st->c = c0;
+  if (q[IS_ENABLED] == 0 || !b->node_do2 || !b->vo2) return moved;
+  /* no systole (fibrillation, an arrest): no contraction to match; the factor holds */
+  if (!(b->m[HS_M_HR] > 0) || !isfinite(b->m[HS_M_PVA])) return moved;
+  double vo2 = 0.0, do2 = 0.0;
+  for (int k = 0; k < pl->nvo2; k++) {
+    if (!pl->node_cor[pl->vo2_nodes[k]]) continue; /* not the myocardium */
+    vo2 += b->vo2[k];
+    do2 += b->node_do2[pl->vo2_nodes[k]];
+  }
+  if (!(vo2 > 0) || !isfinite(do2)) return moved; /* no myocardium in this circuit */
+  if (!(T > 0)) return moved; /* a run's first beat: its flows are the start's transient */
+  if (b->search && !(b->residual < SEARCH_SETTLED)) {
+    st->nacc = 0; /* the window holds settled beats only */
+    return moved;
+  }
+  /* the balance of a whole pattern (one beat unless a device repeats over n) */
+  if (st->nacc == 0 || st->acc_search != b->search) {
+    st->acc_vo2 = st->acc_do2 = st->acc_t = 0.0;
+    st->nacc = 0;
+    st->acc_search = b->search;
+  }
+  st->acc_vo2 += vo2 * T, st->acc_do2 += do2 * T, st->acc_t += T;
+  if (++st->nacc < (b->period > 1 ? b->period : 1)) return moved;
+  vo2 = st->acc_vo2, do2 = st->acc_do2, T = st->acc_t;
+  st->nacc = 0;
+  /* the contractility the supply leaves: the share of the demand met aerobically,
+     r = E_crit DO2 / VO2 (<= 1), to the power g; its log, then the step towards it */
+  int k_full = 0;
+  double lr = do2 > 0 ? log(q[IS_ECRIT] * do2 / vo2) : -30.0;
+  double target = lr < 0 ? q[IS_GAIN] * lr : 0.0;
+  if (lr >= 0 && st->c >= 1.0) return moved; /* aerobic at full contractility */
+  double err = target - log(st->c);
+  if (b->search && lr >= 0) k_full = 1; /* aerobic again: back to 1 in one step */
+  /* on target: within the search's tolerance for factors (a matching state near the
+     spiral's fold is ill-conditioned: the haemodynamics move 1 / (1 - m) times more) */
+  else if (b->search && fabs(err) < b->p[pl->solver + SOLVER_STEADY_TOL_FACTOR])
+    return moved;
+  double x = log(st->c), step;
+  if (!b->search) { /* a timed run: the contractility follows with its time constant */
+    double k = T / q[IS_TAU];
+    step = (k > 1.0 ? 1.0 : k) * err;
+  } else {
+    step = k_full ? err : search_step(st, x, err);
+  }
+  if (step > LN2) step = LN2;
+  if (step < -LN2) step = -LN2;
+  double c = st->c * exp(step);
+  if (c > 1.0) c = 1.0;
+  if (c < q[IS_MIN]) c = q[IS_MIN];
+  if (fabs(c - st->c) <= 1e-5 * st->c) return moved; /* settled: no restart */
+  st->change = fabs(c - st->c) / st->c;
+  st->c = c;
+  st->moving = b->search; /* the beat's state is not yet the periodic one of the new c */
+  return 1;
+}
+
+static void is_effect(const void *state, const hs_plan *pl, const double *p,
+                      hs_physio_effect *fx) {
+  fx->contractility *= factor(state, p + BLK(pl));
+}
+
+static void is_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
+  m[HS_M_ISCH] = pl->cor_art >= 0 ? factor(state, p + BLK(pl)) : NAN;
+}
+
+static double is_change(const void *state) { return ((const is_state *)state)->change; }
+static int is_moving(const void *state) { return ((const is_state *)state)->moving; }
+
+static void is_state_set(void *state, const hs_plan *pl, const double *y) {
+  (void)pl, (void)y;
+  ((is_state *)state)->tprev = -1.0;
+  ((is_state *)state)->have_lo = ((is_state *)state)->have_hi = ((is_state *)state)->side = 0;
+  ((is_state *)state)->nacc = 0;
+}
+
+const hs_physio_module hs_physio_ischaemia = {
+    .name = "ischaemia",
+    .doc = "perfusion-contraction matching: contractility limited by the myocardium's O2 "
+           "supply (docs/model.md 2.22)",
+    .state_bytes = sizeof(is_state),
+    .block = "ischaemia",
+    .beat = is_beat,
+    .effect = is_effect,
+    .metrics = is_metrics,
+    .change = is_change,
+    .moving = is_moving,
+    .state_set = is_state_set,
+    .nslow = 1,
+    .slow = SLOW,
+    .slow_start = is_start,
+};
