@@ -48,12 +48,13 @@ static const hs_param_spec IS[IS_NPARAM] = {
                     "exceeds the critical extraction of its coronary O2 delivery "
                     "(perfusion-contraction matching; off: contractility independent of "
                     "the O2 supply)",
-                    "Ross 1991 Circulation 83:1076; Heusch 1998 Circulation 97:1807", NULL},
+                    "Ross 1991 Circulation 83:1076; Heusch 1998 Physiol Rev 78:1055", NULL},
     [IS_ECRIT] = {"critical_extraction", HS_DIM_NONE, 0.88, 0.5, 1, 0,
-                  "myocardial O2 extraction beyond which the heart turns anaerobic and its "
-                  "contraction falls (the demand is held at this share of the delivery)",
+                  "myocardial O2 extraction (demand / delivery) beyond which the heart turns "
+                  "anaerobic and its contraction falls; kept apart from the lactate block's "
+                  "critical_extraction_heart (the same 0.88): set both",
                   "Walley et al. 1997 Am J Respir Crit Care Med 155:222 (critical myocardial "
-                  "O2 extraction 0.88 in dogs); the lactate block's critical_extraction_heart",
+                  "O2 extraction 0.88 in pigs)",
                   NULL},
     [IS_GAIN] = {"gain", HS_DIM_NONE, 0.5, 0, 3, 0,
                  "exponent g of the contractility on the share of the myocardium's O2 demand "
@@ -65,8 +66,8 @@ static const hs_param_spec IS[IS_NPARAM] = {
                  "lumped bed averages an ischaemic zone with myocardium that stays aerobic "
                  "(docs/model.md 2.22)", NULL},
     [IS_MIN] = {"min_factor", HS_DIM_NONE, 0.2, 0.01, 1, 0,
-                "lowest contractility the O2 shortfall leaves, x the file's end-systolic "
-                "elastance of both ventricles",
+                "lowest contractility the O2 shortfall leaves, x the end-systolic elastance "
+                "both ventricles have without it (the file's, with drugs and reflexes)",
                 "model choice: keeps the basal and activation demand of a severely "
                 "ischaemic heart; below it the heart is arrested, not modelled here", NULL},
     [IS_TAU] = {"time_constant", HS_DIM_TIME, 15, 1, 600, 0,
@@ -109,12 +110,21 @@ static const hs_physio_slow SLOW[] = {{"ischaemic_contractility", "", 1.0}};
    need a circulation that no longer moves under them), and none while the factor is
    within the search's factor tolerance (solver.steady_tol_factor) of its target; while
    the matching state is not yet bracketed a step is this share of the gap (doubling). */
-static const double SEARCH_SETTLED = 50.0;
+static const double SEARCH_SETTLED = 50.0, SEARCH_BRACKETED = 3.0;
 static const double SEARCH_STEP = 0.5;
+static const double RECOVERED = 1e-4; /* an aerobic heart this close to 1 is back at 1 */
 static const double LN2 = 0.69314718055994531; /* largest change of ln c per beat */
 
 extern const hs_physio_module hs_physio_ischaemia;
 #define BLK(pl) hs_physio_module_block(pl, &hs_physio_ischaemia)
+
+/* The search's bracket and the pattern's balance start afresh: a timed beat, a warm
+   start, a parameter change (a new search of another state: compare and optimize set a
+   flow and search again in the same simulation). */
+static void forget(is_state *st) {
+  st->have_lo = st->have_hi = st->side = st->doublings = 0;
+  st->nacc = 0;
+}
 
 static void is_start(void *state, const hs_plan *pl, const double *p) {
   (void)pl, (void)p;
@@ -123,8 +133,7 @@ static void is_start(void *state, const hs_plan *pl, const double *p) {
   st->tprev = -1.0;
   st->change = 0.0;
   st->moving = 0;
-  st->have_lo = st->have_hi = st->side = st->doublings = 0;
-  st->nacc = 0;
+  forget(st);
 }
 
 /* The factor in force: c within [min_factor, 1], 1 with the module off. */
@@ -177,23 +186,25 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   st->tprev = b->t;
   st->change = 0.0;
   st->moving = 0;
-  if (!b->search) st->have_lo = st->have_hi = st->side = 0; /* a later search starts afresh */
+  if (!b->search) st->have_lo = st->have_hi = st->side = st->doublings = 0;
   double c0 = factor(st, q);
   int moved = c0 != st->c;
   st->c = c0;
   if (q[IS_ENABLED] == 0 || !b->node_do2 || !b->vo2) return moved;
-  /* no systole (fibrillation, an arrest): no contraction to match; the factor holds */
-  if (!(b->m[HS_M_HR] > 0) || !isfinite(b->m[HS_M_PVA])) return moved;
   double vo2 = 0.0, do2 = 0.0;
   for (int k = 0; k < pl->nvo2; k++) {
     if (!pl->node_cor[pl->vo2_nodes[k]]) continue; /* not the myocardium */
     vo2 += b->vo2[k];
     do2 += b->node_do2[pl->vo2_nodes[k]];
   }
-  if (!(vo2 > 0) || !isfinite(do2)) return moved; /* no myocardium in this circuit */
-  if (!(T > 0)) return moved; /* a run's first beat: its flows are the start's transient */
-  if (b->search && !(b->residual < SEARCH_SETTLED)) {
-    st->nacc = 0; /* the window holds settled beats only */
+  /* no systole (fibrillation, an arrest: no contraction to match), no myocardium in this
+     circuit, a run's first beat (its flows are the start's transient) or, in the search,
+     a circulation still settling (closer once the state is bracketed, as the CSF
+     balance's steps): the factor holds, and a pattern's balance starts again */
+  int settled = b->residual < (st->have_lo && st->have_hi ? SEARCH_BRACKETED : SEARCH_SETTLED);
+  if (!(b->m[HS_M_HR] > 0) || !isfinite(b->m[HS_M_PVA]) || !(vo2 > 0) || !isfinite(do2) ||
+      !(T > 0) || (b->search && !settled)) {
+    st->nacc = 0;
     return moved;
   }
   /* the balance of a whole pattern (one beat unless a device repeats over n) */
@@ -207,30 +218,31 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   vo2 = st->acc_vo2, do2 = st->acc_do2, T = st->acc_t;
   st->nacc = 0;
   /* the contractility the supply leaves: the share of the demand met aerobically,
-     r = E_crit DO2 / VO2 (<= 1), to the power g; its log, then the step towards it */
-  int k_full = 0;
-  double lr = do2 > 0 ? log(q[IS_ECRIT] * do2 / vo2) : -30.0;
-  double target = lr < 0 ? q[IS_GAIN] * lr : 0.0;
+     r = E_crit DO2 / VO2 (<= 1), to the power g, not below the floor; its log */
+  double lmin = log(q[IS_MIN]);
+  double lr = do2 > 0 ? log(q[IS_ECRIT] * do2 / vo2) : lmin;
+  double target = lr < 0 ? fmax(q[IS_GAIN] * lr, lmin) : 0.0;
   if (lr >= 0 && st->c >= 1.0) return moved; /* aerobic at full contractility */
-  double err = target - log(st->c);
-  if (b->search && lr >= 0) k_full = 1; /* aerobic again: back to 1 in one step */
-  /* on target: within the search's tolerance for factors (a matching state near the
+  double x = log(st->c), err = target - x, step;
+  /* on target in the search: within its tolerance for factors (a matching state near the
      spiral's fold is ill-conditioned: the haemodynamics move 1 / (1 - m) times more) */
-  else if (b->search && fabs(err) < b->p[pl->solver + SOLVER_STEADY_TOL_FACTOR])
+  if (b->search && lr < 0 && fabs(err) < b->p[pl->solver + SOLVER_STEADY_TOL_FACTOR])
     return moved;
-  double x = log(st->c), step;
   if (!b->search) { /* a timed run: the contractility follows with its time constant */
     double k = T / q[IS_TAU];
     step = (k > 1.0 ? 1.0 : k) * err;
-  } else {
-    step = k_full ? err : search_step(st, x, err);
+  } else if (lr >= 0 && !st->have_hi) { /* aerobic again, nothing below: back towards 1 */
+    step = err;
+  } else { /* an aerobic reading is the bracket's low end like any other (g = -x > 0) */
+    step = search_step(st, x, err);
   }
   if (step > LN2) step = LN2;
   if (step < -LN2) step = -LN2;
   double c = st->c * exp(step);
-  if (c > 1.0) c = 1.0;
+  if (c > 1.0 || (lr >= 0 && c > 1.0 - RECOVERED)) c = 1.0; /* recovered: exactly 1 */
   if (c < q[IS_MIN]) c = q[IS_MIN];
-  if (fabs(c - st->c) <= 1e-5 * st->c) return moved; /* settled: no restart */
+  if (c != 1.0 && fabs(c - st->c) <= 1e-5 * st->c) return moved; /* settled: no restart */
+  if (c == st->c) return moved;
   st->change = fabs(c - st->c) / st->c;
   st->c = c;
   st->moving = b->search; /* the beat's state is not yet the periodic one of the new c */
@@ -251,9 +263,14 @@ static int is_moving(const void *state) { return ((const is_state *)state)->movi
 
 static void is_state_set(void *state, const hs_plan *pl, const double *y) {
   (void)pl, (void)y;
-  ((is_state *)state)->tprev = -1.0;
-  ((is_state *)state)->have_lo = ((is_state *)state)->have_hi = ((is_state *)state)->side = 0;
-  ((is_state *)state)->nacc = 0;
+  is_state *st = state;
+  st->tprev = -1.0;
+  forget(st);
+}
+
+static void is_refresh(void *state, const hs_plan *pl, const double *p) {
+  (void)pl, (void)p;
+  forget(state);
 }
 
 const hs_physio_module hs_physio_ischaemia = {
@@ -268,6 +285,7 @@ const hs_physio_module hs_physio_ischaemia = {
     .change = is_change,
     .moving = is_moving,
     .state_set = is_state_set,
+    .refresh = is_refresh,
     .nslow = 1,
     .slow = SLOW,
     .slow_start = is_start,
