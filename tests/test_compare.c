@@ -766,6 +766,11 @@ static void test_heart_target(void **state) {
   assert_non_null(strstr(r0->heart_note, "beyond the extraction of 0.99 where it turns anaerobic"));
   assert_non_null(strstr(r0->heart_note, "no strategy meeting every target keeps it below"));
   assert_int_equal(r0->heart_alternative, -1);
+  /* perfusion-contraction matching is off in the shipped patients: the note says the
+     model's heart keeps its contractility at that shortfall, and how to see it lose it */
+  assert_int_equal(r0->ischaemia_on, 0);
+  assert_non_null(strstr(r0->heart_note, "keeps its full contractility there"));
+  assert_non_null(strstr(r0->heart_note, "--set ischaemia.enabled=true"));
   {
     static const char *const S2[] = {
         "ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",

@@ -336,11 +336,13 @@ typedef struct hs_compare_result {
                               heart_er_max is not a target) the note says so and names a
                               cheaper strategy, also within a reading, that keeps it below */
   int near_miss;          /* that strategy (-1: none) */
-  char heart_note[640];   /* the recommendation leaves the myocardium above its critical O2
+  char heart_note[1024];  /* the recommendation leaves the myocardium above its critical O2
                              extraction (heart_er_crit) while heart_er_max is not a
                              target: the first strategy (cheapest step, list order) meeting
-                             every target that keeps it below, or that none does; "" when
-                             the recommendation keeps it below, or heart_er_max is set */
+                             every target that keeps it below, or that none does; with
+                             perfusion-contraction matching off (ischaemia_on 0), that the
+                             model's heart keeps its contractility there; "" when the
+                             recommendation keeps it below, or heart_er_max is set */
   int heart_alternative;  /* that strategy (-1: none) */
   double heart_er_crit;   /* the critical extraction heart_note uses: the patient's
                              lactate.critical_extraction_heart (HS_HEART_ER_CRIT unless the
@@ -351,6 +353,8 @@ typedef struct hs_compare_result {
                              obstructed, oedema, vasoconstriction (its microcirculation
                              block; HS_MFIT_* order of hemosim/micro_model.h) */
   double wall_s;
+  int ischaemia_on; /* the patient's ischaemia.enabled (perfusion-contraction matching,
+                       docs/model.md 2.22): its contractility follows its O2 supply */
 } hs_compare_result;
 
 /* The PCWP difference below which a cheaper step's miss is called a near miss (a model

@@ -1276,17 +1276,24 @@ static void heart_note(hs_compare_result *res) {
                          res->heart_er_crit);
   if (k < 0 || (size_t)k >= n) return;
   if (res->heart_alternative < 0) {
-    snprintf(b + k, n - (size_t)k,
-             "no strategy meeting every target keeps it below");
-    return;
+    k += snprintf(b + k, n - (size_t)k, "no strategy meeting every target keeps it below");
+  } else {
+    const hs_compare_row *a = &res->rows[res->heart_alternative];
+    k += snprintf(b + k, n - (size_t)k,
+                  "%.120s (step %d, %s; ECMO %.2f L/min) meets every target and keeps it at "
+                  "%.2f (demand %.1f mL/min, coronary flow %.0f mL/min). To decide on it, set "
+                  "the target heart_er_max (e.g. --target heart_er_max=%.2f)",
+                  a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO],
+                  a->v[HS_CMP_HEART_ER], a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW],
+                  res->heart_er_crit);
   }
-  const hs_compare_row *a = &res->rows[res->heart_alternative];
-  snprintf(b + k, n - (size_t)k,
-           "%.120s (step %d, %s; ECMO %.2f L/min) meets every target and keeps it at %.2f "
-           "(demand %.1f mL/min, coronary flow %.0f mL/min). To decide on it, set the target "
-           "heart_er_max (e.g. --target heart_er_max=%.2f)",
-           a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO], a->v[HS_CMP_HEART_ER],
-           a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW], res->heart_er_crit);
+  /* the model's own heart does not answer the shortfall unless the matching is on: say so,
+     since the expected haemodynamics above rest on a contractility it would lose */
+  if (!res->ischaemia_on && k > 0 && (size_t)k < n)
+    snprintf(b + k, n - (size_t)k,
+             ". The model's heart keeps its full contractility there (perfusion-contraction "
+             "matching is off; --set ischaemia.enabled=true lowers it with the O2 shortfall, "
+             "docs/model.md 2.22)");
 }
 
 /* A strategy row of step *(const int *)step that ran (hs_strategy_least_support). */
@@ -1525,6 +1532,9 @@ static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
   if (hs_model_get(base, "lactate.critical_extraction_heart", &res->heart_er_crit, &cerr) !=
       HS_OK)
     res->heart_er_crit = HS_HEART_ER_CRIT;
+  double isch = 0.0; /* off when the patient's model has no such block */
+  res->ischaemia_on =
+      hs_model_get(base, "ischaemia.enabled", &isch, &cerr) == HS_OK && isch != 0;
   size_t nj = 0;
   for (size_t i = 0; i < n && !st; i++) {
     hs_compare_row *r = &res->rows[i];

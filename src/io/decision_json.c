@@ -188,6 +188,7 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   /* the recommendation leaves the heart above its critical extraction, the patient's
      heart_er_crit (null: it does not, or heart_er_max is a target) */
   SET(root, "heart_er_crit", r->heart_er_crit > 0 ? hs_jnum(r->heart_er_crit) : json_null());
+  SET(root, "ischaemia_on", json_boolean(r->ischaemia_on));
   SET(root, "heart_alternative", row_name_or_null(r, r->heart_alternative, 0));
   SET(root, "heart_note", *r->heart_note ? hs_jstr(r->heart_note) : json_null());
   json_t *why = json_array();
