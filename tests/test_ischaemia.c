@@ -1,6 +1,6 @@
 /*
  * test_ischaemia.c - perfusion-contraction matching (src/physio/ischaemia.c; docs/model.md
- * 2.22): the ventricles' contractility falls while the myocardium's O2 demand exceeds the
+ * 2.22): the LV's contractility falls while the myocardium's O2 demand exceeds the
  * critical extraction of its coronary O2 delivery.
  *
  * Off by default (docs/model.md 2.22 says why); each test sets it on or off explicitly.
@@ -9,8 +9,8 @@
  * 2. the law at the steady state: in the SCAI E preset with LV Ees 0.45 (the file has
  *    0.40; its demand 0.92 x its delivery with the module off; g 1 at the file's Ees
  *    spirals, docs/model.md 2.22) the factor equals (0.88 / extraction)^g, for g 1 and 0.5,
- *    and the output and MAP are higher with it off (the module, not something else, lowers
- *    them);
+ *    the output and MAP are higher with it off (the module, not something else, lowers
+ *    them), and the PCWP lower (the LV's contractility falls, not the RV's);
  * 3. differential hypoxia on femoral VA-ECMO (acute-MI patient, lungs shunting all their
  *    flow): the coronary arteries carry the native lungs' desaturated blood, the heart
  *    turns ischaemic in a timed run, with its time constant (not within a few beats), and
@@ -26,7 +26,7 @@
 #include "support.h"
 
 typedef struct outcome {
-  double c, er, vo2, do2, map, co, lvout;
+  double c, er, vo2, do2, map, co, lvout, pcwp;
 } outcome;
 
 static outcome read_outcome(hs_sim *s) {
@@ -36,7 +36,8 @@ static outcome read_outcome(hs_sim *s) {
                hs_test_metric_finite(s, "do2_heart_mlmin", 6),
                hs_test_metric_finite(s, "map_mmhg", 6),
                hs_test_metric_finite(s, "co_lpm", 6),
-               hs_test_metric_finite(s, "lv_output_lpm", 6)};
+               hs_test_metric_finite(s, "lv_output_lpm", 6),
+               hs_test_metric_finite(s, "pcwp_mmhg", 6)};
   return o;
 }
 
@@ -91,6 +92,9 @@ static void test_law_at_steady_state(void **state) {
     assert_true(on.c < 1.0 && on.c >= 0.2);
     assert_near(on.c, pow(r, gains[i]), 2e-3); /* within the search's tolerance */
     assert_true(on.map < off.map && on.co < off.co);
+    /* the LV's ischaemia, not the RV's: the lungs congest */
+    print_message("    PCWP %.2f (off %.2f)\n", on.pcwp, off.pcwp);
+    assert_true(on.pcwp > off.pcwp);
   }
 }
 

@@ -172,7 +172,7 @@ extern "C" {
   X(HS_M_QP, "pulmonary_flow_lpm", "L/min",                                                 \
     "flow entering the pulmonary artery: rv_output_lpm plus a right-sided pump's (Impella RP); what thermodilution measures (on VA-ECMO: not total flow)") \
   X(HS_M_ISCH, "ischaemic_contractility", "",                                               \
-    "both ventricles' contractility x what it is with an adequate O2 supply, left by the myocardium's O2 supply (1: aerobic or the ischaemia module off; < 1 where the demand exceeds the critical extraction of the coronary O2 delivery; docs/model.md 2.22)")
+    "the LV's contractility x what it is with an adequate O2 supply, left by the myocardium's O2 supply (1: aerobic or the ischaemia module off; < 1 where the demand exceeds the critical extraction of the coronary O2 delivery; docs/model.md 2.22)")
 
 typedef enum hs_metric_id {
 #define HS_X_ID(id, name, unit, doc) id,

@@ -1291,8 +1291,11 @@ static void heart_note(hs_compare_result *res) {
      since the expected haemodynamics above rest on a contractility it would lose */
   if (!res->ischaemia_on && k > 0 && (size_t)k < n)
     snprintf(b + k, n - (size_t)k,
-             ". The model's heart keeps its full contractility there (perfusion-contraction "
-             "matching is off; --set ischaemia.enabled=true lowers it with the O2 shortfall, "
+             ". The simulated heart keeps its patient file's contractility at that shortfall "
+             "(perfusion-contraction matching is off), so the expected MAP and native output "
+             "of the recommendation are likely optimistic; --set ischaemia.enabled=true "
+             "lowers the LV's contractility with the shortfall (a patient fitted at an "
+             "already anaerobic state then needs its LV Ees refitted as the aerobic one, "
              "docs/model.md 2.22)");
 }
 

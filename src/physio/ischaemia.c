@@ -10,8 +10,10 @@
  * which lowers the demand until it matches the supply again (Ross 1991; Heusch 1998).
  * Optional, off in every patient (docs/model.md 2.22 says why: the steady-state search
  * does not yet fit it into its staged slow solves everywhere).  The module holds a factor
- * c on the end-systolic elastance of both ventricles (the
- * coronary bed is one lumped bed feeding both):
+ * c on the LV's end-systolic elastance: the coronary bed is one lumped bed feeding both
+ * ventricles, and its shortfall is read as the LV's (acute-MI shock: left coronary
+ * ischaemia; the RV's demand is a fraction of the LV's and its bed is perfused in systole
+ * too; an ischaemic RV, as in RV infarction, is not modelled here):
  *
  *   r  = E_crit DO2_heart / VO2_heart_demand     over the beat (the pattern) just ended
  *   c* = min(1, r^g)                             the contractility the supply leaves
@@ -44,7 +46,7 @@ enum { IS_ENABLED, IS_ECRIT, IS_GAIN, IS_MIN, IS_TAU, IS_NPARAM };
 
 static const hs_param_spec IS[IS_NPARAM] = {
     [IS_ENABLED] = {"enabled", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
-                    "the ventricles' contractility falls while the myocardium's O2 demand "
+                    "the LV's contractility falls while the myocardium's O2 demand "
                     "exceeds the critical extraction of its coronary O2 delivery "
                     "(perfusion-contraction matching; off: contractility independent of "
                     "the O2 supply)",
@@ -67,7 +69,7 @@ static const hs_param_spec IS[IS_NPARAM] = {
                  "(docs/model.md 2.22)", NULL},
     [IS_MIN] = {"min_factor", HS_DIM_NONE, 0.2, 0.01, 1, 0,
                 "lowest contractility the O2 shortfall leaves, x the end-systolic elastance "
-                "both ventricles have without it (the file's, with drugs and reflexes)",
+                "the LV has without it (the file's, with drugs and reflexes)",
                 "model choice: keeps the basal and activation demand of a severely "
                 "ischaemic heart; below it the heart is arrested, not modelled here", NULL},
     [IS_TAU] = {"time_constant", HS_DIM_TIME, 15, 1, 600, 0,
@@ -80,13 +82,13 @@ static const hs_param_spec IS[IS_NPARAM] = {
 
 const hs_block_type hs_type_ischaemia = {
     "ischaemia", HS_BLOCK_GLOBAL, IS, IS_NPARAM,
-    "Perfusion-contraction matching: the ventricles' contractility falls while the "
+    "Perfusion-contraction matching: the LV's contractility falls while the "
     "myocardium's O2 demand exceeds the critical extraction of its delivery (docs/model.md "
     "2.22).",
     NULL};
 
 typedef struct is_state {
-  double c;      /* slow-state slot: the factor on both ventricles' contractility */
+  double c;      /* slow-state slot: the factor on the LV's contractility */
   double tprev;  /* time of the previous beat end (-1: none yet) */
   double change; /* relative change of c at its last step */
   int moving;    /* a step of the steady-state search at the last beat end */
@@ -249,9 +251,13 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   return 1;
 }
 
+/* On the LV alone: the RV's extra factor takes it back out (the drugs' RV share the same
+   way); the lumped coronary bed's shortfall is read as the LV's (docs/model.md 2.22). */
 static void is_effect(const void *state, const hs_plan *pl, const double *p,
                       hs_physio_effect *fx) {
-  fx->contractility *= factor(state, p + BLK(pl));
+  double c = factor(state, p + BLK(pl));
+  fx->contractility *= c;
+  fx->contractility_rv /= c;
 }
 
 static void is_metrics(const void *state, const hs_plan *pl, const double *p, double *m) {
