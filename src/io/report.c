@@ -99,8 +99,10 @@ static void expected_line(out *o, const hs_compare_row *r) {
   if (isfinite(v[HS_CMP_CBF]))
     o_fmt(o, "; brain: CBF %.0f mL/100 g/min (lower hemisphere), CPP %.0f mmHg", v[HS_CMP_CBF],
           v[HS_CMP_CPP]);
+  /* heart_o2_extraction is the demand over the delivery (above 1 no extraction meets it):
+     the line says so rather than "O2 extraction 1.02" */
   if (isfinite(v[HS_CMP_HEART_ER]))
-    o_fmt(o, "; heart: O2 demand %.1f mL/min, coronary flow %.0f mL/min, O2 extraction %.2f",
+    o_fmt(o, "; heart: O2 demand %.1f mL/min, coronary flow %.0f mL/min, demand / delivery %.2f",
           v[HS_CMP_MVO2], v[HS_CMP_COR_FLOW], v[HS_CMP_HEART_ER]);
 }
 
