@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/anderson.h"
+#include "core/bracket.h"
 #include "model/sim_internal.h"
 
 /* Relative change of a positive factor. */
@@ -149,52 +150,24 @@ static void csf_equilibrate(hs_sim *s) {
  */
 #define STEADY_CSF_DIRECT 4 /* the first steps take the direct balance */
 
-/* The bracket of a slow volume's drift D(V), falling as V rises (the CSF volume, the
-   left heart's pool): D > 0 at v_lo, < 0 at v_hi; Illinois regula falsi. */
-typedef struct bracket {
-  int have_lo, have_hi, side;
-  double v_lo, d_lo, v_hi, d_hi;
-} bracket;
-
-/* Record the drift d measured at v.  A measurement on the wrong side of the other end
-   (taken while the rest was still settling) makes that end stale. */
-static void bracket_add(bracket *b, double v, double d) {
-  if (d > 0 && b->have_hi && v >= b->v_hi) b->have_hi = 0, b->side = 0;
-  if (d <= 0 && b->have_lo && v <= b->v_lo) b->have_lo = 0, b->side = 0;
-  if (d > 0) {
-    b->v_lo = v, b->d_lo = d, b->have_lo = 1;
-    if (b->side == 1) b->d_hi *= 0.5; /* Illinois: the same end moved twice */
-    b->side = 1;
-  } else {
-    b->v_hi = v, b->d_hi = d, b->have_hi = 1;
-    if (b->side == -1) b->d_lo *= 0.5;
-    b->side = -1;
-  }
-}
-
-/* The regula falsi point of a closed bracket (1), or 0 while it is open. */
-static int bracket_falsi(const bracket *b, double *vn) {
-  if (!(b->have_lo && b->have_hi && b->d_lo != b->d_hi)) return 0;
-  *vn = b->v_lo - b->d_lo * (b->v_hi - b->v_lo) / (b->d_hi - b->d_lo);
-  return 1;
-}
-
+/* The CSF volume's and the left heart's pool's drift D(V) falls as V rises: their roots
+   are bracketed and closed by Illinois regula falsi (core/bracket.h). */
 typedef struct csf_solver {
   int n;
-  bracket br;
+  hs_bracket br;
 } csf_solver;
 
 static void csf_step(hs_sim *s, csf_solver *cs) {
   const hs_plan *pl = s->pl;
   double v = s->y[pl->ycsf], d = s->cx_drift, vn;
-  bracket_add(&cs->br, v, d);
+  hs_bracket_add(&cs->br, v, d);
   if (cs->n < STEADY_CSF_DIRECT && (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v)) {
     /* the direct balance.  It used to be only the first guess, followed by regula falsi
        on measured drifts; but a drift measured while the autoregulated beds still
        re-settle after the last step can have the wrong sign, and the stale bracket end
        then held the secant steps to hundredths of a mL (healthy adult: 33 beats, 25
        with direct steps; docs/numerics.md) */
-  } else if (bracket_falsi(&cs->br, &vn)) {
+  } else if (hs_bracket_falsi(&cs->br, &vn)) {
   } else if (csf_equilibrate(s), (vn = s->y[pl->ycsf]) != v && (vn - v) * d > 0) {
     /* no bracket yet: the direct balance, when it lies on the side the measured drift
        points to */
@@ -255,7 +228,7 @@ static void csf_step(hs_sim *s, csf_solver *cs) {
 typedef struct lh_solver {
   int active, n, have_prev;
   long beat; /* beat of the last step */
-  bracket br;
+  hs_bracket br;
   double v_prev, d_prev, slope; /* the last measurement and the secant slope (< 0) */
 } lh_solver;
 
@@ -359,9 +332,9 @@ static void lh_contents(const hs_sim *s, double *y) {
 /* One step of the balance from the pool volume v with the drift d (mL per beat). */
 static void lh_step(hs_sim *s, lh_solver *h, const unsigned char *mask, unsigned char *donor,
                     double v, double d) {
-  bracket_add(&h->br, v, d);
+  hs_bracket_add(&h->br, v, d);
   double vn;
-  if (bracket_falsi(&h->br, &vn)) {
+  if (hs_bracket_falsi(&h->br, &vn)) {
   } else if (h->have_prev && v != h->v_prev && (d - h->d_prev) / (v - h->v_prev) < 0) {
     double g = (d - h->d_prev) / (v - h->v_prev), lim = 4.0 * fabs(v - h->v_prev);
     h->slope = g;
@@ -375,7 +348,7 @@ static void lh_step(hs_sim *s, lh_solver *h, const unsigned char *mask, unsigned
     if (dv < -STEADY_LH_FIRSTMAX) dv = -STEADY_LH_FIRSTMAX;
     vn = v + dv;
   }
-  const bracket *b = &h->br;
+  const hs_bracket *b = &h->br;
   if (b->have_lo && b->have_hi && b->v_hi != b->v_lo) {
     double g = (b->d_hi - b->d_lo) / (b->v_hi - b->v_lo);
     if (g < 0) h->slope = g;

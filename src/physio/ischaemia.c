@@ -37,6 +37,7 @@
  */
 #include <math.h>
 
+#include "core/bracket.h"
 #include "elements/elements.h"
 #include "hemosim/model.h"
 #include "hemosim/sim.h"
@@ -92,11 +93,11 @@ typedef struct is_state {
   double tprev;  /* time of the previous beat end (-1: none yet) */
   double change; /* relative change of c at its last step */
   int moving;    /* a step of the steady-state search at the last beat end */
-  /* the search's bracket of the matching state on x = ln c: g = target - x > 0 at x_lo,
-     < 0 at x_hi (Illinois regula falsi, as the CSF balance's), and the growth of the
-     steps while it is open */
-  int have_lo, have_hi, side, doublings; /* zero: a fresh (or zeroed) state */
-  double x_lo, g_lo, x_hi, g_hi;
+  /* the search's bracket of the matching state on x = ln c, its drift g = target - x
+     (core/bracket.h, as the CSF balance's), and the growth of the steps while it is open;
+     zero: a fresh (or zeroed) state */
+  hs_bracket br;
+  int doublings;
   /* the balance over the beats of one pattern (an IABP at 1:2 alternates it): demand and
      delivery x beat length, their time, beats, and whether they were searched beats */
   double acc_vo2, acc_do2, acc_t;
@@ -123,8 +124,13 @@ extern const hs_physio_module hs_physio_ischaemia;
 /* The search's bracket and the pattern's balance start afresh: a timed beat, a warm
    start, a parameter change (a new search of another state: compare and optimize set a
    flow and search again in the same simulation). */
+static void forget_search(is_state *st) {
+  st->br = (hs_bracket){0};
+  st->doublings = 0;
+}
+
 static void forget(is_state *st) {
-  st->have_lo = st->have_hi = st->side = st->doublings = 0;
+  forget_search(st);
   st->nacc = 0;
 }
 
@@ -155,28 +161,20 @@ static double factor(const is_state *st, const double *q) {
  * parameter changed) drops that end.
  */
 static double search_step(is_state *st, double x, double g) {
-  int dir = g > 0 ? 1 : -1;
-  if (g > 0) {
-    if (st->have_hi && x >= st->x_hi) st->have_hi = 0;
-    if (st->side == 1 && st->have_hi) st->g_hi *= 0.5; /* Illinois: this end moved twice */
-    st->x_lo = x, st->g_lo = g, st->have_lo = 1;
-  } else {
-    if (st->have_lo && x <= st->x_lo) st->have_lo = 0;
-    if (st->side == -1 && st->have_lo) st->g_lo *= 0.5;
-    st->x_hi = x, st->g_hi = g, st->have_hi = 1;
-  }
-  int open = !(st->have_lo && st->have_hi);
-  if (!open && fabs(st->x_hi - st->x_lo) < 0.1 * fabs(g)) {
+  hs_bracket *b = &st->br;
+  int dir = g > 0 ? 1 : -1, prev = b->side;
+  hs_bracket_add(b, x, g);
+  int open = !(b->have_lo && b->have_hi);
+  if (!open && fabs(b->v_hi - b->v_lo) < 0.1 * fabs(g)) {
     /* a bracket far narrower than the gap measured at its end: the matching state moved
        out of it as the rest of the circulation settled (its other end is stale) */
-    if (g > 0) st->have_hi = 0;
-    else st->have_lo = 0;
+    if (g > 0) b->have_hi = 0;
+    else b->have_lo = 0;
     open = 1;
   }
-  st->doublings = open && st->side == dir ? (st->doublings < 6 ? st->doublings + 1 : 6) : 0;
-  st->side = dir;
-  if (!open && st->g_lo != st->g_hi)
-    return st->x_lo - st->g_lo * (st->x_hi - st->x_lo) / (st->g_hi - st->g_lo) - x;
+  st->doublings = open && prev == dir ? (st->doublings < 6 ? st->doublings + 1 : 6) : 0;
+  double xn;
+  if (!open && hs_bracket_falsi(b, &xn)) return xn - x;
   return SEARCH_STEP * ldexp(1.0, st->doublings) * g;
 }
 
@@ -188,7 +186,7 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   st->tprev = b->t;
   st->change = 0.0;
   st->moving = 0;
-  if (!b->search) st->have_lo = st->have_hi = st->side = st->doublings = 0;
+  if (!b->search) forget_search(st); /* a later search starts afresh */
   double c0 = factor(st, q);
   int moved = c0 != st->c;
   st->c = c0;
@@ -203,7 +201,8 @@ static int is_beat(void *state, const hs_physio_beat *b) {
      circuit, a run's first beat (its flows are the start's transient) or, in the search,
      a circulation still settling (closer once the state is bracketed, as the CSF
      balance's steps): the factor holds, and a pattern's balance starts again */
-  int settled = b->residual < (st->have_lo && st->have_hi ? SEARCH_BRACKETED : SEARCH_SETTLED);
+  int settled =
+      b->residual < (st->br.have_lo && st->br.have_hi ? SEARCH_BRACKETED : SEARCH_SETTLED);
   if (!(b->m[HS_M_HR] > 0) || !isfinite(b->m[HS_M_PVA]) || !(vo2 > 0) || !isfinite(do2) ||
       !(T > 0) || (b->search && !settled)) {
     st->nacc = 0;
@@ -233,7 +232,7 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   if (!b->search) { /* a timed run: the contractility follows with its time constant */
     double k = T / q[IS_TAU];
     step = (k > 1.0 ? 1.0 : k) * err;
-  } else if (lr >= 0 && !st->have_hi) { /* aerobic again, nothing below: back towards 1 */
+  } else if (lr >= 0 && !st->br.have_hi) { /* aerobic again, nothing below: back towards 1 */
     step = err;
   } else { /* an aerobic reading is the bracket's low end like any other (g = -x > 0) */
     step = search_step(st, x, err);
