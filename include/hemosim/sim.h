@@ -262,6 +262,9 @@ typedef struct hs_steady_info {
                          haemodynamics (the brain's CO2 / O2 reactivity): each puts the CO2
                          contents at their balance (those of the O2 warm start and the
                          settling also the O2 at its fixed point) */
+  int settle_steps;   /* outer fixed-point steps of a module between periodic solves (the
+                         LV's contractility matched to its O2 supply, ischaemia): each
+                         repeated the solve from the state before, warm */
   double icp_imbalance_mmhg; /* last beat's CSF imbalance x outflow resistance, mmHg */
   char accel_reason[160];    /* why acceleration fell back ("" if it did not) */
 } hs_steady_info;

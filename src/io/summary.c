@@ -8,7 +8,8 @@
  *             "steady_state": {"requested", "reached", "beats", "time_s",
  *                              "last_change_ml", "accel_jumps", "accel_fallback",
  *                              "accel_fallback_reason", "csf_steps", "left_heart_steps",
- *                              "blood_gas_steps", "icp_imbalance_mmhg"},
+ *                              "blood_gas_steps", "matching_steps",
+ *                              "icp_imbalance_mmhg"},
  *             "integrator": {"method", "steps", "rhs_evals", "valve_events"}},
  *     "metrics": {"hr_bpm": 70.0, ...},      # HS_METRIC_LIST, then "<device>_<output>"
  *     "units": {"hr_bpm": "/min", ...},
@@ -78,6 +79,7 @@ char *hs_summary_json(const hs_sim *sim, const hs_run_info *info, hs_err *err) {
   bad |= json_object_set_new(steady, "csf_steps", json_integer(info->steady.csf_steps));
   bad |= json_object_set_new(steady, "left_heart_steps", json_integer(info->steady.lh_steps));
   bad |= json_object_set_new(steady, "blood_gas_steps", json_integer(info->steady.gas_steps));
+  bad |= json_object_set_new(steady, "matching_steps", json_integer(info->steady.settle_steps));
   bad |= json_object_set_new(steady, "icp_imbalance_mmhg", num(info->steady.icp_imbalance_mmhg));
   bad |= json_object_set_new(run, "steady_state", steady), steady = NULL;
   bad |= json_object_set_new(integ, "method", json_string(hs_sim_integrator_name(sim)));

@@ -1555,6 +1555,20 @@ static void modules_effect(hs_sim *s) {
   memo_reset(s);
 }
 
+int hs_sim_modules_settle(hs_sim *s, int first) {
+  double tol = s->p[s->pl->solver + SOLVER_STEADY_TOL_FACTOR];
+  int moved = 0;
+  for (size_t k = 0; k < hs_physio_module_count(); k++) {
+    const hs_physio_module *md = hs_physio_module_at(k);
+    if (md->settle) moved += md->settle(s->mstate + s->mofs[k], s->pl, s->p, tol, first);
+  }
+  if (moved) {
+    modules_effect(s);
+    s->dirty = 1;
+  }
+  return moved;
+}
+
 static void modules_init(hs_sim *s) {
   for (size_t k = 0; k < hs_physio_module_count(); k++) {
     const hs_physio_module *md = hs_physio_module_at(k);

@@ -291,6 +291,9 @@ long hs_sim_pattern_period(const hs_sim *s);
 
 /* sim.c: everything derived from the parameters alone (after every change of p). */
 void hs_sim_refresh_derived(hs_sim *s);
+/* sim.c: every module's outer fixed-point step after a periodic solve (physio/module.h
+   settle); returns how many moved their state (their effect is then re-read). */
+int hs_sim_modules_settle(hs_sim *s, int first);
 /* sim.c: after the state changed at a beat start (warm-state API). */
 void hs_sim_state_changed(hs_sim *s);
 

@@ -588,7 +588,8 @@ long hs_sim_pattern_period(const hs_sim *s) {
  * grows, fallback to plain integration with a stated reason), the CSF balance solve
  * (csf_step) and the O2 warm start (o2_equilibrate).
  */
-hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
+/* One periodic solve at the modules' current outer states (hs_sim_run_to_steady). */
+static hs_status search_periodic(hs_sim *s, hs_steady_info *info, hs_err *err) {
   const hs_plan *pl = s->pl;
   const double *sv = s->p + pl->solver;
   long max_beats = (long)sv[SOLVER_MAX_BEATS];
@@ -990,5 +991,57 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
   }
   st = hs_sim_run_beats(s, window, err);
   s->slow_frozen--;
+  return st;
+}
+
+/* Periodic solves an outer fixed point may take (physio/module.h settle: the
+   perfusion-contraction matching's bracketed search converges in 3-8). */
+#ifndef STEADY_SETTLE_STEPS
+#define STEADY_SETTLE_STEPS 40
+#endif
+
+/*
+ * The periodic steady state at the modules' outer fixed point.  A module state that
+ * depends on the periodic state as a whole (the LV's contractility on the myocardium's O2
+ * balance, physio/ischaemia.c) is not stepped beside the search's own stages
+ * (haemodynamics, CSF, the O2 fixed point), which would chase a target that moves with
+ * each of them: it holds still during a periodic solve and settle() steps it between
+ * solves, each warm-started from the last, until it is at its fixed point.  Without such
+ * a module, one solve.
+ */
+hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
+  hs_steady_info tot, one;
+  memset(&tot, 0, sizeof tot);
+  hs_status st = HS_OK;
+  for (int k = 0;; k++) {
+    memset(&one, 0, sizeof one);
+    st = search_periodic(s, &one, err);
+    long beats = tot.beats + one.beats;
+    int jumps = tot.accel_jumps + one.accel_jumps, csf = tot.csf_steps + one.csf_steps;
+    int lhs = tot.lh_steps + one.lh_steps, gas = tot.gas_steps + one.gas_steps;
+    int fell = tot.accel_fallback, settles = tot.settle_steps;
+    char why[sizeof tot.accel_reason];
+    memcpy(why, tot.accel_reason, sizeof why);
+    tot = one; /* the last solve's state; counts over all */
+    tot.beats = beats, tot.accel_jumps = jumps, tot.csf_steps = csf, tot.lh_steps = lhs;
+    tot.gas_steps = gas, tot.settle_steps = settles;
+    if (fell && !one.accel_fallback) { /* an earlier solve's fallback is still news */
+      tot.accel_fallback = 1;
+      memcpy(tot.accel_reason, why, sizeof why);
+    }
+    if (st != HS_OK) break;
+    if (!hs_sim_modules_settle(s, k == 0)) break;
+    tot.settle_steps++;
+    if (k + 1 >= STEADY_SETTLE_STEPS) {
+      tot.reached = 0;
+      st = hs_err_set(err, HS_ERR_NOT_STEADY,
+                      "t=%.1f s: no periodic steady state after %ld beats: a module's outer "
+                      "fixed point (the LV's contractility matched to its O2 supply, "
+                      "ischaemia) still moved after %d periodic solves",
+                      s->t, tot.beats, STEADY_SETTLE_STEPS);
+      break;
+    }
+  }
+  if (info) *info = tot;
   return st;
 }

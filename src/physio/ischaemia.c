@@ -8,8 +8,8 @@
  * it the heart turns anaerobic (Walley 1997) and, within seconds to a minute, contracts
  * less: regional function falls in proportion to the fall of its (subendocardial) flow,
  * which lowers the demand until it matches the supply again (Ross 1991; Heusch 1998).
- * Optional, off in every patient (docs/model.md 2.22 says why: the steady-state search
- * does not yet fit it into its staged slow solves everywhere).  The module holds a factor
+ * Optional, off in every patient (docs/model.md 2.22 lists what switching it on for every
+ * patient still changes or breaks).  The module holds a factor
  * c on the LV's end-systolic elastance: the coronary bed is one lumped bed feeding both
  * ventricles, and its shortfall is read as the LV's (acute-MI shock: left coronary
  * ischaemia; the RV's demand is a fraction of the LV's and its bed is perfused in systole
@@ -25,9 +25,9 @@
  * itself falls with the contractility (g 0.5, a model choice: one lumped bed averages an
  * ischaemic zone with aerobic myocardium).  A device that repeats over n beats (an IABP
  * at 1:n) gives the balance of the whole pattern.  The coronary module dilates the beds
- * first (their reserve); c moves only once the extraction exceeds E_crit.  In the
- * periodic steady-state search the matching state is bracketed and found by regula
- * falsi (search_step).  Where the delivery falls faster than the demand (the perfusion
+ * first (their reserve); c moves only once the extraction exceeds E_crit.  The periodic
+ * steady-state search holds c during each periodic solve and steps it between solves
+ * (is_settle: the matching state bracketed and found by regula falsi).  Where the delivery falls faster than the demand (the perfusion
  * pressure falling with the contractility) there is no matching state near the start and
  * c goes down to a low one or its floor: the ischaemic spiral of cardiogenic shock.  Not
  * modelled: stunning (function that stays depressed for hours after the supply is
@@ -92,7 +92,6 @@ typedef struct is_state {
   double c;      /* slow-state slot: the factor on the LV's contractility */
   double tprev;  /* time of the previous beat end (-1: none yet) */
   double change; /* relative change of c at its last step */
-  int moving;    /* a step of the steady-state search at the last beat end */
   /* the search's bracket of the matching state on x = ln c, its drift g = target - x
      (core/bracket.h, as the CSF balance's), and the growth of the steps while it is open;
      zero: a fresh (or zeroed) state */
@@ -103,18 +102,19 @@ typedef struct is_state {
   double acc_vo2, acc_do2, acc_t;
   long nacc;
   int acc_search;
+  /* in the search: the balance of the whole patterns since the circulation last settled
+     (settle() reads it after the periodic solve) */
+  double set_vo2, set_do2;
+  long nset;
 } is_state;
 
 static const hs_physio_slow SLOW[] = {{"ischaemic_contractility", "", 1.0}};
 
-/* Search steps once the fast circulation is within this many times its tolerance (the
-   coronary tone steps from 1000: a start-up transient's short coronary delivery must not
-   depress the contractility; and before the CSF balance's steps, which start from 50 and
-   need a circulation that no longer moves under them), and none while the factor is
-   within the search's factor tolerance (solver.steady_tol_factor) of its target; while
-   the matching state is not yet bracketed a step is this share of the gap (doubling). */
-static const double SEARCH_SETTLED = 50.0, SEARCH_BRACKETED = 3.0;
-static const double SEARCH_STEP = 0.5;
+/* In the search the balance counts over the beats whose fast states changed by less than
+   their tolerances (residual < 1: the periodic state of the current factor, the last of a
+   periodic solve and its summary window); while the matching state is not yet bracketed
+   a step is this share of the gap (doubling while the gap keeps its sign). */
+static const double SEARCH_STEP = 1.0;
 static const double RECOVERED = 1e-4; /* an aerobic heart this close to 1 is back at 1 */
 static const double LN2 = 0.69314718055994531; /* largest change of ln c per beat */
 
@@ -132,6 +132,7 @@ static void forget_search(is_state *st) {
 static void forget(is_state *st) {
   forget_search(st);
   st->nacc = 0;
+  st->nset = 0;
 }
 
 static void is_start(void *state, const hs_plan *pl, const double *p) {
@@ -140,7 +141,6 @@ static void is_start(void *state, const hs_plan *pl, const double *p) {
   st->c = 1.0;
   st->tprev = -1.0;
   st->change = 0.0;
-  st->moving = 0;
   forget(st);
 }
 
@@ -151,32 +151,28 @@ static double factor(const is_state *st, const double *q) {
 }
 
 /*
- * One step of the steady-state search towards the matching state, from x = ln c where
- * the target sits g above it.  The target moves with the contractility (the demand and,
- * through the perfusion pressure, the delivery), with a slope m that nears 1 at the
- * spiral's fold, where a relaxation step barely gains and a secant is ruled by the
- * target's noise: so the matching state is bracketed, and found by regula falsi.  While
- * the bracket is open the step is half the gap, doubling while the gap keeps its sign.
- * A measurement on the wrong side of the other end (the state moved under it, a
- * parameter changed) drops that end.
+ * One outer step of the steady-state search towards the matching state, from x = ln c
+ * where the target sits g above it (both read from a periodic solve at c).  The target
+ * moves with the contractility (the demand and, through the perfusion pressure, the
+ * delivery), with a slope m that nears 1 at the spiral's fold, where a relaxation step
+ * barely gains: so the matching state is bracketed, and found by regula falsi (Illinois,
+ * core/bracket.h).  While the bracket is open the step is the gap, doubling while the
+ * gap keeps its sign.
  */
 static double search_step(is_state *st, double x, double g) {
   hs_bracket *b = &st->br;
   int dir = g > 0 ? 1 : -1, prev = b->side;
   hs_bracket_add(b, x, g);
   int open = !(b->have_lo && b->have_hi);
-  if (!open && fabs(b->v_hi - b->v_lo) < 0.1 * fabs(g)) {
-    /* a bracket far narrower than the gap measured at its end: the matching state moved
-       out of it as the rest of the circulation settled (its other end is stale) */
-    if (g > 0) b->have_hi = 0;
-    else b->have_lo = 0;
-    open = 1;
-  }
   st->doublings = open && prev == dir ? (st->doublings < 6 ? st->doublings + 1 : 6) : 0;
   double xn;
   if (!open && hs_bracket_falsi(b, &xn)) return xn - x;
   return SEARCH_STEP * ldexp(1.0, st->doublings) * g;
 }
+
+/* The beat's fast states within this many times their tolerances: a beat of the periodic
+   state of the current factor, whose balance the search's settle() may read. */
+static const double SETTLED_RES = 3.0;
 
 static int is_beat(void *state, const hs_physio_beat *b) {
   is_state *st = state;
@@ -185,8 +181,7 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   double T = st->tprev >= 0 ? b->t - st->tprev : 0.0;
   st->tprev = b->t;
   st->change = 0.0;
-  st->moving = 0;
-  if (!b->search) forget_search(st); /* a later search starts afresh */
+  if (!b->search) forget_search(st), st->nset = 0; /* a later search starts afresh */
   double c0 = factor(st, q);
   int moved = c0 != st->c;
   st->c = c0;
@@ -199,13 +194,11 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   }
   /* no systole (fibrillation, an arrest: no contraction to match), no myocardium in this
      circuit, a run's first beat (its flows are the start's transient) or, in the search,
-     a circulation still settling (closer once the state is bracketed, as the CSF
-     balance's steps): the factor holds, and a pattern's balance starts again */
-  int settled =
-      b->residual < (st->br.have_lo && st->br.have_hi ? SEARCH_BRACKETED : SEARCH_SETTLED);
+     a circulation still moving: the factor holds, and a pattern's balance starts again */
   if (!(b->m[HS_M_HR] > 0) || !isfinite(b->m[HS_M_PVA]) || !(vo2 > 0) || !isfinite(do2) ||
-      !(T > 0) || (b->search && !settled)) {
+      !(T > 0) || (b->search && !(b->residual < SETTLED_RES))) {
     st->nacc = 0;
+    if (b->search) st->nset = 0;
     return moved;
   }
   /* the balance of a whole pattern (one beat unless a device repeats over n) */
@@ -218,25 +211,17 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   if (++st->nacc < (b->period > 1 ? b->period : 1)) return moved;
   vo2 = st->acc_vo2, do2 = st->acc_do2, T = st->acc_t;
   st->nacc = 0;
-  /* the contractility the supply leaves: the share of the demand met aerobically,
-     r = E_crit DO2 / VO2 (<= 1), to the power g, not below the floor; its log */
+  if (b->search) { /* the search steps the factor between its periodic solves (settle) */
+    st->set_vo2 += vo2, st->set_do2 += do2, st->nset++;
+    return moved;
+  }
+  /* a timed run: the contractility follows the one the supply leaves, r^g (r = E_crit
+     DO2 / VO2 <= 1), not below the floor, with its time constant (in logs) */
   double lmin = log(q[IS_MIN]);
   double lr = do2 > 0 ? log(q[IS_ECRIT] * do2 / vo2) : lmin;
   double target = lr < 0 ? fmax(q[IS_GAIN] * lr, lmin) : 0.0;
   if (lr >= 0 && st->c >= 1.0) return moved; /* aerobic at full contractility */
-  double x = log(st->c), err = target - x, step;
-  /* on target in the search: within its tolerance for factors (a matching state near the
-     spiral's fold is ill-conditioned: the haemodynamics move 1 / (1 - m) times more) */
-  if (b->search && lr < 0 && fabs(err) < b->p[pl->solver + SOLVER_STEADY_TOL_FACTOR])
-    return moved;
-  if (!b->search) { /* a timed run: the contractility follows with its time constant */
-    double k = T / q[IS_TAU];
-    step = (k > 1.0 ? 1.0 : k) * err;
-  } else if (lr >= 0 && !st->br.have_hi) { /* aerobic again, nothing below: back towards 1 */
-    step = err;
-  } else { /* an aerobic reading is the bracket's low end like any other (g = -x > 0) */
-    step = search_step(st, x, err);
-  }
+  double k = T / q[IS_TAU], step = (k > 1.0 ? 1.0 : k) * (target - log(st->c));
   if (step > LN2) step = LN2;
   if (step < -LN2) step = -LN2;
   double c = st->c * exp(step);
@@ -246,7 +231,45 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   if (c == st->c) return moved;
   st->change = fabs(c - st->c) / st->c;
   st->c = c;
-  st->moving = b->search; /* the beat's state is not yet the periodic one of the new c */
+  return 1;
+}
+
+/* The search's outer step (physio/module.h settle): from the balance of the settled beats
+   of the periodic solve just ended, the factor's matching state c = r(c)^g, bracketed and
+   found by regula falsi on x = ln c (search_step).  Each reading is a whole periodic
+   state, so the first step goes the whole gap.  An aerobic reading at c < 1 steps back up
+   (a bracket's low end); one at c = 1 is the aerobic heart: nothing to do. */
+static int is_settle(void *state, const hs_plan *pl, const double *p, double tol, int first) {
+  is_state *st = state;
+  const double *q = p + BLK(pl);
+  if (first) forget_search(st);
+  long n = st->nset;
+  double vo2 = st->set_vo2, do2 = st->set_do2;
+  st->nset = 0;
+  st->set_vo2 = st->set_do2 = 0.0;
+  if (q[IS_ENABLED] == 0 || n == 0) return 0; /* off, or nothing settled to read */
+  double lmin = log(q[IS_MIN]);
+  double lr = do2 > 0 ? log(q[IS_ECRIT] * do2 / vo2) : lmin;
+  double target = lr < 0 ? fmax(q[IS_GAIN] * lr, lmin) : 0.0;
+  if (lr >= 0 && st->c >= 1.0) return 0;
+  double x = log(st->c), err = target - x;
+  if (fabs(err) < tol) return 0; /* at the matching state, within the factor tolerance */
+  double step = lr >= 0 && !st->br.have_hi ? err : search_step(st, x, err);
+  const hs_bracket *br = &st->br;
+  if (br->have_lo && br->have_hi && br->v_hi - br->v_lo < tol) {
+    /* the gap changes sign within the tolerance without reaching it: the matching state
+       sits on a step of the balance (the aortic valve opening or staying shut at this
+       contractility, a non-ejecting LV's balance), not at a root; the factor stays at the
+       last reading, at that step */
+    return 0;
+  }
+  double xn = x + step;
+  if (xn > 0.0 || (lr >= 0 && xn > -RECOVERED)) xn = 0.0; /* recovered: exactly 1 */
+  if (xn < lmin) xn = lmin;
+  double c = exp(xn);
+  if (c == st->c) return 0;
+  st->change = fabs(c - st->c) / st->c;
+  st->c = c;
   return 1;
 }
 
@@ -264,7 +287,6 @@ static void is_metrics(const void *state, const hs_plan *pl, const double *p, do
 }
 
 static double is_change(const void *state) { return ((const is_state *)state)->change; }
-static int is_moving(const void *state) { return ((const is_state *)state)->moving; }
 
 static void is_state_set(void *state, const hs_plan *pl, const double *y) {
   (void)pl, (void)y;
@@ -288,7 +310,7 @@ const hs_physio_module hs_physio_ischaemia = {
     .effect = is_effect,
     .metrics = is_metrics,
     .change = is_change,
-    .moving = is_moving,
+    .settle = is_settle,
     .state_set = is_state_set,
     .refresh = is_refresh,
     .nslow = 1,

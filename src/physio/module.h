@@ -320,6 +320,15 @@ typedef struct hs_physio_module {
      relative change of its effect at its last update (solver.steady_tol_factor). */
   int (*moving)(const void *state);
   double (*change)(const void *state);
+  /* ---- an outer fixed point of the periodic steady-state search (NULL: none) ----
+     A module state that depends on the periodic state itself (the LV's contractility on
+     the myocardium's O2 balance: physio/ischaemia.c) holds still while the search
+     (model/steady.c) solves the periodic state, its beat() only measuring; after each
+     solve, settle() reads what it measured over the settled beats and returns 1 when it
+     moved its state (the search then solves again from there), 0 at its fixed point
+     (within tol, solver.steady_tol_factor) or when it has nothing to act on.  first: the
+     first call of this search (a fresh iteration: earlier brackets are stale). */
+  int (*settle)(void *state, const hs_plan *plan, const double *p, double tol, int first);
   /* ---- continuous states, integrated with the circulation (all NULL: none) ----
      Their number is fixed when the model is compiled (nstates from the initial
      parameters; the plan keeps them at y[plan->mod_y[k]], plan->mod_ny[k] of them). */
