@@ -158,6 +158,10 @@ static void test_simulator_applies_law(void **state) {
   hs_model *m = hs_test_load("examples/patients/healthy_adult.yaml");
   hs_err err;
   assert_int_equal(hs_model_set(m, "heart.lv_unloaded_ejection_flow", QMAX_PUBLISHED, &err), HS_OK);
+  /* the law with the file's Ees: the perfusion-contraction matching would lower it while
+     the cold start's first beats deliver little O2 to the heart (0.2 %, docs/model.md
+     2.22) */
+  assert_int_equal(hs_model_set(m, "ischaemia.enabled", 0, &err), HS_OK);
   hs_plan *pl;
   hs_sim *s = hs_test_sim(m, &pl);
   check c = {0};

@@ -407,6 +407,11 @@ static void test_lung_water_lactate_slow(void **state) {
     set(&r, "lung_water.initial_ml_per_kg", "10");
     set(&r, "lactate.initial", "6 mmol/L");
     set(&r, "tissue_co2.enabled", "false"); /* its settling would hold the macro steps */
+    /* the slow states' macro steps alone: with the perfusion-contraction matching on
+       (this LV 0.98 x) the two runs part further, EVLW 727.2 against 729.7 mL (factor
+       0.986 / 0.981), not through a lag of the factor over the jumps (docs/model.md
+       2.22: measured, cause not found) */
+    set(&r, "ischaemia.enabled", "false");
     set(&r, "solver.slow_step", k ? "300 s" : "0 s");
     if (k == 0) { /* held while searching; carried by the warm-start state */
       hs_steady_info inf;
@@ -440,6 +445,7 @@ static void test_lung_water_lactate_slow(void **state) {
       set(&r, "lung_water.initial_ml_per_kg", "10");
       set(&r, "lactate.initial", "6 mmol/L");
       set(&r, "tissue_co2.enabled", "false");
+      set(&r, "ischaemia.enabled", "false");
       set(&r, "solver.slow_step", "0 s");
     }
     go(&r, 1800);

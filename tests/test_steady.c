@@ -252,8 +252,11 @@ static void test_low_contractility_regression(void **state) {
   /* since issue 10's afferent midpoint the reflex no longer drives this case into the
      growing beat-to-beat change that made acceleration fall back (the fallback itself is
      test_fallback_reported); if it falls back it says why, and either way the answer is
-     the plain one (agree) */
-  if (a.info.accel_fallback) assert_non_null(strstr(a.info.accel_reason, "Anderson"));
+     the plain one (agree).  With the perfusion-contraction matching (docs/model.md 2.22)
+     this LV, ischaemic, stops ejecting: the fallback is the non-ejecting LV's */
+  if (a.info.accel_fallback)
+    assert_true(strstr(a.info.accel_reason, "Anderson") ||
+                strstr(a.info.accel_reason, "aortic valve"));
   agree(m, "lv.ees 0.2, ecmo 1 L/min (fallback)", 1.0);
   for (int i = 0; i < (full() ? 3 : 1); i++) {
     static const char *const q[] = {"0.5 L/min", "2.5 L/min", "5 L/min"};
@@ -514,15 +517,17 @@ static void test_map_controller(void **state) {
   assert_true(vp.co > vr.co);
   hs_model_free(m);
   /* the vasopressor limit holds: SCAI E (MAP 54 mmHg on two drugs) does not reach 65
-     with 0.3 ug/kg/min more (with the default 1 it reaches 65 at 0.56 since issue 10's
-     afferent midpoint: at MAP 54 the reflex, on the foot of its sigmoid, opposes a
-     vasopressor less than when the sigmoid was centred there) */
+     with 0.1 ug/kg/min more (MAP 61.6).  With the perfusion-contraction matching
+     (docs/model.md 2.22) the pressure a vasopressor adds also restores this ischaemic
+     LV's contractility (0.92 -> 0.985 x at 0.1, 1.0 at 0.2), so 0.3 reaches 65 at 0.26;
+     before the matching the limit was 0.3, and the default 1 reached 65 at 0.56 since
+     issue 10's afferent midpoint */
   m = load("scai_e_shock.yaml");
   set(m, "map_control.enabled", "true");
-  set(m, "map_control.max_norepinephrine", "0.3 ug/kg/min");
+  set(m, "map_control.max_norepinephrine", "0.1 ug/kg/min");
   res lim = solve(m, 1, 1, 0);
-  print_message("  scai_e 65-75: MAP %.1f, NE %.3f (limit 0.3)\n", lim.map, lim.ne);
-  assert_near(lim.ne, 0.3, 1e-3);
+  print_message("  scai_e 65-75: MAP %.1f, NE %.3f (limit 0.1)\n", lim.map, lim.ne);
+  assert_near(lim.ne, 0.1, 1e-3);
   assert_true(lim.map < 65);
   hs_model_free(m);
 }

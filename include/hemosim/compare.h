@@ -224,6 +224,8 @@ enum {
   HS_CMP_MVO2,
   HS_CMP_QP, /* flow entering the pulmonary artery: the RV's and a right-sided pump's */
   HS_CMP_RP, /* a right-sided pump's flow (Impella RP: outlet the pulmonary artery) */
+  HS_CMP_ISCH, /* the LV's contractility left by the myocardium's O2 shortfall, x its
+                  aerobic one (perfusion-contraction matching, docs/model.md 2.22) */
   HS_CMP_NVAL
 };
 /* Names (JSON keys, e.g. "pcwp_mmhg") and units ("mmHg", "L/min", "" ...). */

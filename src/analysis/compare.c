@@ -71,6 +71,7 @@ static const struct {
     [HS_CMP_MVO2] = {"mvo2_mlmin", "mL/min"},
     [HS_CMP_QP] = {"pulmonary_flow_lpm", "L/min"},
     [HS_CMP_RP] = {"rp_flow_lpm", "L/min"},
+    [HS_CMP_ISCH] = {"ischaemic_contractility", ""},
 };
 
 const char *hs_compare_value_name(int k) {
@@ -766,7 +767,7 @@ void hs_strategy_run(hs_strategy_job *j) {
   if (fixed > 0) flow0 = fixed;
   /* 400: the CSF balance solve and a MAP controller (--hold-map) need more beats than
      the haemodynamics alone */
-  if ((j->status = hs_model_set(m, "solver.max_beats", 400, &j->err))) goto done;
+  if ((j->status = hs_model_set(m, "solver.max_beats", 600, &j->err))) goto done;
   if ((j->status = hs_model_set(m, "ecmo.target_flow", flow0 * LPM, &j->err))) goto done;
   if (!(pl = hs_plan_compile(m, &j->err))) goto fail;
   if (!(T.s = hs_sim_new(pl, &j->err))) goto fail;
@@ -898,7 +899,7 @@ hs_status hs_strategy_seed(const hs_model *base, double flow_lpm, hs_plan **plan
   hs_model *m = hs_model_clone(base, err);
   if (!m) return err ? err->code : HS_ERR_NOMEM;
   hs_status st = hs_model_set(m, "ecmo.target_flow", flow_lpm * LPM, err);
-  if (!st) st = hs_model_set(m, "solver.max_beats", 400, err);
+  if (!st) st = hs_model_set(m, "solver.max_beats", 600, err);
   if (!st && !(*plan = hs_plan_compile(m, err))) st = err ? err->code : HS_ERR_NOMEM;
   if (!st && !(*sim = hs_sim_new(*plan, err))) st = err ? err->code : HS_ERR_NOMEM;
   hs_model_free(m);
@@ -1287,8 +1288,14 @@ static void heart_note(hs_compare_result *res) {
                   a->v[HS_CMP_HEART_ER], a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW],
                   res->heart_er_crit);
   }
-  /* the model's own heart does not answer the shortfall unless the matching is on: say so,
-     since the expected haemodynamics above rest on a contractility it would lose */
+  /* the expected haemodynamics rest on the contractility the shortfall leaves (matching
+     on: say how much), or on one the heart would lose (off: say so) */
+  if (res->ischaemia_on && k > 0 && (size_t)k < n && r->v[HS_CMP_ISCH] < 1.0)
+    snprintf(b + k, n - (size_t)k,
+             ". The expected values include the LV's loss of contractility to that shortfall "
+             "(perfusion-contraction matching: %.2f x its aerobic end-systolic elastance, "
+             "docs/model.md 2.22)",
+             r->v[HS_CMP_ISCH]);
   if (!res->ischaemia_on && k > 0 && (size_t)k < n)
     snprintf(b + k, n - (size_t)k,
              ". The simulated heart keeps its patient file's contractility at that shortfall "

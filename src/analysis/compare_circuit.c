@@ -35,7 +35,7 @@ static hs_status run_without_circuit(const hs_model *patient, const hs_strategy 
   double *all = NULL;
   hs_steady_info inf;
   hs_status s = hs_strategy_apply(m, st, err);
-  if (!s) s = hs_model_set(m, "solver.max_beats", 400, err);
+  if (!s) s = hs_model_set(m, "solver.max_beats", 600, err);
   if (!s && hold) s = hs_model_set_text(m, "map_control.enabled", "true", err);
   if (!s) {
     if (!(pl = hs_plan_compile(m, err)) || !(sim = hs_sim_new(pl, err)))

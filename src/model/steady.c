@@ -668,7 +668,10 @@ static hs_status search_periodic(hs_sim *s, hs_steady_info *info, hs_err *err) {
     double lh_d = lh_usable ? lh_v - hs_lh_volume(pl, lhm, s->y_ed1) : 0.0;
     if (lh_usable && !lh.active && av_shut >= 2 && fabs(lh_d) > sv[SOLVER_STEADY_TOL])
       lh.active = 1;
-    int lv_stagnant = lh.active && av_shut && circulating && period == 1;
+    /* (a warm start whose pool is already at its balance never activates the balance:
+       its LV is as stagnant, and its contents as slow) */
+    int lv_stagnant = lh_usable && (lh.active || av_shut >= 2) && av_shut && circulating &&
+                      period == 1;
     if (lv_stagnant) {
       /* the stagnant LV's contents follow their fixed point, the LA's, only over
          V / inflow: the LA's contents still settle after the warm start, and the LV's

@@ -8,8 +8,8 @@
  * it the heart turns anaerobic (Walley 1997) and, within seconds to a minute, contracts
  * less: regional function falls in proportion to the fall of its (subendocardial) flow,
  * which lowers the demand until it matches the supply again (Ross 1991; Heusch 1998).
- * Optional, off in every patient (docs/model.md 2.22 lists what switching it on for every
- * patient still changes or breaks).  The module holds a factor
+ * On by default (2026-12-07, once the steady-state search had a stage of its own for it);
+ * a patient's file contractility is its aerobic one (docs/model.md 2.22).  The module holds a factor
  * c on the LV's end-systolic elastance: the coronary bed is one lumped bed feeding both
  * ventricles, and its shortfall is read as the LV's (acute-MI shock: left coronary
  * ischaemia; the RV's demand is a fraction of the LV's and its bed is perfused in systole
@@ -46,7 +46,7 @@
 enum { IS_ENABLED, IS_ECRIT, IS_GAIN, IS_MIN, IS_TAU, IS_NPARAM };
 
 static const hs_param_spec IS[IS_NPARAM] = {
-    [IS_ENABLED] = {"enabled", HS_DIM_NONE, 0, 0, 1, HS_PARAM_BOOL,
+    [IS_ENABLED] = {"enabled", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL,
                     "the LV's contractility falls while the myocardium's O2 demand "
                     "exceeds the critical extraction of its coronary O2 delivery "
                     "(perfusion-contraction matching; off: contractility independent of "
