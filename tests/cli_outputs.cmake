@@ -266,6 +266,9 @@ expect_run(0 ${HEMOSIM} run ${ECMO} -q --set oxygen.shunt_fraction=0.5 --set "ec
            --summary-json -)
 expect_match("${ERR}" "note: the brain receives blood with [0-9.]+ mL O2/dL, [0-9]+ % of a normoxic")
 expect_match("${OUT}" "\"blood_gas_steps\": 0,")
+# its coronary arteries get the desaturated blood too: the LV's contractility is matched to
+# the O2 supply in outer steps of the search (docs/model.md 2.22)
+expect_match("${OUT}" "\"matching_steps\": [1-9][0-9]*,")
 expect_run(0 ${HEMOSIM} run ${ECMO} -q --set oxygen.shunt_fraction=0.5 --set "ecmo.target_flow=3 L/min"
            --set brain.o2_reactivity=1.3 --summary-json -)
 if("${ERR}" MATCHES "the brain receives blood")

@@ -23,7 +23,10 @@
  *    there; switched on at the steady state without the module and integrated plainly for
  *    900 s (slow states held), the timed law reaches it (within the CSF volume's drift);
  *    the search reports its outer steps (none for an aerobic heart);
- * 5. the hypoxaemic healthy adult (alveolar ventilation 1 L/min: its ischaemic balance was
+ * 5. with a pattern of beats (IABP 1:2) the balance is the whole pattern's and the factor
+ *    moves onto the law (a search that read beat-to-beat changes within the pattern never
+ *    stepped it);
+ * 6. the hypoxaemic healthy adult (alveolar ventilation 1 L/min: its ischaemic balance was
  *    ~580 beats in with the factor stepped beside the search's stages, past the 600-beat
  *    budget) reaches its steady state, on the law.
  */
@@ -203,6 +206,37 @@ static void test_search_agrees_with_integration(void **state) {
   hs_model_free(m);
 }
 
+/* An ischaemic heart with a pattern of beats (IABP 1:2, the balance of the whole pattern
+   from the search's verified window): the acute-MI patient with a balloon and its LV Ees
+   at 0.5 (the file's 1.0).  The factor moves, onto the law of the window's balance
+   (demand and delivery averaged over its 3 patterns; the summary's demand / delivery is a
+   mean of per-beat ratios, which differ between assisted and unassisted beats), and a
+   timed run from the state stays there. */
+static void test_pattern_iabp_1to2(void **state) {
+  (void)state;
+  hs_model *m = hs_test_load("tests/validation/patients/acute_mi_shock_iabp.yaml");
+  hs_err err;
+  assert_int_equal(hs_model_set(m, "lv.ees", 0.5, &err), HS_OK);
+  assert_int_equal(hs_model_set(m, "iabp.ratio", 2, &err), HS_OK);
+  hs_plan *pl;
+  hs_sim *s = hs_test_sim(m, &pl);
+  hs_steady_info info;
+  assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_OK);
+  outcome o = read_outcome(s); /* over 6 beats: 3 whole patterns */
+  double law = pow(0.88 * o.do2 / o.vo2, 0.5);
+  assert_int_equal(hs_sim_run(s, 120.0, &err), HS_OK);
+  outcome t = read_outcome(s);
+  print_message("  acute-MI (LV Ees 0.5) + IABP 1:2: factor %.4f, (0.88 delivery / demand)^0.5 "
+                "%.4f (%d outer steps, %ld beats); 120 s on: %.4f\n",
+                o.c, law, info.settle_steps, info.beats, t.c);
+  assert_true(info.settle_steps >= 1 && o.c < 0.95);
+  assert_near(o.c, law, 5e-3);
+  assert_near(t.c, o.c, 5e-3);
+  hs_sim_free(s);
+  hs_plan_free(pl);
+  hs_model_free(m);
+}
+
 static void test_hypoxaemic_adult_steady(void **state) {
   (void)state;
   hs_model *m = hs_test_load("examples/patients/healthy_adult.yaml");
@@ -233,6 +267,7 @@ int main(void) {
       cmocka_unit_test(test_law_at_steady_state),
       cmocka_unit_test(test_differential_hypoxia),
       cmocka_unit_test(test_search_agrees_with_integration),
+      cmocka_unit_test(test_pattern_iabp_1to2),
       cmocka_unit_test(test_hypoxaemic_adult_steady),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -765,8 +765,8 @@ void hs_strategy_run(hs_strategy_job *j) {
   if ((j->status = hs_strategy_apply(m, j->st, &j->err))) goto done;
   double fixed = j->flow_lpm > 0 ? j->flow_lpm : j->st->fixed_flow_lpm;
   if (fixed > 0) flow0 = fixed;
-  /* 400: the CSF balance solve and a MAP controller (--hold-map) need more beats than
-     the haemodynamics alone */
+  /* 600 (the solver's default): the CSF balance solve, a MAP controller (--hold-map) and
+     a non-ejecting LV integrated plainly need more beats than the haemodynamics alone */
   if ((j->status = hs_model_set(m, "solver.max_beats", 600, &j->err))) goto done;
   if ((j->status = hs_model_set(m, "ecmo.target_flow", flow0 * LPM, &j->err))) goto done;
   if (!(pl = hs_plan_compile(m, &j->err))) goto fail;

@@ -1225,7 +1225,7 @@ static hs_reply post_apply(hs_session *s, json_t *b) {
       hs_strategy_model_ctx(s->patient, json_string_value(st), fl ? json_number_value(fl) : 0, &c,
                             &m, &err))
     return hs_reply_error(400, "%s", err.msg);
-  hs_model_set(m, "solver.max_beats", 400, NULL);
+  hs_model_set(m, "solver.max_beats", 600, NULL); /* as compare's rows */
   if (restart(s, m, &err)) return hs_reply_error(bad_status(err.code), "%s", err.msg);
   char flow[32] = "";
   if (fl) snprintf(flow, sizeof flow, ", ECMO %.2f L/min", json_number_value(fl));

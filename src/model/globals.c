@@ -100,7 +100,9 @@ static const hs_param_spec SOLVER[SOLVER_NPARAM] = {
                            "compartment volume at end-diastole",
                            "", NULL},
     [SOLVER_MAX_BEATS] = {"max_beats", HS_DIM_NONE, 600, 1, 1e6, HS_PARAM_INTEGER,
-                          "beats allowed to reach steady state", "", NULL},
+                          "beats allowed to reach steady state (per periodic solve: an outer fixed point, "
+                          "perfusion-contraction matching, may repeat the solve, docs/numerics.md)",
+                          "", NULL},
     [SOLVER_WINDOW] = {"window_beats", HS_DIM_NONE, 6, 1, 60, HS_PARAM_INTEGER,
                        "beats averaged in a steady-state summary", "", NULL},
     [SOLVER_STEADY_TOL_O2] = {"steady_tol_o2", HS_DIM_NONE, 1e-5, 1e-9, 1e-2, 0,

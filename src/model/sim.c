@@ -785,6 +785,7 @@ hs_status hs_sim_reset(hs_sim *s, hs_err *err) {
   s->sw_t0 = 0.0;
   s->rhs_msg[0] = '\0';
   s->slow_frozen = 0;
+  s->verified = 0;
   s->gases_fresh = 0;
   s->slow_jumps = 0;
   s->slow_jumped = 0.0;
@@ -1663,7 +1664,7 @@ static hs_status modules_beat(hs_sim *s, const double *m, double T, hs_err *err)
   hs_physio_beat b = {pl, s->p, s->t, m, s->bx, s->bx + pl->nn, hold,
                       s->kin, s->site + (s->nhist - 1) % HIST * 3 * pl->nn + pl->nn,
                       s->slow_frozen > 0, s->y, s->gases_fresh, s->res_fast, vo2, ees_lv, ees_rv,
-                      hs_sim_pattern_period(s)};
+                      hs_sim_pattern_period(s), s->verified};
   s->gases_fresh = 0;
   int changed = 0, moving = 0, j = 0;
   s->slow_flux.volume = s->slow_flux.o2 = 0.0;

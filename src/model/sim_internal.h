@@ -207,6 +207,8 @@ struct hs_sim {
   double fluid_moved;       /* mL the modules have added to the blood since the run began
                                (hs_sim_fluid_exchanged) */
   int slow_frozen;       /* held fixed (hs_sim_run_to_steady) */
+  int verified;          /* running the summary window of a reached periodic solve
+                            (hs_physio_beat verified) */
   int gases_fresh;       /* the steady-state search just put the blood gases at their
                             balance: the next beat end's modules may follow them */
   int slow_calm;         /* beats in a row with the fast states within tolerance */

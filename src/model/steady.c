@@ -992,7 +992,9 @@ static hs_status search_periodic(hs_sim *s, hs_steady_info *info, hs_err *err) {
                       s->cx_imb, sv[SOLVER_STEADY_TOL_ICP], s->last_change_o2,
                       sv[SOLVER_STEADY_TOL_O2], s->ctl_moving ? "; MAP controller still titrating" : "");
   }
+  s->verified = 1; /* the window's beats are the verified periodic state (settle) */
   st = hs_sim_run_beats(s, window, err);
+  s->verified = 0;
   s->slow_frozen--;
   return st;
 }
@@ -1032,7 +1034,12 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       tot.accel_fallback = 1;
       memcpy(tot.accel_reason, why, sizeof why);
     }
-    if (st != HS_OK) break;
+    if (st != HS_OK) {
+      if (st == HS_ERR_NOT_STEADY && k > 0) /* say which solve, and the beats of all */
+        hs_err_prefix(err, "periodic solve %d of the LV's contractility matched to its O2 "
+                           "supply (%ld beats in all): ", k + 1, tot.beats);
+      break;
+    }
     if (!hs_sim_modules_settle(s, k == 0)) break;
     tot.settle_steps++;
     if (k + 1 >= STEADY_SETTLE_STEPS) {
@@ -1045,6 +1052,6 @@ hs_status hs_sim_run_to_steady(hs_sim *s, hs_steady_info *info, hs_err *err) {
       break;
     }
   }
-  if (info) *info = tot;
+  if (info && (st == HS_OK || st == HS_ERR_NOT_STEADY)) *info = tot; /* else untouched */
   return st;
 }

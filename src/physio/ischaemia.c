@@ -102,18 +102,20 @@ typedef struct is_state {
   double acc_vo2, acc_do2, acc_t;
   long nacc;
   int acc_search;
-  /* in the search: the balance of the whole patterns since the circulation last settled
-     (settle() reads it after the periodic solve) */
+  /* in the search: the balance of the whole patterns of the summary window after the last
+     periodic solve (hs_physio_beat verified; settle() reads it), and whether the window's
+     first beat has been seen */
   double set_vo2, set_do2;
   long nset;
+  int in_window;
 } is_state;
 
 static const hs_physio_slow SLOW[] = {{"ischaemic_contractility", "", 1.0}};
 
-/* In the search the balance counts over the beats whose fast states changed by less than
-   their tolerances (residual < 1: the periodic state of the current factor, the last of a
-   periodic solve and its summary window); while the matching state is not yet bracketed
-   a step is this share of the gap (doubling while the gap keeps its sign). */
+/* In the search the balance counts over the summary window of a periodic solve that
+   reached its steady state (the verified periodic state of the current factor, whole
+   patterns from its first beat); while the matching state is not yet bracketed a step is
+   this share of the gap (doubling while the gap keeps its sign). */
 static const double SEARCH_STEP = 1.0;
 static const double RECOVERED = 1e-4; /* an aerobic heart this close to 1 is back at 1 */
 static const double LN2 = 0.69314718055994531; /* largest change of ln c per beat */
@@ -121,18 +123,26 @@ static const double LN2 = 0.69314718055994531; /* largest change of ln c per bea
 extern const hs_physio_module hs_physio_ischaemia;
 #define BLK(pl) hs_physio_module_block(pl, &hs_physio_ischaemia)
 
-/* The search's bracket and the pattern's balance start afresh: a timed beat, a warm
-   start, a parameter change (a new search of another state: compare and optimize set a
-   flow and search again in the same simulation). */
+/* The search's bracket starts afresh: at a search's first outer step (compare and
+   optimize set a flow and search again in the same simulation), a timed beat, a warm
+   start.  Not at a parameter change: the MAP controller's drugs refresh the derived data
+   within a periodic solve, and the bracket of the outer steps is still valid there. */
 static void forget_search(is_state *st) {
   st->br = (hs_bracket){0};
   st->doublings = 0;
 }
 
+/* The window's balance is read (or stale): empty. */
+static void clear_window(is_state *st) {
+  st->set_vo2 = st->set_do2 = 0.0;
+  st->nset = 0;
+  st->in_window = 0;
+}
+
 static void forget(is_state *st) {
   forget_search(st);
   st->nacc = 0;
-  st->nset = 0;
+  clear_window(st);
 }
 
 static void is_start(void *state, const hs_plan *pl, const double *p) {
@@ -170,10 +180,6 @@ static double search_step(is_state *st, double x, double g) {
   return SEARCH_STEP * ldexp(1.0, st->doublings) * g;
 }
 
-/* The beat's fast states within this many times their tolerances: a beat of the periodic
-   state of the current factor, whose balance the search's settle() may read. */
-static const double SETTLED_RES = 3.0;
-
 static int is_beat(void *state, const hs_physio_beat *b) {
   is_state *st = state;
   const hs_plan *pl = b->plan;
@@ -181,11 +187,23 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   double T = st->tprev >= 0 ? b->t - st->tprev : 0.0;
   st->tprev = b->t;
   st->change = 0.0;
-  if (!b->search) forget_search(st), st->nset = 0; /* a later search starts afresh */
+  if (!b->search) forget_search(st), clear_window(st); /* a later search starts afresh */
   double c0 = factor(st, q);
   int moved = c0 != st->c;
   st->c = c0;
   if (q[IS_ENABLED] == 0 || !b->node_do2 || !b->vo2) return moved;
+  if (b->search) { /* only the verified window counts, from its first beat (a pattern's) */
+    if (!b->verified) {
+      st->in_window = 0;
+      st->nacc = 0;
+      return moved;
+    }
+    if (!st->in_window) {
+      clear_window(st);
+      st->in_window = 1;
+      st->nacc = 0;
+    }
+  }
   double vo2 = 0.0, do2 = 0.0;
   for (int k = 0; k < pl->nvo2; k++) {
     if (!pl->node_cor[pl->vo2_nodes[k]]) continue; /* not the myocardium */
@@ -193,12 +211,11 @@ static int is_beat(void *state, const hs_physio_beat *b) {
     do2 += b->node_do2[pl->vo2_nodes[k]];
   }
   /* no systole (fibrillation, an arrest: no contraction to match), no myocardium in this
-     circuit, a run's first beat (its flows are the start's transient) or, in the search,
-     a circulation still moving: the factor holds, and a pattern's balance starts again */
+     circuit or a run's first beat (its flows are the start's transient): the factor holds,
+     and a pattern's balance starts again */
   if (!(b->m[HS_M_HR] > 0) || !isfinite(b->m[HS_M_PVA]) || !(vo2 > 0) || !isfinite(do2) ||
-      !(T > 0) || (b->search && !(b->residual < SETTLED_RES))) {
+      !(T > 0)) {
     st->nacc = 0;
-    if (b->search) st->nset = 0;
     return moved;
   }
   /* the balance of a whole pattern (one beat unless a device repeats over n) */
@@ -234,8 +251,9 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   return 1;
 }
 
-/* The search's outer step (physio/module.h settle): from the balance of the settled beats
-   of the periodic solve just ended, the factor's matching state c = r(c)^g, bracketed and
+/* The search's outer step (physio/module.h settle): from the balance of the summary
+   window of the periodic solve just ended (its verified periodic state, whole patterns),
+   the factor's matching state c = r(c)^g, bracketed and
    found by regula falsi on x = ln c (search_step).  Each reading is a whole periodic
    state, so the first step goes the whole gap.  An aerobic reading at c < 1 steps back up
    (a bracket's low end); one at c = 1 is the aerobic heart: nothing to do. */
@@ -245,9 +263,8 @@ static int is_settle(void *state, const hs_plan *pl, const double *p, double tol
   if (first) forget_search(st);
   long n = st->nset;
   double vo2 = st->set_vo2, do2 = st->set_do2;
-  st->nset = 0;
-  st->set_vo2 = st->set_do2 = 0.0;
-  if (q[IS_ENABLED] == 0 || n == 0) return 0; /* off, or nothing settled to read */
+  clear_window(st);
+  if (q[IS_ENABLED] == 0 || n == 0) return 0; /* off, or no whole pattern to read */
   double lmin = log(q[IS_MIN]);
   double lr = do2 > 0 ? log(q[IS_ECRIT] * do2 / vo2) : lmin;
   double target = lr < 0 ? fmax(q[IS_GAIN] * lr, lmin) : 0.0;
@@ -257,10 +274,10 @@ static int is_settle(void *state, const hs_plan *pl, const double *p, double tol
   double step = lr >= 0 && !st->br.have_hi ? err : search_step(st, x, err);
   const hs_bracket *br = &st->br;
   if (br->have_lo && br->have_hi && br->v_hi - br->v_lo < tol) {
-    /* the gap changes sign within the tolerance without reaching it: the matching state
-       sits on a step of the balance (the aortic valve opening or staying shut at this
-       contractility, a non-ejecting LV's balance), not at a root; the factor stays at the
-       last reading, at that step */
+    /* the gap changes sign within a bracket narrower than the tolerance: converged on ln c
+       though the gap is not within it there (a steep gap, where the target falls as the
+       contractility rises, or a step of the balance, the aortic valve opening or staying
+       shut at this contractility); the factor stays at the last reading */
     return 0;
   }
   double xn = x + step;
@@ -295,11 +312,6 @@ static void is_state_set(void *state, const hs_plan *pl, const double *y) {
   forget(st);
 }
 
-static void is_refresh(void *state, const hs_plan *pl, const double *p) {
-  (void)pl, (void)p;
-  forget(state);
-}
-
 const hs_physio_module hs_physio_ischaemia = {
     .name = "ischaemia",
     .doc = "perfusion-contraction matching: contractility limited by the myocardium's O2 "
@@ -312,7 +324,6 @@ const hs_physio_module hs_physio_ischaemia = {
     .change = is_change,
     .settle = is_settle,
     .state_set = is_state_set,
-    .refresh = is_refresh,
     .nslow = 1,
     .slow = SLOW,
     .slow_start = is_start,

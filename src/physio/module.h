@@ -156,6 +156,10 @@ typedef struct hs_physio_beat {
   long period; /* beats in one period of the periodic state (an IABP at 1:n: n; the
                   steady-state search compares states this many beats apart): a module
                   that follows a balance over beats waits for a whole pattern */
+  int verified; /* 1 for the beats of the summary window after a periodic solve reached its
+                   steady state (hs_sim_run_to_steady): their state is the verified periodic
+                   one, starting at a pattern's first beat; what an outer fixed point
+                   (settle) reads */
 } hs_physio_beat;
 
 
