@@ -778,7 +778,7 @@ static void test_heart_target(void **state) {
   assert_null(strstr(r0->heart_note, "likely optimistic"));
   {
     char *t0 = hs_compare_text(r0, "p");
-    assert_non_null(strstr(t0, "x its aerobic (O2 shortfall)"));
+    assert_non_null(strstr(t0, "% by the myocardial O2 shortfall (model estimate"));
     free(t0);
   }
   {

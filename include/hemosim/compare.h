@@ -338,7 +338,7 @@ typedef struct hs_compare_result {
                               heart_er_max is not a target) the note says so and names a
                               cheaper strategy, also within a reading, that keeps it below */
   int near_miss;          /* that strategy (-1: none) */
-  char heart_note[1024];  /* the recommendation leaves the myocardium above its critical O2
+  char heart_note[1536];  /* the recommendation leaves the myocardium above its critical O2
                              extraction (heart_er_crit) while heart_er_max is not a
                              target: the first strategy (cheapest step, list order) meeting
                              every target that keeps it below, or that none does; with

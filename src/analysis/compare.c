@@ -1265,9 +1265,12 @@ static void heart_note(hs_compare_result *res) {
   int k = r->v[HS_CMP_HEART_ER] > 1.0
               ? snprintf(b, n,
                          "with the recommendation the myocardium's O2 demand is %.2f x what its "
-                         "coronary flow brings (demand %.1f mL/min, coronary flow %.0f mL/min): "
-                         "beyond the extraction of %.2f where it turns anaerobic (Walley 1997); ",
-                         r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2], r->v[HS_CMP_COR_FLOW],
+                         "coronary flow brings (demand %.1f mL O2/min, delivered %.1f mL O2/min "
+                         "by a coronary flow of %.0f mL/min): beyond the extraction of %.2f where "
+                         "it turns anaerobic (Walley 1997), an ongoing shortfall (a risk of "
+                         "infarct extension and arrhythmia), not a stable state; ",
+                         r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2],
+                         r->v[HS_CMP_MVO2] / r->v[HS_CMP_HEART_ER], r->v[HS_CMP_COR_FLOW],
                          res->heart_er_crit)
               : snprintf(b, n,
                          "with the recommendation the myocardium extracts %.2f of its O2 "
@@ -1294,7 +1297,8 @@ static void heart_note(hs_compare_result *res) {
     snprintf(b + k, n - (size_t)k,
              ". The expected values include the LV's loss of contractility to that shortfall "
              "(perfusion-contraction matching: %.2f x its aerobic end-systolic elastance, "
-             "docs/model.md 2.22)",
+             "docs/model.md 2.22; its gain is a model choice, so the loss, and the flow that "
+             "avoids it, are model estimates)",
              r->v[HS_CMP_ISCH]);
   if (!res->ischaemia_on && k > 0 && (size_t)k < n)
     snprintf(b + k, n - (size_t)k,

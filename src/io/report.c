@@ -105,7 +105,8 @@ static void expected_line(out *o, const hs_compare_row *r) {
     o_fmt(o, "; heart: O2 demand %.1f mL/min, coronary flow %.0f mL/min, demand / delivery %.2f",
           v[HS_CMP_MVO2], v[HS_CMP_COR_FLOW], v[HS_CMP_HEART_ER]);
   if (v[HS_CMP_ISCH] < 1.0) /* the matching lowered the LV's contractility */
-    o_fmt(o, ", LV contractility %.2f x its aerobic (O2 shortfall)", v[HS_CMP_ISCH]);
+    o_fmt(o, ", LV contractility reduced %.0f %% by the myocardial O2 shortfall (model estimate, "
+          "included in these values)", 100.0 * (1.0 - v[HS_CMP_ISCH]));
 }
 
 static void risks_line(out *o, const hs_compare_row *r) {
