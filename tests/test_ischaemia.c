@@ -152,6 +152,7 @@ static void test_differential_hypoxia(void **state) {
 /* The search's matching state against plain integration of the timed law. */
 static void test_search_agrees_with_integration(void **state) {
   (void)state;
+  HS_RELEASE_ONLY(); /* 20 min of timed integration */
   hs_err err;
   outcome o[3];
   hs_steady_info info;

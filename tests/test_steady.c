@@ -327,6 +327,7 @@ static res plain_for(const hs_model *m, double seconds) {
    patients whose LV stops ejecting on full flow. */
 static void test_left_heart_balance(void **state) {
   (void)state;
+  HS_RELEASE_ONLY(); /* long plain integrations (14 s under the sanitizers) */
   static const char *const file[] = {"cardiac_arrest_ecpr.yaml", "severe_shock_ecmo.yaml",
                                      "scai_e_shock_ecmo.yaml"};
   static const char *const flow[] = {"4 L/min", "5 L/min", "5 L/min"};
@@ -783,6 +784,8 @@ static void test_pattern_co2(void **state) {
    0.17 mL at 1:2) but not every beat. */
 static void test_device_period(void **state) {
   (void)state;
+  HS_RELEASE_ONLY(); /* plain integration of a 1:3 pattern (12 s under the sanitizers; the
+                        pattern's code runs there in test_pattern_co2) */
   char path[512];
   snprintf(path, sizeof path, "%s/tests/validation/patients/acute_mi_shock_iabp.yaml",
            HS_SOURCE_DIR);
