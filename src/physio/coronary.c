@@ -123,13 +123,9 @@ static int co_beat(void *state, const hs_physio_beat *b) {
   st->tprev = b->t;
   st->change = 0.0;
   st->moving = 0;
-  double vo2 = 0.0, do2 = 0.0, q = 0.0;
+  double vo2, do2, q = 0.0;
   for (int k = 0; k < cp->nbed && b->edge_q; k++) q += b->edge_q[cp->bed[k]];
-  for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
-    if (!pl->node_cor[pl->vo2_nodes[k]]) continue; /* not the myocardium */
-    vo2 += b->vo2[k];
-    do2 += b->node_do2[pl->vo2_nodes[k]];
-  }
+  hs_physio_heart_o2(b, &vo2, &do2);
   st->q = cp->nbed ? q * 60.0 : NAN;
   /* demand over delivery (> 1: the delivery falls short); undefined once the coronary
      flow has all but stopped (an arrest: below 1 % of the demand) */

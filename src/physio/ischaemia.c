@@ -160,6 +160,15 @@ static double factor(const is_state *st, const double *q) {
   return st->c < q[IS_MIN] ? q[IS_MIN] : st->c > 1.0 ? 1.0 : st->c;
 }
 
+/* The log of the contractility the supply leaves, max(g ln r, ln min_factor) while
+   r = E_crit DO2 / VO2 < 1, else 0 (aerobic); *lr = ln r (ln min_factor without any
+   delivery). */
+static double target_of(const double *q, double vo2, double do2, double *lr) {
+  double lmin = log(q[IS_MIN]);
+  *lr = do2 > 0 ? log(q[IS_ECRIT] * do2 / vo2) : lmin;
+  return *lr < 0 ? fmax(q[IS_GAIN] * *lr, lmin) : 0.0;
+}
+
 /*
  * One outer step of the steady-state search towards the matching state, from x = ln c
  * where the target sits g above it (both read from a periodic solve at c).  The target
@@ -204,12 +213,8 @@ static int is_beat(void *state, const hs_physio_beat *b) {
       st->nacc = 0;
     }
   }
-  double vo2 = 0.0, do2 = 0.0;
-  for (int k = 0; k < pl->nvo2; k++) {
-    if (!pl->node_cor[pl->vo2_nodes[k]]) continue; /* not the myocardium */
-    vo2 += b->vo2[k];
-    do2 += b->node_do2[pl->vo2_nodes[k]];
-  }
+  double vo2, do2;
+  hs_physio_heart_o2(b, &vo2, &do2);
   /* no systole (fibrillation, an arrest: no contraction to match), no myocardium in this
      circuit or a run's first beat (its flows are the start's transient): the factor holds,
      and a pattern's balance starts again */
@@ -234,9 +239,7 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   }
   /* a timed run: the contractility follows the one the supply leaves, r^g (r = E_crit
      DO2 / VO2 <= 1), not below the floor, with its time constant (in logs) */
-  double lmin = log(q[IS_MIN]);
-  double lr = do2 > 0 ? log(q[IS_ECRIT] * do2 / vo2) : lmin;
-  double target = lr < 0 ? fmax(q[IS_GAIN] * lr, lmin) : 0.0;
+  double lr, target = target_of(q, vo2, do2, &lr);
   if (lr >= 0 && st->c >= 1.0) return moved; /* aerobic at full contractility */
   double k = T / q[IS_TAU], step = (k > 1.0 ? 1.0 : k) * (target - log(st->c));
   if (step > LN2) step = LN2;
@@ -265,9 +268,7 @@ static int is_settle(void *state, const hs_plan *pl, const double *p, double tol
   double vo2 = st->set_vo2, do2 = st->set_do2;
   clear_window(st);
   if (q[IS_ENABLED] == 0 || n == 0) return 0; /* off, or no whole pattern to read */
-  double lmin = log(q[IS_MIN]);
-  double lr = do2 > 0 ? log(q[IS_ECRIT] * do2 / vo2) : lmin;
-  double target = lr < 0 ? fmax(q[IS_GAIN] * lr, lmin) : 0.0;
+  double lmin = log(q[IS_MIN]), lr, target = target_of(q, vo2, do2, &lr);
   if (lr >= 0 && st->c >= 1.0) return 0;
   double x = log(st->c), err = target - x;
   if (fabs(err) < tol) return 0; /* at the matching state, within the factor tolerance */

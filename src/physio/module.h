@@ -162,6 +162,21 @@ typedef struct hs_physio_beat {
                    (settle) reads */
 } hs_physio_beat;
 
+/* The myocardium's O2 demand and the O2 its coronary beds delivered over the beat (mL
+   O2/min): the sums over the O2-consuming vessels the coronary beds feed (plan node_cor);
+   both 0 without such vessels or without the beat's O2 data.  The coronary tone and the
+   perfusion-contraction matching read the heart's balance from it. */
+static inline void hs_physio_heart_o2(const hs_physio_beat *b, double *vo2, double *do2) {
+  const hs_plan *pl = b->plan;
+  *vo2 = *do2 = 0.0;
+  if (!b->vo2 || !b->node_do2) return;
+  for (int k = 0; k < pl->nvo2; k++) {
+    if (!pl->node_cor[pl->vo2_nodes[k]]) continue; /* not the myocardium */
+    *vo2 += b->vo2[k];
+    *do2 += b->node_do2[pl->vo2_nodes[k]];
+  }
+}
+
 
 /*
  * A pressure compartment around vessels and the resistors a module regulates
