@@ -65,6 +65,11 @@ static const char COMPARE_OPTIONS[] =
     "                      vasodilator titrated to 65-75 mmHg (map_control block,\n"
     "                      docs/controllers.md; band via --set map_control.target_low=..);\n"
     "                      the dose reached is shown with each strategy's settings\n"
+    "  --no-gain-check     skip the gain check: when the answer rests on an LV that\n"
+    "                      perfusion-contraction matching made weaker (docs/model.md\n"
+    "                      2.22), the strategies of its step and the cheaper ones are\n"
+    "                      compared again with the matching off and its gain halved\n"
+    "                      and doubled (GAIN CHECK; up to 3 more comparisons of them)\n"
     "  --threads N         strategies run in parallel (default: online cores)\n"
     "  -q, --quiet         no text answer (outputs asked for are still written)\n"
     "  --json F            JSON result to F ('-' = standard output instead of the text)\n"
@@ -84,7 +89,7 @@ int hs_cmd_compare(int argc, char **argv) {
   const char **csets = calloc((size_t)argc + 1, sizeof *csets);
   char **strategies = NULL, **file_strategies = NULL;
   size_t nstrat = 0;
-  int nsets = 0, ntsets = 0, ncsets = 0, rc = HS_EXIT_FAIL, quiet = 0;
+  int nsets = 0, ntsets = 0, ncsets = 0, rc = HS_EXIT_FAIL, quiet = 0, gain_check = 1;
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
   hs_compare_result *res = NULL;
@@ -96,7 +101,7 @@ int hs_cmd_compare(int argc, char **argv) {
     goto done;
   }
   enum { O_TARGETS = 256, O_FLOWS, O_JSON, O_REPORT, O_SET, O_HOLD, O_TARGET, O_CONTEXT,
-         O_STRATEGY, O_STRATEGIES, O_THREADS, O_MICRO };
+         O_STRATEGY, O_STRATEGIES, O_THREADS, O_MICRO, O_NO_GAIN };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},
       {"quiet", no_argument, NULL, 'q'},
@@ -112,6 +117,7 @@ int hs_cmd_compare(int argc, char **argv) {
       {"strategy", required_argument, NULL, O_STRATEGY},
       {"strategies", required_argument, NULL, O_STRATEGIES},
       {"threads", required_argument, NULL, O_THREADS},
+      {"no-gain-check", no_argument, NULL, O_NO_GAIN},
       {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
   for (int c; (c = hs_cli_getopt("compare", argc, argv, "hq", LONG)) != -1;) {
@@ -129,6 +135,7 @@ int hs_cmd_compare(int argc, char **argv) {
     case O_SET: sets[nsets++] = optarg; break;
     case O_MICRO: micro = optarg; break;
     case O_HOLD: sets[nsets++] = "map_control.enabled=true"; break;
+    case O_NO_GAIN: gain_check = 0; break;
     case O_TARGET: tsets[ntsets++] = optarg; break;
     case O_CONTEXT: csets[ncsets++] = optarg; break;
     case O_STRATEGY: {
@@ -219,6 +226,7 @@ int hs_cmd_compare(int argc, char **argv) {
                                        : (const char *const *)file_strategies;
   if (hs_compare_run(m, &t, &ctx, list, nflows ? flows : NULL, nflows, threads, &res, &err))
     goto fail;
+  if (gain_check && hs_compare_gain_check(m, res, threads, &err)) goto fail;
   if (json || report) {
     hs_provenance prov = {hs_model_name(m), patient, sets, (size_t)nsets};
     char *jtext = hs_compare_json(res, &prov, targets_file, &err);

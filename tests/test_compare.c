@@ -741,6 +741,97 @@ static void test_psvd_target(void **state) {
    contractility (0.90 x, docs/model.md 2.22; 20.6 without it, after milrinone and
    nitroprusside lowered the pulmonary vascular resistance, docs/drugs.md; 18.7 before),
    and this test is about the heart. */
+/* The gain check (docs/decision.md "The gain check"): the severe-shock ECMO patient's
+   answer, ECMO + dobutamine 5, leaves its LV ischaemic (0.94 x with the gain 0.5), so the
+   strategy is compared again with the matching off and the gain halved and doubled.  A
+   weaker ischaemic LV needs more perfusion pressure and ECMO flow: the titrated flow does
+   not fall as the gain rises, and at gain 1 it is higher than at 0.5 (2.25 against 1.25
+   L/min when this was written). */
+static void test_gain_check(void **state) {
+  (void)state;
+  hs_model *m = example("severe_shock_ecmo.yaml");
+  hs_targets t;
+  hs_err err;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo+dobutamine:5 ug/kg/min", NULL};
+  hs_compare_result *r = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err), HS_OK);
+  assert_int_equal(r->recommended, 0);
+  assert_int_equal(r->ngain, 0); /* not part of hs_compare_run */
+  double f = r->rows[0].v[HS_CMP_ECMO];
+  assert_true(r->rows[0].v[HS_CMP_ISCH] < HS_ISCHAEMIC_BELOW);
+  assert_int_equal(hs_compare_gain_check(m, r, 2, &err), HS_OK);
+  print_message("gain check: %s\n", r->gain_note);
+  assert_int_equal(r->ngain, HS_GAIN_N);
+  assert_int_equal(r->gain_ischaemic, 1);
+  assert_near(r->gain_patient, 0.5, 1e-12);
+  const double want[HS_GAIN_N] = {0, 0.25, 1.0};
+  for (int k = 0; k < HS_GAIN_N; k++) {
+    const hs_compare_gain *c = &r->gain[k];
+    assert_near(c->gain, want[k], 1e-12);
+    assert_true(c->found); /* dobutamine meets every target at each gain */
+    assert_true(c->same);
+    assert_string_equal(c->name, r->rows[0].name);
+    /* off, the LV keeps its contractility; on, the flow chosen may leave it aerobic */
+    if (k == 0) assert_near(c->ischaemic_contractility, 1.0, 0);
+    else assert_true(c->ischaemic_contractility <= 1.0);
+  }
+  assert_true(r->gain[0].ecmo_lpm <= r->gain[1].ecmo_lpm + 1e-6);
+  assert_true(r->gain[1].ecmo_lpm <= f + 1e-6);
+  assert_true(f <= r->gain[2].ecmo_lpm + 1e-6);
+  assert_true(r->gain[2].ecmo_lpm > f + 0.5);
+  assert_non_null(strstr(r->gain_note, "The strategy holds at every gain; the ECMO flow of the answers spans"));
+  assert_null(strstr(r->gain_note, "weigh them clinically"));
+  char *j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"gain_check\": {"));
+  assert_non_null(strstr(j, "\"patient_gain\": 0.5"));
+  assert_non_null(strstr(j, "\"same_strategy\": true"));
+  free(j);
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(strstr(text, "\nGAIN CHECK: in 1 of the 1 simulated rows of step 1"));
+  free(text);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* The titration of an ischaemic LV (docs/decision.md "Re-titrated ECMO flow"): with the
+   matching's gain at 1 the severe-shock patient on dobutamine 5 holds perfusion at a flow
+   whose PCWP misses; more flow lowers PCWP (the perfusion pressure restores contractility)
+   and the titration climbs to the least flow meeting every target, where a fixed flow one
+   step below it misses PCWP with perfusion held (2.25 and 2.00 L/min when written).  From
+   one cold start, the answer no longer depends on a sibling's warm start. */
+static void test_ischaemic_titration(void **state) {
+  (void)state;
+  hs_model *m = example("severe_shock_ecmo.yaml");
+  hs_test_set(m, "ischaemia.gain", "1");
+  hs_targets t;
+  hs_err err;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo+dobutamine:5 ug/kg/min", NULL};
+  hs_compare_result *r = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
+  const hs_compare_row *a = &r->rows[0];
+  assert_true(a->all_met);
+  assert_true(a->raised_for_heart && a->raised_for_pcwp);
+  assert_non_null(strstr(a->settings, "perfusion pressure for the ischaemic LV"));
+  double f = a->v[HS_CMP_ECMO];
+  char below[96];
+  snprintf(below, sizeof below, "ecmo:%.2f+dobutamine:5 ug/kg/min", f - t.flow_step_lpm);
+  const char *const S2[] = {below, NULL};
+  hs_compare_result *r2 = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S2, NULL, 0, 1, &r2, &err), HS_OK);
+  const hs_compare_row *b = &r2->rows[0];
+  print_message("ischaemic titration: %.2f L/min PCWP %.1f (LV %.2f x); %.2f L/min PCWP %.1f "
+                "(%.2f x)\n", f, a->v[HS_CMP_PCWP], a->v[HS_CMP_ISCH], b->v[HS_CMP_ECMO],
+                b->v[HS_CMP_PCWP], b->v[HS_CMP_ISCH]);
+  assert_true(b->met[HS_TGT_MAP] && b->met[HS_TGT_DO2I] && b->met[HS_TGT_SVO2]);
+  assert_false(b->met[HS_TGT_PCWP]);
+  assert_true(b->v[HS_CMP_ISCH] < a->v[HS_CMP_ISCH]); /* weaker at the lower flow */
+  hs_compare_free(r2);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
 static void test_heart_target(void **state) {
   (void)state;
   hs_model *m = example("acute_mi_shock_ecmo.yaml");
@@ -795,6 +886,10 @@ static void test_heart_target(void **state) {
     assert_non_null(strstr(r4->heart_note, "keeps its patient file's contractility"));
     assert_non_null(strstr(r4->heart_note, "likely optimistic"));
     assert_non_null(strstr(r4->heart_note, "--set ischaemia.enabled=true"));
+    /* no matching, nothing the gain could change: the gain check runs nothing */
+    assert_int_equal(hs_compare_gain_check(off, r4, 1, &err), HS_OK);
+    assert_int_equal(r4->ngain, 0);
+    assert_string_equal(r4->gain_note, "");
     hs_compare_free(r4);
     hs_model_free(off);
   }
@@ -844,7 +939,11 @@ static void test_heart_target(void **state) {
     free(j3);
     hs_compare_free(r3);
   }
+  /* no recommendation: no gain check */
+  assert_int_equal(hs_compare_gain_check(m, r1, 1, &err), HS_OK);
+  assert_int_equal(r1->ngain, 0);
   char *j = hs_compare_json(r1, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"gain_check\": null"));
   assert_non_null(strstr(j, "\"heart_er_max\": 0.88"));
   assert_non_null(strstr(j, "\"heart_note\": null")); /* no recommendation here */
   free(j);
@@ -2293,6 +2392,7 @@ int main(void) {
       cmocka_unit_test(test_hold_map_dose),
       cmocka_unit_test(test_micro_brain_values),
       cmocka_unit_test(test_psvd_target), cmocka_unit_test(test_heart_target),
+      cmocka_unit_test(test_gain_check), cmocka_unit_test(test_ischaemic_titration),
       cmocka_unit_test(test_pv_figure_legend),
       cmocka_unit_test(test_iabp_ratio_steady),
       cmocka_unit_test(test_stasis_alternative),

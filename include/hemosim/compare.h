@@ -269,7 +269,12 @@ typedef struct hs_compare_row {
   int titrated;       /* ECMO flow re-titrated */
   int perfusion_held; /* MAP, DO2 index and SvO2 held at some flow <= flow_max */
   int raised_for_pcwp; /* vent / septostomy: flow raised above the least perfusing flow
-                          because the circuit then drains PCWP below its target */
+                          because the circuit then drains PCWP below its target; or
+                          raised_for_heart */
+  int raised_for_heart; /* flow raised above the least perfusing flow because the LV,
+                          weakened there by perfusion-contraction matching, regains enough
+                          contractility with the perfusion pressure for PCWP to meet its
+                          target (docs/decision.md "Re-titrated ECMO flow") */
   int flow_for_sao2;  /* the titrated flow is set by the upper-body SaO2 floor (the flow
                          below it perfuses otherwise, but the right arm is hypoxaemic) */
   double v[HS_CMP_NVAL];
@@ -284,6 +289,22 @@ typedef struct hs_compare_row {
   double *pv_v, *pv_p; /* LV volume (mL) and pressure (mmHg) over one steady beat */
   size_t npv;
 } hs_compare_row;
+
+/* One case of the gain check (hs_compare_gain_check): the recommendation's step and the
+   cheaper ones compared again at another gain of perfusion-contraction matching. */
+typedef struct hs_compare_gain {
+  double gain;           /* ischaemia.gain of this case; 0 = the matching off */
+  int found;             /* a strategy of steps 1..step met every target */
+  int same;              /* found, and it is the recommendation's strategy */
+  char name[96];         /* found: that strategy's text */
+  char label[160];       /* found: its label; else the closest strategy's */
+  int step;              /* its step */
+  double ecmo_lpm;       /* its titrated ECMO flow */
+  double pcwp_mmhg;      /* its PCWP */
+  double ischaemic_contractility; /* its LV contractility x the aerobic one */
+  char missed[240];      /* !found: what the closest strategy misses */
+} hs_compare_gain;
+#define HS_GAIN_N 3 /* the matching off, its gain halved, doubled */
 
 #define HS_LADDER_N 8 /* rungs of support without a circuit (hs_compare_result.ladder) */
 #define HS_LADDER_DRUGS 3 /* the first rungs add no device: none, an inotrope, an inodilator */
@@ -357,7 +378,21 @@ typedef struct hs_compare_result {
   double wall_s;
   int ischaemia_on; /* the patient's ischaemia.enabled (perfusion-contraction matching,
                        docs/model.md 2.22): its contractility follows its O2 supply */
+  /* The gain check (hs_compare_gain_check; docs/decision.md "The gain check"): ngain 0
+     when not run (not asked, no recommendation, or no strategy of steps 1..step lost
+     contractility to an O2 shortfall) */
+  int ngain;
+  hs_compare_gain gain[HS_GAIN_N];
+  double gain_patient;   /* the patient's ischaemia.gain, the answer's */
+  int gain_ischaemic;    /* strategies and sweep points of steps 1..step whose LV lost
+                            contractility to an O2 shortfall (factor < HS_ISCHAEMIC_BELOW) */
+  double gain_wall_s;    /* the check's wall time */
+  char gain_note[1280];  /* the check in sentences; "" when not run */
 } hs_compare_result;
+
+/* An LV counts as weakened by its myocardial O2 shortfall (the gain check, the ischaemic
+   titration) below this contractility factor, HS_CMP_ISCH. */
+#define HS_ISCHAEMIC_BELOW 0.995
 
 /* The PCWP difference below which a cheaper step's miss is called a near miss (a model
    choice): a small fraction of how far two readings of one wedge tracing differ
@@ -387,6 +422,17 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
                                   const hs_progress *progress, hs_compare_result **out,
                                   hs_err *err);
 void hs_compare_free(hs_compare_result *r);
+/* The gain check (docs/decision.md "The gain check").  Perfusion-contraction matching
+   (docs/model.md 2.22) lowers an ischaemic LV's contractility by an amount its gain sets, a
+   model choice.  When it did so in a strategy (or sweep point) of the recommendation's
+   step or a cheaper one, the strategies of those steps are compared again with the
+   matching off (gain 0) and with the patient's gain halved and doubled, and res->gain /
+   gain_note say whether the recommended strategy and its ECMO flow hold.  patient, res:
+   those of hs_compare_run (its targets and context are res's).  Nothing is run, and
+   res->ngain stays 0, without a recommendation or an ischaemic row.  The cost is up to
+   three comparisons of those steps' strategies. */
+hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res, int threads,
+                                hs_err *err);
 /* Free the PV-loop samples of one row. */
 void hs_compare_row_clear(hs_compare_row *row);
 

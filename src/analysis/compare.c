@@ -686,6 +686,32 @@ static hs_status least_pcwp_flow(trial *t, const hs_targets *tg, int from, int *
   return HS_OK;
 }
 
+/* The least grid point above `from` (perfused, PCWP too high, its LV weakened by the
+   perfusion-contraction matching) where perfusion holds and PCWP is below its target, or
+   -1.  Without a circuit draining the left heart, more ECMO flow raises the LV's
+   afterload, but it also raises the coronary perfusion pressure, and while the LV is
+   ischaemic the contractility it regains can lower PCWP more (docs/decision.md "Re-titrated
+   ECMO flow"): a valley.  The flows are stepped upwards while the LV stays ischaemic and
+   PCWP falls (by more than 0.05 mmHg a step); past the valley more flow only raises it. */
+static hs_status ischaemic_pcwp_flow(trial *t, const hs_targets *tg, int from, int *found,
+                                     hs_err *err) {
+  *found = -1;
+  double pcwp = t->v[HS_CMP_PCWP], isch = t->v[HS_CMP_ISCH];
+  for (int k = from + 1; k < t->top && isch < HS_ISCHAEMIC_BELOW; k++) {
+    int ceil_hit;
+    hs_status st = probe(t, k, 1, 1, &ceil_hit, err);
+    if (st) return st;
+    if (ceil_hit) break;
+    if (score(t->v, tg, FIND_PCWP) >= 0) {
+      *found = k;
+      break;
+    }
+    if (!(t->v[HS_CMP_PCWP] < pcwp - 0.05)) break;
+    pcwp = t->v[HS_CMP_PCWP], isch = t->v[HS_CMP_ISCH];
+  }
+  return HS_OK;
+}
+
 static void trial_free(trial *t) {
   for (int k = 0; t->g && k < t->n; k++) free(t->g[k].state);
   free(t->g);
@@ -737,11 +763,19 @@ static hs_status titrate(trial *t, const hs_strategy *sg, const hs_targets *tg,
   *chosen_i = ok_i;
   /* A vent or a septostomy is drained by the circuit: when PCWP is still too high at the
      least perfusing flow, the team tries more flow: the least grid flow above it meeting
-     every target, if any below the suction ceiling does (least_pcwp_flow). */
-  if (!sg->drained_by_circuit || ok_i >= t->top - 1) return HS_OK;
+     every target, if any below the suction ceiling does (least_pcwp_flow).  An LV that
+     perfusion-contraction matching weakened there may regain contractility with the
+     perfusion pressure more flow brings (ischaemic_pcwp_flow). */
+  if (ok_i >= t->top - 1) return HS_OK;
   if ((st = trial_at(t, ok_i, 1, err))) return st; /* computed: its values */
   if (t->v[HS_CMP_PCWP] < tg->pcwp_max_mmhg) return HS_OK;
   int found;
+  if (!sg->drained_by_circuit) {
+    if (!(t->v[HS_CMP_ISCH] < HS_ISCHAEMIC_BELOW)) return HS_OK;
+    if ((st = ischaemic_pcwp_flow(t, tg, ok_i, &found, err))) return st;
+    if (found >= 0) *chosen_i = found, r->raised_for_pcwp = r->raised_for_heart = 1;
+    return HS_OK;
+  }
   if ((st = least_pcwp_flow(t, tg, ok_i, &found, err))) return st;
   if (found < 0) return HS_OK; /* no flow drains it: the least perfusing flow */
   *chosen_i = found;
@@ -849,9 +883,12 @@ void hs_strategy_run(hs_strategy_job *j) {
   }
   hs_strategy_check_targets(r, tg);
   {
-    char fl[96];
+    char fl[160];
     snprintf(fl, sizeof fl, "ECMO %.2f L/min%s", chosen,
              r->titrated ? (!r->perfusion_held    ? " (maximum; perfusion not held)"
+                            : r->raised_for_heart
+                                ? " (least flow that also brings PCWP below target: perfusion "
+                                  "pressure for the ischaemic LV)"
                             : r->raised_for_pcwp ? " (least flow that also drains PCWP below target)"
                             : r->flow_for_sao2   ? " (least flow holding perfusion and the upper-body SaO2 floor)"
                                                  : " (least flow holding perfusion)")
@@ -1442,8 +1479,15 @@ static void decide(hs_compare_result *res) {
 static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
                              const hs_context *ctx, const char *const *strategies,
                              const char *const *builtin, const double *flows, size_t nflows,
-                             int threads, const hs_progress *progress, hs_compare_result **out,
-                             hs_err *err);
+                             int threads, const hs_progress *progress, int nested,
+                             hs_compare_result **out, hs_err *err);
+
+hs_status hs_compare_run_nested(const hs_model *patient, const hs_targets *targets,
+                                const hs_context *ctx, const char *const *strategies,
+                                int threads, hs_compare_result **out, hs_err *err) {
+  return compare_run(patient, targets, ctx, strategies, NULL, NULL, 0, threads, NULL, 1, out,
+                     err);
+}
 
 hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *targets,
                                   const hs_context *ctx, const char *const *strategies,
@@ -1452,7 +1496,7 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
                                   hs_err *err) {
   if (strategies)
     return compare_run(patient, targets, ctx, strategies, NULL, flows, nflows, threads,
-                       progress, out, err);
+                       progress, 0, out, err);
   /* the built-in list escalates the drugs the patient already receives (SCAI D's
      dobutamine 5: "ECMO + dobutamine 10", not its own dose again) */
   size_t nb = 0;
@@ -1467,7 +1511,7 @@ hs_status hs_compare_run_progress(const hs_model *patient, const hs_targets *tar
       hs_strategy_escalate(hs_builtin_strategies[k], patient, esc[k], sizeof esc[k]);
       list[k] = esc[k];
     }
-    st = compare_run(patient, targets, ctx, NULL, list, flows, nflows, threads, progress, out,
+    st = compare_run(patient, targets, ctx, NULL, list, flows, nflows, threads, progress, 0, out,
                      err);
   }
   free(esc);
@@ -1484,12 +1528,13 @@ hs_status hs_compare_run(const hs_model *patient, const hs_targets *targets,
 }
 
 /* hs_compare_run_progress with the built-in list already made for the patient (used
-   when strategies is NULL). */
+   when strategies is NULL); nested: only the strategies' rows and the decision on them
+   (no circuit check, no ladder: hs_compare_run_nested). */
 static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
                              const hs_context *ctx, const char *const *strategies,
                              const char *const *builtin, const double *flows, size_t nflows,
-                             int threads, const hs_progress *progress, hs_compare_result **out,
-                             hs_err *err) {
+                             int threads, const hs_progress *progress, int nested,
+                             hs_compare_result **out, hs_err *err) {
   static const double default_flows[] = {2, 3, 4, 5};
   *out = NULL;
   double t0 = now();
@@ -1631,8 +1676,9 @@ static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
     return st;
   }
   decide(res);
-  if (!res->on_ecmo) st = hs_compare_circuit_check(patient, res, err);
-  if (!res->on_ecmo && !strategies && !st) st = hs_compare_ladder(patient, res, threads, err);
+  if (!res->on_ecmo && !nested) st = hs_compare_circuit_check(patient, res, err);
+  if (!res->on_ecmo && !strategies && !nested && !st)
+    st = hs_compare_ladder(patient, res, threads, err);
   if (st) {
     hs_compare_free(res);
     return st;

@@ -6,23 +6,13 @@
  */
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis/strategy.h"
+#include "core/textbuf.h"
 #include "hemosim/hemosim.h"
-
-static void appendf(char *b, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void appendf(char *b, size_t n, const char *fmt, ...) {
-  size_t k = strlen(b);
-  if (k + 1 >= n) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(b + k, n - k, fmt, ap);
-  va_end(ap);
-}
 
 /* The strategy's drugs and devices on the patient without a circuit, at steady state,
    with the MAP controller switched on when `hold` (fills w: values and targets). */
@@ -67,23 +57,23 @@ static hs_status run_without_circuit(const hs_model *patient, const hs_strategy 
 static const char CIRCUIT_LEAST[] = "The circuit's least flow is what meets the targets here.";
 
 static void without_text(char *b, size_t n, const char *what, const hs_compare_row *w) {
-  appendf(b, n, "%s %s (model): PCWP %.1f mmHg, MAP %.0f mmHg, DO2 index %.0f mL/min/m2, "
+  hs_str_appendf(b, n, "%s %s (model): PCWP %.1f mmHg, MAP %.0f mmHg, DO2 index %.0f mL/min/m2, "
           "SvO2 %.0f %%, CVP %.1f mmHg", what, w->all_met ? "meets every target" : "misses",
           w->v[HS_CMP_PCWP], w->v[HS_CMP_MAP], w->v[HS_CMP_DO2I], w->v[HS_CMP_SVO2D],
           w->v[HS_CMP_CVP]);
   if (w->v[HS_CMP_RP] > 0.005) /* a right-sided pump: what it hands the LV */
-    appendf(b, n, ", Impella RP %.2f L/min into the pulmonary artery", w->v[HS_CMP_RP]);
+    hs_str_appendf(b, n, ", Impella RP %.2f L/min into the pulmonary artery", w->v[HS_CMP_RP]);
   if (w->v[HS_CMP_NE_EQ] > 0)
-    appendf(b, n, ", MAP held with norepinephrine %.2g ug/kg/min", w->v[HS_CMP_NE_EQ]);
+    hs_str_appendf(b, n, ", MAP held with norepinephrine %.2g ug/kg/min", w->v[HS_CMP_NE_EQ]);
   else if (w->v[HS_CMP_NTP_EQ] > 0)
-    appendf(b, n, ", MAP held with nitroprusside %.2g ug/kg/min", w->v[HS_CMP_NTP_EQ]);
+    hs_str_appendf(b, n, ", MAP held with nitroprusside %.2g ug/kg/min", w->v[HS_CMP_NTP_EQ]);
   if (w->all_met) return;
   /* without a circuit the SvO2 target reads the mixed venous sample: not "drained-blood" */
   char missed[sizeof w->missed];
   snprintf(missed, sizeof missed, "%s", w->missed);
   for (char *d; (d = strstr(missed, "drained-blood "));)
     memmove(d, d + 14, strlen(d + 14) + 1);
-  appendf(b, n, " - %s", missed);
+  hs_str_appendf(b, n, " - %s", missed);
 }
 
 /* A patient not on VA-ECMO whose recommendation holds every target at the least ECMO flow
@@ -99,40 +89,40 @@ hs_status hs_compare_circuit_check(const hs_model *patient, hs_compare_result *r
   const hs_compare_row *r = &res->rows[res->recommended];
   const hs_targets *t = &res->targets;
   if (!hs_strategy_at_flow_floor(r, t)) return HS_OK;
-  appendf(b, n, "this patient is not on VA-ECMO, and the recommendation holds every target at "
+  hs_str_appendf(b, n, "this patient is not on VA-ECMO, and the recommendation holds every target at "
           "the least ECMO flow tried (%.2f L/min)", t->flow_min_lpm);
   hs_strategy st;
   hs_status s = hs_strategy_parse(r->name, &st, err);
   if (s) return s;
   if (*st.vent_site || *st.return_site || st.lvad || st.drained_by_circuit) {
-    appendf(b, n, "; its unloading runs through the circuit, so it was not simulated without "
+    hs_str_appendf(b, n, "; its unloading runs through the circuit, so it was not simulated without "
             "one.");
     return HS_OK;
   }
   const char *what = strncmp(r->label, "ECMO + ", 7) == 0 ? r->label + 7 : "the patient unsupported";
   hs_compare_row w;
   if ((s = run_without_circuit(patient, &st, 0, t, &w, err))) goto failed;
-  appendf(b, n, ". Without a circuit, ");
+  hs_str_appendf(b, n, ". Without a circuit, ");
   without_text(b, n, what, &w);
   res->without_circuit = w.all_met;
   if (!w.all_met && !w.met[HS_TGT_MAP] && !res->hold_map) {
     /* MAP is what the circuit added: the vasopressor a clinician tries first */
     hs_compare_row h;
     if ((s = run_without_circuit(patient, &st, 1, t, &h, err))) goto failed;
-    appendf(b, n, "; with a vasopressor holding MAP (the MAP controller, --hold-map), ");
+    hs_str_appendf(b, n, "; with a vasopressor holding MAP (the MAP controller, --hold-map), ");
     without_text(b, n, what, &h);
     res->without_circuit = h.all_met;
   }
   if (res->without_circuit)
-    appendf(b, n, ". By these targets the patient does not need VA-ECMO; the strategies "
+    hs_str_appendf(b, n, ". By these targets the patient does not need VA-ECMO; the strategies "
             "below all include a circuit.");
   else
-    appendf(b, n, ". %s", CIRCUIT_LEAST);
+    hs_str_appendf(b, n, ". %s", CIRCUIT_LEAST);
   return HS_OK;
 failed:
   if (s == HS_ERR_NOMEM) return s;
   /* the run without the circuit failed: said, not fatal */
-  appendf(b, n, "; without a circuit the simulation failed: %.300s", err ? err->msg : "");
+  hs_str_appendf(b, n, "; without a circuit the simulation failed: %.300s", err ? err->msg : "");
   res->without_circuit = -1;
   return HS_OK;
 }
@@ -215,27 +205,27 @@ static void margin_note(const hs_compare_result *res, char *b, size_t bn) {
   const hs_targets *t = &res->targets;
   unsigned thin = thin_margin(w, t);
   if (!thin) return;
-  appendf(b, bn, " On a thin margin (");
+  hs_str_appendf(b, bn, " On a thin margin (");
   const char *sep = "";
   if (thin & THIN_PCWP)
-    appendf(b, bn, "PCWP %.1f mmHg against < %g", w->v[HS_CMP_PCWP], t->pcwp_max_mmhg), sep = ", ";
+    hs_str_appendf(b, bn, "PCWP %.1f mmHg against < %g", w->v[HS_CMP_PCWP], t->pcwp_max_mmhg), sep = ", ";
   if (thin & THIN_SVO2)
-    appendf(b, bn, "%sSvO2 %.1f %% against >= %g", sep, w->v[HS_CMP_SVO2D], t->svo2_min_pct),
+    hs_str_appendf(b, bn, "%sSvO2 %.1f %% against >= %g", sep, w->v[HS_CMP_SVO2D], t->svo2_min_pct),
         sep = ", ";
   if (thin & THIN_DO2I)
-    appendf(b, bn, "%sDO2 index %.0f against >= %g mL/min/m2", sep, w->v[HS_CMP_DO2I],
+    hs_str_appendf(b, bn, "%sDO2 index %.0f against >= %g mL/min/m2", sep, w->v[HS_CMP_DO2I],
             t->do2i_min);
-  appendf(b, bn, "): within what a bedside reading resolves (PCWP ~2 mmHg, SvO2 ~2 points, "
+  hs_str_appendf(b, bn, "): within what a bedside reading resolves (PCWP ~2 mmHg, SvO2 ~2 points, "
           "DO2 index ~10 %%)");
   for (int i = res->ladder_least + 1; i < HS_LADDER_N; i++) {
     const hs_compare_row *r = &res->ladder[i];
     if (r->excluded || r->failed || !r->all_met || thin_margin(r, t)) continue;
-    appendf(b, bn, "; the next rung with room is %s (SvO2 %.1f %%, DO2 index %.0f "
+    hs_str_appendf(b, bn, "; the next rung with room is %s (SvO2 %.1f %%, DO2 index %.0f "
             "mL/min/m2, PCWP %.1f mmHg), if the measured values fall short.", r->label,
             r->v[HS_CMP_SVO2D], r->v[HS_CMP_DO2I], r->v[HS_CMP_PCWP]);
     return;
   }
-  appendf(b, bn, "; no further rung meets every target with room.");
+  hs_str_appendf(b, bn, "; no further rung meets every target with room.");
 }
 
 /* Which ventricle fails, read from the unsupported rung: RV-predominant failure by the
@@ -355,7 +345,7 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
   char *b = res->ladder_note;
   size_t bn = sizeof res->ladder_note;
   b[0] = 0;
-  appendf(b, bn, "the least support tried (an inotrope, then a device on the patient's own "
+  hs_str_appendf(b, bn, "the least support tried (an inotrope, then a device on the patient's own "
           "drugs; %s): ",
           res->hold_map ? "MAP held by the MAP controller"
                         : "a vasopressor titrated by the MAP controller where MAP falls short");
@@ -372,13 +362,13 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
       if (best < 0 || mr > mb || (mr == mb && r->v[HS_CMP_PCWP] < res->ladder[best].v[HS_CMP_PCWP]))
         best = i;
     }
-    appendf(b, bn, "none meets every target");
+    hs_str_appendf(b, bn, "none meets every target");
     if (best >= 0) {
-      appendf(b, bn, "; the closest, ");
+      hs_str_appendf(b, bn, "; the closest, ");
       without_text(b, bn, res->ladder[best].label, &res->ladder[best]);
     }
   }
-  appendf(b, bn, ".");
+  hs_str_appendf(b, bn, ".");
   margin_note(res, b, bn);
   /* the NOT ON ECMO note judged the recommendation's own regimen without the circuit; when
      a rung holds the patient its last sentence ("the circuit's least flow is what meets the
@@ -387,14 +377,14 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
   if (res->ladder_least >= 0 && p) {
     *p = 0;
     const hs_compare_row *w = &res->ladder[res->ladder_least];
-    appendf(res->circuit_note, sizeof res->circuit_note,
+    hs_str_appendf(res->circuit_note, sizeof res->circuit_note,
             "But %s meets every target without a circuit (WITHOUT A CIRCUIT below): by these "
             "targets the patient does not need VA-ECMO.",
             res->ladder_least == 0 ? "the patient's own drugs, no device," : w->label);
   }
   if (res->without_circuit == 1 && res->step == HS_STEP_FLOW_DRUGS &&
       (res->ladder_least < 0 || res->ladder_least >= HS_LADDER_DRUGS))
-    appendf(b, bn, " Drugs alone do it too: the recommendation's drugs without a circuit meet "
+    hs_str_appendf(b, bn, " Drugs alone do it too: the recommendation's drugs without a circuit meet "
             "every target (NOT ON ECMO above).");
   return HS_OK;
 }

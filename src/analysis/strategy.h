@@ -153,6 +153,11 @@ int hs_strategy_at_flow_floor(const hs_compare_row *r, const hs_targets *t);
    every target at the least flow (res->circuit_note, without_circuit). */
 hs_status hs_compare_circuit_check(const hs_model *patient, hs_compare_result *res,
                                    hs_err *err);
+/* hs_compare_run on the given strategies only (no sweep), without the circuit check and
+   the ladder: the gain check's comparisons (analysis/compare_gain.c). */
+hs_status hs_compare_run_nested(const hs_model *patient, const hs_targets *targets,
+                                const hs_context *ctx, const char *const *strategies,
+                                int threads, hs_compare_result **out, hs_err *err);
 /* The same patient's support without a circuit (res->ladder, ladder_least, ladder_note),
    the rungs on up to `threads` threads; res->targets and res->context already set. */
 hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int threads,

@@ -5,8 +5,10 @@
 #include "core/textbuf.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 FILE *hs_textbuf_open(hs_textbuf *t, const char *what, hs_err *err) {
   t->buf = NULL;
@@ -36,4 +38,13 @@ double hs_shown(double x, int decimals) {
   for (const char *p = b; *p; p++)
     if (*p >= '1' && *p <= '9') return x;
   return 0.0;
+}
+
+void hs_str_appendf(char *b, size_t n, const char *fmt, ...) {
+  size_t k = strlen(b);
+  if (k + 1 >= n) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(b + k, n - k, fmt, ap);
+  va_end(ap);
 }

@@ -30,4 +30,8 @@ char *hs_textbuf_close(hs_textbuf *t, const char *what, hs_err *err);
    velocity of -1e-9, a CVP rise of -0.02 mmHg at one decimal). */
 double hs_shown(double x, int decimals);
 
+/* Append to the string in the fixed buffer b of n bytes, cut at its end (a note of a
+   result struct: compare's notes are sentences with a size limit). */
+void hs_str_appendf(char *b, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -191,6 +191,34 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   SET(root, "ischaemia_on", json_boolean(r->ischaemia_on));
   SET(root, "heart_alternative", row_name_or_null(r, r->heart_alternative, 0));
   SET(root, "heart_note", *r->heart_note ? hs_jstr(r->heart_note) : json_null());
+  /* the gain check: the cheaper steps compared again at other gains of the perfusion-
+     contraction matching (null: not run, docs/decision.md "The gain check") */
+  json_t *gc = r->ngain ? json_object() : json_null();
+  if (r->ngain && gc) {
+    json_t *cases = json_array();
+    SET(gc, "patient_gain", hs_jnum(r->gain_patient));
+    SET(gc, "ischaemic_rows", json_integer(r->gain_ischaemic));
+    for (int k = 0; cases && k < r->ngain; k++) {
+      const hs_compare_gain *c = &r->gain[k];
+      json_t *o = json_object();
+      SET(o, "gain", hs_jnum(c->gain));
+      SET(o, "matching", json_boolean(c->gain > 0));
+      SET(o, "all_met", json_boolean(c->found));
+      SET(o, "same_strategy", json_boolean(c->same));
+      SET(o, c->found ? "recommended" : "closest", *c->name ? json_string(c->name) : json_null());
+      SET(o, "label", *c->label ? hs_jstr(c->label) : json_null());
+      SET(o, "step", c->step ? json_integer(c->step) : json_null());
+      SET(o, "ecmo_flow_lpm", hs_jnum(c->ecmo_lpm));
+      SET(o, "pcwp_mmhg", hs_jnum(c->pcwp_mmhg));
+      SET(o, "ischaemic_contractility", hs_jnum(c->ischaemic_contractility));
+      SET(o, "missed", *c->missed ? hs_jstr(c->missed) : json_null());
+      bad |= json_array_append_new(cases, o) != 0;
+    }
+    SET(gc, "cases", cases);
+    SET(gc, "wall_s", hs_jnum(r->gain_wall_s));
+    SET(gc, "note", hs_jstr(r->gain_note));
+  }
+  SET(root, "gain_check", gc);
   json_t *why = json_array();
   int last = r->recommended >= 0 ? r->step : HS_STEP_N;
   for (int s = 1; why && s < last; s++)

@@ -248,6 +248,13 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
   }
+  if (*r->gain_note) { /* the answer at other gains of the perfusion-contraction matching */
+    if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>Gain check:</b> ");
+    else o_fmt(o, "GAIN CHECK: ");
+    o_text(o, r->gain_note);
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n");
+  }
   if (*r->circuit_note) { /* a patient not on VA-ECMO: the recommendation without the circuit */
     if (o->html) hs_html_put(o->b, r->without_circuit == 1 ? "<div class=\"ok\"><b>Not on ECMO:</b> "
                                                            : "<div class=\"no\"><b>Not on ECMO:</b> ");

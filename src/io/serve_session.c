@@ -889,6 +889,8 @@ static void *job_main(void *arg) {
                                  (const char *const *)s->job_strategies,
                                  s->job_nflows ? s->job_flows : NULL, s->job_nflows,
                                  s->job_threads, &pr, &r, &err);
+    /* the answer at other gains of the perfusion-contraction matching, as the CLI gives */
+    if (!st) st = hs_compare_gain_check(s->job_model, r, s->job_threads, &err);
     hs_provenance prov = {name, job_file[0] ? job_file : NULL, NULL, 0};
     if (!st && !(json = hs_compare_json(r, &prov, NULL, &err))) st = err.code;
     if (!st) st = hs_report_compare(dir, name, r, &s->job_targets, &err);
