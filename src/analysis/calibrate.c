@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "hemosim/output.h"
 #include "hemosim/sim.h"
 #include "analysis/calibrate_impl.h"
@@ -71,12 +72,6 @@ int hs_calp_find(const char *name) {
   for (int i = 0; name && i < HS_CALP_COUNT; i++)
     if (!strcmp(CALP[i].name, name)) return i;
   return -1;
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---- the model as a function of the parameters ----------------------------------- */
@@ -482,7 +477,7 @@ static hs_status fit_micro(const hs_cal_input *in, hs_cal_result *r, hs_err *err
 hs_status hs_calibrate(const hs_cal_input *in, const hs_cal_options *opt, hs_cal_result **out,
                        hs_err *err) {
   *out = NULL;
-  double t0 = now();
+  double t0 = hs_wall_s();
   hs_cal_options dflt;
   if (!opt) hs_cal_options_default(&dflt), opt = &dflt;
   if (opt->max_evals < 1)
@@ -530,7 +525,7 @@ hs_status hs_calibrate(const hs_cal_input *in, const hs_cal_options *opt, hs_cal
     goto fail;
   }
   r->cost_start = cost_of(&c, vals);
-  double tf = now();
+  double tf = hs_wall_s();
   int rc = NLOPT_SUCCESS;
   c.best_cost = r->cost_start;
   memcpy(c.best_x, x, sizeof x);
@@ -605,10 +600,10 @@ hs_status hs_calibrate(const hs_cal_input *in, const hs_cal_options *opt, hs_cal
            : rc == NLOPT_SUCCESS        ? (c.np ? "converged" : "nothing to estimate")
            : rc == NLOPT_ROUNDOFF_LIMITED ? "stopped: round-off limited"
                                         : nlopt_result_to_string((nlopt_result)rc));
-  r->fit_s = now() - tf;
-  double ts = now();
+  r->fit_s = hs_wall_s() - tf;
+  double ts = hs_wall_s();
   identifiability(&c, x, opt->fd_step > 0 ? opt->fd_step : 0.05, r);
-  r->sens_s = now() - ts;
+  r->sens_s = hs_wall_s() - ts;
   /* the calibrated patient, run as `hemosim run` runs it */
   x_to_p(&c, x, p);
   double all[HS_CALQ_COUNT];
@@ -646,7 +641,7 @@ hs_status hs_calibrate(const hs_cal_input *in, const hs_cal_options *opt, hs_cal
              "%s%d evaluations failed and were penalised (last: %.120s)",
              *r->warning ? "; " : "", c.failed, c.last_err.msg);
   if (in->micro && (st = fit_micro(in, r, err))) goto fail;
-  r->total_s = now() - t0;
+  r->total_s = hs_wall_s() - t0;
   nlopt_destroy(o);
   ctx_free(&c);
   *out = r;

@@ -20,14 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "analysis/cohort_impl.h"
 #include "hemosim/output.h"
-
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static char *dupstr(const char *s) {
   size_t n = strlen(s) + 1;
@@ -447,7 +442,7 @@ void cohort_pool_open(cohort_pool *p, const hs_cohort *c, const hs_cohort_option
   p->c = c;
   p->o = o;
   p->fd = -1;
-  p->t0 = p->last_sync = now_s();
+  p->t0 = p->last_sync = hs_wall_s();
   pthread_mutex_init(&p->lock, NULL);
   if (!(p->r = hs_cohort_results_new(c, &p->err))) {
     p->st = p->err.code;
@@ -478,7 +473,7 @@ void cohort_pool_take(cohort_pool *p, size_t *a, size_t *b) {
 
 int cohort_pool_finished(cohort_pool *p, const char *line) {
   int sync = 0;
-  double t = now_s();
+  double t = hs_wall_s();
   if (p->fd >= 0 && p->st == HS_OK) {
     hs_err e;
     hs_status st = hs_cohort_checkpoint_append(p->fd, line, &e);
@@ -559,7 +554,7 @@ hs_status cohort_pool_close(cohort_pool *p, hs_cohort_results **out, hs_err *err
     close(p->fd);
   }
   if (p->own_todo) free(p->todo);
-  if (p->r) p->r->wall_s = now_s() - p->t0;
+  if (p->r) p->r->wall_s = hs_wall_s() - p->t0;
   if (p->st) {
     if (err) *err = p->err;
     hs_cohort_results_free(p->r);

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "analysis/strategy.h"
+#include "core/clock.h"
 #include "hemosim/compare.h"
 #include "hemosim/roles.h"
 #include "hemosim/device.h"
@@ -79,12 +80,6 @@ const char *hs_compare_value_name(int k) {
 }
 const char *hs_compare_value_unit(int k) {
   return k >= 0 && k < HS_CMP_NVAL ? VALUES[k].unit : "?";
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Effective regurgitant orifice area of aortic regurgitation, cm^2, by grade (Zoghbi WA,
@@ -784,7 +779,7 @@ static hs_status titrate(trial *t, const hs_strategy *sg, const hs_targets *tg,
 }
 
 void hs_strategy_run(hs_strategy_job *j) {
-  double t0 = now();
+  double t0 = hs_wall_s();
   hs_compare_row *r = j->row;
   hs_model *m = hs_model_clone(j->base, &j->err);
   hs_plan *pl = NULL;
@@ -927,7 +922,7 @@ done:
   if (j->pub) j->pub_plan = pl; /* lives as long as the published state */
   else hs_plan_free(pl);
   hs_model_free(m);
-  r->wall_s = now() - t0;
+  r->wall_s = hs_wall_s() - t0;
 }
 
 hs_status hs_strategy_seed(const hs_model *base, double flow_lpm, hs_plan **plan, hs_sim **sim,
@@ -1537,7 +1532,7 @@ static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
                              hs_compare_result **out, hs_err *err) {
   static const double default_flows[] = {2, 3, 4, 5};
   *out = NULL;
-  double t0 = now();
+  double t0 = hs_wall_s();
   hs_context cdef;
   hs_context_default(&cdef);
   if (!ctx) ctx = &cdef;
@@ -1683,7 +1678,7 @@ static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
     hs_compare_free(res);
     return st;
   }
-  res->wall_s = now() - t0;
+  res->wall_s = hs_wall_s() - t0;
   *out = res;
   return HS_OK;
 }

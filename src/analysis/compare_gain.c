@@ -8,22 +8,15 @@
  * with the matching off (g 0) and with g halved and doubled; the answer says whether the
  * strategy and its ECMO flow hold.
  */
-#define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "analysis/strategy.h"
+#include "core/clock.h"
 #include "core/textbuf.h"
 #include "hemosim/hemosim.h"
-
-static double wall(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* A row the check reads: a strategy or sweep point of steps 1..res->step that ran. */
 static int in_steps(const hs_compare_result *res, const hs_compare_row *r) {
@@ -133,7 +126,7 @@ hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res,
   res->gain_wall_s = 0;
   res->gain_patient = NAN;
   if (!res->ischaemia_on || res->recommended < 0) return HS_OK;
-  double t0 = wall();
+  double t0 = hs_wall_s();
   for (size_t i = 0; i < res->nrows; i++) {
     const hs_compare_row *r = &res->rows[i];
     if (in_steps(res, r) && r->v[HS_CMP_ISCH] < HS_ISCHAEMIC_BELOW) res->gain_ischaemic++;
@@ -162,6 +155,6 @@ hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res,
   if (st) return st;
   res->ngain = HS_GAIN_N;
   gain_note(res, nrows);
-  res->gain_wall_s = wall() - t0;
+  res->gain_wall_s = hs_wall_s() - t0;
   return HS_OK;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "hemosim/micro_model.h"
 #include "hemosim/sim.h"
 #include "ranges.h"
@@ -182,12 +183,6 @@ hs_status hs_titrate_micro_from_model(hs_titrate_options *o, const hs_model *m, 
 
 static double ramp(double t, double t_end) { return t >= t_end ? 1.0 : t / t_end; }
 
-static double now_s(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Macro state of one steady run. */
 typedef struct macro {
   double m[HS_METRIC_COUNT];
@@ -258,7 +253,7 @@ hs_status hs_titrate_run(const hs_model *m, const hs_titrate_options *o,
   *out = NULL;
   hs_status st = hs_titrate_check(o, err);
   if (st) return st;
-  double t0 = now_s();
+  double t0 = hs_wall_s();
   size_t nsteps = (size_t)floor(o->hours / o->interval_h + 1e-9) + 1;
   hs_titrate_result *res = calloc(1, sizeof *res);
   hs_plan *plan = NULL;
@@ -437,7 +432,7 @@ hs_status hs_titrate_run(const hs_model *m, const hs_titrate_options *o,
   res->mean_pvd /= (double)res->n;
   res->mean_map /= (double)res->n;
   res->final_flow_lpm = res->step[res->n - 1].flow_lpm;
-  res->wall_s = now_s() - t0;
+  res->wall_s = hs_wall_s() - t0;
   free(r.all);
   hs_sim_free(r.sim);
   hs_plan_free(plan);

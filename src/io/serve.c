@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "hemosim/hemosim.h"
 #include "io/serve_impl.h"
 
@@ -32,11 +33,7 @@ void hs_server_options_default(hs_server_options *o) {
   o->job_threads = 2;
 }
 
-double hs_serve_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+double hs_serve_now(void) { return hs_wall_s(); }
 
 hs_reply hs_reply_json(int status, json_t *j) {
   hs_reply r = {status, j, NULL, NULL};
