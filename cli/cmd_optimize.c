@@ -188,10 +188,10 @@ int hs_cmd_optimize(int argc, char **argv) {
                ? "ECMO flow re-titrated at each point to the least flow holding perfusion"
            : res->ecmo_flow == HS_OPT_FLOW_FIXED ? "ECMO flow held at the patient's setting"
                                                  : "ECMO flow swept");
-    printf("%-28s %10s %9s %8s %14s %14s %15s %8s %12s %12s %15s %11s %10s  ", "setting",
+    printf("%-28s %10s %9s %8s %14s %14s %15s %8s %12s %12s %15s %11s %24s  ", "setting",
            "ECMO L/min", "PCWP mmHg", "MAP mmHg", "DO2I mL/min/m2", "SvO2 drained %",
            "AV open % beats", "LVEDV mL", "device L/min", "PSVD* mm/mm2", "CBF mL/100g/min",
-           "MVO2 mL/min", "heart O2ER");
+           "MVO2 mL/min", "heart O2 demand/delivery");
     if (res->hold_map) printf("%-42s ", "MAP held by (ug/kg/min)");
     printf("targets\n");
     for (size_t i = 0; i < res->npoints; i++) {
@@ -206,7 +206,7 @@ int hs_cmd_optimize(int argc, char **argv) {
       } C[] = {{HS_CMP_ECMO, 10, 2, 1}, {HS_CMP_PCWP, 9, 1, 1},   {HS_CMP_MAP, 8, 0, 1},
                {HS_CMP_DO2I, 14, 0, 1}, {HS_CMP_SVO2D, 14, 0, 1}, {HS_CMP_AVO, 15, 0, 100},
                {HS_CMP_LVEDV, 8, 0, 1}, {HS_CMP_DEVICE, 12, 2, 1}, {HS_CMP_PSVD, 12, 1, 1},
-               {HS_CMP_CBF, 15, 0, 1},  {HS_CMP_MVO2, 11, 1, 1},  {HS_CMP_HEART_ER, 10, 2, 1}};
+               {HS_CMP_CBF, 15, 0, 1},  {HS_CMP_MVO2, 11, 1, 1},  {HS_CMP_HEART_ER, 24, 2, 1}};
       printf("%-28s", r->label);
       for (size_t c = 0; c < sizeof C / sizeof C[0]; c++) {
         double x = C[c].scale * r->v[C[c].k];

@@ -105,7 +105,7 @@ expect_run_slow(0 ${HEMOSIM} optimize ${P} -s ecmo-flow --threads 1 --target pcw
 expect_match("${OUT}" "above the limit < 15\\)")
 # its table shows what the microcirculation, the brain and the heart get, and names every
 # miss
-expect_match("${OUT}" "PSVD\\* mm/mm2 CBF mL/100g/min MVO2 mL/min heart O2ER  targets")
+expect_match("${OUT}" "PSVD\\* mm/mm2 CBF mL/100g/min MVO2 mL/min heart O2 demand/delivery  targets")
 expect_match("${OUT}" "\nECMO 1 L/min +1\\.00 [^\n]* 1[0-9]\\.[0-9] +[2-8][0-9] +[12][0-9]\\.[0-9] +[01]\\.[0-9][0-9]  misses PCWP DO2I\n")
 expect_run_slow(0 ${HEMOSIM} optimize ${P} -s ecmo-flow --threads 1 --target psvd_min=20)
 expect_match("${OUT}" "\nECMO 3 L/min [^\n]*  misses PCWP PSVD\n")

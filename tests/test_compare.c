@@ -641,7 +641,7 @@ static void test_micro_brain_values(void **state) {
   assert_non_null(strstr(text, "microcirculation (model): PSVD "));
   assert_non_null(strstr(text, "; heart: O2 demand "));
   assert_non_null(strstr(text, "MVO2 mL/min"));
-  assert_non_null(strstr(text, "heart O2ER"));
+  assert_non_null(strstr(text, "heart O2 demand/delivery"));
   assert_non_null(strstr(text, "lactate mmol/L")); /* each strategy's lactate plateau */
   /* the dysfunction used is said (the shipped patient's block) */
   assert_non_null(strstr(text, "(its microcirculation block: obstructed 0.06, oedema 0.06, "

@@ -246,7 +246,7 @@ const TILES = [
   ['CBF (left)', 'cbf_left_ml100gmin', 'mL/100 g/min', 0], ['Brain DO2', 'do2_brain_mlmin', 'mL/min', 0],
   ['LVEDV', 'lvedv_ml', 'mL', 0], ['LVEF', 'lvef_pct', '%', 0],
   ['PSVD* (model)', 'psvd_model_mm_mm2', 'mm/mm2', 1],
-  ['MVO2 (heart)', 'mvo2_mlmin', 'mL/min', 1], ['Heart O2ER', 'heart_o2_extraction', '', 2],
+  ['MVO2 (heart)', 'mvo2_mlmin', 'mL/min', 1], ['Heart O2 demand/delivery', 'heart_o2_extraction', '', 2],
 ];
 function drawTiles() {
   const t = S.tiles, out = [];
@@ -449,7 +449,7 @@ function showResult(j) {
       (r.gain_check ? `<p><b>Gain check:</b> ${r.gain_check.note}</p>` : '') +
       (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');
     const rows = r.strategies.filter((s) => !s.excluded);
-    tab.innerHTML = '<tr><th>strategy</th><th>settings</th><th>PCWP</th><th>MAP</th><th>DO2I</th><th title="the lactate plateau of this circulation (production / clearance; epinephrine adds its aerobic lactate)">lactate mmol/L</th><th>LV output</th><th title="sublingual perfused small-vessel density the microcirculation model predicts with the patient\'s capillary dysfunction (Yeh 2018 cut-off 16.2)">PSVD* mm/mm2</th><th title="cerebral blood flow of the lower hemisphere">CBF mL/100g/min</th><th title="the myocardium\'s O2 demand from the heart\'s work (pressure-volume area, contractility, heart rate): what unloading lowers">MVO2 mL/min</th><th title="the myocardium\'s O2 demand / delivery: 0.70 while its coronary bed regulates; above its critical extraction (0.88 unless the patient file sets another) anaerobic; above 1 the delivery falls short">heart O2ER</th><th>targets</th><th></th></tr>' +
+    tab.innerHTML = '<tr><th>strategy</th><th>settings</th><th>PCWP</th><th>MAP</th><th>DO2I</th><th title="the lactate plateau of this circulation (production / clearance; epinephrine adds its aerobic lactate)">lactate mmol/L</th><th>LV output</th><th title="sublingual perfused small-vessel density the microcirculation model predicts with the patient\'s capillary dysfunction (Yeh 2018 cut-off 16.2)">PSVD* mm/mm2</th><th title="cerebral blood flow of the lower hemisphere">CBF mL/100g/min</th><th title="the myocardium\'s O2 demand from the heart\'s work (pressure-volume area, contractility, heart rate): what unloading lowers">MVO2 mL/min</th><th title="the myocardium\'s O2 demand / delivery: 0.70 while its coronary bed regulates; above its critical extraction (0.88 unless the patient file sets another) anaerobic; above 1 the delivery falls short">heart O2 demand/delivery</th><th>targets</th><th></th></tr>' +
       rows.map((s, i) => `<tr><td>${s.label}</td><td>${s.settings}</td><td>${fmt(s.values.pcwp_mmhg, 1)}</td><td>${fmt(s.values.map_mmhg, 0)}</td>` +
         `<td>${fmt(s.values.do2i_mlmin_m2, 0)}</td><td>${fmt(s.values.lactate_steady_mmol_l, 1)}</td><td>${fmt(s.values.lv_output_lpm, 2)}</td>` +
         `<td>${fmt(s.values.psvd_model_mm_mm2, 1)}</td><td>${fmt(s.values.cbf_min_ml100gmin, 0)}</td><td>${fmt(s.values.mvo2_mlmin, 1)}</td><td>${fmt(s.values.heart_o2_extraction, 2)}</td><td>${s.all_targets_met ? 'all met' : s.missed}</td>` +

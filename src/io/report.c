@@ -374,7 +374,7 @@ static const struct {
             {HS_CMP_LVO, "native LV L/min", 2, 1},  {HS_CMP_DEVICE, "device L/min", 2, 1},
             {HS_CMP_AVO, "AV open % beats", 0, 100}, {HS_CMP_LVEDV, "LVEDV mL", 0, 1},
             {HS_CMP_PSVD, "PSVD* mm/mm2", 1, 1},    {HS_CMP_CBF, "CBF mL/100g/min", 0, 1},
-            {HS_CMP_MVO2, "MVO2 mL/min", 1, 1},    {HS_CMP_HEART_ER, "heart O2ER", 2, 1}};
+            {HS_CMP_MVO2, "MVO2 mL/min", 1, 1},    {HS_CMP_HEART_ER, "heart O2 demand/delivery", 2, 1}};
 #define NCOLS (sizeof COLS / sizeof COLS[0])
 
 /* The MAP-controller dose of a row (--hold-map) for a table cell: "NE 0.12", "NTP 1.3". */

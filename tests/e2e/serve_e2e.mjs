@@ -117,7 +117,7 @@ try {
     const t = document.getElementById('job-table');
     const head = [...t.querySelectorAll('th')].map((h) => h.textContent);
     const ip = head.findIndex((h) => h.startsWith('PSVD*')), ic = head.findIndex((h) => h.startsWith('CBF'));
-    const ih = head.findIndex((h) => h.startsWith('heart O2ER'));
+    const ih = head.findIndex((h) => h.startsWith('heart O2 demand/delivery'));
     const im = head.findIndex((h) => h.startsWith('MVO2'));
     const il = head.findIndex((h) => h.startsWith('lactate'));
     const row = t.querySelectorAll('tr')[1];
@@ -125,14 +125,14 @@ try {
       : [row.children[ip].textContent, row.children[ic].textContent, row.children[ih].textContent,
         row.children[im].textContent, row.children[il].textContent];
   });
-  if (!cells) fail('the strategy table has no PSVD* / CBF / heart O2ER / MVO2 / lactate column');
+  if (!cells) fail('the strategy table has no PSVD* / CBF / heart O2 demand/delivery / MVO2 / lactate column');
   if (!(parseFloat(cells[0]) > 5 && parseFloat(cells[0]) < 22)) fail(`PSVD* cell '${cells[0]}'`);
   if (!(parseFloat(cells[1]) > 20 && parseFloat(cells[1]) < 90)) fail(`CBF cell '${cells[1]}'`);
-  if (!(parseFloat(cells[2]) > 0.4 && parseFloat(cells[2]) < 1.3)) fail(`heart O2ER cell '${cells[2]}'`);
+  if (!(parseFloat(cells[2]) > 0.4 && parseFloat(cells[2]) < 1.3)) fail(`heart O2 demand/delivery cell '${cells[2]}'`);
   if (!(parseFloat(cells[3]) > 5 && parseFloat(cells[3]) < 45)) fail(`MVO2 cell '${cells[3]}'`);
   if (!(parseFloat(cells[4]) > 0.3 && parseFloat(cells[4]) < 30)) fail(`lactate cell '${cells[4]}'`);
   if (!/PSVD\* mm\/mm2/.test(reportText)) fail('the report table has no PSVD* column');
-  if (!/heart O2ER/.test(reportText)) fail('the report table has no heart O2ER column');
+  if (!/heart O2 demand\/delivery/.test(reportText)) fail('the report table has no heart O2 demand/delivery column');
   if (!/MVO2 mL\/min/.test(reportText)) fail('the report table has no MVO2 column');
   if (!/lactate mmol\/L/.test(reportText)) fail('the report table has no lactate column');
   console.log('comparison: ' + rec.slice(0, 140).replace(/\s+/g, ' '));
