@@ -1300,7 +1300,10 @@ static void heart_note(hs_compare_result *res) {
                          "coronary flow brings (demand %.1f mL O2/min, delivered %.1f mL O2/min "
                          "by a coronary flow of %.0f mL/min): beyond the extraction of %.2f where "
                          "it turns anaerobic (Walley 1997), an ongoing shortfall (a risk of "
-                         "infarct extension and arrhythmia), not a stable state; ",
+                         "infarct extension and arrhythmia), not a stable state: its work costs "
+                         "more O2 than reaches it, which anaerobic glycolysis cannot make up "
+                         "(Reimer 1981), so the contractility and values it keeps are an upper "
+                         "bound; ",
                          r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2],
                          r->v[HS_CMP_MVO2] / r->v[HS_CMP_HEART_ER], r->v[HS_CMP_COR_FLOW],
                          res->heart_er_crit)
