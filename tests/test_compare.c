@@ -780,15 +780,24 @@ static void test_gain_check(void **state) {
   assert_true(r->gain[1].ecmo_lpm <= f + 1e-6);
   assert_true(f <= r->gain[2].ecmo_lpm + 1e-6);
   assert_true(r->gain[2].ecmo_lpm > f + 0.5);
-  assert_non_null(strstr(r->gain_note, "The strategy holds at every gain; the ECMO flow of the answers spans"));
-  assert_null(strstr(r->gain_note, "weigh them clinically"));
+  /* the strategy holds, its flow does not: said first, then each gain's answer in order */
+  assert_int_equal(r->gain_verdict, 1);
+  assert_non_null(strstr(r->gain_note, "ECMO flow uncertain: it rests on"));
+  assert_non_null(strstr(r->gain_note, "Matching off: ECMO + dobutamine 5 ug/kg/min (the recommended "
+                                       "strategy) at ECMO"));
+  assert_non_null(strstr(r->gain_note, "; gain 0.5 (the answer's): ECMO + dobutamine 5"));
+  assert_non_null(strstr(r->gain_note, "Step 1 (ECMO flow and drugs) holds at every gain"));
+  assert_non_null(strstr(r->gain_note, "not a prediction"));
+  assert_null(strstr(r->gain_note, "favour the option")); /* no other strategy to weigh */
   char *j = hs_compare_json(r, NULL, NULL, &err);
   assert_non_null(strstr(j, "\"gain_check\": {"));
   assert_non_null(strstr(j, "\"patient_gain\": 0.5"));
   assert_non_null(strstr(j, "\"same_strategy\": true"));
+  assert_non_null(strstr(j, "\"verdict\": \"flow_varies\""));
+  assert_non_null(strstr(j, "\"strategy\": \"ecmo+dobutamine"));
   free(j);
   char *text = hs_compare_text(r, "p");
-  assert_non_null(strstr(text, "\nGAIN CHECK: in 1 of the 1 simulated rows of step 1"));
+  assert_non_null(strstr(text, "\nGAIN CHECK: ECMO flow uncertain: "));
   free(text);
   hs_compare_free(r);
   hs_model_free(m);
@@ -857,7 +866,7 @@ static void test_heart_target(void **state) {
   assert_non_null(strstr(r0->heart_note, "O2 demand is 1.0"));
   assert_non_null(strstr(r0->heart_note, "x what its coronary flow brings"));
   assert_non_null(strstr(r0->heart_note, "beyond the extraction of 0.99 where it turns anaerobic"));
-  assert_non_null(strstr(r0->heart_note, "no strategy meeting every target keeps it below"));
+  assert_non_null(strstr(r0->heart_note, "No strategy meeting every target keeps it below"));
   assert_int_equal(r0->heart_alternative, -1);
   /* perfusion-contraction matching is on in the shipped patients: the note says the
      expected values already include the LV's loss of contractility, and how much; the

@@ -271,6 +271,10 @@ typedef struct hs_compare_row {
   int raised_for_pcwp; /* vent / septostomy: flow raised above the least perfusing flow
                           because the circuit then drains PCWP below its target; or
                           raised_for_heart */
+  int ischaemic_seen;   /* the LV's contractility was below HS_ISCHAEMIC_BELOW (the
+                          matching) at the reported flow or at a flow the titration
+                          computed below it: the answer may rest on the matching's gain
+                          (hs_compare_gain_check) */
   int raised_for_heart; /* flow raised above the least perfusing flow because the LV,
                           weakened there by perfusion-contraction matching, regains enough
                           contractility with the perfusion pressure for PCWP to meet its
@@ -384,10 +388,13 @@ typedef struct hs_compare_result {
   int ngain;
   hs_compare_gain gain[HS_GAIN_N];
   double gain_patient;   /* the patient's ischaemia.gain, the answer's */
-  int gain_ischaemic;    /* strategies and sweep points of steps 1..step whose LV lost
-                            contractility to an O2 shortfall (factor < HS_ISCHAEMIC_BELOW) */
+  int gain_ischaemic;    /* strategies of steps 1..step whose LV lost contractility to an
+                            O2 shortfall at their flow or a lower one the titration
+                            computed (hs_compare_row.ischaemic_seen) */
+  int gain_verdict;      /* 0 the answer holds, 1 the strategy holds but not its flow, 2
+                            the strategy changes at some gain (-1: not run, or failed) */
   double gain_wall_s;    /* the check's wall time */
-  char gain_note[1280];  /* the check in sentences; "" when not run */
+  char gain_note[2048];  /* the check in sentences; "" when not run */
 } hs_compare_result;
 
 /* An LV counts as weakened by its myocardial O2 shortfall (the gain check, the ischaemic

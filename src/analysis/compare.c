@@ -23,6 +23,7 @@
 
 #include "analysis/strategy.h"
 #include "core/clock.h"
+#include "core/textbuf.h"
 #include "hemosim/compare.h"
 #include "hemosim/roles.h"
 #include "hemosim/device.h"
@@ -718,10 +719,12 @@ static void trial_free(trial *t) {
    the least grid flow that holds perfusion (flow_min first: a strong device needs no
    more; then upwards +1, +2, +4 L/min until perfused and the bracket closed by
    secant steps); with a vent or a septostomy drained by the circuit, raised further to
-   the least flow that also holds PCWP below its target, when one does.  Fills the
+   the least flow that also holds PCWP below its target, when one does; without one,
+   while an LV weakened by the matching sees its PCWP fall with the flow, likewise
+   (ischaemic_pcwp_flow).  *perfusing_i: the least perfusing flow.  Fills the
    row's flags; *chosen_i is the grid point reported. */
 static hs_status titrate(trial *t, const hs_strategy *sg, const hs_targets *tg,
-                         hs_compare_row *r, int *chosen_i, hs_err *err) {
+                         hs_compare_row *r, int *chosen_i, int *perfusing_i, hs_err *err) {
   int up = (int)lround(1.0 / t->step); /* first step up: 1 L/min */
   if (up < 1) up = 1;
   int ok_i = -1, bad_i = -1, ceil_hit = 0;
@@ -755,7 +758,7 @@ static hs_status titrate(trial *t, const hs_strategy *sg, const hs_targets *tg,
     return HS_OK;
   }
   if ((st = narrow(t, tg, &bad_i, &g_bad, &ok_i, &g_ok, err))) return st;
-  *chosen_i = ok_i;
+  *chosen_i = *perfusing_i = ok_i;
   /* A vent or a septostomy is drained by the circuit: when PCWP is still too high at the
      least perfusing flow, the team tries more flow: the least grid flow above it meeting
      every target, if any below the suction ceiling does (least_pcwp_flow).  An LV that
@@ -823,14 +826,26 @@ void hs_strategy_run(hs_strategy_job *j) {
     T.top = T.n;
     T.sg = j->st;
     if (!(T.g = calloc((size_t)T.n, sizeof *T.g))) goto fail;
-    int ci = 0;
-    if ((j->status = titrate(&T, j->st, tg, r, &ci, &j->err))) {
+    int ci = 0, pi = 0;
+    if ((j->status = titrate(&T, j->st, tg, r, &ci, &pi, &j->err))) {
       if (stop_error(j->status)) goto failed;
       goto done;
     }
+    int want = ci;
     if ((j->status = final_below_ceiling(&T, &ci, &j->err))) {
       if (stop_error(j->status)) goto failed;
       goto done;
+    }
+    /* the flow raised for an ischaemic LV misses PCWP at the model's tolerance (its PCWP
+       has a valley: the flows above it may all miss), or was lowered by a stop: the least
+       perfusing flow stands */
+    if (r->raised_for_heart && (ci != want || score(T.v, tg, FIND_PCWP) < 0)) {
+      r->raised_for_heart = r->raised_for_pcwp = 0;
+      ci = pi < ci ? pi : ci;
+      if ((j->status = final_below_ceiling(&T, &ci, &j->err))) {
+        if (stop_error(j->status)) goto failed;
+        goto done;
+      }
     }
     /* the flow_min steady state for the siblings that start from it */
     if (j->publish && T.g[0].level == 2 && (j->pub = hs_sim_new(pl, NULL)) &&
@@ -849,6 +864,10 @@ void hs_strategy_run(hs_strategy_job *j) {
     }
     if (what == FIND_PERFUSION && score(T.v, tg, what) < 0) r->perfusion_held = 0;
     chosen = T.lo + T.step * ci;
+    /* an LV the matching weakened at a flow the titration computed up to the chosen one:
+       the answer may rest on it (the gain check, hs_compare_gain_check) */
+    for (int k = 0; k <= ci && k < T.n; k++)
+      if (T.g[k].level > 0 && T.g[k].v[HS_CMP_ISCH] < HS_ISCHAEMIC_BELOW) r->ischaemic_seen = 1;
     /* the flow one step below perfuses but for the upper-body SaO2: that floor sets it */
     if (r->perfusion_held && !r->raised_for_pcwp && ci > 0 && T.g[ci - 1].level > 0 &&
         upper_hypoxic(T.g[ci - 1].v, tg)) {
@@ -863,6 +882,7 @@ void hs_strategy_run(hs_strategy_job *j) {
     }
   }
   memcpy(r->v, T.v, sizeof r->v);
+  if (r->v[HS_CMP_ISCH] < HS_ISCHAEMIC_BELOW) r->ischaemic_seen = 1;
   r->steady = T.steady;
   r->evals = T.evals;
   r->beats = T.beats;
@@ -1299,50 +1319,50 @@ static void heart_note(hs_compare_result *res) {
                          "with the recommendation the myocardium's O2 demand is %.2f x what its "
                          "coronary flow brings (demand %.1f mL O2/min, delivered %.1f mL O2/min "
                          "by a coronary flow of %.0f mL/min): beyond the extraction of %.2f where "
-                         "it turns anaerobic (Walley 1997), an ongoing shortfall (a risk of "
-                         "infarct extension and arrhythmia), not a stable state: its work costs "
-                         "more O2 than reaches it, which anaerobic glycolysis cannot make up "
-                         "(Reimer 1981), so the contractility and values it keeps are an upper "
-                         "bound; ",
+                         "it turns anaerobic, an ongoing shortfall (a risk of infarct extension "
+                         "and arrhythmia), not a stable state. ",
                          r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2],
                          r->v[HS_CMP_MVO2] / r->v[HS_CMP_HEART_ER], r->v[HS_CMP_COR_FLOW],
                          res->heart_er_crit)
               : snprintf(b, n,
                          "with the recommendation the myocardium extracts %.2f of its O2 "
                          "(demand %.1f mL/min, coronary flow %.0f mL/min), above the %.2f where "
-                         "it turns anaerobic (Walley 1997); ",
+                         "it turns anaerobic. ",
                          r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2], r->v[HS_CMP_COR_FLOW],
                          res->heart_er_crit);
   if (k < 0 || (size_t)k >= n) return;
+  /* the expected haemodynamics rest on the contractility the shortfall leaves (matching
+     on: say how much, and that it can deepen), or on one the heart would lose (off: say
+     so, at the end) */
+  if (res->ischaemia_on && r->v[HS_CMP_ISCH] < 1.0)
+    hs_str_appendf(b, n,
+                   "The expected values include the LV's loss of contractility to it "
+                   "(perfusion-contraction matching: %.2f x its aerobic end-systolic "
+                   "elastance, a model estimate, docs/model.md 2.22), but an ongoing shortfall "
+                   "can deepen it: watch lactate, ST segments and PCWP. ",
+                   r->v[HS_CMP_ISCH]);
   if (res->heart_alternative < 0) {
-    k += snprintf(b + k, n - (size_t)k, "no strategy meeting every target keeps it below");
+    hs_str_appendf(b, n, "No strategy meeting every target keeps it below %.2f",
+                   res->heart_er_crit);
   } else {
     const hs_compare_row *a = &res->rows[res->heart_alternative];
-    k += snprintf(b + k, n - (size_t)k,
-                  "%.120s (step %d, %s; ECMO %.2f L/min) meets every target and keeps it at "
-                  "%.2f (demand %.1f mL/min, coronary flow %.0f mL/min). To decide on it, set "
-                  "the target heart_er_max (e.g. --target heart_er_max=%.2f)",
-                  a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO],
-                  a->v[HS_CMP_HEART_ER], a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW],
-                  res->heart_er_crit);
+    hs_str_appendf(b, n,
+                   "Aerobic alternative: %.120s (step %d, %s; ECMO %.2f L/min) meets every "
+                   "target and keeps it at %.2f (demand %.1f mL/min, coronary flow %.0f "
+                   "mL/min). To decide on it, set the target heart_er_max (e.g. --target "
+                   "heart_er_max=%.2f)",
+                   a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO],
+                   a->v[HS_CMP_HEART_ER], a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW],
+                   res->heart_er_crit);
   }
-  /* the expected haemodynamics rest on the contractility the shortfall leaves (matching
-     on: say how much), or on one the heart would lose (off: say so) */
-  if (res->ischaemia_on && k > 0 && (size_t)k < n && r->v[HS_CMP_ISCH] < 1.0)
-    snprintf(b + k, n - (size_t)k,
-             ". The expected values include the LV's loss of contractility to that shortfall "
-             "(perfusion-contraction matching: %.2f x its aerobic end-systolic elastance, "
-             "docs/model.md 2.22; its gain is a model choice, so the loss, and the flow that "
-             "avoids it, are model estimates)",
-             r->v[HS_CMP_ISCH]);
-  if (!res->ischaemia_on && k > 0 && (size_t)k < n)
-    snprintf(b + k, n - (size_t)k,
-             ". The simulated heart keeps its patient file's contractility at that shortfall "
-             "(perfusion-contraction matching is off), so the expected MAP and native output "
-             "of the recommendation are likely optimistic; --set ischaemia.enabled=true "
-             "lowers the LV's contractility with the shortfall (a patient fitted at an "
-             "already anaerobic state then needs its LV Ees refitted as the aerobic one, "
-             "docs/model.md 2.22)");
+  if (!res->ischaemia_on)
+    hs_str_appendf(b, n,
+                   ". The simulated heart keeps its patient file's contractility at that "
+                   "shortfall (perfusion-contraction matching is off), so the expected MAP and "
+                   "native output of the recommendation are likely optimistic; --set "
+                   "ischaemia.enabled=true lowers the LV's contractility with the shortfall (a "
+                   "patient fitted at an already anaerobic state then needs its LV Ees refitted "
+                   "as the aerobic one, docs/model.md 2.22)");
 }
 
 /* A strategy row of step *(const int *)step that ran (hs_strategy_least_support). */
@@ -1585,6 +1605,7 @@ static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
   res->without_circuit = -1;
   res->ladder_least = -1;
   res->heart_alternative = -1;
+  res->gain_verdict = -1; /* hs_compare_gain_check not run */
   hs_err cerr; /* the patient's critical extraction; the default where it has none */
   if (hs_model_get(base, "lactate.critical_extraction_heart", &res->heart_er_crit, &cerr) !=
       HS_OK)

@@ -18,9 +18,10 @@
 #include "core/textbuf.h"
 #include "hemosim/hemosim.h"
 
-/* A row the check reads: a strategy or sweep point of steps 1..res->step that ran. */
+/* A strategy row of steps 1..res->step that ran (the ECMO-alone sweep decides nothing). */
 static int in_steps(const hs_compare_result *res, const hs_compare_row *r) {
-  return !r->excluded && !r->failed && r->step >= 1 && r->step <= res->step;
+  return !r->is_flow_sweep && !r->excluded && !r->failed && r->step >= 1 &&
+         r->step <= res->step;
 }
 
 /* One case: the steps' strategies compared on the patient at gain g (0: matching off). */
@@ -57,82 +58,103 @@ static hs_status run_case(const hs_model *patient, const hs_compare_result *res,
   return st;
 }
 
-/* The check in sentences (res->gain_note). */
+/* The check in sentences (res->gain_note), its verdict first (res->gain_verdict). */
 static void gain_note(hs_compare_result *res, int nrows) {
   char *b = res->gain_note;
   size_t n = sizeof res->gain_note;
   const hs_compare_row *rec = &res->rows[res->recommended];
   double f0 = rec->v[HS_CMP_ECMO], lo = f0, hi = f0;
-  int nsame = 0, nstep = 0;
+  int nsame = 0, nstep = 0, nnone = 0;
+  for (int k = 0; k < res->ngain; k++) {
+    const hs_compare_gain *c = &res->gain[k];
+    nsame += c->same;
+    nstep += c->found && c->step == res->step;
+    nnone += !c->found;
+    if (c->found) lo = fmin(lo, c->ecmo_lpm), hi = fmax(hi, c->ecmo_lpm);
+  }
+  double step = res->targets.flow_step_lpm;
+  int flow_holds = hi - lo <= step + 1e-9;
+  res->gain_verdict = nsame < res->ngain ? 2 : flow_holds ? 0 : 1;
+  b[0] = 0;
+  if (res->gain_verdict == 0) { /* short: nothing to weigh */
+    char fl[48];
+    if (hi - lo < 0.005) snprintf(fl, sizeof fl, "%.2f", f0);
+    else snprintf(fl, sizeof fl, "%.2f-%.2f", lo, hi);
+    hs_str_appendf(b, n,
+                   "unchanged (%.120s, ECMO %s L/min) with perfusion-contraction matching off "
+                   "and its gain (%.3g) halved or doubled",
+                   rec->label, fl, res->gain_patient);
+    return;
+  }
   char steps[32];
   if (res->step > 1) snprintf(steps, sizeof steps, "steps 1-%d", res->step);
   else snprintf(steps, sizeof steps, "step 1");
-  b[0] = 0;
   hs_str_appendf(b, n,
-          "in %d of the %d simulated rows of %s (strategies and ECMO-alone flows) the LV "
-          "loses contractility to a myocardial O2 shortfall, by an amount the gain of "
-          "perfusion-contraction matching sets (%.2g here, a model choice no measurement "
-          "fixes, docs/model.md 2.22). %s compared again: ",
-          res->gain_ischaemic, nrows, steps, res->gain_patient,
-          res->step > 1 ? "Their strategies" : "Its strategies");
-  for (int k = 0; k < res->ngain; k++) {
+                 "%s uncertain: it rests on how much contractility the ischaemic LV loses "
+                 "(ischaemic in %d of the %d strategies of %s at the flow chosen or a lower "
+                 "one tried), set by the gain of "
+                 "perfusion-contraction matching (%.3g, a model choice no measurement fixes, "
+                 "docs/model.md 2.22). ",
+                 res->gain_verdict == 2 ? "Strategy" : "ECMO flow", res->gain_ischaemic,
+                 nrows, steps, res->gain_patient);
+  /* in the order of the gain, the answer's own among them */
+  for (int k = 0; k <= res->ngain; k++) {
+    if (k == 2 || (k == res->ngain && res->ngain < 3)) { /* the patient's gain */
+      hs_str_appendf(b, n, "; gain %.3g (the answer's): %.120s at ECMO %.2f L/min",
+                     res->gain_patient, rec->label, f0);
+      if (k == res->ngain) break;
+    }
+    if (k == res->ngain) break;
     const hs_compare_gain *c = &res->gain[k];
-    if (c->gain > 0) hs_str_appendf(b, n, "%sgain %.2g: ", k ? "; " : "", c->gain);
-    else hs_str_appendf(b, n, "%smatching off: ", k ? "; " : "");
-    if (c->same)
-      hs_str_appendf(b, n, "the same strategy at ECMO %.2f L/min", c->ecmo_lpm);
-    else if (c->found)
-      hs_str_appendf(b, n, "%.120s (step %d) at ECMO %.2f L/min", c->label, c->step, c->ecmo_lpm);
+    if (c->gain > 0) hs_str_appendf(b, n, "; gain %.3g: ", c->gain);
+    else hs_str_appendf(b, n, "Matching off: ");
+    if (c->found)
+      hs_str_appendf(b, n, "%.120s%s at ECMO %.2f L/min", c->label,
+                     c->same ? " (the recommended strategy)" : "", c->ecmo_lpm);
     else if (*c->label)
-      hs_str_appendf(b, n, "no strategy of %s meets every target (closest: %.100s, which misses %.120s)",
-              steps, c->label, c->missed);
+      hs_str_appendf(b, n, "none of %s meets every target (closest: %.100s, which misses %.120s)",
+                     steps, c->label, c->missed);
     else
       hs_str_appendf(b, n, "no strategy of %s could be run", steps);
-    nsame += c->same;
-    nstep += c->found && c->step == res->step;
-    if (c->found) lo = fmin(lo, c->ecmo_lpm), hi = fmax(hi, c->ecmo_lpm);
   }
   hs_str_appendf(b, n, ". ");
-  double step = res->targets.flow_step_lpm;
-  int flow_holds = hi - lo <= step + 1e-9;
-  if (nsame == res->ngain && flow_holds) {
-    hs_str_appendf(b, n,
-            "The answer holds at every gain: the same strategy, its ECMO flow within one "
-            "titration step (%.2f L/min)",
-            step);
-    return;
-  }
-  if (nsame == res->ngain) hs_str_appendf(b, n, "The strategy holds at every gain");
-  else hs_str_appendf(b, n, "The strategy holds at %d of %d other gains", nsame, res->ngain);
-  if (nstep == res->ngain && nsame < res->ngain)
-    hs_str_appendf(b, n, "; the step (%d, %s) holds at every one", res->step, hs_step_name(res->step));
+  if (nstep == res->ngain)
+    hs_str_appendf(b, n, "Step %d (%s) holds at every gain. ", res->step,
+                   hs_step_name(res->step));
+  else if (nnone)
+    hs_str_appendf(b, n, "At %d gain%s step %d is not enough and a costlier step would be "
+                   "needed. ", nnone, nnone > 1 ? "s" : "", res->step);
   if (!flow_holds)
     hs_str_appendf(b, n,
-            "; the ECMO flow of the answers spans %.2f-%.2f L/min (%.2f at this gain): a "
-            "starting point to titrate to the PCWP and MAP targets at the bedside, not a "
-            "prediction",
-            lo, hi, f0);
-  if (nsame < res->ngain)
+                   "The ECMO flow of the answers spans %.2f-%.2f L/min: a starting point to "
+                   "titrate to the PCWP and MAP targets, not a prediction. ",
+                   lo, hi);
+  if (res->gain_verdict == 2)
     hs_str_appendf(b, n,
-            ". Which of the strategies named here is better rests on how much contractility "
-            "the ischaemic LV loses, which the model cannot tell: weigh them clinically");
+                   "If ischaemia is suspected (ST changes, rising lactate, new regional "
+                   "wall-motion loss), favour the option with the lower myocardial O2 demand "
+                   "(MVO2 column); recheck PCWP and lactate 30 min after a change");
+  size_t k = strlen(b); /* no trailing blank */
+  while (k > 0 && b[k - 1] == ' ') b[--k] = 0;
 }
 
 hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res, int threads,
                                 hs_err *err) {
   res->ngain = 0;
   res->gain_ischaemic = 0;
+  res->gain_verdict = -1;
   res->gain_note[0] = 0;
   res->gain_wall_s = 0;
   res->gain_patient = NAN;
   if (!res->ischaemia_on || res->recommended < 0) return HS_OK;
   double t0 = hs_wall_s();
+  int nrows = 0;
   for (size_t i = 0; i < res->nrows; i++) {
     const hs_compare_row *r = &res->rows[i];
-    if (in_steps(res, r) && r->v[HS_CMP_ISCH] < HS_ISCHAEMIC_BELOW) res->gain_ischaemic++;
+    if (!in_steps(res, r)) continue;
+    nrows++;
+    res->gain_ischaemic += r->ischaemic_seen;
   }
-  int nrows = 0;
-  for (size_t i = 0; i < res->nrows; i++) nrows += in_steps(res, &res->rows[i]);
   if (!res->gain_ischaemic) return HS_OK;
   hs_status st = hs_model_get(patient, "ischaemia.gain", &res->gain_patient, err);
   if (st) return st;
@@ -145,15 +167,23 @@ hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res,
     if (!r->is_flow_sweep && !r->excluded && r->step >= 1 && r->step <= res->step)
       list[nl++] = r->name;
   }
+  /* the matching off, the gain halved and doubled (3: the top of the parameter's range;
+     a doubled gain no higher than the patient's is no other gain) */
   const double g = res->gain_patient;
-  const double gains[HS_GAIN_N] = {0.0, 0.5 * g, fmin(2.0 * g, 3.0)}; /* 3: the range */
-  for (int k = 0; k < HS_GAIN_N && !st; k++) {
-    st = run_case(patient, res, list, gains[k], threads, &res->gain[k], err);
-    if (st) hs_err_prefix(err, "gain check (gain %.2g)", gains[k]);
-  }
+  double gains[HS_GAIN_N] = {0.0, 0.5 * g, fmin(2.0 * g, 3.0)};
+  int ng = gains[2] > g ? HS_GAIN_N : HS_GAIN_N - 1;
+  for (int k = 0; k < ng && !st; k++)
+    if ((st = run_case(patient, res, list, gains[k], threads, &res->gain[k], err)) && err)
+      hs_err_prefix(err, "at gain %.3g: ", gains[k]);
   free(list);
-  if (st) return st;
-  res->ngain = HS_GAIN_N;
+  if (st == HS_ERR_NOMEM) return st;
+  if (st) { /* a supplementary check: the answer stands, and says the check failed */
+    snprintf(res->gain_note, sizeof res->gain_note,
+             "the gain check could not be run: %.1900s", err ? err->msg : "error");
+    if (err) err->code = HS_OK, err->msg[0] = 0;
+    return HS_OK;
+  }
+  res->ngain = ng;
   gain_note(res, nrows);
   res->gain_wall_s = hs_wall_s() - t0;
   return HS_OK;

@@ -2,7 +2,8 @@
  * core/textbuf.h - a text the library builds in memory (a report, a table, a CSV, an
  * SQL statement) through a stdio stream (POSIX open_memstream), with one rule for
  * failures: any failed write or close gives no text and an out-of-memory error naming
- * what was being written, never a truncated text.
+ * what was being written, never a truncated text.  Also hs_str_appendf, the one
+ * exception: a sentence appended to a fixed buffer of a result struct, cut at its end.
  */
 #ifndef HS_CORE_TEXTBUF_H
 #define HS_CORE_TEXTBUF_H

@@ -193,11 +193,15 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   SET(root, "heart_note", *r->heart_note ? hs_jstr(r->heart_note) : json_null());
   /* the gain check: the cheaper steps compared again at other gains of the perfusion-
      contraction matching (null: not run, docs/decision.md "The gain check") */
-  json_t *gc = r->ngain ? json_object() : json_null();
-  if (r->ngain && gc) {
+  json_t *gc = *r->gain_note ? json_object() : json_null();
+  if (*r->gain_note && gc) {
     json_t *cases = json_array();
     SET(gc, "patient_gain", hs_jnum(r->gain_patient));
-    SET(gc, "ischaemic_rows", json_integer(r->gain_ischaemic));
+    SET(gc, "ischaemic_strategies", json_integer(r->gain_ischaemic));
+    SET(gc, "verdict", json_string(r->gain_verdict == 0   ? "holds"
+                                   : r->gain_verdict == 1 ? "flow_varies"
+                                   : r->gain_verdict == 2 ? "strategy_changes"
+                                                          : "failed"));
     for (int k = 0; cases && k < r->ngain; k++) {
       const hs_compare_gain *c = &r->gain[k];
       json_t *o = json_object();
@@ -205,7 +209,8 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
       SET(o, "matching", json_boolean(c->gain > 0));
       SET(o, "all_met", json_boolean(c->found));
       SET(o, "same_strategy", json_boolean(c->same));
-      SET(o, c->found ? "recommended" : "closest", *c->name ? json_string(c->name) : json_null());
+      /* the strategy answering at this gain, or (all_met false) the closest */
+      SET(o, "strategy", *c->name ? hs_jstr(c->name) : json_null());
       SET(o, "label", *c->label ? hs_jstr(c->label) : json_null());
       SET(o, "step", c->step ? json_integer(c->step) : json_null());
       SET(o, "ecmo_flow_lpm", hs_jnum(c->ecmo_lpm));

@@ -102,8 +102,9 @@ static void expected_line(out *o, const hs_compare_row *r) {
   /* heart_o2_extraction is the demand over the delivery (above 1 no extraction meets it):
      the line says so rather than "O2 extraction 1.02" */
   if (isfinite(v[HS_CMP_HEART_ER]))
-    o_fmt(o, "; heart: O2 demand %.1f mL/min, coronary flow %.0f mL/min, demand / delivery %.2f",
-          v[HS_CMP_MVO2], v[HS_CMP_COR_FLOW], v[HS_CMP_HEART_ER]);
+    o_fmt(o, "; heart: O2 demand %.1f mL/min, coronary flow %.0f mL/min, O2 demand / coronary "
+          "O2 supply %.2f%s", v[HS_CMP_MVO2], v[HS_CMP_COR_FLOW], v[HS_CMP_HEART_ER],
+          v[HS_CMP_HEART_ER] > HS_HEART_ER_CRIT ? " (anaerobic above 0.88)" : "");
   if (v[HS_CMP_ISCH] < 1.0) /* the matching lowered the LV's contractility */
     o_fmt(o, ", LV contractility reduced %.0f %% by the myocardial O2 shortfall (model estimate, "
           "included in these values)", 100.0 * (1.0 - v[HS_CMP_ISCH]));
@@ -170,6 +171,12 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     o_open(o, "span", "  Settings: ");
     if (o->html) hs_html_put(o->b, "Settings: ");
     o_text(o, b->settings);
+    if (b->raised_for_heart) /* the flow raised for coronary perfusion: its bedside limits */
+      o_text(o, ". The flow is raised for coronary perfusion: the model takes the coronary "
+                "flow as pressure-dependent (no help for an occluded culprit artery, which "
+                "needs revascularisation); raise it 0.25 L/min at a time while the aortic "
+                "valve keeps opening and the pulse pressure stays above ~10 mmHg; if PCWP "
+                "rises or the LV distends, unload instead");
     if (o->html) hs_html_put(o->b, "</span><br>\n");
     else o_close(o, "");
     o_open(o, "span", "  Expected: ");
@@ -249,7 +256,9 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     else o_fmt(o, "\n");
   }
   if (*r->gain_note) { /* the answer at other gains of the perfusion-contraction matching */
-    if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>Gain check:</b> ");
+    if (o->html) /* green when the answer holds at every gain */
+      hs_html_put(o->b, r->gain_verdict == 0 ? "<div class=\"ok\"><b>Gain check:</b> "
+                                             : "<div class=\"no\"><b>Gain check:</b> ");
     else o_fmt(o, "GAIN CHECK: ");
     o_text(o, r->gain_note);
     if (o->html) hs_html_put(o->b, "</div>\n");
