@@ -811,6 +811,7 @@ static void test_gain_check(void **state) {
    one cold start, the answer no longer depends on a sibling's warm start. */
 static void test_ischaemic_titration(void **state) {
   (void)state;
+  HS_RELEASE_ONLY(); /* the climb itself runs under the sanitizers in test_gain_check */
   hs_model *m = example("severe_shock_ecmo.yaml");
   hs_test_set(m, "ischaemia.gain", "1");
   hs_targets t;
@@ -837,6 +838,57 @@ static void test_ischaemic_titration(void **state) {
   assert_false(b->met[HS_TGT_PCWP]);
   assert_true(b->v[HS_CMP_ISCH] < a->v[HS_CMP_ISCH]); /* weaker at the lower flow */
   hs_compare_free(r2);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* The start check (docs/decision.md "A second steady state"): with the matching's gain at
+   1 the severe-shock patient's heart on ECMO alone at 1 L/min has spiralled down (MAP 34
+   mmHg), and dobutamine 5 at a fixed 2 L/min started from there stays down (MAP 41, LV
+   not ejecting), while the same settings from rest keep an LV that contracts (MAP 80,
+   PCWP 20.7 mmHg): two steady states.  Targets loose enough for the spiralled-down state to
+   meet them make it the answer, and the check names the second state.  Then the gain 0.5
+   of the shipped patient: one state, no note. */
+static void test_start_check(void **state) {
+  (void)state;
+  hs_model *m = example("severe_shock_ecmo.yaml");
+  hs_test_set(m, "ischaemia.gain", "1");
+  hs_targets t;
+  hs_err err;
+  hs_targets_default(&t);
+  assert_int_equal(hs_targets_set(&t, "pcwp_max", "40", &err), HS_OK);
+  assert_int_equal(hs_targets_set(&t, "map_min", "40", &err), HS_OK);
+  assert_int_equal(hs_targets_set(&t, "do2i_min", "150", &err), HS_OK);
+  assert_int_equal(hs_targets_set(&t, "svo2_min", "30", &err), HS_OK);
+  static const char *const S[] = {"ecmo:2+dobutamine:5 ug/kg/min", "ecmo:1", NULL};
+  hs_compare_result *r = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
+  assert_int_equal(r->recommended, 0);
+  const hs_compare_row *a = &r->rows[0];
+  print_message("start check: from the seed MAP %.1f PCWP %.1f (%.2f x); from rest MAP %.1f "
+                "PCWP %.1f (%.2f x)\n", a->v[HS_CMP_MAP], a->v[HS_CMP_PCWP], a->v[HS_CMP_ISCH],
+                r->start_v[HS_CMP_MAP], r->start_v[HS_CMP_PCWP], r->start_v[HS_CMP_ISCH]);
+  assert_int_equal(r->start_row, 0);
+  assert_true(r->start_differs);
+  assert_true(r->start_v[HS_CMP_MAP] > a->v[HS_CMP_MAP] + 20);
+  assert_true(r->start_v[HS_CMP_ISCH] > a->v[HS_CMP_ISCH] + 0.3);
+  assert_non_null(strstr(r->start_note, "has a second steady state"));
+  assert_non_null(strstr(r->start_note, "hysteresis"));
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(strstr(text, "\nSECOND STATE: ECMO + dobutamine 5 ug/kg/min at ECMO 2.00"));
+  free(text);
+  char *j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"second_state\": true"));
+  free(j);
+  hs_compare_free(r);
+  hs_test_set(m, "ischaemia.gain", "0.5");
+  static const char *const S2[] = {"ecmo:1.25+dobutamine:5 ug/kg/min", "ecmo:1", NULL};
+  assert_int_equal(hs_compare_run(m, &t, NULL, S2, NULL, 0, 1, &r, &err), HS_OK);
+  assert_int_equal(r->recommended, 0);
+  assert_int_equal(r->start_row, 0); /* checked: the LV is ischaemic there */
+  assert_false(r->start_differs);
+  assert_string_equal(r->start_note, "");
+  assert_true(fabs(r->start_v[HS_CMP_MAP] - r->rows[0].v[HS_CMP_MAP]) < 1.0);
   hs_compare_free(r);
   hs_model_free(m);
 }
@@ -2402,6 +2454,7 @@ int main(void) {
       cmocka_unit_test(test_micro_brain_values),
       cmocka_unit_test(test_psvd_target), cmocka_unit_test(test_heart_target),
       cmocka_unit_test(test_gain_check), cmocka_unit_test(test_ischaemic_titration),
+      cmocka_unit_test(test_start_check),
       cmocka_unit_test(test_pv_figure_legend),
       cmocka_unit_test(test_iabp_ratio_steady),
       cmocka_unit_test(test_stasis_alternative),

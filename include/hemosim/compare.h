@@ -395,6 +395,16 @@ typedef struct hs_compare_result {
                             the strategy changes at some gain (-1: not run, or failed) */
   double gain_wall_s;    /* the check's wall time */
   char gain_note[2048];  /* the check in sentences; "" when not run */
+  /* The start check (docs/decision.md "A second steady state"): the recommendation (else
+     the closest strategy) whose LV was ischaemic, simulated again at its ECMO flow from
+     rest with the patient file's contractility instead of from the comparison's seed
+     (ECMO alone at flow_min).  start_row: that row (-1: not run); start_v: its values
+     from rest (NaN when not run or failed); start_note: what differs, "" when the two
+     agree (MAP within 5 mmHg, PCWP within 2 mmHg, the same targets met) */
+  int start_row;
+  double start_v[HS_CMP_NVAL];
+  int start_differs;
+  char start_note[1024];
 } hs_compare_result;
 
 /* An LV counts as weakened by its myocardial O2 shortfall (the gain check, the ischaemic

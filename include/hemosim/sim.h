@@ -277,8 +277,10 @@ hs_status hs_sim_run_to_steady(hs_sim *sim, hs_steady_info *info, hs_err *err);
 /*
  * Warm start.  A simulation can start from the state of another one - a neighbour in a
  * flow sweep, another strategy for the same patient, a neighbouring patient of a cohort -
- * instead of from rest, so that hs_sim_run_to_steady() has less to do.  The answer does
- * not depend on the start (the steady state is verified by integration).  States are
+ * instead of from rest, so that hs_sim_run_to_steady() has less to do.  The steady state
+ * is verified by integration, but it is the one reached from the start: where the model
+ * has two (perfusion-contraction matching: an LV that still contracts, and one that has
+ * spiralled down, docs/model.md 2.22), the start decides which.  States are
  * taken and set at a beat start (end-diastole): a new simulation, or one after
  * hs_sim_run_beats() / hs_sim_run_to_steady(); anything else is refused.
  *

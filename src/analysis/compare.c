@@ -1606,6 +1606,7 @@ static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
   res->ladder_least = -1;
   res->heart_alternative = -1;
   res->gain_verdict = -1; /* hs_compare_gain_check not run */
+  res->start_row = -1;
   hs_err cerr; /* the patient's critical extraction; the default where it has none */
   if (hs_model_get(base, "lactate.critical_extraction_heart", &res->heart_er_crit, &cerr) !=
       HS_OK)
@@ -1689,13 +1690,16 @@ static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
           hs_strategy_suction_risk(&strat[i], &res->rows[i], &res->rows[i].risk[HS_RISK_SUCTION]);
   free(jobs);
   free(strat);
-  hs_model_free(base);
   if (st) {
+    hs_model_free(base);
     hs_compare_free(res);
     return st;
   }
   decide(res);
-  if (!res->on_ecmo && !nested) st = hs_compare_circuit_check(patient, res, err);
+  /* an answer on an LV the matching weakened: does it have a second steady state? */
+  if (!nested) st = hs_compare_start_check(base, res, err);
+  hs_model_free(base);
+  if (!res->on_ecmo && !nested && !st) st = hs_compare_circuit_check(patient, res, err);
   if (!res->on_ecmo && !strategies && !nested && !st)
     st = hs_compare_ladder(patient, res, threads, err);
   if (st) {

@@ -14,10 +14,9 @@
 #include "core/textbuf.h"
 #include "hemosim/hemosim.h"
 
-/* The strategy's drugs and devices on the patient without a circuit, at steady state,
-   with the MAP controller switched on when `hold` (fills w: values and targets). */
-static hs_status run_without_circuit(const hs_model *patient, const hs_strategy *st, int hold,
-                                     const hs_targets *t, hs_compare_row *w, hs_err *err) {
+hs_status hs_strategy_row_at(const hs_model *patient, const hs_strategy *st, int hold,
+                             double ecmo_lpm, const hs_targets *t, hs_compare_row *w,
+                             hs_err *err) {
   hs_model *m = hs_model_clone(patient, err);
   if (!m) return err ? err->code : HS_ERR_NOMEM;
   hs_plan *pl = NULL;
@@ -27,6 +26,7 @@ static hs_status run_without_circuit(const hs_model *patient, const hs_strategy 
   hs_status s = hs_strategy_apply(m, st, err);
   if (!s) s = hs_model_set(m, "solver.max_beats", 600, err);
   if (!s && hold) s = hs_model_set_text(m, "map_control.enabled", "true", err);
+  if (!s && ecmo_lpm > 0) s = hs_model_set(m, "ecmo.target_flow", ecmo_lpm * HS_MLS_PER_LPM, err);
   if (!s) {
     if (!(pl = hs_plan_compile(m, err)) || !(sim = hs_sim_new(pl, err)))
       s = err ? err->code : HS_ERR_NOMEM;
@@ -101,14 +101,14 @@ hs_status hs_compare_circuit_check(const hs_model *patient, hs_compare_result *r
   }
   const char *what = strncmp(r->label, "ECMO + ", 7) == 0 ? r->label + 7 : "the patient unsupported";
   hs_compare_row w;
-  if ((s = run_without_circuit(patient, &st, 0, t, &w, err))) goto failed;
+  if ((s = hs_strategy_row_at(patient, &st, 0, 0, t, &w, err))) goto failed;
   hs_str_appendf(b, n, ". Without a circuit, ");
   without_text(b, n, what, &w);
   res->without_circuit = w.all_met;
   if (!w.all_met && !w.met[HS_TGT_MAP] && !res->hold_map) {
     /* MAP is what the circuit added: the vasopressor a clinician tries first */
     hs_compare_row h;
-    if ((s = run_without_circuit(patient, &st, 1, t, &h, err))) goto failed;
+    if ((s = hs_strategy_row_at(patient, &st, 1, 0, t, &h, err))) goto failed;
     hs_str_appendf(b, n, "; with a vasopressor holding MAP (the MAP controller, --hold-map), ");
     without_text(b, n, what, &h);
     res->without_circuit = h.all_met;
@@ -163,9 +163,9 @@ typedef struct rung {
    without it runs once more with it (the vasopressor a clinician gives, as circuit_check
    does), so a device is not failed for a pressure a drug holds. */
 static void run_rung(rung *g) {
-  g->status = run_without_circuit(g->patient, &g->st, g->hold, g->t, g->row, &g->err);
+  g->status = hs_strategy_row_at(g->patient, &g->st, g->hold, 0, g->t, g->row, &g->err);
   if (!g->status && !g->hold && !g->row->all_met && !g->row->met[HS_TGT_MAP])
-    g->status = run_without_circuit(g->patient, &g->st, 1, g->t, g->row, &g->err);
+    g->status = hs_strategy_row_at(g->patient, &g->st, 1, 0, g->t, g->row, &g->err);
 }
 
 typedef struct rung_pool {

@@ -1,12 +1,16 @@
 /*
- * analysis/compare_gain.c - the gain check of compare (docs/decision.md "The gain check").
+ * analysis/compare_gain.c - compare's checks of an answer on an ischaemic LV: the gain
+ * check and the start check (docs/decision.md "The gain check", "A second steady state").
  *
  * Perfusion-contraction matching (docs/model.md 2.22) lowers the contractility of an LV
  * whose myocardium gets less O2 than it needs, c = r^g.  The gain g is a model choice: no
  * measurement fixes how much of the whole LV's function a lumped coronary bed's shortfall
  * costs.  When the answer rests on a heart the matching made weaker, it is asked again
  * with the matching off (g 0) and with g halved and doubled; the answer says whether the
- * strategy and its ECMO flow hold.
+ * strategy and its ECMO flow hold.  The start check: the same matching can give two steady
+ * states at one flow (an LV that still contracts, one that has spiralled down), so the
+ * answer is simulated again from rest, and a second state is said
+ * (docs/decision.md "A second steady state").
  */
 #include <math.h>
 #include <stdio.h>
@@ -187,4 +191,61 @@ hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res,
   gain_note(res, nrows);
   res->gain_wall_s = hs_wall_s() - t0;
   return HS_OK;
+}
+
+/* The start check: the recommendation (else the closest strategy) again at its ECMO flow,
+   from rest with the patient file's contractility.  The comparison starts every strategy
+   from one seed, the patient with ECMO alone at flow_min, and each titration trial from
+   the nearest flow computed; where the matching has two steady states at a flow (an LV
+   that still contracts, and one that has spiralled down: the perfusion pressure falls with
+   the contractility and the contractility with the perfusion pressure), the state found
+   depends on that start (docs/model.md 2.22). */
+hs_status hs_compare_start_check(const hs_model *base, hs_compare_result *res, hs_err *err) {
+  res->start_row = -1;
+  res->start_differs = 0;
+  res->start_note[0] = 0;
+  for (int k = 0; k < HS_CMP_NVAL; k++) res->start_v[k] = NAN;
+  int i = res->recommended >= 0 ? res->recommended : res->closest;
+  if (i < 0 || !res->ischaemia_on) return HS_OK;
+  const hs_compare_row *r = &res->rows[i];
+  if (!r->ischaemic_seen || r->failed || !isfinite(r->v[HS_CMP_ECMO])) return HS_OK;
+  hs_strategy sg;
+  hs_status st = hs_strategy_parse(r->name, &sg, err);
+  if (st) return st;
+  sg.ecmo_femoral_return = hs_strategy_femoral_return(base);
+  hs_compare_row *w = calloc(1, sizeof *w);
+  if (!w) return hs_err_set(err, HS_ERR_NOMEM, "out of memory");
+  st = hs_strategy_row_at(base, &sg, 0, r->v[HS_CMP_ECMO], &res->targets, w, err);
+  if (!st) {
+    res->start_row = i;
+    memcpy(res->start_v, w->v, sizeof res->start_v);
+    const double *a = w->v, *b = r->v;
+    res->start_differs = fabs(a[HS_CMP_MAP] - b[HS_CMP_MAP]) > 5.0 ||
+                         fabs(a[HS_CMP_PCWP] - b[HS_CMP_PCWP]) > 2.0 || w->all_met != r->all_met;
+    if (res->start_differs) {
+      char *t = res->start_note;
+      size_t n = sizeof res->start_note;
+      snprintf(t, n,
+               "%.120s at ECMO %.2f L/min has a second steady state. Started from rest with "
+               "the patient file's contractility it gives MAP %.0f mmHg, PCWP %.1f mmHg, "
+               "native LV output %.2f L/min, LV contractility %.2f x (%s); the values above "
+               "(MAP %.0f, PCWP %.1f, native LV %.2f, %.2f x) were reached from the "
+               "comparison's start, ECMO alone at %.2f L/min. Which state the patient reaches "
+               "depends on the state the heart is in when the settings change (the ischaemic "
+               "spiral's hysteresis: a heart that has spiralled down needs more perfusion "
+               "pressure to recover than one that still contracts needs to stay; "
+               "docs/model.md 2.22)",
+               r->label, r->v[HS_CMP_ECMO], a[HS_CMP_MAP], a[HS_CMP_PCWP], a[HS_CMP_LVO],
+               a[HS_CMP_ISCH], w->all_met ? "every target met" : "missing targets",
+               b[HS_CMP_MAP], b[HS_CMP_PCWP], b[HS_CMP_LVO], b[HS_CMP_ISCH],
+               res->targets.flow_min_lpm);
+    }
+  } else if (st != HS_ERR_NOMEM) { /* no state from rest: nothing to compare, said */
+    snprintf(res->start_note, sizeof res->start_note,
+             "the start check could not be run: %.900s", err ? err->msg : "error");
+    if (err) err->code = HS_OK, err->msg[0] = 0;
+    st = HS_OK;
+  }
+  free(w);
+  return st;
 }

@@ -158,6 +158,17 @@ hs_status hs_compare_circuit_check(const hs_model *patient, hs_compare_result *r
 hs_status hs_compare_run_nested(const hs_model *patient, const hs_targets *targets,
                                 const hs_context *ctx, const char *const *strategies,
                                 int threads, hs_compare_result **out, hs_err *err);
+/* The strategy's drugs and devices on the patient (the patient as given: with or without
+   a circuit) at steady state from rest, the MAP controller switched on when `hold`, the
+   ECMO flow set to ecmo_lpm when > 0 (L/min); fills w: values and targets
+   (analysis/compare_circuit.c). */
+hs_status hs_strategy_row_at(const hs_model *patient, const hs_strategy *st, int hold,
+                             double ecmo_lpm, const hs_targets *t, hs_compare_row *w,
+                             hs_err *err);
+/* The start check (analysis/compare_gain.c; docs/decision.md "A second steady state"):
+   the recommendation (else the closest strategy), when its LV was ischaemic, simulated
+   again at its flow from rest (res->start_*); base: the model the strategies ran on. */
+hs_status hs_compare_start_check(const hs_model *base, hs_compare_result *res, hs_err *err);
 /* The same patient's support without a circuit (res->ladder, ladder_least, ladder_note),
    the rungs on up to `threads` threads; res->targets and res->context already set. */
 hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int threads,

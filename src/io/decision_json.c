@@ -224,6 +224,18 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
     SET(gc, "note", hs_jstr(r->gain_note));
   }
   SET(root, "gain_check", gc);
+  /* the start check: the answer (else the closest) from rest (null: not run) */
+  json_t *sc = r->start_row >= 0 || *r->start_note ? json_object() : json_null();
+  if (sc && (r->start_row >= 0 || *r->start_note)) {
+    SET(sc, "strategy", row_name_or_null(r, r->start_row, 0));
+    SET(sc, "second_state", json_boolean(r->start_differs));
+    json_t *sv = json_object();
+    for (int k = 0; sv && k < HS_CMP_NVAL; k++)
+      SET(sv, hs_compare_value_name(k), hs_jnum(r->start_v[k]));
+    SET(sc, "values_from_rest", sv);
+    SET(sc, "note", *r->start_note ? hs_jstr(r->start_note) : json_null());
+  }
+  SET(root, "start_check", sc);
   json_t *why = json_array();
   int last = r->recommended >= 0 ? r->step : HS_STEP_N;
   for (int s = 1; why && s < last; s++)

@@ -255,6 +255,13 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
   }
+  if (*r->start_note) { /* the answer's settings have a second steady state */
+    if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>Second steady state:</b> ");
+    else o_fmt(o, "SECOND STATE: ");
+    o_text(o, r->start_note);
+    if (o->html) hs_html_put(o->b, "</div>\n");
+    else o_fmt(o, "\n");
+  }
   if (*r->gain_note) { /* the answer at other gains of the perfusion-contraction matching */
     if (o->html) /* green when the answer holds at every gain */
       hs_html_put(o->b, r->gain_verdict == 0 ? "<div class=\"ok\"><b>Gain check:</b> "
