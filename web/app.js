@@ -446,7 +446,7 @@ function showResult(j) {
       (r.without_circuit_note ? `<p id="without-circuit"><b>Without a circuit:</b> ${r.without_circuit_note}</p>` : '') +
       (r.near_miss_note ? `<p><b>Near miss:</b> ${r.near_miss_note}</p>` : '') +
       (r.heart_note ? `<p><b>Heart:</b> ${r.heart_note}</p>` : '') +
-      (r.start_check && r.start_check.note ? `<p><b>Second steady state:</b> ${r.start_check.note}</p>` : '') +
+      (r.start_check && r.start_check.note ? `<p><b>${r.start_check.failed ? 'Start check' : 'Second steady state'}:</b> ${r.start_check.note}</p>` : '') +
       (r.gain_check ? `<p><b>Gain check:</b> ${r.gain_check.note}</p>` : '') +
       (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');
     const rows = r.strategies.filter((s) => !s.excluded);

@@ -399,11 +399,13 @@ typedef struct hs_compare_result {
      the closest strategy) whose LV was ischaemic, simulated again at its ECMO flow from
      rest with the patient file's contractility instead of from the comparison's seed
      (ECMO alone at flow_min).  start_row: that row (-1: not run); start_v: its values
-     from rest (NaN when not run or failed); start_note: what differs, "" when the two
-     agree (MAP within 5 mmHg, PCWP within 2 mmHg, the same targets met) */
+     from rest (NaN when not run or failed); start_note: the second state, or why the
+     check failed; "" when the two agree */
   int start_row;
   double start_v[HS_CMP_NVAL];
-  int start_differs;
+  int start_differs;      /* a second steady state: another contractility (by > 0.05 x)
+                             and MAP (> 5 mmHg), PCWP (> 2 mmHg) or the targets met */
+  int start_failed;       /* the run from rest failed: start_note says why */
   char start_note[1024];
 } hs_compare_result;
 

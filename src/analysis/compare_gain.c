@@ -202,7 +202,7 @@ hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res,
    depends on that start (docs/model.md 2.22). */
 hs_status hs_compare_start_check(const hs_model *base, hs_compare_result *res, hs_err *err) {
   res->start_row = -1;
-  res->start_differs = 0;
+  res->start_differs = res->start_failed = 0;
   res->start_note[0] = 0;
   for (int k = 0; k < HS_CMP_NVAL; k++) res->start_v[k] = NAN;
   int i = res->recommended >= 0 ? res->recommended : res->closest;
@@ -220,8 +220,11 @@ hs_status hs_compare_start_check(const hs_model *base, hs_compare_result *res, h
     res->start_row = i;
     memcpy(res->start_v, w->v, sizeof res->start_v);
     const double *a = w->v, *b = r->v;
-    res->start_differs = fabs(a[HS_CMP_MAP] - b[HS_CMP_MAP]) > 5.0 ||
-                         fabs(a[HS_CMP_PCWP] - b[HS_CMP_PCWP]) > 2.0 || w->all_met != r->all_met;
+    /* a second state of the matching: another contractility, and haemodynamics that
+       differ (a MAP controller's dead band alone moves MAP by up to 10 mmHg) */
+    res->start_differs = fabs(a[HS_CMP_ISCH] - b[HS_CMP_ISCH]) > 0.05 &&
+                         (fabs(a[HS_CMP_MAP] - b[HS_CMP_MAP]) > 5.0 ||
+                          fabs(a[HS_CMP_PCWP] - b[HS_CMP_PCWP]) > 2.0 || w->all_met != r->all_met);
     if (res->start_differs) {
       char *t = res->start_note;
       size_t n = sizeof res->start_note;
@@ -241,8 +244,10 @@ hs_status hs_compare_start_check(const hs_model *base, hs_compare_result *res, h
                res->targets.flow_min_lpm);
     }
   } else if (st != HS_ERR_NOMEM) { /* no state from rest: nothing to compare, said */
+    res->start_failed = 1;
     snprintf(res->start_note, sizeof res->start_note,
-             "the start check could not be run: %.900s", err ? err->msg : "error");
+             "the start check (the answer simulated again from rest) could not be run: %.850s",
+             err ? err->msg : "error");
     if (err) err->code = HS_OK, err->msg[0] = 0;
     st = HS_OK;
   }

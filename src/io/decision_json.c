@@ -228,7 +228,8 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   json_t *sc = r->start_row >= 0 || *r->start_note ? json_object() : json_null();
   if (sc && (r->start_row >= 0 || *r->start_note)) {
     SET(sc, "strategy", row_name_or_null(r, r->start_row, 0));
-    SET(sc, "second_state", json_boolean(r->start_differs));
+    SET(sc, "second_state", r->start_failed ? json_null() : json_boolean(r->start_differs));
+    SET(sc, "failed", json_boolean(r->start_failed));
     json_t *sv = json_object();
     for (int k = 0; sv && k < HS_CMP_NVAL; k++)
       SET(sv, hs_compare_value_name(k), hs_jnum(r->start_v[k]));

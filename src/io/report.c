@@ -68,7 +68,8 @@ static void o_close(out *o, const char *tag) {
   else hs_html_put(o->b, "\n");
 }
 
-static void expected_line(out *o, const hs_compare_row *r) {
+/* crit: the patient's critical myocardial O2 extraction (hs_compare_result.heart_er_crit) */
+static void expected_line(out *o, const hs_compare_row *r, double crit) {
   const double *v = r->v;
   o_fmt(o,
         "PCWP %.1f mmHg, MAP %.0f mmHg, CVP %.0f mmHg, pulse pressure %.0f mmHg; flows: total "
@@ -101,10 +102,11 @@ static void expected_line(out *o, const hs_compare_row *r) {
           v[HS_CMP_CPP]);
   /* heart_o2_extraction is the demand over the delivery (above 1 no extraction meets it):
      the line says so rather than "O2 extraction 1.02" */
-  if (isfinite(v[HS_CMP_HEART_ER]))
+  if (isfinite(v[HS_CMP_HEART_ER])) {
     o_fmt(o, "; heart: O2 demand %.1f mL/min, coronary flow %.0f mL/min, O2 demand / coronary "
-          "O2 supply %.2f%s", v[HS_CMP_MVO2], v[HS_CMP_COR_FLOW], v[HS_CMP_HEART_ER],
-          v[HS_CMP_HEART_ER] > HS_HEART_ER_CRIT ? " (anaerobic above 0.88)" : "");
+          "O2 supply %.2f", v[HS_CMP_MVO2], v[HS_CMP_COR_FLOW], v[HS_CMP_HEART_ER]);
+    if (v[HS_CMP_HEART_ER] > crit) o_fmt(o, " (anaerobic above %.2f)", crit);
+  }
   if (v[HS_CMP_ISCH] < 1.0) /* the matching lowered the LV's contractility */
     o_fmt(o, ", LV contractility reduced %.0f %% by the myocardial O2 shortfall (model estimate, "
           "included in these values)", 100.0 * (1.0 - v[HS_CMP_ISCH]));
@@ -181,7 +183,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     else o_close(o, "");
     o_open(o, "span", "  Expected: ");
     if (o->html) hs_html_put(o->b, "Expected: ");
-    expected_line(o, b);
+    expected_line(o, b, r->heart_er_crit);
     if (o->html) hs_html_put(o->b, "</span><br>\n");
     else o_close(o, "");
     o_open(o, "span", "  Risks: ");
@@ -233,7 +235,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
       o_fmt(o, o->html ? "" : "\n");
       if (o->html) hs_html_put(o->b, "<br>Closest, expected: ");
       else o_fmt(o, "  Closest, expected: ");
-      expected_line(o, b);
+      expected_line(o, b, r->heart_er_crit);
       if (o->html) hs_html_put(o->b, "<br>Risks: ");
       else o_fmt(o, "\n  Risks: ");
       risks_line(o, b);
@@ -255,9 +257,12 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
   }
-  if (*r->start_note) { /* the answer's settings have a second steady state */
-    if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>Second steady state:</b> ");
-    else o_fmt(o, "SECOND STATE: ");
+  if (*r->start_note) { /* the answer's settings have a second steady state (or the check
+                           failed: said as such) */
+    if (o->html)
+      hs_html_put(o->b, r->start_failed ? "<div><b>Start check:</b> "
+                                        : "<div class=\"no\"><b>Second steady state:</b> ");
+    else o_fmt(o, r->start_failed ? "START CHECK: " : "SECOND STATE: ");
     o_text(o, r->start_note);
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
