@@ -6,6 +6,8 @@
 
 /* $, api and showError: api.js */
 const fmt = (x, d) => (x === null || x === undefined || !isFinite(x)) ? '--' : x.toFixed(d);
+/* Text from the server (notes, labels, a strategy the user typed) as HTML text. */
+const htm = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /* ---- state ------------------------------------------------------------------------- */
 const S = {
@@ -441,26 +443,26 @@ function showResult(j) {
   const r = j.result, rec = $('recommendation'), tab = $('job-table');
   rec.hidden = false;
   if (j.kind === 'compare') {
-    rec.innerHTML = `<b>${r.recommended ? 'Recommended: ' + r.recommended_settings : 'No strategy meets every target'}</b>` +
-      `<p>${r.reason}</p>` + (r.circuit_note ? `<p><b>Not on ECMO:</b> ${r.circuit_note}</p>` : '') +
-      (r.without_circuit_note ? `<p id="without-circuit"><b>Without a circuit:</b> ${r.without_circuit_note}</p>` : '') +
-      (r.near_miss_note ? `<p><b>Near miss:</b> ${r.near_miss_note}</p>` : '') +
-      (r.heart_note ? `<p><b>Heart:</b> ${r.heart_note}</p>` : '') +
-      (r.start_check && r.start_check.note ? `<p><b>${r.start_check.failed ? 'Start check' : 'Second steady state'}:</b> ${r.start_check.note}</p>` : '') +
-      (r.gain_check ? `<p><b>Gain check:</b> ${r.gain_check.note}</p>` : '') +
+    rec.innerHTML = `<b>${r.recommended ? 'Recommended: ' + htm(r.recommended_settings) : 'No strategy meets every target'}</b>` +
+      `<p>${htm(r.reason)}</p>` + (r.circuit_note ? `<p><b>Not on ECMO:</b> ${htm(r.circuit_note)}</p>` : '') +
+      (r.without_circuit_note ? `<p id="without-circuit"><b>Without a circuit:</b> ${htm(r.without_circuit_note)}</p>` : '') +
+      (r.near_miss_note ? `<p><b>Near miss:</b> ${htm(r.near_miss_note)}</p>` : '') +
+      (r.heart_note ? `<p><b>Heart:</b> ${htm(r.heart_note)}</p>` : '') +
+      (r.start_check && r.start_check.note ? `<p><b>${r.start_check.failed ? 'Start check' : 'Second steady state'}:</b> ${htm(r.start_check.note)}</p>` : '') +
+      (r.gain_check ? `<p><b>Gain check:</b> ${htm(r.gain_check.note)}</p>` : '') +
       (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');
     const rows = r.strategies.filter((s) => !s.excluded);
     tab.innerHTML = '<tr><th>strategy</th><th>settings</th><th>PCWP</th><th>MAP</th><th>DO2I</th><th title="the lactate plateau of this circulation (production / clearance; epinephrine adds its aerobic lactate)">lactate mmol/L</th><th>LV output</th><th title="sublingual perfused small-vessel density the microcirculation model predicts with the patient\'s capillary dysfunction (Yeh 2018 cut-off 16.2)">PSVD* mm/mm2</th><th title="cerebral blood flow of the lower hemisphere">CBF mL/100g/min</th><th title="the myocardium\'s O2 demand from the heart\'s work (pressure-volume area, contractility, heart rate): what unloading lowers">MVO2 mL/min</th><th title="the myocardium\'s O2 demand / delivery: 0.70 while its coronary bed regulates; above its critical extraction (0.88 unless the patient file sets another) anaerobic; above 1 the delivery falls short">heart O2 demand/delivery</th><th>targets</th><th></th></tr>' +
-      rows.map((s, i) => `<tr><td>${s.label}</td><td>${s.settings}</td><td>${fmt(s.values.pcwp_mmhg, 1)}</td><td>${fmt(s.values.map_mmhg, 0)}</td>` +
+      rows.map((s, i) => `<tr><td>${htm(s.label)}</td><td>${htm(s.settings)}</td><td>${fmt(s.values.pcwp_mmhg, 1)}</td><td>${fmt(s.values.map_mmhg, 0)}</td>` +
         `<td>${fmt(s.values.do2i_mlmin_m2, 0)}</td><td>${fmt(s.values.lactate_steady_mmol_l, 1)}</td><td>${fmt(s.values.lv_output_lpm, 2)}</td>` +
-        `<td>${fmt(s.values.psvd_model_mm_mm2, 1)}</td><td>${fmt(s.values.cbf_min_ml100gmin, 0)}</td><td>${fmt(s.values.mvo2_mlmin, 1)}</td><td>${fmt(s.values.heart_o2_extraction, 2)}</td><td>${s.all_targets_met ? 'all met' : s.missed}</td>` +
+        `<td>${fmt(s.values.psvd_model_mm_mm2, 1)}</td><td>${fmt(s.values.cbf_min_ml100gmin, 0)}</td><td>${fmt(s.values.mvo2_mlmin, 1)}</td><td>${fmt(s.values.heart_o2_extraction, 2)}</td><td>${s.all_targets_met ? 'all met' : htm(s.missed)}</td>` +
         `<td><button data-i="${i}">Apply</button></td></tr>`).join('');
     tab.hidden = false;
     const apply = (s) => applyStrategy(s.name, s.values.ecmo_flow_lpm);
     tab.querySelectorAll('button').forEach((b) => { b.onclick = () => apply(rows[+b.dataset.i]); });
     if (r.recommended) $('apply-rec').onclick = () => apply(r.strategies.find((s) => s.name === r.recommended));
   } else {
-    rec.innerHTML = `<b>${r.strategy}: ${r.chosen !== null ? 'least support meeting every target: ' + r.chosen : 'no setting meets every target (closest ' + r.closest + ')'}</b><p>${r.reason}</p>`;
+    rec.innerHTML = `<b>${htm(r.strategy)}: ${htm(r.chosen !== null ? 'least support meeting every target: ' + r.chosen : 'no setting meets every target (closest ' + r.closest + ')')}</b><p>${htm(r.reason)}</p>`;
   }
   const fr = $('report');
   fr.src = `/api/sessions/${S.id}/job/report?x=${Date.now()}`;
