@@ -112,6 +112,17 @@ static void expected_line(out *o, const hs_compare_row *r, double crit) {
           "included in these values)", 100.0 * (1.0 - v[HS_CMP_ISCH]));
 }
 
+/* One note of the answer, when it has text: in HTML a box (html_open: its opening tag and
+   bold title), in text a line starting "LABEL: ". */
+static void note_box(out *o, const char *html_open, const char *label, const char *text) {
+  if (!*text) return;
+  if (o->html) hs_html_put(o->b, "%s", html_open);
+  else o_fmt(o, "%s: ", label);
+  o_text(o, text);
+  if (o->html) hs_html_put(o->b, "</div>\n");
+  else o_fmt(o, "\n");
+}
+
 static void risks_line(out *o, const hs_compare_row *r) {
   int any = 0;
   for (int k = 0; k < HS_RISK_N; k++) {
@@ -243,69 +254,34 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "</div>\n");
     else o_fmt(o, "\n");
   }
-  if (*r->near_miss_note) { /* a cheaper step within a wedge reading of the PCWP limit */
-    if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>Near miss:</b> ");
-    else o_fmt(o, "NEAR MISS: ");
-    o_text(o, r->near_miss_note);
-    if (o->html) hs_html_put(o->b, "</div>\n");
-    else o_fmt(o, "\n");
-  }
-  if (*r->heart_note) { /* the recommendation leaves the myocardium anaerobic */
-    if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>Heart:</b> ");
-    else o_fmt(o, "HEART: ");
-    o_text(o, r->heart_note);
-    if (o->html) hs_html_put(o->b, "</div>\n");
-    else o_fmt(o, "\n");
-  }
-  if (*r->start_note) { /* the answer's settings have a second steady state (or the check
-                           failed: said as such) */
-    if (o->html)
-      hs_html_put(o->b, r->start_failed ? "<div><b>Start check:</b> "
-                                        : "<div class=\"no\"><b>Second steady state:</b> ");
-    else o_fmt(o, r->start_failed ? "START CHECK: " : "SECOND STATE: ");
-    o_text(o, r->start_note);
-    if (o->html) hs_html_put(o->b, "</div>\n");
-    else o_fmt(o, "\n");
-  }
-  if (*r->gain_note) { /* the answer at other gains of the perfusion-contraction matching */
-    if (o->html) /* green when the answer holds at every gain */
-      hs_html_put(o->b, r->gain_verdict == 0 ? "<div class=\"ok\"><b>Gain check:</b> "
-                                             : "<div class=\"no\"><b>Gain check:</b> ");
-    else o_fmt(o, "GAIN CHECK: ");
-    o_text(o, r->gain_note);
-    if (o->html) hs_html_put(o->b, "</div>\n");
-    else o_fmt(o, "\n");
-  }
-  if (*r->circuit_note) { /* a patient not on VA-ECMO: the recommendation without the circuit */
-    if (o->html) hs_html_put(o->b, r->without_circuit == 1 ? "<div class=\"ok\"><b>Not on ECMO:</b> "
-                                                           : "<div class=\"no\"><b>Not on ECMO:</b> ");
-    else o_fmt(o, "NOT ON ECMO: ");
-    o_text(o, r->circuit_note);
-    if (o->html) hs_html_put(o->b, "</div>\n");
-    else o_fmt(o, "\n");
-  }
-  if (*r->ladder_note) { /* a patient not on VA-ECMO: support without a circuit */
-    if (o->html) hs_html_put(o->b, r->ladder_least >= 0 ? "<div class=\"ok\"><b>Without a circuit:</b> "
-                                                        : "<div class=\"no\"><b>Without a circuit:</b> ");
-    else o_fmt(o, "WITHOUT A CIRCUIT: ");
-    o_text(o, r->ladder_note);
-    if (o->html) hs_html_put(o->b, "</div>\n");
-    else o_fmt(o, "\n");
-  }
-  if (*r->deescalation_note) { /* the recommendation at the flow floor: weaning readiness */
-    if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>De-escalation:</b> ");
-    else o_fmt(o, "DE-ESCALATION: ");
-    o_text(o, r->deescalation_note);
-    if (o->html) hs_html_put(o->b, "</div>\n");
-    else o_fmt(o, "\n");
-  }
-  if (*r->oxygen_note) { /* differential hypoxaemia and its mitigation */
-    if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>Oxygenation:</b> ");
-    else o_fmt(o, "OXYGENATION: ");
-    o_text(o, r->oxygen_note);
-    if (o->html) hs_html_put(o->b, "</div>\n");
-    else o_fmt(o, "\n");
-  }
+  /* a cheaper step within a wedge reading of the PCWP limit */
+  note_box(o, "<div class=\"ok\"><b>Near miss:</b> ", "NEAR MISS", r->near_miss_note);
+  /* the recommendation leaves the myocardium anaerobic */
+  note_box(o, "<div class=\"no\"><b>Heart:</b> ", "HEART", r->heart_note);
+  /* the answer's settings have a second steady state (or the check failed: said as such) */
+  note_box(o,
+           r->start_failed ? "<div><b>Start check:</b> "
+                           : "<div class=\"no\"><b>Second steady state:</b> ",
+           r->start_failed ? "START CHECK" : "SECOND STATE", r->start_note);
+  /* the answer at other gains of the perfusion-contraction matching: green when it holds */
+  note_box(o,
+           r->gain_verdict == 0 ? "<div class=\"ok\"><b>Gain check:</b> "
+                                : "<div class=\"no\"><b>Gain check:</b> ",
+           "GAIN CHECK", r->gain_note);
+  /* a patient not on VA-ECMO: the recommendation without the circuit */
+  note_box(o,
+           r->without_circuit == 1 ? "<div class=\"ok\"><b>Not on ECMO:</b> "
+                                   : "<div class=\"no\"><b>Not on ECMO:</b> ",
+           "NOT ON ECMO", r->circuit_note);
+  /* a patient not on VA-ECMO: support without a circuit */
+  note_box(o,
+           r->ladder_least >= 0 ? "<div class=\"ok\"><b>Without a circuit:</b> "
+                                : "<div class=\"no\"><b>Without a circuit:</b> ",
+           "WITHOUT A CIRCUIT", r->ladder_note);
+  /* the recommendation at the flow floor: weaning readiness */
+  note_box(o, "<div class=\"ok\"><b>De-escalation:</b> ", "DE-ESCALATION", r->deescalation_note);
+  /* differential hypoxaemia and its mitigation */
+  note_box(o, "<div class=\"no\"><b>Oxygenation:</b> ", "OXYGENATION", r->oxygen_note);
   int last = r->recommended >= 0 ? r->step : HS_STEP_N;
   int header = 0;
   for (int s = 1; s < last; s++) {
