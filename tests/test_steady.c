@@ -176,6 +176,8 @@ static void test_patients_agree(void **state) {
 
 static void test_ecmo_flows_agree(void **state) {
   (void)state;
+  HS_RELEASE_ONLY(); /* accelerated against plain integration (6 s under the
+                        sanitizers; the accelerator runs there in every steady test) */
   static const double all[] = {0.5, 1, 2.5, 4, 5}, some[] = {1, 5};
   int n = full() ? 5 : 2;
   for (int i = 0; i < n; i++) {
@@ -242,6 +244,7 @@ static void test_devices_agree(void **state) {
    accelerated steps); with the afferent midpoint of issue 10 it converges accelerated. */
 static void test_low_contractility_regression(void **state) {
   (void)state;
+  HS_RELEASE_ONLY(); /* as test_ecmo_flows_agree (7 s under the sanitizers) */
   hs_model *m = load("severe_shock_ecmo.yaml");
   set(m, "lv.ees", "0.2");
   set(m, "ecmo.target_flow", "1 L/min");
@@ -395,6 +398,7 @@ static void test_left_heart_draining(void **state) {
    sinus pressure of ~7 mmHg its balance is ~10 mmHg: docs/brain.md.) */
 static void test_icp_settled(void **state) {
   (void)state;
+  HS_RELEASE_ONLY(); /* as test_ecmo_flows_agree (9 s under the sanitizers) */
   res a, b;
   free_solve(load("healthy_adult.yaml"), &a, 1, 0);
   free_solve(load("healthy_adult.yaml"), &b, 1, 1800);
