@@ -6,8 +6,10 @@
 
 /* $, api and showError: api.js */
 const fmt = (x, d) => (x === null || x === undefined || !isFinite(x)) ? '--' : x.toFixed(d);
-/* Text from the server (notes, labels, a strategy the user typed) as HTML text. */
-const htm = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/* Text from the server (notes, labels, a strategy the user typed) as HTML text or an
+   attribute value (quotes escaped too). */
+const htm = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  .replace(/"/g, '&quot;');
 
 /* ---- state ------------------------------------------------------------------------- */
 const S = {
@@ -513,12 +515,11 @@ async function runMicroFit() {
     const row = (label, x, y, z, d) => `<tr><td>${label}</td><td>${fmt(x, d)}</td><td>${fmt(y, d)}</td><td>${fmt(z, d)}</td></tr>`;
     const lim = {};
     for (const n of f.at_limit) lim[n.field] = n.note;
-    const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;');
     $('micro-table').innerHTML = '<tr><th>small vessels</th><th>measured</th><th>model before</th><th>model fitted</th></tr>' +
       row('TVD mm/mm2', m.tvd_mm_mm2, b.tvd_mm_mm2, a.tvd_mm_mm2, 2) + row('PPV %', m.ppv_pct, b.ppv_pct, a.ppv_pct, 1) +
       row('PSVD mm/mm2', m.pvd_mm_mm2, b.pvd_mm_mm2, a.pvd_mm_mm2, 2) + row('no-flow share %', m.no_flow_pct, b.no_flow_pct, a.no_flow_pct, 1) +
       '<tr><th>capillary dysfunction</th><th></th><th>before</th><th>fitted</th></tr>' +
-      ['obstructed', 'oedema', 'vasoconstriction'].map((k) => `<tr class="${lim[k] ? 'changed' : ''}"><td title="${lim[k] ? esc(lim[k]) : ''}">${k}${lim[k] ? ' (at its limit)' : ''}</td><td></td><td>${fmt(f.before[k], 3)}</td><td>${r.changes.find((c) => c.path.endsWith('.' + k)).value}</td></tr>`).join('');
+      ['obstructed', 'oedema', 'vasoconstriction'].map((k) => `<tr class="${lim[k] ? 'changed' : ''}"><td title="${lim[k] ? htm(lim[k]) : ''}">${k}${lim[k] ? ' (at its limit)' : ''}</td><td></td><td>${fmt(f.before[k], 3)}</td><td>${r.changes.find((c) => c.path.endsWith('.' + k)).value}</td></tr>`).join('');
     $('micro-table').hidden = false;
     microChanges = r.changes;
     const st = f.state;
