@@ -842,13 +842,18 @@ static void test_ischaemic_titration(void **state) {
   hs_model_free(m);
 }
 
-/* The start check (docs/decision.md "A second steady state"): with the matching's gain at
-   1 the severe-shock patient's heart on ECMO alone at 1 L/min has spiralled down (MAP 34
-   mmHg), and dobutamine 5 at a fixed 2 L/min started from there stays down (MAP 41, LV
-   not ejecting), while the same settings from rest keep an LV that contracts (MAP 80,
-   PCWP 20.7 mmHg): two steady states.  Targets loose enough for the spiralled-down state to
-   meet them make it the answer, and the check names the second state.  Then the gain 0.5
-   of the shipped patient: one state, no note. */
+/* The start check (docs/decision.md "A second steady state") and the patient's own branch
+   (docs/decision.md "Re-titrated ECMO flow", warm start).  With the matching's gain at 1
+   the severe-shock heart has two steady states with dobutamine 5 at a fixed 2 L/min: an
+   LV that contracts (MAP 80, PCWP 20.7 mmHg, 0.90 x), reached from rest and from the
+   patient at its own 5 L/min, and a spiralled-down one (MAP 41, LV not ejecting),
+   reached from the same patient on ECMO alone at 1 L/min (MAP 34 mmHg).  The strategies
+   start from the patient's state: from 5 L/min the answer is the contracting LV and no
+   second state is named; from 1 L/min (targets loose enough for the spiralled-down
+   state to meet them) it is the spiralled-down one and the check names the contracting
+   one, reached from rest.  Then the gain 0.5 of the shipped patient: one state, no note.
+   (Until 2026-12-07 every strategy started from ECMO alone at the least flow: the 5
+   L/min patient's answer was the spiralled-down state.) */
 static void test_start_check(void **state) {
   (void)state;
   hs_model *m = example("severe_shock_ecmo.yaml");
@@ -865,8 +870,22 @@ static void test_start_check(void **state) {
   assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
   assert_int_equal(r->recommended, 0);
   const hs_compare_row *a = &r->rows[0];
-  print_message("start check: from the seed MAP %.1f PCWP %.1f (%.2f x); from rest MAP %.1f "
-                "PCWP %.1f (%.2f x)\n", a->v[HS_CMP_MAP], a->v[HS_CMP_PCWP], a->v[HS_CMP_ISCH],
+  print_message("patient at 5 L/min: MAP %.1f PCWP %.1f (%.2f x); from rest MAP %.1f (%.2f x)\n",
+                a->v[HS_CMP_MAP], a->v[HS_CMP_PCWP], a->v[HS_CMP_ISCH], r->start_v[HS_CMP_MAP],
+                r->start_v[HS_CMP_ISCH]);
+  assert_true(a->v[HS_CMP_MAP] > 70);
+  assert_true(a->v[HS_CMP_ISCH] > 0.8);
+  assert_true(r->rows[1].v[HS_CMP_MAP] < 45); /* ECMO alone at 1 L/min: spiralled down */
+  assert_int_equal(r->start_row, 0);
+  assert_false(r->start_differs);
+  assert_string_equal(r->start_note, "");
+  hs_compare_free(r);
+  hs_test_set(m, "ecmo.target_flow", "1 L/min"); /* the patient spiralled down */
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
+  assert_int_equal(r->recommended, 0);
+  a = &r->rows[0];
+  print_message("patient at 1 L/min: MAP %.1f PCWP %.1f (%.2f x); from rest MAP %.1f PCWP %.1f "
+                "(%.2f x)\n", a->v[HS_CMP_MAP], a->v[HS_CMP_PCWP], a->v[HS_CMP_ISCH],
                 r->start_v[HS_CMP_MAP], r->start_v[HS_CMP_PCWP], r->start_v[HS_CMP_ISCH]);
   assert_int_equal(r->start_row, 0);
   assert_true(r->start_differs);
@@ -881,6 +900,7 @@ static void test_start_check(void **state) {
   assert_non_null(strstr(j, "\"second_state\": true"));
   free(j);
   hs_compare_free(r);
+  hs_test_set(m, "ecmo.target_flow", "5 L/min");
   hs_test_set(m, "ischaemia.gain", "0.5");
   static const char *const S2[] = {"ecmo:1.25+dobutamine:5 ug/kg/min", "ecmo:1", NULL};
   assert_int_equal(hs_compare_run(m, &t, NULL, S2, NULL, 0, 1, &r, &err), HS_OK);
@@ -1399,8 +1419,8 @@ static void test_threads_identical(void **state) {
   hs_model_free(m);
 }
 
-/* Warm start: with several strategies each starts from the ECMO-alone steady state at
-   flow_min; a strategy run alone starts from rest.  Both reach the same steady state
+/* Warm start: with several strategies each starts from the patient's own steady state
+   (decide_mild: on ECMO, at its own flow); a strategy run alone starts from rest.  Both reach the same steady state
    within the agreement of docs/numerics.md (0.5 mmHg, 1 mL, 1 %) at the same flow. */
 static void test_warm_start_same_answer(void **state) {
   (void)state;

@@ -397,8 +397,8 @@ typedef struct hs_compare_result {
   char gain_note[2048];  /* the check in sentences; "" when not run */
   /* The start check (docs/decision.md "A second steady state"): the recommendation (else
      the closest strategy) whose LV was ischaemic, simulated again at its ECMO flow from
-     rest with the patient file's contractility instead of from the comparison's seed
-     (ECMO alone at flow_min).  start_row: that row (-1: not run); start_v: its values
+     rest with the patient file's contractility instead of from the comparison's warm
+     start (the patient's own state).  start_row: that row (-1: not run); start_v: its values
      from rest (NaN when not run or failed); start_note: the second state, or why the
      check failed; "" when the two agree */
   int start_row;

@@ -945,12 +945,21 @@ done:
   r->wall_s = hs_wall_s() - t0;
 }
 
-hs_status hs_strategy_seed(const hs_model *base, double flow_lpm, hs_plan **plan, hs_sim **sim,
-                           hs_err *err) {
+hs_status hs_strategy_seed(const hs_model *base, const hs_model *patient, double flow_min_lpm,
+                           hs_plan **plan, hs_sim **sim, hs_err *err) {
   *plan = NULL, *sim = NULL;
   hs_model *m = hs_model_clone(base, err);
   if (!m) return err ? err->code : HS_ERR_NOMEM;
-  hs_status st = hs_model_set(m, "ecmo.target_flow", flow_lpm * LPM, err);
+  hs_status st = HS_OK;
+  double control = 0;
+  if (hs_model_block_index(patient, "ecmo") >= 0) {
+    /* the patient's own circuit: its flow, or its pump speed or pressure control (base
+       switched it to flow control) */
+    if (hs_model_get(patient, "ecmo.control", &control, NULL) == HS_OK)
+      st = hs_model_set(m, "ecmo.control", control, err);
+  } else {
+    st = hs_model_set(m, "ecmo.target_flow", flow_min_lpm * LPM, err);
+  }
   if (!st) st = hs_model_set(m, "solver.max_beats", 600, err);
   if (!st && !(*plan = hs_plan_compile(m, err))) st = err ? err->code : HS_ERR_NOMEM;
   if (!st && !(*sim = hs_sim_new(*plan, err))) st = err ? err->code : HS_ERR_NOMEM;
@@ -1641,13 +1650,14 @@ static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
     jobs[nj++] = (hs_strategy_job){base, s, 0, !r->is_flow_sweep, targets, r, HS_OK, {0, ""}, NULL,
                                    0, 0, NULL, NULL};
   }
-  /* warm start: every strategy starts from the ECMO-alone steady state at the least
-     flow (where the titration starts) instead of from rest (hs_sim_copy_state: nodes,
-     edges and devices by name; a device the seed lacks starts from its rest state) */
+  /* warm start: every strategy starts from the patient's own steady state (on ECMO: at
+     the patient's flow; not on ECMO: ECMO alone at the least flow) instead of from rest
+     (hs_strategy_seed; hs_sim_copy_state: nodes, edges and devices by name; a device the
+     seed lacks starts from its rest state) */
   hs_plan *seed_plan = NULL;
   hs_sim *seed = NULL;
   if (!st && nj > 1)
-    st = hs_strategy_seed(base, targets->flow_min_lpm, &seed_plan, &seed, err);
+    st = hs_strategy_seed(base, patient, targets->flow_min_lpm, &seed_plan, &seed, err);
   for (size_t i = 0; i < nj; i++) jobs[i].warm = seed;
   /* sibling chains (hs_strategy_job.after) - not with the MAP controller on: its dose
      has a dead band (any MAP in 65-75 mmHg is steady), so a strategy started from its

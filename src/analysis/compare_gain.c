@@ -195,8 +195,9 @@ hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res,
 
 /* The start check: the recommendation (else the closest strategy) again at its ECMO flow,
    from rest with the patient file's contractility.  The comparison starts every strategy
-   from one seed, the patient with ECMO alone at flow_min, and each titration trial from
-   the nearest flow computed; where the matching has two steady states at a flow (an LV
+   from one seed, the patient's own state (hs_strategy_seed: on ECMO at the patient's
+   settings; not on ECMO with ECMO alone at flow_min), and each titration trial from the
+   nearest flow computed; where the matching has two steady states at a flow (an LV
    that still contracts, and one that has spiralled down: the perfusion pressure falls with
    the contractility and the contractility with the perfusion pressure), the state found
    depends on that start (docs/model.md 2.22). */
@@ -226,6 +227,9 @@ hs_status hs_compare_start_check(const hs_model *base, hs_compare_result *res, h
                          (fabs(a[HS_CMP_MAP] - b[HS_CMP_MAP]) > 5.0 ||
                           fabs(a[HS_CMP_PCWP] - b[HS_CMP_PCWP]) > 2.0 || w->all_met != r->all_met);
     if (res->start_differs) {
+      char from[64] = "on its current ECMO settings";
+      if (!res->on_ecmo)
+        snprintf(from, sizeof from, "with ECMO alone at %.2f L/min", res->targets.flow_min_lpm);
       char *t = res->start_note;
       size_t n = sizeof res->start_note;
       snprintf(t, n,
@@ -233,15 +237,14 @@ hs_status hs_compare_start_check(const hs_model *base, hs_compare_result *res, h
                "the patient file's contractility it gives MAP %.0f mmHg, PCWP %.1f mmHg, "
                "native LV output %.2f L/min, LV contractility %.2f x (%s); the values above "
                "(MAP %.0f, PCWP %.1f, native LV %.2f, %.2f x) were reached from the "
-               "comparison's start, ECMO alone at %.2f L/min. Which state the patient reaches "
+               "patient's own state (%s). Which state the patient reaches "
                "depends on the state the heart is in when the settings change (the ischaemic "
                "spiral's hysteresis: a heart that has spiralled down needs more perfusion "
                "pressure to recover than one that still contracts needs to stay; "
                "docs/model.md 2.22)",
                r->label, r->v[HS_CMP_ECMO], a[HS_CMP_MAP], a[HS_CMP_PCWP], a[HS_CMP_LVO],
                a[HS_CMP_ISCH], w->all_met ? "every target met" : "missing targets",
-               b[HS_CMP_MAP], b[HS_CMP_PCWP], b[HS_CMP_LVO], b[HS_CMP_ISCH],
-               res->targets.flow_min_lpm);
+               b[HS_CMP_MAP], b[HS_CMP_PCWP], b[HS_CMP_LVO], b[HS_CMP_ISCH], from);
     }
   } else if (st != HS_ERR_NOMEM) { /* no state from rest: nothing to compare, said */
     res->start_failed = 1;

@@ -256,12 +256,12 @@ hs_status hs_optimize_run_opts(const hs_model *patient, const char *name,
     r->rows[i].families = strat[i].families;
     r->rows[i].step = strat[i].step;
   }
-  /* warm start of a titrated sweep, as in compare: the ECMO-alone steady state at the
-     least flow, where every titration starts */
+  /* warm start of a titrated sweep, as in compare: the patient's own steady state
+     (hs_strategy_seed) */
   hs_plan *seed_plan = NULL;
   hs_sim *seed = NULL;
   if (!st && titrate && n > 1)
-    st = hs_strategy_seed(base, targets->flow_min_lpm, &seed_plan, &seed, err);
+    st = hs_strategy_seed(base, patient, targets->flow_min_lpm, &seed_plan, &seed, err);
   for (size_t i = 0; i < n; i++) jobs[i].warm = seed;
   if (!st) hs_strategy_run_all_progress(jobs, n, opt->threads, opt->progress);
   hs_sim_free(seed);
