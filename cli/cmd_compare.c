@@ -12,6 +12,13 @@
 #include "hemosim/compare.h"
 #include "hemosim/report.h"
 
+/* Progress on a terminal (stderr): strategies done, then the gain check's phase. */
+static void compare_progress(int done, int total, void *ud) {
+  (void)ud;
+  fprintf(stderr, "\rhemosim: compare: %d/%d strategies   ", done, total);
+  fflush(stderr);
+}
+
 static const char COMPARE_HELP[] =
     "usage: hemosim compare [PATIENT_FILE] [options]\n"
     "\n"
@@ -224,9 +231,16 @@ int hs_cmd_compare(int argc, char **argv) {
   }
   const char *const *list = strategies ? (const char *const *)strategies
                                        : (const char *const *)file_strategies;
-  if (hs_compare_run(m, &t, &ctx, list, nflows ? flows : NULL, nflows, threads, &res, &err))
-    goto fail;
-  if (gain_check && hs_compare_gain_check(m, res, threads, &err)) goto fail;
+  int tty = isatty(2) && !quiet;
+  hs_progress pr = {compare_progress, NULL};
+  hs_status cst = hs_compare_run_progress(m, &t, &ctx, list, nflows ? flows : NULL, nflows,
+                                          threads, tty ? &pr : NULL, &res, &err);
+  if (!cst && gain_check && tty && hs_compare_gain_check_needed(res))
+    fprintf(stderr, "\rhemosim: compare: gain check (the answer at other gains of "
+            "perfusion-contraction matching)   ");
+  if (!cst && gain_check) cst = hs_compare_gain_check(m, res, threads, &err);
+  if (tty) fputs("\r\033[K", stderr); /* clear the progress line */
+  if (cst) goto fail;
   if (json || report) {
     hs_provenance prov = {hs_model_name(m), patient, sets, (size_t)nsets};
     char *jtext = hs_compare_json(res, &prov, targets_file, &err);

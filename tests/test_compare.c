@@ -760,6 +760,7 @@ static void test_gain_check(void **state) {
   assert_int_equal(r->ngain, 0); /* not part of hs_compare_run */
   double f = r->rows[0].v[HS_CMP_ECMO];
   assert_true(r->rows[0].v[HS_CMP_ISCH] < HS_ISCHAEMIC_BELOW);
+  assert_true(hs_compare_gain_check_needed(r)); /* the progress message's predicate */
   assert_int_equal(hs_compare_gain_check(m, r, 2, &err), HS_OK);
   print_message("gain check: %s\n", r->gain_note);
   assert_int_equal(r->ngain, HS_GAIN_N);
@@ -968,6 +969,7 @@ static void test_heart_target(void **state) {
     assert_non_null(strstr(r4->heart_note, "likely optimistic"));
     assert_non_null(strstr(r4->heart_note, "--set ischaemia.enabled=true"));
     /* no matching, nothing the gain could change: the gain check runs nothing */
+    assert_false(hs_compare_gain_check_needed(r4));
     assert_int_equal(hs_compare_gain_check(off, r4, 1, &err), HS_OK);
     assert_int_equal(r4->ngain, 0);
     assert_string_equal(r4->gain_note, "");
@@ -1021,6 +1023,8 @@ static void test_heart_target(void **state) {
     hs_compare_free(r3);
   }
   /* no recommendation: no gain check */
+  assert_false(hs_compare_gain_check_needed(r1));
+  assert_false(hs_compare_gain_check_needed(NULL));
   assert_int_equal(hs_compare_gain_check(m, r1, 1, &err), HS_OK);
   assert_int_equal(r1->ngain, 0);
   char *j = hs_compare_json(r1, NULL, NULL, &err);

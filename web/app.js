@@ -428,7 +428,8 @@ async function runJob() {
 async function waitJob() {
   const j = await api('GET', `/api/sessions/${S.id}/job`);
   if (j.state === 'running') {
-    const prog = j.total ? `${j.done} of ${j.total} ${j.kind === 'calibrate' ? 'evaluations' : 'strategies'}, ` : '';
+    const prog = j.phase ? `${j.phase}, `
+      : j.total ? `${j.done} of ${j.total} ${j.kind === 'calibrate' ? 'evaluations' : 'strategies'}, ` : '';
     const msg = `${j.kind} running: ${prog}${j.elapsed_s.toFixed(1)} s (the monitor keeps running)`;
     $(j.kind === 'calibrate' ? 'cal-msg' : 'job-msg').textContent = msg;
     setTimeout(waitJob, 500);

@@ -452,6 +452,9 @@ void hs_compare_free(hs_compare_result *r);
    three comparisons of those steps' strategies. */
 hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res, int threads,
                                 hs_err *err);
+/* 1 when hs_compare_gain_check would run comparisons for res (an ischaemic row in the
+   recommendation's step or a cheaper one), for a progress message before it. */
+int hs_compare_gain_check_needed(const hs_compare_result *res);
 /* Free the PV-loop samples of one row. */
 void hs_compare_row_clear(hs_compare_row *row);
 

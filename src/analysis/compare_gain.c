@@ -142,6 +142,13 @@ static void gain_note(hs_compare_result *res, int nrows) {
   while (k > 0 && b[k - 1] == ' ') b[--k] = 0;
 }
 
+int hs_compare_gain_check_needed(const hs_compare_result *res) {
+  if (!res || !res->ischaemia_on || res->recommended < 0) return 0;
+  for (size_t i = 0; i < res->nrows; i++)
+    if (in_steps(res, &res->rows[i]) && res->rows[i].ischaemic_seen) return 1;
+  return 0;
+}
+
 hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res, int threads,
                                 hs_err *err) {
   res->ngain = 0;

@@ -91,6 +91,7 @@ struct hs_session {
   char *job_json, *job_report;
   char job_err[HS_ERRMSG_MAX];
   int job_done, job_total;   /* progress (0/0: unknown) */
+  char job_phase[96];        /* what runs after the strategies ("" while they run) */
   hs_cal_input *job_cal;     /* calibrate: the measurements, read by the file loader */
   hs_cal_options job_cal_opt;
   char job_dir[64];          /* calibrate: temporary files of the measurements */
@@ -890,6 +891,13 @@ static void *job_main(void *arg) {
                                  s->job_nflows ? s->job_flows : NULL, s->job_nflows,
                                  s->job_threads, &pr, &r, &err);
     /* the answer at other gains of the perfusion-contraction matching, as the CLI gives */
+    if (!st && hs_compare_gain_check_needed(r)) {
+      pthread_mutex_lock(&s->mu);
+      s->job_done = s->job_total = 0;
+      snprintf(s->job_phase, sizeof s->job_phase, "gain check: the answer at other gains of "
+               "perfusion-contraction matching");
+      pthread_mutex_unlock(&s->mu);
+    }
     if (!st) st = hs_compare_gain_check(s->job_model, r, s->job_threads, &err);
     hs_provenance prov = {name, job_file[0] ? job_file : NULL, NULL, 0};
     if (!st && !(json = hs_compare_json(r, &prov, NULL, &err))) st = err.code;
@@ -941,6 +949,7 @@ static void job_reset(hs_session *s) {
   s->job_json = s->job_report = NULL;
   s->job_cal = NULL;
   s->job_done = s->job_total = 0;
+  s->job_phase[0] = '\0';
 }
 
 static hs_reply job_start(hs_session *s) {
@@ -1183,6 +1192,8 @@ static hs_reply get_job(hs_session *s) {
     json_object_set_new(j, "done", json_integer(s->job_done));
     json_object_set_new(j, "total", json_integer(s->job_total));
   }
+  if (s->job_state == JOB_RUNNING && s->job_phase[0])
+    json_object_set_new(j, "phase", json_string(s->job_phase));
   if (s->job_state >= JOB_DONE) json_object_set_new(j, "elapsed_s", json_real(s->job_wall));
   if (s->job_state == JOB_FAILED) json_object_set_new(j, "error", json_string(s->job_err));
   if (s->job_state == JOB_DONE && s->job_json) {

@@ -103,7 +103,17 @@ try {
   await page.selectOption('#job-kind', 'compare-quick');
   await page.fill('#t-heart_er_max', '1.3'); // the optional heart target, loose: the answer stays
   await page.click('#run-job');
+  // while the job runs its message says what runs: after the strategies, the gain check
+  // (docs/serve.md, the job's "phase")
+  const msgs = new Set();
+  const watch = setInterval(() => { page.textContent('#job-msg').then((t) => msgs.add(t), () => {}); }, 150);
   await page.waitForSelector('#recommendation:not([hidden])', { timeout: 60000 });
+  clearInterval(watch);
+  const gainRan = await page.evaluate(async () =>
+    (await (await fetch(`/api/sessions/${S.id}/job`)).json()).result.gain_check !== null);
+  const phaseSeen = [...msgs].some((t) => /gain check: the answer at other gains/.test(t));
+  if (gainRan !== phaseSeen) fail(`gain check ran: ${gainRan}, its phase shown: ${phaseSeen} (${[...msgs].join(' | ')})`);
+  console.log(`quick comparison: gain check ${gainRan ? 'ran, its phase shown' : 'not needed'}`);
   const rec = await page.textContent('#recommendation');
   if (!rec || rec.length < 20) fail('no recommendation text');
   const frame = page.frameLocator('#report');
