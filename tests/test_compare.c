@@ -732,7 +732,8 @@ static void test_psvd_target(void **state) {
   hs_model_free(m);
 }
 
-/* The optional heart target (docs/decision.md "The heart as a target"): on the acute-MI
+/* The heart target (docs/decision.md "The heart as a target"; a default since 2026-12-07,
+   off here first): on the acute-MI
    ECMO patient, whose coronary bed is pressure-passive, milrinone + nitroprusside meet the
    five targets at ECMO 1 L/min with the myocardium extracting more than it can aerobically;
    with heart_er_max 0.88 the titration raises the ECMO flow (perfusion pressure) until the
@@ -753,6 +754,7 @@ static void test_gain_check(void **state) {
   hs_targets t;
   hs_err err;
   hs_targets_default(&t);
+  t.heart_er_max = 0; /* the heart not a target (its default is 0.88) */
   static const char *const S[] = {"ecmo+dobutamine:5 ug/kg/min", NULL};
   hs_compare_result *r = NULL;
   assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err), HS_OK);
@@ -818,6 +820,7 @@ static void test_ischaemic_titration(void **state) {
   hs_targets t;
   hs_err err;
   hs_targets_default(&t);
+  t.heart_er_max = 0; /* the heart not a target (its default is 0.88) */
   static const char *const S[] = {"ecmo+dobutamine:5 ug/kg/min", NULL};
   hs_compare_result *r = NULL;
   assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
@@ -862,6 +865,7 @@ static void test_start_check(void **state) {
   hs_targets t;
   hs_err err;
   hs_targets_default(&t);
+  t.heart_er_max = 0; /* the heart not a target (its default is 0.88) */
   assert_int_equal(hs_targets_set(&t, "pcwp_max", "40", &err), HS_OK);
   assert_int_equal(hs_targets_set(&t, "map_min", "40", &err), HS_OK);
   assert_int_equal(hs_targets_set(&t, "do2i_min", "150", &err), HS_OK);
@@ -920,7 +924,8 @@ static void test_heart_target(void **state) {
   hs_targets t;
   hs_err err;
   hs_targets_default(&t);
-  assert_near(t.heart_er_max, 0, 0); /* off by default */
+  assert_near(t.heart_er_max, HS_HEART_ER_CRIT, 0); /* a target by default (2026-12-07) */
+  t.heart_er_max = 0; /* first not a target: what the answer then says of the heart */
   t.pcwp_max_mmhg = 22;
   static const char *const S[] = {"ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",
                                   NULL};
@@ -986,7 +991,7 @@ static void test_heart_target(void **state) {
     assert_int_equal(r2->heart_alternative, 1); /* the balloon keeps the heart aerobic */
     assert_true(r2->rows[1].v[HS_CMP_HEART_ER] <= HS_HEART_ER_CRIT);
     assert_non_null(strstr(r2->heart_note, "(step 2, IABP;"));
-    assert_non_null(strstr(r2->heart_note, "--target heart_er_max=0.88"));
+    assert_non_null(strstr(r2->heart_note, "keep the heart a target (heart_er_max, 0.88"));
     char *j2 = hs_compare_json(r2, NULL, NULL, &err);
     assert_non_null(strstr(j2, "\"heart_alternative\": \"ecmo+iabp"));
     free(j2);
@@ -1033,14 +1038,14 @@ static void test_heart_target(void **state) {
   assert_non_null(strstr(j, "\"heart_note\": null")); /* no recommendation here */
   free(j);
   char *text = hs_compare_text(r1, "p");
-  assert_non_null(strstr(text, "heart O2 extraction <= 0.88"));
+  assert_non_null(strstr(text, "heart O2 demand/delivery <= 0.88"));
   free(text);
   /* a synthetic row: the miss is named in words and in the table cell */
   hs_compare_row row = *a;
   row.v[HS_CMP_HEART_ER] = 0.93;
   hs_strategy_check_targets(&row, &t);
   assert_false(row.all_met);
-  assert_non_null(strstr(row.missed, "heart O2 extraction 0.93 (above 0.88)"));
+  assert_non_null(strstr(row.missed, "heart O2 demand/delivery 0.93 (above 0.88)"));
   char cell[96];
   hs_compare_missed_cell(&row, cell, sizeof cell);
   assert_non_null(strstr(cell, " heart"));
@@ -1961,6 +1966,7 @@ static void test_near_miss_note(void **state) {
   hs_model *m = example("acute_mi_shock_ecmo.yaml");
   hs_targets t;
   hs_targets_default(&t);
+  t.heart_er_max = 0; /* the heart not a target (its default is 0.88) */
   static const char *const S[] = {"ecmo+milrinone+nitroprusside",
                                   "ecmo+iabp:1:1+milrinone+nitroprusside", "ecmo+impella_5.5:P8",
                                   NULL};
@@ -2020,6 +2026,7 @@ static void test_near_miss_heart(void **state) {
   hs_model *m = example("acute_mi_shock_ecmo.yaml");
   hs_targets t;
   hs_targets_default(&t);
+  t.heart_er_max = 0; /* the heart not a target (its default is 0.88) */
   static const char *const S[] = {
       "ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",
       "ecmo+iabp:1:1+milrinone:0.375 ug/kg/min", "ecmo+impella_5.0:P8", NULL};

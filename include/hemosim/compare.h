@@ -58,11 +58,11 @@ typedef struct hs_targets {
                              sublingual PSVD the microcirculation model predicts
                              (psvd_model_mm_mm2, docs/decision.md "Microcirculation and
                              brain") at or above it, e.g. 16.2 mm/mm2 (Yeh 2018) */
-  double heart_er_max; /* 0 (default): not a target; else perfusion also needs the
-                          myocardium's O2 extraction (heart_o2_extraction: its demand over
-                          its delivery, docs/model.md 2.20-2.21) at or below it, e.g. 0.88
-                          (the critical extraction above which it turns anaerobic, Walley
-                          1997) */
+  double heart_er_max; /* perfusion also needs the myocardium's O2 demand over its
+                          delivery (heart_o2_extraction, docs/model.md 2.20-2.21) at or
+                          below it: 0.88 (HS_HEART_ER_CRIT, the default since 2026-12-07:
+                          the critical extraction above which it turns anaerobic, Walley
+                          1997); 0: not a target */
   double cvp_max_mmhg; /* 0 (default): not a target; else the venous congestion limit: CVP
                           at or below it, e.g. 12 mmHg in RV failure (docs/decision.md) */
 } hs_targets;

@@ -275,7 +275,7 @@ static int micro_poor(const double *v, const hs_targets *t) {
   return t->psvd_min_mm_mm2 > 0 && !(v[HS_CMP_PSVD] >= t->psvd_min_mm_mm2);
 }
 
-/* The optional heart target: the myocardium's O2 extraction above the limit (undefined
+/* The heart target (on by default): the myocardium's O2 extraction above the limit (undefined
    with a coronary flow, an arrest: not met; a model without coronary beds, no coronary
    flow at all: not judged, as the SaO2 floor without oxygen transport). */
 static int heart_judged(const double *v, const hs_targets *t) {
@@ -323,10 +323,10 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
              t->psvd_min_mm_mm2);
     strncat(r->missed, part, sizeof r->missed - strlen(r->missed) - 1);
   }
-  if (heart_short(v, t)) { /* optional (hs_targets.heart_er_max) */
+  if (heart_short(v, t)) { /* hs_targets.heart_er_max (on by default) */
     r->all_met = 0;
     if (*r->missed) strncat(r->missed, "; ", sizeof r->missed - strlen(r->missed) - 1);
-    snprintf(part, sizeof part, "heart O2 extraction %.2f (above %.2f)", v[HS_CMP_HEART_ER],
+    snprintf(part, sizeof part, "heart O2 demand/delivery %.2f (above %.2f)", v[HS_CMP_HEART_ER],
              t->heart_er_max);
     strncat(r->missed, part, sizeof r->missed - strlen(r->missed) - 1);
   }
@@ -1358,11 +1358,11 @@ static void heart_note(hs_compare_result *res) {
     hs_str_appendf(b, n,
                    "Aerobic alternative: %.120s (step %d, %s; ECMO %.2f L/min) meets every "
                    "target and keeps it at %.2f (demand %.1f mL/min, coronary flow %.0f "
-                   "mL/min). To decide on it, set the target heart_er_max (e.g. --target "
-                   "heart_er_max=%.2f)",
+                   "mL/min). To decide on it, keep the heart a target (heart_er_max, %.2f by "
+                   "default; switched off here)",
                    a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO],
                    a->v[HS_CMP_HEART_ER], a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW],
-                   res->heart_er_crit);
+                   HS_HEART_ER_CRIT);
   }
   if (!res->ischaemia_on)
     hs_str_appendf(b, n,
@@ -1475,7 +1475,7 @@ static void decide(hs_compare_result *res) {
                              tg->psvd_min_mm_mm2);
     if (tg->heart_er_max > 0 && k0 < sizeof res->reason)
       k0 += (size_t)snprintf(res->reason + k0, sizeof res->reason - k0,
-                             ", heart O2 extraction %.2f (<= %.2f)", r->v[HS_CMP_HEART_ER],
+                             ", heart O2 demand/delivery %.2f (<= %.2f)", r->v[HS_CMP_HEART_ER],
                              tg->heart_er_max);
     if (tg->cvp_max_mmhg > 0 && k0 < sizeof res->reason)
       snprintf(res->reason + k0, sizeof res->reason - k0, ", CVP %.1f mmHg (<= %.0f)",

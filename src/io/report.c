@@ -148,7 +148,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (t->sao2_upper_min_pct > 0) o_fmt(o, ", right-arm SaO2 >= %g %%", t->sao2_upper_min_pct);
     if (t->lactate_max_mmol_l > 0) o_fmt(o, ", lactate <= %g mmol/L", t->lactate_max_mmol_l);
     if (t->psvd_min_mm_mm2 > 0) o_fmt(o, ", PSVD (model) >= %g mm/mm2", t->psvd_min_mm_mm2);
-    if (t->heart_er_max > 0) o_fmt(o, ", heart O2 extraction <= %g", t->heart_er_max);
+    if (t->heart_er_max > 0) o_fmt(o, ", heart O2 demand/delivery <= %g", t->heart_er_max);
     if (t->cvp_max_mmhg > 0) o_fmt(o, ", CVP <= %g mmHg", t->cvp_max_mmhg);
     o_fmt(o,
           "; ECMO flow re-titrated to the least flow in %.2f-%.2f L/min (step %.2f) that holds "
@@ -352,7 +352,7 @@ void hs_compare_missed_cell(const hs_compare_row *r, char *buf, size_t n) {
   /* the conditions beyond the five targets (hs_strategy_check_targets) */
   if (strstr(r->missed, "lactate plateau")) snprintf(buf + strlen(buf), n - strlen(buf), " lactate");
   if (strstr(r->missed, "PSVD (model)")) snprintf(buf + strlen(buf), n - strlen(buf), " PSVD");
-  if (strstr(r->missed, "heart O2 extraction")) snprintf(buf + strlen(buf), n - strlen(buf), " heart");
+  if (strstr(r->missed, "heart O2 demand/delivery")) snprintf(buf + strlen(buf), n - strlen(buf), " heart");
   if (strstr(r->missed, "CVP ")) snprintf(buf + strlen(buf), n - strlen(buf), " CVP");
   if (strstr(r->missed, "runs backwards")) snprintf(buf + strlen(buf), n - strlen(buf), " drainage");
 }
@@ -508,7 +508,7 @@ static void targets_line(hs_html *b, const hs_targets *t, int titrated) {
   if (t->sao2_upper_min_pct > 0) hs_html_put(b, ", right-arm SaO<sub>2</sub> &ge; %g %%", t->sao2_upper_min_pct);
   if (t->lactate_max_mmol_l > 0) hs_html_put(b, ", lactate &le; %g mmol/L", t->lactate_max_mmol_l);
   if (t->psvd_min_mm_mm2 > 0) hs_html_put(b, ", PSVD (model) &ge; %g mm/mm<sup>2</sup>", t->psvd_min_mm_mm2);
-  if (t->heart_er_max > 0) hs_html_put(b, ", heart O<sub>2</sub> extraction &le; %g", t->heart_er_max);
+  if (t->heart_er_max > 0) hs_html_put(b, ", heart O<sub>2</sub> demand/delivery &le; %g", t->heart_er_max);
   if (t->cvp_max_mmhg > 0) hs_html_put(b, ", CVP &le; %g mmHg", t->cvp_max_mmhg);
   hs_html_put(b, ". ");
   if (titrated == 1)

@@ -120,7 +120,7 @@ try {
   await frame.locator('body').waitFor({ timeout: 10000 });
   const reportText = await frame.locator('body').innerText();
   if (!/PCWP/.test(reportText)) fail('the report frame does not show the comparison');
-  if (!/heart O2 extraction ≤ 1\.3/.test(reportText)) fail('the report does not list the heart target set in the form');
+  if (!/heart O2 demand\/delivery ≤ 1\.3/.test(reportText)) fail('the report does not list the heart target set in the form');
   // what each strategy gives the microcirculation, the brain and the heart: numbers in
   // the three columns
   const cells = await page.evaluate(() => {
