@@ -50,10 +50,10 @@ static const char COMPARE_OPTIONS[] =
     "                      lactate_max (none; e.g. 2 mmol/L), psvd_min (none; the\n"
     "                      model's predicted sublingual PSVD, e.g. 16.2 mm/mm2),\n"
     "                      heart_er_max (0.88: the myocardium's O2 demand / delivery\n"
-    "                      at which it stays aerobic; 0 = off), cvp_max (none;\n"
-    "                      venous congestion, e.g.\n"
-    "                      12 mmHg in RV failure). A percent is written\n"
-    "                      svo2_min=60 or \"60 %\"; a bare 0.6 is refused as ambiguous\n"
+    "                      at or below, aerobic; 0 = off), cvp_max (none; venous\n"
+    "                      congestion, e.g. 12 mmHg in RV failure). A percent is\n"
+    "                      written svo2_min=60 or \"60 %\"; a bare 0.6 is refused as\n"
+    "                      ambiguous\n"
     "  --context LIST      clinical context, comma-separated (repeatable): open_chest,\n"
     "                      lv_thrombus, la_thrombus, ar=none|mild|moderate|severe,\n"
     "                      pad=none|mild|moderate|severe, mechanical_av, vsd,\n"
@@ -237,8 +237,7 @@ int hs_cmd_compare(int argc, char **argv) {
   hs_status cst = hs_compare_run_progress(m, &t, &ctx, list, nflows ? flows : NULL, nflows,
                                           threads, tty ? &pr : NULL, &res, &err);
   if (!cst && gain_check && tty && hs_compare_gain_check_needed(res))
-    fprintf(stderr, "\rhemosim: compare: gain check (the answer at other gains of "
-            "perfusion-contraction matching)   ");
+    fprintf(stderr, "\r\033[Khemosim: compare: gain check (the answer at other gains)");
   if (!cst && gain_check) cst = hs_compare_gain_check(m, res, threads, &err);
   if (tty) fputs("\r\033[K", stderr); /* clear the progress line */
   if (cst) goto fail;

@@ -95,8 +95,8 @@ expect_run_t(0 ${HEMOSIM} run ${P})
 if("${ERR}" MATCHES "backwards")
   message(FATAL_ERROR "a running circuit reads backwards:\n${ERR}")
 endif()
-# so does optimize's answer (Release only: 20 s of sweep under the sanitizers, whose
-# output path the sweep below takes too)
+# so does optimize's answer (Release only: 20 s of sweep under the sanitizers, where
+# its answer's other branches run in the sweeps below and this one does not)
 if(NOT SANITIZED)
   expect_run_slow(0 ${HEMOSIM} optimize ${P} -s impella --fixed-flow --threads 1
                   --target pcwp_max=25 --set solver.steady_tol=1e-6 --set solver.max_beats=60)

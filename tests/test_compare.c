@@ -991,7 +991,7 @@ static void test_heart_target(void **state) {
     assert_int_equal(r2->heart_alternative, 1); /* the balloon keeps the heart aerobic */
     assert_true(r2->rows[1].v[HS_CMP_HEART_ER] <= HS_HEART_ER_CRIT);
     assert_non_null(strstr(r2->heart_note, "(step 2, IABP;"));
-    assert_non_null(strstr(r2->heart_note, "keep the heart a target (heart_er_max, 0.88"));
+    assert_non_null(strstr(r2->heart_note, "keep the heart a target (--target heart_er_max=0.88"));
     char *j2 = hs_compare_json(r2, NULL, NULL, &err);
     assert_non_null(strstr(j2, "\"heart_alternative\": \"ecmo+iabp"));
     free(j2);
@@ -1008,6 +1008,9 @@ static void test_heart_target(void **state) {
                 a->v[HS_CMP_ECMO], b->v[HS_CMP_ECMO], a->v[HS_CMP_HEART_ER],
                 b->v[HS_CMP_HEART_ER], b->v[HS_CMP_PCWP], b->missed);
   assert_true(b->v[HS_CMP_ECMO] > a->v[HS_CMP_ECMO] + 0.5); /* more perfusion pressure */
+  assert_false(a->flow_for_heart);
+  assert_true(b->flow_for_heart); /* the heart set the flow, and Settings says so */
+  assert_non_null(strstr(b->settings, "least flow holding perfusion and an aerobic heart"));
   assert_true(b->v[HS_CMP_HEART_ER] <= 0.88);
   assert_false(b->all_met); /* the filling pressure rises with the retrograde flow */
   assert_false(b->met[HS_TGT_PCWP]);
@@ -1413,7 +1416,7 @@ static void test_threads_identical(void **state) {
     assert_memory_equal(a->rows[i].v, b->rows[i].v, sizeof a->rows[i].v);
     assert_int_equal(a->rows[i].beats, b->rows[i].beats);
   }
-  /* started from the ECMO-alone seed instead of the 8 mm septostomy: the same steady state
+  /* started from the comparison's seed instead of the 8 mm septostomy: the same steady state
      within the agreement of docs/numerics.md */
   static const char *const S2[] = {"ecmo", "ecmo+septostomy:10mm", NULL};
   assert_int_equal(hs_compare_run(m, &t, NULL, S2, NULL, 0, 2, &c, &err), HS_OK);
@@ -1429,8 +1432,9 @@ static void test_threads_identical(void **state) {
 }
 
 /* Warm start: with several strategies each starts from the patient's own steady state
-   (decide_mild: on ECMO, at its own flow); a strategy run alone starts from rest.  Both reach the same steady state
-   within the agreement of docs/numerics.md (0.5 mmHg, 1 mL, 1 %) at the same flow. */
+   (decide_mild: on ECMO, at its own flow); a strategy run alone starts from rest.  Both
+   reach the same steady state within the agreement of docs/numerics.md (0.5 mmHg, 1 mL,
+   1 %) at the same flow. */
 static void test_warm_start_same_answer(void **state) {
   (void)state;
   hs_model *m = data_patient("decide_mild.yaml");

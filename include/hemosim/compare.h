@@ -281,6 +281,9 @@ typedef struct hs_compare_row {
                           target (docs/decision.md "Re-titrated ECMO flow") */
   int flow_for_sao2;  /* the titrated flow is set by the upper-body SaO2 floor (the flow
                          below it perfuses otherwise, but the right arm is hypoxaemic) */
+  int flow_for_heart; /* the titrated flow is set by the heart target (heart_er_max): the
+                         flow one grid step lower perfuses but leaves the myocardium's O2
+                         demand / delivery above it */
   double v[HS_CMP_NVAL];
   int met[HS_TGT_N];
   int all_met;
@@ -480,7 +483,7 @@ char *hs_compare_text(const hs_compare_result *r, const char *patient);
 void hs_compare_missed_cell(const hs_compare_row *r, char *buf, size_t n);
 /* The targets a checked row (hs_strategy_check_targets) meets, and in *judged (may be NULL)
    how many it was judged on: the five (the right-arm SaO2 floor counts as met when off) and
-   each optional target set (lactate_max, psvd_min, heart_er_max).  The "closest" answers
+   each other target set (lactate_max, psvd_min, heart_er_max, cvp_max).  The "closest" answers
    rank by it. */
 int hs_strategy_targets_met(const hs_compare_row *r, const hs_targets *t, int *judged);
 

@@ -875,6 +875,13 @@ void hs_strategy_run(hs_strategy_job *j) {
       no_sao2.sao2_upper_min_pct = 0;
       r->flow_for_sao2 = perfused(T.g[ci - 1].v, &no_sao2);
     }
+    /* ... or but for the heart's O2 demand / delivery: the heart target sets it */
+    if (r->perfusion_held && !r->raised_for_pcwp && !r->flow_for_sao2 && ci > 0 &&
+        T.g[ci - 1].level > 0 && heart_short(T.g[ci - 1].v, tg)) {
+      hs_targets no_heart = *tg;
+      no_heart.heart_er_max = 0;
+      r->flow_for_heart = perfused(T.g[ci - 1].v, &no_heart);
+    }
     r->titrated = 1;
     if (T.top < T.n) { /* the suction ceiling the search met (docs/decision.md "Suction") */
       r->suction_lpm = T.lo + T.step * T.top;
@@ -906,6 +913,8 @@ void hs_strategy_run(hs_strategy_job *j) {
                                   "pressure for the ischaemic LV)"
                             : r->raised_for_pcwp ? " (least flow that also drains PCWP below target)"
                             : r->flow_for_sao2   ? " (least flow holding perfusion and the upper-body SaO2 floor)"
+                            : r->flow_for_heart  ? " (least flow holding perfusion and an aerobic heart: "
+                                                   "O2 demand / delivery at or below its target)"
                                                  : " (least flow holding perfusion)")
                          : "");
     snprintf(r->settings, sizeof r->settings, "%s", fl);
@@ -953,8 +962,8 @@ hs_status hs_strategy_seed(const hs_model *base, const hs_model *patient, double
   hs_status st = HS_OK;
   double control = 0;
   if (hs_model_block_index(patient, "ecmo") >= 0) {
-    /* the patient's own circuit: its flow, or its pump speed or pressure control (base
-       switched it to flow control) */
+    /* the patient's own circuit: its flow, or its pump speed (rpm control; base switched
+       it to flow control) */
     if (hs_model_get(patient, "ecmo.control", &control, NULL) == HS_OK)
       st = hs_model_set(m, "ecmo.control", control, err);
   } else {
@@ -1062,7 +1071,7 @@ void hs_strategy_jobs_release(hs_strategy_job *jobs, size_t n) {
 
 /* Strategies that differ only in the size or level of the same devices ("ecmo+
    septostomy:6mm", "...:8mm"): one chain, each started from the previous one's flow_min
-   steady state, which is nearer than the ECMO-alone seed (a device added to the seed
+   steady state, which is nearer than the comparison's seed (a device the seed lacks
    starts from rest). The key is the text without the arguments; drug-only strategies and
    fixed flows are not chained. */
 static void chain_key(const hs_strategy *s, char *key, size_t n) {
@@ -1358,11 +1367,11 @@ static void heart_note(hs_compare_result *res) {
     hs_str_appendf(b, n,
                    "Aerobic alternative: %.120s (step %d, %s; ECMO %.2f L/min) meets every "
                    "target and keeps it at %.2f (demand %.1f mL/min, coronary flow %.0f "
-                   "mL/min). To decide on it, keep the heart a target (heart_er_max, %.2f by "
-                   "default; switched off here)",
+                   "mL/min). To decide on it, keep the heart a target (--target "
+                   "heart_er_max=%.2f; switched off here)",
                    a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO],
                    a->v[HS_CMP_HEART_ER], a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW],
-                   HS_HEART_ER_CRIT);
+                   res->heart_er_crit);
   }
   if (!res->ischaemia_on)
     hs_str_appendf(b, n,
@@ -1458,7 +1467,7 @@ static void decide(hs_compare_result *res) {
              res->targets.pcwp_max_mmhg, r->v[HS_CMP_MAP], res->targets.map_min_mmhg,
              r->v[HS_CMP_DO2I], res->targets.do2i_min, r->v[HS_CMP_SVO2D],
              res->targets.svo2_min_pct);
-    /* the targets that are off by default, when set */
+    /* the other targets, when set (and judged: the heart needs coronary beds) */
     const hs_targets *tg = &res->targets;
     size_t k0 = strlen(res->reason);
     if (tg->sao2_upper_min_pct > 0 && isfinite(r->v[HS_CMP_SAO2U]))
@@ -1473,7 +1482,7 @@ static void decide(hs_compare_result *res) {
       k0 += (size_t)snprintf(res->reason + k0, sizeof res->reason - k0,
                              ", PSVD (model) %.1f mm/mm2 (>= %.1f)", r->v[HS_CMP_PSVD],
                              tg->psvd_min_mm_mm2);
-    if (tg->heart_er_max > 0 && k0 < sizeof res->reason)
+    if (heart_judged(r->v, tg) && k0 < sizeof res->reason)
       k0 += (size_t)snprintf(res->reason + k0, sizeof res->reason - k0,
                              ", heart O2 demand/delivery %.2f (<= %.2f)", r->v[HS_CMP_HEART_ER],
                              tg->heart_er_max);

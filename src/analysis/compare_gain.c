@@ -157,7 +157,7 @@ hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res,
   res->gain_note[0] = 0;
   res->gain_wall_s = 0;
   res->gain_patient = NAN;
-  if (!res->ischaemia_on || res->recommended < 0) return HS_OK;
+  if (!hs_compare_gain_check_needed(res)) return HS_OK;
   double t0 = hs_wall_s();
   int nrows = 0;
   for (size_t i = 0; i < res->nrows; i++) {
@@ -166,7 +166,6 @@ hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res,
     nrows++;
     res->gain_ischaemic += r->ischaemic_seen;
   }
-  if (!res->gain_ischaemic) return HS_OK;
   hs_status st = hs_model_get(patient, "ischaemia.gain", &res->gain_patient, err);
   if (st) return st;
   /* the strategies of those steps (a failed one too: it may run at another gain) */
@@ -234,17 +233,18 @@ hs_status hs_compare_start_check(const hs_model *base, hs_compare_result *res, h
                          (fabs(a[HS_CMP_MAP] - b[HS_CMP_MAP]) > 5.0 ||
                           fabs(a[HS_CMP_PCWP] - b[HS_CMP_PCWP]) > 2.0 || w->all_met != r->all_met);
     if (res->start_differs) {
-      char from[64] = "on its current ECMO settings";
+      char from[96] = "the patient's own state (on its current ECMO settings)";
       if (!res->on_ecmo)
-        snprintf(from, sizeof from, "with ECMO alone at %.2f L/min", res->targets.flow_min_lpm);
+        snprintf(from, sizeof from, "the comparison's start (the patient with ECMO alone at "
+                 "%.2f L/min)", res->targets.flow_min_lpm);
       char *t = res->start_note;
       size_t n = sizeof res->start_note;
       snprintf(t, n,
                "%.120s at ECMO %.2f L/min has a second steady state. Started from rest with "
                "the patient file's contractility it gives MAP %.0f mmHg, PCWP %.1f mmHg, "
                "native LV output %.2f L/min, LV contractility %.2f x (%s); the values above "
-               "(MAP %.0f, PCWP %.1f, native LV %.2f, %.2f x) were reached from the "
-               "patient's own state (%s). Which state the patient reaches "
+               "(MAP %.0f, PCWP %.1f, native LV %.2f, %.2f x) were reached from "
+               "%s. Which state the patient reaches "
                "depends on the state the heart is in when the settings change (the ischaemic "
                "spiral's hysteresis: a heart that has spiralled down needs more perfusion "
                "pressure to recover than one that still contracts needs to stay; "

@@ -34,7 +34,7 @@ void hs_targets_default(hs_targets *t) {
   t->flow_step_lpm = 0.25;
   t->lactate_max_mmol_l = 0; /* optional: e.g. 2 mmol/L (docs/decision.md) */
   t->psvd_min_mm_mm2 = 0;    /* optional: e.g. 16.2 mm/mm2 (docs/decision.md) */
-  t->heart_er_max = HS_HEART_ER_CRIT; /* an aerobic heart (docs/decision.md "The heart") */
+  t->heart_er_max = HS_HEART_ER_CRIT; /* aerobic (docs/decision.md "The heart as a target") */
   t->cvp_max_mmhg = 0;       /* optional: e.g. 12 mmHg (docs/decision.md) */
 }
 

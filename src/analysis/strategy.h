@@ -117,9 +117,10 @@ hs_status hs_strategy_apply(hs_model *m, const hs_strategy *st, hs_err *err);
 /* The warm start of every job of a comparison or a sweep (*plan and *sim freed by the
    caller; both NULL when it is not reached): the patient's own steady state, on the
    branch the patient is on (with the perfusion-contraction matching an ischaemic LV can
-   have two steady states at one ECMO flow; docs/decision.md "Re-titrated ECMO flow", warm start).  A patient
-   on ECMO: `base` (hs_strategy_base) with the patient's own circuit settings (flow, pump
-   speed or pressure control); a patient not on ECMO: `base` at ECMO flow flow_min_lpm. */
+   have two steady states at one ECMO flow; docs/decision.md "Re-titrated ECMO flow",
+   warm start).  A patient on ECMO: `base` (hs_strategy_base) with the patient's own
+   circuit settings (its flow, or its pump speed in rpm control); a patient not on ECMO:
+   `base` at ECMO flow flow_min_lpm. */
 struct hs_sim;
 hs_status hs_strategy_seed(const hs_model *base, const hs_model *patient, double flow_min_lpm,
                            struct hs_plan **plan, struct hs_sim **sim, hs_err *err);

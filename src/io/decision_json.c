@@ -49,6 +49,7 @@ static int row_result(json_t *o, const hs_compare_row *r) {
   SET(o, "ecmo_flow_titrated", json_boolean(r->titrated));
   SET(o, "perfusion_held", json_boolean(r->perfusion_held));
   SET(o, "flow_set_by_sao2_upper", json_boolean(r->flow_for_sao2));
+  SET(o, "flow_set_by_heart", json_boolean(r->flow_for_heart));
   SET(o, "steady", json_boolean(r->steady));
   SET(o, "steady_states", json_integer(r->evals));
   /* the suction ceiling the titration met (null: none; docs/decision.md "Suction") */

@@ -101,7 +101,7 @@ try {
   // a comparison from the Decide tab
   await page.click('button[data-tab="decide"]');
   await page.selectOption('#job-kind', 'compare-quick');
-  await page.fill('#t-heart_er_max', '1.3'); // the optional heart target, loose: the answer stays
+  await page.fill('#t-heart_er_max', '1.3'); // the heart target, loose: the answer stays
   await page.click('#run-job');
   // while the job runs its message says what runs: after the strategies, the gain check
   // (docs/serve.md, the job's "phase")
