@@ -1432,7 +1432,8 @@ static void test_threads_identical(void **state) {
 }
 
 /* Warm start: with several strategies each starts from the patient's own steady state
-   (decide_mild: on ECMO, at its own flow); a strategy run alone starts from rest.  Both
+   (decide_mild: on ECMO, at its own flow; then in rpm control); a strategy run alone
+   starts from rest.  Both
    reach the same steady state within the agreement of docs/numerics.md (0.5 mmHg, 1 mL,
    1 %) at the same flow. */
 static void test_warm_start_same_answer(void **state) {
@@ -1456,6 +1457,21 @@ static void test_warm_start_same_answer(void **state) {
   assert_near(w[HS_CMP_LVEDP], c[HS_CMP_LVEDP], 0.5);
   assert_near(w[HS_CMP_LVEDV], c[HS_CMP_LVEDV], 1.0);
   assert_near(w[HS_CMP_CO], c[HS_CMP_CO], 0.01 * c[HS_CMP_CO]);
+  /* a patient in pump-speed control: the seed keeps its rpm control (hs_strategy_seed:
+     the patient's own state), the strategies run in flow control and reach the same
+     state */
+  hs_test_set(m, "ecmo.control", "rpm");
+  hs_compare_result *rpm = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &rpm, &err), HS_OK);
+  const double *q = rpm->rows[1].v;
+  print_message("  IABP from an rpm-controlled patient: ECMO %.2f L/min, MAP %.2f, PCWP %.2f\n",
+                q[HS_CMP_ECMO], q[HS_CMP_MAP], q[HS_CMP_PCWP]);
+  assert_false(rpm->rows[1].failed);
+  assert_near(q[HS_CMP_ECMO], c[HS_CMP_ECMO], 0.02);
+  assert_near(q[HS_CMP_MAP], c[HS_CMP_MAP], 0.5);
+  assert_near(q[HS_CMP_PCWP], c[HS_CMP_PCWP], 0.5);
+  assert_near(q[HS_CMP_LVEDV], c[HS_CMP_LVEDV], 1.0);
+  hs_compare_free(rpm);
   hs_compare_free(warm);
   hs_compare_free(cold);
   hs_model_free(m);

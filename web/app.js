@@ -390,7 +390,7 @@ function buildParamTable() {
   $('param-table').querySelector('tbody').innerHTML = rows.map((p) => {
     const v = p.path in S.edits ? S.edits[p.path] : (p.choices ? p.choices[p.value] : p.bool ? (p.value ? 'true' : 'false') : isFinite(p.value) ? String(Number(p.value.toPrecision(6))) : '--');
     const range = p.choices ? p.choices.join(' | ') : p.bool ? 'true | false' : `${fmt(p.min, 4).replace(/\.?0+$/, '')} - ${fmt(p.max, 4).replace(/\.?0+$/, '')}`;
-    return `<tr class="${p.path in S.edits ? 'changed' : ''}"><td>${p.path}</td><td><input data-path="${p.path}" value="${v}"></td><td>${p.unit}</td><td>${range}</td><td>${p.doc}</td></tr>`;
+    return `<tr class="${p.path in S.edits ? 'changed' : ''}"><td>${htm(p.path)}</td><td><input data-path="${htm(p.path)}" value="${htm(v)}"></td><td>${htm(p.unit)}</td><td>${htm(range)}</td><td>${htm(p.doc)}</td></tr>`;
   }).join('');
   for (const inp of $('param-table').querySelectorAll('input')) {
     inp.onchange = () => {

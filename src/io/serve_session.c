@@ -899,6 +899,9 @@ static void *job_main(void *arg) {
       pthread_mutex_unlock(&s->mu);
     }
     if (!st) st = hs_compare_gain_check(s->job_model, r, s->job_threads, &err);
+    pthread_mutex_lock(&s->mu);
+    if (s->job_phase[0]) snprintf(s->job_phase, sizeof s->job_phase, "writing the report");
+    pthread_mutex_unlock(&s->mu);
     hs_provenance prov = {name, job_file[0] ? job_file : NULL, NULL, 0};
     if (!st && !(json = hs_compare_json(r, &prov, NULL, &err))) st = err.code;
     if (!st) st = hs_report_compare(dir, name, r, &s->job_targets, &err);
