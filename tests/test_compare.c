@@ -763,6 +763,16 @@ static void test_gain_check(void **state) {
   double f = r->rows[0].v[HS_CMP_ECMO];
   assert_true(r->rows[0].v[HS_CMP_ISCH] < HS_ISCHAEMIC_BELOW);
   assert_true(hs_compare_gain_check_needed(r)); /* the progress message's predicate */
+  /* what the team rechecks: the ejecting LV's pulse pressure, and unloading rather than
+     less flow if PCWP rises (docs/decision.md "Recheck") */
+  {
+    char below[64];
+    snprintf(below, sizeof below, "lowering the ECMO flow below %.2f L/min", f);
+    assert_non_null(strstr(r->recheck_note, "within 30 min of the change: PCWP, MAP, lactate"));
+    assert_non_null(strstr(r->recheck_note, "the arterial pulse pressure ("));
+    assert_non_null(strstr(r->recheck_note, "unload more (the next step) rather than"));
+    assert_non_null(strstr(r->recheck_note, below));
+  }
   assert_int_equal(hs_compare_gain_check(m, r, 2, &err), HS_OK);
   print_message("gain check: %s\n", r->gain_note);
   assert_int_equal(r->ngain, HS_GAIN_N);

@@ -451,6 +451,7 @@ function showResult(j) {
       (r.without_circuit_note ? `<p id="without-circuit"><b>Without a circuit:</b> ${htm(r.without_circuit_note)}</p>` : '') +
       (r.near_miss_note ? `<p><b>Near miss:</b> ${htm(r.near_miss_note)}</p>` : '') +
       (r.heart_note ? `<p><b>Heart:</b> ${htm(r.heart_note)}</p>` : '') +
+      (r.recheck_note ? `<p><b>Recheck</b> ${htm(r.recheck_note)}</p>` : '') +
       (r.start_check && r.start_check.note ? `<p><b>${r.start_check.failed ? 'Start check' : 'Second steady state'}:</b> ${htm(r.start_check.note)}</p>` : '') +
       (r.gain_check ? `<p><b>Gain check:</b> ${htm(r.gain_check.note)}</p>` : '') +
       (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');

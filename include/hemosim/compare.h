@@ -366,6 +366,10 @@ typedef struct hs_compare_result {
                               heart_er_max is not a target) the note says so and names a
                               cheaper strategy, also within a reading, that keeps it below */
   int near_miss;          /* that strategy (-1: none) */
+  char recheck_note[640]; /* what to recheck at the bedside after the recommended change
+                             (docs/decision.md "Recheck"): PCWP, MAP, lactate and ST
+                             segments; the pulse pressure while the native LV ejects; and
+                             unloading, not less flow, if PCWP rises; "" without one */
   char heart_note[1536];  /* the recommendation leaves the myocardium above its critical O2
                              extraction (heart_er_crit) while heart_er_max is not a
                              target: the first strategy (cheapest step, list order) meeting

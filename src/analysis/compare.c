@@ -1388,6 +1388,32 @@ static int runs_in_step(const hs_compare_row *r, const void *step) {
   return !r->is_flow_sweep && r->step == *(const int *)step && !r->excluded && !r->failed;
 }
 
+/* What the team rechecks after the recommended change (docs/decision.md "Recheck"; a
+   clinical review, 2026-12-07): the answer is a model's, its flow the least that holds the
+   targets in the model. */
+static void recheck_note(hs_compare_result *res) {
+  res->recheck_note[0] = 0;
+  if (res->recommended < 0) return;
+  const hs_compare_row *r = &res->rows[res->recommended];
+  char *b = res->recheck_note;
+  size_t n = sizeof res->recheck_note;
+  hs_str_appendf(b, n, "within 30 min of the change: PCWP, MAP, lactate and ST segments");
+  /* a native LV that ejects without a pump in it: its valve can close as the flow rises */
+  if (r->v[HS_CMP_AVO] >= 0.5 &&
+      !(r->families & ((1u << HS_FAM_IMPELLA) | (1u << HS_FAM_TANDEMHEART))))
+    hs_str_appendf(b, n, "; the arterial pulse pressure (%.0f mmHg in the model): a narrowing "
+                   "one means the aortic valve is closing (confirm on echo)",
+                   r->v[HS_CMP_PP]);
+  if (r->titrated && r->perfusion_held && res->step < 5)
+    hs_str_appendf(b, n, ". If PCWP rises above its limit, unload more (%sthe next step) "
+                   "rather than lowering the ECMO flow below %.2f L/min, the least that holds "
+                   "every target in the model",
+                   r->families & ((1u << HS_FAM_IMPELLA) | (1u << HS_FAM_TANDEMHEART))
+                       ? "a higher pump setting, or "
+                       : "",
+                   r->v[HS_CMP_ECMO]);
+}
+
 static void decide(hs_compare_result *res) {
   res->recommended = res->closest = -1;
   res->step = 0;
@@ -1457,6 +1483,7 @@ static void decide(hs_compare_result *res) {
   deescalation_note(res);
   near_miss_note(res, step_best);
   heart_note(res);
+  recheck_note(res);
   if (res->recommended >= 0) {
     const hs_compare_row *r = &res->rows[res->recommended];
     snprintf(res->reason, sizeof res->reason,

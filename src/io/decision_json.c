@@ -192,6 +192,7 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   SET(root, "ischaemia_on", json_boolean(r->ischaemia_on));
   SET(root, "heart_alternative", row_name_or_null(r, r->heart_alternative, 0));
   SET(root, "heart_note", *r->heart_note ? hs_jstr(r->heart_note) : json_null());
+  SET(root, "recheck_note", *r->recheck_note ? hs_jstr(r->recheck_note) : json_null());
   /* the gain check: the cheaper steps compared again at other gains of the perfusion-
      contraction matching (null: not run, docs/decision.md "The gain check") */
   json_t *gc = *r->gain_note ? json_object() : json_null();

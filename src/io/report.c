@@ -236,6 +236,13 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
       if (o->html) hs_html_put(o->b, "</span>");
       else o_close(o, "");
     }
+    if (*r->recheck_note) { /* what the team rechecks after the change */
+      o_open(o, "span", "  Recheck ");
+      if (o->html) hs_html_put(o->b, "<br>Recheck ");
+      o_text(o, r->recheck_note);
+      if (o->html) hs_html_put(o->b, "</span>");
+      else o_close(o, "");
+    }
     if (o->html) hs_html_put(o->b, "</div>\n");
   } else {
     if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>No strategy meets every target.</b> ");
