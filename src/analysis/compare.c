@@ -1397,10 +1397,10 @@ static void recheck_note(hs_compare_result *res) {
   const hs_compare_row *r = &res->rows[res->recommended];
   char *b = res->recheck_note;
   size_t n = sizeof res->recheck_note;
+  int pump = (r->families & ((1u << HS_FAM_IMPELLA) | (1u << HS_FAM_TANDEMHEART))) != 0;
   hs_str_appendf(b, n, "within 30 min of the change: PCWP, MAP, lactate and ST segments");
   /* a native LV that ejects without a pump in it: its valve can close as the flow rises */
-  if (r->v[HS_CMP_AVO] >= 0.5 &&
-      !(r->families & ((1u << HS_FAM_IMPELLA) | (1u << HS_FAM_TANDEMHEART))))
+  if (r->v[HS_CMP_AVO] >= 0.5 && !pump)
     hs_str_appendf(b, n, "; the arterial pulse pressure (%.0f mmHg in the model): a narrowing "
                    "one means the aortic valve is closing (confirm on echo)",
                    r->v[HS_CMP_PP]);
@@ -1408,10 +1408,7 @@ static void recheck_note(hs_compare_result *res) {
     hs_str_appendf(b, n, ". If PCWP rises above its limit, unload more (%sthe next step) "
                    "rather than lowering the ECMO flow below %.2f L/min, the least that holds "
                    "every target in the model",
-                   r->families & ((1u << HS_FAM_IMPELLA) | (1u << HS_FAM_TANDEMHEART))
-                       ? "a higher pump setting, or "
-                       : "",
-                   r->v[HS_CMP_ECMO]);
+                   pump ? "a higher pump setting, or " : "", r->v[HS_CMP_ECMO]);
 }
 
 static void decide(hs_compare_result *res) {

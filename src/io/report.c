@@ -112,6 +112,17 @@ static void expected_line(out *o, const hs_compare_row *r, double crit) {
           "included in these values)", 100.0 * (1.0 - v[HS_CMP_ISCH]));
 }
 
+/* One further line of the recommendation: in text "  LABELtext" on its own line, in HTML
+   a span after a line break. */
+static void answer_line(out *o, const char *label, const char *text) {
+  o_open(o, "span", "  ");
+  if (o->html) hs_html_put(o->b, "<br>");
+  hs_html_put(o->b, "%s", label);
+  o_text(o, text);
+  if (o->html) hs_html_put(o->b, "</span>");
+  else o_close(o, "");
+}
+
 /* One note of the answer, when it has text: in HTML a box (html_open: its opening tag and
    bold title), in text a line starting "LABEL: ". */
 static void note_box(out *o, const char *html_open, const char *label, const char *text) {
@@ -230,19 +241,10 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
       char po[256];
       hs_compare_passed_over_text(&r->rows[r->passed_over], &r->rows[r->least_flow], po,
                                   sizeof po);
-      o_open(o, "span", "  Passed over: ");
-      if (o->html) hs_html_put(o->b, "<br>Passed over: ");
-      o_text(o, po);
-      if (o->html) hs_html_put(o->b, "</span>");
-      else o_close(o, "");
+      answer_line(o, "Passed over: ", po);
     }
-    if (*r->recheck_note) { /* what the team rechecks after the change */
-      o_open(o, "span", "  Recheck ");
-      if (o->html) hs_html_put(o->b, "<br>Recheck ");
-      o_text(o, r->recheck_note);
-      if (o->html) hs_html_put(o->b, "</span>");
-      else o_close(o, "");
-    }
+    if (*r->recheck_note) /* what the team rechecks after the change */
+      answer_line(o, "Recheck ", r->recheck_note);
     if (o->html) hs_html_put(o->b, "</div>\n");
   } else {
     if (o->html) hs_html_put(o->b, "<div class=\"no\"><b>No strategy meets every target.</b> ");
