@@ -816,6 +816,54 @@ static void test_gain_check(void **state) {
   hs_model_free(m);
 }
 
+/* The severe-shock ECMO patient's answer at the default targets (docs/decision.md "Why it
+   is a default"): step 1's strategies, the heart a target at 0.88, pick dobutamine
+   5 ug/kg/min at 2.25 L/min, the flow set by the heart (2.00 L/min perfuses but leaves it
+   above 0.88), with PCWP 18.6 and MAP 84 mmHg when written; the gain check reads
+   "unchanged".  A change of this answer is a decision to state, not a drift. */
+static void test_severe_shock_default_answer(void **state) {
+  (void)state;
+  HS_RELEASE_ONLY(); /* numbers of a comparison and its gain check (the code paths run
+                        under the sanitizers in test_gain_check and test_heart_target) */
+  hs_model *m = example("severe_shock_ecmo.yaml");
+  hs_targets t;
+  hs_err err;
+  hs_targets_default(&t);
+  assert_near(t.heart_er_max, HS_HEART_ER_CRIT, 0);
+  static const char *const S[] = {"ecmo", "ecmo+milrinone:0.375 ug/kg/min",
+                                  "ecmo+dobutamine:5 ug/kg/min",
+                                  "ecmo+nitroprusside:0.5 ug/kg/min",
+                                  "ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",
+                                  NULL};
+  hs_compare_result *r = NULL;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  assert_true(r->recommended >= 0);
+  const hs_compare_row *a = &r->rows[r->recommended];
+  print_message("  %s at %.2f L/min: PCWP %.2f, MAP %.1f, heart %.3f\n", a->name,
+                a->v[HS_CMP_ECMO], a->v[HS_CMP_PCWP], a->v[HS_CMP_MAP], a->v[HS_CMP_HEART_ER]);
+  assert_string_equal(a->name, "ecmo+dobutamine:5 ug/kg/min");
+  assert_near(a->v[HS_CMP_ECMO], 2.25, 0.01);
+  assert_true(a->flow_for_heart);
+  assert_true(a->v[HS_CMP_HEART_ER] <= 0.88 && a->v[HS_CMP_HEART_ER] > 0.85);
+  assert_near(a->v[HS_CMP_PCWP], 18.6, 0.5); /* limit 20 */
+  assert_near(a->v[HS_CMP_MAP], 84.0, 2.0);
+  /* ECMO alone and nitroprusside miss PCWP at every flow; milrinone with nitroprusside
+     meets every target but only at more flow */
+  assert_false(r->rows[0].all_met);
+  assert_false(r->rows[3].all_met);
+  assert_true(r->rows[4].all_met && r->rows[4].v[HS_CMP_ECMO] > a->v[HS_CMP_ECMO] + 0.5);
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(strstr(text, "ECMO 2.25 L/min (least flow holding perfusion and an aerobic "
+                               "heart: O2 demand / delivery at or below its target)"));
+  free(text);
+  assert_int_equal(hs_compare_gain_check(m, r, 2, &err), HS_OK);
+  print_message("  gain check: %s\n", r->gain_note);
+  assert_int_equal(r->gain_verdict, 0);
+  assert_non_null(strstr(r->gain_note, "unchanged"));
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
 /* The titration of an ischaemic LV (docs/decision.md "Re-titrated ECMO flow"): with the
    matching's gain at 1 the severe-shock patient on dobutamine 5 holds perfusion at a flow
    whose PCWP misses; more flow lowers PCWP (the perfusion pressure restores contractility)
@@ -2518,7 +2566,8 @@ int main(void) {
       cmocka_unit_test(test_hold_map_dose),
       cmocka_unit_test(test_micro_brain_values),
       cmocka_unit_test(test_psvd_target), cmocka_unit_test(test_heart_target),
-      cmocka_unit_test(test_gain_check), cmocka_unit_test(test_ischaemic_titration),
+      cmocka_unit_test(test_gain_check), cmocka_unit_test(test_severe_shock_default_answer),
+      cmocka_unit_test(test_ischaemic_titration),
       cmocka_unit_test(test_start_check),
       cmocka_unit_test(test_pv_figure_legend),
       cmocka_unit_test(test_iabp_ratio_steady),

@@ -291,6 +291,11 @@ static int cvp_high(const double *v, const hs_targets *t) {
   return t->cvp_max_mmhg > 0 && !(v[HS_CMP_CVP] <= t->cvp_max_mmhg);
 }
 
+/* The row's strategy has a pump that empties the LV itself (Impella, TandemHeart). */
+static int row_has_lv_pump(const hs_compare_row *r) {
+  return (r->families & ((1u << HS_FAM_IMPELLA) | (1u << HS_FAM_TANDEMHEART))) != 0;
+}
+
 /* A vent joined to the venous line drains more than the pump carries: the rest leaves
    through the venous drainage cannula backwards, into the vein (pump inlet above the
    venous pressure).  No perfusionist runs a circuit so; the setting is not a solution. */
@@ -520,6 +525,16 @@ static int perfused(const double *v, const hs_targets *tg) {
   return v[HS_CMP_MAP] >= tg->map_min_mmhg && v[HS_CMP_DO2I] >= tg->do2i_min &&
          v[HS_CMP_SVO2D] >= tg->svo2_min_pct && !lactate_high(v, tg) && !upper_hypoxic(v, tg) &&
          !micro_poor(v, tg) && !heart_short(v, tg) && !cvp_high(v, tg) && !drainage_reversed(v);
+}
+
+/* Perfused with one target dropped: the flow a grid step below the titrated one meets
+   every other target, so the dropped one is what sets the flow. */
+enum { DROP_SAO2, DROP_HEART };
+static int perfused_but_for(const double *v, const hs_targets *tg, int drop) {
+  hs_targets t = *tg;
+  if (drop == DROP_SAO2) t.sao2_upper_min_pct = 0;
+  else t.heart_er_max = 0;
+  return perfused(v, &t);
 }
 
 /* Perfusion margin: the smallest of the scaled distances of MAP (10 mmHg), DO2 index
@@ -868,20 +883,15 @@ void hs_strategy_run(hs_strategy_job *j) {
        the answer may rest on it (the gain check, hs_compare_gain_check) */
     for (int k = 0; k <= ci && k < T.n; k++)
       if (T.g[k].level > 0 && T.g[k].v[HS_CMP_ISCH] < HS_ISCHAEMIC_BELOW) r->ischaemic_seen = 1;
-    /* the flow one step below perfuses but for the upper-body SaO2: that floor sets it */
-    if (r->perfusion_held && !r->raised_for_pcwp && ci > 0 && T.g[ci - 1].level > 0 &&
-        upper_hypoxic(T.g[ci - 1].v, tg)) {
-      hs_targets no_sao2 = *tg;
-      no_sao2.sao2_upper_min_pct = 0;
-      r->flow_for_sao2 = perfused(T.g[ci - 1].v, &no_sao2);
-    }
-    /* ... or but for the heart's O2 demand / delivery: the heart target sets it */
-    if (r->perfusion_held && !r->raised_for_pcwp && !r->flow_for_sao2 && ci > 0 &&
-        T.g[ci - 1].level > 0 && heart_short(T.g[ci - 1].v, tg)) {
-      hs_targets no_heart = *tg;
-      no_heart.heart_er_max = 0;
-      r->flow_for_heart = perfused(T.g[ci - 1].v, &no_heart);
-    }
+    /* the flow one step below perfuses but for the upper-body SaO2, or but for the heart's
+       O2 demand / delivery: that target sets the flow (the Settings line says which) */
+    const double *vb = r->perfusion_held && !r->raised_for_pcwp && ci > 0 &&
+                               T.g[ci - 1].level > 0
+                           ? T.g[ci - 1].v
+                           : NULL;
+    if (vb && upper_hypoxic(vb, tg)) r->flow_for_sao2 = perfused_but_for(vb, tg, DROP_SAO2);
+    if (vb && !r->flow_for_sao2 && heart_short(vb, tg))
+      r->flow_for_heart = perfused_but_for(vb, tg, DROP_HEART);
     r->titrated = 1;
     if (T.top < T.n) { /* the suction ceiling the search met (docs/decision.md "Suction") */
       r->suction_lpm = T.lo + T.step * T.top;
@@ -1208,7 +1218,7 @@ static void deescalation_note(hs_compare_result *res) {
            "the ECMO flow stepped down with the vent clamped, readiness criteria of Aissaoui "
            "2011)",
            t->flow_min_lpm);
-  if (r->families & ((1u << HS_FAM_IMPELLA) | (1u << HS_FAM_TANDEMHEART)))
+  if (row_has_lv_pump(r))
     snprintf(b + strlen(b), n - strlen(b),
              "; with the %s carrying the circulation, ECMO removal with the pump left in place "
              "(ECPELLA to %s alone) is the next step to test",
@@ -1397,7 +1407,7 @@ static void recheck_note(hs_compare_result *res) {
   const hs_compare_row *r = &res->rows[res->recommended];
   char *b = res->recheck_note;
   size_t n = sizeof res->recheck_note;
-  int pump = (r->families & ((1u << HS_FAM_IMPELLA) | (1u << HS_FAM_TANDEMHEART))) != 0;
+  int pump = row_has_lv_pump(r);
   hs_str_appendf(b, n, "within 30 min of the change: PCWP, MAP, lactate and ST segments");
   /* a native LV that ejects without a pump in it: its valve can close as the flow rises */
   if (r->v[HS_CMP_AVO] >= 0.5 && !pump)

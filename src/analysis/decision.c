@@ -1026,8 +1026,8 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
     if (fem_return && !c->distal_perfusion) {
       x->level = HS_RISK_HIGH;
       snprintf(x->text, sizeof x->text,
-               "femoral arterial return without a distal perfusion cannula (%d femoral arterial "
-               "access%s)",
+               "femoral arterial return without a distal perfusion cannula, %d femoral arterial "
+               "access%s: place one; if one is in, give context distal_perfusion",
                sheaths, sheaths > 1 ? "es" : "");
     } else if (sheaths >= 2 || (fem_return && c->pad_grade >= HS_GRADE_MODERATE)) {
       x->level = HS_RISK_RAISED;
