@@ -55,7 +55,7 @@ expect_run_t(0 ${HEMOSIM} compare --help)
 expect_match("${OUT}" "lactate_max")
 expect_run_t(0 ${HEMOSIM} compare ${P} --strategy ecmo --threads 1 --target lactate_max=2
              --target "svo2_min=62.5 %" --target "sao2_upper_min=88 %")
-expect_match("${OUT}" "Targets: [^\n]*SvO2 >= 62.5 %, right-arm SaO2 >= 88 %, lactate <= 2 mmol/L, heart O2 demand/delivery <= 0.88;")
+expect_match("${OUT}" "Targets: [^\n]*SvO2 >= 62.5 %, right-arm SaO2 >= 88 %, lactate <= 2 mmol/L, heart O2 demand/delivery <= its critical extraction \\(coronary venous PO2 >= 16 mmHg\\);")
 # the upper-body SaO2 floor is a percent: a bare fraction is refused as ambiguous
 expect_run_t(1 ${HEMOSIM} compare ${P} --target sao2_upper_min=0.9)
 expect_match("${ERR}" "sao2_upper_min")
@@ -112,7 +112,7 @@ expect_match("${OUT}" "PSVD\\* mm/mm2 CBF mL/100g/min MVO2 mL/min heart O2 deman
 expect_match("${OUT}" "\nECMO 1 L/min +1\\.00 [^\n]* 1[0-9]\\.[0-9] +[2-8][0-9] +[12][0-9]\\.[0-9] +[01]\\.[0-9][0-9]  misses PCWP DO2I heart\n")
 if(NOT SANITIZED) # the same sweep again, another target's miss (Release only)
   expect_run_slow(0 ${HEMOSIM} optimize ${P} -s ecmo-flow --threads 1 --target psvd_min=20)
-  expect_match("${OUT}" "\nECMO 3 L/min [^\n]*  misses PCWP PSVD\n")
+  expect_match("${OUT}" "\nECMO 4 L/min [^\n]*  misses PCWP PSVD\n")
 endif()
 expect_run_t(1 ${HEMOSIM} optimize ${P} -s ecmo-flow --target flow_min=3 --target flow_max=2)
 expect_match("${ERR}" "flow_min = 3 L/min must be below flow_max = 2 L/min")

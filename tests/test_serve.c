@@ -90,6 +90,10 @@ static void test_static_and_protocol(void **state) {
   json_t *j = req("GET", "/api/info", NULL, 200, NULL);
   assert_string_equal(json_string_value(json_object_get(j, "version")), HS_VERSION);
   assert_true(json_array_size(json_object_get(j, "strategies")) > 10);
+  /* the heart's default limit is each state's own critical extraction, by its word */
+  assert_string_equal(json_string_value(json_object_get(json_object_get(j, "default_targets"),
+                                                        "heart_er_max")),
+                      "critical");
   json_decref(j);
   expect("POST", "/api/info", "{}", 405, "use GET");
   expect("GET", "/api/nothing", NULL, 404, "no such API endpoint");

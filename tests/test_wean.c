@@ -183,8 +183,8 @@ static hs_model *with_balloon(const char *patient) {
 
 /* With an IABP counterpulsing the arterial pulse carries the balloon's augmentation (the
    severe-shock patient with a 40 mL balloon at 1:1: ~64 mmHg at the trial flow): the
-   criterion reads the LV's own pulse, at steady state with the balloon in standby (14.7
-   mmHg there: its LV ejects at 1.5 L/min), and says so.  A fibrillating heart with a
+   criterion reads the LV's own pulse, at steady state with the balloon in standby (8.6
+   mmHg there), and says so.  A fibrillating heart with a
    balloon (the ECPR patient) has no pulse of its own, whatever the balloon adds. */
 static void test_balloon_pulse(void **state) {
   (void)state;
@@ -195,8 +195,10 @@ static void test_balloon_pulse(void **state) {
   print_message("balloon: LV pulse %.1f mmHg (in standby), arterial %.1f mmHg, LVEF %.0f %%\n",
                 r.value[HS_WEAN_PP], r.pp_arterial_mmhg, r.value[HS_WEAN_LVEF]);
   assert_true(r.pp_lv_own);
-  assert_in_range_d(r.value[HS_WEAN_PP], 10, 25);
-  assert_true(r.pass[HS_WEAN_PP]);
+  /* 8.6 mmHg since the heart's anaerobic threshold is the critical coronary venous PO2
+     (2026-12-07; 14.7 before): the criterion (10 mmHg) judges the LV's own pulse */
+  assert_in_range_d(r.value[HS_WEAN_PP], 5, 25);
+  assert_int_equal(r.pass[HS_WEAN_PP], r.value[HS_WEAN_PP] >= 10.0);
   assert_true(r.value[HS_WEAN_PP] < r.pp_arterial_mmhg - 30);
   assert_non_null(strstr(r.text[HS_WEAN_PP], "the LV's own, the balloon in standby"));
   char *j = hs_wean_json(&r, NULL, &err);

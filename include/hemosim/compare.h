@@ -60,9 +60,12 @@ typedef struct hs_targets {
                              brain") at or above it, e.g. 16.2 mm/mm2 (Yeh 2018) */
   double heart_er_max; /* perfusion also needs the myocardium's O2 demand over its
                           delivery (heart_o2_extraction, docs/model.md 2.20-2.21) at or
-                          below it: 0.88 (HS_HEART_ER_CRIT, the default since 2026-12-07:
-                          the critical extraction above which it turns anaerobic, Walley
-                          1997); 0: not a target */
+                          below a limit: HS_HEART_ER_CRITICAL (the default, "critical"):
+                          its critical extraction at that state, above which it turns
+                          anaerobic (the extraction that brings its venous blood to the
+                          critical coronary venous PO2, Walley 1997; 0.78 at a normal
+                          arterial O2 content); a number in (0, 1.5]: that fixed limit;
+                          0: not a target */
   double cvp_max_mmhg; /* 0 (default): not a target; else the venous congestion limit: CVP
                           at or below it, e.g. 12 mmHg in RV failure (docs/decision.md) */
 } hs_targets;
@@ -75,12 +78,13 @@ const char *hs_target_name(int k);
    name the field, the value and the accepted range. */
 hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_err *err);
 
-/* The myocardium's critical O2 extraction: above it the heart turns anaerobic (Walley KR,
-   et al. Am J Physiol 1997; the lactate block's critical_extraction_heart default).  The
-   answer names a strategy that keeps the heart below the patient's own value of it
-   (hs_compare_result.heart_er_crit) when the recommendation does not
+/* hs_targets.heart_er_max's default ("critical"): each state's own critical extraction
+   (HS_CMP_HEART_ERCRIT: the extraction at the critical coronary venous PO2, Walley KR, et
+   al. Am J Respir Crit Care Med 1997;155:222), the one the model's lactate and
+   perfusion-contraction matching use.  With the heart not a target the answer names a
+   strategy that keeps the heart below it when the recommendation does not
    (hs_compare_result.heart_note). */
-#define HS_HEART_ER_CRIT 0.88
+#define HS_HEART_ER_CRITICAL (-1.0)
 
 /* What an answer (compare's recommendation, optimize's chosen or closest point) adds when
    its state did not reach the periodic steady state (hs_compare_row.steady == 0). */
@@ -226,6 +230,10 @@ enum {
   HS_CMP_RP, /* a right-sided pump's flow (Impella RP: outlet the pulmonary artery) */
   HS_CMP_ISCH, /* the LV's contractility left by the myocardium's O2 shortfall, x its
                   aerobic one (perfusion-contraction matching, docs/model.md 2.22) */
+  HS_CMP_HEART_ERCRIT, /* the myocardium's critical O2 extraction at this state: the one
+                          that brings its venous blood to coronary.critical_venous_po2
+                          (0.78 at a normal arterial O2 content; docs/model.md 2.20) */
+  HS_CMP_HEART_PVO2,   /* PO2 of its venous blood (coronary sinus), mmHg */
   HS_CMP_NVAL
 };
 /* Names (JSON keys, e.g. "pcwp_mmhg") and units ("mmHg", "L/min", "" ...). */
@@ -371,16 +379,16 @@ typedef struct hs_compare_result {
                              segments; the pulse pressure while the native LV ejects; and
                              unloading, not less flow, if PCWP rises; "" without one */
   char heart_note[1536];  /* the recommendation leaves the myocardium above its critical O2
-                             extraction (heart_er_crit) while heart_er_max is not a
+                             extraction (v[HS_CMP_HEART_ERCRIT]) while heart_er_max is not a
                              target: the first strategy (cheapest step, list order) meeting
                              every target that keeps it below, or that none does; with
                              perfusion-contraction matching off (ischaemia_on 0), that the
                              model's heart keeps its contractility there; "" when the
                              recommendation keeps it below, or heart_er_max is set */
   int heart_alternative;  /* that strategy (-1: none) */
-  double heart_er_crit;   /* the critical extraction heart_note uses: the patient's
-                             lactate.critical_extraction_heart (HS_HEART_ER_CRIT unless the
-                             patient file changes it) */
+  double heart_po2_crit;  /* the patient's coronary.critical_venous_po2 (mmHg; NAN without
+                             a coronary block): each row's critical extraction
+                             (v[HS_CMP_HEART_ERCRIT]) is the one at this venous PO2 */
   int hold_map;           /* the MAP controller was on (map_control.enabled, --hold-map):
                              each row's titrated dose is in v[HS_CMP_NE_EQ / NTP_EQ] */
   double microcirculation[3]; /* the patient's capillary dysfunction the PSVD* values use:

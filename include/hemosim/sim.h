@@ -161,6 +161,10 @@ extern "C" {
   X(HS_M_COR_FLOW, "coronary_flow_mlmin", "mL/min", "coronary blood flow: mean flow of the coronary beds") \
   X(HS_M_COR_ER, "heart_o2_extraction", "",                                                 \
     "myocardial O2 extraction ratio: O2 demand / O2 delivery of the coronary beds (0.70 at rest; > 1: delivery short of demand; NaN when the delivery is below 1 % of the demand)") \
+  X(HS_M_COR_ERCRIT, "heart_critical_extraction", "",                                      \
+    "the myocardium's critical O2 extraction: the extraction at which its venous blood reaches the critical coronary venous PO2 (coronary.critical_venous_po2; 0.78 at a normal arterial O2 content; docs/model.md 2.20)") \
+  X(HS_M_COR_PVO2, "coronary_venous_po2_mmhg", "mmHg",                                     \
+    "PO2 of the myocardium's venous blood: its arterial O2 content less the demand over the coronary flow (~18-20 mmHg at rest; 0 when the demand exceeds the delivery)") \
   X(HS_M_COR_TONE, "coronary_tone", "",                                                     \
     "resistance of the coronary beds x their resting value, set by metabolic autoregulation (docs/model.md 2.20)") \
   X(HS_M_RVPVA, "rv_pva_mmhg_ml", "mmHg*mL", "RV pressure-volume area (stroke work + potential energy at peak activation)") \

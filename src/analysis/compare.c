@@ -74,6 +74,8 @@ static const struct {
     [HS_CMP_QP] = {"pulmonary_flow_lpm", "L/min"},
     [HS_CMP_RP] = {"rp_flow_lpm", "L/min"},
     [HS_CMP_ISCH] = {"ischaemic_contractility", ""},
+    [HS_CMP_HEART_ERCRIT] = {"heart_critical_extraction", ""},
+    [HS_CMP_HEART_PVO2] = {"coronary_venous_po2_mmhg", "mmHg"},
 };
 
 const char *hs_compare_value_name(int k) {
@@ -279,10 +281,19 @@ static int micro_poor(const double *v, const hs_targets *t) {
    with a coronary flow, an arrest: not met; a model without coronary beds, no coronary
    flow at all: not judged, as the SaO2 floor without oxygen transport). */
 static int heart_judged(const double *v, const hs_targets *t) {
-  return t->heart_er_max > 0 && isfinite(v[HS_CMP_COR_FLOW]);
+  return t->heart_er_max != 0 && isfinite(v[HS_CMP_COR_FLOW]);
+}
+/* The limit: the state's own critical extraction (the default, HS_HEART_ER_CRITICAL; NAN
+   without an arterial O2 content to reach it: not met) or the clinician's fixed one. */
+static double heart_limit(const double *v, const hs_targets *t) {
+  return t->heart_er_max < 0 ? v[HS_CMP_HEART_ERCRIT] : t->heart_er_max;
 }
 static int heart_short(const double *v, const hs_targets *t) {
-  return heart_judged(v, t) && !(v[HS_CMP_HEART_ER] <= t->heart_er_max);
+  return heart_judged(v, t) && !(v[HS_CMP_HEART_ER] <= heart_limit(v, t));
+}
+/* The myocardium above its critical extraction at this state (undefined: not above). */
+static int heart_anaerobic(const double *v) {
+  return v[HS_CMP_HEART_ER] > v[HS_CMP_HEART_ERCRIT];
 }
 
 /* The optional venous congestion target: CVP above the limit (RV failure, docs/decision.md).
@@ -331,8 +342,8 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
   if (heart_short(v, t)) { /* hs_targets.heart_er_max (on by default) */
     r->all_met = 0;
     if (*r->missed) strncat(r->missed, "; ", sizeof r->missed - strlen(r->missed) - 1);
-    snprintf(part, sizeof part, "heart O2 demand/delivery %.2f (above %.2f)", v[HS_CMP_HEART_ER],
-             t->heart_er_max);
+    snprintf(part, sizeof part, "heart O2 demand/delivery %.2f (above %.2f%s)", v[HS_CMP_HEART_ER],
+             heart_limit(v, t), t->heart_er_max < 0 ? ", its critical extraction" : "");
     strncat(r->missed, part, sizeof r->missed - strlen(r->missed) - 1);
   }
   if (cvp_high(v, t)) { /* optional (hs_targets.cvp_max_mmhg) */
@@ -565,7 +576,7 @@ static double margin(const double *v, const hs_targets *tg) {
     g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
   }
   if (heart_judged(v, tg)) { /* the heart's O2 extraction (0.05), when a target */
-    double d = (tg->heart_er_max - v[HS_CMP_HEART_ER]) / 0.05;
+    double d = (heart_limit(v, tg) - v[HS_CMP_HEART_ER]) / 0.05;
     g = isfinite(d) && d < g ? d : isfinite(d) ? g : -1e9;
   }
   if (tg->cvp_max_mmhg > 0) { /* CVP (2 mmHg), when a target */
@@ -1247,7 +1258,7 @@ static int near_only_pcwp(const hs_compare_row *b, const hs_targets *t) {
    can resolve (HS_PCWP_READING_MMHG): the escalation to the recommendation rests on a
    difference no measurement confirms, so the answer names that step as worth a trial
    first.  The cheapest such step is named.  When the heart is not a target and that
-   strategy leaves the myocardium above its critical O2 extraction (heart_er_crit), a trial
+   strategy leaves the myocardium above its critical O2 extraction (v[HS_CMP_HEART_ERCRIT]), a trial
    of it would be anaerobic for the heart: the note says so before any advice, and advises
    instead the strategy of a cheaper step than the recommendation (the cheapest such step,
    its lowest PCWP) that is also a near miss and keeps the heart below, or none
@@ -1273,7 +1284,7 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
                      s, hs_step_name(s), b->v[HS_CMP_PCWP] - t->pcwp_max_mmhg, b->label,
                      b->v[HS_CMP_ECMO], b->v[HS_CMP_PCWP], t->pcwp_max_mmhg);
     if (k < 0 || (size_t)k >= n) return;
-    if (t->heart_er_max > 0 || !(b->v[HS_CMP_HEART_ER] > res->heart_er_crit)) {
+    if (t->heart_er_max != 0 || !heart_anaerobic(b->v)) {
       snprintf(o + k, n - (size_t)k,
                ": consider that step first, and escalate to %.100s if the measured PCWP stays "
                "at or above %.0f mmHg",
@@ -1285,7 +1296,7 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
       for (size_t i = 0; i < res->nrows; i++) {
         const hs_compare_row *c = &res->rows[i];
         if (c->is_flow_sweep || c->excluded || c->failed || c->step != s2 ||
-            !near_only_pcwp(c, t) || !(c->v[HS_CMP_HEART_ER] <= res->heart_er_crit))
+            !near_only_pcwp(c, t) || !(c->v[HS_CMP_HEART_ER] <= c->v[HS_CMP_HEART_ERCRIT]))
           continue;
         if (!a || c->v[HS_CMP_PCWP] < a->v[HS_CMP_PCWP]) a = c;
       }
@@ -1295,12 +1306,12 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
                                  ". But with it the myocardium's O2 demand is %.2f x what its "
                                  "coronary flow brings, beyond the extraction of %.2f where it "
                                  "turns anaerobic (Walley 1997): not a trial to make; ",
-                                 er, res->heart_er_crit)
+                                 er, b->v[HS_CMP_HEART_ERCRIT])
                       : snprintf(o + k, n - (size_t)k,
                                  ". But with it the myocardium extracts %.2f of its O2, above "
                                  "the %.2f where it turns anaerobic (Walley 1997): not a trial "
                                  "to make; ",
-                                 er, res->heart_er_crit);
+                                 er, b->v[HS_CMP_HEART_ERCRIT]);
     if (k2 < 0 || (size_t)(k + k2) >= n) return;
     if (a)
       snprintf(o + k + k2, n - (size_t)(k + k2),
@@ -1321,19 +1332,19 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
    is not a target (hs_targets.heart_er_max 0): the answer names the first strategy - the
    cheapest step, list order within it - that meets every target and keeps the heart below
    it, or says that none does (docs/decision.md "The heart as a target").  The critical
-   extraction is the patient's (heart_er_crit). */
+   extraction is each state's own (v[HS_CMP_HEART_ERCRIT]). */
 static void heart_note(hs_compare_result *res) {
   res->heart_alternative = -1;
   res->heart_note[0] = 0;
-  if (res->recommended < 0 || res->targets.heart_er_max > 0) return;
+  if (res->recommended < 0 || res->targets.heart_er_max != 0) return;
   const hs_compare_row *r = &res->rows[res->recommended];
-  if (!(r->v[HS_CMP_HEART_ER] > res->heart_er_crit)) return; /* below, or undefined */
+  if (!heart_anaerobic(r->v)) return; /* below, or undefined */
   for (int step = 1; step < HS_STEP_N && res->heart_alternative < 0; step++)
     for (size_t i = 0; i < res->nrows; i++) {
       const hs_compare_row *a = &res->rows[i];
       if (a->is_flow_sweep || a->excluded || a->failed || a->step != step || !a->all_met)
         continue;
-      if (a->v[HS_CMP_HEART_ER] <= res->heart_er_crit) {
+      if (a->v[HS_CMP_HEART_ER] <= a->v[HS_CMP_HEART_ERCRIT]) {
         res->heart_alternative = (int)i;
         break;
       }
@@ -1351,13 +1362,13 @@ static void heart_note(hs_compare_result *res) {
                          "and arrhythmia), not a stable state. ",
                          r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2],
                          r->v[HS_CMP_MVO2] / r->v[HS_CMP_HEART_ER], r->v[HS_CMP_COR_FLOW],
-                         res->heart_er_crit)
+                         r->v[HS_CMP_HEART_ERCRIT])
               : snprintf(b, n,
                          "with the recommendation the myocardium extracts %.2f of its O2 "
                          "(demand %.1f mL/min, coronary flow %.0f mL/min), above the %.2f where "
                          "it turns anaerobic. ",
                          r->v[HS_CMP_HEART_ER], r->v[HS_CMP_MVO2], r->v[HS_CMP_COR_FLOW],
-                         res->heart_er_crit);
+                         r->v[HS_CMP_HEART_ERCRIT]);
   if (k < 0 || (size_t)k >= n) return;
   /* the expected haemodynamics rest on the contractility the shortfall leaves (matching
      on: say how much, and that it can deepen), or on one the heart would lose (off: say
@@ -1370,18 +1381,18 @@ static void heart_note(hs_compare_result *res) {
                    "can deepen it: watch lactate, ST segments and PCWP. ",
                    r->v[HS_CMP_ISCH]);
   if (res->heart_alternative < 0) {
-    hs_str_appendf(b, n, "No strategy meeting every target keeps it below %.2f",
-                   res->heart_er_crit);
+    hs_str_appendf(b, n, "No strategy meeting every target keeps it below its critical "
+                   "extraction");
   } else {
     const hs_compare_row *a = &res->rows[res->heart_alternative];
     hs_str_appendf(b, n,
                    "Aerobic alternative: %.120s (step %d, %s; ECMO %.2f L/min) meets every "
                    "target and keeps it at %.2f (demand %.1f mL/min, coronary flow %.0f "
-                   "mL/min). To decide on it, keep the heart a target (--target "
-                   "heart_er_max=%.2f; switched off here)",
+                   "mL/min; its critical extraction %.2f). To decide on it, keep the heart a "
+                   "target (--target heart_er_max=critical; switched off here)",
                    a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO],
                    a->v[HS_CMP_HEART_ER], a->v[HS_CMP_MVO2], a->v[HS_CMP_COR_FLOW],
-                   res->heart_er_crit);
+                   a->v[HS_CMP_HEART_ERCRIT]);
   }
   if (!res->ischaemia_on)
     hs_str_appendf(b, n,
@@ -1518,8 +1529,9 @@ static void decide(hs_compare_result *res) {
                              tg->psvd_min_mm_mm2);
     if (heart_judged(r->v, tg) && k0 < sizeof res->reason)
       k0 += (size_t)snprintf(res->reason + k0, sizeof res->reason - k0,
-                             ", heart O2 demand/delivery %.2f (<= %.2f)", r->v[HS_CMP_HEART_ER],
-                             tg->heart_er_max);
+                             ", heart O2 demand/delivery %.2f (<= %.2f%s)", r->v[HS_CMP_HEART_ER],
+                             heart_limit(r->v, tg),
+                             tg->heart_er_max < 0 ? ", its critical extraction" : "");
     if (tg->cvp_max_mmhg > 0 && k0 < sizeof res->reason)
       snprintf(res->reason + k0, sizeof res->reason - k0, ", CVP %.1f mmHg (<= %.0f)",
                r->v[HS_CMP_CVP], tg->cvp_max_mmhg);
@@ -1659,10 +1671,9 @@ static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
   res->heart_alternative = -1;
   res->gain_verdict = -1; /* hs_compare_gain_check not run */
   res->start_row = -1;
-  hs_err cerr; /* the patient's critical extraction; the default where it has none */
-  if (hs_model_get(base, "lactate.critical_extraction_heart", &res->heart_er_crit, &cerr) !=
-      HS_OK)
-    res->heart_er_crit = HS_HEART_ER_CRIT;
+  hs_err cerr; /* the patient's critical coronary venous PO2 (NAN: no coronary block) */
+  if (hs_model_get(base, "coronary.critical_venous_po2", &res->heart_po2_crit, &cerr) != HS_OK)
+    res->heart_po2_crit = NAN;
   double isch = 0.0; /* off when the patient's model has no such block */
   res->ischaemia_on =
       hs_model_get(base, "ischaemia.enabled", &isch, &cerr) == HS_OK && isch != 0;

@@ -34,7 +34,7 @@ void hs_targets_default(hs_targets *t) {
   t->flow_step_lpm = 0.25;
   t->lactate_max_mmol_l = 0; /* optional: e.g. 2 mmol/L (docs/decision.md) */
   t->psvd_min_mm_mm2 = 0;    /* optional: e.g. 16.2 mm/mm2 (docs/decision.md) */
-  t->heart_er_max = HS_HEART_ER_CRIT; /* aerobic (docs/decision.md "The heart as a target") */
+  t->heart_er_max = HS_HEART_ER_CRITICAL; /* aerobic (docs/decision.md "The heart as a target") */
   t->cvp_max_mmhg = 0;       /* optional: e.g. 12 mmHg (docs/decision.md) */
 }
 
@@ -92,7 +92,8 @@ static hs_status target_value(const tfield *f, const char *text, double *out, hs
                                                       &e2))
     return f->dim == HS_DIM_NONE && !*f->unit /* a ratio (heart_er_max) */
                ? hs_err_set(err, HS_ERR_INVALID, "%s = '%s': not a number (a ratio, write "
-                            "e.g. '%g')", f->key, orig, f->hi / 2)
+                            "e.g. '%g', or 'critical': the critical extraction of each state, "
+                            "the default)", f->key, orig, f->hi / 2)
            : f->dim == HS_DIM_NONE
                ? hs_err_set(err, HS_ERR_INVALID, "%s = '%s': not a number in %s (write e.g. "
                             "'%g' or '%g %s')", f->key, orig, f->unit, f->hi / 2, f->hi / 2,
@@ -139,6 +140,15 @@ hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_
   const tfield *f = target_field(name ? name : "");
   if (!f) return unknown_target(name ? name : "", err);
   double x;
+  /* the heart's default limit by its word: each state's own critical extraction */
+  const char *w = value ? value : "";
+  while (isspace((unsigned char)*w)) w++;
+  size_t wn = strlen(w);
+  while (wn > 0 && isspace((unsigned char)w[wn - 1])) wn--;
+  if (f->off == offsetof(hs_targets, heart_er_max) && wn == 8 && !strncasecmp(w, "critical", 8)) {
+    t->heart_er_max = HS_HEART_ER_CRITICAL;
+    return HS_OK;
+  }
   hs_status st = target_value(f, value ? value : "", &x, err);
   if (st) return st;
   /* one field: how it agrees with the others (flow_min below flow_max) is checked once

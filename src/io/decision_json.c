@@ -186,9 +186,10 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   /* a cheaper step within a wedge reading of the PCWP limit (null: none) */
   SET(root, "near_miss", row_name_or_null(r, r->near_miss, 0));
   SET(root, "near_miss_note", *r->near_miss_note ? hs_jstr(r->near_miss_note) : json_null());
-  /* the recommendation leaves the heart above its critical extraction, the patient's
-     heart_er_crit (null: it does not, or heart_er_max is a target) */
-  SET(root, "heart_er_crit", r->heart_er_crit > 0 ? hs_jnum(r->heart_er_crit) : json_null());
+  /* the patient's critical coronary venous PO2: each row's heart_critical_extraction is the
+     extraction that reaches it (null: no coronary block) */
+  SET(root, "heart_critical_venous_po2_mmhg",
+      isfinite(r->heart_po2_crit) ? hs_jnum(r->heart_po2_crit) : json_null());
   SET(root, "ischaemia_on", json_boolean(r->ischaemia_on));
   SET(root, "heart_alternative", row_name_or_null(r, r->heart_alternative, 0));
   SET(root, "heart_note", *r->heart_note ? hs_jstr(r->heart_note) : json_null());

@@ -29,8 +29,10 @@ json_t *hs_jtargets(const hs_jtargets_in *t) {
           t->lactate_max_mmol_l > 0 ? hs_jnum(t->lactate_max_mmol_l) : json_null());
   HS_JSET(o, "psvd_min_mm_mm2", /* null: not a target */
           t->psvd_min_mm_mm2 > 0 ? hs_jnum(t->psvd_min_mm_mm2) : json_null());
-  HS_JSET(o, "heart_er_max", /* null: not a target */
-          t->heart_er_max > 0 ? hs_jnum(t->heart_er_max) : json_null());
+  HS_JSET(o, "heart_er_max", /* null: not a target; "critical": each state's own */
+          t->heart_er_max > 0   ? hs_jnum(t->heart_er_max)
+          : t->heart_er_max < 0 ? json_string("critical")
+                                : json_null());
   HS_JSET(o, "cvp_max_mmhg", /* null: not a target */
           t->cvp_max_mmhg > 0 ? hs_jnum(t->cvp_max_mmhg) : json_null());
   HS_JSET(o, "flow_min_lpm", hs_jnum(t->flow_min_lpm));

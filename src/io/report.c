@@ -68,8 +68,7 @@ static void o_close(out *o, const char *tag) {
   else hs_html_put(o->b, "\n");
 }
 
-/* crit: the patient's critical myocardial O2 extraction (hs_compare_result.heart_er_crit) */
-static void expected_line(out *o, const hs_compare_row *r, double crit) {
+static void expected_line(out *o, const hs_compare_row *r) {
   const double *v = r->v;
   o_fmt(o,
         "PCWP %.1f mmHg, MAP %.0f mmHg, CVP %.0f mmHg, pulse pressure %.0f mmHg; flows: total "
@@ -105,7 +104,12 @@ static void expected_line(out *o, const hs_compare_row *r, double crit) {
   if (isfinite(v[HS_CMP_HEART_ER])) {
     o_fmt(o, "; heart: O2 demand %.1f mL/min, coronary flow %.0f mL/min, O2 demand / coronary "
           "O2 supply %.2f", v[HS_CMP_MVO2], v[HS_CMP_COR_FLOW], v[HS_CMP_HEART_ER]);
-    if (v[HS_CMP_HEART_ER] > crit) o_fmt(o, " (anaerobic above %.2f)", crit);
+    if (isfinite(v[HS_CMP_HEART_ERCRIT]))
+      o_fmt(o, " (%s: critical extraction %.2f)",
+            v[HS_CMP_HEART_ER] > v[HS_CMP_HEART_ERCRIT] ? "anaerobic" : "aerobic",
+            v[HS_CMP_HEART_ERCRIT]);
+    if (isfinite(v[HS_CMP_HEART_PVO2]) && v[HS_CMP_HEART_ER] < 1.0)
+      o_fmt(o, ", coronary venous PO2 %.0f mmHg", v[HS_CMP_HEART_PVO2]);
   }
   if (v[HS_CMP_ISCH] < 1.0) /* the matching lowered the LV's contractility */
     o_fmt(o, ", LV contractility reduced %.0f %% by the myocardial O2 shortfall (model estimate, "
@@ -160,6 +164,9 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (t->lactate_max_mmol_l > 0) o_fmt(o, ", lactate <= %g mmol/L", t->lactate_max_mmol_l);
     if (t->psvd_min_mm_mm2 > 0) o_fmt(o, ", PSVD (model) >= %g mm/mm2", t->psvd_min_mm_mm2);
     if (t->heart_er_max > 0) o_fmt(o, ", heart O2 demand/delivery <= %g", t->heart_er_max);
+    else if (t->heart_er_max < 0)
+      o_fmt(o, ", heart O2 demand/delivery <= its critical extraction (coronary venous PO2 >= %g "
+            "mmHg)", r->heart_po2_crit);
     if (t->cvp_max_mmhg > 0) o_fmt(o, ", CVP <= %g mmHg", t->cvp_max_mmhg);
     o_fmt(o,
           "; ECMO flow re-titrated to the least flow in %.2f-%.2f L/min (step %.2f) that holds "
@@ -205,7 +212,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     else o_close(o, "");
     o_open(o, "span", "  Expected: ");
     if (o->html) hs_html_put(o->b, "Expected: ");
-    expected_line(o, b, r->heart_er_crit);
+    expected_line(o, b);
     if (o->html) hs_html_put(o->b, "</span><br>\n");
     else o_close(o, "");
     o_open(o, "span", "  Risks: ");
@@ -255,7 +262,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
       o_fmt(o, o->html ? "" : "\n");
       if (o->html) hs_html_put(o->b, "<br>Closest, expected: ");
       else o_fmt(o, "  Closest, expected: ");
-      expected_line(o, b, r->heart_er_crit);
+      expected_line(o, b);
       if (o->html) hs_html_put(o->b, "<br>Risks: ");
       else o_fmt(o, "\n  Risks: ");
       risks_line(o, b);
@@ -518,6 +525,9 @@ static void targets_line(hs_html *b, const hs_targets *t, int titrated) {
   if (t->lactate_max_mmol_l > 0) hs_html_put(b, ", lactate &le; %g mmol/L", t->lactate_max_mmol_l);
   if (t->psvd_min_mm_mm2 > 0) hs_html_put(b, ", PSVD (model) &ge; %g mm/mm<sup>2</sup>", t->psvd_min_mm_mm2);
   if (t->heart_er_max > 0) hs_html_put(b, ", heart O<sub>2</sub> demand/delivery &le; %g", t->heart_er_max);
+  else if (t->heart_er_max < 0)
+    hs_html_put(b, ", heart O<sub>2</sub> demand/delivery &le; its critical extraction (at "
+                "the critical coronary venous PO<sub>2</sub>)");
   if (t->cvp_max_mmhg > 0) hs_html_put(b, ", CVP &le; %g mmHg", t->cvp_max_mmhg);
   hs_html_put(b, ". ");
   if (titrated == 1)

@@ -184,7 +184,8 @@ static hs_reply api_info(hs_server *srv) {
   json_object_set_new(tj, "do2i_min", json_real(t.do2i_min));
   json_object_set_new(tj, "svo2_min", json_real(t.svo2_min_pct));
   json_object_set_new(tj, "sao2_upper_min", json_real(t.sao2_upper_min_pct));
-  json_object_set_new(tj, "heart_er_max", json_real(t.heart_er_max));
+  json_object_set_new(tj, "heart_er_max", t.heart_er_max < 0 ? json_string("critical")
+                                                              : json_real(t.heart_er_max));
   json_object_set_new(tj, "flow_min", json_real(t.flow_min_lpm));
   json_object_set_new(tj, "flow_max", json_real(t.flow_max_lpm));
   json_object_set_new(j, "default_targets", tj);

@@ -25,11 +25,12 @@
 
 #include "elements/elements.h"
 #include "hemosim/model.h"
+#include "hemosim/oxygen.h"
 #include "hemosim/roles.h"
 #include "hemosim/sim.h"
 #include "physio/module.h"
 
-enum { CO_ENABLED, CO_EXTRACTION, CO_MIN, CO_MAX, CO_TAU, CO_NPARAM };
+enum { CO_ENABLED, CO_EXTRACTION, CO_MIN, CO_MAX, CO_TAU, CO_PCRIT, CO_NPARAM };
 
 static const hs_param_spec CO[CO_NPARAM] = {
     [CO_ENABLED] = {"autoregulation", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL,
@@ -58,6 +59,15 @@ static const hs_param_spec CO[CO_NPARAM] = {
                 "time constant of the tone's response in timed runs",
                 "Mosher et al. 1964 Circ Res 14:250 (new steady flow 10-30 s after a step of "
                 "perfusion pressure)", NULL},
+    [CO_PCRIT] = {"critical_venous_po2", HS_DIM_PRESSURE, 16, 5, 40, 0,
+                  "coronary venous PO2 below which the myocardium turns anaerobic: its "
+                  "critical O2 extraction is the one that brings its venous blood to this PO2 "
+                  "(0.78 at a normal arterial O2 content, less with hypoxaemia), read by the "
+                  "lactate and the perfusion-contraction matching",
+                  "Walley et al. 1997 Am J Respir Crit Care Med 155:222 (onset of myocardial "
+                  "anaerobic metabolism at a coronary venous PO2 of 15.9 +- 2.2 mmHg in pigs, "
+                  "in hypoxic and in carbon monoxide hypoxia alike, at extractions of 0.88 and "
+                  "0.65)", NULL},
 };
 
 const hs_block_type hs_type_coronary = {
@@ -72,6 +82,7 @@ typedef struct co_state {
   double change; /* relative change of f at its last step */
   int moving;    /* a step of the steady-state search at the last beat end */
   double er, q;  /* the last beat's extraction ratio and coronary flow (mL/min) */
+  double ercrit, pvo2; /* its critical extraction and coronary venous PO2 (mmHg) */
 } co_state;
 
 static const hs_physio_slow SLOW[] = {{"coronary_tone", "", 1.0}};
@@ -104,7 +115,7 @@ static void co_start(void *state, const hs_plan *pl, const double *p) {
   st->f = 1.0;
   st->tprev = -1.0;
   st->change = 0.0;
-  st->er = st->q = NAN;
+  st->er = st->q = st->ercrit = st->pvo2 = NAN;
 }
 
 /* The tone in force: f within [min_factor, max_factor] (a bound changed at run time, a
@@ -112,6 +123,28 @@ static void co_start(void *state, const hs_plan *pl, const double *p) {
 static double tone(const co_state *st, const double *c) {
   if (c[CO_ENABLED] == 0) return 1.0;
   return st->f < c[CO_MIN] ? c[CO_MIN] : st->f > c[CO_MAX] ? c[CO_MAX] : st->f;
+}
+
+/* The arterial O2 content the myocardium received over the beat (mL O2/dL): the O2
+   carried into the vessels the coronary beds feed over the blood flow into them (the
+   beds' mean flow); NAN without a forward flow or the beat's O2 data. */
+static double coronary_cao2(const hs_physio_beat *b, const co_plan *cp, double do2) {
+  double q = 0.0;
+  for (int k = 0; k < cp->nbed && b->edge_q; k++) q += b->edge_q[cp->bed[k]];
+  return q > 0 && do2 > 0 ? 100.0 * do2 / (60.0 * q) : NAN;
+}
+
+double hs_physio_heart_er_crit(const hs_physio_beat *b) {
+  const hs_plan *pl = b->plan;
+  int blk = BLK(pl);
+  if (blk < 0 || pl->cor_art < 0 || !isfinite(b->m[HS_M_HB])) return NAN;
+  const co_plan *cp = hs_physio_plan_data(pl, &hs_physio_coronary);
+  double vo2, do2;
+  hs_physio_heart_o2(b, &vo2, &do2);
+  double ca = coronary_cao2(b, cp, do2);
+  if (!isfinite(ca)) return NAN;
+  double e = 1.0 - hs_o2_content(b->m[HS_M_HB], b->p[blk + CO_PCRIT]) / ca;
+  return e > 0 ? e : 0.0;
 }
 
 static int co_beat(void *state, const hs_physio_beat *b) {
@@ -130,6 +163,15 @@ static int co_beat(void *state, const hs_physio_beat *b) {
   /* demand over delivery (> 1: the delivery falls short); undefined once the coronary
      flow has all but stopped (an arrest: below 1 % of the demand) */
   st->er = vo2 > 0 && do2 > 0.01 * vo2 ? vo2 / do2 : NAN;
+  /* the critical extraction, and the PO2 of the coronary venous blood: the arterial content
+     less what the demand takes out of it (0 when the demand exceeds the delivery) */
+  st->ercrit = hs_physio_heart_er_crit(b);
+  {
+    double ca = coronary_cao2(b, cp, do2), hb = b->m[HS_M_HB];
+    st->pvo2 = isfinite(st->er) && isfinite(ca) && isfinite(hb)
+                   ? (st->er < 1.0 ? hs_o2_po2_from_content(hb, ca * (1.0 - st->er)) : 0.0)
+                   : NAN;
+  }
   double f0 = tone(st, c); /* off (1), or a bound moved: the tone in force */
   int moved = f0 != st->f;
   st->f = f0;
@@ -170,6 +212,8 @@ static void co_metrics(const void *state, const hs_plan *pl, const double *p, do
   m[HS_M_COR_TONE] = tone(st, p + BLK(pl));
   m[HS_M_COR_FLOW] = st->q;
   m[HS_M_COR_ER] = st->er;
+  m[HS_M_COR_ERCRIT] = st->ercrit;
+  m[HS_M_COR_PVO2] = st->pvo2;
 }
 
 static double co_change(const void *state) { return ((const co_state *)state)->change; }
@@ -179,7 +223,7 @@ static int co_moving(const void *state) { return ((const co_state *)state)->movi
 static void co_state_set(void *state, const hs_plan *pl, const double *y) {
   (void)pl, (void)y;
   co_state *st = state;
-  st->q = st->er = NAN;
+  st->q = st->er = st->ercrit = st->pvo2 = NAN;
   st->tprev = -1.0;
 }
 

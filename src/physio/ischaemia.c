@@ -4,7 +4,9 @@
  *
  * The myocardium's O2 demand (the myocardium module: basal + excitation-contraction
  * coupling + the ventricles' pressure-volume area) is met aerobically while it stays
- * below the critical extraction of the O2 its coronary beds deliver, E_crit DO2.  Beyond
+ * below the critical extraction of the O2 its coronary beds deliver, E_crit DO2 (E_crit:
+ * the extraction that brings the coronary venous blood to its critical PO2,
+ * coronary.critical_venous_po2, hs_physio_heart_er_crit).  Beyond
  * it the heart turns anaerobic (Walley 1997) and, within seconds to a minute, contracts
  * less: regional function falls in proportion to the fall of its (subendocardial) flow,
  * which lowers the demand until it matches the supply again (Ross 1991; Heusch 1998).
@@ -43,7 +45,7 @@
 #include "hemosim/sim.h"
 #include "physio/module.h"
 
-enum { IS_ENABLED, IS_ECRIT, IS_GAIN, IS_MIN, IS_TAU, IS_NPARAM };
+enum { IS_ENABLED, IS_GAIN, IS_MIN, IS_TAU, IS_NPARAM };
 
 static const hs_param_spec IS[IS_NPARAM] = {
     [IS_ENABLED] = {"enabled", HS_DIM_NONE, 1, 0, 1, HS_PARAM_BOOL,
@@ -52,16 +54,9 @@ static const hs_param_spec IS[IS_NPARAM] = {
                     "(perfusion-contraction matching; off: contractility independent of "
                     "the O2 supply)",
                     "Ross 1991 Circulation 83:1076; Heusch 1998 Physiol Rev 78:1055", NULL},
-    [IS_ECRIT] = {"critical_extraction", HS_DIM_NONE, 0.88, 0.5, 1, 0,
-                  "myocardial O2 extraction (demand / delivery) beyond which the heart turns "
-                  "anaerobic and its contraction falls; kept apart from the lactate block's "
-                  "critical_extraction_heart (the same 0.88): set both",
-                  "Walley et al. 1997 Am J Respir Crit Care Med 155:222 (critical myocardial "
-                  "O2 extraction 0.88 in pigs)",
-                  NULL},
     [IS_GAIN] = {"gain", HS_DIM_NONE, 0.5, 0, 3, 0,
                  "exponent g of the contractility on the share of the myocardium's O2 demand "
-                 "met aerobically, r = critical_extraction x delivery / demand (c = r^g "
+                 "met aerobically, r = critical extraction x delivery / demand (c = r^g "
                  "below 1); 1 would be the whole heart's function in proportion to its "
                  "supply, as regional function is to regional flow",
                  "model choice: regional function falls in proportion to subendocardial flow "
@@ -161,11 +156,14 @@ static double factor(const is_state *st, const double *q) {
 }
 
 /* The log of the contractility the supply leaves, max(g ln r, ln min_factor) while
-   r = E_crit DO2 / VO2 < 1, else 0 (aerobic); *lr = ln r (ln min_factor without any
-   delivery). */
-static double target_of(const double *q, double vo2, double do2, double *lr) {
+   r = E_crit DO2 / VO2 < 1, else 0 (aerobic); without any aerobic delivery ln min_factor
+   (and *lr = it).  cdo2 is the critical delivery E_crit DO2 (accumulated per beat: E_crit
+   follows the arterial O2 content, hs_physio_heart_er_crit). */
+static double target_of(const double *q, double vo2, double cdo2, double *lr) {
   double lmin = log(q[IS_MIN]);
-  *lr = do2 > 0 ? log(q[IS_ECRIT] * do2 / vo2) : lmin;
+  if (!(cdo2 > 0)) return *lr = lmin; /* nothing aerobic (arterial PO2 at or below the
+                                         critical venous one): the floor */
+  *lr = log(cdo2 / vo2);
   return *lr < 0 ? fmax(q[IS_GAIN] * *lr, lmin) : 0.0;
 }
 
@@ -215,6 +213,10 @@ static int is_beat(void *state, const hs_physio_beat *b) {
   }
   double vo2, do2;
   hs_physio_heart_o2(b, &vo2, &do2);
+  /* the O2 it can use aerobically: the critical extraction of the delivery (none without
+     a coronary flow) */
+  double ec = hs_physio_heart_er_crit(b);
+  do2 = isfinite(ec) ? ec * do2 : isfinite(do2) ? 0.0 : do2;
   /* no systole (fibrillation, an arrest: no contraction to match), no myocardium in this
      circuit or a run's first beat (its flows are the start's transient): the factor holds,
      and a pattern's balance starts again */

@@ -13,8 +13,10 @@
  * ERcrit: Ronco 1993 JAMA 270:1724 (critical O2 extraction 0.59-0.61 in critically
  * ill humans; critical DO2 3.8-4.5 mL/min/kg) and Cain 1977 J Appl Physiol 42:228
  * (excess lactate appears below critical delivery); the myocardium, which extracts
- * 0.70 at rest (Messer 1962 J Clin Invest 41:725), turns anaerobic at 0.88 (Walley
- * 1997 Am J Respir Crit Care Med 155:222); Cl0: Levraut 2003 Crit Care
+ * 0.70 at rest (Messer 1962 J Clin Invest 41:725), turns anaerobic at a critical
+ * coronary venous PO2 (Walley 1997 Am J Respir Crit Care Med 155:222; its ERcrit is the
+ * extraction that reaches it, hs_physio_heart_er_crit: 0.78 at a normal arterial O2
+ * content); Cl0: Levraut 2003 Crit Care
  * Med 31:705 (0.86 L/h/kg in survivors); a: the aerobic, beta-2-adrenergic glycolysis of
  * an epinephrine infusion D_epi (the drugs block; W body weight): Day 1996 Lancet
  * 348:219 (lactate +8.2 mmol/L per ug/kg/min in severe infection), Omar 2011 Anaesth
@@ -39,7 +41,6 @@ enum {
   LA_HEPATIC,
   LA_SPL_REF,
   LA_ERCRIT,
-  LA_ERCRIT_HEART,
   LA_YIELD,
   LA_EPI,
   LA_VD,
@@ -72,14 +73,8 @@ static const hs_param_spec LA[LA_NPARAM] = {
                     "resting CO of 5.7 L/min; docs/model.md 4.6)", NULL},
     [LA_ERCRIT] = {"critical_extraction", HS_DIM_NONE, 0.6, 0.2, 0.95, 0,
                    "O2 extraction ratio of a bed above which it produces lactate (every bed "
-                   "but the myocardium)",
+                   "but the myocardium, whose threshold is coronary.critical_venous_po2)",
                    "Ronco 1993 JAMA 270:1724 (critical O2ER 0.59-0.61)", NULL},
-    [LA_ERCRIT_HEART] = {"critical_extraction_heart", HS_DIM_NONE, 0.88, 0.2, 0.99, 0,
-                         "O2 extraction ratio above which the myocardium (the vessel the "
-                         "coronary_arteries role feeds) produces lactate",
-                         "Walley 1997 Am J Respir Crit Care Med 155:222 (onset of myocardial "
-                         "anaerobic metabolism at O2ER 0.88 +- 0.02 in hypoxic hypoxia); "
-                         "Messer 1962 J Clin Invest 41:725 (resting extraction 0.70)", NULL},
     [LA_YIELD] = {"yield_mmol_per_ml_o2", HS_DIM_NONE, 0.1, 0, 0.5, 0,
                   "lactate produced per mL of O2 demand not met at the critical extraction",
                   "model choice: about half the ATP of the missing oxidative phosphorylation "
@@ -146,10 +141,14 @@ static int la_beat(void *state, const hs_physio_beat *b) {
   double kg = b->p[pl->body + BODY_WEIGHT];
   const la_plan *lp = hs_physio_plan_data(pl, &hs_physio_lactate);
   double deficit = 0.0;
+  /* the myocardium's threshold: the extraction at its critical venous PO2 (0 without a
+     coronary flow, where its whole demand is unmet anyway) */
+  double er_heart = b->node_do2 ? hs_physio_heart_er_crit(b) : NAN;
+  if (!isfinite(er_heart)) er_heart = 0.0;
   for (int k = 0; k < pl->nvo2 && b->node_do2; k++) {
     double vo2 = b->vo2[k], do2 = b->node_do2[pl->vo2_nodes[k]];
     if (!(vo2 > 0) || !isfinite(do2)) continue;
-    double er = pl->node_cor[pl->vo2_nodes[k]] ? la[LA_ERCRIT_HEART] : la[LA_ERCRIT];
+    double er = pl->node_cor[pl->vo2_nodes[k]] ? er_heart : la[LA_ERCRIT];
     double d = vo2 - er * (do2 > 0 ? do2 : 0.0);
     if (d > 0) deficit += d;
   }

@@ -177,6 +177,14 @@ static inline void hs_physio_heart_o2(const hs_physio_beat *b, double *vo2, doub
   }
 }
 
+/* The myocardium's critical O2 extraction over the beat (physio/coronary.c, docs/model.md
+   2.20): the extraction that brings its venous blood to the critical coronary venous PO2
+   (coronary.critical_venous_po2; Walley 1997), 1 - C(Hb, Pcrit) / Ca with Ca the arterial
+   O2 content its coronary beds received; 0 when Ca is at or below C(Hb, Pcrit); NAN
+   without the coronary module, a coronary flow or the beat's O2 data.  The lactate and the
+   perfusion-contraction matching read the heart's anaerobic threshold from it. */
+double hs_physio_heart_er_crit(const hs_physio_beat *b);
+
 
 /*
  * A pressure compartment around vessels and the resistors a module regulates
