@@ -85,6 +85,15 @@ static void test_targets_file(void **state) {
   assert_string_equal(strat[1], "ecmo:3+iabp:1:2");
   assert_null(strat[2]);
   hs_strategy_list_free(strat);
+  /* the heart's limit by its word or as a ratio, in a file as on the command line */
+  char *hc = hs_test_write_temp("targets_heart.yaml", "hemosim_targets: 1\nheart_er_max: 0.8\n");
+  assert_int_equal(hs_targets_load(hc, &t, NULL, NULL, &err), HS_OK);
+  assert_near(t.heart_er_max, 0.8, 1e-12);
+  free(hc);
+  hc = hs_test_write_temp("targets_heart2.yaml", "hemosim_targets: 1\nheart_er_max: Critical\n");
+  assert_int_equal(hs_targets_load(hc, &t, NULL, NULL, &err), HS_OK);
+  assert_near(t.heart_er_max, HS_HEART_ER_CRITICAL, 0);
+  free(hc);
   static const struct {
     const char *name, *text, *msg;
     hs_status code;
@@ -764,7 +773,7 @@ static void test_gain_check(void **state) {
   hs_targets t;
   hs_err err;
   hs_targets_default(&t);
-  t.heart_er_max = 0; /* the heart not a target (its default is 0.88) */
+  t.heart_er_max = 0; /* the heart not a target (its default: its critical extraction) */
   static const char *const S[] = {"ecmo+dobutamine:5 ug/kg/min", NULL};
   hs_compare_result *r = NULL;
   assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err), HS_OK);
@@ -873,6 +882,15 @@ static void test_severe_shock_default_answer(void **state) {
   assert_true(d->v[HS_CMP_PCWP] >= 20 && d->v[HS_CMP_PCWP] < 22);
   assert_true(d->v[HS_CMP_HEART_ER] <= d->v[HS_CMP_HEART_ERCRIT]);
   assert_non_null(strstr(r->rows[4].missed, "its critical extraction"));
+  /* the near miss meets the heart target with no margin, and says so instead of advising it
+     first; the answer at the flow floor is a weaning question (a clinical review) */
+  assert_non_null(strstr(r->near_miss_note, "no margin): a trial of it only where ECMO + IABP"));
+  assert_null(strstr(r->near_miss_note, "consider that step first"));
+  assert_non_null(strstr(a->settings, "ECMO 1.00 L/min (the least flow tried, flow_min: every "
+                                      "target holds there)"));
+  assert_non_null(strstr(r->recheck_note, "1.00 L/min is the least flow tried; the way down "
+                                          "from it is a weaning trial"));
+  assert_non_null(strstr(r->deescalation_note, "the ECMO flow stepped down, readiness"));
   assert_int_equal(hs_compare_gain_check(m, r, 2, &err), HS_OK);
   print_message("  gain check: %s\n", r->gain_note);
   assert_int_equal(r->gain_verdict, 0);
@@ -896,7 +914,7 @@ static void test_ischaemic_titration(void **state) {
   hs_targets t;
   hs_err err;
   hs_targets_default(&t);
-  t.heart_er_max = 0; /* the heart not a target (its default is 0.88) */
+  t.heart_er_max = 0; /* the heart not a target (its default: its critical extraction) */
   static const char *const S[] = {"ecmo+dobutamine:5 ug/kg/min", NULL};
   hs_compare_result *r = NULL;
   assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err), HS_OK);
@@ -942,7 +960,7 @@ static void test_start_check(void **state) {
   hs_targets t;
   hs_err err;
   hs_targets_default(&t);
-  t.heart_er_max = 0; /* the heart not a target (its default is 0.88) */
+  t.heart_er_max = 0; /* the heart not a target (its default: its critical extraction) */
   assert_int_equal(hs_targets_set(&t, "pcwp_max", "40", &err), HS_OK);
   assert_int_equal(hs_targets_set(&t, "map_min", "40", &err), HS_OK);
   assert_int_equal(hs_targets_set(&t, "do2i_min", "150", &err), HS_OK);
@@ -2102,7 +2120,7 @@ static void test_near_miss_note(void **state) {
   old_threshold(m);
   hs_targets t;
   hs_targets_default(&t);
-  t.heart_er_max = 0; /* the heart not a target (its default is 0.88) */
+  t.heart_er_max = 0; /* the heart not a target (its default: its critical extraction) */
   static const char *const S[] = {"ecmo+milrinone+nitroprusside",
                                   "ecmo+iabp:1:1+milrinone+nitroprusside", "ecmo+impella_5.5:P8",
                                   NULL};
@@ -2163,7 +2181,7 @@ static void test_near_miss_heart(void **state) {
   old_threshold(m);
   hs_targets t;
   hs_targets_default(&t);
-  t.heart_er_max = 0; /* the heart not a target (its default is 0.88) */
+  t.heart_er_max = 0; /* the heart not a target (its default: its critical extraction) */
   static const char *const S[] = {
       "ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",
       "ecmo+iabp:1:1+milrinone:0.375 ug/kg/min", "ecmo+impella_5.0:P8", NULL};

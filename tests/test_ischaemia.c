@@ -275,10 +275,17 @@ static double check_critical_law(hs_sim *s, const char *what) {
 static void test_critical_extraction_law(void **state) {
   (void)state;
   hs_model *m = hs_test_load("examples/patients/healthy_adult.yaml");
+  hs_err err;
+  /* the two fixed thresholds it replaced are refused, naming where their meaning went */
+  assert_int_equal(hs_model_set(m, "ischaemia.critical_extraction", 0.88, &err),
+                   HS_ERR_UNKNOWN);
+  assert_non_null(strstr(err.msg, "is retired: the heart's anaerobic threshold is a critical "
+                                  "coronary venous PO2, coronary.critical_venous_po2"));
+  assert_int_equal(hs_model_set(m, "lactate.critical_extraction_heart", 0.88, &err),
+                   HS_ERR_UNKNOWN);
   hs_plan *pl;
   hs_sim *s = hs_test_sim(m, &pl);
   hs_steady_info info;
-  hs_err err;
   assert_int_equal(hs_sim_run_to_steady(s, &info, &err), HS_OK);
   double ec = check_critical_law(s, "healthy adult");
   assert_in_range_d(ec, 0.76, 0.80); /* a normal arterial O2 content */

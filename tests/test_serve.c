@@ -330,7 +330,7 @@ static void test_session_endpoints(void **state) {
             {"POST", "/optimize", "{\"strategy\": \"prayer\"}", 400, "strategy"},
             {"GET", "/job/report", NULL, 404, "no finished"});
   snprintf(p, sizeof p, "%s/compare", base);
-  expect("POST", p, "{\"strategies\": [\"ecmo:4+iabp:1:1\"], \"targets\": {\"pcwp_max\": \"22 mmHg\", \"heart_er_max\": \"0.9\", \"cvp_max\": \"14 mmHg\"}, \"context\": [\"ivc_filter\"]}", 202, NULL);
+  expect("POST", p, "{\"strategies\": [\"ecmo:4+iabp:1:1\"], \"targets\": {\"pcwp_max\": \"22 mmHg\", \"heart_er_max\": \"critical\", \"cvp_max\": \"14 mmHg\"}, \"context\": [\"ivc_filter\"]}", 202, NULL);
   expect("POST", p, "{\"strategies\": [\"ecmo\"]}", 409, "already running");
   snprintf(p, sizeof p, "%s/job", base);
   const char *st = "running";
@@ -340,10 +340,10 @@ static void test_session_endpoints(void **state) {
     if (!strcmp(st, "finished")) {
       assert_string_equal(json_string_value(json_object_get(j, "state")), "done");
       json_t *r = json_object_get(j, "result");
-      assert_string_equal(json_string_value(json_object_get(r, "schema")), "hemosim-compare/2");
+      assert_string_equal(json_string_value(json_object_get(r, "schema")), "hemosim-compare/3");
       assert_true(fabs(json_number_value(json_object_get(json_object_get(r, "targets"), "pcwp_max_mmhg")) - 22) < 1e-9);
-      /* the optional heart target from the browser's form (web/index.html) */
-      assert_true(fabs(json_number_value(json_object_get(json_object_get(r, "targets"), "heart_er_max")) - 0.9) < 1e-9);
+      /* the heart target from the browser's form (web/index.html), its default word */
+      assert_string_equal(json_string_value(json_object_get(json_object_get(r, "targets"), "heart_er_max")), "critical");
       /* the congestion target and the RP context items from the same form */
       assert_true(fabs(json_number_value(json_object_get(json_object_get(r, "targets"), "cvp_max_mmhg")) - 14) < 1e-9);
       assert_true(json_is_true(json_object_get(json_object_get(r, "context"), "ivc_filter")));

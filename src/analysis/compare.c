@@ -302,6 +302,11 @@ static int cvp_high(const double *v, const hs_targets *t) {
   return t->cvp_max_mmhg > 0 && !(v[HS_CMP_CVP] <= t->cvp_max_mmhg);
 }
 
+/* A heart target met by less than this (O2 demand / delivery below its limit) has no
+   margin: a near miss says so (model choice: about Walley's +-2.2 mmHg of critical
+   coronary venous PO2 is +-0.05 of extraction; 0.02 is well within it). */
+#define HS_HEART_MARGIN 0.02
+
 /* The row's strategy has a pump that empties the LV itself (Impella, TandemHeart). */
 static int row_has_lv_pump(const hs_compare_row *r) {
   return (r->families & ((1u << HS_FAM_IMPELLA) | (1u << HS_FAM_TANDEMHEART))) != 0;
@@ -936,7 +941,9 @@ void hs_strategy_run(hs_strategy_job *j) {
                             : r->flow_for_sao2   ? " (least flow holding perfusion and the upper-body SaO2 floor)"
                             : r->flow_for_heart  ? " (least flow holding perfusion and an aerobic heart: "
                                                    "O2 demand / delivery at or below its target)"
-                                                 : " (least flow holding perfusion)")
+                            : fabs(chosen - tg->flow_min_lpm) < 1e-9
+                                ? " (the least flow tried, flow_min: every target holds there)"
+                                : " (least flow holding perfusion)")
                          : "");
     snprintf(r->settings, sizeof r->settings, "%s", fl);
     const char *plus = strchr(j->st->label, '+');
@@ -1223,12 +1230,13 @@ static void deescalation_note(hs_compare_result *res) {
   if (!res->on_ecmo || !hs_strategy_at_flow_floor(r, t)) return; /* not on ECMO: circuit_check */
   char *b = res->deescalation_note;
   size_t n = sizeof res->deescalation_note;
+  const unsigned vents = (1u << HS_FAM_LA_VENT) | (1u << HS_FAM_PA_VENT) |
+                         (1u << HS_FAM_PIGTAIL) | (1u << HS_FAM_SURGICAL_VENT);
   snprintf(b, n,
            "every target holds at the least ECMO flow tried (%.2f L/min, flow_min): the circuit "
            "gives more support than the targets need. Consider a weaning trial (hemosim wean: "
-           "the ECMO flow stepped down with the vent clamped, readiness criteria of Aissaoui "
-           "2011)",
-           t->flow_min_lpm);
+           "the ECMO flow stepped down%s, readiness criteria of Aissaoui 2011)",
+           t->flow_min_lpm, r->families & vents ? " with the vent clamped" : "");
   if (row_has_lv_pump(r))
     snprintf(b + strlen(b), n - strlen(b),
              "; with the %s carrying the circulation, ECMO removal with the pump left in place "
@@ -1285,10 +1293,19 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
                      b->v[HS_CMP_ECMO], b->v[HS_CMP_PCWP], t->pcwp_max_mmhg);
     if (k < 0 || (size_t)k >= n) return;
     if (t->heart_er_max != 0 || !heart_anaerobic(b->v)) {
-      snprintf(o + k, n - (size_t)k,
-               ": consider that step first, and escalate to %.100s if the measured PCWP stays "
-               "at or above %.0f mmHg",
-               rec, t->pcwp_max_mmhg);
+      /* a heart target met with no margin: said, since the step trades PCWP for it */
+      double lim = heart_limit(b->v, t);
+      if (heart_judged(b->v, t) && lim - b->v[HS_CMP_HEART_ER] < HS_HEART_MARGIN)
+        hs_str_appendf(o, n,
+                       ". Its heart, though, sits at its limit (O2 demand / delivery %.3f of "
+                       "%.3f: no margin): a trial of it only where %.100s cannot be done, "
+                       "escalating if the measured PCWP stays at or above %.0f mmHg",
+                       b->v[HS_CMP_HEART_ER], lim, rec, t->pcwp_max_mmhg);
+      else
+        hs_str_appendf(o, n,
+                       ": consider that step first, and escalate to %.100s if the measured "
+                       "PCWP stays at or above %.0f mmHg",
+                       rec, t->pcwp_max_mmhg);
       return;
     }
     const hs_compare_row *a = NULL; /* a near miss that keeps the heart aerobic */
@@ -1425,11 +1442,18 @@ static void recheck_note(hs_compare_result *res) {
     hs_str_appendf(b, n, "; the arterial pulse pressure (%.0f mmHg in the model): a narrowing "
                    "one means the aortic valve is closing (confirm on echo)",
                    r->v[HS_CMP_PP]);
-  if (r->titrated && r->perfusion_held && res->step < 5)
-    hs_str_appendf(b, n, ". If PCWP rises above its limit, unload more (%sthe next step) "
-                   "rather than lowering the ECMO flow below %.2f L/min, the least that holds "
-                   "every target in the model",
-                   pump ? "a higher pump setting, or " : "", r->v[HS_CMP_ECMO]);
+  if (r->titrated && r->perfusion_held && res->step < 5) {
+    if (res->on_ecmo && hs_strategy_at_flow_floor(r, &res->targets))
+      hs_str_appendf(b, n, ". If PCWP rises above its limit, unload more (%sthe next step) "
+                     "rather than lowering the ECMO flow: %.2f L/min is the least flow tried; "
+                     "the way down from it is a weaning trial, stepwise with echo and lactate",
+                     pump ? "a higher pump setting, or " : "", r->v[HS_CMP_ECMO]);
+    else
+      hs_str_appendf(b, n, ". If PCWP rises above its limit, unload more (%sthe next step) "
+                     "rather than lowering the ECMO flow below %.2f L/min, the least that holds "
+                     "every target in the model",
+                     pump ? "a higher pump setting, or " : "", r->v[HS_CMP_ECMO]);
+  }
 }
 
 static void decide(hs_compare_result *res) {

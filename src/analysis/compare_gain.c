@@ -126,8 +126,8 @@ static void gain_note(hs_compare_result *res, int nrows) {
     hs_str_appendf(b, n, "Step %d (%s) holds at every gain. ", res->step,
                    hs_step_name(res->step));
   else if (nnone)
-    hs_str_appendf(b, n, "At %d gain%s step %d is not enough and a costlier step would be "
-                   "needed. ", nnone, nnone > 1 ? "s" : "", res->step);
+    hs_str_appendf(b, n, "At %d of the %d gains tried step %d is not enough and a costlier "
+                   "step would be needed. ", nnone, res->ngain, res->step);
   if (!flow_holds)
     hs_str_appendf(b, n,
                    "The ECMO flow of the answers spans %.2f-%.2f L/min: a starting point to "

@@ -72,6 +72,18 @@ static const char *const RETIRED[] = {"av_open_min", "pulse_pressure_min"};
 static hs_status target_value(const tfield *f, const char *text, double *out, hs_err *err) {
   double x;
   hs_err e2;
+  /* the heart's default limit by its word, in any letter case: each state's own critical
+     extraction (a targets file, --target, the browser's form) */
+  if (f->off == offsetof(hs_targets, heart_er_max)) {
+    const char *w = text;
+    while (isspace((unsigned char)*w)) w++;
+    size_t wn = strlen(w);
+    while (wn > 0 && isspace((unsigned char)w[wn - 1])) wn--;
+    if (wn == 8 && !strncasecmp(w, "critical", 8)) {
+      *out = HS_HEART_ER_CRITICAL;
+      return HS_OK;
+    }
+  }
   /* a plain number is in the display unit (mmHg, mL/min/m2, %, L/min); "60 %" is 60 */
   /* a percent (svo2_min, sao2_upper_min) by the one rule: a bare 0.6 is ambiguous, not 0.6 % */
   /* a number whose unit is not a dimension of the unit parser (do2i_min in mL/min/m2,
@@ -140,15 +152,6 @@ hs_status hs_targets_set(hs_targets *t, const char *name, const char *value, hs_
   const tfield *f = target_field(name ? name : "");
   if (!f) return unknown_target(name ? name : "", err);
   double x;
-  /* the heart's default limit by its word: each state's own critical extraction */
-  const char *w = value ? value : "";
-  while (isspace((unsigned char)*w)) w++;
-  size_t wn = strlen(w);
-  while (wn > 0 && isspace((unsigned char)w[wn - 1])) wn--;
-  if (f->off == offsetof(hs_targets, heart_er_max) && wn == 8 && !strncasecmp(w, "critical", 8)) {
-    t->heart_er_max = HS_HEART_ER_CRITICAL;
-    return HS_OK;
-  }
   hs_status st = target_value(f, value ? value : "", &x, err);
   if (st) return st;
   /* one field: how it agrees with the others (flow_min below flow_max) is checked once
@@ -1001,8 +1004,8 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
                v[HS_CMP_ECMO] > 0.05) {
       x->level = HS_RISK_RAISED;
       snprintf(x->text, sizeof x->text,
-               "centrifugal pump at low flow %.2f L/min (< %.1f L/min: recirculation in the "
-               "pump head)",
+               "centrifugal pump at low flow %.2f L/min (< %.1f L/min: recirculation "
+               "haemolysis, circuit thrombosis; check anticoagulation)",
                v[HS_CMP_ECMO], HS_HAEMOLYSIS_LOW_FLOW_LPM);
     } else {
       snprintf(x->text, sizeof x->text, "drainage pressure %.0f mmHg, no suction", pin);

@@ -1,6 +1,6 @@
 /*
- * decision_json.c - the JSON documents of a comparison (schema hemosim-compare/2) and
- * of an optimisation (hemosim-optimize/1): what `hemosim compare --json`, `hemosim
+ * decision_json.c - the JSON documents of a comparison (schema hemosim-compare/3) and
+ * of an optimisation (hemosim-optimize/2): what `hemosim compare --json`, `hemosim
  * optimize --json`, the report directories and `hemosim serve` all write
  * (docs/decision.md, docs/output.md).  One implementation for every front end.  Both
  * say how they were made: version, patient, patient file, --set overrides (the
@@ -148,7 +148,7 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
   json_t *root = json_object(), *rows = json_array(), *units = json_object();
   json_t *opt = json_object(), *sweep = json_array();
   int bad = !root || !rows || !units || !opt || !sweep;
-  SET(root, "schema", json_string("hemosim-compare/2"));
+  SET(root, "schema", json_string("hemosim-compare/3"));
   bad |= inputs_json(root, prov, targets_file, &r->targets);
   SET(root, "context", context_json(&r->context));
   SET(root, "context_note", *r->context_note ? hs_jstr(r->context_note) : json_null());
@@ -276,7 +276,7 @@ char *hs_optimize_json(const hs_optimize_result *r, const hs_provenance *prov,
   }
   json_t *root = json_object(), *pts = json_array(), *opt = json_object(), *units = json_object();
   int bad = !root || !pts || !opt || !units;
-  SET(root, "schema", json_string("hemosim-optimize/1"));
+  SET(root, "schema", json_string("hemosim-optimize/2"));
   bad |= inputs_json(root, prov, targets_file, &r->targets);
   SET(root, "context", context_json(&r->context));
   SET(opt, "hold_map", json_boolean(r->hold_map));

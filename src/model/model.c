@@ -409,6 +409,18 @@ static hs_status resolve(const hs_model *m, const char *path, hs_block **b, int 
                       path, name);
   *idx = hs_param_index((*b)->type, dot + 1);
   if (*idx < 0) {
+    /* retired parameters: where their meaning went */
+    static const struct { const char *path, *now; } RETIRED[] = {
+        {"lactate.critical_extraction_heart", "coronary.critical_venous_po2"},
+        {"ischaemia.critical_extraction", "coronary.critical_venous_po2"},
+    };
+    for (size_t k = 0; k < sizeof RETIRED / sizeof RETIRED[0]; k++)
+      if (!strcmp(path, RETIRED[k].path))
+        return hs_err_set(err, HS_ERR_UNKNOWN,
+                          "'%s' is retired: the heart's anaerobic threshold is a critical "
+                          "coronary venous PO2, %s (16 mmHg; the critical extraction follows "
+                          "from it, 0.78 at a normal arterial O2 content; docs/model.md 2.20)",
+                          path, RETIRED[k].now);
     char list[512] = "";
     for (int i = 0; i < (*b)->type->nparams; i++) {
       strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);

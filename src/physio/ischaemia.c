@@ -161,8 +161,12 @@ static double factor(const is_state *st, const double *q) {
    follows the arterial O2 content, hs_physio_heart_er_crit). */
 static double target_of(const double *q, double vo2, double cdo2, double *lr) {
   double lmin = log(q[IS_MIN]);
-  if (!(cdo2 > 0)) return *lr = lmin; /* nothing aerobic (arterial PO2 at or below the
-                                         critical venous one): the floor */
+  if (!(cdo2 > 0)) { /* nothing aerobic (arterial PO2 at or below the critical venous one):
+                        the floor, unless the gain is 0 (no matching: the gain check's
+                        "matching off") */
+    *lr = lmin;
+    return q[IS_GAIN] > 0 ? lmin : 0.0;
+  }
   *lr = log(cdo2 / vo2);
   return *lr < 0 ? fmax(q[IS_GAIN] * *lr, lmin) : 0.0;
 }
