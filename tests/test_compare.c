@@ -891,10 +891,29 @@ static void test_severe_shock_default_answer(void **state) {
   assert_non_null(strstr(r->recheck_note, "1.00 L/min is the least flow tried; the way down "
                                           "from it is a weaning trial"));
   assert_non_null(strstr(r->deescalation_note, "the ECMO flow stepped down, readiness"));
+  /* with a balloon the pulse is the balloon's: the valve is rechecked on an unassisted beat */
+  assert_non_null(strstr(r->recheck_note, "on an unassisted beat (the balloon briefly at 1:2)"));
+  assert_null(strstr(r->recheck_note, "the arterial pulse pressure ("));
   assert_int_equal(hs_compare_gain_check(m, r, 2, &err), HS_OK);
   print_message("  gain check: %s\n", r->gain_note);
   assert_int_equal(r->gain_verdict, 0);
   assert_non_null(strstr(r->gain_note, "unchanged"));
+  hs_compare_free(r);
+  /* the heart not a target: step 1's milrinone + nitroprusside leaves it anaerobic, the
+     answer rests on the matching's gain, and the gain check says that the HEART line's
+     aerobic alternative (the balloon) does not */
+  t.heart_er_max = 0;
+  if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
+  assert_string_equal(r->rows[r->recommended].name,
+                      "ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min");
+  assert_int_equal(r->heart_alternative, 6);
+  assert_int_equal(hs_compare_gain_check(m, r, 2, &err), HS_OK);
+  print_message("  heart not a target, gain check: %s\n", r->gain_note);
+  assert_int_equal(r->gain_verdict, 2);
+  assert_non_null(strstr(r->gain_note, "The aerobic alternative of the HEART line (ECMO + IABP "
+                                       "1:1 (40 mL) + milrinone 0.375 ug/kg/min) keeps its LV's "
+                                       "contractility at its flow"));
+  assert_non_null(strstr(r->gain_note, "of the 3 gains tried step 1 is not enough"));
   hs_compare_free(r);
   hs_model_free(m);
 }

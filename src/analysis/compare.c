@@ -1438,10 +1438,16 @@ static void recheck_note(hs_compare_result *res) {
   int pump = row_has_lv_pump(r);
   hs_str_appendf(b, n, "within 30 min of the change: PCWP, MAP, lactate and ST segments");
   /* a native LV that ejects without a pump in it: its valve can close as the flow rises */
-  if (r->v[HS_CMP_AVO] >= 0.5 && !pump)
-    hs_str_appendf(b, n, "; the arterial pulse pressure (%.0f mmHg in the model): a narrowing "
-                   "one means the aortic valve is closing (confirm on echo)",
-                   r->v[HS_CMP_PP]);
+  if (r->v[HS_CMP_AVO] >= 0.5 && !pump) {
+    if (r->families & (1u << HS_FAM_IABP)) /* the balloon's augmentation is the pulse */
+      hs_str_appendf(b, n, "; the aortic valve's opening on echo or on an unassisted beat (the "
+                     "balloon briefly at 1:2): the balloon's augmentation hides a narrowing "
+                     "pulse");
+    else
+      hs_str_appendf(b, n, "; the arterial pulse pressure (%.0f mmHg in the model): a "
+                     "narrowing one means the aortic valve is closing (confirm on echo)",
+                     r->v[HS_CMP_PP]);
+  }
   if (r->titrated && r->perfusion_held && res->step < 5) {
     if (res->on_ecmo && hs_strategy_at_flow_floor(r, &res->targets))
       hs_str_appendf(b, n, ". If PCWP rises above its limit, unload more (%sthe next step) "

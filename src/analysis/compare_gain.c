@@ -137,7 +137,17 @@ static void gain_note(hs_compare_result *res, int nrows) {
     hs_str_appendf(b, n,
                    "If ischaemia is suspected (ST changes, rising lactate, new regional "
                    "wall-motion loss), favour the option with the lower myocardial O2 demand "
-                   "(MVO2 column); recheck PCWP and lactate 30 min after a change");
+                   "(MVO2 column); recheck PCWP and lactate 30 min after a change. ");
+  /* the HEART line's aerobic alternative (the heart not a target): an LV the matching
+     leaves alone at its flow, so its answer does not rest on the gain (a clinical review) */
+  if (res->gain_verdict > 0 && res->heart_alternative >= 0) {
+    const hs_compare_row *a = &res->rows[res->heart_alternative];
+    if (!(a->v[HS_CMP_ISCH] < HS_ISCHAEMIC_BELOW))
+      hs_str_appendf(b, n,
+                     "The aerobic alternative of the HEART line (%.120s) keeps its LV's "
+                     "contractility at its flow: it does not rest on this gain",
+                     a->label);
+  }
   size_t k = strlen(b); /* no trailing blank */
   while (k > 0 && b[k - 1] == ' ') b[--k] = 0;
 }
