@@ -1299,7 +1299,8 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
         hs_str_appendf(o, n,
                        ". Its heart, though, sits at its limit (O2 demand / delivery %.3f of "
                        "%.3f: no margin): a trial of it only where %.100s cannot be done, "
-                       "escalating if the measured PCWP stays at or above %.0f mmHg",
+                       "escalating if the measured PCWP stays at or above %.0f mmHg, and at "
+                       "once on rising lactate, new ST changes or arrhythmia",
                        b->v[HS_CMP_HEART_ER], lim, rec, t->pcwp_max_mmhg);
       else
         hs_str_appendf(o, n,

@@ -136,8 +136,9 @@ static void gain_note(hs_compare_result *res, int nrows) {
   if (res->gain_verdict == 2)
     hs_str_appendf(b, n,
                    "If ischaemia is suspected (ST changes, rising lactate, new regional "
-                   "wall-motion loss), favour the option with the lower myocardial O2 demand "
-                   "(MVO2 column); recheck PCWP and lactate 30 min after a change. ");
+                   "wall-motion loss), favour the option whose heart O2 demand / delivery is "
+                   "lower (its column; demand alone, MVO2, does not say what the coronary "
+                   "flow brings); recheck PCWP and lactate 30 min after a change. ");
   /* the HEART line's aerobic alternative (the heart not a target): an LV the matching
      leaves alone at its flow, so its answer does not rest on the gain (a clinical review) */
   if (res->gain_verdict > 0 && res->heart_alternative >= 0) {

@@ -71,10 +71,11 @@ static void o_close(out *o, const char *tag) {
 static void expected_line(out *o, const hs_compare_row *r) {
   const double *v = r->v;
   o_fmt(o,
-        "PCWP %.1f mmHg, MAP %.0f mmHg, CVP %.0f mmHg, pulse pressure %.0f mmHg; flows: total "
+        "PCWP %.1f mmHg, MAP %.0f mmHg, CVP %.0f mmHg, pulse pressure %.0f mmHg%s; flows: total "
         "systemic %.2f L/min = ECMO %.2f + native LV (aortic valve) %.2f",
-        v[HS_CMP_PCWP], v[HS_CMP_MAP], v[HS_CMP_CVP], v[HS_CMP_PP], v[HS_CMP_CO],
-        v[HS_CMP_ECMO], v[HS_CMP_LVO]);
+        v[HS_CMP_PCWP], v[HS_CMP_MAP], v[HS_CMP_CVP], v[HS_CMP_PP],
+        r->families & (1u << HS_FAM_IABP) ? " (with the balloon's augmentation)" : "",
+        v[HS_CMP_CO], v[HS_CMP_ECMO], v[HS_CMP_LVO]);
   if (v[HS_CMP_IMPELLA] > 0.005) o_fmt(o, " + Impella %.2f", v[HS_CMP_IMPELLA]);
   else if (r->families & (1u << HS_FAM_TANDEMHEART))
     o_fmt(o, " + TandemHeart %.2f", v[HS_CMP_DEVICE]);
@@ -197,6 +198,9 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     if (o->html) hs_html_put(o->b, "<div class=\"ok\"><b>Recommendation: ");
     else o_fmt(o, "RECOMMENDATION: ");
     o_fmt(o, "step %d (%s): %s", r->step, hs_step_name(r->step), b->label);
+    /* the heart not a target and left anaerobic: said where the answer is named (a
+       clinical review), the HEART line below says what it costs */
+    if (*r->heart_note) o_fmt(o, " (by the targets set; it leaves the heart anaerobic: HEART below)");
     if (o->html) hs_html_put(o->b, "</b><br>\n");
     else o_fmt(o, "\n");
     o_open(o, "span", "  Settings: ");
