@@ -125,26 +125,34 @@ static double tone(const co_state *st, const double *c) {
   return st->f < c[CO_MIN] ? c[CO_MIN] : st->f > c[CO_MAX] ? c[CO_MAX] : st->f;
 }
 
-/* The arterial O2 content the myocardium received over the beat (mL O2/dL): the O2
-   carried into the vessels the coronary beds feed over the blood flow into them (the
-   beds' mean flow); NAN without a forward flow or the beat's O2 data. */
-static double coronary_cao2(const hs_physio_beat *b, const co_plan *cp, double do2) {
+/* The mean flow of the coronary beds over the beat (mL/s). */
+static double bed_flow(const hs_physio_beat *b, const co_plan *cp) {
   double q = 0.0;
   for (int k = 0; k < cp->nbed && b->edge_q; k++) q += b->edge_q[cp->bed[k]];
+  return q;
+}
+
+/* The arterial O2 content the myocardium received over the beat (mL O2/dL): the O2
+   carried into the vessels the coronary beds feed (do2, mL/min) over the blood flow into
+   them (q, the beds' mean flow, mL/s); NAN without a forward flow or the beat's O2 data. */
+static double cao2_of(double do2, double q) {
   return q > 0 && do2 > 0 ? 100.0 * do2 / (60.0 * q) : NAN;
 }
 
-double hs_physio_heart_er_crit(const hs_physio_beat *b) {
+/* The critical extraction at the arterial O2 content ca (hs_physio_heart_er_crit). */
+static double er_crit_at(const hs_physio_beat *b, double ca) {
   const hs_plan *pl = b->plan;
   int blk = BLK(pl);
-  if (blk < 0 || pl->cor_art < 0 || !isfinite(b->m[HS_M_HB])) return NAN;
-  const co_plan *cp = hs_physio_plan_data(pl, &hs_physio_coronary);
-  double vo2, do2;
-  hs_physio_heart_o2(b, &vo2, &do2);
-  double ca = coronary_cao2(b, cp, do2);
-  if (!isfinite(ca)) return NAN;
+  if (blk < 0 || pl->cor_art < 0 || !isfinite(b->m[HS_M_HB]) || !isfinite(ca)) return NAN;
   double e = 1.0 - hs_o2_content(b->m[HS_M_HB], b->p[blk + CO_PCRIT]) / ca;
   return e > 0 ? e : 0.0;
+}
+
+double hs_physio_heart_er_crit(const hs_physio_beat *b) {
+  double vo2, do2;
+  hs_physio_heart_o2(b, &vo2, &do2);
+  return er_crit_at(b, cao2_of(do2, bed_flow(b, hs_physio_plan_data(b->plan,
+                                                                    &hs_physio_coronary))));
 }
 
 static int co_beat(void *state, const hs_physio_beat *b) {
@@ -156,8 +164,7 @@ static int co_beat(void *state, const hs_physio_beat *b) {
   st->tprev = b->t;
   st->change = 0.0;
   st->moving = 0;
-  double vo2, do2, q = 0.0;
-  for (int k = 0; k < cp->nbed && b->edge_q; k++) q += b->edge_q[cp->bed[k]];
+  double vo2, do2, q = bed_flow(b, cp);
   hs_physio_heart_o2(b, &vo2, &do2);
   st->q = cp->nbed ? q * 60.0 : NAN;
   /* demand over delivery (> 1: the delivery falls short); undefined once the coronary
@@ -165,9 +172,9 @@ static int co_beat(void *state, const hs_physio_beat *b) {
   st->er = vo2 > 0 && do2 > 0.01 * vo2 ? vo2 / do2 : NAN;
   /* the critical extraction, and the PO2 of the coronary venous blood: the arterial content
      less what the demand takes out of it (0 when the demand exceeds the delivery) */
-  st->ercrit = hs_physio_heart_er_crit(b);
   {
-    double ca = coronary_cao2(b, cp, do2), hb = b->m[HS_M_HB];
+    double ca = cao2_of(do2, q), hb = b->m[HS_M_HB];
+    st->ercrit = er_crit_at(b, ca);
     st->pvo2 = isfinite(st->er) && isfinite(ca) && isfinite(hb)
                    ? (st->er < 1.0 ? hs_o2_po2_from_content(hb, ca * (1.0 - st->er)) : 0.0)
                    : NAN;
