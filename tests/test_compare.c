@@ -774,6 +774,9 @@ static void test_gain_check(void **state) {
   hs_err err;
   hs_targets_default(&t);
   t.heart_er_max = 0; /* the heart not a target (its default: its critical extraction) */
+  /* the floor of 2026-12-07 (1 L/min; 1.5 since): below the default floor the gains'
+     flows differ more, and this test is about the gain check, not the floor */
+  t.flow_min_lpm = 1.0;
   static const char *const S[] = {"ecmo+dobutamine:5 ug/kg/min", NULL};
   hs_compare_result *r = NULL;
   assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err), HS_OK);
@@ -838,8 +841,9 @@ static void test_gain_check(void **state) {
 /* The severe-shock ECMO patient's answer at the default targets (docs/decision.md "The
    heart as a target"): among step 1's strategies and the balloon's, the heart a target at
    its critical extraction (the one at a coronary venous PO2 of 16 mmHg, ~0.78), the answer
-   is the balloon with milrinone at 1.00 L/min (PCWP 12.7, MAP 71 mmHg, demand / delivery
-   0.70 when written); dobutamine 5 ug/kg/min, the answer while the limit was 0.88, keeps
+   is the balloon with milrinone at the flow floor, 1.50 L/min (PCWP 13.3, MAP 73 mmHg,
+   demand / delivery 0.67 when written; 1.00 L/min, PCWP 12.7, MAP 71, 0.70 while the
+   floor was 1 L/min, until 2026-12-08); dobutamine 5 ug/kg/min, the answer while the limit was 0.88, keeps
    the heart aerobic only at 3.75 L/min, where PCWP is 21.0: the near miss.  The gain check
    reads "unchanged".  A change of this answer is a decision to state, not a drift. */
 static void test_severe_shock_default_answer(void **state) {
@@ -865,11 +869,11 @@ static void test_severe_shock_default_answer(void **state) {
                 a->name, a->v[HS_CMP_ECMO], a->v[HS_CMP_PCWP], a->v[HS_CMP_MAP],
                 a->v[HS_CMP_HEART_ER], a->v[HS_CMP_HEART_ERCRIT]);
   assert_string_equal(a->name, "ecmo+iabp:1:1+milrinone:0.375 ug/kg/min");
-  assert_near(a->v[HS_CMP_ECMO], 1.00, 0.01);
+  assert_near(a->v[HS_CMP_ECMO], 1.50, 0.01);
   assert_in_range_d(a->v[HS_CMP_HEART_ERCRIT], 0.76, 0.81);
   assert_true(a->v[HS_CMP_HEART_ER] < a->v[HS_CMP_HEART_ERCRIT] - 0.05);
-  assert_near(a->v[HS_CMP_PCWP], 12.7, 1.0); /* limit 20 */
-  assert_near(a->v[HS_CMP_MAP], 71.0, 2.0);
+  assert_near(a->v[HS_CMP_PCWP], 13.3, 1.0); /* limit 20 */
+  assert_near(a->v[HS_CMP_MAP], 73.4, 2.0);
   /* no step-1 strategy meets every target: dobutamine keeps the heart aerobic only at a
      flow whose PCWP misses by a reading (the near miss); milrinone with nitroprusside
      leaves it anaerobic */
@@ -893,9 +897,9 @@ static void test_severe_shock_default_answer(void **state) {
     free(tx);
   }
   assert_null(strstr(r->near_miss_note, "consider that step first"));
-  assert_non_null(strstr(a->settings, "ECMO 1.00 L/min (the least flow tried, flow_min: every "
+  assert_non_null(strstr(a->settings, "ECMO 1.50 L/min (the least flow tried, flow_min: every "
                                       "target holds there)"));
-  assert_non_null(strstr(r->recheck_note, "1.00 L/min is the least flow tried; the way down "
+  assert_non_null(strstr(r->recheck_note, "1.50 L/min is the least flow tried; the way down "
                                           "from it is a weaning trial"));
   assert_non_null(strstr(r->deescalation_note, "the ECMO flow stepped down, readiness"));
   /* with a balloon the pulse is the balloon's: the valve is rechecked on an unassisted beat */
@@ -1057,7 +1061,7 @@ static void test_heart_target(void **state) {
   hs_targets_default(&t);
   assert_near(t.heart_er_max, HS_HEART_ER_CRITICAL, 0); /* a target by default (2026-12-07) */
   t.heart_er_max = 0; /* first not a target: what the answer then says of the heart */
-  t.pcwp_max_mmhg = 22;
+  t.pcwp_max_mmhg = 23;
   static const char *const S[] = {"ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",
                                   NULL};
   hs_compare_result *r0 = NULL, *r1 = NULL;
@@ -1139,6 +1143,9 @@ static void test_heart_target(void **state) {
     free(t2);
     hs_compare_free(r2);
   }
+  /* the flow the heart needs keeps PCWP at ~22 mmHg (22.0 at 1.5 and at 3.25 L/min):
+     with a limit of 21.5 the answer held at flow_min misses it there */
+  t.pcwp_max_mmhg = 21.5;
   assert_int_equal(hs_targets_set(&t, "heart_er_max", "0.88", &err), HS_OK);
   assert_near(t.heart_er_max, 0.88, 1e-12);
   assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r1, &err), HS_OK);
@@ -1151,12 +1158,13 @@ static void test_heart_target(void **state) {
   assert_true(b->flow_for_heart); /* the heart set the flow, and Settings says so */
   assert_non_null(strstr(b->settings, "least flow holding perfusion and an aerobic heart"));
   assert_true(b->v[HS_CMP_HEART_ER] <= 0.88);
-  assert_false(b->all_met); /* the filling pressure rises with the retrograde flow */
+  assert_false(b->all_met); /* the filling pressure stays high with the retrograde flow */
   assert_false(b->met[HS_TGT_PCWP]);
   {
     /* a loose heart target that the answer meets at 1.05: the hint is not given (the
        clinician has set the limit) */
     hs_targets t3 = t;
+    t3.pcwp_max_mmhg = 23;
     assert_int_equal(hs_targets_set(&t3, "heart_er_max", "1.2", &err), HS_OK);
     hs_compare_result *r3 = NULL;
     assert_int_equal(hs_compare_run(m, &t3, NULL, S, NULL, 0, 1, &r3, &err), HS_OK);
@@ -1990,6 +1998,9 @@ static void test_flow_counts_as_support(void **state) {
   hs_targets t;
   hs_targets_default(&t);
   t.pcwp_max_mmhg = 19;
+  /* the floor of 1 L/min (1.5 by default since 2026-12-08, where the 22 Fr vent's PCWP is
+     already above 19 and it too needs 4.75 L/min): this test is about flow as support */
+  t.flow_min_lpm = 1.0;
   hs_err err;
   /* at the healthy adult's haemoglobin the 22 Fr vent meets PCWP < 19 at 1.25 L/min with
      the DO2 index still >= 330; at the preset's 10 g/dL the DO2 floor takes every vent to
@@ -2061,7 +2072,12 @@ static void test_lv_standstill_needs_unloading(void **state) {
   assert_non_null(strstr(r->step_why[2], "PCWP"));
   char *text = hs_compare_text(r, "scai e");
   assert_non_null(strstr(text, "RECOMMENDATION: step 3"));
-  assert_null(strstr(text, "DE-ESCALATION"));
+  /* the pump carries the output and ECMO holds every target at 1.5 L/min: the least flow
+     that perfuses, the floor since 2026-12-08 (one step above it before), so the hint names
+     ECPELLA to Impella alone */
+  assert_near(imp->v[HS_CMP_ECMO], t.flow_min_lpm, 0.01);
+  assert_non_null(strstr(text, "DE-ESCALATION"));
+  assert_non_null(strstr(text, "(ECPELLA to Impella alone) is the next step to test"));
   assert_int_equal(r->near_miss, -1); /* cheaper steps miss PCWP by 8-11 mmHg */
   assert_null(strstr(text, "NEAR MISS"));
   free(text);
@@ -2144,11 +2160,12 @@ static void test_least_support_grid_flows(void **state) {
 
 /* A cheaper step that misses only PCWP, by less than a wedge reading can resolve
    (HS_PCWP_READING_MMHG), is named as worth a trial before the escalation: on the acute-MI
-   patient on ECMO, milrinone + nitroprusside reach PCWP 21.8 mmHg (the balloon with the
-   same drugs 18.1); with the default limit (20) the drugs miss it by 1.8 and the answer is
-   the balloon.  With the limit at 22 the drugs meet it and no note is given; at 17.4 the
-   drugs miss by 4.4 mmHg (no near miss) and the balloon by 0.7: the Impella is
-   recommended and the note names the balloon's step.  (With the perfusion-contraction
+   patient on ECMO at the flow floor (1.5 L/min), milrinone + nitroprusside reach PCWP 22.0
+   mmHg (the balloon with the same drugs 18.4); with a limit of 20.5 the drugs miss it by
+   1.5 and the answer is the balloon.  With the limit at 22.5 the drugs meet it and no note
+   is given; at 17.7 the drugs miss by 4.3 mmHg (no near miss) and the balloon by 0.7: the
+   Impella is recommended and the note names the balloon's step.  (At the floor of 1 L/min,
+   until 2026-12-08, 21.8 and 18.1 mmHg and the limits were 20, 22, 17.4.  With the perfusion-contraction
    matching, docs/model.md 2.22, the drugs leave the heart anaerobic, demand 1.08 x its
    delivery, and its LV at 0.90 x: 20.6 mmHg without it and the limits were 20, 21, 17.4.
    Before the drugs' pulmonary term, docs/drugs.md "Pulmonary vascular resistance", the
@@ -2166,7 +2183,7 @@ static void test_near_miss_note(void **state) {
                                   NULL};
   hs_compare_result *r = NULL;
   hs_err err;
-  assert_near(t.pcwp_max_mmhg, 20, 0);
+  t.pcwp_max_mmhg = 20.5;
   if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
   double over = r->rows[0].v[HS_CMP_PCWP] - t.pcwp_max_mmhg;
   print_message("  step 1 misses PCWP by %.2f mmHg; recommended %s\n", over,
@@ -2186,17 +2203,17 @@ static void test_near_miss_note(void **state) {
   assert_non_null(strstr(j, "\"near_miss_note\": \"step 1"));
   free(j);
   hs_compare_free(r);
-  /* the drugs meet a limit of 22: the recommendation itself, no note */
-  t.pcwp_max_mmhg = 22;
+  /* the drugs meet a limit of 22.5: the recommendation itself, no note */
+  t.pcwp_max_mmhg = 22.5;
   if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
   assert_int_equal(r->step, HS_STEP_FLOW_DRUGS);
   assert_int_equal(r->near_miss, -1);
   assert_true(r->near_miss_note[0] == 0);
   hs_compare_free(r);
-  /* limit 17.4: the drugs 4.4 mmHg above it (beyond a reading), the balloon 0.7 */
-  t.pcwp_max_mmhg = 17.4;
+  /* limit 17.7: the drugs 4.3 mmHg above it (beyond a reading), the balloon 0.7 */
+  t.pcwp_max_mmhg = 17.7;
   if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
-  print_message("  limit 17.4: recommended %s, near miss %d\n",
+  print_message("  limit 17.7: recommended %s, near miss %d\n",
                 r->recommended >= 0 ? r->rows[r->recommended].name : "none", r->near_miss);
   assert_int_equal(r->step, HS_STEP_PUMP);
   assert_int_equal(r->near_miss, 1);
@@ -2206,12 +2223,14 @@ static void test_near_miss_note(void **state) {
 }
 
 /* A near miss that would leave the heart anaerobic (docs/decision.md "Near miss"): on the
-   acute-MI ECMO patient milrinone + nitroprusside come within 0.6 mmHg of PCWP 20 with the
-   myocardium's O2 demand 1.05 x its coronary supply; the note says so and names the
-   balloon with milrinone (step 2, PCWP 20.7, extraction 0.73), also within a reading.
+   acute-MI ECMO patient at the flow floor (1.5 L/min) milrinone + nitroprusside come within
+   1.5 mmHg of a PCWP limit of 20.5 with the myocardium's O2 demand 1.04 x its coronary
+   supply; the note says so and names the balloon with milrinone (step 2, PCWP 21.0,
+   extraction 0.69), also within a reading.  (Floor 1 L/min until 2026-12-08: 20.6 and 20.7
+   mmHg against the default limit of 20.)
    Without the balloon in the list no other near miss keeps the heart aerobic; with the
-   heart a target (heart_er_max 0.88) the drugs are no near miss at all and the balloon is,
-   without the clause.  (Clinical review 2026-12-07: the note had advised a trial of the
+   heart a target (heart_er_max 0.88) the drugs are titrated to the flow that keeps it
+   aerobic and are the near miss there, without the clause.  (Clinical review 2026-12-07: the note had advised a trial of the
    drugs although the heart line named them anaerobic.) */
 static void test_near_miss_heart(void **state) {
   (void)state;
@@ -2222,6 +2241,7 @@ static void test_near_miss_heart(void **state) {
   hs_targets t;
   hs_targets_default(&t);
   t.heart_er_max = 0; /* the heart not a target (its default: its critical extraction) */
+  t.pcwp_max_mmhg = 20.5;
   static const char *const S[] = {
       "ecmo+milrinone:0.375 ug/kg/min+nitroprusside:0.5 ug/kg/min",
       "ecmo+iabp:1:1+milrinone:0.375 ug/kg/min", "ecmo+impella_5.0:P8", NULL};
@@ -2237,7 +2257,7 @@ static void test_near_miss_heart(void **state) {
   assert_non_null(strstr(r->near_miss_note, "turns anaerobic (Walley 1997): not a trial to "
                                             "make; consider instead ECMO + IABP 1:1 (40 mL) + "
                                             "milrinone 0.375 ug/kg/min (step 2, IABP; ECMO "
-                                            "1.00 L/min), also within a reading (PCWP 20."));
+                                            "1.50 L/min), also within a reading (PCWP 21."));
   assert_non_null(strstr(r->near_miss_note, "escalate to ECMO + Impella 5.0 P8 if the measured"));
   assert_null(strstr(r->near_miss_note, "consider that step first")); /* no advice to trial */
   hs_compare_free(r);
@@ -2251,7 +2271,12 @@ static void test_near_miss_heart(void **state) {
   assert_int_equal(hs_targets_set(&t, "heart_er_max", "0.88", &err), HS_OK);
   if (hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err)) fail_msg("%s", err.msg);
   assert_string_equal(r->rows[r->recommended].name, "ecmo+impella_5.0:P8");
-  assert_int_equal(r->near_miss, 1);
+  /* the drugs keep the heart aerobic only at more flow (3.25 L/min), where PCWP stays 22.0:
+     a near miss without the clause (at the floor of 1 L/min the balloon was the near miss,
+     the drugs' PCWP rising beyond a reading with the flow) */
+  assert_int_equal(r->near_miss, 0);
+  assert_true(r->rows[0].v[HS_CMP_ECMO] > t.flow_min_lpm + 1.0);
+  assert_true(r->rows[0].v[HS_CMP_HEART_ER] <= 0.88);
   assert_null(strstr(r->near_miss_note, "But with it"));
   hs_compare_free(r);
   /* a heart target the drugs meet (1.1): they are the near miss again, and the clinician's
@@ -2267,7 +2292,7 @@ static void test_near_miss_heart(void **state) {
 }
 
 /* The recommendation at the flow floor gets a de-escalation / weaning hint (issue 11):
-   the Impella 5.5 holds every target at ECMO 1 L/min on the acute-MI patient (ECPELLA to
+   the Impella 5.5 holds every target at ECMO 1.5 L/min on the acute-MI patient (ECPELLA to
    Impella alone is the next step to test); with flow_min at 0.5 L/min the flow chosen
    is above the floor and no hint is given. */
 static void test_deescalation_hint(void **state) {
@@ -2281,7 +2306,10 @@ static void test_deescalation_hint(void **state) {
   if (hs_compare_run(m, &t, NULL, S, NULL, 0, 1, &r, &err)) fail_msg("%s", err.msg);
   assert_int_equal(r->recommended, 0);
   assert_near(r->rows[0].v[HS_CMP_ECMO], t.flow_min_lpm, 0.01);
-  assert_non_null(strstr(r->deescalation_note, "least ECMO flow tried (1.00 L/min"));
+  assert_non_null(strstr(r->deescalation_note, "least ECMO flow tried (1.50 L/min"));
+  /* at the default floor the note says why lower flows are not tried */
+  assert_non_null(strstr(r->deescalation_note, "below 1.5 L/min a centrifugal pump recirculates "
+                                               "and haemolyses"));
   assert_non_null(strstr(r->deescalation_note, "weaning trial"));
   assert_non_null(strstr(r->deescalation_note, "Impella alone"));
   assert_int_equal(r->on_ecmo, 1);
@@ -2293,10 +2321,11 @@ static void test_deescalation_hint(void **state) {
   assert_non_null(strstr(j, "\"deescalation_note\": \"every target holds"));
   free(j);
   hs_compare_free(r);
-  /* a balloon at the floor: the support the weaning trial keeps on (PCWP 20.7 mmHg since
-     milrinone's pulmonary term, docs/drugs.md: the limit 21 keeps it at the floor) */
+  /* a balloon at the floor: the support the weaning trial keeps on (PCWP 21.0 mmHg at 1.5
+     L/min, 20.7 at 1 L/min, since milrinone's pulmonary term, docs/drugs.md: the limit 21.5
+     keeps it at the floor) */
   static const char *const SI[] = {"ecmo+iabp:1:1+milrinone:0.375 ug/kg/min", NULL};
-  t.pcwp_max_mmhg = 21;
+  t.pcwp_max_mmhg = 21.5;
   if (hs_compare_run(m, &t, NULL, SI, NULL, 0, 1, &r, &err)) fail_msg("%s", err.msg);
   if (r->recommended == 0 && r->deescalation_note[0]) {
     assert_non_null(strstr(r->deescalation_note, "IABP stays on through the trial"));
@@ -2674,6 +2703,8 @@ static void test_hold_map_order_independent(void **state) {
 }
 
 int main(void) {
+  /* HS_TEST_FILTER=test_x (a cmocka glob) runs only the matching tests while developing */
+  if (getenv("HS_TEST_FILTER")) cmocka_set_test_filter(getenv("HS_TEST_FILTER"));
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_targets_file),
       cmocka_unit_test(test_strategy_texts),

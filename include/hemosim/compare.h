@@ -48,7 +48,7 @@ typedef struct hs_targets {
   double svo2_min_pct;  /* 60 %: drained-blood (pre-oxygenator) saturation floor */
   double sao2_upper_min_pct; /* 90 %: right-arm (upper-body) SaO2 floor - differential
                                 hypoxaemia with femoral return (docs/decision.md); 0: off */
-  double flow_min_lpm;  /* 1.0 L/min: least ECMO flow the titration may choose */
+  double flow_min_lpm;  /* 1.5 L/min: least ECMO flow the titration may choose */
   double flow_max_lpm;  /* 5.0 L/min: most ECMO flow */
   double flow_step_lpm; /* 0.25 L/min: titration resolution */
   double lactate_max_mmol_l; /* 0 (default): not a target; else perfusion also needs the
@@ -151,7 +151,7 @@ hs_status hs_context_set(hs_context *c, const char *item, hs_err *err);
 /* Targets/context file (YAML or JSON, docs/decision.md):
      hemosim_targets: 1
      pcwp_max: 20 mmHg        map_min: 65 mmHg   do2i_min: 330   svo2_min: 60
-     flow_min: 1 L/min        flow_max: 5 L/min  flow_step: 0.25 L/min
+     flow_min: 1.5 L/min      flow_max: 5 L/min  flow_step: 0.25 L/min
      context: {lv_thrombus: true, aortic_regurgitation: moderate, unavailable: [impella]}
      strategies: ["ecmo+impella_cp:P6", ...]      (optional)
    Every field optional.  c and strategies may be NULL; *strategies (if given) receives

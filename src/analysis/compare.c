@@ -372,10 +372,10 @@ void hs_strategy_check_targets(hs_compare_row *r, const hs_targets *t) {
   for (int k = 0; k < HS_TGT_N; k++) {
     if (r->met[k]) continue;
     if (k == HS_TGT_PCWP)
-      snprintf(part, sizeof part, "PCWP %.1f mmHg (%.1f mmHg above the limit < %.0f)", val[k],
+      snprintf(part, sizeof part, "PCWP %.1f mmHg (%.1f mmHg above the limit < %g)", val[k],
                val[k] - lim[k], lim[k]);
     else
-      snprintf(part, sizeof part, "%s %.*f %s (%.*f %s below %.0f)", hs_target_name(k),
+      snprintf(part, sizeof part, "%s %.*f %s (%.*f %s below %g)", hs_target_name(k),
                k == HS_TGT_MAP ? 0 : 0, val[k], UNIT[k], k == HS_TGT_MAP ? 0 : 0, lim[k] - val[k],
                UNIT[k], lim[k]);
     if (*r->missed) strncat(r->missed, "; ", sizeof r->missed - strlen(r->missed) - 1);
@@ -1249,9 +1249,14 @@ static void deescalation_note(hs_compare_result *res) {
     snprintf(b + strlen(b), n - strlen(b),
              "; the IABP stays on through the trial, and after decannulation if the trial "
              "passes");
-  snprintf(b + strlen(b), n - strlen(b),
-           ". Lower flows are not tried: circuit thrombosis and pump haemolysis below it "
-           "(Lorusso 2021).");
+  if (t->flow_min_lpm >= HS_HAEMOLYSIS_LOW_FLOW_LPM - HS_FLOW_SLACK_LPM)
+    snprintf(b + strlen(b), n - strlen(b),
+             ". Lower flows are not tried: below %.1f L/min a centrifugal pump recirculates "
+             "and haemolyses and the circuit thromboses (Schoeps 2021; Lorusso 2021); they "
+             "belong to the weaning trial.",
+             HS_HAEMOLYSIS_LOW_FLOW_LPM);
+  else
+    snprintf(b + strlen(b), n - strlen(b), ". Lower flows are not tried (flow_min).");
 }
 
 /* Whether row b misses only PCWP, by no more than a wedge reading can resolve. */
@@ -1286,7 +1291,7 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
     res->near_miss = step_best[s];
     int k = snprintf(o, n,
                      "step %d (%s) comes within %.1f mmHg of the PCWP limit: %.100s at ECMO "
-                     "%.2f L/min gives PCWP %.1f mmHg (limit < %.0f) and meets every other "
+                     "%.2f L/min gives PCWP %.1f mmHg (limit < %g) and meets every other "
                      "target. Two readings of one wedge tracing differ by more (up to 11-15 "
                      "mmHg between specialists, Al-Kharrat 1999)",
                      s, hs_step_name(s), b->v[HS_CMP_PCWP] - t->pcwp_max_mmhg, b->label,
@@ -1299,13 +1304,13 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
         hs_str_appendf(o, n,
                        ". Its heart, though, sits at its limit (O2 demand / delivery %.3f of "
                        "%.3f: no margin): a trial of it only where %.100s cannot be done, "
-                       "escalating if the measured PCWP stays at or above %.0f mmHg, and at "
+                       "escalating if the measured PCWP stays at or above %g mmHg, and at "
                        "once on rising lactate, new ST changes or arrhythmia",
                        b->v[HS_CMP_HEART_ER], lim, rec, t->pcwp_max_mmhg);
       else
         hs_str_appendf(o, n,
                        ": consider that step first, and escalate to %.100s if the measured "
-                       "PCWP stays at or above %.0f mmHg",
+                       "PCWP stays at or above %g mmHg",
                        rec, t->pcwp_max_mmhg);
       return;
     }
@@ -1335,7 +1340,7 @@ static void near_miss_note(hs_compare_result *res, const int *step_best) {
       snprintf(o + k + k2, n - (size_t)(k + k2),
                "consider instead %.100s (step %d, %s; ECMO %.2f L/min), also within a reading "
                "(PCWP %.1f mmHg), which keeps it at %.2f, and escalate to %.100s if the "
-               "measured PCWP stays at or above %.0f mmHg",
+               "measured PCWP stays at or above %g mmHg",
                a->label, a->step, hs_step_name(a->step), a->v[HS_CMP_ECMO], a->v[HS_CMP_PCWP],
                a->v[HS_CMP_HEART_ER], rec, t->pcwp_max_mmhg);
     else
@@ -1536,9 +1541,9 @@ static void decide(hs_compare_result *res) {
   if (res->recommended >= 0) {
     const hs_compare_row *r = &res->rows[res->recommended];
     snprintf(res->reason, sizeof res->reason,
-             "step %d (%s): %s meets every target: PCWP %.1f mmHg (< %.0f), MAP %.0f mmHg "
-             "(>= %.0f), DO2 index %.0f mL/min/m2 (>= %.0f), drained-blood SvO2 %.0f %% "
-             "(>= %.0f)",
+             "step %d (%s): %s meets every target: PCWP %.1f mmHg (< %g), MAP %.0f mmHg "
+             "(>= %g), DO2 index %.0f mL/min/m2 (>= %g), drained-blood SvO2 %.0f %% "
+             "(>= %g)",
              res->step, hs_step_name(res->step), r->label, r->v[HS_CMP_PCWP],
              res->targets.pcwp_max_mmhg, r->v[HS_CMP_MAP], res->targets.map_min_mmhg,
              r->v[HS_CMP_DO2I], res->targets.do2i_min, r->v[HS_CMP_SVO2D],

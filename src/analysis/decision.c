@@ -29,7 +29,8 @@ void hs_targets_default(hs_targets *t) {
   t->do2i_min = 330;      /* critical DO2 index, Shibutani 1983 Crit Care Med 11:640 */
   t->svo2_min_pct = 60;   /* drained-blood SvO2 floor */
   t->sao2_upper_min_pct = 90; /* right-arm SaO2 floor: differential hypoxaemia (docs/decision.md) */
-  t->flow_min_lpm = 1.0;  /* least ECMO flow without circuit thrombosis risk (ELSO) */
+  t->flow_min_lpm = HS_HAEMOLYSIS_LOW_FLOW_LPM; /* 1.5 L/min: below it a weaning trial, not a
+                                                 setting (docs/decision.md) */
   t->flow_max_lpm = 5.0;
   t->flow_step_lpm = 0.25;
   t->lactate_max_mmol_l = 0; /* optional: e.g. 2 mmol/L (docs/decision.md) */

@@ -158,7 +158,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     o_fmt(o, "%s: %zu %s simulated, %zu excluded, in %.2f s\n", patient, nrun,
           nrun == 1 ? "strategy" : "strategies", nex, r->wall_s);
     o_fmt(o,
-          "Targets: PCWP < %.0f mmHg, MAP >= %.0f mmHg, DO2 index >= %.0f mL/min/m2, "
+          "Targets: PCWP < %g mmHg, MAP >= %g mmHg, DO2 index >= %g mL/min/m2, "
           "drained-blood SvO2 >= %g %%",
           t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct);
     if (t->sao2_upper_min_pct > 0) o_fmt(o, ", right-arm SaO2 >= %g %%", t->sao2_upper_min_pct);
@@ -522,7 +522,7 @@ static void table(hs_html *b, const hs_compare_row *rows, size_t n, int best, in
    swept setting itself */
 static void targets_line(hs_html *b, const hs_targets *t, int titrated) {
   hs_html_put(b,
-              "<p>Targets: PCWP &lt; %.0f mmHg, MAP &ge; %.0f mmHg, DO<sub>2</sub> index &ge; %.0f "
+              "<p>Targets: PCWP &lt; %g mmHg, MAP &ge; %g mmHg, DO<sub>2</sub> index &ge; %g "
               "mL/min/m<sup>2</sup>, drained-blood SvO<sub>2</sub> &ge; %g %%",
               t->pcwp_max_mmhg, t->map_min_mmhg, t->do2i_min, t->svo2_min_pct);
   if (t->sao2_upper_min_pct > 0) hs_html_put(b, ", right-arm SaO<sub>2</sub> &ge; %g %%", t->sao2_upper_min_pct);
