@@ -80,6 +80,11 @@ static const char COMPARE_OPTIONS[] =
     "                      answer's step or a cheaper one, those strategies are\n"
     "                      compared again with the matching off and its gain halved\n"
     "                      and doubled (GAIN CHECK; up to 3 more comparisons of them)\n"
+    "  --no-threshold-check  skip the threshold check: when the heart target (its\n"
+    "                      critical extraction, at a coronary venous PO2 of 16 mmHg)\n"
+    "                      decided a strategy of the answer's step or a cheaper one,\n"
+    "                      those strategies are compared again with that PO2 2 mmHg\n"
+    "                      lower and higher (THRESHOLD CHECK; up to 2 more comparisons)\n"
     "  --threads N         strategies run in parallel (default: online cores)\n"
     "  -q, --quiet         no text answer (outputs asked for are still written)\n"
     "  --json F            JSON result to F ('-' = standard output instead of the text)\n"
@@ -100,6 +105,7 @@ int hs_cmd_compare(int argc, char **argv) {
   char **strategies = NULL, **file_strategies = NULL;
   size_t nstrat = 0;
   int nsets = 0, ntsets = 0, ncsets = 0, rc = HS_EXIT_FAIL, quiet = 0, gain_check = 1;
+  int po2_check = 1;
   hs_err err = {HS_OK, ""};
   hs_model *m = NULL;
   hs_compare_result *res = NULL;
@@ -111,7 +117,7 @@ int hs_cmd_compare(int argc, char **argv) {
     goto done;
   }
   enum { O_TARGETS = 256, O_FLOWS, O_JSON, O_REPORT, O_SET, O_HOLD, O_TARGET, O_CONTEXT,
-         O_STRATEGY, O_STRATEGIES, O_THREADS, O_MICRO, O_NO_GAIN };
+         O_STRATEGY, O_STRATEGIES, O_THREADS, O_MICRO, O_NO_GAIN, O_NO_PO2 };
   static const struct option LONG[] = {
       {"help", no_argument, NULL, 'h'},
       {"quiet", no_argument, NULL, 'q'},
@@ -128,6 +134,7 @@ int hs_cmd_compare(int argc, char **argv) {
       {"strategies", required_argument, NULL, O_STRATEGIES},
       {"threads", required_argument, NULL, O_THREADS},
       {"no-gain-check", no_argument, NULL, O_NO_GAIN},
+      {"no-threshold-check", no_argument, NULL, O_NO_PO2},
       {NULL, 0, NULL, 0}};
   hs_cli_opt_begin();
   for (int c; (c = hs_cli_getopt("compare", argc, argv, "hq", LONG)) != -1;) {
@@ -146,6 +153,7 @@ int hs_cmd_compare(int argc, char **argv) {
     case O_MICRO: micro = optarg; break;
     case O_HOLD: sets[nsets++] = "map_control.enabled=true"; break;
     case O_NO_GAIN: gain_check = 0; break;
+    case O_NO_PO2: po2_check = 0; break;
     case O_TARGET: tsets[ntsets++] = optarg; break;
     case O_CONTEXT: csets[ncsets++] = optarg; break;
     case O_STRATEGY: {
@@ -241,6 +249,10 @@ int hs_cmd_compare(int argc, char **argv) {
   if (!cst && gain_check && tty && hs_compare_gain_check_needed(res))
     fprintf(stderr, "\r\033[Khemosim: compare: gain check (the answer at other gains)");
   if (!cst && gain_check) cst = hs_compare_gain_check(m, res, threads, &err);
+  if (!cst && po2_check && tty && hs_compare_threshold_check_needed(res))
+    fprintf(stderr, "\r\033[Khemosim: compare: threshold check (the answer at other critical "
+                    "coronary venous PO2s)");
+  if (!cst && po2_check) cst = hs_compare_threshold_check(m, res, threads, &err);
   if (tty) fputs("\r\033[K", stderr); /* clear the progress line */
   if (cst) goto fail;
   if (json || report) {

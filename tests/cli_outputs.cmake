@@ -277,14 +277,14 @@ endif()
 expect_match("${OUT}" "\"blood_gas_steps\": [1-9][0-9]*,")
 # compare's built-in list escalates a drug the patient already receives, at most to its
 # maximum: a patient on milrinone 0.75 gets milrinone 1 (0.75 + 0.375 is out of range)
-# (--no-gain-check: this is about the list, and the option is honoured).  A whole
-# comparison for its list: Release only (38 s under the sanitizers)
+# (--no-gain-check, --no-threshold-check: this is about the list, and the options are
+# honoured).  A whole comparison for its list: Release only (38 s under the sanitizers)
 if(NOT SANITIZED)
   expect_run(0 ${HEMOSIM} compare ${ECMO} --set "drugs.milrinone=0.75 ug/kg/min" --threads 2
-             --no-gain-check)
+             --no-gain-check --no-threshold-check)
   expect_match("${OUT}" "ECMO \\+ milrinone 1 ug/kg/min ")
-  if("${OUT}" MATCHES "GAIN CHECK")
-    message(FATAL_ERROR "compare --no-gain-check printed a gain check:\n${OUT}")
+  if("${OUT}" MATCHES "GAIN CHECK|THRESHOLD CHECK")
+    message(FATAL_ERROR "compare --no-gain-check --no-threshold-check printed a check:\n${OUT}")
   endif()
 endif()
 message(STATUS "cli outputs: trend and sweep checks passed")

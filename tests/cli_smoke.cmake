@@ -83,23 +83,26 @@ message(STATUS "cli smoke: all checks passed")
 expect_run(0 ${HEMOSIM} compare --help)
 expect_match("${OUT}" "usage: hemosim compare")
 expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml --flows 3
-           --strategy ecmo --strategy ecmo+impella_cp:P6 --json -)
+           --strategy ecmo --strategy ecmo+impella_5.0:P8 --json -)
 expect_match("${OUT}" "\"schema\": \"hemosim-compare/3\"")
 expect_match("${OUT}" "\"reason\": ")
 expect_match("${OUT}" "\"risks\": ")
 expect_match("${OUT}" "\"hemosim_version\": ")
 expect_match("${OUT}" "\"patient_file\": \"[^\"]*acute_mi_shock_ecmo.yaml\"")
 expect_match("${OUT}" "\"ecmo_flow_sweep_lpm\": \\[\n *3")
+# the heart target set ECMO alone's flow (3.25 L/min): the threshold check ran, and the
+# answer (the Impella 5.0 at 1.5 L/min) holds
+expect_match("${OUT}" "\"threshold_check\": {\n *\"patient_critical_venous_po2_mmhg\": 16[.0]*,[^}]*\"verdict\": \"holds\"")
 # the targets: one JSON shape for compare, optimize and titrate (io/json_util.h hs_jtargets)
 set(TARGETS_SHAPE "\"targets\": {\n *\"pcwp_max_mmhg\": [0-9.]+,\n *\"map_min_mmhg\": [0-9.]+,\n *\"do2i_min_mlmin_m2\": [0-9.]+,\n *\"svo2_drained_min_pct\": [0-9.]+,\n *\"sao2_upper_min_pct\": [^,]+,\n *\"lactate_max_mmol_l\": [^,]+,\n *\"psvd_min_mm_mm2\": [^,]+,\n *\"heart_er_max\": [^,]+,\n *\"cvp_max_mmhg\": [^,]+,\n *\"flow_min_lpm\": [0-9.]+,\n *\"flow_max_lpm\": [0-9.]+")
 expect_match("${OUT}" "${TARGETS_SHAPE}")
 expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
-           --strategy ecmo --strategy ecmo+impella_cp:P6 --context lv_thrombus)
+           --strategy ecmo --strategy ecmo+impella_cp:P6 --context lv_thrombus --no-threshold-check)
 expect_match("${OUT}" "Impella contraindicated: LV thrombus")
 expect_match("${OUT}" "PCWP mmHg")
 expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
            --targets ${SRC}/examples/decision/lv_thrombus_targets.yaml
-           --strategy ecmo --strategy ecmo+impella_cp:P8)
+           --strategy ecmo --strategy ecmo+impella_cp:P8 --no-threshold-check)
 expect_match("${OUT}" "Impella contraindicated: LV thrombus")
 # -q: no text on stdout, the asked-for JSON still written (compare, optimize, calibrate)
 expect_run(0 ${HEMOSIM} compare -q --strategy ecmo ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml
@@ -121,7 +124,7 @@ expect_run(1 ${HEMOSIM} compare --target pcwp_max=300)
 expect_match("${ERR}" "out of range")
 expect_run(1 ${HEMOSIM} compare --flows abc)
 expect_run(0 ${HEMOSIM} compare ${SRC}/examples/patients/acute_mi_shock_ecmo.yaml --flows 3
-           --strategy ecmo --strategy ecmo+iabp:1:1 --report ${WORK}/report)
+           --strategy ecmo --strategy ecmo+iabp:1:1 --report ${WORK}/report --no-threshold-check)
 foreach(f index.html pv_loops.svg compare.json)
   if(NOT EXISTS ${WORK}/report/${f})
     message(FATAL_ERROR "compare --report: missing ${f}")

@@ -909,6 +909,21 @@ static void test_severe_shock_default_answer(void **state) {
   print_message("  gain check: %s\n", r->gain_note);
   assert_int_equal(r->gain_verdict, 0);
   assert_non_null(strstr(r->gain_note, "unchanged"));
+  /* the threshold check: with a heart that tolerates more extraction (14 mmHg) step 1
+     answers (milrinone + nitroprusside at 5.00 L/min when written), with one that
+     tolerates less (18 mmHg) the balloon holds: the strategy rests on the threshold */
+  assert_int_equal(hs_compare_threshold_check(m, r, 2, &err), HS_OK);
+  print_message("  threshold check: %s\n", r->po2_note);
+  assert_int_equal(r->po2_verdict, 2);
+  assert_true(r->po2[0].found && r->po2[0].step == 1);
+  assert_true(r->po2[1].same);
+  assert_non_null(strstr(r->po2_note, "Strategy uncertain: it rests on where the heart turns "
+                                      "anaerobic"));
+  assert_non_null(strstr(r->po2_note, "With a heart that tolerates more extraction a cheaper "
+                                      "step would do; with one that tolerates less, this answer "
+                                      "holds."));
+  assert_non_null(strstr(r->po2_note, "a coronary-sinus blood gas"));
+  assert_null(strstr(r->po2_note, "The ECMO flow of the answers spans"));
   hs_compare_free(r);
   /* the heart not a target: step 1's milrinone + nitroprusside leaves it anaerobic, the
      answer rests on the matching's gain, and the gain check says that the HEART line's
@@ -1048,6 +1063,74 @@ static void test_start_check(void **state) {
   assert_false(r->start_differs);
   assert_string_equal(r->start_note, "");
   assert_true(fabs(r->start_v[HS_CMP_MAP] - r->rows[0].v[HS_CMP_MAP]) < 1.0);
+  hs_compare_free(r);
+  hs_model_free(m);
+}
+
+/* The threshold check (docs/decision.md "The threshold check"): on the acute-MI ECMO
+   patient the heart target sets ECMO alone's flow (3.25 L/min, its heart at 0.76 of 0.78),
+   so the check runs; the Impella 5.0, whose heart has a wide margin, answers at 14 and 18
+   mmHg too: "unchanged".  A limit the clinician set, or the heart not a target: not run. */
+static void test_threshold_check(void **state) {
+  (void)state;
+  hs_model *m = example("acute_mi_shock_ecmo.yaml");
+  hs_targets t;
+  hs_err err;
+  hs_targets_default(&t);
+  static const char *const S[] = {"ecmo", "ecmo+impella_5.0:P8", NULL};
+  hs_compare_result *r = NULL;
+  assert_int_equal(hs_compare_run(m, &t, NULL, S, NULL, 0, 2, &r, &err), HS_OK);
+  assert_int_equal(r->recommended, 1);
+  assert_int_equal(r->npo2, 0); /* not part of hs_compare_run */
+  assert_int_equal(r->po2_verdict, -1);
+  assert_true(r->rows[0].flow_for_heart);
+  assert_true(hs_compare_threshold_check_needed(r));
+  assert_int_equal(hs_compare_threshold_check(m, r, 2, &err), HS_OK);
+  print_message("  threshold check: %s\n", r->po2_note);
+  assert_int_equal(r->npo2, HS_PO2CHK_N);
+  assert_near(r->po2[0].critical_po2_mmhg, 14, 1e-12);
+  assert_near(r->po2[1].critical_po2_mmhg, 18, 1e-12);
+  assert_int_equal(r->po2_heart, 1); /* ECMO alone; the Impella's heart is far from it */
+  for (int k = 0; k < HS_PO2CHK_N; k++) {
+    assert_true(r->po2[k].found);
+    assert_true(r->po2[k].same);
+    assert_near(r->po2[k].ecmo_lpm, r->rows[1].v[HS_CMP_ECMO], 0.26);
+  }
+  assert_int_equal(r->po2_verdict, 0);
+  assert_non_null(strstr(r->po2_note, "unchanged (ECMO + Impella 5.0 P8, ECMO 1.50 L/min) with "
+                                      "the heart's critical coronary venous PO2 (where it turns "
+                                      "anaerobic) at 14 or 18 mmHg instead of 16"));
+  char *j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"threshold_check\": {"));
+  assert_non_null(strstr(j, "\"patient_critical_venous_po2_mmhg\": 16"));
+  assert_non_null(strstr(j, "\"critical_venous_po2_mmhg\": 14"));
+  assert_non_null(strstr(j, "\"heart_decided_strategies\": 1"));
+  assert_non_null(strstr(j, "\"gain_check\": null"));
+  free(j);
+  char *text = hs_compare_text(r, "p");
+  assert_non_null(strstr(text, "\nTHRESHOLD CHECK: unchanged ("));
+  free(text);
+  /* the clinician's own limit, or none: the check is not run */
+  hs_compare_result r2 = *r;
+  r2.targets.heart_er_max = 0.8;
+  assert_false(hs_compare_threshold_check_needed(&r2));
+  r2.targets.heart_er_max = 0;
+  assert_false(hs_compare_threshold_check_needed(&r2));
+  r2.targets.heart_er_max = HS_HEART_ER_CRITICAL;
+  r2.recommended = -1;
+  assert_false(hs_compare_threshold_check_needed(&r2));
+  assert_false(hs_compare_threshold_check_needed(NULL));
+  hs_compare_free(r);
+  /* a comparison whose heart is far from its limit everywhere: not run, nothing said */
+  static const char *const S2[] = {"ecmo+impella_5.0:P8", NULL};
+  assert_int_equal(hs_compare_run(m, &t, NULL, S2, NULL, 0, 1, &r, &err), HS_OK);
+  assert_false(hs_compare_threshold_check_needed(r));
+  assert_int_equal(hs_compare_threshold_check(m, r, 1, &err), HS_OK);
+  assert_int_equal(r->npo2, 0);
+  assert_string_equal(r->po2_note, "");
+  j = hs_compare_json(r, NULL, NULL, &err);
+  assert_non_null(strstr(j, "\"threshold_check\": null"));
+  free(j);
   hs_compare_free(r);
   hs_model_free(m);
 }
@@ -2716,6 +2799,7 @@ int main(void) {
       cmocka_unit_test(test_hold_map_dose),
       cmocka_unit_test(test_micro_brain_values),
       cmocka_unit_test(test_psvd_target), cmocka_unit_test(test_heart_target),
+      cmocka_unit_test(test_threshold_check),
       cmocka_unit_test(test_gain_check), cmocka_unit_test(test_severe_shock_default_answer),
       cmocka_unit_test(test_ischaemic_titration),
       cmocka_unit_test(test_start_check),

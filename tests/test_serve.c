@@ -354,6 +354,10 @@ static void test_session_endpoints(void **state) {
       assert_true(json_is_null(json_object_get(r, "without_circuit_all_met")));
       /* a given strategy list: no support without a circuit is simulated */
       assert_true(json_is_null(json_object_get(r, "without_circuit")));
+      /* the checks the job runs after the strategies: present, null when not needed (the
+         healthy adult's heart is far from its critical extraction) */
+      assert_true(json_is_null(json_object_get(r, "threshold_check")));
+      assert_true(json_is_null(json_object_get(r, "gain_check")));
       assert_true(json_is_null(json_object_get(r, "without_circuit_note")));
     }
     json_decref(j);

@@ -454,6 +454,7 @@ function showResult(j) {
       (r.recheck_note ? `<p><b>Recheck</b> ${htm(r.recheck_note)}</p>` : '') +
       (r.start_check && r.start_check.note ? `<p><b>${r.start_check.failed ? 'Start check' : 'Second steady state'}:</b> ${htm(r.start_check.note)}</p>` : '') +
       (r.gain_check ? `<p><b>Gain check:</b> ${htm(r.gain_check.note)}</p>` : '') +
+      (r.threshold_check ? `<p><b>Threshold check:</b> ${htm(r.threshold_check.note)}</p>` : '') +
       (r.recommended ? `<button id="apply-rec">Apply to the live simulation</button>` : '');
     const rows = r.strategies.filter((s) => !s.excluded);
     tab.innerHTML = '<tr><th>strategy</th><th>settings</th><th>PCWP</th><th>MAP</th><th>DO2I</th><th title="the lactate plateau of this circulation (production / clearance; epinephrine adds its aerobic lactate)">lactate mmol/L</th><th>LV output</th><th title="sublingual perfused small-vessel density the microcirculation model predicts with the patient\'s capillary dysfunction (Yeh 2018 cut-off 16.2)">PSVD* mm/mm2</th><th title="cerebral blood flow of the lower hemisphere">CBF mL/100g/min</th><th title="the myocardium\'s O2 demand from the heart\'s work (pressure-volume area, contractility, heart rate): what unloading lowers">MVO2 mL/min</th><th title="the myocardium\'s O2 demand / delivery: 0.70 while its coronary bed regulates; above its critical extraction (the one at a coronary venous PO2 of 16 mmHg: 0.78 at a normal arterial O2 content) anaerobic; above 1 the delivery falls short">heart O2 demand/delivery</th><th>targets</th><th></th></tr>' +

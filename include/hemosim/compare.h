@@ -305,10 +305,13 @@ typedef struct hs_compare_row {
   size_t npv;
 } hs_compare_row;
 
-/* One case of the gain check (hs_compare_gain_check): the recommendation's step and the
-   cheaper ones compared again at another gain of perfusion-contraction matching. */
+/* One case of the gain check (hs_compare_gain_check) or of the threshold check
+   (hs_compare_threshold_check): the recommendation's step and the cheaper ones compared
+   again at another gain of perfusion-contraction matching or another critical coronary
+   venous PO2. */
 typedef struct hs_compare_gain {
   double gain;           /* ischaemia.gain of this case; 0 = the matching off */
+  double critical_po2_mmhg; /* coronary.critical_venous_po2 of this case (mmHg) */
   int found;             /* a strategy of steps 1..step met every target */
   int same;              /* found, and it is the recommendation's strategy */
   char name[96];         /* found: that strategy's text */
@@ -320,6 +323,9 @@ typedef struct hs_compare_gain {
   char missed[240];      /* !found: what the closest strategy misses */
 } hs_compare_gain;
 #define HS_GAIN_N 3 /* the matching off, its gain halved, doubled */
+#define HS_PO2CHK_N 2 /* the critical coronary venous PO2 lowered and raised by: */
+#define HS_PO2CHK_DELTA_MMHG 2.0 /* about the standard error of the onset PO2 Walley et al.
+                                    1997 measured (15.9 +- 2.2 and 17.0 +- 1.7 mmHg) */
 
 #define HS_LADDER_N 8 /* rungs of support without a circuit (hs_compare_result.ladder) */
 #define HS_LADDER_DRUGS 3 /* the first rungs add no device: none, an inotrope, an inodilator */
@@ -410,6 +416,17 @@ typedef struct hs_compare_result {
                             the strategy changes at some gain (-1: not run, or failed) */
   double gain_wall_s;    /* the check's wall time */
   char gain_note[2048];  /* the check in sentences; "" when not run */
+  /* The threshold check (hs_compare_threshold_check; docs/decision.md "The threshold
+     check"): npo2 0 when not run (not asked, no recommendation, a heart target that is not
+     the critical extraction, or no strategy of steps 1..step whose flow or verdict the
+     heart target set) */
+  int npo2;
+  hs_compare_gain po2[HS_PO2CHK_N];
+  int po2_heart;         /* strategies of steps 1..step the heart target decided: its flow
+                            set by it, it missed, or within HS_PO2CHK_MARGIN of it */
+  int po2_verdict;       /* as gain_verdict */
+  double po2_wall_s;
+  char po2_note[2048];   /* the check in sentences; "" when not run */
   /* The start check (docs/decision.md "A second steady state"): the recommendation (else
      the closest strategy) whose LV was ischaemic, simulated again at its ECMO flow from
      rest with the patient file's contractility instead of from the comparison's warm
@@ -470,6 +487,24 @@ hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res,
 /* 1 when hs_compare_gain_check would run comparisons for res (an ischaemic row in the
    recommendation's step or a cheaper one), for a progress message before it. */
 int hs_compare_gain_check_needed(const hs_compare_result *res);
+/* The threshold check (docs/decision.md "The threshold check").  The heart target's
+   default limit is each state's critical extraction, the one at the critical coronary
+   venous PO2 (coronary.critical_venous_po2, 16 mmHg: the onset of myocardial anaerobic
+   metabolism in pigs, Walley 1997; not measured in patients).  When that target decided a
+   strategy of the recommendation's step or a cheaper one (set its flow, rejected it, or
+   left it within HS_PO2CHK_MARGIN of the limit), the strategies of those steps are
+   compared again with the critical PO2 HS_PO2CHK_DELTA_MMHG lower and higher (the
+   model's lactate and perfusion-contraction matching move with it), and res->po2 /
+   po2_note say whether the recommended strategy and its ECMO flow hold.  Nothing is run,
+   and res->npo2 stays 0, otherwise.  The cost is up to two comparisons of those steps'
+   strategies. */
+hs_status hs_compare_threshold_check(const hs_model *patient, hs_compare_result *res,
+                                     int threads, hs_err *err);
+int hs_compare_threshold_check_needed(const hs_compare_result *res);
+/* A strategy within this much O2 demand / delivery of its critical extraction counts as
+   decided by the heart target (2 mmHg of critical PO2 moves the critical extraction by
+   about 0.04 at a normal arterial O2 content) */
+#define HS_PO2CHK_MARGIN 0.05
 /* Free the PV-loop samples of one row. */
 void hs_compare_row_clear(hs_compare_row *row);
 

@@ -1706,6 +1706,7 @@ static hs_status compare_run(const hs_model *patient, const hs_targets *targets,
   res->ladder_least = -1;
   res->heart_alternative = -1;
   res->gain_verdict = -1; /* hs_compare_gain_check not run */
+  res->po2_verdict = -1;  /* hs_compare_threshold_check not run */
   res->start_row = -1;
   hs_err cerr; /* the patient's critical coronary venous PO2 (NAN: no coronary block) */
   if (hs_model_get(base, "coronary.critical_venous_po2", &res->heart_po2_crit, &cerr) != HS_OK)

@@ -1,6 +1,7 @@
 /*
- * analysis/compare_gain.c - compare's checks of an answer on an ischaemic LV: the gain
- * check and the start check (docs/decision.md "The gain check", "A second steady state").
+ * analysis/compare_gain.c - compare's checks of an answer that rests on the heart's O2
+ * balance: the gain check, the threshold check and the start check (docs/decision.md "The
+ * gain check", "The threshold check", "A second steady state").
  *
  * Perfusion-contraction matching (docs/model.md 2.22) lowers the contractility of an LV
  * whose myocardium gets less O2 than it needs, c = r^g.  The gain g is a model choice: no
@@ -10,7 +11,9 @@
  * strategy and its ECMO flow hold.  The start check: the same matching can give two steady
  * states at one flow (an LV that still contracts, one that has spiralled down), so the
  * answer is simulated again from rest, and a second state is said
- * (docs/decision.md "A second steady state").
+ * (docs/decision.md "A second steady state").  The threshold check: the heart target's
+ * limit is the extraction at a critical coronary venous PO2 measured in pigs, so where the
+ * target decided a strategy the answer is asked again with that PO2 2 mmHg lower and higher.
  */
 #include <math.h>
 #include <stdio.h>
@@ -28,19 +31,13 @@ static int in_steps(const hs_compare_result *res, const hs_compare_row *r) {
          r->step <= res->step;
 }
 
-/* One case: the steps' strategies compared on the patient at gain g (0: matching off). */
-static hs_status run_case(const hs_model *patient, const hs_compare_result *res,
-                          const char *const *list, double g, int threads, hs_compare_gain *c,
-                          hs_err *err) {
-  memset(c, 0, sizeof *c);
-  c->gain = g;
-  c->ecmo_lpm = c->pcwp_mmhg = c->ischaemic_contractility = NAN;
-  hs_model *m = hs_model_clone(patient, err);
-  if (!m) return err ? err->code : HS_ERR_NOMEM;
-  hs_status st = g > 0 ? hs_model_set(m, "ischaemia.gain", g, err)
-                       : hs_model_set_text(m, "ischaemia.enabled", "false", err);
+/* One case: the steps' strategies compared on m (the patient with one parameter moved);
+   c names the strategy that answers there, or the closest. */
+static hs_status compare_case(const hs_model *m, const hs_compare_result *res,
+                              const char *const *list, int threads, hs_compare_gain *c,
+                              hs_err *err) {
   hs_compare_result *sub = NULL;
-  if (!st) st = hs_compare_run_nested(m, &res->targets, &res->context, list, threads, &sub, err);
+  hs_status st = hs_compare_run_nested(m, &res->targets, &res->context, list, threads, &sub, err);
   if (!st) {
     const hs_compare_row *rec = &res->rows[res->recommended];
     int i = sub->recommended >= 0 ? sub->recommended : sub->closest;
@@ -58,8 +55,97 @@ static hs_status run_case(const hs_model *patient, const hs_compare_result *res,
     }
   }
   hs_compare_free(sub);
+  return st;
+}
+
+static void case_clear(hs_compare_gain *c, double gain, double po2) {
+  memset(c, 0, sizeof *c);
+  c->gain = gain;
+  c->critical_po2_mmhg = po2;
+  c->ecmo_lpm = c->pcwp_mmhg = c->ischaemic_contractility = NAN;
+}
+
+/* One case: the steps' strategies on the patient with parameter name at value (name NULL:
+   perfusion-contraction matching off); c was cleared by the caller. */
+static hs_status run_case(const hs_model *patient, const hs_compare_result *res,
+                          const char *const *list, const char *name, double value, int threads,
+                          hs_compare_gain *c, hs_err *err) {
+  hs_model *m = hs_model_clone(patient, err);
+  if (!m) return err ? err->code : HS_ERR_NOMEM;
+  hs_status st = name ? hs_model_set(m, name, value, err)
+                      : hs_model_set_text(m, "ischaemia.enabled", "false", err);
+  if (!st) st = compare_case(m, res, list, threads, c, err);
   hs_model_free(m);
   return st;
+}
+
+/* A supplementary check that could not be run: the answer stands, and its note says why
+   (out of memory is returned). */
+static hs_status check_failed(hs_status st, char *note, size_t n, const char *what,
+                              hs_err *err) {
+  if (st == HS_ERR_NOMEM) return st;
+  snprintf(note, n, "the %s could not be run: %.1900s", what, err ? err->msg : "error");
+  if (err) err->code = HS_OK, err->msg[0] = 0;
+  return HS_OK;
+}
+
+/* The strategies of steps 1..res->step, NULL-terminated (a failed one too: it may run in
+   another case); free() the array, not the texts. */
+static const char **step_list(const hs_compare_result *res, const char *what, hs_err *err) {
+  const char **list = calloc(res->nrows + 1, sizeof *list);
+  if (!list) {
+    hs_err_set(err, HS_ERR_NOMEM, "out of memory for the %s", what);
+    return NULL;
+  }
+  size_t nl = 0;
+  for (size_t i = 0; i < res->nrows; i++) {
+    const hs_compare_row *r = &res->rows[i];
+    if (!r->is_flow_sweep && !r->excluded && r->step >= 1 && r->step <= res->step)
+      list[nl++] = r->name;
+  }
+  return list;
+}
+
+/* What the cases of a check agree on: how many answer with the recommendation's strategy
+   (nsame), in its step (nstep), in a cheaper one (ncheaper), with none of the steps
+   (nnone), and the span of their ECMO flows with the answer's (lo..hi). */
+typedef struct case_sum {
+  int nsame, nstep, ncheaper, nnone, flow_holds, verdict;
+  double lo, hi;
+} case_sum;
+
+static case_sum summarise(const hs_compare_result *res, const hs_compare_gain *cs, int n) {
+  case_sum u = {0};
+  double f0 = res->rows[res->recommended].v[HS_CMP_ECMO];
+  u.lo = u.hi = f0;
+  for (int k = 0; k < n; k++) {
+    const hs_compare_gain *c = &cs[k];
+    u.nsame += c->same;
+    u.nstep += c->found && c->step == res->step;
+    u.ncheaper += c->found && c->step < res->step;
+    u.nnone += !c->found;
+    if (c->found) u.lo = fmin(u.lo, c->ecmo_lpm), u.hi = fmax(u.hi, c->ecmo_lpm);
+  }
+  u.flow_holds = u.hi - u.lo <= res->targets.flow_step_lpm + 1e-9;
+  u.verdict = u.nsame < n ? 2 : u.flow_holds ? 0 : 1;
+  return u;
+}
+
+/* One case's answer in words: "<strategy> at ECMO f L/min", or what misses. */
+static void case_answer(char *b, size_t n, const hs_compare_gain *c, const char *steps) {
+  if (c->found)
+    hs_str_appendf(b, n, "%.120s%s at ECMO %.2f L/min", c->label,
+                   c->same ? " (the recommended strategy)" : "", c->ecmo_lpm);
+  else if (*c->label)
+    hs_str_appendf(b, n, "none of %s meets every target (closest: %.100s, which misses %.120s)",
+                   steps, c->label, c->missed);
+  else
+    hs_str_appendf(b, n, "no strategy of %s could be run", steps);
+}
+
+static void steps_text(const hs_compare_result *res, char *steps, size_t n) {
+  if (res->step > 1) snprintf(steps, n, "steps 1-%d", res->step);
+  else snprintf(steps, n, "step 1");
 }
 
 /* The check in sentences (res->gain_note), its verdict first (res->gain_verdict). */
@@ -67,18 +153,11 @@ static void gain_note(hs_compare_result *res, int nrows) {
   char *b = res->gain_note;
   size_t n = sizeof res->gain_note;
   const hs_compare_row *rec = &res->rows[res->recommended];
-  double f0 = rec->v[HS_CMP_ECMO], lo = f0, hi = f0;
-  int nsame = 0, nstep = 0, nnone = 0;
-  for (int k = 0; k < res->ngain; k++) {
-    const hs_compare_gain *c = &res->gain[k];
-    nsame += c->same;
-    nstep += c->found && c->step == res->step;
-    nnone += !c->found;
-    if (c->found) lo = fmin(lo, c->ecmo_lpm), hi = fmax(hi, c->ecmo_lpm);
-  }
-  double step = res->targets.flow_step_lpm;
-  int flow_holds = hi - lo <= step + 1e-9;
-  res->gain_verdict = nsame < res->ngain ? 2 : flow_holds ? 0 : 1;
+  double f0 = rec->v[HS_CMP_ECMO];
+  case_sum u = summarise(res, res->gain, res->ngain);
+  double lo = u.lo, hi = u.hi;
+  int flow_holds = u.flow_holds, nstep = u.nstep, nnone = u.nnone;
+  res->gain_verdict = u.verdict;
   b[0] = 0;
   if (res->gain_verdict == 0) { /* short: nothing to weigh */
     char fl[48];
@@ -91,8 +170,7 @@ static void gain_note(hs_compare_result *res, int nrows) {
     return;
   }
   char steps[32];
-  if (res->step > 1) snprintf(steps, sizeof steps, "steps 1-%d", res->step);
-  else snprintf(steps, sizeof steps, "step 1");
+  steps_text(res, steps, sizeof steps);
   hs_str_appendf(b, n,
                  "%s uncertain: it rests on how much contractility the ischaemic LV loses "
                  "(ischaemic in %d of the %d strategies of %s at the flow chosen or a lower "
@@ -112,14 +190,7 @@ static void gain_note(hs_compare_result *res, int nrows) {
     const hs_compare_gain *c = &res->gain[k];
     if (c->gain > 0) hs_str_appendf(b, n, "; gain %.3g: ", c->gain);
     else hs_str_appendf(b, n, "Matching off: ");
-    if (c->found)
-      hs_str_appendf(b, n, "%.120s%s at ECMO %.2f L/min", c->label,
-                     c->same ? " (the recommended strategy)" : "", c->ecmo_lpm);
-    else if (*c->label)
-      hs_str_appendf(b, n, "none of %s meets every target (closest: %.100s, which misses %.120s)",
-                     steps, c->label, c->missed);
-    else
-      hs_str_appendf(b, n, "no strategy of %s could be run", steps);
+    case_answer(b, n, c, steps);
   }
   hs_str_appendf(b, n, ". ");
   if (nstep == res->ngain)
@@ -180,33 +251,149 @@ hs_status hs_compare_gain_check(const hs_model *patient, hs_compare_result *res,
   hs_status st = hs_model_get(patient, "ischaemia.gain", &res->gain_patient, err);
   if (st) return st;
   /* the strategies of those steps (a failed one too: it may run at another gain) */
-  const char **list = calloc(res->nrows + 1, sizeof *list);
-  if (!list) return hs_err_set(err, HS_ERR_NOMEM, "out of memory for the gain check");
-  size_t nl = 0;
-  for (size_t i = 0; i < res->nrows; i++) {
-    const hs_compare_row *r = &res->rows[i];
-    if (!r->is_flow_sweep && !r->excluded && r->step >= 1 && r->step <= res->step)
-      list[nl++] = r->name;
-  }
+  const char **list = step_list(res, "gain check", err);
+  if (!list) return HS_ERR_NOMEM;
   /* the matching off, the gain halved and doubled (3: the top of the parameter's range;
      a doubled gain no higher than the patient's is no other gain) */
   const double g = res->gain_patient;
   double gains[HS_GAIN_N] = {0.0, 0.5 * g, fmin(2.0 * g, 3.0)};
   int ng = gains[2] > g ? HS_GAIN_N : HS_GAIN_N - 1;
-  for (int k = 0; k < ng && !st; k++)
-    if ((st = run_case(patient, res, list, gains[k], threads, &res->gain[k], err)) && err)
-      hs_err_prefix(err, "at gain %.3g: ", gains[k]);
-  free(list);
-  if (st == HS_ERR_NOMEM) return st;
-  if (st) { /* a supplementary check: the answer stands, and says the check failed */
-    snprintf(res->gain_note, sizeof res->gain_note,
-             "the gain check could not be run: %.1900s", err ? err->msg : "error");
-    if (err) err->code = HS_OK, err->msg[0] = 0;
-    return HS_OK;
+  for (int k = 0; k < ng && !st; k++) {
+    case_clear(&res->gain[k], gains[k], res->heart_po2_crit);
+    st = run_case(patient, res, list, gains[k] > 0 ? "ischaemia.gain" : NULL, gains[k], threads,
+                  &res->gain[k], err);
+    if (st && err) hs_err_prefix(err, "at gain %.3g: ", gains[k]);
   }
+  free((void *)list);
+  if (st) return check_failed(st, res->gain_note, sizeof res->gain_note, "gain check", err);
   res->ngain = ng;
   gain_note(res, nrows);
   res->gain_wall_s = hs_wall_s() - t0;
+  return HS_OK;
+}
+
+/* The heart target decided row r: its flow was set by it, it missed it (or its O2 balance
+   is undefined with a coronary flow), or it meets it within HS_PO2CHK_MARGIN. */
+static int heart_decided(const hs_compare_row *r) {
+  const double *v = r->v;
+  if (r->flow_for_heart) return 1;
+  if (!isfinite(v[HS_CMP_COR_FLOW])) return 0; /* no coronary beds: never judged */
+  double er = v[HS_CMP_HEART_ER], ec = v[HS_CMP_HEART_ERCRIT];
+  return !(er <= ec - HS_PO2CHK_MARGIN);
+}
+
+int hs_compare_threshold_check_needed(const hs_compare_result *res) {
+  if (!res || res->recommended < 0 || res->targets.heart_er_max != HS_HEART_ER_CRITICAL ||
+      !isfinite(res->heart_po2_crit))
+    return 0;
+  for (size_t i = 0; i < res->nrows; i++)
+    if (in_steps(res, &res->rows[i]) && heart_decided(&res->rows[i])) return 1;
+  return 0;
+}
+
+/* The threshold check in sentences (res->po2_note), its verdict first. */
+static void po2_note(hs_compare_result *res, int nrows) {
+  char *b = res->po2_note;
+  size_t n = sizeof res->po2_note;
+  const hs_compare_row *rec = &res->rows[res->recommended];
+  double f0 = rec->v[HS_CMP_ECMO], p0 = res->heart_po2_crit;
+  case_sum u = summarise(res, res->po2, res->npo2);
+  res->po2_verdict = u.verdict;
+  b[0] = 0;
+  if (u.verdict == 0) {
+    char fl[48];
+    if (u.hi - u.lo < 0.005) snprintf(fl, sizeof fl, "%.2f", f0);
+    else snprintf(fl, sizeof fl, "%.2f-%.2f", u.lo, u.hi);
+    hs_str_appendf(b, n,
+                   "unchanged (%.120s, ECMO %s L/min) with the heart's critical coronary "
+                   "venous PO2 (where it turns anaerobic) at %g or %g mmHg instead of %g",
+                   rec->label, fl, res->po2[0].critical_po2_mmhg, res->po2[1].critical_po2_mmhg,
+                   p0);
+    return;
+  }
+  char steps[32];
+  steps_text(res, steps, sizeof steps);
+  hs_str_appendf(b, n,
+                 "%s uncertain: it rests on where the heart turns anaerobic, its critical "
+                 "coronary venous PO2 (%g mmHg in the model: the onset of myocardial anaerobic "
+                 "metabolism in pigs, 15.9 +- 2.2 mmHg, Walley 1997; not measured in patients), "
+                 "which decided %d of the %d strategies of %s (their flow set by it, rejected by "
+                 "it, or within %.2f of its critical extraction). ",
+                 u.verdict == 2 ? "Strategy" : "ECMO flow", p0, res->po2_heart, nrows, steps,
+                 HS_PO2CHK_MARGIN);
+  for (int k = 0; k <= res->npo2; k++) {
+    if (k == 1 || (k == res->npo2 && res->npo2 < 2)) { /* the patient's threshold */
+      hs_str_appendf(b, n, "%s%g mmHg (the answer's): %.120s at ECMO %.2f L/min",
+                     k ? "; " : "At ", p0, rec->label, f0);
+      if (k == res->npo2) break;
+    }
+    if (k == res->npo2) break;
+    const hs_compare_gain *c = &res->po2[k];
+    hs_str_appendf(b, n, "%s%g mmHg: ", k ? "; " : "At ", c->critical_po2_mmhg);
+    case_answer(b, n, c, steps);
+  }
+  hs_str_appendf(b, n, ". ");
+  if (u.nstep == res->npo2)
+    hs_str_appendf(b, n, "Step %d (%s) holds at both. ", res->step, hs_step_name(res->step));
+  if (u.ncheaper)
+    hs_str_appendf(b, n, "With a heart that tolerates more extraction a cheaper step would "
+                         "do; with one that tolerates less, ");
+  if (u.nnone)
+    hs_str_appendf(b, n, "%s%s is not enough and a costlier step would be needed. ",
+                   u.ncheaper ? "" : "At the other threshold ", steps);
+  else if (u.ncheaper)
+    hs_str_appendf(b, n, "this answer holds. ");
+  if (u.verdict == 1) /* one strategy: its flow is what moves */
+    hs_str_appendf(b, n,
+                   "The ECMO flow of the answers spans %.2f-%.2f L/min: a starting point to "
+                   "titrate, not a prediction. ",
+                   u.lo, u.hi);
+  if (u.verdict == 2)
+    hs_str_appendf(b, n,
+                   "Where this heart stands is read at the bedside: rising lactate, new ST "
+                   "changes or regional wall-motion loss on the cheaper option put it at the "
+                   "higher threshold (escalate); a coronary-sinus blood gas, where one is "
+                   "drawn, gives its venous PO2. Until then favour the option whose heart O2 "
+                   "demand / delivery is lower (its column). ");
+  size_t k = strlen(b);
+  while (k > 0 && b[k - 1] == ' ') b[--k] = 0;
+}
+
+hs_status hs_compare_threshold_check(const hs_model *patient, hs_compare_result *res,
+                                     int threads, hs_err *err) {
+  res->npo2 = 0;
+  res->po2_heart = 0;
+  res->po2_verdict = -1;
+  res->po2_note[0] = 0;
+  res->po2_wall_s = 0;
+  if (!hs_compare_threshold_check_needed(res)) return HS_OK;
+  double t0 = hs_wall_s();
+  int nrows = 0;
+  for (size_t i = 0; i < res->nrows; i++) {
+    const hs_compare_row *r = &res->rows[i];
+    if (!in_steps(res, r)) continue;
+    nrows++;
+    res->po2_heart += heart_decided(r);
+  }
+  double gain = 0;
+  hs_status st = HS_OK;
+  if (res->ischaemia_on) st = hs_model_get(patient, "ischaemia.gain", &gain, err);
+  if (st) return st;
+  const char **list = step_list(res, "threshold check", err);
+  if (!list) return HS_ERR_NOMEM;
+  const double p0 = res->heart_po2_crit;
+  const double po2[HS_PO2CHK_N] = {p0 - HS_PO2CHK_DELTA_MMHG, p0 + HS_PO2CHK_DELTA_MMHG};
+  for (int k = 0; k < HS_PO2CHK_N && !st; k++) {
+    case_clear(&res->po2[k], gain, po2[k]);
+    st = run_case(patient, res, list, "coronary.critical_venous_po2", po2[k], threads,
+                  &res->po2[k], err);
+    if (st && err) hs_err_prefix(err, "at a critical coronary venous PO2 of %g mmHg: ", po2[k]);
+  }
+  free((void *)list);
+  if (st) return check_failed(st, res->po2_note, sizeof res->po2_note, "threshold check", err);
+  res->npo2 = HS_PO2CHK_N;
+  po2_note(res, nrows);
+  res->po2_wall_s = hs_wall_s() - t0;
   return HS_OK;
 }
 

@@ -139,6 +139,30 @@ static json_t *row_name_or_null(const hs_compare_result *r, int i, int settings)
   return hs_jstr(settings ? r->rows[i].settings : r->rows[i].name);
 }
 
+/* The cases of the gain or threshold check into cases (nonzero: a JSON failure). */
+static int check_cases(json_t *cases, const hs_compare_gain *cs, int n) {
+  int bad = !cases;
+  for (int k = 0; cases && k < n; k++) {
+    const hs_compare_gain *c = &cs[k];
+    json_t *o = json_object();
+    SET(o, "gain", hs_jnum(c->gain));
+    SET(o, "matching", json_boolean(c->gain > 0));
+    SET(o, "critical_venous_po2_mmhg", hs_jnum(c->critical_po2_mmhg));
+    SET(o, "all_met", json_boolean(c->found));
+    SET(o, "same_strategy", json_boolean(c->same));
+    /* the strategy answering in this case, or (all_met false) the closest */
+    SET(o, "strategy", *c->name ? hs_jstr(c->name) : json_null());
+    SET(o, "label", *c->label ? hs_jstr(c->label) : json_null());
+    SET(o, "step", c->step ? json_integer(c->step) : json_null());
+    SET(o, "ecmo_flow_lpm", hs_jnum(c->ecmo_lpm));
+    SET(o, "pcwp_mmhg", hs_jnum(c->pcwp_mmhg));
+    SET(o, "ischaemic_contractility", hs_jnum(c->ischaemic_contractility));
+    SET(o, "missed", *c->missed ? hs_jstr(c->missed) : json_null());
+    bad |= json_array_append_new(cases, o) != 0;
+  }
+  return bad;
+}
+
 char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
                       const char *targets_file, hs_err *err) {
   if (!r) {
@@ -205,28 +229,29 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
                                    : r->gain_verdict == 1 ? "flow_varies"
                                    : r->gain_verdict == 2 ? "strategy_changes"
                                                           : "failed"));
-    for (int k = 0; cases && k < r->ngain; k++) {
-      const hs_compare_gain *c = &r->gain[k];
-      json_t *o = json_object();
-      SET(o, "gain", hs_jnum(c->gain));
-      SET(o, "matching", json_boolean(c->gain > 0));
-      SET(o, "all_met", json_boolean(c->found));
-      SET(o, "same_strategy", json_boolean(c->same));
-      /* the strategy answering at this gain, or (all_met false) the closest */
-      SET(o, "strategy", *c->name ? hs_jstr(c->name) : json_null());
-      SET(o, "label", *c->label ? hs_jstr(c->label) : json_null());
-      SET(o, "step", c->step ? json_integer(c->step) : json_null());
-      SET(o, "ecmo_flow_lpm", hs_jnum(c->ecmo_lpm));
-      SET(o, "pcwp_mmhg", hs_jnum(c->pcwp_mmhg));
-      SET(o, "ischaemic_contractility", hs_jnum(c->ischaemic_contractility));
-      SET(o, "missed", *c->missed ? hs_jstr(c->missed) : json_null());
-      bad |= json_array_append_new(cases, o) != 0;
-    }
+    bad |= check_cases(cases, r->gain, r->ngain);
     SET(gc, "cases", cases);
     SET(gc, "wall_s", hs_jnum(r->gain_wall_s));
     SET(gc, "note", hs_jstr(r->gain_note));
   }
   SET(root, "gain_check", gc);
+  /* the threshold check: the cheaper steps compared again at other critical coronary venous
+     PO2s (null: not run, docs/decision.md "The threshold check") */
+  json_t *pc = *r->po2_note ? json_object() : json_null();
+  if (*r->po2_note && pc) {
+    json_t *cases = json_array();
+    SET(pc, "patient_critical_venous_po2_mmhg", hs_jnum(r->heart_po2_crit));
+    SET(pc, "heart_decided_strategies", json_integer(r->po2_heart));
+    SET(pc, "verdict", json_string(r->po2_verdict == 0   ? "holds"
+                                   : r->po2_verdict == 1 ? "flow_varies"
+                                   : r->po2_verdict == 2 ? "strategy_changes"
+                                                         : "failed"));
+    bad |= check_cases(cases, r->po2, r->npo2);
+    SET(pc, "cases", cases);
+    SET(pc, "wall_s", hs_jnum(r->po2_wall_s));
+    SET(pc, "note", hs_jstr(r->po2_note));
+  }
+  SET(root, "threshold_check", pc);
   /* the start check: the answer (else the closest) from rest (null: not run) */
   json_t *sc = r->start_row >= 0 || *r->start_note ? json_object() : json_null();
   if (sc && (r->start_row >= 0 || *r->start_note)) {

@@ -288,6 +288,11 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
            r->gain_verdict == 0 ? "<div class=\"ok\"><b>Gain check:</b> "
                                 : "<div class=\"no\"><b>Gain check:</b> ",
            "GAIN CHECK", r->gain_note);
+  /* the answer at other critical coronary venous PO2s (the heart target's limit) */
+  note_box(o,
+           r->po2_verdict == 0 ? "<div class=\"ok\"><b>Threshold check:</b> "
+                               : "<div class=\"no\"><b>Threshold check:</b> ",
+           "THRESHOLD CHECK", r->po2_note);
   /* a patient not on VA-ECMO: the recommendation without the circuit */
   note_box(o,
            r->without_circuit == 1 ? "<div class=\"ok\"><b>Not on ECMO:</b> "

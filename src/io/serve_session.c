@@ -899,6 +899,15 @@ static void *job_main(void *arg) {
       pthread_mutex_unlock(&s->mu);
     }
     if (!st) st = hs_compare_gain_check(s->job_model, r, s->job_threads, &err);
+    /* ... and at other critical coronary venous PO2s (the heart target's limit) */
+    if (!st && hs_compare_threshold_check_needed(r)) {
+      pthread_mutex_lock(&s->mu);
+      s->job_done = s->job_total = 0;
+      snprintf(s->job_phase, sizeof s->job_phase, "threshold check: the answer at other "
+               "critical coronary venous PO2s");
+      pthread_mutex_unlock(&s->mu);
+    }
+    if (!st) st = hs_compare_threshold_check(s->job_model, r, s->job_threads, &err);
     pthread_mutex_lock(&s->mu);
     if (s->job_phase[0]) snprintf(s->job_phase, sizeof s->job_phase, "writing the report");
     pthread_mutex_unlock(&s->mu);

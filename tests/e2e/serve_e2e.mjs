@@ -101,10 +101,12 @@ try {
   // a comparison from the Decide tab
   await page.click('button[data-tab="decide"]');
   await page.selectOption('#job-kind', 'compare-quick');
-  await page.fill('#t-heart_er_max', '1.3'); // the heart target, loose: the answer stays
+  // the heart target at the form's default: each state's critical extraction
+  const heartField = await page.inputValue('#t-heart_er_max');
+  if (heartField !== 'critical') fail(`heart target field defaults to '${heartField}'`);
   await page.click('#run-job');
   // while the job runs its message says what runs: after the strategies, the gain check
-  // (docs/serve.md, the job's "phase")
+  // and the threshold check (docs/serve.md, the job's "phase")
   const msgs = new Set();
   const watch = setInterval(() => { page.textContent('#job-msg').then((t) => msgs.add(t), () => {}); }, 150);
   await page.waitForSelector('#recommendation:not([hidden])', { timeout: 60000 });
@@ -114,13 +116,20 @@ try {
   const phaseSeen = [...msgs].some((t) => /gain check: the answer at other gains/.test(t));
   if (gainRan !== phaseSeen) fail(`gain check ran: ${gainRan}, its phase shown: ${phaseSeen} (${[...msgs].join(' | ')})`);
   console.log(`quick comparison: gain check ${gainRan ? 'ran, its phase shown' : 'not needed'}`);
+  const po2Ran = await page.evaluate(async () =>
+    (await (await fetch(`/api/sessions/${S.id}/job`)).json()).result.threshold_check !== null);
+  const po2Phase = [...msgs].some((t) => /threshold check: the answer at other critical/.test(t));
+  if (po2Ran !== po2Phase) fail(`threshold check ran: ${po2Ran}, its phase shown: ${po2Phase} (${[...msgs].join(' | ')})`);
+  if (po2Ran && !/Threshold check:/.test(await page.textContent('#recommendation')))
+    fail('the threshold check ran but the page does not show it');
+  console.log(`quick comparison: threshold check ${po2Ran ? 'ran, its phase and note shown' : 'not needed'}`);
   const rec = await page.textContent('#recommendation');
   if (!rec || rec.length < 20) fail('no recommendation text');
   const frame = page.frameLocator('#report');
   await frame.locator('body').waitFor({ timeout: 10000 });
   const reportText = await frame.locator('body').innerText();
   if (!/PCWP/.test(reportText)) fail('the report frame does not show the comparison');
-  if (!/heart O2 demand\/delivery ≤ 1\.3/.test(reportText)) fail('the report does not list the heart target set in the form');
+  if (!/heart O2 demand\/delivery ≤ its critical extraction/.test(reportText)) fail('the report does not list the heart target of the form');
   // what each strategy gives the microcirculation, the brain and the heart: numbers in
   // the three columns
   const cells = await page.evaluate(() => {
