@@ -915,14 +915,23 @@ static void test_severe_shock_default_answer(void **state) {
   assert_int_equal(hs_compare_threshold_check(m, r, 2, &err), HS_OK);
   print_message("  threshold check: %s\n", r->po2_note);
   assert_int_equal(r->po2_verdict, 2);
+  assert_true(strlen(r->po2_note) + 1 < sizeof r->po2_note); /* whole, not cut */
+  assert_true(r->po2_note[strlen(r->po2_note) - 1] == '.');
+  assert_int_equal(r->po2_heart, 5); /* of the 7 strategies of steps 1-2 in this list */
   assert_true(r->po2[0].found && r->po2[0].step == 1);
   assert_true(r->po2[1].same);
   assert_non_null(strstr(r->po2_note, "Strategy uncertain: it rests on where the heart turns "
                                       "anaerobic"));
-  assert_non_null(strstr(r->po2_note, "With a heart that tolerates more extraction a cheaper "
-                                      "step would do; with one that tolerates less, this answer "
-                                      "holds."));
-  assert_non_null(strstr(r->po2_note, "a coronary-sinus blood gas"));
+  assert_non_null(strstr(r->po2_note, "At 14 mmHg: ECMO + milrinone"));
+  assert_non_null(strstr(r->po2_note, "; 16 mmHg (the answer's): ECMO + IABP"));
+  assert_non_null(strstr(r->po2_note, "With a heart that tolerates more extraction (14 mmHg) a "
+                                      "cheaper step would do; with a heart that tolerates less "
+                                      "extraction (18 mmHg) this strategy holds."));
+  assert_non_null(strstr(r->po2_note, "so the answer at 16 mmHg stands. A cheaper option only "
+                                      "where the answer cannot be done, escalating at once on "
+                                      "the signs of an anaerobic heart: new ST changes"));
+  assert_non_null(strstr(r->po2_note, "the coronary-sinus PO2 and the coronary-sinus minus "
+                                      "arterial lactate difference"));
   assert_null(strstr(r->po2_note, "The ECMO flow of the answers spans"));
   hs_compare_free(r);
   /* the heart not a target: step 1's milrinone + nitroprusside leaves it anaerobic, the
@@ -945,8 +954,9 @@ static void test_severe_shock_default_answer(void **state) {
                                        "lower"));
   {
     char *tx = hs_compare_text(r, "p");
-    assert_non_null(strstr(tx, "nitroprusside 0.5 ug/kg/min (by the targets set; it leaves the "
-                               "heart anaerobic: HEART below)\n"));
+    assert_non_null(strstr(tx, "nitroprusside 0.5 ug/kg/min (by the targets set, not advised: "
+                               "it leaves the heart anaerobic; HEART below names an aerobic "
+                               "alternative or says there is none)\n"));
     free(tx);
   }
   hs_compare_free(r);
@@ -1120,6 +1130,29 @@ static void test_threshold_check(void **state) {
   r2.recommended = -1;
   assert_false(hs_compare_threshold_check_needed(&r2));
   assert_false(hs_compare_threshold_check_needed(NULL));
+  /* the cases stay within the parameter's range, whose ends the model enforces; a side at
+     the end of it is left out */
+  double po2[HS_PO2CHK_N];
+  assert_int_equal(hs_threshold_cases(16, po2), 2);
+  assert_near(po2[0], 14, 1e-12);
+  assert_near(po2[1], 18, 1e-12);
+  assert_int_equal(hs_threshold_cases(6, po2), 2);
+  assert_near(po2[0], HS_PO2CHK_MIN_MMHG, 1e-12);
+  assert_near(po2[1], 8, 1e-12);
+  assert_int_equal(hs_threshold_cases(HS_PO2CHK_MIN_MMHG, po2), 1);
+  assert_near(po2[0], HS_PO2CHK_MIN_MMHG + HS_PO2CHK_DELTA_MMHG, 1e-12);
+  assert_int_equal(hs_threshold_cases(HS_PO2CHK_MAX_MMHG, po2), 1);
+  assert_near(po2[0], HS_PO2CHK_MAX_MMHG - HS_PO2CHK_DELTA_MMHG, 1e-12);
+  {
+    hs_model *c = hs_model_clone(m, &err);
+    assert_non_null(c);
+    const char *P = "coronary.critical_venous_po2";
+    assert_int_equal(hs_model_set(c, P, HS_PO2CHK_MIN_MMHG, &err), HS_OK);
+    assert_int_equal(hs_model_set(c, P, HS_PO2CHK_MAX_MMHG, &err), HS_OK);
+    assert_int_not_equal(hs_model_set(c, P, HS_PO2CHK_MIN_MMHG - 0.01, &err), HS_OK);
+    assert_int_not_equal(hs_model_set(c, P, HS_PO2CHK_MAX_MMHG + 0.01, &err), HS_OK);
+    hs_model_free(c);
+  }
   hs_compare_free(r);
   /* a comparison whose heart is far from its limit everywhere: not run, nothing said */
   static const char *const S2[] = {"ecmo+impella_5.0:P8", NULL};

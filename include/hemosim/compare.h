@@ -254,7 +254,7 @@ const char *hs_risk_level_name(int level); /* "low", "raised", "high" */
 typedef struct hs_risk {
   int level;       /* HS_RISK_LOW / RAISED / HIGH */
   double value;    /* the index (NaN if not applicable) */
-  char text[200];  /* finding with value, unit and threshold */
+  char text[320];  /* finding with value, unit and threshold */
 } hs_risk;
 
 typedef struct hs_compare_row {
@@ -324,8 +324,8 @@ typedef struct hs_compare_gain {
 } hs_compare_gain;
 #define HS_GAIN_N 3 /* the matching off, its gain halved, doubled */
 #define HS_PO2CHK_N 2 /* the critical coronary venous PO2 lowered and raised by: */
-#define HS_PO2CHK_DELTA_MMHG 2.0 /* about the standard error of the onset PO2 Walley et al.
-                                    1997 measured (15.9 +- 2.2 and 17.0 +- 1.7 mmHg) */
+#define HS_PO2CHK_DELTA_MMHG 2.0 /* about the spread of the onset PO2 Walley et al. 1997
+                                    give (15.9 +- 2.2 and 17.0 +- 1.7 mmHg) */
 
 #define HS_LADDER_N 8 /* rungs of support without a circuit (hs_compare_result.ladder) */
 #define HS_LADDER_DRUGS 3 /* the first rungs add no device: none, an inotrope, an inodilator */
@@ -353,7 +353,7 @@ typedef struct hs_compare_result {
   char oxygen_note[640];  /* differential hypoxaemia: which strategies miss the upper-body
                              SaO2 floor or need more ECMO flow for it, and the mitigation
                              (higher flow, upper-body return, V-AV); "" when none */
-  char deescalation_note[512]; /* the recommendation holds every target at the least ECMO
+  char deescalation_note[1024]; /* the recommendation holds every target at the least ECMO
                              flow tried (flow_min): a de-escalation / weaning-readiness hint;
                              "" otherwise */
   int on_ecmo;            /* the patient file has a VA-ECMO circuit (block "ecmo"); compare
@@ -503,8 +503,8 @@ hs_status hs_compare_threshold_check(const hs_model *patient, hs_compare_result 
 int hs_compare_threshold_check_needed(const hs_compare_result *res);
 /* A strategy within this much O2 demand / delivery of its critical extraction counts as
    decided by the heart target (2 mmHg of critical PO2 moves the critical extraction by
-   about 0.04 at a normal arterial O2 content) */
-#define HS_PO2CHK_MARGIN 0.05
+   about 0.05 at a normal arterial O2 content: 0.825 / 0.778 / 0.727 at 14 / 16 / 18 mmHg) */
+#define HS_PO2CHK_MARGIN 0.06
 /* Free the PV-loop samples of one row. */
 void hs_compare_row_clear(hs_compare_row *row);
 

@@ -1234,7 +1234,8 @@ static void deescalation_note(hs_compare_result *res) {
                          (1u << HS_FAM_PIGTAIL) | (1u << HS_FAM_SURGICAL_VENT);
   snprintf(b, n,
            "every target holds at the least ECMO flow tried (%.2f L/min, flow_min): the circuit "
-           "gives more support than the targets need. Consider a weaning trial (hemosim wean: "
+           "gives more support than the targets need. Once the patient is stable on it "
+           "(lactate normal, vasopressors not rising), consider a weaning trial (hemosim wean: "
            "the ECMO flow stepped down%s, readiness criteria of Aissaoui 2011)",
            t->flow_min_lpm, r->families & vents ? " with the vent clamped" : "");
   if (row_has_lv_pump(r))
@@ -1455,16 +1456,18 @@ static void recheck_note(hs_compare_result *res) {
                      r->v[HS_CMP_PP]);
   }
   if (r->titrated && r->perfusion_held && res->step < 5) {
+    /* PCWP is unloaded, not drained; perfusion is what the flow is for (a clinical review) */
+    const char *perf = "; if MAP, lactate or SvO2 worsen instead, raise the ECMO flow first";
     if (res->on_ecmo && hs_strategy_at_flow_floor(r, &res->targets))
       hs_str_appendf(b, n, ". If PCWP rises above its limit, unload more (%sthe next step) "
                      "rather than lowering the ECMO flow: %.2f L/min is the least flow tried; "
-                     "the way down from it is a weaning trial, stepwise with echo and lactate",
-                     pump ? "a higher pump setting, or " : "", r->v[HS_CMP_ECMO]);
+                     "the way down from it is a weaning trial, stepwise with echo and lactate%s",
+                     pump ? "a higher pump setting, or " : "", r->v[HS_CMP_ECMO], perf);
     else
       hs_str_appendf(b, n, ". If PCWP rises above its limit, unload more (%sthe next step) "
-                     "rather than lowering the ECMO flow below %.2f L/min, the least that holds "
-                     "every target in the model",
-                     pump ? "a higher pump setting, or " : "", r->v[HS_CMP_ECMO]);
+                     "rather than lowering the ECMO flow below %.2f L/min, the least at which "
+                     "this strategy holds every target in the model%s",
+                     pump ? "a higher pump setting, or " : "", r->v[HS_CMP_ECMO], perf);
   }
 }
 
@@ -1553,7 +1556,7 @@ static void decide(hs_compare_result *res) {
     size_t k0 = strlen(res->reason);
     if (tg->sao2_upper_min_pct > 0 && isfinite(r->v[HS_CMP_SAO2U]))
       k0 += (size_t)snprintf(res->reason + k0, sizeof res->reason - k0,
-                             ", right-arm SaO2 %.0f %% (>= %.0f)", r->v[HS_CMP_SAO2U],
+                             ", right-arm SaO2 %.0f %% (>= %g)", r->v[HS_CMP_SAO2U],
                              tg->sao2_upper_min_pct);
     if (tg->lactate_max_mmol_l > 0 && k0 < sizeof res->reason)
       k0 += (size_t)snprintf(res->reason + k0, sizeof res->reason - k0,
@@ -1569,7 +1572,7 @@ static void decide(hs_compare_result *res) {
                              heart_limit(r->v, tg),
                              tg->heart_er_max < 0 ? ", its critical extraction" : "");
     if (tg->cvp_max_mmhg > 0 && k0 < sizeof res->reason)
-      snprintf(res->reason + k0, sizeof res->reason - k0, ", CVP %.1f mmHg (<= %.0f)",
+      snprintf(res->reason + k0, sizeof res->reason - k0, ", CVP %.1f mmHg (<= %g)",
                r->v[HS_CMP_CVP], tg->cvp_max_mmhg);
     if (res->passed_over >= 0) {
       char po[256];

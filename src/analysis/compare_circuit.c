@@ -55,6 +55,11 @@ hs_status hs_strategy_row_at(const hs_model *patient, const hs_strategy *st, int
 /* The NOT ON ECMO note's last sentence when the recommendation's own regimen misses without
    the circuit; the ladder replaces it when a rung holds the patient (hs_compare_ladder). */
 static const char CIRCUIT_LEAST[] = "The circuit's least flow is what meets the targets here.";
+/* what a steady state without a circuit does not cover (a clinical review) */
+static const char NO_CIRCUIT_CAVEAT[] =
+    " (a steady state of the model: not the time to place the device, arrhythmia or RV "
+    "failure after LV unloading; reassess for VA-ECMO if lactate and vasopressor doses do not "
+    "fall within hours)";
 
 static void without_text(char *b, size_t n, const char *what, const hs_compare_row *w) {
   hs_str_appendf(b, n, "%s %s (model): PCWP %.1f mmHg, MAP %.0f mmHg, DO2 index %.0f mL/min/m2, "
@@ -114,8 +119,8 @@ hs_status hs_compare_circuit_check(const hs_model *patient, hs_compare_result *r
     res->without_circuit = h.all_met;
   }
   if (res->without_circuit)
-    hs_str_appendf(b, n, ". By these targets the patient does not need VA-ECMO; the strategies "
-            "below all include a circuit.");
+    hs_str_appendf(b, n, ". By these targets the patient does not need VA-ECMO%s; the "
+            "strategies below all include a circuit.", NO_CIRCUIT_CAVEAT);
   else
     hs_str_appendf(b, n, ". %s", CIRCUIT_LEAST);
   return HS_OK;
@@ -379,8 +384,9 @@ hs_status hs_compare_ladder(const hs_model *patient, hs_compare_result *res, int
     const hs_compare_row *w = &res->ladder[res->ladder_least];
     hs_str_appendf(res->circuit_note, sizeof res->circuit_note,
             "But %s meets every target without a circuit (WITHOUT A CIRCUIT below): by these "
-            "targets the patient does not need VA-ECMO.",
-            res->ladder_least == 0 ? "the patient's own drugs, no device," : w->label);
+            "targets the patient does not need VA-ECMO%s.",
+            res->ladder_least == 0 ? "the patient's own drugs, no device," : w->label,
+            NO_CIRCUIT_CAVEAT);
   }
   if (res->without_circuit == 1 && res->step == HS_STEP_FLOW_DRUGS &&
       (res->ladder_least < 0 || res->ladder_least >= HS_LADDER_DRUGS))

@@ -291,7 +291,30 @@ int hs_compare_threshold_check_needed(const hs_compare_result *res) {
   return 0;
 }
 
-/* The threshold check in sentences (res->po2_note), its verdict first. */
+/* What one case of the threshold check says of the answer. */
+static void po2_case_kind(char *b, size_t n, const hs_compare_result *res,
+                          const hs_compare_gain *c, const char *steps) {
+  if (c->same)
+    hs_str_appendf(b, n, "this strategy holds");
+  else if (!c->found)
+    hs_str_appendf(b, n, "none of %s is enough and a costlier step would be needed", steps);
+  else if (c->step < res->step)
+    hs_str_appendf(b, n, "a cheaper step would do");
+  else
+    hs_str_appendf(b, n, "another strategy of step %d answers", res->step);
+}
+
+int hs_threshold_cases(double p0, double po2[HS_PO2CHK_N]) {
+  int n = 0;
+  const double lo = fmax(p0 - HS_PO2CHK_DELTA_MMHG, HS_PO2CHK_MIN_MMHG);
+  const double hi = fmin(p0 + HS_PO2CHK_DELTA_MMHG, HS_PO2CHK_MAX_MMHG);
+  if (lo < p0 - 1e-9) po2[n++] = lo;
+  if (hi > p0 + 1e-9) po2[n++] = hi;
+  return n;
+}
+
+/* The threshold check in sentences (res->po2_note), its verdict first; the cases are in
+   rising PO2 (a heart that tolerates more extraction first). */
 static void po2_note(hs_compare_result *res, int nrows) {
   char *b = res->po2_note;
   size_t n = sizeof res->po2_note;
@@ -300,15 +323,17 @@ static void po2_note(hs_compare_result *res, int nrows) {
   case_sum u = summarise(res, res->po2, res->npo2);
   res->po2_verdict = u.verdict;
   b[0] = 0;
+  char at[64] = "";
+  for (int k = 0; k < res->npo2; k++)
+    hs_str_appendf(at, sizeof at, "%s%g", k ? " or " : "", res->po2[k].critical_po2_mmhg);
   if (u.verdict == 0) {
     char fl[48];
     if (u.hi - u.lo < 0.005) snprintf(fl, sizeof fl, "%.2f", f0);
     else snprintf(fl, sizeof fl, "%.2f-%.2f", u.lo, u.hi);
     hs_str_appendf(b, n,
                    "unchanged (%.120s, ECMO %s L/min) with the heart's critical coronary "
-                   "venous PO2 (where it turns anaerobic) at %g or %g mmHg instead of %g",
-                   rec->label, fl, res->po2[0].critical_po2_mmhg, res->po2[1].critical_po2_mmhg,
-                   p0);
+                   "venous PO2 (where it turns anaerobic) at %s mmHg instead of %g",
+                   rec->label, fl, at, p0);
     return;
   }
   char steps[32];
@@ -316,45 +341,57 @@ static void po2_note(hs_compare_result *res, int nrows) {
   hs_str_appendf(b, n,
                  "%s uncertain: it rests on where the heart turns anaerobic, its critical "
                  "coronary venous PO2 (%g mmHg in the model: the onset of myocardial anaerobic "
-                 "metabolism in pigs, 15.9 +- 2.2 mmHg, Walley 1997; not measured in patients), "
+                 "metabolism in pigs, 15.9-17.0 mmHg, Walley 1997; not measured in patients), "
                  "which decided %d of the %d strategies of %s (their flow set by it, rejected by "
                  "it, or within %.2f of its critical extraction). ",
                  u.verdict == 2 ? "Strategy" : "ECMO flow", p0, res->po2_heart, nrows, steps,
                  HS_PO2CHK_MARGIN);
+  /* each threshold's answer in rising order, the patient's among them */
+  int said = 0;
+  const char *sep = "At ";
   for (int k = 0; k <= res->npo2; k++) {
-    if (k == 1 || (k == res->npo2 && res->npo2 < 2)) { /* the patient's threshold */
-      hs_str_appendf(b, n, "%s%g mmHg (the answer's): %.120s at ECMO %.2f L/min",
-                     k ? "; " : "At ", p0, rec->label, f0);
-      if (k == res->npo2) break;
+    int here = k == res->npo2 || res->po2[k].critical_po2_mmhg > p0;
+    if (here && !said) {
+      hs_str_appendf(b, n, "%s%g mmHg (the answer's): %.120s at ECMO %.2f L/min", sep, p0,
+                     rec->label, f0);
+      said = 1, sep = "; ";
     }
     if (k == res->npo2) break;
     const hs_compare_gain *c = &res->po2[k];
-    hs_str_appendf(b, n, "%s%g mmHg: ", k ? "; " : "At ", c->critical_po2_mmhg);
+    hs_str_appendf(b, n, "%s%g mmHg: ", sep, c->critical_po2_mmhg);
     case_answer(b, n, c, steps);
+    sep = "; ";
   }
   hs_str_appendf(b, n, ". ");
-  if (u.nstep == res->npo2)
-    hs_str_appendf(b, n, "Step %d (%s) holds at both. ", res->step, hs_step_name(res->step));
-  if (u.ncheaper)
-    hs_str_appendf(b, n, "With a heart that tolerates more extraction a cheaper step would "
-                         "do; with one that tolerates less, ");
-  if (u.nnone)
-    hs_str_appendf(b, n, "%s%s is not enough and a costlier step would be needed. ",
-                   u.ncheaper ? "" : "At the other threshold ", steps);
-  else if (u.ncheaper)
-    hs_str_appendf(b, n, "this answer holds. ");
+  /* what each side says of the answer, in words */
+  for (int k = 0; k < res->npo2; k++) {
+    const hs_compare_gain *c = &res->po2[k];
+    int more = c->critical_po2_mmhg < p0; /* a lower PO2: more extraction tolerated */
+    hs_str_appendf(b, n, "%s a heart that tolerates %s extraction (%g mmHg) ",
+                   k ? "; with" : "With", more ? "more" : "less", c->critical_po2_mmhg);
+    po2_case_kind(b, n, res, c, steps);
+  }
+  hs_str_appendf(b, n, ". ");
   if (u.verdict == 1) /* one strategy: its flow is what moves */
     hs_str_appendf(b, n,
                    "The ECMO flow of the answers spans %.2f-%.2f L/min: a starting point to "
                    "titrate, not a prediction. ",
                    u.lo, u.hi);
-  if (u.verdict == 2)
+  if (u.verdict == 2) /* a clinical review: the answer at the model's threshold stands, and
+                         what to watch on it */
     hs_str_appendf(b, n,
-                   "Where this heart stands is read at the bedside: rising lactate, new ST "
-                   "changes or regional wall-motion loss on the cheaper option put it at the "
-                   "higher threshold (escalate); a coronary-sinus blood gas, where one is "
-                   "drawn, gives its venous PO2. Until then favour the option whose heart O2 "
-                   "demand / delivery is lower (its column). ");
+                   "The threshold comes from animal data and cannot be measured at the "
+                   "bedside, so the answer at %g mmHg stands. %s on the signs of an anaerobic "
+                   "heart: new ST changes (continuous multi-lead ST monitoring), a rising "
+                   "troponin, new regional wall-motion loss on echo, ventricular ectopy, "
+                   "rising lactate. Where coronary-sinus access exists (catheter laboratory), "
+                   "the coronary-sinus PO2 and the coronary-sinus minus arterial lactate "
+                   "difference tell where this heart stands. ",
+                   p0,
+                   u.ncheaper ? "A cheaper option only where the answer cannot be done, "
+                                "escalating at once"
+                   : u.nnone  ? "On it, escalate at once (the next step)"
+                              : "On it, escalate at once");
   size_t k = strlen(b);
   while (k > 0 && b[k - 1] == ' ') b[--k] = 0;
 }
@@ -381,9 +418,10 @@ hs_status hs_compare_threshold_check(const hs_model *patient, hs_compare_result 
   if (st) return st;
   const char **list = step_list(res, "threshold check", err);
   if (!list) return HS_ERR_NOMEM;
-  const double p0 = res->heart_po2_crit;
-  const double po2[HS_PO2CHK_N] = {p0 - HS_PO2CHK_DELTA_MMHG, p0 + HS_PO2CHK_DELTA_MMHG};
-  for (int k = 0; k < HS_PO2CHK_N && !st; k++) {
+  /* 2 mmHg either side, within the parameter's range (a side at its end is not run) */
+  double po2[HS_PO2CHK_N];
+  const int np = hs_threshold_cases(res->heart_po2_crit, po2);
+  for (int k = 0; k < np && !st; k++) {
     case_clear(&res->po2[k], gain, po2[k]);
     st = run_case(patient, res, list, "coronary.critical_venous_po2", po2[k], threads,
                   &res->po2[k], err);
@@ -391,7 +429,7 @@ hs_status hs_compare_threshold_check(const hs_model *patient, hs_compare_result 
   }
   free((void *)list);
   if (st) return check_failed(st, res->po2_note, sizeof res->po2_note, "threshold check", err);
-  res->npo2 = HS_PO2CHK_N;
+  res->npo2 = np;
   po2_note(res, nrows);
   res->po2_wall_s = hs_wall_s() - t0;
   return HS_OK;

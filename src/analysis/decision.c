@@ -1041,8 +1041,9 @@ void hs_strategy_risks(const hs_strategy *s, const hs_context *c, const double *
       x->level = HS_RISK_HIGH;
       snprintf(x->text, sizeof x->text,
                "femoral arterial return without a distal perfusion cannula, %d femoral arterial "
-               "access%s: place one in the return cannula's leg; if one is in, give context "
-               "distal_perfusion",
+               "access%s: insert a distal perfusion cannula into the superficial femoral "
+               "artery of the leg carrying the arterial return cannula; if one is in, give "
+               "context distal_perfusion",
                sheaths, sheaths > 1 ? "es" : "");
     } else if (sheaths >= 2 || (fem_return && c->pad_grade >= HS_GRADE_MODERATE)) {
       x->level = HS_RISK_RAISED;

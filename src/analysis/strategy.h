@@ -13,6 +13,13 @@
 #define HS_HAEMOLYSIS_INLET_MMHG -100.0/* ECMO pump inlet pressure below: haemolysis */
 #define HS_HAEMOLYSIS_SUCTION 0.02    /* fraction of time with suction at a pump inlet */
 #define HS_HAEMOLYSIS_LOW_FLOW_LPM 1.5 /* centrifugal ECMO pump below: raised (Schoeps 2021) */
+/* coronary.critical_venous_po2's range (physio/coronary.c; test_compare checks they agree) */
+#define HS_PO2CHK_MIN_MMHG 5.0
+#define HS_PO2CHK_MAX_MMHG 40.0
+/* The threshold check's critical PO2s around the patient's p0 (HS_PO2CHK_DELTA_MMHG either
+   side, within the parameter's range; a side at its end is left out), in rising order:
+   their count. */
+int hs_threshold_cases(double p0, double po2[HS_PO2CHK_N]);
 /* A pump flow set exactly on a limit reads within the flow controller's steady
    tolerance of it (solver.steady_tol_flow, 0.003 L/min): flows within this of a limit
    count as on it, so that the risk does not flip on the last digit. */

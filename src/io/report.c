@@ -200,7 +200,9 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
     o_fmt(o, "step %d (%s): %s", r->step, hs_step_name(r->step), b->label);
     /* the heart not a target and left anaerobic: said where the answer is named (a
        clinical review), the HEART line below says what it costs */
-    if (*r->heart_note) o_fmt(o, " (by the targets set; it leaves the heart anaerobic: HEART below)");
+    if (*r->heart_note)
+      o_fmt(o, " (by the targets set, not advised: it leaves the heart anaerobic; HEART below "
+               "names an aerobic alternative or says there is none)");
     if (o->html) hs_html_put(o->b, "</b><br>\n");
     else o_fmt(o, "\n");
     o_open(o, "span", "  Settings: ");
