@@ -137,6 +137,8 @@ static void check_recovery(const hs_cal_result *r) {
 
 static void test_recovers_synthetic_patient(void **state) {
   (void)state;
+  HS_RELEASE_ONLY(); /* the fit's accuracy (19 s under the sanitizers; the same fitting code
+                        runs there in test_written_patient_reproduces_fit) */
   char *path = synthetic_measurements("cal_synthetic.yaml");
   hs_cal_input *in = NULL;
   hs_err err;

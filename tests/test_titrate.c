@@ -106,6 +106,8 @@ static void test_text(void **state) {
 /* 1. Same input, same trajectory (bitwise). */
 static void test_deterministic(void **state) {
   (void)state;
+  HS_RELEASE_ONLY(); /* bitwise repeatability of two runs (10 s under the sanitizers; the
+                        same controller runs there in every other test here) */
   hs_titrate_options o = short_opts(HS_TITRATE_MICRO);
   o.micro.obstructed = o.micro.oedema = o.micro.vasoconstriction = 0.15;
   hs_titrate_result *a = run_ok(&o), *b = run_ok(&o);
