@@ -2188,6 +2188,7 @@ static void test_lv_standstill_needs_unloading(void **state) {
   assert_non_null(strstr(r->step_why[2], "PCWP"));
   char *text = hs_compare_text(r, "scai e");
   assert_non_null(strstr(text, "RECOMMENDATION: step 3"));
+  assert_null(strstr(text, "\n  Also: ")); /* one pump setting in this list */
   /* the pump carries the output and ECMO holds every target at 1.5 L/min: the least flow
      that perfuses, the floor since 2026-12-08 (one step above it before), so the hint names
      ECPELLA to Impella alone */
@@ -2272,6 +2273,20 @@ static void test_least_support_grid_flows(void **state) {
   rows[0].v[HS_CMP_ECMO] = 1.7502; /* 0.75 L/min more: within the litre, the least support */
   assert_int_equal(hs_strategy_least_support(rows, 3, NULL, NULL, &passed, &least), 0);
   assert_int_equal(passed, -1);
+  /* the answer says which stronger setting of its step meets every target at less flow
+     (the least of them; not a row of another step, nor one that misses) */
+  hs_compare_result res;
+  memset(&res, 0, sizeof res);
+  res.rows = rows, res.nrows = 3, res.recommended = 0;
+  for (int i = 0; i < 3; i++) rows[i].step = 3;
+  assert_int_equal(hs_compare_less_flow_row(&res), 2);
+  rows[2].all_met = 0;
+  assert_int_equal(hs_compare_less_flow_row(&res), 1);
+  rows[1].step = 2;
+  assert_int_equal(hs_compare_less_flow_row(&res), -1);
+  res.recommended = -1;
+  assert_int_equal(hs_compare_less_flow_row(&res), -1);
+  assert_int_equal(hs_compare_less_flow_row(NULL), -1);
 }
 
 /* A cheaper step that misses only PCWP, by less than a wedge reading can resolve

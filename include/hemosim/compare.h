@@ -519,6 +519,11 @@ void hs_compare_map_drug(const double *v, char *buf, size_t n);
    meeting them (F0 L/min, LABEL0)". */
 void hs_compare_passed_over_text(const hs_compare_row *passed, const hs_compare_row *least,
                                  char *buf, size_t n);
+/* The row of the recommendation's step that meets every target at the least ECMO flow
+   when that flow is below the recommendation's (a later, stronger setting or device of the
+   step within 1 L/min of it: the step's order chose the answer, docs/decision.md "Within a
+   step"); -1 when none, or without a recommendation. */
+int hs_compare_less_flow_row(const hs_compare_result *r);
 
 /* The 30-second answer as plain text (recommendation, why each cheaper step was not
    enough, settings, expected values, risks, then the table); caller frees.  The HTML

@@ -255,6 +255,21 @@ int hs_strategy_least_support(const hs_compare_row *rows, size_t n,
   return -1;
 }
 
+int hs_compare_less_flow_row(const hs_compare_result *r) {
+  if (!r || r->recommended < 0) return -1;
+  const hs_compare_row *a = &r->rows[r->recommended];
+  int best = -1;
+  double f = a->v[HS_CMP_ECMO] - HS_SAME_FLOW_LPM;
+  for (size_t i = 0; i < r->nrows; i++) {
+    const hs_compare_row *b = &r->rows[i];
+    if ((int)i == r->recommended || b->is_flow_sweep || b->excluded || b->failed ||
+        b->step != a->step || !b->all_met || !(b->v[HS_CMP_ECMO] < f))
+      continue;
+    best = (int)i, f = b->v[HS_CMP_ECMO];
+  }
+  return best;
+}
+
 int hs_strategy_map_held(const hs_model *m) {
   double on = 0;
   return hs_model_get(m, "map_control.enabled", &on, NULL) == HS_OK && on != 0;

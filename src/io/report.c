@@ -256,6 +256,21 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
                                   sizeof po);
       answer_line(o, "Passed over: ", po);
     }
+    {
+      /* a stronger setting of the step meets every target at less ECMO flow: the step's
+         order chose the answer (a clinical review asked for the why) */
+      int lf = hs_compare_less_flow_row(r);
+      if (lf >= 0 && lf != r->passed_over) {
+        const hs_compare_row *l = &r->rows[lf];
+        char also[512];
+        snprintf(also, sizeof also,
+                 "%.160s meets every target too, at ECMO %.2f L/min, %.2f L/min less than the "
+                 "answer: within 1 L/min of it, so the step's order (the lesser support first) "
+                 "chose the answer; the two differ within the model's uncertainty",
+                 l->label, l->v[HS_CMP_ECMO], b->v[HS_CMP_ECMO] - l->v[HS_CMP_ECMO]);
+        answer_line(o, "Also: ", also);
+      }
+    }
     if (*r->recheck_note) /* what the team rechecks after the change */
       answer_line(o, "Recheck ", r->recheck_note);
     if (o->html) hs_html_put(o->b, "</div>\n");
