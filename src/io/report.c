@@ -266,7 +266,7 @@ static void answer(out *o, const hs_compare_result *r, const char *patient) {
         snprintf(also, sizeof also,
                  "%.160s meets every target too, at ECMO %.2f L/min, %.2f L/min less than the "
                  "answer: within 1 L/min of it, so the step's order (the lesser support first) "
-                 "chose the answer; the two differ within the model's uncertainty",
+                 "chose the answer; compare the two rows in the table",
                  l->label, l->v[HS_CMP_ECMO], b->v[HS_CMP_ECMO] - l->v[HS_CMP_ECMO]);
         answer_line(o, "Also: ", also);
       }
