@@ -163,6 +163,23 @@ static int check_cases(json_t *cases, const hs_compare_gain *cs, int n) {
   return bad;
 }
 
+/* What the gain and threshold checks share in their JSON object o: the verdict, the cases,
+   the wall time and the note (nonzero: a JSON failure). */
+static int check_json(json_t *o, int verdict, const hs_compare_gain *cs, int n, double wall_s,
+                      const char *note) {
+  int bad = 0;
+  json_t *cases = json_array();
+  SET(o, "verdict", json_string(verdict == 0   ? "holds"
+                                : verdict == 1 ? "flow_varies"
+                                : verdict == 2 ? "strategy_changes"
+                                               : "failed"));
+  bad |= check_cases(cases, cs, n);
+  SET(o, "cases", cases);
+  SET(o, "wall_s", hs_jnum(wall_s));
+  SET(o, "note", hs_jstr(note));
+  return bad;
+}
+
 char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
                       const char *targets_file, hs_err *err) {
   if (!r) {
@@ -222,34 +239,18 @@ char *hs_compare_json(const hs_compare_result *r, const hs_provenance *prov,
      contraction matching (null: not run, docs/decision.md "The gain check") */
   json_t *gc = *r->gain_note ? json_object() : json_null();
   if (*r->gain_note && gc) {
-    json_t *cases = json_array();
     SET(gc, "patient_gain", hs_jnum(r->gain_patient));
     SET(gc, "ischaemic_strategies", json_integer(r->gain_ischaemic));
-    SET(gc, "verdict", json_string(r->gain_verdict == 0   ? "holds"
-                                   : r->gain_verdict == 1 ? "flow_varies"
-                                   : r->gain_verdict == 2 ? "strategy_changes"
-                                                          : "failed"));
-    bad |= check_cases(cases, r->gain, r->ngain);
-    SET(gc, "cases", cases);
-    SET(gc, "wall_s", hs_jnum(r->gain_wall_s));
-    SET(gc, "note", hs_jstr(r->gain_note));
+    bad |= check_json(gc, r->gain_verdict, r->gain, r->ngain, r->gain_wall_s, r->gain_note);
   }
   SET(root, "gain_check", gc);
   /* the threshold check: the cheaper steps compared again at other critical coronary venous
      PO2s (null: not run, docs/decision.md "The threshold check") */
   json_t *pc = *r->po2_note ? json_object() : json_null();
   if (*r->po2_note && pc) {
-    json_t *cases = json_array();
     SET(pc, "patient_critical_venous_po2_mmhg", hs_jnum(r->heart_po2_crit));
     SET(pc, "heart_decided_strategies", json_integer(r->po2_heart));
-    SET(pc, "verdict", json_string(r->po2_verdict == 0   ? "holds"
-                                   : r->po2_verdict == 1 ? "flow_varies"
-                                   : r->po2_verdict == 2 ? "strategy_changes"
-                                                         : "failed"));
-    bad |= check_cases(cases, r->po2, r->npo2);
-    SET(pc, "cases", cases);
-    SET(pc, "wall_s", hs_jnum(r->po2_wall_s));
-    SET(pc, "note", hs_jstr(r->po2_note));
+    bad |= check_json(pc, r->po2_verdict, r->po2, r->npo2, r->po2_wall_s, r->po2_note);
   }
   SET(root, "threshold_check", pc);
   /* the start check: the answer (else the closest) from rest (null: not run) */

@@ -139,6 +139,14 @@ static void add_mark(hs_session *s, const char *fmt, ...) {
 
 /* Run `m` (owned) from now on: compile, simulate to periodic steady state, attach the
    recorders; the display clock continues where the previous simulation stopped. */
+/* What a job runs after its strategies (the job's "phase"; done and total then absent). */
+static void set_job_phase(hs_session *s, const char *phase) {
+  pthread_mutex_lock(&s->mu);
+  s->job_done = s->job_total = 0;
+  snprintf(s->job_phase, sizeof s->job_phase, "%s", phase);
+  pthread_mutex_unlock(&s->mu);
+}
+
 static hs_status restart(hs_session *s, hs_model *m, hs_err *err) {
   hs_plan *pl = hs_plan_compile(m, err);
   hs_sim *sim = pl ? hs_sim_new(pl, err) : NULL;
@@ -891,22 +899,12 @@ static void *job_main(void *arg) {
                                  s->job_nflows ? s->job_flows : NULL, s->job_nflows,
                                  s->job_threads, &pr, &r, &err);
     /* the answer at other gains of the perfusion-contraction matching, as the CLI gives */
-    if (!st && hs_compare_gain_check_needed(r)) {
-      pthread_mutex_lock(&s->mu);
-      s->job_done = s->job_total = 0;
-      snprintf(s->job_phase, sizeof s->job_phase, "gain check: the answer at other gains of "
-               "perfusion-contraction matching");
-      pthread_mutex_unlock(&s->mu);
-    }
+    if (!st && hs_compare_gain_check_needed(r))
+      set_job_phase(s, "gain check: the answer at other gains of perfusion-contraction matching");
     if (!st) st = hs_compare_gain_check(s->job_model, r, s->job_threads, &err);
     /* ... and at other critical coronary venous PO2s (the heart target's limit) */
-    if (!st && hs_compare_threshold_check_needed(r)) {
-      pthread_mutex_lock(&s->mu);
-      s->job_done = s->job_total = 0;
-      snprintf(s->job_phase, sizeof s->job_phase, "threshold check: the answer at other "
-               "critical coronary venous PO2s");
-      pthread_mutex_unlock(&s->mu);
-    }
+    if (!st && hs_compare_threshold_check_needed(r))
+      set_job_phase(s, "threshold check: the answer at other critical coronary venous PO2s");
     if (!st) st = hs_compare_threshold_check(s->job_model, r, s->job_threads, &err);
     pthread_mutex_lock(&s->mu);
     if (s->job_phase[0]) snprintf(s->job_phase, sizeof s->job_phase, "writing the report");
